@@ -1,0 +1,84 @@
+"""Small I/O helpers: reading YAML with located errors, hashing, atomic writes, quiet Brightway."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from footprint.errors import FootprintError, OutputExistsError
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_yaml(path: Path, error: type[FootprintError]) -> Any:
+    """Parse a YAML file; a syntax error becomes ``error`` with the line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read file: {exc}", file=path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(f"malformed YAML{where}: {problem}", file=path,
+                    expected="valid YAML (check indentation and quoting)") from None
+
+
+def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> FootprintError:
+    """Turn the first pydantic validation error into one of ours, naming the field path."""
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    if not errors:
+        return error(str(exc), file=path)
+    first = errors[0]
+    field = ""
+    for part in first.get("loc", ()):
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    value = first.get("input")
+    if isinstance(value, dict) or isinstance(value, list):
+        value = None
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return error(first.get("msg", "invalid value") + more, file=path, field=field or None, value=value)
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send Brightway's prints to stderr so our stdout stays clean and machine-readable."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def check_writable(path: Path, force: bool) -> None:
+    """Refuse to overwrite an existing output unless the user asked for it."""
+    if Path(path).exists() and not force:
+        raise OutputExistsError("output file exists", file=path, expected="another path, or --force to overwrite")
+
+
+def write_atomic(path: Path, content: str | bytes, *, force: bool) -> Path:
+    """Write via a temporary file in the same directory and rename, so no reader sees half a file."""
+    path = Path(path)
+    check_writable(path, force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,168 @@
+"""The calculation: the foreground on top of the background, solved by bw2calc.
+
+The producer's foreground never enters the Brightway SQLite project: it is an
+in-memory bw_processing datapackage laid over the background database's own
+datapackage.  So a declaration writes nothing to the project (two users can
+declare at once without the lost-update problem of concurrent Brightway writes)
+and the background stays byte-identical between declarations.
+
+Contributions: bw2calc solves the whole system; each foreground exchange is
+then credited with its share (its scaled amount times the cradle-to-gate score
+of what it points at, from one adjoint solve per category).  The items add up
+to ``lca.score`` exactly, and that identity is checked on every run.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from footprint._io import quiet_stdout
+from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB, DQR
+from footprint.methods import Category, all_categories
+from footprint.project import brightway
+from footprint.system import Flow, ProductSystem
+
+RESULT_COLUMNS = ["category", "stage", "process", "item", "kind", "target", "value", "unit"]
+
+
+@dataclass
+class Item:
+    """One foreground exchange's contribution to one category."""
+
+    flow: Flow
+    stage: str
+    value: float
+
+
+@dataclass
+class Result:
+    """Characterised results per declared unit, with every contribution kept."""
+
+    system: ProductSystem
+    categories: list[Category]
+    totals: dict[str, float]
+    items: dict[str, list[Item]]
+    table: pd.DataFrame = field(repr=False)
+
+    def by(self, category_id: str, column: str) -> dict[str, float]:
+        rows = self.table[self.table["category"] == category_id]
+        return {key: float(value) for key, value in rows.groupby(column, sort=False)["value"].sum().items()}
+
+
+def node_ids(database: str) -> dict[str, int]:
+    """code → integer node id for one database (one query)."""
+    from bw2data.backends import ActivityDataset as AD
+
+    return {row.code: row.id for row in AD.select(AD.code, AD.id).where(AD.database == database)}
+
+
+def _max_node_id() -> int:
+    from bw2data.backends import ActivityDataset as AD
+    from peewee import fn
+
+    return int(AD.select(fn.MAX(AD.id)).scalar() or 0)
+
+
+def foreground_datapackage(system: ProductSystem, background_ids: dict[str, int], biosphere_ids: dict[str, int],
+                           first_id: int):
+    """The foreground as a bw_processing datapackage; ids above every id in the project."""
+    import bw_processing as bwp
+
+    ids = {process.id: first_id + index for index, process in enumerate(system.processes)}
+    tech_idx, tech_val, tech_flip, bio_idx, bio_val = [], [], [], [], []
+    for process in system.processes:
+        col = ids[process.id]
+        tech_idx.append((col, col))
+        tech_val.append(process.output)
+        tech_flip.append(False)
+        for flow in process.flows:
+            if flow.kind == "biosphere":
+                bio_idx.append((biosphere_ids[flow.target], col))
+                bio_val.append(flow.amount)
+                continue
+            row = ids[flow.target] if flow.kind == "intermediate" else background_ids[flow.target]
+            tech_idx.append((row, col))
+            tech_val.append(flow.amount)
+            tech_flip.append(True)
+    package = bwp.create_datapackage(sum_intra_duplicates=True, sum_inter_duplicates=False)
+    package.add_persistent_vector(matrix="technosphere_matrix", name="foreground-technosphere",
+                                  indices_array=np.array(tech_idx, dtype=bwp.INDICES_DTYPE),
+                                  data_array=np.array(tech_val, dtype=float),
+                                  flip_array=np.array(tech_flip, dtype=bool))
+    if bio_idx:
+        package.add_persistent_vector(matrix="biosphere_matrix", name="foreground-biosphere",
+                                      indices_array=np.array(bio_idx, dtype=bwp.INDICES_DTYPE),
+                                      data_array=np.array(bio_val, dtype=float))
+    return package, ids
+
+
+def _adjoint_scores(lca) -> np.ndarray:
+    """Cradle-to-gate score per unit of every product: x = A^-T (c^T B)^T (one sparse solve)."""
+    from scipy.sparse.linalg import spsolve
+
+    direct = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
+    return np.atleast_1d(spsolve(lca.technosphere_matrix.T.tocsc(), direct))
+
+
+def calculate(system: ProductSystem, categories: list[Category] | None = None,
+              background: str = BACKGROUND_DB) -> Result:
+    """Characterised results of the declared unit for each category, split to foreground items."""
+    bd, bc, _bi = brightway()
+    categories = list(categories or all_categories())
+    background_ids = node_ids(background)
+    biosphere_ids = node_ids(BIOSPHERE_DB)
+    package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
+    with quiet_stdout(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "all values in characterization matrix are zero" for uncovered categories
+        packages = [bd.Database(background).datapackage(), package,
+                    bd.Method(categories[0].method).datapackage()]
+        lca = bc.LCA({fg_ids[system.reference]: system.declared_amount}, data_objs=packages)
+        lca.lci()
+    supply = lca.supply_array
+    stage_of = {p.id: p.stage for p in system.processes}
+    totals: dict[str, float] = {}
+    items: dict[str, list[Item]] = {}
+    rows: list[tuple] = []
+    for category in categories:
+        with quiet_stdout(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lca.switch_method([bd.Method(category.method).datapackage()])
+            lca.lcia_calculation()
+        cf = lca.characterization_matrix.diagonal()
+        upstream = _adjoint_scores(lca)
+        category_items: list[Item] = []
+        for process in system.processes:
+            scale = supply[lca.dicts.activity[fg_ids[process.id]]]
+            for flow in process.flows:
+                if flow.kind == "intermediate":
+                    continue
+                if flow.kind == "background":
+                    per_unit = upstream[lca.dicts.product[background_ids[flow.target]]]
+                else:
+                    index = lca.dicts.biosphere.get(biosphere_ids[flow.target])
+                    per_unit = cf[index] if index is not None else 0.0
+                value = float(scale * flow.amount * per_unit)
+                category_items.append(Item(flow=flow, stage=stage_of[process.id], value=value))
+                rows.append((category.id, stage_of[process.id], process.id, flow.label, flow.kind, flow.target,
+                             value, category.unit))
+        total = float(lca.score)
+        summed = sum(item.value for item in category_items)
+        if not math.isclose(summed, total, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(total))):
+            raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the LCA score ({total})")
+        totals[category.id] = total
+        items[category.id] = category_items
+    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return Result(system=system, categories=categories, totals=totals, items=items, table=table)
+
+
+def item_dqr(item: Item, dataset_dqr: DQR | None) -> dict[str, float]:
+    """Criterion scores of one contribution: the activity datum's, averaged with its dataset's."""
+    own = item.flow.dqr.model_dump() if item.flow.dqr else None
+    other = dataset_dqr.model_dump() if dataset_dqr else None
+    if own and other:
+        return {key: (own[key] + other[key]) / 2 for key in own}
+    return own or other or {}

@@ -1,0 +1,87 @@
+"""Number formatting shared by the HTML report and the stage chart.
+
+Kept in one place so the value printed in a table and the value printed
+next to a bar in the chart can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Placeholder for values that are missing or not a finite number.
+MISSING = "\u2014"
+
+#: Non-breaking space, so "64.0 %" never wraps between number and sign.
+NBSP = "\u00a0"
+
+_SIGNIFICANT = 3
+_FIXED_MIN = 1e-3
+_FIXED_MAX = 1e4
+
+
+def as_number(value: Any) -> float | None:
+    """Return ``value`` as a finite float, or None.
+
+    Declarations are user-supplied JSON, so a value may be null, a string
+    or NaN; the report must show a placeholder rather than crash.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fmt_sig(value: Any, sig: int = _SIGNIFICANT) -> str:
+    """Format a result with ``sig`` significant figures, engineering-friendly.
+
+    Fixed notation for magnitudes a reader takes in at a glance
+    (``31.2``, ``0.410``, ``1230``), scientific notation with the same
+    number of significant figures otherwise (``2.10e-06``, ``1.23e+04``).
+    Rounding happens first so that e.g. 9.996 becomes ``10.0``, not ``9.996``.
+    """
+    number = as_number(value)
+    if number is None:
+        return MISSING
+    if number == 0:
+        return "0"
+    rounded = float(f"{number:.{sig - 1}e}")
+    magnitude = abs(rounded)
+    if not _FIXED_MIN <= magnitude < _FIXED_MAX:
+        return f"{rounded:.{sig - 1}e}"
+    exponent = math.floor(math.log10(magnitude))
+    decimals = max(0, sig - 1 - exponent)
+    return f"{rounded:.{decimals}f}"
+
+
+def fmt_pct(fraction: Any, decimals: int = 1) -> str:
+    """Format a fraction (0.64) as a percentage (``64.0 %``)."""
+    number = as_number(fraction)
+    if number is None:
+        return MISSING
+    return f"{number * 100:.{decimals}f}{NBSP}%"
+
+
+def fmt_share(part: Any, total: Any, decimals: int = 1) -> str:
+    """Format ``part / total`` as a percentage; placeholder if total is zero.
+
+    A zero or missing total has no meaningful share, and printing ``0 %``
+    or ``inf %`` would mislead a verifier.
+    """
+    p, t = as_number(part), as_number(total)
+    if p is None or t is None or t == 0:
+        return MISSING
+    return fmt_pct(p / t, decimals)
+
+
+def fmt_amount(value: Any) -> str:
+    """Format a declared-unit amount: ``1`` rather than ``1.00``."""
+    number = as_number(value)
+    if number is None:
+        return MISSING if value is None else str(value)
+    if number.is_integer() and abs(number) < _FIXED_MAX:
+        return str(int(number))
+    return fmt_sig(number)

@@ -1,0 +1,337 @@
+"""Calculation rules: one YAML file per critical raw material type.
+
+A rule is data: the declared unit, the system boundary as stages and Annex V
+processes, which processes need company-specific data, the default secondary
+dataset per input kind, allocation, recycled content, electricity modelling,
+cut-off, DQR limits, declared impact categories and class-scheme parameters.
+Adding a material or changing a boundary never needs Python; this module only
+reads, checks and describes rules.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from footprint import units
+from footprint._io import file_sha256, load_yaml, pydantic_error
+from footprint.errors import RuleError
+from footprint.methods import HEADLINE_IDS
+from footprint.paths import rules_dir
+
+#: Annex V point 4: stages of the primary and the secondary route.
+PRIMARY_STAGES = ("extraction", "concentration", "refining")
+SECONDARY_STAGES = ("recycling",)
+
+#: Annex V point 4 process vocabulary: primary route (a)-(n), secondary route (a)-(k).
+ANNEX_V_PRIMARY = {
+    "a": "upstream processes: ore extraction inputs, chemicals, auxiliaries, fuels, electricity, transport in vehicles not owned",
+    "b": "transport of ores, concentrates and raw materials in owned or operated vehicles",
+    "c": "storage of ores, concentrates and raw materials",
+    "d": "crushing and cleaning of ores",
+    "e": "production of raw material concentrate",
+    "f": "metal extraction (chemical, physical or biological)",
+    "g": "smelting",
+    "h": "metal conversion",
+    "i": "slag cleaning",
+    "j": "metal refining",
+    "k": "metal electrolysis",
+    "l": "metal casting or packaging",
+    "m": "treatment of spent raw materials and slags",
+    "n": "related auxiliary processes: waste water treatment, gas abatement, boilers, internal logistics",
+}
+ANNEX_V_SECONDARY = {
+    "a": "upstream processes incl. feedstock (scrap, new concentrates), chemicals, auxiliaries, fuels, electricity, transport not owned",
+    "b": "owned transport of concentrates and scrap",
+    "c": "storage of scrap, concentrates and raw materials",
+    "d": "pre-treatment of secondary materials",
+    "e": "smelting",
+    "f": "metal conversion",
+    "g": "metal refining",
+    "h": "metal electrolysis",
+    "i": "metal casting or packaging",
+    "j": "treatment of spent raw materials",
+    "k": "related auxiliary processes",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Validity(_Strict):
+    from_: dt.date = Field(alias="from")
+    until: dt.date
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DeclaredUnit(_Strict):
+    amount: float = Field(gt=0)
+    unit: str = "kg"
+    product: str
+    chemical_form: str
+    grade: str
+
+    @field_validator("unit")
+    @classmethod
+    def _mass(cls, value: str) -> str:
+        units.convert(1.0, value, "kg", field="declared_unit.unit")
+        return value
+
+
+class Product(_Strict):
+    name: str
+    unit: str = "kg"
+
+
+class Price(_Strict):
+    value: float = Field(gt=0)
+    unit: str = "USD/kg"
+    basis: str
+
+
+class Allocation(_Strict):
+    """How a multi-output process splits its burdens among its products."""
+
+    method: Literal["economic", "mass", "specified"]
+    options: list[Literal["economic", "mass", "specified"]] = Field(default_factory=list)
+    prices: dict[str, Price] = Field(default_factory=dict)
+    price_basis: str = ""
+
+
+class RuleProcess(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    annex_v: list[str]
+    company_specific: Literal["required", "optional"]
+    product: Product
+    inputs_from: list[str] = Field(default_factory=list)
+    co_products: list[str] = Field(default_factory=list)
+    allocation: Optional[Allocation] = None
+    expected_inputs: list[str] = Field(default_factory=list)
+    default_dataset: Optional[str] = None  # supplies the product when an optional process has no data
+    description: str = ""
+
+
+class Stage(_Strict):
+    id: str
+    label: str
+    processes: list[RuleProcess]
+
+
+class InputKind(_Strict):
+    """The default secondary dataset for one kind of input (``{region}`` and ``{country}`` expand)."""
+
+    dataset: str
+    fallback: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class Electricity(_Strict):
+    model: str
+    supplier_specific_allowed: bool = False
+
+
+class RecycledContent(_Strict):
+    method: Literal["not-applicable", "cut-off", "cff"]
+    A: Optional[float] = None
+    Qsin_Qp: Optional[float] = None
+    note: str = ""
+
+
+class CutOff(_Strict):
+    threshold: float = Field(ge=0, lt=0.2)
+    basis: str
+
+
+class DQRLimits(_Strict):
+    most_relevant: float = Field(ge=1, le=5)
+    other: float = Field(ge=1, le=5)
+    secondary: float = Field(ge=1, le=5)
+    source: str = ""
+
+
+class ImpactCategories(_Strict):
+    declared: list[str]
+    rationale: str
+
+    @field_validator("declared")
+    @classmethod
+    def _art31(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in HEADLINE_IDS]
+        if unknown:
+            raise ValueError(f"unknown impact categories {unknown}; expected ids from {list(HEADLINE_IDS)}")
+        if "climate_change" not in value:
+            raise ValueError("climate_change must be declared (CRMA Art. 31: climate change is always included)")
+        if len(set(value)) < 3:
+            raise ValueError("at least three impact categories must be declared (CRMA Art. 31)")
+        return value
+
+
+class Sampling(_Strict):
+    allowed: bool
+    note: str = ""
+
+
+class ConformityAssessment(_Strict):
+    module: str
+    note: str = ""
+
+
+class ClassScheme(_Strict):
+    category: str = "climate_change"
+    number_of_classes: int = Field(ge=2, le=15)
+    window_years: int = 3
+    weighting: Literal["mass", "count"] = "mass"
+    method: str = "quantile"
+    head_room: bool = True
+    review_years: int = 3
+
+
+class SourceRef(_Strict):
+    id: str
+    citation: str
+
+
+class Rule(_Strict):
+    """The whole calculation rule; see rules/README.md for each field."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    title: str
+    status: Literal["draft", "adopted", "withdrawn"] = "draft"
+    legal_basis: str
+    crm: str
+    validity: Validity
+    declared_unit: DeclaredUnit
+    route: Literal["primary", "secondary"]
+    reference_process: str
+    stages: list[Stage]
+    input_kinds: dict[str, InputKind]
+    electricity: Electricity
+    recycled_content: RecycledContent
+    cut_off: CutOff
+    dqr_limits: DQRLimits
+    mass_balance_tolerance: float = Field(default=0.05, ge=0, le=0.5)
+    impact_categories: ImpactCategories
+    sampling: Sampling
+    conformity_assessment: ConformityAssessment
+    class_scheme: ClassScheme
+    sources: list[SourceRef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _boundary(self) -> "Rule":
+        allowed = PRIMARY_STAGES if self.route == "primary" else SECONDARY_STAGES
+        vocabulary = ANNEX_V_PRIMARY if self.route == "primary" else ANNEX_V_SECONDARY
+        ids: set[str] = set()
+        for stage in self.stages:
+            if stage.id not in allowed:
+                raise ValueError(f"stage '{stage.id}' is not an Annex V stage of the {self.route} route; "
+                                 f"expected one of {list(allowed)}")
+            for process in stage.processes:
+                if process.id in ids:
+                    raise ValueError(f"process id '{process.id}' is used twice")
+                for upstream in process.inputs_from:
+                    if upstream not in ids:
+                        raise ValueError(f"process '{process.id}' takes input from '{upstream}', which is not an "
+                                         "earlier process of this rule")
+                ids.add(process.id)
+                for ref in process.annex_v:
+                    letter = ref.strip().removeprefix("4(").rstrip(")")
+                    if letter not in vocabulary:
+                        raise ValueError(f"process '{process.id}': Annex V reference '{ref}' is not in point 4 of "
+                                         f"the {self.route} route; expected 4(a)..4({sorted(vocabulary)[-1]})")
+                if process.company_specific == "optional" and not process.default_dataset:
+                    raise ValueError(f"optional process '{process.id}' needs a default_dataset to use when the "
+                                     "producer gives no data")
+                if process.co_products and process.allocation is None:
+                    raise ValueError(f"process '{process.id}' has co-products but no allocation")
+                if process.allocation and process.allocation.method == "economic":
+                    priced = set(process.allocation.prices)
+                    needed = {process.product.name, *process.co_products}
+                    if needed - priced:
+                        raise ValueError(f"process '{process.id}': economic allocation needs a price for "
+                                         f"{sorted(needed - priced)}")
+                for kind in process.expected_inputs:
+                    if kind not in self.input_kinds:
+                        raise ValueError(f"process '{process.id}' expects input kind '{kind}', which input_kinds "
+                                         "does not define")
+        if self.reference_process not in ids:
+            raise ValueError(f"reference_process '{self.reference_process}' is not a process of this rule")
+        if self.reference_process_def().product.name != self.declared_unit.product:
+            raise ValueError("the reference process's product must be the declared product "
+                             f"('{self.declared_unit.product}')")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def processes(self) -> list[tuple[Stage, RuleProcess]]:
+        return [(stage, process) for stage in self.stages for process in stage.processes]
+
+    def process(self, process_id: str) -> RuleProcess:
+        for _stage, process in self.processes():
+            if process.id == process_id:
+                return process
+        raise KeyError(process_id)
+
+    def stage_of(self, process_id: str) -> Stage:
+        for stage, process in self.processes():
+            if process.id == process_id:
+                return stage
+        raise KeyError(process_id)
+
+    def reference_process_def(self) -> RuleProcess:
+        return self.process(self.reference_process)
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """A rule with the file it came from and that file's hash (for provenance)."""
+
+    rule: Rule
+    path: Path
+    sha256: str
+
+
+def resolve_rule_path(rule: str | Path) -> Path:
+    """A rule id from rules/ or a path to a rule file."""
+    candidate = Path(rule)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate
+    path = rules_dir() / f"{rule}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in rules_dir().glob("*.yaml")))
+        raise RuleError("unknown rule", value=str(rule), expected=f"a rule id ({known}) or a path to a rule file")
+    return path
+
+
+def load_rule(rule: str | Path) -> LoadedRule:
+    path = resolve_rule_path(rule)
+    raw = load_yaml(path, RuleError)
+    if not isinstance(raw, dict):
+        raise RuleError("a rule file must be a mapping", file=path, expected="keys id, version, stages, ...")
+    try:
+        model = Rule.model_validate(raw)
+    except ValidationError as exc:
+        raise pydantic_error(exc, path, RuleError) from None
+    return LoadedRule(rule=model, path=path, sha256=file_sha256(path))
+
+
+def list_rules() -> list[LoadedRule]:
+    return [load_rule(path) for path in sorted(rules_dir().glob("*.yaml"))]
+
+
+def json_schema() -> dict:
+    """The rule file's JSON Schema, generated from the model so code and schema cannot drift."""
+    schema = Rule.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "footprint calculation rule"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

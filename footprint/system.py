@@ -1,0 +1,302 @@
+"""The product system: a rule plus one producer's activity data, linked and allocated.
+
+This is where company data meet the rule: every process the rule requires is
+present, every input resolves to an upstream process or a secondary dataset,
+units convert, co-products are allocated, and intermediate flows close their
+mass balance.  The result is a plain foreground description (per reporting
+period, allocated to the main product) that calculate.py hands to Brightway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from footprint import allocation, units
+from footprint.activity import Amount, Input, LoadedActivity, ProcessData, Transport
+from footprint.errors import ActivityDataError, LinkingError, RuleError
+from footprint.inventory import DQR, Catalogue, resolve_flow
+from footprint.rule import LoadedRule, RuleProcess
+
+
+@dataclass
+class Flow:
+    """One foreground exchange for the whole period, already allocated to the process's main product."""
+
+    process: str
+    kind: Literal["intermediate", "background", "biosphere"]
+    target: str  # process id | dataset code | biosphere3 flow code
+    amount: float  # in the target's unit
+    unit: str
+    label: str
+    field: str
+    dqr: DQR | None
+    primary: bool
+    source: str = ""
+
+
+@dataclass
+class AllocationRecord:
+    process: str
+    method: str
+    shares: dict[str, float]
+    main_product: str
+    basis: str
+
+    @property
+    def main_share(self) -> float:
+        return self.shares[self.main_product]
+
+
+@dataclass
+class ForegroundProcess:
+    id: str
+    name: str
+    stage: str
+    product: str
+    output: float  # kg of the main product in the period
+    company_specific: bool
+    annex_v: list[str]
+    flows: list[Flow] = field(default_factory=list)
+    allocation: AllocationRecord | None = None
+    supplied_by: str | None = None  # dataset code when an optional process has no data
+
+
+@dataclass
+class ProductSystem:
+    rule: LoadedRule
+    activity: LoadedActivity
+    processes: list[ForegroundProcess]
+    reference: str
+    declared_amount: float  # kg
+    allocation_method_override: str | None = None
+    exclusions: list[dict] = field(default_factory=list)
+
+    def process(self, process_id: str) -> ForegroundProcess:
+        return next(p for p in self.processes if p.id == process_id)
+
+    def datasets_used(self) -> set[str]:
+        codes = {f.target for p in self.processes for f in p.flows if f.kind == "background" and f.amount != 0}
+        codes |= {p.supplied_by for p in self.processes if p.supplied_by}
+        return codes
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _dqr(point_dqr: DQR | None, process_dqr: DQR | None, path: Path, where: str) -> DQR:
+    dqr = point_dqr or process_dqr
+    if dqr is None:
+        raise ActivityDataError("missing DQR scores", file=path, field=f"{where}.dqr",
+                                expected="dqr: {TeR, GeR, TiR, P} scored 1-5 on the item or on the process")
+    return dqr
+
+
+def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, *,
+                 field: str) -> str:
+    """The dataset code the rule assigns to an input kind, expanding {region} and {country}."""
+    rule = loaded.rule
+    if kind not in rule.input_kinds:
+        raise ActivityDataError("unknown input kind", file=activity.path, field=field, value=kind,
+                                expected="one of the rule's input kinds: " + ", ".join(sorted(rule.input_kinds)))
+    spec = rule.input_kinds[kind]
+    declarant = activity.data.declarant
+    values = {"country": declarant.country, "region": declarant.region or declarant.country}
+    candidates = [template.format(**values) for template in (spec.dataset, *spec.fallback)]
+    for code in candidates:
+        if code in catalogue.datasets:
+            return code
+    raise LinkingError(f"no dataset for input kind '{kind}'", file=loaded.path, field=f"input_kinds.{kind}",
+                       value=", ".join(candidates), expected="a dataset code that exists in inventories/")
+
+
+def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: LoadedActivity,
+                  catalogue: Catalogue, supplied: dict[str, str], where: str) -> tuple[str, str]:
+    """(kind, target) of an input: an upstream process, or a dataset."""
+    path = activity.path
+    if item.from_ is not None:
+        if item.from_ not in rp.inputs_from:
+            raise ActivityDataError("input from a process the rule does not connect here", file=path,
+                                    field=f"{where}.from", value=item.from_,
+                                    expected=f"one of {rp.inputs_from}" if rp.inputs_from else
+                                    "no 'from' inputs (this process has no upstream process in the rule)")
+        if item.from_ in supplied:
+            return "background", supplied[item.from_]
+        return "intermediate", item.from_
+    if item.dataset is not None:
+        dataset = catalogue.get(item.dataset, file=path, field=f"{where}.dataset")
+        default = catalogue.get(resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind"))
+        if dataset.kind != default.kind:
+            raise ActivityDataError("dataset is of another kind than the input", file=path,
+                                    field=f"{where}.dataset", value=item.dataset,
+                                    expected=f"a '{default.kind}' dataset for input kind '{item.kind}'")
+        return "background", dataset.code
+    return "background", resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind")
+
+
+def _tkm(leg: Transport, path: Path, where: str) -> float:
+    if leg.amount is not None:
+        return units.convert(float(leg.amount), leg.unit, "tkm", file=path, field=f"{where}.unit")
+    tonnes = units.convert(float(leg.mass.amount), leg.mass.unit, "t", file=path, field=f"{where}.mass.unit")
+    km = units.convert(float(leg.distance.amount), leg.distance.unit, "km", file=path,
+                       field=f"{where}.distance.unit")
+    return tonnes * km
+
+
+def _allocate(rp: RuleProcess, data: ProcessData, output_kg: float, activity: LoadedActivity,
+              override: str | None, where: str) -> AllocationRecord | None:
+    path = activity.path
+    given = {c.name: c for c in data.co_products}
+    unknown = sorted(set(given) - set(rp.co_products))
+    if unknown:
+        raise ActivityDataError("unknown co-product", file=path, field=f"{where}.co_products", value=unknown[0],
+                                expected="one of the rule's co-products: " + (", ".join(rp.co_products) or "none"))
+    if not rp.co_products:
+        return None
+    missing = [name for name in rp.co_products if name not in given]
+    if missing:
+        raise ActivityDataError("co-product missing (give 0 if none was produced)", file=path,
+                                field=f"{where}.co_products", value=missing[0],
+                                expected="an entry for every co-product the rule names: " + ", ".join(rp.co_products))
+    masses = {rp.product.name: output_kg}
+    for index, name in enumerate(rp.co_products):
+        point = given[name]
+        masses[name] = units.convert(float(point.amount), point.unit, "kg", file=path,
+                                     field=f"{where}.co_products[{index}].unit")
+    spec = rp.allocation
+    method = spec.method
+    if override:
+        if override not in {spec.method, *spec.options}:
+            raise RuleError(f"allocation '{override}' is not allowed for process '{rp.id}'", field="allocation",
+                            value=override, expected=f"one of {sorted({spec.method, *spec.options})}")
+        method = override
+    if method == "economic":
+        shares = allocation.economic_shares(masses, {name: price.value for name, price in spec.prices.items()})
+        basis = spec.price_basis
+    elif method == "mass":
+        shares = allocation.mass_shares(masses)
+        basis = "mass of products in the reporting period"
+    else:
+        requested = {rp.product.name: data.allocation_share, **{n: given[n].share for n in rp.co_products}}
+        shares = allocation.specified_shares(requested, file=path, field=f"{where}.co_products")
+        basis = "shares given by the producer"
+    return AllocationRecord(process=rp.id, method=method, shares=shares, main_product=rp.product.name, basis=basis)
+
+
+def _mass_balance(system_flows: dict[str, float], outputs: dict[str, float], loaded: LoadedRule,
+                  activity: LoadedActivity) -> None:
+    tolerance = loaded.rule.mass_balance_tolerance
+    for upstream, consumed in system_flows.items():
+        produced = outputs[upstream]
+        if produced <= 0:
+            raise ActivityDataError("output is zero but downstream processes consume it", file=activity.path,
+                                    field=f"processes.{upstream}.output.amount", value=produced,
+                                    expected="a positive output")
+        gap = abs(consumed - produced) / produced
+        if gap > tolerance:
+            raise ActivityDataError(
+                f"mass balance of '{upstream}' does not close: produced {produced:,.0f} kg, consumed downstream "
+                f"{consumed:,.0f} kg ({gap:.1%} apart)", file=activity.path,
+                field=f"processes.{upstream}.output", expected=f"a gap within the rule's tolerance of {tolerance:.0%}")
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, flows_index: dict, *,
+          allocation_override: str | None = None) -> ProductSystem:
+    """Link, convert, allocate and check; raise on the first problem with file and field named."""
+    rule = loaded.rule
+    path = activity.path
+    data = activity.data
+    if data.rule is not None and data.rule != rule.id:
+        raise ActivityDataError("activity data were written for another rule", file=path, field="rule",
+                                value=data.rule, expected=f"'{rule.id}'")
+    known = {rp.id for _stage, rp in rule.processes()}
+    for pid in data.processes:
+        if pid not in known:
+            raise ActivityDataError("unknown process", file=path, field=f"processes.{pid}", value=pid,
+                                    expected="a process of rule '" + rule.id + "': " + ", ".join(sorted(known)))
+
+    processes: list[ForegroundProcess] = []
+    supplied: dict[str, str] = {}
+    consumed: dict[str, float] = {}
+    outputs: dict[str, float] = {}
+    exclusions: list[dict] = []
+    for stage, rp in rule.processes():
+        where = f"processes.{rp.id}"
+        pdata = data.processes.get(rp.id)
+        if pdata is None:
+            if rp.company_specific == "required":
+                raise ActivityDataError(f"missing mandatory company-specific data for process '{rp.id}' "
+                                        f"({rp.name})", file=path, field=where,
+                                        expected=f"a '{rp.id}' entry under processes (rule {rule.id} requires "
+                                                 "company-specific data for it)")
+            supplied[rp.id] = catalogue.get(rp.default_dataset, file=loaded.path,
+                                            field=f"stages.{rp.id}.default_dataset").code
+            continue
+        output = units.convert(float(pdata.output.amount), pdata.output.unit, rp.product.unit, file=path,
+                               field=f"{where}.output.unit")
+        if output <= 0:
+            raise ActivityDataError("output must be positive", file=path, field=f"{where}.output.amount",
+                                    value=pdata.output.amount, expected="the amount of product made in the period")
+        outputs[rp.id] = output
+        record = _allocate(rp, pdata, output, activity, allocation_override, where)
+        share = record.main_share if record else 1.0
+        process = ForegroundProcess(id=rp.id, name=rp.name, stage=stage.id, product=rp.product.name, output=output,
+                                    company_specific=rp.company_specific == "required", annex_v=list(rp.annex_v),
+                                    allocation=record)
+        for index, item in enumerate(pdata.inputs):
+            item_where = f"{where}.inputs[{index}]"
+            kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where)
+            if kind == "intermediate":
+                target_unit = rule.process(target).product.unit
+                amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
+                                       field=f"{item_where}.unit")
+                consumed[target] = consumed.get(target, 0.0) + amount
+                process.flows.append(Flow(rp.id, "intermediate", target, amount * share, target_unit,
+                                          rule.process(target).product.name, item_where, None, True, item.source))
+                continue
+            dataset = catalogue.datasets[target]
+            amount = units.convert(float(item.amount), item.unit, dataset.unit, file=path, field=f"{item_where}.unit")
+            process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
+                                      item.kind or item.from_ or target, item_where,
+                                      _dqr(item.dqr, pdata.dqr, path, item_where), item.data_type == "primary",
+                                      item.source))
+        for index, leg in enumerate(pdata.transport):
+            item_where = f"{where}.transport[{index}]"
+            target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind")
+            dataset = catalogue.datasets[target]
+            amount = units.convert(_tkm(leg, path, item_where), "tkm", dataset.unit, file=path, field=item_where)
+            process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
+                                      f"transport, {leg.kind}", item_where,
+                                      _dqr(leg.dqr, pdata.dqr, path, item_where), leg.data_type == "primary",
+                                      leg.source))
+        for index, emission in enumerate(pdata.emissions):
+            item_where = f"{where}.emissions[{index}]"
+            categories = [part.strip() for part in emission.compartment.split("::") if part.strip()]
+            code, flow_unit = resolve_flow(flows_index, emission.flow, categories, file=path,
+                                           field=f"{item_where}.flow")
+            amount = units.convert(float(emission.amount), emission.unit, units.pint_expression(flow_unit),
+                                   file=path, field=f"{item_where}.unit")
+            process.flows.append(Flow(rp.id, "biosphere", code, amount * share, flow_unit,
+                                      f"{emission.flow} ({emission.compartment})", item_where,
+                                      _dqr(emission.dqr, pdata.dqr, path, item_where),
+                                      emission.data_type == "primary", emission.source))
+        for exclusion in pdata.excluded:
+            exclusions.append({"process": rp.id, **exclusion.model_dump()})
+        processes.append(process)
+
+    _mass_balance(consumed, outputs, loaded, activity)
+    reference = rule.reference_process
+    production = units.convert(float(data.production.amount), data.production.unit, "kg", file=path,
+                               field="production.unit")
+    ref_output = outputs[reference]
+    if abs(production - ref_output) / ref_output > rule.mass_balance_tolerance:
+        raise ActivityDataError(
+            f"production ({production:,.0f} kg) differs from the output of '{reference}' ({ref_output:,.0f} kg)",
+            file=path, field="production", expected="the same amount of declared product")
+    declared = units.convert(rule.declared_unit.amount, rule.declared_unit.unit, "kg")
+    return ProductSystem(rule=loaded, activity=activity, processes=processes, reference=reference,
+                         declared_amount=declared, allocation_method_override=allocation_override,
+                         exclusions=exclusions)

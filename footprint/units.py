@@ -1,0 +1,114 @@
+"""Units: one pint registry for the whole engine.
+
+Activity data arrive in whatever unit a plant records (t, MWh, GJ, m3, L);
+Brightway stores plain unit strings ("kilogram", "kilowatt hour").  Every
+amount passes through here so a wrong dimension is caught with the file and
+field that carried it, and so the US short ton never sneaks in: pint's ``ton``
+is 907 kg, which is never what a rare-earth producer means.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pint
+
+from footprint.errors import FootprintError, UnitError
+
+_DEFINITIONS = Path(__file__).with_name("units.txt")
+
+#: Brightway / ecoinvent unit names and the pint expression they mean.
+BRIGHTWAY_UNITS: dict[str, str] = {
+    "kilogram": "kg",
+    "gram": "g",
+    "ton": "t",  # Brightway's "ton" is the metric tonne (ecoinvent convention)
+    "kilowatt hour": "kWh",
+    "megawatt hour": "MWh",
+    "megajoule": "MJ",
+    "gigajoule": "GJ",
+    "ton kilometer": "tkm",
+    "kilogram kilometer": "kg*km",
+    "cubic meter": "m**3",
+    "normal cubic meter": "Nm3",
+    "standard cubic meter": "Sm3",
+    "liter": "L",
+    "kilo Becquerel": "kBq",
+    "square meter": "m**2",
+    "square meter-year": "m**2*year",
+    "cubic meter-year": "m**3*year",
+    "meter-year": "m*year",
+    "unit": "dimensionless",
+    "kilowatt": "kW",
+}
+
+#: Spellings that pint accepts but which mean something other than what users write.
+AMBIGUOUS_UNITS: dict[str, str] = {
+    "ton": "pint reads 'ton' as the US short ton (907.18 kg); write 't' or 'tonne' for the metric tonne, or 'short_ton'",
+    "tons": "pint reads 'tons' as US short tons; write 't' or 'tonne'",
+}
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The engine's unit registry (built once; pint registries are expensive)."""
+    ureg = pint.UnitRegistry()
+    ureg.load_definitions(str(_DEFINITIONS))
+    return ureg
+
+
+def pint_expression(unit: str) -> str:
+    """Translate a Brightway unit name to a pint expression; other strings pass through."""
+    return BRIGHTWAY_UNITS.get(unit.strip(), unit.strip())
+
+
+def _parse_unit(unit: Any, *, file: str | Path | None, field: str | None) -> pint.Unit:
+    if not isinstance(unit, str) or not unit.strip():
+        raise UnitError("missing unit", file=file, field=field, value=unit,
+                        expected="a unit such as 'kg', 't', 'kWh', 'MJ', 'm**3', 'tkm'")
+    token = unit.strip()
+    if token in AMBIGUOUS_UNITS and AMBIGUOUS_UNITS[token]:
+        raise UnitError(f"ambiguous unit: {AMBIGUOUS_UNITS[token]}", file=file, field=field, value=unit)
+    try:
+        return registry().Unit(pint_expression(token))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
+            AttributeError, TypeError, AssertionError) as exc:
+        raise UnitError("unknown unit", file=file, field=field, value=unit,
+                        expected="a pint unit such as 'kg', 't', 'kWh', 'MJ', 'L', 'm**3', 'tkm'") from exc
+
+
+def parse_amount(amount: Any, *, file: str | Path | None = None, field: str | None = None,
+                 allow_negative: bool = False, error: type[FootprintError] = UnitError) -> float:
+    """A finite number from user input; strings, booleans, NaN and negatives are refused."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        raise error("amount is not a number", file=file, field=field, value=amount,
+                        expected="a number (without the unit; put the unit in 'unit')")
+    value = float(amount)
+    if not math.isfinite(value):
+        raise error("amount is not finite", file=file, field=field, value=amount, expected="a finite number")
+    if value < 0 and not allow_negative:
+        raise error("amount is negative", file=file, field=field, value=amount,
+                        expected="a number >= 0 (report outputs as outputs, not negative inputs)")
+    return value
+
+
+def convert(amount: float, unit: str, target: str, *, file: str | Path | None = None,
+            field: str | None = None) -> float:
+    """Convert ``amount`` from ``unit`` to ``target`` or raise a UnitError naming both."""
+    source_unit = _parse_unit(unit, file=file, field=field)
+    target_unit = _parse_unit(target, file=file, field=field)
+    try:
+        return float(registry().Quantity(amount, source_unit).to(target_unit).magnitude)
+    except pint.errors.DimensionalityError as exc:
+        raise UnitError(
+            f"unit of the wrong dimension: '{unit}' ({source_unit.dimensionality}) "
+            f"cannot be converted to '{target}' ({target_unit.dimensionality})",
+            file=file, field=field, value=unit, expected=f"a unit convertible to '{target}'",
+        ) from exc
+
+
+def check_unit(unit: Any, *, file: str | Path | None = None, field: str | None = None) -> str:
+    """Validate a unit string and return it stripped."""
+    _parse_unit(unit, file=file, field=field)
+    return unit.strip()

@@ -1,0 +1,227 @@
+"""Tests for footprint.report: HTML rendering and the stage chart."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from footprint.report import render_html, stage_chart_png
+from footprint.report._format import fmt_sig
+from footprint.report.figures import stage_shares
+from footprint.report.html import FOOTER_SENTENCE
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LONG_HASH = "9e0f" + "ab" * 30
+
+
+def _result(category: str, label: str, unit: str, value: float, declared: bool,
+            by_stage: dict[str, float], coverage: str = "complete") -> dict[str, Any]:
+    """A result record; processes mirror stages one-to-one in this fixture."""
+    procs = {"extraction": "mining", "concentration": "beneficiation", "refining": "separation"}
+    return {"category": category, "label": label, "indicator": f"{label} indicator",
+            "unit": unit, "value": value, "declared": declared, "coverage": coverage,
+            "by_stage": by_stage,
+            "by_process": {procs[s]: v for s, v in by_stage.items()}}
+
+
+def make_declaration() -> dict[str, Any]:
+    """Small declaration with the structure of the sample declaration."""
+    return {
+        "schema_version": "1.0",
+        "id": "decl-test-0001",
+        "rule": {"id": "ndpr-oxide", "version": "1.0.0",
+                 "title": "NdPr oxide, primary route", "sha256": "ab12" * 16},
+        "declared_unit": {"amount": 1, "unit": "kg", "product": "NdPr oxide",
+                          "chemical_form": "(Nd,Pr) oxide", "grade": ">= 99.0 % TREO"},
+        "declarant": {"name": "Example Rare Earths Co., Ltd.", "facility": "Baotou complex",
+                      "country": "CN", "region": "CN-NM"},
+        "period": {"start": "2025-01-01", "end": "2025-12-31"},
+        "route": "primary",
+        "method": {"name": "EF v3.1", "version": "3.1", "implementation": "test", "cf_sha256": "cd34"},
+        "stages": [{"id": "extraction", "label": "Extraction"},
+                   {"id": "concentration", "label": "Concentration"},
+                   {"id": "refining", "label": "Refining"}],
+        "processes": [
+            {"id": "mining", "name": "Ore mining", "stage": "extraction",
+             "annex_v": ["4(a)"], "company_specific": True},
+            {"id": "beneficiation", "name": "Flotation", "stage": "concentration",
+             "annex_v": ["4(d)"], "company_specific": True},
+            {"id": "separation", "name": "Solvent extraction", "stage": "refining",
+             "annex_v": ["4(j)"], "company_specific": False},
+        ],
+        "results": [
+            _result("climate_change", "Climate change", "kg CO2-Eq", 31.2, True,
+                    {"extraction": 4.1, "concentration": 6.0, "refining": 21.1}, "partial"),
+            _result("particulate_matter", "Particulate matter", "disease incidence", 2.1e-6, True,
+                    {"extraction": 1.5e-6, "concentration": 0.2e-6, "refining": 0.4e-6}),
+            _result("ozone_depletion", "Ozone depletion", "kg CFC-11-Eq", 0.0, False,
+                    {"extraction": 0.0, "concentration": 0.0, "refining": 0.0}, "none"),
+        ],
+        "data_quality": {
+            "dqr": 2.3, "level": "good", "criteria": {"TeR": 2.1, "GeR": 1.8, "TiR": 2.0, "P": 3.2},
+            "primary_data_share": 0.64, "basis": "climate_change",
+            "by_process": {"mining": {"dqr": 1.5, "share": 0.13},
+                           "beneficiation": {"dqr": 2.0, "share": 0.19},
+                           "separation": {"dqr": 2.6, "share": 0.68}},
+            "partial_coverage": [{"dataset": "chemical/hcl", "covers": ["climate_change"],
+                                  "screening": True}],
+            "warnings": ["process 'separation' DQR 2.6 exceeds the rule limit 1.6"],
+        },
+        "allocation": [{"process": "beneficiation", "method": "economic", "main_share": 0.8,
+                        "products": [{"name": "REO concentrate", "share": 0.8},
+                                     {"name": "iron ore", "share": 0.2}],
+                        "basis": "relative prices"}],
+        "cut_off": {"threshold": 0.03, "excluded": []},
+        "provenance": {
+            "activity_data": {"path": "examples/activity.yaml", "sha256": "ef56" * 16},
+            "libraries": {"footprint": "0.1.0", "python": "3.11.7"},
+            "created": "2026-11-23T01:00:00Z",
+        },
+        "content_sha256": LONG_HASH,
+    }
+
+
+@pytest.fixture()
+def declaration() -> dict[str, Any]:
+    return make_declaration()
+
+
+def _split_details(page: str) -> tuple[str, str]:
+    """Return (page without the details block, the details block)."""
+    match = re.search(r"<details\b.*?</details>", page, re.S)
+    assert match, "no <details> block"
+    return page[:match.start()] + page[match.end():], match.group(0)
+
+
+def _visible_text(page: str) -> str:
+    """Page without the embedded image, so base64 cannot match by chance."""
+    return re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,", page)
+
+
+# --- formatting --------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    (31.2, "31.2"), (0.41, "0.410"), (2.1e-6, "2.10e-06"), (0.0, "0"),
+    (9.996, "10.0"), (1234.5, "1230"), (12345.0, "1.23e+04"), (-4.1, "-4.10"),
+    (None, "\u2014"), (float("nan"), "\u2014"), ("abc", "\u2014"),
+])
+def test_fmt_sig(value: Any, expected: str) -> None:
+    assert fmt_sig(value) == expected
+
+
+# --- HTML --------------------------------------------------------------------
+
+def test_html_contains_header_and_declared_results(declaration: dict[str, Any]) -> None:
+    page = render_html(declaration)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "NdPr oxide" in page
+    assert "Example Rare Earths Co., Ltd." in page
+    assert "2025-01-01" in page and "ndpr-oxide" in page
+    for expected in ("31.2", "kg CO2-Eq", "2.10e-06", "disease incidence"):
+        assert expected in page
+    assert FOOTER_SENTENCE in page
+
+
+def test_html_flags_incomplete_coverage(declaration: dict[str, Any]) -> None:
+    outside, _ = _split_details(render_html(declaration))
+    results_table = re.search(r'<table class="results">.*?</table>', outside, re.S).group(0)
+    assert results_table.count("badge-warn") == 1  # climate change partial, PM complete
+    assert ">partial<" in results_table
+
+
+def test_html_embeds_chart_as_base64_png(declaration: dict[str, Any]) -> None:
+    page = render_html(declaration)
+    match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert match
+    assert base64.b64decode(match.group(1)).startswith(PNG_SIGNATURE)
+
+
+def test_html_is_self_contained(declaration: dict[str, Any]) -> None:
+    page = _visible_text(render_html(declaration))
+    assert "<script" not in page.lower()
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<link" not in page
+
+
+def test_non_declared_only_inside_details(declaration: dict[str, Any]) -> None:
+    outside, details = _split_details(_visible_text(render_html(declaration)))
+    assert "Ozone depletion" in details and "kg CFC-11-Eq" in details
+    assert "Ozone depletion" not in outside
+    assert "kg CFC-11-Eq" not in outside
+    assert "Climate change" not in details
+
+
+def test_declarant_script_is_escaped(declaration: dict[str, Any]) -> None:
+    declaration["declarant"]["name"] = '<script>alert("x")</script> & Co'
+    declaration["declared_unit"]["product"] = "<b>oxide</b>"
+    page = render_html(declaration)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in page
+    assert "<b>oxide</b>" not in page and "&lt;b&gt;oxide&lt;/b&gt;" in page
+
+
+def test_hash_shortened_with_full_value_in_title(declaration: dict[str, Any]) -> None:
+    page = render_html(declaration)
+    assert f'title="{LONG_HASH}"' in page
+    assert LONG_HASH[:12] + "\u2026" in page
+
+
+def test_data_quality_and_contributions(declaration: dict[str, Any]) -> None:
+    page = render_html(declaration)
+    assert 'class="warnings"' in page and "exceeds the rule limit" in page
+    assert "64.0\u00a0%" in page  # primary data share
+    for criterion in ("TeR", "GeR", "TiR", "P"):
+        assert f"<td>{criterion}</td>" in page
+    assert "67.6\u00a0%" in page  # refining share of climate change
+    assert "Solvent extraction" in page and "chemical/hcl" in page
+    assert "economic" in page and "3.0\u00a0%" in page  # allocation, cut-off
+
+
+def test_optional_sections_may_be_missing(declaration: dict[str, Any]) -> None:
+    for key in ("allocation", "cut_off"):
+        del declaration[key]
+    del declaration["data_quality"]["warnings"]
+    del declaration["data_quality"]["partial_coverage"]
+    page = render_html(declaration)
+    assert 'id="allocation"' not in page
+    assert "No data-quality warnings." in page
+
+
+# --- chart -------------------------------------------------------------------
+
+def test_chart_is_deterministic_png(declaration: dict[str, Any]) -> None:
+    first = stage_chart_png(declaration)
+    second = stage_chart_png(copy.deepcopy(declaration))
+    assert first.startswith(PNG_SIGNATURE)
+    assert first == second
+    assert b"tIME" not in first  # no timestamp chunk
+
+
+def test_zero_total_category_does_not_crash(declaration: dict[str, Any]) -> None:
+    for result in declaration["results"]:
+        result["declared"] = True
+    declaration["results"][0]["value"] = 0.0
+    declaration["results"][0]["by_stage"] = dict.fromkeys(declaration["results"][0]["by_stage"], 0.0)
+    assert stage_chart_png(declaration).startswith(PNG_SIGNATURE)
+    assert "Ozone depletion" in render_html(declaration)
+
+
+def test_negative_contributions_and_no_declared(declaration: dict[str, Any]) -> None:
+    declaration["results"][0]["by_stage"] = {"extraction": -3.0, "concentration": 1.0, "refining": 1.0}
+    assert stage_chart_png(declaration).startswith(PNG_SIGNATURE)
+    for result in declaration["results"]:
+        result["declared"] = False
+    assert stage_chart_png(declaration).startswith(PNG_SIGNATURE)
+    assert "No declared impact categories" in render_html(declaration)
+
+
+def test_stage_shares() -> None:
+    ids = ["a", "b", "c"]
+    assert stage_shares({"a": 1, "b": 3}, ids) == ((25.0, 75.0, 0.0), False)
+    assert stage_shares({"a": 0, "b": 0}, ids) == ((0.0, 0.0, 0.0), False)
+    shares, gross = stage_shares({"a": -3, "b": 1, "c": 1}, ids)
+    assert gross and shares == (-60.0, 20.0, 20.0)
