@@ -1,0 +1,37 @@
+"""footprint: environmental footprint declarations for critical raw materials (CRMA Art. 31, Annex V).
+
+The public API::
+
+    import footprint
+    footprint.setup()                                   # offline Brightway set-up (idempotent)
+    doc = footprint.declare("ndpr-oxide", "examples/ndpr-oxide/activity-2025.yaml")
+    footprint.write_declaration(doc, "out/decl.json")
+    footprint.write_report(doc, "out/decl.html")
+
+Brightway is imported lazily (it is slow to import and needs its data directory
+set first), so ``import footprint`` stays cheap.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = ("setup", "ensure_setup", "declare", "write_declaration", "write_report", "validate_rules", "list_rules",
+        "load_rule", "demo_paths", "default_demo_dir", "RuleCheck", "rule_schema", "read_declaration",
+        "check_output")
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("FootprintError",):
+        from footprint import errors
+
+        return getattr(errors, name)
+    if name in _API:
+        from footprint import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'footprint' has no attribute {name!r}")
+
+
+__all__ = list(_API) + ["__version__"]

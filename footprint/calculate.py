@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from footprint._io import quiet_stdout
-from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB, DQR
+from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.methods import Category, all_categories
 from footprint.project import brightway
 from footprint.system import Flow, ProductSystem
@@ -158,11 +158,3 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     return Result(system=system, categories=categories, totals=totals, items=items, table=table)
 
-
-def item_dqr(item: Item, dataset_dqr: DQR | None) -> dict[str, float]:
-    """Criterion scores of one contribution: the activity datum's, averaged with its dataset's."""
-    own = item.flow.dqr.model_dump() if item.flow.dqr else None
-    other = dataset_dqr.model_dump() if dataset_dqr else None
-    if own and other:
-        return {key: (own[key] + other[key]) / 2 for key in own}
-    return own or other or {}

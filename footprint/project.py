@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import io
 import json
 import os
 import sys
@@ -61,8 +62,11 @@ def brightway() -> tuple[ModuleType, ModuleType, ModuleType]:
     os.environ["BRIGHTWAY2_DIR"] = str(directory)
     import warnings
 
-    with quiet_stdout(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pypardiso hint and similar import-time notices
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
+        # bw2data logs "Using environment variable BRIGHTWAY2_DIR" and bw2calc hints at
+        # pypardiso on import; neither helps a footprint user, and both would pollute output.
+        warnings.simplefilter("ignore")
         import bw2calc as bc
         import bw2data as bd
         import bw2io as bi
@@ -200,11 +204,11 @@ def _write_methods(bd: ModuleType) -> int:
     return written
 
 
-def setup(*, force: bool = False) -> SetupReport:
+def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) -> SetupReport:
     """Create or update the project offline; a second run with nothing changed writes nothing."""
 
     started = time.perf_counter()
-    catalogue = inventory.load_catalogue()
+    catalogue = catalogue or inventory.load_catalogue()
     bd, _bc, bi = brightway()
     with write_lock():
         state = {} if force else read_state()

@@ -1,0 +1,157 @@
+"""The declaration: a result turned into the JSON a customer, verifier or registry reads.
+
+Only characterised results go in (Annex V point 7).  The document carries
+everything needed to recompute it: the hashes of the rule, activity data,
+inventories and characterisation factors, the library versions, and a content
+hash over the document itself so an edit after writing can be detected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import uuid
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from footprint.calculate import Result
+from footprint.inventory import Catalogue
+from footprint.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.paths import schemas_dir
+from footprint.quality import Quality
+
+SCHEMA_VERSION = "1.0"
+ID_NAMESPACE = uuid.UUID("6f1d8a52-31c1-4b7e-9a55-6f6f74707269")
+LIBRARIES = ("footprint", "bw2data", "bw2calc", "bw2io", "bw_processing", "numpy", "scipy", "pint", "pandas",
+             "pydantic")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def canonical_json(document: dict) -> str:
+    """Sorted keys, no whitespace: the form hashes are taken over."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(document: dict) -> str:
+    body = {key: value for key, value in document.items() if key != "content_sha256"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _relative(path: Path) -> str:
+    from footprint.paths import REPO_ROOT
+
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha256: str,
+          background: str, created: dt.datetime | None = None) -> dict[str, Any]:
+    """The declaration document (a plain dict, valid against schemas/declaration.schema.json)."""
+    system = result.system
+    loaded = system.rule
+    rule = loaded.rule
+    activity = system.activity
+    data = activity.data
+    declared = set(rule.impact_categories.declared)
+    created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    versions = library_versions()
+    identity = "|".join([loaded.sha256, activity.sha256, catalogue.sha256, methods_sha256,
+                         system.allocation_method_override or "", versions["footprint"]])
+    results = []
+    for category in result.categories:
+        results.append({
+            "category": category.id,
+            "label": category.label,
+            "indicator": category.indicator,
+            "unit": category.unit,
+            "value": result.totals[category.id],
+            "declared": category.id in declared,
+            "coverage": quality.coverage.get(category.id, "complete"),
+            "by_stage": {stage.id: result.by(category.id, "stage").get(stage.id, 0.0) for stage in rule.stages},
+            "by_process": {p.id: result.by(category.id, "process").get(p.id, 0.0) for p in system.processes},
+        })
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, identity)}",
+        "rule": {"id": rule.id, "version": rule.version, "title": rule.title, "status": rule.status,
+                 "sha256": loaded.sha256},
+        "declared_unit": {"amount": rule.declared_unit.amount, "unit": rule.declared_unit.unit,
+                          "product": rule.declared_unit.product, "chemical_form": rule.declared_unit.chemical_form,
+                          "grade": rule.declared_unit.grade},
+        "declarant": data.declarant.model_dump(exclude_none=True),
+        "period": {"start": data.period.start.isoformat(), "end": data.period.end.isoformat()},
+        "route": rule.route,
+        "method": {"name": METHOD_NAME, "version": METHOD_VERSION, "implementation": METHOD_IMPLEMENTATION,
+                   "cf_sha256": methods_sha256},
+        "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
+        "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
+                       "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
+        "results": results,
+        "contributions": [
+            {"category": row.category, "stage": row.stage, "process": row.process, "item": row.item,
+             "kind": row.kind, "dataset": row.target if row.kind == "background" else None,
+             "value": row.value, "unit": row.unit}
+            for row in result.table.itertuples() if row.category in declared
+        ],
+        "data_quality": {
+            "basis": quality.basis,
+            "dqr": quality.dqr,
+            "level": quality.level,
+            "criteria": quality.criteria,
+            "primary_data_share": quality.primary_data_share,
+            "by_process": quality.by_process,
+            "partial_coverage": quality.partial_coverage,
+            "warnings": quality.warnings,
+        },
+        "allocation": [
+            {"process": p.id, "method": p.allocation.method, "main_product": p.allocation.main_product,
+             "main_share": p.allocation.main_share,
+             "products": [{"name": name, "share": share} for name, share in p.allocation.shares.items()],
+             "basis": p.allocation.basis}
+            for p in system.processes if p.allocation
+        ],
+        "recycled_content": {"method": rule.recycled_content.method},
+        "cut_off": {"threshold": rule.cut_off.threshold, "basis": rule.cut_off.basis,
+                    "excluded": system.exclusions},
+        "provenance": {
+            "activity_data": {"path": _relative(activity.path), "sha256": activity.sha256},
+            "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
+            "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets),
+                            "used": sorted(system.datasets_used())},
+            "background": {"database": background, "sha256": catalogue.sha256},
+            "libraries": versions,
+            "seed": None,
+            "created": created.isoformat().replace("+00:00", "Z"),
+        },
+    }
+    document["content_sha256"] = content_hash(document)
+    return document
+
+
+def schema() -> dict:
+    return json.loads((schemas_dir() / "declaration.schema.json").read_text())
+
+
+def validate(document: dict) -> None:
+    """Raise jsonschema.ValidationError if the document breaks the published schema (a bug, not user input)."""
+    import jsonschema
+
+    jsonschema.validate(document, schema())
+
+
+def to_json(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
