@@ -241,13 +241,13 @@ def _uncertainty_fields(exchange: InventoryExchange, factor: float, amount: floa
     return fields
 
 
-def to_brightway(catalogue: Catalogue, flows: dict) -> dict[tuple[str, str], dict]:
+def to_brightway(catalogue: Catalogue, flows: dict, name: str = BACKGROUND_DB) -> dict[tuple[str, str], dict]:
     """The Brightway database dict for the catalogue, amounts converted to the target units."""
     data: dict[tuple[str, str], dict] = {}
     for code, dataset in catalogue.datasets.items():
         path = catalogue.files[code]
         bw_unit = brightway_unit(dataset.unit)
-        exchanges = [{"input": (BACKGROUND_DB, code), "amount": 1.0, "type": "production", "unit": bw_unit}]
+        exchanges = [{"input": (name, code), "amount": 1.0, "type": "production", "unit": bw_unit}]
         for index, exchange in enumerate(dataset.exchanges):
             where = f"exchanges[{index}]"
             if exchange.type == "biosphere":
@@ -259,11 +259,11 @@ def to_brightway(catalogue: Catalogue, flows: dict) -> dict[tuple[str, str], dic
             else:
                 supplier = catalogue.datasets[exchange.dataset]
                 factor = units.convert(1.0, exchange.unit, supplier.unit, file=path, field=f"{where}.unit")
-                target = (BACKGROUND_DB, supplier.code)
+                target = (name, supplier.code)
             amount = exchange.amount * factor
             exchanges.append({"input": target, "amount": amount, "type": exchange.type,
                               **_uncertainty_fields(exchange, factor, amount)})
-        data[(BACKGROUND_DB, code)] = {
+        data[(name, code)] = {
             "name": dataset.name,
             "reference product": dataset.name,
             "unit": bw_unit,
@@ -277,16 +277,16 @@ def to_brightway(catalogue: Catalogue, flows: dict) -> dict[tuple[str, str], dic
     return data
 
 
-def write_background(catalogue: Catalogue, bd: ModuleType) -> int:
+def write_background(catalogue: Catalogue, bd: ModuleType, name: str = BACKGROUND_DB) -> int:
     """Validate everything first, then replace the background database in one write."""
     flows = biosphere_index(bd)
-    data = to_brightway(catalogue, flows)
+    data = to_brightway(catalogue, flows, name)
     import warnings
 
     with quiet_stdout(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        database = bd.Database(BACKGROUND_DB)
-        if BACKGROUND_DB not in bd.databases:
+        database = bd.Database(name)
+        if name not in bd.databases:
             database.register(description="footprint open secondary datasets (inventories/)")
         database.write(data, searchable=False)
     return len(data)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from footprint import units
 from footprint._io import file_sha256, load_yaml, pydantic_error
-from footprint.errors import RuleError
+from footprint.errors import RuleError, UnitError
 from footprint.methods import HEADLINE_IDS
 from footprint.paths import rules_dir
 
@@ -80,7 +80,10 @@ class DeclaredUnit(_Strict):
     @field_validator("unit")
     @classmethod
     def _mass(cls, value: str) -> str:
-        units.convert(1.0, value, "kg", field="declared_unit.unit")
+        try:
+            units.convert(1.0, value, "kg")
+        except UnitError as exc:  # re-raised as ValueError so the loader names the rule file
+            raise ValueError(f"{exc.message}; Annex V point 3: the declared unit is a mass in kg") from None
         return value
 
 

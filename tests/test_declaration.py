@@ -1,0 +1,102 @@
+"""The example producer's declaration: consistency, schema, provenance, determinism."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import jsonschema
+import pytest
+
+import footprint
+from footprint import declaration
+from footprint.methods import HEADLINE_IDS
+
+from conftest import EXAMPLE
+
+
+def _result(document, category):
+    return next(r for r in document["results"] if r["category"] == category)
+
+
+def test_climate_change_total_equals_sum_of_stages_and_of_processes(example_declaration):
+    result = _result(example_declaration, "climate_change")
+    assert result["value"] > 0
+    assert sum(result["by_stage"].values()) == pytest.approx(result["value"], rel=1e-9)
+    assert sum(result["by_process"].values()) == pytest.approx(result["value"], rel=1e-9)
+    assert set(result["by_stage"]) == {"extraction", "concentration", "refining"}
+
+
+def test_every_category_adds_up_and_contributions_match(example_declaration):
+    for result in example_declaration["results"]:
+        assert sum(result["by_process"].values()) == pytest.approx(result["value"], rel=1e-9, abs=1e-15)
+        if result["declared"]:
+            rows = [c["value"] for c in example_declaration["contributions"] if c["category"] == result["category"]]
+            assert sum(rows) == pytest.approx(result["value"], rel=1e-9, abs=1e-15)
+
+
+def test_declares_the_rule_categories_and_computes_all_sixteen(example_declaration):
+    declared = [r["category"] for r in example_declaration["results"] if r["declared"]]
+    assert set(declared) == {"climate_change", "acidification", "particulate_matter", "ionising_radiation"}
+    computed = {r["category"] for r in example_declaration["results"]}
+    assert set(HEADLINE_IDS) <= computed
+
+
+def test_results_are_in_ef31_units(example_declaration):
+    units = {r["category"]: r["unit"] for r in example_declaration["results"]}
+    assert units["climate_change"] == "kg CO2-Eq"
+    assert units["acidification"] == "mol H+-Eq"
+    assert units["particulate_matter"] == "disease incidence"
+
+
+def test_climate_change_is_in_the_published_range(example_declaration):
+    """Sprecher 2014 Nd oxide 31-40 kg CO2e/kg with 52 % allocation; ours allocates ~88 % to NdPr (USGS prices)."""
+    value = _result(example_declaration, "climate_change")["value"]
+    assert 20 < value < 80
+
+
+def test_declaration_validates_against_the_schema_and_hash_detects_edits(example_declaration):
+    jsonschema.validate(example_declaration, declaration.schema())
+    assert declaration.content_hash(example_declaration) == example_declaration["content_sha256"]
+    edited = copy.deepcopy(example_declaration)
+    edited["results"][0]["value"] *= 0.5
+    assert declaration.content_hash(edited) != edited["content_sha256"]
+
+
+def test_provenance_names_inputs_methods_and_versions(example_declaration):
+    provenance = example_declaration["provenance"]
+    assert len(provenance["activity_data"]["sha256"]) == 64
+    assert provenance["rule"]["sha256"] == example_declaration["rule"]["sha256"]
+    assert provenance["inventories"]["datasets"] > 40
+    assert "electricity/CN-NM" in provenance["inventories"]["used"]
+    assert {"bw2data", "bw2calc", "bw2io", "pint", "python"} <= set(provenance["libraries"])
+    assert example_declaration["method"]["name"] == "EF v3.1"
+    assert len(example_declaration["method"]["cf_sha256"]) == 64
+
+
+def test_data_quality_is_reported(example_declaration):
+    dq = example_declaration["data_quality"]
+    assert 1 <= dq["dqr"] <= 5
+    assert dq["dqr"] == pytest.approx(sum(dq["criteria"].values()) / 4, abs=1e-3)
+    assert 0 <= dq["primary_data_share"] <= 1
+    assert any(p["dataset"].startswith("chemical/") and p["screening"] for p in dq["partial_coverage"])
+
+
+def test_allocation_is_recorded_with_its_basis(example_declaration):
+    by_process = {a["process"]: a for a in example_declaration["allocation"]}
+    assert by_process["beneficiation"]["main_share"] == pytest.approx(0.8)
+    assert "USGS" in by_process["separation"]["basis"]
+
+
+def test_same_inputs_give_the_same_declaration(project):
+    created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    first = footprint.declare("ndpr-oxide", EXAMPLE, created=created)
+    second = footprint.declare("ndpr-oxide", EXAMPLE, created=created)
+    assert first == second
+    assert first["id"] == second["id"]
+
+
+def test_mass_allocation_lowers_the_oxide_footprint(project, example_declaration):
+    mass = footprint.declare("ndpr-oxide", EXAMPLE, allocation="mass")
+    assert _result(mass, "climate_change")["value"] < _result(example_declaration, "climate_change")["value"]
+    assert mass["id"] != example_declaration["id"]
+    assert {a["method"] for a in mass["allocation"]} == {"mass"}

@@ -1,0 +1,74 @@
+"""Rules are data: loading, Annex V checks, schema export."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from footprint import rule as rule_module
+from footprint.errors import RuleError
+
+REPO = Path(__file__).resolve().parents[1]
+NDPR = REPO / "rules" / "ndpr-oxide.yaml"
+
+
+def _write(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(NDPR.read_text())
+    change(data)
+    path = tmp_path / "rule.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_the_ndpr_rule_loads_with_its_boundary():
+    loaded = rule_module.load_rule("ndpr-oxide")
+    rule = loaded.rule
+    assert rule.declared_unit.amount == 1 and rule.declared_unit.unit == "kg"
+    assert [s.id for s in rule.stages] == ["extraction", "concentration", "refining"]
+    assert rule.reference_process_def().product.name == "NdPr oxide"
+    assert "climate_change" in rule.impact_categories.declared
+    assert len(loaded.sha256) == 64
+
+
+def test_a_rule_can_be_given_by_path():
+    assert rule_module.load_rule(NDPR).rule.id == "ndpr-oxide"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["impact_categories"].update(declared=["climate_change", "acidification"]), "at least three"),
+    (lambda d: d["impact_categories"].update(declared=["acidification", "particulate_matter", "land_use"]),
+     "climate_change must be declared"),
+    (lambda d: d["stages"][0].update(id="recycling"), "not an Annex V stage of the primary route"),
+    (lambda d: d["stages"][0]["processes"][0].update(annex_v=["4(z)"]), "not in point 4"),
+    (lambda d: d["stages"][2]["processes"][2]["allocation"]["prices"].pop("cerium oxide"), "needs a price"),
+    (lambda d: d["stages"][1]["processes"][0].update(inputs_from=["separation"]), "not an earlier process"),
+    (lambda d: d.update(reference_process="roasting"), "must be the declared product"),
+    (lambda d: d["declared_unit"].update(unit="kWh"), "wrong dimension"),
+    (lambda d: d.update(surprise=1), "Extra inputs are not permitted"),
+])
+def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
+    path = _write(tmp_path, change)
+    with pytest.raises(RuleError, match=message) as info:
+        rule_module.load_rule(path)
+    assert str(path) in str(info.value)
+
+
+def test_unknown_rule_id_lists_the_known_ones():
+    with pytest.raises(RuleError, match="ndpr-oxide"):
+        rule_module.load_rule("no-such-rule")
+
+
+def test_json_schema_is_generated_from_the_model():
+    schema = json.loads(rule_module.json_schema_text())
+    assert schema["title"] == "footprint calculation rule"
+    assert {"id", "declared_unit", "stages", "impact_categories"} <= set(schema["properties"])
+
+
+def test_the_shipped_rule_validates_against_its_own_json_schema():
+    import jsonschema
+
+    data = yaml.safe_load(NDPR.read_text(), )
+    data = json.loads(json.dumps(data, default=str))  # dates as strings, as an editor would see them
+    jsonschema.validate(data, rule_module.json_schema())

@@ -1,0 +1,46 @@
+"""Units: conversions the plants use, and the traps pint sets."""
+from __future__ import annotations
+
+import pytest
+
+from footprint import units
+from footprint.errors import ActivityDataError, UnitError
+
+
+@pytest.mark.parametrize("amount, unit, target, expected", [
+    (1, "t", "kg", 1000.0),
+    (1, "tonne", "kg", 1000.0),
+    (2.5, "Mt*km", "tkm", 2.5e6),
+    (1, "tkm", "ton kilometer", 1.0),
+    (1, "MWh", "kilowatt hour", 1000.0),
+    (1, "GJ", "MJ", 1000.0),
+    (1, "kWh", "MJ", 3.6),
+    (1, "Nm3", "m**3", 1.0),
+    (1000, "L", "cubic meter", 1.0),
+    (1, "kBq", "kilo Becquerel", 1.0),
+])
+def test_conversions(amount, unit, target, expected):
+    assert units.convert(amount, unit, target) == pytest.approx(expected)
+
+
+def test_us_short_ton_is_refused_with_the_reason():
+    with pytest.raises(UnitError, match="short ton"):
+        units.convert(1, "ton", "kg", file="a.yaml", field="x.unit")
+
+
+def test_wrong_dimension_names_file_field_and_both_units():
+    with pytest.raises(UnitError) as info:
+        units.convert(1, "kWh", "kg", file="a.yaml", field="processes.p.inputs[0].unit")
+    text = str(info.value)
+    assert "a.yaml" in text and "processes.p.inputs[0].unit" in text and "'kWh'" in text and "'kg'" in text
+
+
+def test_unknown_unit():
+    with pytest.raises(UnitError, match="unknown unit"):
+        units.check_unit("barrels of REO", file="a.yaml", field="u")
+
+
+@pytest.mark.parametrize("bad", ["12", None, True, float("nan"), float("inf"), -1])
+def test_amounts_must_be_finite_non_negative_numbers(bad):
+    with pytest.raises(ActivityDataError):
+        units.parse_amount(bad, error=ActivityDataError)
