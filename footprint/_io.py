@@ -65,16 +65,31 @@ def quiet_stdout() -> Iterator[None]:
 
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output unless the user asked for it."""
-    if Path(path).exists() and not force:
+    """Refuse to overwrite an existing output unless asked, and refuse paths that cannot be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputExistsError("output path is a directory", file=path, expected="a file path")
+    if path.exists() and not force:
         raise OutputExistsError("output file exists", file=path, expected="another path, or --force to overwrite")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputExistsError(f"cannot create the output: '{parent}' is a file, not a directory",
+                                        file=path, expected="a path whose parent folders are directories")
+            if not os.access(parent, os.W_OK):
+                raise OutputExistsError(f"cannot write into '{parent}' (permission denied)", file=path,
+                                        expected="a writable directory")
+            break
 
 
 def write_atomic(path: Path, content: str | bytes, *, force: bool) -> Path:
     """Write via a temporary file in the same directory and rename, so no reader sees half a file."""
     path = Path(path)
     check_writable(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputExistsError(f"cannot create the output directory: {exc.strerror}", file=path) from None
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

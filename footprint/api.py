@@ -120,18 +120,28 @@ def rule_schema() -> str:
 
 
 def read_declaration(path: str | Path) -> dict[str, Any]:
-    """Load a declaration JSON file with an error that names the file."""
+    """Load a declaration JSON file and check it against the schema, naming the file and the field."""
     import json
 
-    from footprint.errors import VerificationError
+    import jsonschema
+
+    from footprint.errors import DeclarationError
 
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FootprintError("file not found", file=path) from None
+        raise DeclarationError("file not found", file=path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VerificationError(f"not a valid JSON declaration: {exc}", file=path) from None
+        raise DeclarationError(f"not valid JSON: {exc}", file=path, expected="a declaration JSON file") from None
+    try:
+        _declaration.validate(document)
+    except jsonschema.ValidationError as exc:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path).lstrip(".")
+        raise DeclarationError(f"not a footprint declaration: {exc.message}", file=path, field=where or None,
+                               expected="a file written by 'footprint declare' "
+                                        "(schemas/declaration.schema.json)") from None
+    return document
 
 
 def demo_paths() -> tuple[str, Path]:

@@ -49,8 +49,15 @@ class Result:
     table: pd.DataFrame = field(repr=False)
 
     def by(self, category_id: str, column: str) -> dict[str, float]:
-        rows = self.table[self.table["category"] == category_id]
-        return {key: float(value) for key, value in rows.groupby(column, sort=False)["value"].sum().items()}
+        """Sum of contributions per stage or per process (grouped once per column, then looked up)."""
+        cache = self.__dict__.setdefault("_by_cache", {})
+        if column not in cache:
+            grouped = self.table.groupby(["category", column], sort=False)["value"].sum()
+            table: dict[str, dict[str, float]] = {}
+            for (category, key), value in grouped.items():
+                table.setdefault(category, {})[key] = float(value)
+            cache[column] = table
+        return dict(cache[column].get(category_id, {}))
 
 
 def node_ids(database: str) -> dict[str, int]:

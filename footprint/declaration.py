@@ -73,6 +73,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
                          system.allocation_method_override or "", versions["footprint"]])
     results = []
     for category in result.categories:
+        by_stage = result.by(category.id, "stage")
+        by_process = result.by(category.id, "process")
         results.append({
             "category": category.id,
             "label": category.label,
@@ -81,8 +83,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
             "value": result.totals[category.id],
             "declared": category.id in declared,
             "coverage": quality.coverage.get(category.id, "complete"),
-            "by_stage": {stage.id: result.by(category.id, "stage").get(stage.id, 0.0) for stage in rule.stages},
-            "by_process": {p.id: result.by(category.id, "process").get(p.id, 0.0) for p in system.processes},
+            "by_stage": {stage.id: by_stage.get(stage.id, 0.0) for stage in rule.stages},
+            "by_process": {p.id: by_process.get(p.id, 0.0) for p in system.processes},
         })
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

@@ -79,6 +79,10 @@ class OutputExistsError(FootprintError):
     """An output file exists and --force was not given."""
 
 
+class DeclarationError(FootprintError):
+    """A file given as a declaration is not one (not JSON, or not valid against the schema)."""
+
+
 class VerificationError(FootprintError):
     """A recomputed declaration differs from the one given."""
 

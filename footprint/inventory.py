@@ -176,13 +176,34 @@ def load_catalogue(roots: list[Path] | None = None) -> Catalogue:
 # ----------------------------------------------------------------------------- biosphere index
 
 
+BIOSPHERE_INDEX_FILE = "footprint-biosphere-index.json"
+
+
 def biosphere_index(bd: ModuleType) -> dict[tuple[str, tuple[str, ...]], tuple[str, str]]:
-    """(name, categories) → (code, unit) for every biosphere3 flow."""
+    """(name, categories) → (code, unit) for every biosphere3 flow.
+
+    Reading 4,709 pickled rows takes 0.25 s per declaration, so the index is kept as
+    JSON in the project directory; set-up deletes it whenever it rewrites biosphere3.
+    """
+    import json
+
+    cache = Path(bd.projects.dir) / BIOSPHERE_INDEX_FILE
+    if cache.exists():
+        try:
+            rows = json.loads(cache.read_text())
+            return {(name, tuple(categories)): (code, unit) for name, categories, code, unit in rows}
+        except (OSError, ValueError):
+            pass
     from bw2data.backends import ActivityDataset as AD
 
-    rows = AD.select(AD.name, AD.code, AD.data).where(AD.database == BIOSPHERE_DB)
-    return {(row.name, tuple(row.data.get("categories") or ())): (row.code, row.data.get("unit", ""))
-            for row in rows}
+    query = AD.select(AD.name, AD.code, AD.data).where(AD.database == BIOSPHERE_DB)
+    index = {(row.name, tuple(row.data.get("categories") or ())): (row.code, row.data.get("unit", ""))
+             for row in query}
+    if index:
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps([[name, list(cats), code, unit] for (name, cats), (code, unit) in index.items()]))
+        tmp.replace(cache)
+    return index
 
 
 def resolve_flow(index: dict, name: str, categories: list[str] | tuple[str, ...], *, file: str | Path | None,

@@ -144,7 +144,8 @@ def _directory_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _write_biosphere(bi: ModuleType) -> None:
+def _write_biosphere(bd: ModuleType, bi: ModuleType) -> None:
+    (Path(bd.projects.dir) / inventory.BIOSPHERE_INDEX_FILE).unlink(missing_ok=True)
     with quiet_stdout():
         bi.create_default_biosphere3()
 
@@ -217,7 +218,7 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
         if state.get("format") != SETUP_FORMAT:
             state = {}
         if BIOSPHERE_DB not in bd.databases or "biosphere_version" not in state:
-            _write_biosphere(bi)
+            _write_biosphere(bd, bi)
             biosphere_written = True
             state["biosphere_version"] = "ecoinvent 3.9 elementary flows (bw2io)"
         method_hash = method_source_sha256()

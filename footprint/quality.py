@@ -114,7 +114,7 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     limits = result.system.rule.rule.dqr_limits
     relevant = set(most_relevant_processes(result, basis))
     by_process: dict[str, dict] = {}
-    warnings: list[str] = []
+    warnings: list[str] = list(result.system.notes)
     for process in result.system.processes:
         own = [item for item in items if item.flow.process == process.id]
         own_criteria = weighted_criteria(own, catalogue)

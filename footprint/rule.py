@@ -91,6 +91,15 @@ class Product(_Strict):
     name: str
     unit: str = "kg"
 
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, value: str) -> str:
+        try:
+            units.check_unit(value)
+        except UnitError as exc:  # re-raised as ValueError so the loader names the rule file and field
+            raise ValueError(exc.message) from None
+        return value
+
 
 class Price(_Strict):
     value: float = Field(gt=0)
@@ -127,12 +136,40 @@ class Stage(_Strict):
     processes: list[RuleProcess]
 
 
+TEMPLATE_FIELDS = ("region", "country")
+
+
+def _check_template(template: str) -> str:
+    """Only {region} and {country} may appear in a dataset template (they expand per declarant)."""
+    import string
+
+    try:
+        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"malformed dataset template {template!r}: {exc}") from None
+    unknown = [name for name in fields if name not in TEMPLATE_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}} in {template!r}; only {{region}} and {{country}} "
+                         "expand")
+    return template
+
+
 class InputKind(_Strict):
     """The default secondary dataset for one kind of input (``{region}`` and ``{country}`` expand)."""
 
     dataset: str
     fallback: list[str] = Field(default_factory=list)
     description: str = ""
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_template(cls, value: str) -> str:
+        return _check_template(value)
+
+    @field_validator("fallback")
+    @classmethod
+    def _fallback_templates(cls, value: list[str]) -> list[str]:
+        return [_check_template(item) for item in value]
 
 
 class Electricity(_Strict):

@@ -71,6 +71,7 @@ class ProductSystem:
     declared_amount: float  # kg
     allocation_method_override: str | None = None
     exclusions: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # fallbacks and other choices a reader should know about
 
     def process(self, process_id: str) -> ForegroundProcess:
         return next(p for p in self.processes if p.id == process_id)
@@ -93,8 +94,12 @@ def _dqr(point_dqr: DQR | None, process_dqr: DQR | None, path: Path, where: str)
 
 
 def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, *,
-                 field: str) -> str:
-    """The dataset code the rule assigns to an input kind, expanding {region} and {country}."""
+                 field: str, notes: list[str] | None = None) -> str:
+    """The dataset code the rule assigns to an input kind, expanding {region} and {country}.
+
+    When the first choice does not exist (no dataset for the facility's region) the
+    rule's fallback is used and a note says so, because it lowers representativeness.
+    """
     rule = loaded.rule
     if kind not in rule.input_kinds:
         raise ActivityDataError("unknown input kind", file=activity.path, field=field, value=kind,
@@ -103,15 +108,20 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
     declarant = activity.data.declarant
     values = {"country": declarant.country, "region": declarant.region or declarant.country}
     candidates = [template.format(**values) for template in (spec.dataset, *spec.fallback)]
-    for code in candidates:
+    for position, code in enumerate(candidates):
         if code in catalogue.datasets:
+            if position and notes is not None:
+                note = (f"input kind '{kind}': no dataset {candidates[0]} for this facility; used the rule's "
+                        f"fallback {code}")
+                if note not in notes:
+                    notes.append(note)
             return code
     raise LinkingError(f"no dataset for input kind '{kind}'", file=loaded.path, field=f"input_kinds.{kind}",
                        value=", ".join(candidates), expected="a dataset code that exists in inventories/")
 
 
 def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: LoadedActivity,
-                  catalogue: Catalogue, supplied: dict[str, str], where: str) -> tuple[str, str]:
+                  catalogue: Catalogue, supplied: dict[str, str], where: str, notes: list[str]) -> tuple[str, str]:
     """(kind, target) of an input: an upstream process, or a dataset."""
     path = activity.path
     if item.from_ is not None:
@@ -125,13 +135,14 @@ def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: Lo
         return "intermediate", item.from_
     if item.dataset is not None:
         dataset = catalogue.get(item.dataset, file=path, field=f"{where}.dataset")
-        default = catalogue.get(resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind"))
+        default = catalogue.get(resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind",
+                                             notes=notes))
         if dataset.kind != default.kind:
             raise ActivityDataError("dataset is of another kind than the input", file=path,
                                     field=f"{where}.dataset", value=item.dataset,
                                     expected=f"a '{default.kind}' dataset for input kind '{item.kind}'")
         return "background", dataset.code
-    return "background", resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind")
+    return "background", resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes)
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:
@@ -144,7 +155,7 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 
 
 def _allocate(rp: RuleProcess, data: ProcessData, output_kg: float, activity: LoadedActivity,
-              override: str | None, where: str) -> AllocationRecord | None:
+              override: str | None, where: str, rule_path: Path) -> AllocationRecord | None:
     path = activity.path
     given = {c.name: c for c in data.co_products}
     unknown = sorted(set(given) - set(rp.co_products))
@@ -167,9 +178,18 @@ def _allocate(rp: RuleProcess, data: ProcessData, output_kg: float, activity: Lo
     method = spec.method
     if override:
         if override not in {spec.method, *spec.options}:
-            raise RuleError(f"allocation '{override}' is not allowed for process '{rp.id}'", field="allocation",
-                            value=override, expected=f"one of {sorted({spec.method, *spec.options})}")
+            raise RuleError(f"allocation '{override}' is not allowed for process '{rp.id}'", file=rule_path,
+                            field=f"{rp.id}.allocation.options", value=override,
+                            expected=f"one of {sorted({spec.method, *spec.options})}")
         method = override
+    if method != "specified":
+        given_shares = [f"co_products[{i}].share" for i, c in enumerate(data.co_products) if c.share is not None]
+        if data.allocation_share is not None:
+            given_shares.insert(0, "allocation_share")
+        if given_shares:
+            raise ActivityDataError(f"allocation shares are given but the rule allocates '{rp.id}' by {method}",
+                                    file=path, field=f"{where}.{given_shares[0]}",
+                                    expected="no shares (they are used only with allocation method 'specified')")
     if method == "economic":
         shares = allocation.economic_shares(masses, {name: price.value for name, price in spec.prices.items()})
         basis = spec.price_basis
@@ -223,6 +243,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     consumed: dict[str, float] = {}
     outputs: dict[str, float] = {}
     exclusions: list[dict] = []
+    notes: list[str] = []
     for stage, rp in rule.processes():
         where = f"processes.{rp.id}"
         pdata = data.processes.get(rp.id)
@@ -241,14 +262,14 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             raise ActivityDataError("output must be positive", file=path, field=f"{where}.output.amount",
                                     value=pdata.output.amount, expected="the amount of product made in the period")
         outputs[rp.id] = output
-        record = _allocate(rp, pdata, output, activity, allocation_override, where)
+        record = _allocate(rp, pdata, output, activity, allocation_override, where, loaded.path)
         share = record.main_share if record else 1.0
         process = ForegroundProcess(id=rp.id, name=rp.name, stage=stage.id, product=rp.product.name, output=output,
                                     company_specific=rp.company_specific == "required", annex_v=list(rp.annex_v),
                                     allocation=record)
         for index, item in enumerate(pdata.inputs):
             item_where = f"{where}.inputs[{index}]"
-            kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where)
+            kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes)
             if kind == "intermediate":
                 target_unit = rule.process(target).product.unit
                 amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
@@ -265,8 +286,15 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                       item.source))
         for index, leg in enumerate(pdata.transport):
             item_where = f"{where}.transport[{index}]"
-            target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind")
+            target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind", notes=notes)
             dataset = catalogue.datasets[target]
+            if dataset.kind != "transport":
+                transports = sorted(k for k, spec in rule.input_kinds.items()
+                                    if catalogue.datasets.get(spec.dataset) is not None
+                                    and catalogue.datasets[spec.dataset].kind == "transport")
+                raise ActivityDataError("transport leg of an input kind that is not transport", file=path,
+                                        field=f"{item_where}.kind", value=leg.kind,
+                                        expected="one of the rule's transport kinds: " + ", ".join(transports))
             amount = units.convert(_tkm(leg, path, item_where), "tkm", dataset.unit, file=path, field=item_where)
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       f"transport, {leg.kind}", item_where,
@@ -299,4 +327,4 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     declared = units.convert(rule.declared_unit.amount, rule.declared_unit.unit, "kg")
     return ProductSystem(rule=loaded, activity=activity, processes=processes, reference=reference,
                          declared_amount=declared, allocation_method_override=allocation_override,
-                         exclusions=exclusions)
+                         exclusions=exclusions, notes=notes)

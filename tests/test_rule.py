@@ -72,3 +72,9 @@ def test_the_shipped_rule_validates_against_its_own_json_schema():
     data = yaml.safe_load(NDPR.read_text(), )
     data = json.loads(json.dumps(data, default=str))  # dates as strings, as an editor would see them
     jsonschema.validate(data, rule_module.json_schema())
+
+
+def test_the_committed_rule_schema_matches_the_model():
+    """schemas/rule.schema.json is what editors validate against; regenerate with 'footprint rules schema'."""
+    committed = (REPO / "schemas" / "rule.schema.json").read_text()
+    assert committed == rule_module.json_schema_text(), "run: footprint rules schema > schemas/rule.schema.json"

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``python -m bench`` prints timings as ratios against plain Brightway."""
