@@ -59,9 +59,20 @@ def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> F
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
-    """Send Brightway's prints to stderr so our stdout stays clean and machine-readable."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
+    """Hold back Brightway's prints and progress bars; show them on stderr only if something fails.
+
+    bw2io prints "Applying strategy..." and tqdm bars; none of it helps a footprint
+    user, and stdout must stay machine-readable.
+    """
+    import io
+
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
+    except BaseException:
+        sys.stderr.write(sink.getvalue())
+        raise
 
 
 def check_writable(path: Path, force: bool) -> None:
