@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup install clean bench
+.PHONY: demo test setup install clean bench chromium
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 2; }
@@ -25,8 +25,22 @@ setup: install
 demo: setup
 	$(BIN)/footprint demo --force
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium prints PDF reports and runs the browser test. Installed from Debian's
+# chromium package where missing and we are root with apt-get; otherwise the PDF option
+# says how to install it and the browser test is skipped with that reason.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+	  echo "chromium: $$(command -v chromium || command -v chromium-browser)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium package (PDF reports, browser test)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null) \
+	    || echo "warning: could not install chromium; PDF reports and the browser test are unavailable"; \
+	else \
+	  echo "note: chromium not found and cannot be installed here (needs root and apt-get); the browser test will be skipped"; \
+	fi
 
 bench: setup
 	$(BIN)/python -m bench

@@ -225,3 +225,131 @@ def test_stage_shares() -> None:
     assert stage_shares({"a": 0, "b": 0}, ids) == ((0.0, 0.0, 0.0), False)
     shares, gross = stage_shares({"a": -3, "b": 1, "c": 1}, ids)
     assert gross and shares == (-60.0, 20.0, 20.0)
+
+
+# --- languages, class label, verification, top processes (issue 6) ------------
+
+from footprint.report.errors import ReportError  # noqa: E402
+from footprint.report.i18n import LANGUAGES, STRINGS  # noqa: E402
+
+CLASS = {"class": "C", "scheme_id": "ndpr-oxide/climate_change/2022-2024", "category": "climate_change",
+         "value": 31.2, "thresholds": [10.0, 20.0, 35.0, 50.0, 70.0, 100.0], "labels": list("ABCDEFG")}
+
+
+def _section_of(page: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}">.*?</section>', page, re.S)
+    assert match, f"no section {section_id}"
+    return match.group(0)
+
+
+def test_every_label_exists_in_both_languages_with_the_same_placeholders() -> None:
+    for key, entry in STRINGS.items():
+        assert set(entry) == set(LANGUAGES), key
+        placeholders = {lang: set(re.findall(r"{(\w+)}", entry[lang])) for lang in LANGUAGES}
+        assert placeholders["en"] == placeholders["de"], key
+
+
+def test_german_report_uses_german_labels_with_umlauts(declaration: dict[str, Any]) -> None:
+    page = _visible_text(render_html(declaration, "de"))
+    assert '<html lang="de">' in page
+    assert "<title>Erklärung zum ökologischen Fußabdruck \u2014 NdPr oxide</title>" in page
+    for label in ("Erklärte Ergebnisse", "Datenqualität", "Anteil der Primärdaten", "Berichtszeitraum",
+                  "Technologische Repräsentativität", "Prüfstatus", "nicht geprüft", "Wichtigste Prozesse",
+                  "Herkunft und Nachvollziehbarkeit", "Angegebene Einheit"):
+        assert label in page, label
+    for english in ("Declared results", "Data quality", "Primary data share", "Reporting period",
+                    "not verified", FOOTER_SENTENCE):
+        assert english not in page, english
+    assert "Example Rare Earths Co., Ltd." in page and "Solvent extraction" in page  # data stay as given
+
+
+def test_english_is_the_default_and_unknown_languages_are_refused(declaration: dict[str, Any]) -> None:
+    assert render_html(declaration) == render_html(declaration, "en")
+    assert '<html lang="en">' in render_html(declaration)
+    with pytest.raises(ReportError, match="unknown report language.*'fr'.*en, de"):
+        render_html(declaration, "fr")
+
+
+def test_one_top_process_chart_per_declared_category(declaration: dict[str, Any]) -> None:
+    section = _section_of(render_html(declaration), "top-processes")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', section)
+    declared = [r for r in declaration["results"] if r["declared"]]
+    assert len(images) == len(declared) == 2
+    assert all(base64.b64decode(i).startswith(PNG_SIGNATURE) for i in images)
+    assert "Climate change" in section and "Particulate matter" in section
+
+
+def test_top_processes_sum_the_rest_so_bars_add_up_to_the_total(declaration: dict[str, Any]) -> None:
+    from footprint.report.figures import top_processes
+
+    result = declaration["results"][0]
+    bars = top_processes(declaration, result, top=2)
+    assert [b.label for b in bars] == ["Solvent extraction", "Flotation", "all other processes (1)"]
+    assert sum(b.value for b in bars) == pytest.approx(result["value"])
+    german = top_processes(declaration, result, top=1, lang="de")
+    assert german[-1].label == "alle übrigen Prozesse (2)"
+
+
+def test_class_label_section_when_a_class_is_given(declaration: dict[str, Any]) -> None:
+    assert 'id="performance-class"' not in render_html(declaration)
+    declaration["performance_class"] = dict(CLASS)
+    for lang in LANGUAGES:
+        section = _section_of(render_html(declaration, lang), "performance-class")
+        image = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', section).group(1)
+        assert base64.b64decode(image).startswith(PNG_SIGNATURE)
+        assert "<strong>C</strong>" in section and "ndpr-oxide/climate_change/2022-2024" in section
+        assert "10.0, 20.0, 35.0, 50.0, 70.0, 100" in section
+
+
+def test_class_label_falls_back_to_our_drawing_without_labels(declaration: dict[str, Any]) -> None:
+    from footprint.report.figures import class_label_png
+
+    minimal = {"class": "B", "value": 12.0}
+    assert class_label_png(minimal).startswith(PNG_SIGNATURE)
+    declaration["performance_class"] = minimal
+    assert 'id="performance-class"' in render_html(declaration)
+
+
+def test_verification_status_not_verified_or_the_record(declaration: dict[str, Any]) -> None:
+    page = render_html(declaration)
+    assert "not verified" in _section_of(page, "verification")
+    declaration["verification"] = {"status": "verified", "providerName": "Example Notified Body",
+                                   "completedAt": "2026-03-01", "standardName": "CRMA Art. 31 DA"}
+    section = _section_of(render_html(declaration), "verification")
+    assert "not verified" not in section
+    assert "Example Notified Body" in section and "2026-03-01" in section and "CRMA Art. 31 DA" in section
+
+
+def test_pdf_without_chromium_is_one_clear_error(declaration: dict[str, Any], monkeypatch, tmp_path) -> None:
+    from footprint.report import render_pdf
+
+    monkeypatch.setenv("FOOTPRINT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    with pytest.raises(ReportError, match="headless Chromium not found.*install Debian's chromium package"):
+        render_pdf(declaration)
+
+
+def test_cli_pdf_without_chromium_exits_2_and_writes_nothing(declaration: dict[str, Any], monkeypatch,
+                                                             tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from cli import main
+
+    source = tmp_path / "decl.json"
+    source.write_text(json.dumps(declaration), encoding="utf-8")
+    monkeypatch.setattr("footprint.api.read_declaration", lambda path: declaration)
+    monkeypatch.setenv("FOOTPRINT_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+    result = CliRunner().invoke(main, ["report", str(source), "-o", str(html), "--pdf", str(pdf)])
+    assert result.exit_code == 2
+    assert "chromium" in result.output and "Traceback" not in result.output
+    assert not html.exists() and not pdf.exists()
+
+
+def test_standard_stage_labels_are_translated_and_a_rules_own_wording_is_kept(declaration: dict[str, Any]) -> None:
+    declaration["stages"][2]["label"] = "Refining (magnet making)"
+    page = render_html(declaration, "de")
+    assert "<td>Gewinnung</td>" in page and "<td>Konzentration</td>" in page
+    assert "Refining (magnet making)" in page and "Raffination" not in page
+    assert "<td>Extraction</td>" in render_html(declaration, "en")

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from footprint.report._format import as_number, fmt_sig
+from footprint.report.i18n import DEFAULT_LANGUAGE, stage_label, text
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision
 #: deficiencies and in greyscale print.
@@ -29,7 +30,7 @@ PALETTE: tuple[str, ...] = (
 _WIDTH_IN = 9.0
 _DPI = 150
 _MIN_LABEL_SHARE = 6.0  # % - narrower segments get no in-bar label
-_AXIS_LABEL = "share of category total, %"
+TOP_PROCESSES = 6  # bars in the process chart; the rest are summed in one bar
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class CategoryShares:
     gross_basis: bool
 
 
-def stage_order(declaration: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Return ``(stage_id, label)`` in declaration order.
+def stage_order(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> list[tuple[str, str]]:
+    """Return ``(stage_id, label)`` in declaration order, standard Annex V labels in ``lang``.
 
     Stage ids that only occur in a result's ``by_stage`` are appended with
     their id as label, so no contribution silently disappears from the chart.
@@ -54,7 +55,7 @@ def stage_order(declaration: Mapping[str, Any]) -> list[tuple[str, str]]:
     for stage in declaration.get("stages") or []:
         sid = str(stage.get("id", ""))
         if sid not in seen:
-            order.append((sid, str(stage.get("label") or sid)))
+            order.append((sid, stage_label(sid, str(stage.get("label") or sid), lang)))
             seen.add(sid)
     for result in declaration.get("results") or []:
         for sid in (result.get("by_stage") or {}):
@@ -105,7 +106,7 @@ def _text_colour(face: str) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "white"
 
 
-def _draw_bar(ax: Any, row: int, bar: CategoryShares) -> None:
+def _draw_bar(ax: Any, row: int, bar: CategoryShares, lang: str = DEFAULT_LANGUAGE) -> None:
     """Stack positives rightwards and negatives leftwards from zero."""
     right = left = 0.0
     for index, share in enumerate(bar.shares):
@@ -123,7 +124,7 @@ def _draw_bar(ax: Any, row: int, bar: CategoryShares) -> None:
         else:
             left += share
     if bar.all_zero:
-        ax.text(1, row, "total is zero \u2013 no shares", va="center",
+        ax.text(1, row, text("stage_chart_zero", lang), va="center",
                 fontsize=9, style="italic", color="#555555")
 
 
@@ -134,14 +135,15 @@ def _y_label(bar: CategoryShares) -> str:
     return f"{wrapped}{suffix}\n{bar.total_text}"
 
 
-def _style_axes(ax: Any, bars: Sequence[CategoryShares]) -> None:
+def _style_axes(ax: Any, bars: Sequence[CategoryShares], lang: str = DEFAULT_LANGUAGE) -> None:
     """Axis limits, ticks and grid shared by all bars."""
     most_negative = min([sum(s for s in b.shares if s < 0) for b in bars] or [0.0])
     ax.set_xlim(min(0.0, most_negative - 2 if most_negative < 0 else 0.0), 100.0)
     ax.set_ylim(len(bars) - 0.5, -0.5)
     ax.set_yticks(range(len(bars)), [_y_label(b) for b in bars], fontsize=9)
-    note = _footnote(bars)
-    ax.set_xlabel(f"{_AXIS_LABEL}\n{note}" if note else _AXIS_LABEL, fontsize=10)
+    note = _footnote(bars, lang)
+    axis = text("stage_chart_axis", lang)
+    ax.set_xlabel(f"{axis}\n{note}" if note else axis, fontsize=10)
     ax.xaxis.grid(True, color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.axvline(0, color="#333333", linewidth=0.8)
@@ -158,50 +160,212 @@ def _legend(fig: Figure, stages: Sequence[tuple[str, str]]) -> None:
                    ncols=min(len(handles), 5), fontsize=9)
 
 
-def _title(declaration: Mapping[str, Any]) -> str:
+def _title(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
     """Chart title naming the product, so a copied image stays meaningful."""
     product = (declaration.get("declared_unit") or {}).get("product")
-    base = "Contribution of life-cycle stages to declared impact categories"
+    base = text("stage_chart_title", lang)
     return f"{base}\n{product}" if product else base
 
 
-def _footnote(bars: Iterable[CategoryShares]) -> str | None:
+def _footnote(bars: Iterable[CategoryShares], lang: str = DEFAULT_LANGUAGE) -> str | None:
     """Explain the dagger mark for categories with negative contributions."""
     if any(b.gross_basis for b in bars):
-        return ("\u2020 contains negative contributions: shares relative to the "
-                "sum of absolute stage contributions")
+        return text("stage_chart_gross", lang)
     return None
 
 
-def build_stage_figure(declaration: Mapping[str, Any]) -> Figure:
+def build_stage_figure(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> Figure:
     """Build (but do not render) the stage chart; useful for tests and reuse."""
-    stages = stage_order(declaration)
+    stages = stage_order(declaration, lang)
     bars = _category_bars(declaration, [sid for sid, _ in stages])
     height = 1.9 + 0.62 * max(len(bars), 1)
     fig = Figure(figsize=(_WIDTH_IN, height), dpi=_DPI, layout="constrained")
     ax = fig.add_subplot()
     if not bars:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "No declared impact categories", ha="center",
+        ax.text(0.5, 0.5, text("no_declared_chart", lang), ha="center",
                 va="center", transform=ax.transAxes)
     else:
         for row, bar in enumerate(bars):
-            _draw_bar(ax, row, bar)
-        _style_axes(ax, bars)
+            _draw_bar(ax, row, bar, lang)
+        _style_axes(ax, bars, lang)
         _legend(fig, stages)
-    fig.suptitle(_title(declaration), fontsize=11)
+    fig.suptitle(_title(declaration, lang), fontsize=11)
     return fig
 
 
-def stage_chart_png(declaration: Mapping[str, Any]) -> bytes:
+def stage_chart_png(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
     """Render the stage chart as PNG bytes.
 
     ``metadata={"Software": None}`` drops the matplotlib version tag so
     the bytes depend only on the declaration (Agg writes no timestamp),
     which keeps reports reproducible and hashable.
     """
-    fig = build_stage_figure(declaration)
+    return _png(build_stage_figure(declaration, lang))
+
+
+def _png(fig: Figure) -> bytes:
+    """Render a figure as reproducible PNG bytes.
+
+    ``metadata={"Software": None}`` drops the matplotlib version tag so the
+    bytes depend only on the declaration (Agg writes no timestamp), which
+    keeps reports reproducible and hashable.
+    """
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- top processes
+
+
+@dataclass(frozen=True)
+class ProcessBar:
+    """One bar of the process chart: a process (or the rest), its value and stage colour."""
+
+    label: str
+    value: float
+    colour: str
+
+
+def top_processes(declaration: Mapping[str, Any], result: Mapping[str, Any],
+                  top: int = TOP_PROCESSES, lang: str = DEFAULT_LANGUAGE) -> list[ProcessBar]:
+    """The ``top`` processes by absolute contribution, the rest summed into one bar.
+
+    Sorting by absolute value keeps a large credit (negative contribution)
+    visible; summing the rest keeps the bars adding up to the category total,
+    so the chart never hides part of the result.
+    """
+    names = {str(p.get("id")): str(p.get("name") or p.get("id"))
+             for p in declaration.get("processes") or [] if isinstance(p, Mapping)}
+    stage_of = {str(p.get("id")): str(p.get("stage"))
+                for p in declaration.get("processes") or [] if isinstance(p, Mapping)}
+    stage_index = {sid: i for i, (sid, _label) in enumerate(stage_order(declaration))}
+    values = [(str(pid), as_number(v) or 0.0) for pid, v in (result.get("by_process") or {}).items()]
+    values.sort(key=lambda item: -abs(item[1]))
+    bars = [ProcessBar(names.get(pid, pid), value,
+                       PALETTE[stage_index.get(stage_of.get(pid, ""), len(PALETTE) - 1) % len(PALETTE)])
+            for pid, value in values[:top]]
+    rest = values[top:]
+    if rest:
+        bars.append(ProcessBar(text("process_chart_other", lang, count=len(rest)),
+                               sum(v for _pid, v in rest), "#BBBBBB"))
+    return bars
+
+
+def build_process_figure(declaration: Mapping[str, Any], result: Mapping[str, Any],
+                         top: int = TOP_PROCESSES, lang: str = DEFAULT_LANGUAGE) -> Figure:
+    """Horizontal bars of the largest processes of one category, coloured by stage."""
+    bars = top_processes(declaration, result, top, lang)
+    total = as_number(result.get("value")) or 0.0
+    unit = str(result.get("unit") or "")
+    height = 1.5 + 0.42 * max(len(bars), 1)
+    fig = Figure(figsize=(_WIDTH_IN, height), dpi=_DPI, layout="constrained")
+    ax = fig.add_subplot()
+    labels = ["\n".join(textwrap.wrap(b.label, 40)) or b.label for b in bars]
+    ax.barh(range(len(bars)), [b.value for b in bars], color=[b.colour for b in bars],
+            height=0.6, edgecolor="white")
+    span = max([abs(b.value) for b in bars] or [1.0]) or 1.0
+    for row, bar in enumerate(bars):
+        share = f" ({100 * bar.value / total:.0f} %)" if total else ""
+        ax.text(bar.value + (0.01 * span if bar.value >= 0 else -0.01 * span), row,
+                f"{fmt_sig(bar.value)}{share}", va="center", fontsize=8,
+                ha="left" if bar.value >= 0 else "right")
+    ax.set_yticks(range(len(bars)), labels, fontsize=8)
+    ax.set_ylim(len(bars) - 0.5, -0.5)
+    low = min(0.0, min([b.value for b in bars] or [0.0]))
+    ax.set_xlim(low * 1.25 if low < 0 else 0.0, max(0.0, max([b.value for b in bars] or [0.0])) * 1.3 or 1.0)
+    ax.set_xlabel(text("process_chart_axis", lang, unit=unit), fontsize=9)
+    ax.xaxis.grid(True, color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    stages = stage_order(declaration, lang)
+    used = {b.colour for b in bars}
+    handles = [Patch(facecolor=PALETTE[i % len(PALETTE)], label=label)
+               for i, (_sid, label) in enumerate(stages) if PALETTE[i % len(PALETTE)] in used]
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", frameon=False,
+                   ncols=min(len(handles), 5), fontsize=8)
+    category = str(result.get("label") or result.get("category") or "?")
+    fig.suptitle(text("process_chart_title", lang, category=category), fontsize=10)
+    return fig
+
+
+def process_chart_png(declaration: Mapping[str, Any], result: Mapping[str, Any],
+                      top: int = TOP_PROCESSES, lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """Render the top-processes chart of one declared result as PNG bytes."""
+    return _png(build_process_figure(declaration, result, top, lang))
+
+
+# ----------------------------------------------------------------------------- class label
+
+
+def _class_colours(count: int) -> list[str]:
+    """Energy-label colours: dark green (lowest impact) through yellow to red."""
+    from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+    cmap = LinearSegmentedColormap.from_list(
+        "label", ["#00843D", "#52AE32", "#C8D400", "#FFED00", "#FBBA00", "#EB6909", "#E2001A"])
+    return [to_hex(cmap(i / max(count - 1, 1))) for i in range(count)]
+
+
+def _threshold_texts(pc: Mapping[str, Any], labels: Sequence[str]) -> list[str]:
+    """"≤ t" per class and "> t" for the last, when the thresholds fit the labels."""
+    thresholds = [as_number(t) for t in pc.get("thresholds") or []]
+    if len(thresholds) != len(labels) - 1 or any(t is None for t in thresholds):
+        return ["" for _ in labels]
+    texts = [f"\u2264 {fmt_sig(t)}" for t in thresholds]
+    return texts + [f"> {fmt_sig(thresholds[-1])}"] if thresholds else [""]
+
+
+def build_class_figure(performance_class: Mapping[str, Any], unit: str = "",
+                       lang: str = DEFAULT_LANGUAGE) -> Figure:
+    """The A..n arrow scale with the declaration's class marked by a black arrow.
+
+    Drawn here only when the class module of the reviewers' issue
+    (``footprint.report.label``) is not installed; it reads the same
+    ``performance_class`` record: class, labels, thresholds, value, category.
+    """
+    from matplotlib.patches import Polygon
+
+    pc = performance_class
+    labels = [str(x) for x in pc.get("labels") or []] or [str(pc.get("class", "?"))]
+    current = str(pc.get("class", ""))
+    colours = _class_colours(len(labels))
+    limits = _threshold_texts(pc, labels)
+    height = 0.9 + 0.42 * len(labels)
+    fig = Figure(figsize=(5.2, height), dpi=_DPI)
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.86))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(len(labels), 0)
+    ax.set_axis_off()
+    for row, (label, colour) in enumerate(zip(labels, colours)):
+        width = 2.2 + 3.0 * row / max(len(labels) - 1, 1)
+        top, bottom = row + 0.1, row + 0.9
+        ax.add_patch(Polygon([(0, top), (width, top), (width + 0.4, row + 0.5), (width, bottom), (0, bottom)],
+                             closed=True, facecolor=colour, edgecolor="none"))
+        ax.text(0.25, row + 0.5, label, va="center", ha="left", fontsize=12, fontweight="bold",
+                color=_text_colour(colour))
+        if limits[row]:
+            ax.text(width - 0.15, row + 0.5, limits[row], va="center", ha="right", fontsize=7,
+                    color=_text_colour(colour))
+        if label == current:
+            ax.add_patch(Polygon([(6.2, row + 0.5), (6.7, top), (9.9, top), (9.9, bottom), (6.7, bottom)],
+                                 closed=True, facecolor="black"))
+            value = as_number(pc.get("value"))
+            mark = f"{label}  {fmt_sig(value)} {unit}".strip() if value is not None else label
+            ax.text(8.3, row + 0.5, mark, va="center", ha="center", fontsize=10 if len(mark) < 16 else 8,
+                    fontweight="bold", color="white")
+    category = pc.get("category") or ""
+    title = text("class_label_title", lang) + (f" \u2014 {category}" if category else "")
+    fig.suptitle(title, fontsize=10, y=0.98)
+    return fig
+
+
+def class_label_png(performance_class: Mapping[str, Any], unit: str = "",
+                    lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """Render the class label graphic as PNG bytes."""
+    return _png(build_class_figure(performance_class, unit, lang))

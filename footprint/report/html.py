@@ -26,19 +26,19 @@ from footprint.report._format import (
     fmt_share,
     fmt_sig,
 )
-from footprint.report.figures import declared_results, stage_chart_png, stage_order
-
-FOOTER_SENTENCE = (
-    "Characterised results per declared unit (EF 3.1); no normalisation or "
-    "weighting, as Annex V point 7 requires."
+from footprint.report.figures import (
+    TOP_PROCESSES,
+    class_label_png,
+    declared_results,
+    process_chart_png,
+    stage_chart_png,
+    stage_order,
 )
+from footprint.report.i18n import DEFAULT_LANGUAGE, STRINGS, check_language, level, text
 
-_CRITERIA = {
-    "TeR": "Technological representativeness",
-    "GeR": "Geographical representativeness",
-    "TiR": "Time representativeness",
-    "P": "Precision",
-}
+FOOTER_SENTENCE = text("footer", "en")
+
+_CRITERIA = ("TeR", "GeR", "TiR", "P")  # PEF criteria; labels in i18n
 
 _HASH_KEEP = 12
 
@@ -140,9 +140,9 @@ def _as_dict(value: Any) -> Mapping[str, Any]:
 # lookups
 # --------------------------------------------------------------------------
 
-def _stage_labels(d: Mapping[str, Any]) -> dict[str, str]:
-    """Stage id -> label, including stages only seen in results."""
-    return dict(stage_order(d))
+def _stage_labels(d: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Stage id -> label (standard Annex V labels in ``lang``), including stages only seen in results."""
+    return dict(stage_order(d, lang))
 
 
 def _processes(d: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -177,9 +177,9 @@ def _process_order(d: Mapping[str, Any], by_process: Mapping[str, Any]) -> list[
 
 def _declared_unit_text(unit: Mapping[str, Any]) -> str:
     """"1 kg NdPr oxide ((Nd,Pr) oxide)" - the functional reference."""
-    text = f"{fmt_amount(unit.get('amount'))} {unit.get('unit', '')} {unit.get('product', '')}"
+    text_ = f"{fmt_amount(unit.get('amount'))} {unit.get('unit', '')} {unit.get('product', '')}"
     form = unit.get("chemical_form")
-    return " ".join(text.split()) + (f" ({form})" if form else "")
+    return " ".join(text_.split()) + (f" ({form})" if form else "")
 
 
 def _declarant_text(declarant: Mapping[str, Any]) -> Html:
@@ -217,123 +217,207 @@ def _method_text(method: Mapping[str, Any]) -> str:
 
 
 def _performance_class(d: Mapping[str, Any]) -> Any:
-    """Optional performance class; may be a string or a small mapping."""
+    """Optional performance class: the class letter of the record, or a plain string."""
     value = d.get("performance_class")
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
+        return value.get("class") or ", ".join(f"{k}: {v}" for k, v in value.items())
     return value
 
 
-def _header(d: Mapping[str, Any]) -> Html:
-    """Page header: what, per what, by whom, when, under which rule."""
+def _verification_text(d: Mapping[str, Any], lang: str) -> Html:
+    """"verified (provider, date)" when a verification block is present, else "not verified"."""
+    block = d.get("verification")
+    if not block:
+        return _badge(text("not_verified", lang), "warn")
+    if not isinstance(block, Mapping):
+        return esc(block)
+    status = block.get("status") or text("verified", lang)
+    details = ", ".join(str(block[k]) for k in ("providerName", "provider", "completedAt", "date")
+                        if block.get(k))
+    return _join([_badge(status, "level"), f" ({details})" if details else ""])
+
+
+def _route_text(route: Any, lang: str) -> Any:
+    key = f"route_{route}"
+    return text(key, lang) if key in STRINGS else route
+
+
+def _header(d: Mapping[str, Any], lang: str) -> Html:
+    """Page header: what, per what, by whom, when, under which rule, verified or not."""
     unit = _as_dict(d.get("declared_unit"))
-    product = unit.get("product") or "Unnamed product"
+    product = unit.get("product") or text("unnamed_product", lang)
     items = [
-        ("Product", product),
-        ("Declared unit", _declared_unit_text(unit)),
-        ("Grade", unit.get("grade")),
-        ("Declarant", _declarant_text(_as_dict(d.get("declarant")))),
-        ("Reporting period", _period_text(d.get("period"))),
-        ("Rule", _rule_text(_as_dict(d.get("rule")))),
-        ("Route", d.get("route")),
-        ("Impact method", _method_text(_as_dict(d.get("method")))),
-        ("Performance class", _performance_class(d)),
+        (text("product", lang), product),
+        (text("declared_unit", lang), _declared_unit_text(unit)),
+        (text("grade", lang), unit.get("grade")),
+        (text("declarant", lang), _declarant_text(_as_dict(d.get("declarant")))),
+        (text("reporting_period", lang), _period_text(d.get("period"))),
+        (text("rule", lang), _rule_text(_as_dict(d.get("rule")))),
+        (text("route", lang), _route_text(d.get("route"), lang)),
+        (text("impact_method", lang), _method_text(_as_dict(d.get("method")))),
+        (text("performance_class", lang), _performance_class(d)),
+        (text("verification_status", lang), _verification_text(d, lang)),
     ]
-    title = _tag("p", "Environmental footprint declaration \u2014 "
-                 "Regulation (EU) 2024/1252, Article 31 and Annex V", class_="kicker")
+    title = _tag("p", text("kicker", lang), class_="kicker")
     return _tag("header", _join([title, _tag("h1", product), _dl(items)]))
 
 
-def _coverage_cell(result: Mapping[str, Any]) -> Html:
+def _coverage_cell(result: Mapping[str, Any], lang: str) -> Html:
     """Flag any coverage other than complete; complete needs no remark."""
     coverage = result.get("coverage")
     if coverage == "complete":
         return Html("")
-    return _badge(coverage or "unknown", "warn")
+    key = f"coverage_{coverage or 'unknown'}"
+    return _badge(text(key, lang) if key in STRINGS else coverage, "warn")
 
 
-def _result_rows(results: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+def _result_rows(results: Iterable[Mapping[str, Any]], lang: str) -> list[list[Any]]:
     """Rows of the results tables."""
     return [[r.get("label") or r.get("category"), r.get("indicator"),
-             fmt_sig(r.get("value")), r.get("unit"), _coverage_cell(r)]
+             fmt_sig(r.get("value")), r.get("unit"), _coverage_cell(r, lang)]
             for r in results]
 
 
-_RESULT_HEADERS = ["Impact category", "Indicator", "Value", "Unit", "Coverage"]
+def _result_headers(lang: str) -> list[str]:
+    return [text(k, lang) for k in ("impact_category", "indicator", "value", "unit", "coverage")]
 
 
-def _results(d: Mapping[str, Any]) -> Html:
+def _results(d: Mapping[str, Any], lang: str) -> Html:
     """Declared results: the substance of the declaration."""
     declared = declared_results(d)
+    title = text("declared_results", lang)
     if not declared:
-        return _section("Declared results", _tag("p", "No declared impact categories."), "results")
+        return _section(title, _tag("p", text("no_declared", lang)), "results")
     unit = _declared_unit_text(_as_dict(d.get("declared_unit")))
-    note = _tag("p", f"Per declared unit: {unit}. \u201cpartial\u201d coverage means some "
-                "background datasets do not characterise this category "
-                "(see Data quality).", class_="note")
-    table = _table(_RESULT_HEADERS, _result_rows(declared), class_="results", numeric=[2])
-    return _section("Declared results", _join([table, note]), "results")
+    note = _tag("p", text("results_note", lang, unit=unit), class_="note")
+    table = _table(_result_headers(lang), _result_rows(declared, lang), class_="results", numeric=[2])
+    return _section(title, _join([table, note]), "results")
 
 
-def _not_declared(d: Mapping[str, Any]) -> Html:
+def _not_declared(d: Mapping[str, Any], lang: str) -> Html:
     """Other computed categories, collapsed so they are not mistaken as declared."""
     rest = [r for r in _as_list(d.get("results")) if not r.get("declared")]
     if not rest:
         return Html("")
-    noun = "category" if len(rest) == 1 else "categories"
-    summary = _tag("summary", f"Computed, not declared ({len(rest)} {noun})")
-    note = _tag("p", "Computed for information; not part of the declaration.", class_="note")
-    table = _table(_RESULT_HEADERS, _result_rows(rest), numeric=[2])
+    noun = text("category_one" if len(rest) == 1 else "category_many", lang)
+    summary = _tag("summary", text("not_declared_summary", lang, count=len(rest), noun=noun))
+    note = _tag("p", text("not_declared_note", lang), class_="note")
+    table = _table(_result_headers(lang), _result_rows(rest, lang), numeric=[2])
     return _tag("details", _join([summary, note, table]), class_="not-declared")
 
 
-def _chart(d: Mapping[str, Any]) -> Html:
+def _img(png: bytes, alt: str, width: str) -> Html:
+    """An image embedded as a base64 PNG data URI (no external resource)."""
+    data = base64.b64encode(png).decode("ascii")
+    return _void("img", src=f"data:image/png;base64,{data}", width=width, alt=alt)
+
+
+def _chart(d: Mapping[str, Any], lang: str) -> Html:
     """Stage chart embedded as a base64 PNG data URI."""
-    data = base64.b64encode(stage_chart_png(d)).decode("ascii")
-    img = _void("img", src=f"data:image/png;base64,{data}", width="900",
-                alt="Horizontal stacked bars: share of each life-cycle stage in "
-                    "each declared impact category")
-    caption = _tag("figcaption", "Share of each life-cycle stage in the total of "
-                   "each declared category (categories have different units).")
-    return _section("Contribution by stage", _tag("figure", _join([img, caption])), "chart")
+    img = _img(stage_chart_png(d, lang), text("stage_chart_alt", lang), "900")
+    caption = _tag("figcaption", text("stage_chart_caption", lang))
+    return _section(text("contribution_by_stage", lang), _tag("figure", _join([img, caption])), "chart")
 
 
-def _stage_table(d: Mapping[str, Any], result: Mapping[str, Any]) -> Html:
+def _process_charts(d: Mapping[str, Any], lang: str) -> Html:
+    """One top-processes chart per declared category."""
+    figures = []
+    for result in declared_results(d):
+        label = result.get("label") or result.get("category")
+        count = min(len(_as_dict(result.get("by_process"))), TOP_PROCESSES)
+        img = _img(process_chart_png(d, result, lang=lang), text("process_chart_alt", lang, category=label), "900")
+        caption = _tag("figcaption", text("process_chart_caption", lang, count=count,
+                                          unit=result.get("unit", "")))
+        figures.append(_tag("figure", _join([img, caption]), class_="process-chart"))
+    if not figures:
+        return Html("")
+    return _section(text("top_processes", lang), _join(figures), "top-processes")
+
+
+def _class_label_png(pc: Mapping[str, Any], unit: str, lang: str) -> bytes:
+    """The label graphic: the class tools' own label (``footprint.report.label``) in English,
+    our translated drawing of the same A..n scale otherwise.
+
+    Using the class tools' module keeps the report and ``footprint classes`` showing
+    the same picture; its texts are English, so a German report draws its own.
+    """
+    if lang == "en":
+        try:
+            from footprint.report.label import class_label_png as label_png
+        except ImportError:
+            label_png = None
+        if label_png is not None:
+            try:
+                png = label_png({**pc, "unit": pc.get("unit") or unit})
+            except (TypeError, KeyError, ValueError, IndexError):
+                png = None
+            if isinstance(png, (bytes, bytearray)) and bytes(png).startswith(b"\x89PNG"):
+                return bytes(png)
+    return class_label_png(pc, unit, lang)
+
+
+def _class_section(d: Mapping[str, Any], lang: str) -> Html:
+    """The performance class on a label graphic, with its scheme and thresholds."""
+    pc = d.get("performance_class")
+    if not isinstance(pc, Mapping) or not pc.get("class"):
+        return Html("")
+    labels = [str(x) for x in _as_list(pc.get("labels"))] or [str(pc["class"])]
+    category = str(pc.get("category") or "")
+    result = next((r for r in _as_list(d.get("results"))
+                   if isinstance(r, Mapping) and r.get("category") == category), {})
+    unit = str(result.get("unit") or "")
+    shown = {**pc, "category": result.get("label") or category}
+    img = _img(_class_label_png(shown, unit, lang),
+               text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
+    value = as_number(pc.get("value"))
+    thresholds = ", ".join(fmt_sig(t) for t in _as_list(pc.get("thresholds")))
+    facts = _dl([(text("performance_class", lang), _tag("strong", pc["class"])),
+                 (text("class_scheme", lang), pc.get("scheme_id")),
+                 (text("class_category", lang), shown["category"]),
+                 (text("class_value", lang), f"{fmt_sig(value)} {unit}".strip() if value is not None else None),
+                 (text("class_thresholds", lang), f"{thresholds} {unit}".strip() if thresholds else None)])
+    figure = _tag("figure", img, class_="class-label")
+    return _section(text("performance_class", lang), _tag("div", _join([figure, facts]), class_="label-pair"),
+                    "performance-class")
+
+
+def _stage_table(d: Mapping[str, Any], result: Mapping[str, Any], lang: str) -> Html:
     """One category's contributions by stage."""
     by_stage, total = _as_dict(result.get("by_stage")), result.get("value")
     rows = [[label, fmt_sig(by_stage.get(sid)), fmt_share(by_stage.get(sid), total)]
-            for sid, label in _stage_labels(d).items() if sid in by_stage]
-    foot = ["Total", fmt_sig(total), fmt_share(total, total)]
-    return _table(["Stage", f"Value ({result.get('unit', '')})", "% of total"],
-                  rows, foot=foot, class_="contrib", numeric=[1, 2])
+            for sid, label in _stage_labels(d, lang).items() if sid in by_stage]
+    foot = [text("total", lang), fmt_sig(total), fmt_share(total, total)]
+    return _table([text("stage", lang), text("value_unit", lang, unit=result.get("unit", "")),
+                   text("pct_total", lang)], rows, foot=foot, class_="contrib", numeric=[1, 2])
 
 
-def _process_table(d: Mapping[str, Any], result: Mapping[str, Any]) -> Html:
+def _process_table(d: Mapping[str, Any], result: Mapping[str, Any], lang: str) -> Html:
     """One category's contributions by process, grouped by stage."""
     by_process, total = _as_dict(result.get("by_process")), result.get("value")
-    procs, stages = _processes(d), _stage_labels(d)
+    procs, stages = _processes(d), _stage_labels(d, lang)
     rows = []
     for pid in _process_order(d, by_process):
         proc = procs.get(pid, {})
         stage = stages.get(str(proc.get("stage")), proc.get("stage"))
         rows.append([proc.get("name") or pid, stage, fmt_sig(by_process.get(pid)),
                      fmt_share(by_process.get(pid), total)])
-    return _table(["Process", "Stage", f"Value ({result.get('unit', '')})", "% of total"],
+    return _table([text("process", lang), text("stage", lang),
+                   text("value_unit", lang, unit=result.get("unit", "")), text("pct_total", lang)],
                   rows, class_="contrib", numeric=[2, 3])
 
 
-def _contributions(d: Mapping[str, Any]) -> Html:
+def _contributions(d: Mapping[str, Any], lang: str) -> Html:
     """Per declared category, the stage and process tables side by side."""
     blocks = []
     for result in declared_results(d):
         title = (f"{result.get('label') or result.get('category')} \u2014 "
                  f"{fmt_sig(result.get('value'))} {result.get('unit', '')}")
-        pair = _tag("div", _join([_stage_table(d, result), _process_table(d, result)]),
+        pair = _tag("div", _join([_stage_table(d, result, lang), _process_table(d, result, lang)]),
                     class_="pair")
         blocks.append(_tag("div", _join([_tag("h3", title), pair]), class_="category"))
     if not blocks:
         return Html("")
-    return _section("Contribution by stage and process", _join(blocks), "contributions")
+    return _section(text("contribution_by_stage_process", lang), _join(blocks), "contributions")
 
 
 def _dqr(value: Any) -> str:
@@ -342,71 +426,74 @@ def _dqr(value: Any) -> str:
     return MISSING if number is None else f"{number:.1f}"
 
 
-def _criteria_table(criteria: Mapping[str, Any]) -> Html:
+def _criteria_table(criteria: Mapping[str, Any], lang: str) -> Html:
     """TeR / GeR / TiR / P ratings, known criteria first."""
     keys = [k for k in _CRITERIA if k in criteria] + [k for k in criteria if k not in _CRITERIA]
-    rows = [[k, _CRITERIA.get(k, ""), _dqr(criteria[k])] for k in keys]
-    return _table(["Criterion", "Meaning", "Rating"], rows, numeric=[2])
+    rows = [[k, text(k, lang) if k in _CRITERIA else "", _dqr(criteria[k])] for k in keys]
+    return _table([text("criterion", lang), text("meaning", lang), text("rating", lang)], rows,
+                  class_="criteria", numeric=[2])
 
 
-def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any]) -> Html:
+def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str) -> Html:
     """DQR per process with stage, Annex V points and data origin."""
     by_process = _as_dict(dq.get("by_process"))
-    procs, stages = _processes(d), _stage_labels(d)
+    procs, stages = _processes(d), _stage_labels(d, lang)
     basis = _category_labels(d).get(str(dq.get("basis")), dq.get("basis"))
     rows = []
     for pid in _process_order(d, by_process):
         proc, entry = procs.get(pid, {}), _as_dict(by_process.get(pid))
-        origin = {True: "company-specific", False: "secondary"}.get(
+        origin = {True: text("company_specific", lang), False: text("secondary", lang)}.get(
             proc.get("company_specific"), MISSING)
         rows.append([proc.get("name") or pid, stages.get(str(proc.get("stage")), proc.get("stage")),
                      ", ".join(str(x) for x in _as_list(proc.get("annex_v"))) or MISSING,
                      origin, _dqr(entry.get("dqr")), fmt_pct(entry.get("share"))])
-    share_header = f"Share of {basis}" if basis else "Share"
-    return _table(["Process", "Stage", "Annex V point", "Data", "DQR", share_header],
-                  rows, numeric=[4, 5])
+    share_header = text("share_of", lang, basis=basis) if basis else text("share", lang)
+    return _table([text("process", lang), text("stage", lang), text("annex_v_point", lang), text("data", lang),
+                   "DQR", share_header], rows, numeric=[4, 5])
 
 
-def _partial_coverage_table(d: Mapping[str, Any], dq: Mapping[str, Any]) -> Html:
+def _partial_coverage_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str) -> Html:
     """Datasets that only characterise some categories or are screening data."""
     items = [i for i in _as_list(dq.get("partial_coverage")) if isinstance(i, Mapping)]
     if not items:
-        return _tag("p", "None.")
+        return _tag("p", text("none", lang))
     labels = _category_labels(d)
     rows = [[i.get("dataset"),
              ", ".join(labels.get(str(c), str(c)) for c in _as_list(i.get("covers"))) or MISSING,
-             _badge("screening", "warn") if i.get("screening") else "no"]
+             _badge(text("screening", lang), "warn") if i.get("screening") else text("no", lang)]
             for i in items]
-    return _table(["Dataset", "Covers only", "Screening data"], rows)
+    return _table([text("dataset", lang), text("covers_only", lang), text("screening_data", lang)], rows,
+                  class_="partial")
 
 
-def _warnings(dq: Mapping[str, Any]) -> Html:
+def _warnings(dq: Mapping[str, Any], lang: str) -> Html:
     """Warnings, visually prominent: a verifier must not overlook them."""
     warnings = _as_list(dq.get("warnings"))
     if not warnings:
-        return _tag("p", "No data-quality warnings.", class_="ok")
+        return _tag("p", text("no_warnings", lang), class_="ok")
     items = _join(_tag("li", w) for w in warnings)
-    return _tag("div", _join([_tag("strong", f"Warnings ({len(warnings)})"), _tag("ul", items)]),
-                class_="warnings", role="note")
+    return _tag("div", _join([_tag("strong", text("warnings_count", lang, count=len(warnings))),
+                              _tag("ul", items)]), class_="warnings", role="note")
 
 
-def _data_quality(d: Mapping[str, Any]) -> Html:
+def _data_quality(d: Mapping[str, Any], lang: str) -> Html:
     """Overall DQR, criteria, primary data share, per-process DQR, caveats."""
     dq = _as_dict(d.get("data_quality"))
+    title = text("data_quality", lang)
     if not dq:
-        return _section("Data quality", _tag("p", "No data-quality information."), "data-quality")
+        return _section(title, _tag("p", text("no_dq", lang)), "data-quality")
     basis = _category_labels(d).get(str(dq.get("basis")), dq.get("basis"))
     overall = _join([_tag("strong", _dqr(dq.get("dqr"))), " ",
-                     _badge(dq.get("level") or "unrated", "level")])
-    summary = _dl([("Overall DQR", overall),
-                   ("Primary data share", fmt_pct(dq.get("primary_data_share"))),
-                   ("DQR basis", basis)])
-    parts = [_warnings(dq), summary,
-             _tag("h3", "Rating per criterion"), _criteria_table(_as_dict(dq.get("criteria"))),
-             _tag("h3", "DQR by process"), _dqr_by_process_table(d, dq),
-             _tag("h3", "Datasets with partial coverage or screening data"),
-             _partial_coverage_table(d, dq)]
-    return _section("Data quality", _join(parts), "data-quality")
+                     _badge(level(dq.get("level"), lang) if dq.get("level") else text("unrated", lang), "level")])
+    summary = _dl([(text("overall_dqr", lang), overall),
+                   (text("primary_data_share", lang), fmt_pct(dq.get("primary_data_share"))),
+                   (text("dqr_basis", lang), basis)])
+    parts = [_warnings(dq, lang), summary,
+             _tag("h3", text("rating_per_criterion", lang)), _criteria_table(_as_dict(dq.get("criteria")), lang),
+             _tag("h3", text("dqr_by_process", lang)), _dqr_by_process_table(d, dq, lang),
+             _tag("h3", text("partial_datasets", lang)),
+             _partial_coverage_table(d, dq, lang)]
+    return _section(title, _join(parts), "data-quality")
 
 
 def _allocation_rows(d: Mapping[str, Any]) -> list[list[Any]]:
@@ -427,34 +514,51 @@ def _allocation_rows(d: Mapping[str, Any]) -> list[list[Any]]:
 def _excluded_text(item: Any) -> str:
     """An excluded flow may be a name or a small record."""
     if isinstance(item, Mapping):
-        return ", ".join(f"{k}: {v}" for k, v in item.items())
+        return ", ".join(f"{k}: {v}" for k, v in item.items() if v is not None)
     return str(item)
 
 
-def _allocation_cut_off(d: Mapping[str, Any]) -> Html:
+def _allocation_cut_off(d: Mapping[str, Any], lang: str) -> Html:
     """Allocation and cut-off, only if the declaration carries them."""
     parts: list[Any] = []
     rows = _allocation_rows(d)
     if rows:
-        parts += [_tag("h3", "Allocation"),
-                  _table(["Process", "Method", "Share to declared product",
-                          "Co-products", "Basis"], rows, numeric=[2])]
+        parts += [_tag("h3", text("allocation", lang)),
+                  _table([text(k, lang) for k in ("process", "method", "share_declared", "co_products", "basis")],
+                         rows, numeric=[2])]
     cut = d.get("cut_off")
     if isinstance(cut, Mapping):
         excluded = _as_list(cut.get("excluded"))
         listing = (_tag("ul", _join(_tag("li", _excluded_text(e)) for e in excluded))
-                   if excluded else "none")
-        parts += [_tag("h3", "Cut-off"),
-                  _dl([("Threshold", fmt_pct(cut.get("threshold"))), ("Excluded", listing)])]
+                   if excluded else text("none_lower", lang))
+        parts += [_tag("h3", text("cut_off", lang)),
+                  _dl([(text("threshold", lang), fmt_pct(cut.get("threshold"))),
+                       (text("excluded", lang), listing)])]
     if not parts:
         return Html("")
-    return _section("Allocation and cut-off", _join(parts), "allocation")
+    return _section(text("allocation_cut_off", lang), _join(parts), "allocation")
+
+
+def _verification(d: Mapping[str, Any], lang: str) -> Html:
+    """The verification record as given, or a plain statement that there is none."""
+    block = d.get("verification")
+    if not block:
+        body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
+                                       _badge(text("not_verified", lang), "warn")])),
+                      _tag("p", text("not_verified_note", lang), class_="note")])
+    elif isinstance(block, Mapping):
+        body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
+                                       _verification_text(d, lang)])),
+                      _dl((str(k), _provenance_value(v)) for k, v in block.items())])
+    else:
+        body = _tag("p", block)
+    return _section(text("verification", lang), body, "verification")
 
 
 def _provenance_value(value: Any) -> Html:
     """Render one provenance entry; any ``*sha256`` key becomes a short hash."""
     if not isinstance(value, Mapping):
-        return esc(value)
+        return esc(json.dumps(value) if isinstance(value, list) else value)
     items = []
     for key, val in value.items():
         rendered = _hash(val) if str(key).endswith("sha256") else esc(
@@ -463,27 +567,34 @@ def _provenance_value(value: Any) -> Html:
     return _join(items, "<br>")
 
 
-def _provenance(d: Mapping[str, Any]) -> Html:
+def _provenance_label(key: Any, lang: str) -> str:
+    name = f"prov_{key}"
+    return text(name, lang) if name in STRINGS else str(key).replace("_", " ").capitalize()
+
+
+def _provenance(d: Mapping[str, Any], lang: str) -> Html:
     """Inputs, hashes and software versions that make the result reproducible."""
     prov = _as_dict(d.get("provenance"))
     method = _as_dict(d.get("method"))
-    rows = [[str(k).replace("_", " ").capitalize(), _provenance_value(v)]
+    rows = [[_provenance_label(k, lang), _provenance_value(v)]
             for k, v in prov.items() if k not in ("libraries", "created")]
     if method.get("cf_sha256"):
-        rows.append(["Characterisation factors", _hash(method["cf_sha256"])])
+        rows.append([text("cf", lang), _hash(method["cf_sha256"])])
     libs = _as_dict(prov.get("libraries"))
-    lib_table = (_table(["Library", "Version"], [[k, v] for k, v in libs.items()])
+    lib_table = (_table([text("library", lang), text("version", lang)], [[k, v] for k, v in libs.items()])
                  if libs else Html(""))
-    ids = _dl([("Declaration id", d.get("id")), ("Content hash", _hash(d.get("content_sha256"))),
-               ("Created", prov.get("created")), ("Schema version", d.get("schema_version"))])
-    parts = [ids, _table(["Input", "Reference"], rows, class_="provenance") if rows else "",
-             _tag("h3", "Software") if libs else "", lib_table]
-    return _section("Provenance", _join(parts), "provenance")
+    ids = _dl([(text("declaration_id", lang), d.get("id")),
+               (text("content_hash", lang), _hash(d.get("content_sha256"))),
+               (text("created", lang), prov.get("created")),
+               (text("schema_version", lang), d.get("schema_version"))])
+    parts = [ids, _table([text("input", lang), text("reference", lang)], rows, class_="provenance") if rows else "",
+             _tag("h3", text("software", lang)) if libs else "", lib_table]
+    return _section(text("provenance", lang), _join(parts), "provenance")
 
 
-def _footer(d: Mapping[str, Any]) -> Html:
+def _footer(d: Mapping[str, Any], lang: str) -> Html:
     """Closing statement required by Annex V point 7."""
-    return _tag("footer", _tag("p", FOOTER_SENTENCE))
+    return _tag("footer", _tag("p", text("footer", lang)))
 
 
 # --------------------------------------------------------------------------
@@ -529,14 +640,16 @@ code.hash { font-size:13px; background:var(--band); padding:0 4px; border-radius
 code.hash .full { display:none; }
 .provenance .key { color:var(--muted); }
 footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--line); color:var(--muted); font-size:13px; }
-@media (max-width:700px) { .pair { grid-template-columns:1fr; } }
+.label-pair { display:grid; grid-template-columns:auto 1fr; gap:18px; align-items:center; }
+figure.class-label img { max-width:420px; }
+@media (max-width:700px) { .pair, .label-pair { grid-template-columns:1fr; } }
 @media print {
   @page { size:A4; margin:16mm 14mm; }
   body { font-size:10pt; max-width:none; padding:0; }
   h1 { font-size:18pt; } h2 { font-size:13pt; margin-top:16pt; } h3 { font-size:11pt; }
   table { font-size:9pt; }
   h2, h3 { break-after:avoid; }
-  tr, figure, .warnings, dl { break-inside:avoid; }
+  tr, figure, .warnings, dl, .label-pair { break-inside:avoid; }
   .category { break-inside:avoid; }
   details.not-declared summary { color:var(--ink); }
   details::details-content { content-visibility:visible; display:block; }
@@ -547,7 +660,7 @@ footer { margin-top:36px; padding-top:10px; border-top:1px solid var(--line); co
 """
 
 _PAGE = Template("""<!DOCTYPE html>
-<html lang="en">
+<html lang="$lang">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -562,14 +675,19 @@ $body
 """)
 
 
-def render_html(declaration: Mapping[str, Any]) -> str:
-    """Render a declaration dict as one self-contained HTML5 page."""
+def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Render a declaration dict as one self-contained HTML5 page in ``lang`` ("en" or "de")."""
+    lang = check_language(lang)
     d = declaration
-    product = _as_dict(d.get("declared_unit")).get("product") or "declaration"
-    sections = [_header(d), _tag("main", _join([
-        _results(d), _not_declared(d), _chart(d), _contributions(d),
-        _data_quality(d), _allocation_cut_off(d), _provenance(d),
-    ])), _footer(d)]
-    return _PAGE.substitute(
-        title=esc(f"Environmental footprint declaration \u2014 {product}"),
-        css=_CSS, body=_join(sections, "\n"))
+    product = _as_dict(d.get("declared_unit")).get("product") or text("declaration", lang)
+    sections = [_header(d, lang), _tag("main", _join([
+        _results(d, lang), _not_declared(d, lang), _class_section(d, lang), _chart(d, lang),
+        _process_charts(d, lang), _contributions(d, lang), _data_quality(d, lang),
+        _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
+    ])), _footer(d, lang)]
+    return page(esc(text("page_title", lang, product=product)), _join(sections, "\n"), lang)
+
+
+def page(title: Html, body: Html, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The self-contained HTML5 page shell (inline CSS, no external resources) every report uses."""
+    return _PAGE.substitute(lang=lang, title=title, css=_CSS, body=body)

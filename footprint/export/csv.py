@@ -1,0 +1,36 @@
+"""The declaration's tidy result table as CSV: one row per contribution.
+
+The canonical result table (category, stage, process, item, value, unit) is
+what the declaration, report and exports all read; as CSV it opens in any
+spreadsheet and loads into pandas with one call, so a customer can re-aggregate
+it without learning the JSON layout.  Values are written with full float
+precision (``repr``), never rounded.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Mapping
+
+from footprint.export._errors import ExportError
+
+COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "unit", "declared")
+
+
+def to_csv(document: Mapping[str, Any]) -> str:
+    """The ``contributions`` rows of a declaration as CSV text (UTF-8, ``\\n`` line ends)."""
+    rows = document.get("contributions")
+    if not isinstance(rows, list) or not rows:
+        raise ExportError("the declaration has no contributions table", field="contributions",
+                          expected="a declaration written by 'footprint declare' (it lists every contribution)")
+    declared = {r.get("category"): bool(r.get("declared")) for r in document.get("results") or []}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        value = row.get("value")
+        writer.writerow([row.get("category"), row.get("stage"), row.get("process"), row.get("item"),
+                         row.get("kind"), row.get("dataset") or "",
+                         repr(float(value)) if isinstance(value, (int, float)) else "",
+                         row.get("unit"), str(declared.get(row.get("category"), True)).lower()])
+    return buffer.getvalue()

@@ -1,0 +1,274 @@
+"""A declaration as a PACT Technical Specifications v3 ProductFootprint record.
+
+PACT (WBCSD's Partnership for Carbon Transparency) is the format customers'
+carbon-accounting systems already ingest.  It carries only greenhouse gases,
+so climate change goes into ``pcf`` and everything else a CRMA declaration
+states (the other declared EF 3.1 categories, the EF version, precision P,
+the performance class) travels in a Data Model Extension.  The mapping is
+``../shared/domain/methodology.md`` §5.3-5.4; field rules are from the PACT
+v3 specification (wbcsd/data-exchange-protocol, spec/v3).
+
+Choices a reader of the record should know:
+
+* ``id`` is a UUID v5 of the declaration id, so exporting the same
+  declaration twice gives the same record id.
+* ``referencePeriodEnd`` is *exclusive* in PACT ("the end (excluding) of the
+  time boundary"), so a period ending 2025-12-31 becomes 2026-01-01T00:00:00Z.
+* Decimals are JSON strings (PACT v3), written without exponent.
+* ``pcfIncludingBiogenicUptake`` equals ``pcfExcludingBiogenicUptake``: the
+  open inventories carry no biogenic CO2 uptake (stated in ``comment``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+from typing import Any, Mapping
+
+from footprint.export._errors import ExportError
+
+SPEC_VERSION = "3.0.0"
+EXTENSION_SPEC_VERSION = "2.0.0"
+EXTENSION_SCHEMA = "https://footprint.invalid/schemas/pact-extension/crma-ef-declaration/1.0.0/data-model.json"
+EXTENSION_DOCS = "https://footprint.invalid/docs/exports#pact"
+#: Namespace of PACT record ids derived from declaration ids (fixed: ids must be stable).
+PACT_NAMESPACE = uuid.UUID("3c5b7f0e-8a9d-4e1f-9b2a-70616374ee33")
+CLIMATE = "climate_change"
+CLIMATE_FOSSIL = "climate_change_fossil"
+_SUBDIVISION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def decimal_string(value: Any, significant: int = 6) -> str:
+    """A number as a PACT decimal string: fixed notation, ``significant`` digits, no exponent."""
+    number = Decimal(f"{float(value):.{significant}g}")
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _slug(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "unnamed"
+
+
+def _result(document: Mapping[str, Any], category: str) -> Mapping[str, Any]:
+    for result in document.get("results") or []:
+        if result.get("category") == category:
+            return result
+    raise ExportError(f"the declaration has no '{category}' result, which PACT requires", field="results",
+                      expected=f"a result with category '{category}' (declarations by 'footprint declare' have it)")
+
+
+def _datetime(day: str, *, next_day: bool = False) -> str:
+    date = dt.date.fromisoformat(str(day)[:10])
+    if next_day:
+        date += dt.timedelta(days=1)
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+def _created(document: Mapping[str, Any]) -> str:
+    created = str((document.get("provenance") or {}).get("created") or "")
+    try:
+        moment = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        raise ExportError("provenance.created is not an ISO 8601 date-time", field="provenance.created",
+                          value=created, expected="e.g. 2026-11-23T01:00:00Z") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _geography(declarant: Mapping[str, Any]) -> dict[str, str]:
+    """At most one geography field: the ISO 3166-2 subdivision when given, else the country."""
+    region, country = str(declarant.get("region") or ""), str(declarant.get("country") or "")
+    if _SUBDIVISION.match(region):
+        return {"geographyCountrySubdivision": region}
+    if _COUNTRY.match(country):
+        return {"geographyCountry": country}
+    return {}  # PACT: no geography field means global
+
+
+def _company_ids(declarant: Mapping[str, Any]) -> list[str]:
+    identifier = str(declarant.get("identifier") or "")
+    if identifier.lower().startswith("urn:"):
+        return [identifier]
+    return [f"urn:footprint:company:{_slug(str(declarant.get('name') or 'unnamed'))}"]
+
+
+def _exempted(cut_off: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Exempted share in % from the cut-off list when every exclusion is estimated, else "0"."""
+    excluded = [e for e in cut_off.get("excluded") or [] if isinstance(e, Mapping)]
+    if not excluded:
+        return "0", None
+    description = "; ".join(f"{e.get('process', '?')}: {e.get('item', '?')} ({e.get('reason', 'no reason given')})"
+                            for e in excluded)
+    shares = [e.get("estimated_share") for e in excluded]
+    if all(isinstance(s, (int, float)) for s in shares):
+        return decimal_string(100 * sum(shares), 4), description
+    return "0", description + " [contribution not estimated; left out under the rule's cut-off]"
+
+
+def _comment(document: Mapping[str, Any]) -> str:
+    rule = document.get("rule") or {}
+    method = document.get("method") or {}
+    dq = document.get("data_quality") or {}
+    lines = [
+        f"CRMA (Regulation (EU) 2024/1252) Art. 31 footprint declaration {document.get('id')} "
+        f"(content sha256 {document.get('content_sha256')}), rule {rule.get('id')} {rule.get('version')} "
+        f"({rule.get('status', 'status not stated')}).",
+        f"Climate change characterised with {method.get('name')} ({method.get('implementation')}); "
+        "pcfIncludingBiogenicUptake equals pcfExcludingBiogenicUptake because the inventories carry no "
+        "biogenic CO2 uptake.",
+        f"PEF DQR {dq.get('dqr')} ({dq.get('level')}); precision P {((dq.get('criteria') or {}).get('P'))}.",
+    ]
+    partial = [p.get("dataset") for p in dq.get("partial_coverage") or [] if isinstance(p, Mapping)]
+    if partial:
+        lines.append("Datasets with partial coverage of the EF categories: " + ", ".join(map(str, partial)) + ".")
+    lines += [f"Warning: {w}" for w in dq.get("warnings") or []]
+    return "\n".join(lines)
+
+
+def _boundary(document: Mapping[str, Any]) -> str:
+    stages = {s.get("id"): s.get("label") for s in document.get("stages") or []}
+    parts = []
+    for process in document.get("processes") or []:
+        stage = stages.get(process.get("stage"), process.get("stage"))
+        points = ", ".join(process.get("annex_v") or [])
+        parts.append(f"{stage}: {process.get('name')} (Annex V {points})")
+    return "Cradle to gate. " + "; ".join(parts)
+
+
+def _allocation(document: Mapping[str, Any]) -> str | None:
+    items = []
+    for a in document.get("allocation") or []:
+        share = a.get("main_share")
+        share_text = f"{100 * share:.1f} %" if isinstance(share, (int, float)) else "?"
+        items.append(f"{a.get('process')}: {a.get('method')} allocation, {share_text} to {a.get('main_product')}")
+    return "; ".join(items) or None
+
+
+def _verification(document: Mapping[str, Any]) -> dict[str, str] | None:
+    block = document.get("verification")
+    if not isinstance(block, Mapping) or not block:
+        return None
+    record = {"coverage": "product level"}
+    for source, target in (("providerName", "providerName"), ("provider", "providerName"),
+                           ("completedAt", "completedAt"), ("standardName", "standardName"),
+                           ("comments", "comments")):
+        if block.get(source) and target not in record:
+            record[target] = str(block[source])
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", record.get("completedAt", "")):
+        record["completedAt"] += "T00:00:00Z"  # PACT wants an RFC 3339 date-time
+    return record
+
+
+def _class_extension(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    pc = document.get("performance_class")
+    if not isinstance(pc, Mapping) or not pc.get("class"):
+        return None
+    out: dict[str, Any] = {"class": str(pc["class"])}
+    if pc.get("scheme_id") is not None:
+        out["schemeId"] = str(pc["scheme_id"])
+    if pc.get("category") is not None:
+        out["category"] = str(pc["category"])
+    if isinstance(pc.get("value"), (int, float)):
+        out["value"] = decimal_string(pc["value"])
+    if pc.get("thresholds"):
+        out["thresholds"] = [decimal_string(t) for t in pc["thresholds"]]
+    if pc.get("labels"):
+        out["labels"] = [str(x) for x in pc["labels"]]
+    return out
+
+
+def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The PACT v3 ProductFootprint record of a declaration (a plain dict, decimals as strings)."""
+    declarant = document.get("declarant") or {}
+    unit = document.get("declared_unit") or {}
+    rule = document.get("rule") or {}
+    dq = document.get("data_quality") or {}
+    criteria = dq.get("criteria") or {}
+    period = document.get("period") or {}
+    if unit.get("unit") != "kg":
+        raise ExportError("PACT export supports declared units in kg only", field="declared_unit.unit",
+                          value=unit.get("unit"), expected="kg (Annex V point 3: the declared unit is 1 kg)")
+    climate = _result(document, CLIMATE)
+    fossil = _result(document, CLIMATE_FOSSIL)
+    total = decimal_string(climate["value"])
+    exempted, exempted_text = _exempted(document.get("cut_off") or {})
+    stages = " \u2192 ".join(str(s.get("label")) for s in document.get("stages") or [])
+    description = ", ".join(str(x) for x in (unit.get("product"), unit.get("grade")) if x)
+    description += f"; {document.get('route', '')} route: {stages}".rstrip()
+    pcf: dict[str, Any] = {
+        "declaredUnitOfMeasurement": "kilogram",
+        "declaredUnitAmount": decimal_string(unit.get("amount", 1)),
+        "productMassPerDeclaredUnit": decimal_string(unit.get("amount", 1)),
+        "referencePeriodStart": _datetime(period.get("start")),
+        "referencePeriodEnd": _datetime(period.get("end"), next_day=True),
+        **_geography(declarant),
+        "boundaryProcessesDescription": _boundary(document),
+        "pcfExcludingBiogenicUptake": total,
+        "pcfIncludingBiogenicUptake": total,
+        "fossilGhgEmissions": decimal_string(fossil["value"]),
+        "fossilCarbonContent": "0",
+        "packagingEmissionsIncluded": False,
+        "ipccCharacterizationFactors": ["AR6"],
+        "crossSectoralStandards": ["PEF", "ISO14040-44"],
+        "productOrSectorSpecificRules": [{
+            "operator": "Other",
+            "otherOperatorName": "footprint calculation rules under Regulation (EU) 2024/1252 Art. 31 "
+                                 "(Annex V)",
+            "ruleNames": [f"{rule.get('id')} {rule.get('version')}"],
+        }],
+        "exemptedEmissionsPercent": exempted,
+        "secondaryEmissionFactorSources": [{
+            "name": "footprint open inventories (inventories/)",
+            "version": str(((document.get("provenance") or {}).get("inventories") or {}).get("sha256", "?"))[:12],
+        }],
+        "primaryDataShare": decimal_string(100 * float(dq.get("primary_data_share", 0.0)), 4),
+        "dqi": {"technologicalDQR": decimal_string(criteria["TeR"], 3),
+                "geographicalDQR": decimal_string(criteria["GeR"], 3),
+                "temporalDQR": decimal_string(criteria["TiR"], 3)},
+    }
+    if exempted_text:
+        pcf["exemptedEmissionsDescription"] = exempted_text
+    allocation = _allocation(document)
+    if allocation:
+        pcf["allocationRulesDescription"] = allocation
+    verification = _verification(document)
+    if verification:
+        pcf["verification"] = verification
+    others = [{"category": r.get("category"), "label": r.get("label"), "indicator": r.get("indicator"),
+               "unit": r.get("unit"), "value": decimal_string(r.get("value")), "coverage": r.get("coverage")}
+              for r in document.get("results") or [] if r.get("declared") and r.get("category") != CLIMATE]
+    method = document.get("method") or {}
+    extension_data: dict[str, Any] = {
+        "declarationId": document.get("id"),
+        "contentSha256": document.get("content_sha256"),
+        "efVersion": str(method.get("version", "")),
+        "method": method.get("name"),
+        "impactCategories": others,
+        "dqr": decimal_string(dq.get("dqr", 0), 3),
+        "precisionP": decimal_string(criteria["P"], 3),
+        "performanceClass": _class_extension(document),
+    }
+    record: dict[str, Any] = {
+        "id": str(uuid.uuid5(PACT_NAMESPACE, str(document.get("id")))),
+        "specVersion": SPEC_VERSION,
+        "created": _created(document),
+        "status": "Active",
+        "companyName": str(declarant.get("name") or ""),
+        "companyIds": _company_ids(declarant),
+        "productDescription": description,
+        "productIds": [f"urn:footprint:product:{_slug(str(rule.get('id')))}:{_slug(str(declarant.get('name')))}"],
+        "productNameCompany": str(unit.get("product") or ""),
+        "comment": _comment(document),
+        "pcf": pcf,
+        "extensions": [{"specVersion": EXTENSION_SPEC_VERSION, "dataSchema": EXTENSION_SCHEMA,
+                        "documentation": EXTENSION_DOCS, "data": extension_data}],
+    }
+    if not record["companyName"] or not record["productNameCompany"]:
+        raise ExportError("PACT needs a company name and a product name", field="declarant.name",
+                          expected="a non-empty declarant name and declared_unit.product")
+    return record

@@ -1,0 +1,201 @@
+"""The product system as a Brightway Excel workbook (bw2io ``ExcelImporter`` layout).
+
+An LCA practitioner who receives a declaration wants to open the model in
+Activity Browser and recompute it.  The declaration holds results, not the
+foreground exchanges, so the workbook is rebuilt from the same inputs (rule,
+activity data, inventories) and refused if their hashes differ from the
+declaration's provenance: a workbook that does not reproduce the declared
+numbers would be worse than none.
+
+Layout (bw2io's template, ``../shared/domain/brightway-notes.md`` §5): a
+``Database | name`` row, then per foreground process an ``Activity | name``
+block of key/value rows (code, location, unit, reference product, production
+amount, stage, ...) followed by ``Exchanges`` and one row per exchange with
+name, amount, unit, database, categories, location, type, reference product.
+Technosphere exchanges point at the background database
+``footprint-inventories`` by name, unit and location exactly as
+``footprint.inventory.to_brightway`` wrote it; elementary flows point at
+biosphere3 by name, categories and unit.  A second sheet (cell A1 ``skip``,
+so importers ignore it) records where the workbook came from.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Mapping
+
+from footprint.activity import load_activity
+from footprint.export._errors import ExportError
+from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue, brightway_unit, load_catalogue
+from footprint.rule import load_rule
+from footprint.system import ProductSystem, build
+
+EXCHANGE_HEADER = ("name", "amount", "unit", "database", "categories", "location", "type", "reference product",
+                   "comment")
+
+
+def database_name(document: Mapping[str, Any]) -> str:
+    """A foreground database name that says which declaration it reproduces."""
+    ident = str(document.get("id", "")).rsplit(":", 1)[-1][:8]
+    return f"footprint-{(document.get('rule') or {}).get('id', 'rule')}-{ident}"
+
+
+def _check(label: str, found: str, declared: Any, path: Any, field: str) -> None:
+    if declared and found != declared:
+        raise ExportError(f"the {label} differs from the one the declaration was computed from "
+                          f"(sha256 {found[:12]}... here, {str(declared)[:12]}... in the declaration)",
+                          file=path, field=field,
+                          expected="the exact inputs named in the declaration's provenance, so the workbook "
+                                   "reproduces the declared numbers")
+
+
+def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Path | None = None,
+                   flows_index: dict | None = None) -> tuple[ProductSystem, Catalogue]:
+    """The declaration's product system, rebuilt from its inputs after checking their hashes."""
+    provenance = document.get("provenance") or {}
+    loaded = load_rule(rule if rule is not None else (document.get("rule") or {}).get("id", ""))
+    _check("rule", loaded.sha256, (document.get("rule") or {}).get("sha256"), loaded.path, "rule.sha256")
+    activity = load_activity(data)
+    _check("activity data", activity.sha256, (provenance.get("activity_data") or {}).get("sha256"),
+           activity.path, "provenance.activity_data.sha256")
+    catalogue = load_catalogue()
+    _check("inventory library", catalogue.sha256, (provenance.get("inventories") or {}).get("sha256"),
+           "inventories/", "provenance.inventories.sha256")
+    if flows_index is None:
+        from footprint.inventory import biosphere_index
+        from footprint.project import brightway
+
+        flows_index = biosphere_index(brightway()[0])
+    declared_methods = {a.get("process"): a.get("method") for a in document.get("allocation") or []}
+    system = build(loaded, activity, catalogue, flows_index)
+    built_methods = {p.id: p.allocation.method for p in system.processes if p.allocation}
+    if declared_methods and built_methods != declared_methods:
+        override = set(declared_methods.values())
+        if len(override) != 1:
+            raise ExportError("cannot tell which allocation the declaration used", field="allocation",
+                              value=sorted(map(str, override)), expected="one allocation method for every process")
+        system = build(loaded, activity, catalogue, flows_index, allocation_override=override.pop())
+    _check_representable(system, document)
+    return system, catalogue
+
+
+def _check_representable(system: ProductSystem, document: Mapping[str, Any]) -> None:
+    """Refuse what a Brightway database cannot hold, so the workbook never silently misses part of a score.
+
+    Supplier declarations (characterised per-kg values, not inventories), a non-zero
+    recycled-content adjustment (Circular Footprint Formula, applied after the LCA) and
+    imported background databases are outside what this workbook links to.
+    """
+    for process in system.processes:
+        for flow in process.flows:
+            if flow.kind == "upstream":
+                raise ExportError("an input comes from a supplier's declaration, which has no Brightway dataset; "
+                                  "the Excel export covers product systems linked to inventories/ and biosphere3",
+                                  file=system.activity.path, field=flow.field, value=flow.label,
+                                  expected="a declaration without supplier declarations (use --format pact or csv)")
+    recycled = (document.get("recycled_content") or {}).get("by_category") or {}
+    for category, entry in recycled.items():
+        if not isinstance(entry, Mapping):
+            continue
+        e_rec, value = entry.get("Erec"), entry.get("value")
+        if isinstance(e_rec, (int, float)) and isinstance(value, (int, float)) and \
+                abs(value - e_rec) > 1e-9 * max(1.0, abs(e_rec)):
+            raise ExportError("the recycled-content adjustment (applied after the LCA) is not zero, so a "
+                              "Brightway database alone cannot reproduce the declared score",
+                              field=f"recycled_content.by_category.{category}",
+                              expected="a declaration without a recycled-content adjustment (use --format pact or csv)")
+    imported = ((document.get("provenance") or {}).get("background") or {}).get("imported")
+    if imported:
+        raise ExportError("the declaration was computed on an imported background database",
+                          field="provenance.background.imported",
+                          expected="a declaration computed on footprint-inventories only")
+
+
+def _flow_names(flows_index: Mapping) -> dict[str, tuple[str, str, str]]:
+    """biosphere3 code → (name, categories as 'a::b', unit)."""
+    return {code: (name, "::".join(categories), unit) for (name, categories), (code, unit) in flows_index.items()}
+
+
+def workbook_rows(system: ProductSystem, catalogue: Catalogue, flows_index: Mapping,
+                  database: str) -> list[list[Any]]:
+    """The rows of the importable sheet (a list of lists, so tests can read them without Excel)."""
+    declarant = system.activity.data.declarant
+    location = declarant.region or declarant.country
+    rule = system.rule.rule
+    by_id = {p.id: p for p in system.processes}
+    flows = _flow_names(flows_index)
+    rows: list[list[Any]] = [["Database", database],
+                             ["description", f"Foreground of rule {rule.id} {rule.version}; reference process "
+                                             f"'{system.reference}' per {system.declared_amount:g} kg"], []]
+    for process in system.processes:
+        unit = brightway_unit(rule.process(process.id).product.unit)
+        rows += [["Activity", process.name],
+                 ["code", process.id],
+                 ["location", location],
+                 ["unit", unit],
+                 ["reference product", process.product],
+                 ["production amount", process.output],
+                 ["type", "process"],
+                 ["stage", process.stage],
+                 ["annex v", ", ".join(process.annex_v)],
+                 ["comment", f"Totals for the reporting period, allocated to {process.product}"
+                             + (f" ({process.allocation.method}, share {process.allocation.main_share:.6g})"
+                                if process.allocation else "")],
+                 ["Exchanges"],
+                 list(EXCHANGE_HEADER),
+                 [process.name, process.output, unit, database, None, location, "production", process.product,
+                  None]]
+        for flow in process.flows:
+            if flow.kind == "intermediate":
+                upstream = by_id[flow.target]
+                rows.append([upstream.name, flow.amount, brightway_unit(flow.unit), database, None, location,
+                             "technosphere", upstream.product, flow.field])
+            elif flow.kind == "background":
+                dataset = catalogue.datasets[flow.target]
+                rows.append([dataset.name, flow.amount, brightway_unit(dataset.unit), BACKGROUND_DB, None,
+                             dataset.geography, "technosphere", dataset.name, f"{flow.field} ({flow.target})"])
+            else:
+                name, categories, unit_name = flows[flow.target]
+                rows.append([name, flow.amount, unit_name, BIOSPHERE_DB, categories, None, "biosphere", None,
+                             flow.field])
+        rows.append([])
+    return rows
+
+
+def _about_rows(document: Mapping[str, Any], database: str) -> list[list[Any]]:
+    provenance = document.get("provenance") or {}
+    return [["skip"],
+            ["This sheet is ignored by bw2io's ExcelImporter (cell A1 is 'skip')."],
+            ["declaration id", document.get("id")],
+            ["content sha256", document.get("content_sha256")],
+            ["rule", f"{(document.get('rule') or {}).get('id')} {(document.get('rule') or {}).get('version')}"],
+            ["rule sha256", (document.get("rule") or {}).get("sha256")],
+            ["activity data sha256", (provenance.get("activity_data") or {}).get("sha256")],
+            ["inventories sha256", (provenance.get("inventories") or {}).get("sha256")],
+            ["foreground database", database],
+            ["background database", BACKGROUND_DB + " (footprint setup writes it from inventories/)"],
+            ["how to recompute", "bw2io.ExcelImporter(path); apply_strategies(); match_database("
+                                 f"'{BACKGROUND_DB}', fields=('name', 'unit', 'location')); match_database("
+                                 f"'{BIOSPHERE_DB}', fields=('name', 'categories', 'unit')); write_database(); "
+                                 "then an LCA of 1 kg of the reference process with the EF v3.1 methods"]]
+
+
+def to_xlsx(document: Mapping[str, Any], system: ProductSystem, catalogue: Catalogue, flows_index: Mapping,
+            database: str | None = None) -> bytes:
+    """The workbook as bytes (openpyxl, which bw2io already depends on)."""
+    from openpyxl import Workbook
+
+    database = database or database_name(document)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "product system"
+    for row in workbook_rows(system, catalogue, flows_index, database):
+        sheet.append(row)
+    about = book.create_sheet("about")
+    for row in _about_rows(document, database):
+        about.append(row)
+    sheet.column_dimensions["A"].width = 48
+    about.column_dimensions["A"].width = 24
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,221 @@
+"""Every label of the report in English and German, in one table.
+
+Producers and market-surveillance authorities in the seed material work in
+German, so the report must read properly in both languages.  Keeping every
+string in one table (instead of scattered through the HTML code) means a
+translation can be reviewed in one place, and a test can check that both
+languages have exactly the same keys and placeholders.
+
+Values that come from the declaration (process names, dataset codes, the
+declarant) are never translated: they are the producer's own words.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from footprint.report.errors import ReportError
+
+LANGUAGES: tuple[str, ...] = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+
+#: key -> {language -> text}.  ``{name}`` placeholders are filled by :func:`text`.
+STRINGS: dict[str, dict[str, str]] = {
+    "page_title": {"en": "Environmental footprint declaration \u2014 {product}",
+                   "de": "Erklärung zum ökologischen Fußabdruck \u2014 {product}"},
+    "kicker": {"en": "Environmental footprint declaration \u2014 Regulation (EU) 2024/1252, Article 31 and Annex V",
+               "de": "Erklärung zum ökologischen Fußabdruck \u2014 Verordnung (EU) 2024/1252, Artikel 31 "
+                     "und Anhang V"},
+    "unnamed_product": {"en": "Unnamed product", "de": "Unbenanntes Produkt"},
+    "declaration": {"en": "declaration", "de": "Erklärung"},
+    "product": {"en": "Product", "de": "Produkt"},
+    "declared_unit": {"en": "Declared unit", "de": "Angegebene Einheit"},
+    "grade": {"en": "Grade", "de": "Qualität"},
+    "declarant": {"en": "Declarant", "de": "Erklärender"},
+    "reporting_period": {"en": "Reporting period", "de": "Berichtszeitraum"},
+    "rule": {"en": "Rule", "de": "Berechnungsvorschrift"},
+    "route": {"en": "Route", "de": "Herstellungsweg"},
+    "impact_method": {"en": "Impact method", "de": "Wirkungsabschätzungsmethode"},
+    "performance_class": {"en": "Performance class", "de": "Leistungsklasse"},
+    "verification_status": {"en": "Verification status", "de": "Prüfstatus"},
+    "not_verified": {"en": "not verified", "de": "nicht geprüft"},
+    "verified": {"en": "verified", "de": "geprüft"},
+    "route_primary": {"en": "primary", "de": "primär"},
+    "route_secondary": {"en": "secondary", "de": "sekundär (Recycling)"},
+    # results
+    "declared_results": {"en": "Declared results", "de": "Erklärte Ergebnisse"},
+    "no_declared": {"en": "No declared impact categories.", "de": "Keine erklärten Wirkungskategorien."},
+    "no_declared_chart": {"en": "No declared impact categories", "de": "Keine erklärten Wirkungskategorien"},
+    "results_note": {"en": "Per declared unit: {unit}. \u201cpartial\u201d coverage means some background "
+                           "datasets do not characterise this category (see Data quality).",
+                     "de": "Je angegebener Einheit: {unit}. \u201eteilweise\u201c bedeutet, dass einige "
+                           "Hintergrunddatensätze diese Kategorie nicht charakterisieren (siehe Datenqualität)."},
+    "impact_category": {"en": "Impact category", "de": "Wirkungskategorie"},
+    "indicator": {"en": "Indicator", "de": "Indikator"},
+    "value": {"en": "Value", "de": "Wert"},
+    "unit": {"en": "Unit", "de": "Einheit"},
+    "coverage": {"en": "Coverage", "de": "Abdeckung"},
+    "coverage_partial": {"en": "partial", "de": "teilweise"},
+    "coverage_none": {"en": "none", "de": "keine"},
+    "coverage_unknown": {"en": "unknown", "de": "unbekannt"},
+    "not_declared_summary": {"en": "Computed, not declared ({count} {noun})",
+                             "de": "Berechnet, nicht erklärt ({count} {noun})"},
+    "category_one": {"en": "category", "de": "Kategorie"},
+    "category_many": {"en": "categories", "de": "Kategorien"},
+    "not_declared_note": {"en": "Computed for information; not part of the declaration.",
+                          "de": "Zur Information berechnet; nicht Teil der Erklärung."},
+    # charts
+    "contribution_by_stage": {"en": "Contribution by stage", "de": "Beitrag nach Lebenszyklusabschnitt"},
+    "stage_chart_alt": {"en": "Horizontal stacked bars: share of each life-cycle stage in each declared "
+                              "impact category",
+                        "de": "Gestapelte Balken: Anteil jedes Lebenszyklusabschnitts an jeder erklärten "
+                              "Wirkungskategorie"},
+    "stage_chart_caption": {"en": "Share of each life-cycle stage in the total of each declared category "
+                                  "(categories have different units).",
+                            "de": "Anteil jedes Lebenszyklusabschnitts am Gesamtwert jeder erklärten Kategorie "
+                                  "(die Kategorien haben unterschiedliche Einheiten)."},
+    "stage_chart_title": {"en": "Contribution of life-cycle stages to declared impact categories",
+                          "de": "Beitrag der Lebenszyklusabschnitte zu den erklärten Wirkungskategorien"},
+    "stage_chart_axis": {"en": "share of category total, %", "de": "Anteil am Kategoriegesamtwert, %"},
+    "stage_chart_zero": {"en": "total is zero \u2013 no shares", "de": "Gesamtwert null \u2013 keine Anteile"},
+    "stage_chart_gross": {"en": "\u2020 contains negative contributions: shares relative to the sum of "
+                                "absolute stage contributions",
+                          "de": "\u2020 enthält negative Beiträge: Anteile bezogen auf die Summe der "
+                                "Beträge der Abschnittsbeiträge"},
+    "top_processes": {"en": "Top processes per declared category", "de": "Wichtigste Prozesse je erklärter Kategorie"},
+    "process_chart_title": {"en": "Top processes: {category}", "de": "Wichtigste Prozesse: {category}"},
+    "process_chart_axis": {"en": "contribution, {unit}", "de": "Beitrag, {unit}"},
+    "process_chart_other": {"en": "all other processes ({count})", "de": "alle übrigen Prozesse ({count})"},
+    "process_chart_alt": {"en": "Horizontal bars: contribution of the largest processes to {category}",
+                          "de": "Balken: Beitrag der größten Prozesse zu {category}"},
+    "process_chart_caption": {"en": "The {count} largest processes by absolute contribution (direct emissions "
+                                    "plus the upstream of what they buy), in {unit} per declared unit.",
+                              "de": "Die {count} größten Prozesse nach Betrag des Beitrags (direkte Emissionen "
+                                    "plus Vorkette der eingekauften Güter), in {unit} je angegebener Einheit."},
+    # contributions
+    "contribution_by_stage_process": {"en": "Contribution by stage and process",
+                                      "de": "Beitrag nach Lebenszyklusabschnitt und Prozess"},
+    "stage": {"en": "Stage", "de": "Abschnitt"},
+    # Annex V life cycle stages (German terms of Anhang V Nummer 4); translated only when the rule
+    # uses the standard English label, so a rule's own wording stays as written
+    "stage_extraction": {"en": "Extraction", "de": "Gewinnung"},
+    "stage_concentration": {"en": "Concentration", "de": "Konzentration"},
+    "stage_refining": {"en": "Refining", "de": "Raffination"},
+    "stage_recycling": {"en": "Recycling", "de": "Recycling"},
+    "process": {"en": "Process", "de": "Prozess"},
+    "value_unit": {"en": "Value ({unit})", "de": "Wert ({unit})"},
+    "pct_total": {"en": "% of total", "de": "% des Gesamtwerts"},
+    "total": {"en": "Total", "de": "Summe"},
+    # data quality
+    "data_quality": {"en": "Data quality", "de": "Datenqualität"},
+    "no_dq": {"en": "No data-quality information.", "de": "Keine Angaben zur Datenqualität."},
+    "overall_dqr": {"en": "Overall DQR", "de": "Gesamt-DQR"},
+    "primary_data_share": {"en": "Primary data share", "de": "Anteil der Primärdaten"},
+    "dqr_basis": {"en": "DQR basis", "de": "Bezugsgröße des DQR"},
+    "rating_per_criterion": {"en": "Rating per criterion", "de": "Bewertung je Kriterium"},
+    "criterion": {"en": "Criterion", "de": "Kriterium"},
+    "meaning": {"en": "Meaning", "de": "Bedeutung"},
+    "rating": {"en": "Rating", "de": "Bewertung"},
+    "TeR": {"en": "Technological representativeness", "de": "Technologische Repräsentativität"},
+    "GeR": {"en": "Geographical representativeness", "de": "Geografische Repräsentativität"},
+    "TiR": {"en": "Time representativeness", "de": "Zeitliche Repräsentativität"},
+    "P": {"en": "Precision", "de": "Präzision"},
+    "dqr_by_process": {"en": "DQR by process", "de": "DQR je Prozess"},
+    "annex_v_point": {"en": "Annex V point", "de": "Anhang V Nummer"},
+    "data": {"en": "Data", "de": "Daten"},
+    "company_specific": {"en": "company-specific", "de": "unternehmensspezifisch"},
+    "secondary": {"en": "secondary", "de": "Sekundärdaten"},
+    "share": {"en": "Share", "de": "Anteil"},
+    "share_of": {"en": "Share of {basis}", "de": "Anteil an {basis}"},
+    "partial_datasets": {"en": "Datasets with partial coverage or screening data",
+                         "de": "Datensätze mit teilweiser Abdeckung oder Screening-Daten"},
+    "none": {"en": "None.", "de": "Keine."},
+    "dataset": {"en": "Dataset", "de": "Datensatz"},
+    "covers_only": {"en": "Covers only", "de": "Deckt nur ab"},
+    "screening_data": {"en": "Screening data", "de": "Screening-Daten"},
+    "screening": {"en": "screening", "de": "Screening"},
+    "no": {"en": "no", "de": "nein"},
+    "yes": {"en": "yes", "de": "ja"},
+    "no_warnings": {"en": "No data-quality warnings.", "de": "Keine Warnungen zur Datenqualität."},
+    "warnings_count": {"en": "Warnings ({count})", "de": "Warnungen ({count})"},
+    "unrated": {"en": "unrated", "de": "nicht bewertet"},
+    "level_excellent": {"en": "excellent", "de": "ausgezeichnet"},
+    "level_very good": {"en": "very good", "de": "sehr gut"},
+    "level_good": {"en": "good", "de": "gut"},
+    "level_fair": {"en": "fair", "de": "ausreichend"},
+    "level_poor": {"en": "poor", "de": "unzureichend"},
+    # allocation and cut-off
+    "allocation_cut_off": {"en": "Allocation and cut-off", "de": "Allokation und Abschneidekriterien"},
+    "allocation": {"en": "Allocation", "de": "Allokation"},
+    "method": {"en": "Method", "de": "Methode"},
+    "share_declared": {"en": "Share to declared product", "de": "Anteil des erklärten Produkts"},
+    "co_products": {"en": "Co-products", "de": "Koppelprodukte"},
+    "basis": {"en": "Basis", "de": "Grundlage"},
+    "cut_off": {"en": "Cut-off", "de": "Abschneidekriterien"},
+    "threshold": {"en": "Threshold", "de": "Schwelle"},
+    "excluded": {"en": "Excluded", "de": "Ausgeschlossen"},
+    "none_lower": {"en": "none", "de": "keine"},
+    # class label
+    "class_label_title": {"en": "Performance class", "de": "Leistungsklasse"},
+    "class_label_alt": {"en": "Class label: scale {first} to {last}, this declaration is in class {cls}",
+                        "de": "Klassenetikett: Skala {first} bis {last}, diese Erklärung liegt in Klasse {cls}"},
+    "class_scheme": {"en": "Class scheme", "de": "Klassenschema"},
+    "class_category": {"en": "Classified category", "de": "Klassifizierte Kategorie"},
+    "class_value": {"en": "Value classified", "de": "Klassifizierter Wert"},
+    "class_thresholds": {"en": "Class thresholds", "de": "Klassengrenzen"},
+    "class_lowest": {"en": "lowest impact", "de": "geringste Auswirkung"},
+    "class_highest": {"en": "highest impact", "de": "höchste Auswirkung"},
+    # verification and provenance
+    "verification": {"en": "Verification", "de": "Prüfung"},
+    "not_verified_note": {"en": "This declaration carries no verification record; it has not been verified "
+                                "by a third party.",
+                          "de": "Diese Erklärung enthält keinen Prüfvermerk; sie wurde nicht von Dritten geprüft."},
+    "provenance": {"en": "Provenance", "de": "Herkunft und Nachvollziehbarkeit"},
+    "declaration_id": {"en": "Declaration id", "de": "Kennung der Erklärung"},
+    "content_hash": {"en": "Content hash", "de": "Inhalts-Hash"},
+    "created": {"en": "Created", "de": "Erstellt"},
+    "schema_version": {"en": "Schema version", "de": "Schemaversion"},
+    "input": {"en": "Input", "de": "Eingangsgröße"},
+    "reference": {"en": "Reference", "de": "Nachweis"},
+    "cf": {"en": "Characterisation factors", "de": "Charakterisierungsfaktoren"},
+    "software": {"en": "Software", "de": "Software"},
+    "library": {"en": "Library", "de": "Bibliothek"},
+    "version": {"en": "Version", "de": "Version"},
+    "prov_activity_data": {"en": "Activity data", "de": "Tätigkeitsdaten"},
+    "prov_rule": {"en": "Rule", "de": "Berechnungsvorschrift"},
+    "prov_inventories": {"en": "Inventories", "de": "Sachbilanzdatensätze"},
+    "prov_background": {"en": "Background", "de": "Hintergrunddatenbank"},
+    "prov_seed": {"en": "Seed", "de": "Startwert (Seed)"},
+    "footer": {"en": "Characterised results per declared unit (EF 3.1); no normalisation or weighting, "
+                     "as Annex V point 7 requires.",
+               "de": "Charakterisierte Ergebnisse je angegebener Einheit (EF 3.1); keine Normierung oder "
+                     "Gewichtung, wie in Anhang V Nummer 7 vorgeschrieben."},
+}
+
+
+def check_language(lang: str) -> str:
+    """Return ``lang`` if the report speaks it, else raise a FootprintError naming the choices."""
+    if lang not in LANGUAGES:
+        raise ReportError("unknown report language", field="--lang", value=lang,
+                          expected="one of " + ", ".join(LANGUAGES))
+    return lang
+
+
+def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The label ``key`` in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    entry: Mapping[str, str] = STRINGS[key]
+    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return template.format(**values) if values else template
+
+
+def level(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A PEF data-quality level ("very good") in ``lang``; unknown levels pass through."""
+    key = f"level_{value}"
+    return text(key, lang) if key in STRINGS else str(value)
+
+
+def stage_label(stage_id: str, label: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An Annex V stage label in ``lang`` when the rule uses the standard English one, else as written."""
+    entry = STRINGS.get(f"stage_{stage_id}")
+    if entry and label == entry[DEFAULT_LANGUAGE]:
+        return entry.get(lang) or label
+    return label

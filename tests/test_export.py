@@ -1,0 +1,293 @@
+"""Exports on the example declaration: PACT v3 record, CSV table, Brightway Excel round trip."""
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import math
+import re
+import uuid
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import footprint
+from footprint.export import ExportError, to_csv, to_pact
+from footprint.export.pact import PACT_NAMESPACE, decimal_string
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+SUBSET = json.loads((REPO / "schemas" / "pact-v3-subset.schema.json").read_text())
+DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+#: PACT v3 CarbonFootprint fields that are JSON-string decimals (methodology.md §5.3).
+DECIMAL_FIELDS = ("declaredUnitAmount", "productMassPerDeclaredUnit", "pcfExcludingBiogenicUptake",
+                  "pcfIncludingBiogenicUptake", "fossilGhgEmissions", "fossilCarbonContent",
+                  "exemptedEmissionsPercent", "primaryDataShare")
+GEOGRAPHY = ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision")
+CLASS = {"class": "C", "scheme_id": "ndpr-oxide/climate_change/2022-2024", "category": "climate_change",
+         "value": 44.6, "thresholds": [20.0, 30.0, 45.0, 60.0, 80.0, 110.0], "labels": list("ABCDEFG")}
+
+
+def pact_problems(record: dict) -> list[str]:
+    """The v3 field rules the export must keep, as a list of broken rules (empty when valid).
+
+    The JSON Schema subset (schemas/pact-v3-subset.schema.json) plus the rules a schema
+    says less clearly: every decimal a string, DQR 1..5, at most one geography field.
+    """
+    problems = [f"schema: {e.message} at {list(e.absolute_path)}"
+                for e in jsonschema.Draft202012Validator(SUBSET).iter_errors(record)]
+    pcf = record.get("pcf", {})
+    for name in DECIMAL_FIELDS:
+        value = pcf.get(name)
+        if not isinstance(value, str) or not DECIMAL.match(value):
+            problems.append(f"pcf.{name} is not a decimal string: {value!r}")
+    for name, value in (pcf.get("dqi") or {}).items():
+        if not isinstance(value, str) or not DECIMAL.match(value) or not 1 <= float(value) <= 5:
+            problems.append(f"pcf.dqi.{name} is not a DQR 1-5 as a string: {value!r}")
+    if sum(1 for g in GEOGRAPHY if g in pcf) > 1:
+        problems.append("more than one geography field")
+    if not UUID.match(str(record.get("id"))):
+        problems.append(f"id is not a uuid: {record.get('id')!r}")
+    for name in ("created",):
+        if not DATETIME.match(str(record.get(name))):
+            problems.append(f"{name} is not an RFC 3339 date-time")
+    for name in ("referencePeriodStart", "referencePeriodEnd"):
+        if not DATETIME.match(str(pcf.get(name))):
+            problems.append(f"pcf.{name} is not an RFC 3339 date-time")
+    return problems
+
+
+def _result(document: dict, category: str) -> dict:
+    return next(r for r in document["results"] if r["category"] == category)
+
+
+# ----------------------------------------------------------------------------- PACT
+
+
+def test_pact_record_of_the_example_passes_the_v3_field_rules(example_declaration):
+    record = to_pact(example_declaration)
+    assert pact_problems(record) == []
+    pcf = record["pcf"]
+    climate = _result(example_declaration, "climate_change")["value"]
+    fossil = _result(example_declaration, "climate_change_fossil")["value"]
+    assert math.isclose(float(pcf["pcfExcludingBiogenicUptake"]), climate, rel_tol=1e-5)
+    assert math.isclose(float(pcf["fossilGhgEmissions"]), fossil, rel_tol=1e-5)
+    assert pcf["declaredUnitOfMeasurement"] == "kilogram" and pcf["declaredUnitAmount"] == "1"
+    assert pcf["geographyCountrySubdivision"] == "CN-NM" and "geographyCountry" not in pcf
+    assert pcf["referencePeriodStart"] == "2025-01-01T00:00:00Z"
+    assert pcf["referencePeriodEnd"] == "2026-01-01T00:00:00Z"  # PACT's end is exclusive
+    criteria = example_declaration["data_quality"]["criteria"]
+    assert math.isclose(float(pcf["dqi"]["technologicalDQR"]), criteria["TeR"], rel_tol=1e-2)
+    assert math.isclose(float(pcf["dqi"]["temporalDQR"]), criteria["TiR"], rel_tol=1e-2)
+    assert pcf["primaryDataShare"] == decimal_string(100 * example_declaration["data_quality"]["primary_data_share"])
+    assert pcf["productOrSectorSpecificRules"][0]["ruleNames"] == ["ndpr-oxide 1.0.0"]
+    assert pcf["exemptedEmissionsPercent"] == "0"  # the example's exclusion has no estimated share
+    assert "blasting agents" in pcf["exemptedEmissionsDescription"]
+    assert record["companyIds"] == ["urn:example:company:example-rare-earths"]
+
+
+def test_pact_id_is_a_stable_uuid_of_the_declaration_id(example_declaration):
+    first, second = to_pact(example_declaration), to_pact(copy.deepcopy(example_declaration))
+    assert first["id"] == second["id"] == str(uuid.uuid5(PACT_NAMESPACE, example_declaration["id"]))
+    other = copy.deepcopy(example_declaration)
+    other["id"] = "urn:uuid:00000000-0000-5000-8000-000000000000"
+    assert to_pact(other)["id"] != first["id"]
+
+
+def test_pact_extension_carries_the_other_categories_ef_version_and_class(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["performance_class"] = dict(CLASS)
+    record = to_pact(document)
+    assert pact_problems(record) == []
+    data = record["extensions"][0]["data"]
+    declared = {r["category"]: r for r in document["results"] if r["declared"]}
+    assert {c["category"] for c in data["impactCategories"]} == set(declared) - {"climate_change"}
+    for category in data["impactCategories"]:
+        assert category["unit"] == declared[category["category"]]["unit"]
+        assert DECIMAL.match(category["value"])
+        assert math.isclose(float(category["value"]), declared[category["category"]]["value"], rel_tol=1e-5)
+    assert data["efVersion"] == "3.1"
+    assert data["performanceClass"]["class"] == "C" and data["performanceClass"]["labels"][0] == "A"
+    assert data["performanceClass"]["thresholds"][2] == "45"
+    assert to_pact(example_declaration)["extensions"][0]["data"]["performanceClass"] is None
+
+
+def test_pact_verification_and_country_geography(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["declarant"].pop("region", None)
+    document["verification"] = {"providerName": "Example Notified Body", "completedAt": "2026-03-01",
+                                "standardName": "CRMA Art. 31 delegated act"}
+    pcf = to_pact(document)["pcf"]
+    assert pcf["geographyCountry"] == "CN" and "geographyCountrySubdivision" not in pcf
+    assert pcf["verification"] == {"coverage": "product level", "providerName": "Example Notified Body",
+                                   "completedAt": "2026-03-01T00:00:00Z",
+                                   "standardName": "CRMA Art. 31 delegated act"}
+    assert pact_problems(to_pact(document)) == []
+
+
+@pytest.mark.parametrize("breakage, expected", [
+    (lambda r: r["pcf"].__setitem__("pcfExcludingBiogenicUptake", 44.6), "decimal string"),
+    (lambda r: r["pcf"].__setitem__("fossilGhgEmissions", "4.46e+01"), "decimal string"),
+    (lambda r: r["pcf"].__setitem__("geographyCountry", "CN"), "geography"),
+    (lambda r: r["pcf"].__setitem__("crossSectoralStandards", ["ISO 14040"]), "schema"),
+    (lambda r: r["pcf"].pop("exemptedEmissionsPercent"), "exemptedEmissionsPercent"),
+    (lambda r: r.__setitem__("id", "urn:uuid:" + r["id"]), "uuid"),
+    (lambda r: r["pcf"].__setitem__("referencePeriodEnd", "2025-12-31"), "date-time"),
+    (lambda r: r["pcf"]["dqi"].__setitem__("temporalDQR", "6"), "DQR"),
+])
+def test_pact_field_checks_catch_broken_records(example_declaration, breakage, expected):
+    record = to_pact(example_declaration)
+    breakage(record)
+    problems = pact_problems(record)
+    assert any(expected in p for p in problems), problems
+
+
+def test_pact_refuses_a_declaration_without_climate_change(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["results"] = [r for r in document["results"] if r["category"] != "climate_change_fossil"]
+    with pytest.raises(ExportError, match="climate_change_fossil"):
+        to_pact(document)
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def test_csv_has_one_row_per_contribution_and_sums_to_the_results(example_declaration):
+    rows = list(csv.DictReader(io.StringIO(to_csv(example_declaration))))
+    assert len(rows) == len(example_declaration["contributions"])
+    assert list(rows[0]) == ["category", "stage", "process", "item", "kind", "dataset", "value", "unit",
+                             "declared"]
+    for result in example_declaration["results"]:
+        if not result["declared"]:
+            continue
+        mine = [r for r in rows if r["category"] == result["category"]]
+        assert mine and all(r["unit"] == result["unit"] and r["declared"] == "true" for r in mine)
+        assert math.isclose(sum(float(r["value"]) for r in mine), result["value"], rel_tol=1e-9)
+        for stage, value in result["by_stage"].items():
+            assert math.isclose(sum(float(r["value"]) for r in mine if r["stage"] == stage), value,
+                                rel_tol=1e-9, abs_tol=1e-15)
+
+
+def test_csv_of_a_declaration_without_contributions_is_refused(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["contributions"] = []
+    with pytest.raises(ExportError, match="contributions"):
+        to_csv(document)
+
+
+# ----------------------------------------------------------------------------- Excel round trip
+
+
+def test_xlsx_round_trip_through_bw2io_reproduces_the_scores(project, example_declaration, tmp_path):
+    """Export, import with bw2io's ExcelImporter, link, write, compute with bw2calc: same numbers."""
+    bd, bc, bi = project
+    from footprint.export.xlsx import database_name
+    from footprint.methods import category
+
+    target = footprint.export_declaration(example_declaration, "xlsx", tmp_path / "system.xlsx", data=EXAMPLE)
+    name = database_name(example_declaration)
+    assert name not in bd.databases
+    importer = bi.ExcelImporter(str(target))
+    importer.apply_strategies()
+    importer.match_database("footprint-inventories", fields=("name", "unit", "location"))
+    importer.match_database("biosphere3", fields=("name", "categories", "unit"))
+    nodes, edges, unlinked, _multi = importer.statistics(print_stats=False)
+    assert (nodes, unlinked) == (len(example_declaration["processes"]), 0) and edges > nodes
+    try:
+        importer.write_database()
+        reference = footprint.load_rule("ndpr-oxide").rule.reference_process
+        node = bd.get_node(database=name, code=reference)
+        for result in example_declaration["results"]:
+            if not result["declared"]:
+                continue
+            inputs, data_objs, _ = bd.prepare_lca_inputs({node: 1.0}, method=category(result["category"]).method)
+            lca = bc.LCA(inputs, data_objs=data_objs)
+            lca.lci()
+            lca.lcia()
+            assert math.isclose(lca.score, result["value"], rel_tol=1e-6), result["category"]
+    finally:
+        if name in bd.databases:
+            del bd.databases[name]
+
+
+def test_xlsx_is_refused_when_the_activity_data_changed(project, example_declaration, example_copy, tmp_path):
+    text = example_copy.read_text(encoding="utf-8")
+    example_copy.write_text(text + "\n# edited after the declaration\n", encoding="utf-8")
+    target = tmp_path / "system.xlsx"
+    with pytest.raises(ExportError, match="activity data differs"):
+        footprint.export_declaration(example_declaration, "xlsx", target, data=example_copy)
+    assert not target.exists()
+
+
+def test_xlsx_is_refused_when_the_rule_changed(project, example_declaration, tmp_path):
+    rule = tmp_path / "ndpr-oxide.yaml"
+    rule.write_text((REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8") + "\n# edited\n",
+                    encoding="utf-8")
+    with pytest.raises(ExportError, match="rule differs"):
+        footprint.export_declaration(example_declaration, "xlsx", tmp_path / "system.xlsx", data=EXAMPLE,
+                                     rule=rule)
+
+
+def test_xlsx_refuses_a_system_with_supplier_declarations(project, tmp_path):
+    """A supplier's declaration has no Brightway dataset: refused, not exported with a missing part."""
+    data = REPO / "examples" / "ndfeb-magnet" / "activity-2025.yaml"
+    document = footprint.declare("ndfeb-magnet", data)
+    assert any(row["kind"] == "upstream" for row in document["contributions"])
+    target = tmp_path / "magnet.xlsx"
+    with pytest.raises(ExportError, match="supplier's declaration"):
+        footprint.export_declaration(document, "xlsx", target, data=data)
+    assert not target.exists()
+    assert pact_problems(to_pact(document)) == []  # the PACT record is fine
+
+
+def test_xlsx_needs_the_activity_data(project, example_declaration, tmp_path):
+    with pytest.raises(ExportError, match="activity data"):
+        footprint.export_declaration(example_declaration, "xlsx", tmp_path / "system.xlsx")
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture()
+def declaration_file(example_declaration, tmp_path) -> Path:
+    path = tmp_path / "decl.json"
+    path.write_text(json.dumps(example_declaration), encoding="utf-8")
+    return path
+
+
+def test_cli_export_pact_and_csv(declaration_file, tmp_path):
+    pact, table = tmp_path / "pf.json", tmp_path / "table.csv"
+    result = _invoke("export", declaration_file, "--format", "pact", "-o", pact)
+    assert result.exit_code == 0, result.output
+    assert pact_problems(json.loads(pact.read_text(encoding="utf-8"))) == []
+    result = _invoke("export", declaration_file, "--format", "csv", "-o", table)
+    assert result.exit_code == 0, result.output
+    assert table.read_text(encoding="utf-8").startswith("category,stage,process,item")
+
+
+def test_cli_export_refuses_to_overwrite_and_bad_inputs_exit_2(declaration_file, tmp_path):
+    target = tmp_path / "pf.json"
+    target.write_text("keep", encoding="utf-8")
+    result = _invoke("export", declaration_file, "--format", "pact", "-o", target)
+    assert result.exit_code == 2 and "exists" in result.output and "--force" in result.output
+    assert target.read_text(encoding="utf-8") == "keep"
+    assert _invoke("export", declaration_file, "--format", "pact", "-o", target, "--force").exit_code == 0
+    result = _invoke("export", declaration_file, "--format", "xlsx", "-o", tmp_path / "s.xlsx")
+    assert result.exit_code == 2 and "--data" in result.output and "Traceback" not in result.output
+
+
+def test_cli_export_help_has_an_example():
+    result = _invoke("export", "--help")
+    assert result.exit_code == 0 and "Example" in result.output and "--format" in result.output
