@@ -1,0 +1,325 @@
+"""Performance classes A..n: derive a scheme from the market, assign a class, revise a scheme.
+
+Annex V point 8 asks for classes derived from the distribution of declarations
+placed on the EU market in the previous three years, class A being the lowest
+impact, reviewed every three years.  The law does not fix the statistics, so
+every choice here is a named, documented parameter recorded in the scheme:
+
+* weighted quantile (the ``quantile`` method): the inverse of the weighted
+  empirical CDF with midpoint plotting positions (Hazen).  Values sorted
+  x_1 <= ... <= x_n with weights w_i, W = sum w_i, cumulative S_k; the
+  position of x_k is p_k = (S_k - w_k/2) / W; Q(p) interpolates linearly
+  between the points (p_k, x_k) and is x_1 below p_1 and x_n above p_n.
+  With equal weights p_k = (k - 0.5)/n, numpy's ``method="hazen"``.
+  Thresholds t_j = Q(j/N), j = 1..N-1 for N classes.
+* ``equal-width``: lo = Q(p_lo), hi = Q(p_hi) (default p5, p95, weighted as
+  above); t_j = lo + j (hi - lo) / N.
+* head-room (energy-label practice, Regulation (EU) 2017/1369 Art. 11: class
+  A empty at introduction): the method is applied for N-1 classes, whose N-2
+  thresholds separate classes B..N; the A/B threshold is set below the best
+  declaration, t_1 = x_min - margin * |x_min| (margin default 0.10).
+* boundary convention: upper bounds are inclusive; class k holds
+  t_{k-1} < v <= t_k (A: v <= t_1; the last class: v > t_{N-1}).
+
+A scheme is a plain JSON document; the same register rows and options give a
+byte-identical document (no clock: the derivation date is the end of the
+window unless given).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import string
+from typing import Any, Iterable, Mapping, Sequence
+
+from footprint.errors import FootprintError
+from footprint.registry import MarketPoint
+
+SCHEME_FORMAT = "footprint-class-scheme/1"
+METHODS = ("quantile", "equal-width")
+WEIGHTS = ("mass", "count")
+DEFAULT_HEAD_ROOM_MARGIN = 0.10
+DEFAULT_ROBUST = (0.05, 0.95)
+DEFAULT_TRIGGERS = (0.30, 0.50)  # energy-label rescaling: 30 % in A, 50 % in A+B
+REVIEW_YEARS = 3
+BOUNDARY = "upper bounds inclusive: class k holds t[k-1] < value <= t[k]; A holds value <= t[1]"
+
+
+class ClassSchemeError(FootprintError):
+    """A class scheme cannot be derived, read or applied (bad options, empty window, wrong rule)."""
+
+
+# -------------------------------------------------------------------- statistics
+
+def weighted_quantile(values: Sequence[float], weights: Sequence[float], p: float) -> float:
+    """Q(p): the inverse weighted ECDF with midpoint (Hazen) positions, linear in between."""
+    if not values:
+        raise ValueError("no values")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    pairs = sorted(zip(values, weights))
+    total = math.fsum(w for _, w in pairs)
+    if total <= 0:
+        raise ValueError("weights sum to zero")
+    positions = []
+    cumulative = 0.0
+    for value, weight in pairs:
+        cumulative += weight
+        positions.append((cumulative - weight / 2.0) / total)
+    if p <= positions[0]:
+        return float(pairs[0][0])
+    if p >= positions[-1]:
+        return float(pairs[-1][0])
+    for k in range(1, len(pairs)):
+        if p <= positions[k]:
+            p0, p1 = positions[k - 1], positions[k]
+            x0, x1 = pairs[k - 1][0], pairs[k][0]
+            if p1 == p0:
+                return float(x1)
+            return float(x0 + (x1 - x0) * (p - p0) / (p1 - p0))
+    return float(pairs[-1][0])  # pragma: no cover - unreachable
+
+
+def labels(n: int) -> list[str]:
+    if not 2 <= n <= 26:
+        raise ClassSchemeError("number of classes out of range", field="classes", value=n,
+                               expected="an integer from 2 to 26")
+    return list(string.ascii_uppercase[:n])
+
+
+def thresholds(values: Sequence[float], weights: Sequence[float], n: int, *, method: str = "quantile",
+               head_room: bool = False, margin: float = DEFAULT_HEAD_ROOM_MARGIN,
+               robust: tuple[float, float] = DEFAULT_ROBUST) -> list[float]:
+    """The N-1 thresholds t_1 <= ... <= t_{N-1} for N classes (see the module docstring)."""
+    if method not in METHODS:
+        raise ClassSchemeError("unknown method", field="method", value=method, expected=" or ".join(METHODS))
+    labels(n)
+    if head_room:
+        if n < 3:
+            raise ClassSchemeError("head-room needs at least 3 classes", field="classes", value=n,
+                                   expected="3 or more (A is kept empty, the others cover the market)")
+        inner = thresholds(values, weights, n - 1, method=method, robust=robust)
+        best = min(values)
+        return [float(best - margin * abs(best)), *inner]
+    if method == "quantile":
+        return [weighted_quantile(values, weights, j / n) for j in range(1, n)]
+    lo, hi = (weighted_quantile(values, weights, p) for p in robust)
+    return [float(lo + j * (hi - lo) / n) for j in range(1, n)]
+
+
+def class_index(value: float, limits: Sequence[float]) -> int:
+    """0-based class of ``value``: the first k with value <= t_k (upper bounds inclusive)."""
+    for k, limit in enumerate(limits):
+        if value <= limit:
+            return k
+    return len(limits)
+
+
+# -------------------------------------------------------------------- schemes
+
+def _window(text: str) -> tuple[int, int]:
+    try:
+        start_text, end_text = text.split("-")
+        start, end = int(start_text), int(end_text)
+    except ValueError:
+        raise ClassSchemeError("malformed window", field="window", value=text,
+                               expected="two years 'YYYY-YYYY', e.g. 2023-2025") from None
+    if end < start:
+        raise ClassSchemeError("window ends before it starts", field="window", value=text,
+                               expected="'START-END' with START <= END")
+    return start, end
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """'2023-2025' -> (2023, 2025)."""
+    return _window(text)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def register_hash(points: Iterable[MarketPoint]) -> str:
+    """SHA-256 over the rows used (id, value, mass, content hash), sorted, as canonical JSON."""
+    rows = sorted([p.declaration_id, p.value, p.mass_kg, p.content_sha256] for p in points)
+    text = json.dumps(rows, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _weights(points: Sequence[MarketPoint], weight: str) -> list[float]:
+    if weight not in WEIGHTS:
+        raise ClassSchemeError("unknown weighting", field="weight", value=weight, expected=" or ".join(WEIGHTS))
+    return [p.mass_kg if weight == "mass" else 1.0 for p in points]
+
+
+def class_counts(points: Sequence[MarketPoint], limits: Sequence[float], names: Sequence[str]) -> list[dict]:
+    rows = [{"class": name, "declarations": 0, "mass_kg": 0.0} for name in names]
+    for p in points:
+        row = rows[class_index(p.value, limits)]
+        row["declarations"] += 1
+        row["mass_kg"] += p.mass_kg
+    return rows
+
+
+def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
+           classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
+           margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
+           date: dt.date | None = None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A class scheme from the declarations placed on the market in ``window``."""
+    start, end = _window(window)
+    names = labels(classes)
+    if not 0.0 <= robust[0] < robust[1] <= 1.0:
+        raise ClassSchemeError("robust percentiles out of order", field="robust", value=list(robust),
+                               expected="0 <= low < high <= 1, e.g. 0.05 0.95")
+    if not margin >= 0:
+        raise ClassSchemeError("negative head-room margin", field="margin", value=margin, expected=">= 0")
+    if not points:
+        raise ClassSchemeError(f"no declarations of rule '{rule_id}' with a '{category}' value were placed on the "
+                               f"market in {start}-{end}", field="window", value=window,
+                               expected="a window and rule with declarations in the register (footprint market list)")
+    weights = _weights(points, weight)
+    if math.fsum(weights) <= 0:
+        raise ClassSchemeError("the declarations in the window have no mass placed on the market",
+                               field="weight", value=weight, expected="'count', or masses > 0 in the register")
+    values = [p.value for p in points]
+    limits = thresholds(values, weights, classes, method=method, head_room=head_room, margin=margin, robust=robust)
+    day = date or dt.date(end, 12, 31)
+    digest = register_hash(points)
+    parameters: dict[str, Any] = {}
+    if method == "quantile":
+        parameters["quantile"] = "inverse weighted ECDF, midpoint (Hazen) positions, linear interpolation"
+        parameters["probabilities"] = [j / (classes - 1 if head_room else classes)
+                                       for j in range(1, classes - 1 if head_room else classes)]
+    else:
+        parameters["robust_percentiles"] = list(robust)
+    scheme: dict[str, Any] = {
+        "format": SCHEME_FORMAT,
+        "scheme_id": f"{rule_id}:{category}:{start}-{end}:{method}:{weight}:{classes}:{digest[:12]}",
+        "rule": {"id": rule_id, "versions": sorted({p.rule_version for p in points if p.rule_version})},
+        "category": category,
+        "unit": unit,
+        "window": {"start": start, "end": end},
+        "weighting": weight,
+        "method": method,
+        "parameters": parameters,
+        "head_room": {"enabled": head_room, "margin": margin if head_room else None},
+        "number_of_classes": classes,
+        "labels": names,
+        "thresholds": limits,
+        "boundary": BOUNDARY,
+        "classes": [
+            {**row, "lower": limits[k - 1] if k else None, "upper": limits[k] if k < len(limits) else None}
+            for k, row in enumerate(class_counts(points, limits, names))
+        ],
+        "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
+                   "min": min(values), "max": max(values)},
+        "register_sha256": digest,
+        "derived": day.isoformat(),
+        "next_review": add_years(day, REVIEW_YEARS).isoformat(),
+        "previous_scheme": None if previous is None else {"scheme_id": previous.get("scheme_id"),
+                                                          "sha256": scheme_sha256(previous)},
+    }
+    return scheme
+
+
+def scheme_sha256(scheme: Mapping[str, Any]) -> str:
+    return hashlib.sha256(to_json(scheme).encode("utf-8")).hexdigest()
+
+
+def to_json(scheme: Mapping[str, Any]) -> str:
+    return json.dumps(scheme, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
+    """Check the fields a scheme must have; raise ClassSchemeError naming the first problem."""
+    if not isinstance(scheme, dict) or scheme.get("format") != SCHEME_FORMAT:
+        raise ClassSchemeError("not a class scheme", file=source, field="format",
+                               value=scheme.get("format") if isinstance(scheme, dict) else None,
+                               expected=f"'{SCHEME_FORMAT}' (a file written by 'footprint classes derive')")
+    import jsonschema
+
+    from footprint.paths import schemas_dir
+
+    schema = json.loads((schemas_dir() / "class-scheme.schema.json").read_text(encoding="utf-8"))
+    try:
+        jsonschema.validate(scheme, schema)
+    except jsonschema.ValidationError as exc:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path).lstrip(".")
+        raise ClassSchemeError(f"not a valid class scheme: {exc.message}", file=source, field=where or None,
+                               expected="a file written by 'footprint classes derive' "
+                                        "(schemas/class-scheme.schema.json)") from None
+    limits, names = scheme["thresholds"], scheme["labels"]
+    if (not isinstance(limits, list) or not isinstance(names, list) or len(names) != len(limits) + 1
+            or any(not isinstance(t, (int, float)) for t in limits) or list(limits) != sorted(limits)):
+        raise ClassSchemeError("thresholds and labels do not fit", file=source, field="thresholds",
+                               value=limits, expected="N-1 ascending numbers for N labels")
+    return scheme
+
+
+def category_result(declaration: Mapping[str, Any], category: str, source: str = "declaration") -> dict:
+    for result in declaration.get("results", []):
+        if result.get("category") == category:
+            return result
+    raise ClassSchemeError("the declaration has no result for the scheme's category", file=source,
+                           field="results", value=category, expected="a declaration computed with that category")
+
+
+def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declaration_source: str = "declaration",
+           scheme_source: str = "scheme") -> dict[str, Any]:
+    """The ``performance_class`` record for a declaration under a scheme (rule and category must match)."""
+    check_scheme(scheme, scheme_source)
+    rule_id = declaration.get("rule", {}).get("id")
+    if rule_id != scheme["rule"]["id"]:
+        raise ClassSchemeError(f"the scheme is for rule '{scheme['rule']['id']}', the declaration for '{rule_id}'",
+                               file=scheme_source, field="rule.id", value=scheme["rule"]["id"],
+                               expected=f"a scheme derived for rule '{rule_id}'")
+    result = category_result(declaration, scheme["category"], declaration_source)
+    unit = scheme.get("unit")
+    if unit and result.get("unit") and result["unit"] != unit:
+        raise ClassSchemeError("the declaration's unit differs from the scheme's", file=declaration_source,
+                               field=f"results[{scheme['category']}].unit", value=result["unit"],
+                               expected=f"'{unit}' as in {scheme_source}")
+    value = float(result["value"])
+    limits = list(scheme["thresholds"])
+    return {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
+            "category": scheme["category"], "value": value, "unit": result.get("unit"), "thresholds": limits,
+            "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
+
+
+# -------------------------------------------------------------------- revision
+
+def migration(points: Sequence[MarketPoint], old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Declarations and mass per (old class, new class), for the declarations of the new window."""
+    old_names, new_names = old["labels"], new["labels"]
+    counts = [[0] * len(new_names) for _ in old_names]
+    mass = [[0.0] * len(new_names) for _ in old_names]
+    for p in points:
+        i, j = class_index(p.value, old["thresholds"]), class_index(p.value, new["thresholds"])
+        counts[i][j] += 1
+        mass[i][j] += p.mass_kg
+    return {"old_labels": list(old_names), "new_labels": list(new_names), "declarations": counts, "mass_kg": mass}
+
+
+def top_shares(points: Sequence[MarketPoint], scheme: Mapping[str, Any],
+               triggers: tuple[float, float] = DEFAULT_TRIGGERS) -> dict[str, Any]:
+    """Shares of declarations and mass in the top class and the top two, against the rescaling triggers."""
+    total_n = len(points)
+    total_mass = math.fsum(p.mass_kg for p in points)
+    classes = [class_index(p.value, scheme["thresholds"]) for p in points]
+    out: dict[str, Any] = {"triggers": {"top": triggers[0], "top_two": triggers[1]}}
+    for key, top in (("top", 1), ("top_two", 2)):
+        n = sum(1 for c in classes if c < top)
+        m = math.fsum(p.mass_kg for p, c in zip(points, classes) if c < top)
+        out[key] = {"declarations": n / total_n if total_n else 0.0,
+                    "mass": m / total_mass if total_mass else 0.0}
+    limit_top, limit_two = triggers
+    out["triggered"] = {
+        "declarations": out["top"]["declarations"] >= limit_top or out["top_two"]["declarations"] >= limit_two,
+        "mass": out["top"]["mass"] >= limit_top or out["top_two"]["mass"] >= limit_two,
+    }
+    return out

@@ -1,0 +1,400 @@
+"""The market register: which declarations were placed on the EU market, how much, in which year.
+
+Performance classes are derived from this register (Annex V point 8), so it is
+kept small and exact: one row per declaration (id, rule id and version,
+declarant, date, content hash), its declared category values, and the mass
+placed on the market per year.
+
+Policy for repeats (idempotent): the mass of a (declaration, year) pair is the
+*total* placed in that year, so adding the same declaration for the same year
+again replaces the mass instead of adding to it.  Re-adding a declaration
+whose category values differ from the registered ones is refused (two
+documents with one id and different numbers is an error to resolve, not to
+average).  Every write is one transaction: a bad row rejects the whole batch
+and the register keeps its previous content.
+
+Storage: SQLite through the standard library for a file path (the default,
+``FOOTPRINT_HOME/market.sqlite``); a URL such as ``postgresql://...`` goes
+through SQLAlchemy, which is optional (``pip install sqlalchemy``).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from footprint.errors import FootprintError
+from footprint.paths import home
+
+DEFAULT_NAME = "market.sqlite"
+VALUE_PREFIX = "value:"
+UNIT_PREFIX = "unit:"
+CSV_FIXED = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "year", "mass_kg", "content_sha256")
+CSV_REQUIRED = ("declaration_id", "rule_id", "rule_version", "year", "mass_kg")
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS declarations (
+        id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, rule_version TEXT NOT NULL,
+        declarant TEXT, date TEXT, content_sha256 TEXT)""",
+    """CREATE TABLE IF NOT EXISTS category_values (
+        declaration_id TEXT NOT NULL, category TEXT NOT NULL, value REAL NOT NULL, unit TEXT,
+        PRIMARY KEY (declaration_id, category))""",
+    """CREATE TABLE IF NOT EXISTS placements (
+        declaration_id TEXT NOT NULL, year INTEGER NOT NULL, mass_kg REAL NOT NULL,
+        PRIMARY KEY (declaration_id, year))""",
+)
+
+
+@dataclass(frozen=True)
+class MarketPoint:
+    """One declaration in a window: its category value and its weight inputs."""
+
+    declaration_id: str
+    value: float
+    mass_kg: float
+    content_sha256: str | None = None
+    rule_version: str | None = None
+
+
+class RegistryError(FootprintError):
+    """The market register or an entry for it is malformed or conflicting."""
+
+
+@dataclass
+class Entry:
+    """One declaration placed on the market in one year."""
+
+    declaration_id: str
+    rule_id: str
+    rule_version: str
+    year: int
+    mass_kg: float
+    values: dict[str, float]
+    units: dict[str, str | None] = field(default_factory=dict)
+    declarant: str | None = None
+    date: str | None = None
+    content_sha256: str | None = None
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    updated: int = 0
+
+
+def default_path() -> Path:
+    return home() / DEFAULT_NAME
+
+
+def _is_url(target: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://", target))
+
+
+class _Connection:
+    """The SQL the register needs, over sqlite3 or SQLAlchemy with the same ':name' parameters."""
+
+    def __init__(self, target: str | Path | None):
+        self.target = str(target) if target is not None else str(default_path())
+        self._sa = None
+        if _is_url(self.target):
+            try:
+                import sqlalchemy
+            except ImportError:
+                raise RegistryError("a register URL needs SQLAlchemy, which is not installed", file=self.target,
+                                    expected="'pip install sqlalchemy', or a file path for the built-in SQLite "
+                                             "register") from None
+            self._sa = sqlalchemy
+            try:
+                self._engine = sqlalchemy.create_engine(self.target)
+            except Exception as exc:  # SQLAlchemy raises several types for a bad URL or missing driver
+                raise RegistryError(f"cannot open the register: {exc}", file=self.target) from None
+        else:
+            path = Path(self.target)
+            if path.is_dir():
+                raise RegistryError("the register path is a directory", file=path, expected="a file path")
+
+    def exists(self) -> bool:
+        return self._sa is not None or Path(self.target).is_file()
+
+    @contextmanager
+    def transaction(self, *, create: bool = True) -> Iterator["_Cursor"]:
+        if not create and not self.exists():
+            raise RegistryError("the market register does not exist yet", file=self.target,
+                                expected="'footprint market add' or 'footprint market import' first, "
+                                         "or --register PATH of an existing register")
+        if self._sa is None:
+            try:
+                Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RegistryError(f"cannot create the register's directory: {exc.strerror}",
+                                    file=self.target) from None
+        if self._sa is not None:
+            with self._engine.begin() as conn:
+                cursor = _Cursor(lambda sql, params: conn.execute(self._sa.text(sql), params))
+                cursor.setup()
+                yield cursor
+            return
+        try:
+            conn = sqlite3.connect(self.target, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise RegistryError(f"cannot open the register: {exc}", file=self.target) from None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            cursor = _Cursor(conn.execute)
+            cursor.setup()
+            yield cursor
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise RegistryError(f"cannot use the register: {exc}", file=self.target,
+                                expected="a footprint market register (SQLite file)") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+
+class _Cursor:
+    def __init__(self, execute):
+        self._execute = execute
+
+    def setup(self) -> None:
+        for statement in _SCHEMA:
+            self._execute(statement, {})
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        return [tuple(row) for row in self._execute(sql, dict(params or {})).fetchall()]
+
+    def run(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._execute(sql, dict(params or {}))
+
+
+# -------------------------------------------------------------------- entries
+
+def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year: int,
+                           source: str = "declaration") -> Entry:
+    """A register entry from a declaration document: its declared categories and identity."""
+    _check_mass_year(mass_kg, year, source)
+    declared = [r for r in document.get("results", []) if r.get("declared")]
+    created = str(document.get("provenance", {}).get("created", ""))[:10] or None
+    return Entry(declaration_id=document["id"], rule_id=document["rule"]["id"],
+                 rule_version=document["rule"]["version"], year=year, mass_kg=float(mass_kg),
+                 values={r["category"]: float(r["value"]) for r in declared},
+                 units={r["category"]: r.get("unit") for r in declared},
+                 declarant=document.get("declarant", {}).get("name"), date=created,
+                 content_sha256=document.get("content_sha256"))
+
+
+def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None) -> None:
+    where = f"{source}:{line}" if line else source
+    if not isinstance(mass_kg, (int, float)) or not math.isfinite(mass_kg) or mass_kg < 0:
+        raise RegistryError("mass placed on the market must be a number >= 0", file=where, field="mass_kg",
+                            value=mass_kg, expected="kilograms, e.g. 250000")
+    if not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise RegistryError("year out of range", file=where, field="year", value=year,
+                            expected="a calendar year, e.g. 2025")
+
+
+def read_csv(path: str | Path) -> list[Entry]:
+    """Parse a register CSV; any malformed row raises naming the line and the field (nothing is written)."""
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RegistryError("file not found", file=path) from None
+    entries: list[Entry] = []
+    seen: dict[tuple[str, int], int] = {}
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [name for name in CSV_REQUIRED if name not in header]
+        if missing:
+            raise RegistryError("missing column", file=f"{path}:1", field=missing[0],
+                                expected="a header with " + ", ".join(CSV_FIXED) + " and value:<category> columns")
+        categories = [h[len(VALUE_PREFIX):] for h in header if h.startswith(VALUE_PREFIX)]
+        unknown = [h for h in header if h not in CSV_FIXED and not h.startswith((VALUE_PREFIX, UNIT_PREFIX))]
+        if unknown:
+            raise RegistryError("unknown column", file=f"{path}:1", field=unknown[0],
+                                expected=", ".join(CSV_FIXED) + ", value:<category> or unit:<category>")
+        if not categories:
+            raise RegistryError("no category value column", file=f"{path}:1", field="value:<category>",
+                                expected="at least one column such as value:climate_change")
+        try:
+            for row in reader:
+                entries.append(_entry_from_row(row, categories, path, reader.line_num, seen))
+        except csv.Error as exc:
+            raise RegistryError(f"malformed CSV: {exc}", file=f"{path}:{reader.line_num}") from None
+    return entries
+
+
+def _entry_from_row(row: dict, categories: Sequence[str], path: Path, line: int,
+                    seen: dict[tuple[str, int], int]) -> Entry:
+    where = f"{path}:{line}"
+    if None in row:
+        raise RegistryError("more cells than columns", file=where, value=row[None],
+                            expected="one cell per header column")
+    for name in CSV_REQUIRED:
+        if not (row.get(name) or "").strip():
+            raise RegistryError("empty cell", file=where, field=name, expected="a value")
+
+    def number(name: str, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise RegistryError("not a number", file=where, field=name, value=text, expected="a number") from None
+        if not math.isfinite(value):
+            raise RegistryError("not a finite number", file=where, field=name, value=text, expected="a number")
+        return value
+
+    try:
+        year = int(row["year"].strip())
+    except ValueError:
+        raise RegistryError("not a year", file=where, field="year", value=row["year"],
+                            expected="a calendar year, e.g. 2025") from None
+    mass = number("mass_kg", row["mass_kg"].strip())
+    _check_mass_year(mass, year, str(path), line)
+    values = {}
+    for category in categories:
+        text = (row.get(VALUE_PREFIX + category) or "").strip()
+        if text:
+            values[category] = number(VALUE_PREFIX + category, text)
+    if not values:
+        raise RegistryError("no category value", file=where, field=VALUE_PREFIX + categories[0],
+                            expected="at least one declared category value")
+    date = (row.get("date") or "").strip() or None
+    if date:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise RegistryError("not a date", file=where, field="date", value=date,
+                                expected="YYYY-MM-DD") from None
+    key = (row["declaration_id"].strip(), year)
+    if key in seen:
+        raise RegistryError(f"the same declaration and year already appear on line {seen[key]}", file=where,
+                            field="declaration_id", value=key[0], expected="one row per declaration and year")
+    seen[key] = line
+    return Entry(declaration_id=key[0], rule_id=row["rule_id"].strip(), rule_version=row["rule_version"].strip(),
+                 year=year, mass_kg=mass, values=values,
+                 units={c: (row.get(UNIT_PREFIX + c) or "").strip() or None for c in values},
+                 declarant=(row.get("declarant") or "").strip() or None, date=date,
+                 content_sha256=(row.get("content_sha256") or "").strip() or None)
+
+
+# -------------------------------------------------------------------- the register
+
+class Register:
+    """A market register at a file path (SQLite) or an SQLAlchemy URL."""
+
+    def __init__(self, target: str | Path | None = None):
+        self._db = _Connection(target)
+        self.target = self._db.target
+
+    def add(self, entries: Sequence[Entry], *, source: str | None = None) -> AddResult:
+        """Insert or update entries in one transaction; any conflict rejects them all."""
+        result = AddResult()
+        with self._db.transaction() as cur:
+            for index, entry in enumerate(entries):
+                where = source or entry.declaration_id
+                self._check_consistent(cur, entry, where, index)
+                existing = cur.all("SELECT id FROM declarations WHERE id = :id", {"id": entry.declaration_id})
+                params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
+                          "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256}
+                if existing:
+                    cur.run("UPDATE declarations SET declarant = :declarant, date = :date, "
+                            "content_sha256 = :content_sha256 WHERE id = :id", params)
+                else:
+                    cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256) "
+                            "VALUES (:id, :rule_id, :rule_version, :declarant, :date, :content_sha256)", params)
+                for category, value in entry.values.items():
+                    cur.run("DELETE FROM category_values WHERE declaration_id = :id AND category = :category",
+                            {"id": entry.declaration_id, "category": category})
+                    cur.run("INSERT INTO category_values (declaration_id, category, value, unit) "
+                            "VALUES (:id, :category, :value, :unit)",
+                            {"id": entry.declaration_id, "category": category, "value": value,
+                             "unit": entry.units.get(category)})
+                placed = cur.all("SELECT mass_kg FROM placements WHERE declaration_id = :id AND year = :year",
+                                 {"id": entry.declaration_id, "year": entry.year})
+                if placed:
+                    cur.run("UPDATE placements SET mass_kg = :mass WHERE declaration_id = :id AND year = :year",
+                            {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
+                    result.updated += 1
+                else:
+                    cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
+                            {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
+                    result.added += 1
+        return result
+
+    @staticmethod
+    def _check_consistent(cur: _Cursor, entry: Entry, where: str, index: int) -> None:
+        rows = cur.all("SELECT rule_id, rule_version FROM declarations WHERE id = :id", {"id": entry.declaration_id})
+        if rows and rows[0] != (entry.rule_id, entry.rule_version):
+            raise RegistryError(f"declaration '{entry.declaration_id}' is registered under rule "
+                                f"{rows[0][0]} {rows[0][1]}", file=where, field="rule_id",
+                                value=f"{entry.rule_id} {entry.rule_version}",
+                                expected="the same rule and version as the registered declaration")
+        for category, value, _unit in cur.all("SELECT category, value, unit FROM category_values "
+                                              "WHERE declaration_id = :id", {"id": entry.declaration_id}):
+            new = entry.values.get(category)
+            if new is not None and not math.isclose(new, value, rel_tol=1e-9, abs_tol=0.0):
+                raise RegistryError(f"declaration '{entry.declaration_id}' is registered with {category} = {value!r}",
+                                    file=where, field=VALUE_PREFIX + category, value=new,
+                                    expected="the registered value (a declaration id cannot change its numbers)")
+
+    def rows(self, *, rule_id: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+        """One dict per (declaration, year), with its category values, ordered by year and id."""
+        sql = ("SELECT d.id, d.rule_id, d.rule_version, d.declarant, d.date, d.content_sha256, p.year, p.mass_kg "
+               "FROM declarations d JOIN placements p ON p.declaration_id = d.id WHERE 1 = 1")
+        params: dict[str, Any] = {}
+        if rule_id is not None:
+            sql += " AND d.rule_id = :rule_id"
+            params["rule_id"] = rule_id
+        if year is not None:
+            sql += " AND p.year = :year"
+            params["year"] = year
+        sql += " ORDER BY p.year, d.id"
+        with self._db.transaction(create=False) as cur:
+            placed = cur.all(sql, params)
+            values: dict[str, dict[str, tuple[float, str | None]]] = {}
+            for decl_id, category, value, unit in cur.all(
+                    "SELECT declaration_id, category, value, unit FROM category_values ORDER BY declaration_id, "
+                    "category"):
+                values.setdefault(decl_id, {})[category] = (value, unit)
+        keys = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "content_sha256", "year", "mass_kg")
+        out = []
+        for row in placed:
+            item = dict(zip(keys, row))
+            item["values"] = {c: v for c, (v, _u) in values.get(row[0], {}).items()}
+            item["units"] = {c: u for c, (_v, u) in values.get(row[0], {}).items()}
+            out.append(item)
+        return out
+
+    def points(self, rule_id: str, category: str, start: int, end: int) -> tuple[list[MarketPoint], str | None]:
+        """The declarations of ``rule_id`` placed in [start, end] with a value for ``category``, and its unit.
+
+        Each declaration appears once; its mass is the sum over the years of the window.
+        """
+        by_id: dict[str, dict[str, Any]] = {}
+        units: set[str] = set()
+        for row in self.rows(rule_id=rule_id):
+            if not start <= row["year"] <= end or category not in row["values"]:
+                continue
+            item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
+            item["mass"] += row["mass_kg"]
+            if row["units"].get(category):
+                units.add(row["units"][category])
+        if len(units) > 1:
+            raise RegistryError(f"the register holds '{category}' values in several units", file=self.target,
+                                field=UNIT_PREFIX + category, value=sorted(units), expected="one unit per category")
+        points = [MarketPoint(declaration_id=i, value=item["row"]["values"][category], mass_kg=item["mass"],
+                              content_sha256=item["row"]["content_sha256"], rule_version=item["row"]["rule_version"])
+                  for i, item in sorted(by_id.items())]
+        return points, (units.pop() if units else None)

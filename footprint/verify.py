@@ -1,0 +1,187 @@
+"""Verification: compare a declaration with its recomputation, value by value and hash by hash.
+
+A verifier (Annex V conformity assessment, the Commission's review) must be
+able to say "these inputs give exactly this declaration".  This module does the
+comparison only; footprint.api.verify recomputes the declaration with the same
+engine and hands both documents here, so the comparison is testable on its own.
+
+What counts as a difference:
+
+* the content hash: ``content_sha256`` must match a hash of the file's own
+  content; an edit after writing is caught even without recomputing;
+* every number in the document (results, stage and process splits,
+  contributions, data quality): relative tolerance ``tolerance``,
+  |a - b| <= tolerance * max(|a|, |b|); parts of a category's result (by
+  stage, by process, contributions) also pass when
+  |a - b| <= tolerance * |category total| (floating-point noise near zero);
+* every other value (ids, hashes of rule, activity data, inventories and CF
+  tables, units, labels): exact;
+* library versions differ: a warning, not a failure (results decide);
+  the declaration id mixes in the footprint version, so an id change that
+  the footprint version explains is a warning too.
+
+Not compared: ``provenance.created`` (the recomputation reuses it), paths
+(files may be verified from another directory; their hashes are compared),
+and ``performance_class`` (assigned from a scheme after the calculation; it
+is covered by the content hash).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from footprint.declaration import content_hash
+from footprint.rule import LoadedRule
+
+IGNORED = ("provenance.created", "provenance.activity_data.path", "provenance.rule.path", "performance_class",
+           "content_sha256")
+WARN_PREFIX = ("provenance.libraries",)
+_KEYS = ("category", "stage", "process", "item", "id", "name")
+
+
+@dataclass
+class Difference:
+    item: str
+    declared: Any
+    recomputed: Any
+    severity: str  # "failure" or "warning"
+    note: str = ""
+
+
+@dataclass
+class Verification:
+    """The outcome: what was compared and what differs."""
+
+    compared: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    recomputed: bool = True
+    allocation: str | None = None
+
+    @property
+    def failures(self) -> list[Difference]:
+        return [d for d in self.differences if d.severity == "failure"]
+
+    @property
+    def warnings(self) -> list[Difference]:
+        return [d for d in self.differences if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check_content_hash(document: Mapping[str, Any]) -> Difference | None:
+    """A difference if the file's content does not hash to its recorded ``content_sha256``."""
+    recorded = document.get("content_sha256")
+    actual = content_hash(dict(document))
+    if recorded != actual:
+        return Difference("content_sha256", recorded, actual, "failure",
+                          "the file was edited after it was written")
+    return None
+
+
+def allocation_override(document: Mapping[str, Any], loaded: LoadedRule) -> str | None:
+    """The --allocation option the declaration was made with (None: the rule's own methods)."""
+    defaults = {p.id: p.allocation.method for _stage, p in loaded.rule.processes() if p.allocation}
+    recorded = {a.get("process"): a.get("method") for a in document.get("allocation", []) or []}
+    if all(defaults.get(process) == method for process, method in recorded.items()):
+        return None
+    methods = set(recorded.values())
+    return methods.pop() if len(methods) == 1 else None
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, leaf) pairs; list items of dicts are keyed by their category/stage/process/item/id."""
+    if isinstance(value, Mapping):
+        for key in sorted(value):
+            yield from flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        seen: dict[str, int] = {}
+        for index, item in enumerate(value):
+            parts = [str(item[k]) for k in _KEYS if k in item and not isinstance(item[k], (Mapping, list))]
+            key = "/".join(parts) if parts else str(index)
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                key += f"#{seen[key]}"
+            yield from flatten(item, f"{prefix}[{key}]")
+    else:
+        yield prefix, value
+
+
+def _ignored(path: str) -> bool:
+    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in IGNORED)
+
+
+def _close(a: Any, b: Any, tolerance: float, scale: float = 0.0) -> bool:
+    numeric = (int, float)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+        if a == b:
+            return True
+        return math.isclose(float(a), float(b), rel_tol=tolerance, abs_tol=tolerance * scale)
+    return a == b
+
+
+def _scales(document: Mapping[str, Any]) -> dict[str, float]:
+    """|total| per category: parts of a result (stages, processes, contributions) are compared relative to it.
+
+    A contribution of 1e-17 next to a total of 0.4 is floating-point noise whose relative
+    change means nothing; measured against the total it is within any tolerance.
+    """
+    scales = {}
+    for result in document.get("results", []) or []:
+        value = result.get("value")
+        if isinstance(value, (int, float)):
+            scales[str(result.get("category"))] = abs(float(value))
+    return scales
+
+
+def _scale_of(path: str, scales: Mapping[str, float]) -> float:
+    for prefix in ("results[", "contributions["):
+        if path.startswith(prefix):
+            category = path[len(prefix):].split("]", 1)[0].split("/", 1)[0]
+            return scales.get(category, 0.0)
+    return 0.0
+
+
+_ORDER = ("content_sha256", "id", "rule", "provenance", "method", "results", "data_quality", "allocation")
+
+
+def _priority(diff: "Difference") -> tuple[int, str]:
+    for rank, prefix in enumerate(_ORDER):
+        if diff.item == prefix or diff.item.startswith((prefix + ".", prefix + "[")):
+            return rank, diff.item
+    return len(_ORDER), diff.item
+
+
+def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
+            tolerance: float = 1e-6) -> Verification:
+    """Compare a declaration with its recomputation (None: only the content hash is checked)."""
+    outcome = Verification(recomputed=recomputed is not None)
+    edited = check_content_hash(declared)
+    outcome.compared += 1
+    if edited:
+        outcome.differences.append(edited)
+    if recomputed is None:
+        return outcome
+    left = {p: v for p, v in flatten(declared) if not _ignored(p)}
+    right = {p: v for p, v in flatten(recomputed) if not _ignored(p)}
+    results_differ = False
+    scales = _scales(recomputed)
+    for path in sorted(set(left) | set(right)):
+        outcome.compared += 1
+        a, b = left.get(path, "(absent)"), right.get(path, "(absent)")
+        if _close(a, b, tolerance, _scale_of(path, scales)):
+            continue
+        warn = path.startswith(WARN_PREFIX)
+        outcome.differences.append(Difference(path, a, b, "warning" if warn else "failure",
+                                              "library version" if warn else ""))
+        if not warn and path != "id":
+            results_differ = True
+    versions_differ = (declared.get("provenance", {}).get("libraries", {}).get("footprint")
+                       != recomputed.get("provenance", {}).get("libraries", {}).get("footprint"))
+    for diff in outcome.differences:
+        if diff.item == "id" and versions_differ and not results_differ:
+            diff.severity, diff.note = "warning", "the id includes the footprint version, which differs"
+    outcome.differences.sort(key=_priority)
+    return outcome

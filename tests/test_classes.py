@@ -1,0 +1,282 @@
+"""Class schemes: weighted quantiles by hand, equal-width bands, head-room, boundaries, assign, revise."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint import classes
+from footprint.classes import ClassSchemeError, weighted_quantile
+from footprint.registry import Entry, MarketPoint, Register
+from footprint.report.label import class_label_png
+from footprint.verify import check_content_hash
+
+
+def _entry(ident: str, value: float, mass: float, year: int, rule: str = "r") -> Entry:
+    return Entry(declaration_id=ident, rule_id=rule, rule_version="1.0.0", year=year, mass_kg=mass,
+                 values={"climate_change": value}, units={"climate_change": "kg CO2-Eq"})
+
+
+@pytest.fixture()
+def small_register(tmp_path) -> Path:
+    """Three declarations in 2023 (10, 20, 30 with masses 1, 2, 1 t) and noise outside the window."""
+    path = tmp_path / "market.sqlite"
+    Register(path).add([
+        _entry("d10", 10.0, 1000.0, 2023), _entry("d20", 20.0, 1500.0, 2023), _entry("d20", 20.0, 500.0, 2024),
+        _entry("d30", 30.0, 1000.0, 2024), _entry("old", 1.0, 1e6, 2019), _entry("other", 5.0, 1e6, 2023, rule="x"),
+    ])
+    return path
+
+
+# ------------------------------------------------------------------ the weighted quantile
+
+def test_unweighted_quantile_is_hazen_by_hand_and_matches_numpy():
+    values, weights = [4.0, 1.0, 3.0, 2.0], [1.0] * 4
+    # positions (k - 0.5)/4 = 0.125, 0.375, 0.625, 0.875 for 1, 2, 3, 4
+    assert weighted_quantile(values, weights, 0.5) == pytest.approx(2.5)
+    assert weighted_quantile(values, weights, 0.25) == pytest.approx(1.5)   # 1 + (0.25-0.125)/0.25
+    assert weighted_quantile(values, weights, 0.1) == 1.0                   # below the first position
+    assert weighted_quantile(values, weights, 0.9) == 4.0
+    for p in (0.05, 0.2, 0.5, 0.77, 0.95):
+        assert weighted_quantile(values, weights, p) == pytest.approx(np.quantile(values, p, method="hazen"))
+
+
+def test_weighted_quantile_by_hand():
+    # values 10, 20, 30 with weights 1, 2, 1: W = 4, positions 0.5/4, 2/4, 3.5/4 = 0.125, 0.5, 0.875
+    values, weights = [10.0, 20.0, 30.0], [1.0, 2.0, 1.0]
+    assert weighted_quantile(values, weights, 1 / 3) == pytest.approx(10 + 10 * 5 / 9)   # 15.556
+    assert weighted_quantile(values, weights, 2 / 3) == pytest.approx(20 + 10 * 4 / 9)   # 24.444
+    assert weighted_quantile(values, weights, 0.5) == 20.0
+
+
+def test_integer_weights_are_not_repetition_but_positions_are_stated():
+    # weight 2 on 20 is one point at its mid-mass position, not two copies: documented convention
+    assert weighted_quantile([10.0, 20.0], [1.0, 3.0], 0.5) == pytest.approx(10 + 10 * (0.5 - 0.125) / 0.5)
+
+
+def test_quantile_thresholds_from_the_register_mass_and_count(small_register):
+    mass = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="mass",
+                                    register=small_register)
+    # d20 has 1.5 t + 0.5 t in the window: weights 1, 2, 1 (t) as above
+    assert mass["thresholds"] == pytest.approx([10 + 10 * 5 / 9, 20 + 10 * 4 / 9])
+    count = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="count",
+                                     register=small_register)
+    # positions 1/6, 1/2, 5/6: Q(1/3) = 10 + 10 (1/6)/(1/3) = 15, Q(2/3) = 25
+    assert count["thresholds"] == pytest.approx([15.0, 25.0])
+    assert mass["counts"]["declarations"] == 3 and mass["counts"]["mass_kg"] == 4000.0
+    assert mass["unit"] == "kg CO2-Eq" and mass["rule"] == {"id": "r", "versions": ["1.0.0"]}
+    assert [c["declarations"] for c in count["classes"]] == [1, 1, 1]
+
+
+def test_equal_width_between_robust_percentiles_by_hand():
+    values = [float(v) for v in range(1, 21)]
+    # positions (k-0.5)/20: Q(0.05) = 1.5, Q(0.95) = 19.5; 3 bands of width 6
+    assert classes.thresholds(values, [1.0] * 20, 3, method="equal-width") == pytest.approx([7.5, 13.5])
+    assert classes.thresholds([0.0, 10.0], [1.0, 1.0], 4, method="equal-width",
+                              robust=(0.0, 1.0)) == pytest.approx([2.5, 5.0, 7.5])
+
+
+def test_head_room_keeps_class_a_empty(small_register):
+    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=4, weight="count",
+                                      head_room=True, register=small_register)
+    # B..D are the 3-class count thresholds (15, 25); A/B is 10 % below the best value 10
+    assert scheme["thresholds"] == pytest.approx([9.0, 15.0, 25.0])
+    assert scheme["classes"][0]["declarations"] == 0
+    assert scheme["head_room"] == {"enabled": True, "margin": 0.1}
+
+
+def test_a_value_exactly_on_a_threshold_takes_the_better_class():
+    limits = [15.0, 25.0]
+    assert classes.class_index(15.0, limits) == 0          # upper bound inclusive: A
+    assert classes.class_index(15.000001, limits) == 1
+    assert classes.class_index(25.0, limits) == 1
+    assert classes.class_index(25.1, limits) == 2
+
+
+def test_same_register_and_options_give_byte_identical_schemes(small_register, tmp_path):
+    first = classes.to_json(footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register,
+                                                     classes=3))
+    second = classes.to_json(footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register,
+                                                      classes=3))
+    assert first == second
+    Register(small_register).add([_entry("d40", 40.0, 10.0, 2024)])
+    third = footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register, classes=3)
+    assert classes.to_json(third) != first and third["register_sha256"] != json.loads(first)["register_sha256"]
+
+
+def test_derivation_date_defaults_to_window_end_and_review_is_three_years_later(small_register):
+    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register)
+    assert (scheme["derived"], scheme["next_review"]) == ("2024-12-31", "2027-12-31")
+    leap = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register,
+                                    date=dt.date(2024, 2, 29))
+    assert leap["next_review"] == "2027-02-28"
+
+
+def test_an_empty_window_and_bad_options_are_clear_errors(small_register):
+    with pytest.raises(ClassSchemeError, match="no declarations of rule 'r'"):
+        footprint.derive_classes("r", "climate_change", "2010-2012", register=small_register)
+    with pytest.raises(ClassSchemeError, match="malformed window"):
+        footprint.derive_classes("r", "climate_change", "2023", register=small_register)
+    with pytest.raises(ClassSchemeError, match="unknown method"):
+        footprint.derive_classes("r", "climate_change", "2023-2024", method="jenks", register=small_register)
+    with pytest.raises(ClassSchemeError, match="number of classes"):
+        footprint.derive_classes("r", "climate_change", "2023-2024", classes=1, register=small_register)
+
+
+# ------------------------------------------------------------------ assign
+
+def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change") -> dict:
+    return {"rule": {"id": rule}, "results": [{"category": category, "value": value, "unit": "kg CO2-Eq"}]}
+
+
+def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register):
+    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="count",
+                                      register=small_register)
+    assert classes.assign(_decl(value=15.0), scheme)["class"] == "A"
+    assert classes.assign(_decl(value=25.0), scheme)["class"] == "B"
+    assert classes.assign(_decl(value=99.0), scheme)["class"] == "C"
+    record = classes.assign(_decl(value=15.0), scheme)
+    assert set(record) >= {"class", "scheme_id", "category", "value", "thresholds", "labels"}
+    with pytest.raises(ClassSchemeError, match="the scheme is for rule 'r'"):
+        classes.assign(_decl(rule="other"), scheme)
+    with pytest.raises(ClassSchemeError, match="no result for the scheme's category"):
+        classes.assign(_decl(category="acidification"), scheme)
+
+
+def test_assign_writes_the_class_into_a_real_declaration_and_keeps_it_verifiable(example_declaration, tmp_path):
+    register = tmp_path / "m.sqlite"
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
+                            for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
+    scheme_path = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025",
+                                                                  classes=3, weight="count", register=register),
+                                         tmp_path / "scheme.json")
+    decl_path = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+    classed = footprint.assign_class(decl_path, scheme_path)
+    # count thresholds over (0.5, 0.9, 1.1, 2) x value at positions 1/8, 3/8, 5/8, 7/8: Q(1/3) lies between
+    # 0.5 and 0.9, Q(2/3) between 1.1 and 2, so the declaration (1.0 x value) is class B
+    assert classed["performance_class"]["class"] == "B"
+    assert classed["performance_class"]["value"] == value
+    assert check_content_hash(classed) is None                      # the class is inside the hashed content
+    assert classed["content_sha256"] != example_declaration["content_sha256"]
+    png = footprint.class_label_png(classed)
+    assert png.startswith(b"\x89PNG") and png == footprint.class_label_png(classed)
+
+
+def test_class_label_is_deterministic():
+    record = {"class": "C", "labels": list("ABCDEFG"), "thresholds": [1, 2, 3, 4, 5, 6], "value": 2.5,
+              "category": "climate_change", "unit": "kg CO2-Eq"}
+    assert class_label_png(record) == class_label_png(record)
+    assert class_label_png(record) != class_label_png({**record, "class": "D", "value": 3.5})
+
+
+# ------------------------------------------------------------------ revise
+
+OLD = {"labels": ["A", "B", "C"], "thresholds": [15.0, 25.0]}
+NEW = {"labels": ["A", "B", "C", "D"], "thresholds": [12.0, 18.0, 28.0]}
+POINTS = [MarketPoint(f"d{v}", float(v), float(m)) for v, m in
+          [(10, 100), (14, 200), (16, 300), (20, 400), (26, 500), (30, 600)]]
+
+
+def test_migration_matrix_of_a_tiny_revision_by_hand():
+    matrix = classes.migration(POINTS, OLD, NEW)
+    # old: 10 A, 14 A, 16 B, 20 B, 26 C, 30 C;  new: 10 A, 14 B, 16 B, 20 C, 26 C, 30 D
+    assert matrix["declarations"] == [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
+    assert matrix["mass_kg"] == [[100, 200, 0, 0], [0, 300, 400, 0], [0, 0, 500, 600]]
+
+
+def test_top_class_shares_against_the_rescaling_triggers_by_hand():
+    shares = classes.top_shares(POINTS, OLD)
+    assert shares["top"]["declarations"] == pytest.approx(2 / 6)       # >= 30 %: triggered by count
+    assert shares["top"]["mass"] == pytest.approx(300 / 2100)
+    assert shares["top_two"]["mass"] == pytest.approx(1000 / 2100)      # < 50 %
+    assert shares["triggered"] == {"declarations": True, "mass": False}
+    assert classes.top_shares(POINTS, OLD, (0.5, 0.9))["triggered"] == {"declarations": False, "mass": False}
+
+
+def test_revise_writes_a_new_scheme_and_a_report(small_register, tmp_path):
+    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, weight="count",
+                                   register=small_register)
+    revision = footprint.revise_classes(old, "2023-2024", register=small_register)
+    assert revision.new["previous_scheme"]["scheme_id"] == old["scheme_id"]
+    assert revision.new["number_of_classes"] == 3 and revision.new["weighting"] == "count"
+    assert sum(map(sum, revision.migration["declarations"])) == 3
+    html = revision.html()
+    assert "Migration" in html and "data:image/png;base64," in html and "rescaling trigger" in html
+    assert html == revision.html()
+
+
+def test_cli_derive_assign_revise(small_register, tmp_path):
+    runner = CliRunner()
+    scheme = tmp_path / "s.json"
+    args = ["classes", "derive", "--rule", "r", "--window", "2023-2023", "--classes", "3", "--weight", "count",
+            "--register", str(small_register), "-o", str(scheme)]
+    result = runner.invoke(cli.main, args)
+    assert result.exit_code == 0, result.output
+    assert "A: <= 11.67" in result.output  # 10 and 20 at positions 1/4, 3/4: Q(1/3) = 10 + 10 (1/12)/(1/2)
+    again = runner.invoke(cli.main, args)
+    assert again.exit_code == 2 and "output file exists" in again.output
+    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(scheme), "--window", "2023-2024",
+                                      "--register", str(small_register), "-o", str(tmp_path / "n.json"),
+                                      "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(bad), "--window", "2023-2024",
+                                      "-o", str(tmp_path / "x.json"), "--report", str(tmp_path / "x.html")])
+    assert result.exit_code == 2 and "not a class scheme" in result.output
+
+
+def test_schemes_are_valid_against_the_published_schema(small_register):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "class-scheme.schema.json").read_text())
+    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, register=small_register)
+    jsonschema.validate(old, schema)
+    new = footprint.revise_classes(old, "2023-2024", method="equal-width", head_room=True, register=small_register)
+    jsonschema.validate(new.new, schema)
+    assert new.new["parameters"]["robust_percentiles"] == [0.05, 0.95]
+
+
+def test_an_edited_scheme_is_refused_naming_the_field(small_register, tmp_path):
+    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register)
+    scheme["thresholds"] = [20.0, 10.0]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scheme))
+    with pytest.raises(ClassSchemeError, match="thresholds and labels do not fit"):
+        footprint.read_scheme(path)
+    del scheme["window"]
+    path.write_text(json.dumps(scheme))
+    with pytest.raises(ClassSchemeError, match="'window' is a required property"):
+        footprint.read_scheme(path)
+
+
+def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edited_class(
+        example_declaration, small_register, tmp_path):
+    runner = CliRunner()
+    scheme = footprint.write_scheme(footprint.derive_classes("r", "climate_change", "2023-2024", classes=3,
+                                                             register=small_register), tmp_path / "s.json")
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    result = runner.invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(scheme),
+                                      "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 2 and "the scheme is for rule 'r', the declaration for 'ndpr-oxide'" in result.output
+    assert not (tmp_path / "out.json").exists()
+    # a classed declaration whose class is edited by hand fails the content-hash check
+    scheme_doc = json.loads(scheme.read_text())
+    classed = dict(example_declaration, performance_class=classes.assign(
+        {"rule": {"id": "r"}, "results": example_declaration["results"]}, scheme_doc))
+    from footprint.declaration import content_hash
+    classed["content_sha256"] = content_hash(classed)
+    path = tmp_path / "classed.json"
+    path.write_text(json.dumps(classed))
+    assert footprint.verify_declaration(path).ok
+    classed["performance_class"]["class"] = "A" if classed["performance_class"]["class"] != "A" else "B"
+    path.write_text(json.dumps(classed))
+    assert not footprint.verify_declaration(path).ok

@@ -1,0 +1,182 @@
+"""The market register: idempotent adds, one-transaction CSV imports, located errors, the example register."""
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.registry import Entry, Register, RegistryError, default_path, read_csv
+
+REPO = Path(__file__).resolve().parents[1]
+HEADER = "declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,value:climate_change\n"
+
+
+def _entry(ident: str, value: float = 20.0, mass: float = 1000.0, year: int = 2024) -> Entry:
+    return Entry(declaration_id=ident, rule_id="r", rule_version="1.0.0", year=year, mass_kg=mass,
+                 values={"climate_change": value})
+
+
+def _snapshot(path: Path) -> list:
+    return [(r["declaration_id"], r["year"], r["mass_kg"], r["values"]) for r in Register(path).rows()]
+
+
+def test_adding_the_same_declaration_and_year_twice_replaces_the_mass(tmp_path):
+    register = Register(tmp_path / "m.sqlite")
+    first = register.add([_entry("a", mass=1000.0)])
+    second = register.add([_entry("a", mass=1500.0)])
+    assert (first.added, second.added, second.updated) == (1, 0, 1)
+    rows = register.rows()
+    assert len(rows) == 1 and rows[0]["mass_kg"] == 1500.0
+    register.add([_entry("a", mass=700.0, year=2025)])          # another year is another placement
+    points, _unit = register.points("r", "climate_change", 2024, 2025)
+    assert [(p.declaration_id, p.mass_kg) for p in points] == [("a", 2200.0)]
+
+
+def test_a_declaration_cannot_change_its_numbers(tmp_path):
+    register = Register(tmp_path / "m.sqlite")
+    register.add([_entry("a", value=20.0)])
+    with pytest.raises(RegistryError, match="registered with climate_change = 20.0"):
+        register.add([_entry("b"), _entry("a", value=21.0)])
+    assert [r["declaration_id"] for r in register.rows()] == ["a"]   # 'b' was rolled back too
+
+
+def test_csv_import_and_filters(tmp_path):
+    csv_path = tmp_path / "r.csv"
+    csv_path.write_text(HEADER + "a,r,1.0.0,Acme,2024-01-31,2024,1000,,20\n"
+                                 "a,r,1.0.0,Acme,2024-01-31,2025,1200,,20\n"
+                                 "b,s,2.0.0,,,2025,5,,7.5\n")
+    result = footprint.market_import(csv_path, register=tmp_path / "m.sqlite")
+    assert (result.added, result.updated) == (3, 0)
+    again = footprint.market_import(csv_path, register=tmp_path / "m.sqlite")
+    assert (again.added, again.updated) == (0, 3)                     # no double count
+    assert len(footprint.market_rows(register=tmp_path / "m.sqlite", year=2025)) == 2
+    assert [r["declaration_id"] for r in footprint.market_rows(register=tmp_path / "m.sqlite", rule="s")] == ["b"]
+
+
+@pytest.mark.parametrize("row, line, field", [
+    ("c,r,1.0.0,X,2024-01-31,2024,abc,,20\n", 3, "mass_kg"),
+    ("c,r,1.0.0,X,2024-01-31,20x4,10,,20\n", 3, "year"),
+    ("c,r,1.0.0,X,2024-01-31,2024,-5,,20\n", 3, "mass_kg"),
+    ("c,r,1.0.0,X,2024-01-31,2024,10,,twenty\n", 3, "value:climate_change"),
+    ("c,r,1.0.0,X,31/01/2024,2024,10,,20\n", 3, "date"),
+    (",r,1.0.0,X,2024-01-31,2024,10,,20\n", 3, "declaration_id"),
+    ("a,r,1.0.0,X,2024-01-31,2024,10,,20\n", 3, "declaration_id"),     # same id and year as line 2
+])
+def test_a_malformed_row_names_line_and_field_and_the_register_keeps_its_content(tmp_path, row, line, field):
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry("old", value=3.0)])
+    before = _snapshot(register)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "a,r,1.0.0,X,2024-01-31,2024,10,,20\n" + row)
+    with pytest.raises(RegistryError) as caught:
+        footprint.market_import(bad, register=register)
+    assert f"bad.csv:{line}" in str(caught.value) and f"field '{field}'" in str(caught.value)
+    assert _snapshot(register) == before
+
+
+def test_a_conflict_found_while_writing_rolls_back_the_whole_import(tmp_path):
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry("x", value=3.0)])
+    before = _snapshot(register)
+    bad = tmp_path / "conflict.csv"
+    bad.write_text(HEADER + "new1,r,1.0.0,X,2024-01-31,2024,10,,20\nx,r,1.0.0,X,2024-01-31,2025,10,,4\n")
+    with pytest.raises(RegistryError, match="registered with climate_change"):
+        footprint.market_import(bad, register=register)
+    assert _snapshot(register) == before
+
+
+def test_cli_import_error_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "a,r,1.0.0,X,2024-01-31,2024,lots,,20\n")
+    result = CliRunner().invoke(cli.main, ["market", "import", str(bad), "--register", str(tmp_path / "m.sqlite")])
+    assert result.exit_code == 2
+    assert "bad.csv:2" in result.output and "mass_kg" in result.output and "Traceback" not in result.output
+
+
+def test_header_problems_are_named(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("declaration_id,rule_id,year,mass_kg,value:climate_change\n")
+    with pytest.raises(RegistryError, match="field 'rule_version'"):
+        read_csv(path)
+    path.write_text(HEADER.replace("value:climate_change", "gwp"))
+    with pytest.raises(RegistryError, match="unknown column"):
+        read_csv(path)
+
+
+def test_a_file_that_is_not_a_register_is_an_error(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database at all, just text" * 100)
+    with pytest.raises(RegistryError, match="cannot use the register"):
+        Register(junk).rows()
+
+
+def test_default_register_lives_under_footprint_home(footprint_home):
+    assert default_path() == footprint_home / "market.sqlite"
+
+
+def test_a_url_without_sqlalchemy_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as on a machine without it
+    with pytest.raises(RegistryError, match="pip install sqlalchemy"):
+        Register(f"sqlite:///{tmp_path / 'm.sqlite'}")
+
+
+def test_an_sqlalchemy_url_works_like_a_path(tmp_path):
+    register = Register(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    register.add([_entry("a")])
+    register.add([_entry("a", mass=5.0)])
+    assert [(r["declaration_id"], r["mass_kg"]) for r in register.rows()] == [("a", 5.0)]
+
+
+def test_market_add_from_a_declaration_file(example_declaration, tmp_path):
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    register = tmp_path / "m.sqlite"
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(cli.main, ["market", "add", str(decl), "--mass", "250000", "--year", "2025",
+                                          "--register", str(register)])
+        assert result.exit_code == 0, result.output
+    rows = footprint.market_rows(register=register)
+    assert len(rows) == 1 and rows[0]["mass_kg"] == 250000.0
+    assert rows[0]["content_sha256"] == example_declaration["content_sha256"]
+    declared = {r["category"] for r in example_declaration["results"] if r["declared"]}
+    assert set(rows[0]["values"]) == declared and "climate_change" in declared
+    listing = runner.invoke(cli.main, ["market", "list", "--register", str(register)])
+    assert "1 row(s), 1 declaration(s), 250 t" in listing.output
+
+
+# ------------------------------------------------------------------ the example register
+
+def test_example_generator_is_deterministic_and_matches_the_committed_file(tmp_path):
+    sys.path.insert(0, str(REPO / "examples" / "market"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    written = generate.write(tmp_path)
+    assert written.read_bytes() == (REPO / "examples" / "market" / "register.csv").read_bytes()
+
+
+def test_example_register_imports_with_a_few_hundred_declarations(tmp_path):
+    register = tmp_path / "m.sqlite"
+    result = footprint.market_import(REPO / "examples" / "market" / "register.csv", register=register)
+    assert result.added == 360
+    rows = footprint.market_rows(register=register)
+    assert {r["rule_id"] for r in rows} == {"ndpr-oxide", "ndfeb-magnet"}
+    assert {r["year"] for r in rows} == {2022, 2023, 2024, 2025}
+    with sqlite3.connect(register) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM declarations").fetchone()[0] == 360
+
+
+def test_reading_a_register_that_does_not_exist_says_so_and_creates_nothing(tmp_path):
+    missing = tmp_path / "none" / "m.sqlite"
+    with pytest.raises(RegistryError, match="does not exist yet"):
+        footprint.market_rows(register=missing)
+    result = CliRunner().invoke(cli.main, ["classes", "derive", "--rule", "r", "--window", "2023-2025",
+                                           "--register", str(missing), "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 2 and "does not exist yet" in result.output
+    assert not missing.exists()

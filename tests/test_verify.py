@@ -1,0 +1,120 @@
+"""verify: recompute a declaration and catch every kind of difference (real Brightway, no mocks)."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.verify import compare, flatten
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+RULE = REPO / "rules" / "ndpr-oxide.yaml"
+
+
+@pytest.fixture(scope="module")
+def fresh_declaration(project) -> dict:
+    """Declared now, not at session start: other tests may change the project (imported datasets), and
+    verify rightly reports a changed inventory hash; within this module nothing changes it."""
+    return footprint.declare("ndpr-oxide", EXAMPLE)
+
+
+@pytest.fixture()
+def declaration_file(fresh_declaration, tmp_path) -> Path:
+    return footprint.write_declaration(fresh_declaration, tmp_path / "decl.json")
+
+
+def _failed(outcome) -> set[str]:
+    return {d.item for d in outcome.failures}
+
+
+def test_an_unchanged_declaration_verifies(declaration_file):
+    outcome = footprint.verify_declaration(declaration_file, EXAMPLE)
+    assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.differences]
+    assert outcome.compared > 100 and outcome.recomputed
+
+
+def test_a_changed_activity_amount_is_detected(declaration_file, example_copy):
+    text = example_copy.read_text()
+    assert "amount: 5509, unit: MWh" in text
+    example_copy.write_text(text.replace("amount: 5509, unit: MWh", "amount: 6000, unit: MWh"))
+    outcome = footprint.verify_declaration(declaration_file, example_copy)
+    failed = _failed(outcome)
+    assert not outcome.ok
+    assert "provenance.activity_data.sha256" in failed
+    assert "results[climate_change].value" in failed
+    assert "results[climate_change].by_process.beneficiation" in failed
+
+
+def test_a_changed_rule_is_detected(declaration_file, tmp_path):
+    text = RULE.read_text()
+    assert "NdPr oxide: {value: 83.0," in text
+    changed = tmp_path / "ndpr-oxide.yaml"
+    changed.write_text(text.replace("NdPr oxide: {value: 83.0,", "NdPr oxide: {value: 60.0,"))
+    outcome = footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed)
+    failed = _failed(outcome)
+    assert {"rule.sha256", "provenance.rule.sha256", "results[climate_change].value"} <= failed
+
+
+def test_an_edited_declaration_file_is_detected_with_and_without_recomputing(declaration_file, tmp_path):
+    document = json.loads(declaration_file.read_text())
+    document["results"][0]["value"] *= 0.9
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(document, indent=2))
+    assert "content_sha256" in _failed(footprint.verify_declaration(edited))
+    failed = _failed(footprint.verify_declaration(edited, EXAMPLE))
+    assert {"content_sha256", f"results[{document['results'][0]['category']}].value"} <= failed
+    assert footprint.verify_declaration(declaration_file).ok       # the original passes the hash check
+
+
+def test_cli_exit_codes_and_table(declaration_file, example_copy):
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["verify", str(declaration_file), "--data", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "0 differ" in result.output and "verified" in result.output
+    example_copy.write_text(example_copy.read_text().replace("amount: 5509, unit: MWh", "amount: 6000, unit: MWh"))
+    result = runner.invoke(cli.main, ["verify", str(declaration_file), "--data", str(example_copy)])
+    assert result.exit_code == 1
+    assert "FAILURE" in result.output and "results[climate_change].value" in result.output
+
+
+def test_cli_not_a_declaration_exits_2(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    result = CliRunner().invoke(cli.main, ["verify", str(bad)])
+    assert result.exit_code == 2 and "not a footprint declaration" in result.output
+
+
+# ------------------------------------------------------------------ the comparison itself
+
+def test_tolerance_is_relative_and_library_versions_only_warn(example_declaration):
+    recomputed = copy.deepcopy(example_declaration)
+    recomputed["results"][0]["value"] *= 1 + 1e-9
+    recomputed["provenance"]["libraries"]["numpy"] = "0.0.0"
+    outcome = compare(example_declaration, recomputed, tolerance=1e-6)
+    assert outcome.ok and [d.item for d in outcome.warnings] == ["provenance.libraries.numpy"]
+    assert not compare(example_declaration, recomputed, tolerance=1e-12).ok
+
+
+def test_noise_near_zero_is_measured_against_the_category_total(example_declaration):
+    recomputed = copy.deepcopy(example_declaration)
+    recomputed["contributions"][0]["value"] += 1e-12 * abs(
+        next(r["value"] for r in recomputed["results"] if r["category"] == recomputed["contributions"][0]["category"]))
+    assert compare(example_declaration, recomputed).ok
+
+
+def test_flatten_keys_lists_by_their_ids():
+    paths = dict(flatten({"results": [{"category": "cc", "value": 1.0}], "x": [1, 2]}))
+    assert paths == {"results[cc].category": "cc", "results[cc].value": 1.0, "x": [1, 2]}
+
+
+def test_the_recorded_allocation_is_reused(project, tmp_path):
+    document = footprint.declare("ndpr-oxide", EXAMPLE, allocation="mass")
+    path = footprint.write_declaration(document, tmp_path / "mass.json")
+    outcome = footprint.verify_declaration(path, EXAMPLE)
+    assert outcome.allocation == "mass" and outcome.ok
