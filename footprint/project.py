@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import os
-import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -205,6 +204,19 @@ def _write_methods(bd: ModuleType) -> int:
     return written
 
 
+def _write_extensions(bd: ModuleType, state: dict, *, force: bool) -> int:
+    """Write footprint's CF extension (bundled CFs + sourced additions) when it or its base changed."""
+    from footprint.methods import load_extension, write_extended_method
+
+    extension = load_extension()
+    if not force and state.get("extension_sha256") == extension.sha256 and extension.method in bd.methods:
+        return 0
+    write_extended_method(bd, extension, inventory.biosphere_index(bd))
+    state["extension_sha256"] = extension.sha256
+    state["extension"] = extension.describe()
+    return 1
+
+
 def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) -> SetupReport:
     """Create or update the project offline; a second run with nothing changed writes nothing."""
 
@@ -222,10 +234,11 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
             biosphere_written = True
             state["biosphere_version"] = "ecoinvent 3.9 elementary flows (bw2io)"
         method_hash = method_source_sha256()
-        missing_methods = any(c.method not in bd.methods for c in _categories())
+        missing_methods = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)
         if state.get("methods_sha256") != method_hash or missing_methods or biosphere_written:
             methods_written = _write_methods(bd)
             state["methods_sha256"] = method_hash
+        methods_written += _write_extensions(bd, state, force=methods_written > 0)
         inventories_written = 0
         if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
                 or biosphere_written):

@@ -93,3 +93,42 @@ def test_user_datasets_extend_the_library(tmp_path, monkeypatch):
     roots = paths.inventories_dirs()
     assert roots[-1] == user_home / "inventories"
     assert "fuel/my-own" in inventory.load_catalogue(roots).datasets
+
+
+# ----------------------------------------------------------------------------- inventories list / show
+
+
+def test_list_filters_by_kind_and_geography(catalogue):
+    import footprint
+
+    electricity = footprint.list_inventories(kind="electricity")
+    assert electricity and all(d.kind == "electricity" for d in electricity)
+    assert len(electricity) == sum(1 for d in catalogue.datasets.values() if d.kind == "electricity")
+    inner_mongolia = footprint.list_inventories(kind="electricity", geography="cn-nm")
+    assert [d.code for d in inner_mongolia] == ["electricity/CN-NM"]
+    assert footprint.list_inventories(kind="transport", geography="CN-NM") == []
+
+
+def test_cli_show_prints_source_dqr_coverage_and_flows():
+    from click.testing import CliRunner
+
+    import cli
+
+    result = CliRunner().invoke(cli.main, ["inventories", "show", "electricity/CN-NM"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "MEE" in out and "DQR 2.25 (TeR 2, GeR 1, TiR 3, P 3)" in out
+    assert "covers 1/16 EF categories: climate_change" in out and "not covered" in out
+    assert "0.6849 kg" in out and "Carbon dioxide, fossil (air)" in out
+    listed = CliRunner().invoke(cli.main, ["inventories", "list", "--kind", "chemical"])
+    assert listed.exit_code == 0 and "chemical/hydrochloric-acid-30pct" in listed.output
+    assert "screening" in listed.output and "electricity/" not in listed.output
+
+
+def test_cli_show_unknown_code_suggests_the_closest():
+    from click.testing import CliRunner
+
+    import cli
+
+    result = CliRunner().invoke(cli.main, ["inventories", "show", "electricity/CN-MN"])
+    assert result.exit_code == 2 and "electricity/CN-NM" in result.stderr and "Traceback" not in result.output

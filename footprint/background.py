@@ -1,0 +1,206 @@
+"""Pointing a rule's input kinds at datasets of an imported database (ecoinvent, USLCI, ...).
+
+A producer who licenses ecoinvent wants its electricity and acid datasets, not
+footprint's screening ones.  A mapping file says, per input kind of the rule
+(``electricity``, ``hydrochloric-acid``) or per footprint dataset code
+(``electricity/CN-NM``), which dataset of an imported database replaces it::
+
+    database: ecoinvent-3.10          # default database of the entries (else --background)
+    map:
+      electricity: {code: 0a1b2c...}                        # by code
+      hydrochloric-acid:                                    # or by name, location, unit
+        name: market for hydrochloric acid, without water, in 30% solution state
+        location: RoW
+        unit: kilogram
+      chemical/sulphuric-acid: {database: other-db, code: ..., dqr: {TeR: 2, GeR: 3, TiR: 2, P: 2}}
+
+An entry's optional ``dqr`` rates the imported dataset (PEF criteria); each mapped
+contribution is then rated, per criterion, as the mean of the activity datum and
+the dataset, as for footprint's own datasets.  Without it the contribution rests on
+the activity datum alone, and the declaration says so.
+
+Everything not mapped keeps footprint's open datasets.  The flows are retargeted
+after the product system is built (amounts converted to the imported dataset's
+unit), so the rule, the activity data and system.py stay unchanged; the
+calculation reads several background databases at once.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from footprint import units
+from footprint._io import load_yaml
+from footprint.errors import FootprintError
+from footprint.inventory import BACKGROUND_DB, DQR, Catalogue
+from footprint.system import ProductSystem
+
+
+class MappingError(FootprintError):
+    """A background mapping file is malformed or points at nothing."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One dataset of an imported database: where the calculation points a mapped flow."""
+
+    database: str
+    code: str  # the node the flow enters (the product node for process/product databases)
+    name: str
+    location: str
+    unit: str
+    dqr: DQR | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.database}::{self.code}"
+
+
+@dataclass
+class BackgroundMapping:
+    """A resolved mapping: per input kind and per footprint dataset code, the target dataset."""
+
+    path: Path
+    sha256: str
+    kinds: dict[str, Target] = field(default_factory=dict)
+    codes: dict[str, Target] = field(default_factory=dict)
+
+    @property
+    def databases(self) -> list[str]:
+        return sorted({t.database for t in (*self.kinds.values(), *self.codes.values())})
+
+    def describe(self) -> dict:
+        """What the declaration records: the file's hash and every mapped entry."""
+        entries = {**{k: t for k, t in self.kinds.items()}, **{k: t for k, t in self.codes.items()}}
+        return {"path": str(self.path), "sha256": self.sha256,
+                "entries": {key: {"database": t.database, "code": t.code, "name": t.name, "location": t.location,
+                                  "unit": t.unit} for key, t in sorted(entries.items())}}
+
+
+def _nodes(database: str) -> list[dict]:
+    from bw2data.backends import ActivityDataset as AD
+
+    return [{"code": row.code, "name": row.name, "location": row.location, "type": row.type,
+             "unit": row.data.get("unit", ""), "reference product": row.data.get("reference product", "")}
+            for row in AD.select(AD.code, AD.name, AD.location, AD.type, AD.data).where(AD.database == database)]
+
+
+def _product_of(database: str, node: dict) -> dict:
+    """The node a technosphere input enters: the process itself, or the product it makes."""
+    import bw2data as bd
+
+    activity = bd.get_activity((database, node["code"]))
+    for exchange in activity.production():
+        target = exchange.input
+        if target.key != activity.key and target.key[0] == database:
+            return {**node, "code": target.key[1]}
+    return node
+
+
+def _match(database: str, entry: dict, nodes: list[dict], path: Path, where: str) -> Target:
+    processes = [n for n in nodes if n["type"] in ("process", "processwithreferenceproduct", None, "")]
+    if "code" in entry:
+        hits = [n for n in nodes if n["code"] == str(entry["code"])]
+        if not hits:
+            raise MappingError("no dataset with this code", file=path, field=f"{where}.code", value=entry["code"],
+                               expected=f"a code of database '{database}'")
+    else:
+        hits = [n for n in processes if n["name"] == entry["name"]]
+        for key in ("location", "unit", "reference product"):
+            if key in entry:
+                hits = [n for n in hits if n[key] == str(entry[key])]
+        if len(hits) != 1:
+            import difflib
+
+            close = difflib.get_close_matches(str(entry["name"]), sorted({n["name"] for n in processes}), n=3,
+                                              cutoff=0.5)
+            what = "no dataset matches" if not hits else f"{len(hits)} datasets match (add location/unit)"
+            raise MappingError(what, file=path, field=where, value=entry["name"],
+                               expected=f"exactly one dataset of '{database}'"
+                                        + (f"; closest names: {', '.join(close)}" if close else ""))
+    node = _product_of(database, hits[0])
+    unit = hits[0]["unit"] or node["unit"]
+    return Target(database=database, code=node["code"], name=hits[0]["name"], location=hits[0]["location"] or "",
+                  unit=unit)
+
+
+def load_mapping(path: str | Path, background: str | None = None) -> BackgroundMapping:
+    """Read a mapping file and resolve every entry in the project (error names file and entry)."""
+    from footprint.imports import database_info
+    from footprint.project import brightway
+
+    path = Path(path)
+    raw = load_yaml(path, MappingError)
+    if not isinstance(raw, dict) or not isinstance(raw.get("map"), dict) or not raw["map"]:
+        raise MappingError("a mapping file needs a non-empty 'map'", file=path, field="map",
+                           expected="map: {INPUT-KIND or DATASET-CODE: {code: ...} or {name:, location:, unit:}}")
+    default = raw.get("database") or background
+    brightway()
+    mapping = BackgroundMapping(path=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    cache: dict[str, list[dict]] = {}
+    for key, entry in raw["map"].items():
+        where = f"map.{key}"
+        if not isinstance(entry, dict) or not ("code" in entry or "name" in entry):
+            raise MappingError("an entry needs 'code' or 'name'", file=path, field=where, value=entry,
+                               expected="{code: ...} or {name: ..., location: ..., unit: ...}")
+        database = entry.get("database") or default
+        if not database:
+            raise MappingError("no database for this entry", file=path, field=f"{where}.database",
+                               expected="'database:' in the entry or the file, or --background NAME")
+        if database == BACKGROUND_DB:
+            raise MappingError("the open library is the default; map to an imported database", file=path,
+                               field=f"{where}.database", value=database)
+        database_info(database)  # raises with the list of imported databases
+        nodes = cache.setdefault(database, _nodes(database))
+        target = _match(database, entry, nodes, path, where)
+        if entry.get("dqr") is not None:
+            from pydantic import ValidationError
+
+            try:
+                target = replace(target, dqr=DQR.model_validate(entry["dqr"]))
+            except ValidationError:
+                raise MappingError("dqr must give TeR, GeR, TiR and P between 1 and 5", file=path,
+                                   field=f"{where}.dqr", value=entry["dqr"]) from None
+        (mapping.codes if "/" in str(key) else mapping.kinds)[str(key)] = target
+    return mapping
+
+
+def _kind_of(flow) -> str | None:
+    label = flow.label or ""
+    return label[len("transport, "):] if label.startswith("transport, ") else label
+
+
+def apply(system: ProductSystem, mapping: BackgroundMapping, catalogue: Catalogue) -> ProductSystem:
+    """Retarget mapped background flows to the imported datasets, converting amounts to their unit.
+
+    A footprint dataset code in the mapping wins over the input kind, so a user can
+    replace one regional grid without replacing all electricity.
+    """
+    for process in system.processes:
+        flows = []
+        for flow in process.flows:
+            target = None
+            if flow.kind == "background" and flow.target in catalogue.datasets:
+                target = mapping.codes.get(flow.target) or mapping.kinds.get(_kind_of(flow))
+            if target is None:
+                flows.append(flow)
+                continue
+            try:
+                amount = units.convert(flow.amount, flow.unit, units.pint_expression(target.unit))
+            except FootprintError:
+                raise MappingError(f"unit of the mapped dataset does not fit the input ({flow.unit})",
+                                   file=mapping.path, field=f"map.{target.name}", value=target.unit,
+                                   expected=f"a dataset whose unit converts from {flow.unit}") from None
+            dqr = flow.dqr
+            if target.dqr is not None:  # the same rule as quality.item_criteria: datum and dataset averaged
+                own = flow.dqr.model_dump() if flow.dqr else target.dqr.model_dump()
+                dqr = DQR(**{k: (own[k] + getattr(target.dqr, k)) / 2 for k in ("TeR", "GeR", "TiR", "P")})
+            else:
+                note = (f"background dataset {target.database}: '{target.name}' has no DQR in the mapping "
+                        f"{mapping.path.name}; its contributions are rated on the activity datum alone")
+                if note not in system.notes:
+                    system.notes.append(note)
+            flows.append(replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr))
+        process.flows = flows
+    return system

@@ -1,0 +1,164 @@
+"""Declaring against an imported database: the mapping file, the numbers, the provenance, --strict.
+
+The example producer is declared twice: with footprint's open datasets, and with the
+Inner Mongolia grid and the hydrochloric acid pointed at datasets imported from
+EcoSpold2 and openLCA JSON-LD files built in tests/importdata.py.  Every mapped
+contribution must change by exactly the ratio of the per-unit scores computed by hand.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+import importdata  # noqa: E402
+
+import footprint  # noqa: E402
+from footprint import imports  # noqa: E402
+from footprint.background import MappingError  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+GWP = ("EF v3.1", "climate change", "global warming potential (GWP100)")
+CN_NM_CO2 = 0.6849  # kg CO2 per kWh, inventories/electricity/CN-NM.yaml (CO2 only, CF 1)
+
+
+@pytest.fixture(scope="module")
+def imported(project, tmp_path_factory):
+    work = tmp_path_factory.mktemp("bg")
+    imports.import_database(importdata.ecospold2(work / "es"), "ecospold2", "bg-es", version="es-1", replace=True)
+    imports.import_database(importdata.jsonld(work / "jl.zip"), "jsonld", "bg-jl", version="jl-1", replace=True)
+    return work
+
+
+@pytest.fixture()
+def mapping(imported, tmp_path) -> Path:
+    path = tmp_path / "map.yaml"
+    path.write_text("""database: bg-jl
+map:
+  hydrochloric-acid: {name: "acid production, test"}
+  electricity/CN-NM: {database: bg-es, name: "electricity production, test", location: CN}
+""")
+    return path
+
+
+def _rows(document: dict, item: str) -> list[dict]:
+    return [c for c in document["contributions"] if c["category"] == "climate_change" and c["item"] == item]
+
+
+def _default_score(bd, bc, code: str) -> float:
+    lca = bc.LCA({bd.get_node(database="footprint-inventories", code=code): 1}, method=GWP)
+    lca.lci()
+    lca.lcia()
+    return lca.score
+
+
+def test_mapped_inputs_change_by_the_hand_computed_ratio(project, example_declaration, mapping):
+    bd, bc, _bi = project
+    mapped = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping)
+    acid_default = _default_score(bd, bc, "chemical/hydrochloric-acid-30pct")
+    expected = {"electricity": importdata.ELEC_GWP / CN_NM_CO2, "hydrochloric-acid": importdata.ACID_GWP / acid_default}
+    changed = 0.0
+    for item, ratio in expected.items():
+        before, after = _rows(example_declaration, item), _rows(mapped, item)
+        assert before and len(before) == len(after)
+        for old, new in zip(before, after):
+            assert (old["process"], new["dataset"].split("::")[0]) == (new["process"],
+                                                                        "bg-es" if item == "electricity" else "bg-jl")
+            assert new["value"] == pytest.approx(old["value"] * ratio, rel=1e-6)
+            changed += new["value"] - old["value"]
+    total = {r["category"]: r["value"] for r in example_declaration["results"]}["climate_change"]
+    new_total = {r["category"]: r["value"] for r in mapped["results"]}["climate_change"]
+    assert new_total == pytest.approx(total + changed, rel=1e-9)
+
+
+def test_declaration_records_database_version_hash_and_mapping(project, example_declaration, mapping):
+    mapped = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping)
+    background = mapped["provenance"]["background"]
+    by_name = {db["database"]: db for db in background["imported"]}
+    assert by_name["bg-es"]["version"] == "es-1" and by_name["bg-jl"]["format"] == "jsonld"
+    assert by_name["bg-es"]["sha256"] == imports.database_info("bg-es")["sha256"]
+    assert set(background["mapping"]["entries"]) == {"hydrochloric-acid", "electricity/CN-NM"}
+    assert len(background["mapping"]["sha256"]) == 64
+    assert mapped["id"] != example_declaration["id"]
+
+
+def test_mapping_errors_name_the_entry_and_the_alternatives(imported, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("map:\n  electricity: {database: nope, code: x}\n")
+    with pytest.raises(imports.ImportFailed, match="bg-es"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    bad.write_text("map:\n  electricity: {name: \"electricity productoin, test\"}\n")
+    with pytest.raises(MappingError) as err:
+        footprint.declare("ndpr-oxide", EXAMPLE, background="bg-es", mapping=bad)
+    assert "map.electricity" in str(err.value) and "electricity production, test" in str(err.value)
+    bad.write_text("map:\n  electricity: {code: 1}\n")
+    with pytest.raises(MappingError, match="database"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    with pytest.raises(footprint.FootprintError, match="--mapping"):
+        footprint.declare("ndpr-oxide", EXAMPLE, background="bg-es")
+
+
+def test_a_unit_that_does_not_convert_is_refused(imported, tmp_path):
+    bad = tmp_path / "unit.yaml"
+    bad.write_text("map:\n  lorry: {database: bg-jl, name: \"acid production, test\"}\n")  # t*km -> kg
+    with pytest.raises(MappingError, match="unit"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+
+
+def test_strict_turns_data_needs_matrix_breaches_into_exit_2_and_writes_nothing(example_declaration, tmp_path):
+    import cli
+    from footprint.api import StrictQualityError
+
+    breaches = [w for w in example_declaration["data_quality"]["warnings"] if w.startswith("Data Needs Matrix")]
+    assert breaches, "the example breaches the matrix (most relevant processes above DQR 1.6)"
+    with pytest.raises(StrictQualityError) as err:
+        footprint.declare("ndpr-oxide", EXAMPLE, strict=True)
+    assert all(b in str(err.value) for b in breaches)
+    output = tmp_path / "decl.json"
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", str(output), "--strict"])
+    assert result.exit_code == 2 and "Data Needs Matrix" in result.stderr and not output.exists()
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", str(output)])
+    assert result.exit_code == 0 and json.loads(output.read_text())["data_quality"]["warnings"]
+
+
+def test_cli_declare_with_background_and_mapping(mapping, tmp_path):
+    import cli
+
+    output = tmp_path / "decl.json"
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", str(output),
+                                           "--background", "bg-jl", "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(output.read_text())
+    assert {db["database"] for db in document["provenance"]["background"]["imported"]} == {"bg-es", "bg-jl"}
+
+
+def test_mapping_dqr_enters_the_declaration_dqr(imported, tmp_path, example_declaration):
+    rated = tmp_path / "rated.yaml"
+    rated.write_text("map:\n  electricity/CN-NM: {database: bg-es, name: \"electricity production, test\", "
+                     "dqr: {TeR: 5, GeR: 5, TiR: 5, P: 5}}\n")
+    unrated = tmp_path / "unrated.yaml"
+    unrated.write_text("map:\n  electricity/CN-NM: {database: bg-es, name: \"electricity production, test\"}\n")
+    poor = footprint.declare("ndpr-oxide", EXAMPLE, mapping=rated)
+    bare = footprint.declare("ndpr-oxide", EXAMPLE, mapping=unrated)
+    assert poor["data_quality"]["dqr"] > bare["data_quality"]["dqr"]
+    assert any("no DQR in the mapping" in w for w in bare["data_quality"]["warnings"])
+    assert not any("no DQR in the mapping" in w for w in poor["data_quality"]["warnings"])
+    rated.write_text("map:\n  electricity/CN-NM: {database: bg-es, name: \"electricity production, test\", "
+                     "dqr: {TeR: 9}}\n")
+    with pytest.raises(MappingError, match="dqr"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=rated)
+
+
+def test_verify_recomputes_against_the_same_background(mapping, tmp_path):
+    document = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping)
+    path = tmp_path / "decl.json"
+    footprint.write_declaration(document, path)
+    outcome = footprint.verify_declaration(path, EXAMPLE)
+    assert outcome.ok, [str(d) for d in outcome.failures][:5]
+    mapping.unlink()  # without the mapping the open datasets come back, and the numbers differ
+    assert not footprint.verify_declaration(path, EXAMPLE).ok

@@ -1,0 +1,156 @@
+"""Impact categories and footprint's documented CF extension (rare-earth ADP factors).
+
+The shipped extension file holds only factors with a published source; none was found
+for Nd, Pr, Dy, Tb, La, Ce, Sm, Eu, Gd or Sc (see footprint/data/adp-ree-extension.yaml),
+so the extended method must equal the bundled one and say which elements lack a factor.
+The mechanism itself is tested with a test-only factor file: 1 kg of neodymium in
+ground must then score exactly that factor in a real Brightway LCA.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from footprint import methods
+from footprint.errors import MethodError
+
+BASE = ("EF v3.1", "material resources: metals/minerals",
+        "abiotic depletion potential (ADP): elements (ultimate reserves)")
+REE = {"Nd", "Pr", "Dy", "Tb", "La", "Ce", "Sm", "Eu", "Gd", "Sc"}
+
+
+def test_resource_category_uses_the_extended_method_not_the_bundled_one():
+    category = methods.category("resource_use_minerals_metals")
+    extension = methods.load_extension()
+    assert category.method == extension.method != BASE
+    assert extension.base_method == BASE
+    assert methods.bundled_methods() and category.method not in methods.bundled_methods()
+
+
+def test_shipped_extension_has_only_sourced_factors_and_names_the_gaps():
+    extension = methods.load_extension()
+    for factor in extension.factors:
+        assert factor.source.strip() and factor.cf > 0 and factor.flows
+    described = extension.describe()
+    assert described["sha256"] == hashlib.sha256(methods.EXTENSION_FILE.read_bytes()).hexdigest()
+    # every one of the ten elements is either characterised or listed as lacking a published factor
+    assert REE == set(described["elements"]) | set(described["without_published_factor"])
+
+
+def test_extended_method_in_the_project_is_the_bundled_method_plus_the_extension(project):
+    bd = project[0]
+    extension = methods.load_extension()
+    base = dict((flow, cf) for flow, cf in bd.Method(BASE).load())
+    extended = dict((flow, cf) for flow, cf in bd.Method(extension.method).load())
+    assert len(extended) == len(base) + sum(len(f.flows) for f in extension.factors)
+    for flow, cf in base.items():
+        assert extended[flow] == cf
+
+
+def _extension_file(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "ext.yaml"
+    path.write_text(f"""id: test-ext
+version: "9"
+base_method: {list(BASE)}
+method: ["footprint test extension", "material resources: metals/minerals", "adp"]
+unit: kg Sb-Eq
+factors:
+{body}
+""")
+    return path
+
+
+# TEST VALUE ONLY (not a published factor): it checks that the mechanism carries a factor through.
+TEST_CF = 2.5e-7
+
+
+def test_one_kg_neodymium_in_ground_scores_the_extension_factor(project, tmp_path):
+    from footprint import inventory
+
+    bd, bc, _bi = project
+    path = _extension_file(tmp_path, f"""  - element: Nd
+    flows: [["Neodymium", ["natural resource", "in ground"]],
+            ["Neodymium, 4% in bastnasite, 0.4% in crude ore", ["natural resource", "in ground"]]]
+    cf: {TEST_CF}
+    unit: kg Sb-Eq
+    source: test value for the mechanism, not a published factor
+""")
+    extension = methods.load_extension(path)
+    index = inventory.biosphere_index(bd)
+    assert methods.write_extended_method(bd, extension, index) == len(bd.Method(BASE).load()) + 2
+    nd, _ = index[("Neodymium", ("natural resource", "in ground"))]
+    sb, _ = index[("Antimony", ("natural resource", "in ground"))]
+    name = "test-nd-extraction"
+    database = bd.Database(name)
+    database.write({
+        (name, "mine"): {"name": "mine", "unit": "kilogram", "location": "GLO", "type": "process", "exchanges": [
+            {"input": (name, "mine"), "amount": 1.0, "type": "production"},
+            {"input": ("biosphere3", nd), "amount": 1.0, "type": "biosphere"}]},
+        (name, "sb"): {"name": "sb", "unit": "kilogram", "location": "GLO", "type": "process", "exchanges": [
+            {"input": (name, "sb"), "amount": 1.0, "type": "production"},
+            {"input": ("biosphere3", sb), "amount": 1.0, "type": "biosphere"}]},
+    })
+    try:
+        for code, expected in (("mine", TEST_CF), ("sb", 1.0)):  # Sb is the reference: 1 kg Sb-eq/kg
+            lca = bc.LCA({bd.get_node(database=name, code=code): 1}, method=extension.method)
+            lca.lci()
+            lca.lcia()
+            assert lca.score == pytest.approx(expected, rel=1e-12)
+        lca = bc.LCA({bd.get_node(database=name, code="mine"): 1}, method=BASE)
+        lca.lci()
+        lca.lcia()
+        assert lca.score == 0, "the bundled method leaves neodymium at zero: the gap the extension fills"
+    finally:
+        del bd.databases[name]
+        bd.Method(extension.method).deregister()
+
+
+@pytest.mark.parametrize("body, field", [
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: ''}",
+     "factors[0].source"),
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: -1, source: x}", "factors[0].cf"),
+    ("  - {element: Nd, flows: [], cf: 1.0e-7, source: x}", "factors[0].flows"),
+])
+def test_a_bad_factor_is_refused_with_file_and_field(tmp_path, body, field):
+    with pytest.raises(MethodError) as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert field in str(err.value) and "ext.yaml" in str(err.value)
+
+
+def test_unknown_flow_in_an_extension_names_the_closest_biosphere_flows(project, tmp_path):
+    from footprint import inventory
+    from footprint.errors import LinkingError
+
+    bd = project[0]
+    path = _extension_file(tmp_path, "  - {element: Nd, flows: [[Neodymum, [natural resource, in ground]]], "
+                                     "cf: 1.0e-7, source: x}")
+    with pytest.raises(LinkingError, match="Neodymium"):
+        methods.write_extended_method(bd, methods.load_extension(path), inventory.biosphere_index(bd))
+
+
+def test_declaration_names_the_method_version_including_the_extension(example_declaration):
+    method = example_declaration["method"]
+    extension = methods.load_extension()
+    assert method["name"] == "EF v3.1"
+    assert method["extensions"][0]["id"] == extension.id == "footprint-adp-ree"
+    assert method["extensions"][0]["sha256"] == extension.sha256
+    assert extension.id in method["implementation"] and extension.sha256[:12] in method["implementation"]
+
+
+def test_declaring_after_the_extension_file_changed_rewrites_the_extended_method(project, monkeypatch, tmp_path):
+    import footprint
+    from footprint import project as fp_project
+
+    changed = tmp_path / "adp-ree-extension.yaml"
+    changed.write_text(methods.EXTENSION_FILE.read_text() + "\n# edited\n")
+    monkeypatch.setattr(methods, "EXTENSION_FILE", changed)
+    try:
+        state = footprint.ensure_setup()
+        assert state["extension_sha256"] == methods.load_extension().sha256 == fp_project.read_state()[
+            "extension_sha256"]
+    finally:
+        monkeypatch.undo()
+        footprint.ensure_setup()
+    assert fp_project.read_state()["extension_sha256"] == methods.load_extension().sha256
