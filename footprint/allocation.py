@@ -1,10 +1,13 @@
-"""Multi-output allocation (and, later, the Circular Footprint Formula).
+"""Multi-output allocation and the Circular Footprint Formula (material part, recycled content).
 
 Rare-earth separation yields several oxides at once; how the burden is split
 between them is the largest methodological swing in REE footprints (NdPr oxide
-3.5-5x its mass-allocated value under economic allocation).  The rule fixes the
-method and the price basis; this module only does the arithmetic and checks
-that shares close.
+3.5-5x its mass-allocated value under economic allocation).  For secondary
+material the other swing is how recycled content is credited: the PEF Circular
+Footprint Formula shares the burden of virgin material between supplier and
+user of the recycled material (A = 0.2 for metals), while a cut-off gives the
+recycled input only its recycling burden.  The rule fixes the method and its
+parameters; this module only does the arithmetic and checks that shares close.
 """
 from __future__ import annotations
 
@@ -48,3 +51,46 @@ def specified_shares(shares: dict[str, float | None], *, file: str | Path | None
         raise ActivityDataError("co-product allocation shares do not add up to 1", file=file, field=field,
                                 value=round(total, 9), expected="shares of all products summing to 1")
     return dict(shares)  # type: ignore[arg-type]
+
+
+RECYCLED_CONTENT_METHODS = ("cff", "cut-off")
+
+
+def cff_material(e_rec: float, e_v: float, r1: float, a: float, qsin_qp: float) -> float:
+    """Material part of the CFF on the input side (cradle-to-gate, recycled content).
+
+    (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev·Qsin/Qp)  (methodology.md §2.6; PEF Annex IV).
+    The end-of-life terms (R2, R3) are outside a cradle-to-gate declaration.
+    """
+    _check_parameters(r1, a, qsin_qp)
+    return (1.0 - r1) * e_v + r1 * (a * e_rec + (1.0 - a) * e_v * qsin_qp)
+
+
+def cut_off_material(e_rec: float, e_v: float, r1: float) -> float:
+    """Cut-off ("recycled content") approach: recycled input carries only its recycling burden.
+
+    (1 - R1)·Ev + R1·Erec, i.e. the CFF with A = 1.
+    """
+    _check_parameters(r1, 1.0, 1.0)
+    return (1.0 - r1) * e_v + r1 * e_rec
+
+
+def recycled_content_burden(method: str, e_rec: float, e_v: float, r1: float, a: float | None = None,
+                            qsin_qp: float | None = None) -> float:
+    """The material burden of 1 unit of product under the rule's recycled-content method."""
+    if method == "cff":
+        if a is None or qsin_qp is None:
+            raise ValueError("the CFF needs A and Qsin/Qp")
+        return cff_material(e_rec, e_v, r1, a, qsin_qp)
+    if method == "cut-off":
+        return cut_off_material(e_rec, e_v, r1)
+    raise ValueError(f"unknown recycled-content method {method!r}; expected one of {RECYCLED_CONTENT_METHODS}")
+
+
+def _check_parameters(r1: float, a: float, qsin_qp: float) -> None:
+    if not 0.0 <= r1 <= 1.0:
+        raise ValueError(f"R1 must be within [0, 1], got {r1}")
+    if not 0.0 <= a <= 1.0:
+        raise ValueError(f"A must be within [0, 1], got {a}")
+    if qsin_qp <= 0:
+        raise ValueError(f"Qsin/Qp must be positive, got {qsin_qp}")

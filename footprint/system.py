@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 from footprint import allocation, units
-from footprint.activity import Amount, Input, LoadedActivity, ProcessData, Transport
+from footprint import upstream as _upstream
+from footprint.activity import Input, LoadedActivity, ProcessData, Transport
 from footprint.errors import ActivityDataError, LinkingError, RuleError
 from footprint.inventory import DQR, Catalogue, resolve_flow
 from footprint.rule import LoadedRule, RuleProcess
+from footprint.upstream import UpstreamDeclaration
 
 
 @dataclass
@@ -24,8 +26,8 @@ class Flow:
     """One foreground exchange for the whole period, already allocated to the process's main product."""
 
     process: str
-    kind: Literal["intermediate", "background", "biosphere"]
-    target: str  # process id | dataset code | biosphere3 flow code
+    kind: Literal["intermediate", "background", "biosphere", "upstream", "recycled-content"]
+    target: str  # process id | dataset code | biosphere3 flow code | supplier declaration id
     amount: float  # in the target's unit
     unit: str
     label: str
@@ -33,6 +35,30 @@ class Flow:
     dqr: DQR | None
     primary: bool
     source: str = ""
+    upstream: UpstreamDeclaration | None = None  # kind 'upstream': the supplier's declaration
+
+
+@dataclass
+class RecycledContent:
+    """The recycled-content method of the rule with the producer's R1 and where Ev comes from."""
+
+    method: str  # cff | cut-off
+    A: float  # 1.0 for cut-off (the CFF with A = 1)
+    Qsin_Qp: float
+    R1: float
+    dqr: DQR
+    primary: bool
+    source: str
+    virgin_dataset: str | None = None
+    virgin_declaration: UpstreamDeclaration | None = None
+    virgin_coverage: tuple[str, ...] = ()  # categories the virgin dataset covers (Ev is not applied elsewhere)
+    virgin_unit: str = "kg"
+
+    @property
+    def virgin_label(self) -> str:
+        if self.virgin_dataset:
+            return f"dataset {self.virgin_dataset}"
+        return f"declaration {self.virgin_declaration.id} ({self.virgin_declaration.product})"
 
 
 @dataclass
@@ -72,6 +98,7 @@ class ProductSystem:
     allocation_method_override: str | None = None
     exclusions: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # fallbacks and other choices a reader should know about
+    recycled: RecycledContent | None = None
 
     def process(self, process_id: str) -> ForegroundProcess:
         return next(p for p in self.processes if p.id == process_id)
@@ -79,7 +106,20 @@ class ProductSystem:
     def datasets_used(self) -> set[str]:
         codes = {f.target for p in self.processes for f in p.flows if f.kind == "background" and f.amount != 0}
         codes |= {p.supplied_by for p in self.processes if p.supplied_by}
+        if self.recycled and self.recycled.virgin_dataset:
+            codes.add(self.recycled.virgin_dataset)
         return codes
+
+    def upstream_declarations(self) -> list[UpstreamDeclaration]:
+        """Suppliers' declarations used as inputs or as Ev, each once, in order of first use."""
+        found: dict[str, UpstreamDeclaration] = {}
+        for process in self.processes:
+            for flow in process.flows:
+                if flow.kind == "upstream" and flow.upstream is not None:
+                    found.setdefault(flow.upstream.content_sha256, flow.upstream)
+        if self.recycled and self.recycled.virgin_declaration is not None:
+            found.setdefault(self.recycled.virgin_declaration.content_sha256, self.recycled.virgin_declaration)
+        return list(found.values())
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -220,6 +260,74 @@ def _mass_balance(system_flows: dict[str, float], outputs: dict[str, float], loa
                 field=f"processes.{upstream}.output", expected=f"a gap within the rule's tolerance of {tolerance:.0%}")
 
 
+def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: LoadedActivity, pdata: ProcessData,
+                   share: float, where: str) -> Flow:
+    """An input whose burden is a supplier's declared value (per kg) times the amount bought."""
+    path = activity.path
+    rule = loaded.rule
+    if item.kind not in rule.input_kinds:
+        raise ActivityDataError("unknown input kind", file=path, field=f"{where}.kind", value=item.kind,
+                                expected="one of the rule's input kinds: " + ", ".join(sorted(rule.input_kinds)))
+    accepted = rule.input_kinds[item.kind].upstream_products
+    if not accepted:
+        raise ActivityDataError(f"the rule does not accept suppliers' declarations for input kind '{item.kind}'",
+                                file=path, field=f"{where}.declaration", value=item.declaration,
+                                expected="an input kind whose upstream_products list names the supplier's product")
+    supplier = _upstream.read(path.parent / item.declaration, file=path, field=f"{where}.declaration")
+    if supplier.product not in accepted:
+        raise ActivityDataError("the supplier's declaration is for another product", file=path,
+                                field=f"{where}.declaration", value=supplier.product,
+                                expected=f"a declaration of {' or '.join(accepted)} (rule input kind '{item.kind}')")
+    amount = units.convert(float(item.amount), item.unit, supplier.unit, file=path, field=f"{where}.unit")
+    return Flow(rp.id, "upstream", supplier.id, amount * share, supplier.unit,
+                f"{item.kind} (supplier declaration: {supplier.declarant})", where,
+                _dqr(item.dqr, pdata.dqr, path, where), item.data_type == "primary", item.source, upstream=supplier)
+
+
+def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue) -> RecycledContent | None:
+    """The rule's recycled-content method with the producer's R1; Ev's source resolved and checked."""
+    spec = loaded.rule.recycled_content
+    given = activity.data.recycled_content
+    path = activity.path
+    if spec.method == "not-applicable":
+        if given is not None:
+            raise ActivityDataError("recycled content is given but the rule has no recycled-content method",
+                                    file=path, field="recycled_content",
+                                    expected=f"no 'recycled_content' (rule {loaded.rule.id} is "
+                                             f"'{spec.method}'; use a secondary-route rule for recycled feed)")
+        return None
+    if given is None:
+        raise ActivityDataError("missing recycled content (R1)", file=path, field="recycled_content",
+                                expected=f"recycled_content: {{R1: share of recycled material in the input, 0-1, "
+                                         f"source, dqr}} (rule {loaded.rule.id} uses '{spec.method}')")
+    dqr = given.dqr
+    if dqr is None:
+        raise ActivityDataError("missing DQR scores", file=path, field="recycled_content.dqr",
+                                expected="dqr: {TeR, GeR, TiR, P} scored 1-5")
+    virgin = spec.virgin
+    dataset = declaration = None
+    if virgin.dataset is not None:
+        dataset = catalogue.get(virgin.dataset, file=loaded.path, field="recycled_content.virgin.dataset")
+        try:
+            units.convert(1.0, dataset.unit, "kg")
+        except Exception:  # noqa: BLE001 - any unit failure means "not a mass"
+            raise RuleError("the virgin-material dataset is not per mass", file=loaded.path,
+                            field="recycled_content.virgin.dataset", value=f"{dataset.code} ({dataset.unit})",
+                            expected="a dataset per kg of virgin material") from None
+    else:
+        declaration = _upstream.read(loaded.path.parent / virgin.declaration, file=loaded.path,
+                                     field="recycled_content.virgin.declaration")
+    if spec.method == "cff":
+        a, q = float(spec.A), float(spec.Qsin_Qp)
+    else:
+        a, q = 1.0, 1.0
+    return RecycledContent(method=spec.method, A=a, Qsin_Qp=q, R1=given.R1, dqr=dqr,
+                           primary=given.data_type == "primary", source=given.source,
+                           virgin_dataset=dataset.code if dataset else None, virgin_declaration=declaration,
+                           virgin_coverage=tuple(dataset.coverage) if dataset else (),
+                           virgin_unit=dataset.unit if dataset else "kg")
+
+
 # ----------------------------------------------------------------------------- build
 
 
@@ -269,6 +377,9 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                     allocation=record)
         for index, item in enumerate(pdata.inputs):
             item_where = f"{where}.inputs[{index}]"
+            if item.declaration is not None:
+                process.flows.append(_upstream_flow(item, rp, loaded, activity, pdata, share, item_where))
+                continue
             kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes)
             if kind == "intermediate":
                 target_unit = rule.process(target).product.unit
@@ -325,6 +436,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             f"production ({production:,.0f} kg) differs from the output of '{reference}' ({ref_output:,.0f} kg)",
             file=path, field="production", expected="the same amount of declared product")
     declared = units.convert(rule.declared_unit.amount, rule.declared_unit.unit, "kg")
+    recycled = _recycled_content(loaded, activity, catalogue)
     return ProductSystem(rule=loaded, activity=activity, processes=processes, reference=reference,
                          declared_amount=declared, allocation_method_override=allocation_override,
-                         exclusions=exclusions, notes=notes)
+                         exclusions=exclusions, notes=notes, recycled=recycled)

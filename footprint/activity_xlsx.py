@@ -1,0 +1,280 @@
+"""Reading activity data from an XLSX workbook (the layout 'footprint template --format xlsx' writes).
+
+Plants keep their numbers in spreadsheets; asking them to hand-write YAML loses
+people and invites typos.  The workbook is converted to exactly the dict the
+YAML file gives and then checked by the same model, so there is one set of
+rules for both.  Every value remembers its sheet, row and column, so an error
+says ``activity.xlsx: sheet 'separation' row 7 column 'unit'`` rather than a
+field path into a dict the producer never saw.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from footprint.errors import ActivityDataError
+
+#: Sheet layout shared with footprint/template.py (which writes it).
+DECLARANT_SHEET = "declarant"
+COLUMNS = ("section", "item", "compartment", "amount", "unit", "source", "TeR", "GeR", "TiR", "P", "data_type",
+           "share", "comment")
+OPTIONAL_COLUMNS = ("dataset", "declaration")  # an input's own dataset or a supplier's declaration JSON
+REQUIRED_COLUMNS = ("section", "item", "amount", "unit")
+SECTIONS = ("dqr", "output", "co_product", "input", "transport", "emission", "excluded", "allocation_share")
+DECLARANT_KEYS = ("rule", "name", "facility", "country", "region", "identifier", "period_start", "period_end",
+                  "production_amount", "production_unit", "production_source", "production_TeR", "production_GeR",
+                  "production_TiR", "production_P", "production_data_type", "recycled_content_R1",
+                  "recycled_content_source", "recycled_content_TeR", "recycled_content_GeR", "recycled_content_TiR",
+                  "recycled_content_P", "recycled_content_data_type", "comment")
+DQR_KEYS = ("TeR", "GeR", "TiR", "P")
+FROM_PREFIX = "from:"
+
+Location = tuple[str, int | None, str | None]  # sheet, row (1-based; None: the whole sheet), column header
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value
+    return value
+
+
+class _Workbook:
+    """The workbook converted to the activity-data dict, plus where every value came from."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.locations: dict[tuple, Location] = {}
+
+    def where(self, loc: tuple) -> Location | None:
+        """The cell (or row) of the longest recorded prefix of a field location."""
+        for end in range(len(loc), 0, -1):
+            found = self.locations.get(tuple(loc[:end]))
+            if found:
+                return found
+        return None
+
+    def error(self, message: str, location: Location | None, *, value: Any = None,
+              expected: str | None = None) -> ActivityDataError:
+        return ActivityDataError(message, file=describe(self.path, location), value=value, expected=expected)
+
+    # ------------------------------------------------------------------ sheets
+    def declarant(self, sheet) -> dict[str, Any]:
+        values: dict[str, tuple[Any, int]] = {}
+        for row_index, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+            if not row or _clean(row[0]) is None:
+                continue
+            key = str(_clean(row[0]))
+            if key not in DECLARANT_KEYS:
+                raise self.error("unknown key", (sheet.title, row_index, "key"), value=key,
+                                 expected="one of " + ", ".join(DECLARANT_KEYS))
+            values[key] = (_clean(row[1]) if len(row) > 1 else None, row_index)
+
+        def put(target: dict, loc: tuple, name: str, key: str, *, keep_none: bool = True) -> None:
+            value, row_index = values.get(key, (None, None))
+            if value is None and not keep_none:
+                return
+            target[name] = value
+            if row_index:
+                self.locations[loc + (name,)] = (sheet.title, row_index, "value")
+
+        raw: dict[str, Any] = {}
+        if "rule" in values and values["rule"][0] is not None:
+            put(raw, (), "rule", "rule")
+        declarant: dict[str, Any] = {}
+        for name in ("name", "facility", "country"):
+            put(declarant, ("declarant",), name, name)
+        for name in ("region", "identifier"):
+            put(declarant, ("declarant",), name, name, keep_none=False)
+        raw["declarant"] = declarant
+        period: dict[str, Any] = {}
+        put(period, ("period",), "start", "period_start")
+        put(period, ("period",), "end", "period_end")
+        raw["period"] = period
+        production: dict[str, Any] = {}
+        put(production, ("production",), "amount", "production_amount")
+        put(production, ("production",), "unit", "production_unit")
+        put(production, ("production",), "source", "production_source", keep_none=False)
+        put(production, ("production",), "data_type", "production_data_type", keep_none=False)
+        dqr: dict[str, Any] = {}
+        for criterion in DQR_KEYS:
+            put(dqr, ("production", "dqr"), criterion, f"production_{criterion}", keep_none=False)
+        if dqr:
+            production["dqr"] = dqr
+        raw["production"] = production
+        if values.get("recycled_content_R1", (None,))[0] is not None:
+            recycled: dict[str, Any] = {}
+            put(recycled, ("recycled_content",), "R1", "recycled_content_R1")
+            put(recycled, ("recycled_content",), "source", "recycled_content_source", keep_none=False)
+            put(recycled, ("recycled_content",), "data_type", "recycled_content_data_type", keep_none=False)
+            recycled_dqr: dict[str, Any] = {}
+            for criterion in DQR_KEYS:
+                put(recycled_dqr, ("recycled_content", "dqr"), criterion, f"recycled_content_{criterion}",
+                    keep_none=False)
+            if recycled_dqr:
+                recycled["dqr"] = recycled_dqr
+            raw["recycled_content"] = recycled
+        if values.get("comment", (None,))[0] is not None:
+            put(raw, (), "comment", "comment")
+        return raw
+
+    def process(self, sheet) -> dict[str, Any] | None:
+        """One process sheet; None when no amount or DQR on it is filled (the process is not reported)."""
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(_clean(h)) if _clean(h) is not None else "" for h in next(rows, ())]
+        for column in REQUIRED_COLUMNS:
+            if column not in header:
+                raise self.error(f"missing column '{column}'", (sheet.title, 1, None),
+                                 expected="the header row of 'footprint template': " + ", ".join(COLUMNS))
+        unknown = [h for h in header if h and h not in COLUMNS + OPTIONAL_COLUMNS]
+        if unknown:
+            raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
+                             expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS))
+        pid = sheet.title
+        base = ("processes", pid)
+        self.locations[base] = (sheet.title, None, None)
+        data: dict[str, Any] = {}
+        filled = False
+        groups = {"co_product": "co_products", "input": "inputs", "transport": "transport", "emission": "emissions",
+                  "excluded": "excluded"}
+        for row_index, row in enumerate(rows, start=2):
+            cells = {h: _clean(v) for h, v in zip(header, row) if h}
+            if all(v is None for v in cells.values()):
+                continue
+            section = cells.get("section")
+            if section not in SECTIONS:
+                raise self.error("unknown section", (sheet.title, row_index, "section"), value=section,
+                                 expected="one of " + ", ".join(SECTIONS))
+            dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
+            amount = cells.get("amount")
+            if section == "dqr":
+                if dqr:
+                    data["dqr"] = dqr
+                    filled = True
+                    self._mark(base + ("dqr",), sheet.title, row_index, dqr)
+                continue
+            if section == "allocation_share":
+                data["allocation_share"] = amount
+                self.locations[base + ("allocation_share",)] = (sheet.title, row_index, "amount")
+                filled = filled or amount is not None
+                continue
+            if section == "excluded":
+                if cells.get("item") is None:
+                    continue
+                entry = {"item": cells["item"], "reason": cells.get("comment")}
+                if amount is not None:
+                    entry["estimated_share"] = amount
+                self._append(data, base, "excluded", entry, sheet.title, row_index,
+                             {"item": "item", "reason": "comment", "estimated_share": "amount"})
+                continue
+            if section in ("input", "transport", "emission") and amount is None:
+                continue  # an expected input the plant does not use
+            entry: dict[str, Any] = {"amount": amount, "unit": cells.get("unit")}
+            columns = {"amount": "amount", "unit": "unit", "source": "source", "data_type": "data_type",
+                       "comment": "comment"}
+            for key in ("source", "data_type", "comment"):
+                if cells.get(key) is not None:
+                    entry[key] = cells[key]
+            if dqr:
+                entry["dqr"] = dqr
+            item = cells.get("item")
+            if section == "output":
+                data["output"] = entry
+                self._mark(base + ("output",), sheet.title, row_index, entry, columns)
+                filled = filled or amount is not None
+                continue
+            if section == "co_product":
+                entry = {"name": item, **entry}
+                columns["name"] = "item"
+                if cells.get("share") is not None:
+                    entry["share"] = cells["share"]
+                    columns["share"] = "share"
+            elif section == "input":
+                text = str(item or "")
+                if text.lower().startswith(FROM_PREFIX):
+                    entry = {"from": text[len(FROM_PREFIX):].strip(), **entry}
+                    columns["from"] = "item"
+                else:
+                    entry = {"kind": item, **entry}
+                    columns["kind"] = "item"
+                for key in OPTIONAL_COLUMNS:
+                    if cells.get(key) is not None:
+                        entry[key] = cells[key]
+                        columns[key] = key
+            elif section == "transport":
+                entry = {"kind": item, **entry}
+                columns["kind"] = "item"
+            elif section == "emission":
+                entry = {"flow": item, "compartment": cells.get("compartment") or "air", **entry}
+                columns.update(flow="item", compartment="compartment")
+            filled = filled or amount is not None
+            self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
+        return data if filled else None
+
+    def _mark(self, loc: tuple, sheet: str, row: int, entry: dict, columns: dict | None = None) -> None:
+        self.locations[loc] = (sheet, row, None)
+        for key in entry:
+            column = (columns or {}).get(key, key)
+            self.locations[loc + (key,)] = (sheet, row, column)
+        if "dqr" in entry and isinstance(entry["dqr"], dict):
+            for criterion in entry["dqr"]:
+                self.locations[loc + ("dqr", criterion)] = (sheet, row, criterion)
+
+    def _append(self, data: dict, base: tuple, group: str, entry: dict, sheet: str, row: int,
+                columns: dict) -> None:
+        items = data.setdefault(group, [])
+        self._mark(base + (group, len(items)), sheet, row, entry, columns)
+        items.append(entry)
+
+
+def describe(path: Path, location: Location | None) -> str:
+    """'activity.xlsx: sheet 'separation' row 7 column 'unit'' (used as the error's file part)."""
+    if location is None:
+        return str(path)
+    sheet, row, column = location
+    text = f"{path}: sheet '{sheet}'" + (f" row {row}" if row else "")
+    return text + (f" column '{column}'" if column else "")
+
+
+_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def field_loc(field: str) -> tuple:
+    """'processes.a.inputs[2].unit' -> ('processes', 'a', 'inputs', 2, 'unit')."""
+    return tuple(int(index) if index else key for index, key in _PART.findall(field))
+
+
+def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
+    """The workbook as the activity-data dict, and the book-keeping to locate errors in it."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    path = Path(path)
+    book = _Workbook(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise ActivityDataError("file not found", file=path) from None
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise ActivityDataError(f"not a readable XLSX workbook: {exc}", file=path,
+                                expected="a workbook written by 'footprint template --format xlsx'") from None
+    try:
+        if DECLARANT_SHEET not in workbook.sheetnames:
+            raise ActivityDataError(f"no '{DECLARANT_SHEET}' sheet", file=path,
+                                    expected="the sheets of 'footprint template --format xlsx'")
+        raw = book.declarant(workbook[DECLARANT_SHEET])
+        processes: dict[str, Any] = {}
+        for name in workbook.sheetnames:
+            if name == DECLARANT_SHEET:
+                continue
+            data = book.process(workbook[name])
+            if data is not None:
+                processes[name] = data
+        raw["processes"] = processes
+    finally:
+        workbook.close()
+    return raw, book

@@ -1,0 +1,219 @@
+"""The PEF most-relevant analysis: which categories, stages and processes matter (for rule authors).
+
+A rule declares a handful of impact categories (Art. 31: climate change and at
+least two more).  Which ones?  PEF answers with normalisation and weighting:
+divide each characterised result by what one person causes in a year (NF),
+multiply by the category's weight (WF), rank, and keep the categories that
+together reach 80 % of the weighted total; climate change is always kept and at
+least three are kept.  Then, within each kept category, the stages and processes
+that together reach 80 % of it are the ones whose data quality matters most.
+
+Normalised and weighted numbers are a screening aid for the people who write
+rules.  They live only here and never enter a declaration, which reports
+characterised results per category (Annex V point 7).  The analysis reads a
+declaration document (every category's total and its split by stage and process
+are in it), so it runs on exactly the numbers a producer would declare.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from footprint.errors import FootprintError
+
+FACTORS_FILE = Path(__file__).resolve().parent / "data" / "ef31-normalisation-weighting.yaml"
+DEFAULT_THRESHOLD = 0.80  # PEF: most relevant = cumulative 80 %
+ALWAYS = ("climate_change",)  # CRMA Art. 31: climate change is always declared
+MINIMUM_CATEGORIES = 3  # CRMA Art. 31 / rule schema: at least three declared categories
+
+
+@dataclass(frozen=True)
+class Factor:
+    """Normalisation factor (per person and year, in the category's unit) and weight (a fraction, sums to 1)."""
+
+    normalisation: float
+    weighting: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    factors: dict[str, Factor]
+    source: str
+
+
+def load_factors(path: Path = FACTORS_FILE) -> FactorSet:
+    """The EF 3.1 factors with their source (weights are stored in %, used as fractions)."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    factors = {cid: Factor(normalisation=float(spec["normalisation"]), weighting=float(spec["weighting_pct"]) / 100,
+                           unit=str(spec["unit"]))
+               for cid, spec in raw["factors"].items()}
+    return FactorSet(factors=factors, source=" ".join(str(raw["source"]).split()))
+
+
+@dataclass
+class CategoryScore:
+    """One category: characterised value, normalised (person-years), weighted (points), and its rank."""
+
+    category: str
+    label: str
+    value: float
+    unit: str
+    normalised: float
+    weighted: float
+    share: float  # of the sum of absolute weighted scores
+    cumulative: float
+    rank: int
+    selected: bool = False
+    reason: str = ""
+    coverage: str = "complete"  # of the secondary datasets used; 'partial'/'none' under-estimate the category
+
+
+@dataclass
+class Contributor:
+    """A stage or process and its share of one category (absolute values, PEF practice)."""
+
+    id: str
+    value: float
+    share: float
+    cumulative: float
+
+
+@dataclass
+class Hotspots:
+    threshold: float
+    source: str
+    single_score: float
+    categories: list[CategoryScore]
+    stages: dict[str, list[Contributor]] = field(default_factory=dict)
+    processes: dict[str, list[Contributor]] = field(default_factory=dict)
+    declared: list[str] = field(default_factory=list)
+
+    @property
+    def selected(self) -> list[str]:
+        return [c.category for c in self.categories if c.selected]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "source": self.source, "single_score": self.single_score,
+                "selected": self.selected, "declared_by_rule": self.declared,
+                "categories": [asdict(c) for c in self.categories],
+                "stages": {k: [asdict(c) for c in v] for k, v in self.stages.items()},
+                "processes": {k: [asdict(c) for c in v] for k, v in self.processes.items()}}
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0 < threshold <= 1:
+        raise FootprintError("hotspot threshold out of range", field="threshold", value=threshold,
+                             expected="a cumulative share in (0, 1], e.g. 0.8 for 80 %")
+
+
+def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshold: float = DEFAULT_THRESHOLD,
+                    labels: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None
+                    ) -> list[CategoryScore]:
+    """Normalise, weight, rank; select up to the cumulative threshold, climate change always, at least three.
+
+    Categories without a factor (the climate sub-indicators) are not ranked.
+    Shares use absolute weighted scores, so a credit cannot hide a burden.
+    """
+    _check_threshold(threshold)
+    scores = []
+    for cid, factor in factors.factors.items():
+        value = float(totals.get(cid, 0.0))
+        normalised = value / factor.normalisation
+        scores.append(CategoryScore(category=cid, label=(labels or {}).get(cid, cid), value=value,
+                                    unit=(units or {}).get(cid, factor.unit), normalised=normalised,
+                                    weighted=normalised * factor.weighting, share=0.0, cumulative=0.0, rank=0))
+    scores.sort(key=lambda s: (-abs(s.weighted), s.category))
+    total = sum(abs(s.weighted) for s in scores)
+    running = 0.0
+    reached = False
+    for rank, score in enumerate(scores, start=1):
+        score.rank = rank
+        score.share = abs(score.weighted) / total if total else 0.0
+        running += score.share
+        score.cumulative = running
+        if not reached and total:
+            score.selected, score.reason = True, f"within the cumulative {threshold:.0%}"
+            reached = running >= threshold - 1e-12
+    for score in scores:
+        if score.category in ALWAYS and not score.selected:
+            score.selected, score.reason = True, "always included (CRMA Art. 31)"
+    for score in scores:
+        if sum(s.selected for s in scores) >= MINIMUM_CATEGORIES:
+            break
+        if not score.selected:
+            score.selected, score.reason = True, f"next in rank, to reach at least {MINIMUM_CATEGORIES} categories"
+    return scores
+
+
+def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT_THRESHOLD) -> list[Contributor]:
+    """The largest contributors (by absolute value) that together reach ``threshold`` of the category."""
+    _check_threshold(threshold)
+    total = sum(abs(v) for v in contributions.values())
+    chosen: list[Contributor] = []
+    if total == 0:
+        return chosen
+    running = 0.0
+    for key, value in sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
+        running += abs(value) / total
+        chosen.append(Contributor(id=key, value=float(value), share=abs(value) / total, cumulative=running))
+        if running >= threshold - 1e-12:
+            break
+    return chosen
+
+
+def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_THRESHOLD,
+                     factors: FactorSet | None = None) -> Hotspots:
+    """Run the analysis on a declaration document's characterised results (all 16 categories are in it)."""
+    factors = factors or load_factors()
+    results = {r["category"]: r for r in document["results"]}
+    missing = [cid for cid in factors.factors if cid not in results]
+    if missing:
+        raise FootprintError("the declaration lacks categories the analysis needs", value=", ".join(missing),
+                             expected="a declaration with all 16 EF 3.1 categories (footprint declare writes them)")
+    totals = {cid: r["value"] for cid, r in results.items()}
+    scores = rank_categories(totals, factors, threshold=threshold,
+                             labels={cid: r["label"] for cid, r in results.items()},
+                             units={cid: r["unit"] for cid, r in results.items()})
+    hotspots = Hotspots(threshold=threshold, source=factors.source,
+                        single_score=sum(s.weighted for s in scores), categories=scores,
+                        declared=[cid for cid, r in results.items() if r.get("declared")])
+    for score in scores:
+        score.coverage = results[score.category].get("coverage", "complete")
+    for cid in hotspots.selected:
+        hotspots.stages[cid] = most_relevant(results[cid]["by_stage"], threshold)
+        hotspots.processes[cid] = most_relevant(results[cid]["by_process"], threshold)
+    return hotspots
+
+
+def render(hotspots: Hotspots) -> str:
+    """A plain-text report for a rule author."""
+    lines = ["PEF most-relevant analysis (normalised and weighted; NOT part of any declaration)",
+             f"factors: {hotspots.source}",
+             f"single score: {hotspots.single_score:.4g} Pt per declared unit (1 Pt = one person's yearly "
+             "weighted impact)", "",
+             f"{'rank':>4}  {'category':<45} {'characterised':>14} {'unit':<22} {'weighted':>10} {'share':>7} "
+             f"{'cumul.':>7}  selected"]
+    for s in hotspots.categories:
+        mark = ("yes" + (" (declared)" if s.category in hotspots.declared else "")) if s.selected else \
+            ("declared by the rule, not most relevant" if s.category in hotspots.declared else "")
+        flag = "" if s.coverage == "complete" else " *"
+        lines.append(f"{s.rank:>4}  {(s.label[:43] + flag):<45} {s.value:>14.4g} {s.unit[:22]:<22} "
+                     f"{s.weighted:>10.3e} {s.share:>7.1%} {s.cumulative:>7.1%}  {mark}")
+    if any(s.coverage != "complete" for s in hotspots.categories):
+        lines.append("   * partial or no coverage by the secondary datasets used: the category is under-estimated "
+                     "and may rank too low")
+    lines.append("")
+    for cid in hotspots.selected:
+        label = next(s.label for s in hotspots.categories if s.category == cid)
+        stages = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.stages.get(cid, []))
+        processes = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.processes.get(cid, []))
+        lines.append(f"{label}: most relevant stages: {stages or '-'}; processes: {processes or '-'}")
+    not_declared = [c for c in hotspots.selected if c not in hotspots.declared]
+    if not_declared and hotspots.declared:
+        lines.append("")
+        lines.append("note: most relevant but not declared by the rule: " + ", ".join(not_declared))
+    return "\n".join(lines)

@@ -1,0 +1,203 @@
+"""What changed between two versions of a calculation rule, for the people who review rule changes.
+
+A rule change moves declared numbers: a process moved into the boundary, a new
+default dataset, a different price basis for economic allocation.  Reviewers
+(and producers re-declaring under a new version) need that list grouped the way
+they think about a rule: identity, boundary, datasets, allocation, categories,
+parameters, sources.  Processes, stages, input kinds and sources are matched by
+id, so a reordering is not a change and a process moving to another stage is
+reported as a move.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from footprint.rule import LoadedRule, Rule
+
+SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
+SECTION_TITLES = {
+    "identity": "Identity, declared unit and validity",
+    "boundary": "Boundary (stages and processes)",
+    "datasets": "Default datasets (input kinds)",
+    "allocation": "Allocation",
+    "categories": "Impact categories",
+    "parameters": "Parameters (cut-off, DQR limits, class scheme, electricity, recycled content, ...)",
+    "sources": "Sources",
+}
+_IDENTITY = ("id", "version", "title", "status", "legal_basis", "crm", "validity", "declared_unit", "route",
+             "reference_process")
+_PARAMETERS = ("electricity", "recycled_content", "cut_off", "dqr_limits", "mass_balance_tolerance", "sampling",
+               "conformity_assessment", "class_scheme")
+
+
+@dataclass
+class Change:
+    """One difference: ``kind`` is added, removed, changed or moved; ``path`` names the field."""
+
+    section: str
+    kind: str
+    path: str
+    old: Any = None
+    new: Any = None
+
+
+def _dump(rule: Rule) -> dict[str, Any]:
+    return rule.model_dump(mode="json", by_alias=True)
+
+
+def _compare(section: str, path: str, old: Any, new: Any, out: list[Change]) -> None:
+    """Recursive comparison of plain JSON values; dicts by key, everything else as a whole."""
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in new:
+                out.append(Change(section, "removed", where, old=old[key]))
+            elif key not in old:
+                out.append(Change(section, "added", where, new=new[key]))
+            else:
+                _compare(section, where, old[key], new[key], out)
+        return
+    out.append(Change(section, "changed", path, old=old, new=new))
+
+
+def _keyed(items: list[dict], key: str = "id") -> dict[str, dict]:
+    return {item[key]: item for item in items}
+
+
+def _processes(rule: dict) -> dict[str, tuple[str, dict]]:
+    return {p["id"]: (stage["id"], p) for stage in rule["stages"] for p in stage["processes"]}
+
+
+def diff(old: Rule, new: Rule) -> list[Change]:
+    """Every difference between two rules, grouped by section (in SECTIONS order)."""
+    a, b = _dump(old), _dump(new)
+    out: list[Change] = []
+    for key in _IDENTITY:
+        _compare("identity", key, a.get(key), b.get(key), out)
+    # boundary: stages by id, processes by id (allocation reported in its own section)
+    stages_a, stages_b = _keyed(a["stages"]), _keyed(b["stages"])
+    for sid in stages_a.keys() - stages_b.keys():
+        out.append(Change("boundary", "removed", f"stage {sid}", old=stages_a[sid]["label"]))
+    for sid in [s for s in stages_b if s not in stages_a]:
+        out.append(Change("boundary", "added", f"stage {sid}", new=stages_b[sid]["label"]))
+    for sid in stages_a.keys() & stages_b.keys():
+        _compare("boundary", f"stage {sid}.label", stages_a[sid]["label"], stages_b[sid]["label"], out)
+    procs_a, procs_b = _processes(a), _processes(b)
+    for pid, (stage, process) in procs_a.items():
+        if pid not in procs_b:
+            out.append(Change("boundary", "removed", f"process {pid}", old=f"{process['name']} (stage {stage})"))
+    for pid, (stage, process) in procs_b.items():
+        if pid not in procs_a:
+            out.append(Change("boundary", "added", f"process {pid}",
+                              new=f"{process['name']} (stage {stage}; Annex V {', '.join(process['annex_v'])}; "
+                                  f"company-specific data {process['company_specific']})"))
+            continue
+        old_stage, old_process = procs_a[pid]
+        if old_stage != stage:
+            out.append(Change("boundary", "moved", f"process {pid}.stage", old=old_stage, new=stage))
+        old_body = {k: v for k, v in old_process.items() if k != "allocation"}
+        new_body = {k: v for k, v in process.items() if k != "allocation"}
+        _compare("boundary", f"process {pid}", old_body, new_body, out)
+        _compare("allocation", f"process {pid}.allocation", old_process.get("allocation"),
+                 process.get("allocation"), out)
+    order_a = [p for p in procs_a if p in procs_b]
+    order_b = [p for p in procs_b if p in procs_a]
+    if order_a != order_b:
+        out.append(Change("boundary", "changed", "process order", old=order_a, new=order_b))
+    # datasets
+    _compare("datasets", "input_kinds", a["input_kinds"], b["input_kinds"], out)
+    # categories
+    declared_a, declared_b = a["impact_categories"]["declared"], b["impact_categories"]["declared"]
+    for cid in declared_a:
+        if cid not in declared_b:
+            out.append(Change("categories", "removed", "impact_categories.declared", old=cid))
+    for cid in declared_b:
+        if cid not in declared_a:
+            out.append(Change("categories", "added", "impact_categories.declared", new=cid))
+    _compare("categories", "impact_categories.rationale", a["impact_categories"]["rationale"],
+             b["impact_categories"]["rationale"], out)
+    for key in _PARAMETERS:
+        _compare("parameters", key, a.get(key), b.get(key), out)
+    _compare("sources", "sources", _keyed(a["sources"]), _keyed(b["sources"]), out)
+    rank = {name: index for index, name in enumerate(SECTIONS)}
+    return sorted(out, key=lambda c: rank[c.section])  # stable: file order within a section
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        text = " ".join(value.split())
+    elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        text = "[" + ", ".join(str(v) for v in value) + "]"
+    else:
+        import json
+
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 90 else text[:87] + "..."
+
+
+def _list_delta(old: Any, new: Any) -> str:
+    if isinstance(old, list) and isinstance(new, list):
+        added = [v for v in new if v not in old]
+        removed = [v for v in old if v not in new]
+        parts = ([f"+{_show(v)}" for v in added] + [f"-{_show(v)}" for v in removed])
+        if parts and all(not isinstance(v, (dict, list)) for v in old + new):
+            return "  (" + ", ".join(parts) + ")"
+    return ""
+
+
+def render(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> str:
+    """Grouped, person-readable text: one line per change, old → new."""
+    a, b = old.rule, new.rule
+    lines = [f"rule {a.id} {a.version} ({old.path}) → {b.id} {b.version} ({new.path})"]
+    if not changes:
+        lines.append("no differences")
+        return "\n".join(lines)
+    for section in SECTIONS:
+        group = [c for c in changes if c.section == section]
+        if not group:
+            continue
+        lines += ["", f"{SECTION_TITLES[section]}:"]
+        for c in group:
+            if c.kind == "added":
+                lines.append(f"  + {c.path}: {_show(c.new)}")
+            elif c.kind == "removed":
+                lines.append(f"  - {c.path}: {_show(c.old)}")
+            elif c.kind == "moved":
+                lines.append(f"  > {c.path}: {c.old} → {c.new}")
+            elif isinstance(c.old, str) and isinstance(c.new, str) and len(c.old) + len(c.new) > 70:
+                lines += [f"  ~ {c.path}:", f"      was: {_show(c.old)}", f"      now: {_show(c.new)}"]
+            else:
+                lines.append(f"  ~ {c.path}: {_show(c.old)} → {_show(c.new)}{_list_delta(c.old, c.new)}")
+    lines += ["", f"{len(changes)} change(s)"]
+    return "\n".join(lines)
+
+
+def to_dict(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> dict[str, Any]:
+    """The machine-readable form (``footprint rules diff --json``)."""
+    def ident(loaded: LoadedRule) -> dict[str, str]:
+        return {"id": loaded.rule.id, "version": loaded.rule.version, "path": str(loaded.path),
+                "sha256": loaded.sha256}
+
+    return {"old": ident(old), "new": ident(new), "changes": [asdict(c) for c in changes]}
+
+
+@dataclass
+class RuleDiff:
+    """Two loaded rules and their differences, with both renderings."""
+
+    old: LoadedRule
+    new: LoadedRule
+    changes: list[Change]
+
+    def text(self) -> str:
+        return render(self.old, self.new, self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self.old, self.new, self.changes)
+
+
+def compare(old: LoadedRule, new: LoadedRule) -> RuleDiff:
+    return RuleDiff(old=old, new=new, changes=diff(old.rule, new.rule))

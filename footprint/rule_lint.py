@@ -1,0 +1,188 @@
+"""Linting rule files: every problem of a file, each with its line and field.
+
+``load_rule`` stops at the first problem, which is right for a declaration (one
+clear error).  A rule author editing a 200-line YAML file wants the whole list at
+once, each pointing at a line: schema errors (pydantic reports all of them),
+Annex V boundary problems (collected, not raised, through the model validator's
+context) and the checks that need the inventory library (every default dataset
+exists).  Lines come from the YAML node tree (``yaml.compose`` keeps marks),
+walked along the pydantic error location.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from footprint._io import file_sha256, load_yaml
+from footprint.errors import FootprintError, RuleError
+from footprint.inventory import Catalogue
+from footprint.rule import LoadedRule, Rule, resolve_rule_path
+
+
+XLSX_SHEET_NAME_LIMIT = 31  # Excel's limit; the XLSX template names one sheet per process id
+
+
+@dataclass
+class Problem:
+    """One problem in a rule file, located by line (1-based) and field path."""
+
+    file: Path
+    line: int | None
+    field: str | None
+    message: str
+    value: Any = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        text = f"{where}: field '{self.field}': {self.message}" if self.field else f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" (found: {self.value!r})"
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return text
+
+    def to_error(self) -> RuleError:
+        return RuleError(self.message, file=f"{self.file}:{self.line}" if self.line else self.file,
+                         field=self.field, value=self.value, expected=self.expected)
+
+
+@dataclass
+class LintReport:
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    rule: LoadedRule | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# ----------------------------------------------------------------------------- locations
+
+_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def parse_field(path: str) -> tuple[str | int, ...]:
+    """'stages[0].processes[1].annex_v[0]' -> ('stages', 0, 'processes', 1, 'annex_v', 0)."""
+    return tuple(int(index) if index else key for index, key in _PART.findall(path))
+
+
+def format_loc(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def line_of(root: yaml.Node | None, loc: tuple) -> int | None:
+    """The 1-based line of the deepest node reached along ``loc`` (a missing key points at its parent)."""
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    child, line = value, key.start_mark.line  # the key's line: a block value starts below it
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line
+        if child is None:
+            break  # pydantic adds tags (union members) or names a missing key: stop at the deepest real node
+        node = child
+    return line + 1
+
+
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def dataset_problems(rule: Rule, catalogue: Catalogue) -> list[tuple[str, str, Any, str]]:
+    """Every default dataset the rule names exists in inventories/ (field, message, value, expected)."""
+    problems = []
+    for kind, spec in rule.input_kinds.items():
+        templates = [("dataset", spec.dataset)] + [(f"fallback[{i}]", t) for i, t in enumerate(spec.fallback)]
+        for where, template in templates:
+            if "{" in template:
+                continue  # expands per declarant; a concrete fallback must exist (checked below)
+            if template not in catalogue.datasets:
+                problems.append((f"input_kinds.{kind}.{where}", "default dataset does not exist", template,
+                                 "a dataset code from inventories/"))
+        if all("{" in t for _w, t in templates):
+            problems.append((f"input_kinds.{kind}", "no concrete fallback dataset", None,
+                             "a fallback without {region}/{country}, used when no regional dataset exists"))
+    virgin = getattr(rule.recycled_content, "virgin", None)
+    if virgin is not None and getattr(virgin, "dataset", None) and virgin.dataset not in catalogue.datasets:
+        problems.append(("recycled_content.virgin.dataset", "virgin-material dataset does not exist", virgin.dataset,
+                         "a dataset code from inventories/"))
+    for s_index, stage in enumerate(rule.stages):
+        for p_index, process in enumerate(stage.processes):
+            if process.default_dataset and process.default_dataset not in catalogue.datasets:
+                problems.append((f"stages[{s_index}].processes[{p_index}].default_dataset",
+                                 f"default dataset of process '{process.id}' does not exist",
+                                 process.default_dataset, "a dataset code from inventories/"))
+    return problems
+
+
+def _scalar(value: Any) -> Any:
+    return None if isinstance(value, (dict, list)) else value
+
+
+def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintReport:
+    """Every problem of one rule file; ``report.rule`` is set when the file is valid."""
+    try:
+        path = resolve_rule_path(rule)
+    except FootprintError as exc:
+        return LintReport(path=Path(rule), problems=[Problem(Path(rule), None, None, exc.message, exc.value,
+                                                             exc.expected)])
+    report = LintReport(path=path)
+    try:
+        raw = load_yaml(path, RuleError)
+    except RuleError as exc:  # unreadable or malformed YAML: the message already has the line
+        report.problems.append(Problem(path, None, None, exc.message, exc.value, exc.expected))
+        return report
+    root = _compose(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        report.problems.append(Problem(path, 1, None, "a rule file must be a mapping", None,
+                                       "keys id, version, stages, ..."))
+        return report
+    collected: list[tuple[str, str]] = []
+    try:
+        model = Rule.model_validate(raw, context={"problems": collected})
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error.get("loc", ()))
+            message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+            report.problems.append(Problem(path, line_of(root, loc), format_loc(loc) or None, message,
+                                           _scalar(error.get("input"))))
+        return report  # the boundary checks need a structurally valid rule
+    for where, message in collected:
+        report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message))
+    for s_index, stage in enumerate(model.stages):
+        for p_index, process in enumerate(stage.processes):
+            if len(process.id) > XLSX_SHEET_NAME_LIMIT:
+                where = f"stages[{s_index}].processes[{p_index}].id"
+                report.problems.append(Problem(path, line_of(root, parse_field(where)), where,
+                                               "process id too long to name a sheet of the XLSX template",
+                                               process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
+    if catalogue is not None:
+        for where, message, value, expected in dataset_problems(model, catalogue):
+            report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
+    report.problems.sort(key=lambda p: (p.line or 0))
+    if not report.problems:
+        report.rule = LoadedRule(rule=model, path=path, sha256=file_sha256(path))
+    return report

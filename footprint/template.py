@@ -1,0 +1,247 @@
+"""Activity-data templates generated from a rule, as YAML or as an XLSX workbook.
+
+A producer should not have to read a rule file to learn what to report.  The
+template lists, per process of the rule, the output, every co-product, the
+upstream inputs (``from``), every input kind the rule expects (with the unit of
+the default dataset, so no conversion surprises), the transport kinds, and empty
+places for direct emissions and cut-off exclusions; each line has columns for
+the source, the four DQR criteria and the data type.  Amounts are left empty on
+purpose: an unfilled template fails validation instead of declaring zeros.
+
+The XLSX layout (read back by footprint.activity.load_activity):
+
+* sheet ``declarant``: key/value rows (rule, name, facility, country, region,
+  identifier, period_start, period_end, production_amount, production_unit,
+  production_source, production_TeR .. production_P, production_data_type);
+* one sheet per process (named by the process id), header row then one row per
+  item: section (dqr, output, co_product, input, transport, emission, excluded,
+  allocation_share), item, compartment, amount, unit, source, TeR, GeR, TiR, P,
+  data_type, share, comment.  For inputs, ``item`` is an input kind or
+  ``from: <process>``; input, transport and emission rows with an empty amount
+  are ignored (not every expected input is used by every plant).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from footprint._io import write_atomic
+from footprint.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET
+from footprint.errors import FootprintError
+from footprint.inventory import Catalogue
+from footprint.rule import LoadedRule, Rule, RuleProcess
+
+
+
+def kind_unit(rule: Rule, kind: str, catalogue: Catalogue | None) -> tuple[str, str]:
+    """(unit, dataset kind) of an input kind: the unit of its first concrete default dataset."""
+    spec = rule.input_kinds[kind]
+    if catalogue is not None:
+        for template in (spec.dataset, *spec.fallback):
+            code = template if "{" not in template else None
+            if code and code in catalogue.datasets:
+                dataset = catalogue.datasets[code]
+                return dataset.unit, dataset.kind
+        for template in (spec.dataset, *spec.fallback):  # a regional template: any dataset with its prefix
+            prefix = template.split("{")[0]
+            for code, dataset in catalogue.datasets.items():
+                if prefix and code.startswith(prefix):
+                    return dataset.unit, dataset.kind
+    return "", ""
+
+
+def _is_transport(rule: Rule, kind: str, catalogue: Catalogue | None) -> bool:
+    unit, dataset_kind = kind_unit(rule, kind, catalogue)
+    return dataset_kind == "transport" or unit.replace(" ", "") in ("t*km", "tkm")
+
+
+def _accepts_declarations(rule: Rule) -> bool:
+    """Whether any input kind accepts a supplier's declaration (then the XLSX gets a 'declaration' column)."""
+    return any(getattr(spec, "upstream_products", None) for spec in rule.input_kinds.values())
+
+
+def _specified(process: RuleProcess) -> bool:
+    return process.allocation is not None and process.allocation.method == "specified"
+
+
+def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list[dict[str, Any]]:
+    """The template rows of one process (shared by the YAML and XLSX writers)."""
+    rows: list[dict[str, Any]] = [
+        {"section": "dqr", "comment": "default DQR (1 best .. 5 worst) for every row below without its own"},
+        {"section": "output", "item": process.product.name, "unit": process.product.unit,
+         "comment": f"{process.product.name} made in the period (mandatory)"}]
+    for name in process.co_products:
+        rows.append({"section": "co_product", "item": name, "unit": process.product.unit,
+                     "share": None if _specified(process) else "",
+                     "comment": "mandatory (0 if none was made)"
+                                + ("; share: allocation share (method 'specified')" if _specified(process) else "")})
+    if _specified(process):
+        rows.append({"section": "allocation_share", "item": process.product.name,
+                     "comment": "main product's allocation share (method 'specified'; all shares sum to 1)"})
+    for upstream in process.inputs_from:
+        rows.append({"section": "input", "item": f"from: {upstream}", "unit": rule.process(upstream).product.unit,
+                     "comment": f"{rule.process(upstream).product.name} received from process '{upstream}'"})
+    for kind in process.expected_inputs:
+        unit, _k = kind_unit(rule, kind, catalogue)
+        section = "transport" if _is_transport(rule, kind, catalogue) else "input"
+        comment = " ".join(rule.input_kinds[kind].description.split())
+        accepted = getattr(rule.input_kinds[kind], "upstream_products", None)
+        if accepted:
+            comment += (f"; or give a supplier's declaration JSON in 'declaration' (accepted products: "
+                        f"{', '.join(accepted)})")
+        rows.append({"section": section, "item": kind, "unit": unit, "comment": comment})
+    rows.append({"section": "emission", "item": "", "compartment": "air",
+                 "comment": "direct emissions: flow name as in biosphere3, e.g. 'Carbon dioxide, fossil'"})
+    rows.append({"section": "excluded", "item": "",
+                 "comment": f"items left out under the {rule.cut_off.threshold:.0%} cut-off: amount = estimated "
+                            "share (0..1), comment = reason"})
+    return rows
+
+
+# ----------------------------------------------------------------------------- YAML
+
+
+def _q(text: str) -> str:
+    """A YAML double-quoted scalar."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str:
+    """A commented YAML skeleton; every amount is null, so it fails validation until filled."""
+    rule = loaded.rule
+    dqr = "{TeR: null, GeR: null, TiR: null, P: null}"
+    du = rule.declared_unit
+    out = [f"# Activity-data template for rule {rule.id} {rule.version}: {rule.title}",
+           f"# Declared unit: {du.amount:g} {du.unit} {du.product} ({du.chemical_form}, {du.grade}).",
+           "# Report totals for one facility and reporting period (meters, invoices, stack tests).",
+           "# Replace every null; amounts left null fail validation on purpose. DQR criteria: 1 (best) .. 5 (worst).",
+           "# Inputs and transport lines you do not use may be deleted; data_type: primary | secondary.",
+           "# Generated by 'footprint template'; check with 'footprint declare'.",
+           f"rule: {rule.id}",
+           "declarant:",
+           "  name: null          # legal name of the producer",
+           "  facility: null      # facility or site",
+           "  country: null       # ISO 3166-1 alpha-2, e.g. CN",
+           "  region: null        # optional, ISO 3166-2, e.g. CN-NM (selects a regional electricity mix)",
+           "  identifier: null    # optional, e.g. urn:... or an LEI",
+           "period: {start: null, end: null}   # YYYY-MM-DD",
+           f"production: {{amount: null, unit: {du.unit}, source: null, dqr: {dqr}}}"
+           f"   # {du.product} sold or stocked in the period",
+           ]
+    if rule.recycled_content.method != "not-applicable":
+        out.append(f"recycled_content: {{R1: null, source: null, dqr: {dqr}}}   # recycled share of the feed, 0..1 "
+                   f"(method '{rule.recycled_content.method}')")
+    out += ["", "processes:"]
+    for stage, process in rule.processes():
+        need = "REQUIRED" if process.company_specific == "required" else \
+            f"optional (omit the whole process to use the default dataset {process.default_dataset})"
+        out.append(f"  {process.id}:   # {process.name}; stage {stage.id}; Annex V {', '.join(process.annex_v)}; "
+                   f"company-specific data {need}")
+        head, co_lines, inputs, transport = [], [], [], []
+        for row in _rows(rule, process, catalogue):
+            section, comment = row["section"], row.get("comment", "")
+            tail = f"   # {comment}" if comment else ""
+            if section == "dqr":
+                head.append(f"    dqr: {dqr}{tail}")
+            elif section == "output":
+                head.append(f"    output: {{amount: null, unit: {_q(row['unit'])}, source: null}}{tail}")
+            elif section == "co_product":
+                share = ", share: null" if _specified(process) else ""
+                co_lines.append(f"      - {{name: {_q(row['item'])}, amount: null, unit: {_q(row['unit'])}, "
+                                f"source: null{share}}}{tail}")
+            elif section == "allocation_share":
+                head.append(f"    allocation_share: null{tail}")
+            elif section == "input":
+                item = row["item"]
+                key = f"from: {item.removeprefix('from: ')}" if item.startswith("from: ") else f"kind: {item}"
+                inputs.append(f"      - {{{key}, amount: null, unit: {_q(row['unit'])}, source: null}}{tail}")
+            elif section == "transport":
+                transport.append(f"      - {{kind: {row['item']}, amount: null, unit: {_q(row['unit'])}, source: null}}"
+                                 f"{tail}")
+        out += head
+        if co_lines:
+            out += ["    co_products:"] + co_lines
+        out.append("    inputs:" if inputs else "    inputs: []")
+        out += inputs
+        out.append("    transport:" if transport else "    transport: []")
+        out += transport
+        out.append("    emissions: []   # - {flow: \"Carbon dioxide, fossil\", compartment: air, amount: null, "
+                   "unit: t, source: null}")
+        out.append("    excluded: []    # - {item: \"...\", estimated_share: 0.001, reason: \"...\"}")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- XLSX
+
+
+def _sheet_title(process_id: str) -> str:
+    return process_id[:31]
+
+
+def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> bytes:
+    """The workbook as bytes (written atomically by the caller)."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    rule = loaded.rule
+    bold = Font(bold=True)
+    mandatory = PatternFill("solid", fgColor="FFF2CC")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = DECLARANT_SHEET
+    sheet.append(["key", "value", "comment"])
+    du = rule.declared_unit
+    notes = {"rule": "rule id (do not change)", "name": "legal name of the producer (mandatory)",
+             "facility": "facility or site (mandatory)", "country": "ISO 3166-1 alpha-2, e.g. CN (mandatory)",
+             "region": "optional, ISO 3166-2, e.g. CN-NM", "identifier": "optional, e.g. an LEI or URN",
+             "period_start": "YYYY-MM-DD (mandatory)", "period_end": "YYYY-MM-DD (mandatory)",
+             "production_amount": f"{du.product} sold or stocked in the period (mandatory)",
+             "production_unit": "unit of production_amount", "production_source": "where the number comes from",
+             "production_data_type": "primary | secondary", "comment": "free text"}
+    values = {"rule": rule.id, "production_unit": du.unit}
+    notes["recycled_content_R1"] = "recycled content of the product, 0..1 (R1 of the Circular Footprint Formula)"
+    notes["recycled_content_source"] = "where R1 comes from (mass balance, supplier certificates)"
+    notes["recycled_content_data_type"] = "primary | secondary"
+    recycled = rule.recycled_content.method != "not-applicable"
+    for key in DECLARANT_KEYS:
+        if key.startswith("recycled_content") and not recycled:
+            continue
+        sheet.append([key, values.get(key), notes.get(key, "DQR criterion 1 (best) .. 5 (worst)")])
+        if "mandatory" in notes.get(key, ""):
+            sheet.cell(row=sheet.max_row, column=2).fill = mandatory
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 60
+    columns = COLUMNS + (("declaration",) if _accepts_declarations(rule) else ())
+    for stage, process in rule.processes():
+        ws = book.create_sheet(_sheet_title(process.id))
+        ws.append(list(columns))
+        for cell in ws[1]:
+            cell.font = bold
+        need = "REQUIRED" if process.company_specific == "required" else \
+            f"optional: delete this sheet to use the default dataset {process.default_dataset}"
+        ws.cell(row=1, column=1).comment = Comment(
+            f"{process.name}; stage {stage.id}; Annex V {', '.join(process.annex_v)}; company-specific data {need}",
+            "footprint")
+        for row in _rows(rule, process, catalogue):
+            ws.append([row.get(column) if row.get(column) != "" else None for column in columns])
+            if row["section"] in ("output", "co_product", "allocation_share"):
+                ws.cell(row=ws.max_row, column=COLUMNS.index("amount") + 1).fill = mandatory
+        for letter, width in zip("ABCDEFGHIJKLM", (12, 34, 14, 12, 10, 40, 5, 5, 5, 5, 10, 7, 70)):
+            ws.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_template(loaded: LoadedRule, output: Path, *, fmt: str, catalogue: Catalogue | None = None,
+                   force: bool = False) -> Path:
+    if fmt == "yaml":
+        return write_atomic(output, yaml_template(loaded, catalogue), force=force)
+    if fmt == "xlsx":
+        return write_atomic(output, xlsx_template(loaded, catalogue), force=force)
+    raise FootprintError("unknown template format", field="format", value=fmt, expected="yaml or xlsx")

@@ -1,0 +1,114 @@
+"""Suppliers' declarations read as inputs: the secondary data of a producer further down the chain.
+
+A magnet maker buys NdPr metal and Dy from suppliers who declared their own
+footprint with this engine.  Their declaration JSON is the best secondary data
+for that input: per category, the supplier's declared value per kg times the
+amount bought.  Because the number travels down the chain, the file must be
+exactly what the supplier wrote: its ``content_sha256`` is recomputed here and
+an edited copy is refused.  This module sits beside activity.py in the flow
+(it reads an input file); it does not import declaration.py, so the canonical
+hash is restated below and a test pins that both agree.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from footprint import units
+from footprint.errors import ActivityDataError, FootprintError, UnitError
+
+
+def canonical_json(document: dict) -> str:
+    """Sorted keys, no whitespace: the form declaration hashes are taken over (as in declaration.py)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(document: dict) -> str:
+    """The declaration's content hash: SHA-256 of the canonical JSON without the hash field itself."""
+    body = {key: value for key, value in document.items() if key != "content_sha256"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class UpstreamDeclaration:
+    """What a downstream calculation needs from a supplier's declaration."""
+
+    path: Path
+    id: str
+    content_sha256: str
+    product: str
+    unit: str  # the supplier's declared unit (a mass)
+    amount: float  # of the declared unit
+    declarant: str
+    rule: str
+    values: dict[str, float]  # category id -> value per declared unit
+    coverage: dict[str, str]  # category id -> complete | partial | none
+    criteria: dict[str, float] = field(default_factory=dict)  # supplier's DQR criteria (TeR, GeR, TiR, P)
+    dqr: float | None = None
+
+    def per_kg(self, category: str) -> float | None:
+        """The supplier's value per kg of its product, or None when it did not compute the category."""
+        if category not in self.values:
+            return None
+        return self.values[category] / units.convert(self.amount, self.unit, "kg")
+
+    def provenance(self) -> dict[str, Any]:
+        return {"id": self.id, "content_sha256": self.content_sha256, "product": self.product,
+                "declarant": self.declarant, "rule": self.rule, "path": self.path.as_posix()}
+
+
+def _fail(message: str, path: Path, *, file: Path | None, field: str | None, expected: str,
+          value: Any = None) -> FootprintError:
+    return ActivityDataError(f"{message} (supplier declaration {path})", file=file, field=field, value=value,
+                             expected=expected)
+
+
+def read(path: str | Path, *, file: str | Path | None = None, field: str | None = None) -> UpstreamDeclaration:
+    """Read a supplier's declaration JSON, refusing it if its content hash does not match.
+
+    ``file`` and ``field`` name the activity-data file and the input that referenced
+    it, so the error tells the producer which line to look at.
+    """
+    path = Path(path)
+    where = Path(file) if file is not None else None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail("supplier declaration not found", path, file=where, field=field,
+                    expected="the path of a declaration JSON written by 'footprint declare', relative to the "
+                             "activity-data file", value=str(path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(f"supplier declaration is not valid JSON: {exc}", path, file=where, field=field,
+                    expected="a declaration JSON written by 'footprint declare'") from None
+    if not isinstance(document, dict) or not isinstance(document.get("results"), list):
+        raise _fail("not a footprint declaration", path, file=where, field=field,
+                    expected="a declaration JSON with 'results' and 'content_sha256'")
+    stated = document.get("content_sha256")
+    actual = content_hash(document)
+    if stated != actual:
+        raise _fail("supplier declaration was edited after it was written: its content_sha256 does not match "
+                    "its content", path, file=where, field=field, value=f"stated {stated}, computed {actual}",
+                    expected="the unmodified file the supplier published")
+    try:
+        unit_block = document["declared_unit"]
+        product = str(unit_block["product"])
+        unit = str(unit_block["unit"])
+        amount = float(unit_block["amount"])
+        units.convert(amount, unit, "kg")
+        values = {str(r["category"]): float(r["value"]) for r in document["results"]}
+        coverage = {str(r["category"]): str(r.get("coverage", "complete")) for r in document["results"]}
+    except (KeyError, TypeError, ValueError, UnitError) as exc:
+        raise _fail(f"supplier declaration lacks a usable declared unit or results ({exc})", path, file=where,
+                    field=field, expected="declared_unit {amount, unit (a mass), product} and results "
+                                          "[{category, value}]") from None
+    quality = document.get("data_quality") or {}
+    return UpstreamDeclaration(
+        path=path, id=str(document.get("id")), content_sha256=actual, product=product, unit=unit, amount=amount,
+        declarant=str((document.get("declarant") or {}).get("name", "")),
+        rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
+        values=values, coverage=coverage,
+        criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
+        dqr=quality.get("dqr"))

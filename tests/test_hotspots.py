@@ -1,0 +1,136 @@
+"""The PEF most-relevant analysis: ranking by hand, selection rules, and never inside a declaration."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from footprint import hotspots
+from footprint.errors import FootprintError
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+# A hand-built result: each value is a round fraction of one person's yearly impact, using the EF 3.1
+# normalisation factors of methodology.md section 2.3 (so the hand calculation below is exact).
+HAND_TOTALS = {
+    "climate_change": 75.5308,                  # 0.01 x NF 7553.08 kg CO2 eq
+    "particulate_matter": 5.95367e-6,           # 0.01 x NF 5.95367e-4 disease incidence
+    "acidification": 5.55695,                   # 0.10 x NF 55.5695 mol H+ eq
+    "resource_use_minerals_metals": 0.000636226,  # 0.01 x NF 0.0636226 kg Sb eq
+    "water_use": 114.687,                       # 0.01 x NF 11468.7 m3 world eq
+}
+# Weighted = normalised x WF: 0.01 x 21.06 % ; 0.01 x 8.96 % ; 0.10 x 6.20 % ; 0.01 x 7.55 % ; 0.01 x 8.51 %
+HAND_WEIGHTED = {"climate_change": 0.002106, "particulate_matter": 0.000896, "acidification": 0.0062,
+                 "resource_use_minerals_metals": 0.000755, "water_use": 0.000851}
+HAND_TOTAL = 0.002106 + 0.000896 + 0.0062 + 0.000755 + 0.000851  # = 0.010808
+
+
+def test_factors_are_the_published_ef31_table():
+    factors = hotspots.load_factors()
+    assert len(factors.factors) == 16
+    assert sum(f.weighting for f in factors.factors.values()) == pytest.approx(1.0, abs=1e-9)
+    assert factors.factors["climate_change"].normalisation == 7553.08
+    assert factors.factors["climate_change"].weighting == pytest.approx(0.2106)
+    assert factors.factors["resource_use_minerals_metals"].normalisation == 0.0636226
+    assert "Ecobalyse" in factors.source
+
+
+def test_ranking_matches_the_hand_calculation():
+    scores = hotspots.rank_categories(HAND_TOTALS, hotspots.load_factors(), threshold=0.8)
+    ranked = [s.category for s in scores if s.weighted]
+    assert ranked == ["acidification", "climate_change", "particulate_matter", "water_use",
+                      "resource_use_minerals_metals"]
+    by_id = {s.category: s for s in scores}
+    for cid, weighted in HAND_WEIGHTED.items():
+        assert by_id[cid].weighted == pytest.approx(weighted, rel=1e-9)
+    assert by_id["acidification"].share == pytest.approx(0.0062 / HAND_TOTAL)
+    assert by_id["climate_change"].cumulative == pytest.approx(0.008306 / HAND_TOTAL)  # 76.85 %
+    assert by_id["particulate_matter"].cumulative == pytest.approx(0.009202 / HAND_TOTAL)  # 85.14 %: reaches 80 %
+    assert [s.category for s in scores if s.selected] == ["acidification", "climate_change", "particulate_matter"]
+
+
+def test_threshold_is_a_parameter():
+    factors = hotspots.load_factors()
+    wide = hotspots.rank_categories(HAND_TOTALS, factors, threshold=0.9)
+    # cumulative after water use: 0.010053 / 0.010808 = 93.0 % >= 90 %
+    assert [s.category for s in wide if s.selected] == ["acidification", "climate_change", "particulate_matter",
+                                                         "water_use"]
+
+
+def test_climate_change_always_and_at_least_three():
+    factors = hotspots.load_factors()
+    narrow = hotspots.rank_categories(HAND_TOTALS, factors, threshold=0.5)  # acidification alone is 57 %
+    selected = {s.category: s.reason for s in narrow if s.selected}
+    assert list(selected) == ["acidification", "climate_change", "particulate_matter"]
+    assert "always" in selected["climate_change"] and "at least 3" in selected["particulate_matter"]
+    tiny_climate = dict(HAND_TOTALS, climate_change=0.0755308)  # 1e-5 person-years: ranks last of the five
+    scores = hotspots.rank_categories(tiny_climate, factors, threshold=0.8)
+    chosen = [s for s in scores if s.selected]
+    assert "climate_change" in [s.category for s in chosen]
+    assert next(s for s in scores if s.category == "climate_change").rank == 5
+
+
+def test_most_relevant_contributors_use_absolute_values():
+    chosen = hotspots.most_relevant({"a": 50.0, "b": 30.0, "c": 15.0, "d": 5.0}, 0.8)
+    assert [c.id for c in chosen] == ["a", "b"] and chosen[-1].cumulative == pytest.approx(0.8)
+    credit = hotspots.most_relevant({"a": -60.0, "b": 30.0, "c": 10.0}, 0.8)
+    assert [c.id for c in credit] == ["a", "b"]
+    assert hotspots.most_relevant({"a": 0.0}, 0.8) == []
+
+
+@pytest.mark.parametrize("threshold", [0, -0.1, 1.5])
+def test_threshold_out_of_range_is_refused(threshold):
+    with pytest.raises(FootprintError, match="threshold"):
+        hotspots.rank_categories(HAND_TOTALS, hotspots.load_factors(), threshold=threshold)
+
+
+def test_analysis_of_the_example_declaration(example_declaration):
+    result = hotspots.from_declaration(example_declaration)
+    assert len(result.categories) == 16
+    assert "climate_change" in result.selected and len(result.selected) >= 3
+    weighted = sorted((abs(s.weighted) for s in result.categories), reverse=True)
+    assert [abs(s.weighted) for s in result.categories] == weighted
+    for cid in result.selected:
+        total = next(r for r in example_declaration["results"] if r["category"] == cid)["value"]
+        processes = result.processes[cid]
+        assert processes and processes[-1].cumulative >= 0.8 - 1e-9
+        assert sum(c.value for c in processes) == pytest.approx(
+            sum(v for k, v in next(r for r in example_declaration["results"] if r["category"] == cid)
+                ["by_process"].items() if k in {c.id for c in processes}))
+        assert abs(total) > 0
+
+
+def _keys(value, found: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.add(str(key).lower())
+            _keys(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _keys(item, found)
+    return found
+
+
+def test_a_declaration_carries_no_normalised_or_weighted_values(example_declaration):
+    keys = _keys(example_declaration, set())
+    for word in ("normalis", "normaliz", "weighted", "single_score", "weighting_factor"):
+        assert not [k for k in keys if word in k], word
+    text = json.dumps(example_declaration)
+    assert "EF 3.1 normalisation" not in text and "Ecobalyse" not in text
+
+
+def test_cli_hotspots_text_and_json(project):
+    runner = CliRunner()
+    text = runner.invoke(cli.main, ["hotspots", "ndpr-oxide", str(EXAMPLE)])
+    assert text.exit_code == 0, text.output
+    assert "Climate change" in text.stdout and "NOT part of any declaration" in text.stdout
+    machine = runner.invoke(cli.main, ["hotspots", "ndpr-oxide", str(EXAMPLE), "--json", "--threshold", "0.9"])
+    assert machine.exit_code == 0, machine.output
+    data = json.loads(machine.stdout)
+    assert data["threshold"] == 0.9 and "climate_change" in data["selected"]
+    bad = runner.invoke(cli.main, ["hotspots", "ndpr-oxide", str(EXAMPLE), "--threshold", "0"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -1,0 +1,241 @@
+"""Rule authors' tools: 'rules validate' reports every problem with its line, 'rules diff' shows changes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import cli
+from footprint import inventory, rule_lint
+from footprint.rule import load_rule
+from footprint.rule_diff import compare
+
+REPO = Path(__file__).resolve().parents[1]
+NDPR = REPO / "rules" / "ndpr-oxide.yaml"
+
+
+def _variant(tmp_path: Path, change, name: str = "rule.yaml") -> Path:
+    data = yaml.safe_load(NDPR.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, text: str) -> int:
+    """1-based line of the first line containing ``text`` (the hand-located answer)."""
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return inventory.load_catalogue()
+
+
+def _three_problems(rule: dict) -> None:
+    rule["stages"][0]["processes"][0]["annex_v"] = ["4(z)"]
+    rule["stages"][2]["processes"][-1]["allocation"]["prices"].pop("cerium oxide")
+    rule["input_kinds"]["diesel"]["dataset"] = "fuel/unobtainium"
+
+
+def test_every_problem_of_a_file_is_reported_with_its_line(tmp_path, catalogue):
+    path = _variant(tmp_path, _three_problems)
+    report = rule_lint.lint_rule(path, catalogue)
+    assert not report.ok and report.rule is None
+    found = {p.field: p for p in report.problems}
+    assert set(found) == {"stages[0].processes[0].annex_v[0]", "stages[2].processes[2].allocation.prices",
+                          "input_kinds.diesel.dataset"}
+    assert found["stages[0].processes[0].annex_v[0]"].line == _line_of(path, "4(z)")
+    assert found["input_kinds.diesel.dataset"].line == _line_of(path, "fuel/unobtainium")
+    prices_line = found["stages[2].processes[2].allocation.prices"].line
+    assert path.read_text().splitlines()[prices_line - 1].strip() == "prices:"
+    assert "not in point 4" in found["stages[0].processes[0].annex_v[0]"].message
+    assert f"{path}:{_line_of(path, '4(z)')}: field 'stages[0].processes[0].annex_v[0]'" in \
+        str(found["stages[0].processes[0].annex_v[0]"])
+
+
+def test_schema_errors_are_all_reported_with_lines(tmp_path, catalogue):
+    def change(rule: dict) -> None:
+        rule["cut_off"]["threshold"] = 0.5
+        rule["impact_categories"]["declared"] = ["climate_change"]
+        del rule["class_scheme"]["number_of_classes"]
+
+    path = _variant(tmp_path, change)
+    problems = {p.field: p for p in rule_lint.lint_rule(path, catalogue).problems}
+    assert set(problems) == {"cut_off.threshold", "impact_categories.declared", "class_scheme.number_of_classes"}
+    assert problems["cut_off.threshold"].line == _line_of(path, "threshold: 0.5")
+    assert problems["cut_off.threshold"].value == 0.5
+    assert "at least three" in problems["impact_categories.declared"].message
+    assert problems["class_scheme.number_of_classes"].line == _line_of(path, "class_scheme:")  # missing: its parent
+
+
+def test_allocation_keys_must_close_for_every_allowed_method(tmp_path, catalogue):
+    def change(rule: dict) -> None:
+        beneficiation = rule["stages"][1]["processes"][0]
+        beneficiation["allocation"] = {"method": "mass", "options": ["economic"],
+                                       "prices": {"REO concentrate": {"value": 1.0, "basis": "x"},
+                                                  "gold": {"value": 1.0, "basis": "x"}}}
+
+    path = _variant(tmp_path, change)
+    messages = [p.message for p in rule_lint.lint_rule(path, catalogue).problems]
+    assert any("economic allocation needs a price for ['iron ore concentrate']" in m for m in messages), messages
+    assert any("price for 'gold'" in m for m in messages), messages
+
+
+def test_a_process_id_that_cannot_name_an_xlsx_sheet_is_refused(tmp_path, catalogue):
+    long_id = "crushing-grinding-and-flotation-circuit"  # 39 characters
+
+    def change(rule: dict) -> None:
+        rule["stages"][1]["processes"][0]["id"] = long_id
+        rule["stages"][2]["processes"][0]["inputs_from"] = [long_id]
+
+    path = _variant(tmp_path, change)
+    problems = rule_lint.lint_rule(path, catalogue).problems
+    assert [p.field for p in problems] == ["stages[1].processes[0].id"]
+    assert problems[0].line == _line_of(path, f"id: {long_id}") and "31" in str(problems[0])
+
+
+def test_the_shipped_reference_rule_is_clean(catalogue):
+    report = rule_lint.lint_rule(NDPR, catalogue)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.rule.rule.id == "ndpr-oxide"
+
+
+def test_malformed_yaml_is_one_problem_with_its_line(tmp_path, catalogue):
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: x\nstages: [\n  - a: 1\n")
+    report = rule_lint.lint_rule(path, catalogue)
+    assert len(report.problems) == 1 and "malformed YAML at line" in report.problems[0].message
+
+
+def test_cli_validate_lists_all_problems_under_one_invalid_line(project, tmp_path):
+    path = _variant(tmp_path, _three_problems, "broken.yaml")
+    result = CliRunner().invoke(cli.main, ["rules", "validate", str(NDPR), str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if str(path) in line]
+    assert len(lines) == 3
+    assert lines[0].startswith("invalid ") and all(line.startswith("         ") for line in lines[1:])
+
+
+# ----------------------------------------------------------------------------- diff
+
+
+def _revision(rule: dict) -> None:
+    rule["version"] = "1.1.0"
+    rule["cut_off"]["threshold"] = 0.01
+    rule["impact_categories"]["declared"].append("water_use")
+    rule["input_kinds"]["coal"]["dataset"] = "fuel/natural-gas"
+    separation = rule["stages"][2]["processes"][-1]
+    separation["allocation"]["prices"]["NdPr oxide"]["value"] = 90.0
+    mining = rule["stages"][0]["processes"][0]
+    mining["company_specific"] = "optional"
+    mining["default_dataset"] = "fuel/diesel"
+    roasting = rule["stages"][2]["processes"][0]
+    rule["stages"][2]["processes"].remove(roasting)
+    rule["stages"][1]["processes"].append(roasting)  # roasting moves from refining to concentration
+
+
+def test_a_rule_change_shows_up_in_diff(tmp_path):
+    new = _variant(tmp_path, _revision, "new.yaml")
+    result = compare(load_rule(NDPR), load_rule(new))
+    got = {(c.section, c.kind, c.path): (c.old, c.new) for c in result.changes}
+    assert got[("identity", "changed", "version")] == ("1.0.0", "1.1.0")
+    assert got[("parameters", "changed", "cut_off.threshold")] == (0.03, 0.01)
+    assert got[("categories", "added", "impact_categories.declared")] == (None, "water_use")
+    assert got[("datasets", "changed", "input_kinds.coal.dataset")] == ("fuel/coal", "fuel/natural-gas")
+    assert got[("allocation", "changed", "process separation.allocation.prices.NdPr oxide.value")] == (83.0, 90.0)
+    assert got[("boundary", "changed", "process mining.company_specific")] == ("required", "optional")
+    assert got[("boundary", "moved", "process roasting.stage")] == ("refining", "concentration")
+    text = result.text()
+    assert "Boundary (stages and processes):" in text and "> process roasting.stage: refining → concentration" in text
+    assert "~ cut_off.threshold: 0.03 → 0.01" in text
+
+
+def test_identical_rules_have_no_differences(tmp_path):
+    copy = _variant(tmp_path, lambda rule: None)
+    result = compare(load_rule(NDPR), load_rule(copy))
+    assert result.changes == [] and "no differences" in result.text()
+
+
+def test_cli_diff_text_and_json(project, tmp_path):
+    new = _variant(tmp_path, _revision, "new.yaml")
+    runner = CliRunner()
+    text = runner.invoke(cli.main, ["rules", "diff", "ndpr-oxide", str(new)])
+    assert text.exit_code == 0, text.output
+    assert "1.0.0" in text.stdout and "1.1.0" in text.stdout and "water_use" in text.stdout
+    machine = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(new), "--json"])
+    assert machine.exit_code == 0
+    data = json.loads(machine.stdout)
+    assert data["old"]["version"] == "1.0.0" and data["new"]["version"] == "1.1.0"
+    assert {"section", "kind", "path", "old", "new"} <= set(data["changes"][0])
+    missing = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+# ----------------------------------------------------------------------------- rules/README.md
+
+
+GUIDE = REPO / "rules" / "README.md"
+
+
+def _field_paths(model, prefix: str = "") -> list[str]:
+    """Every field of the rule model as the guide writes it: a.b, list items a[].b, mapping entries a.*.b."""
+    import typing
+
+    from pydantic import BaseModel
+
+    paths = []
+    for name, info in model.model_fields.items():
+        path = prefix + (info.alias or name)
+        paths.append(path)
+        annotation = info.annotation
+        candidates = [annotation, *typing.get_args(annotation),
+                      *[a for arg in typing.get_args(annotation) for a in typing.get_args(arg)]]
+        nested = [t for t in candidates if isinstance(t, type) and issubclass(t, BaseModel)]
+        if nested:
+            text = str(annotation)
+            separator = "[]." if text.startswith("list[") else ".*." if text.startswith("dict[") else "."
+            paths += _field_paths(nested[0], path + separator)
+    return paths
+
+
+def test_the_guide_documents_every_rule_field():
+    from footprint.rule import Rule
+
+    guide = GUIDE.read_text(encoding="utf-8")
+    missing = [path for path in _field_paths(Rule) if f"| `{path}` |" not in guide]
+    assert not missing, f"document these fields of footprint/rule.py in rules/README.md: {missing}"
+
+
+def _guide_block(marker: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    return text.split(f"<!-- {marker} -->\n```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_guides_worked_example_validates_declares_and_its_categories_are_the_hotspots(project, tmp_path,
+                                                                                          catalogue):
+    import footprint
+
+    rule = tmp_path / "reo-concentrate.yaml"
+    rule.write_text(_guide_block("worked-example-rule"), encoding="utf-8")
+    data = tmp_path / "data.yaml"
+    data.write_text(_guide_block("worked-example-data"), encoding="utf-8")
+    report = rule_lint.lint_rule(rule, catalogue)
+    assert report.ok, [str(p) for p in report.problems]
+    document = footprint.declare(rule, data)
+    assert document["rule"]["id"] == "reo-concentrate"
+    analysis = footprint.analyse_hotspots(rule, data)
+    declared = report.rule.rule.impact_categories.declared
+    assert sorted(analysis.selected) == sorted(declared)  # the rationale's claim
+
+
+def test_the_guides_error_example_has_the_right_line(tmp_path, catalogue):
+    rule = tmp_path / "reo-concentrate.yaml"
+    rule.write_text(_guide_block("worked-example-rule").replace('annex_v: ["4(a)", "4(b)", "4(c)"]',
+                                                                'annex_v: ["4(z)"]'), encoding="utf-8")
+    problem = rule_lint.lint_rule(rule, catalogue).problems[0]
+    assert f"reo-concentrate.yaml:{problem.line}: field 'stages[0].processes[0].annex_v[0]'" in \
+        GUIDE.read_text(encoding="utf-8")

@@ -1,0 +1,267 @@
+"""Activity-data templates from a rule (YAML and XLSX) and reading a filled XLSX back.
+
+The round trip is the contract: generate the XLSX template for the NdPr oxide
+rule, fill it programmatically with the example's numbers (the way a plant
+would type them in), declare, and get the same result as the YAML example.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+import footprint
+from footprint.activity import load_activity
+from footprint.activity_xlsx import COLUMNS
+from footprint.errors import ActivityDataError
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+
+def _item_key(section: str, entry: dict) -> str:
+    if section == "input":
+        return f"from: {entry['from']}" if "from" in entry else entry["kind"]
+    if section == "co_product":
+        return entry["name"]
+    if section == "emission":
+        return entry["flow"]
+    return entry.get("kind", "")
+
+
+def _fill_row(ws, row: int, entry: dict, columns: dict[str, int]) -> None:
+    for key in ("amount", "unit", "source", "data_type", "comment", "compartment", "share", "declaration",
+                "dataset"):
+        if key in entry:
+            if key not in columns:  # an optional column the template does not carry: add it, as a user would
+                columns[key] = ws.max_column + 1
+                ws.cell(row=1, column=columns[key], value=key)
+            ws.cell(row=row, column=columns[key], value=entry[key])
+    for criterion, value in (entry.get("dqr") or {}).items():
+        ws.cell(row=row, column=columns[criterion], value=value)
+
+
+def fill_from_yaml(template: Path, example: Path, target: Path) -> None:
+    """Fill the template's rows with the example's numbers; items the template lacks become new rows."""
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    book = load_workbook(template)
+    sheet = book["declarant"]
+    production = data["production"]
+    recycled = data.get("recycled_content") or {}
+    values = {"name": data["declarant"]["name"], "facility": data["declarant"]["facility"],
+              "country": data["declarant"]["country"], "region": data["declarant"].get("region"),
+              "identifier": data["declarant"].get("identifier"), "period_start": data["period"]["start"],
+              "period_end": data["period"]["end"], "production_amount": production["amount"],
+              "production_unit": production["unit"], "production_source": production.get("source"),
+              "production_data_type": production.get("data_type"),
+              "recycled_content_R1": recycled.get("R1"), "recycled_content_source": recycled.get("source"),
+              "recycled_content_data_type": recycled.get("data_type"),
+              **{f"production_{k}": v for k, v in production.get("dqr", {}).items()},
+              **{f"recycled_content_{k}": v for k, v in (recycled.get("dqr") or {}).items()}}
+    for row in range(2, sheet.max_row + 1):
+        key = sheet.cell(row=row, column=1).value
+        if key in values and values[key] is not None:
+            sheet.cell(row=row, column=2, value=values[key])
+    for pid, pdata in data["processes"].items():
+        ws = book[pid]
+        columns = {cell.value: index + 1 for index, cell in enumerate(ws[1])}
+        rows = {}
+        for row in range(2, ws.max_row + 1):
+            section, item = ws.cell(row=row, column=1).value, ws.cell(row=row, column=2).value
+            rows.setdefault((section, item or ""), []).append(row)
+        dqr_row = rows[("dqr", "")][0]
+        for criterion, value in pdata.get("dqr", {}).items():
+            ws.cell(row=dqr_row, column=columns[criterion], value=value)
+        output_row = next(r for (section, _item), found in rows.items() if section == "output" for r in found)
+        _fill_row(ws, output_row, pdata["output"], columns)
+        if pdata.get("allocation_share") is not None:
+            ws.cell(row=rows[("allocation_share", next(k for s, k in rows if s == "allocation_share"))][0],
+                    column=columns["amount"], value=pdata["allocation_share"])
+        groups = [("co_product", "co_products"), ("input", "inputs"), ("transport", "transport"),
+                  ("emission", "emissions")]
+        for section, group in groups:
+            for entry in pdata.get(group, []):
+                found = rows.get((section, _item_key(section, entry)))
+                if found:
+                    row = found.pop(0)
+                else:  # not in the template (direct emissions, extra inputs): a new row, as a producer would add
+                    row = ws.max_row + 1
+                    ws.cell(row=row, column=columns["section"], value=section)
+                    ws.cell(row=row, column=columns["item"], value=_item_key(section, entry))
+                _fill_row(ws, row, entry, columns)
+        for entry in pdata.get("excluded", []):
+            row = ws.max_row + 1
+            ws.cell(row=row, column=columns["section"], value="excluded")
+            ws.cell(row=row, column=columns["item"], value=entry["item"])
+            ws.cell(row=row, column=columns["comment"], value=entry["reason"])
+            if entry.get("estimated_share") is not None:
+                ws.cell(row=row, column=columns["amount"], value=entry["estimated_share"])
+    book.save(target)
+
+
+@pytest.fixture(scope="module")
+def xlsx_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.xlsx"
+    footprint.make_template("ndpr-oxide", path, fmt="xlsx")
+    return path
+
+
+@pytest.fixture(scope="module")
+def filled(xlsx_template, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("filled") / "activity.xlsx"
+    fill_from_yaml(xlsx_template, EXAMPLE, target)
+    return target
+
+
+def test_xlsx_template_lists_every_process_and_expected_input(xlsx_template):
+    rule = footprint.load_rule("ndpr-oxide").rule
+    book = load_workbook(xlsx_template)
+    assert book.sheetnames == ["declarant"] + [p.id for _s, p in rule.processes()]
+    for _stage, process in rule.processes():
+        ws = book[process.id]
+        assert tuple(c.value for c in ws[1]) == COLUMNS
+        items = {(r[0], r[1]) for r in ws.iter_rows(min_row=2, values_only=True)}
+        for kind in process.expected_inputs:
+            assert ("input", kind) in items or ("transport", kind) in items, (process.id, kind)
+        for upstream in process.inputs_from:
+            assert ("input", f"from: {upstream}") in items
+        for name in process.co_products:
+            assert ("co_product", name) in items
+    units = {r[1]: r[4] for r in book["roasting"].iter_rows(min_row=2, values_only=True)}
+    assert units["electricity"] == "kWh" and units["lorry"] == "t*km" and units["coal"] == "kg"
+
+
+def test_filled_xlsx_reads_as_the_yaml_does(filled):
+    from_xlsx = load_activity(filled).data
+    from_yaml = load_activity(EXAMPLE).data
+    assert from_xlsx.declarant == from_yaml.declarant
+    assert from_xlsx.period == from_yaml.period
+    for pid, process in from_yaml.processes.items():
+        got = from_xlsx.processes[pid]
+        assert float(got.output.amount) == float(process.output.amount)
+        assert sorted((i.kind or i.from_, float(i.amount), i.unit) for i in got.inputs) == \
+            sorted((i.kind or i.from_, float(i.amount), i.unit) for i in process.inputs)
+        assert len(got.emissions) == len(process.emissions)
+
+
+def test_xlsx_template_round_trips_to_the_same_declaration(project, filled, example_declaration):
+    document = footprint.declare("ndpr-oxide", filled)
+
+    def climate(doc: dict) -> float:
+        return next(r["value"] for r in doc["results"] if r["category"] == "climate_change")
+
+    assert climate(document) == pytest.approx(climate(example_declaration), rel=1e-9)
+    assert climate(document) > 0
+    assert document["provenance"]["activity_data"]["path"].endswith(".xlsx")
+
+
+def test_unfilled_xlsx_template_is_refused_naming_sheet_row_and_column(project, xlsx_template):
+    with pytest.raises(ActivityDataError) as info:
+        load_activity(xlsx_template)
+    text = str(info.value)
+    assert "sheet 'declarant' row" in text and "column 'value'" in text
+
+
+def test_a_bad_unit_in_the_xlsx_names_its_sheet_row_and_column(project, filled, tmp_path):
+    book = load_workbook(filled)
+    ws = book["separation"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "output")
+    ws.cell(row=row, column=COLUMNS.index("amount") + 1, value=-5)
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    with pytest.raises(ActivityDataError) as info:
+        load_activity(broken)
+    assert f"sheet 'separation' row {row} column 'amount'" in str(info.value)
+
+
+def test_an_unknown_unit_in_the_xlsx_names_its_cell(project, filled, tmp_path):
+    from footprint.errors import UnitError
+
+    book = load_workbook(filled)
+    ws = book["separation"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "sodium-hydroxide")
+    ws.cell(row=row, column=COLUMNS.index("unit") + 1, value="tonnes of caustic")
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    with pytest.raises(UnitError) as info:
+        load_activity(broken)
+    assert f"broken.xlsx: sheet 'separation' row {row} column 'unit': unknown unit" in str(info.value)
+
+
+def test_errors_found_while_linking_name_the_cell_too(project, filled, tmp_path):
+    from footprint.errors import ActivityDataError as DataError
+
+    book = load_workbook(filled)
+    ws = book["roasting"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "sulphuric-acid")
+    ws.cell(row=row, column=COLUMNS.index("item") + 1, value="sulfuric-acid")  # not an input kind of the rule
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    with pytest.raises(DataError) as info:
+        footprint.declare("ndpr-oxide", broken)
+    text = str(info.value)
+    assert f"broken.xlsx: sheet 'roasting' row {row} column 'item': unknown input kind" in text
+    assert "'sulfuric-acid'" in text
+
+
+def test_unknown_section_is_refused(project, filled, tmp_path):
+    book = load_workbook(filled)
+    ws = book["mining"]
+    ws.cell(row=ws.max_row + 1, column=1, value="inputz")
+    ws.cell(row=ws.max_row, column=4, value=1)
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining' row \d+ column 'section'.*unknown section"):
+        load_activity(broken)
+
+
+def test_yaml_template_parses_and_fails_until_filled(project, tmp_path):
+    path = tmp_path / "template.yaml"
+    footprint.make_template("ndpr-oxide", path, fmt="yaml")
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = footprint.load_rule("ndpr-oxide").rule
+    assert list(document["processes"]) == [p.id for _s, p in rule.processes()]
+    kinds = {i.get("kind") for i in document["processes"]["separation"]["inputs"]}
+    assert set(rule.process("separation").expected_inputs) <= kinds | {
+        t["kind"] for t in document["processes"]["separation"]["transport"]}
+    with pytest.raises(ActivityDataError, match="declarant.name"):
+        load_activity(path)
+
+
+def test_template_is_not_overwritten_without_force(project, tmp_path):
+    from footprint.errors import OutputExistsError
+
+    path = tmp_path / "template.yaml"
+    path.write_text("keep")
+    with pytest.raises(OutputExistsError):
+        footprint.make_template("ndpr-oxide", path, fmt="yaml")
+    assert path.read_text() == "keep"
+    footprint.make_template("ndpr-oxide", path, fmt="yaml", force=True)
+    assert path.read_text().startswith("# Activity-data template")
+
+
+EXAMPLES = sorted(p for p in (REPO / "examples").glob("*/activity-2025.yaml") if (REPO / "rules" /
+                                                                                  f"{p.parent.name}.yaml").exists())
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_every_shipped_example_round_trips_through_its_xlsx_template(project, example, tmp_path):
+    """Generate each rule's template, fill it with its example's numbers, declare: the same results."""
+    import shutil
+
+    rule_id = example.parent.name
+    suppliers = REPO / "examples" / "suppliers"
+    if suppliers.is_dir():  # upstream declarations are referenced as ../suppliers/... from the data file
+        shutil.copytree(suppliers, tmp_path / "suppliers")
+    (tmp_path / rule_id).mkdir()
+    template = tmp_path / rule_id / "template.xlsx"
+    footprint.make_template(rule_id, template, fmt="xlsx")
+    filled = tmp_path / rule_id / "activity.xlsx"
+    fill_from_yaml(template, example, filled)
+    from_yaml = footprint.declare(rule_id, example)
+    from_xlsx = footprint.declare(rule_id, filled)
+    for a, b in zip(from_yaml["results"], from_xlsx["results"]):
+        assert a["category"] == b["category"]
+        assert b["value"] == pytest.approx(a["value"], rel=1e-9, abs=1e-30), a["category"]

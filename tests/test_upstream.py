@@ -1,0 +1,139 @@
+"""Suppliers' declarations as inputs: value x amount, provenance, and edited copies refused."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+import footprint
+from footprint import upstream
+from footprint.errors import ActivityDataError
+
+REL = 1e-6
+DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
+
+RULE = {
+    "id": "test-downstream", "version": "1.0.0", "title": "test metal from a declared oxide", "status": "draft",
+    "legal_basis": "test", "crm": "test", "validity": {"from": "2026-01-01", "until": "2028-12-31"},
+    "declared_unit": {"amount": 1, "unit": "kg", "product": "test metal", "chemical_form": "metal", "grade": "test"},
+    "route": "primary", "reference_process": "reduction",
+    "stages": [{"id": "refining", "label": "Refining", "processes": [
+        {"id": "reduction", "name": "reduction", "annex_v": ["4(k)"], "company_specific": "required",
+         "product": {"name": "test metal", "unit": "kg"}, "expected_inputs": ["oxide", "electricity"]}]}],
+    "input_kinds": {"oxide": {"dataset": "chemical/magnesium-oxide", "upstream_products": ["NdPr oxide"]},
+                    "electricity": {"dataset": "electricity/GLO"}},
+    "electricity": {"model": "location-based"},
+    "recycled_content": {"method": "not-applicable"},
+    "cut_off": {"threshold": 0.01, "basis": "test"},
+    "dqr_limits": {"most_relevant": 5, "other": 5, "secondary": 5},
+    "impact_categories": {"declared": ["climate_change", "acidification", "particulate_matter"], "rationale": "t"},
+    "sampling": {"allowed": False}, "conformity_assessment": {"module": "test"},
+    "class_scheme": {"number_of_classes": 3},
+}
+
+
+@pytest.fixture()
+def downstream(tmp_path, example_declaration) -> tuple[Path, Path, Path]:
+    """A rule consuming 1.2 t of the NdPr oxide example's declaration per t of metal (Sprecher: 1.2 kg/kg)."""
+    supplier = tmp_path / "suppliers" / "ndpr-oxide.json"
+    supplier.parent.mkdir()
+    supplier.write_text(footprint.api._declaration.to_json(example_declaration))
+    rule_path = tmp_path / "test-downstream.yaml"
+    rule_path.write_text(yaml.safe_dump(RULE, sort_keys=False))
+    data = {"rule": "test-downstream",
+            "declarant": {"name": "Test Metals", "facility": "cell house", "country": "CN"},
+            "period": {"start": "2025-01-01", "end": "2025-12-31"},
+            "production": {"amount": 10, "unit": "t", "dqr": DQR},
+            "processes": {"reduction": {"dqr": DQR, "output": {"amount": 10, "unit": "t"}, "inputs": [
+                {"kind": "oxide", "declaration": "suppliers/ndpr-oxide.json", "amount": 12, "unit": "t"},
+                {"kind": "electricity", "amount": 86, "unit": "MWh"}]}}}
+    data_path = tmp_path / "activity.yaml"
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return rule_path, data_path, supplier
+
+
+def _value(document: dict, category: str) -> float:
+    return next(r["value"] for r in document["results"] if r["category"] == category)
+
+
+def test_the_hash_is_the_declarations_own(example_declaration):
+    assert upstream.content_hash(example_declaration) == example_declaration["content_sha256"]
+
+
+def test_supplier_value_times_amount_and_provenance(project, downstream, example_declaration):
+    rule_path, data_path, supplier = downstream
+    document = footprint.declare(rule_path, data_path)
+    oxide_cc = _value(example_declaration, "climate_change")  # per 1 kg NdPr oxide
+    items = [c for c in document["contributions"] if c["category"] == "climate_change"]
+    supplied = [c for c in items if c["kind"] == "upstream"]
+    assert len(supplied) == 1
+    assert supplied[0]["value"] == pytest.approx(1.2 * oxide_cc, rel=1e-9)
+    electricity = sum(c["value"] for c in items if c["kind"] == "background")
+    assert _value(document, "climate_change") == pytest.approx(1.2 * oxide_cc + electricity, rel=1e-9)
+    assert sum(c["value"] for c in items) == pytest.approx(_value(document, "climate_change"), rel=1e-9)
+    record = document["provenance"]["upstream_declarations"]
+    assert record == [{"id": example_declaration["id"], "content_sha256": example_declaration["content_sha256"],
+                       "product": "NdPr oxide", "declarant": example_declaration["declarant"]["name"],
+                       "rule": "ndpr-oxide " + example_declaration["rule"]["version"],
+                       "path": str(supplier)}]
+
+
+def test_an_edited_supplier_declaration_is_refused(project, downstream):
+    rule_path, data_path, supplier = downstream
+    document = json.loads(supplier.read_text())
+    for result in document["results"]:
+        if result["category"] == "climate_change":
+            result["value"] *= 0.5  # a supplier's number quietly halved
+    supplier.write_text(json.dumps(document))
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare(rule_path, data_path)
+    message = str(caught.value)
+    assert "edited" in message and "processes.reduction.inputs[0].declaration" in message
+
+
+def test_a_declaration_of_another_product_is_refused(project, downstream):
+    rule_path, data_path, _supplier = downstream
+    rule = yaml.safe_load(rule_path.read_text())
+    rule["input_kinds"]["oxide"]["upstream_products"] = ["Dy oxide"]
+    rule_path.write_text(yaml.safe_dump(rule))
+    with pytest.raises(ActivityDataError, match="another product"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_a_missing_supplier_file_names_the_input(project, downstream):
+    rule_path, data_path, supplier = downstream
+    supplier.unlink()
+    with pytest.raises(ActivityDataError, match=r"inputs\[0\]\.declaration"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_categories_the_supplier_did_not_compute_are_partial(project, downstream, example_declaration):
+    rule_path, data_path, supplier = downstream
+    document = json.loads(json.dumps(example_declaration))
+    document["results"] = [r for r in document["results"] if r["category"] != "acidification"]
+    document["content_sha256"] = upstream.content_hash(document)
+    supplier.write_text(json.dumps(document))
+    result = footprint.declare(rule_path, data_path)
+    acid = next(r for r in result["results"] if r["category"] == "acidification")
+    assert acid["coverage"] in ("partial", "none")  # none: the electricity dataset lacks it too
+    assert any("does not give acidification" in w for w in result["data_quality"]["warnings"])
+
+
+def test_a_kind_that_accepts_no_declarations_refuses_one(project, downstream):
+    rule_path, data_path, _supplier = downstream
+    rule = yaml.safe_load(rule_path.read_text())
+    rule["input_kinds"]["oxide"]["upstream_products"] = []
+    rule_path.write_text(yaml.safe_dump(rule))
+    with pytest.raises(ActivityDataError, match="does not accept suppliers' declarations"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_declaration_with_an_explicit_dataset_is_refused(project, downstream):
+    rule_path, data_path, _supplier = downstream
+    data = yaml.safe_load(data_path.read_text())
+    data["processes"]["reduction"]["inputs"][0]["dataset"] = "chemical/magnesium-oxide"
+    data_path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ActivityDataError, match="declaration"):
+        footprint.declare(rule_path, data_path)
