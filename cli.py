@@ -103,8 +103,12 @@ def setup(force: bool) -> None:
 @click.option("--allocation", type=click.Choice(["economic", "mass", "specified"]),
               help="Use another allocation method the rule allows (sensitivity).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--background", help="Imported database the --mapping entries point into by default.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file pointing input kinds at datasets of imported databases.")
+@click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached.")
 def declare(rule: str, data: Path, output: Path, report_path: Path | None, allocation: str | None,
-            force: bool) -> None:
+            force: bool, background: str | None, mapping: Path | None, strict: bool) -> None:
     """Compute a footprint declaration per declared unit.
 
     RULE is a rule id from rules/ or a path to a rule file; DATA is the producer's
@@ -113,11 +117,13 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
     \b
     Example:
       footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o out/decl.json --report out/decl.html
+      footprint declare ndpr-oxide data.yaml -o decl.json --background ecoinvent --mapping map.yaml --strict
     """
     footprint.check_output(output, force)  # refuse early, before any computation
     if report_path:
         footprint.check_output(report_path, force)
-    document = footprint.declare(rule, data, allocation=allocation)
+    document = footprint.declare(rule, data, allocation=allocation, background=background, mapping=mapping,
+                                 strict=strict)
     footprint.write_declaration(document, output, force=force)
     click.echo(f"declaration: {output}")
     if report_path:
@@ -130,17 +136,29 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
 @click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the HTML report.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also print the report to this PDF (needs headless Chromium).")
+@click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
+              help="Language of the report's labels.")
 @click.option("--force", is_flag=True, help="Overwrite an existing report.")
-def report(declaration: Path, output: Path, force: bool) -> None:
-    """Render a declaration JSON as a self-contained HTML report.
+def report(declaration: Path, output: Path, pdf_path: Path | None, lang: str, force: bool) -> None:
+    """Render a declaration JSON as a self-contained HTML report (and optionally a PDF).
 
     \b
     Example:
       footprint report out/decl.json -o out/decl.html
+      footprint report out/decl.json -o out/bericht.html --pdf out/bericht.pdf --lang de
     """
+    footprint.check_output(output, force)  # refuse early, before anything is written
+    if pdf_path:
+        footprint.check_output(pdf_path, force)
     document = footprint.read_declaration(declaration)
-    footprint.write_report(document, output, force=force)
+    if pdf_path:  # first, so a missing Chromium leaves nothing half-done
+        footprint.write_report_pdf(document, pdf_path, force=force, lang=lang)
+    footprint.write_report(document, output, force=force, lang=lang)
     click.echo(f"report: {output}")
+    if pdf_path:
+        click.echo(f"pdf:    {pdf_path}")
 
 
 @main.group()
@@ -212,11 +230,13 @@ def rules_show(rule: str) -> None:
 def rules_validate(paths: tuple[Path, ...]) -> None:
     """Check rule files against the schema, the Annex V boundary and the inventories.
 
-    Exits 2 if any file is invalid.
+    Every problem of a file is listed as FILE:LINE: field 'PATH': message. Exits 2
+    if any file is invalid.
 
     \b
     Example:
       footprint rules validate rules/ndpr-oxide.yaml
+      footprint rules validate rules/*.yaml
     """
     failures = 0
     for check in footprint.validate_rules(list(paths)):
@@ -224,7 +244,8 @@ def rules_validate(paths: tuple[Path, ...]) -> None:
             click.echo(f"ok       {check.path} ({check.rule.rule.id} {check.rule.rule.version})")
         else:
             failures += 1
-            click.echo(f"invalid  {check.error}", err=True)
+            for index, problem in enumerate(check.problems):
+                click.echo(f"{'invalid ' if index == 0 else '        '} {problem}", err=True)
     if failures:
         sys.exit(2)
 
@@ -238,6 +259,87 @@ def rules_schema() -> None:
       footprint rules schema > rule.schema.json
     """
     click.echo(footprint.rule_schema(), nl=False)
+
+
+# ----------------------------------------------------------------------------- rule authors' tools
+
+
+@rules.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON (for machines).")
+def rules_diff(old: str, new: str, as_json: bool) -> None:
+    """Show what changed between two versions of a rule (boundary, datasets, categories, parameters).
+
+    OLD and NEW are rule ids or paths. Always exits 0 when both rules load.
+
+    \b
+    Example:
+      footprint rules diff rules/ndpr-oxide.yaml my-draft/ndpr-oxide.yaml
+      footprint rules diff old.yaml new.yaml --json
+    """
+    result = footprint.diff_rules(old, new)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.text())
+
+
+@main.command()
+@click.argument("rule")
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0, 1, min_open=True),
+              help="Cumulative share that selects the most relevant categories, stages and processes.")
+@click.option("--allocation", type=click.Choice(["economic", "mass", "specified"]),
+              help="Use another allocation method the rule allows.")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+def hotspots(rule: str, data: Path, threshold: float, allocation: str | None, as_json: bool) -> None:
+    """PEF most-relevant analysis for rule authors: normalise, weight and rank the 16 EF 3.1 categories.
+
+    Selects the categories reaching the cumulative threshold (climate change always,
+    at least three), then the most relevant stages and processes of each. Uses the
+    EF 3.1 normalisation and weighting factors; these numbers never enter a declaration.
+
+    \b
+    Example:
+      footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml
+      footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml --threshold 0.9 --json
+    """
+    from footprint.hotspots import render
+
+    result = footprint.analyse_hotspots(rule, data, threshold=threshold, allocation=allocation)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(result))
+
+
+@main.command()
+@click.argument("rule")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default=None,
+              help="Template format (default: from the output file's suffix).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the template.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def template(rule: str, fmt: str | None, output: Path, force: bool) -> None:
+    """Write an activity-data template for a rule: every process and input it expects, units, DQR columns.
+
+    The producer fills in the amounts (left empty, so an unfilled template does not
+    declare) and runs 'footprint declare', which reads .yaml and .xlsx files.
+
+    \b
+    Example:
+      footprint template ndpr-oxide --format xlsx -o activity-2026.xlsx
+      footprint template ndpr-oxide --format yaml -o activity-2026.yaml
+    """
+    if fmt is None:
+        fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "yaml"
+    written = footprint.make_template(rule, output, fmt=fmt, force=force)
+    click.echo(f"template: {written}")
 
 
 @main.command()
@@ -267,6 +369,425 @@ def demo(out_dir: Path | None, force: bool) -> None:
     click.echo(f"report:      {html}")
     click.echo(_summary(document))
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
+
+
+# ---------------------------------------------------------------- reviewers: verify, market register, classes
+
+def _short(value: object, width: int = 44) -> str:
+    text = _fmt(value) if isinstance(value, float) else str(value)
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
+
+
+@main.command()
+@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path),
+              help="The activity data the declaration was computed from (without it: content hash only).")
+@click.option("--rule", help="Rule id or file (default: the declaration's rule id from rules/).")
+@click.option("--tolerance", type=float, default=1e-6, show_default=True,
+              help="Relative tolerance for numbers.")
+@click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
+def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, show_all: bool) -> None:
+    """Recompute a declaration from its inputs and compare every value, hash and version.
+
+    Exit 0 when everything matches, 1 on any difference (library versions that differ
+    while the results agree are warnings). An edited file is caught by its content hash.
+
+    \b
+    Example:
+      footprint verify out/decl.json --data examples/ndpr-oxide/activity-2025.yaml
+      footprint verify out/decl.json          # content hash only
+    """
+    outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance)
+    if outcome.differences:
+        header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"
+        click.echo(header)
+        click.echo("-" * len(header))
+        shown = outcome.differences if show_all else outcome.differences[:40]
+        for diff in shown:
+            note = f"  ({diff.note})" if diff.note else ""
+            click.echo(f"{diff.severity.upper():<8} {_short(diff.item, 60):<60} {_short(diff.declared, 24):>24} "
+                       f"{_short(diff.recomputed, 24):>24}{note}")
+        if len(shown) < len(outcome.differences):
+            click.echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
+    scope = "recomputed and compared" if outcome.recomputed else "content hash checked (no --data: not recomputed)"
+    click.echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
+               f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")
+    if not outcome.ok:
+        click.secho("NOT VERIFIED", fg="red", err=True)
+        sys.exit(1)
+    click.echo("verified")
+
+
+_REGISTER_HELP = "Register: a SQLite file path or an SQLAlchemy URL (default: FOOTPRINT_HOME/market.sqlite)."
+
+
+@main.group()
+def market() -> None:
+    """The market register of declarations placed on the EU market (for performance classes).
+
+    \b
+    Example:
+      footprint market add out/decl.json --mass 250000 --year 2025
+      footprint market import examples/market/register.csv
+      footprint market list --rule ndpr-oxide --year 2025
+    """
+
+
+@market.command("add")
+@click.argument("declarations", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mass", "mass_kg", type=float, required=True, help="Mass placed on the market in the year (kg).")
+@click.option("--year", type=int, required=True, help="Year the mass was placed on the market.")
+@click.option("--register", help=_REGISTER_HELP)
+def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, register: str | None) -> None:
+    """Register declarations as placed on the market in a year.
+
+    Adding the same declaration for the same year again replaces its mass (no double count).
+
+    \b
+    Example:
+      footprint market add out/decl.json --mass 250000 --year 2025
+    """
+    result = footprint.market_add(list(declarations), mass_kg=mass_kg, year=year, register=register)
+    click.echo(f"register {footprint.market_register(register).target}: {result.added} added, "
+               f"{result.updated} updated")
+
+
+@market.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--register", help=_REGISTER_HELP)
+def market_import(csv_file: Path, register: str | None) -> None:
+    """Import a register CSV in one transaction (any bad row rejects the whole file).
+
+    Columns: declaration_id, rule_id, rule_version, declarant, date, year, mass_kg,
+    content_sha256, and value:<category> (optionally unit:<category>) per category.
+
+    \b
+    Example:
+      footprint market import examples/market/register.csv
+    """
+    result = footprint.market_import(csv_file, register=register)
+    click.echo(f"register {footprint.market_register(register).target}: {result.added} added, "
+               f"{result.updated} updated")
+
+
+@market.command("list")
+@click.option("--rule", help="Only this rule id.")
+@click.option("--year", type=int, help="Only this year.")
+@click.option("--register", help=_REGISTER_HELP)
+def market_list(rule: str | None, year: int | None, register: str | None) -> None:
+    """List the register: one line per declaration and year.
+
+    \b
+    Example:
+      footprint market list --rule ndpr-oxide --year 2025
+    """
+    rows = footprint.market_rows(register=register, rule=rule, year=year)
+    click.echo(f"{'year':<5} {'rule':<22} {'declaration':<46} {'mass (t)':>10}  values")
+    for row in rows:
+        values = ", ".join(f"{c}={_fmt(v)}" for c, v in sorted(row["values"].items()))
+        click.echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
+                   f"{row['declaration_id'][:46]:<46} {_fmt(row['mass_kg'] / 1000):>10}  {values}")
+    total = sum(row["mass_kg"] for row in rows)
+    click.echo(f"{len(rows)} row(s), {len({r['declaration_id'] for r in rows})} declaration(s), "
+               f"{_fmt(total / 1000)} t")
+
+
+def _date(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint="--date") from None
+
+
+def _print_scheme(scheme: dict) -> None:
+    click.echo(f"scheme {scheme['scheme_id']}")
+    click.echo(f"  {scheme['counts']['declarations']} declarations, {_fmt(scheme['counts']['mass_kg'] / 1000)} t; "
+               f"{scheme['method']}, {scheme['weighting']}-weighted"
+               + (", head-room" if scheme["head_room"]["enabled"] else "")
+               + f"; derived {scheme['derived']}, next review {scheme['next_review']}")
+    for row in scheme["classes"]:
+        low = "" if row["lower"] is None else f"> {_fmt(row['lower'])}"
+        high = "" if row["upper"] is None else f"<= {_fmt(row['upper'])}"
+        click.echo(f"  {row['class']}: {' and '.join(x for x in (low, high) if x):<26} {row['declarations']:>5} decl. "
+                   f"{_fmt(row['mass_kg'] / 1000):>10} t")
+
+
+@main.group()
+def classes() -> None:
+    """Performance classes A..n: derive from the market register, assign, revise.
+
+    \b
+    Example:
+      footprint classes derive --rule ndpr-oxide --category climate_change --window 2022-2024 -o scheme.json
+      footprint classes assign out/decl.json --scheme scheme.json -o out/decl-classed.json
+    """
+
+
+def _scheme_options(func):
+    for option in reversed([
+        click.option("--weight", type=click.Choice(["mass", "count"]), help="Weighting (default mass)."),
+        click.option("--method", type=click.Choice(["quantile", "equal-width"]), help="Method (default quantile)."),
+        click.option("--head-room/--no-head-room", default=None,
+                     help="Keep class A empty at introduction (energy-label practice)."),
+        click.option("--margin", type=float, help="Head-room: A/B threshold this fraction below the best (0.10)."),
+        click.option("--robust", type=float, nargs=2, help="Equal-width: the two percentiles (0.05 0.95)."),
+        click.option("--date", "date_text", help="Derivation date YYYY-MM-DD (default: end of the window)."),
+        click.option("--register", help=_REGISTER_HELP),
+        click.option("--force", is_flag=True, help="Overwrite existing outputs."),
+    ]):
+        func = option(func)
+    return func
+
+
+@classes.command("derive")
+@click.option("--rule", required=True, help="Rule id as registered.")
+@click.option("--category", default="climate_change", show_default=True, help="Impact category id.")
+@click.option("--window", required=True, help="Placement years, e.g. 2023-2025.")
+@click.option("--classes", "n_classes", type=int, default=7, show_default=True, help="Number of classes.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the scheme JSON.")
+@_scheme_options
+def classes_derive(rule: str, category: str, window: str, n_classes: int, output: Path, weight: str | None,
+                   method: str | None, head_room: bool | None, margin: float | None, robust, date_text: str | None,
+                   register: str | None, force: bool) -> None:
+    """Derive class thresholds A..n from the declarations placed on the market in a window.
+
+    Same register and options give a byte-identical scheme (the date defaults to the
+    window's last day; next review three years later).
+
+    \b
+    Example:
+      footprint classes derive --rule ndpr-oxide --category climate_change --window 2023-2025 \\
+          --classes 7 --weight mass --method quantile --head-room -o scheme.json
+    """
+    footprint.check_output(output, force)
+    scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight or "mass",
+                                      method=method or "quantile", head_room=bool(head_room), margin=margin,
+                                      robust=tuple(robust) if robust else None, register=register,
+                                      date=_date(date_text))
+    footprint.write_scheme(scheme, output, force=force)
+    click.echo(f"scheme: {output}")
+    _print_scheme(scheme)
+
+
+@classes.command("assign")
+@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scheme", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Class scheme JSON.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the declaration with its performance_class.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the HTML report.")
+@click.option("--label", "label_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the class label graphic (PNG).")
+@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: Path | None,
+                   label_path: Path | None, force: bool) -> None:
+    """Assign a declaration its performance class under a scheme of the same rule and category.
+
+    The class is written into the declaration (key performance_class) and covered by
+    its content hash, so 'footprint verify' still checks the output.
+
+    \b
+    Example:
+      footprint classes assign out/decl.json --scheme scheme.json -o out/decl-classed.json --label out/label.png
+    """
+    for path in (output, report_path, label_path):
+        if path:
+            footprint.check_output(path, force)
+    document = footprint.assign_class(declaration, scheme)
+    footprint.write_declaration(document, output, force=force)
+    record = document["performance_class"]
+    click.echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
+               f"under {record['scheme_id']}")
+    click.echo(f"declaration: {output}")
+    if report_path:
+        footprint.write_report(document, report_path, force=force)
+        click.echo(f"report:      {report_path}")
+    if label_path:
+        footprint.write_class_label(document, label_path, force=force)
+        click.echo(f"label:       {label_path}")
+
+
+@classes.command("revise")
+@click.option("--old", "old_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The scheme being revised.")
+@click.option("--window", required=True, help="Placement years of the new scheme, e.g. 2026-2028.")
+@click.option("--classes", "n_classes", type=int, help="Number of classes (default: as the old scheme).")
+@click.option("--trigger-top", type=float, default=0.30, show_default=True,
+              help="Rescaling trigger: share in the top class.")
+@click.option("--trigger-top-two", type=float, default=0.50, show_default=True,
+              help="Rescaling trigger: share in the top two classes.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the new scheme JSON.")
+@click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the revision report (HTML).")
+@_scheme_options
+def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_top: float, trigger_top_two: float,
+                   output: Path, report_path: Path, weight: str | None, method: str | None, head_room: bool | None,
+                   margin: float | None, robust, date_text: str | None, register: str | None, force: bool) -> None:
+    """Derive the next scheme and a revision report against the old one.
+
+    Options not given are taken from the old scheme. The report shows old vs new
+    thresholds, the migration matrix, shares in the top classes against the
+    rescaling triggers, and the distribution with the old and new bands.
+
+    \b
+    Example:
+      footprint classes revise --old scheme-2022.json --window 2023-2025 -o scheme-2025.json --report revision.html
+    """
+    footprint.check_output(output, force)
+    footprint.check_output(report_path, force)
+    revision = footprint.revise_classes(old_path, window, classes=n_classes, weight=weight, method=method,
+                                        head_room=head_room, margin=margin, robust=None if not robust else robust,
+                                        triggers=(trigger_top, trigger_top_two), register=register,
+                                        date=_date(date_text))
+    footprint.write_scheme(revision.new, output, force=force)
+    revision.write_report(report_path, force=force)
+    click.echo(f"scheme: {output}")
+    click.echo(f"report: {report_path}")
+    _print_scheme(revision.new)
+    shares = revision.shares_old
+    click.echo(f"under the old scheme: top class {shares['top']['mass']:.1%} of mass "
+               f"({shares['top']['declarations']:.1%} of declarations), top two {shares['top_two']['mass']:.1%} "
+               f"({shares['top_two']['declarations']:.1%}); rescaling "
+               + ("TRIGGERED" if shares["triggered"]["mass"] or shares["triggered"]["declarations"]
+                  else "not triggered"))
+
+
+
+# ----------------------------------------------------------------------------- export (issue 6)
+
+
+@main.command("export")
+@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["pact", "csv", "xlsx"]),
+              help="pact: PACT v3 ProductFootprint JSON; csv: the contributions table; "
+                   "xlsx: the product system as a Brightway Excel workbook.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the export.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path),
+              help="xlsx only: the activity data the declaration was computed from.")
+@click.option("--rule", help="xlsx only: the rule id or file (default: the declaration's rule id).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def export(declaration: Path, fmt: str, output: Path, data: Path | None, rule: str | None, force: bool) -> None:
+    """Export a declaration for other systems: PACT v3 record, CSV table or Brightway Excel.
+
+    The Excel workbook is rebuilt from the inputs (--data, and --rule if needed); their
+    hashes must match the declaration's provenance.
+
+    \b
+    Example:
+      footprint export out/decl.json --format pact -o out/pf.json
+      footprint export out/decl.json --format csv -o out/contributions.csv
+      footprint export out/decl.json --format xlsx -o out/system.xlsx --data examples/ndpr-oxide/activity-2025.yaml
+    """
+    footprint.check_output(output, force)
+    document = footprint.read_declaration(declaration)
+    footprint.export_declaration(document, fmt, output, force=force, data=data, rule=rule)
+    click.echo(f"{fmt}: {output}")
+
+
+# ----------------------------------------------------------------------------- secondary data (issue 4)
+
+
+@main.group()
+def inventories() -> None:
+    """List, show and import secondary datasets (open library and licensed databases).
+
+    \b
+    Example:
+      footprint inventories list --kind electricity
+      footprint inventories import ecoinvent/datasets --format ecospold2 --name ecoinvent-3.10
+    """
+
+
+@inventories.command("list")
+@click.option("--kind", help="Only this kind (electricity, fuel, chemical, transport, material, process, ...).")
+@click.option("--geography", help="Only this geography (CN, CN-NM, GLO, ...).")
+@click.option("--imported", is_flag=True, help="List the imported databases instead.")
+def inventories_list(kind: str | None, geography: str | None, imported: bool) -> None:
+    """List the open library's datasets: code, kind, geography, year, DQR, coverage.
+
+    \b
+    Example:
+      footprint inventories list --kind electricity --geography CN-NM
+      footprint inventories list --imported
+    """
+    if imported:
+        for info in footprint.imported_databases():
+            click.echo(f"{info['database']:<28} {info['format']:<10} version {info['version']:<14} "
+                       f"sha256 {info['sha256'][:12]}  imported {info['imported']}")
+        return
+    from footprint.methods import HEADLINE_IDS
+
+    for d in footprint.list_inventories(kind, geography):
+        flag = " screening" if d.screening else ""
+        click.echo(f"{d.code:<40} {d.kind:<12} {d.geography:<8} {d.year or '':<5} DQR {d.dqr.score:.1f} "
+                   f"{d.confidence:<3} {len(d.coverage)}/{len(HEADLINE_IDS)} categories{flag}")
+
+
+@inventories.command("show")
+@click.argument("code")
+def inventories_show(code: str) -> None:
+    """Show one dataset: source, licence, DQR, coverage, screening flag and every flow.
+
+    \b
+    Example:
+      footprint inventories show electricity/CN-NM
+    """
+    from footprint.methods import HEADLINE_IDS
+
+    d, path = footprint.show_inventory(code)
+    click.echo(f"{d.code}: {d.name}  [{d.kind}, {d.geography}, {d.year or 'year n/a'}] per 1 {d.unit}")
+    click.echo(f"file: {path}")
+    click.echo(f"source: {' '.join(d.source.citation.split())}" + (f" <{d.source.url}>" if d.source.url else ""))
+    click.echo(f"licence: {d.source.licence}; confidence {d.confidence}; technology: {d.technology or 'n/a'}")
+    click.echo(f"DQR {d.dqr.score:.2f} (TeR {d.dqr.TeR:g}, GeR {d.dqr.GeR:g}, TiR {d.dqr.TiR:g}, P {d.dqr.P:g})"
+               + ("; SCREENING value" if d.screening else ""))
+    missing = [c for c in HEADLINE_IDS if c not in d.coverage]
+    click.echo(f"covers {len(d.coverage)}/{len(HEADLINE_IDS)} EF categories: {', '.join(d.coverage)}")
+    if missing:
+        click.echo(f"not covered (partial in declarations): {', '.join(missing)}")
+    click.echo("flows:")
+    for e in d.exchanges:
+        where = e.dataset if e.type == "technosphere" else f"{e.name} ({'::'.join(e.categories or [])})"
+        click.echo(f"  {e.type:<13} {e.amount:>12.6g} {e.unit:<8} {where}")
+    if d.notes:
+        click.echo(f"notes: {' '.join(d.notes.split())}")
+
+
+@inventories.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["ecospold2", "excel", "jsonld"]),
+              help="ecospold2: a directory of .spold files; excel: Brightway Excel; jsonld: openLCA zip/dir.")
+@click.option("--name", help="Database name in the footprint project (default: the file or folder name).")
+@click.option("--db-version", "version", help="Version recorded with the database (e.g. 3.10 cut-off).")
+@click.option("--dry-run", is_flag=True, help="Check and report links without writing.")
+@click.option("--force", is_flag=True, help="Replace a database of the same name.")
+def inventories_import(path: Path, fmt: str, name: str | None, version: str | None, dry_run: bool,
+                       force: bool) -> None:
+    """Import a licensed database offline; nothing is written unless every exchange links.
+
+    Unlinked exchanges are listed with the closest biosphere3 or dataset names, and
+    the command exits 2 with the project unchanged.
+
+    \b
+    Example:
+      footprint inventories import ecoinvent-3.10/datasets --format ecospold2 --name ecoinvent-3.10 --db-version 3.10
+      footprint inventories import uslci.zip --format jsonld --name uslci
+      footprint inventories import my-datasets.xlsx --format excel --dry-run
+    """
+    report = footprint.import_inventory(path, fmt, name, version=version, force=force, dry_run=dry_run)
+    state = "checked (dry run, nothing written)" if dry_run else "imported"
+    click.echo(f"{report.name}: {state}: {report.activities} datasets, {report.exchanges} exchanges, "
+               f"all linked ({report.biosphere_relinked} elementary exchanges linked to biosphere3 by "
+               f"footprint); sha256 {report.sha256[:12]}, version {report.version}")
+    for dropped in report.dropped:
+        click.echo(f"warning: input {dropped} has no activity link and no producer; bw2io removed it", err=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,12 @@ __version__ = "0.1.0"
 
 _API = ("setup", "ensure_setup", "declare", "write_declaration", "write_report", "validate_rules", "list_rules",
         "load_rule", "demo_paths", "default_demo_dir", "RuleCheck", "rule_schema", "read_declaration",
-        "check_output")
+        "check_output", "diff_rules", "analyse_hotspots", "make_template")
+_API += ("verify_declaration", "market_register", "market_add", "market_import", "market_rows", "derive_classes",
+         "read_scheme", "write_scheme", "assign_class", "Revision", "revise_classes", "class_label_png",
+         "write_class_label")
+_API += ("write_report_pdf", "export_declaration")
+_API += ("list_inventories", "show_inventory", "import_inventory", "imported_databases")
 
 
 def __getattr__(name: str) -> Any:

@@ -8,16 +8,17 @@ checks the file on its own terms; checks against a rule live in system.py.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from footprint import units
 from footprint._io import file_sha256, load_yaml, pydantic_error
-from footprint.errors import ActivityDataError
+from footprint.errors import ActivityDataError, FootprintError
 from footprint.inventory import DQR
 
 
@@ -42,6 +43,7 @@ class Input(Amount):
     kind: Optional[str] = None
     from_: Optional[str] = Field(default=None, alias="from")
     dataset: Optional[str] = None
+    declaration: Optional[str] = None  # a supplier's declaration JSON (path relative to this file) for 'kind'
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -50,6 +52,9 @@ class Input(Amount):
         if (self.kind is None) == (self.from_ is None):
             raise ValueError("an input names exactly one of 'kind' (a purchased input) or 'from' (an upstream "
                              "process of the rule)")
+        if self.declaration is not None and (self.kind is None or self.dataset is not None):
+            raise ValueError("'declaration' (a supplier's declaration JSON) goes with 'kind' and replaces its "
+                             "dataset; do not give 'from' or 'dataset' with it")
         return self
 
 
@@ -118,6 +123,16 @@ class Period(_Strict):
         return self
 
 
+class RecycledInput(_Strict):
+    """Recycled content of the product (R1 of the Circular Footprint Formula), for secondary-route rules."""
+
+    R1: float = Field(ge=0, le=1)
+    source: str = ""
+    dqr: Optional[DQR] = None
+    data_type: Literal["primary", "secondary"] = "primary"
+    comment: str = ""
+
+
 class ActivityData(_Strict):
     """One producer's data for one facility and reporting period."""
 
@@ -126,6 +141,7 @@ class ActivityData(_Strict):
     period: Period
     production: Amount
     processes: dict[str, ProcessData]
+    recycled_content: Optional[RecycledInput] = None
     comment: str = ""
 
 
@@ -134,6 +150,30 @@ class LoadedActivity:
     data: ActivityData
     path: Path
     sha256: str
+    cells: Optional[Callable[[str], Optional[tuple[str, bool]]]] = None  # XLSX: field path -> (cell text, exact)
+
+
+@contextlib.contextmanager
+def located(activity: LoadedActivity) -> Iterator[None]:
+    """Re-raise errors about an XLSX activity file (found while linking it to the rule) naming the cell.
+
+    For YAML files, and for errors about other files, nothing changes.
+    """
+    try:
+        yield
+    except FootprintError as exc:
+        if activity.cells is None or exc.file != str(activity.path) or not exc.field:
+            raise
+        found = activity.cells(exc.field)
+        if found is None:
+            raise
+        where, exact = found
+        try:
+            error = type(exc)(exc.message, file=where, field=None if exact else exc.field, value=exc.value,
+                              expected=exc.expected)
+        except TypeError:  # a subclass with another constructor: keep the original
+            raise exc from None
+        raise error from None
 
 
 def _check_amount(point: Any, path: Path, where: str) -> None:
@@ -162,11 +202,49 @@ def _check_amounts(data: ActivityData, path: Path) -> None:
                                         file=path, field=where)
 
 
+def _load_xlsx(path: Path) -> LoadedActivity:
+    """A filled 'footprint template --format xlsx' workbook, checked by the same model as YAML.
+
+    Errors name the sheet, row and column instead of a field path.
+    """
+    from footprint.activity_xlsx import describe, field_loc, read_xlsx
+
+    raw, book = read_xlsx(path)
+    try:
+        data = ActivityData.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first.get("loc", ()))
+        value = first.get("input")
+        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+        field = ".".join(str(part) for part in loc) if book.where(loc) is None else None
+        raise ActivityDataError(str(first.get("msg", "invalid value")).removeprefix("Value error, ") + more,
+                                file=describe(path, book.where(loc)), field=field,
+                                value=None if isinstance(value, (dict, list)) else value) from None
+    try:
+        _check_amounts(data, path)
+    except FootprintError as exc:  # ActivityDataError or UnitError: point at the cell instead of the field path
+        location = book.where(field_loc(exc.field or ""))
+        if location is None:
+            raise
+        raise type(exc)(exc.message, file=describe(path, location), value=exc.value, expected=exc.expected) from None
+    def cells(field: str) -> Optional[tuple[str, bool]]:
+        loc = field_loc(field)
+        location = book.where(loc)
+        if location is None:
+            return None
+        return describe(path, location), location[2] is not None and book.locations.get(loc) == location
+
+    return LoadedActivity(data=data, path=path, sha256=file_sha256(path), cells=cells)
+
+
 def load_activity(path: str | Path) -> LoadedActivity:
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return _load_xlsx(path)
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ActivityDataError("unsupported activity-data format", file=path, value=path.suffix,
-                                expected="a .yaml file (see examples/)")
+                                expected="a .yaml file (see examples/) or a filled 'footprint template' .xlsx")
     raw = load_yaml(path, ActivityDataError)
     if not isinstance(raw, dict):
         raise ActivityDataError("activity data must be a mapping", file=path,

@@ -6,7 +6,7 @@ verifier's script and the CLI all run exactly the same code.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from footprint import quality as _quality
 from footprint import system as _system
 from footprint._io import check_writable, write_atomic
 from footprint.activity import load_activity
-from footprint.errors import FootprintError, RuleError
+from footprint.errors import FootprintError
 from footprint.inventory import BACKGROUND_DB
 from footprint.paths import REPO_ROOT, examples_dir
 from footprint.report import render_html
@@ -37,26 +37,64 @@ def ensure_setup(catalogue: _inventory.Catalogue | None = None) -> dict:
     """Set up on first use, or when inventories/ changed since the last set-up."""
     state = _project.read_state()
     catalogue = catalogue or _inventory.load_catalogue()
-    if state.get("inventories_sha256") != catalogue.sha256 or not state.get("methods_sha256"):
+    from footprint.methods import load_extension
+
+    if (state.get("inventories_sha256") != catalogue.sha256 or not state.get("methods_sha256")
+            or state.get("extension_sha256") != load_extension().sha256):  # CFs must match what is declared
         _project.setup(catalogue=catalogue)
         state = _project.read_state()
     return state
 
 
+class StrictQualityError(FootprintError):
+    """--strict: the declaration breaks the rule's Data Needs Matrix limits (nothing is written)."""
+
+
 def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
-            created: dt.datetime | None = None) -> dict[str, Any]:
-    """Compute a footprint declaration for one producer's activity data under one rule."""
+            created: dt.datetime | None = None, background: str | None = None,
+            mapping: str | Path | None = None, strict: bool = False) -> dict[str, Any]:
+    """Compute a footprint declaration for one producer's activity data under one rule.
+
+    ``mapping`` (with ``background`` as its default database) points input kinds at
+    datasets of an imported database; ``strict`` turns Data Needs Matrix breaches
+    into a StrictQualityError instead of warnings in the declaration.
+    """
+    from footprint import background as _background
+    from footprint.errors import ActivityDataError
+
     loaded = load_rule(rule)
     activity = load_activity(data)
     catalogue = _inventory.load_catalogue()
     state = ensure_setup(catalogue)
     bd, _bc, _bi = _project.brightway()
     flows = _inventory.biosphere_index(bd)
-    product_system = _system.build(loaded, activity, catalogue, flows, allocation_override=allocation)
-    result = _calculate.calculate(product_system, background=BACKGROUND_DB)
+    from footprint.activity import located
+
+    with located(activity):  # an XLSX file's errors name sheet, row and column
+        product_system = _system.build(loaded, activity, catalogue, flows, allocation_override=allocation)
+    databases: list[str] = [BACKGROUND_DB]
+    background_info: dict | None = None
+    if background and not mapping:
+        raise ActivityDataError("--background needs --mapping", field="--mapping",
+                                expected="a mapping file pointing input kinds at datasets of " + background)
+    if mapping:
+        resolved = _background.load_mapping(mapping, background)
+        product_system = _background.apply(product_system, resolved, catalogue)
+        from footprint.imports import database_info
+
+        databases += resolved.databases
+        background_info = {"imported": [database_info(name) for name in resolved.databases],
+                           "mapping": resolved.describe()}
+    result = _calculate.calculate(product_system, background=databases if len(databases) > 1 else BACKGROUND_DB)
     quality = _quality.assess(result, catalogue)
+    if strict:
+        breaches = [w for w in quality.warnings if w.startswith("Data Needs Matrix")]
+        if breaches:
+            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es), nothing written: "
+                                     + "; ".join(breaches), file=data,
+                                     expected="better data for these processes/datasets, or run without --strict")
     document = _declaration.build(result, quality, catalogue, methods_sha256=state["methods_sha256"],
-                                  background=BACKGROUND_DB, created=created)
+                                  background=BACKGROUND_DB, created=created, background_info=background_info)
     _declaration.validate(document)
     return document
 
@@ -70,48 +108,57 @@ def write_declaration(document: dict, path: str | Path, *, force: bool = False) 
     return write_atomic(Path(path), _declaration.to_json(document), force=force)
 
 
-def write_report(document: dict, path: str | Path, *, force: bool = False) -> Path:
-    return write_atomic(Path(path), render_html(document), force=force)
+def write_report(document: dict, path: str | Path, *, force: bool = False, lang: str = "en") -> Path:
+    return write_atomic(Path(path), render_html(document, lang), force=force)
 
 
 @dataclass
 class RuleCheck:
     path: Path
-    error: FootprintError | None
+    error: FootprintError | None  # the first problem (None when the file is valid)
     rule: LoadedRule | None = None
+    problems: list = field(default_factory=list)  # every problem, each a footprint.rule_lint.Problem
 
 
 def validate_rules(paths: list[str | Path]) -> list[RuleCheck]:
-    """Check each rule file: schema, boundary and that every default dataset exists."""
+    """Check each rule file: schema, boundary and that every default dataset exists; ALL problems, with lines."""
+    from footprint import rule_lint
+
     catalogue = _inventory.load_catalogue()
     checks = []
     for path in paths:
-        try:
-            loaded = load_rule(path)
-            _check_rule_datasets(loaded, catalogue)
-            checks.append(RuleCheck(path=Path(path), error=None, rule=loaded))
-        except FootprintError as exc:
-            checks.append(RuleCheck(path=Path(path), error=exc))
+        report = rule_lint.lint_rule(path, catalogue)
+        error = report.problems[0].to_error() if report.problems else None
+        checks.append(RuleCheck(path=report.path, error=error, rule=report.rule, problems=report.problems))
     return checks
 
 
-def _check_rule_datasets(loaded: LoadedRule, catalogue: _inventory.Catalogue) -> None:
-    for kind, spec in loaded.rule.input_kinds.items():
-        for template in (spec.dataset, *spec.fallback):
-            if "{" in template:
-                continue  # expands per declarant; the last fallback must be concrete
-            if template not in catalogue.datasets:
-                raise RuleError("default dataset does not exist", file=loaded.path, field=f"input_kinds.{kind}",
-                                value=template, expected="a dataset code from inventories/")
-        concrete = [t for t in (spec.dataset, *spec.fallback) if "{" not in t]
-        if not concrete:
-            raise RuleError("no concrete fallback dataset", file=loaded.path, field=f"input_kinds.{kind}",
-                            expected="a fallback without {region}/{country}, used when no regional dataset exists")
-    for _stage, process in loaded.rule.processes():
-        if process.default_dataset and process.default_dataset not in catalogue.datasets:
-            raise RuleError("default dataset does not exist", file=loaded.path,
-                            field=f"stages.{process.id}.default_dataset", value=process.default_dataset,
-                            expected="a dataset code from inventories/")
+def diff_rules(old: str | Path, new: str | Path):
+    """What changed between two versions of a rule (a footprint.rule_diff.RuleDiff: .text(), .to_dict())."""
+    from footprint import rule_diff
+
+    return rule_diff.compare(load_rule(old), load_rule(new))
+
+
+def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0.8, allocation: str | None = None):
+    """The PEF most-relevant analysis of one producer's data under a rule (for rule authors, never declared).
+
+    Declares first (same numbers a producer would declare), then normalises and weights all 16 EF 3.1
+    categories; returns a footprint.hotspots.Hotspots (.to_dict(), footprint.hotspots.render()).
+    """
+    from footprint import hotspots as _hotspots
+
+    _hotspots._check_threshold(threshold)
+    document = declare(rule, data, allocation=allocation)
+    return _hotspots.from_declaration(document, threshold=threshold)
+
+
+def make_template(rule: str | Path, output: str | Path, *, fmt: str = "yaml", force: bool = False) -> Path:
+    """Write an activity-data template (YAML or XLSX) for a rule: every process and input it expects."""
+    from footprint import template as _template
+
+    return _template.write_template(load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
+                                    force=force)
 
 
 def rule_schema() -> str:
@@ -119,21 +166,28 @@ def rule_schema() -> str:
     return json_schema_text()
 
 
-def read_declaration(path: str | Path) -> dict[str, Any]:
-    """Load a declaration JSON file and check it against the schema, naming the file and the field."""
+def _load_json(path: Path) -> Any:
+    """Parse a JSON file given as a declaration; a missing or malformed file is a DeclarationError."""
     import json
 
+    from footprint.errors import DeclarationError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeclarationError("file not found", file=path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DeclarationError(f"not valid JSON: {exc}", file=path, expected="a declaration JSON file") from None
+
+
+def read_declaration(path: str | Path) -> dict[str, Any]:
+    """Load a declaration JSON file and check it against the schema, naming the file and the field."""
     import jsonschema
 
     from footprint.errors import DeclarationError
 
     path = Path(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeclarationError("file not found", file=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DeclarationError(f"not valid JSON: {exc}", file=path, expected="a declaration JSON file") from None
+    document = _load_json(path)
     try:
         _declaration.validate(document)
     except jsonschema.ValidationError as exc:
@@ -153,4 +207,282 @@ def default_demo_dir() -> Path:
 
 
 __all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_setup", "declare", "write_declaration", "write_report", "validate_rules",
-           "list_rules", "load_rule", "demo_paths", "default_demo_dir", "RuleCheck"]
+           "list_rules", "load_rule", "demo_paths", "default_demo_dir", "RuleCheck", "diff_rules", "analyse_hotspots",
+           "make_template"]
+
+
+# ---------------------------------------------------------------- reviewers: verify, market register, classes
+
+def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
+                       tolerance: float = 1e-6):
+    """Recompute a declaration from its inputs and compare (a footprint.verify.Verification).
+
+    Without ``data`` only the content hash is checked (was the file edited after it was written?).
+    The recomputation uses the declaration's own ``created`` time and the allocation it records.
+    """
+    from footprint import verify as _verify
+    from footprint.errors import DeclarationError
+
+    path = Path(path)
+    document = _load_json(path)
+    if not isinstance(document, dict) or "content_sha256" not in document or "rule" not in document:
+        raise DeclarationError("not a footprint declaration", file=path,
+                               expected="a file written by 'footprint declare'")
+    if not tolerance >= 0:
+        raise DeclarationError("negative tolerance", field="tolerance", value=tolerance, expected="a number >= 0")
+    if data is None:
+        return _verify.compare(document, None, tolerance=tolerance)
+    read_declaration(path)  # schema check, with located errors
+    loaded = load_rule(rule if rule is not None else document["rule"]["id"])
+    override = _verify.allocation_override(document, loaded)
+    created_text = str(document.get("provenance", {}).get("created", ""))
+    try:
+        created = dt.datetime.fromisoformat(created_text.replace("Z", "+00:00"))
+    except ValueError:
+        created = None
+    mapping = document.get("provenance", {}).get("background", {}).get("mapping", {}).get("path")
+    recomputed = declare(loaded.path, data, allocation=override, created=created,
+                         mapping=mapping if mapping and Path(mapping).exists() else None)
+    outcome = _verify.compare(document, recomputed, tolerance=tolerance)
+    outcome.allocation = override
+    return outcome
+
+
+def market_register(register: str | Path | None = None):
+    """The market register (default FOOTPRINT_HOME/market.sqlite; a path or an SQLAlchemy URL)."""
+    from footprint import registry as _registry
+
+    return _registry.Register(register)
+
+
+def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None):
+    """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces)."""
+    from footprint import registry as _registry
+
+    entries = [_registry.entry_from_declaration(read_declaration(p), mass_kg=mass_kg, year=year, source=str(p))
+               for p in paths]
+    return market_register(register).add(entries)
+
+
+def market_import(path: str | Path, *, register: str | Path | None = None):
+    """Import a register CSV in one transaction (a bad row rejects the whole file)."""
+    from footprint import registry as _registry
+
+    entries = _registry.read_csv(path)
+    return market_register(register).add(entries, source=str(path))
+
+
+def market_rows(*, register: str | Path | None = None, rule: str | None = None,
+                year: int | None = None) -> list[dict]:
+    return market_register(register).rows(rule_id=rule, year=year)
+
+
+def derive_classes(rule: str, category: str, window: str, *, classes: int = 7, weight: str = "mass",
+                   method: str = "quantile", head_room: bool = False, margin: float | None = None,
+                   robust: tuple[float, float] | None = None, register: str | Path | None = None,
+                   date: dt.date | None = None, previous: dict | None = None) -> dict:
+    """A class scheme (thresholds A..n) from the declarations placed on the market in the window."""
+    from footprint import classes as _classes
+
+    start, end = _classes.parse_window(window)
+    points, unit = market_register(register).points(rule, category, start, end)
+    return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window, classes=classes,
+                           weight=weight, method=method, head_room=head_room,
+                           margin=_classes.DEFAULT_HEAD_ROOM_MARGIN if margin is None else margin,
+                           robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous)
+
+
+def read_scheme(path: str | Path) -> dict:
+    import json
+
+    from footprint import classes as _classes
+
+    path = Path(path)
+    try:
+        scheme = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _classes.ClassSchemeError("file not found", file=path) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _classes.ClassSchemeError(f"not valid JSON: {exc}", file=path,
+                                        expected="a class scheme JSON file") from None
+    return _classes.check_scheme(scheme, str(path))
+
+
+def write_scheme(scheme: dict, path: str | Path, *, force: bool = False) -> Path:
+    from footprint import classes as _classes
+
+    return write_atomic(Path(path), _classes.to_json(scheme), force=force)
+
+
+def assign_class(declaration: str | Path, scheme: str | Path) -> dict:
+    """The declaration with ``performance_class`` set from the scheme; ``content_sha256`` covers the class."""
+    from footprint import classes as _classes
+
+    document = read_declaration(declaration)
+    record = _classes.assign(document, read_scheme(scheme), declaration_source=str(declaration),
+                             scheme_source=str(scheme))
+    document = {key: value for key, value in document.items() if key != "content_sha256"}
+    document["performance_class"] = record
+    document["content_sha256"] = _declaration.content_hash(document)
+    _declaration.validate(document)
+    return document
+
+
+@dataclass
+class Revision:
+    """A revised scheme and what the revision report shows."""
+
+    old: dict
+    new: dict
+    migration: dict
+    shares_old: dict
+    shares_new: dict
+    points: list
+
+    def html(self) -> str:
+        from footprint.report.classes_report import render_revision
+
+        return render_revision(self.old, self.new, self.points, self.migration, self.shares_old, self.shares_new)
+
+    def write_report(self, path: str | Path, *, force: bool = False) -> Path:
+        return write_atomic(Path(path), self.html(), force=force)
+
+
+def revise_classes(old: str | Path | dict, window: str, *, classes: int | None = None, weight: str | None = None,
+                   method: str | None = None, head_room: bool | None = None, margin: float | None = None,
+                   triggers: tuple[float, float] | None = None, register: str | Path | None = None,
+                   date: dt.date | None = None, robust: tuple[float, float] | None = None) -> Revision:
+    """Derive the next scheme (options default to the old scheme's) and compare it with the old one."""
+    from footprint import classes as _classes
+
+    old_scheme = old if isinstance(old, dict) else read_scheme(old)
+    triggers = triggers or _classes.DEFAULT_TRIGGERS
+    for value in triggers:
+        if not 0 < value <= 1:
+            raise _classes.ClassSchemeError("rescaling trigger out of range", field="trigger", value=value,
+                                            expected="a share in (0, 1], e.g. 0.3")
+    old_room = old_scheme.get("head_room") or {}
+    new = derive_classes(old_scheme["rule"]["id"], old_scheme["category"], window,
+                         classes=classes or old_scheme["number_of_classes"],
+                         weight=weight or old_scheme["weighting"], method=method or old_scheme["method"],
+                         head_room=old_room.get("enabled", False) if head_room is None else head_room,
+                         margin=margin if margin is not None else old_room.get("margin"),
+                         robust=robust or tuple(old_scheme.get("parameters", {}).get("robust_percentiles") or ())
+                         or None,
+                         register=register, date=date, previous=old_scheme)
+    start, end = _classes.parse_window(window)
+    points, _unit = market_register(register).points(new["rule"]["id"], new["category"], start, end)
+    return Revision(old=old_scheme, new=new, migration=_classes.migration(points, old_scheme, new),
+                    shares_old=_classes.top_shares(points, old_scheme, triggers),
+                    shares_new=_classes.top_shares(points, new, triggers), points=points)
+
+
+def class_label_png(document: dict) -> bytes:
+    """The class label graphic (PNG) of a declaration that has a ``performance_class``."""
+    from footprint.errors import DeclarationError
+    from footprint.report.label import class_label_png as _png
+
+    if not isinstance(document.get("performance_class"), dict):
+        raise DeclarationError("the declaration has no performance class", field="performance_class",
+                               expected="a declaration written by 'footprint classes assign'")
+    return _png(document["performance_class"])
+
+
+def write_class_label(document: dict, path: str | Path, *, force: bool = False) -> Path:
+    return write_atomic(Path(path), class_label_png(document), force=force)
+
+
+__all__ += ["verify_declaration", "market_register", "market_add", "market_import", "market_rows",
+            "derive_classes", "read_scheme", "write_scheme", "assign_class", "Revision", "revise_classes",
+            "class_label_png", "write_class_label"]
+
+
+# ----------------------------------------------------------------------------- reports and exports (issue 6)
+
+
+def write_report_pdf(document: dict, path: str | Path, *, force: bool = False, lang: str = "en") -> Path:
+    """The HTML report printed to PDF by headless Chromium (ReportError naming the fix if it is missing)."""
+    from footprint.report import render_pdf
+
+    check_writable(Path(path), force)
+    return write_atomic(Path(path), render_pdf(document, lang), force=force)
+
+
+def export_declaration(document: dict, fmt: str, path: str | Path, *, force: bool = False,
+                       data: str | Path | None = None, rule: str | Path | None = None) -> Path:
+    """Write a declaration as a PACT v3 record (pact), its tidy table (csv) or its product system (xlsx).
+
+    xlsx needs the activity data (and the rule, if not the declaration's rule id): the
+    declaration holds results, not the foreground exchanges, so the product system is
+    rebuilt from the inputs, whose hashes must match the declaration's provenance.
+    """
+    import json
+
+    from footprint import export as _export
+
+    if fmt not in _export.FORMATS:
+        raise _export.ExportError("unknown export format", field="--format", value=fmt,
+                                  expected="one of " + ", ".join(_export.FORMATS))
+    check_writable(Path(path), force)
+    if fmt == "pact":
+        content: str | bytes = json.dumps(_export.to_pact(document), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        content = _export.to_csv(document)
+    else:
+        from footprint.export import xlsx as _xlsx
+
+        if data is None:
+            raise _export.ExportError("the Excel export needs the activity data the declaration was computed from",
+                                      field="--data", expected="--data ACTIVITY.yaml (and --rule if the rule is "
+                                                               "not in rules/)")
+        ensure_setup()
+        bd, _bc, _bi = _project.brightway()
+        flows = _inventory.biosphere_index(bd)
+        system, catalogue = _xlsx.rebuild_system(document, data, rule, flows)
+        content = _xlsx.to_xlsx(document, system, catalogue, flows)
+    return write_atomic(Path(path), content, force=force)
+
+
+__all__ += ["write_report_pdf", "export_declaration"]
+
+
+# ----------------------------------------------------------------------------- secondary data and imports (issue 4)
+
+
+def list_inventories(kind: str | None = None, geography: str | None = None) -> list[_inventory.Dataset]:
+    """The open library's datasets, optionally one kind and/or one geography (case-insensitive)."""
+    catalogue = _inventory.load_catalogue()
+    datasets = sorted(catalogue.datasets.values(), key=lambda d: d.code)
+    if kind:
+        datasets = [d for d in datasets if d.kind == kind.lower()]
+    if geography:
+        datasets = [d for d in datasets if d.geography.lower() == geography.lower()]
+    return datasets
+
+
+def show_inventory(code: str) -> tuple[_inventory.Dataset, Path]:
+    """One dataset and the file it is read from (unknown codes get the closest codes)."""
+    catalogue = _inventory.load_catalogue()
+    dataset = catalogue.get(code, field="CODE")
+    return dataset, catalogue.files[dataset.code]
+
+
+def import_inventory(path: str | Path, fmt: str, name: str | None = None, *, version: str | None = None,
+                     force: bool = False, dry_run: bool = False):
+    """Import an EcoSpold2 / Brightway Excel / openLCA JSON-LD database offline (all-or-nothing)."""
+    from footprint import imports
+
+    ensure_setup()
+    return imports.import_database(path, fmt, name, version=version, replace=force, dry_run=dry_run)
+
+
+def imported_databases() -> list[dict]:
+    """Every imported database with format, version and source hash."""
+    from footprint import imports
+
+    ensure_setup()
+    bd, _bc, _bi = _project.brightway()
+    return [imports.database_info(name) for name in sorted(bd.databases) if name not in imports.RESERVED]
+
+
+__all__ += ["list_inventories", "show_inventory", "import_inventory", "imported_databases"]

@@ -10,6 +10,12 @@ Contributions: bw2calc solves the whole system; each foreground exchange is
 then credited with its share (its scaled amount times the cradle-to-gate score
 of what it points at, from one adjoint solve per category).  The items add up
 to ``lca.score`` exactly, and that identity is checked on every run.
+
+Two kinds of item lie outside the Brightway matrices and are added explicitly:
+inputs whose burden is a supplier's declaration (declared value per kg times
+the amount), and the recycled-content adjustment of the Circular Footprint
+Formula (or cut-off).  The total is ``lca.score`` plus those items, and the
+items still add up to the total.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from footprint import allocation, units
 from footprint._io import quiet_stdout
 from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.methods import Category, all_categories
@@ -47,6 +54,7 @@ class Result:
     totals: dict[str, float]
     items: dict[str, list[Item]]
     table: pd.DataFrame = field(repr=False)
+    recycled: dict[str, dict] = field(default_factory=dict)  # category -> Erec, Ev, value, applied
 
     def by(self, category_id: str, column: str) -> dict[str, float]:
         """Sum of contributions per stage or per process (grouped once per column, then looked up)."""
@@ -87,6 +95,8 @@ def foreground_datapackage(system: ProductSystem, background_ids: dict[str, int]
         tech_val.append(process.output)
         tech_flip.append(False)
         for flow in process.flows:
+            if flow.kind == "upstream":
+                continue  # a supplier's declared value, added as an explicit contribution in calculate()
             if flow.kind == "biosphere":
                 bio_idx.append((biosphere_ids[flow.target], col))
                 bio_val.append(flow.amount)
@@ -115,17 +125,32 @@ def _adjoint_scores(lca) -> np.ndarray:
     return np.atleast_1d(spsolve(lca.technosphere_matrix.T.tocsc(), direct))
 
 
+def background_node_ids(background: str | list[str] | tuple[str, ...]) -> dict[str, int]:
+    """Ids of every background node: the first database by code, further ones as 'database::code'.
+
+    Several databases lets an imported database (ecoinvent, USLCI, ...) stand in for
+    some inputs while the rest keep footprint's open datasets (footprint.background).
+    """
+    names = [background] if isinstance(background, str) else list(background)
+    ids: dict[str, int] = {}
+    for position, name in enumerate(names):
+        for code, node in node_ids(name).items():
+            ids[code if position == 0 else f"{name}::{code}"] = node
+    return ids
+
+
 def calculate(system: ProductSystem, categories: list[Category] | None = None,
-              background: str = BACKGROUND_DB) -> Result:
+              background: str | list[str] | tuple[str, ...] = BACKGROUND_DB) -> Result:
     """Characterised results of the declared unit for each category, split to foreground items."""
     bd, bc, _bi = brightway()
     categories = list(categories or all_categories())
-    background_ids = node_ids(background)
+    background_ids = background_node_ids(background)
+    databases = [background] if isinstance(background, str) else list(background)
     biosphere_ids = node_ids(BIOSPHERE_DB)
     package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
     with quiet_stdout(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "all values in characterization matrix are zero" for uncovered categories
-        packages = [bd.Database(background).datapackage(), package,
+        packages = [*(bd.Database(name).datapackage() for name in databases), package,
                     bd.Method(categories[0].method).datapackage()]
         lca = bc.LCA({fg_ids[system.reference]: system.declared_amount}, data_objs=packages)
         lca.lci()
@@ -133,6 +158,7 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     stage_of = {p.id: p.stage for p in system.processes}
     totals: dict[str, float] = {}
     items: dict[str, list[Item]] = {}
+    recycled: dict[str, dict] = {}
     rows: list[tuple] = []
     for category in categories:
         with quiet_stdout(), warnings.catch_warnings():
@@ -147,7 +173,10 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
             for flow in process.flows:
                 if flow.kind == "intermediate":
                     continue
-                if flow.kind == "background":
+                if flow.kind == "upstream":
+                    per_kg = flow.upstream.per_kg(category.id)
+                    per_unit = (per_kg or 0.0) * units.convert(1.0, flow.unit, "kg")
+                elif flow.kind == "background":
                     per_unit = upstream[lca.dicts.product[background_ids[flow.target]]]
                 else:
                     index = lca.dicts.biosphere.get(biosphere_ids[flow.target])
@@ -156,12 +185,64 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                 category_items.append(Item(flow=flow, stage=stage_of[process.id], value=value))
                 rows.append((category.id, stage_of[process.id], process.id, flow.label, flow.kind, flow.target,
                              value, category.unit))
-        total = float(lca.score)
+        score = float(lca.score)
+        in_matrices = sum(item.value for item in category_items if item.flow.kind != "upstream")
+        if not math.isclose(in_matrices, score, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(score))):
+            raise RuntimeError(f"contributions of {category.id} ({in_matrices}) do not add up to the LCA score "
+                               f"({score})")
+        total = score + sum(item.value for item in category_items if item.flow.kind == "upstream")
+        if system.recycled is not None:
+            item, recycled[category.id] = _recycled_item(system, category.id, total, lca, upstream,
+                                                        background_ids, stage_of)
+            if item is not None:
+                category_items.append(item)
+                rows.append((category.id, item.stage, item.flow.process, item.flow.label, item.flow.kind,
+                             item.flow.target, item.value, category.unit))
+                total += item.value
         summed = sum(item.value for item in category_items)
         if not math.isclose(summed, total, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(total))):
-            raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the LCA score ({total})")
+            raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the total ({total})")
         totals[category.id] = total
         items[category.id] = category_items
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    return Result(system=system, categories=categories, totals=totals, items=items, table=table)
+    return Result(system=system, categories=categories, totals=totals, items=items, table=table,
+                  recycled=recycled)
+
+
+def _recycled_item(system: ProductSystem, category: str, e_rec: float, lca, upstream: np.ndarray,
+                   background_ids: dict[str, int], stage_of: dict[str, str]) -> tuple[Item | None, dict]:
+    """The recycled-content adjustment as one explicit item: CFF (or cut-off) value minus Erec.
+
+    Erec is the engine's result for the product system (the recycling stage) per
+    declared unit; Ev is the virgin material's burden per declared unit from the
+    rule's dataset or declaration.  When the Ev source does not cover a category,
+    the formula is not applied there (Ev = 0 would be a false credit) and the
+    category is reported as partial.
+    """
+    rc = system.recycled
+    if rc.virgin_dataset is not None:
+        e_v: float | None = None
+        if category in rc.virgin_coverage:
+            per_unit = float(upstream[lca.dicts.product[background_ids[rc.virgin_dataset]]])
+            e_v = per_unit * units.convert(system.declared_amount, "kg", rc.virgin_unit)
+    else:
+        per_kg = rc.virgin_declaration.per_kg(category)
+        e_v = None if per_kg is None else per_kg * system.declared_amount
+    ev_weight = (1.0 - rc.R1) + rc.R1 * (1.0 - rc.A) * rc.Qsin_Qp  # Ev's coefficient in the formula
+    if e_v is None and ev_weight == 0.0:
+        e_v = 0.0  # cut-off with R1 = 1: Ev does not enter, so a missing Ev value is no gap
+    summary = {"Erec": e_rec, "Ev": e_v, "applied": e_v is not None}
+    if e_v is None:
+        summary["value"] = e_rec
+        return None, summary
+    value = allocation.recycled_content_burden(rc.method, e_rec, e_v, rc.R1, rc.A, rc.Qsin_Qp)
+    summary["value"] = value
+    if rc.method == "cff":
+        label = (f"recycled content, Circular Footprint Formula (A={rc.A:g}, R1={rc.R1:g}, "
+                 f"Qsin/Qp={rc.Qsin_Qp:g}; Ev from {rc.virgin_label})")
+    else:
+        label = f"recycled content, cut-off (R1={rc.R1:g}; virgin share from {rc.virgin_label})"
+    flow = Flow(system.reference, "recycled-content", rc.virgin_dataset or rc.virgin_declaration.id, rc.R1, "",
+                label, "recycled_content", rc.dqr, rc.primary, rc.source)
+    return Item(flow=flow, stage=stage_of[system.reference], value=value - e_rec), summary
 

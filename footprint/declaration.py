@@ -58,8 +58,20 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _method_block(methods_sha256: str) -> dict[str, Any]:
+    """The method identity: EF version, bundled implementation, and footprint's CF extension by hash."""
+    from footprint.methods import load_extension
+
+    extension = load_extension().describe()
+    return {"name": METHOD_NAME, "version": METHOD_VERSION,
+            "implementation": f"{METHOD_IMPLEMENTATION} + {extension['id']} {extension['version']} "
+                              f"(sha256 {extension['sha256'][:12]})",
+            "cf_sha256": methods_sha256, "extensions": [extension]}
+
+
 def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha256: str,
-          background: str, created: dt.datetime | None = None) -> dict[str, Any]:
+          background: str, created: dt.datetime | None = None,
+          background_info: dict | None = None) -> dict[str, Any]:
     """The declaration document (a plain dict, valid against schemas/declaration.schema.json)."""
     system = result.system
     loaded = system.rule
@@ -71,6 +83,11 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
     versions = library_versions()
     identity = "|".join([loaded.sha256, activity.sha256, catalogue.sha256, methods_sha256,
                          system.allocation_method_override or "", versions["footprint"]])
+    if background_info:  # an imported background database changes the numbers, so the identity too
+        identity += "|" + canonical_json(background_info)
+    suppliers = system.upstream_declarations()
+    if suppliers:  # a supplier's declaration is an input too: a different one gives a different id
+        identity += "|" + "|".join(s.content_sha256 for s in suppliers)
     results = []
     for category in result.categories:
         by_stage = result.by(category.id, "stage")
@@ -97,8 +114,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         "declarant": data.declarant.model_dump(exclude_none=True),
         "period": {"start": data.period.start.isoformat(), "end": data.period.end.isoformat()},
         "route": rule.route,
-        "method": {"name": METHOD_NAME, "version": METHOD_VERSION, "implementation": METHOD_IMPLEMENTATION,
-                   "cf_sha256": methods_sha256},
+        "method": _method_block(methods_sha256),
         "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
         "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
                        "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
@@ -126,7 +142,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
              "basis": p.allocation.basis}
             for p in system.processes if p.allocation
         ],
-        "recycled_content": {"method": rule.recycled_content.method},
+        "recycled_content": _recycled_block(result, declared),
         "cut_off": {"threshold": rule.cut_off.threshold, "basis": rule.cut_off.basis,
                     "excluded": system.exclusions},
         "provenance": {
@@ -134,14 +150,45 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
             "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
             "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets),
                             "used": sorted(system.datasets_used())},
-            "background": {"database": background, "sha256": catalogue.sha256},
+            "background": {"database": background, "sha256": catalogue.sha256, **(background_info or {})},
             "libraries": versions,
             "seed": None,
+            **({"upstream_declarations": [_supplier_provenance(s) for s in suppliers]} if suppliers else {}),
             "created": created.isoformat().replace("+00:00", "Z"),
         },
     }
     document["content_sha256"] = content_hash(document)
     return document
+
+
+def _supplier_provenance(supplier) -> dict[str, Any]:
+    record = supplier.provenance()
+    record["path"] = _relative(supplier.path)
+    return record
+
+
+def _recycled_block(result: Result, declared: set[str]) -> dict[str, Any]:
+    """Which recycled-content method was used, with its parameters and Erec/Ev per declared category."""
+    rule = result.system.rule.rule
+    recycled = result.system.recycled
+    if recycled is None:
+        return {"method": rule.recycled_content.method}
+    block: dict[str, Any] = {
+        "method": recycled.method,
+        "R1": recycled.R1,
+        "source": recycled.source,
+        "virgin": ({"dataset": recycled.virgin_dataset} if recycled.virgin_dataset else
+                   {"declaration": recycled.virgin_declaration.id,
+                    "content_sha256": recycled.virgin_declaration.content_sha256}),
+    }
+    if recycled.method == "cff":
+        block.update({"A": recycled.A, "Qsin_Qp": recycled.Qsin_Qp,
+                      "formula": "(1-R1)*Ev + R1*(A*Erec + (1-A)*Ev*Qsin/Qp)"})
+    else:
+        block["formula"] = "(1-R1)*Ev + R1*Erec"
+    block["by_category"] = {category: summary for category, summary in result.recycled.items()
+                            if category in declared}
+    return block
 
 
 def schema() -> dict:

@@ -35,8 +35,12 @@ def level(dqr: float) -> str:
 def item_criteria(item: Item, catalogue: Catalogue) -> dict[str, float]:
     """Criteria of one contribution: activity datum and dataset averaged (direct emissions: the datum)."""
     own = item.flow.dqr.model_dump() if item.flow.dqr else None
-    dataset = catalogue.datasets.get(item.flow.target) if item.flow.kind == "background" else None
+    dataset = (catalogue.datasets.get(item.flow.target) if item.flow.kind in ("background", "recycled-content")
+               else None)
     other = dataset.dqr.model_dump() if dataset else None
+    if item.flow.kind == "upstream" and item.flow.upstream is not None:  # the supplier's declared criteria
+        supplier = item.flow.upstream.criteria
+        other = {key: supplier[key] for key in CRITERIA} if all(key in supplier for key in CRITERIA) else None
     if own and other:
         return {key: (own[key] + other[key]) / 2 for key in CRITERIA}
     return own or other or {key: 5.0 for key in CRITERIA}
@@ -105,6 +109,31 @@ def most_relevant_processes(result: Result, category: str) -> list[str]:
     return chosen
 
 
+def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[dict], warnings: list[str]) -> None:
+    """Suppliers' declarations and the recycled-content Ev: categories they did not compute are partial."""
+    system = result.system
+    declared = set(system.rule.rule.impact_categories.declared)
+    for supplier in system.upstream_declarations():
+        complete = [c for c in HEADLINE_IDS if supplier.coverage.get(c) == "complete"]
+        missing = [c for c in HEADLINE_IDS if c not in supplier.values]
+        for category in coverage:
+            if supplier.coverage.get(category) != "complete" and coverage[category] == "complete":
+                coverage[category] = "partial"
+        if len(complete) < len(HEADLINE_IDS):
+            partial.append({"dataset": f"declaration {supplier.id} ({supplier.product}, {supplier.declarant})",
+                            "covers": complete, "screening": False})
+        absent = [c for c in missing if c in declared]
+        if absent:
+            warnings.append(f"supplier declaration {supplier.path.name} ({supplier.product}) does not give "
+                            f"{', '.join(absent)}: those inputs count as zero there (coverage partial)")
+    for category, summary in result.recycled.items():
+        if not summary.get("applied") and category in coverage:
+            coverage[category] = "partial"
+            if category in declared:
+                warnings.append(f"recycled content: the virgin-material source gives no {category} value, so the "
+                                f"{system.recycled.method} adjustment is not applied to it (coverage partial)")
+
+
 def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") -> Quality:
     """DQR, primary data share, coverage and Data Needs Matrix checks on the basis category."""
     items = result.items[basis]
@@ -133,7 +162,9 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     used = result.system.datasets_used()
     chain = _transitive(used, catalogue)
     for code in sorted(used):
-        dataset = catalogue.datasets[code]
+        dataset = catalogue.datasets.get(code)
+        if dataset is None:  # a dataset of an imported background database (footprint.background)
+            continue
         if dataset.dqr.score > limits.secondary + 1e-9:
             warnings.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {dataset.dqr.score:.2f}, above "
                             f"the rule's limit {limits.secondary}")
@@ -151,6 +182,7 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     partial = [{"dataset": code, "covers": list(catalogue.datasets[code].coverage),
                 "screening": catalogue.datasets[code].screening}
                for code in sorted(chain) if set(HEADLINE_IDS) - set(catalogue.datasets[code].coverage)]
+    _upstream_coverage(result, coverage, partial, warnings)
     return Quality(basis=basis, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
                    primary_data_share=round(primary / total, 4) if total else 0.0, by_process=by_process,
                    coverage=coverage, partial_coverage=partial, warnings=warnings)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from footprint import units
 from footprint._io import file_sha256, load_yaml, pydantic_error
@@ -159,6 +160,7 @@ class InputKind(_Strict):
 
     dataset: str
     fallback: list[str] = Field(default_factory=list)
+    upstream_products: list[str] = Field(default_factory=list)  # suppliers' declared products accepted instead
     description: str = ""
 
     @field_validator("dataset")
@@ -177,11 +179,37 @@ class Electricity(_Strict):
     supplier_specific_allowed: bool = False
 
 
+class VirginBurden(_Strict):
+    """Where Ev (the burden of the virgin material the recycled content replaces) comes from."""
+
+    dataset: Optional[str] = None  # a dataset code from inventories/
+    declaration: Optional[str] = None  # a declaration JSON, path relative to the rule file
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "VirginBurden":
+        if (self.dataset is None) == (self.declaration is None):
+            raise ValueError("virgin names exactly one of 'dataset' or 'declaration'")
+        return self
+
+
 class RecycledContent(_Strict):
+    """Recycled-content method: PEF Circular Footprint Formula (material part) or cut-off."""
+
     method: Literal["not-applicable", "cut-off", "cff"]
-    A: Optional[float] = None
-    Qsin_Qp: Optional[float] = None
+    A: Optional[float] = Field(default=None, ge=0, le=1)
+    Qsin_Qp: Optional[float] = Field(default=None, gt=0)
+    virgin: Optional[VirginBurden] = None
     note: str = ""
+
+    @model_validator(mode="after")
+    def _parameters(self) -> "RecycledContent":
+        if self.method == "cff" and (self.A is None or self.Qsin_Qp is None):
+            raise ValueError("recycled-content method 'cff' needs A (0.2 for metals) and Qsin_Qp")
+        if self.method != "not-applicable" and self.virgin is None:
+            raise ValueError(f"recycled-content method '{self.method}' needs 'virgin' (a dataset or declaration "
+                             "giving Ev, the burden of the virgin material)")
+        return self
 
 
 class CutOff(_Strict):
@@ -265,47 +293,14 @@ class Rule(_Strict):
     sources: list[SourceRef] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _boundary(self) -> "Rule":
-        allowed = PRIMARY_STAGES if self.route == "primary" else SECONDARY_STAGES
-        vocabulary = ANNEX_V_PRIMARY if self.route == "primary" else ANNEX_V_SECONDARY
-        ids: set[str] = set()
-        for stage in self.stages:
-            if stage.id not in allowed:
-                raise ValueError(f"stage '{stage.id}' is not an Annex V stage of the {self.route} route; "
-                                 f"expected one of {list(allowed)}")
-            for process in stage.processes:
-                if process.id in ids:
-                    raise ValueError(f"process id '{process.id}' is used twice")
-                for upstream in process.inputs_from:
-                    if upstream not in ids:
-                        raise ValueError(f"process '{process.id}' takes input from '{upstream}', which is not an "
-                                         "earlier process of this rule")
-                ids.add(process.id)
-                for ref in process.annex_v:
-                    letter = ref.strip().removeprefix("4(").rstrip(")")
-                    if letter not in vocabulary:
-                        raise ValueError(f"process '{process.id}': Annex V reference '{ref}' is not in point 4 of "
-                                         f"the {self.route} route; expected 4(a)..4({sorted(vocabulary)[-1]})")
-                if process.company_specific == "optional" and not process.default_dataset:
-                    raise ValueError(f"optional process '{process.id}' needs a default_dataset to use when the "
-                                     "producer gives no data")
-                if process.co_products and process.allocation is None:
-                    raise ValueError(f"process '{process.id}' has co-products but no allocation")
-                if process.allocation and process.allocation.method == "economic":
-                    priced = set(process.allocation.prices)
-                    needed = {process.product.name, *process.co_products}
-                    if needed - priced:
-                        raise ValueError(f"process '{process.id}': economic allocation needs a price for "
-                                         f"{sorted(needed - priced)}")
-                for kind in process.expected_inputs:
-                    if kind not in self.input_kinds:
-                        raise ValueError(f"process '{process.id}' expects input kind '{kind}', which input_kinds "
-                                         "does not define")
-        if self.reference_process not in ids:
-            raise ValueError(f"reference_process '{self.reference_process}' is not a process of this rule")
-        if self.reference_process_def().product.name != self.declared_unit.product:
-            raise ValueError("the reference process's product must be the declared product "
-                             f"('{self.declared_unit.product}')")
+    def _boundary(self, info: ValidationInfo) -> "Rule":
+        """Raise on the first boundary problem, or collect them all when the linter asks (context 'problems')."""
+        problems = boundary_problems(self)
+        collector = info.context.get("problems") if isinstance(info.context, dict) else None
+        if collector is not None:
+            collector.extend(problems)
+        elif problems:
+            raise ValueError(problems[0][1])
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -326,6 +321,68 @@ class Rule(_Strict):
 
     def reference_process_def(self) -> RuleProcess:
         return self.process(self.reference_process)
+
+
+def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
+    """Every Annex V boundary problem of a rule as (field path, message), in file order.
+
+    The model validator raises the first; ``footprint rules validate`` reports them all.
+    """
+    allowed = PRIMARY_STAGES if rule.route == "primary" else SECONDARY_STAGES
+    vocabulary = ANNEX_V_PRIMARY if rule.route == "primary" else ANNEX_V_SECONDARY
+    problems: list[tuple[str, str]] = []
+    ids: set[str] = set()
+    for s_index, stage in enumerate(rule.stages):
+        if stage.id not in allowed:
+            problems.append((f"stages[{s_index}].id",
+                             f"stage '{stage.id}' is not an Annex V stage of the {rule.route} route; "
+                             f"expected one of {list(allowed)}"))
+        for p_index, process in enumerate(stage.processes):
+            where = f"stages[{s_index}].processes[{p_index}]"
+            if process.id in ids:
+                problems.append((f"{where}.id", f"process id '{process.id}' is used twice"))
+            for u_index, upstream in enumerate(process.inputs_from):
+                if upstream not in ids:
+                    problems.append((f"{where}.inputs_from[{u_index}]",
+                                     f"process '{process.id}' takes input from '{upstream}', which is not an "
+                                     "earlier process of this rule"))
+            ids.add(process.id)
+            for a_index, ref in enumerate(process.annex_v):
+                letter = ref.strip().removeprefix("4(").rstrip(")")
+                if letter not in vocabulary:
+                    problems.append((f"{where}.annex_v[{a_index}]",
+                                     f"process '{process.id}': Annex V reference '{ref}' is not in point 4 of "
+                                     f"the {rule.route} route; expected 4(a)..4({sorted(vocabulary)[-1]})"))
+            if process.company_specific == "optional" and not process.default_dataset:
+                problems.append((f"{where}.default_dataset",
+                                 f"optional process '{process.id}' needs a default_dataset to use when the "
+                                 "producer gives no data"))
+            if process.co_products and process.allocation is None:
+                problems.append((f"{where}.co_products", f"process '{process.id}' has co-products but no allocation"))
+            if process.allocation:
+                products = {process.product.name, *process.co_products}
+                methods = {process.allocation.method, *process.allocation.options}
+                priced = set(process.allocation.prices)
+                if "economic" in methods and products - priced:
+                    problems.append((f"{where}.allocation.prices",
+                                     f"process '{process.id}': economic allocation needs a price for "
+                                     f"{sorted(products - priced)}"))
+                for name in sorted(priced - products):
+                    problems.append((f"{where}.allocation.prices.{name}",
+                                     f"process '{process.id}': price for '{name}', which is neither its product "
+                                     "nor one of its co-products"))
+            for k_index, kind in enumerate(process.expected_inputs):
+                if kind not in rule.input_kinds:
+                    problems.append((f"{where}.expected_inputs[{k_index}]",
+                                     f"process '{process.id}' expects input kind '{kind}', which input_kinds "
+                                     "does not define"))
+    if rule.reference_process not in ids:
+        problems.append(("reference_process",
+                         f"reference_process '{rule.reference_process}' is not a process of this rule"))
+    elif rule.reference_process_def().product.name != rule.declared_unit.product:
+        problems.append(("reference_process", "the reference process's product must be the declared product "
+                                              f"('{rule.declared_unit.product}')"))
+    return problems
 
 
 @dataclass(frozen=True)
