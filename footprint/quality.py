@@ -94,6 +94,29 @@ class Quality:
         return level(self.dqr)
 
 
+def cut_off_warnings(result: Result) -> list[str]:
+    """Exclusions must be shown to stay under the rule's cut-off; say so when they are not.
+
+    The engine cannot score what was left out, so it relies on the producer's estimated
+    share: a missing estimate, or estimates adding up past the threshold, is reported.
+    """
+    rule = result.system.rule.rule if result.system.rule is not None else None
+    exclusions = result.system.exclusions
+    if rule is None or not exclusions:
+        return []
+    threshold = rule.cut_off.threshold
+    unestimated = [f"{e['process']}: {e['item']}" for e in exclusions if e.get("estimated_share") is None]
+    warnings = []
+    if unestimated:
+        warnings.append(f"cut-off: {len(unestimated)} excluded item(s) without an estimated share, so staying under "
+                        f"the rule's {threshold:.0%} threshold is not demonstrated: " + "; ".join(unestimated))
+    estimated = sum(e["estimated_share"] for e in exclusions if e.get("estimated_share") is not None)
+    if estimated > threshold + 1e-12:
+        warnings.append(f"cut-off: excluded items are estimated at {estimated:.1%} of the result together, above the "
+                        f"rule's {threshold:.0%} threshold")
+    return warnings
+
+
 def most_relevant_processes(result: Result, category: str) -> list[str]:
     """Processes that together reach 80 % of a category (largest first; PEF hotspot rule)."""
     by_process = result.by(category, "process")
@@ -143,7 +166,7 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     limits = result.system.rule.rule.dqr_limits
     relevant = set(most_relevant_processes(result, basis))
     by_process: dict[str, dict] = {}
-    warnings: list[str] = list(result.system.notes)
+    warnings: list[str] = list(result.system.notes) + cut_off_warnings(result)
     for process in result.system.processes:
         own = [item for item in items if item.flow.process == process.id]
         own_criteria = weighted_criteria(own, catalogue)

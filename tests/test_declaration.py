@@ -100,3 +100,19 @@ def test_mass_allocation_lowers_the_oxide_footprint(project, example_declaration
     assert _result(mass, "climate_change")["value"] < _result(example_declaration, "climate_change")["value"]
     assert mass["id"] != example_declaration["id"]
     assert {a["method"] for a in mass["allocation"]} == {"mass"}
+
+
+def test_exclusions_without_an_estimated_share_are_reported(example_declaration):
+    warnings = example_declaration["data_quality"]["warnings"]
+    assert any(w.startswith("cut-off: 1 excluded item(s) without an estimated share") and "blasting" in w
+               for w in warnings)
+
+
+def test_exclusions_estimated_above_the_cut_off_are_reported(project, example_copy):
+    import yaml
+
+    data = yaml.safe_load(example_copy.read_text())
+    data["processes"]["mining"]["excluded"][0]["estimated_share"] = 0.05
+    example_copy.write_text(yaml.safe_dump(data, sort_keys=False))
+    warnings = footprint.declare("ndpr-oxide", example_copy)["data_quality"]["warnings"]
+    assert any("estimated at 5.0%" in w and "above the rule's 3% threshold" in w for w in warnings)
