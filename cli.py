@@ -180,9 +180,11 @@ def rules_list() -> None:
     Example:
       footprint rules list
     """
-    for loaded in footprint.list_rules():
+    rules = footprint.list_rules()
+    width = max((len(loaded.rule.id) for loaded in rules), default=0)
+    for loaded in rules:
         r = loaded.rule
-        click.echo(f"{r.id:<20} {r.version:<8} {r.status:<8} {r.route:<9} "
+        click.echo(f"{r.id:<{width}}  {r.version:<8} {r.status:<8} {r.route:<9} "
                    f"{r.declared_unit.amount:g} {r.declared_unit.unit} {r.declared_unit.product}")
 
 

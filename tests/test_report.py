@@ -255,10 +255,10 @@ def test_german_report_uses_german_labels_with_umlauts(declaration: dict[str, An
     assert "<title>Erklärung zum ökologischen Fußabdruck \u2014 NdPr oxide</title>" in page
     for label in ("Erklärte Ergebnisse", "Datenqualität", "Anteil der Primärdaten", "Berichtszeitraum",
                   "Technologische Repräsentativität", "Prüfstatus", "nicht geprüft", "Wichtigste Prozesse",
-                  "Herkunft und Nachvollziehbarkeit", "Angegebene Einheit"):
+                  "Herkunft und Nachvollziehbarkeit", "Angegebene Einheit", "Klimawandel", "Feinstaub", "Ozonabbau"):
         assert label in page, label
     for english in ("Declared results", "Data quality", "Primary data share", "Reporting period",
-                    "not verified", FOOTER_SENTENCE):
+                    "not verified", "<td>Climate change</td>", "<h3>Climate change", FOOTER_SENTENCE):
         assert english not in page, english
     assert "Example Rare Earths Co., Ltd." in page and "Solvent extraction" in page  # data stay as given
 

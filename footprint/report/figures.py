@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from footprint.report._format import as_number, fmt_sig
-from footprint.report.i18n import DEFAULT_LANGUAGE, stage_label, text
+from footprint.report.i18n import DEFAULT_LANGUAGE, category_label, stage_label, text
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision
 #: deficiencies and in greyscale print.
@@ -88,13 +88,13 @@ def stage_shares(by_stage: Mapping[str, Any],
     return tuple(100.0 * v / basis for v in values), has_negative
 
 
-def _category_bars(declaration: Mapping[str, Any],
+def _category_bars(declaration: Mapping[str, Any], lang: str,
                    stage_ids: Sequence[str]) -> list[CategoryShares]:
     """Build one :class:`CategoryShares` per declared result."""
     bars = []
     for result in declared_results(declaration):
         shares, gross = stage_shares(result.get("by_stage") or {}, stage_ids)
-        label = str(result.get("label") or result.get("category") or "?")
+        label = category_label(result, lang)
         total = f"{fmt_sig(result.get('value'))} {result.get('unit', '')}".strip()
         bars.append(CategoryShares(label, total, shares, not any(shares), gross))
     return bars
@@ -177,7 +177,7 @@ def _footnote(bars: Iterable[CategoryShares], lang: str = DEFAULT_LANGUAGE) -> s
 def build_stage_figure(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> Figure:
     """Build (but do not render) the stage chart; useful for tests and reuse."""
     stages = stage_order(declaration, lang)
-    bars = _category_bars(declaration, [sid for sid, _ in stages])
+    bars = _category_bars(declaration, lang, [sid for sid, _ in stages])
     height = 1.9 + 0.62 * max(len(bars), 1)
     fig = Figure(figsize=(_WIDTH_IN, height), dpi=_DPI, layout="constrained")
     ax = fig.add_subplot()
@@ -289,7 +289,7 @@ def build_process_figure(declaration: Mapping[str, Any], result: Mapping[str, An
     if handles:
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
                    ncols=min(len(handles), 5), fontsize=8)
-    category = str(result.get("label") or result.get("category") or "?")
+    category = category_label(result, lang)
     fig.suptitle(text("process_chart_title", lang, category=category), fontsize=10)
     return fig
 

@@ -34,7 +34,7 @@ from footprint.report.figures import (
     stage_chart_png,
     stage_order,
 )
-from footprint.report.i18n import DEFAULT_LANGUAGE, STRINGS, check_language, level, text
+from footprint.report.i18n import DEFAULT_LANGUAGE, STRINGS, category_label, check_language, level, text
 
 FOOTER_SENTENCE = text("footer", "en")
 
@@ -151,9 +151,9 @@ def _processes(d: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
             if isinstance(p, Mapping)}
 
 
-def _category_labels(d: Mapping[str, Any]) -> dict[str, str]:
-    """Category id -> human label."""
-    return {str(r.get("category")): str(r.get("label") or r.get("category"))
+def _category_labels(d: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """Category id -> human label in ``lang``."""
+    return {str(r.get("category")): category_label(r, lang)
             for r in _as_list(d.get("results")) if isinstance(r, Mapping)}
 
 
@@ -273,7 +273,7 @@ def _coverage_cell(result: Mapping[str, Any], lang: str) -> Html:
 
 def _result_rows(results: Iterable[Mapping[str, Any]], lang: str) -> list[list[Any]]:
     """Rows of the results tables."""
-    return [[r.get("label") or r.get("category"), r.get("indicator"),
+    return [[category_label(r, lang), r.get("indicator"),
              fmt_sig(r.get("value")), r.get("unit"), _coverage_cell(r, lang)]
             for r in results]
 
@@ -323,7 +323,7 @@ def _process_charts(d: Mapping[str, Any], lang: str) -> Html:
     """One top-processes chart per declared category."""
     figures = []
     for result in declared_results(d):
-        label = result.get("label") or result.get("category")
+        label = category_label(result, lang)
         count = min(len(_as_dict(result.get("by_process"))), TOP_PROCESSES)
         img = _img(process_chart_png(d, result, lang=lang), text("process_chart_alt", lang, category=label), "900")
         caption = _tag("figcaption", text("process_chart_caption", lang, count=count,
@@ -366,7 +366,7 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     result = next((r for r in _as_list(d.get("results"))
                    if isinstance(r, Mapping) and r.get("category") == category), {})
     unit = str(result.get("unit") or "")
-    shown = {**pc, "category": result.get("label") or category}
+    shown = {**pc, "category": category_label(result, lang) if result else category}
     img = _img(_class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
     value = as_number(pc.get("value"))
@@ -410,7 +410,7 @@ def _contributions(d: Mapping[str, Any], lang: str) -> Html:
     """Per declared category, the stage and process tables side by side."""
     blocks = []
     for result in declared_results(d):
-        title = (f"{result.get('label') or result.get('category')} \u2014 "
+        title = (f"{category_label(result, lang)} \u2014 "
                  f"{fmt_sig(result.get('value'))} {result.get('unit', '')}")
         pair = _tag("div", _join([_stage_table(d, result, lang), _process_table(d, result, lang)]),
                     class_="pair")
@@ -438,7 +438,7 @@ def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str
     """DQR per process with stage, Annex V points and data origin."""
     by_process = _as_dict(dq.get("by_process"))
     procs, stages = _processes(d), _stage_labels(d, lang)
-    basis = _category_labels(d).get(str(dq.get("basis")), dq.get("basis"))
+    basis = _category_labels(d, lang).get(str(dq.get("basis")), dq.get("basis"))
     rows = []
     for pid in _process_order(d, by_process):
         proc, entry = procs.get(pid, {}), _as_dict(by_process.get(pid))
@@ -457,7 +457,7 @@ def _partial_coverage_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: s
     items = [i for i in _as_list(dq.get("partial_coverage")) if isinstance(i, Mapping)]
     if not items:
         return _tag("p", text("none", lang))
-    labels = _category_labels(d)
+    labels = _category_labels(d, lang)
     rows = [[i.get("dataset"),
              ", ".join(labels.get(str(c), str(c)) for c in _as_list(i.get("covers"))) or MISSING,
              _badge(text("screening", lang), "warn") if i.get("screening") else text("no", lang)]
@@ -482,7 +482,7 @@ def _data_quality(d: Mapping[str, Any], lang: str) -> Html:
     title = text("data_quality", lang)
     if not dq:
         return _section(title, _tag("p", text("no_dq", lang)), "data-quality")
-    basis = _category_labels(d).get(str(dq.get("basis")), dq.get("basis"))
+    basis = _category_labels(d, lang).get(str(dq.get("basis")), dq.get("basis"))
     overall = _join([_tag("strong", _dqr(dq.get("dqr"))), " ",
                      _badge(level(dq.get("level"), lang) if dq.get("level") else text("unrated", lang), "level")])
     summary = _dl([(text("overall_dqr", lang), overall),

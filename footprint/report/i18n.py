@@ -29,8 +29,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "declaration": {"en": "declaration", "de": "Erklärung"},
     "product": {"en": "Product", "de": "Produkt"},
     "declared_unit": {"en": "Declared unit", "de": "Angegebene Einheit"},
-    "grade": {"en": "Grade", "de": "Qualität"},
-    "declarant": {"en": "Declarant", "de": "Erklärender"},
+    "grade": {"en": "Grade", "de": "Reinheit/Qualität"},
+    "declarant": {"en": "Declarant", "de": "Erklärende Organisation"},
     "reporting_period": {"en": "Reporting period", "de": "Berichtszeitraum"},
     "rule": {"en": "Rule", "de": "Berechnungsvorschrift"},
     "route": {"en": "Route", "de": "Herstellungsweg"},
@@ -211,6 +211,39 @@ def level(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """A PEF data-quality level ("very good") in ``lang``; unknown levels pass through."""
     key = f"level_{value}"
     return text(key, lang) if key in STRINGS else str(value)
+
+
+#: EF 3.1 impact categories in German, as named in the German version of Recommendation (EU) 2021/2279.
+CATEGORY_LABELS_DE: dict[str, str] = {
+    "climate_change": "Klimawandel",
+    "climate_change_fossil": "Klimawandel \u2014 fossil",
+    "climate_change_biogenic": "Klimawandel \u2014 biogen",
+    "climate_change_land_use": "Klimawandel \u2014 Landnutzung und Landnutzungsänderung",
+    "ozone_depletion": "Ozonabbau",
+    "human_toxicity_cancer": "Humantoxizität, kanzerogene Wirkungen",
+    "human_toxicity_non_cancer": "Humantoxizität, nicht kanzerogene Wirkungen",
+    "particulate_matter": "Feinstaub",
+    "ionising_radiation": "Ionisierende Strahlung, menschliche Gesundheit",
+    "photochemical_ozone_formation": "Photochemische Ozonbildung, menschliche Gesundheit",
+    "acidification": "Versauerung",
+    "eutrophication_terrestrial": "Eutrophierung, terrestrisch",
+    "eutrophication_freshwater": "Eutrophierung, Süßwasser",
+    "eutrophication_marine": "Eutrophierung, Meer",
+    "ecotoxicity_freshwater": "Ökotoxizität, Süßwasser",
+    "land_use": "Landnutzung",
+    "water_use": "Wassernutzung",
+    "resource_use_minerals_metals": "Ressourcennutzung, Mineralien und Metalle",
+    "resource_use_fossils": "Ressourcennutzung, fossile Energieträger",
+}
+
+
+def category_label(result: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """A result's category label in ``lang`` (the declaration carries the English one)."""
+    category = str(result.get("category") or "")
+    english = str(result.get("label") or category or "?")
+    if lang == "de":
+        return CATEGORY_LABELS_DE.get(category, english)
+    return english
 
 
 def stage_label(stage_id: str, label: str, lang: str = DEFAULT_LANGUAGE) -> str:
