@@ -1,33 +1,30 @@
-"""The calculation: the foreground on top of the background, solved by bw2calc.
+"""The calculation: the producer's foreground on top of the background, through Brightway.
 
-The producer's foreground never enters the Brightway SQLite project: it is an
-in-memory bw_processing datapackage laid over the background database's own
-datapackage.  So a declaration writes nothing to the project (two users can
-declare at once without the lost-update problem of concurrent Brightway writes)
-and the background stays byte-identical between declarations.
+The producer's foreground never enters the Brightway SQLite project: a
+declaration writes nothing to the project (two users can declare at once
+without the lost-update problem of concurrent Brightway writes) and the
+background stays byte-identical between declarations.
 
-Contributions: bw2calc solves the whole system; each foreground exchange is
-then credited with its share (its scaled amount times the cradle-to-gate score
-of what it points at, from one adjoint solve per category).  The items add up
-to ``lca.score`` exactly, and that identity is checked on every run.
-
-Two kinds of item lie outside the Brightway matrices and are added explicitly:
-inputs whose burden is a supplier's declaration (declared value per kg times
-the amount), and the recycled-content adjustment of the Circular Footprint
-Formula (or cut-off).  The total is ``lca.score`` plus those items, and the
-items still add up to the total.
+Contributions: each foreground exchange is credited with its scaled amount
+times the cradle-to-gate score of what it points at.  The scores come from
+footprint.solvers: by default from bw2calc's background matrices solved once
+and cached, or (``reference=True``) from one bw2calc LCA of foreground and
+background together, in which case the items are checked against
+``lca.score``.  Two kinds of item lie outside the Brightway matrices and are
+added explicitly: inputs whose burden is a supplier's declaration (declared
+value per kg times the amount), and the recycled-content adjustment of the
+Circular Footprint Formula (or cut-off).  The items always add up to the total.
 """
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from footprint import allocation, units
-from footprint._io import quiet_stdout
+from footprint import allocation, solvers, units
+from footprint.solvers import node_ids
 from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.methods import Category, all_categories
 from footprint.project import brightway
@@ -66,13 +63,6 @@ class Result:
                 table.setdefault(category, {})[key] = float(value)
             cache[column] = table
         return dict(cache[column].get(category_id, {}))
-
-
-def node_ids(database: str) -> dict[str, int]:
-    """code → integer node id for one database (one query)."""
-    from bw2data.backends import ActivityDataset as AD
-
-    return {row.code: row.id for row in AD.select(AD.code, AD.id).where(AD.database == database)}
 
 
 def _max_node_id() -> int:
@@ -117,14 +107,6 @@ def foreground_datapackage(system: ProductSystem, background_ids: dict[str, int]
     return package, ids
 
 
-def _adjoint_scores(lca) -> np.ndarray:
-    """Cradle-to-gate score per unit of every product: x = A^-T (c^T B)^T (one sparse solve)."""
-    from scipy.sparse.linalg import spsolve
-
-    direct = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-    return np.atleast_1d(spsolve(lca.technosphere_matrix.T.tocsc(), direct))
-
-
 def background_node_ids(background: str | list[str] | tuple[str, ...]) -> dict[str, int]:
     """Ids of every background node: the first database by code, further ones as 'database::code'.
 
@@ -140,36 +122,34 @@ def background_node_ids(background: str | list[str] | tuple[str, ...]) -> dict[s
 
 
 def calculate(system: ProductSystem, categories: list[Category] | None = None,
-              background: str | list[str] | tuple[str, ...] = BACKGROUND_DB) -> Result:
-    """Characterised results of the declared unit for each category, split to foreground items."""
-    bd, bc, _bi = brightway()
+              background: str | list[str] | tuple[str, ...] = BACKGROUND_DB, *, reference: bool = False) -> Result:
+    """Characterised results of the declared unit for each category, split to foreground items.
+
+    By default the background's scores come from the on-disk cache (footprint.solvers.
+    CachedBackground); ``reference=True`` solves foreground and background together in one
+    bw2calc LCA instead and checks the items against ``lca.score``.  Both give the same numbers.
+    """
+    brightway()
     categories = list(categories or all_categories())
     background_ids = background_node_ids(background)
     databases = [background] if isinstance(background, str) else list(background)
     biosphere_ids = node_ids(BIOSPHERE_DB)
-    package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
-    with quiet_stdout(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "all values in characterization matrix are zero" for uncovered categories
-        packages = [*(bd.Database(name).datapackage() for name in databases), package,
-                    bd.Method(categories[0].method).datapackage()]
-        lca = bc.LCA({fg_ids[system.reference]: system.declared_amount}, data_objs=packages)
-        lca.lci()
-    supply = lca.supply_array
+    solver: solvers.Solver
+    if reference:
+        package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
+        solver = solvers.FullLCA(system, categories, databases, background_ids, biosphere_ids, package, fg_ids)
+    else:
+        solver = solvers.CachedBackground(system, categories, databases, background_ids, biosphere_ids)
     stage_of = {p.id: p.stage for p in system.processes}
     totals: dict[str, float] = {}
     items: dict[str, list[Item]] = {}
     recycled: dict[str, dict] = {}
     rows: list[tuple] = []
     for category in categories:
-        with quiet_stdout(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            lca.switch_method([bd.Method(category.method).datapackage()])
-            lca.lcia_calculation()
-        cf = lca.characterization_matrix.diagonal()
-        upstream = _adjoint_scores(lca)
+        solver.select(category)
         category_items: list[Item] = []
         for process in system.processes:
-            scale = supply[lca.dicts.activity[fg_ids[process.id]]]
+            scale = solver.scale(process.id)
             for flow in process.flows:
                 if flow.kind == "intermediate":
                     continue
@@ -177,23 +157,22 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                     per_kg = flow.upstream.per_kg(category.id)
                     per_unit = (per_kg or 0.0) * units.convert(1.0, flow.unit, "kg")
                 elif flow.kind == "background":
-                    per_unit = upstream[lca.dicts.product[background_ids[flow.target]]]
+                    per_unit = solver.background_score(flow.target)
                 else:
-                    index = lca.dicts.biosphere.get(biosphere_ids[flow.target])
-                    per_unit = cf[index] if index is not None else 0.0
+                    per_unit = solver.characterisation(flow.target)
                 value = float(scale * flow.amount * per_unit)
                 category_items.append(Item(flow=flow, stage=stage_of[process.id], value=value))
                 rows.append((category.id, stage_of[process.id], process.id, flow.label, flow.kind, flow.target,
                              value, category.unit))
-        score = float(lca.score)
         in_matrices = sum(item.value for item in category_items if item.flow.kind != "upstream")
-        if not math.isclose(in_matrices, score, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(score))):
+        score = solver.lca_score()
+        if score is not None and not math.isclose(in_matrices, score, rel_tol=1e-8,
+                                                   abs_tol=1e-12 * max(1.0, abs(score))):
             raise RuntimeError(f"contributions of {category.id} ({in_matrices}) do not add up to the LCA score "
                                f"({score})")
-        total = score + sum(item.value for item in category_items if item.flow.kind == "upstream")
+        total = in_matrices + sum(item.value for item in category_items if item.flow.kind == "upstream")
         if system.recycled is not None:
-            item, recycled[category.id] = _recycled_item(system, category.id, total, lca, upstream,
-                                                        background_ids, stage_of)
+            item, recycled[category.id] = _recycled_item(system, category.id, total, solver, stage_of)
             if item is not None:
                 category_items.append(item)
                 rows.append((category.id, item.stage, item.flow.process, item.flow.label, item.flow.kind,
@@ -209,8 +188,8 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                   recycled=recycled)
 
 
-def _recycled_item(system: ProductSystem, category: str, e_rec: float, lca, upstream: np.ndarray,
-                   background_ids: dict[str, int], stage_of: dict[str, str]) -> tuple[Item | None, dict]:
+def _recycled_item(system: ProductSystem, category: str, e_rec: float, solver: "solvers.Solver",
+                   stage_of: dict[str, str]) -> tuple[Item | None, dict]:
     """The recycled-content adjustment as one explicit item: CFF (or cut-off) value minus Erec.
 
     Erec is the engine's result for the product system (the recycling stage) per
@@ -223,7 +202,7 @@ def _recycled_item(system: ProductSystem, category: str, e_rec: float, lca, upst
     if rc.virgin_dataset is not None:
         e_v: float | None = None
         if category in rc.virgin_coverage:
-            per_unit = float(upstream[lca.dicts.product[background_ids[rc.virgin_dataset]]])
+            per_unit = solver.background_score(rc.virgin_dataset)
             e_v = per_unit * units.convert(system.declared_amount, "kg", rc.virgin_unit)
     else:
         per_kg = rc.virgin_declaration.per_kg(category)

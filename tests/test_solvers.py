@@ -1,0 +1,56 @@
+"""The cached-background fast path and the full bw2calc LCA give the same numbers (DESIGN: performance shape)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from footprint import calculate, inventory, project as fp_project, solvers, system
+from footprint.activity import load_activity
+from footprint.methods import all_categories
+from footprint.rule import load_rule
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = sorted((REPO / "rules").glob("*.yaml"))
+
+
+def _system(rule_path: Path):
+    bd = fp_project.brightway()[0]
+    catalogue = inventory.load_catalogue()
+    example = sorted((REPO / "examples" / rule_path.stem).glob("*.yaml"))[0]
+    return system.build(load_rule(rule_path), load_activity(example), catalogue, inventory.biosphere_index(bd))
+
+
+@pytest.mark.parametrize("rule_path", RULES, ids=[p.stem for p in RULES])
+def test_cached_background_equals_the_full_lca_for_every_example(project, rule_path):
+    product_system = _system(rule_path)
+    categories = list(all_categories())
+    fast = calculate.calculate(product_system, categories)
+    full = calculate.calculate(product_system, categories, reference=True)
+    for category in categories:
+        # the full LCA's sparse solve leaves round-off such as -2e-16 where the exact value is 0
+        noise = 1e-12 * abs(full.totals[category.id]) + 1e-30
+        assert fast.totals[category.id] == pytest.approx(full.totals[category.id], rel=1e-9, abs=noise), category.id
+        fast_items = [item.value for item in fast.items[category.id]]
+        full_items = [item.value for item in full.items[category.id]]
+        assert fast_items == pytest.approx(full_items, rel=1e-9, abs=noise), category.id
+
+
+def test_background_scores_are_cached_on_disk_and_reused(project):
+    bd = project[0]
+    categories = list(all_categories())[:2]
+    key = solvers.background_key([inventory.BACKGROUND_DB], categories)
+    cache = Path(bd.projects.dir) / solvers.CACHE_DIR / f"scores-{key}.npz"
+    cache.unlink(missing_ok=True)
+    rows, scores = solvers.background_scores([inventory.BACKGROUND_DB], categories)
+    assert cache.exists() and scores.shape == (len(rows), 2)
+    again_rows, again = solvers.background_scores([inventory.BACKGROUND_DB], categories)
+    assert again_rows == rows and (again == scores).all()
+
+
+def test_the_grid_dataset_scores_its_transcribed_factor(project):
+    """electricity/CN-NM is 0.6849 kg CO2 per kWh and nothing upstream (MEE 2022 factor)."""
+    categories = [c for c in all_categories() if c.id == "climate_change"]
+    rows, scores = solvers.background_scores([inventory.BACKGROUND_DB], categories)
+    node = solvers.node_ids(inventory.BACKGROUND_DB)["electricity/CN-NM"]
+    assert scores[rows[node], 0] == pytest.approx(0.6849, rel=1e-6)
