@@ -221,13 +221,7 @@ def _load_xlsx(path: Path) -> LoadedActivity:
         raise ActivityDataError(str(first.get("msg", "invalid value")).removeprefix("Value error, ") + more,
                                 file=describe(path, book.where(loc)), field=field,
                                 value=None if isinstance(value, (dict, list)) else value) from None
-    try:
-        _check_amounts(data, path)
-    except FootprintError as exc:  # ActivityDataError or UnitError: point at the cell instead of the field path
-        location = book.where(field_loc(exc.field or ""))
-        if location is None:
-            raise
-        raise type(exc)(exc.message, file=describe(path, location), value=exc.value, expected=exc.expected) from None
+
     def cells(field: str) -> Optional[tuple[str, bool]]:
         loc = field_loc(field)
         location = book.where(loc)
@@ -235,7 +229,10 @@ def _load_xlsx(path: Path) -> LoadedActivity:
             return None
         return describe(path, location), location[2] is not None and book.locations.get(loc) == location
 
-    return LoadedActivity(data=data, path=path, sha256=file_sha256(path), cells=cells)
+    loaded = LoadedActivity(data=data, path=path, sha256=file_sha256(path), cells=cells)
+    with located(loaded):  # a bad amount or unit is named by its cell, like every later error
+        _check_amounts(data, path)
+    return loaded
 
 
 def load_activity(path: str | Path) -> LoadedActivity:

@@ -26,7 +26,7 @@ import pandas as pd
 from footprint import allocation, solvers, units
 from footprint.solvers import node_ids
 from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
-from footprint.methods import Category, all_categories
+from footprint.methods import Category, all_categories, coverage_category
 from footprint.project import brightway
 from footprint.system import Flow, ProductSystem
 
@@ -107,17 +107,21 @@ def foreground_datapackage(system: ProductSystem, background_ids: dict[str, int]
     return package, ids
 
 
-def background_node_ids(background: str | list[str] | tuple[str, ...]) -> dict[str, int]:
-    """Ids of every background node: the first database by code, further ones as 'database::code'.
+def background_node_ids(background: str | list[str] | tuple[str, ...],
+                        codes: set[str] | None = None) -> dict[str, int]:
+    """Ids of background nodes (all, or ``codes``): the first database by code, further ones 'database::code'.
 
     Several databases lets an imported database (ecoinvent, USLCI, ...) stand in for
     some inputs while the rest keep footprint's open datasets (footprint.background).
+    A declaration asks only for the codes it uses: an imported database has ~20,000.
     """
     names = [background] if isinstance(background, str) else list(background)
     ids: dict[str, int] = {}
     for position, name in enumerate(names):
-        for code, node in node_ids(name).items():
-            ids[code if position == 0 else f"{name}::{code}"] = node
+        prefix = "" if position == 0 else f"{name}::"
+        wanted = None if codes is None else {c[len(prefix):] for c in codes if c.startswith(prefix)}
+        for code, node in node_ids(name, wanted).items():
+            ids[prefix + code] = node
     return ids
 
 
@@ -131,9 +135,13 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     """
     brightway()
     categories = list(categories or all_categories())
-    background_ids = background_node_ids(background)
+    used = {flow.target for process in system.processes for flow in process.flows if flow.kind == "background"}
+    if system.recycled is not None and system.recycled.virgin_dataset:
+        used.add(system.recycled.virgin_dataset)
+    background_ids = background_node_ids(background, used)
     databases = [background] if isinstance(background, str) else list(background)
-    biosphere_ids = node_ids(BIOSPHERE_DB)
+    emitted = {flow.target for process in system.processes for flow in process.flows if flow.kind == "biosphere"}
+    biosphere_ids = node_ids(BIOSPHERE_DB, emitted)
     solver: solvers.Solver
     if reference:
         package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
@@ -201,7 +209,7 @@ def _recycled_item(system: ProductSystem, category: str, e_rec: float, solver: "
     rc = system.recycled
     if rc.virgin_dataset is not None:
         e_v: float | None = None
-        if category in rc.virgin_coverage:
+        if coverage_category(category) in rc.virgin_coverage:
             per_unit = solver.background_score(rc.virgin_dataset)
             e_v = per_unit * units.convert(system.declared_amount, "kg", rc.virgin_unit)
     else:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from footprint import units
 from footprint._io import load_yaml, pydantic_error, quiet_stdout
-from footprint.errors import InventoryError, LinkingError
+from footprint.errors import InventoryError, LinkingError, UnitError
 from footprint.methods import HEADLINE_IDS
 from footprint.paths import inventories_dirs
 
@@ -231,11 +231,9 @@ def brightway_unit(unit: str) -> str:
         if bw_name == "ton":
             continue
         try:
-            if abs(units.convert(1.0, unit, expression) - 1.0) < 1e-12 and \
-                    units.registry().Unit(units.pint_expression(unit)).dimensionality == \
-                    units.registry().Unit(expression).dimensionality:
+            if abs(units.convert(1.0, unit, expression) - 1.0) < 1e-12:  # converts only within one dimension
                 return bw_name
-        except Exception:  # noqa: BLE001 - different dimension: try the next name
+        except UnitError:  # another dimension: try the next name
             continue
     return unit
 

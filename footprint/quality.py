@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from footprint.calculate import Item, Result
 from footprint.inventory import Catalogue
-from footprint.methods import HEADLINE_IDS
+from footprint.methods import HEADLINE_IDS, coverage_category
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
 HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
@@ -193,9 +193,10 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
                             f"the rule's limit {limits.secondary}")
     coverage: dict[str, str] = {}
     for category in result.categories:
-        if category.id not in HEADLINE_IDS:
+        covered_as = coverage_category(category.id)
+        if covered_as not in HEADLINE_IDS:
             continue
-        missing = [code for code in chain if category.id not in catalogue.datasets[code].coverage]
+        missing = [code for code in chain if covered_as not in catalogue.datasets[code].coverage]
         if not missing:
             coverage[category.id] = "complete"
         elif len(missing) == len(chain) and result.totals[category.id] == 0:

@@ -323,6 +323,14 @@ class Rule(_Strict):
         return self.process(self.reference_process)
 
 
+def _is_mass(unit: str) -> bool:
+    try:
+        units.convert(1.0, unit, "kg")
+    except UnitError:
+        return False
+    return True
+
+
 def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
     """Every Annex V boundary problem of a rule as (field path, message), in file order.
 
@@ -359,6 +367,10 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                                  "producer gives no data"))
             if process.co_products and process.allocation is None:
                 problems.append((f"{where}.co_products", f"process '{process.id}' has co-products but no allocation"))
+            if process.co_products and not _is_mass(process.product.unit):  # shares weigh products in kg
+                problems.append((f"{where}.product.unit",
+                                 f"process '{process.id}' has co-products, so its product must be counted in a "
+                                 f"unit of mass (kg, t), not '{process.product.unit}'"))
             if process.allocation:
                 products = {process.product.name, *process.co_products}
                 methods = {process.allocation.method, *process.allocation.options}
@@ -367,6 +379,12 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                     problems.append((f"{where}.allocation.prices",
                                      f"process '{process.id}': economic allocation needs a price for "
                                      f"{sorted(products - priced)}"))
+                price_units = sorted({price.unit for price in process.allocation.prices.values()})
+                if "economic" in methods and len(price_units) > 1:  # shares compare the values as written
+                    problems.append((f"{where}.allocation.prices",
+                                     f"process '{process.id}': prices are in different units {price_units}; "
+                                     "economic allocation compares the values as given, so write every price "
+                                     "of a process in one unit (e.g. USD/kg)"))
                 for name in sorted(priced - products):
                     problems.append((f"{where}.allocation.prices.{name}",
                                      f"process '{process.id}': price for '{name}', which is neither its product "

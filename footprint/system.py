@@ -15,9 +15,9 @@ from typing import Literal
 from footprint import allocation, units
 from footprint import upstream as _upstream
 from footprint.activity import Input, LoadedActivity, ProcessData, Transport
-from footprint.errors import ActivityDataError, LinkingError, RuleError
+from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
 from footprint.inventory import DQR, Catalogue, resolve_flow
-from footprint.rule import LoadedRule, RuleProcess
+from footprint.rule import InputKind, LoadedRule, RuleProcess
 from footprint.upstream import UpstreamDeclaration
 
 
@@ -80,7 +80,7 @@ class ForegroundProcess:
     name: str
     stage: str
     product: str
-    output: float  # kg of the main product in the period
+    output: float  # main product made in the period, in the rule's product unit (kg in every shipped rule)
     company_specific: bool
     annex_v: list[str]
     flows: list[Flow] = field(default_factory=list)
@@ -133,6 +133,15 @@ def _dqr(point_dqr: DQR | None, process_dqr: DQR | None, path: Path, where: str)
     return dqr
 
 
+def _input_kind(kind: str | None, loaded: LoadedRule, activity: LoadedActivity, field: str) -> InputKind:
+    """The rule's entry for an input kind, or the error listing the kinds the rule knows."""
+    kinds = loaded.rule.input_kinds
+    if kind not in kinds:
+        raise ActivityDataError("unknown input kind", file=activity.path, field=field, value=kind,
+                                expected="one of the rule's input kinds: " + ", ".join(sorted(kinds)))
+    return kinds[kind]
+
+
 def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, *,
                  field: str, notes: list[str] | None = None) -> str:
     """The dataset code the rule assigns to an input kind, expanding {region} and {country}.
@@ -140,11 +149,7 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
     When the first choice does not exist (no dataset for the facility's region) the
     rule's fallback is used and a note says so, because it lowers representativeness.
     """
-    rule = loaded.rule
-    if kind not in rule.input_kinds:
-        raise ActivityDataError("unknown input kind", file=activity.path, field=field, value=kind,
-                                expected="one of the rule's input kinds: " + ", ".join(sorted(rule.input_kinds)))
-    spec = rule.input_kinds[kind]
+    spec = _input_kind(kind, loaded, activity, field)
     declarant = activity.data.declarant
     values = {"country": declarant.country, "region": declarant.region or declarant.country}
     candidates = [template.format(**values) for template in (spec.dataset, *spec.fallback)]
@@ -194,7 +199,7 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
     return tonnes * km
 
 
-def _allocate(rp: RuleProcess, data: ProcessData, output_kg: float, activity: LoadedActivity,
+def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
               override: str | None, where: str, rule_path: Path) -> AllocationRecord | None:
     path = activity.path
     given = {c.name: c for c in data.co_products}
@@ -209,7 +214,8 @@ def _allocate(rp: RuleProcess, data: ProcessData, output_kg: float, activity: Lo
         raise ActivityDataError("co-product missing (give 0 if none was produced)", file=path,
                                 field=f"{where}.co_products", value=missing[0],
                                 expected="an entry for every co-product the rule names: " + ", ".join(rp.co_products))
-    masses = {rp.product.name: output_kg}
+    masses = {rp.product.name: units.convert(output, rp.product.unit, "kg", file=rule_path,  # a mass: rule checks
+                                             field=f"stages.{rp.id}.product.unit")}
     for index, name in enumerate(rp.co_products):
         point = given[name]
         masses[name] = units.convert(float(point.amount), point.unit, "kg", file=path,
@@ -264,11 +270,7 @@ def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: L
                    share: float, where: str) -> Flow:
     """An input whose burden is a supplier's declared value (per kg) times the amount bought."""
     path = activity.path
-    rule = loaded.rule
-    if item.kind not in rule.input_kinds:
-        raise ActivityDataError("unknown input kind", file=path, field=f"{where}.kind", value=item.kind,
-                                expected="one of the rule's input kinds: " + ", ".join(sorted(rule.input_kinds)))
-    accepted = rule.input_kinds[item.kind].upstream_products
+    accepted = _input_kind(item.kind, loaded, activity, f"{where}.kind").upstream_products
     if not accepted:
         raise ActivityDataError(f"the rule does not accept suppliers' declarations for input kind '{item.kind}'",
                                 file=path, field=f"{where}.declaration", value=item.declaration,
@@ -310,7 +312,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
         dataset = catalogue.get(virgin.dataset, file=loaded.path, field="recycled_content.virgin.dataset")
         try:
             units.convert(1.0, dataset.unit, "kg")
-        except Exception:  # noqa: BLE001 - any unit failure means "not a mass"
+        except UnitError:
             raise RuleError("the virgin-material dataset is not per mass", file=loaded.path,
                             field="recycled_content.virgin.dataset", value=f"{dataset.code} ({dataset.unit})",
                             expected="a dataset per kg of virgin material") from None

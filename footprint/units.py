@@ -78,10 +78,16 @@ def _parse_unit(unit: Any, *, file: str | Path | None, field: str | None) -> pin
     if token in AMBIGUOUS_UNITS and AMBIGUOUS_UNITS[token]:
         raise UnitError(f"ambiguous unit: {AMBIGUOUS_UNITS[token]}", file=file, field=field, value=unit)
     try:
-        return registry().Unit(pint_expression(token))
+        return _unit(token)
     except Exception as exc:  # noqa: BLE001 - pint raises ZeroDivisionError, TokenError, ... on odd strings
         raise UnitError("unknown unit", file=file, field=field, value=unit,
                         expected="a pint unit such as 'kg', 't', 'kWh', 'MJ', 'L', 'm**3', 'tkm'") from exc
+
+
+@lru_cache(maxsize=512)
+def _unit(token: str) -> pint.Unit:
+    """A parsed unit, kept: a declaration converts ~300 amounts in a dozen spellings, and pint re-parses each."""
+    return registry().Unit(pint_expression(token))
 
 
 def parse_amount(amount: Any, *, file: str | Path | None = None, field: str | None = None,

@@ -6,8 +6,8 @@ for that input: per category, the supplier's declared value per kg times the
 amount bought.  Because the number travels down the chain, the file must be
 exactly what the supplier wrote: its ``content_sha256`` is recomputed here and
 an edited copy is refused.  This module sits beside activity.py in the flow
-(it reads an input file); it does not import declaration.py, so the canonical
-hash is restated below and a test pins that both agree.
+(it reads an input file), so the canonical hash lives here and declaration.py,
+higher in the flow, writes declarations with the same function.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from footprint.errors import ActivityDataError, FootprintError, UnitError
 
 
 def canonical_json(document: dict) -> str:
-    """Sorted keys, no whitespace: the form declaration hashes are taken over (as in declaration.py)."""
+    """Sorted keys, no whitespace: the form declaration hashes are taken over."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

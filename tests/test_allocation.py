@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from footprint import allocation
+from conftest import EXAMPLE, REPO
+from footprint import allocation, inventory, system
+from footprint.activity import load_activity
 from footprint.errors import ActivityDataError
+from footprint.rule import load_rule
 
 
 def test_economic_shares_of_a_two_output_process():
@@ -40,3 +44,49 @@ def test_specified_shares_must_be_given_and_in_range():
         allocation.specified_shares({"a": 0.7, "b": None})
     with pytest.raises(ActivityDataError, match="outside"):
         allocation.specified_shares({"a": 1.2, "b": -0.2})
+
+
+def test_the_main_share_scales_every_exchange_of_a_multi_output_process(project):
+    """Separation (NdPr oxide + 3 co-products) under mass allocation, each exchange by hand.
+
+    2,000 t NdPr oxide of 2,000 + 1,860 + 4,050 + 155 = 8,065 t: share 2000/8065.  The
+    intermediate feed, purchased inputs, transport and direct emissions all carry it.
+    """
+    built = system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), inventory.load_catalogue(),
+                         inventory.biosphere_index(project[0]), allocation_override="mass")
+    separation = built.process("separation")
+    share = 2000 / 8065
+    assert separation.allocation.method == "mass"
+    assert separation.allocation.main_share == pytest.approx(share, rel=1e-12)
+    assert separation.output == pytest.approx(2_000_000)  # the main product, not allocated
+    amounts = {flow.field: (flow.kind, flow.amount) for flow in separation.flows}
+    where = "processes.separation"
+    expected = {
+        f"{where}.inputs[0]": ("intermediate", 8131e3),           # from leaching, 8,131 t in kg
+        f"{where}.inputs[1]": ("background", 1192e3),             # HCl, 1,192 t in kg
+        f"{where}.inputs[6]": ("background", 1540e3),             # electricity, 1,540 MWh in kWh
+        f"{where}.transport[0]": ("background", 2.37e6),          # lorry, 2.37 Mt*km in t*km
+        f"{where}.emissions[0]": ("biosphere", 3759e3),           # CO2 fossil, 3,759 t in kg
+        f"{where}.emissions[3]": ("biosphere", 88600.0),          # Ra-226 to water, kBq
+    }
+    for field, (kind, unallocated) in expected.items():
+        assert amounts[field][0] == kind
+        assert amounts[field][1] == pytest.approx(unallocated * share, rel=1e-12), field
+    assert len(amounts) == 7 + 2 + 6  # every input, transport leg and emission is there
+
+
+def test_shares_weigh_every_product_in_kg_whatever_unit_the_rule_counts_it_in(project, tmp_path):
+    """Beneficiation's product counted in t instead of kg: still 80 % to the concentrate (Sprecher 2014)."""
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    beneficiation = rule["stages"][1]["processes"][0]
+    assert beneficiation["id"] == "beneficiation"
+    beneficiation["product"]["unit"] = "t"
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    built = system.build(load_rule(path), load_activity(EXAMPLE), inventory.load_catalogue(),
+                         inventory.biosphere_index(project[0]))
+    record = built.process("beneficiation").allocation
+    assert built.process("beneficiation").output == pytest.approx(16300)  # t
+    # 16,300 t x 50 / (16,300 t x 50 + 203,750 t x 1) = 0.8
+    assert record.main_share == pytest.approx(16300 * 50 / (16300 * 50 + 203750), rel=1e-12)
+    assert record.main_share == pytest.approx(0.8)

@@ -71,3 +71,13 @@ def test_recycled_rules_state_their_method(project):
     block = hpms["recycled_content"]["by_category"]["climate_change"]
     # (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev) with R1 = 1, A = 0.2, Qsin/Qp = 1
     assert block["value"] == pytest.approx(0.2 * block["Erec"] + 0.8 * block["Ev"], rel=1e-9)
+    # Ev per declared kg is the rule's virgin dataset: 26.73 kg CO2 fossil per kg primary magnet
+    # (material/ndfeb-magnet-primary-screening), 35.0 per kg NdPr oxide (material/ndpr-oxide-screening)
+    assert block["Ev"] == pytest.approx(26.73, rel=1e-6)
+    assert hydromet["recycled_content"]["by_category"]["climate_change"]["Ev"] == pytest.approx(35.0, rel=1e-6)
+    # Erec is the product system's own result: every contribution but the recycled-content adjustment
+    for document in (hpms, hydromet):
+        erec = document["recycled_content"]["by_category"]["climate_change"]["Erec"]
+        own = [c["value"] for c in document["contributions"]
+               if c["category"] == "climate_change" and c["kind"] != "recycled-content"]
+        assert erec == pytest.approx(sum(own), rel=1e-9)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from footprint import calculate, inventory, project as fp_project, solvers, system
@@ -46,6 +47,17 @@ def test_background_scores_are_cached_on_disk_and_reused(project):
     assert cache.exists() and scores.shape == (len(rows), 2)
     again_rows, again = solvers.background_scores([inventory.BACKGROUND_DB], categories)
     assert again_rows == rows and (again == scores).all()
+    # reused, not recomputed: a marked copy on disk is what the next call returns
+    with np.load(cache) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["scores"] = arrays["scores"] * 2
+    try:
+        with cache.open("wb") as handle:
+            np.savez(handle, **arrays)
+        _rows, marked = solvers.background_scores([inventory.BACKGROUND_DB], categories)
+        assert (marked == 2 * scores).all()
+    finally:
+        cache.unlink()  # no other test may read the marked copy
 
 
 def test_the_grid_dataset_scores_its_transcribed_factor(project):

@@ -137,3 +137,23 @@ def test_declaration_with_an_explicit_dataset_is_refused(project, downstream):
     data_path.write_text(yaml.safe_dump(data))
     with pytest.raises(ActivityDataError, match="declaration"):
         footprint.declare(rule_path, data_path)
+
+
+def test_a_supplier_declaring_per_tonne_gives_the_same_per_kg_value(project, downstream, example_declaration):
+    """The same oxide declared per 1 t (values x 1000), bought in kg: per kg = value / 1000, same result."""
+    rule_path, data_path, supplier = downstream
+    reference = footprint.declare(rule_path, data_path)
+    document = json.loads(json.dumps(example_declaration))
+    document["declared_unit"]["amount"], document["declared_unit"]["unit"] = 1, "t"
+    for result in document["results"]:
+        result["value"] *= 1000
+    document["content_sha256"] = upstream.content_hash(document)
+    supplier.write_text(json.dumps(document))
+    assert upstream.read(supplier).per_kg("climate_change") == pytest.approx(
+        _value(example_declaration, "climate_change"), rel=1e-12)
+    data = yaml.safe_load(data_path.read_text())
+    data["processes"]["reduction"]["inputs"][0].update(amount=12000, unit="kg")
+    data_path.write_text(yaml.safe_dump(data))
+    result = footprint.declare(rule_path, data_path)
+    for category in ("climate_change", "acidification", "particulate_matter"):
+        assert _value(result, category) == pytest.approx(_value(reference, category), rel=1e-9), category
