@@ -11,13 +11,15 @@ every choice here is a named, documented parameter recorded in the scheme:
   position of x_k is p_k = (S_k - w_k/2) / W; Q(p) interpolates linearly
   between the points (p_k, x_k) and is x_1 below p_1 and x_n above p_n.
   With equal weights p_k = (k - 0.5)/n, numpy's ``method="hazen"``.
+  Values of weight 0 (no mass placed) take no part: they have no position.
   Thresholds t_j = Q(j/N), j = 1..N-1 for N classes.
 * ``equal-width``: lo = Q(p_lo), hi = Q(p_hi) (default p5, p95, weighted as
   above); t_j = lo + j (hi - lo) / N.
 * head-room (energy-label practice, Regulation (EU) 2017/1369 Art. 11: class
   A empty at introduction): the method is applied for N-1 classes, whose N-2
   thresholds separate classes B..N; the A/B threshold is set below the best
-  declaration, t_1 = x_min - margin * |x_min| (margin default 0.10).
+  declaration, t_1 = x_min - margin * |x_min| (margin default 0.10; with
+  x_min = 0 or margin 0, t_1 = x_min and the best declaration is in A).
 * boundary convention: upper bounds are inclusive; class k holds
   t_{k-1} < v <= t_k (A: v <= t_1; the last class: v > t_{N-1}).
 
@@ -59,9 +61,9 @@ def weighted_quantile(values: Sequence[float], weights: Sequence[float], p: floa
         raise ValueError("no values")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be in [0, 1], got {p}")
-    pairs = sorted(zip(values, weights))
+    pairs = sorted((v, w) for v, w in zip(values, weights) if w > 0)  # weight 0: no position, no pull
     total = math.fsum(w for _, w in pairs)
-    if total <= 0:
+    if not pairs or total <= 0:
         raise ValueError("weights sum to zero")
     positions = []
     cumulative = 0.0
@@ -174,10 +176,11 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     start, end = _window(window)
     names = labels(classes)
     if not 0.0 <= robust[0] < robust[1] <= 1.0:
-        raise ClassSchemeError("robust percentiles out of order", field="robust", value=list(robust),
+        raise ClassSchemeError("robust percentiles out of range", field="robust", value=list(robust),
                                expected="0 <= low < high <= 1, e.g. 0.05 0.95")
-    if not margin >= 0:
-        raise ClassSchemeError("negative head-room margin", field="margin", value=margin, expected=">= 0")
+    if not (math.isfinite(margin) and margin >= 0):
+        raise ClassSchemeError("head-room margin out of range", field="margin", value=margin,
+                               expected="a number >= 0, e.g. 0.10")
     if not points:
         raise ClassSchemeError(f"no declarations of rule '{rule_id}' with a '{category}' value were placed on the "
                                f"market in {start}-{end}", field="window", value=window,

@@ -135,19 +135,25 @@ class _Connection:
                 raise RegistryError(f"cannot create the register's directory: {exc.strerror}",
                                     file=self.target) from None
         if self._sa is not None:
-            with self._engine.begin() as conn:
-                cursor = _Cursor(lambda sql, params: conn.execute(self._sa.text(sql), params))
-                cursor.setup()
-                yield cursor
+            try:
+                with self._engine.begin() as conn:
+                    cursor = _Cursor(lambda sql, params: conn.execute(self._sa.text(sql), params))
+                    cursor.setup()
+                    yield cursor
+            except self._sa.exc.SQLAlchemyError as exc:  # bad database, driver or server: rolled back
+                raise RegistryError(f"cannot use the register: {getattr(exc, 'orig', None) or exc}",
+                                    file=self.target, expected="a footprint market register (a database URL "
+                                                               "SQLAlchemy can open)") from None
             return
         try:
             conn = sqlite3.connect(self.target, isolation_level=None)
         except sqlite3.Error as exc:
             raise RegistryError(f"cannot open the register: {exc}", file=self.target) from None
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if create else "BEGIN")  # a read neither locks out writers
             cursor = _Cursor(conn.execute)
-            cursor.setup()
+            if create:  # nor adds tables to a file that is not a register
+                cursor.setup()
             yield cursor
             conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
@@ -302,10 +308,8 @@ class Register:
         """Insert or update entries in one transaction; any conflict rejects them all."""
         result = AddResult()
         with self._db.transaction() as cur:
-            for index, entry in enumerate(entries):
-                where = source or entry.declaration_id
-                self._check_consistent(cur, entry, where, index)
-                existing = cur.all("SELECT id FROM declarations WHERE id = :id", {"id": entry.declaration_id})
+            for entry in entries:
+                existing = self._check_consistent(cur, entry, source or entry.declaration_id)
                 params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
                           "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256}
                 if existing:
@@ -334,20 +338,27 @@ class Register:
         return result
 
     @staticmethod
-    def _check_consistent(cur: _Cursor, entry: Entry, where: str, index: int) -> None:
+    def _check_consistent(cur: _Cursor, entry: Entry, where: str) -> bool:
+        """Refuse an entry that changes a registered declaration's rule or numbers; True if it is registered."""
         rows = cur.all("SELECT rule_id, rule_version FROM declarations WHERE id = :id", {"id": entry.declaration_id})
         if rows and rows[0] != (entry.rule_id, entry.rule_version):
             raise RegistryError(f"declaration '{entry.declaration_id}' is registered under rule "
                                 f"{rows[0][0]} {rows[0][1]}", file=where, field="rule_id",
                                 value=f"{entry.rule_id} {entry.rule_version}",
                                 expected="the same rule and version as the registered declaration")
-        for category, value, _unit in cur.all("SELECT category, value, unit FROM category_values "
-                                              "WHERE declaration_id = :id", {"id": entry.declaration_id}):
+        for category, value, unit in cur.all("SELECT category, value, unit FROM category_values "
+                                             "WHERE declaration_id = :id", {"id": entry.declaration_id}):
             new = entry.values.get(category)
             if new is not None and not math.isclose(new, value, rel_tol=1e-9, abs_tol=0.0):
                 raise RegistryError(f"declaration '{entry.declaration_id}' is registered with {category} = {value!r}",
                                     file=where, field=VALUE_PREFIX + category, value=new,
                                     expected="the registered value (a declaration id cannot change its numbers)")
+            new_unit = entry.units.get(category)
+            if new is not None and unit and new_unit and new_unit != unit:
+                raise RegistryError(f"declaration '{entry.declaration_id}' is registered with {category} in {unit}",
+                                    file=where, field=UNIT_PREFIX + category, value=new_unit,
+                                    expected=f"'{unit}' (a declaration id cannot change its units)")
+        return bool(rows)
 
     def rows(self, *, rule_id: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
         """One dict per (declaration, year), with its category values, ordered by year and id."""

@@ -20,8 +20,10 @@ What counts as a difference:
   the declaration id mixes in the footprint version, so an id change that
   the footprint version explains is a warning too.
 
-Not compared: ``provenance.created`` (the recomputation reuses it), paths
-(files may be verified from another directory; their hashes are compared),
+Not compared: ``provenance.created`` (the recomputation reuses it), every
+``path`` under ``provenance`` (activity data, rule, supplier declarations,
+background mapping: files may be verified from another directory; their
+hashes are compared),
 and ``performance_class`` (assigned from a scheme after the calculation; it
 is covered by the content hash).
 """
@@ -34,8 +36,7 @@ from typing import Any, Iterator, Mapping
 from footprint.declaration import content_hash
 from footprint.rule import LoadedRule
 
-IGNORED = ("provenance.created", "provenance.activity_data.path", "provenance.rule.path", "performance_class",
-           "content_sha256")
+IGNORED = ("provenance.created", "performance_class", "content_sha256")
 WARN_PREFIX = ("provenance.libraries",)
 _KEYS = ("category", "stage", "process", "item", "id", "name")
 
@@ -93,7 +94,7 @@ def allocation_override(document: Mapping[str, Any], loaded: LoadedRule) -> str 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """(path, leaf) pairs; list items of dicts are keyed by their category/stage/process/item/id."""
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) and value:  # an empty mapping is a leaf: {} vs absent is a difference
         for key in sorted(value):
             yield from flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
@@ -110,6 +111,8 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _ignored(path: str) -> bool:
+    if path.startswith("provenance") and path.endswith(".path"):  # where a file was, not what it held
+        return True
     return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in IGNORED)
 
 

@@ -60,6 +60,14 @@ def test_integer_weights_are_not_repetition_but_positions_are_stated():
     assert weighted_quantile([10.0, 20.0], [1.0, 3.0], 0.5) == pytest.approx(10 + 10 * (0.5 - 0.125) / 0.5)
 
 
+def test_a_value_without_mass_does_not_move_mass_weighted_thresholds():
+    # 20 with weight 0 has no position: Q interpolates between 10 (0.25) and 30 (0.75) as if it were absent
+    assert weighted_quantile([10.0, 20.0, 30.0], [1.0, 0.0, 1.0], 0.5) == pytest.approx(20.0)
+    assert weighted_quantile([10.0, 29.0, 30.0], [1.0, 0.0, 1.0], 0.4) == pytest.approx(16.0)
+    assert weighted_quantile([10.0, 29.0, 30.0], [1.0, 0.0, 1.0], 0.4) == weighted_quantile([10.0, 30.0],
+                                                                                              [1.0, 1.0], 0.4)
+
+
 def test_quantile_thresholds_from_the_register_mass_and_count(small_register):
     mass = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="mass",
                                     register=small_register)
@@ -280,3 +288,16 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
     classed["performance_class"]["class"] = "A" if classed["performance_class"]["class"] != "A" else "B"
     path.write_text(json.dumps(classed))
     assert not footprint.verify_declaration(path).ok
+
+
+@pytest.mark.parametrize("options, field", [
+    ({"head_room": True, "margin": float("inf")}, "margin"),
+    ({"head_room": True, "margin": float("nan")}, "margin"),
+    ({"head_room": True, "margin": -0.1}, "margin"),
+    ({"method": "equal-width", "robust": (0.95, 0.05)}, "robust"),
+    ({"method": "equal-width", "robust": (0.05, float("nan"))}, "robust"),
+    ({"weight": "value"}, "weight"),
+])
+def test_options_out_of_range_name_the_field(small_register, options, field):
+    with pytest.raises(ClassSchemeError, match=f"field '{field}'"):
+        footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register, **options)

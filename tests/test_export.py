@@ -146,6 +146,17 @@ def test_pact_field_checks_catch_broken_records(example_declaration, breakage, e
     assert any(expected in p for p in problems), problems
 
 
+def test_pact_comment_states_climate_change_not_split_by_origin(example_declaration):
+    assert "do not split it by origin" not in to_pact(example_declaration)["comment"]
+    document = copy.deepcopy(example_declaration)
+    fossil = _result(document, "climate_change_fossil")
+    fossil["value"] = _result(document, "climate_change")["value"] - 10.0
+    record = to_pact(document)
+    assert "\n10 kg CO2e per declared unit of the climate-change total come from datasets that do not split it " \
+           "by origin" in record["comment"]
+    assert math.isclose(float(record["pcf"]["fossilGhgEmissions"]), fossil["value"], rel_tol=1e-5)
+
+
 def test_pact_refuses_a_declaration_without_climate_change(example_declaration):
     document = copy.deepcopy(example_declaration)
     document["results"] = [r for r in document["results"] if r["category"] != "climate_change_fossil"]
@@ -242,6 +253,16 @@ def test_xlsx_refuses_a_system_with_supplier_declarations(project, tmp_path):
         footprint.export_declaration(document, "xlsx", target, data=data)
     assert not target.exists()
     assert pact_problems(to_pact(document)) == []  # the PACT record is fine
+
+
+def test_xlsx_rebuilds_with_the_recorded_allocation_and_refuses_a_mixed_one(project, tmp_path):
+    document = footprint.declare("ndpr-oxide", EXAMPLE, allocation="mass")
+    footprint.export_declaration(document, "xlsx", tmp_path / "mass.xlsx", data=EXAMPLE)
+    assert (tmp_path / "mass.xlsx").read_bytes().startswith(b"PK")
+    document["allocation"][0]["method"] = "economic"
+    with pytest.raises(ExportError, match="cannot tell which allocation"):
+        footprint.export_declaration(document, "xlsx", tmp_path / "mixed.xlsx", data=EXAMPLE)
+    assert not (tmp_path / "mixed.xlsx").exists()
 
 
 def test_xlsx_needs_the_activity_data(project, example_declaration, tmp_path):

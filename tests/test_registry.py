@@ -180,3 +180,32 @@ def test_reading_a_register_that_does_not_exist_says_so_and_creates_nothing(tmp_
                                            "--register", str(missing), "-o", str(tmp_path / "s.json")])
     assert result.exit_code == 2 and "does not exist yet" in result.output
     assert not missing.exists()
+
+
+def test_a_declaration_cannot_change_its_units(tmp_path):
+    register = Register(tmp_path / "m.sqlite")
+    register.add([Entry("a", "r", "1.0.0", 2024, 1000.0, {"climate_change": 20.0}, {"climate_change": "kg CO2-Eq"})])
+    with pytest.raises(RegistryError, match="field 'unit:climate_change'.*found: 't CO2-Eq'"):
+        register.add([Entry("a", "r", "1.0.0", 2025, 1000.0, {"climate_change": 20.0},
+                            {"climate_change": "t CO2-Eq"})])
+    assert [r["year"] for r in register.rows()] == [2024]
+
+
+def test_an_sqlalchemy_url_to_a_file_that_is_not_a_database_is_one_clean_error(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("not a database at all, just text" * 100)
+    with pytest.raises(RegistryError, match="cannot use the register"):
+        Register(f"sqlite:///{junk}").rows()
+    result = CliRunner().invoke(cli.main, ["market", "list", "--register", f"sqlite:///{tmp_path}/no/such/dir/m.db"])
+    assert result.exit_code == 2 and "cannot use the register" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_reading_an_sqlite_file_that_is_not_a_register_changes_nothing(tmp_path):
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = other.read_bytes()
+    with pytest.raises(RegistryError, match="cannot use the register: no such table"):
+        Register(other).rows()
+    assert other.read_bytes() == before

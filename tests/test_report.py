@@ -353,3 +353,14 @@ def test_standard_stage_labels_are_translated_and_a_rules_own_wording_is_kept(de
     assert "<td>Gewinnung</td>" in page and "<td>Konzentration</td>" in page
     assert "Refining (magnet making)" in page and "Raffination" not in page
     assert "<td>Extraction</td>" in render_html(declaration, "en")
+
+
+def test_the_report_and_classes_assign_draw_the_same_label() -> None:
+    from footprint.report import label
+    from footprint.report.figures import class_label_png
+
+    record = {**CLASS, "unit": "kg CO2-Eq"}
+    assert class_label_png(record) == label.class_label_png(record)
+    assert class_label_png(record, lang="de") != class_label_png(record)      # the title is translated
+    assert label.class_label_png({"class": "B", "labels": ["A", "B"], "thresholds": [1.0, 2.0]}).startswith(
+        PNG_SIGNATURE)                                                         # thresholds that do not fit

@@ -118,3 +118,33 @@ def test_the_recorded_allocation_is_reused(project, tmp_path):
     path = footprint.write_declaration(document, tmp_path / "mass.json")
     outcome = footprint.verify_declaration(path, EXAMPLE)
     assert outcome.allocation == "mass" and outcome.ok
+
+
+def test_a_part_changed_beyond_noise_is_a_failure(example_declaration):
+    """The category-total scale forgives noise near zero, not a real change of a part."""
+    recomputed = copy.deepcopy(example_declaration)
+    part = recomputed["contributions"][0]
+    total = next(r["value"] for r in recomputed["results"] if r["category"] == part["category"])
+    part["value"] += 1e-3 * abs(total)
+    failed = _failed(compare(example_declaration, recomputed))
+    assert any(item.startswith("contributions[") and item.endswith(".value") for item in failed), failed
+
+
+def test_paths_under_provenance_are_not_compared_but_what_they_point_to_is(example_declaration):
+    from footprint.declaration import content_hash
+
+    def with_supplier(path: str, sha: str) -> dict:
+        document = copy.deepcopy(example_declaration)
+        document["provenance"]["upstream_declarations"] = [{"id": "urn:uuid:s", "content_sha256": sha,
+                                                            "path": path}]
+        document["content_sha256"] = content_hash({k: v for k, v in document.items() if k != "content_sha256"})
+        return document
+
+    declared = with_supplier("examples/suppliers/s.json", "a" * 64)
+    assert compare(declared, with_supplier("/elsewhere/suppliers/s.json", "a" * 64)).ok
+    failed = _failed(compare(declared, with_supplier("examples/suppliers/s.json", "b" * 64)))
+    assert failed == {"provenance.upstream_declarations[urn:uuid:s].content_sha256"}
+
+
+def test_an_empty_mapping_and_an_absent_key_differ():
+    assert dict(flatten({"a": {}, "b": 1})) == {"a": {}, "b": 1}

@@ -123,6 +123,15 @@ def _comment(document: Mapping[str, Any]) -> str:
         "biogenic CO2 uptake.",
         f"PEF DQR {dq.get('dqr')} ({dq.get('level')}); precision P {((dq.get('criteria') or {}).get('P'))}.",
     ]
+    values = {r.get("category"): r.get("value") for r in document.get("results") or []}
+    split = [values.get(c) for c in (CLIMATE_FOSSIL, "climate_change_biogenic", "climate_change_land_use")]
+    total = values.get(CLIMATE)
+    if isinstance(total, (int, float)) and all(isinstance(v, (int, float)) for v in split if v is not None):
+        unsplit = total - sum(v for v in split if v is not None)
+        if abs(unsplit) > 1e-6 * abs(total):  # datasets that give climate change only, not by origin
+            lines.append(f"{decimal_string(unsplit)} kg CO2e per declared unit of the climate-change total come "
+                         "from datasets that do not split it by origin (fossil, biogenic, land use); "
+                         "fossilGhgEmissions does not include them.")
     partial = [p.get("dataset") for p in dq.get("partial_coverage") or [] if isinstance(p, Mapping)]
     if partial:
         lines.append("Datasets with partial coverage of the EF categories: " + ", ".join(map(str, partial)) + ".")

@@ -29,6 +29,7 @@ from footprint.export._errors import ExportError
 from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue, brightway_unit, load_catalogue
 from footprint.rule import load_rule
 from footprint.system import ProductSystem, build
+from footprint.verify import allocation_override
 
 EXCHANGE_HEADER = ("name", "amount", "unit", "database", "categories", "location", "type", "reference product",
                    "comment")
@@ -67,14 +68,13 @@ def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Pa
 
         flows_index = biosphere_index(brightway()[0])
     declared_methods = {a.get("process"): a.get("method") for a in document.get("allocation") or []}
-    system = build(loaded, activity, catalogue, flows_index)
+    system = build(loaded, activity, catalogue, flows_index,
+                   allocation_override=allocation_override(document, loaded))  # as verify recomputes it
     built_methods = {p.id: p.allocation.method for p in system.processes if p.allocation}
     if declared_methods and built_methods != declared_methods:
-        override = set(declared_methods.values())
-        if len(override) != 1:
-            raise ExportError("cannot tell which allocation the declaration used", field="allocation",
-                              value=sorted(map(str, override)), expected="one allocation method for every process")
-        system = build(loaded, activity, catalogue, flows_index, allocation_override=override.pop())
+        raise ExportError("cannot tell which allocation the declaration used", field="allocation",
+                          value=sorted(map(str, set(declared_methods.values()))),
+                          expected="the rule's own methods, or one allocation method for every process")
     _check_representable(system, document)
     return system, catalogue
 

@@ -303,69 +303,9 @@ def process_chart_png(declaration: Mapping[str, Any], result: Mapping[str, Any],
 # ----------------------------------------------------------------------------- class label
 
 
-def _class_colours(count: int) -> list[str]:
-    """Energy-label colours: dark green (lowest impact) through yellow to red."""
-    from matplotlib.colors import LinearSegmentedColormap, to_hex
-
-    cmap = LinearSegmentedColormap.from_list(
-        "label", ["#00843D", "#52AE32", "#C8D400", "#FFED00", "#FBBA00", "#EB6909", "#E2001A"])
-    return [to_hex(cmap(i / max(count - 1, 1))) for i in range(count)]
-
-
-def _threshold_texts(pc: Mapping[str, Any], labels: Sequence[str]) -> list[str]:
-    """"≤ t" per class and "> t" for the last, when the thresholds fit the labels."""
-    thresholds = [as_number(t) for t in pc.get("thresholds") or []]
-    if len(thresholds) != len(labels) - 1 or any(t is None for t in thresholds):
-        return ["" for _ in labels]
-    texts = [f"\u2264 {fmt_sig(t)}" for t in thresholds]
-    return texts + [f"> {fmt_sig(thresholds[-1])}"] if thresholds else [""]
-
-
-def build_class_figure(performance_class: Mapping[str, Any], unit: str = "",
-                       lang: str = DEFAULT_LANGUAGE) -> Figure:
-    """The A..n arrow scale with the declaration's class marked by a black arrow.
-
-    Drawn here only when the class module of the reviewers' issue
-    (``footprint.report.label``) is not installed; it reads the same
-    ``performance_class`` record: class, labels, thresholds, value, category.
-    """
-    from matplotlib.patches import Polygon
-
-    pc = performance_class
-    labels = [str(x) for x in pc.get("labels") or []] or [str(pc.get("class", "?"))]
-    current = str(pc.get("class", ""))
-    colours = _class_colours(len(labels))
-    limits = _threshold_texts(pc, labels)
-    height = 0.9 + 0.42 * len(labels)
-    fig = Figure(figsize=(5.2, height), dpi=_DPI)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.86))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(len(labels), 0)
-    ax.set_axis_off()
-    for row, (label, colour) in enumerate(zip(labels, colours)):
-        width = 2.2 + 3.0 * row / max(len(labels) - 1, 1)
-        top, bottom = row + 0.1, row + 0.9
-        ax.add_patch(Polygon([(0, top), (width, top), (width + 0.4, row + 0.5), (width, bottom), (0, bottom)],
-                             closed=True, facecolor=colour, edgecolor="none"))
-        ax.text(0.25, row + 0.5, label, va="center", ha="left", fontsize=12, fontweight="bold",
-                color=_text_colour(colour))
-        if limits[row]:
-            ax.text(width - 0.15, row + 0.5, limits[row], va="center", ha="right", fontsize=7,
-                    color=_text_colour(colour))
-        if label == current:
-            ax.add_patch(Polygon([(6.2, row + 0.5), (6.7, top), (9.9, top), (9.9, bottom), (6.7, bottom)],
-                                 closed=True, facecolor="black"))
-            value = as_number(pc.get("value"))
-            mark = f"{label}  {fmt_sig(value)} {unit}".strip() if value is not None else label
-            ax.text(8.3, row + 0.5, mark, va="center", ha="center", fontsize=10 if len(mark) < 16 else 8,
-                    fontweight="bold", color="white")
-    category = pc.get("category") or ""
-    title = text("class_label_title", lang) + (f" \u2014 {category}" if category else "")
-    fig.suptitle(title, fontsize=10, y=0.98)
-    return fig
-
-
 def class_label_png(performance_class: Mapping[str, Any], unit: str = "",
                     lang: str = DEFAULT_LANGUAGE) -> bytes:
-    """Render the class label graphic as PNG bytes."""
-    return _png(build_class_figure(performance_class, unit, lang))
+    """The class label graphic as PNG bytes (drawn by ``footprint.report.label``, the one drawing)."""
+    from footprint.report.label import class_label_png as label_png
+
+    return label_png({**performance_class, "unit": performance_class.get("unit") or unit}, lang)

@@ -334,28 +334,6 @@ def _process_charts(d: Mapping[str, Any], lang: str) -> Html:
     return _section(text("top_processes", lang), _join(figures), "top-processes")
 
 
-def _class_label_png(pc: Mapping[str, Any], unit: str, lang: str) -> bytes:
-    """The label graphic: the class tools' own label (``footprint.report.label``) in English,
-    our translated drawing of the same A..n scale otherwise.
-
-    Using the class tools' module keeps the report and ``footprint classes`` showing
-    the same picture; its texts are English, so a German report draws its own.
-    """
-    if lang == "en":
-        try:
-            from footprint.report.label import class_label_png as label_png
-        except ImportError:
-            label_png = None
-        if label_png is not None:
-            try:
-                png = label_png({**pc, "unit": pc.get("unit") or unit})
-            except (TypeError, KeyError, ValueError, IndexError):
-                png = None
-            if isinstance(png, (bytes, bytearray)) and bytes(png).startswith(b"\x89PNG"):
-                return bytes(png)
-    return class_label_png(pc, unit, lang)
-
-
 def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     """The performance class on a label graphic, with its scheme and thresholds."""
     pc = d.get("performance_class")
@@ -367,7 +345,7 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
                    if isinstance(r, Mapping) and r.get("category") == category), {})
     unit = str(result.get("unit") or "")
     shown = {**pc, "category": category_label(result, lang) if result else category}
-    img = _img(_class_label_png(shown, unit, lang),
+    img = _img(class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
     value = as_number(pc.get("value"))
     thresholds = ", ".join(fmt_sig(t) for t in _as_list(pc.get("thresholds")))

@@ -15,7 +15,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
-from footprint.report._format import fmt_sig
+from footprint.report._format import as_number, fmt_sig
+from footprint.report.i18n import DEFAULT_LANGUAGE, text
 
 _DPI = 150
 #: Energy-label style ramp, dark green (best) to red (worst).
@@ -34,20 +35,26 @@ def class_colours(n: int) -> list[tuple[float, float, float, float]]:
     return [_RAMP(k / (n - 1) if n > 1 else 0.0) for k in range(n)]
 
 
-def _band_text(k: int, thresholds: list[float]) -> str:
-    if k == 0:
-        return f"\u2264 {fmt_sig(thresholds[0])}"
-    if k == len(thresholds):
-        return f"> {fmt_sig(thresholds[-1])}"
-    return f"{fmt_sig(thresholds[k - 1])} \u2013 {fmt_sig(thresholds[k])}"
+def _band_texts(thresholds: list, n: int) -> list[str]:
+    """"<= t1", "t1 - t2", ..., "> t_last" per class; empty when the thresholds do not fit the labels."""
+    limits = [as_number(t) for t in thresholds]
+    if len(limits) != n - 1 or any(t is None for t in limits) or not limits:
+        return ["" for _ in range(n)]
+    middle = [f"{fmt_sig(limits[k - 1])} \u2013 {fmt_sig(limits[k])}" for k in range(1, n - 1)]
+    return [f"\u2264 {fmt_sig(limits[0])}", *middle, f"> {fmt_sig(limits[-1])}"]
 
 
-def build_label_figure(performance_class: Mapping[str, Any]) -> Figure:
-    """The figure for one ``performance_class`` record (class, labels, thresholds, value, unit)."""
-    names = list(performance_class["labels"])
-    limits = [float(t) for t in performance_class["thresholds"]]
-    chosen = names.index(performance_class["class"])
+def build_label_figure(performance_class: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> Figure:
+    """The figure for one ``performance_class`` record (class, labels, thresholds, value, unit, category).
+
+    A record without labels or with thresholds that do not fit them (an old or
+    hand-made file) still draws: the class alone, or the scale without bands.
+    """
+    current = str(performance_class.get("class", ""))
+    names = [str(x) for x in performance_class.get("labels") or []] or [current]
     n = len(names)
+    bands = _band_texts(list(performance_class.get("thresholds") or []), n)
+    value = as_number(performance_class.get("value"))
     fig = Figure(figsize=(5.2, 0.9 + 0.42 * n), dpi=_DPI)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
     ax.set_xlim(0, 10)
@@ -56,23 +63,26 @@ def build_label_figure(performance_class: Mapping[str, Any]) -> Figure:
     for k, (name, colour) in enumerate(zip(names, class_colours(n))):
         width = 3.0 + 3.0 * k / max(n - 1, 1)
         y0, y1 = k + 0.1, k + 0.9
+        chosen = name == current
         ax.add_patch(Polygon([(0, y0), (width, y0), (width + 0.4, (y0 + y1) / 2), (width, y1), (0, y1)],
-                             closed=True, facecolor=colour, edgecolor="#333333" if k == chosen else "none",
+                             closed=True, facecolor=colour, edgecolor="#333333" if chosen else "none",
                              linewidth=1.5))
         ax.text(0.25, k + 0.5, name, va="center", ha="left", fontsize=12, fontweight="bold", color="#1d2329")
-        ax.text(0.9, k + 0.5, _band_text(k, limits), va="center", ha="left", fontsize=7.5, color="#1d2329")
-        if k == chosen:
+        ax.text(0.9, k + 0.5, bands[k], va="center", ha="left", fontsize=7.5, color="#1d2329")
+        if chosen:
             ax.add_patch(Polygon([(9.9, y0), (7.6, y0), (7.2, (y0 + y1) / 2), (7.6, y1), (9.9, y1)], closed=True,
                                  facecolor="#1d2329"))
-            ax.text(8.75, k + 0.5, f"{name}  {fmt_sig(performance_class.get('value'))}", va="center",
-                    ha="center", fontsize=9, fontweight="bold", color="white")
+            mark = f"{name}  {fmt_sig(value)}" if value is not None else name
+            ax.text(8.75, k + 0.5, mark, va="center", ha="center", fontsize=9, fontweight="bold", color="white")
     unit = performance_class.get("unit") or ""
-    title = f"{performance_class.get('category', '')}"
-    fig.suptitle(f"Performance class {names[chosen]} \u2014 {title} ({unit} per declared unit)".replace(" ()", ""),
-                 fontsize=8.5, y=0.97)
+    category = performance_class.get("category") or ""
+    title = f"{text('class_label_title', lang)} {current}"
+    if category:
+        title += f" \u2014 {category}" + (f" ({unit})" if unit else "")
+    fig.suptitle(title, fontsize=8.5, y=0.97)
     return fig
 
 
-def class_label_png(performance_class: Mapping[str, Any]) -> bytes:
+def class_label_png(performance_class: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:
     """PNG bytes of the class label for a declaration's ``performance_class``."""
-    return png(build_label_figure(performance_class))
+    return png(build_label_figure(performance_class, lang))
