@@ -72,7 +72,7 @@ class BackgroundMapping:
 
     def describe(self) -> dict:
         """What the declaration records: the file's hash and every mapped entry."""
-        entries = {**{k: t for k, t in self.kinds.items()}, **{k: t for k, t in self.codes.items()}}
+        entries = {**self.kinds, **self.codes}
         return {"path": str(self.path), "sha256": self.sha256,
                 "entries": {key: {"database": t.database, "code": t.code, "name": t.name, "location": t.location,
                                   "unit": t.unit} for key, t in sorted(entries.items())}}

@@ -20,8 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
+from footprint._io import load_yaml
 from footprint.errors import FootprintError
 
 FACTORS_FILE = Path(__file__).resolve().parent / "data" / "ef31-normalisation-weighting.yaml"
@@ -47,7 +46,7 @@ class FactorSet:
 
 def load_factors(path: Path = FACTORS_FILE) -> FactorSet:
     """The EF 3.1 factors with their source (weights are stored in %, used as fractions)."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = load_yaml(Path(path), FootprintError)
     factors = {cid: Factor(normalisation=float(spec["normalisation"]), weighting=float(spec["weighting_pct"]) / 100,
                            unit=str(spec["unit"]))
                for cid, spec in raw["factors"].items()}
@@ -95,6 +94,10 @@ class Hotspots:
     @property
     def selected(self) -> list[str]:
         return [c.category for c in self.categories if c.selected]
+
+    def text(self) -> str:
+        """The plain-text report (see render)."""
+        return render(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "source": self.source, "single_score": self.single_score,

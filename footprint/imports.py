@@ -92,7 +92,11 @@ def source_sha256(path: Path) -> str:
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:
         digest.update((file.relative_to(path).as_posix() if path.is_dir() else file.name).encode())
-        digest.update(file.read_bytes())
+        try:
+            digest.update(file.read_bytes())
+        except OSError as exc:
+            raise ImportFailed(f"cannot read the source: {exc.strerror or exc}", file=file,
+                               expected="a readable file or directory of the import format") from None
     return digest.hexdigest()
 
 
@@ -305,11 +309,11 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
     if name in bd.databases and not replace and not dry_run:
         raise ImportFailed("a database of this name already exists", field="--name", value=name,
                            expected="another --name, or --force to replace it")
-    report = ImportReport(name=name, format=fmt, path=path, sha256=source_sha256(path),
-                          version=version or "unversioned")
+    report = ImportReport(name=name, format=fmt, path=path, version=version or "unversioned")
     with tempfile.TemporaryDirectory(prefix="footprint-import-") as work, _quiet():
         try:
             importer = _importer(path, fmt, name, Path(work))
+            report.sha256 = source_sha256(path)  # after _importer checked the format: never hash a wrong folder
             before = _technosphere_inputs(importer) if fmt == "ecospold2" else set()
             importer.apply_strategies()
             after = {(a, e) for a, e, _link in _technosphere_inputs(importer)}
@@ -365,21 +369,35 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
                     "version": report.version, "activities": report.activities,
                     "imported": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
         with write_lock():
-            existed = name in bd.databases
+            # --force replaces: keep the old database in memory, so a failed write can put it back
+            previous = (dict(bd.databases[name]), bd.Database(name).load()) if name in bd.databases else None
             try:
-                if existed:
+                if previous:
                     del bd.databases[name]
                 importer.write_database(db_name=name, searchable=False)
                 bd.databases[name][METADATA_KEY] = metadata
                 bd.databases.flush()
-            except Exception as exc:  # noqa: BLE001 - never leave a half-written database
+            except BaseException as exc:  # noqa: BLE001 - never leave a half-written database, Ctrl-C included
                 if name in bd.databases:
                     with contextlib.suppress(Exception):
                         del bd.databases[name]
-                raise ImportFailed(f"writing the database failed and was undone: {type(exc).__name__}: {exc}",
-                                   file=path) from None
+                if previous:
+                    _restore(bd, name, *previous)
+                if not isinstance(exc, Exception):
+                    raise
+                raise ImportFailed(f"writing the database failed and was undone"
+                                   + (" (the previous database was restored)" if previous else "")
+                                   + f": {type(exc).__name__}: {exc}", file=path) from None
     report.written = True
     return report
+
+
+def _restore(bd, name: str, metadata: dict, data: dict) -> None:
+    """Write back the database a failed replacement deleted, with its import record."""
+    bd.Database(name).write(data, searchable=metadata.get("searchable", False))
+    if METADATA_KEY in metadata:
+        bd.databases[name][METADATA_KEY] = metadata[METADATA_KEY]
+        bd.databases.flush()
 
 
 def database_info(name: str) -> dict:

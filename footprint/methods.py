@@ -100,6 +100,15 @@ def category(category_id: str, *, file: str | None = None, field: str | None = N
                           expected="one of " + ", ".join(_BY_ID)) from None
 
 
+def coverage_category(category_id: str) -> str:
+    """The category whose dataset coverage a result inherits.
+
+    Datasets declare coverage for the 16 EF categories; the climate-change
+    sub-indicators (fossil, biogenic, land use) are covered when climate change is.
+    """
+    return "climate_change" if category_id.startswith("climate_change") else category_id
+
+
 def all_categories() -> tuple[Category, ...]:
     """Every category the engine computes (16 EF 3.1 categories plus climate sub-indicators)."""
     return CATEGORIES
@@ -205,10 +214,7 @@ def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name
 
     name = tuple(name or extension.method)
     base = bd.Method(extension.base_method)
-    cfs: dict = {}
-    for flow, amount in base.load():
-        key = flow if isinstance(flow, int) else flow
-        cfs[key] = amount
+    cfs: dict = {flow: amount for flow, amount in base.load()}
     codes = []
     for index, factor in enumerate(extension.factors):
         for flow_name, categories in factor.flows:

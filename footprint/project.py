@@ -57,7 +57,12 @@ def brightway() -> tuple[ModuleType, ModuleType, ModuleType]:
     if _BW is not None:
         return _BW
     directory = brightway_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SetupError(f"cannot create the data directory: {exc.strerror or exc}", file=directory,
+                         field="FOOTPRINT_HOME", value=str(home()),
+                         expected="a directory footprint may write to (set FOOTPRINT_HOME to one)") from None
     os.environ["BRIGHTWAY2_DIR"] = str(directory)
     import warnings
 
@@ -83,7 +88,7 @@ def write_lock() -> Iterator[None]:
     """One writer per project: two processes writing one Brightway project lose data."""
     lock_path = brightway_dir() / "footprint-write.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
+    with open(lock_path, "a") as handle:  # "a": taking the lock must not touch the file (setup writes nothing)
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -177,7 +182,7 @@ def _fast_id_lookup(known_ids: set[int]) -> Iterator[None]:
             bw_method.get_id = original
 
 
-def _write_methods(bd: ModuleType) -> int:
+def _write_methods(bd: ModuleType, source_sha256: str) -> int:
     """Write the EF v3.1 methods from bw2io's bundled file (bw2io#277 workaround)."""
     with zipfile.ZipFile(_lcia_zip()) as archive:
         data = json.load(archive.open("data.json"))
@@ -198,7 +203,7 @@ def _write_methods(bd: ModuleType) -> int:
             if name in bd.methods:
                 method.deregister()
             method.register(unit=entry["unit"], description=entry.get("description", ""),
-                            filename=entry.get("filename", ""), source_sha256=method_source_sha256())
+                            filename=entry.get("filename", ""), source_sha256=source_sha256)
             method.write(cfs)
             written += 1
     return written
@@ -224,7 +229,8 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
     catalogue = catalogue or inventory.load_catalogue()
     bd, _bc, bi = brightway()
     with write_lock():
-        state = {} if force else read_state()
+        before = read_state()
+        state = {} if force else dict(before)
         biosphere_written = False
         methods_written = 0
         if state.get("format") != SETUP_FORMAT:
@@ -236,7 +242,7 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
         method_hash = method_source_sha256()
         missing_methods = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)
         if state.get("methods_sha256") != method_hash or missing_methods or biosphere_written:
-            methods_written = _write_methods(bd)
+            methods_written = _write_methods(bd, method_hash)
             state["methods_sha256"] = method_hash
         methods_written += _write_extensions(bd, state, force=methods_written > 0)
         inventories_written = 0
@@ -245,7 +251,8 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
             inventories_written = inventory.write_background(catalogue, bd)
             state["inventories_sha256"] = catalogue.sha256
         state["format"] = SETUP_FORMAT
-        _write_state(state)
+        if state != before:  # a run that changed nothing writes nothing
+            _write_state(state)
     return SetupReport(
         directory=brightway_dir(),
         biosphere_written=biosphere_written,

@@ -79,11 +79,12 @@ def diff(old: Rule, new: Rule) -> list[Change]:
         _compare("identity", key, a.get(key), b.get(key), out)
     # boundary: stages by id, processes by id (allocation reported in its own section)
     stages_a, stages_b = _keyed(a["stages"]), _keyed(b["stages"])
-    for sid in stages_a.keys() - stages_b.keys():
+    # lists in file order, never set operations: set order of strings changes from run to run
+    for sid in [s for s in stages_a if s not in stages_b]:
         out.append(Change("boundary", "removed", f"stage {sid}", old=stages_a[sid]["label"]))
     for sid in [s for s in stages_b if s not in stages_a]:
         out.append(Change("boundary", "added", f"stage {sid}", new=stages_b[sid]["label"]))
-    for sid in stages_a.keys() & stages_b.keys():
+    for sid in [s for s in stages_a if s in stages_b]:
         _compare("boundary", f"stage {sid}.label", stages_a[sid]["label"], stages_b[sid]["label"], out)
     procs_a, procs_b = _processes(a), _processes(b)
     for pid, (stage, process) in procs_a.items():

@@ -39,13 +39,7 @@ class Problem:
     expected: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        text = f"{where}: field '{self.field}': {self.message}" if self.field else f"{where}: {self.message}"
-        if self.value is not None:
-            text += f" (found: {self.value!r})"
-        if self.expected:
-            text += f"; expected {self.expected}"
-        return text
+        return str(self.to_error())  # one wording for every error: FILE:LINE: field 'F': message (found ...)
 
     def to_error(self) -> RuleError:
         return RuleError(self.message, file=f"{self.file}:{self.line}" if self.line else self.file,

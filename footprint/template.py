@@ -238,10 +238,31 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     return buffer.getvalue()
 
 
-def write_template(loaded: LoadedRule, output: Path, *, fmt: str, catalogue: Catalogue | None = None,
+SUFFIXES = {"yaml": (".yaml", ".yml"), "xlsx": (".xlsx",)}
+
+
+def template_format(output: Path, fmt: str | None = None) -> str:
+    """The format to write: ``fmt`` if given, else from the suffix; a contradicting suffix is an error.
+
+    'footprint declare' picks its reader by suffix, so a YAML template saved as .xlsx
+    (or the reverse) could not be read back once filled in.
+    """
+    suffix = Path(output).suffix.lower()
+    if fmt is None:
+        return "xlsx" if suffix in SUFFIXES["xlsx"] else "yaml"
+    if fmt not in SUFFIXES:
+        raise FootprintError("unknown template format", field="--format", value=fmt, expected="yaml or xlsx")
+    other = next(f for f in SUFFIXES if f != fmt)
+    if suffix in SUFFIXES[other]:
+        raise FootprintError(f"a {fmt} template cannot be saved as {suffix}", file=output, field="--format",
+                             value=fmt, expected=f"an output ending in {' or '.join(SUFFIXES[fmt])}, "
+                                                 f"or --format {other}")
+    return fmt
+
+
+def write_template(loaded: LoadedRule, output: Path, *, fmt: str | None = None, catalogue: Catalogue | None = None,
                    force: bool = False) -> Path:
-    if fmt == "yaml":
-        return write_atomic(output, yaml_template(loaded, catalogue), force=force)
-    if fmt == "xlsx":
-        return write_atomic(output, xlsx_template(loaded, catalogue), force=force)
-    raise FootprintError("unknown template format", field="format", value=fmt, expected="yaml or xlsx")
+    """Write the template; ``fmt`` None takes the format from the output's suffix (see template_format)."""
+    fmt = template_format(output, fmt)
+    content = yaml_template(loaded, catalogue) if fmt == "yaml" else xlsx_template(loaded, catalogue)
+    return write_atomic(output, content, force=force)

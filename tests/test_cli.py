@@ -453,6 +453,9 @@ def test_every_command_has_help_with_an_example(path):
     result = invoke(*path, "--help")
     assert_ok(result)
     assert "Example" in result.stdout
+    # a runnable example: the \b paragraph keeps "Example:" followed by a command line of this command
+    assert re.search(r"Example:\n\s+(FOOTPRINT_HOME=\S+ )?footprint " + re.escape(" ".join(path)), result.stdout), \
+        result.stdout
 
 
 # ----------------------------------------------------------------------------- a real process

@@ -93,6 +93,53 @@ def test_a_failed_write_deletes_the_partial_database(project, tmp_path, monkeypa
     assert set(bd.databases) == before and "imp-half" not in bd.databases
 
 
+def test_an_interrupted_write_deletes_the_partial_database_too(project, tmp_path, monkeypatch):
+    from bw2io.importers.base_lci import LCIImporter
+
+    bd = project[0]
+    original = LCIImporter.write_database
+
+    def write_then_interrupt(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl-C during a long write
+
+    monkeypatch.setattr(LCIImporter, "write_database", write_then_interrupt)
+    before = set(bd.databases)
+    with pytest.raises(KeyboardInterrupt):
+        imports.import_database(importdata.excel(tmp_path / "db.xlsx"), "excel", "imp-interrupted")
+    assert set(bd.databases) == before
+
+
+def test_a_failed_replacement_restores_the_previous_database(project, tmp_path, monkeypatch):
+    from bw2io.importers.base_lci import LCIImporter
+
+    bd, bc, _bi = project
+    first = imports.import_database(importdata.excel(tmp_path / "v1.xlsx"), "excel", "imp-replace", version="1",
+                                    replace=True)
+    original = LCIImporter.write_database
+
+    def write_then_fail(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(LCIImporter, "write_database", write_then_fail)
+    with pytest.raises(imports.ImportFailed, match="previous database was restored"):
+        imports.import_database(importdata.excel(tmp_path / "v2.xlsx", co2_name="Carbon dioxide, fossil"), "excel",
+                                "imp-replace", version="2", replace=True)
+    assert len(bd.Database("imp-replace")) == first.activities
+    info = imports.database_info("imp-replace")
+    assert info["version"] == "1" and info["sha256"] == first.sha256
+    assert _score(bd, bc, "imp-replace", ACID_NAME["excel"]) == pytest.approx(importdata.ACID_GWP, rel=1e-6)
+
+
+def test_a_directory_that_is_not_the_format_is_refused_before_it_is_read(project, tmp_path, monkeypatch):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("not a dataset")
+    monkeypatch.setattr(imports, "source_sha256", lambda path: pytest.fail("hashed before the format check"))
+    with pytest.raises(imports.ImportFailed, match="no .spold files"):
+        imports.import_database(tmp_path / "notes", "ecospold2", "x", dry_run=True)
+
+
 def test_existing_and_reserved_names_are_refused(project, tmp_path):
     path = importdata.excel(tmp_path / "db.xlsx")
     imports.import_database(path, "excel", "imp-once", replace=True)

@@ -230,6 +230,24 @@ def test_yaml_template_parses_and_fails_until_filled(project, tmp_path):
         load_activity(path)
 
 
+def test_template_format_follows_the_suffix_and_a_contradiction_is_refused(project, tmp_path):
+    from click.testing import CliRunner
+
+    import cli
+    from footprint.errors import FootprintError
+
+    footprint.make_template("ndpr-oxide", tmp_path / "t.xlsx")
+    assert (tmp_path / "t.xlsx").read_bytes()[:2] == b"PK"  # a workbook (zip), not YAML
+    footprint.make_template("ndpr-oxide", tmp_path / "t.yml")
+    assert (tmp_path / "t.yml").read_text(encoding="utf-8").startswith("# Activity-data template")
+    with pytest.raises(FootprintError, match="cannot be saved as .xlsx"):
+        footprint.make_template("ndpr-oxide", tmp_path / "wrong.xlsx", fmt="yaml")
+    result = CliRunner().invoke(cli.main, ["template", "ndpr-oxide", "--format", "xlsx", "-o",
+                                           str(tmp_path / "wrong.yaml")])
+    assert result.exit_code == 2 and "--format" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "wrong.xlsx").exists() and not (tmp_path / "wrong.yaml").exists()
+
+
 def test_template_is_not_overwritten_without_force(project, tmp_path):
     from footprint.errors import OutputExistsError
 
