@@ -1,6 +1,6 @@
 # footprint: two commands on a fresh machine with Python 3.11 and make.
 #   make demo   set up (venv, install, offline Brightway set-up) and declare the example producer
-#   make test   set up and run the test suite
+#   make test   install and run the test suite (it sets up its own Brightway project in a temporary directory)
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -22,10 +22,12 @@ install: $(STAMP)
 setup: install
 	$(BIN)/footprint setup
 
-demo: setup
+# demo sets up itself (footprint demo runs the idempotent set-up first); the tests set up their own
+# project in a temporary directory, so neither needs the setup target.
+demo: install
 	$(BIN)/footprint demo --force
 
-test: setup chromium
+test: install chromium
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium prints PDF reports and runs the browser test. Installed from Debian's

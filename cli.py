@@ -119,11 +119,17 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
       footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o out/decl.json --report out/decl.html
       footprint declare ndpr-oxide data.yaml -o decl.json --background ecoinvent --mapping map.yaml --strict
     """
+    _declare_and_write(rule, data, output, report_path, force, allocation=allocation, background=background,
+                       mapping=mapping, strict=strict)
+
+
+def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,
+                       **options) -> None:
+    """declare and demo: refuse existing outputs before computing, declare, write, print the summary."""
     footprint.check_output(output, force)  # refuse early, before any computation
     if report_path:
         footprint.check_output(report_path, force)
-    document = footprint.declare(rule, data, allocation=allocation, background=background, mapping=mapping,
-                                 strict=strict)
+    document = footprint.declare(rule, data, **options)
     footprint.write_declaration(document, output, force=force)
     click.echo(f"declaration: {output}")
     if report_path:
@@ -309,15 +315,13 @@ def hotspots(rule: str, data: Path, threshold: float, allocation: str | None, as
       footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml
       footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml --threshold 0.9 --json
     """
-    from footprint.hotspots import render
-
     result = footprint.analyse_hotspots(rule, data, threshold=threshold, allocation=allocation)
     if as_json:
         import json
 
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(render(result))
+        click.echo(result.text())
 
 
 @main.command()
@@ -338,8 +342,6 @@ def template(rule: str, fmt: str | None, output: Path, force: bool) -> None:
       footprint template ndpr-oxide --format xlsx -o activity-2026.xlsx
       footprint template ndpr-oxide --format yaml -o activity-2026.yaml
     """
-    if fmt is None:
-        fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "yaml"
     written = footprint.make_template(rule, output, fmt=fmt, force=force)
     click.echo(f"template: {written}")
 
@@ -361,15 +363,8 @@ def demo(out_dir: Path | None, force: bool) -> None:
                f"{report.seconds:.1f} s)")
     rule, data = footprint.demo_paths()
     out_dir = out_dir or footprint.default_demo_dir()
-    output, html = out_dir / "ndpr-oxide-declaration.json", out_dir / "ndpr-oxide-report.html"
-    footprint.check_output(output, force)
-    footprint.check_output(html, force)
-    document = footprint.declare(rule, data)
-    footprint.write_declaration(document, output, force=force)
-    footprint.write_report(document, html, force=force)
-    click.echo(f"declaration: {output}")
-    click.echo(f"report:      {html}")
-    click.echo(_summary(document))
+    _declare_and_write(rule, data, out_dir / "ndpr-oxide-declaration.json", out_dir / "ndpr-oxide-report.html",
+                       force)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
 
 

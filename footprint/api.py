@@ -153,8 +153,8 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
     return _hotspots.from_declaration(document, threshold=threshold)
 
 
-def make_template(rule: str | Path, output: str | Path, *, fmt: str = "yaml", force: bool = False) -> Path:
-    """Write an activity-data template (YAML or XLSX) for a rule: every process and input it expects."""
+def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = None, force: bool = False) -> Path:
+    """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule."""
     from footprint import template as _template
 
     return _template.write_template(load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
@@ -166,28 +166,35 @@ def rule_schema() -> str:
     return json_schema_text()
 
 
-def _load_json(path: Path) -> Any:
-    """Parse a JSON file given as a declaration; a missing or malformed file is a DeclarationError."""
+def _load_json(path: Path, error: type | None = None, expected: str = "a declaration JSON file") -> Any:
+    """Parse a JSON input file; a missing or malformed file is ``error`` (default DeclarationError)."""
     import json
 
     from footprint.errors import DeclarationError
 
+    error = error or DeclarationError
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DeclarationError("file not found", file=path) from None
+        raise error("file not found", file=path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DeclarationError(f"not valid JSON: {exc}", file=path, expected="a declaration JSON file") from None
+        raise error(f"not valid JSON: {exc}", file=path, expected=expected) from None
 
 
 def read_declaration(path: str | Path) -> dict[str, Any]:
     """Load a declaration JSON file and check it against the schema, naming the file and the field."""
+    path = Path(path)
+    document = _load_json(path)
+    _check_declaration(document, path)
+    return document
+
+
+def _check_declaration(document: Any, path: Path) -> None:
+    """The schema check of a declaration read from ``path``, as a DeclarationError naming the field."""
     import jsonschema
 
     from footprint.errors import DeclarationError
 
-    path = Path(path)
-    document = _load_json(path)
     try:
         _declaration.validate(document)
     except jsonschema.ValidationError as exc:
@@ -195,7 +202,6 @@ def read_declaration(path: str | Path) -> dict[str, Any]:
         raise DeclarationError(f"not a footprint declaration: {exc.message}", file=path, field=where or None,
                                expected="a file written by 'footprint declare' "
                                         "(schemas/declaration.schema.json)") from None
-    return document
 
 
 def demo_paths() -> tuple[str, Path]:
@@ -229,10 +235,10 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
         raise DeclarationError("not a footprint declaration", file=path,
                                expected="a file written by 'footprint declare'")
     if not tolerance >= 0:
-        raise DeclarationError("negative tolerance", field="tolerance", value=tolerance, expected="a number >= 0")
+        raise DeclarationError("tolerance out of range", field="tolerance", value=tolerance, expected="a number >= 0")
     if data is None:
         return _verify.compare(document, None, tolerance=tolerance)
-    read_declaration(path)  # schema check, with located errors
+    _check_declaration(document, path)  # schema check, with located errors
     loaded = load_rule(rule if rule is not None else document["rule"]["id"])
     override = _verify.allocation_override(document, loaded)
     created_text = str(document.get("provenance", {}).get("created", ""))
@@ -293,18 +299,10 @@ def derive_classes(rule: str, category: str, window: str, *, classes: int = 7, w
 
 
 def read_scheme(path: str | Path) -> dict:
-    import json
-
     from footprint import classes as _classes
 
     path = Path(path)
-    try:
-        scheme = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _classes.ClassSchemeError("file not found", file=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _classes.ClassSchemeError(f"not valid JSON: {exc}", file=path,
-                                        expected="a class scheme JSON file") from None
+    scheme = _load_json(path, _classes.ClassSchemeError, "a class scheme JSON file")
     return _classes.check_scheme(scheme, str(path))
 
 
