@@ -526,8 +526,10 @@ def classes() -> None:
 
 def _scheme_options(func):
     for option in reversed([
-        click.option("--weight", type=click.Choice(["mass", "count"]), help="Weighting (default mass)."),
-        click.option("--method", type=click.Choice(["quantile", "equal-width"]), help="Method (default quantile)."),
+        click.option("--weight", type=click.Choice(["mass", "count"]),
+                     help="Weighting (default: derive from the rule's class_scheme, revise from the old scheme)."),
+        click.option("--method", type=click.Choice(["quantile", "equal-width"]),
+                     help="Method (default: derive from the rule's class_scheme, revise from the old scheme)."),
         click.option("--head-room/--no-head-room", default=None,
                      help="Keep class A empty at introduction (energy-label practice)."),
         click.option("--margin", type=float, help="Head-room: A/B threshold this fraction below the best (0.10)."),
@@ -542,18 +544,20 @@ def _scheme_options(func):
 
 @classes.command("derive")
 @click.option("--rule", required=True, help="Rule id as registered.")
-@click.option("--category", default="climate_change", show_default=True, help="Impact category id.")
+@click.option("--category", help="Impact category id (default: the rule's class_scheme, else climate_change).")
 @click.option("--window", required=True, help="Placement years, e.g. 2023-2025.")
-@click.option("--classes", "n_classes", type=int, default=7, show_default=True, help="Number of classes.")
+@click.option("--classes", "n_classes", type=int, help="Number of classes (default: the rule's class_scheme, else 7).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the scheme JSON.")
 @_scheme_options
-def classes_derive(rule: str, category: str, window: str, n_classes: int, output: Path, weight: str | None,
+def classes_derive(rule: str, category: str | None, window: str, n_classes: int | None, output: Path,
+                   weight: str | None,
                    method: str | None, head_room: bool | None, margin: float | None, robust, date_text: str | None,
                    register: str | None, force: bool) -> None:
     """Derive class thresholds A..n from the declarations placed on the market in a window.
 
-    Same register and options give a byte-identical scheme (the date defaults to the
+    Options not given come from the rule's class_scheme block (rules/ID.yaml). Same
+    register and options give a byte-identical scheme (the date defaults to the
     window's last day; next review three years later).
 
     \b
@@ -562,8 +566,8 @@ def classes_derive(rule: str, category: str, window: str, n_classes: int, output
           --classes 7 --weight mass --method quantile --head-room -o scheme.json
     """
     footprint.check_output(output, force)
-    scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight or "mass",
-                                      method=method or "quantile", head_room=bool(head_room), margin=margin,
+    scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight, method=method,
+                                      head_room=head_room, margin=margin,
                                       robust=tuple(robust) if robust else None, register=register,
                                       date=_date(date_text))
     footprint.write_scheme(scheme, output, force=force)

@@ -283,19 +283,40 @@ def market_rows(*, register: str | Path | None = None, rule: str | None = None,
     return market_register(register).rows(rule_id=rule, year=year)
 
 
-def derive_classes(rule: str, category: str, window: str, *, classes: int = 7, weight: str = "mass",
-                   method: str = "quantile", head_room: bool = False, margin: float | None = None,
-                   robust: tuple[float, float] | None = None, register: str | Path | None = None,
-                   date: dt.date | None = None, previous: dict | None = None) -> dict:
-    """A class scheme (thresholds A..n) from the declarations placed on the market in the window."""
+def derive_classes(rule: str, category: str | None, window: str, *, classes: int | None = None,
+                   weight: str | None = None, method: str | None = None, head_room: bool | None = None,
+                   margin: float | None = None, robust: tuple[float, float] | None = None,
+                   register: str | Path | None = None, date: dt.date | None = None,
+                   previous: dict | None = None) -> dict:
+    """A class scheme (thresholds A..n) from the declarations placed on the market in the window.
+
+    Options left as None come from the rule's ``class_scheme`` block when ``rules/<rule>.yaml``
+    exists (the rule author's choice), else from the built-in defaults (climate change, 7 classes,
+    mass-weighted quantiles, no head-room).
+    """
     from footprint import classes as _classes
 
+    defaults = _class_scheme_defaults(rule)
+    category = category or defaults["category"]
     start, end = _classes.parse_window(window)
     points, unit = market_register(register).points(rule, category, start, end)
-    return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window, classes=classes,
-                           weight=weight, method=method, head_room=head_room,
+    return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window,
+                           classes=classes or defaults["classes"], weight=weight or defaults["weight"],
+                           method=method or defaults["method"],
+                           head_room=defaults["head_room"] if head_room is None else head_room,
                            margin=_classes.DEFAULT_HEAD_ROOM_MARGIN if margin is None else margin,
                            robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous)
+
+
+def _class_scheme_defaults(rule_id: str) -> dict:
+    """The rule's class-scheme parameters, or the built-in defaults for a rule id with no file here."""
+    from footprint.paths import rules_dir
+
+    if (rules_dir() / f"{rule_id}.yaml").exists():
+        scheme = load_rule(rule_id).rule.class_scheme
+        return {"category": scheme.category, "classes": scheme.number_of_classes, "weight": scheme.weighting,
+                "method": scheme.method, "head_room": scheme.head_room}
+    return {"category": "climate_change", "classes": 7, "weight": "mass", "method": "quantile", "head_room": False}
 
 
 def read_scheme(path: str | Path) -> dict:

@@ -385,7 +385,7 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
                     _restore(bd, name, *previous)
                 if not isinstance(exc, Exception):
                     raise
-                raise ImportFailed(f"writing the database failed and was undone"
+                raise ImportFailed("writing the database failed and was undone"
                                    + (" (the previous database was restored)" if previous else "")
                                    + f": {type(exc).__name__}: {exc}", file=path) from None
     report.written = True

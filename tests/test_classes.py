@@ -163,7 +163,8 @@ def test_assign_writes_the_class_into_a_real_declaration_and_keeps_it_verifiable
     Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
                             for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
     scheme_path = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025",
-                                                                  classes=3, weight="count", register=register),
+                                                                  classes=3, weight="count", head_room=False,
+                                                                  register=register),
                                          tmp_path / "scheme.json")
     decl_path = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
     classed = footprint.assign_class(decl_path, scheme_path)
@@ -301,3 +302,18 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
 def test_options_out_of_range_name_the_field(small_register, options, field):
     with pytest.raises(ClassSchemeError, match=f"field '{field}'"):
         footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register, **options)
+
+
+def test_options_left_out_come_from_the_rules_class_scheme(small_register, tmp_path):
+    """rules/ndpr-oxide.yaml: climate_change, 7 classes, mass-weighted quantiles, head-room."""
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry(f"p{i}", 10.0 + i, 1000.0 + 100 * i, 2025, rule="ndpr-oxide") for i in range(12)])
+    scheme = footprint.derive_classes("ndpr-oxide", None, "2025-2025", register=register)
+    assert (scheme["category"], scheme["number_of_classes"], scheme["weighting"], scheme["method"]) == \
+        ("climate_change", 7, "mass", "quantile")
+    assert scheme["head_room"]["enabled"] is True
+    explicit = footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=7, weight="mass",
+                                        method="quantile", head_room=True, register=register)
+    assert classes.to_json(scheme) == classes.to_json(explicit)
+    other = footprint.derive_classes("r", None, "2023-2024", register=small_register)
+    assert (other["number_of_classes"], other["head_room"]["enabled"]) == (7, False)
