@@ -38,7 +38,7 @@ def _product_system():
     return system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, inventory.biosphere_index(bd))
 
 
-def _plain_brightway(product_system, categories) -> dict[str, float]:
+def _plain_brightway(product_system, categories, background: str | None = None) -> dict[str, float]:
     """The same foreground written as a Brightway database and scored the usual way."""
     from footprint._io import quiet_stdout
     from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
@@ -49,7 +49,8 @@ def _plain_brightway(product_system, categories) -> dict[str, float]:
     for process in product_system.processes:
         exchanges = [{"input": (PLAIN_DB, process.id), "amount": process.output, "type": "production"}]
         for flow in process.flows:
-            database = {"intermediate": PLAIN_DB, "background": BACKGROUND_DB, "biosphere": BIOSPHERE_DB}[flow.kind]
+            database = {"intermediate": PLAIN_DB, "background": background or BACKGROUND_DB,
+                        "biosphere": BIOSPHERE_DB}[flow.kind]
             kind = "biosphere" if flow.kind == "biosphere" else "technosphere"
             exchanges.append({"input": (database, flow.target), "amount": flow.amount, "type": kind})
         data[(PLAIN_DB, process.id)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
@@ -68,9 +69,97 @@ def _plain_brightway(product_system, categories) -> dict[str, float]:
     return scores
 
 
+SYNTHETIC_DB = "bench-synthetic-background"
+FLOWS = [("Carbon dioxide, fossil", ("air",)), ("Methane, fossil", ("air",)), ("Sulfur dioxide", ("air",)),
+         ("Nitrogen oxides", ("air",)), ("Particulate Matter, < 2.5 um", ("air",))]
+
+
+def _write_synthetic_background(size: int, seed: int = 42) -> None:
+    """A hub-structured background of ``size`` processes (3 inputs and 5 emissions each).
+
+    Hubs, as in real databases: a uniformly random sparse technosphere fills in
+    catastrophically on factorisation (shared/domain/brightway-notes.md section 4).
+    """
+    import numpy as np
+
+    from footprint._io import quiet_stdout
+    from footprint.inventory import BIOSPHERE_DB, biosphere_index
+    from footprint.project import brightway
+
+    bd = brightway()[0]
+    index = biosphere_index(bd)
+    flows = [index[(name, categories)][0] for name, categories in FLOWS]
+    rng = np.random.default_rng(seed)
+    hubs = min(300, size)
+    data = {}
+    for i in range(size):
+        exchanges = [{"input": (SYNTHETIC_DB, f"p{i}"), "amount": 1.0, "type": "production"}]
+        for j in {int(j) for j in rng.integers(0, hubs, 3)} - {i}:
+            exchanges.append({"input": (SYNTHETIC_DB, f"p{j}"), "amount": float(rng.uniform(0.01, 0.1)),
+                              "type": "technosphere"})
+        for flow in flows:
+            exchanges.append({"input": (BIOSPHERE_DB, flow), "amount": float(rng.uniform(1e-4, 1.0)),
+                              "type": "biosphere"})
+        data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": "kilogram", "location": "GLO",
+                                         "exchanges": exchanges}
+    with quiet_stdout():
+        bd.Database(SYNTHETIC_DB).write(data, searchable=False)
+
+
+def _synthetic(product_system, categories, size: int, repeat: int) -> None:
+    """The example foreground with its purchases redirected into a synthetic background of ``size``."""
+    import dataclasses
+
+    import numpy as np
+
+    from footprint import calculate
+    from footprint.project import brightway
+
+    started = time.perf_counter()
+    _write_synthetic_background(size)
+    written = time.perf_counter() - started
+    rng = np.random.default_rng(7)
+    processes = [dataclasses.replace(process, flows=[
+        dataclasses.replace(flow, target=f"p{int(rng.integers(0, size))}") if flow.kind == "background" else flow
+        for flow in process.flows]) for process in product_system.processes]
+    system = dataclasses.replace(product_system, processes=processes)
+    try:
+        started = time.perf_counter()
+        first = calculate.calculate(system, categories, background=SYNTHETIC_DB)
+        cold = time.perf_counter() - started
+        full = calculate.calculate(system, categories, background=SYNTHETIC_DB, reference=True)
+        worst = max(abs(first.totals[c.id] - full.totals[c.id]) / max(abs(full.totals[c.id]), 1e-30)
+                    for c in categories)
+        t_plain = _median_seconds(lambda: _plain_brightway(system, categories, SYNTHETIC_DB), repeat)
+        t_full = _median_seconds(lambda: calculate.calculate(system, categories, background=SYNTHETIC_DB,
+                                                             reference=True), repeat)
+        t_cached = _median_seconds(lambda: calculate.calculate(system, categories, background=SYNTHETIC_DB), repeat)
+    finally:
+        from footprint import solvers
+
+        bd = brightway()[0]
+        key = solvers.background_key([SYNTHETIC_DB], categories)  # the cache belongs to the bench's database
+        (Path(bd.projects.dir) / solvers.CACHE_DIR / f"scores-{key}.npz").unlink(missing_ok=True)
+        for name in (SYNTHETIC_DB, PLAIN_DB):
+            if name in bd.databases:
+                del bd.databases[name]
+    print(f"synthetic background: {size} processes written in {written:.1f} s; cached vs full LCA largest relative "
+          f"difference {worst:.1e}")
+    print(f"plain Brightway (write foreground DB + LCA + {len(categories)} methods):           {t_plain * 1000:8.1f} ms"
+          f"  = 1.00")
+    print(f"footprint calculate, reference path:                                  {t_full * 1000:8.1f} ms  = "
+          f"{t_full / t_plain:.2f}")
+    print(f"footprint calculate, cached background (first run, builds the cache): {cold * 1000:8.1f} ms  = "
+          f"{cold / t_plain:.2f}")
+    print(f"footprint calculate, cached background (every later declaration):     {t_cached * 1000:8.1f} ms  = "
+          f"{t_cached / t_plain:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--synthetic", type=int, metavar="N",
+                        help="also time a synthetic hub-structured background of N processes (e.g. 20000)")
     args = parser.parse_args()
 
     import footprint
@@ -105,6 +194,8 @@ def main() -> None:
           f"{t_ours / t_plain:.2f}")
     print(f"footprint declare (load, link, calculate, quality, declaration):      {t_declare * 1000:8.1f} ms  = "
           f"{t_declare / t_plain:.2f}")
+    if args.synthetic:
+        _synthetic(product_system, categories, args.synthetic, args.repeat)
 
 
 if __name__ == "__main__":
