@@ -60,6 +60,16 @@ def _summary(document: dict) -> str:
     return "\n".join(lines)
 
 
+def _echo_result(result, as_json: bool) -> None:
+    """Print an analysis (anything with .text() and .to_dict()) for people or, with --json, for machines."""
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(result.text())
+
+
 @click.group(cls=FootprintGroup, epilog=EPILOG_EXAMPLES)
 @click.version_option(footprint.__version__, prog_name="footprint")
 def main() -> None:
@@ -286,13 +296,7 @@ def rules_diff(old: str, new: str, as_json: bool) -> None:
       footprint rules diff rules/ndpr-oxide.yaml my-draft/ndpr-oxide.yaml
       footprint rules diff old.yaml new.yaml --json
     """
-    result = footprint.diff_rules(old, new)
-    if as_json:
-        import json
-
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(result.text())
+    _echo_result(footprint.diff_rules(old, new), as_json)
 
 
 @main.command()
@@ -315,13 +319,7 @@ def hotspots(rule: str, data: Path, threshold: float, allocation: str | None, as
       footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml
       footprint hotspots ndpr-oxide examples/ndpr-oxide/activity-2025.yaml --threshold 0.9 --json
     """
-    result = footprint.analyse_hotspots(rule, data, threshold=threshold, allocation=allocation)
-    if as_json:
-        import json
-
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(result.text())
+    _echo_result(footprint.analyse_hotspots(rule, data, threshold=threshold, allocation=allocation), as_json)
 
 
 @main.command()
@@ -723,12 +721,10 @@ def inventories_list(kind: str | None, geography: str | None, imported: bool) ->
             click.echo(f"{info['database']:<28} {info['format']:<10} version {info['version']:<14} "
                        f"sha256 {info['sha256'][:12]}  imported {info['imported']}")
         return
-    from footprint.methods import HEADLINE_IDS
-
     for d in footprint.list_inventories(kind, geography):
         flag = " screening" if d.screening else ""
         click.echo(f"{d.code:<40} {d.kind:<12} {d.geography:<8} {d.year or '':<5} DQR {d.dqr.score:.1f} "
-                   f"{d.confidence:<3} {len(d.coverage)}/{len(HEADLINE_IDS)} categories{flag}")
+                   f"{d.confidence:<3} {len(d.coverage)}/{len(d.coverage) + len(d.uncovered)} categories{flag}")
 
 
 @inventories.command("show")
@@ -740,8 +736,6 @@ def inventories_show(code: str) -> None:
     Example:
       footprint inventories show electricity/CN-NM
     """
-    from footprint.methods import HEADLINE_IDS
-
     d, path = footprint.show_inventory(code)
     click.echo(f"{d.code}: {d.name}  [{d.kind}, {d.geography}, {d.year or 'year n/a'}] per 1 {d.unit}")
     click.echo(f"file: {path}")
@@ -749,10 +743,10 @@ def inventories_show(code: str) -> None:
     click.echo(f"licence: {d.source.licence}; confidence {d.confidence}; technology: {d.technology or 'n/a'}")
     click.echo(f"DQR {d.dqr.score:.2f} (TeR {d.dqr.TeR:g}, GeR {d.dqr.GeR:g}, TiR {d.dqr.TiR:g}, P {d.dqr.P:g})"
                + ("; SCREENING value" if d.screening else ""))
-    missing = [c for c in HEADLINE_IDS if c not in d.coverage]
-    click.echo(f"covers {len(d.coverage)}/{len(HEADLINE_IDS)} EF categories: {', '.join(d.coverage)}")
-    if missing:
-        click.echo(f"not covered (partial in declarations): {', '.join(missing)}")
+    click.echo(f"covers {len(d.coverage)}/{len(d.coverage) + len(d.uncovered)} EF categories: "
+               f"{', '.join(d.coverage)}")
+    if d.uncovered:
+        click.echo(f"not covered (partial in declarations): {', '.join(d.uncovered)}")
     click.echo("flows:")
     for e in d.exchanges:
         where = e.dataset if e.type == "technosphere" else f"{e.name} ({'::'.join(e.categories or [])})"

@@ -41,15 +41,21 @@ def load_yaml(path: Path, error: type[FootprintError]) -> Any:
                     expected="valid YAML (check indentation and quoting)") from None
 
 
+def field_path(parts) -> str:
+    """A location as users read it in their files: ``processes.mining.inputs[0].unit``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
 def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> FootprintError:
     """Turn the first pydantic validation error into one of ours, naming the field path."""
     errors = exc.errors() if hasattr(exc, "errors") else []
     if not errors:
         return error(str(exc), file=path)
     first = errors[0]
-    field = ""
-    for part in first.get("loc", ()):
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    field = field_path(first.get("loc", ()))
     value = first.get("input")
     if isinstance(value, dict) or isinstance(value, list):
         value = None

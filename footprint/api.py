@@ -16,7 +16,7 @@ from footprint import inventory as _inventory
 from footprint import project as _project
 from footprint import quality as _quality
 from footprint import system as _system
-from footprint._io import check_writable, write_atomic
+from footprint._io import check_writable, field_path, write_atomic
 from footprint.activity import load_activity
 from footprint.errors import FootprintError
 from footprint.inventory import BACKGROUND_DB
@@ -148,7 +148,7 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
     """
     from footprint import hotspots as _hotspots
 
-    _hotspots._check_threshold(threshold)
+    _hotspots.check_threshold(threshold)
     document = declare(rule, data, allocation=allocation)
     return _hotspots.from_declaration(document, threshold=threshold)
 
@@ -182,10 +182,21 @@ def _load_json(path: Path, error: type | None = None, expected: str = "a declara
 
 
 def read_declaration(path: str | Path) -> dict[str, Any]:
-    """Load a declaration JSON file and check it against the schema, naming the file and the field."""
+    """Load a declaration JSON file, check it against the schema and refuse one edited after it was written.
+
+    Reports, exports, the market register and class assignment all read declarations
+    here; an edited file must not reach them (``classes assign`` would even re-hash it).
+    """
+    from footprint.errors import DeclarationError
+
     path = Path(path)
     document = _load_json(path)
     _check_declaration(document, path)
+    if _declaration.content_hash(document) != document["content_sha256"]:
+        raise DeclarationError("the declaration was edited after it was written (content_sha256 does not match)",
+                               file=path, field="content_sha256",
+                               expected="the file as 'footprint declare' wrote it; 'footprint verify' shows what "
+                                        "differs")
     return document
 
 
@@ -198,7 +209,7 @@ def _check_declaration(document: Any, path: Path) -> None:
     try:
         _declaration.validate(document)
     except jsonschema.ValidationError as exc:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path).lstrip(".")
+        where = field_path(exc.absolute_path)
         raise DeclarationError(f"not a footprint declaration: {exc.message}", file=path, field=where or None,
                                expected="a file written by 'footprint declare' "
                                         "(schemas/declaration.schema.json)") from None
@@ -389,6 +400,10 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
                          robust=robust or tuple(old_scheme.get("parameters", {}).get("robust_percentiles") or ())
                          or None,
                          register=register, date=date, previous=old_scheme)
+    if old_scheme.get("unit") and new.get("unit") and old_scheme["unit"] != new["unit"]:
+        raise _classes.ClassSchemeError("the register's values are in another unit than the old scheme's thresholds",
+                                        field="unit", value=new["unit"],
+                                        expected=f"values in {old_scheme['unit']}, as the old scheme")
     start, end = _classes.parse_window(window)
     points, _unit = market_register(register).points(new["rule"]["id"], new["category"], start, end)
     return Revision(old=old_scheme, new=new, migration=_classes.migration(points, old_scheme, new),
@@ -454,10 +469,11 @@ def export_declaration(document: dict, fmt: str, path: str | Path, *, force: boo
             raise _export.ExportError("the Excel export needs the activity data the declaration was computed from",
                                       field="--data", expected="--data ACTIVITY.yaml (and --rule if the rule is "
                                                                "not in rules/)")
-        ensure_setup()
+        catalogue = _inventory.load_catalogue()
+        ensure_setup(catalogue)
         bd, _bc, _bi = _project.brightway()
         flows = _inventory.biosphere_index(bd)
-        system, catalogue = _xlsx.rebuild_system(document, data, rule, flows)
+        system, catalogue = _xlsx.rebuild_system(document, data, rule, flows, catalogue)
         content = _xlsx.to_xlsx(document, system, catalogue, flows)
     return write_atomic(Path(path), content, force=force)
 

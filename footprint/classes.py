@@ -36,6 +36,7 @@ import math
 import string
 from typing import Any, Iterable, Mapping, Sequence
 
+from footprint._io import field_path
 from footprint.errors import FootprintError
 from footprint.registry import MarketPoint
 
@@ -252,7 +253,7 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
     try:
         jsonschema.validate(scheme, schema)
     except jsonschema.ValidationError as exc:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.absolute_path).lstrip(".")
+        where = field_path(exc.absolute_path)
         raise ClassSchemeError(f"not a valid class scheme: {exc.message}", file=source, field=where or None,
                                expected="a file written by 'footprint classes derive' "
                                         "(schemas/class-scheme.schema.json)") from None

@@ -107,7 +107,7 @@ class Hotspots:
                 "processes": {k: [asdict(c) for c in v] for k, v in self.processes.items()}}
 
 
-def _check_threshold(threshold: float) -> None:
+def check_threshold(threshold: float) -> None:
     if not 0 < threshold <= 1:
         raise FootprintError("hotspot threshold out of range", field="threshold", value=threshold,
                              expected="a cumulative share in (0, 1], e.g. 0.8 for 80 %")
@@ -121,7 +121,7 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
     Categories without a factor (the climate sub-indicators) are not ranked.
     Shares use absolute weighted scores, so a credit cannot hide a burden.
     """
-    _check_threshold(threshold)
+    check_threshold(threshold)
     scores = []
     for cid, factor in factors.factors.items():
         value = float(totals.get(cid, 0.0))
@@ -154,7 +154,7 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
 
 def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT_THRESHOLD) -> list[Contributor]:
     """The largest contributors (by absolute value) that together reach ``threshold`` of the category."""
-    _check_threshold(threshold)
+    check_threshold(threshold)
     total = sum(abs(v) for v in contributions.values())
     chosen: list[Contributor] = []
     if total == 0:

@@ -91,6 +91,11 @@ class Dataset(BaseModel):
     notes: str = ""
     exchanges: list[InventoryExchange]
 
+    @property
+    def uncovered(self) -> list[str]:
+        """The EF 3.1 categories this dataset's flows do not feed (declarations report them as partial)."""
+        return [category for category in HEADLINE_IDS if category not in self.coverage]
+
     @field_validator("coverage")
     @classmethod
     def _known_categories(cls, value: list[str]) -> list[str]:

@@ -313,6 +313,14 @@ class Rule(_Strict):
                 return process
         raise KeyError(process_id)
 
+    def process_path(self, process_id: str) -> str:
+        """Where a process sits in the rule file, e.g. ``stages[2].processes[0]`` (for error messages)."""
+        for i, stage in enumerate(self.stages):
+            for j, process in enumerate(stage.processes):
+                if process.id == process_id:
+                    return f"stages[{i}].processes[{j}]"
+        raise KeyError(process_id)
+
     def stage_of(self, process_id: str) -> Stage:
         for stage, process in self.processes():
             if process.id == process_id:

@@ -200,8 +200,9 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 
 
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
-              override: str | None, where: str, rule_path: Path) -> AllocationRecord | None:
-    path = activity.path
+              override: str | None, where: str, loaded: LoadedRule) -> AllocationRecord | None:
+    path, rule_path = activity.path, loaded.path
+    rule_process_path = loaded.rule.process_path(rp.id)
     given = {c.name: c for c in data.co_products}
     unknown = sorted(set(given) - set(rp.co_products))
     if unknown:
@@ -215,7 +216,7 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
                                 field=f"{where}.co_products", value=missing[0],
                                 expected="an entry for every co-product the rule names: " + ", ".join(rp.co_products))
     masses = {rp.product.name: units.convert(output, rp.product.unit, "kg", file=rule_path,  # a mass: rule checks
-                                             field=f"stages.{rp.id}.product.unit")}
+                                             field=f"{rule_process_path}.product.unit")}
     for index, name in enumerate(rp.co_products):
         point = given[name]
         masses[name] = units.convert(float(point.amount), point.unit, "kg", file=path,
@@ -225,7 +226,7 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
     if override:
         if override not in {spec.method, *spec.options}:
             raise RuleError(f"allocation '{override}' is not allowed for process '{rp.id}'", file=rule_path,
-                            field=f"{rp.id}.allocation.options", value=override,
+                            field=f"{rule_process_path}.allocation.options", value=override,
                             expected=f"one of {sorted({spec.method, *spec.options})}")
         method = override
     if method != "specified":
@@ -364,7 +365,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                         expected=f"a '{rp.id}' entry under processes (rule {rule.id} requires "
                                                  "company-specific data for it)")
             supplied[rp.id] = catalogue.get(rp.default_dataset, file=loaded.path,
-                                            field=f"stages.{rp.id}.default_dataset").code
+                                            field=f"{rule.process_path(rp.id)}.default_dataset").code
             continue
         output = units.convert(float(pdata.output.amount), pdata.output.unit, rp.product.unit, file=path,
                                field=f"{where}.output.unit")
@@ -372,7 +373,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             raise ActivityDataError("output must be positive", file=path, field=f"{where}.output.amount",
                                     value=pdata.output.amount, expected="the amount of product made in the period")
         outputs[rp.id] = output
-        record = _allocate(rp, pdata, output, activity, allocation_override, where, loaded.path)
+        record = _allocate(rp, pdata, output, activity, allocation_override, where, loaded)
         share = record.main_share if record else 1.0
         process = ForegroundProcess(id=rp.id, name=rp.name, stage=stage.id, product=rp.product.name, output=output,
                                     company_specific=rp.company_specific == "required", annex_v=list(rp.annex_v),

@@ -317,3 +317,13 @@ def test_options_left_out_come_from_the_rules_class_scheme(small_register, tmp_p
     assert classes.to_json(scheme) == classes.to_json(explicit)
     other = footprint.derive_classes("r", None, "2023-2024", register=small_register)
     assert (other["number_of_classes"], other["head_room"]["enabled"]) == (7, False)
+
+
+def test_a_revision_against_a_register_in_another_unit_is_refused(small_register, tmp_path):
+    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, register=small_register)
+    other = tmp_path / "other.sqlite"
+    Register(other).add([Entry(declaration_id=f"t{i}", rule_id="r", rule_version="1.0.0", year=2024,
+                               mass_kg=1000.0, values={"climate_change": 10.0 + i},
+                               units={"climate_change": "t CO2-Eq"}) for i in range(4)])
+    with pytest.raises(classes.ClassSchemeError, match="another unit"):
+        footprint.revise_classes(old, "2024-2024", register=other)

@@ -153,7 +153,8 @@ def test_declare_accepts_an_allowed_allocation_override(project, tmp_path):
 
 def test_declare_refuses_an_allocation_the_rule_does_not_allow(project, tmp_path):
     result = declare(EXAMPLE, tmp_path / "spec.json", "--allocation", "specified")
-    assert_bad_input(result, "'specified'", "not allowed", "economic", "mass")
+    assert_bad_input(result, "'specified'", "not allowed", "economic", "mass", "ndpr-oxide.yaml",
+                     "field 'stages[1].processes[0].allocation.options'")
     assert not (tmp_path / "spec.json").exists()
 
 
@@ -556,3 +557,26 @@ def test_a_region_without_a_grid_dataset_falls_back_and_says_so(project, example
     assert result.exit_code == 0, result.stderr
     warnings = json.loads(output.read_text())["data_quality"]["warnings"]
     assert any("electricity/CN-XZ" in w and "electricity/CN" in w for w in warnings)
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "{decl}", "-o", "{out}/r.html"],
+    ["export", "{decl}", "--format", "pact", "-o", "{out}/pf.json"],
+    ["market", "add", "{decl}", "--mass", "1000", "--year", "2025", "--register", "{out}/m.sqlite"],
+])
+def test_a_declaration_edited_after_it_was_written_is_refused(declared, tmp_path, command):
+    _result, decl, _report = declared
+    document = json.loads(decl.read_text(encoding="utf-8"))
+    document["results"][0]["value"] *= 0.5  # the hash no longer matches
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(document), encoding="utf-8")
+    args = [part.format(decl=edited, out=tmp_path) for part in command]
+    assert_bad_input(invoke(*args), str(edited), "field 'content_sha256'", "edited after it was written")
+    assert not any(p.name in ("r.html", "pf.json") for p in tmp_path.iterdir())
+
+
+def test_inventories_show_lists_the_categories_a_dataset_does_not_cover(project):
+    result = invoke("inventories", "show", "electricity/CN-NM")
+    assert_ok(result)
+    assert "covers 1/16 EF categories: climate_change" in result.stdout
+    assert "not covered (partial in declarations): ozone_depletion" in result.stdout

@@ -51,7 +51,8 @@ def _check(label: str, found: str, declared: Any, path: Any, field: str) -> None
 
 
 def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Path | None = None,
-                   flows_index: dict | None = None) -> tuple[ProductSystem, Catalogue]:
+                   flows_index: dict | None = None, catalogue: Catalogue | None = None
+                   ) -> tuple[ProductSystem, Catalogue]:
     """The declaration's product system, rebuilt from its inputs after checking their hashes."""
     provenance = document.get("provenance") or {}
     loaded = load_rule(rule if rule is not None else (document.get("rule") or {}).get("id", ""))
@@ -59,7 +60,7 @@ def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Pa
     activity = load_activity(data)
     _check("activity data", activity.sha256, (provenance.get("activity_data") or {}).get("sha256"),
            activity.path, "provenance.activity_data.sha256")
-    catalogue = load_catalogue()
+    catalogue = catalogue or load_catalogue()
     _check("inventory library", catalogue.sha256, (provenance.get("inventories") or {}).get("sha256"),
            "inventories/", "provenance.inventories.sha256")
     if flows_index is None:
