@@ -29,9 +29,10 @@ def _median_seconds(func, repeat: int) -> float:
 
 
 def _product_system():
-    from footprint import inventory, project, system
-    from footprint.activity import load_activity
-    from footprint.rule import load_rule
+    from footprint.data import inventory, project
+    from footprint.engine import system
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.rule import load_rule
 
     bd, _bc, _bi = project.brightway()
     catalogue = inventory.load_catalogue()
@@ -41,8 +42,8 @@ def _product_system():
 def _plain_brightway(product_system, categories, background: str | None = None) -> dict[str, float]:
     """The same foreground written as a Brightway database and scored the usual way."""
     from footprint._io import quiet_stdout
-    from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
-    from footprint.project import brightway
+    from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
+    from footprint.data.project import brightway
 
     bd, bc, _bi = brightway()
     data = {}
@@ -83,8 +84,8 @@ def _write_synthetic_background(size: int, seed: int = 42) -> None:
     import numpy as np
 
     from footprint._io import quiet_stdout
-    from footprint.inventory import BIOSPHERE_DB, biosphere_index
-    from footprint.project import brightway
+    from footprint.data.inventory import BIOSPHERE_DB, biosphere_index
+    from footprint.data.project import brightway
 
     bd = brightway()[0]
     index = biosphere_index(bd)
@@ -112,8 +113,8 @@ def _synthetic(product_system, categories, size: int, repeat: int) -> None:
 
     import numpy as np
 
-    from footprint import calculate
-    from footprint.project import brightway
+    from footprint.data.project import brightway
+    from footprint.engine import calculate
 
     started = time.perf_counter()
     _write_synthetic_background(size)
@@ -135,7 +136,7 @@ def _synthetic(product_system, categories, size: int, repeat: int) -> None:
                                                              reference=True), repeat)
         t_cached = _median_seconds(lambda: calculate.calculate(system, categories, background=SYNTHETIC_DB), repeat)
     finally:
-        from footprint import solvers
+        from footprint.engine import solvers
 
         bd = brightway()[0]
         key = solvers.background_key([SYNTHETIC_DB], categories)  # the cache belongs to the bench's database
@@ -163,9 +164,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import footprint
-    from footprint import calculate
-    from footprint.methods import all_categories
-    from footprint.project import brightway
+    from footprint.data.project import brightway
+    from footprint.engine import calculate
+    from footprint.inputs.categories import all_categories
 
     footprint.ensure_setup()
     categories = list(all_categories())

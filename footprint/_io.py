@@ -13,7 +13,6 @@ import yaml
 
 from footprint.errors import FootprintError, OutputExistsError
 
-
 #: libyaml's loader when present (10x faster on the ~100 inventory files), else the pure-Python one.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint import calculate as _calculate
-from footprint import declaration as _declaration
-from footprint import inventory as _inventory
-from footprint import project as _project
-from footprint import quality as _quality
-from footprint import system as _system
 from footprint._io import check_writable, field_path, write_atomic
-from footprint.activity import load_activity
+from footprint.data import inventory as _inventory
+from footprint.data import project as _project
+from footprint.data.inventory import BACKGROUND_DB
+from footprint.declaration import declaration as _declaration
+from footprint.engine import calculate as _calculate
+from footprint.engine import quality as _quality
+from footprint.engine import system as _system
 from footprint.errors import FootprintError
-from footprint.inventory import BACKGROUND_DB
+from footprint.inputs.activity import load_activity
+from footprint.inputs.rule import LoadedRule, json_schema_text, list_rules, load_rule
 from footprint.paths import REPO_ROOT, examples_dir
 from footprint.report import render_html
-from footprint.rule import LoadedRule, json_schema_text, list_rules, load_rule
 
 DEMO_RULE = "ndpr-oxide"
 DEMO_DATA = Path("ndpr-oxide") / "activity-2025.yaml"
@@ -37,7 +37,7 @@ def ensure_setup(catalogue: _inventory.Catalogue | None = None) -> dict:
     """Set up on first use, or when inventories/ changed since the last set-up."""
     state = _project.read_state()
     catalogue = catalogue or _inventory.load_catalogue()
-    from footprint.methods import load_extension
+    from footprint.data.methods import load_extension
 
     if (state.get("inventories_sha256") != catalogue.sha256 or not state.get("methods_sha256")
             or state.get("extension_sha256") != load_extension().sha256):  # CFs must match what is declared
@@ -59,7 +59,8 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
     datasets of an imported database; ``strict`` turns Data Needs Matrix breaches
     into a StrictQualityError instead of warnings in the declaration.
     """
-    from footprint import background as _background
+    from footprint.data import background as _background
+    from footprint.engine.mapping import apply_mapping
     from footprint.errors import ActivityDataError
 
     loaded = load_rule(rule)
@@ -68,7 +69,7 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
     state = ensure_setup(catalogue)
     bd, _bc, _bi = _project.brightway()
     flows = _inventory.biosphere_index(bd)
-    from footprint.activity import located
+    from footprint.inputs.activity import located
 
     with located(activity):  # an XLSX file's errors name sheet, row and column
         product_system = _system.build(loaded, activity, catalogue, flows, allocation_override=allocation)
@@ -79,8 +80,8 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
                                 expected="a mapping file pointing input kinds at datasets of " + background)
     if mapping:
         resolved = _background.load_mapping(mapping, background)
-        product_system = _background.apply(product_system, resolved, catalogue)
-        from footprint.imports import database_info
+        product_system = apply_mapping(product_system, resolved, catalogue)
+        from footprint.data.imports import database_info
 
         databases += resolved.databases
         background_info = {"imported": [database_info(name) for name in resolved.databases],
@@ -117,36 +118,36 @@ class RuleCheck:
     path: Path
     error: FootprintError | None  # the first problem (None when the file is valid)
     rule: LoadedRule | None = None
-    problems: list = field(default_factory=list)  # every problem, each a footprint.rule_lint.Problem
+    problems: list = field(default_factory=list)  # every problem, each a footprint.authoring.lint.Problem
 
 
 def validate_rules(paths: list[str | Path]) -> list[RuleCheck]:
     """Check each rule file: schema, boundary and that every default dataset exists; ALL problems, with lines."""
-    from footprint import rule_lint
+    from footprint.authoring import lint
 
     catalogue = _inventory.load_catalogue()
     checks = []
     for path in paths:
-        report = rule_lint.lint_rule(path, catalogue)
+        report = lint.lint_rule(path, catalogue)
         error = report.problems[0].to_error() if report.problems else None
         checks.append(RuleCheck(path=report.path, error=error, rule=report.rule, problems=report.problems))
     return checks
 
 
 def diff_rules(old: str | Path, new: str | Path):
-    """What changed between two versions of a rule (a footprint.rule_diff.RuleDiff: .text(), .to_dict())."""
-    from footprint import rule_diff
+    """What changed between two versions of a rule (a footprint.authoring.diff.RuleDiff: .text(), .to_dict())."""
+    from footprint.authoring import diff as _diff
 
-    return rule_diff.compare(load_rule(old), load_rule(new))
+    return _diff.compare(load_rule(old), load_rule(new))
 
 
 def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0.8, allocation: str | None = None):
     """The PEF most-relevant analysis of one producer's data under a rule (for rule authors, never declared).
 
     Declares first (same numbers a producer would declare), then normalises and weights all 16 EF 3.1
-    categories; returns a footprint.hotspots.Hotspots (.to_dict(), footprint.hotspots.render()).
+    categories; returns a footprint.engine.hotspots.Hotspots (.to_dict(), footprint.engine.hotspots.render()).
     """
-    from footprint import hotspots as _hotspots
+    from footprint.engine import hotspots as _hotspots
 
     _hotspots.check_threshold(threshold)
     document = declare(rule, data, allocation=allocation)
@@ -155,7 +156,7 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
 
 def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = None, force: bool = False) -> Path:
     """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule."""
-    from footprint import template as _template
+    from footprint.authoring import template as _template
 
     return _template.write_template(load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
@@ -232,12 +233,12 @@ __all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_s
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
                        tolerance: float = 1e-6):
-    """Recompute a declaration from its inputs and compare (a footprint.verify.Verification).
+    """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
     Without ``data`` only the content hash is checked (was the file edited after it was written?).
     The recomputation uses the declaration's own ``created`` time and the allocation it records.
     """
-    from footprint import verify as _verify
+    from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
 
     path = Path(path)
@@ -267,14 +268,14 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
 
 def market_register(register: str | Path | None = None):
     """The market register (default FOOTPRINT_HOME/market.sqlite; a path or an SQLAlchemy URL)."""
-    from footprint import registry as _registry
+    from footprint.market import registry as _registry
 
     return _registry.Register(register)
 
 
 def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None):
     """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces)."""
-    from footprint import registry as _registry
+    from footprint.market import registry as _registry
 
     entries = [_registry.entry_from_declaration(read_declaration(p), mass_kg=mass_kg, year=year, source=str(p))
                for p in paths]
@@ -283,7 +284,7 @@ def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: 
 
 def market_import(path: str | Path, *, register: str | Path | None = None):
     """Import a register CSV in one transaction (a bad row rejects the whole file)."""
-    from footprint import registry as _registry
+    from footprint.market import registry as _registry
 
     entries = _registry.read_csv(path)
     return market_register(register).add(entries, source=str(path))
@@ -305,7 +306,7 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
     exists (the rule author's choice), else from the built-in defaults (climate change, 7 classes,
     mass-weighted quantiles, no head-room).
     """
-    from footprint import classes as _classes
+    from footprint.market import classes as _classes
 
     defaults = _class_scheme_defaults(rule)
     category = category or defaults["category"]
@@ -331,7 +332,7 @@ def _class_scheme_defaults(rule_id: str) -> dict:
 
 
 def read_scheme(path: str | Path) -> dict:
-    from footprint import classes as _classes
+    from footprint.market import classes as _classes
 
     path = Path(path)
     scheme = _load_json(path, _classes.ClassSchemeError, "a class scheme JSON file")
@@ -339,14 +340,14 @@ def read_scheme(path: str | Path) -> dict:
 
 
 def write_scheme(scheme: dict, path: str | Path, *, force: bool = False) -> Path:
-    from footprint import classes as _classes
+    from footprint.market import classes as _classes
 
     return write_atomic(Path(path), _classes.to_json(scheme), force=force)
 
 
 def assign_class(declaration: str | Path, scheme: str | Path) -> dict:
     """The declaration with ``performance_class`` set from the scheme; ``content_sha256`` covers the class."""
-    from footprint import classes as _classes
+    from footprint.market import classes as _classes
 
     document = read_declaration(declaration)
     record = _classes.assign(document, read_scheme(scheme), declaration_source=str(declaration),
@@ -383,7 +384,7 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
                    triggers: tuple[float, float] | None = None, register: str | Path | None = None,
                    date: dt.date | None = None, robust: tuple[float, float] | None = None) -> Revision:
     """Derive the next scheme (options default to the old scheme's) and compare it with the old one."""
-    from footprint import classes as _classes
+    from footprint.market import classes as _classes
 
     old_scheme = old if isinstance(old, dict) else read_scheme(old)
     triggers = triggers or _classes.DEFAULT_TRIGGERS
@@ -505,7 +506,7 @@ def show_inventory(code: str) -> tuple[_inventory.Dataset, Path]:
 def import_inventory(path: str | Path, fmt: str, name: str | None = None, *, version: str | None = None,
                      force: bool = False, dry_run: bool = False):
     """Import an EcoSpold2 / Brightway Excel / openLCA JSON-LD database offline (all-or-nothing)."""
-    from footprint import imports
+    from footprint.data import imports
 
     ensure_setup()
     return imports.import_database(path, fmt, name, version=version, replace=force, dry_run=dry_run)
@@ -513,7 +514,7 @@ def import_inventory(path: str | Path, fmt: str, name: str | None = None, *, ver
 
 def imported_databases() -> list[dict]:
     """Every imported database with format, version and source hash."""
-    from footprint import imports
+    from footprint.data import imports
 
     ensure_setup()
     bd, _bc, _bi = _project.brightway()

@@ -30,7 +30,7 @@ def footprint_home() -> Path:
 @pytest.fixture(scope="session")
 def project(footprint_home):
     """The set-up Brightway project (bw2data, bw2calc, bw2io modules)."""
-    from footprint import project as fp_project
+    from footprint.data import project as fp_project
 
     fp_project.setup()
     return fp_project.brightway()

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE, REPO
-from footprint import allocation, inventory, system
-from footprint.activity import load_activity
+
+from footprint.data import inventory
+from footprint.engine import allocation, system
 from footprint.errors import ActivityDataError
-from footprint.rule import load_rule
+from footprint.inputs.activity import load_activity
+from footprint.inputs.rule import load_rule
 
 
 def test_economic_shares_of_a_two_output_process():

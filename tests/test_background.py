@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import importdata  # noqa: E402
 
 import footprint  # noqa: E402
-from footprint import imports  # noqa: E402
-from footprint.background import MappingError  # noqa: E402
+from footprint.data import imports  # noqa: E402
+from footprint.data.background import MappingError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"

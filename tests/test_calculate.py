@@ -5,10 +5,11 @@ import math
 
 import pytest
 
-from footprint import calculate, inventory
-from footprint.inventory import DQR
-from footprint.methods import category
-from footprint.system import Flow, ForegroundProcess, ProductSystem
+from footprint.data import inventory
+from footprint.engine import calculate
+from footprint.engine.system import Flow, ForegroundProcess, ProductSystem
+from footprint.inputs.categories import category
+from footprint.inputs.dqr import DQR
 
 DQR1 = DQR(TeR=1, GeR=1, TiR=1, P=1)
 # bw_processing stores processed database and method arrays as float32 (1.31 becomes 1.30999994),

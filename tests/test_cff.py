@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 import footprint
-from footprint import allocation
+from footprint.engine import allocation
 from footprint.errors import ActivityDataError, RuleError
-from footprint.upstream import content_hash
+from footprint.inputs.upstream import content_hash
 
 REL = 1e-6  # Brightway stores processed arrays in float32
 

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 import cli
 import footprint
-from footprint import classes
-from footprint.classes import ClassSchemeError, weighted_quantile
-from footprint.registry import Entry, MarketPoint, Register
+from footprint.declaration.verify import check_content_hash
+from footprint.market import classes
+from footprint.market.classes import ClassSchemeError, weighted_quantile
+from footprint.market.registry import Entry, MarketPoint, Register
 from footprint.report.label import class_label_png
-from footprint.verify import check_content_hash
 
 
 def _entry(ident: str, value: float, mass: float, year: int, rule: str = "r") -> Entry:
@@ -281,7 +281,7 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
     scheme_doc = json.loads(scheme.read_text())
     classed = dict(example_declaration, performance_class=classes.assign(
         {"rule": {"id": "r"}, "results": example_declaration["results"]}, scheme_doc))
-    from footprint.declaration import content_hash
+    from footprint.declaration.declaration import content_hash
     classed["content_sha256"] = content_hash(classed)
     path = tmp_path / "classed.json"
     path.write_text(json.dumps(classed))

@@ -6,12 +6,11 @@ import datetime as dt
 
 import jsonschema
 import pytest
+from conftest import EXAMPLE
 
 import footprint
-from footprint import declaration
-from footprint.methods import HEADLINE_IDS
-
-from conftest import EXAMPLE
+from footprint.declaration import declaration
+from footprint.inputs.categories import HEADLINE_IDS
 
 
 def _result(document, category):

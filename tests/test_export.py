@@ -197,7 +197,7 @@ def test_xlsx_round_trip_through_bw2io_reproduces_the_scores(project, example_de
     """Export, import with bw2io's ExcelImporter, link, write, compute with bw2calc: same numbers."""
     bd, bc, bi = project
     from footprint.export.xlsx import database_name
-    from footprint.methods import category
+    from footprint.inputs.categories import category
 
     target = footprint.export_declaration(example_declaration, "xlsx", tmp_path / "system.xlsx", data=EXAMPLE)
     name = database_name(example_declaration)

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from footprint import hotspots
+from footprint.engine import hotspots
 from footprint.errors import FootprintError
 
 REPO = Path(__file__).resolve().parents[1]

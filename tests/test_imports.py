@@ -14,7 +14,7 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).parent))
 import importdata  # noqa: E402
 
-from footprint import imports  # noqa: E402
+from footprint.data import imports  # noqa: E402
 
 GWP = ("EF v3.1", "climate change", "global warming potential (GWP100)")
 BUILDERS = {
@@ -26,7 +26,7 @@ ACID_NAME = {"ecospold2": "acid production, test", "excel": "acid, test", "jsonl
 
 
 def _score(bd, bc, database: str, name: str) -> float:
-    from footprint.background import _match, _nodes
+    from footprint.data.background import _match, _nodes
 
     target = _match(database, {"name": name}, _nodes(database), Path("test"), "test")
     lca = bc.LCA({bd.get_node(database=database, code=target.code): 1}, method=GWP)

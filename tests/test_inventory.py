@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from footprint import inventory
+from footprint.data import inventory
 from footprint.errors import InventoryError, LinkingError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from footprint import methods
+from footprint.data import methods
 from footprint.errors import MethodError
+from footprint.inputs import categories
 
 BASE = ("EF v3.1", "material resources: metals/minerals",
         "abiotic depletion potential (ADP): elements (ultimate reserves)")
@@ -22,7 +23,7 @@ REE = {"Nd", "Pr", "Dy", "Tb", "La", "Ce", "Sm", "Eu", "Gd", "Sc"}
 
 
 def test_resource_category_uses_the_extended_method_not_the_bundled_one():
-    category = methods.category("resource_use_minerals_metals")
+    category = categories.category("resource_use_minerals_metals")
     extension = methods.load_extension()
     assert category.method == extension.method != BASE
     assert extension.base_method == BASE
@@ -67,7 +68,7 @@ TEST_CF = 2.5e-7
 
 
 def test_one_kg_neodymium_in_ground_scores_the_extension_factor(project, tmp_path):
-    from footprint import inventory
+    from footprint.data import inventory
 
     bd, bc, _bi = project
     path = _extension_file(tmp_path, f"""  - element: Nd
@@ -120,7 +121,7 @@ def test_a_bad_factor_is_refused_with_file_and_field(tmp_path, body, field):
 
 
 def test_unknown_flow_in_an_extension_names_the_closest_biosphere_flows(project, tmp_path):
-    from footprint import inventory
+    from footprint.data import inventory
     from footprint.errors import LinkingError
 
     bd = project[0]
@@ -141,7 +142,7 @@ def test_declaration_names_the_method_version_including_the_extension(example_de
 
 def test_declaring_after_the_extension_file_changed_rewrites_the_extended_method(project, monkeypatch, tmp_path):
     import footprint
-    from footprint import project as fp_project
+    from footprint.data import project as fp_project
 
     changed = tmp_path / "adp-ree-extension.yaml"
     changed.write_text(methods.EXTENSION_FILE.read_text() + "\n# edited\n")

@@ -10,7 +10,13 @@ from click.testing import CliRunner
 
 import cli
 import footprint
-from footprint.registry import Entry, Register, RegistryError, default_path, read_csv
+from footprint.market.registry import (
+    Entry,
+    Register,
+    RegistryError,
+    default_path,
+    read_csv,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,value:climate_change\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from footprint import rule as rule_module
 from footprint.errors import RuleError
+from footprint.inputs import rule as rule_module
 
 REPO = Path(__file__).resolve().parents[1]
 NDPR = REPO / "rules" / "ndpr-oxide.yaml"

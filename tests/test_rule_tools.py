@@ -9,9 +9,10 @@ import yaml
 from click.testing import CliRunner
 
 import cli
-from footprint import inventory, rule_lint
-from footprint.rule import load_rule
-from footprint.rule_diff import compare
+from footprint.authoring import lint
+from footprint.authoring.diff import compare
+from footprint.data import inventory
+from footprint.inputs.rule import load_rule
 
 REPO = Path(__file__).resolve().parents[1]
 NDPR = REPO / "rules" / "ndpr-oxide.yaml"
@@ -43,7 +44,7 @@ def _three_problems(rule: dict) -> None:
 
 def test_every_problem_of_a_file_is_reported_with_its_line(tmp_path, catalogue):
     path = _variant(tmp_path, _three_problems)
-    report = rule_lint.lint_rule(path, catalogue)
+    report = lint.lint_rule(path, catalogue)
     assert not report.ok and report.rule is None
     found = {p.field: p for p in report.problems}
     assert set(found) == {"stages[0].processes[0].annex_v[0]", "stages[2].processes[2].allocation.prices",
@@ -64,7 +65,7 @@ def test_schema_errors_are_all_reported_with_lines(tmp_path, catalogue):
         del rule["class_scheme"]["number_of_classes"]
 
     path = _variant(tmp_path, change)
-    problems = {p.field: p for p in rule_lint.lint_rule(path, catalogue).problems}
+    problems = {p.field: p for p in lint.lint_rule(path, catalogue).problems}
     assert set(problems) == {"cut_off.threshold", "impact_categories.declared", "class_scheme.number_of_classes"}
     assert problems["cut_off.threshold"].line == _line_of(path, "threshold: 0.5")
     assert problems["cut_off.threshold"].value == 0.5
@@ -80,7 +81,7 @@ def test_allocation_keys_must_close_for_every_allowed_method(tmp_path, catalogue
                                                   "gold": {"value": 1.0, "basis": "x"}}}
 
     path = _variant(tmp_path, change)
-    messages = [p.message for p in rule_lint.lint_rule(path, catalogue).problems]
+    messages = [p.message for p in lint.lint_rule(path, catalogue).problems]
     assert any("economic allocation needs a price for ['iron ore concentrate']" in m for m in messages), messages
     assert any("price for 'gold'" in m for m in messages), messages
 
@@ -93,13 +94,13 @@ def test_a_process_id_that_cannot_name_an_xlsx_sheet_is_refused(tmp_path, catalo
         rule["stages"][2]["processes"][0]["inputs_from"] = [long_id]
 
     path = _variant(tmp_path, change)
-    problems = rule_lint.lint_rule(path, catalogue).problems
+    problems = lint.lint_rule(path, catalogue).problems
     assert [p.field for p in problems] == ["stages[1].processes[0].id"]
     assert problems[0].line == _line_of(path, f"id: {long_id}") and "31" in str(problems[0])
 
 
 def test_the_shipped_reference_rule_is_clean(catalogue):
-    report = rule_lint.lint_rule(NDPR, catalogue)
+    report = lint.lint_rule(NDPR, catalogue)
     assert report.ok, [str(p) for p in report.problems]
     assert report.rule.rule.id == "ndpr-oxide"
 
@@ -107,7 +108,7 @@ def test_the_shipped_reference_rule_is_clean(catalogue):
 def test_malformed_yaml_is_one_problem_with_its_line(tmp_path, catalogue):
     path = tmp_path / "bad.yaml"
     path.write_text("id: x\nstages: [\n  - a: 1\n")
-    report = rule_lint.lint_rule(path, catalogue)
+    report = lint.lint_rule(path, catalogue)
     assert len(report.problems) == 1 and "malformed YAML at line" in report.problems[0].message
 
 
@@ -203,11 +204,11 @@ def _field_paths(model, prefix: str = "") -> list[str]:
 
 
 def test_the_guide_documents_every_rule_field():
-    from footprint.rule import Rule
+    from footprint.inputs.rule import Rule
 
     guide = GUIDE.read_text(encoding="utf-8")
     missing = [path for path in _field_paths(Rule) if f"| `{path}` |" not in guide]
-    assert not missing, f"document these fields of footprint/rule.py in rules/README.md: {missing}"
+    assert not missing, f"document these fields of footprint/inputs/rule.py in rules/README.md: {missing}"
 
 
 def _guide_block(marker: str) -> str:
@@ -223,7 +224,7 @@ def test_the_guides_worked_example_validates_declares_and_its_categories_are_the
     rule.write_text(_guide_block("worked-example-rule"), encoding="utf-8")
     data = tmp_path / "data.yaml"
     data.write_text(_guide_block("worked-example-data"), encoding="utf-8")
-    report = rule_lint.lint_rule(rule, catalogue)
+    report = lint.lint_rule(rule, catalogue)
     assert report.ok, [str(p) for p in report.problems]
     document = footprint.declare(rule, data)
     assert document["rule"]["id"] == "reo-concentrate"
@@ -236,6 +237,6 @@ def test_the_guides_error_example_has_the_right_line(tmp_path, catalogue):
     rule = tmp_path / "reo-concentrate.yaml"
     rule.write_text(_guide_block("worked-example-rule").replace('annex_v: ["4(a)", "4(b)", "4(c)"]',
                                                                 'annex_v: ["4(z)"]'), encoding="utf-8")
-    problem = rule_lint.lint_rule(rule, catalogue).problems[0]
+    problem = lint.lint_rule(rule, catalogue).problems[0]
     assert f"reo-concentrate.yaml:{problem.line}: field 'stages[0].processes[0].annex_v[0]'" in \
         GUIDE.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import footprint
-from footprint import upstream
+from footprint.inputs import upstream
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = sorted((REPO / "rules").glob("*.yaml"))

@@ -1,8 +1,8 @@
 """Offline set-up: idempotent, project-owned, with the EF v3.1 methods bw2io ships."""
 from __future__ import annotations
 
-from footprint import project as fp_project
-from footprint.methods import all_categories
+from footprint.data import project as fp_project
+from footprint.inputs.categories import all_categories
 
 
 def test_setup_writes_biosphere_methods_and_inventories(project, footprint_home):

@@ -6,10 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from footprint import calculate, inventory, project as fp_project, solvers, system
-from footprint.activity import load_activity
-from footprint.methods import all_categories
-from footprint.rule import load_rule
+from footprint.data import inventory
+from footprint.data import project as fp_project
+from footprint.engine import calculate, solvers, system
+from footprint.inputs.activity import load_activity
+from footprint.inputs.categories import all_categories
+from footprint.inputs.rule import load_rule
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = sorted((REPO / "rules").glob("*.yaml"))

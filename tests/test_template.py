@@ -13,9 +13,9 @@ import yaml
 from openpyxl import load_workbook
 
 import footprint
-from footprint.activity import load_activity
-from footprint.activity_xlsx import COLUMNS
 from footprint.errors import ActivityDataError
+from footprint.inputs.activity import load_activity
+from footprint.inputs.activity_xlsx import COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"

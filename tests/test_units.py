@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from footprint import units
 from footprint.errors import ActivityDataError, UnitError
+from footprint.inputs import units
 
 
 @pytest.mark.parametrize("amount, unit, target, expected", [

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 import footprint
-from footprint import upstream
 from footprint.errors import ActivityDataError
+from footprint.inputs import upstream
 
 REL = 1e-6
 DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}

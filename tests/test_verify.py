@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import cli
 import footprint
-from footprint.verify import compare, flatten
+from footprint.declaration.verify import compare, flatten
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -131,7 +131,7 @@ def test_a_part_changed_beyond_noise_is_a_failure(example_declaration):
 
 
 def test_paths_under_provenance_are_not_compared_but_what_they_point_to_is(example_declaration):
-    from footprint.declaration import content_hash
+    from footprint.declaration.declaration import content_hash
 
     def with_supplier(path: str, sha: str) -> dict:
         document = copy.deepcopy(example_declaration)

@@ -14,7 +14,7 @@ amount, stage, ...) followed by ``Exchanges`` and one row per exchange with
 name, amount, unit, database, categories, location, type, reference product.
 Technosphere exchanges point at the background database
 ``footprint-inventories`` by name, unit and location exactly as
-``footprint.inventory.to_brightway`` wrote it; elementary flows point at
+``footprint.data.inventory.to_brightway`` wrote it; elementary flows point at
 biosphere3 by name, categories and unit.  A second sheet (cell A1 ``skip``,
 so importers ignore it) records where the workbook came from.
 """
@@ -24,12 +24,18 @@ import io
 from pathlib import Path
 from typing import Any, Mapping
 
-from footprint.activity import load_activity
+from footprint.data.inventory import (
+    BACKGROUND_DB,
+    BIOSPHERE_DB,
+    Catalogue,
+    brightway_unit,
+    load_catalogue,
+)
+from footprint.declaration.verify import allocation_override
+from footprint.engine.system import ProductSystem, build
 from footprint.export._errors import ExportError
-from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue, brightway_unit, load_catalogue
-from footprint.rule import load_rule
-from footprint.system import ProductSystem, build
-from footprint.verify import allocation_override
+from footprint.inputs.activity import load_activity
+from footprint.inputs.rule import load_rule
 
 EXCHANGE_HEADER = ("name", "amount", "unit", "database", "categories", "location", "type", "reference product",
                    "comment")
@@ -64,8 +70,8 @@ def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Pa
     _check("inventory library", catalogue.sha256, (provenance.get("inventories") or {}).get("sha256"),
            "inventories/", "provenance.inventories.sha256")
     if flows_index is None:
-        from footprint.inventory import biosphere_index
-        from footprint.project import brightway
+        from footprint.data.inventory import biosphere_index
+        from footprint.data.project import brightway
 
         flows_index = biosphere_index(brightway()[0])
     declared_methods = {a.get("process"): a.get("method") for a in document.get("allocation") or []}

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from footprint.registry import MarketPoint
+from footprint.market.registry import MarketPoint
 from footprint.report._format import fmt_pct, fmt_sig
 from footprint.report.html import Html, _dl, _join, _section, _table, _tag, _void, esc
 from footprint.report.html import page as html_page

@@ -34,7 +34,14 @@ from footprint.report.figures import (
     stage_chart_png,
     stage_order,
 )
-from footprint.report.i18n import DEFAULT_LANGUAGE, STRINGS, category_label, check_language, level, text
+from footprint.report.i18n import (
+    DEFAULT_LANGUAGE,
+    STRINGS,
+    category_label,
+    check_language,
+    level,
+    text,
+)
 
 FOOTER_SENTENCE = text("footer", "en")
 

@@ -17,10 +17,11 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from footprint import units
 from footprint._io import load_yaml, pydantic_error, quiet_stdout
 from footprint.errors import InventoryError, LinkingError, UnitError
-from footprint.methods import HEADLINE_IDS
+from footprint.inputs import units
+from footprint.inputs.categories import HEADLINE_IDS
+from footprint.inputs.dqr import DQR
 from footprint.paths import inventories_dirs
 
 BACKGROUND_DB = "footprint-inventories"
@@ -28,21 +29,6 @@ BIOSPHERE_DB = "biosphere3"
 
 #: stats_arrays uncertainty type ids, by the names dataset files use.
 UNCERTAINTY_TYPES = {"lognormal": 2, "normal": 3, "uniform": 4, "triangular": 5}
-
-
-class DQR(BaseModel):
-    """PEF data quality criteria, 1 (best) to 5 (worst)."""
-
-    model_config = ConfigDict(extra="forbid")
-    TeR: float = Field(ge=1, le=5)
-    GeR: float = Field(ge=1, le=5)
-    TiR: float = Field(ge=1, le=5)
-    P: float = Field(ge=1, le=5)
-
-    @property
-    def score(self) -> float:
-        """DQR = (TeR + GeR + TiR + P) / 4 (PEF, Recommendation (EU) 2021/2279)."""
-        return (self.TeR + self.GeR + self.TiR + self.P) / 4
 
 
 class Uncertainty(BaseModel):

@@ -16,12 +16,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from footprint.calculate import Result
-from footprint.inventory import Catalogue
-from footprint.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.data.inventory import Catalogue
+from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.engine.calculate import Result
+from footprint.engine.quality import Quality
+from footprint.inputs.upstream import (  # one hash for writing and for reading back
+    canonical_json,
+    content_hash,
+)
 from footprint.paths import schemas_dir
-from footprint.quality import Quality
-from footprint.upstream import canonical_json, content_hash  # one hash for writing and for reading back
 
 SCHEMA_VERSION = "1.0"
 ID_NAMESPACE = uuid.UUID("6f1d8a52-31c1-4b7e-9a55-6f6f74707269")
@@ -57,7 +60,7 @@ def _relative(path: Path) -> str:
 
 def _method_block(methods_sha256: str) -> dict[str, Any]:
     """The method identity: EF version, bundled implementation, and footprint's CF extension by hash."""
-    from footprint.methods import load_extension
+    from footprint.data.methods import load_extension
 
     extension = load_extension().describe()
     return {"name": METHOD_NAME, "version": METHOD_VERSION,

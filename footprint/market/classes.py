@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
 from footprint.errors import FootprintError
-from footprint.registry import MarketPoint
+from footprint.market.registry import MarketPoint
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from footprint._io import load_yaml
 from footprint.errors import FootprintError
 
-FACTORS_FILE = Path(__file__).resolve().parent / "data" / "ef31-normalisation-weighting.yaml"
+FACTORS_FILE = Path(__file__).resolve().parents[1] / "data" / "ef31-normalisation-weighting.yaml"
 DEFAULT_THRESHOLD = 0.80  # PEF: most relevant = cumulative 80 %
 ALWAYS = ("climate_change",)  # CRMA Art. 31: climate change is always declared
 MINIMUM_CATEGORIES = 3  # CRMA Art. 31 / rule schema: at least three declared categories

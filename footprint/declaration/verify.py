@@ -33,8 +33,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from footprint.declaration import content_hash
-from footprint.rule import LoadedRule
+from footprint.declaration.declaration import content_hash
+from footprint.inputs.rule import LoadedRule
 
 IGNORED = ("provenance.created", "performance_class", "content_sha256")
 WARN_PREFIX = ("provenance.libraries",)

@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from footprint import units
 from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
-from footprint.inventory import DQR
+from footprint.inputs import units
+from footprint.inputs.dqr import DQR
 
 
 class _Strict(BaseModel):
@@ -207,7 +207,7 @@ def _load_xlsx(path: Path) -> LoadedActivity:
 
     Errors name the sheet, row and column instead of a field path.
     """
-    from footprint.activity_xlsx import describe, field_loc, read_xlsx
+    from footprint.inputs.activity_xlsx import describe, field_loc, read_xlsx
 
     raw, book = read_xlsx(path)
     try:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.errors import FootprintError
-from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
 
 FORMATS = ("ecospold2", "excel", "jsonld")
 RESERVED = {BIOSPHERE_DB, BACKGROUND_DB}
@@ -119,7 +119,7 @@ def _quiet() -> Iterator[None]:
 
 def _importer(path: Path, fmt: str, name: str, workdir: Path):
     """The bw2io importer for a format, with the database renamed to ``name``."""
-    from footprint.project import brightway
+    from footprint.data.project import brightway
 
     _bd, _bc, bi = brightway()
     if fmt == "ecospold2":
@@ -293,7 +293,7 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
     ``dry_run`` checks and reports without writing.  An existing database of the same
     name is kept unless ``replace``; footprint's own databases can never be replaced.
     """
-    from footprint.project import brightway, require_setup, write_lock
+    from footprint.data.project import brightway, require_setup, write_lock
 
     path = Path(path)
     if not path.exists():
@@ -402,7 +402,7 @@ def _restore(bd, name: str, metadata: dict, data: dict) -> None:
 
 def database_info(name: str) -> dict:
     """Name, format, version and sha256 of an imported database (for the declaration)."""
-    from footprint.project import brightway
+    from footprint.data.project import brightway
 
     bd, _bc, _bi = brightway()
     if name not in bd.databases:

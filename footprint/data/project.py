@@ -26,8 +26,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterator
 
-from footprint import inventory
 from footprint._io import quiet_stdout
+from footprint.data import inventory
 from footprint.errors import SetupError
 from footprint.paths import home
 
@@ -211,7 +211,7 @@ def _write_methods(bd: ModuleType, source_sha256: str) -> int:
 
 def _write_extensions(bd: ModuleType, state: dict, *, force: bool) -> int:
     """Write footprint's CF extension (bundled CFs + sourced additions) when it or its base changed."""
-    from footprint.methods import load_extension, write_extended_method
+    from footprint.data.methods import load_extension, write_extended_method
 
     extension = load_extension()
     if not force and state.get("extension_sha256") == extension.sha256 and extension.method in bd.methods:
@@ -264,7 +264,7 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
 
 
 def _categories():
-    from footprint.methods import all_categories
+    from footprint.inputs.categories import all_categories
 
     return all_categories()
 

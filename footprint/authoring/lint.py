@@ -19,10 +19,9 @@ import yaml
 from pydantic import ValidationError
 
 from footprint._io import file_sha256, load_yaml
+from footprint.data.inventory import Catalogue
 from footprint.errors import FootprintError, RuleError
-from footprint.inventory import Catalogue
-from footprint.rule import LoadedRule, Rule, resolve_rule_path
-
+from footprint.inputs.rule import LoadedRule, Rule, resolve_rule_path
 
 XLSX_SHEET_NAME_LIMIT = 31  # Excel's limit; the XLSX template names one sheet per process id
 

@@ -8,7 +8,7 @@ places for direct emissions and cut-off exclusions; each line has columns for
 the source, the four DQR criteria and the data type.  Amounts are left empty on
 purpose: an unfilled template fails validation instead of declaring zeros.
 
-The XLSX layout (read back by footprint.activity.load_activity):
+The XLSX layout (read back by footprint.inputs.activity.load_activity):
 
 * sheet ``declarant``: key/value rows (rule, name, facility, country, region,
   identifier, period_start, period_end, production_amount, production_unit,
@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from footprint._io import write_atomic
-from footprint.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET
+from footprint.data.inventory import Catalogue
 from footprint.errors import FootprintError
-from footprint.inventory import Catalogue
-from footprint.rule import LoadedRule, Rule, RuleProcess
-
+from footprint.inputs.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET
+from footprint.inputs.rule import LoadedRule, Rule, RuleProcess
 
 
 def kind_unit(rule: Rule, kind: str, catalogue: Catalogue | None) -> tuple[str, str]:

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from footprint import allocation, units
-from footprint import upstream as _upstream
-from footprint.activity import Input, LoadedActivity, ProcessData, Transport
+from footprint.data.inventory import Catalogue, resolve_flow
+from footprint.engine import allocation
 from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
-from footprint.inventory import DQR, Catalogue, resolve_flow
-from footprint.rule import InputKind, LoadedRule, RuleProcess
-from footprint.upstream import UpstreamDeclaration
+from footprint.inputs import units
+from footprint.inputs import upstream as _upstream
+from footprint.inputs.activity import Input, LoadedActivity, ProcessData, Transport
+from footprint.inputs.dqr import DQR
+from footprint.inputs.rule import InputKind, LoadedRule, RuleProcess
+from footprint.inputs.upstream import UpstreamDeclaration
 
 
 @dataclass

@@ -7,7 +7,7 @@ background stays byte-identical between declarations.
 
 Contributions: each foreground exchange is credited with its scaled amount
 times the cradle-to-gate score of what it points at.  The scores come from
-footprint.solvers: by default from bw2calc's background matrices solved once
+footprint.engine.solvers: by default from bw2calc's background matrices solved once
 and cached, or (``reference=True``) from one bw2calc LCA of foreground and
 background together, in which case the items are checked against
 ``lca.score``.  Two kinds of item lie outside the Brightway matrices and are
@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from footprint import allocation, solvers, units
-from footprint.solvers import node_ids
-from footprint.inventory import BACKGROUND_DB, BIOSPHERE_DB
-from footprint.methods import Category, all_categories, coverage_category
-from footprint.project import brightway
-from footprint.system import Flow, ProductSystem
+from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
+from footprint.data.project import brightway
+from footprint.engine import allocation, solvers
+from footprint.engine.solvers import node_ids
+from footprint.engine.system import Flow, ProductSystem
+from footprint.inputs import units
+from footprint.inputs.categories import Category, all_categories, coverage_category
 
 RESULT_COLUMNS = ["category", "stage", "process", "item", "kind", "target", "value", "unit"]
 
@@ -112,7 +113,7 @@ def background_node_ids(background: str | list[str] | tuple[str, ...],
     """Ids of background nodes (all, or ``codes``): the first database by code, further ones 'database::code'.
 
     Several databases lets an imported database (ecoinvent, USLCI, ...) stand in for
-    some inputs while the rest keep footprint's open datasets (footprint.background).
+    some inputs while the rest keep footprint's open datasets (footprint.data.background).
     A declaration asks only for the codes it uses: an imported database has ~20,000.
     """
     names = [background] if isinstance(background, str) else list(background)
@@ -129,7 +130,7 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
               background: str | list[str] | tuple[str, ...] = BACKGROUND_DB, *, reference: bool = False) -> Result:
     """Characterised results of the declared unit for each category, split to foreground items.
 
-    By default the background's scores come from the on-disk cache (footprint.solvers.
+    By default the background's scores come from the on-disk cache (footprint.engine.solvers.
     CachedBackground); ``reference=True`` solves foreground and background together in one
     bw2calc LCA instead and checks the items against ``lca.score``.  Both give the same numbers.
     """

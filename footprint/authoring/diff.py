@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from footprint.rule import LoadedRule, Rule
+from footprint.inputs.rule import LoadedRule, Rule
 
 SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
 SECTION_TITLES = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from footprint.calculate import Item, Result
-from footprint.inventory import Catalogue
-from footprint.methods import HEADLINE_IDS, coverage_category
+from footprint.data.inventory import Catalogue
+from footprint.engine.calculate import Item, Result
+from footprint.inputs.categories import HEADLINE_IDS, coverage_category
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
 HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
@@ -186,7 +186,7 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     chain = _transitive(used, catalogue)
     for code in sorted(used):
         dataset = catalogue.datasets.get(code)
-        if dataset is None:  # a dataset of an imported background database (footprint.background)
+        if dataset is None:  # a dataset of an imported background database (footprint.data.background)
             continue
         if dataset.dqr.score > limits.secondary + 1e-9:
             warnings.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {dataset.dqr.score:.2f}, above "

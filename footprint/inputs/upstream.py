@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint import units
 from footprint.errors import ActivityDataError, FootprintError, UnitError
+from footprint.inputs import units
 
 
 def canonical_json(document: dict) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from footprint.errors import ActivityDataError
 
-#: Sheet layout shared with footprint/template.py (which writes it).
+#: Sheet layout shared with footprint/authoring/template.py (which writes it).
 DECLARANT_SHEET = "declarant"
 COLUMNS = ("section", "item", "compartment", "amount", "unit", "source", "TeR", "GeR", "TiR", "P", "data_type",
            "share", "comment")

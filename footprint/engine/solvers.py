@@ -19,9 +19,9 @@ from typing import Protocol
 import numpy as np
 
 from footprint._io import quiet_stdout
-from footprint.methods import Category
-from footprint.project import brightway
-from footprint.system import ProductSystem
+from footprint.data.project import brightway
+from footprint.engine.system import ProductSystem
+from footprint.inputs.categories import Category
 
 CACHE_DIR = "footprint-cache"
 CACHE_FORMAT = b"scores+cfs/2"  # part of the cache key: bump when the stored arrays change

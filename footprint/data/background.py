@@ -19,10 +19,11 @@ contribution is then rated, per criterion, as the mean of the activity datum and
 the dataset, as for footprint's own datasets.  Without it the contribution rests on
 the activity datum alone, and the declaration says so.
 
-Everything not mapped keeps footprint's open datasets.  The flows are retargeted
-after the product system is built (amounts converted to the imported dataset's
-unit), so the rule, the activity data and system.py stay unchanged; the
-calculation reads several background databases at once.
+Everything not mapped keeps footprint's open datasets.  This module only resolves
+keys (input kind or dataset code -> imported dataset); it knows no product system.
+footprint.engine.mapping retargets a built product system's flows (amounts converted
+to the imported dataset's unit), so the rule, the activity data and the system
+builder stay unchanged; the calculation reads several background databases at once.
 """
 from __future__ import annotations
 
@@ -30,11 +31,10 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from footprint import units
 from footprint._io import load_yaml
+from footprint.data.inventory import BACKGROUND_DB
 from footprint.errors import FootprintError
-from footprint.inventory import BACKGROUND_DB, DQR, Catalogue
-from footprint.system import ProductSystem
+from footprint.inputs.dqr import DQR
 
 
 class MappingError(FootprintError):
@@ -69,6 +69,10 @@ class BackgroundMapping:
     @property
     def databases(self) -> list[str]:
         return sorted({t.database for t in (*self.kinds.values(), *self.codes.values())})
+
+    def target(self, dataset_code: str, kind: str | None) -> Target | None:
+        """The imported dataset replacing ``dataset_code`` (a dataset code wins over an input kind)."""
+        return self.codes.get(dataset_code) or (self.kinds.get(kind) if kind else None)
 
     def describe(self) -> dict:
         """What the declaration records: the file's hash and every mapped entry."""
@@ -127,8 +131,8 @@ def _match(database: str, entry: dict, nodes: list[dict], path: Path, where: str
 
 def load_mapping(path: str | Path, background: str | None = None) -> BackgroundMapping:
     """Read a mapping file and resolve every entry in the project (error names file and entry)."""
-    from footprint.imports import database_info
-    from footprint.project import brightway
+    from footprint.data.imports import database_info
+    from footprint.data.project import brightway
 
     path = Path(path)
     raw = load_yaml(path, MappingError)
@@ -164,43 +168,3 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
                                    field=f"{where}.dqr", value=entry["dqr"]) from None
         (mapping.codes if "/" in str(key) else mapping.kinds)[str(key)] = target
     return mapping
-
-
-def _kind_of(flow) -> str | None:
-    label = flow.label or ""
-    return label[len("transport, "):] if label.startswith("transport, ") else label
-
-
-def apply(system: ProductSystem, mapping: BackgroundMapping, catalogue: Catalogue) -> ProductSystem:
-    """Retarget mapped background flows to the imported datasets, converting amounts to their unit.
-
-    A footprint dataset code in the mapping wins over the input kind, so a user can
-    replace one regional grid without replacing all electricity.
-    """
-    for process in system.processes:
-        flows = []
-        for flow in process.flows:
-            target = None
-            if flow.kind == "background" and flow.target in catalogue.datasets:
-                target = mapping.codes.get(flow.target) or mapping.kinds.get(_kind_of(flow))
-            if target is None:
-                flows.append(flow)
-                continue
-            try:
-                amount = units.convert(flow.amount, flow.unit, units.pint_expression(target.unit))
-            except FootprintError:
-                raise MappingError(f"unit of the mapped dataset does not fit the input ({flow.unit})",
-                                   file=mapping.path, field=f"map.{target.name}", value=target.unit,
-                                   expected=f"a dataset whose unit converts from {flow.unit}") from None
-            dqr = flow.dqr
-            if target.dqr is not None:  # the same rule as quality.item_criteria: datum and dataset averaged
-                own = flow.dqr.model_dump() if flow.dqr else target.dqr.model_dump()
-                dqr = DQR(**{k: (own[k] + getattr(target.dqr, k)) / 2 for k in ("TeR", "GeR", "TiR", "P")})
-            else:
-                note = (f"background dataset {target.database}: '{target.name}' has no DQR in the mapping "
-                        f"{mapping.path.name}; its contributions are rated on the activity datum alone")
-                if note not in system.notes:
-                    system.notes.append(note)
-            flows.append(replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr))
-        process.flows = flows
-    return system

@@ -15,13 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from footprint import units
 from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import RuleError, UnitError
-from footprint.methods import HEADLINE_IDS
+from footprint.inputs import units
+from footprint.inputs.categories import HEADLINE_IDS
 from footprint.paths import rules_dir
 
 #: Annex V point 4: stages of the primary and the secondary route.

@@ -1,0 +1,1 @@
+"""The declaration document: its JSON and schema, content hash, and verification by recomputation."""

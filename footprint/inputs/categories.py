@@ -1,0 +1,111 @@
+"""Impact categories: our short ids, the EF 3.1 names, and the Brightway method keys they stand for.
+
+Rules and declarations speak in short, stable ids (``climate_change``); Brightway
+speaks in method tuples from ecoinvent's LCIA implementation that bw2io ships.
+Keeping the mapping in one table means a rule never depends on a tuple spelling.
+It is vocabulary (plain strings), so reading a rule never needs the background:
+``footprint.data.methods`` writes these methods into Brightway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from footprint.errors import MethodError
+
+METHOD_NAME = "EF v3.1"
+#: footprint's method that adds sourced CFs (rare-earth ADP) to the bundled EF 3.1 minerals and metals.
+EXTENDED_METHOD_NAME = "EF v3.1 + footprint-adp-ree"
+
+
+@dataclass(frozen=True)
+class Category:
+    """One EF 3.1 impact category (or sub-indicator) and its Brightway method key."""
+
+    id: str
+    label: str
+    indicator: str
+    method: tuple[str, str, str]
+    unit: str
+    headline: bool = True  # one of the 16 EF categories, not a sub-indicator
+
+
+def _ef(category: str, indicator: str) -> tuple[str, str, str]:
+    return (METHOD_NAME, category, indicator)
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("climate_change", "Climate change", "global warming potential (GWP100)",
+             _ef("climate change", "global warming potential (GWP100)"), "kg CO2-Eq"),
+    Category("ozone_depletion", "Ozone depletion", "ozone depletion potential (ODP)",
+             _ef("ozone depletion", "ozone depletion potential (ODP)"), "kg CFC-11-Eq"),
+    Category("human_toxicity_cancer", "Human toxicity, cancer", "comparative toxic unit for human (CTUh)",
+             _ef("human toxicity: carcinogenic", "comparative toxic unit for human (CTUh)"), "CTUh"),
+    Category("human_toxicity_non_cancer", "Human toxicity, non-cancer", "comparative toxic unit for human (CTUh)",
+             _ef("human toxicity: non-carcinogenic", "comparative toxic unit for human (CTUh)"), "CTUh"),
+    Category("particulate_matter", "Particulate matter", "impact on human health",
+             _ef("particulate matter formation", "impact on human health"), "disease incidence"),
+    Category("ionising_radiation", "Ionising radiation, human health", "human exposure efficiency relative to U235",
+             _ef("ionising radiation: human health", "human exposure efficiency relative to u235"), "kBq U235-Eq"),
+    Category("photochemical_ozone_formation", "Photochemical ozone formation, human health",
+             "tropospheric ozone concentration increase",
+             _ef("photochemical oxidant formation: human health", "tropospheric ozone concentration increase"),
+             "kg NMVOC-Eq"),
+    Category("acidification", "Acidification", "accumulated exceedance (AE)",
+             _ef("acidification", "accumulated exceedance (AE)"), "mol H+-Eq"),
+    Category("eutrophication_terrestrial", "Eutrophication, terrestrial", "accumulated exceedance (AE)",
+             _ef("eutrophication: terrestrial", "accumulated exceedance (AE)"), "mol N-Eq"),
+    Category("eutrophication_freshwater", "Eutrophication, freshwater",
+             "fraction of nutrients reaching freshwater end compartment (P)",
+             _ef("eutrophication: freshwater", "fraction of nutrients reaching freshwater end compartment (P)"),
+             "kg P-Eq"),
+    Category("eutrophication_marine", "Eutrophication, marine",
+             "fraction of nutrients reaching marine end compartment (N)",
+             _ef("eutrophication: marine", "fraction of nutrients reaching marine end compartment (N)"), "kg N-Eq"),
+    Category("ecotoxicity_freshwater", "Ecotoxicity, freshwater", "comparative toxic unit for ecosystems (CTUe)",
+             _ef("ecotoxicity: freshwater", "comparative toxic unit for ecosystems (CTUe)"), "CTUe"),
+    Category("land_use", "Land use", "soil quality index", _ef("land use", "soil quality index"), "dimensionless"),
+    Category("water_use", "Water use", "user deprivation potential (deprivation-weighted water consumption)",
+             _ef("water use", "user deprivation potential (deprivation-weighted water consumption)"),
+             "m3 world eq. deprived"),
+    Category("resource_use_minerals_metals", "Resource use, minerals and metals",
+             "abiotic depletion potential (ADP): elements (ultimate reserves)",
+             (EXTENDED_METHOD_NAME, "material resources: metals/minerals",
+              "abiotic depletion potential (ADP): elements (ultimate reserves)"), "kg Sb-Eq"),
+    Category("resource_use_fossils", "Resource use, fossils", "abiotic depletion potential (ADP): fossil fuels",
+             _ef("energy resources: non-renewable", "abiotic depletion potential (ADP): fossil fuels"),
+             "MJ, net calorific value"),
+    Category("climate_change_fossil", "Climate change, fossil", "global warming potential (GWP100)",
+             _ef("climate change: fossil", "global warming potential (GWP100)"), "kg CO2-Eq", headline=False),
+    Category("climate_change_biogenic", "Climate change, biogenic", "global warming potential (GWP100)",
+             _ef("climate change: biogenic", "global warming potential (GWP100)"), "kg CO2-Eq", headline=False),
+    Category("climate_change_land_use", "Climate change, land use and land use change",
+             "global warming potential (GWP100)",
+             _ef("climate change: land use and land use change", "global warming potential (GWP100)"),
+             "kg CO2-Eq", headline=False),
+)
+
+_BY_ID = {c.id: c for c in CATEGORIES}
+HEADLINE_IDS: tuple[str, ...] = tuple(c.id for c in CATEGORIES if c.headline)
+
+
+def category(category_id: str, *, file: str | None = None, field: str | None = None) -> Category:
+    """Look up a category by id, with an error that lists the valid ids."""
+    try:
+        return _BY_ID[category_id]
+    except (KeyError, TypeError):
+        raise MethodError("unknown impact category", file=file, field=field, value=category_id,
+                          expected="one of " + ", ".join(_BY_ID)) from None
+
+
+def coverage_category(category_id: str) -> str:
+    """The category whose dataset coverage a result inherits.
+
+    Datasets declare coverage for the 16 EF categories; the climate-change
+    sub-indicators (fossil, biogenic, land use) are covered when climate change is.
+    """
+    return "climate_change" if category_id.startswith("climate_change") else category_id
+
+
+def all_categories() -> tuple[Category, ...]:
+    """Every category the engine computes (16 EF 3.1 categories plus climate sub-indicators)."""
+    return CATEGORIES
