@@ -7,6 +7,8 @@ so tests never touch a user's own Brightway projects, and the ~8 s set-up
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ _HOME = Path(tempfile.mkdtemp(prefix="footprint-test-home-"))
 os.environ["FOOTPRINT_HOME"] = str(_HOME)
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers (pgcluster)
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 
 
@@ -49,3 +52,31 @@ def example_copy(tmp_path) -> Path:
     target = tmp_path / "activity.yaml"
     shutil.copy(EXAMPLE, target)
     return target
+
+
+# ------------------------------------------------------------------ databases (register and server tests)
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throw-away PostgreSQL cluster on a Unix socket (tests/pgcluster.py), or a skip saying why not."""
+    from pgcluster import Cluster
+
+    try:
+        cluster = Cluster()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"no PostgreSQL for the database tests: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A fresh, empty database for one test: an SQLite file, then a PostgreSQL database (by URL)."""
+    from footprint.market import db
+
+    if request.param == "sqlite":
+        target = str(tmp_path / "footprint.sqlite")
+    else:
+        target = request.getfixturevalue("postgres_cluster").new_database()
+    yield target
+    db.dispose(target)

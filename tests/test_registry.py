@@ -125,12 +125,6 @@ def test_default_register_lives_under_footprint_home(footprint_home):
     assert default_path() == footprint_home / "market.sqlite"
 
 
-def test_a_url_without_sqlalchemy_says_how_to_get_it(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as on a machine without it
-    with pytest.raises(RegistryError, match="pip install sqlalchemy"):
-        Register(f"sqlite:///{tmp_path / 'm.sqlite'}")
-
-
 def test_an_sqlalchemy_url_works_like_a_path(tmp_path):
     register = Register(f"sqlite:///{tmp_path / 'm.sqlite'}")
     register.add([_entry("a")])
@@ -203,7 +197,7 @@ def test_an_sqlalchemy_url_to_a_file_that_is_not_a_database_is_one_clean_error(t
     with pytest.raises(RegistryError, match="cannot use the register"):
         Register(f"sqlite:///{junk}").rows()
     result = CliRunner().invoke(cli.main, ["market", "list", "--register", f"sqlite:///{tmp_path}/no/such/dir/m.db"])
-    assert result.exit_code == 2 and "cannot use the register" in result.output
+    assert result.exit_code == 2 and "does not exist yet" in result.output  # a URL reads like a path
     assert "Traceback" not in result.output
 
 
@@ -215,3 +209,84 @@ def test_reading_an_sqlite_file_that_is_not_a_register_changes_nothing(tmp_path)
     with pytest.raises(RegistryError, match="cannot use the register: no such table"):
         Register(other).rows()
     assert other.read_bytes() == before
+
+
+# ------------------------------------------------------------------ both databases, migrations
+
+LEGACY_DDL = (  # the register schema footprint 0.1 wrote with CREATE TABLE IF NOT EXISTS, before migrations
+    "CREATE TABLE IF NOT EXISTS declarations (id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, "
+    "rule_version TEXT NOT NULL, declarant TEXT, date TEXT, content_sha256 TEXT)",
+    "CREATE TABLE IF NOT EXISTS category_values (declaration_id TEXT NOT NULL, category TEXT NOT NULL, "
+    "value REAL NOT NULL, unit TEXT, PRIMARY KEY (declaration_id, category))",
+    "CREATE TABLE IF NOT EXISTS placements (declaration_id TEXT NOT NULL, year INTEGER NOT NULL, "
+    "mass_kg REAL NOT NULL, PRIMARY KEY (declaration_id, year))",
+)
+
+
+def _tables(target) -> set[str]:
+    import sqlalchemy
+
+    from footprint.market import db
+
+    with db.transaction(target, write=False) as conn:
+        return set(sqlalchemy.inspect(conn).get_table_names())
+
+
+def test_the_register_behaves_the_same_on_sqlite_and_postgresql(database):
+    register = Register(database)
+    assert (register.add([_entry("a", mass=1000.0)]).added, register.add([_entry("a", mass=1500.0)]).updated) == (1, 1)
+    register.add([_entry("a", mass=700.0, year=2025), _entry("b", value=30.0, mass=100.0)])
+    with pytest.raises(RegistryError, match="registered with climate_change = 20.0"):
+        register.add([_entry("c"), _entry("a", value=21.0)])
+    assert [(r["declaration_id"], r["year"], r["mass_kg"]) for r in register.rows()] == [
+        ("a", 2024, 1500.0), ("b", 2024, 100.0), ("a", 2025, 700.0)]           # 'c' was rolled back
+    points, _unit = register.points("r", "climate_change", 2024, 2025)
+    # a: 1500 + 700 kg over the window = 2200 kg; b: 100 kg
+    assert [(p.declaration_id, p.value, p.mass_kg) for p in points] == [("a", 20.0, 2200.0), ("b", 30.0, 100.0)]
+
+
+def test_migrations_build_every_table_from_an_empty_database(database):
+    from footprint.market import db
+
+    db.upgrade(database)
+    assert db.current_revision(database) == db.head_revision() == "0002"
+    assert {"declarations", "category_values", "placements", "published", "audiences", "pf_keys", "clients",
+            "events", "alembic_version"} <= _tables(database)
+    db.dispose(database)
+    db.upgrade(database, "0001")                      # idempotent: already past 0001, nothing changes
+    assert db.current_revision(database) == "0002"
+
+
+def test_a_register_from_before_the_migrations_is_stamped_and_keeps_its_rows(database):
+    """The current (legacy) schema with rows, no alembic_version: the first write upgrades it in place."""
+    import sqlalchemy
+
+    from footprint.market import db
+
+    with db.engine(database).begin() as conn:
+        for statement in LEGACY_DDL:
+            conn.exec_driver_sql(statement)
+        conn.execute(sqlalchemy.text("INSERT INTO declarations VALUES ('old', 'r', '1.0.0', 'Acme', '2024-01-31', "
+                                     "NULL)"))
+        conn.execute(sqlalchemy.text("INSERT INTO category_values VALUES ('old', 'climate_change', 12.5, NULL)"))
+        conn.execute(sqlalchemy.text("INSERT INTO placements VALUES ('old', 2024, 400.0)"))
+    assert db.current_revision(database) is None
+    register = Register(database)
+    assert [(r["declaration_id"], r["values"]) for r in register.rows()] == [("old", {"climate_change": 12.5})]
+    assert db.current_revision(database) is None      # a read changes nothing
+    register.add([_entry("new")])
+    assert db.current_revision(database) == db.head_revision()
+    assert [r["declaration_id"] for r in register.rows()] == ["new", "old"]
+    assert "published" in _tables(database)
+
+
+def test_an_unreachable_database_url_is_one_line_and_exit_2(tmp_path):
+    url = "postgresql://footprint:s3cret@127.0.0.1:9/none?connect_timeout=2"   # nothing listens on port 9
+    with pytest.raises(RegistryError) as caught:
+        Register(url).add([_entry("a")])
+    message = str(caught.value)
+    assert "cannot use the register" in message and "\n" not in message
+    assert "s3cret" not in message                     # the password never reaches a message
+    result = CliRunner().invoke(cli.main, ["market", "list", "--register", url])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "s3cret" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

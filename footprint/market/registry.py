@@ -13,43 +13,30 @@ documents with one id and different numbers is an error to resolve, not to
 average).  Every write is one transaction: a bad row rejects the whole batch
 and the register keeps its previous content.
 
-Storage: SQLite through the standard library for a file path (the default,
-``FOOTPRINT_HOME/market.sqlite``); a URL such as ``postgresql://...`` goes
-through SQLAlchemy, which is optional (``pip install sqlalchemy``).
+Storage: SQLAlchemy with Alembic migrations (``footprint/market/db.py``):
+a file path is an SQLite file (the default, ``FOOTPRINT_HOME/market.sqlite``,
+nothing to install or start); a URL such as ``postgresql://user@host/db``
+is any database SQLAlchemy speaks.  A write brings the schema to the newest
+migration first; a read never changes the database.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import math
-import re
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from footprint.errors import FootprintError
-from footprint.paths import home
+from footprint.market import db as _db
+from footprint.market.db import DEFAULT_NAME, default_path  # noqa: F401 (public names of the register)
 
-DEFAULT_NAME = "market.sqlite"
 VALUE_PREFIX = "value:"
 UNIT_PREFIX = "unit:"
 CSV_FIXED = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "year", "mass_kg", "content_sha256")
 CSV_REQUIRED = ("declaration_id", "rule_id", "rule_version", "year", "mass_kg")
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS declarations (
-        id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, rule_version TEXT NOT NULL,
-        declarant TEXT, date TEXT, content_sha256 TEXT)""",
-    """CREATE TABLE IF NOT EXISTS category_values (
-        declaration_id TEXT NOT NULL, category TEXT NOT NULL, value REAL NOT NULL, unit TEXT,
-        PRIMARY KEY (declaration_id, category))""",
-    """CREATE TABLE IF NOT EXISTS placements (
-        declaration_id TEXT NOT NULL, year INTEGER NOT NULL, mass_kg REAL NOT NULL,
-        PRIMARY KEY (declaration_id, year))""",
-)
-
 
 @dataclass(frozen=True)
 class MarketPoint:
@@ -88,94 +75,38 @@ class AddResult:
     updated: int = 0
 
 
-def default_path() -> Path:
-    return home() / DEFAULT_NAME
-
-
-def _is_url(target: str) -> bool:
-    return bool(re.match(r"^[a-z][a-z0-9+.-]*://", target))
-
-
 class _Connection:
-    """The SQL the register needs, over sqlite3 or SQLAlchemy with the same ':name' parameters."""
+    """The register's database: one transaction per call, errors as RegistryError naming the target."""
 
     def __init__(self, target: str | Path | None):
-        self.target = str(target) if target is not None else str(default_path())
-        self._sa = None
-        if _is_url(self.target):
-            try:
-                import sqlalchemy
-            except ImportError:
-                raise RegistryError("a register URL needs SQLAlchemy, which is not installed", file=self.target,
-                                    expected="'pip install sqlalchemy', or a file path for the built-in SQLite "
-                                             "register") from None
-            self._sa = sqlalchemy
-            try:
-                self._engine = sqlalchemy.create_engine(self.target)
-            except Exception as exc:  # SQLAlchemy raises several types for a bad URL or missing driver
-                raise RegistryError(f"cannot open the register: {exc}", file=self.target) from None
-        else:
-            path = Path(self.target)
-            if path.is_dir():
-                raise RegistryError("the register path is a directory", file=path, expected="a file path")
+        self.target = _db.safe_url(str(target)) if target is not None else str(default_path())
+        self._raw = str(target) if target is not None else self.target
+        if not _db.is_url(self.target) and Path(self.target).is_dir():
+            raise RegistryError("the register path is a directory", file=self.target, expected="a file path")
 
     def exists(self) -> bool:
-        return self._sa is not None or Path(self.target).is_file()
+        path = _db.sqlite_path(_db.url_for(self._raw))
+        return path is None or path.is_file()
 
     @contextmanager
     def transaction(self, *, create: bool = True) -> Iterator["_Cursor"]:
-        if not create and not self.exists():
+        if not create and not self.exists():  # reading must not create an empty SQLite file
             raise RegistryError("the market register does not exist yet", file=self.target,
                                 expected="'footprint market add' or 'footprint market import' first, "
                                          "or --register PATH of an existing register")
-        if self._sa is None:
-            try:
-                Path(self.target).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise RegistryError(f"cannot create the register's directory: {exc.strerror}",
-                                    file=self.target) from None
-        if self._sa is not None:
-            try:
-                with self._engine.begin() as conn:
-                    cursor = _Cursor(lambda sql, params: conn.execute(self._sa.text(sql), params))
-                    cursor.setup()
-                    yield cursor
-            except self._sa.exc.SQLAlchemyError as exc:  # bad database, driver or server: rolled back
-                raise RegistryError(f"cannot use the register: {getattr(exc, 'orig', None) or exc}",
-                                    file=self.target, expected="a footprint market register (a database URL "
-                                                               "SQLAlchemy can open)") from None
-            return
         try:
-            conn = sqlite3.connect(self.target, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise RegistryError(f"cannot open the register: {exc}", file=self.target) from None
-        try:
-            conn.execute("BEGIN IMMEDIATE" if create else "BEGIN")  # a read neither locks out writers
-            cursor = _Cursor(conn.execute)
-            if create:  # nor adds tables to a file that is not a register
-                cursor.setup()
-            yield cursor
-            conn.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise RegistryError(f"cannot use the register: {exc}", file=self.target,
-                                expected="a footprint market register (SQLite file)") from None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+            with _db.transaction(self._raw, write=create) as conn:
+                from sqlalchemy import text
+
+                yield _Cursor(lambda sql, params: conn.execute(text(sql), params))
+        except _db.DatabaseError as exc:
+            raise RegistryError(exc.message.replace("the database", "the register"), file=self.target,
+                                expected="a footprint market register (an SQLite file or a database URL)") from None
 
 
 class _Cursor:
     def __init__(self, execute):
         self._execute = execute
-
-    def setup(self) -> None:
-        for statement in _SCHEMA:
-            self._execute(statement, {})
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         return [tuple(row) for row in self._execute(sql, dict(params or {})).fetchall()]

@@ -1,0 +1,201 @@
+"""The database behind the market register and the published declarations: SQLAlchemy + Alembic.
+
+One database holds both: the register (declarations placed on the market, their
+values and masses; classes are derived from it) and what ``footprint serve``
+hands out (PACT records, who may see them, API clients, received events).
+SQLite is the default (a file path, nothing to install or start); PostgreSQL
+and anything else SQLAlchemy speaks work by URL.
+
+Why Alembic: a register outlives the program that wrote it.  The schema is a
+numbered history of migrations (``footprint/market/migrations/versions``),
+applied on the first write of a process, never on a read, so a read can never
+change a file that is not a register.  A register written before the
+migrations existed (the tables created by the older ``CREATE TABLE IF NOT
+EXISTS`` code, and no ``alembic_version`` table) is recognised and stamped at
+the first revision, then upgraded like any other.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from footprint.errors import FootprintError
+from footprint.paths import home
+
+DEFAULT_NAME = "market.sqlite"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The revision whose tables equal the register schema written before migrations existed.
+LEGACY_REVISION = "0001"
+LEGACY_TABLES = {"declarations", "category_values", "placements"}
+
+_ENGINES: dict[str, Any] = {}
+_UPGRADED: set[str] = set()
+_LOCK = threading.Lock()
+
+
+class DatabaseError(FootprintError):
+    """The database cannot be opened, reached or used."""
+
+
+def default_path() -> Path:
+    return home() / DEFAULT_NAME
+
+
+def is_url(target: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://", target))
+
+
+def url_for(target: str | Path | None) -> str:
+    """An SQLAlchemy URL for a path (SQLite) or a URL (unchanged); None is the default register."""
+    text = str(target) if target is not None else str(default_path())
+    if is_url(text):
+        if text.startswith("postgresql://") or text.startswith("postgres://"):
+            # psycopg 3 is the driver we install; SQLAlchemy's bare postgresql:// means psycopg2
+            text = "postgresql+psycopg://" + text.split("://", 1)[1]
+        return text
+    return "sqlite:///" + str(Path(text).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split(":///", 1)[1] if ":///" in url else ""
+    return Path(rest.split("?", 1)[0]) if rest and rest != ":memory:" else None
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's message, first line only (psycopg adds hints on further lines)."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def engine(target: str | Path | None):
+    """The (cached, per process) SQLAlchemy engine of a register path or URL."""
+    url = url_for(target)
+    with _LOCK:
+        if url in _ENGINES:
+            return _ENGINES[url]
+        import sqlalchemy
+        from sqlalchemy import event
+
+        try:
+            if url.startswith("sqlite"):
+                made = sqlalchemy.create_engine(url, connect_args={"timeout": 30})
+
+                @event.listens_for(made, "connect")
+                def _no_driver_transactions(dbapi_connection, _record):  # we issue BEGIN ourselves
+                    dbapi_connection.isolation_level = None
+
+                @event.listens_for(made, "begin")
+                def _begin(connection):
+                    # a writer takes the lock at once (no deadlock upgrading a read lock); a reader does not
+                    immediate = connection.get_execution_options().get("footprint_write", False)
+                    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            else:
+                made = sqlalchemy.create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # bad URL, unknown dialect, driver not installed: several exception types
+            raise DatabaseError(f"cannot open the database: {one_line(exc)}", file=safe_url(url),
+                                expected="a file path (SQLite) or a URL such as "
+                                         "postgresql://user@host/dbname") from None
+        _ENGINES[url] = made
+        return made
+
+
+def safe_url(url: str) -> str:
+    """A URL for messages and logs: any password replaced by ***."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def dispose(target: str | Path | None = None) -> None:
+    """Close pooled connections (tests that drop a database; a server shutting down)."""
+    with _LOCK:
+        urls = [url_for(target)] if target is not None else list(_ENGINES)
+        for url in urls:
+            made = _ENGINES.pop(url, None)
+            if made is not None:
+                made.dispose()
+            _UPGRADED.discard(url)
+
+
+@contextmanager
+def transaction(target: str | Path | None, *, write: bool) -> Iterator[Any]:
+    """A connection in one transaction; writes bring the schema to the newest revision first.
+
+    Errors from the database (unreachable server, not a database, missing table) become one
+    DatabaseError line; the transaction is rolled back and the database keeps its content.
+    """
+    import sqlalchemy
+
+    url = url_for(target)
+    made = engine(target)
+    try:
+        if write:
+            upgrade(target)
+        with made.connect() as connection:
+            connection.execution_options(footprint_write=write)
+            with connection.begin():
+                yield connection
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url)) from None
+
+
+# ------------------------------------------------------------------ migrations
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    config = Config()  # no alembic.ini: everything is set here
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def current_revision(target: str | Path | None) -> str | None:
+    """The database's Alembic revision (None: no alembic_version table)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with transaction(target, write=False) as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def upgrade(target: str | Path | None, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (once per process and URL for 'head')."""
+    import sqlalchemy
+
+    url = url_for(target)
+    if revision == "head" and url in _UPGRADED:
+        return
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    path = sqlite_path(url)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the register's directory: {exc.strerror}", file=path) from None
+    made = engine(target)
+    try:
+        with made.connect() as connection:
+            connection.execution_options(footprint_write=True)
+            with connection.begin():
+                tables = set(sqlalchemy.inspect(connection).get_table_names())
+                config = _alembic_config(connection)
+                if MigrationContext.configure(connection).get_current_revision() is None and LEGACY_TABLES <= tables:
+                    command.stamp(config, LEGACY_REVISION)  # a register from before the migrations
+                command.upgrade(config, revision)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url)) from None
+    if revision == "head":
+        _UPGRADED.add(url)
