@@ -785,5 +785,105 @@ def inventories_import(path: Path, fmt: str, name: str | None, version: str | No
         click.echo(f"warning: input {dropped} has no activity link and no producer; bw2io removed it", err=True)
 
 
+
+# ---------------------------------------------------------------- footprint serve: the PACT v3 host
+
+_DATABASE_HELP = ("Database: a file path (SQLite) or a URL such as postgresql://user@host/db "
+                  "(default: the market register, FOOTPRINT_HOME/market.sqlite).")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535), help="TLS port.")
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), help="PEM certificate (required).")
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), help="PEM private key (required).")
+@click.option("--db", "database", help=_DATABASE_HELP)
+@click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(60, 86400),
+              help="Lifetime of access tokens (s).")
+@click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the access log to this file (default: stderr).")
+def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, database: str | None, token_ttl: int,
+          access_log: Path | None) -> None:
+    """Serve published declarations: the PACT v3 API and web pages, over TLS only.
+
+    PACT v3 actions: POST /auth/token (OAuth2 client credentials), GET /3/footprints,
+    GET /3/footprints/{id}, POST /3/events. Web pages: / (declarations), /declarations/{id}
+    (report), /rules/{rule}/classes (class scheme). There is no plain-HTTP listener.
+
+    \b
+    Example:
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost
+      footprint clients add acme-buyer
+      footprint publish out/decl.json --to acme-buyer
+      footprint serve --tls-cert cert.pem --tls-key key.pem
+    """
+    footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
+                    token_ttl=token_ttl, access_log=access_log,
+                    ready=lambda url: click.echo(f"footprint serve: {url} (PACT v3 at {url}/3/footprints, "
+                                                 f"web pages at {url}/); Ctrl-C stops", err=True))
+
+
+@main.command()
+@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--to", "to", multiple=True, metavar="CLIENT", help="An API client that may fetch it (repeatable).")
+@click.option("--public", is_flag=True, help="Everyone may fetch it, and the web pages show it.")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None) -> None:
+    """Make a declaration available on the PACT host (to clients, or to everyone).
+
+    The host serves the declaration's PACT v3 record; a published record never changes
+    (publishing it again only widens who may see it).
+
+    \b
+    Example:
+      footprint publish out/decl.json --to acme-buyer
+      footprint publish out/decl.json --public
+    """
+    result = footprint.publish_declaration(declaration, to=to, public=public, database=database)
+    who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
+    click.echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
+               f" now also visible to: {who}")
+
+
+@main.group()
+def clients() -> None:
+    """API clients of the PACT host (client id and secret for POST /auth/token).
+
+    \b
+    Example:
+      footprint clients add acme-buyer
+      footprint clients list
+      footprint clients remove acme-buyer
+    """
+
+
+@clients.command("add")
+@click.argument("client_id")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_add(client_id: str, database: str | None) -> None:
+    """Create a client and print its secret once (only a scrypt hash is stored)."""
+    secret = footprint.add_client(client_id, database=database)
+    click.echo(f"client_id: {client_id}\nclient_secret: {secret}\n"
+               "(shown once: give it to the client over a secure channel; it cannot be shown again)")
+
+
+@clients.command("list")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_list(database: str | None) -> None:
+    """List clients (never their secrets)."""
+    rows = footprint.list_clients(database=database)
+    for row in rows:
+        click.echo(f"{row['client_id']:<32} created {row['created']}  {row['published']} declaration(s) published to it")
+    click.echo(f"{len(rows)} client(s)")
+
+
+@clients.command("remove")
+@click.argument("client_id")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_remove(client_id: str, database: str | None) -> None:
+    """Remove a client: its tokens stop working at once, what was published only to it is hidden."""
+    footprint.remove_client(client_id, database=database)
+    click.echo(f"client {client_id} removed")
+
 if __name__ == "__main__":
     main()

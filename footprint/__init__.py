@@ -25,6 +25,7 @@ _API += ("verify_declaration", "market_register", "market_add", "market_import",
          "write_class_label")
 _API += ("write_report_pdf", "export_declaration")
 _API += ("list_inventories", "show_inventory", "import_inventory", "imported_databases")
+_API += ("publish_declaration", "add_client", "remove_client", "list_clients", "serve")
 
 
 def __getattr__(name: str) -> Any:

@@ -522,3 +522,47 @@ def imported_databases() -> list[dict]:
 
 
 __all__ += ["list_inventories", "show_inventory", "import_inventory", "imported_databases"]
+
+
+# ---------------------------------------------------------------- footprint serve: the PACT v3 host
+# The server wing (starlette, uvicorn, SQLAlchemy) is imported only inside these functions.
+
+def publish_declaration(path: str | Path, *, to: list[str] | tuple[str, ...] = (), public: bool = False,
+                        database: str | Path | None = None):
+    """Publish a declaration file to API clients (``to``) and/or everyone (``public``) on the host.
+
+    The file is read like every other declaration (schema and content hash checked); the record the
+    host serves is its PACT v3 export.  Returns a footprint.server.store.Published.
+    """
+    from footprint.server import publish as _publish
+
+    return _publish.publish(read_declaration(path), to=list(to), public=public, database=database)
+
+
+def add_client(client_id: str, *, database: str | Path | None = None) -> str:
+    """Create an API client; returns its secret (shown once; the database keeps only a scrypt hash)."""
+    from footprint.server.store import Store
+
+    return Store(database).add_client(client_id)
+
+
+def remove_client(client_id: str, *, database: str | Path | None = None) -> None:
+    from footprint.server.store import Store
+
+    Store(database).remove_client(client_id)
+
+
+def list_clients(*, database: str | Path | None = None) -> list[dict]:
+    from footprint.server.store import Store
+
+    return Store(database).clients()
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8443, tls_cert: str | Path | None = None,
+          tls_key: str | Path | None = None, database: str | Path | None = None, token_ttl: int = 3600,
+          access_log: str | Path | None = None, ready=None) -> None:
+    """Run the PACT v3 host and the web pages over TLS until interrupted (footprint/server/run.py)."""
+    from footprint.server import run as _run
+
+    _run.serve(_run.ServeOptions(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
+                                 token_ttl=token_ttl, access_log=access_log), ready=ready)

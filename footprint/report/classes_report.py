@@ -68,6 +68,25 @@ def distribution_png(points: Sequence[MarketPoint], old: Mapping[str, Any], new:
     return png(fig)
 
 
+def scheme_distribution_png(points: Sequence[MarketPoint], scheme: Mapping[str, Any]) -> bytes:
+    """One panel: the window's declarations (weighted as the scheme is) under the scheme's class bands."""
+    values = [p.value for p in points] or [0.0, 1.0]
+    limits = [float(t) for t in scheme["thresholds"]]
+    lo, hi = min(min(values), *limits), max(max(values), *limits)
+    if lo > 0:
+        lo, hi = lo / 1.1, hi * 1.1
+    else:
+        pad = (hi - lo) * 0.04 or 1.0
+        lo, hi = lo - pad, hi + pad
+    fig = Figure(figsize=(9.0, 3.2), dpi=150, layout="constrained")
+    ax = fig.subplots(1, 1)
+    window = scheme["window"]
+    _bands_axis(ax, points, scheme, scheme.get("weighting", "mass"), lo, hi,
+                f"Declarations placed on the market {window['start']}-{window['end']}")
+    ax.set_xlabel(f"{scheme.get('category')} ({scheme.get('unit') or 'per declared unit'})", fontsize=8)
+    return png(fig)
+
+
 def _img(data: bytes, alt: str) -> Html:
     return _void("img", src="data:image/png;base64," + base64.b64encode(data).decode("ascii"), alt=alt)
 

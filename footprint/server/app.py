@@ -1,0 +1,513 @@
+"""The ASGI application of ``footprint serve``: the PACT v3 actions, the web pages, and what guards both.
+
+PACT Technical Specifications v3 (wbcsd/data-exchange-protocol, spec/v3/openapi.yaml and index.md):
+
+* ``POST /auth/token``: OAuth 2.0 client credentials (RFC 6749 §4.4); client id and secret by HTTP
+  Basic (or, RFC 6749 §2.3.1, in the form body); errors as RFC 6749 §5.2 (``invalid_client`` ...).
+* ``GET /3/footprints``: ListFootprints with ``limit``, the spec's filters (productId, companyId,
+  geography, classification, validOn, validAfter, validBefore, status) and ``Link`` pagination.
+* ``GET /3/footprints/{id}``: GetFootprint (404 NotFound, 403 AccessDenied).
+* ``POST /3/events``: CloudEvents 1.0 in structured mode (``application/cloudevents+json``);
+  RequestCreated, RequestFulfilled, RequestRejected and Published events are validated, stored and
+  answered 200 with an empty body.
+* Errors: a JSON ``{"code", "message"}`` Error object; an invalid token is 400 BadRequest ("Invalid
+  token provided", as the PACT conformance tests expect), an expired one 401 TokenExpired.
+* ``GET /.well-known/openid-configuration``: the optional OpenID discovery document.
+
+Guards, for every request: HTTPS only (a request that reached the app over plain HTTP gets no data),
+bodies read up to a limit (never trusting Content-Length alone), failed authentications limited per
+address, security headers, and one access-log line without credentials.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, unquote_plus, urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from footprint.server import pages
+from footprint.server.security import FailureLimiter, TokenError, TokenSigner, verify_secret
+from footprint.server.store import KEY_KINDS, Filters, Store, utc_text
+
+ACCESS_LOG = logging.getLogger("footprint.server.access")
+SCOPES = frozenset({"footprint:list", "footprint:read"})
+EVENT_TYPES = {
+    "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3": "RequestCreated",
+    "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3": "RequestFulfilled",
+    "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3": "RequestRejected",
+    "org.wbcsd.pact.ProductFootprint.PublishedEvent.3": "Published",
+}
+ERROR_CODES = {"BadRequest", "AccessDenied", "TokenExpired", "NotFound", "InternalError", "NotImplemented"}
+PF_REQUIRED = ("id", "specVersion", "created", "status", "companyName", "companyIds", "productDescription",
+               "productIds", "productNameCompany", "pcf")
+LIST_PARAMS = {"limit", "offset", "x-footprint-asof", "validOn", "validAfter", "validBefore", "status", *KEY_KINDS}
+SECRET_WORDS = re.compile(r"token|secret|password|passwd|key|auth|code|credential", re.I)
+HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+SECURITY_HEADERS = [
+    (b"strict-transport-security", b"max-age=31536000"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class ApiError(Exception):
+    """A PACT Error response: HTTP status, Error code, message (never a secret, never a stack trace)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, dict(headers or {})
+
+
+class OAuthError(Exception):
+    """An RFC 6749 §5.2 error of the token endpoint."""
+
+    def __init__(self, status: int, error: str, description: str, headers: Mapping[str, str] | None = None):
+        super().__init__(description)
+        self.status, self.error, self.description, self.headers = status, error, description, dict(headers or {})
+
+
+def _pact_error(exc: ApiError) -> JSONResponse:
+    return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status,
+                        headers={"cache-control": "no-store", **exc.headers})
+
+
+def _oauth_error(exc: OAuthError) -> JSONResponse:
+    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status,
+                        headers={"cache-control": "no-store", "pragma": "no-cache", **exc.headers})
+
+
+async def read_body(request: Request, limit: int, too_large: Exception) -> bytes:
+    """The request body, refused past ``limit`` bytes whatever Content-Length claims."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class Host:
+    """The application's state: the store, the token signer, the failure limiter, the limits."""
+
+    def __init__(self, store: Store, signer: TokenSigner, limiter: FailureLimiter, *, max_body: int,
+                 page_size: int, max_page: int):
+        self.store, self.signer, self.limiter = store, signer, limiter
+        self.max_body, self.page_size, self.max_page = max_body, page_size, max_page
+
+    # ------------------------------------------------------------------ authentication
+
+    async def token(self, request: Request) -> Response:
+        address = _address(request)
+        wait = self.limiter.retry_after(address)
+        if wait:
+            raise OAuthError(429, "invalid_client", f"too many failed authentications; retry after {wait} s",
+                             {"retry-after": str(wait)})
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/x-www-form-urlencoded":
+            raise OAuthError(400, "invalid_request", "the body must be application/x-www-form-urlencoded")
+        body = await read_body(request, 4096, OAuthError(400, "invalid_request", "request body too large"))
+        try:
+            pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=bool(body))
+        except (UnicodeDecodeError, ValueError):
+            raise OAuthError(400, "invalid_request", "malformed form body") from None
+        form: dict[str, str] = {}
+        for name, value in pairs:
+            if name in form:
+                raise OAuthError(400, "invalid_request", f"parameter '{name}' given more than once")
+            form[name] = value
+        if "grant_type" not in form:
+            raise OAuthError(400, "invalid_request", "grant_type is missing")
+        if form["grant_type"] != "client_credentials":
+            raise OAuthError(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
+        client_id, secret = self._credentials(request, form)
+        stored = await run_in_threadpool(self.store.secret_hash, client_id)
+        if not await run_in_threadpool(verify_secret, secret, stored):
+            self.limiter.fail(address)
+            raise OAuthError(401, "invalid_client", "Authentication failed",
+                             {"www-authenticate": 'Basic realm="footprint"'})
+        requested = frozenset(form.get("scope", "").split()) or SCOPES
+        if not requested <= SCOPES:
+            raise OAuthError(400, "invalid_scope", "scopes offered: " + " ".join(sorted(SCOPES)))
+        request.state.client_id = client_id
+        token = self.signer.issue(client_id, requested)
+        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": self.signer.ttl,
+                             "scope": " ".join(sorted(requested))},
+                            headers={"cache-control": "no-store", "pragma": "no-cache"})
+
+    @staticmethod
+    def _credentials(request: Request, form: dict[str, str]) -> tuple[str, str]:
+        header = request.headers.get("authorization")
+        in_body = "client_id" in form or "client_secret" in form
+        unauthenticated = OAuthError(401, "invalid_client", "client authentication is missing",
+                                     {"www-authenticate": 'Basic realm="footprint"'})
+        if header:
+            if in_body:
+                raise OAuthError(400, "invalid_request", "client credentials given twice (header and body)")
+            scheme, _, encoded = header.partition(" ")
+            if scheme.lower() != "basic":
+                raise unauthenticated
+            try:
+                decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise OAuthError(400, "invalid_request", "malformed Basic authorization header") from None
+            client_id, colon, secret = decoded.partition(":")
+            if not colon:
+                raise OAuthError(400, "invalid_request", "malformed Basic authorization header")
+            return unquote_plus(client_id), unquote_plus(secret)  # RFC 6749 §2.3.1: form-urlencoded first
+        if in_body:
+            return form.get("client_id", ""), form.get("client_secret", "")
+        raise unauthenticated
+
+    async def authenticate(self, request: Request, scope: str | None = None) -> str:
+        """The client id of a valid, unexpired bearer token (checked on every request)."""
+        address = _address(request)
+        wait = self.limiter.retry_after(address)
+        if wait:
+            raise ApiError(429, "BadRequest", f"too many failed authentications; retry after {wait} s",
+                           {"retry-after": str(wait)})
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        invalid = ApiError(400, "BadRequest", "Invalid token provided", {"www-authenticate": 'Bearer error="invalid_token"'})
+        if scheme.lower() != "bearer" or not token.strip():
+            self.limiter.fail(address)
+            raise invalid
+        try:
+            claims = self.signer.check(token.strip())
+        except TokenError as exc:
+            self.limiter.fail(address)
+            if exc.expired:
+                raise ApiError(401, "TokenExpired", "The access token has expired",
+                               {"www-authenticate": 'Bearer error="invalid_token"'}) from None
+            raise invalid from None
+        if not await run_in_threadpool(self.store.client_exists, claims.client_id):  # removed since
+            self.limiter.fail(address)
+            raise invalid
+        request.state.client_id = claims.client_id
+        if scope and scope not in claims.scopes:
+            raise ApiError(403, "AccessDenied", f"the token lacks the scope {scope}")
+        return claims.client_id
+
+    # ------------------------------------------------------------------ footprints
+
+    async def list_footprints(self, request: Request) -> Response:
+        client_id = await self.authenticate(request, "footprint:list")
+        params = self._list_params(request)
+        limit = params.pop("limit")
+        offset, asof = params.pop("offset"), params.pop("asof")
+        filters = params.pop("filters")
+        size = min(limit if limit is not None else self.page_size, self.max_page)
+        records, total, asof = await run_in_threadpool(
+            self.store.list_footprints, client_id, filters, offset=offset, limit=size, asof=asof)
+        headers = {"cache-control": "no-store"}
+        links = self._links(request, offset, size, total, asof)
+        if links:
+            headers["link"] = links
+        return JSONResponse({"data": records}, headers=headers)
+
+    @staticmethod
+    def _list_params(request: Request) -> dict[str, Any]:
+        values: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            if name not in LIST_PARAMS:
+                raise ApiError(400, "BadRequest", f"unknown query parameter '{name}'"
+                               + (" (the ODataV4 $filter of PACT v2 is not part of v3)" if name == "$filter" else ""))
+            values.setdefault(name, []).append(value)
+
+        def single(name: str) -> str | None:
+            if name not in values:
+                return None
+            if len(values[name]) > 1:
+                raise ApiError(400, "BadRequest", f"query parameter '{name}' given more than once")
+            return values[name][0]
+
+        def count(name: str) -> int | None:
+            text = single(name)
+            if text is None:
+                return None
+            if not text.isdigit() or len(text) > 12:
+                raise ApiError(400, "BadRequest", f"'{name}' must be an integer >= 0")
+            return int(text)
+
+        def moment(name: str) -> str | None:
+            import datetime as dt
+
+            text = single(name)
+            if text is None:
+                return None
+            try:
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                raise ApiError(400, "BadRequest", f"'{name}' must be an RFC 3339 date-time, "
+                                                  "e.g. 2025-01-01T00:00:00Z") from None
+            return utc_text(parsed)
+
+        filters = Filters(valid_on=moment("validOn"), valid_after=moment("validAfter"),
+                          valid_before=moment("validBefore"), status=single("status"))
+        for name, kind in KEY_KINDS.items():
+            if name in values:
+                filters.keys[kind] = [v.strip().lower() for v in values[name] if v.strip()]
+        return {"limit": count("limit"), "offset": count("offset") or 0, "asof": count("x-footprint-asof"),
+                "filters": filters}
+
+    def _links(self, request: Request, offset: int, size: int, total: int, asof: int) -> str:
+        """RFC 8288 Link header: first/prev/next/last, absolute, on the Host the request named."""
+        host = request.headers.get("host", "")
+        if not HOST.match(host):
+            raise ApiError(400, "BadRequest", "the Host header is not a host name")
+        step = size or self.page_size
+        kept = [(n, v) for n, v in request.query_params.multi_items() if n not in ("offset", "limit",
+                                                                                 "x-footprint-asof")]
+
+        def url(at: int) -> str:
+            query = urlencode(kept + [("limit", str(step)), ("offset", str(at)), ("x-footprint-asof", str(asof))])
+            return f"<https://{host}{request.url.path}?{query}>"
+
+        last = ((total - 1) // step) * step if total else 0
+        links = [f'{url(0)}; rel="first"']
+        if offset > 0:
+            links.append(f'{url(max(0, offset - step))}; rel="prev"')
+        if offset + size < total or (size == 0 and offset < total):
+            links.append(f'{url(offset + size)}; rel="next"')
+        links.append(f'{url(last)}; rel="last"')
+        return ", ".join(links)
+
+    async def get_footprint(self, request: Request) -> Response:
+        client_id = await self.authenticate(request, "footprint:read")
+        raw = request.path_params["id"]
+        try:
+            pf_id = str(uuid.UUID(raw))
+        except ValueError:
+            raise ApiError(404, "NotFound", "The requested footprint could not be found.") from None
+        record, allowed = await run_in_threadpool(self.store.get_footprint, pf_id, client_id)
+        if not allowed:
+            raise ApiError(403, "AccessDenied", "Access denied to the requested footprint.")
+        if record is None:
+            raise ApiError(404, "NotFound", "The requested footprint could not be found.")
+        return JSONResponse({"data": record}, headers={"cache-control": "no-store"})
+
+    # ------------------------------------------------------------------ events
+
+    async def events(self, request: Request) -> Response:
+        client_id = await self.authenticate(request)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/cloudevents+json":
+            raise ApiError(400, "BadRequest", "events must be sent as application/cloudevents+json "
+                                              "(CloudEvents structured content mode)")
+        body = await read_body(request, self.max_body,
+                               ApiError(400, "BadRequest", f"request body larger than {self.max_body} bytes"))
+        try:
+            event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
+        validate_event(event)
+        await run_in_threadpool(self.store.store_event, event, client_id)
+        return Response(status_code=200)
+
+    # ------------------------------------------------------------------ discovery
+
+    async def openid_configuration(self, request: Request) -> Response:
+        host = request.headers.get("host", "")
+        if not HOST.match(host):
+            raise ApiError(400, "BadRequest", "the Host header is not a host name")
+        base = f"https://{host}"
+        return JSONResponse({"issuer": base, "token_endpoint": f"{base}/auth/token",
+                             "grant_types_supported": ["client_credentials"],
+                             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                             "scopes_supported": sorted(SCOPES)})
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _fail(message: str) -> ApiError:
+    return ApiError(400, "BadRequest", message)
+
+
+def _strings(value: Any, where: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"{where} must be an array of strings")
+
+
+def _datetime(value: Any, where: str) -> None:
+    import datetime as dt
+
+    if not isinstance(value, str):
+        raise _fail(f"{where} must be an RFC 3339 date-time string")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"{where} must be an RFC 3339 date-time, e.g. 2025-03-05T17:31:00Z") from None
+    if parsed.tzinfo is None:
+        raise _fail(f"{where} must carry a time zone (RFC 3339), e.g. 2025-03-05T17:31:00Z")
+
+
+def validate_event(event: Any) -> str:
+    """Check a CloudEvent against the PACT v3 event schemas; its kind, or ApiError 400 naming the field."""
+    if not isinstance(event, dict):
+        raise _fail("the event must be a JSON object")
+    for name in ("type", "specversion", "id", "source", "time", "data"):
+        if name not in event:
+            raise _fail(f"the event has no '{name}'")
+    for name in ("type", "specversion", "id", "source"):
+        if not isinstance(event[name], str) or not event[name]:
+            raise _fail(f"'{name}' must be a non-empty string")
+    if event["specversion"] != "1.0":
+        raise _fail("'specversion' must be \"1.0\" (CloudEvents 1.0)")
+    kind = EVENT_TYPES.get(event["type"])
+    if kind is None:
+        raise _fail(f"unknown event type '{event['type'][:100]}'; expected one of " + ", ".join(EVENT_TYPES))
+    _datetime(event["time"], "'time'")
+    data = event["data"]
+    if not isinstance(data, dict):
+        raise _fail("'data' must be an object")
+    if kind == "RequestCreated":
+        for name in KEY_KINDS:
+            if name in data:
+                _strings(data[name], f"data.{name}")
+        for name in ("validOn", "validAfter", "validBefore"):
+            if name in data:
+                _datetime(data[name], f"data.{name}")
+        if "status" in data and data["status"] not in ("Active", "Deprecated"):
+            raise _fail("data.status must be \"Active\" or \"Deprecated\"")
+        if "comment" in data and not isinstance(data["comment"], str):
+            raise _fail("data.comment must be a string")
+    elif kind == "RequestFulfilled":
+        _request_event_id(data)
+        pfs = data.get("pfs")
+        if not isinstance(pfs, list) or not pfs:
+            raise _fail("data.pfs must be a non-empty array of ProductFootprints")
+        for k, pf in enumerate(pfs):
+            if not isinstance(pf, dict):
+                raise _fail(f"data.pfs[{k}] must be a ProductFootprint object")
+            missing = [name for name in PF_REQUIRED if pf.get(name) is None]
+            if missing:
+                raise _fail(f"data.pfs[{k}] has no '{missing[0]}' (a required ProductFootprint property)")
+            if not isinstance(pf["pcf"], dict):
+                raise _fail(f"data.pfs[{k}].pcf must be an object")
+            for name in ("companyIds", "productIds"):
+                _strings(pf[name], f"data.pfs[{k}].{name}")
+    elif kind == "RequestRejected":
+        _request_event_id(data)
+        error = data.get("error")
+        if not isinstance(error, dict) or not isinstance(error.get("message"), str) \
+                or error.get("code") not in ERROR_CODES:
+            raise _fail("data.error must be an Error object: code (" + ", ".join(sorted(ERROR_CODES))
+                        + ") and message")
+    else:  # Published
+        _strings(data.get("pfIds"), "data.pfIds")
+    return kind
+
+
+def _request_event_id(data: Mapping[str, Any]) -> None:
+    if not isinstance(data.get("requestEventId"), str) or not data["requestEventId"]:
+        raise _fail("data.requestEventId must be the id of the RequestCreated event")
+
+
+# ---------------------------------------------------------------------- guards (pure ASGI middleware)
+
+def redact_query(query: str) -> str:
+    """A query string for the access log: values of credential-like parameters replaced by ***."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(n, "***" if SECRET_WORDS.search(n) else v) for n, v in pairs], safe=":/*")
+
+
+class Guard:
+    """HTTPS only, security headers, one access-log line per request (no headers, no bodies, no secrets)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        state = scope.setdefault("state", {})
+        status_seen = {"status": 0}
+        html = not scope["path"].startswith(("/3/", "/auth/", "/.well-known/"))
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                status_seen["status"] = message["status"]
+                headers = list(message.get("headers", [])) + SECURITY_HEADERS
+                if html:
+                    headers.append((b"content-security-policy", pages.CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            if scope.get("scheme") != "https":
+                response = JSONResponse({"code": "BadRequest", "message": "HTTPS required"}, status_code=400)
+                await response(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            client = scope.get("client") or ("-", 0)
+            query = scope.get("query_string", b"").decode("latin-1")
+            target = scope["path"] + ("?" + redact_query(query) if query else "")
+            ACCESS_LOG.info('%s %s "%s %s" %d %.1fms', client[0], state.get("client_id") or "-", scope["method"],
+                            target, status_seen["status"], (time.perf_counter() - started) * 1000.0)
+
+
+def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: int = 5,
+               failure_window: float = 60.0, max_body: int = 1024 * 1024, page_size: int = 100,
+               max_page: int = 1000, signer: TokenSigner | None = None) -> Any:
+    """The ASGI app over a prepared database (``Store(database).prepare()`` first)."""
+    store = Store(database)
+    host = Host(store, signer or TokenSigner(token_ttl), FailureLimiter(failure_limit, failure_window),
+                max_body=max_body, page_size=page_size, max_page=max_page)
+    web = pages.Pages(store, database)
+    routes = [
+        Route("/auth/token", host.token, methods=["POST"]),
+        Route("/.well-known/openid-configuration", host.openid_configuration, methods=["GET"]),
+        Route("/3/footprints", host.list_footprints, methods=["GET"]),
+        Route("/3/footprints/{id}", host.get_footprint, methods=["GET"]),
+        Route("/3/events", host.events, methods=["POST"]),
+        *web.routes(),
+    ]
+
+    async def api_error(_request: Request, exc: Exception) -> Response:
+        return _pact_error(exc)  # type: ignore[arg-type]
+
+    async def oauth_error(_request: Request, exc: Exception) -> Response:
+        return _oauth_error(exc)  # type: ignore[arg-type]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        if request.url.path.startswith(("/3/", "/auth/", "/.well-known/")):
+            code = {404: "NotFound", 405: "BadRequest"}.get(status, "BadRequest")
+            return JSONResponse({"code": code, "message": "Not found" if status == 404 else "Method not allowed"},
+                                status_code=status)
+        return pages.error_page(status)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        logging.getLogger("footprint.server").error("internal error on %s %s: %s", request.method,
+                                                    request.url.path, type(exc).__name__)
+        if request.url.path.startswith(("/3/", "/auth/", "/.well-known/")):
+            return JSONResponse({"code": "InternalError", "message": "Internal error"}, status_code=500)
+        return pages.error_page(500)
+
+    app = Starlette(routes=routes, exception_handlers={ApiError: api_error, OAuthError: oauth_error,
+                                                       HTTPException: http_error, Exception: internal_error})
+    app.state.host = host
+    return Guard(app)

@@ -1,0 +1,132 @@
+"""Start the host: check what a user can fix first (certificate, port, database), then run uvicorn over TLS.
+
+Every check that can fail for a reason the user can act on runs before the server starts, so the
+answer is one line and exit 2, never a traceback from inside uvicorn:
+
+* the certificate or key is missing, unreadable, or not a matching PEM pair;
+* the address is in use or cannot be bound (the socket is bound here and handed to uvicorn);
+* the database URL cannot be reached or is not a footprint database (migrations run here).
+
+There is no plain-HTTP listener at all: the only socket speaks TLS, so a plain HTTP request gets
+no HTTP answer (the TLS handshake fails and the connection closes).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import ssl
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from footprint.errors import FootprintError
+from footprint.market import db as _db
+from footprint.market.db import DatabaseError
+from footprint.server.store import Store
+
+
+class ServeError(FootprintError):
+    """The server cannot start: certificate, address or database (one line, exit 2)."""
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8443
+    tls_cert: str | Path | None = None
+    tls_key: str | Path | None = None
+    database: Any = None
+    token_ttl: int = 3600
+    access_log: str | Path | None = None
+
+
+def check_tls(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
+    """A server TLS context from a PEM certificate and key, or ServeError naming the file."""
+    if not cert or not key:
+        raise ServeError("TLS is required: give --tls-cert and --tls-key", field="--tls-cert",
+                         expected="PEM files, e.g. from 'openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+                                  "-out cert.pem -days 365 -subj /CN=localhost'")
+    for name, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if not Path(path).is_file():
+            raise ServeError("file not found", file=path, field=name, expected="a PEM file")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except ssl.SSLError as exc:
+        raise ServeError(f"not a usable certificate and key: {exc.reason or exc}", file=cert,
+                         expected="a PEM certificate and the PEM private key that belongs to it") from None
+    except OSError as exc:
+        raise ServeError(f"cannot read the certificate or key: {exc.strerror}", file=cert) from None
+    return context
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or ServeError saying the port is in use."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot resolve the host: {exc.strerror}", field="--host", value=host) from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is in use", field="--port", value=port,
+                             expected="a free port (--port), or stop the program that holds it") from None
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}", field="--port", value=port) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def prepare_database(database: Any) -> Store:
+    store = Store(database)
+    try:
+        store.prepare()
+    except DatabaseError as exc:
+        raise ServeError(exc.message, file=exc.file,
+                         expected="a reachable database: a file path, or a URL such as postgresql://user@host/db") \
+            from None
+    return store
+
+
+def configure_access_log(path: str | Path | None) -> None:
+    logger = logging.getLogger("footprint.server.access")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else \
+        logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.handlers[:] = [handler]
+
+
+def serve(options: ServeOptions, *, ready=None) -> None:
+    """Run until interrupted.  ``ready(url)`` is called once the socket listens (tests, the CLI's banner)."""
+    import uvicorn
+
+    from footprint.server.app import create_app
+
+    check_tls(options.tls_cert, options.tls_key)
+    prepare_database(options.database)
+    sock = bind(options.host, options.port)
+    configure_access_log(options.access_log)
+    app = create_app(options.database, token_ttl=options.token_ttl)
+    # Python's default server context refuses SSLv3/TLS 1.0/1.1 (OpenSSL's default security level)
+    config = uvicorn.Config(app, ssl_certfile=str(options.tls_cert), ssl_keyfile=str(options.tls_key),
+                            access_log=False, log_level="warning", server_header=False)
+    server = uvicorn.Server(config)
+    port = sock.getsockname()[1]
+    if ready is not None:
+        ready(f"https://{options.host}:{port}")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        _db.dispose(options.database)
+

@@ -1,0 +1,363 @@
+"""What the host serves and remembers, in the footprint database (footprint/market/db.py).
+
+Published declarations become immutable PACT records (PACT v3: "after creation a ProductFootprint
+MUST NOT be changed, except its status"), each visible to the audiences it was published to: API
+client ids, or ``*`` for everyone (and the web pages).  Who may see what is decided in SQL, in the
+same query that filters and pages, so no code path can return a record first and check later.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from footprint.errors import FootprintError
+from footprint.market import db as _db
+from footprint.server import security
+
+PUBLIC = "*"
+KEY_KINDS = {"productId": "product", "companyId": "company", "classification": "classification",
+             "geography": "geography"}
+CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class PublishError(FootprintError):
+    """A declaration cannot be published, or a client cannot be added or removed, as asked."""
+
+
+@dataclass
+class Filters:
+    """ListFootprints' filters (PACT v3 parameters); list values match any (OR), parameters all (AND)."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)   # kind -> lower-cased values
+    valid_on: str | None = None
+    valid_after: str | None = None
+    valid_before: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class Published:
+    pf_id: str
+    declaration_id: str
+    audiences: list[str]
+    new: bool
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A date-time as the database compares it: UTC, seconds, 'Z' (fixed width, so text order = time order)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+
+
+def validity(record: Mapping[str, Any]) -> tuple[str, str]:
+    """PACT v3 validity period: the record's, else 3 years from referencePeriodEnd (spec, 'Validity Period')."""
+    reference_end = _parse_time(record["pcf"]["referencePeriodEnd"])
+    start = record.get("validityPeriodStart") or None
+    end = record.get("validityPeriodEnd") or None
+    start_time = _parse_time(start) if start else reference_end
+    try:
+        default_end = reference_end.replace(year=reference_end.year + 3)
+    except ValueError:  # 29 February
+        default_end = reference_end.replace(year=reference_end.year + 3, day=28)
+    end_time = _parse_time(end) if end else default_end
+    return utc_text(start_time), utc_text(end_time)
+
+
+def record_keys(record: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(kind, lower-cased value) pairs ListFootprints filters on."""
+    keys = {("product", str(v).lower()) for v in record.get("productIds") or []}
+    keys |= {("company", str(v).lower()) for v in record.get("companyIds") or []}
+    keys |= {("classification", str(v).lower()) for v in record.get("productClassifications") or []}
+    pcf = record.get("pcf") or {}
+    for name in ("geographyRegionOrSubregion", "geographyCountry", "geographyCountrySubdivision"):
+        if pcf.get(name):
+            keys.add(("geography", str(pcf[name]).lower()))
+    return keys
+
+
+def _now() -> str:
+    return utc_text(dt.datetime.now(dt.timezone.utc))
+
+
+class Store:
+    """Clients, published records and received events in one database (a path or URL)."""
+
+    def __init__(self, target: Any = None):
+        self.target = target
+
+    def _tx(self, write: bool):
+        return _db.transaction(self.target, write=write)
+
+    def prepare(self) -> None:
+        """Bring the database to the newest schema (a server does this once, before it listens)."""
+        _db.upgrade(self.target)
+
+    # ------------------------------------------------------------------ clients
+
+    def add_client(self, client_id: str) -> str:
+        """Create an API client; returns its secret, which is shown once and stored only as a hash."""
+        from sqlalchemy import text
+
+        if not CLIENT_ID.match(client_id or ""):
+            raise PublishError("not a valid client id", field="client", value=client_id,
+                               expected="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        secret = security.new_secret()
+        with self._tx(True) as conn:
+            if conn.execute(text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": client_id}).first():
+                raise PublishError(f"client '{client_id}' exists already", field="client", value=client_id,
+                                   expected="a new client id ('footprint clients remove' first to replace it)")
+            conn.execute(text("INSERT INTO clients (client_id, secret_hash, created) VALUES (:c, :h, :t)"),
+                         {"c": client_id, "h": security.hash_secret(secret), "t": _now()})
+        return secret
+
+    def remove_client(self, client_id: str) -> None:
+        """Remove a client and everything published only to it; its tokens stop working at once."""
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            gone = conn.execute(text("DELETE FROM clients WHERE client_id = :c"), {"c": client_id}).rowcount
+            if not gone:
+                raise PublishError(f"no client '{client_id}'", field="client", value=client_id,
+                                   expected="a client id from 'footprint clients list'")
+            conn.execute(text("DELETE FROM audiences WHERE audience = :c"), {"c": client_id})
+
+    def clients(self) -> list[dict[str, Any]]:
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            rows = conn.execute(text(
+                "SELECT c.client_id, c.created, (SELECT COUNT(*) FROM audiences a WHERE a.audience = c.client_id) "
+                "FROM clients c ORDER BY c.client_id")).all()
+        return [{"client_id": r[0], "created": r[1], "published": int(r[2])} for r in rows]
+
+    def secret_hash(self, client_id: str) -> str | None:
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            row = conn.execute(text("SELECT secret_hash FROM clients WHERE client_id = :c"), {"c": client_id}).first()
+        return row[0] if row else None
+
+    def client_exists(self, client_id: str) -> bool:
+        return self.secret_hash(client_id) is not None
+
+    # ------------------------------------------------------------------ publishing
+
+    def publish(self, document: Mapping[str, Any], record: Mapping[str, Any], audiences: Sequence[str]) -> Published:
+        """Make a declaration's PACT record visible to ``audiences`` (client ids or ``*``); idempotent."""
+        from sqlalchemy import text
+
+        pf_id = str(record["id"])
+        valid_from, valid_to = validity(record)
+        performance_class = document.get("performance_class") or {}
+        with self._tx(True) as conn:
+            for audience in audiences:
+                if audience != PUBLIC and not conn.execute(
+                        text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": audience}).first():
+                    raise PublishError(f"no client '{audience}'", field="--to", value=audience,
+                                       expected="a client added with 'footprint clients add', or --public")
+            existing = conn.execute(text("SELECT content_sha256, declaration_id FROM published WHERE pf_id = :p"),
+                                    {"p": pf_id}).first()
+            if existing and existing[0] != document.get("content_sha256"):
+                raise PublishError(f"declaration '{document.get('id')}' is already published with other content",
+                                   field="content_sha256", value=document.get("content_sha256"),
+                                   expected="a new declaration id (PACT records never change once published)")
+            if not existing:
+                conn.execute(text(
+                    "INSERT INTO published (pf_id, declaration_id, rule_id, rule_version, declarant, period_start, "
+                    "period_end, class_label, status, created, valid_from, valid_to, content_sha256, record, "
+                    "document, published_at) VALUES (:pf_id, :declaration_id, :rule_id, :rule_version, :declarant, "
+                    ":period_start, :period_end, :class_label, :status, :created, :valid_from, :valid_to, "
+                    ":content_sha256, :record, :document, :published_at)"), {
+                    "pf_id": pf_id, "declaration_id": str(document["id"]), "rule_id": str(document["rule"]["id"]),
+                    "rule_version": str(document["rule"]["version"]),
+                    "declarant": str((document.get("declarant") or {}).get("name") or ""),
+                    "period_start": str(document["period"]["start"])[:10],
+                    "period_end": str(document["period"]["end"])[:10],
+                    "class_label": performance_class.get("class"), "status": record.get("status", "Active"),
+                    "created": str(record["created"]), "valid_from": valid_from, "valid_to": valid_to,
+                    "content_sha256": str(document["content_sha256"]),
+                    "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
+                    "document": json.dumps(document, ensure_ascii=False), "published_at": _now()})
+                for kind, value in sorted(record_keys(record)):
+                    conn.execute(text("INSERT INTO pf_keys (pf_id, kind, value) VALUES (:p, :k, :v)"),
+                                 {"p": pf_id, "k": kind, "v": value})
+            have = {r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": pf_id})}
+            added = [a for a in dict.fromkeys(audiences) if a not in have]
+            for audience in added:
+                conn.execute(text("INSERT INTO audiences (pf_id, audience) VALUES (:p, :a)"),
+                             {"p": pf_id, "a": audience})
+        return Published(pf_id, str(document["id"]), added, not existing)
+
+    def deprecate(self, pf_id: str) -> None:
+        """Mark a record Deprecated (the one change PACT allows after creation)."""
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            if not conn.execute(text("UPDATE published SET status = 'Deprecated' WHERE pf_id = :p"),
+                                {"p": pf_id}).rowcount:
+                raise PublishError(f"no published footprint '{pf_id}'", field="id", value=pf_id)
+
+    # ------------------------------------------------------------------ PACT reads
+
+    @staticmethod
+    def _where(audiences: Iterable[str], filters: Filters, params: dict[str, Any]) -> str:
+        names = []
+        for k, audience in enumerate(audiences):
+            params[f"aud{k}"] = audience
+            names.append(f":aud{k}")
+        clauses = [f"EXISTS (SELECT 1 FROM audiences a WHERE a.pf_id = p.pf_id AND a.audience IN ({', '.join(names)}))"]
+        for kind, values in sorted(filters.keys.items()):
+            slots = []
+            for k, value in enumerate(values):
+                params[f"{kind}{k}"] = value
+                slots.append(f":{kind}{k}")
+            params[f"kind_{kind}"] = kind
+            clauses.append(f"EXISTS (SELECT 1 FROM pf_keys k WHERE k.pf_id = p.pf_id AND k.kind = :kind_{kind} "
+                           f"AND k.value IN ({', '.join(slots)}))")
+        if filters.valid_on:
+            params["valid_on"] = filters.valid_on
+            clauses.append("p.valid_from <= :valid_on AND :valid_on <= p.valid_to")
+        if filters.valid_after:
+            params["valid_after"] = filters.valid_after
+            clauses.append("p.valid_from > :valid_after")
+        if filters.valid_before:
+            params["valid_before"] = filters.valid_before
+            clauses.append("p.valid_to < :valid_before")
+        if filters.status is not None:
+            params["status"] = filters.status.lower()
+            clauses.append("LOWER(p.status) = :status")
+        return " AND ".join(clauses)
+
+    def list_footprints(self, client_id: str, filters: Filters, *, offset: int, limit: int,
+                        asof: int | None) -> tuple[list[dict[str, Any]], int, int]:
+        """One page of the records ``client_id`` may see, the total matching, and the listing's snapshot seq.
+
+        ``asof`` pins a paginated listing to the records that existed at its first page, so a
+        pagination link returns the same footprints each time it is called (PACT v3 pagination rule 6).
+        """
+        from sqlalchemy import text
+
+        params: dict[str, Any] = {}
+        where = self._where([client_id, PUBLIC], filters, params)
+        with self._tx(False) as conn:
+            if asof is None:
+                asof = int(conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM published")).scalar_one())
+            params["asof"] = asof
+            where += " AND p.seq <= :asof"
+            total = int(conn.execute(text(f"SELECT COUNT(*) FROM published p WHERE {where}"), params).scalar_one())
+            params.update(offset=offset, limit=limit)
+            rows = conn.execute(text(f"SELECT p.record, p.status FROM published p WHERE {where} "
+                                     "ORDER BY p.seq LIMIT :limit OFFSET :offset"), params).all()
+        return [self._record(r[0], r[1]) for r in rows], total, asof
+
+    @staticmethod
+    def _record(text_: str, status: str) -> dict[str, Any]:
+        record = json.loads(text_)
+        record["status"] = status
+        return record
+
+    def get_footprint(self, pf_id: str, client_id: str) -> tuple[dict[str, Any] | None, bool]:
+        """(record, True) if visible; (None, True) if there is no such record; (None, False) if not allowed."""
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            row = conn.execute(text("SELECT record, status FROM published WHERE pf_id = :p"), {"p": pf_id}).first()
+            if row is None:
+                return None, True
+            allowed = conn.execute(text("SELECT 1 FROM audiences WHERE pf_id = :p AND audience IN (:c, :pub)"),
+                                   {"p": pf_id, "c": client_id, "pub": PUBLIC}).first()
+        return (self._record(row[0], row[1]), True) if allowed else (None, False)
+
+    # ------------------------------------------------------------------ web pages (public records only)
+
+    def public_rows(self, *, rule: str | None = None, year: int | None = None, declarant: str | None = None,
+                    class_label: str | None = None) -> list[dict[str, Any]]:
+        from sqlalchemy import text
+
+        sql = ("SELECT p.pf_id, p.declaration_id, p.rule_id, p.rule_version, p.declarant, p.period_start, "
+               "p.period_end, p.class_label, p.status, p.document FROM published p WHERE EXISTS (SELECT 1 FROM "
+               "audiences a WHERE a.pf_id = p.pf_id AND a.audience = :pub)")
+        params: dict[str, Any] = {"pub": PUBLIC}
+        if rule:
+            sql += " AND p.rule_id = :rule"
+            params["rule"] = rule
+        if year is not None:  # the reporting period overlaps the year
+            sql += " AND p.period_start <= :year_end AND p.period_end >= :year_start"
+            params.update(year_start=f"{year:04d}-01-01", year_end=f"{year:04d}-12-31")
+        if declarant:
+            sql += " AND LOWER(p.declarant) LIKE :declarant"
+            params["declarant"] = "%" + declarant.lower().replace("%", "").replace("_", "") + "%"
+        if class_label:
+            sql += " AND p.class_label = :class_label"
+            params["class_label"] = class_label
+        sql += " ORDER BY p.rule_id, p.declarant, p.period_start, p.seq"
+        keys = ("pf_id", "declaration_id", "rule_id", "rule_version", "declarant", "period_start", "period_end",
+                "class_label", "status")
+        out = []
+        with self._tx(False) as conn:
+            for row in conn.execute(text(sql), params).all():
+                item = dict(zip(keys, row[:9]))
+                document = json.loads(row[9])
+                item["climate_change"] = next((r for r in document.get("results") or []
+                                               if r.get("category") == "climate_change"), None)
+                out.append(item)
+        return out
+
+    def public_facets(self) -> dict[str, list[str]]:
+        """The values the web list's filters offer (rules, declarants, classes) among public records."""
+        from sqlalchemy import text
+
+        facets: dict[str, list[str]] = {}
+        with self._tx(False) as conn:
+            for column in ("rule_id", "declarant", "class_label"):
+                rows = conn.execute(text(f"SELECT DISTINCT p.{column} FROM published p JOIN audiences a ON "
+                                         f"a.pf_id = p.pf_id WHERE a.audience = :pub AND p.{column} IS NOT NULL "
+                                         f"ORDER BY p.{column}"), {"pub": PUBLIC}).all()
+                facets[column] = [r[0] for r in rows]
+        return facets
+
+    def public_document(self, pf_id: str) -> dict[str, Any] | None:
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            row = conn.execute(text("SELECT p.document FROM published p JOIN audiences a ON a.pf_id = p.pf_id "
+                                    "WHERE p.pf_id = :p AND a.audience = :pub"), {"p": pf_id, "pub": PUBLIC}).first()
+        return json.loads(row[0]) if row else None
+
+    # ------------------------------------------------------------------ events
+
+    def store_event(self, event: Mapping[str, Any], client_id: str) -> bool:
+        """Store a received CloudEvent; False if (source, id) was received before (a duplicate)."""
+        from sqlalchemy import text
+
+        params = {"e": str(event["id"]), "s": str(event["source"]), "t": str(event["type"]), "c": client_id,
+                  "time": str(event["time"]), "r": _now(), "d": json.dumps(event.get("data"), ensure_ascii=False)}
+        try:
+            with self._tx(True) as conn:
+                if conn.execute(text("SELECT 1 FROM events WHERE source = :s AND event_id = :e"), params).first():
+                    return False
+                conn.execute(text("INSERT INTO events (event_id, source, type, client_id, time, received_at, data) "
+                                  "VALUES (:e, :s, :t, :c, :time, :r, :d)"), params)
+        except _db.DatabaseError:
+            with self._tx(False) as conn:  # a concurrent duplicate won the race: still a duplicate
+                if conn.execute(text("SELECT 1 FROM events WHERE source = :s AND event_id = :e"), params).first():
+                    return False
+            raise
+        return True
+
+    def events(self) -> list[dict[str, Any]]:
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            rows = conn.execute(text("SELECT event_id, source, type, client_id, time, data FROM events "
+                                     "ORDER BY seq")).all()
+        return [{"id": r[0], "source": r[1], "type": r[2], "client_id": r[3], "time": r[4], "data": json.loads(r[5])}
+                for r in rows]
