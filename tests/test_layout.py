@@ -25,7 +25,10 @@ ALLOWED: dict[str, set[str]] = {
     "market": {"inputs", "declaration"},  # classes come from declarations, never from a recalculation
     "report": {"inputs", "declaration", "market"},
     "export": {"inputs", "data", "engine", "declaration"},
-    "api": {"inputs", "data", "engine", "authoring", "declaration", "market", "report", "export"},
+    # api.py reaches the server wing only lazily, inside serve/publish/clients functions
+    "api": {"inputs", "data", "engine", "authoring", "declaration", "market", "report", "export", "server"},
+    # footprint serve sits on top: it may use the API and every wing; nothing below api.py imports it
+    "server": {"inputs", "data", "engine", "authoring", "declaration", "market", "report", "export", "api"},
     "__init__": {"api"},
 }
 
@@ -67,6 +70,27 @@ def test_module_imports_only_its_wing_and_the_wings_below(path: Path) -> None:
             continue
         wrong.append(f"{path.relative_to(PACKAGE)}:{line} imports {module} ({own} may import {sorted(allowed)})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_below_the_server_imports_it() -> None:
+    for path in _modules():
+        own = path.relative_to(PACKAGE).parts[0]
+        if own in ("server", "api.py"):
+            continue
+        for line, module in _imports(path):
+            assert not module.startswith("footprint.server"), f"{path}:{line} imports {module}"
+
+
+def test_import_footprint_and_the_cli_stay_light() -> None:
+    """The server's libraries load only in serve/publish: a command that calculates nothing pays nothing."""
+    import subprocess
+    import sys
+
+    code = ("import sys, footprint, cli; heavy = [m for m in ('starlette', 'uvicorn', 'sqlalchemy', 'alembic', "
+            "'psycopg', 'bw2data', 'matplotlib', 'pandas') if m in sys.modules]; print(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent,
+                          timeout=120)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
 
 
 def test_no_module_below_the_api_imports_the_cli() -> None:

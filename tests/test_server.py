@@ -1,0 +1,444 @@
+"""The PACT v3 host, against SQLite and PostgreSQL: tokens, visibility, pagination, filters, events, guards.
+
+Requests go through Starlette's TestClient with an https base URL (the app refuses anything else);
+tests/test_server_tls.py runs the real uvicorn server over TLS on a loopback port.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import logging
+import re
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from starlette.testclient import TestClient
+
+from footprint.declaration.declaration import content_hash
+from footprint.export.pact import to_pact
+from footprint.market import db
+from footprint.server.app import create_app
+from footprint.server.publish import publish
+from footprint.server.security import TokenSigner, hash_secret, verify_secret
+from footprint.server.store import Store
+
+BASE = "https://pact.test"
+
+
+def _declaration(base: dict, ident: str, declarant: str, *, country: str | None = None,
+                 end: str = "2025-12-31") -> dict:
+    document = copy.deepcopy(base)
+    document["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, ident)}"
+    document["declarant"]["name"] = declarant
+    document["declarant"]["identifier"] = "urn:example:company:" + re.sub(r"\W+", "-", declarant.lower())
+    if country is not None:
+        document["declarant"]["country"] = country
+        document["declarant"].pop("region", None)
+    document["period"]["end"] = end
+    document["content_sha256"] = content_hash(document)
+    return document
+
+
+@pytest.fixture()
+def host(database, example_declaration):
+    """A prepared database with clients 'alpha' and 'beta', and records for alpha, for beta, for everyone."""
+    store = Store(database)
+    store.prepare()
+    secrets_ = {name: store.add_client(name) for name in ("alpha", "beta")}
+    docs = {
+        "alpha": _declaration(example_declaration, "decl-alpha", "Alpha Magnets GmbH", country="DE"),
+        "beta": _declaration(example_declaration, "decl-beta", "Beta Oxides SA", country="FR"),
+        "public": _declaration(example_declaration, "decl-public", "Open Rare Earths", country="DE"),
+    }
+    publish(docs["alpha"], to=["alpha"], database=database)
+    publish(docs["beta"], to=["beta"], database=database)
+    publish(docs["public"], public=True, database=database)
+    app = create_app(database, failure_limit=1000)
+    return {"db": database, "store": store, "secrets": secrets_, "docs": docs, "app": app,
+            "client": TestClient(app, base_url=BASE)}
+
+
+def _basic(client_id: str, secret: str) -> dict:
+    return {"authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
+
+
+def _token(host, name: str) -> str:
+    response = host["client"].post("/auth/token", data={"grant_type": "client_credentials"},
+                                   headers=_basic(name, host["secrets"][name]))
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def _bearer(token: str) -> dict:
+    return {"authorization": f"Bearer {token}"}
+
+
+def _pf_id(document: dict) -> str:
+    return to_pact(document)["id"]
+
+
+# ------------------------------------------------------------------ authentication
+
+def test_token_by_basic_auth_and_by_form_body(host):
+    client = host["client"]
+    response = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                           headers=_basic("alpha", host["secrets"]["alpha"]))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and body["access_token"].count(".") == 2
+    assert response.headers["cache-control"] == "no-store"
+    by_form = client.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "beta",
+                                               "client_secret": host["secrets"]["beta"]})
+    assert by_form.status_code == 200
+
+
+@pytest.mark.parametrize("data, headers, status, error", [
+    ({"grant_type": "client_credentials"}, _basic("alpha", "wrong"), 401, "invalid_client"),
+    ({"grant_type": "client_credentials"}, _basic("nobody", "wrong"), 401, "invalid_client"),
+    ({"grant_type": "client_credentials"}, {}, 401, "invalid_client"),
+    ({"grant_type": "password"}, _basic("alpha", "x"), 400, "unsupported_grant_type"),
+    ({}, _basic("alpha", "x"), 400, "invalid_request"),
+])
+def test_token_errors_follow_rfc6749(host, data, headers, status, error):
+    response = host["client"].post("/auth/token", data=data, headers=headers)
+    assert response.status_code == status and response.json()["error"] == error
+    assert "access_token" not in response.text
+
+
+def test_failed_authentications_are_rate_limited_per_address(host):
+    app = create_app(host["db"], failure_limit=3, failure_window=60.0)
+    clock = {"now": 1000.0}
+    app.app.state.host.limiter._clock = lambda: clock["now"]
+    client = TestClient(app, base_url=BASE)
+    right = _basic("alpha", host["secrets"]["alpha"])
+    for _ in range(3):
+        assert client.post("/auth/token", data={"grant_type": "client_credentials"},
+                           headers=_basic("alpha", "guess")).status_code == 401
+    refused = client.post("/auth/token", data={"grant_type": "client_credentials"}, headers=right)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) == 60   # even the right secret
+    assert "access_token" not in refused.text
+    bad_token = client.get("/3/footprints", headers=_bearer("forged"))
+    assert bad_token.status_code == 429 and bad_token.json()["code"] == "BadRequest"
+    clock["now"] += 60.5                                                  # the window has moved on
+    assert client.post("/auth/token", data={"grant_type": "client_credentials"}, headers=right).status_code == 200
+
+
+def test_secrets_are_stored_as_scrypt_hashes_only(host):
+    import sqlalchemy
+
+    stored = host["store"].secret_hash("alpha")
+    assert stored.startswith("scrypt$16384$8$1$") and host["secrets"]["alpha"] not in stored
+    assert verify_secret(host["secrets"]["alpha"], stored) and not verify_secret("alpha", stored)
+    with db.transaction(host["db"], write=False) as conn:
+        dump = ""
+        for table in sqlalchemy.inspect(conn).get_table_names():
+            dump += repr(conn.execute(sqlalchemy.text(f"SELECT * FROM {table}")).all())
+    for secret in host["secrets"].values():
+        assert secret not in dump
+    # the same secret hashes differently under another salt (no rainbow tables)
+    assert hash_secret("s") != hash_secret("s")
+
+
+# ------------------------------------------------------------------ tokens on every request
+
+def test_invalid_forged_and_expired_tokens(host):
+    client = host["client"]
+    for headers in ({}, _bearer("invalid-access-token"), {"authorization": "Basic abc"}):
+        response = client.get("/3/footprints", headers=headers)
+        assert response.status_code == 400
+        assert response.json() == {"code": "BadRequest", "message": "Invalid token provided"}
+    forged = TokenSigner().issue("alpha", frozenset({"footprint:list", "footprint:read"}))  # another key
+    assert client.get("/3/footprints", headers=_bearer(forged)).status_code == 400
+    real = _token(host, "alpha")
+    header, body, signature = real.split(".")
+    none_alg = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+    assert client.get("/3/footprints", headers=_bearer(f"{none_alg}.{body}.")).status_code == 400
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["sub"] = "beta"                                                # tampered payload, old signature
+    tampered = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    assert client.get("/3/footprints", headers=_bearer(f"{header}.{tampered}.{signature}")).status_code == 400
+    # expiry is checked on every request: a signer whose clock has passed the token's lifetime
+    now = {"t": 10_000.0}
+    signer = TokenSigner(60, clock=lambda: now["t"])
+    app = create_app(host["db"], signer=signer, failure_limit=1000)
+    timed = TestClient(app, base_url=BASE)
+    token = timed.post("/auth/token", data={"grant_type": "client_credentials"},
+                       headers=_basic("alpha", host["secrets"]["alpha"])).json()["access_token"]
+    assert timed.get("/3/footprints", headers=_bearer(token)).status_code == 200
+    now["t"] += 60
+    expired = timed.get("/3/footprints", headers=_bearer(token))
+    assert expired.status_code == 401 and expired.json()["code"] == "TokenExpired"
+
+
+def test_a_removed_client_is_locked_out_at_once(host):
+    token = _token(host, "alpha")
+    assert host["client"].get("/3/footprints", headers=_bearer(token)).status_code == 200
+    host["store"].remove_client("alpha")
+    assert host["client"].get("/3/footprints", headers=_bearer(token)).status_code == 400
+
+
+def test_plain_http_answers_no_data(host):
+    token = _token(host, "alpha")
+    plain = TestClient(host["app"], base_url="http://pact.test")
+    for response in (plain.get("/3/footprints", headers=_bearer(token)),
+                     plain.post("/auth/token", data={"grant_type": "client_credentials"},
+                                headers=_basic("alpha", host["secrets"]["alpha"])),
+                     plain.get("/")):
+        assert response.status_code == 400 and response.json() == {"code": "BadRequest", "message": "HTTPS required"}
+
+
+# ------------------------------------------------------------------ who sees what
+
+def test_two_clients_see_only_their_own_and_public_declarations(host):
+    client, docs = host["client"], host["docs"]
+    seen = {}
+    for name in ("alpha", "beta"):
+        response = client.get("/3/footprints", headers=_bearer(_token(host, name)))
+        assert response.status_code == 200
+        seen[name] = {r["id"] for r in response.json()["data"]}
+    assert seen["alpha"] == {_pf_id(docs["alpha"]), _pf_id(docs["public"])}
+    assert seen["beta"] == {_pf_id(docs["beta"]), _pf_id(docs["public"])}
+    beta = _bearer(_token(host, "beta"))
+    denied = client.get(f"/3/footprints/{_pf_id(docs['alpha'])}", headers=beta)
+    assert denied.status_code == 403 and denied.json()["code"] == "AccessDenied"
+    assert "Alpha" not in denied.text and "data" not in denied.json()
+    # a filter that matches only alpha's record still returns nothing to beta
+    only_alpha = client.get("/3/footprints", params={"companyId": to_pact(docs["alpha"])["companyIds"][0]},
+                            headers=beta)
+    assert only_alpha.json() == {"data": []}
+
+
+def test_get_footprint_returns_the_exported_record(host):
+    client, doc = host["client"], host["docs"]["alpha"]
+    response = client.get(f"/3/footprints/{_pf_id(doc)}", headers=_bearer(_token(host, "alpha")))
+    assert response.status_code == 200 and response.json() == {"data": to_pact(doc)}
+    for missing in ("non-existent-id", "00000000-0000-4000-8000-000000000000"):
+        response = client.get(f"/3/footprints/{missing}", headers=_bearer(_token(host, "alpha")))
+        assert response.status_code == 404 and response.json()["code"] == "NotFound"
+
+
+# ------------------------------------------------------------------ ListFootprints: pagination and filters
+
+def _links(header: str) -> dict[str, str]:
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', header)}
+
+
+def test_pagination_links_are_absolute_on_the_request_host_and_stable(host, example_declaration):
+    for k in range(4):
+        publish(_declaration(example_declaration, f"decl-more-{k}", f"Producer {k}"), public=True,
+                database=host["db"])
+    client, headers = host["client"], _bearer(_token(host, "alpha"))
+    # alpha sees its own record, the first public one and 4 more = 6
+    first = client.get("/3/footprints", params={"limit": 4}, headers=headers)
+    assert len(first.json()["data"]) == 4
+    links = _links(first.headers["link"])
+    assert set(links) == {"first", "next", "last"}
+    assert all(urlsplit(u).scheme == "https" and urlsplit(u).netloc == "pact.test" for u in links.values())
+    assert parse_qs(urlsplit(links["last"]).query)["offset"] == ["4"]   # 6 records, pages of 4: last starts at 4
+    publish(_declaration(example_declaration, "decl-late", "Late Producer"), public=True, database=host["db"])
+    ids = [r["id"] for r in first.json()["data"]]
+    second = client.get(links["next"], headers=headers)
+    ids += [r["id"] for r in second.json()["data"]]
+    assert len(ids) == len(set(ids)) == 6                                  # the late record is not in this listing
+    again = client.get(links["next"], headers=headers)                    # a pagination link can be called again
+    assert again.json() == second.json()
+    second_links = _links(second.headers["link"])
+    assert "next" not in second_links and "prev" in second_links
+    fresh = client.get("/3/footprints", headers=headers)                  # a new listing sees it
+    assert len(fresh.json()["data"]) == 7 and "next" not in _links(fresh.headers["link"])
+
+
+def test_filters_match_the_spec(host):
+    client, docs = host["client"], host["docs"]
+    headers = _bearer(_token(host, "alpha"))
+
+    def ids(**params) -> set[str]:
+        response = client.get("/3/footprints", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return {r["id"] for r in response.json()["data"]}
+
+    alpha, public = _pf_id(docs["alpha"]), _pf_id(docs["public"])
+    record = to_pact(docs["alpha"])
+    assert ids(productId=record["productIds"][0].upper()) == {alpha}     # case-insensitive
+    assert ids(companyId=[record["companyIds"][0], "urn:bogus:x"]) == {alpha}   # values of one parameter: OR
+    assert ids(geography="de") == {alpha, public}
+    assert ids(geography="FR") == set()                                   # beta's record is not alpha's to see
+    assert ids(status="active") == {alpha, public} and ids(status="Deprecated") == set()
+    assert ids(status="BogusStatusValue") == set()
+    # validity: no validityPeriod in the record, so referencePeriodEnd (2026-01-01, the exclusive end of a
+    # period ending 2025-12-31) to +3 years = 2029-01-01 (PACT v3 'Validity Period')
+    assert ids(validOn="2027-06-01T00:00:00Z") == {alpha, public}
+    assert ids(validOn="2025-06-01T00:00:00Z") == set()
+    assert ids(validAfter="2025-12-31T00:00:00Z") == {alpha, public}     # start 2026-01-01 > validAfter
+    assert ids(validAfter="2026-01-01T00:00:00Z") == set()               # strictly after
+    assert ids(validBefore="2029-01-02T00:00:00Z") == {alpha, public}    # end 2029-01-01 < validBefore
+    assert ids(validBefore="2029-01-01T00:00:00Z") == set()
+    assert ids(status="Active", companyId="urn:bogus:x") == set()        # parameters: AND
+    host["store"].deprecate(alpha)
+    assert ids(status="Deprecated") == {alpha}
+    assert client.get(f"/3/footprints/{alpha}", headers=headers).json()["data"]["status"] == "Deprecated"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"limit": "-1"}, "'limit' must be an integer"),
+    ({"limit": "ten"}, "'limit' must be an integer"),
+    ({"validOn": "yesterday"}, "RFC 3339"),
+    ({"$filter": "x eq 1"}, "unknown query parameter '$filter'"),
+    ({"productID": "urn:x"}, "unknown query parameter"),
+])
+def test_bad_list_parameters_are_bad_requests(host, params, message):
+    response = host["client"].get("/3/footprints", params=params, headers=_bearer(_token(host, "alpha")))
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest"
+    assert message in response.json()["message"]
+
+
+# ------------------------------------------------------------------ events
+
+EVENTS = {
+    "RequestCreated": {"productId": ["urn:gtin:4712345060507"], "geography": ["DE"],
+                       "validAfter": "2025-01-01T00:00:00Z", "comment": "Please send the 2025 PCF."},
+    "RequestFulfilled": None,  # built from a record in the test
+    "RequestRejected": {"requestEventId": "req-1", "error": {"code": "NotFound", "message": "no such product"}},
+    "Published": {"pfIds": ["079e425a-464f-528d-341d-4a944a1dfd70"]},
+}
+
+
+def _event(kind: str, data: dict, ident: str = "evt-1") -> dict:
+    return {"type": f"org.wbcsd.pact.ProductFootprint.{kind}Event.3", "specversion": "1.0", "id": ident,
+            "source": "//buyer.example/3/events", "time": "2025-03-05T17:31:00Z", "data": data}
+
+
+def _post_event(host, event, token: str, content_type: str = "application/cloudevents+json; charset=UTF-8"):
+    return host["client"].post("/3/events", content=json.dumps(event).encode(),
+                               headers={**_bearer(token), "content-type": content_type})
+
+
+def test_each_event_type_is_accepted_stored_and_answered_with_an_empty_200(host):
+    token = _token(host, "beta")
+    for k, (kind, data) in enumerate(EVENTS.items()):
+        if data is None:
+            data = {"requestEventId": "req-1", "pfs": [to_pact(host["docs"]["public"])]}
+        response = _post_event(host, _event(kind, data, f"evt-{k}"), token)
+        assert response.status_code == 200 and response.content == b"", (kind, response.text)
+    duplicate = _post_event(host, _event("Published", EVENTS["Published"], "evt-3"), token)
+    assert duplicate.status_code == 200                                   # same source and id: stored once
+    stored = host["store"].events()
+    assert [e["type"].split(".")[-2] for e in stored] == ["RequestCreatedEvent", "RequestFulfilledEvent",
+                                                          "RequestRejectedEvent", "PublishedEvent"]
+    assert {e["client_id"] for e in stored} == {"beta"} and stored[0]["data"] == EVENTS["RequestCreated"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e: e.pop("source"), "no 'source'"),
+    (lambda e: e.update(specversion="0.3"), "specversion"),
+    (lambda e: e.update(type="org.wbcsd.pact.ProductFootprint.Unknown.3"), "unknown event type"),
+    (lambda e: e.update(time="5 March"), "RFC 3339"),
+    (lambda e: e.update(data={"requestEventId": "r", "pfs": []}, type=e["type"].replace("Published",
+                                                                                          "RequestFulfilled")),
+     "non-empty array"),
+    (lambda e: e.update(data={"requestEventId": "r", "error": {"code": "Nope", "message": "m"}},
+                        type=e["type"].replace("Published", "RequestRejected")), "Error object"),
+    (lambda e: e.update(data={"pfIds": "079e425a"}), "data.pfIds"),
+])
+def test_invalid_events_are_refused_with_bad_request(host, change, message):
+    event = _event("Published", dict(EVENTS["Published"]))
+    change(event)
+    response = _post_event(host, event, _token(host, "alpha"))
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest"
+    assert message in response.json()["message"]
+    assert host["store"].events() == []
+
+
+def test_event_bodies_are_size_limited_typed_and_json(host):
+    token = _token(host, "alpha")
+    app = create_app(host["db"], max_body=2048, failure_limit=1000)
+    small = TestClient(app, base_url=BASE)
+    token_small = small.post("/auth/token", data={"grant_type": "client_credentials"},
+                             headers=_basic("alpha", host["secrets"]["alpha"])).json()["access_token"]
+    big = _event("RequestCreated", {"comment": "x" * 5000})
+    response = small.post("/3/events", content=json.dumps(big).encode(),
+                          headers={**_bearer(token_small), "content-type": "application/cloudevents+json"})
+    assert response.status_code == 400 and "larger than 2048 bytes" in response.json()["message"]
+
+    def chunks():                                                          # no Content-Length: streamed
+        for _ in range(10):
+            yield b" " * 1000
+    streamed = small.post("/3/events", content=chunks(),
+                          headers={**_bearer(token_small), "content-type": "application/cloudevents+json"})
+    assert streamed.status_code == 400 and "larger than" in streamed.json()["message"]
+    assert _post_event(host, _event("Published", EVENTS["Published"]), token,
+                       "application/json").status_code == 400
+    not_json = host["client"].post("/3/events", content=b"{not json",
+                                   headers={**_bearer(token), "content-type": "application/cloudevents+json"})
+    assert not_json.status_code == 400 and not_json.json()["message"] == "the body is not valid JSON"
+    assert host["store"].events() == []
+
+
+# ------------------------------------------------------------------ logs, publishing
+
+def test_the_access_log_names_client_and_path_but_never_a_secret(host, caplog):
+    secret = host["secrets"]["alpha"]
+    with caplog.at_level(logging.INFO, logger="footprint.server.access"):
+        token = _token(host, "alpha")
+        host["client"].get("/3/footprints", params={"geography": "DE", "access_token": token},
+                           headers=_bearer(token))
+        host["client"].post("/auth/token", data={"grant_type": "client_credentials"},
+                            headers=_basic("alpha", "wrong-guess"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "footprint.server.access"]
+    assert any('alpha "POST /auth/token" 200' in line for line in lines)
+    assert any("GET /3/footprints?geography=DE&access_token=***" in line and " 400 " in line for line in lines)
+    text = "\n".join(lines)
+    assert secret not in text and token not in text and "wrong-guess" not in text
+
+
+def test_publishing_is_idempotent_checks_clients_and_never_changes_a_record(host, example_declaration):
+    from footprint.server.store import PublishError
+
+    doc = host["docs"]["alpha"]
+    again = publish(doc, to=["alpha", "beta"], database=host["db"])
+    assert not again.new and again.audiences == ["beta"]
+    with pytest.raises(PublishError, match="no client 'gamma'"):
+        publish(doc, to=["gamma"], database=host["db"])
+    changed = copy.deepcopy(doc)
+    changed["results"][0]["value"] *= 2
+    changed["content_sha256"] = content_hash(changed)
+    with pytest.raises(PublishError, match="already published with other content"):
+        publish(changed, public=True, database=host["db"])
+    with pytest.raises(PublishError, match="--to CLIENT"):
+        publish(doc, database=host["db"])
+
+
+def test_a_signed_declaration_keeps_its_signatures_in_the_pact_extension(host, example_declaration):
+    doc = _declaration(example_declaration, "decl-signed", "Signed Producer")
+    doc["signatures"] = [{"algorithm": "Ed25519", "key_id": "k1", "signature": "c2lnbmF0dXJl"}]
+    publish(doc, to=["alpha"], database=host["db"])
+    response = host["client"].get(f"/3/footprints/{_pf_id(doc)}", headers=_bearer(_token(host, "alpha")))
+    assert response.json()["data"]["extensions"][0]["data"]["signatures"] == doc["signatures"]
+
+
+def test_cli_clients_and_publish(host, example_declaration, tmp_path):
+    from click.testing import CliRunner
+
+    import footprint
+    from cli import main
+
+    runner = CliRunner()
+    added = runner.invoke(main, ["clients", "add", "gamma", "--db", host["db"]])
+    assert added.exit_code == 0, added.output
+    secret = re.search(r"client_secret: (\S+)", added.output).group(1)
+    assert verify_secret(secret, host["store"].secret_hash("gamma"))
+    listing = runner.invoke(main, ["clients", "list", "--db", host["db"]])
+    assert "gamma" in listing.output and secret not in listing.output and "3 client(s)" in listing.output
+    path = footprint.write_declaration(_declaration(example_declaration, "decl-cli", "Cli Producer"),
+                                       tmp_path / "d.json")
+    done = runner.invoke(main, ["publish", str(path), "--to", "gamma", "--db", host["db"]])
+    assert done.exit_code == 0 and "visible to: gamma" in done.output
+    unknown = runner.invoke(main, ["publish", str(path), "--to", "nobody", "--db", host["db"]])
+    assert unknown.exit_code == 2 and "no client 'nobody'" in unknown.output and "Traceback" not in unknown.output
+    edited = json.loads(path.read_text())
+    edited["results"][0]["value"] = 1.0
+    path.write_text(json.dumps(edited))
+    refused = runner.invoke(main, ["publish", str(path), "--public", "--db", host["db"]])
+    assert refused.exit_code == 2 and "edited after it was written" in refused.output
