@@ -55,10 +55,16 @@ def error_page(status: int, message: str = "") -> HTMLResponse:
     return _page(title, _tag("main", _join([_tag("h1", title), _tag("p", message) if message else ""])), status)
 
 
+def _field(element: str, attrs: dict[str, Any], content: Any = None) -> Html:
+    """A form element with a ``name`` attribute (report.html's _tag takes ``name`` as the element's name)."""
+    rendered = "".join(f' {key}="{esc(value)}"' for key, value in attrs.items() if value is not None)
+    return Html(f"<{element}{rendered}>" + (f"{esc(content)}</{element}>" if content is not None else ""))
+
+
 def _select(name: str, options: list[str], chosen: str | None) -> Html:
     items = [_tag("option", "any", value="")] + [
         _tag("option", o, value=o, selected="selected" if o == chosen else None) for o in options]
-    return _tag("select", _join(items), name=name, id=f"f-{name}")
+    return _field("select", {"name": name, "id": f"f-{name}"}, _join(items))
 
 
 class Pages:
@@ -89,10 +95,10 @@ class Pages:
         facets = await run_in_threadpool(self.store.public_facets)
         form = _tag("form", _join([
             _tag("label", _join(["Rule", _select("rule", facets["rule_id"], rule)])),
-            _tag("label", _join(["Reporting year", _void("input", type="text", name="period", id="f-period",
-                                                           value=year_text, size="6", pattern="[0-9]{4}")])),
-            _tag("label", _join(["Declarant", _void("input", type="text", name="declarant", id="f-declarant",
-                                                      value=declarant or "")])),
+            _tag("label", _join(["Reporting year", _field("input", {"type": "text", "name": "period", "id": "f-period",
+                                                                   "value": year_text, "size": "6"})])),
+            _tag("label", _join(["Declarant", _field("input", {"type": "text", "name": "declarant",
+                                                              "id": "f-declarant", "value": declarant or ""})])),
             _tag("label", _join(["Class", _select("class", facets["class_label"], chosen_class)])),
             _tag("button", "Filter", type="submit")]), method="get", action="/", class_="filters")
         table_rows = []
