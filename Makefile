@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup install clean bench chromium
+.PHONY: demo test setup install clean bench bench-load chromium postgresql
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 2; }
@@ -27,7 +27,7 @@ setup: install
 demo: install
 	$(BIN)/footprint demo --force
 
-test: install chromium
+test: install chromium postgresql
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium prints PDF reports and runs the browser test. Installed from Debian's
@@ -43,6 +43,24 @@ chromium:
 	else \
 	  echo "note: chromium not found and cannot be installed here (needs root and apt-get); the browser test will be skipped"; \
 	fi
+
+# PostgreSQL for the register and server tests: the suite starts a throw-away cluster on a Unix socket in
+# a temporary directory (as the 'postgres' user when run as root) and stops it afterwards. Installed from
+# Debian's postgresql package where missing and we are root with apt-get; otherwise those tests are skipped
+# with the reason. Nothing here starts a server: only the binaries are needed.
+postgresql:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "postgresql: $$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1 || command -v initdb)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's postgresql package (database tests)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null) \
+	    || echo "warning: could not install postgresql; the PostgreSQL variants of the database tests will be skipped"; \
+	else \
+	  echo "note: postgresql not found and cannot be installed here (needs root and apt-get); its tests will be skipped"; \
+	fi
+
+bench-load: install
+	$(BIN)/python -m bench.load
 
 bench: setup
 	$(BIN)/python -m bench
