@@ -812,10 +812,9 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
 
     \b
     Example:
-      openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost
-      footprint clients add acme-buyer
-      footprint publish out/decl.json --to acme-buyer
       footprint serve --tls-cert cert.pem --tls-key key.pem
+      (after: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost,
+       footprint clients add acme-buyer, footprint publish out/decl.json --to acme-buyer)
     """
     footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
                     token_ttl=token_ttl, access_log=access_log,
@@ -861,7 +860,12 @@ def clients() -> None:
 @click.argument("client_id")
 @click.option("--db", "database", help=_DATABASE_HELP)
 def clients_add(client_id: str, database: str | None) -> None:
-    """Create a client and print its secret once (only a scrypt hash is stored)."""
+    """Create a client and print its secret once (only a scrypt hash is stored).
+
+    \b
+    Example:
+      footprint clients add acme-buyer
+    """
     secret = footprint.add_client(client_id, database=database)
     click.echo(f"client_id: {client_id}\nclient_secret: {secret}\n"
                "(shown once: give it to the client over a secure channel; it cannot be shown again)")
@@ -870,7 +874,12 @@ def clients_add(client_id: str, database: str | None) -> None:
 @clients.command("list")
 @click.option("--db", "database", help=_DATABASE_HELP)
 def clients_list(database: str | None) -> None:
-    """List clients (never their secrets)."""
+    """List clients (never their secrets).
+
+    \b
+    Example:
+      footprint clients list
+    """
     rows = footprint.list_clients(database=database)
     for row in rows:
         click.echo(f"{row['client_id']:<32} created {row['created']}  {row['published']} declaration(s) published to it")
@@ -881,7 +890,12 @@ def clients_list(database: str | None) -> None:
 @click.argument("client_id")
 @click.option("--db", "database", help=_DATABASE_HELP)
 def clients_remove(client_id: str, database: str | None) -> None:
-    """Remove a client: its tokens stop working at once, what was published only to it is hidden."""
+    """Remove a client: its tokens stop working at once, what was published only to it is hidden.
+
+    \b
+    Example:
+      footprint clients remove acme-buyer
+    """
     footprint.remove_client(client_id, database=database)
     click.echo(f"client {client_id} removed")
 

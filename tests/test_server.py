@@ -373,6 +373,9 @@ def test_event_bodies_are_size_limited_typed_and_json(host):
     not_json = host["client"].post("/3/events", content=b"{not json",
                                    headers={**_bearer(token), "content-type": "application/cloudevents+json"})
     assert not_json.status_code == 400 and not_json.json()["message"] == "the body is not valid JSON"
+    deep = host["client"].post("/3/events", content=b"[" * 200_000,     # nesting that would exhaust the stack
+                               headers={**_bearer(token), "content-type": "application/cloudevents+json"})
+    assert deep.status_code == 400
     assert host["store"].events() == []
 
 

@@ -56,6 +56,11 @@ def test_pact_over_tls_and_nothing_over_plain_http(live, certificate):
     log = server.access_log.read_text()
     assert 'buyer "GET /3/footprints" 200' in log and secret not in log
     assert token.json()["access_token"] not in log
+    # the failure limit counts the connection's address: a forged X-Forwarded-For does not reset it
+    with httpx.Client(base_url=server.url, verify=context) as client:
+        answers = [client.post("/auth/token", data={"grant_type": "client_credentials"}, auth=("buyer", "guess"),
+                               headers={"x-forwarded-for": f"10.0.0.{k}"}).status_code for k in range(6)]
+    assert answers == [401] * 5 + [429]
 
 
 def _one_line_exit_2(result) -> str:

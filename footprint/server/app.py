@@ -141,7 +141,7 @@ class Host:
         if form["grant_type"] != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
         client_id, secret = self._credentials(request, form)
-        stored = await run_in_threadpool(self.store.secret_hash, client_id)
+        stored = await run_in_threadpool(self.store.secret_hash, client_id) if len(client_id) <= 64 else None
         if not await run_in_threadpool(verify_secret, secret, stored):
             self.limiter.fail(address)
             raise OAuthError(401, "invalid_client", "Authentication failed",
@@ -317,7 +317,7 @@ class Host:
                                ApiError(400, "BadRequest", f"request body larger than {self.max_body} bytes"))
         try:
             event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
         validate_event(event)
         await run_in_threadpool(self.store.store_event, event, client_id)

@@ -33,6 +33,7 @@ from footprint.server.store import Store
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
 WINDOW = re.compile(r"^(\d{4})-(\d{4})$")
+RULE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _EXTRA_CSS = """<style>
 form.filters { display:flex; gap:1em; flex-wrap:wrap; align-items:end; margin:1em 0; }
 form.filters label { display:flex; flex-direction:column; font-size:0.85em; color:var(--muted); }
@@ -144,6 +145,8 @@ class Pages:
 
     async def classes(self, request: Request) -> HTMLResponse:
         rule_id = request.path_params["rule_id"]
+        if not RULE_ID.fullmatch(rule_id):
+            return error_page(404, "No such rule.")
         window = (request.query_params.get("window") or "").strip()
         if window and not WINDOW.match(window):
             return error_page(400, "window: two years such as 2022-2024")

@@ -119,7 +119,10 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     app = create_app(options.database, token_ttl=options.token_ttl)
     # Python's default server context refuses SSLv3/TLS 1.0/1.1 (OpenSSL's default security level)
     config = uvicorn.Config(app, ssl_certfile=str(options.tls_cert), ssl_keyfile=str(options.tls_key),
-                            access_log=False, log_level="warning", server_header=False)
+                            access_log=False, log_level="warning", server_header=False,
+                            # no X-Forwarded-For/-Proto trust: a local client could otherwise pick the address
+                            # the failed-authentication limit counts against
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     port = sock.getsockname()[1]
     if ready is not None:
