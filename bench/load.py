@@ -48,6 +48,11 @@ def _records(count: int) -> list[dict]:
     return out
 
 
+def _kind(database: str) -> str:
+    scheme = database.split("://", 1)[0] if "://" in database else "sqlite"
+    return "SQLite" if scheme.startswith("sqlite") else "PostgreSQL" if scheme.startswith("postgres") else scheme
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -116,7 +121,7 @@ def run(requests: int, connections: int, records: int, database: str | None) -> 
         server.stop()
         done = sum(len(v) for v in latencies.values())
         print(f"footprint serve load test: {done} requests over {connections} TLS connections on loopback, "
-              f"{records} published records, database {'SQLite' if database.endswith('.sqlite') else database.split(':')[0]}")
+              f"{records} published records, database {_kind(database)}")
         print(f"  throughput: {done / wall:.0f} requests/s ({wall:.2f} s)")
         print(f"  {'action':<16} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
         for action, values in latencies.items():
