@@ -44,9 +44,9 @@ def _summary(document: dict) -> str:
              f"{document['rule']['version']}"]
     header = f"{'category':<30} {'value':>11}  {'unit':<18}" + "".join(f" {s[:13]:>13}" for s in stages)
     lines += [header, "-" * len(header)]
-    for result in document["results"]:
-        if not result["declared"]:
-            continue
+    from footprint.inputs.upstream import declared_results
+
+    for result in declared_results(document):
         total = result["value"]
         shares = "".join(f" {(result['by_stage'].get(s, 0.0) / total if total else 0.0):>13.1%}" for s in stages)
         flag = "" if result.get("coverage") == "complete" else " *"
@@ -54,7 +54,7 @@ def _summary(document: dict) -> str:
     dq = document["data_quality"]
     lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {dq['primary_data_share']:.0%}"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
-                                                          for r in document['results'] if r['declared']) else ""))
+                                                          for r in declared_results(document)) else ""))
     for warning in dq.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

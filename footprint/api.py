@@ -47,7 +47,11 @@ def ensure_setup(catalogue: _inventory.Catalogue | None = None) -> dict:
 
 
 class StrictQualityError(FootprintError):
-    """--strict: the declaration breaks the rule's Data Needs Matrix limits (nothing is written)."""
+    """--strict: the declaration breaks the rule's Data Needs Matrix limits or a declared category is partial."""
+
+
+class CoverageError(FootprintError):
+    """A declared category has no data at all (coverage "none"): it would be declared as 0, so nothing is written."""
 
 
 def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
@@ -56,9 +60,33 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
     """Compute a footprint declaration for one producer's activity data under one rule.
 
     ``mapping`` (with ``background`` as its default database) points input kinds at
-    datasets of an imported database; ``strict`` turns Data Needs Matrix breaches
-    into a StrictQualityError instead of warnings in the declaration.
+    datasets of an imported database; ``strict`` turns Data Needs Matrix breaches and
+    partially covered declared categories into a StrictQualityError instead of warnings
+    in the declaration.  A declared category with no data (coverage "none") is always
+    refused (CoverageError): nothing is declared as zero.
     """
+    return _declare(rule, data, allocation=allocation, created=created, background=background, mapping=mapping,
+                    strict=strict, refuse_gaps=True)
+
+
+def _refuse_coverage_gaps(document: dict, data: str | Path) -> None:
+    from footprint.inputs.upstream import declared_results
+
+    empty = [r for r in declared_results(document) if r.get("coverage") == "none"]
+    if empty:
+        names = ", ".join(r["category"] for r in empty)
+        raise CoverageError(f"declared impact categor{'y' if len(empty) == 1 else 'ies'} {names} "
+                            f"{'has' if len(empty) == 1 else 'have'} no data (coverage none): the datasets used give "
+                            f"no values there, so the declaration would state 0; nothing written", file=data,
+                            field="impact_categories.declared", value=names,
+                            expected="secondary datasets that cover every declared category (footprint inventories "
+                                     "show), or a rule whose declared categories the data cover")
+
+
+def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
+             created: dt.datetime | None = None, background: str | None = None,
+             mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True) -> dict[str, Any]:
+    """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not)."""
     from footprint.data import background as _background
     from footprint.engine.mapping import apply_mapping
     from footprint.errors import ActivityDataError
@@ -88,15 +116,17 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
                            "mapping": resolved.describe()}
     result = _calculate.calculate(product_system, background=databases if len(databases) > 1 else BACKGROUND_DB)
     quality = _quality.assess(result, catalogue)
-    if strict:
-        breaches = [w for w in quality.warnings if w.startswith("Data Needs Matrix")]
-        if breaches:
-            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es), nothing written: "
-                                     + "; ".join(breaches), file=data,
-                                     expected="better data for these processes/datasets, or run without --strict")
     document = _declaration.build(result, quality, catalogue, methods_sha256=state["methods_sha256"],
                                   background=BACKGROUND_DB, created=created, background_info=background_info)
     _declaration.validate(document)
+    if refuse_gaps:
+        _refuse_coverage_gaps(document, data)
+    if strict:
+        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:"))]
+        if breaches:
+            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es) or partially covered declared "
+                                     "categories, nothing written: " + "; ".join(breaches), file=data,
+                                     expected="better data for these processes/datasets, or run without --strict")
     return document
 
 
@@ -150,7 +180,7 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
     from footprint.engine import hotspots as _hotspots
 
     _hotspots.check_threshold(threshold)
-    document = declare(rule, data, allocation=allocation)
+    document = _declare(rule, data, allocation=allocation, refuse_gaps=False)
     return _hotspots.from_declaration(document, threshold=threshold)
 
 

@@ -69,11 +69,10 @@ def test_report_renders_in_chromium_with_values_images_and_no_console_messages(
     title = re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
     assert title.startswith(title_start) and "NdPr oxide" in title
     results = re.search(r'<table class="results">.*?</table>', dom, re.S).group(0)
-    for result in classed_declaration["results"]:
-        if result["declared"]:
-            assert f">{fmt_sig(result['value'])}<" in results, result["category"]
-            assert result["unit"] in results
-    declared = sum(1 for r in classed_declaration["results"] if r["declared"])
+    for result in classed_declaration["results"]:  # schema 2.0: the declared categories only
+        assert f">{fmt_sig(result['value'])}<" in results, result["category"]
+        assert result["unit"] in results
+    declared = len(classed_declaration["results"])
     images = 1 + declared + 1  # stage chart, one top-processes chart per category, class label
     assert f'data-probe-images="{images}/{images}"' in dom
     assert console == []

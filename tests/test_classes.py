@@ -140,7 +140,8 @@ def test_an_empty_window_and_bad_options_are_clear_errors(small_register):
 # ------------------------------------------------------------------ assign
 
 def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change") -> dict:
-    return {"rule": {"id": rule}, "results": [{"category": category, "value": value, "unit": "kg CO2-Eq"}]}
+    return {"schema_version": "2.0", "rule": {"id": rule},
+            "results": [{"category": category, "value": value, "unit": "kg CO2-Eq"}]}
 
 
 def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register):
@@ -153,7 +154,7 @@ def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_regis
     assert set(record) >= {"class", "scheme_id", "category", "value", "thresholds", "labels"}
     with pytest.raises(ClassSchemeError, match="the scheme is for rule 'r'"):
         classes.assign(_decl(rule="other"), scheme)
-    with pytest.raises(ClassSchemeError, match="no result for the scheme's category"):
+    with pytest.raises(ClassSchemeError, match="does not declare the scheme's category"):
         classes.assign(_decl(category="acidification"), scheme)
 
 
@@ -280,7 +281,7 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
     # a classed declaration whose class is edited by hand fails the content-hash check
     scheme_doc = json.loads(scheme.read_text())
     classed = dict(example_declaration, performance_class=classes.assign(
-        {"rule": {"id": "r"}, "results": example_declaration["results"]}, scheme_doc))
+        {"schema_version": "2.0", "rule": {"id": "r"}, "results": example_declaration["results"]}, scheme_doc))
     from footprint.declaration.declaration import content_hash
     classed["content_sha256"] = content_hash(classed)
     path = tmp_path / "classed.json"

@@ -140,7 +140,7 @@ def test_declare_writes_declaration_and_prints_summary(declared):
     assert f"declaration: {output}" in result.stdout
     document = json.loads(output.read_text(encoding="utf-8"))
     assert document["results"]
-    assert any(r["category"] == "climate_change" and r["declared"] for r in document["results"])
+    assert any(r["category"] == "climate_change" for r in document["results"])  # schema 2.0: declared only
     assert "<html" in report.read_text(encoding="utf-8")
 
 

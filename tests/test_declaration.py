@@ -26,18 +26,22 @@ def test_climate_change_total_equals_sum_of_stages_and_of_processes(example_decl
 
 
 def test_every_category_adds_up_and_contributions_match(example_declaration):
-    for result in example_declaration["results"]:
+    for result in example_declaration["results"] + example_declaration["additional_information"]["results"]:
         assert sum(result["by_process"].values()) == pytest.approx(result["value"], rel=1e-9, abs=1e-15)
-        if result["declared"]:
-            rows = [c["value"] for c in example_declaration["contributions"] if c["category"] == result["category"]]
-            assert sum(rows) == pytest.approx(result["value"], rel=1e-9, abs=1e-15)
+    for result in example_declaration["results"]:
+        rows = [c["value"] for c in example_declaration["contributions"] if c["category"] == result["category"]]
+        assert sum(rows) == pytest.approx(result["value"], rel=1e-9, abs=1e-15)
 
 
 def test_declares_the_rule_categories_and_computes_all_sixteen(example_declaration):
-    declared = [r["category"] for r in example_declaration["results"] if r["declared"]]
-    assert set(declared) == {"climate_change", "acidification", "particulate_matter", "ionising_radiation"}
-    computed = {r["category"] for r in example_declaration["results"]}
-    assert set(HEADLINE_IDS) <= computed
+    """results: the rule's declared categories only; the rest is additional information, never mixed in."""
+    declared = [r["category"] for r in example_declaration["results"]]
+    assert declared == ["climate_change", "acidification", "particulate_matter", "ionising_radiation"]
+    assert declared == example_declaration["impact_categories"]["declared"]
+    additional = {r["category"] for r in example_declaration["additional_information"]["results"]}
+    assert not additional & set(declared)
+    assert set(HEADLINE_IDS) <= set(declared) | additional
+    assert {c["category"] for c in example_declaration["contributions"]} == set(declared)
 
 
 def test_results_are_in_ef31_units(example_declaration):

@@ -62,7 +62,10 @@ def pact_problems(record: dict) -> list[str]:
 
 
 def _result(document: dict, category: str) -> dict:
-    return next(r for r in document["results"] if r["category"] == category)
+    """A computed result, declared or additional (climate_change_fossil is additional information)."""
+    from footprint.inputs.upstream import all_results
+
+    return next(r for r in all_results(document) if r["category"] == category)
 
 
 # ----------------------------------------------------------------------------- PACT
@@ -104,7 +107,7 @@ def test_pact_extension_carries_the_other_categories_ef_version_and_class(exampl
     record = to_pact(document)
     assert pact_problems(record) == []
     data = record["extensions"][0]["data"]
-    declared = {r["category"]: r for r in document["results"] if r["declared"]}
+    declared = {r["category"]: r for r in document["results"]}  # schema 2.0: results are the declared ones
     assert {c["category"] for c in data["impactCategories"]} == set(declared) - {"climate_change"}
     for category in data["impactCategories"]:
         assert category["unit"] == declared[category["category"]]["unit"]
@@ -159,7 +162,8 @@ def test_pact_comment_states_climate_change_not_split_by_origin(example_declarat
 
 def test_pact_refuses_a_declaration_without_climate_change(example_declaration):
     document = copy.deepcopy(example_declaration)
-    document["results"] = [r for r in document["results"] if r["category"] != "climate_change_fossil"]
+    extra = document["additional_information"]
+    extra["results"] = [r for r in extra["results"] if r["category"] != "climate_change_fossil"]
     with pytest.raises(ExportError, match="climate_change_fossil"):
         to_pact(document)
 
@@ -171,10 +175,12 @@ def test_csv_has_one_row_per_contribution_and_sums_to_the_results(example_declar
     rows = list(csv.DictReader(io.StringIO(to_csv(example_declaration))))
     assert len(rows) == len(example_declaration["contributions"])
     assert list(rows[0]) == ["category", "stage", "process", "item", "kind", "dataset", "value", "unit",
-                             "declared"]
+                             "declared", "coverage", "coverage_warning"]
     for result in example_declaration["results"]:
-        if not result["declared"]:
-            continue
+        # a partial category carries its warning on every row, so a spreadsheet user cannot miss it
+        assert {r["coverage"] for r in rows if r["category"] == result["category"]} == {result["coverage"]}
+        assert {r["coverage_warning"] for r in rows if r["category"] == result["category"]} == \
+            {result.get("coverage_note", "")}
         mine = [r for r in rows if r["category"] == result["category"]]
         assert mine and all(r["unit"] == result["unit"] and r["declared"] == "true" for r in mine)
         assert math.isclose(sum(float(r["value"]) for r in mine), result["value"], rel_tol=1e-9)
@@ -213,8 +219,6 @@ def test_xlsx_round_trip_through_bw2io_reproduces_the_scores(project, example_de
         reference = footprint.load_rule("ndpr-oxide").rule.reference_process
         node = bd.get_node(database=name, code=reference)
         for result in example_declaration["results"]:
-            if not result["declared"]:
-                continue
             inputs, data_objs, _ = bd.prepare_lca_inputs({node: 1.0}, method=category(result["category"]).method)
             lca = bc.LCA(inputs, data_objs=data_objs)
             lca.lci()

@@ -143,7 +143,7 @@ def test_market_add_from_a_declaration_file(example_declaration, tmp_path):
     rows = footprint.market_rows(register=register)
     assert len(rows) == 1 and rows[0]["mass_kg"] == 250000.0
     assert rows[0]["content_sha256"] == example_declaration["content_sha256"]
-    declared = {r["category"] for r in example_declaration["results"] if r["declared"]}
+    declared = {r["category"] for r in example_declaration["results"]}  # schema 2.0: results = declared only
     assert set(rows[0]["values"]) == declared and "climate_change" in declared
     listing = runner.invoke(cli.main, ["market", "list", "--register", str(register)])
     assert "1 row(s), 1 declaration(s), 250 t" in listing.output

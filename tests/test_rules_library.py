@@ -26,7 +26,25 @@ def test_the_library_has_the_magnet_chain_and_other_materials():
     assert {"lithium-carbonate-brine", "lithium-carbonate-spodumene", "copper-cathode-sxew"} <= ids
 
 
-@pytest.mark.parametrize("rule_path", RULES, ids=[p.stem for p in RULES])
+#: Examples refused today because a declared category has no data at all (coverage "none": every dataset they use
+#: lacks the category, so it would be declared as 0).  They wait for issue 12, which adds the missing elementary
+#: flows to inventories/.  When those data land, each of these must declare: EMPTY THIS SET then (the test below
+#: fails for an example that has become declarable, so it cannot be forgotten).
+KNOWN_COVERAGE_GAPS = {
+    "copper-cathode-sxew",  # acidification, water use, resource use (minerals and metals)
+    "dy-metal",  # ionising radiation
+    "dy-oxide",  # marine eutrophication, ionising radiation
+    "lithium-carbonate-brine",  # water use, particulate matter, acidification
+    "lithium-carbonate-spodumene",  # acidification, particulate matter, resource use (fossils)
+    "mixed-reo-iac",  # freshwater and marine eutrophication, acidification
+    "ndfeb-recycled-hydromet",  # acidification, freshwater eutrophication, freshwater ecotoxicity
+    "tb-oxide",  # marine eutrophication, ionising radiation
+}
+DECLARABLE = [p for p in RULES if p.stem not in KNOWN_COVERAGE_GAPS]
+GAPS = [p for p in RULES if p.stem in KNOWN_COVERAGE_GAPS]
+
+
+@pytest.mark.parametrize("rule_path", DECLARABLE, ids=[p.stem for p in DECLARABLE])
 def test_every_rule_validates_and_declares_its_example(project, rule_path):
     (check,) = footprint.validate_rules([rule_path])
     assert check.error is None, str(check.error)
@@ -35,10 +53,24 @@ def test_every_rule_validates_and_declares_its_example(project, rule_path):
     for example in examples:
         document = footprint.declare(rule_path.stem, example)  # also validated against the declaration schema
         assert document["rule"]["id"] == rule_path.stem
+        assert [r["category"] for r in document["results"]] == document["impact_categories"]["declared"]
         climate = next(r for r in document["results"] if r["category"] == "climate_change")
-        assert climate["declared"] and climate["value"] > 0
+        assert climate["value"] > 0
         items = [c["value"] for c in document["contributions"] if c["category"] == "climate_change"]
         assert sum(items) == pytest.approx(climate["value"], rel=1e-9)
+
+
+@pytest.mark.parametrize("rule_path", GAPS, ids=[p.stem for p in GAPS])
+def test_examples_with_a_declared_category_without_data_are_refused(project, rule_path):
+    """Coverage "none" in a declared category is exit 2, never a declared 0 (see KNOWN_COVERAGE_GAPS)."""
+    from footprint.api import CoverageError
+
+    (check,) = footprint.validate_rules([rule_path])
+    assert check.error is None, str(check.error)
+    for example in _examples(rule_path):
+        with pytest.raises(CoverageError, match=r"no data \(coverage none\)") as caught:
+            footprint.declare(rule_path.stem, example)
+        assert caught.value.exit_code == 2 and "nothing written" in str(caught.value)
 
 
 def test_supplier_declarations_are_intact_and_written_by_footprint():
@@ -63,21 +95,29 @@ def test_the_magnet_example_carries_its_suppliers_in_provenance(project):
 
 
 def test_recycled_rules_state_their_method(project):
+    """The HPMS example under the CFF: the recycled-content line is (1-A)·(Rm·Ev - Erec), Ev the alloy's Nd metal."""
     hpms = footprint.declare("ndfeb-recycled-hpms", EXAMPLES / "ndfeb-recycled-hpms" / "activity-2025.yaml")
-    hydromet = footprint.declare("ndfeb-recycled-hydromet",
-                                 EXAMPLES / "ndfeb-recycled-hydromet" / "activity-2025.yaml")
-    assert hpms["recycled_content"]["method"] == "cff" and hpms["recycled_content"]["A"] == 0.2
-    assert hydromet["recycled_content"]["method"] == "cut-off"
-    block = hpms["recycled_content"]["by_category"]["climate_change"]
-    # (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev) with R1 = 1, A = 0.2, Qsin/Qp = 1
-    assert block["value"] == pytest.approx(0.2 * block["Erec"] + 0.8 * block["Ev"], rel=1e-9)
-    # Ev per declared kg is the rule's virgin dataset: 26.73 kg CO2 fossil per kg primary magnet
-    # (material/ndfeb-magnet-primary-screening), 35.0 per kg NdPr oxide (material/ndpr-oxide-screening)
-    assert block["Ev"] == pytest.approx(26.73, rel=1e-6)
-    assert hydromet["recycled_content"]["by_category"]["climate_change"]["Ev"] == pytest.approx(35.0, rel=1e-6)
-    # Erec is the product system's own result: every contribution but the recycled-content adjustment
-    for document in (hpms, hydromet):
-        erec = document["recycled_content"]["by_category"]["climate_change"]["Erec"]
-        own = [c["value"] for c in document["contributions"]
-               if c["category"] == "climate_change" and c["kind"] != "recycled-content"]
-        assert erec == pytest.approx(sum(own), rel=1e-9)
+    block = hpms["recycled_content"]
+    assert block["method"] == "cff" and block["A"] == 0.2 and block["erec_processes"] == ["hydrogen-processing"]
+    # Rm: 119.7 t of hydrogen-treated powder for 100 t of coated magnets -> 1.197 kg per kg; no virgin top-up: R1 = 1
+    assert block["recycled_material_kg"] == pytest.approx(1.197, rel=1e-9) and block["R1_from_flows"] == 1.0
+    assert block["by_element"] == {"Nd": 1.0, "B": 1.0, "Ni": 0.9}
+    assert block["elements_not_stated"] == ["Pr", "Dy", "Tb", "Co"]
+    climate = block["by_category"]["climate_change"]
+    # Ev = 0.27 kg NdPr metal (Sprecher strip casting) x 62.1306 kg CO2e/kg (examples/suppliers/ndpr-metal-2025.json)
+    supplier = json.loads((SUPPLIERS / "ndpr-metal-2025.json").read_text())
+    ndpr = next(r["value"] for r in supplier["results"] if r["category"] == "climate_change")
+    assert climate["Ev"] == pytest.approx(0.27 * ndpr, rel=1e-12)
+    # Erec: hydrogen processing alone, per kg of powder
+    own = [c["value"] for c in hpms["contributions"]
+           if c["category"] == "climate_change" and c["process"] == "hydrogen-processing"]
+    assert climate["Erec_per_declared_unit"] == pytest.approx(sum(own), rel=1e-9)
+    assert climate["Erec"] == pytest.approx(sum(own) / 1.197, rel=1e-9)
+    line = [c for c in hpms["contributions"] if c["category"] == "climate_change" and c["kind"] == "recycled-content"]
+    assert len(line) == 1 and line[0]["process"] == "recycled-content" and line[0]["stage"] == "recycling"
+    assert line[0]["value"] == pytest.approx(0.8 * (1.197 * climate["Ev"] - sum(own)), rel=1e-9)
+    # everything else (remanufacture, coating, hydrogen processing) counts in full: the cut-off picture
+    rest = sum(c["value"] for c in hpms["contributions"]
+               if c["category"] == "climate_change" and c["kind"] != "recycled-content")
+    total = next(r["value"] for r in hpms["results"] if r["category"] == "climate_change")
+    assert total == pytest.approx(rest + line[0]["value"], rel=1e-12)

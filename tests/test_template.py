@@ -278,8 +278,11 @@ def test_every_shipped_example_round_trips_through_its_xlsx_template(project, ex
     footprint.make_template(rule_id, template, fmt="xlsx")
     filled = tmp_path / rule_id / "activity.xlsx"
     fill_from_yaml(template, example, filled)
-    from_yaml = footprint.declare(rule_id, example)
-    from_xlsx = footprint.declare(rule_id, filled)
+    # the round trip is about the template, so examples refused for a declared category without data
+    # (tests/test_rules_library.py KNOWN_COVERAGE_GAPS) are compared without that refusal
+    from_yaml = footprint.api._declare(rule_id, example, refuse_gaps=False)
+    from_xlsx = footprint.api._declare(rule_id, filled, refuse_gaps=False)
+    assert len(from_yaml["results"]) == len(from_xlsx["results"])
     for a, b in zip(from_yaml["results"], from_xlsx["results"]):
         assert a["category"] == b["category"]
         assert b["value"] == pytest.approx(a["value"], rel=1e-9, abs=1e-30), a["category"]

@@ -1,9 +1,16 @@
 """The declaration: a result turned into the JSON a customer, verifier or registry reads.
 
-Only characterised results go in (Annex V point 7).  The document carries
-everything needed to recompute it: the hashes of the rule, activity data,
-inventories and characterisation factors, the library versions, and a content
-hash over the document itself so an edit after writing can be detected.
+Only characterised results go in (Annex V point 7), and ``results`` holds only
+the rule's declared categories; the other computed categories are additional
+information in a block of their own.  Schema 2.0 also carries what Annex V asks
+a declaration to state: the system boundary, the bill of materials and energy
+per declared unit, recycled content per element, the sampling approach, the CRM
+list version, why these categories, and a conformity-assessment block a
+verifier fills.  The document carries everything needed to recompute it: the
+hashes of the rule, activity data, inventories and characterisation factors,
+the library versions, and a content hash over the document itself so an edit
+after writing can be detected.  Readers accept schema 1.0 documents too
+(footprint.inputs.upstream.declared_results / additional_results).
 """
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ from typing import Any
 
 from footprint.data.inventory import Catalogue
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
-from footprint.engine.calculate import Result
+from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result
 from footprint.engine.quality import Quality
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
@@ -26,7 +33,8 @@ from footprint.inputs.upstream import (  # one hash for writing and for reading 
 )
 from footprint.paths import schemas_dir
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+READ_VERSIONS = ("1.0", "2.0")  # declarations of these versions are read (reports, exports, market, inputs)
 ID_NAMESPACE = uuid.UUID("6f1d8a52-31c1-4b7e-9a55-6f6f74707269")
 LIBRARIES = ("footprint", "bw2data", "bw2calc", "bw2io", "bw_processing", "numpy", "scipy", "pint", "pandas",
              "pydantic")
@@ -88,26 +96,33 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
     suppliers = system.upstream_declarations()
     if suppliers:  # a supplier's declaration is an input too: a different one gives a different id
         identity += "|" + "|".join(s.content_sha256 for s in suppliers)
-    results = []
+    results, additional = [], []
     for category in result.categories:
         by_stage = result.by(category.id, "stage")
         by_process = result.by(category.id, "process")
-        results.append({
+        processes = {p.id: by_process.get(p.id, 0.0) for p in system.processes}
+        if RECYCLED_CONTENT_ID in by_process:  # the CFF line: its own entry, so the split adds up
+            processes[RECYCLED_CONTENT_ID] = by_process[RECYCLED_CONTENT_ID]
+        entry = {
             "category": category.id,
             "label": category.label,
             "indicator": category.indicator,
             "unit": category.unit,
             "value": result.totals[category.id],
-            "declared": category.id in declared,
             "coverage": quality.coverage.get(category.id, "complete"),
             "by_stage": {stage.id: by_stage.get(stage.id, 0.0) for stage in rule.stages},
-            "by_process": {p.id: by_process.get(p.id, 0.0) for p in system.processes},
-        })
+            "by_process": processes,
+        }
+        note = quality.coverage_note(category.id)
+        if note:
+            entry["coverage_note"] = note
+        (results if category.id in declared else additional).append(entry)
+    results.sort(key=lambda r: rule.impact_categories.declared.index(r["category"]))
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, identity)}",
         "rule": {"id": rule.id, "version": rule.version, "title": rule.title, "status": rule.status,
-                 "sha256": loaded.sha256},
+                 "sha256": loaded.sha256, "validity": _validity(rule), "crm_list_version": rule.crm_list_version},
         "declared_unit": {"amount": rule.declared_unit.amount, "unit": rule.declared_unit.unit,
                           "product": rule.declared_unit.product, "chemical_form": rule.declared_unit.chemical_form,
                           "grade": rule.declared_unit.grade},
@@ -118,7 +133,19 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
         "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
                        "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
+        "system_boundary": _boundary(rule),
+        "impact_categories": {"declared": list(rule.impact_categories.declared),
+                              "rationale": rule.impact_categories.rationale,
+                              "selection": "hotspot analysis of the rule author (Annex V point 5); climate change "
+                                           "always (Art. 31)"},
         "results": results,
+        "additional_information": {
+            "note": "Other impact categories computed with the same model, for information only: they are not "
+                    "part of the declaration (the rule declares " + ", ".join(rule.impact_categories.declared)
+                    + ").",
+            "results": additional,
+        },
+        "bill_of_materials": bill_of_materials(result, catalogue),
         "contributions": [
             {"category": row.category, "stage": row.stage, "process": row.process, "item": row.item,
              "kind": row.kind, "dataset": row.target if row.kind == "background" else None,
@@ -130,7 +157,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
             "dqr": quality.dqr,
             "level": quality.level,
             "criteria": quality.criteria,
+            "by_category": quality.by_category,
             "primary_data_share": quality.primary_data_share,
+            "primary_data_share_basis": "climate_change",
+            "rescored_datasets": quality.rescored,
             "by_process": quality.by_process,
             "partial_coverage": quality.partial_coverage,
             "warnings": quality.warnings,
@@ -145,6 +175,12 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         "recycled_content": _recycled_block(result, declared),
         "cut_off": {"threshold": rule.cut_off.threshold, "basis": rule.cut_off.basis,
                     "excluded": system.exclusions},
+        "sampling": {"allowed": rule.sampling.allowed, "approach": rule.sampling.note or
+                     ("sampling allowed by the rule" if rule.sampling.allowed else
+                      "no sampling: one declaration per facility and reporting period")},
+        "conformity_assessment": {"module": rule.conformity_assessment.module,
+                                  "note": rule.conformity_assessment.note, "status": "not verified",
+                                  "body": None, "certificate_id": None, "date": None},
         "provenance": {
             "activity_data": {"path": _relative(activity.path), "sha256": activity.sha256},
             "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
@@ -167,25 +203,105 @@ def _supplier_provenance(supplier) -> dict[str, Any]:
     return record
 
 
+def _validity(rule) -> dict[str, Any]:
+    first, last = rule.validity.accepted_periods()
+    return {"from": rule.validity.from_.isoformat(), "until": rule.validity.until.isoformat(),
+            "reporting_periods": {"from": first.isoformat(), "until": last.isoformat()}}
+
+
+def _boundary(rule) -> dict[str, Any]:
+    """Annex V point 4: cradle-to-gate over the rule's stages; use and end of life are excluded."""
+    stages = [stage.label for stage in rule.stages]
+    return {"type": "cradle-to-gate", "stages": [stage.id for stage in rule.stages],
+            "excluded": ["use stage", "end-of-life stage"],
+            "statement": f"Cradle-to-gate: {', '.join(stages).lower()} ({rule.route} route, Annex V point 4) up to "
+                         f"the gate of the facility making the declared product; the use and end-of-life stages are "
+                         f"excluded, and so are the items listed under cut_off.excluded."}
+
+
+def bill_of_materials(result: Result, catalogue: Catalogue) -> dict[str, Any]:
+    """Inputs by kind and electricity by source per declared unit (Annex V point 6: a change needs a new calculation).
+
+    Amounts are the foreground's, scaled to one declared unit and allocated to the declared
+    product (co-products carry the rest); internal flows between the rule's processes are left
+    out, because they are not bought.
+    """
+    system = result.system
+    scales = result.scales
+    inputs: dict[tuple, dict] = {}
+    electricity: dict[str, dict] = {}
+    emissions: list[dict] = []
+    for process in system.processes:
+        scale = scales.get(process.id, 0.0)
+        for flow in process.flows:
+            amount = scale * flow.amount
+            if flow.kind == "biosphere":
+                emissions.append({"process": process.id, "flow": flow.label.rsplit(" (", 1)[0],
+                                  "compartment": flow.compartment, "chosen_by": flow.compartment_choice,
+                                  "amount": amount, "unit": flow.unit})
+                continue
+            if flow.kind not in ("background", "upstream"):
+                continue
+            dataset = catalogue.datasets.get(flow.target) if flow.kind == "background" else None
+            if dataset is not None and dataset.kind == "electricity":
+                row = electricity.setdefault(flow.target, {
+                    "dataset": flow.target, "name": dataset.name, "geography": dataset.geography,
+                    "year": dataset.year, "amount": 0.0, "unit": flow.unit, "renewable_share": None,
+                    "renewable_share_note": "not stated by the dataset"})
+                row["amount"] += amount
+                continue
+            key = (flow.input_kind or flow.label, flow.target)
+            row = inputs.setdefault(key, {
+                "kind": flow.input_kind or flow.label,
+                **({"dataset": flow.target} if flow.kind == "background" else
+                   {"declaration": flow.target, "supplier": flow.upstream.declarant if flow.upstream else None}),
+                "amount": 0.0, "unit": flow.unit, "processes": []})
+            row["amount"] += amount
+            if process.id not in row["processes"]:
+                row["processes"].append(process.id)
+    total_kwh = sum(row["amount"] for row in electricity.values())
+    for row in electricity.values():
+        row["share"] = row["amount"] / total_kwh if total_kwh else 0.0
+    declared = system.rule.rule.declared_unit
+    return {"per": f"{declared.amount:g} {declared.unit} {declared.product}",
+            "allocated": "amounts allocated to the declared product where a process has co-products",
+            "inputs": sorted(inputs.values(), key=lambda r: (r["kind"], r.get("dataset") or r.get("declaration"))),
+            "electricity": sorted(electricity.values(), key=lambda r: -r["amount"]),
+            "direct_emissions": emissions}
+
+
 def _recycled_block(result: Result, declared: set[str]) -> dict[str, Any]:
-    """Which recycled-content method was used, with its parameters and Erec/Ev per declared category."""
+    """The recycled-content method with its parameters, R1 (overall and per element) and Erec/Ev per category."""
     rule = result.system.rule.rule
     recycled = result.system.recycled
     if recycled is None:
         return {"method": rule.recycled_content.method}
+    material = result.material
     block: dict[str, Any] = {
         "method": recycled.method,
         "R1": recycled.R1,
+        "R1_from_flows": material.r1 if material else None,
+        "recycled_material_kg": material.recycled_kg if material else None,
+        "virgin_material_kg": material.virgin_kg if material else None,
+        "by_element": dict(recycled.by_element),
+        "elements_not_stated": [e for e in recycled.elements_asked if e not in recycled.by_element],
         "source": recycled.source,
-        "virgin": ({"dataset": recycled.virgin_dataset} if recycled.virgin_dataset else
-                   {"declaration": recycled.virgin_declaration.id,
-                    "content_sha256": recycled.virgin_declaration.content_sha256}),
+        "erec_processes": list(recycled.erec_processes),
+        "virgin_input_kinds": list(recycled.virgin_input_kinds),
     }
+    if recycled.has_virgin:
+        virgin: dict[str, Any] = ({"dataset": recycled.virgin_dataset} if recycled.virgin_dataset else
+                                  {"declaration": recycled.virgin_declaration.id,
+                                   "content_sha256": recycled.virgin_declaration.content_sha256})
+        virgin.update({"amount_per_kg_recycled": recycled.virgin_amount, "unit": recycled.virgin_unit,
+                       "basis": recycled.virgin_basis})
+        block["virgin"] = virgin
     if recycled.method == "cff":
         block.update({"A": recycled.A, "Qsin_Qp": recycled.Qsin_Qp,
-                      "formula": "(1-R1)*Ev + R1*(A*Erec + (1-A)*Ev*Qsin/Qp)"})
+                      "formula": "(1-R1)*Ev + R1*(A*Erec + (1-A)*Ev*Qsin/Qp); virgin inputs and later processes "
+                                 "in full; line 'recycled content' = (1-A)*(Rm*Ev*Qsin/Qp - Rm*Erec)"})
     else:
-        block["formula"] = "(1-R1)*Ev + R1*Erec"
+        block["formula"] = "(1-R1)*Ev + R1*Erec (virgin inputs and recycling processes as they are)"
     block["by_category"] = {category: summary for category, summary in result.recycled.items()
                             if category in declared}
     return block

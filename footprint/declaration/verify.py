@@ -20,6 +20,12 @@ What counts as a difference:
   the declaration id mixes in the footprint version, so an id change that
   the footprint version explains is a warning too.
 
+A schema 1.0 declaration is compared in its 1.0 form: the recomputation (schema
+2.0) is folded back (every category in ``results`` with its ``declared`` flag;
+blocks new in 2.0 left out), with a warning saying so.  Numbers that the newer
+engine computes differently (the DQR procedure, the recycled-content formula)
+then show as differences, which is what a verifier must see.
+
 Not compared: ``provenance.created`` (the recomputation reuses it), every
 ``path`` under ``provenance`` (activity data, rule, supplier declarations,
 background mapping: files may be verified from another directory; their
@@ -125,14 +131,42 @@ def _close(a: Any, b: Any, tolerance: float, scale: float = 0.0) -> bool:
     return a == b
 
 
+V2_BLOCKS = ("system_boundary", "impact_categories", "additional_information", "bill_of_materials", "sampling",
+             "conformity_assessment")
+V2_QUALITY = ("by_category", "rescored_datasets", "primary_data_share_basis")
+
+
+def as_schema_1(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema 2.0 document in the shape of 1.0 (for comparing with a 1.0 declaration)."""
+    from footprint.inputs.upstream import additional_results, declared_results
+
+    if str(document.get("schema_version", "1.0")).startswith("1."):
+        return dict(document)
+    folded = {k: v for k, v in document.items() if k not in V2_BLOCKS}
+    folded["schema_version"] = "1.0"
+
+    def strip(result: Mapping[str, Any], declared: bool) -> dict[str, Any]:
+        out = {k: v for k, v in result.items() if k != "coverage_note"}
+        out["declared"] = declared
+        return out
+
+    folded["results"] = ([strip(r, True) for r in declared_results(dict(document))]
+                         + [strip(r, False) for r in additional_results(dict(document))])
+    folded["rule"] = {k: v for k, v in (document.get("rule") or {}).items() if k not in ("validity", "crm_list_version")}
+    folded["data_quality"] = {k: v for k, v in (document.get("data_quality") or {}).items() if k not in V2_QUALITY}
+    return folded
+
+
 def _scales(document: Mapping[str, Any]) -> dict[str, float]:
     """|total| per category: parts of a result (stages, processes, contributions) are compared relative to it.
 
     A contribution of 1e-17 next to a total of 0.4 is floating-point noise whose relative
     change means nothing; measured against the total it is within any tolerance.
     """
+    from footprint.inputs.upstream import all_results
+
     scales = {}
-    for result in document.get("results", []) or []:
+    for result in all_results(dict(document)):
         value = result.get("value")
         if isinstance(value, (int, float)):
             scales[str(result.get("category"))] = abs(float(value))
@@ -140,7 +174,7 @@ def _scales(document: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _scale_of(path: str, scales: Mapping[str, float]) -> float:
-    for prefix in ("results[", "contributions["):
+    for prefix in ("results[", "contributions[", "additional_information.results["):
         if path.startswith(prefix):
             category = path[len(prefix):].split("]", 1)[0].split("/", 1)[0]
             return scales.get(category, 0.0)
@@ -167,6 +201,13 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         outcome.differences.append(edited)
     if recomputed is None:
         return outcome
+    if str(declared.get("schema_version", "1.0")).startswith("1.") and not str(
+            recomputed.get("schema_version", "1.0")).startswith("1."):
+        recomputed = as_schema_1(recomputed)
+        outcome.differences.append(Difference(
+            "schema_version", declared.get("schema_version"), "2.0", "warning",
+            "a schema 1.0 declaration, compared with the recomputation folded into the 1.0 form; blocks new in "
+            "2.0 (system boundary, bill of materials, conformity assessment, ...) are not compared"))
     left = {p: v for p, v in flatten(declared) if not _ignored(p)}
     right = {p: v for p, v in flatten(recomputed) if not _ignored(p)}
     results_differ = False

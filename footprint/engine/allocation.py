@@ -57,10 +57,12 @@ RECYCLED_CONTENT_METHODS = ("cff", "cut-off")
 
 
 def cff_material(e_rec: float, e_v: float, r1: float, a: float, qsin_qp: float) -> float:
-    """Material part of the CFF on the input side (cradle-to-gate, recycled content).
+    """Material part of the CFF on the input side, per unit of material (cradle-to-gate, recycled content).
 
-    (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev·Qsin/Qp)  (methodology.md §2.6; PEF Annex IV).
-    The end-of-life terms (R2, R3) are outside a cradle-to-gate declaration.
+    (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev·Qsin/Qp)  (methodology.md §2.6; Recommendation (EU)
+    2021/2279 Annex I).  Erec is per unit of recycled material (the recycling processes only),
+    Ev per unit of the virgin material it replaces.  The end-of-life terms (R2, R3) are outside
+    a cradle-to-gate declaration.
     """
     _check_parameters(r1, a, qsin_qp)
     return (1.0 - r1) * e_v + r1 * (a * e_rec + (1.0 - a) * e_v * qsin_qp)
@@ -75,9 +77,24 @@ def cut_off_material(e_rec: float, e_v: float, r1: float) -> float:
     return (1.0 - r1) * e_v + r1 * e_rec
 
 
+def cff_adjustment(e_rec_total: float, e_v: float, recycled: float, a: float, qsin_qp: float) -> float:
+    """The CFF line added to a foreground that counts recycling and virgin inputs as they are (cut-off).
+
+    Per declared unit the foreground holds Rm·Erec (``e_rec_total``: the recycling processes'
+    burden, Rm = ``recycled`` kg of recycled material) and the virgin inputs in full, i.e.
+    the cut-off value.  The CFF gives the recycled share Rm·(A·Erec + (1-A)·Ev·Qsin/Qp)
+    instead of Rm·Erec, so the difference is (1-A)·(Rm·Ev·Qsin/Qp - Rm·Erec).  Virgin
+    inputs and processes after the material is made are not touched.
+    """
+    _check_parameters(0.0, a, qsin_qp)
+    if recycled < 0:
+        raise ValueError(f"recycled material must be >= 0, got {recycled}")
+    return (1.0 - a) * (recycled * e_v * qsin_qp - e_rec_total)
+
+
 def recycled_content_burden(method: str, e_rec: float, e_v: float, r1: float, a: float | None = None,
                             qsin_qp: float | None = None) -> float:
-    """The material burden of 1 unit of product under the rule's recycled-content method."""
+    """The material burden of 1 unit of material under the rule's recycled-content method."""
     if method == "cff":
         if a is None or qsin_qp is None:
             raise ValueError("the CFF needs A and Qsin/Qp")

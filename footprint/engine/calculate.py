@@ -13,7 +13,9 @@ background together, in which case the items are checked against
 ``lca.score``.  Two kinds of item lie outside the Brightway matrices and are
 added explicitly: inputs whose burden is a supplier's declaration (declared
 value per kg times the amount), and the recycled-content adjustment of the
-Circular Footprint Formula (or cut-off).  The items always add up to the total.
+Circular Footprint Formula, booked as its own line "recycled content" in the
+recycling stage (not on any process, so it cannot distort the Data Needs
+Matrix).  The items always add up to the total.
 """
 from __future__ import annotations
 
@@ -52,7 +54,9 @@ class Result:
     totals: dict[str, float]
     items: dict[str, list[Item]]
     table: pd.DataFrame = field(repr=False)
-    recycled: dict[str, dict] = field(default_factory=dict)  # category -> Erec, Ev, value, applied
+    recycled: dict[str, dict] = field(default_factory=dict)  # category -> Erec, Ev, adjustment, applied
+    scales: dict[str, float] = field(default_factory=dict)  # process id -> scaling to one declared unit
+    material: "MaterialFlows | None" = None  # recycled and virgin material per declared unit (secondary route)
 
     def by(self, category_id: str, column: str) -> dict[str, float]:
         """Sum of contributions per stage or per process (grouped once per column, then looked up)."""
@@ -64,6 +68,29 @@ class Result:
                 table.setdefault(category, {})[key] = float(value)
             cache[column] = table
         return dict(cache[column].get(category_id, {}))
+
+
+#: The process id and label of the recycled-content line (CFF adjustment) in the result table.
+RECYCLED_CONTENT_ID = "recycled-content"
+
+
+@dataclass
+class MaterialFlows:
+    """Recycled and virgin material per declared unit, from the foreground's flows.
+
+    Rm is the recycled material the Erec processes deliver (their outlets' output,
+    less virgin material blended in within them); Vm the virgin material of the
+    rule's virgin input kinds anywhere in the system.  R1 = Rm / (Rm + Vm).
+    """
+
+    recycled_kg: float
+    virgin_kg: float
+    stage: str
+
+    @property
+    def r1(self) -> float:
+        total = self.recycled_kg + self.virgin_kg
+        return self.recycled_kg / total if total > 0 else 0.0
 
 
 def _max_node_id() -> int:
@@ -154,8 +181,13 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     items: dict[str, list[Item]] = {}
     recycled: dict[str, dict] = {}
     rows: list[tuple] = []
+    scales: dict[str, float] = {}
+    material: MaterialFlows | None = None
     for category in categories:
         solver.select(category)
+        if not scales:
+            scales = {process.id: float(solver.scale(process.id)) for process in system.processes}
+            material = material_flows(system, scales) if system.recycled is not None else None
         category_items: list[Item] = []
         for process in system.processes:
             scale = solver.scale(process.id)
@@ -181,7 +213,7 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                                f"({score})")
         total = in_matrices + sum(item.value for item in category_items if item.flow.kind == "upstream")
         if system.recycled is not None:
-            item, recycled[category.id] = _recycled_item(system, category.id, total, solver, stage_of)
+            item, recycled[category.id] = _recycled_item(system, category.id, category_items, material, solver)
             if item is not None:
                 category_items.append(item)
                 rows.append((category.id, item.stage, item.flow.process, item.flow.label, item.flow.kind,
@@ -194,43 +226,112 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
         items[category.id] = category_items
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     return Result(system=system, categories=categories, totals=totals, items=items, table=table,
-                  recycled=recycled)
+                  recycled=recycled, scales=scales, material=material)
 
 
-def _recycled_item(system: ProductSystem, category: str, e_rec: float, solver: "solvers.Solver",
-                   stage_of: dict[str, str]) -> tuple[Item | None, dict]:
-    """The recycled-content adjustment as one explicit item: CFF (or cut-off) value minus Erec.
+def _kg(amount: float, unit: str, what: str, field_name: str) -> float:
+    """A virgin-material amount in kg; a virgin input counted in another unit cannot enter R1."""
+    from footprint.errors import RuleError, UnitError
 
-    Erec is the engine's result for the product system (the recycling stage) per
-    declared unit; Ev is the virgin material's burden per declared unit from the
-    rule's dataset or declaration.  When the Ev source does not cover a category,
-    the formula is not applied there (Ev = 0 would be a false credit) and the
-    category is reported as partial.
-    """
+    try:
+        return units.convert(amount, unit, "kg")
+    except UnitError:
+        raise RuleError(f"virgin input kind '{what}' is not counted in a unit of mass", field=field_name, value=unit,
+                        expected="an input kind whose dataset or declaration is per kg") from None
+
+
+def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialFlows:
+    """Rm and Vm per declared unit (see MaterialFlows); raise when the Erec processes deliver nothing."""
+    from footprint.errors import ActivityDataError, RuleError
+
+    rc = system.recycled
+    loaded = system.rule
+    present = {p.id: p for p in system.processes}
+    missing = [pid for pid in rc.erec_processes if pid not in present]
+    if missing:
+        raise ActivityDataError(f"the recycling process '{missing[0]}' (Erec) has no activity data",
+                                file=system.activity.path, field=f"processes.{missing[0]}",
+                                expected="company data for every process the rule names in "
+                                         "recycled_content.erec_processes")
+    erec = set(rc.erec_processes)
+    virgin_kinds = set(rc.virgin_input_kinds)
+    fed = {flow.target for pid in erec for flow in present[pid].flows if flow.kind == "intermediate"}
+    outlets = [pid for pid in rc.erec_processes if pid not in fed]
+    produced = 0.0
+    for pid in outlets:
+        rp = loaded.rule.process(pid)
+        produced += scales[pid] * units.convert(present[pid].output, rp.product.unit, "kg")
+    virgin_in_erec = virgin_total = 0.0
+    for process in system.processes:
+        for flow in process.flows:
+            if flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
+                kg = scales[process.id] * _kg(flow.amount, flow.unit, flow.input_kind,
+                                              "recycled_content.virgin_input_kinds")
+                virgin_total += kg
+                if process.id in erec:
+                    virgin_in_erec += kg
+    recycled_kg = produced - virgin_in_erec
+    if recycled_kg <= 0:
+        raise RuleError("the recycling processes (Erec) deliver no recycled material", file=loaded.path,
+                        field="recycled_content.erec_processes", value=", ".join(rc.erec_processes),
+                        expected="the processes that turn scrap into the recycled material")
+    flows = MaterialFlows(recycled_kg=recycled_kg, virgin_kg=virgin_total,
+                          stage=loaded.rule.stage_of(rc.erec_processes[0]).id)
+    tolerance = loaded.rule.mass_balance_tolerance
+    if abs(flows.r1 - rc.R1) > tolerance + 1e-12:
+        raise ActivityDataError(
+            f"recycled content R1 = {rc.R1:g} does not match the material flows: {recycled_kg:.4g} kg recycled "
+            f"and {virgin_total:.4g} kg virgin material per declared unit give R1 = {flows.r1:.4f}",
+            file=system.activity.path, field="recycled_content.R1", value=rc.R1,
+            expected=f"R1 within {tolerance:g} of {flows.r1:.4f}, or the virgin material as inputs of the rule's "
+                     f"virgin input kinds ({', '.join(rc.virgin_input_kinds) or 'none defined'})")
+    return flows
+
+
+def _virgin_burden(system: ProductSystem, category: str, solver: "solvers.Solver") -> float | None:
+    """Ev per kg of recycled material in one category, or None where the source gives no value."""
     rc = system.recycled
     if rc.virgin_dataset is not None:
-        e_v: float | None = None
-        if coverage_category(category) in rc.virgin_coverage:
-            per_unit = solver.background_score(rc.virgin_dataset)
-            e_v = per_unit * units.convert(system.declared_amount, "kg", rc.virgin_unit)
-    else:
+        if coverage_category(category) not in rc.virgin_coverage:
+            return None
+        return solver.background_score(rc.virgin_dataset) * rc.virgin_amount
+    if rc.virgin_declaration is not None:
         per_kg = rc.virgin_declaration.per_kg(category)
-        e_v = None if per_kg is None else per_kg * system.declared_amount
-    ev_weight = (1.0 - rc.R1) + rc.R1 * (1.0 - rc.A) * rc.Qsin_Qp  # Ev's coefficient in the formula
-    if e_v is None and ev_weight == 0.0:
-        e_v = 0.0  # cut-off with R1 = 1: Ev does not enter, so a missing Ev value is no gap
-    summary = {"Erec": e_rec, "Ev": e_v, "applied": e_v is not None}
-    if e_v is None:
-        summary["value"] = e_rec
-        return None, summary
-    value = allocation.recycled_content_burden(rc.method, e_rec, e_v, rc.R1, rc.A, rc.Qsin_Qp)
-    summary["value"] = value
-    if rc.method == "cff":
-        label = (f"recycled content, Circular Footprint Formula (A={rc.A:g}, R1={rc.R1:g}, "
-                 f"Qsin/Qp={rc.Qsin_Qp:g}; Ev from {rc.virgin_label})")
-    else:
-        label = f"recycled content, cut-off (R1={rc.R1:g}; virgin share from {rc.virgin_label})"
-    flow = Flow(system.reference, "recycled-content", rc.virgin_dataset or rc.virgin_declaration.id, rc.R1, "",
-                label, "recycled_content", rc.dqr, rc.primary, rc.source)
-    return Item(flow=flow, stage=stage_of[system.reference], value=value - e_rec), summary
+        return None if per_kg is None else per_kg * units.convert(rc.virgin_amount, rc.virgin_unit, "kg")
+    return None
 
+
+def _recycled_item(system: ProductSystem, category: str, category_items: list[Item], material: MaterialFlows,
+                   solver: "solvers.Solver") -> tuple[Item | None, dict]:
+    """The recycled-content line: (1-A)·(Rm·Ev·Qsin/Qp - Erec) per declared unit (zero under cut-off).
+
+    The foreground already holds the cut-off picture: the Erec processes with their own
+    burden (Erec per declared unit = Rm·Erec per kg), virgin inputs in full, later
+    processes in full.  The CFF's material term for the recycled share, Rm·(A·Erec +
+    (1-A)·Ev·Qsin/Qp), differs from the Rm·Erec already counted by this line.  Where the
+    Ev source gives no value for the category the line is left out and the category is
+    partial (Ev = 0 would be a false credit).
+    """
+    rc = system.recycled
+    erec = set(rc.erec_processes)
+    virgin_kinds = set(rc.virgin_input_kinds)
+    e_rec_total = math.fsum(item.value for item in category_items
+                            if item.flow.process in erec and item.flow.input_kind not in virgin_kinds)
+    summary: dict = {"Erec": e_rec_total / material.recycled_kg, "Erec_per_declared_unit": e_rec_total,
+                     "recycled_kg": material.recycled_kg}
+    if rc.method != "cff":
+        summary.update({"Ev": None, "adjustment": 0.0, "applied": True})
+        return None, summary
+    e_v = _virgin_burden(system, category, solver)
+    summary["Ev"] = e_v
+    if e_v is None:
+        summary.update({"adjustment": None, "applied": False})
+        return None, summary
+    value = allocation.cff_adjustment(e_rec_total, e_v, material.recycled_kg, rc.A, rc.Qsin_Qp)
+    summary.update({"adjustment": value, "applied": True})
+    label = (f"recycled content: Circular Footprint Formula (A={rc.A:g}, Qsin/Qp={rc.Qsin_Qp:g}, "
+             f"{material.recycled_kg:.4g} kg recycled material; Ev from {rc.virgin_label})")
+    flow = Flow(RECYCLED_CONTENT_ID, "recycled-content", rc.virgin_dataset or rc.virgin_declaration.id,
+                material.recycled_kg, "kg", label, "recycled_content", rc.dqr, rc.primary, rc.source,
+                upstream=rc.virgin_declaration)
+    return Item(flow=flow, stage=material.stage, value=value), summary

@@ -172,7 +172,9 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
                      factors: FactorSet | None = None) -> Hotspots:
     """Run the analysis on a declaration document's characterised results (all 16 categories are in it)."""
     factors = factors or load_factors()
-    results = {r["category"]: r for r in document["results"]}
+    from footprint.inputs.upstream import all_results, declared_results
+
+    results = {r["category"]: r for r in all_results(document)}
     missing = [cid for cid in factors.factors if cid not in results]
     if missing:
         raise FootprintError("the declaration lacks categories the analysis needs", value=", ".join(missing),
@@ -183,7 +185,7 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
                              units={cid: r["unit"] for cid, r in results.items()})
     hotspots = Hotspots(threshold=threshold, source=factors.source,
                         single_score=sum(s.weighted for s in scores), categories=scores,
-                        declared=[cid for cid, r in results.items() if r.get("declared")])
+                        declared=[r["category"] for r in declared_results(document)])
     for score in scores:
         score.coverage = results[score.category].get("coverage", "complete")
     for cid in hotspots.selected:

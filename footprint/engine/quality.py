@@ -1,11 +1,21 @@
 """Data quality of a result: DQR, primary data share, coverage, Data Needs Matrix.
 
 PEF rates each datum on four criteria (TeR, GeR, TiR, P; 1 best, 5 worst) and
-DQR = (TeR + GeR + TiR + P) / 4.  A result's criteria are the averages of its
-contributions' criteria weighted by the size of each contribution, so a poor
-number that barely matters barely moves the score.  A contribution that rests
-on company activity data and a secondary dataset gets, per criterion, the mean
-of the two: the amount and the factor are equally needed to get it right.
+DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
+
+1. Per declared category, the most relevant contributions: largest first until
+   80 % of the sum of |contributions| (PEF hotspot rule, methodology.md §2.10).
+2. Each contribution's criteria: a secondary dataset's GeR and TiR are re-scored
+   for where and when it is used (methodology.md §2.4 table: the facility's
+   country/region against the dataset's geography; the reporting period's end
+   against the dataset's reference year), never better than the dataset's own
+   score; the activity datum and the dataset then count half each per criterion
+   (PEF Annex I, company-specific datasets: activity data and secondary data
+   are both rated, [M] recalled, see README).  Direct emissions: the datum alone.
+3. Per category, the criteria are the |contribution|-weighted means of step 2
+   over that category's most relevant contributions; the declaration's criteria
+   are the mean over the declared categories with a non-zero result (equal
+   weight: Annex V point 7 excludes weighting from declarations).
 """
 from __future__ import annotations
 
@@ -17,6 +27,8 @@ from footprint.inputs.categories import HEADLINE_IDS, coverage_category
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
 HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
+BASIS = ("declared categories: most relevant contributions (80 % cumulative) per category, equal weight per "
+         "category; secondary datasets' GeR and TiR re-scored where used")
 
 
 def level(dqr: float) -> str:
@@ -32,31 +44,125 @@ def level(dqr: float) -> str:
     return "poor"
 
 
-def item_criteria(item: Item, catalogue: Catalogue) -> dict[str, float]:
-    """Criteria of one contribution: activity datum and dataset averaged (direct emissions: the datum)."""
+EU27 = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR EL HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
+#: Geographies that stand for several countries: the region -> its member test.
+REGIONS = {"EU-27": lambda country: country in EU27, "GLO": lambda country: True}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and when the declared processes run: the facility and the reporting period."""
+
+    country: str
+    region: str | None
+    year: int
+
+
+def context_of(result: Result) -> Context:
+    data = result.system.activity.data
+    return Context(country=data.declarant.country.upper(), region=(data.declarant.region or None),
+                   year=data.period.end.year)
+
+
+def geography_score(geography: str, context: Context) -> tuple[int, str]:
+    """GeR of a dataset used at the facility (methodology.md §2.4, secondary datasets in context).
+
+    1: the dataset is valid for the facility's country (or exactly its region); 2: for a
+    continental region containing the country (EU-27); 3: global (GLO) or another region
+    of the same country; 5: another country (4 needs an expert's judgement of similarity,
+    which the engine cannot make).
+    """
+    geography = geography.strip()
+    country_of = geography.split("-")[0].upper() if "-" in geography and len(geography.split("-")[0]) == 2 else None
+    if geography.upper() == context.country or (context.region and geography.upper() == context.region.upper()):
+        return 1, "valid for the facility's country"
+    if geography in REGIONS:
+        if geography == "GLO":
+            return 3, "global average used in one country"
+        if REGIONS[geography](context.country):
+            return 2, f"valid for the region ({geography}) the facility is in"
+        return 5, f"valid for {geography}, the facility is in {context.country}"
+    if country_of == context.country:
+        return 3, f"valid for another region ({geography}) of the facility's country"
+    return 5, f"valid for {geography}, the facility is in {context.country}"
+
+
+def time_score(year: int | None, context: Context) -> tuple[int, str]:
+    """TiR of a dataset against the reporting period (methodology.md §2.4: years after its validity).
+
+    A dataset states one reference year, taken as its time validity: 1 within it; then
+    2 / 3 / 4 / 5 for at most 2 / 4 / 6 / more years after; no year: 5.
+    """
+    if year is None:
+        return 5, "no reference year"
+    after = context.year - year
+    for limit, score in ((0, 1), (2, 2), (4, 3), (6, 4)):
+        if after <= limit:
+            return score, f"reference year {year}, reporting period {context.year}"
+    return 5, f"reference year {year}, {after} years before the reporting period {context.year}"
+
+
+def dataset_in_context(dataset, context: Context | None) -> dict[str, float]:
+    """A dataset's criteria where it is used: GeR and TiR re-scored, never better than its own."""
+    own = dataset.dqr.model_dump()
+    if context is None:
+        return own
+    return {**own, "GeR": max(own["GeR"], geography_score(dataset.geography, context)[0]),
+            "TiR": max(own["TiR"], time_score(dataset.year, context)[0])}
+
+
+def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = None) -> dict[str, float]:
+    """Criteria of one contribution: activity datum and dataset averaged (direct emissions: the datum).
+
+    The Ev dataset of the recycled-content line is taken as published: it stands for the
+    virgin material the market supplies, not for a process at the facility.
+    """
     own = item.flow.dqr.model_dump() if item.flow.dqr else None
-    dataset = (catalogue.datasets.get(item.flow.target) if item.flow.kind in ("background", "recycled-content")
-               else None)
-    other = dataset.dqr.model_dump() if dataset else None
-    if item.flow.kind == "upstream" and item.flow.upstream is not None:  # the supplier's declared criteria
-        supplier = item.flow.upstream.criteria
+    other = None
+    if item.flow.kind == "background" and item.flow.target in catalogue.datasets:
+        other = dataset_in_context(catalogue.datasets[item.flow.target], context)
+    elif item.flow.kind == "recycled-content" and item.flow.target in catalogue.datasets:
+        other = catalogue.datasets[item.flow.target].dqr.model_dump()
+    if item.flow.kind in ("upstream", "recycled-content") and item.flow.upstream is not None:
+        supplier = item.flow.upstream.criteria  # the supplier's declared criteria
         other = {key: supplier[key] for key in CRITERIA} if all(key in supplier for key in CRITERIA) else None
     if own and other:
         return {key: (own[key] + other[key]) / 2 for key in CRITERIA}
     return own or other or {key: 5.0 for key in CRITERIA}
 
 
-def weighted_criteria(items: list[Item], catalogue: Catalogue) -> dict[str, float] | None:
+def weighted_criteria(items: list[Item], catalogue: Catalogue,
+                      context: Context | None = None) -> dict[str, float] | None:
     weights = [abs(item.value) for item in items]
     total = sum(weights)
     if total == 0:
         return None
     sums = {key: 0.0 for key in CRITERIA}
     for item, weight in zip(items, weights):
-        criteria = item_criteria(item, catalogue)
+        criteria = item_criteria(item, catalogue, context)
         for key in CRITERIA:
             sums[key] += weight * criteria[key]
     return {key: value / total for key, value in sums.items()}
+
+
+def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list[Item]:
+    """Contributions that together reach ``share`` of the sum of |contributions| (largest first)."""
+    total = sum(abs(item.value) for item in items)
+    if total == 0:
+        return []
+    chosen, running = [], 0.0
+    for item in sorted(items, key=lambda i: -abs(i.value)):
+        chosen.append(item)
+        running += abs(item.value)
+        if running / total >= share - 1e-12:
+            break
+    return chosen
+
+
+def _mean(criteria: list[dict[str, float]]) -> dict[str, float] | None:
+    if not criteria:
+        return None
+    return {key: sum(c[key] for c in criteria) / len(criteria) for key in CRITERIA}
 
 
 def _score(criteria: dict[str, float]) -> float:
@@ -88,6 +194,24 @@ class Quality:
     coverage: dict[str, str]
     partial_coverage: list[dict]
     warnings: list[str] = field(default_factory=list)
+    by_category: dict[str, dict] = field(default_factory=dict)  # declared category -> criteria, dqr
+    rescored: list[dict] = field(default_factory=list)  # datasets whose GeR/TiR the context made worse
+    gaps: dict[str, list[str]] = field(default_factory=dict)  # category -> sources giving no value for it
+
+    def coverage_note(self, category: str) -> str | None:
+        """Why a category is partial or none, for the reader next to the value."""
+        return self.coverage_note_for(category, {"coverage": self.coverage, "gaps": self.gaps})
+
+    @staticmethod
+    def coverage_note_for(category: str, known: dict) -> str | None:
+        state = known["coverage"].get(category, "complete")
+        if state == "complete":
+            return None
+        missing = known["gaps"].get(category, [])
+        listed = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        if state == "none":
+            return f"no data: none of the datasets used gives a value for this category ({listed})"
+        return f"partial: some inputs give no value for this category ({listed or 'see warnings'})"
 
     @property
     def level(self) -> str:
@@ -118,8 +242,14 @@ def cut_off_warnings(result: Result) -> list[str]:
 
 
 def most_relevant_processes(result: Result, category: str) -> list[str]:
-    """Processes that together reach 80 % of a category (largest first; PEF hotspot rule)."""
-    by_process = result.by(category, "process")
+    """Processes that together reach 80 % of a category (largest first; PEF hotspot rule).
+
+    The recycled-content line is not a process (it has no activity data of its own), so
+    it takes no part: the Data Needs Matrix ranks the processes that produce the result.
+    """
+    from footprint.engine.calculate import RECYCLED_CONTENT_ID
+
+    by_process = {key: value for key, value in result.by(category, "process").items() if key != RECYCLED_CONTENT_ID}
     total = sum(abs(v) for v in by_process.values())
     if total == 0:
         return []
@@ -132,7 +262,8 @@ def most_relevant_processes(result: Result, category: str) -> list[str]:
     return chosen
 
 
-def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[dict], warnings: list[str]) -> None:
+def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[dict], warnings: list[str],
+                       gaps: dict[str, list[str]]) -> None:
     """Suppliers' declarations and the recycled-content Ev: categories they did not compute are partial."""
     system = result.system
     declared = set(system.rule.rule.impact_categories.declared)
@@ -140,8 +271,10 @@ def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[d
         complete = [c for c in HEADLINE_IDS if supplier.coverage.get(c) == "complete"]
         missing = [c for c in HEADLINE_IDS if c not in supplier.values]
         for category in coverage:
-            if supplier.coverage.get(category) != "complete" and coverage[category] == "complete":
-                coverage[category] = "partial"
+            if supplier.coverage.get(category) != "complete":
+                gaps.setdefault(category, []).append(f"declaration {supplier.path.name}")
+                if coverage[category] == "complete":
+                    coverage[category] = "partial"
         if len(complete) < len(HEADLINE_IDS):
             partial.append({"dataset": f"declaration {supplier.id} ({supplier.product}, {supplier.declarant})",
                             "covers": complete, "screening": False})
@@ -151,26 +284,70 @@ def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[d
                             f"{', '.join(absent)}: those inputs count as zero there (coverage partial)")
     for category, summary in result.recycled.items():
         if not summary.get("applied") and category in coverage:
-            coverage[category] = "partial"
+            gaps.setdefault(category, []).append(f"Ev ({system.recycled.virgin_label})")
+            if coverage[category] == "complete":  # "none" stays none: nothing was computed there either
+                coverage[category] = "partial"
             if category in declared:
                 warnings.append(f"recycled content: the virgin-material source gives no {category} value, so the "
                                 f"{system.recycled.method} adjustment is not applied to it (coverage partial)")
 
 
-def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") -> Quality:
-    """DQR, primary data share, coverage and Data Needs Matrix checks on the basis category."""
-    items = result.items[basis]
-    criteria = weighted_criteria(items, catalogue) or {key: 5.0 for key in CRITERIA}
-    total = sum(abs(item.value) for item in items)
-    primary = sum(abs(item.value) for item in items if item.flow.primary)
-    limits = result.system.rule.rule.dqr_limits
-    relevant = set(most_relevant_processes(result, basis))
+def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) -> list[dict]:
+    """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason."""
+    rows = []
+    used = sorted({f.target for p in result.system.processes for f in p.flows if f.kind == "background"})
+    for code in used:
+        dataset = catalogue.datasets.get(code)
+        if dataset is None:
+            continue
+        ger, ger_reason = geography_score(dataset.geography, context)
+        tir, tir_reason = time_score(dataset.year, context)
+        own = dataset.dqr
+        if ger > own.GeR or tir > own.TiR:
+            rows.append({"dataset": code, "geography": dataset.geography, "year": dataset.year,
+                         "own": {"GeR": own.GeR, "TiR": own.TiR},
+                         "in_context": {"GeR": max(own.GeR, ger), "TiR": max(own.TiR, tir)},
+                         "reason": f"GeR: {ger_reason}; TiR: {tir_reason}"})
+    return rows
+
+
+def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = None) -> Quality:
+    """DQR over the declared categories' most relevant contributions, coverage and Data Needs Matrix checks.
+
+    ``categories`` defaults to the rule's declared categories (those with results).
+    """
+    system = result.system
+    declared = [c for c in (categories or system.rule.rule.impact_categories.declared) if c in result.items]
+    context = context_of(result)
+    limits = system.rule.rule.dqr_limits
+    by_category: dict[str, dict] = {}
+    for category in declared:
+        chosen = most_relevant_items(result.items[category])
+        criteria = weighted_criteria(chosen, catalogue, context)
+        if criteria is None:
+            continue
+        by_category[category] = {"dqr": round(_score(criteria), 3), "contributions": len(chosen),
+                                 **{k: round(v, 3) for k, v in criteria.items()}}
+    criteria = _mean([{k: v for k, v in c.items() if k in CRITERIA} for c in by_category.values()]) \
+        or {key: 5.0 for key in CRITERIA}
+    climate = result.items.get("climate_change", [])
+    total = sum(abs(item.value) for item in climate)
+    primary = sum(abs(item.value) for item in climate if item.flow.primary)
+    relevant = {pid for category in declared for pid in most_relevant_processes(result, category)}
     by_process: dict[str, dict] = {}
-    warnings: list[str] = list(result.system.notes) + cut_off_warnings(result)
-    for process in result.system.processes:
-        own = [item for item in items if item.flow.process == process.id]
-        own_criteria = weighted_criteria(own, catalogue)
-        share = sum(abs(i.value) for i in own) / total if total else 0.0
+    warnings: list[str] = list(system.notes) + cut_off_warnings(result)
+    for process in system.processes:
+        per_category, shares = [], []
+        for category in declared:
+            items = result.items[category]
+            own = [item for item in items if item.flow.process == process.id]
+            category_total = sum(abs(i.value) for i in items)
+            shares.append(sum(abs(i.value) for i in own) / category_total if category_total else 0.0)
+            own_criteria = weighted_criteria(own, catalogue, context)
+            if own_criteria is not None:
+                per_category.append(own_criteria)
+        share = max(shares, default=0.0)
+        own_criteria = _mean(per_category)
         if own_criteria is None:
             by_process[process.id] = {"dqr": None, "share": share, "most_relevant": process.id in relevant}
             continue
@@ -182,7 +359,7 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
             kind = "most relevant" if process.id in relevant else "other"
             warnings.append(f"Data Needs Matrix: process '{process.id}' has DQR {score:.2f}, above the rule's "
                             f"limit {limit} for {kind} processes")
-    used = result.system.datasets_used()
+    used = system.datasets_used()
     chain = _transitive(used, catalogue)
     for code in sorted(used):
         dataset = catalogue.datasets.get(code)
@@ -192,11 +369,14 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
             warnings.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {dataset.dqr.score:.2f}, above "
                             f"the rule's limit {limits.secondary}")
     coverage: dict[str, str] = {}
+    gaps: dict[str, list[str]] = {}
     for category in result.categories:
         covered_as = coverage_category(category.id)
         if covered_as not in HEADLINE_IDS:
             continue
-        missing = [code for code in chain if covered_as not in catalogue.datasets[code].coverage]
+        missing = sorted(code for code in chain if covered_as not in catalogue.datasets[code].coverage)
+        if missing:
+            gaps[category.id] = missing
         if not missing:
             coverage[category.id] = "complete"
         elif len(missing) == len(chain) and result.totals[category.id] == 0:
@@ -206,7 +386,13 @@ def assess(result: Result, catalogue: Catalogue, basis: str = "climate_change") 
     partial = [{"dataset": code, "covers": list(catalogue.datasets[code].coverage),
                 "screening": catalogue.datasets[code].screening}
                for code in sorted(chain) if set(HEADLINE_IDS) - set(catalogue.datasets[code].coverage)]
-    _upstream_coverage(result, coverage, partial, warnings)
-    return Quality(basis=basis, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
+    _upstream_coverage(result, coverage, partial, warnings, gaps)
+    quality_gaps = {"coverage": coverage, "gaps": gaps}
+    for category in declared:
+        if coverage.get(category) == "partial":
+            note = Quality.coverage_note_for(category, quality_gaps)
+            warnings.append(f"coverage: declared category {category} is {note}")
+    return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
                    primary_data_share=round(primary / total, 4) if total else 0.0, by_process=by_process,
-                   coverage=coverage, partial_coverage=partial, warnings=warnings)
+                   coverage=coverage, partial_coverage=partial, warnings=warnings, by_category=by_category,
+                   rescored=rescored_datasets(result, catalogue, context), gaps=gaps)

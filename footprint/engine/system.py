@@ -38,29 +38,52 @@ class Flow:
     primary: bool
     source: str = ""
     upstream: UpstreamDeclaration | None = None  # kind 'upstream': the supplier's declaration
+    input_kind: str | None = None  # the rule's input kind of a purchased input (bill of materials, virgin inputs)
+    compartment: str | None = None  # biosphere: the compartment used, e.g. "air::non-urban air or from high stacks"
+    compartment_choice: str | None = None  # biosphere: "producer" | "rule default" | "unspecified"
 
 
 @dataclass
 class RecycledContent:
-    """The recycled-content method of the rule with the producer's R1 and where Ev comes from."""
+    """The rule's recycled-content method with the producer's R1 and where Ev comes from.
+
+    The engine needs, besides A and Qsin/Qp: which processes form Erec (the recycling
+    processes whose output is the recycled material), which input kinds are virgin
+    material (they count in full and in R1's denominator), and Ev per kg of recycled
+    material (``virgin_amount`` units of the virgin source).
+    """
 
     method: str  # cff | cut-off
     A: float  # 1.0 for cut-off (the CFF with A = 1)
     Qsin_Qp: float
-    R1: float
+    R1: float  # as the producer states it (checked against the material flows)
     dqr: DQR
     primary: bool
     source: str
+    erec_processes: tuple[str, ...] = ()
+    virgin_input_kinds: tuple[str, ...] = ()
+    by_element: dict[str, float] = field(default_factory=dict)
+    elements_asked: tuple[str, ...] = ()
     virgin_dataset: str | None = None
     virgin_declaration: UpstreamDeclaration | None = None
     virgin_coverage: tuple[str, ...] = ()  # categories the virgin dataset covers (Ev is not applied elsewhere)
     virgin_unit: str = "kg"
+    virgin_amount: float = 1.0  # units of the virgin source per kg of recycled material
+    virgin_basis: str = ""
+
+    @property
+    def has_virgin(self) -> bool:
+        return self.virgin_dataset is not None or self.virgin_declaration is not None
 
     @property
     def virgin_label(self) -> str:
         if self.virgin_dataset:
-            return f"dataset {self.virgin_dataset}"
-        return f"declaration {self.virgin_declaration.id} ({self.virgin_declaration.product})"
+            source = f"dataset {self.virgin_dataset}"
+        elif self.virgin_declaration is not None:
+            source = f"declaration {self.virgin_declaration.id} ({self.virgin_declaration.product})"
+        else:
+            return "none"
+        return source if self.virgin_amount == 1.0 else f"{self.virgin_amount:g} {self.virgin_unit} of {source}"
 
 
 @dataclass
@@ -286,7 +309,8 @@ def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: L
     amount = units.convert(float(item.amount), item.unit, supplier.unit, file=path, field=f"{where}.unit")
     return Flow(rp.id, "upstream", supplier.id, amount * share, supplier.unit,
                 f"{item.kind} (supplier declaration: {supplier.declarant})", where,
-                _dqr(item.dqr, pdata.dqr, path, where), item.data_type == "primary", item.source, upstream=supplier)
+                _dqr(item.dqr, pdata.dqr, path, where), item.data_type == "primary", item.source, upstream=supplier,
+                input_kind=item.kind)
 
 
 def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue) -> RecycledContent | None:
@@ -311,7 +335,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
                                 expected="dqr: {TeR, GeR, TiR, P} scored 1-5")
     virgin = spec.virgin
     dataset = declaration = None
-    if virgin.dataset is not None:
+    if virgin is not None and virgin.dataset is not None:
         dataset = catalogue.get(virgin.dataset, file=loaded.path, field="recycled_content.virgin.dataset")
         try:
             units.convert(1.0, dataset.unit, "kg")
@@ -319,7 +343,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
             raise RuleError("the virgin-material dataset is not per mass", file=loaded.path,
                             field="recycled_content.virgin.dataset", value=f"{dataset.code} ({dataset.unit})",
                             expected="a dataset per kg of virgin material") from None
-    else:
+    elif virgin is not None:
         declaration = _upstream.read(loaded.path.parent / virgin.declaration, file=loaded.path,
                                      field="recycled_content.virgin.declaration")
     if spec.method == "cff":
@@ -328,9 +352,44 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
         a, q = 1.0, 1.0
     return RecycledContent(method=spec.method, A=a, Qsin_Qp=q, R1=given.R1, dqr=dqr,
                            primary=given.data_type == "primary", source=given.source,
+                           erec_processes=tuple(spec.erec_processes),
+                           virgin_input_kinds=tuple(spec.virgin_input_kinds),
+                           by_element=dict(given.by_element), elements_asked=tuple(spec.elements),
                            virgin_dataset=dataset.code if dataset else None, virgin_declaration=declaration,
                            virgin_coverage=tuple(dataset.coverage) if dataset else (),
-                           virgin_unit=dataset.unit if dataset else "kg")
+                           virgin_unit=dataset.unit if dataset else (declaration.unit if declaration else "kg"),
+                           virgin_amount=float(virgin.amount) if virgin is not None else 1.0,
+                           virgin_basis=virgin.basis if virgin is not None else "")
+
+
+def check_validity(loaded: LoadedRule, activity: LoadedActivity) -> None:
+    """The reporting period must lie within the periods the rule accepts (its validity, or what it allows)."""
+    validity = loaded.rule.validity
+    first, last = validity.accepted_periods()
+    period = activity.data.period
+    if period.start < first or period.end > last:
+        allowed = "validity.reporting_periods" if validity.reporting_periods is not None else "validity"
+        raise ActivityDataError(
+            f"the reporting period lies outside what rule {loaded.rule.id} {loaded.rule.version} accepts "
+            f"({allowed}: {first.isoformat()}..{last.isoformat()})", file=activity.path, field="period",
+            value=f"{period.start.isoformat()}..{period.end.isoformat()}",
+            expected="a reporting period within the rule's validity (a rule may accept other periods under "
+                     "validity.reporting_periods), or the rule version valid for that period")
+
+
+def emission_compartment(compartment: str, rp: RuleProcess) -> tuple[list[str], str]:
+    """biosphere3 categories of an emission and who chose them ("producer", "rule default", "unspecified").
+
+    A compartment without a sub-compartment ("air") takes the rule's default for the
+    process (e.g. an open-pit mine's dust: non-urban air); "air::unspecified" asks for
+    the unspecified sub-compartment explicitly.
+    """
+    parts = [part.strip() for part in compartment.split("::") if part.strip()]
+    if len(parts) >= 2 and parts[1] == "unspecified":
+        return parts[:1], "producer"
+    if len(parts) == 1 and parts[0] in rp.emission_subcompartments:
+        return [parts[0], rp.emission_subcompartments[parts[0]]], "rule default"
+    return parts, "producer" if len(parts) >= 2 else "unspecified"
 
 
 # ----------------------------------------------------------------------------- build
@@ -345,6 +404,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     if data.rule is not None and data.rule != rule.id:
         raise ActivityDataError("activity data were written for another rule", file=path, field="rule",
                                 value=data.rule, expected=f"'{rule.id}'")
+    check_validity(loaded, activity)
     known = {rp.id for _stage, rp in rule.processes()}
     for pid in data.processes:
         if pid not in known:
@@ -399,7 +459,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       item.kind or item.from_ or target, item_where,
                                       _dqr(item.dqr, pdata.dqr, path, item_where), item.data_type == "primary",
-                                      item.source))
+                                      item.source, input_kind=item.kind or None))
         for index, leg in enumerate(pdata.transport):
             item_where = f"{where}.transport[{index}]"
             target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind", notes=notes)
@@ -415,18 +475,22 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       f"transport, {leg.kind}", item_where,
                                       _dqr(leg.dqr, pdata.dqr, path, item_where), leg.data_type == "primary",
-                                      leg.source))
+                                      leg.source, input_kind=leg.kind))
         for index, emission in enumerate(pdata.emissions):
             item_where = f"{where}.emissions[{index}]"
-            categories = [part.strip() for part in emission.compartment.split("::") if part.strip()]
+            categories, choice = emission_compartment(emission.compartment, rp)
+            if choice == "rule default" and (emission.flow, tuple(categories)) not in flows_index:
+                categories, choice = categories[:1], f"unspecified (biosphere3 has no '{categories[1]}' flow)"
             code, flow_unit = resolve_flow(flows_index, emission.flow, categories, file=path,
                                            field=f"{item_where}.flow")
             amount = units.convert(float(emission.amount), emission.unit, units.pint_expression(flow_unit),
                                    file=path, field=f"{item_where}.unit")
+            used = "::".join(categories)
             process.flows.append(Flow(rp.id, "biosphere", code, amount * share, flow_unit,
-                                      f"{emission.flow} ({emission.compartment})", item_where,
+                                      f"{emission.flow} ({used})", item_where,
                                       _dqr(emission.dqr, pdata.dqr, path, item_where),
-                                      emission.data_type == "primary", emission.source))
+                                      emission.data_type == "primary", emission.source,
+                                      compartment=used, compartment_choice=choice))
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump()})
         processes.append(process)

@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from footprint.export._errors import ExportError
 
-COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "unit", "declared")
+COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "unit", "declared", "coverage",
+           "coverage_warning")
 
 
 def to_csv(document: Mapping[str, Any]) -> str:
@@ -23,7 +24,9 @@ def to_csv(document: Mapping[str, Any]) -> str:
     if not isinstance(rows, list) or not rows:
         raise ExportError("the declaration has no contributions table", field="contributions",
                           expected="a declaration written by 'footprint declare' (it lists every contribution)")
-    declared = {r.get("category"): bool(r.get("declared")) for r in document.get("results") or []}
+    from footprint.inputs.upstream import declared_results
+
+    declared = {r.get("category"): r for r in declared_results(dict(document))}  # contributions: declared only
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -32,5 +35,7 @@ def to_csv(document: Mapping[str, Any]) -> str:
         writer.writerow([row.get("category"), row.get("stage"), row.get("process"), row.get("item"),
                          row.get("kind"), row.get("dataset") or "",
                          repr(float(value)) if isinstance(value, (int, float)) else "",
-                         row.get("unit"), str(declared.get(row.get("category"), True)).lower()])
+                         row.get("unit"), str(row.get("category") in declared).lower(),
+                         (declared.get(row.get("category")) or {}).get("coverage", ""),
+                         (declared.get(row.get("category")) or {}).get("coverage_note", "")])
     return buffer.getvalue()

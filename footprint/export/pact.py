@@ -54,7 +54,10 @@ def _slug(value: str) -> str:
 
 
 def _result(document: Mapping[str, Any], category: str) -> Mapping[str, Any]:
-    for result in document.get("results") or []:
+    """A computed result, declared or additional (the fossil share is never declared on its own)."""
+    from footprint.inputs.upstream import all_results
+
+    for result in all_results(dict(document)):
         if result.get("category") == category:
             return result
     raise ExportError(f"the declaration has no '{category}' result, which PACT requires", field="results",
@@ -123,7 +126,9 @@ def _comment(document: Mapping[str, Any]) -> str:
         "biogenic CO2 uptake.",
         f"PEF DQR {dq.get('dqr')} ({dq.get('level')}); precision P {((dq.get('criteria') or {}).get('P'))}.",
     ]
-    values = {r.get("category"): r.get("value") for r in document.get("results") or []}
+    from footprint.inputs.upstream import all_results, declared_results
+
+    values = {r.get("category"): r.get("value") for r in all_results(dict(document))}
     split = [values.get(c) for c in (CLIMATE_FOSSIL, "climate_change_biogenic", "climate_change_land_use")]
     total = values.get(CLIMATE)
     if isinstance(total, (int, float)) and all(isinstance(v, (int, float)) for v in split if v is not None):
@@ -132,6 +137,9 @@ def _comment(document: Mapping[str, Any]) -> str:
             lines.append(f"{decimal_string(unsplit)} kg CO2e per declared unit of the climate-change total come "
                          "from datasets that do not split it by origin (fossil, biogenic, land use); "
                          "fossilGhgEmissions does not include them.")
+    for result in declared_results(dict(document)):
+        if result.get("coverage") not in (None, "complete"):
+            lines.append(f"Coverage warning, {result.get('category')}: {result.get('coverage_note') or result.get('coverage')}.")
     partial = [p.get("dataset") for p in dq.get("partial_coverage") or [] if isinstance(p, Mapping)]
     if partial:
         lines.append("Datasets with partial coverage of the EF categories: " + ", ".join(map(str, partial)) + ".")
@@ -160,6 +168,11 @@ def _allocation(document: Mapping[str, Any]) -> str | None:
 
 def _verification(document: Mapping[str, Any]) -> dict[str, str] | None:
     block = document.get("verification")
+    ca = document.get("conformity_assessment")
+    if (not isinstance(block, Mapping) or not block) and isinstance(ca, Mapping) and ca.get("status") == "verified":
+        block = {"providerName": ca.get("body"), "completedAt": ca.get("date"),
+                 "standardName": f"CRMA Art. 31, Annex V point 9 ({ca.get('module')})",
+                 "comments": f"certificate or statement {ca.get('certificate_id')}"}
     if not isinstance(block, Mapping) or not block:
         return None
     record = {"coverage": "product level"}
@@ -248,9 +261,12 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     verification = _verification(document)
     if verification:
         pcf["verification"] = verification
+    from footprint.inputs.upstream import declared_results
+
     others = [{"category": r.get("category"), "label": r.get("label"), "indicator": r.get("indicator"),
-               "unit": r.get("unit"), "value": decimal_string(r.get("value")), "coverage": r.get("coverage")}
-              for r in document.get("results") or [] if r.get("declared") and r.get("category") != CLIMATE]
+               "unit": r.get("unit"), "value": decimal_string(r.get("value")), "coverage": r.get("coverage"),
+               **({"coverageWarning": r["coverage_note"]} if r.get("coverage_note") else {})}
+              for r in declared_results(dict(document)) if r.get("category") != CLIMATE]
     method = document.get("method") or {}
     extension_data: dict[str, Any] = {
         "declarationId": document.get("id"),
@@ -262,6 +278,13 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
         "precisionP": decimal_string(criteria["P"], 3),
         "performanceClass": _class_extension(document),
     }
+    if climate.get("coverage") not in (None, "complete"):
+        extension_data["climateChangeCoverage"] = climate.get("coverage")
+        extension_data["climateChangeCoverageWarning"] = climate.get("coverage_note") or "partial dataset coverage"
+    rc = document.get("recycled_content") or {}
+    if isinstance(rc, Mapping) and rc.get("method") not in (None, "not-applicable"):
+        extension_data["recycledContent"] = {"method": rc.get("method"), "R1": rc.get("R1"),
+                                             "byElement": dict(rc.get("by_element") or {})}
     record: dict[str, Any] = {
         "id": str(uuid.uuid5(PACT_NAMESPACE, str(document.get("id")))),
         "specVersion": SPEC_VERSION,

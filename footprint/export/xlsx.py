@@ -105,8 +105,10 @@ def _check_representable(system: ProductSystem, document: Mapping[str, Any]) -> 
         if not isinstance(entry, Mapping):
             continue
         e_rec, value = entry.get("Erec"), entry.get("value")
-        if isinstance(e_rec, (int, float)) and isinstance(value, (int, float)) and \
-                abs(value - e_rec) > 1e-9 * max(1.0, abs(e_rec)):
+        adjustment = entry.get("adjustment")  # schema 2.0: the recycled-content line itself
+        if (isinstance(adjustment, (int, float)) and adjustment != 0) or (
+                isinstance(e_rec, (int, float)) and isinstance(value, (int, float))
+                and abs(value - e_rec) > 1e-9 * max(1.0, abs(e_rec))):
             raise ExportError("the recycled-content adjustment (applied after the LCA) is not zero, so a "
                               "Brightway database alone cannot reproduce the declared score",
                               field=f"recycled_content.by_category.{category}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
@@ -127,10 +127,22 @@ class RecycledInput(_Strict):
     """Recycled content of the product (R1 of the Circular Footprint Formula), for secondary-route rules."""
 
     R1: float = Field(ge=0, le=1)
+    # recycled share per element where the producer knows it (Art. 28/29 of Regulation (EU) 2024/1252 ask it of
+    # products with permanent magnets): element symbol -> share 0..1
+    by_element: dict[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"], float] = Field(default_factory=dict)
     source: str = ""
     dqr: Optional[DQR] = None
     data_type: Literal["primary", "secondary"] = "primary"
     comment: str = ""
+
+    @field_validator("by_element")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            element, share = next(iter(bad.items()))
+            raise ValueError(f"recycled share of {element} is {share}; expected a share between 0 and 1")
+        return value
 
 
 class ActivityData(_Strict):

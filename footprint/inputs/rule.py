@@ -71,11 +71,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ReportingPeriods(_Strict):
+    """The reporting periods a declaration under this rule may cover, when they differ from the validity.
+
+    A rule valid for declarations made from 2026 may accept the most recent annual
+    period before it (2025 data declared in 2026); the rule says so here explicitly.
+    """
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date
+    reason: str = ""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
 class Validity(_Strict):
     from_: dt.date = Field(alias="from")
     until: dt.date
+    reporting_periods: Optional[ReportingPeriods] = None  # default: the reporting period lies within from..until
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def accepted_periods(self) -> tuple[dt.date, dt.date]:
+        """First and last day a declared reporting period may cover."""
+        if self.reporting_periods is not None:
+            return self.reporting_periods.from_, self.reporting_periods.until
+        return self.from_, self.until
 
 
 class DeclaredUnit(_Strict):
@@ -124,6 +145,16 @@ class Allocation(_Strict):
     price_basis: str = ""
 
 
+#: Sub-compartments of biosphere3 a rule may name as a process's default (EF 3.1 gives some of them other
+#: factors, e.g. particulate matter: non-urban air about 79x lower than urban or unspecified air).
+SUBCOMPARTMENTS = {
+    "air": ("non-urban air or from high stacks", "urban air close to ground", "low population density, long-term",
+            "lower stratosphere + upper troposphere", "indoor"),
+    "water": ("surface water", "ground-", "ground-, long-term", "ocean", "fossil well"),
+    "soil": ("agricultural", "forestry", "industrial"),
+}
+
+
 class RuleProcess(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
@@ -135,7 +166,18 @@ class RuleProcess(_Strict):
     allocation: Optional[Allocation] = None
     expected_inputs: list[str] = Field(default_factory=list)
     default_dataset: Optional[str] = None  # supplies the product when an optional process has no data
+    # compartment -> sub-compartment for direct emissions given without one (e.g. an open-pit mine's dust:
+    # {air: "non-urban air or from high stacks"}); the producer may name another per emission
+    emission_subcompartments: dict[Literal["air", "water", "soil"], str] = Field(default_factory=dict)
     description: str = ""
+
+    @model_validator(mode="after")
+    def _known_subcompartments(self) -> "RuleProcess":
+        for compartment, sub in self.emission_subcompartments.items():
+            if sub not in SUBCOMPARTMENTS[compartment]:
+                raise ValueError(f"process '{self.id}': unknown {compartment} sub-compartment '{sub}'; expected one "
+                                 f"of {list(SUBCOMPARTMENTS[compartment])} (biosphere3 names)")
+        return self
 
 
 class Stage(_Strict):
@@ -187,10 +229,19 @@ class Electricity(_Strict):
 
 
 class VirginBurden(_Strict):
-    """Where Ev (the burden of the virgin material the recycled content replaces) comes from."""
+    """Ev: the burden of the virgin material that one kg of the recycled material replaces.
+
+    PEF's Ev is the acquisition and pre-processing of the virgin material at the
+    point of substitution (for sintered NdFeB: the virgin alloy or its rare-earth
+    metal content, not the finished magnet).  ``amount`` is how much of the source
+    (in its unit) one kg of recycled material stands for, e.g. 0.27 kg Nd metal per
+    kg of alloy; ``basis`` says where that amount comes from.
+    """
 
     dataset: Optional[str] = None  # a dataset code from inventories/
     declaration: Optional[str] = None  # a declaration JSON, path relative to the rule file
+    amount: float = Field(default=1.0, gt=0)
+    basis: str = ""
     description: str = ""
 
     @model_validator(mode="after")
@@ -200,22 +251,42 @@ class VirginBurden(_Strict):
         return self
 
 
+#: Elements whose recycled share Art. 28/29 of Regulation (EU) 2024/1252 asks of products with permanent magnets.
+RECYCLED_ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co")
+
+
 class RecycledContent(_Strict):
-    """Recycled-content method: PEF Circular Footprint Formula (material part) or cut-off."""
+    """Recycled-content method: PEF Circular Footprint Formula (material part) or cut-off.
+
+    The foreground is modelled as it runs (cut-off): virgin inputs count in full, the
+    recycling processes (``erec_processes``) with their own burden, processes after the
+    material is made in full.  The CFF then adds one line, (1-A)·(Rm·Ev·Qsin/Qp - Erec),
+    where Rm is the recycled material per declared unit and Erec the burden of the
+    recycling processes (footprint/engine/allocation.py).
+    """
 
     method: Literal["not-applicable", "cut-off", "cff"]
     A: Optional[float] = Field(default=None, ge=0, le=1)
     Qsin_Qp: Optional[float] = Field(default=None, gt=0)
+    erec_processes: list[str] = Field(default_factory=list)  # the recycling processes whose output is the material
     virgin: Optional[VirginBurden] = None
+    virgin_input_kinds: list[str] = Field(default_factory=list)  # inputs of virgin material of the same kind
+    elements: list[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"]] = Field(default_factory=list)
     note: str = ""
 
     @model_validator(mode="after")
     def _parameters(self) -> "RecycledContent":
-        if self.method == "cff" and (self.A is None or self.Qsin_Qp is None):
-            raise ValueError("recycled-content method 'cff' needs A (0.2 for metals) and Qsin_Qp")
-        if self.method != "not-applicable" and self.virgin is None:
-            raise ValueError(f"recycled-content method '{self.method}' needs 'virgin' (a dataset or declaration "
-                             "giving Ev, the burden of the virgin material)")
+        if self.method == "not-applicable":
+            return self
+        if not self.erec_processes:
+            raise ValueError(f"recycled-content method '{self.method}' needs 'erec_processes' (the processes of the "
+                             "recycling stage that turn scrap into the recycled material: Erec)")
+        if self.method == "cff":
+            if self.A is None or self.Qsin_Qp is None:
+                raise ValueError("recycled-content method 'cff' needs A (0.2 for metals) and Qsin_Qp")
+            if self.virgin is None:
+                raise ValueError("recycled-content method 'cff' needs 'virgin' (a dataset or declaration giving Ev, "
+                                 "the burden of the virgin material the recycled material replaces)")
         return self
 
 
@@ -259,13 +330,16 @@ class ConformityAssessment(_Strict):
 
 
 class ClassScheme(_Strict):
+    """Annex V point 8: classes from the declarations placed on the market in the previous three years."""
+
     category: str = "climate_change"
     number_of_classes: int = Field(ge=2, le=15)
-    window_years: int = 3
+    window_years: int = Field(default=3, ge=1, le=10)  # placement years a derivation uses (Annex V: three)
     weighting: Literal["mass", "count"] = "mass"
     method: str = "quantile"
     head_room: bool = True
-    review_years: int = 3
+    review_years: int = Field(default=3, ge=1, le=10)  # next review = derivation date + review_years
+    trigger_basis: Literal["mass", "count"] = "mass"  # rescaling trigger (energy label: units sold, i.e. mass)
 
 
 class SourceRef(_Strict):
@@ -283,6 +357,9 @@ class Rule(_Strict):
     legal_basis: str
     crm: str
     validity: Validity
+    crm_list_version: str = Field(
+        default="Regulation (EU) 2024/1252, Annexes I and II as adopted (first lists, 2024; review by 24 May 2027)",
+        description="the version of the strategic and critical raw materials lists the rule refers to")
     declared_unit: DeclaredUnit
     route: Literal["primary", "secondary"]
     reference_process: str
@@ -409,12 +486,39 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                     problems.append((f"{where}.expected_inputs[{k_index}]",
                                      f"process '{process.id}' expects input kind '{kind}', which input_kinds "
                                      "does not define"))
+    problems.extend(_recycled_problems(rule, ids))
     if rule.reference_process not in ids:
         problems.append(("reference_process",
                          f"reference_process '{rule.reference_process}' is not a process of this rule"))
     elif rule.reference_process_def().product.name != rule.declared_unit.product:
         problems.append(("reference_process", "the reference process's product must be the declared product "
                                               f"('{rule.declared_unit.product}')"))
+    return problems
+
+
+def _recycled_problems(rule: Rule, ids: set[str]) -> list[tuple[str, str]]:
+    """Erec must be processes of the recycling stage that take input only from each other (scrap enters free)."""
+    spec = rule.recycled_content
+    problems: list[tuple[str, str]] = []
+    if spec.method != "not-applicable" and rule.route != "secondary":
+        problems.append(("recycled_content.method", f"recycled-content method '{spec.method}' belongs to a "
+                                                    "secondary-route rule (the recycling stage)"))
+    erec = set(spec.erec_processes)
+    for index, pid in enumerate(spec.erec_processes):
+        where = f"recycled_content.erec_processes[{index}]"
+        if pid not in ids:
+            problems.append((where, f"'{pid}' is not a process of this rule"))
+            continue
+        if rule.stage_of(pid).id not in SECONDARY_STAGES:
+            problems.append((where, f"'{pid}' is not in the recycling stage"))
+        outside = [u for u in rule.process(pid).inputs_from if u not in erec]
+        if outside:
+            problems.append((where, f"'{pid}' takes input from '{outside[0]}', which is not a recycling (Erec) "
+                                    "process: the recycled material is made by the Erec processes alone"))
+    for index, kind in enumerate(spec.virgin_input_kinds):
+        if kind not in rule.input_kinds:
+            problems.append((f"recycled_content.virgin_input_kinds[{index}]",
+                             f"virgin input kind '{kind}' is not one of the rule's input_kinds"))
     return problems
 
 

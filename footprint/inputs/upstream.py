@@ -32,6 +32,32 @@ def content_hash(document: dict) -> str:
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
+def declared_results(document: dict) -> list[dict]:
+    """The declared results of a declaration of any schema version.
+
+    Schema 1.0 kept every computed category in ``results`` with a ``declared`` flag;
+    schema 2.0 keeps only the rule's declared categories there and the others under
+    ``additional_information.results``.  Every reader goes through these three helpers.
+    """
+    results = [r for r in document.get("results") or [] if isinstance(r, dict)]
+    if str(document.get("schema_version", "1.0")).startswith("1."):
+        return [r for r in results if r.get("declared")]
+    return results
+
+
+def additional_results(document: dict) -> list[dict]:
+    """Computed categories that are not declared (additional information, never part of the declaration)."""
+    if str(document.get("schema_version", "1.0")).startswith("1."):
+        return [r for r in document.get("results") or [] if isinstance(r, dict) and not r.get("declared")]
+    block = document.get("additional_information") or {}
+    return [r for r in block.get("results") or [] if isinstance(r, dict)]
+
+
+def all_results(document: dict) -> list[dict]:
+    """Declared results first, then the additional ones (for readers that need every computed category)."""
+    return declared_results(document) + additional_results(document)
+
+
 @dataclass(frozen=True)
 class UpstreamDeclaration:
     """What a downstream calculation needs from a supplier's declaration."""
@@ -50,8 +76,12 @@ class UpstreamDeclaration:
     dqr: float | None = None
 
     def per_kg(self, category: str) -> float | None:
-        """The supplier's value per kg of its product, or None when it did not compute the category."""
-        if category not in self.values:
+        """The supplier's value per kg of its product, or None when it did not compute the category.
+
+        A category the supplier declared with coverage "none" was not computed either (its
+        0 is no value): None, so that nothing downstream takes it for a real zero.
+        """
+        if category not in self.values or self.coverage.get(category) == "none":
             return None
         return self.values[category] / units.convert(self.amount, self.unit, "kg")
 
@@ -98,8 +128,8 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
         unit = str(unit_block["unit"])
         amount = float(unit_block["amount"])
         units.convert(amount, unit, "kg")
-        values = {str(r["category"]): float(r["value"]) for r in document["results"]}
-        coverage = {str(r["category"]): str(r.get("coverage", "complete")) for r in document["results"]}
+        values = {str(r["category"]): float(r["value"]) for r in all_results(document)}
+        coverage = {str(r["category"]): str(r.get("coverage", "complete")) for r in all_results(document)}
     except (KeyError, TypeError, ValueError, UnitError) as exc:
         raise _fail(f"supplier declaration lacks a usable declared unit or results ({exc})", path, file=where,
                     field=field, expected="declared_unit {amount, unit (a mass), product} and results "

@@ -266,11 +266,15 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
 
 
 def category_result(declaration: Mapping[str, Any], category: str, source: str = "declaration") -> dict:
-    for result in declaration.get("results", []):
+    """The declared result of the scheme's category (additional information never gets a class)."""
+    from footprint.inputs.upstream import declared_results
+
+    for result in declared_results(dict(declaration)):
         if result.get("category") == category:
             return result
-    raise ClassSchemeError("the declaration has no result for the scheme's category", file=source,
-                           field="results", value=category, expected="a declaration computed with that category")
+    raise ClassSchemeError("the declaration does not declare the scheme's category", file=source,
+                           field="results", value=category,
+                           expected="a declaration whose rule declares that category")
 
 
 def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declaration_source: str = "declaration",

@@ -121,7 +121,9 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                            source: str = "declaration") -> Entry:
     """A register entry from a declaration document: its declared categories and identity."""
     _check_mass_year(mass_kg, year, source)
-    declared = [r for r in document.get("results", []) if r.get("declared")]
+    from footprint.inputs.upstream import declared_results
+
+    declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
     return Entry(declaration_id=document["id"], rule_id=document["rule"]["id"],
                  rule_version=document["rule"]["version"], year=year, mass_kg=float(mass_kg),

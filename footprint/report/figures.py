@@ -57,7 +57,7 @@ def stage_order(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
         if sid not in seen:
             order.append((sid, stage_label(sid, str(stage.get("label") or sid), lang)))
             seen.add(sid)
-    for result in declaration.get("results") or []:
+    for result in declared_results(declaration):
         for sid in (result.get("by_stage") or {}):
             if str(sid) not in seen:
                 order.append((str(sid), str(sid)))
@@ -66,8 +66,10 @@ def stage_order(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
 
 
 def declared_results(declaration: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """Results flagged ``declared``; only these belong in the declaration."""
-    return [r for r in declaration.get("results") or [] if r.get("declared")]
+    """The declared results (schema 1.0: flagged ``declared``; 2.0: ``results`` itself)."""
+    from footprint.inputs.upstream import declared_results as _declared
+
+    return _declared(dict(declaration))
 
 
 def stage_shares(by_stage: Mapping[str, Any],

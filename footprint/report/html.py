@@ -159,9 +159,21 @@ def _processes(d: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _category_labels(d: Mapping[str, Any], lang: str) -> dict[str, str]:
-    """Category id -> human label in ``lang``."""
+    """Category id -> human label in ``lang`` (declared and additional results)."""
     return {str(r.get("category")): category_label(r, lang)
-            for r in _as_list(d.get("results")) if isinstance(r, Mapping)}
+            for r in _all_results(d) if isinstance(r, Mapping)}
+
+
+def _all_results(d: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    from footprint.inputs.upstream import all_results
+
+    return all_results(dict(d))
+
+
+def _additional_results(d: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    from footprint.inputs.upstream import additional_results
+
+    return additional_results(dict(d))
 
 
 def _process_order(d: Mapping[str, Any], by_process: Mapping[str, Any]) -> list[str]:
@@ -231,9 +243,18 @@ def _performance_class(d: Mapping[str, Any]) -> Any:
     return value
 
 
+def _conformity(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The conformity-assessment record once a verifier filled it (status verified, body named), else None."""
+    block = d.get("conformity_assessment")
+    if isinstance(block, Mapping) and block.get("status") == "verified" and block.get("body"):
+        return {"status": "verified", "provider": block.get("body"), "certificate": block.get("certificate_id"),
+                "date": block.get("date")}
+    return None
+
+
 def _verification_text(d: Mapping[str, Any], lang: str) -> Html:
     """"verified (provider, date)" when a verification block is present, else "not verified"."""
-    block = d.get("verification")
+    block = d.get("verification") or _conformity(d)
     if not block:
         return _badge(text("not_verified", lang), "warn")
     if not isinstance(block, Mapping):
@@ -270,8 +291,13 @@ def _header(d: Mapping[str, Any], lang: str) -> Html:
 
 
 def _coverage_cell(result: Mapping[str, Any], lang: str) -> Html:
-    """Flag any coverage other than complete; complete needs no remark."""
+    """Flag any coverage other than complete, with the reason next to it; complete needs no remark."""
     coverage = result.get("coverage")
+    note = result.get("coverage_note")
+    if note and coverage != "complete":
+        key = f"coverage_{coverage or 'unknown'}"
+        badge = _badge(text(key, lang) if key in STRINGS else coverage, "warn")
+        return _join([badge, " ", _tag("span", text("coverage_warning", lang, note=note), class_="note")])
     if coverage == "complete":
         return Html("")
     key = f"coverage_{coverage or 'unknown'}"
@@ -302,8 +328,8 @@ def _results(d: Mapping[str, Any], lang: str) -> Html:
 
 
 def _not_declared(d: Mapping[str, Any], lang: str) -> Html:
-    """Other computed categories, collapsed so they are not mistaken as declared."""
-    rest = [r for r in _as_list(d.get("results")) if not r.get("declared")]
+    """Other computed categories (additional information), collapsed so they are not mistaken as declared."""
+    rest = _additional_results(d)
     if not rest:
         return Html("")
     noun = text("category_one" if len(rest) == 1 else "category_many", lang)
@@ -311,6 +337,83 @@ def _not_declared(d: Mapping[str, Any], lang: str) -> Html:
     note = _tag("p", text("not_declared_note", lang), class_="note")
     table = _table(_result_headers(lang), _result_rows(rest, lang), numeric=[2])
     return _tag("details", _join([summary, note, table]), class_="not-declared")
+
+
+def _scope(d: Mapping[str, Any], lang: str) -> Html:
+    """What the declaration covers (schema 2.0): boundary, categories and why, validity, CRM list, sampling."""
+    boundary = _as_dict(d.get("system_boundary"))
+    categories = _as_dict(d.get("impact_categories"))
+    if not boundary and not categories:
+        return Html("")
+    rule = _as_dict(d.get("rule"))
+    validity = _as_dict(rule.get("validity"))
+    periods = _as_dict(validity.get("reporting_periods"))
+    sampling = _as_dict(d.get("sampling"))
+    labels = _category_labels(d, lang)
+    items = [(text("system_boundary", lang), boundary.get("statement")),
+             (text("declared_categories", lang),
+              ", ".join(labels.get(str(c), str(c)) for c in _as_list(categories.get("declared")))),
+             (text("category_rationale", lang), categories.get("rationale")),
+             (text("rule_validity", lang),
+              text("rule_validity_text", lang, first=validity.get("from", MISSING), last=validity.get("until", MISSING),
+                   start=periods.get("from", MISSING), end=periods.get("until", MISSING)) if validity else MISSING),
+             (text("crm_list_version", lang), rule.get("crm_list_version") or MISSING),
+             (text("sampling", lang), sampling.get("approach") or MISSING)]
+    return _section(text("scope", lang), _dl(items), "scope")
+
+
+def _bill_of_materials(d: Mapping[str, Any], lang: str) -> Html:
+    """Inputs by kind, electricity by source and direct emissions' compartments per declared unit."""
+    bom = _as_dict(d.get("bill_of_materials"))
+    if not bom:
+        return Html("")
+    inputs = [[i.get("kind"), i.get("dataset") or i.get("declaration"), fmt_sig(i.get("amount")), i.get("unit")]
+              for i in _as_list(bom.get("inputs")) if isinstance(i, Mapping)]
+    power = [[e.get("dataset"), e.get("geography"), fmt_sig(e.get("amount")), e.get("unit"), fmt_pct(e.get("share")),
+              fmt_pct(e.get("renewable_share")) if e.get("renewable_share") is not None else text("not_known", lang)]
+             for e in _as_list(bom.get("electricity")) if isinstance(e, Mapping)]
+    emissions = [[e.get("process"), e.get("flow"), e.get("compartment"), e.get("chosen_by")]
+                 for e in _as_list(bom.get("direct_emissions")) if isinstance(e, Mapping)]
+    parts: list[Any] = [_tag("p", text("bom_note", lang, per=bom.get("per", "")), class_="note")]
+    parts += [_tag("h3", text("bom_inputs", lang)),
+              _table([text(k, lang) for k in ("input_kind", "dataset", "amount", "unit")], inputs, numeric=[2])
+              if inputs else _tag("p", text("none", lang))]
+    parts += [_tag("h3", text("bom_electricity", lang)),
+              _table([text(k, lang) for k in ("dataset", "geography", "amount", "unit", "share", "renewable_share")],
+                     power, numeric=[2, 4]) if power else _tag("p", text("none", lang))]
+    if emissions:
+        parts += [_tag("h3", text("bom_emissions", lang)),
+                  _table([text(k, lang) for k in ("process", "flow", "compartment", "chosen_by")], emissions)]
+    return _section(text("bill_of_materials", lang), _join(parts), "bill-of-materials")
+
+
+def _recycled_content(d: Mapping[str, Any], lang: str) -> Html:
+    """The recycled-content method, R1 (overall and per element) and Erec/Ev per declared category."""
+    rc = _as_dict(d.get("recycled_content"))
+    if not rc or rc.get("method") in (None, "not-applicable"):
+        return Html("")
+    elements = _as_dict(rc.get("by_element"))
+    element_text = ", ".join(f"{k} {fmt_pct(v)}" for k, v in elements.items()) or MISSING
+    missing = _as_list(rc.get("elements_not_stated"))
+    if missing:
+        element_text += " " + text("elements_not_stated", lang, elements=", ".join(str(e) for e in missing))
+    items = [(text("rc_method", lang), rc.get("method")), (text("rc_formula", lang), rc.get("formula")),
+             ("R1", fmt_pct(rc.get("R1"))), (text("rc_by_element", lang), element_text)]
+    if rc.get("A") is not None:
+        items += [("A", fmt_sig(rc.get("A"))), ("Qsin/Qp", fmt_sig(rc.get("Qsin_Qp")))]
+    virgin = _as_dict(rc.get("virgin"))
+    if virgin:
+        items.append(("Ev", _join([esc(virgin.get("dataset") or virgin.get("declaration")), " × ",
+                                  esc(fmt_sig(virgin.get("amount_per_kg_recycled", 1.0))), " ",
+                                  esc(virgin.get("unit", "")), _tag("br"), esc(virgin.get("basis", ""))])))
+    labels = _category_labels(d, lang)
+    rows = [[labels.get(str(c), c), fmt_sig(_as_dict(v).get("Erec")), fmt_sig(_as_dict(v).get("Ev")),
+             fmt_sig(_as_dict(v).get("adjustment")),
+             text("yes", lang) if _as_dict(v).get("applied") else text("no", lang)]
+            for c, v in _as_dict(rc.get("by_category")).items()]
+    table = _table([text(k, lang) for k in ("impact_category", "rc_erec", "rc_ev", "rc_adjustment", "rc_applied")],
+                   rows, numeric=[1, 2, 3]) if rows else Html("")
+    return _section(text("recycled_content", lang), _join([_dl(items), table]), "recycled-content")
 
 
 def _img(png: bytes, alt: str, width: str) -> Html:
@@ -348,7 +451,7 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
         return Html("")
     labels = [str(x) for x in _as_list(pc.get("labels"))] or [str(pc["class"])]
     category = str(pc.get("category") or "")
-    result = next((r for r in _as_list(d.get("results"))
+    result = next((r for r in declared_results(d)
                    if isinstance(r, Mapping) and r.get("category") == category), {})
     unit = str(result.get("unit") or "")
     shown = {**pc, "category": category_label(result, lang) if result else category}
@@ -423,7 +526,7 @@ def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str
     """DQR per process with stage, Annex V points and data origin."""
     by_process = _as_dict(dq.get("by_process"))
     procs, stages = _processes(d), _stage_labels(d, lang)
-    basis = _category_labels(d, lang).get(str(dq.get("basis")), dq.get("basis"))
+    basis = _basis_label(d, dq, lang)
     rows = []
     for pid in _process_order(d, by_process):
         proc, entry = procs.get(pid, {}), _as_dict(by_process.get(pid))
@@ -432,7 +535,10 @@ def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str
         rows.append([proc.get("name") or pid, stages.get(str(proc.get("stage")), proc.get("stage")),
                      ", ".join(str(x) for x in _as_list(proc.get("annex_v"))) or MISSING,
                      origin, _dqr(entry.get("dqr")), fmt_pct(entry.get("share"))])
-    share_header = text("share_of", lang, basis=basis) if basis else text("share", lang)
+    if _declared_basis(dq):
+        share_header = text("share_largest", lang)
+    else:
+        share_header = text("share_of", lang, basis=basis) if basis else text("share", lang)
     return _table([text("process", lang), text("stage", lang), text("annex_v_point", lang), text("data", lang),
                    "DQR", share_header], rows, numeric=[4, 5])
 
@@ -461,13 +567,24 @@ def _warnings(dq: Mapping[str, Any], lang: str) -> Html:
                               _tag("ul", items)]), class_="warnings", role="note")
 
 
+def _declared_basis(dq: Mapping[str, Any]) -> bool:
+    """Schema 2.0: the DQR rests on the declared categories' most relevant contributions."""
+    return str(dq.get("basis", "")).startswith("declared categories")
+
+
+def _basis_label(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str) -> Any:
+    if _declared_basis(dq):
+        return text("dqr_basis_declared", lang)
+    return _category_labels(d, lang).get(str(dq.get("basis")), dq.get("basis"))
+
+
 def _data_quality(d: Mapping[str, Any], lang: str) -> Html:
     """Overall DQR, criteria, primary data share, per-process DQR, caveats."""
     dq = _as_dict(d.get("data_quality"))
     title = text("data_quality", lang)
     if not dq:
         return _section(title, _tag("p", text("no_dq", lang)), "data-quality")
-    basis = _category_labels(d, lang).get(str(dq.get("basis")), dq.get("basis"))
+    basis = _basis_label(d, dq, lang)
     overall = _join([_tag("strong", _dqr(dq.get("dqr"))), " ",
                      _badge(level(dq.get("level"), lang) if dq.get("level") else text("unrated", lang), "level")])
     summary = _dl([(text("overall_dqr", lang), overall),
@@ -525,16 +642,21 @@ def _allocation_cut_off(d: Mapping[str, Any], lang: str) -> Html:
 
 
 def _verification(d: Mapping[str, Any], lang: str) -> Html:
-    """The verification record as given, or a plain statement that there is none."""
-    block = d.get("verification")
+    """The verification record as given, or a plain statement that there is none (with the rule's module)."""
+    block = d.get("verification") or _conformity(d)
+    ca = _as_dict(d.get("conformity_assessment"))
+    module = (_dl([(text("ca_module", lang), ca.get("module")),
+                   (text("ca_body", lang), ca.get("body") or MISSING),
+                   (text("ca_certificate", lang), ca.get("certificate_id") or MISSING),
+                   (text("ca_date", lang), ca.get("date") or MISSING)]) if ca else Html(""))
     if not block:
         body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
                                        _badge(text("not_verified", lang), "warn")])),
-                      _tag("p", text("not_verified_note", lang), class_="note")])
+                      _tag("p", text("not_verified_note", lang), class_="note"), module])
     elif isinstance(block, Mapping):
         body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
                                        _verification_text(d, lang)])),
-                      _dl((str(k), _provenance_value(v)) for k, v in block.items())])
+                      _dl((str(k), _provenance_value(v)) for k, v in block.items()), module])
     else:
         body = _tag("p", block)
     return _section(text("verification", lang), body, "verification")
@@ -666,9 +788,9 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     d = declaration
     product = _as_dict(d.get("declared_unit")).get("product") or text("declaration", lang)
     sections = [_header(d, lang), _tag("main", _join([
-        _results(d, lang), _not_declared(d, lang), _class_section(d, lang), _chart(d, lang),
-        _process_charts(d, lang), _contributions(d, lang), _data_quality(d, lang),
-        _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
+        _results(d, lang), _not_declared(d, lang), _scope(d, lang), _class_section(d, lang), _chart(d, lang),
+        _process_charts(d, lang), _contributions(d, lang), _bill_of_materials(d, lang), _recycled_content(d, lang),
+        _data_quality(d, lang), _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
     ])), _footer(d, lang)]
     return page(esc(text("page_title", lang, product=product)), _join(sections, "\n"), lang)
 
