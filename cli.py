@@ -503,7 +503,9 @@ def _print_scheme(scheme: dict) -> None:
     click.echo(f"  {scheme['counts']['declarations']} declarations, {_fmt(scheme['counts']['mass_kg'] / 1000)} t; "
                f"{scheme['method']}, {scheme['weighting']}-weighted"
                + (", head-room" if scheme["head_room"]["enabled"] else "")
-               + f"; derived {scheme['derived']}, next review {scheme['next_review']}")
+               + f"; derived {scheme['derived']}, next review {scheme['next_review']}"
+               + (f"; window {scheme['window_years']['years']} years OVERRIDES the rule's "
+                  f"{scheme['window_years']['rule']}" if (scheme.get("window_years") or {}).get("override") else ""))
     for row in scheme["classes"]:
         low = "" if row["lower"] is None else f"> {_fmt(row['lower'])}"
         high = "" if row["upper"] is None else f"<= {_fmt(row['upper'])}"
@@ -517,7 +519,7 @@ def classes() -> None:
 
     \b
     Example:
-      footprint classes derive --rule ndpr-oxide --category climate_change --window 2022-2024 -o scheme.json
+      footprint classes derive --rule ndpr-oxide --category climate_change --window 2023-2025 -o scheme.json
       footprint classes assign out/decl.json --scheme scheme.json -o out/decl-classed.json
     """
 
@@ -533,6 +535,9 @@ def _scheme_options(func):
         click.option("--margin", type=float, help="Head-room: A/B threshold this fraction below the best (0.10)."),
         click.option("--robust", type=float, nargs=2, help="Equal-width: the two percentiles (0.05 0.95)."),
         click.option("--date", "date_text", help="Derivation date YYYY-MM-DD (default: end of the window)."),
+        click.option("--window-years", type=int,
+                     help="Accept a window of this many years although the rule's class_scheme says otherwise "
+                          "(Annex V: three); the scheme records the override."),
         click.option("--register", help=_REGISTER_HELP),
         click.option("--force", is_flag=True, help="Overwrite existing outputs."),
     ]):
@@ -551,7 +556,7 @@ def _scheme_options(func):
 def classes_derive(rule: str, category: str | None, window: str, n_classes: int | None, output: Path,
                    weight: str | None,
                    method: str | None, head_room: bool | None, margin: float | None, robust, date_text: str | None,
-                   register: str | None, force: bool) -> None:
+                   window_years: int | None, register: str | None, force: bool) -> None:
     """Derive class thresholds A..n from the declarations placed on the market in a window.
 
     Options not given come from the rule's class_scheme block (rules/ID.yaml). Same
@@ -567,7 +572,7 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
     scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight, method=method,
                                       head_room=head_room, margin=margin,
                                       robust=tuple(robust) if robust else None, register=register,
-                                      date=_date(date_text))
+                                      date=_date(date_text), window_years=window_years)
     footprint.write_scheme(scheme, output, force=force)
     click.echo(f"scheme: {output}")
     _print_scheme(scheme)
@@ -627,7 +632,8 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
 @_scheme_options
 def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_top: float, trigger_top_two: float,
                    output: Path, report_path: Path, weight: str | None, method: str | None, head_room: bool | None,
-                   margin: float | None, robust, date_text: str | None, register: str | None, force: bool) -> None:
+                   margin: float | None, robust, date_text: str | None, window_years: int | None,
+                   register: str | None, force: bool) -> None:
     """Derive the next scheme and a revision report against the old one.
 
     Options not given are taken from the old scheme. The report shows old vs new
@@ -643,7 +649,7 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     revision = footprint.revise_classes(old_path, window, classes=n_classes, weight=weight, method=method,
                                         head_room=head_room, margin=margin, robust=None if not robust else robust,
                                         triggers=(trigger_top, trigger_top_two), register=register,
-                                        date=_date(date_text))
+                                        date=_date(date_text), window_years=window_years)
     footprint.write_scheme(revision.new, output, force=force)
     revision.write_report(report_path, force=force)
     click.echo(f"scheme: {output}")
@@ -653,8 +659,7 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     click.echo(f"under the old scheme: top class {shares['top']['mass']:.1%} of mass "
                f"({shares['top']['declarations']:.1%} of declarations), top two {shares['top_two']['mass']:.1%} "
                f"({shares['top_two']['declarations']:.1%}); rescaling "
-               + ("TRIGGERED" if shares["triggered"]["mass"] or shares["triggered"]["declarations"]
-                  else "not triggered"))
+               + ("TRIGGERED" if shares["rescale"] else "not triggered") + f" (basis: {shares['basis']})")
 
 
 

@@ -329,25 +329,34 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
                    weight: str | None = None, method: str | None = None, head_room: bool | None = None,
                    margin: float | None = None, robust: tuple[float, float] | None = None,
                    register: str | Path | None = None, date: dt.date | None = None,
-                   previous: dict | None = None) -> dict:
+                   previous: dict | None = None, window_years: int | None = None,
+                   _scheme_defaults: dict | None = None) -> dict:
     """A class scheme (thresholds A..n) from the declarations placed on the market in the window.
 
     Options left as None come from the rule's ``class_scheme`` block when ``rules/<rule>.yaml``
     exists (the rule author's choice), else from the built-in defaults (climate change, 7 classes,
-    mass-weighted quantiles, no head-room).
+    mass-weighted quantiles, no head-room, three-year window and review, trigger on mass).  The
+    window must span the scheme's ``window_years`` (Annex V point 8: three) unless ``window_years``
+    overrides it; the scheme records the override.
     """
     from footprint.market import classes as _classes
 
-    defaults = _class_scheme_defaults(rule)
+    defaults = _scheme_defaults or _class_scheme_defaults(rule)
     category = category or defaults["category"]
+    n_classes = defaults["classes"] if classes is None else classes
+    _classes.labels(n_classes)  # refuse fewer than 2 classes before reading the register
+    record = _classes.check_window(window, defaults["window_years"], override=window_years,
+                                   source=defaults["source"])
     start, end = _classes.parse_window(window)
     points, unit = market_register(register).points(rule, category, start, end)
     return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window,
-                           classes=classes or defaults["classes"], weight=weight or defaults["weight"],
+                           classes=n_classes, weight=weight or defaults["weight"],
                            method=method or defaults["method"],
                            head_room=defaults["head_room"] if head_room is None else head_room,
                            margin=_classes.DEFAULT_HEAD_ROOM_MARGIN if margin is None else margin,
-                           robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous)
+                           robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous,
+                           review_years=defaults["review_years"], trigger_basis=defaults["trigger_basis"],
+                           window_record=record)
 
 
 def _class_scheme_defaults(rule_id: str) -> dict:
@@ -357,8 +366,10 @@ def _class_scheme_defaults(rule_id: str) -> dict:
     if (rules_dir() / f"{rule_id}.yaml").exists():
         scheme = load_rule(rule_id).rule.class_scheme
         return {"category": scheme.category, "classes": scheme.number_of_classes, "weight": scheme.weighting,
-                "method": scheme.method, "head_room": scheme.head_room}
-    return {"category": "climate_change", "classes": 7, "weight": "mass", "method": "quantile", "head_room": False}
+                "method": scheme.method, "head_room": scheme.head_room, "window_years": scheme.window_years,
+                "review_years": scheme.review_years, "trigger_basis": scheme.trigger_basis, "source": "rule"}
+    return {"category": "climate_change", "classes": 7, "weight": "mass", "method": "quantile", "head_room": False,
+            "window_years": 3, "review_years": 3, "trigger_basis": "mass", "source": "built-in default"}
 
 
 def read_scheme(path: str | Path) -> dict:
@@ -412,8 +423,13 @@ class Revision:
 def revise_classes(old: str | Path | dict, window: str, *, classes: int | None = None, weight: str | None = None,
                    method: str | None = None, head_room: bool | None = None, margin: float | None = None,
                    triggers: tuple[float, float] | None = None, register: str | Path | None = None,
-                   date: dt.date | None = None, robust: tuple[float, float] | None = None) -> Revision:
-    """Derive the next scheme (options default to the old scheme's) and compare it with the old one."""
+                   date: dt.date | None = None, robust: tuple[float, float] | None = None,
+                   window_years: int | None = None) -> Revision:
+    """Derive the next scheme (options default to the old scheme's) and compare it with the old one.
+
+    Window length, review period and trigger basis follow the rule's class scheme (or, for a
+    rule without a file here, the old scheme's record of them).
+    """
     from footprint.market import classes as _classes
 
     old_scheme = old if isinstance(old, dict) else read_scheme(old)
@@ -423,23 +439,30 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
             raise _classes.ClassSchemeError("rescaling trigger out of range", field="trigger", value=value,
                                             expected="a share in (0, 1], e.g. 0.3")
     old_room = old_scheme.get("head_room") or {}
+    defaults = _class_scheme_defaults(old_scheme["rule"]["id"])
+    if defaults["source"] != "rule":  # no rule file: keep what the old scheme recorded
+        defaults.update({"window_years": (old_scheme.get("window_years") or {}).get("rule", 3),
+                         "review_years": old_scheme.get("review_years", 3),
+                         "trigger_basis": old_scheme.get("trigger_basis", "mass"), "source": "old scheme"})
     new = derive_classes(old_scheme["rule"]["id"], old_scheme["category"], window,
-                         classes=classes or old_scheme["number_of_classes"],
+                         classes=old_scheme["number_of_classes"] if classes is None else classes,
                          weight=weight or old_scheme["weighting"], method=method or old_scheme["method"],
                          head_room=old_room.get("enabled", False) if head_room is None else head_room,
                          margin=margin if margin is not None else old_room.get("margin"),
                          robust=robust or tuple(old_scheme.get("parameters", {}).get("robust_percentiles") or ())
                          or None,
-                         register=register, date=date, previous=old_scheme)
+                         register=register, date=date, previous=old_scheme, window_years=window_years,
+                         _scheme_defaults=defaults)
     if old_scheme.get("unit") and new.get("unit") and old_scheme["unit"] != new["unit"]:
         raise _classes.ClassSchemeError("the register's values are in another unit than the old scheme's thresholds",
                                         field="unit", value=new["unit"],
                                         expected=f"values in {old_scheme['unit']}, as the old scheme")
     start, end = _classes.parse_window(window)
     points, _unit = market_register(register).points(new["rule"]["id"], new["category"], start, end)
+    basis = new["trigger_basis"]
     return Revision(old=old_scheme, new=new, migration=_classes.migration(points, old_scheme, new),
-                    shares_old=_classes.top_shares(points, old_scheme, triggers),
-                    shares_new=_classes.top_shares(points, new, triggers), points=points)
+                    shares_old=_classes.top_shares(points, old_scheme, triggers, basis),
+                    shares_new=_classes.top_shares(points, new, triggers, basis), points=points)
 
 
 def class_label_png(document: dict) -> bytes:

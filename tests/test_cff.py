@@ -1,9 +1,16 @@
-"""Recycled content: the Circular Footprint Formula and cut-off against hand-computed numbers.
+"""Recycled content: the Circular Footprint Formula as PEF writes it, against hand-computed numbers.
 
-The small case of methodology.md §2.6: Erec = 5 and Ev = 40 kg CO2e per kg, R1 = 1,
-A = 0.2, Qsin/Qp = 1 gives 33 kg CO2e/kg under the CFF and 5 under cut-off.  Erec is
-made by the engine (a recycling process whose only exchange is 5 kg fossil CO2 per
-kg product, through Brightway); Ev comes from a supplier declaration of 40 kg CO2e.
+The case of issue 11: a recycling process emits 500 kg CO2 turning 50 kg of scrap into
+50 kg of recycled alloy; 50 kg of virgin alloy at Ev = 40 kg CO2e/kg (a supplier's
+declaration) is blended in; 100 kg of product.  Per kg of product (R1 = 0.5):
+
+* cut-off: (1 - R1)·Ev + R1·Erec = 0.5·40 + 500/100 = 25.0
+* CFF, A = 0.2, Qsin/Qp = 1, Erec = 500/50 = 10 per kg recycled:
+  (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev) = 0.5·40 + 0.5·(0.2·10 + 0.8·40) = 20 + 17 = 37.0
+* a remanufacturing step of 200 kg CO2 after blending: both rise by 200/100 = 2.0.
+
+Erec comes out of Brightway (a process whose only exchange is fossil CO2); the virgin
+alloy is an input whose burden is the supplier's declared 40 kg CO2e per kg.
 """
 from __future__ import annotations
 
@@ -18,22 +25,28 @@ from footprint.engine import allocation
 from footprint.errors import ActivityDataError, RuleError
 from footprint.inputs.upstream import content_hash
 
-REL = 1e-6  # Brightway stores processed arrays in float32
+REL = 1e-6  # Brightway stores processed characterisation factors in float32
+
+DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
 
 RULE = {
     "id": "test-recycled", "version": "1.0.0", "title": "test recycled material", "status": "draft",
-    "legal_basis": "test", "crm": "test", "validity": {"from": "2026-01-01", "until": "2028-12-31"},
+    "legal_basis": "test", "crm": "test", "validity": {"from": "2025-01-01", "until": "2028-12-31"},
     "declared_unit": {"amount": 1, "unit": "kg", "product": "recycled metal", "chemical_form": "metal",
                       "grade": "test"},
-    "route": "secondary", "reference_process": "recycling",
+    "route": "secondary", "reference_process": "blending",
     "stages": [{"id": "recycling", "label": "Recycling", "processes": [
-        {"id": "recycling", "name": "recycling of scrap", "annex_v": ["4(d)", "4(g)"],
+        {"id": "recycling", "name": "recycling of scrap to alloy", "annex_v": ["4(d)", "4(g)"],
+         "company_specific": "required", "product": {"name": "recycled alloy", "unit": "kg"}},
+        {"id": "blending", "name": "blending with virgin alloy", "annex_v": ["4(i)"],
          "company_specific": "required", "product": {"name": "recycled metal", "unit": "kg"},
-         "expected_inputs": []}]}],
-    "input_kinds": {"electricity": {"dataset": "electricity/GLO"}},
+         "inputs_from": ["recycling"], "expected_inputs": ["virgin-alloy"]}]}],
+    "input_kinds": {"electricity": {"dataset": "electricity/GLO"},
+                    "virgin-alloy": {"dataset": "chemical/ammonium-sulphate", "upstream_products": ["virgin metal"]}},
     "electricity": {"model": "location-based"},
-    "recycled_content": {"method": "cff", "A": 0.2, "Qsin_Qp": 1.0,
-                         "virgin": {"declaration": "virgin.json"}},
+    "recycled_content": {"method": "cff", "A": 0.2, "Qsin_Qp": 1.0, "erec_processes": ["recycling"],
+                         "virgin": {"declaration": "virgin.json"}, "virgin_input_kinds": ["virgin-alloy"],
+                         "elements": ["Nd", "Dy"]},
     "cut_off": {"threshold": 0.01, "basis": "test"},
     "dqr_limits": {"most_relevant": 5, "other": 5, "secondary": 5},
     "impact_categories": {"declared": ["climate_change", "acidification", "particulate_matter"],
@@ -42,110 +55,217 @@ RULE = {
     "class_scheme": {"number_of_classes": 3},
 }
 
-DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
+#: the virgin alloy's declared values per kg (climate change 40 as in the issue; acidification and PM as well,
+#: so that every declared category is covered and computable by hand)
+VIRGIN = {"climate_change": 40.0, "acidification": 0.1, "particulate_matter": 1e-6}
 
 
-def _activity(r1: float) -> dict:
+def _activity(*, r1: float = 0.5, virgin_kg: float = 50, remanufacture: bool = False) -> dict:
+    processes = {
+        "recycling": {"dqr": DQR, "output": {"amount": 50, "unit": "kg"},
+                      "emissions": [{"flow": "Carbon dioxide, fossil", "compartment": "air", "amount": 500,
+                                     "unit": "kg"}]},
+        "blending": {"dqr": DQR, "output": {"amount": 100, "unit": "kg"},
+                     "inputs": [{"from": "recycling", "amount": 50, "unit": "kg"}]},
+    }
+    if virgin_kg:
+        processes["blending"]["inputs"].append({"kind": "virgin-alloy", "declaration": "virgin.json",
+                                                "amount": virgin_kg, "unit": "kg"})
+    if remanufacture:
+        processes["remanufacture"] = {
+            "dqr": DQR, "output": {"amount": 100, "unit": "kg"},
+            "inputs": [{"from": "blending", "amount": 100, "unit": "kg"}],
+            "emissions": [{"flow": "Carbon dioxide, fossil", "compartment": "air", "amount": 200, "unit": "kg"}]}
     return {
         "rule": "test-recycled",
         "declarant": {"name": "Test Recycler", "facility": "plant", "country": "DE"},
         "period": {"start": "2025-01-01", "end": "2025-12-31"},
         "production": {"amount": 100, "unit": "kg", "dqr": DQR},
-        "recycled_content": {"R1": r1, "source": "feed records", "dqr": DQR},
-        "processes": {"recycling": {
-            "dqr": DQR, "output": {"amount": 100, "unit": "kg"},
-            "emissions": [{"flow": "Carbon dioxide, fossil", "compartment": "air", "amount": 500, "unit": "kg"}]}},
+        "recycled_content": {"R1": r1, "by_element": {"Nd": r1}, "source": "feed records", "dqr": DQR},
+        "processes": processes,
     }
 
 
-def _virgin_declaration(climate: float) -> dict:
-    """A minimal supplier declaration of the virgin material (climate change only), correctly hashed."""
-    document = {"id": "urn:uuid:00000000-0000-0000-0000-000000000040", "rule": {"id": "virgin", "version": "1.0.0"},
+def _virgin_declaration(values: dict[str, float], schema: str = "2.0") -> dict:
+    """A minimal supplier declaration of the virgin alloy, correctly hashed (schema 1.0 or 2.0 layout)."""
+    results = [{"category": c, "value": v, "unit": "u", "coverage": "complete"} for c, v in values.items()]
+    document = {"schema_version": schema, "id": "urn:uuid:00000000-0000-0000-0000-000000000040",
+                "rule": {"id": "virgin", "version": "1.0.0"},
                 "declared_unit": {"amount": 1, "unit": "kg", "product": "virgin metal"},
                 "declarant": {"name": "Virgin Metal Co."},
-                "results": [{"category": "climate_change", "value": climate, "unit": "kg CO2-Eq",
-                             "coverage": "complete"}],
                 "data_quality": {"criteria": {"TeR": 2, "GeR": 2, "TiR": 2, "P": 2}, "dqr": 2.0}}
+    if schema == "1.0":  # every computed category in results, flagged
+        document["results"] = [dict(r, declared=True) for r in results]
+    else:  # declared categories in results; nothing additional here
+        document["results"] = results
+        document["additional_information"] = {"note": "test", "results": []}
     document["content_sha256"] = content_hash(document)
     return document
 
 
-def _write(tmp_path: Path, *, method: str = "cff", r1: float = 1.0, virgin: dict | None = None) -> tuple[Path, Path]:
+def _write(tmp_path: Path, *, method: str = "cff", rule_changes: dict | None = None, virgin: dict | None = None,
+           schema: str = "2.0", **activity) -> tuple[Path, Path]:
     rule = json.loads(json.dumps(RULE))
     rule["recycled_content"]["method"] = method
+    if method == "cut-off":
+        for key in ("A", "Qsin_Qp", "virgin"):
+            rule["recycled_content"].pop(key)
     if virgin is not None:
         rule["recycled_content"]["virgin"] = virgin
-    (tmp_path / "virgin.json").write_text(json.dumps(_virgin_declaration(40.0)))
+    if activity.get("remanufacture"):
+        rule["reference_process"] = "remanufacture"
+        rule["stages"][0]["processes"][1]["product"]["name"] = "blended alloy"
+        rule["stages"][0]["processes"].append(
+            {"id": "remanufacture", "name": "remanufacture after blending", "annex_v": ["4(i)"],
+             "company_specific": "required", "product": {"name": "recycled metal", "unit": "kg"},
+             "inputs_from": ["blending"]})
+    for key, value in (rule_changes or {}).items():
+        rule["recycled_content"][key] = value
+    (tmp_path / "virgin.json").write_text(json.dumps(_virgin_declaration(VIRGIN, schema)))
     rule_path = tmp_path / "test-recycled.yaml"
     rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
     data_path = tmp_path / "activity.yaml"
-    data_path.write_text(yaml.safe_dump(_activity(r1), sort_keys=False))
+    data_path.write_text(yaml.safe_dump(_activity(**activity), sort_keys=False))
     return rule_path, data_path
 
 
-def _climate(document: dict) -> dict:
-    return next(r for r in document["results"] if r["category"] == "climate_change")
+def _value(document: dict, category: str = "climate_change") -> float:
+    return next(r["value"] for r in document["results"] if r["category"] == category)
 
 
-def test_cff_arithmetic_matches_methodology_example():
+def _items(document: dict, category: str = "climate_change") -> list[dict]:
+    return [c for c in document["contributions"] if c["category"] == category]
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+
+def test_formula_arithmetic_per_unit_of_material():
+    # the issue's case per kg of product: Erec = 10 per kg recycled, Ev = 40, R1 = 0.5
+    assert allocation.cff_material(10.0, 40.0, 0.5, 0.2, 1.0) == pytest.approx(37.0)  # 20 + 0.5*(2 + 32)
+    assert allocation.cut_off_material(10.0, 40.0, 0.5) == pytest.approx(25.0)  # 20 + 0.5*10
+    # methodology.md §2.6: Erec = 5, Ev = 40, R1 = 1 -> 0.2*5 + 0.8*40 = 33 (CFF), 5 (cut-off)
     assert allocation.cff_material(5.0, 40.0, 1.0, 0.2, 1.0) == pytest.approx(33.0)
     assert allocation.cut_off_material(5.0, 40.0, 1.0) == pytest.approx(5.0)
-    # R1 = 0.5: 0.5*40 + 0.5*(0.2*5 + 0.8*40) = 20 + 16.5
-    assert allocation.cff_material(5.0, 40.0, 0.5, 0.2, 1.0) == pytest.approx(36.5)
-    assert allocation.cut_off_material(5.0, 40.0, 0.5) == pytest.approx(22.5)
     # a lower quality of the secondary material (Qsin/Qp = 0.5) lowers the virgin term it stands for
     assert allocation.cff_material(5.0, 40.0, 1.0, 0.2, 0.5) == pytest.approx(1.0 + 0.8 * 20.0)
     with pytest.raises(ValueError):
         allocation.cff_material(5.0, 40.0, 1.2, 0.2, 1.0)
 
 
-def test_cff_declaration_gives_33_and_states_the_method(project, tmp_path):
-    rule_path, data_path = _write(tmp_path, method="cff")
-    document = footprint.declare(rule_path, data_path)
-    climate = _climate(document)
-    assert climate["value"] == pytest.approx(33.0, rel=REL)
+def test_the_recycled_content_line_is_the_cff_minus_the_cut_off_picture():
+    # foreground (cut-off) = 0.5*40 (virgin input) + 5 (Erec per declared unit, Rm = 0.5 kg);
+    # line = (1 - A)*(Rm*Ev*Qsin/Qp - Rm*Erec) = 0.8*(0.5*40 - 5) = 12; 25 + 12 = 37 = cff_material
+    line = allocation.cff_adjustment(5.0, 40.0, 0.5, 0.2, 1.0)
+    assert line == pytest.approx(12.0)
+    assert 25.0 + line == pytest.approx(allocation.cff_material(10.0, 40.0, 0.5, 0.2, 1.0))
+    assert allocation.cff_adjustment(5.0, 40.0, 0.5, 1.0, 1.0) == 0.0  # A = 1 is the cut-off: no line
+
+
+# ----------------------------------------------------------------------------- the issue's case
+
+
+def test_cut_off_gives_25(project, tmp_path):
+    document = footprint.declare(*_write(tmp_path, method="cut-off"))
+    # 0.5*40 (virgin alloy, supplier's declaration, in full) + 500 kg CO2 / 100 kg (recycling)
+    assert _value(document) == pytest.approx(25.0, rel=REL)
+    assert not [c for c in _items(document) if c["kind"] == "recycled-content"]
     block = document["recycled_content"]
-    assert block["method"] == "cff" and block["A"] == 0.2 and block["R1"] == 1.0 and block["Qsin_Qp"] == 1.0
-    assert block["by_category"]["climate_change"]["Erec"] == pytest.approx(5.0, rel=REL)
-    assert block["by_category"]["climate_change"]["Ev"] == pytest.approx(40.0)
-    items = [c for c in document["contributions"] if c["category"] == "climate_change"]
-    adjustment = [c for c in items if c["kind"] == "recycled-content"]
-    assert len(adjustment) == 1 and "Circular Footprint Formula" in adjustment[0]["item"]
-    assert adjustment[0]["value"] == pytest.approx(28.0, rel=REL)
-    assert sum(c["value"] for c in items) == pytest.approx(climate["value"], rel=1e-9)
-    assert sum(climate["by_process"].values()) == pytest.approx(climate["value"], rel=1e-9)
+    assert block["method"] == "cut-off" and "A" not in block and block["R1_from_flows"] == pytest.approx(0.5)
+    assert block["by_category"]["climate_change"]["Erec"] == pytest.approx(10.0, rel=REL)
+    assert block["by_category"]["climate_change"]["adjustment"] == 0.0
+
+
+def test_cff_gives_37_with_its_own_line_in_the_recycling_stage(project, tmp_path):
+    document = footprint.declare(*_write(tmp_path))
+    assert _value(document) == pytest.approx(37.0, rel=REL)
+    items = _items(document)
+    line = [c for c in items if c["kind"] == "recycled-content"]
+    # 0.8*(0.5*40 - 0.5*10) = 12, booked on its own process id in the recycling stage, not on 'blending'
+    assert len(line) == 1 and line[0]["value"] == pytest.approx(12.0, rel=REL)
+    assert line[0]["process"] == "recycled-content" and line[0]["stage"] == "recycling"
+    assert line[0]["item"].startswith("recycled content")
+    # the virgin alloy counts in full (never discounted by A): 50 kg x 40 / 100 kg = 20
+    virgin = [c for c in items if c["kind"] == "upstream"]
+    assert len(virgin) == 1 and virgin[0]["value"] == pytest.approx(20.0, rel=1e-12)
+    climate = document["results"][0]
+    assert climate["by_process"]["recycled-content"] == pytest.approx(12.0, rel=REL)
+    assert sum(climate["by_process"].values()) == pytest.approx(37.0, rel=REL)
+    block = document["recycled_content"]
+    assert block["method"] == "cff" and block["A"] == 0.2 and block["Qsin_Qp"] == 1.0 and block["R1"] == 0.5
+    assert block["recycled_material_kg"] == pytest.approx(0.5) and block["virgin_material_kg"] == pytest.approx(0.5)
+    summary = block["by_category"]["climate_change"]
+    assert summary["Erec"] == pytest.approx(10.0, rel=REL) and summary["Ev"] == pytest.approx(40.0)
+    assert summary["adjustment"] == pytest.approx(12.0, rel=REL) and summary["applied"] is True
     assert document["provenance"]["upstream_declarations"][0]["product"] == "virgin metal"
 
 
-def test_cut_off_declaration_gives_the_recycling_burden_only(project, tmp_path):
-    rule_path, data_path = _write(tmp_path, method="cut-off")
-    document = footprint.declare(rule_path, data_path)
-    assert _climate(document)["value"] == pytest.approx(5.0, rel=REL)
-    assert document["recycled_content"]["method"] == "cut-off"
-    assert "A" not in document["recycled_content"]
+def test_other_declared_categories_follow_the_same_formula(project, tmp_path):
+    document = footprint.declare(*_write(tmp_path))
+    # acidification: only the virgin alloy has it (0.1 per kg), Erec = 0: 0.5*0.1 + 0.8*(0.5*0.1 - 0) = 0.09
+    assert _value(document, "acidification") == pytest.approx(0.09, rel=1e-12)
+    # particulate matter: 0.5*1e-6 + 0.8*0.5*1e-6 = 9e-7
+    assert _value(document, "particulate_matter") == pytest.approx(9e-7, rel=1e-12)
 
 
-def test_partial_recycled_content_weights_the_virgin_share(project, tmp_path):
-    rule_path, data_path = _write(tmp_path, method="cff", r1=0.5)
-    assert _climate(footprint.declare(rule_path, data_path))["value"] == pytest.approx(36.5, rel=REL)
-    rule_path, data_path = _write(tmp_path, method="cut-off", r1=0.5)
-    assert _climate(footprint.declare(rule_path, data_path))["value"] == pytest.approx(22.5, rel=REL)
+@pytest.mark.parametrize("method, expected", [("cut-off", 27.0), ("cff", 39.0)])
+def test_remanufacture_after_blending_adds_exactly_two(project, tmp_path, method, expected):
+    """200 kg CO2 after the material is made, per 100 kg of product: +2.0 under both methods, never weighted by A."""
+    document = footprint.declare(*_write(tmp_path, method=method, remanufacture=True))
+    assert _value(document) == pytest.approx(expected, rel=REL)
+    climate = document["results"][0]
+    assert climate["by_process"]["remanufacture"] == pytest.approx(2.0, rel=REL)
+
+
+def test_a_schema_1_supplier_declaration_gives_the_same_numbers(project, tmp_path):
+    """Suppliers' 1.0 declarations (every category in results, flagged) stay usable as inputs and as Ev."""
+    document = footprint.declare(*_write(tmp_path, schema="1.0"))
+    assert _value(document) == pytest.approx(37.0, rel=REL)
+    assert _value(document, "acidification") == pytest.approx(0.09, rel=1e-12)
+
+
+def test_r1_and_recycled_content_per_element_are_declared(project, tmp_path):
+    document = footprint.declare(*_write(tmp_path))
+    block = document["recycled_content"]
+    assert block["by_element"] == {"Nd": 0.5}
+    assert block["elements_not_stated"] == ["Dy"]  # the rule asks for Nd and Dy; Dy was not given
+
+
+def test_r1_that_the_material_flows_contradict_is_refused(project, tmp_path):
+    """R1 = 1 stated, but 50 kg recycled + 50 kg virgin per 100 kg give 0.5: exit 2, not a wrong number."""
+    rule_path, data_path = _write(tmp_path, r1=1.0)
+    with pytest.raises(ActivityDataError, match=r"recycled content R1 = 1 does not match") as caught:
+        footprint.declare(rule_path, data_path)
+    assert "recycled_content.R1" in str(caught.value) and "0.5000" in str(caught.value)
+
+
+def test_the_recycled_content_line_is_not_a_most_relevant_process(project, tmp_path):
+    """The Data Needs Matrix ranks processes; the CFF line (12 of 37) is none, so it cannot displace one."""
+    document = footprint.declare(*_write(tmp_path))
+    by_process = document["data_quality"]["by_process"]
+    assert set(by_process) == {"recycling", "blending"}
+    # climate change without the line: blending 20 (virgin alloy), recycling 5 -> blending alone reaches 80 %
+    assert by_process["blending"]["most_relevant"] is True
 
 
 def test_categories_the_virgin_source_lacks_are_not_credited(project, tmp_path):
-    """Ev from a dataset covering climate change only: acidification keeps Erec and is marked partial."""
-    rule_path, data_path = _write(tmp_path, method="cff", virgin={"dataset": "chemical/ammonium-sulphate"})
+    """Ev from a dataset covering climate change only: acidification keeps the cut-off value and is partial."""
+    rule_path, data_path = _write(tmp_path, virgin={"dataset": "chemical/ammonium-sulphate"})
     document = footprint.declare(rule_path, data_path)
-    # chemical/ammonium-sulphate: 0.55 kg CO2e/kg (ree-data.md §4.3 midpoint) -> 0.2*5 + 0.8*0.55
-    assert _climate(document)["value"] == pytest.approx(0.2 * 5.0 + 0.8 * 0.55, rel=REL)
+    # chemical/ammonium-sulphate: 0.55 kg CO2e/kg (ree-data.md §4.3 midpoint) as Ev:
+    # 25 + 0.8*(0.5*0.55 - 5) = 25 - 3.78 = 21.22
+    assert _value(document) == pytest.approx(25.0 + 0.8 * (0.5 * 0.55 - 5.0), rel=REL)
     acid = next(r for r in document["results"] if r["category"] == "acidification")
-    assert acid["coverage"] == "partial"
+    assert acid["coverage"] == "partial" and acid["value"] == pytest.approx(0.05, rel=1e-12)  # 0.5*0.1, no line
+    assert "Ev" in acid["coverage_note"]
     assert document["recycled_content"]["by_category"]["acidification"]["applied"] is False
     assert "chemical/ammonium-sulphate" in document["provenance"]["inventories"]["used"]
+    with pytest.raises(footprint.api.StrictQualityError, match="acidification"):
+        footprint.declare(rule_path, data_path, strict=True)
 
 
 def test_recycled_content_is_required_by_a_cff_rule(project, tmp_path):
-    rule_path, data_path = _write(tmp_path, method="cff")
+    rule_path, data_path = _write(tmp_path)
     data = yaml.safe_load(data_path.read_text())
     del data["recycled_content"]
     data_path.write_text(yaml.safe_dump(data))
@@ -153,10 +273,21 @@ def test_recycled_content_is_required_by_a_cff_rule(project, tmp_path):
         footprint.declare(rule_path, data_path)
 
 
-def test_cff_rule_without_parameters_is_refused(tmp_path):
+@pytest.mark.parametrize("change, match", [
+    ({"A": None}, "A"),
+    ({"erec_processes": []}, "erec_processes"),
+    ({"erec_processes": ["blending"]}, "takes input from 'recycling', which is not a recycling"),
+    ({"erec_processes": ["smelter"]}, "'smelter' is not a process"),
+    ({"virgin_input_kinds": ["scrap"]}, "virgin input kind 'scrap'"),
+])
+def test_cff_rules_without_what_the_formula_needs_are_refused(tmp_path, change, match):
     rule = json.loads(json.dumps(RULE))
-    del rule["recycled_content"]["A"]
+    for key, value in change.items():
+        if value is None:
+            del rule["recycled_content"][key]
+        else:
+            rule["recycled_content"][key] = value
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(rule))
-    with pytest.raises(RuleError, match="A"):
+    with pytest.raises(RuleError, match=match):
         footprint.load_rule(path)

@@ -17,6 +17,8 @@ from footprint.market.classes import ClassSchemeError, weighted_quantile
 from footprint.market.registry import Entry, MarketPoint, Register
 from footprint.report.label import class_label_png
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def _entry(ident: str, value: float, mass: float, year: int, rule: str = "r") -> Entry:
     return Entry(declaration_id=ident, rule_id=rule, rule_version="1.0.0", year=year, mass_kg=mass,
@@ -69,11 +71,11 @@ def test_a_value_without_mass_does_not_move_mass_weighted_thresholds():
 
 
 def test_quantile_thresholds_from_the_register_mass_and_count(small_register):
-    mass = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="mass",
+    mass = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, weight="mass",
                                     register=small_register)
     # d20 has 1.5 t + 0.5 t in the window: weights 1, 2, 1 (t) as above
     assert mass["thresholds"] == pytest.approx([10 + 10 * 5 / 9, 20 + 10 * 4 / 9])
-    count = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="count",
+    count = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, weight="count",
                                      register=small_register)
     # positions 1/6, 1/2, 5/6: Q(1/3) = 10 + 10 (1/6)/(1/3) = 15, Q(2/3) = 25
     assert count["thresholds"] == pytest.approx([15.0, 25.0])
@@ -91,7 +93,7 @@ def test_equal_width_between_robust_percentiles_by_hand():
 
 
 def test_head_room_keeps_class_a_empty(small_register):
-    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=4, weight="count",
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=4, weight="count",
                                       head_room=True, register=small_register)
     # B..D are the 3-class count thresholds (15, 25); A/B is 10 % below the best value 10
     assert scheme["thresholds"] == pytest.approx([9.0, 15.0, 25.0])
@@ -108,20 +110,20 @@ def test_a_value_exactly_on_a_threshold_takes_the_better_class():
 
 
 def test_same_register_and_options_give_byte_identical_schemes(small_register, tmp_path):
-    first = classes.to_json(footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register,
+    first = classes.to_json(footprint.derive_classes("r", "climate_change", "2022-2024", register=small_register,
                                                      classes=3))
-    second = classes.to_json(footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register,
+    second = classes.to_json(footprint.derive_classes("r", "climate_change", "2022-2024", register=small_register,
                                                       classes=3))
     assert first == second
     Register(small_register).add([_entry("d40", 40.0, 10.0, 2024)])
-    third = footprint.derive_classes("r", "climate_change", "2023-2024", register=small_register, classes=3)
+    third = footprint.derive_classes("r", "climate_change", "2022-2024", register=small_register, classes=3)
     assert classes.to_json(third) != first and third["register_sha256"] != json.loads(first)["register_sha256"]
 
 
 def test_derivation_date_defaults_to_window_end_and_review_is_three_years_later(small_register):
-    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register)
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register)
     assert (scheme["derived"], scheme["next_review"]) == ("2024-12-31", "2027-12-31")
-    leap = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register,
+    leap = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register,
                                     date=dt.date(2024, 2, 29))
     assert leap["next_review"] == "2027-02-28"
 
@@ -132,9 +134,9 @@ def test_an_empty_window_and_bad_options_are_clear_errors(small_register):
     with pytest.raises(ClassSchemeError, match="malformed window"):
         footprint.derive_classes("r", "climate_change", "2023", register=small_register)
     with pytest.raises(ClassSchemeError, match="unknown method"):
-        footprint.derive_classes("r", "climate_change", "2023-2024", method="jenks", register=small_register)
+        footprint.derive_classes("r", "climate_change", "2022-2024", method="jenks", register=small_register)
     with pytest.raises(ClassSchemeError, match="number of classes"):
-        footprint.derive_classes("r", "climate_change", "2023-2024", classes=1, register=small_register)
+        footprint.derive_classes("r", "climate_change", "2022-2024", classes=1, register=small_register)
 
 
 # ------------------------------------------------------------------ assign
@@ -145,7 +147,7 @@ def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change"
 
 
 def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register):
-    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, weight="count",
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, weight="count",
                                       register=small_register)
     assert classes.assign(_decl(value=15.0), scheme)["class"] == "A"
     assert classes.assign(_decl(value=25.0), scheme)["class"] == "B"
@@ -163,7 +165,7 @@ def test_assign_writes_the_class_into_a_real_declaration_and_keeps_it_verifiable
     value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
     Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
                             for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
-    scheme_path = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025",
+    scheme_path = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025",
                                                                   classes=3, weight="count", head_room=False,
                                                                   register=register),
                                          tmp_path / "scheme.json")
@@ -210,10 +212,85 @@ def test_top_class_shares_against_the_rescaling_triggers_by_hand():
     assert classes.top_shares(POINTS, OLD, (0.5, 0.9))["triggered"] == {"declarations": False, "mass": False}
 
 
+def test_rescaling_is_decided_on_the_trigger_basis_mass_by_default():
+    """The same market as above: 2/6 declarations in A reach 30 %, but 300/2100 kg (14 %) and A+B 1000/2100
+    (48 %) do not: the energy label counts units sold, i.e. mass here, so no rescaling; count only informs."""
+    shares = classes.top_shares(POINTS, OLD)
+    assert shares["basis"] == "mass" and shares["rescale"] is False
+    assert shares["triggered"]["declarations"] is True  # shown for information, not deciding
+    by_count = classes.top_shares(POINTS, dict(OLD, trigger_basis="count"))
+    assert by_count["basis"] == "count" and by_count["rescale"] is True
+    assert classes.top_shares(POINTS, OLD, basis="count")["rescale"] is True
+
+
+def test_a_declaration_without_mass_sets_no_head_room_threshold(tmp_path):
+    """Head-room A/B threshold = best declaration of weight > 0 minus 10 %; the 0 kg one (0.9) takes no part.
+
+    Declarations 0.9 (0 kg), 6.904, 10, 20 (1 t each), mass weighting, 3 classes with head-room:
+    t1 = 6.904 - 0.1*6.904 = 6.2136 (not 0.9 - 0.09 = 0.81); t2 = Q(1/2) over 6.904, 10, 20 with equal
+    masses at positions 1/6, 1/2, 5/6 = 10.
+    """
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry("zero", 0.9, 0.0, 2024), _entry("a", 6.904, 1000.0, 2024),
+                            _entry("b", 10.0, 1000.0, 2024), _entry("c", 20.0, 1000.0, 2024)])
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, weight="mass", head_room=True,
+                                      register=register)
+    assert scheme["thresholds"] == pytest.approx([6.904 * 0.9, 10.0])
+    assert scheme["counts"]["without_weight"] == 1
+    assert classes.thresholds([0.9, 6.904, 10.0, 20.0], [0.0, 1.0, 1.0, 1.0], 3, head_room=True) == \
+        pytest.approx([6.2136, 10.0])
+
+
+def test_window_and_review_come_from_the_rule(tmp_path, monkeypatch):
+    """ndpr-oxide's class_scheme: window 3 years; a copy with review_years 5 moves the next review by 5 years."""
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry(f"p{i}", 10.0 + i, 1000.0, 2025, rule="ndpr-oxide") for i in range(4)])
+    with pytest.raises(ClassSchemeError, match=r"spans 1 year\(s\); the rule's class scheme uses 3") as caught:
+        footprint.derive_classes("ndpr-oxide", None, "2025-2025", classes=3, register=register)
+    assert caught.value.exit_code == 2
+    scheme = footprint.derive_classes("ndpr-oxide", None, "2023-2025", classes=3, register=register)
+    assert scheme["window_years"] == {"years": 3, "rule": 3, "override": False}
+    assert (scheme["derived"], scheme["next_review"], scheme["review_years"]) == ("2025-12-31", "2028-12-31", 3)
+    forced = footprint.derive_classes("ndpr-oxide", None, "2025-2025", classes=3, register=register,
+                                      window_years=1)
+    assert forced["window_years"] == {"years": 1, "rule": 3, "override": True}
+    assert forced["thresholds"] == scheme["thresholds"]  # same declarations: all placed in 2025
+    with pytest.raises(ClassSchemeError, match="not the 2 of --window-years"):
+        footprint.derive_classes("ndpr-oxide", None, "2025-2025", classes=3, register=register, window_years=2)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    assert text.count("  review_years: 3\n") == 1 and text.count("  trigger_basis: mass\n") == 1
+    (rules / "ndpr-oxide.yaml").write_text(text.replace("  review_years: 3\n", "  review_years: 5\n")
+                                           .replace("  trigger_basis: mass\n", "  trigger_basis: count\n"))
+    monkeypatch.setenv("FOOTPRINT_RULES", str(rules))
+    later = footprint.derive_classes("ndpr-oxide", None, "2023-2025", classes=3, register=register)
+    assert (later["next_review"], later["review_years"], later["trigger_basis"]) == ("2030-12-31", 5, "count")
+
+
+def test_cli_refuses_another_window_unless_overridden_and_fewer_than_two_classes(tmp_path):
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry(f"p{i}", 10.0 + i, 1000.0, 2025, rule="ndpr-oxide") for i in range(4)])
+    runner = CliRunner()
+    base = ["classes", "derive", "--rule", "ndpr-oxide", "--register", str(register), "--classes", "3"]
+    result = runner.invoke(cli.main, base + ["--window", "2022-2025", "-o", str(tmp_path / "a.json")])
+    assert result.exit_code == 2 and "spans 4 year(s)" in result.output and not (tmp_path / "a.json").exists()
+    result = runner.invoke(cli.main, base + ["--window", "2022-2025", "--window-years", "4",
+                                             "-o", str(tmp_path / "b.json")])
+    assert result.exit_code == 0, result.output
+    assert "OVERRIDES the rule's 3" in result.output
+    assert json.loads((tmp_path / "b.json").read_text())["window_years"]["override"] is True
+    for n in ("0", "1", "-3"):  # 0 used to fall back to the rule's 7 classes
+        result = runner.invoke(cli.main, ["classes", "derive", "--rule", "ndpr-oxide", "--register", str(register),
+                                          "--classes", n, "--window", "2023-2025", "-o", str(tmp_path / "c.json")])
+        assert result.exit_code == 2 and "number of classes out of range" in result.output, n
+    assert not (tmp_path / "c.json").exists()
+
+
 def test_revise_writes_a_new_scheme_and_a_report(small_register, tmp_path):
-    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, weight="count",
+    old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=3, weight="count",
                                    register=small_register)
-    revision = footprint.revise_classes(old, "2023-2024", register=small_register)
+    revision = footprint.revise_classes(old, "2022-2024", register=small_register)
     assert revision.new["previous_scheme"]["scheme_id"] == old["scheme_id"]
     assert revision.new["number_of_classes"] == 3 and revision.new["weighting"] == "count"
     assert sum(map(sum, revision.migration["declarations"])) == 3
@@ -225,21 +302,21 @@ def test_revise_writes_a_new_scheme_and_a_report(small_register, tmp_path):
 def test_cli_derive_assign_revise(small_register, tmp_path):
     runner = CliRunner()
     scheme = tmp_path / "s.json"
-    args = ["classes", "derive", "--rule", "r", "--window", "2023-2023", "--classes", "3", "--weight", "count",
+    args = ["classes", "derive", "--rule", "r", "--window", "2021-2023", "--classes", "3", "--weight", "count",
             "--register", str(small_register), "-o", str(scheme)]
     result = runner.invoke(cli.main, args)
     assert result.exit_code == 0, result.output
     assert "A: <= 11.67" in result.output  # 10 and 20 at positions 1/4, 3/4: Q(1/3) = 10 + 10 (1/12)/(1/2)
     again = runner.invoke(cli.main, args)
     assert again.exit_code == 2 and "output file exists" in again.output
-    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(scheme), "--window", "2023-2024",
+    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(scheme), "--window", "2022-2024",
                                       "--register", str(small_register), "-o", str(tmp_path / "n.json"),
                                       "--report", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
-    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(bad), "--window", "2023-2024",
+    result = runner.invoke(cli.main, ["classes", "revise", "--old", str(bad), "--window", "2022-2024",
                                       "-o", str(tmp_path / "x.json"), "--report", str(tmp_path / "x.html")])
     assert result.exit_code == 2 and "not a class scheme" in result.output
 
@@ -248,15 +325,15 @@ def test_schemes_are_valid_against_the_published_schema(small_register):
     import jsonschema
 
     schema = json.loads((Path(__file__).resolve().parents[1] / "schemas" / "class-scheme.schema.json").read_text())
-    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, register=small_register)
+    old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=3, register=small_register)
     jsonschema.validate(old, schema)
-    new = footprint.revise_classes(old, "2023-2024", method="equal-width", head_room=True, register=small_register)
+    new = footprint.revise_classes(old, "2022-2024", method="equal-width", head_room=True, register=small_register)
     jsonschema.validate(new.new, schema)
     assert new.new["parameters"]["robust_percentiles"] == [0.05, 0.95]
 
 
 def test_an_edited_scheme_is_refused_naming_the_field(small_register, tmp_path):
-    scheme = footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register)
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register)
     scheme["thresholds"] = [20.0, 10.0]
     path = tmp_path / "s.json"
     path.write_text(json.dumps(scheme))
@@ -271,7 +348,7 @@ def test_an_edited_scheme_is_refused_naming_the_field(small_register, tmp_path):
 def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edited_class(
         example_declaration, small_register, tmp_path):
     runner = CliRunner()
-    scheme = footprint.write_scheme(footprint.derive_classes("r", "climate_change", "2023-2024", classes=3,
+    scheme = footprint.write_scheme(footprint.derive_classes("r", "climate_change", "2022-2024", classes=3,
                                                              register=small_register), tmp_path / "s.json")
     decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
     result = runner.invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(scheme),
@@ -302,29 +379,29 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
 ])
 def test_options_out_of_range_name_the_field(small_register, options, field):
     with pytest.raises(ClassSchemeError, match=f"field '{field}'"):
-        footprint.derive_classes("r", "climate_change", "2023-2024", classes=3, register=small_register, **options)
+        footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register, **options)
 
 
 def test_options_left_out_come_from_the_rules_class_scheme(small_register, tmp_path):
     """rules/ndpr-oxide.yaml: climate_change, 7 classes, mass-weighted quantiles, head-room."""
     register = tmp_path / "m.sqlite"
     Register(register).add([_entry(f"p{i}", 10.0 + i, 1000.0 + 100 * i, 2025, rule="ndpr-oxide") for i in range(12)])
-    scheme = footprint.derive_classes("ndpr-oxide", None, "2025-2025", register=register)
+    scheme = footprint.derive_classes("ndpr-oxide", None, "2023-2025", register=register)
     assert (scheme["category"], scheme["number_of_classes"], scheme["weighting"], scheme["method"]) == \
         ("climate_change", 7, "mass", "quantile")
     assert scheme["head_room"]["enabled"] is True
-    explicit = footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=7, weight="mass",
+    explicit = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=7, weight="mass",
                                         method="quantile", head_room=True, register=register)
     assert classes.to_json(scheme) == classes.to_json(explicit)
-    other = footprint.derive_classes("r", None, "2023-2024", register=small_register)
+    other = footprint.derive_classes("r", None, "2022-2024", register=small_register)
     assert (other["number_of_classes"], other["head_room"]["enabled"]) == (7, False)
 
 
 def test_a_revision_against_a_register_in_another_unit_is_refused(small_register, tmp_path):
-    old = footprint.derive_classes("r", "climate_change", "2023-2023", classes=3, register=small_register)
+    old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=3, register=small_register)
     other = tmp_path / "other.sqlite"
     Register(other).add([Entry(declaration_id=f"t{i}", rule_id="r", rule_version="1.0.0", year=2024,
                                mass_kg=1000.0, values={"climate_change": 10.0 + i},
                                units={"climate_change": "t CO2-Eq"}) for i in range(4)])
     with pytest.raises(classes.ClassSchemeError, match="another unit"):
-        footprint.revise_classes(old, "2024-2024", register=other)
+        footprint.revise_classes(old, "2022-2024", register=other)

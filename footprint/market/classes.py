@@ -20,6 +20,15 @@ every choice here is a named, documented parameter recorded in the scheme:
   thresholds separate classes B..N; the A/B threshold is set below the best
   declaration, t_1 = x_min - margin * |x_min| (margin default 0.10; with
   x_min = 0 or margin 0, t_1 = x_min and the best declaration is in A).
+  x_min is the best declaration of weight > 0: one with nothing placed on the
+  market (mass 0 under mass weighting) sets no threshold at all.
+* window and review (Annex V point 8: the previous three years, reviewed every
+  three years): the rule's ``class_scheme`` gives ``window_years`` and
+  ``review_years``; a window of another length is refused unless the caller
+  overrides the rule, and the scheme records the override.
+* rescaling trigger (energy label: 30 % in A or 50 % in A+B of units sold):
+  on the rule's ``trigger_basis`` (mass by default); the other basis is shown
+  for information only.
 * boundary convention: upper bounds are inclusive; class k holds
   t_{k-1} < v <= t_k (A: v <= t_1; the last class: v > t_{N-1}).
 
@@ -104,7 +113,11 @@ def thresholds(values: Sequence[float], weights: Sequence[float], n: int, *, met
             raise ClassSchemeError("head-room needs at least 3 classes", field="classes", value=n,
                                    expected="3 or more (A is kept empty, the others cover the market)")
         inner = thresholds(values, weights, n - 1, method=method, robust=robust)
-        best = min(values)
+        placed = [v for v, w in zip(values, weights) if w > 0]  # weight 0: nothing on the market, no threshold
+        if not placed:
+            raise ClassSchemeError("no declaration in the window has a weight above zero", field="weight",
+                                   expected="masses > 0 in the register, or weighting by count")
+        best = min(placed)
         return [float(best - margin * abs(best)), *inner]
     if method == "quantile":
         return [weighted_quantile(values, weights, j / n) for j in range(1, n)]
@@ -169,13 +182,47 @@ def class_counts(points: Sequence[MarketPoint], limits: Sequence[float], names: 
     return rows
 
 
+def check_window(window: str, window_years: int, *, override: int | None = None,
+                 source: str = "rule") -> dict[str, Any]:
+    """The window's length against the scheme's ``window_years``; the record a scheme keeps of it.
+
+    Annex V point 8 asks for the previous three years; a window of another length is
+    a ClassSchemeError unless ``override`` states that length on purpose.
+    """
+    start, end = _window(window)
+    years = end - start + 1
+    if override is not None:
+        if override < 1:
+            raise ClassSchemeError("window override out of range", field="window-years", value=override,
+                                   expected="a number of years >= 1")
+        if override != years:
+            raise ClassSchemeError(f"the window {window} spans {years} year(s), not the {override} of "
+                                   "--window-years", field="window", value=window,
+                                   expected=f"a window of {override} year(s)")
+    elif years != window_years:
+        raise ClassSchemeError(f"the window {window} spans {years} year(s); the {source}'s class scheme uses "
+                               f"{window_years} (Annex V point 8: the previous three years)", field="window",
+                               value=window, expected=f"a window of {window_years} years, e.g. "
+                                                      f"{end - window_years + 1}-{end}, or --window-years {years} "
+                                                      "to override the rule (recorded in the scheme)")
+    return {"years": years, "rule": window_years, "override": override is not None and override != window_years}
+
+
 def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
            classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
-           date: dt.date | None = None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+           date: dt.date | None = None, previous: Mapping[str, Any] | None = None,
+           review_years: int = REVIEW_YEARS, trigger_basis: str = "mass",
+           window_record: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A class scheme from the declarations placed on the market in ``window``."""
     start, end = _window(window)
     names = labels(classes)
+    if trigger_basis not in WEIGHTS:
+        raise ClassSchemeError("unknown trigger basis", field="trigger_basis", value=trigger_basis,
+                               expected=" or ".join(WEIGHTS))
+    if not (isinstance(review_years, int) and review_years >= 1):
+        raise ClassSchemeError("review period out of range", field="review_years", value=review_years,
+                               expected="a whole number of years >= 1 (Annex V point 8: three)")
     if not 0.0 <= robust[0] < robust[1] <= 1.0:
         raise ClassSchemeError("robust percentiles out of range", field="robust", value=list(robust),
                                expected="0 <= low < high <= 1, e.g. 0.05 0.95")
@@ -221,10 +268,15 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
             for k, row in enumerate(class_counts(points, limits, names))
         ],
         "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
-                   "min": min(values), "max": max(values)},
+                   "min": min(values), "max": max(values),
+                   "without_weight": sum(1 for w in weights if w <= 0)},
+        "window_years": dict(window_record or {"years": end - start + 1, "rule": end - start + 1,
+                                               "override": False}),
+        "review_years": review_years,
+        "trigger_basis": trigger_basis,
         "register_sha256": digest,
         "derived": day.isoformat(),
-        "next_review": add_years(day, REVIEW_YEARS).isoformat(),
+        "next_review": add_years(day, review_years).isoformat(),
         "previous_scheme": None if previous is None else {"scheme_id": previous.get("scheme_id"),
                                                           "sha256": scheme_sha256(previous)},
     }
@@ -314,8 +366,16 @@ def migration(points: Sequence[MarketPoint], old: Mapping[str, Any], new: Mappin
 
 
 def top_shares(points: Sequence[MarketPoint], scheme: Mapping[str, Any],
-               triggers: tuple[float, float] = DEFAULT_TRIGGERS) -> dict[str, Any]:
-    """Shares of declarations and mass in the top class and the top two, against the rescaling triggers."""
+               triggers: tuple[float, float] = DEFAULT_TRIGGERS, basis: str | None = None) -> dict[str, Any]:
+    """Shares of declarations and mass in the top class and the top two, against the rescaling triggers.
+
+    ``rescale`` is decided on ``basis`` (default: the scheme's ``trigger_basis``, else mass):
+    the energy label counts units sold, which is mass here; the other basis is shown only.
+    """
+    basis = basis or scheme.get("trigger_basis") or "mass"
+    if basis not in WEIGHTS:
+        raise ClassSchemeError("unknown trigger basis", field="trigger_basis", value=basis,
+                               expected=" or ".join(WEIGHTS))
     total_n = len(points)
     total_mass = math.fsum(p.mass_kg for p in points)
     classes = [class_index(p.value, scheme["thresholds"]) for p in points]
@@ -330,4 +390,6 @@ def top_shares(points: Sequence[MarketPoint], scheme: Mapping[str, Any],
         "declarations": out["top"]["declarations"] >= limit_top or out["top_two"]["declarations"] >= limit_two,
         "mass": out["top"]["mass"] >= limit_top or out["top_two"]["mass"] >= limit_two,
     }
+    out["basis"] = basis
+    out["rescale"] = out["triggered"]["declarations" if basis == "count" else "mass"]
     return out

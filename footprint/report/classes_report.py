@@ -133,11 +133,16 @@ def _shares(shares: Mapping[str, Any], names: Sequence[str]) -> Html:
 
 
 def _verdict(shares: Mapping[str, Any]) -> Html:
-    hit = [basis for basis in ("declarations", "mass") if shares["triggered"][basis]]
-    if hit:
+    """Rescaling is decided on the scheme's trigger basis; the other basis is information only."""
+    basis = shares.get("basis", "mass")
+    name = "declarations" if basis == "count" else "mass"
+    other = "mass" if name == "declarations" else "declarations"
+    info = (f" By {other} (for information only) the trigger is "
+            f"{'reached' if shares['triggered'][other] else 'not reached'}.")
+    if shares.get("rescale", shares["triggered"][name]):
         return _tag("p", _join([_tag("strong", "Rescaling triggered"),
-                                f" under the old scheme (by {' and by '.join(hit)})."]), class_="warnings")
-    return _tag("p", "No rescaling trigger reached under the old scheme.", class_="ok")
+                                f" under the old scheme (basis: {name}).", info]), class_="warnings")
+    return _tag("p", f"No rescaling trigger reached under the old scheme (basis: {name})." + info, class_="ok")
 
 
 def _scheme_dl(scheme: Mapping[str, Any]) -> Html:
