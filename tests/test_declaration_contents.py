@@ -271,3 +271,16 @@ def test_verifying_a_schema_1_declaration_compares_it_in_its_own_form(project):
     assert "data_quality.dqr" in failed  # the DQR procedure of issue 11
     assert not any(item.startswith(("system_boundary", "bill_of_materials", "additional_information"))
                    for item in failed)
+
+
+@pytest.mark.parametrize("sub", ["lower stratosphere + upper troposphere", "rural"])
+def test_a_rule_default_sub_compartment_without_pm_factors_is_refused(tmp_path, sub):
+    """biosphere3 has PM in the stratosphere, EF 3.1 gives it no factor: as a default it would declare dust as 0."""
+    from footprint.errors import RuleError
+
+    rule = json.loads(json.dumps(RULE))
+    rule["stages"][0]["processes"][0]["emission_subcompartments"] = {"air": sub}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(rule))
+    with pytest.raises(RuleError, match="unknown air sub-compartment"):
+        footprint.load_rule(path)

@@ -146,10 +146,11 @@ class Allocation(_Strict):
 
 
 #: Sub-compartments of biosphere3 a rule may name as a process's default (EF 3.1 gives some of them other
-#: factors, e.g. particulate matter: non-urban air about 79x lower than urban or unspecified air).
+#: factors, e.g. particulate matter: non-urban air about 79x lower than urban or unspecified air).  Air is
+#: limited to the three that carry EF 3.1 particulate-matter factors: "lower stratosphere + upper
+#: troposphere" has PM flows in biosphere3 but no factor, so a default there would declare dust as zero.
 SUBCOMPARTMENTS = {
-    "air": ("non-urban air or from high stacks", "urban air close to ground", "low population density, long-term",
-            "lower stratosphere + upper troposphere", "indoor"),
+    "air": ("non-urban air or from high stacks", "urban air close to ground", "low population density, long-term"),
     "water": ("surface water", "ground-", "ground-, long-term", "ocean", "fossil well"),
     "soil": ("agricultural", "forestry", "industrial"),
 }
