@@ -55,6 +55,9 @@ def _summary(document: dict) -> str:
     lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {dq['primary_data_share']:.0%}"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
                                                           for r in declared_results(document)) else ""))
+    statement = (document.get("mineral_resources") or {}).get("ef31_gap", {}).get("statement")
+    if statement:  # the EF 3.1 rare-earth gap: never a silent zero
+        lines.append(f"note: {statement}")
     for warning in dq.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
@@ -728,8 +731,9 @@ def inventories_list(kind: str | None, geography: str | None, imported: bool) ->
         return
     for d in footprint.list_inventories(kind, geography):
         flag = " screening" if d.screening else ""
+        complete = 16 - len(d.uncovered)
         click.echo(f"{d.code:<40} {d.kind:<12} {d.geography:<8} {d.year or '':<5} DQR {d.dqr.score:.1f} "
-                   f"{d.confidence:<3} {len(d.coverage)}/{len(d.coverage) + len(d.uncovered)} categories{flag}")
+                   f"{d.confidence:<3} {complete}/16 categories{flag}")
 
 
 @inventories.command("show")
@@ -748,16 +752,42 @@ def inventories_show(code: str) -> None:
     click.echo(f"licence: {d.source.licence}; confidence {d.confidence}; technology: {d.technology or 'n/a'}")
     click.echo(f"DQR {d.dqr.score:.2f} (TeR {d.dqr.TeR:g}, GeR {d.dqr.GeR:g}, TiR {d.dqr.TiR:g}, P {d.dqr.P:g})"
                + ("; SCREENING value" if d.screening else ""))
-    click.echo(f"covers {len(d.coverage)}/{len(d.coverage) + len(d.uncovered)} EF categories: "
-               f"{', '.join(d.coverage)}")
+    if d.scope:
+        click.echo(f"scope: {d.scope}" + (f" (life-cycle rules add {d.upstream.amount:g} {d.upstream.unit} of "
+                                          f"{d.upstream.dataset} per {d.unit})" if d.upstream else ""))
+    if d.lumped_co2e:
+        click.echo(f"lumped CO2e: one 'Carbon dioxide, fossil' flow holds every greenhouse gas "
+                   f"({d.lumped_co2e.gwp_basis})")
+    headline = [c for c in d.coverage if c not in d.uncovered and c != "crustal_scarcity"]
+    click.echo(f"covers {len(headline)}/{len(headline) + len(d.uncovered)} EF categories completely "
+               f"(computed from its flows and inputs): {', '.join(headline) or 'none'}")
     if d.uncovered:
         click.echo(f"not covered (partial in declarations): {', '.join(d.uncovered)}")
+    for gap in d.gaps:
+        click.echo(f"missing ({', '.join(gap.categories)}): {' '.join(gap.flows.split())} -- "
+                   f"{' '.join(gap.reason.split())}")
     click.echo("flows:")
     for e in d.exchanges:
         where = e.dataset if e.type == "technosphere" else f"{e.name} ({'::'.join(e.categories or [])})"
         click.echo(f"  {e.type:<13} {e.amount:>12.6g} {e.unit:<8} {where}")
     if d.notes:
         click.echo(f"notes: {' '.join(d.notes.split())}")
+
+
+@inventories.command("coverage")
+@click.argument("rule")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A producer's activity data: check exactly the datasets its inventory uses.")
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+def inventories_coverage(rule: str, data: Path | None, as_json: bool) -> None:
+    """Per declared category of RULE: which datasets characterise it, which do not, and why.
+
+    \b
+    Example:
+      footprint inventories coverage ndpr-oxide
+      footprint inventories coverage ndpr-oxide --data examples/ndpr-oxide/activity-2025.yaml
+    """
+    _echo_result(footprint.inventory_coverage(rule, data), as_json)
 
 
 @inventories.command("import")

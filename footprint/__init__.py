@@ -24,7 +24,7 @@ _API += ("verify_declaration", "market_register", "market_add", "market_import",
          "read_scheme", "write_scheme", "assign_class", "Revision", "revise_classes", "class_label_png",
          "write_class_label")
 _API += ("write_report_pdf", "export_declaration")
-_API += ("list_inventories", "show_inventory", "import_inventory", "imported_databases")
+_API += ("list_inventories", "show_inventory", "inventory_coverage", "import_inventory", "imported_databases")
 _API += ("publish_declaration", "add_client", "remove_client", "list_clients", "serve")
 
 

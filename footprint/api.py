@@ -37,10 +37,11 @@ def ensure_setup(catalogue: _inventory.Catalogue | None = None) -> dict:
     """Set up on first use, or when inventories/ changed since the last set-up."""
     state = _project.read_state()
     catalogue = catalogue or _inventory.load_catalogue()
-    from footprint.data.methods import load_extension
+    from footprint.data.methods import load_extension, supplementary_sha256
 
     if (state.get("inventories_sha256") != catalogue.sha256 or not state.get("methods_sha256")
-            or state.get("extension_sha256") != load_extension().sha256):  # CFs must match what is declared
+            or state.get("extension_sha256") != load_extension().sha256  # CFs must match what is declared
+            or state.get("supplementary_sha256") != supplementary_sha256()):
         _project.setup(catalogue=catalogue)
         state = _project.read_state()
     return state
@@ -554,6 +555,32 @@ def show_inventory(code: str) -> tuple[_inventory.Dataset, Path]:
     catalogue = _inventory.load_catalogue()
     dataset = catalogue.get(code, field="CODE")
     return dataset, catalogue.files[dataset.code]
+
+
+def inventory_coverage(rule: str | Path, data: str | Path | None = None):
+    """Per declared category: the datasets that characterise it, and those that do not with the reason.
+
+    Without ``data`` the datasets are the rule's defaults (templates such as electricity/{region}
+    count through the fallbacks that exist); with ``data`` they are exactly what that producer's
+    inventory draws on, including the grids' upstream chains and suppliers' declarations.
+    """
+    from footprint.engine import coverage
+
+    loaded = load_rule(rule)
+    catalogue = _inventory.load_catalogue()
+    if data is None:
+        return coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
+                                basis="the datasets the rule names by default; {region}/{country} grids through "
+                                      "their fallbacks")
+    from footprint.inputs.activity import located
+
+    activity = load_activity(data)
+    ensure_setup(catalogue)
+    bd, _bc, _bi = _project.brightway()
+    with located(activity):
+        system = _system.build(loaded, activity, catalogue, _inventory.biosphere_index(bd))
+    return coverage.analyse(loaded, catalogue, system.datasets_used(), system.upstream_declarations(),
+                            basis=f"the inventory of {Path(data).as_posix()}")
 
 
 def import_inventory(path: str | Path, fmt: str, name: str | None = None, *, version: str | None = None,

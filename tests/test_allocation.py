@@ -73,7 +73,11 @@ def test_the_main_share_scales_every_exchange_of_a_multi_output_process(project)
     for field, (kind, unallocated) in expected.items():
         assert amounts[field][0] == kind
         assert amounts[field][1] == pytest.approx(unallocated * share, rel=1e-12), field
-    assert len(amounts) == 7 + 2 + 6  # every input, transport leg and emission is there
+    # every input, transport leg and emission is there, plus the upstream coal chain that brings the
+    # direct-scope Inner Mongolia grid to the life-cycle scope the rule requires (same kWh x 0.280619 kg)
+    assert len(amounts) == 7 + 2 + 6 + 1
+    upstream = amounts[f"{where}.inputs[6] (upstream of electricity/CN-NM)"]
+    assert upstream == ("background", pytest.approx(1540e3 * 0.280619 * share, rel=1e-12))
 
 
 def test_shares_weigh_every_product_in_kg_whatever_unit_the_rule_counts_it_in(project, tmp_path):

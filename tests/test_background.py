@@ -61,7 +61,9 @@ def test_mapped_inputs_change_by_the_hand_computed_ratio(project, example_declar
     bd, bc, _bi = project
     mapped = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping)
     acid_default = _default_score(bd, bc, "chemical/hydrochloric-acid-30pct")
-    expected = {"electricity": importdata.ELEC_GWP / CN_NM_CO2, "hydrochloric-acid": importdata.ACID_GWP / acid_default}
+    grid_default = _default_score(bd, bc, "electricity/CN-NM")  # 0.6849 CO2 + CH4 and N2O of the coal burned
+    assert grid_default == pytest.approx(CN_NM_CO2 + 7.23996e-05 * 29.8 + 1.08599e-05 * 273, rel=1e-5)
+    expected = {"electricity": importdata.ELEC_GWP / grid_default, "hydrochloric-acid": importdata.ACID_GWP / acid_default}
     changed = 0.0
     for item, ratio in expected.items():
         before, after = _rows(example_declaration, item), _rows(mapped, item)

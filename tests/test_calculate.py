@@ -68,7 +68,7 @@ def test_textbook_system_with_fuel_in_a_background_database(project, tmp_path):
     (root / "fuel" / "textbook.yaml").write_text(
         "code: fuel/textbook\nname: fuel, textbook\nkind: fuel\nunit: L\ngeography: GLO\nyear: 2002\n"
         "source: {citation: 'Heijungs & Suh 2002, ch. 2'}\nconfidence: V\ndqr: {TeR: 1, GeR: 1, TiR: 1, P: 1}\n"
-        "coverage: [climate_change, acidification]\nexchanges:\n"
+        "exchanges:\n"
         "  - {type: biosphere, name: 'Carbon dioxide, fossil', categories: [air], amount: 100, unit: g}\n"
         "  - {type: biosphere, name: Sulfur dioxide, categories: [air], amount: 0.02, unit: kg}\n")
     catalogue = inventory.load_catalogue([root])

@@ -34,14 +34,17 @@ def test_every_category_adds_up_and_contributions_match(example_declaration):
 
 
 def test_declares_the_rule_categories_and_computes_all_sixteen(example_declaration):
-    """results: the rule's declared categories only; the rest is additional information, never mixed in."""
-    declared = [r["category"] for r in example_declaration["results"]]
+    """results: the rule's declared categories only (EF 3.1, then supplementary); the rest is additional information."""
+    results = example_declaration["results"]
+    declared = [r["category"] for r in results if not r.get("supplementary")]
     assert declared == ["climate_change", "acidification", "particulate_matter", "ionising_radiation"]
     assert declared == example_declaration["impact_categories"]["declared"]
+    supplementary = [r["category"] for r in results if r.get("supplementary")]
+    assert supplementary == ["crustal_scarcity"]  # declared beside EF 3.1, flagged as not EF 3.1, listed last
     additional = {r["category"] for r in example_declaration["additional_information"]["results"]}
-    assert not additional & set(declared)
+    assert not additional & {r["category"] for r in results}
     assert set(HEADLINE_IDS) <= set(declared) | additional
-    assert {c["category"] for c in example_declaration["contributions"]} == set(declared)
+    assert {c["category"] for c in example_declaration["contributions"]} == set(declared) | set(supplementary)
 
 
 def test_results_are_in_ef31_units(example_declaration):

@@ -22,7 +22,8 @@ def test_every_dataset_names_source_year_geography_and_confidence(catalogue):
         assert dataset.source.citation.strip(), code
         assert dataset.geography, code
         assert dataset.confidence in {"V", "L", "L?", "D", "J"}, code
-        assert dataset.coverage, f"{code} says which categories it covers"
+        assert "climate_change" in dataset.coverage or dataset.gaps_for("climate_change"), code  # computed
+        assert dataset.kind != "electricity" or dataset.scope in ("direct", "life-cycle"), code
 
 
 def test_screening_datasets_carry_a_poor_precision_score(catalogue):
@@ -59,7 +60,7 @@ def _dataset(tmp_path: Path, body: str, code: str = "fuel/x") -> Path:
 
 
 BASE = ("code: fuel/x\nname: x\nkind: fuel\nunit: MJ\ngeography: GLO\nyear: 2020\nsource: {citation: test}\n"
-        "confidence: V\ndqr: {TeR: 1, GeR: 1, TiR: 1, P: 1}\ncoverage: [climate_change]\nexchanges:\n")
+        "confidence: V\ndqr: {TeR: 1, GeR: 1, TiR: 1, P: 1}\nexchanges:\n")
 
 
 def test_a_code_that_does_not_match_the_path_is_refused(tmp_path):
@@ -118,7 +119,9 @@ def test_cli_show_prints_source_dqr_coverage_and_flows():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "MEE" in out and "DQR 2.25 (TeR 2, GeR 1, TiR 3, P 3)" in out
-    assert "covers 1/16 EF categories: climate_change" in out and "not covered" in out
+    assert "covers 6/16 EF categories completely" in out and "not covered" in out
+    assert "scope: direct (life-cycle rules add 0.280619 kg of fuel/coal-upstream per kWh)" in out
+    assert "missing (ionising_radiation): Rn-222 from coal mining" in out
     assert "0.6849 kg" in out and "Carbon dioxide, fossil (air)" in out
     listed = CliRunner().invoke(cli.main, ["inventories", "list", "--kind", "chemical"])
     assert listed.exit_code == 0 and "chemical/hydrochloric-acid-30pct" in listed.output

@@ -63,8 +63,10 @@ def test_background_scores_are_cached_on_disk_and_reused(project):
 
 
 def test_the_grid_dataset_scores_its_transcribed_factor(project):
-    """electricity/CN-NM is 0.6849 kg CO2 per kWh and nothing upstream (MEE 2022 factor)."""
+    """electricity/CN-NM: the MEE 2022 direct CO2 plus the CH4 and N2O of the coal burned, nothing upstream."""
     categories = [c for c in all_categories() if c.id == "climate_change"]
     rows, scores = solvers.background_scores([inventory.BACKGROUND_DB], categories)
     node = solvers.node_ids(inventory.BACKGROUND_DB)["electricity/CN-NM"]
-    assert scores[rows[node], 0] == pytest.approx(0.6849, rel=1e-6)
+    # 0.6849 kg CO2 (MEE 2022) + CH4 7.23996e-5 kg x 29.8 + N2O 1.08599e-5 kg x 273 (EF 3.1, AR6): the coal burned,
+    # 0.6849 / 0.0946 = 7.24 MJ, times the IPCC 2006 defaults 10 and 1.5 kg/TJ; its upstream is not a link (direct scope)
+    assert scores[rows[node], 0] == pytest.approx(0.6849 + 7.23996e-5 * 29.8 + 1.08599e-5 * 273, rel=1e-6)

@@ -15,12 +15,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from footprint._io import load_yaml, pydantic_error, quiet_stdout
 from footprint.errors import InventoryError, LinkingError, UnitError
 from footprint.inputs import units
-from footprint.inputs.categories import HEADLINE_IDS
+from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS
 from footprint.inputs.dqr import DQR
 from footprint.paths import inventories_dirs
 
@@ -58,6 +58,50 @@ class InventoryExchange(BaseModel):
     comment: Optional[str] = None
 
 
+#: A gap stated for resource use, minerals and metals holds for the crustal scarcity indicator too: both
+#: characterise the same flows (metals and minerals in ground), so a dataset missing them misses both.
+GAP_ALIASES = {"crustal_scarcity": "resource_use_minerals_metals"}
+SCOPES = ("direct", "life-cycle")
+
+
+class Gap(BaseModel):
+    """Flows a dataset is known to miss for some categories, and why no open figure fills them."""
+
+    model_config = ConfigDict(extra="forbid")
+    categories: list[str]
+    flows: str  # which elementary flows are missing (names or a group: "radionuclides of nuclear power")
+    reason: str  # why no open figure exists (what was searched)
+
+    @field_validator("categories")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in COVERAGE_IDS]
+        if unknown or not value:
+            raise ValueError(f"unknown impact categories {unknown}; expected ids from {list(COVERAGE_IDS)}")
+        return value
+
+    def applies_to(self, category: str) -> bool:
+        return category in self.categories or GAP_ALIASES.get(category) in self.categories
+
+
+class ScopeUpstream(BaseModel):
+    """What a direct-combustion grid dataset lacks for life-cycle scope, as one linked dataset per kWh."""
+
+    model_config = ConfigDict(extra="forbid")
+    dataset: str  # the upstream chain (e.g. fuel/coal-upstream), linked per kWh with ``amount``
+    amount: float = Field(gt=0)
+    unit: str
+    source: str  # the arithmetic and its source (what the factor is, where it comes from)
+
+
+class LumpedCO2e(BaseModel):
+    """The dataset's one 'Carbon dioxide, fossil' flow carries a CO2-equivalent from its source."""
+
+    model_config = ConfigDict(extra="forbid")
+    gwp_basis: str  # e.g. "IPCC AR5 GWP100 (DEFRA 2024)"
+    note: str = ""
+
+
 class Dataset(BaseModel):
     """One secondary LCI dataset, per one reference unit of its output."""
 
@@ -73,22 +117,40 @@ class Dataset(BaseModel):
     confidence: Literal["V", "L", "L?", "D", "J"]
     screening: bool = False
     dqr: DQR
-    coverage: list[str] = Field(default_factory=list)
+    scope: Optional[Literal["direct", "life-cycle"]] = None  # electricity: what the grid factor counts
+    upstream: Optional[ScopeUpstream] = None  # direct scope only: the chain that makes it life-cycle
+    lumped_co2e: Optional[LumpedCO2e] = None
+    gaps: list[Gap] = Field(default_factory=list)
     notes: str = ""
     exchanges: list[InventoryExchange]
+    #: The categories this dataset (with every dataset it draws on) characterises completely: computed by
+    #: load_catalogue from the flows and the method's factors, never written in the file.
+    coverage: list[str] = Field(default_factory=list, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coverage_is_computed(cls, raw: Any) -> Any:
+        if isinstance(raw, dict) and "coverage" in raw:
+            raise ValueError("'coverage' is computed from the flows and the method's factors; remove it and "
+                             "name known missing flows under 'gaps' (categories, flows, reason)")
+        return raw
+
+    @model_validator(mode="after")
+    def _scope(self) -> "Dataset":
+        if self.kind == "electricity" and self.scope is None:
+            raise ValueError("an electricity dataset states its scope: 'direct' (combustion at the power plant "
+                             "only) or 'life-cycle' (with the fuel chain upstream)")
+        if self.upstream is not None and self.scope != "direct":
+            raise ValueError("'upstream' completes a direct-scope dataset to life-cycle; scope must be 'direct'")
+        return self
 
     @property
     def uncovered(self) -> list[str]:
         """The EF 3.1 categories this dataset's flows do not feed (declarations report them as partial)."""
         return [category for category in HEADLINE_IDS if category not in self.coverage]
 
-    @field_validator("coverage")
-    @classmethod
-    def _known_categories(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in HEADLINE_IDS]
-        if unknown:
-            raise ValueError(f"unknown impact categories {unknown}; expected ids from {list(HEADLINE_IDS)}")
-        return value
+    def gaps_for(self, category: str) -> list[Gap]:
+        return [gap for gap in self.gaps if gap.applies_to(category)]
 
 
 @dataclass
@@ -99,6 +161,25 @@ class Catalogue:
     files: dict[str, Path]
     sha256: str
     roots: list[Path] = field(default_factory=list)
+    #: code -> category -> "complete" | "partial" | "none" (see compute_coverage)
+    status: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: code -> categories its flows (or those of the datasets it draws on) have a factor in, gaps or not
+    characterises: dict[str, set[str]] = field(default_factory=dict)
+
+    def inputs_of(self, code: str) -> list[str]:
+        """Datasets this one draws on, including the upstream chain a direct-scope grid implies."""
+        found = []
+        for exchange in self.datasets[code].exchanges:
+            if exchange.type == "technosphere" and exchange.amount:
+                found.append(exchange.dataset)
+                upstream = self.datasets[exchange.dataset].upstream
+                if upstream is not None:
+                    found.append(upstream.dataset)
+        return found
+
+    def coverage_of(self, code: str, category: str) -> "CoverageEntry":
+        """Why a dataset is complete, partial or silent for one category (for reports and the CLI)."""
+        return coverage_entry(self, code, category)
 
     def get(self, code: str, *, file: str | Path | None = None, field: str | None = None) -> Dataset:
         try:
@@ -161,7 +242,123 @@ def load_catalogue(roots: list[Path] | None = None) -> Catalogue:
             if exchange.type == "technosphere" and exchange.dataset not in datasets:
                 raise LinkingError("unknown input dataset", file=files[code], field=f"exchanges[{index}].dataset",
                                    value=exchange.dataset, expected="a dataset code from inventories/")
-    return Catalogue(datasets=datasets, files=files, sha256=digest.hexdigest(), roots=list(roots))
+        if dataset.upstream is not None:
+            if dataset.upstream.dataset not in datasets:
+                raise LinkingError("unknown upstream dataset", file=files[code], field="upstream.dataset",
+                                   value=dataset.upstream.dataset, expected="a dataset code from inventories/")
+            units.convert(1.0, dataset.upstream.unit, datasets[dataset.upstream.dataset].unit, file=files[code],
+                          field="upstream.unit")
+    catalogue = Catalogue(datasets=datasets, files=files, sha256=digest.hexdigest(), roots=list(roots))
+    from footprint.data.methods import characterised_flows
+
+    characterised = characterised_flows()
+    for code, dataset in datasets.items():
+        _check_lumped(dataset, files[code], characterised)
+    compute_coverage(catalogue, characterised)
+    return catalogue
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def _check_lumped(dataset: Dataset, path: Path, characterised: dict) -> None:
+    """A lumped CO2e already holds every greenhouse gas: a second GHG flow would count it twice."""
+    if dataset.lumped_co2e is None:
+        return
+    ghg = [(index, e) for index, e in enumerate(dataset.exchanges) if e.type == "biosphere"
+           and "climate_change" in characterised.get((e.name, tuple(e.categories or ())), ())]
+    lumped = [(i, e) for i, e in ghg if e.name == "Carbon dioxide, fossil"]
+    others = [(i, e) for i, e in ghg if e.name != "Carbon dioxide, fossil"]
+    if len(lumped) != 1 or others:
+        index, exchange = (others or ghg or [(0, dataset.exchanges[0])])[0]
+        raise InventoryError("a lumped CO2e dataset carries exactly one greenhouse-gas flow", file=path,
+                             field=f"exchanges[{index}].name", value=exchange.name,
+                             expected="the CO2e figure as one 'Carbon dioxide, fossil' [air] flow and no CH4, N2O "
+                                      "or other GHG (they are inside the CO2e already; adding them counts them twice)")
+
+
+def own_categories(dataset: Dataset, characterised: dict) -> set[str]:
+    """Categories that the dataset's own biosphere flows have a factor in."""
+    found: set[str] = set()
+    for exchange in dataset.exchanges:
+        if exchange.type == "biosphere" and exchange.amount:
+            found |= characterised.get((exchange.name, tuple(exchange.categories or ())), frozenset())
+    return found
+
+
+def compute_coverage(catalogue: Catalogue, characterised: dict) -> None:
+    """Fill each dataset's ``coverage`` and the catalogue's ``status`` from flows, links and stated gaps.
+
+    complete: the dataset or a dataset it draws on carries a flow the category characterises, it states
+    no gap for the category, and every dataset it draws on is complete too.  partial: something
+    characterises it, or a gap is stated, but not everything is complete.  none: nothing, silently.
+    """
+    datasets = catalogue.datasets
+    own = {code: own_categories(d, characterised) for code, d in datasets.items()}
+    inputs = {code: catalogue.inputs_of(code) for code in datasets}
+    memo: dict[str, dict[str, str]] = {}
+
+    def status(code: str, trail: tuple[str, ...] = ()) -> dict[str, str]:
+        if code in memo:
+            return memo[code]
+        if code in trail:  # a loop: judge it on its own flows
+            return {c: ("complete" if c in own[code] else "none") for c in COVERAGE_IDS}
+        below = [status(i, trail + (code,)) for i in inputs[code]]
+        result = {}
+        found = set(own[code]).union(*(catalogue.characterises.get(i, set()) for i in inputs[code]))
+        catalogue.characterises[code] = found
+        for category in COVERAGE_IDS:
+            characterises = category in found
+            gap = bool(datasets[code].gaps_for(category))
+            if characterises and not gap and all(b[category] == "complete" for b in below):
+                result[category] = "complete"
+            elif characterises or gap:
+                result[category] = "partial"
+            else:
+                result[category] = "none"
+        memo[code] = result
+        return result
+
+    for code, dataset in datasets.items():
+        catalogue.status[code] = status(code)
+        dataset.coverage = [c for c in COVERAGE_IDS if catalogue.status[code][c] == "complete"]
+
+
+@dataclass
+class CoverageEntry:
+    """One dataset's coverage of one category, with the evidence."""
+
+    code: str
+    category: str
+    status: str  # complete | partial | none
+    flows: list[str]  # own flows characterised in the category
+    gaps: list[Gap]  # stated missing flows (this dataset)
+    incomplete_inputs: list[str]  # datasets it draws on that are not complete for the category
+
+    def explanation(self) -> str:
+        parts = []
+        if self.flows:
+            parts.append("flows: " + ", ".join(self.flows))
+        for gap in self.gaps:
+            parts.append(f"missing {gap.flows} ({gap.reason})")
+        if self.incomplete_inputs:
+            parts.append("inputs not complete: " + ", ".join(self.incomplete_inputs))
+        if self.status == "none" and not self.gaps:
+            parts.append("carries no flow this category characterises, and states no reason")
+        return "; ".join(parts)
+
+
+def coverage_entry(catalogue: Catalogue, code: str, category: str) -> CoverageEntry:
+    from footprint.data.methods import characterised_flows
+
+    characterised = characterised_flows()
+    dataset = catalogue.datasets[code]
+    flows = sorted({f"{e.name} ({'::'.join(e.categories or [])})" for e in dataset.exchanges
+                    if e.type == "biosphere" and e.amount
+                    and category in characterised.get((e.name, tuple(e.categories or ())), ())})
+    inputs = sorted({i for i in catalogue.inputs_of(code) if catalogue.status[i][category] != "complete"})
+    return CoverageEntry(code=code, category=category, status=catalogue.status[code][category], flows=flows,
+                         gaps=dataset.gaps_for(category), incomplete_inputs=inputs)
 
 
 # ----------------------------------------------------------------------------- biosphere index
@@ -251,6 +448,13 @@ def _uncertainty_fields(exchange: InventoryExchange, factor: float, amount: floa
     return fields
 
 
+def _upstream_exchange(catalogue: Catalogue, grid: Dataset, amount: float, name: str) -> dict[str, Any]:
+    """A cradle-to-gate dataset drawing on a direct-scope grid draws on the grid's stated fuel chain too."""
+    upstream = catalogue.datasets[grid.upstream.dataset]
+    per_unit = units.convert(grid.upstream.amount, grid.upstream.unit, upstream.unit)
+    return {"input": (name, upstream.code), "amount": amount * per_unit, "type": "technosphere"}
+
+
 def to_brightway(catalogue: Catalogue, flows: dict, name: str = BACKGROUND_DB) -> dict[tuple[str, str], dict]:
     """The Brightway database dict for the catalogue, amounts converted to the target units."""
     data: dict[tuple[str, str], dict] = {}
@@ -273,6 +477,8 @@ def to_brightway(catalogue: Catalogue, flows: dict, name: str = BACKGROUND_DB) -
             amount = exchange.amount * factor
             exchanges.append({"input": target, "amount": amount, "type": exchange.type,
                               **_uncertainty_fields(exchange, factor, amount)})
+            if exchange.type == "technosphere" and supplier.upstream is not None:
+                exchanges.append(_upstream_exchange(catalogue, supplier, amount, name))
         data[(name, code)] = {
             "name": dataset.name,
             "reference product": dataset.name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from footprint.errors import MethodError
@@ -139,3 +140,138 @@ def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name
                         extension_sha256=extension.sha256)
         method.write([(flow, amount) for flow, amount in cfs.items()])
     return len(cfs)
+
+
+# ----------------------------------------------------------------------------- bundled file, supplementary methods
+
+
+def lcia_zip() -> Path:
+    """bw2io's bundled LCIA file (ecoinvent 3.9 implementation), found without importing bw2io."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("bw2io")
+    if spec is None or spec.origin is None:
+        raise MethodError("bw2io is not installed", expected="run 'make install'")
+    return Path(spec.origin).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+
+
+def _bundled_methods() -> list[dict]:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(lcia_zip()) as archive:
+        return json.load(archive.open("data.json"))
+
+
+def supplementary_sha256() -> str:
+    """Identity of the supplementary methods as written: the bundled file plus the category table."""
+    from footprint.inputs.categories import SUPPLEMENTARY
+
+    digest = hashlib.sha256(lcia_zip().read_bytes())
+    for category in SUPPLEMENTARY:
+        digest.update("|".join(category.method).encode())
+    return digest.hexdigest()
+
+
+def write_supplementary_methods(bd, state: dict, *, force: bool = False) -> int:
+    """Write the supplementary indicators (Crustal Scarcity Indicator 2020) from bw2io's bundled file.
+
+    Set-up calls this beside the EF 3.1 methods: the factors come from the same offline file,
+    are written under the method's own name (never mixed into EF 3.1), and the state records a
+    hash so a second run writes nothing.  Returns the number of methods written.
+    """
+    from bw2data.backends import ActivityDataset as AD
+
+    from footprint._io import quiet_stdout
+    from footprint.data.inventory import BIOSPHERE_DB
+    from footprint.inputs.categories import SUPPLEMENTARY
+
+    wanted = {category.method for category in SUPPLEMENTARY}
+    sha = supplementary_sha256()
+    if not force and state.get("supplementary_sha256") == sha and all(m in bd.methods for m in wanted):
+        return 0
+    entries = [m for m in _bundled_methods() if tuple(m["name"]) in wanted]
+    missing = wanted - {tuple(m["name"]) for m in entries}
+    if missing:
+        raise MethodError("supplementary method not found in bw2io's bundled LCIA file", file=str(lcia_zip()),
+                          value=" | ".join(sorted(missing)[0]), expected="a bw2io version that ships it")
+    ids = {row.code: row.id for row in AD.select(AD.code, AD.id).where(AD.database == BIOSPHERE_DB)}
+    with quiet_stdout():
+        for entry in entries:
+            name = tuple(entry["name"])
+            cfs = [(ids[exc["input"][1]], exc["amount"]) for exc in entry["exchanges"]
+                   if exc["input"][0] == BIOSPHERE_DB and exc["input"][1] in ids]
+            method = bd.Method(name)
+            if name in bd.methods:
+                method.deregister()
+            method.register(unit=entry["unit"], description="supplementary indicator (not EF 3.1), from bw2io's "
+                            "bundled lcia_39_ecoinvent.zip", filename=entry.get("filename", ""),
+                            supplementary_sha256=sha)
+            method.write(cfs)
+    state["supplementary_sha256"] = sha
+    return len(entries)
+
+
+# ----------------------------------------------------------------------------- which flows each category sees
+
+CHARACTERISED_CACHE = "characterised-flows-{key}.json"
+
+
+def characterised_flows() -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
+    """(flow name, categories) -> the category ids with a non-zero factor for it.
+
+    Computed from the bundled file (EF 3.1 headline categories and the supplementary
+    indicators) plus footprint's CF extension, so dataset coverage follows from the flows
+    a dataset carries rather than from what its author wrote.  Parsing the file takes a
+    second, so the table is kept as JSON under FOOTPRINT_HOME, keyed by the file's hash.
+    """
+    from footprint.inputs.categories import COVERAGE_IDS
+
+    extension = load_extension()
+    key = hashlib.sha256(lcia_zip().read_bytes() + extension.sha256.encode()
+                         + "|".join(COVERAGE_IDS).encode()).hexdigest()[:16]
+    return _characterised(key, extension.path)
+
+
+@lru_cache(maxsize=4)
+def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
+    import json
+
+    from footprint.inputs.categories import COVERAGE_IDS, category
+    from footprint.paths import home
+
+    extension = load_extension(extension_path)
+    ids = COVERAGE_IDS
+    cache = home() / "cache" / CHARACTERISED_CACHE.format(key=key)
+    rows = None
+    if cache.exists():
+        try:
+            rows = json.loads(cache.read_text())
+        except (OSError, ValueError):
+            rows = None
+    if rows is None:
+        by_method = {category(cid).method: cid for cid in ids}
+        base = tuple(extension.base_method)
+        table: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+        for entry in _bundled_methods():
+            name = tuple(entry["name"])
+            cid = by_method.get(name) or (by_method.get(tuple(extension.method)) if name == base else None)
+            if cid is None:
+                continue
+            for exc in entry["exchanges"]:
+                if exc.get("amount"):
+                    table.setdefault((exc["name"], tuple(exc["categories"])), set()).add(cid)
+        minerals = by_method.get(tuple(extension.method))
+        for factor in extension.factors:
+            for flow in factor.flows:
+                if minerals:
+                    table.setdefault(flow, set()).add(minerals)
+        rows = [[name, list(cats), sorted(cids)] for (name, cats), cids in table.items()]
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp")
+            tmp.write_text(json.dumps(rows))
+            tmp.replace(cache)
+        except OSError:  # a read-only home still works, only slower
+            pass
+    return {(name, tuple(cats)): frozenset(cids) for name, cats, cids in rows}

@@ -245,6 +245,8 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) 
             methods_written = _write_methods(bd, method_hash)
             state["methods_sha256"] = method_hash
         methods_written += _write_extensions(bd, state, force=methods_written > 0)
+        from footprint.data.methods import write_supplementary_methods  # Crustal Scarcity Indicator 2020
+        methods_written += write_supplementary_methods(bd, state, force=methods_written > 0)
         inventories_written = 0
         if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
                 or biosphere_written):

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint.data.inventory import Catalogue
+from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
 from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result
 from footprint.engine.quality import Quality
@@ -87,6 +88,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
     activity = system.activity
     data = activity.data
     declared = set(rule.impact_categories.declared)
+    supplementary = set(rule.impact_categories.supplementary)  # beside EF 3.1, named as what they are
+    declared |= supplementary
     created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     versions = library_versions()
     identity = "|".join([loaded.sha256, activity.sha256, catalogue.sha256, methods_sha256,
@@ -109,6 +112,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
             "indicator": category.indicator,
             "unit": category.unit,
             "value": result.totals[category.id],
+            **({"supplementary": True} if category.supplementary else {}),  # declared beside EF 3.1
             "coverage": quality.coverage.get(category.id, "complete"),
             "by_stage": {stage.id: by_stage.get(stage.id, 0.0) for stage in rule.stages},
             "by_process": processes,
@@ -117,7 +121,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         if note:
             entry["coverage_note"] = note
         (results if category.id in declared else additional).append(entry)
-    results.sort(key=lambda r: rule.impact_categories.declared.index(r["category"]))
+    order = list(rule.impact_categories.declared) + list(rule.impact_categories.supplementary)
+    results.sort(key=lambda r: order.index(r["category"]))  # EF 3.1 categories first, supplementary after
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, identity)}",
@@ -193,6 +198,9 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
             "created": created.isoformat().replace("+00:00", "Z"),
         },
     }
+    minerals = resources.block(result)  # the EF 3.1 rare-earth gap and the crustal scarcity indicator
+    if minerals is not None:
+        document["mineral_resources"] = minerals
     document["content_sha256"] = content_hash(document)
     return document
 

@@ -53,5 +53,7 @@ def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: 
                 if note not in system.notes:
                     system.notes.append(note)
             flows.append(replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr))
-        process.flows = flows
+        remapped = {flow.field for flow in flows if flow.kind == "background" and flow.target not in catalogue.datasets}
+        # a grid replaced by an imported dataset brings its own scope: drop the upstream chain added for the old one
+        process.flows = [flow for flow in flows if flow.completes is None or flow.completes not in remapped]
     return system

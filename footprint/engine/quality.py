@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from footprint.data.inventory import Catalogue
 from footprint.engine.calculate import Item, Result
-from footprint.inputs.categories import HEADLINE_IDS, coverage_category
+from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
 HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
@@ -178,7 +178,7 @@ def _transitive(codes: set[str], catalogue: Catalogue) -> set[str]:
         if code in seen or code not in catalogue.datasets:
             continue
         seen.add(code)
-        stack.extend(e.dataset for e in catalogue.datasets[code].exchanges if e.type == "technosphere")
+        stack.extend(catalogue.inputs_of(code))
     return seen
 
 
@@ -292,6 +292,18 @@ def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[d
                                 f"{system.recycled.method} adjustment is not applied to it (coverage partial)")
 
 
+def _missing(code: str, catalogue: Catalogue) -> list[dict]:
+    """A dataset's stated missing flows (with the reason), and the categories it is silent on."""
+    dataset = catalogue.datasets[code]
+    stated = [{"categories": gap.categories, "flows": gap.flows, "reason": gap.reason} for gap in dataset.gaps]
+    silent = [c for c in HEADLINE_IDS if catalogue.status.get(code, {}).get(c) == "none"
+              and not dataset.gaps_for(c)]
+    if silent:
+        stated.append({"categories": silent, "flows": "no flow these categories characterise",
+                       "reason": "not stated by the dataset"})
+    return stated
+
+
 def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) -> list[dict]:
     """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason."""
     rows = []
@@ -372,7 +384,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     gaps: dict[str, list[str]] = {}
     for category in result.categories:
         covered_as = coverage_category(category.id)
-        if covered_as not in HEADLINE_IDS:
+        if covered_as not in COVERAGE_IDS:
             continue
         missing = sorted(code for code in chain if covered_as not in catalogue.datasets[code].coverage)
         if missing:
@@ -384,7 +396,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
         else:
             coverage[category.id] = "partial"
     partial = [{"dataset": code, "covers": list(catalogue.datasets[code].coverage),
-                "screening": catalogue.datasets[code].screening}
+                "screening": catalogue.datasets[code].screening, "missing": _missing(code, catalogue)}
                for code in sorted(chain) if set(HEADLINE_IDS) - set(catalogue.datasets[code].coverage)]
     _upstream_coverage(result, coverage, partial, warnings, gaps)
     quality_gaps = {"coverage": coverage, "gaps": gaps}

@@ -41,6 +41,7 @@ class Flow:
     input_kind: str | None = None  # the rule's input kind of a purchased input (bill of materials, virgin inputs)
     compartment: str | None = None  # biosphere: the compartment used, e.g. "air::non-urban air or from high stacks"
     compartment_choice: str | None = None  # biosphere: "producer" | "rule default" | "unspecified"
+    completes: str | None = None  # the field of the grid input whose upstream chain this flow adds (grid scope)
 
 
 @dataclass
@@ -356,7 +357,10 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
                            virgin_input_kinds=tuple(spec.virgin_input_kinds),
                            by_element=dict(given.by_element), elements_asked=tuple(spec.elements),
                            virgin_dataset=dataset.code if dataset else None, virgin_declaration=declaration,
-                           virgin_coverage=tuple(dataset.coverage) if dataset else (),
+                           # every category the dataset has flows for: a partial Ev is better than none, but a
+                           # category it has no flow for would be a false zero credit
+                           virgin_coverage=tuple(sorted(catalogue.characterises.get(dataset.code, ()))) if dataset
+                           else (),
                            virgin_unit=dataset.unit if dataset else (declaration.unit if declaration else "kg"),
                            virgin_amount=float(virgin.amount) if virgin is not None else 1.0,
                            virgin_basis=virgin.basis if virgin is not None else "")
@@ -398,6 +402,8 @@ def emission_compartment(compartment: str, rp: RuleProcess) -> tuple[list[str], 
 def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, flows_index: dict, *,
           allocation_override: str | None = None) -> ProductSystem:
     """Link, convert, allocate and check; raise on the first problem with file and field named."""
+    from footprint.engine import grid, ore  # they build Flows, so they import this module
+
     rule = loaded.rule
     path = activity.path
     data = activity.data
@@ -460,6 +466,8 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                       item.kind or item.from_ or target, item_where,
                                       _dqr(item.dqr, pdata.dqr, path, item_where), item.data_type == "primary",
                                       item.source, input_kind=item.kind or None))
+            process.flows.extend(grid.scope_flows(process.flows[-1], dataset, rule.electricity.scope, catalogue,
+                                                  path=path, rule_path=loaded.path))  # one scope for grids
         for index, leg in enumerate(pdata.transport):
             item_where = f"{where}.transport[{index}]"
             target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind", notes=notes)
@@ -491,6 +499,8 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                       _dqr(emission.dqr, pdata.dqr, path, item_where),
                                       emission.data_type == "primary", emission.source,
                                       compartment=used, compartment_choice=choice))
+        process.flows.extend(ore.element_flows(rp.id, rp, pdata, output, share, flows_index, path=path,
+                                               where=where))  # elements of the ore mined
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump()})
         processes.append(process)

@@ -38,4 +38,8 @@ def to_csv(document: Mapping[str, Any]) -> str:
                          row.get("unit"), str(row.get("category") in declared).lower(),
                          (declared.get(row.get("category")) or {}).get("coverage", ""),
                          (declared.get(row.get("category")) or {}).get("coverage_note", "")])
+    for element in (document.get("mineral_resources") or {}).get("elements") or []:  # elements taken from the ground
+        counted = "characterised by EF 3.1" if element.get("ef31_characterised") else "NOT characterised by EF 3.1"
+        writer.writerow(["resource_extraction", "", "", element.get("element"), f"elementary flow, {counted}", "",
+                         repr(float(element.get("kg", 0.0))), "kg", "false", "", ""])
     return buffer.getvalue()

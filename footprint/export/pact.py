@@ -137,6 +137,14 @@ def _comment(document: Mapping[str, Any]) -> str:
             lines.append(f"{decimal_string(unsplit)} kg CO2e per declared unit of the climate-change total come "
                          "from datasets that do not split it by origin (fossil, biogenic, land use); "
                          "fossilGhgEmissions does not include them.")
+    minerals = document.get("mineral_resources") or {}
+    statement = (minerals.get("ef31_gap") or {}).get("statement")
+    if statement:
+        lines.append(statement)
+    csi = minerals.get("crustal_scarcity") or {}
+    if isinstance(csi.get("value"), (int, float)):
+        lines.append(f"Crustal scarcity (supplementary indicator, not EF 3.1): {decimal_string(csi['value'])} "
+                     f"{csi.get('unit')} per declared unit ({csi.get('citation')}).")
     for result in declared_results(dict(document)):
         if result.get("coverage") not in (None, "complete"):
             lines.append(f"Coverage warning, {result.get('category')}: {result.get('coverage_note') or result.get('coverage')}.")

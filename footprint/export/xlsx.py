@@ -186,7 +186,22 @@ def _about_rows(document: Mapping[str, Any], database: str) -> list[list[Any]]:
             ["how to recompute", "bw2io.ExcelImporter(path); apply_strategies(); match_database("
                                  f"'{BACKGROUND_DB}', fields=('name', 'unit', 'location')); match_database("
                                  f"'{BIOSPHERE_DB}', fields=('name', 'categories', 'unit')); write_database(); "
-                                 "then an LCA of 1 kg of the reference process with the EF v3.1 methods"]]
+                                 "then an LCA of 1 kg of the reference process with the EF v3.1 methods"],
+            *_mineral_rows(document)]
+
+
+def _mineral_rows(document: Mapping[str, Any]) -> list[list[Any]]:
+    """The EF 3.1 rare-earth gap and the crustal scarcity result (the element flows are on the first sheet)."""
+    block = document.get("mineral_resources") or {}
+    rows = []
+    statement = (block.get("ef31_gap") or {}).get("statement")
+    if statement:
+        rows.append(["EF 3.1 minerals and metals gap", statement])
+    csi = block.get("crustal_scarcity") or {}
+    if csi.get("value") is not None:
+        rows.append(["crustal scarcity (supplementary, not EF 3.1)", f"{csi['value']} {csi.get('unit', '')}",
+                     csi.get("citation", "")])
+    return rows
 
 
 def to_xlsx(document: Mapping[str, Any], system: ProductSystem, catalogue: Catalogue, flows_index: Mapping,

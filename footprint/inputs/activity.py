@@ -20,6 +20,7 @@ from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
 from footprint.inputs.dqr import DQR
+from footprint.inputs.extraction import OreAssay
 
 
 class _Strict(BaseModel):
@@ -101,6 +102,7 @@ class ProcessData(_Strict):
     transport: list[Transport] = Field(default_factory=list)
     excluded: list[Exclusion] = Field(default_factory=list)
     allocation_share: Optional[float] = None  # main product's share, only for allocation method 'specified'
+    ore: Optional[OreAssay] = None  # the producer's assay of the ore mined (replaces the rule's extraction values)
     comment: str = ""
 
 

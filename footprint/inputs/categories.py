@@ -27,6 +27,7 @@ class Category:
     method: tuple[str, str, str]
     unit: str
     headline: bool = True  # one of the 16 EF categories, not a sub-indicator
+    supplementary: bool = False  # not part of EF 3.1: an indicator a rule may declare beside the EF categories
 
 
 def _ef(category: str, indicator: str) -> tuple[str, str, str]:
@@ -84,8 +85,28 @@ CATEGORIES: tuple[Category, ...] = (
              "kg CO2-Eq", headline=False),
 )
 
-_BY_ID = {c.id: c for c in CATEGORIES}
+#: The Crustal Scarcity Indicator 2020 (CSI): not an EF 3.1 category.  EF 3.1 "resource use, minerals and
+#: metals" has no factor for any rare earth but yttrium; CSI has one for every rare earth, so a rule may
+#: declare it as a supplementary indicator.  bw2io ships it in the same file as EF 3.1 (offline set-up).
+CRUSTAL_SCARCITY_METHOD = ("Crustal Scarcity Indicator 2020", "material resources: metals/minerals",
+                           "crustal scarcity potential (CSP)")
+CRUSTAL_SCARCITY_CITATION = (
+    "Arvidsson R., Ierardi M., Schwaiger K., Landgren C., Alvarsson D., Dahlström K., Hauschild M. Z., "
+    "Haugen J. E., Larsson T. 2020, 'Crustal scarcity indicator for long-term global elemental resource "
+    "assessment in LCA', Int J Life Cycle Assess 25:1805-1817; factors as bundled with bw2io "
+    "(lcia_39_ecoinvent.zip, ecoinvent 3.9 LCIA implementation)")
+
+SUPPLEMENTARY: tuple[Category, ...] = (
+    Category("crustal_scarcity", "Crustal scarcity (supplementary indicator, not EF 3.1)",
+             "crustal scarcity potential (CSP), Crustal Scarcity Indicator 2020", CRUSTAL_SCARCITY_METHOD,
+             "kg Si-Eq", headline=False, supplementary=True),
+)
+
+_BY_ID = {c.id: c for c in (*CATEGORIES, *SUPPLEMENTARY)}
 HEADLINE_IDS: tuple[str, ...] = tuple(c.id for c in CATEGORIES if c.headline)
+SUPPLEMENTARY_IDS: tuple[str, ...] = tuple(c.id for c in SUPPLEMENTARY)
+#: Categories whose dataset coverage is computed and reported (EF 3.1 headline plus supplementary ones).
+COVERAGE_IDS: tuple[str, ...] = HEADLINE_IDS + SUPPLEMENTARY_IDS
 
 
 def category(category_id: str, *, file: str | None = None, field: str | None = None) -> Category:
@@ -107,5 +128,5 @@ def coverage_category(category_id: str) -> str:
 
 
 def all_categories() -> tuple[Category, ...]:
-    """Every category the engine computes (16 EF 3.1 categories plus climate sub-indicators)."""
-    return CATEGORIES
+    """Every category the engine computes (16 EF 3.1 categories, climate sub-indicators, supplementary)."""
+    return CATEGORIES + SUPPLEMENTARY

@@ -28,7 +28,8 @@ from pydantic import (
 from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import RuleError, UnitError
 from footprint.inputs import units
-from footprint.inputs.categories import HEADLINE_IDS
+from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
+from footprint.inputs.extraction import Extraction
 from footprint.paths import rules_dir
 
 #: Annex V point 4: stages of the primary and the secondary route.
@@ -170,6 +171,7 @@ class RuleProcess(_Strict):
     # compartment -> sub-compartment for direct emissions given without one (e.g. an open-pit mine's dust:
     # {air: "non-urban air or from high stacks"}); the producer may name another per emission
     emission_subcompartments: dict[Literal["air", "water", "soil"], str] = Field(default_factory=dict)
+    extraction: Optional[Extraction] = None  # ore contents: the element flows the process takes from the ground
     description: str = ""
 
     @model_validator(mode="after")
@@ -227,6 +229,9 @@ class InputKind(_Strict):
 class Electricity(_Strict):
     model: str
     supplier_specific_allowed: bool = False
+    #: what every grid dataset must count: 'life-cycle' (fuel chain upstream included; PEF) or 'direct'
+    #: (combustion at the power plant).  A grid of the other scope is completed by its stated upstream or refused.
+    scope: Literal["life-cycle", "direct"] = "life-cycle"
 
 
 class VirginBurden(_Strict):
@@ -306,6 +311,16 @@ class DQRLimits(_Strict):
 class ImpactCategories(_Strict):
     declared: list[str]
     rationale: str
+    #: indicators outside EF 3.1 declared beside it, named as what they are (e.g. crustal_scarcity)
+    supplementary: list[str] = Field(default_factory=list)
+
+    @field_validator("supplementary")
+    @classmethod
+    def _supplementary(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in SUPPLEMENTARY_IDS]
+        if unknown:
+            raise ValueError(f"unknown supplementary indicators {unknown}; expected ids from {list(SUPPLEMENTARY_IDS)}")
+        return value
 
     @field_validator("declared")
     @classmethod

@@ -543,6 +543,33 @@ def _dqr_by_process_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str
                    "DQR", share_header], rows, numeric=[4, 5])
 
 
+def _mineral_resources(d: Mapping[str, Any], lang: str) -> Html:
+    """Elements extracted, which EF 3.1 leaves at zero (the rare-earth gap), and crustal scarcity beside it."""
+    block = _as_dict(d.get("mineral_resources"))
+    if not block:
+        return ""
+    rows = [[_as_dict(e).get("element"), fmt_sig(_as_dict(e).get("kg")),
+             text("counted", lang) if _as_dict(e).get("ef31_characterised") else
+             _badge(text("not_counted", lang), "warn")] for e in _as_list(block.get("elements"))]
+    parts = [_tag("p", text("mineral_resources_note", lang))]
+    if rows:
+        parts.append(_table([text("element", lang), text("amount_kg", lang), text("ef31_counts", lang)], rows,
+                            numeric=[1]))
+    gap = _as_dict(block.get("ef31_gap"))
+    if gap.get("statement"):
+        parts.append(_tag("p", _tag("strong", gap["statement"]), class_="warnings"))
+    csi = _as_dict(block.get("crustal_scarcity"))
+    if csi.get("value") is not None:
+        parts.append(_dl([(text("crustal_scarcity", lang), f"{fmt_sig(csi['value'])} {csi.get('unit', '')}"),
+                          ("", csi.get("citation", ""))]))
+    return _section(text("mineral_resources", lang), _join(parts), "mineral-resources")
+
+
+def _missing_text(item: Mapping[str, Any]) -> str:
+    return "; ".join(f"{', '.join(_as_list(m.get('categories')))}: {m.get('flows')} ({m.get('reason')})"
+                     for m in _as_list(item.get("missing")) if isinstance(m, Mapping)) or MISSING
+
+
 def _partial_coverage_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: str) -> Html:
     """Datasets that only characterise some categories or are screening data."""
     items = [i for i in _as_list(dq.get("partial_coverage")) if isinstance(i, Mapping)]
@@ -551,10 +578,11 @@ def _partial_coverage_table(d: Mapping[str, Any], dq: Mapping[str, Any], lang: s
     labels = _category_labels(d, lang)
     rows = [[i.get("dataset"),
              ", ".join(labels.get(str(c), str(c)) for c in _as_list(i.get("covers"))) or MISSING,
+             _missing_text(i),
              _badge(text("screening", lang), "warn") if i.get("screening") else text("no", lang)]
             for i in items]
-    return _table([text("dataset", lang), text("covers_only", lang), text("screening_data", lang)], rows,
-                  class_="partial")
+    return _table([text("dataset", lang), text("covers_only", lang), text("missing_flows", lang),
+                   text("screening_data", lang)], rows, class_="partial")
 
 
 def _warnings(dq: Mapping[str, Any], lang: str) -> Html:
@@ -788,7 +816,8 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     d = declaration
     product = _as_dict(d.get("declared_unit")).get("product") or text("declaration", lang)
     sections = [_header(d, lang), _tag("main", _join([
-        _results(d, lang), _not_declared(d, lang), _scope(d, lang), _class_section(d, lang), _chart(d, lang),
+        _results(d, lang), _mineral_resources(d, lang), _not_declared(d, lang), _scope(d, lang),
+        _class_section(d, lang), _chart(d, lang),
         _process_charts(d, lang), _contributions(d, lang), _bill_of_materials(d, lang), _recycled_content(d, lang),
         _data_quality(d, lang), _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
     ])), _footer(d, lang)]

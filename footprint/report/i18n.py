@@ -54,6 +54,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "value": {"en": "Value", "de": "Wert"},
     "unit": {"en": "Unit", "de": "Einheit"},
     "coverage": {"en": "Coverage", "de": "Abdeckung"},
+    "mineral_resources": {"en": "Elements taken from the ground", "de": "Der Erde entnommene Elemente"},
+    "mineral_resources_note": {
+        "en": "Per declared unit, from the extraction processes and suppliers' declarations. EF 3.1 "
+              "\u201cresource use, minerals and metals\u201d has no factor for the elements marked \u201cnot counted\u201d.",
+        "de": "Je angegebener Einheit, aus den Abbauprozessen und den Erklärungen der Lieferanten. EF 3.1 "
+              "\u201eRessourcennutzung, Mineralien und Metalle\u201c hat keinen Faktor für die als \u201enicht "
+              "gezählt\u201c markierten Elemente."},
+    "element": {"en": "Element", "de": "Element"},
+    "amount_kg": {"en": "kg per declared unit", "de": "kg je angegebener Einheit"},
+    "ef31_counts": {"en": "EF 3.1 minerals and metals", "de": "EF 3.1 Mineralien und Metalle"},
+    "counted": {"en": "counted", "de": "gezählt"},
+    "not_counted": {"en": "not counted (no factor)", "de": "nicht gezählt (kein Faktor)"},
+    "crustal_scarcity": {"en": "Crustal scarcity (supplementary indicator, not EF 3.1)",
+                         "de": "Krustenknappheit (ergänzender Indikator, nicht EF 3.1)"},
+    "missing_flows": {"en": "Missing flows (reason)", "de": "Fehlende Flüsse (Grund)"},
     "coverage_partial": {"en": "partial", "de": "teilweise"},
     "coverage_none": {"en": "none", "de": "keine"},
     "coverage_unknown": {"en": "unknown", "de": "unbekannt"},

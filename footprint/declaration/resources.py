@@ -1,0 +1,128 @@
+"""What the declared product takes from the ground, and what EF 3.1 does not count of it.
+
+EF 3.1 "resource use, minerals and metals" (ADP, ultimate reserves) has no factor for any
+rare earth but yttrium, so mining Nd, Pr, Dy or Tb adds zero to it in every tool that uses
+EF 3.1.  A declaration must say so instead of showing a silent zero: this block lists the
+elements the inventory extracts per declared unit, marks those EF 3.1 (with footprint's CF
+extension) leaves uncharacterised, and gives the Crustal Scarcity Indicator 2020 result
+beside it, named as the supplementary indicator it is.
+
+Kept apart from declaration.build so the declaration's other contents can change freely.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from footprint.engine.calculate import Result
+from footprint.inputs.categories import CRUSTAL_SCARCITY_CITATION, category
+
+MINERALS = "resource_use_minerals_metals"
+CRUSTAL = "crustal_scarcity"
+RESOURCE = ("natural resource", "in ground")
+
+
+def _element(flow_name: str) -> str:
+    """'Neodymium, 4% in bastnasite, 0.4% in crude ore' -> 'Neodymium'."""
+    return flow_name.split(",")[0].strip()
+
+
+def extracted_elements(result: Result) -> dict[str, float]:
+    """kg of each metal or mineral taken from the ground per declared unit: foreground and suppliers' declarations.
+
+    Fossil fuels and uranium are energy carriers (EF 3.1 counts them under 'resource use, fossils')
+    and are left out; background datasets are not searched (the open library carries elements only
+    in process datasets, which rules use as defaults for optional processes).
+    """
+    from footprint.data.methods import characterised_flows
+
+    characterised = characterised_flows()
+    names = _biosphere_names(result)
+    amounts: dict[str, float] = {}
+    for process in result.system.processes:
+        scale = result.scales.get(process.id, 0.0)
+        for flow in process.flows:
+            if flow.kind == "biosphere" and flow.target in names:
+                name, categories = names[flow.target]
+                if categories != RESOURCE or "resource_use_fossils" in characterised.get((name, categories), ()):
+                    continue
+                amounts[_element(name)] = amounts.get(_element(name), 0.0) + scale * flow.amount
+            elif flow.kind == "upstream" and flow.upstream is not None:
+                for element, per_kg in _supplier_elements(flow.upstream).items():
+                    from footprint.inputs import units
+
+                    kg = scale * flow.amount * units.convert(1.0, flow.unit, "kg") * per_kg
+                    amounts[element] = amounts.get(element, 0.0) + kg
+    return {element: kg for element, kg in sorted(amounts.items()) if kg}
+
+
+def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...]]]:
+    codes = {f.target for p in result.system.processes for f in p.flows if f.kind == "biosphere"}
+    if not codes:
+        return {}
+    from bw2data.backends import ActivityDataset as AD
+
+    from footprint.data.inventory import BIOSPHERE_DB
+
+    rows = AD.select(AD.code, AD.name, AD.data).where((AD.database == BIOSPHERE_DB) & (AD.code.in_(list(codes))))
+    return {row.code: (row.name, tuple(row.data.get("categories") or ())) for row in rows}
+
+
+def _supplier_elements(supplier) -> dict[str, float]:
+    """kg per kg of the supplier's product, from the block of the supplier's own declaration (if it has one)."""
+    try:
+        document = json.loads(supplier.path.read_text())
+    except (OSError, ValueError):
+        return {}
+    block = document.get("mineral_resources") or {}
+    amount = float(document.get("declared_unit", {}).get("amount") or 1.0)
+    return {row["element"]: float(row["kg"]) / amount for row in block.get("elements", [])}
+
+
+def block(result: Result) -> dict[str, Any] | None:
+    """The declaration's 'mineral_resources' block, or None when nothing is taken from the ground and CSI is not declared."""
+    from footprint.data.methods import characterised_flows, load_extension
+    from footprint.inputs.extraction import ELEMENTS
+
+    rule = result.system.rule.rule
+    supplementary = set(rule.impact_categories.supplementary)
+    elements = extracted_elements(result)
+    if not elements and CRUSTAL not in supplementary:
+        return None
+    characterised = characterised_flows()
+    by_name = {name: symbol for symbol, (name, _oxide) in ELEMENTS.items()}
+    rows, missing = [], []
+    for element, kg in elements.items():
+        counted = MINERALS in characterised.get((element, RESOURCE), ())
+        rows.append({"element": element, "symbol": by_name.get(element), "kg": kg, "ef31_characterised": counted})
+        if not counted:
+            missing.append((element, kg))
+    extension = load_extension().describe()
+    minerals = category(MINERALS)
+    crustal = category(CRUSTAL)
+    statement = None
+    if missing:
+        listed = ", ".join(f"{by_name.get(element, element)} {kg:.3g} kg" for element, kg in missing)
+        statement = (f"EF 3.1 '{minerals.label.lower()}' has no characterisation factor for "
+                     f"{', '.join(by_name.get(e, e) for e, _ in missing)}: the {listed} taken from the ground per "
+                     f"declared unit add zero to that category. The supplementary Crustal Scarcity Indicator 2020 "
+                     f"counts them"
+                     + (f" ({result.totals[CRUSTAL]:.4g} {crustal.unit})." if CRUSTAL in result.totals else "."))
+    return {
+        "elements": rows,
+        "ef31_gap": {
+            "category": MINERALS,
+            "uncharacterised": [{"element": e, "kg": kg} for e, kg in missing],
+            "statement": statement,
+            "extension": {"id": extension["id"], "version": extension["version"], "sha256": extension["sha256"],
+                          "factors": extension["factors"],
+                          "note": "licensed factors (e.g. Adibi, Lafhaj & Payet 2019, Int J LCA 24:712-724) are added "
+                                  "through this extension file; it names what the declared EF 3.1 result includes"},
+        },
+        "crustal_scarcity": {
+            "value": result.totals.get(CRUSTAL), "unit": crustal.unit, "declared": CRUSTAL in supplementary,
+            "indicator": "Crustal Scarcity Indicator 2020 (supplementary, not part of EF 3.1)",
+            "method": list(crustal.method), "citation": CRUSTAL_SCARCITY_CITATION,
+        },
+        "scope": "foreground processes and suppliers' declarations; background datasets are not searched for elements",
+    }

@@ -1,0 +1,121 @@
+"""Which datasets characterise each category a rule declares, and which do not (and why).
+
+A declared category is only as complete as the least complete dataset its inventory draws
+on.  This module answers, per declared category (EF 3.1 and supplementary): the datasets
+that characterise it completely, those that do not with the missing flows and the reason
+their files state, and the suppliers' declarations with the coverage they declared.  It
+serves ``footprint inventories coverage`` and the test that keeps the shipped rules honest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from footprint.data.inventory import Catalogue
+from footprint.inputs.rule import LoadedRule
+
+
+@dataclass
+class DatasetCoverage:
+    code: str
+    status: str  # complete | partial | none
+    explanation: str
+
+
+@dataclass
+class CategoryCoverage:
+    category: str
+    status: str  # complete | partial | none
+    datasets: list[DatasetCoverage] = field(default_factory=list)
+    suppliers: list[dict[str, str]] = field(default_factory=list)  # declaration, product, coverage
+
+    @property
+    def incomplete(self) -> list[DatasetCoverage]:
+        return [d for d in self.datasets if d.status != "complete"]
+
+
+@dataclass
+class CoverageReport:
+    rule: str
+    basis: str  # what the dataset list stands for (the rule's defaults, or one producer's inventory)
+    categories: list[CategoryCoverage]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "basis": self.basis,
+                "categories": [{"category": c.category, "status": c.status,
+                                "datasets": [vars(d) for d in c.datasets], "suppliers": c.suppliers}
+                               for c in self.categories]}
+
+    def text(self) -> str:
+        lines = [f"{self.rule}: coverage of the declared categories ({self.basis})"]
+        for c in self.categories:
+            lines.append(f"{c.category}: {c.status}")
+            complete = [d.code for d in c.datasets if d.status == "complete"]
+            if complete:
+                lines.append(f"  characterised by: {', '.join(complete)}")
+            for d in c.incomplete:
+                lines.append(f"  {d.status:<8} {d.code}: {d.explanation}")
+            for s in c.suppliers:
+                lines.append(f"  {s['coverage']:<8} supplier declaration {s['declaration']} ({s['product']})")
+        return "\n".join(lines)
+
+
+def _chain(codes: set[str], catalogue: Catalogue) -> list[str]:
+    """The datasets and every dataset they draw on (with a direct grid's stated upstream)."""
+    seen: set[str] = set()
+    stack = list(codes)
+    while stack:
+        code = stack.pop()
+        if code in seen or code not in catalogue.datasets:
+            continue
+        seen.add(code)
+        stack.extend(catalogue.inputs_of(code))
+    return sorted(seen)
+
+
+def default_datasets(loaded: LoadedRule, catalogue: Catalogue) -> set[str]:
+    """Datasets a rule uses by default: input kinds (templates resolved to the fallbacks that exist),
+    optional processes' defaults and the virgin-material dataset; direct grids with their upstream."""
+    rule = loaded.rule
+    codes: set[str] = set()
+    for spec in rule.input_kinds.values():
+        for template in (spec.dataset, *spec.fallback):
+            if "{" not in template and template in catalogue.datasets:
+                codes.add(template)
+    for _stage, process in rule.processes():
+        if process.default_dataset and process.default_dataset in catalogue.datasets:
+            codes.add(process.default_dataset)
+    virgin = rule.recycled_content.virgin
+    if virgin is not None and virgin.dataset in catalogue.datasets:
+        codes.add(virgin.dataset)
+    for code in list(codes):
+        upstream = catalogue.datasets[code].upstream
+        if upstream is not None and rule.electricity.scope == "life-cycle":
+            codes.add(upstream.dataset)
+    return codes
+
+
+def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers: list | None = None, *,
+            basis: str) -> CoverageReport:
+    """Coverage of each declared category over ``used`` (and everything those datasets draw on)."""
+    rule = loaded.rule
+    chain = _chain(used, catalogue)
+    wanted = list(rule.impact_categories.declared) + list(rule.impact_categories.supplementary)
+    categories = []
+    for category in wanted:
+        covered_as = "climate_change" if category.startswith("climate_change") else category
+        rows = []
+        for code in chain:
+            entry = catalogue.coverage_of(code, covered_as)
+            rows.append(DatasetCoverage(code=code, status=entry.status, explanation=entry.explanation()))
+        declared = [{"declaration": s.path.name, "product": s.product,
+                     "coverage": s.coverage.get(category, "none")} for s in suppliers or []]
+        statuses = [r.status for r in rows] + [s["coverage"] for s in declared]
+        if statuses and all(s == "complete" for s in statuses):
+            status = "complete"
+        elif not statuses or all(s == "none" for s in statuses):
+            status = "none"
+        else:
+            status = "partial"
+        categories.append(CategoryCoverage(category=category, status=status, datasets=rows, suppliers=declared))
+    return CoverageReport(rule=rule.id, basis=basis, categories=categories)

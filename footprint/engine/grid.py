@@ -1,0 +1,38 @@
+"""One scope for grids: every electricity input counts what the rule requires, or is refused.
+
+Official Chinese grid factors (MEE/NBS) count CO2 from combustion at the power plant
+('direct'); Ember and Electricity Maps factors count the fuel chain too ('life-cycle').
+Producers in one class scheme must be compared on one basis, so a rule states the scope
+it requires and each grid dataset states its own.  A direct dataset that names its
+upstream chain (``upstream`` in the dataset: the fuel chain per kWh, with its source) is
+completed to life-cycle by linking that chain for the same kWh; anything else that does
+not match is refused with the dataset, its scope and the rule's scope named.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from footprint.data.inventory import Catalogue, Dataset
+from footprint.errors import LinkingError
+from footprint.inputs import units
+
+
+def scope_flows(flow, dataset: Dataset, required: str, catalogue: Catalogue, *, path: Path, rule_path: Path) -> list:
+    """Extra flows that bring an electricity input to the rule's scope (none when it already matches)."""
+    from footprint.engine.system import Flow
+
+    if dataset.kind != "electricity" or dataset.scope == required:
+        return []
+    if required == "life-cycle" and dataset.upstream is not None:
+        upstream = catalogue.datasets[dataset.upstream.dataset]
+        per_unit = units.convert(dataset.upstream.amount, dataset.upstream.unit, upstream.unit)  # per grid unit
+        return [Flow(flow.process, "background", upstream.code, flow.amount * per_unit, upstream.unit,
+                     f"{flow.label}: upstream fuel chain to life-cycle scope ({dataset.code})",
+                     f"{flow.field} (upstream of {dataset.code})", flow.dqr, flow.primary, dataset.upstream.source,
+                     completes=flow.field)]
+    raise LinkingError(f"grid dataset {dataset.code} counts '{dataset.scope}' emissions but the rule requires "
+                       f"'{required}'", file=path, field=flow.field, value=dataset.code,
+                       expected=(f"a grid dataset of '{required}' scope, or a direct-scope dataset that states its "
+                                 "upstream fuel chain ('upstream' in the dataset file)" if required == "life-cycle"
+                                 else "a direct-scope grid dataset (life-cycle factors cannot be reduced to "
+                                      "combustion only)") + f"; rule {rule_path.name}: electricity.scope")

@@ -1,0 +1,91 @@
+"""Element flows of an extraction process: ore mass x grade x element share.
+
+Resource indicators register only what the inventory takes from the ground.  A mining
+process that reports tonnes of ore would otherwise score zero in "resource use, minerals
+and metals" and in the Crustal Scarcity Indicator, however much neodymium it extracts.
+Here the rule's ``extraction`` defaults (or the producer's ``ore`` assay, which replaces
+the values it names) become biosphere3 resource flows:
+
+    element kg = ore kg x content of the group (e.g. TREO) x element oxide's share of the group
+                 x element mass fraction of that oxide          (an element content: ore kg x content)
+
+The whole element content of the ore mined counts as extracted (LCA convention for
+resources in ground: what leaves the deposit, whether or not it is recovered).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from footprint.engine.system import Flow
+from footprint.errors import ActivityDataError
+from footprint.inputs import units
+from footprint.inputs.extraction import ELEMENTS, GROUPS, OreComposition, oxide_element_fraction
+
+RESOURCE_COMPARTMENT = ("natural resource", "in ground")
+
+
+def composition(rule_extraction: OreComposition | None, assay: OreComposition | None
+                ) -> tuple[dict, dict, set[str]]:
+    """(contents, distributions, keys taken from the assay): the assay replaces the rule key by key."""
+    contents = dict(rule_extraction.contents) if rule_extraction else {}
+    distributions = dict(rule_extraction.distributions) if rule_extraction else {}
+    from_assay: set[str] = set()
+    if assay is not None:
+        contents.update(assay.contents)
+        distributions.update(assay.distributions)
+        from_assay = set(assay.contents) | {f"{g} distribution" for g in assay.distributions}
+    return contents, distributions, from_assay
+
+
+def element_amounts(ore_kg: float, contents: dict, distributions: dict) -> dict[str, tuple[float, str]]:
+    """element -> (kg extracted, how it was computed) for ``ore_kg`` of ore."""
+    amounts: dict[str, tuple[float, str]] = {}
+    for key, content in contents.items():
+        if key in GROUPS:
+            distribution = distributions[key]
+            for element, share in distribution.shares.items():
+                fraction = oxide_element_fraction(element)
+                kg = ore_kg * content.fraction * share / 100.0 * fraction
+                how = (f"{content.value:g} {content.unit} {key} x {share:g} % of {key} x {fraction:.4f} "
+                       f"{element} in its oxide ({content.source}; {distribution.source})")
+                previous = amounts.get(element, (0.0, ""))
+                amounts[element] = (previous[0] + kg, "; ".join(filter(None, [previous[1], how])))
+        else:
+            previous = amounts.get(key, (0.0, ""))
+            how = f"{content.value:g} {content.unit} {key} ({content.source})"
+            amounts[key] = (previous[0] + ore_kg * content.fraction, "; ".join(filter(None, [previous[1], how])))
+    return amounts
+
+
+def element_flows(process_id: str, rule_process, data, output: float, share: float, flows_index: dict, *,
+                  path: Path, where: str) -> list[Flow]:
+    """Biosphere resource flows for one extraction process (empty when neither rule nor producer gives an ore)."""
+    from footprint.data.inventory import resolve_flow
+
+    rule_extraction = rule_process.extraction
+    assay = data.ore
+    if rule_extraction is None and assay is None:
+        return []
+    contents, distributions, from_assay = composition(rule_extraction, assay)
+    missing = [g for g in contents if g in GROUPS and g not in distributions]
+    if missing:
+        raise ActivityDataError(f"ore content {missing[0]} has no distribution", file=path, field=f"{where}.ore",
+                                expected=f"ore.distributions.{missing[0]}: shares of each element, % of {missing[0]}")
+    try:
+        ore_kg = units.convert(output, rule_process.product.unit, "kg")
+    except Exception:  # a product counted in pieces or energy has no ore mass
+        raise ActivityDataError("an extraction process needs a product measured in mass", file=path,
+                                field=f"{where}.output", value=rule_process.product.unit,
+                                expected="the ore (or contained metal) mined, in kg or t") from None
+    flows = []
+    dqr = (assay.dqr if assay is not None and assay.dqr else None) or data.dqr
+    for element, (kg, how) in sorted(element_amounts(ore_kg, contents, distributions).items()):
+        name = ELEMENTS[element][0]
+        code, flow_unit = resolve_flow(flows_index, name, RESOURCE_COMPARTMENT, file=path, field=f"{where}.ore")
+        amount = units.convert(kg, "kg", units.pint_expression(flow_unit))
+        primary = element in from_assay or any(k in from_assay for k in contents if k in GROUPS
+                                               and element in distributions[k].shares)
+        flows.append(Flow(process_id, "biosphere", code, amount * share, flow_unit,
+                          f"{name}, in ground (ore mined)", f"{where}.ore", dqr, primary,
+                          f"computed from the ore mined: {how}"))
+    return flows
