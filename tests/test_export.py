@@ -173,6 +173,9 @@ def test_pact_refuses_a_declaration_without_climate_change(example_declaration):
 
 def test_csv_has_one_row_per_contribution_and_sums_to_the_results(example_declaration):
     rows = list(csv.DictReader(io.StringIO(to_csv(example_declaration))))
+    extracted = [r for r in rows if r["category"] == "resource_extraction"]  # elements taken from the ground
+    assert [r["item"] for r in extracted] == [e["element"] for e in example_declaration["mineral_resources"]["elements"]]
+    rows = [r for r in rows if r["category"] != "resource_extraction"]
     assert len(rows) == len(example_declaration["contributions"])
     assert list(rows[0]) == ["category", "stage", "process", "item", "kind", "dataset", "value", "unit",
                              "declared", "coverage", "coverage_warning"]

@@ -119,7 +119,7 @@ def test_cli_show_prints_source_dqr_coverage_and_flows():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "MEE" in out and "DQR 2.25 (TeR 2, GeR 1, TiR 3, P 3)" in out
-    assert "covers 6/16 EF categories completely" in out and "not covered" in out
+    assert "covers 5/16 EF categories completely" in out and "not covered" in out
     assert "scope: direct (life-cycle rules add 0.280619 kg of fuel/coal-upstream per kWh)" in out
     assert "missing (ionising_radiation): Rn-222 from coal mining" in out
     assert "0.6849 kg" in out and "Carbon dioxide, fossil (air)" in out

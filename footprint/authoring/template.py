@@ -90,12 +90,37 @@ def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list
             comment += (f"; or give a supplier's declaration JSON in 'declaration' (accepted products: "
                         f"{', '.join(accepted)})")
         rows.append({"section": section, "item": kind, "unit": unit, "comment": comment})
+    rows.append(water_row(rule))
     rows.append({"section": "emission", "item": "", "compartment": "air",
                  "comment": "direct emissions: flow name as in biosphere3, e.g. 'Carbon dioxide, fossil'"})
     rows.append({"section": "excluded", "item": "",
                  "comment": f"items left out under the {rule.cut_off.threshold:.0%} cut-off: amount = estimated "
                             "share (0..1), comment = reason"})
     return rows
+
+
+def water_row(rule: Rule) -> dict[str, Any]:
+    """The water flow EF 3.1 water use registers, as the bundled method defines it (read, not assumed).
+
+    bw2io's EF 3.1 (AWARE) characterises only 'Water' emitted to air, with one global factor
+    and no regional ones: consumption (evaporated, built into products, sent to another basin)
+    must be reported as that flow, or water use stays zero whatever the plant withdraws.
+    """
+    from footprint.data.methods import water_use_flows
+
+    flows = water_use_flows()
+    names = sorted({f["flow"] for f in flows})
+    compartments = sorted({f["compartment"] for f in flows})
+    factors = sorted({f["cf"] for f in flows})
+    regional = "one global factor" if len(factors) == 1 else "factors by compartment"
+    declared = "water_use" in rule.impact_categories.declared
+    comment = (f"{'MANDATORY (the rule declares water use): ' if declared else ''}water consumed in m3 = withdrawn "
+               f"minus returned to the same basin (evaporated, built into products, sent elsewhere), as flow "
+               f"'{names[0]}' to '{compartments[0].split('::')[0]}'. EF 3.1 water use as bundled characterises only "
+               f"this flow ({', '.join(compartments)}; {regional}: {', '.join(f'{x:g}' for x in factors)} m3 world eq. "
+               "deprived per m3, no regional factors); withdrawals and returns alone count zero")
+    return {"section": "emission", "item": names[0], "compartment": compartments[0].split("::")[0], "unit": "m3",
+            "comment": comment, "mandatory": declared}
 
 
 # ----------------------------------------------------------------------------- YAML
@@ -165,8 +190,16 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
         out += inputs
         out.append("    transport:" if transport else "    transport: []")
         out += transport
-        out.append("    emissions: []   # - {flow: \"Carbon dioxide, fossil\", compartment: air, amount: null, "
-                   "unit: t, source: null}")
+        water = water_row(rule)
+        water_line = (f"{{flow: {_q(water['item'])}, compartment: {water['compartment']}, amount: null, unit: m3, "
+                      f"source: null}}   # {water['comment']}")
+        if water["mandatory"]:
+            out += ["    emissions:", f"      - {water_line}"]
+            out.append("      # - {flow: \"Carbon dioxide, fossil\", compartment: air, amount: null, unit: t, source: null}")
+        else:
+            out.append("    emissions: []   # - {flow: \"Carbon dioxide, fossil\", compartment: air, amount: null, "
+                       "unit: t, source: null}")
+            out.append(f"    #   - {water_line}")
         out.append("    excluded: []    # - {item: \"...\", estimated_share: 0.001, reason: \"...\"}")
     return "\n".join(out) + "\n"
 
@@ -228,7 +261,7 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
             "footprint")
         for row in _rows(rule, process, catalogue):
             ws.append([row.get(column) if row.get(column) != "" else None for column in columns])
-            if row["section"] in ("output", "co_product", "allocation_share"):
+            if row["section"] in ("output", "co_product", "allocation_share") or row.get("mandatory"):
                 ws.cell(row=ws.max_row, column=COLUMNS.index("amount") + 1).fill = mandatory
         for letter, width in zip("ABCDEFGHIJKLM", (12, 34, 14, 12, 10, 40, 5, 5, 5, 5, 10, 7, 70)):
             ws.column_dimensions[letter].width = width

@@ -275,3 +275,29 @@ def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str,
         except OSError:  # a read-only home still works, only slower
             pass
     return {(name, tuple(cats)): frozenset(cids) for name, cats, cids in rows}
+
+
+@lru_cache(maxsize=4)
+def bundled_factors(category_id: str) -> tuple[tuple[str, tuple[str, ...], float], ...]:
+    """(flow name, categories, CF) of one category as bw2io ships it (read offline from the bundled file)."""
+    from footprint.inputs.categories import category
+
+    method = category(category_id).method
+    if method[0] != METHOD_NAME and category_id not in ("crustal_scarcity",):
+        method = load_extension().base_method  # the extended minerals method: its base is the bundled one
+    for entry in _bundled_methods():
+        if tuple(entry["name"]) == tuple(method):
+            return tuple((exc["name"], tuple(exc["categories"]), float(exc["amount"])) for exc in entry["exchanges"])
+    raise MethodError("method not found in bw2io's bundled LCIA file", value=" | ".join(method),
+                      expected="a bw2io version that ships EF v3.1")
+
+
+def water_use_flows() -> list[dict]:
+    """What EF 3.1 water use (AWARE) characterises in the bundled implementation, for templates and docs.
+
+    In bw2io's copy only 'Water' emitted to air carries a factor (the same global factor for every
+    sub-compartment, no regional factors): water consumption has to be reported as water evaporated
+    or otherwise not returned to its basin; withdrawals and returns alone score zero.
+    """
+    return [{"flow": name, "compartment": "::".join(categories), "cf": cf, "unit": "m3"}
+            for name, categories, cf in bundled_factors("water_use")]
