@@ -119,7 +119,7 @@ def water_row(rule: Rule) -> dict[str, Any]:
                f"'{names[0]}' to '{compartments[0].split('::')[0]}'. EF 3.1 water use as bundled characterises only "
                f"this flow ({', '.join(compartments)}; {regional}: {', '.join(f'{x:g}' for x in factors)} m3 world eq. "
                "deprived per m3, no regional factors); withdrawals and returns alone count zero")
-    return {"section": "emission", "item": names[0], "compartment": compartments[0].split("::")[0], "unit": "m3",
+    return {"section": "emission", "item": names[0], "compartment": compartments[0].split("::")[0], "unit": "m**3",
             "comment": comment, "mandatory": declared}
 
 
@@ -191,7 +191,7 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
         out.append("    transport:" if transport else "    transport: []")
         out += transport
         water = water_row(rule)
-        water_line = (f"{{flow: {_q(water['item'])}, compartment: {water['compartment']}, amount: null, unit: m3, "
+        water_line = (f"{{flow: {_q(water['item'])}, compartment: {water['compartment']}, amount: null, unit: \"m**3\", "
                       f"source: null}}   # {water['comment']}")
         if water["mandatory"]:
             out += ["    emissions:", f"      - {water_line}"]

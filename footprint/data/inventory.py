@@ -312,7 +312,7 @@ def compute_coverage(catalogue: Catalogue, characterised: dict) -> None:
             gap = bool(datasets[code].gaps_for(category))
             if characterises and not gap and all(b[category] == "complete" for b in below):
                 result[category] = "complete"
-            elif characterises or gap:
+            elif characterises or gap or any(b[category] != "none" for b in below):  # explained here or below
                 result[category] = "partial"
             else:
                 result[category] = "none"
