@@ -77,7 +77,8 @@ def test_the_ore_mined_becomes_element_flows_by_grade_and_distribution(example_d
 
 def test_crustal_scarcity_shows_nd_and_pr_extraction(example_declaration):
     result = next(r for r in example_declaration["results"] if r["category"] == "crustal_scarcity")
-    assert result["declared"] and result["supplementary"] and result["unit"] == "kg Si-Eq"
+    assert result["supplementary"] and result["unit"] == "kg Si-Eq"  # declared beside EF 3.1 (in results)
+    assert example_declaration["impact_categories"]["supplementary"] == ["crustal_scarcity"]
     rows = {c["item"]: c["value"] for c in example_declaration["contributions"]
             if c["category"] == "crustal_scarcity" and c["process"] == "mining"}
     nd = _element(example_declaration, "Neodymium")["kg"]
@@ -95,7 +96,8 @@ def test_the_declaration_states_the_ef31_rare_earth_gap(example_declaration):
     statement = block["ef31_gap"]["statement"]
     assert "no characterisation factor for" in statement and "Nd 1.09 kg" in statement and "Pr 0.354 kg" in statement
     assert block["ef31_gap"]["extension"]["id"] == "footprint-adp-ree"  # where licensed factors would go
-    minerals = next(r for r in example_declaration["results"] if r["category"] == "resource_use_minerals_metals")
+    minerals = next(r for r in example_declaration["additional_information"]["results"]
+                    if r["category"] == "resource_use_minerals_metals")  # computed, not declared by this rule
     # only the iron counts in EF 3.1: 5.24e-8 kg Sb-eq per kg Fe (bundled factor); the background adds nothing
     assert minerals["value"] == pytest.approx(_element(example_declaration, "Iron")["kg"] * 5.24e-8, rel=1e-6)
 

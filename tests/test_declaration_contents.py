@@ -25,6 +25,9 @@ from footprint.export import to_csv, to_pact
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 SUPPLIERS = REPO / "examples" / "suppliers"
+#: a schema 1.0 declaration as footprint wrote it before schema 2.0 (the demo's, frozen here: the examples'
+#: suppliers' files are regenerated whenever the library changes)
+SCHEMA_1 = Path(__file__).resolve().parent / "fixtures" / "ndpr-oxide-2025-schema-1.0.json"
 DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
 
 RULE = {
@@ -157,7 +160,8 @@ def test_partial_coverage_is_a_warning_next_to_the_value_and_exit_2_with_strict(
 def test_mine_dust_takes_the_rules_non_urban_sub_compartment(project, example_declaration, tmp_path):
     """EF 3.1 as bundled: PM2.5 to unspecified (= urban) air 2.38497e-4, non-urban 3.01757e-6 disease incidence
     per kg, 79x apart.  The open-pit mine's dust now takes the rule's non-urban default; a producer who states
-    unspecified air gets the old value back, and the demo's particulate matter falls 4.5x."""
+    unspecified air gets the old value back, and the demo's particulate matter falls 4.4x (4.5x before issue 12
+    added the particulate of coal and grid)."""
     emissions = [e for e in example_declaration["bill_of_materials"]["direct_emissions"] if e["process"] == "mining"]
     dust = {e["flow"]: e for e in emissions if e["flow"].startswith("Particulate")}
     assert {e["compartment"] for e in dust.values()} == {"air::non-urban air or from high stacks"}
@@ -179,22 +183,24 @@ def test_mine_dust_takes_the_rules_non_urban_sub_compartment(project, example_de
                     and c["process"] == "mining" and c["item"].startswith("Particulate Matter, < 2.5 um"))
     assert pm25(urban) / pm25(example_declaration) == pytest.approx(2.38497e-4 / 3.01757e-6, rel=1e-5)
     pm = {r["category"]: r for r in example_declaration["results"]}["particulate_matter"]["value"]
-    assert by_process["value"] == pytest.approx(3.938e-05, rel=1e-3)  # the declared value before issue 11
-    assert by_process["value"] / pm == pytest.approx(4.53, rel=1e-2)
+    # the value on unspecified air: 3.938e-05 before issue 12, 3.982e-05 since its coal and grid particulate
+    assert by_process["value"] == pytest.approx(3.982e-05, rel=1e-3)
+    assert by_process["value"] / pm == pytest.approx(4.36, rel=1e-2)
 
 
 # ----------------------------------------------------------------------------- part 5: data quality
 
 
 def test_the_demos_dqr_before_and_after(project, example_declaration):
-    """The demo's DQR, 2.178 before issue 11 and 2.025 after; each step of the change computed here.
+    """The demo's DQR by issue 11's procedure, each step computed here (with issue 12's datasets: 2.178 and
+    2.025 before them).
 
     Before: |contribution|-weighted criteria of every climate-change contribution, datasets scored as
-    published -> 2.178.  Re-scoring GeR and TiR where the datasets are used (a Chinese plant): the GB
-    lorry and rail datasets go from GeR 1 to 5, the GLO diesel and coal from GeR 2 to 3 -> 2.262.
-    Only the most relevant contributions (80 % of climate change: 8 of 36) -> 2.287.  The mean over the
-    four declared categories (climate change 2.287, acidification 2.064, particulate matter 2.250,
-    ionising radiation 1.500: radiation monitoring at the mine, P 3, all else 1) -> 2.025.
+    published -> 2.121.  Re-scoring GeR and TiR where the datasets are used (a Chinese plant): the GB
+    lorry, rail and coal-supply (DEFRA WTT) datasets go from GeR 1 to 5, the GLO diesel and coal from GeR 2
+    to 3 -> 2.210.  Only the most relevant contributions (80 % of climate change: 8 of 51) -> 2.242.  The mean
+    over the four declared categories (climate change 2.242, acidification 2.097, particulate matter 2.250,
+    ionising radiation 1.500: radiation monitoring at the mine, P 3, all else 1) -> 2.022.
     """
     from footprint.data import inventory, project as fp_project
     from footprint.engine import calculate, quality, system
@@ -210,15 +216,15 @@ def test_the_demos_dqr_before_and_after(project, example_declaration):
 
     def score(items, where):
         return round(quality._score(quality.weighted_criteria(items, catalogue, where)), 3)
-    assert score(climate, None) == 2.178
-    assert score(climate, context) == 2.262
+    assert score(climate, None) == 2.121
+    assert score(climate, context) == 2.21
     relevant = quality.most_relevant_items(climate)
-    assert (len(relevant), len(climate)) == (8, 36)
-    assert score(relevant, context) == 2.287
+    assert (len(relevant), len(climate)) == (8, 51)
+    assert score(relevant, context) == 2.242
     by_category = example_declaration["data_quality"]["by_category"]
     assert {c: v["dqr"] for c, v in by_category.items()} == {
-        "climate_change": 2.287, "acidification": 2.064, "particulate_matter": 2.25, "ionising_radiation": 1.5}
-    assert example_declaration["data_quality"]["dqr"] == 2.025
+        "climate_change": 2.242, "acidification": 2.097, "particulate_matter": 2.25, "ionising_radiation": 1.5}
+    assert example_declaration["data_quality"]["dqr"] == 2.022
     rescored = {r["dataset"]: r for r in example_declaration["data_quality"]["rescored_datasets"]}
     assert rescored["transport/lorry"]["own"]["GeR"] == 1 and rescored["transport/lorry"]["in_context"]["GeR"] == 5
     assert "valid for GB, the facility is in CN" in rescored["transport/lorry"]["reason"]
@@ -245,7 +251,7 @@ def test_eu_datasets_score_2_in_a_member_state_and_time_by_years_after_the_refer
 
 
 def test_schema_1_declarations_are_still_read_reported_exported_and_registered(project, tmp_path):
-    path = SUPPLIERS / "ndpr-oxide-2025.json"  # written by footprint before schema 2.0
+    path = SCHEMA_1  # written by footprint before schema 2.0
     document = footprint.read_declaration(path)
     assert document["schema_version"] == "1.0"
     html = footprint.api.render_html(document)
@@ -263,7 +269,7 @@ def test_schema_1_declarations_are_still_read_reported_exported_and_registered(p
 
 def test_verifying_a_schema_1_declaration_compares_it_in_its_own_form(project):
     """Recomputed with today's engine, folded back to 1.0: what the method change moved shows as differences."""
-    outcome = footprint.verify_declaration(SUPPLIERS / "ndpr-oxide-2025.json", DEMO)
+    outcome = footprint.verify_declaration(SCHEMA_1, DEMO)
     notes = [d for d in outcome.warnings if d.item == "schema_version"]
     assert notes and "folded into the 1.0 form" in notes[0].note
     failed = {d.item for d in outcome.failures}

@@ -61,7 +61,7 @@ def test_reported_water_scores_42_95_per_cubic_metre(project, tmp_path):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     base = footprint.declare("ndpr-oxide", examples_dir() / "ndpr-oxide" / "activity-2025.yaml")
     document = footprint.declare("ndpr-oxide", path)
-    water = {d["category"]: d for d in document["results"]}["water_use"]
-    before = {d["category"]: d for d in base["results"]}["water_use"]["value"]
+    water = {d["category"]: d for d in document["additional_information"]["results"]}["water_use"]
+    before = {d["category"]: d for d in base["additional_information"]["results"]}["water_use"]["value"]
     share = document["allocation"][-1]["main_share"]  # separation's economic share of NdPr oxide
     assert water["value"] - before == pytest.approx(1_000_000 / 2_000_000 * share * 42.95, rel=1e-6)

@@ -140,6 +140,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
                        "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
         "system_boundary": _boundary(rule),
         "impact_categories": {"declared": list(rule.impact_categories.declared),
+                              **({"supplementary": list(rule.impact_categories.supplementary)}
+                                 if rule.impact_categories.supplementary else {}),  # not EF 3.1, listed after it
                               "rationale": rule.impact_categories.rationale,
                               "selection": "hotspot analysis of the rule author (Annex V point 5); climate change "
                                            "always (Art. 31)"},

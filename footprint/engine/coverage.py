@@ -111,9 +111,11 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
         declared = [{"declaration": s.path.name, "product": s.product,
                      "coverage": s.coverage.get(category, "none")} for s in suppliers or []]
         statuses = [r.status for r in rows] + [s["coverage"] for s in declared]
+        characterised = any(covered_as in catalogue.characterises.get(code, ()) for code in chain) or any(
+            s["coverage"] != "none" for s in declared)
         if statuses and all(s == "complete" for s in statuses):
             status = "complete"
-        elif not statuses or all(s == "none" for s in statuses):
+        elif not characterised:  # stated gaps explain it, but nothing gives a value: a declaration is refused
             status = "none"
         else:
             status = "partial"
