@@ -45,7 +45,8 @@ def main() -> None:
         try:
             document = footprint.declare(rule, HERE / data, created=CREATED)
         except CoverageError as refused:  # keep the committed file of this link, go on with the others
-            print(f"examples/suppliers/{name}: kept (refused: {' '.join(str(refused).split())[:160]}...)")
+            reason = " ".join(str(refused).replace(f"{HERE.parent}/", "").split())
+            print(f"examples/suppliers/{name}: kept (refused: {reason[:150]}...)")
             continue
         path = footprint.write_declaration(document, SUPPLIERS / name, force=True)
         climate = next(r for r in document["results"] if r["category"] == "climate_change")

@@ -139,12 +139,12 @@ def test_a_reporting_period_outside_the_rules_validity_is_refused(project, tmp_p
 
 def test_partial_coverage_is_a_warning_next_to_the_value_and_exit_2_with_strict(example_declaration, tmp_path):
     acid = next(r for r in example_declaration["results"] if r["category"] == "acidification")
-    assert acid["coverage"] == "partial" and acid["coverage_note"].startswith("partial: some inputs give no value")
+    assert acid["coverage"] == "partial" and acid["coverage_note"].startswith("partial: some inputs give no value or an incomplete one")
     assert any(w.startswith("coverage: declared category acidification is partial")
                for w in example_declaration["data_quality"]["warnings"])
     html = footprint.api.render_html(example_declaration)
     row = re.search(r"<tr><td>Acidification</td>.*?</tr>", html, re.S).group(0)
-    assert "warning: partial: some inputs give no value" in row  # in the results row, beside the value
+    assert "warning: partial: some inputs give no value or an incomplete one" in row  # in the results row, beside the value
     rows = list(csv.DictReader(io.StringIO(to_csv(example_declaration))))
     assert {r["coverage"] for r in rows if r["category"] == "acidification"} == {"partial"}
     assert all(r["coverage_warning"] == acid["coverage_note"] for r in rows if r["category"] == "acidification")

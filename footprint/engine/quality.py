@@ -211,7 +211,7 @@ class Quality:
         listed = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
         if state == "none":
             return f"no data: none of the datasets used gives a value for this category ({listed})"
-        return f"partial: some inputs give no value for this category ({listed or 'see warnings'})"
+        return f"partial: some inputs give no value or an incomplete one for this category ({listed or 'see warnings'})"
 
     @property
     def level(self) -> str:
