@@ -1,7 +1,9 @@
 """The footprint command line: parse, call footprint's public API, print, map errors to exit codes.
 
 Exit codes: 0 success; 1 verification found a difference; 2 bad input (the
-message names the file, the field, the value and what was expected).
+message names the file, the field, the value and what was expected); 130
+interrupted (Ctrl-C).  Everything printed passes through footprint.terminal_safe:
+names from inputs cannot move the cursor or recolour the terminal.
 """
 from __future__ import annotations
 
@@ -17,14 +19,43 @@ EPILOG_EXAMPLES = "Run 'footprint COMMAND --help' for an example of each command
 
 
 class FootprintGroup(click.Group):
-    """Turns FootprintError into one line on stderr and its exit code, never a traceback."""
+    """Turns FootprintError into one line on stderr and its exit code, never a traceback.
+
+    Ctrl-C exits 130 (128 + SIGINT, the shell's convention), not 1: 1 means "verification
+    found a difference", and a script must not read an interruption as a verdict.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except footprint.FootprintError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
+            click.secho(f"error: {footprint.terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.secho("interrupted: nothing half-written was left behind", err=True, fg="red")
+            sys.exit(130)
+
+
+def _echo(message: object = "", **kwargs) -> None:
+    """click.echo with control characters removed (names come from inputs; see footprint/_text.py)."""
+    click.echo(footprint.terminal_safe(str(message)), **kwargs)
+
+
+def _sign_options(func):
+    """--sign KEY [--signer-name N] [--signer-role R]: sign the declaration before it is written."""
+    for option in reversed([
+        click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Sign the declaration with this private key (from 'footprint keys new')."),
+        click.option("--signer-name", help="Signer's name recorded in the signature (e.g. the verifier's)."),
+        click.option("--signer-role", help="Signer's role recorded in the signature (producer, verifier, ...)."),
+    ]):
+        func = option(func)
+    return func
+
+
+_REQUIRE_SIGNATURE = dict(type=click.Path(dir_okay=False, path_type=Path),
+                          help="Refuse declarations without a valid signature by one of the public keys in this "
+                               "file (e.g. the conformity-assessment body's).")
 
 
 def _fmt(value: float) -> str:
@@ -68,9 +99,9 @@ def _echo_result(result, as_json: bool) -> None:
     if as_json:
         import json
 
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        _echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(result.text())
+        _echo(result.text())
 
 
 @click.group(cls=FootprintGroup, epilog=EPILOG_EXAMPLES)
@@ -100,10 +131,10 @@ def setup(force: bool) -> None:
     """
     report = footprint.setup(force=force)
     state = "updated" if report.changed else "already up to date"
-    click.echo(f"Brightway project {state}: {report.directory}")
-    click.echo(f"  biosphere3 written: {'yes' if report.biosphere_written else 'no'}; "
+    _echo(f"Brightway project {state}: {report.directory}")
+    _echo(f"  biosphere3 written: {'yes' if report.biosphere_written else 'no'}; "
                f"methods written: {report.methods_written}; inventory datasets written: {report.inventories_written}")
-    click.echo(f"  {report.seconds:.1f} s; {report.size_bytes / 1e6:.1f} MB on disk")
+    _echo(f"  {report.seconds:.1f} s; {report.size_bytes / 1e6:.1f} MB on disk")
 
 
 @main.command()
@@ -120,8 +151,10 @@ def setup(force: bool) -> None:
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file pointing input kinds at datasets of imported databases.")
 @click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached.")
+@_sign_options
 def declare(rule: str, data: Path, output: Path, report_path: Path | None, allocation: str | None,
-            force: bool, background: str | None, mapping: Path | None, strict: bool) -> None:
+            force: bool, background: str | None, mapping: Path | None, strict: bool, sign_key: Path | None,
+            signer_name: str | None, signer_role: str | None) -> None:
     """Compute a footprint declaration per declared unit.
 
     RULE is a rule id from rules/ or a path to a rule file; DATA is the producer's
@@ -131,24 +164,33 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
     Example:
       footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o out/decl.json --report out/decl.html
       footprint declare ndpr-oxide data.yaml -o decl.json --background ecoinvent --mapping map.yaml --strict
+      footprint declare ndpr-oxide data.yaml -o decl.json --sign producer.key --signer-name "Example Co."
     """
     _declare_and_write(rule, data, output, report_path, force, allocation=allocation, background=background,
-                       mapping=mapping, strict=strict)
+                       mapping=mapping, strict=strict, sign=(sign_key, signer_name, signer_role))
 
 
 def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,
-                       **options) -> None:
-    """declare and demo: refuse existing outputs before computing, declare, write, print the summary."""
+                       sign: tuple = (None, None, None), **options) -> None:
+    """declare and demo: refuse existing outputs before computing, declare, write both files, print the summary."""
     footprint.check_output(output, force)  # refuse early, before any computation
     if report_path:
         footprint.check_output(report_path, force)
     document = footprint.declare(rule, data, **options)
-    footprint.write_declaration(document, output, force=force)
-    click.echo(f"declaration: {output}")
+    document = _signed(document, *sign)
+    footprint.write_declaration(document, output, force=force, report=report_path)
+    _echo(f"declaration: {output}")
     if report_path:
-        footprint.write_report(document, report_path, force=force)
-        click.echo(f"report:      {report_path}")
-    click.echo(_summary(document))
+        _echo(f"report:      {report_path}")
+    _echo(_summary(document))
+
+
+def _signed(document: dict, key: Path | None, name: str | None, role: str | None) -> dict:
+    if key is None:
+        return document
+    document = footprint.sign_document(document, key, name=name, role=role)
+    _echo(f"signed:      key {document['signatures'][-1]['key_id'][:16]}")
+    return document
 
 
 @main.command()
@@ -160,7 +202,9 @@ def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | 
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
               help="Language of the report's labels.")
 @click.option("--force", is_flag=True, help="Overwrite an existing report.")
-def report(declaration: Path, output: Path, pdf_path: Path | None, lang: str, force: bool) -> None:
+@click.option("--require-signature", "trusted_keys", **_REQUIRE_SIGNATURE)
+def report(declaration: Path, output: Path, pdf_path: Path | None, lang: str, force: bool,
+           trusted_keys: Path | None) -> None:
     """Render a declaration JSON as a self-contained HTML report (and optionally a PDF).
 
     \b
@@ -171,13 +215,11 @@ def report(declaration: Path, output: Path, pdf_path: Path | None, lang: str, fo
     footprint.check_output(output, force)  # refuse early, before anything is written
     if pdf_path:
         footprint.check_output(pdf_path, force)
-    document = footprint.read_declaration(declaration)
-    if pdf_path:  # first, so a missing Chromium leaves nothing half-done
-        footprint.write_report_pdf(document, pdf_path, force=force, lang=lang)
-    footprint.write_report(document, output, force=force, lang=lang)
-    click.echo(f"report: {output}")
+    document = footprint.read_declaration(declaration, require_signature=trusted_keys)
+    footprint.write_report(document, output, force=force, lang=lang, pdf=pdf_path)  # both or neither
+    _echo(f"report: {output}")
     if pdf_path:
-        click.echo(f"pdf:    {pdf_path}")
+        _echo(f"pdf:    {pdf_path}")
 
 
 @main.group()
@@ -203,7 +245,7 @@ def rules_list() -> None:
     width = max((len(loaded.rule.id) for loaded in rules), default=0)
     for loaded in rules:
         r = loaded.rule
-        click.echo(f"{r.id:<{width}}  {r.version:<8} {r.status:<8} {r.route:<9} "
+        _echo(f"{r.id:<{width}}  {r.version:<8} {r.status:<8} {r.route:<9} "
                    f"{r.declared_unit.amount:g} {r.declared_unit.unit} {r.declared_unit.product}")
 
 
@@ -219,30 +261,30 @@ def rules_show(rule: str) -> None:
     loaded = footprint.load_rule(rule)
     r = loaded.rule
     du = r.declared_unit
-    click.echo(f"{r.id} {r.version} ({r.status}): {r.title}")
-    click.echo(f"file: {loaded.path}  sha256: {loaded.sha256}")
-    click.echo(f"legal basis: {' '.join(r.legal_basis.split())}")
-    click.echo(f"declared unit: {du.amount:g} {du.unit} {du.product}; {du.chemical_form}; grade {du.grade}")
-    click.echo(f"route: {r.route}; validity {r.validity.from_} .. {r.validity.until}")
-    click.echo("boundary:")
+    _echo(f"{r.id} {r.version} ({r.status}): {r.title}")
+    _echo(f"file: {loaded.path}  sha256: {loaded.sha256}")
+    _echo(f"legal basis: {' '.join(r.legal_basis.split())}")
+    _echo(f"declared unit: {du.amount:g} {du.unit} {du.product}; {du.chemical_form}; grade {du.grade}")
+    _echo(f"route: {r.route}; validity {r.validity.from_} .. {r.validity.until}")
+    _echo("boundary:")
     for stage in r.stages:
-        click.echo(f"  {stage.label}")
+        _echo(f"  {stage.label}")
         for p in stage.processes:
             alloc = f"; allocation {p.allocation.method} (options {', '.join(p.allocation.options)})" \
                 if p.allocation else ""
-            click.echo(f"    {p.id:<14} {p.name} [Annex V {', '.join(p.annex_v)}]; company-specific data "
+            _echo(f"    {p.id:<14} {p.name} [Annex V {', '.join(p.annex_v)}]; company-specific data "
                        f"{p.company_specific}; product: {p.product.name}"
                        + (f"; co-products: {', '.join(p.co_products)}" if p.co_products else "") + alloc)
-    click.echo("default secondary datasets:")
+    _echo("default secondary datasets:")
     for kind, spec in r.input_kinds.items():
         fallback = f" (fallback {', '.join(spec.fallback)})" if spec.fallback else ""
-        click.echo(f"  {kind:<22} {spec.dataset}{fallback}")
-    click.echo(f"declared impact categories: {', '.join(r.impact_categories.declared)}")
-    click.echo(f"cut-off: {r.cut_off.threshold:.0%}; DQR limits: most relevant {r.dqr_limits.most_relevant}, "
+        _echo(f"  {kind:<22} {spec.dataset}{fallback}")
+    _echo(f"declared impact categories: {', '.join(r.impact_categories.declared)}")
+    _echo(f"cut-off: {r.cut_off.threshold:.0%}; DQR limits: most relevant {r.dqr_limits.most_relevant}, "
                f"other {r.dqr_limits.other}, secondary {r.dqr_limits.secondary}")
-    click.echo(f"recycled content: {r.recycled_content.method}; electricity: {' '.join(r.electricity.model.split())}")
+    _echo(f"recycled content: {r.recycled_content.method}; electricity: {' '.join(r.electricity.model.split())}")
     cs = r.class_scheme
-    click.echo(f"class scheme: {cs.number_of_classes} classes on {cs.category}, {cs.window_years}-year window, "
+    _echo(f"class scheme: {cs.number_of_classes} classes on {cs.category}, {cs.window_years}-year window, "
                f"{cs.weighting}-weighted {cs.method}, review every {cs.review_years} years")
 
 
@@ -262,11 +304,11 @@ def rules_validate(paths: tuple[Path, ...]) -> None:
     failures = 0
     for check in footprint.validate_rules(list(paths)):
         if check.error is None:
-            click.echo(f"ok       {check.path} ({check.rule.rule.id} {check.rule.rule.version})")
+            _echo(f"ok       {check.path} ({check.rule.rule.id} {check.rule.rule.version})")
         else:
             failures += 1
             for index, problem in enumerate(check.problems):
-                click.echo(f"{'invalid ' if index == 0 else '        '} {problem}", err=True)
+                _echo(f"{'invalid ' if index == 0 else '        '} {problem}", err=True)
     if failures:
         sys.exit(2)
 
@@ -279,7 +321,7 @@ def rules_schema() -> None:
     Example:
       footprint rules schema > rule.schema.json
     """
-    click.echo(footprint.rule_schema(), nl=False)
+    _echo(footprint.rule_schema(), nl=False)
 
 
 # ----------------------------------------------------------------------------- rule authors' tools
@@ -344,7 +386,7 @@ def template(rule: str, fmt: str | None, output: Path, force: bool) -> None:
       footprint template ndpr-oxide --format yaml -o activity-2026.yaml
     """
     written = footprint.make_template(rule, output, fmt=fmt, force=force)
-    click.echo(f"template: {written}")
+    _echo(f"template: {written}")
 
 
 @main.command()
@@ -360,13 +402,13 @@ def demo(out_dir: Path | None, force: bool) -> None:
     """
     started = time.perf_counter()
     report = footprint.setup()
-    click.echo(f"set-up: {report.directory} ({'updated' if report.changed else 'up to date'}, "
+    _echo(f"set-up: {report.directory} ({'updated' if report.changed else 'up to date'}, "
                f"{report.seconds:.1f} s)")
     rule, data = footprint.demo_paths()
     out_dir = out_dir or footprint.default_demo_dir()
     _declare_and_write(rule, data, out_dir / "ndpr-oxide-declaration.json", out_dir / "ndpr-oxide-report.html",
                        force)
-    click.echo(f"done in {time.perf_counter() - started:.1f} s")
+    _echo(f"done in {time.perf_counter() - started:.1f} s")
 
 
 # ---------------------------------------------------------------- reviewers: verify, market register, classes
@@ -384,7 +426,10 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers.")
 @click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
-def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, show_all: bool) -> None:
+@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also check the signature: a valid one by a key in this file (KEY.pub) is required.")
+def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, show_all: bool,
+           public_keys: Path | None) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
@@ -394,26 +439,94 @@ def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: fl
     Example:
       footprint verify out/decl.json --data examples/ndpr-oxide/activity-2025.yaml
       footprint verify out/decl.json          # content hash only
+      footprint verify out/decl.json --public-key producer.key.pub
     """
     outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance)
+    signed = _print_signatures(declaration, public_keys) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"
-        click.echo(header)
-        click.echo("-" * len(header))
+        _echo(header)
+        _echo("-" * len(header))
         shown = outcome.differences if show_all else outcome.differences[:40]
         for diff in shown:
             note = f"  ({diff.note})" if diff.note else ""
-            click.echo(f"{diff.severity.upper():<8} {_short(diff.item, 60):<60} {_short(diff.declared, 24):>24} "
+            _echo(f"{diff.severity.upper():<8} {_short(diff.item, 60):<60} {_short(diff.declared, 24):>24} "
                        f"{_short(diff.recomputed, 24):>24}{note}")
         if len(shown) < len(outcome.differences):
-            click.echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
+            _echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
     scope = "recomputed and compared" if outcome.recomputed else "content hash checked (no --data: not recomputed)"
-    click.echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
+    _echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
                f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")
-    if not outcome.ok:
+    if not outcome.ok or not signed:
         click.secho("NOT VERIFIED", fg="red", err=True)
         sys.exit(1)
-    click.echo("verified")
+    _echo("verified")
+
+
+def _print_signatures(declaration: Path, public_keys: Path) -> bool:
+    """One line per signature checked against the given public keys; True when a valid one is there."""
+    check = footprint.check_signatures(declaration, public_keys)
+    describe = footprint.describe_signature
+    for record in check.valid:
+        _echo(f"signature valid:   {describe(record)}")
+    for record, why in check.invalid:
+        _echo(f"signature INVALID: {describe(record)}: {why}")
+    for record in check.unknown:
+        _echo(f"signature not checked (key not in {public_keys.name}): {describe(record)}")
+    if not check.valid and not check.invalid:
+        _echo(f"no signature by a key in {public_keys}")
+    return check.ok
+
+
+@main.group()
+def keys() -> None:
+    """Ed25519 keys for signing declarations.
+
+    \b
+    Example:
+      footprint keys new --out producer.key       # writes producer.key (0600) and producer.key.pub
+    """
+
+
+@keys.command("new")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file (mode 0600); the public key is written beside it as OUT.pub.")
+@click.option("--force", is_flag=True, help="Overwrite existing key files (the old key is lost).")
+def keys_new(out: Path, force: bool) -> None:
+    """Create a new key pair: keep the private key secret, hand out OUT.pub.
+
+    \b
+    Example:
+      footprint keys new --out ~/.footprint/verifier.key
+    """
+    key = footprint.new_key(out, force=force)
+    _echo(f"private key: {key.private_path} (mode 0600: keep it secret)")
+    _echo(f"public key:  {key.public_path} (hand this out)")
+    _echo(f"key id:      {key.key_id}")
+
+
+@main.command("sign")
+@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", "key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key file from 'footprint keys new'.")
+@click.option("--name", help="Signer's name recorded in the signature.")
+@click.option("--role", help="Signer's role recorded in the signature (producer, verifier, ...).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the signed declaration here (default: sign DECLARATION in place).")
+@click.option("--force", is_flag=True, help="Overwrite an existing --output.")
+def sign(declaration: Path, key: Path, name: str | None, role: str | None, output: Path | None,
+         force: bool) -> None:
+    """Sign a declaration: its content hash is checked, then a signature is added to 'signatures'.
+
+    The content hash does not change (signatures are outside it); a key signing again
+    replaces its earlier signature. A declaration edited after it was written is refused.
+
+    \b
+    Example:
+      footprint sign out/decl.json --key verifier.key --name "Example Verification GmbH" --role verifier
+    """
+    written = footprint.sign_declaration(declaration, key, output=output, name=name, role=role, force=force)
+    _echo(f"signed: {written}")
 
 
 _REGISTER_HELP = "Register: a SQLite file path or an SQLAlchemy URL (default: FOOTPRINT_HOME/market.sqlite)."
@@ -436,7 +549,9 @@ def market() -> None:
 @click.option("--mass", "mass_kg", type=float, required=True, help="Mass placed on the market in the year (kg).")
 @click.option("--year", type=int, required=True, help="Year the mass was placed on the market.")
 @click.option("--register", help=_REGISTER_HELP)
-def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, register: str | None) -> None:
+@click.option("--require-signature", "trusted_keys", **_REQUIRE_SIGNATURE)
+def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, register: str | None,
+               trusted_keys: Path | None) -> None:
     """Register declarations as placed on the market in a year.
 
     Adding the same declaration for the same year again replaces its mass (no double count).
@@ -445,8 +560,9 @@ def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, regist
     Example:
       footprint market add out/decl.json --mass 250000 --year 2025
     """
-    result = footprint.market_add(list(declarations), mass_kg=mass_kg, year=year, register=register)
-    click.echo(f"register {footprint.market_register(register).target}: {result.added} added, "
+    result = footprint.market_add(list(declarations), mass_kg=mass_kg, year=year, register=register,
+                                  require_signature=trusted_keys)
+    _echo(f"register {footprint.market_register(register).target}: {result.added} added, "
                f"{result.updated} updated")
 
 
@@ -464,7 +580,7 @@ def market_import(csv_file: Path, register: str | None) -> None:
       footprint market import examples/market/register.csv
     """
     result = footprint.market_import(csv_file, register=register)
-    click.echo(f"register {footprint.market_register(register).target}: {result.added} added, "
+    _echo(f"register {footprint.market_register(register).target}: {result.added} added, "
                f"{result.updated} updated")
 
 
@@ -480,13 +596,13 @@ def market_list(rule: str | None, year: int | None, register: str | None) -> Non
       footprint market list --rule ndpr-oxide --year 2025
     """
     rows = footprint.market_rows(register=register, rule=rule, year=year)
-    click.echo(f"{'year':<5} {'rule':<22} {'declaration':<46} {'mass (t)':>10}  values")
+    _echo(f"{'year':<5} {'rule':<22} {'declaration':<46} {'mass (t)':>10}  values")
     for row in rows:
         values = ", ".join(f"{c}={_fmt(v)}" for c, v in sorted(row["values"].items()))
-        click.echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
+        _echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
                    f"{row['declaration_id'][:46]:<46} {_fmt(row['mass_kg'] / 1000):>10}  {values}")
     total = sum(row["mass_kg"] for row in rows)
-    click.echo(f"{len(rows)} row(s), {len({r['declaration_id'] for r in rows})} declaration(s), "
+    _echo(f"{len(rows)} row(s), {len({r['declaration_id'] for r in rows})} declaration(s), "
                f"{_fmt(total / 1000)} t")
 
 
@@ -502,8 +618,8 @@ def _date(value: str | None):
 
 
 def _print_scheme(scheme: dict) -> None:
-    click.echo(f"scheme {scheme['scheme_id']}")
-    click.echo(f"  {scheme['counts']['declarations']} declarations, {_fmt(scheme['counts']['mass_kg'] / 1000)} t; "
+    _echo(f"scheme {scheme['scheme_id']}")
+    _echo(f"  {scheme['counts']['declarations']} declarations, {_fmt(scheme['counts']['mass_kg'] / 1000)} t; "
                f"{scheme['method']}, {scheme['weighting']}-weighted"
                + (", head-room" if scheme["head_room"]["enabled"] else "")
                + f"; derived {scheme['derived']}, next review {scheme['next_review']}"
@@ -512,7 +628,7 @@ def _print_scheme(scheme: dict) -> None:
     for row in scheme["classes"]:
         low = "" if row["lower"] is None else f"> {_fmt(row['lower'])}"
         high = "" if row["upper"] is None else f"<= {_fmt(row['upper'])}"
-        click.echo(f"  {row['class']}: {' and '.join(x for x in (low, high) if x):<26} {row['declarations']:>5} decl. "
+        _echo(f"  {row['class']}: {' and '.join(x for x in (low, high) if x):<26} {row['declarations']:>5} decl. "
                    f"{_fmt(row['mass_kg'] / 1000):>10} t")
 
 
@@ -577,7 +693,7 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
                                       robust=tuple(robust) if robust else None, register=register,
                                       date=_date(date_text), window_years=window_years)
     footprint.write_scheme(scheme, output, force=force)
-    click.echo(f"scheme: {output}")
+    _echo(f"scheme: {output}")
     _print_scheme(scheme)
 
 
@@ -591,8 +707,11 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
 @click.option("--label", "label_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the class label graphic (PNG).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@click.option("--require-signature", "trusted_keys", **_REQUIRE_SIGNATURE)
+@_sign_options
 def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: Path | None,
-                   label_path: Path | None, force: bool) -> None:
+                   label_path: Path | None, force: bool, trusted_keys: Path | None, sign_key: Path | None,
+                   signer_name: str | None, signer_role: str | None) -> None:
     """Assign a declaration its performance class under a scheme of the same rule and category.
 
     The class is written into the declaration (key performance_class) and covered by
@@ -605,18 +724,18 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     for path in (output, report_path, label_path):
         if path:
             footprint.check_output(path, force)
-    document = footprint.assign_class(declaration, scheme)
-    footprint.write_declaration(document, output, force=force)
+    document = footprint.assign_class(declaration, scheme, require_signature=trusted_keys)
+    document = _signed(document, sign_key, signer_name, signer_role)
+    footprint.write_declaration(document, output, force=force, report=report_path, label=label_path)  # all or none
     record = document["performance_class"]
-    click.echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
+    _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
                f"under {record['scheme_id']}")
-    click.echo(f"declaration: {output}")
+    _echo(f"declaration: {output}" + (" (unsigned: the class changes the content, so the input's signatures do "
+                                      "not carry over; --sign KEY)" if trusted_keys and not sign_key else ""))
     if report_path:
-        footprint.write_report(document, report_path, force=force)
-        click.echo(f"report:      {report_path}")
+        _echo(f"report:      {report_path}")
     if label_path:
-        footprint.write_class_label(document, label_path, force=force)
-        click.echo(f"label:       {label_path}")
+        _echo(f"label:       {label_path}")
 
 
 @classes.command("revise")
@@ -655,11 +774,11 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
                                         date=_date(date_text), window_years=window_years)
     footprint.write_scheme(revision.new, output, force=force)
     revision.write_report(report_path, force=force)
-    click.echo(f"scheme: {output}")
-    click.echo(f"report: {report_path}")
+    _echo(f"scheme: {output}")
+    _echo(f"report: {report_path}")
     _print_scheme(revision.new)
     shares = revision.shares_old
-    click.echo(f"under the old scheme: top class {shares['top']['mass']:.1%} of mass "
+    _echo(f"under the old scheme: top class {shares['top']['mass']:.1%} of mass "
                f"({shares['top']['declarations']:.1%} of declarations), top two {shares['top_two']['mass']:.1%} "
                f"({shares['top_two']['declarations']:.1%}); rescaling "
                + ("TRIGGERED" if shares["rescale"] else "not triggered") + f" (basis: {shares['basis']})")
@@ -695,7 +814,7 @@ def export(declaration: Path, fmt: str, output: Path, data: Path | None, rule: s
     footprint.check_output(output, force)
     document = footprint.read_declaration(declaration)
     footprint.export_declaration(document, fmt, output, force=force, data=data, rule=rule)
-    click.echo(f"{fmt}: {output}")
+    _echo(f"{fmt}: {output}")
 
 
 # ----------------------------------------------------------------------------- secondary data (issue 4)
@@ -726,13 +845,13 @@ def inventories_list(kind: str | None, geography: str | None, imported: bool) ->
     """
     if imported:
         for info in footprint.imported_databases():
-            click.echo(f"{info['database']:<28} {info['format']:<10} version {info['version']:<14} "
+            _echo(f"{info['database']:<28} {info['format']:<10} version {info['version']:<14} "
                        f"sha256 {info['sha256'][:12]}  imported {info['imported']}")
         return
     for d in footprint.list_inventories(kind, geography):
         flag = " screening" if d.screening else ""
         complete = 16 - len(d.uncovered)
-        click.echo(f"{d.code:<40} {d.kind:<12} {d.geography:<8} {d.year or '':<5} DQR {d.dqr.score:.1f} "
+        _echo(f"{d.code:<40} {d.kind:<12} {d.geography:<8} {d.year or '':<5} DQR {d.dqr.score:.1f} "
                    f"{d.confidence:<3} {complete}/16 categories{flag}")
 
 
@@ -746,32 +865,32 @@ def inventories_show(code: str) -> None:
       footprint inventories show electricity/CN-NM
     """
     d, path = footprint.show_inventory(code)
-    click.echo(f"{d.code}: {d.name}  [{d.kind}, {d.geography}, {d.year or 'year n/a'}] per 1 {d.unit}")
-    click.echo(f"file: {path}")
-    click.echo(f"source: {' '.join(d.source.citation.split())}" + (f" <{d.source.url}>" if d.source.url else ""))
-    click.echo(f"licence: {d.source.licence}; confidence {d.confidence}; technology: {d.technology or 'n/a'}")
-    click.echo(f"DQR {d.dqr.score:.2f} (TeR {d.dqr.TeR:g}, GeR {d.dqr.GeR:g}, TiR {d.dqr.TiR:g}, P {d.dqr.P:g})"
+    _echo(f"{d.code}: {d.name}  [{d.kind}, {d.geography}, {d.year or 'year n/a'}] per 1 {d.unit}")
+    _echo(f"file: {path}")
+    _echo(f"source: {' '.join(d.source.citation.split())}" + (f" <{d.source.url}>" if d.source.url else ""))
+    _echo(f"licence: {d.source.licence}; confidence {d.confidence}; technology: {d.technology or 'n/a'}")
+    _echo(f"DQR {d.dqr.score:.2f} (TeR {d.dqr.TeR:g}, GeR {d.dqr.GeR:g}, TiR {d.dqr.TiR:g}, P {d.dqr.P:g})"
                + ("; SCREENING value" if d.screening else ""))
     if d.scope:
-        click.echo(f"scope: {d.scope}" + (f" (life-cycle rules add {d.upstream.amount:g} {d.upstream.unit} of "
+        _echo(f"scope: {d.scope}" + (f" (life-cycle rules add {d.upstream.amount:g} {d.upstream.unit} of "
                                           f"{d.upstream.dataset} per {d.unit})" if d.upstream else ""))
     if d.lumped_co2e:
-        click.echo(f"lumped CO2e: one 'Carbon dioxide, fossil' flow holds every greenhouse gas "
+        _echo(f"lumped CO2e: one 'Carbon dioxide, fossil' flow holds every greenhouse gas "
                    f"({d.lumped_co2e.gwp_basis})")
     headline = [c for c in d.coverage if c not in d.uncovered and c != "crustal_scarcity"]
-    click.echo(f"covers {len(headline)}/{len(headline) + len(d.uncovered)} EF categories completely "
+    _echo(f"covers {len(headline)}/{len(headline) + len(d.uncovered)} EF categories completely "
                f"(computed from its flows and inputs): {', '.join(headline) or 'none'}")
     if d.uncovered:
-        click.echo(f"not covered (partial in declarations): {', '.join(d.uncovered)}")
+        _echo(f"not covered (partial in declarations): {', '.join(d.uncovered)}")
     for gap in d.gaps:
-        click.echo(f"missing ({', '.join(gap.categories)}): {' '.join(gap.flows.split())} -- "
+        _echo(f"missing ({', '.join(gap.categories)}): {' '.join(gap.flows.split())} -- "
                    f"{' '.join(gap.reason.split())}")
-    click.echo("flows:")
+    _echo("flows:")
     for e in d.exchanges:
         where = e.dataset if e.type == "technosphere" else f"{e.name} ({'::'.join(e.categories or [])})"
-        click.echo(f"  {e.type:<13} {e.amount:>12.6g} {e.unit:<8} {where}")
+        _echo(f"  {e.type:<13} {e.amount:>12.6g} {e.unit:<8} {where}")
     if d.notes:
-        click.echo(f"notes: {' '.join(d.notes.split())}")
+        _echo(f"notes: {' '.join(d.notes.split())}")
 
 
 @inventories.command("coverage")
@@ -813,11 +932,11 @@ def inventories_import(path: Path, fmt: str, name: str | None, version: str | No
     """
     report = footprint.import_inventory(path, fmt, name, version=version, force=force, dry_run=dry_run)
     state = "checked (dry run, nothing written)" if dry_run else "imported"
-    click.echo(f"{report.name}: {state}: {report.activities} datasets, {report.exchanges} exchanges, "
+    _echo(f"{report.name}: {state}: {report.activities} datasets, {report.exchanges} exchanges, "
                f"all linked ({report.biosphere_relinked} elementary exchanges linked to biosphere3 by "
                f"footprint); sha256 {report.sha256[:12]}, version {report.version}")
     for dropped in report.dropped:
-        click.echo(f"warning: input {dropped} has no activity link and no producer; bw2io removed it", err=True)
+        _echo(f"warning: input {dropped} has no activity link and no producer; bw2io removed it", err=True)
 
 
 

@@ -26,6 +26,7 @@ _API += ("verify_declaration", "market_register", "market_add", "market_import",
 _API += ("write_report_pdf", "export_declaration")
 _API += ("list_inventories", "show_inventory", "inventory_coverage", "import_inventory", "imported_databases")
 _API += ("publish_declaration", "add_client", "remove_client", "list_clients", "serve")
+_API += ("new_key", "sign_document", "sign_declaration", "check_signatures", "describe_signature")
 
 
 def __getattr__(name: str) -> Any:
@@ -33,6 +34,10 @@ def __getattr__(name: str) -> Any:
         from footprint import errors
 
         return getattr(errors, name)
+    if name == "terminal_safe":  # the CLI prints names from inputs through it
+        from footprint._text import terminal_safe
+
+        return terminal_safe
     if name in _API:
         from footprint import api
 

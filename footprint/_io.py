@@ -1,9 +1,19 @@
-"""Small I/O helpers: reading YAML with located errors, hashing, atomic writes, quiet Brightway."""
+"""Small I/O helpers: strict reading with located errors, hashing, atomic writes, quiet Brightway.
+
+Inputs are read strictly (footprint/_yaml.py, footprint/_json.py): a binary or oversized file,
+a duplicate key or an ambiguous number is an error, never a guess.  Outputs are whole or absent:
+written to a temporary file beside the target, flushed to disk, then renamed; a set of outputs
+that belong together (a declaration and its report) is renamed together or not at all; a disk
+that is full or read-only is an error naming the path, and nothing half-written stays behind.
+"""
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import signal
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -11,33 +21,62 @@ from typing import Any, Iterator
 
 import yaml
 
-from footprint.errors import FootprintError, OutputExistsError
+from footprint.errors import FootprintError, OutputError, OutputExistsError
 
-#: libyaml's loader when present (10x faster on the ~100 inventory files), else the pure-Python one.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Largest YAML or CSV input read (activity data and rules are a few kB; an inventory file ~50 kB).
+MAX_TEXT_BYTES = 64 * 1024 * 1024
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def load_yaml(path: Path, error: type[FootprintError]) -> Any:
-    """Parse a YAML file; a syntax error becomes ``error`` with the line and column."""
+def read_text(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_TEXT_BYTES,
+              expected: str | None = None) -> str:
+    """A text input file as str: missing, oversized, binary or non-UTF-8 files are ``error`` (exit 2).
+
+    NUL bytes mark a binary file (a spreadsheet, an image, a zip given where text belongs); the
+    message says so instead of a UnicodeDecodeError traceback.  A UTF-8 byte-order mark is dropped.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise error(f"file too large ({size} bytes; the limit is {max_bytes})", file=path, expected=expected)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise error("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read file: {exc}", file=path) from None
+    except IsADirectoryError:
+        raise error("is a directory, not a file", file=path, expected=expected) from None
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    if b"\0" in data:
+        raise error("binary file (contains NUL bytes), not text", file=path, expected=expected or "a text file")
     try:
-        return yaml.load(text, Loader=_LOADER)
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise error(f"not UTF-8 text: byte {exc.start} (line {line}) is {data[exc.start:exc.start + 1]!r}",
+                    file=path, expected=expected or "a UTF-8 text file") from None
+
+
+def load_yaml(path: Path, error: type[FootprintError]) -> Any:
+    """Parse a YAML file strictly (footprint/_yaml.py); any refusal becomes ``error`` with the line and column."""
+    from footprint import _yaml
+
+    path = Path(path)
+    text = read_text(path, error, expected="a YAML text file")
+    try:
+        return _yaml.loads(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"malformed YAML{where}: {problem}", file=path,
                     expected="valid YAML (check indentation and quoting)") from None
+    except RecursionError:
+        raise error("malformed YAML: nested too deeply", file=path, expected="a YAML file as the examples show") \
+            from None
 
 
 def field_path(parts) -> str:
@@ -81,42 +120,166 @@ def quiet_stdout() -> Iterator[None]:
 
 
 def check_writable(path: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output unless asked, and refuse paths that cannot be written."""
+    """Refuse to overwrite an existing output unless asked, and refuse paths that cannot be written.
+
+    Only regular files are ever replaced: a device, FIFO or socket at the path is refused even
+    with --force (as root, ``report -o /dev/null --force`` would otherwise replace /dev/null).
+    """
     path = Path(path)
-    if path.is_dir():
-        raise OutputExistsError("output path is a directory", file=path, expected="a file path")
-    if path.exists() and not force:
-        raise OutputExistsError("output file exists", file=path, expected="another path, or --force to overwrite")
+    try:
+        info = path.stat()  # follows a symlink: a link to /dev/null is refused like /dev/null
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise OutputError(f"cannot use the output path: {exc.strerror}", file=path) from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise OutputExistsError("output path is a directory", file=path, expected="a file path")
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError("output path is not a regular file (a device, FIFO or socket); it is never replaced",
+                              file=path, expected="the path of a regular file")
+        if not force:
+            raise OutputExistsError("output file exists", file=path,
+                                    expected="another path, or --force to overwrite")
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise OutputExistsError(f"cannot create the output: '{parent}' is a file, not a directory",
                                         file=path, expected="a path whose parent folders are directories")
             if not os.access(parent, os.W_OK):
-                raise OutputExistsError(f"cannot write into '{parent}' (permission denied)", file=path,
-                                        expected="a writable directory")
+                read_only = bool(os.statvfs(parent).f_flag & os.ST_RDONLY)
+                raise OutputError(f"cannot write into '{parent}' ("
+                                  + ("read-only file system" if read_only else "permission denied") + ")",
+                                  file=path, expected="a writable directory")
             break
 
 
-def write_atomic(path: Path, content: str | bytes, *, force: bool) -> Path:
-    """Write via a temporary file in the same directory and rename, so no reader sees half a file."""
-    path = Path(path)
-    check_writable(path, force)
+#: Why a write failed, in words, for the errors a user can fix.
+_WRITE_PROBLEMS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+                   errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                   errno.EPERM: "operation not permitted", errno.EFBIG: "the file is too large for the file system",
+                   errno.EIO: "input/output error"}
+
+
+def _write_error(exc: OSError, path: Path) -> OutputError:
+    problem = _WRITE_PROBLEMS.get(exc.errno or 0, exc.strerror or str(exc))
+    return OutputError(f"cannot write the output: {problem}; nothing was written", file=path,
+                       expected="a writable location with free space")
+
+
+def _write_temporary(path: Path, data: bytes, mode: int | None) -> str:
+    """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OutputExistsError(f"cannot create the output directory: {exc.strerror}", file=path) from None
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        raise _write_error(exc, path) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)  # the bytes are on disk before the name points at them
+        finally:
+            os.close(fd)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp creates 0600; outputs are ordinary files
+        os.chmod(tmp, mode)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, path) from None
         raise
-    return path
+    return tmp
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP for the few microseconds of a set of renames.
+
+    A Ctrl-C or a kill (other than SIGKILL) that arrives then is delivered right after, so it
+    can never split a declaration from its report.
+    """
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no POSIX signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None) -> list[Path]:
+    """Write several files that belong together: all of them, or none (nothing half-written, no orphans).
+
+    Every file is first written to a temporary beside its target and flushed; only then are
+    they renamed, the LAST one in ``outputs`` last (put the declaration JSON last: a SIGKILL in
+    the microseconds between two renames can then leave a report without its declaration, never
+    a declaration without its report).  If a rename fails, the targets already renamed are
+    put back as they were (the old file when --force replaced one, else removed).
+
+    Each output is ``(path, content)`` or ``(path, content, mode)`` (a private key: 0o600); the
+    default mode is that of an ordinary file under the umask.
+    """
+    paths = [Path(output[0]) for output in outputs]
+    for path in paths:
+        check_writable(path, force)
+    temporaries: list[tuple[Path, str]] = []
+    try:
+        for path, content, *own_mode in outputs:
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            temporaries.append((Path(path), _write_temporary(Path(path), data, own_mode[0] if own_mode else mode)))
+        _rename_all(temporaries)
+    except BaseException:
+        for _path, tmp in temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    return paths
+
+
+def _rename_all(temporaries: list[tuple[Path, str]]) -> None:
+    """Rename each temporary onto its target; on a failure undo the renames already done."""
+    done: list[tuple[Path, str | None]] = []  # target, backup of the file it replaced (a hard link)
+    with _signals_held():
+        try:
+            for path, tmp in temporaries:
+                backup = None
+                if len(temporaries) > 1 and path.exists():
+                    backup = tmp + ".old"
+                    try:
+                        os.link(path, backup)  # keeps the old file's content alive for an undo
+                    except OSError:
+                        backup = None
+                try:
+                    os.replace(tmp, path)
+                except OSError as exc:
+                    if backup:
+                        with contextlib.suppress(OSError):
+                            os.unlink(backup)
+                    raise _write_error(exc, path) from None
+                done.append((path, backup))
+        except BaseException:
+            for path, backup in reversed(done):
+                with contextlib.suppress(OSError):
+                    if backup:
+                        os.replace(backup, path)
+                    else:
+                        os.unlink(path)
+            raise
+        for _path, backup in done:
+            if backup:
+                with contextlib.suppress(OSError):
+                    os.unlink(backup)
+
+
+def write_atomic(path: Path, content: str | bytes, *, force: bool, mode: int | None = None) -> Path:
+    """Write via a temporary file in the same directory and rename, so no reader sees half a file."""
+    return write_outputs([(Path(path), content)], force=force, mode=mode)[0]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint._io import check_writable, field_path, write_atomic
+from footprint._io import check_writable, field_path, write_atomic, write_outputs
 from footprint.data import inventory as _inventory
 from footprint.data import project as _project
 from footprint.data.inventory import BACKGROUND_DB
@@ -136,12 +136,34 @@ def check_output(path: str | Path, force: bool = False) -> None:
     check_writable(Path(path), force)
 
 
-def write_declaration(document: dict, path: str | Path, *, force: bool = False) -> Path:
-    return write_atomic(Path(path), _declaration.to_json(document), force=force)
+def write_declaration(document: dict, path: str | Path, *, force: bool = False, report: str | Path | None = None,
+                      label: str | Path | None = None, lang: str = "en") -> Path:
+    """Write the declaration JSON, with its HTML report and class label if asked: all of them, or none.
+
+    Every file is rendered and written to a temporary first; the JSON is renamed last, so no
+    failure (full disk, a kill, Ctrl-C) leaves a declaration without the report it came with.
+    """
+    outputs: list[tuple] = []
+    if label is not None:
+        outputs.append((Path(label), class_label_png(document)))
+    if report is not None:
+        outputs.append((Path(report), render_html(document, lang)))
+    outputs.append((Path(path), _declaration.to_json(document)))
+    return write_outputs(outputs, force=force)[-1]
 
 
-def write_report(document: dict, path: str | Path, *, force: bool = False, lang: str = "en") -> Path:
-    return write_atomic(Path(path), render_html(document, lang), force=force)
+def write_report(document: dict, path: str | Path, *, force: bool = False, lang: str = "en",
+                 pdf: str | Path | None = None) -> Path:
+    """Write the HTML report (and, with ``pdf``, the same report printed to PDF): both, or neither."""
+    outputs: list[tuple] = []
+    if pdf is not None:
+        from footprint.report import render_pdf
+
+        check_writable(Path(pdf), force)
+        check_writable(Path(path), force)
+        outputs.append((Path(pdf), render_pdf(document, lang)))
+    outputs.append((Path(path), render_html(document, lang)))
+    return write_outputs(outputs, force=force)[-1]
 
 
 @dataclass
@@ -199,25 +221,20 @@ def rule_schema() -> str:
 
 
 def _load_json(path: Path, error: type | None = None, expected: str = "a declaration JSON file") -> Any:
-    """Parse a JSON input file; a missing or malformed file is ``error`` (default DeclarationError)."""
-    import json
-
+    """Parse a JSON input file strictly (footprint/_json.py); any problem is ``error`` (default DeclarationError)."""
+    from footprint import _json
     from footprint.errors import DeclarationError
 
-    error = error or DeclarationError
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error("file not found", file=path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise error(f"not valid JSON: {exc}", file=path, expected=expected) from None
+    return _json.load(path, error or DeclarationError, expected=expected)
 
 
-def read_declaration(path: str | Path) -> dict[str, Any]:
+def read_declaration(path: str | Path, *, require_signature: str | Path | None = None) -> dict[str, Any]:
     """Load a declaration JSON file, check it against the schema and refuse one edited after it was written.
 
     Reports, exports, the market register and class assignment all read declarations
     here; an edited file must not reach them (``classes assign`` would even re-hash it).
+    With ``require_signature`` (a file of trusted public keys) the declaration must also
+    carry a valid signature by one of them: a forged file re-hashed by its forger is refused.
     """
     from footprint.errors import DeclarationError
 
@@ -229,6 +246,11 @@ def read_declaration(path: str | Path) -> dict[str, Any]:
                                file=path, field="content_sha256",
                                expected="the file as 'footprint declare' wrote it; 'footprint verify' shows what "
                                         "differs")
+    if require_signature is not None:
+        from footprint.declaration import signing
+
+        signing.require(document, signing.load_public_keys(require_signature), file=path,
+                        keys_file=require_signature)
     return document
 
 
@@ -304,11 +326,16 @@ def market_register(register: str | Path | None = None):
     return _registry.Register(register)
 
 
-def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None):
-    """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces)."""
+def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None,
+               require_signature: str | Path | None = None):
+    """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces).
+
+    With ``require_signature`` (trusted public keys) every declaration must be signed by one of them.
+    """
     from footprint.market import registry as _registry
 
-    entries = [_registry.entry_from_declaration(read_declaration(p), mass_kg=mass_kg, year=year, source=str(p))
+    entries = [_registry.entry_from_declaration(read_declaration(p, require_signature=require_signature),
+                                                mass_kg=mass_kg, year=year, source=str(p))
                for p in paths]
     return market_register(register).add(entries)
 
@@ -387,14 +414,19 @@ def write_scheme(scheme: dict, path: str | Path, *, force: bool = False) -> Path
     return write_atomic(Path(path), _classes.to_json(scheme), force=force)
 
 
-def assign_class(declaration: str | Path, scheme: str | Path) -> dict:
-    """The declaration with ``performance_class`` set from the scheme; ``content_sha256`` covers the class."""
+def assign_class(declaration: str | Path, scheme: str | Path, *,
+                 require_signature: str | Path | None = None) -> dict:
+    """The declaration with ``performance_class`` set from the scheme; ``content_sha256`` covers the class.
+
+    The class changes the content, so the input's signatures (made over the content without the
+    class) are not carried over: sign the result (sign_document) if it must be signed.
+    """
     from footprint.market import classes as _classes
 
-    document = read_declaration(declaration)
+    document = read_declaration(declaration, require_signature=require_signature)
     record = _classes.assign(document, read_scheme(scheme), declaration_source=str(declaration),
                              scheme_source=str(scheme))
-    document = {key: value for key, value in document.items() if key != "content_sha256"}
+    document = {key: value for key, value in document.items() if key not in ("content_sha256", "signatures")}
     document["performance_class"] = record
     document["content_sha256"] = _declaration.content_hash(document)
     _declaration.validate(document)
@@ -497,6 +529,7 @@ def write_report_pdf(document: dict, path: str | Path, *, force: bool = False, l
     return write_atomic(Path(path), render_pdf(document, lang), force=force)
 
 
+
 def export_declaration(document: dict, fmt: str, path: str | Path, *, force: bool = False,
                        data: str | Path | None = None, rule: str | Path | None = None) -> Path:
     """Write a declaration as a PACT v3 record (pact), its tidy table (csv) or its product system (xlsx).
@@ -534,6 +567,54 @@ def export_declaration(document: dict, fmt: str, path: str | Path, *, force: boo
 
 
 __all__ += ["write_report_pdf", "export_declaration"]
+
+
+# ----------------------------------------------------------------------------- signatures (issue 10)
+
+
+def new_key(path: str | Path, *, force: bool = False):
+    """A new Ed25519 key pair: private key at ``path`` (mode 0600), public key at ``path.pub`` (a NewKey)."""
+    from footprint.declaration import signing
+
+    return signing.new_key(path, force=force)
+
+
+def sign_document(document: dict, key: str | Path, *, name: str | None = None, role: str | None = None) -> dict:
+    """The declaration with a signature by the private key in the file ``key`` added (content hash unchanged)."""
+    from footprint.declaration import signing
+
+    return signing.sign(document, signing.load_private_key(key), name=name, role=role)
+
+
+def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | None = None,
+                     name: str | None = None, role: str | None = None, force: bool = False) -> Path:
+    """Sign a declaration file: in place (default), or written to ``output``. An edited file is refused."""
+    target = Path(output) if output is not None else Path(path)
+    if output is not None:
+        check_writable(target, force)
+    signed = sign_document(read_declaration(path), key, name=name, role=role)
+    return write_atomic(target, _declaration.to_json(signed), force=True if output is None else force)
+
+
+def check_signatures(path: str | Path, public_keys: str | Path):
+    """The signatures of a declaration file checked against the public keys in a file (a SignatureCheck)."""
+    from footprint.declaration import signing
+    from footprint.errors import DeclarationError
+
+    document = _load_json(Path(path))
+    if not isinstance(document, dict):
+        raise DeclarationError("not a footprint declaration", file=path, expected="a file written by 'footprint declare'")
+    return signing.check(document, signing.load_public_keys(public_keys))
+
+
+def describe_signature(record: dict) -> str:
+    """One line about a signature record: key id, signer, time."""
+    from footprint.declaration import signing
+
+    return signing.describe(record)
+
+
+__all__ += ["new_key", "sign_document", "sign_declaration", "check_signatures", "describe_signature"]
 
 
 # ----------------------------------------------------------------------------- secondary data and imports (issue 4)

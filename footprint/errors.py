@@ -4,11 +4,20 @@ Every failure a user can cause has its own class and a message that names the
 file, the field, the value found and what was expected, so the CLI can print
 one line and exit 2 without a traceback.  Programming errors stay ordinary
 Python exceptions: they are bugs, not user input.
+
+Everything echoed from an input is cut to a short excerpt here, once for every error:
+a 50 MB value, a 700,000-item list or a whole file never reaches the terminal whole.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from footprint._text import excerpt, value_excerpt
+
+#: Longest message, file and expectation parts an error prints (they can quote inputs too).
+MESSAGE_CHARS = 2000
+PART_CHARS = 400
 
 
 class FootprintError(Exception):
@@ -35,15 +44,16 @@ class FootprintError(Exception):
     def __str__(self) -> str:
         parts = []
         if self.file:
-            parts.append(self.file)
+            parts.append(excerpt(self.file, PART_CHARS))
         if self.field:
-            parts.append(f"field '{self.field}'")
+            parts.append(f"field '{excerpt(str(self.field), PART_CHARS)}'")
         where = ": ".join(parts)
-        text = f"{where}: {self.message}" if where else self.message
+        message = excerpt(str(self.message), MESSAGE_CHARS)
+        text = f"{where}: {message}" if where else message
         if self.value is not None:
-            text += f" (found: {self.value!r})"
+            text += f" (found: {value_excerpt(self.value)})"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += f"; expected {excerpt(str(self.expected), PART_CHARS)}"
         return text
 
 
@@ -75,7 +85,11 @@ class SetupError(FootprintError):
     """The Brightway project is missing or cannot be created."""
 
 
-class OutputExistsError(FootprintError):
+class OutputError(FootprintError):
+    """An output cannot be written (not a regular file, disk full, read-only file system, permission)."""
+
+
+class OutputExistsError(OutputError):
     """An output file exists and --force was not given."""
 
 

@@ -338,7 +338,7 @@ def test_cli_pdf_without_chromium_exits_2_and_writes_nothing(declaration: dict[s
 
     source = tmp_path / "decl.json"
     source.write_text(json.dumps(declaration), encoding="utf-8")
-    monkeypatch.setattr("footprint.api.read_declaration", lambda path: declaration)
+    monkeypatch.setattr("footprint.api.read_declaration", lambda path, **_options: declaration)
     monkeypatch.setenv("FOOTPRINT_CHROMIUM", str(tmp_path / "no-such-chromium"))
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
     result = CliRunner().invoke(main, ["report", str(source), "-o", str(html), "--pdf", str(pdf)])

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from footprint._io import write_atomic
+from footprint._text import xlsx_append
 from footprint.data.inventory import Catalogue
 from footprint.errors import FootprintError
 from footprint.inputs.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET
@@ -240,7 +241,7 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     for key in DECLARANT_KEYS:
         if key.startswith("recycled_content") and not recycled:
             continue
-        sheet.append([key, values.get(key), notes.get(key, "DQR criterion 1 (best) .. 5 (worst)")])
+        xlsx_append(sheet, [key, values.get(key), notes.get(key, "DQR criterion 1 (best) .. 5 (worst)")])
         if "mandatory" in notes.get(key, ""):
             sheet.cell(row=sheet.max_row, column=2).fill = mandatory
     for cell in sheet[1]:
@@ -260,7 +261,8 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
             f"{process.name}; stage {stage.id}; Annex V {', '.join(process.annex_v)}; company-specific data {need}",
             "footprint")
         for row in _rows(rule, process, catalogue):
-            ws.append([row.get(column) if row.get(column) != "" else None for column in columns])
+            # input kinds and names come from the rule: '=diesel' is written as text, never as a formula
+            xlsx_append(ws, [row.get(column) if row.get(column) != "" else None for column in columns])
             if row["section"] in ("output", "co_product", "allocation_share") or row.get("mandatory"):
                 ws.cell(row=ws.max_row, column=COLUMNS.index("amount") + 1).fill = mandatory
         for letter, width in zip("ABCDEFGHIJKLM", (12, 34, 14, 12, 10, 40, 5, 5, 5, 5, 10, 7, 70)):

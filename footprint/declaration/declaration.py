@@ -342,4 +342,5 @@ def validate(document: dict) -> None:
 
 
 def to_json(document: dict) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The declaration as written to disk; NaN or Infinity (never valid JSON) cannot be written."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -30,8 +30,9 @@ Not compared: ``provenance.created`` (the recomputation reuses it), every
 ``path`` under ``provenance`` (activity data, rule, supplier declarations,
 background mapping: files may be verified from another directory; their
 hashes are compared),
-and ``performance_class`` (assigned from a scheme after the calculation; it
-is covered by the content hash).
+``performance_class`` (assigned from a scheme after the calculation; it
+is covered by the content hash), and ``signatures`` (added after the calculation,
+outside the content hash; ``verify --public-key`` checks them).
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from typing import Any, Iterator, Mapping
 from footprint.declaration.declaration import content_hash
 from footprint.inputs.rule import LoadedRule
 
-IGNORED = ("provenance.created", "performance_class", "content_sha256")
+IGNORED = ("provenance.created", "performance_class", "content_sha256", "signatures")
 WARN_PREFIX = ("provenance.libraries",)
 _KEYS = ("category", "stage", "process", "item", "id", "name")
 

@@ -30,6 +30,7 @@ from footprint.data.project import brightway
 from footprint.engine import allocation, solvers
 from footprint.engine.solvers import node_ids
 from footprint.engine.system import Flow, ProductSystem
+from footprint.errors import ActivityDataError
 from footprint.inputs import units
 from footprint.inputs.categories import Category, all_categories, coverage_category
 
@@ -202,6 +203,8 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                 else:
                     per_unit = solver.characterisation(flow.target)
                 value = float(scale * flow.amount * per_unit)
+                if not math.isfinite(value):
+                    raise _not_finite(system, category.id, value, flow, scale, per_unit)
                 category_items.append(Item(flow=flow, stage=stage_of[process.id], value=value))
                 rows.append((category.id, stage_of[process.id], process.id, flow.label, flow.kind, flow.target,
                              value, category.unit))
@@ -220,6 +223,10 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                              item.flow.target, item.value, category.unit))
                 total += item.value
         summed = sum(item.value for item in category_items)
+        if not (math.isfinite(summed) and math.isfinite(total)):
+            largest = max(category_items, key=lambda item: abs(item.value) if math.isfinite(item.value) else math.inf)
+            raise _not_finite(system, category.id, summed if not math.isfinite(summed) else total, largest.flow,
+                              None, None)
         if not math.isclose(summed, total, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(total))):
             raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the total ({total})")
         totals[category.id] = total
@@ -227,6 +234,21 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     return Result(system=system, categories=categories, totals=totals, items=items, table=table,
                   recycled=recycled, scales=scales, material=material)
+
+
+def _not_finite(system: ProductSystem, category: str, value: float, flow: Flow, scale: float | None,
+                per_unit: float | None) -> ActivityDataError:
+    """A result that is not a finite number, blamed on the input whose amount drove it there.
+
+    Finite inputs can still overflow once scaled to the declared unit (a production of 1e-300 t)
+    or summed (two contributions of 1e308): the declaration would carry inf or nan.
+    """
+    how = (f"{flow.amount:g} {flow.unit} scaled by {scale:g} to the declared unit, times {per_unit:g} per unit"
+           if scale is not None else "the sum of the contributions overflows; the largest comes from this input")
+    path = system.activity.path if system.activity is not None else None
+    return ActivityDataError(f"the {category} result is not a finite number ({value}): {how}", file=path,
+                             field=flow.field or None, value=flow.amount,
+                             expected="amounts (and the production amount they are divided by) of realistic size")
 
 
 def _kg(amount: float, unit: str, what: str, field_name: str) -> float:

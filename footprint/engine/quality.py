@@ -218,6 +218,17 @@ class Quality:
         return level(self.dqr)
 
 
+#: How many items a warning names before it says "and N more" (a list of 700,000 exclusions made a
+#: 16 MB warning; the declaration keeps every item in cut_off.excluded).
+LISTED_ITEMS = 10
+
+
+def listing(items: list[str], limit: int = LISTED_ITEMS) -> str:
+    """'a; b; c' for a short list, 'a; ...; j; and 699990 more' for a long one."""
+    shown = "; ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}; and {len(items) - limit} more"
+
+
 def cut_off_warnings(result: Result) -> list[str]:
     """Exclusions must be shown to stay under the rule's cut-off; say so when they are not.
 
@@ -233,7 +244,7 @@ def cut_off_warnings(result: Result) -> list[str]:
     warnings = []
     if unestimated:
         warnings.append(f"cut-off: {len(unestimated)} excluded item(s) without an estimated share, so staying under "
-                        f"the rule's {threshold:.0%} threshold is not demonstrated: " + "; ".join(unestimated))
+                        f"the rule's {threshold:.0%} threshold is not demonstrated: " + listing(unestimated))
     estimated = sum(e["estimated_share"] for e in exclusions if e.get("estimated_share") is not None)
     if estimated > threshold + 1e-12:
         warnings.append(f"cut-off: excluded items are estimated at {estimated:.1%} of the result together, above the "

@@ -4,7 +4,10 @@ The canonical result table (category, stage, process, item, value, unit) is
 what the declaration, report and exports all read; as CSV it opens in any
 spreadsheet and loads into pandas with one call, so a customer can re-aggregate
 it without learning the JSON layout.  Values are written with full float
-precision (``repr``), never rounded.
+precision (``repr``), never rounded.  Text cells starting with ``=``, ``+``, ``-``, ``@``, tab
+or CR get a leading single quote (OWASP's advice against CSV injection: a rule's input kind
+named ``=HYPERLINK(...)`` must not run in the customer's spreadsheet); numbers are written as
+numbers, negative ones included.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import csv
 import io
 from typing import Any, Mapping
 
+from footprint._text import csv_cell
 from footprint.export._errors import ExportError
 
 COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "unit", "declared", "coverage",
@@ -32,14 +36,14 @@ def to_csv(document: Mapping[str, Any]) -> str:
     writer.writerow(COLUMNS)
     for row in rows:
         value = row.get("value")
-        writer.writerow([row.get("category"), row.get("stage"), row.get("process"), row.get("item"),
-                         row.get("kind"), row.get("dataset") or "",
-                         repr(float(value)) if isinstance(value, (int, float)) else "",
-                         row.get("unit"), str(row.get("category") in declared).lower(),
-                         (declared.get(row.get("category")) or {}).get("coverage", ""),
-                         (declared.get(row.get("category")) or {}).get("coverage_note", "")])
+        text = [csv_cell(cell) for cell in (row.get("category"), row.get("stage"), row.get("process"),
+                                            row.get("item"), row.get("kind"), row.get("dataset") or "")]
+        coverage = declared.get(row.get("category")) or {}
+        writer.writerow([*text, repr(float(value)) if isinstance(value, (int, float)) else "",  # a number, as is
+                         csv_cell(row.get("unit")), str(row.get("category") in declared).lower(),
+                         csv_cell(coverage.get("coverage", "")), csv_cell(coverage.get("coverage_note", ""))])
     for element in (document.get("mineral_resources") or {}).get("elements") or []:  # elements taken from the ground
         counted = "characterised by EF 3.1" if element.get("ef31_characterised") else "NOT characterised by EF 3.1"
-        writer.writerow(["resource_extraction", "", "", element.get("element"), f"elementary flow, {counted}", "",
-                         repr(float(element.get("kg", 0.0))), "kg", "false", "", ""])
+        writer.writerow(["resource_extraction", "", "", csv_cell(element.get("element")),
+                         f"elementary flow, {counted}", "", repr(float(element.get("kg", 0.0))), "kg", "false", "", ""])
     return buffer.getvalue()

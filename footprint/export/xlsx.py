@@ -24,6 +24,7 @@ import io
 from pathlib import Path
 from typing import Any, Mapping
 
+from footprint._text import xlsx_append
 from footprint.data.inventory import (
     BACKGROUND_DB,
     BIOSPHERE_DB,
@@ -214,10 +215,10 @@ def to_xlsx(document: Mapping[str, Any], system: ProductSystem, catalogue: Catal
     sheet = book.active
     sheet.title = "product system"
     for row in workbook_rows(system, catalogue, flows_index, database):
-        sheet.append(row)
+        xlsx_append(sheet, row)  # names from rules and inputs: '=diesel' is text, never a formula
     about = book.create_sheet("about")
     for row in _about_rows(document, database):
-        about.append(row)
+        xlsx_append(about, row)
     sheet.column_dimensions["A"].width = 48
     about.column_dimensions["A"].width = 24
     buffer = io.BytesIO()

@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from footprint.errors import ActivityDataError
+from footprint._text import excerpt
+from footprint.errors import ActivityDataError, FootprintError
 
 #: Sheet layout shared with footprint/authoring/template.py (which writes it).
 DECLARANT_SHEET = "declarant"
@@ -249,19 +250,55 @@ def field_loc(field: str) -> tuple:
 
 
 def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
-    """The workbook as the activity-data dict, and the book-keeping to locate errors in it."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The workbook as the activity-data dict, and the book-keeping to locate errors in it.
 
+    A damaged file (truncated, random bytes, a zip that is no workbook) makes openpyxl raise
+    whatever its zip or XML layer meets (BadZipFile, zlib.error, KeyError, ParseError, ...):
+    every such failure is one ActivityDataError, never a traceback.
+    """
     path = Path(path)
-    book = _Workbook(path)
+    if not path.is_file():
+        raise ActivityDataError("file not found", file=path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise ActivityDataError("file not found", file=path) from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise ActivityDataError(f"not a readable XLSX workbook: {exc}", file=path,
+        _check_formulas(path)
+        return _read(path)
+    except FootprintError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure of openpyxl on a damaged file is the file's
+        raise ActivityDataError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=path,
                                 expected="a workbook written by 'footprint template --format xlsx'") from None
+
+
+def _check_formulas(path: Path) -> None:
+    """Refuse a formula cell without a cached value: read as values, it would be empty and silently dropped.
+
+    Excel stores a formula's last computed value beside it; a workbook written by a program
+    (or saved without recalculating) may hold the formula alone, and openpyxl cannot compute it.
+    """
+    from openpyxl import load_workbook
+
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    values = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for name in formulas.sheetnames:
+            for cells, cached in zip(formulas[name].iter_rows(), values[name].iter_rows(values_only=True)):
+                for cell, value in zip(cells, cached):
+                    if getattr(cell, "data_type", None) == "f" and value is None:
+                        raise ActivityDataError(
+                            f"formula without a computed value: {excerpt(str(cell.value), 60)}",
+                            file=f"{path}: sheet '{name}' cell {cell.coordinate}",
+                            expected="a number: open the workbook in a spreadsheet program, let it calculate and "
+                                     "save it, or type the value")
+    finally:
+        formulas.close()
+        values.close()
+
+
+def _read(path: Path) -> tuple[dict[str, Any], _Workbook]:
+    from openpyxl import load_workbook
+
+    book = _Workbook(path)
+    workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         if DECLARANT_SHEET not in workbook.sheetnames:
             raise ActivityDataError(f"no '{DECLARANT_SHEET}' sheet", file=path,

@@ -96,7 +96,11 @@ def parse_amount(amount: Any, *, file: str | Path | None = None, field: str | No
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         raise error("amount is not a number", file=file, field=field, value=amount,
                         expected="a number (without the unit; put the unit in 'unit')")
-    value = float(amount)
+    try:
+        value = float(amount)
+    except OverflowError:  # an integer beyond any float
+        raise error("amount out of range", file=file, field=field, value=amount,
+                    expected="a number below 1.8e308") from None
     if not math.isfinite(value):
         raise error("amount is not finite", file=file, field=field, value=amount, expected="a finite number")
     if value < 0 and not allow_negative:
@@ -111,13 +115,19 @@ def convert(amount: float, unit: str, target: str, *, file: str | Path | None = 
     source_unit = _parse_unit(unit, file=file, field=field)
     target_unit = _parse_unit(target, file=file, field=field)
     try:
-        return float(registry().Quantity(amount, source_unit).to(target_unit).magnitude)
+        converted = float(registry().Quantity(amount, source_unit).to(target_unit).magnitude)
     except pint.errors.DimensionalityError as exc:
         raise UnitError(
             f"unit of the wrong dimension: '{unit}' ({source_unit.dimensionality}) "
             f"cannot be converted to '{target}' ({target_unit.dimensionality})",
             file=file, field=field, value=unit, expected=f"a unit convertible to '{target}'",
         ) from exc
+    if not math.isfinite(converted) and math.isfinite(amount):
+        raise UnitError(f"the amount overflows when converted from '{unit}' to '{target}' ({amount!r} {unit})",
+                        file=file, field=field, value=amount,
+                        expected="an amount that fits a floating-point number (below 1.8e308) in the dataset's "
+                                 "unit; check the amount and its unit")
+    return converted
 
 
 def check_unit(unit: Any, *, file: str | Path | None = None, field: str | None = None) -> str:

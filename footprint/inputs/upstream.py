@@ -17,18 +17,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from footprint import _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
 
 
 def canonical_json(document: dict) -> str:
     """Sorted keys, no whitespace: the form declaration hashes are taken over."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+#: Top-level keys the content hash does not cover: the hash itself, and the signatures made over it
+#: (adding a signature must not change what it signs; footprint/declaration/signing.py).
+UNHASHED = ("content_sha256", "signatures")
 
 
 def content_hash(document: dict) -> str:
-    """The declaration's content hash: SHA-256 of the canonical JSON without the hash field itself."""
-    body = {key: value for key, value in document.items() if key != "content_sha256"}
+    """The declaration's content hash: SHA-256 of the canonical JSON of everything but UNHASHED."""
+    body = {key: value for key, value in document.items() if key not in UNHASHED}
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
@@ -104,14 +110,14 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
     """
     path = Path(path)
     where = Path(file) if file is not None else None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.is_file():
         raise _fail("supplier declaration not found", path, file=where, field=field,
                     expected="the path of a declaration JSON written by 'footprint declare', relative to the "
-                             "activity-data file", value=str(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _fail(f"supplier declaration is not valid JSON: {exc}", path, file=where, field=field,
+                             "activity-data file", value=str(path))
+    try:
+        document = _json.load(path, ActivityDataError, expected="a declaration JSON written by 'footprint declare'")
+    except ActivityDataError as exc:
+        raise _fail(f"supplier declaration unreadable: {exc.message}", path, file=where, field=field,
                     expected="a declaration JSON written by 'footprint declare'") from None
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise _fail("not a footprint declaration", path, file=where, field=field,

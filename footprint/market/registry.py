@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from footprint._io import read_text
 from footprint.errors import FootprintError
 from footprint.market import db as _db
 from footprint.market.db import DEFAULT_NAME, default_path  # noqa: F401 (public names of the register)
@@ -146,10 +148,8 @@ def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = 
 def read_csv(path: str | Path) -> list[Entry]:
     """Parse a register CSV; any malformed row raises naming the line and the field (nothing is written)."""
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RegistryError("file not found", file=path) from None
+    text = read_text(path, RegistryError, expected="a register CSV (UTF-8 text)")  # binary input: a clear error
+    handle = io.StringIO(text, newline="")
     entries: list[Entry] = []
     seen: dict[tuple[str, int], int] = {}
     with handle:

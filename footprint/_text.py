@@ -1,0 +1,92 @@
+"""Text that leaves footprint: short excerpts in messages, clean names on a terminal, inert spreadsheet cells.
+
+Three ways input text can hurt the person reading an output, each with one fix here:
+
+* an error message that echoes a 50 MB value floods the terminal and the logs: values are cut to an
+  excerpt that says how long the whole was (:func:`excerpt`);
+* a name holding escape sequences rewrites the terminal it is printed on (or hides text from a
+  reviewer): control characters are removed before printing (:func:`terminal_safe`);
+* a cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR is a formula to Excel, LibreOffice and
+  Google Sheets (CSV/formula injection): text cells are neutralised the way OWASP recommends, by a
+  leading single quote in CSV and by storing the cell as text with Excel's quote prefix in XLSX
+  (:func:`csv_cell`, :func:`xlsx_cell`).  Numbers stay numbers, a negative one included.
+"""
+from __future__ import annotations
+
+import re
+import reprlib
+from typing import Any
+
+#: How much of an echoed value an error message shows.
+EXCERPT_CHARS = 80
+
+#: C0 controls except newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides and
+#: isolates (they reorder what a reviewer sees on screen: "Trojan Source", CVE-2021-42574).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection; NUL per ASVS).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = EXCERPT_CHARS
+_REPR.maxother = EXCERPT_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` cut to about ``limit`` characters, saying how long it was: 'aaaa… (50000000 characters)'."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\u2026 ({len(text)} characters)"
+
+
+def value_excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """The repr of a value found in an input, cut to an excerpt; a huge value is never repr'd whole.
+
+    A string longer than ``limit`` shows its head and its length; containers show their first items
+    (reprlib), so a 700,000-item list costs no more than a short one.
+    """
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        return f"{value[:limit]!r}\u2026 ({len(value)} characters)"
+    return excerpt(_REPR.repr(value), limit)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without the control characters that move a terminal's cursor, recolour it or reorder text."""
+    return _CONTROL.sub("", text)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run: text starting with a formula trigger gets a leading quote.
+
+    Numbers are returned as they are (a negative number is a number, not a formula).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def is_formula_text(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def xlsx_cell(cell, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell, a text that looks like a formula stored as text (quote prefix).
+
+    openpyxl turns any string starting with '=' into a formula; the XLSX format can say
+    "this is text" instead (data type s plus Excel's quotePrefix style), so the cell shows
+    and keeps exactly the text, and reading the workbook back gives the same string.
+    """
+    cell.value = value
+    if is_formula_text(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def xlsx_append(sheet, row: list) -> None:
+    """``sheet.append(row)`` with every text cell neutralised (see :func:`xlsx_cell`)."""
+    sheet.append([None if is_formula_text(value) else value for value in row])
+    line = sheet.max_row
+    for column, value in enumerate(row, start=1):
+        if is_formula_text(value):
+            xlsx_cell(sheet.cell(row=line, column=column), value)

@@ -1,0 +1,258 @@
+"""Ed25519 signatures on declarations: who issued or checked a declaration, not only that it is unchanged.
+
+The content hash (``content_sha256``) detects accidents: anyone who edits a declaration
+can recompute it, and the file then looks untouched.  A signature cannot be recomputed
+without the signer's private key, so a register, a class assignment or a report that
+requires a signature from a trusted key (a conformity-assessment body's, a producer's)
+refuses a forged, re-hashed declaration.
+
+How a signature relates to the hash:
+
+* the content hash covers everything except ``content_sha256`` and ``signatures``
+  (footprint/inputs/upstream.py ``UNHASHED``), so adding a signature never changes what
+  it signs, and several parties can sign the same declaration;
+* each signature signs a small canonical record: the algorithm, the key id, the signer's
+  name and role, the time, and the content hash, prefixed with a context string so a
+  footprint signature can never be taken for a signature over anything else;
+* checking a signature recomputes the content hash from the document (never trusting the
+  recorded one) and verifies the Ed25519 signature over the record with the public key.
+
+What a valid signature proves: the holder of the private key signed exactly this content
+(results, provenance, hashes of the inputs) at the stated time under the stated name.  What
+it does not prove: that the numbers are right (``footprint verify --data`` recomputes them),
+that the name is true (the key id is what is checked; the name is the signer's claim), or
+that the key was not stolen.  Which keys to trust is the reader's decision (--require-signature).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from footprint._io import read_text, write_outputs
+from footprint.errors import FootprintError
+from footprint.inputs.upstream import canonical_json, content_hash
+
+ALGORITHM = "Ed25519"
+#: Domain separation: the signed bytes start with this, so they mean nothing anywhere else.
+CONTEXT = b"footprint declaration signature v1\n"
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z ]+)-----\s.*?-----END \1-----", re.S)
+
+
+class SignatureError(FootprintError):
+    """A key file is unusable, or a declaration lacks a valid signature where one is required."""
+
+
+# ----------------------------------------------------------------------------- keys
+
+def key_id(public_key) -> str:
+    """The key's fingerprint: SHA-256 of its 32 raw bytes, hex (what signatures name and readers trust)."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def public_key_path(private_path: Path) -> Path:
+    """Where 'keys new' puts the public key: beside the private key, with '.pub' added."""
+    private_path = Path(private_path)
+    return private_path.with_name(private_path.name + ".pub")
+
+
+@dataclass(frozen=True)
+class NewKey:
+    private_path: Path
+    public_path: Path
+    key_id: str
+
+
+def new_key(path: str | Path, *, force: bool = False) -> NewKey:
+    """A new Ed25519 key pair: the private key (PKCS#8 PEM, mode 0600) at ``path``, the public key beside it.
+
+    Neither file is overwritten without ``force``; both are written or neither.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private_path = Path(path)
+    public_path = public_key_path(private_path)
+    private = Ed25519PrivateKey.generate()
+    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    # The private key is 0600 from its first byte (mkstemp), never readable by others; both or neither.
+    write_outputs([(public_path, public_pem), (private_path, private_pem, 0o600)], force=force)
+    return NewKey(private_path, public_path, key_id(private.public_key()))
+
+
+def load_private_key(path: str | Path):
+    """An Ed25519 private key from a PEM file written by 'footprint keys new'."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = Path(path)
+    text = read_text(path, SignatureError, max_bytes=64 * 1024, expected="a private key file from 'footprint keys new'")
+    try:
+        key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)
+    except (ValueError, TypeError) as exc:
+        raise SignatureError(f"not a usable private key ({excerpt_reason(exc)})", file=path,
+                             expected="an unencrypted Ed25519 private key (PEM) from 'footprint keys new'") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SignatureError(f"not an Ed25519 key ({type(key).__name__})", file=path,
+                             expected="an Ed25519 private key from 'footprint keys new'")
+    return key
+
+
+def load_public_keys(path: str | Path) -> dict[str, Any]:
+    """Every Ed25519 public key in a file (one or more PEM blocks; text around them is ignored), by key id.
+
+    A trusted-keys file is such a file: the public keys of the parties whose signatures count.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    path = Path(path)
+    text = read_text(path, SignatureError, max_bytes=4 * 1024 * 1024,
+                     expected="one or more public keys (PEM) such as 'footprint keys new' writes to KEY.pub")
+    keys: dict[str, Any] = {}
+    for number, match in enumerate(_PEM_BLOCK.finditer(text.encode("utf-8")), start=1):
+        if match.group(1) != b"PUBLIC KEY":
+            raise SignatureError(f"block {number} is a {match.group(1).decode()}, not a PUBLIC KEY"
+                                 + (" (never hand out a private key)" if b"PRIVATE" in match.group(1) else ""),
+                                 file=path, expected="public keys only")
+        try:
+            key = serialization.load_pem_public_key(match.group(0))
+        except (ValueError, TypeError) as exc:
+            raise SignatureError(f"public key {number} is unreadable ({excerpt_reason(exc)})", file=path,
+                                 expected="Ed25519 public keys (PEM)") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise SignatureError(f"public key {number} is not an Ed25519 key ({type(key).__name__})", file=path,
+                                 expected="Ed25519 public keys from 'footprint keys new'")
+        keys[key_id(key)] = key
+    if not keys:
+        raise SignatureError("no public key in the file", file=path,
+                             expected="one or more '-----BEGIN PUBLIC KEY-----' blocks (KEY.pub of 'footprint keys new')")
+    return keys
+
+
+def excerpt_reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+# ----------------------------------------------------------------------------- signing
+
+def _payload(record: dict[str, Any]) -> bytes:
+    """The bytes a signature is made over: the context string and the canonical signed record."""
+    signed = {key: record.get(key) for key in ("algorithm", "content_sha256", "key_id", "signed_at", "signer")}
+    return CONTEXT + canonical_json(signed).encode("utf-8")
+
+
+def sign(document: dict[str, Any], private_key, *, name: str | None = None, role: str | None = None,
+         signed_at: dt.datetime | None = None) -> dict[str, Any]:
+    """The document with one more signature (a key signing again replaces its earlier signature).
+
+    The document's content hash is recomputed first: a document whose ``content_sha256`` does not
+    match its content is refused (signing it would vouch for content nobody wrote).
+    """
+    digest = content_hash(document)
+    if document.get("content_sha256") != digest:
+        raise SignatureError("the declaration was edited after it was written (content_sha256 does not match); "
+                             "it is not signed", field="content_sha256",
+                             expected="the file as 'footprint declare' wrote it")
+    identity = key_id(private_key.public_key())
+    signer = {key: value for key, value in (("name", name), ("role", role)) if value}
+    when = (signed_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    record: dict[str, Any] = {"key_id": identity, "algorithm": ALGORITHM, "signer": signer,
+                              "signed_at": when.isoformat().replace("+00:00", "Z"), "content_sha256": digest}
+    record["signature"] = base64.b64encode(private_key.sign(_payload(record))).decode("ascii")
+    others = [s for s in document.get("signatures") or [] if not (isinstance(s, dict) and s.get("key_id") == identity)]
+    signed = dict(document)
+    signed["signatures"] = others + [record]
+    return signed
+
+
+# ----------------------------------------------------------------------------- checking
+
+@dataclass
+class SignatureCheck:
+    """Each signature of a declaration against a set of public keys."""
+
+    content_sha256: str  # recomputed from the document
+    valid: list[dict] = field(default_factory=list)  # signatures verified with a given key
+    invalid: list[tuple[dict, str]] = field(default_factory=list)  # (signature, why) by a given key, not valid
+    unknown: list[dict] = field(default_factory=list)  # by keys not given (not checked)
+
+    @property
+    def ok(self) -> bool:
+        """At least one valid signature by a given key, and none by a given key that fails."""
+        return bool(self.valid) and not self.invalid
+
+
+def check(document: dict[str, Any], keys: dict[str, Any]) -> SignatureCheck:
+    """Verify the document's signatures made with any of ``keys`` (key id -> public key)."""
+    from cryptography.exceptions import InvalidSignature
+
+    digest = content_hash(document)
+    outcome = SignatureCheck(content_sha256=digest)
+    signatures = document.get("signatures")
+    if signatures is None:
+        return outcome
+    if not isinstance(signatures, list):
+        outcome.invalid.append(({}, "'signatures' is not a list"))
+        return outcome
+    for record in signatures:
+        if not isinstance(record, dict):
+            outcome.invalid.append(({}, "a signature is not an object"))
+            continue
+        key = keys.get(record.get("key_id"))
+        if key is None:
+            outcome.unknown.append(record)
+            continue
+        if record.get("algorithm") != ALGORITHM:
+            outcome.invalid.append((record, f"algorithm {str(record.get('algorithm'))[:20]!r}, not {ALGORITHM}"))
+            continue
+        if record.get("content_sha256") != digest or document.get("content_sha256") != digest:
+            outcome.invalid.append((record, "the declaration's content differs from what was signed"))
+            continue
+        try:
+            raw = base64.b64decode(str(record.get("signature", "")), validate=True)
+            key.verify(raw, _payload(record))
+        except (InvalidSignature, binascii.Error, ValueError):
+            outcome.invalid.append((record, "the signature does not match (forged, or the record was edited)"))
+            continue
+        outcome.valid.append(record)
+    return outcome
+
+
+def require(document: dict[str, Any], keys: dict[str, Any], *, file: str | Path | None = None,
+            keys_file: str | Path | None = None) -> SignatureCheck:
+    """Raise SignatureError unless the document carries a valid signature by one of ``keys``."""
+    outcome = check(document, keys)
+    if outcome.ok:
+        return outcome
+    trusted = ", ".join(sorted(k[:16] for k in keys))
+    if outcome.invalid:
+        record, why = outcome.invalid[0]
+        message = f"signature by key {str(record.get('key_id', '?'))[:16]} is not valid: {why}"
+    elif outcome.unknown:
+        message = (f"no signature by a trusted key (signed by {', '.join(str(r.get('key_id', '?'))[:16] for r in outcome.unknown)}"
+                   f"; trusted: {trusted})")
+    else:
+        message = f"the declaration is not signed (a signature by a trusted key is required; trusted: {trusted})"
+    raise SignatureError(message, file=file, field="signatures",
+                         expected=f"a declaration signed with a key listed in {keys_file or 'the trusted keys'} "
+                                  "('footprint sign DECL --key KEY')")
+
+
+def describe(record: dict[str, Any]) -> str:
+    """'key 3f2a9c1d0b7e4a55 (Jane Doe, verifier), signed 2026-03-01T10:00:00Z' for a terminal line."""
+    signer = record.get("signer") or {}
+    who = ", ".join(str(signer[k]) for k in ("name", "role") if signer.get(k))
+    return (f"key {str(record.get('key_id', '?'))[:16]}" + (f" ({who})" if who else "")
+            + f", signed {record.get('signed_at', '?')}")
