@@ -133,6 +133,10 @@ def _timestamp(loader: StrictLoader, node: ScalarNode) -> Any:
                                node.start_mark) from None
 
 
+def _at(mark) -> str:
+    return f"line {mark.line + 1} column {mark.column + 1}"
+
+
 def _construct_mapping(loader: StrictLoader, node: MappingNode, deep: bool = False) -> dict:
     """SafeConstructor's mapping, refusing a key given twice (naming the lines of both)."""
     if isinstance(node, MappingNode):
@@ -149,8 +153,8 @@ def _construct_mapping(loader: StrictLoader, node: MappingNode, deep: bool = Fal
             if earlier is not None:
                 raise ConstructorError(
                     None, None,
-                    f"duplicate key {key!r}: given at line {earlier.start_mark.line + 1} and again at line "
-                    f"{key_node.start_mark.line + 1} (YAML would silently keep the last one); keep one",
+                    f"duplicate key {str(key)[:80]!r}: given at {_at(earlier.start_mark)} and again at "
+                    f"{_at(key_node.start_mark)} (YAML would silently keep the last one); keep one",
                     key_node.start_mark)
             seen[key] = key_node
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)

@@ -33,15 +33,19 @@ def to_csv(document: Mapping[str, Any]) -> str:
     declared = {r.get("category"): r for r in declared_results(dict(document))}  # contributions: declared only
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # With '\n' line ends the csv module does not quote a field holding a bare CR, and a reader then
+    # splits the row there; such a row is written with every field quoted instead.
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
     for row in rows:
         value = row.get("value")
         text = [csv_cell(cell) for cell in (row.get("category"), row.get("stage"), row.get("process"),
                                             row.get("item"), row.get("kind"), row.get("dataset") or "")]
         coverage = declared.get(row.get("category")) or {}
-        writer.writerow([*text, repr(float(value)) if isinstance(value, (int, float)) else "",  # a number, as is
-                         csv_cell(row.get("unit")), str(row.get("category") in declared).lower(),
-                         csv_cell(coverage.get("coverage", "")), csv_cell(coverage.get("coverage_note", ""))])
+        cells = [*text, repr(float(value)) if isinstance(value, (int, float)) else "",  # a number, as is
+                 csv_cell(row.get("unit")), str(row.get("category") in declared).lower(),
+                 csv_cell(coverage.get("coverage", "")), csv_cell(coverage.get("coverage_note", ""))]
+        (quoted if any(isinstance(c, str) and "\r" in c for c in cells) else writer).writerow(cells)
     for element in (document.get("mineral_resources") or {}).get("elements") or []:  # elements taken from the ground
         counted = "characterised by EF 3.1" if element.get("ef31_characterised") else "NOT characterised by EF 3.1"
         writer.writerow(["resource_extraction", "", "", csv_cell(element.get("element")),

@@ -70,11 +70,18 @@ def pint_expression(unit: str) -> str:
     return BRIGHTWAY_UNITS.get(unit.strip(), unit.strip())
 
 
+#: Longest unit string parsed (the longest real one, a Brightway name like 'kilowatt hour', is far shorter).
+MAX_UNIT_CHARS = 64
+
+
 def _parse_unit(unit: Any, *, file: str | Path | None, field: str | None) -> pint.Unit:
     if not isinstance(unit, str) or not unit.strip():
         raise UnitError("missing unit", file=file, field=field, value=unit,
                         expected="a unit such as 'kg', 't', 'kWh', 'MJ', 'm**3', 'tkm'")
     token = unit.strip()
+    if len(token) > MAX_UNIT_CHARS:  # pint's prefix matching is quadratic: 40,000 characters took 48 s
+        raise UnitError(f"unit too long ({len(token)} characters)", file=file, field=field, value=unit,
+                        expected=f"a unit of at most {MAX_UNIT_CHARS} characters such as 'kg', 't', 'kWh', 'MJ'")
     if token in AMBIGUOUS_UNITS and AMBIGUOUS_UNITS[token]:
         raise UnitError(f"ambiguous unit: {AMBIGUOUS_UNITS[token]}", file=file, field=field, value=unit)
     try:

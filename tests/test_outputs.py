@@ -1,0 +1,296 @@
+"""Outputs are whole or absent: sets of files written together, no device replaced, a full disk is exit 2.
+
+Regression tests for issue 10's output defects: a JSON left without its HTML report by a failure
+between the two writes; ``report -o NODE --force`` replacing a device node; disk full and read-only
+file systems as tracebacks; ``=diesel`` reaching a CSV export raw and an XLSX template as a formula.
+Disk full is tested deterministically twice: by making ``os.write`` fail in-process, and on a real
+64 KiB tmpfs when this process may mount one (root on Linux; skipped with the reason otherwise).
+"""
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import math
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import cli
+import footprint
+from footprint import _io
+from footprint.errors import OutputError
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+RULE = REPO / "rules" / "ndpr-oxide.yaml"
+
+
+def invoke(*args) -> Result:
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files a failed write might have left behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture()
+def declaration_file(example_declaration, tmp_path) -> Path:
+    return footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+
+
+# ----------------------------------------------------------------------------- pairs: both or neither
+
+def test_a_failing_report_leaves_no_declaration_behind(project, tmp_path, monkeypatch):
+    # Before: declare wrote the JSON, then the report failed: a declaration without its report.
+    def broken(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_write = os.write
+    calls = {"n": 0}
+
+    def write(fd, data):
+        calls["n"] += 1
+        if calls["n"] > 1:  # the first temporary (the report) is written, the second (the JSON) is not
+            broken()
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    result = invoke("declare", "ndpr-oxide", EXAMPLE, "-o", tmp_path / "d.json", "--report", tmp_path / "d.html")
+    assert result.exit_code == 2, result.stderr
+    assert "the disk is full" in result.stderr and "d.json" in result.stderr
+    assert not (tmp_path / "d.json").exists() and not (tmp_path / "d.html").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failing_rename_of_the_json_takes_the_report_back(example_declaration, tmp_path, monkeypatch):
+    """The report is renamed first, the JSON last; if the JSON's rename fails, the report is removed."""
+    real_replace = os.replace
+
+    def replace(source, target):
+        if str(target).endswith(".json"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OutputError, match="read-only"):
+        footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "d.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_failed_forced_rewrite_keeps_the_old_pair(example_declaration, tmp_path, monkeypatch):
+    footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "d.html")
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    changed = dict(example_declaration, id="another-id")
+    real_replace = os.replace
+
+    def replace(source, target):
+        if str(target).endswith("d.json") and ".old" not in str(source):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OutputError, match="disk is full"):
+        footprint.write_declaration(changed, tmp_path / "d.json", report=tmp_path / "d.html", force=True)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == old  # old report restored, old JSON kept
+
+
+def test_ctrl_c_while_writing_leaves_nothing(example_declaration, tmp_path, monkeypatch):
+    def write(fd, data):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "write", write)
+    with pytest.raises(KeyboardInterrupt):
+        footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "d.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_classes_assign_writes_declaration_report_and_label_together(example_declaration, tmp_path, monkeypatch):
+    """A label that cannot be drawn leaves neither the classed declaration nor its report."""
+    from footprint.market.registry import Entry, Register
+
+    register = tmp_path / "m.sqlite"
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
+                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                            for i, v in enumerate([value / 2, value, value * 2])])
+    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=3,
+                                                             register=register), tmp_path / "s.json")
+    decl = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+
+    def broken(_record):
+        raise RuntimeError("label drawing failed")
+
+    monkeypatch.setattr("footprint.report.label.class_label_png", broken)
+    out = tmp_path / "out"
+    result = invoke("classes", "assign", decl, "--scheme", scheme, "-o", out / "c.json", "--report", out / "c.html",
+                    "--label", out / "c.png")
+    assert isinstance(result.exception, RuntimeError)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- paths that are not regular files
+
+def test_report_refuses_a_fifo_even_with_force(declaration_file, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = invoke("report", declaration_file, "-o", fifo, "--force")
+    assert result.exit_code == 2
+    assert "not a regular file" in result.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_report_refuses_a_link_to_dev_null_even_with_force(declaration_file, tmp_path):
+    # Before: 'report -o NODE --force' replaced a device node with a regular file (as root: /dev/null).
+    # A link to /dev/null is refused the same way; replacing the link itself would never touch /dev/null,
+    # so the test cannot harm the machine even if the check were missing.
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    result = invoke("report", declaration_file, "-o", link, "--force")
+    assert result.exit_code == 2
+    assert "not a regular file" in result.stderr
+    assert link.is_symlink() and stat.S_ISCHR(os.stat(link).st_mode)
+
+
+def test_check_output_refuses_a_socket(tmp_path):
+    import socket
+
+    path = tmp_path / "s.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    try:
+        with pytest.raises(OutputError, match="not a regular file"):
+            footprint.check_output(path, force=True)
+    finally:
+        server.close()
+
+
+# ----------------------------------------------------------------------------- disk full, read-only
+
+@pytest.mark.parametrize("code,words", [(errno.ENOSPC, "the disk is full"), (errno.EROFS, "read-only"),
+                                        (errno.EACCES, "permission denied"), (errno.EDQUOT, "quota")])
+def test_write_failures_are_exit_2_naming_the_path_with_nothing_left(declaration_file, tmp_path, monkeypatch,
+                                                                     code, words):
+    def write(fd, data):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "write", write)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke("report", declaration_file, "-o", out / "r.html")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert words in result.stderr and str(out / "r.html") in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_fsync_failure_is_a_write_failure(declaration_file, tmp_path, monkeypatch):
+    def fsync(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OutputError, match="input/output error"):
+        footprint.write_report(footprint.read_declaration(declaration_file), tmp_path / "r.html")
+    assert leftovers(tmp_path) == []
+
+
+@pytest.fixture()
+def tiny_tmpfs(tmp_path):
+    """A 64 KiB tmpfs (root on Linux only); skipped with the reason where it cannot be mounted."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a tmpfs here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True, timeout=30)
+
+
+def test_a_really_full_disk_is_exit_2_and_leaves_nothing(project, tiny_tmpfs):
+    result = invoke("declare", "ndpr-oxide", EXAMPLE, "-o", tiny_tmpfs / "d.json", "--report", tiny_tmpfs / "d.html")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "the disk is full" in result.stderr
+    assert list(tiny_tmpfs.iterdir()) == []
+
+
+def test_a_read_only_file_system_is_exit_2(declaration_file, tiny_tmpfs):
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], check=True, timeout=30)
+    result = invoke("report", declaration_file, "-o", tiny_tmpfs / "r.html")
+    assert result.exit_code == 2
+    assert "read-only file system" in result.stderr
+    assert list(tiny_tmpfs.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- CSV and XLSX injection
+
+def _rule_with_kind(tmp_path: Path, kind: str) -> tuple[Path, Path]:
+    """The NdPr oxide rule with its input kind 'diesel' renamed to ``kind``, and the example data to match."""
+    quoted = json.dumps(kind)
+    text = RULE.read_text(encoding="utf-8")
+    text = text.replace("[diesel, electricity]", f"[{quoted}, electricity]").replace(
+        "coal, diesel]", f"coal, {quoted}]").replace("\n  diesel: {", f"\n  {quoted}: {{")
+    rule = tmp_path / "rule.yaml"
+    rule.write_text(text, encoding="utf-8")
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("kind: diesel", f"kind: {quoted}"), encoding="utf-8")
+    return rule, data
+
+
+def test_an_input_kind_named_like_a_formula_is_text_in_the_csv_export(project, tmp_path):
+    # Before: '=diesel' reached the CSV export raw (a formula in the customer's spreadsheet).
+    rule, data = _rule_with_kind(tmp_path, "=diesel")
+    assert invoke("declare", rule, data, "-o", tmp_path / "d.json").exit_code == 0
+    assert invoke("export", tmp_path / "d.json", "--format", "csv", "-o", tmp_path / "c.csv").exit_code == 0
+    rows = list(csv.reader(io.StringIO((tmp_path / "c.csv").read_text(encoding="utf-8"))))
+    cells = [cell for row in rows[1:] for cell in row[:6]]
+    assert any(cell.startswith("'=diesel") for cell in cells)
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+    values = [row[6] for row in rows[1:]]
+    assert values and all(not v.startswith("'") and math.isfinite(float(v)) for v in values)  # plain numbers
+
+
+def test_csv_cells_neutralised_but_negative_numbers_stay_numbers():
+    from footprint.export.csv import to_csv
+
+    document = {"results": [{"category": "c", "declared": True}],
+                "contributions": [{"category": "c", "stage": "+s", "process": "@p", "item": "=HYPERLINK(\"x\")",
+                                   "kind": "\tk", "dataset": "\rd", "value": -1.5, "unit": "-kg"}]}
+    row = list(csv.reader(io.StringIO(to_csv(document), newline="")))[1]
+    assert row == ["c", "'+s", "'@p", "'=HYPERLINK(\"x\")", "'\tk", "'\rd", "-1.5", "'-kg", "true"]
+
+
+def test_an_input_kind_named_like_a_formula_is_a_text_cell_in_the_xlsx_template(tmp_path):
+    # Before: the template wrote '=diesel' as a formula cell.
+    from openpyxl import load_workbook
+
+    rule, _data = _rule_with_kind(tmp_path, "=diesel")
+    template = footprint.make_template(rule, tmp_path / "t.xlsx")
+    book = load_workbook(template)
+    cells = [c for row in book["mining"].iter_rows() for c in row if c.value == "=diesel"]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert not [c for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_the_neutralised_template_cell_reads_back_as_the_kinds_name(tmp_path):
+    """Read back, the quote-prefixed cell is the kind's real name: no formula refusal, no stray quote."""
+    from footprint.inputs.activity_xlsx import read_xlsx
+
+    rule, _data = _rule_with_kind(tmp_path, "=diesel")
+    template = footprint.make_template(rule, tmp_path / "t.xlsx")
+    raw, book = read_xlsx(template)  # nothing filled in: no process reported, and no formula refused
+    assert raw["processes"] == {}
+    from openpyxl import load_workbook
+
+    values = [c.value for row in load_workbook(template, data_only=True)["mining"].iter_rows() for c in row]
+    assert "=diesel" in values and "'=diesel" not in values

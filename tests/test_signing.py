@@ -1,0 +1,274 @@
+"""Signed declarations: a forged, re-hashed declaration is refused wherever a signature is required.
+
+The content hash alone proves nothing against someone who recomputes it (issue 10): these tests
+forge exactly that (change a value, recompute content_sha256) and check that every reader asked to
+require a signature (market add, classes assign, report) refuses it with exit 2, and that
+verify --public-key reports it (exit 1).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import cli
+import footprint
+from footprint.declaration import signing
+from footprint.errors import FootprintError
+from footprint.inputs.upstream import content_hash
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+
+def invoke(*args) -> Result:
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+@pytest.fixture()
+def keys(tmp_path) -> dict[str, Path]:
+    """Two key pairs: the producer's and someone else's."""
+    made = {}
+    for name in ("producer", "other"):
+        result = invoke("keys", "new", "--out", tmp_path / f"{name}.key")
+        assert result.exit_code == 0, result.stderr
+        made[name] = tmp_path / f"{name}.key"
+    return made
+
+
+@pytest.fixture()
+def signed_file(example_declaration, keys, tmp_path) -> Path:
+    path = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+    result = invoke("sign", path, "--key", keys["producer"], "--name", "Example Co.", "--role", "producer")
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def forge(path: Path, target: Path) -> Path:
+    """What a forger can do without the key: halve the climate result and recompute the content hash."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["results"][0]["value"] /= 2
+    document["content_sha256"] = content_hash(document)
+    target.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return target
+
+
+# ----------------------------------------------------------------------------- keys
+
+def test_keys_new_writes_a_private_key_only_its_owner_reads_and_the_public_key_beside_it(keys):
+    private, public = keys["producer"], Path(str(keys["producer"]) + ".pub")
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(public).st_mode) & 0o044  # readable by others: it is meant to be handed out
+    assert private.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert public.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_keys_new_never_overwrites_a_key_without_force(keys):
+    before = keys["producer"].read_bytes()
+    result = invoke("keys", "new", "--out", keys["producer"])
+    assert result.exit_code == 2 and "exists" in result.stderr
+    assert keys["producer"].read_bytes() == before
+    assert invoke("keys", "new", "--out", keys["producer"], "--force").exit_code == 0
+    assert keys["producer"].read_bytes() != before
+    assert stat.S_IMODE(os.stat(keys["producer"]).st_mode) == 0o600
+
+
+def test_the_key_id_is_the_sha256_of_the_raw_public_key(keys):
+    public = signing.load_public_keys(str(keys["producer"]) + ".pub")
+    (key_id, key), = public.items()
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert len(raw) == 32 and key_id == __import__("hashlib").sha256(raw).hexdigest()
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"not a key", "no public key in the file"),
+    (b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "unreadable"),
+    (b"\x00\x01binary", "binary file"),
+])
+def test_unusable_trusted_key_files_are_exit_2(signed_file, tmp_path, content, message):
+    keys = tmp_path / "trusted.pem"
+    keys.write_bytes(content)
+    result = invoke("report", signed_file, "-o", tmp_path / "r.html", "--require-signature", keys)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_a_private_key_in_a_trusted_keys_file_is_refused(signed_file, keys, tmp_path):
+    result = invoke("report", signed_file, "-o", tmp_path / "r.html", "--require-signature", keys["producer"])
+    assert result.exit_code == 2 and "never hand out a private key" in result.stderr
+
+
+def test_a_trusted_keys_file_may_hold_several_keys(signed_file, keys, tmp_path):
+    trusted = tmp_path / "trusted.pem"
+    trusted.write_text("# the conformity-assessment body and the producer\n"
+                       + Path(str(keys["other"]) + ".pub").read_text()
+                       + Path(str(keys["producer"]) + ".pub").read_text())
+    result = invoke("report", signed_file, "-o", tmp_path / "r.html", "--require-signature", trusted)
+    assert result.exit_code == 0, result.stderr
+
+
+# ----------------------------------------------------------------------------- signing and the content hash
+
+def test_signing_does_not_change_the_content_hash_and_is_checked(example_declaration, keys):
+    signed = footprint.sign_document(example_declaration, keys["producer"], name="A", role="producer")
+    assert signed["content_sha256"] == example_declaration["content_sha256"] == content_hash(signed)
+    (record,) = signed["signatures"]
+    assert record["algorithm"] == "Ed25519" and record["signer"] == {"name": "A", "role": "producer"}
+    assert record["content_sha256"] == example_declaration["content_sha256"]
+    assert len(base64.b64decode(record["signature"])) == 64
+    check = signing.check(signed, signing.load_public_keys(str(keys["producer"]) + ".pub"))
+    assert check.ok and check.valid == [record]
+    from footprint.declaration.declaration import validate
+
+    validate(signed)  # the schema knows the signatures block
+
+
+def test_signing_again_with_the_same_key_replaces_its_signature_and_other_keys_add_theirs(example_declaration, keys):
+    once = footprint.sign_document(example_declaration, keys["producer"])
+    twice = footprint.sign_document(once, keys["producer"], role="producer")
+    assert len(twice["signatures"]) == 1 and twice["signatures"][0]["signer"] == {"role": "producer"}
+    both = footprint.sign_document(twice, keys["other"], role="verifier")
+    assert len(both["signatures"]) == 2
+    for key in keys.values():
+        assert signing.check(both, signing.load_public_keys(str(key) + ".pub")).ok
+
+
+def test_an_edited_signature_record_is_invalid(example_declaration, keys):
+    """The signer's name and the time are signed too: changing them breaks the signature."""
+    signed = footprint.sign_document(example_declaration, keys["producer"], name="Example Co.")
+    public = signing.load_public_keys(str(keys["producer"]) + ".pub")
+    for field, value in (("signer", {"name": "Someone Else"}), ("signed_at", "2020-01-01T00:00:00Z")):
+        edited = json.loads(json.dumps(signed))
+        edited["signatures"][0][field] = value
+        check = signing.check(edited, public)
+        assert not check.ok and "does not match" in check.invalid[0][1]
+    flipped = json.loads(json.dumps(signed))
+    raw = bytearray(base64.b64decode(flipped["signatures"][0]["signature"]))
+    raw[0] ^= 1
+    flipped["signatures"][0]["signature"] = base64.b64encode(bytes(raw)).decode()
+    assert not signing.check(flipped, public).ok
+
+
+def test_sign_refuses_a_declaration_edited_after_it_was_written(example_declaration, keys, tmp_path):
+    edited = json.loads(json.dumps(example_declaration))
+    edited["results"][0]["value"] *= 2  # content changed, hash not recomputed
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(edited), encoding="utf-8")
+    result = invoke("sign", path, "--key", keys["producer"])
+    assert result.exit_code == 2 and "edited after it was written" in result.stderr
+    assert "signatures" not in json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_sign_to_another_file_leaves_the_input_untouched(example_declaration, keys, tmp_path):
+    path = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    before = path.read_bytes()
+    assert invoke("sign", path, "--key", keys["producer"], "-o", tmp_path / "s.json").exit_code == 0
+    assert path.read_bytes() == before
+    assert invoke("sign", path, "--key", keys["producer"], "-o", tmp_path / "s.json").exit_code == 2  # exists
+
+
+def test_a_bad_private_key_file_is_exit_2(example_declaration, keys, tmp_path):
+    path = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    result = invoke("sign", path, "--key", str(keys["producer"]) + ".pub")
+    assert result.exit_code == 2 and "not a usable private key" in result.stderr
+
+
+# ----------------------------------------------------------------------------- a forged declaration is refused
+
+@pytest.mark.parametrize("command", [
+    ["market", "add", "{decl}", "--mass", "1000", "--year", "2025", "--register", "{out}.sqlite"],
+    ["classes", "assign", "{decl}", "--scheme", "{tmp}/no-scheme.json", "-o", "{out}.json"],
+    ["report", "{decl}", "-o", "{out}.html"],
+], ids=["market-add", "classes-assign", "report"])
+def test_a_forged_rehashed_declaration_is_refused_where_a_signature_is_required(signed_file, keys, tmp_path, command):
+    forged = forge(signed_file, tmp_path / "forged.json")
+    trusted = str(keys["producer"]) + ".pub"
+    runs = iter(range(10))
+
+    def run(decl: Path, *extra) -> Result:
+        out = tmp_path / f"out{next(runs)}"
+        return invoke(*[part.format(decl=decl, tmp=tmp_path, out=out) for part in command], *extra)
+
+    result = run(forged, "--require-signature", trusted)
+    assert result.exit_code == 2, result.stderr
+    assert "is not valid: the declaration's content differs from what was signed" in result.stderr
+    if command[0] != "classes":  # (assign has no scheme here: it would fail after the signature check)
+        assert run(forged).exit_code == 0  # without the requirement the forgery passes: its hash matches
+        assert run(signed_file, "--require-signature", trusted).exit_code == 0
+
+
+def test_an_unsigned_declaration_or_one_signed_by_another_key_is_refused(example_declaration, keys, tmp_path):
+    path = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    trusted = str(keys["producer"]) + ".pub"
+    result = invoke("market", "add", path, "--mass", "1", "--year", "2025", "--register", tmp_path / "m.sqlite",
+                    "--require-signature", trusted)
+    assert result.exit_code == 2 and "is not signed" in result.stderr
+    assert invoke("sign", path, "--key", keys["other"]).exit_code == 0
+    result = invoke("market", "add", path, "--mass", "1", "--year", "2025", "--register", tmp_path / "m.sqlite",
+                    "--require-signature", trusted)
+    assert result.exit_code == 2 and "no signature by a trusted key" in result.stderr
+    assert invoke("sign", path, "--key", keys["producer"]).exit_code == 0
+    result = invoke("market", "add", path, "--mass", "1", "--year", "2025", "--register", tmp_path / "m.sqlite",
+                    "--require-signature", trusted)
+    assert result.exit_code == 0, result.stderr
+
+
+# ----------------------------------------------------------------------------- verify --public-key
+
+def test_verify_public_key_accepts_the_signed_file_and_rejects_the_forgery(signed_file, keys, tmp_path):
+    public = str(keys["producer"]) + ".pub"
+    result = invoke("verify", signed_file, "--public-key", public)
+    assert result.exit_code == 0 and "signature valid:   key" in result.stdout and "(Example Co., producer)" in \
+        result.stdout
+    forged = forge(signed_file, tmp_path / "forged.json")
+    result = invoke("verify", forged, "--public-key", public)
+    assert result.exit_code == 1
+    assert "signature INVALID" in result.stdout and "NOT VERIFIED" in result.stderr
+    result = invoke("verify", signed_file, "--public-key", str(keys["other"]) + ".pub")
+    assert result.exit_code == 1 and "no signature by a key in" in result.stdout
+
+
+def test_declare_sign_then_verify_data_and_public_key(project, keys, tmp_path):
+    out = tmp_path / "d.json"
+    result = invoke("declare", "ndpr-oxide", EXAMPLE, "-o", out, "--report", tmp_path / "d.html",
+                    "--sign", keys["producer"], "--signer-name", "Example Co.", "--signer-role", "producer")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["signatures"][0]["signer"]["name"] == "Example Co."
+    result = invoke("verify", out, "--data", EXAMPLE, "--public-key", str(keys["producer"]) + ".pub")
+    assert result.exit_code == 0, result.stdout
+    assert ", 0 differ," in result.stdout  # the signatures are not a difference from the recomputation
+
+
+def test_classes_assign_can_require_and_add_signatures(signed_file, keys, tmp_path):
+    from footprint.market.registry import Entry, Register
+
+    document = footprint.read_declaration(signed_file)
+    value = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+    register = tmp_path / "m.sqlite"
+    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
+                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                            for i, v in enumerate([value / 2, value, value * 2])])
+    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=3,
+                                                             register=register), tmp_path / "s.json")
+    trusted = str(keys["producer"]) + ".pub"
+    out = tmp_path / "classed.json"
+    result = invoke("classes", "assign", signed_file, "--scheme", scheme, "-o", out, "--require-signature", trusted,
+                    "--sign", keys["other"], "--signer-role", "conformity-assessment body")
+    assert result.exit_code == 0, result.stderr
+    classed = json.loads(out.read_text(encoding="utf-8"))
+    assert [s["signer"] for s in classed["signatures"]] == [{"role": "conformity-assessment body"}]
+    assert invoke("verify", out, "--public-key", str(keys["other"]) + ".pub").exit_code == 0
+    # the producer's signature covered the content without the class: it is not carried over
+    assert invoke("verify", out, "--public-key", trusted).exit_code == 1
+
+
+def test_the_api_reader_requires_a_signature_too(signed_file, keys, tmp_path):
+    with pytest.raises(FootprintError):
+        footprint.read_declaration(forge(signed_file, tmp_path / "f.json"),
+                                   require_signature=str(keys["producer"]) + ".pub")
