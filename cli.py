@@ -772,8 +772,7 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
                                         head_room=head_room, margin=margin, robust=None if not robust else robust,
                                         triggers=(trigger_top, trigger_top_two), register=register,
                                         date=_date(date_text), window_years=window_years)
-    footprint.write_scheme(revision.new, output, force=force)
-    revision.write_report(report_path, force=force)
+    revision.write(output, report_path, force=force)  # the scheme and its report: both or neither
     _echo(f"scheme: {output}")
     _echo(f"report: {report_path}")
     _print_scheme(revision.new)

@@ -452,6 +452,13 @@ class Revision:
     def write_report(self, path: str | Path, *, force: bool = False) -> Path:
         return write_atomic(Path(path), self.html(), force=force)
 
+    def write(self, scheme_path: str | Path, report_path: str | Path, *, force: bool = False) -> Path:
+        """The new scheme JSON and the revision report together: both written, or neither."""
+        from footprint.market import classes as _classes
+
+        return write_outputs([(Path(report_path), self.html()), (Path(scheme_path), _classes.to_json(self.new))],
+                             force=force)[-1]
+
 
 def revise_classes(old: str | Path | dict, window: str, *, classes: int | None = None, weight: str | None = None,
                    method: str | None = None, head_room: bool | None = None, margin: float | None = None,
