@@ -971,7 +971,7 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
     """
     footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
                     token_ttl=token_ttl, access_log=access_log,
-                    ready=lambda url: click.echo(f"footprint serve: {url} (PACT v3 at {url}/3/footprints, "
+                    ready=lambda url: _echo(f"footprint serve: {url} (PACT v3 at {url}/3/footprints, "
                                                  f"web pages at {url}/); Ctrl-C stops", err=True))
 
 
@@ -993,7 +993,7 @@ def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str 
     """
     result = footprint.publish_declaration(declaration, to=to, public=public, database=database)
     who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
-    click.echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
+    _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")
 
 
@@ -1020,7 +1020,7 @@ def clients_add(client_id: str, database: str | None) -> None:
       footprint clients add acme-buyer
     """
     secret = footprint.add_client(client_id, database=database)
-    click.echo(f"client_id: {client_id}\nclient_secret: {secret}\n"
+    _echo(f"client_id: {client_id}\nclient_secret: {secret}\n"
                "(shown once: give it to the client over a secure channel; it cannot be shown again)")
 
 
@@ -1035,8 +1035,8 @@ def clients_list(database: str | None) -> None:
     """
     rows = footprint.list_clients(database=database)
     for row in rows:
-        click.echo(f"{row['client_id']:<32} created {row['created']}  {row['published']} declaration(s) published to it")
-    click.echo(f"{len(rows)} client(s)")
+        _echo(f"{row['client_id']:<32} created {row['created']}  {row['published']} declaration(s) published to it")
+    _echo(f"{len(rows)} client(s)")
 
 
 @clients.command("remove")
@@ -1050,7 +1050,7 @@ def clients_remove(client_id: str, database: str | None) -> None:
       footprint clients remove acme-buyer
     """
     footprint.remove_client(client_id, database=database)
-    click.echo(f"client {client_id} removed")
+    _echo(f"client {client_id} removed")
 
 if __name__ == "__main__":
     main()

@@ -610,7 +610,8 @@ def check_signatures(path: str | Path, public_keys: str | Path):
 
     document = _load_json(Path(path))
     if not isinstance(document, dict):
-        raise DeclarationError("not a footprint declaration", file=path, expected="a file written by 'footprint declare'")
+        raise DeclarationError("not a footprint declaration", file=path,
+                               expected="a file written by 'footprint declare'")
     return signing.check(document, signing.load_public_keys(public_keys))
 
 

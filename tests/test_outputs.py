@@ -111,17 +111,10 @@ def test_ctrl_c_while_writing_leaves_nothing(example_declaration, tmp_path, monk
     assert list(tmp_path.iterdir()) == []
 
 
-def test_classes_assign_writes_declaration_report_and_label_together(example_declaration, tmp_path, monkeypatch):
+def test_classes_assign_writes_declaration_report_and_label_together(example_declaration, example_scheme, tmp_path,
+                                                                     monkeypatch):
     """A label that cannot be drawn leaves neither the classed declaration nor its report."""
-    from footprint.market.registry import Entry, Register
-
-    register = tmp_path / "m.sqlite"
-    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
-    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
-                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
-                            for i, v in enumerate([value / 2, value, value * 2])])
-    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=3,
-                                                             register=register), tmp_path / "s.json")
+    scheme = example_scheme
     decl = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
 
     def broken(_record):
@@ -263,11 +256,11 @@ def test_an_input_kind_named_like_a_formula_is_text_in_the_csv_export(project, t
 def test_csv_cells_neutralised_but_negative_numbers_stay_numbers():
     from footprint.export.csv import to_csv
 
-    document = {"results": [{"category": "c", "declared": True}],
+    document = {"results": [{"category": "c", "declared": True, "coverage": "=partial"}],
                 "contributions": [{"category": "c", "stage": "+s", "process": "@p", "item": "=HYPERLINK(\"x\")",
                                    "kind": "\tk", "dataset": "\rd", "value": -1.5, "unit": "-kg"}]}
     row = list(csv.reader(io.StringIO(to_csv(document), newline="")))[1]
-    assert row == ["c", "'+s", "'@p", "'=HYPERLINK(\"x\")", "'\tk", "'\rd", "-1.5", "'-kg", "true"]
+    assert row == ["c", "'+s", "'@p", "'=HYPERLINK(\"x\")", "'\tk", "'\rd", "-1.5", "'-kg", "true", "'=partial", ""]
 
 
 def test_an_input_kind_named_like_a_formula_is_a_text_cell_in_the_xlsx_template(tmp_path):

@@ -245,17 +245,8 @@ def test_declare_sign_then_verify_data_and_public_key(project, keys, tmp_path):
     assert ", 0 differ," in result.stdout  # the signatures are not a difference from the recomputation
 
 
-def test_classes_assign_can_require_and_add_signatures(signed_file, keys, tmp_path):
-    from footprint.market.registry import Entry, Register
-
-    document = footprint.read_declaration(signed_file)
-    value = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
-    register = tmp_path / "m.sqlite"
-    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
-                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
-                            for i, v in enumerate([value / 2, value, value * 2])])
-    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2025-2025", classes=3,
-                                                             register=register), tmp_path / "s.json")
+def test_classes_assign_can_require_and_add_signatures(signed_file, keys, example_scheme, tmp_path):
+    scheme = example_scheme
     trusted = str(keys["producer"]) + ".pub"
     out = tmp_path / "classed.json"
     result = invoke("classes", "assign", signed_file, "--scheme", scheme, "-o", out, "--require-signature", trusted,

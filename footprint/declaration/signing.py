@@ -97,7 +97,8 @@ def load_private_key(path: str | Path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     path = Path(path)
-    text = read_text(path, SignatureError, max_bytes=64 * 1024, expected="a private key file from 'footprint keys new'")
+    text = read_text(path, SignatureError, max_bytes=64 * 1024,
+                     expected="a private key file from 'footprint keys new'")
     try:
         key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)
     except (ValueError, TypeError) as exc:
@@ -137,7 +138,8 @@ def load_public_keys(path: str | Path) -> dict[str, Any]:
         keys[key_id(key)] = key
     if not keys:
         raise SignatureError("no public key in the file", file=path,
-                             expected="one or more '-----BEGIN PUBLIC KEY-----' blocks (KEY.pub of 'footprint keys new')")
+                             expected="one or more '-----BEGIN PUBLIC KEY-----' blocks "
+                                      "(KEY.pub of 'footprint keys new')")
     return keys
 
 
@@ -241,8 +243,8 @@ def require(document: dict[str, Any], keys: dict[str, Any], *, file: str | Path 
         record, why = outcome.invalid[0]
         message = f"signature by key {str(record.get('key_id', '?'))[:16]} is not valid: {why}"
     elif outcome.unknown:
-        message = (f"no signature by a trusted key (signed by {', '.join(str(r.get('key_id', '?'))[:16] for r in outcome.unknown)}"
-                   f"; trusted: {trusted})")
+        signers = ", ".join(str(r.get("key_id", "?"))[:16] for r in outcome.unknown)
+        message = f"no signature by a trusted key (signed by {signers}; trusted: {trusted})"
     else:
         message = f"the declaration is not signed (a signature by a trusted key is required; trusted: {trusted})"
     raise SignatureError(message, file=file, field="signatures",
