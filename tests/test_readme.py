@@ -113,3 +113,11 @@ def test_a_runnable_readme_block_runs(project, reader_checkout, block):
             missing = [line for line in command.shown if line not in produced]
             assert not missing, f"{where}\nshown in the README but not printed:\n" + "\n".join(missing) \
                 + "\n--- printed:\n" + result.stdout
+
+
+def test_the_draft_rule_of_the_readme_is_the_current_rule_with_its_three_edits():
+    import runpy
+
+    make = runpy.run_path(str(REPO / "examples" / "rules" / "make_draft.py"))
+    shipped = (REPO / "examples" / "rules" / "ndpr-oxide-draft.yaml").read_text(encoding="utf-8")
+    assert shipped == make["draft_text"](), "stale draft: run .venv/bin/python examples/rules/make_draft.py"
