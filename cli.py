@@ -89,9 +89,25 @@ def _summary(document: dict) -> str:
     statement = (document.get("mineral_resources") or {}).get("ef31_gap", {}).get("statement")
     if statement:  # the EF 3.1 rare-earth gap: never a silent zero
         lines.append(f"note: {statement}")
+    lines += _uncertainty_lines(document)
     for warning in dq.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
+
+
+def _uncertainty_lines(document: dict) -> list[str]:
+    """The Monte Carlo's median and 95 % interval per declared category, and its strongest driver."""
+    block = document.get("uncertainty")
+    if not isinstance(block, dict):
+        return []
+    lines = [f"Monte Carlo: {block['iterations']:,} iterations, seed {block['seed']} (declared values are the "
+             "deterministic ones)"]
+    for result in block.get("results", []):
+        drivers = result.get("contribution_to_variance") or []
+        top = f"; drives it most: {drivers[0]['label'][:40]} ({drivers[0]['share']:.0%})" if drivers else ""
+        lines.append(f"  {result['category'][:28]:<28} median {_fmt(result['median'])}, 95 % "
+                     f"{_fmt(result['p2_5'])}..{_fmt(result['p97_5'])}{top}")
+    return lines
 
 
 def _echo_result(result, as_json: bool) -> None:
@@ -152,9 +168,12 @@ def setup(force: bool) -> None:
               help="YAML file pointing input kinds at datasets of imported databases.")
 @click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached.")
 @_sign_options
+@click.option("--uncertainty", "iterations", type=int, metavar="N",
+              help="Also run a Monte Carlo of N iterations (percentiles, class probabilities, what drives them).")
+@click.option("--seed", type=int, help="Seed of the Monte Carlo (default: a random one, recorded).")
 def declare(rule: str, data: Path, output: Path, report_path: Path | None, allocation: str | None,
             force: bool, background: str | None, mapping: Path | None, strict: bool, sign_key: Path | None,
-            signer_name: str | None, signer_role: str | None) -> None:
+            signer_name: str | None, signer_role: str | None, iterations: int | None, seed: int | None) -> None:
     """Compute a footprint declaration per declared unit.
 
     RULE is a rule id from rules/ or a path to a rule file; DATA is the producer's
@@ -165,9 +184,11 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
       footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o out/decl.json --report out/decl.html
       footprint declare ndpr-oxide data.yaml -o decl.json --background ecoinvent --mapping map.yaml --strict
       footprint declare ndpr-oxide data.yaml -o decl.json --sign producer.key --signer-name "Example Co."
+      footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o decl.json --uncertainty 10000 --seed 1
     """
     _declare_and_write(rule, data, output, report_path, force, allocation=allocation, background=background,
-                       mapping=mapping, strict=strict, sign=(sign_key, signer_name, signer_role))
+                       mapping=mapping, strict=strict, sign=(sign_key, signer_name, signer_role),
+                       uncertainty=iterations, seed=seed)
 
 
 def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,
@@ -658,6 +679,10 @@ def _scheme_options(func):
                      help="Accept a window of this many years although the rule's class_scheme says otherwise "
                           "(Annex V: three); the scheme records the override."),
         click.option("--register", help=_REGISTER_HELP),
+        click.option("--basis", type=click.Choice(["value", "median"]),
+                     help="Thresholds from the declared values, or from the declarations' Monte Carlo medians "
+                          "(declare --uncertainty; others enter with their value). Default: value; revise: as the "
+                          "old scheme."),
         click.option("--force", is_flag=True, help="Overwrite existing outputs."),
     ]):
         func = option(func)
@@ -675,7 +700,7 @@ def _scheme_options(func):
 def classes_derive(rule: str, category: str | None, window: str, n_classes: int | None, output: Path,
                    weight: str | None,
                    method: str | None, head_room: bool | None, margin: float | None, robust, date_text: str | None,
-                   window_years: int | None, register: str | None, force: bool) -> None:
+                   window_years: int | None, register: str | None, basis: str | None, force: bool) -> None:
     """Derive class thresholds A..n from the declarations placed on the market in a window.
 
     Options not given come from the rule's class_scheme block (rules/ID.yaml). Same
@@ -691,7 +716,7 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
     scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight, method=method,
                                       head_room=head_room, margin=margin,
                                       robust=tuple(robust) if robust else None, register=register,
-                                      date=_date(date_text), window_years=window_years)
+                                      date=_date(date_text), window_years=window_years, basis=basis)
     footprint.write_scheme(scheme, output, force=force)
     _echo(f"scheme: {output}")
     _print_scheme(scheme)
@@ -730,6 +755,16 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     record = document["performance_class"]
     _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
                f"under {record['scheme_id']}")
+    if record.get("probabilities"):
+        shown = ", ".join(f"{name} {p:.0%}" for name, p in record["probabilities"].items() if p >= 0.005)
+        _echo(f"class probabilities: {shown}")
+    nearest = record.get("nearest_threshold")
+    if nearest:
+        _echo(f"nearest threshold: {_fmt(nearest['threshold'])} ({'/'.join(nearest['between'])}), "
+              f"distance {_fmt(nearest['distance'])}"
+              + ("" if nearest.get("within_95_interval") is None else
+                 "; within the 95 % interval" if nearest["within_95_interval"] else
+                 "; outside the 95 % interval"))
     _echo(f"declaration: {output}" + (" (unsigned: the class changes the content, so the input's signatures do "
                                       "not carry over; --sign KEY)" if trusted_keys and not sign_key else ""))
     if report_path:
@@ -755,7 +790,7 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
 def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_top: float, trigger_top_two: float,
                    output: Path, report_path: Path, weight: str | None, method: str | None, head_room: bool | None,
                    margin: float | None, robust, date_text: str | None, window_years: int | None,
-                   register: str | None, force: bool) -> None:
+                   register: str | None, basis: str | None, force: bool) -> None:
     """Derive the next scheme and a revision report against the old one.
 
     Options not given are taken from the old scheme. The report shows old vs new
@@ -771,7 +806,7 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     revision = footprint.revise_classes(old_path, window, classes=n_classes, weight=weight, method=method,
                                         head_room=head_room, margin=margin, robust=None if not robust else robust,
                                         triggers=(trigger_top, trigger_top_two), register=register,
-                                        date=_date(date_text), window_years=window_years)
+                                        date=_date(date_text), window_years=window_years, basis=basis)
     revision.write(output, report_path, force=force)  # the scheme and its report: both or neither
     _echo(f"scheme: {output}")
     _echo(f"report: {report_path}")
@@ -781,6 +816,13 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
                f"({shares['top']['declarations']:.1%} of declarations), top two {shares['top_two']['mass']:.1%} "
                f"({shares['top_two']['declarations']:.1%}); rescaling "
                + ("TRIGGERED" if shares["rescale"] else "not triggered") + f" (basis: {shares['basis']})")
+    near = revision.near
+    if near.get("with_interval"):
+        _echo(f"near a new threshold: {near['near']} of {near['with_interval']} declarations with a Monte Carlo "
+              f"have a threshold within their own 95 % interval ({near['near_mass_share']:.1%} of the mass); "
+              "a revision could move them by chance")
+    else:
+        _echo("near a new threshold: no declaration in the window carries a Monte Carlo (declare --uncertainty)")
 
 
 

@@ -57,7 +57,8 @@ class CoverageError(FootprintError):
 
 def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
             created: dt.datetime | None = None, background: str | None = None,
-            mapping: str | Path | None = None, strict: bool = False) -> dict[str, Any]:
+            mapping: str | Path | None = None, strict: bool = False, uncertainty: int | None = None,
+            seed: int | None = None) -> dict[str, Any]:
     """Compute a footprint declaration for one producer's activity data under one rule.
 
     ``mapping`` (with ``background`` as its default database) points input kinds at
@@ -65,9 +66,13 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
     partially covered declared categories into a StrictQualityError instead of warnings
     in the declaration.  A declared category with no data (coverage "none") is always
     refused (CoverageError): nothing is declared as zero.
+
+    ``uncertainty`` = N runs a Monte Carlo of N iterations over the declared categories
+    (footprint.engine.uncertainty) and adds its ``uncertainty`` block; ``seed`` makes it
+    reproducible (without one a random seed is drawn and recorded, so verify reproduces it).
     """
     return _declare(rule, data, allocation=allocation, created=created, background=background, mapping=mapping,
-                    strict=strict, refuse_gaps=True)
+                    strict=strict, refuse_gaps=True, uncertainty=uncertainty, seed=seed)
 
 
 def _refuse_coverage_gaps(document: dict, data: str | Path) -> None:
@@ -86,11 +91,20 @@ def _refuse_coverage_gaps(document: dict, data: str | Path) -> None:
 
 def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
              created: dt.datetime | None = None, background: str | None = None,
-             mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True) -> dict[str, Any]:
+             mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
+             uncertainty: int | None = None, seed: int | None = None) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not)."""
     from footprint.data import background as _background
     from footprint.engine.mapping import apply_mapping
     from footprint.errors import ActivityDataError
+
+    if uncertainty is not None:  # refuse a bad request before any computation
+        from footprint.engine.uncertainty import check_request
+
+        check_request(uncertainty, seed)
+    elif seed is not None:
+        raise ActivityDataError("--seed needs --uncertainty", field="--seed", value=seed,
+                                expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
 
     loaded = load_rule(rule)
     activity = load_activity(data)
@@ -117,8 +131,21 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
                            "mapping": resolved.describe()}
     result = _calculate.calculate(product_system, background=databases if len(databases) > 1 else BACKGROUND_DB)
     quality = _quality.assess(result, catalogue)
+    block = None
+    if uncertainty is not None:
+        from footprint.engine import uncertainty as _uncertainty
+
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbits(32)
+        with located(activity):
+            block = _uncertainty.monte_carlo(
+                result, catalogue, flows, iterations=uncertainty, seed=seed,
+                background=databases if len(databases) > 1 else BACKGROUND_DB).block()
     document = _declaration.build(result, quality, catalogue, methods_sha256=state["methods_sha256"],
-                                  background=BACKGROUND_DB, created=created, background_info=background_info)
+                                  background=BACKGROUND_DB, created=created, background_info=background_info,
+                                  uncertainty=block)
     _declaration.validate(document)
     if refuse_gaps:
         _refuse_coverage_gaps(document, data)
@@ -312,8 +339,10 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     except ValueError:
         created = None
     mapping = document.get("provenance", {}).get("background", {}).get("mapping", {}).get("path")
+    monte_carlo = document.get("uncertainty") if isinstance(document.get("uncertainty"), dict) else {}
     recomputed = declare(loaded.path, data, allocation=override, created=created,
-                         mapping=mapping if mapping and Path(mapping).exists() else None)
+                         mapping=mapping if mapping and Path(mapping).exists() else None,
+                         uncertainty=monte_carlo.get("iterations"), seed=monte_carlo.get("seed"))
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override
     return outcome
@@ -358,14 +387,15 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
                    margin: float | None = None, robust: tuple[float, float] | None = None,
                    register: str | Path | None = None, date: dt.date | None = None,
                    previous: dict | None = None, window_years: int | None = None,
-                   _scheme_defaults: dict | None = None) -> dict:
+                   _scheme_defaults: dict | None = None, basis: str | None = None) -> dict:
     """A class scheme (thresholds A..n) from the declarations placed on the market in the window.
 
     Options left as None come from the rule's ``class_scheme`` block when ``rules/<rule>.yaml``
     exists (the rule author's choice), else from the built-in defaults (climate change, 7 classes,
     mass-weighted quantiles, no head-room, three-year window and review, trigger on mass).  The
     window must span the scheme's ``window_years`` (Annex V point 8: three) unless ``window_years``
-    overrides it; the scheme records the override.
+    overrides it; the scheme records the override.  ``basis`` "median" derives from the
+    declarations' Monte Carlo medians (declare --uncertainty) where they have one.
     """
     from footprint.market import classes as _classes
 
@@ -384,7 +414,7 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
                            margin=_classes.DEFAULT_HEAD_ROOM_MARGIN if margin is None else margin,
                            robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous,
                            review_years=defaults["review_years"], trigger_basis=defaults["trigger_basis"],
-                           window_record=record)
+                           window_record=record, basis=basis or "value")
 
 
 def _class_scheme_defaults(rule_id: str) -> dict:
@@ -443,11 +473,13 @@ class Revision:
     shares_old: dict
     shares_new: dict
     points: list
+    near: dict = field(default_factory=dict)  # declarations whose 95 % interval contains a new threshold
 
     def html(self) -> str:
         from footprint.report.classes_report import render_revision
 
-        return render_revision(self.old, self.new, self.points, self.migration, self.shares_old, self.shares_new)
+        return render_revision(self.old, self.new, self.points, self.migration, self.shares_old, self.shares_new,
+                               near=self.near)
 
     def write_report(self, path: str | Path, *, force: bool = False) -> Path:
         return write_atomic(Path(path), self.html(), force=force)
@@ -464,7 +496,7 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
                    method: str | None = None, head_room: bool | None = None, margin: float | None = None,
                    triggers: tuple[float, float] | None = None, register: str | Path | None = None,
                    date: dt.date | None = None, robust: tuple[float, float] | None = None,
-                   window_years: int | None = None) -> Revision:
+                   window_years: int | None = None, basis: str | None = None) -> Revision:
     """Derive the next scheme (options default to the old scheme's) and compare it with the old one.
 
     Window length, review period and trigger basis follow the rule's class scheme (or, for a
@@ -492,7 +524,8 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
                          robust=robust or tuple(old_scheme.get("parameters", {}).get("robust_percentiles") or ())
                          or None,
                          register=register, date=date, previous=old_scheme, window_years=window_years,
-                         _scheme_defaults=defaults)
+                         _scheme_defaults=defaults,
+                         basis=basis or (old_scheme.get("basis") or {}).get("value") or "value")
     if old_scheme.get("unit") and new.get("unit") and old_scheme["unit"] != new["unit"]:
         raise _classes.ClassSchemeError("the register's values are in another unit than the old scheme's thresholds",
                                         field="unit", value=new["unit"],
@@ -502,7 +535,8 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
     basis = new["trigger_basis"]
     return Revision(old=old_scheme, new=new, migration=_classes.migration(points, old_scheme, new),
                     shares_old=_classes.top_shares(points, old_scheme, triggers, basis),
-                    shares_new=_classes.top_shares(points, new, triggers, basis), points=points)
+                    shares_new=_classes.top_shares(points, new, triggers, basis), points=points,
+                    near=_classes.near_thresholds(points, new))
 
 
 def class_label_png(document: dict) -> bytes:

@@ -80,8 +80,12 @@ def _method_block(methods_sha256: str) -> dict[str, Any]:
 
 def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha256: str,
           background: str, created: dt.datetime | None = None,
-          background_info: dict | None = None) -> dict[str, Any]:
-    """The declaration document (a plain dict, valid against schemas/declaration.schema.json)."""
+          background_info: dict | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
+    """The declaration document (a plain dict, valid against schemas/declaration.schema.json).
+
+    ``uncertainty`` is a Monte Carlo block (footprint.engine.uncertainty.MonteCarlo.block); its
+    seed goes into ``provenance.seed``.  The declared values stay the deterministic ones.
+    """
     system = result.system
     loaded = system.rule
     rule = loaded.rule
@@ -195,7 +199,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
                             "used": sorted(system.datasets_used())},
             "background": {"database": background, "sha256": catalogue.sha256, **(background_info or {})},
             "libraries": versions,
-            "seed": None,
+            "seed": uncertainty["seed"] if uncertainty else None,
             **({"upstream_declarations": [_supplier_provenance(s) for s in suppliers]} if suppliers else {}),
             "created": created.isoformat().replace("+00:00", "Z"),
         },
@@ -203,6 +207,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
     minerals = resources.block(result)  # the EF 3.1 rare-earth gap and the crustal scarcity indicator
     if minerals is not None:
         document["mineral_resources"] = minerals
+    if uncertainty:
+        document["uncertainty"] = uncertainty
     document["content_sha256"] = content_hash(document)
     return document
 

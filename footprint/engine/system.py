@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from footprint.data import pedigree
 from footprint.data.inventory import Catalogue, resolve_flow
 from footprint.engine import allocation
 from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs import upstream as _upstream
 from footprint.inputs.activity import Input, LoadedActivity, ProcessData, Transport
+from footprint.inputs.distribution import Relative, relative_or_error
 from footprint.inputs.dqr import DQR
 from footprint.inputs.rule import InputKind, LoadedRule, RuleProcess
 from footprint.inputs.upstream import UpstreamDeclaration
@@ -42,6 +44,9 @@ class Flow:
     compartment: str | None = None  # biosphere: the compartment used, e.g. "air::non-urban air or from high stacks"
     compartment_choice: str | None = None  # biosphere: "producer" | "rule default" | "unspecified"
     completes: str | None = None  # the field of the grid input whose upstream chain this flow adds (grid scope)
+    # the amount's uncertainty as a multiplier of ``amount`` (the producer's, or derived from the datum's DQR
+    # by the pedigree table); relative, so unit conversion, allocation and mapping leave it right
+    uncertainty: Relative | None = None
 
 
 @dataclass
@@ -157,6 +162,14 @@ def _dqr(point_dqr: DQR | None, process_dqr: DQR | None, path: Path, where: str)
         raise ActivityDataError("missing DQR scores", file=path, field=f"{where}.dqr",
                                 expected="dqr: {TeR, GeR, TiR, P} scored 1-5 on the item or on the process")
     return dqr
+
+
+def _uncertainty(point, given: float, dqr: DQR | None, basic: tuple[str, float], path: Path,
+                 where: str) -> Relative:
+    """The producer's distribution of an amount, else the pedigree lognormal of its DQR scores."""
+    if getattr(point, "uncertainty", None) is not None:
+        return relative_or_error(point.uncertainty, given, error=ActivityDataError, file=path, field=where)
+    return pedigree.lognormal(*basic, dqr)
 
 
 def _input_kind(kind: str | None, loaded: LoadedRule, activity: LoadedActivity, field: str) -> InputKind:
@@ -308,10 +321,12 @@ def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: L
                                 field=f"{where}.declaration", value=supplier.product,
                                 expected=f"a declaration of {' or '.join(accepted)} (rule input kind '{item.kind}')")
     amount = units.convert(float(item.amount), item.unit, supplier.unit, file=path, field=f"{where}.unit")
+    dqr = _dqr(item.dqr, pdata.dqr, path, where)
     return Flow(rp.id, "upstream", supplier.id, amount * share, supplier.unit,
                 f"{item.kind} (supplier declaration: {supplier.declarant})", where,
-                _dqr(item.dqr, pdata.dqr, path, where), item.data_type == "primary", item.source, upstream=supplier,
-                input_kind=item.kind)
+                dqr, item.data_type == "primary", item.source, upstream=supplier,
+                input_kind=item.kind,
+                uncertainty=_uncertainty(item, float(item.amount), dqr, pedigree.input_class(False), path, where))
 
 
 def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue) -> RecycledContent | None:
@@ -457,15 +472,21 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                 amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
                                        field=f"{item_where}.unit")
                 consumed[target] = consumed.get(target, 0.0) + amount
+                spread = _uncertainty(item, float(item.amount), item.dqr or pdata.dqr, pedigree.input_class(False),
+                                      path, item_where)
                 process.flows.append(Flow(rp.id, "intermediate", target, amount * share, target_unit,
-                                          rule.process(target).product.name, item_where, None, True, item.source))
+                                          rule.process(target).product.name, item_where, None, True, item.source,
+                                          uncertainty=spread))
                 continue
             dataset = catalogue.datasets[target]
             amount = units.convert(float(item.amount), item.unit, dataset.unit, file=path, field=f"{item_where}.unit")
+            dqr = _dqr(item.dqr, pdata.dqr, path, item_where)
+            spread = _uncertainty(item, float(item.amount), dqr, pedigree.input_class(dataset.kind == "transport"),
+                                  path, item_where)
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       item.kind or item.from_ or target, item_where,
-                                      _dqr(item.dqr, pdata.dqr, path, item_where), item.data_type == "primary",
-                                      item.source, input_kind=item.kind or None))
+                                      dqr, item.data_type == "primary",
+                                      item.source, input_kind=item.kind or None, uncertainty=spread))
             process.flows.extend(grid.scope_flows(process.flows[-1], dataset, rule.electricity.scope, catalogue,
                                                   path=path, rule_path=loaded.path))  # one scope for grids
         for index, leg in enumerate(pdata.transport):
@@ -479,11 +500,16 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                 raise ActivityDataError("transport leg of an input kind that is not transport", file=path,
                                         field=f"{item_where}.kind", value=leg.kind,
                                         expected="one of the rule's transport kinds: " + ", ".join(transports))
-            amount = units.convert(_tkm(leg, path, item_where), "tkm", dataset.unit, file=path, field=item_where)
+            tkm = _tkm(leg, path, item_where)
+            amount = units.convert(tkm, "tkm", dataset.unit, file=path, field=item_where)
+            dqr = _dqr(leg.dqr, pdata.dqr, path, item_where)
+            given = float(leg.amount) if leg.amount is not None else tkm
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       f"transport, {leg.kind}", item_where,
-                                      _dqr(leg.dqr, pdata.dqr, path, item_where), leg.data_type == "primary",
-                                      leg.source, input_kind=leg.kind))
+                                      dqr, leg.data_type == "primary",
+                                      leg.source, input_kind=leg.kind,
+                                      uncertainty=_uncertainty(leg, given, dqr, pedigree.input_class(True), path,
+                                                               item_where)))
         for index, emission in enumerate(pdata.emissions):
             item_where = f"{where}.emissions[{index}]"
             categories, choice = emission_compartment(emission.compartment, rp)
@@ -494,11 +520,14 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             amount = units.convert(float(emission.amount), emission.unit, units.pint_expression(flow_unit),
                                    file=path, field=f"{item_where}.unit")
             used = "::".join(categories)
+            dqr = _dqr(emission.dqr, pdata.dqr, path, item_where)
+            spread = _uncertainty(emission, float(emission.amount), dqr,
+                                  pedigree.emission_class(emission.flow, categories), path, item_where)
             process.flows.append(Flow(rp.id, "biosphere", code, amount * share, flow_unit,
                                       f"{emission.flow} ({used})", item_where,
-                                      _dqr(emission.dqr, pdata.dqr, path, item_where),
+                                      dqr,
                                       emission.data_type == "primary", emission.source,
-                                      compartment=used, compartment_choice=choice))
+                                      compartment=used, compartment_choice=choice, uncertainty=spread))
         process.flows.extend(ore.element_flows(rp.id, rp, pdata, output, share, flows_index, path=path,
                                                where=where))  # elements of the ore mined
         for exclusion in pdata.excluded:

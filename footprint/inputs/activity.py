@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from footprint._io import file_sha256, load_yaml, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
+from footprint.inputs.distribution import Distribution, relative_or_error
 from footprint.inputs.dqr import DQR
 from footprint.inputs.extraction import OreAssay
 
@@ -36,6 +37,7 @@ class Amount(_Strict):
     dqr: Optional[DQR] = None
     data_type: Literal["primary", "secondary"] = "primary"
     comment: str = ""
+    uncertainty: Optional[Distribution] = None  # else derived from the DQR scores (README 'Uncertainty')
 
 
 class Input(Amount):
@@ -83,6 +85,7 @@ class Transport(_Strict):
     dqr: Optional[DQR] = None
     data_type: Literal["primary", "secondary"] = "primary"
     comment: str = ""
+    uncertainty: Optional[Distribution] = None  # of the leg's t*km (mass x distance: lognormal only)
 
 
 class Exclusion(_Strict):
@@ -195,22 +198,51 @@ def _check_amount(point: Any, path: Path, where: str) -> None:
     units.check_unit(point.unit, file=path, field=f"{where}.unit")
 
 
+def _no_uncertainty(point: Any, path: Path, where: str, why: str) -> None:
+    if getattr(point, "uncertainty", None) is not None:
+        raise ActivityDataError(f"an uncertainty is not taken here: {why}", file=path, field=f"{where}.uncertainty",
+                                expected="no 'uncertainty' on this amount (README 'Uncertainty')")
+
+
+def _check_uncertainty(point: Any, path: Path, where: str) -> None:
+    """A stated distribution must fit its amount (the amount lies within its own range)."""
+    if getattr(point, "uncertainty", None) is not None:
+        relative_or_error(point.uncertainty, float(point.amount), error=ActivityDataError, file=path, field=where)
+
+
 def _check_amounts(data: ActivityData, path: Path) -> None:
     """Every amount is a finite, non-negative number with a known unit (checked before any rule logic)."""
     _check_amount(data.production, path, "production")
+    reference = ("reference flows are fixed in the Monte Carlo, as in ecoinvent: the uncertainty lies on the inputs "
+                 "and emissions per period")
+    _no_uncertainty(data.production, path, "production", reference)
     for pid, process in data.processes.items():
         base = f"processes.{pid}"
         _check_amount(process.output, path, f"{base}.output")
+        _no_uncertainty(process.output, path, f"{base}.output", reference)
         for group in ("inputs", "co_products", "emissions"):
             for index, point in enumerate(getattr(process, group)):
                 _check_amount(point, path, f"{base}.{group}[{index}]")
+                if group == "co_products":
+                    _no_uncertainty(point, path, f"{base}.{group}[{index}]", reference)
+                else:
+                    _check_uncertainty(point, path, f"{base}.{group}[{index}]")
         for index, leg in enumerate(process.transport):
             where = f"{base}.transport[{index}]"
             if leg.amount is not None:
                 _check_amount(leg, path, where)
+                _check_uncertainty(leg, path, where)
             elif leg.mass is not None and leg.distance is not None:
                 _check_amount(leg.mass, path, f"{where}.mass")
                 _check_amount(leg.distance, path, f"{where}.distance")
+                for part in ("mass", "distance"):
+                    _no_uncertainty(getattr(leg, part), path, f"{where}.{part}",
+                                    "give the leg's uncertainty on the leg itself (of its t*km)")
+                if leg.uncertainty is not None and leg.uncertainty.type != "lognormal":
+                    raise ActivityDataError("a leg given as mass and distance takes only a lognormal uncertainty "
+                                            "(relative); a range needs the leg's t*km as 'amount'", file=path,
+                                            field=f"{where}.uncertainty", value=leg.uncertainty.type,
+                                            expected="{type: lognormal, gsd: ...}, or amount/unit in t*km")
             else:
                 raise ActivityDataError("a transport leg needs 'amount' and 'unit' (t*km) or 'mass' and 'distance'",
                                         file=path, field=where)

@@ -80,6 +80,8 @@ class UpstreamDeclaration:
     coverage: dict[str, str]  # category id -> complete | partial | none
     criteria: dict[str, float] = field(default_factory=dict)  # supplier's DQR criteria (TeR, GeR, TiR, P)
     dqr: float | None = None
+    # the supplier's Monte Carlo result, where it ran one: category -> percentiles 0..100 per declared unit
+    quantiles: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -141,10 +143,30 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
                     field=field, expected="declared_unit {amount, unit (a mass), product} and results "
                                           "[{category, value}]") from None
     quality = document.get("data_quality") or {}
+    quantiles = _quantiles(document, path, where, field)
     return UpstreamDeclaration(
         path=path, id=str(document.get("id")), content_sha256=actual, product=product, unit=unit, amount=amount,
         declarant=str((document.get("declarant") or {}).get("name", "")),
         rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
-        dqr=quality.get("dqr"))
+        dqr=quality.get("dqr"), quantiles=quantiles)
+
+
+def _quantiles(document: dict, path: Path, where: Path | None, field: str | None) -> dict[str, tuple[float, ...]]:
+    """The percentiles 0..100 per category of a declaration's ``uncertainty`` block (empty without one)."""
+    block = document.get("uncertainty")
+    if block is None:
+        return {}
+    found: dict[str, tuple[float, ...]] = {}
+    try:
+        for entry in block["results"]:
+            values = tuple(float(v) for v in entry["quantiles"])
+            if len(values) < 2 or any(b < a for a, b in zip(values, values[1:])):
+                raise ValueError("quantiles must be at least two ascending numbers")
+            found[str(entry["category"])] = values
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(f"supplier declaration has an unusable uncertainty block ({exc})", path, file=where,
+                    field=field, expected="uncertainty.results [{category, quantiles: percentiles 0..100}] as "
+                                          "'footprint declare --uncertainty' writes it") from None
+    return found

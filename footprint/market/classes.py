@@ -43,6 +43,7 @@ import hashlib
 import json
 import math
 import string
+from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
@@ -51,6 +52,7 @@ from footprint.market.registry import MarketPoint
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")
+BASES = ("value", "median")
 WEIGHTS = ("mass", "count")
 DEFAULT_HEAD_ROOM_MARGIN = 0.10
 DEFAULT_ROBUST = (0.05, 0.95)
@@ -213,9 +215,20 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
            date: dt.date | None = None, previous: Mapping[str, Any] | None = None,
            review_years: int = REVIEW_YEARS, trigger_basis: str = "mass",
-           window_record: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A class scheme from the declarations placed on the market in ``window``."""
+           window_record: Mapping[str, Any] | None = None, basis: str = "value") -> dict[str, Any]:
+    """A class scheme from the declarations placed on the market in ``window``.
+
+    ``basis`` "median" derives from each declaration's Monte Carlo median where it has
+    one (its declared value otherwise; the scheme counts those); "value" from the
+    declared values.
+    """
     start, end = _window(window)
+    if basis not in BASES:
+        raise ClassSchemeError("unknown basis", field="basis", value=basis, expected=" or ".join(BASES))
+    without_median = 0
+    if basis == "median":
+        without_median = sum(1 for p in points if p.median is None)
+        points = [replace(p, value=p.median) if p.median is not None else p for p in points]
     names = labels(classes)
     if trigger_basis not in WEIGHTS:
         raise ClassSchemeError("unknown trigger basis", field="trigger_basis", value=trigger_basis,
@@ -267,6 +280,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
             {**row, "lower": limits[k - 1] if k else None, "upper": limits[k] if k < len(limits) else None}
             for k, row in enumerate(class_counts(points, limits, names))
         ],
+        **({"basis": {"value": "median", "without_median": without_median}} if basis == "median" else {}),
         "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
                    "min": min(values), "max": max(values),
                    "without_weight": sum(1 for w in weights if w <= 0)},
@@ -346,9 +360,70 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
                                expected=f"'{unit}' as in {scheme_source}")
     value = float(result["value"])
     limits = list(scheme["thresholds"])
-    return {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
-            "category": scheme["category"], "value": value, "unit": result.get("unit"), "thresholds": limits,
-            "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
+    record = {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
+              "category": scheme["category"], "value": value, "unit": result.get("unit"), "thresholds": limits,
+              "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
+    spread = uncertainty_result(declaration, scheme["category"])
+    record["nearest_threshold"] = nearest_threshold(value, limits, list(scheme["labels"]), spread)
+    if spread is not None:
+        record["probabilities"] = class_probabilities(spread["quantiles"], limits, list(scheme["labels"]))
+        record["probability_basis"] = (f"Monte Carlo of the declaration ({spread['iterations']:,} iterations, seed "
+                                       f"{spread['seed']}): its percentiles 0..100, linear between them")
+    return record
+
+
+# -------------------------------------------------------------------- uncertainty: class probabilities
+
+def uncertainty_result(declaration: Mapping[str, Any], category: str) -> dict | None:
+    """The Monte Carlo statistics of one category (with the run's iterations and seed), or None."""
+    block = declaration.get("uncertainty")
+    if not isinstance(block, Mapping):
+        return None
+    for entry in block.get("results") or []:
+        if isinstance(entry, Mapping) and entry.get("category") == category:
+            return {**entry, "iterations": block.get("iterations"), "seed": block.get("seed")}
+    return None
+
+
+def cdf(quantiles: Sequence[float], x: float) -> float:
+    """P(result <= x) from the percentiles 0..100: linear between them, 0 below the 0th, 1 from the 100th.
+
+    With q_k the k-th of m+1 equally spaced percentiles (p_k = k/m) and q_k <= x < q_k+1,
+    F(x) = (k + (x - q_k) / (q_k+1 - q_k)) / m: the inverse of the interpolated quantile
+    function, and ties (a flat stretch) resolve to the largest p with q <= x.
+    """
+    import bisect
+
+    q = [float(v) for v in quantiles]
+    m = len(q) - 1
+    if x < q[0]:
+        return 0.0
+    if x >= q[-1]:
+        return 1.0
+    k = bisect.bisect_right(q, x) - 1
+    return (k + (x - q[k]) / (q[k + 1] - q[k])) / m
+
+
+def class_probabilities(quantiles: Sequence[float], limits: Sequence[float], names: Sequence[str]) -> dict[str, float]:
+    """P(class) = F(t_k) - F(t_k-1) under the boundary convention (upper bounds inclusive)."""
+    cuts = [0.0, *(cdf(quantiles, t) for t in limits), 1.0]
+    return {name: max(0.0, cuts[k + 1] - cuts[k]) for k, name in enumerate(names)}
+
+
+def nearest_threshold(value: float, limits: Sequence[float], names: Sequence[str],
+                      spread: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The threshold closest to the value: which classes it separates, how far (and within the 95 % interval?)."""
+    if not limits:
+        return None
+    k = min(range(len(limits)), key=lambda j: (abs(value - limits[j]), j))
+    t = float(limits[k])
+    out: dict[str, Any] = {"threshold": t, "between": [names[k], names[k + 1]], "distance": value - t,
+                           "relative_distance": (value - t) / abs(t) if t else None}
+    if spread is not None:
+        out["within_95_interval"] = float(spread["p2_5"]) <= t <= float(spread["p97_5"])
+        sd = float(spread.get("sd") or 0.0)
+        out["distance_in_sd"] = (value - t) / sd if sd > 0 else None
+    return out
 
 
 # -------------------------------------------------------------------- revision
@@ -363,6 +438,17 @@ def migration(points: Sequence[MarketPoint], old: Mapping[str, Any], new: Mappin
         counts[i][j] += 1
         mass[i][j] += p.mass_kg
     return {"old_labels": list(old_names), "new_labels": list(new_names), "declarations": counts, "mass_kg": mass}
+
+
+def near_thresholds(points: Sequence[MarketPoint], scheme: Mapping[str, Any]) -> dict[str, Any]:
+    """Declarations whose own 95 % interval contains a threshold: the ones a revision could move by chance."""
+    limits = [float(t) for t in scheme["thresholds"]]
+    with_interval = [p for p in points if p.p2_5 is not None and p.p97_5 is not None]
+    near = [p for p in with_interval if any(p.p2_5 <= t <= p.p97_5 for t in limits)]
+    total_mass = math.fsum(p.mass_kg for p in points)
+    return {"declarations": len(points), "with_interval": len(with_interval), "near": len(near),
+            "near_mass_share": math.fsum(p.mass_kg for p in near) / total_mass if total_mass else 0.0,
+            "ids": [p.declaration_id for p in near]}
 
 
 def top_shares(points: Sequence[MarketPoint], scheme: Mapping[str, Any],

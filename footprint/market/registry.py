@@ -49,6 +49,9 @@ class MarketPoint:
     mass_kg: float
     content_sha256: str | None = None
     rule_version: str | None = None
+    median: float | None = None  # of the declaration's Monte Carlo, where it ran one
+    p2_5: float | None = None
+    p97_5: float | None = None
 
 
 class RegistryError(FootprintError):
@@ -69,6 +72,7 @@ class Entry:
     declarant: str | None = None
     date: str | None = None
     content_sha256: str | None = None
+    spreads: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # category -> median, p2.5, p97.5
 
 
 @dataclass
@@ -116,6 +120,10 @@ class _Cursor:
     def run(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         self._execute(sql, dict(params or {}))
 
+    def dicts(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows as dicts by column name (a read of a register not yet upgraded lacks newer columns)."""
+        return [dict(row._mapping) for row in self._execute(sql, dict(params or {})).fetchall()]
+
 
 # -------------------------------------------------------------------- entries
 
@@ -127,12 +135,16 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
+    block = document.get("uncertainty") if isinstance(document.get("uncertainty"), Mapping) else {}
+    spreads = {str(r["category"]): (float(r["median"]), float(r["p2_5"]), float(r["p97_5"]))
+               for r in block.get("results") or [] if isinstance(r, Mapping)}
     return Entry(declaration_id=document["id"], rule_id=document["rule"]["id"],
                  rule_version=document["rule"]["version"], year=year, mass_kg=float(mass_kg),
                  values={r["category"]: float(r["value"]) for r in declared},
                  units={r["category"]: r.get("unit") for r in declared},
                  declarant=document.get("declarant", {}).get("name"), date=created,
-                 content_sha256=document.get("content_sha256"))
+                 content_sha256=document.get("content_sha256"),
+                 spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}})
 
 
 def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None) -> None:
@@ -252,12 +264,16 @@ class Register:
                     cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256) "
                             "VALUES (:id, :rule_id, :rule_version, :declarant, :date, :content_sha256)", params)
                 for category, value in entry.values.items():
+                    kept = cur.all("SELECT median, p2_5, p97_5 FROM category_values WHERE declaration_id = :id "
+                                   "AND category = :category", {"id": entry.declaration_id, "category": category})
+                    spread = entry.spreads.get(category) or (tuple(kept[0]) if kept else (None, None, None))
                     cur.run("DELETE FROM category_values WHERE declaration_id = :id AND category = :category",
                             {"id": entry.declaration_id, "category": category})
-                    cur.run("INSERT INTO category_values (declaration_id, category, value, unit) "
-                            "VALUES (:id, :category, :value, :unit)",
+                    cur.run("INSERT INTO category_values (declaration_id, category, value, unit, median, p2_5, "
+                            "p97_5) VALUES (:id, :category, :value, :unit, :median, :p2_5, :p97_5)",
                             {"id": entry.declaration_id, "category": category, "value": value,
-                             "unit": entry.units.get(category)})
+                             "unit": entry.units.get(category), "median": spread[0], "p2_5": spread[1],
+                             "p97_5": spread[2]})
                 placed = cur.all("SELECT mass_kg FROM placements WHERE declaration_id = :id AND year = :year",
                                  {"id": entry.declaration_id, "year": entry.year})
                 if placed:
@@ -308,16 +324,19 @@ class Register:
         with self._db.transaction(create=False) as cur:
             placed = cur.all(sql, params)
             values: dict[str, dict[str, tuple[float, str | None]]] = {}
-            for decl_id, category, value, unit in cur.all(
-                    "SELECT declaration_id, category, value, unit FROM category_values ORDER BY declaration_id, "
-                    "category"):
-                values.setdefault(decl_id, {})[category] = (value, unit)
+            spreads: dict[str, dict[str, tuple]] = {}
+            for row in cur.dicts("SELECT * FROM category_values ORDER BY declaration_id, category"):
+                decl_id, category = row["declaration_id"], row["category"]
+                values.setdefault(decl_id, {})[category] = (row["value"], row["unit"])
+                if row.get("median") is not None:  # migration 0003; a register read before its upgrade has none
+                    spreads.setdefault(decl_id, {})[category] = (row["median"], row["p2_5"], row["p97_5"])
         keys = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "content_sha256", "year", "mass_kg")
         out = []
         for row in placed:
             item = dict(zip(keys, row))
             item["values"] = {c: v for c, (v, _u) in values.get(row[0], {}).items()}
             item["units"] = {c: u for c, (_v, u) in values.get(row[0], {}).items()}
+            item["spreads"] = dict(spreads.get(row[0], {}))
             out.append(item)
         return out
 
@@ -339,6 +358,7 @@ class Register:
             raise RegistryError(f"the register holds '{category}' values in several units", file=self.target,
                                 field=UNIT_PREFIX + category, value=sorted(units), expected="one unit per category")
         points = [MarketPoint(declaration_id=i, value=item["row"]["values"][category], mass_kg=item["mass"],
-                              content_sha256=item["row"]["content_sha256"], rule_version=item["row"]["rule_version"])
+                              content_sha256=item["row"]["content_sha256"], rule_version=item["row"]["rule_version"],
+                              **dict(zip(("median", "p2_5", "p97_5"), item["row"]["spreads"].get(category, ()))))
                   for i, item in sorted(by_id.items())]
         return points, (units.pop() if units else None)

@@ -160,9 +160,24 @@ def _scheme_dl(scheme: Mapping[str, Any]) -> Html:
     ])
 
 
+def _near(near: Mapping[str, Any]) -> Any:
+    """How many declarations have a new threshold inside their own 95 % interval (Monte Carlo)."""
+    if not near.get("with_interval"):
+        return _tag("p", "No declaration of the new window carries a Monte Carlo (footprint declare --uncertainty), "
+                         "so how many a revision could move by chance is not known.", class_="note")
+    ids = near.get("ids") or []
+    return _join([
+        _tag("p", f"{near['near']} of the {near['with_interval']} declarations with a Monte Carlo "
+                  f"({near['declarations']} in the window) have a new threshold within their own 95 % interval "
+                  f"({near['near_mass_share']:.1%} of the mass placed on the market): their class could change by "
+                  "chance alone."),
+        _tag("p", "Declarations: " + ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else ""), class_="note")
+        if ids else ""])
+
+
 def render_revision(old: Mapping[str, Any], new: Mapping[str, Any], points: Sequence[MarketPoint],
                     matrix: Mapping[str, Any], shares_old: Mapping[str, Any],
-                    shares_new: Mapping[str, Any]) -> str:
+                    shares_new: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> str:
     """The revision report as one HTML5 page."""
     def tonnes(kg: float) -> str:
         return fmt_sig(kg / 1000.0) if kg else "0"
@@ -190,6 +205,7 @@ def render_revision(old: Mapping[str, Any], new: Mapping[str, Any], points: Sequ
                       f"{moved_n} declarations ({tonnes(moved_mass)} t) change class label."),
             _tag("h3", "Declarations"), _matrix(matrix, "declarations", lambda c: str(c)),
             _tag("h3", "Mass placed on the market (t)"), _matrix(matrix, "mass_kg", tonnes)]), "migration"),
+        _section("Near a threshold", _near(near or {}), "near-threshold"),
         _section("Top classes and rescaling triggers", _join([
             _tag("h3", "Under the old scheme"), _shares(shares_old, old["labels"]), _verdict(shares_old),
             _tag("h3", "Under the new scheme"), _shares(shares_new, new["labels"]),

@@ -465,6 +465,9 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
                  (text("class_value", lang), f"{fmt_sig(value)} {unit}".strip() if value is not None else None),
                  (text("class_thresholds", lang), f"{thresholds} {unit}".strip() if thresholds else None)])
     figure = _tag("figure", img, class_="class-label")
+    from footprint.report.uncertainty import probability_bar  # (imports this module)
+
+    facts = _join([facts, probability_bar(pc, lang)])
     return _section(text("performance_class", lang), _tag("div", _join([figure, facts]), class_="label-pair"),
                     "performance-class")
 
@@ -815,10 +818,13 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     lang = check_language(lang)
     d = declaration
     product = _as_dict(d.get("declared_unit")).get("product") or text("declaration", lang)
+    from footprint.report.uncertainty import section as _uncertainty  # (imports this module)
+
     sections = [_header(d, lang), _tag("main", _join([
         _results(d, lang), _mineral_resources(d, lang), _not_declared(d, lang), _scope(d, lang),
         _class_section(d, lang), _chart(d, lang),
-        _process_charts(d, lang), _contributions(d, lang), _bill_of_materials(d, lang), _recycled_content(d, lang),
+        _process_charts(d, lang), _contributions(d, lang), _uncertainty(d, lang), _bill_of_materials(d, lang),
+        _recycled_content(d, lang),
         _data_quality(d, lang), _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
     ])), _footer(d, lang)]
     return page(esc(text("page_title", lang, product=product)), _join(sections, "\n"), lang)

@@ -222,6 +222,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "class_category": {"en": "Classified category", "de": "Klassifizierte Kategorie"},
     "class_value": {"en": "Value classified", "de": "Klassifizierter Wert"},
     "class_thresholds": {"en": "Class thresholds", "de": "Klassengrenzen"},
+    "class_probabilities": {"en": "Class probabilities (Monte Carlo)",
+                            "de": "Klassenwahrscheinlichkeiten (Monte-Carlo)"},
     "class_lowest": {"en": "lowest impact", "de": "geringste Auswirkung"},
     "class_highest": {"en": "highest impact", "de": "höchste Auswirkung"},
     # verification and provenance

@@ -55,8 +55,12 @@ def build_label_figure(performance_class: Mapping[str, Any], lang: str = DEFAULT
     n = len(names)
     bands = _band_texts(list(performance_class.get("thresholds") or []), n)
     value = as_number(performance_class.get("value"))
-    fig = Figure(figsize=(5.2, 0.9 + 0.42 * n), dpi=_DPI)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.84))
+    probabilities = _probabilities(performance_class, names)
+    extra = 0.55 if probabilities else 0.0  # room for the class-probability bar
+    height = 0.9 + 0.42 * n + extra
+    fig = Figure(figsize=(5.2, height), dpi=_DPI)
+    bottom = extra / height
+    ax = fig.add_axes((0.02, 0.02 + bottom, 0.96, 0.84 * (height - extra) / height))
     ax.set_xlim(0, 10)
     ax.set_ylim(n, 0)
     ax.set_axis_off()
@@ -80,7 +84,37 @@ def build_label_figure(performance_class: Mapping[str, Any], lang: str = DEFAULT
     if category:
         title += f" \u2014 {category}" + (f" ({unit})" if unit else "")
     fig.suptitle(title, fontsize=8.5, y=0.97)
+    if probabilities:
+        _probability_bar(fig, probabilities, names, (0.02, 0.03, 0.96, 0.45 * extra / height), lang)
     return fig
+
+
+def _probabilities(performance_class: Mapping[str, Any], names: list[str]) -> list[float] | None:
+    """The class probabilities of a Monte Carlo, in label order (None without them)."""
+    given = performance_class.get("probabilities")
+    if not isinstance(given, Mapping):
+        return None
+    values = [as_number(given.get(name)) or 0.0 for name in names]
+    return values if sum(values) > 0 else None
+
+
+def _probability_bar(fig: Figure, probabilities: list[float], names: list[str], box: tuple, lang: str) -> None:
+    """One stacked bar: each class's probability in its label colour, labelled where wide enough."""
+    ax = fig.add_axes(box)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_axis_off()
+    left = 0.0
+    for name, share, colour in zip(names, probabilities, class_colours(len(names))):
+        if share <= 0:
+            continue
+        ax.add_patch(Polygon([(left, 0), (left + share, 0), (left + share, 1), (left, 1)], closed=True,
+                             facecolor=colour, edgecolor="white", linewidth=0.5))
+        if share >= 0.08:
+            ax.text(left + share / 2, 0.5, f"{name} {share:.0%}", ha="center", va="center", fontsize=7.5,
+                    fontweight="bold", color="#1d2329")
+        left += share
+    ax.text(0.0, 1.25, text("class_probabilities", lang), ha="left", va="bottom", fontsize=7, color="#1d2329")
 
 
 def class_label_png(performance_class: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> bytes:

@@ -1,0 +1,666 @@
+"""Monte Carlo over a declaration: every iteration drawn and solved at once, as arrays.
+
+What is uncertain (README "Uncertainty"):
+
+* every foreground amount (inputs, transport legs, emissions, flows between the
+  rule's processes): the producer's distribution, else the pedigree lognormal of
+  the datum's DQR scores (footprint.data.pedigree);
+* every exchange of footprint's own secondary datasets that a used dataset rests
+  on (also through their inputs): the distribution the dataset file states, else
+  the pedigree lognormal of the dataset's DQR; the datasets' cradle-to-gate scores
+  are re-solved for every iteration over that small background;
+* suppliers' declared values: their own Monte Carlo percentiles where the
+  supplier ran one, else a pedigree lognormal of their DQR criteria;
+* the recycled-content (CFF) line: Erec from the sampled recycling processes,
+  Ev from the sampled virgin dataset or supplier, Rm from the sampled flows.
+
+Reference flows (process outputs, co-products), allocation shares, A and Qsin/Qp
+and characterisation factors are fixed.  Datasets of imported databases keep
+their deterministic score (their exchanges' distributions are not propagated).
+
+Correlation: an input is one column of random numbers, used wherever it
+appears (a dataset used by three processes and as Ev has one sampled score per
+iteration).  The deterministic declared value stays what Annex V declares;
+the statistics describe how far it may be off.  Before anything is sampled the
+array model is evaluated at the deterministic amounts and must reproduce the
+declaration's totals and the cached background scores: a model that drifted
+from the calculation is a bug, refused, never a silent wrong percentile.
+
+The foreground enters as arrays (``ForegroundArrays``): a small adapter from
+the ProductSystem until the engine has one shared array form of a foreground.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from footprint.data import pedigree
+from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue
+from footprint.engine import sampling, solvers
+from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result, background_node_ids
+from footprint.engine.system import Flow, ProductSystem
+from footprint.errors import FootprintError, InventoryError
+from footprint.inputs import units
+from footprint.inputs.categories import Category, coverage_category
+from footprint.inputs.distribution import TYPE_IDS, Relative
+from footprint.inputs.upstream import UpstreamDeclaration
+
+MODEL_VERSION = "footprint-uncertainty/1"
+PERCENTILES = tuple(float(p) for p in range(101))
+TOP_INPUTS = 10
+MAX_ITERATIONS = 1_000_000
+SENSITIVITY_METHOD = ("squared Spearman rank correlation of each input with the result, normalised to 100 % "
+                      "over the inputs (an input's share of the variance it explains, if the inputs act "
+                      "independently and monotonically)")
+
+INTERMEDIATE, BACKGROUND, BIOSPHERE, UPSTREAM = 0, 1, 2, 3
+_KIND = {"intermediate": INTERMEDIATE, "background": BACKGROUND, "biosphere": BIOSPHERE, "upstream": UPSTREAM}
+
+
+class UncertaintyError(FootprintError):
+    """The Monte Carlo cannot run as asked (iterations, seed)."""
+
+
+def check_request(iterations: int, seed: int | None) -> None:
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or not 2 <= iterations <= MAX_ITERATIONS:
+        raise UncertaintyError("number of Monte Carlo iterations out of range", field="--uncertainty",
+                               value=iterations, expected=f"a whole number from 2 to {MAX_ITERATIONS:,}, e.g. 10000")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63):
+        raise UncertaintyError("seed out of range", field="--seed", value=seed,
+                               expected="a whole number from 0 to 2**63 - 1")
+
+
+# ----------------------------------------------------------------------------- the foreground as arrays
+
+
+@dataclass
+class ForegroundArrays:
+    """A product system's foreground as flat arrays (one entry per exchange, one row per process).
+
+    ``kind``/``target`` say what each exchange points at: another process (its
+    index), a dataset (index into ``datasets``), a biosphere flow (into
+    ``biosphere``) or a supplier's declaration (into ``suppliers``).
+    """
+
+    processes: list[str]
+    stages: list[str]
+    outputs: np.ndarray  # (P,) main product made in the period
+    reference: int
+    declared_amount: float
+    flows: list[Flow]
+    amounts: np.ndarray  # (F,)
+    process: np.ndarray  # (F,) index of the process the exchange belongs to
+    kind: np.ndarray  # (F,) INTERMEDIATE | BACKGROUND | BIOSPHERE | UPSTREAM
+    target: np.ndarray  # (F,)
+    datasets: list[str]
+    biosphere: list[str]
+    suppliers: list[UpstreamDeclaration]
+    per_kg: np.ndarray  # (F,) kg per unit of an upstream exchange (its declared value is per kg)
+
+    @classmethod
+    def from_system(cls, system: ProductSystem) -> "ForegroundArrays":
+        index = {p.id: i for i, p in enumerate(system.processes)}
+        flows = [f for p in system.processes for f in p.flows]
+        datasets: dict[str, int] = {}
+        biosphere: dict[str, int] = {}
+        suppliers: dict[str, int] = {}
+        found: list[UpstreamDeclaration] = []
+        targets, per_kg = [], []
+        for flow in flows:
+            if flow.kind == "intermediate":
+                targets.append(index[flow.target])
+            elif flow.kind == "background":
+                targets.append(datasets.setdefault(flow.target, len(datasets)))
+            elif flow.kind == "biosphere":
+                targets.append(biosphere.setdefault(flow.target, len(biosphere)))
+            else:
+                key = flow.upstream.content_sha256
+                if key not in suppliers:
+                    suppliers[key] = len(found)
+                    found.append(flow.upstream)
+                targets.append(suppliers[key])
+            per_kg.append(units.convert(1.0, flow.unit, "kg") if flow.kind == "upstream" else 0.0)
+        return cls(processes=list(index), stages=[p.stage for p in system.processes],
+                   outputs=np.array([p.output for p in system.processes], dtype=float),
+                   reference=index[system.reference], declared_amount=system.declared_amount, flows=flows,
+                   amounts=np.array([f.amount for f in flows], dtype=float),
+                   process=np.array([index[f.process] for f in flows], dtype=int),
+                   kind=np.array([_KIND[f.kind] for f in flows], dtype=int),
+                   target=np.array(targets, dtype=int), datasets=list(datasets), biosphere=list(biosphere),
+                   suppliers=found, per_kg=np.array(per_kg, dtype=float))
+
+
+def scaling(arrays: ForegroundArrays, amounts: np.ndarray) -> np.ndarray:
+    """Scaling of every process per iteration (iterations x P): all foregrounds solved in one batched call."""
+    n, size = amounts.shape[0], len(arrays.processes)
+    matrix = np.zeros((n, size, size))
+    diagonal = np.arange(size)
+    matrix[:, diagonal, diagonal] = arrays.outputs
+    for f in np.flatnonzero(arrays.kind == INTERMEDIATE):
+        matrix[:, arrays.target[f], arrays.process[f]] -= amounts[:, f]
+    demand = np.zeros((n, size, 1))
+    demand[:, arrays.reference, 0] = arrays.declared_amount
+    return np.linalg.solve(matrix, demand)[:, :, 0]
+
+
+def contributions(arrays: ForegroundArrays, amounts: np.ndarray, scores: np.ndarray, factors: np.ndarray,
+                  supplier_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(scaling, contribution of every exchange): iterations x F x categories.
+
+    ``scores``: iterations x datasets x categories (cradle-to-gate per unit);
+    ``factors``: biosphere flows x categories; ``supplier_values``: iterations x
+    suppliers x categories, per kg of the supplier's product.
+    """
+    scale = scaling(arrays, amounts)
+    n, categories = amounts.shape[0], factors.shape[1] if factors.size else scores.shape[2]
+    per_unit = np.zeros((n, len(arrays.flows), categories))
+    for code in (BACKGROUND, BIOSPHERE, UPSTREAM):
+        columns = np.flatnonzero(arrays.kind == code)
+        if not columns.size:
+            continue
+        if code == BACKGROUND:
+            per_unit[:, columns, :] = scores[:, arrays.target[columns], :]
+        elif code == BIOSPHERE:
+            per_unit[:, columns, :] = factors[arrays.target[columns], :][None, :, :]
+        else:
+            per_unit[:, columns, :] = supplier_values[:, arrays.target[columns], :] * arrays.per_kg[columns][None, :,
+                                                                                                                None]
+    weights = scale[:, arrays.process] * amounts
+    return scale, weights[:, :, None] * per_unit
+
+
+# ----------------------------------------------------------------------------- the background as arrays
+
+
+@dataclass
+class BackgroundModel:
+    """footprint's datasets a declaration rests on, with every exchange and its distribution.
+
+    Scores per iteration: s_j = sum_b B_bj CF_b + sum_i T_ij s_i over the closure of
+    the used datasets (their inputs, and theirs), in dependency order (a cycle is
+    solved as a batched linear system instead).
+    """
+
+    codes: list[str]
+    tech: list[tuple[int, int, float]]  # (input dataset, consuming dataset, amount)
+    bio: list[tuple[int, int, float]]  # (biosphere flow, dataset, amount)
+    specs: list[Relative]  # per exchange: tech first, then bio
+    labels: list[str]
+    flows: list[str]  # biosphere flow codes, row order of ``factors``
+    factors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def scores(self, multipliers: np.ndarray) -> np.ndarray:
+        """iterations x datasets x categories; ``multipliers``: iterations x exchanges (tech, then bio)."""
+        n, size, categories = multipliers.shape[0], len(self.codes), self.factors.shape[1]
+        direct = np.zeros((n, size, categories))
+        offset = len(self.tech)
+        for e, (flow, column, amount) in enumerate(self.bio):
+            cf = self.factors[flow]
+            if cf.any():
+                direct[:, column, :] += (amount * multipliers[:, offset + e])[:, None] * cf[None, :]
+        order = _dependency_order(size, [(i, j) for i, j, _a in self.tech])
+        if order is None:
+            matrix = np.zeros((n, size, size))
+            diagonal = np.arange(size)
+            matrix[:, diagonal, diagonal] = 1.0
+            for e, (i, j, amount) in enumerate(self.tech):
+                matrix[:, j, i] -= amount * multipliers[:, e]  # (A^T)[j, i] = -T[i, j]
+            return np.linalg.solve(matrix, direct)
+        feeds: dict[int, list[int]] = {}
+        for e, (_i, j, _a) in enumerate(self.tech):
+            feeds.setdefault(j, []).append(e)
+        scores = np.zeros_like(direct)
+        for j in order:
+            scores[:, j, :] = direct[:, j, :]
+            for e in feeds.get(j, ()):
+                i, _j, amount = self.tech[e]
+                scores[:, j, :] += (amount * multipliers[:, e])[:, None] * scores[:, i, :]
+        return scores
+
+
+def _dependency_order(size: int, edges: list[tuple[int, int]]) -> list[int] | None:
+    """Datasets ordered so each comes after its inputs (Kahn); None when the inputs form a cycle."""
+    inputs_of: dict[int, set[int]] = {j: set() for j in range(size)}
+    users: dict[int, set[int]] = {i: set() for i in range(size)}
+    for i, j in edges:
+        if i != j:
+            inputs_of[j].add(i)
+            users[i].add(j)
+        else:
+            return None
+    ready = sorted(j for j in range(size) if not inputs_of[j])
+    order: list[int] = []
+    while ready:
+        node = ready.pop(0)
+        order.append(node)
+        for user in sorted(users[node]):
+            inputs_of[user].discard(node)
+            if not inputs_of[user]:
+                ready.append(user)
+    return order if len(order) == size else None
+
+
+def _relative_from_fields(fields: dict, amount: float) -> Relative | None:
+    """A Brightway exchange's stats_arrays fields as a multiplier distribution (None: none stated)."""
+    kind = fields.get("uncertainty type")
+    if kind in (None, 0):
+        return None
+    if kind == TYPE_IDS["none"] or amount == 0:
+        return Relative(TYPE_IDS["none"], basis="dataset")
+    if kind == TYPE_IDS["lognormal"]:
+        return Relative(kind, scale=float(fields.get("scale") or 0.0), basis="dataset")
+    if kind == TYPE_IDS["normal"]:
+        return Relative(kind, scale=float(fields.get("scale") or 0.0) / abs(amount), basis="dataset")
+    low, high = sorted((float(fields["minimum"]) / amount, float(fields["maximum"]) / amount))
+    if not low - 1e-12 <= 1.0 <= high + 1e-12:
+        raise ValueError(f"amount {amount:g} outside its range [{fields['minimum']:g}, {fields['maximum']:g}]")
+    if kind == TYPE_IDS["uniform"]:
+        return Relative(kind, minimum=low, maximum=high, basis="dataset")
+    return Relative(kind, loc=float(fields.get("loc", amount)) / amount, minimum=low, maximum=high, basis="dataset")
+
+
+def background_model(used: set[str], catalogue: Catalogue, flows_index: dict) -> BackgroundModel:
+    """The closure of the used datasets in footprint's own inventories, with their exchanges' distributions."""
+    from footprint.data.inventory import to_brightway
+
+    closure: list[str] = []
+    queue = sorted(code for code in used if code in catalogue.datasets)
+    seen = set(queue)
+    while queue:
+        code = queue.pop(0)
+        closure.append(code)
+        for exchange in catalogue.datasets[code].exchanges:
+            if exchange.type == "technosphere" and exchange.dataset not in seen:
+                seen.add(exchange.dataset)
+                queue.append(exchange.dataset)
+    closure.sort()
+    sub = Catalogue(datasets={c: catalogue.datasets[c] for c in closure}, files={c: catalogue.files[c] for c in closure},
+                    sha256=catalogue.sha256)
+    written = to_brightway(sub, flows_index)
+    column = {code: j for j, code in enumerate(closure)}
+    tech: list[tuple[int, int, float]] = []
+    bio: list[tuple[int, int, float]] = []
+    tech_specs: list[Relative] = []
+    bio_specs: list[Relative] = []
+    tech_labels: list[str] = []
+    bio_labels: list[str] = []
+    flows: dict[str, int] = {}
+    for code in closure:
+        dataset = catalogue.datasets[code]
+        exchanges = written[(BACKGROUND_DB, code)]["exchanges"][1:]  # [0] is the production exchange
+        for index, (source, exchange) in enumerate(zip(dataset.exchanges, exchanges)):
+            amount = float(np.float32(exchange["amount"]))  # as Brightway stores it (the cached scores' basis)
+            try:
+                spec = _relative_from_fields(exchange, amount)
+            except ValueError as exc:
+                raise InventoryError(str(exc), file=catalogue.files[code], field=f"exchanges[{index}].uncertainty",
+                                     expected="a distribution whose range contains the amount") from None
+            if source.type == "technosphere":
+                if spec is None:
+                    transport = catalogue.datasets[source.dataset].kind == "transport"
+                    spec = pedigree.lognormal(*pedigree.input_class(transport), dataset.dqr)
+                tech.append((column[source.dataset], column[code], amount))
+                tech_specs.append(spec)
+                tech_labels.append(f"{code}: input {source.dataset}")
+            else:
+                if spec is None:
+                    spec = pedigree.lognormal(*pedigree.emission_class(source.name, source.categories), dataset.dqr)
+                flow = exchange["input"][1]
+                bio.append((flows.setdefault(flow, len(flows)), column[code], amount))
+                bio_specs.append(spec)
+                bio_labels.append(f"{code}: {source.name} ({'::'.join(source.categories)})")
+    return BackgroundModel(codes=closure, tech=tech, bio=bio, specs=tech_specs + bio_specs,
+                           labels=tech_labels + bio_labels, flows=list(flows))
+
+
+# ----------------------------------------------------------------------------- inputs and the run
+
+
+@dataclass(frozen=True)
+class RandomInput:
+    """One column of random numbers: a foreground amount, a dataset exchange or a supplier's values."""
+
+    id: str
+    label: str
+    kind: str  # "amount" | "dataset exchange" | "supplier"
+    spec: Relative | None  # None: a supplier known by its percentiles
+    process: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"input": self.id, "label": self.label, "kind": self.kind}
+        if self.process:
+            out["process"] = self.process
+        out["distribution"] = self.spec.describe() if self.spec is not None else {
+            "type": "percentiles", "basis": "supplier's Monte Carlo (its declaration's uncertainty block)"}
+        return out
+
+
+def supplier_input(supplier: UpstreamDeclaration) -> RandomInput:
+    label = f"supplier declaration {supplier.id} ({supplier.product}, {supplier.declarant})"
+    if supplier.quantiles:
+        return RandomInput(f"supplier:{supplier.id}", label, "supplier", None)
+    from footprint.inputs.dqr import DQR
+
+    criteria = supplier.criteria
+    dqr = DQR(**{k: min(5.0, max(1.0, float(criteria[k]))) for k in ("TeR", "GeR", "TiR", "P")}) \
+        if all(k in criteria for k in ("TeR", "GeR", "TiR", "P")) else None
+    spec = pedigree.lognormal(*pedigree.input_class(False), dqr)
+    return RandomInput(f"supplier:{supplier.id}", label, "supplier", spec)
+
+
+@dataclass
+class Statistics:
+    mean: float
+    median: float
+    sd: float
+    p2_5: float
+    p97_5: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Statistics":
+        low, median, high = np.percentile(values, [2.5, 50.0, 97.5])
+        return cls(mean=float(np.mean(values)), median=float(median), sd=float(np.std(values, ddof=1)),
+                   p2_5=float(low), p97_5=float(high))
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "median": self.median, "sd": self.sd, "p2_5": self.p2_5, "p97_5": self.p97_5}
+
+
+@dataclass
+class MonteCarlo:
+    """Samples and statistics of one Monte Carlo run over a declaration's declared categories."""
+
+    iterations: int
+    seed: int
+    categories: list[Category]
+    values: dict[str, float]  # deterministic (declared) values
+    totals: np.ndarray  # iterations x categories
+    by_stage: dict[str, np.ndarray]  # stage -> iterations x categories
+    inputs: list[RandomInput]
+    sensitivity: dict[str, list[dict]]  # category -> inputs ranked by share of variance
+    model: dict[str, Any]
+    stage_order: list[str] = field(default_factory=list)
+
+    def statistics(self, category: str) -> Statistics:
+        return Statistics.of(self.totals[:, self._column(category)])
+
+    def _column(self, category: str) -> int:
+        return [c.id for c in self.categories].index(category)
+
+    def block(self) -> dict[str, Any]:
+        """The declaration's ``uncertainty`` block."""
+        results = []
+        for k, category in enumerate(self.categories):
+            column = self.totals[:, k]
+            entry = {"category": category.id, "unit": category.unit, "value": self.values[category.id],
+                     **Statistics.of(column).as_dict(),
+                     "quantiles": [float(q) for q in np.percentile(column, PERCENTILES)],
+                     "by_stage": {stage: Statistics.of(self.by_stage[stage][:, k]).as_dict()
+                                  for stage in self.stage_order},
+                     "contribution_to_variance": self.sensitivity[category.id][:TOP_INPUTS]}
+            results.append(entry)
+        return {
+            "method": "Monte Carlo",
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "generator": sampling.GENERATOR,
+            "statement": "The declared values are the deterministic results (Annex V); these statistics describe "
+                         "their uncertainty and are not part of the declared value.",
+            "quantiles": "percentiles 0, 1, ..., 100 of the result (numpy linear interpolation)",
+            "sensitivity_method": SENSITIVITY_METHOD,
+            "model": self.model,
+            "results": results,
+        }
+
+
+def _inputs_hash(inputs: Sequence[RandomInput], background: BackgroundModel) -> str:
+    rows = [item.describe() for item in inputs]
+    rows += [{"exchange": label, "amount": amount, "distribution": spec.describe()}
+             for label, spec, amount in zip(background.labels, background.specs,
+                                            [a for *_x, a in background.tech] + [a for *_x, a in background.bio])]
+    text = json.dumps(rows, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _close(a: np.ndarray, b: np.ndarray, rel: float) -> bool:
+    scale = np.maximum(np.abs(a), np.abs(b))
+    return bool(np.all(np.abs(a - b) <= rel * scale + 1e-300))
+
+
+def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iterations: int, seed: int,
+                background: str | list[str] | tuple[str, ...] = BACKGROUND_DB) -> MonteCarlo:
+    """Monte Carlo of a calculated result over its rule's declared categories (see the module docstring)."""
+    check_request(iterations, seed)
+    system = result.system
+    declared = list(system.rule.rule.impact_categories.declared)
+    categories = [c for c in result.categories if c.id in declared]
+    categories.sort(key=lambda c: declared.index(c.id))
+    arrays = ForegroundArrays.from_system(system)
+    rc = system.recycled
+    direct = list(arrays.datasets)
+    if rc is not None and rc.virgin_dataset and rc.virgin_dataset not in direct:
+        direct.append(rc.virgin_dataset)
+    model = background_model(set(direct), catalogue, flows_index)
+    # deterministic scores and factors from the calculation's own solver (the same cache as the declaration)
+    databases = [background] if isinstance(background, str) else list(background)
+    emitted = set(arrays.biosphere) | set(model.flows)
+    background_ids = background_node_ids(background, set(direct) | set(model.codes))
+    biosphere_ids = solvers.node_ids(BIOSPHERE_DB, emitted)
+    solver = solvers.CachedBackground(system, list(result.categories), databases, background_ids, biosphere_ids)
+    fixed = np.zeros((len(direct), len(categories)))
+    fg_factors = np.zeros((len(arrays.biosphere), len(categories)))
+    model.factors = np.zeros((len(model.flows), len(categories)))
+    for k, category in enumerate(categories):
+        solver.select(category)
+        for d, code in enumerate(direct):
+            fixed[d, k] = solver.background_score(code)
+        for b, code in enumerate(arrays.biosphere):
+            fg_factors[b, k] = solver.characterisation(code)
+        for b, code in enumerate(model.flows):
+            model.factors[b, k] = solver.characterisation(code)
+
+    fg_inputs = [RandomInput(f.field, f.label, "amount", f.uncertainty or Relative(TYPE_IDS["none"], basis="none"),
+                             process=f.process) for f in arrays.flows]
+    supplier_list = list(arrays.suppliers)
+    if rc is not None and rc.virgin_declaration is not None and all(
+            s.content_sha256 != rc.virgin_declaration.content_sha256 for s in supplier_list):
+        supplier_list.append(rc.virgin_declaration)
+    supplier_inputs = [supplier_input(s) for s in supplier_list]
+    bg_inputs = [RandomInput(label, label, "dataset exchange", spec) for label, spec in zip(model.labels, model.specs)]
+    inputs = fg_inputs + bg_inputs + supplier_inputs
+    n_fg, n_bg = len(fg_inputs), len(bg_inputs)
+
+    position = {code: j for j, code in enumerate(model.codes)}
+    supplier_kg = [units.convert(s.amount, s.unit, "kg") for s in supplier_list]
+
+    def evaluate(fg_mult: np.ndarray, bg_mult: np.ndarray, supplier_values: np.ndarray
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        n = fg_mult.shape[0]
+        sampled = model.scores(bg_mult)
+        scores = np.repeat(fixed[None, :, :], n, axis=0)
+        for d, code in enumerate(direct):
+            if code in position:
+                scores[:, d, :] = sampled[:, position[code], :]
+        amounts = arrays.amounts[None, :] * fg_mult
+        scale, values = contributions(arrays, amounts, scores[:, :len(arrays.datasets), :], fg_factors,
+                                      supplier_values)
+        totals = values.sum(axis=1)
+        stages: dict[str, np.ndarray] = {}
+        stage_of_flow = np.array([arrays.stages[p] for p in arrays.process])
+        for stage in dict.fromkeys(arrays.stages):
+            stages[stage] = values[:, stage_of_flow == stage, :].sum(axis=1)
+        if rc is not None:
+            line, stage = _recycled_line(system, arrays, amounts, scale, values, scores, direct, supplier_values,
+                                         supplier_list, categories)
+            if line is not None:
+                totals = totals + line
+                stages[stage] = stages.get(stage, np.zeros_like(totals)) + line
+        return totals, stages, scores
+
+    def supplier_samples(z: np.ndarray | None) -> np.ndarray:
+        """Per-kg values of each supplier per iteration (z None: the declared values)."""
+        n = 1 if z is None else z.shape[0]
+        out = np.zeros((n, len(supplier_list), len(categories)))
+        for s, (supplier, item) in enumerate(zip(supplier_list, supplier_inputs)):
+            for k, category in enumerate(categories):
+                value = supplier.per_kg(category.id)
+                if value is None:
+                    continue  # as the calculation: no value from the supplier, no contribution
+                if z is None:
+                    out[:, s, k] = value
+                elif item.spec is None and category.id in supplier.quantiles:
+                    column = z[:, n_fg + n_bg + s]
+                    out[:, s, k] = sampling.from_quantiles(column, np.asarray(supplier.quantiles[category.id])) \
+                        / supplier_kg[s]
+                else:
+                    spec = item.spec or Relative(TYPE_IDS["none"])
+                    out[:, s, k] = value * sampling.multipliers([spec], z[:, [n_fg + n_bg + s]])[:, 0]
+        return out
+
+    # the array model must give the declaration's numbers at the deterministic amounts
+    det_totals, det_stages, det_scores = evaluate(np.ones((1, n_fg)), np.ones((1, n_bg)), supplier_samples(None))
+    for k, category in enumerate(categories):
+        if not _close(np.array([det_totals[0, k]]), np.array([result.totals[category.id]]), 1e-9):
+            raise RuntimeError(f"Monte Carlo model of {category.id} gives {det_totals[0, k]!r} at the deterministic "
+                               f"amounts, the declaration {result.totals[category.id]!r}")
+    if not _close(det_scores[0], fixed, 1e-7):
+        raise RuntimeError("the sampled background model does not reproduce the cached background scores")
+
+    z = sampling.standard_normals(iterations, len(inputs), seed)
+    totals, stages, scores = evaluate(sampling.multipliers([i.spec for i in fg_inputs], z[:, :n_fg]),
+                                      sampling.multipliers(model.specs, z[:, n_fg:n_fg + n_bg]),
+                                      supplier_samples(z))
+    if not np.all(np.isfinite(totals)):
+        raise UncertaintyError("the Monte Carlo gave non-finite results (a sampled foreground could not be solved)",
+                               expected="distributions that keep every process's output positive")
+    stage_order = [stage.id for stage in system.rule.rule.stages]
+    for stage in stage_order:
+        stages.setdefault(stage, np.zeros_like(totals))
+    sensitivity = _sensitivity(inputs, z, totals, scores, direct, model, categories, n_fg, n_bg)
+    producer = sum(1 for i in fg_inputs if i.spec.basis == "producer")
+    notes = ["reference flows (outputs, co-products), allocation shares, CFF parameters A and Qsin/Qp and "
+             "characterisation factors are fixed"]
+    imported = [code for code in direct if code not in catalogue.datasets]
+    if imported:
+        notes.append(f"{len(imported)} dataset(s) of imported databases keep their deterministic score (their "
+                     "exchanges' distributions are not propagated): " + ", ".join(imported))
+    model_record = {
+        "version": MODEL_VERSION,
+        "pedigree": pedigree.table().describe(),
+        "inputs_sha256": _inputs_hash(inputs, model),
+        "counts": {"foreground_amounts": n_fg, "stated_by_producer": producer, "from_dqr": n_fg - producer,
+                   "datasets_sampled": len([c for c in direct if c in model.codes]),
+                   "background_datasets": len(model.codes), "background_exchanges": n_bg,
+                   "supplier_declarations": len(supplier_inputs)},
+        "foreground": [item.describe() for item in fg_inputs],
+        "suppliers": [item.describe() for item in supplier_inputs],
+        "notes": notes,
+    }
+    return MonteCarlo(iterations=iterations, seed=seed, categories=categories,
+                      values={c.id: result.totals[c.id] for c in categories}, totals=totals, by_stage=stages,
+                      inputs=inputs, sensitivity=sensitivity, model=model_record, stage_order=stage_order)
+
+
+def _recycled_line(system: ProductSystem, arrays: ForegroundArrays, amounts: np.ndarray, scale: np.ndarray,
+                   values: np.ndarray, scores: np.ndarray, direct: list[str], supplier_values: np.ndarray,
+                   suppliers: list[UpstreamDeclaration], categories: list[Category]
+                   ) -> tuple[np.ndarray | None, str]:
+    """The CFF line per iteration, (1-A)(Rm Ev Qsin/Qp - Erec): Erec, Ev and Rm from the same samples."""
+    from footprint.engine.calculate import _kg
+
+    rc = system.recycled
+    loaded = system.rule
+    stage = loaded.rule.stage_of(rc.erec_processes[0]).id
+    if rc.method != "cff":
+        return None, stage
+    erec = set(rc.erec_processes)
+    virgin_kinds = set(rc.virgin_input_kinds)
+    index = {pid: i for i, pid in enumerate(arrays.processes)}
+    fed = {f.target for f in arrays.flows if f.process in erec and f.kind == "intermediate"}
+    recycled = np.zeros(amounts.shape[0])
+    for pid in rc.erec_processes:
+        if pid not in fed:
+            kg = units.convert(1.0, loaded.rule.process(pid).product.unit, "kg")
+            recycled += scale[:, index[pid]] * arrays.outputs[index[pid]] * kg
+    erec_mask = np.zeros(len(arrays.flows), dtype=bool)
+    for f, flow in enumerate(arrays.flows):
+        if flow.process in erec and flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
+            recycled -= scale[:, arrays.process[f]] * amounts[:, f] * _kg(1.0, flow.unit, flow.input_kind,
+                                                                          "recycled_content.virgin_input_kinds")
+        if flow.process in erec and flow.input_kind not in virgin_kinds and flow.kind != "intermediate":
+            erec_mask[f] = True
+    e_rec_total = values[:, erec_mask, :].sum(axis=1)
+    line = np.zeros((amounts.shape[0], len(categories)))
+    for k, category in enumerate(categories):
+        if rc.virgin_dataset is not None:
+            if coverage_category(category.id) not in rc.virgin_coverage:
+                continue
+            e_v = scores[:, direct.index(rc.virgin_dataset), k] * rc.virgin_amount
+        elif rc.virgin_declaration is not None:
+            if rc.virgin_declaration.per_kg(category.id) is None:
+                continue
+            s = next(i for i, d in enumerate(suppliers) if d.content_sha256 == rc.virgin_declaration.content_sha256)
+            e_v = supplier_values[:, s, k] * units.convert(rc.virgin_amount, rc.virgin_unit, "kg")
+        else:
+            continue
+        line[:, k] = (1.0 - rc.A) * (recycled * e_v * rc.Qsin_Qp - e_rec_total[:, k])
+    return line, stage
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks of each column (0..n-1), centred; ties are rare for continuous samples and broken by order."""
+    order = np.argsort(values, axis=0, kind="stable")
+    ranks = np.empty_like(order, dtype=float)
+    rows = np.arange(values.shape[0], dtype=float)
+    np.put_along_axis(ranks, order, rows[:, None], axis=0)
+    return ranks - ranks.mean(axis=0)
+
+
+def _spearman(inputs: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Spearman's rank correlation of each input column with the output (0 where either is constant)."""
+    x = _ranks(inputs)
+    y = _ranks(output[:, None])[:, 0]
+    constant = np.ptp(inputs, axis=0) == 0
+    norm = np.sqrt((x * x).sum(axis=0)) * math.sqrt(float((y * y).sum()))
+    rho = np.where((norm > 0) & ~constant, (x * y[:, None]).sum(axis=0) / np.where(norm > 0, norm, 1.0), 0.0)
+    return rho if np.ptp(output) > 0 else np.zeros_like(rho)
+
+
+def _sensitivity(inputs: list[RandomInput], z: np.ndarray, totals: np.ndarray, scores: np.ndarray,
+                 direct: list[str], model: BackgroundModel, categories: list[Category], n_fg: int,
+                 n_bg: int) -> dict[str, list[dict]]:
+    """Contribution to variance per input and category: foreground amounts, used datasets, suppliers.
+
+    A dataset counts as one input (its sampled score: its own exchanges and those
+    of the datasets it rests on), because which dataset to improve is the question.
+    """
+    fg = [k for k in range(n_fg) if not inputs[k].spec.is_certain]
+    suppliers = list(range(n_fg + n_bg, len(inputs)))
+    sampled = [d for d, code in enumerate(direct) if code in model.codes]
+    out: dict[str, list[dict]] = {}
+    for k, category in enumerate(categories):
+        columns = np.column_stack([z[:, fg], scores[:, sampled, k], z[:, suppliers]]) if (fg or sampled or suppliers) \
+            else np.zeros((z.shape[0], 0))
+        rho = _spearman(columns, totals[:, k]) if columns.shape[1] else np.zeros(0)
+        weight = rho ** 2
+        total = float(weight.sum())
+        rows = []
+        described = ([inputs[i] for i in fg] + [("dataset", direct[d]) for d in sampled]
+                     + [inputs[i] for i in suppliers])
+        for item, r, w in zip(described, rho, weight):
+            if w <= 0:
+                continue
+            if isinstance(item, tuple):
+                entry = {"input": f"dataset:{item[1]}", "label": f"secondary dataset {item[1]}", "kind": "dataset"}
+            else:
+                entry = {"input": item.id, "label": item.label, "kind": item.kind}
+            entry.update(spearman=float(r), share=float(w / total) if total > 0 else 0.0)
+            rows.append(entry)
+        rows.sort(key=lambda row: (-row["share"], row["input"]))
+        out[category.id] = rows
+    return out
