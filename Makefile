@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup install clean bench bench-load chromium postgresql
+.PHONY: demo test setup install clean bench bench-load bench-uncertainty chromium postgresql
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 2; }
@@ -64,6 +64,10 @@ bench-load: install
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Monte Carlo on one core: footprint's vectorised run against bw2calc's LCA(use_distributions=True)
+bench-uncertainty: setup
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m bench.uncertainty
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

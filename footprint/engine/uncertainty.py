@@ -612,23 +612,26 @@ def _recycled_line(system: ProductSystem, arrays: ForegroundArrays, amounts: np.
     return line, stage
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks of each column (0..n-1), centred; ties are rare for continuous samples and broken by order."""
-    order = np.argsort(values, axis=0, kind="stable")
-    ranks = np.empty_like(order, dtype=float)
-    rows = np.arange(values.shape[0], dtype=float)
-    np.put_along_axis(ranks, order, rows[:, None], axis=0)
-    return ranks - ranks.mean(axis=0)
+def _ranks(columns: np.ndarray) -> np.ndarray:
+    """Centred ranks of each column, returned as rows (inputs x iterations, contiguous for the sort).
+
+    Ties are rare for continuous samples; they are broken by order, which is what a
+    constant column would get wrong, so constant columns are excluded by the caller.
+    """
+    rows = np.ascontiguousarray(columns.T)
+    order = np.argsort(rows, axis=1)
+    ranks = np.empty(rows.shape, dtype=float)
+    np.put_along_axis(ranks, order, np.arange(rows.shape[1], dtype=float)[None, :], axis=1)
+    return ranks - (rows.shape[1] - 1) / 2.0
 
 
-def _spearman(inputs: np.ndarray, output: np.ndarray) -> np.ndarray:
-    """Spearman's rank correlation of each input column with the output (0 where either is constant)."""
-    x = _ranks(inputs)
-    y = _ranks(output[:, None])[:, 0]
-    constant = np.ptp(inputs, axis=0) == 0
-    norm = np.sqrt((x * x).sum(axis=0)) * math.sqrt(float((y * y).sum()))
-    rho = np.where((norm > 0) & ~constant, (x * y[:, None]).sum(axis=0) / np.where(norm > 0, norm, 1.0), 0.0)
-    return rho if np.ptp(output) > 0 else np.zeros_like(rho)
+def _spearman(ranked: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Spearman's rank correlation of each ranked input row with the output (0 for a constant output)."""
+    if ranked.shape[0] == 0 or np.ptp(output) == 0:
+        return np.zeros(ranked.shape[0])
+    y = _ranks(output[:, None])[0]
+    norm = np.sqrt((ranked * ranked).sum(axis=1)) * math.sqrt(float((y * y).sum()))
+    return np.where(norm > 0, (ranked @ y) / np.where(norm > 0, norm, 1.0), 0.0)
 
 
 def _sensitivity(inputs: list[RandomInput], z: np.ndarray, totals: np.ndarray, scores: np.ndarray,
@@ -642,16 +645,17 @@ def _sensitivity(inputs: list[RandomInput], z: np.ndarray, totals: np.ndarray, s
     fg = [k for k in range(n_fg) if not inputs[k].spec.is_certain]
     suppliers = list(range(n_fg + n_bg, len(inputs)))
     sampled = [d for d, code in enumerate(direct) if code in model.codes]
+    fixed_ranks = _ranks(z[:, fg + suppliers])  # the same for every category
     out: dict[str, list[dict]] = {}
     for k, category in enumerate(categories):
-        columns = np.column_stack([z[:, fg], scores[:, sampled, k], z[:, suppliers]]) if (fg or sampled or suppliers) \
-            else np.zeros((z.shape[0], 0))
-        rho = _spearman(columns, totals[:, k]) if columns.shape[1] else np.zeros(0)
+        varying = [d for d in sampled if np.ptp(scores[:, d, k]) > 0]
+        ranked = np.vstack([fixed_ranks[:len(fg)], _ranks(scores[:, varying, k]), fixed_ranks[len(fg):]])
+        rho = _spearman(ranked, totals[:, k])
         weight = rho ** 2
         total = float(weight.sum())
         rows = []
-        described = ([inputs[i] for i in fg] + [("dataset", direct[d]) for d in sampled]
-                     + [inputs[i] for i in suppliers])
+        described = ([inputs[i] for i in fg] + [("dataset", direct[d]) for d in varying]
+                      + [inputs[i] for i in suppliers])
         for item, r, w in zip(described, rho, weight):
             if w <= 0:
                 continue
