@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 import footprint
 from footprint.errors import ActivityDataError
 from footprint.inputs.activity import load_activity
-from footprint.inputs.activity_xlsx import COLUMNS
+from footprint.inputs.activity_xlsx import COLUMNS, UNCERTAINTY_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -121,7 +121,7 @@ def test_xlsx_template_lists_every_process_and_expected_input(xlsx_template):
     assert book.sheetnames == ["declarant"] + [p.id for _s, p in rule.processes()]
     for _stage, process in rule.processes():
         ws = book[process.id]
-        assert tuple(c.value for c in ws[1]) == COLUMNS
+        assert tuple(c.value for c in ws[1]) == COLUMNS + UNCERTAINTY_COLUMNS
         items = {(r[0], r[1]) for r in ws.iter_rows(min_row=2, values_only=True)}
         for kind in process.expected_inputs:
             assert ("input", kind) in items or ("transport", kind) in items, (process.id, kind)

@@ -22,6 +22,8 @@ DECLARANT_SHEET = "declarant"
 COLUMNS = ("section", "item", "compartment", "amount", "unit", "source", "TeR", "GeR", "TiR", "P", "data_type",
            "share", "comment")
 OPTIONAL_COLUMNS = ("dataset", "declaration")  # an input's own dataset or a supplier's declaration JSON
+#: An amount's distribution (README 'Uncertainty'): 'distribution' names the type, the others its parameters.
+UNCERTAINTY_COLUMNS = ("distribution", "gsd", "sd", "minimum", "maximum", "mode")
 REQUIRED_COLUMNS = ("section", "item", "amount", "unit")
 SECTIONS = ("dqr", "output", "co_product", "input", "transport", "emission", "excluded", "allocation_share")
 DECLARANT_KEYS = ("rule", "name", "facility", "country", "region", "identifier", "period_start", "period_end",
@@ -131,10 +133,10 @@ class _Workbook:
             if column not in header:
                 raise self.error(f"missing column '{column}'", (sheet.title, 1, None),
                                  expected="the header row of 'footprint template': " + ", ".join(COLUMNS))
-        unknown = [h for h in header if h and h not in COLUMNS + OPTIONAL_COLUMNS]
+        unknown = [h for h in header if h and h not in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS]
         if unknown:
             raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
-                             expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS))
+                             expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS))
         pid = sheet.title
         base = ("processes", pid)
         self.locations[base] = (sheet.title, None, None)
@@ -182,6 +184,10 @@ class _Workbook:
                     entry[key] = cells[key]
             if dqr:
                 entry["dqr"] = dqr
+            uncertainty = self._uncertainty(cells, sheet.title, row_index)
+            if uncertainty is not None:
+                entry["uncertainty"] = uncertainty
+                columns["uncertainty"] = "distribution"
             item = cells.get("item")
             if section == "output":
                 data["output"] = entry
@@ -216,6 +222,20 @@ class _Workbook:
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         return data if filled else None
 
+    def _uncertainty(self, cells: dict, sheet: str, row: int) -> dict | None:
+        """The row's distribution from the uncertainty columns (None when none is filled)."""
+        kind = cells.get("distribution")
+        parameters = {key: cells[key] for key in UNCERTAINTY_COLUMNS[1:] if cells.get(key) is not None}
+        if kind is None:
+            if parameters:
+                first = next(iter(parameters))
+                raise self.error("a distribution parameter without a 'distribution'", (sheet, row, first),
+                                 value=parameters[first],
+                                 expected="the distribution's type in column 'distribution' (lognormal, normal, "
+                                          "triangular, uniform)")
+            return None
+        return {"type": kind, **parameters}
+
     def _mark(self, loc: tuple, sheet: str, row: int, entry: dict, columns: dict | None = None) -> None:
         self.locations[loc] = (sheet, row, None)
         for key in entry:
@@ -224,6 +244,9 @@ class _Workbook:
         if "dqr" in entry and isinstance(entry["dqr"], dict):
             for criterion in entry["dqr"]:
                 self.locations[loc + ("dqr", criterion)] = (sheet, row, criterion)
+        if isinstance(entry.get("uncertainty"), dict):
+            for key in entry["uncertainty"]:
+                self.locations[loc + ("uncertainty", key)] = (sheet, row, "distribution" if key == "type" else key)
 
     def _append(self, data: dict, base: tuple, group: str, entry: dict, sheet: str, row: int,
                 columns: dict) -> None:
