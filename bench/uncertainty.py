@@ -121,7 +121,7 @@ def main() -> None:
     ours.block()
     t_block = time.perf_counter() - block_started
     categories = ours.categories
-    arrays = uncertainty.ForegroundArrays.from_system(product_system)
+    arrays = uncertainty.foreground(product_system)
     model = uncertainty.background_model(set(arrays.datasets), catalogue, flows)
     _write_scratch(catalogue, flows, product_system, model)
     try:
@@ -134,7 +134,7 @@ def main() -> None:
             if name in bd.databases:
                 del bd.databases[name]
     per_ours, per_theirs = t_ours / args.iterations, t_theirs / args.bw_iterations
-    print(f"ndpr-oxide, {len(categories)} declared categories, {len(uncertainty.ForegroundArrays.from_system(product_system).flows)} "
+    print(f"ndpr-oxide, {len(categories)} declared categories, {len(ours.model['foreground'])} "
           f"foreground amounts, {len(model.specs)} background exchanges ({len(model.codes)} datasets) sampled")
     print(f"footprint Monte Carlo, {args.iterations:,} iterations (median of {args.repeat}): {t_ours:8.3f} s "
           f"({per_ours * 1e6:8.1f} us/iteration; statistics and sensitivity included; block {t_block * 1000:.0f} ms)")

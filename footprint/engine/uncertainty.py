@@ -26,8 +26,9 @@ array model is evaluated at the deterministic amounts and must reproduce the
 declaration's totals and the cached background scores: a model that drifted
 from the calculation is a bug, refused, never a silent wrong percentile.
 
-The foreground enters as arrays (``ForegroundArrays``): a small adapter from
-the ProductSystem until the engine has one shared array form of a foreground.
+The foreground enters as arrays (``Foreground``: technosphere matrix and the
+exchanges leaving it, the shape of issue 14's footprint.engine.foreground): all
+N foregrounds are solved in one batched call over the cached background scores.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+from scipy import sparse
 
 from footprint.data import pedigree
 from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue
@@ -58,8 +60,6 @@ SENSITIVITY_METHOD = ("squared Spearman rank correlation of each input with the 
                       "over the inputs (an input's share of the variance it explains, if the inputs act "
                       "independently and monotonically)")
 
-INTERMEDIATE, BACKGROUND, BIOSPHERE, UPSTREAM = 0, 1, 2, 3
-_KIND = {"intermediate": INTERMEDIATE, "background": BACKGROUND, "biosphere": BIOSPHERE, "upstream": UPSTREAM}
 
 
 class UncertaintyError(FootprintError):
@@ -77,101 +77,135 @@ def check_request(iterations: int, seed: int | None) -> None:
 
 # ----------------------------------------------------------------------------- the foreground as arrays
 
+BLOCKS = ("background", "biosphere", "upstream")
+
 
 @dataclass
-class ForegroundArrays:
-    """A product system's foreground as flat arrays (one entry per exchange, one row per process).
+class Foreground:
+    """A product system's foreground as arrays, in the shape of issue 14's footprint.engine.foreground.
 
-    ``kind``/``target`` say what each exchange points at: another process (its
-    index), a dataset (index into ``datasets``), a biosphere flow (into
-    ``biosphere``) or a supplier's declaration (into ``suppliers``).
+    ``technosphere`` T (n x n, CSC): outputs on the diagonal, minus the intermediate
+    inputs; ``amounts``/``process``/``block``/``target``: one entry per exchange that
+    leaves the foreground (block 0 a dataset in ``datasets``, 1 a biosphere flow in
+    ``flows``, 2 a supplier's declaration in ``declarations``); ``index[e]`` its
+    (process id, Flow).  This is the smallest adapter Monte Carlo needs until the
+    engine's shared array form lands; it is built the same way so it can be replaced
+    by it without touching the sampling.
     """
 
     processes: list[str]
     stages: list[str]
-    outputs: np.ndarray  # (P,) main product made in the period
     reference: int
     declared_amount: float
-    flows: list[Flow]
-    amounts: np.ndarray  # (F,)
-    process: np.ndarray  # (F,) index of the process the exchange belongs to
-    kind: np.ndarray  # (F,) INTERMEDIATE | BACKGROUND | BIOSPHERE | UPSTREAM
-    target: np.ndarray  # (F,)
+    technosphere: sparse.csc_matrix
+    amounts: np.ndarray
+    process: np.ndarray
+    block: np.ndarray
+    target: np.ndarray
+    index: list[tuple[str, Flow]]
     datasets: list[str]
-    biosphere: list[str]
-    suppliers: list[UpstreamDeclaration]
-    per_kg: np.ndarray  # (F,) kg per unit of an upstream exchange (its declared value is per kg)
+    flows: list[str]
+    declarations: list
+    kg_per_unit: np.ndarray
 
-    @classmethod
-    def from_system(cls, system: ProductSystem) -> "ForegroundArrays":
-        index = {p.id: i for i, p in enumerate(system.processes)}
-        flows = [f for p in system.processes for f in p.flows]
-        datasets: dict[str, int] = {}
-        biosphere: dict[str, int] = {}
-        suppliers: dict[str, int] = {}
-        found: list[UpstreamDeclaration] = []
-        targets, per_kg = [], []
-        for flow in flows:
+
+def foreground(system: ProductSystem) -> Foreground:
+    """The arrays of ``system`` (processes in the system's order; exchanges grouped by process)."""
+    order = {process.id: column for column, process in enumerate(system.processes)}
+    n = len(order)
+    rows, cols, values = [], [], []
+    amounts, process, block, target, index, kg = [], [], [], [], [], []
+    targets: tuple[dict, dict, dict] = ({}, {}, {})
+    declarations: list = []
+    for column, fg in enumerate(system.processes):
+        rows.append(column)
+        cols.append(column)
+        values.append(fg.output)
+        for flow in fg.flows:
             if flow.kind == "intermediate":
-                targets.append(index[flow.target])
-            elif flow.kind == "background":
-                targets.append(datasets.setdefault(flow.target, len(datasets)))
-            elif flow.kind == "biosphere":
-                targets.append(biosphere.setdefault(flow.target, len(biosphere)))
-            else:
-                key = flow.upstream.content_sha256
-                if key not in suppliers:
-                    suppliers[key] = len(found)
-                    found.append(flow.upstream)
-                targets.append(suppliers[key])
-            per_kg.append(units.convert(1.0, flow.unit, "kg") if flow.kind == "upstream" else 0.0)
-        return cls(processes=list(index), stages=[p.stage for p in system.processes],
-                   outputs=np.array([p.output for p in system.processes], dtype=float),
-                   reference=index[system.reference], declared_amount=system.declared_amount, flows=flows,
-                   amounts=np.array([f.amount for f in flows], dtype=float),
-                   process=np.array([index[f.process] for f in flows], dtype=int),
-                   kind=np.array([_KIND[f.kind] for f in flows], dtype=int),
-                   target=np.array(targets, dtype=int), datasets=list(datasets), biosphere=list(biosphere),
-                   suppliers=found, per_kg=np.array(per_kg, dtype=float))
+                rows.append(order[flow.target])
+                cols.append(column)
+                values.append(-flow.amount)
+                continue
+            code = BLOCKS.index(flow.kind)
+            key = flow.target if code != 2 else flow.upstream.content_sha256
+            known = targets[code]
+            if key not in known:
+                known[key] = len(known)
+                if code == 2:
+                    declarations.append(flow.upstream)
+            amounts.append(flow.amount)
+            process.append(column)
+            block.append(code)
+            target.append(known[key])
+            index.append((fg.id, flow))
+            kg.append(units.convert(1.0, flow.unit, "kg") if code == 2 else 1.0)
+    technosphere = sparse.csc_matrix((values, (rows, cols)), shape=(n, n))  # duplicates summed
+    technosphere.sum_duplicates()
+    technosphere.sort_indices()
+    return Foreground(processes=list(order), stages=[p.stage for p in system.processes],
+                      reference=order[system.reference], declared_amount=system.declared_amount,
+                      technosphere=technosphere, amounts=np.array(amounts, dtype=float),
+                      process=np.array(process, dtype=np.int64), block=np.array(block, dtype=np.int8),
+                      target=np.array(target, dtype=np.int64), index=index, datasets=list(targets[0]),
+                      flows=list(targets[1]), declarations=declarations, kg_per_unit=np.array(kg, dtype=float))
 
 
-def scaling(arrays: ForegroundArrays, amounts: np.ndarray) -> np.ndarray:
-    """Scaling of every process per iteration (iterations x P): all foregrounds solved in one batched call."""
-    n, size = amounts.shape[0], len(arrays.processes)
-    matrix = np.zeros((n, size, size))
-    diagonal = np.arange(size)
-    matrix[:, diagonal, diagonal] = arrays.outputs
-    for f in np.flatnonzero(arrays.kind == INTERMEDIATE):
-        matrix[:, arrays.target[f], arrays.process[f]] -= amounts[:, f]
-    demand = np.zeros((n, size, 1))
-    demand[:, arrays.reference, 0] = arrays.declared_amount
+def technosphere_inputs(fg: Foreground, system: ProductSystem) -> list[tuple[Flow, int]]:
+    """Each intermediate flow with the position of its entry in ``technosphere.data``.
+
+    Two flows between the same processes share one (summed) entry; each is still its
+    own random input, and their sampled amounts are summed into that entry.
+    """
+    order = {pid: i for i, pid in enumerate(fg.processes)}
+    matrix = fg.technosphere
+    found = []
+    for fp in system.processes:
+        column = order[fp.id]
+        for flow in fp.flows:
+            if flow.kind == "intermediate":
+                start, stop = matrix.indptr[column], matrix.indptr[column + 1]
+                position = start + int(np.flatnonzero(matrix.indices[start:stop] == order[flow.target])[0])
+                found.append((flow, position))
+    return found
+
+
+def scaling(fg: Foreground, technosphere_values: np.ndarray) -> np.ndarray:
+    """Scaling of every process per iteration (N x n): N small dense systems solved in one batched call.
+
+    ``technosphere_values`` (N x nnz) are the entries of T in ``technosphere.data`` order.
+    """
+    n = len(fg.processes)
+    count = technosphere_values.shape[0]
+    matrix = np.zeros((count, n, n))
+    columns = np.repeat(np.arange(n), np.diff(fg.technosphere.indptr))
+    matrix[:, fg.technosphere.indices, columns] = technosphere_values
+    demand = np.zeros((count, n, 1))
+    demand[:, fg.reference, 0] = fg.declared_amount
     return np.linalg.solve(matrix, demand)[:, :, 0]
 
 
-def contributions(arrays: ForegroundArrays, amounts: np.ndarray, scores: np.ndarray, factors: np.ndarray,
-                  supplier_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(scaling, contribution of every exchange): iterations x F x categories.
+def contributions(fg: Foreground, scale: np.ndarray, amounts: np.ndarray, scores: np.ndarray, factors: np.ndarray,
+                  supplier_values: np.ndarray) -> np.ndarray:
+    """Contribution of every exchange per iteration and category (N x m x categories).
 
-    ``scores``: iterations x datasets x categories (cradle-to-gate per unit);
-    ``factors``: biosphere flows x categories; ``supplier_values``: iterations x
-    suppliers x categories, per kg of the supplier's product.
+    v[e, c] = s[process(e)] * amount(e) * u[e, c]; u from ``scores`` (N x datasets x
+    categories, cradle-to-gate per unit), ``factors`` (flows x categories) or
+    ``supplier_values`` (N x declarations x categories, per kg).
     """
-    scale = scaling(arrays, amounts)
-    n, categories = amounts.shape[0], factors.shape[1] if factors.size else scores.shape[2]
-    per_unit = np.zeros((n, len(arrays.flows), categories))
-    for code in (BACKGROUND, BIOSPHERE, UPSTREAM):
-        columns = np.flatnonzero(arrays.kind == code)
-        if not columns.size:
+    count, categories = amounts.shape[0], factors.shape[1]
+    per_unit = np.zeros((count, len(fg.amounts), categories))
+    for code in range(len(BLOCKS)):
+        rows = np.flatnonzero(fg.block == code)
+        if not rows.size:
             continue
-        if code == BACKGROUND:
-            per_unit[:, columns, :] = scores[:, arrays.target[columns], :]
-        elif code == BIOSPHERE:
-            per_unit[:, columns, :] = factors[arrays.target[columns], :][None, :, :]
+        if code == 0:
+            per_unit[:, rows, :] = scores[:, fg.target[rows], :]
+        elif code == 1:
+            per_unit[:, rows, :] = factors[fg.target[rows], :][None, :, :]
         else:
-            per_unit[:, columns, :] = supplier_values[:, arrays.target[columns], :] * arrays.per_kg[columns][None, :,
-                                                                                                                None]
-    weights = scale[:, arrays.process] * amounts
-    return scale, weights[:, :, None] * per_unit
+            per_unit[:, rows, :] = supplier_values[:, fg.target[rows], :] * fg.kg_per_unit[rows][None, :, None]
+    return (scale[:, fg.process] * amounts)[:, :, None] * per_unit
 
 
 # ----------------------------------------------------------------------------- the background as arrays
@@ -440,33 +474,39 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
     declared = list(system.rule.rule.impact_categories.declared)
     categories = [c for c in result.categories if c.id in declared]
     categories.sort(key=lambda c: declared.index(c.id))
-    arrays = ForegroundArrays.from_system(system)
+    fg = foreground(system)
+    links = technosphere_inputs(fg, system)
     rc = system.recycled
-    direct = list(arrays.datasets)
+    direct = list(fg.datasets)
     if rc is not None and rc.virgin_dataset and rc.virgin_dataset not in direct:
         direct.append(rc.virgin_dataset)
     model = background_model(set(direct), catalogue, flows_index)
     # deterministic scores and factors from the calculation's own solver (the same cache as the declaration)
     databases = [background] if isinstance(background, str) else list(background)
-    emitted = set(arrays.biosphere) | set(model.flows)
+    emitted = set(fg.flows) | set(model.flows)
     background_ids = background_node_ids(background, set(direct) | set(model.codes))
     biosphere_ids = solvers.node_ids(BIOSPHERE_DB, emitted)
     solver = solvers.CachedBackground(system, list(result.categories), databases, background_ids, biosphere_ids)
     fixed = np.zeros((len(direct), len(categories)))
-    fg_factors = np.zeros((len(arrays.biosphere), len(categories)))
+    fg_factors = np.zeros((len(fg.flows), len(categories)))
     model.factors = np.zeros((len(model.flows), len(categories)))
     for k, category in enumerate(categories):
         solver.select(category)
         for d, code in enumerate(direct):
             fixed[d, k] = solver.background_score(code)
-        for b, code in enumerate(arrays.biosphere):
+        for b, code in enumerate(fg.flows):
             fg_factors[b, k] = solver.characterisation(code)
         for b, code in enumerate(model.flows):
             model.factors[b, k] = solver.characterisation(code)
 
+    # one random input per exchange leaving the foreground, then per flow between the rule's processes
+    exchange_flows = [flow for _pid, flow in fg.index] + [flow for flow, _position in links]
     fg_inputs = [RandomInput(f.field, f.label, "amount", f.uncertainty or Relative(TYPE_IDS["none"], basis="none"),
-                             process=f.process) for f in arrays.flows]
-    supplier_list = list(arrays.suppliers)
+                             process=f.process) for f in exchange_flows]
+    m = len(fg.amounts)
+    link_amounts = np.array([flow.amount for flow, _p in links], dtype=float)
+    link_positions = np.array([p for _f, p in links], dtype=np.int64)
+    supplier_list = list(fg.declarations)
     if rc is not None and rc.virgin_declaration is not None and all(
             s.content_sha256 != rc.virgin_declaration.content_sha256 for s in supplier_list):
         supplier_list.append(rc.virgin_declaration)
@@ -482,20 +522,23 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
         n = fg_mult.shape[0]
         sampled = model.scores(bg_mult)
+        technosphere = np.repeat(fg.technosphere.data[None, :], n, axis=0)
+        if links:  # sampled intermediate amounts enter T as -amount; the deterministic ones are in T already
+            np.add.at(technosphere, (slice(None), link_positions), -link_amounts * (fg_mult[:, m:] - 1.0))
         scores = np.repeat(fixed[None, :, :], n, axis=0)
         for d, code in enumerate(direct):
             if code in position:
                 scores[:, d, :] = sampled[:, position[code], :]
-        amounts = arrays.amounts[None, :] * fg_mult
-        scale, values = contributions(arrays, amounts, scores[:, :len(arrays.datasets), :], fg_factors,
-                                      supplier_values)
+        amounts = fg.amounts[None, :] * fg_mult[:, :m]
+        scale = scaling(fg, technosphere)
+        values = contributions(fg, scale, amounts, scores[:, :len(fg.datasets), :], fg_factors, supplier_values)
         totals = values.sum(axis=1)
         stages: dict[str, np.ndarray] = {}
-        stage_of_flow = np.array([arrays.stages[p] for p in arrays.process])
-        for stage in dict.fromkeys(arrays.stages):
-            stages[stage] = values[:, stage_of_flow == stage, :].sum(axis=1)
+        stage_of_exchange = np.array([fg.stages[p] for p in fg.process], dtype=object)
+        for stage in dict.fromkeys(fg.stages):
+            stages[stage] = values[:, stage_of_exchange == stage, :].sum(axis=1)
         if rc is not None:
-            line, stage = _recycled_line(system, arrays, amounts, scale, values, scores, direct, supplier_values,
+            line, stage = _recycled_line(system, fg, amounts, scale, values, scores, direct, supplier_values,
                                          supplier_list, categories)
             if line is not None:
                 totals = totals + line
@@ -566,7 +609,7 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
                       inputs=inputs, sensitivity=sensitivity, model=model_record, stage_order=stage_order)
 
 
-def _recycled_line(system: ProductSystem, arrays: ForegroundArrays, amounts: np.ndarray, scale: np.ndarray,
+def _recycled_line(system: ProductSystem, fg: Foreground, amounts: np.ndarray, scale: np.ndarray,
                    values: np.ndarray, scores: np.ndarray, direct: list[str], supplier_values: np.ndarray,
                    suppliers: list[UpstreamDeclaration], categories: list[Category]
                    ) -> tuple[np.ndarray | None, str]:
@@ -580,20 +623,20 @@ def _recycled_line(system: ProductSystem, arrays: ForegroundArrays, amounts: np.
         return None, stage
     erec = set(rc.erec_processes)
     virgin_kinds = set(rc.virgin_input_kinds)
-    index = {pid: i for i, pid in enumerate(arrays.processes)}
-    fed = {f.target for f in arrays.flows if f.process in erec and f.kind == "intermediate"}
+    index = {pid: i for i, pid in enumerate(fg.processes)}
+    fed = {f.target for p in system.processes if p.id in erec for f in p.flows if f.kind == "intermediate"}
     recycled = np.zeros(amounts.shape[0])
     for pid in rc.erec_processes:
         if pid not in fed:
             kg = units.convert(1.0, loaded.rule.process(pid).product.unit, "kg")
-            recycled += scale[:, index[pid]] * arrays.outputs[index[pid]] * kg
-    erec_mask = np.zeros(len(arrays.flows), dtype=bool)
-    for f, flow in enumerate(arrays.flows):
-        if flow.process in erec and flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
-            recycled -= scale[:, arrays.process[f]] * amounts[:, f] * _kg(1.0, flow.unit, flow.input_kind,
-                                                                          "recycled_content.virgin_input_kinds")
-        if flow.process in erec and flow.input_kind not in virgin_kinds and flow.kind != "intermediate":
-            erec_mask[f] = True
+            recycled += scale[:, index[pid]] * system.process(pid).output * kg
+    erec_mask = np.zeros(len(fg.amounts), dtype=bool)
+    for e, (pid, flow) in enumerate(fg.index):
+        if pid in erec and flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
+            recycled -= scale[:, fg.process[e]] * amounts[:, e] * _kg(1.0, flow.unit, flow.input_kind,
+                                                                      "recycled_content.virgin_input_kinds")
+        if pid in erec and flow.input_kind not in virgin_kinds:
+            erec_mask[e] = True
     e_rec_total = values[:, erec_mask, :].sum(axis=1)
     line = np.zeros((amounts.shape[0], len(categories)))
     for k, category in enumerate(categories):
