@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -435,3 +436,49 @@ def test_xlsx_uncertainty_columns_are_read_and_a_lone_parameter_is_refused(proje
     with pytest.raises(ActivityDataError) as caught:
         load_activity(filled)
     assert "sheet 'mining'" in str(caught.value) and "without a 'distribution'" in str(caught.value)
+
+
+# ------------------------------------------------------------------ suppliers' declarations
+
+def test_sampling_from_percentiles_by_hand():
+    from footprint.engine import sampling
+
+    # percentiles 0..100 of a uniform distribution on [0, 100]: Phi(z) mapped linearly, so the samples are
+    # uniform: mean 50, sd 100/sqrt(12) = 28.87 (N = 200,000: standard error of the mean 0.065)
+    z = sampling.standard_normals(200_000, 1, seed=4)[:, 0]
+    samples = sampling.from_quantiles(z, np.linspace(0.0, 100.0, 101))
+    assert samples.mean() == pytest.approx(50.0, abs=0.3)
+    assert samples.std() == pytest.approx(100 / math.sqrt(12), rel=0.01)
+    assert samples.min() >= 0.0 and samples.max() <= 100.0
+
+
+def test_a_suppliers_monte_carlo_is_used_as_its_distribution(project, tmp_path):
+    """The magnet maker buys NdPr metal from a supplier whose declaration carries a Monte Carlo."""
+    import yaml
+
+    from footprint.data import inventory, project as fp_project
+    from footprint.engine import calculate, system, uncertainty
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.rule import load_rule
+
+    supplier = footprint.declare("ndpr-metal", REPO / "examples" / "ndpr-metal" / "activity-2025.yaml",
+                                 uncertainty=2000, seed=5)
+    footprint.write_declaration(supplier, tmp_path / "ndpr-metal.json")
+    for name in ("dy-metal-2025.json",):
+        shutil.copy(REPO / "examples" / "suppliers" / name, tmp_path / name)
+    data = yaml.safe_load((REPO / "examples" / "ndfeb-magnet" / "activity-2025.yaml").read_text(encoding="utf-8"))
+    for process in data["processes"].values():
+        for item in process.get("inputs", []):
+            if item.get("declaration"):
+                item["declaration"] = "ndpr-metal.json" if "ndpr" in item["declaration"] else "dy-metal-2025.json"
+    activity = tmp_path / "magnet.yaml"
+    activity.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    catalogue = inventory.load_catalogue()
+    flows = inventory.biosphere_index(fp_project.brightway()[0])
+    built = system.build(load_rule("ndfeb-magnet"), load_activity(activity), catalogue, flows)
+    mc = uncertainty.monte_carlo(calculate.calculate(built), catalogue, flows, iterations=4000, seed=6)
+    kinds = {row["label"]: row["distribution"]["type"] for row in mc.model["suppliers"]}
+    assert sorted(kinds.values()) == ["lognormal", "percentiles"]  # Dy: its DQR; NdPr metal: its Monte Carlo
+    ranked = [row["input"] for row in mc.sensitivity["climate_change"]]
+    assert f"supplier:{supplier['id']}" in ranked[:3]  # the supplier's spread is among what drives the magnet's
