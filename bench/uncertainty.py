@@ -54,14 +54,13 @@ def _write_scratch(catalogue, flows, product_system, model) -> None:
     sub = Catalogue(datasets={c: catalogue.datasets[c] for c in model.codes},
                     files={c: catalogue.files[c] for c in model.codes}, sha256=catalogue.sha256)
     background = to_brightway(sub, flows, BG_DB)
-    specs = iter(model.specs[:len(model.tech)])
-    bio_specs = iter(model.specs[len(model.tech):])
-    for code in model.codes:  # same order as footprint.engine.uncertainty.background_model
-        for exchange in background[(BG_DB, code)]["exchanges"][1:]:
+    for code in model.codes:  # the distributions footprint.engine.uncertainty.background_model samples
+        for k, exchange in enumerate(background[(BG_DB, code)]["exchanges"]):
+            if k == 0:
+                continue
             for key in ("uncertainty type", "loc", "scale", "minimum", "maximum", "negative"):
                 exchange.pop(key, None)
-            spec = next(specs) if exchange["type"] == "technosphere" else next(bio_specs)
-            exchange.update(spec.absolute(float(exchange["amount"])))
+            exchange.update(model.specs[model.columns[(code, k)]].absolute(float(exchange["amount"])))
     foreground = {}
     for process in product_system.processes:
         exchanges = [{"input": (FG_DB, process.id), "amount": process.output, "type": "production"}]

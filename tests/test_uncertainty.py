@@ -482,3 +482,20 @@ def test_a_suppliers_monte_carlo_is_used_as_its_distribution(project, tmp_path):
     assert sorted(kinds.values()) == ["lognormal", "percentiles"]  # Dy: its DQR; NdPr metal: its Monte Carlo
     ranked = [row["input"] for row in mc.sensitivity["climate_change"]]
     assert f"supplier:{supplier['id']}" in ranked[:3]  # the supplier's spread is among what drives the magnet's
+
+
+def test_a_grids_upstream_chain_moves_with_the_grid_input(parts):
+    """Life-cycle scope: the fuel chain added to a direct-scope grid input is drawn with that input, not apart."""
+    from footprint.engine import uncertainty
+
+    _catalogue, _flows, result = parts
+    flows = [f for p in result.system.processes for f in p.flows if f.kind != "intermediate"]
+    chains = [f for f in flows if f.completes]
+    assert chains  # the example's grid is direct scope under a life-cycle rule
+    inputs, column_of = uncertainty._foreground_inputs(flows)
+    position = {id(f): k for k, f in enumerate(flows)}
+    for chain in chains:
+        grid = next(f for f in flows if f.field == chain.completes)
+        assert column_of[position[id(chain)]] == column_of[position[id(grid)]]
+    assert len(inputs) == len(flows) - len(chains)
+    assert len({i.id for i in inputs}) == len(inputs)  # one id per random input

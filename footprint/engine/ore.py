@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from footprint.data import pedigree
 from footprint.engine.system import Flow
 from footprint.errors import ActivityDataError
 from footprint.inputs import units
@@ -87,5 +88,6 @@ def element_flows(process_id: str, rule_process, data, output: float, share: flo
                                                and element in distributions[k].shares)
         flows.append(Flow(process_id, "biosphere", code, amount * share, flow_unit,
                           f"{name}, in ground (ore mined)", f"{where}.ore", dqr, primary,
-                          f"computed from the ore mined: {how}"))
+                          f"computed from the ore mined: {how}",
+                          uncertainty=pedigree.lognormal(*pedigree.emission_class(name, RESOURCE_COMPARTMENT), dqr)))
     return flows

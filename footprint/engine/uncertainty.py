@@ -217,43 +217,46 @@ class BackgroundModel:
 
     Scores per iteration: s_j = sum_b B_bj CF_b + sum_i T_ij s_i over the closure of
     the used datasets (their inputs, and theirs), in dependency order (a cycle is
-    solved as a batched linear system instead).
+    solved as a batched linear system instead).  Each exchange names the random
+    column it is drawn from (``specs``/``labels`` are per column): a grid's upstream
+    fuel chain, linked per kWh wherever the grid is used, moves with that use.
     """
 
     codes: list[str]
-    tech: list[tuple[int, int, float]]  # (input dataset, consuming dataset, amount)
-    bio: list[tuple[int, int, float]]  # (biosphere flow, dataset, amount)
-    specs: list[Relative]  # per exchange: tech first, then bio
+    tech: list[tuple[int, int, float, int]]  # (input dataset, consuming dataset, amount, column)
+    bio: list[tuple[int, int, float, int]]  # (biosphere flow, dataset, amount, column)
+    specs: list[Relative]  # per random column
     labels: list[str]
+    amounts: list[float]  # per random column: the amount of the exchange that owns it
     flows: list[str]  # biosphere flow codes, row order of ``factors``
+    columns: dict[tuple[str, int], int] = field(default_factory=dict)  # (dataset, Brightway exchange) -> column
     factors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def scores(self, multipliers: np.ndarray) -> np.ndarray:
-        """iterations x datasets x categories; ``multipliers``: iterations x exchanges (tech, then bio)."""
+        """iterations x datasets x categories; ``multipliers``: iterations x random columns."""
         n, size, categories = multipliers.shape[0], len(self.codes), self.factors.shape[1]
         direct = np.zeros((n, size, categories))
-        offset = len(self.tech)
-        for e, (flow, column, amount) in enumerate(self.bio):
+        for flow, column, amount, draw in self.bio:
             cf = self.factors[flow]
             if cf.any():
-                direct[:, column, :] += (amount * multipliers[:, offset + e])[:, None] * cf[None, :]
-        order = _dependency_order(size, [(i, j) for i, j, _a in self.tech])
+                direct[:, column, :] += (amount * multipliers[:, draw])[:, None] * cf[None, :]
+        order = _dependency_order(size, [(i, j) for i, j, _a, _d in self.tech])
         if order is None:
             matrix = np.zeros((n, size, size))
             diagonal = np.arange(size)
             matrix[:, diagonal, diagonal] = 1.0
-            for e, (i, j, amount) in enumerate(self.tech):
-                matrix[:, j, i] -= amount * multipliers[:, e]  # (A^T)[j, i] = -T[i, j]
+            for i, j, amount, draw in self.tech:
+                matrix[:, j, i] -= amount * multipliers[:, draw]  # (A^T)[j, i] = -T[i, j]
             return np.linalg.solve(matrix, direct)
         feeds: dict[int, list[int]] = {}
-        for e, (_i, j, _a) in enumerate(self.tech):
+        for e, (_i, j, _a, _d) in enumerate(self.tech):
             feeds.setdefault(j, []).append(e)
         scores = np.zeros_like(direct)
         for j in order:
             scores[:, j, :] = direct[:, j, :]
             for e in feeds.get(j, ()):
-                i, _j, amount = self.tech[e]
-                scores[:, j, :] += (amount * multipliers[:, e])[:, None] * scores[:, i, :]
+                i, _j, amount, draw = self.tech[e]
+                scores[:, j, :] += (amount * multipliers[:, draw])[:, None] * scores[:, i, :]
         return scores
 
 
@@ -299,7 +302,12 @@ def _relative_from_fields(fields: dict, amount: float) -> Relative | None:
 
 
 def background_model(used: set[str], catalogue: Catalogue, flows_index: dict) -> BackgroundModel:
-    """The closure of the used datasets in footprint's own inventories, with their exchanges' distributions."""
+    """The closure of the used datasets in footprint's own inventories, with their exchanges' distributions.
+
+    The exchanges are those Brightway holds (footprint.data.inventory.to_brightway), so the
+    deterministic scores equal the cached ones: each dataset exchange, and after an input of
+    a direct-scope grid the grid's upstream chain (drawn with that input).
+    """
     from footprint.data.inventory import to_brightway
 
     closure: list[str] = []
@@ -308,48 +316,55 @@ def background_model(used: set[str], catalogue: Catalogue, flows_index: dict) ->
     while queue:
         code = queue.pop(0)
         closure.append(code)
-        for exchange in catalogue.datasets[code].exchanges:
-            if exchange.type == "technosphere" and exchange.dataset not in seen:
-                seen.add(exchange.dataset)
-                queue.append(exchange.dataset)
+        for other in catalogue.inputs_of(code):
+            if other not in seen:
+                seen.add(other)
+                queue.append(other)
     closure.sort()
     sub = Catalogue(datasets={c: catalogue.datasets[c] for c in closure}, files={c: catalogue.files[c] for c in closure},
                     sha256=catalogue.sha256)
     written = to_brightway(sub, flows_index)
-    column = {code: j for j, code in enumerate(closure)}
-    tech: list[tuple[int, int, float]] = []
-    bio: list[tuple[int, int, float]] = []
-    tech_specs: list[Relative] = []
-    bio_specs: list[Relative] = []
-    tech_labels: list[str] = []
-    bio_labels: list[str] = []
+    position = {code: j for j, code in enumerate(closure)}
+    model = BackgroundModel(codes=closure, tech=[], bio=[], specs=[], labels=[], amounts=[], flows=[])
     flows: dict[str, int] = {}
     for code in closure:
         dataset = catalogue.datasets[code]
-        exchanges = written[(BACKGROUND_DB, code)]["exchanges"][1:]  # [0] is the production exchange
-        for index, (source, exchange) in enumerate(zip(dataset.exchanges, exchanges)):
+        exchanges = written[(BACKGROUND_DB, code)]["exchanges"]  # [0] is the production exchange
+        k = 1
+        for index, source in enumerate(dataset.exchanges):
+            exchange = exchanges[k]
             amount = float(np.float32(exchange["amount"]))  # as Brightway stores it (the cached scores' basis)
             try:
                 spec = _relative_from_fields(exchange, amount)
             except ValueError as exc:
                 raise InventoryError(str(exc), file=catalogue.files[code], field=f"exchanges[{index}].uncertainty",
                                      expected="a distribution whose range contains the amount") from None
+            column = len(model.specs)
+            model.columns[(code, k)] = column
             if source.type == "technosphere":
-                if spec is None:
-                    transport = catalogue.datasets[source.dataset].kind == "transport"
-                    spec = pedigree.lognormal(*pedigree.input_class(transport), dataset.dqr)
-                tech.append((column[source.dataset], column[code], amount))
-                tech_specs.append(spec)
-                tech_labels.append(f"{code}: input {source.dataset}")
+                supplier = catalogue.datasets[source.dataset]
+                spec = spec or pedigree.lognormal(*pedigree.input_class(supplier.kind == "transport"), dataset.dqr)
+                model.tech.append((position[source.dataset], position[code], amount, column))
+                model.labels.append(f"{code}: input {source.dataset}")
+                if supplier.upstream is not None:  # the grid's fuel chain, written right after it
+                    k += 1
+                    chain = exchanges[k]
+                    model.tech.append((position[chain["input"][1]], position[code],
+                                       float(np.float32(chain["amount"])), column))
+                    model.columns[(code, k)] = column
             else:
-                if spec is None:
-                    spec = pedigree.lognormal(*pedigree.emission_class(source.name, source.categories), dataset.dqr)
+                spec = spec or pedigree.lognormal(*pedigree.emission_class(source.name, source.categories),
+                                                  dataset.dqr)
                 flow = exchange["input"][1]
-                bio.append((flows.setdefault(flow, len(flows)), column[code], amount))
-                bio_specs.append(spec)
-                bio_labels.append(f"{code}: {source.name} ({'::'.join(source.categories)})")
-    return BackgroundModel(codes=closure, tech=tech, bio=bio, specs=tech_specs + bio_specs,
-                           labels=tech_labels + bio_labels, flows=list(flows))
+                model.bio.append((flows.setdefault(flow, len(flows)), position[code], amount, column))
+                model.labels.append(f"{code}: {source.name} ({'::'.join(source.categories)})")
+            model.specs.append(spec)
+            model.amounts.append(amount)
+            k += 1
+        if k != len(exchanges):
+            raise RuntimeError(f"background model of {code}: {k} of {len(exchanges)} Brightway exchanges matched")
+    model.flows = list(flows)
+    return model
 
 
 # ----------------------------------------------------------------------------- inputs and the run
@@ -455,8 +470,7 @@ class MonteCarlo:
 def _inputs_hash(inputs: Sequence[RandomInput], background: BackgroundModel) -> str:
     rows = [item.describe() for item in inputs]
     rows += [{"exchange": label, "amount": amount, "distribution": spec.describe()}
-             for label, spec, amount in zip(background.labels, background.specs,
-                                            [a for *_x, a in background.tech] + [a for *_x, a in background.bio])]
+             for label, spec, amount in zip(background.labels, background.specs, background.amounts)]
     text = json.dumps(rows, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -499,10 +513,10 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
         for b, code in enumerate(model.flows):
             model.factors[b, k] = solver.characterisation(code)
 
-    # one random input per exchange leaving the foreground, then per flow between the rule's processes
+    # one random input per exchange leaving the foreground, then per flow between the rule's processes; a flow
+    # that completes another one (a grid's upstream chain added for the rule's scope) moves with it
     exchange_flows = [flow for _pid, flow in fg.index] + [flow for flow, _position in links]
-    fg_inputs = [RandomInput(f.field, f.label, "amount", f.uncertainty or Relative(TYPE_IDS["none"], basis="none"),
-                             process=f.process) for f in exchange_flows]
+    fg_inputs, column_of = _foreground_inputs(exchange_flows)
     m = len(fg.amounts)
     link_amounts = np.array([flow.amount for flow, _p in links], dtype=float)
     link_positions = np.array([p for _f, p in links], dtype=np.int64)
@@ -518,9 +532,10 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
     position = {code: j for j, code in enumerate(model.codes)}
     supplier_kg = [units.convert(s.amount, s.unit, "kg") for s in supplier_list]
 
-    def evaluate(fg_mult: np.ndarray, bg_mult: np.ndarray, supplier_values: np.ndarray
+    def evaluate(input_mult: np.ndarray, bg_mult: np.ndarray, supplier_values: np.ndarray
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-        n = fg_mult.shape[0]
+        n = input_mult.shape[0]
+        fg_mult = input_mult[:, column_of]  # per exchange, then per intermediate flow
         sampled = model.scores(bg_mult)
         technosphere = np.repeat(fg.technosphere.data[None, :], n, axis=0)
         if links:  # sampled intermediate amounts enter T as -amount; the deterministic ones are in T already
@@ -607,6 +622,32 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
     return MonteCarlo(iterations=iterations, seed=seed, categories=categories,
                       values={c.id: result.totals[c.id] for c in categories}, totals=totals, by_stage=stages,
                       inputs=inputs, sensitivity=sensitivity, model=model_record, stage_order=stage_order)
+
+
+def _foreground_inputs(flows: list[Flow]) -> tuple[list[RandomInput], np.ndarray]:
+    """The random inputs of the foreground and, per flow, the column of the input it moves with.
+
+    A flow that ``completes`` another (by field) takes that flow's column; ids are the
+    activity-data fields, made unique by the flow's label where one field yields several flows.
+    """
+    inputs: list[RandomInput] = []
+    column_of: list[int] = []
+    by_field: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for flow in flows:
+        completes = getattr(flow, "completes", None)
+        if completes and completes in by_field:
+            column_of.append(by_field[completes])
+            continue
+        ident = flow.field
+        seen[ident] = seen.get(ident, 0) + 1
+        if seen[ident] > 1:
+            ident = f"{flow.field} [{flow.label}]"
+        by_field.setdefault(flow.field, len(inputs))
+        column_of.append(len(inputs))
+        inputs.append(RandomInput(ident, flow.label, "amount",
+                                  flow.uncertainty or Relative(TYPE_IDS["none"], basis="none"), process=flow.process))
+    return inputs, np.array(column_of, dtype=np.int64)
 
 
 def _recycled_line(system: ProductSystem, fg: Foreground, amounts: np.ndarray, scale: np.ndarray,
