@@ -62,13 +62,17 @@ def _write_scratch(catalogue, flows, product_system, model) -> None:
                 exchange.pop(key, None)
             exchange.update(model.specs[model.columns[(code, k)]].absolute(float(exchange["amount"])))
     foreground = {}
+    by_field = {flow.field: flow for process in product_system.processes for flow in process.flows}
     for process in product_system.processes:
         exchanges = [{"input": (FG_DB, process.id), "amount": process.output, "type": "production"}]
         for flow in process.flows:
             database = {"intermediate": FG_DB, "background": BG_DB, "biosphere": BIOSPHERE_DB}[flow.kind]
             exchange = {"input": (database, flow.target), "amount": flow.amount,
                         "type": "biosphere" if flow.kind == "biosphere" else "technosphere"}
-            exchange.update(flow.uncertainty.absolute(flow.amount))
+            # a grid's upstream chain: the grid input's distribution (bw2calc draws it independently;
+            # footprint draws it with the grid input, so bw2calc's spread there is slightly narrower)
+            spec = flow.uncertainty or by_field[flow.completes].uncertainty
+            exchange.update(spec.absolute(flow.amount))
             exchanges.append(exchange)
         foreground[(FG_DB, process.id)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
     with quiet_stdout(), warnings.catch_warnings():
