@@ -174,3 +174,15 @@ def test_verify_recomputes_against_the_same_background(mapping, tmp_path):
     assert outcome.ok, [str(d) for d in outcome.failures][:5]
     mapping.unlink()  # without the mapping the open datasets come back, and the numbers differ
     assert not footprint.verify_declaration(path, EXAMPLE).ok
+
+
+def test_monte_carlo_over_an_imported_background_keeps_its_scores_and_says_so(mapping):
+    """Imported datasets keep their deterministic score; the model notes name them; the run reproduces the value."""
+    document = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping, uncertainty=500, seed=2)
+    block = document["uncertainty"]
+    notes = " ".join(block["model"]["notes"])
+    assert "imported databases keep their deterministic score" in notes and "bg-es::" in notes
+    for entry in block["results"]:
+        assert entry["p2_5"] <= entry["median"] <= entry["p97_5"]
+    sampled = {row["input"] for r in block["results"] for row in r["contribution_to_variance"]}
+    assert not any(item.startswith("dataset:bg-") for item in sampled)  # an unsampled score drives nothing
