@@ -133,12 +133,14 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--force", is_flag=True, help="Rewrite biosphere3, methods and inventories even if unchanged.")
+@click.option("--force", is_flag=True, help="Build a fresh snapshot even if the current one is intact and up to date.")
 def setup(force: bool) -> None:
-    """Set up the Brightway project offline (biosphere3, EF v3.1, inventories/).
+    """Set up the background offline (biosphere3, EF v3.1, inventories/) as a checked snapshot.
 
-    Idempotent: a second run with nothing changed writes nothing. Data live under
-    FOOTPRINT_HOME (default: the platform's user data directory).
+    Checks the sha256 of every file of the current snapshot and what it was built from;
+    when both hold it writes nothing. Otherwise it builds a new snapshot beside the old one
+    and switches to it atomically (see README "How set-up keeps numbers safe"). Data live
+    under FOOTPRINT_HOME (default: the platform's user data directory).
 
     \b
     Example:
@@ -146,11 +148,17 @@ def setup(force: bool) -> None:
       FOOTPRINT_HOME=/srv/footprint footprint setup
     """
     report = footprint.setup(force=force)
-    state = "updated" if report.changed else "already up to date"
-    _echo(f"Brightway project {state}: {report.directory}")
+    state = f"updated ({report.reason})" if report.changed else "already up to date"
+    _echo(f"Background snapshot {state}: {report.directory}")
+    _echo(f"  snapshot id: {report.snapshot_id}")
     _echo(f"  biosphere3 written: {'yes' if report.biosphere_written else 'no'}; "
-               f"methods written: {report.methods_written}; inventory datasets written: {report.inventories_written}")
+          f"methods written: {report.methods_written}; inventory datasets written: {report.inventories_written}")
     _echo(f"  {report.seconds:.1f} s; {report.size_bytes / 1e6:.1f} MB on disk")
+    if report.pruned:
+        _echo(f"  removed {len(report.pruned)} old snapshot(s) no declaration was reading")
+    if report.dropped:
+        _echo("  warning: imported databases not carried into the fresh snapshot (import them again): "
+              + ", ".join(report.dropped), err=True)
 
 
 @main.command()
@@ -446,11 +454,13 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--rule", help="Rule id or file (default: the declaration's rule id from rules/).")
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="The background mapping file the declaration was computed with (default: its recorded path).")
 @click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
 @click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Also check the signature: a valid one by a key in this file (KEY.pub) is required.")
-def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, show_all: bool,
-           public_keys: Path | None) -> None:
+def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, mapping: Path | None,
+           show_all: bool, public_keys: Path | None) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
@@ -461,8 +471,9 @@ def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: fl
       footprint verify out/decl.json --data examples/ndpr-oxide/activity-2025.yaml
       footprint verify out/decl.json          # content hash only
       footprint verify out/decl.json --public-key producer.key.pub
+      footprint verify mapped.json --data data.yaml --mapping ../maps/ecoinvent.yaml
     """
-    outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance)
+    outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping)
     signed = _print_signatures(declaration, public_keys) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"

@@ -29,22 +29,13 @@ DEMO_DATA = Path("ndpr-oxide") / "activity-2025.yaml"
 
 
 def setup(force: bool = False) -> _project.SetupReport:
-    """Create or update the offline Brightway project (idempotent)."""
+    """Check the background snapshot's content hashes and sources; build a new one if needed (``force``: always)."""
     return _project.setup(force=force)
 
 
-def ensure_setup(catalogue: _inventory.Catalogue | None = None) -> dict:
-    """Set up on first use, or when inventories/ changed since the last set-up."""
-    state = _project.read_state()
-    catalogue = catalogue or _inventory.load_catalogue()
-    from footprint.data.methods import load_extension, supplementary_sha256
-
-    if (state.get("inventories_sha256") != catalogue.sha256 or not state.get("methods_sha256")
-            or state.get("extension_sha256") != load_extension().sha256  # CFs must match what is declared
-            or state.get("supplementary_sha256") != supplementary_sha256()):
-        _project.setup(catalogue=catalogue)
-        state = _project.read_state()
-    return state
+def ensure_setup() -> _project.Snapshot:
+    """The current background snapshot, opened for reading; set up first on first use or when outdated."""
+    return _project.ensure_snapshot()
 
 
 class StrictQualityError(FootprintError):
@@ -108,10 +99,9 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
 
     loaded = load_rule(rule)
     activity = load_activity(data)
-    catalogue = _inventory.load_catalogue()
-    state = ensure_setup(catalogue)
-    bd, _bc, _bi = _project.brightway()
-    flows = _inventory.biosphere_index(bd)
+    snapshot = ensure_setup()  # one background version from here to the end, whatever set-up runs meanwhile
+    catalogue = snapshot.catalogue()
+    flows = snapshot.biosphere_index()
     from footprint.inputs.activity import located
 
     with located(activity):  # an XLSX file's errors name sheet, row and column
@@ -128,7 +118,8 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
 
         databases += resolved.databases
         background_info = {"imported": [database_info(name) for name in resolved.databases],
-                           "mapping": resolved.describe()}
+                           "mapping": {**resolved.describe(), **({"default_database": background} if background
+                                                                  else {})}}
     result = _calculate.calculate(product_system, background=databases if len(databases) > 1 else BACKGROUND_DB)
     quality = _quality.assess(result, catalogue)
     block = None
@@ -143,9 +134,8 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
             block = _uncertainty.monte_carlo(
                 result, catalogue, flows, iterations=uncertainty, seed=seed,
                 background=databases if len(databases) > 1 else BACKGROUND_DB).block()
-    document = _declaration.build(result, quality, catalogue, methods_sha256=state["methods_sha256"],
-                                  background=BACKGROUND_DB, created=created, background_info=background_info,
-                                  uncertainty=block)
+    document = _declaration.build(result, quality, catalogue, snapshot=snapshot, background=BACKGROUND_DB,
+                                  created=created, background_info=background_info, uncertainty=block)
     _declaration.validate(document)
     if refuse_gaps:
         _refuse_coverage_gaps(document, data)
@@ -312,11 +302,14 @@ __all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_s
 # ---------------------------------------------------------------- reviewers: verify, market register, classes
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
-                       tolerance: float = 1e-6):
+                       tolerance: float = 1e-6, mapping: str | Path | None = None):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
     Without ``data`` only the content hash is checked (was the file edited after it was written?).
-    The recomputation uses the declaration's own ``created`` time and the allocation it records.
+    The recomputation uses the declaration's own ``created`` time, the allocation it records and
+    the background mapping it records: ``mapping`` names that file where the recorded path does
+    not lead to it (another directory); a recorded mapping that cannot be found is an error,
+    never a recomputation without it.
     """
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
@@ -329,6 +322,9 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     if not tolerance >= 0:
         raise DeclarationError("tolerance out of range", field="tolerance", value=tolerance, expected="a number >= 0")
     if data is None:
+        if mapping is not None:
+            raise DeclarationError("--mapping needs --data (only a recomputation uses the mapping)",
+                                   field="--mapping", value=str(mapping), expected="--data ACTIVITY as well")
         return _verify.compare(document, None, tolerance=tolerance)
     _check_declaration(document, path)  # schema check, with located errors
     loaded = load_rule(rule if rule is not None else document["rule"]["id"])
@@ -338,11 +334,11 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
         created = dt.datetime.fromisoformat(created_text.replace("Z", "+00:00"))
     except ValueError:
         created = None
-    mapping = document.get("provenance", {}).get("background", {}).get("mapping", {}).get("path")
+    mapping_path, default_database = _verify.recorded_mapping(document, path, mapping)
     monte_carlo = document.get("uncertainty") if isinstance(document.get("uncertainty"), dict) else {}
-    recomputed = declare(loaded.path, data, allocation=override, created=created,
-                         mapping=mapping if mapping and Path(mapping).exists() else None,
-                         uncertainty=monte_carlo.get("iterations"), seed=monte_carlo.get("seed"))
+    recomputed = declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
+                         background=default_database, uncertainty=monte_carlo.get("iterations"),
+                         seed=monte_carlo.get("seed"))
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override
     return outcome
@@ -598,10 +594,9 @@ def export_declaration(document: dict, fmt: str, path: str | Path, *, force: boo
             raise _export.ExportError("the Excel export needs the activity data the declaration was computed from",
                                       field="--data", expected="--data ACTIVITY.yaml (and --rule if the rule is "
                                                                "not in rules/)")
-        catalogue = _inventory.load_catalogue()
-        ensure_setup(catalogue)
-        bd, _bc, _bi = _project.brightway()
-        flows = _inventory.biosphere_index(bd)
+        snapshot = ensure_setup()
+        catalogue = snapshot.catalogue()
+        flows = snapshot.biosphere_index()
         system, catalogue = _xlsx.rebuild_system(document, data, rule, flows, catalogue)
         content = _xlsx.to_xlsx(document, system, catalogue, flows)
     return write_atomic(Path(path), content, force=force)
@@ -690,18 +685,18 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
     from footprint.engine import coverage
 
     loaded = load_rule(rule)
-    catalogue = _inventory.load_catalogue()
     if data is None:
+        catalogue = _inventory.load_catalogue()
         return coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
                                 basis="the datasets the rule names by default; {region}/{country} grids through "
                                       "their fallbacks")
     from footprint.inputs.activity import located
 
     activity = load_activity(data)
-    ensure_setup(catalogue)
-    bd, _bc, _bi = _project.brightway()
+    snapshot = ensure_setup()  # what a declaration of these data would read
+    catalogue = snapshot.catalogue()
     with located(activity):
-        system = _system.build(loaded, activity, catalogue, _inventory.biosphere_index(bd))
+        system = _system.build(loaded, activity, catalogue, snapshot.biosphere_index())
     return coverage.analyse(loaded, catalogue, system.datasets_used(), system.upstream_declarations(),
                             basis=f"the inventory of {Path(data).as_posix()}")
 

@@ -39,6 +39,15 @@ def project(footprint_home):
     return fp_project.brightway()
 
 
+@pytest.fixture()
+def scratch(project):
+    """A writable throwaway copy of the set-up: tests that write databases or methods never touch the snapshot."""
+    from footprint.data import project as fp_project
+
+    with fp_project.scratch_project() as modules:
+        yield modules
+
+
 @pytest.fixture(scope="session")
 def example_declaration(project) -> dict:
     import footprint

@@ -20,6 +20,7 @@ import importdata  # noqa: E402
 import footprint  # noqa: E402
 from footprint.data import imports  # noqa: E402
 from footprint.data.background import MappingError  # noqa: E402
+from footprint.errors import DeclarationError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -172,8 +173,13 @@ def test_verify_recomputes_against_the_same_background(mapping, tmp_path):
     footprint.write_declaration(document, path)
     outcome = footprint.verify_declaration(path, EXAMPLE)
     assert outcome.ok, [str(d) for d in outcome.failures][:5]
-    mapping.unlink()  # without the mapping the open datasets come back, and the numbers differ
-    assert not footprint.verify_declaration(path, EXAMPLE).ok
+    moved = tmp_path / "elsewhere" / mapping.name
+    moved.parent.mkdir()
+    mapping.rename(moved)  # a recorded mapping that cannot be found is an error, never a recomputation without it
+    with pytest.raises(DeclarationError, match="cannot be found") as err:
+        footprint.verify_declaration(path, EXAMPLE)
+    assert str(mapping) in str(err.value) and "--mapping" in str(err.value)
+    assert footprint.verify_declaration(path, EXAMPLE, mapping=moved).ok  # --mapping FILE: found again
 
 
 def test_monte_carlo_over_an_imported_background_keeps_its_scores_and_says_so(mapping):

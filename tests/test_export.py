@@ -202,9 +202,9 @@ def test_csv_of_a_declaration_without_contributions_is_refused(example_declarati
 # ----------------------------------------------------------------------------- Excel round trip
 
 
-def test_xlsx_round_trip_through_bw2io_reproduces_the_scores(project, example_declaration, tmp_path):
+def test_xlsx_round_trip_through_bw2io_reproduces_the_scores(scratch, example_declaration, tmp_path):
     """Export, import with bw2io's ExcelImporter, link, write, compute with bw2calc: same numbers."""
-    bd, bc, bi = project
+    bd, bc, bi = scratch
     from footprint.export.xlsx import database_name
     from footprint.inputs.categories import category
 

@@ -123,7 +123,7 @@ def test_a_failed_replacement_restores_the_previous_database(project, tmp_path, 
         raise OSError("disk full")
 
     monkeypatch.setattr(LCIImporter, "write_database", write_then_fail)
-    with pytest.raises(imports.ImportFailed, match="previous database was restored"):
+    with pytest.raises(imports.ImportFailed, match="previous database is kept"):
         imports.import_database(importdata.excel(tmp_path / "v2.xlsx", co2_name="Carbon dioxide, fossil"), "excel",
                                 "imp-replace", version="2", replace=True)
     assert len(bd.Database("imp-replace")) == first.activities

@@ -67,10 +67,10 @@ factors:
 TEST_CF = 2.5e-7
 
 
-def test_one_kg_neodymium_in_ground_scores_the_extension_factor(project, tmp_path):
+def test_one_kg_neodymium_in_ground_scores_the_extension_factor(scratch, tmp_path):
     from footprint.data import inventory
 
-    bd, bc, _bi = project
+    bd, bc, _bi = scratch
     path = _extension_file(tmp_path, f"""  - element: Nd
     flows: [["Neodymium", ["natural resource", "in ground"]],
             ["Neodymium, 4% in bastnasite, 0.4% in crude ore", ["natural resource", "in ground"]]]
@@ -148,7 +148,7 @@ def test_declaring_after_the_extension_file_changed_rewrites_the_extended_method
     changed.write_text(methods.EXTENSION_FILE.read_text() + "\n# edited\n")
     monkeypatch.setattr(methods, "EXTENSION_FILE", changed)
     try:
-        state = footprint.ensure_setup()
+        state = footprint.ensure_setup().inputs
         assert state["extension_sha256"] == methods.load_extension().sha256 == fp_project.read_state()[
             "extension_sha256"]
     finally:

@@ -17,15 +17,15 @@ def _files(directory):
     return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in directory.rglob("*") if p.is_file()}
 
 
-def test_second_setup_changes_nothing(project):
+def test_second_setup_changes_nothing(project, footprint_home):
     fp_project.setup()  # whatever earlier tests changed is set up again here
     before = fp_project.read_state()
-    files = _files(fp_project.brightway_dir())
+    files = _files(footprint_home)
     report = fp_project.setup()
     assert not report.changed
     assert report.methods_written == 0 and report.inventories_written == 0
     assert fp_project.read_state() == before
-    assert _files(fp_project.brightway_dir()) == files  # not one file written, not even the state file
+    assert _files(footprint_home) == files  # not one file written anywhere in the home, not even the lock
 
 
 def test_ef31_acidification_factor_for_so2_is_the_published_one(project):

@@ -39,27 +39,27 @@ def test_cached_background_equals_the_full_lca_for_every_example(project, rule_p
         assert fast_items == pytest.approx(full_items, rel=1e-9, abs=noise), category.id
 
 
-def test_background_scores_are_cached_on_disk_and_reused(project):
-    bd = project[0]
-    categories = list(all_categories())[:2]
-    key = solvers.background_key([inventory.BACKGROUND_DB], categories)
-    cache = Path(bd.projects.dir) / solvers.CACHE_DIR / f"scores-{key}.npz"
-    cache.unlink(missing_ok=True)
-    rows, scores = solvers.background_scores([inventory.BACKGROUND_DB], categories)
-    assert cache.exists() and scores.shape == (len(rows), 2)
-    again_rows, again = solvers.background_scores([inventory.BACKGROUND_DB], categories)
-    assert again_rows == rows and (again == scores).all()
-    # reused, not recomputed: a marked copy on disk is what the next call returns
-    with np.load(cache) as stored:
-        arrays = {name: stored[name] for name in stored.files}
-    arrays["scores"] = arrays["scores"] * 2
-    try:
-        with cache.open("wb") as handle:
-            np.savez(handle, **arrays)
-        _rows, marked = solvers.background_scores([inventory.BACKGROUND_DB], categories)
-        assert (marked == 2 * scores).all()
-    finally:
-        cache.unlink()  # no other test may read the marked copy
+def test_background_scores_come_from_the_snapshot_and_equal_a_fresh_solve(project, monkeypatch):
+    """Set-up stores the scores in the snapshot; a declaration reads them and solves nothing."""
+    from footprint.data import scores
+
+    bd, bc, _bi = project
+    categories = list(all_categories())
+    stored = scores.read_cache(bd, inventory.BACKGROUND_DB)
+    assert stored is not None and stored.scores.shape == (len(stored.rows), len(categories))
+    fresh = scores.solve(bd, bc, [inventory.BACKGROUND_DB], [c.method for c in categories])
+    assert fresh.rows == stored.rows
+    assert np.allclose(fresh.scores, stored.scores, rtol=1e-12, atol=0)
+
+    def no_solving(*_args, **_kwargs):
+        raise AssertionError("the background was solved again although the snapshot stores its scores")
+
+    monkeypatch.setattr(scores, "solve", no_solving)
+    monkeypatch.setattr(scores, "_MEMORY", {})
+    subset = categories[3:5]  # a subset is read from the stored columns, in the asked order
+    rows, picked = solvers.background_scores([inventory.BACKGROUND_DB], subset)
+    assert rows == stored.rows
+    assert (picked == stored.scores[:, [3, 4]]).all()
 
 
 def test_the_grid_dataset_scores_its_transcribed_factor(project):

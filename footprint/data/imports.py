@@ -9,7 +9,9 @@ them; this module adds what a declaration needs around it:
 * it refuses to write anything while an exchange is unlinked, and says which
   exchanges, with the closest biosphere3 or dataset names, so the user can fix
   the source instead of getting a silently smaller footprint;
-* a failed write deletes the partial database, so the project is left as it was;
+* the database is written into a new background snapshot (a copy of the current one),
+  switched to only when complete: a failed or interrupted write leaves the current
+  set-up exactly as it was, and declarations running meanwhile never see half of it;
 * it records the source's sha256, format, version and date in the database's
   metadata, which ``footprint declare --background`` copies into the declaration.
 """
@@ -293,7 +295,7 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
     ``dry_run`` checks and reports without writing.  An existing database of the same
     name is kept unless ``replace``; footprint's own databases can never be replaced.
     """
-    from footprint.data.project import brightway, require_setup, write_lock
+    from footprint.data.project import brightway, require_setup, update_snapshot
 
     path = Path(path)
     if not path.exists():
@@ -368,36 +370,25 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
         metadata = {"format": fmt, "source": str(path.resolve()), "sha256": report.sha256,
                     "version": report.version, "activities": report.activities,
                     "imported": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
-        with write_lock():
-            # --force replaces: keep the old database in memory, so a failed write can put it back
-            previous = (dict(bd.databases[name]), bd.Database(name).load()) if name in bd.databases else None
-            try:
-                if previous:
-                    del bd.databases[name]
-                importer.write_database(db_name=name, searchable=False)
-                bd.databases[name][METADATA_KEY] = metadata
-                bd.databases.flush()
-            except BaseException as exc:  # noqa: BLE001 - never leave a half-written database, Ctrl-C included
-                if name in bd.databases:
-                    with contextlib.suppress(Exception):
-                        del bd.databases[name]
-                if previous:
-                    _restore(bd, name, *previous)
-                if not isinstance(exc, Exception):
-                    raise
-                raise ImportFailed("writing the database failed and was undone"
-                                   + (" (the previous database was restored)" if previous else "")
-                                   + f": {type(exc).__name__}: {exc}", file=path) from None
+
+        def write(bd) -> None:
+            if name in bd.databases:  # --force replaces, in the new snapshot only
+                del bd.databases[name]
+            importer.write_database(db_name=name, searchable=False)
+            bd.databases[name][METADATA_KEY] = metadata
+            bd.databases.flush()
+
+        replacing = name in bd.databases
+        try:
+            update_snapshot(write, reason=f"imported database '{name}'")
+        except FootprintError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - bw2data raises anything; the current set-up is untouched
+            raise ImportFailed("writing the database failed and was undone: the set-up is unchanged"
+                               + (" (the previous database is kept)" if replacing else "")
+                               + f": {type(exc).__name__}: {exc}", file=path) from None
     report.written = True
     return report
-
-
-def _restore(bd, name: str, metadata: dict, data: dict) -> None:
-    """Write back the database a failed replacement deleted, with its import record."""
-    bd.Database(name).write(data, searchable=metadata.get("searchable", False))
-    if METADATA_KEY in metadata:
-        bd.databases[name][METADATA_KEY] = metadata[METADATA_KEY]
-        bd.databases.flush()
 
 
 def database_info(name: str) -> dict:

@@ -181,6 +181,23 @@ class Catalogue:
         """Why a dataset is complete, partial or silent for one category (for reports and the CLI)."""
         return coverage_entry(self, code, category)
 
+    def closure(self, codes) -> list[str]:
+        """``codes`` (those of this library) and every dataset they draw on, transitively, sorted.
+
+        A declaration's numbers depend on exactly these datasets: changing another one
+        cannot change them, changing one of these can.
+        """
+        seen: set[str] = set()
+        todo = [c for c in codes if c in self.datasets]
+        while todo:
+            code = todo.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            todo += [e.dataset for e in self.datasets[code].exchanges
+                     if e.type == "technosphere" and e.dataset in self.datasets]
+        return sorted(seen)
+
     def get(self, code: str, *, file: str | Path | None = None, field: str | None = None) -> Dataset:
         try:
             return self.datasets[code]
@@ -196,6 +213,27 @@ def _closest(word: str, candidates) -> str:
 
     hits = difflib.get_close_matches(str(word), list(candidates), n=3, cutoff=0.5)
     return ", ".join(repr(h) for h in hits)
+
+
+def dataset_sha256(dataset: Dataset) -> str:
+    """Content hash of one dataset as read (its values, not its file's comments or layout)."""
+    import json
+
+    text = json.dumps(dataset.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _library_files(roots: list[Path]) -> list[tuple[Path, Path]]:
+    return [(root, path) for root in roots for path in sorted(root.rglob("*.yaml"))]
+
+
+def library_sha256(roots: list[Path]) -> str:
+    """The hash ``load_catalogue`` gives the library, from the bytes alone (no parsing: cheap per declaration)."""
+    digest = hashlib.sha256()
+    for root, path in _library_files(roots):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_dataset(path: Path, root: Path) -> Dataset:
@@ -227,16 +265,15 @@ def load_catalogue(roots: list[Path] | None = None) -> Catalogue:
     datasets: dict[str, Dataset] = {}
     files: dict[str, Path] = {}
     digest = hashlib.sha256()
-    for root in roots:
-        for path in sorted(root.rglob("*.yaml")):
-            dataset = load_dataset(path, root)
-            if dataset.code in datasets:
-                raise InventoryError("dataset code defined twice", file=path, field="code", value=dataset.code,
-                                     expected=f"a code not already used by {files[dataset.code]}")
-            datasets[dataset.code] = dataset
-            files[dataset.code] = path
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
+    for root, path in _library_files(roots):
+        dataset = load_dataset(path, root)
+        if dataset.code in datasets:
+            raise InventoryError("dataset code defined twice", file=path, field="code", value=dataset.code,
+                                 expected=f"a code not already used by {files[dataset.code]}")
+        datasets[dataset.code] = dataset
+        files[dataset.code] = path
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
     for code, dataset in datasets.items():
         for index, exchange in enumerate(dataset.exchanges):
             if exchange.type == "technosphere" and exchange.dataset not in datasets:
@@ -370,8 +407,9 @@ BIOSPHERE_INDEX_FILE = "footprint-biosphere-index.json"
 def biosphere_index(bd: ModuleType) -> dict[tuple[str, tuple[str, ...]], tuple[str, str]]:
     """(name, categories) → (code, unit) for every biosphere3 flow.
 
-    Reading 4,709 pickled rows takes 0.25 s per declaration, so the index is kept as
-    JSON in the project directory; set-up deletes it whenever it rewrites biosphere3.
+    Reading 4,709 pickled rows takes 0.25 s per declaration, so set-up keeps the index as
+    JSON in the snapshot's project directory (and deletes it whenever it rewrites biosphere3);
+    a project opened read-only computes it without storing it.
     """
     import json
 
@@ -387,7 +425,7 @@ def biosphere_index(bd: ModuleType) -> dict[tuple[str, tuple[str, ...]], tuple[s
     query = AD.select(AD.name, AD.code, AD.data).where(AD.database == BIOSPHERE_DB)
     index = {(row.name, tuple(row.data.get("categories") or ())): (row.code, row.data.get("unit", ""))
              for row in query}
-    if index:
+    if index and not bd.projects.read_only:
         tmp = cache.with_suffix(".tmp")
         tmp.write_text(json.dumps([[name, list(cats), code, unit] for (name, cats), (code, unit) in index.items()]))
         tmp.replace(cache)

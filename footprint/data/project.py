@@ -1,110 +1,385 @@
-"""The Brightway project footprint owns: where it lives, and its offline set-up.
+"""The background footprint owns: one immutable snapshot per version, built offline, read by declarations.
 
-Brightway keeps global state (the data directory is read when bw2data is first
-imported; the current project is process-wide) and prints to stdout.  This
-module is the one place that touches that state, so the rest of the engine can
-ask for ``brightway()`` and get a ready project without caring how.
+A declaration is a legal statement: the background it is computed on must not change
+while it runs, must not be half-written by an interrupted set-up, and must be named
+exactly in the declaration.  So set-up never edits what declarations read.  It builds
+a complete new version (biosphere3, the EF v3.1 methods written from the file bw2io
+ships, footprint's CF extension, the inventory database, the biosphere index, the
+background scores, and copies of the dataset files) in a staging directory, writes a
+manifest with the sha256 of every file, and switches a pointer atomically
+(footprint.data.snapshot has the layout and the locks).
 
-Set-up is idempotent and offline: biosphere3 and the EF v3.1 methods come from
-the files bw2io ships (``bw2io.bw2setup`` is broken with bw2data 4, so the
-methods are written here), the background database from ``inventories/``.
-A state file records what was written; a second run compares hashes and does
-nothing when nothing changed.
+The API, for the CLI, tests and long-lived processes (a server, a batch worker)::
+
+    snapshot = open_snapshot()      # the current one, locked for reading and bound to Brightway here
+    snapshot.id                     # sha256 of its manifest: names this background version exactly
+    snapshot.catalogue()            # the datasets it was built from (read from the snapshot's copies)
+    snapshot.method_sha256(method)  # content hash of one method's CFs as bw2calc reads them
+    ensure_snapshot()               # the same, setting up first when missing, outdated or damaged
+    setup(force=False)              # check the manifest's hashes; build a new snapshot if needed
+
+Brightway keeps process-wide state (bw2data reads ``BRIGHTWAY2_DIR`` once, at import; the
+current project is global).  bw2data is imported against a private scratch directory
+outside FOOTPRINT_HOME (its logs and bootstrap project go there) and then bound, read-only,
+to the snapshot's Brightway directory.  A process stays bound to the snapshot it opened
+until it calls ``open_snapshot()`` again, so a long-lived process keeps one version for as
+long as it likes, and ``setup --force`` elsewhere changes nothing it computes.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
-import fcntl
 import hashlib
-import io
 import json
 import os
+import shutil
+import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from footprint._io import quiet_stdout
 from footprint.data import inventory
+from footprint.data import snapshot as _files
 from footprint.errors import SetupError
-from footprint.paths import home
+from footprint.paths import home, inventories_dirs
 
 PROJECT_NAME = "footprint"
 BACKGROUND_DB = "footprint-inventories"
 BIOSPHERE_DB = "biosphere3"
 METHOD_FAMILIES = ("EF v3.1",)
-STATE_FILE = "footprint-setup.json"
-SETUP_FORMAT = 1  # bump when the way set-up writes data changes
+BIOSPHERE_VERSION = "ecoinvent 3.9 elementary flows (bw2io)"
+SETUP_FORMAT = _files.FORMAT
+
+_REASONS = {
+    "format": "the snapshot layout of this footprint version differs",
+    "biosphere": "the biosphere flow list changed",
+    "bw2io": "bw2io was upgraded",
+    "methods_sha256": "bw2io's characterisation-factor file changed",
+    "extension_sha256": "footprint's CF extension file changed",
+    "inventories_sha256": "the inventory datasets changed",
+    "supplementary_sha256": "the supplementary indicators changed",
+}
 
 
-def brightway_dir() -> Path:
-    return home() / "brightway"
+# ----------------------------------------------------------------------------- Brightway, bound to one directory
 
 
-_BW: tuple[ModuleType, ModuleType, ModuleType] | None = None
+_MODULES: tuple[ModuleType, ModuleType, ModuleType] | None = None
+_SCRATCH: Path | None = None
 
 
-def brightway() -> tuple[ModuleType, ModuleType, ModuleType]:
-    """Import bw2data, bw2calc and bw2io against our directory and activate our project.
+def _scratch() -> Path:
+    """A private directory outside FOOTPRINT_HOME for bw2data's bootstrap project and its logs."""
+    global _SCRATCH
+    if _SCRATCH is None or not _SCRATCH.is_dir():
+        try:
+            _SCRATCH = Path(tempfile.mkdtemp(prefix="footprint-brightway-"))
+        except OSError as exc:
+            raise SetupError(f"cannot create a temporary directory: {exc.strerror or exc}",
+                             field="TMPDIR", value=tempfile.gettempdir(),
+                             expected="a writable temporary directory (set TMPDIR)") from None
+        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+    return _SCRATCH
 
-    ``BRIGHTWAY2_DIR`` must exist and be set before bw2data is imported, and the
-    user's own Brightway projects must never be touched by surprise; so the
-    import happens here and nowhere else.
+
+def _modules() -> tuple[ModuleType, ModuleType, ModuleType]:
+    """Import bw2data, bw2calc and bw2io, with bw2data's import-time writes sent to the scratch directory.
+
+    bw2data creates ``logs/`` and a ``default`` project in ``BRIGHTWAY2_DIR`` when it is
+    imported, and bw2io opens a log file there; none of that may land in FOOTPRINT_HOME
+    (a set-up home may be read-only) or in a user's own Brightway directory.
     """
-    global _BW
-    if _BW is not None:
-        return _BW
-    directory = brightway_dir()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SetupError(f"cannot create the data directory: {exc.strerror or exc}", file=directory,
-                         field="FOOTPRINT_HOME", value=str(home()),
-                         expected="a directory footprint may write to (set FOOTPRINT_HOME to one)") from None
-    os.environ["BRIGHTWAY2_DIR"] = str(directory)
+    global _MODULES
+    if _MODULES is not None:
+        return _MODULES
+    scratch = _scratch()
+    os.environ["BRIGHTWAY2_DIR"] = str(scratch)  # every process sets its own: children never share one
+    import io
     import warnings
 
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), warnings.catch_warnings():
-        # bw2data logs "Using environment variable BRIGHTWAY2_DIR" and bw2calc hints at
-        # pypardiso on import; neither helps a footprint user, and both would pollute output.
+        # bw2data logs "Using environment variable BRIGHTWAY2_DIR" and bw2calc hints at pypardiso on import
         warnings.simplefilter("ignore")
         import bw2calc as bc
         import bw2data as bd
         import bw2io as bi
-    if Path(bd.projects._base_data_dir).resolve() != directory.resolve():  # imported elsewhere first
-        with quiet_stdout():
-            bd.projects.change_base_directories(directory, project_name=PROJECT_NAME, update=False)
+    _MODULES = (bd, bc, bi)
+    return _MODULES
+
+
+def _bind(base: Path, *, writable: bool, project: str = PROJECT_NAME) -> None:
+    """Point this process's bw2data at one Brightway base directory (a snapshot, a staging one, the scratch).
+
+    ``projects.change_base_directories`` refuses a directory it cannot write and would run
+    automatic updates (writes); a snapshot is opened read-only, so its steps are done here:
+    logs to the scratch directory, projects.db and the project's SQLite files re-opened at
+    the new place, the project set current without creating anything.
+    """
+    bd, _bc, _bi = _modules()
+    from bw2data.configuration import config
+
+    projects = bd.projects
     with quiet_stdout():
-        bd.projects.set_current(PROJECT_NAME)
-    _BW = (bd, bc, bi)
-    return _BW
+        projects._base_data_dir = base
+        projects._base_logs_dir = _scratch() / "logs"
+        config.cache = {}
+        projects.db.change_path(base / "projects.db")
+        projects.set_current(project, writable=writable, update=writable)
+
+
+def _unbind() -> None:
+    """Close every SQLite file of a snapshot (bind to the scratch's own project)."""
+    if _MODULES is not None:
+        _bind(_scratch(), writable=True, project="default")
+
+
+# ----------------------------------------------------------------------------- a snapshot, opened
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """One background version, opened for reading: a shared lock is held until ``close()``.
+
+    Everything a declaration reads of the background comes from here: the Brightway
+    databases and methods (bound in this process), the dataset files, the CF extension.
+    ``id`` is the sha256 of the manifest, a stable key for this version (caches, provenance).
+    """
+
+    files: _files.SnapshotFiles
+    scratch: bool = False  # a writable copy for tests and benchmarks (scratch_project), never switched to
+
+    @property
+    def id(self) -> str:
+        return self.files.id
+
+    @property
+    def path(self) -> Path:
+        return self.files.path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.files.manifest
+
+    @property
+    def brightway_dir(self) -> Path:
+        return self.path / "brightway"
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """What it was built from: format, biosphere, bw2io version and the sha256 of methods, extension, datasets."""
+        return dict(self.manifest.get("inputs") or {})
+
+    @property
+    def created(self) -> str:
+        return str(self.manifest.get("created", ""))
+
+    @property
+    def roots(self) -> list[Path]:
+        return [self.path / root for root in self.manifest.get("roots", [])]
+
+    @property
+    def extension_path(self) -> Path:
+        return self.path / self.manifest["extension_file"]
+
+    @cached_property
+    def _catalogue(self) -> inventory.Catalogue:
+        return inventory.load_catalogue(self.roots)
+
+    def catalogue(self) -> inventory.Catalogue:
+        """The datasets this snapshot was built from (read once per snapshot, from its own copies)."""
+        return self._catalogue
+
+    def extension(self):
+        from footprint.data.methods import load_extension
+
+        return load_extension(self.extension_path)
+
+    def biosphere_index(self) -> dict:
+        return inventory.biosphere_index(brightway()[0])
+
+    def method_sha256(self, method: tuple[str, ...] | list[str]) -> str:
+        """Content hash of one method's characterisation factors (biosphere code and value, sorted)."""
+        key = " | ".join(method)
+        try:
+            return self.manifest["methods"][key]
+        except KeyError:
+            raise SetupError("method not in the set-up", field="method", value=key,
+                             expected="an EF v3.1 method footprint sets up (run 'footprint setup')") from None
+
+    def datasets_sha256(self, codes) -> dict[str, str]:
+        """Content hash of each dataset in ``codes`` and of every dataset they draw on (transitively)."""
+        catalogue = self.catalogue()
+        return {code: inventory.dataset_sha256(catalogue.datasets[code]) for code in catalogue.closure(codes)}
+
+    def describe(self) -> dict[str, Any]:
+        """What a declaration records about the snapshot."""
+        return {"id": self.id, "created": self.created, "format": self.manifest.get("format")}
+
+    def close(self) -> None:
+        self.files.release()
+
+
+_OPEN: Snapshot | None = None
+
+
+def bound_snapshot() -> Snapshot | None:
+    """The snapshot this process is bound to (None before the first open)."""
+    return _OPEN
+
+
+def _open_unbound(*, deep: bool) -> tuple[Snapshot | None, str | None]:
+    """The current snapshot locked for reading but not bound, and why it cannot be used (None: intact).
+
+    ``deep`` compares every file's sha256 with the manifest (``footprint setup``); otherwise
+    sizes only (every declaration).  Brightway is not imported: a plain set-up stays cheap.
+    """
+    try:
+        opened = _files.open_current()
+    except _files.SnapshotMissing as exc:
+        return None, str(exc)
+    problems = []
+    if opened.manifest.get("format") != _files.FORMAT:
+        problems.append(f"layout {opened.manifest.get('format')}, this footprint reads {_files.FORMAT}")
+    else:
+        problems = _files.check_files(opened.path, opened.manifest["files"], deep=deep)
+    if problems:
+        opened.release()
+        return None, f"the set-up in {opened.path} is damaged: " + "; ".join(problems[:3])
+    return Snapshot(opened), None
+
+
+def open_snapshot() -> Snapshot:
+    """The current background snapshot, locked for reading and bound to Brightway in this process.
+
+    Raises SetupError when there is none or it is damaged (``footprint setup`` repairs it;
+    ``ensure_snapshot`` does that itself).  Returns the snapshot already bound when the
+    pointer has not moved (or while a ``scratch_project`` is bound).
+    """
+    global _OPEN
+    if _OPEN is not None and (_OPEN.scratch or _files.read_current() == _OPEN.path.name):
+        return _OPEN
+    snapshot, problem = _open_unbound(deep=False)
+    if snapshot is None:
+        raise SetupError(f"footprint is not set up in {home()}: {problem}",
+                         expected="run 'footprint setup' (offline, about 10 s)")
+    _bind(snapshot.brightway_dir, writable=False)
+    previous, _OPEN = _OPEN, snapshot
+    if previous is not None:
+        previous.close()
+    return snapshot
+
+
+def brightway() -> tuple[ModuleType, ModuleType, ModuleType]:
+    """bw2data, bw2calc and bw2io, bound to this process's snapshot (the current one if none is open yet)."""
+    if _OPEN is None:
+        open_snapshot()
+    return _modules()
 
 
 @contextlib.contextmanager
-def write_lock() -> Iterator[None]:
-    """One writer per project: two processes writing one Brightway project lose data."""
-    lock_path = brightway_dir() / "footprint-write.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a") as handle:  # "a": taking the lock must not touch the file (setup writes nothing)
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def scratch_project() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
+    """A writable throwaway copy of the current snapshot, bound in this process (tests, benchmarks).
+
+    Writing databases into a snapshot would change what declarations read; code that
+    needs to write (a benchmark's synthetic database, a test's toy database) writes here.
+    The previous binding is restored afterwards.
+    """
+    global _OPEN
+    current = open_snapshot()
+    work = Path(tempfile.mkdtemp(prefix="footprint-scratch-", dir=_scratch()))
+    shutil.copytree(current.path, work / "snapshot", copy_function=shutil.copyfile)
+    files = _files.SnapshotFiles(path=work / "snapshot", manifest=current.manifest,
+                                 id=f"scratch-{work.name}")
+    previous, _OPEN = _OPEN, Snapshot(files, scratch=True)
+    try:
+        _bind(_OPEN.brightway_dir, writable=True)
+        yield _modules()
+    finally:
+        _OPEN = previous
+        _bind(previous.brightway_dir, writable=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- what a snapshot is built from
 
 
 def _lcia_zip() -> Path:
-    import bw2io
+    """bw2io's bundled CF file, found without importing bw2io (a plain ``setup`` check stays cheap)."""
+    import importlib.util
 
-    return Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
+    spec = importlib.util.find_spec("bw2io")
+    if spec is None or not spec.submodule_search_locations:
+        raise SetupError("bw2io is not installed", expected="run 'make install'")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "lcia" / "lcia_39_ecoinvent.zip"
 
 
 def method_source_sha256() -> str:
     """Hash of the characterisation-factor file the methods are written from."""
-    return hashlib.sha256(_lcia_zip().read_bytes()).hexdigest()
+    return _files.file_sha256(_lcia_zip())
+
+
+def live_inputs(*, deep: bool) -> dict[str, Any]:
+    """What a snapshot built now would be built from (``deep`` also hashes bw2io's CF file)."""
+    from importlib import metadata
+
+    from footprint.data import methods
+
+    inputs: dict[str, Any] = {
+        "format": _files.FORMAT,
+        "biosphere": BIOSPHERE_VERSION,
+        "bw2io": metadata.version("bw2io"),
+        "extension_sha256": _files.file_sha256(Path(methods.EXTENSION_FILE)),
+        "inventories_sha256": inventory.library_sha256(inventories_dirs()),
+        "supplementary_sha256": methods.supplementary_sha256(),  # the Crustal Scarcity Indicator as written
+    }
+    if deep:
+        inputs["methods_sha256"] = method_source_sha256()
+    return inputs
+
+
+def outdated(recorded: dict[str, Any], live: dict[str, Any]) -> str | None:
+    """Why a snapshot built from ``recorded`` is not what ``live`` would give (None: it is)."""
+    for key, value in live.items():
+        if recorded.get(key) != value:
+            return _REASONS.get(key, key)
+    return None
+
+
+def read_state() -> dict[str, Any]:
+    """What the current snapshot was built from ({} when there is none); reads without locking or binding."""
+    name = _files.read_current()
+    if name is None:
+        return {}
+    try:
+        manifest = json.loads((_files.snapshots_dir() / name / _files.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(manifest.get("inputs") or {})
+
+
+def brightway_dir() -> Path:
+    """The Brightway directory of the snapshot this process reads (opening the current one if needed)."""
+    if _OPEN is None:
+        open_snapshot()
+    return _OPEN.brightway_dir
+
+
+def require_setup() -> Snapshot:
+    """The current snapshot, or a SetupError telling the user to run ``footprint setup``."""
+    return open_snapshot()
+
+
+# ----------------------------------------------------------------------------- set-up
 
 
 @dataclass
@@ -112,46 +387,28 @@ class SetupReport:
     """What a set-up run did, for the CLI to print."""
 
     directory: Path
-    biosphere_written: bool
-    methods_written: int
-    inventories_written: int
-    seconds: float
-    size_bytes: int
+    biosphere_written: bool = False
+    methods_written: int = 0
+    inventories_written: int = 0
+    seconds: float = 0.0
+    size_bytes: int = 0
+    snapshot_id: str = ""
+    reason: str = ""  # why a new snapshot was built; "" when the current one was kept
+    pruned: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # imported databases a fresh build could not carry over
 
     @property
     def changed(self) -> bool:
-        return self.biosphere_written or self.methods_written > 0 or self.inventories_written > 0
-
-
-def _state_path() -> Path:
-    return brightway_dir() / STATE_FILE
-
-
-def read_state() -> dict:
-    path = _state_path()
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-def _write_state(state: dict) -> None:
-    path = _state_path()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-    tmp.replace(path)
-
-
-def _directory_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return bool(self.reason)
 
 
 def _write_biosphere(bd: ModuleType, bi: ModuleType) -> None:
+    """biosphere3 as ``bi.create_default_biosphere3()`` writes it, without the search index nobody queries."""
     (Path(bd.projects.dir) / inventory.BIOSPHERE_INDEX_FILE).unlink(missing_ok=True)
     with quiet_stdout():
-        bi.create_default_biosphere3()
+        importer = bi.importers.Ecospold2BiosphereImporter()
+        importer.apply_strategies()
+        importer.write_database(searchable=False)
 
 
 @contextlib.contextmanager
@@ -209,72 +466,265 @@ def _write_methods(bd: ModuleType, source_sha256: str) -> int:
     return written
 
 
-def _write_extensions(bd: ModuleType, state: dict, *, force: bool) -> int:
-    """Write footprint's CF extension (bundled CFs + sourced additions) when it or its base changed."""
-    from footprint.data.methods import load_extension, write_extended_method
-
-    extension = load_extension()
-    if not force and state.get("extension_sha256") == extension.sha256 and extension.method in bd.methods:
-        return 0
-    write_extended_method(bd, extension, inventory.biosphere_index(bd))
-    state["extension_sha256"] = extension.sha256
-    state["extension"] = extension.describe()
-    return 1
-
-
-def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None) -> SetupReport:
-    """Create or update the project offline; a second run with nothing changed writes nothing."""
-
-    started = time.perf_counter()
-    catalogue = catalogue or inventory.load_catalogue()
-    bd, _bc, bi = brightway()
-    with write_lock():
-        before = read_state()
-        state = {} if force else dict(before)
-        biosphere_written = False
-        methods_written = 0
-        if state.get("format") != SETUP_FORMAT:
-            state = {}
-        if BIOSPHERE_DB not in bd.databases or "biosphere_version" not in state:
-            _write_biosphere(bd, bi)
-            biosphere_written = True
-            state["biosphere_version"] = "ecoinvent 3.9 elementary flows (bw2io)"
-        method_hash = method_source_sha256()
-        missing_methods = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)
-        if state.get("methods_sha256") != method_hash or missing_methods or biosphere_written:
-            methods_written = _write_methods(bd, method_hash)
-            state["methods_sha256"] = method_hash
-        methods_written += _write_extensions(bd, state, force=methods_written > 0)
-        from footprint.data.methods import write_supplementary_methods  # Crustal Scarcity Indicator 2020
-        methods_written += write_supplementary_methods(bd, state, force=methods_written > 0)
-        inventories_written = 0
-        if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
-                or biosphere_written):
-            inventories_written = inventory.write_background(catalogue, bd)
-            state["inventories_sha256"] = catalogue.sha256
-        state["format"] = SETUP_FORMAT
-        if state != before:  # a run that changed nothing writes nothing
-            _write_state(state)
-    return SetupReport(
-        directory=brightway_dir(),
-        biosphere_written=biosphere_written,
-        methods_written=methods_written,
-        inventories_written=inventories_written,
-        seconds=time.perf_counter() - started,
-        size_bytes=_directory_size(brightway_dir()),
-    )
-
-
 def _categories():
     from footprint.inputs.categories import all_categories
 
     return all_categories()
 
 
-def require_setup() -> dict:
-    """The set-up state, or a SetupError telling the user to run ``footprint setup``."""
-    state = read_state()
-    if not state.get("inventories_sha256") or not state.get("methods_sha256"):
-        raise SetupError(f"the Brightway project in {brightway_dir()} is not set up",
-                         expected="run 'footprint setup' first (offline, about 10 s)")
-    return state
+def _write_parts(bd: ModuleType, bi: ModuleType, state: dict[str, Any], live: dict[str, Any],
+                 catalogue: inventory.Catalogue, extension, report: SetupReport) -> None:
+    """Write into the project being built whatever its copied state lacks (everything, for a fresh build)."""
+    from footprint.data.methods import write_extended_method, write_supplementary_methods
+
+    if BIOSPHERE_DB not in bd.databases or state.get("biosphere") != live["biosphere"]:
+        _write_biosphere(bd, bi)
+        report.biosphere_written = True
+    missing = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)
+    if state.get("methods_sha256") != live["methods_sha256"] or missing or report.biosphere_written:
+        report.methods_written = _write_methods(bd, live["methods_sha256"])
+    if (report.methods_written or state.get("extension_sha256") != extension.sha256
+            or extension.method not in bd.methods):
+        write_extended_method(bd, extension, inventory.biosphere_index(bd))
+        report.methods_written += 1
+    report.methods_written += write_supplementary_methods(bd, state, force=report.methods_written > 0)
+    if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
+            or report.biosphere_written):
+        report.inventories_written = inventory.write_background(catalogue, bd)
+    state.update(live)
+    state["extension_sha256"] = extension.sha256
+    state["inventories_sha256"] = catalogue.sha256
+
+
+def _method_hashes(bd: ModuleType) -> dict[str, str]:
+    """sha256 of each category method's CFs as bw2calc reads them: (biosphere code, float32 value), sorted.
+
+    Node ids differ between set-ups, flow codes do not; so two set-ups from the same
+    sources give the same hashes, and a changed factor gives another.
+    """
+    from bw2data.backends import ActivityDataset as AD
+
+    from footprint.data.scores import characterisation_factors
+
+    codes = {row.id: row.code for row in AD.select(AD.id, AD.code).where(AD.database == BIOSPHERE_DB)}
+    hashes = {}
+    for method in sorted({tuple(c.method) for c in _categories()}):
+        factors = characterisation_factors(bd, method)
+        lines = sorted(f"{codes.get(flow, flow)} {value!r}" for flow, value in factors.items())
+        hashes[" | ".join(method)] = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return hashes
+
+
+def _write_caches(bd: ModuleType, bc: ModuleType) -> None:
+    """Everything a declaration would otherwise compute and store: biosphere index, background scores."""
+    from footprint.data import scores
+
+    inventory.biosphere_index(bd)  # writes its JSON file when biosphere3 was (re)written
+    shutil.rmtree(Path(bd.projects.dir) / scores.CACHE_DIR, ignore_errors=True)
+    methods = [tuple(c.method) for c in _categories()]
+    scores.write_cache(bd, BACKGROUND_DB, scores.solve(bd, bc, [BACKGROUND_DB], methods))
+
+
+def _copy_sources(staging: Path, catalogue: inventory.Catalogue, extension) -> dict[str, Any]:
+    """Copy the dataset files and the CF extension into the snapshot; refuse if they changed meanwhile."""
+    for old in ("inventories", "methods"):
+        shutil.rmtree(staging / old, ignore_errors=True)
+    roots = []
+    for index, root in enumerate(catalogue.roots):
+        target = staging / "inventories" / str(index)
+        target.mkdir(parents=True)
+        for path in sorted(root.rglob("*.yaml")):
+            destination = target / path.relative_to(root)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+        roots.append(target.relative_to(staging).as_posix())
+    copied = [staging / r for r in roots]
+    extension_file = staging / "methods" / Path(extension.path).name
+    extension_file.parent.mkdir(parents=True)
+    shutil.copyfile(extension.path, extension_file)
+    if (inventory.library_sha256(copied) != catalogue.sha256
+            or _files.file_sha256(extension_file) != extension.sha256):
+        raise SetupError("the inventory datasets or the CF extension changed while set-up was running",
+                         expected="run 'footprint setup' again once the files are saved")
+    return {"roots": roots, "extension_file": extension_file.relative_to(staging).as_posix(),
+            "extension": extension.describe()}
+
+
+def _imported_databases(bd: ModuleType) -> dict[str, dict]:
+    from footprint.data.imports import METADATA_KEY
+
+    return {name: dict(bd.databases[name].get(METADATA_KEY) or {}) for name in sorted(bd.databases)
+            if name not in (BIOSPHERE_DB, BACKGROUND_DB)}
+
+
+_WRITE_ERRNOS = {28, 122, 30, 13, 1}  # ENOSPC, EDQUOT, EROFS, EACCES, EPERM
+
+
+def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
+           write: Callable[[ModuleType, ModuleType, dict[str, Any], Path], dict | None]) -> SetupReport:
+    """Build a new snapshot in staging, switch to it, prune; on any failure the current one is untouched.
+
+    ``previous`` (an intact snapshot) is copied first, so only what changed is rewritten
+    and imported databases carry over; without it the build starts empty.  ``write``
+    changes the copy (set-up: biosphere3, methods, inventories; an import: one database)
+    and returns manifest entries it sets.  Call with the writer lock held.
+    """
+    global _OPEN
+    bd, bc, bi = _modules()
+    checkpoint = _files.checkpoint_hook
+    staging = _files.new_staging()
+    bound_before = _OPEN
+    try:
+        checkpoint("staging")
+        if previous is not None:
+            shutil.copytree(previous.path, staging, dirs_exist_ok=True, copy_function=shutil.copyfile,
+                            ignore=lambda _dir, names: [n for n in names if n == _files.MANIFEST])
+        else:
+            (staging / "brightway").mkdir()
+        _bind(staging / "brightway", writable=True)
+        state = dict(previous.inputs) if previous is not None else {}
+        extra = {k: previous.manifest[k] for k in ("roots", "extension_file", "extension")} if previous else {}
+        extra.update(write(bd, bi, state, staging) or {})
+        checkpoint("written")
+        _write_caches(bd, bc)
+        manifest = {"inputs": state, "methods": _method_hashes(bd), "databases": _imported_databases(bd), **extra}
+        _unbind()
+        name = _files.finish(staging, manifest, checkpoint)
+        checkpoint("before-switch")
+        _files.switch(name)
+        checkpoint("switched")
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            _unbind()
+        _files.discard(staging)
+        _OPEN = bound_before
+        if bound_before is not None:
+            with contextlib.suppress(Exception):
+                _bind(bound_before.brightway_dir, writable=False)
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            raise _files.write_error(exc, staging) from None
+        if type(exc).__name__ == "OperationalError" and "full" in str(exc).lower():  # SQLite: disk full
+            raise _files.write_error(OSError(28, str(exc)), staging) from None
+        raise
+    if previous is not None:
+        previous.close()
+    current = open_snapshot()
+    report.reason = reason
+    report.directory, report.snapshot_id = current.path, current.id
+    report.pruned = _files.prune({current.name})
+    return report
+
+
+def _previous_databases() -> list[str]:
+    """Imported databases the current snapshot's manifest lists (a fresh build cannot carry them over)."""
+    name = _files.read_current()
+    if name is None:
+        return []
+    try:
+        manifest = json.loads((_files.snapshots_dir() / name / _files.MANIFEST).read_text(encoding="utf-8"))
+        return sorted(manifest.get("databases") or {})
+    except (OSError, ValueError):
+        return []
+
+
+def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, deep: bool = True,
+          wait: bool = True) -> SetupReport:
+    """Make the current snapshot match its sources, building a new one only if it does not.
+
+    A plain run checks every file of the current snapshot against the manifest's content
+    hashes (``deep``) and what the snapshot was built from; when both hold it writes
+    nothing (it may delete old snapshots nobody reads).  ``force`` builds a fresh snapshot.
+    Only one process builds at a time; the others wait, then find the work done.
+    """
+    from footprint.data.methods import load_extension
+
+    started = time.perf_counter()
+    live = live_inputs(deep=True)
+    report = SetupReport(directory=_files.snapshots_dir())
+
+    def finished(current: Snapshot) -> SetupReport:
+        report.directory, report.snapshot_id = current.path, current.id
+        report.seconds = time.perf_counter() - started
+        report.size_bytes = _files.size_bytes(current.path)
+        return report
+
+    if not force:
+        current, _problem = _open_unbound(deep=deep)
+        if current is not None:
+            try:
+                if outdated(current.inputs, live) is None:
+                    with _files.writer_lock(wait=False) as free:
+                        if free:  # nobody is building: old snapshots nobody reads can go
+                            report.pruned = _files.prune({current.name})
+                    return finished(current)
+            finally:
+                current.close()
+    with _files.writer_lock(wait=wait):
+        current, problem = (None, "--force") if force else _open_unbound(deep=deep)
+        try:
+            if current is not None:
+                reason = outdated(current.inputs, live)
+                if reason is None:  # another process built it while this one waited
+                    return finished(current)
+            elif _files.read_current() is None:
+                reason = "first set-up"
+            else:
+                reason = problem or "rebuild"
+                report.dropped = _previous_databases()
+            catalogue = catalogue or inventory.load_catalogue()
+            extension = load_extension()
+
+            def write(bd, bi, state, staging):
+                _write_parts(bd, bi, state, live, catalogue, extension, report)
+                return _copy_sources(staging, catalogue, extension)
+
+            _build(report, previous=current, reason=str(reason), write=write)
+            current = None  # _build released it
+        finally:
+            if current is not None:
+                current.close()
+        _warm_unit_cache()
+    return finished(open_snapshot())
+
+
+def _warm_unit_cache() -> None:
+    with contextlib.suppress(Exception):  # a cache only: pint parses its definitions without it
+        from footprint.inputs import units
+
+        units.build_cache()
+
+
+def update_snapshot(write: Callable[[ModuleType], None], *, reason: str) -> SetupReport:
+    """A new snapshot: a copy of the current one changed by ``write(bd)`` (an import), switched atomically."""
+    with _files.writer_lock():
+        current, problem = _open_unbound(deep=True)
+        if current is None:
+            raise SetupError(f"cannot change the set-up: {problem}", expected="run 'footprint setup' first")
+        report = SetupReport(directory=current.path)
+        try:
+            return _build(report, previous=current, reason=reason, write=lambda bd, _bi, _state, _staging: write(bd))
+        finally:
+            current.close()
+
+
+def ensure_snapshot() -> Snapshot:
+    """The current snapshot, set up first when there is none, it is outdated or damaged.
+
+    First-use declarations started together wait for one set-up (a message on stderr after a
+    few seconds), never race it.  On a read-only home an outdated set-up is an error: a
+    declaration never computes on a background other than the one its sources describe.
+    """
+    live = live_inputs(deep=False)
+    try:
+        current = open_snapshot()
+        reason = outdated(current.inputs, live)
+        if reason is None:
+            return current
+    except SetupError as exc:
+        reason = exc.message
+    try:
+        setup(deep=False)
+    except SetupError as exc:
+        raise SetupError(f"the set-up must be renewed ({reason}) but cannot be: {exc.message}", file=exc.file,
+                         field=exc.field, value=exc.value, expected=exc.expected) from None
+    return open_snapshot()

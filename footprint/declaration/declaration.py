@@ -7,10 +7,11 @@ a declaration to state: the system boundary, the bill of materials and energy
 per declared unit, recycled content per element, the sampling approach, the CRM
 list version, why these categories, and a conformity-assessment block a
 verifier fills.  The document carries everything needed to recompute it: the
-hashes of the rule, activity data, inventories and characterisation factors,
-the library versions, and a content hash over the document itself so an edit
-after writing can be detected.  Readers accept schema 1.0 documents too
-(footprint.inputs.upstream.declared_results / additional_results).
+hashes of the rule and activity data, the background snapshot it was computed
+on, the content hash of every dataset it used (and of those they draw on) and of
+every method, the library versions, and a content hash over the document itself
+so an edit after writing can be detected.  Readers accept schema 1.0 documents
+too (footprint.inputs.upstream.declared_results / additional_results).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from typing import Any
 from footprint.data.inventory import Catalogue
 from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.data.project import Snapshot
 from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result
 from footprint.engine.quality import Quality
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
@@ -67,22 +69,21 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def _method_block(methods_sha256: str) -> dict[str, Any]:
+def _method_block(methods_sha256: str, extension: dict[str, Any]) -> dict[str, Any]:
     """The method identity: EF version, bundled implementation, and footprint's CF extension by hash."""
-    from footprint.data.methods import load_extension
-
-    extension = load_extension().describe()
     return {"name": METHOD_NAME, "version": METHOD_VERSION,
             "implementation": f"{METHOD_IMPLEMENTATION} + {extension['id']} {extension['version']} "
                               f"(sha256 {extension['sha256'][:12]})",
             "cf_sha256": methods_sha256, "extensions": [extension]}
 
 
-def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha256: str,
+def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: Snapshot,
           background: str, created: dt.datetime | None = None,
           background_info: dict | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
     """The declaration document (a plain dict, valid against schemas/declaration.schema.json).
 
+    ``snapshot`` is the background version the result was computed on (its id, and the
+    content hashes of the datasets and methods the result used, go into the provenance).
     ``uncertainty`` is a Monte Carlo block (footprint.engine.uncertainty.MonteCarlo.block); its
     seed goes into ``provenance.seed``.  The declared values stay the deterministic ones.
     """
@@ -96,8 +97,14 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
     declared |= supplementary
     created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     versions = library_versions()
-    identity = "|".join([loaded.sha256, activity.sha256, catalogue.sha256, methods_sha256,
-                         system.allocation_method_override or "", versions["footprint"]])
+    methods_sha256 = str(snapshot.inputs.get("methods_sha256", ""))
+    used = system.datasets_used()
+    used_sha256 = snapshot.datasets_sha256(used)
+    methods_used = {c.id: {"method": " | ".join(c.method), "sha256": snapshot.method_sha256(c.method)}
+                    for c in result.categories}
+    # the id names what the numbers rest on: the datasets and methods used, not the whole library
+    identity = "|".join([loaded.sha256, activity.sha256, canonical_json(used_sha256), canonical_json(methods_used),
+                         methods_sha256, system.allocation_method_override or "", versions["footprint"]])
     if background_info:  # an imported background database changes the numbers, so the identity too
         identity += "|" + canonical_json(background_info)
     suppliers = system.upstream_declarations()
@@ -138,7 +145,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         "declarant": data.declarant.model_dump(exclude_none=True),
         "period": {"start": data.period.start.isoformat(), "end": data.period.end.isoformat()},
         "route": rule.route,
-        "method": _method_block(methods_sha256),
+        "method": _method_block(methods_sha256, snapshot.manifest.get("extension") or
+                                snapshot.extension().describe()),
         "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
         "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
                        "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
@@ -195,8 +203,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, methods_sha
         "provenance": {
             "activity_data": {"path": _relative(activity.path), "sha256": activity.sha256},
             "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
-            "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets),
-                            "used": sorted(system.datasets_used())},
+            "snapshot": snapshot.describe(),
+            "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets), "used": sorted(used),
+                            "used_sha256": used_sha256},
+            "methods": methods_used,
             "background": {"database": background, "sha256": catalogue.sha256, **(background_info or {})},
             "libraries": versions,
             "seed": uncertainty["seed"] if uncertainty else None,

@@ -18,7 +18,16 @@ What counts as a difference:
   tables, units, labels): exact;
 * library versions differ: a warning, not a failure (results decide);
   the declaration id mixes in the footprint version, so an id change that
-  the footprint version explains is a warning too.
+  the footprint version explains is a warning too;
+* what describes the whole background rather than what the declaration used
+  (the snapshot id, the hash and size of the whole dataset library, when an
+  imported database was imported): a warning.  The content hash of every
+  dataset the declaration used (and those they draw on) and of every method
+  it used are compared exactly, so adding an unrelated dataset does not fail
+  a verification and changing a used one does;
+* a declaration written before those hashes were recorded (no
+  ``provenance.snapshot``): their absence is a warning, and so is an id that
+  differs only because the id's recipe now uses them (results decide).
 
 A schema 1.0 declaration is compared in its 1.0 form: the recomputation (schema
 2.0) is folded back (every category in ``results`` with its ``declared`` flag;
@@ -38,13 +47,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from footprint.declaration.declaration import content_hash
+from footprint.errors import DeclarationError
 from footprint.inputs.rule import LoadedRule
 
 IGNORED = ("provenance.created", "performance_class", "content_sha256", "signatures")
 WARN_PREFIX = ("provenance.libraries",)
+#: describe the whole background, not what the declaration used: a difference is a warning
+BACKGROUND_WIDE = ("provenance.snapshot", "provenance.inventories.sha256", "provenance.inventories.datasets",
+                   "provenance.background.sha256")
+#: recorded since provenance format 2; absent from older declarations
+USED_HASHES = ("provenance.snapshot", "provenance.methods", "provenance.inventories.used_sha256")
 _KEYS = ("category", "stage", "process", "item", "id", "name")
 
 
@@ -121,6 +137,43 @@ def _ignored(path: str) -> bool:
     if path.startswith("provenance") and path.endswith(".path"):  # where a file was, not what it held
         return True
     return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in IGNORED)
+
+
+def _background_wide(path: str) -> bool:
+    if any(path == p or path.startswith(p + ".") for p in BACKGROUND_WIDE):
+        return True
+    return path.startswith("provenance.background.imported[") and path.endswith("].imported")  # the import date
+
+
+def recorded_mapping(document: Mapping[str, Any], declaration: Path,
+                     given: str | Path | None) -> tuple[Path | None, str | None]:
+    """The background mapping file a recomputation must use, and the default database it was used with.
+
+    The recorded path is tried as written and beside the declaration; ``given`` (``--mapping``)
+    replaces it.  A recorded mapping that cannot be found is an error: recomputing without it
+    would compare the declaration with another calculation.
+    """
+    record = ((document.get("provenance") or {}).get("background") or {}).get("mapping")
+    if not isinstance(record, Mapping) or not record.get("path"):
+        if given is not None:
+            raise DeclarationError("the declaration was computed without a background mapping", field="--mapping",
+                                   value=str(given), expected="no --mapping for this declaration")
+        return None, None
+    default = record.get("default_database")
+    if given is not None:
+        if not Path(given).is_file():
+            raise DeclarationError("mapping file not found", file=given, field="--mapping",
+                                   expected="the mapping file the declaration was computed with")
+        return Path(given), default
+    recorded = Path(str(record["path"]))
+    candidates = [recorded] if recorded.is_absolute() else [recorded, declaration.parent / recorded]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate, default
+    raise DeclarationError("the background mapping this declaration was computed with cannot be found",
+                           file=str(record["path"]), field="provenance.background.mapping.path",
+                           expected="the mapping file: give it with --mapping FILE (its sha256 is recorded: "
+                                    f"{str(record.get('sha256', ''))[:12]}...)")
 
 
 def _close(a: Any, b: Any, tolerance: float, scale: float = 0.0) -> bool:
@@ -213,20 +266,31 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
     right = {p: v for p, v in flatten(recomputed) if not _ignored(p)}
     results_differ = False
     scales = _scales(recomputed)
+    old_format = "snapshot" not in (declared.get("provenance") or {})
     for path in sorted(set(left) | set(right)):
         outcome.compared += 1
         a, b = left.get(path, "(absent)"), right.get(path, "(absent)")
         if _close(a, b, tolerance, _scale_of(path, scales)):
             continue
-        warn = path.startswith(WARN_PREFIX)
-        outcome.differences.append(Difference(path, a, b, "warning" if warn else "failure",
-                                              "library version" if warn else ""))
-        if not warn and path != "id":
+        if path.startswith(WARN_PREFIX):
+            severity, note = "warning", "library version"
+        elif old_format and a == "(absent)" and path.startswith(USED_HASHES):
+            severity, note = "warning", "not recorded by the footprint that wrote this declaration"
+        elif _background_wide(path):
+            severity, note = "warning", "describes the whole background; the used datasets' hashes decide"
+        else:
+            severity, note = "failure", ""
+        outcome.differences.append(Difference(path, a, b, severity, note))
+        if severity == "failure" and path != "id":
             results_differ = True
     versions_differ = (declared.get("provenance", {}).get("libraries", {}).get("footprint")
                        != recomputed.get("provenance", {}).get("libraries", {}).get("footprint"))
     for diff in outcome.differences:
-        if diff.item == "id" and versions_differ and not results_differ:
-            diff.severity, diff.note = "warning", "the id includes the footprint version, which differs"
+        if diff.item == "id" and not results_differ:
+            if versions_differ:
+                diff.severity, diff.note = "warning", "the id includes the footprint version, which differs"
+            elif old_format:
+                diff.severity, diff.note = "warning", ("the id now derives from the used datasets' and methods' "
+                                                       "hashes, which this declaration predates")
     outcome.differences.sort(key=_priority)
     return outcome

@@ -22,12 +22,39 @@ def _kind_of(flow) -> str | None:
     return label[len("transport, "):] if label.startswith("transport, ") else label
 
 
+def check_keys(mapping: BackgroundMapping, system: ProductSystem, catalogue: Catalogue) -> None:
+    """Every mapping key must name an input kind of the rule or a dataset code of the library.
+
+    A key that matches nothing (a typo: ``hydrochloric-acd``) would map nothing, and the
+    declaration would still list it as applied: refused, with the nearest names.
+    """
+    import difflib
+
+    kinds = sorted(system.rule.rule.input_kinds)
+    for key in [*mapping.kinds, *mapping.codes]:
+        if key in mapping.codes:
+            if key in catalogue.datasets:
+                continue
+            pool, what = sorted(catalogue.datasets), "a dataset code of the library"
+        else:
+            if key in system.rule.rule.input_kinds:
+                continue
+            pool, what = kinds, f"an input kind of rule {system.rule.rule.id}"
+        close = difflib.get_close_matches(key, pool, n=3, cutoff=0.5)
+        raise MappingError("this key matches no input kind of the rule and no dataset code", file=mapping.path,
+                           field=f"map.{key}", value=key,
+                           expected=what + (f"; nearest: {', '.join(close)}" if close else
+                                            f" ({', '.join(pool[:12])}{', ...' if len(pool) > 12 else ''})"))
+
+
 def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: Catalogue) -> ProductSystem:
     """Retarget mapped background flows to the imported datasets, converting amounts to their unit.
 
     A footprint dataset code in the mapping wins over the input kind, so a user can
-    replace one regional grid without replacing all electricity.
+    replace one regional grid without replacing all electricity.  Keys that match
+    nothing are refused first (check_keys).
     """
+    check_keys(mapping, system, catalogue)
     for process in system.processes:
         flows = []
         for flow in process.flows:

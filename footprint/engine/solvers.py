@@ -2,29 +2,25 @@
 
 Every contribution is (scaling of a foreground process) x (amount of one of its
 exchanges) x (score per unit of what the exchange points at).  The background
-is the same for every declaration, so ``CachedBackground`` solves it once per
-background version and method with bw2calc's matrices, keeps the cradle-to-gate
-score of every background product on disk, and solves only the small
+is the same for every declaration, so ``CachedBackground`` takes the cradle-to-gate
+score of every background product from footprint.data.scores (solved once per
+background snapshot: set-up stores them in the snapshot) and solves only the small
 foreground per declaration.  ``FullLCA`` lays the foreground over the background
 and solves the whole system with bw2calc every time: the reference path, kept
 so a test can prove both give the same numbers.
 """
 from __future__ import annotations
 
-import hashlib
 import warnings
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from footprint._io import quiet_stdout
-from footprint.data.project import brightway
+from footprint.data import scores as _scores
+from footprint.data.project import bound_snapshot, brightway
 from footprint.engine.system import ProductSystem
 from footprint.inputs.categories import Category
-
-CACHE_DIR = "footprint-cache"
-CACHE_FORMAT = b"scores+cfs/2"  # part of the cache key: bump when the stored arrays change
 
 
 class Solver(Protocol):
@@ -60,8 +56,7 @@ def _adjoint_scores(lca) -> np.ndarray:
 
 
 def _method_package(category: Category):
-    bd = brightway()[0]
-    return bd.Method(category.method).datapackage()
+    return _scores.method_package(brightway()[0], category.method)
 
 
 class FullLCA:
@@ -102,96 +97,20 @@ class FullLCA:
         return float(self.lca.score)
 
 
-def _file_digest(path: Path, digest) -> None:
-    digest.update(path.name.encode())
-    digest.update(path.read_bytes())
-
-
-def background_key(databases: list[str], categories: list[Category]) -> str:
-    """Hash of exactly the processed arrays the scores come from (databases and methods)."""
-    bd = brightway()[0]
-    digest = hashlib.sha256(CACHE_FORMAT)
-    for name in databases:
-        _file_digest(Path(bd.Database(name).filepath_processed()), digest)
-    for category in categories:
-        _file_digest(Path(bd.Method(category.method).filepath_processed()), digest)
-    return digest.hexdigest()
-
-
 def background_scores(databases: list[str], categories: list[Category]) -> tuple[dict[int, int], np.ndarray]:
-    """(product id -> row, rows x categories matrix of cradle-to-gate scores per unit), cached on disk."""
-    rows, scores, _factors = _background_cache(databases, categories)
-    return rows, scores
+    """(product id -> row, rows x categories matrix of cradle-to-gate scores per unit) of the bound snapshot."""
+    found = _background(databases, categories)
+    return found.rows, found.scores
 
 
-def _background_cache(databases: list[str], categories: list[Category]
-                      ) -> tuple[dict[int, int], np.ndarray, list[dict[int, float]]]:
-    """Scores per background product and the CFs per category, computed once per background and methods.
-
-    One factorisation of the background's technosphere matrix serves every category.
-    """
-    bd, bc, _bi = brightway()
-    cache = Path(bd.projects.dir) / CACHE_DIR / f"scores-{background_key(databases, categories)}.npz"
-    if cache.exists():
-        with np.load(cache) as stored:
-            ids, scores = stored["ids"], stored["scores"]
-            factors = [dict(zip(stored[f"cf_ids_{k}"].tolist(), stored[f"cf_values_{k}"].tolist()))
-                       for k in range(len(categories))]
-        return {int(node): row for row, node in enumerate(ids)}, scores, factors
-    from scipy.sparse.linalg import factorized
-
-    first = next(iter(node_ids(databases[0]).values()))
-    with quiet_stdout(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        packages = [*(bd.Database(name).datapackage() for name in databases), _method_package(categories[0])]
-        lca = bc.LCA({first: 1.0}, data_objs=packages)
-        lca.load_lci_data()
-        lca.load_lcia_data()
-        solve = factorized(lca.technosphere_matrix.T.tocsc())
-        columns = []
-        for category in categories:
-            lca.switch_method([_method_package(category)])
-            direct = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-            columns.append(np.atleast_1d(solve(direct)))
-    ids = np.array(sorted(lca.dicts.product, key=lca.dicts.product.get), dtype=np.int64)
-    scores = np.column_stack(columns) if columns else np.zeros((len(ids), 0))
-    factors = [characterisation_factors(category) for category in categories]
-    arrays: dict[str, np.ndarray] = {}
-    for k, table in enumerate(factors):
-        arrays[f"cf_ids_{k}"] = np.array(list(table), dtype=np.int64)
-        arrays[f"cf_values_{k}"] = np.array(list(table.values()), dtype=float)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    import os
-    import tempfile
-
-    handle, tmp = tempfile.mkstemp(prefix=".scores-", suffix=".npz", dir=cache.parent)  # unique: declarations
-    with os.fdopen(handle, "wb") as stream:                                               # may run in parallel
-        np.savez(stream, ids=ids, scores=scores, **arrays)
-    os.replace(tmp, cache)
-    return {int(node): row for row, node in enumerate(ids)}, scores, factors
+def _background(databases: list[str], categories: list[Category]) -> _scores.BackgroundScores:
+    brightway()
+    return _scores.scores_for(bound_snapshot().id, list(databases), list(categories))
 
 
 def characterisation_factors(category: Category) -> dict[int, float]:
-    """Biosphere node id -> CF of one method, read from the same processed arrays bw2calc uses.
-
-    Brightway stores processed CFs as float32; reading them here (not the float64
-    source rows) keeps the fast path equal to the full LCA, digit for digit.
-    """
-    package = _method_package(category)
-    indices = values = None
-    for resource, array in zip(package.resources, package.data):
-        if resource.get("matrix") != "characterization_matrix":
-            continue
-        if resource.get("kind") == "indices":
-            indices = array
-        elif resource.get("kind") == "data":
-            values = array
-    factors: dict[int, float] = {}
-    if indices is None or values is None:
-        return factors
-    for flow, value in zip(indices["row"].tolist(), values.tolist()):
-        factors[flow] = factors.get(flow, 0.0) + float(value)
-    return factors
+    """Biosphere node id -> CF of one method, from the processed arrays bw2calc uses (float32)."""
+    return _scores.characterisation_factors(brightway()[0], category.method)
 
 
 class CachedBackground:
@@ -200,7 +119,8 @@ class CachedBackground:
     def __init__(self, system: ProductSystem, categories: list[Category], databases: list[str],
                  background_ids: dict[str, int], biosphere_ids: dict[str, int]):
         self.background_ids, self.biosphere_ids = background_ids, biosphere_ids
-        self.rows, self.scores, factors = _background_cache(databases, categories)
+        found = _background(databases, categories)
+        self.rows, self.scores, factors = found.rows, found.scores, found.factors
         self.column = {category.id: index for index, category in enumerate(categories)}
         self.factors = {category.id: table for category, table in zip(categories, factors)}
         self.categories = categories

@@ -50,19 +50,52 @@ AMBIGUOUS_UNITS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
-    """The engine's unit registry (built once; pint registries are expensive)."""
+def _cache_dir() -> Path:
+    """pint's parsed-definitions cache, one directory per pint version and definitions file.
+
+    Only ``build_cache`` (run by set-up, which holds the writer lock) writes it, complete,
+    by renaming a finished directory into place: pint writes its cache files in place, and
+    two first-use processes reading and writing them at once read half a file.
+    """
+    import hashlib
+
     from footprint.paths import home
 
-    cache = home() / "cache" / "pint"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        ureg = pint.UnitRegistry(cache_folder=cache)  # parsed definitions cached: 0.2 s -> 0.03 s
-    except OSError:
+    key = hashlib.sha256(pint.__version__.encode() + _DEFINITIONS.read_bytes()).hexdigest()[:16]
+    return home() / "cache" / f"pint-{key}"
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The engine's unit registry (built once; pint registries are expensive); reads pint's cache, never writes it."""
+    cache = _cache_dir()
+    ureg = None
+    if cache.is_dir():
+        try:
+            ureg = pint.UnitRegistry(cache_folder=cache)  # parsed definitions cached: 0.2 s -> 0.03 s
+        except Exception:  # noqa: BLE001 - a damaged cache only costs time
+            ureg = None
+    if ureg is None:
         ureg = pint.UnitRegistry()
     ureg.load_definitions(str(_DEFINITIONS))
     return ureg
+
+
+def build_cache() -> None:
+    """Fill pint's cache in a private directory and rename it into place (no reader sees it half-written)."""
+    import shutil
+    import tempfile
+
+    cache = _cache_dir()
+    if cache.is_dir():
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".pint-", dir=cache.parent))
+    try:
+        pint.UnitRegistry(cache_folder=work).load_definitions(str(_DEFINITIONS))
+        work.rename(cache)
+    except OSError:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def pint_expression(unit: str) -> str:

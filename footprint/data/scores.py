@@ -1,0 +1,161 @@
+"""Cradle-to-gate scores of every background product, per LCIA method: solved once per snapshot.
+
+Every declaration multiplies its foreground amounts by the same background scores, so
+they are solved once with bw2calc's matrices (one factorisation serves every method)
+and kept:
+
+* for footprint's own background (``footprint-inventories``) and every category, set-up
+  writes them into the snapshot (``footprint-cache/`` in the Brightway project), so a
+  declaration reads them and writes nothing;
+* for any other combination (an imported database mapped in, a subset of methods that
+  the stored file lacks) they are solved in memory and kept for the life of the process,
+  keyed by the snapshot id, the databases and the methods.
+
+The characterisation factors are read from the same processed arrays bw2calc uses
+(float32), so the fast path equals the full LCA digit for digit.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from footprint._io import quiet_stdout
+from footprint.inputs.categories import Category
+
+CACHE_DIR = "footprint-cache"
+CACHE_FORMAT = "scores+cfs/3"  # stored in the file: bump when the stored arrays change
+
+
+@dataclass
+class BackgroundScores:
+    """Scores per background product (rows) and method (columns), and the CFs per method."""
+
+    rows: dict[int, int]  # product node id -> row
+    scores: np.ndarray  # rows x methods
+    methods: list[tuple[str, ...]]
+    factors: list[dict[int, float]]  # biosphere node id -> CF, per method
+
+    def select(self, categories: list[Category]) -> "BackgroundScores | None":
+        """The columns of ``categories`` (None if one of their methods is not stored)."""
+        column = {method: index for index, method in enumerate(self.methods)}
+        if not all(tuple(c.method) in column for c in categories):
+            return None
+        picked = [column[tuple(c.method)] for c in categories]
+        return BackgroundScores(rows=self.rows, scores=self.scores[:, picked],
+                                methods=[self.methods[k] for k in picked], factors=[self.factors[k] for k in picked])
+
+
+def cache_file(bd: ModuleType, database: str) -> Path:
+    return Path(bd.projects.dir) / CACHE_DIR / f"scores-{database}.npz"
+
+
+def method_package(bd: ModuleType, method: tuple[str, ...]):
+    return bd.Method(tuple(method)).datapackage()
+
+
+def characterisation_factors(bd: ModuleType, method: tuple[str, ...]) -> dict[int, float]:
+    """Biosphere node id -> CF of one method, read from the processed arrays bw2calc uses."""
+    package = method_package(bd, method)
+    indices = values = None
+    for resource, array in zip(package.resources, package.data):
+        if resource.get("matrix") != "characterization_matrix":
+            continue
+        if resource.get("kind") == "indices":
+            indices = array
+        elif resource.get("kind") == "data":
+            values = array
+    factors: dict[int, float] = {}
+    if indices is None or values is None:
+        return factors
+    for flow, value in zip(indices["row"].tolist(), values.tolist()):
+        factors[flow] = factors.get(flow, 0.0) + float(value)
+    return factors
+
+
+def solve(bd: ModuleType, bc: ModuleType, databases: list[str], methods: list[tuple[str, ...]]) -> BackgroundScores:
+    """Scores per unit of every background product: x = A^-T (c^T B)^T, one factorisation for all methods."""
+    from bw2data.backends import ActivityDataset as AD
+    from scipy.sparse.linalg import factorized
+
+    first = AD.select(AD.id).where(AD.database == databases[0]).limit(1).get().id
+    with quiet_stdout(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "all values in characterization matrix are zero"
+        packages = [*(bd.Database(name).datapackage() for name in databases), method_package(bd, methods[0])]
+        lca = bc.LCA({first: 1.0}, data_objs=packages)
+        lca.load_lci_data()
+        lca.load_lcia_data()
+        factor = factorized(lca.technosphere_matrix.T.tocsc())
+        columns = []
+        for method in methods:
+            lca.switch_method([method_package(bd, method)])
+            direct = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
+            columns.append(np.atleast_1d(factor(direct)))
+    ids = np.array(sorted(lca.dicts.product, key=lca.dicts.product.get), dtype=np.int64)
+    scores = np.column_stack(columns) if columns else np.zeros((len(ids), 0))
+    return BackgroundScores(rows={int(node): row for row, node in enumerate(ids)}, scores=scores,
+                            methods=[tuple(m) for m in methods],
+                            factors=[characterisation_factors(bd, m) for m in methods])
+
+
+def write_cache(bd: ModuleType, database: str, computed: BackgroundScores) -> Path:
+    """Store the scores of one database in the project being built (set-up only)."""
+    path = cache_file(bd, database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ids = np.array(sorted(computed.rows, key=computed.rows.get), dtype=np.int64)
+    arrays: dict[str, np.ndarray] = {"format": np.array(CACHE_FORMAT), "ids": ids, "scores": computed.scores,
+                                     "methods": np.array([" | ".join(m) for m in computed.methods])}
+    for k, table in enumerate(computed.factors):
+        arrays[f"cf_ids_{k}"] = np.array(list(table), dtype=np.int64)
+        arrays[f"cf_values_{k}"] = np.array(list(table.values()), dtype=float)
+    handle, tmp = tempfile.mkstemp(prefix=".scores-", suffix=".npz", dir=path.parent)
+    with os.fdopen(handle, "wb") as stream:
+        np.savez(stream, **arrays)
+    os.replace(tmp, path)
+    return path
+
+
+def read_cache(bd: ModuleType, database: str) -> BackgroundScores | None:
+    """The stored scores of one database, or None (no file, or another format)."""
+    path = cache_file(bd, database)
+    if not path.exists():
+        return None
+    with np.load(path) as stored:
+        if "format" not in stored.files or str(stored["format"]) != CACHE_FORMAT:
+            return None
+        ids = stored["ids"]
+        methods = [tuple(str(m).split(" | ")) for m in stored["methods"]]
+        factors = [dict(zip(stored[f"cf_ids_{k}"].tolist(), stored[f"cf_values_{k}"].tolist()))
+                   for k in range(len(methods))]
+        scores = stored["scores"]
+    return BackgroundScores(rows={int(node): row for row, node in enumerate(ids)}, scores=scores, methods=methods,
+                            factors=factors)
+
+
+_MEMORY: dict[tuple, BackgroundScores] = {}
+
+
+def scores_for(snapshot_id: str, databases: list[str], categories: list[Category]) -> BackgroundScores:
+    """The background scores a declaration needs: from the snapshot's file, else solved once per process."""
+    from footprint.data.project import brightway
+
+    bd, bc, _bi = brightway()
+    methods = [tuple(c.method) for c in categories]
+    key = (snapshot_id, tuple(databases), tuple(methods))
+    if key in _MEMORY:
+        return _MEMORY[key]
+    found = None
+    if len(databases) == 1:
+        stored = read_cache(bd, databases[0])
+        found = stored.select(categories) if stored is not None else None
+    if found is None:
+        found = solve(bd, bc, list(databases), methods)
+    for old in [k for k in _MEMORY if k[0] != snapshot_id]:  # one snapshot is bound per process
+        del _MEMORY[old]
+    _MEMORY[key] = found
+    return found

@@ -1,0 +1,380 @@
+"""Background snapshots on disk: immutable, content-hashed, switched atomically, pruned when unused.
+
+A declaration is a legal statement, so the background it is computed on must never
+change under it.  Set-up therefore never edits the data a declaration reads: it builds
+a complete new version beside the old one and switches a pointer.  Layout under
+FOOTPRINT_HOME::
+
+    snapshots/
+      CURRENT             the name of the current snapshot (replaced atomically: write, fsync, rename)
+      setup.lock          one writer at a time (fcntl.flock, exclusive); set-up and imports take it
+      <name>/             a finished snapshot, never changed after the switch (name = id[:16])
+        manifest.json     sha256 and size of every other file of the snapshot, and what it was built from
+        brightway/        the Brightway base directory (projects.db, footprint.<hash>/: databases, methods,
+                          processed arrays, the biosphere index and the background score cache)
+        inventories/0/    the dataset files it was built from (the bundled library; 1/ the user's)
+        methods/          footprint's CF extension file it was built from
+      staging-<random>/   a set-up in progress; removed when it fails, pruned when a killed one left it
+      .trash-<name>/      a snapshot being deleted
+
+The snapshot id is the sha256 of its ``manifest.json``: it names one background
+version exactly, so a declaration records it and in-memory caches can key on it.
+
+Readers hold a shared ``flock`` on the snapshot directory they use (a lock, not a
+file: it works on a read-only home); the pruner takes it exclusively without waiting
+and deletes only snapshots nobody holds.  This module knows files and locks only; the
+Brightway side is footprint.data.project.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from footprint.errors import SetupError
+from footprint.paths import home
+
+FORMAT = 2  # the snapshot layout; bump when what a snapshot holds changes (older ones are rebuilt)
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+LOCK = "setup.lock"
+STAGING_PREFIX = "staging-"
+TRASH_PREFIX = ".trash-"
+#: seconds a set-up or declaration waits silently for another set-up before saying so on stderr
+WAIT_MESSAGE_AFTER = 3.0
+
+
+def snapshots_dir() -> Path:
+    return home() / "snapshots"
+
+
+# ----------------------------------------------------------------------------- hashing
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def hash_tree(root: Path) -> dict[str, dict[str, Any]]:
+    """``{relative path: {"sha256", "size"}}`` for every file under ``root`` except the manifest."""
+    return {p.relative_to(root).as_posix(): {"sha256": file_sha256(p), "size": p.stat().st_size}
+            for p in _files(root)}
+
+
+def check_files(root: Path, files: dict[str, dict[str, Any]], *, deep: bool) -> list[str]:
+    """What differs between the files under ``root`` and the manifest's list (empty: intact).
+
+    ``deep`` compares content hashes (what ``footprint setup`` does); otherwise only that
+    every file is there with its size and no file was added (cheap enough for every declaration).
+    """
+    problems = []
+    for relative, record in sorted(files.items()):
+        path = root / relative
+        try:
+            size = path.stat().st_size
+        except OSError:
+            problems.append(f"{relative}: missing")
+            continue
+        if size != record.get("size"):
+            problems.append(f"{relative}: {size} bytes, the manifest says {record.get('size')}")
+        elif deep and file_sha256(path) != record.get("sha256"):
+            problems.append(f"{relative}: content differs from the manifest's sha256")
+    extra = sorted({p.relative_to(root).as_posix() for p in _files(root)} - set(files))
+    problems += [f"{relative}: not in the manifest" for relative in extra]
+    return problems
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file and directory of a finished snapshot before the switch points at it."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for directory in [*(p for p in root.rglob("*") if p.is_dir()), root, root.parent]:
+        _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories; rename is still atomic
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# ----------------------------------------------------------------------------- the finished snapshot
+
+
+@dataclass(eq=False)
+class SnapshotFiles:
+    """One finished snapshot directory and its manifest, opened for reading (a shared lock held)."""
+
+    path: Path
+    manifest: dict[str, Any]
+    id: str
+    _fd: int | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def release(self) -> None:
+        """Drop the shared lock: the pruner may delete this snapshot once it is no longer current."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+class SnapshotMissing(Exception):
+    """No current snapshot (never set up, or the pointer names nothing usable)."""
+
+
+def read_current() -> str | None:
+    """The name the CURRENT pointer holds, or None."""
+    try:
+        name = (snapshots_dir() / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not name or "/" in name or name.startswith((".", STAGING_PREFIX)):
+        return None
+    return name
+
+
+def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
+    raw = (path / MANIFEST).read_bytes()
+    manifest = json.loads(raw)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ValueError("not a footprint snapshot manifest")
+    return manifest, hashlib.sha256(raw).hexdigest()
+
+
+def open_current(*, attempts: int = 5) -> SnapshotFiles:
+    """Open the current snapshot for reading: its shared lock is held until ``release()``.
+
+    The pointer is read, the directory locked, then checked again: a snapshot pruned
+    between reading the pointer and locking it is noticed and the pointer read anew.
+    """
+    for _ in range(attempts):
+        name = read_current()
+        if name is None:
+            raise SnapshotMissing("no snapshot has been set up")
+        path = snapshots_dir() / name
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:
+            if read_current() == name:
+                raise SnapshotMissing(f"the current snapshot {path} does not exist") from None
+            continue  # switched and pruned meanwhile: read the pointer again
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if not path.exists() or os.stat(path).st_ino != os.fstat(fd).st_ino:
+                os.close(fd)
+                continue
+            manifest, digest = _load_manifest(path)
+        except (OSError, ValueError) as exc:
+            os.close(fd)
+            raise SnapshotMissing(f"the manifest of {path} cannot be read: {exc}") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        if not digest.startswith(name):
+            os.close(fd)
+            raise SnapshotMissing(f"the manifest of {path} does not hash to the snapshot's name (damaged)")
+        return SnapshotFiles(path=path, manifest=manifest, id=digest, _fd=fd)
+    raise SnapshotMissing("the current snapshot kept changing while it was opened")
+
+
+# ----------------------------------------------------------------------------- one writer
+
+
+@contextlib.contextmanager
+def writer_lock(*, wait: bool = True, announce: Callable[[str], None] | None = None) -> Iterator[bool]:
+    """Hold ``snapshots/setup.lock`` exclusively; yields False (without waiting) if busy and not ``wait``.
+
+    Another process setting up makes this wait; after WAIT_MESSAGE_AFTER seconds one
+    line on stderr says why nothing happens.  Creating the lock file is the first write
+    of a set-up, so a read-only home fails here, before any work.
+    """
+    directory = snapshots_dir()
+    path = directory / LOCK
+    try:
+        fd = os.open(path, os.O_RDONLY)  # an existing lock file: no write needed, works on a read-only home
+    except OSError:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SetupError(f"cannot create the data directory: {exc.strerror or exc}", file=directory,
+                             field="FOOTPRINT_HOME", value=str(home()),
+                             expected="a directory footprint may write to (set FOOTPRINT_HOME to one)") from None
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise write_error(exc, directory) from None
+    try:
+        started = time.monotonic()
+        said = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    yield False
+                    return
+            if not said and time.monotonic() - started >= WAIT_MESSAGE_AFTER:
+                (announce or _stderr)(f"footprint: waiting for another set-up of {home()} to finish "
+                                      f"(lock {path})")
+                said = True
+            time.sleep(0.1)
+        yield True
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def write_error(exc: OSError, path: Path) -> SetupError:
+    """A failed write during set-up as one clear error (disk full, read-only, permissions)."""
+    reasons = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+               errno.EPERM: "permission denied"}
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    where = Path(exc.filename) if getattr(exc, "filename", None) else path
+    return SetupError(f"set-up cannot write: {reason}; the previous set-up (if any) is unchanged", file=where,
+                      field="FOOTPRINT_HOME", value=str(home()),
+                      expected="a FOOTPRINT_HOME footprint may write to, with room for one more snapshot "
+                               "(about twice the size of one)")
+
+
+# ----------------------------------------------------------------------------- building and switching
+
+
+def new_staging() -> Path:
+    import tempfile
+
+    directory = snapshots_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=directory))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a snapshot is read like any data directory
+        return staging
+    except OSError as exc:
+        raise write_error(exc, directory) from None
+
+
+def finish(staging: Path, manifest: dict[str, Any], checkpoint: Callable[[str], None]) -> str:
+    """Hash every file of ``staging``, write its manifest, move it to its final name; return that name.
+
+    The CURRENT pointer is not touched: ``switch`` does that, as the last step.
+    """
+    manifest = {**manifest, "format": FORMAT,
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+                "files": hash_tree(staging)}
+    raw = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    (staging / MANIFEST).write_bytes(raw)
+    _fsync_tree(staging)
+    name = hashlib.sha256(raw).hexdigest()[:16]
+    checkpoint("before-rename")
+    os.rename(staging, snapshots_dir() / name)
+    _fsync_dir(snapshots_dir())
+    return name
+
+
+def switch(name: str) -> None:
+    """Point CURRENT at ``name`` atomically (a reader sees the old name or the new, never a mix)."""
+    directory = snapshots_dir()
+    tmp = directory / f".{CURRENT}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, directory / CURRENT)
+    _fsync_dir(directory)
+
+
+def discard(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def prune(keep: set[str]) -> list[str]:
+    """Delete stale staging directories and every snapshot not in ``keep`` that nobody reads.
+
+    Call only while holding the writer lock (a staging directory then belongs to a killed
+    set-up).  A snapshot whose shared lock some reader holds is left for a later set-up.
+    """
+    directory = snapshots_dir()
+    removed = []
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if not path.is_dir() or path.name in keep:
+            continue
+        if path.name.startswith((STAGING_PREFIX, TRASH_PREFIX)):
+            discard(path)
+            removed.append(path.name)
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue  # a declaration still reads it
+        try:
+            trash = directory / f"{TRASH_PREFIX}{path.name}"
+            os.rename(path, trash)  # readers that lock after this find the path gone and re-read CURRENT
+        except OSError:
+            os.close(fd)
+            continue
+        os.close(fd)
+        discard(trash)
+        removed.append(path.name)
+    return removed
+
+
+def size_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def checkpoint_hook(point: str) -> None:
+    """A test hook: stop the real set-up at ``point`` so a test can kill it exactly there.
+
+    With FOOTPRINT_TEST_SETUP_PAUSE=<point> the process prints ``footprint-checkpoint <point>``
+    on stderr and waits until the file named by FOOTPRINT_TEST_SETUP_RESUME exists (or 120 s).
+    Points: staging, written, before-rename, before-switch, switched.
+    """
+    if os.environ.get("FOOTPRINT_TEST_SETUP_PAUSE") != point:
+        return
+    print(f"footprint-checkpoint {point}", file=sys.stderr, flush=True)
+    resume = os.environ.get("FOOTPRINT_TEST_SETUP_RESUME")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (resume and os.path.exists(resume)):
+        time.sleep(0.05)
