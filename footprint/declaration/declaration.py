@@ -106,7 +106,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
     identity = "|".join([loaded.sha256, activity.sha256, canonical_json(used_sha256), canonical_json(methods_used),
                          methods_sha256, system.allocation_method_override or "", versions["footprint"]])
     if background_info:  # an imported background database changes the numbers, so the identity too
-        identity += "|" + canonical_json(background_info)
+        # what was used, not where the mapping file lay or when a database was imported
+        mapping = {k: v for k, v in (background_info.get("mapping") or {}).items() if k != "path"}
+        imported = [{k: v for k, v in db.items() if k != "imported"} for db in background_info.get("imported") or []]
+        identity += "|" + canonical_json({**background_info, "mapping": mapping, "imported": imported})
     suppliers = system.upstream_declarations()
     if suppliers:  # a supplier's declaration is an input too: a different one gives a different id
         identity += "|" + "|".join(s.content_sha256 for s in suppliers)
