@@ -105,3 +105,17 @@ def example_scheme(example_declaration, tmp_path) -> Path:
     scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=3, weight="count",
                                       head_room=False, register=register)
     return footprint.write_scheme(scheme, tmp_path / "scheme.json")
+
+
+# ------------------------------------------------------------------ set-up homes (snapshot tests)
+
+def copy_setup_home(source: Path, target: Path) -> Path:
+    """A set-up FOOTPRINT_HOME in ``target``: a copy of ``source``'s current snapshot (no 8 s set-up per test)."""
+    name = (source / "snapshots" / "CURRENT").read_text().strip()
+    (target / "snapshots").mkdir(parents=True)
+    shutil.copytree(source / "snapshots" / name, target / "snapshots" / name)
+    shutil.copy(source / "snapshots" / "CURRENT", target / "snapshots" / "CURRENT")
+    (target / "snapshots" / "setup.lock").touch()
+    if (source / "cache").is_dir():
+        shutil.copytree(source / "cache", target / "cache")
+    return target

@@ -125,12 +125,28 @@ def _bind(base: Path, *, writable: bool, project: str = PROJECT_NAME) -> None:
     from bw2data.configuration import config
 
     projects = bd.projects
-    with quiet_stdout():
+    with quiet_stdout(), _no_gc_collect():
         projects._base_data_dir = base
         projects._base_logs_dir = _scratch() / "logs"
         config.cache = {}
         projects.db.change_path(base / "projects.db")
         projects.set_current(project, writable=writable, update=writable)
+
+
+@contextlib.contextmanager
+def _no_gc_collect() -> Iterator[None]:
+    """Skip the ``gc.collect()`` bw2data runs per SQLite file it re-opens (0.1-0.5 s each on a full heap).
+
+    It is there so Windows releases the old file; here ``close()`` has already released it.
+    """
+    import gc
+
+    collect = gc.collect
+    gc.collect = lambda *args, **kwargs: 0
+    try:
+        yield
+    finally:
+        gc.collect = collect
 
 
 def _unbind() -> None:
@@ -237,11 +253,17 @@ def bound_snapshot() -> Snapshot | None:
     return _OPEN
 
 
+#: a snapshot up to this size is checked file by file against its manifest's sha256 whenever a process
+#: opens it (4 MB for footprint's own background: a few ms); a larger one (imported databases) gets a
+#: size check when opened and the full check from ``footprint setup``.
+DEEP_CHECK_BYTES = 256 * 2**20
+
+
 def _open_unbound(*, deep: bool) -> tuple[Snapshot | None, str | None]:
     """The current snapshot locked for reading but not bound, and why it cannot be used (None: intact).
 
-    ``deep`` compares every file's sha256 with the manifest (``footprint setup``); otherwise
-    sizes only (every declaration).  Brightway is not imported: a plain set-up stays cheap.
+    ``deep`` compares every file's sha256 with the manifest whatever the size (``footprint setup``).
+    Brightway is not imported: a plain set-up stays cheap.
     """
     try:
         opened = _files.open_current()
@@ -251,7 +273,9 @@ def _open_unbound(*, deep: bool) -> tuple[Snapshot | None, str | None]:
     if opened.manifest.get("format") != _files.FORMAT:
         problems.append(f"layout {opened.manifest.get('format')}, this footprint reads {_files.FORMAT}")
     else:
-        problems = _files.check_files(opened.path, opened.manifest["files"], deep=deep)
+        total = sum(int(record.get("size", 0)) for record in opened.manifest["files"].values())
+        problems = _files.check_files(opened.path, opened.manifest["files"],
+                                      deep=deep or total <= DEEP_CHECK_BYTES)
     if problems:
         opened.release()
         return None, f"the set-up in {opened.path} is damaged: " + "; ".join(problems[:3])
@@ -560,6 +584,30 @@ def _imported_databases(bd: ModuleType) -> dict[str, dict]:
 _WRITE_ERRNOS = {28, 122, 30, 13, 1}  # ENOSPC, EDQUOT, EROFS, EACCES, EPERM
 
 
+def _write_failure(exc: BaseException, staging: Path) -> OSError | None:
+    """The write failure behind ``exc`` (disk full, read-only, permissions), or None for anything else.
+
+    SQLite reports a full disk as "database or disk is full", and bw2data's rollback after it
+    fails again ("no transaction is active"), hiding it: the whole chain is searched, and a
+    file system with (almost) no room left explains any failure.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+            return exc
+        text = str(exc).lower()
+        if "disk is full" in text or "disk i/o error" in text:
+            return OSError(28, str(exc))
+        if "readonly database" in text or "read-only" in text:
+            return OSError(30, str(exc))
+        exc = exc.__cause__ or exc.__context__
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(staging.parent).free < 1 << 20:
+            return OSError(28, "No space left on device", str(staging.parent))
+    return None
+
+
 def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
            write: Callable[[ModuleType, ModuleType, dict[str, Any], Path], dict | None]) -> SetupReport:
     """Build a new snapshot in staging, switch to it, prune; on any failure the current one is untouched.
@@ -594,6 +642,7 @@ def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
         _files.switch(name)
         checkpoint("switched")
     except BaseException as exc:
+        failure = _write_failure(exc, staging) if isinstance(exc, Exception) else None  # before space is freed
         with contextlib.suppress(Exception):
             _unbind()
         _files.discard(staging)
@@ -601,10 +650,8 @@ def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
         if bound_before is not None:
             with contextlib.suppress(Exception):
                 _bind(bound_before.brightway_dir, writable=False)
-        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
-            raise _files.write_error(exc, staging) from None
-        if type(exc).__name__ == "OperationalError" and "full" in str(exc).lower():  # SQLite: disk full
-            raise _files.write_error(OSError(28, str(exc)), staging) from None
+        if failure is not None:
+            raise _files.write_error(failure, staging) from None
         raise
     if previous is not None:
         previous.close()
@@ -722,8 +769,9 @@ def ensure_snapshot() -> Snapshot:
             return current
     except SetupError as exc:
         reason = exc.message
+    _files.announce(f"footprint: setting up the background first ({reason}); about 10 s")
     try:
-        setup(deep=False)
+        setup()
     except SetupError as exc:
         raise SetupError(f"the set-up must be renewed ({reason}) but cannot be: {exc.message}", file=exc.file,
                          field=exc.field, value=exc.value, expected=exc.expected) from None

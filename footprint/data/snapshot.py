@@ -208,7 +208,7 @@ def open_current(*, attempts: int = 5) -> SnapshotFiles:
 
 
 @contextlib.contextmanager
-def writer_lock(*, wait: bool = True, announce: Callable[[str], None] | None = None) -> Iterator[bool]:
+def writer_lock(*, wait: bool = True, say: Callable[[str], None] | None = None) -> Iterator[bool]:
     """Hold ``snapshots/setup.lock`` exclusively; yields False (without waiting) if busy and not ``wait``.
 
     Another process setting up makes this wait; after WAIT_MESSAGE_AFTER seconds one
@@ -242,8 +242,7 @@ def writer_lock(*, wait: bool = True, announce: Callable[[str], None] | None = N
                     yield False
                     return
             if not said and time.monotonic() - started >= WAIT_MESSAGE_AFTER:
-                (announce or _stderr)(f"footprint: waiting for another set-up of {home()} to finish "
-                                      f"(lock {path})")
+                (say or announce)(f"footprint: waiting for another set-up of {home()} to finish (lock {path})")
                 said = True
             time.sleep(0.1)
         yield True
@@ -251,7 +250,8 @@ def writer_lock(*, wait: bool = True, announce: Callable[[str], None] | None = N
         os.close(fd)  # closing drops the lock
 
 
-def _stderr(message: str) -> None:
+def announce(message: str) -> None:
+    """One line on stderr about the set-up (why a command waits or takes longer); stdout stays clean."""
     print(message, file=sys.stderr, flush=True)
 
 
