@@ -192,3 +192,35 @@ def test_monte_carlo_over_an_imported_background_keeps_its_scores_and_says_so(ma
         assert entry["p2_5"] <= entry["median"] <= entry["p97_5"]
     sampled = {row["input"] for r in block["results"] for row in r["contribution_to_variance"]}
     assert not any(item.startswith("dataset:bg-") for item in sampled)  # an unsampled score drives nothing
+
+
+@pytest.mark.parametrize("key, nearest", [("hydrochloric-acd", "hydrochloric-acid"),
+                                          ("electricity/CN-NMM", "electricity/CN-NM")])
+def test_a_mapping_key_that_matches_nothing_is_exit_2_naming_the_key_and_the_nearest(imported, tmp_path, key,
+                                                                                      nearest):
+    """The issue: a typo'd key mapped nothing, and the provenance still listed it as applied."""
+    import cli
+
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(f'database: bg-jl\nmap:\n  {key}: {{name: "acid production, test"}}\n')
+    output = tmp_path / "decl.json"
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", str(output),
+                                           "--mapping", str(typo)])
+    assert result.exit_code == 2 and not output.exists(), result.output
+    assert f"field 'map.{key}'" in result.stderr and "matches no input kind" in result.stderr
+    assert f"nearest: {nearest}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_verify_cli_without_the_recorded_mapping_is_exit_2_naming_it(mapping, tmp_path):
+    import cli
+
+    declaration = footprint.write_declaration(footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping),
+                                              tmp_path / "decl.json")
+    elsewhere = tmp_path / "moved" / mapping.name
+    elsewhere.parent.mkdir()
+    mapping.rename(elsewhere)
+    result = CliRunner().invoke(cli.main, ["verify", str(declaration), "--data", str(EXAMPLE)])
+    assert result.exit_code == 2 and str(mapping) in result.stderr and "--mapping FILE" in result.stderr
+    result = CliRunner().invoke(cli.main, ["verify", str(declaration), "--data", str(EXAMPLE),
+                                           "--mapping", str(elsewhere)])
+    assert result.exit_code == 0 and "verified" in result.output, result.output
