@@ -220,8 +220,13 @@ class Snapshot:
 
         return load_extension(self.extension_path)
 
-    def biosphere_index(self) -> dict:
+    @cached_property
+    def _biosphere_index(self) -> dict:
         return inventory.biosphere_index(brightway()[0])
+
+    def biosphere_index(self) -> dict:
+        """(flow name, compartments) -> (biosphere3 code, unit), read once per snapshot."""
+        return self._biosphere_index
 
     def method_sha256(self, method: tuple[str, ...] | list[str]) -> str:
         """Content hash of one method's characterisation factors (biosphere code and value, sorted)."""
@@ -700,7 +705,7 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, 
         if current is not None:
             try:
                 if outdated(current.inputs, live) is None:
-                    with _files.writer_lock(wait=False) as free:
+                    with contextlib.suppress(SetupError), _files.writer_lock(wait=False) as free:
                         if free:  # nobody is building: old snapshots nobody reads can go
                             report.pruned = _files.prune({current.name})
                     return finished(current)

@@ -30,6 +30,7 @@ from footprint.data.inventory import (
     BIOSPHERE_DB,
     Catalogue,
     brightway_unit,
+    dataset_sha256,
     load_catalogue,
 )
 from footprint.declaration.verify import allocation_override
@@ -68,8 +69,14 @@ def rebuild_system(document: Mapping[str, Any], data: str | Path, rule: str | Pa
     _check("activity data", activity.sha256, (provenance.get("activity_data") or {}).get("sha256"),
            activity.path, "provenance.activity_data.sha256")
     catalogue = catalogue or load_catalogue()
-    _check("inventory library", catalogue.sha256, (provenance.get("inventories") or {}).get("sha256"),
-           "inventories/", "provenance.inventories.sha256")
+    recorded = (provenance.get("inventories") or {}).get("used_sha256")
+    if isinstance(recorded, Mapping):  # the datasets used decide; unrelated datasets added since do not matter
+        for code, sha in sorted(recorded.items()):
+            found = dataset_sha256(catalogue.datasets[code]) if code in catalogue.datasets else "(absent)"
+            _check(f"dataset {code}", found, sha, "inventories/", f"provenance.inventories.used_sha256.{code}")
+    else:  # a declaration from before per-dataset hashes: the whole library
+        _check("inventory library", catalogue.sha256, (provenance.get("inventories") or {}).get("sha256"),
+               "inventories/", "provenance.inventories.sha256")
     if flows_index is None:
         from footprint.data.inventory import biosphere_index
         from footprint.data.project import brightway
