@@ -125,6 +125,9 @@ def test_unrelated_datasets_added_to_the_library_do_not_break_verification(proje
     assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]
     warned = {d.item for d in outcome.warnings}
     assert "provenance.inventories.datasets" in warned and "provenance.snapshot.id" in warned  # said, not failed
+    workbook = footprint.export_declaration(json.loads(declaration.read_text()), "xlsx", tmp_path / "system.xlsx",
+                                            data=EXAMPLE)  # the used datasets' hashes are checked, and match
+    assert workbook.stat().st_size > 0
 
 
 def test_a_changed_used_dataset_fails_verification_even_where_no_number_moves(project, library_copy, tmp_path,
