@@ -3,7 +3,8 @@
 The public API::
 
     import footprint
-    footprint.setup()                                   # offline Brightway set-up (idempotent)
+    footprint.setup()                                   # offline set-up: a checked background snapshot
+    snapshot = footprint.open_snapshot()                # the current one: .id, .catalogue(), ... (kept open)
     doc = footprint.declare("ndpr-oxide", "examples/ndpr-oxide/activity-2025.yaml")
     footprint.write_declaration(doc, "out/decl.json")
     footprint.write_report(doc, "out/decl.html")
@@ -17,7 +18,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("setup", "ensure_setup", "declare", "write_declaration", "write_report", "validate_rules", "list_rules",
+_API = ("setup", "ensure_setup", "open_snapshot", "declare", "write_declaration", "write_report", "validate_rules", "list_rules",
         "load_rule", "demo_paths", "default_demo_dir", "RuleCheck", "rule_schema", "read_declaration",
         "check_output", "diff_rules", "analyse_hotspots", "make_template")
 _API += ("verify_declaration", "market_register", "market_add", "market_import", "market_rows", "derive_classes",

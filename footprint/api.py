@@ -38,6 +38,15 @@ def ensure_setup() -> _project.Snapshot:
     return _project.ensure_snapshot()
 
 
+def open_snapshot() -> _project.Snapshot:
+    """The current background snapshot, locked for reading and bound to Brightway in this process.
+
+    A long-lived process keeps computing on it (``declare`` opens the current one again);
+    ``.id`` names the background version exactly (see README: How set-up keeps numbers safe).
+    """
+    return _project.open_snapshot()
+
+
 class StrictQualityError(FootprintError):
     """--strict: the declaration breaks the rule's Data Needs Matrix limits or a declared category is partial."""
 
@@ -294,7 +303,7 @@ def default_demo_dir() -> Path:
     return REPO_ROOT / "out" / "demo"
 
 
-__all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_setup", "declare", "write_declaration", "write_report", "validate_rules",
+__all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_setup", "open_snapshot", "declare", "write_declaration", "write_report", "validate_rules",
            "list_rules", "load_rule", "demo_paths", "default_demo_dir", "RuleCheck", "diff_rules", "analyse_hotspots",
            "make_template"]
 
