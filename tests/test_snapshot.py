@@ -87,16 +87,16 @@ def test_the_declaration_records_the_snapshot_and_the_hashes_of_what_it_used(pro
 
 def test_method_hashes_change_with_a_factor_and_not_with_node_ids(project):
     """The hash is over (flow code, CF) pairs: a rebuilt snapshot (new node ids) gives the same one."""
-    from footprint.data.project import _method_hashes
+    from footprint.data.building import method_hashes
 
     with fp_project.scratch_project() as (bd, _bc, _bi):
         method = ("EF v3.1", "climate change", "global warming potential (GWP100)")
         key = " | ".join(method)
-        assert _method_hashes(bd)[key] == fp_project.open_snapshot().method_sha256(method)
+        assert method_hashes(bd)[key] == fp_project.open_snapshot().method_sha256(method)
         factors = bd.Method(method).load()
         bd.Method(method).write([(flow, amount * (1.01 if index == 0 else 1.0))
                                  for index, (flow, amount) in enumerate(factors)])
-        assert _method_hashes(bd)[key] != fp_project.open_snapshot().method_sha256(method)
+        assert method_hashes(bd)[key] != fp_project.open_snapshot().method_sha256(method)
 
 
 @pytest.fixture()

@@ -29,13 +29,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -43,15 +41,12 @@ from types import ModuleType
 from typing import Any, Callable, Iterator
 
 from footprint._io import quiet_stdout
-from footprint.data import inventory
+from footprint.data import building, inventory
 from footprint.data import snapshot as _files
 from footprint.errors import SetupError
 from footprint.paths import home, inventories_dirs
 
 PROJECT_NAME = "footprint"
-BACKGROUND_DB = "footprint-inventories"
-BIOSPHERE_DB = "biosphere3"
-METHOD_FAMILIES = ("EF v3.1",)
 BIOSPHERE_VERSION = "ecoinvent 3.9 elementary flows (bw2io)"
 SETUP_FORMAT = _files.FORMAT
 
@@ -342,21 +337,6 @@ def scratch_project() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
 # ----------------------------------------------------------------------------- what a snapshot is built from
 
 
-def _lcia_zip() -> Path:
-    """bw2io's bundled CF file, found without importing bw2io (a plain ``setup`` check stays cheap)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("bw2io")
-    if spec is None or not spec.submodule_search_locations:
-        raise SetupError("bw2io is not installed", expected="run 'make install'")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "lcia" / "lcia_39_ecoinvent.zip"
-
-
-def method_source_sha256() -> str:
-    """Hash of the characterisation-factor file the methods are written from."""
-    return _files.file_sha256(_lcia_zip())
-
-
 def live_inputs(*, deep: bool) -> dict[str, Any]:
     """What a snapshot built now would be built from (``deep`` also hashes bw2io's CF file)."""
     from importlib import metadata
@@ -372,7 +352,7 @@ def live_inputs(*, deep: bool) -> dict[str, Any]:
         "supplementary_sha256": methods.supplementary_sha256(),  # the Crustal Scarcity Indicator as written
     }
     if deep:
-        inputs["methods_sha256"] = method_source_sha256()
+        inputs["methods_sha256"] = building.method_source_sha256()
     return inputs
 
 
@@ -431,188 +411,6 @@ class SetupReport:
         return bool(self.reason)
 
 
-def _write_biosphere(bd: ModuleType, bi: ModuleType) -> None:
-    """biosphere3 as ``bi.create_default_biosphere3()`` writes it, without the search index nobody queries."""
-    (Path(bd.projects.dir) / inventory.BIOSPHERE_INDEX_FILE).unlink(missing_ok=True)
-    with quiet_stdout():
-        importer = bi.importers.Ecospold2BiosphereImporter()
-        importer.apply_strategies()
-        importer.write_database(searchable=False)
-
-
-@contextlib.contextmanager
-def _fast_id_lookup(known_ids: set[int]) -> Iterator[None]:
-    """Check CF flow ids against one preloaded set instead of one SQL query per CF.
-
-    ``Method.process`` validates every CF row with its own SELECT (11k CFs take
-    10 s of a 14 s set-up).  The ids written here come from the same query, so
-    the check is the same; if bw2data moves ``get_id`` we only lose speed.
-    """
-    import bw2data.method as bw_method
-    from bw2data.errors import UnknownObject
-
-    original = getattr(bw_method, "get_id", None)
-
-    def get_id(key):
-        if isinstance(key, int) and key in known_ids:
-            return key
-        if original is None:
-            raise UnknownObject(key)
-        return original(key)
-
-    bw_method.get_id = get_id
-    try:
-        yield
-    finally:
-        if original is not None:
-            bw_method.get_id = original
-
-
-def _write_methods(bd: ModuleType, source_sha256: str) -> int:
-    """Write the EF v3.1 methods from bw2io's bundled file (bw2io#277 workaround)."""
-    with zipfile.ZipFile(_lcia_zip()) as archive:
-        data = json.load(archive.open("data.json"))
-    wanted = [m for m in data if m["name"][0] in METHOD_FAMILIES]
-    from bw2data.backends import ActivityDataset as AD
-
-    ids = {row.code: row.id for row in AD.select(AD.code, AD.id).where(AD.database == BIOSPHERE_DB)}
-    written = 0
-    with quiet_stdout(), _fast_id_lookup(set(ids.values())):
-        for entry in wanted:
-            name = tuple(entry["name"])
-            cfs = [
-                (ids[exc["input"][1]], exc["amount"])
-                for exc in entry["exchanges"]
-                if exc["input"][0] == BIOSPHERE_DB and exc["input"][1] in ids
-            ]
-            method = bd.Method(name)
-            if name in bd.methods:
-                method.deregister()
-            method.register(unit=entry["unit"], description=entry.get("description", ""),
-                            filename=entry.get("filename", ""), source_sha256=source_sha256)
-            method.write(cfs)
-            written += 1
-    return written
-
-
-def _categories():
-    from footprint.inputs.categories import all_categories
-
-    return all_categories()
-
-
-def _write_parts(bd: ModuleType, bi: ModuleType, state: dict[str, Any], live: dict[str, Any],
-                 catalogue: inventory.Catalogue, extension, report: SetupReport) -> None:
-    """Write into the project being built whatever its copied state lacks (everything, for a fresh build)."""
-    from footprint.data.methods import write_extended_method, write_supplementary_methods
-
-    if BIOSPHERE_DB not in bd.databases or state.get("biosphere") != live["biosphere"]:
-        _write_biosphere(bd, bi)
-        report.biosphere_written = True
-    missing = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)
-    if state.get("methods_sha256") != live["methods_sha256"] or missing or report.biosphere_written:
-        report.methods_written = _write_methods(bd, live["methods_sha256"])
-    if (report.methods_written or state.get("extension_sha256") != extension.sha256
-            or extension.method not in bd.methods):
-        write_extended_method(bd, extension, inventory.biosphere_index(bd))
-        report.methods_written += 1
-    report.methods_written += write_supplementary_methods(bd, state, force=report.methods_written > 0)
-    if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
-            or report.biosphere_written):
-        report.inventories_written = inventory.write_background(catalogue, bd)
-    state.update(live)
-    state["extension_sha256"] = extension.sha256
-    state["inventories_sha256"] = catalogue.sha256
-
-
-def _method_hashes(bd: ModuleType) -> dict[str, str]:
-    """sha256 of each category method's CFs as bw2calc reads them: (biosphere code, float32 value), sorted.
-
-    Node ids differ between set-ups, flow codes do not; so two set-ups from the same
-    sources give the same hashes, and a changed factor gives another.
-    """
-    from bw2data.backends import ActivityDataset as AD
-
-    from footprint.data.scores import characterisation_factors
-
-    codes = {row.id: row.code for row in AD.select(AD.id, AD.code).where(AD.database == BIOSPHERE_DB)}
-    hashes = {}
-    for method in sorted({tuple(c.method) for c in _categories()}):
-        factors = characterisation_factors(bd, method)
-        lines = sorted(f"{codes.get(flow, flow)} {value!r}" for flow, value in factors.items())
-        hashes[" | ".join(method)] = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-    return hashes
-
-
-def _write_caches(bd: ModuleType, bc: ModuleType) -> None:
-    """Everything a declaration would otherwise compute and store: biosphere index, background scores."""
-    from footprint.data import scores
-
-    inventory.biosphere_index(bd)  # writes its JSON file when biosphere3 was (re)written
-    shutil.rmtree(Path(bd.projects.dir) / scores.CACHE_DIR, ignore_errors=True)
-    methods = [tuple(c.method) for c in _categories()]
-    scores.write_cache(bd, BACKGROUND_DB, scores.solve(bd, bc, [BACKGROUND_DB], methods))
-
-
-def _copy_sources(staging: Path, catalogue: inventory.Catalogue, extension) -> dict[str, Any]:
-    """Copy the dataset files and the CF extension into the snapshot; refuse if they changed meanwhile."""
-    for old in ("inventories", "methods"):
-        shutil.rmtree(staging / old, ignore_errors=True)
-    roots = []
-    for index, root in enumerate(catalogue.roots):
-        target = staging / "inventories" / str(index)
-        target.mkdir(parents=True)
-        for path in sorted(root.rglob("*.yaml")):
-            destination = target / path.relative_to(root)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, destination)
-        roots.append(target.relative_to(staging).as_posix())
-    copied = [staging / r for r in roots]
-    extension_file = staging / "methods" / Path(extension.path).name
-    extension_file.parent.mkdir(parents=True)
-    shutil.copyfile(extension.path, extension_file)
-    if (inventory.library_sha256(copied) != catalogue.sha256
-            or _files.file_sha256(extension_file) != extension.sha256):
-        raise SetupError("the inventory datasets or the CF extension changed while set-up was running",
-                         expected="run 'footprint setup' again once the files are saved")
-    return {"roots": roots, "extension_file": extension_file.relative_to(staging).as_posix(),
-            "extension": extension.describe()}
-
-
-def _imported_databases(bd: ModuleType) -> dict[str, dict]:
-    from footprint.data.imports import METADATA_KEY
-
-    return {name: dict(bd.databases[name].get(METADATA_KEY) or {}) for name in sorted(bd.databases)
-            if name not in (BIOSPHERE_DB, BACKGROUND_DB)}
-
-
-_WRITE_ERRNOS = {28, 122, 30, 13, 1}  # ENOSPC, EDQUOT, EROFS, EACCES, EPERM
-
-
-def _write_failure(exc: BaseException, staging: Path) -> OSError | None:
-    """The write failure behind ``exc`` (disk full, read-only, permissions), or None for anything else.
-
-    SQLite reports a full disk as "database or disk is full", and bw2data's rollback after it
-    fails again ("no transaction is active"), hiding it: the whole chain is searched, and a
-    file system with (almost) no room left explains any failure.
-    """
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
-            return exc
-        text = str(exc).lower()
-        if "disk is full" in text or "disk i/o error" in text:
-            return OSError(28, str(exc))
-        if "readonly database" in text or "read-only" in text:
-            return OSError(30, str(exc))
-        exc = exc.__cause__ or exc.__context__
-    with contextlib.suppress(OSError):
-        if shutil.disk_usage(staging.parent).free < 1 << 20:
-            return OSError(28, "No space left on device", str(staging.parent))
-    return None
-
-
 def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
            write: Callable[[ModuleType, ModuleType, dict[str, Any], Path], dict | None]) -> SetupReport:
     """Build a new snapshot in staging, switch to it, prune; on any failure the current one is untouched.
@@ -639,15 +437,15 @@ def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
         extra = {k: previous.manifest[k] for k in ("roots", "extension_file", "extension")} if previous else {}
         extra.update(write(bd, bi, state, staging) or {})
         checkpoint("written")
-        _write_caches(bd, bc)
-        manifest = {"inputs": state, "methods": _method_hashes(bd), "databases": _imported_databases(bd), **extra}
+        building.write_caches(bd, bc)
+        manifest = {"inputs": state, "methods": building.method_hashes(bd), "databases": building.imported_databases(bd), **extra}
         _unbind()
         name = _files.finish(staging, manifest, checkpoint)
         checkpoint("before-switch")
         _files.switch(name)
         checkpoint("switched")
     except BaseException as exc:
-        failure = _write_failure(exc, staging) if isinstance(exc, Exception) else None  # before space is freed
+        failure = building.write_failure(exc, staging) if isinstance(exc, Exception) else None  # before space is freed
         with contextlib.suppress(Exception):
             _unbind()
         _files.discard(staging)
@@ -727,8 +525,8 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, 
             extension = load_extension()
 
             def write(bd, bi, state, staging):
-                _write_parts(bd, bi, state, live, catalogue, extension, report)
-                return _copy_sources(staging, catalogue, extension)
+                building.write_parts(bd, bi, state, live, catalogue, extension, report)
+                return building.copy_sources(staging, catalogue, extension)
 
             _build(report, previous=current, reason=str(reason), write=write)
             current = None  # _build released it
