@@ -267,11 +267,15 @@ def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str,
                 if minerals:
                     table.setdefault(flow, set()).add(minerals)
         rows = [[name, list(cats), sorted(cids)] for (name, cats), cids in table.items()]
-        try:
+        import os
+        import tempfile
+
+        try:  # set-up fills it first (under its lock); a unique temporary name: readers never see half a file
             cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp")
-            tmp.write_text(json.dumps(rows))
-            tmp.replace(cache)
+            handle, tmp = tempfile.mkstemp(prefix=".characterised-", suffix=".json", dir=cache.parent)
+            with os.fdopen(handle, "w") as stream:
+                stream.write(json.dumps(rows))
+            os.replace(tmp, cache)
         except OSError:  # a read-only home still works, only slower
             pass
     return {(name, tuple(cats)): frozenset(cids) for name, cats, cids in rows}
