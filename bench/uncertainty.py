@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from footprint.data.project import brightway
+    from footprint.data.project import scratch_project
     from footprint.engine import uncertainty
 
     catalogue, flows, product_system, result = _setup()
@@ -126,16 +126,11 @@ def main() -> None:
     categories = ours.categories
     arrays = uncertainty.foreground(product_system)
     model = uncertainty.background_model(set(arrays.datasets), catalogue, flows)
-    _write_scratch(catalogue, flows, product_system, model)
-    try:
+    with scratch_project():  # bw2calc's side writes databases: never into the snapshot declarations read
+        _write_scratch(catalogue, flows, product_system, model)
         started = time.perf_counter()
         theirs = _bw2calc_monte_carlo(product_system, categories, args.bw_iterations)
         t_theirs = time.perf_counter() - started
-    finally:
-        bd = brightway()[0]
-        for name in (FG_DB, BG_DB):
-            if name in bd.databases:
-                del bd.databases[name]
     per_ours, per_theirs = t_ours / args.iterations, t_theirs / args.bw_iterations
     print(f"ndpr-oxide, {len(categories)} declared categories, {len(ours.model['foreground'])} "
           f"foreground amounts, {len(model.specs)} background exchanges ({len(model.codes)} datasets) sampled")
