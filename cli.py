@@ -86,9 +86,10 @@ def _summary(document: dict) -> str:
     lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {dq['primary_data_share']:.0%}"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
                                                           for r in declared_results(document)) else ""))
-    statement = (document.get("mineral_resources") or {}).get("ef31_gap", {}).get("statement")
-    if statement:  # the EF 3.1 rare-earth gap: never a silent zero
-        lines.append(f"note: {statement}")
+    for block in ("mineral_resources", "radionuclides"):  # EF 3.1 gaps (rare earths, Th-232): never a silent zero
+        statement = (document.get(block) or {}).get("ef31_gap", {}).get("statement")
+        if statement:
+            lines.append(f"note: {statement}")
     lines += _uncertainty_lines(document)
     for warning in dq.get("warnings", []):
         lines.append(f"warning: {warning}")

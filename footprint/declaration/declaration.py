@@ -220,6 +220,9 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
     minerals = resources.block(result)  # the EF 3.1 rare-earth gap and the crustal scarcity indicator
     if minerals is not None:
         document["mineral_resources"] = minerals
+    nuclides = resources.radionuclide_block(result)  # releases EF 3.1 ionising radiation does not count (Th-232)
+    if nuclides is not None:
+        document["radionuclides"] = nuclides
     if uncertainty:
         document["uncertainty"] = uncertainty
     document["content_sha256"] = content_hash(document)

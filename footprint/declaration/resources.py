@@ -1,4 +1,4 @@
-"""What the declared product takes from the ground, and what EF 3.1 does not count of it.
+"""What the declared product takes from the ground or releases, and what EF 3.1 does not count of it.
 
 EF 3.1 "resource use, minerals and metals" (ADP, ultimate reserves) has no factor for any
 rare earth but yttrium, so mining Nd, Pr, Dy or Tb adds zero to it in every tool that uses
@@ -6,6 +6,11 @@ EF 3.1.  A declaration must say so instead of showing a silent zero: this block 
 elements the inventory extracts per declared unit, marks those EF 3.1 (with footprint's CF
 extension) leaves uncharacterised, and gives the Crustal Scarcity Indicator 2020 result
 beside it, named as the supplementary indicator it is.
+
+The same holds for radionuclides: EF 3.1 "ionising radiation" has no factor for thorium-232
+(nor for several other nuclides in some compartments), so the thorium a rare-earth mine releases
+counts as zero.  The 'radionuclides' block lists the releases per declared unit and states which
+EF 3.1 does not characterise, through the same foreground walk as the elements.
 
 Kept apart from declaration.build so the declaration's other contents can change freely.
 """
@@ -19,12 +24,28 @@ from footprint.inputs.categories import CRUSTAL_SCARCITY_CITATION, category
 
 MINERALS = "resource_use_minerals_metals"
 CRUSTAL = "crustal_scarcity"
+IONISING = "ionising_radiation"
 RESOURCE = ("natural resource", "in ground")
+BECQUEREL = "kilo Becquerel"  # the biosphere3 unit of every radionuclide flow
 
 
 def _element(flow_name: str) -> str:
     """'Neodymium, 4% in bastnasite, 0.4% in crude ore' -> 'Neodymium'."""
     return flow_name.split(",")[0].strip()
+
+
+def _foreground_flows(result: Result, keep) -> dict[tuple[str, tuple[str, ...]], float]:
+    """Amount per declared unit of each foreground biosphere flow that ``keep(name, categories, unit)`` selects."""
+    names = _biosphere_names(result)
+    amounts: dict[tuple[str, tuple[str, ...]], float] = {}
+    for process in result.system.processes:
+        scale = result.scales.get(process.id, 0.0)
+        for flow in process.flows:
+            if flow.kind == "biosphere" and flow.target in names:
+                name, categories, unit = names[flow.target]
+                if keep(name, categories, unit):
+                    amounts[(name, categories)] = amounts.get((name, categories), 0.0) + scale * flow.amount
+    return amounts
 
 
 def extracted_elements(result: Result) -> dict[str, float]:
@@ -37,17 +58,15 @@ def extracted_elements(result: Result) -> dict[str, float]:
     from footprint.data.methods import characterised_flows
 
     characterised = characterised_flows()
-    names = _biosphere_names(result)
     amounts: dict[str, float] = {}
+    flows = _foreground_flows(result, lambda name, categories, _unit: categories == RESOURCE and
+                              "resource_use_fossils" not in characterised.get((name, categories), ()))
+    for (name, _categories), kg in flows.items():
+        amounts[_element(name)] = amounts.get(_element(name), 0.0) + kg
     for process in result.system.processes:
         scale = result.scales.get(process.id, 0.0)
         for flow in process.flows:
-            if flow.kind == "biosphere" and flow.target in names:
-                name, categories = names[flow.target]
-                if categories != RESOURCE or "resource_use_fossils" in characterised.get((name, categories), ()):
-                    continue
-                amounts[_element(name)] = amounts.get(_element(name), 0.0) + scale * flow.amount
-            elif flow.kind == "upstream" and flow.upstream is not None:
+            if flow.kind == "upstream" and flow.upstream is not None:
                 for element, per_kg in _supplier_elements(flow.upstream).items():
                     from footprint.inputs import units
 
@@ -56,7 +75,48 @@ def extracted_elements(result: Result) -> dict[str, float]:
     return {element: kg for element, kg in sorted(amounts.items()) if kg}
 
 
-def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...]]]:
+def released_radionuclides(result: Result) -> dict[tuple[str, tuple[str, ...]], float]:
+    """kBq of each radionuclide released per declared unit by the foreground, per (flow, compartment)."""
+    flows = _foreground_flows(result, lambda _name, _categories, unit: unit == BECQUEREL)
+    return {key: kbq for key, kbq in sorted(flows.items()) if kbq}
+
+
+def radionuclide_block(result: Result) -> dict[str, Any] | None:
+    """The declaration's 'radionuclides' block: releases, and which EF 3.1 ionising radiation does not count.
+
+    None when the foreground releases no radionuclide.  The background datasets carry radionuclides
+    too (coal fly ash, grids); they are characterised where EF 3.1 has factors and are not listed here.
+    """
+    from footprint.data.methods import characterised_flows
+
+    releases = released_radionuclides(result)
+    if not releases:
+        return None
+    characterised = characterised_flows()
+    rows, missing = [], []
+    for (name, categories), kbq in releases.items():
+        counted = IONISING in characterised.get((name, categories), ())
+        compartment = "::".join(categories)
+        rows.append({"nuclide": name, "compartment": compartment, "kBq": kbq, "ef31_characterised": counted})
+        if not counted:
+            missing.append((name, compartment, kbq))
+    declared = IONISING in result.system.rule.rule.impact_categories.declared
+    statement = None
+    if missing:
+        listed = ", ".join(f"{name} to {compartment} {kbq:.4g} kBq" for name, compartment, kbq in missing)
+        statement = (f"EF 3.1 '{category(IONISING).label.lower()}' has no characterisation factor for "
+                     f"{listed} per declared unit: these releases add zero to that category"
+                     + (", which this declaration declares." if declared else "."))
+    return {
+        "releases": rows,
+        "ef31_gap": {"category": IONISING, "declared": declared,
+                     "uncharacterised": [{"nuclide": n, "compartment": c, "kBq": k} for n, c, k in missing],
+                     "statement": statement},
+        "scope": "foreground processes; background datasets are characterised where EF 3.1 has factors",
+    }
+
+
+def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...], str]]:
     codes = {f.target for p in result.system.processes for f in p.flows if f.kind == "biosphere"}
     if not codes:
         return {}
@@ -65,7 +125,8 @@ def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...]]]:
     from footprint.data.inventory import BIOSPHERE_DB
 
     rows = AD.select(AD.code, AD.name, AD.data).where((AD.database == BIOSPHERE_DB) & (AD.code.in_(list(codes))))
-    return {row.code: (row.name, tuple(row.data.get("categories") or ())) for row in rows}
+    return {row.code: (row.name, tuple(row.data.get("categories") or ()), row.data.get("unit", ""))
+            for row in rows}
 
 
 def _supplier_elements(supplier) -> dict[str, float]:

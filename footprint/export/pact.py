@@ -141,6 +141,9 @@ def _comment(document: Mapping[str, Any]) -> str:
     statement = (minerals.get("ef31_gap") or {}).get("statement")
     if statement:
         lines.append(statement)
+    statement = ((document.get("radionuclides") or {}).get("ef31_gap") or {}).get("statement")
+    if statement:  # thorium-232 and other releases EF 3.1 ionising radiation does not count
+        lines.append(statement)
     csi = minerals.get("crustal_scarcity") or {}
     if isinstance(csi.get("value"), (int, float)):
         lines.append(f"Crustal scarcity (supplementary indicator, not EF 3.1): {decimal_string(csi['value'])} "

@@ -209,6 +209,14 @@ def _mineral_rows(document: Mapping[str, Any]) -> list[list[Any]]:
     if csi.get("value") is not None:
         rows.append(["crustal scarcity (supplementary, not EF 3.1)", f"{csi['value']} {csi.get('unit', '')}",
                      csi.get("citation", "")])
+    nuclides = document.get("radionuclides") or {}
+    statement = (nuclides.get("ef31_gap") or {}).get("statement")
+    if statement:
+        rows.append(["EF 3.1 ionising radiation gap", statement])
+    for release in nuclides.get("releases") or []:
+        rows.append(["radionuclide released (kBq per declared unit)", f"{release.get('nuclide')} "
+                     f"({release.get('compartment')})", release.get("kBq"),
+                     "characterised by EF 3.1" if release.get("ef31_characterised") else "NOT characterised by EF 3.1"])
     return rows
 
 

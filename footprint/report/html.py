@@ -568,6 +568,23 @@ def _mineral_resources(d: Mapping[str, Any], lang: str) -> Html:
     return _section(text("mineral_resources", lang), _join(parts), "mineral-resources")
 
 
+def _radionuclides(d: Mapping[str, Any], lang: str) -> Html:
+    """Radionuclides released, and which EF 3.1 ionising radiation leaves at zero (thorium-232)."""
+    block = _as_dict(d.get("radionuclides"))
+    if not block:
+        return ""
+    rows = [[_as_dict(r).get("nuclide"), _as_dict(r).get("compartment"), fmt_sig(_as_dict(r).get("kBq")),
+             text("counted", lang) if _as_dict(r).get("ef31_characterised") else
+             _badge(text("not_counted", lang), "warn")] for r in _as_list(block.get("releases"))]
+    parts = [_tag("p", text("radionuclides_note", lang)),
+             _table([text("nuclide", lang), text("compartment", lang), text("amount_kbq", lang),
+                     text("ef31_counts_ir", lang)], rows, numeric=[2])]
+    gap = _as_dict(block.get("ef31_gap"))
+    if gap.get("statement"):
+        parts.append(_tag("p", _tag("strong", gap["statement"]), class_="warnings"))
+    return _section(text("radionuclides", lang), _join(parts), "radionuclides")
+
+
 def _missing_text(item: Mapping[str, Any]) -> str:
     return "; ".join(f"{', '.join(_as_list(m.get('categories')))}: {m.get('flows')} ({m.get('reason')})"
                      for m in _as_list(item.get("missing")) if isinstance(m, Mapping)) or MISSING
@@ -821,7 +838,7 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     from footprint.report.uncertainty import section as _uncertainty  # (imports this module)
 
     sections = [_header(d, lang), _tag("main", _join([
-        _results(d, lang), _mineral_resources(d, lang), _not_declared(d, lang), _scope(d, lang),
+        _results(d, lang), _mineral_resources(d, lang), _radionuclides(d, lang), _not_declared(d, lang), _scope(d, lang),
         _class_section(d, lang), _chart(d, lang),
         _process_charts(d, lang), _contributions(d, lang), _uncertainty(d, lang), _bill_of_materials(d, lang),
         _recycled_content(d, lang),

@@ -62,6 +62,17 @@ STRINGS: dict[str, dict[str, str]] = {
               "\u201eRessourcennutzung, Mineralien und Metalle\u201c hat keinen Faktor für die als \u201enicht "
               "gezählt\u201c markierten Elemente."},
     "element": {"en": "Element", "de": "Element"},
+    "radionuclides": {"en": "Radionuclides released", "de": "Freigesetzte Radionuklide"},
+    "radionuclides_note": {
+        "en": "Per declared unit, from the foreground processes. EF 3.1 \u201cionising radiation\u201d has no factor "
+              "for the releases marked \u201cnot counted\u201d (thorium-232 among them): they add zero to it.",
+        "de": "Je angegebener Einheit, aus den Vordergrundprozessen. EF 3.1 \u201eionisierende Strahlung\u201c hat "
+              "keinen Faktor für die als \u201enicht gezählt\u201c markierten Freisetzungen (darunter Thorium-232): "
+              "sie tragen nichts bei."},
+    "nuclide": {"en": "Nuclide", "de": "Nuklid"},
+    "compartment": {"en": "Compartment", "de": "Umweltkompartiment"},
+    "amount_kbq": {"en": "kBq per declared unit", "de": "kBq je angegebener Einheit"},
+    "ef31_counts_ir": {"en": "EF 3.1 ionising radiation", "de": "EF 3.1 ionisierende Strahlung"},
     "amount_kg": {"en": "kg per declared unit", "de": "kg je angegebener Einheit"},
     "ef31_counts": {"en": "EF 3.1 minerals and metals", "de": "EF 3.1 Mineralien und Metalle"},
     "counted": {"en": "counted", "de": "gezählt"},
