@@ -1,0 +1,51 @@
+"""Freight exhaust: rail and ship datasets carry NOx, PM, SO2, NMVOC and CO from open US EPA factors.
+
+The DEFRA freight factors give CO2e per t*km only; the pollutants are scaled by that CO2e, i.e. by the
+fuel burned, with the ratio of each pollutant to the CO2e of the same open source:
+
+    rail (USLCI Rail v1.0, 'weighted average', per ton-km): CO2 0.011879687, CH4 9.3633e-07, N2O 3.04307e-07
+      CO2e (AR5) = 0.011879687 + 28 x 9.3633e-07 + 265 x 3.04307e-07 = 0.011986546 kg
+      NOx 0.000141035 -> per t*km of DEFRA rail (0.02778 kg CO2e): 0.02778 x 0.000141035 / 0.011986546 = 3.26863e-04 kg
+    ship (EPA C3 main engine, residual oil, non-ECA, g/kWh): CO2 607.2, N2O 0.031, CH4 0.012
+      CO2e = 607.2 + 265 x 0.031 + 28 x 0.012 = 615.751; NOx 14.4, SO2 2.933
+      bulk carrier (DEFRA 0.00353 kg CO2e per t*km): NOx 0.00353 x 14.4 / 615.751 = 8.25528e-05 kg,
+                                                      SO2 0.00353 x 2.933 / 615.751 = 1.68144e-05 kg
+"""
+from __future__ import annotations
+
+import pytest
+
+from footprint.data import inventory
+
+
+def _flow(dataset, name: str) -> float:
+    return next(e.amount for e in dataset.exchanges if e.type == "biosphere" and e.name == name)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return inventory.load_catalogue()
+
+
+def test_rail_exhaust_is_the_uslci_ratio_times_defra_co2e(catalogue):
+    rail = catalogue.datasets["transport/rail-freight"]
+    assert _flow(rail, "Nitrogen oxides") == pytest.approx(3.26863e-04, rel=1e-5)
+    assert _flow(rail, "Particulate Matter, < 2.5 um") == pytest.approx(0.02778 * 3.45361e-06 / 0.011986546, rel=1e-5)
+    assert not rail.gaps_for("acidification")  # the exhaust gap is closed; the diesel chain is still short
+    assert catalogue.status["transport/rail-freight"]["acidification"] == "partial"
+    assert catalogue.coverage_of("transport/rail-freight", "acidification").incomplete_inputs == ["fuel/diesel-upstream"]
+
+
+def test_ship_exhaust_is_the_epa_ratio_times_defra_co2e(catalogue):
+    ship = catalogue.datasets["transport/bulk-carrier"]
+    assert _flow(ship, "Nitrogen oxides") == pytest.approx(8.25528e-05, rel=1e-5)
+    assert _flow(ship, "Sulfur dioxide") == pytest.approx(1.68144e-05, rel=1e-5)
+    for slug in ("bulk-carrier-0-10kdwt", "bulk-carrier-10-35kdwt", "container-ship"):
+        dataset = catalogue.datasets[f"transport/{slug}"]
+        co2e = _flow(dataset, "Carbon dioxide, fossil")
+        assert _flow(dataset, "Nitrogen oxides") == pytest.approx(co2e * 14.4 / 615.751, rel=1e-5), slug
+
+
+def test_the_lorry_still_states_its_missing_exhaust_and_what_was_searched(catalogue):
+    gap = catalogue.datasets["transport/lorry"].gaps_for("acidification")
+    assert gap and "exhaust NOx" in gap[0].flows and "Searched for this issue" in gap[0].reason
