@@ -175,7 +175,9 @@ def test_csv_has_one_row_per_contribution_and_sums_to_the_results(example_declar
     rows = list(csv.DictReader(io.StringIO(to_csv(example_declaration))))
     extracted = [r for r in rows if r["category"] == "resource_extraction"]  # elements taken from the ground
     assert [r["item"] for r in extracted] == [e["element"] for e in example_declaration["mineral_resources"]["elements"]]
-    rows = [r for r in rows if r["category"] != "resource_extraction"]
+    released = [r for r in rows if r["category"] == "radionuclide_release"]  # Th-232: no EF 3.1 factor
+    assert len(released) == len(example_declaration["radionuclides"]["releases"]) == 6
+    rows = [r for r in rows if r["category"] not in ("resource_extraction", "radionuclide_release")]
     assert len(rows) == len(example_declaration["contributions"])
     assert list(rows[0]) == ["category", "stage", "process", "item", "kind", "dataset", "value", "unit",
                              "declared", "coverage", "coverage_warning"]
