@@ -33,7 +33,8 @@ def test_rail_exhaust_is_the_uslci_ratio_times_defra_co2e(catalogue):
     assert _flow(rail, "Particulate Matter, < 2.5 um") == pytest.approx(0.02778 * 3.45361e-06 / 0.011986546, rel=1e-5)
     assert not rail.gaps_for("acidification")  # the exhaust gap is closed; the diesel chain is still short
     assert catalogue.status["transport/rail-freight"]["acidification"] == "partial"
-    assert catalogue.coverage_of("transport/rail-freight", "acidification").incomplete_inputs == ["fuel/diesel-upstream"]
+    entry = catalogue.coverage_of("transport/rail-freight", "acidification")
+    assert entry.incomplete_inputs == ["fuel/diesel-upstream"]
 
 
 def test_ship_exhaust_is_the_epa_ratio_times_defra_co2e(catalogue):

@@ -52,6 +52,7 @@ def to_csv(document: Mapping[str, Any]) -> str:
                          f"elementary flow, {counted}", "", repr(float(element.get("kg", 0.0))), "kg", "false", "", ""])
     for release in (document.get("radionuclides") or {}).get("releases") or []:  # Th-232: no EF 3.1 factor
         counted = "characterised by EF 3.1" if release.get("ef31_characterised") else "NOT characterised by EF 3.1"
-        writer.writerow(["radionuclide_release", "", "", csv_cell(f"{release.get('nuclide')} ({release.get('compartment')})"),
+        item = csv_cell(f"{release.get('nuclide')} ({release.get('compartment')})")
+        writer.writerow(["radionuclide_release", "", "", item,
                          f"elementary flow, {counted}", "", repr(float(release.get("kBq", 0.0))), "kBq", "false", "", ""])
     return buffer.getvalue()

@@ -838,7 +838,8 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     from footprint.report.uncertainty import section as _uncertainty  # (imports this module)
 
     sections = [_header(d, lang), _tag("main", _join([
-        _results(d, lang), _mineral_resources(d, lang), _radionuclides(d, lang), _not_declared(d, lang), _scope(d, lang),
+        _results(d, lang), _mineral_resources(d, lang), _radionuclides(d, lang), _not_declared(d, lang),
+        _scope(d, lang),
         _class_section(d, lang), _chart(d, lang),
         _process_charts(d, lang), _contributions(d, lang), _uncertainty(d, lang), _bill_of_materials(d, lang),
         _recycled_content(d, lang),
