@@ -62,7 +62,7 @@ postgresql:
 bench-load: install
 	$(BIN)/python -m bench.load
 
-bench: setup
+bench: install  # sets up its own temporary FOOTPRINT_HOME
 	$(BIN)/python -m bench
 
 # Monte Carlo on one core: footprint's vectorised run against bw2calc's LCA(use_distributions=True)

@@ -565,6 +565,99 @@ def sign(declaration: Path, key: Path, name: str | None, role: str | None, outpu
 _REGISTER_HELP = "Register: a SQLite file path or an SQLAlchemy URL (default: FOOTPRINT_HOME/market.sqlite)."
 
 
+# ----------------------------------------------------------------------------- many declarations (issue 14)
+
+
+@main.group()
+def batch() -> None:
+    """Declare or verify many declarations in one run, here or on a Dask cluster.
+
+    \b
+    Example:
+      footprint batch declare manifest.csv
+      footprint batch declare manifest.csv --scheduler local --workers 4 --register market.sqlite
+      footprint batch verify out/declarations --scheduler tcp://10.0.0.5:8786
+    """
+
+
+_SCHEDULER_HELP = ("Where to run: this process (default), 'local' (a Dask LocalCluster on this machine) or a "
+                   "Dask scheduler address tcp://HOST:PORT (every worker needs the same set-up; see README).")
+
+
+def _batch_options(func):
+    func = click.option("--scheduler", default=None, help=_SCHEDULER_HELP)(func)
+    func = click.option("--workers", type=click.IntRange(1, 256), default=None,
+                        help="Worker processes of a LocalCluster (default 2).")(func)
+    func = click.option("--progress/--no-progress", default=None,
+                        help="Progress bar on stderr (default: on a terminal, for 20 rows or more).")(func)
+    func = click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Also write the per-row error report here (CSV: row, status, output, message).")(func)
+    return func
+
+
+def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> None:
+    for outcome in summary.problems():
+        where = f" {outcome.output}" if outcome.output else ""
+        click.echo(f"row {outcome.row}{where}: {outcome.status}: {outcome.message}", err=True)
+    if errors_path is not None:
+        summary.write_errors(errors_path, force=force)
+        click.echo(f"error report: {errors_path}")
+    click.echo(summary.text(verb))
+    if summary.count("error"):
+        sys.exit(2)
+    if summary.count("differs"):
+        sys.exit(1)
+
+
+@batch.command("declare")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite existing outputs.")
+@click.option("--register", default=None, help="Stream each declaration into this market register as it "
+                                                "arrives (rows need mass_kg and year). " + _REGISTER_HELP)
+@_batch_options
+def batch_declare(manifest: Path, force: bool, register: str | None, scheduler: str | None, workers: int | None,
+                  progress: bool | None, errors_path: Path | None) -> None:
+    """Declare every row of MANIFEST (CSV or YAML: rule, data, output per row).
+
+    Optional columns: allocation, mapping, background, mass_kg, year. Paths are relative to
+    the manifest. A row's error is reported for that row and never stops the others.
+    Exit 0 when every row was declared, 2 if any row failed.
+
+    \b
+    Example:
+      footprint batch declare examples/batch/manifest.csv --force
+      footprint batch declare manifest.yaml --scheduler local --workers 2 --errors errors.csv
+    """
+    if errors_path is not None:
+        footprint.check_output(errors_path, force)  # refuse before computing anything
+    summary = footprint.batch_declare(manifest, force=force, register=register, scheduler=scheduler,
+                                      workers=workers, progress=progress)
+    _batch_report(summary, errors_path, "declared", force)
+
+
+@batch.command("verify")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Relative tolerance for numbers.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --errors file.")
+@_batch_options
+def batch_verify(directory: Path, tolerance: float, force: bool, scheduler: str | None, workers: int | None,
+                 progress: bool | None, errors_path: Path | None) -> None:
+    """Recompute every declaration (*.json) in DIRECTORY from the activity data it records.
+
+    Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
+
+    \b
+    Example:
+      footprint batch verify out/declarations
+      footprint batch verify out/declarations --scheduler local --errors verify-errors.csv
+    """
+    if errors_path is not None:
+        footprint.check_output(errors_path, force)
+    summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
+                                     tolerance=tolerance)
+    _batch_report(summary, errors_path, "verified", force)
+
+
 @main.group()
 def market() -> None:
     """The market register of declarations placed on the EU market (for performance classes).

@@ -1,81 +1,271 @@
-"""Benchmark the declaration path against plain Brightway usage in the same process.
+"""A fair benchmark: footprint against plain Brightway, same process, same numbers, call by call.
 
-Plain Brightway is what an LCA practitioner would write by hand for the same
-numbers: write the foreground as a database, build an LCA, switch through the
-same EF v3.1 methods and read the scores.  footprint does more (contributions
-by exchange, the identity check, no project writes), so a ratio near 1 means
-the extra work is cheap.  Run: ``python -m bench [--repeat N]``.
+Everything runs in a temporary FOOTPRINT_HOME made for the run (set up offline, deleted after),
+never in the user's.  Plain Brightway is what a practitioner writes by hand for the same numbers:
+the foreground written once as a Brightway database (outside the timings), then
+
+* plain A: a fresh ``bw2calc.LCA`` per demand: lci, lcia, and a switch through the 19 EF 3.1
+  methods footprint computes (what a declaration needs);
+* plain B: one LCA factorised once and re-solved per demand (the fastest loop by hand);
+* MultiLCA: ``bw2calc.MultiLCA`` of the twelve examples' demands and the 19 methods at once.
+
+footprint and plain Brightway alternate call by call (``--repeat`` rounds), so a machine that
+slows down slows both; each line reports the median with min/max and the ratio of the medians.
+Figures are from one machine; the ratios are what to compare.  Run: ``python -m bench``
+(``make bench``), ``--quick`` for a smoke run, ``--sizes 1000,10000`` for the synthetic backgrounds.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+EXAMPLES = REPO / "examples"
+DEMO = EXAMPLES / "ndpr-oxide" / "activity-2025.yaml"
 PLAIN_DB = "bench-plain-foreground"
+SYNTHETIC_DB = "bench-synthetic-background"
+UNITS = ("kilogram", "kilowatt hour", "megajoule", "ton kilometer")  # synthetic process i is per UNITS[i % 4]
+FLOWS = [("Carbon dioxide, fossil", ("air",)), ("Methane, fossil", ("air",)), ("Sulfur dioxide", ("air",)),
+         ("Nitrogen oxides", ("air",)), ("Particulate Matter, < 2.5 um", ("air",))]
 
 
-def _median_seconds(func, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
+# ----------------------------------------------------------------------------- timing
+
+@dataclass
+class Timing:
+    """Seconds of repeated calls of one measurement."""
+
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    per: int = 1  # calls per timed call (the median is divided by it: per declaration, per demand)
+
+    def run(self, func) -> object:
         started = time.perf_counter()
+        value = func()
+        self.seconds.append((time.perf_counter() - started) / self.per)
+        return value
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def text(self) -> str:
+        return (f"{self.median * 1000:10.2f} ms  ({min(self.seconds) * 1000:.2f} .. "
+                f"{max(self.seconds) * 1000:.2f})")
+
+
+@dataclass
+class Target:
+    """One target of issue 14: a ratio of two medians and its limit."""
+
+    what: str
+    ours: Timing
+    base: Timing
+    limit: float | None
+
+    @property
+    def ratio(self) -> float:
+        return self.ours.median / self.base.median
+
+    def text(self) -> str:
+        verdict = "" if self.limit is None else (f"  target <= {self.limit:g}: "
+                                                  + ("met" if self.ratio <= self.limit else "NOT met"))
+        return f"{self.what:<58} {self.ratio:8.3f}{verdict}"
+
+
+def interleave(rounds: int, *calls: tuple[Timing, object]) -> None:
+    """Call each measurement once per round, in turn (after one untimed warm-up call each)."""
+    for _timing, func in calls:
         func()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    for _ in range(rounds):
+        for timing, func in calls:
+            timing.run(func)
 
 
-def _product_system():
+def quiet():
+    from footprint._io import quiet_stdout
+
+    return quiet_stdout()
+
+
+# ----------------------------------------------------------------------------- plain Brightway
+
+def write_plain(systems: dict[str, object], background: str) -> dict[str, tuple[int, float]]:
+    """Every product system's foreground as one Brightway database (codes prefixed by example)."""
+    from footprint.data.inventory import BIOSPHERE_DB
+    from footprint.data.project import brightway
+
+    bd = brightway()[0]
+    data = {}
+    for name, system in systems.items():
+        for process in system.processes:
+            code = f"{name}/{process.id}"
+            exchanges = [{"input": (PLAIN_DB, code), "amount": process.output, "type": "production"}]
+            for flow in process.flows:
+                if flow.kind in ("upstream", "recycled-content"):
+                    continue  # suppliers' values lie outside Brightway in footprint too
+                if flow.kind == "intermediate":
+                    target = (PLAIN_DB, f"{name}/{flow.target}")
+                elif flow.kind == "biosphere":
+                    target = (BIOSPHERE_DB, flow.target)
+                elif "::" in flow.target:
+                    target = tuple(flow.target.split("::", 1))
+                else:
+                    target = (background, flow.target)
+                exchanges.append({"input": target, "amount": flow.amount,
+                                  "type": "biosphere" if flow.kind == "biosphere" else "technosphere"})
+            data[(PLAIN_DB, code)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
+    with quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bd.Database(PLAIN_DB).write(data, searchable=False)
+    return {name: (bd.get_node(database=PLAIN_DB, code=f"{name}/{s.reference}").id, s.declared_amount)
+            for name, s in systems.items()}
+
+
+def plain_a(demand: tuple[int, float], methods: list[tuple]) -> list[float]:
+    """A fresh LCA for one demand, scored in every method."""
+    from footprint.data.project import brightway
+
+    bc = brightway()[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lca = bc.LCA({demand[0]: demand[1]}, methods[0])
+        lca.lci()
+        lca.lcia()
+        scores = [lca.score]
+        for method in methods[1:]:
+            lca.switch_method(method)
+            lca.lcia_calculation()
+            scores.append(lca.score)
+    return scores
+
+
+class PlainB:
+    """One LCA factorised once; per demand one solve and the 19 scores from the stacked (C B) rows."""
+
+    def __init__(self, demands: list[tuple[int, float]], methods: list[tuple]):
+        import numpy as np
+
+        from footprint.data.project import brightway
+
+        bc = brightway()[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.lca = bc.LCA({node: amount for node, amount in demands}, methods[0])
+            self.lca.lci(factorize=True)
+            self.lca.lcia()
+            rows = []
+            for method in methods:
+                self.lca.switch_method(method)
+                rows.append(np.asarray((self.lca.characterization_matrix @ self.lca.biosphere_matrix).sum(axis=0)))
+        self.cb = np.vstack(rows)
+
+    def __call__(self, demand: tuple[int, float]) -> list[float]:
+        self.lca.redo_lci({demand[0]: demand[1]})
+        return (self.cb @ self.lca.supply_array).tolist()
+
+
+def multi_lca(demands: dict[str, tuple[int, float]], methods: list[tuple]):
+    from footprint.data.project import brightway
+
+    bd, bc, _bi = brightway()
+    config = {"impact_categories": methods}
+    functional_units = {name: {node: amount} for name, (node, amount) in demands.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data_objs = bd.get_multilca_data_objs(functional_units=functional_units, method_config=config)
+        lca = bc.MultiLCA(demands=functional_units, method_config=config, data_objs=data_objs)
+        lca.lci()
+        lca.lcia()
+    return lca.scores
+
+
+# ----------------------------------------------------------------------------- the examples
+
+def examples() -> list[tuple[str, Path]]:
+    return [(path.parent.name, path) for path in sorted(EXAMPLES.glob("*/activity-2025.yaml"))]
+
+
+def product_systems() -> dict[str, object]:
     from footprint.data import inventory, project
     from footprint.engine import system
     from footprint.inputs.activity import load_activity
     from footprint.inputs.rule import load_rule
 
-    bd, _bc, _bi = project.brightway()
-    catalogue = inventory.load_catalogue()
-    return system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, inventory.biosphere_index(bd))
+    bd = project.brightway()[0]
+    catalogue = inventory.library()
+    flows = inventory.biosphere_index(bd)
+    return {name: system.build(load_rule(name), load_activity(path), catalogue, flows) for name, path in examples()}
 
 
-def _plain_brightway(product_system, categories, background: str | None = None) -> dict[str, float]:
-    """The same foreground written as a Brightway database and scored the usual way."""
-    from footprint._io import quiet_stdout
-    from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
-    from footprint.data.project import brightway
+def declares(name: str, data: Path, **options):
+    """footprint.declare as a bench call: a refused example (coverage gap) still computed everything."""
+    import footprint
 
-    bd, bc, _bi = brightway()
-    data = {}
-    for process in product_system.processes:
-        exchanges = [{"input": (PLAIN_DB, process.id), "amount": process.output, "type": "production"}]
-        for flow in process.flows:
-            database = {"intermediate": PLAIN_DB, "background": background or BACKGROUND_DB,
-                        "biosphere": BIOSPHERE_DB}[flow.kind]
-            kind = "biosphere" if flow.kind == "biosphere" else "technosphere"
-            exchanges.append({"input": (database, flow.target), "amount": flow.amount, "type": kind})
-        data[(PLAIN_DB, process.id)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
-    with quiet_stdout(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bd.Database(PLAIN_DB).write(data, searchable=False)
-        node = bd.get_node(database=PLAIN_DB, code=product_system.reference)
-        lca = bc.LCA({node: product_system.declared_amount}, categories[0].method)
-        lca.lci()
-        lca.lcia()
-        scores = {categories[0].id: lca.score}
-        for category in categories[1:]:
-            lca.switch_method(category.method)
-            lca.lcia_calculation()
-            scores[category.id] = lca.score
-    return scores
+    def call():
+        try:
+            return footprint.declare(name, data, **options)
+        except footprint.FootprintError:
+            return None
+    return call
 
 
-SYNTHETIC_DB = "bench-synthetic-background"
-FLOWS = [("Carbon dioxide, fossil", ("air",)), ("Methane, fossil", ("air",)), ("Sulfur dioxide", ("air",)),
-         ("Nitrogen oxides", ("air",)), ("Particulate Matter, < 2.5 um", ("air",))]
+# ----------------------------------------------------------------------------- sections
+
+def section_single(rounds: int, report: list) -> None:
+    import footprint
+    from footprint.engine import calculate
+    from footprint.inputs.categories import all_categories
+
+    categories = list(all_categories())
+    methods = [tuple(c.method) for c in categories]
+    systems = product_systems()
+    demands = write_plain(systems, "footprint-inventories")
+    demo = demands["ndpr-oxide"]
+    ours = calculate.calculate(systems["ndpr-oxide"], categories)
+    plain = plain_a(demo, methods)
+    worst = max(abs(ours.totals[c.id] - p) / max(abs(p), 1e-30) for c, p in zip(categories, plain))
+    print(f"ndpr-oxide: {len(systems['ndpr-oxide'].processes)} processes, {len(categories)} categories; "
+          f"footprint vs plain Brightway: largest relative difference {worst:.1e}")
+
+    plain_b = PlainB(list(demands.values()), methods)
+    t_a = Timing("plain A: fresh bw2calc LCA + 19 methods, per demand")
+    t_b = Timing("plain B: factorised LCA re-solved, per demand")
+    t_a12 = Timing("plain A over the 12 examples' demands, per demand", per=len(demands))
+    t_multi = Timing("bw2calc MultiLCA of the 12 demands x 19 methods, per demand", per=len(demands))
+    t_declare = Timing("footprint.declare ndpr-oxide (warm)")
+    t_twelve = Timing("footprint.declare of the 12 examples one by one, per declaration", per=len(demands))
+    repeats = 5
+    rows = [(name, path) for name, path in examples()] * repeats
+    t_many = Timing(f"footprint.declare_many (12 examples x {repeats}), per declaration", per=len(rows))
+    one_by_one = [declares(name, path) for name, path in examples()]
+    interleave(rounds,
+               (t_a, lambda: plain_a(demo, methods)),
+               (t_declare, declares("ndpr-oxide", DEMO)),
+               (t_b, lambda: plain_b(demo)),
+               (t_a12, lambda: [plain_a(d, methods) for d in demands.values()]),
+               (t_twelve, lambda: [call() for call in one_by_one]),
+               (t_multi, lambda: multi_lca(demands, methods)),
+               (t_many, lambda: footprint.declare_many(rows)))
+    for timing in (t_a, t_b, t_a12, t_multi, t_declare, t_twelve, t_many):
+        print(f"  {timing.label:<70} {timing.text()}")
+    report += [Target("warm declare / plain A (target 0.12)", t_declare, t_a, 0.12),
+               Target("warm declare / plain B", t_declare, t_b, None),
+               Target("12 declarations one by one / MultiLCA of the 12", t_twelve, t_multi, None),
+               Target("declare_many per declaration / plain A per demand (0.025)", t_many, t_a12, 0.025),
+               Target("declare_many per declaration / MultiLCA per demand", t_many, t_multi, None)]
 
 
-def _write_synthetic_background(size: int, seed: int = 42) -> None:
+def write_synthetic(size: int, seed: int = 42) -> None:
     """A hub-structured background of ``size`` processes (3 inputs and 5 emissions each).
 
     Hubs, as in real databases: a uniformly random sparse technosphere fills in
@@ -83,7 +273,6 @@ def _write_synthetic_background(size: int, seed: int = 42) -> None:
     """
     import numpy as np
 
-    from footprint._io import quiet_stdout
     from footprint.data.inventory import BIOSPHERE_DB, biosphere_index
     from footprint.data.project import brightway
 
@@ -101,106 +290,220 @@ def _write_synthetic_background(size: int, seed: int = 42) -> None:
         for flow in flows:
             exchanges.append({"input": (BIOSPHERE_DB, flow), "amount": float(rng.uniform(1e-4, 1.0)),
                               "type": "biosphere"})
-        data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": "kilogram", "location": "GLO",
-                                         "exchanges": exchanges}
-    with quiet_stdout():
+        data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": UNITS[i % len(UNITS)], "location": "GLO",
+                                         "reference product": f"product {i}", "exchanges": exchanges}
+    with quiet():
         bd.Database(SYNTHETIC_DB).write(data, searchable=False)
 
 
-def _synthetic(product_system, categories, size: int, repeat: int) -> None:
-    """The example foreground with its purchases redirected into a synthetic background of ``size``."""
-    import dataclasses
-
-    import numpy as np
-
-    from footprint.data.project import brightway
-    from footprint.engine import calculate
-
-    started = time.perf_counter()
-    _write_synthetic_background(size)
-    written = time.perf_counter() - started
-    rng = np.random.default_rng(7)
-    processes = [dataclasses.replace(process, flows=[
-        dataclasses.replace(flow, target=f"p{int(rng.integers(0, size))}") if flow.kind == "background" else flow
-        for flow in process.flows]) for process in product_system.processes]
-    system = dataclasses.replace(product_system, processes=processes)
-    try:
-        started = time.perf_counter()
-        first = calculate.calculate(system, categories, background=SYNTHETIC_DB)
-        cold = time.perf_counter() - started
-        full = calculate.calculate(system, categories, background=SYNTHETIC_DB, reference=True)
-        worst = max(abs(first.totals[c.id] - full.totals[c.id]) / max(abs(full.totals[c.id]), 1e-30)
-                    for c in categories)
-        t_plain = _median_seconds(lambda: _plain_brightway(system, categories, SYNTHETIC_DB), repeat)
-        t_full = _median_seconds(lambda: calculate.calculate(system, categories, background=SYNTHETIC_DB,
-                                                             reference=True), repeat)
-        t_cached = _median_seconds(lambda: calculate.calculate(system, categories, background=SYNTHETIC_DB), repeat)
-    finally:
-        bd = brightway()[0]  # a scratch copy (main): deleting only keeps later timings comparable
-        for name in (SYNTHETIC_DB, PLAIN_DB):
-            if name in bd.databases:
-                del bd.databases[name]
-    print(f"synthetic background: {size} processes written in {written:.1f} s; cached vs full LCA largest relative "
-          f"difference {worst:.1e}")
-    print(f"plain Brightway (write foreground DB + LCA + {len(categories)} methods):           {t_plain * 1000:8.1f} ms"
-          f"  = 1.00")
-    print(f"footprint calculate, reference path:                                  {t_full * 1000:8.1f} ms  = "
-          f"{t_full / t_plain:.2f}")
-    print(f"footprint calculate, cached background (first run, builds the cache): {cold * 1000:8.1f} ms  = "
-          f"{cold / t_plain:.2f}")
-    print(f"footprint calculate, cached background (every later declaration):     {t_cached * 1000:8.1f} ms  = "
-          f"{t_cached / t_plain:.2f}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--synthetic", type=int, metavar="N",
-                        help="also time a synthetic hub-structured background of N processes (e.g. 20000)")
-    args = parser.parse_args()
-
-    import footprint
-    from footprint.data import project
-
-    footprint.ensure_setup()
-    with project.scratch_project():  # plain Brightway writes databases: never into the snapshot declarations read
-        _run(args)
-
-
-def _run(args) -> None:
+def section_mapping(sizes: list[int], rounds: int, report: list, work: Path) -> None:
+    """The demo declared against a synthetic imported background of each size, through --mapping."""
     import footprint
     from footprint.data.project import brightway
     from footprint.engine import calculate
     from footprint.inputs.categories import all_categories
 
-    categories = list(all_categories())
-    product_system = _product_system()
-
-    ours = calculate.calculate(product_system, categories)
-    plain = _plain_brightway(product_system, categories)
-    worst = max(abs(ours.totals[c.id] - plain[c.id]) / max(abs(plain[c.id]), 1e-30) for c in categories)
-
-    t_plain = _median_seconds(lambda: _plain_brightway(product_system, categories), args.repeat)
-    t_full = _median_seconds(lambda: calculate.calculate(product_system, categories, reference=True), args.repeat)
-    t_ours = _median_seconds(lambda: calculate.calculate(product_system, categories), args.repeat)
-    t_declare = _median_seconds(lambda: footprint.declare("ndpr-oxide", EXAMPLE), args.repeat)
-
     bd = brightway()[0]
-    if PLAIN_DB in bd.databases:
-        del bd.databases[PLAIN_DB]
+    methods = [tuple(c.method) for c in all_categories()]
+    from footprint.inputs import units as _units
 
-    print(f"categories: {len(categories)}; foreground processes: {len(product_system.processes)}; "
-          f"repeat: {args.repeat} (medians)")
-    print(f"largest relative difference footprint vs plain Brightway: {worst:.2e}")
-    print(f"plain Brightway (write foreground DB + LCA + {len(categories)} methods):           {t_plain * 1000:8.1f} ms  = 1.00")
-    print(f"footprint calculate, reference path (one bw2calc LCA + contributions): {t_full * 1000:8.1f} ms  = "
-          f"{t_full / t_plain:.2f}")
-    print(f"footprint calculate, cached background (default):                     {t_ours * 1000:8.1f} ms  = "
-          f"{t_ours / t_plain:.2f}")
-    print(f"footprint declare (load, link, calculate, quality, declaration):      {t_declare * 1000:8.1f} ms  = "
-          f"{t_declare / t_plain:.2f}")
-    if args.synthetic:
-        _synthetic(product_system, categories, args.synthetic, args.repeat)
+    demo = product_systems()["ndpr-oxide"]
+    kinds: dict[str, str] = {}  # every input kind of the demo -> a unit of UNITS its amounts convert to
+    for process in demo.processes:
+        for flow in process.flows:
+            if flow.kind == "background" and flow.input_kind:
+                kinds[flow.input_kind] = next(u for u in UNITS if _convertible(_units, flow.unit, u))
+    for size in sizes:
+        started = time.perf_counter()
+        write_synthetic(size)
+        written = time.perf_counter() - started
+        mapping = work / f"map-{size}.yaml"
+        mapping.write_text(f"database: {SYNTHETIC_DB}\nmap:\n" + "".join(
+            f"  {kind}: {{code: p{_code(size, k, UNITS.index(unit))}}}\n" for k, (kind, unit) in enumerate(kinds.items())))
+        started = time.perf_counter()
+        footprint.declare("ndpr-oxide", DEMO, mapping=mapping)  # first: resolves the mapping, solves the scores
+        first = time.perf_counter() - started
+        from footprint.data.background import load_mapping
+        from footprint.engine.mapping import apply_mapping
+        from footprint.data import inventory
+
+        system = product_systems()["ndpr-oxide"]
+        system = apply_mapping(system, load_mapping(mapping), inventory.library())
+        demands = write_plain({"ndpr-oxide": system}, "footprint-inventories")
+        t_plain = Timing(f"plain A on the {size:,}-process background")
+        t_builtin = Timing("footprint.declare, built-in library (warm)")
+        t_mapped = Timing(f"footprint.declare --mapping into {size:,} processes (warm)")
+        t_full = Timing("footprint reference path (one bw2calc LCA, one factorisation)")
+        categories = list(all_categories())
+        databases = ["footprint-inventories", SYNTHETIC_DB]
+        interleave(max(3, rounds // 3),
+                   (t_plain, lambda: plain_a(demands["ndpr-oxide"], methods)),
+                   (t_builtin, declares("ndpr-oxide", DEMO)),
+                   (t_mapped, declares("ndpr-oxide", DEMO, mapping=mapping)),
+                   (t_full, lambda: calculate.calculate(system, categories, databases, reference=True)))
+        print(f"synthetic background of {size:,} processes: written in {written:.1f} s; first mapped declaration "
+              f"(resolves the mapping, solves all 19 categories once) {first:.2f} s")
+        for timing in (t_plain, t_builtin, t_mapped, t_full):
+            print(f"  {timing.label:<70} {timing.text()}")
+        report += [Target(f"mapped declare {size:,} / built-in declare" + (" (1.5)" if size >= 100000 else ""),
+                          t_mapped, t_builtin, 1.5 if size >= 100000 else None),
+                   Target(f"mapped declare {size:,} / plain A on it", t_mapped, t_plain, None)]
+        with quiet():
+            for name in (SYNTHETIC_DB, PLAIN_DB):
+                if name in bd.databases:
+                    del bd.databases[name]
+
+
+def _convertible(units, unit: str, target: str) -> bool:
+    try:
+        units.convert(1.0, unit, units.pint_expression(target))
+        return True
+    except Exception:  # noqa: BLE001 - another dimension
+        return False
+
+
+def _code(size: int, k: int, unit_index: int) -> int:
+    """A process spread over the background whose unit is UNITS[unit_index]."""
+    base = (7919 * (k + 1)) % (size - len(UNITS))
+    return base - base % len(UNITS) + unit_index
+
+
+def big_rule(work: Path, extra: int) -> tuple[Path, Path]:
+    """ndpr-oxide with ``extra`` auxiliary processes feeding its separation (a rule of 5 + extra processes)."""
+    import yaml
+
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    data = yaml.safe_load(DEMO.read_text())
+    rule["id"] = "bench-large"
+    refining = next(s for s in rule["stages"] if s["id"] == "refining")
+    separation = next(p for p in refining["processes"] if p["id"] == "separation")
+    for k in range(extra):
+        pid = f"aux{k:04d}"
+        refining["processes"].insert(-1, {"id": pid, "name": f"auxiliary step {k}", "annex_v": ["4(n)"],
+                                          "company_specific": "required", "product": {"name": f"aux {k}", "unit": "kg"},
+                                          "expected_inputs": ["electricity"]})
+        separation.setdefault("inputs_from", []).append(pid)
+        data["processes"][pid] = {"dqr": {"TeR": 1, "GeR": 1, "TiR": 1, "P": 2},
+                                  "output": {"amount": 1, "unit": "t", "source": "bench"},
+                                  "inputs": [{"kind": "electricity", "amount": 1, "unit": "MWh", "source": "bench"}],
+                                  "emissions": [{"flow": "Carbon dioxide, fossil", "compartment": "air",
+                                                 "amount": 0.1, "unit": "t", "source": "bench"}]}
+        data["processes"]["separation"]["inputs"].append({"from": pid, "amount": 1, "unit": "t", "source": "bench"})
+    data["rule"] = "bench-large"
+    rule_path, data_path = work / "bench-large.yaml", work / "bench-large-activity.yaml"
+    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return rule_path, data_path
+
+
+def section_scaling(rounds: int, report: list, work: Path) -> None:
+    import footprint
+
+    rule_path, data_path = big_rule(work, 1000)
+    footprint.declare(rule_path, data_path)  # must declare: a refusal would time nothing
+    t_small = Timing("footprint.declare, 5-process foreground (ndpr-oxide)")
+    t_large = Timing("footprint.declare, 1,005-process foreground")
+    interleave(max(3, rounds // 3), (t_small, declares("ndpr-oxide", DEMO)),
+               (t_large, lambda: footprint.declare(rule_path, data_path)))
+    for timing in (t_small, t_large):
+        print(f"  {timing.label:<70} {timing.text()}")
+    report.append(Target("1,005-process / 5-process foreground (10)", t_large, t_small, 10.0))
+
+
+PLAIN_SCRIPT = """
+import os, warnings
+warnings.simplefilter("ignore")
+import bw2data as bd, bw2calc as bc
+bd.projects.set_current("footprint")
+node = bd.get_node(database="{db}", code="{code}").id
+methods = {methods!r}
+lca = bc.LCA({{node: {amount!r}}}, methods[0]); lca.lci(); lca.lcia()
+scores = [lca.score]
+for m in methods[1:]:
+    lca.switch_method(m); lca.lcia_calculation(); scores.append(lca.score)
+print(scores[0])
+"""
+
+
+def section_cold(rounds: int, report: list, work: Path, home: Path) -> None:
+    """Whole processes, started cold: the CLI and a plain bw2calc script doing the declaration's LCA."""
+    from footprint.data.project import bound_snapshot
+    from footprint.inputs.categories import all_categories
+
+    systems = product_systems()
+    demands = write_plain({"ndpr-oxide": systems["ndpr-oxide"]}, "footprint-inventories")
+    methods = [tuple(c.method) for c in all_categories()]
+    exe = Path(sys.executable).with_name("footprint")
+    env = {**os.environ, "FOOTPRINT_HOME": str(home)}
+    plain_env = {**env, "BRIGHTWAY2_DIR": str(bound_snapshot().brightway_dir)}  # the scratch copy with PLAIN_DB
+    script = PLAIN_SCRIPT.format(db=PLAIN_DB, code="ndpr-oxide/separation", methods=methods,
+                                 amount=demands["ndpr-oxide"][1])
+
+    def process(argv, environment=None):
+        return lambda: subprocess.run(argv, env=environment or env, cwd=REPO, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, check=True)
+
+    out = work / "cold.json"
+    t_help = Timing("footprint --help")
+    t_rules = Timing("footprint rules list")
+    t_inv = Timing("footprint inventories list")
+    t_declare = Timing("footprint declare ndpr-oxide -o FILE")
+    t_plain = Timing("python plain-bw2calc.py (import, LCA, 19 methods)")
+    interleave(max(3, rounds // 3), (t_help, process([str(exe), "--help"])),
+               (t_rules, process([str(exe), "rules", "list"])),
+               (t_inv, process([str(exe), "inventories", "list"])),
+               (t_plain, process([sys.executable, "-c", script], plain_env)),
+               (t_declare, process([str(exe), "declare", "ndpr-oxide", str(DEMO), "-o", str(out), "--force"])))
+    for timing in (t_help, t_rules, t_inv, t_plain, t_declare):
+        print(f"  {timing.label:<70} {timing.text()}")
+    half = Timing("0.5 s", seconds=[0.5])
+    report += [Target("cold footprint rules list / 0.5 s (1)", t_rules, half, 1.0),
+               Target("cold footprint inventories list / 0.5 s (1)", t_inv, half, 1.0),
+               Target("cold footprint declare / cold plain bw2calc script (1.1)", t_declare, t_plain, 1.1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15, help="interleaved rounds (default 15)")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic background sizes")
+    parser.add_argument("--quick", action="store_true", help="3 rounds, 1,000 and 10,000 processes only")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary FOOTPRINT_HOME")
+    args = parser.parse_args()
+    rounds = 3 if args.quick else args.repeat
+    sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
+
+    home = Path(tempfile.mkdtemp(prefix="footprint-bench-"))
+    os.environ["FOOTPRINT_HOME"] = str(home)  # before footprint binds Brightway: never the user's home
+    work = home / "work"
+    work.mkdir()
+    started = time.perf_counter()
+    try:
+        import footprint
+        from footprint.data.project import brightway
+
+        from footprint.data import project
+
+        footprint.setup()
+        bc = brightway()[1]
+        print(f"bench in {home} (deleted after); python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+              f"pypardiso: {getattr(bc, 'PYPARDISO', False)}; {rounds} interleaved rounds; medians (min .. max)")
+        report: list[Target] = []
+        with project.scratch_project():  # plain Brightway writes databases: never into the snapshot declarations read
+            print("\n== single declarations, batches and plain Brightway")
+            section_single(rounds, report)
+            print("\n== imported backgrounds through --mapping")
+            section_mapping(sizes, rounds, report, work)
+            print("\n== foreground scaling")
+            section_scaling(rounds, report, work)
+            print("\n== cold processes")
+            section_cold(rounds, report, work, home)
+        print("\n== ratios (medians)")
+        for target in report:
+            print(target.text())
+        print(f"\nbench finished in {time.perf_counter() - started:.0f} s")
+    finally:
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,19 +10,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import importlib
+from typing import TYPE_CHECKING
+
 from footprint._io import check_writable, field_path, write_atomic, write_outputs
-from footprint.data import inventory as _inventory
-from footprint.data import project as _project
-from footprint.data.inventory import BACKGROUND_DB
-from footprint.declaration import declaration as _declaration
-from footprint.engine import calculate as _calculate
-from footprint.engine import quality as _quality
-from footprint.engine import system as _system
 from footprint.errors import FootprintError
-from footprint.inputs.activity import load_activity
-from footprint.inputs.rule import LoadedRule, json_schema_text, list_rules, load_rule
 from footprint.paths import REPO_ROOT, examples_dir
-from footprint.report import render_html
+
+if TYPE_CHECKING:
+    from footprint.inputs.rule import LoadedRule
+
+
+class _Lazy:
+    """A module imported on first attribute access.
+
+    The engine (numpy, pandas, Brightway), the report (matplotlib) and even the rule models
+    (pydantic) are imported only by the functions that use them: 'footprint rules list',
+    'market list' and the other commands that calculate nothing start in a fraction of a
+    second (tests/test_cli_imports.py checks which modules each command loads).
+    """
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+_inventory = _Lazy("footprint.data.inventory")
+_project = _Lazy("footprint.data.project")
+_declaration = _Lazy("footprint.declaration.declaration")
+_rule = _Lazy("footprint.inputs.rule")
+_activity = _Lazy("footprint.inputs.activity")
+BACKGROUND_DB = "footprint-inventories"  # footprint.data.inventory.BACKGROUND_DB (tests check they agree)
+_REEXPORTED = {"load_rule": _rule, "list_rules": _rule, "LoadedRule": _rule, "json_schema_text": _rule,
+               "load_activity": _activity, "render_html": _Lazy("footprint.report")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REEXPORTED:
+        return getattr(_REEXPORTED[name], name)
+    raise AttributeError(f"module 'footprint.api' has no attribute {name!r}")
 
 DEMO_RULE = "ndpr-oxide"
 DEMO_DATA = Path("ndpr-oxide") / "activity-2025.yaml"
@@ -30,7 +58,9 @@ DEMO_DATA = Path("ndpr-oxide") / "activity-2025.yaml"
 
 def setup(force: bool = False) -> _project.SetupReport:
     """Check the background snapshot's content hashes and sources; build a new one if needed (``force``: always)."""
-    return _project.setup(force=force)
+    report = _project.setup(force=force)
+    _declaration.write_check_cache()  # the compiled declaration check, for the next cold start
+    return report
 
 
 def ensure_setup() -> _project.Snapshot:
@@ -89,13 +119,102 @@ def _refuse_coverage_gaps(document: dict, data: str | Path) -> None:
                                      "show), or a rule whose declared categories the data cover")
 
 
+@dataclass
+class _Run:
+    """What every declaration of a run reads of the set-up, opened once (once per chunk in a batch)."""
+
+    snapshot: Any  # one background version from here to the end, whatever set-up runs meanwhile
+    catalogue: Any
+    flows: dict
+
+    @classmethod
+    def open(cls) -> "_Run":
+        snapshot = ensure_setup()
+        return cls(snapshot=snapshot, catalogue=snapshot.catalogue(), flows=snapshot.biosphere_index())
+
+
+@dataclass
+class _Prepared:
+    """One declaration up to its product system: inputs read, foreground built, mapping applied."""
+
+    data: str | Path
+    system: Any
+    databases: list[str]
+    background_info: dict | None
+
+
+def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str | None = None,
+             background: str | None = None, mapping: str | Path | None = None, loaded=None,
+             activity=None) -> _Prepared:
+    from footprint.data import background as _background
+    from footprint.engine import system as _system
+    from footprint.engine.mapping import apply_mapping
+    from footprint.errors import ActivityDataError
+    from footprint.inputs.activity import located
+
+    loaded = loaded or _rule.load_rule(rule)
+    activity = activity or _activity.load_activity(data)
+    with located(activity):  # an XLSX file's errors name sheet, row and column
+        product_system = _system.build(loaded, activity, run.catalogue, run.flows, allocation_override=allocation)
+    databases: list[str] = [BACKGROUND_DB]
+    background_info: dict | None = None
+    if background and not mapping:
+        raise ActivityDataError("--background needs --mapping", field="--mapping",
+                                expected="a mapping file pointing input kinds at datasets of " + background)
+    if mapping:
+        resolved = _background.load_mapping(mapping, background)
+        product_system = apply_mapping(product_system, resolved, run.catalogue)
+        from footprint.data.imports import database_info
+
+        databases += resolved.databases
+        background_info = {"imported": [database_info(name) for name in resolved.databases],
+                           "mapping": {**resolved.describe(), **({"default_database": background} if background
+                                                                  else {})}}
+    return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
+
+
+def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | None = None, strict: bool = False,
+            refuse_gaps: bool = True, uncertainty: int | None = None, seed: int | None = None,
+            activity=None) -> dict[str, Any]:
+    from footprint.engine import quality as _quality
+
+    quality = _quality.assess(result, run.catalogue)
+    block = None
+    if uncertainty is not None:
+        from footprint.engine import uncertainty as _uncertainty
+        from footprint.inputs.activity import located
+
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbits(32)
+        with located(activity):
+            block = _uncertainty.monte_carlo(result, run.catalogue, run.flows, iterations=uncertainty, seed=seed,
+                                             background=_background_of(prepared)).block()
+    document = _declaration.build(result, quality, run.catalogue, snapshot=run.snapshot, background=BACKGROUND_DB,
+                                  created=created, background_info=prepared.background_info, uncertainty=block)
+    _declaration.validate(document)
+    if refuse_gaps:
+        _refuse_coverage_gaps(document, prepared.data)
+    if strict:
+        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:"))]
+        if breaches:
+            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es) or partially covered declared "
+                                     "categories, nothing written: " + "; ".join(breaches), file=prepared.data,
+                                     expected="better data for these processes/datasets, or run without --strict")
+    return document
+
+
+def _background_of(prepared: _Prepared):
+    return prepared.databases if len(prepared.databases) > 1 else BACKGROUND_DB
+
+
 def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
              created: dt.datetime | None = None, background: str | None = None,
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not)."""
-    from footprint.data import background as _background
-    from footprint.engine.mapping import apply_mapping
+    from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
 
     if uncertainty is not None:  # refuse a bad request before any computation
@@ -105,56 +224,56 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
     elif seed is not None:
         raise ActivityDataError("--seed needs --uncertainty", field="--seed", value=seed,
                                 expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
+    loaded = _rule.load_rule(rule)  # bad inputs are reported before any set-up
+    activity = _activity.load_activity(data)
+    run = _Run.open()
+    prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
+                        loaded=loaded, activity=activity)
+    result = _calculate.calculate(prepared.system, background=_background_of(prepared))
+    return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
+                   uncertainty=uncertainty, seed=seed, activity=activity)
 
-    loaded = load_rule(rule)
-    activity = load_activity(data)
-    snapshot = ensure_setup()  # one background version from here to the end, whatever set-up runs meanwhile
-    catalogue = snapshot.catalogue()
-    flows = snapshot.biosphere_index()
-    from footprint.inputs.activity import located
 
-    with located(activity):  # an XLSX file's errors name sheet, row and column
-        product_system = _system.build(loaded, activity, catalogue, flows, allocation_override=allocation)
-    databases: list[str] = [BACKGROUND_DB]
-    background_info: dict | None = None
-    if background and not mapping:
-        raise ActivityDataError("--background needs --mapping", field="--mapping",
-                                expected="a mapping file pointing input kinds at datasets of " + background)
-    if mapping:
-        resolved = _background.load_mapping(mapping, background)
-        product_system = apply_mapping(product_system, resolved, catalogue)
-        from footprint.data.imports import database_info
+def _declare_rows(rows, created: dt.datetime | None) -> list[tuple[dict | None, Exception | None]]:
+    """Many declarations in three phases sharing one _Run: prepare each, score all together, finish each.
 
-        databases += resolved.databases
-        background_info = {"imported": [database_info(name) for name in resolved.databases],
-                           "mapping": {**resolved.describe(), **({"default_database": background} if background
-                                                                  else {})}}
-    result = _calculate.calculate(product_system, background=databases if len(databases) > 1 else BACKGROUND_DB)
-    quality = _quality.assess(result, catalogue)
-    block = None
-    if uncertainty is not None:
-        from footprint.engine import uncertainty as _uncertainty
+    Each row's error stays that row's; the numbers are those of ``declare`` row by row (the same
+    functions, and calculate_many equals calculate).
+    """
+    from footprint.engine import calculate as _calculate
 
-        if seed is None:
-            import secrets
-
-            seed = secrets.randbits(32)
-        with located(activity):
-            block = _uncertainty.monte_carlo(
-                result, catalogue, flows, iterations=uncertainty, seed=seed,
-                background=databases if len(databases) > 1 else BACKGROUND_DB).block()
-    document = _declaration.build(result, quality, catalogue, snapshot=snapshot, background=BACKGROUND_DB,
-                                  created=created, background_info=background_info, uncertainty=block)
-    _declaration.validate(document)
-    if refuse_gaps:
-        _refuse_coverage_gaps(document, data)
-    if strict:
-        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:"))]
-        if breaches:
-            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es) or partially covered declared "
-                                     "categories, nothing written: " + "; ".join(breaches), file=data,
-                                     expected="better data for these processes/datasets, or run without --strict")
-    return document
+    run = _Run.open()
+    prepared: list[_Prepared | Exception] = []
+    for row in rows:
+        try:
+            prepared.append(_prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
+                                     mapping=row.mapping))
+        except Exception as exc:  # noqa: BLE001 - reported for this row only
+            prepared.append(exc)
+    results: dict[int, Any] = {}
+    groups: dict[tuple, list[int]] = {}
+    for index, entry in enumerate(prepared):
+        if not isinstance(entry, Exception):
+            groups.setdefault(tuple(entry.databases), []).append(index)
+    for _databases, members in groups.items():
+        background = _background_of(prepared[members[0]])
+        for index, result in zip(members, _calculate.calculate_many([prepared[i].system for i in members],
+                                                                    background=background)):
+            results[index] = result
+    out: list[tuple[dict | None, Exception | None]] = []
+    for index, entry in enumerate(prepared):
+        if isinstance(entry, Exception):
+            out.append((None, entry))
+            continue
+        result = results[index]
+        if isinstance(result, Exception):
+            out.append((None, result))
+            continue
+        try:
+            out.append((_finish(run, entry, result, created=created), None))
+        except Exception as exc:  # noqa: BLE001
+            out.append((None, exc))
+    return out
 
 
 def check_output(path: str | Path, force: bool = False) -> None:
@@ -173,6 +292,8 @@ def write_declaration(document: dict, path: str | Path, *, force: bool = False, 
     if label is not None:
         outputs.append((Path(label), class_label_png(document)))
     if report is not None:
+        from footprint.report import render_html
+
         outputs.append((Path(report), render_html(document, lang)))
     outputs.append((Path(path), _declaration.to_json(document)))
     return write_outputs(outputs, force=force)[-1]
@@ -181,6 +302,8 @@ def write_declaration(document: dict, path: str | Path, *, force: bool = False, 
 def write_report(document: dict, path: str | Path, *, force: bool = False, lang: str = "en",
                  pdf: str | Path | None = None) -> Path:
     """Write the HTML report (and, with ``pdf``, the same report printed to PDF): both, or neither."""
+    from footprint.report import render_html
+
     outputs: list[tuple] = []
     if pdf is not None:
         from footprint.report import render_pdf
@@ -217,7 +340,7 @@ def diff_rules(old: str | Path, new: str | Path):
     """What changed between two versions of a rule (a footprint.authoring.diff.RuleDiff: .text(), .to_dict())."""
     from footprint.authoring import diff as _diff
 
-    return _diff.compare(load_rule(old), load_rule(new))
+    return _diff.compare(_rule.load_rule(old), _rule.load_rule(new))
 
 
 def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0.8, allocation: str | None = None):
@@ -237,13 +360,13 @@ def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = Non
     """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule."""
     from footprint.authoring import template as _template
 
-    return _template.write_template(load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
+    return _template.write_template(_rule.load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
 
 
 def rule_schema() -> str:
     """The rule file's JSON Schema as text (generated from the model)."""
-    return json_schema_text()
+    return _rule.json_schema_text()
 
 
 def _load_json(path: Path, error: type | None = None, expected: str = "a declaration JSON file") -> Any:
@@ -336,7 +459,7 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
                                    field="--mapping", value=str(mapping), expected="--data ACTIVITY as well")
         return _verify.compare(document, None, tolerance=tolerance)
     _check_declaration(document, path)  # schema check, with located errors
-    loaded = load_rule(rule if rule is not None else document["rule"]["id"])
+    loaded = _rule.load_rule(rule if rule is not None else document["rule"]["id"])
     override = _verify.allocation_override(document, loaded)
     created_text = str(document.get("provenance", {}).get("created", ""))
     try:
@@ -427,7 +550,7 @@ def _class_scheme_defaults(rule_id: str) -> dict:
     from footprint.paths import rules_dir
 
     if (rules_dir() / f"{rule_id}.yaml").exists():
-        scheme = load_rule(rule_id).rule.class_scheme
+        scheme = _rule.load_rule(rule_id).rule.class_scheme
         return {"category": scheme.category, "classes": scheme.number_of_classes, "weight": scheme.weighting,
                 "method": scheme.method, "head_room": scheme.head_room, "window_years": scheme.window_years,
                 "review_years": scheme.review_years, "trigger_basis": scheme.trigger_basis, "source": "rule"}
@@ -693,7 +816,7 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
     """
     from footprint.engine import coverage
 
-    loaded = load_rule(rule)
+    loaded = _rule.load_rule(rule)
     if data is None:
         catalogue = _inventory.load_catalogue()
         return coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
@@ -701,7 +824,9 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
                                       "their fallbacks")
     from footprint.inputs.activity import located
 
-    activity = load_activity(data)
+    activity = _activity.load_activity(data)
+    from footprint.engine import system as _system
+
     snapshot = ensure_setup()  # what a declaration of these data would read
     catalogue = snapshot.catalogue()
     with located(activity):
@@ -729,6 +854,213 @@ def imported_databases() -> list[dict]:
 
 
 __all__ += ["list_inventories", "show_inventory", "import_inventory", "imported_databases"]
+
+
+# ---------------------------------------------------------------- many declarations: batch and Dask (issue 14)
+
+def background_identity() -> str:
+    """What the declarations of this process are computed from: the current background snapshot's id.
+
+    A batch sends it with every chunk; a Dask worker bound to another set-up refuses the rows
+    (footprint.market.batch.guard) instead of computing them on another background.
+    """
+    return ensure_setup().id
+
+
+def _row_outcome(row, run) -> Any:
+    """One row's outcome: ``run()``'s (status, message, document), or the error it raised, never raised."""
+    import time
+
+    from footprint.market.batch import Outcome
+
+    started = time.perf_counter()
+    try:
+        status, message, document = run()
+    except FootprintError as exc:
+        status, message, document = "error", str(exc), None
+    except Exception as exc:  # noqa: BLE001 - a bug in one row must not stop the others; it is reported
+        status, message, document = "error", f"internal error ({type(exc).__name__}: {exc})", None
+    return Outcome(row.number, status, message, row.output, document, time.perf_counter() - started)
+
+
+def _declare_chunk(rows, context: dict) -> list:
+    """The batch task: declare the rows together (on a worker or here); a row's error is its outcome."""
+    import time
+
+    from footprint.market import batch as _batch
+
+    if context.get("identity"):
+        refused = _batch.guard(context["identity"], background_identity, rows)
+        if refused is not None:
+            return refused
+    started = time.perf_counter()
+    try:
+        declared = _declare_rows(rows, context.get("created"))
+    except FootprintError as exc:  # the set-up itself failed: every row of the chunk says why
+        return [_batch.Outcome(row.number, "error", str(exc), row.output) for row in rows]
+    seconds = (time.perf_counter() - started) / max(1, len(rows))
+    outcomes = []
+    for row, (document, error) in zip(rows, declared):
+        if error is None:
+            outcomes.append(_batch.Outcome(row.number, "ok", "", row.output, document, seconds))
+        elif isinstance(error, FootprintError):
+            outcomes.append(_batch.Outcome(row.number, "error", str(error), row.output, None, seconds))
+        else:
+            outcomes.append(_batch.Outcome(row.number, "error", f"internal error ({type(error).__name__}: {error})",
+                                           row.output, None, seconds))
+    return outcomes
+
+
+def _verify_chunk(rows, context: dict) -> list:
+    """The batch-verify task: recompute each declaration from its recorded activity data."""
+    from footprint.market import batch as _batch
+
+    if context.get("identity"):
+        refused = _batch.guard(context["identity"], background_identity, rows)
+        if refused is not None:
+            return refused
+
+    def one(row):
+        outcome = verify_declaration(row.output, row.data or None, tolerance=context.get("tolerance", 1e-6))
+        if outcome.ok:
+            return "ok", f"{outcome.compared} values agree", None
+        first = outcome.failures[0]
+        return "differs", (f"{len(outcome.failures)} difference(s), first: {first.item}: declared {first.declared}, "
+                           f"recomputed {first.recomputed}"), None
+
+    return [_row_outcome(row, lambda row=row: one(row)) for row in rows]
+
+
+def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | None = None,
+                 workers: int | None = None, progress: bool | None = False) -> list:
+    """Declare many (rule, data) pairs in one run; one footprint.market.batch.Outcome per row, in order.
+
+    ``rows`` are (rule, data) pairs, dicts with the manifest's keys (rule, data, allocation,
+    mapping, background), or footprint.market.batch.Row objects.  Each outcome has
+    ``.status`` ('ok' or 'error'), ``.message`` and ``.document`` (the declaration, as
+    ``declare`` returns it).  A row's error never stops the others.  ``scheduler`` 'local'
+    runs on a Dask LocalCluster, 'tcp://HOST:PORT' on a running cluster.
+    """
+    from footprint.market import batch as _batch
+
+    prepared = []
+    for number, row in enumerate(rows, start=1):
+        if isinstance(row, _batch.Row):
+            prepared.append(row)
+        elif isinstance(row, dict):
+            prepared.append(_batch.Row(number, **{k: (str(v) if k in ("rule", "data", "mapping") and v is not None
+                                                      else v) for k, v in row.items()}))
+        else:
+            rule, data = row
+            prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
+    kept: dict[int, dict] = {}
+    context = {"created": created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
+                         on_outcome=lambda o: kept.__setitem__(o.row, o.document) if o.document else None,
+                         description="declarations")
+    for outcome in summary.outcomes:
+        outcome.document = kept.get(outcome.row)
+    return summary.outcomes
+
+
+def batch_declare(manifest: str | Path, *, force: bool = False, register: str | Path | None = None,
+                  scheduler: str | None = None, workers: int | None = None, progress: bool | None = None,
+                  created: dt.datetime | None = None):
+    """Declare every row of a manifest, write each output, stream entries into the register; a Summary.
+
+    Outputs are written here (never by a worker) as results arrive; with ``register``, rows that
+    give mass_kg and year are added to it as they arrive.  A row whose output exists (without
+    ``force``), appears twice, or lacks mass_kg/year while a register is given is refused alone.
+    """
+    from dataclasses import replace as _replace
+
+    from footprint.market import batch as _batch
+
+    rows = _batch.read_manifest(manifest)
+    outputs: set[str] = set()
+    checked = []
+    for row in rows:
+        problem = row.problem
+        if problem is None and not row.output:
+            problem = "no output path (column 'output')"
+        if problem is None and str(Path(row.output).resolve()) in outputs:
+            problem = f"output {row.output} is written by an earlier row"
+        if problem is None and Path(row.output).exists() and not force:
+            problem = f"output {row.output} exists (use --force to overwrite)"
+        if problem is None and register is not None and (row.mass_kg is None or row.year is None):
+            problem = "a register is given, so the row needs mass_kg and year"
+        if problem is None:
+            outputs.add(str(Path(row.output).resolve()))
+        checked.append(_replace(row, problem=problem) if problem != row.problem else row)
+    target = market_register(register) if register is not None else None
+    by_number = {row.number: row for row in checked}
+
+    def write(outcome) -> None:
+        if outcome.document is None:
+            return
+        row = by_number[outcome.row]
+        write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
+        if target is not None:
+            from footprint.market import registry as _registry
+
+            entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
+                                                     source=row.output)
+            target.add([entry])
+
+    context = {"created": created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
+                         on_outcome=write, description="declarations")
+    summary.source = str(manifest)
+    return summary
+
+
+def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,
+                 progress: bool | None = None, tolerance: float = 1e-6):
+    """Recompute every declaration (*.json) in ``directory`` from the activity data its provenance records.
+
+    Each file is one row: 'ok' (verified), 'differs' (a difference beyond ``tolerance``) or
+    'error' (unreadable, or its activity data is not found).  A Summary, one outcome per file.
+    """
+    from footprint.errors import DeclarationError
+    from footprint.market import batch as _batch
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DeclarationError("not a directory", file=directory, expected="a directory of declaration JSON files")
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        raise DeclarationError("no declarations (*.json) in the directory", file=directory)
+    rows = []
+    for number, path in enumerate(files, start=1):
+        try:
+            recorded = (_load_json(path).get("provenance") or {}).get("activity_data", {}).get("path")
+        except (FootprintError, AttributeError):
+            recorded = None
+        data = _recorded_path(recorded) if recorded else None
+        problem = None if data is not None else (
+            f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
+        rows.append(_batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path),
+                               problem=problem))
+    context = {"tolerance": tolerance,
+               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
+                         description="declarations")
+    summary.source = str(directory)
+    return summary
+
+
+def _recorded_path(recorded: str) -> Path | None:
+    """A path a declaration recorded: absolute, or relative to the repository it was declared in, or here."""
+    candidate = Path(recorded)
+    for path in ((candidate,) if candidate.is_absolute() else (REPO_ROOT / candidate, Path.cwd() / candidate)):
+        if path.exists():
+            return path
+    return None
+
+
+__all__ += ["declare_many", "batch_declare", "batch_verify", "background_identity"]
 
 
 # ---------------------------------------------------------------- footprint serve: the PACT v3 host

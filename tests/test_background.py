@@ -224,3 +224,23 @@ def test_verify_cli_without_the_recorded_mapping_is_exit_2_naming_it(mapping, tm
     result = CliRunner().invoke(cli.main, ["verify", str(declaration), "--data", str(EXAMPLE),
                                            "--mapping", str(elsewhere)])
     assert result.exit_code == 0 and "verified" in result.output, result.output
+
+
+def test_mapping_reads_each_database_index_once_per_background_version(mapping, monkeypatch):
+    """Resolution is lookups in an index read once per database and background version (the node
+    table was read and unpickled once per entry); a new version (an import, a set-up) reads it again."""
+    from footprint.data import background, warm
+
+    reads = []
+    original = background.NodeIndex.read
+    monkeypatch.setattr(background.NodeIndex, "read",
+                        classmethod(lambda cls, database: reads.append(database) or original(database)))
+    warm.clear()
+    first = background.load_mapping(mapping)
+    again = background.load_mapping(mapping)
+    assert sorted(reads) == ["bg-es", "bg-jl"]  # two databases, two entries each resolved by lookup
+    assert first.describe() == again.describe()
+    monkeypatch.setattr("footprint.data.project.background_version", lambda: "another set-up")
+    background.load_mapping(mapping)
+    assert sorted(reads) == ["bg-es", "bg-es", "bg-jl", "bg-jl"]
+    warm.clear()

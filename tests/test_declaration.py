@@ -122,3 +122,52 @@ def test_exclusions_estimated_above_the_cut_off_are_reported(project, example_co
     example_copy.write_text(yaml.safe_dump(data, sort_keys=False))
     warnings = footprint.declare("ndpr-oxide", example_copy)["data_quality"]["warnings"]
     assert any("estimated at 5.0%" in w and "above the rule's 3% threshold" in w for w in warnings)
+
+
+def _mutations(document: dict):
+    """Broken copies of a valid declaration: every key of every object dropped, and values of the wrong kind."""
+    import copy
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key in list(node):
+                yield path + [key], "drop"
+                yield path + [key], "wrong"
+                yield from walk(node[key], path + [key])
+        elif isinstance(node, list) and node:
+            yield path + [0], "wrong"
+            yield from walk(node[0], path + [0])
+
+    for path, how in walk(document, []):
+        broken = copy.deepcopy(document)
+        parent = broken
+        for part in path[:-1]:
+            parent = parent[part]
+        if how == "drop":
+            del parent[path[-1]]
+        else:
+            old = parent[path[-1]]
+            parent[path[-1]] = {"unexpected": True} if not isinstance(old, dict) else "not an object"
+        yield path, broken
+
+
+def test_the_compiled_schema_check_refuses_whatever_jsonschema_refuses(example_declaration):
+    """The fast validator (fastjsonschema, draft 7) must never let through what jsonschema (2020-12) refuses."""
+    from footprint.declaration import declaration
+
+    check, refused = declaration._compiled()
+    reference = declaration._validator()
+    check(example_declaration)  # a real declaration passes both
+    assert reference.is_valid(example_declaration)
+    tried = caught = 0
+    for path, broken in _mutations(example_declaration):
+        if reference.is_valid(broken):
+            continue  # an optional key: neither needs to refuse it
+        tried += 1
+        try:
+            check(broken)
+        except refused:
+            caught += 1
+            continue
+        raise AssertionError(f"fastjsonschema passed a document jsonschema refuses: {path}")
+    assert tried > 100 and caught == tried

@@ -26,9 +26,9 @@ ACID_NAME = {"ecospold2": "acid production, test", "excel": "acid, test", "jsonl
 
 
 def _score(bd, bc, database: str, name: str) -> float:
-    from footprint.data.background import _match, _nodes
+    from footprint.data.background import NodeIndex, _match
 
-    target = _match(database, {"name": name}, _nodes(database), Path("test"), "test")
+    target = _match(database, {"name": name}, NodeIndex.read(database), Path("test"), "test")
     lca = bc.LCA({bd.get_node(database=database, code=target.code): 1}, method=GWP)
     lca.lci()
     lca.lcia()

@@ -70,3 +70,28 @@ def test_the_grid_dataset_scores_its_transcribed_factor(project):
     # 0.6849 kg CO2 (MEE 2022) + CH4 7.23996e-5 kg x 29.8 + N2O 1.08599e-5 kg x 273 (EF 3.1, AR6): the coal burned,
     # 0.6849 / 0.0946 = 7.24 MJ, times the IPCC 2006 defaults 10 and 1.5 kg/TJ; its upstream is not a link (direct scope)
     assert scores[rows[node], 0] == pytest.approx(0.6849 + 7.23996e-5 * 29.8 + 1.08599e-5 * 273, rel=1e-6)
+
+
+def test_one_factorisation_solves_every_category_as_the_hand_computed_adjoint(project):
+    """A = [[1, 0], [-0.5, 1]] (product 1 needs 0.5 of product 2); direct scores per activity
+    in category 1 d = (2, 4), in category 2 d = (6, 10).  x = A^-T d: x2 = d2 (product 2 has
+    no inputs) and x1 = d1 + 0.5 x2, so category 1: (2 + 2, 4) = (4, 4); category 2: (6 + 5, 10) = (11, 10)."""
+    from scipy import sparse
+
+    a = sparse.csr_matrix(np.array([[1.0, 0.0], [-0.5, 1.0]]))
+    direct = np.array([[2.0, 6.0], [4.0, 10.0]])
+    scores = solvers.adjoint_solve(a, direct)
+    assert scores.shape == (2, 2)
+    np.testing.assert_allclose(scores, [[4.0, 11.0], [4.0, 10.0]], rtol=1e-12)
+    np.testing.assert_allclose(solvers.adjoint_solve(a, direct[:, 0]).ravel(), [4.0, 4.0], rtol=1e-12)
+
+
+def test_the_reference_path_solves_the_background_once(project, monkeypatch):
+    """FullLCA factorises once for all categories (19 solves before) and still sums to lca.score."""
+    calls = []
+    original = solvers.adjoint_solve
+    monkeypatch.setattr(solvers, "adjoint_solve", lambda a, rhs: calls.append(np.shape(rhs)) or original(a, rhs))
+    product_system = _system(REPO / "rules" / "ndpr-oxide.yaml")
+    result = calculate.calculate(product_system, all_categories(), reference=True)  # checks items vs lca.score
+    assert calls == [(calls[0][0], len(all_categories()))]
+    assert result.totals["climate_change"] > 0

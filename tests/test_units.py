@@ -44,3 +44,43 @@ def test_unknown_unit():
 def test_amounts_must_be_finite_non_negative_numbers(bad):
     with pytest.raises(ActivityDataError):
         units.parse_amount(bad, error=ActivityDataError)
+
+
+# ----------------------------------------------------------------------------- pint's factors, kept in a table
+
+def test_the_kept_table_is_what_pint_computes_now():
+    """unit_table.json must equal a fresh run of pint (regenerate with units.write_table() if this fails)."""
+    import json
+
+    stored = json.loads(units._TABLE_FILE.read_text())
+    assert stored == units.table_from_pint()
+
+
+@pytest.mark.parametrize("amount", [1, 1.0, 1234.5678, 3e-7, 0.1, 987654321.0])
+def test_table_conversions_equal_pint_bit_for_bit(amount):
+    spellings, factors = units._table()
+    assert len(factors) > 100  # the table is in use, not silently empty
+    ureg = units.registry()
+    for (source, target) in factors:
+        by_pint = float(ureg.Quantity(amount, ureg.Unit(source)).to(ureg.Unit(target)).magnitude)
+        assert units.convert(amount, source, target) == by_pint, (source, target)
+
+
+def test_the_table_never_lets_ambiguous_or_wrong_units_through():
+    # Brightway's 'ton' is the tonne, but a user's 'ton' is refused before any table lookup
+    with pytest.raises(UnitError, match="short ton"):
+        units.convert(1, "ton", "kg")
+    with pytest.raises(UnitError, match="short ton"):
+        units.check_unit("ton")
+    with pytest.raises(UnitError, match="wrong dimension"):  # not in the table: pint raises as before
+        units.convert(1, "kWh", "kg")
+
+
+def test_a_changed_definitions_file_retires_the_table(monkeypatch):
+    units._table.cache_clear()
+    monkeypatch.setattr(units, "_definitions_sha256", lambda: "0" * 64)
+    try:
+        assert units._table() == (frozenset(), {})
+        assert units.convert(2, "t", "kg") == 2000.0  # pint answers instead
+    finally:
+        units._table.cache_clear()

@@ -228,7 +228,23 @@ def _library_files(roots: list[Path]) -> list[tuple[Path, Path]]:
 
 
 def library_sha256(roots: list[Path]) -> str:
-    """The hash ``load_catalogue`` gives the library, from the bytes alone (no parsing: cheap per declaration)."""
+    """The hash ``load_catalogue`` gives the library, from the bytes alone (no parsing: cheap per declaration).
+
+    Computed once while no file changed (size and time of each): every declaration asks
+    whether the library changed since set-up, and re-hashing ~70 files each time was the
+    largest part of that question.
+    """
+    import os
+
+    from footprint.data import warm
+
+    paths = sorted(os.path.join(folder, name) for root in roots for folder, _dirs, names in os.walk(root)
+                   for name in names if name.endswith(".yaml"))
+    return warm.by_files(("library-sha256", tuple(map(str, roots))), warm.fingerprint(paths),
+                         lambda: _library_sha256(roots))
+
+
+def _library_sha256(roots: list[Path]) -> str:
     digest = hashlib.sha256()
     for root, path in _library_files(roots):
         digest.update(path.relative_to(root).as_posix().encode())

@@ -66,10 +66,16 @@ class CFExtension:
 
 
 def load_extension(path: Path | None = None) -> CFExtension:
-    """Read and check the extension file; every factor needs flows, a positive CF and a source."""
-    from footprint._io import load_yaml
+    """Read and check the extension file (once while it is unchanged); every factor needs flows, a CF and a source."""
+    from footprint.data import warm
 
     path = Path(path or EXTENSION_FILE)
+    return warm.by_files(("extension", str(path)), warm.fingerprint([path]), lambda: _read_extension(path))
+
+
+def _read_extension(path: Path) -> CFExtension:
+    from footprint._io import load_yaml
+
     raw = load_yaml(path, MethodError)
     if not isinstance(raw, dict):
         raise MethodError("a CF extension file must be a mapping", file=path,
@@ -164,10 +170,20 @@ def _bundled_methods() -> list[dict]:
 
 
 def supplementary_sha256() -> str:
-    """Identity of the supplementary methods as written: the bundled file plus the category table."""
+    """Identity of the supplementary methods as written: the bundled file plus the category table.
+
+    Hashed once while the file is unchanged (every declaration compares it with the set-up's).
+    """
+    from footprint.data import warm
+
+    path = lcia_zip()
+    return warm.by_files(("supplementary", str(path)), warm.fingerprint([path]), lambda: _supplementary_sha256(path))
+
+
+def _supplementary_sha256(path: Path) -> str:
     from footprint.inputs.categories import SUPPLEMENTARY
 
-    digest = hashlib.sha256(lcia_zip().read_bytes())
+    digest = hashlib.sha256(path.read_bytes())
     for category in SUPPLEMENTARY:
         digest.update("|".join(category.method).encode())
     return digest.hexdigest()
@@ -228,9 +244,17 @@ def characterised_flows() -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
     from footprint.inputs.categories import COVERAGE_IDS
 
     extension = load_extension()
-    key = hashlib.sha256(lcia_zip().read_bytes() + extension.sha256.encode()
+    key = hashlib.sha256(_file_sha256(lcia_zip()).encode() + extension.sha256.encode()
                          + "|".join(COVERAGE_IDS).encode()).hexdigest()[:16]
     return _characterised(key, extension.path)
+
+
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file, computed once while it is unchanged (bw2io's 0.7 MB LCIA file is asked for per declaration)."""
+    from footprint.data import warm
+
+    return warm.by_files(("sha256", str(path)), warm.fingerprint([path]),
+                         lambda: hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 @lru_cache(maxsize=4)

@@ -22,22 +22,25 @@ import uuid
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from footprint.data.inventory import Catalogue
 from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
-from footprint.data.project import Snapshot
-from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result
-from footprint.engine.quality import Quality
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
     content_hash,
 )
 from footprint.paths import schemas_dir
 
+if TYPE_CHECKING:  # reading, hashing and checking a declaration needs no engine (no pandas, no Brightway)
+    from footprint.data.inventory import Catalogue
+    from footprint.data.project import Snapshot
+    from footprint.engine.calculate import Result
+    from footprint.engine.quality import Quality
+
 SCHEMA_VERSION = "2.0"
 READ_VERSIONS = ("1.0", "2.0")  # declarations of these versions are read (reports, exports, market, inputs)
+RECYCLED_CONTENT_ID = "recycled-content"  # footprint.engine.calculate.RECYCLED_CONTENT_ID (a test checks)
 ID_NAMESPACE = uuid.UUID("6f1d8a52-31c1-4b7e-9a55-6f6f74707269")
 LIBRARIES = ("footprint", "bw2data", "bw2calc", "bw2io", "bw_processing", "numpy", "scipy", "pint", "pandas",
              "pydantic")
@@ -169,10 +172,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
         },
         "bill_of_materials": bill_of_materials(result, catalogue),
         "contributions": [
-            {"category": row.category, "stage": row.stage, "process": row.process, "item": row.item,
-             "kind": row.kind, "dataset": row.target if row.kind == "background" else None,
-             "value": row.value, "unit": row.unit}
-            for row in result.table.itertuples() if row.category in declared
+            {"category": category, "stage": stage, "process": process, "item": item, "kind": kind,
+             "dataset": target if kind == "background" else None, "value": value, "unit": unit}
+            for computed in result.categories if computed.id in declared
+            for category, stage, process, item, kind, target, value, unit in result.rows_of(computed.id)
         ],
         "data_quality": {
             "basis": quality.basis,
@@ -354,8 +357,94 @@ def _validator():
     return cls(published)
 
 
+def _draft7() -> dict:
+    return dict(schema(), **{"$schema": "http://json-schema.org/draft-07/schema#"})
+
+
+def _check_cache() -> Path:
+    """Where set-up keeps the compiled check: one file per schema, fastjsonschema and Python version."""
+    import hashlib
+    import marshal
+    import sys
+
+    import fastjsonschema
+
+    from footprint.paths import home
+
+    key = hashlib.sha256((schemas_dir() / "declaration.schema.json").read_bytes()
+                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}".encode()).hexdigest()[:24]
+    return home() / "cache" / f"declaration-check-{key}.marshal"
+
+
+def write_check_cache() -> Path | None:
+    """Compile the schema check to bytecode for the next cold start (set-up only; whole or not at all).
+
+    Compiling the generated check takes 50 ms, a twentieth of a cold 'footprint declare';
+    loading its bytecode takes a few.
+    """
+    import marshal
+    import os
+    import re
+    import tempfile
+
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    code = fastjsonschema.compile_to_code(_draft7())
+    name = re.search(r"^def (\w+)\(", code, re.MULTILINE).group(1)  # the first function checks the document
+    target = _check_cache()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".declaration-check-", dir=target.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(marshal.dumps((name, compile(code, "<declaration schema check>", "exec"))))
+        os.replace(temporary, target)
+    except OSError:
+        return None
+    return target
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    """The schema compiled to Python by fastjsonschema (once per process), or None without it.
+
+    jsonschema walks the schema for every document (a fifth of a warm declaration);
+    the compiled function checks a declaration in a fraction of a millisecond.  The schema
+    uses only keywords draft 7 has (tests/test_declaration.py checks both validators agree
+    on valid and broken documents), so it is compiled as draft 7.  A cold process loads
+    set-up's bytecode of the same check (write_check_cache) when it exists.
+    """
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - a dependency; jsonschema alone is slower, not wrong
+        return None
+    try:
+        import marshal
+
+        name, code = marshal.loads(_check_cache().read_bytes())
+        namespace: dict = {}
+        exec(code, namespace)  # noqa: S102 - bytecode set-up compiled from the published schema
+        return namespace[name], fastjsonschema.JsonSchemaException
+    except Exception:  # noqa: BLE001 - no copy, or an unusable one: compile here
+        pass
+    return fastjsonschema.compile(_draft7()), fastjsonschema.JsonSchemaException
+
+
 def validate(document: dict) -> None:
-    """Raise jsonschema.ValidationError if the document breaks the published schema (a bug, not user input)."""
+    """Raise jsonschema.ValidationError if the document breaks the published schema (a bug, not user input).
+
+    The compiled check runs first; only a document it refuses goes to jsonschema, which then
+    names the error (and has the last word: a refusal it does not confirm is not raised).
+    """
+    compiled = _compiled()
+    if compiled is not None:
+        check, refused = compiled
+        try:
+            check(document)
+            return
+        except refused:
+            pass
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator().iter_errors(document))  # what jsonschema.validate raises

@@ -17,10 +17,12 @@ Kept apart from declaration.build so the declaration's other contents can change
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from footprint.engine.calculate import Result
 from footprint.inputs.categories import CRUSTAL_SCARCITY_CITATION, category
+
+if TYPE_CHECKING:  # a declaration is read without the engine
+    from footprint.engine.calculate import Result
 
 MINERALS = "resource_use_minerals_metals"
 CRUSTAL = "crustal_scarcity"

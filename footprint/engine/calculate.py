@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
-from footprint.data.project import brightway
+from footprint.data.project import background_version, brightway
 from footprint.engine import allocation, solvers
 from footprint.engine.solvers import node_ids
 from footprint.engine.system import Flow, ProductSystem
@@ -37,38 +37,139 @@ from footprint.inputs.categories import Category, all_categories, coverage_categ
 RESULT_COLUMNS = ["category", "stage", "process", "item", "kind", "target", "value", "unit"]
 
 
-@dataclass
-class Item:
-    """One foreground exchange's contribution to one category."""
+class Item(NamedTuple):
+    """One foreground exchange's contribution to one category (a named tuple: made by the thousand)."""
 
     flow: Flow
     stage: str
     value: float
 
 
+class Items(dict):
+    """category id -> its Items, each category's list built on first use.
+
+    A declaration reads the items of its few declared categories (quality, Data Needs
+    Matrix); building them for every category was a fifth of the calculation.
+    """
+
+    def __init__(self, result: "Result"):
+        super().__init__()
+        self._result = result
+
+    def __missing__(self, category: str) -> list[Item]:
+        if category not in self._result._column:
+            raise KeyError(category)
+        items = list(map(Item._make, zip(self._result.flows, self._result.stages,
+                                         self._result.matrix[:, self._result._column[category]].tolist())))
+        if category in self._result.extra:
+            items.append(self._result.extra[category])
+        dict.__setitem__(self, category, items)
+        return items
+
+    def __contains__(self, category: object) -> bool:
+        return category in self._result._column
+
+    def get(self, category, default=None):
+        return self[category] if category in self else default
+
+    def __iter__(self):
+        return iter(self._result._column)
+
+    def __len__(self) -> int:
+        return len(self._result._column)
+
+    def keys(self):
+        return self._result._column.keys()
+
+    def values(self):
+        return [self[category] for category in self]
+
+    def items(self):
+        return [(category, self[category]) for category in self]
+
+
 @dataclass
 class Result:
-    """Characterised results per declared unit, with every contribution kept."""
+    """Characterised results per declared unit, with every contribution kept.
+
+    The contributions are ``matrix`` (exchanges x categories; exchange e is ``flows[e]`` of a
+    process in stage ``stages[e]``) plus, per category, the recycled-content line in ``extra``.
+    ``items``, ``rows`` (the canonical result table as tuples, RESULT_COLUMNS) and ``table`` (the
+    same as a pandas DataFrame) are built from them on first use: a declaration reads the rows
+    of its declared categories only, and never needs pandas.
+    """
 
     system: ProductSystem
     categories: list[Category]
     totals: dict[str, float]
-    items: dict[str, list[Item]]
-    table: pd.DataFrame = field(repr=False)
+    flows: list[Flow] = field(repr=False)
+    stages: list[str] = field(repr=False)
+    matrix: np.ndarray = field(repr=False)
+    extra: dict[str, Item] = field(default_factory=dict)  # category -> the recycled-content line
     recycled: dict[str, dict] = field(default_factory=dict)  # category -> Erec, Ev, adjustment, applied
     scales: dict[str, float] = field(default_factory=dict)  # process id -> scaling to one declared unit
     material: "MaterialFlows | None" = None  # recycled and virgin material per declared unit (secondary route)
 
+    def __post_init__(self) -> None:
+        self._column = {category.id: k for k, category in enumerate(self.categories)}
+        self.items: dict[str, list[Item]] = Items(self)
+
+    def rows_of(self, category_id: str) -> list[tuple]:
+        """The result table's rows of one category (RESULT_COLUMNS), the recycled-content line last."""
+        category = self.categories[self._column[category_id]]
+        values = self.matrix[:, self._column[category_id]].tolist()
+        rows = [(category_id, stage, flow.process, flow.label, flow.kind, flow.target, value, category.unit)
+                for flow, stage, value in zip(self.flows, self.stages, values)]
+        item = self.extra.get(category_id)
+        if item is not None:
+            rows.append((category_id, item.stage, item.flow.process, item.flow.label, item.flow.kind,
+                         item.flow.target, item.value, category.unit))
+        return rows
+
+    @property
+    def rows(self) -> list[tuple]:
+        """The whole result table as tuples (RESULT_COLUMNS), category by category."""
+        return [row for category in self.categories for row in self.rows_of(category.id)]
+
+    @property
+    def table(self):
+        """The result table as a pandas DataFrame (RESULT_COLUMNS), built once on first use."""
+        cached = self.__dict__.get("_table")
+        if cached is None:
+            import pandas as pd
+
+            cached = self.__dict__["_table"] = pd.DataFrame(self.rows, columns=RESULT_COLUMNS)
+        return cached
+
     def by(self, category_id: str, column: str) -> dict[str, float]:
-        """Sum of contributions per stage or per process (grouped once per column, then looked up)."""
+        """Sum of contributions per stage or per process, summed in row order (one bincount per category)."""
         cache = self.__dict__.setdefault("_by_cache", {})
+        key = (category_id, column)
+        if key not in cache:
+            groups = self._groups(column)
+            names, codes = groups
+            values = self.matrix[:, self._column[category_id]]
+            sums = np.bincount(codes, weights=values, minlength=len(names)) if len(codes) else np.zeros(len(names))
+            present = np.bincount(codes, minlength=len(names)) if len(codes) else np.zeros(len(names), dtype=int)
+            table = {name: float(total) for name, total, count in zip(names, sums.tolist(), present.tolist())
+                     if count}
+            item = self.extra.get(category_id)
+            if item is not None:
+                group = item.stage if column == "stage" else item.flow.process
+                table[group] = table.get(group, 0.0) + item.value
+            cache[key] = table
+        return dict(cache[key])
+
+    def _groups(self, column: str) -> tuple[list[str], np.ndarray]:
+        cache = self.__dict__.setdefault("_group_cache", {})
         if column not in cache:
-            grouped = self.table.groupby(["category", column], sort=False)["value"].sum()
-            table: dict[str, dict[str, float]] = {}
-            for (category, key), value in grouped.items():
-                table.setdefault(category, {})[key] = float(value)
-            cache[column] = table
-        return dict(cache[column].get(category_id, {}))
+            if column not in ("stage", "process"):
+                raise KeyError(column)
+            keys = self.stages if column == "stage" else [flow.process for flow in self.flows]
+            index: dict[str, int] = {}
+            codes = np.array([index.setdefault(key, len(index)) for key in keys], dtype=np.int64)
+            cache[column] = (list(index), codes)
+        return cache[column]
 
 
 #: The process id and label of the recycled-content line (CFF adjustment) in the result table.
@@ -137,7 +238,7 @@ def foreground_datapackage(system: ProductSystem, background_ids: dict[str, int]
 
 
 def background_node_ids(background: str | list[str] | tuple[str, ...],
-                        codes: set[str] | None = None) -> dict[str, int]:
+                        codes: set[str] | None = None, version: str | None = None) -> dict[str, int]:
     """Ids of background nodes (all, or ``codes``): the first database by code, further ones 'database::code'.
 
     Several databases lets an imported database (ecoinvent, USLCI, ...) stand in for
@@ -149,47 +250,138 @@ def background_node_ids(background: str | list[str] | tuple[str, ...],
     for position, name in enumerate(names):
         prefix = "" if position == 0 else f"{name}::"
         wanted = None if codes is None else {c[len(prefix):] for c in codes if c.startswith(prefix)}
-        for code, node in node_ids(name, wanted).items():
+        for code, node in node_ids(name, wanted, version).items():
             ids[prefix + code] = node
     return ids
 
 
 def calculate(system: ProductSystem, categories: list[Category] | None = None,
-              background: str | list[str] | tuple[str, ...] = BACKGROUND_DB, *, reference: bool = False) -> Result:
+              background: str | list[str] | tuple[str, ...] = BACKGROUND_DB, *, reference: bool = False,
+              loop: bool = False) -> Result:
     """Characterised results of the declared unit for each category, split to foreground items.
 
-    By default the background's scores come from the on-disk cache (footprint.engine.solvers.
-    CachedBackground); ``reference=True`` solves foreground and background together in one
-    bw2calc LCA instead and checks the items against ``lca.score``.  Both give the same numbers.
+    By default the foreground is solved as arrays (footprint.engine.foreground) on the cached
+    background scores (footprint.engine.solvers.CachedBackground).  ``reference=True`` solves
+    foreground and background together in one bw2calc LCA instead and checks the items against
+    ``lca.score``; ``loop=True`` runs the cached scores through the exchange-by-exchange loop the
+    reference path uses.  All three give the same numbers (tests/test_foreground.py).
     """
     brightway()
+    version = background_version()  # one identity for the whole calculation: every cache is keyed on it
     categories = list(categories or all_categories())
     used = {flow.target for process in system.processes for flow in process.flows if flow.kind == "background"}
     if system.recycled is not None and system.recycled.virgin_dataset:
         used.add(system.recycled.virgin_dataset)
-    background_ids = background_node_ids(background, used)
+    background_ids = background_node_ids(background, used, version)
     databases = [background] if isinstance(background, str) else list(background)
     emitted = {flow.target for process in system.processes for flow in process.flows if flow.kind == "biosphere"}
-    biosphere_ids = node_ids(BIOSPHERE_DB, emitted)
-    solver: solvers.Solver
+    biosphere_ids = node_ids(BIOSPHERE_DB, emitted, version)
     if reference:
         package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
         solver = solvers.FullLCA(system, categories, databases, background_ids, biosphere_ids, package, fg_ids)
-    else:
-        solver = solvers.CachedBackground(system, categories, databases, background_ids, biosphere_ids)
-    stage_of = {p.id: p.stage for p in system.processes}
-    totals: dict[str, float] = {}
-    items: dict[str, list[Item]] = {}
-    recycled: dict[str, dict] = {}
-    rows: list[tuple] = []
+        return _calculate_loop(system, categories, solver)
+    cached = solvers.CachedBackground(system, categories, databases, background_ids, biosphere_ids, version)
+    if loop:
+        return _calculate_loop(system, categories, cached)
+    return _calculate_arrays(system, categories, cached)
+
+
+def calculate_many(systems: list[ProductSystem], categories: list[Category] | None = None,
+                   background: str | list[str] | tuple[str, ...] = BACKGROUND_DB) -> list[Result | Exception]:
+    """Many product systems on one background, scored together: one gather of unit scores, one product.
+
+    Each foreground is solved on its own (small); the exchanges of all of them are stacked and
+    multiplied by their unit scores in one product, then split back into one Result per system,
+    equal to ``calculate`` of each (tests/test_foreground.py).  A system that cannot be computed
+    gets its exception in its place; the others are not affected.
+    """
+    from footprint.engine import foreground
+
+    brightway()
+    version = background_version()
+    categories = list(categories or all_categories())
+    used: set[str] = set()
+    emitted: set[str] = set()
+    for system in systems:
+        for process in system.processes:
+            for flow in process.flows:
+                if flow.kind == "background":
+                    used.add(flow.target)
+                elif flow.kind == "biosphere":
+                    emitted.add(flow.target)
+        if system.recycled is not None and system.recycled.virgin_dataset:
+            used.add(system.recycled.virgin_dataset)
+    databases = [background] if isinstance(background, str) else list(background)
+    cached = solvers.CachedBackground(None, categories, databases, background_node_ids(background, used, version),
+                                      node_ids(BIOSPHERE_DB, emitted, version), version)
+    built: list[tuple[ProductSystem, object, np.ndarray] | Exception] = []
+    for system in systems:
+        try:
+            fg = foreground.build(system)
+            built.append((system, fg, fg.supply()))
+        except Exception as exc:  # noqa: BLE001 - one system's problem is that system's outcome
+            built.append(exc)
+    good = [entry for entry in built if not isinstance(entry, Exception)]
+    try:
+        stacked = foreground.stack([fg for _system, fg, _supply in good])
+        unit = cached.unit_scores(stacked, categories)  # one gather for every exchange of every system
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = np.concatenate([supply[fg.process] * fg.amounts for _system, fg, supply in good]) if good \
+                else np.zeros(0)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused per system below, named
+            matrix = scaled[:, None] * unit  # one product
+    except Exception:  # noqa: BLE001 - find which system fails by computing them one by one
+        return [entry if isinstance(entry, Exception) else _one(entry[0], categories, background)
+                for entry in built]
+    results: list[Result | Exception] = []
+    start = 0
+    for entry in built:
+        if isinstance(entry, Exception):
+            results.append(entry)
+            continue
+        system, fg, supply = entry
+        rows = slice(start, start + len(fg.amounts))
+        start = rows.stop
+        try:
+            _check_finite(system, categories, fg, supply, unit[rows], matrix[rows])
+            results.append(_result(system, categories, [flow for _p, flow in fg.index],
+                                   [fg.stages[c] for c in fg.process.tolist()], matrix[rows],
+                                   dict(zip(fg.processes, supply.tolist())), {c.id: None for c in categories},
+                                   cached))
+        except Exception as exc:  # noqa: BLE001
+            results.append(exc)
+    return results
+
+
+def _one(system: ProductSystem, categories: list[Category], background) -> Result | Exception:
+    try:
+        return calculate(system, categories, background)
+    except Exception as exc:  # noqa: BLE001
+        return exc
+
+
+def _exchanges(system: ProductSystem) -> tuple[list[Flow], list[str]]:
+    """Every exchange that leaves the foreground, process by process (the rows of the result), and its stage."""
+    flows, stages = [], []
+    for process in system.processes:
+        for flow in process.flows:
+            if flow.kind != "intermediate":
+                flows.append(flow)
+                stages.append(process.stage)
+    return flows, stages
+
+
+def _calculate_loop(system: ProductSystem, categories: list[Category], solver: "solvers.Solver") -> Result:
+    """Exchange by exchange, category by category: the reference path's way (and the check of the arrays)."""
+    flows, stages = _exchanges(system)
+    matrix = np.zeros((len(flows), len(categories)))
     scales: dict[str, float] = {}
-    material: MaterialFlows | None = None
-    for category in categories:
+    scores: dict[str, float | None] = {}
+    for k, category in enumerate(categories):
         solver.select(category)
         if not scales:
             scales = {process.id: float(solver.scale(process.id)) for process in system.processes}
-            material = material_flows(system, scales) if system.recycled is not None else None
-        category_items: list[Item] = []
+        row = 0
         for process in system.processes:
             scale = solver.scale(process.id)
             for flow in process.flows:
@@ -205,35 +397,84 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
                 value = float(scale * flow.amount * per_unit)
                 if not math.isfinite(value):
                     raise _not_finite(system, category.id, value, flow, scale, per_unit)
-                category_items.append(Item(flow=flow, stage=stage_of[process.id], value=value))
-                rows.append((category.id, stage_of[process.id], process.id, flow.label, flow.kind, flow.target,
-                             value, category.unit))
-        in_matrices = sum(item.value for item in category_items if item.flow.kind != "upstream")
-        score = solver.lca_score()
+                matrix[row, k] = value
+                row += 1
+        scores[category.id] = solver.lca_score()
+    return _result(system, categories, flows, stages, matrix, scales, scores, solver)
+
+
+def _calculate_arrays(system: ProductSystem, categories: list[Category], cached: "solvers.CachedBackground"
+                      ) -> Result:
+    """The foreground as arrays: one solve, one product for every exchange and category."""
+    from footprint.engine import foreground
+
+    fg = foreground.build(system)
+    supply = fg.supply()
+    unit = cached.unit_scores(fg, categories)
+    matrix = fg.contributions(unit, supply)
+    _check_finite(system, categories, fg, supply, unit, matrix)
+    stages = [fg.stages[column] for column in fg.process.tolist()]
+    flows = [flow for _process, flow in fg.index]
+    scales = dict(zip(fg.processes, supply.tolist()))
+    return _result(system, categories, flows, stages, matrix, scales, {c.id: None for c in categories}, cached)
+
+
+def _check_finite(system: ProductSystem, categories: list[Category], fg, supply: np.ndarray, unit: np.ndarray,
+                  matrix: np.ndarray) -> None:
+    """Refuse a contribution that is not a finite number, naming the first input that drove it there."""
+    if matrix.size and not np.isfinite(matrix).all():
+        e, k = (int(i) for i in np.argwhere(~np.isfinite(matrix))[0])
+        flow = fg.index[e][1]
+        raise _not_finite(system, categories[k].id, float(matrix[e, k]), flow, float(supply[fg.process[e]]),
+                          float(unit[e, k]))
+
+
+def _result(system: ProductSystem, categories: list[Category], flows: list[Flow], stages: list[str],
+            matrix: np.ndarray, scales: dict[str, float], scores: dict[str, float | None],
+            solver: "solvers.Solver") -> Result:
+    """Totals, the CFF line and the identity checks, whichever way the contributions were computed.
+
+    Per category: the items inside Brightway's matrices must add up to the LCA score (reference
+    path), and all items (suppliers' values and the recycled-content line included) to the total.
+    """
+    material = material_flows(system, scales) if system.recycled is not None and categories else None
+    upstream_rows = np.array([flow.kind == "upstream" for flow in flows], dtype=bool)
+    totals: dict[str, float] = {}
+    extra: dict[str, Item] = {}
+    recycled: dict[str, dict] = {}
+    for k, category in enumerate(categories):
+        column = matrix[:, k]
+        in_matrices = float(column[~upstream_rows].sum())
+        upstream = float(column[upstream_rows].sum())
+        score = scores[category.id]
         if score is not None and not math.isclose(in_matrices, score, rel_tol=1e-8,
                                                    abs_tol=1e-12 * max(1.0, abs(score))):
             raise RuntimeError(f"contributions of {category.id} ({in_matrices}) do not add up to the LCA score "
                                f"({score})")
-        total = in_matrices + sum(item.value for item in category_items if item.flow.kind == "upstream")
+        total = in_matrices + upstream
+        try:
+            summed = math.fsum(column.tolist()) if np.isfinite(column).all() else math.nan
+        except OverflowError:  # finite contributions whose sum exceeds any float
+            summed = math.inf
         if system.recycled is not None:
+            solver.select(category)
+            category_items = list(map(Item._make, zip(flows, stages, column.tolist())))
             item, recycled[category.id] = _recycled_item(system, category.id, category_items, material, solver)
             if item is not None:
-                category_items.append(item)
-                rows.append((category.id, item.stage, item.flow.process, item.flow.label, item.flow.kind,
-                             item.flow.target, item.value, category.unit))
+                extra[category.id] = item
                 total += item.value
-        summed = sum(item.value for item in category_items)
-        if not (math.isfinite(summed) and math.isfinite(total)):
-            largest = max(category_items, key=lambda item: abs(item.value) if math.isfinite(item.value) else math.inf)
-            raise _not_finite(system, category.id, summed if not math.isfinite(summed) else total, largest.flow,
+                summed += item.value
+        if not (math.isfinite(summed) and math.isfinite(total)):  # finite items can still overflow when summed
+            values = column.tolist() + ([extra[category.id].value] if category.id in extra else [])
+            everyone = flows + ([extra[category.id].flow] if category.id in extra else [])
+            largest = max(range(len(values)), key=lambda i: abs(values[i]) if math.isfinite(values[i]) else math.inf)
+            raise _not_finite(system, category.id, summed if not math.isfinite(summed) else total, everyone[largest],
                               None, None)
         if not math.isclose(summed, total, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(total))):
             raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the total ({total})")
         totals[category.id] = total
-        items[category.id] = category_items
-    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    return Result(system=system, categories=categories, totals=totals, items=items, table=table,
-                  recycled=recycled, scales=scales, material=material)
+    return Result(system=system, categories=categories, totals=totals, flows=flows, stages=stages, matrix=matrix,
+                  extra=extra, recycled=recycled, scales=scales, material=material)
 
 
 def _not_finite(system: ProductSystem, category: str, value: float, flow: Flow, scale: float | None,

@@ -131,15 +131,22 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     return own or other or {key: 5.0 for key in CRITERIA}
 
 
-def weighted_criteria(items: list[Item], catalogue: Catalogue,
-                      context: Context | None = None) -> dict[str, float] | None:
+def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context | None = None,
+                      memo: dict[int, dict[str, float]] | None = None) -> dict[str, float] | None:
+    """The |value|-weighted criteria of ``items``; ``memo`` keeps each flow's criteria across categories
+    (they depend on the flow, the catalogue and the context only, not on the category)."""
     weights = [abs(item.value) for item in items]
     total = sum(weights)
     if total == 0:
         return None
     sums = {key: 0.0 for key in CRITERIA}
     for item, weight in zip(items, weights):
-        criteria = item_criteria(item, catalogue, context)
+        if memo is None:
+            criteria = item_criteria(item, catalogue, context)
+        else:
+            criteria = memo.get(id(item.flow))
+            if criteria is None:
+                criteria = memo[id(item.flow)] = item_criteria(item, catalogue, context)
         for key in CRITERIA:
             sums[key] += weight * criteria[key]
     return {key: value / total for key, value in sums.items()}
@@ -342,11 +349,12 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     system = result.system
     declared = [c for c in (categories or system.rule.rule.impact_categories.declared) if c in result.items]
     context = context_of(result)
+    memo: dict[int, dict[str, float]] = {}  # flow -> its criteria, for every category (the result holds the flows)
     limits = system.rule.rule.dqr_limits
     by_category: dict[str, dict] = {}
     for category in declared:
         chosen = most_relevant_items(result.items[category])
-        criteria = weighted_criteria(chosen, catalogue, context)
+        criteria = weighted_criteria(chosen, catalogue, context, memo)
         if criteria is None:
             continue
         by_category[category] = {"dqr": round(_score(criteria), 3), "contributions": len(chosen),
@@ -359,14 +367,19 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     relevant = {pid for category in declared for pid in most_relevant_processes(result, category)}
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
+    grouped: dict[str, tuple[float, dict[str, list[Item]]]] = {}  # items by process, once per category
+    for category in declared:
+        by_owner: dict[str, list[Item]] = {}
+        for item in result.items[category]:
+            by_owner.setdefault(item.flow.process, []).append(item)
+        grouped[category] = (sum(abs(i.value) for i in result.items[category]), by_owner)
     for process in system.processes:
         per_category, shares = [], []
         for category in declared:
-            items = result.items[category]
-            own = [item for item in items if item.flow.process == process.id]
-            category_total = sum(abs(i.value) for i in items)
+            category_total, by_owner = grouped[category]
+            own = by_owner.get(process.id, [])
             shares.append(sum(abs(i.value) for i in own) / category_total if category_total else 0.0)
-            own_criteria = weighted_criteria(own, catalogue, context)
+            own_criteria = weighted_criteria(own, catalogue, context, memo)
             if own_criteria is not None:
                 per_category.append(own_criteria)
         share = max(shares, default=0.0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from footprint._io import quiet_stdout
 from footprint.data import scores as _scores
-from footprint.data.project import bound_snapshot, brightway
+from footprint.data.project import background_version, brightway
 from footprint.engine.system import ProductSystem
 from footprint.inputs.categories import Category
 
@@ -33,26 +33,30 @@ class Solver(Protocol):
     def lca_score(self) -> float | None: ...
 
 
-def node_ids(database: str, codes: set[str] | None = None) -> dict[str, int]:
-    """code → integer node id for one database (one query), or only for ``codes``.
+def node_ids(database: str, codes: set[str] | None = None, version: str | None = None) -> dict[str, int]:
+    """code → integer node id for one database, or only for ``codes`` (those that exist).
 
-    A foreground names a dozen of biosphere3's 4,709 flows; reading them all took a
-    sixth of a declaration.
+    The whole map is read once per database and background version (one query) and kept
+    in memory; a declaration then looks its dozen codes up.
     """
+    from footprint.data import warm
+    from footprint.data.project import background_version
+
+    every = warm.cached(version or background_version(), ("node-ids", database), lambda: _read_node_ids(database))
+    if codes is None:
+        return dict(every)
+    return {code: every[code] for code in codes if code in every}
+
+
+def _read_node_ids(database: str) -> dict[str, int]:
     from bw2data.backends import ActivityDataset as AD
 
-    query = AD.select(AD.code, AD.id).where(AD.database == database)
-    if codes is not None:
-        query = query.where(AD.code.in_(sorted(codes)))
-    return {row.code: row.id for row in query}
+    return dict(AD.select(AD.code, AD.id).where(AD.database == database).tuples())
 
 
-def _adjoint_scores(lca) -> np.ndarray:
-    """Cradle-to-gate score per unit of every product: x = A^-T (c^T B)^T (one sparse solve)."""
-    from scipy.sparse.linalg import spsolve
-
-    direct = np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
-    return np.atleast_1d(spsolve(lca.technosphere_matrix.T.tocsc(), direct))
+def adjoint_solve(technosphere, rhs: np.ndarray) -> np.ndarray:
+    """A^T X = RHS with one factorisation (footprint.data.scores.adjoint_solve, bw2calc's factorized)."""
+    return _scores.adjoint_solve(brightway()[1], technosphere, rhs)
 
 
 def _method_package(category: Category):
@@ -72,16 +76,25 @@ class FullLCA:
                         _method_package(categories[0])]
             self.lca = bc.LCA({fg_ids[system.reference]: system.declared_amount}, data_objs=packages)
             self.lca.lci()
-        self.upstream = np.zeros(0)
-        self.cf = np.zeros(0)
+            self.scores: dict[str, float] = {}
+            self.cfs: dict[str, np.ndarray] = {}
+            direct = []
+            for category in categories:  # each method once: its score, its CFs, its direct emissions
+                self.lca.switch_method([_method_package(category)])
+                self.lca.lcia_calculation()
+                self.scores[category.id] = float(self.lca.score)
+                self.cfs[category.id] = self.lca.characterization_matrix.diagonal()
+                direct.append(_scores.direct_scores(self.lca))
+        upstream = adjoint_solve(self.lca.technosphere_matrix, np.column_stack(direct))  # one factorisation
+        self.upstream_by = {category.id: upstream[:, k] for k, category in enumerate(categories)}
+        self.current = categories[0].id
+        self.upstream = self.upstream_by[self.current]
+        self.cf = self.cfs[self.current]
 
     def select(self, category: Category) -> None:
-        with quiet_stdout(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.lca.switch_method([_method_package(category)])
-            self.lca.lcia_calculation()
-        self.cf = self.lca.characterization_matrix.diagonal()
-        self.upstream = _adjoint_scores(self.lca)
+        self.current = category.id
+        self.cf = self.cfs[category.id]
+        self.upstream = self.upstream_by[category.id]
 
     def scale(self, process_id: str) -> float:
         return float(self.lca.supply_array[self.lca.dicts.activity[self.fg_ids[process_id]]])
@@ -94,7 +107,7 @@ class FullLCA:
         return float(self.cf[index]) if index is not None else 0.0
 
     def lca_score(self) -> float | None:
-        return float(self.lca.score)
+        return self.scores[self.current]
 
 
 def background_scores(databases: list[str], categories: list[Category]) -> tuple[dict[int, int], np.ndarray]:
@@ -103,9 +116,10 @@ def background_scores(databases: list[str], categories: list[Category]) -> tuple
     return found.rows, found.scores
 
 
-def _background(databases: list[str], categories: list[Category]) -> _scores.BackgroundScores:
-    brightway()
-    return _scores.scores_for(bound_snapshot().id, list(databases), list(categories))
+def _background(databases: list[str], categories: list[Category], version: str | None = None
+                ) -> _scores.BackgroundScores:
+    """The scores of the bound snapshot, kept in memory under its version (a scratch copy's changes too)."""
+    return _scores.scores_for(version or background_version(), list(databases), list(categories))
 
 
 def characterisation_factors(category: Category) -> dict[int, float]:
@@ -114,30 +128,37 @@ def characterisation_factors(category: Category) -> dict[int, float]:
 
 
 class CachedBackground:
-    """The fast path: cached background scores, and the foreground solved as a small dense system."""
+    """The fast path: cached background scores; the foreground solved small (here, or as arrays)."""
 
     def __init__(self, system: ProductSystem, categories: list[Category], databases: list[str],
-                 background_ids: dict[str, int], biosphere_ids: dict[str, int]):
+                 background_ids: dict[str, int], biosphere_ids: dict[str, int], version: str | None = None):
         self.background_ids, self.biosphere_ids = background_ids, biosphere_ids
-        found = _background(databases, categories)
+        found = _background(databases, categories, version)
         self.rows, self.scores, factors = found.rows, found.scores, found.factors
         self.column = {category.id: index for index, category in enumerate(categories)}
         self.factors = {category.id: table for category, table in zip(categories, factors)}
         self.categories = categories
-        order = {process.id: index for index, process in enumerate(system.processes)}
-        matrix = np.zeros((len(order), len(order)))
-        for process in system.processes:
-            column = order[process.id]
-            matrix[column, column] += process.output
-            for flow in process.flows:
-                if flow.kind == "intermediate":
-                    matrix[order[flow.target], column] -= flow.amount
-        demand = np.zeros(len(order))
-        demand[order[system.reference]] = system.declared_amount
-        supply = np.linalg.solve(matrix, demand)
-        self.supply = {pid: float(supply[index]) for pid, index in order.items()}
+        self.system = system
         self.current: Category | None = None
         self.cf: dict[int, float] = {}
+
+    @property
+    def supply(self) -> dict[str, float]:
+        """Scaling per process (a dense solve of the small foreground), for the exchange-by-exchange loop."""
+        if "_supply" not in self.__dict__:
+            order = {process.id: index for index, process in enumerate(self.system.processes)}
+            matrix = np.zeros((len(order), len(order)))
+            for process in self.system.processes:
+                column = order[process.id]
+                matrix[column, column] += process.output
+                for flow in process.flows:
+                    if flow.kind == "intermediate":
+                        matrix[order[flow.target], column] -= flow.amount
+            demand = np.zeros(len(order))
+            demand[order[self.system.reference]] = self.system.declared_amount
+            supply = np.linalg.solve(matrix, demand)
+            self.__dict__["_supply"] = {pid: float(supply[index]) for pid, index in order.items()}
+        return self.__dict__["_supply"]
 
     def select(self, category: Category) -> None:
         self.current = category
@@ -154,3 +175,30 @@ class CachedBackground:
 
     def lca_score(self) -> float | None:
         return None  # no independent score: the items are the calculation
+
+    def unit_scores(self, fg, categories: list[Category]) -> np.ndarray:
+        """u (exchanges x categories): the score per unit of what each exchange of ``fg`` points at.
+
+        Background: the dataset's cradle-to-gate score; biosphere: the flow's CF (0 where the
+        method has none); upstream: the supplier's value per kg (0 where it gave none; quality
+        reports the gap) times kg per unit of the exchange.  One table per block, then one
+        gather by the exchanges' target rows.
+        """
+        columns = [self.column[c.id] for c in categories]
+        result = np.zeros((len(fg.amounts), len(categories)))
+        blocks = fg.block
+        if len(fg.datasets):
+            rows = np.array([self.rows[self.background_ids[code]] for code in fg.datasets], dtype=np.int64)
+            table = self.scores[np.ix_(rows, columns)]
+            chosen = blocks == 0
+            result[chosen] = table[fg.target[chosen]]
+        if len(fg.flows):
+            ids = [self.biosphere_ids[code] for code in fg.flows]
+            table = np.array([[self.factors[c.id].get(node, 0.0) for c in categories] for node in ids], dtype=float)
+            chosen = blocks == 1
+            result[chosen] = table[fg.target[chosen]]
+        if len(fg.declarations):
+            table = np.array([[(d.per_kg(c.id) or 0.0) for c in categories] for d in fg.declarations], dtype=float)
+            chosen = blocks == 2
+            result[chosen] = table[fg.target[chosen]] * fg.kg_per_unit[chosen][:, None]
+        return result

@@ -43,7 +43,9 @@ from scipy import sparse
 
 from footprint.data import pedigree
 from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB, Catalogue
+from footprint.engine import foreground as _foreground
 from footprint.engine import sampling, solvers
+from footprint.engine.foreground import BLOCKS, Foreground
 from footprint.engine.calculate import RECYCLED_CONTENT_ID, Result, background_node_ids
 from footprint.engine.system import Flow, ProductSystem
 from footprint.errors import FootprintError, InventoryError
@@ -77,78 +79,9 @@ def check_request(iterations: int, seed: int | None) -> None:
 
 # ----------------------------------------------------------------------------- the foreground as arrays
 
-BLOCKS = ("background", "biosphere", "upstream")
-
-
-@dataclass
-class Foreground:
-    """A product system's foreground as arrays, in the shape of issue 14's footprint.engine.foreground.
-
-    ``technosphere`` T (n x n, CSC): outputs on the diagonal, minus the intermediate
-    inputs; ``amounts``/``process``/``block``/``target``: one entry per exchange that
-    leaves the foreground (block 0 a dataset in ``datasets``, 1 a biosphere flow in
-    ``flows``, 2 a supplier's declaration in ``declarations``); ``index[e]`` its
-    (process id, Flow).  This is the smallest adapter Monte Carlo needs until the
-    engine's shared array form lands; it is built the same way so it can be replaced
-    by it without touching the sampling.
-    """
-
-    processes: list[str]
-    stages: list[str]
-    reference: int
-    declared_amount: float
-    technosphere: sparse.csc_matrix
-    amounts: np.ndarray
-    process: np.ndarray
-    block: np.ndarray
-    target: np.ndarray
-    index: list[tuple[str, Flow]]
-    datasets: list[str]
-    flows: list[str]
-    declarations: list
-    kg_per_unit: np.ndarray
-
-
-def foreground(system: ProductSystem) -> Foreground:
-    """The arrays of ``system`` (processes in the system's order; exchanges grouped by process)."""
-    order = {process.id: column for column, process in enumerate(system.processes)}
-    n = len(order)
-    rows, cols, values = [], [], []
-    amounts, process, block, target, index, kg = [], [], [], [], [], []
-    targets: tuple[dict, dict, dict] = ({}, {}, {})
-    declarations: list = []
-    for column, fg in enumerate(system.processes):
-        rows.append(column)
-        cols.append(column)
-        values.append(fg.output)
-        for flow in fg.flows:
-            if flow.kind == "intermediate":
-                rows.append(order[flow.target])
-                cols.append(column)
-                values.append(-flow.amount)
-                continue
-            code = BLOCKS.index(flow.kind)
-            key = flow.target if code != 2 else flow.upstream.content_sha256
-            known = targets[code]
-            if key not in known:
-                known[key] = len(known)
-                if code == 2:
-                    declarations.append(flow.upstream)
-            amounts.append(flow.amount)
-            process.append(column)
-            block.append(code)
-            target.append(known[key])
-            index.append((fg.id, flow))
-            kg.append(units.convert(1.0, flow.unit, "kg") if code == 2 else 1.0)
-    technosphere = sparse.csc_matrix((values, (rows, cols)), shape=(n, n))  # duplicates summed
-    technosphere.sum_duplicates()
-    technosphere.sort_indices()
-    return Foreground(processes=list(order), stages=[p.stage for p in system.processes],
-                      reference=order[system.reference], declared_amount=system.declared_amount,
-                      technosphere=technosphere, amounts=np.array(amounts, dtype=float),
-                      process=np.array(process, dtype=np.int64), block=np.array(block, dtype=np.int8),
-                      target=np.array(target, dtype=np.int64), index=index, datasets=list(targets[0]),
-                      flows=list(targets[1]), declarations=declarations, kg_per_unit=np.array(kg, dtype=float))
+# The shape is footprint.engine.foreground's (the calculation's own arrays): Monte Carlo samples
+# the numbers of exactly the arrays a declaration is computed from.
+foreground = _foreground.build
 
 
 def technosphere_inputs(fg: Foreground, system: ProductSystem) -> list[tuple[Flow, int]]:

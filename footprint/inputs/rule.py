@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -366,6 +367,7 @@ class SourceRef(_Strict):
 class Rule(_Strict):
     """The whole calculation rule; see rules/README.md for each field."""
 
+    _process_index: tuple | None = PrivateAttr(default=None)  # (the stages indexed, id -> process, path, stage)
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     title: str
@@ -407,19 +409,22 @@ class Rule(_Strict):
     def processes(self) -> list[tuple[Stage, RuleProcess]]:
         return [(stage, process) for stage in self.stages for process in stage.processes]
 
+    def _indexed(self, process_id: str) -> tuple["RuleProcess", str, "Stage"]:
+        """(process, its path in the file, its stage) by id: an index built once (a rule of a thousand
+        processes is looked up per process and per item; scanning it each time grew as the square)."""
+        index = self._process_index
+        if index is None or index[0] is not self.stages or process_id not in index[1]:  # new, copied or edited
+            index = self._process_index = (self.stages, {
+                process.id: (process, f"stages[{i}].processes[{j}]", stage)
+                for i, stage in enumerate(self.stages) for j, process in enumerate(stage.processes)})
+        return index[1][process_id]
+
     def process(self, process_id: str) -> RuleProcess:
-        for _stage, process in self.processes():
-            if process.id == process_id:
-                return process
-        raise KeyError(process_id)
+        return self._indexed(process_id)[0]
 
     def process_path(self, process_id: str) -> str:
         """Where a process sits in the rule file, e.g. ``stages[2].processes[0]`` (for error messages)."""
-        for i, stage in enumerate(self.stages):
-            for j, process in enumerate(stage.processes):
-                if process.id == process_id:
-                    return f"stages[{i}].processes[{j}]"
-        raise KeyError(process_id)
+        return self._indexed(process_id)[1]
 
     def stage_of(self, process_id: str) -> Stage:
         for stage, process in self.processes():
@@ -559,8 +564,29 @@ def resolve_rule_path(rule: str | Path) -> Path:
     return path
 
 
+_PARSED: dict[tuple[str, str], LoadedRule] = {}  # (path, sha256 of its bytes) -> the rule, parsed once
+
+
 def load_rule(rule: str | Path) -> LoadedRule:
+    """The rule, parsed and checked once per file content (a rule is the same for every declaration under it)."""
+    import hashlib
+
     path = resolve_rule_path(rule)
+    try:
+        key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        key = None  # load_yaml names the problem
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
+    loaded = _parse_rule(path)
+    if key is not None and loaded.sha256 == key[1]:
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        _PARSED[key] = loaded
+    return loaded
+
+
+def _parse_rule(path: Path) -> LoadedRule:
     raw = load_yaml(path, RuleError)
     if not isinstance(raw, dict):
         raise RuleError("a rule file must be a mapping", file=path, expected="keys id, version, stages, ...")

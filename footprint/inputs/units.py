@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import pint
+from typing import TYPE_CHECKING, Any
 
 from footprint.errors import FootprintError, UnitError
+
+if TYPE_CHECKING:  # pint takes a fifth of a second to import: only commands that convert amounts pay it
+    import pint
 
 _DEFINITIONS = Path(__file__).with_name("units.txt")
 
@@ -59,6 +60,8 @@ def _cache_dir() -> Path:
     """
     import hashlib
 
+    import pint
+
     from footprint.paths import home
 
     key = hashlib.sha256(pint.__version__.encode() + _DEFINITIONS.read_bytes()).hexdigest()[:16]
@@ -68,6 +71,8 @@ def _cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
     """The engine's unit registry (built once; pint registries are expensive); reads pint's cache, never writes it."""
+    import pint
+
     cache = _cache_dir()
     ureg = None
     if cache.is_dir():
@@ -85,6 +90,8 @@ def build_cache() -> None:
     """Fill pint's cache in a private directory and rename it into place (no reader sees it half-written)."""
     import shutil
     import tempfile
+
+    import pint
 
     cache = _cache_dir()
     if cache.is_dir():
@@ -151,12 +158,27 @@ def parse_amount(amount: Any, *, file: str | Path | None = None, field: str | No
 
 def convert(amount: float, unit: str, target: str, *, file: str | Path | None = None,
             field: str | None = None) -> float:
-    """Convert ``amount`` from ``unit`` to ``target`` or raise a UnitError naming both."""
+    """Convert ``amount`` from ``unit`` to ``target`` or raise a UnitError naming both.
+
+    Common spellings take pint's own factor from the table pint wrote (``amount * factor``
+    is what pint computes, bit for bit); anything else goes through pint.
+    """
+    if (isinstance(unit, str) and isinstance(target, str) and type(amount) in (float, int)
+            and unit.strip() not in AMBIGUOUS_UNITS and target.strip() not in AMBIGUOUS_UNITS):
+        factor = _table()[1].get((pint_expression(unit), pint_expression(target)))
+        if factor is not None:
+            try:
+                converted: float | None = float(amount * factor) if factor != 1.0 else float(amount)
+            except OverflowError:  # an integer beyond any float: pint's path below names it
+                converted = None
+            if converted is not None and (math.isfinite(converted)
+                                          or (isinstance(amount, float) and not math.isfinite(amount))):
+                return converted  # else: pint's path below names the overflow
     source_unit = _parse_unit(unit, file=file, field=field)
     target_unit = _parse_unit(target, file=file, field=field)
     try:
         converted = float(registry().Quantity(amount, source_unit).to(target_unit).magnitude)
-    except pint.errors.DimensionalityError as exc:
+    except _dimensionality_error() as exc:
         raise UnitError(
             f"unit of the wrong dimension: '{unit}' ({source_unit.dimensionality}) "
             f"cannot be converted to '{target}' ({target_unit.dimensionality})",
@@ -170,7 +192,81 @@ def convert(amount: float, unit: str, target: str, *, file: str | Path | None = 
     return converted
 
 
+def _dimensionality_error() -> type[Exception]:
+    import pint
+
+    return pint.errors.DimensionalityError
+
+
 def check_unit(unit: Any, *, file: str | Path | None = None, field: str | None = None) -> str:
     """Validate a unit string and return it stripped."""
+    if isinstance(unit, str) and pint_expression(unit) in _table()[0] and unit.strip() not in AMBIGUOUS_UNITS:
+        return unit.strip()
     _parse_unit(unit, file=file, field=field)
     return unit.strip()
+
+
+# ----------------------------------------------------------------------------- pint's factors, kept
+# Importing pint and building its registry costs a fifth of a second, more than a whole warm declaration
+# and half of what 'footprint rules list' may take.  The units people and datasets write are a few dozen
+# spellings; ``write_table`` asks pint for the factor between every two of the same dimension and keeps
+# them in unit_table.json (tests/test_units.py regenerates it and requires it equal).  The table is used
+# only while units.txt is the file it was written from; any other spelling is parsed by pint as before.
+
+_TABLE_FILE = Path(__file__).with_name("unit_table.json")
+
+#: Spellings whose conversions are kept (pint expressions; Brightway names map onto them).
+COMMON_UNITS = ("kg", "g", "mg", "t", "tonne", "kt", "Mt", "lb", "Wh", "kWh", "MWh", "GWh", "TWh", "J", "kJ", "MJ",
+                "GJ", "TJ", "tkm", "t*km", "kt*km", "Mt*km", "kg*km", "km", "m", "m**3", "L", "l", "ML", "Nm3",
+                "Sm3", "Bq", "kBq", "MBq", "m**2", "ha", "m**2*year", "m**3*year", "m*year", "dimensionless", "W",
+                "kW", "MW", "h", "year", *BRIGHTWAY_UNITS.values())
+
+
+def _definitions_sha256() -> str:
+    import hashlib
+
+    return hashlib.sha256(_DEFINITIONS.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[frozenset[str], dict[tuple[str, str], float]]:
+    """(spellings pint accepts, (from, to) -> pint's factor), or nothing if units.txt changed since."""
+    import json
+
+    try:
+        stored = json.loads(_TABLE_FILE.read_text())
+    except (OSError, ValueError):
+        return frozenset(), {}
+    if stored.get("definitions_sha256") != _definitions_sha256():
+        return frozenset(), {}
+    factors = {}
+    for key, value in stored["factors"].items():
+        source, target = key.split(" -> ")
+        factors[(source, target)] = float(value)
+    return frozenset(stored["units"]), factors
+
+
+def table_from_pint() -> dict[str, Any]:
+    """The table as pint computes it now (what unit_table.json must contain)."""
+    ureg = registry()
+    parsed = {}
+    for spelling in dict.fromkeys(COMMON_UNITS):
+        try:
+            parsed[spelling] = ureg.Unit(spelling)
+        except Exception:  # noqa: BLE001 - a spelling this pint does not know is simply not kept
+            continue
+    factors = {}
+    for source, source_unit in parsed.items():
+        for target, target_unit in parsed.items():
+            if source_unit.dimensionality == target_unit.dimensionality:
+                factors[f"{source} -> {target}"] = float(ureg.Quantity(1.0, source_unit).to(target_unit).magnitude)
+    return {"definitions_sha256": _definitions_sha256(), "units": sorted(parsed), "factors": factors}
+
+
+def write_table() -> Path:
+    """Regenerate unit_table.json from pint (run after changing COMMON_UNITS, units.txt or pint)."""
+    import json
+
+    _TABLE_FILE.write_text(json.dumps(table_from_pint(), indent=0, sort_keys=True) + "\n")
+    _table.cache_clear()
+    return _TABLE_FILE

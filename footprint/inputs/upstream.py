@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint import _json
+from footprint import _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
 
@@ -116,11 +116,34 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
         raise _fail("supplier declaration not found", path, file=where, field=field,
                     expected="the path of a declaration JSON written by 'footprint declare', relative to the "
                              "activity-data file", value=str(path))
+    expected = "a declaration JSON written by 'footprint declare'"
     try:
-        document = _json.load(path, ActivityDataError, expected="a declaration JSON written by 'footprint declare'")
+        text = _io.read_text(path, ActivityDataError, max_bytes=_json.MAX_BYTES, expected=expected)
     except ActivityDataError as exc:
         raise _fail(f"supplier declaration unreadable: {exc.message}", path, file=where, field=field,
-                    expected="a declaration JSON written by 'footprint declare'") from None
+                    expected=expected) from None
+    key = (str(path), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    known = _READ.get(key)
+    if known is not None:  # the same text was read and checked before: the same declaration
+        return known
+    try:
+        document = _json.loads(text)
+    except ValueError as exc:
+        raise _fail(f"supplier declaration unreadable: {exc}", path, file=where, field=field,
+                    expected=expected) from None
+    declaration = _parse(document, path, where, field)
+    if len(_READ) > 1024:
+        _READ.clear()
+    _READ[key] = declaration
+    return declaration
+
+
+#: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input
+#: of many producers' declarations; reading and checking its hash once per content is enough.
+_READ: dict[tuple[str, str], UpstreamDeclaration] = {}
+
+
+def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> UpstreamDeclaration:
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise _fail("not a footprint declaration", path, file=where, field=field,
                     expected="a declaration JSON with 'results' and 'content_sha256'")

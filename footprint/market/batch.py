@@ -1,0 +1,331 @@
+"""Many declarations in one run: a manifest of rows, one process or a Dask cluster, one outcome per row.
+
+A three-year revision recomputes every declaration on the market under the new rule,
+background or method version: tens of thousands of rows.  This module runs such a batch
+and knows nothing of how one row is computed: the caller (footprint.api) hands it a
+*task*, a module-level function that turns a chunk of rows into one outcome per row and
+never raises for a row's own error.  So the market wing stays above the calculation
+(it never imports the engine) and the same task runs in this process or on Dask workers.
+
+Guarantees, whichever scheduler runs it:
+
+* every row gets exactly one outcome: a row's error (bad input, a refused declaration)
+  is reported for that row and never stops the others; a chunk whose worker died is
+  retried by Dask on another worker (``retries``), and an outcome that arrives twice
+  (a retried chunk whose first run did finish) is kept once;
+* the caller's ``on_outcome`` runs in this process, in arrival order, once per row: it
+  writes outputs and streams entries into the register, so a retried chunk never writes a
+  file twice and a worker never needs the register;
+* every chunk carries the background identity of the submitting process, and a worker
+  whose set-up differs refuses the rows instead of computing them on another background.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from footprint._io import load_yaml
+from footprint.errors import FootprintError
+
+MANIFEST_COLUMNS = ("rule", "data", "output")
+OPTIONAL_COLUMNS = ("allocation", "mapping", "background", "mass_kg", "year")
+PATH_COLUMNS = ("data", "output", "mapping")
+DEFAULT_WORKERS = 2
+PROGRESS_FROM = 20  # rows: shorter runs print no progress bar
+
+
+class BatchError(FootprintError):
+    """A manifest that cannot be read at all, or a scheduler that cannot be reached (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One declaration to compute: the manifest's row ``number`` (1 = the first data row)."""
+
+    number: int
+    rule: str = ""
+    data: str = ""
+    output: str | None = None
+    allocation: str | None = None
+    mapping: str | None = None
+    background: str | None = None
+    mass_kg: float | None = None
+    year: int | None = None
+    problem: str | None = None  # what is wrong with the row itself (reported without computing it)
+
+
+@dataclass
+class Outcome:
+    """What became of one row: ``ok``, ``differs`` (verify) or ``error``, with the reason."""
+
+    row: int
+    status: str
+    message: str = ""
+    output: str | None = None
+    document: dict | None = field(default=None, repr=False)  # the declaration (kept only until written)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class Summary:
+    """The whole run: one outcome per row, in row order, and how long it took."""
+
+    outcomes: list[Outcome]
+    seconds: float
+    scheduler: str
+    source: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    def text(self, verb: str = "declared") -> str:
+        rate = len(self.outcomes) / self.seconds if self.seconds > 0 else math.inf
+        parts = [f"{self.count('ok')} {verb}"]
+        if self.count("differs"):
+            parts.append(f"{self.count('differs')} differ")
+        parts.append(f"{self.count('error')} failed")
+        return (f"{len(self.outcomes)} rows: " + ", ".join(parts)
+                + f" in {self.seconds:.1f} s ({rate:.0f} rows/s, {self.scheduler})")
+
+    def problems(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def errors_csv(self) -> str:
+        """The per-row report of every row that is not ok (row, status, output, message)."""
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["row", "status", "output", "message"])
+        for outcome in self.problems():
+            writer.writerow([outcome.row, outcome.status, outcome.output or "", outcome.message])
+        return buffer.getvalue()
+
+    def write_errors(self, path: str | Path, *, force: bool = False) -> Path:
+        from footprint._io import write_atomic
+
+        return write_atomic(Path(path), self.errors_csv(), force=force)
+
+
+# ----------------------------------------------------------------------------- manifests
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
+    values = {key: _cell(raw.get(key)) for key in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)}
+    missing = [key for key in ("rule", "data") if not values[key]]
+    if missing:
+        return Row(number, problem=f"empty {' and '.join(missing)} (every row needs a rule and a data file)")
+    for key in PATH_COLUMNS:
+        if values[key]:
+            values[key] = str(base / values[key]) if not Path(values[key]).is_absolute() else values[key]
+    rule = values["rule"]
+    if rule.endswith((".yaml", ".yml")) and not Path(rule).is_absolute():
+        rule = str(base / rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
+    mass = year = None
+    try:
+        mass = float(values["mass_kg"]) if values["mass_kg"] else None
+        year = int(values["year"]) if values["year"] else None
+    except ValueError:
+        return Row(number, rule=rule, data=values["data"],
+                   problem=f"mass_kg must be a number and year a whole number (got {values['mass_kg']!r}, "
+                           f"{values['year']!r})")
+    if mass is not None and not (math.isfinite(mass) and mass > 0):
+        return Row(number, rule=rule, data=values["data"], problem=f"mass_kg must be > 0 (got {values['mass_kg']})")
+    return Row(number, rule=rule, data=values["data"], output=values["output"] or None,
+               allocation=values["allocation"] or None, mapping=values["mapping"] or None,
+               background=values["background"] or None, mass_kg=mass, year=year)
+
+
+def read_manifest(path: str | Path) -> list[Row]:
+    """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year]) or YAML manifest.
+
+    A YAML manifest is a list of mappings with the same keys, or ``{rows: [...]}``.  Relative
+    paths are relative to the manifest's directory.  A file that cannot be read as a manifest
+    is a BatchError; a bad row becomes that row's error and the other rows still run.
+    """
+    path = Path(path)
+    base = path.resolve().parent
+    if path.suffix.lower() in (".yaml", ".yml"):
+        raw = load_yaml(path, BatchError)
+        if isinstance(raw, dict):
+            raw = raw.get("rows")
+        if not isinstance(raw, list) or not raw:
+            raise BatchError("a YAML manifest is a non-empty list of rows", file=path, field="rows",
+                             expected="- {rule: ndpr-oxide, data: a.yaml, output: a.json}")
+        rows = []
+        for number, entry in enumerate(raw, start=1):
+            if not isinstance(entry, dict):
+                rows.append(Row(number, problem=f"a row is a mapping with rule, data, output (got {entry!r:.60})"))
+            else:
+                rows.append(_row(number, entry, base))
+        return rows
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.DictReader(stream)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            absent = [c for c in ("rule", "data") if c not in header]
+            if absent:
+                raise BatchError(f"the manifest's header lacks {', '.join(absent)}", file=path, field="header",
+                                 value=",".join(header)[:80],
+                                 expected="a CSV header rule,data,output[,allocation,mapping,background,mass_kg,year]")
+            unknown = [h for h in header if h not in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)]
+            if unknown:
+                raise BatchError(f"unknown column(s) {', '.join(unknown)}", file=path, field="header",
+                                 expected="only " + ", ".join((*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)))
+            rows = [_row(number, {k.strip(): v for k, v in record.items() if k}, base)
+                    for number, record in enumerate(reader, start=1)]
+    except FileNotFoundError:
+        raise BatchError("manifest not found", file=path) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BatchError(f"not a CSV manifest: {exc}", file=path,
+                         expected="a CSV (or .yaml) file with the header rule,data,output") from None
+    if not rows:
+        raise BatchError("the manifest has no rows", file=path, expected="one row per declaration")
+    return rows
+
+
+# ----------------------------------------------------------------------------- running
+
+Task = Callable[[Sequence[Row], Any], list[Outcome]]
+
+
+def chunks(rows: Sequence[Row], size: int) -> list[list[Row]]:
+    return [list(rows[start:start + size]) for start in range(0, len(rows), size)]
+
+
+def _chunk_size(rows: int, workers: int) -> int:
+    """Chunks big enough to amortise a task's overhead, small enough to spread and to lose little on a retry."""
+    return max(1, min(50, math.ceil(rows / max(1, workers * 4))))
+
+
+def _progress(total: int, enabled: bool | None, description: str):
+    import sys
+
+    if enabled is None:
+        enabled = total >= PROGRESS_FROM and sys.stderr.isatty()
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="row", file=sys.stderr, leave=False)
+
+
+def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str | None = None,
+        workers: int | None = None, progress: bool | None = None, on_outcome: Callable[[Outcome], None] | None = None,
+        description: str = "rows", chunk_size: int | None = None) -> Summary:
+    """Run ``task`` over ``rows`` here (``scheduler`` None) or on Dask ('local' or 'tcp://HOST:PORT').
+
+    ``context`` goes with every chunk (the background identity, options); ``on_outcome`` sees
+    each row's outcome once, in this process, as it arrives.
+    """
+    started = time.perf_counter()
+    seen: dict[int, Outcome] = {}
+    bar = _progress(len(rows), progress, description)
+
+    def accept(outcome: Outcome) -> None:
+        if outcome.row in seen:
+            return  # a retried chunk's second answer for a row already handled
+        if on_outcome is not None:
+            try:
+                on_outcome(outcome)
+            except FootprintError as exc:
+                outcome = Outcome(outcome.row, "error", str(exc), outcome.output)
+        outcome.document = None  # written (or not needed): do not keep thousands of documents alive
+        seen[outcome.row] = outcome
+        if bar is not None:
+            bar.update(1)
+
+    for row in rows:
+        if row.problem:
+            accept(Outcome(row.number, "error", row.problem, row.output))
+    todo = [row for row in rows if not row.problem]
+    try:
+        if scheduler in (None, "", "none", "serial"):
+            label = "this process"
+            for chunk in chunks(todo, chunk_size or max(1, len(todo))):
+                for outcome in task(chunk, context):
+                    accept(outcome)
+        else:
+            label = _run_dask(todo, task, context, scheduler, workers or DEFAULT_WORKERS, accept, chunk_size)
+    finally:
+        if bar is not None:
+            bar.close()
+    for row in rows:  # every row has exactly one outcome (a task that skipped a row is a bug, said so)
+        if row.number not in seen:
+            seen[row.number] = Outcome(row.number, "error", "no outcome came back for this row", row.output)
+    return Summary(outcomes=[seen[row.number] for row in rows], seconds=time.perf_counter() - started,
+                   scheduler=label)
+
+
+def _client(scheduler: str, workers: int):
+    """A Dask client: a LocalCluster of ``workers`` processes for 'local', else the cluster at the address."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a dependency
+        raise BatchError("Dask distributed is not installed", field="--scheduler", value=scheduler,
+                         expected="pip install 'dask[distributed]' (make install does)") from None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster, f"Dask LocalCluster, {workers} worker processes"
+    if not scheduler.startswith(("tcp://", "tls://", "ucx://")):
+        raise BatchError("unknown scheduler", field="--scheduler", value=scheduler,
+                         expected="'local' (a LocalCluster on this machine) or a Dask scheduler address "
+                                  "tcp://HOST:PORT")
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise BatchError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler", value=scheduler,
+                         expected="a running 'dask scheduler' (see README: market-wide recomputation)") from None
+    return client, None, f"Dask cluster at {scheduler}"
+
+
+def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers: int,
+              accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
+    from distributed import as_completed
+
+    client, cluster, label = _client(scheduler, workers)
+    try:
+        size = chunk_size or _chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
+        pieces = chunks(rows, size)
+        futures = {client.submit(task, piece, context, pure=False, retries=3): piece for piece in pieces}
+        for future in as_completed(list(futures)):
+            piece = futures[future]
+            try:
+                outcomes = future.result()
+            except Exception as exc:  # noqa: BLE001 - a chunk that failed on every retry: its rows, not the run
+                reason = f"{type(exc).__name__}: {exc}".strip()
+                outcomes = [Outcome(row.number, "error", f"the chunk failed on the cluster ({reason[:200]})",
+                                    row.output) for row in piece]
+            for outcome in outcomes:
+                accept(outcome)
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return label
+
+
+def guard(context_identity: str, own_identity: Callable[[], str], rows: Iterable[Row]) -> list[Outcome] | None:
+    """Outcomes refusing ``rows`` when this process's background is not the submitter's, else None."""
+    mine = own_identity()
+    if mine == context_identity:
+        return None
+    return [Outcome(row.number, "error", f"this worker's background ({mine[:12]}) is not the submitter's "
+                                         f"({context_identity[:12]}): set FOOTPRINT_HOME on every worker to the same "
+                                         f"set-up (see README)", row.output) for row in rows]

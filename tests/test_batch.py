@@ -1,0 +1,199 @@
+"""Many declarations in one run: identical to one-by-one, row errors reported per row, Dask with a killed worker.
+
+The twelve example producers are declared one by one, then as one batch in this process and on
+a Dask LocalCluster of two worker processes (one of which is killed while it holds a chunk):
+every declaration must be byte-for-byte the one-by-one declaration (same content hash), every
+row must have exactly one outcome and the register exactly one entry per row.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import footprint
+from footprint.market import batch
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((REPO / "examples").glob("*/activity-2025.yaml"))
+CREATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+
+
+def _rows() -> list[tuple[str, Path]]:
+    return [(path.parent.name, path) for path in EXAMPLES]
+
+
+EXAMPLE = {path.parent.name: path for path in EXAMPLES}
+
+
+def _alone(rule: str, data: Path) -> str:
+    """The content hash of the declaration made alone, or its refusal (examples with coverage gaps are refused)."""
+    try:
+        return footprint.declare(rule, data, created=CREATED)["content_sha256"]
+    except footprint.FootprintError as exc:
+        return f"error: {exc}"
+
+
+def _seen(outcome) -> str:
+    return outcome.document["content_sha256"] if outcome.document else f"error: {outcome.message}"
+
+
+@pytest.fixture(scope="module")
+def one_by_one(project) -> dict[str, str]:
+    """rule id -> content hash of the declaration made alone (or 'error: ' and why it was refused)."""
+    return {rule: _alone(rule, data) for rule, data in _rows()}
+
+
+def test_there_are_twelve_examples():
+    assert len(EXAMPLES) == 12
+
+
+def test_declare_many_equals_one_by_one(one_by_one):
+    outcomes = footprint.declare_many(_rows(), created=CREATED)
+    assert {rule: _seen(o) for (rule, _), o in zip(_rows(), outcomes)} == one_by_one
+    assert sum(o.ok for o in outcomes) >= 4  # ndpr-oxide, ndpr-metal, ndfeb-magnet, ndfeb-recycled-hpms at least
+
+
+def test_a_row_error_is_reported_for_that_row_and_the_others_run(project, tmp_path, one_by_one):
+    rows = [("ndpr-oxide", EXAMPLE["ndpr-oxide"]), ("ndpr-oxide", tmp_path / "missing.yaml"),
+            ("no-such-rule", EXAMPLES[0]), ("ndpr-metal", EXAMPLE["ndpr-metal"])]
+    outcomes = footprint.declare_many(rows, created=CREATED)
+    assert [o.status for o in outcomes] == ["ok", "error", "error", "ok"]
+    assert "missing.yaml" in outcomes[1].message and "not found" in outcomes[1].message
+    assert "no-such-rule" in outcomes[2].message
+    assert outcomes[3].document["content_sha256"] == one_by_one["ndpr-metal"]
+
+
+def _manifest(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "manifest.csv"
+    path.write_text("rule,data,output,mass_kg,year\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_cli_batch_declare_writes_outputs_reports_rows_and_streams_into_the_register(project, tmp_path, one_by_one):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "taken.json").write_text("{}")
+    manifest = _manifest(tmp_path, [
+        f"ndpr-oxide,{EXAMPLE['ndpr-oxide']},out/a.json,1000,2025",
+        f"ndpr-metal,{EXAMPLE['ndpr-metal']},out/b.json,500,2025",
+        f"ndpr-metal,{EXAMPLE['ndpr-metal']},out/b.json,500,2025",      # the same output again
+        f"ndpr-metal,{EXAMPLE['ndpr-metal']},out/taken.json,500,2025",  # exists, no --force
+        f"ndpr-oxide,nowhere.yaml,out/c.json,1,2025",                    # missing data
+        f"ndpr-oxide,{EXAMPLE['ndpr-oxide']},out/d.json,-3,2025",        # bad mass
+    ])
+    register = tmp_path / "market.sqlite"
+    result = CliRunner().invoke(footprint_cli(), ["batch", "declare", str(manifest), "--register", str(register),
+                                                  "--errors", str(tmp_path / "errors.csv")])
+    assert result.exit_code == 2, result.output
+    assert "6 rows: 2 declared, 4 failed" in result.output
+    report = (tmp_path / "errors.csv").read_text().splitlines()
+    assert report[0] == "row,status,output,message" and len(report) == 5
+    assert [line.split(",")[0] for line in report[1:]] == ["3", "4", "5", "6"]
+    assert "earlier row" in report[1] and "exists" in report[2] and "nowhere.yaml" in report[3]
+    assert "mass_kg" in report[4]
+    assert json.loads((tmp_path / "out" / "taken.json").read_text()) == {}  # never overwritten
+    written = json.loads((tmp_path / "out" / "a.json").read_text())
+    assert footprint.verify_declaration(tmp_path / "out" / "a.json").ok
+    rows = footprint.market_rows(register=register)
+    assert sorted(r["declaration_id"] for r in rows) == sorted([written["id"], json.loads(
+        (tmp_path / "out" / "b.json").read_text())["id"]])
+
+    check = CliRunner().invoke(footprint_cli(), ["batch", "verify", str(tmp_path / "out")])
+    assert check.exit_code == 2  # taken.json is not a declaration: its row fails, the two others verify
+    assert "3 rows: 2 verified, 1 failed" in check.output
+
+
+def footprint_cli():
+    import cli
+
+    return cli.main
+
+
+def test_yaml_manifests_and_unreadable_manifests(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(f"rows:\n  - {{rule: ndpr-oxide, data: {EXAMPLE['ndpr-oxide']}, output: o.json, year: 2025}}\n"
+                    "  - just a string\n")
+    rows = batch.read_manifest(path)
+    assert rows[0].rule == "ndpr-oxide" and rows[0].output == str(tmp_path / "o.json") and rows[0].year == 2025
+    assert rows[1].problem and "mapping" in rows[1].problem
+    bad = tmp_path / "bad.csv"
+    bad.write_text("rules,data\nx,y\n")
+    with pytest.raises(batch.BatchError, match="lacks rule"):
+        batch.read_manifest(bad)
+    bad.write_text("rule,data,colour\nx,y,red\n")
+    with pytest.raises(batch.BatchError, match="colour"):
+        batch.read_manifest(bad)
+
+
+def test_an_outcome_that_comes_twice_is_kept_once_and_a_skipped_row_is_reported():
+    """The runner's bookkeeping, with a task that answers row 1 twice and forgets row 3."""
+    def task(rows, context):
+        return [batch.Outcome(1, "ok"), batch.Outcome(1, "ok"), batch.Outcome(2, "error", "bad")]
+
+    seen = []
+    summary = batch.run([batch.Row(1, "r", "d"), batch.Row(2, "r", "d"), batch.Row(3, "r", "d")], task,
+                        on_outcome=seen.append)
+    assert [o.row for o in seen] == [1, 2]
+    assert [(o.row, o.status) for o in summary.outcomes] == [(1, "ok"), (2, "error"), (3, "error")]
+    assert "no outcome" in summary.outcomes[2].message
+
+
+def test_a_worker_on_another_background_refuses_the_rows():
+    rows = [batch.Row(1, "r", "d", output="o.json")]
+    refused = batch.guard("a" * 64, lambda: "b" * 64, rows)
+    assert refused[0].status == "error" and "not the submitter's" in refused[0].message
+    assert batch.guard("a" * 64, lambda: "a" * 64, rows) is None
+
+
+# ----------------------------------------------------------------------------- Dask LocalCluster, 2 workers
+
+KILL_MARKER = "FOOTPRINT_TEST_KILL_MARKER"
+
+
+def killing_task(rows, context):
+    """footprint.api._declare_chunk, except that the first worker to get row 3 dies holding it."""
+    from footprint import api
+
+    marker = Path(context["kill_marker"])
+    if any(row.number == 3 for row in rows) and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os._exit(1)  # the worker process dies mid-task; the nanny restarts it, the scheduler reassigns the chunk
+    return api._declare_chunk(rows, context)
+
+
+def test_dask_local_cluster_equals_the_serial_run_and_survives_a_killed_worker(one_by_one, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need not import the test module
+    rows = [batch.Row(n, rule=rule, data=str(data), output=str(tmp_path / f"{rule}.json"))
+            for n, (rule, data) in enumerate(_rows(), start=1)]
+    arrived: list[int] = []
+    seen: dict[int, str] = {}
+    context = {"created": CREATED, "identity": footprint.background_identity(),
+               "kill_marker": str(tmp_path / "killed")}
+    summary = batch.run(rows, killing_task, context, scheduler="local", workers=2, chunk_size=1,
+                        on_outcome=lambda o: arrived.append(o.row) or seen.__setitem__(o.row, _seen(o)))
+    assert (tmp_path / "killed").exists()  # a worker did die holding row 3
+    assert sorted(arrived) == list(range(1, 13))  # every row once: none lost, none twice
+    assert "LocalCluster, 2 worker" in summary.scheduler
+    assert {rule: seen[n] for n, (rule, _) in enumerate(_rows(), start=1)} == one_by_one  # = the serial run
+
+
+def test_batch_declare_on_a_local_cluster_writes_what_the_serial_run_writes(one_by_one, tmp_path):
+    pytest.importorskip("distributed")
+    chosen = ["ndfeb-magnet", "ndfeb-recycled-hpms", "ndpr-metal", "ndpr-oxide"]
+    lines = [f"{rule},{EXAMPLE[rule]},out/{rule}.json,100,2025" for rule in chosen]
+    manifest = _manifest(tmp_path, lines)
+    register = tmp_path / "market.sqlite"
+    summary = footprint.batch_declare(manifest, scheduler="local", workers=2, created=CREATED, register=register)
+    assert summary.ok, summary.errors_csv()
+    for rule in chosen:
+        document = json.loads((tmp_path / "out" / f"{rule}.json").read_text())
+        assert document["content_sha256"] == one_by_one[rule]
+    assert len(footprint.market_rows(register=register)) == 4

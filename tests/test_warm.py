@@ -1,0 +1,112 @@
+"""What a warm process keeps in memory is never served for another set-up.
+
+A long-lived process (a notebook, a Dask worker, a server) declares, a dataset is changed and
+set up again, and the same process declares again: it must give the new number, not the one it
+kept.  Run in a child process with its own FOOTPRINT_HOME and a copy of inventories/, so the
+session's project is not touched.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, sys
+from pathlib import Path
+import footprint
+from footprint.data import warm
+
+inventories = Path(sys.argv[1])
+grid = inventories / "electricity" / "CN-NM.yaml"
+data = "examples/ndpr-oxide/activity-2025.yaml"
+
+def climate(document):
+    return next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+
+def electricity(document):
+    return sum(c["value"] for c in document["contributions"]
+               if c["category"] == "climate_change" and c.get("dataset") == "electricity/CN-NM")
+
+first = footprint.declare("ndpr-oxide", data)
+again = footprint.declare("ndpr-oxide", data)            # warm: served from memory
+import re
+text = grid.read_text()
+head, tail = text.split("exchanges:", 1)
+doubled = re.sub(r"amount: ([0-9.e+-]+)", lambda m: f"amount: {2 * float(m.group(1))!r}", tail)
+assert doubled != tail and "technosphere" not in tail   # direct flows only: the dataset's score doubles
+grid.write_text(head + "exchanges:" + doubled)            # every flow of the grid dataset doubled
+changed = footprint.declare("ndpr-oxide", data)          # the same process: must see the new set-up
+print(json.dumps({"first": climate(first), "again": climate(again), "changed": climate(changed),
+                  "elec_first": electricity(first), "elec_changed": electricity(changed),
+                  "ids": [first["id"], again["id"], changed["id"]]}))
+"""
+
+
+def test_a_changed_dataset_is_never_answered_from_memory(tmp_path):
+    inventories = tmp_path / "inventories"
+    shutil.copytree(REPO / "inventories", inventories)
+    env = {**os.environ, "FOOTPRINT_HOME": str(tmp_path / "home"), "FOOTPRINT_INVENTORIES": str(inventories),
+           "PYTHONPATH": str(REPO)}
+    run = subprocess.run([sys.executable, "-c", CHILD, str(inventories)], cwd=REPO, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    numbers = json.loads(run.stdout.strip().splitlines()[-1])
+    assert numbers["again"] == numbers["first"]
+    # by hand: every contribution of the grid dataset doubles (all its flows doubled), nothing else moves
+    assert numbers["elec_changed"] == pytest_approx(2 * numbers["elec_first"])
+    assert numbers["changed"] == pytest_approx(numbers["first"] + numbers["elec_first"])
+    assert numbers["ids"][2] != numbers["ids"][0]  # the inventories' hash is part of the identity
+
+
+def pytest_approx(value: float):
+    import pytest
+
+    return pytest.approx(value, rel=1e-6)
+
+
+def test_set_up_keeps_the_parsed_catalogue_for_the_same_files_only(project, tmp_path, monkeypatch):
+    """A cold process reads set-up's parsed copy of the datasets, and only for exactly those files."""
+    import pickle
+
+    from footprint.data import inventory, warm
+
+    inventories = tmp_path / "inventories"
+    shutil.copytree(REPO / "inventories", inventories)
+    monkeypatch.setenv("FOOTPRINT_INVENTORIES", str(inventories))
+    parsed = inventory.load_catalogue()
+    written = inventory.write_start_cache(parsed)
+    assert written is not None and written.exists()
+    marked = pickle.loads(written.read_bytes())
+    marked.sha256 = "marked"  # so we can tell the copy from a fresh parse
+    written.write_bytes(pickle.dumps(marked))
+    warm.clear()
+    assert inventory.library().sha256 == "marked"  # same files: the copy
+    grid = inventories / "electricity" / "CN-NM.yaml"
+    grid.write_text(grid.read_text() + "\n")  # one file changed: parsed again, the copy is not used
+    warm.clear()
+    assert inventory.library().sha256 == inventory.load_catalogue().sha256 != "marked"
+    warm.clear()
+
+
+def test_the_compiled_schema_check_kept_by_set_up_is_the_schema(project):
+    """The bytecode set-up keeps is used by a cold process and checks what the schema says."""
+    import pytest
+
+    from footprint.declaration import declaration
+
+    path = declaration.write_check_cache()
+    assert path is not None and path.exists()
+    declaration._compiled.cache_clear()
+    try:
+        check, refused = declaration._compiled()
+        assert check.__code__.co_filename == "<declaration schema check>"  # from the kept bytecode
+        with pytest.raises(refused):
+            check({"schema_version": "2.0"})
+    finally:
+        declaration._compiled.cache_clear()
