@@ -196,14 +196,14 @@ def examples() -> list[tuple[str, Path]]:
 
 
 def product_systems() -> dict[str, object]:
-    from footprint.data import inventory, project
+    from footprint.data import project
     from footprint.engine import system
     from footprint.inputs.activity import load_activity
     from footprint.inputs.rule import load_rule
 
-    bd = project.brightway()[0]
-    catalogue = inventory.library()
-    flows = inventory.biosphere_index(bd)
+    snapshot = project.open_snapshot()
+    catalogue = snapshot.catalogue()
+    flows = snapshot.biosphere_index()
     return {name: system.build(load_rule(name), load_activity(path), catalogue, flows) for name, path in examples()}
 
 
@@ -323,12 +323,12 @@ def section_mapping(sizes: list[int], rounds: int, report: list, work: Path) -> 
         started = time.perf_counter()
         footprint.declare("ndpr-oxide", DEMO, mapping=mapping)  # first: resolves the mapping, solves the scores
         first = time.perf_counter() - started
+        from footprint.data import project
         from footprint.data.background import load_mapping
         from footprint.engine.mapping import apply_mapping
-        from footprint.data import inventory
 
         system = product_systems()["ndpr-oxide"]
-        system = apply_mapping(system, load_mapping(mapping), inventory.library())
+        system = apply_mapping(system, load_mapping(mapping), project.open_snapshot().catalogue())
         demands = write_plain({"ndpr-oxide": system}, "footprint-inventories")
         t_plain = Timing(f"plain A on the {size:,}-process background")
         t_builtin = Timing("footprint.declare, built-in library (warm)")

@@ -58,9 +58,7 @@ DEMO_DATA = Path("ndpr-oxide") / "activity-2025.yaml"
 
 def setup(force: bool = False) -> _project.SetupReport:
     """Check the background snapshot's content hashes and sources; build a new one if needed (``force``: always)."""
-    report = _project.setup(force=force)
-    _declaration.write_check_cache()  # the compiled declaration check, for the next cold start
-    return report
+    return _project.setup(force=force)
 
 
 def ensure_setup() -> _project.Snapshot:

@@ -70,37 +70,14 @@ def pytest_approx(value: float):
     return pytest.approx(value, rel=1e-6)
 
 
-def test_set_up_keeps_the_parsed_catalogue_for_the_same_files_only(project, tmp_path, monkeypatch):
-    """A cold process reads set-up's parsed copy of the datasets, and only for exactly those files."""
-    import pickle
-
-    from footprint.data import inventory, warm
-
-    inventories = tmp_path / "inventories"
-    shutil.copytree(REPO / "inventories", inventories)
-    monkeypatch.setenv("FOOTPRINT_INVENTORIES", str(inventories))
-    parsed = inventory.load_catalogue()
-    written = inventory.write_start_cache(parsed)
-    assert written is not None and written.exists()
-    marked = pickle.loads(written.read_bytes())
-    marked.sha256 = "marked"  # so we can tell the copy from a fresh parse
-    written.write_bytes(pickle.dumps(marked))
-    warm.clear()
-    assert inventory.library().sha256 == "marked"  # same files: the copy
-    grid = inventories / "electricity" / "CN-NM.yaml"
-    grid.write_text(grid.read_text() + "\n")  # one file changed: parsed again, the copy is not used
-    warm.clear()
-    assert inventory.library().sha256 == inventory.load_catalogue().sha256 != "marked"
-    warm.clear()
-
-
 def test_the_compiled_schema_check_kept_by_set_up_is_the_schema(project):
     """The bytecode set-up keeps is used by a cold process and checks what the schema says."""
     import pytest
 
+    from footprint import _schema_check
     from footprint.declaration import declaration
 
-    path = declaration.write_check_cache()
+    path = _schema_check.build_cache()
     assert path is not None and path.exists()
     declaration._compiled.cache_clear()
     try:

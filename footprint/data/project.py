@@ -593,6 +593,10 @@ def _warm_unit_cache() -> None:
         from footprint.inputs import units
 
         units.build_cache()
+    with contextlib.suppress(Exception):  # a cache only: a cold declaration compiles the check without it
+        from footprint import _schema_check
+
+        _schema_check.build_cache()
 
 
 def update_snapshot(write: Callable[[ModuleType], None], *, reason: str) -> SetupReport:

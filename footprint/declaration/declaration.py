@@ -357,78 +357,12 @@ def _validator():
     return cls(published)
 
 
-def _draft7() -> dict:
-    return dict(schema(), **{"$schema": "http://json-schema.org/draft-07/schema#"})
-
-
-def _check_cache() -> Path:
-    """Where set-up keeps the compiled check: one file per schema, fastjsonschema and Python version."""
-    import hashlib
-    import marshal
-    import sys
-
-    import fastjsonschema
-
-    from footprint.paths import home
-
-    key = hashlib.sha256((schemas_dir() / "declaration.schema.json").read_bytes()
-                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}".encode()).hexdigest()[:24]
-    return home() / "cache" / f"declaration-check-{key}.marshal"
-
-
-def write_check_cache() -> Path | None:
-    """Compile the schema check to bytecode for the next cold start (set-up only; whole or not at all).
-
-    Compiling the generated check takes 50 ms, a twentieth of a cold 'footprint declare';
-    loading its bytecode takes a few.
-    """
-    import marshal
-    import os
-    import re
-    import tempfile
-
-    try:
-        import fastjsonschema
-    except ImportError:  # pragma: no cover - a dependency
-        return None
-    code = fastjsonschema.compile_to_code(_draft7())
-    name = re.search(r"^def (\w+)\(", code, re.MULTILINE).group(1)  # the first function checks the document
-    target = _check_cache()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".declaration-check-", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(marshal.dumps((name, compile(code, "<declaration schema check>", "exec"))))
-        os.replace(temporary, target)
-    except OSError:
-        return None
-    return target
-
-
 @lru_cache(maxsize=1)
 def _compiled():
-    """The schema compiled to Python by fastjsonschema (once per process), or None without it.
+    """The compiled schema check (footprint._schema_check), once per process."""
+    from footprint import _schema_check
 
-    jsonschema walks the schema for every document (a fifth of a warm declaration);
-    the compiled function checks a declaration in a fraction of a millisecond.  The schema
-    uses only keywords draft 7 has (tests/test_declaration.py checks both validators agree
-    on valid and broken documents), so it is compiled as draft 7.  A cold process loads
-    set-up's bytecode of the same check (write_check_cache) when it exists.
-    """
-    try:
-        import fastjsonschema
-    except ImportError:  # pragma: no cover - a dependency; jsonschema alone is slower, not wrong
-        return None
-    try:
-        import marshal
-
-        name, code = marshal.loads(_check_cache().read_bytes())
-        namespace: dict = {}
-        exec(code, namespace)  # noqa: S102 - bytecode set-up compiled from the published schema
-        return namespace[name], fastjsonschema.JsonSchemaException
-    except Exception:  # noqa: BLE001 - no copy, or an unusable one: compile here
-        pass
-    return fastjsonschema.compile(_draft7()), fastjsonschema.JsonSchemaException
+    return _schema_check.compiled()
 
 
 def validate(document: dict) -> None:
