@@ -104,7 +104,6 @@ def write_plain(systems: dict[str, object], background: str) -> dict[str, tuple[
     from footprint.data.inventory import BIOSPHERE_DB
     from footprint.data.project import brightway
 
-    bd = brightway()[0]
     data = {}
     for name, system in systems.items():
         for process in system.processes:
@@ -124,11 +123,28 @@ def write_plain(systems: dict[str, object], background: str) -> dict[str, tuple[
                 exchanges.append({"input": target, "amount": flow.amount,
                                   "type": "biosphere" if flow.kind == "biosphere" else "technosphere"})
             data[(PLAIN_DB, code)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
-    with quiet(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bd.Database(PLAIN_DB).write(data, searchable=False)
+    write_database(PLAIN_DB, data)
+    bd = brightway()[0]
     return {name: (bd.get_node(database=PLAIN_DB, code=f"{name}/{s.reference}").id, s.declared_amount)
             for name, s in systems.items()}
+
+
+def write_database(name: str, data: dict) -> None:
+    """Write a database the way an import does: into a new snapshot, switched to atomically.
+
+    Declarations read a snapshot that never changes; plain Brightway's foreground and the
+    synthetic backgrounds enter it like any imported database, so footprint and plain
+    Brightway read exactly the same data.
+    """
+    from footprint.data import project
+
+    def write(bd) -> None:
+        with quiet(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bd.Database(name).write(data, searchable=False)
+
+    project.update_snapshot(write, reason=f"bench: {name}")
+    project.open_snapshot()  # bind the new snapshot in this process
 
 
 def plain_a(demand: tuple[int, float], methods: list[tuple]) -> list[float]:
@@ -273,11 +289,10 @@ def write_synthetic(size: int, seed: int = 42) -> None:
     """
     import numpy as np
 
-    from footprint.data.inventory import BIOSPHERE_DB, biosphere_index
-    from footprint.data.project import brightway
+    from footprint.data.inventory import BIOSPHERE_DB
+    from footprint.data.project import open_snapshot
 
-    bd = brightway()[0]
-    index = biosphere_index(bd)
+    index = open_snapshot().biosphere_index()
     flows = [index[(name, categories)][0] for name, categories in FLOWS]
     rng = np.random.default_rng(seed)
     hubs = min(300, size)
@@ -292,18 +307,15 @@ def write_synthetic(size: int, seed: int = 42) -> None:
                               "type": "biosphere"})
         data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": UNITS[i % len(UNITS)], "location": "GLO",
                                          "reference product": f"product {i}", "exchanges": exchanges}
-    with quiet():
-        bd.Database(SYNTHETIC_DB).write(data, searchable=False)
+    write_database(SYNTHETIC_DB, data)
 
 
 def section_mapping(sizes: list[int], rounds: int, report: list, work: Path) -> None:
     """The demo declared against a synthetic imported background of each size, through --mapping."""
     import footprint
-    from footprint.data.project import brightway
     from footprint.engine import calculate
     from footprint.inputs.categories import all_categories
 
-    bd = brightway()[0]
     methods = [tuple(c.method) for c in all_categories()]
     from footprint.inputs import units as _units
 
@@ -348,10 +360,6 @@ def section_mapping(sizes: list[int], rounds: int, report: list, work: Path) -> 
         report += [Target(f"mapped declare {size:,} / built-in declare" + (" (1.5)" if size >= 100000 else ""),
                           t_mapped, t_builtin, 1.5 if size >= 100000 else None),
                    Target(f"mapped declare {size:,} / plain A on it", t_mapped, t_plain, None)]
-        with quiet():
-            for name in (SYNTHETIC_DB, PLAIN_DB):
-                if name in bd.databases:
-                    del bd.databases[name]
 
 
 def _convertible(units, unit: str, target: str) -> bool:
@@ -435,7 +443,9 @@ def section_cold(rounds: int, report: list, work: Path, home: Path) -> None:
     methods = [tuple(c.method) for c in all_categories()]
     exe = Path(sys.executable).with_name("footprint")
     env = {**os.environ, "FOOTPRINT_HOME": str(home)}
-    plain_env = {**env, "BRIGHTWAY2_DIR": str(bound_snapshot().brightway_dir)}  # the scratch copy with PLAIN_DB
+    plain_dir = work / "plain-brightway"  # a plain script's own project: a copy (it may write, a snapshot never)
+    shutil.copytree(bound_snapshot().brightway_dir, plain_dir)
+    plain_env = {**env, "BRIGHTWAY2_DIR": str(plain_dir)}
     script = PLAIN_SCRIPT.format(db=PLAIN_DB, code="ndpr-oxide/separation", methods=methods,
                                  amount=demands["ndpr-oxide"][1])
 
@@ -481,22 +491,19 @@ def main() -> None:
         import footprint
         from footprint.data.project import brightway
 
-        from footprint.data import project
-
         footprint.setup()
         bc = brightway()[1]
         print(f"bench in {home} (deleted after); python {sys.version.split()[0]}, {os.cpu_count()} cores, "
               f"pypardiso: {getattr(bc, 'PYPARDISO', False)}; {rounds} interleaved rounds; medians (min .. max)")
         report: list[Target] = []
-        with project.scratch_project():  # plain Brightway writes databases: never into the snapshot declarations read
-            print("\n== single declarations, batches and plain Brightway")
-            section_single(rounds, report)
-            print("\n== imported backgrounds through --mapping")
-            section_mapping(sizes, rounds, report, work)
-            print("\n== foreground scaling")
-            section_scaling(rounds, report, work)
-            print("\n== cold processes")
-            section_cold(rounds, report, work, home)
+        print("\n== single declarations, batches and plain Brightway")
+        section_single(rounds, report)
+        print("\n== imported backgrounds through --mapping")
+        section_mapping(sizes, rounds, report, work)
+        print("\n== foreground scaling")
+        section_scaling(rounds, report, work)
+        print("\n== cold processes")
+        section_cold(rounds, report, work, home)
         print("\n== ratios (medians)")
         for target in report:
             print(target.text())

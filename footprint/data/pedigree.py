@@ -76,7 +76,23 @@ def sigma(basic_gsd2: float, dqr: DQR | None) -> float:
 
 
 def lognormal(basic_class: str, basic_gsd2: float, dqr: DQR | None) -> Relative:
-    """The relative lognormal of an amount with these scores and this basic uncertainty."""
+    """The relative lognormal of an amount with these scores and this basic uncertainty.
+
+    Kept per (class, basic factor, scores) for the table in use: a foreground asks for the
+    same few combinations for each of its flows.
+    """
+    key = (basic_class, basic_gsd2, None if dqr is None else tuple(getattr(dqr, k) for k in ("TeR", "GeR", "TiR", "P")),
+           id(table()))
+    found = _LOGNORMALS.get(key)
+    if found is None:
+        found = _LOGNORMALS[key] = _lognormal(basic_class, basic_gsd2, dqr)
+    return found
+
+
+_LOGNORMALS: dict[tuple, Relative] = {}
+
+
+def _lognormal(basic_class: str, basic_gsd2: float, dqr: DQR | None) -> Relative:
     factors = pedigree_factors(dqr) if dqr is not None else {}
     scores = "" if dqr is None else ", ".join(f"{k} {getattr(dqr, k):g}" for k in ("TeR", "GeR", "TiR", "P"))
     note = f"pedigree: basic {basic_gsd2:g} ({basic_class})" + (f"; {scores}" if scores else "; no DQR scores")

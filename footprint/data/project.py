@@ -261,9 +261,21 @@ class Snapshot:
                              expected="an EF v3.1 method footprint sets up (run 'footprint setup')") from None
 
     def datasets_sha256(self, codes) -> dict[str, str]:
-        """Content hash of each dataset in ``codes`` and of every dataset they draw on (transitively)."""
+        """Content hash of each dataset in ``codes`` and of every dataset they draw on (transitively).
+
+        Each dataset is hashed once per snapshot (a snapshot never changes): every declaration
+        records the hashes of the datasets it used.
+        """
         catalogue = self.catalogue()
-        return {code: inventory.dataset_sha256(catalogue.datasets[code]) for code in catalogue.closure(codes)}
+        known = self._dataset_hashes
+        for code in catalogue.closure(codes):
+            if code not in known:
+                known[code] = inventory.dataset_sha256(catalogue.datasets[code])
+        return {code: known[code] for code in catalogue.closure(codes)}
+
+    @cached_property
+    def _dataset_hashes(self) -> dict[str, str]:
+        return {}
 
     def describe(self) -> dict[str, Any]:
         """What a declaration records about the snapshot."""
