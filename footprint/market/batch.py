@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,10 +133,11 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
         return Row(number, problem=f"empty {' and '.join(missing)} (every row needs a rule and a data file)")
     for key in PATH_COLUMNS:
         if values[key]:
-            values[key] = str(base / values[key]) if not Path(values[key]).is_absolute() else values[key]
+            values[key] = os.path.normpath(base / values[key]) if not Path(values[key]).is_absolute() \
+                else values[key]
     rule = values["rule"]
     if rule.endswith((".yaml", ".yml")) and not Path(rule).is_absolute():
-        rule = str(base / rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
+        rule = os.path.normpath(base / rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
     mass = year = None
     try:
         mass = float(values["mass_kg"]) if values["mass_kg"] else None
