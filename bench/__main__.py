@@ -4,10 +4,10 @@ Everything runs in a temporary FOOTPRINT_HOME made for the run (set up offline, 
 never in the user's.  Plain Brightway is what a practitioner writes by hand for the same numbers:
 the foreground written once as a Brightway database (outside the timings), then
 
-* plain A: a fresh ``bw2calc.LCA`` per demand: lci, lcia, and a switch through the 19 EF 3.1
+* plain A: a fresh ``bw2calc.LCA`` per demand: lci, lcia, and a switch through every category
   methods footprint computes (what a declaration needs);
 * plain B: one LCA factorised once and re-solved per demand (the fastest loop by hand);
-* MultiLCA: ``bw2calc.MultiLCA`` of the twelve examples' demands and the 19 methods at once.
+* MultiLCA: ``bw2calc.MultiLCA`` of the twelve examples' demands and every method at once.
 
 footprint and plain Brightway alternate call by call (``--repeat`` rounds), so a machine that
 slows down slows both; each line reports the median with min/max and the ratio of the medians.
@@ -166,7 +166,7 @@ def plain_a(demand: tuple[int, float], methods: list[tuple]) -> list[float]:
 
 
 class PlainB:
-    """One LCA factorised once; per demand one solve and the 19 scores from the stacked (C B) rows."""
+    """One LCA factorised once; per demand one solve and the scores of every method from the stacked (C B) rows."""
 
     def __init__(self, demands: list[tuple[int, float]], methods: list[tuple]):
         import numpy as np
@@ -254,10 +254,10 @@ def section_single(rounds: int, report: list) -> None:
           f"footprint vs plain Brightway: largest relative difference {worst:.1e}")
 
     plain_b = PlainB(list(demands.values()), methods)
-    t_a = Timing("plain A: fresh bw2calc LCA + 19 methods, per demand")
+    t_a = Timing("plain A: fresh bw2calc LCA + every method, per demand")
     t_b = Timing("plain B: factorised LCA re-solved, per demand")
     t_a12 = Timing("plain A over the 12 examples' demands, per demand", per=len(demands))
-    t_multi = Timing("bw2calc MultiLCA of the 12 demands x 19 methods, per demand", per=len(demands))
+    t_multi = Timing("bw2calc MultiLCA of the 12 demands x every method, per demand", per=len(demands))
     t_declare = Timing("footprint.declare ndpr-oxide (warm)")
     t_twelve = Timing("footprint.declare of the 12 examples one by one, per declaration", per=len(demands))
     repeats = 5
@@ -354,7 +354,7 @@ def section_mapping(sizes: list[int], rounds: int, report: list, work: Path) -> 
                    (t_mapped, declares("ndpr-oxide", DEMO, mapping=mapping)),
                    (t_full, lambda: calculate.calculate(system, categories, databases, reference=True)))
         print(f"synthetic background of {size:,} processes: written in {written:.1f} s; first mapped declaration "
-              f"(resolves the mapping, solves all 19 categories once) {first:.2f} s")
+              f"(resolves the mapping, solves every category once) {first:.2f} s")
         for timing in (t_plain, t_builtin, t_mapped, t_full):
             print(f"  {timing.label:<70} {timing.text()}")
         report += [Target(f"mapped declare {size:,} / built-in declare" + (" (1.5)" if size >= 100000 else ""),
@@ -458,7 +458,7 @@ def section_cold(rounds: int, report: list, work: Path, home: Path) -> None:
     t_rules = Timing("footprint rules list")
     t_inv = Timing("footprint inventories list")
     t_declare = Timing("footprint declare ndpr-oxide -o FILE")
-    t_plain = Timing("python plain-bw2calc.py (import, LCA, 19 methods)")
+    t_plain = Timing("python plain-bw2calc.py (import, LCA, every method)")
     interleave(max(3, rounds // 3), (t_help, process([str(exe), "--help"])),
                (t_rules, process([str(exe), "rules", "list"])),
                (t_inv, process([str(exe), "inventories", "list"])),

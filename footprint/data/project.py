@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -400,17 +401,27 @@ def scratch_project() -> Iterator[tuple[ModuleType, ModuleType, ModuleType]]:
 # ----------------------------------------------------------------------------- what a snapshot is built from
 
 
-def live_inputs(*, deep: bool) -> dict[str, Any]:
-    """What a snapshot built now would be built from (``deep`` also hashes bw2io's CF file)."""
+@functools.lru_cache(maxsize=8)
+def _installed_version(package: str) -> str:
+    """A package's installed version, read once per process (importlib.metadata scans every dist-info)."""
     from importlib import metadata
 
+    return metadata.version(package)
+
+
+def live_inputs(*, deep: bool) -> dict[str, Any]:
+    """What a snapshot built now would be built from (``deep`` also hashes bw2io's CF file)."""
     from footprint.data import methods
 
+    from footprint.data import warm
+
+    extension = Path(methods.EXTENSION_FILE)
     inputs: dict[str, Any] = {
         "format": _files.FORMAT,
         "biosphere": BIOSPHERE_VERSION,
-        "bw2io": metadata.version("bw2io"),
-        "extension_sha256": _files.file_sha256(Path(methods.EXTENSION_FILE)),
+        "bw2io": _installed_version("bw2io"),
+        "extension_sha256": warm.by_files(("sha256", str(extension)), warm.fingerprint([extension]),
+                                          lambda: _files.file_sha256(extension)),
         "inventories_sha256": inventory.library_sha256(inventories_dirs()),
         "supplementary_sha256": methods.supplementary_sha256(),  # the Crustal Scarcity Indicator as written
     }

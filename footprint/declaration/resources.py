@@ -119,16 +119,19 @@ def radionuclide_block(result: Result) -> dict[str, Any] | None:
 
 
 def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...], str]]:
+    """biosphere3 code -> (name, categories, unit) of the flows the foreground emits (the snapshot's index,
+    inverted once per snapshot: no query per declaration)."""
     codes = {f.target for p in result.system.processes for f in p.flows if f.kind == "biosphere"}
     if not codes:
         return {}
-    from bw2data.backends import ActivityDataset as AD
+    from footprint.data import project, warm
 
-    from footprint.data.inventory import BIOSPHERE_DB
+    def inverted() -> dict[str, tuple[str, tuple[str, ...], str]]:
+        return {code: (name, categories, unit)
+                for (name, categories), (code, unit) in project.bound_snapshot().biosphere_index().items()}
 
-    rows = AD.select(AD.code, AD.name, AD.data).where((AD.database == BIOSPHERE_DB) & (AD.code.in_(list(codes))))
-    return {row.code: (row.name, tuple(row.data.get("categories") or ()), row.data.get("unit", ""))
-            for row in rows}
+    names = warm.cached(project.background_version(), "biosphere-names", inverted)
+    return {code: names[code] for code in codes if code in names}
 
 
 def _supplier_elements(supplier) -> dict[str, float]:

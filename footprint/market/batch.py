@@ -161,7 +161,7 @@ def read_manifest(path: str | Path) -> list[Row]:
     is a BatchError; a bad row becomes that row's error and the other rows still run.
     """
     path = Path(path)
-    base = path.resolve().parent
+    base = Path(os.path.abspath(path)).parent  # not resolved: a manifest reached through a link names paths from there
     if path.suffix.lower() in (".yaml", ".yml"):
         raw = load_yaml(path, BatchError)
         if isinstance(raw, dict):
