@@ -120,9 +120,10 @@ ALLOWED = {
     ("copper-cathode-sxew", "acidification"): "world grid: oil-fired and fuel-chain SO2/NOx",
     ("copper-cathode-sxew", "water_use"): "cooling-water evaporation of the grid: no open per-kWh figure",
     ("copper-cathode-sxew", "resource_use_minerals_metals"): "metals in grid infrastructure",
-    ("lithium-carbonate-brine", "particulate_matter"): "soda ash: process CO2 only (IPCC)",
+    ("lithium-carbonate-brine", "particulate_matter"): "soda ash and quicklime: GWP only; fuel chains; world grid",
     ("lithium-carbonate-brine", "acidification"): "as particulate matter",
-    ("lithium-carbonate-brine", "water_use"): "the example reports no evaporation; soda ash has no water figure",
+    ("lithium-carbonate-brine", "water_use"): "the plant's own consumption (Schenker 2022) counts; chemicals and "
+                                               "the grid have no water figure",
     ("lithium-carbonate-spodumene", "particulate_matter"): "spodumene concentrate and soda ash GWP only",
     ("lithium-carbonate-spodumene", "acidification"): "as particulate matter",
     ("lithium-carbonate-spodumene", "resource_use_fossils"): "no fuel in the example; chemicals without fuel flows",

@@ -32,7 +32,6 @@ def test_the_library_has_the_magnet_chain_and_other_materials():
 #: fails for an example that has become declarable, so it cannot be forgotten).
 KNOWN_COVERAGE_GAPS = {
     "copper-cathode-sxew",  # water use: the example reports no water consumed, the world grid has no water figure
-    "lithium-carbonate-brine",  # water use, particulate matter, acidification (soda ash: process CO2 only)
     "lithium-carbonate-spodumene",  # resource use, fossils (no fuel in the example; chemicals without fuel flows)
     "mixed-reo-iac",  # freshwater eutrophication (no phosphate flow in any open source used)
     "ndfeb-recycled-hydromet",  # freshwater eutrophication and ecotoxicity (GWP-only chemicals)
