@@ -16,6 +16,9 @@ Usage (the wheel is a zip; nothing is installed)::
     python inventories/tools/premise_chain.py premise-2.5.2-py3-none-any.whl lci-lithium.xlsx \
         "lithium carbonate production, from Salar de Atacama" CL
 
+A fifth argument (a scale such as ``1/36.34``) also prints the summed biosphere flows as this library's
+YAML exchanges, multiplied by it (used for fuel/natural-gas-upstream: per MJ at 36.34 MJ per m3).
+
 The footprint package never imports this file and needs neither the wheel nor openpyxl at run time.
 """
 from __future__ import annotations
@@ -151,3 +154,43 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv)
+
+
+#: premise/ecoinvent 3.8 names -> the biosphere3 names this library resolves (bw2io's EF 3.1 flow list)
+RENAMED = {
+    "Particulates, < 2.5 um": "Particulate Matter, < 2.5 um",
+    "Particulates, > 2.5 um, and < 10um": "Particulate Matter, > 2.5 um and < 10um",
+    "Particulates, > 10 um": "Particulate Matter, > 10 um",
+    "Gas, natural, in ground": "Gas, natural",
+    "NMVOC, non-methane volatile organic compounds, unspecified origin": "NMVOC, non-methane volatile organic compounds",
+}
+UNITS = {"kilogram": "kg", "kilo Becquerel": "kBq", "cubic meter": "m**3", "megajoule": "MJ"}
+
+
+def biosphere_yaml(biosphere: dict, scale: float, skip=("natural resource::land",), skip_names=("Heat, waste",)) -> str:
+    """The summed biosphere flows as this library's exchange entries, each amount x ``scale``."""
+    merged: dict[tuple, float] = defaultdict(float)
+    for (flow, compartment, unit), amount in biosphere.items():
+        if compartment in skip or flow in skip_names or unit not in UNITS:
+            continue
+        merged[(RENAMED.get(flow, flow), compartment, UNITS[unit])] += amount * scale
+    out = []
+    for (flow, compartment, unit), amount in sorted(merged.items()):
+        if amount == 0:
+            continue
+        categories = ", ".join(part.strip() for part in compartment.split("::"))
+        out.append(f'  - type: biosphere\n    name: "{flow}"\n    categories: [{categories}]\n'
+                   f'    amount: {amount:.6g}\n    unit: "{unit}"')
+    return "\n".join(out)
+
+
+def _number(text: str) -> float:
+    """'0.5' or '1/36.34' (a scale written as the reviewer would: per MJ at 36.34 MJ per m3)."""
+    top, _, bottom = text.partition("/")
+    return float(top) / float(bottom) if bottom else float(top)
+
+
+if __name__ == "__main__" and len(sys.argv) > 5:  # ... NAME LOCATION SCALE: also the YAML exchanges, x SCALE
+    _top, _biosphere, *_rest = aggregate(read_workbook(*sys.argv[1:3]), sys.argv[3], sys.argv[4])
+    print(f"# YAML exchanges: the biosphere above x {sys.argv[5]} (land use and waste heat left out)")
+    print(biosphere_yaml(_biosphere, _number(sys.argv[5])))
