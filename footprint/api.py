@@ -830,7 +830,21 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
     with located(activity):
         system = _system.build(loaded, activity, catalogue, snapshot.biosphere_index())
     return coverage.analyse(loaded, catalogue, system.datasets_used(), system.upstream_declarations(),
-                            basis=f"the inventory of {Path(data).as_posix()}")
+                            basis=f"the inventory of {Path(data).as_posix()}", direct=_direct_categories(system))
+
+
+def _direct_categories(system) -> set[str]:
+    """Categories the producer's own reported emissions (biosphere flows of the foreground) have a factor in."""
+    from footprint.data.methods import characterised_flows
+
+    table = characterised_flows()
+    found: set[str] = set()
+    for process in system.processes:
+        for flow in process.flows:
+            if flow.kind == "biosphere" and flow.amount and flow.compartment:
+                name = flow.label.rsplit(" (", 1)[0]
+                found |= table.get((name, tuple(flow.compartment.split("::"))), frozenset())
+    return found
 
 
 def import_inventory(path: str | Path, fmt: str, name: str | None = None, *, version: str | None = None,

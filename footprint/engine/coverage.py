@@ -96,8 +96,12 @@ def default_datasets(loaded: LoadedRule, catalogue: Catalogue) -> set[str]:
 
 
 def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers: list | None = None, *,
-            basis: str) -> CoverageReport:
-    """Coverage of each declared category over ``used`` (and everything those datasets draw on)."""
+            basis: str, direct: set[str] | frozenset[str] = frozenset()) -> CoverageReport:
+    """Coverage of each declared category over ``used`` (and everything those datasets draw on).
+
+    ``direct``: categories the producer's own reported emissions have a factor in.  They give the
+    category a value, so it is at least "partial" (as the declaration computes it), never "none".
+    """
     rule = loaded.rule
     chain = _chain(used, catalogue)
     wanted = list(rule.impact_categories.declared) + list(rule.impact_categories.supplementary)
@@ -112,7 +116,7 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
                      "coverage": s.coverage.get(category, "none")} for s in suppliers or []]
         statuses = [r.status for r in rows] + [s["coverage"] for s in declared]
         characterised = any(covered_as in catalogue.characterises.get(code, ()) for code in chain) or any(
-            s["coverage"] != "none" for s in declared)
+            s["coverage"] != "none" for s in declared) or covered_as in direct
         if statuses and all(s == "complete" for s in statuses):
             status = "complete"
         elif not characterised:  # stated gaps explain it, but nothing gives a value: a declaration is refused

@@ -162,6 +162,14 @@ RENAMED = {
     "Particulates, > 2.5 um, and < 10um": "Particulate Matter, > 2.5 um and < 10um",
     "Particulates, > 10 um": "Particulate Matter, > 10 um",
     "Gas, natural, in ground": "Gas, natural",
+    # ecoinvent 3.9 renamed metal emissions by oxidation state (premise's newer sheets use these names)
+    "AOX, Adsorbable Organic Halogen as Cl": "AOX, Adsorbable Organic Halogen",
+    "Aluminium": "Aluminium III", "Arsenic, ion": "Arsenic ion", "Barium": "Barium II",
+    "Cadmium": "Cadmium II", "Cadmium, ion": "Cadmium II", "Calcium, ion": "Calcium II",
+    "Chromium": "Chromium III", "Chromium, ion": "Chromium III", "Copper": "Copper ion", "Copper, ion": "Copper ion",
+    "Iron, ion": "Iron ion", "Lead": "Lead II", "Manganese": "Manganese II", "Mercury": "Mercury II",
+    "Nickel": "Nickel II", "Nickel, ion": "Nickel II", "Potassium, ion": "Potassium I", "Selenium": "Selenium IV",
+    "Sodium, ion": "Sodium I", "Zinc": "Zinc II", "Zinc, ion": "Zinc II",
     "NMVOC, non-methane volatile organic compounds, unspecified origin": "NMVOC, non-methane volatile organic compounds",
 }
 UNITS = {"kilogram": "kg", "kilo Becquerel": "kBq", "cubic meter": "m**3", "megajoule": "MJ"}
