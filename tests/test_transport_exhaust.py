@@ -47,6 +47,25 @@ def test_ship_exhaust_is_the_epa_ratio_times_defra_co2e(catalogue):
         assert _flow(dataset, "Nitrogen oxides") == pytest.approx(co2e * 14.4 / 615.751, rel=1e-5), slug
 
 
-def test_the_lorry_still_states_its_missing_exhaust_and_what_was_searched(catalogue):
-    gap = catalogue.datasets["transport/lorry"].gaps_for("acidification")
-    assert gap and "exhaust NOx" in gap[0].flows and "Searched for this issue" in gap[0].reason
+def test_lorry_exhaust_is_the_premise_truck_factor_per_mj_times_defras_fuel_per_tkm(catalogue):
+    """premise 2.5.2 lci-final-energy.xlsx 'diesel, burned in heavy-duty vehicle' (carculator_truck), per MJ:
+    NOx 1.58235e-4, PM2.5 6.55881e-7, SO2 4.65116e-7 kg.  DEFRA's 0.09752 kg CO2e per t*km / 2.51279 kg CO2e
+    per litre x 36.12 MJ/L = 1.4018 MJ per t*km.  NOx 1.58235e-4 x 1.4018 = 2.21814e-4; PM2.5 9.19414e-7;
+    SO2 6.52000e-7 kg per t*km, to urban air as the source gives them."""
+    lorry = catalogue.datasets["transport/lorry"]
+    urban = ("air", "urban air close to ground")
+
+    def flow(name):
+        return sum(e.amount for e in lorry.exchanges if e.type == "biosphere" and e.name == name
+                   and tuple(e.categories) == urban)
+    assert 0.09752 / 2.51279 * 36.12 == pytest.approx(1.4018, rel=1e-4)
+    assert flow("Nitrogen oxides") == pytest.approx(1.58235e-4 * 1.4018, rel=1e-5)
+    assert flow("Particulate Matter, < 2.5 um") == pytest.approx(6.55881e-7 * 1.4018, rel=1e-5)
+    assert flow("Sulfur dioxide") == pytest.approx(4.65116e-7 * 1.4018, rel=1e-4)
+
+
+def test_the_lorry_states_its_missing_wear_particles_and_no_longer_its_exhaust(catalogue):
+    lorry = catalogue.datasets["transport/lorry"]
+    assert not lorry.gaps_for("acidification")  # exhaust NOx and SO2 are carried now
+    (gap,) = lorry.gaps_for("particulate_matter")
+    assert "brake, tyre and road wear" in gap.flows and "EMEP/EEA" in gap.reason
