@@ -73,15 +73,18 @@ def _summary(document: dict) -> str:
              f"{document['declared_unit']['product']} | {document['declarant']['name']} | "
              f"{document['period']['start']}..{document['period']['end']} | rule {document['rule']['id']} "
              f"{document['rule']['version']}"]
-    header = f"{'category':<30} {'value':>11}  {'unit':<18}" + "".join(f" {s[:13]:>13}" for s in stages)
-    lines += [header, "-" * len(header)]
     from footprint.inputs.upstream import declared_results
 
+    # The category column fits the longest declared label (EF names such as "Ionising radiation, human
+    # health" must not be cut), within a bound that keeps the table readable on a terminal.
+    width = min(56, max([len("category"), *(len(r["label"]) for r in declared_results(document))]))
+    header = f"{'category':<{width}} {'value':>11}  {'unit':<18}" + "".join(f" {s[:13]:>13}" for s in stages)
+    lines += [header, "-" * len(header)]
     for result in declared_results(document):
         total = result["value"]
         shares = "".join(f" {(result['by_stage'].get(s, 0.0) / total if total else 0.0):>13.1%}" for s in stages)
         flag = "" if result.get("coverage") == "complete" else " *"
-        lines.append(f"{result['label'][:30]:<30} {_fmt(total):>11}  {result['unit'][:18]:<18}{shares}{flag}")
+        lines.append(f"{result['label'][:width]:<{width}} {_fmt(total):>11}  {result['unit'][:18]:<18}{shares}{flag}")
     dq = document["data_quality"]
     lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {dq['primary_data_share']:.0%}"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
