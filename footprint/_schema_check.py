@@ -6,6 +6,13 @@ that function takes 50 ms, a twentieth of a cold 'footprint declare', so set-up 
 bytecode under FOOTPRINT_HOME/cache (one file per schema, fastjsonschema and Python version;
 written whole or not at all, never by a declaration) and a cold process loads it in a few ms.
 
+fastjsonschema writes every item's path as ``"...[{i}]".format(**locals())``, evaluated on the
+passing path too (the name handed to a ``$ref``'d check); ``locals()`` of its one large function
+copies some 200 variables, so that alone was three quarters of the check.  ``_without_locals``
+rewrites each such template into the f-string it is equivalent to (``format(value, '')`` either
+way: the same text, the same checks, the same exceptions); a template it cannot rewrite exactly
+is left as it is.
+
 The schema uses only keywords draft 7 has (tests/test_declaration.py checks the compiled check
 refuses whatever jsonschema refuses), so it is compiled as draft 7.  Below every wing: the
 declaration wing checks with it, set-up (data wing) warms it.
@@ -26,6 +33,23 @@ from footprint.paths import home, schemas_dir
 
 SCHEMA_FILE = "declaration.schema.json"
 FILENAME = "<declaration schema check>"
+REWRITE = 1  # version of _without_locals: part of the kept bytecode's key
+
+#: a double-quoted template whose only braces are ``{name}`` fields, then ``.format(**locals())``
+_TEMPLATE = re.compile(r'"((?:[^"\\{}\n]|\{[A-Za-z_][A-Za-z0-9_]*\})*)"\.format\(\*\*locals\(\)\)')
+
+
+def _without_locals(code: str) -> str:
+    """fastjsonschema's code with each ``"..{name}..".format(**locals())`` written as ``f"..{name}.."``."""
+    return _TEMPLATE.sub(lambda match: 'f"' + match.group(1) + '"', code)
+
+
+def _source() -> tuple[str, str]:
+    """(the check's Python source, the name of the function that checks a whole document)."""
+    import fastjsonschema
+
+    code = _without_locals(fastjsonschema.compile_to_code(_draft7()))
+    return code, re.search(r"^def (\w+)\(", code, re.MULTILINE).group(1)  # the first function checks the document
 
 
 def _draft7() -> dict:
@@ -37,7 +61,7 @@ def cache_path() -> Path:
     import fastjsonschema
 
     key = hashlib.sha256((schemas_dir() / SCHEMA_FILE).read_bytes()
-                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}".encode()).hexdigest()[:24]
+                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}|{REWRITE}".encode()).hexdigest()[:24]
     return home() / "cache" / f"declaration-check-{key}.marshal"
 
 
@@ -51,8 +75,7 @@ def build_cache() -> Path | None:
         return None
     if target.exists():
         return target
-    code = fastjsonschema.compile_to_code(_draft7())
-    name = re.search(r"^def (\w+)\(", code, re.MULTILINE).group(1)  # the first function checks the document
+    code, name = _source()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".declaration-check-", dir=target.parent)
@@ -77,4 +100,7 @@ def compiled() -> tuple[Callable[[Any], Any], type[Exception]] | None:
         return namespace[name], fastjsonschema.JsonSchemaException
     except Exception:  # noqa: BLE001 - not kept, or unusable: compile here (nothing is written)
         pass
-    return fastjsonschema.compile(_draft7()), fastjsonschema.JsonSchemaException
+    code, name = _source()
+    namespace = {}
+    exec(compile(code, FILENAME, "exec"), namespace)  # noqa: S102 - compiled here from the published schema
+    return namespace[name], fastjsonschema.JsonSchemaException

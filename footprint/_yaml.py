@@ -25,6 +25,14 @@ key given twice              last one wins                  refused, naming both
 
 Refused means a :class:`yaml.constructor.ConstructorError` with the line, which
 :func:`footprint._io.load_yaml` turns into the caller's error (exit 2).
+
+Speed: PyYAML's constructor is generic (generators for recursive data, a state machine per
+node) and was most of reading an activity file.  ``loads`` builds the common shapes (plain
+mappings, sequences, and the scalar types above) in one direct pass over libyaml's nodes, with
+the same scalar functions and the same duplicate-key rule; anything else (merge keys, aliases
+back into their own parent, other tags) and every refusal goes to the full constructor, which
+decides and words the error exactly as before.  Tag resolution (the table above) is one lookup
+by first character instead of PyYAML's generic walk over its resolver lists.
 """
 from __future__ import annotations
 
@@ -34,7 +42,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present (10x faster)
 
@@ -168,6 +176,105 @@ StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 StrictLoader.construct_mapping = _construct_mapping  # type: ignore[method-assign]
 
 
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+#: first character of a plain scalar -> (tag, pattern) in the order registered above
+_BY_FIRST: dict[str, tuple] = {first: tuple(pairs) for first, pairs in StrictLoader.yaml_implicit_resolvers.items()}
+assert None not in _BY_FIRST and not StrictLoader.yaml_path_resolvers  # what _resolve relies on
+
+
+def _resolve(loader: StrictLoader, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+    """BaseResolver.resolve for this loader's table (no wildcard or path resolvers): same tags, one lookup."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            for tag, pattern in _BY_FIRST.get(value[:1], ()):
+                if pattern.match(value):
+                    return tag
+        return _STR
+    return _SEQ if kind is SequenceNode else _MAP
+
+
+StrictLoader.resolve = _resolve  # type: ignore[method-assign, assignment]
+
+
+def _null(loader: StrictLoader, node: ScalarNode) -> None:
+    return None
+
+
+_SCALARS = {"tag:yaml.org,2002:int": _int, "tag:yaml.org,2002:float": _float, "tag:yaml.org,2002:bool": _bool,
+            "tag:yaml.org,2002:null": _null, "tag:yaml.org,2002:timestamp": _timestamp}
+
+
+class _Fallback(Exception):
+    """A shape the direct pass leaves to PyYAML's full constructor."""
+
+
+class _Direct:
+    """The document as the full constructor builds it, for plain mappings, sequences and scalars.
+
+    ``build`` raises _Fallback (or the refusal it met) for anything else; the caller then runs
+    the full constructor, so the direct pass never decides a refusal or its wording.  An alias
+    gives the very object its anchor built, as PyYAML does; an alias inside its own anchor falls
+    back.  (A class, not a closure: a recursive closure is a reference cycle, left for the
+    cyclic collector that declarations pause.)
+    """
+
+    __slots__ = ("loader", "built")
+    _BUSY = object()
+
+    def __init__(self, loader: StrictLoader):
+        self.loader = loader
+        self.built: dict[int, Any] = {}
+
+    def build(self, node: Any) -> Any:
+        kind = node.__class__
+        if kind is ScalarNode:
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            scalar = _SCALARS.get(tag)
+            if scalar is None:
+                raise _Fallback
+            return scalar(self.loader, node)
+        built = self.built
+        done = built.get(id(node))
+        if done is not None:
+            if done is self._BUSY:
+                raise _Fallback
+            return done
+        built[id(node)] = self._BUSY
+        if kind is MappingNode and node.tag == _MAP:
+            value: Any = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    raise _Fallback
+                key = self.build(key_node)
+                if key in value:  # a duplicate (or an unhashable key: TypeError): the full constructor says so
+                    raise _Fallback
+                value[key] = self.build(value_node)
+        elif kind is SequenceNode and node.tag == _SEQ:
+            value = [self.build(item) for item in node.value]
+        else:
+            raise _Fallback
+        built[id(node)] = value
+        return value
+
+
 def loads(text: str) -> Any:
     """Parse YAML text strictly (raises yaml.YAMLError with a mark on any refusal)."""
+    loader = StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        try:
+            return _Direct(loader).build(root)
+        except Exception:  # noqa: BLE001 - _Fallback or a refusal: the full constructor decides and words it
+            return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def loads_reference(text: str) -> Any:
+    """``loads`` through PyYAML's full constructor only (tests compare the direct pass with it)."""
     return yaml.load(text, Loader=StrictLoader)

@@ -54,32 +54,34 @@ class Items(dict):
 
     def __init__(self, result: "Result"):
         super().__init__()
-        self._result = result
+        # the parts of the result it reads, not the result: a reference back would make every
+        # result a reference cycle, left for the cyclic garbage collector instead of freed at once
+        self._column, self._flows, self._stages = result._column, result.flows, result.stages
+        self._matrix, self._extra = result.matrix, result.extra
 
     def __missing__(self, category: str) -> list[Item]:
-        if category not in self._result._column:
+        if category not in self._column:
             raise KeyError(category)
-        items = list(map(Item._make, zip(self._result.flows, self._result.stages,
-                                         self._result.matrix[:, self._result._column[category]].tolist())))
-        if category in self._result.extra:
-            items.append(self._result.extra[category])
+        items = list(map(Item._make, zip(self._flows, self._stages, self._matrix[:, self._column[category]].tolist())))
+        if category in self._extra:
+            items.append(self._extra[category])
         dict.__setitem__(self, category, items)
         return items
 
     def __contains__(self, category: object) -> bool:
-        return category in self._result._column
+        return category in self._column
 
     def get(self, category, default=None):
         return self[category] if category in self else default
 
     def __iter__(self):
-        return iter(self._result._column)
+        return iter(self._column)
 
     def __len__(self) -> int:
-        return len(self._result._column)
+        return len(self._column)
 
     def keys(self):
-        return self._result._column.keys()
+        return self._column.keys()
 
     def values(self):
         return [self[category] for category in self]

@@ -1,0 +1,163 @@
+"""The faster paths of issue 14 give exactly what the plain paths give, and refuse exactly what they refuse.
+
+Each speed-up replaced a generic path by a direct one doing the same work: the YAML reader's
+direct pass over libyaml's nodes (footprint/_yaml.py), the declaration check without
+``locals()`` (footprint/_schema_check.py), the paused cyclic collector during a declaration
+(footprint/api.py).  Each test here would fail if the direct path gave another value, let
+through what the plain one refuses, or worded a refusal differently.
+"""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from footprint import _schema_check, _yaml
+
+REPO = Path(__file__).resolve().parents[1]
+PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _typed(value):
+    """A value with every scalar's type spelled out: 1, 1.0 and True are equal in Python, not here."""
+    if isinstance(value, dict):
+        return {"dict": [(_typed(k), _typed(v)) for k, v in value.items()]}
+    if isinstance(value, list):
+        return {"list": [_typed(v) for v in value]}
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, value)
+
+
+def _outcome(load, text: str):
+    try:
+        return "value", _typed(load(text))
+    except yaml.YAMLError as exc:
+        return "refused", str(exc)
+    except RecursionError:
+        return "refused", "recursion"
+
+
+def _same(text: str) -> None:
+    assert _outcome(_yaml.loads, text) == _outcome(_yaml.loads_reference, text), text
+
+
+# ============================================================ the YAML reader's direct pass
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb: 1.5\nc: 1e3\nd: true\ne: ~\nf: 2025-01-31\ng: 2025-01-31 10:00:00\nh: text\ni: '010'\nj:\n",
+    "a: [1, 2, {b: c}]\n",
+    "- 1\n- - 2\n  - 3\n- {}\n- []\n",
+    "a: &x {b: 1}\nc: *x\n",                        # an alias: the same object, as PyYAML builds it
+    "a: &x [1, *x]\n",                                # an alias inside its own anchor: left to PyYAML
+    "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n",  # a merge key: left to PyYAML
+    "a: 1\na: 2\n",                                   # a duplicate key: refused, naming both lines
+    "1: a\n1.0: b\n",                                 # equal keys of two types: a duplicate too
+    "? [1, 2]\n: a\n",                                # an unhashable key
+    "a: 010\n", "a: 0x1F\n", "a: 1e400\n", "a: !!bool yes\n", "a: 2025-13-45\n",  # refusals
+    "a: !!str 12\nb: !!int '12'\nc: !!float '1.5'\n",  # explicit tags
+    "a: !!binary aGVsbG8=\n", "a: !!set {x, y}\n", "a: !!omap [b: 1]\n", "a: !custom x\n",  # other tags
+    "=: x\n", "a: =\n",                               # YAML 1.1's value key
+    "", "# only a comment\n", "--- 5\n", "x\n", "'quoted'\n",
+])
+def test_the_direct_pass_reads_and_refuses_exactly_what_the_full_constructor_does(text):
+    _same(text)
+
+
+def test_an_alias_gives_the_very_object_of_its_anchor():
+    loaded = _yaml.loads("a: &x {b: [1]}\nc: *x\n")
+    assert loaded["a"] is loaded["c"]
+
+
+def test_every_shipped_yaml_file_reads_the_same_through_both_paths():
+    files = [p for folder in ("rules", "inventories", "examples") for p in (REPO / folder).rglob("*.yaml")]
+    assert len(files) > 80
+    for path in files:
+        _same(path.read_text(encoding="utf-8"))
+
+
+_PIECES = st.sampled_from(["a", "b", ":", ": ", " ", "\n", "  ", "- ", "[", "]", "{", "}", ", ", "0", "1", "1.5",
+                           "1e3", "010", "0x1", "'", '"', "&a ", "*a", "<<: ", "!!int ", "!!float ", "!!bool ",
+                           "!!str ", "!!set ", "~", "#", "|", "yes", ".inf", ".nan", "2025-02-28", "2025-02-30",
+                           "? ", "\t", "true", "null", "="])
+
+
+@PROPERTY
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_on_yaml_like_noise_both_paths_agree(text):
+    _same(text)
+
+
+# ============================================================ the compiled declaration check
+
+def test_the_check_evaluates_no_locals_and_its_messages_are_unchanged():
+    """Every ``.format(**locals())`` template becomes the f-string that formats the same text."""
+    import fastjsonschema
+
+    original = fastjsonschema.compile_to_code(_schema_check._draft7())
+    code, _name = _schema_check._source()
+    assert original.count(".format(**locals())") > 100
+    assert "locals()" not in code
+    template = '"" + (name_prefix or "data") + ".results[{data__results_x}]".format(**locals()) + " must be object"'
+    rewritten = _schema_check._without_locals(template)
+    assert rewritten == '"" + (name_prefix or "data") + f".results[{data__results_x}]" + " must be object"'
+    scope = {"name_prefix": None, "data__results_x": 7}
+    assert eval(rewritten, {}, scope) == eval(template.replace("locals()", "scope"), {"scope": scope, **scope}) \
+        == "data.results[7] must be object"
+
+
+def test_the_rewritten_check_refuses_with_the_same_message(example_declaration):
+    import copy
+
+    import fastjsonschema
+
+    check, refused = _schema_check.compiled()
+    original = fastjsonschema.compile(_schema_check._draft7())
+    broken = copy.deepcopy(example_declaration)
+    broken["contributions"][3] = {"category": "x"}
+    messages = []
+    for validate in (check, original):
+        with pytest.raises(refused) as caught:
+            validate(broken)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "data.contributions[3] must contain" in messages[0]
+
+
+# ============================================================ the paused collector
+
+def test_a_declaration_leaves_no_reference_cycles(project):
+    """What a declaration frees, reference counting frees: pausing the collector keeps no garbage."""
+    import footprint
+
+    example = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    footprint.declare("ndpr-oxide", example)
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        footprint.declare("ndpr-oxide", example)
+        footprint.declare_many([("ndpr-oxide", example)] * 2)
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_the_collector_is_as_it_was_after_a_declaration_and_after_a_refusal(project, tmp_path):
+    import footprint
+
+    example = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    for state in (True, False):
+        (gc.enable if state else gc.disable)()
+        try:
+            footprint.declare("ndpr-oxide", example)
+            assert gc.isenabled() is state
+            with pytest.raises(footprint.FootprintError):
+                footprint.declare("ndpr-oxide", tmp_path / "missing.yaml")
+            assert gc.isenabled() is state
+        finally:
+            gc.enable()
