@@ -161,3 +161,57 @@ def test_the_collector_is_as_it_was_after_a_declaration_and_after_a_refusal(proj
             assert gc.isenabled() is state
         finally:
             gc.enable()
+
+
+# ============================================================ the freshness check's memo of files
+
+def test_the_file_list_sees_a_file_added_removed_or_put_in_a_new_folder_at_once(tmp_path, monkeypatch):
+    from footprint.data import warm
+
+    monkeypatch.setattr(warm, "RACY_NS", 0)  # keep every listing: what is tested is that it is not stale
+    (tmp_path / "a.yaml").write_text("a")
+    assert warm.files_under([tmp_path], ".yaml") == [str(tmp_path / "a.yaml")]
+    (tmp_path / "b.yaml").write_text("b")
+    assert warm.files_under([tmp_path], ".yaml") == [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    (tmp_path / "a.yaml").unlink()
+    (tmp_path / "sub").mkdir()
+    assert warm.files_under([tmp_path], ".yaml") == [str(tmp_path / "b.yaml")]
+    (tmp_path / "sub" / "c.yaml").write_text("c")  # only the new folder changes, not the root
+    assert warm.files_under([tmp_path], ".yaml") == [str(tmp_path / "b.yaml"), str(tmp_path / "sub" / "c.yaml")]
+
+
+def test_a_file_rewritten_with_the_same_size_and_modification_time_is_seen(tmp_path, monkeypatch):
+    """``cp -p`` or ``touch -d`` keep the modification time: the change time and inode still move."""
+    import os
+
+    from footprint.data import warm
+
+    monkeypatch.setattr(warm, "RACY_NS", 0)
+    path = tmp_path / "library.yaml"
+    path.write_text("amount: 1\n")
+    info = path.stat()
+    read = lambda: warm.by_files(("test", str(path)), warm.fingerprint([path]), path.read_text)  # noqa: E731
+    assert read() == "amount: 1\n"
+    replacement = tmp_path / "new.yaml"
+    replacement.write_text("amount: 2\n")
+    os.utime(replacement, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(replacement, path)  # same size, same modification time, another inode
+    assert read() == "amount: 2\n"
+    path.write_text("amount: 3\n")  # in place: the change time moves
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert read() == "amount: 3\n"
+
+
+def test_a_value_built_while_a_file_had_just_changed_is_not_kept(tmp_path):
+    """Within the filesystem's clock tick a second write may leave size and times as they were."""
+    from footprint.data import warm
+
+    path = tmp_path / "fresh.yaml"
+    path.write_text("x")
+    builds = []
+    for _ in range(2):
+        warm.by_files(("racy", str(path)), warm.fingerprint([path]), lambda: builds.append(1))
+    assert len(builds) == 2  # just written: built each time, never served from the memo
+    (tmp_path / "sub").mkdir()
+    warm.files_under([tmp_path], ".yaml")
+    assert ("files-under", (str(tmp_path),), ".yaml") not in warm._FILES
