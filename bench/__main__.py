@@ -12,7 +12,8 @@ the foreground written once as a Brightway database (outside the timings), then
 footprint and plain Brightway alternate call by call (``--repeat`` rounds), so a machine that
 slows down slows both; each line reports the median with min/max and the ratio of the medians.
 Figures are from one machine; the ratios are what to compare.  Run: ``python -m bench``
-(``make bench``), ``--quick`` for a smoke run, ``--sizes 1000,10000`` for the synthetic backgrounds.
+(``make bench``), ``--quick`` for a smoke run, ``--sizes 1000,10000`` for the synthetic backgrounds,
+``--only single,scaling`` for some sections (single, mapping, scaling, cold).
 """
 from __future__ import annotations
 
@@ -416,7 +417,46 @@ def section_scaling(rounds: int, report: list, work: Path) -> None:
     for timing in (t_small, t_large):
         print(f"  {timing.label:<70} {timing.text()}")
     report.append(Target("1,005-process / 5-process foreground (10)", t_large, t_small, 10.0))
+    print("  where the time goes (medians, ms; the phases of footprint.declare run one by one):")
+    for label, rule, data in (("5-process", "ndpr-oxide", DEMO), ("1,005-process", rule_path, data_path)):
+        phases = breakdown(rule, data, max(3, rounds // 3))
+        print(f"    {label:<14} " + ", ".join(f"{name} {ms:.1f}" for name, ms in phases.items()))
 
+
+def breakdown(rule, data, rounds: int) -> dict[str, float]:
+    """The phases of one declaration, timed apart (same functions as footprint.declare, collector paused)."""
+    from footprint import api
+    from footprint.declaration import declaration
+    from footprint.engine import calculate, quality
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.rule import load_rule
+    from footprint.inputs.upstream import content_hash
+
+    seconds: dict[str, list[float]] = {}
+
+    def timed(name: str, func):
+        started = time.perf_counter()
+        value = func()
+        seconds.setdefault(name, []).append(time.perf_counter() - started)
+        return value
+
+    for _ in range(rounds + 1):
+        with api._gc_paused():
+            loaded = load_rule(rule)
+            activity = timed("read activity data", lambda: load_activity(data))
+            run = timed("freshness check", api._Run.open)
+            prepared = timed("build product system", lambda: api._prepare(run, rule, data, loaded=loaded,
+                                                                           activity=activity))
+            result = timed("calculate", lambda: calculate.calculate(prepared.system))
+            judged = timed("data quality", lambda: quality.assess(result, run.catalogue))
+            document = timed("build declaration", lambda: declaration.build(
+                result, judged, run.catalogue, snapshot=run.snapshot, background=api.BACKGROUND_DB))
+            timed("of which content hash", lambda: content_hash(document))
+            timed("schema check", lambda: declaration.validate(document))
+    return {name: statistics.median(values[1:]) * 1000 for name, values in seconds.items()}
+
+
+SECTIONS = ("single", "mapping", "scaling", "cold")
 
 PLAIN_SCRIPT = """
 import os, warnings
@@ -478,7 +518,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic background sizes")
     parser.add_argument("--quick", action="store_true", help="3 rounds, 1,000 and 10,000 processes only")
     parser.add_argument("--keep", action="store_true", help="keep the temporary FOOTPRINT_HOME")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     args = parser.parse_args()
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     rounds = 3 if args.quick else args.repeat
     sizes = [1000, 10000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
 
@@ -496,14 +542,18 @@ def main() -> None:
         print(f"bench in {home} (deleted after); python {sys.version.split()[0]}, {os.cpu_count()} cores, "
               f"pypardiso: {getattr(bc, 'PYPARDISO', False)}; {rounds} interleaved rounds; medians (min .. max)")
         report: list[Target] = []
-        print("\n== single declarations, batches and plain Brightway")
-        section_single(rounds, report)
-        print("\n== imported backgrounds through --mapping")
-        section_mapping(sizes, rounds, report, work)
-        print("\n== foreground scaling")
-        section_scaling(rounds, report, work)
-        print("\n== cold processes")
-        section_cold(rounds, report, work, home)
+        if "single" in only:
+            print("\n== single declarations, batches and plain Brightway")
+            section_single(rounds, report)
+        if "mapping" in only:
+            print("\n== imported backgrounds through --mapping")
+            section_mapping(sizes, rounds, report, work)
+        if "scaling" in only:
+            print("\n== foreground scaling")
+            section_scaling(rounds, report, work)
+        if "cold" in only:
+            print("\n== cold processes")
+            section_cold(rounds, report, work, home)
         print("\n== ratios (medians)")
         for target in report:
             print(target.text())
