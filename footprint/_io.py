@@ -38,7 +38,17 @@ def read_text(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_T
     NUL bytes mark a binary file (a spreadsheet, an image, a zip given where text belongs); the
     message says so instead of a UnicodeDecodeError traceback.  A UTF-8 byte-order mark is dropped.
     """
-    path = Path(path)
+    return _read_text(Path(path), error, max_bytes, expected)[0]
+
+
+def read_text_hashed(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_TEXT_BYTES,
+                     expected: str | None = None) -> tuple[str, str]:
+    """``read_text`` and the SHA-256 of the very bytes read: the hash is of what was parsed (one read, no race)."""
+    text, data = _read_text(Path(path), error, max_bytes, expected)
+    return text, hashlib.sha256(data).hexdigest()
+
+
+def _read_text(path: Path, error: type[FootprintError], max_bytes: int, expected: str | None) -> tuple[str, bytes]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -53,7 +63,7 @@ def read_text(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_T
     if b"\0" in data:
         raise error("binary file (contains NUL bytes), not text", file=path, expected=expected or "a text file")
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        return data.decode("utf-8").removeprefix("\ufeff"), data
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise error(f"not UTF-8 text: byte {exc.start} (line {line}) is {data[exc.start:exc.start + 1]!r}",
@@ -62,10 +72,20 @@ def read_text(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_T
 
 def load_yaml(path: Path, error: type[FootprintError]) -> Any:
     """Parse a YAML file strictly (footprint/_yaml.py); any refusal becomes ``error`` with the line and column."""
+    path = Path(path)
+    return _parse_yaml(read_text(path, error, expected="a YAML text file"), path, error)
+
+
+def load_yaml_hashed(path: Path, error: type[FootprintError]) -> tuple[Any, str]:
+    """``load_yaml`` and the SHA-256 of the bytes parsed (an input's recorded hash is of what was read)."""
+    path = Path(path)
+    text, sha256 = read_text_hashed(path, error, expected="a YAML text file")
+    return _parse_yaml(text, path, error), sha256
+
+
+def _parse_yaml(text: str, path: Path, error: type[FootprintError]) -> Any:
     from footprint import _yaml
 
-    path = Path(path)
-    text = read_text(path, error, expected="a YAML text file")
     try:
         return _yaml.loads(text)
     except yaml.YAMLError as exc:

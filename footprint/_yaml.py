@@ -183,13 +183,24 @@ _BY_FIRST: dict[str, tuple] = {first: tuple(pairs) for first, pairs in StrictLoa
 assert None not in _BY_FIRST and not StrictLoader.yaml_path_resolvers  # what _resolve relies on
 
 
+#: plain scalar -> its tag: the same keys and words recur in every file (a pure function of the text)
+_RESOLVED: dict[str, str] = {}
+
+
 def _resolve(loader: StrictLoader, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
     """BaseResolver.resolve for this loader's table (no wildcard or path resolvers): same tags, one lookup."""
     if kind is ScalarNode:
         if implicit[0]:
-            for tag, pattern in _BY_FIRST.get(value[:1], ()):
-                if pattern.match(value):
-                    return tag
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = _STR
+                for candidate, pattern in _BY_FIRST.get(value[:1], ()):
+                    if pattern.match(value):
+                        tag = candidate
+                        break
+                if len(value) <= 64 and len(_RESOLVED) < 65536:
+                    _RESOLVED[value] = tag
+            return tag
         return _STR
     return _SEQ if kind is SequenceNode else _MAP
 

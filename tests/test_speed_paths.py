@@ -92,6 +92,30 @@ def test_on_yaml_like_noise_both_paths_agree(text):
     _same(text)
 
 
+_SCALAR_TEXT = st.one_of(st.text(alphabet="0123456789+-.eExXoObB_:~nNuUlLtTrRfFaAsS<=! ", max_size=12),
+                         st.sampled_from(["", "~", "null", "Null", "NULL", "true", "False", "yes", "<<", "=", "010",
+                                          "0x1F", "1e3", ".inf", "-.Inf", ".NaN", "2025-01-31", "2025-1-3 4:05:06",
+                                          "1_000", "1:30", "amount", "unit"]))
+
+
+@PROPERTY
+@given(_SCALAR_TEXT, st.booleans())
+def test_tag_resolution_by_first_character_gives_pyyamls_tag(value, plain):
+    """The one-lookup resolver (with its memo) against PyYAML's own BaseResolver.resolve on the same table."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from yaml.resolver import BaseResolver
+
+    loader = _yaml.StrictLoader("")
+    try:
+        for _ in range(2):  # the second time from the memo
+            for kind in (ScalarNode, SequenceNode, MappingNode):
+                implicit = (plain, not plain)
+                assert _yaml._resolve(loader, kind, value, implicit) == BaseResolver.resolve(loader, kind, value,
+                                                                                              implicit)
+    finally:
+        loader.dispose()
+
+
 # ============================================================ the compiled declaration check
 
 def test_the_check_evaluates_no_locals_and_its_messages_are_unchanged():

@@ -125,19 +125,16 @@ def build(system: ProductSystem) -> Foreground:
     """The arrays of ``system`` (processes in the system's order; exchanges grouped by process, once)."""
     order = {process.id: column for column, process in enumerate(system.processes)}
     n = len(order)
-    rows, cols, values = [], [], []
+    indptr, indices, values = [0], [], []  # T in CSC form, built column by column (no COO conversion)
     amounts, process, block, target, index, kg = [], [], [], [], [], []
     targets: tuple[dict, dict, dict] = ({}, {}, {})
     declarations: list = []
     for column, fg in enumerate(system.processes):
-        rows.append(column)
-        cols.append(column)
-        values.append(fg.output)
+        entries = {column: fg.output}  # row -> value; a row given twice is summed, as Brightway does
         for flow in fg.flows:
             if flow.kind == "intermediate":
-                rows.append(order[flow.target])
-                cols.append(column)
-                values.append(-flow.amount)
+                row = order[flow.target]
+                entries[row] = entries[row] - flow.amount if row in entries else -flow.amount
                 continue
             code = BLOCKS.index(flow.kind)
             key = flow.target if code != 2 else flow.upstream.content_sha256  # one target per declaration
@@ -152,9 +149,12 @@ def build(system: ProductSystem) -> Foreground:
             target.append(known[key])
             index.append((fg.id, flow))
             kg.append(units.convert(1.0, flow.unit, "kg") if code == 2 else 1.0)
-    technosphere = sparse.csc_matrix((values, (rows, cols)), shape=(n, n))  # duplicates summed, as Brightway does
-    technosphere.sum_duplicates()
-    technosphere.sort_indices()
+        for row in sorted(entries):
+            indices.append(row)
+            values.append(entries[row])
+        indptr.append(len(indices))
+    technosphere = sparse.csc_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int32),
+                                      np.array(indptr, dtype=np.int32)), shape=(n, n))
     return Foreground(processes=list(order), stages=[p.stage for p in system.processes],
                       reference=order[system.reference], declared_amount=system.declared_amount,
                       technosphere=technosphere, amounts=np.array(amounts, dtype=float),

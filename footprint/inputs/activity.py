@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footprint._io import file_sha256, load_yaml, pydantic_error
+from footprint._io import file_sha256, load_yaml_hashed, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
 from footprint.inputs.distribution import Distribution, relative_or_error
@@ -288,7 +288,7 @@ def load_activity(path: str | Path) -> LoadedActivity:
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ActivityDataError("unsupported activity-data format", file=path, value=path.suffix,
                                 expected="a .yaml file (see examples/) or a filled 'footprint template' .xlsx")
-    raw = load_yaml(path, ActivityDataError)
+    raw, sha256 = load_yaml_hashed(path, ActivityDataError)  # the hash recorded is of the bytes parsed
     if not isinstance(raw, dict):
         raise ActivityDataError("activity data must be a mapping", file=path,
                                 expected="keys declarant, period, production, processes")
@@ -297,4 +297,4 @@ def load_activity(path: str | Path) -> LoadedActivity:
     except ValidationError as exc:
         raise pydantic_error(exc, path, ActivityDataError) from None
     _check_amounts(data, path)
-    return LoadedActivity(data=data, path=path, sha256=file_sha256(path))
+    return LoadedActivity(data=data, path=path, sha256=sha256)
