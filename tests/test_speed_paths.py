@@ -239,3 +239,26 @@ def test_a_value_built_while_a_file_had_just_changed_is_not_kept(tmp_path):
     (tmp_path / "sub").mkdir()
     warm.files_under([tmp_path], ".yaml")
     assert ("files-under", (str(tmp_path),), ".yaml") not in warm._FILES
+
+
+# ============================================================ a supplier's declaration is read once
+
+def test_a_suppliers_elements_come_from_the_checked_read_and_a_broken_block_is_refused(example_declaration, tmp_path):
+    """The mineral_resources elements are taken from the document whose hash was checked (no second read)."""
+    import json
+
+    from footprint.errors import ActivityDataError
+    from footprint.inputs import upstream
+
+    document = json.loads(json.dumps(example_declaration))
+    amount = document["declared_unit"]["amount"]
+    path = tmp_path / "supplier.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    read = upstream.read(path)
+    expected = {row["element"]: row["kg"] / amount for row in document["mineral_resources"]["elements"]}
+    assert expected and read.elements == expected
+    document["mineral_resources"]["elements"][0] = {"element": "Nd"}  # no kg, re-hashed: valid hash, bad block
+    document["content_sha256"] = upstream.content_hash(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ActivityDataError, match="unusable mineral_resources block"):
+        upstream.read(path)

@@ -16,7 +16,6 @@ Kept apart from declaration.build so the declaration's other contents can change
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from footprint.inputs.categories import CRUSTAL_SCARCITY_CITATION, category
@@ -69,7 +68,7 @@ def extracted_elements(result: Result) -> dict[str, float]:
         scale = result.scales.get(process.id, 0.0)
         for flow in process.flows:
             if flow.kind == "upstream" and flow.upstream is not None:
-                for element, per_kg in _supplier_elements(flow.upstream).items():
+                for element, per_kg in flow.upstream.elements.items():  # read with its hash check
                     from footprint.inputs import units
 
                     kg = scale * flow.amount * units.convert(1.0, flow.unit, "kg") * per_kg
@@ -132,17 +131,6 @@ def _biosphere_names(result: Result) -> dict[str, tuple[str, tuple[str, ...], st
 
     names = warm.cached(project.background_version(), "biosphere-names", inverted)
     return {code: names[code] for code in codes if code in names}
-
-
-def _supplier_elements(supplier) -> dict[str, float]:
-    """kg per kg of the supplier's product, from the block of the supplier's own declaration (if it has one)."""
-    try:
-        document = json.loads(supplier.path.read_text())
-    except (OSError, ValueError):
-        return {}
-    block = document.get("mineral_resources") or {}
-    amount = float(document.get("declared_unit", {}).get("amount") or 1.0)
-    return {row["element"]: float(row["kg"]) / amount for row in block.get("elements", [])}
 
 
 def block(result: Result) -> dict[str, Any] | None:

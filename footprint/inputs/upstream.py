@@ -82,6 +82,8 @@ class UpstreamDeclaration:
     dqr: float | None = None
     # the supplier's Monte Carlo result, where it ran one: category -> percentiles 0..100 per declared unit
     quantiles: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    # element -> kg per declared unit of the supplier, from its mineral_resources block (if it has one)
+    elements: dict[str, float] = field(default_factory=dict)
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -173,7 +175,19 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
-        dqr=quality.get("dqr"), quantiles=quantiles)
+        dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, path, where, field))
+
+
+def _elements(document: dict, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
+    """Elements taken from the ground per declared unit, read from the same checked document as the values."""
+    block = document.get("mineral_resources") or {}
+    try:
+        amount = float(document.get("declared_unit", {}).get("amount") or 1.0)
+        return {str(row["element"]): float(row["kg"]) / amount for row in block.get("elements", [])}
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise _fail(f"supplier declaration has an unusable mineral_resources block ({exc!r})", path, file=where,
+                    field=field, expected="mineral_resources.elements [{element, kg}] as 'footprint declare' "
+                                          "writes it") from None
 
 
 def _quantiles(document: dict, path: Path, where: Path | None, field: str | None) -> dict[str, tuple[float, ...]]:
