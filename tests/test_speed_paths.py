@@ -262,3 +262,33 @@ def test_a_suppliers_elements_come_from_the_checked_read_and_a_broken_block_is_r
     path.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(ActivityDataError, match="unusable mineral_resources block"):
         upstream.read(path)
+
+
+# ============================================================ data quality per process, all processes at once
+
+@pytest.mark.parametrize("example", ["ndpr-oxide", "ndfeb-recycled-hydromet", "lithium-carbonate-brine", "ndfeb-magnet"])
+def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process(project, example):
+    """_by_process against weighted_criteria on each process's own items: the same numbers, to the bit."""
+    from footprint import api
+    from footprint.engine import calculate, quality
+
+    data = next((REPO / "examples" / example).glob("activity-*.yaml"))
+    run = api._Run.open()
+    result = calculate.calculate(api._prepare(run, example, data).system)
+    context = quality.context_of(result)
+    columns = {p.id: c for c, p in enumerate(result.system.processes)}
+    compared = 0
+    for category in result.system.rule.rule.impact_categories.declared:
+        items = result.items[category]
+        total, own, sums = quality._by_process(items, columns, run.catalogue, context, {})
+        assert total == sum(abs(i.value) for i in items)
+        for process, column in columns.items():
+            mine = [i for i in items if i.flow.process == process]
+            expected = quality.weighted_criteria(mine, run.catalogue, context)
+            assert own[column] == sum(abs(i.value) for i in mine)
+            if expected is None:
+                assert own[column] == 0
+            else:
+                assert {k: sums[k][column] / own[column] for k in quality.CRITERIA} == expected
+                compared += 1
+    assert compared > 0
