@@ -225,17 +225,18 @@ class _Direct:
 
     ``build`` raises _Fallback (or the refusal it met) for anything else; the caller then runs
     the full constructor, so the direct pass never decides a refusal or its wording.  An alias
-    gives the very object its anchor built, as PyYAML does; an alias inside its own anchor falls
-    back.  (A class, not a closure: a recursive closure is a reference cycle, left for the
-    cyclic collector that declarations pause.)
+    gives the very object its anchor built, as PyYAML does (``built``, kept only when the text
+    has a '&' at all: no anchor, no alias); an alias inside its own anchor falls back.  String
+    keys and values are taken in place, without a call per node.  (A class, not a closure: a
+    recursive closure is a reference cycle, left for the cyclic collector that declarations pause.)
     """
 
     __slots__ = ("loader", "built")
     _BUSY = object()
 
-    def __init__(self, loader: StrictLoader):
+    def __init__(self, loader: StrictLoader, aliases: bool = True):
         self.loader = loader
-        self.built: dict[int, Any] = {}
+        self.built: dict[int, Any] | None = {} if aliases else None
 
     def build(self, node: Any) -> Any:
         kind = node.__class__
@@ -248,26 +249,35 @@ class _Direct:
                 raise _Fallback
             return scalar(self.loader, node)
         built = self.built
-        done = built.get(id(node))
-        if done is not None:
-            if done is self._BUSY:
-                raise _Fallback
-            return done
-        built[id(node)] = self._BUSY
+        if built is not None:
+            done = built.get(id(node))
+            if done is not None:
+                if done is self._BUSY:
+                    raise _Fallback
+                return done
+            built[id(node)] = self._BUSY
         if kind is MappingNode and node.tag == _MAP:
             value: Any = {}
             for key_node, value_node in node.value:
-                if key_node.tag == _MERGE:
-                    raise _Fallback
-                key = self.build(key_node)
+                if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                    key = key_node.value
+                else:
+                    if key_node.tag == _MERGE:
+                        raise _Fallback
+                    key = self.build(key_node)
                 if key in value:  # a duplicate (or an unhashable key: TypeError): the full constructor says so
                     raise _Fallback
-                value[key] = self.build(value_node)
+                if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+                    value[key] = value_node.value
+                else:
+                    value[key] = self.build(value_node)
         elif kind is SequenceNode and node.tag == _SEQ:
-            value = [self.build(item) for item in node.value]
+            value = [item.value if item.__class__ is ScalarNode and item.tag == _STR else self.build(item)
+                     for item in node.value]
         else:
             raise _Fallback
-        built[id(node)] = value
+        if built is not None:
+            built[id(node)] = value
         return value
 
 
@@ -279,7 +289,7 @@ def loads(text: str) -> Any:
         if root is None:
             return None
         try:
-            return _Direct(loader).build(root)
+            return _Direct(loader, aliases="&" in text).build(root)
         except Exception:  # noqa: BLE001 - _Fallback or a refusal: the full constructor decides and words it
             return loader.construct_document(root)
     finally:
