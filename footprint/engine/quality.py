@@ -152,36 +152,49 @@ def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context 
     return {key: value / total for key, value in sums.items()}
 
 
-def _by_process(items: list[Item], columns: dict[str, int], catalogue: Catalogue, context: Context | None,
-                memo: dict[int, dict[str, float]]) -> tuple[float, list[float], dict[str, list[float]]]:
-    """(sum of |value| of all items; per process column: sum of |value| of its items, and of |value| * criterion).
+def _by_process(item_lists: list[list[Item]], columns: dict[str, int], catalogue: Catalogue,
+                context: Context | None, memo: dict[int, dict[str, float]]
+                ) -> list[tuple[float, list[float], dict[str, list[float]]]]:
+    """Per list of items (one per category): (sum of |value| of all items; per process column: sum of
+    |value| of its items, and of |value| * criterion).
 
-    Exactly what ``weighted_criteria`` computes for each process's items, for every process at once:
-    ``np.bincount`` adds each column's terms one after another in item order, as the loop did (the
-    same products and additions in the same order; tests/test_speed_paths.py compares the two),
-    instead of one call per process and category (4,000 calls on a 1,000-process foreground).  Items of no process (the
-    recycled-content line) count in the category's total only.
+    Exactly what ``weighted_criteria`` computes for each process's items, for every process and
+    category at once: bin (list d, column p) = d * processes + p, and ``np.bincount`` adds each
+    bin's terms one after another in item order, as the loop did (the same products and
+    additions in the same order; tests/test_speed_paths.py compares the two), in five calls
+    instead of one per process and category (4,000 on a 1,000-process foreground).  Items of no
+    process (the recycled-content line) count in their list's total only.
     """
     import numpy as np
 
-    weights = [abs(item.value) for item in items]
-    total = sum(weights)
-    owners = np.array([columns.get(item.flow.process, -1) for item in items], dtype=np.int64)
-    mine = owners >= 0
-    owners = owners[mine]
-    weight = np.array(weights, dtype=float)[mine]
-    criteria = []
-    for item in items:
-        found = memo.get(id(item.flow))
-        if found is None:
-            found = memo[id(item.flow)] = item_criteria(item, catalogue, context)
-        criteria.append([found[key] for key in CRITERIA])
-    table = np.array(criteria, dtype=float).reshape(len(items), len(CRITERIA))[mine]
     size = len(columns)
-    own = np.bincount(owners, weights=weight, minlength=size).tolist()
-    sums = {key: np.bincount(owners, weights=weight * table[:, k], minlength=size).tolist()
+    rows: dict[int, tuple[float, ...]] = {}  # flow -> its criteria in CRITERIA order
+    totals, bins, weights, table = [], [], [], []
+    for d, items in enumerate(item_lists):
+        values = [abs(item.value) for item in items]
+        totals.append(sum(values))
+        for item, weight in zip(items, values):
+            column = columns.get(item.flow.process)
+            if column is None:
+                continue
+            row = rows.get(id(item.flow))
+            if row is None:
+                found = memo.get(id(item.flow))
+                if found is None:
+                    found = memo[id(item.flow)] = item_criteria(item, catalogue, context)
+                row = rows[id(item.flow)] = tuple(found[key] for key in CRITERIA)
+            bins.append(d * size + column)
+            weights.append(weight)
+            table.append(row)
+    length = len(item_lists) * size
+    bins_array = np.array(bins, dtype=np.int64)
+    weight = np.array(weights, dtype=float)
+    criteria = np.array(table, dtype=float).reshape(len(table), len(CRITERIA))
+    own = np.bincount(bins_array, weights=weight, minlength=length).tolist()
+    sums = {key: np.bincount(bins_array, weights=weight * criteria[:, k], minlength=length).tolist()
             for k, key in enumerate(CRITERIA)}
-    return total, own, sums
+    return [(totals[d], own[d * size:(d + 1) * size], {key: sums[key][d * size:(d + 1) * size] for key in CRITERIA})
+            for d in range(len(item_lists))]
 
 
 def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list[Item]:
@@ -400,7 +413,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
     columns = {process.id: column for column, process in enumerate(system.processes)}
-    grouped = [_by_process(result.items[category], columns, catalogue, context, memo) for category in declared]
+    grouped = _by_process([result.items[category] for category in declared], columns, catalogue, context, memo)
     for column, process in enumerate(system.processes):
         per_category, shares = [], []
         for category_total, own_totals, own_sums in grouped:
