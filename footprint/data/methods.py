@@ -152,7 +152,16 @@ def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name
 
 
 def lcia_zip() -> Path:
-    """bw2io's bundled LCIA file (ecoinvent 3.9 implementation), found without importing bw2io."""
+    """bw2io's bundled LCIA file (ecoinvent 3.9 implementation), found without importing bw2io.
+
+    Where bw2io is installed is looked up once per process (a declaration asks three times);
+    the file's contents are fingerprinted by each caller, as before.
+    """
+    return _lcia_zip()
+
+
+@lru_cache(maxsize=1)
+def _lcia_zip() -> Path:
     import importlib.util
 
     spec = importlib.util.find_spec("bw2io")

@@ -459,10 +459,15 @@ def _result(system: ProductSystem, categories: list[Category], flows: list[Flow]
     totals: dict[str, float] = {}
     extra: dict[str, Item] = {}
     recycled: dict[str, dict] = {}
+    # category by category as rows, each contiguous: row k's .sum() adds exactly as column k's did
+    # (the same pairwise sum over the same values); one gather for all categories instead of two each
+    by_category = np.ascontiguousarray(matrix.T)
+    inside, outside = by_category[:, ~upstream_rows], by_category[:, upstream_rows]
+    finite = np.isfinite(by_category).all(axis=1).tolist()
+    rows = by_category.tolist()
     for k, category in enumerate(categories):
-        column = matrix[:, k]
-        in_matrices = float(column[~upstream_rows].sum())
-        upstream = float(column[upstream_rows].sum())
+        in_matrices = float(inside[k].sum())
+        upstream = float(outside[k].sum())
         score = scores[category.id]
         if score is not None and not math.isclose(in_matrices, score, rel_tol=1e-8,
                                                    abs_tol=1e-12 * max(1.0, abs(score))):
@@ -470,19 +475,19 @@ def _result(system: ProductSystem, categories: list[Category], flows: list[Flow]
                                f"({score})")
         total = in_matrices + upstream
         try:
-            summed = math.fsum(column.tolist()) if np.isfinite(column).all() else math.nan
+            summed = math.fsum(rows[k]) if finite[k] else math.nan
         except OverflowError:  # finite contributions whose sum exceeds any float
             summed = math.inf
         if system.recycled is not None:
             solver.select(category)
-            category_items = list(map(Item._make, zip(flows, stages, column.tolist())))
+            category_items = list(map(Item._make, zip(flows, stages, rows[k])))
             item, recycled[category.id] = _recycled_item(system, category.id, category_items, material, solver)
             if item is not None:
                 extra[category.id] = item
                 total += item.value
                 summed += item.value
         if not (math.isfinite(summed) and math.isfinite(total)):  # finite items can still overflow when summed
-            values = column.tolist() + ([extra[category.id].value] if category.id in extra else [])
+            values = rows[k] + ([extra[category.id].value] if category.id in extra else [])
             everyone = flows + ([extra[category.id].flow] if category.id in extra else [])
             largest = max(range(len(values)), key=lambda i: abs(values[i]) if math.isfinite(values[i]) else math.inf)
             raise _not_finite(system, category.id, summed if not math.isfinite(summed) else total, everyone[largest],
