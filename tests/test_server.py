@@ -413,12 +413,31 @@ def test_publishing_is_idempotent_checks_clients_and_never_changes_a_record(host
         publish(doc, database=host["db"])
 
 
-def test_a_signed_declaration_keeps_its_signatures_in_the_pact_extension(host, example_declaration):
+def test_a_signed_declaration_keeps_its_signatures_in_the_pact_extension(host, example_declaration, tmp_path):
+    from footprint.declaration.signing import check, load_private_key, load_public_keys, new_key, sign
+    from footprint.server.store import PublishError
+
+    made = new_key(tmp_path / "producer.key")
     doc = _declaration(example_declaration, "decl-signed", "Signed Producer")
-    doc["signatures"] = [{"algorithm": "Ed25519", "key_id": "k1", "signature": "c2lnbmF0dXJl"}]
-    publish(doc, to=["alpha"], database=host["db"])
-    response = host["client"].get(f"/3/footprints/{_pf_id(doc)}", headers=_bearer(_token(host, "alpha")))
-    assert response.json()["data"]["extensions"][0]["data"]["signatures"] == doc["signatures"]
+    signed = sign(doc, load_private_key(made.private_path), name="Signed Producer")
+    publish(signed, to=["alpha"], database=host["db"])
+    response = host["client"].get(f"/3/footprints/{_pf_id(signed)}", headers=_bearer(_token(host, "alpha")))
+    served = response.json()["data"]["extensions"][0]["data"]["signatures"]
+    assert served == signed["signatures"]
+    # a recipient verifies the served signature against the producer's public key
+    assert check({**signed, "signatures": served}, load_public_keys(made.public_path)).ok
+
+    # a signature record moved onto other content (another declaration's numbers) is refused:
+    # no key could verify it for these numbers, and the host would show it as if it did
+    other = _declaration(example_declaration, "decl-other", "Signed Producer")
+    other["signatures"] = signed["signatures"]
+    with pytest.raises(PublishError, match="made over other content"):
+        publish(other, to=["alpha"], database=host["db"])
+    forged = dict(other, signatures=[{"algorithm": "Ed25519", "key_id": "k1", "signature": "c2lnbmF0dXJl"}])
+    with pytest.raises(PublishError, match="made over other content"):
+        publish(forged, to=["alpha"], database=host["db"])
+    with pytest.raises(PublishError, match="is not an Ed25519 signature record"):
+        publish(dict(other, signatures=["x"]), to=["alpha"], database=host["db"])
 
 
 def test_cli_clients_and_publish(host, example_declaration, tmp_path):

@@ -8,19 +8,37 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from footprint.declaration.signing import ALGORITHM
 from footprint.export.pact import to_pact
+from footprint.inputs.upstream import content_hash
 from footprint.server.store import PUBLIC, PublishError, Published, Store
 
 
 def signatures_for_extension(document: Mapping[str, Any]) -> list[Any] | None:
-    """Hook for signed declarations (issue 10b): a declaration's ``signatures`` list, kept in the record.
+    """A signed declaration's ``signatures`` list, kept verbatim in the PACT record's extension.
 
-    A signed declaration carries a ``signatures`` list (Ed25519, footprint/declaration/signing.py once it
-    lands); the PACT record keeps it verbatim in its footprint extension so a recipient can check who
-    issued the declaration.  Verification of the signatures belongs to the signing module, not here.
+    The record lets a recipient check who issued the declaration (footprint/declaration/signing.py
+    verifies each signature against the public keys the recipient trusts).  The host holds no keys,
+    but it refuses what no key could ever verify: a signature record that is not an Ed25519 record
+    over this very content (its ``content_sha256`` is the document's recomputed hash).  Serving such
+    a record would show customers a signature that belongs to other numbers.
     """
     signatures = document.get("signatures")
-    return list(signatures) if isinstance(signatures, list) and signatures else None
+    if signatures is None or signatures == []:
+        return None
+    if not isinstance(signatures, list):
+        raise PublishError("the declaration's 'signatures' is not a list", field="signatures",
+                           expected="the list 'footprint sign' writes")
+    digest = content_hash(dict(document))
+    for number, record in enumerate(signatures, start=1):
+        if not isinstance(record, dict) or record.get("algorithm") != ALGORITHM or not record.get("signature"):
+            raise PublishError(f"signature {number} is not an {ALGORITHM} signature record", field="signatures",
+                               expected="the records 'footprint sign' writes (algorithm, key_id, signature, ...)")
+        if record.get("content_sha256") != digest:
+            raise PublishError(f"signature {number} (key {str(record.get('key_id'))[:16]}) was made over other "
+                               "content than this declaration's; it is not published", field="signatures",
+                               expected=f"signatures over content_sha256 {digest[:16]}...")
+    return list(signatures)
 
 
 def pact_record(document: Mapping[str, Any]) -> dict[str, Any]:
