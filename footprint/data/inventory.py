@@ -177,6 +177,20 @@ class Catalogue:
                     found.append(upstream.dataset)
         return found
 
+    def drawn_on(self, codes) -> set[str]:
+        """``codes`` plus every dataset they draw on through non-zero exchanges, with the upstream
+        chain a direct-scope grid implies (``inputs_of``): coverage and data quality must hold
+        along exactly this chain.  (``closure`` is the wider set a declaration's hashes cover.)"""
+        seen: set[str] = set()
+        stack = list(codes)
+        while stack:
+            code = stack.pop()
+            if code in seen or code not in self.datasets:
+                continue
+            seen.add(code)
+            stack.extend(self.inputs_of(code))
+        return seen
+
     def coverage_of(self, code: str, category: str) -> "CoverageEntry":
         """Why a dataset is complete, partial or silent for one category (for reports and the CLI)."""
         return coverage_entry(self, code, category)

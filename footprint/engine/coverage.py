@@ -60,19 +60,6 @@ class CoverageReport:
         return "\n".join(lines)
 
 
-def _chain(codes: set[str], catalogue: Catalogue) -> list[str]:
-    """The datasets and every dataset they draw on (with a direct grid's stated upstream)."""
-    seen: set[str] = set()
-    stack = list(codes)
-    while stack:
-        code = stack.pop()
-        if code in seen or code not in catalogue.datasets:
-            continue
-        seen.add(code)
-        stack.extend(catalogue.inputs_of(code))
-    return sorted(seen)
-
-
 def default_datasets(loaded: LoadedRule, catalogue: Catalogue) -> set[str]:
     """Datasets a rule uses by default: input kinds (templates resolved to the fallbacks that exist),
     optional processes' defaults and the virgin-material dataset; direct grids with their upstream."""
@@ -103,7 +90,7 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
     category a value, so it is at least "partial" (as the declaration computes it), never "none".
     """
     rule = loaded.rule
-    chain = _chain(used, catalogue)
+    chain = sorted(catalogue.drawn_on(used))
     wanted = list(rule.impact_categories.declared) + list(rule.impact_categories.supplementary)
     categories = []
     for category in wanted:

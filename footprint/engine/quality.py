@@ -221,19 +221,6 @@ def _score(criteria: dict[str, float]) -> float:
     return sum(criteria[key] for key in CRITERIA) / 4
 
 
-def _transitive(codes: set[str], catalogue: Catalogue) -> set[str]:
-    """A dataset plus every dataset it draws on (coverage must hold along the chain)."""
-    seen: set[str] = set()
-    stack = list(codes)
-    while stack:
-        code = stack.pop()
-        if code in seen or code not in catalogue.datasets:
-            continue
-        seen.add(code)
-        stack.extend(catalogue.inputs_of(code))
-    return seen
-
-
 @dataclass
 class Quality:
     """Everything a declaration says about how good its numbers are."""
@@ -435,7 +422,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
             warnings.append(f"Data Needs Matrix: process '{process.id}' has DQR {score:.2f}, above the rule's "
                             f"limit {limit} for {kind} processes")
     used = system.datasets_used()
-    chain = _transitive(used, catalogue)
+    chain = catalogue.drawn_on(used)
     for code in sorted(used):
         dataset = catalogue.datasets.get(code)
         if dataset is None:  # a dataset of an imported background database (footprint.data.background)
