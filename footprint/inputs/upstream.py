@@ -12,19 +12,23 @@ higher in the flow, writes declarations with the same function.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from footprint import _io, _json
+from footprint import _canonical, _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
 
 
 def canonical_json(document: dict) -> str:
-    """Sorted keys, no whitespace: the form declaration hashes are taken over."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Sorted keys, no whitespace: the form declaration hashes are taken over.
+
+    That is ``json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, byte for byte; footprint._canonical builds the same text faster for a
+    document with long tables (a large foreground's contributions).
+    """
+    return _canonical.canonical_json(document)
 
 
 #: Top-level keys the content hash does not cover: the hash itself, and the signatures made over it
