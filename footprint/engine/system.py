@@ -205,11 +205,16 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
 
 
 def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: LoadedActivity,
-                  catalogue: Catalogue, supplied: dict[str, str], where: str, notes: list[str]) -> tuple[str, str]:
-    """(kind, target) of an input: an upstream process, or a dataset."""
+                  catalogue: Catalogue, supplied: dict[str, str], where: str, notes: list[str],
+                  connected: frozenset[str]) -> tuple[str, str]:
+    """(kind, target) of an input: an upstream process, or a dataset.
+
+    ``connected`` is ``set(rp.inputs_from)``, built once per process: a process fed by a thousand
+    others has a thousand 'from' inputs, and a list scan for each grew as the square.
+    """
     path = activity.path
     if item.from_ is not None:
-        if item.from_ not in rp.inputs_from:
+        if item.from_ not in connected:
             raise ActivityDataError("input from a process the rule does not connect here", file=path,
                                     field=f"{where}.from", value=item.from_,
                                     expected=f"one of {rp.inputs_from}" if rp.inputs_from else
@@ -241,7 +246,6 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
               override: str | None, where: str, loaded: LoadedRule) -> AllocationRecord | None:
     path, rule_path = activity.path, loaded.path
-    rule_process_path = loaded.rule.process_path(rp.id)
     given = {c.name: c for c in data.co_products}
     unknown = sorted(set(given) - set(rp.co_products))
     if unknown:
@@ -249,6 +253,7 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
                                 expected="one of the rule's co-products: " + (", ".join(rp.co_products) or "none"))
     if not rp.co_products:
         return None
+    rule_process_path = loaded.rule.process_path(rp.id)  # for messages; looked up only where co-products are
     missing = [name for name in rp.co_products if name not in given]
     if missing:
         raise ActivityDataError("co-product missing (give 0 if none was produced)", file=path,
@@ -438,6 +443,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     outputs: dict[str, float] = {}
     exclusions: list[dict] = []
     notes: list[str] = []
+    by_id = {rp.id: rp for _stage, rp in rule.processes()}  # the rule's processes, looked up per 'from' input
     for stage, rp in rule.processes():
         where = f"processes.{rp.id}"
         pdata = data.processes.get(rp.id)
@@ -461,21 +467,24 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         process = ForegroundProcess(id=rp.id, name=rp.name, stage=stage.id, product=rp.product.name, output=output,
                                     company_specific=rp.company_specific == "required", annex_v=list(rp.annex_v),
                                     allocation=record)
+        connected = frozenset(rp.inputs_from)
         for index, item in enumerate(pdata.inputs):
             item_where = f"{where}.inputs[{index}]"
             if item.declaration is not None:
                 process.flows.append(_upstream_flow(item, rp, loaded, activity, pdata, share, item_where))
                 continue
-            kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes)
+            kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes,
+                                         connected)
             if kind == "intermediate":
-                target_unit = rule.process(target).product.unit
+                product = by_id[target].product
+                target_unit = product.unit
                 amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
                                        field=f"{item_where}.unit")
                 consumed[target] = consumed.get(target, 0.0) + amount
                 spread = _uncertainty(item, float(item.amount), item.dqr or pdata.dqr, pedigree.input_class(False),
                                       path, item_where)
                 process.flows.append(Flow(rp.id, "intermediate", target, amount * share, target_unit,
-                                          rule.process(target).product.name, item_where, None, True, item.source,
+                                          product.name, item_where, None, True, item.source,
                                           uncertainty=spread))
                 continue
             dataset = catalogue.datasets[target]
