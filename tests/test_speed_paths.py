@@ -296,3 +296,23 @@ def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process
     together = quality._by_process([result.items[c] for c in declared], columns, run.catalogue, context, {})
     assert together == [quality._by_process([result.items[c]], columns, run.catalogue, context, {})[0]
                         for c in declared]
+
+
+# ============================================================ the product system's 'from' inputs
+
+def test_an_input_from_a_process_the_rule_does_not_connect_is_still_refused(project, example_copy):
+    """The 'from' check is a set lookup now (a list scan per input grew as the square): it refuses as before.
+
+    In the example, beneficiation takes ore from mining only; 'from: roasting' there is refused,
+    naming the field and the processes the rule does connect.
+    """
+    import footprint
+
+    text = example_copy.read_text()
+    assert "{from: mining, amount: 489000" in text
+    example_copy.write_text(text.replace("{from: mining, amount: 489000", "{from: roasting, amount: 489000"))
+    with pytest.raises(footprint.FootprintError) as caught:
+        footprint.declare("ndpr-oxide", example_copy)
+    message = str(caught.value)
+    assert "input from a process the rule does not connect here" in message
+    assert "roasting" in message and "['mining']" in message
