@@ -418,9 +418,29 @@ def section_scaling(rounds: int, report: list, work: Path) -> None:
         print(f"  {timing.label:<70} {timing.text()}")
     report.append(Target("1,005-process / 5-process foreground (10)", t_large, t_small, 10.0))
     print("  where the time goes (medians, ms; the phases of footprint.declare run one by one):")
+    engine: dict[str, Timing] = {}
     for label, rule, data in (("5-process", "ndpr-oxide", DEMO), ("1,005-process", rule_path, data_path)):
         phases = breakdown(rule, data, max(3, rounds // 3))
         print(f"    {label:<14} " + ", ".join(f"{name} {ms:.1f}" for name, ms in phases.items()))
+        engine[label] = Timing(f"engine phases, {label}", [sum(phases[name] for name in ENGINE_PHASES) / 1000])
+    report.append(Target("  engine only (build + calculate + data quality) 1,005 / 5", engine["1,005-process"],
+                         engine["5-process"], None))
+    floor = Timing("libyaml's parser alone on the 1,005-process activity file (events, no Python objects)")
+    text = data_path.read_text()
+    interleave(max(3, rounds // 3), (floor, lambda: _libyaml_events(text)))
+    print(f"  {floor.label:<70} {floor.text()}")
+    report.append(Target("  libyaml parse alone of the 1,005 file / 5-process declare", floor, t_small, None))
+
+
+#: The phases of a declaration that compute (not reading the activity file, not writing the document).
+ENGINE_PHASES = ("build product system", "calculate", "data quality")
+
+
+def _libyaml_events(text: str) -> int:
+    """The least any YAML reader on libyaml does: the C parser's events, no nodes or Python values built."""
+    import yaml
+
+    return sum(1 for _ in yaml.parse(text, Loader=yaml.CSafeLoader))
 
 
 def breakdown(rule, data, rounds: int) -> dict[str, float]:
