@@ -203,7 +203,9 @@ def test_resource_use_fossils_is_no_longer_zero_where_fuels_and_grids_are_used(s
 
     fuel/coal: 1 kg 'Coal, hard, unspecified' (through fuel/coal-upstream) x 18.01 MJ/kg (the EF 3.1 factor)
     = 18.01 MJ per kg.  fuel/diesel: 1 MJ / 43.0 MJ/kg (IPCC NCV) = 0.0232558 kg 'Oil, crude' x 43.4 MJ/kg
-    = 1.00930 MJ per MJ.  The direct-scope Inner Mongolia grid carries no fuel itself (0); its stated upstream,
+    = 1.00930 MJ per MJ, plus the natural gas its crude chain takes from the ground (ESU 2021 via premise,
+    flared and burned at the wells: 0.00202563 m3 per MJ x 36.0 MJ/m3 = 0.0729227 MJ) = 1.08222 MJ per MJ.
+    The direct-scope Inner Mongolia grid carries no fuel itself (0); its stated upstream,
     0.280619 kg coal per kWh, adds 0.280619 x 18.01 = 5.05395 MJ per kWh under a life-cycle rule.
     """
     from footprint.engine import solvers
@@ -212,7 +214,7 @@ def test_resource_use_fossils_is_no_longer_zero_where_fuels_and_grids_are_used(s
     rows, scores = solvers.background_scores([inventory.BACKGROUND_DB], [category("resource_use_fossils")])
     node = solvers.node_ids(inventory.BACKGROUND_DB)
     assert scores[rows[node["fuel/coal"]], 0] == pytest.approx(18.01, rel=1e-7)  # CFs stored as float32
-    assert scores[rows[node["fuel/diesel"]], 0] == pytest.approx(43.4 / 43.0, rel=1e-6)
+    assert scores[rows[node["fuel/diesel"]], 0] == pytest.approx(43.4 / 43.0 + 0.00202563 * 36.0, rel=1e-6)
     assert scores[rows[node["electricity/CN-NM"]], 0] == 0.0
     assert scores[rows[node["fuel/coal-upstream"]], 0] * 0.280619 == pytest.approx(5.05395, rel=1e-5)
     fossils = next(r for r in shipped["ndpr-oxide"][0]["additional_information"]["results"]
@@ -231,7 +233,9 @@ def test_the_coverage_command_names_characterising_datasets_and_reasons(project)
     out = result.output
     assert "climate_change: complete" in out
     assert "acidification: partial" in out and "characterised by:" in out
-    assert "fuel/coal-upstream: missing every non-greenhouse flow" in out  # the DEFRA WTT gap, with its reason
+    # the coal chain's mining gases are counted (ElectricityLCI), its transport exhaust is the stated gap
+    assert "fuel/coal-upstream: flows: Ammonia (air), Nitrogen oxides (air), Sulfur dioxide (air)" in out
+    assert "missing exhaust of the coal's transport from mine to user" in out
     as_json = CliRunner().invoke(cli.main, ["inventories", "coverage", "ndpr-oxide", "--json"])
     assert as_json.exit_code == 0, as_json.output
     report = json.loads(as_json.output)

@@ -171,6 +171,10 @@ RENAMED = {
     "Nickel": "Nickel II", "Nickel, ion": "Nickel II", "Potassium, ion": "Potassium I", "Selenium": "Selenium IV",
     "Sodium, ion": "Sodium I", "Zinc": "Zinc II", "Zinc, ion": "Zinc II",
     "NMVOC, non-methane volatile organic compounds, unspecified origin": "NMVOC, non-methane volatile organic compounds",
+    # water emissions of the ESU crude chain (fuel/diesel-upstream), by their ecoinvent 3.9 names
+    "Ammonium, ion": "Ammonium", "Cesium": "Caesium", "Lithium, ion": "Lithium I", "Molybdenum": "Molybdenum VI",
+    "Silver, ion": "Silver I", "Titanium, ion": "Titanium ion", "Vanadium, ion": "Vanadium V",
+    "VOC, volatile organic compounds, unspecified origin": "VOC, volatile organic compounds",
 }
 UNITS = {"kilogram": "kg", "kilo Becquerel": "kBq", "cubic meter": "m**3", "megajoule": "MJ"}
 
