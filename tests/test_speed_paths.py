@@ -280,7 +280,7 @@ def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process
     compared = 0
     for category in result.system.rule.rule.impact_categories.declared:
         items = result.items[category]
-        (total, own, sums), = quality._by_process([items], columns, run.catalogue, context, {})
+        (total, own, sums), = quality._by_process(result, [category], columns, run.catalogue, context, {})
         assert total == sum(abs(i.value) for i in items)
         for process, column in columns.items():
             mine = [i for i in items if i.flow.process == process]
@@ -293,8 +293,8 @@ def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process
                 compared += 1
     assert compared > 0
     declared = list(result.system.rule.rule.impact_categories.declared)
-    together = quality._by_process([result.items[c] for c in declared], columns, run.catalogue, context, {})
-    assert together == [quality._by_process([result.items[c]], columns, run.catalogue, context, {})[0]
+    together = quality._by_process(result, declared, columns, run.catalogue, context, {})
+    assert together == [quality._by_process(result, [c], columns, run.catalogue, context, {})[0]
                         for c in declared]
 
 

@@ -116,6 +116,11 @@ class Result:
         self._column = {category.id: k for k, category in enumerate(self.categories)}
         self.items: dict[str, list[Item]] = Items(self)
 
+    def values_of(self, category_id: str) -> np.ndarray:
+        """The contributions of ``flows`` to one category (its matrix column; the recycled-content
+        line, if any, is ``extra[category_id]``)."""
+        return self.matrix[:, self._column[category_id]]
+
     def rows_of(self, category_id: str) -> list[tuple]:
         """The result table's rows of one category (RESULT_COLUMNS), the recycled-content line last."""
         category = self.categories[self._column[category_id]]

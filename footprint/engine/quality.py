@@ -102,9 +102,15 @@ def time_score(year: int | None, context: Context) -> tuple[int, str]:
     return 5, f"reference year {year}, {after} years before the reporting period {context.year}"
 
 
+def _criteria(dqr) -> dict[str, float]:
+    """A DQR's four criteria as a dict, read off its fields (``model_dump`` per flow was a pydantic
+    serialiser call each; the fields are the same floats)."""
+    return {"TeR": dqr.TeR, "GeR": dqr.GeR, "TiR": dqr.TiR, "P": dqr.P}
+
+
 def dataset_in_context(dataset, context: Context | None) -> dict[str, float]:
     """A dataset's criteria where it is used: GeR and TiR re-scored, never better than its own."""
-    own = dataset.dqr.model_dump()
+    own = _criteria(dataset.dqr)
     if context is None:
         return own
     return {**own, "GeR": max(own["GeR"], geography_score(dataset.geography, context)[0]),
@@ -117,12 +123,12 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     The Ev dataset of the recycled-content line is taken as published: it stands for the
     virgin material the market supplies, not for a process at the facility.
     """
-    own = item.flow.dqr.model_dump() if item.flow.dqr else None
+    own = _criteria(item.flow.dqr) if item.flow.dqr else None
     other = None
     if item.flow.kind == "background" and item.flow.target in catalogue.datasets:
         other = dataset_in_context(catalogue.datasets[item.flow.target], context)
     elif item.flow.kind == "recycled-content" and item.flow.target in catalogue.datasets:
-        other = catalogue.datasets[item.flow.target].dqr.model_dump()
+        other = _criteria(catalogue.datasets[item.flow.target].dqr)
     if item.flow.kind in ("upstream", "recycled-content") and item.flow.upstream is not None:
         supplier = item.flow.upstream.criteria  # the supplier's declared criteria
         other = {key: supplier[key] for key in CRITERIA} if all(key in supplier for key in CRITERIA) else None
@@ -152,49 +158,65 @@ def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context 
     return {key: value / total for key, value in sums.items()}
 
 
-def _by_process(item_lists: list[list[Item]], columns: dict[str, int], catalogue: Catalogue,
+def _by_process(result: Result, categories: list[str], columns: dict[str, int], catalogue: Catalogue,
                 context: Context | None, memo: dict[int, dict[str, float]]
                 ) -> list[tuple[float, list[float], dict[str, list[float]]]]:
-    """Per list of items (one per category): (sum of |value| of all items; per process column: sum of
+    """Per category of ``categories``: (sum of |value| of all its items; per process column: sum of
     |value| of its items, and of |value| * criterion).
 
     Exactly what ``weighted_criteria`` computes for each process's items, for every process and
-    category at once: bin (list d, column p) = d * processes + p, and ``np.bincount`` adds each
+    category at once: bin (category d, column p) = d * processes + p, and ``np.bincount`` adds each
     bin's terms one after another in item order, as the loop did (the same products and
     additions in the same order; tests/test_speed_paths.py compares the two), in five calls
     instead of one per process and category (4,000 on a 1,000-process foreground).  Items of no
-    process (the recycled-content line) count in their list's total only.
+    process (the recycled-content line) count in their category's total only.
+
+    The items of every category are the result's flows (one matrix column each) plus the
+    category's recycled-content line, so a flow's column and criteria are looked up once for all
+    categories and its values taken from the matrix as arrays: a loop per item and category was
+    most of the data-quality phase.
     """
     import numpy as np
 
+    from footprint.engine.calculate import Item
+
     size = len(columns)
-    rows: dict[int, tuple[float, ...]] = {}  # flow -> its criteria in CRITERIA order
+    flows, extra = result.flows, result.extra
+    kept = [e for e, flow in enumerate(flows) if flow.process in columns]  # flows counted per process
+    flow_bins = np.array([columns[flows[e].process] for e in kept], dtype=np.int64)
+    flow_rows = np.array([_row(Item(flows[e], "", 0.0), catalogue, context, memo) for e in kept],
+                         dtype=float).reshape(len(kept), len(CRITERIA))
     totals, bins, weights, table = [], [], [], []
-    for d, items in enumerate(item_lists):
-        values = [abs(item.value) for item in items]
-        totals.append(sum(values))
-        for item, weight in zip(items, values):
-            column = columns.get(item.flow.process)
-            if column is None:
-                continue
-            row = rows.get(id(item.flow))
-            if row is None:
-                found = memo.get(id(item.flow))
-                if found is None:
-                    found = memo[id(item.flow)] = item_criteria(item, catalogue, context)
-                row = rows[id(item.flow)] = tuple(found[key] for key in CRITERIA)
-            bins.append(d * size + column)
-            weights.append(weight)
-            table.append(row)
-    length = len(item_lists) * size
-    bins_array = np.array(bins, dtype=np.int64)
-    weight = np.array(weights, dtype=float)
-    criteria = np.array(table, dtype=float).reshape(len(table), len(CRITERIA))
+    for d, category in enumerate(categories):
+        values = np.abs(result.values_of(category))
+        line = extra.get(category)
+        listed = values.tolist() + ([abs(line.value)] if line is not None else [])
+        totals.append(sum(listed))  # Python's sum in item order, as before: the same bits
+        bins.append(flow_bins + d * size)
+        weights.append(values[kept])
+        table.append(flow_rows)
+        if line is not None and line.flow.process in columns:
+            bins.append(np.array([d * size + columns[line.flow.process]], dtype=np.int64))
+            weights.append(np.array([abs(line.value)]))
+            table.append(np.array([_row(line, catalogue, context, memo)], dtype=float))
+    length = len(categories) * size
+    bins_array = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
+    weight = np.concatenate(weights) if weights else np.zeros(0)
+    criteria = np.concatenate(table) if table else np.zeros((0, len(CRITERIA)))
     own = np.bincount(bins_array, weights=weight, minlength=length).tolist()
     sums = {key: np.bincount(bins_array, weights=weight * criteria[:, k], minlength=length).tolist()
             for k, key in enumerate(CRITERIA)}
     return [(totals[d], own[d * size:(d + 1) * size], {key: sums[key][d * size:(d + 1) * size] for key in CRITERIA})
-            for d in range(len(item_lists))]
+            for d in range(len(categories))]
+
+
+def _row(item: Item, catalogue: Catalogue, context: Context | None, memo: dict[int, dict[str, float]]
+         ) -> tuple[float, ...]:
+    """An item's criteria in CRITERIA order, through ``memo`` (keyed by its flow, as weighted_criteria's)."""
+    found = memo.get(id(item.flow))
+    if found is None:
+        found = memo[id(item.flow)] = item_criteria(item, catalogue, context)
+    return tuple(found[key] for key in CRITERIA)
 
 
 def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list[Item]:
@@ -400,7 +422,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
     columns = {process.id: column for column, process in enumerate(system.processes)}
-    grouped = _by_process([result.items[category] for category in declared], columns, catalogue, context, memo)
+    grouped = _by_process(result, declared, columns, catalogue, context, memo)
     for column, process in enumerate(system.processes):
         per_category, shares = [], []
         for category_total, own_totals, own_sums in grouped:
