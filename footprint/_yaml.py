@@ -98,18 +98,28 @@ def _construct_ambiguous(loader: StrictLoader, node: ScalarNode) -> Any:
     raise ConstructorError(None, None, f"ambiguous number {text!r}: {_advice(text)}", node.start_mark)
 
 
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
+def _text(loader: StrictLoader, node: Any) -> str:
+    """A scalar node's text: its value as is (construct_scalar's answer for a scalar, without the
+    generic call); any other node through construct_scalar, which refuses it as before."""
+    return node.value if node.__class__ is ScalarNode else loader.construct_scalar(node)
+
+
 def _int(loader: StrictLoader, node: ScalarNode) -> int:
-    text = loader.construct_scalar(node)
-    if not re.fullmatch(r"[-+]?[0-9]+", text):  # an explicit !!int tag on something else
+    text = _text(loader, node)
+    if not _INTEGER.fullmatch(text):  # an explicit !!int tag on something else
         raise ConstructorError(None, None, f"not an integer: {text[:40]!r}", node.start_mark)
-    digits = len(text.lstrip("+-").lstrip("0"))
-    if digits > 308:  # beyond any float, and Python refuses to parse more than 4300 digits at all
-        raise ConstructorError(None, None, f"number out of range ({digits} digits)", node.start_mark)
+    if len(text) > 308:  # (no shorter text has more digits)
+        digits = len(text.lstrip("+-").lstrip("0"))
+        if digits > 308:  # beyond any float, and Python refuses to parse more than 4300 digits at all
+            raise ConstructorError(None, None, f"number out of range ({digits} digits)", node.start_mark)
     return int(text)
 
 
 def _float(loader: StrictLoader, node: ScalarNode) -> float:
-    text = loader.construct_scalar(node)
+    text = _text(loader, node)
     lowered = text.lower()
     if lowered in (".inf", "+.inf", "-.inf"):
         return float("-inf") if text.startswith("-") else float("inf")
@@ -126,7 +136,7 @@ def _float(loader: StrictLoader, node: ScalarNode) -> float:
 
 
 def _bool(loader: StrictLoader, node: ScalarNode) -> bool:
-    text = loader.construct_scalar(node)
+    text = _text(loader, node)
     if text.lower() not in ("true", "false"):  # an explicit !!bool tag on yes/no/on/off or anything else
         raise ConstructorError(None, None, f"not a boolean: {text[:40]!r}; expected true or false",
                                node.start_mark)
@@ -206,6 +216,15 @@ def _resolve(loader: StrictLoader, kind: type, value: str, implicit: tuple[bool,
 
 
 StrictLoader.resolve = _resolve  # type: ignore[method-assign, assignment]
+
+
+def _no_path(loader: StrictLoader, *_position: Any) -> None:
+    """BaseResolver's descend/ascend_resolver track the path for path resolvers only; this loader has
+    none (asserted above), so each returned at once: libyaml's composer calls both for every node."""
+
+
+StrictLoader.descend_resolver = _no_path  # type: ignore[method-assign, assignment]
+StrictLoader.ascend_resolver = _no_path  # type: ignore[method-assign, assignment]
 
 
 def _null(loader: StrictLoader, node: ScalarNode) -> None:
