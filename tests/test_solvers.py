@@ -95,3 +95,24 @@ def test_the_reference_path_solves_the_background_once(project, monkeypatch):
     result = calculate.calculate(product_system, all_categories(), reference=True)  # checks items vs lca.score
     assert calls == [(calls[0][0], len(all_categories()))]
     assert result.totals["climate_change"] > 0
+
+
+def test_dense_factor_table_gives_each_methods_own_cf_and_zero_where_none():
+    """BackgroundScores.factor_table: one row per characterised node, the dicts' own values, 0 elsewhere.
+
+    Methods m0 = {node 7: 2.5, node 3: -1.0} and m1 = {node 3: 4.0}: rows sorted by node (3, 7);
+    node 3 -> (-1.0, 4.0), node 7 -> (2.5, 0.0: m1 has no CF for it); an uncharacterised node
+    (row -1, the last) -> (0.0, 0.0), what ``dict.get(node, 0.0)`` gave per method.
+    """
+    import numpy as np
+
+    from footprint.data.scores import BackgroundScores
+
+    scores = BackgroundScores(rows={}, scores=np.zeros((0, 2)), methods=[("m0",), ("m1",)],
+                              factors=[{7: 2.5, 3: -1.0}, {3: 4.0}])
+    row, dense = scores.factor_table()
+    assert row == {3: 0, 7: 1}
+    assert dense[row[3]].tolist() == [-1.0, 4.0]
+    assert dense[row[7]].tolist() == [2.5, 0.0]
+    assert dense[row.get(99, -1)].tolist() == [0.0, 0.0]
+    assert scores.factor_table()[1] is dense  # built once per kept object

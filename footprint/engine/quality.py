@@ -368,8 +368,8 @@ def _missing(code: str, catalogue: Catalogue) -> list[dict]:
     """A dataset's stated missing flows (with the reason), and the categories it is silent on."""
     dataset = catalogue.datasets[code]
     stated = [{"categories": gap.categories, "flows": gap.flows, "reason": gap.reason} for gap in dataset.gaps]
-    silent = [c for c in HEADLINE_IDS if catalogue.status.get(code, {}).get(c) == "none"
-              and not dataset.gaps_for(c)]
+    status = catalogue.status.get(code, {})
+    silent = [c for c in HEADLINE_IDS if status.get(c) == "none" and not dataset.gaps_for(c)]
     if silent:
         stated.append({"categories": silent, "flows": "no flow these categories characterise",
                        "reason": "not stated by the dataset"})

@@ -135,6 +135,7 @@ class CachedBackground:
         self.background_ids, self.biosphere_ids = background_ids, biosphere_ids
         found = _background(databases, categories, version)
         self.rows, self.scores, factors = found.rows, found.scores, found.factors
+        self.factor_rows, self.factor_table = found.factor_table()
         self.column = {category.id: index for index, category in enumerate(categories)}
         self.factors = {category.id: table for category, table in zip(categories, factors)}
         self.categories = categories
@@ -194,7 +195,8 @@ class CachedBackground:
             result[chosen] = table[fg.target[chosen]]
         if len(fg.flows):
             ids = [self.biosphere_ids[code] for code in fg.flows]
-            table = np.array([[self.factors[c.id].get(node, 0.0) for c in categories] for node in ids], dtype=float)
+            at = np.array([self.factor_rows.get(node, -1) for node in ids], dtype=np.int64)  # -1: no CF anywhere
+            table = self.factor_table[np.ix_(at, columns)]
             chosen = blocks == 1
             result[chosen] = table[fg.target[chosen]]
         if len(fg.declarations):
