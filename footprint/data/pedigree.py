@@ -111,10 +111,35 @@ def input_class(transport: bool) -> tuple[str, float]:
 
 
 def emission_class(name: str, compartment: str | tuple[str, ...] | list[str]) -> tuple[str, float]:
-    """Basic uncertainty class of an elementary flow (name as in biosphere3, compartment 'air', 'water', ...)."""
+    """Basic uncertainty class of an elementary flow (name as in biosphere3, compartment 'air', 'water', ...).
+
+    Kept per (name, top compartment) for the table in use, like ``lognormal``: matching a name
+    against every class's patterns was a dozen regular-expression searches per emission.
+    """
+    global _EMISSION_CLASSES
     top = compartment if isinstance(compartment, str) else (compartment[0] if compartment else "")
     top = top.split("::")[0].strip()
-    for where, label, gsd2, patterns in table().emissions:
+    current = table()
+    held, found = _EMISSION_CLASSES
+    if held is not current:  # another table (tests reload it): start over
+        found = {}
+        _EMISSION_CLASSES = (current, found)
+    key = (name, top)
+    known = found.get(key)
+    if known is None:
+        known = _emission_class(name, top, current)
+        if len(found) < 65536:
+            found[key] = known
+    return known
+
+
+#: (the table the classes were matched in, (flow name, top compartment) -> class): the table itself
+#: is held, so an identity check cannot be fooled by a new table at a freed one's address
+_EMISSION_CLASSES: tuple[PedigreeTable | None, dict[tuple[str, str], tuple[str, float]]] = (None, {})
+
+
+def _emission_class(name: str, top: str, current: PedigreeTable) -> tuple[str, float]:
+    for where, label, gsd2, patterns in current.emissions:
         if where == top and any(p.search(name) for p in patterns):
             return f"{where}: {label}", gsd2
-    return table().default
+    return current.default
