@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import chain, repeat
 from typing import Any
 
 _OPTIONS = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
@@ -86,15 +87,21 @@ def _rows(rows: list, escaped: dict[str, str]) -> str:
     if set(map(type, rows)) != {dict}:
         raise _Unusual
     keys = sorted(rows[0])
-    if not all(type(key) is str for key in keys) or set(map(len, rows)) != {len(keys)}:
+    if not keys or not all(type(key) is str for key in keys) or set(map(len, rows)) != {len(keys)}:
         raise _Unusual
     try:  # every row has each of the first row's keys and no more: the same key set
         columns = [_column([row[key] for row in rows], escaped) for key in keys]
     except KeyError:
         raise _Unusual from None
-    # '{"a":%s,"b":%s}' with each key escaped as json does; a '%' in a key must stay literal
-    template = "{" + ",".join(_escape(key).replace("%", "%%") + ":%s" for key in keys) + "}"
-    return "[" + ",".join(map(template.__mod__, zip(*columns))) + "]"
+    # each row is '{"a":' a ',"b":' b '}' with each key escaped as json does: the constant pieces and
+    # the columns interleaved into one join (a '%' template per row parsed its format every row)
+    heads = ["{" + _escape(keys[0]) + ":"] + ["," + _escape(key) + ":" for key in keys[1:]]
+    count = len(rows)
+    pieces: list = []
+    for head, column in zip(heads, columns):
+        pieces += (repeat(head, count), column)
+    pieces.append(repeat("},", count))
+    return "[" + "".join(chain.from_iterable(zip(*pieces)))[:-1] + "]"
 
 
 _BOOLEANS = {True: "true", False: "false"}

@@ -38,6 +38,8 @@ def _rows(make, count: int = 40) -> list:
     {"rows": _rows(lambda k: {"a": {"b": k}})},
     {"rows": _rows(lambda k: {"a": 1.5} if k != 39 else [1])},                   # a row that is not a dict
     {"rows": _rows(lambda k: {1: "int key"})},                                   # json turns int keys to strings
+    {"rows": _rows(lambda k: {})},                                               # rows with no keys at all
+    {"rows": _rows(lambda k: {"only": k})},                                      # one key: no separator
     {"rows": [], "empty": {}, "nested": {"a": {"b": {"c": {"d": {"e": [1, {"f": 2}]}}}}}},
     {"z": 1, "a": [1, 2.5, "x", None, True, False], "m": {"b": 2, "a": 1}},
     [1, 2, 3], "text", 1.5, None, 7, True,
