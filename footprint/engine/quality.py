@@ -117,16 +117,22 @@ def dataset_in_context(dataset, context: Context | None) -> dict[str, float]:
             "TiR": max(own["TiR"], time_score(dataset.year, context)[0])}
 
 
-def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = None) -> dict[str, float]:
+def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = None,
+                  datasets: dict[str, dict[str, float]] | None = None) -> dict[str, float]:
     """Criteria of one contribution: activity datum and dataset averaged (direct emissions: the datum).
 
     The Ev dataset of the recycled-content line is taken as published: it stands for the
-    virgin material the market supplies, not for a process at the facility.
+    virgin material the market supplies, not for a process at the facility.  ``datasets``
+    keeps each dataset's criteria in ``context`` for one assessment (many flows use one dataset).
     """
     own = _criteria(item.flow.dqr) if item.flow.dqr else None
     other = None
     if item.flow.kind == "background" and item.flow.target in catalogue.datasets:
-        other = dataset_in_context(catalogue.datasets[item.flow.target], context)
+        other = datasets.get(item.flow.target) if datasets is not None else None
+        if other is None:
+            other = dataset_in_context(catalogue.datasets[item.flow.target], context)
+            if datasets is not None:
+                datasets[item.flow.target] = other
     elif item.flow.kind == "recycled-content" and item.flow.target in catalogue.datasets:
         other = _criteria(catalogue.datasets[item.flow.target].dqr)
     if item.flow.kind in ("upstream", "recycled-content") and item.flow.upstream is not None:
@@ -138,7 +144,8 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
 
 
 def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context | None = None,
-                      memo: dict[int, dict[str, float]] | None = None) -> dict[str, float] | None:
+                      memo: dict[int, dict[str, float]] | None = None,
+                      datasets: dict[str, dict[str, float]] | None = None) -> dict[str, float] | None:
     """The |value|-weighted criteria of ``items``; ``memo`` keeps each flow's criteria across categories
     (they depend on the flow, the catalogue and the context only, not on the category)."""
     weights = [abs(item.value) for item in items]
@@ -152,14 +159,15 @@ def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context 
         else:
             criteria = memo.get(id(item.flow))
             if criteria is None:
-                criteria = memo[id(item.flow)] = item_criteria(item, catalogue, context)
+                criteria = memo[id(item.flow)] = item_criteria(item, catalogue, context, datasets)
         for key in CRITERIA:
             sums[key] += weight * criteria[key]
     return {key: value / total for key, value in sums.items()}
 
 
 def _by_process(result: Result, categories: list[str], columns: dict[str, int], catalogue: Catalogue,
-                context: Context | None, memo: dict[int, dict[str, float]]
+                context: Context | None, memo: dict[int, dict[str, float]],
+                datasets: dict[str, dict[str, float]] | None = None
                 ) -> list[tuple[float, list[float], dict[str, list[float]]]]:
     """Per category of ``categories``: (sum of |value| of all its items; per process column: sum of
     |value| of its items, and of |value| * criterion).
@@ -184,7 +192,7 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     flows, extra = result.flows, result.extra
     kept = [e for e, flow in enumerate(flows) if flow.process in columns]  # flows counted per process
     flow_bins = np.array([columns[flows[e].process] for e in kept], dtype=np.int64)
-    flow_rows = np.array([_row(Item(flows[e], "", 0.0), catalogue, context, memo) for e in kept],
+    flow_rows = np.array([_row(Item(flows[e], "", 0.0), catalogue, context, memo, datasets) for e in kept],
                          dtype=float).reshape(len(kept), len(CRITERIA))
     totals, bins, weights, table = [], [], [], []
     for d, category in enumerate(categories):
@@ -198,7 +206,7 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
         if line is not None and line.flow.process in columns:
             bins.append(np.array([d * size + columns[line.flow.process]], dtype=np.int64))
             weights.append(np.array([abs(line.value)]))
-            table.append(np.array([_row(line, catalogue, context, memo)], dtype=float))
+            table.append(np.array([_row(line, catalogue, context, memo, datasets)], dtype=float))
     length = len(categories) * size
     bins_array = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
     weight = np.concatenate(weights) if weights else np.zeros(0)
@@ -210,12 +218,12 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
             for d in range(len(categories))]
 
 
-def _row(item: Item, catalogue: Catalogue, context: Context | None, memo: dict[int, dict[str, float]]
-         ) -> tuple[float, ...]:
+def _row(item: Item, catalogue: Catalogue, context: Context | None, memo: dict[int, dict[str, float]],
+         datasets: dict[str, dict[str, float]] | None = None) -> tuple[float, ...]:
     """An item's criteria in CRITERIA order, through ``memo`` (keyed by its flow, as weighted_criteria's)."""
     found = memo.get(id(item.flow))
     if found is None:
-        found = memo[id(item.flow)] = item_criteria(item, catalogue, context)
+        found = memo[id(item.flow)] = item_criteria(item, catalogue, context, datasets)
     return tuple(found[key] for key in CRITERIA)
 
 
@@ -404,11 +412,12 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     declared = [c for c in (categories or system.rule.rule.impact_categories.declared) if c in result.items]
     context = context_of(result)
     memo: dict[int, dict[str, float]] = {}  # flow -> its criteria, for every category (the result holds the flows)
+    datasets: dict[str, dict[str, float]] = {}  # dataset code -> its criteria in this context
     limits = system.rule.rule.dqr_limits
     by_category: dict[str, dict] = {}
     for category in declared:
         chosen = most_relevant_items(result.items[category])
-        criteria = weighted_criteria(chosen, catalogue, context, memo)
+        criteria = weighted_criteria(chosen, catalogue, context, memo, datasets)
         if criteria is None:
             continue
         by_category[category] = {"dqr": round(_score(criteria), 3), "contributions": len(chosen),
@@ -422,7 +431,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
     columns = {process.id: column for column, process in enumerate(system.processes)}
-    grouped = _by_process(result, declared, columns, catalogue, context, memo)
+    grouped = _by_process(result, declared, columns, catalogue, context, memo, datasets)
     for column, process in enumerate(system.processes):
         per_category, shares = [], []
         for category_total, own_totals, own_sums in grouped:
