@@ -60,12 +60,35 @@ def test_lorry_exhaust_is_the_premise_truck_factor_per_mj_times_defras_fuel_per_
                    and tuple(e.categories) == urban)
     assert 0.09752 / 2.51279 * 36.12 == pytest.approx(1.4018, rel=1e-4)
     assert flow("Nitrogen oxides") == pytest.approx(1.58235e-4 * 1.4018, rel=1e-5)
-    assert flow("Particulate Matter, < 2.5 um") == pytest.approx(6.55881e-7 * 1.4018, rel=1e-5)
+    wear_pm25 = 7.81149e-6  # brake, tyre and road wear, see the next test
+    assert flow("Particulate Matter, < 2.5 um") == pytest.approx(6.55881e-7 * 1.4018 + wear_pm25, rel=1e-5)
     assert flow("Sulfur dioxide") == pytest.approx(4.65116e-7 * 1.4018, rel=1e-4)
 
 
-def test_the_lorry_states_its_missing_wear_particles_and_no_longer_its_exhaust(catalogue):
+def test_lorry_wear_particles_are_emep_fractions_of_premises_wear_per_tkm(catalogue):
+    """premise 2.5.2 lci-trucks.xlsx, 'transport, freight, lorry, diesel, 40 metric ton' [RER], rows
+    4798-4800: brake 5.68062e-6, road 9.29428e-6, tyre 7.34904e-6 kg wear per t*km, read as TSP.
+    EMEP/EEA 2019 1.A.3.b.vi-vii mass fractions of TSP (gtfs2emis R/emi_europe_emep_wear.R):
+    tyre PM10 0.60 / PM2.5 0.42, brake 0.98 / 0.39, road 0.50 / 0.27.
+      PM2.5    = 0.39 x 5.68062e-6 + 0.42 x 7.34904e-6 + 0.27 x 9.29428e-6
+               = 2.21544e-6 + 3.08660e-6 + 2.50946e-6 = 7.81149e-6 kg per t*km
+      PM2.5-10 = 0.59 x 5.68062e-6 + 0.18 x 7.34904e-6 + 0.23 x 9.29428e-6
+               = 3.35157e-6 + 1.32283e-6 + 2.13768e-6 = 6.81208e-6 kg per t*km
+    The PM2.5 exchange is exhaust + wear: 6.55881e-7 x 1.4018 = 9.19414e-7, + 7.81149e-6 = 8.73091e-6 kg."""
+    lorry = catalogue.datasets["transport/lorry"]
+    urban = ["air", "urban air close to ground"]
+    amounts = {e.name: e.amount for e in lorry.exchanges
+               if e.type == "biosphere" and list(e.categories) == urban}
+    assert amounts["Particulate Matter, < 2.5 um"] == pytest.approx(8.73091e-6, rel=1e-5)
+    assert amounts["Particulate Matter, > 2.5 um and < 10um"] == pytest.approx(6.81208e-6, rel=1e-5)
+    # the wear PM2.5 is about 8.5 times the exhaust PM2.5 of the current truck
+    assert (8.73091e-6 - 9.19414e-7) / 9.19414e-7 == pytest.approx(8.496, rel=1e-3)
+    assert lorry.dqr.P == 4  # screening split (P was 3 with exhaust only)
+
+
+def test_the_lorry_states_what_remains_of_its_wear_particle_gap(catalogue):
     lorry = catalogue.datasets["transport/lorry"]
     assert not lorry.gaps_for("acidification")  # exhaust NOx and SO2 are carried now
     (gap,) = lorry.gaps_for("particulate_matter")
-    assert "brake, tyre and road wear" in gap.flows and "EMEP/EEA" in gap.reason
+    assert "screening estimate" in gap.flows and "resuspended road dust" in gap.flows
+    assert "gtfs2emis" in gap.reason
