@@ -12,9 +12,9 @@ with a fixed creation time so that a rerun on the same inputs gives the same fil
 Rerun it after changing an upstream rule, example, inventory or footprint's version,
 then rerun the downstream examples (their declarations change with their suppliers').
 
-A link whose declaration is refused (a declared category without any data: mixed-reo-iac's freshwater
-eutrophication, see KNOWN_COVERAGE_GAPS in tests/test_rules_library.py) keeps its committed file (a schema
-1.0 declaration, still a valid input) and the script goes on with the links that declare.
+A link whose declaration is refused (a declared category without any data, see KNOWN_COVERAGE_GAPS in
+tests/test_rules_library.py; mixed-reo-iac's freshwater eutrophication was one until issue 12's fifth round)
+keeps its committed file (still a valid input) and the script goes on with the links that declare.
 """
 from __future__ import annotations
 

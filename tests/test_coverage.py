@@ -105,7 +105,7 @@ ALLOWED = {
     ("tb-oxide", "acidification"): "as dy-oxide", ("tb-oxide", "ionising_radiation"): "as dy-oxide",
     ("tb-oxide", "eutrophication_marine"): "as dy-oxide", ("tb-oxide", "crustal_scarcity"): "as ndpr-oxide",
     ("mixed-reo-iac", "acidification"): "(NH4)2SO4 and NH4HCO3 GWP only",
-    ("mixed-reo-iac", "eutrophication_freshwater"): "phosphate: no flow in any open source used",
+    ("mixed-reo-iac", "eutrophication_freshwater"): "P of the chemical chains; only the grid's coal mining (NETL) carries P",
     ("mixed-reo-iac", "eutrophication_marine"): "ammonium-N of the chemical chains",
     ("mixed-reo-iac", "crustal_scarcity"): "metals in the background chains",
     ("ndfeb-magnet", "acidification"): "H2SO4/NaOH beyond four USLCI flows; B4C, nickel, steel GWP only",

@@ -99,9 +99,39 @@ def test_the_demos_declared_values_after_the_supply_chain_flows(example_declarat
     particulate matter 9.2301e-06 -> 9.7195e-06 (+4.894e-07: coal supply +2.61e-07, diesel and
       kerosene supply +2.28e-07);
     ionising radiation 0.648943 -> 0.668313 (+0.019370, Ra-226 in the crude chain's produced water);
-    climate change 46.56 unchanged (no greenhouse gas counted twice)."""
+    climate change 46.56 unchanged (no greenhouse gas counted twice).
+    Fifth round: the lorry's wear particles add PM2.5 7.81149e-6 x 2.38497e-4 + PM2.5-10 6.81208e-6 x
+    5.48544e-5 = 1.86301e-9 + 3.73673e-10 = 2.23668e-9 disease incidence per t*km (urban air close to ground);
+    the demo's 2.1223 t*km per kg (its lorry climate items 0.131709 + 0.126666 kg CO2e / 0.121741 kg CO2e per
+    t*km, DEFRA 0.09752 + diesel supply 1.4018 MJ x 0.0172782) -> +4.747e-09."""
     values = {r["category"]: r["value"] for r in example_declaration["results"]}
     assert values["acidification"] == pytest.approx(0.542223 + 0.018516, rel=1e-5)
-    assert values["particulate_matter"] == pytest.approx(9.2301e-06 + 4.894e-07, rel=1e-4)
+    assert values["particulate_matter"] == pytest.approx(9.2301e-06 + 4.894e-07 + 2.1223 * 2.23668e-9, rel=1e-4)
+    assert 7.81149e-6 * 2.38497e-4 + 6.81208e-6 * 5.48544e-5 == pytest.approx(2.23668e-9, rel=1e-5)
     assert values["ionising_radiation"] == pytest.approx(0.648943 + 0.019370, rel=1e-5)
     assert values["climate_change"] == pytest.approx(46.5555, rel=1e-5)
+
+
+def test_coal_supply_carries_netl_mining_phosphorus_to_water():
+    """coal_mining_lci.csv, flow 'Phosphorus' (emission/water, FEDEFL UUID 1733622b-...), scenario NA-B-U, p50:
+    1.508031671928427e-10 kg per kg coal (the same in all 22 scenarios), booked as 'Phosphorus' [water]
+    (EF 3.1 freshwater eutrophication 1 kg P-Eq per kg)."""
+    coal = inventory.load_catalogue().datasets["fuel/coal-upstream"]
+    (phosphorus,) = [e for e in coal.exchanges if e.type == "biosphere" and e.name == "Phosphorus"]
+    assert list(phosphorus.categories) == ["water"] and phosphorus.amount == pytest.approx(1.50803e-10, rel=1e-6)
+    (gap,) = [g for g in coal.gaps if "eutrophication_freshwater" in g.categories]
+    assert "other than phosphorus" in gap.flows and "no 'Phosphate' row" in gap.reason
+
+
+def test_the_mixed_reo_example_declares_freshwater_eutrophication_from_the_grids_coal_mining(project):
+    """Issue 12, fifth round: mixed-reo-iac was refused (freshwater eutrophication: coverage none).  Its only
+    phosphorus now comes from the coal mined for the Jiangxi grid: 600 MWh / 1,500 t = 0.4 kWh per kg REO x
+    0.235672 kg coal per kWh (electricity/CN-JX -> fuel/coal-upstream) x 1.50803e-10 kg P = 1.42160e-11 kg P-Eq,
+    declared as partial (the ammonium chemicals' chains carry CO2e only)."""
+    import footprint
+
+    document = footprint.declare("mixed-reo-iac", "examples/mixed-reo-iac/activity-2025.yaml")
+    result = next(r for r in document["results"] if r["category"] == "eutrophication_freshwater")
+    assert result["value"] == pytest.approx(0.4 * 0.235672 * 1.50803e-10, rel=1e-5)
+    assert 0.4 * 0.235672 * 1.50803e-10 == pytest.approx(1.42160e-11, rel=1e-5)
+    assert result["coverage"] == "partial"
