@@ -463,8 +463,11 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
 @click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Also check the signature: a valid one by a key in this file (KEY.pub) is required.")
+@click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path),
+              help="The class scheme of a classed declaration: its thresholds are checked too (default: the class "
+                   "is recomputed under the thresholds the declaration records).")
 def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, mapping: Path | None,
-           show_all: bool, public_keys: Path | None) -> None:
+           show_all: bool, public_keys: Path | None, scheme: Path | None) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
@@ -476,8 +479,10 @@ def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: fl
       footprint verify out/decl.json          # content hash only
       footprint verify out/decl.json --public-key producer.key.pub
       footprint verify mapped.json --data data.yaml --mapping ../maps/ecoinvent.yaml
+      footprint verify classed.json --data data.yaml --scheme scheme.json
     """
-    outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping)
+    outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping,
+                                           scheme=scheme)
     signed = _print_signatures(declaration, public_keys) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"

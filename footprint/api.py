@@ -476,7 +476,7 @@ __all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_s
 # ---------------------------------------------------------------- reviewers: verify, market register, classes
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
-                       tolerance: float = 1e-6, mapping: str | Path | None = None):
+                       tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
     Without ``data`` only the content hash is checked (was the file edited after it was written?).
@@ -484,6 +484,10 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     the background mapping it records: ``mapping`` names that file where the recorded path does
     not lead to it (another directory); a recorded mapping that cannot be found is an error,
     never a recomputation without it.
+
+    A classed declaration's ``performance_class`` is recomputed from the recomputed results
+    under the thresholds it records, or under ``scheme`` (the class scheme file) when given,
+    which also checks the recorded thresholds themselves.
     """
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
@@ -499,6 +503,9 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
         if mapping is not None:
             raise DeclarationError("--mapping needs --data (only a recomputation uses the mapping)",
                                    field="--mapping", value=str(mapping), expected="--data ACTIVITY as well")
+        if scheme is not None:
+            raise DeclarationError("--scheme needs --data (only a recomputation checks the class)",
+                                   field="--scheme", value=str(scheme), expected="--data ACTIVITY as well")
         return _verify.compare(document, None, tolerance=tolerance)
     _check_declaration(document, path)  # schema check, with located errors
     loaded = _rule.load_rule(rule if rule is not None else document["rule"]["id"])
@@ -513,9 +520,31 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     recomputed = declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
                          background=default_database, uncertainty=monte_carlo.get("iterations"),
                          seed=monte_carlo.get("seed"))
+    recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override
     return outcome
+
+
+def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path | None) -> dict:
+    """The recomputation with the performance class the declaration would get (none if it has none).
+
+    Without this, a class or class probabilities edited by hand and hashed again passed verify.
+    """
+    from footprint.errors import DeclarationError
+    from footprint.market import classes as _classes
+
+    if "performance_class" not in document:
+        if scheme is not None:
+            raise DeclarationError("the declaration has no performance class to check against --scheme",
+                                   file=path, field="performance_class", expected="a file from 'classes assign'")
+        return recomputed
+    if scheme is not None:
+        record = _classes.assign(recomputed, read_scheme(scheme), declaration_source=str(path),
+                                 scheme_source=str(scheme))
+    else:
+        record = _classes.reassign(recomputed, document["performance_class"], str(path))
+    return {**recomputed, "performance_class": record}
 
 
 def market_register(register: str | Path | None = None):

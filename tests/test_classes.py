@@ -405,3 +405,68 @@ def test_a_revision_against_a_register_in_another_unit_is_refused(small_register
                                units={"climate_change": "t CO2-Eq"}) for i in range(4)])
     with pytest.raises(classes.ClassSchemeError, match="another unit"):
         footprint.revise_classes(old, "2022-2024", register=other)
+
+
+def _rehashed(document: dict, edit) -> dict:
+    """A copy of ``document`` edited by ``edit`` and hashed again: what a forger with no key can do."""
+    import copy
+
+    from footprint.declaration.declaration import content_hash
+
+    forged = copy.deepcopy(document)
+    edit(forged)
+    forged["content_sha256"] = content_hash(forged)
+    return forged
+
+
+def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaration, example_scheme, tmp_path):
+    """A class (or its distance to a threshold) edited and hashed again used to pass verify with --data.
+
+    The example's climate change value is the middle of three count-weighted points (value/2,
+    value, 2 value), so it is class B (example_scheme); a forged 'A' must be a failure naming
+    performance_class.class, and a forged threshold is caught with --scheme.
+    """
+    from tests.conftest import EXAMPLE
+
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    classed = footprint.assign_class(decl, example_scheme)
+    assert classed["performance_class"]["class"] == "B"
+    honest = footprint.write_declaration(classed, tmp_path / "classed.json")
+    assert footprint.verify_declaration(honest, EXAMPLE).ok
+    assert footprint.verify_declaration(honest, EXAMPLE, scheme=example_scheme).ok
+
+    forged = footprint.write_declaration(
+        _rehashed(classed, lambda d: d["performance_class"].update({"class": "A"})), tmp_path / "forged.json")
+    assert check_content_hash(json.loads(forged.read_text())) is None      # the hash alone cannot tell
+    outcome = footprint.verify_declaration(forged, EXAMPLE)
+    assert not outcome.ok
+    assert [(d.item, d.declared, d.recomputed) for d in outcome.failures] == [("performance_class.class", "A", "B")]
+
+    def move_threshold(d: dict) -> None:  # B's upper threshold moved below the value: class C, consistently
+        pc = d["performance_class"]
+        pc["thresholds"][1] = pc["value"] * 0.99
+        pc["class"] = "C"
+        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
+
+    moved = footprint.write_declaration(_rehashed(classed, move_threshold), tmp_path / "moved.json")
+    assert footprint.verify_declaration(moved, EXAMPLE).ok                  # self-consistent without the scheme
+    outcome = footprint.verify_declaration(moved, EXAMPLE, scheme=example_scheme)
+    assert {d.item for d in outcome.failures} >= {"performance_class.class", "performance_class.thresholds"}
+
+    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE)])
+    assert result.exit_code == 1 and "performance_class.class" in result.output
+    result = CliRunner().invoke(cli.main, ["verify", str(decl), "--data", str(EXAMPLE), "--scheme",
+                                           str(example_scheme)])
+    assert result.exit_code == 2 and "has no performance class" in result.output
+
+
+def test_verify_refuses_a_performance_class_whose_thresholds_do_not_fit(example_declaration, example_scheme,
+                                                                        tmp_path):
+    from tests.conftest import EXAMPLE
+
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    classed = footprint.assign_class(decl, example_scheme)
+    broken = footprint.write_declaration(
+        _rehashed(classed, lambda d: d["performance_class"].update({"labels": ["A"]})), tmp_path / "broken.json")
+    result = CliRunner().invoke(cli.main, ["verify", str(broken), "--data", str(EXAMPLE)])
+    assert result.exit_code == 2 and "performance_class.thresholds" in result.output

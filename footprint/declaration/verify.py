@@ -39,8 +39,7 @@ Not compared: ``provenance.created`` (the recomputation reuses it), every
 ``path`` under ``provenance`` (activity data, rule, supplier declarations,
 background mapping: files may be verified from another directory; their
 hashes are compared),
-``performance_class`` (assigned from a scheme after the calculation; it
-is covered by the content hash), and ``signatures`` (added after the calculation,
+and ``signatures`` (added after the calculation,
 outside the content hash; ``verify --public-key`` checks them).
 """
 from __future__ import annotations
@@ -54,7 +53,9 @@ from footprint.declaration.declaration import content_hash
 from footprint.errors import DeclarationError
 from footprint.inputs.rule import LoadedRule
 
-IGNORED = ("provenance.created", "performance_class", "content_sha256", "signatures")
+#: ``performance_class`` is compared: the caller puts the class the recomputation gets into it
+#: (footprint.api._reclassed), since a class edited and hashed again is otherwise undetectable.
+IGNORED = ("provenance.created", "content_sha256", "signatures")
 WARN_PREFIX = ("provenance.libraries",)
 #: describe the whole background, not what the declaration used: a difference is a warning
 BACKGROUND_WIDE = ("provenance.snapshot", "provenance.inventories.sha256", "provenance.inventories.datasets",
