@@ -206,9 +206,11 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
 def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,
                        sign: tuple = (None, None, None), **options) -> None:
     """declare and demo: refuse existing outputs before computing, declare, write both files, print the summary."""
-    footprint.check_output(output, force)  # refuse early, before any computation
+    inputs = [("activity data", data), ("background mapping", options.get("mapping")),
+              ("rule", rule if Path(rule).is_file() else None)]
+    footprint.check_output(output, force, inputs=inputs)  # refuse early, before any computation
     if report_path:
-        footprint.check_output(report_path, force)
+        footprint.check_output(report_path, force, inputs=inputs)
     document = footprint.declare(rule, data, **options)
     document = _signed(document, *sign)
     footprint.write_declaration(document, output, force=force, report=report_path)

@@ -236,6 +236,60 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` name one file: the same absolute path, or (both existing) the same inode (links)."""
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): only the spelling could tell, and it differs
+        return False
+
+
+def refuse_same_path(paths: list[Path]) -> None:
+    """Refuse two outputs of one write that are one file (``-o x --report x``: the report was silently lost)."""
+    for i, path in enumerate(paths):
+        for other in paths[:i]:
+            if _same_file(path, other):
+                raise OutputError("two outputs of one command are the same file; one would replace the other",
+                                  file=path, value=str(other), expected="a different path for each output")
+
+
+def input_index(inputs) -> dict:
+    """(what, path) pairs indexed by absolute path and, for existing files, by (device, inode).
+
+    Built once for a batch of thousands of rows, so each output is checked in constant time.
+    """
+    index: dict = {}
+    for what, source in inputs:
+        if source is None:
+            continue
+        index.setdefault(os.path.abspath(source), what)
+        with contextlib.suppress(OSError):
+            info = os.stat(source)
+            index.setdefault((info.st_dev, info.st_ino), what)
+    return index
+
+
+def refuse_inputs(path: Path, inputs) -> None:
+    """Refuse an output path that is one of the command's inputs, even with --force.
+
+    ``declare data.yaml -o data.yaml --force`` replaced the activity data with the declaration
+    (exit 0); in a batch, one row's output could replace another row's input before that row
+    was computed.  ``inputs`` are (what it is, path) pairs, e.g. ("activity data", data), or
+    their ``input_index``; a spelling that differs, a symlink or a hard link is the same file.
+    """
+    index = inputs if isinstance(inputs, dict) else input_index(inputs)
+    what = index.get(os.path.abspath(path))
+    if what is None:
+        with contextlib.suppress(OSError):
+            info = os.stat(path)
+            what = index.get((info.st_dev, info.st_ino))
+    if what is not None:
+        raise OutputError(f"the output is an input ({what}); an input is never overwritten, even with --force",
+                          file=path, expected="another output path")
+
+
 def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None) -> list[Path]:
     """Write several files that belong together: all of them, or none (nothing half-written, no orphans).
 
@@ -249,6 +303,7 @@ def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None)
     default mode is that of an ordinary file under the umask.
     """
     paths = [Path(output[0]) for output in outputs]
+    refuse_same_path(paths)
     for path in paths:
         check_writable(path, force)
     temporaries: list[tuple[Path, str]] = []

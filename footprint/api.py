@@ -15,7 +15,7 @@ from typing import Any
 import importlib
 from typing import TYPE_CHECKING
 
-from footprint._io import check_writable, field_path, write_atomic, write_outputs
+from footprint._io import check_writable, field_path, input_index, refuse_inputs, write_atomic, write_outputs
 from footprint.errors import FootprintError
 from footprint.paths import REPO_ROOT, examples_dir
 
@@ -318,9 +318,30 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     return out
 
 
-def check_output(path: str | Path, force: bool = False) -> None:
-    """Raise OutputExistsError if ``path`` exists and ``force`` is not set."""
+def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[str, Any]] = ()) -> None:
+    """Raise OutputExistsError if ``path`` exists and ``force`` is not set, OutputError if it is one of ``inputs``.
+
+    ``inputs`` are (what it is, path) pairs of the files the output is computed from (the
+    activity data, a mapping, a rule file): those are refused even with --force.
+    """
     check_writable(Path(path), force)
+    refuse_inputs(Path(path), [(what, Path(p)) for what, p in inputs if p is not None])
+
+
+def declaration_inputs(document: dict) -> list[tuple[str, Path]]:
+    """The files a declaration was computed from, as its provenance records them (found from here)."""
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    recorded = [("activity data", (provenance.get("activity_data") or {}).get("path")),
+                ("rule", (provenance.get("rule") or {}).get("path")),
+                ("background mapping", ((provenance.get("background") or {}).get("mapping") or {}).get("path"))]
+    recorded += [("supplier declaration", (s or {}).get("path")) for s in provenance.get("upstream_declarations") or []
+                 if isinstance(s, dict)]
+    found = []
+    for what, path in recorded:
+        where = _recorded_path(path) if isinstance(path, str) and path else None
+        if where is not None:
+            found.append((what, where))
+    return found
 
 
 def write_declaration(document: dict, path: str | Path, *, force: bool = False, report: str | Path | None = None,
@@ -338,6 +359,9 @@ def write_declaration(document: dict, path: str | Path, *, force: bool = False, 
 
         outputs.append((Path(report), render_html(document, lang)))
     outputs.append((Path(path), _declaration.to_json(document)))
+    inputs = declaration_inputs(document)
+    for output in outputs:  # whatever the caller checked: a declaration never replaces what it was computed from
+        refuse_inputs(output[0], inputs)
     return write_outputs(outputs, force=force)[-1]
 
 
@@ -1064,6 +1088,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
     rows = _batch.read_manifest(manifest)
     outputs: set[str] = set()
+    inputs = input_index(_batch.row_inputs(rows))  # every row's: a row's output must not replace another row's
     checked = []
     for row in rows:
         problem = row.problem
@@ -1071,6 +1096,11 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             problem = "no output path (column 'output')"
         if problem is None and str(Path(row.output).resolve()) in outputs:
             problem = f"output {row.output} is written by an earlier row"
+        if problem is None:
+            try:
+                refuse_inputs(Path(row.output), inputs)
+            except FootprintError as exc:
+                problem = str(exc)
         if problem is None and Path(row.output).exists() and not force:
             problem = f"output {row.output} exists (use --force to overwrite)"
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):

@@ -197,3 +197,24 @@ def test_batch_declare_on_a_local_cluster_writes_what_the_serial_run_writes(one_
         document = json.loads((tmp_path / "out" / f"{rule}.json").read_text())
         assert document["content_sha256"] == one_by_one[rule]
     assert len(footprint.market_rows(register=register)) == 4
+
+
+def test_a_row_whose_output_is_an_input_is_refused_even_with_force(project, tmp_path):
+    """Row 1's output was row 2's activity data: with --force it replaced it before (or after) row 2 ran.
+
+    Both rows name the same input file in other spellings; the input must keep its bytes and
+    the row that writes over it must be the only refused row.
+    """
+    data = tmp_path / "nd.yaml"
+    data.write_bytes(EXAMPLE["ndpr-oxide"].read_bytes())
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("rule,data,output\n"
+                        f"ndpr-oxide,{EXAMPLE['ndpr-oxide']},./sub/../nd.yaml\n"
+                        "ndpr-oxide,nd.yaml,out/nd.json\n"
+                        "ndpr-oxide,nd.yaml,nd.yaml\n")
+    summary = footprint.batch_declare(manifest, force=True, created=CREATED)
+    assert [o.status for o in summary.outcomes] == ["error", "ok", "error"]
+    assert "the output is an input (activity data of row 2)" in summary.outcomes[0].message
+    assert "the output is an input (activity data of row 2)" in summary.outcomes[2].message
+    assert data.read_bytes() == EXAMPLE["ndpr-oxide"].read_bytes()
+    assert (tmp_path / "out" / "nd.json").exists()

@@ -287,3 +287,42 @@ def test_the_neutralised_template_cell_reads_back_as_the_kinds_name(tmp_path):
 
     values = [c.value for row in load_workbook(template, data_only=True)["mining"].iter_rows() for c in row]
     assert "=diesel" in values and "'=diesel" not in values
+
+
+def test_declare_never_overwrites_its_own_inputs_even_with_force(project, tmp_path):
+    """``declare data.yaml -o data.yaml --force`` replaced the activity data with the declaration (exit 0).
+
+    The same file spelled otherwise (``x/../``), reached through a symlink or named as the
+    mapping is refused too, before anything is computed; the input keeps its bytes.
+    """
+    data = tmp_path / "activity.yaml"
+    data.write_bytes(EXAMPLE.read_bytes())
+    (tmp_path / "link.json").symlink_to(data)
+    for output in (data, tmp_path / "x" / ".." / "activity.yaml", tmp_path / "link.json"):
+        result = invoke("declare", "ndpr-oxide", str(data), "-o", str(output), "--force")
+        assert result.exit_code == 2 and "the output is an input (activity data)" in result.output, result.output
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("map: {}\n")
+    result = invoke("declare", "ndpr-oxide", str(data), "-o", str(mapping), "--mapping", str(mapping), "--force")
+    assert result.exit_code == 2 and "the output is an input (background mapping)" in result.output
+    assert data.read_bytes() == EXAMPLE.read_bytes() and mapping.read_text() == "map: {}\n"
+
+
+def test_write_declaration_refuses_the_activity_data_it_records(example_declaration, tmp_path, monkeypatch):
+    """The API path (declare() then write_declaration) is guarded by the declaration's own provenance."""
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "activity.yaml"
+    data.write_bytes(EXAMPLE.read_bytes())
+    document = footprint.declare("ndpr-oxide", "activity.yaml")
+    with pytest.raises(OutputError, match=r"the output is an input \(activity data\)"):
+        footprint.write_declaration(document, data, force=True)
+    assert data.read_bytes() == EXAMPLE.read_bytes()
+
+
+def test_two_outputs_of_one_command_that_are_one_file_are_refused(example_declaration, tmp_path):
+    """``declare -o d.json --report d.json`` wrote the JSON over the report and said both were written."""
+    with pytest.raises(OutputError, match="two outputs of one command are the same file"):
+        footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "d.json")
+    with pytest.raises(OutputError, match="two outputs of one command are the same file"):
+        footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "sub" / ".." / "d.json")
+    assert leftovers(tmp_path) == []

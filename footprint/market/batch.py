@@ -201,6 +201,22 @@ def read_manifest(path: str | Path) -> list[Row]:
     return rows
 
 
+def row_inputs(rows: Sequence[Row]) -> list[tuple[str, Path]]:
+    """The files the rows read (activity data, mappings, rule files), each named by its row.
+
+    Outputs are written as results arrive, in any order on Dask: a row whose output is another
+    row's input could replace that input before the other row is computed (or after: the run
+    depended on timing), so such an output is refused, even with --force.
+    """
+    found: list[tuple[str, Path]] = []
+    for row in rows:
+        for what, path in (("activity data", row.data), ("background mapping", row.mapping),
+                           ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None)):
+            if path:
+                found.append((f"{what} of row {row.number}", Path(path)))
+    return found
+
+
 # ----------------------------------------------------------------------------- running
 
 Task = Callable[[Sequence[Row], Any], list[Outcome]]
