@@ -290,3 +290,30 @@ def test_an_unreachable_database_url_is_one_line_and_exit_2(tmp_path):
     result = CliRunner().invoke(cli.main, ["market", "list", "--register", url])
     assert result.exit_code == 2 and "Traceback" not in result.output and "s3cret" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_register_written_by_a_newer_footprint_is_refused_for_reading_and_writing(tmp_path):
+    """A register at a revision this footprint does not know: `market add` was an Alembic traceback and
+    `market list` / `classes derive` read tables whose meaning a newer migration may have changed."""
+    import sqlalchemy
+
+    from footprint.market import db
+
+    path = tmp_path / "newer.sqlite"
+    Register(path).add([_entry("a")])
+    with db.engine(path).begin() as conn:
+        conn.execute(sqlalchemy.text("UPDATE alembic_version SET version_num = '0099'"))
+    db.dispose(path)
+    for command in (["market", "list", "--register", str(path)],
+                    ["market", "import", str(Path(__file__).parents[1] / "examples" / "market" / "register.csv"),
+                     "--register", str(path)],
+                    ["classes", "derive", "--rule", "r", "--window", "2022-2024", "--register", str(path),
+                     "-o", str(tmp_path / "s.json")]):
+        result = CliRunner().invoke(cli.main, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert "written by a newer footprint" in result.output and "'0099'" in result.output
+        assert "Traceback" not in result.output
+    with pytest.raises(RegistryError, match="written by a newer footprint"):
+        Register(path).add([_entry("b")])
+    with sqlite3.connect(path) as conn:                # left as it was
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]

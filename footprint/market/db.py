@@ -120,6 +120,7 @@ def dispose(target: str | Path | None = None) -> None:
             if made is not None:
                 made.dispose()
             _UPGRADED.discard(url)
+            _KNOWN.discard(url)
 
 
 @contextmanager
@@ -139,12 +140,45 @@ def transaction(target: str | Path | None, *, write: bool) -> Iterator[Any]:
         with made.connect() as connection:
             connection.execution_options(footprint_write=write)
             with connection.begin():
+                if not write:
+                    refuse_unknown_revision(connection, url)
                 yield connection
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url)) from None
 
 
 # ------------------------------------------------------------------ migrations
+
+_KNOWN: set[str] = set()  # URLs whose revision this process has found to be one of its own
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
+def refuse_unknown_revision(connection: Any, url: str) -> None:
+    """Refuse a database whose schema revision this footprint does not know (a newer footprint wrote it).
+
+    Its tables may mean something else (a newer migration can move or split what an older
+    reader sums into classes), and Alembic's upgrade failed on it with a traceback; so reading
+    or writing it is exit 2, asking for the newer footprint.  Checked once per process and URL.
+    """
+    if url in _KNOWN:
+        return
+    import sqlalchemy
+
+    if not sqlalchemy.inspect(connection).has_table("alembic_version"):
+        return  # a register from before the migrations, or no register yet
+    found = [row[0] for row in connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))]
+    unknown = [revision for revision in found if revision not in known_revisions()]
+    if unknown:
+        raise DatabaseError("the database was written by a newer footprint (schema revision unknown to this one)",
+                            file=safe_url(url), field="alembic_version", value=", ".join(unknown),
+                            expected=f"revision {head_revision()} or older: use the footprint that wrote it "
+                                     "(or a newer one)")
+    _KNOWN.add(url)
 
 def _alembic_config(connection):
     from alembic.config import Config
@@ -191,6 +225,7 @@ def upgrade(target: str | Path | None, revision: str = "head") -> None:
             connection.execution_options(footprint_write=True)
             with connection.begin():
                 tables = set(sqlalchemy.inspect(connection).get_table_names())
+                refuse_unknown_revision(connection, url)
                 config = _alembic_config(connection)
                 if MigrationContext.configure(connection).get_current_revision() is None and LEGACY_TABLES <= tables:
                     command.stamp(config, LEGACY_REVISION)  # a register from before the migrations

@@ -107,7 +107,9 @@ class _Connection:
                 yield _Cursor(lambda sql, params: conn.execute(text(sql), params))
         except _db.DatabaseError as exc:
             raise RegistryError(exc.message.replace("the database", "the register"), file=self.target,
-                                expected="a footprint market register (an SQLite file or a database URL)") from None
+                                field=exc.field, value=exc.value,
+                                expected=exc.expected or "a footprint market register (an SQLite file or a "
+                                                         "database URL)") from None
 
 
 class _Cursor:
