@@ -218,3 +218,23 @@ def test_a_row_whose_output_is_an_input_is_refused_even_with_force(project, tmp_
     assert "the output is an input (activity data of row 2)" in summary.outcomes[2].message
     assert data.read_bytes() == EXAMPLE["ndpr-oxide"].read_bytes()
     assert (tmp_path / "out" / "nd.json").exists()
+
+
+def test_a_csv_manifest_saved_by_excel_reads_like_a_plain_one(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark and ends lines with CRLF; cells may be quoted.
+
+    The mark made the header's first column '\\ufeffrule' and the whole manifest was refused.
+    """
+    plain = tmp_path / "plain.csv"
+    plain.write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{EXAMPLE['ndpr-oxide']},o.json,2000000,2025\n")
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(b"\xef\xbb\xbf" + f'rule,data,output,mass_kg,year\r\n"ndpr-oxide","{EXAMPLE["ndpr-oxide"]}",'
+                                         f'"o.json","2000000","2025"\r\n'.encode())
+    assert batch.read_manifest(excel) == batch.read_manifest(plain)
+    assert batch.read_manifest(excel)[0].mass_kg == 2_000_000.0
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"rule,data\x00\x01")
+    with pytest.raises(batch.BatchError, match="binary file"):
+        batch.read_manifest(binary)
+    with pytest.raises(batch.BatchError, match="not found"):
+        batch.read_manifest(tmp_path / "absent.csv")

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from footprint._io import load_yaml
+from footprint._io import load_yaml, read_text
 from footprint.errors import FootprintError
 
 MANIFEST_COLUMNS = ("rule", "data", "output")
@@ -176,8 +176,13 @@ def read_manifest(path: str | Path) -> list[Row]:
             else:
                 rows.append(_row(number, entry, base))
         return rows
+    import io
+
+    # read_text: a binary or oversized file is a clear error, and the byte-order mark that Excel writes
+    # at the start of a "CSV UTF-8" file is dropped (the header's first column was '\ufeffrule')
+    text = read_text(path, BatchError, expected="a CSV (or .yaml) file with the header rule,data,output")
     try:
-        with path.open(newline="", encoding="utf-8") as stream:
+        with io.StringIO(text, newline="") as stream:
             reader = csv.DictReader(stream)
             header = [h.strip() for h in (reader.fieldnames or [])]
             absent = [c for c in ("rule", "data") if c not in header]
@@ -191,9 +196,7 @@ def read_manifest(path: str | Path) -> list[Row]:
                                  expected="only " + ", ".join((*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)))
             rows = [_row(number, {k.strip(): v for k, v in record.items() if k}, base)
                     for number, record in enumerate(reader, start=1)]
-    except FileNotFoundError:
-        raise BatchError("manifest not found", file=path) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise BatchError(f"not a CSV manifest: {exc}", file=path,
                          expected="a CSV (or .yaml) file with the header rule,data,output") from None
     if not rows:
