@@ -470,3 +470,18 @@ def test_verify_refuses_a_performance_class_whose_thresholds_do_not_fit(example_
         _rehashed(classed, lambda d: d["performance_class"].update({"labels": ["A"]})), tmp_path / "broken.json")
     result = CliRunner().invoke(cli.main, ["verify", str(broken), "--data", str(EXAMPLE)])
     assert result.exit_code == 2 and "performance_class.thresholds" in result.output
+
+
+def test_class_probabilities_refuse_percentiles_out_of_order():
+    """Percentiles reversed (a forged file hashed again) gave 'G 100 %' with exit 0; cdf() needs them ascending."""
+    limits, names = [10.0, 20.0], ["A", "B", "C"]
+    ascending = [float(v) for v in range(101)]                 # uniform on 0..100: P(A) = 0.10, P(B) = 0.10
+    declaration = {"uncertainty": {"iterations": 100, "seed": 1,
+                                   "results": [{"category": "climate_change", "quantiles": ascending}]}}
+    spread = classes.uncertainty_result(declaration, "climate_change")
+    assert classes.class_probabilities(spread["quantiles"], limits, names) == pytest.approx(
+        {"A": 0.10, "B": 0.10, "C": 0.80})
+    for broken in (ascending[::-1], ascending[:50] + [float("nan")] + ascending[51:], ascending[:3] + [True] + ascending[4:]):
+        declaration["uncertainty"]["results"][0]["quantiles"] = broken
+        with pytest.raises(ClassSchemeError, match=r"uncertainty.results\[climate_change\].quantiles"):
+            classes.uncertainty_result(declaration, "climate_change")

@@ -410,6 +410,16 @@ def uncertainty_result(declaration: Mapping[str, Any], category: str) -> dict | 
         return None
     for entry in block.get("results") or []:
         if isinstance(entry, Mapping) and entry.get("category") == category:
+            quantiles = entry.get("quantiles")
+            if (not isinstance(quantiles, list) or len(quantiles) < 2
+                    or any(isinstance(q, bool) or not isinstance(q, (int, float)) or not math.isfinite(q)
+                           for q in quantiles)
+                    or any(b < a for a, b in zip(quantiles, quantiles[1:]))):
+                # cdf() bisects them: percentiles out of order gave class probabilities with no meaning
+                raise ClassSchemeError("the Monte Carlo percentiles are not ascending numbers",
+                                       field=f"uncertainty.results[{category}].quantiles", value=quantiles,
+                                       expected="percentiles 0..100 in ascending order, as 'footprint declare "
+                                                "--uncertainty' writes them")
             return {**entry, "iterations": block.get("iterations"), "seed": block.get("seed")}
     return None
 
