@@ -1110,11 +1110,22 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         checked.append(_replace(row, problem=problem) if problem != row.problem else row)
     target = market_register(register) if register is not None else None
     by_number = {row.number: row for row in checked}
+    placed: dict[tuple[str, int], int] = {}  # (declaration id, year) -> the row that registered it in this run
 
     def write(outcome) -> None:
         if outcome.document is None:
             return
         row = by_number[outcome.row]
+        if target is not None:
+            # The register keeps one mass per declaration and year: a second row of the same declaration
+            # (the same rule and data) replaced the first one's mass, and on Dask which one won was timing.
+            key = (str(outcome.document.get("id")), row.year)
+            if key in placed:
+                raise _batch.BatchError(f"the same declaration ({key[0]}) and year as row {placed[key]}: the register "
+                                        "keeps one mass per declaration and year, so one row's mass would replace "
+                                        "the other's", field="mass_kg", value=row.mass_kg,
+                                        expected="one row per declaration and year (the masses summed)")
+            placed[key] = row.number
         write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
         if target is not None:
             from footprint.market import registry as _registry

@@ -238,3 +238,23 @@ def test_a_csv_manifest_saved_by_excel_reads_like_a_plain_one(tmp_path):
         batch.read_manifest(binary)
     with pytest.raises(batch.BatchError, match="not found"):
         batch.read_manifest(tmp_path / "absent.csv")
+
+
+def test_two_rows_of_one_declaration_and_year_do_not_replace_each_others_mass(project, tmp_path):
+    """Two rows with the same rule and data are the same declaration (same id): the register keeps one
+    mass per declaration and year, so the second row's 200 kg replaced the first's 100 kg (exit 0; on
+    Dask whichever arrived last won). The second row is refused; the register holds the first row only."""
+    from footprint.market.registry import Register
+
+    manifest = tmp_path / "m.csv"
+    data = EXAMPLE["ndpr-oxide"]
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{data},a.json,100,2025\n"
+                        f"ndpr-oxide,{data},b.json,200,2025\n"
+                        f"ndpr-oxide,{data},c.json,50,2026\n")
+    register = tmp_path / "r.sqlite"
+    summary = footprint.batch_declare(manifest, register=register, created=CREATED)
+    assert [o.status for o in summary.outcomes] == ["ok", "error", "ok"]
+    assert "same declaration" in summary.outcomes[1].message and "as row 1" in summary.outcomes[1].message
+    assert sorted((r["year"], r["mass_kg"]) for r in Register(register).rows()) == [(2025, 100.0), (2026, 50.0)]
+    assert not (tmp_path / "b.json").exists()
