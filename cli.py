@@ -207,7 +207,7 @@ def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | 
                        sign: tuple = (None, None, None), **options) -> None:
     """declare and demo: refuse existing outputs before computing, declare, write both files, print the summary."""
     inputs = [("activity data", data), ("background mapping", options.get("mapping")),
-              ("rule", rule if Path(rule).is_file() else None)]
+              ("rule", rule if Path(rule).is_file() else None), ("private key", sign[0])]
     footprint.check_output(output, force, inputs=inputs)  # refuse early, before any computation
     if report_path:
         footprint.check_output(report_path, force, inputs=inputs)
@@ -861,9 +861,10 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     Example:
       footprint classes assign out/decl.json --scheme scheme.json -o out/decl-classed.json --label out/label.png
     """
+    inputs = [("class scheme", scheme), ("private key", sign_key), ("trusted public keys", trusted_keys)]
     for path in (output, report_path, label_path):
         if path:
-            footprint.check_output(path, force)
+            footprint.check_output(path, force, inputs=inputs)
     document = footprint.assign_class(declaration, scheme, require_signature=trusted_keys)
     document = _signed(document, sign_key, signer_name, signer_role)
     footprint.write_declaration(document, output, force=force, report=report_path, label=label_path)  # all or none

@@ -855,6 +855,7 @@ def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | 
     target = Path(output) if output is not None else Path(path)
     if output is not None:
         check_writable(target, force)
+    refuse_inputs(target, [("private key", Path(key))])  # -o KEY --force replaced the only copy of the key
     signed = sign_document(read_declaration(path), key, name=name, role=role)
     return write_atomic(target, _declaration.to_json(signed), force=True if output is None else force)
 

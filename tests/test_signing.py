@@ -263,3 +263,23 @@ def test_the_api_reader_requires_a_signature_too(signed_file, keys, tmp_path):
     with pytest.raises(FootprintError):
         footprint.read_declaration(forge(signed_file, tmp_path / "f.json"),
                                    require_signature=str(keys["producer"]) + ".pub")
+
+
+def test_signing_never_writes_over_the_private_key_or_the_scheme_it_reads(example_declaration, example_scheme, keys,
+                                                                         tmp_path):
+    """``sign DECL --key K -o K --force`` replaced the only copy of the private key with the declaration (exit 0);
+    ``declare --sign K -o K`` and ``classes assign -o SCHEME`` are the same mistake."""
+    key = keys["producer"]
+    before = key.read_bytes()
+    decl = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+    for args in (("sign", decl, "--key", key, "-o", key, "--force"),
+                 ("declare", "ndpr-oxide", EXAMPLE, "--sign", key, "-o", key, "--force"),
+                 ("classes", "assign", decl, "--scheme", example_scheme, "--sign", key, "-o", key, "--force")):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "the output is an input (private key)" in result.output, (args, result.output)
+    assert key.read_bytes() == before
+    scheme = example_scheme.read_bytes()
+    result = invoke("classes", "assign", decl, "--scheme", example_scheme, "-o", example_scheme, "--force")
+    assert result.exit_code == 2 and "the output is an input (class scheme)" in result.output
+    assert example_scheme.read_bytes() == scheme
+    assert invoke("sign", decl, "--key", key).exit_code == 0      # signing in place (no -o) still works
