@@ -247,9 +247,10 @@ def report(declaration: Path, output: Path, pdf_path: Path | None, lang: str, fo
       footprint report out/decl.json -o out/decl.html
       footprint report out/decl.json -o out/bericht.html --pdf out/bericht.pdf --lang de
     """
-    footprint.check_output(output, force)  # refuse early, before anything is written
+    inputs = [("declaration", declaration), ("trusted public keys", trusted_keys)]
+    footprint.check_output(output, force, inputs=inputs)  # refuse early, before anything is written
     if pdf_path:
-        footprint.check_output(pdf_path, force)
+        footprint.check_output(pdf_path, force, inputs=inputs)
     document = footprint.read_declaration(declaration, require_signature=trusted_keys)
     footprint.write_report(document, output, force=force, lang=lang, pdf=pdf_path)  # both or neither
     _echo(f"report: {output}")
@@ -917,8 +918,8 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     Example:
       footprint classes revise --old scheme-2022.json --window 2023-2025 -o scheme-2025.json --report revision.html
     """
-    footprint.check_output(output, force)
-    footprint.check_output(report_path, force)
+    footprint.check_output(output, force, inputs=[("old scheme", old_path)])
+    footprint.check_output(report_path, force, inputs=[("old scheme", old_path)])
     revision = footprint.revise_classes(old_path, window, classes=n_classes, weight=weight, method=method,
                                         head_room=head_room, margin=margin, robust=None if not robust else robust,
                                         triggers=(trigger_top, trigger_top_two), register=register,
@@ -968,7 +969,8 @@ def export(declaration: Path, fmt: str, output: Path, data: Path | None, rule: s
       footprint export out/decl.json --format csv -o out/contributions.csv
       footprint export out/decl.json --format xlsx -o out/system.xlsx --data examples/ndpr-oxide/activity-2025.yaml
     """
-    footprint.check_output(output, force)
+    footprint.check_output(output, force, inputs=[("declaration", declaration), ("activity data", data),
+                                                  ("rule", rule if rule and Path(rule).is_file() else None)])
     document = footprint.read_declaration(declaration)
     footprint.export_declaration(document, fmt, output, force=force, data=data, rule=rule)
     _echo(f"{fmt}: {output}")

@@ -326,3 +326,16 @@ def test_two_outputs_of_one_command_that_are_one_file_are_refused(example_declar
     with pytest.raises(OutputError, match="two outputs of one command are the same file"):
         footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "sub" / ".." / "d.json")
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["report", "{decl}", "-o", "{decl}"],
+                                     ["report", "{decl}", "-o", "{other}", "--pdf", "{decl}"],
+                                     ["export", "{decl}", "--format", "pact", "-o", "{decl}"],
+                                     ["export", "{decl}", "--format", "csv", "-o", "{decl}"]])
+def test_report_and_export_never_write_over_the_declaration_they_read(declaration_file, tmp_path, command):
+    """``report d.json -o d.json --force`` replaced the declaration with its HTML report (exit 0)."""
+    before = declaration_file.read_bytes()
+    args = [a.format(decl=declaration_file, other=tmp_path / "r.html") for a in command] + ["--force"]
+    result = invoke(*args)
+    assert result.exit_code == 2 and "the output is an input (declaration)" in result.output, result.output
+    assert declaration_file.read_bytes() == before
