@@ -460,7 +460,7 @@ def _short(value: object, width: int = 44) -> str:
               help="The activity data the declaration was computed from (without it: content hash only).")
 @click.option("--rule", help="Rule id or file (default: the declaration's rule id from rules/).")
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
-              help="Relative tolerance for numbers.")
+              help="Relative tolerance for numbers (at most 0.01).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="The background mapping file the declaration was computed with (default: its recorded path).")
 @click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
@@ -648,7 +648,8 @@ def batch_declare(manifest: Path, force: bool, register: str | None, scheduler: 
 
 @batch.command("verify")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--tolerance", type=float, default=1e-6, show_default=True, help="Relative tolerance for numbers.")
+@click.option("--tolerance", type=float, default=1e-6, show_default=True,
+              help="Relative tolerance for numbers (at most 0.01).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --errors file.")
 @_batch_options
 def batch_verify(directory: Path, tolerance: float, force: bool, scheduler: str | None, workers: int | None,

@@ -499,6 +499,23 @@ __all__ = ["check_output", "rule_schema", "read_declaration", "setup", "ensure_s
 
 # ---------------------------------------------------------------- reviewers: verify, market register, classes
 
+#: The largest relative tolerance verify accepts: values may then differ by about 1 % and still agree.
+MAX_VERIFY_TOLERANCE = 0.01
+
+
+def _check_tolerance(tolerance: float) -> None:
+    """Refuse a tolerance under which 'verified' means nothing.
+
+    |a - b| <= tol * max(|a|, |b|) lets a value off by a factor 1 / (1 - tol) pass: 'inf' (or 1)
+    verified a value forged 1000-fold, 0.5 one doubled.
+    """
+    from footprint.errors import DeclarationError
+
+    if not 0 <= tolerance <= MAX_VERIFY_TOLERANCE:
+        raise DeclarationError("tolerance out of range", field="--tolerance", value=tolerance,
+                               expected=f"a relative tolerance from 0 to {MAX_VERIFY_TOLERANCE:g} (default 1e-6)")
+
+
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
                        tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
@@ -521,8 +538,7 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     if not isinstance(document, dict) or "content_sha256" not in document or "rule" not in document:
         raise DeclarationError("not a footprint declaration", file=path,
                                expected="a file written by 'footprint declare'")
-    if not tolerance >= 0:
-        raise DeclarationError("tolerance out of range", field="tolerance", value=tolerance, expected="a number >= 0")
+    _check_tolerance(tolerance)
     if data is None:
         if mapping is not None:
             raise DeclarationError("--mapping needs --data (only a recomputation uses the mapping)",
@@ -1153,6 +1169,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     from footprint.errors import DeclarationError
     from footprint.market import batch as _batch
 
+    _check_tolerance(tolerance)
     directory = Path(directory)
     if not directory.is_dir():
         raise DeclarationError("not a directory", file=directory, expected="a directory of declaration JSON files")

@@ -148,3 +148,29 @@ def test_paths_under_provenance_are_not_compared_but_what_they_point_to_is(examp
 
 def test_an_empty_mapping_and_an_absent_key_differ():
     assert dict(flatten({"a": {}, "b": 1})) == {"a": {}, "b": 1}
+
+
+@pytest.mark.parametrize("tolerance", ["inf", "1", "0.5", "0.011", "-1e-9", "nan"])
+def test_a_tolerance_under_which_verified_means_nothing_is_refused(example_declaration, tmp_path, tolerance):
+    """``verify --tolerance inf`` said 'verified' of a climate change value forged 1000-fold and hashed again.
+
+    |a - b| <= tol * max(|a|, |b|) passes a factor 1 / (1 - tol): 0.5 passes a doubled value, 1 any value.
+    """
+    import copy
+
+    from click.testing import CliRunner
+
+    import cli
+    import footprint
+    from footprint.declaration.declaration import content_hash
+    from tests.conftest import EXAMPLE
+
+    forged = copy.deepcopy(example_declaration)
+    forged["results"][0]["value"] *= 1000
+    forged["content_sha256"] = content_hash(forged)
+    path = footprint.write_declaration(forged, tmp_path / "forged.json")
+    result = CliRunner().invoke(cli.main, ["verify", str(path), "--data", str(EXAMPLE), "--tolerance", tolerance])
+    assert result.exit_code == 2 and "field '--tolerance': tolerance out of range" in result.output, result.output
+    result = CliRunner().invoke(cli.main, ["batch", "verify", str(tmp_path), "--tolerance", tolerance])
+    assert result.exit_code == 2 and "tolerance out of range" in result.output
+    assert not footprint.verify_declaration(path, EXAMPLE, tolerance=0.01).ok   # the largest allowed still fails it
