@@ -426,7 +426,7 @@ def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaratio
     value, 2 value), so it is class B (example_scheme); a forged 'A' must be a failure naming
     performance_class.class, and a forged threshold is caught with --scheme.
     """
-    from tests.conftest import EXAMPLE
+    from conftest import EXAMPLE
 
     decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
     classed = footprint.assign_class(decl, example_scheme)
@@ -462,7 +462,7 @@ def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaratio
 
 def test_verify_refuses_a_performance_class_whose_thresholds_do_not_fit(example_declaration, example_scheme,
                                                                         tmp_path):
-    from tests.conftest import EXAMPLE
+    from conftest import EXAMPLE
 
     decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
     classed = footprint.assign_class(decl, example_scheme)

@@ -163,7 +163,7 @@ def test_a_tolerance_under_which_verified_means_nothing_is_refused(example_decla
     import cli
     import footprint
     from footprint.declaration.declaration import content_hash
-    from tests.conftest import EXAMPLE
+    from conftest import EXAMPLE
 
     forged = copy.deepcopy(example_declaration)
     forged["results"][0]["value"] *= 1000
