@@ -258,3 +258,19 @@ def test_two_rows_of_one_declaration_and_year_do_not_replace_each_others_mass(pr
     assert "same declaration" in summary.outcomes[1].message and "as row 1" in summary.outcomes[1].message
     assert sorted((r["year"], r["mass_kg"]) for r in Register(register).rows()) == [(2025, 100.0), (2026, 50.0)]
     assert not (tmp_path / "b.json").exists()
+
+
+def test_a_manifest_with_a_repeated_column_or_a_shifted_row_is_refused(tmp_path):
+    """Two silent wrong masses: a header with mass_kg twice took the second cell (200 kg, not 100), and
+    an unquoted thousands separator (year,mass_kg = 2025,1,500) registered 1 kg and dropped the '500'."""
+    data = EXAMPLE["ndpr-oxide"]
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"rule,data,output,mass_kg,year,mass_kg\nndpr-oxide,{data},a.json,100,2025,200\n")
+    with pytest.raises(batch.BatchError, match="mass_kg appear more than once"):
+        batch.read_manifest(twice)
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text(f"rule,data,output,year,mass_kg\nndpr-oxide,{data},a.json,2025,1,500\n"
+                       f'ndpr-oxide,{data},b.json,2025,"1,500"\n')
+    first, second = batch.read_manifest(shifted)
+    assert first.problem and "more cells than columns" in first.problem and "'500'" in first.problem
+    assert second.problem and "mass_kg must be a number" in second.problem   # "1,500" quoted is still no number

@@ -317,3 +317,13 @@ def test_a_register_written_by_a_newer_footprint_is_refused_for_reading_and_writ
         Register(path).add([_entry("b")])
     with sqlite3.connect(path) as conn:                # left as it was
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]
+
+
+def test_a_register_csv_with_a_repeated_column_is_refused(tmp_path):
+    """A second mass_kg column replaced the first one's 185508 kg with its 5 kg (exit 0)."""
+    path = tmp_path / "r.csv"
+    path.write_text("declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,"
+                    "value:climate_change,mass_kg\nd1,r,1.0.0,Acme,2022-01-31,2022,185508,,15.44,5\n")
+    with pytest.raises(RegistryError, match="a column appears more than once") as caught:
+        read_csv(path)
+    assert caught.value.field == "mass_kg"

@@ -185,6 +185,10 @@ def read_manifest(path: str | Path) -> list[Row]:
         with io.StringIO(text, newline="") as stream:
             reader = csv.DictReader(stream)
             header = [h.strip() for h in (reader.fieldnames or [])]
+            twice = sorted({h for h in header if header.count(h) > 1})
+            if twice:  # csv.DictReader keeps the last cell of a repeated column: mass_kg,...,mass_kg took the 2nd
+                raise BatchError(f"column(s) {', '.join(twice)} appear more than once", file=path, field="header",
+                                 value=",".join(header)[:80], expected="each column once")
             absent = [c for c in ("rule", "data") if c not in header]
             if absent:
                 raise BatchError(f"the manifest's header lacks {', '.join(absent)}", file=path, field="header",
@@ -194,7 +198,9 @@ def read_manifest(path: str | Path) -> list[Row]:
             if unknown:
                 raise BatchError(f"unknown column(s) {', '.join(unknown)}", file=path, field="header",
                                  expected="only " + ", ".join((*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)))
-            rows = [_row(number, {k.strip(): v for k, v in record.items() if k}, base)
+            rows = [_row(number, {k.strip(): v for k, v in record.items() if k}, base) if None not in record
+                    else Row(number, problem=f"more cells than columns (extra: {','.join(record[None])[:60]!r}); a "
+                                             "comma inside a value needs quotes (\"my,file.yaml\"); numbers take no thousands separator (1500)")
                     for number, record in enumerate(reader, start=1)]
     except csv.Error as exc:
         raise BatchError(f"not a CSV manifest: {exc}", file=path,

@@ -169,6 +169,10 @@ def read_csv(path: str | Path) -> list[Entry]:
     with handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:  # csv.DictReader keeps the last cell of a repeated column: a second mass_kg replaced the first
+            raise RegistryError("a column appears more than once", file=f"{path}:1", field=twice[0],
+                                expected="each column once")
         missing = [name for name in CSV_REQUIRED if name not in header]
         if missing:
             raise RegistryError("missing column", file=f"{path}:1", field=missing[0],
