@@ -1074,6 +1074,12 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
         if isinstance(row, _batch.Row):
             prepared.append(row)
         elif isinstance(row, dict):
+            known = (*_batch.MANIFEST_COLUMNS, *_batch.OPTIONAL_COLUMNS)
+            unknown = sorted(str(k) for k in row if k not in known)
+            if unknown:  # a misspelt key (a TypeError before) is that row's error, as in a manifest
+                prepared.append(_batch.Row(number, problem=f"unknown key(s) {', '.join(unknown)[:80]}; a row takes "
+                                                           "only " + ", ".join(known)))
+                continue
             prepared.append(_batch.Row(number, **{k: (str(v) if k in ("rule", "data", "mapping") and v is not None
                                                       else v) for k, v in row.items()}))
         else:

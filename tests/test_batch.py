@@ -274,3 +274,21 @@ def test_a_manifest_with_a_repeated_column_or_a_shifted_row_is_refused(tmp_path)
     first, second = batch.read_manifest(shifted)
     assert first.problem and "more cells than columns" in first.problem and "'500'" in first.problem
     assert second.problem and "mass_kg must be a number" in second.problem   # "1,500" quoted is still no number
+
+
+def test_a_yaml_manifest_row_with_a_misspelt_key_is_refused(tmp_path):
+    """``allocaton: mass`` was ignored: the row was declared under the rule's default allocation, exit 0."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"- {{rule: ndpr-oxide, data: {EXAMPLE['ndpr-oxide']}, output: a.json, allocaton: mass}}\n"
+                    f"- {{rule: ndpr-oxide, data: {EXAMPLE['ndpr-oxide']}, output: b.json, allocation: mass}}\n")
+    first, second = batch.read_manifest(path)
+    assert first.problem and "unknown key(s) allocaton" in first.problem
+    assert second.problem is None and second.allocation == "mass"
+
+
+def test_declare_many_reports_a_misspelt_key_for_its_row(project):
+    """A dict row with 'allocaton' raised TypeError out of declare_many (every row lost)."""
+    outcomes = footprint.declare_many([{"rule": "ndpr-oxide", "data": EXAMPLE["ndpr-oxide"], "allocaton": "mass"},
+                                       ("ndpr-oxide", EXAMPLE["ndpr-oxide"])], created=CREATED)
+    assert [o.status for o in outcomes] == ["error", "ok"]
+    assert "unknown key(s) allocaton" in outcomes[0].message

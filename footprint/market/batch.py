@@ -171,8 +171,13 @@ def read_manifest(path: str | Path) -> list[Row]:
                              expected="- {rule: ndpr-oxide, data: a.yaml, output: a.json}")
         rows = []
         for number, entry in enumerate(raw, start=1):
+            unknown = sorted(str(k) for k in entry if k not in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)) \
+                if isinstance(entry, dict) else []
             if not isinstance(entry, dict):
                 rows.append(Row(number, problem=f"a row is a mapping with rule, data, output (got {entry!r:.60})"))
+            elif unknown:  # as the CSV header: a misspelt 'allocaton' or 'mass' was ignored without a word
+                rows.append(Row(number, problem=f"unknown key(s) {', '.join(unknown)[:80]}; a row takes only "
+                                                + ", ".join((*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS))))
             else:
                 rows.append(_row(number, entry, base))
         return rows
