@@ -283,3 +283,15 @@ def test_signing_never_writes_over_the_private_key_or_the_scheme_it_reads(exampl
     assert result.exit_code == 2 and "the output is an input (class scheme)" in result.output
     assert example_scheme.read_bytes() == scheme
     assert invoke("sign", decl, "--key", key).exit_code == 0      # signing in place (no -o) still works
+
+
+def test_a_private_key_file_with_two_blocks_is_refused(example_declaration, keys, tmp_path):
+    """Two keys pasted into one file: the first signed without a word (maybe not the one meant)."""
+    both = tmp_path / "both.key"
+    both.write_bytes(keys["producer"].read_bytes() + keys["other"].read_bytes())
+    decl = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+    before = decl.read_bytes()
+    result = invoke("sign", decl, "--key", both)
+    assert result.exit_code == 2 and "2 PEM blocks (PRIVATE KEY, PRIVATE KEY)" in result.output, result.output
+    assert decl.read_bytes() == before
+    assert invoke("sign", decl, "--key", keys["other"]).exit_code == 0

@@ -99,6 +99,10 @@ def load_private_key(path: str | Path):
     path = Path(path)
     text = read_text(path, SignatureError, max_bytes=64 * 1024,
                      expected="a private key file from 'footprint keys new'")
+    blocks = [m.group(1).decode("ascii", "replace") for m in _PEM_BLOCK.finditer(text.encode("ascii", "replace"))]
+    if len(blocks) > 1:  # the first one signed without a word: two keys pasted into one file sign with the wrong one
+        raise SignatureError(f"{len(blocks)} PEM blocks ({', '.join(blocks)}); which key signs would be a guess",
+                             file=path, expected="exactly one private key block, as 'footprint keys new' writes it")
     try:
         key = serialization.load_pem_private_key(text.encode("ascii", "replace"), password=None)
     except (ValueError, TypeError) as exc:
