@@ -1,0 +1,73 @@
+"""A Monte Carlo that cannot fit in memory is refused before it starts (not killed half-way by the kernel).
+
+The whole run is one set of matrices (N rows), so memory grows linearly with N: about 11 kB per
+iteration for the NdPr oxide example, so 1,000,000 iterations need some 11 GB.  The bound
+``peak_bytes_per_iteration`` is checked here against tracemalloc's measured peak (numpy reports its
+allocations to tracemalloc), and the refusal end to end with a small "available memory".
+"""
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.engine import uncertainty
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = [("ndpr-oxide", REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"),
+            ("lithium-carbonate-brine", REPO / "examples" / "lithium-carbonate-brine" / "activity-2025.yaml")]
+
+
+@pytest.mark.parametrize("rule,data", EXAMPLES, ids=[rule for rule, _ in EXAMPLES])
+def test_the_memory_bound_lies_above_the_measured_peak(project, monkeypatch, rule, data):
+    seen: dict[str, int] = {}
+    real = uncertainty.check_memory
+
+    def spy(iterations, per_iteration, available=None):
+        seen["per_iteration"] = per_iteration
+        return real(iterations, per_iteration, available)
+
+    monkeypatch.setattr(uncertainty, "check_memory", spy)
+    footprint.declare(rule, data)  # warm caches first: the peak below is the Monte Carlo's own
+    iterations = 2000
+    tracemalloc.start()
+    try:
+        footprint.declare(rule, data, uncertainty=iterations, seed=7)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    measured = peak / iterations
+    # an upper bound (a refusal never happens where the run would fit) that is not wildly loose
+    assert measured <= seen["per_iteration"] <= 2 * measured, (measured, seen["per_iteration"])
+
+
+def test_check_memory_names_the_largest_n_that_fits(monkeypatch):
+    # 10 kB per iteration, 1 GiB available: 1,000,000 iterations need 10,000,000,000 B = 9.3 GiB;
+    # 2**30 // 10,000 = 107,374 iterations fit
+    with pytest.raises(uncertainty.UncertaintyError) as caught:
+        uncertainty.check_memory(1_000_000, 10_000, available=2 ** 30)
+    message = str(caught.value)
+    assert "9.3 GiB" in message and "1.0 GiB are available" in message and "107,374" in message
+    uncertainty.check_memory(107_374, 10_000, available=2 ** 30)  # exactly what fits is accepted
+    monkeypatch.setattr(uncertainty, "available_memory", lambda: None)
+    uncertainty.check_memory(10 ** 6, 10 ** 9)  # where MemAvailable cannot be read (not Linux): no check
+
+
+def test_declare_refuses_a_monte_carlo_larger_than_memory_with_exit_2(project, monkeypatch, tmp_path):
+    monkeypatch.setattr(uncertainty, "available_memory", lambda: 8 * 2 ** 20)  # 8 MiB
+    rule, data = EXAMPLES[0]
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(cli.main, ["declare", rule, str(data), "-o", str(out), "--uncertainty", "100000",
+                                           "--seed", "1"])
+    assert result.exit_code == 2, result.output
+    assert "needs about" in result.output and "--uncertainty" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()  # nothing written
+    # a run that fits goes ahead as before
+    ok = CliRunner().invoke(cli.main, ["declare", rule, str(data), "-o", str(out), "--uncertainty", "200",
+                                       "--seed", "1"])
+    assert ok.exit_code == 0, ok.output
