@@ -226,6 +226,8 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
         with located(activity):
             block = _uncertainty.monte_carlo(result, run.catalogue, run.flows, iterations=uncertainty, seed=seed,
                                              background=_background_of(prepared)).block()
+        if uncertainty < _uncertainty.STABLE_ITERATIONS:
+            quality.warnings.append(_uncertainty.few_iterations_warning(uncertainty))
     document = _declaration.build(result, quality, run.catalogue, snapshot=run.snapshot, background=BACKGROUND_DB,
                                   created=created, background_info=prepared.background_info, uncertainty=block)
     _declaration.validate(document)

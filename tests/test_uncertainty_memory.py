@@ -71,3 +71,12 @@ def test_declare_refuses_a_monte_carlo_larger_than_memory_with_exit_2(project, m
     ok = CliRunner().invoke(cli.main, ["declare", rule, str(data), "-o", str(out), "--uncertainty", "200",
                                        "--seed", "1"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_fewer_than_a_thousand_iterations_are_declared_with_a_warning(project):
+    # with N = 100 each 2.5 % tail rests on 2.5 draws: the percentiles are allowed but flagged
+    rule, data = EXAMPLES[0]
+    few = footprint.declare(rule, data, uncertainty=100, seed=3)
+    enough = footprint.declare(rule, data, uncertainty=1000, seed=3)
+    assert any(w.startswith("uncertainty: 100 Monte Carlo iterations") for w in few["data_quality"]["warnings"])
+    assert not any(w.startswith("uncertainty:") for w in enough["data_quality"]["warnings"])

@@ -58,6 +58,9 @@ MODEL_VERSION = "footprint-uncertainty/1"
 PERCENTILES = tuple(float(p) for p in range(101))
 TOP_INPUTS = 10
 MAX_ITERATIONS = 1_000_000
+#: Below this many iterations the 2.5/97.5 % percentiles rest on fewer than 25 draws each side and move
+#: visibly from seed to seed; such a run is allowed (a quick look) but the declaration says so.
+STABLE_ITERATIONS = 1_000
 SENSITIVITY_METHOD = ("squared Spearman rank correlation of each input with the result, normalised to 100 % "
                       "over the inputs (an input's share of the variance it explains, if the inputs act "
                       "independently and monotonically)")
@@ -66,6 +69,11 @@ SENSITIVITY_METHOD = ("squared Spearman rank correlation of each input with the 
 
 class UncertaintyError(FootprintError):
     """The Monte Carlo cannot run as asked (iterations, seed)."""
+
+
+def few_iterations_warning(iterations: int) -> str:
+    return (f"uncertainty: {iterations:,} Monte Carlo iterations are fewer than {STABLE_ITERATIONS:,}; the 2.5/97.5 % "
+            "percentiles, class probabilities and contributions to variance are not stable (use 10,000)")
 
 
 def check_request(iterations: int, seed: int | None) -> None:
