@@ -1066,8 +1066,11 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
     ``rows`` are (rule, data) pairs, dicts with the manifest's keys (rule, data, allocation,
     mapping, background), or footprint.market.batch.Row objects.  Each outcome has
     ``.status`` ('ok' or 'error'), ``.message`` and ``.document`` (the declaration, as
-    ``declare`` returns it).  A row's error never stops the others.  ``scheduler`` 'local'
-    runs on a Dask LocalCluster, 'tcp://HOST:PORT' on a running cluster.
+    ``declare`` returns it).  A row's error never stops the others.  ``workers`` N (no
+    ``scheduler``) runs the rows on N forked processes of this machine (footprint.market.pool;
+    from pool.POOL_FROM rows, byte for byte the serial outcomes, in order); ``scheduler``
+    'processes' does so on every core, 'local' runs on a Dask LocalCluster, 'tcp://HOST:PORT' on
+    a running cluster.
     """
     from footprint.market import batch as _batch
 

@@ -260,7 +260,8 @@ def _progress(total: int, enabled: bool | None, description: str):
 def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str | None = None,
         workers: int | None = None, progress: bool | None = None, on_outcome: Callable[[Outcome], None] | None = None,
         description: str = "rows", chunk_size: int | None = None) -> Summary:
-    """Run ``task`` over ``rows`` here (``scheduler`` None) or on Dask ('local' or 'tcp://HOST:PORT').
+    """Run ``task`` over ``rows`` here (``scheduler`` None), on forked processes here (``workers`` > 1 or
+    'processes') or on Dask ('local' or 'tcp://HOST:PORT').
 
     ``context`` goes with every chunk (the background identity, options); ``on_outcome`` sees
     each row's outcome once, in this process, as it arrives.
@@ -287,11 +288,8 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
             accept(Outcome(row.number, "error", row.problem, row.output))
     todo = [row for row in rows if not row.problem]
     try:
-        if scheduler in (None, "", "none", "serial"):
-            label = "this process"
-            for chunk in chunks(todo, chunk_size or max(1, len(todo))):
-                for outcome in task(chunk, context):
-                    accept(outcome)
+        if scheduler in (None, "", "none", "serial", "processes"):
+            label = _run_here(todo, task, context, scheduler, workers, accept, chunk_size)
         else:
             label = _run_dask(todo, task, context, scheduler, workers or DEFAULT_WORKERS, accept, chunk_size)
     finally:
@@ -302,6 +300,36 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
             seen[row.number] = Outcome(row.number, "error", "no outcome came back for this row", row.output)
     return Summary(outcomes=[seen[row.number] for row in rows], seconds=time.perf_counter() - started,
                    scheduler=label)
+
+
+def _run_here(rows: list[Row], task: Task, context: Any, scheduler: str | None, workers: int | None,
+              accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
+    """This process, or a pool of forked processes on this machine (footprint.market.pool).
+
+    The pool is used for ``scheduler`` 'processes' or ``workers`` > 1 without a scheduler, and
+    only for at least ``pool.POOL_FROM`` rows: a shorter batch runs here, where it is faster.
+    """
+    from footprint.market import pool
+
+    wanted = 1 if scheduler == "serial" else workers or (pool.default_workers() if scheduler == "processes" else 1)
+    if wanted > 1 and len(rows) >= pool.POOL_FROM and pool.available():
+        def accept_chunk(chunk: Sequence[Row], outcomes: list[Outcome] | None, failure: str | None) -> None:
+            if outcomes is None:
+                outcomes = [Outcome(row.number, "error", f"the chunk failed in a worker process ({failure})",
+                                    row.output) for row in chunk]
+            for outcome in outcomes:
+                accept(outcome)
+
+        pool.run_pool(chunks(rows, chunk_size or pool.chunk_size(len(rows), wanted)), task, context, wanted,
+                      accept_chunk)
+        return f"{wanted} worker processes on this machine"
+    for chunk in chunks(rows, chunk_size or max(1, len(rows))):
+        for outcome in task(chunk, context):
+            accept(outcome)
+    if wanted > 1:
+        why = f"fewer than {pool.POOL_FROM} rows" if pool.available() else "no fork on this system"
+        return f"this process ({why})"
+    return "this process"
 
 
 def _client(scheduler: str, workers: int):

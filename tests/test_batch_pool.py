@@ -1,0 +1,105 @@
+"""The local process pool (``workers=N``): byte for byte the serial run, in order, through a killed worker.
+
+A pooled batch must give every row the outcome the serial run gives it (the same declaration
+bytes, the same refusal message), in the same order, write the same files, and survive a
+worker that dies holding a chunk without losing or repeating a row.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import footprint
+from footprint.market import batch, pool
+from tests.test_batch import CREATED, EXAMPLE, EXAMPLES, _rows
+
+
+def _as_bytes(outcomes) -> list[tuple]:
+    """Everything a caller sees of each outcome, the declaration as its exact JSON text."""
+    return [(o.row, o.status, o.message, o.output,
+             json.dumps(o.document, sort_keys=True, ensure_ascii=False) if o.document else None) for o in outcomes]
+
+
+def _mixed_rows(tmp_path: Path) -> list:
+    """The twelve examples twice (some are refused for coverage gaps) and three rows that are wrong."""
+    rows = _rows() * 2
+    rows.insert(5, ("ndpr-oxide", tmp_path / "missing.yaml"))
+    rows.insert(17, ("no-such-rule", EXAMPLES[0]))
+    rows.insert(20, {"rule": "ndpr-oxide", "data": EXAMPLE["ndpr-oxide"], "allocaton": "mass"})
+    return rows
+
+
+def test_a_pooled_declare_many_equals_the_serial_one_byte_for_byte_errors_and_order_included(project, tmp_path):
+    rows = _mixed_rows(tmp_path)
+    assert len(rows) >= pool.POOL_FROM  # else the pool would not be used
+    serial = footprint.declare_many(rows, created=CREATED)
+    pooled = footprint.declare_many(rows, created=CREATED, workers=2)
+    assert _as_bytes(pooled) == _as_bytes(serial)
+    assert [o.row for o in pooled] == list(range(1, len(rows) + 1))
+    statuses = [o.status for o in pooled]
+    assert statuses[5] == statuses[17] == statuses[20] == "error" and statuses.count("ok") >= 8
+
+
+def test_a_pooled_batch_declare_writes_the_serial_run_s_files_and_error_report(project, tmp_path):
+    lines = [f"{rule},{data},out/{n}-{rule}.json" for n, (rule, data) in enumerate(_rows() * 2)]
+    lines.insert(3, "ndpr-oxide,nowhere.yaml,out/x.json")
+    texts = {}
+    for name, workers in (("serial", None), ("pooled", 2)):
+        where = tmp_path / name
+        where.mkdir()
+        manifest = where / "manifest.csv"
+        manifest.write_text("rule,data,output\n" + "\n".join(lines) + "\n")
+        summary = footprint.batch_declare(manifest, workers=workers, created=CREATED)
+        assert summary.scheduler == ("2 worker processes on this machine" if workers else "this process")
+        texts[name] = {p.relative_to(where).as_posix(): p.read_bytes() for p in sorted(where.rglob("*.json"))}
+        texts[name]["errors.csv"] = summary.errors_csv().replace(str(where), "DIR").encode()
+    assert len(texts["serial"]) >= 9
+    assert texts["pooled"] == texts["serial"]
+
+
+def test_a_short_batch_stays_in_this_process():
+    def task(rows, context):
+        return [batch.Outcome(row.number, "ok", str(os.getpid())) for row in rows]
+
+    rows = [batch.Row(n, "r", "d") for n in range(1, pool.POOL_FROM)]
+    summary = batch.run(rows, task, workers=2)
+    assert summary.scheduler == f"this process (fewer than {pool.POOL_FROM} rows)"
+    assert {o.message for o in summary.outcomes} == {str(os.getpid())}
+    longer = batch.run(rows + [batch.Row(pool.POOL_FROM, "r", "d")], task, workers=2)
+    assert longer.scheduler == "2 worker processes on this machine"
+    assert str(os.getpid()) not in {o.message for o in longer.outcomes}  # computed in the workers
+
+
+def _task_killed_once(rows, context):
+    """Answers each row with the worker's pid, except that the first worker to get row 3 dies holding it."""
+    marker = Path(context["marker"])
+    if any(row.number == 3 for row in rows) and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os._exit(1)
+    return [batch.Outcome(row.number, "ok", "", row.output) for row in rows]
+
+
+def _task_killed_always(rows, context):
+    if any(row.number == 7 for row in rows):
+        os._exit(1)  # this chunk kills every worker that takes it
+    return [batch.Outcome(row.number, "ok", "", row.output) for row in rows]
+
+
+def test_a_killed_worker_loses_no_row_and_repeats_none(tmp_path):
+    rows = [batch.Row(n, "r", "d", output=f"o{n}.json") for n in range(1, 41)]
+    arrived: list[int] = []
+    summary = batch.run(rows, _task_killed_once, {"marker": str(tmp_path / "killed")}, workers=2, chunk_size=2,
+                        on_outcome=lambda o: arrived.append(o.row))
+    assert (tmp_path / "killed").exists()  # a worker did die holding row 3
+    assert sorted(arrived) == list(range(1, 41))  # every row once: none lost, none twice
+    assert summary.ok and [o.row for o in summary.outcomes] == list(range(1, 41))
+
+
+def test_a_chunk_that_kills_every_worker_is_reported_and_the_others_run():
+    rows = [batch.Row(n, "r", "d") for n in range(1, 31)]
+    summary = batch.run(rows, _task_killed_always, workers=2, chunk_size=3)
+    failed = [o.row for o in summary.outcomes if not o.ok]
+    assert failed == [7, 8, 9]  # the chunk holding row 7, nothing else
+    assert all("worker process died" in o.message for o in summary.outcomes if not o.ok)
+    assert summary.count("ok") == 27
