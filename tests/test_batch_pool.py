@@ -6,6 +6,7 @@ worker that dies holding a chunk without losing or repeating a row.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -69,6 +70,17 @@ def test_a_short_batch_stays_in_this_process():
     longer = batch.run(rows + [batch.Row(pool.POOL_FROM, "r", "d")], task, workers=2)
     assert longer.scheduler == "2 worker processes on this machine"
     assert str(os.getpid()) not in {o.message for o in longer.outcomes}  # computed in the workers
+    assert gc.isenabled()  # the collector, paused while the pool ran, is back
+
+
+def _collector_state(rows, context):
+    return [batch.Outcome(row.number, "ok", f"{gc.isenabled()} {gc.get_freeze_count() > 0}") for row in rows]
+
+
+def test_workers_collect_garbage_with_the_inherited_heap_frozen():
+    """The submitting process pauses its collector while the pool runs; a worker must not inherit the pause."""
+    rows = [batch.Row(n, "r", "d") for n in range(1, pool.POOL_FROM + 1)]
+    assert {o.message for o in batch.run(rows, _collector_state, workers=2).outcomes} == {"True True"}
 
 
 def _task_killed_once(rows, context):
