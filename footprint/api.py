@@ -143,9 +143,27 @@ def _gc_paused():
 def _refuse_coverage_gaps(document: dict, data: str | Path) -> None:
     from footprint.inputs.upstream import declared_results
 
-    empty = [r for r in declared_results(document) if r.get("coverage") == "none"]
+    _raise_coverage_gaps([r["category"] for r in declared_results(document) if r.get("coverage") == "none"], data)
+
+
+def _refuse_coverage_gaps_early(result, quality, data: str | Path) -> None:
+    """The refusal _refuse_coverage_gaps gives the finished document, from the result and its quality.
+
+    Why before the document: a refused declaration is thrown away, and building, hashing and
+    checking it is most of a declaration's time (a quarter of the examples are refused).  The
+    names come in the document's order (the rule's declared, then supplementary, categories);
+    the check on the finished document stays, so what is refused cannot change.
+    """
+    rule = result.system.rule.rule
+    order = list(rule.impact_categories.declared) + list(rule.impact_categories.supplementary)
+    wanted = set(order)
+    shown = sorted((c.id for c in result.categories if c.id in wanted), key=order.index)  # = the document's results
+    _raise_coverage_gaps([c for c in shown if quality.coverage.get(c, "complete") == "none"], data)
+
+
+def _raise_coverage_gaps(empty: list[str], data: str | Path) -> None:
     if empty:
-        names = ", ".join(r["category"] for r in empty)
+        names = ", ".join(empty)
         raise CoverageError(f"declared impact categor{'y' if len(empty) == 1 else 'ies'} {names} "
                             f"{'has' if len(empty) == 1 else 'have'} no data (coverage none): the datasets used give "
                             f"no values there, so the declaration would state 0; nothing written", file=data,
@@ -228,6 +246,8 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
                                              background=_background_of(prepared)).block()
         if uncertainty < _uncertainty.STABLE_ITERATIONS:
             quality.warnings.append(_uncertainty.few_iterations_warning(uncertainty))
+    if refuse_gaps:
+        _refuse_coverage_gaps_early(result, quality, prepared.data)
     document = _declaration.build(result, quality, run.catalogue, snapshot=run.snapshot, background=BACKGROUND_DB,
                                   created=created, background_info=prepared.background_info, uncertainty=block)
     _declaration.validate(document)

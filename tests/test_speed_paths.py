@@ -316,3 +316,31 @@ def test_an_input_from_a_process_the_rule_does_not_connect_is_still_refused(proj
     message = str(caught.value)
     assert "input from a process the rule does not connect here" in message
     assert "roasting" in message and "['mining']" in message
+
+
+def test_the_early_coverage_refusal_names_what_the_finished_document_would(project):
+    """A refused declaration is refused before its document is built: same refusal, same words, same rows.
+
+    For every example, the document built anyway (refuse_gaps=False) is refused by the original
+    check exactly when the early check refuses, with the same message; at least one example is refused.
+    """
+    from footprint import api
+    from footprint.engine import calculate, quality
+
+    refused = 0
+    for data in sorted((REPO / "examples").glob("*/activity-2025.yaml")):
+        document = api._declare(data.parent.name, data, refuse_gaps=False)
+        run = api._Run.open()
+        prepared = api._prepare(run, data.parent.name, data)
+        result = calculate.calculate(prepared.system, background=api._background_of(prepared))
+        outcomes = []
+        for check in (lambda: api._refuse_coverage_gaps(document, data),
+                      lambda: api._refuse_coverage_gaps_early(result, quality.assess(result, run.catalogue), data)):
+            try:
+                check()
+                outcomes.append(None)
+            except api.CoverageError as exc:
+                outcomes.append(str(exc))
+        assert outcomes[0] == outcomes[1], data
+        refused += outcomes[0] is not None
+    assert refused >= 1
