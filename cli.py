@@ -600,7 +600,7 @@ def _batch_options(func):
     func = click.option("--scheduler", default=None, help=_SCHEDULER_HELP)(func)
     func = click.option("--workers", type=click.IntRange(1, 256), default=None,
                         help="Worker processes: without --scheduler, a pool of N forked processes on this machine "
-                             "(used from 24 rows; a shorter batch runs in this process, where it is faster); with "
+                             "(used from 40 rows; a shorter batch runs in this process, where it is faster); with "
                              "--scheduler local, the LocalCluster's (default 2).")(func)
     func = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on stderr (default: on a terminal, for 20 rows or more).")(func)

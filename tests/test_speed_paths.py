@@ -344,3 +344,26 @@ def test_the_early_coverage_refusal_names_what_the_finished_document_would(proje
         assert outcomes[0] == outcomes[1], data
         refused += outcomes[0] is not None
     assert refused >= 1
+
+
+def test_the_provenance_path_is_pathlibs_relative_path(tmp_path, monkeypatch):
+    """declaration._relative on strings gives what path.resolve().relative_to(REPO_ROOT).as_posix() gave."""
+    from footprint.declaration.declaration import _relative
+    from footprint.paths import REPO_ROOT
+
+    def by_pathlib(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(REPO_ROOT).as_posix()
+        except ValueError:
+            return str(path)
+
+    (tmp_path / "link").symlink_to(REPO / "examples")
+    (tmp_path / "outside.yaml").write_text("x")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(REPO / "examples")
+    paths = [REPO / "examples/ndpr-oxide/activity-2025.yaml", REPO, REPO / "rules/../rules/ndpr-oxide.yaml",
+             tmp_path / "link/ndpr-oxide/activity-2025.yaml", tmp_path / "outside.yaml", tmp_path / "sub/../outside.yaml",
+             Path("ndpr-oxide/activity-2025.yaml"), Path("../rules"), Path(str(REPO) + "-sibling/x.yaml"),
+             Path("/"), Path("nowhere/../x.yaml")]
+    assert [_relative(p) for p in paths] == [by_pathlib(p) for p in paths]
+    assert _relative(paths[0]) == "examples/ndpr-oxide/activity-2025.yaml"

@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence
 
 RETRIES = 2  # fresh pools after a worker died; a chunk that kills its worker every time is reported
-POOL_FROM = 24  # rows: below this, starting and feeding workers costs more than the second core gains (see README)
+POOL_FROM = 40  # rows: below this, starting and feeding workers costs more than the second core gains (see README)
 
 
 def available() -> bool:
