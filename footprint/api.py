@@ -1031,6 +1031,18 @@ def _row_outcome(row, run) -> Any:
     return Outcome(row.number, status, message, row.output, document, time.perf_counter() - started)
 
 
+def _warm_for_workers() -> None:
+    """Open the run's snapshot here before a pool forks (a cold process spends ~1.5 s on it).
+
+    A set-up that fails is not reported here: each worker meets the same failure for its rows,
+    which is how the serial run reports it (one error per row).
+    """
+    try:
+        _Run.open()
+    except FootprintError:
+        pass
+
+
 def _declare_chunk(rows, context: dict) -> list:
     """The batch task: declare the rows together (on a worker or here); a row's error is its outcome."""
     import time
@@ -1115,7 +1127,7 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
                "identity": background_identity() if scheduler not in (None, "", "serial") else None}
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          on_outcome=lambda o: kept.__setitem__(o.row, o.document) if o.document else None,
-                         description="declarations")
+                         description="declarations", warm=_warm_for_workers)
     for outcome in summary.outcomes:
         outcome.document = kept.get(outcome.row)
     return summary.outcomes
@@ -1185,7 +1197,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     context = {"created": created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                "identity": background_identity() if scheduler not in (None, "", "serial") else None}
     summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
-                         on_outcome=write, description="declarations")
+                         on_outcome=write, description="declarations", warm=_warm_for_workers)
     summary.source = str(manifest)
     return summary
 
@@ -1221,7 +1233,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     context = {"tolerance": tolerance,
                "identity": background_identity() if scheduler not in (None, "", "serial") else None}
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
-                         description="declarations")
+                         description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)
     return summary
 

@@ -259,12 +259,13 @@ def _progress(total: int, enabled: bool | None, description: str):
 
 def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str | None = None,
         workers: int | None = None, progress: bool | None = None, on_outcome: Callable[[Outcome], None] | None = None,
-        description: str = "rows", chunk_size: int | None = None) -> Summary:
+        description: str = "rows", chunk_size: int | None = None, warm: Callable[[], None] | None = None) -> Summary:
     """Run ``task`` over ``rows`` here (``scheduler`` None), on forked processes here (``workers`` > 1 or
     'processes') or on Dask ('local' or 'tcp://HOST:PORT').
 
     ``context`` goes with every chunk (the background identity, options); ``on_outcome`` sees
-    each row's outcome once, in this process, as it arrives.
+    each row's outcome once, in this process, as it arrives.  ``warm`` runs here once before
+    forked workers start (loads what every worker would otherwise load for itself).
     """
     started = time.perf_counter()
     seen: dict[int, Outcome] = {}
@@ -289,7 +290,7 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
     todo = [row for row in rows if not row.problem]
     try:
         if scheduler in (None, "", "none", "serial", "processes"):
-            label = _run_here(todo, task, context, scheduler, workers, accept, chunk_size)
+            label = _run_here(todo, task, context, scheduler, workers, accept, chunk_size, warm)
         else:
             label = _run_dask(todo, task, context, scheduler, workers or DEFAULT_WORKERS, accept, chunk_size)
     finally:
@@ -303,7 +304,7 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
 
 
 def _run_here(rows: list[Row], task: Task, context: Any, scheduler: str | None, workers: int | None,
-              accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
+              accept: Callable[[Outcome], None], chunk_size: int | None, warm: Callable[[], None] | None = None) -> str:
     """This process, or a pool of forked processes on this machine (footprint.market.pool).
 
     The pool is used for ``scheduler`` 'processes' or ``workers`` > 1 without a scheduler, and
@@ -320,6 +321,8 @@ def _run_here(rows: list[Row], task: Task, context: Any, scheduler: str | None, 
             for outcome in outcomes:
                 accept(outcome)
 
+        if warm is not None:
+            warm()  # before the fork: the workers inherit it instead of each opening the snapshot again
         pool.run_pool(chunks(rows, chunk_size or pool.chunk_size(len(rows), wanted)), task, context, wanted,
                       accept_chunk)
         return f"{wanted} worker processes on this machine"
