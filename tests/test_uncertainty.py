@@ -164,13 +164,10 @@ def test_a_lognormal_input_reproduces_the_analytic_median_and_percentiles(parts)
     assert drivers[0]["input"] == "processes.mining.emissions[0]" and drivers[0]["share"] == pytest.approx(1.0)
 
 
-def test_with_every_uncertainty_zero_every_percentile_equals_the_declared_value(parts, monkeypatch):
+def _background_certain(monkeypatch) -> None:
+    """Every secondary dataset's exchange without uncertainty (the background model as built, specs 'none')."""
     from footprint.engine import uncertainty
 
-    catalogue, flows, result = parts
-    result = copy.deepcopy(result)
-    for process in result.system.processes:
-        process.flows = [replace(f, uncertainty=Relative(TYPE_IDS["lognormal"], scale=0.0)) for f in process.flows]
     real = uncertainty.background_model
 
     def certain(*args, **kwargs):
@@ -179,6 +176,16 @@ def test_with_every_uncertainty_zero_every_percentile_equals_the_declared_value(
         return model
 
     monkeypatch.setattr(uncertainty, "background_model", certain)
+
+
+def test_with_every_uncertainty_zero_every_percentile_equals_the_declared_value(parts, monkeypatch):
+    from footprint.engine import uncertainty
+
+    catalogue, flows, result = parts
+    result = copy.deepcopy(result)
+    for process in result.system.processes:
+        process.flows = [replace(f, uncertainty=Relative(TYPE_IDS["lognormal"], scale=0.0)) for f in process.flows]
+    _background_certain(monkeypatch)
     block = uncertainty.monte_carlo(result, catalogue, flows, iterations=500, seed=1).block()
     for entry in block["results"]:
         value = entry["value"]
@@ -206,14 +213,7 @@ def test_the_cff_line_is_carried_and_zero_uncertainty_gives_the_declared_value(p
     assert all(r["sd"] > 0 for r in spread["results"] if r["value"])
     for process in built.processes:
         process.flows = [replace(f, uncertainty=Relative(TYPE_IDS["none"])) for f in process.flows]
-    real = uncertainty.background_model
-
-    def certain(*args, **kwargs):
-        model = real(*args, **kwargs)
-        model.specs = [Relative(TYPE_IDS["none"]) for _ in model.specs]
-        return model
-
-    monkeypatch.setattr(uncertainty, "background_model", certain)
+    _background_certain(monkeypatch)
     real_supplier = uncertainty.supplier_input
     monkeypatch.setattr(uncertainty, "supplier_input",
                         lambda s: replace(real_supplier(s), spec=Relative(TYPE_IDS["none"])))

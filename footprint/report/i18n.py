@@ -262,6 +262,35 @@ STRINGS: dict[str, dict[str, str]] = {
                      "as Annex V point 7 requires.",
                "de": "Charakterisierte Ergebnisse je angegebener Einheit (EF 3.1); keine Normierung oder "
                      "Gewichtung, wie in Anhang V Nummer 7 vorgeschrieben."},
+    # the Monte Carlo section and the class-probability bar (footprint/report/uncertainty.py)
+    "mc_title": {"en": "Uncertainty (Monte Carlo)", "de": "Unsicherheit (Monte-Carlo-Simulation)"},
+    "mc_intro": {"en": "{n} iterations, seed {seed}. The declared values are the deterministic results (Annex V); "
+                    "the statistics below describe how far they may be off, given the uncertainty of every amount "
+                    "(stated by the producer or derived from its data-quality scores with the pedigree table "
+                    "{table}), of the secondary datasets' exchanges and of suppliers' values.",
+              "de": "{n} Iterationen, Startwert {seed}. Erklärt werden die deterministischen Ergebnisse (Anhang V); "
+                    "die Statistik unten beschreibt, wie weit sie abweichen können, aus der Unsicherheit jeder "
+                    "Menge (vom Hersteller angegeben oder aus ihren Datenqualitätswerten mit der Pedigree-Tabelle "
+                    "{table} abgeleitet), der Flüsse der Sekundärdatensätze und der Werte der Lieferanten."},
+    "mc_category": {"en": "Category", "de": "Kategorie"},
+    "mc_declared": {"en": "Declared", "de": "Erklärt"},
+    "mc_mean": {"en": "Mean", "de": "Mittelwert"},
+    "mc_median": {"en": "Median", "de": "Median"},
+    "mc_sd": {"en": "SD", "de": "Std.-abw."},
+    "mc_interval": {"en": "95 % interval", "de": "95-%-Intervall"},
+    "mc_drivers": {"en": "What drives it: {category}", "de": "Was sie treibt: {category}"},
+    "mc_input": {"en": "Input", "de": "Eingangsgröße"},
+    "mc_share": {"en": "Share of variance", "de": "Anteil an der Varianz"},
+    "mc_rho": {"en": "Spearman ρ", "de": "Spearman ρ"},
+    "mc_drivers_note": {"en": "Squared Spearman rank correlation of each input with the result, normalised to 100 %: "
+                           "improve the top input's data first.",
+                     "de": "Quadrierte Spearman-Rangkorrelation jeder Eingangsgröße mit dem Ergebnis, auf 100 % "
+                           "normiert: die Daten der obersten Eingangsgröße zuerst verbessern."},
+    "mc_probabilities": {"en": "Class probabilities", "de": "Klassenwahrscheinlichkeiten"},
+    "mc_nearest": {"en": "Nearest threshold", "de": "Nächste Klassengrenze"},
+    "mc_nearest_text": {"en": "{t} ({between}), distance {d}", "de": "{t} ({between}), Abstand {d}"},
+    "mc_inside": {"en": "within the 95 % interval", "de": "innerhalb des 95-%-Intervalls"},
+    "mc_outside": {"en": "outside the 95 % interval", "de": "außerhalb des 95-%-Intervalls"},
 }
 
 

@@ -1,7 +1,8 @@
 """The report's uncertainty parts: the Monte Carlo table, what drives it, and the class-probability bar.
 
-Kept apart from html.py (which lays out the page) so the uncertainty vocabulary,
-English and German, lives in one place.  Everything read from the declaration is
+Kept apart from html.py (which lays out the page); its English and German strings are in
+i18n.STRINGS (keys ``mc_*``) with every other label, so the test that both languages have the
+same keys and placeholders covers them too.  Everything read from the declaration is
 escaped as in html.py.
 """
 from __future__ import annotations
@@ -10,46 +11,9 @@ from typing import Any, Mapping
 
 from footprint.report._format import as_number, fmt_pct, fmt_sig
 from footprint.report.html import Html, _join, _section, _table, _tag, esc
-from footprint.report.i18n import category_label
+from footprint.report.i18n import category_label, text
 from footprint.report.label import class_colours
 
-_STRINGS: dict[str, dict[str, str]] = {
-    "title": {"en": "Uncertainty (Monte Carlo)", "de": "Unsicherheit (Monte-Carlo-Simulation)"},
-    "intro": {"en": "{n} iterations, seed {seed}. The declared values are the deterministic results (Annex V); "
-                    "the statistics below describe how far they may be off, given the uncertainty of every amount "
-                    "(stated by the producer or derived from its data-quality scores with the pedigree table "
-                    "{table}), of the secondary datasets' exchanges and of suppliers' values.",
-              "de": "{n} Iterationen, Startwert {seed}. Erklärt werden die deterministischen Ergebnisse (Anhang V); "
-                    "die Statistik unten beschreibt, wie weit sie abweichen können, aus der Unsicherheit jeder "
-                    "Menge (vom Hersteller angegeben oder aus ihren Datenqualitätswerten mit der Pedigree-Tabelle "
-                    "{table} abgeleitet), der Flüsse der Sekundärdatensätze und der Werte der Lieferanten."},
-    "category": {"en": "Category", "de": "Kategorie"},
-    "unit": {"en": "Unit", "de": "Einheit"},
-    "declared": {"en": "Declared", "de": "Erklärt"},
-    "mean": {"en": "Mean", "de": "Mittelwert"},
-    "median": {"en": "Median", "de": "Median"},
-    "sd": {"en": "SD", "de": "Std.-abw."},
-    "interval": {"en": "95 % interval", "de": "95-%-Intervall"},
-    "drivers": {"en": "What drives it: {category}", "de": "Was sie treibt: {category}"},
-    "input": {"en": "Input", "de": "Eingangsgröße"},
-    "share": {"en": "Share of variance", "de": "Anteil an der Varianz"},
-    "rho": {"en": "Spearman ρ", "de": "Spearman ρ"},
-    "drivers_note": {"en": "Squared Spearman rank correlation of each input with the result, normalised to 100 %: "
-                           "improve the top input's data first.",
-                     "de": "Quadrierte Spearman-Rangkorrelation jeder Eingangsgröße mit dem Ergebnis, auf 100 % "
-                           "normiert: die Daten der obersten Eingangsgröße zuerst verbessern."},
-    "probabilities": {"en": "Class probabilities", "de": "Klassenwahrscheinlichkeiten"},
-    "nearest": {"en": "Nearest threshold", "de": "Nächste Klassengrenze"},
-    "nearest_text": {"en": "{t} ({between}), distance {d}", "de": "{t} ({between}), Abstand {d}"},
-    "inside": {"en": "within the 95 % interval", "de": "innerhalb des 95-%-Intervalls"},
-    "outside": {"en": "outside the 95 % interval", "de": "außerhalb des 95-%-Intervalls"},
-}
-
-
-def t(key: str, lang: str, **values: object) -> str:
-    entry = _STRINGS[key]
-    template = entry.get(lang) or entry["en"]
-    return template.format(**values) if values else template
 
 
 def _interval(entry: Mapping[str, Any]) -> str:
@@ -70,10 +34,10 @@ def section(d: Mapping[str, Any], lang: str) -> Html:
                      fmt_sig(entry.get("mean")), fmt_sig(entry.get("median")), fmt_sig(entry.get("sd")),
                      _interval(entry), entry.get("unit", "")])
     pedigree = (block.get("model") or {}).get("pedigree") or {}
-    parts = [_tag("p", t("intro", lang, n=f"{block.get('iterations', 0):,}", seed=block.get("seed"),
+    parts = [_tag("p", text("mc_intro", lang, n=f"{block.get('iterations', 0):,}", seed=block.get("seed"),
                           table=f"{pedigree.get('id', '')} {pedigree.get('version', '')}".strip())),
-             _table([t("category", lang), t("declared", lang), t("mean", lang), t("median", lang), t("sd", lang),
-                     t("interval", lang), t("unit", lang)],
+             _table([text(key, lang) for key in ("mc_category", "mc_declared", "mc_mean", "mc_median", "mc_sd",
+                                                 "mc_interval", "unit")],
                     rows, numeric=[1, 2, 3, 4])]
     for entry in block["results"]:
         drivers = [row for row in entry.get("contribution_to_variance") or [] if isinstance(row, Mapping)]
@@ -81,11 +45,12 @@ def section(d: Mapping[str, Any], lang: str) -> Html:
             continue
         rows = [[row.get("label") or row.get("input"), row.get("kind", ""), fmt_pct(row.get("share")),
                  f"{as_number(row.get('spearman')) or 0.0:+.2f}"] for row in drivers]
-        parts.append(_tag("h3", t("drivers", lang, category=labels.get(entry.get("category"),
+        parts.append(_tag("h3", text("mc_drivers", lang, category=labels.get(entry.get("category"),
                                                                         entry.get("category")))))
-        parts.append(_table([t("input", lang), "", t("share", lang), t("rho", lang)], rows, numeric=[2, 3]))
-    parts.append(_tag("p", t("drivers_note", lang), class_="note"))
-    return _section(t("title", lang), _join(parts), "uncertainty")
+        parts.append(_table([text("mc_input", lang), "", text("mc_share", lang), text("mc_rho", lang)], rows,
+                            numeric=[2, 3]))
+    parts.append(_tag("p", text("mc_drivers_note", lang), class_="note"))
+    return _section(text("mc_title", lang), _join(parts), "uncertainty")
 
 
 def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
@@ -109,14 +74,14 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
                    'white-space:nowrap;font-weight:600">' + "".join(cells) + "</div>")
         listed = ", ".join(f"{n} {(as_number(probabilities.get(n)) or 0.0):.0%}" for n in names
                            if (as_number(probabilities.get(n)) or 0.0) >= 0.005)
-        parts.append(_tag("p", _join([_tag("strong", t("probabilities", lang) + ": "), esc(listed)])))
+        parts.append(_tag("p", _join([_tag("strong", text("mc_probabilities", lang) + ": "), esc(listed)])))
         parts.append(bar)
     nearest = pc.get("nearest_threshold")
     if isinstance(nearest, Mapping):
-        line = t("nearest_text", lang, t=fmt_sig(nearest.get("threshold")),
+        line = text("mc_nearest_text", lang, t=fmt_sig(nearest.get("threshold")),
                  between="/".join(str(x) for x in nearest.get("between") or []), d=fmt_sig(nearest.get("distance")))
         inside = nearest.get("within_95_interval")
         if inside is not None:
-            line += "; " + t("inside" if inside else "outside", lang)
-        parts.append(_tag("p", _join([_tag("strong", t("nearest", lang) + ": "), esc(line)])))
+            line += "; " + text("mc_inside" if inside else "mc_outside", lang)
+        parts.append(_tag("p", _join([_tag("strong", text("mc_nearest", lang) + ": "), esc(line)])))
     return _join(parts) if parts else Html("")
