@@ -591,9 +591,11 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
         datasets=len(direct), background=len(model.codes), categories=len(categories),
         stages=len(set(fg.stages)), cyclic=cyclic))
     z = sampling.standard_normals(iterations, len(inputs), seed)
-    totals, stages, scores = evaluate(sampling.multipliers([i.spec for i in fg_inputs], z[:, :n_fg]),
-                                      sampling.multipliers(model.specs, z[:, n_fg:n_fg + n_bg]),
-                                      supplier_samples(z))
+    fg_mult = sampling.multipliers([i.spec for i in fg_inputs], z[:, :n_fg])
+    bg_mult = sampling.multipliers(model.specs, z[:, n_fg:n_fg + n_bg])
+    _refuse_sign_flips(fg_inputs, fg_mult)
+    _refuse_sign_flips(bg_inputs, bg_mult)
+    totals, stages, scores = evaluate(fg_mult, bg_mult, supplier_samples(z))
     if not np.all(np.isfinite(totals)):
         raise UncertaintyError("the Monte Carlo gave non-finite results (a sampled foreground could not be solved)",
                                expected="distributions that keep every process's output positive")
@@ -623,6 +625,28 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
     return MonteCarlo(iterations=iterations, seed=seed, categories=categories,
                       values={c.id: result.totals[c.id] for c in categories}, totals=totals, by_stage=stages,
                       inputs=inputs, sensitivity=sensitivity, model=model_record, stage_order=stage_order)
+
+
+def _refuse_sign_flips(inputs: list[RandomInput], multipliers: np.ndarray) -> None:
+    """Refuse a sampled multiplier below 0: the amount would change sign (a negative fuel use, emission).
+
+    A normal distribution with a wide standard deviation, or a range whose minimum has the other
+    sign than the amount, draws such values; summed into the percentiles they pull them below
+    what any real amount can give, with nothing to show for it.  Lognormal never does.
+    """
+    if not multipliers.size:
+        return
+    flipped = (multipliers < 0).sum(axis=0)
+    if not flipped.any():
+        return
+    j = int(np.argmax(flipped))
+    item = inputs[j]
+    raise UncertaintyError(
+        f"the {item.spec.name} distribution of '{item.id}' ({item.label}) changes the amount's sign in "
+        f"{int(flipped[j]):,} of {multipliers.shape[0]:,} iterations (multiplier down to "
+        f"{float(multipliers[:, j].min()):.3g})", field=item.id, value=item.spec.describe(),
+        expected="a distribution that keeps the amount's sign: a lognormal (gsd), a smaller sd, or a range on "
+                 "the amount's side of zero")
 
 
 def _foreground_inputs(flows: list[Flow]) -> tuple[list[RandomInput], np.ndarray]:

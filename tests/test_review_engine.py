@@ -1,0 +1,72 @@
+"""Review of the engine change: failure modes that gave a wrong number with exit 0, pinned."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from footprint.inputs.distribution import TYPE_IDS, Relative
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+
+@pytest.fixture(scope="module")
+def parts(project):
+    """Catalogue, biosphere index and a calculated result of the example."""
+    from footprint.data import inventory, project as fp_project
+    from footprint.engine import calculate, system
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.rule import load_rule
+
+    bd = fp_project.brightway()[0]
+    catalogue = inventory.load_catalogue()
+    flows = inventory.biosphere_index(bd)
+    built = system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, flows)
+    return catalogue, flows, calculate.calculate(built)
+
+
+def _one_emission(parts, spread: Relative, amount: float = 2.0):
+    """A one-process system emitting ``amount`` kg fossil CO2 per declared kg (climate change = amount)."""
+    from footprint.engine import calculate
+    from footprint.engine.system import Flow, ForegroundProcess, ProductSystem
+
+    _catalogue, flows, result = parts
+    code, unit = flows[("Carbon dioxide, fossil", ("air",))]
+    flow = Flow("mining", "biosphere", code, amount, unit, "Carbon dioxide, fossil (air)",
+                "processes.mining.emissions[0]", None, True, uncertainty=spread)
+    process = ForegroundProcess(id="mining", name="mine", stage="extraction", product="ore", output=1.0,
+                                company_specific=True, annex_v=[], flows=[flow])
+    system = ProductSystem(rule=result.system.rule, activity=result.system.activity, processes=[process],
+                           reference="mining", declared_amount=1.0)
+    return calculate.calculate(system)
+
+
+@pytest.mark.parametrize("spread", [
+    # normal, relative sd 0.6: P(1 + 0.6 z < 0) = Phi(-1/0.6) = Phi(-1.667) = 4.8 % of iterations negative
+    Relative(TYPE_IDS["normal"], scale=0.6),
+    # uniform over [-0.5, 1.5] x amount (a stated minimum of -1 kg around 2 kg): 25 % of iterations negative
+    Relative(TYPE_IDS["uniform"], minimum=-0.5, maximum=1.5),
+])
+def test_a_distribution_that_flips_an_amounts_sign_is_refused_not_sampled(parts, spread):
+    """Before: 2 kg CO2 with these spreads gave a p2.5 below zero (a negative emission) with exit 0."""
+    from footprint.engine import uncertainty
+
+    catalogue, flows, _result = parts
+    result = _one_emission(parts, spread)
+    with pytest.raises(uncertainty.UncertaintyError) as caught:
+        uncertainty.monte_carlo(result, catalogue, flows, iterations=2_000, seed=1)
+    message = str(caught.value)
+    assert "processes.mining.emissions[0]" in message and "sign" in message
+
+
+def test_a_normal_distribution_that_stays_positive_is_still_sampled(parts):
+    """Relative sd 0.1: P(z < -10) ~ 8e-24, no iteration flips; the median stays 2 kg (sampling error
+    1.2533 x 0.2 / sqrt(2000) = 0.0056 kg, tolerance 4 standard errors)."""
+    from footprint.engine import uncertainty
+
+    catalogue, flows, _result = parts
+    result = _one_emission(parts, Relative(TYPE_IDS["normal"], scale=0.1))
+    stats = uncertainty.monte_carlo(result, catalogue, flows, iterations=2_000, seed=1).statistics("climate_change")
+    assert stats.median == pytest.approx(2.0, abs=0.0224)
+    assert stats.p2_5 > 0
