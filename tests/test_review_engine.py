@@ -70,3 +70,23 @@ def test_a_normal_distribution_that_stays_positive_is_still_sampled(parts):
     stats = uncertainty.monte_carlo(result, catalogue, flows, iterations=2_000, seed=1).statistics("climate_change")
     assert stats.median == pytest.approx(2.0, abs=0.0224)
     assert stats.p2_5 > 0
+
+
+def test_the_rules_process_index_answers_as_a_scan_and_follows_an_edit():
+    """process, process_path and stage_of share one index; each must equal the plain scan of the stages,
+    and a rule whose stages are replaced must be re-indexed (not answered from the old stages)."""
+    from footprint.inputs.rule import load_rule
+
+    rule = load_rule("ndpr-oxide").rule.model_copy(deep=True)
+    for i, stage in enumerate(rule.stages):
+        for j, process in enumerate(stage.processes):
+            assert rule.process(process.id) is process
+            assert rule.process_path(process.id) == f"stages[{i}].processes[{j}]"
+            assert rule.stage_of(process.id) is stage
+    with pytest.raises(KeyError):
+        rule.stage_of("no-such-process")
+    first, *rest = rule.stages
+    moved = first.processes[0].id
+    rule.stages = [*rest, first]  # the first stage now last
+    assert rule.stage_of(moved) is first
+    assert rule.process_path(moved) == f"stages[{len(rest)}].processes[0]"

@@ -427,10 +427,7 @@ class Rule(_Strict):
         return self._indexed(process_id)[1]
 
     def stage_of(self, process_id: str) -> Stage:
-        for stage, process in self.processes():
-            if process.id == process_id:
-                return stage
-        raise KeyError(process_id)
+        return self._indexed(process_id)[2]
 
     def reference_process_def(self) -> RuleProcess:
         return self.process(self.reference_process)
