@@ -90,3 +90,47 @@ def test_the_rules_process_index_answers_as_a_scan_and_follows_an_edit():
     rule.stages = [*rest, first]  # the first stage now last
     assert rule.stage_of(moved) is first
     assert rule.process_path(moved) == f"stages[{len(rest)}].processes[0]"
+
+
+def _supplier_file(tmp_path, document: dict, declared_unit: dict) -> Path:
+    """``document`` re-declared per ``declared_unit`` (values and elements left as they are), re-hashed."""
+    import copy
+    import json
+
+    from footprint.inputs.upstream import content_hash
+
+    changed = copy.deepcopy(document)
+    changed["declared_unit"] = {**changed["declared_unit"], **declared_unit}
+    changed["content_sha256"] = content_hash(changed)
+    path = tmp_path / "supplier.json"
+    path.write_text(json.dumps(changed))
+    return path
+
+
+def test_a_suppliers_elements_are_per_kg_whatever_its_declared_unit(example_declaration, tmp_path):
+    """The supplier's mineral_resources give kg of each element per declared unit; the engine multiplies
+    them by kg bought (declaration/resources.py: 'per_kg').  The same block declared per 1 t must give a
+    thousandth per kg of what it gives per 1 kg, as its impact values do (per_kg divides by 1,000 kg).
+    Before: elements were divided by the amount only (1), so per t they were taken as per kg: x 1,000."""
+    from footprint.inputs import upstream
+
+    block = example_declaration.get("mineral_resources") or {}
+    assert block.get("elements"), "the example declares elements taken from the ground"
+    per_kg = upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": 1, "unit": "kg"}))
+    per_t = upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": 1, "unit": "t"}))
+    for row in block["elements"]:
+        assert per_kg.elements[row["element"]] == pytest.approx(row["kg"], rel=1e-15)
+        assert per_t.elements[row["element"]] == pytest.approx(row["kg"] / 1000.0, rel=1e-15)
+    category = example_declaration["results"][0]["category"]
+    assert per_t.per_kg(category) == pytest.approx(per_kg.per_kg(category) / 1000.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("amount", [0, -1])
+def test_a_supplier_declared_per_zero_or_negative_amount_is_refused(example_declaration, tmp_path, amount):
+    """Before: amount 0 divided the values by zero (a traceback) and its elements by 1 (the 'or 1.0')."""
+    from footprint.errors import ActivityDataError
+    from footprint.inputs import upstream
+
+    with pytest.raises(ActivityDataError) as caught:
+        upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": amount}))
+    assert "declared_unit" in str(caught.value) and "amount" in str(caught.value)

@@ -12,6 +12,7 @@ higher in the flow, writes declarations with the same function.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,9 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         product = str(unit_block["product"])
         unit = str(unit_block["unit"])
         amount = float(unit_block["amount"])
-        units.convert(amount, unit, "kg")
+        if not (math.isfinite(amount) and amount > 0):
+            raise ValueError(f"declared_unit amount {amount!r} is not a positive number")
+        kg = units.convert(amount, unit, "kg")
         values = {str(r["category"]): float(r["value"]) for r in all_results(document)}
         coverage = {str(r["category"]): str(r.get("coverage", "complete")) for r in all_results(document)}
     except (KeyError, TypeError, ValueError, UnitError) as exc:
@@ -179,15 +182,15 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
-        dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, path, where, field))
+        dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field))
 
 
-def _elements(document: dict, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
-    """Elements taken from the ground per declared unit, read from the same checked document as the values."""
+def _elements(document: dict, kg: float, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
+    """Elements taken from the ground per kg of product (the block states kg per declared unit, ``kg`` kg),
+    read from the same checked document as the values and scaled as ``per_kg`` scales them."""
     block = document.get("mineral_resources") or {}
     try:
-        amount = float(document.get("declared_unit", {}).get("amount") or 1.0)
-        return {str(row["element"]): float(row["kg"]) / amount for row in block.get("elements", [])}
+        return {str(row["element"]): float(row["kg"]) / kg for row in block.get("elements", [])}
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _fail(f"supplier declaration has an unusable mineral_resources block ({exc!r})", path, file=where,
                     field=field, expected="mineral_resources.elements [{element, kg}] as 'footprint declare' "
