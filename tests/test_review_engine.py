@@ -134,3 +134,30 @@ def test_a_supplier_declared_per_zero_or_negative_amount_is_refused(example_decl
     with pytest.raises(ActivityDataError) as caught:
         upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": amount}))
     assert "declared_unit" in str(caught.value) and "amount" in str(caught.value)
+
+
+def test_declaring_leaves_the_cached_rule_and_supplier_objects_as_read(project):
+    """load_rule and upstream.read hand every caller the same cached object (keyed by the file's bytes).
+
+    If any step of a declaration changed such an object in place, the next declaration in the same
+    process would silently run under the changed rule or supplier values (the file's hash still
+    matching). Declare every shipped example twice and check the cached objects are unchanged.
+    """
+    import copy
+    import footprint
+    from footprint.inputs import upstream
+    from footprint.inputs.rule import load_rule
+
+    rules = sorted((REPO / "rules").glob("*.yaml"))
+    before = {p.stem: load_rule(p.stem).rule.model_dump() for p in rules}
+    suppliers = sorted((REPO / "examples" / "suppliers").glob("*.json"))
+    supplier_before = {p.name: copy.deepcopy(vars(upstream.read(p))) for p in suppliers}
+    for path in rules:
+        for data in sorted((REPO / "examples" / path.stem).glob("*.yaml")):
+            for _ in range(2):
+                try:
+                    footprint.declare(path.stem, data)
+                except footprint.errors.FootprintError:
+                    pass  # the examples refused for a coverage gap still run every step before the refusal
+    assert {p.stem: load_rule(p.stem).rule.model_dump() for p in rules} == before
+    assert {p.name: vars(upstream.read(p)) for p in suppliers} == supplier_before
