@@ -27,11 +27,10 @@ builder stay unchanged; the calculation reads several background databases at on
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from footprint._io import load_yaml
+from footprint._io import load_yaml_hashed
 from footprint.data.inventory import BACKGROUND_DB
 from footprint.errors import FootprintError
 from footprint.inputs.dqr import DQR
@@ -177,7 +176,7 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
     from footprint.data.project import brightway
 
     path = Path(path)
-    raw = load_yaml(path, MappingError)
+    raw, sha256 = load_yaml_hashed(path, MappingError)  # the hash of the bytes parsed, not of a second read
     if not isinstance(raw, dict) or not isinstance(raw.get("map"), dict) or not raw["map"]:
         raise MappingError("a mapping file needs a non-empty 'map'", file=path, field="map",
                            expected="map: {INPUT-KIND or DATASET-CODE: {code: ...} or {name:, location:, unit:}}")
@@ -186,7 +185,7 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
 
     brightway()
     version = background_version()
-    mapping = BackgroundMapping(path=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    mapping = BackgroundMapping(path=path, sha256=sha256)
     for key, entry in raw["map"].items():
         where = f"map.{key}"
         if not isinstance(entry, dict) or not ("code" in entry or "name" in entry):

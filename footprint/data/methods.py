@@ -74,9 +74,9 @@ def load_extension(path: Path | None = None) -> CFExtension:
 
 
 def _read_extension(path: Path) -> CFExtension:
-    from footprint._io import load_yaml
+    from footprint._io import load_yaml_hashed
 
-    raw = load_yaml(path, MethodError)
+    raw, sha256 = load_yaml_hashed(path, MethodError)  # the hash of the bytes parsed, not of a second read
     if not isinstance(raw, dict):
         raise MethodError("a CF extension file must be a mapping", file=path,
                           expected="keys id, version, base_method, method, unit, factors")
@@ -108,7 +108,7 @@ def _read_extension(path: Path) -> CFExtension:
                                        flows=tuple((str(n), tuple(c)) for n, c in flows)))
     return CFExtension(id=str(raw["id"]), version=str(raw["version"]), base_method=tuple(raw["base_method"]),
                        method=tuple(raw["method"]), unit=str(raw["unit"]), factors=tuple(factors),
-                       sha256=hashlib.sha256(path.read_bytes()).hexdigest(), path=path,
+                       sha256=sha256, path=path,
                        searched=tuple(raw.get("searched") or ()))
 
 

@@ -1,0 +1,62 @@
+"""Review of the data wing (footprint/data, _io, _yaml, _canonical): each test fails on the defect it names."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from footprint import _io
+from footprint.data import methods
+from footprint.errors import MethodError
+
+from test_background import imported, mapping  # noqa: F401 - fixtures: a real project with two imported databases
+
+
+def _rewrite_after_parse(monkeypatch, path: Path, later: bytes) -> None:
+    """Simulate a writer that saves ``path`` right after footprint read it (between parse and any second read)."""
+    original = _io._parse_yaml
+
+    def parse_then_file_changes(text, where, error):
+        parsed = original(text, where, error)
+        path.write_bytes(later)
+        return parsed
+
+    monkeypatch.setattr(_io, "_parse_yaml", parse_then_file_changes)
+
+
+def test_extension_hash_is_of_the_bytes_parsed_not_of_a_second_read(tmp_path, monkeypatch):
+    """The CF extension recorded with a declaration must hash the text its factors came from: the hash
+    was of a second read, so a save in between recorded version B's hash beside version A's factors
+    (and set-up's copy check, which compares the copy with that hash, then passed on B)."""
+    body = """id: test-ext
+version: "9"
+base_method: [a, b, c]
+method: [test, b, c]
+unit: kg Sb-Eq
+factors:
+  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: test}
+"""
+    path = tmp_path / "ext.yaml"
+    path.write_text(body)
+    _rewrite_after_parse(monkeypatch, path, body.replace("1.0e-7", "2.0e-7").encode())
+    extension = methods._read_extension(path)
+    assert extension.factors[0].cf == 1.0e-7
+    assert extension.sha256 == hashlib.sha256(body.encode()).hexdigest()
+
+
+def test_extension_unreadable_is_a_clear_error(tmp_path):
+    with pytest.raises(MethodError) as err:
+        methods._read_extension(tmp_path / "missing.yaml")
+    assert "missing.yaml" in str(err.value)
+
+
+def test_mapping_hash_is_of_the_bytes_parsed_not_of_a_second_read(mapping, monkeypatch):  # noqa: F811
+    """Same for a background mapping file: the sha256 a declaration records (and verify compares) is
+    of the mapping that was resolved, not of whatever the file held a moment later."""
+    from footprint.data import background
+
+    before = mapping.read_bytes()
+    _rewrite_after_parse(monkeypatch, mapping, before.replace(b"acid production", b"another production"))
+    loaded = background.load_mapping(mapping)
+    assert loaded.sha256 == hashlib.sha256(before).hexdigest()
