@@ -253,13 +253,14 @@ def characterised_flows() -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
     from footprint.inputs.categories import COVERAGE_IDS
 
     extension = load_extension()
-    key = hashlib.sha256(_file_sha256(lcia_zip()).encode() + extension.sha256.encode()
+    key = hashlib.sha256(kept_file_sha256(lcia_zip()).encode() + extension.sha256.encode()
                          + "|".join(COVERAGE_IDS).encode()).hexdigest()[:16]
     return _characterised(key, extension.path)
 
 
-def _file_sha256(path: Path) -> str:
-    """sha256 of a file, computed once while it is unchanged (bw2io's 0.7 MB LCIA file is asked for per declaration)."""
+def kept_file_sha256(path: Path) -> str:
+    """sha256 of a file, computed once while it is unchanged (bw2io's 0.7 MB LCIA file, the CF extension: asked for
+    per declaration)."""
     from footprint.data import warm
 
     return warm.by_files(("sha256", str(path)), warm.fingerprint([path]),

@@ -413,15 +413,12 @@ def live_inputs(*, deep: bool) -> dict[str, Any]:
     """What a snapshot built now would be built from (``deep`` also hashes bw2io's CF file)."""
     from footprint.data import methods
 
-    from footprint.data import warm
-
     extension = Path(methods.EXTENSION_FILE)
     inputs: dict[str, Any] = {
         "format": _files.FORMAT,
         "biosphere": BIOSPHERE_VERSION,
         "bw2io": _installed_version("bw2io"),
-        "extension_sha256": warm.by_files(("sha256", str(extension)), warm.fingerprint([extension]),
-                                          lambda: _files.file_sha256(extension)),
+        "extension_sha256": methods.kept_file_sha256(extension),
         "inventories_sha256": inventory.library_sha256(inventories_dirs()),
         "supplementary_sha256": methods.supplementary_sha256(),  # the Crustal Scarcity Indicator as written
     }
