@@ -60,3 +60,32 @@ def test_mapping_hash_is_of_the_bytes_parsed_not_of_a_second_read(mapping, monke
     _rewrite_after_parse(monkeypatch, mapping, before.replace(b"acid production", b"another production"))
     loaded = background.load_mapping(mapping)
     assert loaded.sha256 == hashlib.sha256(before).hexdigest()
+
+
+def test_pedigree_memos_follow_the_table_in_use(tmp_path, monkeypatch):
+    """lognormal and emission_class are kept per table: a reloaded table (other factors) gives its own
+    sigma, never the one derived from the previous table.  (The lognormal memo was keyed on id(table()),
+    which a new table at a freed table's address would have matched.)"""
+    import math
+
+    from footprint.data import pedigree
+    from footprint.inputs.dqr import DQR
+
+    dqr = DQR(TeR=2, GeR=1, TiR=1, P=1)
+    before = pedigree.lognormal("demand", 1.05, dqr).scale
+    # ln(1.05) basic, TeR 2 -> further_technological_correlation U 1.05 (pedigree.yaml), the rest 1:
+    # sigma = sqrt(ln(1.05)^2 + ln(1.05)^2) / 2
+    assert before == pytest.approx(math.sqrt(2 * math.log(1.05) ** 2) / 2, rel=1e-12)
+    changed = tmp_path / "pedigree.yaml"
+    changed.write_text(pedigree.TABLE.read_text().replace("[1.00, 1.05, 1.20, 1.50, 2.00]",
+                                                          "[1.00, 1.50, 1.20, 1.50, 2.00]"))
+    monkeypatch.setattr(pedigree, "TABLE", changed)
+    pedigree.table.cache_clear()
+    try:
+        after = pedigree.lognormal("demand", 1.05, dqr).scale
+        # the reloaded table's U for TeR 2 is 1.50: sigma = sqrt(ln(1.05)^2 + ln(1.5)^2) / 2
+        assert after == pytest.approx(math.sqrt(math.log(1.05) ** 2 + math.log(1.5) ** 2) / 2, rel=1e-12)
+    finally:
+        monkeypatch.undo()
+        pedigree.table.cache_clear()
+    assert pedigree.lognormal("demand", 1.05, dqr).scale == before

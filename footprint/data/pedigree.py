@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
 
 import yaml
 
@@ -81,15 +82,29 @@ def lognormal(basic_class: str, basic_gsd2: float, dqr: DQR | None) -> Relative:
     Kept per (class, basic factor, scores) for the table in use: a foreground asks for the
     same few combinations for each of its flows.
     """
-    key = (basic_class, basic_gsd2, None if dqr is None else tuple(getattr(dqr, k) for k in ("TeR", "GeR", "TiR", "P")),
-           id(table()))
-    found = _LOGNORMALS.get(key)
-    if found is None:
-        found = _LOGNORMALS[key] = _lognormal(basic_class, basic_gsd2, dqr)
-    return found
+    current = table()
+    key = (basic_class, basic_gsd2, None if dqr is None else tuple(getattr(dqr, k) for k in ("TeR", "GeR", "TiR", "P")))
+    return _kept(current, "lognormal", key, lambda: _lognormal(basic_class, basic_gsd2, dqr))
 
 
-_LOGNORMALS: dict[tuple, Relative] = {}
+#: (the table the values were derived from, (kind, key) -> value): the table itself is held, so an
+#: identity check cannot be fooled by a new table at a freed one's address (an id() key could be)
+_KEPT: tuple[PedigreeTable | None, dict[tuple, Any]] = (None, {})
+
+
+def _kept(current: PedigreeTable, kind: str, key: tuple, derive: Callable[[], Any]) -> Any:
+    """``derive()`` once per (kind, key) while ``current`` is the table in use (tests reload it: start over)."""
+    global _KEPT
+    held, found = _KEPT
+    if held is not current:
+        found = {}
+        _KEPT = (current, found)
+    value = found.get((kind, key))
+    if value is None:
+        value = derive()
+        if len(found) < 65536:
+            found[(kind, key)] = value
+    return value
 
 
 def _lognormal(basic_class: str, basic_gsd2: float, dqr: DQR | None) -> Relative:
@@ -116,26 +131,10 @@ def emission_class(name: str, compartment: str | tuple[str, ...] | list[str]) ->
     Kept per (name, top compartment) for the table in use, like ``lognormal``: matching a name
     against every class's patterns was a dozen regular-expression searches per emission.
     """
-    global _EMISSION_CLASSES
     top = compartment if isinstance(compartment, str) else (compartment[0] if compartment else "")
     top = top.split("::")[0].strip()
     current = table()
-    held, found = _EMISSION_CLASSES
-    if held is not current:  # another table (tests reload it): start over
-        found = {}
-        _EMISSION_CLASSES = (current, found)
-    key = (name, top)
-    known = found.get(key)
-    if known is None:
-        known = _emission_class(name, top, current)
-        if len(found) < 65536:
-            found[key] = known
-    return known
-
-
-#: (the table the classes were matched in, (flow name, top compartment) -> class): the table itself
-#: is held, so an identity check cannot be fooled by a new table at a freed one's address
-_EMISSION_CLASSES: tuple[PedigreeTable | None, dict[tuple[str, str], tuple[str, float]]] = (None, {})
+    return _kept(current, "emission", (name, top), lambda: _emission_class(name, top, current))
 
 
 def _emission_class(name: str, top: str, current: PedigreeTable) -> tuple[str, float]:
