@@ -89,3 +89,15 @@ def test_pedigree_memos_follow_the_table_in_use(tmp_path, monkeypatch):
         monkeypatch.undo()
         pedigree.table.cache_clear()
     assert pedigree.lognormal("demand", 1.05, dqr).scale == before
+
+
+def test_dataset_hashes_do_not_depend_on_how_the_codes_are_given(project):
+    """The hashes a declaration records of the datasets it used: the closure was walked twice, so codes
+    given as an iterator recorded no dataset at all (an empty provenance, exit 0)."""
+    from footprint.data import project as fp_project
+
+    snapshot = fp_project.open_snapshot()
+    codes = ["electricity/CN-NM"]
+    listed = snapshot.datasets_sha256(list(codes))
+    assert "electricity/CN-NM" in listed and all(len(h) == 64 for h in listed.values())
+    assert snapshot.datasets_sha256(iter(codes)) == listed

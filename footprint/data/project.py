@@ -269,10 +269,11 @@ class Snapshot:
         """
         catalogue = self.catalogue()
         known = self._dataset_hashes
-        for code in catalogue.closure(codes):
+        used = catalogue.closure(codes)  # once: ``codes`` may be an iterator (a second pass would see nothing)
+        for code in used:
             if code not in known:
                 known[code] = inventory.dataset_sha256(catalogue.datasets[code])
-        return {code: known[code] for code in catalogue.closure(codes)}
+        return {code: known[code] for code in used}
 
     @cached_property
     def _dataset_hashes(self) -> dict[str, str]:
