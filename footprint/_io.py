@@ -78,9 +78,15 @@ def load_yaml(path: Path, error: type[FootprintError]) -> Any:
 
 def load_yaml_hashed(path: Path, error: type[FootprintError]) -> tuple[Any, str]:
     """``load_yaml`` and the SHA-256 of the bytes parsed (an input's recorded hash is of what was read)."""
+    value, data = load_yaml_bytes(path, error)
+    return value, hashlib.sha256(data).hexdigest()
+
+
+def load_yaml_bytes(path: Path, error: type[FootprintError]) -> tuple[Any, bytes]:
+    """``load_yaml`` and the very bytes parsed, for a caller that hashes several files into one digest."""
     path = Path(path)
-    text, sha256 = read_text_hashed(path, error, expected="a YAML text file")
-    return _parse_yaml(text, path, error), sha256
+    text, data = _read_text(path, error, MAX_TEXT_BYTES, "a YAML text file")
+    return _parse_yaml(text, path, error), data
 
 
 def _parse_yaml(text: str, path: Path, error: type[FootprintError]) -> Any:

@@ -19,7 +19,8 @@ def _rewrite_after_parse(monkeypatch, path: Path, later: bytes) -> None:
 
     def parse_then_file_changes(text, where, error):
         parsed = original(text, where, error)
-        path.write_bytes(later)
+        if Path(where) == path:  # this file only, right after its own parse
+            path.write_bytes(later)
         return parsed
 
     monkeypatch.setattr(_io, "_parse_yaml", parse_then_file_changes)
@@ -101,3 +102,21 @@ def test_dataset_hashes_do_not_depend_on_how_the_codes_are_given(project):
     listed = snapshot.datasets_sha256(list(codes))
     assert "electricity/CN-NM" in listed and all(len(h) == 64 for h in listed.values())
     assert snapshot.datasets_sha256(iter(codes)) == listed
+
+
+def test_library_hash_is_of_the_bytes_parsed_not_of_a_second_read(tmp_path, monkeypatch):
+    """load_catalogue parsed each dataset file and then read it again for the library's sha256: a save in
+    between gave a catalogue of version A under version B's hash, which set-up's copy check (the copies
+    hashed against catalogue.sha256) then accepted while the snapshot was written from A."""
+    from footprint.data import inventory
+
+    import shutil
+
+    root = tmp_path / "lib"
+    shutil.copytree(inventory.inventories_dirs()[0], root)
+    path = root / "electricity" / "CN-NM.yaml"
+    original = path.read_bytes()
+    expected = inventory._library_sha256([root])
+    _rewrite_after_parse(monkeypatch, path, original + b"\n# saved again\n")
+    catalogue = inventory.load_catalogue([root])
+    assert catalogue.sha256 == expected

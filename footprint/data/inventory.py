@@ -17,7 +17,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footprint._io import load_yaml, pydantic_error, quiet_stdout
+from footprint._io import load_yaml, load_yaml_bytes, pydantic_error, quiet_stdout
 from footprint.errors import InventoryError, LinkingError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS
@@ -265,7 +265,11 @@ def _library_sha256(roots: list[Path]) -> str:
 
 
 def load_dataset(path: Path, root: Path) -> Dataset:
-    raw = load_yaml(path, InventoryError)
+    return _dataset(load_yaml(path, InventoryError), path, root)
+
+
+def _dataset(raw: Any, path: Path, root: Path) -> Dataset:
+    """A dataset file's parsed content checked (``path`` and ``root`` for its code and the messages)."""
     if not isinstance(raw, dict):
         raise InventoryError("a dataset file must be a mapping", file=path, expected="keys code, name, unit, ...")
     try:
@@ -294,14 +298,15 @@ def load_catalogue(roots: list[Path] | None = None) -> Catalogue:
     files: dict[str, Path] = {}
     digest = hashlib.sha256()
     for root, path in _library_files(roots):
-        dataset = load_dataset(path, root)
+        raw, data = load_yaml_bytes(path, InventoryError)  # hashed below: the bytes parsed, not a second read
+        dataset = _dataset(raw, path, root)
         if dataset.code in datasets:
             raise InventoryError("dataset code defined twice", file=path, field="code", value=dataset.code,
                                  expected=f"a code not already used by {files[dataset.code]}")
         datasets[dataset.code] = dataset
         files[dataset.code] = path
         digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+        digest.update(data)
     for code, dataset in datasets.items():
         for index, exchange in enumerate(dataset.exchanges):
             if exchange.type == "technosphere" and exchange.dataset not in datasets:
