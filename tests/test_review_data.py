@@ -120,3 +120,54 @@ def test_library_hash_is_of_the_bytes_parsed_not_of_a_second_read(tmp_path, monk
     _rewrite_after_parse(monkeypatch, path, original + b"\n# saved again\n")
     catalogue = inventory.load_catalogue([root])
     assert catalogue.sha256 == expected
+
+
+def test_a_rule_records_the_hash_of_the_bytes_it_parsed(tmp_path, monkeypatch):
+    """A rule file saved again right after it was parsed: the recorded hash is still the parsed version's."""
+    import hashlib
+    import shutil
+
+    from footprint.inputs import rule as rule_module
+
+    path = tmp_path / "ndpr-oxide.yaml"
+    shutil.copy(Path(__file__).resolve().parents[1] / "rules" / "ndpr-oxide.yaml", path)
+    parsed = path.read_bytes()
+    real = rule_module.Rule.model_validate
+
+    def validate_then_edit(raw, *args, **kwargs):
+        model = real(raw, *args, **kwargs)
+        path.write_bytes(parsed + b"\n# saved again after parsing\n")
+        return model
+
+    monkeypatch.setattr(rule_module.Rule, "model_validate", validate_then_edit)
+    loaded = rule_module._parse_rule(path)
+    assert loaded.sha256 == hashlib.sha256(parsed).hexdigest()
+
+
+def test_an_xlsx_activity_file_records_the_hash_of_the_bytes_it_parsed(tmp_path, monkeypatch):
+    """The workbook is opened three times (formula check, values); all three and the hash are one read."""
+    import hashlib
+
+    import footprint
+    from footprint.inputs import activity_xlsx
+    from footprint.inputs.activity import load_activity
+
+    from test_template import EXAMPLE, fill_from_yaml
+
+    template, workbook = tmp_path / "template.xlsx", tmp_path / "data.xlsx"
+    footprint.make_template("ndpr-oxide", template, fmt="xlsx")
+    fill_from_yaml(template, EXAMPLE, workbook)
+    parsed = workbook.read_bytes()
+    real = activity_xlsx._check_formulas
+
+    def check_then_edit(path, *args):
+        result = real(path, *args)
+        path.write_bytes(b"not a workbook any more")
+        return result
+
+    monkeypatch.setattr(activity_xlsx, "_check_formulas", check_then_edit)
+    try:
+        loaded = load_activity(workbook)
+    except footprint.errors.FootprintError:
+        pytest.fail("the values must come from the bytes the formula check read")
+    assert loaded.sha256 == hashlib.sha256(parsed).hexdigest()

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footprint._io import file_sha256, load_yaml_hashed, pydantic_error
+from footprint._io import load_yaml_hashed, pydantic_error
 from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
 from footprint.inputs.distribution import Distribution, relative_or_error
@@ -275,7 +275,7 @@ def _load_xlsx(path: Path) -> LoadedActivity:
             return None
         return describe(path, location), location[2] is not None and book.locations.get(loc) == location
 
-    loaded = LoadedActivity(data=data, path=path, sha256=file_sha256(path), cells=cells)
+    loaded = LoadedActivity(data=data, path=path, sha256=book.sha256, cells=cells)
     with located(loaded):  # a bad amount or unit is named by its cell, like every later error
         _check_amounts(data, path)
     return loaded

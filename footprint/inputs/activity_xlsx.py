@@ -10,6 +10,8 @@ field path into a dict the producer never saw.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ class _Workbook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.locations: dict[tuple, Location] = {}
+        self.sha256 = ""  # of the bytes read (set by read_xlsx)
 
     def where(self, loc: tuple) -> Location | None:
         """The cell (or row) of the longest recorded prefix of a field location."""
@@ -283,8 +286,16 @@ def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
     if not path.is_file():
         raise ActivityDataError("file not found", file=path)
     try:
-        _check_formulas(path)
-        return _read(path)
+        # read once: the formula check, the values and the recorded hash are all of these bytes
+        # (a workbook saved between two opens would otherwise mix two versions)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ActivityDataError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    try:
+        _check_formulas(path, data)
+        raw, book = _read(path, data)
+        book.sha256 = hashlib.sha256(data).hexdigest()
+        return raw, book
     except FootprintError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure of openpyxl on a damaged file is the file's
@@ -292,7 +303,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
                                 expected="a workbook written by 'footprint template --format xlsx'") from None
 
 
-def _check_formulas(path: Path) -> None:
+def _check_formulas(path: Path, data: bytes) -> None:
     """Refuse a formula cell without a cached value: read as values, it would be empty and silently dropped.
 
     Excel stores a formula's last computed value beside it; a workbook written by a program
@@ -300,8 +311,8 @@ def _check_formulas(path: Path) -> None:
     """
     from openpyxl import load_workbook
 
-    formulas = load_workbook(path, read_only=True, data_only=False)
-    values = load_workbook(path, read_only=True, data_only=True)
+    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         for name in formulas.sheetnames:
             for cells, cached in zip(formulas[name].iter_rows(), values[name].iter_rows(values_only=True)):
@@ -317,11 +328,11 @@ def _check_formulas(path: Path) -> None:
         values.close()
 
 
-def _read(path: Path) -> tuple[dict[str, Any], _Workbook]:
+def _read(path: Path, data: bytes) -> tuple[dict[str, Any], _Workbook]:
     from openpyxl import load_workbook
 
     book = _Workbook(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if DECLARANT_SHEET not in workbook.sheetnames:
             raise ActivityDataError(f"no '{DECLARANT_SHEET}' sheet", file=path,

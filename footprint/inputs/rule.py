@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from footprint._io import file_sha256, load_yaml, pydantic_error
+from footprint._io import load_yaml_hashed, pydantic_error
 from footprint.errors import RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
@@ -584,14 +584,14 @@ def load_rule(rule: str | Path) -> LoadedRule:
 
 
 def _parse_rule(path: Path) -> LoadedRule:
-    raw = load_yaml(path, RuleError)
+    raw, digest = load_yaml_hashed(path, RuleError)  # the recorded hash is of the bytes parsed
     if not isinstance(raw, dict):
         raise RuleError("a rule file must be a mapping", file=path, expected="keys id, version, stages, ...")
     try:
         model = Rule.model_validate(raw)
     except ValidationError as exc:
         raise pydantic_error(exc, path, RuleError) from None
-    return LoadedRule(rule=model, path=path, sha256=file_sha256(path))
+    return LoadedRule(rule=model, path=path, sha256=digest)
 
 
 def list_rules() -> list[LoadedRule]:
