@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from footprint.data import inventory
+from footprint.data import inventory, warm
 from footprint.data import project as fp_project
 from footprint.engine import calculate, solvers, system
 from footprint.inputs.activity import load_activity
@@ -55,7 +55,7 @@ def test_background_scores_come_from_the_snapshot_and_equal_a_fresh_solve(projec
         raise AssertionError("the background was solved again although the snapshot stores its scores")
 
     monkeypatch.setattr(scores, "solve", no_solving)
-    monkeypatch.setattr(scores, "_MEMORY", {})
+    warm.clear()  # nothing kept in memory: the scores must come from the snapshot's file
     subset = categories[3:5]  # a subset is read from the stored columns, in the asked order
     rows, picked = solvers.background_scores([inventory.BACKGROUND_DB], subset)
     assert rows == stored.rows

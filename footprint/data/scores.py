@@ -177,25 +177,23 @@ def read_cache(bd: ModuleType, database: str) -> BackgroundScores | None:
                             factors=factors)
 
 
-_MEMORY: dict[tuple, BackgroundScores] = {}
-
-
 def scores_for(snapshot_id: str, databases: list[str], categories: list[Category]) -> BackgroundScores:
-    """The background scores a declaration needs: from the snapshot's file, else solved once per process."""
+    """The background scores a declaration needs: from the snapshot's file, else solved once per process.
+
+    Kept in footprint.data.warm's store under the snapshot version, like every other value that
+    holds for one background (a new version empties it).
+    """
+    from footprint.data import warm
     from footprint.data.project import brightway
 
-    bd, bc, _bi = brightway()
     methods = [tuple(c.method) for c in categories]
-    key = (snapshot_id, tuple(databases), tuple(methods))
-    if key in _MEMORY:
-        return _MEMORY[key]
-    found = None
-    if len(databases) == 1:
-        stored = read_cache(bd, databases[0])
-        found = stored.select(categories) if stored is not None else None
-    if found is None:
-        found = solve(bd, bc, list(databases), methods)
-    for old in [k for k in _MEMORY if k[0] != snapshot_id]:  # one snapshot is bound per process
-        del _MEMORY[old]
-    _MEMORY[key] = found
-    return found
+
+    def build() -> BackgroundScores:
+        bd, bc, _bi = brightway()
+        found = None
+        if len(databases) == 1:
+            stored = read_cache(bd, databases[0])
+            found = stored.select(categories) if stored is not None else None
+        return found if found is not None else solve(bd, bc, list(databases), methods)
+
+    return warm.cached(snapshot_id, ("background-scores", tuple(databases), tuple(methods)), build)
