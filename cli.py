@@ -867,7 +867,8 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     Example:
       footprint classes assign out/decl.json --scheme scheme.json -o out/decl-classed.json --label out/label.png
     """
-    inputs = [("class scheme", scheme), ("private key", sign_key), ("trusted public keys", trusted_keys)]
+    inputs = [("declaration", declaration), ("class scheme", scheme), ("private key", sign_key),
+              ("trusted public keys", trusted_keys)]
     for path in (output, report_path, label_path):
         if path:
             footprint.check_output(path, force, inputs=inputs)
