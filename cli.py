@@ -833,7 +833,9 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
       footprint classes derive --rule ndpr-oxide --category climate_change --window 2023-2025 \\
           --classes 7 --weight mass --method quantile --head-room -o scheme.json
     """
-    footprint.check_output(output, force)
+    from footprint.api import register_input  # not re-exported by footprint/__init__ (outside this change)
+
+    footprint.check_output(output, force, inputs=[register_input(register)])
     scheme = footprint.derive_classes(rule, category, window, classes=n_classes, weight=weight, method=method,
                                       head_room=head_room, margin=margin,
                                       robust=tuple(robust) if robust else None, register=register,
@@ -924,8 +926,11 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     Example:
       footprint classes revise --old scheme-2022.json --window 2023-2025 -o scheme-2025.json --report revision.html
     """
-    footprint.check_output(output, force, inputs=[("old scheme", old_path)])
-    footprint.check_output(report_path, force, inputs=[("old scheme", old_path)])
+    from footprint.api import register_input
+
+    inputs = [("old scheme", old_path), register_input(register)]
+    footprint.check_output(output, force, inputs=inputs)
+    footprint.check_output(report_path, force, inputs=inputs)
     revision = footprint.revise_classes(old_path, window, classes=n_classes, weight=weight, method=method,
                                         head_room=head_room, margin=margin, robust=None if not robust else robust,
                                         triggers=(trigger_top, trigger_top_two), register=register,

@@ -616,6 +616,17 @@ def market_register(register: str | Path | None = None):
     return _registry.Register(register)
 
 
+def register_input(register: str | Path | None = None) -> tuple[str, Path | None]:
+    """The register as an input of a command that writes files: ("market register", its SQLite file).
+
+    Why: ``classes derive --register m.sqlite -o m.sqlite --force`` replaced the register with
+    a scheme (exit 0); an output is refused when it is this file (None for a server database).
+    """
+    from footprint.market.db import sqlite_path, url_for
+
+    return "market register", sqlite_path(url_for(register))
+
+
 def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None,
                require_signature: str | Path | None = None):
     """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces).
@@ -1148,7 +1159,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
     rows = _batch.read_manifest(manifest)
     outputs: set[str] = set()
-    inputs = input_index(_batch.row_inputs(rows))  # every row's: a row's output must not replace another row's
+    inputs = input_index([*_batch.row_inputs(rows), *([register_input(register)] if register is not None else [])])  # every row's, and the register: an output never replaces them
     checked = []
     for row in rows:
         problem = row.problem
@@ -1247,7 +1258,7 @@ def _recorded_path(recorded: str) -> Path | None:
     return None
 
 
-__all__ += ["declare_many", "batch_declare", "batch_verify", "background_identity"]
+__all__ += ["register_input", "declare_many", "batch_declare", "batch_verify", "background_identity"]
 
 
 # ---------------------------------------------------------------- footprint serve: the PACT v3 host

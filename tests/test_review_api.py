@@ -33,3 +33,44 @@ def test_classes_assign_never_overwrites_the_declaration_it_reads(example_declar
     assert result.exit_code == 2, result.output
     assert "the output is an input (declaration)" in result.output
     assert decl.read_bytes() == before
+
+
+def _register(path: Path) -> Path:
+    Register(path).add([Entry(declaration_id=f"d{i}", rule_id="r", rule_version="1.0.0", year=2024, mass_kg=1000.0,
+                              values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                        for i, v in enumerate((10.0, 20.0, 30.0, 40.0))])
+    return path
+
+
+def test_classes_derive_and_revise_never_overwrite_the_register_they_read(tmp_path):
+    """`classes derive --register m.sqlite -o m.sqlite --force` replaced the market register with a scheme (exit 0)."""
+    register = _register(tmp_path / "m.sqlite")
+    before = register.read_bytes()
+    runner = CliRunner()
+    derive = ["classes", "derive", "--rule", "r", "--category", "climate_change", "--window", "2022-2024",
+              "--classes", "3", "--register", str(register), "--force"]
+    result = runner.invoke(cli.main, [*derive, "-o", str(register)])
+    assert result.exit_code == 2 and "the output is an input (market register)" in result.output, result.output
+    assert register.read_bytes() == before
+    old = tmp_path / "old.json"
+    assert runner.invoke(cli.main, [*derive, "-o", str(old)]).exit_code == 0
+    revise = ["classes", "revise", "--old", str(old), "--window", "2022-2024", "--register", str(register), "--force"]
+    for output, report in ((register, tmp_path / "r.html"), (tmp_path / "new.json", register)):
+        result = runner.invoke(cli.main, [*revise, "-o", str(output), "--report", str(report)])
+        assert result.exit_code == 2 and "the output is an input (market register)" in result.output, result.output
+        assert register.read_bytes() == before
+
+
+def test_batch_declare_refuses_a_row_whose_output_is_the_register(tmp_path):
+    """A batch with --register m.sqlite and a row writing m.sqlite replaced the register it streams into."""
+    from footprint.paths import examples_dir
+
+    register = _register(tmp_path / "m.sqlite")
+    before = register.read_bytes()
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{examples_dir() / 'ndpr-oxide' / 'activity-2025.yaml'},m.sqlite,1000,2024\n")
+    summary = footprint.batch_declare(manifest, register=register, force=True)
+    assert [o.status for o in summary.outcomes] == ["error"]
+    assert "the output is an input (market register)" in summary.outcomes[0].message
+    assert register.read_bytes() == before
