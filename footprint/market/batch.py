@@ -240,11 +240,6 @@ def chunks(rows: Sequence[Row], size: int) -> list[list[Row]]:
     return [list(rows[start:start + size]) for start in range(0, len(rows), size)]
 
 
-def _chunk_size(rows: int, workers: int) -> int:
-    """Chunks big enough to amortise a task's overhead, small enough to spread and to lose little on a retry."""
-    return max(1, min(50, math.ceil(rows / max(1, workers * 4))))
-
-
 def _progress(total: int, enabled: bool | None, description: str):
     import sys
 
@@ -361,9 +356,11 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
               accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
     from distributed import as_completed
 
+    from footprint.market import pool
+
     client, cluster, label = _client(scheduler, workers)
     try:
-        size = chunk_size or _chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
+        size = chunk_size or pool.chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
         pieces = chunks(rows, size)
         futures = {client.submit(task, piece, context, pure=False, retries=3): piece for piece in pieces}
         for future in as_completed(list(futures)):
