@@ -1026,6 +1026,18 @@ def background_identity() -> str:
     return ensure_setup().id
 
 
+def _batch_context(scheduler: str | None, **options) -> dict:
+    """What goes with every chunk: ``options``, and the background identity where Dask workers must match it."""
+    from footprint.market.batch import runs_here
+
+    return {**options, "identity": None if runs_here(scheduler) else background_identity()}
+
+
+def _internal_error(exc: BaseException) -> str:
+    """A row's unexpected error (a bug), reported for that row instead of stopping the others."""
+    return f"internal error ({type(exc).__name__}: {exc})"
+
+
 def _row_outcome(row, run) -> Any:
     """One row's outcome: ``run()``'s (status, message, document), or the error it raised, never raised."""
     import time
@@ -1038,7 +1050,7 @@ def _row_outcome(row, run) -> Any:
     except FootprintError as exc:
         status, message, document = "error", str(exc), None
     except Exception as exc:  # noqa: BLE001 - a bug in one row must not stop the others; it is reported
-        status, message, document = "error", f"internal error ({type(exc).__name__}: {exc})", None
+        status, message, document = "error", _internal_error(exc), None
     return Outcome(row.number, status, message, row.output, document, time.perf_counter() - started)
 
 
@@ -1077,8 +1089,7 @@ def _declare_chunk(rows, context: dict) -> list:
         elif isinstance(error, FootprintError):
             outcomes.append(_batch.Outcome(row.number, "error", str(error), row.output, None, seconds))
         else:
-            outcomes.append(_batch.Outcome(row.number, "error", f"internal error ({type(error).__name__}: {error})",
-                                           row.output, None, seconds))
+            outcomes.append(_batch.Outcome(row.number, "error", _internal_error(error), row.output, None, seconds))
     return outcomes
 
 
@@ -1134,8 +1145,7 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
             rule, data = row
             prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
     kept: dict[int, dict] = {}
-    context = {"created": created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          on_outcome=lambda o: kept.__setitem__(o.row, o.document) if o.document else None,
                          description="declarations", warm=_warm_for_workers)
@@ -1205,8 +1215,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                                                      source=row.output)
             target.add([entry])
 
-    context = {"created": created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          on_outcome=write, description="declarations", warm=_warm_for_workers)
     summary.source = str(manifest)
@@ -1241,8 +1250,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
             f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
         rows.append(_batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path),
                                problem=problem))
-    context = {"tolerance": tolerance,
-               "identity": background_identity() if scheduler not in (None, "", "serial") else None}
+    context = _batch_context(scheduler, tolerance=tolerance)
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)

@@ -284,7 +284,7 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
             accept(Outcome(row.number, "error", row.problem, row.output))
     todo = [row for row in rows if not row.problem]
     try:
-        if scheduler in (None, "", "none", "serial", "processes"):
+        if runs_here(scheduler):
             label = _run_here(todo, task, context, scheduler, workers, accept, chunk_size, warm)
         else:
             label = _run_dask(todo, task, context, scheduler, workers or DEFAULT_WORKERS, accept, chunk_size)
@@ -296,6 +296,14 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
             seen[row.number] = Outcome(row.number, "error", "no outcome came back for this row", row.output)
     return Summary(outcomes=[seen[row.number] for row in rows], seconds=time.perf_counter() - started,
                    scheduler=label)
+
+
+def runs_here(scheduler: str | None) -> bool:
+    """Whether ``scheduler`` runs the rows in this process or on processes forked from it (not on Dask).
+
+    Forked workers inherit this process's set-up, so only Dask workers need the background guard.
+    """
+    return scheduler in (None, "", "none", "serial", "processes")
 
 
 def _run_here(rows: list[Row], task: Task, context: Any, scheduler: str | None, workers: int | None,
