@@ -643,10 +643,8 @@ def batch_declare(manifest: Path, force: bool, register: str | None, scheduler: 
       footprint batch declare market.csv --workers 2
       footprint batch declare manifest.yaml --scheduler local --workers 2 --errors errors.csv
     """
-    if errors_path is not None:
-        footprint.check_output(errors_path, force)  # refuse before computing anything
     summary = footprint.batch_declare(manifest, force=force, register=register, scheduler=scheduler,
-                                      workers=workers, progress=progress)
+                                      workers=workers, progress=progress, errors=errors_path)
     _batch_report(summary, errors_path, "declared", force)
 
 
@@ -667,10 +665,8 @@ def batch_verify(directory: Path, tolerance: float, force: bool, scheduler: str 
       footprint batch verify out/declarations
       footprint batch verify out/declarations --scheduler local --errors verify-errors.csv
     """
-    if errors_path is not None:
-        footprint.check_output(errors_path, force)
     summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
-                                     tolerance=tolerance)
+                                     tolerance=tolerance, errors=errors_path, force=force)
     _batch_report(summary, errors_path, "verified", force)
 
 

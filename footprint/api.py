@@ -1156,12 +1156,15 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
 
 def batch_declare(manifest: str | Path, *, force: bool = False, register: str | Path | None = None,
                   scheduler: str | None = None, workers: int | None = None, progress: bool | None = None,
-                  created: dt.datetime | None = None):
+                  created: dt.datetime | None = None, errors: str | Path | None = None):
     """Declare every row of a manifest, write each output, stream entries into the register; a Summary.
 
     Outputs are written here (never by a worker) as results arrive; with ``register``, rows that
     give mass_kg and year are added to it as they arrive.  A row whose output exists (without
     ``force``), appears twice, or lacks mass_kg/year while a register is given is refused alone.
+    ``errors``: where the caller will write the error report (Summary.write_errors); refused
+    here, before computing, when it exists (without ``force``) or is the manifest, a row's input
+    or output, or the register.
     """
     from dataclasses import replace as _replace
 
@@ -1169,7 +1172,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
     rows = _batch.read_manifest(manifest)
     outputs: set[str] = set()
-    inputs = input_index([*_batch.row_inputs(rows), *([register_input(register)] if register is not None else [])])  # every row's, and the register: an output never replaces them
+    inputs_of_rows = [*_batch.row_inputs(rows), *([register_input(register)] if register is not None else [])]
+    inputs = input_index(inputs_of_rows)  # every row's, and the register: an output never replaces them
     checked = []
     for row in rows:
         problem = row.problem
@@ -1189,6 +1193,10 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         if problem is None:
             outputs.add(str(Path(row.output).resolve()))
         checked.append(_replace(row, problem=problem) if problem != row.problem else row)
+    if errors is not None:
+        check_output(errors, force, inputs=[("manifest", manifest), *inputs_of_rows,
+                                            *((f"output of row {row.number}", row.output) for row in rows
+                                              if row.output)])
     target = market_register(register) if register is not None else None
     by_number = {row.number: row for row in checked}
     placed: dict[tuple[str, int], int] = {}  # (declaration id, year) -> the row that registered it in this run
@@ -1223,11 +1231,14 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
 
 def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,
-                 progress: bool | None = None, tolerance: float = 1e-6):
+                 progress: bool | None = None, tolerance: float = 1e-6, errors: str | Path | None = None,
+                 force: bool = False):
     """Recompute every declaration (*.json) in ``directory`` from the activity data its provenance records.
 
     Each file is one row: 'ok' (verified), 'differs' (a difference beyond ``tolerance``) or
     'error' (unreadable, or its activity data is not found).  A Summary, one outcome per file.
+    ``errors`` (the caller's error report) is refused before computing when it exists (without
+    ``force``) or is one of the declarations or the activity data they record.
     """
     from footprint.errors import DeclarationError
     from footprint.market import batch as _batch
@@ -1250,6 +1261,9 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
             f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
         rows.append(_batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path),
                                problem=problem))
+    if errors is not None:
+        check_output(errors, force, inputs=[*(("declaration", row.output) for row in rows),
+                                            *(("activity data", row.data) for row in rows if row.data)])
     context = _batch_context(scheduler, tolerance=tolerance)
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          description="declarations", warm=_warm_for_workers)

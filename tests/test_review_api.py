@@ -74,3 +74,39 @@ def test_batch_declare_refuses_a_row_whose_output_is_the_register(tmp_path):
     assert [o.status for o in summary.outcomes] == ["error"]
     assert "the output is an input (market register)" in summary.outcomes[0].message
     assert register.read_bytes() == before
+
+
+def _manifest(tmp_path: Path) -> Path:
+    from footprint.paths import examples_dir
+
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{examples_dir() / 'ndpr-oxide' / 'activity-2025.yaml'},"
+                        "a.json,1000,2024\nndpr-oxide,missing.yaml,b.json,1000,2024\n")
+    return manifest
+
+
+@pytest.mark.parametrize("target, what", [("batch.csv", "manifest"), ("a.json", "output of row 1"),
+                                          ("m.sqlite", "market register")])
+def test_batch_declare_errors_file_never_replaces_the_manifest_an_output_or_the_register(tmp_path, target, what):
+    """`batch declare m.csv --errors m.csv --force` replaced the manifest with the error report (exit 2 as any
+    failed row, so the loss went unnoticed); `--errors a.json` replaced a row's declaration."""
+    manifest = _manifest(tmp_path)
+    register = _register(tmp_path / "m.sqlite")
+    before = {p.name: p.read_bytes() for p in (manifest, register)}
+    result = CliRunner().invoke(cli.main, ["batch", "declare", str(manifest), "--force", "--register", str(register),
+                                           "--errors", str(tmp_path / target)])
+    assert result.exit_code == 2
+    assert f"the output is an input ({what})" in result.output, result.output
+    assert {p.name: p.read_bytes() for p in (manifest, register)} == before
+    assert not (tmp_path / "a.json").exists()  # refused before computing anything
+
+
+def test_batch_verify_errors_file_never_replaces_a_declaration_it_verifies(example_declaration, tmp_path):
+    directory = tmp_path / "decls"
+    directory.mkdir()
+    decl = footprint.write_declaration(example_declaration, directory / "d.json")
+    before = decl.read_bytes()
+    result = CliRunner().invoke(cli.main, ["batch", "verify", str(directory), "--force", "--errors", str(decl)])
+    assert result.exit_code == 2
+    assert "the output is an input (declaration)" in result.output, result.output
+    assert decl.read_bytes() == before
