@@ -1172,7 +1172,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
     rows = _batch.read_manifest(manifest)
     outputs: set[str] = set()
-    inputs_of_rows = [*_batch.row_inputs(rows), *([register_input(register)] if register is not None else [])]
+    inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
+                      *([register_input(register)] if register is not None else [])]
     inputs = input_index(inputs_of_rows)  # every row's, and the register: an output never replaces them
     checked = []
     for row in rows:
@@ -1194,7 +1195,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             outputs.add(str(Path(row.output).resolve()))
         checked.append(_replace(row, problem=problem) if problem != row.problem else row)
     if errors is not None:
-        check_output(errors, force, inputs=[("manifest", manifest), *inputs_of_rows,
+        check_output(errors, force, inputs=[*inputs_of_rows,
                                             *((f"output of row {row.number}", row.output) for row in rows
                                               if row.output)])
     target = market_register(register) if register is not None else None

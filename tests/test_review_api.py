@@ -110,3 +110,14 @@ def test_batch_verify_errors_file_never_replaces_a_declaration_it_verifies(examp
     assert result.exit_code == 2
     assert "the output is an input (declaration)" in result.output, result.output
     assert decl.read_bytes() == before
+
+
+def test_batch_declare_refuses_a_row_whose_output_is_the_manifest(tmp_path):
+    """A row with output batch.csv (the manifest itself) replaced the manifest with --force."""
+    manifest = _manifest(tmp_path)
+    manifest.write_text(manifest.read_text().replace("a.json", "batch.csv"))
+    before = manifest.read_bytes()
+    summary = footprint.batch_declare(manifest, force=True)
+    assert summary.outcomes[0].status == "error"
+    assert "the output is an input (manifest)" in summary.outcomes[0].message
+    assert manifest.read_bytes() == before
