@@ -1222,7 +1222,11 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 
             entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
                                                      source=row.output)
-            target.add([entry])
+            try:
+                target.add([entry])
+            except FootprintError as exc:  # the file stays (a valid declaration): say so, or a re-run is puzzled
+                exc.message = f"declaration written to {row.output} but not registered: {exc.message}"
+                raise
 
     context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,

@@ -121,3 +121,24 @@ def test_batch_declare_refuses_a_row_whose_output_is_the_manifest(tmp_path):
     assert summary.outcomes[0].status == "error"
     assert "the output is an input (manifest)" in summary.outcomes[0].message
     assert manifest.read_bytes() == before
+
+
+def test_a_row_written_but_not_registered_says_so(project, tmp_path, monkeypatch):
+    """batch declare --register writes a row's declaration, then adds it to the register; a refused add
+    leaves a valid file behind, so the row's error must say it was written (a re-run would otherwise
+    meet 'exists' without knowing why)."""
+    import footprint
+    from footprint.market import registry
+
+    def refuse(self, entries, **kwargs):
+        raise registry.RegistryError("the register refuses this entry", field="mass_kg")
+
+    monkeypatch.setattr(registry.Register, "add", refuse)
+    example = Path(__file__).resolve().parents[1] / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{example},{tmp_path / 'a.json'},1000,2025\n")
+    summary = footprint.batch_declare(manifest, register=tmp_path / "market.sqlite")
+    (outcome,) = [o for o in summary.outcomes if o.status != "ok"]
+    assert f"declaration written to {tmp_path / 'a.json'} but not registered" in outcome.message
+    assert "the register refuses this entry" in outcome.message
+    assert (tmp_path / "a.json").exists()
