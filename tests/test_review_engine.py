@@ -7,39 +7,11 @@ import pytest
 
 from footprint.inputs.distribution import TYPE_IDS, Relative
 
+# the example's calculated parts and the one-emission system are test_uncertainty's (one copy of each)
+from test_uncertainty import _one_input_result as _one_emission
+from test_uncertainty import parts  # noqa: F401 - fixture
+
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
-
-
-@pytest.fixture(scope="module")
-def parts(project):
-    """Catalogue, biosphere index and a calculated result of the example."""
-    from footprint.data import inventory, project as fp_project
-    from footprint.engine import calculate, system
-    from footprint.inputs.activity import load_activity
-    from footprint.inputs.rule import load_rule
-
-    bd = fp_project.brightway()[0]
-    catalogue = inventory.load_catalogue()
-    flows = inventory.biosphere_index(bd)
-    built = system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, flows)
-    return catalogue, flows, calculate.calculate(built)
-
-
-def _one_emission(parts, spread: Relative, amount: float = 2.0):
-    """A one-process system emitting ``amount`` kg fossil CO2 per declared kg (climate change = amount)."""
-    from footprint.engine import calculate
-    from footprint.engine.system import Flow, ForegroundProcess, ProductSystem
-
-    _catalogue, flows, result = parts
-    code, unit = flows[("Carbon dioxide, fossil", ("air",))]
-    flow = Flow("mining", "biosphere", code, amount, unit, "Carbon dioxide, fossil (air)",
-                "processes.mining.emissions[0]", None, True, uncertainty=spread)
-    process = ForegroundProcess(id="mining", name="mine", stage="extraction", product="ore", output=1.0,
-                                company_specific=True, annex_v=[], flows=[flow])
-    system = ProductSystem(rule=result.system.rule, activity=result.system.activity, processes=[process],
-                           reference="mining", declared_amount=1.0)
-    return calculate.calculate(system)
 
 
 @pytest.mark.parametrize("spread", [
