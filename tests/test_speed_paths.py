@@ -187,6 +187,41 @@ def test_the_collector_is_as_it_was_after_a_declaration_and_after_a_refusal(proj
             gc.enable()
 
 
+def test_warm_up_builds_what_a_declaration_reads_and_changes_no_number(project):
+    """warm_up runs one real declaration and keeps its caches: the declaration after it is the same bytes."""
+    import footprint
+    from footprint.data import warm
+
+    example = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    created = __import__("datetime").datetime(2026, 1, 1, tzinfo=__import__("datetime").timezone.utc)
+    cold = footprint.declare("ndpr-oxide", example, created=created)
+    warm._VALUES.clear()  # as a fresh process: nothing built yet
+    snapshot_id = footprint.warm_up()
+    assert snapshot_id == footprint.open_snapshot().id
+    keys = {key if isinstance(key, str) else key[0] for key in warm._VALUES}
+    assert {"background-scores", "biosphere-names"} <= keys  # built by warm_up, not by the next request
+    assert footprint.declare("ndpr-oxide", example, created=created) == cold
+    with pytest.raises(TypeError):
+        footprint.warm_up("ndpr-oxide")  # a rule without its data is a programming error, not a silent demo
+
+
+def test_warm_up_with_freeze_leaves_the_warm_heap_out_of_every_collection(project):
+    """freeze=True: gc.freeze after one collection; the declaration after it is unchanged and leaves no garbage."""
+    import footprint
+
+    example = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    before = footprint.declare("ndpr-oxide", example)
+    try:
+        footprint.warm_up(freeze=True)
+        assert gc.get_freeze_count() > 10_000  # Brightway, numpy and the warm tables: left alone from now on
+        after = footprint.declare("ndpr-oxide", example)
+        assert gc.collect() == 0
+    finally:
+        gc.unfreeze()
+    assert {k: v for k, v in after.items() if k not in ("id", "provenance", "content_sha256")} == \
+        {k: v for k, v in before.items() if k not in ("id", "provenance", "content_sha256")}
+
+
 # ============================================================ the freshness check's memo of files
 
 def test_the_file_list_sees_a_file_added_removed_or_put_in_a_new_folder_at_once(tmp_path, monkeypatch):
