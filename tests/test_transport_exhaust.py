@@ -84,6 +84,9 @@ def test_lorry_wear_particles_are_emep_fractions_of_premises_wear_per_tkm(catalo
     # the wear PM2.5 is about 8.5 times the exhaust PM2.5 of the current truck
     assert (8.73091e-6 - 9.19414e-7) / 9.19414e-7 == pytest.approx(8.496, rel=1e-3)
     assert lorry.dqr.P == 4  # screening split (P was 3 with exhaust only)
+    # most of its PM2.5 is the screening split, so the dataset is flagged as screening (as fuel/coal-upstream,
+    # whose CO2e is also a published figure and whose other flows are a proxy): reports show the badge
+    assert lorry.screening is True
 
 
 def test_the_lorry_states_what_remains_of_its_wear_particle_gap(catalogue):
