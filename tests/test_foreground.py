@@ -54,7 +54,8 @@ def test_the_arrays_of_a_hand_built_foreground():
     fg = foreground.build(_toy())
     assert fg.processes == ["refine", "mine"] and fg.reference == 0
     np.testing.assert_array_equal(fg.technosphere.toarray(), [[2.0, 0.0], [-3.0, 4.0]])
-    np.testing.assert_array_equal(fg.exchanges.toarray(), [[10.0, 0], [0.5, 0], [0, 8.0], [0, 2.0], [0, 1.0]])
+    np.testing.assert_array_equal(fg.amounts, [10.0, 0.5, 8.0, 2.0, 1.0])
+    np.testing.assert_array_equal(fg.process, [0, 0, 1, 1, 1])  # the column of each exchange's process
     assert fg.datasets == ["E", "D"] and fg.flows == ["co2"] and fg.declarations == []
     assert [(p, f.target) for p, f in fg.index] == [("refine", "E"), ("refine", "co2"), ("mine", "E"), ("mine", "D"),
                                                    ("mine", "co2")]
@@ -69,20 +70,22 @@ def test_the_arrays_of_a_hand_built_foreground():
 
 
 def test_many_sets_of_numbers_are_solved_at_once_as_one_by_one():
-    """evaluate(): N technosphere and amount vectors on the same structure = N separate solves."""
+    """uncertainty.scaling (Monte Carlo's batched solve): N technosphere vectors = N separate solves.
+
+    Deterministic numbers by hand: T = [[2, 0], [-3, 4]], demand (1, 0): 2 s0 = 1 -> s0 = 0.5;
+    -3 s0 + 4 s1 = 0 -> s1 = 1.5 / 4 = 0.375 (fg.supply() above).
+    """
+    from footprint.engine import uncertainty
+
     fg = foreground.build(_toy())
-    u = np.array([[0.7, 0.1], [1.0, 0.0], [0.7, 0.1], [2.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(uncertainty.scaling(fg, fg.technosphere.data[None, :])[0], [0.5, 0.375], rtol=1e-15)
     rng = np.random.default_rng(1)
     tech = fg.technosphere.data * rng.uniform(0.9, 1.1, (50, fg.technosphere.nnz))
-    amounts = fg.amounts * rng.uniform(0.8, 1.2, (50, len(fg.amounts)))
-    together = fg.evaluate(u, tech, amounts)
+    together = uncertainty.scaling(fg, tech)
     assert together.shape == (50, 2)
     for k in (0, 17, 49):
         matrix = sparse.csc_matrix((tech[k], fg.technosphere.indices, fg.technosphere.indptr), shape=(2, 2))
-        supply = np.linalg.solve(matrix.toarray(), fg.demand())
-        alone = ((supply[fg.process] * amounts[k])[:, None] * u).sum(axis=0)
-        np.testing.assert_allclose(together[k], alone, rtol=1e-12)
-    np.testing.assert_allclose(fg.evaluate(u)[0], fg.contributions(u).sum(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(together[k], np.linalg.solve(matrix.toarray(), fg.demand()), rtol=1e-12)
 
 
 def test_a_large_foreground_is_solved_sparse_with_the_dense_answer():

@@ -5,8 +5,8 @@ A product system of ``n`` processes with ``m`` exchanges that leave the foregrou
 ``technosphere``  T, n x n, scipy.sparse CSC
     production on the diagonal, minus the intermediate inputs (row = the process supplying,
     column = the process consuming): the matrix Brightway would build for the foreground.
-``exchanges``     X, m x n, scipy.sparse CSR
-    one row per (process, flow) exchange, one entry: its amount, in the column of its process.
+exchanges         ``amounts`` (m) and ``process`` (m): one entry per (process, flow) exchange, its
+    amount and the column of its process (the rows of an m x n matrix X with one entry each).
     Rows come in three blocks by what the exchange points at, each with its own target index:
     ``background`` (rows into ``datasets``: secondary datasets and imported datasets),
     ``biosphere`` (rows into ``flows``: elementary flows emitted directly) and ``upstream``
@@ -24,9 +24,10 @@ score of the dataset, CF of the flow, the supplier's value per unit; see ``unit_
 footprint.engine.solvers).  v[e, c] is the contribution of exchange e; the totals are the column
 sums.  Nothing here knows Brightway or the categories: the structure is fixed per product system.
 
-Monte Carlo (issue 13) samples the *numbers* of exactly these arrays: ``evaluate`` takes a matrix of
-technosphere values (N x nnz of T, in ``technosphere.data`` order) and of exchange amounts (N x m)
-and solves all N iterations at once (one block-diagonal sparse solve).  Many declarations scored
+Monte Carlo (issue 13) samples the *numbers* of exactly these arrays: footprint.engine.uncertainty
+takes a matrix of technosphere values (N x nnz of T, in ``technosphere.data`` order) and of
+exchange amounts (N x m) and solves all N iterations at once (``scaling``, one batched dense
+solve; ``contributions``).  Many declarations scored
 together (footprint.engine.calculate.calculate_many) stack their exchange blocks the same way.
 """
 from __future__ import annotations
@@ -63,12 +64,6 @@ class Foreground:
     declarations: list  # upstream block targets (footprint.inputs.upstream.UpstreamDeclaration)
     kg_per_unit: np.ndarray  # (m,) for upstream exchanges: kg per unit of the amount (values are per kg); else 1
 
-    @property
-    def exchanges(self) -> sparse.csr_matrix:
-        """X (m x n): row e holds the amount of exchange e in the column of its process."""
-        m, n = len(self.amounts), len(self.processes)
-        return sparse.csr_matrix((self.amounts, (np.arange(m), self.process)), shape=(m, n))
-
     def block_matrix(self, name: str) -> sparse.csr_matrix:
         """B (targets x n) of one block: the exchanges summed per target, as Brightway's B matrix would hold them."""
         code = BLOCKS.index(name)
@@ -96,29 +91,6 @@ class Foreground:
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is refused by the caller, named
             scaled = (self.supply() if supply is None else supply)[self.process] * self.amounts
             return scaled[:, None] * unit_scores
-
-    def evaluate(self, unit_scores: np.ndarray, technosphere_values: np.ndarray | None = None,
-                 amounts: np.ndarray | None = None) -> np.ndarray:
-        """Totals (N x categories) for N sets of numbers on this structure, solved at once.
-
-        ``technosphere_values`` (N x nnz) replace ``technosphere.data`` and ``amounts`` (N x m)
-        replace ``amounts`` per iteration; either may be None (the deterministic numbers).
-        """
-        rows = [technosphere_values, amounts]
-        count = max((len(r) for r in rows if r is not None), default=1)
-        values = (np.broadcast_to(self.technosphere.data, (count, self.technosphere.nnz))
-                  if technosphere_values is None else np.asarray(technosphere_values, dtype=float))
-        exchange = (np.broadcast_to(self.amounts, (count, len(self.amounts))) if amounts is None
-                    else np.asarray(amounts, dtype=float))
-        n = len(self.processes)
-        blocks = [sparse.csc_matrix((values[k], self.technosphere.indices, self.technosphere.indptr), shape=(n, n))
-                  for k in range(count)]
-        demand = np.tile(self.demand(), count)
-        from scipy.sparse.linalg import spsolve
-
-        supply = np.atleast_1d(spsolve(sparse.block_diag(blocks, format="csc"), demand)).reshape(count, n)
-        scaled = supply[:, self.process] * exchange  # (N x m)
-        return scaled @ unit_scores
 
 
 def build(system: ProductSystem) -> Foreground:
