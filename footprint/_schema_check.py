@@ -22,10 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -75,14 +73,13 @@ def build_cache() -> Path | None:
         return None
     if target.exists():
         return target
+    from footprint._io import write_atomic
+    from footprint.errors import OutputError
+
     code, name = _source()
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".declaration-check-", dir=target.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(marshal.dumps((name, compile(code, FILENAME, "exec"))))
-        os.replace(temporary, target)
-    except OSError:
+    try:  # the project's atomic write: a failed write or rename leaves no temporary file behind
+        write_atomic(target, marshal.dumps((name, compile(code, FILENAME, "exec"))), force=True)
+    except OutputError:  # a cache only: a cold declaration compiles the check without it
         return None
     return target
 

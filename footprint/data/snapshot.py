@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from footprint._io import write_atomic
 from footprint.errors import SetupError
 from footprint.paths import home
 
@@ -307,12 +308,7 @@ def finish(staging: Path, manifest: dict[str, Any], checkpoint: Callable[[str], 
 def switch(name: str) -> None:
     """Point CURRENT at ``name`` atomically (a reader sees the old name or the new, never a mix)."""
     directory = snapshots_dir()
-    tmp = directory / f".{CURRENT}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, directory / CURRENT)
+    write_atomic(directory / CURRENT, name + "\n", force=True)  # temporary, fsync, rename; no temporary left on failure
     _fsync_dir(directory)
 
 
