@@ -58,3 +58,53 @@ def test_a_failed_write_of_the_schema_check_cache_leaves_no_temporary(empty_home
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # no .declaration-check-* temporary left
     assert _schema_check.build_cache() == target and target.exists()  # a working disk keeps it
+
+
+# ----------------------------------------------------------------------------- 2. pedigree.yaml, strictly
+
+
+@pytest.fixture()
+def pedigree_copy(tmp_path, monkeypatch):
+    """Write a changed copy of pedigree.yaml and read it as the table (the cached table is restored after)."""
+    original = pedigree.TABLE.read_text(encoding="utf-8")
+
+    def use(change) -> Path:
+        copy = tmp_path / "pedigree.yaml"
+        copy.write_text(change(original), encoding="utf-8")
+        monkeypatch.setattr(pedigree, "TABLE", copy)
+        pedigree.table.cache_clear()
+        return copy
+
+    yield use
+    pedigree.table.cache_clear()
+
+
+def test_a_pedigree_table_with_a_duplicated_key_is_refused_naming_the_file(pedigree_copy):
+    # the second "reliability" row would silently replace the first with yaml.safe_load (factors 1..5 x 10)
+    copy = pedigree_copy(lambda text: text.replace(
+        "\n  completeness:", "\n  reliability: {factors: [10, 10, 10, 10, 10], pef: P}\n  completeness:", 1))
+    with pytest.raises(InventoryError) as err:
+        pedigree.table()
+    assert str(copy) in str(err.value) and "duplicate" in str(err.value).lower() and "line" in str(err.value)
+
+
+def test_a_pedigree_factor_that_is_not_a_number_is_refused_naming_the_field(pedigree_copy):
+    copy = pedigree_copy(lambda text: text.replace("[1.00, 1.05, 1.10, 1.20, 1.50], pef: P",
+                                                   "[1.00, 1.05, '1.10', 1.20, 1.50], pef: P", 1))
+    with pytest.raises(InventoryError) as err:
+        pedigree.table()
+    assert err.value.file == str(copy) and err.value.field == "indicators.reliability.factors[2]"
+    assert err.value.value == "1.10" and "number >= 1" in err.value.expected
+
+
+def test_a_pedigree_table_without_a_key_is_an_error_not_a_key_error(pedigree_copy):
+    pedigree_copy(lambda text: text.replace("\n  default:", "\n  fallback:", 1))
+    with pytest.raises(InventoryError) as err:
+        pedigree.table()
+    assert err.value.field == "basic_uncertainty.default" and err.value.message == "missing key"
+
+
+def test_the_shipped_pedigree_table_reads_as_before():
+    table = pedigree.table()
+    assert table.factors["reliability"] == (1.0, 1.05, 1.1, 1.2, 1.5) and table.pef["completeness"] is None
+    assert table.inputs[pedigree.TRANSPORT_GSD2_CLASS] == 2.0 and len(table.emissions) == 20

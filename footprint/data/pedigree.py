@@ -8,7 +8,6 @@ type and returns a relative distribution.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -16,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
+from footprint._io import load_yaml_hashed
+from footprint.errors import InventoryError
 from footprint.inputs.distribution import TYPE_IDS, Relative
 from footprint.inputs.dqr import DQR
 
@@ -44,18 +43,78 @@ class PedigreeTable:
 
 @lru_cache(maxsize=1)
 def table() -> PedigreeTable:
-    raw_text = TABLE.read_bytes()
-    raw = yaml.safe_load(raw_text)
-    indicators = raw["indicators"]
-    basic = raw["basic_uncertainty"]
-    return PedigreeTable(
-        factors={name: tuple(float(v) for v in indicators[name]["factors"]) for name in INDICATORS},
-        pef={name: indicators[name]["pef"] for name in INDICATORS},
-        inputs={row["class"]: float(row["gsd2"]) for row in basic["inputs"]},
-        emissions=tuple((row["compartment"], row["class"], float(row["gsd2"]),
-                         tuple(re.compile(pattern) for pattern in row["names"])) for row in basic["emissions"]),
-        default=(basic["default"]["class"], float(basic["default"]["gsd2"])),
-        id=raw["id"], version=raw["version"], sha256=hashlib.sha256(raw_text).hexdigest())
+    """The table as pedigree.yaml states it, read strictly (a duplicated key or a YAML 1.1 guess is refused).
+
+    Every uncertainty footprint derives comes from these numbers, so a key given twice (the
+    last one silently winning) or a factor read as a string would change results with exit 0;
+    the file is checked here and refused with the field and what is expected instead.
+    """
+    raw, sha256 = load_yaml_hashed(TABLE, InventoryError)  # the hash recorded is of the bytes parsed
+    root = _mapping(raw, "", ("id", "version", "indicators", "basic_uncertainty"))
+    indicators = _mapping(root["indicators"], "indicators", INDICATORS)
+    basic = _mapping(root["basic_uncertainty"], "basic_uncertainty", ("inputs", "emissions", "default"))
+    factors, pef = {}, {}
+    for name in INDICATORS:
+        where = f"indicators.{name}"
+        row = _mapping(indicators[name], where, ("factors", "pef"))
+        values = _rows(row["factors"], f"{where}.factors")
+        if len(values) != 5:
+            raise _invalid(f"{where}.factors", values, "5 factors U, one per score 1..5")
+        factors[name] = tuple(_factor(v, f"{where}.factors[{i}]") for i, v in enumerate(values))
+        if row["pef"] is not None and row["pef"] not in DQR.model_fields:
+            raise _invalid(f"{where}.pef", row["pef"], f"one of {', '.join(DQR.model_fields)} or null")
+        pef[name] = row["pef"]
+    inputs = {}
+    for i, row in enumerate(_rows(basic["inputs"], "basic_uncertainty.inputs")):
+        row = _mapping(row, f"basic_uncertainty.inputs[{i}]", ("class", "gsd2"))
+        inputs[str(row["class"])] = _factor(row["gsd2"], f"basic_uncertainty.inputs[{i}].gsd2")
+    if TRANSPORT_GSD2_CLASS not in inputs:
+        raise _invalid("basic_uncertainty.inputs", None, f"a row of class {TRANSPORT_GSD2_CLASS!r}")
+    emissions = tuple(_emission(row, f"basic_uncertainty.emissions[{i}]")
+                      for i, row in enumerate(_rows(basic["emissions"], "basic_uncertainty.emissions")))
+    default = _mapping(basic["default"], "basic_uncertainty.default", ("class", "gsd2"))
+    return PedigreeTable(factors=factors, pef=pef, inputs=inputs, emissions=emissions,
+                         default=(str(default["class"]), _factor(default["gsd2"], "basic_uncertainty.default.gsd2")),
+                         id=str(root["id"]), version=str(root["version"]), sha256=sha256)
+
+
+def _invalid(where: str, value: Any, expected: str, problem: str = "invalid pedigree table entry") -> InventoryError:
+    return InventoryError(problem, file=TABLE, field=where or None, value=value, expected=expected)
+
+
+def _mapping(value: Any, where: str, keys: tuple[str, ...]) -> dict:
+    """``value`` as a mapping holding ``keys`` (a missing one is named, never a KeyError traceback)."""
+    if not isinstance(value, dict):
+        raise _invalid(where, None, f"a mapping with keys {', '.join(keys)}")
+    for key in keys:
+        if key not in value:
+            raise _invalid(f"{where}.{key}" if where else key, None, "see the comments in pedigree.yaml",
+                           problem="missing key")
+    return value
+
+
+def _rows(value: Any, where: str) -> list:
+    if not isinstance(value, list) or not value:
+        raise _invalid(where, None, "a non-empty list")
+    return value
+
+
+def _factor(value: Any, where: str) -> float:
+    """An uncertainty factor U = GSD^2: a number >= 1 (1 is no added spread; below 1 has no meaning)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value < math.inf:
+        raise _invalid(where, value, "a number >= 1 (a GSD^2 factor)")
+    return float(value)
+
+
+def _emission(row: Any, where: str) -> tuple[str, str, float, tuple[re.Pattern, ...]]:
+    row = _mapping(row, where, ("compartment", "class", "gsd2", "names"))
+    patterns = []
+    for i, pattern in enumerate(_rows(row["names"], f"{where}.names")):
+        try:
+            patterns.append(re.compile(str(pattern)))
+        except re.error as exc:
+            raise _invalid(f"{where}.names[{i}]", pattern, f"a regular expression ({exc})") from None
+    return str(row["compartment"]), str(row["class"]), _factor(row["gsd2"], f"{where}.gsd2"), tuple(patterns)
 
 
 def score_index(score: float) -> int:
