@@ -108,3 +108,49 @@ def test_the_shipped_pedigree_table_reads_as_before():
     table = pedigree.table()
     assert table.factors["reliability"] == (1.0, 1.05, 1.1, 1.2, 1.5) and table.pef["completeness"] is None
     assert table.inputs[pedigree.TRANSPORT_GSD2_CLASS] == 2.0 and len(table.emissions) == 20
+
+
+# ----------------------------------------------------------------------------- 3. the one manifest reader
+
+
+def _snapshot_with_manifest(home: Path, manifest: str, name: str = "0123456789abcdef") -> Path:
+    directory = home / "snapshots" / name
+    directory.mkdir(parents=True)
+    (directory / "manifest.json").write_text(manifest)
+    (home / "snapshots" / "CURRENT").write_text(name + "\n")
+    return directory / "manifest.json"
+
+
+@pytest.mark.parametrize("manifest", ['{"files": {}, "inputs": {"format": 2}', '{"files": {}, "files": {}}',
+                                      '{"files": {}, "inputs": {"x": NaN}}', '[]'])
+def test_read_state_refuses_a_damaged_manifest_naming_it(empty_home, manifest):
+    path = _snapshot_with_manifest(empty_home, manifest)
+    with pytest.raises(SetupError) as err:
+        fp_project.read_state()
+    assert err.value.file == str(path) and "'files' mapping" in err.value.expected
+
+
+def test_read_state_without_a_snapshot_is_empty(empty_home):
+    assert fp_project.read_state() == {}
+    (empty_home / "snapshots").mkdir()
+    (empty_home / "snapshots" / "CURRENT").write_text("0123456789abcdef\n")  # the directory is gone
+    assert fp_project.read_state() == {}
+
+
+def test_a_rebuild_refuses_when_the_manifest_cannot_name_the_imported_databases(empty_home):
+    path = _snapshot_with_manifest(empty_home, '{"files": {}, "databases": {"ecoinvent-3.10": {}}')
+    with pytest.raises(SetupError) as err:
+        fp_project.setup()
+    assert err.value.file == str(path) and "imported databases" in err.value.message
+    assert "--force" in err.value.expected
+    assert path.parent.is_dir() and sorted(p.name for p in path.parent.iterdir()) == ["manifest.json"]
+    assert fp_project._previous_databases(force=True) == []  # --force: the user chose to build afresh
+
+
+def test_the_manifest_reader_is_strict_and_names_the_file(empty_home):
+    path = _snapshot_with_manifest(empty_home, '{"files": {"a": {"size": 1}}, "files": {}}')
+    with pytest.raises(SetupError) as err:
+        fp_snapshot.read_manifest(path.parent)
+    assert "duplicate key 'files'" in err.value.message and err.value.file == str(path)
+    with pytest.raises(fp_snapshot.SnapshotMissing, match="duplicate key"):
+        fp_snapshot.open_current()

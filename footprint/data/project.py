@@ -31,7 +31,6 @@ import atexit
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -438,14 +437,21 @@ def outdated(recorded: dict[str, Any], live: dict[str, Any]) -> str | None:
 
 def read_state() -> dict[str, Any]:
     """What the current snapshot was built from ({} when there is none); reads without locking or binding."""
+    manifest = _current_manifest()
+    return dict(manifest.get("inputs") or {}) if manifest is not None else {}
+
+
+def _current_manifest() -> dict[str, Any] | None:
+    """The manifest CURRENT points at; None when there is no snapshot (no pointer, or its directory is gone).
+
+    A snapshot directory whose manifest is missing or damaged is a SetupError naming the file,
+    never ``{}``: an empty answer would read as "built from nothing" (is the set-up current?)
+    or "no imported databases" (a rebuild would drop them without a word).
+    """
     name = _files.read_current()
-    if name is None:
-        return {}
-    try:
-        manifest = json.loads((_files.snapshots_dir() / name / _files.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return dict(manifest.get("inputs") or {})
+    if name is None or not (_files.snapshots_dir() / name).is_dir():
+        return None
+    return _files.read_manifest(_files.snapshots_dir() / name)[0]
 
 
 def brightway_dir() -> Path:
@@ -537,16 +543,23 @@ def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
     return report
 
 
-def _previous_databases() -> list[str]:
-    """Imported databases the current snapshot's manifest lists (a fresh build cannot carry them over)."""
-    name = _files.read_current()
-    if name is None:
-        return []
+def _previous_databases(*, force: bool) -> list[str]:
+    """Imported databases the current snapshot's manifest lists (a fresh build cannot carry them over).
+
+    An unreadable manifest is refused rather than read as "none": a rebuild would then drop the
+    user's imported databases without naming them.  With ``force`` (``footprint setup --force``,
+    the way out this refusal names) the user chose to build afresh: nothing can be named, [].
+    """
     try:
-        manifest = json.loads((_files.snapshots_dir() / name / _files.MANIFEST).read_text(encoding="utf-8"))
-        return sorted(manifest.get("databases") or {})
-    except (OSError, ValueError):
-        return []
+        manifest = _current_manifest()
+    except SetupError as exc:
+        if force:
+            return []
+        raise SetupError(f"the current snapshot must be rebuilt, but its manifest cannot be read to tell which "
+                         f"imported databases a rebuild would drop: {exc.message}", file=exc.file,
+                         expected="the manifest restored, or 'footprint setup --force' to build afresh "
+                                  "(imported databases must then be imported again)") from None
+    return sorted((manifest or {}).get("databases") or {})
 
 
 def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, deep: bool = True,
@@ -592,7 +605,7 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, 
                 reason = "first set-up"
             else:
                 reason = problem or "rebuild"
-                report.dropped = _previous_databases()
+                report.dropped = _previous_databases(force=force)
             catalogue = catalogue or inventory.load_catalogue()
             extension = load_extension()
 

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from footprint._io import write_atomic
+from footprint import _json
+from footprint._io import read_text_hashed, write_atomic
 from footprint.errors import SetupError
 from footprint.paths import home
 
@@ -161,12 +162,26 @@ def read_current() -> str | None:
     return name
 
 
-def _load_manifest(path: Path) -> tuple[dict[str, Any], str]:
-    raw = (path / MANIFEST).read_bytes()
-    manifest = json.loads(raw)
+#: what a snapshot's manifest.json must be, for errors that name it
+MANIFEST_EXPECTED = "the JSON manifest 'footprint setup' writes (an object with a 'files' mapping)"
+
+
+def read_manifest(path: Path) -> tuple[dict[str, Any], str]:
+    """(the manifest of the snapshot directory ``path``, the sha256 of its bytes), read strictly.
+
+    The one manifest reader: strict JSON (footprint/_json.py: no duplicate keys, NaN or
+    out-of-range numbers), so the id (the hash of the very bytes parsed) and what is read agree.
+    A missing, unreadable or malformed manifest is a SetupError naming the file.
+    """
+    file = path / MANIFEST
+    text, digest = read_text_hashed(file, SetupError, expected=MANIFEST_EXPECTED)
+    try:
+        manifest = _json.loads(text)
+    except ValueError as exc:
+        raise SetupError(f"damaged snapshot manifest: {exc}", file=file, expected=MANIFEST_EXPECTED) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise ValueError("not a footprint snapshot manifest")
-    return manifest, hashlib.sha256(raw).hexdigest()
+        raise SetupError("not a footprint snapshot manifest", file=file, expected=MANIFEST_EXPECTED)
+    return manifest, digest
 
 
 def open_current(*, attempts: int = 5) -> SnapshotFiles:
@@ -191,10 +206,13 @@ def open_current(*, attempts: int = 5) -> SnapshotFiles:
             if not path.exists() or os.stat(path).st_ino != os.fstat(fd).st_ino:
                 os.close(fd)
                 continue
-            manifest, digest = _load_manifest(path)
-        except (OSError, ValueError) as exc:
+            manifest, digest = read_manifest(path)
+        except OSError as exc:
             os.close(fd)
             raise SnapshotMissing(f"the manifest of {path} cannot be read: {exc}") from None
+        except SetupError as exc:
+            os.close(fd)
+            raise SnapshotMissing(f"the manifest of {path} cannot be read: {exc.message}") from None
         except BaseException:
             os.close(fd)
             raise
