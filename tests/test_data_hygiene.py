@@ -154,3 +154,55 @@ def test_the_manifest_reader_is_strict_and_names_the_file(empty_home):
     assert "duplicate key 'files'" in err.value.message and err.value.file == str(path)
     with pytest.raises(fp_snapshot.SnapshotMissing, match="duplicate key"):
         fp_snapshot.open_current()
+
+
+# ----------------------------------------------------------------------------- 4. large snapshots
+
+
+@pytest.fixture()
+def large_home(project, footprint_home, tmp_path, monkeypatch) -> Path:
+    """A copy of the session's set-up, treated as a large snapshot (DEEP_CHECK_BYTES = 1 byte)."""
+    home = tmp_path / "home"
+    shutil.copytree(footprint_home / "snapshots", home / "snapshots",
+                    ignore=shutil.ignore_patterns("staging-*", ".trash-*", "setup.lock"))
+    monkeypatch.setenv("FOOTPRINT_HOME", str(home))
+    monkeypatch.setattr(fp_project, "DEEP_CHECK_BYTES", 1)
+    monkeypatch.setattr(warm, "RACY_NS", 0)  # the copy was just written; trust its times at once
+    return home
+
+
+def _open() -> str | None:
+    snapshot, problem = fp_project._open_unbound(deep=False)
+    if snapshot is not None:
+        snapshot.close()
+    return problem
+
+
+def test_a_large_snapshot_changed_in_place_with_the_same_size_is_refused_when_opened(large_home):
+    assert _open() is None  # hashed whole once; the marker records every file's fingerprint
+    name = fp_snapshot.read_current()
+    assert fp_snapshot.verified_path(name).is_file()
+    target = large_home / "snapshots" / name / "methods" / "adp-ree-extension.yaml"
+    data = bytearray(target.read_bytes())
+    data[0:1] = b"X" if data[0:1] != b"X" else b"Y"  # other bytes, the same size
+    target.write_bytes(bytes(data))
+    problem = _open()
+    assert problem is not None and "methods/adp-ree-extension.yaml: content differs" in problem
+
+
+def test_an_unchanged_large_snapshot_is_not_hashed_again(large_home, monkeypatch):
+    assert _open() is None
+    hashed = []
+    monkeypatch.setattr(fp_snapshot, "file_sha256", lambda path: hashed.append(path) or "")
+    assert _open() is None and hashed == []  # the marker holds: sizes and fingerprints only
+    os.utime(next((large_home / "snapshots").glob("*/methods/adp-ree-extension.yaml")))  # touched: hash again
+    assert _open() is not None and hashed  # (the stub's hashes differ from the manifest's)
+
+
+def test_a_marker_of_a_snapshot_that_is_gone_is_pruned(large_home):
+    assert _open() is None
+    name = fp_snapshot.read_current()
+    stale = fp_snapshot.verified_path("fedcba9876543210")
+    stale.write_text("{}")
+    fp_snapshot.prune({name})
+    assert not stale.exists() and fp_snapshot.verified_path(name).is_file()

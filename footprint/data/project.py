@@ -295,8 +295,10 @@ def bound_snapshot() -> Snapshot | None:
 
 
 #: a snapshot up to this size is checked file by file against its manifest's sha256 whenever a process
-#: opens it (4 MB for footprint's own background: a few ms); a larger one (imported databases) gets a
-#: size check when opened and the full check from ``footprint setup``.
+#: opens it (4 MB for footprint's own background: a few ms).  A larger one (imported databases) is hashed
+#: whole once per machine (and by every ``footprint setup``) and a marker records each file's (size, mtime,
+#: ctime, inode); later opens compare those and hash again only when one differs (snapshot.check_once), so
+#: a file changed in place with the same size is refused, and an unchanged snapshot is not re-read.
 DEEP_CHECK_BYTES = 256 * 2**20
 
 
@@ -315,8 +317,10 @@ def _open_unbound(*, deep: bool) -> tuple[Snapshot | None, str | None]:
         problems.append(f"layout {opened.manifest.get('format')}, this footprint reads {_files.FORMAT}")
     else:
         total = sum(int(record.get("size", 0)) for record in opened.manifest["files"].values())
-        problems = _files.check_files(opened.path, opened.manifest["files"],
-                                      deep=deep or total <= DEEP_CHECK_BYTES)
+        if total <= DEEP_CHECK_BYTES:
+            problems = _files.check_files(opened.path, opened.manifest["files"], deep=True)
+        else:
+            problems = _files.check_once(opened, deep=deep)
     if problems:
         opened.release()
         return None, f"the set-up in {opened.path} is damaged: " + "; ".join(problems[:3])

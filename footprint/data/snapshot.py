@@ -43,7 +43,7 @@ from typing import Any, Callable, Iterator
 
 from footprint import _json
 from footprint._io import read_text_hashed, write_atomic
-from footprint.errors import SetupError
+from footprint.errors import OutputError, SetupError
 from footprint.paths import home
 
 FORMAT = 2  # the snapshot layout; bump when what a snapshot holds changes (older ones are rebuilt)
@@ -101,6 +101,74 @@ def check_files(root: Path, files: dict[str, dict[str, Any]], *, deep: bool) -> 
             problems.append(f"{relative}: content differs from the manifest's sha256")
     extra = sorted({p.relative_to(root).as_posix() for p in _files(root)} - set(files))
     problems += [f"{relative}: not in the manifest" for relative in extra]
+    return problems
+
+
+# ----------------------------------------------------------------------------- hashed once per machine
+
+
+VERIFIED_SUFFIX = ".verified"
+
+
+def verified_path(name: str) -> Path:
+    """The marker recording that snapshot ``name`` was hashed whole here, beside (not in) the snapshot."""
+    return snapshots_dir() / f"{name}{VERIFIED_SUFFIX}"
+
+
+def _fingerprints(root: Path, files: dict[str, Any]) -> list[tuple]:
+    """(relative path, size, mtime_ns, ctime_ns, inode) of each manifest file (footprint.data.warm.fingerprint)."""
+    from footprint.data import warm
+
+    relatives = sorted(files)
+    found = warm.fingerprint([root / relative for relative in relatives])
+    return [(relative, *entry[1:]) for relative, entry in zip(relatives, found)]
+
+
+def _marker_holds(opened: SnapshotFiles, fingerprints: list[tuple]) -> bool:
+    """The marker names this snapshot and every file still has the fingerprint it had when hashed."""
+    try:
+        marker = _json.loads(verified_path(opened.name).read_text(encoding="utf-8"))
+        return marker["id"] == opened.id and [tuple(entry) for entry in marker["files"]] == fingerprints
+    except (OSError, ValueError, KeyError, TypeError):  # no marker or an unusable one: hash again (slower, safe)
+        return False
+
+
+def _record_verified(opened: SnapshotFiles, before: list[tuple], taken_ns: int) -> None:
+    """Write the marker if no file changed while it was hashed, nor within RACY_NS before ``taken_ns``.
+
+    ``before`` is the fingerprint taken at ``taken_ns``, before hashing.  A file written again
+    gets a new change time (which cannot be set back) or inode, so it no longer matches; but a
+    write within the clock tick of a file's last change could keep the same times, so files that
+    changed less than RACY_NS before the fingerprint are not recorded (the next open hashes
+    again).  A read-only home keeps no marker: every open then hashes (slow, still safe).
+    """
+    from footprint.data import warm
+
+    after = _fingerprints(opened.path, opened.manifest["files"])
+    if after != before or not warm.settled(before, taken_ns):
+        return
+    record = json.dumps({"id": opened.id, "files": [list(entry) for entry in after]}, separators=(",", ":"))
+    with contextlib.suppress(OutputError):
+        write_atomic(verified_path(opened.name), record, force=True)
+
+
+def check_once(opened: SnapshotFiles, *, deep: bool) -> list[str]:
+    """``check_files`` with content hashes once per snapshot per machine, not at every open (large snapshots).
+
+    Hashing gigabytes of imported databases at every declaration is too slow, but a size check
+    alone would serve a file changed in place with the same size.  So the first open hashes every
+    file and records each file's (size, mtime, ctime, inode) in a marker; later opens hash again
+    only when a fingerprint differs (the file was written, replaced or touched since).  ``deep``
+    (``footprint setup``) hashes whatever the marker says.
+    """
+    files = opened.manifest["files"]
+    taken_ns = time.time_ns()
+    before = _fingerprints(opened.path, files)
+    if not deep and _marker_holds(opened, before):
+        return check_files(opened.path, files, deep=False)
+    problems = check_files(opened.path, files, deep=True)
+    if not problems:
+        _record_verified(opened, before, taken_ns)
     return problems
 
 
@@ -371,7 +439,16 @@ def prune(keep: set[str]) -> list[str]:
         os.close(fd)
         discard(trash)
         removed.append(path.name)
+    _prune_markers(directory)
     return removed
+
+
+def _prune_markers(directory: Path) -> None:
+    """Delete the verified-markers of snapshots that are gone (a marker names one snapshot only)."""
+    for marker in directory.glob(f"*{VERIFIED_SUFFIX}"):
+        if not (directory / marker.name.removesuffix(VERIFIED_SUFFIX)).is_dir():
+            with contextlib.suppress(OSError):
+                marker.unlink()
 
 
 def size_bytes(path: Path) -> int:

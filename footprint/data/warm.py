@@ -65,7 +65,7 @@ def fingerprint(paths) -> tuple:
     return tuple(found)
 
 
-def _settled(files: tuple, now_ns: int) -> bool:
+def settled(files: tuple, now_ns: int) -> bool:
     """No file of ``files`` changed within RACY_NS before ``now_ns`` (a later write would show)."""
     return all(entry[3] is None or now_ns - max(entry[2], entry[3]) > RACY_NS for entry in files)
 
@@ -84,7 +84,7 @@ def by_files(key: Hashable, files: tuple, build: Callable[[], T]) -> T:
         if stored is not None and stored[0] == files:
             return stored[1]  # type: ignore[return-value]
     value = build()
-    if _settled(files, time.time_ns()):
+    if settled(files, time.time_ns()):
         with _LOCK:
             _FILES[key] = (files, value)
     return value
@@ -110,7 +110,7 @@ def files_under(roots, suffix: str) -> list[str]:
     listing = _walk(roots, suffix)
     before = fingerprint(listing[0])
     again = _walk(roots, suffix)
-    if again == listing and _settled(before, time.time_ns()):
+    if again == listing and settled(before, time.time_ns()):
         with _LOCK:
             _FILES[key] = (before, listing)
     return again[1]
