@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from footprint import _schema_check
-from footprint.data import pedigree, warm
+from footprint.data import methods, pedigree, warm
 from footprint.data import project as fp_project
 from footprint.data import snapshot as fp_snapshot
 from footprint.errors import FootprintError, InventoryError, SetupError
@@ -58,6 +58,18 @@ def test_a_failed_write_of_the_schema_check_cache_leaves_no_temporary(empty_home
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # no .declaration-check-* temporary left
     assert _schema_check.build_cache() == target and target.exists()  # a working disk keeps it
+
+
+def test_a_failed_write_of_the_characterised_flows_cache_leaves_no_temporary(empty_home, monkeypatch):
+    methods._characterised.cache_clear()
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "replace", _fail)
+            flows = methods.characterised_flows()
+    finally:
+        methods._characterised.cache_clear()  # computed under this test's home: not kept for others
+    assert flows  # a cache only: the answer is computed all the same
+    assert list((empty_home / "cache").iterdir()) == []  # no .characterised-*.json temporary left
 
 
 # ----------------------------------------------------------------------------- 2. pedigree.yaml, strictly

@@ -301,16 +301,12 @@ def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str,
                 if minerals:
                     table.setdefault(flow, set()).add(minerals)
         rows = [[name, list(cats), sorted(cids)] for (name, cats), cids in table.items()]
-        import os
-        import tempfile
+        from footprint._io import write_atomic
+        from footprint.errors import OutputError
 
-        try:  # set-up fills it first (under its lock); a unique temporary name: readers never see half a file
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(prefix=".characterised-", suffix=".json", dir=cache.parent)
-            with os.fdopen(handle, "w") as stream:
-                stream.write(json.dumps(rows))
-            os.replace(tmp, cache)
-        except OSError:  # a read-only home still works, only slower
+        try:  # set-up fills it first (under its lock); written whole, and no temporary left when that fails
+            write_atomic(cache, json.dumps(rows), force=True)
+        except OutputError:  # a read-only home still works, only slower
             pass
     return {(name, tuple(cats)): frozenset(cids) for name, cats, cids in rows}
 
