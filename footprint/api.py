@@ -21,6 +21,7 @@ from footprint.paths import REPO_ROOT, examples_dir
 
 if TYPE_CHECKING:
     from footprint.inputs.rule import LoadedRule
+    from footprint.market.batch import Row
 
 
 class _Lazy:
@@ -591,14 +592,33 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     under the thresholds it records, or under ``scheme`` (the class scheme file) when given,
     which also checks the recorded thresholds themselves.
     """
-    from footprint.declaration import verify as _verify
+    path = Path(path)
+    return _verify_document(_verifiable(path), path, data, rule=rule, tolerance=tolerance, mapping=mapping,
+                            scheme=scheme)
+
+
+def _verifiable(path: Path) -> dict:
+    """The declaration at ``path``, parsed once, refused unless it carries what verify checks (hash and rule).
+
+    Batch verify parses each file here and hands the document on to _verify_document: reading
+    the file a second time could verify other content than the one whose recorded data was found.
+    """
     from footprint.errors import DeclarationError
 
-    path = Path(path)
     document = _load_json(path)
     if not isinstance(document, dict) or "content_sha256" not in document or "rule" not in document:
         raise DeclarationError("not a footprint declaration", file=path,
                                expected="a file written by 'footprint declare'")
+    return document
+
+
+def _verify_document(document: dict, path: Path, data: str | Path | None, *, rule: str | Path | None = None,
+                     tolerance: float = 1e-6, mapping: str | Path | None = None,
+                     scheme: str | Path | None = None):
+    """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path)."""
+    from footprint.declaration import verify as _verify
+    from footprint.errors import DeclarationError
+
     _check_tolerance(tolerance)
     if data is None:
         if mapping is not None:
@@ -1142,7 +1162,8 @@ def _verify_chunk(rows, context: dict) -> list:
             return refused
 
     def one(row):
-        outcome = verify_declaration(row.output, row.data or None, tolerance=context.get("tolerance", 1e-6))
+        outcome = _verify_document(row.document, Path(row.output), row.data or None,
+                                   tolerance=context.get("tolerance", 1e-6))
         if outcome.ok:
             return "ok", f"{outcome.compared} values agree", None
         first = outcome.failures[0]
@@ -1294,17 +1315,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     files = sorted(directory.glob("*.json"))
     if not files:
         raise DeclarationError("no declarations (*.json) in the directory", file=directory)
-    rows = []
-    for number, path in enumerate(files, start=1):
-        try:
-            recorded = (_load_json(path).get("provenance") or {}).get("activity_data", {}).get("path")
-        except (FootprintError, AttributeError):
-            recorded = None
-        data = _recorded_path(recorded) if recorded else None
-        problem = None if data is not None else (
-            f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
-        rows.append(_batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path),
-                               problem=problem))
+    rows = [_verify_row(number, path) for number, path in enumerate(files, start=1)]
     if errors is not None:
         check_output(errors, force, inputs=[*(("declaration", row.output) for row in rows),
                                             *(("activity data", row.data) for row in rows if row.data)])
@@ -1313,6 +1324,30 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
                          description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)
     return summary
+
+
+def _verify_row(number: int, path: Path) -> Row:
+    """One batch-verify row: the declaration parsed once (the worker verifies that document) and its activity
+    data found as single verify finds a recorded file (footprint.declaration.verify.find_recorded).
+
+    A file that cannot be parsed or is no declaration is refused with the reason single verify gives
+    (it was reported as 'no activity data recorded').
+    """
+    from footprint.declaration import verify as _verify
+    from footprint.market import batch as _batch
+
+    try:
+        document = _verifiable(path)
+    except FootprintError as exc:
+        return _batch.Row(number, rule="(recorded)", output=str(path), problem=str(exc))
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    activity = provenance.get("activity_data") if isinstance(provenance.get("activity_data"), dict) else {}
+    recorded = activity.get("path") if isinstance(activity.get("path"), str) else None
+    data = _verify.find_recorded(recorded, path) if recorded else None
+    problem = None if data is not None else (
+        f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
+    return _batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path), problem=problem,
+                      document=document if problem is None else None)
 
 
 def _recorded_path(recorded: str) -> Path | None:

@@ -174,3 +174,48 @@ def test_a_tolerance_under_which_verified_means_nothing_is_refused(example_decla
     result = CliRunner().invoke(cli.main, ["batch", "verify", str(tmp_path), "--tolerance", tolerance])
     assert result.exit_code == 2 and "tolerance out of range" in result.output
     assert not footprint.verify_declaration(path, EXAMPLE, tolerance=0.01).ok   # the largest allowed still fails it
+
+
+def test_batch_verify_finds_a_recorded_relative_data_file_where_single_verify_does(project, tmp_path, monkeypatch):
+    """A producer declares in its own directory from ``examples/ndpr-oxide/activity-2025.yaml``: outside the
+    repository the path is recorded as given, relative to that directory.  The repository has a file at the
+    same relative path with other numbers.  Single verify (run there, ``--data`` the recorded path) verifies;
+    batch verify tried the repository root first, recomputed from the repository's file and said 'differs'.
+    Both must now recompute from the same file and give the same verdict."""
+    relative = Path("examples/ndpr-oxide/activity-2025.yaml")
+    assert (REPO / relative).is_file()  # the other file with that relative path
+    own = tmp_path / "producer" / relative
+    own.parent.mkdir(parents=True)
+    text = EXAMPLE.read_text()
+    assert "{kind: diesel, amount: 611000," in text
+    own.write_text(text.replace("{kind: diesel, amount: 611000,", "{kind: diesel, amount: 700000,"))  # more diesel
+    monkeypatch.chdir(tmp_path / "producer")
+    document = footprint.declare("ndpr-oxide", relative)
+    assert document["provenance"]["activity_data"]["path"] == str(relative)  # recorded relative, not resolved
+    (tmp_path / "producer" / "out").mkdir()
+    footprint.write_declaration(document, tmp_path / "producer" / "out" / "d.json")
+
+    single = CliRunner().invoke(cli.main, ["verify", "out/d.json", "--data", str(relative)])
+    batch = CliRunner().invoke(cli.main, ["batch", "verify", "out"])
+    assert single.exit_code == 0 and single.output.rstrip().endswith("verified"), single.output
+    assert batch.exit_code == 0 and "1 rows: 1 verified, 0 failed" in batch.output, batch.output
+    summary = footprint.batch_verify("out")
+    assert summary.outcomes[0].status == "ok", summary.outcomes[0].message
+
+
+def test_batch_verify_reads_each_declaration_once(declaration_file, monkeypatch):
+    """The row's recorded data was found in one read and the file verified from a second one: what was
+    verified need not be what was looked at.  Now the parsed document is handed on."""
+    from footprint import _json
+
+    reads: list[Path] = []
+    load = _json.load
+
+    def counting(path, *args, **kwargs):
+        reads.append(Path(path))
+        return load(path, *args, **kwargs)
+
+    monkeypatch.setattr(_json, "load", counting)
+    summary = footprint.batch_verify(declaration_file.parent)
+    assert [o.status for o in summary.outcomes] == ["ok"], summary.outcomes[0].message
+    assert reads.count(declaration_file) == 1, reads

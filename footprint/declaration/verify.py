@@ -146,13 +146,32 @@ def _background_wide(path: str) -> bool:
     return path.startswith("provenance.background.imported[") and path.endswith("].imported")  # the import date
 
 
+def find_recorded(recorded: str, declaration: Path) -> Path | None:
+    """The file a declaration records by path, looked for the one way every verification looks for it.
+
+    As written first (absolute, or relative to the current directory, as ``--data`` and
+    ``--mapping`` are read), then beside the declaration, then under footprint's repository
+    root (declare records a file inside the repository relative to that root, so the
+    repository's examples are found from any directory).  Single verify (the mapping) and
+    batch verify (the activity data and the mapping) both call this, so a declaration is
+    recomputed from the same file alone or in a batch; batch verify once tried the repository
+    root before the current directory.  A file found here that is not the one declared is no
+    pass: its content hash is compared.
+    """
+    from footprint.paths import REPO_ROOT
+
+    path = Path(recorded)
+    candidates = [path] if path.is_absolute() else [path, declaration.parent / path, REPO_ROOT / path]
+    return next((candidate for candidate in candidates if candidate.is_file()), None)
+
+
 def recorded_mapping(document: Mapping[str, Any], declaration: Path,
                      given: str | Path | None) -> tuple[Path | None, str | None]:
     """The background mapping file a recomputation must use, and the default database it was used with.
 
-    The recorded path is tried as written and beside the declaration; ``given`` (``--mapping``)
-    replaces it.  A recorded mapping that cannot be found is an error: recomputing without it
-    would compare the declaration with another calculation.
+    The recorded path is looked for by find_recorded; ``given`` (``--mapping``) replaces it.
+    A recorded mapping that cannot be found is an error: recomputing without it would compare
+    the declaration with another calculation.
     """
     record = ((document.get("provenance") or {}).get("background") or {}).get("mapping")
     if not isinstance(record, Mapping) or not record.get("path"):
@@ -166,11 +185,9 @@ def recorded_mapping(document: Mapping[str, Any], declaration: Path,
             raise DeclarationError("mapping file not found", file=given, field="--mapping",
                                    expected="the mapping file the declaration was computed with")
         return Path(given), default
-    recorded = Path(str(record["path"]))
-    candidates = [recorded] if recorded.is_absolute() else [recorded, declaration.parent / recorded]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate, default
+    found = find_recorded(str(record["path"]), declaration)
+    if found is not None:
+        return found, default
     raise DeclarationError("the background mapping this declaration was computed with cannot be found",
                            file=str(record["path"]), field="provenance.background.mapping.path",
                            expected="the mapping file: give it with --mapping FILE (its sha256 is recorded: "

@@ -57,6 +57,8 @@ class Row:
     mass_kg: float | None = None
     year: int | None = None
     problem: str | None = None  # what is wrong with the row itself (reported without computing it)
+    # batch verify: the declaration parsed once, here, and handed to the worker (never read twice)
+    document: dict | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
