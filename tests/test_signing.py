@@ -155,6 +155,34 @@ def test_an_edited_signature_record_is_invalid(example_declaration, keys):
     assert not signing.check(flipped, public).ok
 
 
+@pytest.mark.parametrize("field, value, reason, refusal", [
+    ("algorithm", "RSA", "algorithm 'RSA', not Ed25519", "is not an Ed25519 signature record"),
+    ("signature", "", "the record carries no signature", "is not an Ed25519 signature record"),
+    ("content_sha256", "0" * 64, "the declaration's content differs from what was signed", "made over other content"),
+])
+def test_one_key_free_check_decides_for_verify_and_the_pact_host(example_declaration, keys, field, value, reason,
+                                                                  refusal):
+    """check and the host's publish each had their own copy of the record checks, free to drift apart:
+    signing.record_problems is now the one that decides, and both report its reason."""
+    from footprint.server.publish import signatures_for_extension
+    from footprint.server.store import PublishError
+
+    signed = footprint.sign_document(example_declaration, keys["producer"], name="Example Co.")
+    edited = json.loads(json.dumps(signed))
+    edited["signatures"][0][field] = value
+    problems = signing.record_problems(edited, content_hash(edited))
+    assert [(p.number, p.reason) for p in problems] == [(1, reason)]
+    check = signing.check(edited, signing.load_public_keys(str(keys["producer"]) + ".pub"))
+    assert check.invalid == [(edited["signatures"][0], reason)] and not check.valid
+    with pytest.raises(PublishError, match=refusal) as refused:
+        signatures_for_extension(edited)
+    assert "signature 1 " in str(refused.value)
+    if problems[0].kind == signing.NOT_A_RECORD:  # the host names the same reason
+        assert reason in str(refused.value)
+    assert signing.record_problems(signed, content_hash(signed)) == []  # the record as signed is sound
+    assert signatures_for_extension(signed) == signed["signatures"]
+
+
 def test_sign_refuses_a_declaration_edited_after_it_was_written(example_declaration, keys, tmp_path):
     edited = json.loads(json.dumps(example_declaration))
     edited["results"][0]["value"] *= 2  # content changed, hash not recomputed

@@ -32,7 +32,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from footprint._io import read_text, write_outputs
 from footprint.errors import FootprintError
@@ -200,31 +200,82 @@ class SignatureCheck:
         return bool(self.valid) and not self.invalid
 
 
+#: RecordProblem kinds: 'signatures' is no list; a record no Ed25519 key could verify; one made over other content.
+NOT_A_LIST, NOT_A_RECORD, OTHER_CONTENT = "not a list", "not a record", "other content"
+CONTENT_DIFFERS = "the declaration's content differs from what was signed"
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """Why a signature record could be verified by no key at all: found without any key.
+
+    ``number`` is the record's place (1 = the first; 0 for a 'signatures' that is no list).
+    check reports ``reason`` as the record's invalidity; the PACT host refuses to publish it.
+    """
+
+    number: int
+    kind: str
+    reason: str
+
+
+def record_problems(document: Mapping[str, Any], digest: str) -> list[RecordProblem]:
+    """The key-free check of a document's signatures against its recomputed content hash ``digest``.
+
+    One place decides what a well-formed record over this content is, so check (which then verifies
+    the signature with a key) and the host's publish (which holds no keys) cannot drift apart: the
+    list is a list, each record an object with algorithm Ed25519 and a signature value, and the
+    record's content_sha256 is ``digest``.  No signatures at all is no problem (an unsigned document).
+    """
+    signatures = document.get("signatures")
+    if signatures is None:
+        return []
+    if not isinstance(signatures, list):
+        return [RecordProblem(0, NOT_A_LIST, "'signatures' is not a list")]
+    found = ((number, _record_problem(record, digest)) for number, record in enumerate(signatures, start=1))
+    return [RecordProblem(number, *problem) for number, problem in found if problem is not None]
+
+
+def _record_problem(record: Any, digest: str) -> tuple[str, str] | None:
+    """(kind, why) for one record; None for a well-formed record over ``digest``."""
+    if not isinstance(record, dict):
+        return NOT_A_RECORD, "a signature is not an object"
+    if record.get("algorithm") != ALGORITHM:
+        return NOT_A_RECORD, f"algorithm {str(record.get('algorithm'))[:20]!r}, not {ALGORITHM}"
+    if not record.get("signature"):
+        return NOT_A_RECORD, "the record carries no signature"
+    if record.get("content_sha256") != digest:
+        return OTHER_CONTENT, CONTENT_DIFFERS
+    return None
+
+
 def check(document: dict[str, Any], keys: dict[str, Any]) -> SignatureCheck:
-    """Verify the document's signatures made with any of ``keys`` (key id -> public key)."""
+    """Verify the document's signatures made with any of ``keys`` (key id -> public key).
+
+    The key-free part is record_problems (shared with the PACT host); a record by a key not given
+    is 'unknown' whatever its shape, as long as it is an object (a key id can be read).
+    """
     from cryptography.exceptions import InvalidSignature
 
     digest = content_hash(document)
     outcome = SignatureCheck(content_sha256=digest)
-    signatures = document.get("signatures")
-    if signatures is None:
+    problems = {problem.number: problem for problem in record_problems(document, digest)}
+    if 0 in problems:
+        outcome.invalid.append(({}, problems[0].reason))
         return outcome
-    if not isinstance(signatures, list):
-        outcome.invalid.append(({}, "'signatures' is not a list"))
-        return outcome
-    for record in signatures:
+    for number, record in enumerate(document.get("signatures") or [], start=1):
+        problem = problems.get(number)
         if not isinstance(record, dict):
-            outcome.invalid.append(({}, "a signature is not an object"))
+            outcome.invalid.append(({}, problem.reason))
             continue
         key = keys.get(record.get("key_id"))
         if key is None:
             outcome.unknown.append(record)
             continue
-        if record.get("algorithm") != ALGORITHM:
-            outcome.invalid.append((record, f"algorithm {str(record.get('algorithm'))[:20]!r}, not {ALGORITHM}"))
+        if problem is not None:
+            outcome.invalid.append((record, problem.reason))
             continue
-        if record.get("content_sha256") != digest or document.get("content_sha256") != digest:
-            outcome.invalid.append((record, "the declaration's content differs from what was signed"))
+        if document.get("content_sha256") != digest:  # the record is over this content, the file's hash is not
+            outcome.invalid.append((record, CONTENT_DIFFERS))
             continue
         try:
             raw = base64.b64decode(str(record.get("signature", "")), validate=True)

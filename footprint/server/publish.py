@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from footprint.declaration.signing import ALGORITHM
+from footprint.declaration.signing import ALGORITHM, NOT_A_LIST, OTHER_CONTENT, RecordProblem, record_problems
 from footprint.export.pact import to_pact
 from footprint.inputs.upstream import content_hash
 from footprint.server.store import PUBLIC, PublishError, Published, Store
@@ -26,19 +26,26 @@ def signatures_for_extension(document: Mapping[str, Any]) -> list[Any] | None:
     signatures = document.get("signatures")
     if signatures is None or signatures == []:
         return None
-    if not isinstance(signatures, list):
-        raise PublishError("the declaration's 'signatures' is not a list", field="signatures",
-                           expected="the list 'footprint sign' writes")
     digest = content_hash(dict(document))
-    for number, record in enumerate(signatures, start=1):
-        if not isinstance(record, dict) or record.get("algorithm") != ALGORITHM or not record.get("signature"):
-            raise PublishError(f"signature {number} is not an {ALGORITHM} signature record", field="signatures",
-                               expected="the records 'footprint sign' writes (algorithm, key_id, signature, ...)")
-        if record.get("content_sha256") != digest:
-            raise PublishError(f"signature {number} (key {str(record.get('key_id'))[:16]}) was made over other "
-                               "content than this declaration's; it is not published", field="signatures",
-                               expected=f"signatures over content_sha256 {digest[:16]}...")
+    problems = record_problems(document, digest)
+    if problems:  # the first one refuses the declaration
+        raise _refusal(problems[0], signatures, digest)
     return list(signatures)
+
+
+def _refusal(problem: RecordProblem, signatures: Any, digest: str) -> PublishError:
+    """The host's words for a problem signing.record_problems found (the same check footprint verify makes)."""
+    if problem.kind == NOT_A_LIST:
+        return PublishError("the declaration's 'signatures' is not a list", field="signatures",
+                            expected="the list 'footprint sign' writes")
+    if problem.kind == OTHER_CONTENT:
+        key = str(signatures[problem.number - 1].get("key_id"))[:16]
+        return PublishError(f"signature {problem.number} (key {key}) was made over other content than this "
+                            "declaration's; it is not published", field="signatures",
+                            expected=f"signatures over content_sha256 {digest[:16]}...")
+    return PublishError(f"signature {problem.number} is not an {ALGORITHM} signature record ({problem.reason})",
+                        field="signatures",
+                        expected="the records 'footprint sign' writes (algorithm, key_id, signature, ...)")
 
 
 def pact_record(document: Mapping[str, Any]) -> dict[str, Any]:
