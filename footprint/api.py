@@ -391,19 +391,21 @@ def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[st
 
 
 def declaration_inputs(document: dict) -> list[tuple[str, Path]]:
-    """The files a declaration was computed from, as its provenance records them (found from here)."""
+    """The files a declaration was computed from, as its provenance records them (found from here).
+
+    Every place a recorded relative path may mean (the current directory, the repository root) is
+    kept: protecting only the first that exists let a declaration replace the other, its real input.
+    """
     provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
     recorded = [("activity data", (provenance.get("activity_data") or {}).get("path")),
                 ("rule", (provenance.get("rule") or {}).get("path")),
                 ("background mapping", ((provenance.get("background") or {}).get("mapping") or {}).get("path"))]
     recorded += [("supplier declaration", (s or {}).get("path")) for s in provenance.get("upstream_declarations") or []
                  if isinstance(s, dict)]
-    found = []
-    for what, path in recorded:
-        where = _recorded_path(path) if isinstance(path, str) and path else None
-        if where is not None:
-            found.append((what, where))
-    return found
+    from footprint.declaration.verify import recorded_candidates
+
+    return [(what, where) for what, path in recorded if isinstance(path, str) and path
+            for where in recorded_candidates(path) if where.exists()]
 
 
 def write_declaration(document: dict, path: str | Path, *, force: bool = False, report: str | Path | None = None,
@@ -1348,15 +1350,6 @@ def _verify_row(number: int, path: Path) -> Row:
         f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
     return _batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path), problem=problem,
                       document=document if problem is None else None)
-
-
-def _recorded_path(recorded: str) -> Path | None:
-    """A path a declaration recorded: absolute, or relative to the repository it was declared in, or here."""
-    candidate = Path(recorded)
-    for path in ((candidate,) if candidate.is_absolute() else (REPO_ROOT / candidate, Path.cwd() / candidate)):
-        if path.exists():
-            return path
-    return None
 
 
 __all__ += ["register_input", "declare_many", "batch_declare", "batch_verify", "background_identity", "warm_up"]

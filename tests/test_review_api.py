@@ -142,3 +142,22 @@ def test_a_row_written_but_not_registered_says_so(project, tmp_path, monkeypatch
     assert f"declaration written to {tmp_path / 'a.json'} but not registered" in outcome.message
     assert "the register refuses this entry" in outcome.message
     assert (tmp_path / "a.json").exists()
+
+
+def test_a_written_declaration_never_replaces_a_recorded_input_at_either_place_it_may_mean(example_declaration,
+                                                                                           tmp_path, monkeypatch):
+    """A recorded relative path may mean the current directory (declared outside the repository) or the
+    repository root (inside it).  Only the repository's file was protected when both existed, so
+    'classes assign d.json -o examples/.../activity-2025.yaml --force' run in a producer's directory
+    replaced the producer's own activity data with a declaration."""
+    from footprint.errors import FootprintError
+
+    relative = example_declaration["provenance"]["activity_data"]["path"]
+    assert not Path(relative).is_absolute() and (Path(footprint.__file__).parents[1] / relative).is_file()
+    own = tmp_path / relative
+    own.parent.mkdir(parents=True)
+    own.write_text("the producer's activity data\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FootprintError, match=r"the output is an input \(activity data\)"):
+        footprint.write_declaration(example_declaration, relative, force=True)
+    assert own.read_text() == "the producer's activity data\n"

@@ -158,11 +158,21 @@ def find_recorded(recorded: str, declaration: Path) -> Path | None:
     root before the current directory.  A file found here that is not the one declared is no
     pass: its content hash is compared.
     """
+    return next((candidate for candidate in recorded_candidates(recorded, declaration) if candidate.is_file()), None)
+
+
+def recorded_candidates(recorded: str, declaration: Path | None = None) -> list[Path]:
+    """Where a file recorded by path may lie, in find_recorded's order (beside ``declaration`` when given).
+
+    Also what a written declaration must never replace (api.declaration_inputs protects every
+    candidate that exists: a recorded relative path may mean the current directory or the repository).
+    """
     from footprint.paths import REPO_ROOT
 
     path = Path(recorded)
-    candidates = [path] if path.is_absolute() else [path, declaration.parent / path, REPO_ROOT / path]
-    return next((candidate for candidate in candidates if candidate.is_file()), None)
+    if path.is_absolute():
+        return [path]
+    return [path, *([declaration.parent / path] if declaration is not None else []), REPO_ROOT / path]
 
 
 def recorded_mapping(document: Mapping[str, Any], declaration: Path,
