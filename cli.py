@@ -457,7 +457,11 @@ def _short(value: object, width: int = 44) -> str:
 @main.command()
 @click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path),
-              help="The activity data the declaration was computed from (without it: content hash only).")
+              help="The activity data the declaration was computed from (default: the file it records, found from "
+                   "here, beside the declaration or in footprint's repository; its hash is compared).")
+@click.option("--hash-only", is_flag=True,
+              help="Only check the content hash; recompute nothing. Not a verification of the numbers: anyone who "
+                   "edits a value can hash the file again.")
 @click.option("--rule", help="Rule id or file (default: the declaration's rule id from rules/).")
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers (at most 0.01).")
@@ -469,23 +473,25 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path),
               help="The class scheme of a classed declaration: its thresholds are checked too (default: the class "
                    "is recomputed under the thresholds the declaration records).")
-def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: float, mapping: Path | None,
-           show_all: bool, public_keys: Path | None, scheme: Path | None) -> None:
+def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | None, tolerance: float,
+           mapping: Path | None, show_all: bool, public_keys: Path | None, scheme: Path | None) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
-    while the results agree are warnings). An edited file is caught by its content hash.
+    while the results agree are warnings), 2 when there is nothing to recompute from.
+    An edited file is caught by its content hash.
 
     \b
     Example:
       footprint verify out/decl.json --data examples/ndpr-oxide/activity-2025.yaml
-      footprint verify out/decl.json          # content hash only
+      footprint verify out/decl.json          # from the activity data it records
+      footprint verify out/decl.json --hash-only   # the content hash alone (not the numbers)
       footprint verify out/decl.json --public-key producer.key.pub
       footprint verify mapped.json --data data.yaml --mapping ../maps/ecoinvent.yaml
       footprint verify classed.json --data data.yaml --scheme scheme.json
     """
     outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping,
-                                           scheme=scheme)
+                                           scheme=scheme, hash_only=hash_only)
     signed = _print_signatures(declaration, public_keys) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"
@@ -498,13 +504,15 @@ def verify(declaration: Path, data: Path | None, rule: str | None, tolerance: fl
                        f"{_short(diff.recomputed, 24):>24}{note}")
         if len(shown) < len(outcome.differences):
             _echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
-    scope = "recomputed and compared" if outcome.recomputed else "content hash checked (no --data: not recomputed)"
+    scope = (f"recomputed from {outcome.data} and compared" if outcome.recomputed
+             else "content hash checked only (--hash-only: nothing recomputed)")
     _echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
                f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")
     if not outcome.ok or not signed:
         click.secho("NOT VERIFIED", fg="red", err=True)
         sys.exit(1)
-    _echo("verified")
+    _echo("verified" if outcome.recomputed else
+          "content hash consistent (the numbers are not verified: recompute them without --hash-only)")
 
 
 def _print_signatures(declaration: Path, public_keys: Path) -> bool:

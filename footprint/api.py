@@ -581,10 +581,16 @@ def _check_tolerance(tolerance: float) -> None:
 
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
-                       tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None):
+                       tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None,
+                       hash_only: bool = False):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
-    Without ``data`` only the content hash is checked (was the file edited after it was written?).
+    Without ``data`` the activity data the declaration records is used, found as batch verify
+    finds it (footprint.declaration.verify.find_recorded; its hash is compared like every other
+    recorded hash); where it cannot be found, a DeclarationError asks for ``data``.  Only
+    ``hash_only=True`` checks the content hash alone, and its outcome says it recomputed nothing:
+    anyone who edits a value can hash the file again, so a hash alone never verifies the numbers
+    (a declaration whose climate change was divided by 10 and hashed again passed as "verified").
     The recomputation uses the declaration's own ``created`` time, the allocation it records and
     the background mapping it records: ``mapping`` names that file where the recorded path does
     not lead to it (another directory); a recorded mapping that cannot be found is an error,
@@ -594,9 +600,36 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     under the thresholds it records, or under ``scheme`` (the class scheme file) when given,
     which also checks the recorded thresholds themselves.
     """
+    from footprint.errors import DeclarationError
+
     path = Path(path)
-    return _verify_document(_verifiable(path), path, data, rule=rule, tolerance=tolerance, mapping=mapping,
+    document = _verifiable(path)
+    if hash_only:
+        if data is not None:
+            raise DeclarationError("--hash-only recomputes nothing, so it takes no --data", field="--hash-only",
+                                   expected="either --data ACTIVITY (recompute) or --hash-only (the hash alone)")
+    elif data is None:
+        data, problem = _recorded_data(document, path)
+        if data is None:
+            raise DeclarationError(f"nothing to recompute from: {problem}", file=path, field="--data",
+                                   expected="--data ACTIVITY (the activity data it was computed from), or "
+                                            "--hash-only to check only the content hash, which proves nothing "
+                                            "about the numbers (anyone who edits a value can hash again)")
+    return _verify_document(document, path, data, rule=rule, tolerance=tolerance, mapping=mapping,
                             scheme=scheme)
+
+
+def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]:
+    """(the activity data a declaration records, found as every verification finds a recorded file; why not)."""
+    from footprint.declaration import verify as _verify
+
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    activity = provenance.get("activity_data") if isinstance(provenance.get("activity_data"), dict) else {}
+    recorded = activity.get("path") if isinstance(activity.get("path"), str) and activity.get("path") else None
+    if recorded is None:
+        return None, "the declaration records no activity data path"
+    found = _verify.find_recorded(recorded, path)
+    return (found, None) if found is not None else (None, f"the activity data it records ({recorded}) is not found")
 
 
 def _verifiable(path: Path) -> dict:
@@ -646,6 +679,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override
+    outcome.data = str(data)
     return outcome
 
 
@@ -1330,24 +1364,18 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
 
 def _verify_row(number: int, path: Path) -> Row:
     """One batch-verify row: the declaration parsed once (the worker verifies that document) and its activity
-    data found as single verify finds a recorded file (footprint.declaration.verify.find_recorded).
+    data found as single verify finds it without --data (_recorded_data).
 
     A file that cannot be parsed or is no declaration is refused with the reason single verify gives
     (it was reported as 'no activity data recorded').
     """
-    from footprint.declaration import verify as _verify
     from footprint.market import batch as _batch
 
     try:
         document = _verifiable(path)
     except FootprintError as exc:
         return _batch.Row(number, rule="(recorded)", output=str(path), problem=str(exc))
-    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
-    activity = provenance.get("activity_data") if isinstance(provenance.get("activity_data"), dict) else {}
-    recorded = activity.get("path") if isinstance(activity.get("path"), str) else None
-    data = _verify.find_recorded(recorded, path) if recorded else None
-    problem = None if data is not None else (
-        f"the activity data it records ({recorded}) is not found" if recorded else "no activity data recorded")
+    data, problem = _recorded_data(document, path)
     return _batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path), problem=problem,
                       document=document if problem is None else None)
 

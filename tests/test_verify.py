@@ -66,10 +66,11 @@ def test_an_edited_declaration_file_is_detected_with_and_without_recomputing(dec
     document["results"][0]["value"] *= 0.9
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(document, indent=2))
-    assert "content_sha256" in _failed(footprint.verify_declaration(edited))
+    assert "content_sha256" in _failed(footprint.verify_declaration(edited, hash_only=True))
+    assert "content_sha256" in _failed(footprint.verify_declaration(edited))  # recomputed from its recorded data
     failed = _failed(footprint.verify_declaration(edited, EXAMPLE))
     assert {"content_sha256", f"results[{document['results'][0]['category']}].value"} <= failed
-    assert footprint.verify_declaration(declaration_file).ok       # the original passes the hash check
+    assert footprint.verify_declaration(declaration_file, hash_only=True).ok  # the original passes the hash check
 
 
 def test_cli_exit_codes_and_table(declaration_file, example_copy):
@@ -81,6 +82,47 @@ def test_cli_exit_codes_and_table(declaration_file, example_copy):
     result = runner.invoke(cli.main, ["verify", str(declaration_file), "--data", str(example_copy)])
     assert result.exit_code == 1
     assert "FAILURE" in result.output and "results[climate_change].value" in result.output
+
+
+def test_a_value_edited_and_hashed_again_is_not_verified_without_data(declaration_file, tmp_path):
+    """verify without --data recomputes from the activity data the declaration records.
+
+    It used to check the content hash alone and print "verified", exit 0: a climate change divided
+    by 10 and hashed again (anyone can recompute a SHA-256) passed.  Now the recomputation catches it.
+    """
+    from footprint.inputs.upstream import content_hash
+
+    document = json.loads(declaration_file.read_text())
+    document["results"][0]["value"] /= 10
+    document["content_sha256"] = content_hash(document)
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document, indent=2))
+    outcome = footprint.verify_declaration(forged)
+    assert outcome.recomputed and _failed(outcome) == {"results[climate_change].value"}
+    result = CliRunner().invoke(cli.main, ["verify", str(forged)])
+    assert result.exit_code == 1 and "NOT VERIFIED" in result.output
+    assert f"recomputed from {document['provenance']['activity_data']['path']}" in result.output
+    # --hash-only is what the old default did: the hash is consistent, and it says the numbers are not verified
+    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--hash-only"])
+    assert result.exit_code == 0 and "content hash consistent (the numbers are not verified" in result.output
+    assert "\nverified" not in result.output
+
+
+def test_verify_without_data_and_no_recorded_file_found_exits_2_naming_both_ways_out(declaration_file, tmp_path):
+    document = json.loads(declaration_file.read_text())
+    from footprint.inputs.upstream import content_hash
+
+    document["provenance"]["activity_data"]["path"] = "nowhere/activity.yaml"  # as if declared elsewhere
+    document["content_sha256"] = content_hash(document)
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps(document, indent=2))
+    result = CliRunner().invoke(cli.main, ["verify", str(moved)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "nowhere/activity.yaml" in result.output and "is not found" in result.output
+    assert "--data" in result.output and "--hash-only" in result.output
+    assert footprint.verify_declaration(moved, EXAMPLE).ok  # --data still leads to it
+    result = CliRunner().invoke(cli.main, ["verify", str(moved), "--hash-only", "--data", str(EXAMPLE)])
+    assert result.exit_code == 2 and "takes no --data" in result.output
 
 
 def test_cli_not_a_declaration_exits_2(tmp_path):

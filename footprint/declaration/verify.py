@@ -82,6 +82,7 @@ class Verification:
     differences: list[Difference] = field(default_factory=list)
     recomputed: bool = True
     allocation: str | None = None
+    data: str | None = None  # the activity data recomputed from (None: only the content hash was checked)
 
     @property
     def failures(self) -> list[Difference]:
