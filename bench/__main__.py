@@ -283,18 +283,21 @@ def section_single(rounds: int, report: list) -> None:
         gc.collect()  # the collection the batch deferred, charged to it (an upper bound: a full one)
     one_by_one = [declares(name, path) for name, path in examples()]
     # a host that declares many times calls footprint.warm_up(freeze=True) once (README, "A warm host"):
-    # measured first without it, then with it; plain Brightway runs in the same process both times
-    t_a_unfrozen = Timing("plain A, heap not frozen")
-    t_declare_unfrozen = Timing("footprint.declare ndpr-oxide (warm), heap not frozen")
-    t_many20_unfrozen = Timing("footprint.declare_many (12 examples x 20), per declaration, heap not frozen",
-                               per=len(long_rows))
-    interleave(rounds, (t_a_unfrozen, lambda: plain_a(demo, methods)),
-               (t_declare_unfrozen, declares("ndpr-oxide", DEMO)),
-               (t_many20_unfrozen, lambda: footprint.declare_many(long_rows)))
-    for timing in (t_a_unfrozen, t_declare_unfrozen, t_many20_unfrozen):
-        print(f"  {timing.label:<70} {timing.text()}")
+    # the same three calls interleaved before and after it (plain Brightway in the same process both times),
+    # then every measurement on the frozen heap
+    def host_pair(state: str) -> tuple[Timing, Timing, Timing]:
+        pair = (Timing(f"plain A, heap {state}"), Timing(f"footprint.declare ndpr-oxide (warm), heap {state}"),
+                Timing(f"footprint.declare_many (12 examples x 20), per declaration, heap {state}",
+                       per=len(long_rows)))
+        interleave(rounds, (pair[0], lambda: plain_a(demo, methods)), (pair[1], declares("ndpr-oxide", DEMO)),
+                   (pair[2], lambda: footprint.declare_many(long_rows)))
+        for timing in pair:
+            print(f"  {timing.label:<70} {timing.text()}")
+        return pair
+    unfrozen = host_pair("not frozen")
     footprint.warm_up(freeze=True)
     print(f"  footprint.warm_up(freeze=True): {gc.get_freeze_count()} objects out of the collector's walks")
+    frozen = host_pair("frozen")
     interleave(rounds,
                (t_a, lambda: plain_a(demo, methods)),
                (t_declare, declares("ndpr-oxide", DEMO)),
@@ -308,10 +311,11 @@ def section_single(rounds: int, report: list) -> None:
                (t_pool_gc, pooled_then_collected))
     for timing in (t_a, t_b, t_a12, t_multi, t_declare, t_twelve, t_many, t_many20, t_pool, t_pool_gc):
         print(f"  {timing.label:<70} {timing.text()}")
-    report += [Target("warm declare / plain A, heap not frozen", t_declare_unfrozen, t_a_unfrozen, None),
-               Target("warm declare / plain A, warm_up(freeze=True) (target 0.12)", t_declare, t_a, 0.12),
-               Target("declare_many 12 x 20 per declaration / plain A, heap not frozen", t_many20_unfrozen,
-                      t_a_unfrozen, None),
+    report += [Target("warm declare / plain A, heap not frozen (3 calls interleaved)", unfrozen[1], unfrozen[0], None),
+               Target("warm declare / plain A, heap frozen (3 calls interleaved)", frozen[1], frozen[0], None),
+               Target("declare_many 12 x 20 / plain A, heap not frozen (3 calls)", unfrozen[2], unfrozen[0], None),
+               Target("declare_many 12 x 20 / plain A, heap frozen (3 calls)", frozen[2], frozen[0], None),
+               Target("warm declare / plain A (target 0.12)", t_declare, t_a, 0.12),
                Target("warm declare / plain B", t_declare, t_b, None),
                Target("12 declarations one by one / MultiLCA of the 12", t_twelve, t_multi, None),
                Target("declare_many per declaration / plain A per demand (0.025)", t_many, t_a12, 0.025),
