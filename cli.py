@@ -744,7 +744,9 @@ def market_list(rule: str | None, year: int | None, register: str | None) -> Non
     rows = footprint.market_rows(register=register, rule=rule, year=year)
     _echo(f"{'year':<5} {'rule':<22} {'declaration':<46} {'mass (t)':>10}  values")
     for row in rows:
-        values = ", ".join(f"{c}={_fmt(v)}" for c, v in sorted(row["values"].items()))
+        partial = {c for c, state in row.get("coverage", {}).items() if state == "partial"}
+        values = ", ".join(f"{c}={_fmt(v)}" + (" (partial)" if c in partial else "")
+                           for c, v in sorted(row["values"].items()))
         _echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
                    f"{row['declaration_id'][:46]:<46} {_fmt(row['mass_kg'] / 1000):>10}  {values}")
     total = sum(row["mass_kg"] for row in rows)

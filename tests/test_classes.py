@@ -485,3 +485,70 @@ def test_class_probabilities_refuse_percentiles_out_of_order():
         declaration["uncertainty"]["results"][0]["quantiles"] = broken
         with pytest.raises(ClassSchemeError, match=r"uncertainty.results\[climate_change\].quantiles"):
             classes.uncertainty_result(declaration, "climate_change")
+
+
+# ------------------------------------------------------------------ partial values (a lower bound) and classes
+
+def test_a_partial_value_is_left_out_of_the_population_and_counted(tmp_path):
+    """Two complete values 10 and 30 (1 t each) and a partial 1 (a lower bound, 1 t), 2 classes.
+
+    Without the partial value: positions (k - 0.5)/2 = 0.25 for 10, 0.75 for 30; the median threshold
+    p = 0.5 lies halfway: 10 + (0.5 - 0.25)/0.5 x 20 = 20.  Counted with it (the old behaviour): positions
+    1/6, 3/6, 5/6 for 1, 10, 30, so p = 0.5 is exactly 10, and a 15 would be class B instead of A.
+    """
+    path = tmp_path / "market.sqlite"
+    partial = _entry("p1", 1.0, 1000.0, 2023)
+    Register(path).add([_entry("c10", 10.0, 1000.0, 2023), _entry("c30", 30.0, 1000.0, 2023),
+                        Entry(**{**partial.__dict__, "coverage": {"climate_change": "partial"}})])
+    (row,) = [r for r in Register(path).rows() if r["declaration_id"] == "p1"]
+    assert row["coverage"] == {"climate_change": "partial"}
+    scheme = footprint.derive_classes("r", "climate_change", "2021-2023", classes=2, register=path)
+    assert scheme["thresholds"] == pytest.approx([20.0])
+    assert scheme["counts"]["declarations"] == 2 and scheme["counts"]["excluded_partial"] == 1
+    classes.check_scheme(scheme, "scheme")  # raises unless the scheme (with its new count) fits the schema
+    assert scheme["labels"][classes.class_index(15.0, scheme["thresholds"])] == "A"  # B with the partial 1 counted
+
+
+def test_a_window_of_only_partial_values_is_refused(tmp_path):
+    path = tmp_path / "market.sqlite"
+    only = _entry("p1", 1.0, 1000.0, 2023)
+    Register(path).add([Entry(**{**only.__dict__, "coverage": {"climate_change": "partial"}})])
+    with pytest.raises(ClassSchemeError, match="declares 'climate_change' as partial"):
+        footprint.derive_classes("r", "climate_change", "2021-2023", classes=2, register=path)
+
+
+def test_a_partial_declared_value_gets_no_class(example_declaration, tmp_path):
+    """The demo declares acidification as partial: a scheme on acidification must not class it."""
+    scheme = classes.derive([MarketPoint("x", 0.1, 1.0), MarketPoint("y", 1.0, 1.0)], rule_id="ndpr-oxide",
+                            category="acidification", unit=None, window="2023-2025", classes=2)
+    (acid,) = [r for r in example_declaration["results"] if r["category"] == "acidification"]
+    assert acid["coverage"] == "partial"
+    with pytest.raises(ClassSchemeError, match="acidification is partial"):
+        classes.assign(example_declaration, scheme)
+    (climate,) = [r for r in example_declaration["results"] if r["category"] == "climate_change"]
+    assert climate["coverage"] == "complete"  # the demo's climate change is classed as before (tests above)
+
+
+def test_market_add_records_coverage_and_refuses_a_year_before_the_reporting_period(example_declaration, tmp_path):
+    from footprint.market.registry import RegistryError, entry_from_declaration
+
+    entry = entry_from_declaration(example_declaration, mass_kg=1000.0, year=2025)
+    assert entry.coverage["climate_change"] == "complete" and entry.coverage["acidification"] == "partial"
+    assert example_declaration["period"]["start"] == "2025-01-01"
+    with pytest.raises(RegistryError, match="before its reporting period began"):
+        entry_from_declaration(example_declaration, mass_kg=1000.0, year=2024)
+
+
+def test_a_register_csv_may_state_coverage_and_refuses_another_word(tmp_path):
+    from footprint.market.registry import RegistryError, read_csv
+
+    good = tmp_path / "good.csv"
+    good.write_text("declaration_id,rule_id,rule_version,year,mass_kg,value:climate_change,coverage:climate_change\n"
+                    "a,r,1.0.0,2024,1000,12.5,partial\nb,r,1.0.0,2024,1000,13.5,\n")
+    first, second = read_csv(good)
+    assert first.coverage == {"climate_change": "partial"} and second.coverage == {}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("declaration_id,rule_id,rule_version,year,mass_kg,value:climate_change,coverage:climate_change\n"
+                   "a,r,1.0.0,2024,1000,12.5,almost\n")
+    with pytest.raises(RegistryError, match="unknown coverage"):
+        read_csv(bad)

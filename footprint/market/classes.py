@@ -223,6 +223,10 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     declared values.
     """
     start, end = _window(window)
+    # a partial value is a lower bound (some of its flows have no factor): among complete values it
+    # would pull the thresholds down and get a class better than its product's; it is left out, counted
+    partial = sum(1 for p in points if p.coverage == "partial")
+    points = [p for p in points if p.coverage != "partial"]
     if basis not in BASES:
         raise ClassSchemeError("unknown basis", field="basis", value=basis, expected=" or ".join(BASES))
     without_median = 0
@@ -243,6 +247,12 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         raise ClassSchemeError("head-room margin out of range", field="margin", value=margin,
                                expected="a number >= 0, e.g. 0.10")
     if not points:
+        if partial:
+            raise ClassSchemeError(f"every declaration of rule '{rule_id}' placed on the market in {start}-{end} "
+                                   f"declares '{category}' as partial ({partial}): a lower bound, no basis for "
+                                   "classes", field="category", value=category,
+                                   expected="a category the declarations cover completely (footprint inventories "
+                                            "coverage RULE shows what is missing)")
         raise ClassSchemeError(f"no declarations of rule '{rule_id}' with a '{category}' value were placed on the "
                                f"market in {start}-{end}", field="window", value=window,
                                expected="a window and rule with declarations in the register (footprint market list)")
@@ -283,7 +293,8 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         **({"basis": {"value": "median", "without_median": without_median}} if basis == "median" else {}),
         "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
                    "min": min(values), "max": max(values),
-                   "without_weight": sum(1 for w in weights if w <= 0)},
+                   "without_weight": sum(1 for w in weights if w <= 0),
+                   **({"excluded_partial": partial} if partial else {})},
         "window_years": dict(window_record or {"years": end - start + 1, "rule": end - start + 1,
                                                "override": False}),
         "review_years": review_years,
@@ -332,11 +343,22 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
 
 
 def category_result(declaration: Mapping[str, Any], category: str, source: str = "declaration") -> dict:
-    """The declared result of the scheme's category (additional information never gets a class)."""
+    """The declared result of the scheme's category (additional information never gets a class).
+
+    A partial result (coverage "partial": some of its flows have no characterisation factor) is
+    a lower bound: placed among complete values it would get a better class than its product's,
+    so it is refused here, for ``classes assign`` and for verify's recomputed class alike.
+    """
     from footprint.inputs.upstream import declared_results
 
     for result in declared_results(dict(declaration)):
         if result.get("category") == category:
+            if result.get("coverage") == "partial":
+                raise ClassSchemeError(f"the declaration's {category} is partial (a lower bound: some flows have no "
+                                       "characterisation factor); a class from it would be better than the "
+                                       "product's", file=source, field=f"results[{category}].coverage",
+                                       value="partial", expected="a complete value (footprint inventories coverage "
+                                                                 "RULE --data DATA shows what is missing)")
             return result
     raise ClassSchemeError("the declaration does not declare the scheme's category", file=source,
                            field="results", value=category,

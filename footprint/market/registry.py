@@ -37,6 +37,9 @@ from footprint.market.db import DEFAULT_NAME, default_path  # noqa: F401 (public
 
 VALUE_PREFIX = "value:"
 UNIT_PREFIX = "unit:"
+COVERAGE_PREFIX = "coverage:"
+#: what a declared value's coverage may be (footprint.engine.coverage): "none" is never declared
+COVERAGES = ("complete", "partial")
 CSV_FIXED = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "year", "mass_kg", "content_sha256")
 CSV_REQUIRED = ("declaration_id", "rule_id", "rule_version", "year", "mass_kg")
 
@@ -52,6 +55,7 @@ class MarketPoint:
     median: float | None = None  # of the declaration's Monte Carlo, where it ran one
     p2_5: float | None = None
     p97_5: float | None = None
+    coverage: str | None = None  # "complete", "partial" (a lower bound), None: not known (an imported row)
 
 
 class RegistryError(FootprintError):
@@ -73,6 +77,7 @@ class Entry:
     date: str | None = None
     content_sha256: str | None = None
     spreads: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # category -> median, p2.5, p97.5
+    coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (absent: not known)
 
 
 @dataclass
@@ -131,9 +136,22 @@ class _Cursor:
 
 def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year: int,
                            source: str = "declaration") -> Entry:
-    """A register entry from a declaration document: its declared categories and identity."""
+    """A register entry from a declaration document: its declared categories, their coverage and identity.
+
+    A year before the declaration's reporting period began is refused: the declaration describes
+    production of that period, so it cannot have accompanied material placed on the market earlier,
+    and its value would enter the class thresholds of years it does not describe.
+    """
     _check_mass_year(mass_kg, year, source)
     from footprint.inputs.upstream import declared_results
+
+    period = document.get("period") if isinstance(document.get("period"), Mapping) else {}
+    begins = str(period.get("start") or "")[:4]
+    if begins.isdigit() and year < int(begins):
+        raise RegistryError(f"placed on the market in {year}, before its reporting period began "
+                            f"({period.get('start')})", file=source, field="year", value=year,
+                            expected=f"a year from {begins} on (the declaration describes production from "
+                                     f"{period.get('start')} to {period.get('end')})")
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
@@ -146,7 +164,8 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  units={r["category"]: r.get("unit") for r in declared},
                  declarant=document.get("declarant", {}).get("name"), date=created,
                  content_sha256=document.get("content_sha256"),
-                 spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}})
+                 spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
+                 coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES})
 
 
 def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None) -> None:
@@ -178,10 +197,12 @@ def read_csv(path: str | Path) -> list[Entry]:
             raise RegistryError("missing column", file=f"{path}:1", field=missing[0],
                                 expected="a header with " + ", ".join(CSV_FIXED) + " and value:<category> columns")
         categories = [h[len(VALUE_PREFIX):] for h in header if h.startswith(VALUE_PREFIX)]
-        unknown = [h for h in header if h not in CSV_FIXED and not h.startswith((VALUE_PREFIX, UNIT_PREFIX))]
+        unknown = [h for h in header
+                   if h not in CSV_FIXED and not h.startswith((VALUE_PREFIX, UNIT_PREFIX, COVERAGE_PREFIX))]
         if unknown:
             raise RegistryError("unknown column", file=f"{path}:1", field=unknown[0],
-                                expected=", ".join(CSV_FIXED) + ", value:<category> or unit:<category>")
+                                expected=", ".join(CSV_FIXED) + ", value:<category>, unit:<category> or "
+                                         "coverage:<category>")
         if not categories:
             raise RegistryError("no category value column", file=f"{path}:1", field="value:<category>",
                                 expected="at least one column such as value:climate_change")
@@ -238,12 +259,20 @@ def _entry_from_row(row: dict, categories: Sequence[str], path: Path, line: int,
     if key in seen:
         raise RegistryError(f"the same declaration and year already appear on line {seen[key]}", file=where,
                             field="declaration_id", value=key[0], expected="one row per declaration and year")
+    coverage = {}
+    for category in values:
+        text = (row.get(COVERAGE_PREFIX + category) or "").strip()
+        if text and text not in COVERAGES:
+            raise RegistryError("unknown coverage", file=where, field=COVERAGE_PREFIX + category, value=text,
+                                expected=" or ".join(COVERAGES) + " (empty: not known)")
+        if text:
+            coverage[category] = text
     seen[key] = line
     return Entry(declaration_id=key[0], rule_id=row["rule_id"].strip(), rule_version=row["rule_version"].strip(),
                  year=year, mass_kg=mass, values=values,
                  units={c: (row.get(UNIT_PREFIX + c) or "").strip() or None for c in values},
                  declarant=(row.get("declarant") or "").strip() or None, date=date,
-                 content_sha256=(row.get("content_sha256") or "").strip() or None)
+                 content_sha256=(row.get("content_sha256") or "").strip() or None, coverage=coverage)
 
 
 # -------------------------------------------------------------------- the register
@@ -270,16 +299,18 @@ class Register:
                     cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256) "
                             "VALUES (:id, :rule_id, :rule_version, :declarant, :date, :content_sha256)", params)
                 for category, value in entry.values.items():
-                    kept = cur.all("SELECT median, p2_5, p97_5 FROM category_values WHERE declaration_id = :id "
+                    kept = cur.all("SELECT median, p2_5, p97_5, coverage FROM category_values WHERE declaration_id = :id "
                                    "AND category = :category", {"id": entry.declaration_id, "category": category})
-                    spread = entry.spreads.get(category) or (tuple(kept[0]) if kept else (None, None, None))
+                    spread = entry.spreads.get(category) or (tuple(kept[0][:3]) if kept else (None, None, None))
+                    coverage = entry.coverage.get(category) or (kept[0][3] if kept else None)
                     cur.run("DELETE FROM category_values WHERE declaration_id = :id AND category = :category",
                             {"id": entry.declaration_id, "category": category})
                     cur.run("INSERT INTO category_values (declaration_id, category, value, unit, median, p2_5, "
-                            "p97_5) VALUES (:id, :category, :value, :unit, :median, :p2_5, :p97_5)",
+                            "p97_5, coverage) VALUES (:id, :category, :value, :unit, :median, :p2_5, :p97_5, "
+                            ":coverage)",
                             {"id": entry.declaration_id, "category": category, "value": value,
                              "unit": entry.units.get(category), "median": spread[0], "p2_5": spread[1],
-                             "p97_5": spread[2]})
+                             "p97_5": spread[2], "coverage": coverage})
                 placed = cur.all("SELECT mass_kg FROM placements WHERE declaration_id = :id AND year = :year",
                                  {"id": entry.declaration_id, "year": entry.year})
                 if placed:
@@ -331,11 +362,14 @@ class Register:
             placed = cur.all(sql, params)
             values: dict[str, dict[str, tuple[float, str | None]]] = {}
             spreads: dict[str, dict[str, tuple]] = {}
+            coverages: dict[str, dict[str, str]] = {}
             for row in cur.dicts("SELECT * FROM category_values ORDER BY declaration_id, category"):
                 decl_id, category = row["declaration_id"], row["category"]
                 values.setdefault(decl_id, {})[category] = (row["value"], row["unit"])
                 if row.get("median") is not None:  # migration 0003; a register read before its upgrade has none
                     spreads.setdefault(decl_id, {})[category] = (row["median"], row["p2_5"], row["p97_5"])
+                if row.get("coverage") is not None:  # migration 0004, likewise
+                    coverages.setdefault(decl_id, {})[category] = row["coverage"]
         keys = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "content_sha256", "year", "mass_kg")
         out = []
         for row in placed:
@@ -343,6 +377,7 @@ class Register:
             item["values"] = {c: v for c, (v, _u) in values.get(row[0], {}).items()}
             item["units"] = {c: u for c, (_v, u) in values.get(row[0], {}).items()}
             item["spreads"] = dict(spreads.get(row[0], {}))
+            item["coverage"] = dict(coverages.get(row[0], {}))
             out.append(item)
         return out
 
@@ -365,6 +400,7 @@ class Register:
                                 field=UNIT_PREFIX + category, value=sorted(units), expected="one unit per category")
         points = [MarketPoint(declaration_id=i, value=item["row"]["values"][category], mass_kg=item["mass"],
                               content_sha256=item["row"]["content_sha256"], rule_version=item["row"]["rule_version"],
+                              coverage=item["row"]["coverage"].get(category),
                               **dict(zip(("median", "p2_5", "p97_5"), item["row"]["spreads"].get(category, ()))))
                   for i, item in sorted(by_id.items())]
         return points, (units.pop() if units else None)
