@@ -886,6 +886,10 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     record = document["performance_class"]
     _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
                f"under {record['scheme_id']}")
+    due = record.get("next_review")
+    if due and str(due) < time.strftime("%Y-%m-%d"):
+        click.secho(f"warning: the scheme was due for review on {due}; the class is the one this scheme gives, "
+                    "not the current one ('footprint classes revise' derives the next scheme)", fg="yellow", err=True)
     if record.get("probabilities"):
         shown = ", ".join(f"{name} {p:.0%}" for name, p in record["probabilities"].items() if p >= 0.005)
         _echo(f"class probabilities: {shown}")

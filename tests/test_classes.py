@@ -552,3 +552,22 @@ def test_a_register_csv_may_state_coverage_and_refuses_another_word(tmp_path):
                    "a,r,1.0.0,2024,1000,12.5,almost\n")
     with pytest.raises(RegistryError, match="unknown coverage"):
         read_csv(bad)
+
+
+def test_cli_assign_warns_when_the_scheme_is_past_its_review(example_declaration, tmp_path):
+    """A scheme derived over 2020-2022 (derived 2022-12-31, review period 3 years) was due on 2025-12-31."""
+    from footprint.market.registry import Entry
+
+    register = tmp_path / "old-register.sqlite"
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2022,
+                                  mass_kg=1.0, values={"climate_change": v}) for i, v in enumerate([value, value * 2])])
+    scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2020-2022", classes=2, weight="count",
+                                      head_room=False, register=register)
+    assert scheme["next_review"] == "2025-12-31"
+    path = footprint.write_scheme(scheme, tmp_path / "old.json")
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(path),
+                                           "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 0, result.output
+    assert "warning: the scheme was due for review on 2025-12-31" in result.output
