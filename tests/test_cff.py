@@ -23,6 +23,7 @@ import yaml
 import footprint
 from footprint.engine import allocation
 from footprint.errors import ActivityDataError, RuleError
+from footprint.inputs.categories import CATEGORIES
 from footprint.inputs.upstream import content_hash
 
 REL = 1e-6  # Brightway stores processed characterisation factors in float32
@@ -88,9 +89,10 @@ def _activity(*, r1: float = 0.5, virgin_kg: float = 50, remanufacture: bool = F
 
 def _virgin_declaration(values: dict[str, float], schema: str = "2.0") -> dict:
     """A minimal supplier declaration of the virgin alloy, correctly hashed (schema 1.0 or 2.0 layout)."""
-    results = [{"category": c, "value": v, "unit": "u", "coverage": "complete"} for c, v in values.items()]
+    unit = {category.id: category.unit for category in CATEGORIES}
+    results = [{"category": c, "value": v, "unit": unit[c], "coverage": "complete"} for c, v in values.items()]
     document = {"schema_version": schema, "id": "urn:uuid:00000000-0000-0000-0000-000000000040",
-                "rule": {"id": "virgin", "version": "1.0.0"},
+                "rule": {"id": "virgin", "version": "1.0.0"}, "method": {"name": "EF v3.1", "version": "3.1"},
                 "declared_unit": {"amount": 1, "unit": "kg", "product": "virgin metal"},
                 "declarant": {"name": "Virgin Metal Co."},
                 "data_quality": {"criteria": {"TeR": 2, "GeR": 2, "TiR": 2, "P": 2}, "dqr": 2.0}}

@@ -162,3 +162,59 @@ def test_a_supplier_declaring_per_tonne_gives_the_same_per_kg_value(project, dow
     result = footprint.declare(rule_path, data_path)
     for category in ("climate_change", "acidification", "particulate_matter"):
         assert _value(result, category) == pytest.approx(_value(reference, category), rel=1e-9), category
+
+
+def _rewrite(supplier: Path, example_declaration: dict, change) -> None:
+    """The example's declaration, changed by ``change`` and re-hashed (a consistent file, not an edited copy)."""
+    document = json.loads(json.dumps(example_declaration))
+    change(document)
+    document["content_sha256"] = upstream.content_hash(document)
+    supplier.write_text(json.dumps(document))
+
+
+def test_a_supplier_declaration_under_another_method_is_refused(project, downstream, example_declaration):
+    """EF 3.0 (or ReCiPe) values use the same category ids but other factors: summing them with EF 3.1 is wrong."""
+    rule_path, data_path, supplier = downstream
+    _rewrite(supplier, example_declaration, lambda d: d["method"].update(name="EF v3.0", version="3.0"))
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare(rule_path, data_path)
+    message = str(caught.value)
+    assert "another impact assessment method" in message and "'EF v3.0'" in message
+    assert "processes.reduction.inputs[0].declaration" in message
+
+
+def test_a_supplier_category_in_another_unit_is_refused(project, downstream, example_declaration):
+    """46.56 'g CO2-Eq' per kg would otherwise be added as 46.56 kg CO2-Eq per kg (1000 times too much)."""
+    rule_path, data_path, supplier = downstream
+
+    def grams(document: dict) -> None:
+        for result in document["results"]:
+            if result["category"] == "climate_change":
+                result["unit"] = "g CO2-Eq"
+    _rewrite(supplier, example_declaration, grams)
+    with pytest.raises(ActivityDataError, match=r"states 'climate_change' in another unit.*'g CO2-Eq'.*'kg CO2-Eq'"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_a_supplier_category_given_twice_is_refused(project, downstream, example_declaration):
+    """Before: the last row won (climate 1.0 per kg instead of the first row's 46.56), exit 0."""
+    rule_path, data_path, supplier = downstream
+
+    def twice(document: dict) -> None:
+        first = next(r for r in document["results"] if r["category"] == "climate_change")
+        document["results"].append(dict(first, value=1.0))
+    _rewrite(supplier, example_declaration, twice)
+    with pytest.raises(ActivityDataError, match="gives category 'climate_change' twice"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_a_supplier_value_written_as_text_is_refused(project, downstream, example_declaration):
+    rule_path, data_path, supplier = downstream
+
+    def text(document: dict) -> None:
+        for result in document["results"]:
+            if result["category"] == "climate_change":
+                result["value"] = "46,56"
+    _rewrite(supplier, example_declaration, text)
+    with pytest.raises(ActivityDataError, match=r"unusable result.*'46,56'"):
+        footprint.declare(rule_path, data_path)

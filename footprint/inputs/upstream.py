@@ -20,6 +20,7 @@ from typing import Any
 from footprint import _canonical, _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
+from footprint.inputs.categories import CATEGORIES, METHOD_NAME
 
 
 def canonical_json(document: dict) -> str:
@@ -168,12 +169,12 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         if not (math.isfinite(amount) and amount > 0):
             raise ValueError(f"declared_unit amount {amount!r} is not a positive number")
         kg = units.convert(amount, unit, "kg")
-        values = {str(r["category"]): float(r["value"]) for r in all_results(document)}
-        coverage = {str(r["category"]): str(r.get("coverage", "complete")) for r in all_results(document)}
     except (KeyError, TypeError, ValueError, UnitError) as exc:
         raise _fail(f"supplier declaration lacks a usable declared unit or results ({exc})", path, file=where,
                     field=field, expected="declared_unit {amount, unit (a mass), product} and results "
                                           "[{category, value}]") from None
+    _same_method(document, path, where, field)
+    values, coverage = _results(document, path, where, field)
     quality = document.get("data_quality") or {}
     quantiles = _quantiles(document, path, where, field)
     return UpstreamDeclaration(
@@ -183,6 +184,47 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field))
+
+
+def _same_method(document: dict, path: Path, where: Path | None, field: str | None) -> None:
+    """The supplier's values are added to this engine's, category by category: only values of the same
+    method add up.  A declaration under another method (EF 3.0, ReCiPe) uses the same category ids for
+    other characterisation factors, so its numbers would be summed as if they were EF 3.1's."""
+    method = document.get("method")
+    name = method.get("name") if isinstance(method, dict) else None
+    if name != METHOD_NAME:
+        raise _fail("supplier declaration was calculated with another impact assessment method", path, file=where,
+                    field=field, value=name if name is not None else method,
+                    expected=f"a declaration whose method.name is '{METHOD_NAME}' (ask the supplier for one "
+                             "computed with the same method, or use a dataset for this input)")
+
+
+def _results(document: dict, path: Path, where: Path | None,
+             field: str | None) -> tuple[dict[str, float], dict[str, str]]:
+    """Category -> value per declared unit, and -> coverage, of every computed category.
+
+    Each value must be a number in the unit this engine declares the category in, and each
+    category must appear once: a second row for a category, a value as text or in another unit
+    (g instead of kg CO2-Eq) would otherwise be read as a number it is not.
+    """
+    known = {category.id: category.unit for category in CATEGORIES}
+    values: dict[str, float] = {}
+    coverage: dict[str, str] = {}
+    expected = "results [{category, value (a number), unit}] as 'footprint declare' writes them"
+    for index, row in enumerate(all_results(document)):
+        category, value, unit = row.get("category"), row.get("value"), row.get("unit")
+        if not isinstance(category, str) or isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(f"supplier declaration has an unusable result (category {category!r}, value {value!r})",
+                        path, file=where, field=field, value=value, expected=expected)
+        if category in values:
+            raise _fail(f"supplier declaration gives category '{category}' twice", path, file=where, field=field,
+                        value=category, expected="one result per category")
+        if category in known and unit != known[category]:
+            raise _fail(f"supplier declaration states '{category}' in another unit", path, file=where, field=field,
+                        value=unit, expected=f"'{known[category]}', the unit this engine declares {category} in")
+        values[category] = float(value)
+        coverage[category] = str(row.get("coverage", "complete"))
+    return values, coverage
 
 
 def _elements(document: dict, kg: float, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
