@@ -286,3 +286,56 @@ def test_every_shipped_example_round_trips_through_its_xlsx_template(project, ex
     for a, b in zip(from_yaml["results"], from_xlsx["results"]):
         assert a["category"] == b["category"]
         assert b["value"] == pytest.approx(a["value"], rel=1e-9, abs=1e-30), a["category"]
+
+
+def _save(book, tmp_path: Path, name: str = "broken.xlsx") -> Path:
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_a_column_given_twice_in_the_header_is_refused(project, filled, tmp_path):
+    """A second 'amount' column (say, last year's figures pasted beside this year's) was read instead of the first:
+    every row took the rightmost cell, so mining's electricity below would have been 2,400 MWh, exit 0."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    amount = COLUMNS.index("amount") + 1
+    extra = ws.max_column + 1
+    ws.cell(row=1, column=extra, value="amount")
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row=row, column=extra, value=ws.cell(row=row, column=amount).value)
+    electricity = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
+    ws.cell(row=electricity, column=extra, value=2 * ws.cell(row=electricity, column=amount).value)
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining' row 1: column 'amount' appears twice in the header "
+                                                r"\(columns D and T\)"):
+        load_activity(_save(book, tmp_path))
+
+
+@pytest.mark.parametrize("section", ["output", "dqr"])
+def test_a_second_output_or_dqr_row_is_refused(project, filled, tmp_path, section):
+    """Before, the second row replaced the first: a process's output or its default DQR read from the last row only."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    first = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == section)
+    row = ws.max_row + 1
+    for column in range(1, ws.max_column + 1):
+        ws.cell(row=row, column=column, value=ws.cell(row=first, column=column).value)
+    ws.cell(row=row, column=COLUMNS.index("TeR" if section == "dqr" else "amount") + 1, value=3)
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'section': a second '{section}' "
+                                                rf"row \(the first is row {first}\)"):
+        load_activity(_save(book, tmp_path))
+
+
+def test_a_declarant_key_given_twice_is_refused(project, filled, tmp_path):
+    """Before, the later row won: a period_end of 2025-06-30 below the template's rows was declared, exit 0."""
+    import datetime as dt
+
+    book = load_workbook(filled)
+    ws = book["declarant"]
+    first = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "period_end")
+    row = ws.max_row + 1
+    ws.cell(row=row, column=1, value="period_end")
+    ws.cell(row=row, column=2, value=dt.date(2025, 6, 30))
+    with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'key': key 'period_end' given "
+                                                rf"twice: in row {first} and again in row {row}"):
+        load_activity(_save(book, tmp_path))

@@ -78,6 +78,10 @@ class _Workbook:
             if key not in DECLARANT_KEYS:
                 raise self.error("unknown key", (sheet.title, row_index, "key"), value=key,
                                  expected="one of " + ", ".join(DECLARANT_KEYS))
+            if key in values:  # the later row would silently replace the earlier one
+                raise self.error(f"key '{key}' given twice: in row {values[key][1]} and again in row {row_index}",
+                                 (sheet.title, row_index, "key"), value=key,
+                                 expected="each key once (delete or merge one of the two rows)")
             values[key] = (_clean(row[1]) if len(row) > 1 else None, row_index)
 
         def put(target: dict, loc: tuple, name: str, key: str, *, keep_none: bool = True) -> None:
@@ -140,6 +144,7 @@ class _Workbook:
         if unknown:
             raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
                              expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS))
+        _no_repeated_column(self, sheet.title, header)
         pid = sheet.title
         base = ("processes", pid)
         self.locations[base] = (sheet.title, None, None)
@@ -157,6 +162,12 @@ class _Workbook:
                                  expected="one of " + ", ".join(SECTIONS))
             dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
             amount = cells.get("amount")
+            if section in self.SINGLE and self.SINGLE[section] in data and (section != "dqr" or dqr):
+                first = self.locations[base + (self.SINGLE[section],)][1]
+                raise self.error(f"a second '{section}' row (the first is row {first})",
+                                 (sheet.title, row_index, "section"), value=section,
+                                 expected=f"one '{section}' row per process sheet"
+                                          + (" (add the amounts up in one row)" if section == "output" else ""))
             if section == "dqr":
                 if dqr:
                     data["dqr"] = dqr
@@ -225,6 +236,9 @@ class _Workbook:
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         return data if filled else None
 
+    #: Sections a process has at most one of (section -> its key): a second row would replace the first.
+    SINGLE = {"output": "output", "dqr": "dqr", "allocation_share": "allocation_share"}
+
     def _uncertainty(self, cells: dict, sheet: str, row: int) -> dict | None:
         """The row's distribution from the uncertainty columns (None when none is filled)."""
         kind = cells.get("distribution")
@@ -256,6 +270,21 @@ class _Workbook:
         items = data.setdefault(group, [])
         self._mark(base + (group, len(items)), sheet, row, entry, columns)
         items.append(entry)
+
+
+def _no_repeated_column(book: _Workbook, sheet: str, header: list[str]) -> None:
+    """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
+    from openpyxl.utils import get_column_letter
+
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header, start=1):
+        if not name:
+            continue
+        if name in seen:
+            raise book.error(f"column '{name}' appears twice in the header (columns {get_column_letter(seen[name])} "
+                             f"and {get_column_letter(index)})", (sheet, 1, None), value=name,
+                             expected="each column once (delete or rename one of the two)")
+        seen[name] = index
 
 
 def describe(path: Path, location: Location | None) -> str:
