@@ -15,12 +15,23 @@ from footprint.inputs import units
     (1, "MWh", "kilowatt hour", 1000.0),
     (1, "GJ", "MJ", 1000.0),
     (1, "kWh", "MJ", 3.6),
-    (1, "Nm3", "m**3", 1.0),
+    (1, "Nm3", "normal cubic meter", 1.0),
+    (1, "Sm3", "standard cubic meter", 1.0),
+    (1, "Sm3", "m**3", 1.0),
     (1000, "L", "cubic meter", 1.0),
     (1, "kBq", "kilo Becquerel", 1.0),
 ])
 def test_conversions(amount, unit, target, expected):
     assert units.convert(amount, unit, target) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("unit, target", [("Nm3", "m**3"), ("Sm3", "Nm3"), ("Nm3", "standard cubic meter"),
+                                          ("L", "Nm3"), ("kNm3", "m**3")])
+def test_normal_cubic_metres_do_not_convert_into_standard_or_plain_ones(unit, target):
+    """1 Nm3 (0 degC, 101.325 kPa) of a gas is 288.15/273.15 = 1.0549 Sm3 (15 degC, biosphere3's and the datasets'
+    m3 of gas): read 1:1 (as before), 1,000 Nm3 of natural gas came out 5.2 % low (1000/1054.9), exit 0."""
+    with pytest.raises(UnitError, match=r"wrong dimension.*normal cubic metre \(Nm3, 0 °C\) holds 1.055 standard"):
+        units.convert(1000, unit, target, file="a.yaml", field="x.unit")
 
 
 def test_us_short_ton_is_refused_with_the_reason():

@@ -51,6 +51,11 @@ AMBIGUOUS_UNITS: dict[str, str] = {
 }
 
 
+#: Why Nm3, Sm3 and m**3 do not convert into each other (units.txt gives each its own dimension).
+GAS_VOLUMES = ("; a normal cubic metre (Nm3, 0 °C) holds 1.055 standard cubic metres (Sm3, 15 °C, the m**3 of gas "
+               "in the datasets and biosphere3) of the same gas: give the amount in Sm3 (Nm3 x 1.0549)")
+
+
 def _cache_dir() -> Path:
     """pint's parsed-definitions cache, one directory per pint version and definitions file.
 
@@ -179,9 +184,10 @@ def convert(amount: float, unit: str, target: str, *, file: str | Path | None = 
     try:
         converted = float(registry().Quantity(amount, source_unit).to(target_unit).magnitude)
     except _dimensionality_error() as exc:
+        gas = "gas_volume" in f"{source_unit.dimensionality}{target_unit.dimensionality}"
         raise UnitError(
             f"unit of the wrong dimension: '{unit}' ({source_unit.dimensionality}) "
-            f"cannot be converted to '{target}' ({target_unit.dimensionality})",
+            f"cannot be converted to '{target}' ({target_unit.dimensionality})" + (GAS_VOLUMES if gas else ""),
             file=file, field=field, value=unit, expected=f"a unit convertible to '{target}'",
         ) from exc
     if not math.isfinite(converted) and math.isfinite(amount):
