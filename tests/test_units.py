@@ -87,6 +87,15 @@ def test_the_table_never_lets_ambiguous_or_wrong_units_through():
         units.convert(1, "kWh", "kg")
 
 
+@pytest.mark.parametrize("unit, target", [("kt", "kg"), ("kt*km", "tkm")])
+def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
+    with pytest.raises(UnitError, match="knot"):
+        units.convert(45, unit, target, file="a.yaml", field="x.unit")
+    with pytest.raises(UnitError, match="knot"):
+        units.check_unit(unit)
+    assert units.convert(45, "kilotonne*km", "tkm") == pytest.approx(45e3)  # the spelling the message offers
+
+
 def test_a_changed_definitions_file_retires_the_table(monkeypatch):
     units._table.cache_clear()
     monkeypatch.setattr(units, "_definitions_sha256", lambda: "0" * 64)

@@ -48,6 +48,9 @@ BRIGHTWAY_UNITS: dict[str, str] = {
 AMBIGUOUS_UNITS: dict[str, str] = {
     "ton": "pint reads 'ton' as the US short ton (907.18 kg); write 't' or 'tonne' for the metric tonne, or 'short_ton'",
     "tons": "pint reads 'tons' as US short tons; write 't' or 'tonne'",
+    # a plant's 'kt' is a kilotonne; pint's is the knot (a speed), so it failed as 'wrong dimension [length]/[time]'
+    "kt": "pint reads 'kt' as the knot (a speed); write 'kilotonne' or give the amount in 't'",
+    "kt*km": "pint reads 'kt' as the knot (a speed); write 'kilotonne*km' or give the amount in 't*km'",
 }
 
 
@@ -222,8 +225,8 @@ def check_unit(unit: Any, *, file: str | Path | None = None, field: str | None =
 _TABLE_FILE = Path(__file__).with_name("unit_table.json")
 
 #: Spellings whose conversions are kept (pint expressions; Brightway names map onto them).
-COMMON_UNITS = ("kg", "g", "mg", "t", "tonne", "kt", "Mt", "lb", "Wh", "kWh", "MWh", "GWh", "TWh", "J", "kJ", "MJ",
-                "GJ", "TJ", "tkm", "t*km", "kt*km", "Mt*km", "kg*km", "km", "m", "m**3", "L", "l", "ML", "Nm3",
+COMMON_UNITS = ("kg", "g", "mg", "t", "tonne", "Mt", "lb", "Wh", "kWh", "MWh", "GWh", "TWh", "J", "kJ", "MJ",
+                "GJ", "TJ", "tkm", "t*km", "Mt*km", "kg*km", "km", "m", "m**3", "L", "l", "ML", "Nm3",
                 "Sm3", "Bq", "kBq", "MBq", "m**2", "ha", "m**2*year", "m**3*year", "m*year", "dimensionless", "W",
                 "kW", "MW", "h", "year", *BRIGHTWAY_UNITS.values())
 
