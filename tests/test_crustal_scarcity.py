@@ -139,6 +139,13 @@ def test_the_producers_assay_replaces_the_rules_values(project, example_declarat
     ({"distributions": {"TREO": {"source": "x", "shares": {"Xx": 10}}}}, "unknown rare-earth element"),
     ({"contents": {"TREO": {"value": 120, "unit": "%", "source": "x"}}}, "more than the whole ore"),
     ({"contents": {"Unobtainium": {"value": 1, "unit": "%", "source": "x"}}}, "unknown content"),
+    # fractions of 1 where % are asked: Nd 0.185 read as 0.185 % of TREO instead of 18.5 %, 100 times too little
+    # Nd in the ground (and the same for every element), exit 0 before
+    ({"distributions": {"TREO": {"source": "x", "shares": {"La": 0.23, "Ce": 0.50, "Pr": 0.062, "Nd": 0.185}}}},
+     "look like fractions of 1"),
+    ({"distributions": {"TREO": {"source": "x", "shares": {"Nd": float("nan"), "Pr": 6.2}}}}, "finite number"),
+    ({"contents": {"TREO": {"value": True, "unit": "%", "source": "x"}}}, "valid number"),  # true was read as 1 %
+    ({"contents": {"TREO": {"value": "4.3", "unit": "%", "source": "x"}}}, "valid number"),
 ])
 def test_a_wrong_assay_is_refused_with_file_and_field(project, tmp_path, assay, fragment):
     path = _with_assay(tmp_path, assay)

@@ -12,9 +12,9 @@ computed by ``footprint.engine.ore``.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from footprint.inputs.dqr import DQR
 
@@ -39,6 +39,8 @@ ELEMENTS: dict[str, tuple[str, tuple[int, int] | None]] = {
 #: Groups a content may name; their distribution gives the share of each element's oxide.
 GROUPS = {"TREO": "total rare-earth oxides"}
 FRACTION_UNITS = {"%": 1e-2, "fraction": 1.0, "ppm": 1e-6, "g/t": 1e-6}
+#: A number as written, finite: not text ("4.3"), not a boolean (true would be read as 1 %), not NaN.
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 
 def oxide_element_fraction(element: str) -> float:
@@ -58,7 +60,7 @@ class _Strict(BaseModel):
 class Content(_Strict):
     """A mass fraction of the process output (the ore mined): an element or a group such as TREO."""
 
-    value: float = Field(gt=0)
+    value: Number = Field(gt=0)
     unit: Literal["%", "fraction", "ppm", "g/t"]
     source: str = Field(min_length=1)
 
@@ -76,7 +78,7 @@ class Content(_Strict):
 class Distribution(_Strict):
     """How a group splits into elements: % of the group's oxide mass, each element as its reporting oxide."""
 
-    shares: dict[str, float]
+    shares: dict[str, Number]
     source: str = Field(min_length=1)
 
     @field_validator("shares")
@@ -92,6 +94,11 @@ class Distribution(_Strict):
         total = sum(value.values())
         if total > 100.0 + 1e-6:
             raise ValueError(f"shares add up to {total:g} %, more than 100 % of the group")
+        if len(value) > 1 and 0 < total <= 1.0 + 1e-9:
+            # fractions of 1 (La 0.23, Ce 0.50, ...) read as % would put 100 times too little of each element
+            # in the ground; a real distribution of two or more rare earths never adds up to 1 % of the group
+            raise ValueError(f"shares add up to {total:g} %: they look like fractions of 1; give each share in % "
+                             f"of the group (La: 23.0 for 23 %)")
         return value
 
 
