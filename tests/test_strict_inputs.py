@@ -514,3 +514,31 @@ def test_a_number_in_an_xlsx_amount_cell_is_read_back_unchanged(tmp_path, value)
     raw, _book = read_xlsx(path)
     found = raw["processes"]["p"]["output"]["amount"]
     assert found == value and not math.isnan(found)
+
+
+@pytest.mark.parametrize("field, text, message", [
+    # NaN fails every comparison, so a NaN share passed the "shares add up to 1" check it was meant to meet
+    ("allocation_share", ".nan", "finite number"),
+    ("allocation_share", "true", "valid number"),  # a boolean was read as a share of 1
+    ("allocation_share", "'0.6'", "valid number"),  # text, as everywhere else an amount is expected
+])
+def test_a_share_that_is_not_a_finite_number_is_refused(tmp_path, field, text, message):
+    from footprint.inputs.activity import load_activity
+
+    source = EXAMPLE.read_text(encoding="utf-8")
+    anchor = "  beneficiation:\n"
+    path = tmp_path / "activity.yaml"
+    path.write_text(source.replace(anchor, f"{anchor}    {field}: {text}\n", 1), encoding="utf-8")
+    with pytest.raises(ActivityDataError, match=rf"processes\.beneficiation\.{field}.*{message}"):
+        load_activity(path)
+
+
+@pytest.mark.parametrize("text", ["{R1: true}", "{R1: 0.2, by_element: {Nd: true}}", "{R1: '0.2'}"])
+def test_a_recycled_share_that_is_not_a_number_is_refused(tmp_path, text):
+    """R1: true was read as R1 = 1 (all recycled content), exit 0."""
+    from footprint.inputs.activity import load_activity
+
+    path = tmp_path / "activity.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8") + f"recycled_content: {text}\n", encoding="utf-8")
+    with pytest.raises(ActivityDataError, match=r"recycled_content\.(R1|by_element\.Nd).*valid number"):
+        load_activity(path)

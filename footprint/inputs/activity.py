@@ -21,7 +21,7 @@ from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
 from footprint.inputs.distribution import Distribution, relative_or_error
 from footprint.inputs.dqr import DQR
-from footprint.inputs.extraction import OreAssay
+from footprint.inputs.extraction import Number, OreAssay
 
 
 class _Strict(BaseModel):
@@ -70,7 +70,7 @@ class Emission(Amount):
 
 class CoProduct(Amount):
     name: str
-    share: Optional[float] = None  # only for allocation method 'specified'
+    share: Optional[Number] = None  # only for allocation method 'specified'
 
 
 class Transport(_Strict):
@@ -92,7 +92,7 @@ class Exclusion(_Strict):
     """An input or emission left out under the rule's cut-off, with the producer's estimate."""
 
     item: str
-    estimated_share: Optional[float] = Field(default=None, ge=0, le=1)
+    estimated_share: Optional[Number] = Field(default=None, ge=0, le=1)
     reason: str
 
 
@@ -104,7 +104,7 @@ class ProcessData(_Strict):
     emissions: list[Emission] = Field(default_factory=list)
     transport: list[Transport] = Field(default_factory=list)
     excluded: list[Exclusion] = Field(default_factory=list)
-    allocation_share: Optional[float] = None  # main product's share, only for allocation method 'specified'
+    allocation_share: Optional[Number] = None  # main product's share, only for allocation method 'specified'
     ore: Optional[OreAssay] = None  # the producer's assay of the ore mined (replaces the rule's extraction values)
     comment: str = ""
 
@@ -131,10 +131,10 @@ class Period(_Strict):
 class RecycledInput(_Strict):
     """Recycled content of the product (R1 of the Circular Footprint Formula), for secondary-route rules."""
 
-    R1: float = Field(ge=0, le=1)
+    R1: Number = Field(ge=0, le=1)
     # recycled share per element where the producer knows it (Art. 28/29 of Regulation (EU) 2024/1252 ask it of
     # products with permanent magnets): element symbol -> share 0..1
-    by_element: dict[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"], float] = Field(default_factory=dict)
+    by_element: dict[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"], Number] = Field(default_factory=dict)
     source: str = ""
     dqr: Optional[DQR] = None
     data_type: Literal["primary", "secondary"] = "primary"

@@ -39,7 +39,8 @@ ELEMENTS: dict[str, tuple[str, tuple[int, int] | None]] = {
 #: Groups a content may name; their distribution gives the share of each element's oxide.
 GROUPS = {"TREO": "total rare-earth oxides"}
 FRACTION_UNITS = {"%": 1e-2, "fraction": 1.0, "ppm": 1e-6, "g/t": 1e-6}
-#: A number as written, finite: not text ("4.3"), not a boolean (true would be read as 1 %), not NaN.
+#: A number as written, finite: not text ("4.3"), not a boolean (true would be read as 1, or 1 %), not NaN
+#: (it fails no comparison, so 'shares add up to 1' and 'at most 100 %' would both let it through).
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 
