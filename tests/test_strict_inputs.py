@@ -542,3 +542,16 @@ def test_a_recycled_share_that_is_not_a_number_is_refused(tmp_path, text):
     path.write_text(EXAMPLE.read_text(encoding="utf-8") + f"recycled_content: {text}\n", encoding="utf-8")
     with pytest.raises(ActivityDataError, match=r"recycled_content\.(R1|by_element\.Nd).*valid number"):
         load_activity(path)
+
+
+@pytest.mark.parametrize("period", ["{start: 2025, end: 2025}", "{start: 20250101, end: 20251231}"])
+def test_a_period_written_as_a_number_is_refused_saying_how_to_write_a_date(tmp_path, period):
+    """Before: read as Unix seconds and refused as 'Datetimes provided to dates should have zero time'."""
+    from footprint.inputs.activity import load_activity
+
+    path = tmp_path / "activity.yaml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "period: {start: 2025-01-01, end: 2025-12-31}", f"period: {period}", 1), encoding="utf-8")
+    with pytest.raises(ActivityDataError, match=r"period\.start.*a date is written YYYY-MM-DD \(2025-01-01\), not as "
+                                                r"the number"):
+        load_activity(path)

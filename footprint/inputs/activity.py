@@ -121,6 +121,15 @@ class Period(_Strict):
     start: dt.date
     end: dt.date
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _a_date_not_a_number(cls, value: Any) -> Any:
+        # pydantic reads a number as Unix seconds: 'start: 2025' became 1970-01-01T00:33:45 and was refused as
+        # "Datetimes provided to dates should have zero time", which sends the producer the wrong way
+        if isinstance(value, (bool, int, float)):
+            raise ValueError(f"a date is written YYYY-MM-DD (2025-01-01), not as the number {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> "Period":
         if self.end < self.start:
