@@ -339,3 +339,28 @@ def test_a_declarant_key_given_twice_is_refused(project, filled, tmp_path):
     with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'key': key 'period_end' given "
                                                 rf"twice: in row {first} and again in row {row}"):
         load_activity(_save(book, tmp_path))
+
+
+def test_data_in_a_hidden_row_is_refused(project, filled, tmp_path):
+    """A hidden row was read like any other: mining's electricity counted though no one looking at the sheet saw it."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
+    ws.row_dimensions[row].hidden = True
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row}: the row is hidden .* but holds data"):
+        load_activity(_save(book, tmp_path))
+
+
+def test_data_in_a_hidden_process_sheet_is_refused(project, filled, tmp_path):
+    """A hidden sheet named after a process was declared like a visible one."""
+    book = load_workbook(filled)
+    book["mining"].sheet_state = "hidden"
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining': the sheet is hidden but holds data \(cell A1\)"):
+        load_activity(_save(book, tmp_path))
+
+
+def test_an_empty_hidden_row_is_no_error(project, filled, tmp_path):
+    book = load_workbook(filled)
+    ws = book["mining"]
+    ws.row_dimensions[ws.max_row + 5].hidden = True
+    assert load_activity(_save(book, tmp_path)).data == load_activity(filled).data

@@ -322,6 +322,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
         raise ActivityDataError(f"cannot read file: {exc.strerror or exc}", file=path) from None
     try:
         _check_formulas(path, data)
+        _check_hidden(path, data)
         raw, book = _read(path, data)
         book.sha256 = hashlib.sha256(data).hexdigest()
         return raw, book
@@ -355,6 +356,38 @@ def _check_formulas(path: Path, data: bytes) -> None:
     finally:
         formulas.close()
         values.close()
+
+
+def _check_hidden(path: Path, data: bytes) -> None:
+    """Refuse data in a hidden sheet or row: it would be declared though nobody reading the workbook sees it.
+
+    Hiding a row or a sheet is how a spreadsheet user sets figures aside (last year's, a
+    discarded estimate); read as values they would count all the same.  Only the full
+    reader knows which rows are hidden (the read-only one skips row attributes); the
+    template's workbooks are a few hundred cells, read in milliseconds.
+    """
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), data_only=True)
+    try:
+        for sheet in book.worksheets:
+            hidden_rows = {index for index, row in sheet.row_dimensions.items() if row.hidden}
+            for row in sheet.iter_rows():
+                filled = [cell for cell in row if _clean(cell.value) is not None]
+                if not filled:
+                    continue
+                if sheet.sheet_state != "visible":
+                    raise ActivityDataError(f"the sheet is {sheet.sheet_state} but holds data (cell "
+                                            f"{filled[0].coordinate})", file=f"{path}: sheet '{sheet.title}'",
+                                            expected="data in visible sheets only: unhide the sheet to check it, "
+                                                     "or delete it")
+                if filled[0].row in hidden_rows:
+                    raise ActivityDataError("the row is hidden (or in a collapsed group) but holds data",
+                                            file=f"{path}: sheet '{sheet.title}' row {filled[0].row}",
+                                            expected="data in visible rows only: unhide the row to check it, "
+                                                     "or delete it")
+    finally:
+        book.close()
 
 
 def _read(path: Path, data: bytes) -> tuple[dict[str, Any], _Workbook]:
