@@ -183,16 +183,21 @@ def test_a_supplier_declaration_under_another_method_is_refused(project, downstr
     assert "processes.reduction.inputs[0].declaration" in message
 
 
-def test_a_supplier_category_in_another_unit_is_refused(project, downstream, example_declaration):
-    """46.56 'g CO2-Eq' per kg would otherwise be added as 46.56 kg CO2-Eq per kg (1000 times too much)."""
+@pytest.mark.parametrize("key, value, match", [
+    # 46.56 g CO2-Eq per kg would otherwise be added as 46.56 kg CO2-Eq per kg (1000 times too much)
+    ("unit", "g CO2-Eq", r"states 'climate_change' in another unit.*'g CO2-Eq'.*'kg CO2-Eq'"),
+    ("value", "46.56", r"unusable result.*'46.56'"),  # a value as text (float() took it before)
+])
+def test_a_supplier_climate_row_in_another_unit_or_as_text_is_refused(project, downstream, example_declaration, key,
+                                                                       value, match):
     rule_path, data_path, supplier = downstream
 
-    def grams(document: dict) -> None:
+    def change(document: dict) -> None:
         for result in document["results"]:
             if result["category"] == "climate_change":
-                result["unit"] = "g CO2-Eq"
-    _rewrite(supplier, example_declaration, grams)
-    with pytest.raises(ActivityDataError, match=r"states 'climate_change' in another unit.*'g CO2-Eq'.*'kg CO2-Eq'"):
+                result[key] = value
+    _rewrite(supplier, example_declaration, change)
+    with pytest.raises(ActivityDataError, match=match):
         footprint.declare(rule_path, data_path)
 
 
@@ -205,16 +210,4 @@ def test_a_supplier_category_given_twice_is_refused(project, downstream, example
         document["results"].append(dict(first, value=1.0))
     _rewrite(supplier, example_declaration, twice)
     with pytest.raises(ActivityDataError, match="gives category 'climate_change' twice"):
-        footprint.declare(rule_path, data_path)
-
-
-def test_a_supplier_value_written_as_text_is_refused(project, downstream, example_declaration):
-    rule_path, data_path, supplier = downstream
-
-    def text(document: dict) -> None:
-        for result in document["results"]:
-            if result["category"] == "climate_change":
-                result["value"] = "46,56"
-    _rewrite(supplier, example_declaration, text)
-    with pytest.raises(ActivityDataError, match=r"unusable result.*'46,56'"):
         footprint.declare(rule_path, data_path)
