@@ -95,3 +95,22 @@ def test_shares_weigh_every_product_in_kg_whatever_unit_the_rule_counts_it_in(pr
     # 16,300 t x 50 / (16,300 t x 50 + 203,750 t x 1) = 0.8
     assert record.main_share == pytest.approx(16300 * 50 / (16300 * 50 + 203750), rel=1e-12)
     assert record.main_share == pytest.approx(0.8)
+
+
+def test_a_co_product_listed_twice_in_the_activity_data_is_refused(project, tmp_path):
+    """Cerium oxide given twice (4,050 t, then 10 t): the last entry alone used to be allocated.
+
+    Old behaviour, exit 0: masses {NdPr 2000, La 1860, Ce 10, SEG 155} so the NdPr share rose from
+    166000/189061 = 0.878 to 166000/(166000 + 2604 + 14 + 14787) = 0.905, a 3 % higher footprint.
+    Neither 4,050 t nor 4,060 t is safe to guess, so the data are refused at the second entry.
+    """
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["processes"]["separation"]["co_products"].append(
+        {"name": "cerium oxide", "amount": 10, "unit": "t", "source": "second entry"})
+    path = tmp_path / "activity.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ActivityDataError, match="co-product listed twice") as info:
+        system.build(load_rule("ndpr-oxide"), load_activity(path), inventory.load_catalogue(),
+                     inventory.biosphere_index(project[0]))
+    assert info.value.field == "processes.separation.co_products[3].name"
+    assert "cerium oxide" in str(info.value)

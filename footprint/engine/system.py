@@ -246,7 +246,13 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
               override: str | None, where: str, loaded: LoadedRule) -> AllocationRecord | None:
     path, rule_path = activity.path, loaded.path
-    given = {c.name: c for c in data.co_products}
+    given: dict = {}
+    position: dict[str, int] = {}  # where each co-product sits in the activity file (for messages)
+    for index, point in enumerate(data.co_products):
+        if point.name in given:  # a dict would keep the last entry silently: its mass alone would be allocated
+            raise ActivityDataError("co-product listed twice", file=path, field=f"{where}.co_products[{index}].name",
+                                    value=point.name, expected="one entry per co-product (add the amounts up)")
+        given[point.name], position[point.name] = point, index
     unknown = sorted(set(given) - set(rp.co_products))
     if unknown:
         raise ActivityDataError("unknown co-product", file=path, field=f"{where}.co_products", value=unknown[0],
@@ -261,10 +267,10 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
                                 expected="an entry for every co-product the rule names: " + ", ".join(rp.co_products))
     masses = {rp.product.name: units.convert(output, rp.product.unit, "kg", file=rule_path,  # a mass: rule checks
                                              field=f"{rule_process_path}.product.unit")}
-    for index, name in enumerate(rp.co_products):
+    for name in rp.co_products:
         point = given[name]
         masses[name] = units.convert(float(point.amount), point.unit, "kg", file=path,
-                                     field=f"{where}.co_products[{index}].unit")
+                                     field=f"{where}.co_products[{position[name]}].unit")
     spec = rp.allocation
     method = spec.method
     if override:
