@@ -50,6 +50,16 @@ def test_a_rule_can_be_given_by_path():
     (lambda d: d.update(reference_process="roasting"), "must be the declared product"),
     (lambda d: d["declared_unit"].update(unit="kWh"), "wrong dimension"),
     (lambda d: d.update(surprise=1), "Extra inputs are not permitted"),
+    # a co-product named twice, or the product named as its own co-product: one mass would stand for two
+    (lambda d: d["stages"][2]["processes"][2]["co_products"].append("cerium oxide"),
+     "names co-product 'cerium oxide' twice"),
+    (lambda d: d["stages"][2]["processes"][2]["co_products"].append("NdPr oxide"),
+     "its product 'NdPr oxide' is also listed as a co-product"),
+    # an allocation on a one-product process was ignored without a word
+    (lambda d: d["stages"][2]["processes"][0].update(allocation={"method": "specified"}),
+     "has an allocation but no co-products"),
+    (lambda d: d["stages"][2]["processes"][2].update(inputs_from=["leaching", "leaching"]),
+     "names input from 'leaching' twice"),
 ])
 def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
     path = _write(tmp_path, change)
@@ -81,3 +91,12 @@ def test_the_committed_rule_schema_matches_the_model():
     """schemas/rule.schema.json is what editors validate against; regenerate with 'footprint rules schema'."""
     committed = (REPO / "schemas" / "rule.schema.json").read_text()
     assert committed == rule_module.json_schema_text(), "run: footprint rules schema > schemas/rule.schema.json"
+
+
+def test_a_boundary_problem_names_its_field_when_declaring(tmp_path):
+    """load_rule (what declare calls) names the field of a boundary problem, as 'rules validate' does."""
+    path = _write(tmp_path, lambda d: d["stages"][2]["processes"][2]["co_products"].append("cerium oxide"))
+    with pytest.raises(RuleError) as info:
+        rule_module.load_rule(path)
+    assert info.value.field == "stages[2].processes[2].co_products[3]"
+    assert "Value error" not in str(info.value)

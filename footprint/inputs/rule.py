@@ -464,6 +464,9 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                     problems.append((f"{where}.inputs_from[{u_index}]",
                                      f"process '{process.id}' takes input from '{upstream}', which is not an "
                                      "earlier process of this rule"))
+            for u_index, upstream in _repeats(process.inputs_from):
+                problems.append((f"{where}.inputs_from[{u_index}]",
+                                 f"process '{process.id}' names input from '{upstream}' twice"))
             ids.add(process.id)
             for a_index, ref in enumerate(process.annex_v):
                 letter = ref.strip().removeprefix("4(").rstrip(")")
@@ -475,6 +478,18 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                 problems.append((f"{where}.default_dataset",
                                  f"optional process '{process.id}' needs a default_dataset to use when the "
                                  "producer gives no data"))
+            for c_index, name in _repeats(process.co_products):
+                problems.append((f"{where}.co_products[{c_index}]",
+                                 f"process '{process.id}' names co-product '{name}' twice"))
+            if process.product.name in process.co_products:  # its mass would stand for two products
+                problems.append((f"{where}.co_products[{process.co_products.index(process.product.name)}]",
+                                 f"process '{process.id}': its product '{process.product.name}' is also listed "
+                                 "as a co-product; co_products are the other products of the process"))
+            if process.allocation is not None and not process.co_products:  # would be ignored without a word
+                problems.append((f"{where}.allocation",
+                                 f"process '{process.id}' has an allocation but no co-products; a process with "
+                                 "one product carries its whole burden (list its co_products, or remove the "
+                                 "allocation)"))
             if process.co_products and process.allocation is None:
                 problems.append((f"{where}.co_products", f"process '{process.id}' has co-products but no allocation"))
             if process.co_products and not _is_mass(process.product.unit):  # shares weigh products in kg
@@ -512,6 +527,17 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
         problems.append(("reference_process", "the reference process's product must be the declared product "
                                               f"('{rule.declared_unit.product}')"))
     return problems
+
+
+def _repeats(items: list[str]) -> list[tuple[int, str]]:
+    """(position, item) of every item already listed before it (a list of names means each once)."""
+    seen: set[str] = set()
+    repeats = []
+    for index, item in enumerate(items):
+        if item in seen:
+            repeats.append((index, item))
+        seen.add(item)
+    return repeats
 
 
 def _recycled_problems(rule: Rule, ids: set[str]) -> list[tuple[str, str]]:
@@ -587,10 +613,16 @@ def _parse_rule(path: Path) -> LoadedRule:
     raw, digest = load_yaml_hashed(path, RuleError)  # the recorded hash is of the bytes parsed
     if not isinstance(raw, dict):
         raise RuleError("a rule file must be a mapping", file=path, expected="keys id, version, stages, ...")
+    problems: list[tuple[str, str]] = []  # boundary problems, collected so the first names its field
     try:
-        model = Rule.model_validate(raw)
+        model = Rule.model_validate(raw, context={"problems": problems})
     except ValidationError as exc:
         raise pydantic_error(exc, path, RuleError) from None
+    if problems:
+        field, message = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s); 'footprint rules validate' lists them)" \
+            if len(problems) > 1 else ""
+        raise RuleError(message + more, file=path, field=field)
     return LoadedRule(rule=model, path=path, sha256=digest)
 
 
