@@ -153,6 +153,8 @@ def test_formula_arithmetic_per_unit_of_material():
     assert allocation.cff_material(5.0, 40.0, 1.0, 0.2, 0.5) == pytest.approx(1.0 + 0.8 * 20.0)
     with pytest.raises(ValueError):
         allocation.cff_material(5.0, 40.0, 1.2, 0.2, 1.0)
+    with pytest.raises(ValueError, match="Qsin/Qp"):  # a recycled kg never stands for more than 1 kg of virgin
+        allocation.cff_material(5.0, 40.0, 1.0, 0.2, 1.5)
 
 
 def test_the_recycled_content_line_is_the_cff_minus_the_cut_off_picture():
@@ -281,6 +283,10 @@ def test_recycled_content_is_required_by_a_cff_rule(project, tmp_path):
     ({"erec_processes": ["blending"]}, "takes input from 'recycling', which is not a recycling"),
     ({"erec_processes": ["smelter"]}, "'smelter' is not a process"),
     ({"virgin_input_kinds": ["scrap"]}, "virgin input kind 'scrap'"),
+    # Qsin/Qp = 5 was accepted: the credit became (1-A)*Rm*Ev*5, i.e. 0.8*0.5*40*5 = 80 instead of 16 here
+    ({"Qsin_Qp": 5.0}, r"Qsin_Qp.*less than or equal to 1"),
+    ({"erec_processes": ["recycling", "recycling"]}, "'recycling' is named twice in erec_processes"),
+    ({"elements": ["Nd", "Dy", "Nd"]}, "'Nd' is named twice in elements"),
 ])
 def test_cff_rules_without_what_the_formula_needs_are_refused(tmp_path, change, match):
     rule = json.loads(json.dumps(RULE))
@@ -293,3 +299,19 @@ def test_cff_rules_without_what_the_formula_needs_are_refused(tmp_path, change, 
     path.write_text(yaml.safe_dump(rule))
     with pytest.raises(RuleError, match=match):
         footprint.load_rule(path)
+
+
+@pytest.mark.parametrize("method", ["cut-off", "not-applicable"])
+def test_cff_parameters_under_another_method_are_refused(tmp_path, method):
+    """A: 0.2 and Qsin_Qp: 1 written under method cut-off were ignored without a word (the author meant the CFF?).
+
+    Under cut-off the issue's case declares 25 (0.5*40 + 500/100), under the CFF 37: which one the author
+    wanted cannot be told, so the rule is refused and the message names both ways out.
+    """
+    rule = json.loads(json.dumps(RULE))
+    rule["recycled_content"]["method"] = method
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(rule))
+    with pytest.raises(RuleError, match="A and Qsin_Qp are parameters of method 'cff' only") as info:
+        footprint.load_rule(path)
+    assert info.value.field == "recycled_content"

@@ -58,6 +58,10 @@ def test_a_rule_can_be_given_by_path():
     # an allocation on a one-product process was ignored without a word
     (lambda d: d["stages"][2]["processes"][0].update(allocation={"method": "specified"}),
      "has an allocation but no co-products"),
+    # a category declared twice was listed twice in the declaration's impact_categories
+    (lambda d: d["impact_categories"]["declared"].append("acidification"), "'acidification' is declared twice"),
+    (lambda d: d["impact_categories"]["supplementary"].append("crustal_scarcity"),
+     "'crustal_scarcity' is named twice"),
     (lambda d: d["stages"][2]["processes"][2].update(inputs_from=["leaching", "leaching"]),
      "names input from 'leaching' twice"),
 ])

@@ -109,5 +109,5 @@ def _check_parameters(r1: float, a: float, qsin_qp: float) -> None:
         raise ValueError(f"R1 must be within [0, 1], got {r1}")
     if not 0.0 <= a <= 1.0:
         raise ValueError(f"A must be within [0, 1], got {a}")
-    if qsin_qp <= 0:
-        raise ValueError(f"Qsin/Qp must be positive, got {qsin_qp}")
+    if not 0 < qsin_qp <= 1:  # the rule model refuses it too: a recycled kg never replaces more than 1 kg virgin
+        raise ValueError(f"Qsin/Qp must be within (0, 1], got {qsin_qp}")

@@ -274,7 +274,9 @@ class RecycledContent(_Strict):
 
     method: Literal["not-applicable", "cut-off", "cff"]
     A: Optional[float] = Field(default=None, ge=0, le=1)
-    Qsin_Qp: Optional[float] = Field(default=None, gt=0)
+    #: quality of the secondary material relative to the primary at the point of substitution: at most 1
+    #: (PEF: a recycled kg never stands for more than one kg of virgin material; 1 for metals, Annex C)
+    Qsin_Qp: Optional[float] = Field(default=None, gt=0, le=1)
     erec_processes: list[str] = Field(default_factory=list)  # the recycling processes whose output is the material
     virgin: Optional[VirginBurden] = None
     virgin_input_kinds: list[str] = Field(default_factory=list)  # inputs of virgin material of the same kind
@@ -283,6 +285,11 @@ class RecycledContent(_Strict):
 
     @model_validator(mode="after")
     def _parameters(self) -> "RecycledContent":
+        stray = [name for name in ("A", "Qsin_Qp") if getattr(self, name) is not None]
+        if self.method != "cff" and stray:  # they would be ignored without a word: the author meant the CFF?
+            raise ValueError(f"{' and '.join(stray)} {'are parameters' if len(stray) > 1 else 'is a parameter'} "
+                             f"of method 'cff' only; under '{self.method}' {'they' if len(stray) > 1 else 'it'} "
+                             f"would be ignored (remove {'them' if len(stray) > 1 else 'it'}, or set method: cff)")
         if self.method == "not-applicable":
             return self
         if not self.erec_processes:
@@ -321,6 +328,9 @@ class ImpactCategories(_Strict):
         unknown = [v for v in value if v not in SUPPLEMENTARY_IDS]
         if unknown:
             raise ValueError(f"unknown supplementary indicators {unknown}; expected ids from {list(SUPPLEMENTARY_IDS)}")
+        repeated = [item for _index, item in _repeats(value)]
+        if repeated:
+            raise ValueError(f"supplementary indicator {repeated[0]!r} is named twice; name each indicator once")
         return value
 
     @field_validator("declared")
@@ -331,6 +341,9 @@ class ImpactCategories(_Strict):
             raise ValueError(f"unknown impact categories {unknown}; expected ids from {list(HEADLINE_IDS)}")
         if "climate_change" not in value:
             raise ValueError("climate_change must be declared (CRMA Art. 31: climate change is always included)")
+        repeated = [item for _index, item in _repeats(value)]
+        if repeated:
+            raise ValueError(f"impact category {repeated[0]!r} is declared twice; name each category once")
         if len(set(value)) < 3:
             raise ValueError("at least three impact categories must be declared (CRMA Art. 31)")
         return value
@@ -547,6 +560,9 @@ def _recycled_problems(rule: Rule, ids: set[str]) -> list[tuple[str, str]]:
     if spec.method != "not-applicable" and rule.route != "secondary":
         problems.append(("recycled_content.method", f"recycled-content method '{spec.method}' belongs to a "
                                                     "secondary-route rule (the recycling stage)"))
+    for name in ("erec_processes", "virgin_input_kinds", "elements"):
+        for index, item in _repeats(getattr(spec, name)):
+            problems.append((f"recycled_content.{name}[{index}]", f"'{item}' is named twice in {name}"))
     erec = set(spec.erec_processes)
     for index, pid in enumerate(spec.erec_processes):
         where = f"recycled_content.erec_processes[{index}]"
