@@ -131,7 +131,7 @@ def write_plain(systems: dict[str, object], background: str) -> dict[str, tuple[
             data[(PLAIN_DB, code)] = {"name": process.name, "unit": "kilogram", "exchanges": exchanges}
     write_database(PLAIN_DB, data)
     bd = brightway()[0]
-    return {name: (bd.get_node(database=PLAIN_DB, code=f"{name}/{s.reference}").id, s.declared_amount)
+    return {name: (bd.get_node(database=PLAIN_DB, code=f"{name}/{s.reference}").id, s.demand)
             for name, s in systems.items()}
 
 

@@ -90,7 +90,7 @@ def _bw2calc_monte_carlo(product_system, categories, iterations: int, seed: int 
     node = bd.get_node(database=FG_DB, code=product_system.reference)
     with quiet_stdout(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        lca = bc.LCA({node: product_system.declared_amount}, categories[0].method, use_distributions=True,
+        lca = bc.LCA({node: product_system.demand}, categories[0].method, use_distributions=True,
                      seed_override=seed)
         lca.lci()
         lca.lcia()

@@ -114,3 +114,52 @@ def test_a_co_product_listed_twice_in_the_activity_data_is_refused(project, tmp_
                      inventory.biosphere_index(project[0]))
     assert info.value.field == "processes.separation.co_products[3].name"
     assert "cerium oxide" in str(info.value)
+
+
+def test_a_reference_product_counted_in_t_declares_the_same_kilogram(example_declaration, tmp_path):
+    """Separation's product (the declared NdPr oxide) counted in t instead of kg.
+
+    Before: 'production (2,000,000 kg) differs from the output of separation (2,000 kg)', and had it
+    passed, Brightway would have been asked for 1 unit of a column making 2,000 t, i.e. a tonne declared
+    as a kilogram.  Now the demand is the declared 1 kg in the product's unit, 0.001 t, so the scale of
+    separation is 0.001 / 2,000 = 5e-7, as 1 / 2,000,000 with the product in kg: every value is the
+    kg rule's.  The declaration's output_kg of separation is 2,000 t x 1,000 = 2,000,000 kg.
+    """
+    import footprint
+
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    separation = rule["stages"][2]["processes"][2]
+    assert separation["id"] == rule["reference_process"] == "separation"
+    separation["product"]["unit"] = "t"
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    document = footprint.declare(path, EXAMPLE)
+    for mine, shipped in zip(document["results"], example_declaration["results"], strict=True):
+        assert mine["category"] == shipped["category"]
+        assert mine["value"] == pytest.approx(shipped["value"], rel=1e-9)
+    outputs = {p["id"]: p["output_kg"] for p in document["processes"]}
+    assert outputs["separation"] == pytest.approx(2_000_000)
+    assert outputs == {p["id"]: p["output_kg"] for p in example_declaration["processes"]}
+
+
+def test_the_demand_is_the_declared_kilogram_in_the_reference_unit():
+    # 1 kg = 0.001 t; a rule counting in kg asks for the declared amount itself
+    made = system.ProductSystem(rule=None, activity=None, processes=[], reference="r",  # type: ignore[arg-type]
+                                declared_amount=1.0, reference_unit="t")
+    assert made.demand == pytest.approx(0.001)
+    assert system.ProductSystem(rule=None, activity=None, processes=[], reference="r",  # type: ignore[arg-type]
+                                declared_amount=2.0).demand == 2.0
+
+
+def test_a_reference_product_counted_in_energy_is_refused(tmp_path):
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    separation = rule["stages"][2]["processes"][2]
+    separation["product"]["unit"] = "kWh"
+    del separation["co_products"], separation["allocation"]
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    from footprint.errors import RuleError
+
+    with pytest.raises(RuleError, match="must be counted in a unit of mass") as info:
+        load_rule(path)
+    assert info.value.field == "stages[2].processes[2].product.unit"

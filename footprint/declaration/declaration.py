@@ -89,6 +89,22 @@ def _method_block(methods_sha256: str, extension: dict[str, Any]) -> dict[str, A
             "cf_sha256": methods_sha256, "extensions": [extension]}
 
 
+def _output(amount: float, unit: str) -> dict[str, Any]:
+    """A process's output for the declaration: in kg when the rule counts the product by mass (``t`` too).
+
+    ``output`` is in the rule's product unit; writing it as ``output_kg`` unconverted declared a
+    process counted in t a thousand times too small.  A product counted otherwise keeps its unit.
+    """
+    from footprint.errors import UnitError
+    from footprint.inputs import units
+
+    if unit == "kg":
+        return {"output_kg": amount}
+    try:
+        return {"output_kg": units.convert(amount, unit, "kg")}
+    except UnitError:
+        return {"output": amount, "output_unit": unit}
+
 def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: Snapshot,
           background: str, created: dt.datetime | None = None,
           background_info: dict | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
@@ -164,7 +180,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                                 snapshot.extension().describe()),
         "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
         "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
-                       "company_specific": p.company_specific, "output_kg": p.output} for p in system.processes],
+                       "company_specific": p.company_specific, **_output(p.output, rule.process(p.id).product.unit)}
+                      for p in system.processes],
         "system_boundary": _boundary(rule),
         "impact_categories": {"declared": list(rule.impact_categories.declared),
                               **({"supplementary": list(rule.impact_categories.supplementary)}

@@ -52,7 +52,7 @@ class Foreground:
     processes: list[str]
     stages: list[str]
     reference: int
-    declared_amount: float
+    declared_amount: float  # the declared unit in the reference product's unit (ProductSystem.demand)
     technosphere: sparse.csc_matrix
     amounts: np.ndarray  # (m,) amount of each exchange, in its target's unit
     process: np.ndarray  # (m,) column of the exchange's process
@@ -128,7 +128,7 @@ def build(system: ProductSystem) -> Foreground:
     technosphere = sparse.csc_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int32),
                                       np.array(indptr, dtype=np.int32)), shape=(n, n))
     return Foreground(processes=list(order), stages=[p.stage for p in system.processes],
-                      reference=order[system.reference], declared_amount=system.declared_amount,
+                      reference=order[system.reference], declared_amount=system.demand,
                       technosphere=technosphere, amounts=np.array(amounts, dtype=float),
                       process=np.array(process, dtype=np.int64), block=np.array(block, dtype=np.int8),
                       target=np.array(target, dtype=np.int64), index=index, datasets=list(targets[0]),

@@ -74,7 +74,7 @@ class FullLCA:
             warnings.simplefilter("ignore")  # "all values in characterization matrix are zero"
             packages = [*(bd.Database(name).datapackage() for name in databases), package,
                         _method_package(categories[0])]
-            self.lca = bc.LCA({fg_ids[system.reference]: system.declared_amount}, data_objs=packages)
+            self.lca = bc.LCA({fg_ids[system.reference]: system.demand}, data_objs=packages)
             self.lca.lci()
             self.scores: dict[str, float] = {}
             self.cfs: dict[str, np.ndarray] = {}
@@ -156,7 +156,7 @@ class CachedBackground:
                     if flow.kind == "intermediate":
                         matrix[order[flow.target], column] -= flow.amount
             demand = np.zeros(len(order))
-            demand[order[self.system.reference]] = self.system.declared_amount
+            demand[order[self.system.reference]] = self.system.demand
             supply = np.linalg.solve(matrix, demand)
             self.__dict__["_supply"] = {pid: float(supply[index]) for pid, index in order.items()}
         return self.__dict__["_supply"]

@@ -130,6 +130,18 @@ class ProductSystem:
     exclusions: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # fallbacks and other choices a reader should know about
     recycled: RecycledContent | None = None
+    reference_unit: str = "kg"  # the unit the rule counts the reference product in (its output is in it)
+
+    @property
+    def demand(self) -> float:
+        """The declared unit in the reference product's unit: what the solvers ask of the reference process.
+
+        The reference column produces ``output`` in the rule's product unit, so a declared 1 kg asked of a
+        product counted in t must be 0.001 (asking 1 would declare a tonne as a kilogram).
+        """
+        if self.reference_unit == "kg":
+            return self.declared_amount
+        return units.convert(self.declared_amount, "kg", self.reference_unit)
 
     def process(self, process_id: str) -> ForegroundProcess:
         return next(p for p in self.processes if p.id == process_id)
@@ -553,7 +565,8 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     reference = rule.reference_process
     production = units.convert(float(data.production.amount), data.production.unit, "kg", file=path,
                                field="production.unit")
-    ref_output = outputs[reference]
+    reference_unit = rule.process(reference).product.unit  # a mass: the rule checks it
+    ref_output = units.convert(outputs[reference], reference_unit, "kg")  # production is in kg
     if abs(production - ref_output) / ref_output > rule.mass_balance_tolerance:
         raise ActivityDataError(
             f"production ({production:,.0f} kg) differs from the output of '{reference}' ({ref_output:,.0f} kg)",
@@ -562,4 +575,4 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     recycled = _recycled_content(loaded, activity, catalogue)
     return ProductSystem(rule=loaded, activity=activity, processes=processes, reference=reference,
                          declared_amount=declared, allocation_method_override=allocation_override,
-                         exclusions=exclusions, notes=notes, recycled=recycled)
+                         exclusions=exclusions, notes=notes, recycled=recycled, reference_unit=reference_unit)

@@ -539,6 +539,11 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
     elif rule.reference_process_def().product.name != rule.declared_unit.product:
         problems.append(("reference_process", "the reference process's product must be the declared product "
                                               f"('{rule.declared_unit.product}')"))
+    elif not _is_mass(rule.reference_process_def().product.unit):  # the declared unit is a mass (Annex V 3)
+        unit = rule.reference_process_def().product.unit
+        problems.append((f"{rule.process_path(rule.reference_process)}.product.unit",
+                         f"the reference process '{rule.reference_process}' makes the declared product, so it "
+                         f"must be counted in a unit of mass (kg, t), not '{unit}'"))
     return problems
 
 
