@@ -60,6 +60,9 @@ def test_a_rule_can_be_given_by_path():
      "has an allocation but no co-products"),
     # a category declared twice was listed twice in the declaration's impact_categories
     (lambda d: d["impact_categories"]["declared"].append("acidification"), "'acidification' is declared twice"),
+    # revenue = mass x price: a price per piece weighed the products by a count nobody measured
+    (lambda d: d["stages"][2]["processes"][2]["allocation"]["prices"]["cerium oxide"].update(unit="USD/piece"),
+     "price unit 'USD/piece' is not per unit of mass"),
     (lambda d: d["impact_categories"]["supplementary"].append("crustal_scarcity"),
      "'crustal_scarcity' is named twice"),
     (lambda d: d["stages"][2]["processes"][2].update(inputs_from=["leaching", "leaching"]),
@@ -103,4 +106,11 @@ def test_a_boundary_problem_names_its_field_when_declaring(tmp_path):
     with pytest.raises(RuleError) as info:
         rule_module.load_rule(path)
     assert info.value.field == "stages[2].processes[2].co_products[3]"
+    assert "Value error" not in str(info.value)
+
+
+def test_a_field_problem_is_told_without_pydantic_s_prefix(tmp_path):
+    path = _write(tmp_path, lambda d: d["impact_categories"]["declared"].append("acidification"))
+    with pytest.raises(RuleError, match="declared twice") as info:
+        rule_module.load_rule(path)
     assert "Value error" not in str(info.value)

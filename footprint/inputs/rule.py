@@ -137,6 +137,19 @@ class Price(_Strict):
     unit: str = "USD/kg"
     basis: str
 
+    @field_validator("unit")
+    @classmethod
+    def _per_mass(cls, value: str) -> str:
+        """Economic shares multiply each price by the product's mass: a price per piece or per m3 would weigh
+        the products by a quantity nobody measured (the shares would come out wrong without a word)."""
+        if value == "relative":
+            return value
+        currency, slash, per = value.rpartition("/")
+        if slash and currency.strip() and _is_mass(per.strip()):
+            return value
+        raise ValueError(f"price unit {value!r} is not per unit of mass; expected e.g. 'USD/kg', 'EUR/t' or "
+                         "'relative' (economic allocation multiplies each price by the product's mass)")
+
 
 class Allocation(_Strict):
     """How a multi-output process splits its burdens among its products."""
