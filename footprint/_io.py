@@ -124,7 +124,8 @@ def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> F
     if isinstance(value, dict) or isinstance(value, list):
         value = None
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return error(first.get("msg", "invalid value") + more, file=path, field=field or None, value=value)
+    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")  # pydantic's, not the user's
+    return error(message + more, file=path, field=field or None, value=value)
 
 
 @contextlib.contextmanager
