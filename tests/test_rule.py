@@ -58,6 +58,12 @@ def test_a_rule_can_be_given_by_path():
     # an allocation on a one-product process was ignored without a word
     (lambda d: d["stages"][2]["processes"][0].update(allocation={"method": "specified"}),
      "has an allocation but no co-products"),
+    # a process after the reference process: its data counted zero (a packing step's 500 GWh added nothing)
+    (lambda d: d["stages"][2]["processes"].append(
+        {"id": "packing", "name": "packing", "annex_v": ["4(l)"], "company_specific": "required",
+         "product": {"name": "packed oxide", "unit": "kg"}, "inputs_from": ["separation"]}),
+     "process 'packing' does not feed the reference process 'separation'"),
+    (lambda d: d["stages"][1].update(id="refining"), "stage 'refining' is listed twice"),
     # a category declared twice was listed twice in the declaration's impact_categories
     (lambda d: d["impact_categories"]["declared"].append("acidification"), "'acidification' is declared twice"),
     # revenue = mass x price: a price per piece weighed the products by a count nobody measured

@@ -545,6 +545,9 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                     problems.append((f"{where}.expected_inputs[{k_index}]",
                                      f"process '{process.id}' expects input kind '{kind}', which input_kinds "
                                      "does not define"))
+    for s_index, stage_id in _repeats([stage.id for stage in rule.stages]):
+        problems.append((f"stages[{s_index}].id", f"stage '{stage_id}' is listed twice; put its processes under "
+                                                  "one entry"))
     problems.extend(_recycled_problems(rule, ids))
     if rule.reference_process not in ids:
         problems.append(("reference_process",
@@ -557,7 +560,27 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
         problems.append((f"{rule.process_path(rule.reference_process)}.product.unit",
                          f"the reference process '{rule.reference_process}' makes the declared product, so it "
                          f"must be counted in a unit of mass (kg, t), not '{unit}'"))
+    else:  # a reference process that makes the declared product: everything else must feed it
+        problems.extend(_unreached(rule))
     return problems
+
+
+def _unreached(rule: Rule) -> list[tuple[str, str]]:
+    """Processes the reference process does not draw on, through inputs_from: the declared unit never asks
+    for their product, so their data would count zero (a process after the reference process, say)."""
+    by_id = {process.id: process for _stage, process in rule.processes()}
+    reached, todo = set(), [rule.reference_process]
+    while todo:
+        pid = todo.pop()
+        if pid in reached or pid not in by_id:
+            continue
+        reached.add(pid)
+        todo.extend(by_id[pid].inputs_from)
+    return [(f"{rule.process_path(process.id)}.id",
+             f"process '{process.id}' does not feed the reference process '{rule.reference_process}' (through "
+             "inputs_from), so its burden would count zero in the declared unit; connect it, or make the "
+             "process that makes the declared product the reference_process")
+            for _stage, process in rule.processes() if process.id not in reached]
 
 
 def _repeats(items: list[str]) -> list[tuple[int, str]]:
