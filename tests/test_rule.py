@@ -64,6 +64,9 @@ def test_a_rule_can_be_given_by_path():
          "product": {"name": "packed oxide", "unit": "kg"}, "inputs_from": ["separation"]}),
      "process 'packing' does not feed the reference process 'separation'"),
     (lambda d: d["stages"][1].update(id="refining"), "stage 'refining' is listed twice"),
+    # a reversed span accepts no reporting period at all, yet 'rules validate' said ok
+    (lambda d: d["validity"].update({"from": "2029-01-01"}), r"'from' \(2029-01-01\) is after 'until'"),
+    (lambda d: d["validity"]["reporting_periods"].update({"until": "2024-12-31"}), "is after 'until'"),
     # a category declared twice was listed twice in the declaration's impact_categories
     (lambda d: d["impact_categories"]["declared"].append("acidification"), "'acidification' is declared twice"),
     # revenue = mass x price: a price per piece weighed the products by a count nobody measured

@@ -73,6 +73,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _check_order(span):
+    """'from' must not come after 'until': a reversed span accepts no period, and validate said ok."""
+    if span.from_ > span.until:
+        raise ValueError(f"'from' ({span.from_.isoformat()}) is after 'until' ({span.until.isoformat()})")
+    return span
+
+
 class ReportingPeriods(_Strict):
     """The reporting periods a declaration under this rule may cover, when they differ from the validity.
 
@@ -86,6 +93,10 @@ class ReportingPeriods(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "ReportingPeriods":
+        return _check_order(self)
+
 
 class Validity(_Strict):
     from_: dt.date = Field(alias="from")
@@ -93,6 +104,10 @@ class Validity(_Strict):
     reporting_periods: Optional[ReportingPeriods] = None  # default: the reporting period lies within from..until
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Validity":
+        return _check_order(self)
 
     def accepted_periods(self) -> tuple[dt.date, dt.date]:
         """First and last day a declared reporting period may cover."""
