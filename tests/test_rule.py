@@ -64,6 +64,9 @@ def test_a_rule_can_be_given_by_path():
          "product": {"name": "packed oxide", "unit": "kg"}, "inputs_from": ["separation"]}),
      "process 'packing' does not feed the reference process 'separation'"),
     (lambda d: d["stages"][1].update(id="refining"), "stage 'refining' is listed twice"),
+    # was refused only when declaring, as a problem of the activity data's output
+    (lambda d: d["stages"][0]["processes"][0]["product"].update(unit="MJ"),
+     "takes elements from the ground .extraction., so its product .the ore. must be counted in a unit of mass"),
     # a reversed span accepts no reporting period at all, yet 'rules validate' said ok
     (lambda d: d["validity"].update({"from": "2029-01-01"}), r"'from' \(2029-01-01\) is after 'until'"),
     (lambda d: d["validity"]["reporting_periods"].update({"until": "2024-12-31"}), "is after 'until'"),

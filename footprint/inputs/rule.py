@@ -533,6 +533,11 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                                  "allocation)"))
             if process.co_products and process.allocation is None:
                 problems.append((f"{where}.co_products", f"process '{process.id}' has co-products but no allocation"))
+            if process.extraction is not None and not _is_mass(process.product.unit):  # contents are % of ore mass
+                problems.append((f"{where}.product.unit",
+                                 f"process '{process.id}' takes elements from the ground (extraction), so its "
+                                 f"product (the ore) must be counted in a unit of mass (kg, t), not "
+                                 f"'{process.product.unit}'"))
             if process.co_products and not _is_mass(process.product.unit):  # shares weigh products in kg
                 problems.append((f"{where}.product.unit",
                                  f"process '{process.id}' has co-products, so its product must be counted in a "
