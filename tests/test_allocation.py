@@ -163,3 +163,20 @@ def test_a_reference_product_counted_in_energy_is_refused(tmp_path):
     with pytest.raises(RuleError, match="must be counted in a unit of mass") as info:
         load_rule(path)
     assert info.value.field == "stages[2].processes[2].product.unit"
+
+
+def test_declare_refuses_a_missing_dataset_that_validate_refuses(project, tmp_path):
+    """A typo in an input kind the producer does not use ('sea'): 'rules validate' refused the rule,
+    declare wrote a declaration with exit 0.  Both refuse it now, naming the same field."""
+    from footprint.authoring import lint
+    from footprint.errors import RuleError
+
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    rule["input_kinds"]["sea"]["dataset"] = "transport/ship-typo"
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    catalogue = inventory.load_catalogue()
+    assert [p.field for p in lint.lint_rule(path, catalogue).problems] == ["input_kinds.sea.dataset"]
+    with pytest.raises(RuleError, match="default dataset does not exist") as info:
+        system.build(load_rule(path), load_activity(EXAMPLE), catalogue, inventory.biosphere_index(project[0]))
+    assert info.value.field == "input_kinds.sea.dataset" and info.value.file == str(path)

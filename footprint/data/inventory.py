@@ -577,3 +577,34 @@ def write_background(catalogue: Catalogue, bd: ModuleType, name: str = BACKGROUN
             database.register(description="footprint open secondary datasets (inventories/)")
         database.write(data, searchable=False)
     return len(data)
+
+
+def rule_dataset_problems(rule, catalogue: Catalogue) -> list[tuple[str, str, Any, str]]:
+    """Every default dataset a rule names exists in inventories/ (field, message, value, expected).
+
+    'footprint rules validate' lists them all; a declaration refuses the first, so that it never
+    accepts a rule that validate refuses (a typo in an input kind this producer does not use).
+    """
+    problems = []
+    for kind, spec in rule.input_kinds.items():
+        templates = [("dataset", spec.dataset)] + [(f"fallback[{i}]", t) for i, t in enumerate(spec.fallback)]
+        for where, template in templates:
+            if "{" in template:
+                continue  # expands per declarant; a concrete fallback must exist (checked below)
+            if template not in catalogue.datasets:
+                problems.append((f"input_kinds.{kind}.{where}", "default dataset does not exist", template,
+                                 "a dataset code from inventories/"))
+        if all("{" in t for _w, t in templates):
+            problems.append((f"input_kinds.{kind}", "no concrete fallback dataset", None,
+                             "a fallback without {region}/{country}, used when no regional dataset exists"))
+    virgin = getattr(rule.recycled_content, "virgin", None)
+    if virgin is not None and getattr(virgin, "dataset", None) and virgin.dataset not in catalogue.datasets:
+        problems.append(("recycled_content.virgin.dataset", "virgin-material dataset does not exist", virgin.dataset,
+                         "a dataset code from inventories/"))
+    for s_index, stage in enumerate(rule.stages):
+        for p_index, process in enumerate(stage.processes):
+            if process.default_dataset and process.default_dataset not in catalogue.datasets:
+                problems.append((f"stages[{s_index}].processes[{p_index}].default_dataset",
+                                 f"default dataset of process '{process.id}' does not exist",
+                                 process.default_dataset, "a dataset code from inventories/"))
+    return problems

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from footprint.data import pedigree
-from footprint.data.inventory import Catalogue, resolve_flow
+from footprint.data.inventory import Catalogue, resolve_flow, rule_dataset_problems
 from footprint.engine import allocation
 from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
 from footprint.inputs import units
@@ -449,6 +449,8 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         raise ActivityDataError("activity data were written for another rule", file=path, field="rule",
                                 value=data.rule, expected=f"'{rule.id}'")
     check_validity(loaded, activity)
+    for field_path, message, value, expected in rule_dataset_problems(rule, catalogue)[:1]:  # as validate does
+        raise RuleError(message, file=loaded.path, field=field_path, value=value, expected=expected)
     known = {rp.id for _stage, rp in rule.processes()}
     for pid in data.processes:
         if pid not in known:
