@@ -180,3 +180,24 @@ def test_declare_refuses_a_missing_dataset_that_validate_refuses(project, tmp_pa
     with pytest.raises(RuleError, match="default dataset does not exist") as info:
         system.build(load_rule(path), load_activity(EXAMPLE), catalogue, inventory.biosphere_index(project[0]))
     assert info.value.field == "input_kinds.sea.dataset" and info.value.file == str(path)
+
+
+def test_a_main_product_share_of_zero_is_refused(project, tmp_path):
+    """Specified shares 0 / 0.5 / 0.5 / 0 close to 1, but separation's 0 multiplied every exchange of it
+    and, through the scaling, of every process feeding it: the NdPr oxide came out burden-free (the
+    declaration was refused later only where a category had no other data, with a coverage message)."""
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    rule["stages"][2]["processes"][2]["allocation"]["method"] = "specified"
+    rule_path = tmp_path / "ndpr-oxide.yaml"
+    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    data = yaml.safe_load(EXAMPLE.read_text())
+    separation = data["processes"]["separation"]
+    separation["allocation_share"] = 0
+    for point, share in zip(separation["co_products"], [0.5, 0.5, 0.0], strict=True):
+        point["share"] = share
+    data_path = tmp_path / "activity.yaml"
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ActivityDataError, match="allocation share of the main product 'NdPr oxide' is 0") as info:
+        system.build(load_rule(rule_path), load_activity(data_path), inventory.load_catalogue(),
+                     inventory.biosphere_index(project[0]))
+    assert info.value.field == "processes.separation.allocation_share"

@@ -308,6 +308,11 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
     else:
         requested = {rp.product.name: data.allocation_share, **{n: given[n].share for n in rp.co_products}}
         shares = allocation.specified_shares(requested, file=path, field=f"{where}.co_products")
+        if shares[rp.product.name] <= 0:  # every exchange times 0: the product (and all it feeds) burden-free
+            raise ActivityDataError(f"allocation share of the main product '{rp.product.name}' is 0", file=path,
+                                    field=f"{where}.allocation_share", value=shares[rp.product.name],
+                                    expected="a share above 0 (the process is run for its main product; a share "
+                                             "of 0 would carry none of its burden to the declared product)")
         basis = "shares given by the producer"
     return AllocationRecord(process=rp.id, method=method, shares=shares, main_product=rp.product.name, basis=basis)
 
