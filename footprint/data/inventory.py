@@ -579,11 +579,11 @@ def write_background(catalogue: Catalogue, bd: ModuleType, name: str = BACKGROUN
     return len(data)
 
 
-def rule_dataset_problems(rule, catalogue: Catalogue) -> list[tuple[str, str, Any, str]]:
+def rule_dataset_problems(rule, catalogue: Catalogue, *, fallbacks: bool = True) -> list[tuple[str, str, Any, str]]:
     """Every default dataset a rule names exists in inventories/ (field, message, value, expected).
 
-    'footprint rules validate' lists them all; a declaration refuses the first, so that it never
-    accepts a rule that validate refuses (a typo in an input kind this producer does not use).
+    'footprint rules validate' lists them all; a declaration refuses the first missing one, so that it
+    never accepts a dataset code validate refuses (a typo in an input kind this producer does not use).
     """
     problems = []
     for kind, spec in rule.input_kinds.items():
@@ -594,7 +594,8 @@ def rule_dataset_problems(rule, catalogue: Catalogue) -> list[tuple[str, str, An
             if template not in catalogue.datasets:
                 problems.append((f"input_kinds.{kind}.{where}", "default dataset does not exist", template,
                                  "a dataset code from inventories/"))
-        if all("{" in t for _w, t in templates):
+        if fallbacks and all("{" in t for _w, t in templates):  # authoring advice: a declarant whose region
+            # has no dataset is refused when declaring anyway, so declare (fallbacks=False) does not ask it
             problems.append((f"input_kinds.{kind}", "no concrete fallback dataset", None,
                              "a fallback without {region}/{country}, used when no regional dataset exists"))
     virgin = getattr(rule.recycled_content, "virgin", None)
