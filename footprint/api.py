@@ -619,6 +619,22 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
                             scheme=scheme)
 
 
+def _recorded_rule(document: dict, path: Path) -> str | Path:
+    """The rule file a declaration records, found as its activity data is found; else the rule id (rules/).
+
+    A declaration made with a rule file of one's own records that file: recomputing with the
+    shipped rule of the same id instead failed on the rule's hash (or found no rule at all).
+    Whatever is found, its hash is compared with the recorded one.
+    """
+    from footprint.declaration import verify as _verify
+
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    record = provenance.get("rule") if isinstance(provenance.get("rule"), dict) else {}
+    recorded = record.get("path") if isinstance(record.get("path"), str) and record.get("path") else None
+    found = _verify.find_recorded(recorded, path) if recorded else None
+    return found if found is not None else document["rule"]["id"]
+
+
 def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]:
     """(the activity data a declaration records, found as every verification finds a recorded file; why not)."""
     from footprint.declaration import verify as _verify
@@ -664,7 +680,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
                                    field="--scheme", value=str(scheme), expected="--data ACTIVITY as well")
         return _verify.compare(document, None, tolerance=tolerance)
     _check_declaration(document, path)  # schema check, with located errors
-    loaded = _rule.load_rule(rule if rule is not None else document["rule"]["id"])
+    loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
     created_text = str(document.get("provenance", {}).get("created", ""))
     try:

@@ -261,3 +261,18 @@ def test_batch_verify_reads_each_declaration_once(declaration_file, monkeypatch)
     summary = footprint.batch_verify(declaration_file.parent)
     assert [o.status for o in summary.outcomes] == ["ok"], summary.outcomes[0].message
     assert reads.count(declaration_file) == 1, reads
+
+
+def test_a_declaration_made_with_a_rule_file_of_ones_own_verifies_from_that_file(project, tmp_path, monkeypatch):
+    """verify without --rule used the shipped rule of the same id: a custom rule file could not verify."""
+    monkeypatch.chdir(tmp_path)
+    text = RULE.read_text().replace("id: ndpr-oxide\n", "id: ndpr-oxide-own\n", 1)
+    assert "id: ndpr-oxide-own" in text
+    (tmp_path / "own-rule.yaml").write_text(text)
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text().replace("rule: ndpr-oxide\n", "rule: ndpr-oxide-own\n", 1))
+    declared = footprint.write_declaration(footprint.declare(tmp_path / "own-rule.yaml", data), tmp_path / "d.json")
+    outcome = footprint.verify_declaration(declared)  # no --data, no --rule: both as recorded
+    assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]
+    (tmp_path / "own-rule.yaml").write_text(text.replace("title: ", "title: edited ", 1))
+    assert "rule.sha256" in _failed(footprint.verify_declaration(declared))  # an edited rule file fails
