@@ -244,3 +244,37 @@ def test_mapping_reads_each_database_index_once_per_background_version(mapping, 
     background.load_mapping(mapping)
     assert sorted(reads) == ["bg-es", "bg-es", "bg-jl", "bg-jl"]
     warm.clear()
+
+
+def _acid_mapping(tmp_path: Path, database: str, **amounts) -> Path:
+    imports.import_database(importdata.excel_acid(tmp_path / f"{database}.xlsx", database, **amounts), "excel",
+                            database, replace=True)
+    path = tmp_path / "map.yaml"
+    path.write_text(f'database: {database}\nmap:\n  hydrochloric-acid: {{name: "acid production"}}\n')
+    return path
+
+
+def test_a_dataset_per_two_kg_is_divided_by_its_reference_amount(project, example_declaration, tmp_path):
+    """0.2 kg CO2 per run making 2 kg of acid = 0.1 kg CO2-eq per kg (CF 1): each acid row scales by 0.1/default."""
+    bd, bc, _bi = project
+    mapped = footprint.declare("ndpr-oxide", EXAMPLE, mapping=_acid_mapping(tmp_path, "bg-ref2", reference=2, co2=0.2))
+    ratio = 0.2 / 2 / _default_score(bd, bc, "chemical/hydrochloric-acid-30pct")
+    before, after = _rows(example_declaration, "hydrochloric-acid"), _rows(mapped, "hydrochloric-acid")
+    assert before and len(before) == len(after)
+    for old, new in zip(before, after):
+        assert new["value"] == pytest.approx(old["value"] * ratio, rel=1e-6)
+
+
+@pytest.mark.parametrize("reference", [-1, 0])
+def test_a_waste_treatment_or_a_dataset_making_nothing_is_refused(project, tmp_path, reference):
+    """-1 (ecoinvent's waste-treatment convention) made every acid row negative with exit 0; 0 a traceback."""
+    bad = _acid_mapping(tmp_path, f"bg-ref{reference}", reference=reference, co2=0.1)
+    with pytest.raises(MappingError, match=rf"map\.hydrochloric-acid.*acid production \[CN\]: reference amount "
+                                           rf"{reference}"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    import cli
+
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "--mapping", str(bad),
+                                           "-o", str(tmp_path / "d.json")])
+    assert result.exit_code == 2 and "reference amount" in result.stderr and not (tmp_path / "d.json").exists()
+

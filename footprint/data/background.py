@@ -134,6 +134,25 @@ class NodeIndex:
             node["product_node"] = self.by_code[codes[0]] if codes else node
         return node["product_node"]
 
+    def reference_amount(self, node: dict) -> float:
+        """The amount of its reference product ``node`` makes per unit of operation (1 if it names none).
+
+        Brightway divides a demand by it, so a dataset per 1000 kg needs no conversion; but
+        a negative amount (ecoinvent's waste-treatment convention) turns a bought input
+        into a negative footprint, and zero makes the technosphere matrix singular.
+        """
+        if "reference_amount" not in node:
+            from bw2data.backends import ExchangeDataset as ED
+
+            product = self.product_of(node)
+            query = (ED.select(ED.data).where((ED.output_database == self.database)
+                                              & (ED.output_code == node["code"]) & (ED.type == "production")
+                                              & (ED.input_database == self.database)
+                                              & (ED.input_code == product["code"])).tuples())
+            amounts = [float((data or {}).get("amount", 1.0)) for (data,) in query]
+            node["reference_amount"] = sum(amounts) if amounts else 1.0
+        return node["reference_amount"]
+
 
 def node_index(database: str, version: str) -> NodeIndex:
     """The index of ``database`` under background ``version`` (footprint.data.project.background_version)."""
@@ -164,6 +183,14 @@ def _match(database: str, entry: dict, index: NodeIndex, path: Path, where: str)
                                expected=f"exactly one dataset of '{database}'"
                                         + (f"; closest names: {', '.join(close)}" if close else ""))
         hit = hits[0]
+    amount = index.reference_amount(hit)
+    if not amount > 0:  # NaN too
+        what = ("a waste-treatment dataset (negative reference amount, ecoinvent's convention): footprint's "
+                "inputs are products and services bought, and Brightway would subtract it" if amount < 0
+                else "a dataset producing nothing (reference amount 0): Brightway cannot solve it")
+        raise MappingError(what, file=path, field=where, value=f"{hit['name']} [{hit['location']}]: "
+                                                                f"reference amount {amount:g}",
+                           expected="a production or market dataset with a positive reference amount")
     node = index.product_of(hit)
     unit = index.unit(hit) or index.unit(node)
     return Target(database=database, code=node["code"], name=hit["name"], location=hit["location"] or "",
