@@ -278,3 +278,9 @@ def test_a_waste_treatment_or_a_dataset_making_nothing_is_refused(project, tmp_p
                                            "-o", str(tmp_path / "d.json")])
     assert result.exit_code == 2 and "reference amount" in result.stderr and not (tmp_path / "d.json").exists()
 
+
+def test_an_upstream_dataset_making_nothing_is_exit_2_naming_it(project, tmp_path):
+    """The mapped acid is fine, the electricity it uses makes 0 kWh: a singular matrix was a scipy traceback."""
+    bad = _acid_mapping(tmp_path, "bg-up0", reference=1, co2=0.1, electricity_reference=0, electricity=0.2)
+    with pytest.raises(footprint.FootprintError, match=r"cannot be solved.*bg-up0: 'electricity, test' \[CN\]"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)

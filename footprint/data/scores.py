@@ -26,6 +26,7 @@ from types import ModuleType
 import numpy as np
 
 from footprint._io import quiet_stdout
+from footprint.errors import SetupError
 from footprint.inputs.categories import Category
 
 CACHE_DIR = "footprint-cache"
@@ -120,6 +121,29 @@ def direct_scores(lca) -> np.ndarray:
     return np.asarray((lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)).ravel()
 
 
+def _unsolvable(databases: list[str], why: str) -> SetupError:
+    """The error for a background Brightway cannot solve, naming the datasets that make nothing.
+
+    A dataset whose reference amount is 0 leaves an empty column in the technosphere
+    matrix; every declaration over that background would otherwise end in a traceback
+    (scipy) or in infinite scores (a solver that does not check).
+    """
+    from bw2data.backends import ActivityDataset as AD
+    from bw2data.backends import ExchangeDataset as ED
+
+    query = (ED.select(ED.output_database, ED.output_code, ED.data)
+             .where((ED.type == "production") & (ED.output_database << databases)).tuples())
+    zero = [(db, code) for db, code, data in query if not float((data or {}).get("amount", 1.0))]
+    names = [f"{db}: '{name}' [{location}]" for db, code in zero[:5]
+             for name, location in AD.select(AD.name, AD.location)
+             .where((AD.database == db) & (AD.code == code)).tuples()]
+    found = "; ".join(names) + (f" (and {len(zero) - 5} more)" if len(zero) > 5 else "")
+    return SetupError(f"the background cannot be solved ({why})", field="reference amount",
+                      value=found or None,
+                      expected="every dataset with a non-zero reference product amount: fix or re-import "
+                               + ", ".join(sorted({db for db, _code in zero} or set(databases))))
+
+
 def solve(bd: ModuleType, bc: ModuleType, databases: list[str], methods: list[tuple[str, ...]]) -> BackgroundScores:
     """Scores per unit of every background product: x = A^-T (c^T B)^T, one factorisation for all methods."""
     from bw2data.backends import ActivityDataset as AD
@@ -136,8 +160,13 @@ def solve(bd: ModuleType, bc: ModuleType, databases: list[str], methods: list[tu
             lca.switch_method([method_package(bd, method)])
             direct.append(direct_scores(lca))
     ids = np.array(sorted(lca.dicts.product, key=lca.dicts.product.get), dtype=np.int64)
-    scores = (adjoint_solve(bc, lca.technosphere_matrix, np.column_stack(direct)) if direct
-              else np.zeros((len(ids), 0)))
+    try:
+        scores = (adjoint_solve(bc, lca.technosphere_matrix, np.column_stack(direct)) if direct
+                  else np.zeros((len(ids), 0)))
+    except RuntimeError as exc:  # scipy: "Factor is exactly singular"
+        raise _unsolvable(databases, str(exc)) from None
+    if not np.isfinite(scores).all():  # a solver that does not raise on a singular matrix returns inf/nan
+        raise _unsolvable(databases, "non-finite scores")
     return BackgroundScores(rows={int(node): row for row, node in enumerate(ids)}, scores=scores,
                             methods=[tuple(m) for m in methods],
                             factors=[characterisation_factors(bd, m) for m in methods])
