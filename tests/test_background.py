@@ -115,8 +115,22 @@ def test_mapping_errors_name_the_entry_and_the_alternatives(imported, tmp_path):
 def test_a_unit_that_does_not_convert_is_refused(imported, tmp_path):
     bad = tmp_path / "unit.yaml"
     bad.write_text("map:\n  lorry: {database: bg-jl, name: \"acid production, test\"}\n")  # t*km -> kg
-    with pytest.raises(MappingError, match="unit"):
-        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    with pytest.raises(MappingError, match=r"field 'map\.lorry': unit .*acid production, test: "):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)  # the key the user wrote, not the dataset's name
+
+
+def test_a_code_with_a_location_or_name_of_another_dataset_is_refused(project, imported, tmp_path):
+    """{code: <the CN grid>, location: RoW} silently declared the CN grid: the user meant one of two datasets."""
+    bd, _bc, _bi = project
+    code = bd.get_node(database="bg-es", name="electricity production, test")["code"]
+    for extra, field in (("location: RoW", "location"), ('name: "market for electricity"', "name")):
+        bad = tmp_path / "code.yaml"
+        bad.write_text(f'map:\n  electricity/CN-NM: {{database: bg-es, code: "{code}", {extra}}}\n')
+        with pytest.raises(MappingError, match=rf"map\.electricity/CN-NM\.{field}': the dataset with this code"):
+            footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    fine = tmp_path / "fine.yaml"
+    fine.write_text(f'map:\n  electricity/CN-NM: {{database: bg-es, code: "{code}", location: CN}}\n')
+    assert footprint.declare("ndpr-oxide", EXAMPLE, mapping=fine)["provenance"]["background"]["mapping"]
 
 
 def test_strict_turns_data_needs_matrix_breaches_into_exit_2_and_writes_nothing(example_declaration, tmp_path):

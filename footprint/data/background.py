@@ -167,6 +167,12 @@ def _match(database: str, entry: dict, index: NodeIndex, path: Path, where: str)
         if hit is None:
             raise MappingError("no dataset with this code", file=path, field=f"{where}.code", value=entry["code"],
                                expected=f"a code of database '{database}'")
+        # a code with a name, location, ... that describe another dataset: which one did the user mean?
+        for key in ("name", "location", "reference product", "unit"):
+            actual = index.unit(hit) if key == "unit" else hit[key]
+            if key in entry and str(entry[key]) != (actual or ""):
+                raise MappingError(f"the dataset with this code has another {key}", file=path, field=f"{where}.{key}",
+                                   value=entry[key], expected=f"'{actual}' (code {entry['code']}), or no {key}")
     else:
         hits = list(index.by_name.get(entry["name"], []))
         for key in ("location", "reference product"):

@@ -67,8 +67,9 @@ def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: 
             try:
                 amount = units.convert(flow.amount, flow.unit, units.pint_expression(target.unit))
             except FootprintError:
+                key = flow.target if flow.target in mapping.codes else _kind_of(flow)
                 raise MappingError(f"unit of the mapped dataset does not fit the input ({flow.unit})",
-                                   file=mapping.path, field=f"map.{target.name}", value=target.unit,
+                                   file=mapping.path, field=f"map.{key}", value=f"{target.name}: {target.unit}",
                                    expected=f"a dataset whose unit converts from {flow.unit}") from None
             dqr = flow.dqr
             if target.dqr is not None:  # the same rule as quality.item_criteria: datum and dataset averaged
