@@ -82,7 +82,8 @@ def ecospold2(directory: Path, *, co2_flow: str = CO2) -> Path:
     return directory
 
 
-def excel(path: Path, *, database: str = "excel-test", co2_name: str = "Carbon dioxide, fossil") -> Path:
+def excel(path: Path, *, database: str = "excel-test", co2_name: str = "Carbon dioxide, fossil",
+          co2_unit: str | None = "kilogram") -> Path:
     """A Brightway Excel workbook (the layout bw2io's ExcelImporter reads)."""
     from openpyxl import Workbook
 
@@ -96,7 +97,7 @@ def excel(path: Path, *, database: str = "excel-test", co2_name: str = "Carbon d
         ["Exchanges"],
         ["name", "amount", "unit", "location", "categories", "type", "reference product"],
         ["electricity, test", 1, "kilowatt hour", "CN", "", "production", "electricity, test"],
-        [co2_name, 0.5, "kilogram", "", "air", "biosphere", ""],
+        [co2_name, 0.5, co2_unit, "", "air", "biosphere", ""],
         ["Methane, fossil", 0.001, "kilogram", "", "air", "biosphere", ""],
         [],
         ["Activity", "acid, test"],

@@ -61,6 +61,20 @@ def test_elementary_flow_with_a_foreign_uuid_links_by_name_and_compartment(proje
     assert _score(bd, bc, "imp-es-foreign", "acid production, test") == pytest.approx(importdata.ACID_GWP)
 
 
+@pytest.mark.parametrize("unit, said", [(None, "no unit"), ("gram", "unit gram")])
+def test_an_elementary_exchange_without_its_flows_unit_is_refused(project, tmp_path, unit, said):
+    """0.5 'Carbon dioxide, fossil' with no unit was linked and read as 0.5 kg (0.5 g, 0.5 t?): exit 0.
+
+    (gram was refused already: the control that the message names the unit given.)
+    """
+    bd = project[0]
+    before = set(bd.databases)
+    with pytest.raises(imports.ImportFailed, match=rf"'Carbon dioxide, fossil' \(air; {said} but biosphere3 has "
+                                                   r"kilogram\) in 'electricity, test'"):
+        imports.import_database(importdata.excel(tmp_path / "u.xlsx", co2_unit=unit), "excel", "imp-no-unit")
+    assert set(bd.databases) == before
+
+
 @pytest.mark.parametrize("fmt", ["excel", "jsonld"])
 def test_unlinked_exchanges_are_listed_with_candidates_and_nothing_is_written(project, tmp_path, fmt):
     bd = project[0]

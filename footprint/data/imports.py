@@ -256,9 +256,10 @@ def _link_biosphere(importer, rows) -> int:
                 exchange.pop("input", None)
                 continue
             unit = exchange.get("unit")
-            if unit and by_code[code][2] and unit != by_code[code][2]:
+            # no unit: 500 of what?  Read as the flow's unit it was a kilogram figure whatever the source meant
+            if not unit or (by_code[code][2] and unit != by_code[code][2]):
                 exchange.pop("input", None)
-                exchange["footprint_unit_mismatch"] = by_code[code][2]
+                exchange["footprint_unit_mismatch"] = by_code[code][2] or "a unit"
                 continue
             exchange["input"] = (BIOSPHERE_DB, code)
             relinked += 1
@@ -278,7 +279,8 @@ def _unlinked(importer, rows) -> list[Unlinked]:
             if kind == "biosphere":
                 detail = "::".join(_normal_categories(exchange.get("categories"))) or "no compartment"
                 if exchange.get("footprint_unit_mismatch"):
-                    detail += f"; unit {exchange.get('unit')} but biosphere3 has {exchange['footprint_unit_mismatch']}"
+                    given = f"unit {exchange['unit']}" if exchange.get("unit") else "no unit"
+                    detail += f"; {given} but biosphere3 has {exchange['footprint_unit_mismatch']}"
                 pool = names
             else:
                 detail = f"{exchange.get('unit', '?')}, {exchange.get('location', '?')}"
