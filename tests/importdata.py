@@ -198,13 +198,13 @@ def jsonld(path: Path, *, zipped: bool = True, co2_name: str = "Carbon dioxide, 
 
 
 def excel_acid(path: Path, database: str, *, reference: float, co2: float, electricity_reference: float = 1.0,
-               electricity: float = 0.0) -> Path:
+               electricity: float = 0.0, locations: tuple[str, ...] = ("CN",)) -> Path:
     """A Brightway Excel workbook with one 'acid production' dataset of a chosen reference amount.
 
     Brightway divides a demand by the reference amount (``reference`` kg of acid per run, emitting
     ``co2`` kg CO2 fossil and using ``electricity`` kWh of an 'electricity, test' dataset that makes
     ``electricity_reference`` kWh per run and emits 0.5 kg CO2): ecoinvent's waste treatments carry
-    -1, a broken dataset 0.
+    -1, a broken dataset 0.  One acid dataset per location in ``locations`` (same name and product).
     """
     from openpyxl import Workbook
 
@@ -217,14 +217,16 @@ def excel_acid(path: Path, database: str, *, reference: float, co2: float, elect
         ["Activity", "electricity, test"], ["reference product", "electricity, test"], ["location", "CN"],
         ["unit", "kilowatt hour"], ["Exchanges"], header,
         ["electricity, test", electricity_reference, "kilowatt hour", "CN", "", "production", "electricity, test"],
-        ["Carbon dioxide, fossil", 0.5, "kilogram", "", "air", "biosphere", ""], [],
-        ["Activity", "acid production"], ["reference product", "acid, test"], ["location", "CN"],
-        ["unit", "kilogram"], ["Exchanges"], header,
-        ["acid production", reference, "kilogram", "CN", "", "production", "acid, test"],
-        ["Carbon dioxide, fossil", co2, "kilogram", "", "air", "biosphere", ""],
+        ["Carbon dioxide, fossil", 0.5, "kilogram", "", "air", "biosphere", ""],
     ]
-    if electricity:
-        rows.append(["electricity, test", electricity, "kilowatt hour", "CN", "", "technosphere", "electricity, test"])
+    for location in locations:
+        rows += [[], ["Activity", "acid production"], ["reference product", "acid, test"], ["location", location],
+                 ["unit", "kilogram"], ["Exchanges"], header,
+                 ["acid production", reference, "kilogram", location, "", "production", "acid, test"],
+                 ["Carbon dioxide, fossil", co2, "kilogram", "", "air", "biosphere", ""]]
+        if electricity:
+            rows.append(["electricity, test", electricity, "kilowatt hour", "CN", "", "technosphere",
+                         "electricity, test"])
     for row in rows:
         sheet.append(row)
     book.save(path)

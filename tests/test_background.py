@@ -298,3 +298,16 @@ def test_an_upstream_dataset_making_nothing_is_exit_2_naming_it(project, tmp_pat
     bad = _acid_mapping(tmp_path, "bg-up0", reference=1, co2=0.1, electricity_reference=0, electricity=0.2)
     with pytest.raises(footprint.FootprintError, match=r"cannot be solved.*bg-up0: 'electricity, test' \[CN\]"):
         footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+
+
+def test_a_name_of_two_datasets_or_a_location_of_none_is_refused_listing_the_datasets(project, tmp_path):
+    """Two 'acid production' (CN, RoW): neither is picked; the message shows what tells them apart."""
+    path = _acid_mapping(tmp_path, "bg-two", reference=1, co2=0.1, locations=("CN", "RoW"))
+    with pytest.raises(MappingError, match=r"2 datasets match.*datasets of this name: location CN, .* location RoW"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)
+    path.write_text('database: bg-two\nmap:\n  hydrochloric-acid: {name: "acid production", location: XX}\n')
+    with pytest.raises(MappingError, match=r"no dataset matches.*datasets of this name: location CN"):
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)
+    path.write_text('database: bg-two\nmap:\n  hydrochloric-acid: {name: "acid production", location: RoW}\n')
+    assert footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)["provenance"]["background"]["mapping"][
+        "entries"]["hydrochloric-acid"]["location"] == "RoW"

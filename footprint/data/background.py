@@ -183,11 +183,17 @@ def _match(database: str, entry: dict, index: NodeIndex, path: Path, where: str)
         if len(hits) != 1:
             import difflib
 
-            close = difflib.get_close_matches(str(entry["name"]), sorted(index.by_name), n=3, cutoff=0.5)
+            named = hits or index.by_name.get(entry["name"], [])
+            if named:  # the name exists: say what tells its datasets apart (a location that does not exist, ...)
+                shown = [f"location {n['location']}, unit {index.unit(n)}, reference product '{n['reference product']}'"
+                         for n in named[:6]]
+                hint = "; datasets of this name: " + " | ".join(shown) + (" | ..." if len(named) > 6 else "")
+            else:
+                close = difflib.get_close_matches(str(entry["name"]), sorted(index.by_name), n=3, cutoff=0.5)
+                hint = f"; closest names: {', '.join(close)}" if close else ""
             what = "no dataset matches" if not hits else f"{len(hits)} datasets match (add location/unit)"
             raise MappingError(what, file=path, field=where, value=entry["name"],
-                               expected=f"exactly one dataset of '{database}'"
-                                        + (f"; closest names: {', '.join(close)}" if close else ""))
+                               expected=f"exactly one dataset of '{database}'" + hint)
         hit = hits[0]
     amount = index.reference_amount(hit)
     if not amount > 0:  # NaN too
