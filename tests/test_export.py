@@ -321,3 +321,26 @@ def test_cli_export_refuses_to_overwrite_and_bad_inputs_exit_2(declaration_file,
 def test_cli_export_help_has_an_example():
     result = _invoke("export", "--help")
     assert result.exit_code == 0 and "Example" in result.output and "--format" in result.output
+
+
+def test_pact_exempted_percent_keeps_the_estimated_shares_beside_an_unestimated_one(example_declaration):
+    """An exclusion estimated at 2 % next to one without an estimate: at least 2 % is exempted, never "0".
+
+    Hand-computed: known shares 0.015 + 0.005 = 0.02 -> 100 * 0.02 = 2 (%); the unestimated
+    exclusion adds nothing to the number and the description says the number is a lower bound.
+    (Before the fix a single unestimated exclusion made the whole number "0".)
+    """
+    document = copy.deepcopy(example_declaration)
+    document["cut_off"]["excluded"] = [
+        {"process": "mining", "item": "blasting agents", "estimated_share": None, "reason": "no dataset"},
+        {"process": "roasting", "item": "refractory lining", "estimated_share": 0.015, "reason": "estimated"},
+        {"process": "leaching", "item": "filter cloth", "estimated_share": 0.005, "reason": "estimated"},
+    ]
+    pcf = to_pact(document)["pcf"]
+    assert pcf["exemptedEmissionsPercent"] == "2"
+    assert "lower bound" in pcf["exemptedEmissionsDescription"]
+    assert "blasting agents (no dataset) [contribution not estimated]" in pcf["exemptedEmissionsDescription"]
+    document["cut_off"]["excluded"] = document["cut_off"]["excluded"][1:]  # every one estimated: no lower-bound note
+    pcf = to_pact(document)["pcf"]
+    assert pcf["exemptedEmissionsPercent"] == "2"
+    assert "lower bound" not in pcf["exemptedEmissionsDescription"]

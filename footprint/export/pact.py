@@ -101,16 +101,30 @@ def _company_ids(declarant: Mapping[str, Any]) -> list[str]:
 
 
 def _exempted(cut_off: Mapping[str, Any]) -> tuple[str, str | None]:
-    """Exempted share in % from the cut-off list when every exclusion is estimated, else "0"."""
+    """Exempted share in %: the sum of the exclusions' estimated shares (the known part).
+
+    An exclusion without an estimate adds nothing to the number (its share is not known) and is
+    named in the description as not estimated, so the number is then a lower bound, said so.  It
+    must never drop the estimated shares beside it: an exclusion estimated at 2 % next to one
+    without an estimate is at least 2 % exempted, not 0.
+    """
     excluded = [e for e in cut_off.get("excluded") or [] if isinstance(e, Mapping)]
     if not excluded:
         return "0", None
+    known = [float(e["estimated_share"]) for e in excluded if _is_share(e.get("estimated_share"))]
+    unknown = len(excluded) - len(known)
     description = "; ".join(f"{e.get('process', '?')}: {e.get('item', '?')} ({e.get('reason', 'no reason given')})"
+                            + ("" if _is_share(e.get("estimated_share")) else " [contribution not estimated]")
                             for e in excluded)
-    shares = [e.get("estimated_share") for e in excluded]
-    if all(isinstance(s, (int, float)) for s in shares):
-        return decimal_string(100 * sum(shares), 4), description
-    return "0", description + " [contribution not estimated; left out under the rule's cut-off]"
+    if unknown:
+        description += (f" [{unknown} of {len(excluded)} exclusion(s) left out under the rule's cut-off without an "
+                        "estimated contribution: exemptedEmissionsPercent counts only the estimated ones and is a "
+                        "lower bound]")
+    return decimal_string(100 * sum(known), 4), description
+
+
+def _is_share(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _comment(document: Mapping[str, Any]) -> str:
