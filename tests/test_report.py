@@ -298,7 +298,8 @@ def test_class_label_section_when_a_class_is_given(declaration: dict[str, Any]) 
         image = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', section).group(1)
         assert base64.b64decode(image).startswith(PNG_SIGNATURE)
         assert "<strong>C</strong>" in section and "ndpr-oxide/climate_change/2022-2024" in section
-        assert "10.0, 20.0, 35.0, 50.0, 70.0, 100" in section
+        assert ("10,0; 20,0; 35,0; 50,0; 70,0; 100" if lang == "de" else "10.0, 20.0, 35.0, 50.0, 70.0, 100") \
+            in section  # German: decimal comma, so the list is separated by semicolons
 
 
 def test_class_label_falls_back_to_our_drawing_without_labels(declaration: dict[str, Any]) -> None:
@@ -364,3 +365,34 @@ def test_the_report_and_classes_assign_draw_the_same_label() -> None:
     assert class_label_png(record, lang="de") != class_label_png(record)      # the title is translated
     assert label.class_label_png({"class": "B", "labels": ["A", "B"], "thresholds": [1.0, 2.0]}).startswith(
         PNG_SIGNATURE)                                                         # thresholds that do not fit
+
+
+def test_german_report_writes_numbers_with_a_decimal_comma(declaration: dict[str, Any]) -> None:
+    """A German reader takes "0.340" for 340 and "2,000 Iterationen" for 2: the German report must write
+    0,340 and 2.000 (decimal comma, point for thousands); the English one is unchanged.
+
+    Hand-derived from the fixture: climate change 31.2 -> "31,2"; particulate matter 2.1e-6 with three
+    significant figures -> "2,10e-06"; DQR 2.3 -> "2,3"; primary data share 0.64 -> "64,0 %"; a Monte
+    Carlo of 2000 iterations -> "2.000"; its declared value 0.34 -> "0,340".
+    """
+    from footprint.report._format import fmt_pct, numbers_in
+
+    declaration["uncertainty"] = {
+        "iterations": 2000, "seed": 1, "model": {},
+        "results": [{"category": "climate_change", "unit": "kg CO2-Eq", "value": 0.34, "mean": 0.35,
+                     "median": 0.345, "sd": 0.01, "p2_5": 0.33, "p97_5": 0.37,
+                     "contribution_to_variance": [{"input": "x", "label": "diesel", "kind": "amount",
+                                                   "share": 0.5, "spearman": 0.71}]}]}
+    german = render_html(declaration, "de")
+    results = _section_of(german, "results")
+    assert "31,2" in results and "2,10e-06" in results and "31.2" not in results
+    mc = _section_of(german, "uncertainty")
+    assert "2.000" in mc and "0,340" in mc and "0,330 \u2013 0,370" in mc and "+0,71" in mc
+    assert "50,0\u00a0%" in mc
+    quality = _section_of(german, "data-quality")
+    assert "<strong>2,3</strong>" in quality and "64,0\u00a0%" in quality
+    english = render_html(declaration, "en")
+    assert "31.2" in _section_of(english, "results") and "2,000" in _section_of(english, "uncertainty")
+    with numbers_in("de"):
+        assert (fmt_sig(1234.5), fmt_sig(0.34), fmt_pct(0.421)) == ("1230", "0,340", "42,1\u00a0%")
+    assert fmt_sig(0.34) == "0.340"  # the convention ends with the rendering

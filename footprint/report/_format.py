@@ -6,8 +6,10 @@ next to a bar in the chart can never disagree.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from typing import Any
+from typing import Any, Iterator
 
 #: Placeholder for values that are missing or not a finite number.
 MISSING = "\u2014"
@@ -15,9 +17,37 @@ MISSING = "\u2014"
 #: Non-breaking space, so "64.0 %" never wraps between number and sign.
 NBSP = "\u00a0"
 
+#: The language whose number convention the helpers write in, for one rendering (see numbers_in).
+_NUMBER_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("footprint_report_numbers", default="en")
+#: German writes the decimal separator as a comma and groups thousands with a point (DIN 1333, Duden).
+_GERMAN = str.maketrans({".": ",", ",": "."})
+
 _SIGNIFICANT = 3
 _FIXED_MIN = 1e-3
 _FIXED_MAX = 1e4
+
+
+@contextlib.contextmanager
+def numbers_in(lang: str) -> Iterator[None]:
+    """Write every number formatted inside this block in ``lang``'s convention.
+
+    WHY a context and not a parameter: the same helpers format the tables, the
+    chart labels and the figures of one report, which must agree; the report sets
+    the language once around the whole rendering.  A German reader takes "0.340"
+    for three hundred and forty and "2,000 Iterationen" for two, so the German
+    report must write 0,340 and 2.000 -- a number shown is the declared one only
+    when it is read in the reader's convention.
+    """
+    token = _NUMBER_LANGUAGE.set(lang)
+    try:
+        yield
+    finally:
+        _NUMBER_LANGUAGE.reset(token)
+
+
+def localise(number_text: str) -> str:
+    """An English-formatted number ("1,234.5", "9.72e-06") in the current rendering's convention."""
+    return number_text.translate(_GERMAN) if _NUMBER_LANGUAGE.get() == "de" else number_text
 
 
 def as_number(value: Any) -> float | None:
@@ -51,10 +81,10 @@ def fmt_sig(value: Any, sig: int = _SIGNIFICANT) -> str:
     rounded = float(f"{number:.{sig - 1}e}")
     magnitude = abs(rounded)
     if not _FIXED_MIN <= magnitude < _FIXED_MAX:
-        return f"{rounded:.{sig - 1}e}"
+        return localise(f"{rounded:.{sig - 1}e}")
     exponent = math.floor(math.log10(magnitude))
     decimals = max(0, sig - 1 - exponent)
-    return f"{rounded:.{decimals}f}"
+    return localise(f"{rounded:.{decimals}f}")
 
 
 def fmt_pct(fraction: Any, decimals: int = 1) -> str:
@@ -62,7 +92,7 @@ def fmt_pct(fraction: Any, decimals: int = 1) -> str:
     number = as_number(fraction)
     if number is None:
         return MISSING
-    return f"{number * 100:.{decimals}f}{NBSP}%"
+    return localise(f"{number * 100:.{decimals}f}") + f"{NBSP}%"
 
 
 def fmt_share(part: Any, total: Any, decimals: int = 1) -> str:

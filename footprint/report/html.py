@@ -25,6 +25,8 @@ from footprint.report._format import (
     fmt_pct,
     fmt_share,
     fmt_sig,
+    localise,
+    numbers_in,
 )
 from footprint.report.figures import (
     TOP_PROCESSES,
@@ -458,7 +460,8 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     img = _img(class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
     value = as_number(pc.get("value"))
-    thresholds = ", ".join(fmt_sig(t) for t in _as_list(pc.get("thresholds")))
+    separator = "; " if lang == "de" else ", "  # "10,0, 20,0" would not separate German numbers
+    thresholds = separator.join(fmt_sig(t) for t in _as_list(pc.get("thresholds")))
     facts = _dl([(text("performance_class", lang), _tag("strong", pc["class"])),
                  (text("class_scheme", lang), pc.get("scheme_id")),
                  (text("class_category", lang), shown["category"]),
@@ -514,7 +517,7 @@ def _contributions(d: Mapping[str, Any], lang: str) -> Html:
 def _dqr(value: Any) -> str:
     """DQR values are conventionally shown with one decimal."""
     number = as_number(value)
-    return MISSING if number is None else f"{number:.1f}"
+    return MISSING if number is None else localise(f"{number:.1f}")
 
 
 def _criteria_table(criteria: Mapping[str, Any], lang: str) -> Html:
@@ -837,14 +840,15 @@ def render_html(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) ->
     product = _as_dict(d.get("declared_unit")).get("product") or text("declaration", lang)
     from footprint.report.uncertainty import section as _uncertainty  # (imports this module)
 
-    sections = [_header(d, lang), _tag("main", _join([
-        _results(d, lang), _mineral_resources(d, lang), _radionuclides(d, lang), _not_declared(d, lang),
-        _scope(d, lang),
-        _class_section(d, lang), _chart(d, lang),
-        _process_charts(d, lang), _contributions(d, lang), _uncertainty(d, lang), _bill_of_materials(d, lang),
-        _recycled_content(d, lang),
-        _data_quality(d, lang), _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
-    ])), _footer(d, lang)]
+    with numbers_in(lang):  # tables, charts and figures in the reader's number convention
+        sections = [_header(d, lang), _tag("main", _join([
+            _results(d, lang), _mineral_resources(d, lang), _radionuclides(d, lang), _not_declared(d, lang),
+            _scope(d, lang),
+            _class_section(d, lang), _chart(d, lang),
+            _process_charts(d, lang), _contributions(d, lang), _uncertainty(d, lang), _bill_of_materials(d, lang),
+            _recycled_content(d, lang),
+            _data_quality(d, lang), _allocation_cut_off(d, lang), _verification(d, lang), _provenance(d, lang),
+        ])), _footer(d, lang)]
     return page(esc(text("page_title", lang, product=product)), _join(sections, "\n"), lang)
 
 

@@ -15,7 +15,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
-from footprint.report._format import as_number, fmt_sig
+from footprint.report._format import as_number, fmt_sig, numbers_in
 from footprint.report.i18n import DEFAULT_LANGUAGE, text
 
 _DPI = 150
@@ -49,7 +49,13 @@ def build_label_figure(performance_class: Mapping[str, Any], lang: str = DEFAULT
 
     A record without labels or with thresholds that do not fit them (an old or
     hand-made file) still draws: the class alone, or the scale without bands.
+    Its numbers are written in ``lang``'s convention (a German label shows 37,9).
     """
+    with numbers_in(lang):
+        return _label_figure(performance_class, lang)
+
+
+def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
     current = str(performance_class.get("class", ""))
     names = [str(x) for x in performance_class.get("labels") or []] or [current]
     n = len(names)

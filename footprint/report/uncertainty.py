@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from footprint.report._format import as_number, fmt_pct, fmt_sig
+from footprint.report._format import as_number, fmt_pct, fmt_sig, localise
 from footprint.report.html import Html, _join, _section, _table, _tag, esc
 from footprint.report.i18n import category_label, text
 from footprint.report.label import class_colours
@@ -34,7 +34,7 @@ def section(d: Mapping[str, Any], lang: str) -> Html:
                      fmt_sig(entry.get("mean")), fmt_sig(entry.get("median")), fmt_sig(entry.get("sd")),
                      _interval(entry), entry.get("unit", "")])
     pedigree = (block.get("model") or {}).get("pedigree") or {}
-    parts = [_tag("p", text("mc_intro", lang, n=f"{block.get('iterations', 0):,}", seed=block.get("seed"),
+    parts = [_tag("p", text("mc_intro", lang, n=localise(f"{block.get('iterations', 0):,}"), seed=block.get("seed"),
                           table=f"{pedigree.get('id', '')} {pedigree.get('version', '')}".strip())),
              _table([text(key, lang) for key in ("mc_category", "mc_declared", "mc_mean", "mc_median", "mc_sd",
                                                  "mc_interval", "unit")],
@@ -44,7 +44,7 @@ def section(d: Mapping[str, Any], lang: str) -> Html:
         if not drivers:
             continue
         rows = [[row.get("label") or row.get("input"), row.get("kind", ""), fmt_pct(row.get("share")),
-                 f"{as_number(row.get('spearman')) or 0.0:+.2f}"] for row in drivers]
+                 localise(f"{as_number(row.get('spearman')) or 0.0:+.2f}")] for row in drivers]
         parts.append(_tag("h3", text("mc_drivers", lang, category=labels.get(entry.get("category"),
                                                                         entry.get("category")))))
         parts.append(_table([text("mc_input", lang), "", text("mc_share", lang), text("mc_rho", lang)], rows,
@@ -69,7 +69,7 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
             label = f"{esc(name)} {share:.0%}" if share >= 0.08 else ""
             cells.append(Html(f'<span style="display:inline-block;width:{100 * share:.2f}%;background:{rgb};'
                               f'text-align:center;font-size:12px;line-height:20px;overflow:hidden" '
-                              f'title="{esc(name)}: {share:.1%}">{label}</span>'))
+                              f'title="{esc(name)}: {localise(f"{share:.1%}")}">{label}</span>'))
         bar = Html('<div class="class-probabilities" style="width:100%;max-width:420px;border:1px solid #d5dbe0;'
                    'white-space:nowrap;font-weight:600">' + "".join(cells) + "</div>")
         listed = ", ".join(f"{n} {(as_number(probabilities.get(n)) or 0.0):.0%}" for n in names
