@@ -286,6 +286,7 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
                                              background=_background_of(prepared)).block()
         if uncertainty < _uncertainty.STABLE_ITERATIONS:
             quality.warnings.append(_uncertainty.few_iterations_warning(uncertainty))
+        quality.warnings.extend(_uncertainty.wide_distribution_warnings(block))
     if refuse_gaps:
         _refuse_coverage_gaps_early(result, quality, prepared.data)
     document = _declaration.build(result, quality, run.catalogue, snapshot=run.snapshot, background=BACKGROUND_DB,

@@ -108,6 +108,31 @@ def test_bad_distributions_are_refused_naming_the_field(example_copy, uncertaint
     assert "processes.mining" in str(caught.value)
 
 
+def test_a_gsd_wider_than_the_worst_pedigree_is_declared_with_a_warning(example_copy):
+    """``gsd: 10`` (a percentage written as a GSD) is accepted but never silent; ``gsd: 1.2`` is quiet.
+
+    Hand-computed: the widest pedigree lognormal (all scores 5, basic U 5) has
+    sigma = sqrt(ln5^2 + ln1.5^2 + ln1.2^2 + ln1.5^2 + ln1.1^2 + ln2^2) / 2
+          = sqrt(2.5903 + 0.1644 + 0.0332 + 0.1644 + 0.0091 + 0.4805) / 2 = 0.9276, GSD e^0.9276 = 2.53;
+    gsd 10 at 95 %: 10^1.96 = 91.2 times larger or smaller.
+    """
+    import yaml
+
+    from footprint.engine.uncertainty import WIDEST_PEDIGREE_GSD
+
+    sigma = math.sqrt(sum(math.log(u) ** 2 for u in (5.0, 1.5, 1.2, 1.5, 1.1, 2.0))) / 2
+    assert math.exp(sigma) == pytest.approx(WIDEST_PEDIGREE_GSD, abs=0.005)
+    data = yaml.safe_load(example_copy.read_text(encoding="utf-8"))
+    data["processes"]["mining"]["inputs"][1]["uncertainty"] = {"type": "lognormal", "gsd": 10}
+    data["processes"]["mining"]["inputs"][0]["uncertainty"] = {"type": "lognormal", "gsd": 1.2}
+    example_copy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    document = footprint.declare("ndpr-oxide", example_copy, uncertainty=1000, seed=1)
+    wide = [w for w in document["data_quality"]["warnings"] if "gsd" in w]
+    assert len(wide) == 1, wide  # the gsd 1.2 on the diesel stays quiet
+    assert "processes.mining.inputs[1]" in wide[0] and "gsd 10:" in wide[0] and "91.2 times" in wide[0]
+    assert "not a percentage" in wide[0]
+
+
 # ------------------------------------------------------------------ the Monte Carlo
 
 @pytest.fixture(scope="module")
@@ -259,6 +284,10 @@ def test_the_block_has_statistics_per_category_and_stage_and_the_top_ten_inputs(
         assert entry["p2_5"] <= entry["median"] <= entry["p97_5"]
         assert len(entry["quantiles"]) == 101 and entry["quantiles"] == sorted(entry["quantiles"])
         assert set(entry["by_stage"]) == {s["id"] for s in document["stages"]}
+        # README: the stage means add up to the total's mean (a mean is linear); the declared value lies
+        # within the 95 % interval (the example's distributions are around their amounts)
+        assert sum(s["mean"] for s in entry["by_stage"].values()) == pytest.approx(entry["mean"], rel=1e-9)
+        assert entry["p2_5"] <= entry["value"] <= entry["p97_5"]
         drivers = entry["contribution_to_variance"]
         assert 1 <= len(drivers) <= 10
         assert [d["share"] for d in drivers] == sorted((d["share"] for d in drivers), reverse=True)

@@ -76,6 +76,33 @@ def few_iterations_warning(iterations: int) -> str:
             "percentiles, class probabilities and contributions to variance are not stable (use 10,000)")
 
 
+#: The widest lognormal the pedigree approach gives: every score 5 and the largest basic U (5.00), i.e.
+#: sigma = sqrt(ln(5)^2 + ln(1.5)^2 + ln(1.2)^2 + ln(1.5)^2 + ln(1.1)^2 + ln(2)^2) / 2 = 0.9276, GSD 2.53.
+#: A producer who states a wider one has most likely written a percentage ("gsd: 10" for +-10 %).
+WIDEST_PEDIGREE_GSD = 2.53
+
+
+def wide_distribution_warnings(block: dict[str, Any]) -> list[str]:
+    """Warnings for producer-stated lognormals wider than the worst data quality gives.
+
+    ``gsd: 10`` is accepted (a GSD is any number >= 1) but means the amount may be 90 times
+    larger or smaller at 95 %: the percentiles then rest on a typo, with exit 0, unless
+    someone says so.  Not refused: a very uncertain amount is possible, and its owner can
+    keep it after reading the warning.
+    """
+    warnings = []
+    for entry in (block.get("model") or {}).get("foreground") or []:
+        spec = entry.get("distribution") or {}
+        gsd = spec.get("gsd")
+        if spec.get("basis") == "producer" and spec.get("type") == "lognormal" and gsd and gsd > WIDEST_PEDIGREE_GSD:
+            warnings.append(
+                f"uncertainty: {entry.get('label')} ({entry.get('input')}) states a lognormal with gsd {gsd:.4g}: at "
+                f"95 % the amount may be {gsd ** 1.96:.3g} times larger or smaller, wider than the worst data-quality "
+                f"scores give (GSD {WIDEST_PEDIGREE_GSD}); gsd is the geometric standard deviation exp(sigma), not a "
+                "percentage (about +-10 % is gsd 1.1)")
+    return warnings
+
+
 def check_request(iterations: int, seed: int | None) -> None:
     if isinstance(iterations, bool) or not isinstance(iterations, int) or not 2 <= iterations <= MAX_ITERATIONS:
         raise UncertaintyError("number of Monte Carlo iterations out of range", field="--uncertainty",
