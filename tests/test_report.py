@@ -396,3 +396,21 @@ def test_german_report_writes_numbers_with_a_decimal_comma(declaration: dict[str
     with numbers_in("de"):
         assert (fmt_sig(1234.5), fmt_sig(0.34), fmt_pct(0.421)) == ("1230", "0,340", "42,1\u00a0%")
     assert fmt_sig(0.34) == "0.340"  # the convention ends with the rendering
+
+
+def test_a_share_that_is_not_zero_is_never_shown_as_zero() -> None:
+    """0.0004 (0.04 %) at one decimal would print "0.0 %": a contribution that exists shown as none.
+
+    Hand-derived: 0.0004 x 100 = 0.04 -> rounds to 0.0 at one decimal -> shown as "< 0.1 %";
+    -0.0004 (a credit) -> "> -0.1 %"; 0.0006 -> 0.06 -> rounds to 0.1 -> "0.1 %"; exactly 0 stays "0.0 %".
+    """
+    from footprint.report._format import fmt_pct, fmt_share, numbers_in
+
+    nbsp = "\u00a0"
+    assert fmt_pct(0.0004) == f"<{nbsp}0.1{nbsp}%"
+    assert fmt_pct(-0.0004) == f">{nbsp}\u22120.1{nbsp}%"
+    assert fmt_pct(0.0006) == f"0.1{nbsp}%"
+    assert fmt_pct(0.0) == f"0.0{nbsp}%"
+    assert fmt_share(0.02, 46.56) == f"<{nbsp}0.1{nbsp}%"  # 0.02 of 46.56 kg CO2-Eq is 0.043 %
+    with numbers_in("de"):
+        assert fmt_pct(0.0004) == f"<{nbsp}0,1{nbsp}%"

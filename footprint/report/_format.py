@@ -92,7 +92,11 @@ def fmt_pct(fraction: Any, decimals: int = 1) -> str:
     number = as_number(fraction)
     if number is None:
         return MISSING
-    return localise(f"{number * 100:.{decimals}f}") + f"{NBSP}%"
+    shown = f"{number * 100:.{decimals}f}"
+    if number != 0 and float(shown) == 0:  # a share that is not zero is never printed as 0.0 %
+        step = localise(f"{10.0 ** -decimals:.{decimals}f}")
+        return f"<{NBSP}{step}{NBSP}%" if number > 0 else f">{NBSP}−{step}{NBSP}%"
+    return localise(shown) + f"{NBSP}%"
 
 
 def fmt_share(part: Any, total: Any, decimals: int = 1) -> str:
