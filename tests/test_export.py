@@ -344,3 +344,41 @@ def test_pact_exempted_percent_keeps_the_estimated_shares_beside_an_unestimated_
     pcf = to_pact(document)["pcf"]
     assert pcf["exemptedEmissionsPercent"] == "2"
     assert "lower bound" not in pcf["exemptedEmissionsDescription"]
+
+
+def test_every_number_shown_in_report_csv_and_pact_is_the_declarations(example_declaration):
+    """Walk the outputs a reader sees and compare each number with the declaration's, category by category.
+
+    The report shows fmt_sig (3 significant figures) of each result, stage and process value; the
+    CSV row values are the contributions' floats exactly; PACT carries decimal_string (6 significant
+    figures, no exponent) of climate change and of each other declared category.
+    """
+    import html as html_lib
+
+    from footprint.inputs.upstream import all_results, declared_results
+    from footprint.report import render_html
+    from footprint.report._format import fmt_sig
+
+    page = html_lib.unescape(render_html(example_declaration))
+    results_table = re.search(r'<section id="results">.*?</section>', page, re.S).group(0)
+    contributions = re.search(r'<section id="contributions">.*?</section>', page, re.S).group(0)
+    for result in all_results(example_declaration):
+        if result in declared_results(example_declaration):
+            assert f'<td class="num">{fmt_sig(result["value"])}</td>' in results_table, result["category"]
+            block = contributions.split(f"{result['label']} \u2014 ", 1)[1].split('<div class="category">')[0]
+            assert block.startswith(f"{fmt_sig(result['value'])} {result['unit']}")
+            for value in [*result["by_stage"].values(), *result["by_process"].values()]:
+                assert f'<td class="num">{fmt_sig(value)}</td>' in block, (result["category"], value)
+        else:
+            assert f'<td class="num">{fmt_sig(result["value"])}</td>' in page, result["category"]
+    rows = [r for r in csv.DictReader(io.StringIO(to_csv(example_declaration)))
+            if r["category"] not in ("resource_extraction", "radionuclide_release")]
+    assert [float(r["value"]) for r in rows] == [c["value"] for c in example_declaration["contributions"]]
+    record = to_pact(example_declaration)
+    climate = next(r for r in all_results(example_declaration) if r["category"] == "climate_change")
+    assert record["pcf"]["pcfExcludingBiogenicUptake"] == decimal_string(climate["value"])
+    extension = record["extensions"][0]["data"]["impactCategories"]
+    shown = {c["category"]: c["value"] for c in extension}
+    for result in declared_results(example_declaration):
+        if result["category"] != "climate_change":
+            assert shown[result["category"]] == decimal_string(result["value"]), result["category"]
