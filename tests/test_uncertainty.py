@@ -467,6 +467,43 @@ def test_xlsx_uncertainty_columns_are_read_and_a_lone_parameter_is_refused(proje
     assert "sheet 'mining'" in str(caught.value) and "without a 'distribution'" in str(caught.value)
 
 
+def test_xlsx_quantity_typed_as_a_percentage_is_refused_and_a_fraction_is_not(project, tmp_path):
+    """An sd typed as "5 %" is stored by Excel as 0.05 and was read as 0.05 MWh on 1,200 MWh (a relative
+    sd of 0.05 / 1200 = 4e-5 instead of 0.05): nearly no uncertainty, exit 0.  Refused naming the cell;
+    an exclusion's estimated share shown as 0.5 % (0.005, a fraction) stays accepted.
+    """
+    from openpyxl import load_workbook
+
+    from footprint.inputs.activity import load_activity
+    from test_template import fill_from_yaml
+
+    template = tmp_path / "t.xlsx"
+    footprint.make_template("ndpr-oxide", template)
+    filled = tmp_path / "filled.xlsx"
+    fill_from_yaml(template, EXAMPLE, filled)
+    book = load_workbook(filled)
+    ws = book["mining"]
+    columns = {cell.value: index + 1 for index, cell in enumerate(ws[1])}
+    excluded = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "excluded"
+                    and ws.cell(row=r, column=2).value)
+    ws.cell(row=excluded, column=columns["amount"], value=0.005).number_format = "0.0%"
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
+    ws.cell(row=row, column=columns["distribution"], value="normal")
+    ws.cell(row=row, column=columns["sd"], value=0.05).number_format = "0%"
+    book.save(filled)
+    with pytest.raises(ActivityDataError) as caught:
+        load_activity(filled)
+    message = str(caught.value)
+    assert "sheet 'mining'" in message and f"row {row}" in message and "column 'sd'" in message
+    assert "Excel stores 0.05 (shown as 5 %)" in message
+    ws.cell(row=row, column=columns["sd"]).number_format = "General"  # the same number as a plain number: read
+    book.save(filled)
+    loaded = load_activity(filled)
+    electricity = next(i for i in loaded.data.processes["mining"].inputs if i.kind == "electricity")
+    assert electricity.uncertainty == Distribution(type="normal", sd=0.05)
+    assert loaded.data.processes["mining"].excluded[0].estimated_share == 0.005
+
+
 # ------------------------------------------------------------------ suppliers' declarations
 
 def test_sampling_from_percentiles_by_hand():

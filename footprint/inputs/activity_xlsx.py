@@ -134,8 +134,8 @@ class _Workbook:
 
     def process(self, sheet) -> dict[str, Any] | None:
         """One process sheet; None when no amount or DQR on it is filled (the process is not reported)."""
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(_clean(h)) if _clean(h) is not None else "" for h in next(rows, ())]
+        rows = sheet.iter_rows()
+        header = [str(_clean(h.value)) if _clean(h.value) is not None else "" for h in next(rows, ())]
         for column in REQUIRED_COLUMNS:
             if column not in header:
                 raise self.error(f"missing column '{column}'", (sheet.title, 1, None),
@@ -153,13 +153,14 @@ class _Workbook:
         groups = {"co_product": "co_products", "input": "inputs", "transport": "transport", "emission": "emissions",
                   "excluded": "excluded"}
         for row_index, row in enumerate(rows, start=2):
-            cells = {h: _clean(v) for h, v in zip(header, row) if h}
+            cells = {h: _clean(cell.value) for h, cell in zip(header, row) if h}
             if all(v is None for v in cells.values()):
                 continue
             section = cells.get("section")
             if section not in SECTIONS:
                 raise self.error("unknown section", (sheet.title, row_index, "section"), value=section,
                                  expected="one of " + ", ".join(SECTIONS))
+            self._no_percentage(header, row, section, sheet.title, row_index)
             dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
             amount = cells.get("amount")
             if section in self.SINGLE and self.SINGLE[section] in data and (section != "dqr" or dqr):
@@ -235,6 +236,32 @@ class _Workbook:
             filled = filled or amount is not None
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         return data if filled else None
+
+    #: Columns holding a quantity in the row's unit (a percentage there is not that quantity), and the
+    #: sections whose 'amount' is a fraction 0..1 (where a cell shown as 3 % rightly holds 0.03).
+    QUANTITY_COLUMNS = ("amount", "gsd", "sd", "minimum", "maximum", "mode")
+    FRACTION_SECTIONS = ("allocation_share", "excluded")
+
+    def _no_percentage(self, header: list[str], row: tuple, section: str, sheet: str, row_index: int) -> None:
+        """Refuse a quantity typed as a percentage: Excel stores "5 %" as 0.05, silently a 20th of 1.
+
+        An sd of "5 %" meant as 5 % of the amount would be read as 0.05 in the amount's unit (an
+        uncertainty of next to nothing, exit 0); an amount of "50 %" as 0.5 t.  Fractions
+        (allocation share, an exclusion's estimated share) may be shown as percentages.
+        """
+        for name, cell in zip(header, row):
+            if name not in self.QUANTITY_COLUMNS or (name == "amount" and section in self.FRACTION_SECTIONS):
+                continue
+            value = getattr(cell, "value", None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and "%" in str(getattr(cell, "number_format", "") or ""):
+                raise self.error(f"a percentage in column '{name}': Excel stores {value:.4g} (shown as "
+                                 f"{100 * value:.4g} %), which would be read as {value:.4g} in the row's unit",
+                                 (sheet, row_index, name), value=value,
+                                 expected=("the number itself in the row's unit (an sd of 5 % of 613 t is 30.65), "
+                                           "or gsd as a factor (about +-10 % is 1.1)") if name != "amount"
+                                          else "the amount in the row's unit, in a cell not formatted as a "
+                                               "percentage")
 
     #: Sections a process has at most one of (section -> its key): a second row would replace the first.
     SINGLE = {"output": "output", "dqr": "dqr", "allocation_share": "allocation_share"}
