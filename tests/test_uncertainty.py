@@ -439,10 +439,10 @@ def test_register_keeps_the_medians_of_a_monte_carlo_declaration(mc_declaration,
 
 # ------------------------------------------------------------------ XLSX
 
-def test_xlsx_uncertainty_columns_are_read_and_a_lone_parameter_is_refused(project, tmp_path):
+def _filled_mining_sheet(tmp_path):
+    """The example as a filled XLSX template: (path, workbook, its 'mining' sheet, column name -> number)."""
     from openpyxl import load_workbook
 
-    from footprint.inputs.activity import load_activity
     from test_template import fill_from_yaml
 
     template = tmp_path / "t.xlsx"
@@ -451,7 +451,13 @@ def test_xlsx_uncertainty_columns_are_read_and_a_lone_parameter_is_refused(proje
     fill_from_yaml(template, EXAMPLE, filled)
     book = load_workbook(filled)
     ws = book["mining"]
-    columns = {cell.value: index + 1 for index, cell in enumerate(ws[1])}
+    return filled, book, ws, {cell.value: index + 1 for index, cell in enumerate(ws[1])}
+
+
+def test_xlsx_uncertainty_columns_are_read_and_a_lone_parameter_is_refused(project, tmp_path):
+    from footprint.inputs.activity import load_activity
+
+    filled, book, ws, columns = _filled_mining_sheet(tmp_path)
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
     ws.cell(row=row, column=columns["distribution"], value="uniform")
     ws.cell(row=row, column=columns["minimum"], value=1100)
@@ -472,18 +478,9 @@ def test_xlsx_quantity_typed_as_a_percentage_is_refused_and_a_fraction_is_not(pr
     sd of 0.05 / 1200 = 4e-5 instead of 0.05): nearly no uncertainty, exit 0.  Refused naming the cell;
     an exclusion's estimated share shown as 0.5 % (0.005, a fraction) stays accepted.
     """
-    from openpyxl import load_workbook
-
     from footprint.inputs.activity import load_activity
-    from test_template import fill_from_yaml
 
-    template = tmp_path / "t.xlsx"
-    footprint.make_template("ndpr-oxide", template)
-    filled = tmp_path / "filled.xlsx"
-    fill_from_yaml(template, EXAMPLE, filled)
-    book = load_workbook(filled)
-    ws = book["mining"]
-    columns = {cell.value: index + 1 for index, cell in enumerate(ws[1])}
+    filled, book, ws, columns = _filled_mining_sheet(tmp_path)
     excluded = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "excluded"
                     and ws.cell(row=r, column=2).value)
     ws.cell(row=excluded, column=columns["amount"], value=0.005).number_format = "0.0%"
