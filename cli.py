@@ -183,9 +183,13 @@ def setup(force: bool) -> None:
 @click.option("--uncertainty", "iterations", type=int, metavar="N",
               help="Also run a Monte Carlo of N iterations (percentiles, class probabilities, what drives them).")
 @click.option("--seed", type=int, help="Seed of the Monte Carlo (default: a random one, recorded).")
+@click.option("--supplier-keys", "supplier_keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Refuse unless every supplier's declaration the data uses is signed by one of the public keys "
+                   "in this file (its content hash alone shows no forgery: anyone can hash an edited file).")
 def declare(rule: str, data: Path, output: Path, report_path: Path | None, allocation: str | None,
             force: bool, background: str | None, mapping: Path | None, strict: bool, sign_key: Path | None,
-            signer_name: str | None, signer_role: str | None, iterations: int | None, seed: int | None) -> None:
+            signer_name: str | None, signer_role: str | None, iterations: int | None, seed: int | None,
+            supplier_keys: Path | None) -> None:
     """Compute a footprint declaration per declared unit.
 
     RULE is a rule id from rules/ or a path to a rule file; DATA is the producer's
@@ -197,17 +201,20 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
       footprint declare ndpr-oxide data.yaml -o decl.json --background ecoinvent --mapping map.yaml --strict
       footprint declare ndpr-oxide data.yaml -o decl.json --sign producer.key --signer-name "Example Co."
       footprint declare ndpr-oxide examples/ndpr-oxide/activity-2025.yaml -o decl.json --uncertainty 10000 --seed 1
+      footprint declare ndfeb-magnet examples/ndfeb-magnet/activity-2025.yaml -o decl.json --supplier-keys suppliers.pub
     """
     _declare_and_write(rule, data, output, report_path, force, allocation=allocation, background=background,
                        mapping=mapping, strict=strict, sign=(sign_key, signer_name, signer_role),
-                       uncertainty=iterations, seed=seed)
+                       uncertainty=iterations, seed=seed,
+                       **({"supplier_keys": supplier_keys} if supplier_keys is not None else {}))
 
 
 def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,
                        sign: tuple = (None, None, None), **options) -> None:
     """declare and demo: refuse existing outputs before computing, declare, write both files, print the summary."""
     inputs = [("activity data", data), ("background mapping", options.get("mapping")),
-              ("rule", rule if Path(rule).is_file() else None), ("private key", sign[0])]
+              ("rule", rule if Path(rule).is_file() else None), ("private key", sign[0]),
+              ("supplier keys", options.get("supplier_keys"))]
     footprint.check_output(output, force, inputs=inputs)  # refuse early, before any computation
     if report_path:
         footprint.check_output(report_path, force, inputs=inputs)

@@ -89,7 +89,7 @@ class CoverageError(FootprintError):
 def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
             created: dt.datetime | None = None, background: str | None = None,
             mapping: str | Path | None = None, strict: bool = False, uncertainty: int | None = None,
-            seed: int | None = None) -> dict[str, Any]:
+            seed: int | None = None, supplier_keys: str | Path | None = None) -> dict[str, Any]:
     """Compute a footprint declaration for one producer's activity data under one rule.
 
     ``mapping`` (with ``background`` as its default database) points input kinds at
@@ -101,9 +101,12 @@ def declare(rule: str | Path, data: str | Path, *, allocation: str | None = None
     ``uncertainty`` = N runs a Monte Carlo of N iterations over the declared categories
     (footprint.engine.uncertainty) and adds its ``uncertainty`` block; ``seed`` makes it
     reproducible (without one a random seed is drawn and recorded, so verify reproduces it).
+
+    ``supplier_keys`` (a file of trusted public keys) refuses the declaration unless every
+    supplier's declaration it uses is signed by one of them (SignatureError).
     """
     return _declare(rule, data, allocation=allocation, created=created, background=background, mapping=mapping,
-                    strict=strict, refuse_gaps=True, uncertainty=uncertainty, seed=seed)
+                    strict=strict, refuse_gaps=True, uncertainty=uncertainty, seed=seed, supplier_keys=supplier_keys)
 
 
 def warm_up(rule: str | Path | None = None, data: str | Path | None = None, *, background: str | None = None,
@@ -310,7 +313,8 @@ def _background_of(prepared: _Prepared):
 def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = None,
              created: dt.datetime | None = None, background: str | None = None,
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
-             uncertainty: int | None = None, seed: int | None = None) -> dict[str, Any]:
+             uncertainty: int | None = None, seed: int | None = None,
+             supplier_keys: str | Path | None = None) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not)."""
     from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
@@ -329,6 +333,10 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
                             loaded=loaded, activity=activity)
+        if supplier_keys is not None:
+            from footprint.declaration.signing import require_signed_suppliers
+
+            require_signed_suppliers(prepared.system.upstream_declarations(), supplier_keys)
         result = _calculate.calculate(prepared.system, background=_background_of(prepared))
         return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
                        uncertainty=uncertainty, seed=seed, activity=activity)

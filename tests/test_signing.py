@@ -323,3 +323,37 @@ def test_a_private_key_file_with_two_blocks_is_refused(example_declaration, keys
     assert result.exit_code == 2 and "2 PEM blocks (PRIVATE KEY, PRIVATE KEY)" in result.output, result.output
     assert decl.read_bytes() == before
     assert invoke("sign", decl, "--key", keys["other"]).exit_code == 0
+
+
+# ============================================================ suppliers' declarations used as inputs
+
+def _magnet_with_suppliers(tmp_path: Path) -> Path:
+    """examples/ndfeb-magnet with its two suppliers' declarations, copied with their relative layout."""
+    import shutil
+
+    for folder in ("ndfeb-magnet", "suppliers"):
+        shutil.copytree(REPO / "examples" / folder, tmp_path / "examples" / folder)
+    return tmp_path / "examples" / "ndfeb-magnet" / "activity-2025.yaml"
+
+
+def test_declare_with_supplier_keys_requires_every_supplier_signed_by_a_trusted_key(project, keys, tmp_path):
+    """Before --supplier-keys a supplier file edited and hashed again was used with exit 0 (its hash checks out)."""
+    data = _magnet_with_suppliers(tmp_path)
+    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
+    trusted, other = str(keys["producer"]) + ".pub", str(keys["other"]) + ".pub"
+    out = tmp_path / "decl.json"
+    unsigned = invoke("declare", "ndfeb-magnet", data, "-o", out, "--supplier-keys", trusted)
+    assert unsigned.exit_code == 2 and "is not signed" in unsigned.stderr and not out.exists()
+    for supplier in suppliers:  # the suppliers sign their files (the producer key stands for theirs)
+        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    assert invoke("declare", "ndfeb-magnet", data, "-o", out, "--supplier-keys", trusted).exit_code == 0
+    assert invoke("declare", "ndfeb-magnet", data, "-o", out, "--force",
+                  "--supplier-keys", other).exit_code == 2  # signed, but not by a key this producer trusts
+    # a supplier's value edited and hashed again: the hash is fine, the signature is not
+    document = json.loads(suppliers[0].read_text())
+    document["results"][0]["value"] /= 10
+    document["content_sha256"] = content_hash(document)
+    suppliers[0].write_text(json.dumps(document))
+    forged = invoke("declare", "ndfeb-magnet", data, "-o", out, "--force", "--supplier-keys", trusted)
+    assert forged.exit_code == 2 and "is not valid" in forged.stderr
+    assert invoke("declare", "ndfeb-magnet", data, "-o", out, "--force").exit_code == 0  # without keys: as before

@@ -307,6 +307,28 @@ def require(document: dict[str, Any], keys: dict[str, Any], *, file: str | Path 
                                   "('footprint sign DECL --key KEY')")
 
 
+def require_signed_suppliers(suppliers, keys_file: str | Path) -> None:
+    """Raise SignatureError unless every supplier's declaration used carries a valid signature by a trusted key.
+
+    A supplier's content hash shows an accident, not a forgery: whoever edits a value can hash
+    the file again, and the producer's number then rests on it with exit 0.  The file is read
+    again here, and refused unless it is the very content the declaration used (its hash) and
+    a key in ``keys_file`` signed it.  ``suppliers``: footprint.inputs.upstream.UpstreamDeclaration.
+    """
+    from footprint import _json
+    from footprint.errors import ActivityDataError
+
+    keys = load_public_keys(keys_file)
+    for supplier in suppliers:
+        text = read_text(supplier.path, ActivityDataError, expected="the supplier's declaration JSON")
+        document = _json.loads(text)
+        if content_hash(document) != supplier.content_sha256:
+            raise ActivityDataError("the supplier's declaration changed while it was being used", file=supplier.path,
+                                    field="content_sha256", expected="the file unchanged until the declaration "
+                                                                     "is written")
+        require(document, keys, file=supplier.path, keys_file=keys_file)
+
+
 def describe(record: dict[str, Any]) -> str:
     """'key 3f2a9c1d0b7e4a55 (Jane Doe, verifier), signed 2026-03-01T10:00:00Z' for a terminal line."""
     signer = record.get("signer") or {}
