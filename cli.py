@@ -205,8 +205,7 @@ def declare(rule: str, data: Path, output: Path, report_path: Path | None, alloc
     """
     _declare_and_write(rule, data, output, report_path, force, allocation=allocation, background=background,
                        mapping=mapping, strict=strict, sign=(sign_key, signer_name, signer_role),
-                       uncertainty=iterations, seed=seed,
-                       **({"supplier_keys": supplier_keys} if supplier_keys is not None else {}))
+                       uncertainty=iterations, seed=seed, supplier_keys=supplier_keys)
 
 
 def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | None, force: bool,

@@ -405,13 +405,13 @@ def declaration_inputs(document: dict) -> list[tuple[str, Path]]:
     Every place a recorded relative path may mean (the current directory, the repository root) is
     kept: protecting only the first that exists let a declaration replace the other, its real input.
     """
+    from footprint.declaration.verify import recorded_candidates, recorded_path
+
     provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
-    recorded = [("activity data", (provenance.get("activity_data") or {}).get("path")),
-                ("rule", (provenance.get("rule") or {}).get("path")),
+    recorded = [("activity data", recorded_path(document, "activity_data")), ("rule", recorded_path(document, "rule")),
                 ("background mapping", ((provenance.get("background") or {}).get("mapping") or {}).get("path"))]
     recorded += [("supplier declaration", (s or {}).get("path")) for s in provenance.get("upstream_declarations") or []
                  if isinstance(s, dict)]
-    from footprint.declaration.verify import recorded_candidates
 
     return [(what, where) for what, path in recorded if isinstance(path, str) and path
             for where in recorded_candidates(path) if where.exists()]
@@ -637,9 +637,7 @@ def _recorded_rule(document: dict, path: Path) -> str | Path:
     """
     from footprint.declaration import verify as _verify
 
-    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
-    record = provenance.get("rule") if isinstance(provenance.get("rule"), dict) else {}
-    recorded = record.get("path") if isinstance(record.get("path"), str) and record.get("path") else None
+    recorded = _verify.recorded_path(document, "rule")
     found = _verify.find_recorded(recorded, path) if recorded else None
     return found if found is not None else document["rule"]["id"]
 
@@ -648,9 +646,7 @@ def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]
     """(the activity data a declaration records, found as every verification finds a recorded file; why not)."""
     from footprint.declaration import verify as _verify
 
-    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
-    activity = provenance.get("activity_data") if isinstance(provenance.get("activity_data"), dict) else {}
-    recorded = activity.get("path") if isinstance(activity.get("path"), str) and activity.get("path") else None
+    recorded = _verify.recorded_path(document, "activity_data")
     if recorded is None:
         return None, "the declaration records no activity data path"
     found = _verify.find_recorded(recorded, path)

@@ -147,6 +147,14 @@ def _background_wide(path: str) -> bool:
     return path.startswith("provenance.background.imported[") and path.endswith("].imported")  # the import date
 
 
+def recorded_path(document: Mapping[str, Any], key: str) -> str | None:
+    """The path ``provenance.<key>.path`` records (``activity_data``, ``rule``), or None when none is recorded."""
+    provenance = document.get("provenance")
+    record = provenance.get(key) if isinstance(provenance, Mapping) else None
+    path = record.get("path") if isinstance(record, Mapping) else None
+    return path if isinstance(path, str) and path else None
+
+
 def find_recorded(recorded: str, declaration: Path) -> Path | None:
     """The file a declaration records by path, looked for the one way every verification looks for it.
 
