@@ -248,15 +248,17 @@ def _record_problem(record: Any, digest: str) -> tuple[str, str] | None:
     return None
 
 
-def check(document: dict[str, Any], keys: dict[str, Any]) -> SignatureCheck:
+def check(document: dict[str, Any], keys: dict[str, Any], *, digest: str | None = None) -> SignatureCheck:
     """Verify the document's signatures made with any of ``keys`` (key id -> public key).
 
     The key-free part is record_problems (shared with the PACT host); a record by a key not given
     is 'unknown' whatever its shape, as long as it is an object (a key id can be read).
+    ``digest``: the document's content hash where the caller recomputed it already (a supplier's
+    declaration, whose hash was checked when it was read); else it is recomputed here.
     """
     from cryptography.exceptions import InvalidSignature
 
-    digest = content_hash(document)
+    digest = content_hash(document) if digest is None else digest
     outcome = SignatureCheck(content_sha256=digest)
     problems = {problem.number: problem for problem in record_problems(document, digest)}
     if 0 in problems:
@@ -288,9 +290,9 @@ def check(document: dict[str, Any], keys: dict[str, Any]) -> SignatureCheck:
 
 
 def require(document: dict[str, Any], keys: dict[str, Any], *, file: str | Path | None = None,
-            keys_file: str | Path | None = None) -> SignatureCheck:
+            keys_file: str | Path | None = None, digest: str | None = None) -> SignatureCheck:
     """Raise SignatureError unless the document carries a valid signature by one of ``keys``."""
-    outcome = check(document, keys)
+    outcome = check(document, keys, digest=digest)
     if outcome.ok:
         return outcome
     trusted = ", ".join(sorted(k[:16] for k in keys))
@@ -311,22 +313,15 @@ def require_signed_suppliers(suppliers, keys_file: str | Path) -> None:
     """Raise SignatureError unless every supplier's declaration used carries a valid signature by a trusted key.
 
     A supplier's content hash shows an accident, not a forgery: whoever edits a value can hash
-    the file again, and the producer's number then rests on it with exit 0.  The file is read
-    again here, and refused unless it is the very content the declaration used (its hash) and
-    a key in ``keys_file`` signed it.  ``suppliers``: footprint.inputs.upstream.UpstreamDeclaration.
+    the file again, and the producer's number then rests on it with exit 0.  The signatures are
+    the ones read with the values (footprint.inputs.upstream.read checked that content_sha256 is
+    the hash of that content), so a signature is checked over exactly the content used.
+    ``suppliers``: footprint.inputs.upstream.UpstreamDeclaration.
     """
-    from footprint import _json
-    from footprint.errors import ActivityDataError
-
     keys = load_public_keys(keys_file)
     for supplier in suppliers:
-        text = read_text(supplier.path, ActivityDataError, expected="the supplier's declaration JSON")
-        document = _json.loads(text)
-        if content_hash(document) != supplier.content_sha256:
-            raise ActivityDataError("the supplier's declaration changed while it was being used", file=supplier.path,
-                                    field="content_sha256", expected="the file unchanged until the declaration "
-                                                                     "is written")
-        require(document, keys, file=supplier.path, keys_file=keys_file)
+        signed = {"content_sha256": supplier.content_sha256, "signatures": supplier.signatures}
+        require(signed, keys, file=supplier.path, keys_file=keys_file, digest=supplier.content_sha256)
 
 
 def describe(record: dict[str, Any]) -> str:

@@ -90,6 +90,8 @@ class UpstreamDeclaration:
     quantiles: dict[str, tuple[float, ...]] = field(default_factory=dict)
     # element -> kg per declared unit of the supplier, from its mineral_resources block (if it has one)
     elements: dict[str, float] = field(default_factory=dict)
+    # the file's signature records as read (declare --supplier-keys checks them against content_sha256)
+    signatures: Any = None
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -183,7 +185,8 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
-        dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field))
+        dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
+        signatures=document.get("signatures"))
 
 
 def _same_method(document: dict, path: Path, where: Path | None, field: str | None) -> None:
