@@ -115,6 +115,11 @@ def filled(xlsx_template, tmp_path_factory) -> Path:
     return target
 
 
+def _row_where(ws, column: int, value) -> int:
+    """The first data row (below the header) whose cell in ``column`` (1-based) holds ``value``."""
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=column).value == value)
+
+
 def test_xlsx_template_lists_every_process_and_expected_input(xlsx_template):
     rule = footprint.load_rule("ndpr-oxide").rule
     book = load_workbook(xlsx_template)
@@ -167,7 +172,7 @@ def test_unfilled_xlsx_template_is_refused_naming_sheet_row_and_column(project, 
 def test_a_bad_unit_in_the_xlsx_names_its_sheet_row_and_column(project, filled, tmp_path):
     book = load_workbook(filled)
     ws = book["separation"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "output")
+    row = _row_where(ws, 1, "output")
     ws.cell(row=row, column=COLUMNS.index("amount") + 1, value=-5)
     broken = tmp_path / "broken.xlsx"
     book.save(broken)
@@ -181,7 +186,7 @@ def test_an_unknown_unit_in_the_xlsx_names_its_cell(project, filled, tmp_path):
 
     book = load_workbook(filled)
     ws = book["separation"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "sodium-hydroxide")
+    row = _row_where(ws, 2, "sodium-hydroxide")
     ws.cell(row=row, column=COLUMNS.index("unit") + 1, value="tonnes of caustic")
     broken = tmp_path / "broken.xlsx"
     book.save(broken)
@@ -195,7 +200,7 @@ def test_errors_found_while_linking_name_the_cell_too(project, filled, tmp_path)
 
     book = load_workbook(filled)
     ws = book["roasting"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "sulphuric-acid")
+    row = _row_where(ws, 2, "sulphuric-acid")
     ws.cell(row=row, column=COLUMNS.index("item") + 1, value="sulfuric-acid")  # not an input kind of the rule
     broken = tmp_path / "broken.xlsx"
     book.save(broken)
@@ -304,7 +309,7 @@ def test_a_column_given_twice_in_the_header_is_refused(project, filled, tmp_path
     ws.cell(row=1, column=extra, value="amount")
     for row in range(2, ws.max_row + 1):
         ws.cell(row=row, column=extra, value=ws.cell(row=row, column=amount).value)
-    electricity = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
+    electricity = _row_where(ws, 2, "electricity")
     ws.cell(row=electricity, column=extra, value=2 * ws.cell(row=electricity, column=amount).value)
     with pytest.raises(ActivityDataError, match=r"sheet 'mining' row 1: column 'amount' appears twice in the header "
                                                 r"\(columns D and T\)"):
@@ -316,7 +321,7 @@ def test_a_second_output_or_dqr_row_is_refused(project, filled, tmp_path, sectio
     """Before, the second row replaced the first: a process's output or its default DQR read from the last row only."""
     book = load_workbook(filled)
     ws = book["mining"]
-    first = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == section)
+    first = _row_where(ws, 1, section)
     row = ws.max_row + 1
     for column in range(1, ws.max_column + 1):
         ws.cell(row=row, column=column, value=ws.cell(row=first, column=column).value)
@@ -332,7 +337,7 @@ def test_a_declarant_key_given_twice_is_refused(project, filled, tmp_path):
 
     book = load_workbook(filled)
     ws = book["declarant"]
-    first = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "period_end")
+    first = _row_where(ws, 1, "period_end")
     row = ws.max_row + 1
     ws.cell(row=row, column=1, value="period_end")
     ws.cell(row=row, column=2, value=dt.date(2025, 6, 30))
@@ -345,7 +350,7 @@ def test_data_in_a_hidden_row_is_refused(project, filled, tmp_path):
     """A hidden row was read like any other: mining's electricity counted though no one looking at the sheet saw it."""
     book = load_workbook(filled)
     ws = book["mining"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == "electricity")
+    row = _row_where(ws, 2, "electricity")
     ws.row_dimensions[row].hidden = True
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row}: the row is hidden .* but holds data"):
         load_activity(_save(book, tmp_path))
