@@ -113,6 +113,11 @@ def field_path(parts) -> str:
     return path
 
 
+def pydantic_message(error: dict) -> str:
+    """The message of one pydantic error as the user should read it: without pydantic's "Value error, "."""
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
 def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> FootprintError:
     """Turn the first pydantic validation error into one of ours, naming the field path."""
     errors = exc.errors() if hasattr(exc, "errors") else []
@@ -124,8 +129,7 @@ def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> F
     if isinstance(value, dict) or isinstance(value, list):
         value = None
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")  # pydantic's, not the user's
-    return error(message + more, file=path, field=field or None, value=value)
+    return error(pydantic_message(first) + more, file=path, field=field or None, value=value)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from footprint._io import file_sha256, load_yaml
+from footprint._io import file_sha256, load_yaml, pydantic_message
 from footprint.data.inventory import Catalogue, rule_dataset_problems as dataset_problems
 from footprint.errors import FootprintError, RuleError
 from footprint.inputs.rule import LoadedRule, Rule, resolve_rule_path
@@ -132,7 +132,7 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error.get("loc", ()))
-            message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+            message = pydantic_message(error)
             report.problems.append(Problem(path, line_of(root, loc), format_loc(loc) or None, message,
                                            _scalar(error.get("input"))))
         return report  # the boundary checks need a structurally valid rule

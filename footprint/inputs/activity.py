@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footprint._io import load_yaml_hashed, pydantic_error
+from footprint._io import load_yaml_hashed, pydantic_error, pydantic_message
 from footprint.errors import ActivityDataError, FootprintError
 from footprint.inputs import units
 from footprint.inputs.distribution import Distribution, relative_or_error
@@ -273,7 +273,7 @@ def _load_xlsx(path: Path) -> LoadedActivity:
         value = first.get("input")
         more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
         field = ".".join(str(part) for part in loc) if book.where(loc) is None else None
-        raise ActivityDataError(str(first.get("msg", "invalid value")).removeprefix("Value error, ") + more,
+        raise ActivityDataError(pydantic_message(first) + more,
                                 file=describe(path, book.where(loc)), field=field,
                                 value=None if isinstance(value, (dict, list)) else value) from None
 
