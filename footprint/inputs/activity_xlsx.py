@@ -144,7 +144,7 @@ class _Workbook:
         if unknown:
             raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
                              expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS))
-        _no_repeated_column(self, sheet.title, header)
+        self._no_repeated_column(sheet.title, header)
         pid = sheet.title
         base = ("processes", pid)
         self.locations[base] = (sheet.title, None, None)
@@ -163,8 +163,8 @@ class _Workbook:
             self._no_percentage(header, row, section, sheet.title, row_index)
             dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
             amount = cells.get("amount")
-            if section in self.SINGLE and self.SINGLE[section] in data and (section != "dqr" or dqr):
-                first = self.locations[base + (self.SINGLE[section],)][1]
+            if section in self.SINGLE and section in data and (section != "dqr" or dqr):
+                first = self.locations[base + (section,)][1]
                 raise self.error(f"a second '{section}' row (the first is row {first})",
                                  (sheet.title, row_index, "section"), value=section,
                                  expected=f"one '{section}' row per process sheet"
@@ -237,6 +237,21 @@ class _Workbook:
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         return data if filled else None
 
+    def _no_repeated_column(self, sheet: str, header: list[str]) -> None:
+        """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
+        from openpyxl.utils import get_column_letter
+
+        seen: dict[str, int] = {}
+        for index, name in enumerate(header, start=1):
+            if not name:
+                continue
+            if name in seen:
+                raise self.error(f"column '{name}' appears twice in the header (columns "
+                                 f"{get_column_letter(seen[name])} and {get_column_letter(index)})",
+                                 (sheet, 1, None), value=name,
+                                 expected="each column once (delete or rename one of the two)")
+            seen[name] = index
+
     #: Columns holding a quantity in the row's unit (a percentage there is not that quantity), and the
     #: sections whose 'amount' is a fraction 0..1 (where a cell shown as 3 % rightly holds 0.03).
     QUANTITY_COLUMNS = ("amount", "gsd", "sd", "minimum", "maximum", "mode")
@@ -263,8 +278,8 @@ class _Workbook:
                                           else "the amount in the row's unit, in a cell not formatted as a "
                                                "percentage")
 
-    #: Sections a process has at most one of (section -> its key): a second row would replace the first.
-    SINGLE = {"output": "output", "dqr": "dqr", "allocation_share": "allocation_share"}
+    #: Sections a process has at most one of (each stored under its own name): a second row would replace the first.
+    SINGLE = ("output", "dqr", "allocation_share")
 
     def _uncertainty(self, cells: dict, sheet: str, row: int) -> dict | None:
         """The row's distribution from the uncertainty columns (None when none is filled)."""
@@ -297,21 +312,6 @@ class _Workbook:
         items = data.setdefault(group, [])
         self._mark(base + (group, len(items)), sheet, row, entry, columns)
         items.append(entry)
-
-
-def _no_repeated_column(book: _Workbook, sheet: str, header: list[str]) -> None:
-    """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
-    from openpyxl.utils import get_column_letter
-
-    seen: dict[str, int] = {}
-    for index, name in enumerate(header, start=1):
-        if not name:
-            continue
-        if name in seen:
-            raise book.error(f"column '{name}' appears twice in the header (columns {get_column_letter(seen[name])} "
-                             f"and {get_column_letter(index)})", (sheet, 1, None), value=name,
-                             expected="each column once (delete or rename one of the two)")
-        seen[name] = index
 
 
 def describe(path: Path, location: Location | None) -> str:
