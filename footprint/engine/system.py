@@ -454,7 +454,9 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         raise ActivityDataError("activity data were written for another rule", file=path, field="rule",
                                 value=data.rule, expected=f"'{rule.id}'")
     check_validity(loaded, activity)
-    for field_path, message, value, expected in rule_dataset_problems(rule, catalogue, fallbacks=False)[:1]:  # as validate
+    missing = rule_dataset_problems(rule, catalogue, fallbacks=False)  # what 'rules validate' refuses, refused here
+    if missing:
+        field_path, message, value, expected = missing[0]
         raise RuleError(message, file=loaded.path, field=field_path, value=value, expected=expected)
     known = {rp.id for _stage, rp in rule.processes()}
     for pid in data.processes:
