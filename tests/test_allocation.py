@@ -97,6 +97,24 @@ def test_shares_weigh_every_product_in_kg_whatever_unit_the_rule_counts_it_in(pr
     assert record.main_share == pytest.approx(0.8)
 
 
+def test_a_mass_balance_message_names_the_unit_the_rule_counts_the_product_in(project, tmp_path):
+    """Beneficiation's product counted in t: the balance compares tonnes, and said 'produced 1,630 kg'."""
+    rule = yaml.safe_load((REPO / "rules" / "ndpr-oxide.yaml").read_text())
+    rule["stages"][1]["processes"][0]["product"]["unit"] = "t"
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    activity = yaml.safe_load(EXAMPLE.read_text())
+    output = activity["processes"]["beneficiation"]["output"]
+    assert (output["amount"], output["unit"]) == (16300, "t")
+    output["amount"] = 1630  # a tenth of what roasting consumes
+    broken = tmp_path / "activity.yaml"
+    broken.write_text(yaml.safe_dump(activity, sort_keys=False))
+    with pytest.raises(ActivityDataError, match=r"mass balance of 'beneficiation' does not close: produced 1,630 t, "
+                                                r"consumed downstream [\d,]+ t \("):
+        system.build(load_rule(path), load_activity(broken), inventory.load_catalogue(),
+                     inventory.biosphere_index(project[0]))
+
+
 def test_a_co_product_listed_twice_in_the_activity_data_is_refused(project, tmp_path):
     """Cerium oxide given twice (4,050 t, then 10 t): the last entry alone used to be allocated.
 

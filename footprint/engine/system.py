@@ -328,9 +328,10 @@ def _mass_balance(system_flows: dict[str, float], outputs: dict[str, float], loa
                                     expected="a positive output")
         gap = abs(consumed - produced) / produced
         if gap > tolerance:
+            unit = loaded.rule.process(upstream).product.unit  # both are counted in it, not necessarily kg
             raise ActivityDataError(
-                f"mass balance of '{upstream}' does not close: produced {produced:,.0f} kg, consumed downstream "
-                f"{consumed:,.0f} kg ({gap:.1%} apart)", file=activity.path,
+                f"mass balance of '{upstream}' does not close: produced {produced:,.0f} {unit}, consumed downstream "
+                f"{consumed:,.0f} {unit} ({gap:.1%} apart)", file=activity.path,
                 field=f"processes.{upstream}.output", expected=f"a gap within the rule's tolerance of {tolerance:.0%}")
 
 
