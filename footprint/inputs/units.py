@@ -54,7 +54,7 @@ AMBIGUOUS_UNITS: dict[str, str] = {
 }
 
 
-#: Why Nm3, Sm3 and m**3 do not convert into each other (units.txt gives each its own dimension).
+#: Why Nm3 does not convert into Sm3 or m**3 (units.txt gives Nm3 a dimension of its own; Sm3 is m**3).
 GAS_VOLUMES = ("; a normal cubic metre (Nm3, 0 °C) holds 1.055 standard cubic metres (Sm3, 15 °C, the m**3 of gas "
                "in the datasets and biosphere3) of the same gas: give the amount in Sm3 (Nm3 x 1.0549)")
 
