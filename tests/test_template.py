@@ -364,6 +364,32 @@ def test_data_in_a_hidden_process_sheet_is_refused(project, filled, tmp_path):
         load_activity(_save(book, tmp_path))
 
 
+def test_data_in_a_hidden_column_is_refused(project, filled, tmp_path):
+    """A hidden column was read like any other: an sd typed in it gave mining's electricity an uncertainty no one
+    looking at the sheet saw."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = _row_where(ws, 2, "electricity")
+    header = [cell.value for cell in ws[1]]
+    ws.cell(row=row, column=header.index("distribution") + 1, value="normal")
+    column = header.index("sd") + 1
+    ws.cell(row=row, column=column, value=0.5)
+    letter = ws.cell(row=1, column=column).column_letter
+    ws.column_dimensions[letter].hidden = True
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' cell {letter}{row}: the column is hidden .* "
+                                                "but holds data"):
+        load_activity(_save(book, tmp_path))
+
+
+def test_a_hidden_column_holding_only_its_header_is_no_error(project, filled, tmp_path):
+    book = load_workbook(filled)
+    ws = book["mining"]
+    column = [cell.value for cell in ws[1]].index("sd") + 1
+    assert all(ws.cell(row=r, column=column).value is None for r in range(2, ws.max_row + 1))
+    ws.column_dimensions[ws.cell(row=1, column=column).column_letter].hidden = True
+    assert load_activity(_save(book, tmp_path)).data == load_activity(filled).data
+
+
 def test_an_empty_hidden_row_is_no_error(project, filled, tmp_path):
     book = load_workbook(filled)
     ws = book["mining"]

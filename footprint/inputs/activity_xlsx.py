@@ -386,11 +386,11 @@ def _check_formulas(path: Path, data: bytes) -> None:
 
 
 def _check_hidden(path: Path, data: bytes) -> None:
-    """Refuse data in a hidden sheet or row: it would be declared though nobody reading the workbook sees it.
+    """Refuse data in a hidden sheet, row or column: it would be declared though nobody reading the workbook sees it.
 
-    Hiding a row or a sheet is how a spreadsheet user sets figures aside (last year's, a
+    Hiding a row, a column or a sheet is how a spreadsheet user sets figures aside (last year's, a
     discarded estimate); read as values they would count all the same.  Only the full
-    reader knows which rows are hidden (the read-only one skips row attributes); the
+    reader knows which rows and columns are hidden (the read-only one skips their attributes); the
     template's workbooks are a few hundred cells, read in milliseconds.
     """
     from openpyxl import load_workbook
@@ -399,6 +399,8 @@ def _check_hidden(path: Path, data: bytes) -> None:
     try:
         for sheet in book.worksheets:
             hidden_rows = {index for index, row in sheet.row_dimensions.items() if row.hidden}
+            hidden_columns = {index for column in sheet.column_dimensions.values() if column.hidden
+                              for index in range(column.min or 0, (column.max or 0) + 1)}
             for row in sheet.iter_rows():
                 filled = [cell for cell in row if _clean(cell.value) is not None]
                 if not filled:
@@ -413,6 +415,12 @@ def _check_hidden(path: Path, data: bytes) -> None:
                                             file=f"{path}: sheet '{sheet.title}' row {filled[0].row}",
                                             expected="data in visible rows only: unhide the row to check it, "
                                                      "or delete it")
+                below_header = [cell for cell in filled if cell.row > 1 and cell.column in hidden_columns]
+                if below_header:  # a hidden column's header alone sets nothing aside; its values would count
+                    raise ActivityDataError("the column is hidden (or in a collapsed group) but holds data",
+                                            file=f"{path}: sheet '{sheet.title}' cell {below_header[0].coordinate}",
+                                            expected="data in visible columns only: unhide the column to check "
+                                                     "it, or delete its values")
     finally:
         book.close()
 
