@@ -120,6 +120,15 @@ def _row_where(ws, column: int, value) -> int:
     return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=column).value == value)
 
 
+def _repeat_below(ws, key: str, changes: dict[int, object]) -> tuple[int, int]:
+    """Copy the first row whose first column holds ``key`` below the last row, then set ``changes``
+    (column -> value) in the copy: (the first row, the copy's row)."""
+    first, row = _row_where(ws, 1, key), ws.max_row + 1
+    for column in range(1, ws.max_column + 1):
+        ws.cell(row=row, column=column, value=changes.get(column, ws.cell(row=first, column=column).value))
+    return first, row
+
+
 def test_xlsx_template_lists_every_process_and_expected_input(xlsx_template):
     rule = footprint.load_rule("ndpr-oxide").rule
     book = load_workbook(xlsx_template)
@@ -321,11 +330,7 @@ def test_a_second_output_or_dqr_row_is_refused(project, filled, tmp_path, sectio
     """Before, the second row replaced the first: a process's output or its default DQR read from the last row only."""
     book = load_workbook(filled)
     ws = book["mining"]
-    first = _row_where(ws, 1, section)
-    row = ws.max_row + 1
-    for column in range(1, ws.max_column + 1):
-        ws.cell(row=row, column=column, value=ws.cell(row=first, column=column).value)
-    ws.cell(row=row, column=COLUMNS.index("TeR" if section == "dqr" else "amount") + 1, value=3)
+    first, row = _repeat_below(ws, section, {COLUMNS.index("TeR" if section == "dqr" else "amount") + 1: 3})
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'section': a second '{section}' "
                                                 rf"row \(the first is row {first}\)"):
         load_activity(_save(book, tmp_path))
@@ -337,10 +342,7 @@ def test_a_declarant_key_given_twice_is_refused(project, filled, tmp_path):
 
     book = load_workbook(filled)
     ws = book["declarant"]
-    first = _row_where(ws, 1, "period_end")
-    row = ws.max_row + 1
-    ws.cell(row=row, column=1, value="period_end")
-    ws.cell(row=row, column=2, value=dt.date(2025, 6, 30))
+    first, row = _repeat_below(ws, "period_end", {2: dt.date(2025, 6, 30)})
     with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'key': key 'period_end' given "
                                                 rf"twice: in row {first} and again in row {row}"):
         load_activity(_save(book, tmp_path))
