@@ -414,3 +414,21 @@ def test_a_share_that_is_not_zero_is_never_shown_as_zero() -> None:
     assert fmt_share(0.02, 46.56) == f"<{nbsp}0.1{nbsp}%"  # 0.02 of 46.56 kg CO2-Eq is 0.043 %
     with numbers_in("de"):
         assert fmt_pct(0.0004) == f"<{nbsp}0,1{nbsp}%"
+
+
+def test_class_probability_titles_use_the_reports_percent_format() -> None:
+    """The bar's hover titles are fmt_pct's: a class that is possible never reads "0.0%", and German has a comma.
+
+    Hand-derived: A 0.0004 -> 0.04 % -> "< 0.1 %" (escaped in the attribute); B 0.125 -> "12.5 %";
+    C 0.8746 -> 87.46 -> "87.5 %"; in German "12,5 %".  (The title once wrote f"{share:.1%}": "0.0%".)
+    """
+    from footprint.report._format import numbers_in
+    from footprint.report.uncertainty import probability_bar
+
+    nbsp = "\u00a0"
+    pc = {"labels": ["A", "B", "C"], "probabilities": {"A": 0.0004, "B": 0.125, "C": 0.8746}}
+    bar = probability_bar(pc, "en")
+    assert f'title="A: &lt;{nbsp}0.1{nbsp}%"' in bar and f'title="B: 12.5{nbsp}%"' in bar
+    assert f'title="C: 87.5{nbsp}%"' in bar
+    with numbers_in("de"):
+        assert f'title="B: 12,5{nbsp}%"' in probability_bar(pc, "de")

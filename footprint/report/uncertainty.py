@@ -69,7 +69,7 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
             label = f"{esc(name)} {share:.0%}" if share >= 0.08 else ""
             cells.append(Html(f'<span style="display:inline-block;width:{100 * share:.2f}%;background:{rgb};'
                               f'text-align:center;font-size:12px;line-height:20px;overflow:hidden" '
-                              f'title="{esc(name)}: {localise(f"{share:.1%}")}">{label}</span>'))
+                              f'title="{esc(name)}: {esc(fmt_pct(share))}">{label}</span>'))
         bar = Html('<div class="class-probabilities" style="width:100%;max-width:420px;border:1px solid #d5dbe0;'
                    'white-space:nowrap;font-weight:600">' + "".join(cells) + "</div>")
         listed = ", ".join(f"{n} {(as_number(probabilities.get(n)) or 0.0):.0%}" for n in names
