@@ -16,8 +16,7 @@ The characterisation factors are read from the same processed arrays bw2calc use
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from types import ModuleType
 
 import numpy as np
 
-from footprint._io import quiet_stdout
+from footprint._io import quiet_stdout, write_atomic
 from footprint.errors import SetupError
 from footprint.inputs.categories import Category
 
@@ -182,11 +181,9 @@ def write_cache(bd: ModuleType, database: str, computed: BackgroundScores) -> Pa
     for k, table in enumerate(computed.factors):
         arrays[f"cf_ids_{k}"] = np.array(list(table), dtype=np.int64)
         arrays[f"cf_values_{k}"] = np.array(list(table.values()), dtype=float)
-    handle, tmp = tempfile.mkstemp(prefix=".scores-", suffix=".npz", dir=path.parent)
-    with os.fdopen(handle, "wb") as stream:
-        np.savez(stream, **arrays)
-    os.replace(tmp, path)
-    return path
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return write_atomic(path, buffer.getvalue(), force=True)  # flushed, renamed; no temporary left on failure
 
 
 def read_cache(bd: ModuleType, database: str) -> BackgroundScores | None:
