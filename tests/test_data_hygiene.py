@@ -218,3 +218,28 @@ def test_a_marker_of_a_snapshot_that_is_gone_is_pruned(large_home):
     stale.write_text("{}")
     fp_snapshot.prune({name})
     assert not stale.exists() and fp_snapshot.verified_path(name).is_file()
+
+
+def test_no_marker_for_a_snapshot_changed_just_now_or_while_it_was_hashed(large_home, monkeypatch):
+    """The marker lets later opens skip hashing, so it is written only for files that cannot still change unseen.
+
+    Files whose change time is within RACY_NS of the fingerprint (the copy was just made) could be
+    written again within the same clock tick with the same fingerprint: no marker, the next open hashes.
+    A file changed while it was being hashed (its ctime moves) gives no marker either.
+    """
+    monkeypatch.setattr(warm, "RACY_NS", 3600 * 10**9)  # every file of the fresh copy is "just changed"
+    assert _open() is None
+    assert not fp_snapshot.verified_path(fp_snapshot.read_current()).exists()
+    monkeypatch.setattr(warm, "RACY_NS", 0)
+    touched = next((large_home / "snapshots").glob("*/methods/adp-ree-extension.yaml"))
+    real = fp_snapshot.file_sha256
+
+    def hash_and_touch(path):
+        os.utime(touched, ns=(1, 1))  # a write during the hashing: new ctime and mtime
+        return real(path)
+
+    monkeypatch.setattr(fp_snapshot, "file_sha256", hash_and_touch)
+    assert _open() is None  # the content is intact: accepted, but not recorded as verified
+    assert not fp_snapshot.verified_path(fp_snapshot.read_current()).exists()
+    monkeypatch.setattr(fp_snapshot, "file_sha256", real)
+    assert _open() is None and fp_snapshot.verified_path(fp_snapshot.read_current()).is_file()
