@@ -432,3 +432,19 @@ def test_class_probability_titles_use_the_reports_percent_format() -> None:
     assert f'title="C: 87.5{nbsp}%"' in bar
     with numbers_in("de"):
         assert f'title="B: 12,5{nbsp}%"' in probability_bar(pc, "de")
+
+
+def test_a_driver_without_its_spearman_coefficient_is_shown_missing_not_zero(declaration: dict[str, Any]) -> None:
+    """"+0.00" would say the input does not move the result; a coefficient not recorded is "—" instead.
+
+    Hand-derived: spearman -0.456 -> "-0.46"; no spearman -> MISSING ("\u2014").
+    """
+    declaration["uncertainty"] = {
+        "iterations": 2000, "seed": 1, "model": {},
+        "results": [{"category": "climate_change", "unit": "kg CO2-Eq", "value": 0.34, "mean": 0.35,
+                     "median": 0.345, "sd": 0.01, "p2_5": 0.33, "p97_5": 0.37,
+                     "contribution_to_variance": [
+                         {"input": "x", "label": "diesel", "kind": "amount", "share": 0.6, "spearman": -0.456},
+                         {"input": "y", "label": "reagent", "kind": "amount", "share": 0.4}]}]}
+    mc = _section_of(render_html(declaration, "en"), "uncertainty")
+    assert '<td class="num">-0.46</td>' in mc and '<td class="num">\u2014</td></tr>' in mc and "+0.00" not in mc

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from footprint.report._format import as_number, fmt_pct, fmt_sig, localise
+from footprint.report._format import MISSING, as_number, fmt_pct, fmt_sig, localise
 from footprint.report.html import Html, _join, _section, _table, _tag, esc
 from footprint.report.i18n import category_label, text
 from footprint.report.label import class_colours
@@ -44,13 +44,19 @@ def section(d: Mapping[str, Any], lang: str) -> Html:
         if not drivers:
             continue
         rows = [[row.get("label") or row.get("input"), row.get("kind", ""), fmt_pct(row.get("share")),
-                 localise(f"{as_number(row.get('spearman')) or 0.0:+.2f}")] for row in drivers]
+                 _rho(row.get("spearman"))] for row in drivers]
         parts.append(_tag("h3", text("mc_drivers", lang, category=labels.get(entry.get("category"),
                                                                         entry.get("category")))))
         parts.append(_table([text("mc_input", lang), "", text("mc_share", lang), text("mc_rho", lang)], rows,
                             numeric=[2, 3]))
     parts.append(_tag("p", text("mc_drivers_note", lang), class_="note"))
     return _section(text("mc_title", lang), _join(parts), "uncertainty")
+
+
+def _rho(value: Any) -> str:
+    """A Spearman coefficient to two decimals; a missing one is MISSING, never "+0.00" (no correlation)."""
+    rho = as_number(value)
+    return MISSING if rho is None else localise(f"{rho:+.2f}")
 
 
 def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
