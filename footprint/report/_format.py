@@ -87,6 +87,15 @@ def fmt_sig(value: Any, sig: int = _SIGNIFICANT) -> str:
     return localise(f"{rounded:.{decimals}f}")
 
 
+def fmt_sig_list(values: Any) -> str:
+    """fmt_sig of each value, separated as the rendering's convention reads: "10.0, 20.0" but "10,0; 20,0".
+
+    German writes the decimal separator as a comma, so a comma between its numbers would run
+    them together; the separator belongs to the number convention, not to each caller.
+    """
+    return ("; " if _NUMBER_LANGUAGE.get() == "de" else ", ").join(fmt_sig(v) for v in values)
+
+
 def fmt_pct(fraction: Any, decimals: int = 1) -> str:
     """Format a fraction (0.64) as a percentage (``64.0 %``)."""
     number = as_number(fraction)

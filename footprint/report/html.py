@@ -25,6 +25,7 @@ from footprint.report._format import (
     fmt_pct,
     fmt_share,
     fmt_sig,
+    fmt_sig_list,
     localise,
     numbers_in,
 )
@@ -460,8 +461,7 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     img = _img(class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
     value = as_number(pc.get("value"))
-    separator = "; " if lang == "de" else ", "  # "10,0, 20,0" would not separate German numbers
-    thresholds = separator.join(fmt_sig(t) for t in _as_list(pc.get("thresholds")))
+    thresholds = fmt_sig_list(_as_list(pc.get("thresholds")))
     facts = _dl([(text("performance_class", lang), _tag("strong", pc["class"])),
                  (text("class_scheme", lang), pc.get("scheme_id")),
                  (text("class_category", lang), shown["category"]),
