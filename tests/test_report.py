@@ -448,3 +448,23 @@ def test_a_driver_without_its_spearman_coefficient_is_shown_missing_not_zero(dec
                          {"input": "y", "label": "reagent", "kind": "amount", "share": 0.4}]}]}
     mc = _section_of(render_html(declaration, "en"), "uncertainty")
     assert '<td class="num">-0.46</td>' in mc and '<td class="num">\u2014</td></tr>' in mc and "+0.00" not in mc
+
+
+def test_charts_built_on_their_own_write_numbers_in_their_language(declaration: dict[str, Any]) -> None:
+    """build_stage_figure / build_process_figure(lang="de") outside render_html still write 31,2, not 31.2.
+
+    Hand-derived: the fixture's climate change total 31.2 -> fmt_sig "31.2", German "31,2"; each process
+    bar is labelled fmt_sig(value) in the same convention.
+    """
+    from footprint.report._format import numbers_in
+    from footprint.report.figures import build_process_figure, build_stage_figure, top_processes
+
+    result = declaration["results"][0]
+    assert fmt_sig(result["value"]) == "31.2"
+    stage_ticks = [t.get_text() for t in build_stage_figure(declaration, "de").axes[0].get_yticklabels()]
+    assert any(t.endswith("31,2 kg CO2-Eq") or "\n31,2" in t for t in stage_ticks), stage_ticks
+    texts = " | ".join(t.get_text() for t in build_process_figure(declaration, result, lang="de").axes[0].texts)
+    with numbers_in("de"):
+        expected = [fmt_sig(bar.value) for bar in top_processes(declaration, result, lang="de")]
+    assert all(value in texts for value in expected) and any("," in value for value in expected), (texts, expected)
+    assert fmt_sig(result["value"]) == "31.2"  # the convention ends with the figure

@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from footprint.report._format import as_number, fmt_sig
+from footprint.report._format import as_number, fmt_sig, numbers_in
 from footprint.report.i18n import DEFAULT_LANGUAGE, category_label, stage_label, text
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision
@@ -177,7 +177,16 @@ def _footnote(bars: Iterable[CategoryShares], lang: str = DEFAULT_LANGUAGE) -> s
 
 
 def build_stage_figure(declaration: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> Figure:
-    """Build (but do not render) the stage chart; useful for tests and reuse."""
+    """Build (but do not render) the stage chart; useful for tests and reuse.
+
+    Its numbers are written in ``lang``'s convention whoever calls it (as the class label's),
+    not only inside render_html's numbers_in: a German chart shows 31,2.
+    """
+    with numbers_in(lang):
+        return _stage_figure(declaration, lang)
+
+
+def _stage_figure(declaration: Mapping[str, Any], lang: str) -> Figure:
     stages = stage_order(declaration, lang)
     bars = _category_bars(declaration, lang, [sid for sid, _ in stages])
     height = 1.9 + 0.62 * max(len(bars), 1)
@@ -258,7 +267,12 @@ def top_processes(declaration: Mapping[str, Any], result: Mapping[str, Any],
 
 def build_process_figure(declaration: Mapping[str, Any], result: Mapping[str, Any],
                          top: int = TOP_PROCESSES, lang: str = DEFAULT_LANGUAGE) -> Figure:
-    """Horizontal bars of the largest processes of one category, coloured by stage."""
+    """Horizontal bars of the largest processes of one category, coloured by stage; numbers as ``lang`` writes them."""
+    with numbers_in(lang):
+        return _process_figure(declaration, result, top, lang)
+
+
+def _process_figure(declaration: Mapping[str, Any], result: Mapping[str, Any], top: int, lang: str) -> Figure:
     bars = top_processes(declaration, result, top, lang)
     total = as_number(result.get("value")) or 0.0
     unit = str(result.get("unit") or "")
