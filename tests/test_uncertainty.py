@@ -111,17 +111,19 @@ def test_bad_distributions_are_refused_naming_the_field(example_copy, uncertaint
 def test_a_gsd_wider_than_the_worst_pedigree_is_declared_with_a_warning(example_copy):
     """``gsd: 10`` (a percentage written as a GSD) is accepted but never silent; ``gsd: 1.2`` is quiet.
 
-    Hand-computed: the widest pedigree lognormal (all scores 5, basic U 5) has
-    sigma = sqrt(ln5^2 + ln1.5^2 + ln1.2^2 + ln1.5^2 + ln1.1^2 + ln2^2) / 2
-          = sqrt(2.5903 + 0.1644 + 0.0332 + 0.1644 + 0.0091 + 0.4805) / 2 = 0.9276, GSD e^0.9276 = 2.53;
+    Hand-computed: the widest pedigree lognormal (all PEF scores 5, largest basic U 5; completeness is
+    not a PEF score, its factor is score 1's, 1.0, so ln 1 = 0) has
+    sigma = sqrt(ln5^2 + ln1.5^2 (P) + ln1.5^2 (TiR) + ln1.1^2 (GeR) + ln2^2 (TeR)) / 2
+          = sqrt(2.5903 + 0.1644 + 0.1644 + 0.0091 + 0.4805) / 2 = 0.9231, GSD e^0.9231 = 2.517;
     gsd 10 at 95 %: 10^1.96 = 91.2 times larger or smaller.
     """
     import yaml
 
-    from footprint.engine.uncertainty import WIDEST_PEDIGREE_GSD
+    from footprint.data.pedigree import widest_gsd
 
-    sigma = math.sqrt(sum(math.log(u) ** 2 for u in (5.0, 1.5, 1.2, 1.5, 1.1, 2.0))) / 2
-    assert math.exp(sigma) == pytest.approx(WIDEST_PEDIGREE_GSD, abs=0.005)
+    sigma = math.sqrt(sum(math.log(u) ** 2 for u in (5.0, 1.5, 1.5, 1.1, 2.0))) / 2
+    assert math.exp(sigma) == pytest.approx(2.517, abs=5e-4)
+    assert widest_gsd() == pytest.approx(math.exp(sigma), rel=1e-12)  # derived from pedigree.yaml, not copied
     data = yaml.safe_load(example_copy.read_text(encoding="utf-8"))
     data["processes"]["mining"]["inputs"][1]["uncertainty"] = {"type": "lognormal", "gsd": 10}
     data["processes"]["mining"]["inputs"][0]["uncertainty"] = {"type": "lognormal", "gsd": 1.2}
@@ -130,7 +132,7 @@ def test_a_gsd_wider_than_the_worst_pedigree_is_declared_with_a_warning(example_
     wide = [w for w in document["data_quality"]["warnings"] if "gsd" in w]
     assert len(wide) == 1, wide  # the gsd 1.2 on the diesel stays quiet
     assert "processes.mining.inputs[1]" in wide[0] and "gsd 10:" in wide[0] and "91.2 times" in wide[0]
-    assert "not a percentage" in wide[0]
+    assert "not a percentage" in wide[0] and "(GSD 2.52)" in wide[0]
 
 
 # ------------------------------------------------------------------ the Monte Carlo

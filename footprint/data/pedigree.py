@@ -135,6 +135,18 @@ def sigma(basic_gsd2: float, dqr: DQR | None) -> float:
     return math.sqrt(sum(math.log(u) ** 2 for u in [basic_gsd2, *factors])) / 2
 
 
+def widest_gsd() -> float:
+    """The GSD of the widest lognormal this table gives: every PEF score 5 and the largest basic U.
+
+    Derived from the table in use, never a copy of it: a producer-stated GSD above it is most
+    likely a percentage written as a GSD (engine.uncertainty warns).  Completeness is not a
+    PEF score (its factor is that of score 1), so it adds nothing here.
+    """
+    current = table()
+    basic = max([*current.inputs.values(), *(row[2] for row in current.emissions), current.default[1]])
+    return math.exp(sigma(basic, DQR(TeR=5, GeR=5, TiR=5, P=5)))
+
+
 def lognormal(basic_class: str, basic_gsd2: float, dqr: DQR | None) -> Relative:
     """The relative lognormal of an amount with these scores and this basic uncertainty.
 

@@ -76,12 +76,6 @@ def few_iterations_warning(iterations: int) -> str:
             "percentiles, class probabilities and contributions to variance are not stable (use 10,000)")
 
 
-#: The widest lognormal the pedigree approach gives: every score 5 and the largest basic U (5.00), i.e.
-#: sigma = sqrt(ln(5)^2 + ln(1.5)^2 + ln(1.2)^2 + ln(1.5)^2 + ln(1.1)^2 + ln(2)^2) / 2 = 0.9276, GSD 2.53.
-#: A producer who states a wider one has most likely written a percentage ("gsd: 10" for +-10 %).
-WIDEST_PEDIGREE_GSD = 2.53
-
-
 def wide_distribution_warnings(block: dict[str, Any]) -> list[str]:
     """Warnings for producer-stated lognormals wider than the worst data quality gives.
 
@@ -91,14 +85,15 @@ def wide_distribution_warnings(block: dict[str, Any]) -> list[str]:
     keep it after reading the warning.
     """
     warnings = []
+    widest = pedigree.widest_gsd()  # every score 5 and the largest basic U of the table in use
     for entry in (block.get("model") or {}).get("foreground") or []:
         spec = entry.get("distribution") or {}
         gsd = spec.get("gsd")
-        if spec.get("basis") == "producer" and spec.get("type") == "lognormal" and gsd and gsd > WIDEST_PEDIGREE_GSD:
+        if spec.get("basis") == "producer" and spec.get("type") == "lognormal" and gsd and gsd > widest:
             warnings.append(
                 f"uncertainty: {entry.get('label')} ({entry.get('input')}) states a lognormal with gsd {gsd:.4g}: at "
                 f"95 % the amount may be {gsd ** 1.96:.3g} times larger or smaller, wider than the worst data-quality "
-                f"scores give (GSD {WIDEST_PEDIGREE_GSD}); gsd is the geometric standard deviation exp(sigma), not a "
+                f"scores give (GSD {widest:.3g}); gsd is the geometric standard deviation exp(sigma), not a "
                 "percentage (about +-10 % is gsd 1.1)")
     return warnings
 
