@@ -114,14 +114,53 @@ def test_exclusions_without_an_estimated_share_are_reported(example_declaration)
                for w in warnings)
 
 
-def test_exclusions_estimated_above_the_cut_off_are_reported(project, example_copy):
+def _exclusions(path, *shares):
+    """The example with the mining exclusions given these estimated shares (None: no estimate)."""
     import yaml
 
-    data = yaml.safe_load(example_copy.read_text())
-    data["processes"]["mining"]["excluded"][0]["estimated_share"] = 0.05
-    example_copy.write_text(yaml.safe_dump(data, sort_keys=False))
-    warnings = footprint.declare("ndpr-oxide", example_copy)["data_quality"]["warnings"]
-    assert any("estimated at 5.0%" in w and "above the rule's 3% threshold" in w for w in warnings)
+    data = yaml.safe_load(path.read_text())
+    data["processes"]["mining"]["excluded"] = [
+        {"item": f"item {k}", "estimated_share": share, "reason": "test"} if share is not None
+        else {"item": f"item {k}", "reason": "test"} for k, share in enumerate(shares)]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_exclusions_estimated_above_the_cut_off_are_refused(project, example_copy):
+    """The rule's cut-off is 3 %: items estimated at 2 % + 2 % = 4 % leave out more than it allows.
+
+    The declared value cannot include them (the engine has nothing to score them with), so it would be
+    about 4 % low with exit 0; it was a warning beside the number until 2026-11-30.  Each estimate is named.
+    """
+    from footprint.errors import ActivityDataError
+
+    _exclusions(example_copy, 0.02, 0.02, None)
+    with pytest.raises(ActivityDataError) as refused:
+        footprint.declare("ndpr-oxide", example_copy)
+    text = str(refused.value)
+    assert "estimated at 4.0% of the result together, above the rule's 3% cut-off" in text
+    assert "processes.mining.excluded[0] 'item 0' 2.0%" in text and "excluded[1] 'item 1' 2.0%" in text
+    assert "at most 3% together" in text and str(example_copy) in text
+
+
+def test_exclusions_estimated_at_the_cut_off_are_declared(project, example_copy):
+    """0.01 + 0.02 is 0.030000000000000002 in floats: at the 3 % threshold, within it (not refused by rounding)."""
+    _exclusions(example_copy, 0.01, 0.02)
+    document = footprint.declare("ndpr-oxide", example_copy)
+    assert [e["estimated_share"] for e in document["cut_off"]["excluded"]] == [0.01, 0.02]
+    assert not any(w.startswith("cut-off") for w in document["data_quality"]["warnings"])
+
+
+def test_cli_refuses_exclusions_above_the_cut_off_and_writes_nothing(project, example_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    _exclusions(example_copy, 0.035)
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(main, ["declare", "ndpr-oxide", str(example_copy), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "above the rule's 3% cut-off" in result.output and "Traceback" not in result.output
+    assert not out.exists()
 
 
 def _mutations(document: dict):

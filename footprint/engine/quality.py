@@ -299,10 +299,11 @@ def listing(items: list[str], limit: int = LISTED_ITEMS) -> str:
 
 
 def cut_off_warnings(result: Result) -> list[str]:
-    """Exclusions must be shown to stay under the rule's cut-off; say so when they are not.
+    """Exclusions must be shown to stay under the rule's cut-off; say so when an estimate is missing.
 
     The engine cannot score what was left out, so it relies on the producer's estimated
-    share: a missing estimate, or estimates adding up past the threshold, is reported.
+    share.  Estimates adding up past the threshold never get here: system.check_cut_off
+    refuses them (the declared value would leave out more than the rule allows).
     """
     rule = result.system.rule.rule if result.system.rule is not None else None
     exclusions = result.system.exclusions
@@ -314,10 +315,6 @@ def cut_off_warnings(result: Result) -> list[str]:
     if unestimated:
         warnings.append(f"cut-off: {len(unestimated)} excluded item(s) without an estimated share, so staying under "
                         f"the rule's {threshold:.0%} threshold is not demonstrated: " + listing(unestimated))
-    estimated = sum(e["estimated_share"] for e in exclusions if e.get("estimated_share") is not None)
-    if estimated > threshold + 1e-12:
-        warnings.append(f"cut-off: excluded items are estimated at {estimated:.1%} of the result together, above the "
-                        f"rule's {threshold:.0%} threshold")
     return warnings
 
 

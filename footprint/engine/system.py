@@ -425,6 +425,32 @@ def check_validity(loaded: LoadedRule, activity: LoadedActivity) -> None:
                      "validity.reporting_periods), or the rule version valid for that period")
 
 
+def check_cut_off(loaded: LoadedRule, activity: LoadedActivity) -> None:
+    """Items left out must stay under the rule's cut-off by the producer's own estimate, or nothing is declared.
+
+    The engine cannot score an excluded item, so the estimate is all there is: when the
+    estimates add up past the threshold, the declared value leaves out more than the rule
+    allows and would be too low with exit 0.  A refusal names each estimate so the producer
+    can model the larger items (as inputs or emissions) or correct an estimate.  Items without
+    an estimate stay a warning (quality.cut_off_warnings): nothing shows them above it.
+    """
+    threshold = loaded.rule.cut_off.threshold
+    estimates = [(pid, index, exclusion) for pid, pdata in activity.data.processes.items()
+                 for index, exclusion in enumerate(pdata.excluded) if exclusion.estimated_share is not None]
+    total = sum(float(exclusion.estimated_share) for _pid, _index, exclusion in estimates)
+    if total <= threshold + 1e-12:  # at the threshold is within it; the tolerance absorbs float sums (0.01+0.02)
+        return
+    listed = [f"processes.{pid}.excluded[{index}] {exclusion.item!r} {float(exclusion.estimated_share):.1%}"
+              for pid, index, exclusion in estimates]
+    raise ActivityDataError(
+        f"the items left out are estimated at {total:.1%} of the result together, above the rule's "
+        f"{threshold:.0%} cut-off, so the declared value would leave out more than rule {loaded.rule.id} allows: "
+        + "; ".join(listed[:10]) + (f"; and {len(listed) - 10} more" if len(listed) > 10 else ""),
+        file=activity.path, field="processes.*.excluded[].estimated_share", value=f"{total:.1%} together",
+        expected=f"at most {threshold:.0%} together (cut_off.threshold of rule {loaded.rule.id}): model the larger "
+                 "items as inputs or emissions, or correct the estimates")
+
+
 def emission_compartment(compartment: str, rp: RuleProcess) -> tuple[list[str], str]:
     """biosphere3 categories of an emission and who chose them ("producer", "rule default", "unspecified").
 
@@ -455,6 +481,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         raise ActivityDataError("activity data were written for another rule", file=path, field="rule",
                                 value=data.rule, expected=f"'{rule.id}'")
     check_validity(loaded, activity)
+    check_cut_off(loaded, activity)
     missing = rule_dataset_problems(rule, catalogue, fallbacks=False)  # what 'rules validate' refuses, refused here
     if missing:
         field_path, message, value, expected = missing[0]
