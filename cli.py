@@ -642,13 +642,17 @@ def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> 
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @click.option("--register", default=None, help="Stream each declaration into this market register as it "
                                                 "arrives (rows need mass_kg and year). " + _REGISTER_HELP)
+@click.option("--supplier-keys", "supplier_keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hold every row to 'declare --supplier-keys': refuse a row unless every supplier's declaration "
+                   "it uses is signed by one of these public keys (a row's supplier_keys column overrides it). "
+                   "Read once, before any row runs.")
 @_batch_options
-def batch_declare(manifest: Path, force: bool, register: str | None, scheduler: str | None, workers: int | None,
-                  progress: bool | None, errors_path: Path | None) -> None:
+def batch_declare(manifest: Path, force: bool, register: str | None, supplier_keys: Path | None,
+                  scheduler: str | None, workers: int | None, progress: bool | None, errors_path: Path | None) -> None:
     """Declare every row of MANIFEST (CSV or YAML: rule, data, output per row).
 
-    Optional columns: allocation, mapping, background, mass_kg, year. Paths are relative to
-    the manifest. A row's error is reported for that row and never stops the others.
+    Optional columns: allocation, mapping, background, mass_kg, year, supplier_keys. Paths are
+    relative to the manifest. A row's error is reported for that row and never stops the others.
     Exit 0 when every row was declared, 2 if any row failed.
 
     \b
@@ -656,9 +660,11 @@ def batch_declare(manifest: Path, force: bool, register: str | None, scheduler: 
       footprint batch declare examples/batch/manifest.csv --force
       footprint batch declare market.csv --workers 2
       footprint batch declare manifest.yaml --scheduler local --workers 2 --errors errors.csv
+      footprint batch declare market.csv --supplier-keys suppliers.pub
     """
     summary = footprint.batch_declare(manifest, force=force, register=register, scheduler=scheduler,
-                                      workers=workers, progress=progress, errors=errors_path)
+                                      workers=workers, progress=progress, errors=errors_path,
+                                      supplier_keys=supplier_keys)
     _batch_report(summary, errors_path, "declared", force)
 
 

@@ -359,8 +359,11 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     prepared: list[_Prepared | Exception] = []
     for row in rows:
         try:
-            prepared.append(_prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
-                                     mapping=row.mapping))
+            entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
+                             mapping=row.mapping)
+            if row.trusted is not None:  # where declare(..., supplier_keys=) checks: after preparing, before scoring
+                row.trusted.require_signed(entry.system.upstream_declarations())
+            prepared.append(entry)
         except Exception as exc:  # noqa: BLE001 - reported for this row only
             prepared.append(exc)
     results: dict[int, Any] = {}
@@ -1231,7 +1234,8 @@ def _verify_chunk(rows, context: dict) -> list:
 
 
 def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | None = None,
-                 workers: int | None = None, progress: bool | None = False) -> list:
+                 workers: int | None = None, progress: bool | None = False,
+                 supplier_keys: str | Path | None = None) -> list:
     """Declare many (rule, data) pairs in one run; one footprint.market.batch.Outcome per row, in order.
 
     ``rows`` are (rule, data) pairs, dicts with the manifest's keys (rule, data, allocation,
@@ -1242,6 +1246,11 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
     from pool.POOL_FROM rows, byte for byte the serial outcomes, in order); ``scheduler``
     'processes' does so on every core, 'local' runs on a Dask LocalCluster, 'tcp://HOST:PORT' on
     a running cluster.
+
+    ``supplier_keys`` (a file of trusted public keys) holds every row to what
+    ``declare(..., supplier_keys=...)`` requires; a row's own ``supplier_keys`` key overrides it.
+    Each file is read once, before any row runs (a SignatureError for this one; a row's own
+    file that cannot be used is that row's error).
     """
     from footprint.market import batch as _batch
 
@@ -1256,11 +1265,13 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
                 prepared.append(_batch.Row(number, problem=f"unknown key(s) {', '.join(unknown)[:80]}; a row takes "
                                                            "only " + ", ".join(known)))
                 continue
-            prepared.append(_batch.Row(number, **{k: (str(v) if k in ("rule", "data", "mapping") and v is not None
+            prepared.append(_batch.Row(number, **{k: (str(v) if k in ("rule", "data", "mapping", "supplier_keys")
+                                                      and v is not None
                                                       else v) for k, v in row.items()}))
         else:
             rule, data = row
             prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
+    prepared = _batch.with_trusted_keys(prepared, supplier_keys)
     kept: dict[int, dict] = {}
     context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
@@ -1273,7 +1284,8 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
 
 def batch_declare(manifest: str | Path, *, force: bool = False, register: str | Path | None = None,
                   scheduler: str | None = None, workers: int | None = None, progress: bool | None = None,
-                  created: dt.datetime | None = None, errors: str | Path | None = None):
+                  created: dt.datetime | None = None, errors: str | Path | None = None,
+                  supplier_keys: str | Path | None = None):
     """Declare every row of a manifest, write each output, stream entries into the register; a Summary.
 
     Outputs are written here (never by a worker) as results arrive; with ``register``, rows that
@@ -1282,14 +1294,17 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     ``errors``: where the caller will write the error report (Summary.write_errors); refused
     here, before computing, when it exists (without ``force``) or is the manifest, a row's input
     or output, or the register.
+    ``supplier_keys``: as declare_many's (a row's column overrides it); its problem is raised
+    before any row runs.
     """
     from dataclasses import replace as _replace
 
     from footprint.market import batch as _batch
 
-    rows = _batch.read_manifest(manifest)
+    rows = _batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys)
     outputs: set[str] = set()
     inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
+                      *([("supplier keys", Path(supplier_keys))] if supplier_keys is not None else []),
                       *([register_input(register)] if register is not None else [])]
     inputs = input_index(inputs_of_rows)  # every row's, and the register: an output never replaces them
     checked = []

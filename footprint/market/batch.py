@@ -33,8 +33,8 @@ from footprint._io import load_yaml, read_text
 from footprint.errors import FootprintError
 
 MANIFEST_COLUMNS = ("rule", "data", "output")
-OPTIONAL_COLUMNS = ("allocation", "mapping", "background", "mass_kg", "year")
-PATH_COLUMNS = ("data", "output", "mapping")
+OPTIONAL_COLUMNS = ("allocation", "mapping", "background", "mass_kg", "year", "supplier_keys")
+PATH_COLUMNS = ("data", "output", "mapping", "supplier_keys")
 DEFAULT_WORKERS = 2
 PROGRESS_FROM = 20  # rows: shorter runs print no progress bar
 
@@ -56,9 +56,79 @@ class Row:
     background: str | None = None
     mass_kg: float | None = None
     year: int | None = None
+    supplier_keys: str | None = None  # the row's own trusted-keys file (overrides the run's --supplier-keys)
     problem: str | None = None  # what is wrong with the row itself (reported without computing it)
+    # the trusted keys this row's suppliers must be signed with, read once before the run (TrustedKeys.read)
+    trusted: TrustedKeys | None = field(default=None, compare=False, repr=False)
     # batch verify: the declaration parsed once, here, and handed to the worker (never read twice)
     document: dict | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TrustedKeys:
+    """A trusted-keys file (--supplier-keys) read once, before any row runs, carried to the workers as raw bytes.
+
+    Why read here and not where the row runs: a key file edited during a long run (or a copy that
+    differs on a cluster machine) would otherwise give earlier and later rows different trust
+    without a word; read once, every row is held to the file as it was when the run started, and
+    a worker needs no copy of it.  Why raw bytes: the key objects do not pickle (Dask, the pool).
+    ``file`` is the name the messages give, as a single ``declare --supplier-keys FILE`` gives it.
+    """
+
+    file: str
+    raw: tuple[tuple[str, bytes], ...]  # (key id, the 32 raw bytes of the Ed25519 public key)
+
+    @classmethod
+    def read(cls, path: str | Path) -> TrustedKeys:
+        """The keys of ``path``; a missing, unreadable or malformed file is a SignatureError naming it."""
+        from cryptography.hazmat.primitives import serialization
+
+        from footprint.declaration.signing import load_public_keys
+
+        keys = load_public_keys(path)
+        return cls(str(path), tuple((kid, key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+                                    for kid, key in keys.items()))
+
+    def keys(self) -> dict[str, Any]:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        return {kid: Ed25519PublicKey.from_public_bytes(raw) for kid, raw in self.raw}
+
+    def require_signed(self, suppliers) -> None:
+        """signing.require_signed_suppliers with these keys: the same check, the same SignatureError message."""
+        from footprint.declaration.signing import require
+
+        keys = self.keys()
+        for supplier in suppliers:
+            signed = {"content_sha256": supplier.content_sha256, "signatures": supplier.signatures}
+            require(signed, keys, file=supplier.path, keys_file=self.file, digest=supplier.content_sha256)
+
+
+def with_trusted_keys(rows: Sequence[Row], supplier_keys: str | Path | None = None) -> list[Row]:
+    """The rows, each with the trusted keys it is held to: its own ``supplier_keys`` file, else the run's.
+
+    The run's file is read first and a problem with it is raised (a SignatureError naming the
+    file: nothing runs); a row's own file that cannot be used is that row's error.  Each file
+    is read once however many rows name it.
+    """
+    from dataclasses import replace
+
+    default = TrustedKeys.read(supplier_keys) if supplier_keys is not None else None
+    read: dict[str, TrustedKeys | FootprintError] = {}
+    out = []
+    for row in rows:
+        if row.problem or not row.supplier_keys:
+            out.append(replace(row, trusted=default) if default is not None and not row.problem else row)
+            continue
+        if row.supplier_keys not in read:
+            try:
+                read[row.supplier_keys] = TrustedKeys.read(row.supplier_keys)
+            except FootprintError as exc:
+                read[row.supplier_keys] = exc
+        found = read[row.supplier_keys]
+        out.append(replace(row, problem=str(found)) if isinstance(found, FootprintError)
+                   else replace(row, trusted=found))
+    return out
 
 
 @dataclass
@@ -152,11 +222,13 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
         return Row(number, rule=rule, data=values["data"], problem=f"mass_kg must be > 0 (got {values['mass_kg']})")
     return Row(number, rule=rule, data=values["data"], output=values["output"] or None,
                allocation=values["allocation"] or None, mapping=values["mapping"] or None,
-               background=values["background"] or None, mass_kg=mass, year=year)
+               background=values["background"] or None, mass_kg=mass, year=year,
+               supplier_keys=values["supplier_keys"] or None)
 
 
 def read_manifest(path: str | Path) -> list[Row]:
-    """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year]) or YAML manifest.
+    """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year,supplier_keys]) or
+    YAML manifest.
 
     A YAML manifest is a list of mappings with the same keys, or ``{rows: [...]}``.  Relative
     paths are relative to the manifest's directory.  A file that cannot be read as a manifest
@@ -200,7 +272,8 @@ def read_manifest(path: str | Path) -> list[Row]:
             if absent:
                 raise BatchError(f"the manifest's header lacks {', '.join(absent)}", file=path, field="header",
                                  value=",".join(header)[:80],
-                                 expected="a CSV header rule,data,output[,allocation,mapping,background,mass_kg,year]")
+                                 expected="a CSV header rule,data,output[,allocation,mapping,background,mass_kg,year,"
+                                          "supplier_keys]")
             unknown = [h for h in header if h not in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)]
             if unknown:
                 raise BatchError(f"unknown column(s) {', '.join(unknown)}", file=path, field="header",
@@ -218,7 +291,7 @@ def read_manifest(path: str | Path) -> list[Row]:
 
 
 def row_inputs(rows: Sequence[Row]) -> list[tuple[str, Path]]:
-    """The files the rows read (activity data, mappings, rule files), each named by its row.
+    """The files the rows read (activity data, mappings, rule files, trusted keys), each named by its row.
 
     Outputs are written as results arrive, in any order on Dask: a row whose output is another
     row's input could replace that input before the other row is computed (or after: the run
@@ -227,7 +300,8 @@ def row_inputs(rows: Sequence[Row]) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     for row in rows:
         for what, path in (("activity data", row.data), ("background mapping", row.mapping),
-                           ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None)):
+                           ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
+                           ("supplier keys", row.supplier_keys)):
             if path:
                 found.append((f"{what} of row {row.number}", Path(path)))
     return found
