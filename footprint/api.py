@@ -641,7 +641,7 @@ def _recorded_rule(document: dict, path: Path) -> str | Path:
     from footprint.declaration import verify as _verify
 
     recorded = _verify.recorded_path(document, "rule")
-    found = _verify.find_recorded(recorded, path) if recorded else None
+    found = _verify.find_recorded(recorded, path, _verify.recorded_sha256(document, "rule")) if recorded else None
     return found if found is not None else document["rule"]["id"]
 
 
@@ -652,7 +652,7 @@ def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]
     recorded = _verify.recorded_path(document, "activity_data")
     if recorded is None:
         return None, "the declaration records no activity data path"
-    found = _verify.find_recorded(recorded, path)
+    found = _verify.find_recorded(recorded, path, _verify.recorded_sha256(document, "activity_data"))
     return (found, None) if found is not None else (None, f"the activity data it records ({recorded}) is not found")
 
 

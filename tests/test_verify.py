@@ -276,3 +276,30 @@ def test_a_declaration_made_with_a_rule_file_of_ones_own_verifies_from_that_file
     assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]
     (tmp_path / "own-rule.yaml").write_text(text.replace("title: ", "title: edited ", 1))
     assert "rule.sha256" in _failed(footprint.verify_declaration(declared))  # an edited rule file fails
+
+
+def test_verify_recomputes_from_the_declared_file_not_an_edited_copy_found_first(declaration_file, tmp_path,
+                                                                                 monkeypatch):
+    """The example's data are recorded relative to the repository (examples/ndpr-oxide/activity-2025.yaml).
+
+    A reviewer works in a directory that holds an edited copy at the same relative path.  The lookup
+    took the first file that exists (the copy), so verify said NOT VERIFIED about a declaration that is
+    right, naming the copy.  With the recorded sha256 the declared file (in the repository) is found.
+    A copy alone still fails: its hash is not the recorded one.
+    """
+    relative = Path("examples/ndpr-oxide/activity-2025.yaml")
+    document = json.loads(declaration_file.read_text())
+    assert document["provenance"]["activity_data"]["path"] == str(relative)
+    copy = tmp_path / "reviewer" / relative
+    copy.parent.mkdir(parents=True)
+    copy.write_text(EXAMPLE.read_text().replace("{kind: diesel, amount: 611000,", "{kind: diesel, amount: 700000,"))
+    monkeypatch.chdir(tmp_path / "reviewer")
+    outcome = footprint.verify_declaration(declaration_file)
+    assert outcome.ok and outcome.recomputed, _failed(outcome)
+    result = CliRunner().invoke(cli.main, ["verify", str(declaration_file)])
+    assert result.exit_code == 0 and result.output.rstrip().endswith("verified"), result.output
+    # the declared file gone (only the edited copy left): found, recomputed, and not verified
+    from footprint.declaration import verify as _verify
+
+    monkeypatch.setattr(_verify, "recorded_candidates", lambda recorded, declaration=None: [Path(recorded)])
+    assert not footprint.verify_declaration(declaration_file).ok

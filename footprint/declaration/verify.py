@@ -155,7 +155,7 @@ def recorded_path(document: Mapping[str, Any], key: str) -> str | None:
     return path if isinstance(path, str) and path else None
 
 
-def find_recorded(recorded: str, declaration: Path) -> Path | None:
+def find_recorded(recorded: str, declaration: Path, sha256: str | None = None) -> Path | None:
     """The file a declaration records by path, looked for the one way every verification looks for it.
 
     As written first (absolute, or relative to the current directory, as ``--data`` and
@@ -164,10 +164,33 @@ def find_recorded(recorded: str, declaration: Path) -> Path | None:
     repository's examples are found from any directory).  Single verify (the mapping) and
     batch verify (the activity data and the mapping) both call this, so a declaration is
     recomputed from the same file alone or in a batch; batch verify once tried the repository
-    root before the current directory.  A file found here that is not the one declared is no
-    pass: its content hash is compared.
+    root before the current directory.
+
+    With the recorded ``sha256``, the first candidate with that content is taken: a stale or
+    edited copy at an earlier place no longer hides the very file that was declared (verify
+    failed, naming the copy, while the declared file lay in the repository).  When none has it,
+    the first that exists is returned, and the recomputation's hash comparison fails it: a file
+    found here that is not the one declared is never a pass.
     """
-    return next((candidate for candidate in recorded_candidates(recorded, declaration) if candidate.is_file()), None)
+    existing = [candidate for candidate in recorded_candidates(recorded, declaration) if candidate.is_file()]
+    if sha256 and len(existing) > 1:
+        from footprint._io import file_sha256
+
+        for candidate in existing:
+            try:
+                if file_sha256(candidate) == sha256:
+                    return candidate
+            except OSError:  # unreadable: the recomputation reports it if nothing better is found
+                continue
+    return existing[0] if existing else None
+
+
+def recorded_sha256(document: Mapping[str, Any], key: str) -> str | None:
+    """The content hash ``provenance.<key>.sha256`` records beside its path, or None."""
+    provenance = document.get("provenance")
+    record = provenance.get(key) if isinstance(provenance, Mapping) else None
+    digest = record.get("sha256") if isinstance(record, Mapping) else None
+    return digest if isinstance(digest, str) and digest else None
 
 
 def recorded_candidates(recorded: str, declaration: Path | None = None) -> list[Path]:
@@ -204,7 +227,8 @@ def recorded_mapping(document: Mapping[str, Any], declaration: Path,
             raise DeclarationError("mapping file not found", file=given, field="--mapping",
                                    expected="the mapping file the declaration was computed with")
         return Path(given), default
-    found = find_recorded(str(record["path"]), declaration)
+    digest = record.get("sha256")
+    found = find_recorded(str(record["path"]), declaration, digest if isinstance(digest, str) else None)
     if found is not None:
         return found, default
     raise DeclarationError("the background mapping this declaration was computed with cannot be found",
