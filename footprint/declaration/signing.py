@@ -309,16 +309,17 @@ def require(document: dict[str, Any], keys: dict[str, Any], *, file: str | Path 
                                   "('footprint sign DECL --key KEY')")
 
 
-def require_signed_suppliers(suppliers, keys_file: str | Path) -> None:
+def require_signed_suppliers(suppliers, keys_file: str | Path, keys: dict[str, Any] | None = None) -> None:
     """Raise SignatureError unless every supplier's declaration used carries a valid signature by a trusted key.
 
     A supplier's content hash shows an accident, not a forgery: whoever edits a value can hash
     the file again, and the producer's number then rests on it with exit 0.  The signatures are
     the ones read with the values (footprint.inputs.upstream.read checked that content_sha256 is
     the hash of that content), so a signature is checked over exactly the content used.
-    ``suppliers``: footprint.inputs.upstream.UpstreamDeclaration.
+    ``suppliers``: footprint.inputs.upstream.UpstreamDeclaration.  ``keys``: the keys of ``keys_file``
+    already read (a batch reads the file once before its rows run); the messages still name the file.
     """
-    keys = load_public_keys(keys_file)
+    keys = load_public_keys(keys_file) if keys is None else keys
     for supplier in suppliers:
         signed = {"content_sha256": supplier.content_sha256, "signatures": supplier.signatures}
         require(signed, keys, file=supplier.path, keys_file=keys_file, digest=supplier.content_sha256)

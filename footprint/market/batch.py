@@ -96,12 +96,9 @@ class TrustedKeys:
 
     def require_signed(self, suppliers) -> None:
         """signing.require_signed_suppliers with these keys: the same check, the same SignatureError message."""
-        from footprint.declaration.signing import require
+        from footprint.declaration.signing import require_signed_suppliers
 
-        keys = self.keys()
-        for supplier in suppliers:
-            signed = {"content_sha256": supplier.content_sha256, "signatures": supplier.signatures}
-            require(signed, keys, file=supplier.path, keys_file=self.file, digest=supplier.content_sha256)
+        require_signed_suppliers(suppliers, self.file, self.keys())
 
 
 def with_trusted_keys(rows: Sequence[Row], supplier_keys: str | Path | None = None) -> list[Row]:
