@@ -295,6 +295,18 @@ def test_missing_data_file_is_refused(project, tmp_path):
     assert_bad_input(declare(missing, tmp_path / "out.json"), str(missing), "file not found")
 
 
+def test_a_rule_id_is_a_rule_id_beside_a_directory_of_that_name(project, tmp_path, monkeypatch):
+    """A producer keeps its files in ./ndpr-oxide/: the id was taken as that path ("is a directory")."""
+    (tmp_path / "ndpr-oxide").mkdir()
+    (tmp_path / "cobalt-hydroxide").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = declare(EXAMPLE, tmp_path / "ndpr-oxide" / "out.json", rule="ndpr-oxide")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "ndpr-oxide" / "out.json").read_text())["rule"]["id"] == "ndpr-oxide"
+    assert_bad_input(declare(EXAMPLE, tmp_path / "out.json", rule="cobalt-hydroxide"), "unknown rule",
+                     "a directory of that name is here, not a rule file", "ndpr-oxide")
+
+
 def test_unknown_rule_id_lists_known_rules(project, tmp_path):
     result = declare(EXAMPLE, tmp_path / "out.json", rule="cobalt-hydroxide")
     assert_bad_input(result, "unknown rule", "'cobalt-hydroxide'", "ndpr-oxide")

@@ -653,14 +653,20 @@ class LoadedRule:
 
 
 def resolve_rule_path(rule: str | Path) -> Path:
-    """A rule id from rules/ or a path to a rule file."""
+    """A rule id from rules/ or a path to a rule file.
+
+    Only a file is taken as a path: a producer keeping its files in a directory named like
+    the rule (``./ndfeb-magnet/``) was told "is a directory, not a file" for the rule id.
+    """
     candidate = Path(rule)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
         return candidate
     path = rules_dir() / f"{rule}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in rules_dir().glob("*.yaml")))
-        raise RuleError("unknown rule", value=str(rule), expected=f"a rule id ({known}) or a path to a rule file")
+        raise RuleError("unknown rule" + (" (a directory of that name is here, not a rule file)"
+                                          if candidate.is_dir() else ""),
+                        value=str(rule), expected=f"a rule id ({known}) or a path to a rule file")
     return path
 
 
