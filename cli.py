@@ -673,9 +673,12 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers (at most 0.01).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --errors file.")
+@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also require each declaration to carry a valid signature by one of the public keys in this file "
+                   "(as 'verify --public-key'); one without it differs.")
 @_batch_options
-def batch_verify(directory: Path, tolerance: float, force: bool, scheduler: str | None, workers: int | None,
-                 progress: bool | None, errors_path: Path | None) -> None:
+def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None, scheduler: str | None,
+                 workers: int | None, progress: bool | None, errors_path: Path | None) -> None:
     """Recompute every declaration (*.json) in DIRECTORY from the activity data it records.
 
     Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
@@ -684,9 +687,10 @@ def batch_verify(directory: Path, tolerance: float, force: bool, scheduler: str 
     Example:
       footprint batch verify out/declarations
       footprint batch verify out/declarations --scheduler local --errors verify-errors.csv
+      footprint batch verify out/declarations --public-key verifier.pub
     """
     summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
-                                     tolerance=tolerance, errors=errors_path, force=force)
+                                     tolerance=tolerance, errors=errors_path, force=force, public_keys=public_keys)
     _batch_report(summary, errors_path, "verified", force)
 
 

@@ -357,3 +357,41 @@ def test_declare_with_supplier_keys_requires_every_supplier_signed_by_a_trusted_
     forged = invoke("declare", "ndfeb-magnet", data, "-o", out, "--force", "--supplier-keys", trusted)
     assert forged.exit_code == 2 and "is not valid" in forged.stderr
     assert invoke("declare", "ndfeb-magnet", data, "-o", out, "--force").exit_code == 0  # without keys: as before
+
+
+def test_batch_verify_with_public_key_holds_every_declaration_to_a_signature(signed_file, keys, tmp_path):
+    """batch verify recomputed the numbers only: a market directory of declarations could pass although some
+    were never signed, or signed by someone else, where ``verify --public-key`` says NOT VERIFIED (exit 1).
+
+    Three declarations of the same (right) numbers: signed by the producer, unsigned, signed by another key.
+    With the producer's public key: one verified, two differ (each saying why); without it: three verified.
+    """
+    directory = signed_file.parent
+    unsigned = json.loads(signed_file.read_text(encoding="utf-8"))
+    unsigned.pop("signatures")
+    (directory / "unsigned.json").write_text(json.dumps(unsigned, indent=2), encoding="utf-8")
+    other = directory / "other.json"
+    other.write_text(json.dumps(unsigned, indent=2), encoding="utf-8")
+    assert invoke("sign", other, "--key", keys["other"], "--force").exit_code == 0
+    public = Path(str(keys["producer"]) + ".pub")
+
+    summary = footprint.batch_verify(directory, public_keys=public)
+    by_file = {Path(o.output).name: o for o in summary.outcomes}
+    assert by_file["decl.json"].status == "ok"
+    assert by_file["unsigned.json"].status == "differs" and f"no signature by a key in {public}" in \
+        by_file["unsigned.json"].message
+    assert by_file["other.json"].status == "differs" and "no signature by a key in" in by_file["other.json"].message
+    assert "values agree" in by_file["unsigned.json"].message  # the numbers themselves were recomputed and agree
+    result = invoke("batch", "verify", directory, "--public-key", public)
+    assert result.exit_code == 1 and "3 rows: 1 verified, 2 differ, 0 failed" in result.output, result.output
+    assert invoke("batch", "verify", directory).exit_code == 0
+
+    forged = forge(signed_file, directory / "forged.json")  # signed record kept, content changed and re-hashed
+    outcome = {Path(o.output).name: o for o in footprint.batch_verify(directory, public_keys=public).outcomes}
+    assert outcome["forged.json"].status == "differs" and "signature INVALID" in outcome["forged.json"].message
+    forged.unlink()
+
+    bad = tmp_path / "bad.pub"
+    bad.write_text("not a key\n")
+    result = invoke("batch", "verify", directory, "--public-key", bad)
+    assert result.exit_code == 2 and "bad.pub" in result.output and "Traceback" not in result.output
