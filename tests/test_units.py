@@ -104,3 +104,37 @@ def test_a_changed_definitions_file_retires_the_table(monkeypatch):
         assert units.convert(2, "t", "kg") == 2000.0  # pint answers instead
     finally:
         units._table.cache_clear()
+
+
+@pytest.mark.parametrize("amount, unit", [
+    (2.0, "kg"), (0, "t"), (-0.0, "kWh"), (1e308, "MJ"), (10**300, "kg"), (" kg ", "kg"),
+    (True, "kg"), (float("nan"), "kg"), (float("inf"), "kg"), (-1.0, "kg"), (-3, "t"), (10**400, "kg"),
+    ("2", "kg"), (None, "kg"), (2.0, "ton"), (2.0, "kt"), (2.0, "nonsense"), (2.0, ""), (2.0, None), (2.0, 3),
+])
+def test_accepts_says_yes_only_where_both_checks_accept(amount, unit):
+    """units.accepts is the shortcut activity checks take: True must mean parse_amount and check_unit accept
+    (a True where one refuses would let a bad amount through with exit 0); False only sends to those checks."""
+    if not units.accepts(amount, unit):
+        return
+    units.parse_amount(amount)
+    units.check_unit(unit)
+
+
+def test_accepts_the_common_case():
+    assert units.accepts(2.0, "kg") and units.accepts(3, "t") and units.accepts(0.0, "kilowatt hour")
+    assert not units.accepts(True, "kg") and not units.accepts(-1.0, "kg") and not units.accepts(2.0, "ton")
+
+
+def test_kept_factors_start_over_with_a_new_table(monkeypatch):
+    """The (unit, target) -> factor answers are kept per table: a retired table must not answer any more."""
+    assert units._kept_factor("t", "kg") == 1000.0
+    units._table.cache_clear()
+    monkeypatch.setattr(units, "_definitions_sha256", lambda: "0" * 64)
+    try:
+        assert units._kept_factor("t", "kg") is None  # the retired table keeps nothing: pint answers
+        assert not units._kept_known("kg")
+        assert units.convert(2, "t", "kg") == 2000.0
+    finally:
+        monkeypatch.undo()
+        units._table.cache_clear()
+    assert units._kept_factor("t", "kg") == 1000.0  # the table back, its answers back
