@@ -402,3 +402,27 @@ def test_the_provenance_path_is_pathlibs_relative_path(tmp_path, monkeypatch):
              Path("/"), Path("nowhere/../x.yaml")]
     assert [_relative(p) for p in paths] == [by_pathlib(p) for p in paths]
     assert _relative(paths[0]) == "examples/ndpr-oxide/activity-2025.yaml"
+
+
+@pytest.mark.parametrize("example", ["lithium-carbonate-brine", "ndpr-oxide", "ndfeb-magnet"])
+def test_input_kinds_resolved_once_per_build_give_what_resolving_each_input_gives(project, example, monkeypatch):
+    """system.build keeps each input kind's dataset code for the build (_kind_code): the flows' targets
+    and the notes (lithium-carbonate-brine's grid fallback: said once) are those of resolving every input
+    again.  Would fail if one kind's code were given for another or a fallback note were lost or doubled."""
+    from footprint import api
+    from footprint.engine import system
+
+    data = REPO / "examples" / example / "activity-2025.yaml"
+    run = api._Run.open()
+
+    def built():
+        prepared = api._prepare(run, example, data)
+        return ([(f.process, f.kind, f.target, f.amount, f.field) for p in prepared.system.processes for f in p.flows],
+                prepared.system.notes)
+
+    kept = built()
+    monkeypatch.setattr(system, "_kind_code", lambda kind, loaded, activity, catalogue, *, field, notes, kept:
+                        system.resolve_kind(kind, loaded, activity, catalogue, field=field, notes=notes))
+    assert built() == kept
+    if example == "lithium-carbonate-brine":
+        assert len(kept[1]) == 1 and "used the rule's fallback" in kept[1][0]

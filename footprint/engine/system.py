@@ -216,14 +216,31 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
                        value=", ".join(candidates), expected="a dataset code that exists in inventories/")
 
 
+def _kind_code(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, *, field: str,
+               notes: list[str], kept: dict[str, str]) -> str:
+    """``resolve_kind`` once per input kind within one build (``kept``: kind -> code).
+
+    Its answer depends on the kind, the rule, the declarant and the catalogue only, all fixed
+    for one build, and its note is added once anyway; a 1,000-process foreground asked it
+    for the same few kinds 2,000 times, formatting every template each time.  A refusal is
+    never kept: every item of an unknown kind is refused with its own field as before.
+    """
+    code = kept.get(kind)
+    if code is None:
+        code = kept[kind] = resolve_kind(kind, loaded, activity, catalogue, field=field, notes=notes)
+    return code
+
+
 def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: LoadedActivity,
                   catalogue: Catalogue, supplied: dict[str, str], where: str, notes: list[str],
-                  connected: frozenset[str]) -> tuple[str, str]:
+                  connected: frozenset[str], kept: dict[str, str] | None = None) -> tuple[str, str]:
     """(kind, target) of an input: an upstream process, or a dataset.
 
     ``connected`` is ``set(rp.inputs_from)``, built once per process: a process fed by a thousand
-    others has a thousand 'from' inputs, and a list scan for each grew as the square.
+    others has a thousand 'from' inputs, and a list scan for each grew as the square.  ``kept``
+    holds the build's input kind -> dataset code answers (``_kind_code``).
     """
+    kept = {} if kept is None else kept
     path = activity.path
     if item.from_ is not None:
         if item.from_ not in connected:
@@ -236,14 +253,15 @@ def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: Lo
         return "intermediate", item.from_
     if item.dataset is not None:
         dataset = catalogue.get(item.dataset, file=path, field=f"{where}.dataset")
-        default = catalogue.get(resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind",
-                                             notes=notes))
+        default = catalogue.get(_kind_code(item.kind, loaded, activity, catalogue, field=f"{where}.kind",
+                                           notes=notes, kept=kept))
         if dataset.kind != default.kind:
             raise ActivityDataError("dataset is of another kind than the input", file=path,
                                     field=f"{where}.dataset", value=item.dataset,
                                     expected=f"a '{default.kind}' dataset for input kind '{item.kind}'")
         return "background", dataset.code
-    return "background", resolve_kind(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes)
+    return "background", _kind_code(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes,
+                                    kept=kept)
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:
@@ -257,6 +275,8 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
               override: str | None, where: str, loaded: LoadedRule) -> AllocationRecord | None:
+    if not data.co_products and not rp.co_products:
+        return None  # what the checks below conclude when neither the rule nor the producer names a co-product
     path, rule_path = activity.path, loaded.path
     given: dict = {}
     position: dict[str, int] = {}  # where each co-product sits in the activity file (for messages)
@@ -499,6 +519,9 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
     exclusions: list[dict] = []
     notes: list[str] = []
     by_id = {rp.id: rp for _stage, rp in rule.processes()}  # the rule's processes, looked up per 'from' input
+    kept_kinds: dict[str, str] = {}  # input kind -> dataset code, for this build (_kind_code)
+    # the basic uncertainty classes of inputs: read off the pedigree table once, not per flow
+    plain_class, transport_class = pedigree.input_class(False), pedigree.input_class(True)
     for stage, rp in rule.processes():
         where = f"processes.{rp.id}"
         pdata = data.processes.get(rp.id)
@@ -529,15 +552,15 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                 process.flows.append(_upstream_flow(item, rp, loaded, activity, pdata, share, item_where))
                 continue
             kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes,
-                                         connected)
+                                         connected, kept_kinds)
             if kind == "intermediate":
                 product = by_id[target].product
                 target_unit = product.unit
                 amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
                                        field=f"{item_where}.unit")
                 consumed[target] = consumed.get(target, 0.0) + amount
-                spread = _uncertainty(item, float(item.amount), item.dqr or pdata.dqr, pedigree.input_class(False),
-                                      path, item_where)
+                spread = _uncertainty(item, float(item.amount), item.dqr or pdata.dqr, plain_class, path,
+                                      item_where)
                 process.flows.append(Flow(rp.id, "intermediate", target, amount * share, target_unit,
                                           product.name, item_where, None, True, item.source,
                                           uncertainty=spread))
@@ -545,17 +568,19 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             dataset = catalogue.datasets[target]
             amount = units.convert(float(item.amount), item.unit, dataset.unit, file=path, field=f"{item_where}.unit")
             dqr = _dqr(item.dqr, pdata.dqr, path, item_where)
-            spread = _uncertainty(item, float(item.amount), dqr, pedigree.input_class(dataset.kind == "transport"),
-                                  path, item_where)
+            spread = _uncertainty(item, float(item.amount), dqr,
+                                  transport_class if dataset.kind == "transport" else plain_class, path, item_where)
             process.flows.append(Flow(rp.id, "background", target, amount * share, dataset.unit,
                                       item.kind or item.from_ or target, item_where,
                                       dqr, item.data_type == "primary",
                                       item.source, input_kind=item.kind or None, uncertainty=spread))
-            process.flows.extend(grid.scope_flows(process.flows[-1], dataset, rule.electricity.scope, catalogue,
-                                                  path=path, rule_path=loaded.path))  # one scope for grids
+            if dataset.kind == "electricity":  # scope_flows adds nothing for any other dataset
+                process.flows.extend(grid.scope_flows(process.flows[-1], dataset, rule.electricity.scope, catalogue,
+                                                      path=path, rule_path=loaded.path))  # one scope for grids
         for index, leg in enumerate(pdata.transport):
             item_where = f"{where}.transport[{index}]"
-            target = resolve_kind(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind", notes=notes)
+            target = _kind_code(leg.kind, loaded, activity, catalogue, field=f"{item_where}.kind", notes=notes,
+                                kept=kept_kinds)
             dataset = catalogue.datasets[target]
             if dataset.kind != "transport":
                 transports = sorted(k for k, spec in rule.input_kinds.items()
@@ -572,8 +597,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                       f"transport, {leg.kind}", item_where,
                                       dqr, leg.data_type == "primary",
                                       leg.source, input_kind=leg.kind,
-                                      uncertainty=_uncertainty(leg, given, dqr, pedigree.input_class(True), path,
-                                                               item_where)))
+                                      uncertainty=_uncertainty(leg, given, dqr, transport_class, path, item_where)))
         for index, emission in enumerate(pdata.emissions):
             item_where = f"{where}.emissions[{index}]"
             categories, choice = emission_compartment(emission.compartment, rp)
