@@ -426,3 +426,25 @@ def test_input_kinds_resolved_once_per_build_give_what_resolving_each_input_give
     assert built() == kept
     if example == "lithium-carbonate-brine":
         assert len(kept[1]) == 1 and "used the rule's fallback" in kept[1][0]
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 1e-300, 3.0, 0.1, 0.2, 0.7]), max_size=30),
+       st.sampled_from([0.5, 0.8, 1.0]))
+def test_most_relevant_items_by_index_equal_sorting_the_items_by_minus_magnitude(values, share):
+    """The hotspot pick sorts indices by |value| (reverse, stable) instead of items by -|value|: the same items
+    in the same order, ties (1.0 and -1.0, 0.0 and -0.0) in their original order. Would fail if the order or the
+    stopping point moved."""
+    from footprint.engine.calculate import Item
+    from footprint.engine.quality import most_relevant_items
+
+    items = [Item(None, f"s{i}", value) for i, value in enumerate(values)]
+    total = sum(abs(item.value) for item in items)
+    expected, running = [], 0.0
+    if total != 0:
+        for item in sorted(items, key=lambda i: -abs(i.value)):  # the definition it replaced
+            expected.append(item)
+            running += abs(item.value)
+            if running / total >= share - 1e-12:
+                break
+    assert [i.stage for i in most_relevant_items(items, share)] == [i.stage for i in expected]

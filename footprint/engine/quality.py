@@ -192,7 +192,8 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     flows, extra = result.flows, result.extra
     kept = [e for e, flow in enumerate(flows) if flow.process in columns]  # flows counted per process
     flow_bins = np.array([columns[flows[e].process] for e in kept], dtype=np.int64)
-    flow_rows = np.array([_row(Item(flows[e], "", 0.0), catalogue, context, memo, datasets) for e in kept],
+    shared: dict[tuple, tuple[float, ...]] = {}
+    flow_rows = np.array([_flow_row(flows[e], catalogue, context, memo, datasets, shared) for e in kept],
                          dtype=float).reshape(len(kept), len(CRITERIA))
     totals, bins, weights, table = [], [], [], []
     for d, category in enumerate(categories):
@@ -227,15 +228,42 @@ def _row(item: Item, catalogue: Catalogue, context: Context | None, memo: dict[i
     return tuple(found[key] for key in CRITERIA)
 
 
+def _flow_row(flow, catalogue: Catalogue, context: Context | None, memo: dict[int, dict[str, float]],
+              datasets: dict[str, dict[str, float]] | None, shared: dict[tuple, tuple[float, ...]]
+              ) -> tuple[float, ...]:
+    """``_row`` of a flow's item, kept in ``shared`` per (kind, target, DQR scores) for one assessment.
+
+    item_criteria reads nothing else of a flow that is not a supplier's declaration (kind
+    'upstream' or 'recycled-content': those go to ``_row`` each), and the context and the
+    datasets' criteria are fixed for one assessment; a 1,000-process foreground has 3,000
+    flows of a few such combinations, and a dict per flow was a third of the data-quality phase.
+    """
+    from footprint.engine.calculate import Item
+
+    if flow.kind in ("upstream", "recycled-content"):
+        return _row(Item(flow, "", 0.0), catalogue, context, memo, datasets)
+    dqr = flow.dqr
+    key = (flow.kind, flow.target, None if not dqr else (dqr.TeR, dqr.GeR, dqr.TiR, dqr.P))
+    row = shared.get(key)
+    if row is None:
+        row = shared[key] = _row(Item(flow, "", 0.0), catalogue, context, memo, datasets)
+    return row
+
+
 def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list[Item]:
-    """Contributions that together reach ``share`` of the sum of |contributions| (largest first)."""
-    total = sum(abs(item.value) for item in items)
+    """Contributions that together reach ``share`` of the sum of |contributions| (largest first).
+
+    The magnitudes are taken once and sorted by index, largest first; ``sorted`` keeps equal ones
+    in their order with ``reverse`` too, so the order is that of sorting by -|value| (as it was).
+    """
+    magnitudes = [abs(item.value) for item in items]
+    total = sum(magnitudes)
     if total == 0:
         return []
     chosen, running = [], 0.0
-    for item in sorted(items, key=lambda i: -abs(i.value)):
-        chosen.append(item)
-        running += abs(item.value)
+    for index in sorted(range(len(items)), key=magnitudes.__getitem__, reverse=True):
+        chosen.append(items[index])
+        running += magnitudes[index]
         if running / total >= share - 1e-12:
             break
     return chosen
@@ -245,6 +273,13 @@ def _mean(criteria: list[dict[str, float]]) -> dict[str, float] | None:
     if not criteria:
         return None
     return {key: sum(c[key] for c in criteria) / len(criteria) for key in CRITERIA}
+
+
+def _mean_rows(rows: list[list[float]]) -> dict[str, float] | None:
+    """``_mean`` of rows given in CRITERIA order: the same sums, in the same order, by the same count."""
+    if not rows:
+        return None
+    return dict(zip(CRITERIA, [sum(column) / len(rows) for column in zip(*rows)]))
 
 
 def _score(criteria: dict[str, float]) -> float:
@@ -428,16 +463,20 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
     columns = {process.id: column for column, process in enumerate(system.processes)}
-    grouped = _by_process(result, declared, columns, catalogue, context, memo, datasets)
+    # per category: its total, its per-process totals and the criteria's per-process sums in CRITERIA order
+    # (lists indexed directly: a dict per process and category was most of this loop on 1,000 processes)
+    grouped = [(category_total, own_totals, [own_sums[key] for key in CRITERIA])
+               for category_total, own_totals, own_sums in _by_process(result, declared, columns, catalogue, context,
+                                                                       memo, datasets)]
     for column, process in enumerate(system.processes):
         per_category, shares = [], []
-        for category_total, own_totals, own_sums in grouped:
+        for category_total, own_totals, sums in grouped:
             own_total = own_totals[column]
             shares.append(own_total / category_total if category_total else 0.0)
             if own_total != 0:
-                per_category.append({key: own_sums[key][column] / own_total for key in CRITERIA})
+                per_category.append([values[column] / own_total for values in sums])
         share = max(shares, default=0.0)
-        own_criteria = _mean(per_category)
+        own_criteria = _mean_rows(per_category)
         if own_criteria is None:
             by_process[process.id] = {"dqr": None, "share": share, "most_relevant": process.id in relevant}
             continue
