@@ -134,6 +134,23 @@ def test_the_check_evaluates_no_locals_and_its_messages_are_unchanged():
         == "data.results[7] must be object"
 
 
+def test_required_lists_become_set_displays_with_the_same_missing_keys():
+    """``set(['a', 'b']) - d.keys()`` is written ``{'a', 'b'} - d.keys()``: the same missing keys (sorted in the
+    message), for every 'required' check of the schema; would fail if one were left or mangled."""
+    import fastjsonschema
+
+    original = fastjsonschema.compile_to_code(_schema_check._draft7())
+    code, _name = _schema_check._source()
+    assert original.count("set([") > 20 and "set([" not in code
+    line = "missing = set(['category', 'stage', 'value']) - row.keys()"
+    rewritten = _schema_check._without_locals(line)
+    assert rewritten == "missing = {'category', 'stage', 'value'} - row.keys()"
+    for row in ({}, {"stage": 1}, {"category": 1, "stage": 2, "value": 3, "extra": 4}):
+        found, expected = {"row": row}, {"row": row}
+        exec(rewritten, {}, found), exec(line, {}, expected)  # noqa: S102 - the two lines under test
+        assert sorted(found["missing"]) == sorted(expected["missing"]) and type(found["missing"]) is set
+
+
 def test_the_rewritten_check_refuses_with_the_same_message(example_declaration):
     import copy
 
