@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.errors import UnitError
+from footprint.inputs import units
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
     content_hash,
@@ -96,9 +98,6 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
     ``output`` is in the rule's product unit; writing it as ``output_kg`` unconverted declared a
     process counted in t a thousand times too small.  A product counted otherwise keeps its unit.
     """
-    from footprint.errors import UnitError
-    from footprint.inputs import units
-
     if unit == "kg":
         return {"output_kg": amount}
     try:
@@ -144,6 +143,9 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
         identity += "|" + "|".join(s.content_sha256 for s in suppliers)
     results, additional = [], []
     process_ids = [p.id for p in system.processes]  # once, not per category (20 categories x 1,000 processes)
+    # each rule process's product unit, read once (rule.process(id) per process went through pydantic's
+    # private-attribute lookup each time)
+    product_units = {rp.id: rp.product.unit for _stage, rp in rule.processes()}
     for category in result.categories:
         by_stage = result.by(category.id, "stage")
         by_process = result.by(category.id, "process")
@@ -182,7 +184,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                                 snapshot.extension().describe()),
         "stages": [{"id": stage.id, "label": stage.label} for stage in rule.stages],
         "processes": [{"id": p.id, "name": p.name, "stage": p.stage, "annex_v": p.annex_v,
-                       "company_specific": p.company_specific, **_output(p.output, rule.process(p.id).product.unit)}
+                       "company_specific": p.company_specific, **_output(p.output, product_units[p.id])}
                       for p in system.processes],
         "system_boundary": _boundary(rule),
         "impact_categories": {"declared": list(rule.impact_categories.declared),
