@@ -555,3 +555,26 @@ def test_a_period_written_as_a_number_is_refused_saying_how_to_write_a_date(tmp_
     with pytest.raises(ActivityDataError, match=r"period\.start.*a date is written YYYY-MM-DD \(2025-01-01\), not as "
                                                 r"the number"):
         load_activity(path)
+
+
+@pytest.mark.parametrize("written, message, field", [
+    ("amount: -489000, unit: t", "amount is negative", "processes.mining.output.amount"),
+    ("amount: '489000', unit: t", "amount is not a number", "processes.mining.output.amount"),
+    ("amount: .nan, unit: t", "amount is not finite", "processes.mining.output.amount"),
+    ("amount: 489000, unit: ton", "ambiguous unit", "processes.mining.output.unit"),
+    ("amount: 489000, unit: tonnes of ore", "unknown unit", "processes.mining.output.unit"),
+    ("amount: 489000, unit: t, uncertainty: {type: lognormal, gsd: 1.2}", "reference flows are fixed",
+     "processes.mining.output.uncertainty"),
+])
+def test_a_process_output_that_fails_a_check_is_refused_with_its_field(tmp_path, written, message, field):
+    """The output check skips building field paths for outputs that pass (units.accepts); one that fails any
+    check must still be refused with the message and the field path (would fail if the shortcut let it by)."""
+    from footprint.inputs.activity import load_activity
+
+    text = EXAMPLE.read_text()
+    assert "output: {amount: 489000, unit: t," in text
+    broken = tmp_path / "activity.yaml"
+    broken.write_text(text.replace("output: {amount: 489000, unit: t,", "output: {" + written + ",", 1))
+    with pytest.raises(FootprintError) as caught:  # UnitError for units, ActivityDataError for the rest
+        load_activity(broken)
+    assert message in str(caught.value) and f"field '{field}'" in str(caught.value)

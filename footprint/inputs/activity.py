@@ -227,8 +227,10 @@ def _check_amounts(data: ActivityData, path: Path) -> None:
     _no_uncertainty(data.production, path, "production", reference)
     for pid, process in data.processes.items():
         base = f"processes.{pid}"
-        _check_amount(process.output, path, f"{base}.output")
-        _no_uncertainty(process.output, path, f"{base}.output", reference)
+        if getattr(process.output, "uncertainty", None) is not None or not units.accepts(process.output.amount,
+                                                                                          process.output.unit):
+            _check_amount(process.output, path, f"{base}.output")  # else both checks pass: nothing to build
+            _no_uncertainty(process.output, path, f"{base}.output", reference)
         for group in ("inputs", "co_products", "emissions"):
             for index, point in enumerate(getattr(process, group)):
                 if getattr(point, "uncertainty", None) is None and units.accepts(point.amount, point.unit):
