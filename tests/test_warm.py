@@ -87,3 +87,18 @@ def test_the_compiled_schema_check_kept_by_set_up_is_the_schema(project):
             check({"schema_version": "2.0"})
     finally:
         declaration._compiled.cache_clear()
+
+
+def test_a_setup_that_finds_nothing_to_build_still_keeps_this_versions_check_bytecode(project):
+    """An upgrade of footprint changes the schema check's cache key (REWRITE, fastjsonschema, Python): set-up
+    returned early when the snapshot was current and never wrote the new key, so every cold start compiled
+    the check (~50 ms) until the next rebuild.  Now the up-to-date path keeps it too (and writes no snapshot)."""
+    import footprint
+    from footprint import _schema_check
+
+    kept = _schema_check.cache_path()
+    kept.unlink(missing_ok=True)
+    snapshot = footprint.open_snapshot().id
+    report = footprint.setup()
+    assert report.snapshot_id == snapshot  # nothing rebuilt
+    assert kept.exists()

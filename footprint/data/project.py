@@ -572,7 +572,9 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, 
 
     A plain run checks every file of the current snapshot against the manifest's content
     hashes (``deep``) and what the snapshot was built from; when both hold it writes
-    nothing (it may delete old snapshots nobody reads).  ``force`` builds a fresh snapshot.
+    no snapshot (it may delete old snapshots nobody reads, and keeps the unit and schema-check
+    caches of this footprint version where they are missing: an upgrade changes their keys, and
+    nothing else would write them, so every cold start compiled them).  ``force`` builds a fresh snapshot.
     Only one process builds at a time; the others wait, then find the work done.
     """
     from footprint.data.methods import load_extension
@@ -595,6 +597,8 @@ def setup(*, force: bool = False, catalogue: inventory.Catalogue | None = None, 
                     with contextlib.suppress(SetupError), _files.writer_lock(wait=False) as free:
                         if free:  # nobody is building: old snapshots nobody reads can go
                             report.pruned = _files.prune({current.name})
+                    # caches keyed on this footprint's code (an upgrade): kept now, not compiled per cold start
+                    _warm_unit_cache()
                     return finished(current)
             finally:
                 current.close()
