@@ -178,7 +178,8 @@ def setup(force: bool) -> None:
 @click.option("--background", help="Imported database the --mapping entries point into by default.")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML file pointing input kinds at datasets of imported databases.")
-@click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached.")
+@click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached, a "
+                                             "declared category is partial or an exclusion has no estimated share.")
 @_sign_options
 @click.option("--uncertainty", "iterations", type=int, metavar="N",
               help="Also run a Monte Carlo of N iterations (percentiles, class probabilities, what drives them).")

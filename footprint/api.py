@@ -79,7 +79,8 @@ def open_snapshot() -> _project.Snapshot:
 
 
 class StrictQualityError(FootprintError):
-    """--strict: the declaration breaks the rule's Data Needs Matrix limits or a declared category is partial."""
+    """--strict: the declaration breaks the rule's Data Needs Matrix limits, a declared category is partial, or an
+    exclusion has no estimated share (staying under the cut-off is then not demonstrated)."""
 
 
 class CoverageError(FootprintError):
@@ -297,12 +298,14 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
     _declaration.validate(document)
     if refuse_gaps:
         _refuse_coverage_gaps(document, prepared.data)
-    if strict:
-        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:"))]
+    if strict:  # what is not demonstrated: matrix breaches, partial categories, exclusions without an estimate
+        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:", "cut-off:"))]
         if breaches:
-            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es) or partially covered declared "
-                                     "categories, nothing written: " + "; ".join(breaches), file=prepared.data,
-                                     expected="better data for these processes/datasets, or run without --strict")
+            raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es), partially covered declared "
+                                     "categories or exclusions without an estimated share, nothing written: "
+                                     + "; ".join(breaches), file=prepared.data,
+                                     expected="better data for these processes/datasets, an estimated_share for "
+                                              "each exclusion, or run without --strict")
     return document
 
 

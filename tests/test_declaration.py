@@ -150,6 +150,23 @@ def test_exclusions_estimated_at_the_cut_off_are_declared(project, example_copy)
     assert not any(w.startswith("cut-off") for w in document["data_quality"]["warnings"])
 
 
+def test_strict_refuses_an_exclusion_without_an_estimate(project, example_copy):
+    """--strict refuses what is not demonstrated: an exclusion without estimated_share does not show that the
+    cut-off holds.  Without --strict it stays a warning beside the number (the demo has one: blasting agents)."""
+    from footprint.api import StrictQualityError
+
+    _exclusions(example_copy, None)
+    assert any(w.startswith("cut-off: 1 excluded item(s) without an estimated share")
+               for w in footprint.declare("ndpr-oxide", example_copy)["data_quality"]["warnings"])
+    with pytest.raises(StrictQualityError) as refused:
+        footprint.declare("ndpr-oxide", example_copy, strict=True)
+    assert "cut-off: 1 excluded item(s) without an estimated share" in str(refused.value)
+    _exclusions(example_copy, 0.01)  # estimated: no cut-off line among the --strict reasons
+    with pytest.raises(StrictQualityError) as refused:  # (the example breaches the Data Needs Matrix anyway)
+        footprint.declare("ndpr-oxide", example_copy, strict=True)
+    assert "cut-off:" not in str(refused.value)
+
+
 def test_cli_refuses_exclusions_above_the_cut_off_and_writes_nothing(project, example_copy, tmp_path):
     from click.testing import CliRunner
 
