@@ -34,6 +34,13 @@ def flow(dataset, name: str, categories: list[str] | None = None, unit: str = "k
     return found[0].amount
 
 
+def assert_ipcc_per_mj(dataset, co2: float, ch4: float, n2o: float) -> None:
+    """A combustion dataset per MJ carries IPCC 2006 default factors given in kg per TJ (/ 1e6 MJ per TJ)."""
+    assert flow(dataset, "Carbon dioxide, fossil", ["air"]) == pytest.approx(co2 / 1e6, rel=REL)
+    assert flow(dataset, "Methane, fossil", ["air"]) == pytest.approx(ch4 / 1e6, rel=REL)
+    assert flow(dataset, "Dinitrogen monoxide", ["air"]) == pytest.approx(n2o / 1e6, rel=REL)
+
+
 def link(dataset, code: str, unit: str) -> float:
     """The one technosphere amount drawn from ``code``, in ``unit``."""
     found = [e for e in dataset.exchanges if e.type == "technosphere" and e.dataset == code]
@@ -195,10 +202,7 @@ def test_coal_combustion_per_kg(catalogue):
 def test_diesel_combustion_per_mj(catalogue):
     dataset = catalogue.datasets["fuel/diesel"]
     assert dataset.unit == "MJ"
-    # IPCC 2006: 74,100 kg CO2, 3 kg CH4, 0.6 kg N2O per TJ; / 1e6 MJ per TJ
-    assert flow(dataset, "Carbon dioxide, fossil", ["air"]) == pytest.approx(74_100 / 1e6, rel=REL)
-    assert flow(dataset, "Methane, fossil", ["air"]) == pytest.approx(3 / 1e6, rel=REL)
-    assert flow(dataset, "Dinitrogen monoxide", ["air"]) == pytest.approx(0.6 / 1e6, rel=REL)
+    assert_ipcc_per_mj(dataset, 74_100, 3, 0.6)  # IPCC 2006 diesel, kg per TJ
     # AP-42 §3.3 lb/MMBtu x 0.430 g/MJ per lb/MMBtu (453.592 g / 1055.06 MJ), rounded as in ree-data.md
     assert 453.592 / 1055.06 == pytest.approx(0.430, rel=1e-3)
     for name, lb_per_mmbtu, g_per_mj in [("Nitrogen oxides", 4.41, 1.90), ("Carbon monoxide, fossil", 0.95, 0.41),
@@ -214,10 +218,7 @@ def test_diesel_combustion_per_mj(catalogue):
 def test_natural_gas_combustion_per_mj_and_per_m3(catalogue):
     dataset = catalogue.datasets["fuel/natural-gas"]
     assert dataset.unit == "MJ"
-    # IPCC 2006: 56,100 kg CO2, 1 kg CH4, 0.1 kg N2O per TJ
-    assert flow(dataset, "Carbon dioxide, fossil", ["air"]) == pytest.approx(56_100 / 1e6, rel=REL)
-    assert flow(dataset, "Methane, fossil", ["air"]) == pytest.approx(1 / 1e6, rel=REL)
-    assert flow(dataset, "Dinitrogen monoxide", ["air"]) == pytest.approx(0.1 / 1e6, rel=REL)
+    assert_ipcc_per_mj(dataset, 56_100, 1, 0.1)  # IPCC 2006 natural gas, kg per TJ
     # AP-42 §1.4: lb per 1e6 scf at 1,020 Btu/scf (1,020 MMBtu per 1e6 scf) x 0.430 -> g/MJ (ree-data.md)
     for name, lb_per_mscf, g_per_mj in [("Nitrogen oxides", 100, 0.042), ("Particulate Matter, < 2.5 um", 7.6, 0.0032),
                                         ("Sulfur dioxide", 0.6, 0.00025)]:
