@@ -219,3 +219,16 @@ def test_a_main_product_share_of_zero_is_refused(project, tmp_path):
         system.build(load_rule(rule_path), load_activity(data_path), inventory.load_catalogue(),
                      inventory.biosphere_index(project[0]))
     assert info.value.field == "processes.separation.allocation_share"
+
+
+def test_an_allocation_share_on_a_process_without_co_products_is_refused(project, tmp_path):
+    """leaching makes one product (the rule names no co-product): ``allocation_share: 0.5`` there was ignored
+    with exit 0, so the producer who meant to halve its burden got a declaration that silently did not."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["processes"]["leaching"]["allocation_share"] = 0.5
+    data_path = tmp_path / "activity.yaml"
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ActivityDataError, match="allocation_share is given but the rule names no co-product") as info:
+        system.build(load_rule("ndpr-oxide"), load_activity(data_path), inventory.load_catalogue(),
+                     inventory.biosphere_index(project[0]))
+    assert info.value.field == "processes.leaching.allocation_share" and info.value.file == str(data_path)

@@ -275,9 +275,14 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
 
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
               override: str | None, where: str, loaded: LoadedRule) -> AllocationRecord | None:
+    path, rule_path = activity.path, loaded.path
+    if not rp.co_products and data.allocation_share is not None:  # it was ignored, exit 0: the producer's share lost
+        raise ActivityDataError("allocation_share is given but the rule names no co-product for this process",
+                                file=path, field=f"{where}.allocation_share", value=data.allocation_share,
+                                expected="no allocation_share: the process's whole burden goes to its one product "
+                                         "(a rule that allocates it names its co-products)")
     if not data.co_products and not rp.co_products:
         return None  # what the checks below conclude when neither the rule nor the producer names a co-product
-    path, rule_path = activity.path, loaded.path
     given: dict = {}
     position: dict[str, int] = {}  # where each co-product sits in the activity file (for messages)
     for index, point in enumerate(data.co_products):
