@@ -578,3 +578,26 @@ def test_a_process_output_that_fails_a_check_is_refused_with_its_field(tmp_path,
     with pytest.raises(FootprintError) as caught:  # UnitError for units, ActivityDataError for the rest
         load_activity(broken)
     assert message in str(caught.value) and f"field '{field}'" in str(caught.value)
+
+
+def test_a_dataset_given_with_from_is_refused_not_ignored(project, tmp_path):
+    """An input from an upstream process is that process's product; a 'dataset' beside 'from' was ignored with
+    exit 0 (the producer meant some other burden and got none of it)."""
+    data = edited_example(tmp_path, '{from: mining, amount: 489000, unit: t,',
+                          '{from: mining, dataset: chemical/ammonia, amount: 489000, unit: t,')
+    out = tmp_path / "d.json"
+    assert_exit_2(invoke("declare", "ndpr-oxide", data, "-o", out), "processes.beneficiation.inputs[0]",
+                  "do not give 'dataset' with 'from'")
+    assert not out.exists()
+
+
+def test_a_transport_leg_with_both_t_km_and_mass_and_distance_is_refused(project, tmp_path):
+    """amount 2.5 Mt*km and mass x distance 1 t x 1 km: the amount was used and the other ignored, exit 0,
+    although the two say different things; which one is the leg's the producer must say."""
+    data = edited_example(tmp_path, '{kind: lorry, amount: 2.50, unit: "Mt*km",',
+                          '{kind: lorry, amount: 2.50, unit: "Mt*km", mass: {amount: 1, unit: t}, '
+                          'distance: {amount: 1, unit: km},')
+    out = tmp_path / "d.json"
+    assert_exit_2(invoke("declare", "ndpr-oxide", data, "-o", out), "processes.roasting.transport[0]",
+                  "either 'amount' and 'unit' (t*km) or 'mass' and 'distance', not both")
+    assert not out.exists()

@@ -58,6 +58,9 @@ class Input(Amount):
         if self.declaration is not None and (self.kind is None or self.dataset is not None):
             raise ValueError("'declaration' (a supplier's declaration JSON) goes with 'kind' and replaces its "
                              "dataset; do not give 'from' or 'dataset' with it")
+        if self.from_ is not None and self.dataset is not None:  # the dataset was ignored, exit 0
+            raise ValueError("'dataset' goes with 'kind' (a purchased input); an input 'from' an upstream process "
+                             "of the rule is that process's product: do not give 'dataset' with 'from'")
         return self
 
 
@@ -86,6 +89,14 @@ class Transport(_Strict):
     data_type: Literal["primary", "secondary"] = "primary"
     comment: str = ""
     uncertainty: Optional[Distribution] = None  # of the leg's t*km (mass x distance: lognormal only)
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> "Transport":
+        # both given: the t*km 'amount' was used and mass x distance ignored, exit 0, whichever was right
+        if self.amount is not None and (self.mass is not None or self.distance is not None):
+            raise ValueError("a transport leg gives either 'amount' and 'unit' (t*km) or 'mass' and 'distance', "
+                             "not both (they may disagree: say which one the leg is)")
+        return self
 
 
 class Exclusion(_Strict):
