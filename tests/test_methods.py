@@ -155,3 +155,30 @@ def test_declaring_after_the_extension_file_changed_rewrites_the_extended_method
         monkeypatch.undo()
         footprint.ensure_setup()
     assert fp_project.read_state()["extension_sha256"] == methods.load_extension().sha256
+
+
+def test_a_flow_characterised_by_two_factors_is_refused(tmp_path):
+    """Two CFs for one flow: the later one would have won silently (dict overwrite in write_extended_method)."""
+    body = ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\n"
+            "  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 9.0e-7, source: y}")
+    with pytest.raises(MethodError, match="characterised twice") as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert "factors[1].flows[0]" in str(err.value) and "factors[0]" in str(err.value)
+
+
+def test_an_extension_factor_for_a_flow_the_bundled_method_has_is_refused(scratch, tmp_path):
+    """Antimony carries EF 3.1's reference factor 1 kg Sb-eq/kg; an extension factor for it would have
+    replaced that value silently while the declaration still names EF 3.1."""
+    from footprint.data import inventory
+
+    bd = scratch[0]
+    path = _extension_file(tmp_path, "  - {element: Sb, flows: [[Antimony, [natural resource, in ground]]], "
+                                     "cf: 5.0, source: test value, not a published factor}")
+    with pytest.raises(MethodError, match="already characterises") as err:
+        methods.write_extended_method(bd, methods.load_extension(path), inventory.biosphere_index(bd))
+    assert "factors[0].flows[0]" in str(err.value) and "Antimony" in str(err.value)
+    assert extension_not_written(bd)
+
+
+def extension_not_written(bd) -> bool:
+    return ("footprint test extension", "material resources: metals/minerals", "adp") not in bd.methods

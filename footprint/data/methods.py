@@ -84,6 +84,7 @@ def _read_extension(path: Path) -> CFExtension:
         if key not in raw:
             raise MethodError("missing key", file=path, field=key, expected="see footprint/data/adp-ree-extension.yaml")
     factors = []
+    seen: dict[tuple, str] = {}  # flow -> the factor that characterises it
     for index, item in enumerate(raw["factors"] or []):
         where = f"factors[{index}]"
         if not isinstance(item, dict):
@@ -103,6 +104,13 @@ def _read_extension(path: Path) -> CFExtension:
         if not flows or not all(isinstance(f, list) and len(f) == 2 for f in flows):
             raise MethodError("flows must be a list of [name, [compartment, subcompartment]]", file=path,
                               field=f"{where}.flows", value=flows)
+        for f_index, (name, categories) in enumerate(flows):  # two CFs for one flow: the last would win silently
+            key = (str(name), tuple(categories))
+            if key in seen:
+                raise MethodError("flow characterised twice", file=path, field=f"{where}.flows[{f_index}]",
+                                  value=f"{name} {list(categories)}",
+                                  expected=f"each flow in one factor only (already in {seen[key]})")
+            seen[key] = where
         factors.append(ExtensionFactor(element=str(item.get("element", "")), cf=float(cf), unit=raw["unit"],
                                        source=str(item["source"]),
                                        flows=tuple((str(n), tuple(c)) for n, c in flows)))
@@ -115,8 +123,9 @@ def _read_extension(path: Path) -> CFExtension:
 def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name: tuple | None = None) -> int:
     """Write the base method's CFs plus the extension's under ``name`` (default: the extension's).
 
-    An extension factor replaces a bundled factor for the same flow (there is none today: the
-    point of the extension is flows the bundled method leaves at zero).  Returns the CF count.
+    The extension adds factors for flows the bundled method leaves at zero; a factor for a flow the
+    bundled method already characterises is refused (it would silently replace EF 3.1's value while
+    the declaration still names EF 3.1).  Returns the CF count.
     """
     from bw2data.backends import ActivityDataset as AD
 
@@ -128,14 +137,22 @@ def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name
     cfs: dict = {flow: amount for flow, amount in base.load()}
     codes = []
     for index, factor in enumerate(extension.factors):
-        for flow_name, categories in factor.flows:
+        for f_index, (flow_name, categories) in enumerate(factor.flows):
             code, _unit = resolve_flow(flows_index, flow_name, categories, file=extension.path,
                                        field=f"factors[{index}].flows")
-            codes.append((code, factor.cf))
+            codes.append((code, factor.cf, f"factors[{index}].flows[{f_index}]", flow_name, categories))
     if codes:
         ids = {row.code: row.id for row in AD.select(AD.code, AD.id).where(
-            (AD.database == BIOSPHERE_DB) & (AD.code.in_([c for c, _ in codes])))}
-        for code, cf in codes:
+            (AD.database == BIOSPHERE_DB) & (AD.code.in_([c[0] for c in codes])))}
+        bundled = {flow[1] if isinstance(flow, (tuple, list)) else flow: amount for flow, amount in cfs.items()}
+        for code, cf, field, flow_name, categories in codes:
+            known = bundled.get(code, bundled.get(ids[code]))
+            if known is not None:
+                raise MethodError("the bundled method already characterises this flow", file=extension.path,
+                                  field=field, value=f"{flow_name} {list(categories)}: {known:g} in "
+                                  f"{' | '.join(extension.base_method)}",
+                                  expected="a flow the bundled method leaves at zero (the extension adds "
+                                           "factors; it does not replace EF 3.1's)")
             cfs[ids[code]] = cf
     with quiet_stdout():
         method = bd.Method(name)
