@@ -311,3 +311,20 @@ def test_a_name_of_two_datasets_or_a_location_of_none_is_refused_listing_the_dat
     path.write_text('database: bg-two\nmap:\n  hydrochloric-acid: {name: "acid production", location: RoW}\n')
     assert footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)["provenance"]["background"]["mapping"][
         "entries"]["hydrochloric-acid"]["location"] == "RoW"
+
+
+@pytest.mark.parametrize("text, field", [
+    ('map:\n  hydrochloric-acid: {database: bg-jl, name: "acid production, test", locaton: RoW}\n',
+     "map.hydrochloric-acid.locaton"),
+    ('map:\n  hydrochloric-acid: {database: bg-jl, name: "acid production, test", amount: 0.5}\n',
+     "map.hydrochloric-acid.amount"),
+    ('databse: bg-es\nmap:\n  hydrochloric-acid: {database: bg-jl, name: "acid production, test"}\n', "databse"),
+])
+def test_an_unknown_key_in_a_mapping_is_refused(imported, tmp_path, text, field):
+    """A misspelt 'locaton' was ignored: the only dataset of that name (location China) was declared as
+    if the user had asked for RoW; an 'amount' was ignored too (exit 0 with the unscaled flow)."""
+    bad = tmp_path / "keys.yaml"
+    bad.write_text(text)
+    with pytest.raises(MappingError, match="unknown key") as err:
+        footprint.declare("ndpr-oxide", EXAMPLE, mapping=bad)
+    assert f"'{field}'" in str(err.value) and "keys.yaml" in str(err.value)

@@ -83,6 +83,11 @@ class BackgroundMapping:
 
 PROCESS_TYPES = ("process", "processwithreferenceproduct", None, "")
 
+#: the keys a mapping file and each of its entries may give; any other key (``locaton: RoW``, ``geography``,
+#: ``amount``) would be read and ignored, so the entry would pick a dataset the user did not describe
+FILE_KEYS = ("database", "map", "description")
+ENTRY_KEYS = ("code", "name", "location", "unit", "reference product", "database", "dqr", "note")
+
 
 @dataclass
 class NodeIndex:
@@ -219,6 +224,9 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
     if not isinstance(raw, dict) or not isinstance(raw.get("map"), dict) or not raw["map"]:
         raise MappingError("a mapping file needs a non-empty 'map'", file=path, field="map",
                            expected="map: {INPUT-KIND or DATASET-CODE: {code: ...} or {name:, location:, unit:}}")
+    stray = [key for key in raw if key not in FILE_KEYS]
+    if stray:
+        raise MappingError("unknown key", file=path, field=str(stray[0]), expected=f"one of {list(FILE_KEYS)}")
     default = raw.get("database") or background
     from footprint.data.project import background_version
 
@@ -230,6 +238,10 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
         if not isinstance(entry, dict) or not ("code" in entry or "name" in entry):
             raise MappingError("an entry needs 'code' or 'name'", file=path, field=where, value=entry,
                                expected="{code: ...} or {name: ..., location: ..., unit: ...}")
+        stray = [name for name in entry if name not in ENTRY_KEYS]
+        if stray:
+            raise MappingError("unknown key in a mapping entry", file=path, field=f"{where}.{stray[0]}",
+                               value=entry[stray[0]], expected=f"one of {list(ENTRY_KEYS)}")
         database = entry.get("database") or default
         if not database:
             raise MappingError("no database for this entry", file=path, field=f"{where}.database",
