@@ -79,6 +79,14 @@ def test_a_rule_can_be_given_by_path():
      "'crustal_scarcity' is named twice"),
     (lambda d: d["stages"][2]["processes"][2].update(inputs_from=["leaching", "leaching"]),
      "names input from 'leaching' twice"),
+    # prices on a process allocated by mass only were read and never used (exit 0, mass shares declared)
+    (lambda d: d["stages"][2]["processes"][2]["allocation"].update(method="mass", options=[]),
+     "gives prices but allocates by \\['mass'\\]: prices are used only by economic allocation"),
+    (lambda d: d["stages"][2]["processes"][2]["allocation"].update(method="specified", options=[], prices={}),
+     "gives price_basis but allocates by"),
+    # nothing reads supplier-specific electricity: 'true' changed no number
+    (lambda d: d["electricity"].update(supplier_specific_allowed=True),
+     "supplier-specific electricity is not supported"),
 ])
 def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
     path = _write(tmp_path, change)

@@ -262,6 +262,17 @@ class Electricity(_Strict):
     #: (combustion at the power plant).  A grid of the other scope is completed by its stated upstream or refused.
     scope: Literal["life-cycle", "direct"] = "life-cycle"
 
+    @field_validator("supplier_specific_allowed")
+    @classmethod
+    def _no_supplier_specific(cls, value: bool) -> bool:
+        """No part of footprint reads a supplier-specific electricity product yet: 'true' would be read and
+        ignored (every kWh still priced at the location-based grid mix) while the rule says otherwise."""
+        if value:
+            raise ValueError("supplier-specific electricity is not supported in this version: every kWh is "
+                             "modelled with the location-based grid mix of electricity.model; set "
+                             "supplier_specific_allowed: false (or leave it out)")
+        return value
+
 
 class VirginBurden(_Strict):
     """Ev: the burden of the virgin material that one kg of the recycled material replaces.
@@ -556,6 +567,12 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                                      f"process '{process.id}': prices are in different units {price_units}; "
                                      "economic allocation compares the values as given, so write every price "
                                      "of a process in one unit (e.g. USD/kg)"))
+                if "economic" not in methods and (priced or process.allocation.price_basis):  # never read
+                    given = "prices" if priced else "price_basis"
+                    problems.append((f"{where}.allocation.{given}",
+                                     f"process '{process.id}' gives {given} but allocates by "
+                                     f"{sorted(methods)}: prices are used only by economic allocation (add "
+                                     "economic to method or options, or remove them)"))
                 for name in sorted(priced - products):
                     problems.append((f"{where}.allocation.prices.{name}",
                                      f"process '{process.id}': price for '{name}', which is neither its product "
