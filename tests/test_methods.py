@@ -113,6 +113,11 @@ def test_one_kg_neodymium_in_ground_scores_the_extension_factor(scratch, tmp_pat
      "factors[0].source"),
     ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: -1, source: x}", "factors[0].cf"),
     ("  - {element: Nd, flows: [], cf: 1.0e-7, source: x}", "factors[0].flows"),
+    # a key the reader does not know was ignored: the factor applied per kg although the author wrote per t
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, cf_per: t, source: x}",
+     "factors[0].cf_per"),
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\nscale: 1000",
+     "'scale'"),
 ])
 def test_a_bad_factor_is_refused_with_file_and_field(tmp_path, body, field):
     with pytest.raises(MethodError) as err:
@@ -173,7 +178,7 @@ def test_an_extension_factor_for_a_flow_the_bundled_method_has_is_refused(scratc
 
     bd = scratch[0]
     path = _extension_file(tmp_path, "  - {element: Sb, flows: [[Antimony, [natural resource, in ground]]], "
-                                     "cf: 5.0, source: test value, not a published factor}")
+                                     "cf: 5.0, source: 'test value, not a published factor'}")
     with pytest.raises(MethodError, match="already characterises") as err:
         methods.write_extended_method(bd, methods.load_extension(path), inventory.biosphere_index(bd))
     assert "factors[0].flows[0]" in str(err.value) and "Antimony" in str(err.value)

@@ -65,6 +65,11 @@ class CFExtension:
                                                    - {f.element for f in self.factors})}
 
 
+#: the keys an extension file and each of its factors may give (any other would be read and ignored)
+EXTENSION_KEYS = ("id", "version", "base_method", "method", "unit", "factors", "searched")
+FACTOR_KEYS = ("element", "flows", "cf", "unit", "source", "note")
+
+
 def load_extension(path: Path | None = None) -> CFExtension:
     """Read and check the extension file (once while it is unchanged); every factor needs flows, a CF and a source."""
     from footprint.data import warm
@@ -80,6 +85,9 @@ def _read_extension(path: Path) -> CFExtension:
     if not isinstance(raw, dict):
         raise MethodError("a CF extension file must be a mapping", file=path,
                           expected="keys id, version, base_method, method, unit, factors")
+    stray = [key for key in raw if key not in EXTENSION_KEYS]
+    if stray:  # e.g. 'scale' or a misspelt 'factor': read and ignored, the method written without it
+        raise MethodError("unknown key", file=path, field=str(stray[0]), expected=f"one of {list(EXTENSION_KEYS)}")
     for key in ("id", "version", "base_method", "method", "unit", "factors"):
         if key not in raw:
             raise MethodError("missing key", file=path, field=key, expected="see footprint/data/adp-ree-extension.yaml")
@@ -90,6 +98,10 @@ def _read_extension(path: Path) -> CFExtension:
         if not isinstance(item, dict):
             raise MethodError("a factor must be a mapping", file=path, field=where,
                               expected="element, flows, cf, unit, source")
+        stray = [key for key in item if key not in FACTOR_KEYS]
+        if stray:  # e.g. 'cf_per: t' or 'geography': a factor applied as if they were not there
+            raise MethodError("unknown key in a factor", file=path, field=f"{where}.{stray[0]}",
+                              value=item[stray[0]], expected=f"one of {list(FACTOR_KEYS)}")
         cf = item.get("cf")
         if not isinstance(cf, (int, float)) or isinstance(cf, bool) or cf <= 0:
             raise MethodError("characterisation factor must be a positive number", file=path, field=f"{where}.cf",
