@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -571,3 +572,26 @@ def test_cli_assign_warns_when_the_scheme_is_past_its_review(example_declaration
                                            "-o", str(tmp_path / "out.json")])
     assert result.exit_code == 0, result.output
     assert "warning: the scheme was due for review on 2025-12-31" in result.output
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda s: s.update(number_of_classes=5), "number_of_classes"),
+    (lambda s: s.update(boundary="lower bounds inclusive"), "boundary"),
+    (lambda s: s["classes"][0].update(upper=12.5), "classes[0].upper"),
+    (lambda s: s["classes"][1].update({"class": "A"}), "classes[1].class"),
+    (lambda s: s["classes"].pop(), "classes"),
+])
+def test_a_scheme_field_that_disagrees_with_the_thresholds_is_refused(small_register, tmp_path, edit, field):
+    """assign reads only thresholds and labels: an edited class bound, class count or boundary convention was
+    ignored (the declaration classed by the thresholds, exit 0) while the file said something else."""
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register)
+    footprint.read_scheme(_dump(tmp_path, scheme))  # as derived: accepted
+    edit(scheme)
+    with pytest.raises(ClassSchemeError, match=f"field '{re.escape(field)}'"):
+        footprint.read_scheme(_dump(tmp_path, scheme))
+
+
+def _dump(tmp_path: Path, scheme: dict) -> Path:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scheme))
+    return path

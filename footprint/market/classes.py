@@ -339,7 +339,33 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
             or any(not isinstance(t, (int, float)) for t in limits) or list(limits) != sorted(limits)):
         raise ClassSchemeError("thresholds and labels do not fit", file=source, field="thresholds",
                                value=limits, expected="N-1 ascending numbers for N labels")
+    _check_agrees(scheme, source)
     return scheme
+
+
+def _check_agrees(scheme: Mapping[str, Any], source: str) -> None:
+    """Fields that restate the thresholds must agree with them: assign reads only ``thresholds`` and
+    ``labels`` with the upper-inclusive boundary, so an edited ``number_of_classes``, class row bound or
+    ``boundary`` would be ignored while the file says otherwise."""
+    limits, names = list(scheme["thresholds"]), list(scheme["labels"])
+    if scheme["number_of_classes"] != len(names):
+        raise ClassSchemeError("number_of_classes does not fit the labels", file=source, field="number_of_classes",
+                               value=scheme["number_of_classes"], expected=f"{len(names)} (the number of labels)")
+    if scheme["boundary"] != BOUNDARY:
+        raise ClassSchemeError("unknown boundary convention", file=source, field="boundary",
+                               value=scheme["boundary"], expected=f"'{BOUNDARY}' (the only one assign applies)")
+    rows = scheme["classes"]
+    if len(rows) != len(names):
+        raise ClassSchemeError("one class row per label", file=source, field="classes", value=len(rows),
+                               expected=f"{len(names)} rows")
+    for k, row in enumerate(rows):
+        bounds = {"class": names[k], "lower": limits[k - 1] if k else None,
+                  "upper": limits[k] if k < len(limits) else None}
+        for key, want in bounds.items():
+            if row[key] != want:
+                raise ClassSchemeError("class row disagrees with the labels and thresholds", file=source,
+                                       field=f"classes[{k}].{key}", value=row[key],
+                                       expected=f"{want!r} (thresholds and labels decide the class)")
 
 
 def category_result(declaration: Mapping[str, Any], category: str, source: str = "declaration") -> dict:
