@@ -315,3 +315,23 @@ def test_cff_parameters_under_another_method_are_refused(tmp_path, method):
     with pytest.raises(RuleError, match="A and Qsin_Qp are parameters of method 'cff' only") as info:
         footprint.load_rule(path)
     assert info.value.field == "recycled_content"
+
+
+@pytest.mark.parametrize("method, changes, message", [
+    # Ev given under cut-off was written into the declaration but entered no number
+    ("cut-off", {"virgin": {"dataset": "x"}}, "'virgin' .* is used by method 'cff' only; under 'cut-off'"),
+    ("not-applicable", {"virgin": {"dataset": "x"}}, "'virgin' .* is used by method 'cff' only"),
+    # no recycled-content calculation runs under not-applicable: these were read and ignored
+    ("not-applicable", {"erec_processes": ["recycling"]}, "erec_processes belong to a recycled-content method"),
+    ("not-applicable", {"elements": ["Nd"], "virgin_input_kinds": ["virgin-metal"]},
+     "virgin_input_kinds, elements belong to a recycled-content method"),
+])
+def test_recycled_content_fields_no_number_uses_are_refused(tmp_path, method, changes, message):
+    rule = json.loads(json.dumps(RULE))
+    spec = {"method": method, **changes}
+    rule["recycled_content"] = spec
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(rule))
+    with pytest.raises(RuleError, match=message) as info:
+        footprint.load_rule(path)
+    assert info.value.field == "recycled_content"

@@ -329,7 +329,15 @@ class RecycledContent(_Strict):
             raise ValueError(f"{' and '.join(stray)} {'are parameters' if len(stray) > 1 else 'is a parameter'} "
                              f"of method 'cff' only; under '{self.method}' {'they' if len(stray) > 1 else 'it'} "
                              f"would be ignored (remove {'them' if len(stray) > 1 else 'it'}, or set method: cff)")
+        if self.method != "cff" and self.virgin is not None:  # Ev enters only the CFF line; else shown, unused
+            raise ValueError(f"'virgin' (Ev, the burden of the replaced virgin material) is used by method 'cff' "
+                             f"only; under '{self.method}' it would change no number (remove it, or set method: cff)")
         if self.method == "not-applicable":
+            unused = [name for name in ("erec_processes", "virgin_input_kinds", "elements") if getattr(self, name)]
+            if unused:  # no recycled-content calculation runs: they would be read and ignored
+                raise ValueError(f"{', '.join(unused)} belong to a recycled-content method; under 'not-applicable' "
+                                 "no recycled content is calculated and they would be ignored (remove them, or "
+                                 "set method: cut-off or cff)")
             return self
         if not self.erec_processes:
             raise ValueError(f"recycled-content method '{self.method}' needs 'erec_processes' (the processes of the "
