@@ -87,6 +87,12 @@ def test_a_rule_can_be_given_by_path():
     # nothing reads supplier-specific electricity: 'true' changed no number
     (lambda d: d["electricity"].update(supplier_specific_allowed=True),
      "supplier-specific electricity is not supported"),
+    # a default on a required process is never used (missing data is refused), yet it read as a fallback
+    (lambda d: d["stages"][1]["processes"][0].update(company_specific="required", default_dataset="fuel/diesel"),
+     "requires company-specific data, so its default_dataset 'fuel/diesel' would never be used"),
+    # a fallback equal to the first choice can never be reached (the author meant another dataset)
+    (lambda d: d["input_kinds"]["electricity"].update(fallback=["electricity/{region}"]),
+     "fallback 'electricity/{region}' repeats an earlier choice"),
 ])
 def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
     path = _write(tmp_path, change)

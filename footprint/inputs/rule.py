@@ -538,6 +538,11 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                 problems.append((f"{where}.default_dataset",
                                  f"optional process '{process.id}' needs a default_dataset to use when the "
                                  "producer gives no data"))
+            if process.company_specific == "required" and process.default_dataset:  # missing data is refused
+                problems.append((f"{where}.default_dataset",
+                                 f"process '{process.id}' requires company-specific data, so its default_dataset "
+                                 f"'{process.default_dataset}' would never be used (make the process optional, or "
+                                 "remove the default_dataset)"))
             for c_index, name in _repeats(process.co_products):
                 problems.append((f"{where}.co_products[{c_index}]",
                                  f"process '{process.id}' names co-product '{name}' twice"))
@@ -590,6 +595,11 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                     problems.append((f"{where}.expected_inputs[{k_index}]",
                                      f"process '{process.id}' expects input kind '{kind}', which input_kinds "
                                      "does not define"))
+    for kind, spec in rule.input_kinds.items():  # a fallback equal to an earlier choice is never reached
+        for f_index, template in _repeats([spec.dataset, *spec.fallback]):
+            problems.append((f"input_kinds.{kind}.fallback[{f_index - 1}]",
+                             f"input kind '{kind}': fallback '{template}' repeats an earlier choice and would "
+                             "never be used; name each dataset once"))
     for s_index, stage_id in _repeats([stage.id for stage in rule.stages]):
         problems.append((f"stages[{s_index}].id", f"stage '{stage_id}' is listed twice; put its processes under "
                                                   "one entry"))
