@@ -71,9 +71,26 @@ class Emission(Amount):
     compartment: str = "air"
 
 
+#: Why a reference flow's own DQR or data type is refused: no score of the declaration reads it.
+_NOT_SCORED = ("is read nowhere: the DQR scores and the primary-data share are those of inputs, transport and "
+               "emissions (a process's default DQR goes on the process, beside 'output')")
+
+
+def _unscored(amount: "Amount", what: str) -> None:
+    """Refuse 'dqr' or 'data_type' on an amount they qualify nothing of (they were dropped with exit 0)."""
+    given = sorted({"dqr", "data_type"} & amount.model_fields_set)
+    if given:
+        raise ValueError(f"a {what}'s '{given[0]}' {_NOT_SCORED}")
+
+
 class CoProduct(Amount):
     name: str
     share: Optional[Number] = None  # only for allocation method 'specified'
+
+    @model_validator(mode="after")
+    def _scored_nowhere(self) -> "CoProduct":
+        _unscored(self, "co-product")
+        return self
 
 
 class Transport(_Strict):
@@ -96,6 +113,17 @@ class Transport(_Strict):
         if self.amount is not None and (self.mass is not None or self.distance is not None):
             raise ValueError("a transport leg gives either 'amount' and 'unit' (t*km) or 'mass' and 'distance', "
                              "not both (they may disagree: say which one the leg is)")
+        if self.amount is None and self.unit is not None:  # the unit was ignored: mass x distance (or nothing) used
+            raise ValueError("a transport leg's 'unit' is the unit of its t*km 'amount'; with no 'amount' it is "
+                             "read nowhere: give 'amount' with it, or drop 'unit' (a leg given as 'mass' and "
+                             "'distance' takes each unit on those)")
+        for part in ("mass", "distance"):  # the leg's own source, DQR and data type are the ones recorded
+            given = getattr(self, part)
+            ignored = sorted({"dqr", "data_type"} & given.model_fields_set) if given is not None else []
+            if ignored:
+                raise ValueError(f"'{part}.{ignored[0]}' is read nowhere: a leg given as mass and distance is one "
+                                 f"flow of t*km, scored by the leg's own '{ignored[0]}' (give it on the leg, "
+                                 "beside 'kind')")
         return self
 
 
@@ -118,6 +146,12 @@ class ProcessData(_Strict):
     allocation_share: Optional[Number] = None  # main product's share, only for allocation method 'specified'
     ore: Optional[OreAssay] = None  # the producer's assay of the ore mined (replaces the rule's extraction values)
     comment: str = ""
+
+    @field_validator("output")
+    @classmethod
+    def _output_scored_nowhere(cls, value: Amount) -> Amount:
+        _unscored(value, "process output")
+        return value
 
 
 class Declarant(_Strict):
