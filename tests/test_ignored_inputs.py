@@ -92,3 +92,69 @@ def test_the_shipped_examples_still_load():
     """No shipped example gives any field refused here (their declarations are unchanged)."""
     for path in sorted((REPO / "examples").glob("*/activity-*.yaml")):
         load_activity(path)
+
+
+# ------------------------------------------------------------------------------------------ XLSX template
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> Path:
+    from tests.test_template import fill_from_yaml
+
+    folder = tmp_path_factory.mktemp("ignored-xlsx")
+    footprint.make_template("ndpr-oxide", folder / "template.xlsx", fmt="xlsx")
+    fill_from_yaml(folder / "template.xlsx", EXAMPLE, folder / "activity.xlsx")
+    return folder / "activity.xlsx"
+
+
+def _row(ws, section: str, item: str | None = None) -> int:
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == section
+                and (item is None or ws.cell(row=r, column=2).value == item))
+
+
+def _column(name: str) -> int:
+    return COLUMNS.index(name) + 1
+
+
+@pytest.mark.parametrize("section, item, column, value, message", [
+    ("input", "electricity", "share", 0.5, "column 'share' is read nowhere on a 'input' row"),
+    ("input", "electricity", "compartment", "water", "column 'compartment' is read nowhere on a 'input' row"),
+    ("dqr", None, "amount", 1000, "column 'amount' is read nowhere on a 'dqr' row"),
+    ("output", None, "share", 0.9, "column 'share' is read nowhere on a 'output' row"),
+    ("excluded", None, "TeR", 5, "column 'TeR' is read nowhere on a 'excluded' row")])
+def test_an_xlsx_cell_its_row_reads_nowhere_is_refused(filled, tmp_path, section, item, column, value, message):
+    """Each cell was dropped with exit 0 (a share of 0.5 on mining's electricity row left the 1,200 MWh whole)."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = _row(ws, section, item)
+    ws.cell(row=row, column=_column(column), value=value)
+    path = tmp_path / "broken.xlsx"
+    book.save(path)
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column '{column}': {message}"):
+        load_activity(path)
+
+
+def test_an_xlsx_input_with_a_dqr_but_no_amount_is_refused_not_skipped(filled, tmp_path):
+    """A row with a blank amount is an expected input not used and is skipped; one whose source and DQR were
+    filled (the amount forgotten) was skipped too, the input left out, exit 0."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = _row(ws, "input", "electricity")
+    ws.cell(row=row, column=_column("amount")).value = None  # ws.cell(value=None) would leave it
+    ws.cell(row=row, column=_column("TeR"), value=2)
+    path = tmp_path / "broken.xlsx"
+    book.save(path)
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'amount': column 'TeR' is "
+                                                r"filled but the amount is blank"):
+        load_activity(path)
+
+
+def test_an_xlsx_excluded_share_without_an_item_is_refused_not_skipped(filled, tmp_path):
+    """An estimated share of 0.04 with the item left blank was skipped: the cut-off check (5 %) never saw it."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = _row(ws, "excluded")
+    ws.cell(row=row, column=_column("amount"), value=0.04)
+    path = tmp_path / "broken.xlsx"
+    book.save(path)
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'item': an estimated share "
+                                                r"with no item"):
+        load_activity(path)

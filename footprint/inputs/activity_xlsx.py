@@ -161,6 +161,7 @@ class _Workbook:
                 raise self.error("unknown section", (sheet.title, row_index, "section"), value=section,
                                  expected="one of " + ", ".join(SECTIONS))
             self._no_percentage(header, row, section, sheet.title, row_index)
+            self._no_ignored_cell(cells, section, sheet.title, row_index)
             dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
             amount = cells.get("amount")
             if section in self.SINGLE and section in data and (section != "dqr" or dqr):
@@ -236,6 +237,42 @@ class _Workbook:
             filled = filled or amount is not None
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         return data if filled else None
+
+    #: The columns each section reads (besides 'section', 'item' and 'comment', a label and a note on every row).
+    _AMOUNT_COLUMNS = ("amount", "unit", "source", "data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS)
+    READ = {"dqr": DQR_KEYS, "output": _AMOUNT_COLUMNS, "co_product": (*_AMOUNT_COLUMNS, "share"),
+            "allocation_share": ("amount",), "input": (*_AMOUNT_COLUMNS, *OPTIONAL_COLUMNS),
+            "transport": _AMOUNT_COLUMNS, "emission": (*_AMOUNT_COLUMNS, "compartment"), "excluded": ("amount",)}
+    #: Cells that qualify an amount: filled on a row whose amount is blank, the row is not skipped as "not used"
+    #: (a 'source' alone may say why it is not used: "none bought in 2025").
+    _ABOUT_AMOUNT = ("data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS, *OPTIONAL_COLUMNS)
+
+    def _no_ignored_cell(self, cells: dict, section: str, sheet: str, row: int) -> None:
+        """Refuse a filled cell the row's section reads nowhere, and a row skipped although it says something.
+
+        Each was dropped with exit 0: a 'share' on an input row, a DQR on the 'allocation_share' row, an amount
+        on the 'dqr' row, an input's DQR and source with its amount left blank (the whole input skipped as
+        "not used"), an excluded item's estimated share with no item named (left out of the cut-off sum).
+        """
+        read = {"section", "item", "comment", *self.READ[section]}
+        ignored = [name for name, value in cells.items() if value is not None and name not in read]
+        if ignored:
+            name = ignored[0]
+            raise self.error(f"column '{name}' is read nowhere on a '{section}' row", (sheet, row, name),
+                             value=cells[name], expected=f"an empty cell (a '{section}' row reads "
+                             + ", ".join(c for c in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS
+                                         if c in read and c != "section") + ")")
+        if section in ("input", "transport", "emission") and cells.get("amount") is None:
+            said = [name for name in self._ABOUT_AMOUNT if cells.get(name) is not None]
+            if said:
+                raise self.error(f"column '{said[0]}' is filled but the amount is blank (the row would be skipped "
+                                 "as an input not used)", (sheet, row, "amount"), value=cells[said[0]],
+                                 expected="the amount of the period, or no DQR, data type, distribution, dataset "
+                                          "or declaration on a row not used")
+        if section == "excluded" and cells.get("item") is None and cells.get("amount") is not None:
+            raise self.error("an estimated share with no item (the row would be skipped, its share left out of "
+                             "the cut-off check)", (sheet, row, "item"), value=cells["amount"],
+                             expected="the excluded item's name in column 'item'")
 
     def _no_repeated_column(self, sheet: str, header: list[str]) -> None:
         """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
