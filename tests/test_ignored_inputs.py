@@ -158,3 +158,33 @@ def test_an_xlsx_excluded_share_without_an_item_is_refused_not_skipped(filled, t
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'item': an estimated share "
                                                 r"with no item"):
         load_activity(path)
+
+
+# ------------------------------------------------------------------------------------------ options
+def test_allocation_on_a_rule_without_co_products_is_refused(project, tmp_path):
+    """dy-metal names no co-product: '--allocation mass' changed nothing, yet was accepted with exit 0 (the
+    producer's sensitivity run was the base case under another name)."""
+    out = tmp_path / "d.json"
+    result = invoke("declare", "dy-metal", REPO / "examples" / "dy-metal" / "activity-2025.yaml", "-o", out,
+                    "--allocation", "mass")
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.stderr
+    assert "--allocation mass changes nothing" in result.stderr
+    assert "rule dy-metal names no co-product" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("key", ["REO", "Fe"])
+def test_an_ore_distribution_no_content_takes_is_refused(project, tmp_path, key):
+    """mining's assay split 'REO' (the rule's group is 'TREO') as 100 % Nd: read nowhere, the rule's Bayan Obo
+    split (18.5 % Nd) stood, exit 0; a distribution of an element's content ('Fe') multiplied nothing either."""
+    from footprint.data import inventory
+    from footprint.engine import system
+    from footprint.inputs.rule import load_rule
+
+    path = edited(tmp_path, "  mining:\n", "  mining:\n    ore: {distributions: {%s: {source: \"assay 2025\", "
+                                           "shares: {Nd: 100}}}}\n" % key)
+    with pytest.raises(ActivityDataError, match="an ore distribution of a group no content names") as info:
+        system.build(load_rule(REPO / "rules" / "ndpr-oxide.yaml"), load_activity(path), inventory.load_catalogue(),
+                     inventory.biosphere_index(project[0]))
+    assert info.value.field == f"processes.mining.ore.distributions.{key}"

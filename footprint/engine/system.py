@@ -17,6 +17,7 @@ from footprint.data.inventory import Catalogue, resolve_flow, rule_dataset_probl
 from footprint.engine import allocation
 from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
 from footprint.inputs import units
+from footprint.inputs.extraction import GROUPS
 from footprint.inputs import upstream as _upstream
 from footprint.inputs.activity import Input, LoadedActivity, ProcessData, Transport
 from footprint.inputs.distribution import Relative, relative_or_error
@@ -271,6 +272,24 @@ def _tkm(leg: Transport, path: Path, where: str) -> float:
     km = units.convert(float(leg.distance.amount), leg.distance.unit, "km", file=path,
                        field=f"{where}.distance.unit")
     return tonnes * km
+
+
+def _no_orphan_distribution(rp: RuleProcess, data: ProcessData, path: Path, where: str) -> None:
+    """Refuse an assay's distribution of a group no content names: it was read nowhere, exit 0.
+
+    The elements mined are content x distribution; a distribution under another key ('REO' for 'TREO') or of a
+    group neither the assay nor the rule gives a content for multiplied nothing, so the rule's own split stood.
+    """
+    if data.ore is None or not data.ore.distributions:
+        return
+    contents = {key for key in (*data.ore.contents, *(rp.extraction.contents if rp.extraction else ()))
+                if key in GROUPS}  # an element's content ('Fe') is its own amount: no distribution applies
+    orphan = sorted(set(data.ore.distributions) - contents)
+    if orphan:
+        raise ActivityDataError("an ore distribution of a group no content names is read nowhere", file=path,
+                                field=f"{where}.ore.distributions.{orphan[0]}", value=orphan[0],
+                                expected="a distribution of a group (" + ", ".join(sorted(GROUPS)) + ") with a content "
+                                         "here or in the rule: " + (", ".join(sorted(contents)) or "none"))
 
 
 def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: LoadedActivity,
@@ -621,12 +640,22 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                       dqr,
                                       emission.data_type == "primary", emission.source,
                                       compartment=used, compartment_choice=choice, uncertainty=spread))
+        _no_orphan_distribution(rp, pdata, path, where)
         process.flows.extend(ore.element_flows(rp.id, rp, pdata, output, share, flows_index, path=path,
                                                where=where))  # elements of the ore mined
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump()})
         processes.append(process)
 
+    if allocation_override and not any(process.allocation for process in processes):
+        # the override was read nowhere (every process without co-products), yet recorded in the declaration
+        allocated = sorted(rp.id for _stage, rp in rule.processes() if rp.co_products)
+        raise ActivityDataError(f"--allocation {allocation_override} changes nothing: no process these data "
+                                "report has co-products to allocate", field="--allocation", value=allocation_override,
+                                expected="no --allocation" + (f" (rule {rule.id} allocates only "
+                                                              f"{', '.join(allocated)}, not reported in these data)"
+                                                              if allocated else f" (rule {rule.id} names no "
+                                                                                "co-product)"))
     _mass_balance(consumed, outputs, loaded, activity)
     reference = rule.reference_process
     production = units.convert(float(data.production.amount), data.production.unit, "kg", file=path,
