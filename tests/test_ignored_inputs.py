@@ -115,11 +115,11 @@ def _column(name: str) -> int:
 
 
 @pytest.mark.parametrize("section, item, column, value, message", [
-    ("input", "electricity", "share", 0.5, "column 'share' is read nowhere on a 'input' row"),
-    ("input", "electricity", "compartment", "water", "column 'compartment' is read nowhere on a 'input' row"),
+    ("input", "electricity", "share", 0.5, "column 'share' is read nowhere on an 'input' row"),
+    ("input", "electricity", "compartment", "water", "column 'compartment' is read nowhere on an 'input' row"),
     ("dqr", None, "amount", 1000, "column 'amount' is read nowhere on a 'dqr' row"),
-    ("output", None, "share", 0.9, "column 'share' is read nowhere on a 'output' row"),
-    ("excluded", None, "TeR", 5, "column 'TeR' is read nowhere on a 'excluded' row")])
+    ("output", None, "share", 0.9, "column 'share' is read nowhere on an 'output' row"),
+    ("excluded", None, "TeR", 5, "column 'TeR' is read nowhere on an 'excluded' row")])
 def test_an_xlsx_cell_its_row_reads_nowhere_is_refused(filled, tmp_path, section, item, column, value, message):
     """Each cell was dropped with exit 0 (a share of 0.5 on mining's electricity row left the 1,200 MWh whole)."""
     book = load_workbook(filled)

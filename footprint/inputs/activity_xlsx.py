@@ -258,8 +258,9 @@ class _Workbook:
         ignored = [name for name, value in cells.items() if value is not None and name not in read]
         if ignored:
             name = ignored[0]
-            raise self.error(f"column '{name}' is read nowhere on a '{section}' row", (sheet, row, name),
-                             value=cells[name], expected=f"an empty cell (a '{section}' row reads "
+            row_of = ("an" if section[0] in "aeiou" else "a") + f" '{section}' row"
+            raise self.error(f"column '{name}' is read nowhere on {row_of}", (sheet, row, name),
+                             value=cells[name], expected=f"an empty cell ({row_of} reads "
                              + ", ".join(c for c in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS
                                          if c in read and c != "section") + ")")
         if section in ("input", "transport", "emission") and cells.get("amount") is None:
