@@ -623,6 +623,9 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
         if data is not None:
             raise DeclarationError("--hash-only recomputes nothing, so it takes no --data", field="--hash-only",
                                    expected="either --data ACTIVITY (recompute) or --hash-only (the hash alone)")
+        if rule is not None:  # it was read nowhere: "verified against my rule" with exit 0, nothing recomputed
+            raise DeclarationError("--hash-only recomputes nothing, so it takes no --rule", field="--rule",
+                                   value=str(rule), expected="either --rule (recompute under it) or --hash-only")
     elif data is None:
         data, problem = _recorded_data(document, path)
         if data is None:

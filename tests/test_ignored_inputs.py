@@ -188,3 +188,14 @@ def test_an_ore_distribution_no_content_takes_is_refused(project, tmp_path, key)
         system.build(load_rule(REPO / "rules" / "ndpr-oxide.yaml"), load_activity(path), inventory.load_catalogue(),
                      inventory.biosphere_index(project[0]))
     assert info.value.field == f"processes.mining.ore.distributions.{key}"
+
+
+def test_verify_hash_only_with_a_rule_is_refused(project, tmp_path):
+    """'verify --hash-only --rule FILE' read the rule nowhere (nothing is recomputed) and exited 0, as if the
+    declaration had been checked against that rule."""
+    declaration = tmp_path / "d.json"
+    assert invoke("declare", "ndpr-oxide", EXAMPLE, "-o", declaration).exit_code == 0
+    assert invoke("verify", declaration, "--hash-only").exit_code == 0
+    result = invoke("verify", declaration, "--hash-only", "--rule", REPO / "rules" / "ndpr-oxide.yaml")
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "takes no --rule" in result.stderr
