@@ -199,3 +199,18 @@ def test_verify_hash_only_with_a_rule_is_refused(project, tmp_path):
     result = invoke("verify", declaration, "--hash-only", "--rule", REPO / "rules" / "ndpr-oxide.yaml")
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "takes no --rule" in result.stderr
+
+
+def test_an_xlsx_recycled_content_source_without_r1_is_refused(tmp_path):
+    """ndfeb-recycled-hpms asks R1; a workbook giving its source and DQR with R1 left blank dropped the whole
+    recycled-content block without a word (the message then said R1 was missing, not that the rows were unread)."""
+    folder = tmp_path
+    footprint.make_template("ndfeb-recycled-hpms", folder / "t.xlsx", fmt="xlsx")
+    book = load_workbook(folder / "t.xlsx")
+    ws = book["declarant"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "recycled_content_source")
+    ws.cell(row=row, column=2, value="mass balance of the swarf received")
+    book.save(folder / "broken.xlsx")
+    with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': "
+                                                r"'recycled_content_source' is filled but recycled_content_R1 is blank"):
+        load_activity(folder / "broken.xlsx")

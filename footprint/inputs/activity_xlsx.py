@@ -116,6 +116,14 @@ class _Workbook:
         if dqr:
             production["dqr"] = dqr
         raw["production"] = production
+        given = [(key, value, row) for key, (value, row) in values.items()
+                 if key.startswith("recycled_content_") and value is not None]
+        if given and values.get("recycled_content_R1", (None,))[0] is None:  # the rows were dropped, exit 0
+            key, value, row_index = given[0]
+            raise self.error(f"'{key}' is filled but recycled_content_R1 is blank (the recycled content would be "
+                             "read nowhere)", (sheet.title, row_index, "value"), value=value,
+                             expected="recycled_content_R1 (the recycled share, 0..1) with it, or no "
+                                      "recycled_content_* values")
         if values.get("recycled_content_R1", (None,))[0] is not None:
             recycled: dict[str, Any] = {}
             put(recycled, ("recycled_content",), "R1", "recycled_content_R1")
