@@ -211,6 +211,6 @@ def test_an_xlsx_recycled_content_source_without_r1_is_refused(tmp_path):
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "recycled_content_source")
     ws.cell(row=row, column=2, value="mass balance of the swarf received")
     book.save(folder / "broken.xlsx")
-    with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': "
-                                                r"'recycled_content_source' is filled but recycled_content_R1 is blank"):
+    with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': 'recycled_content_"
+                                                r"source' is filled but recycled_content_R1 is blank"):
         load_activity(folder / "broken.xlsx")
