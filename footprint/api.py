@@ -242,7 +242,7 @@ class _Prepared:
 
 def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str | None = None,
              background: str | None = None, mapping: str | Path | None = None, loaded=None,
-             activity=None) -> _Prepared:
+             activity=None, withdrawn_ok: bool = False) -> _Prepared:
     from footprint.data import background as _background
     from footprint.engine import system as _system
     from footprint.engine.mapping import apply_mapping
@@ -250,6 +250,8 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
     from footprint.inputs.activity import located
 
     loaded = loaded or _rule.load_rule(rule)
+    if not withdrawn_ok:
+        _refuse_withdrawn(loaded)
     activity = activity or _activity.load_activity(data)
     with located(activity):  # an XLSX file's errors name sheet, row and column
         product_system = _system.build(loaded, activity, run.catalogue, run.flows, allocation_override=allocation)
@@ -268,6 +270,20 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
                            "mapping": {**resolved.describe(), **({"default_database": background} if background
                                                                   else {})}}
     return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
+
+
+def _refuse_withdrawn(loaded) -> None:
+    """A rule its authors withdrew is not declared under: the declaration would follow a rule no longer in force.
+
+    Only new declarations (and analyses) are refused; verify recomputes a declaration made while
+    the rule was in force (``withdrawn_ok``), since a declaration stays what it was.
+    """
+    from footprint.errors import RuleError
+
+    if loaded.rule.status == "withdrawn":
+        raise RuleError(f"rule {loaded.rule.id} {loaded.rule.version} is withdrawn", file=loaded.path, field="status",
+                        value="withdrawn", expected="a rule in force (its successor version); 'footprint verify' "
+                                                    "still recomputes declarations made under this one")
 
 
 def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | None = None, strict: bool = False,
@@ -317,8 +333,9 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
              created: dt.datetime | None = None, background: str | None = None,
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None,
-             supplier_keys: str | Path | None = None) -> dict[str, Any]:
-    """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not)."""
+             supplier_keys: str | Path | None = None, withdrawn_ok: bool = False) -> dict[str, Any]:
+    """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not);
+    ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn)."""
     from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
 
@@ -335,7 +352,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
     run = _Run.open()
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
-                            loaded=loaded, activity=activity)
+                            loaded=loaded, activity=activity, withdrawn_ok=withdrawn_ok)
         if supplier_keys is not None:
             from footprint.declaration.signing import require_signed_suppliers
 
@@ -703,9 +720,9 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
         created = None
     mapping_path, default_database = _verify.recorded_mapping(document, path, mapping)
     monte_carlo = document.get("uncertainty") if isinstance(document.get("uncertainty"), dict) else {}
-    recomputed = declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
-                         background=default_database, uncertainty=monte_carlo.get("iterations"),
-                         seed=monte_carlo.get("seed"))
+    recomputed = _declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
+                          background=default_database, refuse_gaps=True, uncertainty=monte_carlo.get("iterations"),
+                          seed=monte_carlo.get("seed"), withdrawn_ok=True)  # declare(), under a rule withdrawn since
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override

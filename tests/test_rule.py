@@ -140,3 +140,26 @@ def test_a_field_problem_is_told_without_pydantic_s_prefix(tmp_path):
     with pytest.raises(RuleError, match="declared twice") as info:
         rule_module.load_rule(path)
     assert "Value error" not in str(info.value)
+
+
+def test_a_withdrawn_rule_is_not_declared_under_but_its_declarations_still_verify(project, tmp_path, monkeypatch):
+    """status: withdrawn was shown in the declaration and declared under with exit 0.  New declarations (one by
+    one and in a batch) are refused; verify still recomputes a declaration made while the rule was in force."""
+    import footprint
+    from footprint.errors import RuleError
+
+    monkeypatch.chdir(tmp_path)
+    rule_text = (REPO / "rules" / "ndpr-oxide.yaml").read_text()
+    assert "\nstatus: draft\n" in rule_text
+    own = tmp_path / "ndpr-oxide.yaml"
+    own.write_text(rule_text)
+    example = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+    made = footprint.write_declaration(footprint.declare(own, example), tmp_path / "d.json")
+    own.write_text(rule_text.replace("\nstatus: draft\n", "\nstatus: withdrawn\n"))
+    with pytest.raises(RuleError, match="rule ndpr-oxide .* is withdrawn") as refused:
+        footprint.declare(own, example)
+    assert refused.value.field == "status"
+    [row] = footprint.declare_many([(own, example)])
+    assert row.status == "error" and "is withdrawn" in row.message
+    outcome = footprint.verify_declaration(made, example, rule=own)  # recomputed, not refused as withdrawn
+    assert outcome.recomputed
