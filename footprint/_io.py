@@ -113,6 +113,19 @@ def field_path(parts) -> str:
     return path
 
 
+def refuse_unknown_keys(raw: dict, allowed: tuple[str, ...], error: type[FootprintError], *, file: Path | str,
+                        where: str = "", what: str = "unknown key") -> None:
+    """Refuse the first key of ``raw`` not in ``allowed``: a file read as a plain mapping would read it nowhere.
+
+    Why: a misspelt or invented key (``locaton: RoW``, ``cf_per: t``) is otherwise ignored with exit 0,
+    and the entry means something the user did not write.  ``where``: the field path of ``raw``.
+    """
+    stray = [key for key in raw if key not in allowed]
+    if stray:
+        raise error(what, file=file, field=f"{where}.{stray[0]}" if where else str(stray[0]),
+                    value=raw[stray[0]] if where else None, expected=f"one of {list(allowed)}")
+
+
 def pydantic_message(error: dict) -> str:
     """The message of one pydantic error as the user should read it: without pydantic's "Value error, "."""
     return str(error.get("msg", "invalid value")).removeprefix("Value error, ")

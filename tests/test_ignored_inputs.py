@@ -114,6 +114,19 @@ def _column(name: str) -> int:
     return COLUMNS.index(name) + 1
 
 
+def _mining_edited(filled: Path, tmp_path: Path, section: str, item: str | None, cells: dict) -> tuple[Path, int]:
+    """A copy of the filled workbook with cells of one row of the 'mining' sheet set (None empties one);
+    returns the copy and the row."""
+    book = load_workbook(filled)
+    ws = book["mining"]
+    row = _row(ws, section, item)
+    for column, value in cells.items():
+        ws.cell(row=row, column=_column(column)).value = value  # ws.cell(value=None) would leave a cell as it is
+    path = tmp_path / "broken.xlsx"
+    book.save(path)
+    return path, row
+
+
 @pytest.mark.parametrize("section, item, column, value, message", [
     ("input", "electricity", "share", 0.5, "column 'share' is read nowhere on an 'input' row"),
     ("input", "electricity", "compartment", "water", "column 'compartment' is read nowhere on an 'input' row"),
@@ -122,12 +135,7 @@ def _column(name: str) -> int:
     ("excluded", None, "TeR", 5, "column 'TeR' is read nowhere on an 'excluded' row")])
 def test_an_xlsx_cell_its_row_reads_nowhere_is_refused(filled, tmp_path, section, item, column, value, message):
     """Each cell was dropped with exit 0 (a share of 0.5 on mining's electricity row left the 1,200 MWh whole)."""
-    book = load_workbook(filled)
-    ws = book["mining"]
-    row = _row(ws, section, item)
-    ws.cell(row=row, column=_column(column), value=value)
-    path = tmp_path / "broken.xlsx"
-    book.save(path)
+    path, row = _mining_edited(filled, tmp_path, section, item, {column: value})
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column '{column}': {message}"):
         load_activity(path)
 
@@ -135,26 +143,15 @@ def test_an_xlsx_cell_its_row_reads_nowhere_is_refused(filled, tmp_path, section
 def test_an_xlsx_input_with_a_dqr_but_no_amount_is_refused_not_skipped(filled, tmp_path):
     """A row with a blank amount is an expected input not used and is skipped; one whose source and DQR were
     filled (the amount forgotten) was skipped too, the input left out, exit 0."""
-    book = load_workbook(filled)
-    ws = book["mining"]
-    row = _row(ws, "input", "electricity")
-    ws.cell(row=row, column=_column("amount")).value = None  # ws.cell(value=None) would leave it
-    ws.cell(row=row, column=_column("TeR"), value=2)
-    path = tmp_path / "broken.xlsx"
-    book.save(path)
+    path, row = _mining_edited(filled, tmp_path, "input", "electricity", {"amount": None, "TeR": 2})
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'amount': column 'TeR' is "
                                                 r"filled but the amount is blank"):
         load_activity(path)
 
 
 def test_an_xlsx_excluded_share_without_an_item_is_refused_not_skipped(filled, tmp_path):
-    """An estimated share of 0.04 with the item left blank was skipped: the cut-off check (5 %) never saw it."""
-    book = load_workbook(filled)
-    ws = book["mining"]
-    row = _row(ws, "excluded")
-    ws.cell(row=row, column=_column("amount"), value=0.04)
-    path = tmp_path / "broken.xlsx"
-    book.save(path)
+    """An estimated share of 0.04 with the item left blank was skipped: the cut-off check (3 %) never saw it."""
+    path, row = _mining_edited(filled, tmp_path, "excluded", None, {"amount": 0.04})
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'item': an estimated share "
                                                 r"with no item"):
         load_activity(path)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from footprint._io import load_yaml_hashed
+from footprint._io import load_yaml_hashed, refuse_unknown_keys
 from footprint.data.inventory import BACKGROUND_DB
 from footprint.errors import FootprintError
 from footprint.inputs.dqr import DQR
@@ -224,9 +224,7 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
     if not isinstance(raw, dict) or not isinstance(raw.get("map"), dict) or not raw["map"]:
         raise MappingError("a mapping file needs a non-empty 'map'", file=path, field="map",
                            expected="map: {INPUT-KIND or DATASET-CODE: {code: ...} or {name:, location:, unit:}}")
-    stray = [key for key in raw if key not in FILE_KEYS]
-    if stray:
-        raise MappingError("unknown key", file=path, field=str(stray[0]), expected=f"one of {list(FILE_KEYS)}")
+    refuse_unknown_keys(raw, FILE_KEYS, MappingError, file=path)
     default = raw.get("database") or background
     from footprint.data.project import background_version
 
@@ -238,10 +236,8 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
         if not isinstance(entry, dict) or not ("code" in entry or "name" in entry):
             raise MappingError("an entry needs 'code' or 'name'", file=path, field=where, value=entry,
                                expected="{code: ...} or {name: ..., location: ..., unit: ...}")
-        stray = [name for name in entry if name not in ENTRY_KEYS]
-        if stray:
-            raise MappingError("unknown key in a mapping entry", file=path, field=f"{where}.{stray[0]}",
-                               value=entry[stray[0]], expected=f"one of {list(ENTRY_KEYS)}")
+        refuse_unknown_keys(entry, ENTRY_KEYS, MappingError, file=path, where=where,
+                            what="unknown key in a mapping entry")
         database = entry.get("database") or default
         if not database:
             raise MappingError("no database for this entry", file=path, field=f"{where}.database",

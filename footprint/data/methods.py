@@ -79,15 +79,13 @@ def load_extension(path: Path | None = None) -> CFExtension:
 
 
 def _read_extension(path: Path) -> CFExtension:
-    from footprint._io import load_yaml_hashed
+    from footprint._io import load_yaml_hashed, refuse_unknown_keys
 
     raw, sha256 = load_yaml_hashed(path, MethodError)  # the hash of the bytes parsed, not of a second read
     if not isinstance(raw, dict):
         raise MethodError("a CF extension file must be a mapping", file=path,
                           expected="keys id, version, base_method, method, unit, factors")
-    stray = [key for key in raw if key not in EXTENSION_KEYS]
-    if stray:  # e.g. 'scale' or a misspelt 'factor': read and ignored, the method written without it
-        raise MethodError("unknown key", file=path, field=str(stray[0]), expected=f"one of {list(EXTENSION_KEYS)}")
+    refuse_unknown_keys(raw, EXTENSION_KEYS, MethodError, file=path)  # e.g. 'scale' or a misspelt 'factor'
     for key in ("id", "version", "base_method", "method", "unit", "factors"):
         if key not in raw:
             raise MethodError("missing key", file=path, field=key, expected="see footprint/data/adp-ree-extension.yaml")
@@ -98,10 +96,8 @@ def _read_extension(path: Path) -> CFExtension:
         if not isinstance(item, dict):
             raise MethodError("a factor must be a mapping", file=path, field=where,
                               expected="element, flows, cf, unit, source")
-        stray = [key for key in item if key not in FACTOR_KEYS]
-        if stray:  # e.g. 'cf_per: t' or 'geography': a factor applied as if they were not there
-            raise MethodError("unknown key in a factor", file=path, field=f"{where}.{stray[0]}",
-                              value=item[stray[0]], expected=f"one of {list(FACTOR_KEYS)}")
+        refuse_unknown_keys(item, FACTOR_KEYS, MethodError, file=path, where=where,  # e.g. 'cf_per: t'
+                            what="unknown key in a factor")
         cf = item.get("cf")
         if not isinstance(cf, (int, float)) or isinstance(cf, bool) or cf <= 0:
             raise MethodError("characterisation factor must be a positive number", file=path, field=f"{where}.cf",
