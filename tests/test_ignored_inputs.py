@@ -211,3 +211,11 @@ def test_an_xlsx_recycled_content_source_without_r1_is_refused(tmp_path):
     with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': 'recycled_content_"
                                                 r"source' is filled but recycled_content_R1 is blank"):
         load_activity(folder / "broken.xlsx")
+
+
+def test_an_xlsx_dqr_on_the_output_row_is_refused_at_its_cell(filled, tmp_path):
+    """A process output takes no DQR (no score reads it); on the output row the cell itself is named."""
+    path, row = _mining_edited(filled, tmp_path, "output", None, {"TeR": 2})
+    with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'TeR': column 'TeR' is read "
+                                                r"nowhere on an 'output' row"):
+        load_activity(path)

@@ -248,7 +248,10 @@ class _Workbook:
 
     #: The columns each section reads (besides 'section', 'item' and 'comment', a label and a note on every row).
     _AMOUNT_COLUMNS = ("amount", "unit", "source", "data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS)
-    READ = {"dqr": DQR_KEYS, "output": _AMOUNT_COLUMNS, "co_product": (*_AMOUNT_COLUMNS, "share"),
+    #: an output or co-product takes no DQR or data type (activity.py refuses them: no score reads them), so
+    #: their cells are named here, at the cell, rather than by the model's field path
+    _REFERENCE_COLUMNS = ("amount", "unit", "source", *UNCERTAINTY_COLUMNS)
+    READ = {"dqr": DQR_KEYS, "output": _REFERENCE_COLUMNS, "co_product": (*_REFERENCE_COLUMNS, "share"),
             "allocation_share": ("amount",), "input": (*_AMOUNT_COLUMNS, *OPTIONAL_COLUMNS),
             "transport": _AMOUNT_COLUMNS, "emission": (*_AMOUNT_COLUMNS, "compartment"), "excluded": ("amount",)}
     #: Cells that qualify an amount: filled on a row whose amount is blank, the row is not skipped as "not used"
