@@ -242,7 +242,7 @@ class _Prepared:
 
 def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str | None = None,
              background: str | None = None, mapping: str | Path | None = None, loaded=None,
-             activity=None, withdrawn_ok: bool = False) -> _Prepared:
+             activity=None) -> _Prepared:
     from footprint.data import background as _background
     from footprint.engine import system as _system
     from footprint.engine.mapping import apply_mapping
@@ -250,8 +250,6 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
     from footprint.inputs.activity import located
 
     loaded = loaded or _rule.load_rule(rule)
-    if not withdrawn_ok:
-        _refuse_withdrawn(loaded)
     activity = activity or _activity.load_activity(data)
     with located(activity):  # an XLSX file's errors name sheet, row and column
         product_system = _system.build(loaded, activity, run.catalogue, run.flows, allocation_override=allocation)
@@ -348,11 +346,13 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
                                 expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
     with _gc_paused():  # not around _Run.open: a first use may run the set-up, which is not a declaration
         loaded = _rule.load_rule(rule)  # bad inputs are reported before any set-up
+        if not withdrawn_ok:
+            _refuse_withdrawn(loaded)
         activity = _activity.load_activity(data)
     run = _Run.open()
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
-                            loaded=loaded, activity=activity, withdrawn_ok=withdrawn_ok)
+                            loaded=loaded, activity=activity)
         if supplier_keys is not None:
             from footprint.declaration.signing import require_signed_suppliers
 
@@ -379,8 +379,10 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     prepared: list[_Prepared | Exception] = []
     for row in rows:
         try:
+            loaded = _rule.load_rule(row.rule)  # parsed once per rule file content (kept)
+            _refuse_withdrawn(loaded)  # as declare(): a batch row is a new declaration
             entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
-                             mapping=row.mapping)
+                             mapping=row.mapping, loaded=loaded)
             if row.trusted is not None:  # where declare(..., supplier_keys=) checks: after preparing, before scoring
                 row.trusted.require_signed(entry.system.upstream_declarations())
             prepared.append(entry)
