@@ -94,7 +94,7 @@ def _virgin_declaration(values: dict[str, float], schema: str = "2.0") -> dict:
     document = {"schema_version": schema, "id": "urn:uuid:00000000-0000-0000-0000-000000000040",
                 "rule": {"id": "virgin", "version": "1.0.0"}, "method": {"name": "EF v3.1", "version": "3.1"},
                 "declared_unit": {"amount": 1, "unit": "kg", "product": "virgin metal"},
-                "declarant": {"name": "Virgin Metal Co."},
+                "declarant": {"name": "Virgin Metal Co."}, "period": {"start": "2025-01-01", "end": "2025-12-31"},
                 "data_quality": {"criteria": {"TeR": 2, "GeR": 2, "TiR": 2, "P": 2}, "dqr": 2.0}}
     if schema == "1.0":  # every computed category in results, flagged
         document["results"] = [dict(r, declared=True) for r in results]
@@ -335,3 +335,17 @@ def test_recycled_content_fields_no_number_uses_are_refused(tmp_path, method, ch
     with pytest.raises(RuleError, match=message) as info:
         footprint.load_rule(path)
     assert info.value.field == "recycled_content"
+
+
+def test_a_virgin_declaration_out_of_date_for_the_period_is_refused(project, tmp_path):
+    """The rule's Ev stands for the virgin material of the producer's period (2025 here).  A 2019 declaration was
+    valid until 2019-12-31 + 3 years = 2022-12-31: before, it credited 2025's recycled content with 2019's
+    virgin burden, exit 0."""
+    rule_path, data_path = _write(tmp_path, virgin={"declaration": "old-virgin.json"})
+    old = _virgin_declaration(VIRGIN)
+    old["period"] = {"start": "2019-01-01", "end": "2019-12-31"}
+    old["content_sha256"] = content_hash(old)
+    (tmp_path / "old-virgin.json").write_text(json.dumps(old))
+    with pytest.raises(ActivityDataError, match=r"out of date.*valid until 2022-12-31") as caught:
+        footprint.declare(rule_path, data_path)
+    assert caught.value.field == "recycled_content.virgin.declaration" and caught.value.file == str(rule_path)

@@ -211,3 +211,52 @@ def test_a_supplier_category_given_twice_is_refused(project, downstream, example
     _rewrite(supplier, example_declaration, twice)
     with pytest.raises(ActivityDataError, match="gives category 'climate_change' twice"):
         footprint.declare(rule_path, data_path)
+
+
+def _supplier_period(supplier: Path, example_declaration: dict, start: str, end: str) -> None:
+    _rewrite(supplier, example_declaration, lambda d: d.update(period={"start": start, "end": end}))
+
+
+@pytest.mark.parametrize("start, end, match", [
+    # the producer declares 2025-01-01..2025-12-31 (the fixture).  A 2026 declaration describes oxide not yet made
+    # when the producer bought it in 2025:
+    ("2026-01-01", "2026-12-31", r"later period \(2026-01-01\.\.2026-12-31\) than this reporting period"),
+    # a 2020 declaration is valid until 2020-12-31 + 3 years = 2023-12-31 (PACT's default validity), a year before
+    # the producer's period starts on 2025-01-01: the supplier's process as it was five years earlier
+    ("2020-01-01", "2020-12-31", r"out of date: its period 2020-01-01\.\.2020-12-31 was valid until 2023-12-31"),
+])
+def test_a_supplier_declaration_of_another_time_is_refused(project, downstream, example_declaration, start, end,
+                                                           match):
+    """Before: either was multiplied into the result as if it described 2025's oxide, exit 0."""
+    rule_path, data_path, supplier = downstream
+    _supplier_period(supplier, example_declaration, start, end)
+    with pytest.raises(ActivityDataError, match=match) as caught:
+        footprint.declare(rule_path, data_path)
+    assert "processes.reduction.inputs[0].declaration" in str(caught.value)
+
+
+@pytest.mark.parametrize("start, end", [
+    ("2025-01-01", "2025-12-31"),  # the same period
+    ("2021-02-01", "2022-01-31"),  # valid until 2022-01-31 + 3 years = 2025-01-31, inside the producer's 2025
+    ("2025-12-31", "2025-12-31"),  # begins on the producer's last day
+])
+def test_a_supplier_declaration_within_its_validity_is_used(project, downstream, example_declaration, start, end):
+    rule_path, data_path, supplier = downstream
+    _supplier_period(supplier, example_declaration, start, end)
+    document = footprint.declare(rule_path, data_path)
+    assert _value(document, "climate_change") > 0
+
+
+def test_a_supplier_declaration_without_a_period_is_refused(project, downstream, example_declaration):
+    rule_path, data_path, supplier = downstream
+    _rewrite(supplier, example_declaration, lambda d: d.pop("period"))
+    with pytest.raises(ActivityDataError, match="lacks a usable reporting period"):
+        footprint.declare(rule_path, data_path)
+
+
+def test_validity_is_three_years_after_the_period_ends():
+    """PACT's default validity: referencePeriodEnd + 3 years; a 29 February end has no such day 3 years on."""
+    import datetime as dt
+
+    assert upstream.valid_until(dt.date(2022, 1, 31)) == dt.date(2025, 1, 31)
+    assert upstream.valid_until(dt.date(2024, 2, 29)) == dt.date(2027, 2, 28)

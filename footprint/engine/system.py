@@ -389,6 +389,8 @@ def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: L
                                 file=path, field=f"{where}.declaration", value=item.declaration,
                                 expected="an input kind whose upstream_products list names the supplier's product")
     supplier = _upstream.read(path.parent / item.declaration, file=path, field=f"{where}.declaration")
+    period = activity.data.period
+    _upstream.check_period(supplier, period.start, period.end, file=path, field=f"{where}.declaration")
     if supplier.product not in accepted:
         raise ActivityDataError("the supplier's declaration is for another product", file=path,
                                 field=f"{where}.declaration", value=supplier.product,
@@ -435,6 +437,10 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
     elif virgin is not None:
         declaration = _upstream.read(loaded.path.parent / virgin.declaration, file=loaded.path,
                                      field="recycled_content.virgin.declaration")
+        # the rule's Ev stands for the virgin material of the producer's period, as a producer's supplier would
+        period = activity.data.period
+        _upstream.check_period(declaration, period.start, period.end, file=loaded.path,
+                               field="recycled_content.virgin.declaration")
     if spec.method == "cff":
         a, q = float(spec.A), float(spec.Qsin_Qp)
     else:

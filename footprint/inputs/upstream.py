@@ -11,6 +11,7 @@ higher in the flow, writes declarations with the same function.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -92,6 +93,8 @@ class UpstreamDeclaration:
     elements: dict[str, float] = field(default_factory=dict)
     # the file's signature records as read (declare --supplier-keys checks them against content_sha256)
     signatures: Any = None
+    # the supplier's reporting period (start, end): what its numbers describe (check_period)
+    period: tuple[dt.date, dt.date] | None = None
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -176,6 +179,7 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
                     field=field, expected="declared_unit {amount, unit (a mass), product} and results "
                                           "[{category, value}]") from None
     _same_method(document, path, where, field)
+    period = _period(document, path, where, field)
     values, coverage = _results(document, path, where, field)
     quality = document.get("data_quality") or {}
     quantiles = _quantiles(document, path, where, field)
@@ -186,7 +190,66 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
-        signatures=document.get("signatures"))
+        signatures=document.get("signatures"), period=period)
+
+
+def _period(document: dict, path: Path, where: Path | None, field: str | None) -> tuple[dt.date, dt.date]:
+    """The supplier's reporting period, as 'footprint declare' writes it (ISO dates, start <= end)."""
+    block = document.get("period")
+    try:
+        start, end = dt.date.fromisoformat(block["start"]), dt.date.fromisoformat(block["end"])
+        if end < start:
+            raise ValueError(f"period end {end} is before its start {start}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(f"supplier declaration lacks a usable reporting period ({exc})", path, file=where, field=field,
+                    value=block, expected="period {start, end} as ISO dates, as 'footprint declare' writes it") \
+            from None
+    return start, end
+
+
+#: How long after the end of its reporting period a supplier's declaration may describe what a producer
+#: bought: three years, PACT's default validity (validityPeriodEnd = referencePeriodEnd + 3 years, PACT
+#: Technical Specifications v3, methodology.md section 5), which also matches the three-year revision cycle of
+#: Annex V point 8.
+VALIDITY_YEARS = 3
+
+
+def valid_until(end: dt.date) -> dt.date:
+    """The last day a declaration whose reporting period ends on ``end`` is valid (VALIDITY_YEARS later).
+
+    A period ending on 29 February is valid until 28 February VALIDITY_YEARS later (no such day then).
+    """
+    year = end.year + VALIDITY_YEARS
+    return end.replace(year=year, day=min(end.day, 28)) if (end.month, end.day) == (2, 29) else end.replace(year=year)
+
+
+def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *, file: str | Path,
+                 field: str) -> None:
+    """Refuse a supplier's declaration that does not describe the material of a reporting period start..end.
+
+    Why: the supplier's per-kg value is multiplied into the producer's result as if it described
+    the material bought in that period.  A declaration of a later period describes material not
+    yet made then; one whose validity (VALIDITY_YEARS after its period) ended before the period
+    began describes the supplier's process as it was years earlier (a plant since re-powered or
+    re-equipped).  Either would be a number about other material, declared with exit 0.
+    """
+    if supplier.period is None:  # built by hand (tests); every declaration read from a file has one
+        return
+    first, last = supplier.period
+    where = Path(file)
+    covered = f"{first.isoformat()}..{last.isoformat()}"
+    if first > end:
+        raise _fail(f"supplier declaration covers a later period ({covered}) than this reporting period "
+                    f"({start.isoformat()}..{end.isoformat()}): it does not describe the material bought then",
+                    supplier.path, file=where, field=field, value=covered,
+                    expected="a supplier declaration of a period that began by the end of this reporting period")
+    until = valid_until(last)
+    if until < start:
+        raise _fail(f"supplier declaration is out of date: its period {covered} was valid until "
+                    f"{until.isoformat()} ({VALIDITY_YEARS} years after its end, PACT's default validity), before "
+                    f"this reporting period starts ({start.isoformat()})", supplier.path, file=where, field=field,
+                    value=covered, expected=f"a supplier declaration whose period ended at most {VALIDITY_YEARS} "
+                                            f"years before {start.isoformat()} (ask the supplier for a current one)")
 
 
 def _same_method(document: dict, path: Path, where: Path | None, field: str | None) -> None:
