@@ -595,3 +595,32 @@ def _dump(tmp_path: Path, scheme: dict) -> Path:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(scheme))
     return path
+
+
+def test_market_add_refuses_a_year_after_the_declarations_validity(example_declaration):
+    """A 2025 declaration is valid until 2025-12-31 + 3 years = 2028-12-31 (footprint.inputs.upstream.valid_until):
+    placed in 2029 its value would enter thresholds of years it does not describe.  Before: registered, exit 0.
+    (Checked on the declaration before the calendar: 2029 is also a year that has not begun today.)"""
+    from footprint.market.registry import RegistryError, entry_from_declaration
+
+    assert example_declaration["period"]["end"] == "2025-12-31"
+    with pytest.raises(RegistryError, match=r"after the declaration's validity ended \(2028-12-31"):
+        entry_from_declaration(example_declaration, mass_kg=1000.0, year=2029)
+
+
+def test_the_register_refuses_a_year_that_has_not_begun(example_declaration, tmp_path):
+    """The register records placements that happened.  Before: 'market add --year 2099' and a CSV row for next year
+    were registered, exit 0, ready to enter a derivation whose window reaches them."""
+    import datetime as dt
+
+    from footprint.market.registry import RegistryError, entry_from_declaration, read_csv
+
+    next_year = dt.date.today().year + 1
+    with pytest.raises(RegistryError, match=f"placed on the market in {next_year}, a year that has not begun"):
+        entry_from_declaration(example_declaration, mass_kg=1000.0, year=next_year)
+    register = tmp_path / "register.csv"
+    register.write_text(f"declaration_id,rule_id,rule_version,year,mass_kg,value:climate_change\n"
+                        f"a,r,1.0.0,2024,1000,12.5\nb,r,1.0.0,{next_year},1000,13.5\n")
+    with pytest.raises(RegistryError, match="a year that has not begun") as caught:
+        read_csv(register)
+    assert str(caught.value).startswith(f"{register}:3")

@@ -140,9 +140,11 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
 
     A year before the declaration's reporting period began is refused: the declaration describes
     production of that period, so it cannot have accompanied material placed on the market earlier,
-    and its value would enter the class thresholds of years it does not describe.
+    and its value would enter the class thresholds of years it does not describe.  So is a year after
+    its validity (footprint.inputs.upstream.VALIDITY_YEARS after the period ends, as for a supplier's
+    declaration used as an input): the thresholds would rest on performance of long ago.
     """
-    _check_mass_year(mass_kg, year, source)
+    _check_mass_year(mass_kg, year, source, not_begun=False)  # the declaration's own dates first: more precise
     from footprint.inputs.upstream import declared_results
 
     period = document.get("period") if isinstance(document.get("period"), Mapping) else {}
@@ -152,6 +154,19 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                             f"({period.get('start')})", file=source, field="year", value=year,
                             expected=f"a year from {begins} on (the declaration describes production from "
                                      f"{period.get('start')} to {period.get('end')})")
+
+    ends = _date(period.get("end"))
+    if ends is not None:
+        from footprint.inputs.upstream import VALIDITY_YEARS, valid_until
+
+        until = valid_until(ends)
+        if year > until.year:
+            raise RegistryError(f"placed on the market in {year}, after the declaration's validity ended "
+                                f"({until.isoformat()}, {VALIDITY_YEARS} years after its reporting period)",
+                                file=source, field="year", value=year,
+                                expected=f"a year up to {until.year} (material placed later needs a declaration of "
+                                         f"a later period)")
+    _refuse_a_year_not_begun(year, source)
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
@@ -168,7 +183,8 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES})
 
 
-def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None) -> None:
+def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None, *,
+                     not_begun: bool = True) -> None:
     where = f"{source}:{line}" if line else source
     if not isinstance(mass_kg, (int, float)) or not math.isfinite(mass_kg) or mass_kg < 0:
         raise RegistryError("mass placed on the market must be a number >= 0", file=where, field="mass_kg",
@@ -176,6 +192,24 @@ def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = 
     if not isinstance(year, int) or not 1900 <= year <= 2200:
         raise RegistryError("year out of range", file=where, field="year", value=year,
                             expected="a calendar year, e.g. 2025")
+    if not_begun:
+        _refuse_a_year_not_begun(year, where)
+
+
+def _refuse_a_year_not_begun(year: int, where: str) -> None:
+    today = dt.date.today()
+    if year > today.year:  # the register records placements that happened; thresholds are derived from them
+        raise RegistryError(f"placed on the market in {year}, a year that has not begun (today is "
+                            f"{today.isoformat()})", file=where, field="year", value=year,
+                            expected=f"the year the mass was placed on the market, {today.year} at the latest")
+
+
+def _date(value: Any) -> dt.date | None:
+    """An ISO date of a declaration's period, or None where the document gives none (it is read, not judged)."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def read_csv(path: str | Path) -> list[Entry]:
