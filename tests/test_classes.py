@@ -624,3 +624,60 @@ def test_the_register_refuses_a_year_that_has_not_begun(example_declaration, tmp
     with pytest.raises(RegistryError, match="a year that has not begun") as caught:
         read_csv(register)
     assert str(caught.value).startswith(f"{register}:3")
+
+
+def _per_tonne(document: dict, ident: str) -> dict:
+    """``document`` as a rule with a declared unit of 1000 kg states it (Annex V point 3 allows a larger unit):
+    every value x 1000, re-hashed.  46.56 kg CO2-Eq per kg is 46,555 kg CO2-Eq per 1000 kg."""
+    from footprint.inputs.upstream import content_hash
+
+    changed = json.loads(json.dumps(document))
+    changed["id"] = ident
+    changed["declared_unit"]["amount"] = 1000.0
+    for result in changed["results"]:
+        result["value"] *= 1000.0
+    changed["content_sha256"] = content_hash(changed)
+    return changed
+
+
+def test_values_per_another_declared_unit_are_not_mixed_into_classes(example_declaration, tmp_path):
+    """Before: a declaration per 1000 kg beside one per kg derived thresholds between 46.56 and 46,555 (class B up
+    to 2.33e4 of three), and assigning it a class under a per-kg scheme put 46,555 into the worst class; exit 0."""
+    from footprint.market.registry import Register, RegistryError, entry_from_declaration
+
+    per_tonne = _per_tonne(example_declaration, "urn:uuid:00000000-0000-0000-0000-000000001000")
+    register = Register(tmp_path / "m.sqlite")
+    register.add([entry_from_declaration(example_declaration, mass_kg=1000.0, year=2025),
+                  entry_from_declaration(per_tonne, mass_kg=1000.0, year=2025)])
+    with pytest.raises(RegistryError, match=r"several units.*'kg CO2-Eq', 'kg CO2-Eq per 1000 kg'"):
+        register.points("ndpr-oxide", "climate_change", 2023, 2025)
+    per_kg = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
+                            unit="kg CO2-Eq", window="2023-2025", classes=3)
+    with pytest.raises(ClassSchemeError, match="unit differs") as caught:
+        classes.assign(per_tonne, per_kg)
+    assert caught.value.value == "kg CO2-Eq per 1000 kg"
+    # a scheme of declarations per 1000 kg states that basis and classes them alike
+    per_tonne_scheme = classes.derive(*_points_of(per_tonne), rule_id="ndpr-oxide", category="climate_change",
+                                      unit="kg CO2-Eq per 1000 kg", window="2023-2025", classes=3)
+    assert classes.assign(per_tonne, per_tonne_scheme)["unit"] == "kg CO2-Eq"
+
+
+def _points_of(document: dict) -> tuple[list]:
+    from footprint.market.registry import MarketPoint
+
+    value = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+    return ([MarketPoint(declaration_id=f"d{i}", value=value * f, mass_kg=1000.0, content_sha256=None)
+             for i, f in enumerate((0.5, 0.8, 1.0, 1.2, 1.5))],)
+
+
+@pytest.mark.parametrize("declared_unit, expected", [
+    ({"amount": 1, "unit": "kg"}, "kg CO2-Eq"),                 # Annex V's default: the plain unit, as ever
+    ({"amount": 1000, "unit": "g"}, "kg CO2-Eq"),               # 1000 g = 1 kg
+    ({"amount": 1000, "unit": "kg"}, "kg CO2-Eq per 1000 kg"),
+    ({"amount": 1, "unit": "t"}, "kg CO2-Eq per 1000 kg"),      # the same basis as 1000 kg
+    ({"amount": 0.5, "unit": "kg"}, "kg CO2-Eq per 0.5 kg"),
+])
+def test_a_value_per_declared_unit_is_compared_on_its_basis(declared_unit, expected):
+    from footprint.market.registry import per_declared_unit
+
+    assert per_declared_unit("kg CO2-Eq", declared_unit) == expected

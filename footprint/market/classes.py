@@ -48,7 +48,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
 from footprint.errors import FootprintError
-from footprint.market.registry import MarketPoint
+from footprint.market.registry import MarketPoint, per_declared_unit, standard_unit
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")
@@ -401,10 +401,11 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
                                file=scheme_source, field="rule.id", value=scheme["rule"]["id"],
                                expected=f"a scheme derived for rule '{rule_id}'")
     result = category_result(declaration, scheme["category"], declaration_source)
-    unit = scheme.get("unit")
-    if unit and result.get("unit") and result["unit"] != unit:
+    unit = scheme.get("unit") or standard_unit(scheme["category"])  # derived from rows without units: per kg
+    stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
+    if unit and stated and stated != unit:
         raise ClassSchemeError("the declaration's unit differs from the scheme's", file=declaration_source,
-                               field=f"results[{scheme['category']}].unit", value=result["unit"],
+                               field=f"results[{scheme['category']}].unit", value=stated,
                                expected=f"'{unit}' as in {scheme_source}")
     return _record(declaration, result, scheme)
 

@@ -176,11 +176,43 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     return Entry(declaration_id=document["id"], rule_id=document["rule"]["id"],
                  rule_version=document["rule"]["version"], year=year, mass_kg=float(mass_kg),
                  values={r["category"]: float(r["value"]) for r in declared},
-                 units={r["category"]: r.get("unit") for r in declared},
+                 units={r["category"]: per_declared_unit(r.get("unit"), document.get("declared_unit"))
+                        for r in declared},
                  declarant=document.get("declarant", {}).get("name"), date=created,
                  content_sha256=document.get("content_sha256"),
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
                  coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES})
+
+
+def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
+    """A category's unit as a register and a class scheme compare it: per the declared unit when that is not 1 kg.
+
+    Why: a declaration states its values per its rule's declared unit, 1 kg by default, but Annex V
+    point 3 lets a rule set "a larger or smaller unit in kg".  A value per 1000 kg (46,555 kg CO2-Eq)
+    beside one per kg (46.56) in one class derivation, or assigned a class under a per-kg scheme, is a
+    class three orders of magnitude off with exit 0.  Writing the basis into the unit ("kg CO2-Eq per
+    1000 kg") lets the one-unit-per-category checks of the register and of ``classes assign`` refuse
+    the mix; values per 1 kg keep the plain unit, as every register row has always had.  1 t and 1000 kg
+    are the same basis.  A declared unit that cannot be read leaves the unit as it was (the declaration
+    itself was refused at declare time if its unit was no mass).
+    """
+    if not unit or not isinstance(declared_unit, Mapping):
+        return unit
+    from footprint.errors import UnitError
+    from footprint.inputs import units as _units
+
+    try:
+        kg = _units.convert(float(declared_unit.get("amount", 1.0)), str(declared_unit.get("unit", "kg")), "kg")
+    except (TypeError, ValueError, UnitError):
+        return unit
+    return unit if kg == 1.0 else f"{unit} per {kg:.12g} kg"
+
+
+def standard_unit(category: str) -> str | None:
+    """The unit this engine declares ``category`` in, per 1 kg: what a register CSV row without a unit states."""
+    from footprint.inputs.categories import CATEGORIES
+
+    return next((c.unit for c in CATEGORIES if c.id == category), None)
 
 
 def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None, *,
@@ -427,8 +459,9 @@ class Register:
                 continue
             item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
             item["mass"] += row["mass_kg"]
-            if row["units"].get(category):
-                units.add(row["units"][category])
+            unit = row["units"].get(category) or standard_unit(category)  # a CSV row without one: the engine's
+            if unit:
+                units.add(unit)
         if len(units) > 1:
             raise RegistryError(f"the register holds '{category}' values in several units", file=self.target,
                                 field=UNIT_PREFIX + category, value=sorted(units), expected="one unit per category")
