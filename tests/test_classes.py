@@ -143,7 +143,7 @@ def test_an_empty_window_and_bad_options_are_clear_errors(small_register):
 # ------------------------------------------------------------------ assign
 
 def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change") -> dict:
-    return {"schema_version": "2.0", "rule": {"id": rule},
+    return {"schema_version": "2.0", "rule": {"id": rule, "version": "1.0.0"},
             "results": [{"category": category, "value": value, "unit": "kg CO2-Eq"}]}
 
 
@@ -359,7 +359,8 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
     # a classed declaration whose class is edited by hand fails the content-hash check
     scheme_doc = json.loads(scheme.read_text())
     classed = dict(example_declaration, performance_class=classes.assign(
-        {"schema_version": "2.0", "rule": {"id": "r"}, "results": example_declaration["results"]}, scheme_doc))
+        {"schema_version": "2.0", "rule": {"id": "r", "version": "1.0.0"}, "results": example_declaration["results"]},
+        scheme_doc))
     from footprint.declaration.declaration import content_hash
     classed["content_sha256"] = content_hash(classed)
     path = tmp_path / "classed.json"
@@ -681,3 +682,29 @@ def test_a_value_per_declared_unit_is_compared_on_its_basis(declared_unit, expec
     from footprint.market.registry import per_declared_unit
 
     assert per_declared_unit("kg CO2-Eq", declared_unit) == expected
+
+
+def test_classes_do_not_mix_major_versions_of_the_rule(example_declaration):
+    """A rule's major version changes what it measures (rules/README.md: semantic versions).  Before: thresholds over
+    1.x and 2.x declarations together, and a 2.0.0 declaration classed under a 1.0.0 scheme, exit 0."""
+    from footprint.inputs.upstream import content_hash
+    from footprint.market.registry import MarketPoint
+
+    def point(i: int, version: str) -> MarketPoint:
+        return MarketPoint(declaration_id=f"d{i}", value=10.0 + i, mass_kg=1000.0, rule_version=version)
+
+    mixed = [point(i, "1.0.0") for i in range(4)] + [point(4, "2.0.0")]
+    with pytest.raises(ClassSchemeError, match=r"different major versions of the rule \(1\.x: 4, 2\.x: 1"):
+        classes.derive(mixed, rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq",
+                       window="2023-2025", classes=3)
+    minor = [point(i, "1.0.0") for i in range(4)] + [point(4, "1.1.0")]  # a minor version: one scheme
+    scheme = classes.derive(minor, rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq",
+                            window="2023-2025", classes=3)
+    assert scheme["rule"]["versions"] == ["1.0.0", "1.1.0"]
+    assert classes.assign(example_declaration, scheme)["class"]  # 1.0.0 under a 1.x scheme
+    later = json.loads(json.dumps(example_declaration))
+    later["rule"]["version"] = "2.0.0"
+    later["content_sha256"] = content_hash(later)
+    with pytest.raises(ClassSchemeError, match="another major version") as caught:
+        classes.assign(later, scheme)
+    assert caught.value.field == "rule.version" and caught.value.value == "2.0.0"

@@ -210,6 +210,33 @@ def check_window(window: str, window_years: int, *, override: int | None = None,
     return {"years": years, "rule": window_years, "override": override is not None and override != window_years}
 
 
+def major_version(version: str | None) -> str | None:
+    """The X of a rule's semantic version X.Y.Z: a new X is an incompatible change (boundary, method, unit)."""
+    return str(version).split(".", 1)[0] if version else None
+
+
+def _one_major_version(points: Sequence[MarketPoint], rule_id: str, window: str) -> None:
+    """Refuse thresholds over declarations computed under rule versions of different major versions.
+
+    Why: a rule's major version changes what a declaration measures (its boundary, allocation or
+    cut-off; rules/README.md: semantic versions), so values under 1.x and 2.x are no more comparable
+    than values in two units.  A three-year revision recomputes the market under the new version
+    first (footprint batch declare), then derives from those.
+    """
+    counts: dict[str, int] = {}
+    for p in points:
+        major = major_version(p.rule_version)
+        if major is not None:
+            counts[major] = counts.get(major, 0) + 1
+    if len(counts) > 1:
+        found = ", ".join(f"{major}.x: {n}" for major, n in sorted(counts.items()))
+        raise ClassSchemeError(f"the declarations of rule '{rule_id}' placed in {window} were computed under "
+                               f"different major versions of the rule ({found} declarations)", field="window",
+                               value=window, expected="declarations under one major version: recompute the others "
+                                                      "under the current version (footprint batch declare), or a "
+                                                      "window without them")
+
+
 def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
            classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
@@ -256,6 +283,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         raise ClassSchemeError(f"no declarations of rule '{rule_id}' with a '{category}' value were placed on the "
                                f"market in {start}-{end}", field="window", value=window,
                                expected="a window and rule with declarations in the register (footprint market list)")
+    _one_major_version(points, rule_id, window)
     weights = _weights(points, weight)
     if math.fsum(weights) <= 0:
         raise ClassSchemeError("the declarations in the window have no mass placed on the market",
@@ -400,6 +428,15 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
         raise ClassSchemeError(f"the scheme is for rule '{scheme['rule']['id']}', the declaration for '{rule_id}'",
                                file=scheme_source, field="rule.id", value=scheme["rule"]["id"],
                                expected=f"a scheme derived for rule '{rule_id}'")
+    versions = scheme["rule"].get("versions") or []
+    majors = {major_version(v) for v in versions}
+    version = declaration.get("rule", {}).get("version")
+    if majors and major_version(version) not in majors:
+        raise ClassSchemeError(f"the scheme was derived from declarations under rule '{rule_id}' "
+                               f"{', '.join(versions)}, the declaration is under {version}: another major version "
+                               "measures differently", file=declaration_source, field="rule.version", value=version,
+                               expected=f"a declaration under version {' or '.join(sorted(majors))}.x, or a scheme "
+                                        "derived from declarations under its version (footprint classes revise)")
     result = category_result(declaration, scheme["category"], declaration_source)
     unit = scheme.get("unit") or standard_unit(scheme["category"])  # derived from rows without units: per kg
     stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
