@@ -708,3 +708,24 @@ def test_classes_do_not_mix_major_versions_of_the_rule(example_declaration):
     with pytest.raises(ClassSchemeError, match="another major version") as caught:
         classes.assign(later, scheme)
     assert caught.value.field == "rule.version" and caught.value.value == "2.0.0"
+
+
+@pytest.mark.parametrize("derived, refused", [
+    # the example's period is 2025-01-01..2025-12-31, valid until 2028-12-31; a scheme holds from its derivation
+    # to derivation + 3 years (its next review)
+    ("2021-12-31", "due for review on 2024-12-31, before the declaration's reporting period began (2025-01-01)"),
+    ("2022-01-01", None),  # next review 2025-01-01: in force on the period's first day
+    ("2028-12-31", None),  # derived on the last day of the declaration's validity
+    ("2029-01-01", "validity ended on 2028-12-31, before the scheme was derived (2029-01-01)"),
+])
+def test_a_scheme_classes_only_declarations_of_its_time(example_declaration, derived, refused):
+    """Before: a 2025 declaration took a class from a scheme reviewed away in 2024, or derived in 2029 from another
+    market, exit 0."""
+    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
+                            unit="kg CO2-Eq", window="2023-2025", classes=3,
+                            date=dt.date.fromisoformat(derived))
+    if refused is None:
+        assert classes.assign(example_declaration, scheme)["class"]
+    else:
+        with pytest.raises(ClassSchemeError, match=re.escape(refused)):
+            classes.assign(example_declaration, scheme)

@@ -214,13 +214,17 @@ def _period(document: dict, path: Path, where: Path | None, field: str | None) -
 VALIDITY_YEARS = 3
 
 
-def valid_until(end: dt.date) -> dt.date:
-    """The last day a declaration whose reporting period ends on ``end`` is valid (VALIDITY_YEARS later).
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a year without one."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
-    A period ending on 29 February is valid until 28 February VALIDITY_YEARS later (no such day then).
-    """
-    year = end.year + VALIDITY_YEARS
-    return end.replace(year=year, day=min(end.day, 28)) if (end.month, end.day) == (2, 29) else end.replace(year=year)
+
+def valid_until(end: dt.date) -> dt.date:
+    """The last day a declaration whose reporting period ends on ``end`` is valid (VALIDITY_YEARS later)."""
+    return add_years(end, VALIDITY_YEARS)
 
 
 def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *, file: str | Path,

@@ -48,6 +48,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
 from footprint.errors import FootprintError
+from footprint.inputs.upstream import add_years, valid_until
 from footprint.market.registry import MarketPoint, per_declared_unit, standard_unit
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
@@ -153,13 +154,6 @@ def _window(text: str) -> tuple[int, int]:
 def parse_window(text: str) -> tuple[int, int]:
     """'2023-2025' -> (2023, 2025)."""
     return _window(text)
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def register_hash(points: Iterable[MarketPoint]) -> str:
@@ -437,6 +431,7 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
                                "measures differently", file=declaration_source, field="rule.version", value=version,
                                expected=f"a declaration under version {' or '.join(sorted(majors))}.x, or a scheme "
                                         "derived from declarations under its version (footprint classes revise)")
+    _in_force(declaration, scheme, declaration_source, scheme_source)
     result = category_result(declaration, scheme["category"], declaration_source)
     unit = scheme.get("unit") or standard_unit(scheme["category"])  # derived from rows without units: per kg
     stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
@@ -445,6 +440,39 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
                                field=f"results[{scheme['category']}].unit", value=stated,
                                expected=f"'{unit}' as in {scheme_source}")
     return _record(declaration, result, scheme)
+
+
+def _in_force(declaration: Mapping[str, Any], scheme: Mapping[str, Any], declaration_source: str,
+              scheme_source: str) -> None:
+    """Refuse a class from a scheme that was not in force for the declaration's reporting period.
+
+    A scheme holds from its derivation to its next review (Annex V point 8: thresholds reviewed
+    every three years).  A declaration whose period begins after that review is classed by the
+    scheme derived then, from the market of its own time; one whose validity (3 years after its
+    period, footprint.inputs.upstream.valid_until) ended before the scheme was derived was never
+    classed by it.  Either class would come from thresholds of another market, with exit 0.
+    """
+    period = declaration.get("period")
+    if not isinstance(period, Mapping):
+        return  # no period to judge (a hand-made document); a declaration always has one
+    try:
+        start, end = dt.date.fromisoformat(str(period["start"])), dt.date.fromisoformat(str(period["end"]))
+        derived = dt.date.fromisoformat(str(scheme["derived"]))
+        review = dt.date.fromisoformat(str(scheme["next_review"]))
+    except (KeyError, ValueError):
+        return  # check_scheme and the declaration's schema judge those fields
+    if start > review:
+        raise ClassSchemeError(f"the scheme was due for review on {review.isoformat()}, before the declaration's "
+                               f"reporting period began ({start.isoformat()})", file=scheme_source,
+                               field="next_review", value=review.isoformat(),
+                               expected="the scheme in force for that period (footprint classes revise --old "
+                                        f"{scheme_source} --window ...)")
+    until = valid_until(end)
+    if until < derived:
+        raise ClassSchemeError(f"the declaration's validity ended on {until.isoformat()}, before the scheme was "
+                               f"derived ({derived.isoformat()})", file=declaration_source, field="period.end",
+                               value=end.isoformat(), expected="a declaration valid while the scheme is in force "
+                                                              "(one of a later reporting period)")
 
 
 def reassign(declaration: Mapping[str, Any], recorded: Any, source: str = "declaration") -> dict[str, Any]:
