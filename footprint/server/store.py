@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from footprint.errors import FootprintError
+from footprint.inputs.upstream import VALIDITY_YEARS, add_years
 from footprint.market import db as _db
 from footprint.server import security
 
@@ -63,10 +64,7 @@ def validity(record: Mapping[str, Any]) -> tuple[str, str]:
     start = record.get("validityPeriodStart") or None
     end = record.get("validityPeriodEnd") or None
     start_time = _parse_time(start) if start else reference_end
-    try:
-        default_end = reference_end.replace(year=reference_end.year + 3)
-    except ValueError:  # 29 February
-        default_end = reference_end.replace(year=reference_end.year + 3, day=28)
+    default_end = add_years(reference_end, VALIDITY_YEARS)  # the validity suppliers' declarations are held to
     end_time = _parse_time(end) if end else default_end
     return utc_text(start_time), utc_text(end_time)
 
