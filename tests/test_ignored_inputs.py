@@ -219,3 +219,16 @@ def test_an_xlsx_dqr_on_the_output_row_is_refused_at_its_cell(filled, tmp_path):
     with pytest.raises(ActivityDataError, match=rf"sheet 'mining' row {row} column 'TeR': column 'TeR' is read "
                                                 r"nowhere on an 'output' row"):
         load_activity(path)
+
+
+@pytest.mark.parametrize("data_type", ["secondary", "primary"])
+def test_a_data_type_on_an_input_from_a_company_process_is_refused(project, tmp_path, data_type):
+    """An input 'from' a process the company runs is an intermediate flow: it carries no burden of its own, and
+    the primary-data share counts the supplying process's items.  Before: 'data_type: secondary' there (the
+    lithium example gave one) was dropped, exit 0, with the producer believing the estimate was counted as such."""
+    path = edited(tmp_path, 'source: "ore receipts at the crusher"}',
+                  f'source: "ore receipts at the crusher", data_type: {data_type}}}')
+    with pytest.raises(ActivityDataError, match="'data_type' on an input from process 'mining' is read nowhere") \
+            as caught:
+        footprint.declare("ndpr-oxide", path)
+    assert caught.value.field == "processes.beneficiation.inputs[0].data_type"

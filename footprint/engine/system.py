@@ -584,6 +584,14 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
             kind, target = _input_target(item, rp, loaded, activity, catalogue, supplied, item_where, notes,
                                          connected, kept_kinds)
             if kind == "intermediate":
+                if "data_type" in item.model_fields_set:
+                    raise ActivityDataError(
+                        f"'data_type' on an input from process '{target}' is read nowhere: that flow carries no "
+                        f"burden of its own (the primary-data share counts the burdens of '{target}''s own inputs, "
+                        "transport and emissions), so 'secondary' here would change nothing", file=path,
+                        field=f"{item_where}.data_type", value=item.data_type,
+                        expected="no 'data_type' on an input 'from' a process the company runs; an estimated "
+                                 "amount is stated in its 'dqr' (P 3-5), which widens its uncertainty")
                 product = by_id[target].product
                 target_unit = product.unit
                 amount = units.convert(float(item.amount), item.unit, target_unit, file=path,
