@@ -245,7 +245,7 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
              activity=None) -> _Prepared:
     from footprint.data import background as _background
     from footprint.engine import system as _system
-    from footprint.engine.mapping import apply_mapping
+    from footprint.engine.mapping import map_system
     from footprint.errors import ActivityDataError
     from footprint.inputs.activity import located
 
@@ -260,13 +260,12 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
                                 expected="a mapping file pointing input kinds at datasets of " + background)
     if mapping:
         resolved = _background.load_mapping(mapping, background)
-        product_system = apply_mapping(product_system, resolved, run.catalogue)
+        product_system, used = map_system(product_system, resolved, run.catalogue)
         from footprint.data.imports import database_info
 
         databases += resolved.databases
         background_info = {"imported": [database_info(name) for name in resolved.databases],
-                           "mapping": {**resolved.describe(), **({"default_database": background} if background
-                                                                  else {})}}
+                           "mapping": {**used, **({"default_database": background} if background else {})}}
     return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
 
 

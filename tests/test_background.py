@@ -91,7 +91,7 @@ def test_declaration_records_database_version_hash_and_mapping(project, example_
     by_name = {db["database"]: db for db in background["imported"]}
     assert by_name["bg-es"]["version"] == "es-1" and by_name["bg-jl"]["format"] == "jsonld"
     assert by_name["bg-es"]["sha256"] == imports.database_info("bg-es")["sha256"]
-    assert set(background["mapping"]["entries"]) == {"hydrochloric-acid", "electricity/CN-NM"}
+    assert set(background["mapping"]["applied"]) == {"hydrochloric-acid", "electricity/CN-NM"}
     assert len(background["mapping"]["sha256"]) == 64
     assert mapped["id"] != example_declaration["id"]
 
@@ -253,7 +253,7 @@ def test_mapping_reads_each_database_index_once_per_background_version(mapping, 
     first = background.load_mapping(mapping)
     again = background.load_mapping(mapping)
     assert sorted(reads) == ["bg-es", "bg-jl"]  # two databases, two entries each resolved by lookup
-    assert first.describe() == again.describe()
+    assert (first.kinds, first.codes) == (again.kinds, again.codes)
     monkeypatch.setattr("footprint.data.project.background_version", lambda: "another set-up")
     background.load_mapping(mapping)
     assert sorted(reads) == ["bg-es", "bg-es", "bg-jl", "bg-jl"]
@@ -310,7 +310,7 @@ def test_a_name_of_two_datasets_or_a_location_of_none_is_refused_listing_the_dat
         footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)
     path.write_text('database: bg-two\nmap:\n  hydrochloric-acid: {name: "acid production", location: RoW}\n')
     assert footprint.declare("ndpr-oxide", EXAMPLE, mapping=path)["provenance"]["background"]["mapping"][
-        "entries"]["hydrochloric-acid"]["location"] == "RoW"
+        "applied"]["hydrochloric-acid"]["location"] == "RoW"
 
 
 @pytest.mark.parametrize("text, field", [

@@ -73,12 +73,11 @@ class BackgroundMapping:
         """The imported dataset replacing ``dataset_code`` (a dataset code wins over an input kind)."""
         return self.codes.get(dataset_code) or (self.kinds.get(kind) if kind else None)
 
-    def describe(self) -> dict:
-        """What the declaration records: the file's hash and every mapped entry."""
-        entries = {**self.kinds, **self.codes}
-        return {"path": str(self.path), "sha256": self.sha256,
-                "entries": {key: {"database": t.database, "code": t.code, "name": t.name, "location": t.location,
-                                  "unit": t.unit} for key, t in sorted(entries.items())}}
+    @staticmethod
+    def entry(target: Target) -> dict[str, str]:
+        """What the declaration records of one resolved entry (footprint.engine.mapping.map_system)."""
+        return {"database": target.database, "code": target.code, "name": target.name,
+                "location": target.location, "unit": target.unit}
 
 
 PROCESS_TYPES = ("process", "processwithreferenceproduct", None, "")

@@ -24,7 +24,7 @@ from functools import lru_cache
 from itertools import repeat
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
@@ -105,6 +105,25 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
     except UnitError:
         return {"output": amount, "output_unit": unit}
 
+def legacy_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping provenance in the form written before ``applied``/``not_applied``: every entry under ``entries``.
+
+    That form listed every entry of the file, whether this product system used it or
+    not.  The declaration id is still taken over it: it holds the file's hash and what
+    each entry resolved to, which (with the rule and the activity data, also in the id)
+    decide what was applied, so equal inputs keep the id they had.  verify folds a
+    recomputation into it to compare with a declaration written in that form.
+    """
+    if "applied" not in record and "not_applied" not in record:
+        return dict(record)
+    strip = ("inputs", "reason")
+    entries = {**(record.get("applied") or {}), **(record.get("not_applied") or {})}
+    folded = {k: v for k, v in record.items() if k not in ("applied", "not_applied")}
+    folded["entries"] = {key: {k: v for k, v in entry.items() if k not in strip}
+                         for key, entry in sorted(entries.items())}
+    return folded
+
+
 def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: Snapshot,
           background: str, created: dt.datetime | None = None,
           background_info: dict | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
@@ -135,7 +154,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                          methods_sha256, system.allocation_method_override or "", versions["footprint"]])
     if background_info:  # an imported background database changes the numbers, so the identity too
         # what was used, not where the mapping file lay or when a database was imported
-        mapping = {k: v for k, v in (background_info.get("mapping") or {}).items() if k != "path"}
+        mapping = {k: v for k, v in legacy_mapping(background_info.get("mapping") or {}).items() if k != "path"}
         imported = [{k: v for k, v in db.items() if k != "imported"} for db in background_info.get("imported") or []]
         identity += "|" + canonical_json({**background_info, "mapping": mapping, "imported": imported})
     suppliers = system.upstream_declarations()

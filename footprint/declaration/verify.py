@@ -29,6 +29,11 @@ What counts as a difference:
   ``provenance.snapshot``): their absence is a warning, and so is an id that
   differs only because the id's recipe now uses them (results decide).
 
+A declaration whose mapping provenance is in the older form (every entry of the
+mapping file under ``entries``, applied or not) is compared with the recomputation's
+``applied``/``not_applied`` folded into that form, with a warning naming the entries
+it listed although this product system did not use them.
+
 A schema 1.0 declaration is compared in its 1.0 form: the recomputation (schema
 2.0) is folded back (every category in ``results`` with its ``declared`` flag;
 blocks new in 2.0 left out), with a warning saying so.  Numbers that the newer
@@ -49,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from footprint.declaration.declaration import content_hash
+from footprint.declaration.declaration import content_hash, legacy_mapping
 from footprint.errors import DeclarationError
 from footprint.inputs.rule import LoadedRule
 
@@ -306,6 +311,35 @@ def _priority(diff: "Difference") -> tuple[int, str]:
     return len(_ORDER), diff.item
 
 
+def _mapping_of(document: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return ((document.get("provenance") or {}).get("background") or {}).get("mapping")
+
+
+def _fold_mapping(declared: Mapping[str, Any], recomputed: Mapping[str, Any],
+                  outcome: Verification) -> Mapping[str, Any]:
+    """A recomputation whose mapping provenance is in the declaration's older form (``entries``), if it is in that.
+
+    The older form listed every entry of the mapping file as ``entries``, used by the
+    product system or not; the recomputation says which were applied to which inputs.  The
+    entries (dataset each key resolved to) are still compared exactly; a warning names the
+    entries the older form listed although this product system did not use them.
+    """
+    old, new = _mapping_of(declared), _mapping_of(recomputed)
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping) or "entries" not in old or "entries" in new:
+        return recomputed
+    folded = dict(recomputed)
+    provenance = dict(folded["provenance"])
+    provenance["background"] = {**provenance["background"], "mapping": legacy_mapping(new)}
+    folded["provenance"] = provenance
+    unused = sorted(new.get("not_applied") or {})
+    outcome.differences.append(Difference(
+        "provenance.background.mapping", "entries", "applied, not_applied", "warning",
+        "written before the declaration said which mapping entries were applied: it lists every entry of the file "
+        "as 'entries', compared with the recomputation folded into that form"
+        + (f"; not applied to this product system: {', '.join(unused)}" if unused else "")))
+    return folded
+
+
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
             tolerance: float = 1e-6) -> Verification:
     """Compare a declaration with its recomputation (None: only the content hash is checked)."""
@@ -323,6 +357,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
             "schema_version", declared.get("schema_version"), "2.0", "warning",
             "a schema 1.0 declaration, compared with the recomputation folded into the 1.0 form; blocks new in "
             "2.0 (system boundary, bill of materials, conformity assessment, ...) are not compared"))
+    recomputed = _fold_mapping(declared, recomputed, outcome)
     left = {p: v for p, v in flatten(declared) if not _ignored(p)}
     right = {p: v for p, v in flatten(recomputed) if not _ignored(p)}
     results_differ = False

@@ -8,6 +8,7 @@ engine.quality combines a datum's and a dataset's scores.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from footprint.data.background import BackgroundMapping, MappingError
 from footprint.data.inventory import Catalogue
@@ -25,8 +26,10 @@ def _kind_of(flow) -> str | None:
 def check_keys(mapping: BackgroundMapping, system: ProductSystem, catalogue: Catalogue) -> None:
     """Every mapping key must name an input kind of the rule or a dataset code of the library.
 
-    A key that matches nothing (a typo: ``hydrochloric-acd``) would map nothing, and the
-    declaration would still list it as applied: refused, with the nearest names.
+    A key that matches nothing (a typo: ``hydrochloric-acd``) can map nothing in any
+    product system of the rule: refused, with the nearest names.  A real kind or dataset
+    code this product system happens not to use is not an error (one file serves a
+    portfolio); map_system records it under ``not_applied``.
     """
     import difflib
 
@@ -47,14 +50,33 @@ def check_keys(mapping: BackgroundMapping, system: ProductSystem, catalogue: Cat
                                             f" ({', '.join(pool[:12])}{', ...' if len(pool) > 12 else ''})"))
 
 
+#: why an entry of the mapping file took no input of this product system (provenance ``not_applied``)
+UNUSED_KIND = "no input of this product system of this kind draws on a footprint dataset"
+UNUSED_CODE = "no input of this product system uses this footprint dataset"
+
+
 def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: Catalogue) -> ProductSystem:
+    """Retarget mapped background flows (see map_system); the product system only."""
+    return map_system(system, mapping, catalogue)[0]
+
+
+def map_system(system: ProductSystem, mapping: BackgroundMapping,
+               catalogue: Catalogue) -> tuple[ProductSystem, dict[str, Any]]:
     """Retarget mapped background flows to the imported datasets, converting amounts to their unit.
 
     A footprint dataset code in the mapping wins over the input kind, so a user can
     replace one regional grid without replacing all electricity.  Keys that match
     nothing are refused first (check_keys).
+
+    Returns the system and the mapping's provenance: which entries were applied to which
+    inputs, and which entries of the file this product system did not use (a mapping file
+    shared by many product systems names kinds and datasets a given one never draws on; a
+    declaration listing those as applied would tell a reviewer an input came from the
+    imported database when it did not).
     """
     check_keys(mapping, system, catalogue)
+    # id(new flow) -> (entry key, kind, input replaced, the flow: held so that its id is not reused)
+    applied: dict[int, tuple[str, str, dict[str, str], Any]] = {}
     for process in system.processes:
         flows = []
         for flow in process.flows:
@@ -64,10 +86,10 @@ def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: 
             if target is None:
                 flows.append(flow)
                 continue
+            key = flow.target if flow.target in mapping.codes else _kind_of(flow)
             try:
                 amount = units.convert(flow.amount, flow.unit, units.pint_expression(target.unit))
             except FootprintError:
-                key = flow.target if flow.target in mapping.codes else _kind_of(flow)
                 raise MappingError(f"unit of the mapped dataset does not fit the input ({flow.unit})",
                                    file=mapping.path, field=f"map.{key}", value=f"{target.name}: {target.unit}",
                                    expected=f"a dataset whose unit converts from {flow.unit}") from None
@@ -80,8 +102,38 @@ def apply_mapping(system: ProductSystem, mapping: BackgroundMapping, catalogue: 
                         f"{mapping.path.name}; its contributions are rated on the activity datum alone")
                 if note not in system.notes:
                     system.notes.append(note)
-            flows.append(replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr))
+            mapped = replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr)
+            replaced = {"process": process.id, "input": flow.field, "label": flow.label, "replaced": flow.target}
+            applied[id(mapped)] = (str(key), _kind_of(flow) or "", replaced, mapped)
+            flows.append(mapped)
         remapped = {flow.field for flow in flows if flow.kind == "background" and flow.target not in catalogue.datasets}
         # a grid replaced by an imported dataset brings its own scope: drop the upstream chain added for the old one
         process.flows = [flow for flow in flows if flow.completes is None or flow.completes not in remapped]
-    return system
+    inputs: dict[str, list[dict[str, str]]] = {}
+    taken_by: dict[str, set[str]] = {}  # input kind -> the dataset-code entries applied to inputs of it
+    for process in system.processes:  # only flows still in the system: a dropped one was not applied to
+        for flow in process.flows:
+            if id(flow) in applied:
+                key, kind, where, _flow = applied[id(flow)]
+                inputs.setdefault(key, []).append(where)
+                if key in mapping.codes:
+                    taken_by.setdefault(kind, set()).add(key)
+    return system, _provenance(mapping, inputs, taken_by)
+
+
+def _provenance(mapping: BackgroundMapping, inputs: dict[str, list[dict[str, str]]],
+                taken_by: dict[str, set[str]]) -> dict[str, Any]:
+    """``applied`` (entry -> dataset and the inputs it replaced) and ``not_applied`` (entry -> dataset and why)."""
+    applied, not_applied = {}, {}
+    for key, target in sorted({**mapping.kinds, **mapping.codes}.items()):
+        entry = mapping.entry(target)
+        if key in inputs:
+            applied[key] = {**entry, "inputs": inputs[key]}
+        elif key in mapping.codes:
+            not_applied[key] = {**entry, "reason": UNUSED_CODE}
+        elif taken_by.get(key):  # the kind's inputs exist, but dataset-code entries took every one of them
+            not_applied[key] = {**entry, "reason": "every input of this kind is mapped by a dataset-code entry "
+                                                   f"({', '.join(sorted(taken_by[key]))})"}
+        else:
+            not_applied[key] = {**entry, "reason": UNUSED_KIND}
+    return {"path": str(mapping.path), "sha256": mapping.sha256, "applied": applied, "not_applied": not_applied}
