@@ -9,6 +9,7 @@ ground must then score exactly that factor in a real Brightway LCA.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -130,9 +131,9 @@ def test_unknown_flow_in_an_extension_names_the_closest_biosphere_flows(project,
     from footprint.errors import LinkingError
 
     bd = project[0]
-    path = _extension_file(tmp_path, "  - {element: Nd, flows: [[Neodymum, [natural resource, in ground]]], "
-                                     "cf: 1.0e-7, source: x}")
-    with pytest.raises(LinkingError, match="Neodymium"):
+    path = _extension_file(tmp_path, "  - {element: Nd, flows: [['Neodymium, 4% in bastnasit', [natural resource, "
+                                     "in ground]]], cf: 1.0e-7, source: x}")
+    with pytest.raises(LinkingError, match="Neodymium, 4% in bastnasite"):
         methods.write_extended_method(bd, methods.load_extension(path), inventory.biosphere_index(bd))
 
 
@@ -187,3 +188,60 @@ def test_an_extension_factor_for_a_flow_the_bundled_method_has_is_refused(scratc
 
 def extension_not_written(bd) -> bool:
     return ("footprint test extension", "material resources: metals/minerals", "adp") not in bd.methods
+
+
+ND = '[["Neodymium", ["natural resource", "in ground"]]]'
+
+
+@pytest.mark.parametrize("body, field, value, expected", [
+    # the audit's case: a Dy factor listing a neodymium flow characterised Nd with Dy's value, exit 0
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\n"
+     "  - {element: Pr, flows: [[Praseodymium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\n"
+     "  - {element: Tb, flows: [[Terbium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\n"
+     "  - {element: Dy, flows: [[Dysprosium, [natural resource, in ground]],\n"
+     "                         ['Neodymium, 4% in bastnasite, 0.4% in crude ore', [natural resource, in ground]]],"
+     " cf: 3.0e-6, source: x}",
+     "factors[3].flows[1]", "Neodymium, 4% in bastnasite", "a resource flow of Dy: named 'Dysprosium'"),
+    ("  - {element: Dy, flows: [[Pd, Pd 2.0E-4%, Pt 4.8E-4%, [natural resource, in ground]]], cf: 1.0e-7, source: x}"
+     .replace("[Pd, Pd 2.0E-4%, Pt 4.8E-4%,", "['Pd, Pd 2.0E-4%, Pt 4.8E-4%',"),
+     "factors[0].flows[0]", "Pd, Pd 2.0E-4%", "another element (Pd, Palladium)"),
+    # a kg of ore (or of a mineral) is not a kg of the element
+    ("  - {element: Fe, flows: [[Iron ore, [natural resource, in ground]]], cf: 1.0e-7, source: x}",
+     "factors[0].flows[0]", "Iron ore", "names no element"),
+    # the element must be a symbol: a name, a typo or a missing element checks nothing
+    (f"  - {{element: Neodymium, flows: {ND}, cf: 1.0e-7, source: x}}", "factors[0].element", "Neodymium",
+     "chemical symbol"),
+    (f"  - {{flows: {ND}, cf: 1.0e-7, source: x}}", "factors[0].element", "without an element", "chemical symbol"),
+])
+def test_a_factor_whose_flows_are_of_another_element_is_refused(tmp_path, body, field, value, expected):
+    with pytest.raises(MethodError) as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    message = str(err.value)
+    assert "ext.yaml" in message and f"field '{field}'" in message and value in message and expected in message
+
+
+def test_every_flow_the_shipped_file_lists_for_an_element_passes_the_element_check(tmp_path):
+    """The shipped file's ``searched`` entries name the real biosphere3 flows of each rare earth (with the ore
+    variants "Neodymium, 4% in bastnasite, 0.4% in crude ore"); as factors they all pass the check."""
+    import yaml
+
+    searched = yaml.safe_load(methods.EXTENSION_FILE.read_text())["searched"]
+    body = "\n".join(f"  - {{element: {s['element']}, flows: {json.dumps(s['flows'])}, cf: 1.0e-7, source: test}}"
+                     for s in searched)
+    extension = methods.load_extension(_extension_file(tmp_path, body))
+    assert [f.element for f in extension.factors] == [s["element"] for s in searched] and len(searched) == 10
+    assert methods.load_extension().factors == ()  # the shipped file itself loads, unchanged (no factor yet)
+
+
+def test_cli_refuses_a_factor_for_another_element_with_exit_2(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import cli
+
+    body = "  - {element: Dy, flows: [[Neodymium, [natural resource, in ground]]], cf: 3.0e-6, source: x}"
+    monkeypatch.setattr(methods, "EXTENSION_FILE", _extension_file(tmp_path, body))
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", "examples/ndpr-oxide/activity-2025.yaml",
+                                           "-o", str(tmp_path / "d.json")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "factors[0].flows[0]" in result.output and "(Nd, Neodymium)" in result.output
+    assert not (tmp_path / "d.json").exists()

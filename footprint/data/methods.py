@@ -112,6 +112,7 @@ def _read_extension(path: Path) -> CFExtension:
         if not flows or not all(isinstance(f, list) and len(f) == 2 for f in flows):
             raise MethodError("flows must be a list of [name, [compartment, subcompartment]]", file=path,
                               field=f"{where}.flows", value=flows)
+        element = _checked_element(item.get("element"), flows, path, where)
         for f_index, (name, categories) in enumerate(flows):  # two CFs for one flow: the last would win silently
             key = (str(name), tuple(categories))
             if key in seen:
@@ -119,13 +120,40 @@ def _read_extension(path: Path) -> CFExtension:
                                   value=f"{name} {list(categories)}",
                                   expected=f"each flow in one factor only (already in {seen[key]})")
             seen[key] = where
-        factors.append(ExtensionFactor(element=str(item.get("element", "")), cf=float(cf), unit=raw["unit"],
+        factors.append(ExtensionFactor(element=element, cf=float(cf), unit=raw["unit"],
                                        source=str(item["source"]),
                                        flows=tuple((str(n), tuple(c)) for n, c in flows)))
     return CFExtension(id=str(raw["id"]), version=str(raw["version"]), base_method=tuple(raw["base_method"]),
                        method=tuple(raw["method"]), unit=str(raw["unit"]), factors=tuple(factors),
                        sha256=sha256, path=path,
                        searched=tuple(raw.get("searched") or ()))
+
+
+def _checked_element(element, flows: list, path: Path, where: str) -> str:
+    """The factor's element, after checking that every flow it lists is a flow of that element.
+
+    A factor is "per kg of element": listing another element's flow (a Dy factor with
+    "Neodymium") would characterise that element with this one's value, and a flow naming
+    no element ("Iron ore", a mineral) is not a kg of the element.  The element is read
+    from the flow's name (footprint.inputs.elements.element_of_flow).
+    """
+    from footprint.inputs.elements import NAMES, element_of_flow, names_of
+
+    if not isinstance(element, str) or element not in NAMES:
+        raise MethodError("factor without an element" if element is None else "a factor's element must be a chemical "
+                          "symbol", file=path, field=f"{where}.element",
+                          value=element,
+                          expected="the chemical symbol of the element the factor is per kg of (Nd, Dy, Pr, ...)")
+    names = " or ".join(f"'{name}'" for name in names_of(element))
+    for f_index, (name, _categories) in enumerate(flows):
+        named = element_of_flow(name)
+        if named != element:
+            what = (f"the flow is of another element ({named}, {NAMES[named]}) than the factor ({element})" if named
+                    else f"the flow names no element (the factor is per kg of {element})")
+            raise MethodError(what, file=path, field=f"{where}.flows[{f_index}]", value=name,
+                              expected=f"a resource flow of {element}: named {names}, alone or followed by "
+                                       f"', ...' (e.g. '{NAMES[element]}, 4% in ...'), or '{element}, ...'")
+    return element
 
 
 def write_extended_method(bd, extension: CFExtension, flows_index: dict, *, name: tuple | None = None) -> int:
