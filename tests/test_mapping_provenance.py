@@ -16,23 +16,14 @@ import jsonschema
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import importdata  # noqa: E402
+from test_background import imported  # noqa: E402,F401  (the sample databases bg-es and bg-jl, imported once)
 
 import footprint  # noqa: E402
-from footprint.data import imports  # noqa: E402
 from footprint.declaration import declaration  # noqa: E402
 from footprint.declaration.declaration import content_hash  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
-
-
-@pytest.fixture(scope="module")
-def imported(project, tmp_path_factory):
-    work = tmp_path_factory.mktemp("bg-prov")
-    imports.import_database(importdata.ecospold2(work / "es"), "ecospold2", "bg-es", version="es-1", replace=True)
-    imports.import_database(importdata.jsonld(work / "jl.zip"), "jsonld", "bg-jl", version="jl-1", replace=True)
-    return work
 
 
 @pytest.fixture()
