@@ -20,6 +20,8 @@ from footprint.inputs import categories
 
 BASE = ("EF v3.1", "material resources: metals/minerals",
         "abiotic depletion potential (ADP): elements (ultimate reserves)")
+#: the method the resource category reads: an extension must be written under it (methods._same_method_as_the_category)
+EXTENDED = categories.category("resource_use_minerals_metals").method
 REE = {"Nd", "Pr", "Dy", "Tb", "La", "Ce", "Sm", "Eu", "Gd", "Sc"}
 
 
@@ -56,7 +58,7 @@ def _extension_file(tmp_path: Path, body: str) -> Path:
     path.write_text(f"""id: test-ext
 version: "9"
 base_method: {list(BASE)}
-method: ["footprint test extension", "material resources: metals/minerals", "adp"]
+method: {list(EXTENDED)}
 unit: kg Sb-Eq
 factors:
 {body}
@@ -180,14 +182,11 @@ def test_an_extension_factor_for_a_flow_the_bundled_method_has_is_refused(scratc
     bd = scratch[0]
     path = _extension_file(tmp_path, "  - {element: Sb, flows: [[Antimony, [natural resource, in ground]]], "
                                      "cf: 5.0, source: 'test value, not a published factor'}")
+    before = bd.Method(EXTENDED).load()  # the scratch copy holds the set-up's extended method
     with pytest.raises(MethodError, match="already characterises") as err:
         methods.write_extended_method(bd, methods.load_extension(path), inventory.biosphere_index(bd))
     assert "factors[0].flows[0]" in str(err.value) and "Antimony" in str(err.value)
-    assert extension_not_written(bd)
-
-
-def extension_not_written(bd) -> bool:
-    return ("footprint test extension", "material resources: metals/minerals", "adp") not in bd.methods
+    assert bd.Method(EXTENDED).load() == before  # nothing written
 
 
 ND = '[["Neodymium", ["natural resource", "in ground"]]]'
@@ -245,3 +244,22 @@ def test_cli_refuses_a_factor_for_another_element_with_exit_2(tmp_path, monkeypa
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "factors[0].flows[0]" in result.output and "(Nd, Neodymium)" in result.output
     assert not (tmp_path / "d.json").exists()
+
+
+@pytest.mark.parametrize("key, value", [
+    ("method", '["my extension", "material resources: metals/minerals", "adp"]'),
+    ("base_method", '["EF v3.1", "climate change", "global warming potential (GWP100)"]'),
+    ("unit", "kg CO2-Eq"),
+])
+def test_an_extension_under_another_method_than_the_category_reads_is_refused(tmp_path, key, value):
+    """Before: set-up wrote the factors under 'my extension', which no category reads; resource use kept the
+    method an earlier set-up had written while the declaration named this file (helper report, 2026-11-30).
+    Another base method would have been written, and declared, as resource use."""
+    text = _extension_file(tmp_path, "").read_text()
+    lines = [f"{key}: {value}" if line.startswith(f"{key}:") else line for line in text.splitlines()]
+    path = tmp_path / "other.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(MethodError, match=f"the extension's {key} is not the one the category "
+                                          "resource_use_minerals_metals reads") as err:
+        methods.load_extension(path)
+    assert err.value.field == key

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from footprint.errors import MethodError
-from footprint.inputs.categories import CATEGORIES, METHOD_NAME
+from footprint.inputs.categories import CATEGORIES, EXTENDED_METHOD_NAME, METHOD_NAME
 
 METHOD_VERSION = "3.1"
 METHOD_IMPLEMENTATION = "ecoinvent 3.9 LCIA implementation, as bundled with bw2io (lcia_39_ecoinvent.zip)"
@@ -78,6 +78,27 @@ def load_extension(path: Path | None = None) -> CFExtension:
     return warm.by_files(("extension", str(path)), warm.fingerprint([path]), lambda: _read_extension(path))
 
 
+def _same_method_as_the_category(raw: dict, path: Path) -> None:
+    """Refuse an extension whose method, base method or unit is not the one its category reads.
+
+    Why: set-up writes the bundled CFs of ``base_method`` plus the factors under the name in
+    ``method``, but the category ``resource_use_minerals_metals`` reads one fixed method
+    (footprint.inputs.categories.EXTENDED_METHOD_NAME).  Another ``method`` name was written and
+    never read: the category kept the method an earlier set-up had written, while the declaration
+    named this file's id and hash (a wrong number, exit 0).  Another ``base_method`` (say climate
+    change) would be written under the resource category's name and declared as resource use.
+    """
+    category = next(c for c in CATEGORIES if c.method[0] == EXTENDED_METHOD_NAME)
+    expected = {"method": list(category.method), "base_method": [METHOD_NAME, *category.method[1:]],
+                "unit": category.unit}
+    for key, wanted in expected.items():
+        given = raw[key]
+        if (list(given) if isinstance(given, (list, tuple)) else given) != wanted:
+            raise MethodError(f"the extension's {key} is not the one the category {category.id} reads", file=path,
+                              field=key, value=given, expected=f"{wanted!r} (the {category.id} category's "
+                                                               f"{'unit' if key == 'unit' else key.replace('_', ' ')})")
+
+
 def _read_extension(path: Path) -> CFExtension:
     from footprint._io import load_yaml_hashed, refuse_unknown_keys
 
@@ -89,6 +110,7 @@ def _read_extension(path: Path) -> CFExtension:
     for key in ("id", "version", "base_method", "method", "unit", "factors"):
         if key not in raw:
             raise MethodError("missing key", file=path, field=key, expected="see footprint/data/adp-ree-extension.yaml")
+    _same_method_as_the_category(raw, path)
     factors = []
     seen: dict[tuple, str] = {}  # flow -> the factor that characterises it
     for index, item in enumerate(raw["factors"] or []):
