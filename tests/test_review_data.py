@@ -32,8 +32,10 @@ def test_extension_hash_is_of_the_bytes_parsed_not_of_a_second_read(tmp_path, mo
     (and set-up's copy check, which compares the copy with that hash, then passed on B)."""
     body = """id: test-ext
 version: "9"
-base_method: [a, b, c]
-method: [test, b, c]
+base_method: ["EF v3.1", "material resources: metals/minerals",
+              "abiotic depletion potential (ADP): elements (ultimate reserves)"]
+method: ["EF v3.1 + footprint-adp-ree", "material resources: metals/minerals",
+         "abiotic depletion potential (ADP): elements (ultimate reserves)"]
 unit: kg Sb-Eq
 factors:
   - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: test}
