@@ -260,3 +260,43 @@ def test_validity_is_three_years_after_the_period_ends():
 
     assert upstream.valid_until(dt.date(2022, 1, 31)) == dt.date(2025, 1, 31)
     assert upstream.valid_until(dt.date(2024, 2, 29)) == dt.date(2027, 2, 28)
+
+
+@pytest.mark.parametrize("period_end, tir", [
+    # company-specific TiR (methodology.md section 2.4): 1 for the most recent annual period, 2 / 3 / 4 for at most
+    # 2 / 3 / 4 periods back.  The producer's period ends 2025-12-31 (context year 2025).
+    ("2025-12-31", 1.0),  # the same period: the supplier's own TiR 1 stands
+    ("2024-12-31", 2.0),  # one period back
+    ("2023-12-31", 3.0),  # two periods back (valid until 2026-12-31, so still accepted)
+])
+def test_a_supplier_declarations_tir_ages_with_the_years_to_the_reporting_period(period_end, tir):
+    """Before: a 2023 declaration scored TiR 1 in a 2025 declaration (the supplier's score against its own period).
+
+    The item's criteria are the mean of the producer's datum (all 1) and the supplier's (TeR 2, GeR 2, TiR 1 ->
+    max(1, age score), P 2): TeR (1 + 2) / 2 = 1.5, GeR 1.5, P 1.5, TiR (1 + tir) / 2."""
+    import datetime as dt
+
+    from footprint.engine.calculate import Item
+    from footprint.engine.quality import Context, item_criteria
+    from footprint.engine.system import Flow
+    from footprint.inputs.dqr import DQR
+
+    end = dt.date.fromisoformat(period_end)
+    supplier = upstream.UpstreamDeclaration(
+        path=Path("s.json"), id="urn:uuid:s", content_sha256="0" * 64, product="NdPr oxide", unit="kg", amount=1.0,
+        declarant="S", rule="r 1.0.0", values={"climate_change": 40.0}, coverage={"climate_change": "complete"},
+        criteria={"TeR": 2.0, "GeR": 2.0, "TiR": 1.0, "P": 2.0}, period=(end.replace(month=1, day=1), end))
+    flow = Flow("reduction", "upstream", supplier.id, 12.0, "kg", "oxide", "processes.reduction.inputs[0]",
+                DQR(TeR=1, GeR=1, TiR=1, P=1), True, upstream=supplier)
+    criteria = item_criteria(Item(flow, "refining", 480.0), catalogue=None,
+                             context=Context(country="CN", region=None, year=2025))
+    assert criteria == {"TeR": 1.5, "GeR": 1.5, "TiR": (1 + tir) / 2, "P": 1.5}
+
+
+def test_a_supplier_declaration_of_an_earlier_year_is_listed_as_rescored(project, downstream, example_declaration):
+    rule_path, data_path, supplier = downstream
+    _supplier_period(supplier, example_declaration, "2023-01-01", "2023-12-31")
+    document = footprint.declare(rule_path, data_path)
+    (row,) = [r for r in document["data_quality"]["rescored_datasets"] if "declaration" in r]
+    own = example_declaration["data_quality"]["criteria"]["TiR"]
+    assert row["in_context"] == {"TiR": max(own, 3)} and "2 years before the reporting period 2025" in row["reason"]

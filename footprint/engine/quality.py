@@ -102,6 +102,24 @@ def time_score(year: int | None, context: Context) -> tuple[int, str]:
     return 5, f"reference year {year}, {after} years before the reporting period {context.year}"
 
 
+def supplier_time_score(supplier, context: Context) -> tuple[int, str]:
+    """TiR of a supplier's declaration used in the reporting period (company-specific data, methodology.md §2.4).
+
+    The supplier's criteria describe its data against its own period; used for the producer's
+    period they are as old as the years between the two: 1 for the same (most recent annual)
+    period, 2 / 3 / 4 for at most 2 / 3 / 4 periods back, 5 older.  A supplier's declaration
+    older than its 3-year validity is refused before this (footprint.inputs.upstream.check_period).
+    """
+    period = getattr(supplier, "period", None)
+    if period is None:  # a declaration built by hand (tests): its own score stands
+        return 1, "no reporting period"
+    back = context.year - period[1].year
+    if back <= 0:
+        return 1, f"supplier's period ends {period[1].isoformat()}, within the reporting period {context.year}"
+    return min(5, back + 1), (f"supplier's period ends {period[1].isoformat()}, {back} year{'s' if back > 1 else ''} "
+                              f"before the reporting period {context.year}")
+
+
 def _criteria(dqr) -> dict[str, float]:
     """A DQR's four criteria as a dict, read off its fields (``model_dump`` per flow was a pydantic
     serialiser call each; the fields are the same floats)."""
@@ -138,6 +156,8 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     if item.flow.kind in ("upstream", "recycled-content") and item.flow.upstream is not None:
         supplier = item.flow.upstream.criteria  # the supplier's declared criteria
         other = {key: supplier[key] for key in CRITERIA} if all(key in supplier for key in CRITERIA) else None
+        if other is not None and context is not None and item.flow.kind == "upstream":  # its age in this period
+            other["TiR"] = max(other["TiR"], supplier_time_score(item.flow.upstream, context)[0])
     if own and other:
         return {key: (own[key] + other[key]) / 2 for key in CRITERIA}
     return own or other or {key: 5.0 for key in CRITERIA}
@@ -432,6 +452,14 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
                          "own": {"GeR": own.GeR, "TiR": own.TiR},
                          "in_context": {"GeR": max(own.GeR, ger), "TiR": max(own.TiR, tir)},
                          "reason": f"GeR: {ger_reason}; TiR: {tir_reason}"})
+    suppliers = {f.upstream.content_sha256: f.upstream for p in result.system.processes for f in p.flows
+                 if f.kind == "upstream" and f.upstream is not None}  # inputs; Ev is taken as published
+    for supplier in suppliers.values():  # a supplier's declaration of an earlier period
+        own_tir = supplier.criteria.get("TiR")
+        tir, tir_reason = supplier_time_score(supplier, context)
+        if own_tir is not None and tir > own_tir and all(key in supplier.criteria for key in CRITERIA):
+            rows.append({"declaration": supplier.id, "product": supplier.product, "own": {"TiR": own_tir},
+                         "in_context": {"TiR": tir}, "reason": f"TiR: {tir_reason}"})
     return rows
 
 
