@@ -180,7 +180,8 @@ def test_csv_has_one_row_per_contribution_and_sums_to_the_results(example_declar
     rows = [r for r in rows if r["category"] not in ("resource_extraction", "radionuclide_release")]
     assert len(rows) == len(example_declaration["contributions"])
     assert list(rows[0]) == ["category", "stage", "process", "item", "kind", "dataset", "value", "unit",
-                             "declared", "coverage", "coverage_warning"]
+                             "declared", "coverage", "coverage_warning", "per"]
+    assert {r["per"] for r in rows} == {"1 kg"}  # the example's declared unit, on every row
     for result in example_declaration["results"]:
         # a partial category carries its warning on every row, so a spreadsheet user cannot miss it
         assert {r["coverage"] for r in rows if r["category"] == result["category"]} == {result["coverage"]}
@@ -382,3 +383,12 @@ def test_every_number_shown_in_report_csv_and_pact_is_the_declarations(example_d
     for result in declared_results(example_declaration):
         if result["category"] != "climate_change":
             assert shown[result["category"]] == decimal_string(result["value"]), result["category"]
+
+
+def test_csv_rows_state_a_declared_unit_other_than_1_kg(example_declaration):
+    """Annex V point 3 lets a rule declare per 1000 kg: before, the CSV gave 46,555 kg CO2-Eq with nothing saying
+    it was per 1000 kg (a row read alone, or beside per-kg products, was read per kg)."""
+    per_tonne = json.loads(json.dumps(example_declaration))
+    per_tonne["declared_unit"]["amount"] = 1000.0
+    rows = list(csv.DictReader(io.StringIO(to_csv(per_tonne))))
+    assert rows and {r["per"] for r in rows} == {"1000 kg"}
