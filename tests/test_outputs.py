@@ -260,7 +260,9 @@ def test_csv_cells_neutralised_but_negative_numbers_stay_numbers():
                 "contributions": [{"category": "c", "stage": "+s", "process": "@p", "item": "=HYPERLINK(\"x\")",
                                    "kind": "\tk", "dataset": "\rd", "value": -1.5, "unit": "-kg"}]}
     row = list(csv.reader(io.StringIO(to_csv(document), newline="")))[1]
-    assert row == ["c", "'+s", "'@p", "'=HYPERLINK(\"x\")", "'\tk", "'\rd", "-1.5", "'-kg", "true", "'=partial", ""]
+    # the last cell: what every value is per (no declared_unit here: Annex V's default, 1 kg)
+    assert row == ["c", "'+s", "'@p", "'=HYPERLINK(\"x\")", "'\tk", "'\rd", "-1.5", "'-kg", "true", "'=partial", "",
+                   "1 kg"]
 
 
 def test_an_input_kind_named_like_a_formula_is_a_text_cell_in_the_xlsx_template(tmp_path):
