@@ -262,6 +262,28 @@ def test_validity_is_three_years_after_the_period_ends():
     assert upstream.valid_until(dt.date(2024, 2, 29)) == dt.date(2027, 2, 28)
 
 
+@pytest.mark.parametrize("end, last_day", [
+    # PACT: referencePeriodEnd = end + 1 day (exclusive), validityPeriodEnd = that + 3 years (exclusive); the last
+    # valid day is the day before validityPeriodEnd
+    ("2025-12-31", "2028-12-31"),  # 2026-01-01 + 3 years = 2029-01-01 (exclusive)
+    ("2025-02-28", "2028-02-29"),  # 2025-03-01 + 3 years = 2028-03-01 (exclusive): 2028 has a 29 February
+    ("2024-02-29", "2027-02-28"),  # 2024-03-01 + 3 years = 2027-03-01 (exclusive)
+    ("2024-02-28", "2027-02-27"),  # 2024-02-29 + 3 years = 2027-02-28 (no 29 February in 2027; exclusive)
+])
+def test_validity_ends_on_the_day_the_suppliers_pact_footprint_says(end, last_day):
+    """Before: 2025-02-28 + 3 years gave 2028-02-28, so a producer's period starting 2028-02-29 refused a supplier
+    declaration whose PACT footprint (footprint export pact, the PACT host) is valid that day, and 2024-02-28 gave
+    2027-02-28, a day after the PACT validity ended."""
+    import datetime as dt
+
+    from footprint.server.store import validity
+
+    day = dt.date.fromisoformat(end)
+    assert upstream.valid_until(day) == dt.date.fromisoformat(last_day)
+    _start, pact_end = validity({"pcf": {"referencePeriodEnd": f"{day + dt.timedelta(days=1)}T00:00:00Z"}})
+    assert pact_end == f"{dt.date.fromisoformat(last_day) + dt.timedelta(days=1)}T00:00:00Z"
+
+
 @pytest.mark.parametrize("period_end, tir", [
     # company-specific TiR (methodology.md section 2.4): 1 for the most recent annual period, 2 / 3 / 4 for at most
     # 2 / 3 / 4 periods back.  The producer's period ends 2025-12-31 (context year 2025).

@@ -223,8 +223,15 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def valid_until(end: dt.date) -> dt.date:
-    """The last day a declaration whose reporting period ends on ``end`` is valid (VALIDITY_YEARS later)."""
-    return add_years(end, VALIDITY_YEARS)
+    """The last day a declaration whose reporting period ends on ``end`` is valid (VALIDITY_YEARS later).
+
+    Counted as PACT counts it, so that a supplier's declaration is valid here exactly on the days
+    its PACT footprint says (footprint.export.pact, footprint.server.store.validity): PACT's
+    referencePeriodEnd is the day after ``end`` (exclusive) and validityPeriodEnd that instant
+    VALIDITY_YEARS on, also exclusive.  Adding the years to ``end`` itself differs at February's
+    end: a period ending 2025-02-28 is valid through 2028-02-29 in PACT, not 2028-02-28.
+    """
+    return add_years(end + dt.timedelta(days=1), VALIDITY_YEARS) - dt.timedelta(days=1)
 
 
 def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *, file: str | Path,
