@@ -729,3 +729,47 @@ def test_a_scheme_classes_only_declarations_of_its_time(example_declaration, der
     else:
         with pytest.raises(ClassSchemeError, match=re.escape(refused)):
             classes.assign(example_declaration, scheme)
+
+
+def _with_period(document: dict, start: str, end: str) -> dict:
+    from footprint.inputs.upstream import content_hash
+
+    changed = json.loads(json.dumps(document))
+    changed["period"] = {"start": start, "end": end}
+    changed["content_sha256"] = content_hash(changed)
+    return changed
+
+
+def test_a_period_that_is_not_iso_dates_is_refused_not_skipped(example_declaration):
+    """The declaration's schema does not check a date's format ("2021-12" passes it).  Before: the register's
+    validity check and the scheme's in-force check were skipped for such a period, so a 2021 declaration (valid until
+    2024-12-31) was registered as placed in 2026, and classed by a scheme derived in 2035 from another market's
+    thresholds; both exit 0."""
+    from footprint.market.registry import RegistryError, entry_from_declaration
+
+    monthly = _with_period(example_declaration, "2021-01", "2021-12")
+    with pytest.raises(RegistryError, match="reporting period cannot be read") as caught:
+        entry_from_declaration(monthly, mass_kg=1000.0, year=2026)
+    assert caught.value.field == "period"
+    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
+                            unit="kg CO2-Eq", window="2023-2025", classes=3, date=dt.date(2035, 1, 1))
+    with pytest.raises(ClassSchemeError, match="reporting period cannot be read") as caught:
+        classes.assign(monthly, scheme)
+    assert caught.value.field == "period"
+    # the same dates written as ISO dates: refused for what they say
+    iso = _with_period(example_declaration, "2021-01-01", "2021-12-31")
+    with pytest.raises(RegistryError, match=r"validity ended \(2024-12-31"):
+        entry_from_declaration(iso, mass_kg=1000.0, year=2026)
+    with pytest.raises(ClassSchemeError, match="validity ended on 2024-12-31"):
+        classes.assign(iso, scheme)
+
+
+def test_a_scheme_date_that_is_not_an_iso_date_is_refused(example_declaration):
+    """Before: a next_review of '31.12.2024' (the class-scheme schema does not check formats either) skipped the
+    in-force check, and the 2025 declaration took a class from a scheme due for review in 2024, exit 0."""
+    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
+                            unit="kg CO2-Eq", window="2023-2025", classes=3, date=dt.date(2021, 12, 31))
+    scheme["next_review"] = "31.12.2024"
+    with pytest.raises(ClassSchemeError, match="not an ISO date") as caught:
+        classes.assign(example_declaration, scheme, scheme_source="s.json")
+    assert (caught.value.field, caught.value.value) == ("next_review", "31.12.2024")

@@ -49,7 +49,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from footprint._io import field_path
 from footprint.errors import FootprintError
 from footprint.inputs.upstream import add_years, valid_until
-from footprint.market.registry import MarketPoint, per_declared_unit, standard_unit
+from footprint.market.registry import MarketPoint, per_declared_unit, period_dates, standard_unit
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")
@@ -452,15 +452,16 @@ def _in_force(declaration: Mapping[str, Any], scheme: Mapping[str, Any], declara
     period, footprint.inputs.upstream.valid_until) ended before the scheme was derived was never
     classed by it.  Either class would come from thresholds of another market, with exit 0.
     """
-    period = declaration.get("period")
-    if not isinstance(period, Mapping):
-        return  # no period to judge (a hand-made document); a declaration always has one
     try:
-        start, end = dt.date.fromisoformat(str(period["start"])), dt.date.fromisoformat(str(period["end"]))
-        derived = dt.date.fromisoformat(str(scheme["derived"]))
-        review = dt.date.fromisoformat(str(scheme["next_review"]))
-    except (KeyError, ValueError):
-        return  # check_scheme and the declaration's schema judge those fields
+        dates = period_dates(declaration)
+    except ValueError as exc:  # neither schema checks a date's format: skipping would class it with exit 0
+        raise ClassSchemeError(f"the declaration's reporting period cannot be read ({exc})", file=declaration_source,
+                               field="period", value=declaration.get("period"),
+                               expected="period {start, end} as ISO dates (YYYY-MM-DD)") from None
+    if dates is None or "derived" not in scheme or "next_review" not in scheme:
+        return  # documents built in memory (tests); a declaration file and a scheme file always have them
+    derived, review = (_scheme_date(scheme, key, scheme_source) for key in ("derived", "next_review"))
+    start, end = dates
     if start > review:
         raise ClassSchemeError(f"the scheme was due for review on {review.isoformat()}, before the declaration's "
                                f"reporting period began ({start.isoformat()})", file=scheme_source,
@@ -473,6 +474,14 @@ def _in_force(declaration: Mapping[str, Any], scheme: Mapping[str, Any], declara
                                f"derived ({derived.isoformat()})", file=declaration_source, field="period.end",
                                value=end.isoformat(), expected="a declaration valid while the scheme is in force "
                                                               "(one of a later reporting period)")
+
+
+def _scheme_date(scheme: Mapping[str, Any], key: str, source: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(scheme[key]))
+    except ValueError:
+        raise ClassSchemeError("not an ISO date", file=source, field=key, value=scheme[key],
+                               expected="a date YYYY-MM-DD, as 'footprint classes derive' writes it") from None
 
 
 def reassign(declaration: Mapping[str, Any], recorded: Any, source: str = "declaration") -> dict[str, Any]:

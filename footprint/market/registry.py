@@ -147,16 +147,20 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     _check_mass_year(mass_kg, year, source, not_begun=False)  # the declaration's own dates first: more precise
     from footprint.inputs.upstream import declared_results
 
-    period = document.get("period") if isinstance(document.get("period"), Mapping) else {}
-    begins = str(period.get("start") or "")[:4]
-    if begins.isdigit() and year < int(begins):
-        raise RegistryError(f"placed on the market in {year}, before its reporting period began "
-                            f"({period.get('start')})", file=source, field="year", value=year,
-                            expected=f"a year from {begins} on (the declaration describes production from "
-                                     f"{period.get('start')} to {period.get('end')})")
-
-    ends = _date(period.get("end"))
-    if ends is not None:
+    try:
+        dates = period_dates(document)
+    except ValueError as exc:
+        raise RegistryError(f"the declaration's reporting period cannot be read ({exc})", file=source,
+                            field="period", value=document.get("period"),
+                            expected="period {start, end} as ISO dates (YYYY-MM-DD), as 'footprint declare' writes "
+                                     "them") from None
+    if dates is not None:
+        begins, ends = dates
+        if year < begins.year:
+            raise RegistryError(f"placed on the market in {year}, before its reporting period began "
+                                f"({begins.isoformat()})", file=source, field="year", value=year,
+                                expected=f"a year from {begins.year} on (the declaration describes production from "
+                                         f"{begins.isoformat()} to {ends.isoformat()})")
         from footprint.inputs.upstream import VALIDITY_YEARS, valid_until
 
         until = valid_until(ends)
@@ -236,12 +240,23 @@ def _refuse_a_year_not_begun(year: int, where: str) -> None:
                             expected=f"the year the mass was placed on the market, {today.year} at the latest")
 
 
-def _date(value: Any) -> dt.date | None:
-    """An ISO date of a declaration's period, or None where the document gives none (it is read, not judged)."""
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+def period_dates(document: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
+    """A declaration's reporting period (start, end) as dates; None where it has no period block at all.
+
+    Why strict: the register's year checks and a class scheme's in-force check rest on these dates,
+    and the declaration's schema does not check the format of a date string ("2025-12" passes it).
+    Skipping the checks for a period that cannot be read let a placement years after the validity,
+    or a class from a scheme of another decade, through with exit 0.  Raises ValueError otherwise.
+    """
+    period = document.get("period")
+    if period is None:
+        return None  # a document built by hand (tests); a declaration's schema requires the period
+    if not isinstance(period, Mapping):
+        raise ValueError(f"period is {type(period).__name__}, not a block of start and end")
+    start, end = (dt.date.fromisoformat(str(period.get(key))) for key in ("start", "end"))
+    if end < start:
+        raise ValueError(f"period end {end} is before its start {start}")
+    return start, end
 
 
 def read_csv(path: str | Path) -> list[Entry]:
