@@ -16,7 +16,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from footprint import _canonical, _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
@@ -195,15 +195,34 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
 
 def _period(document: dict, path: Path, where: Path | None, field: str | None) -> tuple[dt.date, dt.date]:
     """The supplier's reporting period, as 'footprint declare' writes it (ISO dates, start <= end)."""
-    block = document.get("period")
     try:
-        start, end = dt.date.fromisoformat(block["start"]), dt.date.fromisoformat(block["end"])
-        if end < start:
-            raise ValueError(f"period end {end} is before its start {start}")
-    except (KeyError, TypeError, ValueError) as exc:
+        dates = period_dates(document)
+        if dates is None:
+            raise ValueError("no 'period'")
+    except ValueError as exc:
         raise _fail(f"supplier declaration lacks a usable reporting period ({exc})", path, file=where, field=field,
-                    value=block, expected="period {start, end} as ISO dates, as 'footprint declare' writes it") \
-            from None
+                    value=document.get("period"),
+                    expected="period {start, end} as ISO dates, as 'footprint declare' writes it") from None
+    return dates
+
+
+def period_dates(document: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
+    """A declaration's reporting period (start, end) as dates; None where it has no period block at all.
+
+    Why strict: a supplier's validity, the register's year checks and a class scheme's in-force
+    check rest on these dates, and the declaration's schema does not check the format of a date
+    string ("2025-12" passes it).  Skipping the checks for a period that cannot be read let a
+    placement years after the validity, or a class from a scheme of another decade, through with
+    exit 0.  Raises ValueError otherwise.
+    """
+    period = document.get("period")
+    if period is None:
+        return None  # a document built by hand (tests); a declaration's schema requires the period
+    if not isinstance(period, Mapping):
+        raise ValueError(f"period is {type(period).__name__}, not a block of start and end")
+    start, end = (dt.date.fromisoformat(str(period.get(key))) for key in ("start", "end"))
+    if end < start:
+        raise ValueError(f"period end {end} is before its start {start}")
     return start, end
 
 

@@ -48,8 +48,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
 from footprint.errors import FootprintError
-from footprint.inputs.upstream import add_years, valid_until
-from footprint.market.registry import MarketPoint, per_declared_unit, period_dates, standard_unit
+from footprint.inputs.upstream import add_years, period_dates, valid_until
+from footprint.market.registry import MarketPoint, per_declared_unit, standard_unit
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")

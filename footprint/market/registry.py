@@ -145,7 +145,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     declaration used as an input): the thresholds would rest on performance of long ago.
     """
     _check_mass_year(mass_kg, year, source, not_begun=False)  # the declaration's own dates first: more precise
-    from footprint.inputs.upstream import declared_results
+    from footprint.inputs.upstream import declared_results, period_dates
 
     try:
         dates = period_dates(document)
@@ -238,25 +238,6 @@ def _refuse_a_year_not_begun(year: int, where: str) -> None:
         raise RegistryError(f"placed on the market in {year}, a year that has not begun (today is "
                             f"{today.isoformat()})", file=where, field="year", value=year,
                             expected=f"the year the mass was placed on the market, {today.year} at the latest")
-
-
-def period_dates(document: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
-    """A declaration's reporting period (start, end) as dates; None where it has no period block at all.
-
-    Why strict: the register's year checks and a class scheme's in-force check rest on these dates,
-    and the declaration's schema does not check the format of a date string ("2025-12" passes it).
-    Skipping the checks for a period that cannot be read let a placement years after the validity,
-    or a class from a scheme of another decade, through with exit 0.  Raises ValueError otherwise.
-    """
-    period = document.get("period")
-    if period is None:
-        return None  # a document built by hand (tests); a declaration's schema requires the period
-    if not isinstance(period, Mapping):
-        raise ValueError(f"period is {type(period).__name__}, not a block of start and end")
-    start, end = (dt.date.fromisoformat(str(period.get(key))) for key in ("start", "end"))
-    if end < start:
-        raise ValueError(f"period end {end} is before its start {start}")
-    return start, end
 
 
 def read_csv(path: str | Path) -> list[Entry]:
