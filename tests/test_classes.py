@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -773,3 +774,22 @@ def test_a_scheme_date_that_is_not_an_iso_date_is_refused(example_declaration):
     with pytest.raises(ClassSchemeError, match="not an ISO date") as caught:
         classes.assign(example_declaration, scheme, scheme_source="s.json")
     assert (caught.value.field, caught.value.value) == ("next_review", "31.12.2024")
+
+
+@pytest.mark.parametrize("version", ["v1.2.0", "V1", "1", "1.0"])
+def test_a_register_rows_major_version_is_read_whatever_its_spelling(example_declaration, version):
+    """A register CSV's rule_version is free text from another system.  Before: 'v1.2.0' and 'V1' were read as major
+    versions 'v1' and 'V1', so a window of 1.0.0 declarations plus one such row was refused as two major versions
+    (a refusal of valid input), and a 1.0.0 declaration was refused by a scheme derived from 'V1' rows alone."""
+    points = [MarketPoint(declaration_id=f"d{i}", value=10.0 + i, mass_kg=1000.0, rule_version="1.0.0")
+              for i in range(4)] + [MarketPoint(declaration_id="csv", value=14.0, mass_kg=1000.0, rule_version=version)]
+    scheme = classes.derive(points, rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq",
+                            window="2023-2025", classes=3)
+    assert classes.major_version(version) == "1"
+    only_csv = classes.derive([replace(p, rule_version=version) for p in points], rule_id="ndpr-oxide",
+                              category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3)
+    for each in (scheme, only_csv):
+        assert classes.assign(example_declaration, each)["class"]  # the example is under rule 1.0.0
+    with pytest.raises(ClassSchemeError, match=r"different major versions of the rule \(1\.x: 4, 2\.x: 1"):
+        classes.derive(points[:4] + [replace(points[4], rule_version="v2.0.0")], rule_id="ndpr-oxide",
+                       category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3)

@@ -42,6 +42,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import re
 import string
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
@@ -205,8 +206,16 @@ def check_window(window: str, window_years: int, *, override: int | None = None,
 
 
 def major_version(version: str | None) -> str | None:
-    """The X of a rule's semantic version X.Y.Z: a new X is an incompatible change (boundary, method, unit)."""
-    return str(version).split(".", 1)[0] if version else None
+    """The X of a rule's semantic version X.Y.Z: a new X is an incompatible change (boundary, method, unit).
+
+    A register CSV's rule_version is free text written by another system: "v1.2.0", "V1" or
+    " 1.0" name major version 1 as "1.0.0" does, and must not split one market into two.
+    """
+    if not version:
+        return None
+    text = str(version).strip()
+    match = re.match(r"[vV]?(\d+)(?:\.|$)", text)
+    return str(int(match.group(1))) if match else text.split(".", 1)[0]
 
 
 def _one_major_version(points: Sequence[MarketPoint], rule_id: str, window: str) -> None:
