@@ -151,7 +151,7 @@ def _read_extension(path: Path) -> CFExtension:
                        searched=tuple(raw.get("searched") or ()))
 
 
-def _checked_element(element, flows: list, path: Path, where: str) -> str:
+def _checked_element(element: object, flows: list, path: Path, where: str) -> str:
     """The factor's element, after checking that every flow it lists is a flow of that element.
 
     A factor is "per kg of element": listing another element's flow (a Dy factor with

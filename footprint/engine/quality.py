@@ -20,10 +20,14 @@ DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from footprint.data.inventory import Catalogue
 from footprint.engine.calculate import Item, Result
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
+
+if TYPE_CHECKING:
+    from footprint.inputs.upstream import UpstreamDeclaration
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
 HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
@@ -102,7 +106,7 @@ def time_score(year: int | None, context: Context) -> tuple[int, str]:
     return 5, f"reference year {year}, {after} years before the reporting period {context.year}"
 
 
-def supplier_time_score(supplier, context: Context) -> tuple[int, str]:
+def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tuple[int, str]:
     """TiR of a supplier's declaration used in the reporting period (company-specific data, methodology.md §2.4).
 
     The supplier's criteria describe its data against its own period; used for the producer's
