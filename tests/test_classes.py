@@ -661,7 +661,8 @@ def test_values_per_another_declared_unit_are_not_mixed_into_classes(example_dec
     # a scheme of declarations per 1000 kg states that basis and classes them alike
     per_tonne_scheme = classes.derive(*_points_of(per_tonne), rule_id="ndpr-oxide", category="climate_change",
                                       unit="kg CO2-Eq per 1000 kg", window="2023-2025", classes=3)
-    assert classes.assign(per_tonne, per_tonne_scheme)["unit"] == "kg CO2-Eq"
+    # the record states its unit as the thresholds do (before: the plain "kg CO2-Eq" beside thresholds per 1000 kg)
+    assert classes.assign(per_tonne, per_tonne_scheme)["unit"] == "kg CO2-Eq per 1000 kg"
 
 
 def _points_of(document: dict) -> tuple[list]:

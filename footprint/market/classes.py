@@ -522,7 +522,9 @@ def _record(declaration: Mapping[str, Any], result: Mapping[str, Any], scheme: M
     value = float(result["value"])
     limits = list(scheme["thresholds"])
     record = {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
-              "category": scheme["category"], "value": value, "unit": result.get("unit"), "thresholds": limits,
+              "category": scheme["category"], "value": value,
+              # the unit as the scheme's thresholds state it: per the declared unit when that is not 1 kg
+              "unit": per_declared_unit(result.get("unit"), declaration.get("declared_unit")), "thresholds": limits,
               "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
     spread = uncertainty_result(declaration, scheme["category"])
     record["nearest_threshold"] = nearest_threshold(value, limits, list(scheme["labels"]), spread)
