@@ -321,4 +321,29 @@ def test_a_supplier_declaration_of_an_earlier_year_is_listed_as_rescored(project
     document = footprint.declare(rule_path, data_path)
     (row,) = [r for r in document["data_quality"]["rescored_datasets"] if "declaration" in r]
     own = example_declaration["data_quality"]["criteria"]["TiR"]
-    assert row["in_context"] == {"TiR": max(own, 3)} and "2 years before the reporting period 2025" in row["reason"]
+    assert row["in_context"] == {"TiR": max(own, 3)} and "2 periods before the reporting period" in row["reason"]
+
+
+@pytest.mark.parametrize("supplier_period, producer_start, score", [
+    # calendar periods: the producer's starts 2025-01-01
+    (("2025-01-01", "2025-12-31"), "2025-01-01", 1),   # the same period
+    (("2024-01-01", "2024-12-31"), "2025-01-01", 2),   # ends the day before: one period back
+    (("2023-01-01", "2023-12-31"), "2025-01-01", 3),   # one period back + one whole year (2024) between
+    # a fiscal year 2025-07-01..2026-06-30 (context year 2026): a calendar 2025 declaration reaches into it, the
+    # same period (calendar years of the period ends would have said one year back, TiR 2)
+    (("2025-01-01", "2025-12-31"), "2025-07-01", 1),
+    (("2024-01-01", "2024-12-31"), "2025-07-01", 2),   # half a year between: one period back
+    (("2023-01-01", "2023-12-31"), "2025-07-01", 3),   # 2024-01-01..2025-07-01 holds one whole year: two back
+])
+def test_a_supplier_declaration_is_aged_by_the_periods_between(supplier_period, producer_start, score):
+    import datetime as dt
+
+    from footprint.engine.quality import Context, supplier_time_score
+
+    start = dt.date.fromisoformat(producer_start)
+    supplier = upstream.UpstreamDeclaration(
+        path=Path("s.json"), id="urn:uuid:s", content_sha256="0" * 64, product="p", unit="kg", amount=1.0,
+        declarant="S", rule="r", values={}, coverage={},
+        period=tuple(dt.date.fromisoformat(d) for d in supplier_period))
+    context = Context(country="CN", region=None, year=start.year + (start.month > 1), start=start)
+    assert supplier_time_score(supplier, context)[0] == score

@@ -19,6 +19,7 @@ DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -60,12 +61,13 @@ class Context:
     country: str
     region: str | None
     year: int
+    start: dt.date | None = None  # the reporting period's first day (a supplier's declaration is aged against it)
 
 
 def context_of(result: Result) -> Context:
     data = result.system.activity.data
     return Context(country=data.declarant.country.upper(), region=(data.declarant.region or None),
-                   year=data.period.end.year)
+                   year=data.period.end.year, start=data.period.start)
 
 
 def geography_score(geography: str, context: Context) -> tuple[int, str]:
@@ -117,11 +119,27 @@ def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tupl
     period = getattr(supplier, "period", None)
     if period is None:  # a declaration built by hand (tests): its own score stands
         return 1, "no reporting period"
-    back = context.year - period[1].year
-    if back <= 0:
-        return 1, f"supplier's period ends {period[1].isoformat()}, within the reporting period {context.year}"
-    return min(5, back + 1), (f"supplier's period ends {period[1].isoformat()}, {back} year{'s' if back > 1 else ''} "
-                              f"before the reporting period {context.year}")
+    end = period[1]
+    if context.start is None:  # a context without the period's first day: calendar years of the period ends
+        back = max(0, context.year - end.year)
+    elif end >= context.start:  # the supplier's period reaches into the reporting period: the same period
+        back = 0
+    else:  # one period back, plus each whole year between the supplier's period and the reporting period
+        back = 1 + _whole_years(end + dt.timedelta(days=1), context.start)
+    if back == 0:
+        return 1, f"supplier's period ends {end.isoformat()}, within the reporting period"
+    return min(5, back + 1), (f"supplier's period ends {end.isoformat()}, {back} period{'s' if back > 1 else ''} "
+                              f"before the reporting period")
+
+
+def _whole_years(first: dt.date, day: dt.date) -> int:
+    """How many whole years lie from ``first`` up to ``day`` (0 if less than one)."""
+    from footprint.inputs.upstream import add_years
+
+    years = 0
+    while years < 10 and add_years(first, years + 1) <= day:
+        years += 1
+    return years
 
 
 def _criteria(dqr) -> dict[str, float]:
