@@ -794,3 +794,21 @@ def test_a_register_rows_major_version_is_read_whatever_its_spelling(example_dec
     with pytest.raises(ClassSchemeError, match=r"different major versions of the rule \(1\.x: 4, 2\.x: 1"):
         classes.derive(points[:4] + [replace(points[4], rule_version="v2.0.0")], rule_id="ndpr-oxide",
                        category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3)
+
+
+def test_a_declared_unit_that_states_no_mass_is_refused_not_taken_for_1_kg(example_declaration):
+    """Before: a declared unit the register could not read as a mass ('1 L', re-hashed) was taken for 1 kg, so its values
+    were registered and classed as per kg, exit 0."""
+    from footprint.inputs.upstream import content_hash
+    from footprint.market.registry import RegistryError, entry_from_declaration
+
+    odd = json.loads(json.dumps(example_declaration))
+    odd["declared_unit"]["unit"] = "L"  # a volume: no mass without a density
+    odd["content_sha256"] = content_hash(odd)
+    with pytest.raises(RegistryError, match="states no mass") as caught:
+        entry_from_declaration(odd, mass_kg=1000.0, year=2025)
+    assert caught.value.field == "declared_unit"
+    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
+                            unit="kg CO2-Eq", window="2023-2025", classes=3)
+    with pytest.raises(ClassSchemeError, match="states no mass"):
+        classes.assign(odd, scheme)

@@ -22,7 +22,7 @@ COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "
            "coverage_warning", "per")
 
 
-def per_declared_unit(document: Mapping[str, Any]) -> str:
+def declared_unit_text(document: Mapping[str, Any]) -> str:
     """What every value of the table is per: the declared unit ("1 kg", or a rule's "1000 kg").
 
     Why on every row: Annex V point 3 lets a rule set another declared unit than 1 kg, and a
@@ -50,7 +50,7 @@ def to_csv(document: Mapping[str, Any]) -> str:
     # splits the row there; such a row is written with every field quoted instead.
     quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(COLUMNS)
-    per = csv_cell(per_declared_unit(document))
+    per = csv_cell(declared_unit_text(document))
     for row in rows:
         value = row.get("value")
         text = [csv_cell(cell) for cell in (row.get("category"), row.get("stage"), row.get("process"),

@@ -171,9 +171,7 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         product = str(unit_block["product"])
         unit = str(unit_block["unit"])
         amount = float(unit_block["amount"])
-        if not (math.isfinite(amount) and amount > 0):
-            raise ValueError(f"declared_unit amount {amount!r} is not a positive number")
-        kg = units.convert(amount, unit, "kg")
+        kg = declared_kg(unit_block)
     except (KeyError, TypeError, ValueError, UnitError) as exc:
         raise _fail(f"supplier declaration lacks a usable declared unit or results ({exc})", path, file=where,
                     field=field, expected="declared_unit {amount, unit (a mass), product} and results "
@@ -204,6 +202,19 @@ def _period(document: dict, path: Path, where: Path | None, field: str | None) -
                     value=document.get("period"),
                     expected="period {start, end} as ISO dates, as 'footprint declare' writes it") from None
     return dates
+
+
+def declared_kg(declared_unit: Any) -> float:
+    """The mass of a declaration's declared unit ``{amount, unit}`` in kg (1.0 for Annex V's 1 kg).
+
+    Raises KeyError, TypeError, ValueError or UnitError for a block that states no positive mass:
+    a supplier's values per kg, the register's basis and a class's unit are all divided or
+    compared through it, so none of them may guess one.
+    """
+    amount = float(declared_unit["amount"])
+    if not (math.isfinite(amount) and amount > 0):
+        raise ValueError(f"declared_unit amount {amount!r} is not a positive number")
+    return units.convert(amount, str(declared_unit["unit"]), "kg")
 
 
 def period_dates(document: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:

@@ -443,7 +443,13 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
     _in_force(declaration, scheme, declaration_source, scheme_source)
     result = category_result(declaration, scheme["category"], declaration_source)
     unit = scheme.get("unit") or standard_unit(scheme["category"])  # derived from rows without units: per kg
-    stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
+    try:
+        stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
+    except ValueError as exc:
+        raise ClassSchemeError(str(exc), file=declaration_source, field="declared_unit",
+                               value=declaration.get("declared_unit"),
+                               expected="declared_unit {amount, unit (a mass)}, as 'footprint declare' writes it") \
+            from None
     if unit and stated and stated != unit:
         raise ClassSchemeError("the declaration's unit differs from the scheme's", file=declaration_source,
                                field=f"results[{scheme['category']}].unit", value=stated,

@@ -173,6 +173,12 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     _refuse_a_year_not_begun(year, source)
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
+    try:
+        units = {r["category"]: per_declared_unit(r.get("unit"), document.get("declared_unit")) for r in declared}
+    except ValueError as exc:
+        raise RegistryError(str(exc), file=source, field="declared_unit", value=document.get("declared_unit"),
+                            expected="declared_unit {amount, unit (a mass)}, as 'footprint declare' writes it") \
+            from None
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
     block = document.get("uncertainty") if isinstance(document.get("uncertainty"), Mapping) else {}
     spreads = {str(r["category"]): (float(r["median"]), float(r["p2_5"]), float(r["p97_5"]))
@@ -180,8 +186,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     return Entry(declaration_id=document["id"], rule_id=document["rule"]["id"],
                  rule_version=document["rule"]["version"], year=year, mass_kg=float(mass_kg),
                  values={r["category"]: float(r["value"]) for r in declared},
-                 units={r["category"]: per_declared_unit(r.get("unit"), document.get("declared_unit"))
-                        for r in declared},
+                 units=units,
                  declarant=document.get("declarant", {}).get("name"), date=created,
                  content_sha256=document.get("content_sha256"),
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
@@ -197,18 +202,18 @@ def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
     class three orders of magnitude off with exit 0.  Writing the basis into the unit ("kg CO2-Eq per
     1000 kg") lets the one-unit-per-category checks of the register and of ``classes assign`` refuse
     the mix; values per 1 kg keep the plain unit, as every register row has always had.  1 t and 1000 kg
-    are the same basis.  A declared unit that cannot be read leaves the unit as it was (the declaration
-    itself was refused at declare time if its unit was no mass).
+    are the same basis.  A declared unit that states no mass raises ValueError (the callers name the
+    file): taking it for 1 kg would be the guess this function exists to prevent.
     """
-    if not unit or not isinstance(declared_unit, Mapping):
+    if not unit or declared_unit is None:  # no declared unit at all: a document built in memory (tests)
         return unit
     from footprint.errors import UnitError
-    from footprint.inputs import units as _units
+    from footprint.inputs.upstream import declared_kg
 
     try:
-        kg = _units.convert(float(declared_unit.get("amount", 1.0)), str(declared_unit.get("unit", "kg")), "kg")
-    except (TypeError, ValueError, UnitError):
-        return unit
+        kg = declared_kg(declared_unit)
+    except (KeyError, TypeError, ValueError, UnitError) as exc:
+        raise ValueError(f"declared_unit {declared_unit!r} states no mass ({exc})") from None
     return unit if kg == 1.0 else f"{unit} per {kg:.12g} kg"
 
 
