@@ -379,14 +379,21 @@ def test_rare_earth_rules_add_crustal_scarcity_because_ef31_has_no_ree_factor():
 
 
 # --- default datasets ---------------------------------------------------------------------------------------
-#: input kinds that name another dataset in another rule, and why
+#: input kinds that name another dataset in another rule: which rule takes which, and why
 KIND_EXCEPTIONS = {
     # ndfeb-magnet: Sprecher's decrepitation H2 is electrolytic (ree-data.md 1.2, 56.7 kWh/kg);
     # ndfeb-recycled-hpms: SMR hydrogen, UNVERIFIED (Sprecher's HPMS row gives 0.0043 kg H2, no route)
-    "hydrogen": {"chemical/hydrogen-electrolysis-CN", "chemical/hydrogen-smr"},
-    # China's provincial grids where the rule names a province, national grids elsewhere
-    "electricity": {"electricity/{region}", "electricity/{country}"},
+    "hydrogen": {"ndfeb-magnet": "chemical/hydrogen-electrolysis-CN", "ndfeb-recycled-hpms": "chemical/hydrogen-smr"},
+    # provincial grids where the rule's producers sit in China (MEE/NBS provincial factors, ree-data.md 4.1) or
+    # name a region (AU-WA); national grids for the rules whose plants may be anywhere
+    "electricity": {**{r: "electricity/{region}" for r in ("dy-metal", "dy-oxide", "lithium-carbonate-spodumene",
+                                                          "mixed-reo-iac", "ndfeb-magnet", "ndpr-metal", "ndpr-oxide",
+                                                          "tb-oxide")},
+                    **{r: "electricity/{country}" for r in ("copper-cathode-sxew", "lithium-carbonate-brine",
+                                                           "ndfeb-recycled-hpms", "ndfeb-recycled-hydromet")}},
 }
+#: the unit a kind's description tells the producer to report in, and the dataset's unit it must be
+DESCRIBED_UNITS = {"MJ (NCV)": "MJ", "litres": "L", "t*km": "t*km", ", kg": "kg", "100 % basis": "kg"}
 
 
 @pytest.fixture(scope="module")
@@ -395,11 +402,14 @@ def catalogue():
 
 
 def test_every_default_dataset_exists_and_one_kind_means_one_dataset(catalogue):
-    by_kind: dict[str, set[str]] = {}
+    by_kind: dict[str, dict[str, str]] = {}
     for rule_id in RULE_IDS:
         rule = _rule(rule_id)
         for name, kind in rule.input_kinds.items():
-            by_kind.setdefault(name, set()).add(kind.dataset)
+            by_kind.setdefault(name, {})[rule_id] = kind.dataset
+            for words, unit in DESCRIBED_UNITS.items():
+                if words in kind.description:
+                    assert catalogue.datasets[kind.dataset].unit == unit, (rule_id, name, words)
             for code in [kind.dataset, *kind.fallback]:
                 if "{" not in code:
                     assert code in catalogue.datasets, (rule_id, name, code)
@@ -413,4 +423,20 @@ def test_every_default_dataset_exists_and_one_kind_means_one_dataset(catalogue):
             if process.default_dataset:
                 assert catalogue.datasets[process.default_dataset].screening, (rule_id, process.id)
     for name, datasets in by_kind.items():
-        assert len(datasets) == 1 or datasets == KIND_EXCEPTIONS.get(name), (name, datasets)
+        if name in KIND_EXCEPTIONS:  # which rule takes which dataset is the sourced choice
+            assert datasets == KIND_EXCEPTIONS[name], (name, datasets)
+        else:
+            assert len(set(datasets.values())) == 1, (name, datasets)
+
+
+def test_every_allocation_is_economic_with_mass_as_the_sensitivity_run():
+    # ree-data.md 3.1: economic allocation is the de-facto standard for REE co-products, with a mandatory mass
+    # sensitivity; Sprecher's allocations, from which the relative prices derive, are economic (1.2)
+    allocations = [(rule_id, p.id, p.allocation) for rule_id in RULE_IDS for s in _rule(rule_id).stages
+                   for p in s.processes if p.allocation is not None]
+    assert len(allocations) == 6  # beneficiation, separation (x3), machining, hydrogen processing
+    for rule_id, process_id, allocation in allocations:
+        assert allocation.method == "economic" and "mass" in allocation.options, (rule_id, process_id)
+        # a price for every co-product and the product, nothing else
+        process = _process(_rule(rule_id), process_id)
+        assert set(allocation.prices) == {process.product.name, *process.co_products}, (rule_id, process_id)
