@@ -478,3 +478,21 @@ def test_every_allocation_is_economic_with_mass_as_the_sensitivity_run():
         # a price for every co-product and the product, nothing else
         process = _process(_rule(rule_id), process_id)
         assert set(allocation.prices) == {process.product.name, *process.co_products}, (rule_id, process_id)
+
+
+def test_the_rules_choices_without_a_figure_follow_annex_v_and_pef():
+    # Annex V point 6 (annex-v-summary.md): company-specific data for the processes the operator runs; the one
+    # exception is a mine a converter buys from, supplied by its default (screening) dataset
+    optional = {(rule_id, p.id) for rule_id in RULE_IDS for s in _rule(rule_id).stages for p in s.processes
+                if p.company_specific == "optional"}
+    assert optional == {("lithium-carbonate-spodumene", "mining-concentration")}
+    assert _process(_rule("lithium-carbonate-spodumene"), "mining-concentration").default_dataset
+    # Art. 28/29 (annex-v-summary.md): recycled share of Nd, Dy, Pr, Tb, B, Sm, Ni, Co; NdFeB holds no Sm
+    art_28 = {"Nd", "Dy", "Pr", "Tb", "B", "Sm", "Ni", "Co"}
+    assert set(_rule("ndfeb-recycled-hpms").recycled_content.elements) == art_28 - {"Sm"}
+    assert set(_rule("ndfeb-recycled-hydromet").recycled_content.elements) == {"Nd", "Pr", "Dy", "Tb"}  # an oxide
+    for rule_id in RULE_IDS:
+        rule = _rule(rule_id)
+        # PEF (methodology.md 2.9): location-based grid, life-cycle scope; no supplier-specific product accepted
+        assert rule.electricity.scope == "life-cycle" and not rule.electricity.supplier_specific_allowed, rule_id
+        assert rule.route == ("secondary" if rule_id.startswith("ndfeb-recycled") else "primary"), rule_id
