@@ -185,7 +185,7 @@ case("lithium-carbonate-brine", "process:brine-extraction/extraction/contents/Li
 
 # --- the tests --------------------------------------------------------------------------------------------
 def test_the_audit_covers_every_rule_and_every_number_it_states():
-    """12 rules, 211 numbers and dates at the audit: a new rule or a new number needs its case above."""
+    """12 rules, 201 numbers and dates at the audit: a new rule or a new number needs its case above."""
     shipped = sorted(p.stem for p in RULES.glob("*.yaml"))
     assert shipped == sorted(RULE_IDS)
     stated = {(rid, path) for rid in RULE_IDS for path in stated_values(_rule(rid))}
