@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import cli
 from footprint.authoring import lint
-from footprint.authoring.diff import compare
+from footprint.authoring.diff import compare, diff
 from footprint.data import inventory
 from footprint.inputs.rule import load_rule
 
@@ -159,6 +159,95 @@ def test_identical_rules_have_no_differences(tmp_path):
     copy = _variant(tmp_path, lambda rule: None)
     result = compare(load_rule(NDPR), load_rule(copy))
     assert result.changes == [] and "no differences" in result.text()
+
+
+def test_diff_reports_a_supplementary_indicator_and_the_crm_list_version(tmp_path):
+    """Old code: removing ``impact_categories.supplementary: [crustal_scarcity]`` (the declaration then
+    states one indicator fewer) or changing ``crm_list_version`` printed "no differences", exit 0: the
+    diff compared a fixed list of fields and these two were not in it."""
+    def change(rule: dict) -> None:
+        rule["impact_categories"].pop("supplementary")
+        rule["crm_list_version"] = "Regulation (EU) 2024/1252 as amended (second lists, 2027)"
+
+    result = compare(load_rule(NDPR), load_rule(_variant(tmp_path, change, "new.yaml")))
+    got = {(c.section, c.kind, c.path): (c.old, c.new) for c in result.changes}
+    assert got[("categories", "removed", "impact_categories.supplementary")] == ("crustal_scarcity", None)
+    assert ("identity", "changed", "crm_list_version") in got
+    assert len(result.changes) == 2 and "- impact_categories.supplementary: crustal_scarcity" in result.text()
+
+
+def test_diff_compares_every_field_of_the_rule_model(monkeypatch):
+    """Every top-level field of a rule, changed alone, is a reported change (a field added to the model later
+    is compared too).  Old code: crm_list_version and impact_categories.supplementary were never compared."""
+    import copy
+
+    from footprint.authoring import diff as diff_module
+
+    base = load_rule(NDPR).rule
+    dumped = diff_module._dump(base)
+    assert set(dumped) >= {field.alias or name for name, field in type(base).model_fields.items()}
+    probes = {"stages": lambda v: v + [{"id": "probe", "label": "probe", "processes": []}],
+              "sources": lambda v: v + [{"id": "probe", "citation": "probe"}]}
+    silent = []
+    for key, value in dumped.items():
+        changed = copy.deepcopy(dumped)
+        if key in probes:
+            changed[key] = probes[key](value)
+        elif isinstance(value, dict):
+            changed[key] = {**value, "probe": "a value no rule has"}
+        else:
+            changed[key] = "a value no rule has"
+        views = iter([dumped, changed])
+        monkeypatch.setattr(diff_module, "_dump", lambda _rule: next(views))
+        if not diff(base, base):
+            silent.append(key)
+    assert silent == []
+
+
+def test_diff_compares_the_content_of_the_virgin_declaration(tmp_path):
+    """The CFF's Ev comes from ``recycled_content.virgin.declaration``, a path relative to the rule file.
+    Two copies of the rule in different directories, the same path naming two different declarations
+    (NdPr metal beside one, Dy metal beside the other): old code printed "no differences", exit 0,
+    while every declared number under the second would move."""
+    rule_file = REPO / "rules" / "ndfeb-recycled-hpms.yaml"
+    virgin = yaml.safe_load(rule_file.read_text(encoding="utf-8"))["recycled_content"]["virgin"]["declaration"]
+    paths = {}
+    for side, supplier in (("a", "ndpr-metal-2025.json"), ("b", "dy-metal-2025.json")):
+        rules_dir = tmp_path / side / "rules"
+        rules_dir.mkdir(parents=True)
+        paths[side] = rules_dir / rule_file.name
+        paths[side].write_bytes(rule_file.read_bytes())
+        target = rules_dir / virgin
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((REPO / "examples" / "suppliers" / supplier).read_bytes())
+    same = tmp_path / "same" / "rules"
+    same.mkdir(parents=True)
+    (same / rule_file.name).write_bytes(rule_file.read_bytes())
+    (same / virgin).parent.mkdir(parents=True, exist_ok=True)
+    (same / virgin).write_bytes((REPO / "examples" / "suppliers" / "ndpr-metal-2025.json").read_bytes())
+    assert compare(load_rule(paths["a"]), load_rule(same / rule_file.name)).changes == []
+    result = compare(load_rule(paths["a"]), load_rule(paths["b"]))
+    assert [(c.section, c.path) for c in result.changes] == [
+        ("parameters", "recycled_content.virgin.declaration (the file's content)")]
+    change = result.changes[0]
+    assert "(NdPr metal)" in change.old and "(Dy metal)" in change.new
+    (paths["b"].parent / virgin).unlink()  # a missing file is a change too, never "no differences"
+    gone = compare(load_rule(paths["a"]), load_rule(paths["b"])).changes
+    assert len(gone) == 1 and gone[0].new.startswith("unreadable: supplier declaration not found")
+
+
+def test_diff_text_shows_where_two_long_values_differ(tmp_path):
+    """Old code cut both values after 87 characters: a price basis that differs only at its end printed
+    as the same text on the 'was' and 'now' lines."""
+    def change(rule: dict) -> None:
+        allocation = rule["stages"][2]["processes"][-1]["allocation"]
+        allocation["price_basis"] = " ".join(allocation["price_basis"].split()) + " Checked 2025."
+
+    result = compare(load_rule(NDPR), load_rule(_variant(tmp_path, change, "new.yaml")))
+    lines = result.text().splitlines()
+    was = next(line for line in lines if line.strip().startswith("was:"))
+    now = next(line for line in lines if line.strip().startswith("now:"))
+    assert was.split("was:", 1)[1] != now.split("now:", 1)[1] and "Checked 2025." in now
 
 
 def test_cli_diff_text_and_json(project, tmp_path):

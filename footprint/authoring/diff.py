@@ -7,13 +7,23 @@ they think about a rule: identity, boundary, datasets, allocation, categories,
 parameters, sources.  Processes, stages, input kinds and sources are matched by
 id, so a reordering is not a change and a process moving to another stage is
 reported as a move.
+
+Every field of the rule model is compared: the sections above take the fields they
+know, and any other top-level field (one added to the model later) is compared as
+a parameter, so a new field can never move declared numbers unseen.  A file the
+rule points to (the virgin-material declaration of the CFF) is compared by its
+content, not only by its path: the same relative path can name two different
+declarations when the two rule files lie in different directories.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
+from footprint.errors import FootprintError
 from footprint.inputs.rule import LoadedRule, Rule
+from footprint.inputs.upstream import read as read_upstream
 
 SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
 SECTION_TITLES = {
@@ -25,10 +35,13 @@ SECTION_TITLES = {
     "parameters": "Parameters (cut-off, DQR limits, class scheme, electricity, recycled content, ...)",
     "sources": "Sources",
 }
-_IDENTITY = ("id", "version", "title", "status", "legal_basis", "crm", "validity", "declared_unit", "route",
-             "reference_process")
+_IDENTITY = ("id", "version", "title", "status", "legal_basis", "crm", "crm_list_version", "validity",
+             "declared_unit", "route", "reference_process")
 _PARAMETERS = ("electricity", "recycled_content", "cut_off", "dqr_limits", "mass_balance_tolerance", "sampling",
                "conformity_assessment", "class_scheme")
+#: top-level fields a section compares by name; every other field of the model is compared as a parameter
+SHOW_WIDTH = 90  # characters of a value on one line of the text diff
+_HANDLED = (*_IDENTITY, "stages", "input_kinds", "impact_categories", *_PARAMETERS, "sources")
 
 
 @dataclass
@@ -118,25 +131,63 @@ def diff(old: Rule, new: Rule) -> list[Change]:
     for cid in declared_b:
         if cid not in declared_a:
             out.append(Change("categories", "added", "impact_categories.declared", new=cid))
-    _compare("categories", "impact_categories.rationale", a["impact_categories"]["rationale"],
-             b["impact_categories"]["rationale"], out)
+    supplementary_a = a["impact_categories"].get("supplementary") or []
+    supplementary_b = b["impact_categories"].get("supplementary") or []
+    for cid in supplementary_a:
+        if cid not in supplementary_b:
+            out.append(Change("categories", "removed", "impact_categories.supplementary", old=cid))
+    for cid in supplementary_b:
+        if cid not in supplementary_a:
+            out.append(Change("categories", "added", "impact_categories.supplementary", new=cid))
+    rest_a = {k: v for k, v in a["impact_categories"].items() if k not in ("declared", "supplementary")}
+    rest_b = {k: v for k, v in b["impact_categories"].items() if k not in ("declared", "supplementary")}
+    _compare("categories", "impact_categories", rest_a, rest_b, out)
     for key in _PARAMETERS:
+        _compare("parameters", key, a.get(key), b.get(key), out)
+    # any field no section above knows (a field added to the model later) is still compared
+    for key in [k for k in list(a) + [k for k in b if k not in a] if k not in _HANDLED]:
         _compare("parameters", key, a.get(key), b.get(key), out)
     _compare("sources", "sources", _keyed(a["sources"]), _keyed(b["sources"]), out)
     rank = {name: index for index, name in enumerate(SECTIONS)}
     return sorted(out, key=lambda c: rank[c.section])  # stable: file order within a section
 
 
-def _show(value: Any) -> str:
+def _text(value: Any) -> str:
+    """A value on one line, in full."""
     if isinstance(value, str):
-        text = " ".join(value.split())
-    elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
-        text = "[" + ", ".join(str(v) for v in value) + "]"
-    else:
-        import json
+        return " ".join(value.split())
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    import json
 
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 90 else text[:87] + "..."
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _show(value: Any, width: int = SHOW_WIDTH) -> str:
+    text = _text(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _show_pair(old: Any, new: Any, width: int = SHOW_WIDTH) -> tuple[str, str]:
+    """Both values cut to ``width`` around their first difference.
+
+    Why: cut from the start, two long values that differ only near their end (a hash, the
+    last price of a list, a source's year) printed as the same text on both lines, and the
+    reviewer read the change as no change.
+    """
+    a, b = _text(old), _text(new)
+    if len(a) <= width and len(b) <= width:
+        return a, b
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - width // 3)
+
+    def cut(text: str) -> str:
+        part = text[start:]
+        head = "..." if start else ""
+        room = width - len(head)
+        return head + (part if len(part) <= room else part[:room - 3] + "...")
+
+    return cut(a), cut(b)
 
 
 def _list_delta(old: Any, new: Any) -> str:
@@ -168,8 +219,9 @@ def render(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> str:
                 lines.append(f"  - {c.path}: {_show(c.old)}")
             elif c.kind == "moved":
                 lines.append(f"  > {c.path}: {c.old} → {c.new}")
-            elif isinstance(c.old, str) and isinstance(c.new, str) and len(c.old) + len(c.new) > 70:
-                lines += [f"  ~ {c.path}:", f"      was: {_show(c.old)}", f"      now: {_show(c.new)}"]
+            elif len(_text(c.old)) + len(_text(c.new)) > 70:
+                was, now = _show_pair(c.old, c.new)
+                lines += [f"  ~ {c.path}:{_list_delta(c.old, c.new)}", f"      was: {was}", f"      now: {now}"]
             else:
                 lines.append(f"  ~ {c.path}: {_show(c.old)} → {_show(c.new)}{_list_delta(c.old, c.new)}")
     lines += ["", f"{len(changes)} change(s)"]
@@ -200,5 +252,35 @@ class RuleDiff:
         return to_dict(self.old, self.new, self.changes)
 
 
+def _virgin_declaration(loaded: LoadedRule) -> str | None:
+    """What the rule's Ev declaration file holds (its id, product and content hash), or why it cannot be read;
+    None when the rule names no such file."""
+    virgin = loaded.rule.recycled_content.virgin
+    if virgin is None or not virgin.declaration:
+        return None
+    path = Path(loaded.path).parent / virgin.declaration
+    try:
+        found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
+    except FootprintError as exc:
+        return f"unreadable: {exc.message} ({path})"
+    return f"{found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
+
+
+def referenced_changes(old: LoadedRule, new: LoadedRule) -> list[Change]:
+    """Changes in the content of files the rules point to (paths relative to each rule file).
+
+    Why: ``recycled_content.virgin.declaration`` is the Ev of the CFF; the same relative path
+    read from two rule files in different directories (an old version taken out of git into
+    /tmp, say) can be two different declarations, and Ev moves every declared number.
+    """
+    before, after = _virgin_declaration(old), _virgin_declaration(new)
+    if before == after:
+        return []
+    return [Change("parameters", "changed", "recycled_content.virgin.declaration (the file's content)",
+                   old=before, new=after)]
+
+
 def compare(old: LoadedRule, new: LoadedRule) -> RuleDiff:
-    return RuleDiff(old=old, new=new, changes=diff(old.rule, new.rule))
+    rank = {name: index for index, name in enumerate(SECTIONS)}
+    changes = sorted(diff(old.rule, new.rule) + referenced_changes(old, new), key=lambda c: rank[c.section])
+    return RuleDiff(old=old, new=new, changes=changes)
