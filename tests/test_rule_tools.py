@@ -99,6 +99,45 @@ def test_a_process_id_that_cannot_name_an_xlsx_sheet_is_refused(tmp_path, catalo
     assert problems[0].line == _line_of(path, f"id: {long_id}") and "31" in str(problems[0])
 
 
+def test_a_class_scheme_no_derivation_can_use_is_a_problem(tmp_path, catalogue):
+    """Old code: class_scheme {category: water_use (not declared), method: quantiles} linted clean; the
+    register keeps declared results only, so 'classes derive' found no value, and refused the method."""
+    def change(rule: dict) -> None:
+        rule["class_scheme"]["category"] = "water_use"
+        rule["class_scheme"]["method"] = "quantiles"
+
+    path = _variant(tmp_path, change)
+    problems = lint.lint_rule(path, catalogue).problems
+    assert [p.field for p in problems] == ["class_scheme.category", "class_scheme.method"]
+    assert problems[0].line == _line_of(path, "category: water_use")
+    assert "climate_change" in str(problems[0]) and "quantile or equal-width" in str(problems[1])
+
+    def two_classes(rule: dict) -> None:
+        rule["class_scheme"].update(number_of_classes=2, head_room=True)
+
+    problems = lint.lint_rule(_variant(tmp_path, two_classes, "two.yaml"), catalogue).problems
+    assert [p.field for p in problems] == ["class_scheme.number_of_classes"]
+
+
+def test_lint_knows_the_methods_classes_derive_knows():
+    from footprint.market import classes
+
+    assert lint.CLASS_METHODS == classes.METHODS
+
+
+def test_a_virgin_declaration_that_cannot_be_read_is_a_problem(tmp_path, catalogue):
+    """Old code: a secondary-route rule whose recycled_content.virgin.declaration file is missing linted
+    clean ('ok'), and every producer's declare under it failed."""
+    rule_file = REPO / "rules" / "ndfeb-recycled-hpms.yaml"
+    copy = tmp_path / "rules" / rule_file.name
+    copy.parent.mkdir()
+    copy.write_bytes(rule_file.read_bytes())
+    problems = lint.lint_rule(copy, catalogue).problems
+    assert [p.field for p in problems] == ["recycled_content.virgin.declaration"]
+    assert "not found" in problems[0].message and problems[0].line == _line_of(copy, "declaration: ")
+    assert lint.lint_rule(rule_file, catalogue).ok  # the shipped file beside its declaration is clean
+
+
 def test_the_shipped_reference_rule_is_clean(catalogue):
     report = lint.lint_rule(NDPR, catalogue)
     assert report.ok, [str(p) for p in report.problems]

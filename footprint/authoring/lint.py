@@ -24,6 +24,9 @@ from footprint.errors import FootprintError, RuleError
 from footprint.inputs.rule import LoadedRule, Rule, resolve_rule_path
 
 XLSX_SHEET_NAME_LIMIT = 31  # Excel's limit; the XLSX template names one sheet per process id
+#: the methods 'footprint classes derive' knows (footprint.market.classes.METHODS; a test keeps them equal:
+#: the authoring wing may not import the market wing)
+CLASS_METHODS = ("quantile", "equal-width")
 
 
 @dataclass
@@ -145,6 +148,8 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
                 report.problems.append(Problem(path, line_of(root, parse_field(where)), where,
                                                "process id too long to name a sheet of the XLSX template",
                                                process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
+    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path)]:
+        report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
         for where, message, value, expected in dataset_problems(model, catalogue):
             report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
@@ -152,3 +157,45 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
     if not report.problems:
         report.rule = LoadedRule(rule=model, path=path, sha256=file_sha256(path))
     return report
+
+
+def class_scheme_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
+    """A class scheme 'footprint classes derive' could never derive, found while the author edits the rule.
+
+    The market register keeps each declaration's declared results only, so a scheme on a category the
+    rule does not declare finds no values; an unknown method or head-room with two classes is refused
+    by derive.  Each of these linted clean and failed only when the first scheme was due.
+    """
+    scheme = rule.class_scheme
+    problems: list[tuple[str, str, Any, str]] = []
+    declared = [*rule.impact_categories.declared, *rule.impact_categories.supplementary]
+    if scheme.category not in declared:
+        problems.append(("class_scheme.category", "the class scheme's category is not declared by this rule, so "
+                         "no declaration in the market register has a value for it", scheme.category,
+                         f"one of the declared categories: {', '.join(declared)}"))
+    if scheme.method not in CLASS_METHODS:
+        problems.append(("class_scheme.method", "unknown class-scheme method", scheme.method,
+                         " or ".join(CLASS_METHODS)))
+    if scheme.head_room and scheme.number_of_classes < 3:
+        problems.append(("class_scheme.number_of_classes", "head-room keeps class A empty, so it needs at least "
+                         "3 classes", scheme.number_of_classes, "3 or more, or head_room: false"))
+    return problems
+
+
+def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any, str]]:
+    """Files the rule points to must be readable declarations (paths relative to the rule file).
+
+    Why: ``recycled_content.virgin.declaration`` is read by every declaration under the rule; a
+    missing or edited file linted clean and every producer's declare then failed.
+    """
+    from footprint.inputs.upstream import read as read_upstream
+
+    virgin = rule.recycled_content.virgin
+    if virgin is None or not virgin.declaration:
+        return []
+    try:
+        read_upstream(path.parent / virgin.declaration, file=path, field="recycled_content.virgin.declaration")
+    except FootprintError as exc:
+        return [("recycled_content.virgin.declaration", exc.message, virgin.declaration,
+                 "a declaration JSON written by 'footprint declare', its path relative to the rule file")]
+    return []
