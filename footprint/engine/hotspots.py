@@ -44,13 +44,62 @@ class FactorSet:
     source: str
 
 
+WEIGHTS_TOTAL_PCT = 100.0  # EF 3.1 weights are percentages of one single score
+WEIGHTS_TOLERANCE_PCT = 0.01  # the published weights have two decimals
+
+
 def load_factors(path: Path = FACTORS_FILE) -> FactorSet:
-    """The EF 3.1 factors with their source (weights are stored in %, used as fractions)."""
-    raw = load_yaml(Path(path), FootprintError)
-    factors = {cid: Factor(normalisation=float(spec["normalisation"]), weighting=float(spec["weighting_pct"]) / 100,
-                           unit=str(spec["unit"]))
-               for cid, spec in raw["factors"].items()}
-    return FactorSet(factors=factors, source=" ".join(str(raw["source"]).split()))
+    """The EF 3.1 factors with their source (weights are stored in %, used as fractions), checked.
+
+    Why checked: a normalisation factor of 0 divided by zero, a missing one was a KeyError, a factor
+    in another unit than the category's result (MJ against GJ, say) or weights that no longer sum
+    to 100 % re-ranked the categories with exit 0.  Every one of the 16 EF 3.1 categories needs
+    a finite positive factor in the unit footprint characterises it in, and the weights sum to 100 %.
+    """
+    import math
+
+    from footprint.inputs.categories import CATEGORIES
+
+    path = Path(path)
+    raw = load_yaml(path, FootprintError)
+    table = raw.get("factors") if isinstance(raw, dict) else None
+    if not isinstance(table, dict):
+        raise FootprintError("no factors table", file=path, field="factors",
+                             expected="a mapping of category id -> {normalisation, unit, weighting_pct}")
+    units = {c.id: c.unit for c in CATEGORIES if c.headline}
+    unknown = [cid for cid in table if cid not in units]
+    missing = [cid for cid in units if cid not in table]
+    if unknown or missing:
+        raise FootprintError("the factors do not name the 16 EF 3.1 categories", file=path, field="factors",
+                             value=", ".join([f"unknown {c}" for c in unknown] + [f"missing {c}" for c in missing]),
+                             expected=f"one entry for each of {', '.join(units)}")
+    factors = {}
+    for cid, spec in table.items():
+        where = f"factors.{cid}"
+        try:
+            normalisation, weighting_pct = float(spec["normalisation"]), float(spec["weighting_pct"])
+            unit = str(spec["unit"])
+        except (KeyError, TypeError, ValueError):
+            raise FootprintError("incomplete factor", file=path, field=where, value=spec,
+                                 expected="{normalisation: a number > 0, unit: ..., weighting_pct: a number >= 0}"
+                                 ) from None
+        if not (math.isfinite(normalisation) and normalisation > 0):
+            raise FootprintError("normalisation factor must be a finite number above zero", file=path,
+                                 field=f"{where}.normalisation", value=spec["normalisation"],
+                                 expected="the global per-person yearly impact of the category (> 0)")
+        if not (math.isfinite(weighting_pct) and 0 <= weighting_pct <= WEIGHTS_TOTAL_PCT):
+            raise FootprintError("weighting factor out of range", file=path, field=f"{where}.weighting_pct",
+                                 value=spec["weighting_pct"], expected="a percentage from 0 to 100")
+        if unit != units[cid]:
+            raise FootprintError("normalisation factor in another unit than the category's result", file=path,
+                                 field=f"{where}.unit", value=unit,
+                                 expected=f"'{units[cid]}' (the unit footprint characterises {cid} in)")
+        factors[cid] = Factor(normalisation=normalisation, weighting=weighting_pct / 100, unit=unit)
+    total = math.fsum(f.weighting for f in factors.values()) * 100
+    if abs(total - WEIGHTS_TOTAL_PCT) > WEIGHTS_TOLERANCE_PCT:
+        raise FootprintError("weighting factors do not sum to 100 %", file=path, field="factors",
+                             value=f"{total:.4g} %", expected="EF 3.1 weights summing to 100 %")
+    return FactorSet(factors=factors, source=" ".join(str(raw.get("source", "")).split()))
 
 
 @dataclass
@@ -90,6 +139,9 @@ class Hotspots:
     stages: dict[str, list[Contributor]] = field(default_factory=dict)
     processes: dict[str, list[Contributor]] = field(default_factory=dict)
     declared: list[str] = field(default_factory=list)
+    #: declared categories with no EF 3.1 normalisation and weighting factor (supplementary indicators such
+    #: as crustal_scarcity): outside the ranking, and the report says so rather than leaving them out unseen
+    not_ranked: list[str] = field(default_factory=list)
 
     @property
     def selected(self) -> list[str]:
@@ -102,6 +154,7 @@ class Hotspots:
     def to_dict(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "source": self.source, "single_score": self.single_score,
                 "selected": self.selected, "declared_by_rule": self.declared,
+                "declared_not_ranked": self.not_ranked,
                 "categories": [asdict(c) for c in self.categories],
                 "stages": {k: [asdict(c) for c in v] for k, v in self.stages.items()},
                 "processes": {k: [asdict(c) for c in v] for k, v in self.processes.items()}}
@@ -131,16 +184,24 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
                                     weighted=normalised * factor.weighting, share=0.0, cumulative=0.0, rank=0))
     scores.sort(key=lambda s: (-abs(s.weighted), s.category))
     total = sum(abs(s.weighted) for s in scores)
+    if not total:  # every category would be "most relevant" by the order of its name
+        raise FootprintError("every normalised and weighted result is zero: there is nothing to rank",
+                             field="results", value="16 categories, all 0",
+                             expected="a declaration with characterised results (check the data's coverage: "
+                                      "footprint inventories coverage RULE)")
     running = 0.0
-    reached = False
+    last = None  # the score that reached the threshold
     for rank, score in enumerate(scores, start=1):
         score.rank = rank
-        score.share = abs(score.weighted) / total if total else 0.0
+        score.share = abs(score.weighted) / total
         running += score.share
         score.cumulative = running
-        if not reached and total:
+        if last is None:
             score.selected, score.reason = True, f"within the cumulative {threshold:.0%}"
-            reached = running >= threshold - 1e-12
+            if running >= threshold - 1e-12:
+                last = score
+        elif _tied(score.weighted, last.weighted):  # a tie is not broken by the category's name
+            score.selected, score.reason = True, f"tied with {last.category} at the cumulative {threshold:.0%}"
     for score in scores:
         if score.category in ALWAYS and not score.selected:
             score.selected, score.reason = True, "always included (CRMA Art. 31)"
@@ -160,12 +221,25 @@ def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT
     if total == 0:
         return chosen
     running = 0.0
+    last: float | None = None  # the value that reached the threshold; equal ones after it are kept
     for key, value in sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
+        if last is not None and not _tied(value, last):
+            break
         running += abs(value) / total
         chosen.append(Contributor(id=key, value=float(value), share=abs(value) / total, cumulative=running))
-        if running >= threshold - 1e-12:
-            break
+        if last is None and running >= threshold - 1e-12:
+            last = value
     return chosen
+
+
+def _tied(a: float, b: float) -> bool:
+    """Equal in absolute value (to rounding): two processes of the same size are both relevant or neither.
+
+    Why: the ranking breaks a tie by name, so of two equal contributors at the threshold the one whose
+    id sorts first was "most relevant" and the other not, and renaming a process moved it in or out.
+    """
+    size = max(abs(a), abs(b))
+    return size > 0 and abs(abs(a) - abs(b)) <= 1e-9 * size
 
 
 def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_THRESHOLD,
@@ -179,6 +253,11 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
     if missing:
         raise FootprintError("the declaration lacks categories the analysis needs", value=", ".join(missing),
                              expected="a declaration with all 16 EF 3.1 categories (footprint declare writes them)")
+    wrong_unit = [f"{cid} in {results[cid].get('unit')!r}, factor per {f.unit!r}"
+                  for cid, f in factors.factors.items() if results[cid].get("unit") != f.unit]
+    if wrong_unit:  # divided as they stand, the normalised value would be off by the unit's factor
+        raise FootprintError("the declaration states results in other units than the normalisation factors",
+                             value="; ".join(wrong_unit), expected="each category in the unit of its EF 3.1 factor")
     totals = {cid: r["value"] for cid, r in results.items()}
     scores = rank_categories(totals, factors, threshold=threshold,
                              labels={cid: r["label"] for cid, r in results.items()},
@@ -186,6 +265,7 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
     hotspots = Hotspots(threshold=threshold, source=factors.source,
                         single_score=sum(s.weighted for s in scores), categories=scores,
                         declared=[r["category"] for r in declared_results(document)])
+    hotspots.not_ranked = [cid for cid in hotspots.declared if cid not in factors.factors]
     for score in scores:
         score.coverage = results[score.category].get("coverage", "complete")
     for cid in hotspots.selected:
@@ -217,6 +297,10 @@ def render(hotspots: Hotspots) -> str:
         stages = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.stages.get(cid, []))
         processes = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.processes.get(cid, []))
         lines.append(f"{label}: most relevant stages: {stages or '-'}; processes: {processes or '-'}")
+    if hotspots.not_ranked:
+        lines.append("")
+        lines.append("declared by the rule but not ranked (no EF 3.1 normalisation and weighting factor): "
+                     + ", ".join(hotspots.not_ranked))
     not_declared = [c for c in hotspots.selected if c not in hotspots.declared]
     if not_declared and hotspots.declared:
         lines.append("")
