@@ -397,3 +397,64 @@ def test_an_empty_hidden_row_is_no_error(project, filled, tmp_path):
     ws = book["mining"]
     ws.row_dimensions[ws.max_row + 5].hidden = True
     assert load_activity(_save(book, tmp_path)).data == load_activity(filled).data
+
+
+# ----------------------------------------------------------------------------- audit: asks what the engine reads
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
+def test_every_input_kind_an_example_uses_is_offered_by_its_template(project, example, tmp_path):
+    """The engine takes any input kind of the rule in any process; ``expected_inputs`` is read only by the
+    template.  Old code offered expected inputs only: the carbon anode and nitrogen of dy-metal and
+    ndpr-metal, the nickel and boron carbide of ndfeb-magnet were in no line of the template, so a
+    producer filling it in reported none of them and declared less than the example does."""
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    rule_id = data.get("rule") or example.parent.name
+    book = load_workbook(footprint.make_template(rule_id, tmp_path / "t.xlsx", fmt="xlsx"))
+    text = footprint.make_template(rule_id, tmp_path / "t.yaml", fmt="yaml").read_text(encoding="utf-8")
+    missing = []
+    for pid, process in data["processes"].items():
+        items = {(r[0], r[1]) for r in book[pid].iter_rows(min_row=2, values_only=True)}
+        block = text.split(f"\n  {pid}:", 1)[1].split("\n    excluded", 1)[0]  # the process's lines
+        for entry in [*process.get("inputs", []), *process.get("transport", [])]:
+            kind = entry.get("kind")
+            if kind is None:
+                continue
+            if ("input", kind) not in items and ("transport", kind) not in items:
+                missing.append(f"xlsx {pid}: {kind}")
+            if f"kind: {kind}," not in block:
+                missing.append(f"yaml {pid}: {kind}")
+    assert missing == []
+
+
+def test_the_template_asks_for_no_production_dqr_the_engine_never_reads(project, tmp_path):
+    """Production is read only for the mass balance.  Old code: the YAML template asked for
+    ``production.dqr`` (four nulls that had to be filled) and the XLSX for production_TeR..P and
+    production_data_type, and no number of the declaration moves with them (checked below: DQR 5/5/5/5
+    and 'secondary' declare the same as the example's 1/1/1/2 'primary')."""
+    from footprint.authoring.template import PRODUCTION_NOT_SCORED
+
+    yaml_template = yaml.safe_load(footprint.make_template("ndpr-oxide", tmp_path / "t.yaml").read_text())
+    assert set(yaml_template["production"]) == {"amount", "unit", "source"}
+    book = load_workbook(footprint.make_template("ndpr-oxide", tmp_path / "t.xlsx"))
+    keys = {row[0] for row in book["declarant"].iter_rows(min_row=2, values_only=True)}
+    assert not keys & set(PRODUCTION_NOT_SCORED) and "production_amount" in keys
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["production"].update(dqr={"TeR": 5, "GeR": 5, "TiR": 5, "P": 5}, data_type="secondary")
+    changed = tmp_path / "activity.yaml"
+    changed.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    ignore = ("id", "provenance", "content_sha256")
+    same = {k: v for k, v in footprint.declare("ndpr-oxide", EXAMPLE).items() if k not in ignore}
+    moved = {k: v for k, v in footprint.declare("ndpr-oxide", changed).items() if k not in ignore}
+    assert same == moved  # read nowhere: so the template does not ask for it
+
+
+def test_a_recycled_content_template_offers_the_share_per_element(project, tmp_path):
+    """ndfeb-recycled-hpms asks for the recycled share of Nd, Pr, Dy, ... (recycled_content.elements);
+    old code's template offered only R1, so every element was declared 'not stated'."""
+    text = footprint.make_template("ndfeb-recycled-hpms", tmp_path / "t.yaml").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if "by_element" in line)
+    assert line.startswith("  # by_element: {Nd: null, Pr: null, Dy: null")
+    document = yaml.safe_load(text.replace("  # by_element:", "  by_element:"))
+    assert set(document["recycled_content"]["by_element"]) == set(
+        footprint.load_rule("ndfeb-recycled-hpms").rule.recycled_content.elements)

@@ -64,6 +64,23 @@ def _accepts_declarations(rule: Rule) -> bool:
     return any(getattr(spec, "upstream_products", None) for spec in rule.input_kinds.values())
 
 
+def unexpected_kinds(rule: Rule) -> list[str]:
+    """Input kinds of the rule that no process lists in ``expected_inputs``.
+
+    Why: ``expected_inputs`` is read only by this template, and the engine takes any input kind of the
+    rule in any process.  A kind no process expects (a carbon anode, a shielding gas) was in no line of
+    the template, so a producer filling it in never reported it and declared less than the example.
+    The template now offers these kinds in every process, as lines to fill in if used.
+    """
+    expected = {kind for _stage, process in rule.processes() for kind in process.expected_inputs}
+    return [kind for kind in rule.input_kinds if kind not in expected]
+
+
+#: Production is read only to check the mass balance (it must match the reference process's output): its
+#: own DQR or data type is read by no score, so the template does not ask for them.
+PRODUCTION_NOT_SCORED = ("production_TeR", "production_GeR", "production_TiR", "production_P", "production_data_type")
+
+
 def _specified(process: RuleProcess) -> bool:
     return process.allocation is not None and process.allocation.method == "specified"
 
@@ -94,6 +111,12 @@ def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list
             comment += (f"; or give a supplier's declaration JSON in 'declaration' (accepted products: "
                         f"{', '.join(accepted)})")
         rows.append({"section": section, "item": kind, "unit": unit, "comment": comment})
+    for kind in unexpected_kinds(rule):
+        unit, _k = kind_unit(rule, kind, catalogue)
+        section = "transport" if _is_transport(rule, kind, catalogue) else "input"
+        comment = " ".join(rule.input_kinds[kind].description.split())
+        rows.append({"section": section, "item": kind, "unit": unit, "other": True,
+                     "comment": f"if this process uses it (the rule lists it for no process): {comment}".rstrip(": ")})
     rows.append(water_row(rule))
     rows.append({"section": "emission", "item": "", "compartment": "air",
                  "comment": "direct emissions: flow name as in biosphere3, e.g. 'Carbon dioxide, fossil'"})
@@ -156,19 +179,26 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
            "  region: null        # optional, ISO 3166-2, e.g. CN-NM (selects a regional electricity mix)",
            "  identifier: null    # optional, e.g. urn:... or an LEI",
            "period: {start: null, end: null}   # YYYY-MM-DD",
-           f"production: {{amount: null, unit: {du.unit}, source: null, dqr: {dqr}}}"
-           f"   # {du.product} sold or stocked in the period",
+           f"production: {{amount: null, unit: {du.unit}, source: null}}"
+           f"   # {du.product} sold or stocked in the period (checked against the output of "
+           f"'{rule.reference_process}')",
            ]
     if rule.recycled_content.method != "not-applicable":
-        out.append(f"recycled_content: {{R1: null, source: null, dqr: {dqr}}}   # recycled share of the feed, 0..1 "
-                   f"(method '{rule.recycled_content.method}')")
+        out.append(f"recycled_content:   # method '{rule.recycled_content.method}'")
+        out.append("  R1: null           # recycled share of the feed, 0..1")
+        out.append("  source: null")
+        out.append(f"  dqr: {dqr}")
+        if rule.recycled_content.elements:  # Art. 28/29: the declaration lists the elements not stated
+            shares = ", ".join(f"{element}: null" for element in rule.recycled_content.elements)
+            out.append(f"  # by_element: {{{shares}}}   # optional: recycled share of each element the rule asks "
+                       "for, 0..1 (Art. 28/29 of Regulation (EU) 2024/1252); one left out is declared 'not stated'")
     out += ["", "processes:"]
     for stage, process in rule.processes():
         need = "REQUIRED" if process.company_specific == "required" else \
             f"optional (omit the whole process to use the default dataset {process.default_dataset})"
         out.append(f"  {process.id}:   # {process.name}; stage {stage.id}; Annex V {', '.join(process.annex_v)}; "
                    f"company-specific data {need}")
-        head, co_lines, inputs, transport = [], [], [], []
+        head, co_lines, inputs, transport, other, other_transport = [], [], [], [], [], []
         for row in _rows(rule, process, catalogue):
             section, comment = row["section"], row.get("comment", "")
             tail = f"   # {comment}" if comment else ""
@@ -182,20 +212,24 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
                                 f"source: null{share}}}{tail}")
             elif section == "allocation_share":
                 head.append(f"    allocation_share: null{tail}")
+            elif section == "input" and row.get("other"):
+                other.append(f"      # - {{kind: {row['item']}, amount: null, unit: {_q(row['unit'])}, source: null}}"
+                             f"{tail}")
             elif section == "input":
                 item = row["item"]
                 key = f"from: {item.removeprefix('from: ')}" if item.startswith("from: ") else f"kind: {item}"
                 inputs.append(f"      - {{{key}, amount: null, unit: {_q(row['unit'])}, source: null}}{tail}")
             elif section == "transport":
-                transport.append(f"      - {{kind: {row['item']}, amount: null, unit: {_q(row['unit'])}, source: null}}"
-                                 f"{tail}")
+                line = f"- {{kind: {row['item']}, amount: null, unit: {_q(row['unit'])}, source: null}}{tail}"
+                (other_transport if row.get("other") else transport).append(
+                    f"      # {line}" if row.get("other") else f"      {line}")
         out += head
         if co_lines:
             out += ["    co_products:"] + co_lines
         out.append("    inputs:" if inputs else "    inputs: []")
-        out += inputs
+        out += inputs + other  # other kinds of the rule: commented lines, uncommented by a producer using them
         out.append("    transport:" if transport else "    transport: []")
-        out += transport
+        out += transport + other_transport
         water = water_row(rule)
         water_line = (f"{{flow: {_q(water['item'])}, compartment: {water['compartment']}, amount: null, unit: \"m**3\", "
                       f"source: null}}   # {water['comment']}")
@@ -244,7 +278,7 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     notes["recycled_content_data_type"] = "primary | secondary"
     recycled = rule.recycled_content.method != "not-applicable"
     for key in DECLARANT_KEYS:
-        if key.startswith("recycled_content") and not recycled:
+        if (key.startswith("recycled_content") and not recycled) or key in PRODUCTION_NOT_SCORED:
             continue
         xlsx_append(sheet, [key, values.get(key), notes.get(key, "DQR criterion 1 (best) .. 5 (worst)")])
         if "mandatory" in notes.get(key, ""):
