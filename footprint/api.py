@@ -947,6 +947,8 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
                                         expected=f"values in {old_scheme['unit']}, as the old scheme")
     start, end = _classes.parse_window(window)
     points, _unit = market_register(register).points(new["rule"]["id"], new["category"], start, end)
+    # the market the new thresholds were derived from: partial values out, medians under basis "median"
+    points, _partial, _without = _classes.population(points, (new.get("basis") or {}).get("value", "value"))
     basis = new["trigger_basis"]
     return Revision(old=old_scheme, new=new, migration=_classes.migration(points, old_scheme, new),
                     shares_old=_classes.top_shares(points, old_scheme, triggers, basis),

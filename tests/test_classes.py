@@ -812,3 +812,48 @@ def test_a_declared_unit_that_states_no_mass_is_refused_not_taken_for_1_kg(examp
                             unit="kg CO2-Eq", window="2023-2025", classes=3)
     with pytest.raises(ClassSchemeError, match="states no mass"):
         classes.assign(odd, scheme)
+
+
+# ------------------------------------------------------------------ audit: a revision sees the derivation's market
+
+def test_a_revision_leaves_partial_values_out_of_migration_and_triggers(tmp_path):
+    """Complete values 10, 20, 30, 40 (1 t each) and two partial values 1 (lower bounds, 1 t each), 2023.
+
+    4 classes, mass-weighted quantiles without the partial values: positions 0.125, 0.375, 0.625, 0.875,
+    so Q(0.25) = 15, Q(0.5) = 25, Q(0.75) = 35.  Triggers 30 % (A) and 60 % (A+B): A holds 10 (1 t of
+    4 t = 25 %), A+B 10 and 20 (50 %): not triggered.  Old code classed the partial values too (the
+    derivation had left them out): A then held 10, 1, 1 = 3 t of 6 t = 50 % >= 30 %, 'rescale' with exit 0,
+    and the migration counted 6 declarations for a scheme derived from 4."""
+    path = tmp_path / "market.sqlite"
+    entries = [_entry(f"c{v}", float(v), 1000.0, 2023) for v in (10, 20, 30, 40)]
+    for ident in ("p1", "p2"):
+        partial = _entry(ident, 1.0, 1000.0, 2023)
+        entries.append(Entry(**{**partial.__dict__, "coverage": {"climate_change": "partial"}}))
+    Register(path).add(entries)
+    old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=4, register=path)
+    assert old["thresholds"] == pytest.approx([15.0, 25.0, 35.0])
+    revision = footprint.revise_classes(old, "2021-2023", register=path, triggers=(0.3, 0.6))
+    assert revision.shares_new["top"]["mass"] == pytest.approx(0.25)
+    assert revision.shares_new["top_two"]["mass"] == pytest.approx(0.50)
+    assert revision.shares_new["rescale"] is False
+    assert sum(map(sum, revision.migration["declarations"])) == 4 == revision.new["counts"]["declarations"]
+    assert "2 declaration(s) with a partial value (a lower bound) are left out" in revision.html()
+
+
+def test_a_median_based_revision_classes_the_medians(tmp_path):
+    """Declared values 10, 20 (1 t each) with Monte Carlo medians 30, 40; 2 classes on medians: positions
+    0.25 (30) and 0.75 (40), threshold Q(0.5) = 35.  Old code classed the declared values 10 and 20 against
+    35: both in A (100 % of mass in the top class, 'rescale'), though the derivation put one median in
+    each class (50 % in A, 100 % in A+B: triggered by the top two only, as the medians say)."""
+    path = tmp_path / "market.sqlite"
+    entries = []
+    for ident, value, median in (("a", 10.0, 30.0), ("b", 20.0, 40.0)):
+        plain = _entry(ident, value, 1000.0, 2023)
+        entries.append(Entry(**{**plain.__dict__, "spreads": {"climate_change": (median, median - 5, median + 5)}}))
+    Register(path).add(entries)
+    old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=2, register=path, basis="median")
+    assert old["thresholds"] == pytest.approx([35.0])
+    revision = footprint.revise_classes(old, "2021-2023", register=path)
+    assert revision.shares_new["top"]["mass"] == pytest.approx(0.5)
+    assert revision.migration["declarations"] == [[1, 0], [0, 1]]
+    assert "stands at its Monte Carlo median" in revision.html()

@@ -240,6 +240,27 @@ def _one_major_version(points: Sequence[MarketPoint], rule_id: str, window: str)
                                                       "window without them")
 
 
+def population(points: Sequence[MarketPoint], basis: str = "value") -> tuple[list[MarketPoint], int, int]:
+    """The declarations a scheme ranks, at the value it ranks them by; with (partial, without_median) counts.
+
+    A partial value is a lower bound (some of its flows have no factor): among complete values it
+    would pull the thresholds down and get a class better than its product's, so it is left out
+    (and counted).  Under basis "median" each declaration stands at its Monte Carlo median where it
+    has one.  Derivation and revision use this one population: a revision that counted partial
+    values, or declared values against thresholds derived from medians, reported migrations and a
+    rescaling trigger for a market other than the one the new thresholds describe.
+    """
+    if basis not in BASES:
+        raise ClassSchemeError("unknown basis", field="basis", value=basis, expected=" or ".join(BASES))
+    partial = sum(1 for p in points if p.coverage == "partial")
+    kept = [p for p in points if p.coverage != "partial"]
+    without_median = 0
+    if basis == "median":
+        without_median = sum(1 for p in kept if p.median is None)
+        kept = [replace(p, value=p.median) if p.median is not None else p for p in kept]
+    return kept, partial, without_median
+
+
 def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
            classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
@@ -253,16 +274,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     declared values.
     """
     start, end = _window(window)
-    # a partial value is a lower bound (some of its flows have no factor): among complete values it
-    # would pull the thresholds down and get a class better than its product's; it is left out, counted
-    partial = sum(1 for p in points if p.coverage == "partial")
-    points = [p for p in points if p.coverage != "partial"]
-    if basis not in BASES:
-        raise ClassSchemeError("unknown basis", field="basis", value=basis, expected=" or ".join(BASES))
-    without_median = 0
-    if basis == "median":
-        without_median = sum(1 for p in points if p.median is None)
-        points = [replace(p, value=p.median) if p.median is not None else p for p in points]
+    points, partial, without_median = population(points, basis)
     names = labels(classes)
     if trigger_basis not in WEIGHTS:
         raise ClassSchemeError("unknown trigger basis", field="trigger_basis", value=trigger_basis,

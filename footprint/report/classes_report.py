@@ -175,6 +175,19 @@ def _near(near: Mapping[str, Any]) -> Any:
         if ids else ""])
 
 
+def _population_note(scheme: Mapping[str, Any]) -> str:
+    """What the migration and the triggers leave out or move, as the derivation did (classes.population)."""
+    notes = []
+    partial = (scheme.get("counts") or {}).get("excluded_partial")
+    if partial:
+        notes.append(f" {partial} declaration(s) with a partial value (a lower bound) are left out, as in the "
+                     "derivation.")
+    if (scheme.get("basis") or {}).get("value") == "median":
+        notes.append(" Each declaration stands at its Monte Carlo median (its declared value where it has none), "
+                     "as in the derivation.")
+    return "".join(notes)
+
+
 def render_revision(old: Mapping[str, Any], new: Mapping[str, Any], points: Sequence[MarketPoint],
                     matrix: Mapping[str, Any], shares_old: Mapping[str, Any],
                     shares_new: Mapping[str, Any], near: Mapping[str, Any] | None = None) -> str:
@@ -202,7 +215,8 @@ def render_revision(old: Mapping[str, Any], new: Mapping[str, Any], points: Sequ
         _section("Migration", _join([
             _tag("p", f"The {len(points)} declarations placed on the market in "
                       f"{new['window']['start']}-{new['window']['end']}, classed under the old and the new scheme: "
-                      f"{moved_n} declarations ({tonnes(moved_mass)} t) change class label."),
+                      f"{moved_n} declarations ({tonnes(moved_mass)} t) change class label."
+                      + _population_note(new)),
             _tag("h3", "Declarations"), _matrix(matrix, "declarations", lambda c: str(c)),
             _tag("h3", "Mass placed on the market (t)"), _matrix(matrix, "mass_kg", tonnes)]), "migration"),
         _section("Near a threshold", _near(near or {}), "near-threshold"),
