@@ -857,3 +857,25 @@ def test_a_median_based_revision_classes_the_medians(tmp_path):
     assert revision.shares_new["top"]["mass"] == pytest.approx(0.5)
     assert revision.migration["declarations"] == [[1, 0], [0, 1]]
     assert "stands at its Monte Carlo median" in revision.html()
+
+
+def test_equal_thresholds_leaving_a_class_unreachable_are_refused(tmp_path):
+    """Values 10, 10, 10, 10, 20 (1 t each), 4 classes: positions 0.1, 0.3, 0.5, 0.7, 0.9, so Q(0.25) = 10,
+    Q(0.5) = 10, Q(0.75) = 10 + (0.75 - 0.7)/0.2 x 10 = 12.5.  Class B would hold 10 < v <= 10: nothing,
+    ever.  Old code wrote the scheme (thresholds [10, 10, 12.5], 'B: > 10 and <= 10') with exit 0, and
+    read a scheme file with equal thresholds as valid."""
+    points = [MarketPoint(f"d{i}", v, 1000.0) for i, v in enumerate([10.0, 10.0, 10.0, 10.0, 20.0])]
+    assert classes.thresholds([p.value for p in points], [1.0] * 5, 4) == pytest.approx([10.0, 10.0, 12.5])
+    with pytest.raises(ClassSchemeError, match=r"class B could never hold a declaration .*2 distinct value"):
+        classes.derive(points, rule_id="r", category="climate_change", unit="kg CO2-Eq", window="2023-2025",
+                       classes=4)
+    with pytest.raises(ClassSchemeError, match="class C could never"):  # head-room: [9, 10, 10]
+        classes.derive(points, rule_id="r", category="climate_change", unit="kg CO2-Eq", window="2023-2025",
+                       classes=4, head_room=True)
+    scheme = classes.derive(points, rule_id="r", category="climate_change", unit="kg CO2-Eq", window="2023-2025",
+                            classes=2)  # Q(0.5) = 10: A holds the four 10s, B the 20
+    assert scheme["thresholds"] == [10.0] and [c["declarations"] for c in scheme["classes"]] == [4, 1]
+    edited = json.loads(classes.to_json(scheme))
+    edited.update(thresholds=[10.0, 10.0], labels=["A", "B", "C"], number_of_classes=3)
+    with pytest.raises(ClassSchemeError, match="strictly ascending"):
+        classes.check_scheme(edited, "edited.json")

@@ -261,6 +261,25 @@ def population(points: Sequence[MarketPoint], basis: str = "value") -> tuple[lis
     return kept, partial, without_median
 
 
+def _refuse_unreachable_classes(limits: Sequence[float], names: Sequence[str], values: Sequence[float],
+                                window: str) -> None:
+    """Refuse thresholds of which two are equal: the class between them could never hold a declaration.
+
+    Why: class k holds t[k-1] < v <= t[k]; with t[k-1] = t[k] (many declarations of one value,
+    fewer distinct values than classes) it is empty for good, yet the scheme announced N classes
+    and a product could never reach it, with exit 0.
+    """
+    for k in range(1, len(limits)):
+        if not limits[k] > limits[k - 1]:
+            distinct = len(set(values))
+            raise ClassSchemeError(f"thresholds {names[k - 1]}/{names[k]} and {names[k]}/{names[k + 1]} are equal "
+                                   f"({limits[k]:.6g}): class {names[k]} could never hold a declaration (the "
+                                   f"{len(values)} declarations in {window} have {distinct} distinct value(s))",
+                                   field="classes", value=len(names),
+                                   expected="fewer classes, another method (equal-width), or a window with more "
+                                            "distinct values")
+
+
 def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
            classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
@@ -305,6 +324,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
                                field="weight", value=weight, expected="'count', or masses > 0 in the register")
     values = [p.value for p in points]
     limits = thresholds(values, weights, classes, method=method, head_room=head_room, margin=margin, robust=robust)
+    _refuse_unreachable_classes(limits, names, values, window)
     day = date or dt.date(end, 12, 31)
     digest = register_hash(points)
     parameters: dict[str, Any] = {}
@@ -379,9 +399,11 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
                                         "(schemas/class-scheme.schema.json)") from None
     limits, names = scheme["thresholds"], scheme["labels"]
     if (not isinstance(limits, list) or not isinstance(names, list) or len(names) != len(limits) + 1
-            or any(not isinstance(t, (int, float)) for t in limits) or list(limits) != sorted(limits)):
+            or any(not isinstance(t, (int, float)) for t in limits)
+            or any(not b > a for a, b in zip(limits, limits[1:]))):  # equal: a class no value can reach
         raise ClassSchemeError("thresholds and labels do not fit", file=source, field="thresholds",
-                               value=limits, expected="N-1 ascending numbers for N labels")
+                               value=limits, expected="N-1 strictly ascending numbers for N labels (two equal "
+                                                      "thresholds leave the class between them empty for good)")
     _check_agrees(scheme, source)
     return scheme
 
