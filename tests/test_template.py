@@ -458,3 +458,16 @@ def test_a_recycled_content_template_offers_the_share_per_element(project, tmp_p
     document = yaml.safe_load(text.replace("  # by_element:", "  by_element:"))
     assert set(document["recycled_content"]["by_element"]) == set(
         footprint.load_rule("ndfeb-recycled-hpms").rule.recycled_content.elements)
+
+
+def test_an_offered_line_uncommented_as_the_template_says_parses(project, tmp_path):
+    """ndpr-oxide's 'sea' transport is listed for no process: under 'transport: []' the template offers it
+    as a commented line; deleting the [] and uncommenting the line, as the comment says, gives a list."""
+    text = footprint.make_template("ndpr-oxide", tmp_path / "t.yaml").read_text(encoding="utf-8")
+    head, mining = text.split("\n  mining:", 1)
+    mining, rest = mining.split("\n  beneficiation:", 1)
+    assert "    transport: []   # to use a line below, delete this [] and uncomment the line" in mining
+    mining = mining.replace("    transport: []   # to use a line below", "    transport:   # to use a line below")
+    mining = mining.replace("      # - {kind: sea,", "      - {kind: sea,")
+    document = yaml.safe_load(head + "\n  mining:" + mining + "\n  beneficiation:" + rest)
+    assert [leg["kind"] for leg in document["processes"]["mining"]["transport"]] == ["sea"]

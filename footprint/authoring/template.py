@@ -226,9 +226,10 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
         out += head
         if co_lines:
             out += ["    co_products:"] + co_lines
-        out.append("    inputs:" if inputs else "    inputs: []")
+        empty = "[]   # to use a line below, delete this [] and uncomment the line"
+        out.append("    inputs:" if inputs else f"    inputs: {empty if other else '[]'}")
         out += inputs + other  # other kinds of the rule: commented lines, uncommented by a producer using them
-        out.append("    transport:" if transport else "    transport: []")
+        out.append("    transport:" if transport else f"    transport: {empty if other_transport else '[]'}")
         out += transport + other_transport
         water = water_row(rule)
         water_line = (f"{{flow: {_q(water['item'])}, compartment: {water['compartment']}, amount: null, unit: \"m**3\", "
