@@ -124,21 +124,12 @@ def diff(old: Rule, new: Rule) -> list[Change]:
     # datasets
     _compare("datasets", "input_kinds", a["input_kinds"], b["input_kinds"], out)
     # categories
-    declared_a, declared_b = a["impact_categories"]["declared"], b["impact_categories"]["declared"]
-    for cid in declared_a:
-        if cid not in declared_b:
-            out.append(Change("categories", "removed", "impact_categories.declared", old=cid))
-    for cid in declared_b:
-        if cid not in declared_a:
-            out.append(Change("categories", "added", "impact_categories.declared", new=cid))
-    supplementary_a = a["impact_categories"].get("supplementary") or []
-    supplementary_b = b["impact_categories"].get("supplementary") or []
-    for cid in supplementary_a:
-        if cid not in supplementary_b:
-            out.append(Change("categories", "removed", "impact_categories.supplementary", old=cid))
-    for cid in supplementary_b:
-        if cid not in supplementary_a:
-            out.append(Change("categories", "added", "impact_categories.supplementary", new=cid))
+    for key in ("declared", "supplementary"):  # lists of ids: each added or removed id is one change
+        ids_a, ids_b = a["impact_categories"].get(key) or [], b["impact_categories"].get(key) or []
+        out += [Change("categories", "removed", f"impact_categories.{key}", old=cid) for cid in ids_a
+                if cid not in ids_b]
+        out += [Change("categories", "added", f"impact_categories.{key}", new=cid) for cid in ids_b
+                if cid not in ids_a]
     rest_a = {k: v for k, v in a["impact_categories"].items() if k not in ("declared", "supplementary")}
     rest_b = {k: v for k, v in b["impact_categories"].items() if k not in ("declared", "supplementary")}
     _compare("categories", "impact_categories", rest_a, rest_b, out)
