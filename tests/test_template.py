@@ -471,3 +471,17 @@ def test_an_offered_line_uncommented_as_the_template_says_parses(project, tmp_pa
     mining = mining.replace("      # - {kind: sea,", "      - {kind: sea,")
     document = yaml.safe_load(head + "\n  mining:" + mining + "\n  beneficiation:" + rest)
     assert [leg["kind"] for leg in document["processes"]["mining"]["transport"]] == ["sea"]
+
+
+def test_an_extraction_process_offers_the_ore_assay_the_engine_reads(project, tmp_path):
+    """The engine replaces the rule's ore contents by the producer's assay (processes.<id>.ore); old code's
+    template never mentioned it.  The offered line, filled in, is a valid assay of the rule's contents."""
+    from footprint.inputs.extraction import OreAssay
+
+    text = footprint.make_template("ndpr-oxide", tmp_path / "t.yaml").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.startswith("    # ore: "))
+    assert "(rule: TREO 4.1 %, Fe 30 %;" in line
+    assay = yaml.safe_load(line.removeprefix("    # ore: ").split("   #", 1)[0]
+                           .replace("value: null", "value: 5").replace("source: null", "source: assay 2025"))
+    parsed = OreAssay.model_validate(assay)
+    assert set(parsed.contents) == set(footprint.load_rule("ndpr-oxide").rule.process("mining").extraction.contents)

@@ -224,6 +224,13 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
                 (other_transport if row.get("other") else transport).append(
                     f"      # {line}" if row.get("other") else f"      {line}")
         out += head
+        if process.extraction is not None and process.extraction.contents:  # read by footprint.engine.ore
+            given = ", ".join(f"{k} {c.value:g} {c.unit}" for k, c in process.extraction.contents.items())
+            contents = ", ".join(f"{k}: {{value: null, unit: {_q(c.unit)}, source: null}}"
+                                 for k, c in process.extraction.contents.items())
+            out.append(f"    # ore: {{contents: {{{contents}}}}}   # optional: your own assay of the ore mined "
+                       f"replaces the rule's values it names (rule: {given}; a group such as TREO also takes "
+                       "'distributions')")
         if co_lines:
             out += ["    co_products:"] + co_lines
         empty = "[]   # to use a line below, delete this [] and uncomment the line"
