@@ -273,6 +273,8 @@ def test_diff_compares_the_content_of_the_virgin_declaration(tmp_path):
     (paths["b"].parent / virgin).unlink()  # a missing file is a change too, never "no differences"
     gone = compare(load_rule(paths["a"]), load_rule(paths["b"])).changes
     assert len(gone) == 1 and gone[0].new.startswith("unreadable: supplier declaration not found")
+    (paths["a"].parent / virgin).unlink()  # missing beside both: the same (unreadable) content, no change
+    assert compare(load_rule(paths["a"]), load_rule(paths["b"])).changes == []
 
 
 def test_diff_text_shows_where_two_long_values_differ(tmp_path):

@@ -253,7 +253,7 @@ def _virgin_declaration(loaded: LoadedRule) -> str | None:
     try:
         found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
     except FootprintError as exc:
-        return f"unreadable: {exc.message} ({path})"
+        return f"unreadable: {exc.message}"  # no path: two copies missing the same file are no change
     return f"{found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
 
 
