@@ -250,10 +250,12 @@ def _virgin_declaration(loaded: LoadedRule) -> str | None:
     if virgin is None or not virgin.declaration:
         return None
     path = Path(loaded.path).parent / virgin.declaration
+    if not path.is_file():  # said without the path: two copies missing the same file are no change
+        return "no such file"
     try:
         found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
     except FootprintError as exc:
-        return f"unreadable: {exc.message}"  # no path: two copies missing the same file are no change
+        return f"unreadable: {exc.message}"
     return f"{found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
 
 
