@@ -523,7 +523,9 @@ def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = Non
     """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule."""
     from footprint.authoring import template as _template
 
-    return _template.write_template(_rule.load_rule(rule), Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
+    loaded = _rule.load_rule(rule)
+    _refuse_withdrawn(loaded)  # a template to fill in for a rule no declaration may use any more
+    return _template.write_template(loaded, Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
 
 

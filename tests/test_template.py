@@ -485,3 +485,25 @@ def test_an_extraction_process_offers_the_ore_assay_the_engine_reads(project, tm
                            .replace("value: null", "value: 5").replace("source: null", "source: assay 2025"))
     parsed = OreAssay.model_validate(assay)
     assert set(parsed.contents) == set(footprint.load_rule("ndpr-oxide").rule.process("mining").extraction.contents)
+
+
+def test_no_template_for_a_withdrawn_rule(project, tmp_path):
+    """Old code wrote the template of a withdrawn rule with exit 0; 'footprint declare' then refused the
+    filled-in file (a producer filled in a whole workbook nobody may declare)."""
+    from click.testing import CliRunner
+
+    import cli
+
+    withdrawn = tmp_path / "withdrawn.yaml"
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    withdrawn.write_text(_with_status(text, "withdrawn"), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["template", str(withdrawn), "-o", str(tmp_path / "t.xlsx")])
+    assert result.exit_code == 2 and "is withdrawn" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def _with_status(text: str, status: str) -> str:
+    lines = text.splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith("status:"))
+    lines[index] = f"status: {status}\n"
+    return "".join(lines)
