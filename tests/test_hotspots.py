@@ -245,3 +245,24 @@ def test_a_result_in_another_unit_than_its_factor_is_refused(example_declaration
     next(r for r in all_results(document) if r["category"] == "resource_use_fossils")["unit"] = "GJ"
     with pytest.raises(FootprintError, match="other units"):
         hotspots.from_declaration(document)
+
+
+def test_a_factors_caveat_is_printed_where_its_category_matters(example_declaration):
+    """The ozone-depletion factor is 2.5 % from an independent transcription (0.053648 against
+    0.0523484: 0.053648 / 0.0523484 = 1.0248); old code kept that doubt in a YAML comment only, never in
+    the report a rule author reads.  It is printed when the category is selected or declared."""
+    import copy
+
+    from footprint.inputs.upstream import all_results
+
+    shipped = hotspots.load_factors()
+    assert "0.0523484" in shipped.caveats["ozone_depletion"]
+    quiet = hotspots.from_declaration(example_declaration, factors=shipped)  # ozone depletion 0: not selected
+    assert "ozone_depletion" not in quiet.selected and "caveat" not in quiet.text()
+    document = copy.deepcopy(example_declaration)
+    ozone = next(r for r in all_results(document) if r["category"] == "ozone_depletion")
+    ozone["value"] = 0.053648  # one person-year x 6.31 %: far above every other category
+    loud = hotspots.from_declaration(document, factors=shipped)
+    assert loud.selected[0] == "ozone_depletion"
+    assert f"caveat (ozone_depletion): {shipped.caveats['ozone_depletion']}" in loud.text()
+    assert loud.to_dict()["caveats"] == {"ozone_depletion": shipped.caveats["ozone_depletion"]}

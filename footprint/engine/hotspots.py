@@ -42,6 +42,8 @@ class Factor:
 class FactorSet:
     factors: dict[str, Factor]
     source: str
+    #: category -> a known doubt about its factor, printed wherever the category is selected or declared
+    caveats: dict[str, str] = field(default_factory=dict)
 
 
 WEIGHTS_TOTAL_PCT = 100.0  # EF 3.1 weights are percentages of one single score
@@ -99,7 +101,12 @@ def load_factors(path: Path = FACTORS_FILE) -> FactorSet:
     if abs(total - WEIGHTS_TOTAL_PCT) > WEIGHTS_TOLERANCE_PCT:
         raise FootprintError("weighting factors do not sum to 100 %", file=path, field="factors",
                              value=f"{total:.4g} %", expected="EF 3.1 weights summing to 100 %")
-    return FactorSet(factors=factors, source=" ".join(str(raw.get("source", "")).split()))
+    caveats = raw.get("caveats") or {}
+    if not isinstance(caveats, dict) or any(cid not in factors for cid in caveats):
+        raise FootprintError("caveats must name categories of the factors table", file=path, field="caveats",
+                             value=caveats, expected=f"a mapping of category id -> text, ids from {', '.join(units)}")
+    return FactorSet(factors=factors, source=" ".join(str(raw.get("source", "")).split()),
+                     caveats={cid: " ".join(str(text).split()) for cid, text in caveats.items()})
 
 
 @dataclass
@@ -142,6 +149,7 @@ class Hotspots:
     #: declared categories with no EF 3.1 normalisation and weighting factor (supplementary indicators such
     #: as crustal_scarcity): outside the ranking, and the report says so rather than leaving them out unseen
     not_ranked: list[str] = field(default_factory=list)
+    caveats: dict[str, str] = field(default_factory=dict)  # those of the selected or declared categories
 
     @property
     def selected(self) -> list[str]:
@@ -154,7 +162,7 @@ class Hotspots:
     def to_dict(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "source": self.source, "single_score": self.single_score,
                 "selected": self.selected, "declared_by_rule": self.declared,
-                "declared_not_ranked": self.not_ranked,
+                "declared_not_ranked": self.not_ranked, "caveats": self.caveats,
                 "categories": [asdict(c) for c in self.categories],
                 "stages": {k: [asdict(c) for c in v] for k, v in self.stages.items()},
                 "processes": {k: [asdict(c) for c in v] for k, v in self.processes.items()}}
@@ -266,6 +274,8 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
                         single_score=sum(s.weighted for s in scores), categories=scores,
                         declared=[r["category"] for r in declared_results(document)])
     hotspots.not_ranked = [cid for cid in hotspots.declared if cid not in factors.factors]
+    hotspots.caveats = {cid: text for cid, text in factors.caveats.items()
+                        if cid in hotspots.selected or cid in hotspots.declared}
     for score in scores:
         score.coverage = results[score.category].get("coverage", "complete")
     for cid in hotspots.selected:
@@ -297,6 +307,9 @@ def render(hotspots: Hotspots) -> str:
         stages = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.stages.get(cid, []))
         processes = ", ".join(f"{c.id} {c.share:.0%}" for c in hotspots.processes.get(cid, []))
         lines.append(f"{label}: most relevant stages: {stages or '-'}; processes: {processes or '-'}")
+    for cid, text in hotspots.caveats.items():
+        lines.append("")
+        lines.append(f"caveat ({cid}): {text}")
     if hotspots.not_ranked:
         lines.append("")
         lines.append("declared by the rule but not ranked (no EF 3.1 normalisation and weighting factor): "
