@@ -138,6 +138,26 @@ def test_a_virgin_declaration_that_cannot_be_read_is_a_problem(tmp_path, catalog
     assert lint.lint_rule(rule_file, catalogue).ok  # the shipped file beside its declaration is clean
 
 
+def test_an_element_counted_in_two_ore_contents_is_a_problem(tmp_path, catalogue):
+    """mining's extraction gives TREO 4.1 % with Nd 18.5 % of it; adding Nd 0.65 % as a content of its own
+    took Nd from the ground twice (footprint.engine.ore adds every content naming an element: the
+    example's crustal scarcity rose from 70,597 to 85,914 kg Si eq) and linted clean in old code."""
+    def change(rule: dict) -> None:
+        contents = rule["stages"][0]["processes"][0]["extraction"]["contents"]
+        contents["Nd"] = {"value": 0.65, "unit": "%", "source": "hand: 4.1 % TREO x 18.5 % x 0.857"}
+
+    path = _variant(tmp_path, change)
+    problems = lint.lint_rule(path, catalogue).problems
+    assert [p.field for p in problems] == ["stages[0].processes[0].extraction.contents.Nd"]
+    assert "taken from the ground twice" in problems[0].message and "18.5 % of TREO" in problems[0].message
+
+    def zero_share(rule: dict) -> None:  # Nd as its own content, its share in the TREO distribution 0: once
+        change(rule)
+        rule["stages"][0]["processes"][0]["extraction"]["distributions"]["TREO"]["shares"]["Nd"] = 0
+
+    assert lint.lint_rule(_variant(tmp_path, zero_share, "zero.yaml"), catalogue).ok
+
+
 def test_the_shipped_reference_rule_is_clean(catalogue):
     report = lint.lint_rule(NDPR, catalogue)
     assert report.ok, [str(p) for p in report.problems]

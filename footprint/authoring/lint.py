@@ -148,7 +148,8 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
                 report.problems.append(Problem(path, line_of(root, parse_field(where)), where,
                                                "process id too long to name a sheet of the XLSX template",
                                                process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
-    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path)]:
+    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path),
+                                            *extraction_problems(model)]:
         report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
         for where, message, value, expected in dataset_problems(model, catalogue):
@@ -199,3 +200,31 @@ def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any
         return [("recycled_content.virgin.declaration", exc.message, virgin.declaration,
                  "a declaration JSON written by 'footprint declare', its path relative to the rule file")]
     return []
+
+
+def extraction_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
+    """An element given as an ore content of its own and inside a group's distribution is counted twice.
+
+    Why: footprint.engine.ore adds the element's kg from every content that names it, so
+    ``contents: {TREO: 4.1 %, Nd: 0.65 %}`` with Nd in the TREO distribution took Nd from the
+    ground twice (the ndpr-oxide crustal scarcity rose from 70,600 to 85,900 kg Si eq) and linted clean.
+    """
+    from footprint.inputs.extraction import GROUPS
+
+    problems: list[tuple[str, str, Any, str]] = []
+    for s_index, stage in enumerate(rule.stages):
+        for p_index, process in enumerate(stage.processes):
+            extraction = process.extraction
+            if extraction is None:
+                continue
+            for group, distribution in extraction.distributions.items():
+                if group not in extraction.contents or group not in GROUPS:
+                    continue
+                for element, share in distribution.shares.items():
+                    if element in extraction.contents and share > 0:
+                        problems.append((f"stages[{s_index}].processes[{p_index}].extraction.contents.{element}",
+                                         f"process '{process.id}': {element} is an ore content of its own and "
+                                         f"{share:g} % of {group}, so it would be taken from the ground twice",
+                                         element, f"{element} either as a content or in the {group} distribution "
+                                                  "(set its share there to 0), not both"))
+    return problems
