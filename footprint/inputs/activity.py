@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from footprint._io import load_yaml_hashed, pydantic_error, pydantic_message
 from footprint.errors import ActivityDataError, FootprintError
-from footprint.inputs import units
+from footprint.inputs import geography, units
 from footprint.inputs.distribution import Distribution, relative_or_error
 from footprint.inputs.dqr import DQR
 from footprint.inputs.extraction import Number, OreAssay
@@ -157,9 +158,29 @@ class ProcessData(_Strict):
 class Declarant(_Strict):
     name: str
     facility: str
-    country: str = Field(min_length=2, max_length=2)
+    country: str
     region: Optional[str] = None
     identifier: Optional[str] = None
+
+    # the facility's country and region choose its grid and score every dataset's GeR: a code that names
+    # no country or no subdivision of it took the world or national average grid, exit 0 (geography.py)
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        problem = geography.country_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _iso_region(cls, value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        country = info.data.get("country")
+        if value is not None and country is not None:
+            problem = geography.region_problem(value, country)
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 class Period(_Strict):
