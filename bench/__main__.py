@@ -350,7 +350,8 @@ def write_synthetic(size: int, seed: int = 42) -> None:
         for flow in flows:
             exchanges.append({"input": (BIOSPHERE_DB, flow), "amount": float(rng.uniform(1e-4, 1.0)),
                               "type": "biosphere"})
-        data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": UNITS[i % len(UNITS)], "location": "GLO",
+        # located in CN: a grid may be mapped only to one of where the demo's facility is (engine.grid)
+        data[(SYNTHETIC_DB, f"p{i}")] = {"name": f"synthetic {i}", "unit": UNITS[i % len(UNITS)], "location": "CN",
                                          "reference product": f"product {i}", "exchanges": exchanges}
     write_database(SYNTHETIC_DB, data)
 

@@ -198,7 +198,7 @@ def jsonld(path: Path, *, zipped: bool = True, co2_name: str = "Carbon dioxide, 
 
 
 def excel_acid(path: Path, database: str, *, reference: float, co2: float, electricity_reference: float = 1.0,
-               electricity: float = 0.0, locations: tuple[str, ...] = ("CN",)) -> Path:
+               electricity: float = 0.0, locations: tuple[str, ...] = ("CN",), electricity_location: str = "CN") -> Path:
     """A Brightway Excel workbook with one 'acid production' dataset of a chosen reference amount.
 
     Brightway divides a demand by the reference amount (``reference`` kg of acid per run, emitting
@@ -214,9 +214,10 @@ def excel_acid(path: Path, database: str, *, reference: float, co2: float, elect
     sheet.title = "test"
     rows = [
         ["Database", database], [],
-        ["Activity", "electricity, test"], ["reference product", "electricity, test"], ["location", "CN"],
+        ["Activity", "electricity, test"], ["reference product", "electricity, test"], ["location", electricity_location],
         ["unit", "kilowatt hour"], ["Exchanges"], header,
-        ["electricity, test", electricity_reference, "kilowatt hour", "CN", "", "production", "electricity, test"],
+        ["electricity, test", electricity_reference, "kilowatt hour", electricity_location, "", "production",
+         "electricity, test"],
         ["Carbon dioxide, fossil", 0.5, "kilogram", "", "air", "biosphere", ""],
     ]
     for location in locations:
@@ -225,7 +226,7 @@ def excel_acid(path: Path, database: str, *, reference: float, co2: float, elect
                  ["acid production", reference, "kilogram", location, "", "production", "acid, test"],
                  ["Carbon dioxide, fossil", co2, "kilogram", "", "air", "biosphere", ""]]
         if electricity:
-            rows.append(["electricity, test", electricity, "kilowatt hour", "CN", "", "technosphere",
+            rows.append(["electricity, test", electricity, "kilowatt hour", electricity_location, "", "technosphere",
                          "electricity, test"])
     for row in rows:
         sheet.append(row)

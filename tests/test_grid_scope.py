@@ -68,16 +68,16 @@ def test_a_life_cycle_grid_is_refused_under_a_direct_rule(project, tmp_path):
 
 def test_a_direct_grid_without_a_stated_upstream_is_refused_under_a_life_cycle_rule(project, tmp_path):
     source = (REPO / "inventories" / "electricity" / "CN-NM.yaml").read_text()
-    text = source.replace("code: electricity/CN-NM", "code: electricity/XX-NM")
+    text = source.replace("code: electricity/CN-NM", "code: electricity/AU-QLD")
     start, end = text.index("upstream:"), text.index("gaps:")
     user = Path(footprint.paths.home()) / "inventories" / "electricity"
     user.mkdir(parents=True, exist_ok=True)
-    target = user / "XX-NM.yaml"
+    target = user / "AU-QLD.yaml"
     target.write_text(text[:start] + text[end:])
     try:
         with pytest.raises(LinkingError) as err:
-            footprint.declare(RULE, _data(tmp_path, "XX-NM", country="XX"))
-        assert "electricity/XX-NM" in str(err.value) and "states its upstream" in str(err.value)
+            footprint.declare(RULE, _data(tmp_path, "AU-QLD", country="AU"))
+        assert "electricity/AU-QLD" in str(err.value) and "states its upstream" in str(err.value)
     finally:
         target.unlink()
         footprint.api.ensure_setup()  # the library without the test dataset again

@@ -36,3 +36,23 @@ def scope_flows(flow, dataset: Dataset, required: str, catalogue: Catalogue, *, 
                                  "upstream fuel chain ('upstream' in the dataset file)" if required == "life-cycle"
                                  else "a direct-scope grid dataset (life-cycle factors cannot be reduced to "
                                       "combustion only)") + f"; rule {rule_path.name}: electricity.scope")
+
+
+def location_problem(location: str, declarant, default_geography: str | None) -> str | None:
+    """Why a grid at ``location`` is not one the rule's location-based electricity model allows here.
+
+    Every shipped rule prices electricity at the grid mix where the facility draws power (its
+    ``electricity.model``); the input kind resolves it from the facility's region and country,
+    then the rule's fallbacks.  A producer's explicit ``dataset:`` or a mapping entry could put
+    another country's grid in its place (a Chinese mine on the French grid: 46.56 -> 46.24 kg
+    CO2-Eq/kg for 1,200 MWh of 12 inputs, exit 0).  Allowed: the facility's country or region,
+    a region of its country, or the geography the rule itself arrived at (its world fallback
+    where the country has no grid).
+    """
+    from footprint.inputs import geography
+
+    if geography.within(location, declarant.country, declarant.region) or location == default_geography:
+        return None
+    where = declarant.country + (f", region {declarant.region}" if declarant.region else "")
+    return (f"a grid at '{location}' for a facility in {where}: the rule's electricity model is location-based "
+            "(the grid mix where the facility draws power)")

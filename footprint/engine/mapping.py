@@ -50,6 +50,23 @@ def check_keys(mapping: BackgroundMapping, system: ProductSystem, catalogue: Cat
                                             f" ({', '.join(pool[:12])}{', ...' if len(pool) > 12 else ''})"))
 
 
+def _same_place(flow, target, key: str, system: ProductSystem, mapping: BackgroundMapping,
+                catalogue: Catalogue) -> None:
+    """A grid may be replaced only by a grid of where the facility draws power (engine.grid.location_problem):
+    a mapping entry naming another country's market put its mix in the location-based rule's place, exit 0.
+    The replaced dataset's own geography is allowed too (the rule's world fallback by an imported GLO)."""
+    from footprint.engine import grid
+
+    replaced = catalogue.datasets[flow.target]
+    if replaced.kind != "electricity":
+        return
+    problem = grid.location_problem(target.location, system.activity.data.declarant, replaced.geography)
+    if problem:
+        raise MappingError(problem, file=mapping.path, field=f"map.{key}", value=f"{target.name} [{target.location}]",
+                           expected=f"an imported grid of the facility's country or region (it replaces "
+                                    f"{replaced.code}, {replaced.geography})")
+
+
 #: why an entry of the mapping file took no input of this product system (provenance ``not_applied``)
 UNUSED_KIND = "no input of this product system of this kind draws on a footprint dataset"
 UNUSED_CODE = "no input of this product system uses this footprint dataset"
@@ -87,6 +104,7 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                 flows.append(flow)
                 continue
             key = flow.target if flow.target in mapping.codes else _kind_of(flow)
+            _same_place(flow, target, key, system, mapping, catalogue)
             try:
                 amount = units.convert(flow.amount, flow.unit, units.pint_expression(target.unit))
             except FootprintError:

@@ -260,6 +260,15 @@ def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: Lo
             raise ActivityDataError("dataset is of another kind than the input", file=path,
                                     field=f"{where}.dataset", value=item.dataset,
                                     expected=f"a '{default.kind}' dataset for input kind '{item.kind}'")
+        if dataset.kind == "electricity":
+            from footprint.engine import grid  # grid builds Flows, so it imports this module
+
+            problem = grid.location_problem(dataset.geography, activity.data.declarant, default.geography)
+            if problem:
+                raise ActivityDataError(problem, file=path, field=f"{where}.dataset", value=item.dataset,
+                                        expected=f"a grid of the facility's country or region (the rule's own: "
+                                                 f"{default.code}), or no 'dataset' (rule {loaded.path.name}: "
+                                                 "electricity.model)")
         return "background", dataset.code
     return "background", _kind_code(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes,
                                     kept=kept)

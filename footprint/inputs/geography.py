@@ -68,3 +68,19 @@ def region_problem(region: str, country: str) -> str | None:
     more = "" if close or len(own) <= 12 else f", ... ({len(own)} in all)"
     return (f"{region!r} is no ISO 3166-2 subdivision code of {country}; "
             f"{'nearest' if close else 'codes'}: {listing}{more}")
+
+
+def within(location: str, country: str, region: str | None) -> bool:
+    """Whether a dataset's location describes where the facility is: its country or region, a grid region
+    of its country that is no ISO subdivision (ecoinvent's ``CN-NCGC``, whose extent the codes cannot
+    tell), or the same written out (openLCA's ``China``).  Another subdivision of the country (``CN-JX``
+    for a facility in ``CN-NM``, or for one that states no region) is not where it is."""
+    countries, subdivisions = _codes()
+    if location in (country, region):
+        return True
+    if location.startswith(f"{country}-"):
+        return location not in subdivisions.get(country, {})
+    names = {countries.get(country, "").lower()}
+    if region is not None:
+        names.add(subdivisions.get(country, {}).get(region, "").lower())
+    return location.strip().lower() in names - {""}
