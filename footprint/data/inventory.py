@@ -594,6 +594,15 @@ def rule_dataset_problems(rule, catalogue: Catalogue, *, fallbacks: bool = True)
             if template not in catalogue.datasets:
                 problems.append((f"input_kinds.{kind}.{where}", "default dataset does not exist", template,
                                  "a dataset code from inventories/"))
+        default = next((catalogue.datasets[t] for _w, t in templates if t in catalogue.datasets), None)
+        for i, code in enumerate(spec.alternatives):
+            other = catalogue.datasets.get(code)
+            if other is None:
+                problems.append((f"input_kinds.{kind}.alternatives[{i}]", "alternative dataset does not exist", code,
+                                 "a dataset code from inventories/"))
+            elif default is not None and other.kind != default.kind:
+                problems.append((f"input_kinds.{kind}.alternatives[{i}]", "alternative dataset is of another kind",
+                                 code, f"a '{default.kind}' dataset like {default.code}"))
         if fallbacks and all("{" in t for _w, t in templates):  # authoring advice: a declarant whose region
             # has no dataset is refused when declaring anyway, so declare (fallbacks=False) does not ask it
             problems.append((f"input_kinds.{kind}", "no concrete fallback dataset", None,

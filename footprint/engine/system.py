@@ -269,9 +269,31 @@ def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: Lo
                                         expected=f"a grid of the facility's country or region (the rule's own: "
                                                  f"{default.code}), or no 'dataset' (rule {loaded.path.name}: "
                                                  "electricity.model)")
+        else:
+            _allowed_dataset(dataset.code, default.code, item.kind, loaded, path, where)
         return "background", dataset.code
     return "background", _kind_code(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes,
                                     kept=kept)
+
+
+def _allowed_dataset(code: str, default: str, kind: str, loaded: LoadedRule, path: Path, where: str) -> None:
+    """An input's explicit ``dataset:`` must be the rule's own for its kind or one of the kind's ``alternatives``.
+
+    Why: the rule sets the default secondary dataset of each input (Annex V: the calculation rules set
+    them, so producers are compared on one basis); only the dataset kind (chemical, fuel, ...) was
+    checked, so hydrochloric acid priced as argon (46.56 -> 45.90 kg CO2-Eq/kg for ndpr-oxide) or coal
+    as natural gas passed with exit 0. A rule author lists the datasets of the same product a producer
+    may choose instead (``input_kinds.KIND.alternatives``); grids are checked by place (engine.grid).
+    """
+    spec = loaded.rule.input_kinds[kind]
+    if code == default or code in spec.alternatives:
+        return
+    allowed = [default, *spec.alternatives]
+    raise ActivityDataError(f"dataset is not one the rule allows for input kind '{kind}'", file=path,
+                            field=f"{where}.dataset", value=code,
+                            expected=f"{' or '.join(allowed)} (rule {loaded.path.name}: input_kinds.{kind}; a rule "
+                                     "author lists other datasets of the same product under 'alternatives'), or no "
+                                     "'dataset'")
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:

@@ -242,6 +242,9 @@ class InputKind(_Strict):
     dataset: str
     fallback: list[str] = Field(default_factory=list)
     upstream_products: list[str] = Field(default_factory=list)  # suppliers' declared products accepted instead
+    #: other datasets of the same product a producer may name with an input's ``dataset:`` (natural gas per m3
+    #: beside per MJ). Any other dataset would replace the rule's default with another product's burden.
+    alternatives: list[str] = Field(default_factory=list)
     description: str = ""
 
     @field_validator("dataset")
