@@ -94,6 +94,8 @@ def _summary(document: dict) -> str:
         if statement:
             lines.append(f"note: {statement}")
     lines += _uncertainty_lines(document)
+    if document.get("sensitivity"):  # never to be mistaken for the declaration under the rule's methods
+        lines.append(f"note: {document['sensitivity']['note']}")
     for warning in dq.get("warnings", []):
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

@@ -105,6 +105,38 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
     except UnitError:
         return {"output": amount, "output_unit": unit}
 
+#: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
+SENSITIVITY_NOTE = ("a sensitivity run under an allocation method the rule lists as an option "
+                    "('footprint declare --allocation'), not a declaration under the rule's own methods")
+
+
+def _sensitivity_block(system, loaded) -> dict[str, Any]:
+    """``sensitivity`` when ``--allocation`` moved any process off the rule's own method (else nothing).
+
+    Why: the rule's ``allocation.options`` are for sensitivity runs, yet such a document looked like
+    any declaration: ndpr-oxide with ``--allocation mass`` (7.58 kg CO2-Eq/kg instead of 46.56) was
+    registered with ``market add``, could be classed and exported to PACT, exit 0.  The record makes
+    the run say what it is, and those commands refuse it (``sensitivity_problem``).
+    """
+    own = {rp.id: rp.allocation.method for _stage, rp in loaded.rule.processes() if rp.allocation}
+    moved = {p.id: {"method": p.allocation.method, "rule_method": own.get(p.id)}
+             for p in system.processes if p.allocation and p.allocation.method != own.get(p.id)}
+    if not moved:
+        return {}
+    return {"sensitivity": {"allocation": system.allocation_method_override, "processes": moved,
+                            "note": SENSITIVITY_NOTE + ": the market register, performance classes and PACT "
+                                                       "exports refuse it"}}
+
+
+def sensitivity_problem(document: Mapping[str, Any]) -> str | None:
+    """Why a document must not be placed on the market, classed or exported as a footprint (None: it may)."""
+    block = document.get("sensitivity")
+    if not block:
+        return None
+    method = block.get("allocation") if isinstance(block, Mapping) else block
+    return f"{SENSITIVITY_NOTE} (allocation '{method}')"
+
+
 def legacy_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
     """A mapping provenance in the form written before ``applied``/``not_applied``: every entry under ``entries``.
 
@@ -246,6 +278,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
              "basis": p.allocation.basis}
             for p in system.processes if p.allocation
         ],
+        **_sensitivity_block(system, loaded),
         "recycled_content": _recycled_block(result, declared),
         "cut_off": {"threshold": rule.cut_off.threshold, "basis": rule.cut_off.basis,
                     "excluded": system.exclusions},

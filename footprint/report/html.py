@@ -290,7 +290,14 @@ def _header(d: Mapping[str, Any], lang: str) -> Html:
         (text("verification_status", lang), _verification_text(d, lang)),
     ]
     title = _tag("p", text("kicker", lang), class_="kicker")
-    return _tag("header", _join([title, _tag("h1", product), _dl(items)]))
+    sensitivity = _as_dict(d.get("sensitivity"))
+    banner = Html("")
+    if sensitivity:  # a sensitivity run's page must not read as the declaration under the rule's methods
+        moved = ", ".join(f"{process}: {_as_dict(p).get('rule_method')}"
+                          for process, p in _as_dict(sensitivity.get("processes")).items())
+        banner = _tag("p", _badge(text("sensitivity_run", lang, method=sensitivity.get("allocation"),
+                                       processes=moved), "warn"), class_="sensitivity")
+    return _tag("header", _join([title, banner, _tag("h1", product), _dl(items)]))
 
 
 def _coverage_cell(result: Mapping[str, Any], lang: str) -> Html:

@@ -242,6 +242,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "not_verified_note": {"en": "This declaration carries no verification record; it has not been verified "
                                 "by a third party.",
                           "de": "Diese Erklärung enthält keinen Prüfvermerk; sie wurde nicht von Dritten geprüft."},
+    "sensitivity_run": {"en": "Sensitivity run, not a declaration: allocation '{method}' instead of the rule's own "
+                              "method ({processes}). It may not be placed on the market, classed or exported.",
+                        "de": "Sensitivitätsrechnung, keine Erklärung: Allokation '{method}' statt der Methode der "
+                              "Regel ({processes}). Sie darf weder in Verkehr gebracht noch klassifiziert oder "
+                              "exportiert werden."},
     "provenance": {"en": "Provenance", "de": "Herkunft und Nachvollziehbarkeit"},
     "declaration_id": {"en": "Declaration id", "de": "Kennung der Erklärung"},
     "content_hash": {"en": "Content hash", "de": "Inhalts-Hash"},

@@ -1,0 +1,96 @@
+"""A sensitivity run (``declare --allocation``) says what it is and is never used as a declaration.
+
+A rule's ``allocation.options`` are for sensitivity runs (rules/README.md).  Before, the document of
+``footprint declare ndpr-oxide ... --allocation mass`` (climate change 7.577 kg CO2-Eq/kg, the declaration
+under the rule's economic allocation 46.56) carried nothing that said so: ``market add`` registered it
+(its value entered the class thresholds), ``classes assign`` classed it and ``export --format pact``
+published it as the product's footprint, each with exit 0.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.errors import FootprintError
+from footprint.market.registry import Register
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+
+@pytest.fixture(scope="module")
+def mass_run(project, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sensitivity") / "mass.json"
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", str(path),
+                                           "--allocation", "mass"])
+    assert result.exit_code == 0, result.output
+    assert "note: a sensitivity run under an allocation method" in result.output
+    return path
+
+
+def _invoke(*args) -> object:
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def test_the_run_records_which_processes_left_the_rules_method(mass_run):
+    document = footprint.read_declaration(mass_run)
+    # ndpr-oxide allocates beneficiation and separation economically (rules/ndpr-oxide.yaml, allocation.method)
+    assert document["sensitivity"]["allocation"] == "mass"
+    assert document["sensitivity"]["processes"] == {
+        "beneficiation": {"method": "mass", "rule_method": "economic"},
+        "separation": {"method": "mass", "rule_method": "economic"}}
+    assert {a["process"]: a["method"] for a in document["allocation"]} == {"beneficiation": "mass",
+                                                                           "separation": "mass"}
+
+
+def test_a_declaration_under_the_rules_own_methods_has_no_such_record(example_declaration):
+    assert "sensitivity" not in example_declaration
+
+
+def test_market_add_refuses_it(mass_run, tmp_path):
+    register = tmp_path / "register.sqlite"
+    result = _invoke("market", "add", mass_run, "--mass", 1000, "--year", 2026, "--register", register)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "field 'sensitivity'" in result.stderr and "Traceback" not in result.stderr
+    assert not register.exists() or Register(register).rows() == []
+
+
+def test_classes_assign_refuses_it(mass_run, tmp_path, example_declaration):
+    register = tmp_path / "m.sqlite"
+    from test_classes import _entry  # the register rows the class tests use
+
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
+                            for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
+    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025",
+                                                             classes=3, weight="count", head_room=False,
+                                                             register=register), tmp_path / "scheme.json")
+    with pytest.raises(FootprintError) as caught:
+        footprint.assign_class(mass_run, scheme)  # old code: class A (7.58 below every threshold)
+    assert caught.value.field == "sensitivity"
+    result = _invoke("classes", "assign", mass_run, "--scheme", scheme, "-o", tmp_path / "classed.json")
+    assert result.exit_code == 2 and not (tmp_path / "classed.json").exists()
+
+
+def test_the_pact_export_refuses_it(mass_run, tmp_path):
+    out = tmp_path / "pact.json"
+    result = _invoke("export", mass_run, "--format", "pact", "-o", out)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "sensitivity run" in result.stderr and not out.exists()
+
+
+def test_the_report_says_it_is_a_sensitivity_run(mass_run, tmp_path):
+    out = tmp_path / "report.html"
+    assert _invoke("report", mass_run, "-o", out).exit_code == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Sensitivity run, not a declaration: allocation &#x27;mass&#x27;" in html
+    assert "beneficiation: economic, separation: economic" in html
+
+
+def test_verify_still_recomputes_it(mass_run):
+    result = _invoke("verify", mass_run)
+    assert result.exit_code == 0 and "verified" in result.output
