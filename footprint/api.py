@@ -269,6 +269,24 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
     return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
 
 
+def _refuse_impostor(loaded) -> None:
+    """A rule file with the id and version of a library rule but other content is refused (rule.library_conflict).
+
+    Also on verify's recomputation: a declaration made under such a file is not one of that rule."""
+    from footprint.errors import RuleError
+
+    problem = _rule.library_conflict(loaded)
+    if problem:
+        raise RuleError(problem, file=loaded.path, field="version", value=loaded.rule.version,
+                        expected="the library's rule unchanged, or a changed rule under a version of its own (e.g. "
+                                 f"{_next_patch(loaded.rule.version)}) or another id")
+
+
+def _next_patch(version: str) -> str:
+    major, minor, patch = (int(part) for part in version.split("."))  # the rule model allows only N.N.N
+    return f"{major}.{minor}.{patch + 1}"
+
+
 def _refuse_withdrawn(loaded) -> None:
     """A rule its authors withdrew is not declared under: the declaration would follow a rule no longer in force.
 
@@ -345,6 +363,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
                                 expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
     with _gc_paused():  # not around _Run.open: a first use may run the set-up, which is not a declaration
         loaded = _rule.load_rule(rule)  # bad inputs are reported before any set-up
+        _refuse_impostor(loaded)
         if not withdrawn_ok:
             _refuse_withdrawn(loaded)
         activity = _activity.load_activity(data)
@@ -379,6 +398,7 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     for row in rows:
         try:
             loaded = _rule.load_rule(row.rule)  # parsed once per rule file content (kept)
+            _refuse_impostor(loaded)
             _refuse_withdrawn(loaded)  # as declare(): a batch row is a new declaration
             entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
                              mapping=row.mapping, loaded=loaded)

@@ -52,13 +52,19 @@ def test_a_changed_activity_amount_is_detected(declaration_file, example_copy):
 
 
 def test_a_changed_rule_is_detected(declaration_file, tmp_path):
+    """A price changed under the library's id and version is refused outright (rule.library_conflict); under
+    a version of its own it is recomputed and every value it moves differs."""
+    from footprint.errors import RuleError
+
     text = RULE.read_text()
-    assert "NdPr oxide: {value: 83.0," in text
+    assert "NdPr oxide: {value: 83.0," in text and "\nversion: 1.0.0\n" in text
     changed = tmp_path / "ndpr-oxide.yaml"
     changed.write_text(text.replace("NdPr oxide: {value: 83.0,", "NdPr oxide: {value: 60.0,"))
-    outcome = footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed)
-    failed = _failed(outcome)
-    assert {"rule.sha256", "provenance.rule.sha256", "results[climate_change].value"} <= failed
+    with pytest.raises(RuleError, match="says it is rule ndpr-oxide 1.0.0, but the library's"):
+        footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed)
+    changed.write_text(changed.read_text().replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"))
+    failed = _failed(footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed))
+    assert {"rule.sha256", "rule.version", "provenance.rule.sha256", "results[climate_change].value"} <= failed
 
 
 def test_an_edited_declaration_file_is_detected_with_and_without_recomputing(declaration_file, tmp_path):

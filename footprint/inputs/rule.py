@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import (
     BaseModel,
@@ -745,6 +745,60 @@ def _parse_rule(path: Path) -> LoadedRule:
             if len(problems) > 1 else ""
         raise RuleError(message + more, file=path, field=field)
     return LoadedRule(rule=model, path=path, sha256=digest)
+
+
+def library_conflict(loaded: LoadedRule) -> str | None:
+    """Why a rule file claims the id and version of a library rule whose content it does not have (None: fine).
+
+    Why: a declaration names its rule by id and version, and the market register, the class
+    schemes and every reader compare declarations by them.  A copy of rules/ndpr-oxide.yaml with
+    one price edited (REO concentrate 50 -> 5) declared 32.58 instead of 46.56 kg CO2-Eq/kg as
+    "rule ndpr-oxide 1.0.0", and ``verify`` recomputed it with the same copy and said verified.
+    A changed rule is another version.  Differences of layout, comments or prose only (PROSE_KEYS)
+    and of ``status`` (a version withdrawn in place) are not a conflict.
+    """
+    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
+    try:
+        if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
+            return None
+    except OSError:
+        return None
+    library = load_rule(library_path)
+    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version) \
+            or library.sha256 == loaded.sha256:
+        return None
+    # 'status' is the rule's life cycle, not its content: the library withdraws a version in place
+    where = _first_difference(library.rule.model_dump(mode="json", by_alias=True, exclude={"status"}),
+                              loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
+    if where is None:
+        return None
+    return (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "
+            f"{library_path.name} of that id and version differs from it (first at '{where}')")
+
+
+#: a rule's prose: what it says about its numbers, not the numbers (a wording mended at the same version,
+#: as the transcription audit mended several, leaves every declaration under it as it was)
+PROSE_KEYS = frozenset({"description", "rationale", "note", "reason", "basis", "price_basis", "source", "citation",
+                        "legal_basis", "model", "module", "title", "label", "name"})
+
+
+def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    """The path of the first place two parsed rules differ, prose aside (None: equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if key in PROSE_KEYS and all(v is None or isinstance(v, str) for v in (a.get(key), b.get(key))):
+                continue
+            found = _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for index, (x, y) in enumerate(zip(a, b)):
+            found = _first_difference(x, y, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None if len(a) == len(b) else f"{path}[{min(len(a), len(b))}]"
+    return None if a == b else (path or "(the whole rule)")
 
 
 def list_rules() -> list[LoadedRule]:

@@ -1,0 +1,90 @@
+"""One rule id and version, one rule: a file claiming a library rule's id and version with other content is refused.
+
+Before: a copy of rules/ndpr-oxide.yaml with one price edited (REO concentrate 50 -> 5), given as a path,
+declared 32.58 instead of 46.56 kg CO2-Eq/kg as "rule ndpr-oxide 1.0.0", ``verify`` recomputed it with the
+same copy and printed "verified", and ``market add`` registered it beside the declarations under the real
+rule, all with exit 0.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.errors import RuleError
+
+REPO = Path(__file__).resolve().parents[1]
+RULE = REPO / "rules" / "ndpr-oxide.yaml"
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+PRICE = "REO concentrate: {value: 50,"
+
+
+def _copy(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    text = RULE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "own" / "ndpr-oxide.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.replace(old, new, 1) if old else text, encoding="utf-8")
+    return path
+
+
+def _invoke(*args) -> object:
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def test_a_changed_copy_under_the_librarys_id_and_version_is_refused(project, tmp_path):
+    out = tmp_path / "d.json"
+    result = _invoke("declare", _copy(tmp_path, PRICE, "REO concentrate: {value: 5,"), EXAMPLE, "-o", out)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "says it is rule ndpr-oxide 1.0.0, but the library's ndpr-oxide.yaml" in result.stderr
+    assert "stages[1].processes[0].allocation.prices.REO concentrate.value" in result.stderr
+    assert "a version of its own (e.g. 1.0.1)" in result.stderr and not out.exists()
+
+
+def test_a_copy_differing_in_layout_comments_prose_or_status_is_the_same_rule(project, tmp_path, example_declaration):
+    text = RULE.read_text(encoding="utf-8")
+    assert "\nstatus: draft\n" in text and "  product: NdPr oxide\n" in text
+    prose = text.replace("# ", "#  ").replace("\nstatus: draft\n", "\nstatus: adopted\n") \
+        .replace("price_basis: >-\n", "price_basis: >-\n            (reworded)\n", 1)
+    path = tmp_path / "ndpr-oxide.yaml"
+    path.write_text(prose, encoding="utf-8")
+    document = footprint.declare(path, EXAMPLE)
+    assert document["results"] == example_declaration["results"]
+
+
+def test_a_changed_copy_under_a_version_of_its_own_is_declared(project, tmp_path):
+    path = _copy(tmp_path, PRICE, "REO concentrate: {value: 5,")
+    path.write_text(path.read_text(encoding="utf-8").replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"),
+                    encoding="utf-8")
+    document = footprint.declare(path, EXAMPLE)
+    assert document["rule"]["version"] == "1.0.1"
+    climate = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+    assert climate == pytest.approx(32.58, abs=0.01)  # the changed price moves the number, under its own name
+
+
+def test_verify_refuses_a_declaration_whose_recorded_rule_file_no_longer_is_the_librarys(project, tmp_path):
+    """Made with an unchanged copy, then the copy edited: verify recomputes with the recorded file and refuses."""
+    path = _copy(tmp_path)
+    made = footprint.write_declaration(footprint.declare(path, EXAMPLE), tmp_path / "d.json")
+    path.write_text(path.read_text(encoding="utf-8").replace(PRICE, "REO concentrate: {value: 5,"), encoding="utf-8")
+    result = _invoke("verify", made, "--data", EXAMPLE)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "verified" not in result.stdout and "says it is rule ndpr-oxide 1.0.0" in result.stderr
+
+
+def test_a_batch_row_under_such_a_copy_is_refused_alone(project, tmp_path):
+    changed = _copy(tmp_path, PRICE, "REO concentrate: {value: 5,")
+    bad, good = footprint.declare_many([(changed, EXAMPLE), ("ndpr-oxide", EXAMPLE)])
+    assert bad.status == "error" and "says it is rule ndpr-oxide 1.0.0" in bad.message
+    assert good.status == "ok"
+
+
+def test_library_conflict_is_none_for_the_library_file_itself_and_names_the_first_difference(tmp_path):
+    from footprint.inputs import rule
+
+    assert rule.library_conflict(rule.load_rule(RULE)) is None
+    problem = rule.library_conflict(rule.load_rule(_copy(tmp_path, PRICE, "REO concentrate: {value: 5,")))
+    assert problem is not None and "first at 'stages[1].processes[0].allocation.prices.REO concentrate.value'" in problem
