@@ -50,9 +50,13 @@ def test_the_rules_own_dataset_named_explicitly_declares_the_same(project, examp
 
 
 def _brine_rule_with_gas_per_m3(tmp_path: Path) -> Path:
-    return _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml",
+    rule = _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml",
                    'natural-gas: {dataset: fuel/natural-gas, description:',
                    'natural-gas: {dataset: fuel/natural-gas, alternatives: [fuel/natural-gas-m3], description:')
+    text = rule.read_text(encoding="utf-8")
+    assert "\nversion: 1.0.0\n" in text  # a changed rule is a version of its own (rule.library_conflict)
+    rule.write_text(text.replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"), encoding="utf-8")
+    return rule
 
 
 def test_an_alternative_the_rule_lists_is_taken(project, tmp_path):
