@@ -287,6 +287,13 @@ def _next_patch(version: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
+def _period_ended(activity, created: dt.datetime | None) -> None:
+    """engine.system.check_period_ended against the day the declaration is made (UTC, as it records it)."""
+    from footprint.engine.system import check_period_ended
+
+    check_period_ended(activity, (created or dt.datetime.now(dt.timezone.utc)).date())
+
+
 def _refuse_withdrawn(loaded) -> None:
     """A rule its authors withdrew is not declared under: the declaration would follow a rule no longer in force.
 
@@ -367,6 +374,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
         if not withdrawn_ok:
             _refuse_withdrawn(loaded)
         activity = _activity.load_activity(data)
+        _period_ended(activity, created)
     run = _Run.open()
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
@@ -402,6 +410,7 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
             _refuse_withdrawn(loaded)  # as declare(): a batch row is a new declaration
             entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
                              mapping=row.mapping, loaded=loaded)
+            _period_ended(entry.system.activity, created)
             if row.trusted is not None:  # where declare(..., supplier_keys=) checks: after preparing, before scoring
                 row.trusted.require_signed(entry.system.upstream_declarations())
             prepared.append(entry)

@@ -32,7 +32,7 @@ DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
 
 RULE = {
     "id": "test-contents", "version": "1.0.0", "title": "test", "status": "draft", "legal_basis": "test",
-    "crm": "test", "validity": {"from": "2026-01-01", "until": "2028-12-31"},
+    "crm": "test", "validity": {"from": "2025-01-01", "until": "2027-12-31"},
     "crm_list_version": "Regulation (EU) 2024/1252 Annexes I-II (2024)",
     "declared_unit": {"amount": 1, "unit": "kg", "product": "metal", "chemical_form": "metal", "grade": "test"},
     "route": "primary", "reference_process": "refining",
@@ -53,7 +53,7 @@ RULE = {
 }
 
 
-def _write(tmp_path: Path, *, period: tuple[str, str] = ("2026-01-01", "2026-12-31"),
+def _write(tmp_path: Path, *, period: tuple[str, str] = ("2025-01-01", "2025-12-31"),
            reporting_periods: dict | None = None) -> tuple[Path, Path]:
     rule = json.loads(json.dumps(RULE))
     if reporting_periods is not None:
@@ -84,7 +84,7 @@ def test_a_declaration_carries_what_annex_v_asks(project, tmp_path):
     assert "use and end-of-life stages are excluded" in boundary["statement"]
     assert document["impact_categories"]["rationale"] == "acid gases of the refinery (hotspot analysis 2025)"
     assert document["rule"]["crm_list_version"] == "Regulation (EU) 2024/1252 Annexes I-II (2024)"
-    assert document["rule"]["validity"]["reporting_periods"] == {"from": "2026-01-01", "until": "2028-12-31"}
+    assert document["rule"]["validity"]["reporting_periods"] == {"from": "2025-01-01", "until": "2027-12-31"}
     assert document["sampling"] == {"allowed": False, "approach": "one declaration per refinery and year"}
     assert document["conformity_assessment"] == {"module": "D1 (notified body)", "note": "", "status": "not verified",
                                                  "body": None, "certificate_id": None, "date": None}
@@ -118,18 +118,18 @@ def test_declared_results_carry_only_the_rules_categories(project, tmp_path):
 
 
 def test_a_reporting_period_outside_the_rules_validity_is_refused(project, tmp_path):
-    rule_path, data_path = _write(tmp_path, period=("2025-01-01", "2025-12-31"))
+    rule_path, data_path = _write(tmp_path, period=("2024-01-01", "2024-12-31"))
     with pytest.raises(ActivityDataError, match=r"reporting period lies outside") as caught:
         footprint.declare(rule_path, data_path)
     assert caught.value.exit_code == 2 and "field 'period'" in str(caught.value)
-    assert "2026-01-01..2028-12-31" in str(caught.value)
+    assert "2025-01-01..2027-12-31" in str(caught.value)
     # the rule may accept it explicitly: then the declaration states the accepted periods
-    rule_path, data_path = _write(tmp_path, period=("2025-01-01", "2025-12-31"),
-                                  reporting_periods={"from": "2025-01-01", "until": "2028-12-31", "reason": "t"})
+    rule_path, data_path = _write(tmp_path, period=("2024-01-01", "2024-12-31"),
+                                  reporting_periods={"from": "2024-01-01", "until": "2027-12-31", "reason": "t"})
     document = footprint.declare(rule_path, data_path)
-    assert document["rule"]["validity"]["reporting_periods"]["from"] == "2025-01-01"
+    assert document["rule"]["validity"]["reporting_periods"]["from"] == "2024-01-01"
     # a period ending after the last accepted day is refused too
-    rule_path, data_path = _write(tmp_path, period=("2028-07-01", "2029-06-30"))
+    rule_path, data_path = _write(tmp_path, period=("2027-07-01", "2028-06-30"))
     with pytest.raises(ActivityDataError, match="reporting period lies outside"):
         footprint.declare(rule_path, data_path)
 

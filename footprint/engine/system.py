@@ -8,6 +8,7 @@ period, allocated to the main product) that calculate.py hands to Brightway.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -504,6 +505,23 @@ def check_validity(loaded: LoadedRule, activity: LoadedActivity) -> None:
             value=f"{period.start.isoformat()}..{period.end.isoformat()}",
             expected="a reporting period within the rule's validity (a rule may accept other periods under "
                      "validity.reporting_periods), or the rule version valid for that period")
+
+
+def check_period_ended(activity: LoadedActivity, made: dt.date) -> None:
+    """A declaration describes a reporting period that has ended before the day it is made.
+
+    Why: a 2027 period declared on 2026-11-30 (or this year's, before its last day) passed with
+    exit 0, and its activity data can only be a forecast or an extrapolation, declared as measured
+    company-specific data of the period; ``market add`` then placed it in years it describes.
+    ``made`` is the declaration's creation date (verify recomputes with the recorded one).
+    """
+    period = activity.data.period
+    if period.end >= made:
+        raise ActivityDataError(
+            f"the reporting period has not ended: it ends {period.end.isoformat()}, and this declaration is made "
+            f"{made.isoformat()}", file=activity.path, field="period.end", value=period.end.isoformat(),
+            expected=f"a completed reporting period, ending before {made.isoformat()} (activity data measured "
+                     "over the whole period, not a forecast)")
 
 
 def check_cut_off(loaded: LoadedRule, activity: LoadedActivity) -> None:
