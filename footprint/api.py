@@ -374,11 +374,11 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
         if not withdrawn_ok:
             _refuse_withdrawn(loaded)
         activity = _activity.load_activity(data)
-        _period_ended(activity, created)
     run = _Run.open()
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
                             loaded=loaded, activity=activity)
+        _period_ended(activity, created)  # after the rule's validity check in _prepare: that message is sharper
         if supplier_keys is not None:
             from footprint.declaration.signing import require_signed_suppliers
 
