@@ -715,20 +715,25 @@ def market() -> None:
 @click.option("--year", type=int, required=True, help="Year the mass was placed on the market.")
 @click.option("--register", help=_REGISTER_HELP)
 @click.option("--require-signature", "trusted_keys", **_REQUIRE_SIGNATURE)
+@click.option("--replace", is_flag=True,
+              help="Take the place of registered declarations of the same facility and an overlapping period "
+                   "(a correction).")
 def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, register: str | None,
-               trusted_keys: Path | None) -> None:
+               trusted_keys: Path | None, replace: bool) -> None:
     """Register declarations as placed on the market in a year.
 
     Adding the same declaration for the same year again replaces its mass (no double count).
+    A second declaration of the same facility and an overlapping reporting period is refused
+    unless --replace (a correction takes the first one's place in the register).
 
     \b
     Example:
       footprint market add out/decl.json --mass 250000 --year 2025
     """
     result = footprint.market_add(list(declarations), mass_kg=mass_kg, year=year, register=register,
-                                  require_signature=trusted_keys)
+                                  require_signature=trusted_keys, replace=replace)
     _echo(f"register {footprint.market_register(register).target}: {result.added} added, "
-               f"{result.updated} updated")
+          f"{result.updated} updated" + (f", replaced {', '.join(result.replaced)}" if result.replaced else ""))
 
 
 @market.command("import")

@@ -802,17 +802,19 @@ def register_input(register: str | Path | None = None) -> tuple[str, Path | None
 
 
 def market_add(paths: list[str | Path], *, mass_kg: float, year: int, register: str | Path | None = None,
-               require_signature: str | Path | None = None):
+               require_signature: str | Path | None = None, replace: bool = False):
     """Register declarations as placed on the market in ``year`` (mass per declaration; re-adding replaces).
 
     With ``require_signature`` (trusted public keys) every declaration must be signed by one of them.
+    ``replace``: a declaration takes the place of registered ones of the same facility and an
+    overlapping period (a correction); without it such a declaration is refused.
     """
     from footprint.market import registry as _registry
 
     entries = [_registry.entry_from_declaration(read_declaration(p, require_signature=require_signature),
                                                 mass_kg=mass_kg, year=year, source=str(p))
                for p in paths]
-    return market_register(register).add(entries)
+    return market_register(register).add(entries, replace=replace)
 
 
 def market_import(path: str | Path, *, register: str | Path | None = None):

@@ -648,6 +648,8 @@ def test_values_per_another_declared_unit_are_not_mixed_into_classes(example_dec
     from footprint.market.registry import Register, RegistryError, entry_from_declaration
 
     per_tonne = _per_tonne(example_declaration, "urn:uuid:00000000-0000-0000-0000-000000001000")
+    # another plant: the register keeps one declaration per facility and period (test_register_one_per_facility)
+    per_tonne["declarant"] = {**per_tonne["declarant"], "facility": "another plant"}
     register = Register(tmp_path / "m.sqlite")
     register.add([entry_from_declaration(example_declaration, mass_kg=1000.0, year=2025),
                   entry_from_declaration(per_tonne, mass_kg=1000.0, year=2025)])

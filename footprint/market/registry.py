@@ -78,12 +78,32 @@ class Entry:
     content_sha256: str | None = None
     spreads: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # category -> median, p2.5, p97.5
     coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (absent: not known)
+    facility: str | None = None  # facility_key() of the declarant and facility (None: not known, an imported row)
+    period: tuple[str, str] | None = None  # the reporting period, ISO dates (None: not known)
 
 
 @dataclass
 class AddResult:
     added: int = 0
     updated: int = 0
+    replaced: list[str] = field(default_factory=list)  # declaration ids a correction took the place of
+
+
+def facility_key(declarant: Any) -> str | None:
+    """Who made it where, as one key: the declarant's identifier (else its name) and its facility.
+
+    Case and runs of spaces do not make another facility.  None when the document names neither.
+    """
+    import hashlib
+
+    if not isinstance(declarant, Mapping):
+        return None
+    who = declarant.get("identifier") or declarant.get("name")
+    where = declarant.get("facility")
+    if not isinstance(who, str) or not isinstance(where, str) or not who.strip() or not where.strip():
+        return None
+    parts = [" ".join(text.split()).casefold() for text in (who, where)]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 class _Connection:
@@ -196,7 +216,9 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  declarant=document.get("declarant", {}).get("name"), date=created,
                  content_sha256=document.get("content_sha256"),
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
-                 coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES})
+                 coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES},
+                 facility=facility_key(document.get("declarant")),
+                 period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None)
 
 
 def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
@@ -357,20 +379,34 @@ class Register:
         self._db = _Connection(target)
         self.target = self._db.target
 
-    def add(self, entries: Sequence[Entry], *, source: str | None = None) -> AddResult:
-        """Insert or update entries in one transaction; any conflict rejects them all."""
+    def add(self, entries: Sequence[Entry], *, source: str | None = None, replace: bool = False) -> AddResult:
+        """Insert or update entries in one transaction; any conflict rejects them all.
+
+        ``replace``: an entry may take the place of registered declarations of the same facility and
+        an overlapping reporting period (a correction); without it such an entry is refused.
+        """
         result = AddResult()
         with self._db.transaction() as cur:
             for entry in entries:
                 existing = self._check_consistent(cur, entry, source or entry.declaration_id)
+                for other in self._same_production(cur, entry, source or entry.declaration_id, replace):
+                    for table, column in (("placements", "declaration_id"), ("category_values", "declaration_id"),
+                                          ("declarations", "id")):
+                        cur.run(f"DELETE FROM {table} WHERE {column} = :id", {"id": other})
+                    result.replaced.append(other)
                 params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
-                          "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256}
+                          "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256,
+                          "facility": entry.facility, "period_start": entry.period[0] if entry.period else None,
+                          "period_end": entry.period[1] if entry.period else None}
                 if existing:
                     cur.run("UPDATE declarations SET declarant = :declarant, date = :date, "
-                            "content_sha256 = :content_sha256 WHERE id = :id", params)
+                            "content_sha256 = :content_sha256, facility = COALESCE(:facility, facility), "
+                            "period_start = COALESCE(:period_start, period_start), "
+                            "period_end = COALESCE(:period_end, period_end) WHERE id = :id", params)
                 else:
-                    cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256) "
-                            "VALUES (:id, :rule_id, :rule_version, :declarant, :date, :content_sha256)", params)
+                    cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256, "
+                            "facility, period_start, period_end) VALUES (:id, :rule_id, :rule_version, :declarant, "
+                            ":date, :content_sha256, :facility, :period_start, :period_end)", params)
                 for category, value in entry.values.items():
                     kept = cur.all("SELECT median, p2_5, p97_5, coverage FROM category_values WHERE declaration_id = :id "
                                    "AND category = :category", {"id": entry.declaration_id, "category": category})
@@ -395,6 +431,31 @@ class Register:
                             {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
                     result.added += 1
         return result
+
+    @staticmethod
+    def _same_production(cur: _Cursor, entry: Entry, where: str, replace: bool) -> list[str]:
+        """Registered declarations of the same rule, facility and an overlapping reporting period.
+
+        Why: one facility's production of one period has one declaration (the rules: "one
+        declaration per facility and reporting period").  Two declarations of it (a correction
+        added beside the first, or a producer trying several data sets) entered the class
+        thresholds twice, each with its own value, exit 0.  Refused unless ``replace`` (a
+        correction), which returns them to be taken out.
+        """
+        if entry.facility is None or entry.period is None:
+            return []
+        rows = cur.all("SELECT id, period_start, period_end FROM declarations WHERE rule_id = :rule AND "
+                       "facility = :facility AND id <> :id AND period_start <= :end AND period_end >= :start "
+                       "ORDER BY id", {"rule": entry.rule_id, "facility": entry.facility, "id": entry.declaration_id,
+                                       "start": entry.period[0], "end": entry.period[1]})
+        if rows and not replace:
+            other, start, end = rows[0]
+            raise RegistryError(f"declaration '{other}' of the same declarant and facility for {start}..{end} is "
+                                f"registered, and this one's reporting period {entry.period[0]}..{entry.period[1]} "
+                                "overlaps it", file=where, field="period", value=f"{entry.period[0]}..{entry.period[1]}",
+                                expected="one declaration per facility and reporting period: to register a "
+                                         "correction in its place, add it with --replace")
+        return [row[0] for row in rows]
 
     @staticmethod
     def _check_consistent(cur: _Cursor, entry: Entry, where: str) -> bool:

@@ -1,0 +1,98 @@
+"""One declaration per facility and reporting period in the market register; a correction replaces the first.
+
+Before: two declarations of the ndpr-oxide example's facility for 2025 (the second with 1,100 instead of
+1,200 MWh at the mine: 46.53 and 46.56 kg CO2-Eq/kg) were both registered for 2026 with exit 0, so the same
+production entered the class thresholds twice (by count: two declarations; by mass: twice the mass).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint.market.registry import Register, RegistryError, facility_key
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+
+
+def _declared(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    data = tmp_path / f"{name}.yaml"
+    data.write_text(text, encoding="utf-8")
+    return footprint.write_declaration(footprint.declare("ndpr-oxide", data), tmp_path / f"{name}.json")
+
+
+@pytest.fixture(scope="module")
+def pair(project, tmp_path_factory) -> tuple[Path, Path]:
+    """The example, and a corrected version of it (another activity file: another declaration id)."""
+    folder = tmp_path_factory.mktemp("facility")
+    first = _declared(folder, "first")
+    second = _declared(folder, "second", ("amount: 1200, unit: MWh", "amount: 1100, unit: MWh"))
+    return first, second
+
+
+def _invoke(*args) -> object:
+    return CliRunner().invoke(cli.main, [str(a) for a in args])
+
+
+def test_a_second_declaration_of_the_same_facility_and_period_is_refused(pair, tmp_path):
+    register = tmp_path / "r.sqlite"
+    first, second = pair
+    assert _invoke("market", "add", first, "--mass", 1000, "--year", 2026, "--register", register).exit_code == 0
+    result = _invoke("market", "add", second, "--mass", 1000, "--year", 2026, "--register", register)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "of the same declarant and facility for 2025-01-01..2025-12-31 is registered" in result.stderr
+    assert "--replace" in result.stderr
+    assert [row["declaration_id"] for row in Register(register).rows()] == [footprint.read_declaration(first)["id"]]
+
+
+def test_replace_puts_the_correction_in_the_first_ones_place(pair, tmp_path):
+    register = tmp_path / "r.sqlite"
+    first, second = pair
+    first_id, second_id = (footprint.read_declaration(p)["id"] for p in pair)
+    assert _invoke("market", "add", first, "--mass", 1000, "--year", 2026, "--register", register).exit_code == 0
+    result = _invoke("market", "add", second, "--mass", 1000, "--year", 2026, "--register", register, "--replace")
+    assert result.exit_code == 0, result.output
+    assert f"replaced {first_id}" in result.output
+    rows = Register(register).rows()
+    assert [row["declaration_id"] for row in rows] == [second_id]
+    points, _unit = Register(register).points("ndpr-oxide", "climate_change", 2026, 2026)
+    assert [p.declaration_id for p in points] == [second_id]  # the derivation sees one value of that production
+
+
+def test_re_adding_the_same_declaration_only_replaces_its_mass(pair, tmp_path):
+    register = tmp_path / "r.sqlite"
+    first, _second = pair
+    for mass in (1000, 1500):
+        assert _invoke("market", "add", first, "--mass", mass, "--year", 2026, "--register", register).exit_code == 0
+    assert [row["mass_kg"] for row in Register(register).rows()] == [1500.0]
+
+
+def test_another_facility_or_a_period_that_does_not_overlap_is_its_own(pair, project, tmp_path):
+    register = tmp_path / "r.sqlite"
+    first, _second = pair
+    other = _declared(tmp_path, "other", ("facility: Baotou integrated mine", "facility: Bayan Obo east mine"))
+    footprint.market_add([first, other], mass_kg=1000, year=2026, register=register)
+    assert len(Register(register).rows()) == 2
+
+
+def test_facility_key_ignores_case_and_spacing_but_not_the_facility():
+    a = facility_key({"name": "Example Co.", "facility": "Baotou  plant", "identifier": "urn:x"})
+    assert a == facility_key({"name": "other name", "facility": "baotou plant", "identifier": "urn:x"})
+    assert a != facility_key({"name": "Example Co.", "facility": "Baotou plant 2", "identifier": "urn:x"})
+    assert facility_key({"name": "Example Co."}) is None
+
+
+def test_overlapping_periods_in_one_batch_are_refused_together(pair, tmp_path):
+    """Both entries in one call: the second meets the first inside the transaction; nothing is written."""
+    register = tmp_path / "r.sqlite"
+    with pytest.raises(RegistryError, match="overlaps it"):
+        footprint.market_add(list(pair), mass_kg=1000, year=2026, register=register)
+    assert not register.exists() or Register(register).rows() == []
