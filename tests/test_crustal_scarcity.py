@@ -185,3 +185,13 @@ def test_a_supplier_declaration_passes_its_elements_downstream(project):
     nd = _element(document, "Neodymium")["kg"]
     assert nd > nd_per_kg_oxide  # more than one kg of oxide goes into a kg of metal, nothing is lost on the way
     assert "no characterisation factor" in document["mineral_resources"]["ef31_gap"]["statement"]
+
+
+def test_an_assay_giving_an_element_the_rules_group_already_holds_is_refused(project, tmp_path):
+    """The assay's Nd 0.65 % beside the rule's TREO 4.1 % (18.5 % Nd): Nd was added twice, crustal scarcity
+    70,597 -> 85,914 kg Si eq with exit 0 (found by the authoring audit)."""
+    data = _with_assay(tmp_path, {"contents": {"Nd": {"value": 0.65, "unit": "%", "source": "2025 assays"}}})
+    with pytest.raises(ActivityDataError, match=r"Nd would be taken from the ground twice: as an ore content of its "
+                                                r"own \(the producer's assay\) and as .* % of TREO \(the rule\)") as info:
+        footprint.declare(RULE, data)
+    assert info.value.field == "processes.mining.ore.contents.Nd"

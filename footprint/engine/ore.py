@@ -38,6 +38,32 @@ def composition(rule_extraction: OreComposition | None, assay: OreComposition | 
     return contents, distributions, from_assay
 
 
+def _counted_once(contents: dict, distributions: dict, from_assay: set[str], path: Path, where: str) -> None:
+    """Refuse an element given as an ore content of its own and as a share of a group's content.
+
+    Why: element_amounts adds the element's kg from every content naming it, so a producer's assay
+    ``contents: {Nd: 0.65 %}`` beside the rule's TREO (whose distribution holds Nd) took Nd from the
+    ground twice (ndpr-oxide crustal scarcity 70,597 -> 85,914 kg Si eq) with exit 0.  'rules
+    validate' refuses it within a rule (authoring.lint.extraction_problems); an assay meets the
+    rule's values only here.
+    """
+    for group, content in contents.items():
+        if group not in GROUPS:
+            continue
+        for element, share in distributions[group].shares.items():
+            if element in contents and share > 0:
+                given = "the producer's assay" if element in from_assay else "the rule"
+                grouped = "the producer's assay" if (group in from_assay or f"{group} distribution" in from_assay) \
+                    else "the rule"
+                raise ActivityDataError(
+                    f"{element} would be taken from the ground twice: as an ore content of its own ({given}) and "
+                    f"as {share:g} % of {group} ({grouped})", file=path, field=f"{where}.ore.contents.{element}",
+                    value=f"{contents[element].value:g} {contents[element].unit}",
+                    expected=f"{element} either as a content or within the {group} distribution (an assay of "
+                             f"{group} replaces the rule's {group}; give its distribution under "
+                             f"ore.distributions.{group})")
+
+
 def element_amounts(ore_kg: float, contents: dict, distributions: dict) -> dict[str, tuple[float, str]]:
     """element -> (kg extracted, how it was computed) for ``ore_kg`` of ore."""
     amounts: dict[str, tuple[float, str]] = {}
@@ -72,6 +98,7 @@ def element_flows(process_id: str, rule_process, data, output: float, share: flo
     if missing:
         raise ActivityDataError(f"ore content {missing[0]} has no distribution", file=path, field=f"{where}.ore",
                                 expected=f"ore.distributions.{missing[0]}: shares of each element, % of {missing[0]}")
+    _counted_once(contents, distributions, from_assay, path, where)
     try:
         ore_kg = units.convert(output, rule_process.product.unit, "kg")
     except Exception:  # a product counted in pieces or energy has no ore mass
