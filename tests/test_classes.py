@@ -881,3 +881,28 @@ def test_equal_thresholds_leaving_a_class_unreachable_are_refused(tmp_path):
     edited.update(thresholds=[10.0, 10.0], labels=["A", "B", "C"], number_of_classes=3)
     with pytest.raises(ClassSchemeError, match="strictly ascending"):
         classes.check_scheme(edited, "edited.json")
+
+
+def test_nothing_placed_is_no_declaration_on_the_market(tmp_path, example_declaration):
+    """Before: 'market add --mass 0' registered a placement of nothing, and by count it weighed as much as a
+    producer's year of output. Now market add and import refuse 0 kg, and a 0 kg row already in a register
+    weighs 0 by count as by mass. Count weighting over 10, 20, 30 (1 t each) and 1 (0 kg), two classes:
+    Q(1/2) of the three weighted values at positions 1/6, 1/2, 5/6 is 20; with the 0 kg row counted as one
+    declaration (positions 1/8, 3/8, 5/8, 7/8 over 1, 10, 20, 30) it was 15."""
+    from footprint.errors import FootprintError
+
+    register = tmp_path / "m.sqlite"
+    Register(register).add([_entry("zero", 1.0, 0.0, 2024), *(_entry(f"d{v}", float(v), 1000.0, 2024)
+                                                            for v in (10, 20, 30))])
+    scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=2, weight="count",
+                                      head_room=False, register=register)
+    assert scheme["thresholds"] == pytest.approx([20.0])
+    assert scheme["counts"]["without_weight"] == 1
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    with pytest.raises(FootprintError, match="must be a number > 0"):
+        footprint.market_add([decl], mass_kg=0.0, year=2026, register=tmp_path / "other.sqlite")
+    csv_file = tmp_path / "r.csv"
+    csv_file.write_text("declaration_id,rule_id,rule_version,year,mass_kg,value:climate_change\n"
+                        "x,r,1.0.0,2024,0,5.0\n", encoding="utf-8")
+    with pytest.raises(FootprintError, match="must be a number > 0"):
+        footprint.market_import(csv_file, register=tmp_path / "third.sqlite")

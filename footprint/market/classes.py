@@ -167,7 +167,9 @@ def register_hash(points: Iterable[MarketPoint]) -> str:
 def _weights(points: Sequence[MarketPoint], weight: str) -> list[float]:
     if weight not in WEIGHTS:
         raise ClassSchemeError("unknown weighting", field="weight", value=weight, expected=" or ".join(WEIGHTS))
-    return [p.mass_kg if weight == "mass" else 1.0 for p in points]
+    # by count, a declaration counts where something was placed: a 0 kg row (written before market add refused
+    # them) is no declaration placed on the market, as it carries no weight by mass either
+    return [p.mass_kg if weight == "mass" else (1.0 if p.mass_kg > 0 else 0.0) for p in points]
 
 
 def class_counts(points: Sequence[MarketPoint], limits: Sequence[float], names: Sequence[str]) -> list[dict]:

@@ -255,9 +255,12 @@ def standard_unit(category: str) -> str | None:
 def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None, *,
                      not_begun: bool = True) -> None:
     where = f"{source}:{line}" if line else source
-    if not isinstance(mass_kg, (int, float)) or not math.isfinite(mass_kg) or mass_kg < 0:
-        raise RegistryError("mass placed on the market must be a number >= 0", file=where, field="mass_kg",
-                            value=mass_kg, expected="kilograms, e.g. 250000")
+    # 0 kg is no placement: counted by declarations, such a row weighed as much as a producer's year of output
+    if not isinstance(mass_kg, (int, float)) or not math.isfinite(mass_kg) or mass_kg <= 0:
+        raise RegistryError("mass placed on the market must be a number > 0", file=where, field="mass_kg",
+                            value=mass_kg, expected="kilograms placed on the market in that year, e.g. 250000 "
+                                                    "(a declaration with nothing placed in a year is not registered "
+                                                    "for it)")
     if not isinstance(year, int) or not 1900 <= year <= 2200:
         raise RegistryError("year out of range", file=where, field="year", value=year,
                             expected="a calendar year, e.g. 2025")
