@@ -134,6 +134,7 @@ class Exclusion(_Strict):
     item: str
     estimated_share: Optional[Number] = Field(default=None, ge=0, le=1)
     reason: str
+    kinds: list[str] = Field(default_factory=list)  # the rule's input kinds this exclusion leaves out (expected ones)
 
 
 class ProcessData(_Strict):
@@ -144,6 +145,9 @@ class ProcessData(_Strict):
     emissions: list[Emission] = Field(default_factory=list)
     transport: list[Transport] = Field(default_factory=list)
     excluded: list[Exclusion] = Field(default_factory=list)
+    #: input kinds the rule expects of this process that it does not use in the period (engine.system
+    #: refuses an expected input neither reported, listed here, nor excluded under the cut-off)
+    not_used: list[str] = Field(default_factory=list)
     allocation_share: Optional[Number] = None  # main product's share, only for allocation method 'specified'
     ore: Optional[OreAssay] = None  # the producer's assay of the ore mined (replaces the rule's extraction values)
     comment: str = ""

@@ -160,6 +160,7 @@ class _Workbook:
         filled = False
         groups = {"co_product": "co_products", "input": "inputs", "transport": "transport", "emission": "emissions",
                   "excluded": "excluded"}
+        blank: dict[str, int] = {}  # input kind -> the row of the template left blank: the plant does not use it
         for row_index, row in enumerate(rows, start=2):
             cells = {h: _clean(cell.value) for h, cell in zip(header, row) if h}
             if all(v is None for v in cells.values()):
@@ -199,6 +200,9 @@ class _Workbook:
                              {"item": "item", "reason": "comment", "estimated_share": "amount"})
                 continue
             if section in ("input", "transport", "emission") and amount is None:
+                item = cells.get("item")
+                if section != "emission" and isinstance(item, str) and not item.lower().startswith(FROM_PREFIX):
+                    blank.setdefault(item, row_index)
                 continue  # an expected input the plant does not use
             entry: dict[str, Any] = {"amount": amount, "unit": cells.get("unit")}
             columns = {"amount": "amount", "unit": "unit", "source": "source", "data_type": "data_type",
@@ -244,6 +248,12 @@ class _Workbook:
                 columns.update(flow="item", compartment="compartment")
             filled = filled or amount is not None
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
+        reported = {entry.get("kind") for group in ("inputs", "transport") for entry in data.get(group, [])}
+        for kind, row_index in blank.items():  # a kind's row left blank says it is not used (unless another reports it)
+            if kind not in reported:
+                items = data.setdefault("not_used", [])
+                self.locations[base + ("not_used", len(items))] = (sheet.title, row_index, "amount")
+                items.append(kind)
         return data if filled else None
 
     #: The columns each section reads (besides 'section', 'item' and 'comment', a label and a note on every row).
