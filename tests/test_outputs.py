@@ -237,7 +237,8 @@ def _rule_with_kind(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     rule = tmp_path / "rule.yaml"
     rule.write_text(text, encoding="utf-8")
     data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("kind: diesel", f"kind: {quoted}"), encoding="utf-8")
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("kind: diesel", f"kind: {quoted}").replace(
+        "not_used: [fuel-oil, diesel]", f"not_used: [fuel-oil, {quoted}]"), encoding="utf-8")
     return rule, data
 
 

@@ -404,8 +404,8 @@ def test_an_empty_hidden_row_is_no_error(project, filled, tmp_path):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.parent.name)
 def test_every_input_kind_an_example_uses_is_offered_by_its_template(project, example, tmp_path):
-    """The engine takes any input kind of the rule in any process; ``expected_inputs`` is read only by the
-    template.  Old code offered expected inputs only: the carbon anode and nitrogen of dy-metal and
+    """The engine takes any input kind of the rule in any process; ``expected_inputs`` names those each process
+    must account for (reported, not_used or excluded).  Old code offered expected inputs only: the carbon anode and nitrogen of dy-metal and
     ndpr-metal, the nickel and boron carbide of ndfeb-magnet were in no line of the template, so a
     producer filling it in reported none of them and declared less than the example does."""
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
