@@ -94,3 +94,21 @@ def test_the_report_says_it_is_a_sensitivity_run(mass_run, tmp_path):
 def test_verify_still_recomputes_it(mass_run):
     result = _invoke("verify", mass_run)
     assert result.exit_code == 0 and "verified" in result.output
+
+
+def test_a_supplier_offering_its_sensitivity_run_is_refused(mass_run, tmp_path):
+    """ndpr-metal on the oxide's mass-allocated run: 18.74 instead of 65.51 kg CO2-Eq/kg, exit 0."""
+    import shutil
+
+    from footprint.errors import ActivityDataError
+
+    (tmp_path / "ndpr-metal").mkdir()
+    (tmp_path / "suppliers").mkdir()
+    data = tmp_path / "ndpr-metal" / "activity-2025.yaml"
+    shutil.copy(REPO / "examples" / "ndpr-metal" / "activity-2025.yaml", data)
+    assert "declaration: ../suppliers/ndpr-oxide-2025.json" in data.read_text(encoding="utf-8")
+    shutil.copy(mass_run, tmp_path / "suppliers" / "ndpr-oxide-2025.json")
+    with pytest.raises(ActivityDataError, match=r"supplier declaration is a sensitivity run .*allocation 'mass'") \
+            as caught:
+        footprint.declare("ndpr-metal", data)
+    assert caught.value.field.endswith(".declaration")

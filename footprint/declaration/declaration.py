@@ -30,6 +30,7 @@ from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
 from footprint.errors import UnitError
 from footprint.inputs import units
+from footprint.inputs.upstream import SENSITIVITY_NOTE, sensitivity_problem  # noqa: F401 (market, export, api)
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
     content_hash,
@@ -105,11 +106,6 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
     except UnitError:
         return {"output": amount, "output_unit": unit}
 
-#: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
-SENSITIVITY_NOTE = ("a sensitivity run under an allocation method the rule lists as an option "
-                    "('footprint declare --allocation'), not a declaration under the rule's own methods")
-
-
 def _sensitivity_block(system, loaded) -> dict[str, Any]:
     """``sensitivity`` when ``--allocation`` moved any process off the rule's own method (else nothing).
 
@@ -126,15 +122,6 @@ def _sensitivity_block(system, loaded) -> dict[str, Any]:
     return {"sensitivity": {"allocation": system.allocation_method_override, "processes": moved,
                             "note": SENSITIVITY_NOTE + ": the market register, performance classes and PACT "
                                                        "exports refuse it"}}
-
-
-def sensitivity_problem(document: Mapping[str, Any]) -> str | None:
-    """Why a document must not be placed on the market, classed or exported as a footprint (None: it may)."""
-    block = document.get("sensitivity")
-    if not block:
-        return None
-    method = block.get("allocation") if isinstance(block, Mapping) else block
-    return f"{SENSITIVITY_NOTE} (allocation '{method}')"
 
 
 def legacy_mapping(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -151,6 +151,25 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
     return declaration
 
 
+#: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
+SENSITIVITY_NOTE = ("a sensitivity run under an allocation method the rule lists as an option "
+                    "('footprint declare --allocation'), not a declaration under the rule's own methods")
+
+
+def sensitivity_problem(document: Mapping[str, Any]) -> str | None:
+    """Why a document must not be placed on the market, classed, exported or bought as a footprint (None: fine).
+
+    A sensitivity run (``declare --allocation``, its ``sensitivity`` record) answers "what if"; read
+    as a supplier's footprint it multiplied another allocation into the buyer's result (ndpr-metal
+    on a mass-allocated oxide: 18.74 instead of 65.51 kg CO2-Eq/kg, exit 0).
+    """
+    block = document.get("sensitivity")
+    if not block:
+        return None
+    method = block.get("allocation") if isinstance(block, Mapping) else block
+    return f"{SENSITIVITY_NOTE} (allocation '{method}')"
+
+
 #: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input
 #: of many producers' declarations; reading and checking its hash once per content is enough.
 _READ: dict[tuple[str, str], UpstreamDeclaration] = {}
@@ -166,6 +185,11 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         raise _fail("supplier declaration was edited after it was written: its content_sha256 does not match "
                     "its content", path, file=where, field=field, value=f"stated {stated}, computed {actual}",
                     expected="the unmodified file the supplier published")
+    problem = sensitivity_problem(document)
+    if problem:
+        raise _fail(f"supplier declaration is {problem}", path, file=where, field=field,
+                    value=(document.get("sensitivity") or {}).get("allocation"),
+                    expected="the supplier's declaration under the rule's own methods")
     try:
         unit_block = document["declared_unit"]
         product = str(unit_block["product"])
