@@ -162,15 +162,20 @@ def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_regis
         classes.assign(_decl(category="acidification"), scheme)
 
 
-def test_assign_writes_the_class_into_a_real_declaration_and_keeps_it_verifiable(example_declaration, tmp_path):
+def ndpr_scheme(example_declaration: dict, tmp_path: Path) -> Path:
+    """A 3-class count scheme over four ndpr-oxide declarations at 0.5, 0.9, 1.1 and 2 x the example's value."""
     register = tmp_path / "m.sqlite"
     value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
     Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
                             for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
-    scheme_path = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025",
-                                                                  classes=3, weight="count", head_room=False,
-                                                                  register=register),
-                                         tmp_path / "scheme.json")
+    return footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=3,
+                                                           weight="count", head_room=False, register=register),
+                                  tmp_path / "scheme.json")
+
+
+def test_assign_writes_the_class_into_a_real_declaration_and_keeps_it_verifiable(example_declaration, tmp_path):
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    scheme_path = ndpr_scheme(example_declaration, tmp_path)
     decl_path = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
     classed = footprint.assign_class(decl_path, scheme_path)
     # count thresholds over (0.5, 0.9, 1.1, 2) x value at positions 1/8, 3/8, 5/8, 7/8: Q(1/3) lies between

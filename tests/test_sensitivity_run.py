@@ -60,15 +60,9 @@ def test_market_add_refuses_it(mass_run, tmp_path):
 
 
 def test_classes_assign_refuses_it(mass_run, tmp_path, example_declaration):
-    register = tmp_path / "m.sqlite"
-    from test_classes import _entry  # the register rows the class tests use
+    from test_classes import ndpr_scheme
 
-    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
-    Register(register).add([_entry(f"p{i}", v, 1000.0, 2025, rule="ndpr-oxide")
-                            for i, v in enumerate([value / 2, value * 0.9, value * 1.1, value * 2])])
-    scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025",
-                                                             classes=3, weight="count", head_room=False,
-                                                             register=register), tmp_path / "scheme.json")
+    scheme = ndpr_scheme(example_declaration, tmp_path)
     with pytest.raises(FootprintError) as caught:
         footprint.assign_class(mass_run, scheme)  # old code: class A (7.58 below every threshold)
     assert caught.value.field == "sensitivity"
