@@ -106,6 +106,20 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
     except UnitError:
         return {"output": amount, "output_unit": unit}
 
+def _own_datasets(catalogue: Catalogue, used) -> dict[str, Any]:
+    """``own``: the datasets used that come from the user's inventories, not the bundled library (else nothing).
+
+    Why: a dataset a user adds under FOOTPRINT_HOME/inventories (a province's grid the library lacks,
+    found through the rule's ``electricity/{region}``) was listed among the used datasets exactly like
+    a library one, so a reviewer could not tell that a number rested on a file only this user has.
+    """
+    if not catalogue.roots:
+        return {}
+    library = catalogue.roots[0]
+    own = sorted(code for code in used if code in catalogue.files and not catalogue.files[code].is_relative_to(library))
+    return {"own": own} if own else {}
+
+
 def _sensitivity_block(system, loaded) -> dict[str, Any]:
     """``sensitivity`` when ``--allocation`` moved any process off the rule's own method (else nothing).
 
@@ -280,7 +294,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
             "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
             "snapshot": snapshot.describe(),
             "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets), "used": sorted(used),
-                            "used_sha256": used_sha256},
+                            "used_sha256": used_sha256, **_own_datasets(catalogue, used)},
             "methods": methods_used,
             "background": {"database": background, "sha256": catalogue.sha256, **(background_info or {})},
             "libraries": versions,

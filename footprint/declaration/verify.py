@@ -372,6 +372,8 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
             severity, note = "warning", "library version"
         elif old_format and a == "(absent)" and path.startswith(USED_HASHES):
             severity, note = "warning", "not recorded by the footprint that wrote this declaration"
+        elif a == "(absent)" and path.startswith("provenance.inventories.own"):  # recorded since the fifth sitting
+            severity, note = "warning", "the user's own datasets, not marked by the footprint that wrote this"
         elif _background_wide(path):
             severity, note = "warning", "describes the whole background; the used datasets' hashes decide"
         else:
