@@ -49,26 +49,30 @@ def test_the_rules_own_dataset_named_explicitly_declares_the_same(project, examp
     assert document["results"] == example_declaration["results"]
 
 
-def _brine_rule_with_gas_per_m3(tmp_path: Path) -> Path:
-    rule = _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml",
-                   'natural-gas: {dataset: fuel/natural-gas, description:',
-                   'natural-gas: {dataset: fuel/natural-gas, alternatives: [fuel/natural-gas-m3], description:')
+SHIPPED_GAS = "natural-gas: {dataset: fuel/natural-gas, alternatives: [fuel/natural-gas-m3], description:"
+
+
+def _brine_rule_with(tmp_path: Path, alternatives: str) -> Path:
+    """A copy of the brine rule whose natural-gas kind lists ``alternatives`` (as version 1.0.1: a changed rule
+    under the library's id and version is refused, footprint.inputs.rule.library_conflict)."""
+    rule = _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml", SHIPPED_GAS,
+                   f"natural-gas: {{dataset: fuel/natural-gas{alternatives}, description:")
     text = rule.read_text(encoding="utf-8")
-    assert "\nversion: 1.0.0\n" in text  # a changed rule is a version of its own (rule.library_conflict)
+    assert "\nversion: 1.0.0\n" in text
     rule.write_text(text.replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"), encoding="utf-8")
     return rule
 
 
 def test_an_alternative_the_rule_lists_is_taken(project, tmp_path):
-    """919.35 TJ of gas reported as m3 against the rule's per-m3 alternative: the row draws on that dataset."""
-    rule = _brine_rule_with_gas_per_m3(tmp_path)
+    """919.35 TJ of gas reported as m3 against the shipped rule's per-m3 alternative: the row draws on that
+    dataset; under a version of the rule without the alternative it is refused."""
     data = _edited(BRINE, tmp_path / "activity.yaml", BRINE_GAS,
                    "{kind: natural-gas, dataset: fuel/natural-gas-m3, amount: 25000000, unit: m**3,")
-    document = footprint.declare(rule, data)
+    document = footprint.declare("lithium-carbonate-brine", data)
     used = {c["dataset"] for c in document["contributions"] if c["item"] == "natural-gas"}
     assert used == {"fuel/natural-gas-m3"}
     with pytest.raises(ActivityDataError, match="dataset is not one the rule allows for input kind 'natural-gas'"):
-        footprint.declare("lithium-carbonate-brine", data)  # the shipped rule lists no alternative
+        footprint.declare(_brine_rule_with(tmp_path, ""), data)
 
 
 @pytest.mark.parametrize("alternative, message", [
@@ -76,9 +80,7 @@ def test_an_alternative_the_rule_lists_is_taken(project, tmp_path):
     ("chemical/argon", "alternative dataset is of another kind"),
 ])
 def test_rules_validate_refuses_an_alternative_that_is_missing_or_of_another_kind(tmp_path, alternative, message):
-    rule = _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml",
-                   'natural-gas: {dataset: fuel/natural-gas, description:',
-                   f'natural-gas: {{dataset: fuel/natural-gas, alternatives: [{alternative}], description:')
+    rule = _brine_rule_with(tmp_path, f", alternatives: [{alternative}]")
     problems = inventory.rule_dataset_problems(load_rule(rule).rule, inventory.load_catalogue())
     assert [(f, m, v) for f, m, v, _e in problems] == [("input_kinds.natural-gas.alternatives[0]", message,
                                                          alternative)]
