@@ -899,15 +899,9 @@ def assign_class(declaration: str | Path, scheme: str | Path, *,
     The class changes the content, so the input's signatures (made over the content without the
     class) are not carried over: sign the result (sign_document) if it must be signed.
     """
-    from footprint.errors import DeclarationError
     from footprint.market import classes as _classes
 
     document = read_declaration(declaration, require_signature=require_signature)
-    problem = _declaration.sensitivity_problem(document)
-    if problem:
-        raise DeclarationError(problem, file=str(declaration), field="sensitivity",
-                               value=document["sensitivity"].get("allocation"),
-                               expected="a declaration made without --allocation (the rule's own methods)")
     record = _classes.assign(document, read_scheme(scheme), declaration_source=str(declaration),
                              scheme_source=str(scheme))
     document = {key: value for key, value in document.items() if key not in ("content_sha256", "signatures")}

@@ -106,3 +106,28 @@ def test_a_supplier_offering_its_sensitivity_run_is_refused(mass_run, tmp_path):
             as caught:
         footprint.declare("ndpr-metal", data)
     assert caught.value.field.endswith(".declaration")
+
+
+def test_verify_refuses_a_class_recorded_on_it(mass_run, tmp_path):
+    """classes assign refuses the run; a class written on it by hand, the hash recomputed, reached verify's
+    reclassing (classes.reassign), which recomputed the same class A and said 'verified', exit 0 (old code)."""
+    import json
+
+    from footprint.declaration.declaration import content_hash
+    from footprint.inputs.upstream import declared_results
+    from footprint.market import classes as _classes
+
+    document = footprint.read_declaration(mass_run)
+    result = next(r for r in declared_results(document) if r["category"] == "climate_change")
+    scheme = {"scheme_id": "hand", "category": "climate_change", "thresholds": [20.0, 60.0],
+              "labels": ["A", "B", "C"], "next_review": "2029-01-01"}
+    document = {k: v for k, v in document.items() if k not in ("content_sha256", "signatures")}
+    document["performance_class"] = _classes._record(document, result, scheme)  # 7.58 < 20: class A
+    assert document["performance_class"]["class"] == "A"
+    document["content_sha256"] = content_hash(document)
+    classed = tmp_path / "classed-by-hand.json"
+    classed.write_text(json.dumps(document), encoding="utf-8")
+    result = _invoke("verify", classed, "--data", EXAMPLE)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "field 'sensitivity'" in result.stderr and "sensitivity run" in result.stderr
+    assert "Traceback" not in result.stderr

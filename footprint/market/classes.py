@@ -440,9 +440,19 @@ def category_result(declaration: Mapping[str, Any], category: str, source: str =
 
     A partial result (coverage "partial": some of its flows have no characterisation factor) is
     a lower bound: placed among complete values it would get a better class than its product's,
-    so it is refused here, for ``classes assign`` and for verify's recomputed class alike.
+    so it is refused here, for ``classes assign`` and for verify's recomputed class alike.  So is a
+    sensitivity run (``declare --allocation``): its value is not the product's under the rule's methods,
+    and a class recorded on it by hand (hash recomputed) passed verify's reclassing with exit 0.
     """
+    from footprint.declaration.declaration import sensitivity_problem
     from footprint.inputs.upstream import declared_results
+
+    problem = sensitivity_problem(declaration)
+    if problem:
+        block = declaration.get("sensitivity")
+        raise ClassSchemeError(problem, file=source, field="sensitivity",
+                               value=block.get("allocation") if isinstance(block, Mapping) else block,
+                               expected="a declaration made without --allocation (the rule's own methods)")
 
     for result in declared_results(dict(declaration)):
         if result.get("category") == category:
