@@ -733,7 +733,9 @@ def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, regist
     result = footprint.market_add(list(declarations), mass_kg=mass_kg, year=year, register=register,
                                   require_signature=trusted_keys, replace=replace)
     _echo(f"register {footprint.market_register(register).target}: {result.added} added, "
-          f"{result.updated} updated" + (f", replaced {', '.join(result.replaced)}" if result.replaced else ""))
+          f"{result.updated} updated" + (f", replaced {', '.join(result.replaced)}" if result.replaced else "")
+          + ("; their placements of " + ", ".join(f"{year} ({mass:g} kg)" for year, mass in result.carried.items())
+             + " carried over to the correction" if result.carried else ""))
 
 
 @market.command("import")

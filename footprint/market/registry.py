@@ -87,6 +87,7 @@ class AddResult:
     added: int = 0
     updated: int = 0
     replaced: list[str] = field(default_factory=list)  # declaration ids a correction took the place of
+    carried: dict[int, float] = field(default_factory=dict)  # year -> kg of the replaced placed under the correction
 
 
 def facility_key(declarant: Any) -> str | None:
@@ -392,7 +393,11 @@ class Register:
         with self._db.transaction() as cur:
             for entry in entries:
                 existing = self._check_consistent(cur, entry, source or entry.declaration_id)
+                carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
                 for other in self._same_production(cur, entry, source or entry.declaration_id, replace):
+                    for year, mass in cur.all("SELECT year, mass_kg FROM placements WHERE declaration_id = :id",
+                                              {"id": other}):
+                        carried[int(year)] = carried.get(int(year), 0.0) + float(mass)
                     for table, column in (("placements", "declaration_id"), ("category_values", "declaration_id"),
                                           ("declarations", "id")):
                         cur.run(f"DELETE FROM {table} WHERE {column} = :id", {"id": other})
@@ -433,7 +438,26 @@ class Register:
                     cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
                             {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
                     result.added += 1
+                self._carry(cur, entry, carried, result)
         return result
+
+    @staticmethod
+    def _carry(cur: _Cursor, entry: Entry, carried: dict[int, float], result: AddResult) -> None:
+        """The replaced declarations' placements of other years go to the correction that takes their place.
+
+        Why: a correction describes the same production, so the material placed on the market in
+        other years is still placed; deleting those placements with the replaced declaration took its
+        mass out of every later derivation's weights (a 2025 declaration placed in 2025 and 2026,
+        corrected with --year 2026, lost its 2025 mass), exit 0.  The year being added keeps the
+        mass given now; a year the correction is already placed in keeps its own.
+        """
+        for year, mass in sorted(carried.items()):
+            if year == entry.year or cur.all("SELECT 1 FROM placements WHERE declaration_id = :id AND year = :year",
+                                             {"id": entry.declaration_id, "year": year}):
+                continue
+            cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
+                    {"id": entry.declaration_id, "year": year, "mass": mass})
+            result.carried[year] = mass
 
     @staticmethod
     def _same_production(cur: _Cursor, entry: Entry, where: str, replace: bool) -> list[str]:
