@@ -88,3 +88,27 @@ def test_library_conflict_is_none_for_the_library_file_itself_and_names_the_firs
     assert rule.library_conflict(rule.load_rule(RULE)) is None
     problem = rule.library_conflict(rule.load_rule(_copy(tmp_path, PRICE, "REO concentrate: {value: 5,")))
     assert problem is not None and "first at 'stages[1].processes[0].allocation.prices.REO concentrate.value'" in problem
+
+
+def test_a_copy_beside_another_virgin_declaration_is_refused(project, tmp_path):
+    """The same rule text, another Ev: ndfeb-recycled-hpms names its virgin-material declaration by a path
+    relative to the rule file (recycled_content.virgin.declaration). A byte-identical copy placed beside Dy
+    metal's declaration under that path had the library's sha256, so it was taken as
+    "ndfeb-recycled-hpms 1.0.0" with Dy metal's burden as Ev (old code: declared, exit 0)."""
+    import yaml
+
+    library = REPO / "rules" / "ndfeb-recycled-hpms.yaml"
+    virgin = yaml.safe_load(library.read_text(encoding="utf-8"))["recycled_content"]["virgin"]["declaration"]
+    copy = tmp_path / "rules" / library.name
+    copy.parent.mkdir()
+    copy.write_bytes(library.read_bytes())
+    (copy.parent / virgin).parent.mkdir(parents=True, exist_ok=True)
+    (copy.parent / virgin).write_bytes((REPO / "examples" / "suppliers" / "dy-metal-2025.json").read_bytes())
+    data = REPO / "examples" / "ndfeb-recycled-hpms" / "activity-2025.yaml"
+    with pytest.raises(RuleError) as caught:
+        footprint.declare(copy, data)
+    assert caught.value.field == "version"
+    assert "first at 'recycled_content.virgin.declaration'" in str(caught.value)
+    assert "(Dy metal)" in str(caught.value) and "the library's declaration" in str(caught.value)
+    (copy.parent / virgin).write_bytes((REPO / "examples" / "suppliers" / "ndpr-metal-2025.json").read_bytes())
+    assert footprint.declare(copy, data)["rule"]["id"] == "ndfeb-recycled-hpms"  # the same content beside it: fine

@@ -18,12 +18,9 @@ declarations when the two rule files lie in different directories.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from footprint.errors import FootprintError
-from footprint.inputs.rule import LoadedRule, Rule
-from footprint.inputs.upstream import read as read_upstream
+from footprint.inputs.rule import LoadedRule, Rule, virgin_declaration_summary
 
 SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
 SECTION_TITLES = {
@@ -243,22 +240,6 @@ class RuleDiff:
         return to_dict(self.old, self.new, self.changes)
 
 
-def _virgin_declaration(loaded: LoadedRule) -> str | None:
-    """What the rule's Ev declaration file holds (its id, product and content hash), or why it cannot be read;
-    None when the rule names no such file."""
-    virgin = loaded.rule.recycled_content.virgin
-    if virgin is None or not virgin.declaration:
-        return None
-    path = Path(loaded.path).parent / virgin.declaration
-    if not path.is_file():  # said without the path: two copies missing the same file are no change
-        return "no such file"
-    try:
-        found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
-    except FootprintError as exc:
-        return f"unreadable: {exc.message}"
-    return f"{found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
-
-
 def referenced_changes(old: LoadedRule, new: LoadedRule) -> list[Change]:
     """Changes in the content of files the rules point to (paths relative to each rule file).
 
@@ -266,7 +247,7 @@ def referenced_changes(old: LoadedRule, new: LoadedRule) -> list[Change]:
     read from two rule files in different directories (an old version taken out of git into
     /tmp, say) can be two different declarations, and Ev moves every declared number.
     """
-    before, after = _virgin_declaration(old), _virgin_declaration(new)
+    before, after = virgin_declaration_summary(old), virgin_declaration_summary(new)
     if before == after:
         return []
     return [Change("parameters", "changed", "recycled_content.virgin.declaration (the file's content)",

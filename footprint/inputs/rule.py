@@ -764,16 +764,44 @@ def library_conflict(loaded: LoadedRule) -> str | None:
     except OSError:
         return None
     library = load_rule(library_path)
-    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version) \
-            or library.sha256 == loaded.sha256:
+    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version):
         return None
-    # 'status' is the rule's life cycle, not its content: the library withdraws a version in place
-    where = _first_difference(library.rule.model_dump(mode="json", by_alias=True, exclude={"status"}),
-                              loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
-    if where is None:
+    claim = (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "
+             f"{library_path.name} of that id and version differs from it")
+    if library.sha256 != loaded.sha256:
+        # 'status' is the rule's life cycle, not its content: the library withdraws a version in place
+        where = _first_difference(library.rule.model_dump(mode="json", by_alias=True, exclude={"status"}),
+                                  loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
+        if where is not None:
+            return f"{claim} (first at '{where}')"
+    # the CFF's Ev declaration is a path relative to the rule file: the same text beside another file is
+    # another Ev (a copy of ndfeb-recycled-hpms.yaml beside a forged ../examples/suppliers/ndpr-metal-2025.json)
+    ours, theirs = virgin_declaration_summary(library), virgin_declaration_summary(loaded)
+    if ours is not None and ours.startswith("declaration ") and theirs != ours:
+        return (f"{claim} (first at 'recycled_content.virgin.declaration': the file it points to holds "
+                f"{theirs}, the library's {ours})")
+    return None
+
+
+def virgin_declaration_summary(loaded: LoadedRule) -> str | None:
+    """What the rule's Ev declaration file (``recycled_content.virgin.declaration``, relative to the rule
+    file) holds: ``declaration ID (PRODUCT), content sha256 ...``, or why it cannot be read; None when the
+    rule names no such file.  Said without the file's path, so two copies pointing at the same content
+    are alike (rules diff, library_conflict)."""
+    from footprint.errors import FootprintError
+    from footprint.inputs.upstream import read as read_upstream
+
+    virgin = loaded.rule.recycled_content.virgin
+    if virgin is None or not virgin.declaration:
         return None
-    return (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "
-            f"{library_path.name} of that id and version differs from it (first at '{where}')")
+    path = Path(loaded.path).parent / virgin.declaration
+    if not path.is_file():
+        return "no such file"
+    try:
+        found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
+    except FootprintError as exc:
+        return f"unreadable: {exc.message}"
+    return f"declaration {found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
 
 
 #: a rule's prose: what it says about its numbers, not the numbers (a wording mended at the same version,
