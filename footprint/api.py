@@ -298,14 +298,21 @@ def _refuse_withdrawn(loaded) -> None:
     """A rule its authors withdrew is not declared under: the declaration would follow a rule no longer in force.
 
     Only new declarations (and analyses) are refused; verify recomputes a declaration made while
-    the rule was in force (``withdrawn_ok``), since a declaration stays what it was.
+    the rule was in force (``withdrawn_ok``), since a declaration stays what it was.  The library
+    withdraws a version in place, so a producer's copy of it taken earlier (its status still
+    'adopted' or 'draft': library_conflict lets status differ) is withdrawn with it.
     """
     from footprint.errors import RuleError
 
-    if loaded.rule.status == "withdrawn":
-        raise RuleError(f"rule {loaded.rule.id} {loaded.rule.version} is withdrawn", file=loaded.path, field="status",
-                        value="withdrawn", expected="a rule in force (its successor version); 'footprint verify' "
-                                                    "still recomputes declarations made under this one")
+    twin = _rule.library_twin(loaded)
+    withdrawn = loaded if loaded.rule.status == "withdrawn" else twin if twin and twin.rule.status == "withdrawn" \
+        else None
+    if withdrawn is not None:
+        where = "" if withdrawn is loaded else f" (the library's {twin.path})"
+        raise RuleError(f"rule {loaded.rule.id} {loaded.rule.version} is withdrawn{where}", file=loaded.path,
+                        field="status", value=loaded.rule.status,
+                        expected="a rule in force (its successor version); 'footprint verify' "
+                                 "still recomputes declarations made under this one")
 
 
 def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | None = None, strict: bool = False,

@@ -112,3 +112,19 @@ def test_a_copy_beside_another_virgin_declaration_is_refused(project, tmp_path):
     assert "(Dy metal)" in str(caught.value) and "the library's declaration" in str(caught.value)
     (copy.parent / virgin).write_bytes((REPO / "examples" / "suppliers" / "ndpr-metal-2025.json").read_bytes())
     assert footprint.declare(copy, data)["rule"]["id"] == "ndfeb-recycled-hpms"  # the same content beside it: fine
+
+
+def test_a_copy_of_a_version_the_library_withdrew_is_withdrawn_with_it(project, tmp_path, monkeypatch):
+    """library_conflict lets 'status' differ (the library withdraws a version in place), and the withdrawal
+    was checked on the given file only: a producer's copy taken while ndpr-oxide 1.0.0 was a draft still
+    declared under it after the library withdrew it (old code: exit 0)."""
+    text = RULE.read_text(encoding="utf-8")
+    assert "\nstatus: draft\n" in text
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / RULE.name).write_text(text.replace("\nstatus: draft\n", "\nstatus: withdrawn\n"), encoding="utf-8")
+    monkeypatch.setenv("FOOTPRINT_RULES", str(library))
+    copy = _copy(tmp_path)  # the draft, byte for byte
+    with pytest.raises(RuleError, match=r"rule ndpr-oxide 1\.0\.0 is withdrawn \(the library's ") as caught:
+        footprint.declare(copy, EXAMPLE)
+    assert caught.value.field == "status" and caught.value.value == "draft"

@@ -747,6 +747,20 @@ def _parse_rule(path: Path) -> LoadedRule:
     return LoadedRule(rule=model, path=path, sha256=digest)
 
 
+def library_twin(loaded: LoadedRule) -> LoadedRule | None:
+    """The library's rule of the same id and version when ``loaded`` is another file (None: there is none)."""
+    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
+    try:
+        if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
+            return None
+    except OSError:
+        return None
+    library = load_rule(library_path)
+    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version):
+        return None
+    return library
+
+
 def library_conflict(loaded: LoadedRule) -> str | None:
     """Why a rule file claims the id and version of a library rule whose content it does not have (None: fine).
 
@@ -757,17 +771,11 @@ def library_conflict(loaded: LoadedRule) -> str | None:
     A changed rule is another version.  Differences of layout, comments or prose only (PROSE_KEYS)
     and of ``status`` (a version withdrawn in place) are not a conflict.
     """
-    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
-    try:
-        if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
-            return None
-    except OSError:
-        return None
-    library = load_rule(library_path)
-    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version):
+    library = library_twin(loaded)
+    if library is None:
         return None
     claim = (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "
-             f"{library_path.name} of that id and version differs from it")
+             f"{library.path.name} of that id and version differs from it")
     if library.sha256 != loaded.sha256:
         # 'status' is the rule's life cycle, not its content: the library withdraws a version in place
         where = _first_difference(library.rule.model_dump(mode="json", by_alias=True, exclude={"status"}),
