@@ -288,10 +288,20 @@ def _next_patch(version: str) -> str:
 
 
 def _period_ended(activity, created: dt.datetime | None) -> None:
-    """engine.system.check_period_ended against the day the declaration is made (UTC, as it records it)."""
+    """engine.system.check_period_ended against the day the declaration is made (UTC, as it records it).
+
+    A ``created`` after today counts as today: a declaration cannot be made later than now, and a
+    caller's future date (declare(..., created=2030-01-01)) made a 2027 forecast pass as ended, exit 0.
+    """
     from footprint.engine.system import check_period_ended
 
-    check_period_ended(activity, (created or dt.datetime.now(dt.timezone.utc)).date())
+    today = dt.datetime.now(dt.timezone.utc).date()
+    check_period_ended(activity, today if created is None else min(_utc_day(created), today))
+
+
+def _utc_day(moment: dt.datetime) -> dt.date:
+    """The UTC day of ``moment`` (a naive datetime is taken as UTC, as the declaration records it)."""
+    return (moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment).date()
 
 
 def _refuse_withdrawn(loaded) -> None:

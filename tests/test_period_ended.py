@@ -69,3 +69,16 @@ def test_verify_judges_by_the_recorded_creation_day(project, tmp_path):
     made = footprint.write_declaration(footprint.declare("ndpr-oxide", EXAMPLE, created=_utc(2026, 1, 1)),
                                        tmp_path / "d.json")
     assert footprint.verify_declaration(made, EXAMPLE).ok
+
+
+def test_a_creation_day_in_the_future_does_not_end_a_period(project, tmp_path):
+    """declare(..., created=) is for reproducible documents; a date after today made a period that has not
+    ended pass as ended (old code: a period ending next year declared with created in 2030, exit 0)."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    if today.year + 1 > 2028:  # the shipped rule accepts reporting periods up to 2028-12-31
+        pytest.skip("the rule's accepted periods end before next year")
+    data = _with_period(tmp_path, f"{today.year + 1}-01-01", f"{today.year + 1}-12-31")
+    with pytest.raises(ActivityDataError, match=f"has not ended: it ends {today.year + 1}-12-31, and this "
+                                                f"declaration is made {today.isoformat()}") as caught:
+        footprint.declare("ndpr-oxide", data, created=_utc(2030, 1, 1))
+    assert caught.value.field == "period.end"
