@@ -98,12 +98,12 @@ def test_overlapping_periods_in_one_batch_are_refused_together(pair, tmp_path):
     assert not register.exists() or Register(register).rows() == []
 
 
-def test_replace_carries_the_first_ones_placements_of_other_years(pair, tmp_path):
+def test_replace_carries_the_first_ones_placements_of_other_years(pair, database):
     """The first declaration (period 2025) was placed in 2025 (1,000 kg) and 2026 (400 kg); the correction is
     added for 2026 with 500 kg. Old code: the 2025 placement was deleted with the first declaration, so
     2025's 1,000 kg left every derivation's weights, exit 0. Now the correction is placed in 2025 with the
-    first one's 1,000 kg and in 2026 with the 500 kg given."""
-    register = tmp_path / "r.sqlite"
+    first one's 1,000 kg and in 2026 with the 500 kg given (SQLite and PostgreSQL)."""
+    register = database
     first, second = pair
     second_id = footprint.read_declaration(second)["id"]
     for year, mass in ((2025, 1000), (2026, 400)):
