@@ -50,6 +50,7 @@ def test_a_second_declaration_of_the_same_facility_and_period_is_refused(pair, t
     assert result.exit_code == 2, (result.exit_code, result.output)
     assert "of the same declarant and facility for 2025-01-01..2025-12-31 is registered" in result.stderr
     assert "--replace" in result.stderr
+    assert result.stderr.startswith(f"error: {second}: field 'period'")  # the file given, not its declaration id
     assert [row["declaration_id"] for row in Register(register).rows()] == [footprint.read_declaration(first)["id"]]
 
 

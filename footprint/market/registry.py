@@ -80,6 +80,7 @@ class Entry:
     coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (absent: not known)
     facility: str | None = None  # facility_key() of the declarant and facility (None: not known, an imported row)
     period: tuple[str, str] | None = None  # the reporting period, ISO dates (None: not known)
+    source: str | None = None  # the declaration file it was read from, for messages (None: not from a file)
 
 
 @dataclass
@@ -219,7 +220,8 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
                  coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES},
                  facility=facility_key(document.get("declarant")),
-                 period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None)
+                 period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None,
+                 source=source)
 
 
 def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
@@ -392,9 +394,10 @@ class Register:
         result = AddResult()
         with self._db.transaction() as cur:
             for entry in entries:
-                existing = self._check_consistent(cur, entry, source or entry.declaration_id)
+                where = source or entry.source or entry.declaration_id  # the file the user gave, where known
+                existing = self._check_consistent(cur, entry, where)
                 carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
-                for other in self._same_production(cur, entry, source or entry.declaration_id, replace):
+                for other in self._same_production(cur, entry, where, replace):
                     for year, mass in cur.all("SELECT year, mass_kg FROM placements WHERE declaration_id = :id",
                                               {"id": other}):
                         carried[int(year)] = carried.get(int(year), 0.0) + float(mass)
@@ -481,7 +484,8 @@ class Register:
                                 f"registered, and this one's reporting period {entry.period[0]}..{entry.period[1]} "
                                 "overlaps it", file=where, field="period", value=f"{entry.period[0]}..{entry.period[1]}",
                                 expected="one declaration per facility and reporting period: to register a "
-                                         "correction in its place, add it with --replace")
+                                         "correction in its place, add it with --replace (footprint market add "
+                                         "FILE --year YEAR --mass KG --replace)")
         return [row[0] for row in rows]
 
     @staticmethod
