@@ -114,3 +114,19 @@ def test_replace_carries_the_first_ones_placements_of_other_years(pair, database
     assert "their placements of 2025 (1000 kg) carried over to the correction" in result.output
     assert sorted((row["declaration_id"], row["year"], row["mass_kg"]) for row in Register(register).rows()) == [
         (second_id, 2025, 1000.0), (second_id, 2026, 500.0)]
+
+
+def test_replace_refuses_to_carry_a_year_before_the_corrections_period(project, tmp_path):
+    """A declaration of 2025-07-01..2026-06-30 placed in 2025, replaced by one of 2026-01-01..2026-06-30: the
+    2025 placement would have been carried to a declaration whose period begins in 2026 (market add refuses
+    such a year for it), so the replacement is refused and the register left as it was."""
+    period = "period: {start: 2025-01-01, end: 2025-12-31}"
+    first = _declared(tmp_path, "straddling", (period, "period: {start: 2025-07-01, end: 2026-06-30}"))
+    later = _declared(tmp_path, "later", (period, "period: {start: 2026-01-01, end: 2026-06-30}"))
+    register = tmp_path / "r.sqlite"
+    footprint.market_add([first], mass_kg=1000, year=2025, register=register)
+    with pytest.raises(RegistryError, match=r"placed on the market in 2025 \(1000 kg\), before this one's "
+                                            r"reporting period began \(2026-01-01\)") as caught:
+        footprint.market_add([later], mass_kg=500, year=2026, register=register, replace=True)
+    assert caught.value.field == "period" and str(later) in str(caught.value)
+    assert [row["declaration_id"] for row in Register(register).rows()] == [footprint.read_declaration(first)["id"]]

@@ -441,20 +441,28 @@ class Register:
                     cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
                             {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
                     result.added += 1
-                self._carry(cur, entry, carried, result)
+                self._carry(cur, entry, carried, result, where)
         return result
 
     @staticmethod
-    def _carry(cur: _Cursor, entry: Entry, carried: dict[int, float], result: AddResult) -> None:
+    def _carry(cur: _Cursor, entry: Entry, carried: dict[int, float], result: AddResult, where: str) -> None:
         """The replaced declarations' placements of other years go to the correction that takes their place.
 
         Why: a correction describes the same production, so the material placed on the market in
         other years is still placed; deleting those placements with the replaced declaration took its
         mass out of every later derivation's weights (a 2025 declaration placed in 2025 and 2026,
         corrected with --year 2026, lost its 2025 mass), exit 0.  The year being added keeps the
-        mass given now; a year the correction is already placed in keeps its own.
+        mass given now; a year the correction is already placed in keeps its own.  A year before the
+        correction's reporting period began is refused, as entry_from_declaration refuses it.
         """
         for year, mass in sorted(carried.items()):
+            if entry.period is not None and year < int(entry.period[0][:4]):
+                raise RegistryError(f"a declaration this one replaces is placed on the market in {year} ({mass:g} kg), "
+                                    f"before this one's reporting period began ({entry.period[0]}), so the "
+                                    "correction cannot take its place there", file=where, field="period",
+                                    value=f"{entry.period[0]}..{entry.period[1]}",
+                                    expected="a correction of the same reporting period as the declaration it "
+                                             "replaces")
             if year == entry.year or cur.all("SELECT 1 FROM placements WHERE declaration_id = :id AND year = :year",
                                              {"id": entry.declaration_id, "year": year}):
                 continue
