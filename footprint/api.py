@@ -372,9 +372,11 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
              created: dt.datetime | None = None, background: str | None = None,
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None,
-             supplier_keys: str | Path | None = None, withdrawn_ok: bool = False) -> dict[str, Any]:
+             supplier_keys: str | Path | None = None, withdrawn_ok: bool = False,
+             analysis: bool = False) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not);
-    ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn)."""
+    ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn);
+    ``analysis``: a hotspot analysis, which may screen a period that has not ended (it is never declared)."""
     from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
 
@@ -395,7 +397,8 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
     with _gc_paused():
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
                             loaded=loaded, activity=activity)
-        _period_ended(activity, created)  # after the rule's validity check in _prepare: that message is sharper
+        if not analysis:  # a rule author's hotspot screening of a planned plant is no declaration of a period
+            _period_ended(activity, created)  # after the rule's validity check in _prepare: that message is sharper
         if supplier_keys is not None:
             from footprint.declaration.signing import require_signed_suppliers
 
@@ -561,7 +564,7 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
     from footprint.engine import hotspots as _hotspots
 
     _hotspots.check_threshold(threshold)
-    document = _declare(rule, data, allocation=allocation, refuse_gaps=False)
+    document = _declare(rule, data, allocation=allocation, refuse_gaps=False, analysis=True)
     return _hotspots.from_declaration(document, threshold=threshold)
 
 

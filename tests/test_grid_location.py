@@ -1,4 +1,4 @@
-"""Electricity is priced at the grid where the facility draws power: another place's grid is refused.
+"""Electricity is priced at the grid the rule resolves for the facility: another grid is refused.
 
 Every shipped rule's ``electricity.model`` is location-based and its ``electricity`` input kind resolves
 the grid from the facility's region, country, then the rule's fallbacks.  Before: an explicit
@@ -38,17 +38,21 @@ def _mine_on(tmp_path: Path, dataset: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("dataset, geography_", [
-    ("electricity/FR", "FR"),    # another country
-    ("electricity/GLO", "GLO"),  # the world average where the country and the region have their own grids
-    ("electricity/CN-JX", "CN-JX"),  # another province of the facility's country (it is in CN-NM)
+@pytest.mark.parametrize("dataset", [
+    "electricity/FR",                # another country
+    "electricity/GLO",               # the world average where the country and the region have their own grids
+    "electricity/CN-JX",             # another province of the facility's country (it is in CN-NM)
+    "electricity/CN-central-grid",   # geography CN, but the Central China grid covers Jiangxi, not Inner Mongolia
+    "electricity/CN",                # the national average where the rule resolves the province's grid
 ])
-def test_an_explicit_grid_of_another_place_is_refused(project, tmp_path, dataset, geography_):
+def test_an_explicit_grid_other_than_the_rules_is_refused(project, tmp_path, dataset):
+    """Found by the review: a grid valid "for the country" (CN-central-grid, 46.48 instead of 46.56) passed the
+    first form of this check, which tested the dataset's geography only."""
     with pytest.raises(ActivityDataError) as caught:
         footprint.declare("ndpr-oxide", _mine_on(tmp_path, dataset))
     assert caught.value.field == "processes.mining.inputs[1].dataset"
-    assert f"a grid at '{geography_}' for a facility in CN, region CN-NM" in str(caught.value)
-    assert "location-based" in str(caught.value) and "electricity/CN-NM" in str(caught.value)
+    assert "dataset is not one the rule allows for input kind 'electricity'" in str(caught.value)
+    assert "electricity/CN-NM" in str(caught.value)  # the rule's own, named
 
 
 def test_the_cli_refuses_it_with_exit_2_and_writes_nothing(project, tmp_path):
@@ -56,15 +60,13 @@ def test_the_cli_refuses_it_with_exit_2_and_writes_nothing(project, tmp_path):
     result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(_mine_on(tmp_path, "electricity/FR")),
                                            "-o", str(out)])
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr and "location-based" in result.stderr and not out.exists()
+    assert "Traceback" not in result.stderr and "not one the rule allows" in result.stderr and not out.exists()
 
 
-@pytest.mark.parametrize("dataset", ["electricity/CN-NM", "electricity/CN", "electricity/CN-north-grid"])
-def test_a_grid_of_the_facilitys_region_or_country_is_taken(project, tmp_path, dataset):
-    """The region's own grid, the national one, or another dataset valid for the country (geography CN)."""
-    document = footprint.declare("ndpr-oxide", _mine_on(tmp_path, dataset))
+def test_the_rules_own_grid_named_explicitly_is_taken(project, tmp_path):
+    document = footprint.declare("ndpr-oxide", _mine_on(tmp_path, "electricity/CN-NM"))
     used = {(c["process"], c["dataset"]) for c in document["contributions"] if c["item"] == "electricity"}
-    assert ("mining", dataset) in used
+    assert ("mining", "electricity/CN-NM") in used
 
 
 def test_within_reads_codes_names_and_grid_regions():

@@ -43,11 +43,12 @@ def location_problem(location: str, declarant, default_geography: str | None) ->
 
     Every shipped rule prices electricity at the grid mix where the facility draws power (its
     ``electricity.model``); the input kind resolves it from the facility's region and country,
-    then the rule's fallbacks.  A producer's explicit ``dataset:`` or a mapping entry could put
-    another country's grid in its place (a Chinese mine on the French grid: 46.56 -> 46.24 kg
-    CO2-Eq/kg for 1,200 MWh of 12 inputs, exit 0).  Allowed: the facility's country or region,
-    a region of its country, or the geography the rule itself arrived at (its world fallback
-    where the country has no grid).
+    then the rule's fallbacks.  A mapping entry could put another country's grid in its place (a
+    Chinese mine on the French grid: 46.56 -> 46.24 kg CO2-Eq/kg for 1,200 MWh of 12 inputs, exit
+    0); a producer's explicit ``dataset:`` is held to the rule's own or its ``alternatives``
+    (engine.system._allowed_dataset).  Allowed for an imported grid: the facility's country or
+    region, a grid region of its country, or the geography the rule itself arrived at (its world
+    fallback where the country has no grid).
     """
     from footprint.inputs import geography
 

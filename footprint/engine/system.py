@@ -261,17 +261,7 @@ def _input_target(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: Lo
             raise ActivityDataError("dataset is of another kind than the input", file=path,
                                     field=f"{where}.dataset", value=item.dataset,
                                     expected=f"a '{default.kind}' dataset for input kind '{item.kind}'")
-        if dataset.kind == "electricity":
-            from footprint.engine import grid  # grid builds Flows, so it imports this module
-
-            problem = grid.location_problem(dataset.geography, activity.data.declarant, default.geography)
-            if problem:
-                raise ActivityDataError(problem, file=path, field=f"{where}.dataset", value=item.dataset,
-                                        expected=f"a grid of the facility's country or region (the rule's own: "
-                                                 f"{default.code}), or no 'dataset' (rule {loaded.path.name}: "
-                                                 "electricity.model)")
-        else:
-            _allowed_dataset(dataset.code, default.code, item.kind, loaded, path, where)
+        _allowed_dataset(dataset.code, default.code, item.kind, loaded, path, where)
         return "background", dataset.code
     return "background", _kind_code(item.kind, loaded, activity, catalogue, field=f"{where}.kind", notes=notes,
                                     kept=kept)
@@ -284,7 +274,10 @@ def _allowed_dataset(code: str, default: str, kind: str, loaded: LoadedRule, pat
     them, so producers are compared on one basis); only the dataset kind (chemical, fuel, ...) was
     checked, so hydrochloric acid priced as argon (46.56 -> 45.90 kg CO2-Eq/kg for ndpr-oxide) or coal
     as natural gas passed with exit 0. A rule author lists the datasets of the same product a producer
-    may choose instead (``input_kinds.KIND.alternatives``); grids are checked by place (engine.grid).
+    may choose instead (``input_kinds.KIND.alternatives``).  Grids too: the rule's location-based model
+    resolves the facility's grid from its region and country; another grid valid "for the country"
+    (the Central China grid, geography CN, for a mine in Inner Mongolia) or another country's was a
+    lower number with exit 0.
     """
     spec = loaded.rule.input_kinds[kind]
     if code == default or code in spec.alternatives:
