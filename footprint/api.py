@@ -269,17 +269,21 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
     return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
 
 
-def _refuse_impostor(loaded) -> None:
-    """A rule file with the id and version of a library rule but other content is refused (rule.library_conflict).
+def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:
+    """Refuse a rule file that claims a library rule's id and version with other content (rule.conflict_with),
+    and, unless ``withdrawn_ok``, a withdrawn rule (_refuse_withdrawn): the library's twin is looked up once.
 
-    Also on verify's recomputation: a declaration made under such a file is not one of that rule."""
+    The first also on verify's recomputation: a declaration made under such a file is not one of that rule."""
     from footprint.errors import RuleError
 
-    problem = _rule.library_conflict(loaded)
+    twin = _rule.library_twin(loaded)
+    problem = _rule.conflict_with(twin, loaded)
     if problem:
         raise RuleError(problem, file=loaded.path, field="version", value=loaded.rule.version,
                         expected="the library's rule unchanged, or a changed rule under a version of its own (e.g. "
                                  f"{_next_patch(loaded.rule.version)}) or another id")
+    if not withdrawn_ok:
+        _refuse_withdrawn(loaded, twin)
 
 
 def _next_patch(version: str) -> str:
@@ -304,7 +308,7 @@ def _utc_day(moment: dt.datetime) -> dt.date:
     return (moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment).date()
 
 
-def _refuse_withdrawn(loaded) -> None:
+def _refuse_withdrawn(loaded, twin) -> None:
     """A rule its authors withdrew is not declared under: the declaration would follow a rule no longer in force.
 
     Only new declarations (and analyses) are refused; verify recomputes a declaration made while
@@ -314,7 +318,6 @@ def _refuse_withdrawn(loaded) -> None:
     """
     from footprint.errors import RuleError
 
-    twin = _rule.library_twin(loaded)
     withdrawn = loaded if loaded.rule.status == "withdrawn" else twin if twin and twin.rule.status == "withdrawn" \
         else None
     if withdrawn is not None:
@@ -389,9 +392,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
                                 expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
     with _gc_paused():  # not around _Run.open: a first use may run the set-up, which is not a declaration
         loaded = _rule.load_rule(rule)  # bad inputs are reported before any set-up
-        _refuse_impostor(loaded)
-        if not withdrawn_ok:
-            _refuse_withdrawn(loaded)
+        _refuse_rule(loaded, withdrawn_ok=withdrawn_ok)
         activity = _activity.load_activity(data)
     run = _Run.open()
     with _gc_paused():
@@ -426,8 +427,7 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     for row in rows:
         try:
             loaded = _rule.load_rule(row.rule)  # parsed once per rule file content (kept)
-            _refuse_impostor(loaded)
-            _refuse_withdrawn(loaded)  # as declare(): a batch row is a new declaration
+            _refuse_rule(loaded)  # as declare(): a batch row is a new declaration
             entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
                              mapping=row.mapping, loaded=loaded)
             _period_ended(entry.system.activity, created)
@@ -573,7 +573,7 @@ def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = Non
     from footprint.authoring import template as _template
 
     loaded = _rule.load_rule(rule)
-    _refuse_withdrawn(loaded)  # a template to fill in for a rule no declaration may use any more
+    _refuse_withdrawn(loaded, _rule.library_twin(loaded))  # a template for a rule no declaration may use any more
     return _template.write_template(loaded, Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
 

@@ -71,7 +71,7 @@ def test_an_exclusion_naming_the_kind_accounts_for_it(project, example_declarati
 
 
 @pytest.mark.parametrize("not_used, message", [
-    ("[oxalic-acd, fuel-oil, natural-gas]", "not_used names no input kind of the rule"),
+    ("[oxalic-acd, fuel-oil, natural-gas]", "unknown input kind"),
     ("[oxalic-acid, fuel-oil, natural-gas, coal]", "an input kind is reported and listed as not used"),
 ])
 def test_a_not_used_list_that_cannot_be_true_is_refused(project, tmp_path, not_used, message):
@@ -79,6 +79,14 @@ def test_a_not_used_list_that_cannot_be_true_is_refused(project, tmp_path, not_u
     with pytest.raises(ActivityDataError, match=message) as caught:
         footprint.declare("ndpr-oxide", data)
     assert caught.value.field.startswith("processes.separation.not_used[")
+
+
+def test_an_exclusion_naming_an_unknown_kind_is_refused(project, tmp_path):
+    data = _edited(tmp_path, (SEPARATION_NOT_USED, "    not_used: [fuel-oil, natural-gas]\n    excluded:\n"
+                              "      - {kinds: [oxalic-acd], item: \"oxalic acid\", reason: \"below the cut-off\"}"))
+    with pytest.raises(ActivityDataError, match="unknown input kind") as caught:
+        footprint.declare("ndpr-oxide", data)
+    assert caught.value.field == "processes.separation.excluded[0].kinds[0]"
 
 
 def test_an_xlsx_row_left_blank_is_not_used_but_a_deleted_row_is_refused(tmp_path):

@@ -131,3 +131,16 @@ def test_verify_refuses_a_class_recorded_on_it(mass_run, tmp_path):
     assert result.exit_code == 2, (result.exit_code, result.output)
     assert "field 'sensitivity'" in result.stderr and "sensitivity run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("error, call", [
+    ("RegistryError", lambda d: __import__("footprint.market.registry", fromlist=["x"]).entry_from_declaration(
+        d, mass_kg=1000.0, year=2026)),
+    ("ExportError", lambda d: __import__("footprint.export.pact", fromlist=["x"]).to_pact(d)),
+])
+def test_a_sensitivity_record_that_is_no_mapping_is_refused_not_a_traceback(example_declaration, error, call):
+    """The register read document['sensitivity'].get(...): a re-hashed 'sensitivity: mass' was an AttributeError
+    traceback; one refusal (upstream.refuse_sensitivity_run) now serves the register, the classes and PACT."""
+    with pytest.raises(FootprintError) as caught:
+        call({**example_declaration, "sensitivity": "mass"})
+    assert type(caught.value).__name__ == error and caught.value.field == "sensitivity"

@@ -30,7 +30,7 @@ from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
 from footprint.errors import UnitError
 from footprint.inputs import units
-from footprint.inputs.upstream import SENSITIVITY_NOTE, sensitivity_problem  # noqa: F401 (market, export, api)
+from footprint.inputs.upstream import SENSITIVITY_NOTE
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
     content_hash,

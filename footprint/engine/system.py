@@ -290,7 +290,7 @@ def _allowed_dataset(code: str, default: str, kind: str, loaded: LoadedRule, pat
                                      "'dataset'")
 
 
-def _expected_inputs_accounted(rp: RuleProcess, pdata: ProcessData, loaded: LoadedRule, path: Path,
+def _expected_inputs_accounted(rp: RuleProcess, pdata: ProcessData, loaded: LoadedRule, activity: LoadedActivity,
                                where: str) -> None:
     """Every input kind the rule expects of a process is reported, stated not used, or excluded by name.
 
@@ -300,34 +300,23 @@ def _expected_inputs_accounted(rp: RuleProcess, pdata: ProcessData, loaded: Load
     use an expected input (one precipitant of two, one fuel of three): ``not_used`` says so, an
     amount of 0 does too, and an exclusion under the cut-off names it in ``kinds``.
     """
-    kinds = loaded.rule.input_kinds
     reported = {item.kind for item in pdata.inputs if item.kind is not None} | {leg.kind for leg in pdata.transport}
     for index, kind in enumerate(pdata.not_used):
-        if kind not in kinds:
-            import difflib
-
-            close = difflib.get_close_matches(kind, list(kinds), n=3, cutoff=0.5)
-            raise ActivityDataError("not_used names no input kind of the rule", file=path,
-                                    field=f"{where}.not_used[{index}]", value=kind,
-                                    expected=f"an input kind of rule {loaded.rule.id}" +
-                                             (f"; nearest: {', '.join(close)}" if close else ""))
+        _input_kind(kind, loaded, activity, f"{where}.not_used[{index}]")  # an unknown kind: the one refusal
         if kind in reported:
-            raise ActivityDataError("an input kind is reported and listed as not used", file=path,
+            raise ActivityDataError("an input kind is reported and listed as not used", file=activity.path,
                                     field=f"{where}.not_used[{index}]", value=kind,
                                     expected="the kind either reported (with its amount) or under not_used")
-    excluded = set()
+    accounted = reported | set(pdata.not_used)
     for index, exclusion in enumerate(pdata.excluded):
         for k_index, kind in enumerate(exclusion.kinds):
-            if kind not in kinds:
-                raise ActivityDataError("an excluded item's kind is no input kind of the rule", file=path,
-                                        field=f"{where}.excluded[{index}].kinds[{k_index}]", value=kind,
-                                        expected=f"an input kind of rule {loaded.rule.id}")
-            excluded.add(kind)
-    missing = [kind for kind in rp.expected_inputs if kind not in reported | set(pdata.not_used) | excluded]
+            _input_kind(kind, loaded, activity, f"{where}.excluded[{index}].kinds[{k_index}]")
+            accounted.add(kind)
+    missing = [kind for kind in rp.expected_inputs if kind not in accounted]
     if missing:
         raise ActivityDataError(
             f"process '{rp.id}' reports no {', '.join(missing)}, which the rule expects of it: an input left out "
-            "would count as zero", file=path, field=f"{where}.inputs", value=", ".join(missing),
+            "would count as zero", file=activity.path, field=f"{where}.inputs", value=", ".join(missing),
             expected="each expected input reported with its amount (0 if none was used), or listed under "
                      f"'not_used: [{', '.join(missing)}]', or excluded under the cut-off naming it in 'kinds'")
 
@@ -741,7 +730,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         _no_orphan_distribution(rp, pdata, path, where)
         process.flows.extend(ore.element_flows(rp.id, rp, pdata, output, share, flows_index, path=path,
                                                where=where))  # elements of the ore mined
-        _expected_inputs_accounted(rp, pdata, loaded, path, where)  # after each input is linked (sharper errors)
+        _expected_inputs_accounted(rp, pdata, loaded, activity, where)  # after each input is linked (sharper errors)
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump(exclude={"kinds"} if not exclusion.kinds
                                                                          else None)})

@@ -237,12 +237,9 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     dq = document.get("data_quality") or {}
     criteria = dq.get("criteria") or {}
     period = document.get("period") or {}
-    from footprint.declaration.declaration import sensitivity_problem
+    from footprint.inputs.upstream import refuse_sensitivity_run
 
-    problem = sensitivity_problem(document)
-    if problem:  # a PACT footprint is read as the product's footprint by every customer's system
-        raise ExportError(problem, field="sensitivity", value=(document.get("sensitivity") or {}).get("allocation"),
-                          expected="a declaration made without --allocation (the rule's own methods)")
+    refuse_sensitivity_run(document, ExportError)  # every customer's system reads a PACT footprint as the product's
     if unit.get("unit") != "kg":
         raise ExportError("PACT export supports declared units in kg only", field="declared_unit.unit",
                           value=unit.get("unit"), expected="kg (Annex V point 3: the declared unit is 1 kg)")

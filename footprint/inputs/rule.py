@@ -762,6 +762,11 @@ def library_twin(loaded: LoadedRule) -> LoadedRule | None:
 
 
 def library_conflict(loaded: LoadedRule) -> str | None:
+    """conflict_with(library_twin(loaded), loaded): the check on its own."""
+    return conflict_with(library_twin(loaded), loaded)
+
+
+def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
     """Why a rule file claims the id and version of a library rule whose content it does not have (None: fine).
 
     Why: a declaration names its rule by id and version, and the market register, the class
@@ -769,9 +774,9 @@ def library_conflict(loaded: LoadedRule) -> str | None:
     one price edited (REO concentrate 50 -> 5) declared 32.58 instead of 46.56 kg CO2-Eq/kg as
     "rule ndpr-oxide 1.0.0", and ``verify`` recomputed it with the same copy and said verified.
     A changed rule is another version.  Differences of layout, comments or prose only (PROSE_KEYS)
-    and of ``status`` (a version withdrawn in place) are not a conflict.
+    and of ``status`` (a version withdrawn in place) are not a conflict.  ``library`` is
+    library_twin(loaded), looked up once by a caller that also asks whether it is withdrawn.
     """
-    library = library_twin(loaded)
     if library is None:
         return None
     claim = (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "

@@ -166,8 +166,24 @@ def sensitivity_problem(document: Mapping[str, Any]) -> str | None:
     block = document.get("sensitivity")
     if not block:
         return None
-    method = block.get("allocation") if isinstance(block, Mapping) else block
-    return f"{SENSITIVITY_NOTE} (allocation '{method}')"
+    return f"{SENSITIVITY_NOTE} (allocation '{_sensitivity_method(block)}')"
+
+
+def _sensitivity_method(block: Any) -> Any:
+    return block.get("allocation") if isinstance(block, Mapping) else block
+
+
+def refuse_sensitivity_run(document: Mapping[str, Any], error: type[FootprintError], *,
+                           file: str | Path | None = None) -> None:
+    """Raise ``error`` naming the field when ``document`` is a sensitivity run (sensitivity_problem).
+
+    One refusal for the register, the classes and the PACT export: each had its own copy, and the
+    register's read ``document["sensitivity"].get(...)``, a traceback on a forged non-mapping value.
+    """
+    problem = sensitivity_problem(document)
+    if problem:
+        raise error(problem, file=file, field="sensitivity", value=_sensitivity_method(document["sensitivity"]),
+                    expected="a declaration made without --allocation (the rule's own methods)")
 
 
 #: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input

@@ -444,15 +444,9 @@ def category_result(declaration: Mapping[str, Any], category: str, source: str =
     sensitivity run (``declare --allocation``): its value is not the product's under the rule's methods,
     and a class recorded on it by hand (hash recomputed) passed verify's reclassing with exit 0.
     """
-    from footprint.declaration.declaration import sensitivity_problem
-    from footprint.inputs.upstream import declared_results
+    from footprint.inputs.upstream import declared_results, refuse_sensitivity_run
 
-    problem = sensitivity_problem(declaration)
-    if problem:
-        block = declaration.get("sensitivity")
-        raise ClassSchemeError(problem, file=source, field="sensitivity",
-                               value=block.get("allocation") if isinstance(block, Mapping) else block,
-                               expected="a declaration made without --allocation (the rule's own methods)")
+    refuse_sensitivity_run(declaration, ClassSchemeError, file=source)
 
     for result in declared_results(dict(declaration)):
         if result.get("category") == category:

@@ -166,12 +166,9 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     its validity (footprint.inputs.upstream.VALIDITY_YEARS after the period ends, as for a supplier's
     declaration used as an input): the thresholds would rest on performance of long ago.
     """
-    from footprint.declaration.declaration import sensitivity_problem
+    from footprint.inputs.upstream import refuse_sensitivity_run
 
-    problem = sensitivity_problem(document)
-    if problem:  # its value would enter the class thresholds as if it were a producer's declaration
-        raise RegistryError(problem, file=source, field="sensitivity", value=document["sensitivity"].get("allocation"),
-                            expected="a declaration made without --allocation (the rule's own methods)")
+    refuse_sensitivity_run(document, RegistryError, file=source)  # its value would enter the class thresholds
     _check_mass_year(mass_kg, year, source, not_begun=False)  # the declaration's own dates first: more precise
     from footprint.inputs.upstream import declared_results, period_dates
 
