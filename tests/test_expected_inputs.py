@@ -89,22 +89,30 @@ def test_an_exclusion_naming_an_unknown_kind_is_refused(project, tmp_path):
     assert caught.value.field == "processes.separation.excluded[0].kinds[0]"
 
 
-def test_an_xlsx_row_left_blank_is_not_used_but_a_deleted_row_is_refused(tmp_path):
+def test_an_xlsx_row_with_0_is_not_used_and_an_exclusion_names_its_kinds(tmp_path):
     from tests.test_template import fill_from_yaml
 
     footprint.make_template("ndpr-oxide", tmp_path / "template.xlsx", fmt="xlsx")
-    fill_from_yaml(tmp_path / "template.xlsx", EXAMPLE, tmp_path / "activity.xlsx")
+    fill_from_yaml(tmp_path / "template.xlsx", EXAMPLE, tmp_path / "activity.xlsx")  # not_used: 0 in their rows
     separation = load_activity(tmp_path / "activity.xlsx").data.processes["separation"]
-    assert {"oxalic-acid", "fuel-oil", "natural-gas"} <= set(separation.not_used)  # their rows stayed blank
+    assert set(separation.not_used) == {"oxalic-acid", "fuel-oil", "natural-gas"}
+    assert not {i.kind for i in separation.inputs} & set(separation.not_used)
     book = load_workbook(tmp_path / "activity.xlsx")
     sheet = book["separation"]
-    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=2).value == "oxalic-acid")
-    sheet.delete_rows(row)
-    book.save(tmp_path / "deleted.xlsx")
-    assert "oxalic-acid" not in load_activity(tmp_path / "deleted.xlsx").data.processes["separation"].not_used
+    sheet.cell(row=1, column=sheet.max_column + 1, value="kinds")
+    header = {cell.value: cell.column for cell in sheet[1]}
+    row = sheet.max_row + 1
+    for name, value in (("section", "excluded"), ("item", "oxalic acid for one campaign"),
+                        ("comment", "below the cut-off"), ("kinds", "oxalic-acid")):
+        sheet.cell(row=row, column=header[name], value=value)
+    book.save(tmp_path / "kinds.xlsx")
+    excluded = load_activity(tmp_path / "kinds.xlsx").data.processes["separation"].excluded
+    assert [e.kinds for e in excluded] == [["oxalic-acid"]]
 
 
-def test_an_xlsx_without_the_row_is_refused_when_declared(project, tmp_path):
+def test_an_xlsx_row_left_blank_is_refused_when_declared(project, tmp_path):
+    """A template row left as written says nothing: before this review it read as "not used", so an untouched
+    row of a used input (the separation plant's electricity) counted as zero with exit 0."""
     from tests.test_template import fill_from_yaml
 
     footprint.make_template("ndpr-oxide", tmp_path / "template.xlsx", fmt="xlsx")
@@ -112,7 +120,8 @@ def test_an_xlsx_without_the_row_is_refused_when_declared(project, tmp_path):
     book = load_workbook(tmp_path / "activity.xlsx")
     sheet = book["separation"]
     row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=2).value == "oxalic-acid")
-    sheet.delete_rows(row)
-    book.save(tmp_path / "deleted.xlsx")
+    sheet.cell(row=row, column=4).value = None  # the 0 the fill wrote, taken out again
+    assert sheet.cell(row=1, column=4).value == "amount"
+    book.save(tmp_path / "blank.xlsx")
     with pytest.raises(ActivityDataError, match="reports no oxalic-acid, which the rule expects of it"):
-        footprint.declare("ndpr-oxide", tmp_path / "deleted.xlsx")
+        footprint.declare("ndpr-oxide", tmp_path / "blank.xlsx")

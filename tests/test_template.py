@@ -91,6 +91,9 @@ def fill_from_yaml(template: Path, example: Path, target: Path) -> None:
                     ws.cell(row=row, column=columns["section"], value=section)
                     ws.cell(row=row, column=columns["item"], value=_item_key(section, entry))
                 _fill_row(ws, row, entry, columns)
+        for kind in pdata.get("not_used", []):  # stated not used: 0 in the kind's row
+            section = "transport" if rows.get(("transport", kind)) else "input"
+            ws.cell(row=rows[(section, kind)].pop(0), column=columns["amount"], value=0)
         for entry in pdata.get("excluded", []):
             row = ws.max_row + 1
             ws.cell(row=row, column=columns["section"], value="excluded")
@@ -98,6 +101,11 @@ def fill_from_yaml(template: Path, example: Path, target: Path) -> None:
             ws.cell(row=row, column=columns["comment"], value=entry["reason"])
             if entry.get("estimated_share") is not None:
                 ws.cell(row=row, column=columns["amount"], value=entry["estimated_share"])
+            if entry.get("kinds"):  # an optional column a producer adds, as 'dataset'
+                if "kinds" not in columns:
+                    columns["kinds"] = ws.max_column + 1
+                    ws.cell(row=1, column=columns["kinds"], value="kinds")
+                ws.cell(row=row, column=columns["kinds"], value=", ".join(entry["kinds"]))
     book.save(target)
 
 

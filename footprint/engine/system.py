@@ -318,7 +318,9 @@ def _expected_inputs_accounted(rp: RuleProcess, pdata: ProcessData, loaded: Load
             f"process '{rp.id}' reports no {', '.join(missing)}, which the rule expects of it: an input left out "
             "would count as zero", file=activity.path, field=f"{where}.inputs", value=", ".join(missing),
             expected="each expected input reported with its amount (0 if none was used), or listed under "
-                     f"'not_used: [{', '.join(missing)}]', or excluded under the cut-off naming it in 'kinds'")
+                     f"'not_used: [{', '.join(missing)}]', or excluded under the cut-off naming it in 'kinds' (in "
+                     "the XLSX workbook: 0 in its row's amount, or the kind in an excluded row's 'kinds' column; a "
+                     "row left blank says nothing)")
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:

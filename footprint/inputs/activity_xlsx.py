@@ -24,6 +24,8 @@ DECLARANT_SHEET = "declarant"
 COLUMNS = ("section", "item", "compartment", "amount", "unit", "source", "TeR", "GeR", "TiR", "P", "data_type",
            "share", "comment")
 OPTIONAL_COLUMNS = ("dataset", "declaration")  # an input's own dataset or a supplier's declaration JSON
+#: An exclusion's input kinds (comma-separated): the expected inputs it leaves out under the cut-off.
+EXCLUSION_COLUMNS = ("kinds",)
 #: An amount's distribution (README 'Uncertainty'): 'distribution' names the type, the others its parameters.
 UNCERTAINTY_COLUMNS = ("distribution", "gsd", "sd", "minimum", "maximum", "mode")
 REQUIRED_COLUMNS = ("section", "item", "amount", "unit")
@@ -148,10 +150,11 @@ class _Workbook:
             if column not in header:
                 raise self.error(f"missing column '{column}'", (sheet.title, 1, None),
                                  expected="the header row of 'footprint template': " + ", ".join(COLUMNS))
-        unknown = [h for h in header if h and h not in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS]
+        known = COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS + EXCLUSION_COLUMNS
+        unknown = [h for h in header if h and h not in known]
         if unknown:
             raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
-                             expected="columns " + ", ".join(COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS))
+                             expected="columns " + ", ".join(known))
         self._no_repeated_column(sheet.title, header)
         pid = sheet.title
         base = ("processes", pid)
@@ -160,7 +163,7 @@ class _Workbook:
         filled = False
         groups = {"co_product": "co_products", "input": "inputs", "transport": "transport", "emission": "emissions",
                   "excluded": "excluded"}
-        blank: dict[str, int] = {}  # input kind -> the row of the template left blank: the plant does not use it
+        zero: dict[str, int] = {}  # input kind -> its row with amount 0: the plant states it does not use it
         for row_index, row in enumerate(rows, start=2):
             cells = {h: _clean(cell.value) for h, cell in zip(header, row) if h}
             if all(v is None for v in cells.values()):
@@ -196,14 +199,20 @@ class _Workbook:
                 entry = {"item": cells["item"], "reason": cells.get("comment")}
                 if amount is not None:
                     entry["estimated_share"] = amount
+                if cells.get("kinds") is not None:
+                    entry["kinds"] = [k.strip() for k in str(cells["kinds"]).split(",") if k.strip()]
                 self._append(data, base, "excluded", entry, sheet.title, row_index,
-                             {"item": "item", "reason": "comment", "estimated_share": "amount"})
+                             {"item": "item", "reason": "comment", "estimated_share": "amount", "kinds": "kinds"})
                 continue
             if section in ("input", "transport", "emission") and amount is None:
-                item = cells.get("item")
-                if section != "emission" and isinstance(item, str) and not item.lower().startswith(FROM_PREFIX):
-                    blank.setdefault(item, row_index)
-                continue  # an expected input the plant does not use
+                # a row left as the template wrote it says nothing: an expected input it names is refused
+                # when declaring (engine.system._expected_inputs_accounted), never taken as not used
+                continue
+            item = cells.get("item")
+            if (section in ("input", "transport") and amount == 0 and not isinstance(amount, bool)
+                    and isinstance(item, str) and not item.lower().startswith(FROM_PREFIX)):
+                zero.setdefault(item, row_index)  # 0 written in the row: stated not used (as YAML's not_used)
+                continue
             entry: dict[str, Any] = {"amount": amount, "unit": cells.get("unit")}
             columns = {"amount": "amount", "unit": "unit", "source": "source", "data_type": "data_type",
                        "comment": "comment"}
@@ -249,7 +258,7 @@ class _Workbook:
             filled = filled or amount is not None
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
         reported = {entry.get("kind") for group in ("inputs", "transport") for entry in data.get(group, [])}
-        for kind, row_index in blank.items():  # a kind's row left blank says it is not used (unless another reports it)
+        for kind, row_index in zero.items():  # a kind's row with 0 says it is not used (unless another reports it)
             if kind not in reported:
                 items = data.setdefault("not_used", [])
                 self.locations[base + ("not_used", len(items))] = (sheet.title, row_index, "amount")
@@ -263,7 +272,8 @@ class _Workbook:
     _REFERENCE_COLUMNS = ("amount", "unit", "source", *UNCERTAINTY_COLUMNS)
     READ = {"dqr": DQR_KEYS, "output": _REFERENCE_COLUMNS, "co_product": (*_REFERENCE_COLUMNS, "share"),
             "allocation_share": ("amount",), "input": (*_AMOUNT_COLUMNS, *OPTIONAL_COLUMNS),
-            "transport": _AMOUNT_COLUMNS, "emission": (*_AMOUNT_COLUMNS, "compartment"), "excluded": ("amount",)}
+            "transport": _AMOUNT_COLUMNS, "emission": (*_AMOUNT_COLUMNS, "compartment"),
+            "excluded": ("amount", *EXCLUSION_COLUMNS)}
     #: Cells that qualify an amount: filled on a row whose amount is blank, the row is not skipped as "not used"
     #: (a 'source' alone may say why it is not used: "none bought in 2025").
     _ABOUT_AMOUNT = ("data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS, *OPTIONAL_COLUMNS)
@@ -282,7 +292,7 @@ class _Workbook:
             row_of = ("an" if section[0] in "aeiou" else "a") + f" '{section}' row"
             raise self.error(f"column '{name}' is read nowhere on {row_of}", (sheet, row, name),
                              value=cells[name], expected=f"an empty cell ({row_of} reads "
-                             + ", ".join(c for c in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS
+                             + ", ".join(c for c in COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS + EXCLUSION_COLUMNS
                                          if c in read and c != "section") + ")")
         if section in ("input", "transport", "emission") and cells.get("amount") is None:
             said = [name for name in self._ABOUT_AMOUNT if cells.get(name) is not None]
