@@ -284,6 +284,18 @@ def period_dates(document: Mapping[str, Any]) -> tuple[dt.date, dt.date] | None:
 VALIDITY_YEARS = 3
 
 
+def declaration_period(document: Mapping[str, Any], error: type[FootprintError], *,
+                       file: str | Path | None = None) -> tuple[dt.date, dt.date] | None:
+    """period_dates, or ``error`` naming the file and field: the register and the classes each wrapped it alike."""
+    try:
+        return period_dates(document)
+    except ValueError as exc:  # neither schema checks a date's format: skipping the checks would pass it, exit 0
+        raise error(f"the declaration's reporting period cannot be read ({exc})", file=file, field="period",
+                    value=document.get("period"),
+                    expected="period {start, end} as ISO dates (YYYY-MM-DD), as 'footprint declare' writes them") \
+            from None
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same day ``years`` later; 29 February becomes 28 February in a year without one."""
     try:

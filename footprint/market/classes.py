@@ -49,8 +49,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from footprint._io import field_path
 from footprint.errors import FootprintError
-from footprint.inputs.upstream import add_years, period_dates, valid_until
-from footprint.market.registry import MarketPoint, per_declared_unit, standard_unit
+from footprint.inputs.upstream import add_years, declaration_period, valid_until
+from footprint.market.registry import MarketPoint, standard_unit, unit_basis
 
 SCHEME_FORMAT = "footprint-class-scheme/1"
 METHODS = ("quantile", "equal-width")
@@ -483,13 +483,7 @@ def assign(declaration: Mapping[str, Any], scheme: Mapping[str, Any], *, declara
     _in_force(declaration, scheme, declaration_source, scheme_source)
     result = category_result(declaration, scheme["category"], declaration_source)
     unit = scheme.get("unit") or standard_unit(scheme["category"])  # derived from rows without units: per kg
-    try:
-        stated = per_declared_unit(result.get("unit"), declaration.get("declared_unit"))
-    except ValueError as exc:
-        raise ClassSchemeError(str(exc), file=declaration_source, field="declared_unit",
-                               value=declaration.get("declared_unit"),
-                               expected="declared_unit {amount, unit (a mass)}, as 'footprint declare' writes it") \
-            from None
+    stated = unit_basis(result.get("unit"), declaration, ClassSchemeError, file=declaration_source)
     if unit and stated and stated != unit:
         raise ClassSchemeError("the declaration's unit differs from the scheme's", file=declaration_source,
                                field=f"results[{scheme['category']}].unit", value=stated,
@@ -507,12 +501,7 @@ def _in_force(declaration: Mapping[str, Any], scheme: Mapping[str, Any], declara
     period, footprint.inputs.upstream.valid_until) ended before the scheme was derived was never
     classed by it.  Either class would come from thresholds of another market, with exit 0.
     """
-    try:
-        dates = period_dates(declaration)
-    except ValueError as exc:  # neither schema checks a date's format: skipping would class it with exit 0
-        raise ClassSchemeError(f"the declaration's reporting period cannot be read ({exc})", file=declaration_source,
-                               field="period", value=declaration.get("period"),
-                               expected="period {start, end} as ISO dates (YYYY-MM-DD)") from None
+    dates = declaration_period(declaration, ClassSchemeError, file=declaration_source)
     if dates is None or "derived" not in scheme or "next_review" not in scheme:
         return  # documents built in memory (tests); a declaration file and a scheme file always have them
     derived, review = (_scheme_date(scheme, key, scheme_source) for key in ("derived", "next_review"))
@@ -570,7 +559,7 @@ def _record(declaration: Mapping[str, Any], result: Mapping[str, Any], scheme: M
     record = {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
               "category": scheme["category"], "value": value,
               # the unit as the scheme's thresholds state it: per the declared unit when that is not 1 kg
-              "unit": per_declared_unit(result.get("unit"), declaration.get("declared_unit")), "thresholds": limits,
+              "unit": unit_basis(result.get("unit"), declaration, ClassSchemeError), "thresholds": limits,
               "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
     spread = uncertainty_result(declaration, scheme["category"])
     record["nearest_threshold"] = nearest_threshold(value, limits, list(scheme["labels"]), spread)

@@ -170,15 +170,9 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
 
     refuse_sensitivity_run(document, RegistryError, file=source)  # its value would enter the class thresholds
     _check_mass_year(mass_kg, year, source, not_begun=False)  # the declaration's own dates first: more precise
-    from footprint.inputs.upstream import declared_results, period_dates
+    from footprint.inputs.upstream import declaration_period, declared_results
 
-    try:
-        dates = period_dates(document)
-    except ValueError as exc:
-        raise RegistryError(f"the declaration's reporting period cannot be read ({exc})", file=source,
-                            field="period", value=document.get("period"),
-                            expected="period {start, end} as ISO dates (YYYY-MM-DD), as 'footprint declare' writes "
-                                     "them") from None
+    dates = declaration_period(document, RegistryError, file=source)
     if dates is not None:
         begins, ends = dates
         if year < begins.year:
@@ -198,12 +192,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     _refuse_a_year_not_begun(year, source)
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
-    try:
-        units = {r["category"]: per_declared_unit(r.get("unit"), document.get("declared_unit")) for r in declared}
-    except ValueError as exc:
-        raise RegistryError(str(exc), file=source, field="declared_unit", value=document.get("declared_unit"),
-                            expected="declared_unit {amount, unit (a mass)}, as 'footprint declare' writes it") \
-            from None
+    units = {r["category"]: unit_basis(r.get("unit"), document, RegistryError, file=source) for r in declared}
     created = str(document.get("provenance", {}).get("created", ""))[:10] or None
     block = document.get("uncertainty") if isinstance(document.get("uncertainty"), Mapping) else {}
     spreads = {str(r["category"]): (float(r["median"]), float(r["p2_5"]), float(r["p97_5"]))
@@ -243,6 +232,16 @@ def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
     except (KeyError, TypeError, ValueError, UnitError) as exc:
         raise ValueError(f"declared_unit {declared_unit!r} states no mass ({exc})") from None
     return unit if kg == 1.0 else f"{unit} per {kg:.12g} kg"
+
+
+def unit_basis(unit: str | None, document: Mapping[str, Any], error: type[FootprintError], *,
+               file: str | None = None) -> str | None:
+    """per_declared_unit of a document's result unit, or ``error`` naming the file and 'declared_unit'."""
+    try:
+        return per_declared_unit(unit, document.get("declared_unit"))
+    except ValueError as exc:
+        raise error(str(exc), file=file, field="declared_unit", value=document.get("declared_unit"),
+                    expected="declared_unit {amount, unit (a mass)}, as 'footprint declare' writes it") from None
 
 
 def standard_unit(category: str) -> str | None:
