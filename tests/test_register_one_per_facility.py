@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import cli
 import footprint
-from footprint.market.registry import Register, RegistryError, facility_key
+from footprint.market.registry import Register, RegistryError, entry_from_declaration, facility_key
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -130,3 +130,47 @@ def test_replace_refuses_to_carry_a_year_before_the_corrections_period(project, 
         footprint.market_add([later], mass_kg=500, year=2026, register=register, replace=True)
     assert caught.value.field == "period" and str(later) in str(caught.value)
     assert [row["declaration_id"] for row in Register(register).rows()] == [footprint.read_declaration(first)["id"]]
+
+
+def test_two_adds_of_one_facility_at_once_do_not_both_register(pair, postgres_cluster):
+    """PostgreSQL, READ COMMITTED: another writer's declaration of the same facility and period, committed while
+    this add waits, is seen and refused. Without the table lock the add found no other declaration (the row was
+    not yet committed), registered its own, and both counted in the classes."""
+    import threading
+    import time
+
+    import sqlalchemy
+
+    from footprint.market import db
+
+    url = postgres_cluster.new_database()
+    first, second = (footprint.read_declaration(p) for p in pair)
+    one = entry_from_declaration(first, mass_kg=1000.0, year=2026)
+    other = entry_from_declaration(second, mass_kg=1000.0, year=2026)
+    Register(url).add([])  # the schema, at its newest revision
+    engine = sqlalchemy.create_engine(db.url_for(url))
+    outcome: list = []
+    with engine.connect() as raw:
+        transaction = raw.begin()
+        raw.execute(sqlalchemy.text("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE"))
+        raw.execute(sqlalchemy.text(
+            "INSERT INTO declarations (id, rule_id, rule_version, facility, period_start, period_end) "
+            "VALUES (:id, :rule, :version, :facility, :start, :end)"),
+            {"id": one.declaration_id, "rule": one.rule_id, "version": one.rule_version, "facility": one.facility,
+             "start": one.period[0], "end": one.period[1]})
+
+        def add() -> None:
+            try:
+                Register(url).add([other])
+                outcome.append("registered")
+            except RegistryError as exc:
+                outcome.append(str(exc))
+
+        thread = threading.Thread(target=add)
+        thread.start()
+        time.sleep(1.0)  # the add is waiting for the lock (or, without it, has already committed)
+        transaction.commit()
+        thread.join(timeout=30)
+    engine.dispose()
+    db.dispose(url)
+    assert len(outcome) == 1 and "overlaps it" in outcome[0], outcome

@@ -131,7 +131,7 @@ class _Connection:
             with _db.transaction(self._raw, write=create) as conn:
                 from sqlalchemy import text
 
-                yield _Cursor(lambda sql, params: conn.execute(text(sql), params))
+                yield _Cursor(lambda sql, params: conn.execute(text(sql), params), conn.dialect.name)
         except _db.DatabaseError as exc:
             raise RegistryError(exc.message.replace("the database", "the register"), file=self.target,
                                 field=exc.field, value=exc.value,
@@ -140,8 +140,9 @@ class _Connection:
 
 
 class _Cursor:
-    def __init__(self, execute):
+    def __init__(self, execute, dialect: str = "sqlite"):
         self._execute = execute
+        self.dialect = dialect
 
     def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         return [tuple(row) for row in self._execute(sql, dict(params or {})).fetchall()]
@@ -389,6 +390,11 @@ class Register:
         """
         result = AddResult()
         with self._db.transaction() as cur:
+            if cur.dialect == "postgresql" and any(entry.facility for entry in entries):
+                # one writer at a time: under READ COMMITTED two adds of one facility's production could each
+                # find no other and both be registered (weighed twice, exit 0); SQLite's writes begin
+                # IMMEDIATE already.  Readers (ACCESS SHARE) are not blocked.
+                cur.run("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE")
             for entry in entries:
                 where = source or entry.source or entry.declaration_id  # the file the user gave, where known
                 existing = self._check_consistent(cur, entry, where)
