@@ -309,6 +309,10 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
         ws.cell(row=1, column=1).comment = Comment(
             f"{process.name}; stage {stage.id}; Annex V {', '.join(process.annex_v)}; company-specific data {need}",
             "footprint")
+        ws.cell(row=1, column=columns.index("amount") + 1).comment = Comment(
+            "Each input and transport row the rule expects: the amount of the period, or 0 if the process does "
+            "not use it; a row left blank is refused when declaring (it would count as zero). An 'excluded' row "
+            "may name the input kinds it leaves out in a 'kinds' column you add (comma-separated).", "footprint")
         ws.cell(row=1, column=columns.index("distribution") + 1).comment = Comment(
             "Optional uncertainty of the amount: lognormal (gsd), normal (sd), triangular (minimum, maximum, mode) "
             "or uniform (minimum, maximum), in the amount's unit. Empty: derived from the DQR scores.", "footprint")
