@@ -117,12 +117,34 @@ def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list
         comment = " ".join(rule.input_kinds[kind].description.split())
         rows.append({"section": section, "item": kind, "unit": unit, "other": True,
                      "comment": f"if this process uses it (the rule lists it for no process): {comment}".rstrip(": ")})
+    rows += ore_rows(process)
     rows.append(water_row(rule))
     rows.append({"section": "emission", "item": "", "compartment": "air",
                  "comment": "direct emissions: flow name as in biosphere3, e.g. 'Carbon dioxide, fossil'"})
     rows.append({"section": "excluded", "item": "",
                  "comment": f"items left out under the {rule.cut_off.threshold:.0%} cut-off: amount = estimated "
                             "share (0..1), comment = reason"})
+    return rows
+
+
+def ore_rows(process: RuleProcess) -> list[dict[str, Any]]:
+    """Optional assay rows of an extraction process (read by footprint.engine.ore), the rule's values as comments.
+
+    Left blank they keep the rule's values; filled, the producer's assay replaces the ones it names. The YAML
+    writer offers the same as one commented ``ore:`` line.
+    """
+    if process.extraction is None or not process.extraction.contents:
+        return []
+    rows: list[dict[str, Any]] = []
+    for key, content in process.extraction.contents.items():
+        rows.append({"section": "ore_content", "item": key, "unit": content.unit,
+                     "comment": f"optional: your assay of {key} in the ore mined replaces the rule's "
+                                f"{content.value:g} {content.unit} (unit: %, fraction, ppm or g/t)"})
+    for group, distribution in process.extraction.distributions.items():
+        for element, share in distribution.shares.items():
+            rows.append({"section": "ore_share", "item": f"{group}: {element}", "unit": "%",
+                         "comment": f"optional: {element}'s share of {group}, % of the group's oxide mass "
+                                    f"(rule: {share:g}); give every share of {group} if you give one"})
     return rows
 
 
@@ -287,8 +309,14 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     notes["recycled_content_source"] = "where R1 comes from (mass balance, supplier certificates)"
     notes["recycled_content_data_type"] = "primary | secondary"
     recycled = rule.recycled_content.method != "not-applicable"
+    for element in rule.recycled_content.elements:  # Art. 28/29: the declaration lists the elements not stated
+        notes[f"recycled_share_{element}"] = (f"optional: recycled share of {element}, 0..1 (Art. 28/29 of "
+                                              "Regulation (EU) 2024/1252); left blank it is declared 'not stated'")
     for key in DECLARANT_KEYS:
         if (key.startswith("recycled_content") and not recycled) or key in PRODUCTION_NOT_SCORED:
+            continue
+        if key.startswith("recycled_share_") and key.removeprefix("recycled_share_") not in \
+                rule.recycled_content.elements:
             continue
         xlsx_append(sheet, [key, values.get(key), notes.get(key, "DQR criterion 1 (best) .. 5 (worst)")])
         if "mandatory" in notes.get(key, ""):

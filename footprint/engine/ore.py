@@ -38,6 +38,33 @@ def composition(rule_extraction: OreComposition | None, assay: OreComposition | 
     return contents, distributions, from_assay
 
 
+def _every_element_given(rule_extraction: OreComposition | None, assay: OreComposition | None, path: Path,
+                         where: str) -> None:
+    """Refuse an assay's distribution of a group that leaves out an element the rule's distribution holds.
+
+    Why: the assay replaces the rule's distribution of a group whole (composition), so an element it does
+    not name is not taken from the ground at all.  ndpr-oxide's mining with an assay of TREO giving only
+    Nd 18.5 % and Pr 6.2 % dropped La, Ce and the rest (73.9 % of the group) from the resource flows,
+    exit 0; an XLSX workbook whose producer filled only the rows it cared about did the same.  A share of
+    0 states that the assay found none of an element.
+    """
+    if assay is None or rule_extraction is None:
+        return
+    for group, distribution in assay.distributions.items():
+        rule_distribution = rule_extraction.distributions.get(group)
+        if rule_distribution is None:
+            continue
+        missing = [element for element, share in rule_distribution.shares.items()
+                   if share > 0 and element not in distribution.shares]
+        if missing:
+            held = ", ".join(f"{element} {rule_distribution.shares[element]:g} %" for element in missing)
+            raise ActivityDataError(
+                f"the assay's distribution of {group} leaves out {held} of the rule's distribution: an element "
+                "left out would count as not taken from the ground", file=path,
+                field=f"{where}.ore.distributions.{group}", value=", ".join(sorted(distribution.shares)),
+                expected=f"a share for each of {', '.join(missing)} as well (0 where the assay found none)")
+
+
 def _counted_once(contents: dict, distributions: dict, from_assay: set[str], path: Path, where: str) -> None:
     """Refuse an element given as an ore content of its own and as a share of a group's content.
 
@@ -98,6 +125,7 @@ def element_flows(process_id: str, rule_process, data, output: float, share: flo
     if missing:
         raise ActivityDataError(f"ore content {missing[0]} has no distribution", file=path, field=f"{where}.ore",
                                 expected=f"ore.distributions.{missing[0]}: shares of each element, % of {missing[0]}")
+    _every_element_given(rule_extraction, assay, path, where)
     _counted_once(contents, distributions, from_assay, path, where)
     try:
         ore_kg = units.convert(output, rule_process.product.unit, "kg")

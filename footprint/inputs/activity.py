@@ -12,9 +12,9 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal, Optional
+from typing import Annotated, Any, Callable, Iterator, Literal, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
 from footprint._io import load_yaml_hashed, pydantic_error, pydantic_message
@@ -207,26 +207,28 @@ class Period(_Strict):
         return self
 
 
+def _element_share(share: float) -> float:
+    """A recycled share per element is checked per value, so the error's field names the element (and, in a
+    workbook, its cell: recycled_share_Nd)."""
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"a recycled share of {share}; expected a share between 0 and 1")
+    return share
+
+
+_ElementShare = Annotated[Number, AfterValidator(_element_share)]
+
+
 class RecycledInput(_Strict):
     """Recycled content of the product (R1 of the Circular Footprint Formula), for secondary-route rules."""
 
     R1: Number = Field(ge=0, le=1)
     # recycled share per element where the producer knows it (Art. 28/29 of Regulation (EU) 2024/1252 ask it of
     # products with permanent magnets): element symbol -> share 0..1
-    by_element: dict[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"], Number] = Field(default_factory=dict)
+    by_element: dict[Literal["Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co"], _ElementShare] = Field(default_factory=dict)
     source: str = ""
     dqr: Optional[DQR] = None
     data_type: Literal["primary", "secondary"] = "primary"
     comment: str = ""
-
-    @field_validator("by_element")
-    @classmethod
-    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = {k: v for k, v in value.items() if not 0.0 <= v <= 1.0}
-        if bad:
-            element, share = next(iter(bad.items()))
-            raise ValueError(f"recycled share of {element} is {share}; expected a share between 0 and 1")
-        return value
 
 
 class ActivityData(_Strict):

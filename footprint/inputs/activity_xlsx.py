@@ -29,12 +29,18 @@ EXCLUSION_COLUMNS = ("kinds",)
 #: An amount's distribution (README 'Uncertainty'): 'distribution' names the type, the others its parameters.
 UNCERTAINTY_COLUMNS = ("distribution", "gsd", "sd", "minimum", "maximum", "mode")
 REQUIRED_COLUMNS = ("section", "item", "amount", "unit")
-SECTIONS = ("dqr", "output", "co_product", "input", "transport", "emission", "excluded", "allocation_share")
+SECTIONS = ("dqr", "output", "co_product", "input", "transport", "emission", "excluded", "allocation_share",
+            "ore_content", "ore_share")
+#: An ore_share row's item: "<group>: <element>" (TREO: Nd), the element's share in % of the group's oxide mass.
+ORE_SHARE_ITEM = re.compile(r"^\s*([A-Za-z]+)\s*:\s*([A-Za-z]+)\s*$")
+#: Recycled shares per element (recycled_content.by_element): declarant keys recycled_share_<element>.
+RECYCLED_ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "B", "Sm", "Ni", "Co")
 DECLARANT_KEYS = ("rule", "name", "facility", "country", "region", "identifier", "period_start", "period_end",
                   "production_amount", "production_unit", "production_source", "production_TeR", "production_GeR",
                   "production_TiR", "production_P", "production_data_type", "recycled_content_R1",
                   "recycled_content_source", "recycled_content_TeR", "recycled_content_GeR", "recycled_content_TiR",
-                  "recycled_content_P", "recycled_content_data_type", "comment")
+                  "recycled_content_P", "recycled_content_data_type",
+                  *(f"recycled_share_{element}" for element in RECYCLED_ELEMENTS), "comment")
 DQR_KEYS = ("TeR", "GeR", "TiR", "P")
 FROM_PREFIX = "from:"
 
@@ -119,13 +125,13 @@ class _Workbook:
             production["dqr"] = dqr
         raw["production"] = production
         given = [(key, value, row) for key, (value, row) in values.items()
-                 if key.startswith("recycled_content_") and value is not None]
+                 if key.startswith(("recycled_content_", "recycled_share_")) and value is not None]
         if given and values.get("recycled_content_R1", (None,))[0] is None:  # the rows were dropped, exit 0
             key, value, row_index = given[0]
             raise self.error(f"'{key}' is filled but recycled_content_R1 is blank (the recycled content would be "
                              "read nowhere)", (sheet.title, row_index, "value"), value=value,
                              expected="recycled_content_R1 (the recycled share, 0..1) with it, or no "
-                                      "recycled_content_* values")
+                                      "recycled_content_* or recycled_share_* values")
         if values.get("recycled_content_R1", (None,))[0] is not None:
             recycled: dict[str, Any] = {}
             put(recycled, ("recycled_content",), "R1", "recycled_content_R1")
@@ -137,6 +143,12 @@ class _Workbook:
                     keep_none=False)
             if recycled_dqr:
                 recycled["dqr"] = recycled_dqr
+            by_element: dict[str, Any] = {}
+            for element in RECYCLED_ELEMENTS:
+                put(by_element, ("recycled_content", "by_element"), element, f"recycled_share_{element}",
+                    keep_none=False)
+            if by_element:
+                recycled["by_element"] = by_element
             raw["recycled_content"] = recycled
         if values.get("comment", (None,))[0] is not None:
             put(raw, (), "comment", "comment")
@@ -204,6 +216,11 @@ class _Workbook:
                 self._append(data, base, "excluded", entry, sheet.title, row_index,
                              {"item": "item", "reason": "comment", "estimated_share": "amount", "kinds": "kinds"})
                 continue
+            if section in ("ore_content", "ore_share"):
+                if amount is not None:  # a row left blank keeps the rule's value (the assay is optional)
+                    self._ore_row(data, base, section, cells, sheet.title, row_index)
+                    filled = True
+                continue
             if section in ("input", "transport", "emission") and amount is None:
                 # a row left as the template wrote it says nothing: an expected input it names is refused
                 # when declaring (engine.system._expected_inputs_accounted), never taken as not used
@@ -265,6 +282,69 @@ class _Workbook:
                 items.append(kind)
         return data if filled else None
 
+    def _ore_row(self, data: dict, base: tuple, section: str, cells: dict, sheet: str, row: int) -> None:
+        """One row of the producer's ore assay (YAML's ``ore:``): a content, or a share of a group's element.
+
+        The assay replaces the rule's values it names (footprint.engine.ore), so a row must never
+        silently replace another row: a content or share given twice, two sources for one group's
+        distribution or two DQRs for the one assay are refused, naming both rows.
+        """
+        ore = data.setdefault("ore", {})
+        item = cells.get("item")
+        if section == "ore_content":
+            key = str(item) if item is not None else ""
+            if not key:
+                raise self.error("an ore content with no element or group", (sheet, row, "item"),
+                                 expected="an element symbol (Nd) or a group (TREO) in column 'item'")
+            contents = ore.setdefault("contents", {})
+            self._not_twice(base + ("ore", "contents", key), f"ore content '{key}'", sheet, row)
+            entry = {"value": cells["amount"], "unit": cells.get("unit"), "source": cells.get("source")}
+            contents[key] = {k: v for k, v in entry.items() if v is not None}
+            self._mark(base + ("ore", "contents", key), sheet, row, entry, {"value": "amount"})
+        else:
+            match = ORE_SHARE_ITEM.match(str(item or ""))
+            if match is None:
+                raise self.error("an ore share names its group and element", (sheet, row, "item"), value=item,
+                                 expected="'<group>: <element>' in column 'item', e.g. 'TREO: Nd'")
+            group, element = match.groups()
+            if cells.get("unit") != "%":
+                raise self.error("an element's share of a group is given in % of the group's oxide mass",
+                                 (sheet, row, "unit"), value=cells.get("unit"), expected="'%'")
+            loc = base + ("ore", "distributions", group)
+            distribution = ore.setdefault("distributions", {}).setdefault(group, {"shares": {}})
+            self.locations.setdefault(loc, (sheet, row, None))
+            self._not_twice(loc + ("shares", element), f"ore share '{group}: {element}'", sheet, row)
+            distribution["shares"][element] = cells["amount"]
+            self.locations[loc + ("shares", element)] = (sheet, row, "amount")
+            source = cells.get("source")
+            if source is not None:
+                if "source" in distribution and distribution["source"] != source:
+                    first = self.locations[loc + ("source",)][1]
+                    raise self.error(f"a second source for the distribution of {group} (row {first} gives "
+                                     f"'{excerpt(distribution['source'])}')", (sheet, row, "source"), value=source,
+                                     expected=f"one source for all shares of {group} (the same text, or blank "
+                                              "on the other rows)")
+                distribution["source"] = source
+                self.locations.setdefault(loc + ("source",), (sheet, row, "source"))
+        dqr = {k: cells[k] for k in DQR_KEYS if cells.get(k) is not None}
+        if dqr:
+            if "dqr" in ore and ore["dqr"] != dqr:
+                first = self.locations[base + ("ore", "dqr")][1]
+                raise self.error(f"a second DQR for the ore assay (row {first} gives {ore['dqr']})",
+                                 (sheet, row, next(iter(dqr))), value=dqr,
+                                 expected="one DQR for the assay (the same scores, or blank on the other ore rows)")
+            ore["dqr"] = dqr
+            self.locations.setdefault(base + ("ore", "dqr"), (sheet, row, None))
+            for criterion in dqr:
+                self.locations.setdefault(base + ("ore", "dqr", criterion), (sheet, row, criterion))
+
+    def _not_twice(self, loc: tuple, what: str, sheet: str, row: int) -> None:
+        """Refuse a second row for one key of the assay (the later one would replace the earlier)."""
+        if loc in self.locations:
+            raise self.error(f"{what} given twice (the first is row {self.locations[loc][1]})",
+                             (sheet, row, "item"), value=what.split("'")[1],
+                             expected="each once (delete or merge one of the two rows)")
+
     #: The columns each section reads (besides 'section', 'item' and 'comment', a label and a note on every row).
     _AMOUNT_COLUMNS = ("amount", "unit", "source", "data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS)
     #: an output or co-product takes no DQR or data type (activity.py refuses them: no score reads them), so
@@ -273,7 +353,8 @@ class _Workbook:
     READ = {"dqr": DQR_KEYS, "output": _REFERENCE_COLUMNS, "co_product": (*_REFERENCE_COLUMNS, "share"),
             "allocation_share": ("amount",), "input": (*_AMOUNT_COLUMNS, *OPTIONAL_COLUMNS),
             "transport": _AMOUNT_COLUMNS, "emission": (*_AMOUNT_COLUMNS, "compartment"),
-            "excluded": ("amount", *EXCLUSION_COLUMNS)}
+            "excluded": ("amount", *EXCLUSION_COLUMNS), "ore_content": ("amount", "unit", "source", *DQR_KEYS),
+            "ore_share": ("amount", "unit", "source", *DQR_KEYS)}
     #: Cells that qualify an amount: filled on a row whose amount is blank, the row is not skipped as "not used"
     #: (a 'source' alone may say why it is not used: "none bought in 2025").
     _ABOUT_AMOUNT = ("data_type", *DQR_KEYS, *UNCERTAINTY_COLUMNS, *OPTIONAL_COLUMNS)
@@ -301,6 +382,12 @@ class _Workbook:
                                  "as an input not used)", (sheet, row, "amount"), value=cells[said[0]],
                                  expected="the amount of the period, or no DQR, data type, distribution, dataset "
                                           "or declaration on a row not used")
+        if section in ("ore_content", "ore_share") and cells.get("amount") is None:
+            said = [name for name in ("source", *DQR_KEYS) if cells.get(name) is not None]
+            if said:
+                raise self.error(f"column '{said[0]}' is filled but the amount is blank (the row would be skipped "
+                                 "and the rule's value used)", (sheet, row, "amount"), value=cells[said[0]],
+                                 expected="the assay's value in 'amount', or the row left blank to keep the rule's")
         if section == "excluded" and cells.get("item") is None and cells.get("amount") is not None:
             raise self.error("an estimated share with no item (the row would be skipped, its share left out of "
                              "the cut-off check)", (sheet, row, "item"), value=cells["amount"],
