@@ -254,7 +254,7 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
                                  for k, c in process.extraction.contents.items())
             out.append(f"    # ore: {{contents: {{{contents}}}}}   # optional: your own assay of the ore mined "
                        f"replaces the rule's values it names (rule: {given}; a group such as TREO also takes "
-                       "'distributions')")
+                       "'distributions', with a share for every element of the rule's split, 0 if none)")
         if co_lines:
             out += ["    co_products:"] + co_lines
         empty = "[]   # to use a line below, delete this [] and uncomment the line"
