@@ -58,8 +58,8 @@ def _brine_rule_with(tmp_path: Path, alternatives: str) -> Path:
     rule = _edited(BRINE_RULE, tmp_path / "lithium-carbonate-brine.yaml", SHIPPED_GAS,
                    f"natural-gas: {{dataset: fuel/natural-gas{alternatives}, description:")
     text = rule.read_text(encoding="utf-8")
-    assert "\nversion: 1.0.0\n" in text
-    rule.write_text(text.replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"), encoding="utf-8")
+    assert "\nversion: 1.1.0\n" in text
+    rule.write_text(text.replace("\nversion: 1.1.0\n", "\nversion: 1.1.1\n"), encoding="utf-8")
     return rule
 
 

@@ -87,7 +87,7 @@ def test_pact_record_of_the_example_passes_the_v3_field_rules(example_declaratio
     assert math.isclose(float(pcf["dqi"]["technologicalDQR"]), criteria["TeR"], rel_tol=1e-2)
     assert math.isclose(float(pcf["dqi"]["temporalDQR"]), criteria["TiR"], rel_tol=1e-2)
     assert pcf["primaryDataShare"] == decimal_string(100 * example_declaration["data_quality"]["primary_data_share"])
-    assert pcf["productOrSectorSpecificRules"][0]["ruleNames"] == ["ndpr-oxide 1.0.0"]
+    assert pcf["productOrSectorSpecificRules"][0]["ruleNames"] == ["ndpr-oxide 1.1.0"]
     assert pcf["exemptedEmissionsPercent"] == "0"  # the example's exclusion has no estimated share
     assert "blasting agents" in pcf["exemptedEmissionsDescription"]
     assert record["companyIds"] == ["urn:example:company:example-rare-earths"]

@@ -233,7 +233,7 @@ def _rule_with_kind(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     text = RULE.read_text(encoding="utf-8")
     text = text.replace("[diesel, electricity]", f"[{quoted}, electricity]").replace(
         "coal, diesel]", f"coal, {quoted}]").replace("\n  diesel: {", f"\n  {quoted}: {{").replace(
-        "\nversion: 1.0.0\n", "\nversion: 1.0.1\n")  # a changed rule is a version of its own (rule.library_conflict)
+        "\nversion: 1.1.0\n", "\nversion: 1.1.1\n")  # a changed rule is a version of its own (rule.library_conflict)
     rule = tmp_path / "rule.yaml"
     rule.write_text(text, encoding="utf-8")
     data = tmp_path / "activity.yaml"

@@ -39,9 +39,9 @@ def test_a_changed_copy_under_the_librarys_id_and_version_is_refused(project, tm
     out = tmp_path / "d.json"
     result = _invoke("declare", _copy(tmp_path, PRICE, "REO concentrate: {value: 5,"), EXAMPLE, "-o", out)
     assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "says it is rule ndpr-oxide 1.0.0, but the library's ndpr-oxide.yaml" in result.stderr
+    assert "says it is rule ndpr-oxide 1.1.0, but the library's ndpr-oxide.yaml" in result.stderr
     assert "stages[1].processes[0].allocation.prices.REO concentrate.value" in result.stderr
-    assert "a version of its own (e.g. 1.0.1)" in result.stderr and not out.exists()
+    assert "a version of its own (e.g. 1.1.1)" in result.stderr and not out.exists()
 
 
 def test_a_copy_differing_in_layout_comments_prose_or_status_is_the_same_rule(project, tmp_path, example_declaration):
@@ -57,10 +57,10 @@ def test_a_copy_differing_in_layout_comments_prose_or_status_is_the_same_rule(pr
 
 def test_a_changed_copy_under_a_version_of_its_own_is_declared(project, tmp_path):
     path = _copy(tmp_path, PRICE, "REO concentrate: {value: 5,")
-    path.write_text(path.read_text(encoding="utf-8").replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"),
+    path.write_text(path.read_text(encoding="utf-8").replace("\nversion: 1.1.0\n", "\nversion: 1.1.1\n"),
                     encoding="utf-8")
     document = footprint.declare(path, EXAMPLE)
-    assert document["rule"]["version"] == "1.0.1"
+    assert document["rule"]["version"] == "1.1.1"
     climate = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
     assert climate == pytest.approx(32.58, abs=0.01)  # the changed price moves the number, under its own name
 
@@ -72,13 +72,13 @@ def test_verify_refuses_a_declaration_whose_recorded_rule_file_no_longer_is_the_
     path.write_text(path.read_text(encoding="utf-8").replace(PRICE, "REO concentrate: {value: 5,"), encoding="utf-8")
     result = _invoke("verify", made, "--data", EXAMPLE)
     assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "verified" not in result.stdout and "says it is rule ndpr-oxide 1.0.0" in result.stderr
+    assert "verified" not in result.stdout and "says it is rule ndpr-oxide 1.1.0" in result.stderr
 
 
 def test_a_batch_row_under_such_a_copy_is_refused_alone(project, tmp_path):
     changed = _copy(tmp_path, PRICE, "REO concentrate: {value: 5,")
     bad, good = footprint.declare_many([(changed, EXAMPLE), ("ndpr-oxide", EXAMPLE)])
-    assert bad.status == "error" and "says it is rule ndpr-oxide 1.0.0" in bad.message
+    assert bad.status == "error" and "says it is rule ndpr-oxide 1.1.0" in bad.message
     assert good.status == "ok"
 
 
@@ -125,6 +125,6 @@ def test_a_copy_of_a_version_the_library_withdrew_is_withdrawn_with_it(project, 
     (library / RULE.name).write_text(text.replace("\nstatus: draft\n", "\nstatus: withdrawn\n"), encoding="utf-8")
     monkeypatch.setenv("FOOTPRINT_RULES", str(library))
     copy = _copy(tmp_path)  # the draft, byte for byte
-    with pytest.raises(RuleError, match=r"rule ndpr-oxide 1\.0\.0 is withdrawn \(the library's ") as caught:
+    with pytest.raises(RuleError, match=r"rule ndpr-oxide 1\.1\.0 is withdrawn \(the library's ") as caught:
         footprint.declare(copy, EXAMPLE)
     assert caught.value.field == "status" and caught.value.value == "draft"

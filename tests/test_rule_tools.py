@@ -184,7 +184,7 @@ def test_cli_validate_lists_all_problems_under_one_invalid_line(project, tmp_pat
 
 
 def _revision(rule: dict) -> None:
-    rule["version"] = "1.1.0"
+    rule["version"] = "1.2.0"
     rule["cut_off"]["threshold"] = 0.01
     rule["impact_categories"]["declared"].append("water_use")
     rule["input_kinds"]["coal"]["dataset"] = "fuel/natural-gas"
@@ -202,7 +202,7 @@ def test_a_rule_change_shows_up_in_diff(tmp_path):
     new = _variant(tmp_path, _revision, "new.yaml")
     result = compare(load_rule(NDPR), load_rule(new))
     got = {(c.section, c.kind, c.path): (c.old, c.new) for c in result.changes}
-    assert got[("identity", "changed", "version")] == ("1.0.0", "1.1.0")
+    assert got[("identity", "changed", "version")] == ("1.1.0", "1.2.0")
     assert got[("parameters", "changed", "cut_off.threshold")] == (0.03, 0.01)
     assert got[("categories", "added", "impact_categories.declared")] == (None, "water_use")
     assert got[("datasets", "changed", "input_kinds.coal.dataset")] == ("fuel/coal", "fuel/natural-gas")
@@ -316,11 +316,11 @@ def test_cli_diff_text_and_json(project, tmp_path):
     runner = CliRunner()
     text = runner.invoke(cli.main, ["rules", "diff", "ndpr-oxide", str(new)])
     assert text.exit_code == 0, text.output
-    assert "1.0.0" in text.stdout and "1.1.0" in text.stdout and "water_use" in text.stdout
+    assert "1.1.0" in text.stdout and "1.2.0" in text.stdout and "water_use" in text.stdout
     machine = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(new), "--json"])
     assert machine.exit_code == 0
     data = json.loads(machine.stdout)
-    assert data["old"]["version"] == "1.0.0" and data["new"]["version"] == "1.1.0"
+    assert data["old"]["version"] == "1.1.0" and data["new"]["version"] == "1.2.0"
     assert {"section", "kind", "path", "old", "new"} <= set(data["changes"][0])
     missing = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output

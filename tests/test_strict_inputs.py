@@ -142,7 +142,7 @@ def test_a_result_that_overflows_once_scaled_names_the_input(project, tmp_path):
     """Finite inputs, infinite result: 1e304 kg of PM2.5 scaled to a declared unit of 1e12 kg."""
     rule = tmp_path / "rule.yaml"
     text = RULE.read_text(encoding="utf-8")
-    text = text.replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n")  # a changed rule is a version of its own
+    text = text.replace("\nversion: 1.1.0\n", "\nversion: 1.1.1\n")  # a changed rule is a version of its own
     rule.write_text(re.sub(r"(declared_unit:\n  amount: )1\b", r"\g<1>1e12", text, count=1), encoding="utf-8")
     data = edited_example(tmp_path, "amount: 70.4, unit: t", "amount: 1.0e+304, unit: kg")
     assert_exit_2(invoke("declare", rule, data, "-o", tmp_path / "d.json"),

@@ -114,6 +114,9 @@ case(RULE_IDS, "validity/until", dt.date(2028, 12, 31), "UNVERIFIED: draft choic
 case(RULE_IDS, "validity/reporting_periods/from", dt.date(2025, 1, 1),
      "the rule's own reason: the most recent complete annual period before 2026 (draft choice)")
 case(RULE_IDS, "validity/reporting_periods/until", dt.date(2028, 12, 31), "= validity.until (rule's reason)")
+case(RULE_IDS, "validity/reporting_periods/length_months", 12,
+     "the rule's own reason ('the most recent complete annual period') and methodology.md 2.6 [M]: TiR 1 for "
+     "company-specific data = 'most recent annual administration period'; 1 year = 12 calendar months")
 case(RULE_IDS, "declared_unit/amount", 1.0, "Annex V point 3 (annex-v-summary.md): 1 kg of the CRM")
 case(RULE_IDS, "cut_off/threshold", 3.0 / 100, "methodology.md 2.8 [M]: cumulatively < 3.0 % -> 0.03")
 case(RULE_IDS, "dqr_limits/most_relevant", 1.6, "methodology.md 2.5 DNM situation 1, most relevant: DQR <= 1.6")

@@ -57,12 +57,12 @@ def test_a_changed_rule_is_detected(declaration_file, tmp_path):
     from footprint.errors import RuleError
 
     text = RULE.read_text()
-    assert "NdPr oxide: {value: 83.0," in text and "\nversion: 1.0.0\n" in text
+    assert "NdPr oxide: {value: 83.0," in text and "\nversion: 1.1.0\n" in text
     changed = tmp_path / "ndpr-oxide.yaml"
     changed.write_text(text.replace("NdPr oxide: {value: 83.0,", "NdPr oxide: {value: 60.0,"))
-    with pytest.raises(RuleError, match="says it is rule ndpr-oxide 1.0.0, but the library's"):
+    with pytest.raises(RuleError, match="says it is rule ndpr-oxide 1.1.0, but the library's"):
         footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed)
-    changed.write_text(changed.read_text().replace("\nversion: 1.0.0\n", "\nversion: 1.0.1\n"))
+    changed.write_text(changed.read_text().replace("\nversion: 1.1.0\n", "\nversion: 1.1.1\n"))
     failed = _failed(footprint.verify_declaration(declaration_file, EXAMPLE, rule=changed))
     assert {"rule.sha256", "rule.version", "provenance.rule.sha256", "results[climate_change].value"} <= failed
 

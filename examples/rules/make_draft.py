@@ -1,6 +1,6 @@
 """Writes examples/rules/ndpr-oxide-draft.yaml: the README's draft revision of the NdPr oxide rule.
 
-The draft is rules/ndpr-oxide.yaml with three edits a rule author might propose (version 1.1.0; mining
+The draft is rules/ndpr-oxide.yaml with three edits a rule author might propose (version 1.2.0; mining
 company-specific data optional, with the Bayan Obo mining dataset as default; cut-off 1 % instead of 3 %),
 so 'footprint rules diff' and 'footprint rules validate' have a real file to show.  When the rule
 changes, run this again (tests/test_readme.py says so when the draft is stale):
@@ -16,7 +16,7 @@ RULE = HERE.parents[1] / "rules" / "ndpr-oxide.yaml"
 DRAFT = HERE / "ndpr-oxide-draft.yaml"
 
 EDITS = (
-    ("version: 1.0.0\n", "version: 1.1.0\n"),
+    ("version: 1.1.0\n", "version: 1.2.0\n"),
     ('        annex_v: ["4(a)", "4(b)", "4(c)"]\n        company_specific: required\n',
      '        annex_v: ["4(a)", "4(b)", "4(c)"]\n        company_specific: optional\n'
      "        default_dataset: process/ree-ore-mining-bayan-obo\n"),

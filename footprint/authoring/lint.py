@@ -10,6 +10,7 @@ walked along the pydantic error location.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,7 +150,7 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
                                                "process id too long to name a sheet of the XLSX template",
                                                process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
     for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path),
-                                            *extraction_problems(model)]:
+                                            *extraction_problems(model), *period_length_problems(model)]:
         report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
         for where, message, value, expected in dataset_problems(model, catalogue):
@@ -181,6 +182,26 @@ def class_scheme_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
         problems.append(("class_scheme.number_of_classes", "head-room keeps class A empty, so it needs at least "
                          "3 classes", scheme.number_of_classes, "3 or more, or head_room: false"))
     return problems
+
+
+def period_length_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
+    """A period length no accepted reporting period can have: every declaration under the rule would be refused.
+
+    The window from..until must hold at least one period of ``length_months`` (with its tolerance); a
+    60-month length in a four-year window linted clean and refused every producer at declare.
+    """
+    spans = rule.validity.reporting_periods
+    if spans is None or spans.length_months is None:
+        return []
+    from footprint.inputs.rule import add_months
+
+    room = (spans.until + dt.timedelta(days=1) - add_months(spans.from_, spans.length_months)).days
+    if room + spans.length_tolerance_days >= 0:
+        return []
+    return [("validity.reporting_periods.length_months",
+             f"no reporting period of {spans.length_months} months fits in the accepted periods "
+             f"{spans.from_.isoformat()}..{spans.until.isoformat()}", spans.length_months,
+             "a length that fits between validity.reporting_periods.from and until (12 for an annual period)")]
 
 
 def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any, str]]:

@@ -30,6 +30,7 @@ from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
 from footprint.errors import UnitError
 from footprint.inputs import units
+from footprint.inputs.rule import content_sha256 as rule_content_sha256
 from footprint.inputs.upstream import SENSITIVITY_NOTE
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
     canonical_json,
@@ -291,7 +292,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                                   "body": None, "certificate_id": None, "date": None},
         "provenance": {
             "activity_data": {"path": _relative(activity.path), "sha256": activity.sha256},
-            "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256},
+            # content_sha256: what the rule says, prose aside (rule.content_sha256): a buyer reading this as a
+            # supplier's declaration compares it with the library's rule of the same id and version
+            "rule": {"path": _relative(loaded.path), "sha256": loaded.sha256,
+                     "content_sha256": rule_content_sha256(loaded)},
             "snapshot": snapshot.describe(),
             "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets), "used": sorted(used),
                             "used_sha256": used_sha256, **_own_datasets(catalogue, used)},
@@ -323,8 +327,11 @@ def _supplier_provenance(supplier) -> dict[str, Any]:
 
 def _validity(rule) -> dict[str, Any]:
     first, last = rule.validity.accepted_periods()
+    spans = rule.validity.reporting_periods
+    length = {"length_months": spans.length_months, "length_tolerance_days": spans.length_tolerance_days} \
+        if spans is not None and spans.length_months is not None else {}  # absent under rules without a length
     return {"from": rule.validity.from_.isoformat(), "until": rule.validity.until.isoformat(),
-            "reporting_periods": {"from": first.isoformat(), "until": last.isoformat()}}
+            "reporting_periods": {"from": first.isoformat(), "until": last.isoformat(), **length}}
 
 
 def _boundary(rule) -> dict[str, Any]:

@@ -340,6 +340,37 @@ def _fold_mapping(declared: Mapping[str, Any], recomputed: Mapping[str, Any],
     return folded
 
 
+def _fold_rule_notes(declared: Mapping[str, Any], recomputed: Mapping[str, Any],
+                     outcome: "Verification") -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """Both documents without the warnings of upstream.rule_check, and one verification warning where they differ.
+
+    Why: those warnings say what the library holds today (a supplier's rule version it no longer holds, a
+    supplier's declaration older than the rule content hash), not what the declaration was computed from: a
+    reviewer recomputing last year's declaration after the library moved to a new rule version would
+    otherwise see it fail on a warning's text while every number and hash agrees.
+    """
+    from footprint.inputs.upstream import RULE_NOTE
+
+    def split(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]]:
+        quality = document.get("data_quality")
+        warnings = quality.get("warnings") if isinstance(quality, Mapping) else None
+        if not isinstance(warnings, list):
+            return document, []
+        notes = [w for w in warnings if isinstance(w, str) and w.startswith(RULE_NOTE)]
+        if not notes:
+            return document, []
+        kept = [w for w in warnings if not (isinstance(w, str) and w.startswith(RULE_NOTE))]
+        return {**document, "data_quality": {**quality, "warnings": kept}}, notes
+
+    declared, ours = split(declared)
+    recomputed, theirs = split(recomputed)
+    if ours != theirs:
+        outcome.differences.append(Difference(
+            "data_quality.warnings (suppliers' rules)", "; ".join(ours) or "(none)", "; ".join(theirs) or "(none)",
+            "warning", "what the library holds now about the suppliers' rules, not an input of the declaration"))
+    return declared, recomputed
+
+
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
             tolerance: float = 1e-6) -> Verification:
     """Compare a declaration with its recomputation (None: only the content hash is checked)."""
@@ -358,6 +389,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
             "a schema 1.0 declaration, compared with the recomputation folded into the 1.0 form; blocks new in "
             "2.0 (system boundary, bill of materials, conformity assessment, ...) are not compared"))
     recomputed = _fold_mapping(declared, recomputed, outcome)
+    declared, recomputed = _fold_rule_notes(declared, recomputed, outcome)
     left = {p: v for p, v in flatten(declared) if not _ignored(p)}
     right = {p: v for p, v in flatten(recomputed) if not _ignored(p)}
     results_differ = False
@@ -374,6 +406,9 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
             severity, note = "warning", "not recorded by the footprint that wrote this declaration"
         elif a == "(absent)" and path.startswith("provenance.inventories.own"):  # recorded since the fifth sitting
             severity, note = "warning", "the user's own datasets, not marked by the footprint that wrote this"
+        elif a == "(absent)" and path == "provenance.rule.content_sha256":  # recorded since rule_check exists
+            severity, note = "warning", ("what the rule says (prose aside), not recorded by the footprint that "
+                                         "wrote this; the rule file's sha256 is compared")
         elif _background_wide(path):
             severity, note = "warning", "describes the whole background; the used datasets' hashes decide"
         else:

@@ -571,6 +571,8 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
         if coverage.get(category) == "partial":
             note = Quality.coverage_note_for(category, quality_gaps)
             warnings.append(f"coverage: declared category {category} is {note}")
+    # last, so that verify can set them apart: they follow the library's rules, not this declaration's inputs
+    warnings.extend(supplier.rule_note for supplier in system.upstream_declarations() if supplier.rule_note)
     return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
                    primary_data_share=round(primary / total, 4) if total else 0.0, by_process=by_process,
                    coverage=coverage, partial_coverage=partial, warnings=warnings, by_category=by_category,

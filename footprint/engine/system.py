@@ -531,6 +531,23 @@ def check_validity(loaded: LoadedRule, activity: LoadedActivity) -> None:
             value=f"{period.start.isoformat()}..{period.end.isoformat()}",
             expected="a reporting period within the rule's validity (a rule may accept other periods under "
                      "validity.reporting_periods), or the rule version valid for that period")
+    spans = validity.reporting_periods
+    problem = spans.length_problem(period.start, period.end) if spans is not None else None
+    if problem:
+        raise ActivityDataError(
+            f"{problem}: rule {loaded.rule.id} {loaded.rule.version} declares the most recent complete "
+            f"{spans.length_months}-month period, not a part of it or several", file=activity.path, field="period",
+            value=f"{period.start.isoformat()}..{period.end.isoformat()}",
+            expected=f"a reporting period of {spans.length_months} months (e.g. {period.start.isoformat()}.."
+                     f"{_period_end(period.start, spans.length_months).isoformat()}), a fiscal year of 52 or 53 "
+                     "weeks included")
+
+
+def _period_end(start: dt.date, months: int) -> dt.date:
+    """The last day of a period of ``months`` calendar months from ``start`` (for the message's example)."""
+    from footprint.inputs.rule import add_months
+
+    return add_months(start, months) - dt.timedelta(days=1)
 
 
 def check_period_ended(activity: LoadedActivity, made: dt.date) -> None:

@@ -90,12 +90,51 @@ class ReportingPeriods(_Strict):
     from_: dt.date = Field(alias="from")
     until: dt.date
     reason: str = ""
+    # How long a reporting period must be, in calendar months (None: any length, as rules written before
+    # the field).  Why: the reason says "the most recent complete annual period", and PEF scores
+    # company-specific data on the most recent annual administration period (TiR 1), yet a producer's best
+    # quarter (3 months) or a 30-month span was declared with exit 0.  The length is checked by
+    # length_problem() wherever a reporting period is declared, validated or recomputed.
+    length_months: Optional[int] = Field(default=None, ge=1, le=120)
+    # Days a period may fall short of or run past length_months: 52/53-week fiscal years (364 or 371 days)
+    # and a leap day are one year as well; 7 days accepts both and refuses a period a month off.
+    length_tolerance_days: int = Field(default=7, ge=0, le=31)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> "ReportingPeriods":
         return _check_order(self)
+
+    def length_problem(self, start: dt.date, end: dt.date) -> str | None:
+        """Why the period start..end (both days included) is not ``length_months`` long (None: it is, or the
+        rule states no length).
+
+        Counted as calendar months from ``start``: the period's first day after its end must fall within
+        ``length_tolerance_days`` of ``start`` plus ``length_months`` (2025-01-01..2025-12-31 is exactly 12;
+        a 52-week fiscal year 2025-01-04..2026-01-02 ends one day short; 2025-01-01..2025-03-31 is 275 days
+        short and refused).
+        """
+        if self.length_months is None:
+            return None
+        expected_next = add_months(start, self.length_months)
+        off = ((end + dt.timedelta(days=1)) - expected_next).days
+        if abs(off) <= self.length_tolerance_days:
+            return None
+        days = (end - start).days + 1
+        return (f"the reporting period is {days} days long, {abs(off)} days {'longer' if off > 0 else 'shorter'} "
+                f"than the {self.length_months} months the rule asks (validity.reporting_periods.length_months: "
+                f"{self.length_months}, within {self.length_tolerance_days} days)")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later; a day the month lacks becomes its last day (31 Jan + 1 ->
+    28/29 Feb), as a fiscal calendar counts it."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Validity(_Strict):
@@ -796,7 +835,7 @@ def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
     return None
 
 
-def virgin_declaration_summary(loaded: LoadedRule) -> str | None:
+def virgin_declaration_summary(loaded: LoadedRule, *, full: bool = False) -> str | None:
     """What the rule's Ev declaration file (``recycled_content.virgin.declaration``, relative to the rule
     file) holds: ``declaration ID (PRODUCT), content sha256 ...``, or why it cannot be read; None when the
     rule names no such file.  Said without the file's path, so two copies pointing at the same content
@@ -814,13 +853,44 @@ def virgin_declaration_summary(loaded: LoadedRule) -> str | None:
         found = read_upstream(path, file=loaded.path, field="recycled_content.virgin.declaration")
     except FootprintError as exc:
         return f"unreadable: {exc.message}"
-    return f"declaration {found.id} ({found.product}), content sha256 {found.content_sha256[:12]}"
+    return f"declaration {found.id} ({found.product}), content sha256 {found.content_sha256[:None if full else 12]}"
 
 
 #: a rule's prose: what it says about its numbers, not the numbers (a wording mended at the same version,
 #: as the transcription audit mended several, leaves every declaration under it as it was)
 PROSE_KEYS = frozenset({"description", "rationale", "note", "reason", "basis", "price_basis", "source", "citation",
                         "legal_basis", "model", "module", "title", "label", "name"})
+
+
+def content_sha256(loaded: LoadedRule) -> str:
+    """SHA-256 of what a rule says, as conflict_with compares two rules: the parsed rule without its prose
+    (PROSE_KEYS) and ``status``, with the Ev declaration it names (``recycled_content.virgin.declaration``)
+    taken by that file's content hash instead of its path.
+
+    Why: a declaration records its rule file's sha256, which a mended wording changes, so a reader of a
+    supplier's declaration could not tell a prose edit from a changed number under the same id and version.
+    This hash stays with the prose and moves with every number, dataset or structure, so the library's rule
+    of that id and version can be compared with the one a supplier's declaration was made under
+    (footprint.inputs.upstream.rule_check).
+    """
+    import hashlib
+
+    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
+    virgin = loaded.rule.recycled_content.virgin
+    if virgin is not None and virgin.declaration:
+        content["recycled_content"]["virgin"]["declaration"] = virgin_declaration_summary(loaded, full=True)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _without_prose(value: Any) -> Any:
+    """``value`` with every PROSE_KEYS entry whose value is text (or empty) left out, as _first_difference skips it."""
+    if isinstance(value, dict):
+        return {key: _without_prose(item) for key, item in value.items()
+                if not (key in PROSE_KEYS and (item is None or isinstance(item, str)))}
+    if isinstance(value, list):
+        return [_without_prose(item) for item in value]
+    return value
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -95,6 +95,13 @@ class UpstreamDeclaration:
     signatures: Any = None
     # the supplier's reporting period (start, end): what its numbers describe (check_period)
     period: tuple[dt.date, dt.date] | None = None
+    # the supplier's rule as its declaration records it: provenance.rule.sha256 (the file's bytes) and
+    # provenance.rule.content_sha256 (what it says, prose aside; absent from declarations made before it was
+    # recorded): rule_check compares them with the library's rule of the same id and version
+    rule_sha256: str | None = None
+    rule_content_sha256: str | None = None
+    # why the supplier's rule could not be compared with the library's (a warning the declaration carries)
+    rule_note: str | None = None
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -138,7 +145,7 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
     key = (str(path), hashlib.sha256(text.encode("utf-8")).hexdigest())
     known = _READ.get(key)
     if known is not None:  # the same text was read and checked before: the same declaration
-        return known
+        return _rule_checked(known, where, field)  # the library may have changed since: compared on every read
     try:
         document = _json.loads(text)
     except ValueError as exc:
@@ -148,7 +155,66 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
     if len(_READ) > 1024:
         _READ.clear()
     _READ[key] = declaration
-    return declaration
+    return _rule_checked(declaration, where, field)
+
+
+def _rule_checked(supplier: UpstreamDeclaration, where: Path | None, field: str | None) -> UpstreamDeclaration:
+    """``supplier`` refused when its rule is not the library's rule it names (rule_check), else with the note."""
+    note = rule_check(supplier, file=where, field=field)
+    return supplier if note == supplier.rule_note else replace(supplier, rule_note=note)
+
+
+#: how every note of rule_check begins (verify sets such warnings apart: they follow the library, not the inputs)
+RULE_NOTE = "supplier's rule not compared with the library: "
+
+
+def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None, field: str | None = None) -> str | None:
+    """Refuse a supplier's declaration made under a changed copy of a library rule; else None, or a warning why
+    its rule could not be compared.
+
+    Why: a supplier's value is multiplied into the buyer's result as "a declaration under rule X V".  Our own
+    ``declare`` refuses a rule file claiming a library rule's id and version with other content (the library
+    twin, rule.conflict_with), but a supplier's declaration computed under such a file was accepted as a
+    declaration under the library's rule, exit 0.  The declaration records what its rule says
+    (``provenance.rule.content_sha256``, prose aside): when the library holds that id and version, the two
+    must be equal.  What cannot be compared is said, not hidden: a declaration made before that hash was
+    recorded (compared by its rule file's bytes only: equal bytes pass, other bytes may be a mended wording or
+    a changed number), a version the library no longer (or not yet) holds, a rule the library does not have.
+    """
+    from footprint.errors import RuleError
+    from footprint.inputs import rule as _rule
+    from footprint.paths import rules_dir
+
+    rule_id, _, version = supplier.rule.partition(" ")
+    named = f"rule {supplier.rule}" if supplier.rule else "no rule"
+    library_path = rules_dir() / f"{rule_id}.yaml"
+    if not rule_id or not library_path.is_file():
+        return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}, which this "
+                f"library ({rules_dir()}) does not hold, so what that rule says is the supplier's word alone")
+    try:
+        library = _rule.load_rule(library_path)
+    except RuleError as exc:  # the library's own file is broken: say so, the buyer's declaration does not rest on it
+        return f"{RULE_NOTE}the library's {library_path.name} cannot be read ({exc.message})"
+    if library.rule.version != version:
+        return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}; the library holds "
+                f"{rule_id} {library.rule.version}, so the supplier's version is not compared with it")
+    ours = _rule.content_sha256(library)
+    if supplier.rule_content_sha256 is not None:
+        if supplier.rule_content_sha256 != ours:
+            raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
+                        f"from the library's {library_path.name} of that id and version (what the rule says, prose "
+                        "aside, hashes otherwise)", supplier.path, file=Path(file) if file else None, field=field,
+                        value=f"provenance.rule.content_sha256 {supplier.rule_content_sha256[:12]}..., the "
+                              f"library's {ours[:12]}...",
+                        expected=f"a supplier declaration made under the library's rule {supplier.rule} unchanged "
+                                 "(a changed rule is another version or another id)")
+        return None
+    if supplier.rule_sha256 == library.sha256:
+        return None  # the very file of the library: nothing to compare beyond its bytes
+    return (f"{RULE_NOTE}supplier declaration {supplier.path.name} records no provenance.rule.content_sha256 "
+            f"(written before footprint recorded it) and its rule file's sha256 {str(supplier.rule_sha256)[:12]}... "
+            f"is not the library's {library_path.name} ({library.sha256[:12]}...): a mended wording or a changed "
+            "number, which cannot be told apart; ask the supplier for a declaration made with a current footprint")
 
 
 #: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
@@ -228,7 +294,17 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
-        signatures=document.get("signatures"), period=period)
+        signatures=document.get("signatures"), period=period, **_rule_hashes(document))
+
+
+def _rule_hashes(document: dict) -> dict[str, str | None]:
+    """provenance.rule's sha256 and content_sha256 as recorded (None where absent or not text)."""
+    provenance = document.get("provenance")
+    record = provenance.get("rule") if isinstance(provenance, Mapping) else None
+    record = record if isinstance(record, Mapping) else {}
+    return {key: value if isinstance(value, str) and value else None
+            for key, value in (("rule_sha256", record.get("sha256")),
+                               ("rule_content_sha256", record.get("content_sha256")))}
 
 
 def _period(document: dict, path: Path, where: Path | None, field: str | None) -> tuple[dt.date, dt.date]:
