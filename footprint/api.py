@@ -284,6 +284,26 @@ def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:
                                  f"{_next_patch(loaded.rule.version)}) or another id")
     if not withdrawn_ok:
         _refuse_withdrawn(loaded, twin)
+        _refuse_superseded(loaded)
+
+
+def _refuse_superseded(loaded) -> None:
+    """A copy of a version the library has moved past makes no new declaration (rule.library_successor).
+
+    Why: the library's rules took a new version with the period length; the previous text, given as a path,
+    still declared a best quarter as "ndpr-oxide 1.0.0", exit 0.  Verify recomputes declarations made under
+    it (``withdrawn_ok``): a declaration stays what it was when it was made.
+    """
+    from footprint.errors import RuleError
+
+    successor = _rule.library_successor(loaded)
+    if successor is not None:
+        raise RuleError(f"rule {loaded.rule.id} {loaded.rule.version} is superseded by the library's "
+                        f"{successor.rule.id} {successor.rule.version} ({successor.path})", file=loaded.path,
+                        field="version", value=loaded.rule.version,
+                        expected=f"the library's rule in force ({successor.rule.id} {successor.rule.version}, "
+                                 "'footprint rules diff' shows what changed), or a rule of another id; "
+                                 "'footprint verify --rule FILE' still recomputes declarations made under this one")
 
 
 def _next_patch(version: str) -> str:
@@ -574,6 +594,7 @@ def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = Non
 
     loaded = _rule.load_rule(rule)
     _refuse_withdrawn(loaded, _rule.library_twin(loaded))  # a template for a rule no declaration may use any more
+    _refuse_superseded(loaded)
     return _template.write_template(loaded, Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
 

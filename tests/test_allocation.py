@@ -149,7 +149,7 @@ def test_a_reference_product_counted_in_t_declares_the_same_kilogram(example_dec
     separation = rule["stages"][2]["processes"][2]
     assert separation["id"] == rule["reference_process"] == "separation"
     separation["product"]["unit"] = "t"
-    rule["version"] = "1.0.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
+    rule["version"] = "1.1.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
     path = tmp_path / "ndpr-oxide.yaml"
     path.write_text(yaml.safe_dump(rule, sort_keys=False))
     document = footprint.declare(path, EXAMPLE)

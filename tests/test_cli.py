@@ -50,13 +50,13 @@ def mutate(path: Path, fn: Callable[[Any], Any]) -> Path:
 
 
 def rule_copy(tmp_path: Path, fn: Callable[[dict], Any], name: str = "rule.yaml") -> Path:
-    """A modified copy of rules/ndpr-oxide.yaml in tmp_path, as version 1.0.1 (a changed rule under the
+    """A modified copy of rules/ndpr-oxide.yaml in tmp_path, as version 1.1.1 (a changed rule under the
     library's id and version is refused: footprint.inputs.rule.library_conflict)."""
     target = tmp_path / name
     target.write_text(RULE.read_text(encoding="utf-8"), encoding="utf-8")
 
     def changed(rule: dict) -> Any:
-        rule["version"] = "1.0.1"
+        rule["version"] = "1.1.1"
         return fn(rule)
 
     return mutate(target, changed)

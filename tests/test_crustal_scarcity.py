@@ -170,7 +170,7 @@ def test_an_assay_naming_a_group_the_rule_does_not_distribute_is_refused(project
     rule = yaml.safe_load(RULE.read_text())
     rule["stages"][0]["processes"][0]["extraction"] = {
         "contents": {"Fe": {"value": 30, "unit": "%", "source": "x"}}}
-    rule["version"] = "1.0.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
+    rule["version"] = "1.1.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
     rule_path = tmp_path / "ndpr-oxide.yaml"
     rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
     data = _with_assay(tmp_path, {"contents": {"TREO": {"value": 4.0, "unit": "%", "source": "x"}}})

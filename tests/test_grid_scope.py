@@ -23,7 +23,7 @@ RULE = REPO / "rules" / "ndpr-oxide.yaml"
 def _rule(tmp_path: Path, scope: str) -> Path:
     rule = yaml.safe_load(RULE.read_text())
     rule["electricity"]["scope"] = scope
-    rule["version"] = "1.0.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
+    rule["version"] = "1.1.1"  # a changed rule is a version of its own (footprint.inputs.rule.library_conflict)
     path = tmp_path / "ndpr-oxide.yaml"
     path.write_text(yaml.safe_dump(rule, sort_keys=False))
     return path

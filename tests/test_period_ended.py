@@ -58,7 +58,7 @@ def test_the_day_it_is_made_decides(project, made, refused):
 
 
 def test_a_batch_row_of_an_unfinished_period_is_refused_alone(project, tmp_path):
-    late, good = footprint.declare_many([("ndpr-oxide", _with_period(tmp_path, "2025-01-01", "2026-12-31")),
+    late, good = footprint.declare_many([("ndpr-oxide", _with_period(tmp_path, "2026-01-01", "2026-12-31")),
                                          ("ndpr-oxide", EXAMPLE)], created=_utc(2026, 11, 30))
     assert late.status == "error" and "has not ended" in late.message
     assert good.status == "ok"

@@ -115,12 +115,14 @@ def test_an_18_month_span_is_refused(project, tmp_path):
     assert caught.value.field == "period" and caught.value.value == "2025-01-01..2026-06-30"
 
 
-def test_a_declaration_under_the_previous_version_still_verifies(project, tmp_path):
-    """The length came with version 1.1.0.  A quarter declared under 1.0.0 (as it could be) is recomputed under
-    its own rule file and verified, not refused for a field its rule never had; recomputed under the library's
-    1.1.0 it is refused, naming the period."""
+def test_a_declaration_under_the_previous_version_still_verifies(project, tmp_path, monkeypatch):
+    """The length came with version 1.1.0.  A quarter declared while the library held 1.0.0 (as it could be)
+    is recomputed under that rule file and verified, not refused for a field its rule never had; recomputed
+    under the library's 1.1.0 it is refused, naming the period."""
     old = _previous_version(tmp_path)
-    made = footprint.declare(old, _activity(tmp_path, "2025-01-01", "2025-03-31"))
+    monkeypatch.setenv("FOOTPRINT_RULES", str(old.parent))  # the library as it was
+    made = footprint.declare("ndpr-oxide", _activity(tmp_path, "2025-01-01", "2025-03-31"))
+    monkeypatch.delenv("FOOTPRINT_RULES")  # the library now: 1.1.0
     assert made["rule"]["version"] == "1.0.0"
     assert "length_months" not in made["rule"]["validity"]["reporting_periods"]
     path = tmp_path / "q1.json"
@@ -129,6 +131,19 @@ def test_a_declaration_under_the_previous_version_still_verifies(project, tmp_pa
     assert outcome.ok and outcome.recomputed, [d for d in outcome.failures]
     with pytest.raises(ActivityDataError, match="275 days shorter"):
         footprint.verify_declaration(path, tmp_path / "activity.yaml", rule="ndpr-oxide")
+
+
+def test_no_new_declaration_under_a_version_the_library_has_moved_past(project, tmp_path):
+    """Otherwise the previous text, given as a path, would declare the best quarter as 'ndpr-oxide 1.0.0':
+    the cherry-pick the length closes, reopened by picking the older version (exit 0 before)."""
+    result = CliRunner().invoke(cli.main, ["declare", str(_previous_version(tmp_path)),
+                                           str(_activity(tmp_path, "2025-01-01", "2025-03-31")),
+                                           "-o", str(tmp_path / "q.json")])
+    assert result.exit_code == 2, result.output
+    assert "field 'version': rule ndpr-oxide 1.0.0 is superseded by the library's ndpr-oxide 1.1.0" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "q.json").exists()
+    rows = footprint.declare_many([(_previous_version(tmp_path), EXAMPLE)])
+    assert rows[0].status == "error" and "is superseded" in rows[0].message
 
 
 def test_the_previous_text_under_the_new_version_is_a_changed_copy(project, tmp_path):

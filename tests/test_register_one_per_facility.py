@@ -19,14 +19,26 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 
 
-def _declared(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
+def _declared(tmp_path: Path, name: str, *edits: tuple[str, str], rule: str | Path = "ndpr-oxide") -> Path:
     text = EXAMPLE.read_text(encoding="utf-8")
     for old, new in edits:
         assert old in text
         text = text.replace(old, new, 1)
     data = tmp_path / f"{name}.yaml"
     data.write_text(text, encoding="utf-8")
-    return footprint.write_declaration(footprint.declare("ndpr-oxide", data), tmp_path / f"{name}.json")
+    return footprint.write_declaration(footprint.declare(rule, data), tmp_path / f"{name}.json")
+
+
+def _without_period_length(tmp_path: Path) -> Path:
+    """rules/ndpr-oxide.yaml without its 12-month period length, as a version of its own (1.1.1): the library's
+    rules refuse the half-year correction below, a rule without a length (or of another length) accepts it."""
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    assert "    length_months: 12\n" in text and "\nversion: 1.1.0\n" in text
+    path = tmp_path / "rules" / "ndpr-oxide.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.replace("    length_months: 12\n", "").replace("\nversion: 1.1.0\n", "\nversion: 1.1.1\n"),
+                    encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +134,8 @@ def test_replace_refuses_to_carry_a_year_before_the_corrections_period(project, 
     such a year for it), so the replacement is refused and the register left as it was."""
     period = "period: {start: 2025-01-01, end: 2025-12-31}"
     first = _declared(tmp_path, "straddling", (period, "period: {start: 2025-07-01, end: 2026-06-30}"))
-    later = _declared(tmp_path, "later", (period, "period: {start: 2026-01-01, end: 2026-06-30}"))
+    later = _declared(tmp_path, "later", (period, "period: {start: 2026-01-01, end: 2026-06-30}"),
+                      rule=_without_period_length(tmp_path))
     register = tmp_path / "r.sqlite"
     footprint.market_add([first], mass_kg=1000, year=2025, register=register)
     with pytest.raises(RegistryError, match=r"placed on the market in 2025 \(1000 kg\), before this one's "

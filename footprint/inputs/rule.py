@@ -800,6 +800,27 @@ def library_twin(loaded: LoadedRule) -> LoadedRule | None:
     return library
 
 
+def library_successor(loaded: LoadedRule) -> LoadedRule | None:
+    """The library's rule of the same id at a later version when ``loaded`` is another file (None: there is none).
+
+    A version the library has moved past (1.0.0 beside the library's 1.1.0) is superseded: new declarations
+    are made under the library's version, so that a producer cannot pick the older text to escape what the
+    newer one adds (a quarter declared under 1.0.0, which stated no period length).
+    """
+    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
+    try:
+        if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
+            return None
+    except OSError:
+        return None
+    library = load_rule(library_path)
+    return library if _version_key(library.rule.version) > _version_key(loaded.rule.version) else None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))  # the model allows only N.N.N
+
+
 def library_conflict(loaded: LoadedRule) -> str | None:
     """conflict_with(library_twin(loaded), loaded): the check on its own."""
     return conflict_with(library_twin(loaded), loaded)
