@@ -311,6 +311,11 @@ def rules_show(rule: str) -> None:
     _echo(f"legal basis: {' '.join(r.legal_basis.split())}")
     _echo(f"declared unit: {du.amount:g} {du.unit} {du.product}; {du.chemical_form}; grade {du.grade}")
     _echo(f"route: {r.route}; validity {r.validity.from_} .. {r.validity.until}")
+    spans = r.validity.reporting_periods
+    if spans is not None:
+        length = f", {spans.length_months} months long (within {spans.length_tolerance_days} days)" \
+            if spans.length_months is not None else ", any length"
+        _echo(f"reporting periods: {spans.from_} .. {spans.until}{length}")
     _echo("boundary:")
     for stage in r.stages:
         _echo(f"  {stage.label}")

@@ -157,6 +157,8 @@ def test_rules_diff_and_the_declaration_show_the_length(project, tmp_path):
     result = CliRunner().invoke(cli.main, ["rules", "diff", str(_previous_version(tmp_path)), str(RULE)])
     assert result.exit_code == 0, result.output
     assert "validity.reporting_periods.length_months: null → 12" in result.stdout
+    shown = CliRunner().invoke(cli.main, ["rules", "show", "ndpr-oxide"])
+    assert "reporting periods: 2025-01-01 .. 2028-12-31, 12 months long (within 7 days)" in shown.stdout
     block = footprint.declare("ndpr-oxide", EXAMPLE)["rule"]["validity"]["reporting_periods"]
     assert block["length_months"] == 12 and block["length_tolerance_days"] == 7
 

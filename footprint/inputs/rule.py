@@ -896,12 +896,24 @@ def content_sha256(loaded: LoadedRule) -> str:
     """
     import hashlib
 
-    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
     virgin = loaded.rule.recycled_content.virgin
-    if virgin is not None and virgin.declaration:
+    names_a_file = virgin is not None and bool(virgin.declaration)
+    key = (str(loaded.path), loaded.sha256)
+    if not names_a_file and key in _CONTENT:  # a rule is hashed per supplier read: once per file content
+        return _CONTENT[key]
+    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
+    if names_a_file:  # the Ev file may change under the same rule text: hashed each time
         content["recycled_content"]["virgin"]["declaration"] = virgin_declaration_summary(loaded, full=True)
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if not names_a_file:
+        if len(_CONTENT) > 256:
+            _CONTENT.clear()
+        _CONTENT[key] = digest
+    return digest
+
+
+_CONTENT: dict[tuple[str, str], str] = {}  # (path, sha256 of its bytes) -> content_sha256, rules without an Ev file
 
 
 def _without_prose(value: Any) -> Any:
