@@ -28,21 +28,13 @@ from footprint.errors import ActivityDataError, FootprintError, RuleError
 from footprint.inputs.activity import load_activity
 from footprint.inputs.rule import ReportingPeriods, add_months, content_sha256, load_rule
 from footprint.inputs.upstream import RULE_NOTE, content_hash
+from tests.test_period_ended import _with_period as _activity  # the ndpr-oxide example over another period
 
 REPO = Path(__file__).resolve().parents[1]
 RULE = REPO / "rules" / "ndpr-oxide.yaml"
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 METAL = REPO / "examples" / "ndpr-metal" / "activity-2025.yaml"
-PERIOD = "period: {start: 2025-01-01, end: 2025-12-31}"
 LENGTH_LINE = "    length_months: 12\n"
-
-
-def _activity(tmp_path: Path, start: str, end: str) -> Path:
-    text = EXAMPLE.read_text(encoding="utf-8")
-    assert PERIOD in text
-    path = tmp_path / "activity.yaml"
-    path.write_text(text.replace(PERIOD, f"period: {{start: {start}, end: {end}}}"), encoding="utf-8")
-    return path
 
 
 def _previous_version(tmp_path: Path, version: str = "1.0.0") -> Path:

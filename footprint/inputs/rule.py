@@ -786,16 +786,21 @@ def _parse_rule(path: Path) -> LoadedRule:
     return LoadedRule(rule=model, path=path, sha256=digest)
 
 
-def library_twin(loaded: LoadedRule) -> LoadedRule | None:
-    """The library's rule of the same id and version when ``loaded`` is another file (None: there is none)."""
+def _library_rule(loaded: LoadedRule) -> LoadedRule | None:
+    """The library's rule of ``loaded``'s id, when ``loaded`` is another file (None: the library has none)."""
     library_path = rules_dir() / f"{loaded.rule.id}.yaml"
     try:
         if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
             return None
     except OSError:
         return None
-    library = load_rule(library_path)
-    if (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version):
+    return load_rule(library_path)
+
+
+def library_twin(loaded: LoadedRule) -> LoadedRule | None:
+    """The library's rule of the same id and version when ``loaded`` is another file (None: there is none)."""
+    library = _library_rule(loaded)
+    if library is None or (library.rule.id, library.rule.version) != (loaded.rule.id, loaded.rule.version):
         return None
     return library
 
@@ -807,14 +812,9 @@ def library_successor(loaded: LoadedRule) -> LoadedRule | None:
     are made under the library's version, so that a producer cannot pick the older text to escape what the
     newer one adds (a quarter declared under 1.0.0, which stated no period length).
     """
-    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
-    try:
-        if not library_path.is_file() or library_path.resolve() == loaded.path.resolve():
-            return None
-    except OSError:
-        return None
-    library = load_rule(library_path)
-    return library if _version_key(library.rule.version) > _version_key(loaded.rule.version) else None
+    library = _library_rule(loaded)
+    return library if library is not None and _version_key(library.rule.version) > _version_key(
+        loaded.rule.version) else None
 
 
 def _version_key(version: str) -> tuple[int, ...]:
