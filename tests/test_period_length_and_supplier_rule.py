@@ -282,3 +282,41 @@ def test_a_library_rule_whose_ev_declaration_is_another_file_has_another_content
     assert content_sha256(load_rule(copy)) != ours
     target.write_bytes((hpms.parent / virgin).resolve().read_bytes())
     assert content_sha256(load_rule(copy)) == ours
+
+
+def test_a_field_written_at_its_default_is_no_difference(tmp_path):
+    """The rule hash leaves out fields at their default, so that a later footprint adding a rule field with a
+    default (as this one added length_tolerance_days, 7) hashes an unchanged rule as before: hashed with the
+    defaults, every supplier's declaration recorded under 1.1.0 would be refused after such an upgrade as
+    made under another rule.  Writing the default out says nothing new; another value does."""
+    text = RULE.read_text(encoding="utf-8")
+    assert "length_tolerance_days" not in text and "    length_months: 12\n" in text
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    same = tmp_path / "a" / "ndpr-oxide.yaml"
+    same.write_text(text.replace("    length_months: 12\n", "    length_months: 12\n    length_tolerance_days: 7\n"),
+                    encoding="utf-8")
+    other = tmp_path / "b" / "ndpr-oxide.yaml"
+    other.write_text(text.replace("    length_months: 12\n", "    length_months: 12\n    length_tolerance_days: 8\n"),
+                     encoding="utf-8")
+    assert content_sha256(load_rule(same)) == content_sha256(load_rule(RULE))
+    assert content_sha256(load_rule(other)) != content_sha256(load_rule(RULE))
+
+
+def test_a_rule_field_added_later_with_a_default_leaves_the_hash_alone(tmp_path):
+    """A later footprint whose Rule model has one more field (at its default for this rule) must hash the same
+    rule file as this one does; hashed with the defaults written out, the new field's null changed the hash."""
+    from typing import Optional
+
+    from pydantic import create_model
+
+    from footprint.inputs.rule import LoadedRule, Rule
+
+    loaded = load_rule(RULE)
+    later_model = create_model("Rule", __base__=Rule, added_later=(Optional[int], None))
+    copy = tmp_path / "ndpr-oxide.yaml"  # another path: the hash is cached per file
+    copy.write_bytes(RULE.read_bytes())
+    later = LoadedRule(rule=later_model.model_validate(loaded.rule.model_dump(by_alias=True)), path=copy,
+                       sha256=loaded.sha256)
+    assert "added_later" in later.rule.model_dump()
+    assert content_sha256(later) == content_sha256(loaded)

@@ -885,8 +885,8 @@ PROSE_KEYS = frozenset({"description", "rationale", "note", "reason", "basis", "
 
 def content_sha256(loaded: LoadedRule) -> str:
     """SHA-256 of what a rule says, as conflict_with compares two rules: the parsed rule without its prose
-    (PROSE_KEYS) and ``status``, with the Ev declaration it names (``recycled_content.virgin.declaration``)
-    taken by that file's content hash instead of its path.
+    (PROSE_KEYS), ``status`` and fields at their default value, with the Ev declaration it names
+    (``recycled_content.virgin.declaration``) taken by that file's content hash instead of its path.
 
     Why: a declaration records its rule file's sha256, which a mended wording changes, so a reader of a
     supplier's declaration could not tell a prose edit from a changed number under the same id and version.
@@ -901,7 +901,11 @@ def content_sha256(loaded: LoadedRule) -> str:
     key = (str(loaded.path), loaded.sha256)
     if not names_a_file and key in _CONTENT:  # a rule is hashed per supplier read: once per file content
         return _CONTENT[key]
-    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}))
+    # fields at their default are left out: a later footprint that adds a rule field with a default (as
+    # length_tolerance_days was added) must hash an unchanged rule as before, or every supplier's declaration
+    # recorded under it would be refused as made under another rule
+    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"},
+                                                    exclude_defaults=True))
     if names_a_file:  # the Ev file may change under the same rule text: hashed each time
         content["recycled_content"]["virgin"]["declaration"] = virgin_declaration_summary(loaded, full=True)
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
