@@ -81,6 +81,15 @@ def unexpected_kinds(rule: Rule) -> list[str]:
 PRODUCTION_NOT_SCORED = ("production_TeR", "production_GeR", "production_TiR", "production_P", "production_data_type")
 
 
+def period_length(rule: Rule) -> str:
+    """'; 12 months (...)' when the rule fixes the reporting period's length (declare refuses another), else ''."""
+    spans = rule.validity.reporting_periods
+    if spans is None or spans.length_months is None:
+        return ""
+    return (f"; {spans.length_months} months (the rule's reporting period length, within "
+            f"{spans.length_tolerance_days} days: a 52/53-week fiscal year passes)")
+
+
 def _specified(process: RuleProcess) -> bool:
     return process.allocation is not None and process.allocation.method == "specified"
 
@@ -202,7 +211,7 @@ def yaml_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> str
            "  country: null       # ISO 3166-1 alpha-2, e.g. CN",
            "  region: null        # optional, ISO 3166-2, e.g. CN-NM (selects a regional electricity mix)",
            "  identifier: null    # optional, e.g. urn:... or an LEI",
-           "period: {start: null, end: null}   # YYYY-MM-DD",
+           f"period: {{start: null, end: null}}   # YYYY-MM-DD{period_length(rule)}",
            f"production: {{amount: null, unit: {du.unit}, source: null}}"
            f"   # {du.product} sold or stocked in the period (checked against the output of "
            f"'{rule.reference_process}')",
@@ -300,7 +309,7 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     notes = {"rule": "rule id (do not change)", "name": "legal name of the producer (mandatory)",
              "facility": "facility or site (mandatory)", "country": "ISO 3166-1 alpha-2, e.g. CN (mandatory)",
              "region": "optional, ISO 3166-2, e.g. CN-NM", "identifier": "optional, e.g. an LEI or URN",
-             "period_start": "YYYY-MM-DD (mandatory)", "period_end": "YYYY-MM-DD (mandatory)",
+             "period_start": "YYYY-MM-DD (mandatory)", "period_end": f"YYYY-MM-DD (mandatory){period_length(rule)}",
              "production_amount": f"{du.product} sold or stocked in the period (mandatory)",
              "production_unit": "unit of production_amount", "production_source": "where the number comes from",
              "production_data_type": "primary | secondary", "comment": "free text"}

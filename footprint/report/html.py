@@ -366,7 +366,9 @@ def _scope(d: Mapping[str, Any], lang: str) -> Html:
              (text("category_rationale", lang), categories.get("rationale")),
              (text("rule_validity", lang),
               text("rule_validity_text", lang, first=validity.get("from", MISSING), last=validity.get("until", MISSING),
-                   start=periods.get("from", MISSING), end=periods.get("until", MISSING)) if validity else MISSING),
+                   start=periods.get("from", MISSING), end=periods.get("until", MISSING))
+              + (text("period_length_text", lang, months=periods["length_months"])
+                 if periods.get("length_months") else "") if validity else MISSING),
              (text("crm_list_version", lang), rule.get("crm_list_version") or MISSING),
              (text("sampling", lang), sampling.get("approach") or MISSING)]
     return _section(text("scope", lang), _dl(items), "scope")

@@ -94,6 +94,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "rule_validity": {"en": "Validity of the rule", "de": "Geltungsdauer der Berechnungsvorschrift"},
     "rule_validity_text": {"en": "{first} to {last}; reporting periods {start} to {end}",
                            "de": "{first} bis {last}; Berichtszeiträume {start} bis {end}"},
+    "period_length_text": {"en": ", each {months} months long", "de": ", je {months} Monate lang"},
     "crm_list_version": {"en": "Raw materials list", "de": "Rohstoffliste"},
     "sampling": {"en": "Sampling", "de": "Stichprobenverfahren"},
     "bill_of_materials": {"en": "Bill of materials and energy", "de": "Material- und Energiebilanz"},
