@@ -187,3 +187,119 @@ def test_two_adds_of_one_facility_at_once_do_not_both_register(pair, postgres_cl
     engine.dispose()
     db.dispose(url)
     assert len(outcome) == 1 and "overlaps it" in outcome[0], outcome
+
+
+# ------------------------------------------------ facility identity: identifier added, dropped, or shared by name
+
+NAME = "Example Rare Earths Co., Ltd. (fictional)"
+SITE = "Baotou integrated mine, concentrator and separation plant"
+URN = "urn:example:company:example-rare-earths"
+
+
+@pytest.fixture(scope="module")
+def without_identifier(pair, tmp_path_factory) -> Path:
+    """The corrected declaration (1,100 MWh) of the same declarant and facility, stating no identifier."""
+    folder = tmp_path_factory.mktemp("no-identifier")
+    return _declared(folder, "second-no-id", ("amount: 1200, unit: MWh", "amount: 1100, unit: MWh"),
+                     (f"  identifier: {URN}\n", ""))
+
+
+def test_a_correction_that_drops_the_identifier_is_the_same_facility(pair, without_identifier, tmp_path):
+    """Old code: the key was the identifier of the first and the name of the second, two 'facilities'; both were
+    registered for 2026 (exit 0) and the classes counted the 2025 production twice (2 declarations, 2,000 kg)."""
+    register = tmp_path / "r.sqlite"
+    first, _second = pair
+    assert _invoke("market", "add", first, "--mass", 1000, "--year", 2026, "--register", register).exit_code == 0
+    result = _invoke("market", "add", without_identifier, "--mass", 1000, "--year", 2026, "--register", register)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "of the same declarant and facility for 2025-01-01..2025-12-31 is registered" in result.stderr
+    result = _invoke("market", "add", without_identifier, "--mass", 1000, "--year", 2026, "--register", register,
+                     "--replace")
+    assert result.exit_code == 0, result.output
+    points, _unit = Register(register).points("ndpr-oxide", "climate_change", 2026, 2026)
+    # one declaration of that production, 1,000 kg: the correction
+    assert [(p.declaration_id, p.mass_kg) for p in points] == [
+        (footprint.read_declaration(without_identifier)["id"], 1000.0)]
+
+
+def _variant(document: dict, suffix: str, **declarant) -> dict:
+    """The declaration under another id with another declarant block (None deletes a key)."""
+    block = {**document["declarant"], **declarant}
+    return {**document, "id": f"{document['id']}-{suffix}",
+            "declarant": {key: value for key, value in block.items() if value is not None}}
+
+
+# (first declarant, second declarant, same facility?) -- the second is added after the first, same period and rule
+IDENTITY_CASES = [
+    pytest.param({}, {"name": "  example RARE earths co.,   ltd. (FICTIONAL) "}, True, id="name-case-and-spaces"),
+    pytest.param({"identifier": None}, {"identifier": None, "name": NAME.upper()}, True, id="no-identifiers-name-case"),
+    pytest.param({"identifier": None}, {}, True, id="identifier-added"),
+    pytest.param({}, {"identifier": None}, True, id="identifier-dropped"),
+    pytest.param({}, {"identifier": None, "facility": SITE.upper()}, True, id="identifier-dropped-facility-case"),
+    pytest.param({}, {"identifier": f" {URN.upper()} ", "name": "Renamed Holdings"}, True, id="renamed-same-id"),
+    pytest.param({}, {"identifier": "urn:example:company:another"}, False, id="same-name-other-identifier"),
+    pytest.param({}, {"facility": "Bayan Obo east mine"}, False, id="same-identifier-other-facility"),
+    pytest.param({"identifier": None}, {"identifier": None, "name": "Another Co."}, False, id="other-name-no-ids"),
+]
+
+
+@pytest.mark.parametrize("first_block, second_block, same", IDENTITY_CASES)
+def test_which_declarations_are_of_the_same_facility(pair, tmp_path, first_block, second_block, same):
+    document = footprint.read_declaration(pair[0])
+    one, two = _variant(document, "1", **first_block), _variant(document, "2", **second_block)
+    register = Register(tmp_path / "r.sqlite")
+    register.add([entry_from_declaration(one, mass_kg=1000.0, year=2026)])
+    entry = entry_from_declaration(two, mass_kg=1000.0, year=2026)
+    if same:
+        with pytest.raises(RegistryError, match="of the same declarant and facility"):
+            register.add([entry])
+        assert [r["declaration_id"] for r in register.rows()] == [one["id"]]
+        assert register.add([entry], replace=True).replaced == [one["id"]]
+    else:
+        register.add([entry])
+        assert sorted(r["declaration_id"] for r in register.rows()) == sorted([one["id"], two["id"]])
+
+
+def test_a_declaration_without_identifier_between_two_companies_of_one_name_is_refused(pair, database):
+    """Two companies of one name (identifiers differ) each registered for the facility name; a declaration of that
+    name stating no identifier matches both: even --replace is refused (it would take out both companies')
+    (SQLite and PostgreSQL)."""
+    document = footprint.read_declaration(pair[0])
+    register = Register(database)
+    register.add([entry_from_declaration(_variant(document, "a"), mass_kg=1000.0, year=2026),
+                  entry_from_declaration(_variant(document, "b", identifier="urn:other"), mass_kg=500.0, year=2026)])
+    entry = entry_from_declaration(_variant(document, "c", identifier=None), mass_kg=1000.0, year=2026)
+    for replace in (False, True):
+        with pytest.raises(RegistryError, match="with different identifiers are registered") as caught:
+            register.add([entry], replace=replace)
+        assert caught.value.field == "declarant.identifier"
+    assert len(register.rows()) == 2
+
+
+def test_a_row_registered_before_revision_0006_is_matched_by_its_old_key(pair, tmp_path):
+    """A row with only the 0005 key (of the identifier, else the name): a correction that adds the identifier
+    matches it by name; one that drops it cannot be told apart from another facility of a company of that name,
+    so it is refused until the old declaration is re-added (which records both keys), then matched."""
+    import sqlalchemy
+
+    from footprint.market import db
+
+    document = footprint.read_declaration(pair[0])
+    target = tmp_path / "r.sqlite"
+    register = Register(target)
+    with_id, no_id = _variant(document, "old-id"), _variant(document, "old-name", identifier=None)
+    register.add([entry_from_declaration(with_id, mass_kg=1000.0, year=2026)])
+    with db.engine(str(target)).begin() as conn:  # as revision 0005 wrote it: no name and identifier keys
+        conn.execute(sqlalchemy.text("UPDATE declarations SET facility_by_name = NULL, facility_by_id = NULL"))
+    dropped = entry_from_declaration(_variant(document, "new", identifier=None), mass_kg=1000.0, year=2026)
+    with pytest.raises(RegistryError, match="before the register recorded facilities by name"):
+        register.add([dropped], replace=True)
+    register.add([entry_from_declaration(with_id, mass_kg=1000.0, year=2026)])  # re-added: both keys recorded
+    assert register.add([dropped], replace=True).replaced == [with_id["id"]]
+
+    register.add([entry_from_declaration(no_id, mass_kg=1000.0, year=2025)], replace=True)
+    with db.engine(str(target)).begin() as conn:
+        conn.execute(sqlalchemy.text("UPDATE declarations SET facility_by_name = NULL, facility_by_id = NULL"))
+    added = entry_from_declaration(_variant(document, "newer"), mass_kg=1000.0, year=2026)
+    with pytest.raises(RegistryError, match="of the same declarant and facility"):
+        register.add([added])

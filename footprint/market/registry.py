@@ -79,6 +79,7 @@ class Entry:
     spreads: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # category -> median, p2.5, p97.5
     coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (absent: not known)
     facility: str | None = None  # facility_key() of the declarant and facility (None: not known, an imported row)
+    keys: FacilityKeys | None = None  # facility_keys(): how the register tells this facility (None: not known)
     period: tuple[str, str] | None = None  # the reporting period, ISO dates (None: not known)
     source: str | None = None  # the declaration file it was read from, for messages (None: not from a file)
 
@@ -91,21 +92,63 @@ class AddResult:
     carried: dict[int, float] = field(default_factory=dict)  # year -> kg of the replaced placed under the correction
 
 
+def _normal(text: Any) -> str | None:
+    """A name as the register compares it: case and runs of spaces aside; None when empty or not text."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return " ".join(text.split()).casefold()
+
+
+def _key(who: str | None, where: str | None) -> str | None:
+    import hashlib
+
+    if who is None or where is None:
+        return None
+    return hashlib.sha256(f"{who}\n{where}".encode("utf-8")).hexdigest()
+
+
 def facility_key(declarant: Any) -> str | None:
     """Who made it where, as one key: the declarant's identifier (else its name) and its facility.
 
-    Case and runs of spaces do not make another facility.  None when the document names neither.
+    The key registers up to schema revision 0005 recorded; kept to match their rows (facility_keys
+    is what the register compares now).  Case and runs of spaces do not make another facility.
+    None when the document names neither.
     """
-    import hashlib
-
     if not isinstance(declarant, Mapping):
         return None
-    who = declarant.get("identifier") or declarant.get("name")
-    where = declarant.get("facility")
-    if not isinstance(who, str) or not isinstance(where, str) or not who.strip() or not where.strip():
+    return _key(_normal(declarant.get("identifier")) or _normal(declarant.get("name")),
+                _normal(declarant.get("facility")))
+
+
+@dataclass(frozen=True)
+class FacilityKeys:
+    """A facility as the register tells it from another: by the declarant's name, and by its identifier.
+
+    Why two keys: one key of "identifier, else name" made a correction that adds (or drops) the
+    declarant's identifier another facility, so the same production was registered twice and
+    weighed twice in the classes, exit 0.  Two declarations are of the same facility when the
+    facilities match and either both state identifiers and these match (the name may have
+    changed), or one of them states none and the names match.  Two identifiers that differ are two
+    companies even under one name.
+    """
+
+    by_name: str | None  # facility and declarant name (case and spacing aside)
+    by_id: str | None  # facility and declarant identifier; None when the declaration states none
+
+    def same(self, other: "FacilityKeys") -> bool:
+        if self.by_id is not None and other.by_id is not None:
+            return self.by_id == other.by_id
+        return self.by_name is not None and self.by_name == other.by_name
+
+
+def facility_keys(declarant: Any) -> FacilityKeys | None:
+    """The FacilityKeys of a declaration's declarant block; None when it names no facility or no declarant."""
+    if not isinstance(declarant, Mapping):
         return None
-    parts = [" ".join(text.split()).casefold() for text in (who, where)]
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    where = _normal(declarant.get("facility"))
+    keys = FacilityKeys(by_name=_key(_normal(declarant.get("name")), where),
+                        by_id=_key(_normal(declarant.get("identifier")), where))
+    return keys if keys.by_name or keys.by_id else None
 
 
 class _Connection:
@@ -206,7 +249,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  content_sha256=document.get("content_sha256"),
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
                  coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES},
-                 facility=facility_key(document.get("declarant")),
+                 facility=facility_key(document.get("declarant")), keys=facility_keys(document.get("declarant")),
                  period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None,
                  source=source)
 
@@ -390,7 +433,7 @@ class Register:
         """
         result = AddResult()
         with self._db.transaction() as cur:
-            if cur.dialect == "postgresql" and any(entry.facility for entry in entries):
+            if cur.dialect == "postgresql" and any(entry.keys for entry in entries):
                 # one writer at a time: under READ COMMITTED two adds of one facility's production could each
                 # find no other and both be registered (weighed twice, exit 0); SQLite's writes begin
                 # IMMEDIATE already.  Readers (ACCESS SHARE) are not blocked.
@@ -410,16 +453,21 @@ class Register:
                 params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
                           "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256,
                           "facility": entry.facility, "period_start": entry.period[0] if entry.period else None,
-                          "period_end": entry.period[1] if entry.period else None}
+                          "period_end": entry.period[1] if entry.period else None,
+                          "by_name": entry.keys.by_name if entry.keys else None,
+                          "by_id": entry.keys.by_id if entry.keys else None}
                 if existing:
                     cur.run("UPDATE declarations SET declarant = :declarant, date = :date, "
                             "content_sha256 = :content_sha256, facility = COALESCE(:facility, facility), "
                             "period_start = COALESCE(:period_start, period_start), "
-                            "period_end = COALESCE(:period_end, period_end) WHERE id = :id", params)
+                            "period_end = COALESCE(:period_end, period_end), "
+                            "facility_by_name = COALESCE(:by_name, facility_by_name), "
+                            "facility_by_id = COALESCE(:by_id, facility_by_id) WHERE id = :id", params)
                 else:
                     cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256, "
-                            "facility, period_start, period_end) VALUES (:id, :rule_id, :rule_version, :declarant, "
-                            ":date, :content_sha256, :facility, :period_start, :period_end)", params)
+                            "facility, period_start, period_end, facility_by_name, facility_by_id) VALUES (:id, "
+                            ":rule_id, :rule_version, :declarant, :date, :content_sha256, :facility, :period_start, "
+                            ":period_end, :by_name, :by_id)", params)
                 for category, value in entry.values.items():
                     kept = cur.all("SELECT median, p2_5, p97_5, coverage FROM category_values WHERE declaration_id = :id "
                                    "AND category = :category", {"id": entry.declaration_id, "category": category})
@@ -480,23 +528,52 @@ class Register:
         declaration per facility and reporting period").  Two declarations of it (a correction
         added beside the first, or a producer trying several data sets) entered the class
         thresholds twice, each with its own value, exit 0.  Refused unless ``replace`` (a
-        correction), which returns them to be taken out.
+        correction), which returns them to be taken out.  Same facility: FacilityKeys.same.
         """
-        if entry.facility is None or entry.period is None:
+        if entry.keys is None or entry.period is None:
             return []
-        rows = cur.all("SELECT id, period_start, period_end FROM declarations WHERE rule_id = :rule AND "
-                       "facility = :facility AND id <> :id AND period_start <= :end AND period_end >= :start "
-                       "ORDER BY id", {"rule": entry.rule_id, "facility": entry.facility, "id": entry.declaration_id,
-                                       "start": entry.period[0], "end": entry.period[1]})
-        if rows and not replace:
-            other, start, end = rows[0]
+        rows = cur.all("SELECT id, period_start, period_end, facility, facility_by_name, facility_by_id, declarant "
+                       "FROM declarations WHERE rule_id = :rule AND id <> :id AND period_start <= :end AND "
+                       "period_end >= :start ORDER BY id", {"rule": entry.rule_id, "id": entry.declaration_id,
+                                                            "start": entry.period[0], "end": entry.period[1]})
+        period = f"{entry.period[0]}..{entry.period[1]}"
+        same = []
+        for other, start, end, old_key, by_name, by_id, declarant in rows:
+            if by_name is not None or by_id is not None:
+                if entry.keys.same(FacilityKeys(by_name=by_name, by_id=by_id)):
+                    same.append((other, start, end, by_id))
+            elif old_key is None:
+                continue  # imported from a CSV: no facility known
+            elif old_key in (entry.keys.by_name, entry.keys.by_id):
+                same.append((other, start, end, None))
+            elif entry.keys.by_id is None and _normal(declarant) == _normal(entry.declarant):
+                # registered before the register kept both keys (revision 0005): its key is of an identifier
+                # (the name's would have matched), and whether its facility is this one cannot be told
+                raise RegistryError(f"declaration '{other}' of a declarant of the same name for {start}..{end} was "
+                                    "registered with an identifier before the register recorded facilities by "
+                                    "name, and whether it is of the same facility cannot be told", file=where,
+                                    field="declarant.identifier", value=None,
+                                    expected=f"re-add declaration '{other}' (footprint market add ITS_FILE --year "
+                                             "YEAR --mass KG, as registered) so the register records its facility, "
+                                             "then add this one")
+        identifiers = {row[3] for row in same if row[3] is not None}
+        if entry.keys.by_id is None and len(identifiers) > 1:
+            # two companies of one name (their identifiers differ): which one this declaration is of is unknown
+            raise RegistryError(f"declarations {', '.join(repr(row[0]) for row in same)} of declarants named "
+                                f"'{entry.declarant}' with different identifiers are registered for this facility, "
+                                f"and this declaration ({period}) states no identifier", file=where,
+                                field="declarant.identifier", value=None,
+                                expected="a declaration whose declarant states its identifier (declarant.identifier), "
+                                         "so the register can tell which company's production it describes")
+        if same and not replace:
+            other, start, end, _id = same[0]
             raise RegistryError(f"declaration '{other}' of the same declarant and facility for {start}..{end} is "
-                                f"registered, and this one's reporting period {entry.period[0]}..{entry.period[1]} "
-                                "overlaps it", file=where, field="period", value=f"{entry.period[0]}..{entry.period[1]}",
+                                f"registered, and this one's reporting period {period} overlaps it", file=where,
+                                field="period", value=period,
                                 expected="one declaration per facility and reporting period: to register a "
                                          "correction in its place, add it with --replace (footprint market add "
                                          "FILE --year YEAR --mass KG --replace)")
-        return [row[0] for row in rows]
+        return [row[0] for row in same]
 
     @staticmethod
     def _check_consistent(cur: _Cursor, entry: Entry, where: str) -> bool:
