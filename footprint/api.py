@@ -994,6 +994,7 @@ def revise_classes(old: str | Path | dict, window: str, *, classes: int | None =
     from footprint.market import classes as _classes
 
     old_scheme = old if isinstance(old, dict) else read_scheme(old)
+    _classes.check_revision(old_scheme, window, date, "old scheme" if isinstance(old, dict) else str(old))
     triggers = triggers or _classes.DEFAULT_TRIGGERS
     for value in triggers:
         if not 0 < value <= 1:

@@ -125,8 +125,8 @@ def test_same_register_and_options_give_byte_identical_schemes(small_register, t
 def test_derivation_date_defaults_to_window_end_and_review_is_three_years_later(small_register):
     scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register)
     assert (scheme["derived"], scheme["next_review"]) == ("2024-12-31", "2027-12-31")
-    leap = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=small_register,
-                                    date=dt.date(2024, 2, 29))
+    leap = footprint.derive_classes("r", "climate_change", "2021-2023", classes=3, register=small_register,
+                                    date=dt.date(2024, 2, 29))  # after the window 2021-2023
     assert leap["next_review"] == "2027-02-28"
 
 
@@ -719,6 +719,15 @@ def test_classes_do_not_mix_major_versions_of_the_rule(example_declaration):
     assert caught.value.field == "rule.version" and caught.value.value == "2.0.0"
 
 
+def _dated(scheme: dict, derived: str) -> dict:
+    """The scheme as if derived on ``derived`` (next review 3 years later): derive itself refuses a date that does
+    not follow its window, and a window not over yet, so schemes of other times are written by hand."""
+    from footprint.inputs.upstream import add_years
+
+    day = dt.date.fromisoformat(derived)
+    return {**scheme, "derived": derived, "next_review": add_years(day, 3).isoformat()}
+
+
 @pytest.mark.parametrize("derived, refused", [
     # the example's period is 2025-01-01..2025-12-31, valid until 2028-12-31; a scheme holds from its derivation
     # to derivation + 3 years (its next review)
@@ -730,9 +739,8 @@ def test_classes_do_not_mix_major_versions_of_the_rule(example_declaration):
 def test_a_scheme_classes_only_declarations_of_its_time(example_declaration, derived, refused):
     """Before: a 2025 declaration took a class from a scheme reviewed away in 2024, or derived in 2029 from another
     market, exit 0."""
-    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
-                            unit="kg CO2-Eq", window="2023-2025", classes=3,
-                            date=dt.date.fromisoformat(derived))
+    scheme = _dated(classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide",
+                                   category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3), derived)
     if refused is None:
         assert classes.assign(example_declaration, scheme)["class"]
     else:
@@ -760,8 +768,9 @@ def test_a_period_that_is_not_iso_dates_is_refused_not_skipped(example_declarati
     with pytest.raises(RegistryError, match="reporting period cannot be read") as caught:
         entry_from_declaration(monthly, mass_kg=1000.0, year=2026)
     assert caught.value.field == "period"
-    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
-                            unit="kg CO2-Eq", window="2023-2025", classes=3, date=dt.date(2035, 1, 1))
+    scheme = _dated(classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide",
+                                   category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3),
+                    "2035-01-01")
     with pytest.raises(ClassSchemeError, match="reporting period cannot be read") as caught:
         classes.assign(monthly, scheme)
     assert caught.value.field == "period"
@@ -776,8 +785,9 @@ def test_a_period_that_is_not_iso_dates_is_refused_not_skipped(example_declarati
 def test_a_scheme_date_that_is_not_an_iso_date_is_refused(example_declaration):
     """Before: a next_review of '31.12.2024' (the class-scheme schema does not check formats either) skipped the
     in-force check, and the 2025 declaration took a class from a scheme due for review in 2024, exit 0."""
-    scheme = classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide", category="climate_change",
-                            unit="kg CO2-Eq", window="2023-2025", classes=3, date=dt.date(2021, 12, 31))
+    scheme = _dated(classes.derive(*_points_of(example_declaration), rule_id="ndpr-oxide",
+                                   category="climate_change", unit="kg CO2-Eq", window="2023-2025", classes=3),
+                    "2021-12-31")
     scheme["next_review"] = "31.12.2024"
     with pytest.raises(ClassSchemeError, match="not an ISO date") as caught:
         classes.assign(example_declaration, scheme, scheme_source="s.json")
@@ -839,7 +849,7 @@ def test_a_revision_leaves_partial_values_out_of_migration_and_triggers(tmp_path
     Register(path).add(entries)
     old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=4, register=path)
     assert old["thresholds"] == pytest.approx([15.0, 25.0, 35.0])
-    revision = footprint.revise_classes(old, "2021-2023", register=path, triggers=(0.3, 0.6))
+    revision = footprint.revise_classes(old, "2022-2024", register=path, triggers=(0.3, 0.6))  # holds 2023
     assert revision.shares_new["top"]["mass"] == pytest.approx(0.25)
     assert revision.shares_new["top_two"]["mass"] == pytest.approx(0.50)
     assert revision.shares_new["rescale"] is False
@@ -860,7 +870,7 @@ def test_a_median_based_revision_classes_the_medians(tmp_path):
     Register(path).add(entries)
     old = footprint.derive_classes("r", "climate_change", "2021-2023", classes=2, register=path, basis="median")
     assert old["thresholds"] == pytest.approx([35.0])
-    revision = footprint.revise_classes(old, "2021-2023", register=path)
+    revision = footprint.revise_classes(old, "2022-2024", register=path)  # holds 2023
     assert revision.shares_new["top"]["mass"] == pytest.approx(0.5)
     assert revision.migration["declarations"] == [[1, 0], [0, 1]]
     assert "stands at its Monte Carlo median" in revision.html()

@@ -415,12 +415,12 @@ def test_derive_from_medians_and_revise_counts_declarations_near_a_threshold(tmp
     assert by_value["thresholds"] == [25.0] and by_median["thresholds"] == [25.5]
     assert by_median["basis"] == {"value": "median", "without_median": 1} and "basis" not in by_value
     classes.check_scheme(by_median)
-    revision = footprint.revise_classes(by_median, "2022-2024", register=register)
+    revision = footprint.revise_classes(by_median, "2023-2025", register=register)
     # new threshold 25.5 (basis median kept): intervals a 8..16, b 19.5..22, d 38..44: none contains it
     assert revision.new["thresholds"] == [25.5]
     assert revision.near == {"declarations": 4, "with_interval": 3, "near": 0, "near_mass_share": 0.0, "ids": []}
     Register(register).add([_spread_entry("e", 24.0, 25.0, 20.0, 30.0)])  # its interval holds the threshold
-    revision = footprint.revise_classes(by_median, "2022-2024", register=register)
+    revision = footprint.revise_classes(by_median, "2023-2025", register=register)
     assert revision.near["near"] == 1 and revision.near["ids"] == ["e"]
     assert "Near a threshold" in revision.html()
 

@@ -207,6 +207,65 @@ def check_window(window: str, window_years: int, *, override: int | None = None,
     return {"years": years, "rule": window_years, "override": override is not None and override != window_years}
 
 
+def derivation_date(start: int, end: int, date: dt.date | None = None, *,
+                    today: dt.date | None = None) -> dt.date:
+    """The date a scheme of the window start-end is derived on: ``date``, else the window's last day.
+
+    Annex V point 8: classes from the declarations placed on the market in the *previous* three
+    years.  So the window must be over (a window reaching into this year or later holds only the
+    placements registered so far: thresholds of part of a market, exit 0), the derivation cannot
+    precede the window's end (a scheme dated before its data existed is "in force" for declarations
+    of a market it never saw), and the window must be the years just before the derivation (a
+    scheme derived in 2031 from 2023-2025 describes a market five years old).
+    """
+    today = today or dt.date.today()
+    last = dt.date(end, 12, 31)
+    window = f"{start}-{end}"
+    if last >= today:
+        raise ClassSchemeError(f"the window {window} is not over (today is {today.isoformat()}): its placements "
+                               "are not all on the market, let alone in the register", field="window", value=window,
+                               expected=f"a window of past years, ending {today.year - 1} at the latest")
+    day = date or last
+    if day < last:
+        raise ClassSchemeError(f"a scheme derived on {day.isoformat()} cannot rest on placements up to the end of "
+                               f"{end}", field="date", value=day.isoformat(),
+                               expected=f"a derivation date from {last.isoformat()} on (after the window {window})")
+    if day.year > end + 1:
+        raise ClassSchemeError(f"a scheme derived on {day.isoformat()} from the window {window}: the previous years "
+                               f"of that date are up to {day.year - 1}", field="window", value=window,
+                               expected=f"the years just before the derivation, a window ending {day.year - 1} "
+                                        f"(or a derivation date up to {end + 1}-12-31)")
+    return day
+
+
+def check_revision(old: Mapping[str, Any], window: str, date: dt.date | None, source: str = "old scheme") -> None:
+    """Refuse a revision that does not move on from the scheme it revises.
+
+    Why: ``classes revise --window`` with the old scheme's own window re-derived the old thresholds
+    (or, with declarations registered since, other thresholds of the same years) and wrote them as
+    the revision, exit 0; a window ending earlier "revised" into the past.  A revision derives
+    from the market placed since the old window (it may overlap it when the rescaling trigger
+    brings the revision forward), on a later date than the old scheme.
+    """
+    start, end = _window(window)
+    old_window = old.get("window") or {}
+    old_start, old_end = old_window.get("start"), old_window.get("end")
+    if isinstance(old_end, int) and end <= old_end:
+        same = " (the old scheme's own window)" if (start, end) == (old_start, old_end) else ""
+        raise ClassSchemeError(f"the revision's window {window} does not end after the old scheme's window "
+                               f"{old_start}-{old_end}{same}: a revision derives from the market placed since, "
+                               "not again from the one the old thresholds describe", file=source, field="window", value=window,
+                               expected=f"a window of the years since, ending after {old_end} (e.g. "
+                                        f"{old_end + 1}-{old_end + 1 + end - start})")
+    if "derived" in old:
+        old_day = _scheme_date(old, "derived", source)
+        day = date or dt.date(end, 12, 31)
+        if day <= old_day:
+            raise ClassSchemeError(f"the revision would be derived on {day.isoformat()}, not after the old scheme "
+                                   f"({old_day.isoformat()}, {source})", field="date", value=day.isoformat(),
+                                   expected=f"a derivation date after {old_day.isoformat()}")
+
+
 def major_version(version: str | None) -> str | None:
     """The X of a rule's semantic version X.Y.Z: a new X is an incompatible change (boundary, method, unit).
 
@@ -327,7 +386,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     values = [p.value for p in points]
     limits = thresholds(values, weights, classes, method=method, head_room=head_room, margin=margin, robust=robust)
     _refuse_unreachable_classes(limits, names, values, window)
-    day = date or dt.date(end, 12, 31)
+    day = derivation_date(start, end, date)
     digest = register_hash(points)
     parameters: dict[str, Any] = {}
     if method == "quantile":
