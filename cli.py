@@ -804,6 +804,12 @@ def _print_scheme(scheme: dict) -> None:
                + f"; derived {scheme['derived']}, next review {scheme['next_review']}"
                + (f"; window {scheme['window_years']['years']} years OVERRIDES the rule's "
                   f"{scheme['window_years']['rule']}" if (scheme.get("window_years") or {}).get("override") else ""))
+    empty = scheme["counts"].get("years_without_placements")
+    if empty:
+        click.echo(f"warning: no declaration of rule '{scheme['rule']['id']}' is registered as placed on the market in "
+                   f"{', '.join(map(str, empty))}: the thresholds describe {scheme['window_years']['years'] - len(empty)}"
+                   f" of the window's {scheme['window_years']['years']} years (register those years' placements, or "
+                   "state a shorter window with --window-years)", err=True)
     for row in scheme["classes"]:
         low = "" if row["lower"] is None else f"> {_fmt(row['lower'])}"
         high = "" if row["upper"] is None else f"<= {_fmt(row['upper'])}"

@@ -896,6 +896,7 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
                                    source=defaults["source"])
     start, end = _classes.parse_window(window)
     points, unit = market_register(register).points(rule, category, start, end)
+    years = market_register(register).placement_years(rule, category, start, end) if points else None
     return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window,
                            classes=n_classes, weight=weight or defaults["weight"],
                            method=method or defaults["method"],
@@ -903,7 +904,7 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
                            margin=_classes.DEFAULT_HEAD_ROOM_MARGIN if margin is None else margin,
                            robust=robust or _classes.DEFAULT_ROBUST, date=date, previous=previous,
                            review_years=defaults["review_years"], trigger_basis=defaults["trigger_basis"],
-                           window_record=record, basis=basis or "value")
+                           window_record=record, basis=basis or "value", years_placed=years)
 
 
 def _class_scheme_defaults(rule_id: str) -> dict:

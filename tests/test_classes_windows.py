@@ -104,3 +104,20 @@ def test_a_derivation_date_that_does_not_follow_its_window_is_refused(register, 
     # the last day of the window and any day of the year after it are the window's derivation dates
     for day in (dt.date(2024, 12, 31), dt.date(2025, 12, 31)):
         assert classes.derivation_date(2022, 2024, day) == day
+
+
+def test_years_of_the_window_without_placements_are_recorded_and_warned_of(register, tmp_path):
+    """Window 2021-2023 of a register with 2022 (10) and 2023 (20) only: the thresholds describe two of the three
+    years.  Old code: the scheme said nothing of it (counts had no such field) and the CLI printed no warning."""
+    scheme = footprint.derive_classes("r", "climate_change", "2021-2023", classes=2, register=register)
+    # 10 and 20 at positions 1/4, 3/4: Q(1/2) = 15
+    assert scheme["thresholds"] == pytest.approx([15.0])
+    assert scheme["counts"]["years_without_placements"] == [2021]
+    classes.check_scheme(scheme)  # the field is in the published schema
+    full = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, register=register)
+    assert "years_without_placements" not in full["counts"]
+    result = CliRunner().invoke(cli.main, ["classes", "derive", "--rule", "r", "--window", "2021-2023", "--classes",
+                                           "2", "--register", str(register), "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert ("warning: no declaration of rule 'r' is registered as placed on the market in 2021: the thresholds "
+            "describe 2 of the window's 3 years") in result.stderr

@@ -238,6 +238,20 @@ def derivation_date(start: int, end: int, date: dt.date | None = None, *,
     return day
 
 
+def years_without_placements(years: Iterable[int], window: str) -> list[int]:
+    """The years of ``window`` in which no declaration of the scheme's rule and category was placed.
+
+    Why recorded (``counts.years_without_placements``) and warned of: a rule in force has a market
+    every year, so such a year is most likely a register not (yet) filled for it, and the thresholds
+    describe fewer years' market than the window names.  Not refused: a market that began inside
+    the window is real (and registers of one year's declarations are common in tests and trials);
+    a market that began later is better stated with a shorter window and ``--window-years``.
+    """
+    start, end = _window(window)
+    placed = set(years)
+    return [year for year in range(start, end + 1) if year not in placed]
+
+
 def check_revision(old: Mapping[str, Any], window: str, date: dt.date | None, source: str = "old scheme") -> None:
     """Refuse a revision that does not move on from the scheme it revises.
 
@@ -346,14 +360,17 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
            date: dt.date | None = None, previous: Mapping[str, Any] | None = None,
            review_years: int = REVIEW_YEARS, trigger_basis: str = "mass",
-           window_record: Mapping[str, Any] | None = None, basis: str = "value") -> dict[str, Any]:
+           window_record: Mapping[str, Any] | None = None, basis: str = "value",
+           years_placed: Iterable[int] | None = None) -> dict[str, Any]:
     """A class scheme from the declarations placed on the market in ``window``.
 
     ``basis`` "median" derives from each declaration's Monte Carlo median where it has
     one (its declared value otherwise; the scheme counts those); "value" from the
-    declared values.
+    declared values.  ``years_placed``: the years of the window with a placement in the register
+    (years_without_placements); None when not known (points built in memory).
     """
     start, end = _window(window)
+    empty_years = years_without_placements(years_placed, window) if years_placed is not None else []
     points, partial, without_median = population(points, basis)
     names = labels(classes)
     if trigger_basis not in WEIGHTS:
@@ -418,7 +435,8 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
                    "min": min(values), "max": max(values),
                    "without_weight": sum(1 for w in weights if w <= 0),
-                   **({"excluded_partial": partial} if partial else {})},
+                   **({"excluded_partial": partial} if partial else {}),
+                   **({"years_without_placements": empty_years} if empty_years else {})},
         "window_years": dict(window_record or {"years": end - start + 1, "rule": end - start + 1,
                                                "override": False}),
         "review_years": review_years,

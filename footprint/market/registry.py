@@ -633,6 +633,15 @@ class Register:
             out.append(item)
         return out
 
+    def placement_years(self, rule_id: str, category: str, start: int, end: int) -> list[int]:
+        """The years in [start, end] in which a declaration of ``rule_id`` with a ``category`` value was placed."""
+        with self._db.transaction(create=False) as cur:
+            rows = cur.all("SELECT DISTINCT p.year FROM placements p JOIN declarations d ON d.id = p.declaration_id "
+                           "JOIN category_values v ON v.declaration_id = d.id WHERE d.rule_id = :rule AND "
+                           "v.category = :category AND p.year BETWEEN :start AND :end ORDER BY p.year",
+                           {"rule": rule_id, "category": category, "start": start, "end": end})
+        return [int(row[0]) for row in rows]
+
     def points(self, rule_id: str, category: str, start: int, end: int) -> tuple[list[MarketPoint], str | None]:
         """The declarations of ``rule_id`` placed in [start, end] with a value for ``category``, and its unit.
 
