@@ -211,6 +211,52 @@ def test_reading_an_sqlite_file_that_is_not_a_register_changes_nothing(tmp_path)
     assert other.read_bytes() == before
 
 
+def test_writing_into_an_sqlite_file_of_another_application_is_refused(tmp_path):
+    """Before: ``market add --register places.sqlite`` (another tool's database given by mistake) created the
+    register's tables inside it and registered there, exit 0."""
+    other = tmp_path / "places.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE bookmarks (url TEXT)")
+    before = other.read_bytes()
+    with pytest.raises(RegistryError, match="an SQLite database of something else, not a footprint register") as caught:
+        Register(other).add([_entry("a")])
+    assert (caught.value.field, caught.value.value) == ("tables", "bookmarks")
+    assert other.read_bytes() == before
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()  # an empty SQLite file (0 bytes) is written: nothing of anyone's is in it
+    Register(empty).add([_entry("a")])
+    assert [r["declaration_id"] for r in Register(empty).rows()] == ["a"]
+
+
+def test_a_register_another_process_holds_is_one_line_naming_what_to_do(tmp_path, monkeypatch):
+    """SQLite waits (30 s) for another writer; then the message said 'expected a footprint market register', as if
+    the file were not one."""
+    import time
+
+    from footprint.market import db
+
+    path = tmp_path / "m.sqlite"
+    Register(path).add([_entry("a")])
+    db.dispose(str(path))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        import sqlalchemy
+
+        # the 30 s wait shortened to 0.2 s: the same error, sooner
+        quick = sqlalchemy.create_engine(db.url_for(str(path)), connect_args={"timeout": 0.2})
+        monkeypatch.setitem(db._ENGINES, db.url_for(str(path)), quick)
+        started = time.monotonic()
+        with pytest.raises(RegistryError, match="database is locked") as caught:
+            Register(path).rows()
+        assert "another footprint command or tool holds it" in str(caught.value)
+        assert time.monotonic() - started < 10
+    finally:
+        holder.rollback()
+        holder.close()
+        db.dispose(str(path))
+
+
 # ------------------------------------------------------------------ both databases, migrations
 
 LEGACY_DDL = (  # the register schema footprint 0.1 wrote with CREATE TABLE IF NOT EXISTS, before migrations

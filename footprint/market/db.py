@@ -144,7 +144,15 @@ def transaction(target: str | Path | None, *, write: bool) -> Iterator[Any]:
                     refuse_unknown_revision(connection, url)
                 yield connection
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url)) from None
+        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url),
+                            expected=_locked_hint(exc)) from None
+
+
+def _locked_hint(exc: BaseException) -> str | None:
+    """What to do about a database another process holds (SQLite waits 30 s first); None otherwise."""
+    if "database is locked" in one_line(exc):
+        return "no other process writing it: another footprint command or tool holds it (try again when it ends)"
+    return None
 
 
 # ------------------------------------------------------------------ migrations
@@ -179,6 +187,22 @@ def refuse_unknown_revision(connection: Any, url: str) -> None:
                             expected=f"revision {head_revision()} or older: use the footprint that wrote it "
                                      "(or a newer one)")
     _KNOWN.add(url)
+
+def refuse_foreign_sqlite(tables: set[str], path: Path | None, url: str) -> None:
+    """Refuse to write into an SQLite file that holds another application's tables and none of ours.
+
+    Why: ``market add --register places.sqlite`` (a browser's, or any tool's database given by
+    mistake) created the register's tables inside it and registered there, exit 0; the file is not
+    ours to change.  An empty file, a new file, a register and a register from before the
+    migrations are written.  A database server (PostgreSQL) is the operator's to share: not checked.
+    """
+    if path is None or not tables or "alembic_version" in tables or LEGACY_TABLES & tables:
+        return
+    raise DatabaseError("the file is an SQLite database of something else, not a footprint register",
+                        file=safe_url(url.split("///", 1)[-1]), field="tables",
+                        value=", ".join(sorted(tables)[:5]),
+                        expected="a footprint register file (or a new path: footprint creates it)")
+
 
 def _alembic_config(connection):
     from alembic.config import Config
@@ -226,11 +250,13 @@ def upgrade(target: str | Path | None, revision: str = "head") -> None:
             with connection.begin():
                 tables = set(sqlalchemy.inspect(connection).get_table_names())
                 refuse_unknown_revision(connection, url)
+                refuse_foreign_sqlite(tables, path, url)
                 config = _alembic_config(connection)
                 if MigrationContext.configure(connection).get_current_revision() is None and LEGACY_TABLES <= tables:
                     command.stamp(config, LEGACY_REVISION)  # a register from before the migrations
                 command.upgrade(config, revision)
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url)) from None
+        raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url),
+                            expected=_locked_hint(exc)) from None
     if revision == "head":
         _UPGRADED.add(url)
