@@ -89,6 +89,11 @@ def weighted_quantile(values: Sequence[float], weights: Sequence[float], p: floa
     if p >= positions[-1]:
         return float(pairs[-1][0])
     for k in range(1, len(pairs)):
+        if math.isclose(p, positions[k], rel_tol=1e-12, abs_tol=1e-15):
+            # p is x_k's position: Q(p) = x_k exactly.  Interpolating, x_{k-1} + (x_k - x_{k-1}) came out an ulp
+            # below x_k (1.85 + (6.4667 - 1.85) = 6.4666999999999994), and the declaration at x_k, on its own
+            # threshold, fell into the worse class (upper bounds are inclusive), exit 0
+            return float(pairs[k][0])
         if p <= positions[k]:
             p0, p1 = positions[k - 1], positions[k]
             x0, x1 = pairs[k - 1][0], pairs[k][0]
