@@ -545,7 +545,7 @@ class Register:
             elif old_key is None:
                 continue  # imported from a CSV: no facility known
             elif old_key in (entry.keys.by_name, entry.keys.by_id):
-                same.append((other, start, end, None))
+                same.append((other, start, end, old_key if old_key == entry.keys.by_id else None))
             elif entry.keys.by_id is None and _normal(declarant) == _normal(entry.declarant):
                 # registered before the register kept both keys (revision 0005): its key is of an identifier
                 # (the name's would have matched), and whether its facility is this one cannot be told
@@ -566,9 +566,12 @@ class Register:
                                 expected="a declaration whose declarant states its identifier (declarant.identifier), "
                                          "so the register can tell which company's production it describes")
         if same and not replace:
-            other, start, end, _id = same[0]
+            other, start, end, other_id = same[0]
+            by_name = "" if entry.keys.by_id is not None and other_id is not None else (
+                " (told by the declarant's name and facility, as one of the two states no identifier: a declaration "
+                "of another company of that name needs its declarant.identifier)")
             raise RegistryError(f"declaration '{other}' of the same declarant and facility for {start}..{end} is "
-                                f"registered, and this one's reporting period {period} overlaps it", file=where,
+                                f"registered, and this one's reporting period {period} overlaps it{by_name}", file=where,
                                 field="period", value=period,
                                 expected="one declaration per facility and reporting period: to register a "
                                          "correction in its place, add it with --replace (footprint market add "
