@@ -304,3 +304,38 @@ def test_a_row_registered_before_revision_0006_is_matched_by_its_old_key(pair, t
     added = entry_from_declaration(_variant(document, "newer"), mass_kg=1000.0, year=2026)
     with pytest.raises(RegistryError, match="of the same declarant and facility"):
         register.add([added])
+
+
+def test_a_register_at_revision_0005_is_upgraded_and_its_rows_matched(pair, database):
+    """A register written at revision 0005 (one facility key) is read, upgraded to 0006 on the first write, keeps its
+    row, and a correction of that row's production that drops the identifier is refused until the row is re-added
+    (SQLite and PostgreSQL)."""
+    import sqlalchemy
+
+    from footprint.market import db
+
+    document = footprint.read_declaration(pair[0])
+    old = entry_from_declaration(_variant(document, "0005"), mass_kg=1000.0, year=2026)
+    db.upgrade(database, "0005")
+    with db.engine(database).begin() as conn:
+        conn.execute(sqlalchemy.text(
+            "INSERT INTO declarations (id, rule_id, rule_version, declarant, facility, period_start, period_end) "
+            "VALUES (:id, :rule, :version, :declarant, :facility, :start, :end)"),
+            {"id": old.declaration_id, "rule": old.rule_id, "version": old.rule_version, "declarant": old.declarant,
+             "facility": facility_key(document["declarant"]), "start": old.period[0], "end": old.period[1]})
+        conn.execute(sqlalchemy.text("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, 2026, 1000)"),
+                     {"id": old.declaration_id})
+    db.dispose(database)
+    register = Register(database)
+    assert [r["declaration_id"] for r in register.rows()] == [old.declaration_id]
+    same_ids = entry_from_declaration(_variant(document, "same-id"), mass_kg=1000.0, year=2026)
+    with pytest.raises(RegistryError, match="of the same declarant and facility"):  # its 0005 key is of the identifier
+        register.add([same_ids])
+    assert db.current_revision(database) == "0006"
+    dropped = entry_from_declaration(_variant(document, "dropped", identifier=None), mass_kg=1000.0, year=2026)
+    with pytest.raises(RegistryError, match="before the register recorded facilities by name"):
+        register.add([dropped])
+    register.add([old])  # re-added as registered: both keys recorded
+    with pytest.raises(RegistryError, match="of the same declarant and facility"):
+        register.add([dropped])
+    assert [r["declaration_id"] for r in register.rows()] == [old.declaration_id]
