@@ -750,7 +750,9 @@ def market_import(csv_file: Path, register: str | None) -> None:
     """Import a register CSV in one transaction (any bad row rejects the whole file).
 
     Columns: declaration_id, rule_id, rule_version, declarant, date, year, mass_kg,
-    content_sha256, and value:<category> (optionally unit:<category>) per category.
+    content_sha256, and value:<category> (optionally unit:<category>) per category;
+    optionally facility, identifier, period_start, period_end (one declaration per
+    facility and period, as market add).
 
     \b
     Example:

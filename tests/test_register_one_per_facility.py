@@ -339,3 +339,56 @@ def test_a_register_at_revision_0005_is_upgraded_and_its_rows_matched(pair, data
     with pytest.raises(RegistryError, match="of the same declarant and facility"):
         register.add([dropped])
     assert [r["declaration_id"] for r in register.rows()] == [old.declaration_id]
+
+
+# ------------------------------------------------ register CSV rows that state their facility and period
+
+CSV_HEADER = ("declaration_id,rule_id,rule_version,declarant,year,mass_kg,facility,identifier,period_start,period_end,"
+              "value:climate_change\n")
+
+
+def test_csv_rows_of_one_facility_and_period_are_refused_like_declarations(pair, tmp_path):
+    """Two rows (ids a, b) of one declarant's plant for 2025, the second without the identifier: old code had no
+    such columns (an unknown column; without them both rows were imported, 2 declarations of one production)."""
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10\n"
+                                 "b,r,1.0.0,ACME,2026,1000,plant  1,,2025-01-01,2025-12-31,12\n", encoding="utf-8")
+    register = tmp_path / "r.sqlite"
+    with pytest.raises(RegistryError, match="declaration 'a' of the same declarant and facility") as caught:
+        footprint.market_import(path, register=register)
+    assert str(caught.value).startswith(f"{path}:3: field 'period'")  # the line of the second row
+    assert not register.exists() or Register(register).rows() == []
+    # another period, or another company's identifier under that name: two declarations
+    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10\n"
+                                 "b,r,1.0.0,Acme,2026,1000,Plant 1,urn:other,2025-01-01,2025-12-31,12\n"
+                                 "c,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2026-01-01,2026-06-30,11\n", encoding="utf-8")
+    footprint.market_import(path, register=register)
+    assert [r["declaration_id"] for r in Register(register).rows()] == ["a", "b", "c"]
+
+
+def test_a_csv_row_of_a_registered_declarations_production_is_refused(pair, tmp_path):
+    """The ndpr-oxide example registered from its file; a CSV row of the same declarant, facility and 2025, under
+    another id: old code imported it beside the declaration."""
+    register = tmp_path / "r.sqlite"
+    footprint.market_add([pair[0]], mass_kg=1000, year=2026, register=register)
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER.replace(",value:", ",unit:climate_change,value:")
+                    + f'x,ndpr-oxide,1.0.0,"{NAME}",2026,1000,"{SITE.lower()}",,2025-01-01,2025-12-31,kg CO2-Eq,40\n',
+                    encoding="utf-8")
+    with pytest.raises(RegistryError, match="of the same declarant and facility"):
+        footprint.market_import(path, register=register)
+
+
+@pytest.mark.parametrize("cells, field, message", [
+    ("Plant 1,,2025-01-01,", "period_end", "must state both"),
+    ("Plant 1,,2025-13-01,2025-12-31", "period_start", "not a date"),
+    ("Plant 1,,2025-06-01,2025-01-31", "period_end", "ends before it begins"),
+    ("Plant 1,,2027-01-01,2027-12-31", "year", "before its reporting period began"),
+    ("Plant 1,,2020-01-01,2020-12-31", "year", "after the declaration's validity ended"),
+])
+def test_a_csv_rows_identity_is_checked(tmp_path, cells, field, message):
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER + f"a,r,1.0.0,Acme,2026,1000,{cells},10\n", encoding="utf-8")
+    with pytest.raises(RegistryError, match=message) as caught:
+        footprint.market_import(path, register=tmp_path / "r.sqlite")
+    assert caught.value.field == field and f"{path}:2" in str(caught.value)

@@ -41,6 +41,9 @@ COVERAGE_PREFIX = "coverage:"
 #: what a declared value's coverage may be (footprint.engine.coverage): "none" is never declared
 COVERAGES = ("complete", "partial")
 CSV_FIXED = ("declaration_id", "rule_id", "rule_version", "declarant", "date", "year", "mass_kg", "content_sha256")
+#: optional: the declaration's facility, declarant identifier and reporting period, so the register can keep
+#: one declaration per facility and period for imported rows too (without them a row is never matched)
+CSV_IDENTITY = ("facility", "identifier", "period_start", "period_end")
 CSV_REQUIRED = ("declaration_id", "rule_id", "rule_version", "year", "mass_kg")
 
 @dataclass(frozen=True)
@@ -218,21 +221,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
 
     dates = declaration_period(document, RegistryError, file=source)
     if dates is not None:
-        begins, ends = dates
-        if year < begins.year:
-            raise RegistryError(f"placed on the market in {year}, before its reporting period began "
-                                f"({begins.isoformat()})", file=source, field="year", value=year,
-                                expected=f"a year from {begins.year} on (the declaration describes production from "
-                                         f"{begins.isoformat()} to {ends.isoformat()})")
-        from footprint.inputs.upstream import VALIDITY_YEARS, valid_until
-
-        until = valid_until(ends)
-        if year > until.year:
-            raise RegistryError(f"placed on the market in {year}, after the declaration's validity ended "
-                                f"({until.isoformat()}, {VALIDITY_YEARS} years after its reporting period)",
-                                file=source, field="year", value=year,
-                                expected=f"a year up to {until.year} (material placed later needs a declaration of "
-                                         f"a later period)")
+        _check_year_in_period(year, *dates, source)
     _refuse_a_year_not_begun(year, source)
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
@@ -252,6 +241,24 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  facility=facility_key(document.get("declarant")), keys=facility_keys(document.get("declarant")),
                  period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None,
                  source=source)
+
+
+def _check_year_in_period(year: int, begins: dt.date, ends: dt.date, where: str) -> None:
+    """Refuse a placement year before the reporting period began or after the declaration's validity ended."""
+    if year < begins.year:
+        raise RegistryError(f"placed on the market in {year}, before its reporting period began "
+                            f"({begins.isoformat()})", file=where, field="year", value=year,
+                            expected=f"a year from {begins.year} on (the declaration describes production from "
+                                     f"{begins.isoformat()} to {ends.isoformat()})")
+    from footprint.inputs.upstream import VALIDITY_YEARS, valid_until
+
+    until = valid_until(ends)
+    if year > until.year:
+        raise RegistryError(f"placed on the market in {year}, after the declaration's validity ended "
+                            f"({until.isoformat()}, {VALIDITY_YEARS} years after its reporting period)",
+                            file=where, field="year", value=year,
+                            expected=f"a year up to {until.year} (material placed later needs a declaration of "
+                                     f"a later period)")
 
 
 def per_declared_unit(unit: str | None, declared_unit: Any) -> str | None:
@@ -338,12 +345,12 @@ def read_csv(path: str | Path) -> list[Entry]:
             raise RegistryError("missing column", file=f"{path}:1", field=missing[0],
                                 expected="a header with " + ", ".join(CSV_FIXED) + " and value:<category> columns")
         categories = [h[len(VALUE_PREFIX):] for h in header if h.startswith(VALUE_PREFIX)]
-        unknown = [h for h in header
-                   if h not in CSV_FIXED and not h.startswith((VALUE_PREFIX, UNIT_PREFIX, COVERAGE_PREFIX))]
+        unknown = [h for h in header if h not in CSV_FIXED + CSV_IDENTITY
+                   and not h.startswith((VALUE_PREFIX, UNIT_PREFIX, COVERAGE_PREFIX))]
         if unknown:
             raise RegistryError("unknown column", file=f"{path}:1", field=unknown[0],
-                                expected=", ".join(CSV_FIXED) + ", value:<category>, unit:<category> or "
-                                         "coverage:<category>")
+                                expected=", ".join(CSV_FIXED + CSV_IDENTITY) + ", value:<category>, unit:<category> "
+                                         "or coverage:<category>")
         if not categories:
             raise RegistryError("no category value column", file=f"{path}:1", field="value:<category>",
                                 expected="at least one column such as value:climate_change")
@@ -409,11 +416,50 @@ def _entry_from_row(row: dict, categories: Sequence[str], path: Path, line: int,
         if text:
             coverage[category] = text
     seen[key] = line
+    declarant = (row.get("declarant") or "").strip() or None
+    period, keys = _row_identity(row, declarant, year, where)
     return Entry(declaration_id=key[0], rule_id=row["rule_id"].strip(), rule_version=row["rule_version"].strip(),
                  year=year, mass_kg=mass, values=values,
                  units={c: (row.get(UNIT_PREFIX + c) or "").strip() or None for c in values},
-                 declarant=(row.get("declarant") or "").strip() or None, date=date,
-                 content_sha256=(row.get("content_sha256") or "").strip() or None, coverage=coverage)
+                 declarant=declarant, date=date,
+                 content_sha256=(row.get("content_sha256") or "").strip() or None, coverage=coverage,
+                 period=period, keys=keys, source=where,
+                 facility=facility_key({"name": declarant, "facility": row.get("facility"),
+                                        "identifier": row.get("identifier")}) if keys else None)
+
+
+def _row_identity(row: Mapping[str, Any], declarant: str | None, year: int,
+                  where: str) -> tuple[tuple[str, str] | None, FacilityKeys | None]:
+    """A CSV row's reporting period and facility keys (CSV_IDENTITY), or None, None when it states neither.
+
+    Why: rows without them are never matched, so two rows of one facility's production (a correction
+    exported beside the first) were both registered and weighed twice, exit 0.  A row stating part
+    of it (a facility without a period) is refused: half an identity cannot be checked.
+    """
+    cells = {name: (row.get(name) or "").strip() for name in CSV_IDENTITY}
+    if not cells["facility"] and not cells["period_start"] and not cells["period_end"]:
+        return None, None
+    for name in ("facility", "period_start", "period_end"):
+        if not cells[name]:
+            raise RegistryError("a row that states its facility or period must state both", file=where, field=name,
+                                expected="facility, period_start and period_end together (and declarant or "
+                                         "identifier), or none of them")
+    dates = []
+    for name in ("period_start", "period_end"):
+        try:
+            dates.append(dt.date.fromisoformat(cells[name]))
+        except ValueError:
+            raise RegistryError("not a date", file=where, field=name, value=cells[name],
+                                expected="YYYY-MM-DD") from None
+    if dates[1] < dates[0]:
+        raise RegistryError("the reporting period ends before it begins", file=where, field="period_end",
+                            value=cells["period_end"], expected=f"a date from {cells['period_start']} on")
+    _check_year_in_period(year, dates[0], dates[1], where)
+    keys = facility_keys({"name": declarant, "facility": cells["facility"], "identifier": cells["identifier"]})
+    if keys is None:
+        raise RegistryError("a row that states its facility must name its declarant", file=where, field="declarant",
+                            expected="the declarant's name (or an identifier column)")
+    return (dates[0].isoformat(), dates[1].isoformat()), keys
 
 
 # -------------------------------------------------------------------- the register
@@ -439,7 +485,7 @@ class Register:
                 # IMMEDIATE already.  Readers (ACCESS SHARE) are not blocked.
                 cur.run("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE")
             for entry in entries:
-                where = source or entry.source or entry.declaration_id  # the file the user gave, where known
+                where = entry.source or source or entry.declaration_id  # the file (and CSV line) the user gave
                 existing = self._check_consistent(cur, entry, where)
                 carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
                 for other in self._same_production(cur, entry, where, replace):
@@ -575,7 +621,8 @@ class Register:
                                 field="period", value=period,
                                 expected="one declaration per facility and reporting period: to register a "
                                          "correction in its place, add it with --replace (footprint market add "
-                                         "FILE --year YEAR --mass KG --replace)")
+                                         "FILE --year YEAR --mass KG --replace); a register CSV lists only one "
+                                         "of them")
         return [row[0] for row in same]
 
     @staticmethod
