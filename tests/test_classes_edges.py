@@ -27,3 +27,37 @@ def test_a_declaration_whose_position_is_the_quantile_is_on_the_threshold_and_in
     scheme = classes.derive(points, rule_id="r", category="climate_change", unit="kg CO2-Eq", window="2022-2024",
                             classes=2)
     assert [row["declarations"] for row in scheme["classes"]] == [2, 1]
+
+
+def _with_median(document: dict, median: float) -> dict:
+    """The declaration with a Monte Carlo of its climate change result (percentiles median - 4 .. median + 4)."""
+    value = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+    quantiles = [median - 4.0 + 8.0 * k / 100 for k in range(101)]
+    return {**document, "uncertainty": {"iterations": 1000, "seed": 7, "results": [
+        {"category": "climate_change", "value": value, "mean": median, "median": median, "sd": 2.0,
+         "p2_5": quantiles[2] + 0.04, "p97_5": quantiles[97] + 0.04, "quantiles": quantiles, "by_stage": {}}]}}
+
+
+def test_a_scheme_of_medians_classes_a_declaration_at_its_median(example_declaration):
+    """Two market declarations with medians v - 3 and v + 1 (v: the example's declared climate change value, 1 t
+    each); 2 classes on medians: positions 1/4, 3/4, so t = Q(1/2) = ((v - 3) + (v + 1))/2 = v - 1.  The example with
+    a Monte Carlo median of v - 1.5 stands, as the derivation ranks it, at v - 1.5 <= v - 1: class A.  Old code
+    classed its declared value v > v - 1: B, exit 0, under a scheme whose own ranking put it in A."""
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    points = [MarketPoint("m1", 0.0, 1000.0, median=value - 3.0), MarketPoint("m2", 0.0, 1000.0, median=value + 1.0)]
+    scheme = classes.derive(points, rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq",
+                            window="2023-2025", classes=2, basis="median")
+    assert scheme["thresholds"] == pytest.approx([value - 1.0])
+    document = _with_median(example_declaration, value - 1.5)
+    record = classes.assign(document, scheme)
+    assert (record["class"], record["value"], record["basis"]) == ("A", value, "median")
+    assert record["classed_value"] == pytest.approx(value - 1.5)
+    assert record["nearest_threshold"]["distance"] == pytest.approx(-0.5)
+    assert classes.reassign(document, record)["class"] == "A"  # verify's reclassing from the record agrees
+    # a declaration without a Monte Carlo is classed at its value (as the derivation ranks it): v > v - 1, B
+    assert classes.assign(example_declaration, scheme)["class"] == "B"
+    # a scheme of declared values classes the declared value, as before
+    by_value = classes.derive([MarketPoint("m1", value - 3.0, 1000.0), MarketPoint("m2", value + 1.0, 1000.0)],
+                              rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq", window="2023-2025",
+                              classes=2)
+    assert "basis" not in classes.assign(document, by_value) and classes.assign(document, by_value)["class"] == "B"

@@ -630,21 +630,31 @@ def reassign(declaration: Mapping[str, Any], recorded: Any, source: str = "decla
         raise ClassSchemeError("the performance class's thresholds and labels do not fit", file=source,
                                field=f"{field}.thresholds", value=limits, expected="N-1 ascending numbers for N labels")
     scheme = {"scheme_id": recorded.get("scheme_id"), "category": recorded.get("category"), "thresholds": limits,
-              "labels": names, "next_review": recorded.get("next_review")}
+              "labels": names, "next_review": recorded.get("next_review"),
+              "basis": {"value": "median" if recorded.get("basis") == "median" else "value"}}
     return _record(declaration, category_result(declaration, str(scheme["category"]), source), scheme)
 
 
 def _record(declaration: Mapping[str, Any], result: Mapping[str, Any], scheme: Mapping[str, Any]) -> dict[str, Any]:
-    """The record of ``result`` (the declared result of the scheme's category) under ``scheme``'s thresholds."""
+    """The record of ``result`` (the declared result of the scheme's category) under ``scheme``'s thresholds.
+
+    Under a scheme of basis "median" the declaration is classed at its Monte Carlo median where it
+    has one, as the derivation ranked it (``population``): classing the declared value put a
+    declaration the scheme's own class counts hold in A (median 34 <= 35) into B (declared 36),
+    exit 0.  ``value`` stays the declared value; ``classed_value`` and ``basis`` say what was classed.
+    """
     value = float(result["value"])
     limits = list(scheme["thresholds"])
-    record = {"class": scheme["labels"][class_index(value, limits)], "scheme_id": scheme["scheme_id"],
+    spread = uncertainty_result(declaration, scheme["category"])
+    median = (scheme.get("basis") or {}).get("value") == "median"
+    classed = float(spread["median"]) if median and spread is not None and spread.get("median") is not None else value
+    record = {"class": scheme["labels"][class_index(classed, limits)], "scheme_id": scheme["scheme_id"],
               "category": scheme["category"], "value": value,
+              **({"basis": "median", "classed_value": classed} if median else {}),
               # the unit as the scheme's thresholds state it: per the declared unit when that is not 1 kg
               "unit": unit_basis(result.get("unit"), declaration, ClassSchemeError), "thresholds": limits,
               "labels": list(scheme["labels"]), "next_review": scheme.get("next_review")}
-    spread = uncertainty_result(declaration, scheme["category"])
-    record["nearest_threshold"] = nearest_threshold(value, limits, list(scheme["labels"]), spread)
+    record["nearest_threshold"] = nearest_threshold(classed, limits, list(scheme["labels"]), spread)
     if spread is not None:
         record["probabilities"] = class_probabilities(spread["quantiles"], limits, list(scheme["labels"]))
         record["probability_basis"] = (f"Monte Carlo of the declaration ({spread['iterations']:,} iterations, seed "
