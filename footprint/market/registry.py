@@ -578,10 +578,14 @@ class Register:
         """
         if entry.keys is None or entry.period is None:
             return []
+        # candidates: a key in common, or a row of revision 0005 (its one key is compared below); not the whole
+        # rule's market, which a large import would read once per row
         rows = cur.all("SELECT id, period_start, period_end, facility, facility_by_name, facility_by_id, declarant "
                        "FROM declarations WHERE rule_id = :rule AND id <> :id AND period_start <= :end AND "
-                       "period_end >= :start ORDER BY id", {"rule": entry.rule_id, "id": entry.declaration_id,
-                                                            "start": entry.period[0], "end": entry.period[1]})
+                       "period_end >= :start AND (facility_by_name = :by_name OR facility_by_id = :by_id OR "
+                       "(facility_by_name IS NULL AND facility_by_id IS NULL AND facility IS NOT NULL)) ORDER BY id",
+                       {"rule": entry.rule_id, "id": entry.declaration_id, "start": entry.period[0],
+                        "end": entry.period[1], "by_name": entry.keys.by_name, "by_id": entry.keys.by_id})
         period = f"{entry.period[0]}..{entry.period[1]}"
         same = []
         for other, start, end, old_key, by_name, by_id, declarant in rows:

@@ -24,9 +24,14 @@ def upgrade() -> None:
     with op.batch_alter_table("declarations") as batch:
         batch.add_column(sa.Column("facility_by_name", sa.String(64), nullable=True))
         batch.add_column(sa.Column("facility_by_id", sa.String(64), nullable=True))
+    # market add looks a declaration's facility up by either key (once per entry of an import)
+    op.create_index("ix_declarations_facility_by_name", "declarations", ["facility_by_name"])
+    op.create_index("ix_declarations_facility_by_id", "declarations", ["facility_by_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_declarations_facility_by_id", "declarations")
+    op.drop_index("ix_declarations_facility_by_name", "declarations")
     with op.batch_alter_table("declarations") as batch:
         batch.drop_column("facility_by_id")
         batch.drop_column("facility_by_name")
