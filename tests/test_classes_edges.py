@@ -61,3 +61,19 @@ def test_a_scheme_of_medians_classes_a_declaration_at_its_median(example_declara
                               rule_id="ndpr-oxide", category="climate_change", unit="kg CO2-Eq", window="2023-2025",
                               classes=2)
     assert "basis" not in classes.assign(document, by_value) and classes.assign(document, by_value)["class"] == "B"
+
+
+def test_more_quantile_classes_than_declarations_are_refused():
+    """10, 20, 30 (1 t each), 7 quantile classes: positions 1/6, 1/2, 5/6; Q(1/7) = 10 (below 1/6), Q(6/7) = 30, and
+    Q(2/7) .. Q(5/7) interpolated (13.57, 17.86, 22.14, 26.43): four of the seven classes (B, C, E, G) hold
+    none of the three declarations.  Old code wrote it, exit 0, with class counts [1, 0, 0, 1, 0, 1, 0]."""
+    points = [MarketPoint(f"d{v}", float(v), 1000.0) for v in (10, 20, 30)]
+    kwargs = dict(rule_id="r", category="climate_change", unit="kg CO2-Eq", window="2022-2024")
+    with pytest.raises(classes.ClassSchemeError, match="7 quantile classes from 3 declaration") as caught:
+        classes.derive(points, classes=7, **kwargs)
+    assert (caught.value.field, caught.value.value) == ("classes", 7)
+    assert [row["declarations"] for row in classes.derive(points, classes=3, **kwargs)["classes"]] == [1, 1, 1]
+    # head-room keeps A empty on purpose: 4 classes, 3 of them ranked, from 3 declarations
+    assert classes.derive(points, classes=4, head_room=True, **kwargs)["classes"][0]["declarations"] == 0
+    # equal-width bands may be empty by design
+    assert classes.derive(points, classes=7, method="equal-width", **kwargs)["number_of_classes"] == 7

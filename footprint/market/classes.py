@@ -360,6 +360,22 @@ def _refuse_unreachable_classes(limits: Sequence[float], names: Sequence[str], v
                                             "distinct values")
 
 
+def _refuse_more_classes_than_declarations(method: str, ranked: int, declarations: int, window: str) -> None:
+    """Refuse quantile classes outnumbering the declarations they are quantiles of.
+
+    Why: with 2 declarations and 7 classes the thresholds between them are interpolations no
+    declaration supports, and at least 5 of the 7 "sevenths of the market" hold no declaration of
+    it, written with exit 0 as if the market had been divided.  Equal-width bands may be empty by
+    design; head-room's class A is empty by design and not counted.
+    """
+    if method == "quantile" and ranked > declarations:
+        raise ClassSchemeError(f"{ranked} quantile classes from {declarations} declaration(s) placed in {window}: "
+                               f"at least {ranked - declarations} of them could hold no declaration of that market",
+                               field="classes", value=ranked,
+                               expected=f"at most {declarations} classes (plus head-room's empty A), another method "
+                                        "(equal-width), or a window with more declarations")
+
+
 def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: str | None, window: str,
            classes: int = 7, weight: str = "mass", method: str = "quantile", head_room: bool = False,
            margin: float = DEFAULT_HEAD_ROOM_MARGIN, robust: tuple[float, float] = DEFAULT_ROBUST,
@@ -375,6 +391,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     (years_without_placements); None when not known (points built in memory).
     """
     start, end = _window(window)
+    day = derivation_date(start, end, date)  # first: a window not over is refused whatever it holds
     empty_years = years_without_placements(years_placed, window) if years_placed is not None else []
     points, partial, without_median = population(points, basis)
     names = labels(classes)
@@ -408,7 +425,8 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     values = [p.value for p in points]
     limits = thresholds(values, weights, classes, method=method, head_room=head_room, margin=margin, robust=robust)
     _refuse_unreachable_classes(limits, names, values, window)
-    day = derivation_date(start, end, date)
+    _refuse_more_classes_than_declarations(method, classes - (1 if head_room else 0),
+                                           sum(1 for w in weights if w > 0), window)
     digest = register_hash(points)
     parameters: dict[str, Any] = {}
     if method == "quantile":
