@@ -320,3 +320,22 @@ def test_a_rule_field_added_later_with_a_default_leaves_the_hash_alone(tmp_path)
                        sha256=loaded.sha256)
     assert "added_later" in later.rule.model_dump()
     assert content_sha256(later) == content_sha256(loaded)
+
+
+def test_a_supplier_declaration_of_a_quarter_is_refused(project, tmp_path):
+    """The supplier's NdPr oxide declaration with its period cut to the first quarter and hashed again (another
+    tool's file, or an edit): its rule (the library's ndpr-oxide 1.1.0) declares 12-month periods only, yet the
+    old code multiplied it into ndpr-metal's annual result, exit 0 (65.51 kg CO2-Eq/kg; a quarter's own lower
+    value would have passed the same way)."""
+    supplier = json.loads((REPO / "examples" / "suppliers" / "ndpr-oxide-2025.json").read_text(encoding="utf-8"))
+    supplier["period"] = {"start": "2025-01-01", "end": "2025-03-31"}
+    activity = _place_supplier(tmp_path, _rehashed(supplier))
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare("ndpr-metal", activity)
+    message = str(caught.value)
+    # 2025-01-01..2025-03-31 is 90 days; 12 months from 2025-01-01 end on 2025-12-31: 275 days short
+    assert ("supplier declaration does not cover its rule's period length: the reporting period is 90 days long, "
+            "275 days shorter than the 12 months") \
+        in message and caught.value.field.endswith(".declaration")
+    supplier["period"] = {"start": "2025-01-04", "end": "2026-01-02"}  # a 52-week fiscal year: 1 day short, taken
+    assert footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))["results"]

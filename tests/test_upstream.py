@@ -238,13 +238,29 @@ def test_a_supplier_declaration_of_another_time_is_refused(project, downstream, 
 @pytest.mark.parametrize("start, end", [
     ("2025-01-01", "2025-12-31"),  # the same period
     ("2021-02-01", "2022-01-31"),  # valid until 2022-01-31 + 3 years = 2025-01-31, inside the producer's 2025
-    ("2025-12-31", "2025-12-31"),  # begins on the producer's last day
 ])
 def test_a_supplier_declaration_within_its_validity_is_used(project, downstream, example_declaration, start, end):
     rule_path, data_path, supplier = downstream
     _supplier_period(supplier, example_declaration, start, end)
     document = footprint.declare(rule_path, data_path)
     assert _value(document, "climate_change") > 0
+
+
+def test_a_supplier_declaration_of_a_period_not_ended_when_made_is_refused(project, downstream, example_declaration):
+    """A supplier's declaration of 2025-12-31..2026-12-30 (12 months, beginning on the producer's last day) made
+    on 2026-06-01: half of its period was still to come, so its numbers are a forecast.  Our declare refuses to
+    write such a file (engine.system.check_period_ended); another tool's (or an edited one) was multiplied into
+    the producer's 2025 result, exit 0."""
+    rule_path, data_path, supplier = downstream
+
+    def forecast(document: dict) -> None:
+        document.update(period={"start": "2025-12-31", "end": "2026-12-30"})
+        document["provenance"]["created"] = "2026-06-01T09:00:00Z"
+
+    _rewrite(supplier, example_declaration, forecast)
+    with pytest.raises(ActivityDataError, match=r"covers a period that had not ended when it was made "
+                                                r"\(2025-12-31\.\.2026-12-30, made 2026-06-01\)"):
+        footprint.declare(rule_path, data_path)
 
 
 def test_a_supplier_declaration_without_a_period_is_refused(project, downstream, example_declaration):

@@ -102,6 +102,8 @@ class UpstreamDeclaration:
     rule_content_sha256: str | None = None
     # why the supplier's rule could not be compared with the library's (a warning the declaration carries)
     rule_note: str | None = None
+    # the day the supplier's declaration was made (provenance.created; None where absent or unreadable)
+    created: dt.date | None = None
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -199,6 +201,7 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
         return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}; the library holds "
                 f"{rule_id} {library.rule.version}, so the supplier's version is not compared with it")
     ours = _rule.content_sha256(library)
+    _period_length_check(supplier, library, file, field)
     if supplier.rule_content_sha256 is not None:
         if supplier.rule_content_sha256 != ours:
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
@@ -215,6 +218,28 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
             f"(written before footprint recorded it) and its rule file's sha256 {str(supplier.rule_sha256)[:12]}... "
             f"is not the library's {library_path.name} ({library.sha256[:12]}...): a mended wording or a changed "
             "number, which cannot be told apart; ask the supplier for a declaration made with a current footprint")
+
+
+def _period_length_check(supplier: UpstreamDeclaration, library: Any, file: str | Path | None,
+                         field: str | None) -> None:
+    """Refuse a supplier's declaration whose period is not as long as the library's rule of its id and version
+    asks (validity.reporting_periods.length_months).
+
+    Why: the rule's own declare refuses a quarter, but a supplier's file covering its best quarter (written by
+    another tool, or edited and re-hashed) was multiplied into the buyer's annual result as a declaration
+    under that rule, exit 0.  Checked only against the library's rule of the same version (rule_check says
+    when there is none).
+    """
+    spans = library.rule.validity.reporting_periods
+    if spans is None or supplier.period is None:
+        return
+    start, end = supplier.period
+    problem = spans.length_problem(start, end)
+    if problem:
+        raise _fail(f"supplier declaration does not cover its rule's period length: {problem}", supplier.path, file=Path(file) if file else None,
+                    field=field, value=f"period {start.isoformat()}..{end.isoformat()}",
+                    expected=f"a supplier declaration of a {spans.length_months}-month reporting period, as rule "
+                             f"{supplier.rule} asks")
 
 
 #: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
@@ -294,7 +319,17 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         values=values, coverage=coverage,
         criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
-        signatures=document.get("signatures"), period=period, **_rule_hashes(document))
+        signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document))
+
+
+def _created(document: dict) -> dt.date | None:
+    """The day provenance.created names (None where absent or not an ISO date-time: nothing to compare)."""
+    provenance = document.get("provenance")
+    created = provenance.get("created") if isinstance(provenance, Mapping) else None
+    try:
+        return dt.date.fromisoformat(created[:10]) if isinstance(created, str) else None
+    except ValueError:
+        return None
 
 
 def _rule_hashes(document: dict) -> dict[str, str | None]:
@@ -400,7 +435,9 @@ def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *,
     the material bought in that period.  A declaration of a later period describes material not
     yet made then; one whose validity (VALIDITY_YEARS after its period) ended before the period
     began describes the supplier's process as it was years earlier (a plant since re-powered or
-    re-equipped).  Either would be a number about other material, declared with exit 0.
+    re-equipped).  Either would be a number about other material, declared with exit 0.  A declaration
+    whose period had not ended when it was made (or has not ended today) holds a forecast, not the
+    measured period.
     """
     if supplier.period is None:  # built by hand (tests); every declaration read from a file has one
         return
@@ -412,6 +449,15 @@ def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *,
                     f"({start.isoformat()}..{end.isoformat()}): it does not describe the material bought then",
                     supplier.path, file=where, field=field, value=covered,
                     expected="a supplier declaration of a period that began by the end of this reporting period")
+    made = min(supplier.created or dt.date.today(), dt.date.today())
+    if last >= made:
+        # our own declare refuses a period not ended (engine.system.check_period_ended): such a file is
+        # another tool's or an edited one, and its numbers a forecast multiplied in as measured, exit 0
+        raise _fail(f"supplier declaration covers a period that had not ended when it was made ({covered}, made "
+                    f"{made.isoformat()}): its numbers cannot be measured over the whole period", supplier.path,
+                    file=where, field=field, value=covered,
+                    expected="a supplier declaration of a completed reporting period (ask the supplier for the "
+                             "declaration made after its period ended)")
     until = valid_until(last)
     if until < start:
         raise _fail(f"supplier declaration is out of date: its period {covered} was valid until "
