@@ -281,6 +281,31 @@ def test_filters_match_the_spec(host):
     assert client.get(f"/3/footprints/{alpha}", headers=headers).json()["data"]["status"] == "Deprecated"
 
 
+def test_validity_filters_compare_years_before_1000_as_dates(host):
+    """RFC 3339 allows years 0001-0999; the comparison must stay a date comparison, not a text one.
+
+    Both records alpha sees are valid 2026-01-01 to 2029-01-01 (see test_filters_match_the_spec), so:
+    valid before 0999-01-01: none (2029 is not before 999); valid after 0999-01-01: both (2026 is after 999);
+    valid on 0999-06-01: none.  With the year written '999' (three digits) the text '999-...' sorted after
+    '2029-...', so validBefore listed both records and validAfter none (HTTP 200 both times).
+    """
+    headers = _bearer(_token(host, "alpha"))
+    both = {_pf_id(host["docs"]["alpha"]), _pf_id(host["docs"]["public"])}
+
+    def ids(**params) -> set[str]:
+        response = host["client"].get("/3/footprints", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return {r["id"] for r in response.json()["data"]}
+
+    assert ids(validBefore="0999-01-01T00:00:00Z") == set()
+    assert ids(validAfter="0999-01-01T00:00:00Z") == both
+    assert ids(validOn="0999-06-01T00:00:00Z") == set()
+    # the first and last instants RFC 3339 can name, with offsets that leave years 1..9999 in UTC
+    assert ids(validAfter="0001-01-01T00:00:00+01:00") == both
+    assert ids(validBefore="9999-12-31T23:59:59-01:00") == both
+
+
+
 @pytest.mark.parametrize("params, message", [
     ({"limit": "-1"}, "'limit' must be an integer"),
     ({"limit": "ten"}, "'limit' must be an integer"),

@@ -48,10 +48,20 @@ class Published:
 
 
 def utc_text(moment: dt.datetime) -> str:
-    """A date-time as the database compares it: UTC, seconds, 'Z' (fixed width, so text order = time order)."""
+    """A date-time as the database compares it: UTC, seconds, 'Z' (fixed width, so text order = time order).
+
+    The year is always four digits: strftime's %Y writes year 999 as '999', and '999-...' sorts after
+    '2025-...' as text, so ``validBefore=0999-01-01T00:00:00Z`` listed every footprint (HTTP 200).
+    A moment that UTC moves out of years 1..9999 is clamped to the first or last representable second.
+    """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00
+        moment = dt.datetime.min if moment.year == 1 else dt.datetime.max
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}Z")
 
 
 def _parse_time(text: str) -> dt.datetime:
@@ -142,9 +152,6 @@ class Store:
         with self._tx(False) as conn:
             row = conn.execute(text("SELECT secret_hash FROM clients WHERE client_id = :c"), {"c": client_id}).first()
         return row[0] if row else None
-
-    def client_exists(self, client_id: str) -> bool:
-        return self.secret_hash(client_id) is not None
 
     # ------------------------------------------------------------------ publishing
 
