@@ -179,6 +179,19 @@ def test_a_removed_client_is_locked_out_at_once(host):
     assert host["client"].get("/3/footprints", headers=_bearer(token)).status_code == 400
 
 
+def test_a_token_of_a_replaced_secret_stays_refused_when_the_client_id_is_added_again(host):
+    """remove + add with the same id is how a leaked secret is replaced: the old secret's token must stay dead."""
+    leaked = _token(host, "alpha")
+    host["store"].remove_client("alpha")
+    host["secrets"]["alpha"] = host["store"].add_client("alpha")  # the same id, a new secret
+    refused = host["client"].get("/3/footprints", headers=_bearer(leaked))
+    assert refused.status_code == 400 and refused.json()["message"] == "Invalid token provided"
+    assert host["client"].get(f"/3/footprints/{_pf_id(host['docs']['public'])}",
+                              headers=_bearer(leaked)).status_code == 400
+    fresh = _token(host, "alpha")  # the new secret's token works
+    assert host["client"].get("/3/footprints", headers=_bearer(fresh)).status_code == 200
+
+
 def test_plain_http_answers_no_data(host):
     token = _token(host, "alpha")
     plain = TestClient(host["app"], base_url="http://pact.test")

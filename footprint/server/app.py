@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import json
 import logging
 import re
@@ -38,7 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from footprint.server import pages
-from footprint.server.security import FailureLimiter, TokenError, TokenSigner, verify_secret
+from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.store import KEY_KINDS, Filters, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
@@ -150,7 +151,7 @@ class Host:
         if not requested <= SCOPES:
             raise OAuthError(400, "invalid_scope", "scopes offered: " + " ".join(sorted(SCOPES)))
         request.state.client_id = client_id
-        token = self.signer.issue(client_id, requested)
+        token = self.signer.issue(client_id, requested, credential_tag(stored))
         return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": self.signer.ttl,
                              "scope": " ".join(sorted(requested))},
                             headers={"cache-control": "no-store", "pragma": "no-cache"})
@@ -199,8 +200,9 @@ class Host:
                 raise ApiError(401, "TokenExpired", "The access token has expired",
                                {"www-authenticate": 'Bearer error="invalid_token"'}) from None
             raise invalid from None
-        if not await run_in_threadpool(self.store.client_exists, claims.client_id):  # removed since
-            self.limiter.fail(address)
+        stored = await run_in_threadpool(self.store.secret_hash, claims.client_id)
+        if stored is None or not hmac.compare_digest(credential_tag(stored), claims.credential):
+            self.limiter.fail(address)  # removed since, or removed and added again with a new secret
             raise invalid
         request.state.client_id = claims.client_id
         if scope and scope not in claims.scopes:

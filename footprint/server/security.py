@@ -73,6 +73,19 @@ class Claims:
     client_id: str
     scopes: frozenset[str]
     expires: int
+    credential: str = ""  # credential_tag of the secret the token was issued for
+
+
+def credential_tag(secret_hash: str | None) -> str:
+    """A short tag of a client's stored secret hash, carried in its tokens and compared on every request.
+
+    Why: a client id names whoever holds its current secret.  'footprint clients remove' then 'add'
+    with the same id (how a leaked secret is replaced) made a new secret, yet a token issued for the
+    old one was accepted again until it expired: the check only asked whether the id existed.  The
+    tag changes with every new secret (a new salt), so such a token is refused at once.  It reveals
+    nothing of the secret: a hash of a salted scrypt hash.
+    """
+    return hashlib.sha256((secret_hash or "").encode("utf-8")).hexdigest()[:32]
 
 
 class TokenError(Exception):
@@ -97,10 +110,11 @@ class TokenSigner:
     def _sign(self, text: str) -> str:
         return _b64(hmac.new(self._key, text.encode("ascii"), hashlib.sha256).digest())
 
-    def issue(self, client_id: str, scopes: frozenset[str]) -> str:
+    def issue(self, client_id: str, scopes: frozenset[str], credential: str = "") -> str:
+        """A token for ``client_id``; ``credential`` is the credential_tag of the secret it authenticated with."""
         now = int(self._clock())
         payload = {"sub": client_id, "iat": now, "exp": now + self.ttl, "jti": secrets.token_hex(8),
-                   "scope": " ".join(sorted(scopes))}
+                   "scope": " ".join(sorted(scopes)), "cred": credential}
         body = _b64(json.dumps(payload, separators=(",", ":")).encode())
         signed = f"{_HEADER}.{body}"
         return f"{signed}.{self._sign(signed)}"
@@ -115,7 +129,7 @@ class TokenSigner:
         try:
             payload = json.loads(_unb64(body))
             claims = Claims(str(payload["sub"]), frozenset(str(payload.get("scope", "")).split()),
-                            int(payload["exp"]))
+                            int(payload["exp"]), str(payload.get("cred", "")))
         except (ValueError, KeyError, TypeError):
             raise TokenError("bad payload") from None
         if claims.expires <= self._clock():
