@@ -168,9 +168,14 @@ class Pages:
             if not years:
                 raise FootprintError("the market register holds no declaration of this rule")
             window = f"{max(years) - 2}-{max(years)}"
+        from footprint.market.classes import population
+
         scheme = footprint.derive_classes(rule_id, None, window, register=self.database)
         start, end = (int(y) for y in window.split("-"))
         points, _unit = footprint.market_register(self.database).points(rule_id, scheme["category"], start, end)
+        # the declarations the scheme ranks, at the value it ranks them by: a partial value (a lower bound) is left
+        # out of the derivation, and counting it here put it in a class (often A) the scheme never gave it
+        points, _partial, _without = population(points, (scheme.get("basis") or {}).get("value", "value"))
         limits = [None, *scheme["thresholds"], None]
         unit = scheme.get("unit") or ""
         rows = []
@@ -178,9 +183,10 @@ class Pages:
             low, high = limits[k], limits[k + 1]
             band = ("\u2264 " + fmt_sig(high) if low is None else
                     "> " + fmt_sig(low) if high is None else f"{fmt_sig(low)} \u2013 {fmt_sig(high)}")
-            count = sum(1 for p in points if (low is None or p.value > low) and (high is None or p.value <= high))
+            count = scheme["classes"][k]["declarations"]  # the scheme's own count (classes.class_counts)
             rows.append([Html(f'<span class="class-label" style="background:{esc(to_hex(colour))}">{esc(label)}</span>'),
                          f"{band} {unit}", str(count)])
+        excluded = scheme["counts"].get("excluded_partial")
         image = base64.b64encode(scheme_distribution_png(points, scheme)).decode("ascii")
         return _tag("main", _join([
             _tag("h1", f"{rule_id}: performance classes for {scheme['category']}"),
@@ -189,7 +195,9 @@ class Pages:
                  ("Method", f"{scheme['method']}, {scheme['weighting']}-weighted, "
                             f"{scheme['number_of_classes']} classes"),
                  ("Declarations / mass", f"{scheme['counts']['declarations']} / "
-                                         f"{fmt_sig(scheme['counts']['mass_kg'] / 1000.0)} t"),
+                                         f"{fmt_sig(scheme['counts']['mass_kg'] / 1000.0)} t"
+                                         + (f" ({excluded} with a partial value, a lower bound, left out)"
+                                            if excluded else "")),
                  ("Boundary convention", scheme.get("boundary", "")),
                  ("Register hash", _tag("code", scheme["register_sha256"]))]),
             _section("Thresholds", _table(["Class", "Band", "Declarations"], rows, class_="thresholds",

@@ -1,0 +1,59 @@
+"""The host's web pages serve the numbers the CLI derives (no browser needed: Starlette's TestClient over https).
+
+tests/test_server_browser.py renders the same pages in headless Chromium where one is installed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+REPO = Path(__file__).resolve().parents[1]
+PARTIAL_HEADER = ("declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,value:climate_change,"
+                  "unit:climate_change,coverage:climate_change\n")
+
+
+@pytest.fixture()
+def register_with_partial_values(tmp_path) -> str:
+    """The example market register, plus three NdPr oxide declarations of 2025 whose climate change is partial.
+
+    Each partial value is 1.0 kg CO2-Eq: below every threshold, so a page that counted it would put it in class A.
+    """
+    import footprint
+    from footprint.server.store import Store
+
+    database = str(tmp_path / "footprint.sqlite")
+    Store(database).prepare()
+    footprint.market_import(REPO / "examples" / "market" / "register.csv", register=database)
+    partial = tmp_path / "partial.csv"
+    partial.write_text(PARTIAL_HEADER + "".join(
+        f"urn:uuid:00000000-0000-4000-8000-00000000000{k},ndpr-oxide,1.0.0,Partial producer {k},2025-01-31,2025,"
+        f"100000,,1.0,kg CO2-Eq,partial\n" for k in range(3)), encoding="utf-8")
+    footprint.market_import(partial, register=database)
+    yield database
+    from footprint.market import db
+
+    db.dispose(database)
+
+
+def test_the_class_page_counts_the_declarations_the_scheme_ranks_and_no_partial_value(register_with_partial_values):
+    import footprint
+    from footprint.server.app import create_app
+
+    database = register_with_partial_values
+    scheme = footprint.derive_classes("ndpr-oxide", None, "2023-2025", register=database)
+    # the derivation leaves the 3 partial values out (a lower bound is no basis for a class) and says so
+    assert scheme["counts"]["excluded_partial"] == 3
+    expected = [c["declarations"] for c in scheme["classes"]]
+    assert sum(expected) == scheme["counts"]["declarations"]
+    client = TestClient(create_app(database), base_url="https://pact.test")
+    page = client.get("/rules/ndpr-oxide/classes?window=2023-2025")
+    assert page.status_code == 200
+    table = re.search(r'<table class="thresholds">(.*?)</table>', page.text, re.S).group(1)
+    shown = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', table)]
+    # before: every point of the register was counted by value, so class A showed expected[0] + 3 (the three
+    # partial 1.0 kg CO2-Eq values) and the page's classes held 3 declarations more than the scheme ranks
+    assert shown == expected
+    assert "3 with a partial value, a lower bound, left out" in page.text
