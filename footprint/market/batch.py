@@ -335,6 +335,13 @@ def run(rows: Sequence[Row], task: Task, context: Any = None, *, scheduler: str 
     each row's outcome once, in this process, as it arrives.  ``warm`` runs here once before
     forked workers start (loads what every worker would otherwise load for itself).
     """
+    from collections import Counter
+
+    twice = sorted(n for n, times in Counter(row.number for row in rows).items() if times > 1)
+    if twice:  # outcomes are matched to rows by number: the second row got the first one's declaration
+        raise BatchError(f"row number(s) {', '.join(map(str, twice[:10]))} appear more than once",
+                         field="Row.number", value=twice[0],
+                         expected="one number per row (declare_many numbers dicts and pairs by position from 1)")
     started = time.perf_counter()
     seen: dict[int, Outcome] = {}
     bar = _progress(len(rows), progress, description)
