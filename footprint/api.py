@@ -1440,7 +1440,10 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         if outcome.document is None:
             return
         row = by_number[outcome.row]
+        entry = key = None
         if target is not None:
+            from footprint.market import registry as _registry
+
             # The register keeps one mass per declaration and year: a second row of the same declaration
             # (the same rule and data) replaced the first one's mass, and on Dask which one won was timing.
             key = (str(outcome.document.get("id")), row.year)
@@ -1449,18 +1452,18 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                                         "keeps one mass per declaration and year, so one row's mass would replace "
                                         "the other's", field="mass_kg", value=row.mass_kg,
                                         expected="one row per declaration and year (the masses summed)")
-            placed[key] = row.number
-        write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
-        if target is not None:
-            from footprint.market import registry as _registry
-
+            # before writing: a row the register refuses (a year before the reporting period) wrote its file
+            # anyway, reported as failed, and the corrected re-run then refused it as "exists"
             entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
                                                      source=row.output)
+        write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
+        if target is not None:
             try:
                 target.add([entry])
             except FootprintError as exc:  # the file stays (a valid declaration): say so, or a re-run is puzzled
                 exc.message = f"declaration written to {row.output} but not registered: {exc.message}"
                 raise
+            placed[key] = row.number
 
     context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,

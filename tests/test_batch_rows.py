@@ -30,3 +30,37 @@ def test_two_rows_with_one_number_are_refused_not_given_one_declaration(project)
     outcomes = footprint.declare_many([batch.Row(1, rule="dy-oxide", data=str(EXAMPLE["dy-oxide"])),
                                        {"rule": "ndpr-oxide", "data": str(EXAMPLE["ndpr-oxide"])}], created=CREATED)
     assert [o.document["rule"]["id"] for o in outcomes] == ["dy-oxide", "ndpr-oxide"]
+
+
+def _cli():
+    import cli
+
+    return cli.main
+
+
+def test_a_row_the_register_refuses_writes_no_declaration(project, tmp_path):
+    """Row 1 is placed on the market in 2020, before its 2025 reporting period: the register refuses it.
+
+    Before, its declaration was written anyway (row reported failed, file on disk, not registered), so the
+    corrected re-run refused the row as "output exists".  Row 2 (2025) is declared and registered as usual.
+    """
+    manifest = tmp_path / "manifest.csv"
+    data = EXAMPLE["ndpr-oxide"]
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{data},out/early.json,1000,2020\n"
+                        f"ndpr-oxide,{data},out/placed.json,1000,2025\n", encoding="utf-8")
+    register = tmp_path / "market.sqlite"
+    result = CliRunner().invoke(_cli(), ["batch", "declare", str(manifest), "--register", str(register)])
+    assert result.exit_code == 2, result.output
+    assert "row 1" in result.output and "before its reporting period began" in result.output
+    assert not (tmp_path / "out" / "early.json").exists()
+    assert (tmp_path / "out" / "placed.json").exists()
+    assert [(r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)] == [(2025, 1000.0)]
+    # the corrected row runs without --force (nothing of it was left behind)
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{data},out/early.json,1000,2026\n", encoding="utf-8")
+    again = CliRunner().invoke(_cli(), ["batch", "declare", str(manifest), "--register", str(register)])
+    assert again.exit_code == 0, again.output
+    # the register sums nothing here: one declaration placed 1000 kg in 2025 and 1000 kg in 2026 (one row a year)
+    assert sorted((r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)) == \
+        [(2025, 1000.0), (2026, 1000.0)]
