@@ -64,3 +64,22 @@ def test_a_row_the_register_refuses_writes_no_declaration(project, tmp_path):
     # the register sums nothing here: one declaration placed 1000 kg in 2025 and 1000 kg in 2026 (one row a year)
     assert sorted((r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)) == \
         [(2025, 1000.0), (2026, 1000.0)]
+
+
+def test_csv_row_numbers_are_the_spreadsheet_s_and_empty_rows_declare_nothing(tmp_path):
+    """A blank line and a ',,' row (a spreadsheet's saved empty row) between two rows.
+
+    The file's rows after the header: 1 = ndpr-oxide, 2 = blank, 3 = ',,', 4 = the row without data; a
+    spreadsheet shows them as rows 2..5.  Before, blank lines were skipped before numbering, so the bad row
+    was reported as row 3 (the ',,' row, itself reported as "empty rule and data"): the user fixed the wrong row.
+    """
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output\n"
+                        "ndpr-oxide,a.yaml,a.json\n"
+                        "\n"
+                        ",,\n"
+                        "ndpr-oxide,,b.json\n", encoding="utf-8")
+    rows = batch.read_manifest(manifest)
+    assert [row.number for row in rows] == [1, 4]
+    assert rows[0].problem is None and rows[0].data == str(tmp_path / "a.yaml")
+    assert rows[1].problem.startswith("empty data")

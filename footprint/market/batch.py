@@ -223,6 +223,15 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
                supplier_keys=values["supplier_keys"] or None)
 
 
+def _csv_row(number: int, header: list[str], cells: list[str], base: Path) -> Row:
+    """Row ``number`` of a CSV manifest: its cells under the header's names (a short row's missing cells empty)."""
+    if len(cells) > len(header):
+        return Row(number, problem=f"more cells than columns (extra: {','.join(cells[len(header):])[:60]!r}); a "
+                                   "comma inside a value needs quotes (\"my,file.yaml\"); numbers take no thousands "
+                                   "separator (1500)")
+    return _row(number, dict(zip(header, cells)), base)
+
+
 def read_manifest(path: str | Path) -> list[Row]:
     """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year,supplier_keys]) or
     YAML manifest.
@@ -230,6 +239,12 @@ def read_manifest(path: str | Path) -> list[Row]:
     A YAML manifest is a list of mappings with the same keys, or ``{rows: [...]}``.  Relative
     paths are relative to the manifest's directory.  A file that cannot be read as a manifest
     is a BatchError; a bad row becomes that row's error and the other rows still run.
+
+    A CSV row's number counts every row after the header, empty ones included, so row N is the
+    row a spreadsheet shows as N + 1 (the header is its row 1).  Why: blank lines were skipped
+    before numbering, so after one the error report named the row above the one at fault, and a
+    user fixed the wrong row.  An empty row (a blank line, or ',,,' where a spreadsheet saved an
+    empty row) declares nothing and is skipped, not reported as a row without rule and data.
     """
     path = Path(path)
     base = Path(os.path.abspath(path)).parent  # not resolved: a manifest reached through a link names paths from there
@@ -259,8 +274,8 @@ def read_manifest(path: str | Path) -> list[Row]:
     text = read_text(path, BatchError, expected="a CSV (or .yaml) file with the header rule,data,output")
     try:
         with io.StringIO(text, newline="") as stream:
-            reader = csv.DictReader(stream)
-            header = [h.strip() for h in (reader.fieldnames or [])]
+            reader = csv.reader(stream)
+            header = [h.strip() for h in next(reader, None) or []]
             twice = sorted({h for h in header if header.count(h) > 1})
             if twice:  # csv.DictReader keeps the last cell of a repeated column: mass_kg,...,mass_kg took the 2nd
                 raise BatchError(f"column(s) {', '.join(twice)} appear more than once", file=path, field="header",
@@ -275,10 +290,8 @@ def read_manifest(path: str | Path) -> list[Row]:
             if unknown:
                 raise BatchError(f"unknown column(s) {', '.join(unknown)}", file=path, field="header",
                                  expected="only " + ", ".join((*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)))
-            rows = [_row(number, {k.strip(): v for k, v in record.items() if k}, base) if None not in record
-                    else Row(number, problem=f"more cells than columns (extra: {','.join(record[None])[:60]!r}); a "
-                                             "comma inside a value needs quotes (\"my,file.yaml\"); numbers take no thousands separator (1500)")
-                    for number, record in enumerate(reader, start=1)]
+            rows = [_csv_row(number, header, cells, base) for number, cells in enumerate(reader, start=1)
+                    if any(cell.strip() for cell in cells)]
     except csv.Error as exc:
         raise BatchError(f"not a CSV manifest: {exc}", file=path,
                          expected="a CSV (or .yaml) file with the header rule,data,output") from None
