@@ -1404,7 +1404,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     from footprint.market import batch as _batch
 
     rows = _batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys)
-    outputs: set[str] = set()
+    outputs: dict[str, int] = {}  # resolved output path -> the row that writes it
     inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
                       *([("supplier keys", Path(supplier_keys))] if supplier_keys is not None else []),
                       *([register_input(register)] if register is not None else [])]
@@ -1415,7 +1415,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         if problem is None and not row.output:
             problem = "no output path (column 'output')"
         if problem is None and str(Path(row.output).resolve()) in outputs:
-            problem = f"output {row.output} is written by an earlier row"
+            problem = f"output {row.output} is written by an earlier row (row {outputs[str(Path(row.output).resolve())]})"
         if problem is None:
             try:
                 refuse_inputs(Path(row.output), inputs)
@@ -1426,7 +1426,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):
             problem = "a register is given, so the row needs mass_kg and year"
         if problem is None:
-            outputs.add(str(Path(row.output).resolve()))
+            outputs[str(Path(row.output).resolve())] = row.number
         checked.append(_replace(row, problem=problem) if problem != row.problem else row)
     if errors is not None:
         check_output(errors, force, inputs=[*inputs_of_rows,
@@ -1440,6 +1440,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         if outcome.document is None:
             return
         row = by_number[outcome.row]
+        _refuse_a_supplier_written_by_the_run(outcome.document, row.number, outputs)
         entry = key = None
         if target is not None:
             from footprint.market import registry as _registry
@@ -1470,6 +1471,27 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                          on_outcome=write, description="declarations", warm=_warm_for_workers)
     summary.source = str(manifest)
     return summary
+
+
+def _refuse_a_supplier_written_by_the_run(document: dict, number: int, outputs: dict[str, int]) -> None:
+    """Refuse row ``number`` when a file it was computed from (a supplier's declaration) is another row's output.
+
+    Why: outputs are written as results arrive.  A row reading a supplier declaration that an earlier
+    row of the same run rewrites read the old file when both rows fell in one chunk (a short run, this
+    process) and the new one when the writer's chunk had landed first (--workers, Dask): the same
+    manifest gave other declarations depending on timing, and --workers 2 differed from the serial run.
+    Decided from the paths alone, so the row is refused on every scheduler.  (The activity data,
+    mapping and rule file of every row are known before the run and refused there: row_inputs.)
+    """
+    from footprint.market.batch import BatchError
+
+    for what, where in declaration_inputs(document):
+        writer = outputs.get(str(where.resolve()))
+        if writer is not None and writer != number:
+            raise BatchError(f"its {what} {where} is the output of row {writer} of this run: it would read the old "
+                             "or the new file depending on which row ran first", field="output", value=str(where),
+                             expected="the supplier declared in an earlier run, or row "
+                                      f"{writer}'s output written elsewhere")
 
 
 def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,

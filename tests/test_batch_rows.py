@@ -83,3 +83,27 @@ def test_csv_row_numbers_are_the_spreadsheet_s_and_empty_rows_declare_nothing(tm
     assert [row.number for row in rows] == [1, 4]
     assert rows[0].problem is None and rows[0].data == str(tmp_path / "a.yaml")
     assert rows[1].problem.startswith("empty data")
+
+
+def test_a_row_whose_supplier_declaration_another_row_writes_is_refused_on_every_scheduler(project, tmp_path):
+    """Row 1 declares the Dy oxide into the very file row 2's Dy metal data reads as its supplier's declaration.
+
+    Outputs are written as results arrive, so row 2 read the old file when both rows shared a chunk (this
+    run, serial: exit 0) and the new one when row 1's chunk had been written first (--workers, Dask): the
+    declaration depended on timing.  Now row 2 is refused, whatever the scheduler; row 1 is declared.
+    """
+    import shutil
+
+    for name in ("suppliers", "dy-oxide", "dy-metal"):
+        shutil.copytree(REPO / "examples" / name, tmp_path / name)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output\n"
+                        "dy-oxide,dy-oxide/activity-2025.yaml,suppliers/dy-oxide-2025.json\n"
+                        "dy-metal,dy-metal/activity-2025.yaml,out/dy-metal.json\n", encoding="utf-8")
+    result = CliRunner().invoke(_cli(), ["batch", "declare", str(manifest), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "row 2" in result.output and "is the output of row 1 of this run" in result.output
+    assert "2 rows: 1 declared, 1 failed" in result.output
+    assert not (tmp_path / "out" / "dy-metal.json").exists()
+    written = footprint.read_declaration(tmp_path / "suppliers" / "dy-oxide-2025.json")
+    assert written["rule"]["id"] == "dy-oxide"
