@@ -1565,8 +1565,18 @@ def _verify_row(number: int, path: Path) -> Row:
     A file that cannot be parsed or is no declaration is refused with the reason single verify gives
     (it was reported as 'no activity data recorded').
     """
+    import stat
+
     from footprint.market import batch as _batch
 
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None  # missing (a dangling link) or unreadable: _verifiable names the reason
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # never opened: a FIFO named *.json blocked the whole run on open(), a link to /dev/zero read forever
+        return _batch.Row(number, rule="(recorded)", output=str(path),
+                          problem=f"{path}: not a regular file (a FIFO, device or socket), not read")
     try:
         document = _verifiable(path)
     except FootprintError as exc:

@@ -107,3 +107,30 @@ def test_a_row_whose_supplier_declaration_another_row_writes_is_refused_on_every
     assert not (tmp_path / "out" / "dy-metal.json").exists()
     written = footprint.read_declaration(tmp_path / "suppliers" / "dy-oxide-2025.json")
     assert written["rule"]["id"] == "dy-oxide"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes need a POSIX system")
+def test_batch_verify_reports_a_fifo_or_device_named_json_without_reading_it(tmp_path):
+    """A FIFO named *.json blocked the whole run on open(); a link to /dev/zero was read until memory ran out.
+
+    Run in a subprocess with a time limit, so the old behaviour fails the test instead of hanging the suite.
+    """
+    import os
+    import subprocess
+    import sys
+
+    directory = tmp_path / "declarations"
+    directory.mkdir()
+    os.mkfifo(directory / "a-pipe.json")
+    (directory / "b-zero.json").symlink_to("/dev/zero")
+    script = ("import footprint, sys\n"
+              f"summary = footprint.batch_verify({str(directory)!r})\n"
+              "for o in summary.outcomes: print(o.row, o.status, o.message)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(" error " in line and "not a regular file (a FIFO, device or socket), not read" in line
+               for line in lines)
+    assert lines[0].startswith("1 ") and "a-pipe.json" in lines[0] and lines[1].startswith("2 ")
