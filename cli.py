@@ -1200,21 +1200,27 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
 @click.option("--to", "to", multiple=True, metavar="CLIENT", help="An API client that may fetch it (repeatable).")
 @click.option("--public", is_flag=True, help="Everyone may fetch it, and the web pages show it.")
 @click.option("--db", "database", help=_DATABASE_HELP)
-def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None) -> None:
+@click.option("--replace", is_flag=True, help="Publish a correction in place of the Active record(s) of the same "
+                                              "declarant, facility and an overlapping period (marked Deprecated).")
+def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None, replace: bool) -> None:
     """Make a declaration available on the PACT host (to clients, or to everyone).
 
     The host serves the declaration's PACT v3 record; a published record never changes
-    (publishing it again only widens who may see it).
+    (publishing it again only widens who may see it). A second declaration of the same
+    facility and period is refused unless --replace.
 
     \b
     Example:
       footprint publish out/decl.json --to acme-buyer
       footprint publish out/decl.json --public
+      footprint publish out/decl-corrected.json --public --replace
     """
-    result = footprint.publish_declaration(declaration, to=to, public=public, database=database)
+    result = footprint.publish_declaration(declaration, to=to, public=public, database=database, replace=replace)
     who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
     _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")
+    for other in result.deprecated:
+        _echo(f"replaced: PACT id {other} is now Deprecated")
 
 
 @main.group()

@@ -1593,15 +1593,18 @@ __all__ += ["register_input", "declare_many", "batch_declare", "batch_verify", "
 # The server wing (starlette, uvicorn, SQLAlchemy) is imported only inside these functions.
 
 def publish_declaration(path: str | Path, *, to: list[str] | tuple[str, ...] = (), public: bool = False,
-                        database: str | Path | None = None):
+                        database: str | Path | None = None, replace: bool = False):
     """Publish a declaration file to API clients (``to``) and/or everyone (``public``) on the host.
 
     The file is read like every other declaration (schema and content hash checked); the record the
-    host serves is its PACT v3 export.  Returns a footprint.server.store.Published.
+    host serves is its PACT v3 export.  A declaration of the same rule, declarant and facility as an
+    Active published one, for an overlapping period, is refused unless ``replace`` (a correction: the
+    other record becomes Deprecated).  Returns a footprint.server.store.Published.
     """
     from footprint.server import publish as _publish
 
-    return _publish.publish(read_declaration(path), to=list(to), public=public, database=database)
+    return _publish.publish(read_declaration(path), to=list(to), public=public, database=database,
+                            replace=replace)
 
 
 def add_client(client_id: str, *, database: str | Path | None = None) -> str:

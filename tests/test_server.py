@@ -502,3 +502,42 @@ def test_cli_clients_and_publish(host, example_declaration, tmp_path):
     path.write_text(json.dumps(edited))
     refused = runner.invoke(main, ["publish", str(path), "--public", "--db", host["db"]])
     assert refused.exit_code == 2 and "edited after it was written" in refused.output
+
+
+def test_a_correction_is_published_only_in_place_of_the_record_it_corrects(host, example_declaration, tmp_path):
+    """One facility's production of one period has one declaration (the register refuses a second without
+    --replace).  Before, the host published a corrected declaration beside the stale one, both Active (exit 0),
+    and a customer's system asking for the product got both numbers."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from footprint.server.store import PublishError
+
+    first = _declaration(example_declaration, "decl-gamma-v1", "Gamma Metals AG", country="DE")
+    publish(first, public=True, database=host["db"])
+    corrected = copy.deepcopy(first)
+    corrected["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'decl-gamma-v2')}"  # another calculation
+    corrected["results"][0]["value"] *= 0.9
+    corrected["content_sha256"] = content_hash(corrected)
+    with pytest.raises(PublishError, match="same declarant and facility") as refused:
+        publish(corrected, public=True, database=host["db"])
+    assert _pf_id(first) in str(refused.value) and "--replace" in str(refused.value)
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps(corrected), encoding="utf-8")
+    done = CliRunner().invoke(main, ["publish", str(path), "--public", "--replace", "--db", host["db"]])
+    assert done.exit_code == 0, done.output
+    assert f"replaced: PACT id {_pf_id(first)} is now Deprecated" in done.output
+    headers = _bearer(_token(host, "alpha"))
+    old = host["client"].get(f"/3/footprints/{_pf_id(first)}", headers=headers).json()["data"]
+    new = host["client"].get(f"/3/footprints/{_pf_id(corrected)}", headers=headers).json()["data"]
+    assert old["status"] == "Deprecated" and new["status"] == "Active"
+    assert new["precedingPfIds"] == [_pf_id(first)]
+    active = {r["id"] for r in host["client"].get("/3/footprints", params={"status": "Active"},
+                                                   headers=headers).json()["data"]}
+    assert _pf_id(first) not in active and _pf_id(corrected) in active
+    # the next year's declaration of the same facility overlaps no published period: no --replace needed
+    next_year = copy.deepcopy(first)
+    next_year["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'decl-gamma-2026')}"
+    next_year["period"] = {**next_year["period"], "start": "2026-01-01", "end": "2026-12-31"}
+    next_year["content_sha256"] = content_hash(next_year)
+    assert publish(next_year, public=True, database=host["db"]).deprecated == []

@@ -34,6 +34,7 @@ def _declaration(base: dict, name: str, *, performance_class: dict | None = None
     document = copy.deepcopy(base)
     document["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
     document["declarant"]["name"] = name
+    document["declarant"]["identifier"] = "urn:example:company:" + uuid.uuid5(uuid.NAMESPACE_URL, name).hex[:12]
     if performance_class:
         document["performance_class"] = dict(performance_class)
     document["content_sha256"] = content_hash(document)

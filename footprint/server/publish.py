@@ -1,7 +1,8 @@
 """From a declaration file to a published PACT record: ``footprint publish DECL.json --to CLIENT|--public``.
 
 The record is the same one ``footprint export --format pact`` writes (footprint/export/pact.py);
-the host serves it unchanged, so what a customer's system fetches is what the producer exported.
+the host serves it unchanged, so what a customer's system fetches is what the producer exported
+(a correction published with ``--replace`` also names the records it replaces in ``precedingPfIds``).
 """
 from __future__ import annotations
 
@@ -58,10 +59,11 @@ def pact_record(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def publish(document: Mapping[str, Any], *, to: Sequence[str] = (), public: bool = False,
-            database: str | Path | None = None) -> Published:
-    """Publish a (checked) declaration to clients and/or everyone."""
+            database: str | Path | None = None, replace: bool = False) -> Published:
+    """Publish a (checked) declaration to clients and/or everyone; ``replace``: in place of the Active
+    record(s) of the same facility and an overlapping period (Store.publish)."""
     if not to and not public:
         raise PublishError("say who may see the declaration", field="--to",
                            expected="--to CLIENT (repeatable) or --public")
     audiences = list(to) + ([PUBLIC] if public else [])
-    return Store(database).publish(document, pact_record(document), audiences)
+    return Store(database).publish(document, pact_record(document), audiences, replace=replace)

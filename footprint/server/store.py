@@ -45,6 +45,7 @@ class Published:
     declaration_id: str
     audiences: list[str]
     new: bool
+    deprecated: list[str] = field(default_factory=list)  # pf ids this record replaced (--replace), now Deprecated
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -155,10 +156,17 @@ class Store:
 
     # ------------------------------------------------------------------ publishing
 
-    def publish(self, document: Mapping[str, Any], record: Mapping[str, Any], audiences: Sequence[str]) -> Published:
-        """Make a declaration's PACT record visible to ``audiences`` (client ids or ``*``); idempotent."""
+    def publish(self, document: Mapping[str, Any], record: Mapping[str, Any], audiences: Sequence[str], *,
+                replace: bool = False) -> Published:
+        """Make a declaration's PACT record visible to ``audiences`` (client ids or ``*``); idempotent.
+
+        A new record of the same rule, declarant and facility as an Active one, for an overlapping
+        reporting period, is a correction of it: refused unless ``replace``, which marks the other
+        Deprecated and names it in the new record's ``precedingPfIds`` (PACT v3).
+        """
         from sqlalchemy import text
 
+        record = dict(record)
         pf_id = str(record["id"])
         valid_from, valid_to = validity(record)
         performance_class = document.get("performance_class") or {}
@@ -174,7 +182,13 @@ class Store:
                 raise PublishError(f"declaration '{document.get('id')}' is already published with other content",
                                    field="content_sha256", value=document.get("content_sha256"),
                                    expected="a new declaration id (PACT records never change once published)")
+            replaced: list[str] = []
             if not existing:
+                replaced = self._same_production(conn, document, pf_id, replace)
+                if replaced:
+                    record["precedingPfIds"] = replaced
+                    for other in replaced:
+                        conn.execute(text("UPDATE published SET status = 'Deprecated' WHERE pf_id = :p"), {"p": other})
                 conn.execute(text(
                     "INSERT INTO published (pf_id, declaration_id, rule_id, rule_version, declarant, period_start, "
                     "period_end, class_label, status, created, valid_from, valid_to, content_sha256, record, "
@@ -199,7 +213,38 @@ class Store:
             for audience in added:
                 conn.execute(text("INSERT INTO audiences (pf_id, audience) VALUES (:p, :a)"),
                              {"p": pf_id, "a": audience})
-        return Published(pf_id, str(document["id"]), added, not existing)
+        return Published(pf_id, str(document["id"]), added, not existing, replaced)
+
+    @staticmethod
+    def _same_production(conn: Any, document: Mapping[str, Any], pf_id: str, replace: bool) -> list[str]:
+        """Active records of the same rule, declarant and facility whose reporting period overlaps ``document``'s.
+
+        Why: one facility's production of one period has one declaration, and the register already
+        refuses a second one without ``--replace``.  The host published a corrected declaration beside
+        the old one, both Active, exit 0: a customer's system asking for the product got the stale
+        numbers as well, with nothing telling which one holds.
+        """
+        from sqlalchemy import text
+
+        from footprint.market.registry import facility_key
+
+        facility = facility_key(document.get("declarant"))
+        if facility is None:
+            return []
+        start, end = str(document["period"]["start"])[:10], str(document["period"]["end"])[:10]
+        rows = conn.execute(text(
+            "SELECT pf_id, declaration_id, period_start, period_end, document FROM published WHERE rule_id = :rule "
+            "AND pf_id <> :p AND LOWER(status) = 'active' AND period_start <= :end AND period_end >= :start "
+            "ORDER BY seq"), {"rule": str(document["rule"]["id"]), "p": pf_id, "start": start, "end": end}).all()
+        same = [r for r in rows if facility_key(json.loads(r[4]).get("declarant")) == facility]
+        if same and not replace:
+            other = same[0]
+            raise PublishError(f"declaration '{other[1]}' of the same declarant and facility for {other[2]}..{other[3]} "
+                               f"is published (PACT id {other[0]}), and this one's reporting period {start}..{end} "
+                               "overlaps it", field="period", value=f"{start}..{end}",
+                               expected="one declaration per facility and reporting period: to publish a correction "
+                                        "in its place, publish it with --replace (the other is marked Deprecated)")
+        return [r[0] for r in same]
 
     def deprecate(self, pf_id: str) -> None:
         """Mark a record Deprecated (the one change PACT allows after creation)."""
