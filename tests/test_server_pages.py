@@ -57,3 +57,36 @@ def test_the_class_page_counts_the_declarations_the_scheme_ranks_and_no_partial_
     # partial 1.0 kg CO2-Eq values) and the page's classes held 3 declarations more than the scheme ranks
     assert shown == expected
     assert "3 with a partial value, a lower bound, left out" in page.text
+
+
+def test_the_list_page_marks_a_partial_climate_change_value_as_a_lower_bound(example_declaration, tmp_path):
+    """A declared value with partial coverage is a lower bound (some flows have no factor); the report says so,
+    the list page showed it as the product's value.  Complete values stay plain."""
+    import copy
+    import uuid
+
+    from footprint.declaration.declaration import content_hash
+    from footprint.server.app import create_app
+    from footprint.server.publish import publish
+    from footprint.server.store import Store
+
+    database = str(tmp_path / "footprint.sqlite")
+    Store(database).prepare()
+    for name, coverage in (("Complete Oxides", "complete"), ("Partial Oxides", "partial")):
+        document = copy.deepcopy(example_declaration)
+        document["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        document["declarant"]["name"] = name
+        document["declarant"]["identifier"] = f"urn:example:company:{name.split()[0].lower()}"
+        climate = next(r for r in document["results"] if r["category"] == "climate_change")
+        climate["coverage"] = coverage
+        document["content_sha256"] = content_hash(document)
+        publish(document, public=True, database=database)
+    page = TestClient(create_app(database), base_url="https://pact.test").get("/")
+    assert page.status_code == 200
+    cells = dict(re.findall(r'>(Complete Oxides|Partial Oxides)</a>.*?<span class="value">(.*?)</span>', page.text,
+                            re.S))
+    assert "partial" not in cells["Complete Oxides"] and "\u2265" not in cells["Complete Oxides"]
+    assert cells["Partial Oxides"].startswith("\u2265 ") and "(partial: a lower bound)" in cells["Partial Oxides"]
+    from footprint.market import db
+
+    db.dispose(database)

@@ -106,6 +106,8 @@ class Pages:
         for row in rows:
             climate = row["climate_change"] or {}
             value = f"{fmt_sig(climate['value'])} {climate.get('unit', '')}" if "value" in climate else ""
+            if value and climate.get("coverage") not in (None, "complete"):  # a lower bound, not the product's value
+                value = f"\u2265 {value} ({climate.get('coverage')}: a lower bound)"
             table_rows.append([
                 _tag("a", row["declarant"] or row["declaration_id"], href=f"/declarations/{row['pf_id']}"),
                 _tag("a", f"{row['rule_id']} {row['rule_version']}", href=f"/rules/{row['rule_id']}/classes"),
