@@ -1410,6 +1410,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                       *([register_input(register)] if register is not None else [])]
     inputs = input_index(inputs_of_rows)  # every row's, and the register: an output never replaces them
     checked = []
+    file_digests: dict[str, str | None] = {}
+    registering: dict[tuple, int] = {}  # what makes a row's declaration id (and year) -> the first row of it
     for row in rows:
         problem = row.problem
         if problem is None and not row.output:
@@ -1425,6 +1427,14 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             problem = f"output {row.output} exists (use --force to overwrite)"
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):
             problem = "a register is given, so the row needs mass_kg and year"
+        if problem is None and register is not None:
+            same = _same_declaration_key(row, file_digests)
+            if same is not None and same in registering:
+                problem = (f"the same declaration (the same rule, activity data and options) and year {row.year} "
+                           f"as row {registering[same]}: the register keeps one mass per declaration and year, so "
+                           "one row's mass would replace the other's (sum the masses in one row)")
+            elif same is not None:
+                registering[same] = row.number
         if problem is None:
             outputs[str(Path(row.output).resolve())] = row.number
         checked.append(_replace(row, problem=problem) if problem != row.problem else row)
@@ -1471,6 +1481,32 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                          on_outcome=write, description="declarations", warm=_warm_for_workers)
     summary.source = str(manifest)
     return summary
+
+
+def _same_declaration_key(row, digests: dict[str, str | None]) -> tuple | None:
+    """What a row's declaration id is made of, as far as the manifest tells it (file contents, not paths), and its year.
+
+    Why before computing: two rows of one declaration and year give the register two masses for one
+    entry, so the second is refused.  Refused where results arrive, the row refused was whichever came
+    second: on Dask that is timing, and the register kept one run's mass or the other's.  Rows whose
+    files cannot be read get no key (they fail on their own); equal keys always give one declaration id,
+    and the check where results arrive still catches the rest.
+    """
+    import hashlib
+
+    def digest(path: str | None) -> str | None:
+        if not path:
+            return ""
+        if path not in digests:
+            try:  # a regular file only: a FIFO would block the run here
+                digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else None
+            except OSError:
+                digests[path] = None
+        return digests[path]
+
+    rule = digest(row.rule) if row.rule.endswith((".yaml", ".yml")) else row.rule
+    parts = (rule, digest(row.data), row.allocation or "", digest(row.mapping), row.background or "", row.year)
+    return None if None in parts else parts
 
 
 def _refuse_a_supplier_written_by_the_run(document: dict, number: int, outputs: dict[str, int]) -> None:

@@ -134,3 +134,32 @@ def test_batch_verify_reports_a_fifo_or_device_named_json_without_reading_it(tmp
     assert all(" error " in line and "not a regular file (a FIFO, device or socket), not read" in line
                for line in lines)
     assert lines[0].startswith("1 ") and "a-pipe.json" in lines[0] and lines[1].startswith("2 ")
+
+
+def test_two_rows_of_one_declaration_and_year_keep_the_first_row_s_mass_whatever_arrives_first(project, tmp_path,
+                                                                                              monkeypatch):
+    """Rows 1 and 2: the same rule and data (so the same declaration) and year, 1000 kg and 2000 kg.
+
+    The register keeps one mass per declaration and year, so one row is refused.  It was refused where
+    results arrive, so on Dask the row refused was whichever came second: the register held 1000 kg in one
+    run and 2000 kg in another.  Here results arrive in reverse order (as Dask may deliver them): before,
+    row 2's 2000 kg was registered and row 1 refused; now row 2 is refused before computing, on every
+    scheduler, and the register holds row 1's 1000 kg.
+    """
+    import footprint.api as api
+
+    chunk = api._declare_chunk
+    monkeypatch.setattr(api, "_declare_chunk", lambda rows, context: list(reversed(chunk(rows, context))))
+    data = EXAMPLE["ndpr-oxide"]
+    copy_of_data = tmp_path / "same-data.yaml"  # another path, the same content: the same declaration id
+    copy_of_data.write_bytes(data.read_bytes())
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{data},out/one.json,1000,2025\n"
+                        f"ndpr-oxide,{copy_of_data},out/two.json,2000,2025\n", encoding="utf-8")
+    register = tmp_path / "market.sqlite"
+    result = CliRunner().invoke(_cli(), ["batch", "declare", str(manifest), "--register", str(register)])
+    assert result.exit_code == 2, result.output
+    assert "row 2" in result.output and "the same declaration (the same rule, activity data and options) and year 2025 as row 1" in result.output
+    assert [(r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)] == [(2025, 1000.0)]
+    assert (tmp_path / "out" / "one.json").exists() and not (tmp_path / "out" / "two.json").exists()
