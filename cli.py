@@ -31,8 +31,9 @@ class FootprintGroup(click.Group):
         except footprint.FootprintError as exc:
             click.secho(f"error: {footprint.terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.secho("interrupted: nothing half-written was left behind", err=True, fg="red")
+        except KeyboardInterrupt as exc:  # a batch says what it had finished (footprint.market.batch.BatchInterrupted)
+            click.secho(footprint.terminal_safe(str(exc)) or "interrupted: nothing half-written was left behind",
+                        err=True, fg="red")
             sys.exit(130)
 
 

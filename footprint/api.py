@@ -1445,6 +1445,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     target = market_register(register) if register is not None else None
     by_number = {row.number: row for row in checked}
     placed: dict[tuple[str, int], int] = {}  # (declaration id, year) -> the row that registered it in this run
+    written: list[int] = []  # rows whose declaration is written (said on an interruption)
 
     def write(outcome) -> None:
         if outcome.document is None:
@@ -1468,6 +1469,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
                                                      source=row.output)
         write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
+        written.append(row.number)
         if target is not None:
             try:
                 target.add([entry])
@@ -1477,8 +1479,17 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             placed[key] = row.number
 
     context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
-    summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
-                         on_outcome=write, description="declarations", warm=_warm_for_workers)
+    try:
+        summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers,
+                             progress=progress, on_outcome=write, description="declarations", warm=_warm_for_workers)
+    except KeyboardInterrupt:
+        # the rows written so far stay (each file whole, each registered with it): say so, instead of the
+        # command line's "nothing half-written was left behind", which read as "nothing of the batch was done"
+        raise _batch.BatchInterrupted(
+            f"interrupted: {len(written)} of {len(checked)} rows were written"
+            + (f" ({len(placed)} of them registered)" if target is not None else "")
+            + ", each file whole; a re-run refuses them as existing (--force declares them again"
+            + (" and registers them in place" if target is not None else "") + ")") from None
     summary.source = str(manifest)
     return summary
 

@@ -163,3 +163,32 @@ def test_two_rows_of_one_declaration_and_year_keep_the_first_row_s_mass_whatever
     assert "row 2" in result.output and "the same declaration (the same rule, activity data and options) and year 2025 as row 1" in result.output
     assert [(r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)] == [(2025, 1000.0)]
     assert (tmp_path / "out" / "one.json").exists() and not (tmp_path / "out" / "two.json").exists()
+
+
+def test_ctrl_c_in_a_batch_says_how_many_rows_were_written_and_registered(project, tmp_path, monkeypatch):
+    """Ctrl-C after the first of three rows was written: the CLI said "nothing half-written was left behind",
+    which read as "nothing of the batch was done" while one declaration was written and registered."""
+    import footprint.api as api
+
+    real_write = api.write_declaration
+    calls = []
+
+    def write_then_interrupt(document, path, **options):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(document, path, **options)
+
+    monkeypatch.setattr(api, "write_declaration", write_then_interrupt)
+    data = EXAMPLE["ndpr-oxide"]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output,mass_kg,year\n"
+                        f"ndpr-oxide,{data},out/2025.json,1000,2025\n"
+                        f"ndpr-oxide,{data},out/2026.json,1000,2026\n"
+                        f"dy-oxide,{EXAMPLE['dy-oxide']},out/dy.json,10,2025\n", encoding="utf-8")
+    register = tmp_path / "market.sqlite"
+    result = CliRunner().invoke(_cli(), ["batch", "declare", str(manifest), "--register", str(register)])
+    assert result.exit_code == 130, result.output
+    assert "interrupted: 1 of 3 rows were written (1 of them registered)" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2025.json"]
+    assert [(r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)] == [(2025, 1000.0)]

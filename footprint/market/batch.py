@@ -43,6 +43,10 @@ class BatchError(FootprintError):
     """A manifest that cannot be read at all, or a scheduler that cannot be reached (exit 2)."""
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch that had already written rows; the message says how many (the CLI prints it)."""
+
+
 @dataclass(frozen=True)
 class Row:
     """One declaration to compute: the manifest's row ``number`` (1 = the first data row)."""
