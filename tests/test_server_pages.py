@@ -90,3 +90,27 @@ def test_the_list_page_marks_a_partial_climate_change_value_as_a_lower_bound(exa
     from footprint.market import db
 
     db.dispose(database)
+
+
+def test_a_deprecated_declaration_s_page_says_it_is_no_longer_current(example_declaration, tmp_path):
+    """publish --replace (or Store.deprecate) marks a record Deprecated; its public page still showed the old
+    report exactly as the current one (and a page cached while Active stayed so)."""
+    from footprint.export.pact import to_pact
+    from footprint.market import db
+    from footprint.server.app import create_app
+    from footprint.server.publish import publish
+    from footprint.server.store import Store
+
+    database = str(tmp_path / "footprint.sqlite")
+    Store(database).prepare()
+    publish(example_declaration, public=True, database=database)
+    pf_id = to_pact(example_declaration)["id"]
+    client = TestClient(create_app(database), base_url="https://pact.test")
+    active = client.get(f"/declarations/{pf_id}")
+    assert active.status_code == 200 and "Deprecated:" not in active.text
+    Store(database).deprecate(pf_id)
+    deprecated = client.get(f"/declarations/{pf_id}")  # the same app: its cache held the Active page
+    assert deprecated.status_code == 200
+    assert "Deprecated: this declaration has been replaced" in deprecated.text
+    assert deprecated.text.index("Deprecated:") < deprecated.text.index("<h1")  # first thing on the page
+    db.dispose(database)

@@ -33,6 +33,10 @@ from footprint.server.store import Store
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
 WINDOW = re.compile(r"^(\d{4})-(\d{4})$")
+DEPRECATED_BANNER = ('<p class="deprecated" role="alert" style="background:#fde2e1;border:2px solid #c0392b;'
+                     'padding:0.6em 1em;font-weight:bold">Deprecated: this declaration has been replaced (a '
+                     'correction was published in its place) or withdrawn. Its numbers are not the current '
+                     'ones: see the <a href="/">list of published declarations</a>.</p>\n')
 RULE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _EXTRA_CSS = """<style>
 form.filters { display:flex; gap:1em; flex-wrap:wrap; align-items:end; margin:1em 0; }
@@ -126,17 +130,20 @@ class Pages:
 
     async def declaration(self, request: Request) -> HTMLResponse:
         pf_id = request.path_params["pf_id"]
-        document = await run_in_threadpool(self.store.public_document, pf_id) if re.fullmatch(
+        found = await run_in_threadpool(self.store.public_document, pf_id) if re.fullmatch(
             r"[0-9a-f-]{36}", pf_id) else None
-        if document is None:
+        if found is None:
             return error_page(404, "No declaration published to everyone has this id.")
-        key = f"{pf_id}:{document.get('content_sha256')}"
+        document, status = found
+        key = f"{pf_id}:{document.get('content_sha256')}:{status}"
         with self._lock:
             cached = self._reports.get(key)
         if cached is None:
             from footprint.report import render_html
 
             cached = await run_in_threadpool(render_html, document, "en")
+            if status.lower() != "active":  # a replaced declaration's page read as the current one
+                cached = cached.replace("<body>\n", "<body>\n" + DEPRECATED_BANNER, 1)
             with self._lock:
                 self._reports[key] = cached
                 while len(self._reports) > 64:

@@ -374,13 +374,15 @@ class Store:
                 facets[column] = [r[0] for r in rows]
         return facets
 
-    def public_document(self, pf_id: str) -> dict[str, Any] | None:
+    def public_document(self, pf_id: str) -> tuple[dict[str, Any], str] | None:
+        """A record published to everyone: (its declaration, its status), or None."""
         from sqlalchemy import text
 
         with self._tx(False) as conn:
-            row = conn.execute(text("SELECT p.document FROM published p JOIN audiences a ON a.pf_id = p.pf_id "
-                                    "WHERE p.pf_id = :p AND a.audience = :pub"), {"p": pf_id, "pub": PUBLIC}).first()
-        return json.loads(row[0]) if row else None
+            row = conn.execute(text("SELECT p.document, p.status FROM published p JOIN audiences a ON "
+                                    "a.pf_id = p.pf_id WHERE p.pf_id = :p AND a.audience = :pub"),
+                               {"p": pf_id, "pub": PUBLIC}).first()
+        return (json.loads(row[0]), str(row[1])) if row else None
 
     # ------------------------------------------------------------------ events
 
