@@ -541,3 +541,37 @@ def test_a_correction_is_published_only_in_place_of_the_record_it_corrects(host,
     next_year["period"] = {**next_year["period"], "start": "2026-01-01", "end": "2026-12-31"}
     next_year["content_sha256"] = content_hash(next_year)
     assert publish(next_year, public=True, database=host["db"]).deprecated == []
+
+
+def test_concurrent_publishes_of_one_declaration_all_take_effect(database, example_declaration):
+    """Eight publishers of one new declaration at once, each to another client: publishing is idempotent, so
+    every call succeeds and the record is visible to all eight, stored once."""
+    import threading
+
+    store = Store(database)
+    store.prepare()
+    names = [f"client{k}" for k in range(8)]
+    for name in names:
+        store.add_client(name)
+    document = _declaration(example_declaration, "decl-concurrent", "Concurrent Oxides")
+    failures: list[str] = []
+    barrier = threading.Barrier(len(names))
+
+    def publish_to(name: str) -> None:
+        barrier.wait()
+        try:
+            publish(document, to=[name], database=database)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(f"{name}: {exc}")
+
+    threads = [threading.Thread(target=publish_to, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert [c["published"] for c in store.clients()] == [1] * len(names)
+    with db.transaction(database, write=False) as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT COUNT(*) FROM published")).scalar_one() == 1

@@ -164,9 +164,21 @@ class Store:
         reporting period, is a correction of it: refused unless ``replace``, which marks the other
         Deprecated and names it in the new record's ``precedingPfIds`` (PACT v3).
         """
+        for attempt in range(3):
+            try:
+                return self._publish(document, dict(record), audiences, replace)
+            except _db.DatabaseError:
+                # a concurrent publisher of the same declaration or audience inserted the row first (PostgreSQL:
+                # a unique violation, 7 of 8 simultaneous publishers failed): run again, which finds the row
+                # and is the idempotent case; a database that is really unusable fails the same way again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _publish(self, document: Mapping[str, Any], record: dict[str, Any], audiences: Sequence[str],
+                 replace: bool) -> Published:
         from sqlalchemy import text
 
-        record = dict(record)
         pf_id = str(record["id"])
         valid_from, valid_to = validity(record)
         performance_class = document.get("performance_class") or {}
