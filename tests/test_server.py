@@ -575,3 +575,52 @@ def test_concurrent_publishes_of_one_declaration_all_take_effect(database, examp
         from sqlalchemy import text
 
         assert conn.execute(text("SELECT COUNT(*) FROM published")).scalar_one() == 1
+
+
+def test_two_declarations_of_one_facility_published_at_once_are_not_both_active(database, example_declaration,
+                                                                                  monkeypatch):
+    """Two different declarations of one facility and period, published simultaneously without --replace: one
+    is published, the other refused (under READ COMMITTED each could find no other and both be served Active).
+    The check is slowed down so that both publishers are inside it at the same time."""
+    import threading
+    import time
+
+    from footprint.server.store import PublishError
+
+    check = Store._same_production
+
+    def slow_check(conn, document, pf_id, replace):
+        found = check(conn, document, pf_id, replace)
+        time.sleep(0.3)  # both transactions have looked before either inserts
+        return found
+
+    monkeypatch.setattr(Store, "_same_production", staticmethod(slow_check))
+    Store(database).prepare()
+    first = _declaration(example_declaration, "decl-race-a", "Race Oxides")
+    second = copy.deepcopy(first)
+    second["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'decl-race-b')}"
+    second["results"][0]["value"] *= 1.1
+    second["content_sha256"] = content_hash(second)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def publish_one(document: dict) -> None:
+        barrier.wait()
+        try:
+            publish(document, public=True, database=database)
+            outcomes.append("published")
+        except PublishError as exc:
+            outcomes.append("refused" if "same declarant and facility" in str(exc) else str(exc))
+
+    for _round in range(2):
+        threads = [threading.Thread(target=publish_one, args=(doc,)) for doc in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with db.transaction(database, write=False) as conn:
+            from sqlalchemy import text
+
+            active = conn.execute(text("SELECT COUNT(*) FROM published WHERE status = 'Active'")).scalar_one()
+        assert active == 1
+    assert sorted(outcomes[:2]) == ["published", "refused"]

@@ -183,6 +183,11 @@ class Store:
         valid_from, valid_to = validity(record)
         performance_class = document.get("performance_class") or {}
         with self._tx(True) as conn:
+            if conn.dialect.name == "postgresql":
+                # one publisher at a time: under READ COMMITTED two corrections of one facility's period could
+                # each find no other Active record and both be served Active; SQLite's writes begin IMMEDIATE
+                # already.  Readers (ACCESS SHARE: the API, the pages) are not blocked.
+                conn.execute(text("LOCK TABLE published IN SHARE ROW EXCLUSIVE MODE"))
             for audience in audiences:
                 if audience != PUBLIC and not conn.execute(
                         text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": audience}).first():
