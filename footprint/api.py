@@ -1416,6 +1416,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         problem = row.problem
         if problem is None and not row.output:
             problem = "no output path (column 'output')"
+        if problem is None:
+            problem = _not_a_regular_file(row)
         if problem is None and str(Path(row.output).resolve()) in outputs:
             problem = f"output {row.output} is written by an earlier row (row {outputs[str(Path(row.output).resolve())]})"
         if problem is None:
@@ -1492,6 +1494,29 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             + (" and registers them in place" if target is not None else "") + ")") from None
     summary.source = str(manifest)
     return summary
+
+
+def _not_a_regular_file(row) -> str | None:
+    """Why a row's input is refused before the run: a FIFO, device or socket where a file belongs, else None.
+
+    Why: the worker opening a FIFO named in a manifest waited for a writer for ever, and the whole
+    batch with it; /dev/zero was read until memory ran out.  A missing file is left to the row's
+    own error (it names the file and field as a single declare does).
+    """
+    import stat
+
+    for what, path in (("activity data", row.data), ("background mapping", row.mapping),
+                       ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
+                       ("supplier keys", row.supplier_keys)):
+        if not path:
+            continue
+        try:
+            mode = Path(path).stat().st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            return f"{path}: the {what} is not a regular file (a FIFO, device or socket), not read"
+    return None
 
 
 def _same_declaration_key(row, digests: dict[str, str | None]) -> tuple | None:

@@ -192,3 +192,24 @@ def test_ctrl_c_in_a_batch_says_how_many_rows_were_written_and_registered(projec
     assert "interrupted: 1 of 3 rows were written (1 of them registered)" in result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["2025.json"]
     assert [(r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register)] == [(2025, 1000.0)]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes need a POSIX system")
+def test_batch_declare_refuses_a_fifo_named_as_activity_data_without_opening_it(tmp_path):
+    """The worker opening a FIFO named in a manifest waited for a writer for ever, and the whole batch with it.
+    Run in a subprocess with a time limit, so the old behaviour fails the test instead of hanging the suite."""
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output\nndpr-oxide,pipe.yaml,out/a.json\n", encoding="utf-8")
+    script = ("import footprint\n"
+              f"summary = footprint.batch_declare({str(manifest)!r})\n"
+              "for o in summary.outcomes: print(o.row, o.status, o.message)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("1 error ")
+    assert "the activity data is not a regular file (a FIFO, device or socket), not read" in done.stdout
