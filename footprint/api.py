@@ -1496,25 +1496,27 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     return summary
 
 
-def _not_a_regular_file(row) -> str | None:
-    """Why a row's input is refused before the run: a FIFO, device or socket where a file belongs, else None.
+def _special_file(path: str | Path) -> bool:
+    """Whether ``path`` is a FIFO, device or socket (after links): a batch never opens one.
 
-    Why: the worker opening a FIFO named in a manifest waited for a writer for ever, and the whole
-    batch with it; /dev/zero was read until memory ran out.  A missing file is left to the row's
-    own error (it names the file and field as a single declare does).
+    Why: opening a FIFO waits for a writer for ever, and the whole batch with it; /dev/zero is read
+    until memory runs out.  A missing file or a directory is False: the row's own error names it.
     """
     import stat
 
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _not_a_regular_file(row) -> str | None:
+    """Why a row's input is refused before the run (_special_file), else None."""
     for what, path in (("activity data", row.data), ("background mapping", row.mapping),
                        ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
                        ("supplier keys", row.supplier_keys)):
-        if not path:
-            continue
-        try:
-            mode = Path(path).stat().st_mode
-        except OSError:
-            continue
-        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        if path and _special_file(path):
             return f"{path}: the {what} is not a regular file (a FIFO, device or socket), not read"
     return None
 
@@ -1637,16 +1639,9 @@ def _verify_row(number: int, path: Path) -> Row:
     A file that cannot be parsed or is no declaration is refused with the reason single verify gives
     (it was reported as 'no activity data recorded').
     """
-    import stat
-
     from footprint.market import batch as _batch
 
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        mode = None  # missing (a dangling link) or unreadable: _verifiable names the reason
-    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        # never opened: a FIFO named *.json blocked the whole run on open(), a link to /dev/zero read forever
+    if _special_file(path):  # never opened: a FIFO named *.json blocked the whole run, /dev/zero was read for ever
         return _batch.Row(number, rule="(recorded)", output=str(path),
                           problem=f"{path}: not a regular file (a FIFO, device or socket), not read")
     try:
