@@ -624,3 +624,28 @@ def test_two_declarations_of_one_facility_published_at_once_are_not_both_active(
             active = conn.execute(text("SELECT COUNT(*) FROM published WHERE status = 'Active'")).scalar_one()
         assert active == 1
     assert sorted(outcomes[:2]) == ["published", "refused"]
+
+
+def test_a_signed_copy_of_a_declaration_published_unsigned_is_refused_not_said_published(host, example_declaration,
+                                                                                          tmp_path):
+    """The content hash leaves signatures out, so publishing the signed copy of a declaration published unsigned
+    answered "already published" (exit 0) while customers kept fetching the record without the signatures."""
+    from footprint.declaration.signing import load_private_key, new_key, sign
+    from footprint.server.store import PublishError
+
+    made = new_key(tmp_path / "producer.key")
+    unsigned = _declaration(example_declaration, "decl-signed-later", "Later Signer")
+    publish(unsigned, to=["alpha"], database=host["db"])
+    signed = sign(unsigned, load_private_key(made.private_path), name="Later Signer")
+    assert signed["content_sha256"] == unsigned["content_sha256"]  # the signature is not part of the content
+    with pytest.raises(PublishError, match="already published without 1 of this file's signature"):
+        publish(signed, to=["alpha"], database=host["db"])
+    # the unsigned file itself still widens the audience; a record published signed takes its unsigned copy too
+    assert publish(unsigned, to=["beta"], database=host["db"]).audiences == ["beta"]
+    other = sign(_declaration(example_declaration, "decl-signed-first", "First Signer"),
+                 load_private_key(made.private_path), name="First Signer")
+    publish(other, to=["alpha"], database=host["db"])
+    copy_without = {k: v for k, v in other.items() if k != "signatures"}
+    assert publish(copy_without, to=["beta"], database=host["db"]).audiences == ["beta"]
+    served = host["client"].get(f"/3/footprints/{_pf_id(other)}", headers=_bearer(_token(host, "beta")))
+    assert served.json()["data"]["extensions"][0]["data"]["signatures"] == other["signatures"]

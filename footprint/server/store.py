@@ -92,6 +92,13 @@ def record_keys(record: Mapping[str, Any]) -> set[tuple[str, str]]:
     return keys
 
 
+def _signatures(record: Mapping[str, Any]) -> list[Any]:
+    """The signatures a PACT record serves in its footprint extension (publish.pact_record), or []."""
+    extensions = record.get("extensions") or []
+    data = extensions[0].get("data") if extensions and isinstance(extensions[0], Mapping) else None
+    return list((data or {}).get("signatures") or []) if isinstance(data, Mapping) else []
+
+
 def _now() -> str:
     return utc_text(dt.datetime.now(dt.timezone.utc))
 
@@ -193,12 +200,21 @@ class Store:
                         text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": audience}).first():
                     raise PublishError(f"no client '{audience}'", field="--to", value=audience,
                                        expected="a client added with 'footprint clients add', or --public")
-            existing = conn.execute(text("SELECT content_sha256, declaration_id FROM published WHERE pf_id = :p"),
-                                    {"p": pf_id}).first()
+            existing = conn.execute(text("SELECT content_sha256, declaration_id, record FROM published "
+                                         "WHERE pf_id = :p"), {"p": pf_id}).first()
             if existing and existing[0] != document.get("content_sha256"):
                 raise PublishError(f"declaration '{document.get('id')}' is already published with other content",
                                    field="content_sha256", value=document.get("content_sha256"),
                                    expected="a new declaration id (PACT records never change once published)")
+            unserved = [x for x in _signatures(record) if existing and x not in _signatures(json.loads(existing[2]))]
+            if unserved:
+                # the content hash leaves signatures out: a signed copy of a declaration published unsigned was
+                # "already published", and customers kept fetching the record without its signatures, exit 0
+                raise PublishError(f"declaration '{document.get('id')}' is already published without "
+                                   f"{len(unserved)} of this file's signature(s), and a published PACT record never "
+                                   "changes", field="signatures",
+                                   expected="the file as it was published (to widen its audience); give customers "
+                                            "the signed declaration file to check its signatures")
             replaced: list[str] = []
             if not existing:
                 replaced = self._same_production(conn, document, pf_id, replace)
