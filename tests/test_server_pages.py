@@ -114,3 +114,46 @@ def test_a_deprecated_declaration_s_page_says_it_is_no_longer_current(example_de
     assert "Deprecated: this declaration has been replaced" in deprecated.text
     assert deprecated.text.index("Deprecated:") < deprecated.text.index("<h1")  # first thing on the page
     db.dispose(database)
+
+
+def test_the_class_page_s_default_window_ends_with_the_last_complete_year():
+    """The register holds 2023-2026 placements on 2026-11-30: the page asked for 2024-2026, a window not over
+    (classes.derivation_date refuses it), and showed 'no class scheme'; now 2023-2025."""
+    import datetime as dt
+
+    from footprint.errors import FootprintError
+    from footprint.server.pages import default_window
+
+    today = dt.date(2026, 11, 30)
+    assert default_window([2023, 2024, 2025, 2026], today) == "2023-2025"
+    assert default_window([2021, 2022], today) == "2020-2022"  # the last complete year with placements
+    with pytest.raises(FootprintError, match="completed year"):
+        default_window([2026], today)
+
+
+def test_the_class_page_serves_a_scheme_while_this_year_is_being_registered(tmp_path):
+    """The example register (placements up to 2025) plus one placement of this year: the page without a
+    window showed 'No class scheme' (it asked for a window ending this year); it shows the last complete one."""
+    import datetime as dt
+
+    import footprint
+    from footprint.market import db
+    from footprint.server.app import create_app
+    from footprint.server.store import Store
+
+    database = str(tmp_path / "footprint.sqlite")
+    Store(database).prepare()
+    footprint.market_import(REPO / "examples" / "market" / "register.csv", register=database)
+    this_year = dt.date.today().year
+    current = tmp_path / "current.csv"
+    current.write_text(PARTIAL_HEADER + f"urn:uuid:00000000-0000-4000-8000-000000000099,ndpr-oxide,1.0.0,Early "
+                       f"producer,{this_year}-01-31,{this_year},1000,,40.0,kg CO2-Eq,complete\n", encoding="utf-8")
+    footprint.market_import(current, register=database)
+    try:
+        page = TestClient(create_app(database), base_url="https://pact.test").get("/rules/ndpr-oxide/classes")
+        assert page.status_code == 200, page.text[:300]
+        last = max(int(line.split(",")[5]) for line in
+                   (REPO / "examples" / "market" / "register.csv").read_text().splitlines()[1:] if line.strip())
+        assert f"{last - 2}\u2013{last}" in page.text
+    finally:
+        db.dispose(database)

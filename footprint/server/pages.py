@@ -173,10 +173,7 @@ class Pages:
         from footprint.report.label import class_colours
 
         if window is None:
-            years = [r["year"] for r in footprint.market_rows(register=self.database, rule=rule_id)]
-            if not years:
-                raise FootprintError("the market register holds no declaration of this rule")
-            window = f"{max(years) - 2}-{max(years)}"
+            window = default_window([r["year"] for r in footprint.market_rows(register=self.database, rule=rule_id)])
         from footprint.market.classes import population
 
         scheme = footprint.derive_classes(rule_id, None, window, register=self.database)
@@ -217,3 +214,21 @@ class Pages:
                 _tag("figcaption", "Declarations of the window, "
                                    + ("weighted by mass placed on the market" if scheme["weighting"] == "mass"
                                       else "counted") + "; coloured bands are the classes.")])), "distribution")]))
+
+
+def default_window(years: list[int], today: "dt.date | None" = None) -> str:
+    """The class page's window when none is asked for: the three years up to the last complete one that has
+    placements.
+
+    Why: it was the three years up to the last registered year, so a register holding this year's first
+    placements asked for a window that is not over (classes.derivation_date refuses it: thresholds of part of
+    a market) and the page said there was no scheme.
+    """
+    import datetime as dt
+
+    last_complete = (today or dt.date.today()).year - 1
+    done = [year for year in years if year <= last_complete]
+    if not done:
+        raise FootprintError("the market register holds no declaration of this rule placed in a completed year"
+                             + (f" (only {min(years)}-{max(years)})" if years else ""))
+    return f"{max(done) - 2}-{max(done)}"
