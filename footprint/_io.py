@@ -48,18 +48,39 @@ def read_text_hashed(path: Path, error: type[FootprintError], *, max_bytes: int 
     return text, hashlib.sha256(data).hexdigest()
 
 
-def _read_text(path: Path, error: type[FootprintError], max_bytes: int, expected: str | None) -> tuple[str, bytes]:
+def read_input_bytes(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_TEXT_BYTES,
+                     expected: str | None = None) -> bytes:
+    """The bytes of an input file that is a regular file of at most ``max_bytes``; anything else is ``error``.
+
+    Why a regular file: a FIFO named like an input (``activity.yaml``) made ``declare`` wait for ever for a
+    writer, and a link to /dev/zero (its size reads 0, so the size limit passed) was read without end until
+    memory ran out.  The read itself is bounded too, for a file that grows while it is read.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise error(f"file too large ({size} bytes; the limit is {max_bytes})", file=path, expected=expected)
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise error("is a directory, not a file", file=path, expected=expected)
+        if not stat.S_ISREG(info.st_mode):
+            raise error("not a regular file (a FIFO, device or socket: reading it could wait or run for ever)",
+                        file=path, expected=expected or "a regular file")
+        if info.st_size > max_bytes:
+            raise error(f"file too large ({info.st_size} bytes; the limit is {max_bytes})", file=path,
+                        expected=expected)
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise error("file not found", file=path) from None
     except IsADirectoryError:
         raise error("is a directory, not a file", file=path, expected=expected) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    if len(data) > max_bytes:
+        raise error(f"file too large (more than {max_bytes} bytes, the limit)", file=path, expected=expected)
+    return data
+
+
+def _read_text(path: Path, error: type[FootprintError], max_bytes: int, expected: str | None) -> tuple[str, bytes]:
+    data = read_input_bytes(path, error, max_bytes=max_bytes, expected=expected)
     if b"\0" in data:
         raise error("binary file (contains NUL bytes), not text", file=path, expected=expected or "a text file")
     try:

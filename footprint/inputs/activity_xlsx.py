@@ -494,15 +494,12 @@ def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
     whatever its zip or XML layer meets (BadZipFile, zlib.error, KeyError, ParseError, ...):
     every such failure is one ActivityDataError, never a traceback.
     """
+    from footprint._io import read_input_bytes
+
     path = Path(path)
-    if not path.is_file():
-        raise ActivityDataError("file not found", file=path)
-    try:
-        # read once: the formula check, the values and the recorded hash are all of these bytes
-        # (a workbook saved between two opens would otherwise mix two versions)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ActivityDataError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    # read once: the formula check, the values and the recorded hash are all of these bytes
+    # (a workbook saved between two opens would otherwise mix two versions)
+    data = read_input_bytes(path, ActivityDataError, expected="an XLSX workbook")
     try:
         raw, book = _checked_read(path, data)
         book.sha256 = hashlib.sha256(data).hexdigest()

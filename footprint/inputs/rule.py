@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from footprint._io import load_yaml_hashed, pydantic_error
+from footprint._io import load_yaml_hashed, pydantic_error, read_input_bytes
 from footprint.errors import RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
@@ -756,8 +756,8 @@ def load_rule(rule: str | Path) -> LoadedRule:
 
     path = resolve_rule_path(rule)
     try:
-        key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
-    except OSError:
+        key = (str(path), hashlib.sha256(read_input_bytes(path, RuleError)).hexdigest())
+    except RuleError:
         key = None  # load_yaml names the problem
     if key is not None and key in _PARSED:
         return _PARSED[key]

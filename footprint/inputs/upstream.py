@@ -134,7 +134,7 @@ def read(path: str | Path, *, file: str | Path | None = None, field: str | None 
     """
     path = Path(path)
     where = Path(file) if file is not None else None
-    if not path.is_file():
+    if not path.exists():  # a FIFO or device exists: _io.read_text refuses it as no regular file (it said "not found")
         raise _fail("supplier declaration not found", path, file=where, field=field,
                     expected="the path of a declaration JSON written by 'footprint declare', relative to the "
                              "activity-data file", value=str(path))
