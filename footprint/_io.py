@@ -54,7 +54,7 @@ def read_input_bytes(path: Path, error: type[FootprintError], *, max_bytes: int 
 
     Why a regular file: a FIFO named like an input (``activity.yaml``) made ``declare`` wait for ever for a
     writer, and a link to /dev/zero (its size reads 0, so the size limit passed) was read without end until
-    memory ran out.  The read itself is bounded too, for a file that grows while it is read.
+    memory ran out.  The read stops one byte past the size, so a file growing while it is read is refused.
     """
     try:
         info = path.stat()
@@ -67,15 +67,18 @@ def read_input_bytes(path: Path, error: type[FootprintError], *, max_bytes: int 
             raise error(f"file too large ({info.st_size} bytes; the limit is {max_bytes})", file=path,
                         expected=expected)
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # one byte more than its size: a file that grows while it is read is caught (a read of max_bytes
+            # would allocate that much for every input, small or not)
+            data = handle.read(info.st_size + 1)
     except FileNotFoundError:
         raise error("file not found", file=path) from None
     except IsADirectoryError:
         raise error("is a directory, not a file", file=path, expected=expected) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}", file=path) from None
-    if len(data) > max_bytes:
-        raise error(f"file too large (more than {max_bytes} bytes, the limit)", file=path, expected=expected)
+    if len(data) > info.st_size:
+        raise error("the file changed while it was read (it grew): its content is not one version",
+                    file=path, expected="a file no program is writing to")
     return data
 
 
