@@ -22,7 +22,7 @@ from footprint.market import db
 from footprint.server.app import create_app
 from footprint.server.publish import publish
 from footprint.server.security import TokenSigner, hash_secret, verify_secret
-from footprint.server.store import Store
+from footprint.server.store import Filters, Store
 
 BASE = "https://pact.test"
 
@@ -261,6 +261,152 @@ def test_pagination_links_are_absolute_on_the_request_host_and_stable(host, exam
     assert "next" not in second_links and "prev" in second_links
     fresh = client.get("/3/footprints", headers=headers)                  # a new listing sees it
     assert len(fresh.json()["data"]) == 7 and "next" not in _links(fresh.headers["link"])
+
+
+def _more(host, example_declaration, count: int) -> None:
+    for k in range(count):
+        publish(_declaration(example_declaration, f"decl-more-{k}", f"Producer {k}"), public=True,
+                database=host["db"])
+
+
+def _page(client, url_or_path: str, headers: dict, **params) -> tuple[list[str], dict[str, str]]:
+    response = client.get(url_or_path, params=params or None, headers=headers)
+    assert response.status_code == 200, response.text
+    return [r["id"] for r in response.json()["data"]], _links(response.headers.get("link", ""))
+
+
+def _rest(client, links: dict[str, str], headers: dict) -> list[str]:
+    """Every id of the pages after the first, following rel="next" to the end."""
+    ids: list[str] = []
+    while "next" in links:
+        page, links = _page(client, links["next"], headers)
+        ids += page
+    return ids
+
+
+def test_a_deprecation_between_pages_neither_skips_nor_repeats_a_record(host, example_declaration):
+    """status=Active, pages of 2: alpha sees alpha, public, more-0..3 (6 Active, in publishing order).
+
+    After page 1 (alpha, public), alpha's record is deprecated and more-0 is replaced (publish --replace):
+    the old code's page 2 was offset 2 of the Active records *now* (public, more-1, more-2, more-3; the fix came
+    after its snapshot): more-2, more-3, so more-0 and more-1 were skipped, HTTP 200.  Pinned, pages 2-3 are more-0..3 as at
+    the listing's start (more-0 with its status then, Active), and the replacement waits for the next listing.
+    """
+    _more(host, example_declaration, 4)
+    client, docs = host["client"], host["docs"]
+    headers = _bearer(_token(host, "alpha"))
+    expected = [_pf_id(docs["alpha"]), _pf_id(docs["public"])] + [
+        _pf_id(_declaration(example_declaration, f"decl-more-{k}", f"Producer {k}")) for k in range(4)]
+    first, links = _page(client, "/3/footprints", headers, status="Active", limit=2)
+    assert first == expected[:2]
+    host["store"].deprecate(expected[0])
+    fix = _declaration(example_declaration, "decl-more-0-fix", "Producer 0")
+    assert publish(fix, public=True, database=host["db"], replace=True).deprecated == [expected[2]]
+    second = client.get(links["next"], headers=headers)
+    assert [r["id"] for r in second.json()["data"]] == expected[2:4]
+    assert [r["status"] for r in second.json()["data"]] == ["Active", "Active"]   # the status the listing matched
+    assert client.get(links["next"], headers=headers).json() == second.json()    # the same link, the same page
+    rest = _rest(client, links, headers)
+    assert first + rest == expected                                              # each record exactly once
+    fresh, _ = _page(client, "/3/footprints", headers, status="Active", limit=100)
+    assert fresh == expected[1:2] + expected[3:] + [_pf_id(fix)]                  # a new listing sees the changes
+
+
+def test_an_audience_added_between_pages_neither_skips_nor_repeats_a_record(host, example_declaration):
+    """Pages of 2 of alpha's records: alpha, public | more-0, more-1 | more-2.
+
+    After page 1, beta's record (published before public) is also published to alpha: the old code's page 2
+    (offset 2 of alpha, beta, public, more-0, ...) was public, more-0: public twice, HTTP 200; pinned, beta's
+    record waits for the next listing.
+    """
+    _more(host, example_declaration, 3)
+    client, docs = host["client"], host["docs"]
+    headers = _bearer(_token(host, "alpha"))
+    expected = [_pf_id(docs["alpha"]), _pf_id(docs["public"])] + [
+        _pf_id(_declaration(example_declaration, f"decl-more-{k}", f"Producer {k}")) for k in range(3)]
+    first, links = _page(client, "/3/footprints", headers, limit=2)
+    assert first == expected[:2]
+    assert publish(docs["beta"], to=["alpha"], database=host["db"]).audiences == ["alpha"]
+    rest = _rest(client, links, headers)
+    assert first + rest == expected
+    fresh, _ = _page(client, "/3/footprints", headers, limit=100)
+    assert fresh == expected[:1] + [_pf_id(docs["beta"])] + expected[1:]
+
+
+def test_a_pagination_cursor_that_is_forged_stale_or_of_another_listing_is_a_400(host, example_declaration):
+    _more(host, example_declaration, 2)
+    client = host["client"]
+    alpha, beta = _bearer(_token(host, "alpha")), _bearer(_token(host, "beta"))
+    _, links = _page(client, "/3/footprints", alpha, geography="de", limit=1)
+    query = parse_qs(urlsplit(links["next"]).query)
+    cursor = query["x-footprint-cursor"][0]
+    assert _page(client, links["next"], alpha)[0]                                # the link itself works
+
+    def refused(params: dict, headers: dict = alpha) -> str:
+        response = client.get("/3/footprints", params=params, headers=headers)
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "BadRequest"
+        return response.json()["message"]
+
+    base = {"geography": "de", "limit": 1, "offset": 1}
+    payload, _, mac = cursor.partition(".")
+    forged = base64.urlsafe_b64encode(json.dumps(
+        {**json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))), "s": 0}).encode()).decode()
+    assert "not issued by this server" in refused({**base, "x-footprint-cursor": forged.rstrip("=") + "." + mac})
+    assert "not issued by this server" in refused({**base, "x-footprint-cursor": "garbage"})
+    assert "other filters" in refused({**base, "geography": "fr", "x-footprint-cursor": cursor})
+    assert "other filters" in refused({"limit": 1, "offset": 1, "x-footprint-cursor": cursor})
+    assert "another client" in refused({**base, "x-footprint-cursor": cursor}, beta)
+    assert "only valid with the x-footprint-cursor" in refused(base)
+    assert "older footprint serve" in refused({**base, "x-footprint-asof": "2"})
+    cursors = host["app"].app.state.host.cursors
+    ahead = cursors.issue(10 ** 9, "alpha", _filters(geography=["de"]))
+    assert "stale" in refused({**base, "x-footprint-cursor": ahead})
+    old = cursors.issue(1, "alpha", _filters(geography=["de"]), issued=0)          # issued in 1970
+    assert "expired" in refused({**base, "x-footprint-cursor": old})
+    # a restarted server (a new key) refuses the links of the listings begun before
+    restarted = TestClient(create_app(host["db"], failure_limit=1000), base_url=BASE)
+    token = restarted.post("/auth/token", data={"grant_type": "client_credentials"},
+                           headers=_basic("alpha", host["secrets"]["alpha"])).json()["access_token"]
+    response = restarted.get(links["next"], headers=_bearer(token))
+    assert response.status_code == 400 and "restarted" in response.json()["message"]
+
+
+def _filters(**keys) -> Filters:
+    return Filters(keys={"geography": keys["geography"]})
+
+
+def test_a_store_at_revision_0006_is_upgraded_and_its_listings_are_pinned(host, example_declaration):
+    """Records, audiences and a deprecation written at revision 0006 survive the upgrade to 0007; the clock
+    starts at the largest seq, so a listing begun after the upgrade is pinned like any other (SQLite and
+    PostgreSQL)."""
+    from alembic import command
+
+    _more(host, example_declaration, 3)
+    database, docs = host["db"], host["docs"]
+    fix = _declaration(example_declaration, "decl-more-2-fix", "Producer 2")
+    publish(fix, public=True, database=database, replace=True)                 # more-2 Deprecated
+    with db.engine(database).begin() as conn:
+        command.downgrade(db._alembic_config(conn), "0006")
+    db.dispose(database)
+    assert db.current_revision(database) == "0006"
+    host["store"].prepare()
+    assert db.current_revision(database) == db.head_revision()
+    more = [_pf_id(_declaration(example_declaration, f"decl-more-{k}", f"Producer {k}")) for k in range(3)]
+    app = create_app(database, failure_limit=1000)
+    client = TestClient(app, base_url=BASE)
+    token = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                        headers=_basic("alpha", host["secrets"]["alpha"])).json()["access_token"]
+    headers = _bearer(token)
+    everything, _ = _page(client, "/3/footprints", headers, limit=100)
+    assert everything == [_pf_id(docs["alpha"]), _pf_id(docs["public"])] + more + [_pf_id(fix)]
+    expected = [_pf_id(docs["alpha"]), _pf_id(docs["public"]), more[0], more[1], _pf_id(fix)]
+    first, links = _page(client, "/3/footprints", headers, status="Active", limit=2)
+    assert first == expected[:2]
+    Store(database).deprecate(expected[0])
+    Store(database).deprecate(expected[1])
+    publish(docs["beta"], to=["alpha"], database=database)    # unpinned: beta, more-0, more-1, fix; offset 2 skips more-0
+    assert first + _rest(client, links, headers) == expected
 
 
 def test_filters_match_the_spec(host):

@@ -40,7 +40,8 @@ from starlette.routing import Route
 
 from footprint.server import pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
-from footprint.server.store import KEY_KINDS, Filters, Store, utc_text
+from footprint.server.cursor import CursorError, CursorSigner
+from footprint.server.store import KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
 SCOPES = frozenset({"footprint:list", "footprint:read"})
@@ -53,7 +54,7 @@ EVENT_TYPES = {
 ERROR_CODES = {"BadRequest", "AccessDenied", "TokenExpired", "NotFound", "InternalError", "NotImplemented"}
 PF_REQUIRED = ("id", "specVersion", "created", "status", "companyName", "companyIds", "productDescription",
                "productIds", "productNameCompany", "pcf")
-LIST_PARAMS = {"limit", "offset", "x-footprint-asof", "validOn", "validAfter", "validBefore", "status", *KEY_KINDS}
+LIST_PARAMS = {"limit", "offset", "x-footprint-cursor", "validOn", "validAfter", "validBefore", "status", *KEY_KINDS}
 SECRET_WORDS = re.compile(r"token|secret|password|passwd|key|auth|code|credential", re.I)
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 SECURITY_HEADERS = [
@@ -114,6 +115,7 @@ class Host:
     def __init__(self, store: Store, signer: TokenSigner, limiter: FailureLimiter, *, max_body: int,
                  page_size: int, max_page: int):
         self.store, self.signer, self.limiter = store, signer, limiter
+        self.cursors = CursorSigner()
         self.max_body, self.page_size, self.max_page = max_body, page_size, max_page
 
     # ------------------------------------------------------------------ authentication
@@ -215,13 +217,27 @@ class Host:
         client_id = await self.authenticate(request, "footprint:list")
         params = self._list_params(request)
         limit = params.pop("limit")
-        offset, asof = params.pop("offset"), params.pop("asof")
+        offset, cursor = params.pop("offset"), params.pop("cursor")
         filters = params.pop("filters")
+        snapshot = issued = None
+        if cursor is not None:
+            try:
+                snapshot, issued = self.cursors.check(cursor, client_id, filters)
+            except CursorError as exc:
+                raise ApiError(400, "BadRequest", f"{exc}; start the listing again without "
+                                                  "x-footprint-cursor") from None
+        elif offset:
+            raise ApiError(400, "BadRequest", "'offset' is only valid with the x-footprint-cursor of a pagination "
+                                              "link; start the listing without it")
         size = min(limit if limit is not None else self.page_size, self.max_page)
-        records, total, asof = await run_in_threadpool(
-            self.store.list_footprints, client_id, filters, offset=offset, limit=size, asof=asof)
+        try:
+            records, total, snapshot = await run_in_threadpool(
+                self.store.list_footprints, client_id, filters, offset=offset, limit=size, snapshot=snapshot)
+        except StaleSnapshot:
+            raise ApiError(400, "BadRequest", "the pagination cursor is stale (it is ahead of this server's "
+                                              "database); start the listing again without x-footprint-cursor") from None
         headers = {"cache-control": "no-store"}
-        links = self._links(request, offset, size, total, asof)
+        links = self._links(request, offset, size, total, self.cursors.issue(snapshot, client_id, filters, issued))
         if links:
             headers["link"] = links
         return JSONResponse({"data": records}, headers=headers)
@@ -230,6 +246,10 @@ class Host:
     def _list_params(request: Request) -> dict[str, Any]:
         values: dict[str, list[str]] = {}
         for name, value in request.query_params.multi_items():
+            if name == "x-footprint-asof":
+                raise ApiError(400, "BadRequest", "this pagination link is from an older footprint serve (its "
+                                                  "x-footprint-asof did not pin audiences and status); start the "
+                                                  "listing again")
             if name not in LIST_PARAMS:
                 raise ApiError(400, "BadRequest", f"unknown query parameter '{name}'"
                                + (" (the ODataV4 $filter of PACT v2 is not part of v3)" if name == "$filter" else ""))
@@ -268,20 +288,20 @@ class Host:
         for name, kind in KEY_KINDS.items():
             if name in values:
                 filters.keys[kind] = [v.strip().lower() for v in values[name] if v.strip()]
-        return {"limit": count("limit"), "offset": count("offset") or 0, "asof": count("x-footprint-asof"),
+        return {"limit": count("limit"), "offset": count("offset") or 0, "cursor": single("x-footprint-cursor"),
                 "filters": filters}
 
-    def _links(self, request: Request, offset: int, size: int, total: int, asof: int) -> str:
+    def _links(self, request: Request, offset: int, size: int, total: int, cursor: str) -> str:
         """RFC 8288 Link header: first/prev/next/last, absolute, on the Host the request named."""
         host = request.headers.get("host", "")
         if not HOST.match(host):
             raise ApiError(400, "BadRequest", "the Host header is not a host name")
         step = size or self.page_size
         kept = [(n, v) for n, v in request.query_params.multi_items() if n not in ("offset", "limit",
-                                                                                 "x-footprint-asof")]
+                                                                                 "x-footprint-cursor")]
 
         def url(at: int) -> str:
-            query = urlencode(kept + [("limit", str(step)), ("offset", str(at)), ("x-footprint-asof", str(asof))])
+            query = urlencode(kept + [("limit", str(step)), ("offset", str(at)), ("x-footprint-cursor", cursor)])
             return f"<https://{host}{request.url.path}?{query}>"
 
         last = ((total - 1) // step) * step if total else 0

@@ -28,6 +28,10 @@ class PublishError(FootprintError):
     """A declaration cannot be published, or a client cannot be added or removed, as asked."""
 
 
+class StaleSnapshot(FootprintError):
+    """A listing's snapshot tick is ahead of the database (another database, or one restored from a backup)."""
+
+
 @dataclass
 class Filters:
     """ListFootprints' filters (PACT v3 parameters); list values match any (OR), parameters all (AND)."""
@@ -101,6 +105,20 @@ def _signatures(record: Mapping[str, Any]) -> list[Any]:
 
 def _now() -> str:
     return utc_text(dt.datetime.now(dt.timezone.utc))
+
+
+def _tick(conn: Any) -> int:
+    """The next tick of the listing clock (migration 0007), for a change a listing can see.
+
+    Why a clock: a paginated listing is pinned to the tick it began at, and filters every change
+    (record published, audience granted, status changed) by its tick, so a change between two pages
+    cannot move a record in or out of it.  On PostgreSQL the UPDATE holds the row lock until commit,
+    so ticks commit in order (a reader that sees tick S sees every change stamped S or lower).
+    """
+    from sqlalchemy import text
+
+    conn.execute(text("UPDATE listing_clock SET tick = tick + 1 WHERE id = 1"))
+    return int(conn.execute(text("SELECT tick FROM listing_clock WHERE id = 1")).scalar_one())
 
 
 class Store:
@@ -216,18 +234,21 @@ class Store:
                                    expected="the file as it was published (to widen its audience); give customers "
                                             "the signed declaration file to check its signatures")
             replaced: list[str] = []
+            have = {r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": pf_id})}
+            added = [a for a in dict.fromkeys(audiences) if a not in have]
+            tick = _tick(conn) if added or not existing else None
             if not existing:
                 replaced = self._same_production(conn, document, pf_id, replace)
                 if replaced:
                     record["precedingPfIds"] = replaced
                     for other in replaced:
-                        conn.execute(text("UPDATE published SET status = 'Deprecated' WHERE pf_id = :p"), {"p": other})
+                        self._set_deprecated(conn, other, tick)
                 conn.execute(text(
                     "INSERT INTO published (pf_id, declaration_id, rule_id, rule_version, declarant, period_start, "
                     "period_end, class_label, status, created, valid_from, valid_to, content_sha256, record, "
-                    "document, published_at) VALUES (:pf_id, :declaration_id, :rule_id, :rule_version, :declarant, "
-                    ":period_start, :period_end, :class_label, :status, :created, :valid_from, :valid_to, "
-                    ":content_sha256, :record, :document, :published_at)"), {
+                    "document, published_at, listed_tick) VALUES (:pf_id, :declaration_id, :rule_id, :rule_version, "
+                    ":declarant, :period_start, :period_end, :class_label, :status, :created, :valid_from, :valid_to, "
+                    ":content_sha256, :record, :document, :published_at, :tick)"), {"tick": tick,
                     "pf_id": pf_id, "declaration_id": str(document["id"]), "rule_id": str(document["rule"]["id"]),
                     "rule_version": str(document["rule"]["version"]),
                     "declarant": str((document.get("declarant") or {}).get("name") or ""),
@@ -241,11 +262,9 @@ class Store:
                 for kind, value in sorted(record_keys(record)):
                     conn.execute(text("INSERT INTO pf_keys (pf_id, kind, value) VALUES (:p, :k, :v)"),
                                  {"p": pf_id, "k": kind, "v": value})
-            have = {r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": pf_id})}
-            added = [a for a in dict.fromkeys(audiences) if a not in have]
             for audience in added:
-                conn.execute(text("INSERT INTO audiences (pf_id, audience) VALUES (:p, :a)"),
-                             {"p": pf_id, "a": audience})
+                conn.execute(text("INSERT INTO audiences (pf_id, audience, granted_tick) VALUES (:p, :a, :t)"),
+                             {"p": pf_id, "a": audience, "t": tick})
         return Published(pf_id, str(document["id"]), added, not existing, replaced)
 
     @staticmethod
@@ -284,19 +303,41 @@ class Store:
         from sqlalchemy import text
 
         with self._tx(True) as conn:
-            if not conn.execute(text("UPDATE published SET status = 'Deprecated' WHERE pf_id = :p"),
-                                {"p": pf_id}).rowcount:
+            if not conn.execute(text("SELECT 1 FROM published WHERE pf_id = :p"), {"p": pf_id}).first():
                 raise PublishError(f"no published footprint '{pf_id}'", field="id", value=pf_id)
+            self._set_deprecated(conn, pf_id, None)
+
+    @staticmethod
+    def _set_deprecated(conn: Any, pf_id: str, tick: int | None) -> None:
+        """Mark a record Deprecated at ``tick`` (a new one if None), keeping the status it had before.
+
+        A record Deprecated already keeps its first change: a listing pinned before it still sees
+        the record with the status it had then.
+        """
+        from sqlalchemy import text
+
+        status = conn.execute(text("SELECT status FROM published WHERE pf_id = :p"), {"p": pf_id}).scalar_one()
+        if str(status).lower() == "deprecated":
+            return
+        conn.execute(text("UPDATE published SET status = 'Deprecated', status_before = :before, status_tick = :t "
+                          "WHERE pf_id = :p"), {"p": pf_id, "before": status, "t": tick if tick is not None
+                                                else _tick(conn)})
 
     # ------------------------------------------------------------------ PACT reads
 
-    @staticmethod
-    def _where(audiences: Iterable[str], filters: Filters, params: dict[str, Any]) -> str:
+    #: a record's status at the listing's snapshot tick :snap (migration 0007)
+    STATUS_AT = "(CASE WHEN p.status_tick > :snap THEN p.status_before ELSE p.status END)"
+
+    @classmethod
+    def _where(cls, audiences: Iterable[str], filters: Filters, params: dict[str, Any]) -> str:
+        """The records matching at the snapshot tick ``params['snap']``: published, granted, filtered by then."""
         names = []
         for k, audience in enumerate(audiences):
             params[f"aud{k}"] = audience
             names.append(f":aud{k}")
-        clauses = [f"EXISTS (SELECT 1 FROM audiences a WHERE a.pf_id = p.pf_id AND a.audience IN ({', '.join(names)}))"]
+        clauses = ["p.listed_tick <= :snap",
+                   f"EXISTS (SELECT 1 FROM audiences a WHERE a.pf_id = p.pf_id AND a.audience IN ({', '.join(names)}) "
+                   "AND a.granted_tick <= :snap)"]
         for kind, values in sorted(filters.keys.items()):
             slots = []
             for k, value in enumerate(values):
@@ -316,30 +357,33 @@ class Store:
             clauses.append("p.valid_to < :valid_before")
         if filters.status is not None:
             params["status"] = filters.status.lower()
-            clauses.append("LOWER(p.status) = :status")
+            clauses.append(f"LOWER({cls.STATUS_AT}) = :status")
         return " AND ".join(clauses)
 
     def list_footprints(self, client_id: str, filters: Filters, *, offset: int, limit: int,
-                        asof: int | None) -> tuple[list[dict[str, Any]], int, int]:
-        """One page of the records ``client_id`` may see, the total matching, and the listing's snapshot seq.
+                        snapshot: int | None) -> tuple[list[dict[str, Any]], int, int]:
+        """One page of the records ``client_id`` may see, the total matching, and the listing's snapshot tick.
 
-        ``asof`` pins a paginated listing to the records that existed at its first page, so a
-        pagination link returns the same footprints each time it is called (PACT v3 pagination rule 6).
+        ``snapshot`` (None: now, a new listing) pins a paginated listing to the records that matched at
+        its first page, each with its status then: a record published, granted to an audience or
+        deprecated later is filtered by the tick of that change, so pages neither skip nor repeat a
+        record and a pagination link returns the same footprints each time (PACT v3, 'Pagination').
         """
         from sqlalchemy import text
 
         params: dict[str, Any] = {}
         where = self._where([client_id, PUBLIC], filters, params)
         with self._tx(False) as conn:
-            if asof is None:
-                asof = int(conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM published")).scalar_one())
-            params["asof"] = asof
-            where += " AND p.seq <= :asof"
+            now = int(conn.execute(text("SELECT tick FROM listing_clock WHERE id = 1")).scalar_one())
+            if snapshot is not None and snapshot > now:
+                raise StaleSnapshot("the listing's snapshot is ahead of this database", value=snapshot,
+                                    expected=f"a snapshot at most {now}: start the listing again")
+            params["snap"] = now if snapshot is None else snapshot
             total = int(conn.execute(text(f"SELECT COUNT(*) FROM published p WHERE {where}"), params).scalar_one())
             params.update(offset=offset, limit=limit)
-            rows = conn.execute(text(f"SELECT p.record, p.status FROM published p WHERE {where} "
+            rows = conn.execute(text(f"SELECT p.record, {self.STATUS_AT} FROM published p WHERE {where} "
                                      "ORDER BY p.seq LIMIT :limit OFFSET :offset"), params).all()
-        return [self._record(r[0], r[1]) for r in rows], total, asof
+        return [self._record(r[0], r[1]) for r in rows], total, params["snap"]
 
     @staticmethod
     def _record(text_: str, status: str) -> dict[str, Any]:
