@@ -772,6 +772,63 @@ def test_two_declarations_of_one_facility_published_at_once_are_not_both_active(
     assert sorted(outcomes[:2]) == ["published", "refused"]
 
 
+def test_a_deprecation_and_a_publication_at_once_both_take_effect_in_tick_order(database, example_declaration,
+                                                                               monkeypatch):
+    """A deprecation that took the listing clock's row before the table lock deadlocked with a publisher holding
+    the table and waiting for the clock (PostgreSQL aborted one after a second; the publisher retried).  Both
+    now take the table first.  The clock is slowed so that the publisher arrives while the deprecation holds it."""
+    import threading
+    import time
+
+    from footprint.server import store as store_module
+
+    tick = store_module._tick
+
+    def slow_tick(conn):
+        value = tick(conn)
+        time.sleep(0.4)
+        return value
+
+    store = Store(database)
+    store.prepare()
+    old = _declaration(example_declaration, "decl-old", "Old Oxides")
+    publish(old, public=True, database=database)
+    monkeypatch.setattr(store_module, "_tick", slow_tick)
+    attempts: list[str] = []
+    once = Store._publish
+
+    def counted(self, *args):
+        attempts.append("publish")
+        return once(self, *args)
+
+    monkeypatch.setattr(Store, "_publish", counted)   # publish retries a DatabaseError: a deadlock must not happen
+    failures: list[str] = []
+
+    def run(action, delay: float) -> None:
+        time.sleep(delay)
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(str(exc))
+
+    new = _declaration(example_declaration, "decl-new", "New Oxides")
+    threads = [threading.Thread(target=run, args=(lambda: store.deprecate(_pf_id(old)), 0.0)),
+               threading.Thread(target=run, args=(lambda: publish(new, public=True, database=database), 0.15))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and attempts == ["publish"]
+    with db.transaction(database, write=False) as conn:
+        from sqlalchemy import text
+
+        rows = conn.execute(text("SELECT pf_id, status, status_tick, listed_tick FROM published ORDER BY seq")).all()
+        clock = conn.execute(text("SELECT tick FROM listing_clock")).scalar_one()
+    # ticks: 1 = old published, 2 = old deprecated (first in), 3 = new published
+    assert [tuple(r) for r in rows] == [(_pf_id(old), "Deprecated", 2, 1), (_pf_id(new), "Active", None, 3)]
+    assert clock == 3
+
+
 def test_a_signed_copy_of_a_declaration_published_unsigned_is_refused_not_said_published(host, example_declaration,
                                                                                           tmp_path):
     """The content hash leaves signatures out, so publishing the signed copy of a declaration published unsigned

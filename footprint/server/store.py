@@ -208,11 +208,7 @@ class Store:
         valid_from, valid_to = validity(record)
         performance_class = document.get("performance_class") or {}
         with self._tx(True) as conn:
-            if conn.dialect.name == "postgresql":
-                # one publisher at a time: under READ COMMITTED two corrections of one facility's period could
-                # each find no other Active record and both be served Active; SQLite's writes begin IMMEDIATE
-                # already.  Readers (ACCESS SHARE: the API, the pages) are not blocked.
-                conn.execute(text("LOCK TABLE published IN SHARE ROW EXCLUSIVE MODE"))
+            self._one_writer(conn)
             for audience in audiences:
                 if audience != PUBLIC and not conn.execute(
                         text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": audience}).first():
@@ -268,6 +264,20 @@ class Store:
         return Published(pf_id, str(document["id"]), added, not existing, replaced)
 
     @staticmethod
+    def _one_writer(conn: Any) -> None:
+        """One publisher or deprecation at a time, each taking the table lock before the listing clock's row.
+
+        Why: under READ COMMITTED two corrections of one facility's period could each find no other Active
+        record and both be served Active; and a deprecation that took the clock's row first would deadlock
+        with a publisher holding the table.  SQLite's writes begin IMMEDIATE already.  Readers (ACCESS
+        SHARE: the API, the pages) are not blocked.
+        """
+        from sqlalchemy import text
+
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE published IN SHARE ROW EXCLUSIVE MODE"))
+
+    @staticmethod
     def _same_production(conn: Any, document: Mapping[str, Any], pf_id: str, replace: bool) -> list[str]:
         """Active records of the same rule, declarant and facility whose reporting period overlaps ``document``'s.
 
@@ -303,6 +313,7 @@ class Store:
         from sqlalchemy import text
 
         with self._tx(True) as conn:
+            self._one_writer(conn)
             if not conn.execute(text("SELECT 1 FROM published WHERE pf_id = :p"), {"p": pf_id}).first():
                 raise PublishError(f"no published footprint '{pf_id}'", field="id", value=pf_id)
             self._set_deprecated(conn, pf_id, None)
