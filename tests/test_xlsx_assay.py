@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 
 import footprint
 from footprint.errors import ActivityDataError, FootprintError
+from tests.test_crustal_scarcity import _with_assay as _yaml_with  # the example with mining's ore replaced
 from tests.test_template import fill_from_yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,14 +30,6 @@ ASSAY = {"contents": {"TREO": {"value": 5.0, "unit": "%", "source": "2025 assays
 
 def _element(document: dict, name: str) -> float:
     return next(e["kg"] for e in document["mineral_resources"]["elements"] if e["element"] == name)
-
-
-def _yaml_with(tmp_path: Path, ore: dict) -> Path:
-    data = yaml.safe_load(EXAMPLE.read_text())
-    data["processes"]["mining"]["ore"] = ore
-    path = tmp_path / "activity.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 @pytest.fixture(scope="module")
