@@ -354,6 +354,8 @@ def test_a_pagination_cursor_that_is_forged_stale_or_of_another_listing_is_a_400
         {**json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))), "s": 0}).encode()).decode()
     assert "not issued by this server" in refused({**base, "x-footprint-cursor": forged.rstrip("=") + "." + mac})
     assert "not issued by this server" in refused({**base, "x-footprint-cursor": "garbage"})
+    # non-ASCII made the MAC raise UnicodeEncodeError: HTTP 500 instead of the 400 below
+    assert "malformed" in refused({**base, "x-footprint-cursor": "\u00e9t\u00e9.x"})
     assert "other filters" in refused({**base, "geography": "fr", "x-footprint-cursor": cursor})
     assert "other filters" in refused({"limit": 1, "offset": 1, "x-footprint-cursor": cursor})
     assert "another client" in refused({**base, "x-footprint-cursor": cursor}, beta)

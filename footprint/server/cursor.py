@@ -57,6 +57,8 @@ class CursorSigner:
     def check(self, cursor: str, client_id: str, filters: Filters) -> tuple[int, int]:
         """(snapshot tick, issue time) of a cursor this server issued to ``client_id`` for ``filters``."""
         text, _, mac = cursor.partition(".")
+        if not cursor.isascii():  # a cursor this server issued is ASCII: anything else would fail in _mac (a 500)
+            raise CursorError("the pagination cursor is malformed")
         if not text or not mac or not hmac.compare_digest(mac, self._mac(text)):
             raise CursorError("the pagination cursor was not issued by this server (or was issued before it "
                               "restarted)")
