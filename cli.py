@@ -1203,7 +1203,11 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
 @click.option("--db", "database", help=_DATABASE_HELP)
 @click.option("--replace", is_flag=True, help="Publish a correction in place of the Active record(s) of the same "
                                               "declarant, facility and an overlapping period (marked Deprecated).")
-def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None, replace: bool) -> None:
+@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Refuse unless the declaration is signed by a key in this file of trusted public keys (its "
+                   "content hash alone shows no forgery: anyone can hash an edited file).")
+def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None, replace: bool,
+            public_keys: Path | None) -> None:
     """Make a declaration available on the PACT host (to clients, or to everyone).
 
     The host serves the declaration's PACT v3 record; a published record never changes
@@ -1215,8 +1219,10 @@ def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str 
       footprint publish out/decl.json --to acme-buyer
       footprint publish out/decl.json --public
       footprint publish out/decl-corrected.json --public --replace
+      footprint publish out/decl.json --public --public-key producers.pub
     """
-    result = footprint.publish_declaration(declaration, to=to, public=public, database=database, replace=replace)
+    result = footprint.publish_declaration(declaration, to=to, public=public, database=database, replace=replace,
+                                           public_keys=public_keys)
     who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
     _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")

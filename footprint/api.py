@@ -1660,18 +1660,26 @@ __all__ += ["register_input", "declare_many", "batch_declare", "batch_verify", "
 # The server wing (starlette, uvicorn, SQLAlchemy) is imported only inside these functions.
 
 def publish_declaration(path: str | Path, *, to: list[str] | tuple[str, ...] = (), public: bool = False,
-                        database: str | Path | None = None, replace: bool = False):
+                        database: str | Path | None = None, replace: bool = False,
+                        public_keys: str | Path | None = None):
     """Publish a declaration file to API clients (``to``) and/or everyone (``public``) on the host.
 
     The file is read like every other declaration (schema and content hash checked); the record the
     host serves is its PACT v3 export.  A declaration of the same rule, declarant and facility as an
     Active published one, for an overlapping period, is refused unless ``replace`` (a correction: the
-    other record becomes Deprecated).  Returns a footprint.server.store.Published.
+    other record becomes Deprecated).  ``public_keys`` (a file of trusted public keys, as ``verify
+    --public-key``) refuses a declaration not signed by one of them: its content hash alone shows an
+    accident, not a forgery, since whoever edits a value can hash the file again, and the host would
+    serve the forged number to every buyer.  Returns a footprint.server.store.Published.
     """
     from footprint.server import publish as _publish
 
-    return _publish.publish(read_declaration(path), to=list(to), public=public, database=database,
-                            replace=replace)
+    document = read_declaration(path)
+    if public_keys is not None:
+        from footprint.declaration.signing import load_public_keys, require
+
+        require(document, load_public_keys(public_keys), file=path, keys_file=public_keys)
+    return _publish.publish(document, to=list(to), public=public, database=database, replace=replace)
 
 
 def add_client(client_id: str, *, database: str | Path | None = None) -> str:

@@ -652,6 +652,39 @@ def test_cli_clients_and_publish(host, example_declaration, tmp_path):
     assert refused.exit_code == 2 and "edited after it was written" in refused.output
 
 
+def test_publish_with_trusted_keys_serves_only_a_declaration_signed_by_one(host, example_declaration, tmp_path):
+    """A declaration whose value was edited and hashed again passes every check but a signature: without
+    --public-key the host serves the forged number to its buyers (exit 0, as before, and said in README);
+    with it, an unsigned or forged file is refused, exit 2, and the producer's signed file is published."""
+    from click.testing import CliRunner
+
+    import footprint
+    from cli import main
+
+    runner = CliRunner()
+    for name in ("producer", "other"):
+        assert runner.invoke(main, ["keys", "new", "--out", str(tmp_path / f"{name}.key")]).exit_code == 0
+    trusted = tmp_path / "producer.key.pub"
+    path = footprint.write_declaration(_declaration(example_declaration, "decl-signed", "Signed Producer"),
+                                       tmp_path / "d.json")
+    forged = json.loads(path.read_text())
+    forged["results"][0]["value"] = 1.0  # climate change 46.56 -> 1.0, hashed again: a consistent file
+    forged["content_sha256"] = content_hash(forged)
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    unsigned = runner.invoke(main, ["publish", str(tmp_path / "forged.json"), "--public", "--db", host["db"],
+                                    "--public-key", str(trusted)])
+    assert unsigned.exit_code == 2 and "not signed" in unsigned.output and "Traceback" not in unsigned.output
+    assert runner.invoke(main, ["sign", str(tmp_path / "forged.json"), "--key", str(tmp_path / "other.key")]
+                         ).exit_code == 0
+    other = runner.invoke(main, ["publish", str(tmp_path / "forged.json"), "--public", "--db", host["db"],
+                                 "--public-key", str(trusted)])
+    assert other.exit_code == 2 and "no signature by a trusted key" in other.output
+    assert runner.invoke(main, ["sign", str(path), "--key", str(tmp_path / "producer.key")]).exit_code == 0
+    done = runner.invoke(main, ["publish", str(path), "--public", "--db", host["db"], "--public-key", str(trusted)])
+    assert done.exit_code == 0, done.output
+    assert "published" in done.output
+
+
 def test_a_correction_is_published_only_in_place_of_the_record_it_corrects(host, example_declaration, tmp_path):
     """One facility's production of one period has one declaration (the register refuses a second without
     --replace).  Before, the host published a corrected declaration beside the stale one, both Active (exit 0),
