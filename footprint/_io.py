@@ -48,6 +48,22 @@ def read_text_hashed(path: Path, error: type[FootprintError], *, max_bytes: int 
     return text, hashlib.sha256(data).hexdigest()
 
 
+#: why an input that is a FIFO, device or socket is refused (read_input_bytes, and batches before they run)
+SPECIAL_FILE = "not a regular file (a FIFO, device or socket: reading it could wait or run for ever)"
+
+
+def special_file(path: str | Path) -> bool:
+    """Whether ``path`` is a FIFO, device or socket (after links), which no input is read from.
+
+    A missing file or a directory is False: whoever reads it names that problem.
+    """
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def read_input_bytes(path: Path, error: type[FootprintError], *, max_bytes: int = MAX_TEXT_BYTES,
                      expected: str | None = None) -> bytes:
     """The bytes of an input file that is a regular file of at most ``max_bytes``; anything else is ``error``.
@@ -61,8 +77,7 @@ def read_input_bytes(path: Path, error: type[FootprintError], *, max_bytes: int 
         if stat.S_ISDIR(info.st_mode):
             raise error("is a directory, not a file", file=path, expected=expected)
         if not stat.S_ISREG(info.st_mode):
-            raise error("not a regular file (a FIFO, device or socket: reading it could wait or run for ever)",
-                        file=path, expected=expected or "a regular file")
+            raise error(SPECIAL_FILE, file=path, expected=expected or "a regular file")
         if info.st_size > max_bytes:
             raise error(f"file too large ({info.st_size} bytes; the limit is {max_bytes})", file=path,
                         expected=expected)

@@ -786,11 +786,9 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     _check_declaration(document, path)  # schema check, with located errors
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
-    created_text = str(document.get("provenance", {}).get("created", ""))
-    try:
-        created = dt.datetime.fromisoformat(created_text.replace("Z", "+00:00"))
-    except ValueError:
-        created = None
+    from footprint.inputs.upstream import created_at
+
+    created = created_at(document)
     mapping_path, default_database = _verify.recorded_mapping(document, path, mapping)
     monte_carlo = document.get("uncertainty") if isinstance(document.get("uncertainty"), dict) else {}
     recomputed = _declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
@@ -895,8 +893,9 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
     record = _classes.check_window(window, defaults["window_years"], override=window_years,
                                    source=defaults["source"])
     start, end = _classes.parse_window(window)
-    points, unit = market_register(register).points(rule, category, start, end)
-    years = market_register(register).placement_years(rule, category, start, end) if points else None
+    market = market_register(register)
+    points, unit = market.points(rule, category, start, end)
+    years = market.placement_years(rule, category, start, end) if points else None
     return _classes.derive(points, rule_id=rule, category=category, unit=unit, window=window,
                            classes=n_classes, weight=weight or defaults["weight"],
                            method=method or defaults["method"],
@@ -1496,28 +1495,15 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     return summary
 
 
-def _special_file(path: str | Path) -> bool:
-    """Whether ``path`` is a FIFO, device or socket (after links): a batch never opens one.
-
-    Why: opening a FIFO waits for a writer for ever, and the whole batch with it; /dev/zero is read
-    until memory runs out.  A missing file or a directory is False: the row's own error names it.
-    """
-    import stat
-
-    try:
-        mode = Path(path).stat().st_mode
-    except OSError:
-        return False
-    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
 def _not_a_regular_file(row) -> str | None:
-    """Why a row's input is refused before the run (_special_file), else None."""
+    """Why a row's input is refused before the run (a FIFO would block the whole batch), else None."""
+    from footprint._io import SPECIAL_FILE, special_file
+
     for what, path in (("activity data", row.data), ("background mapping", row.mapping),
                        ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
                        ("supplier keys", row.supplier_keys)):
-        if path and _special_file(path):
-            return f"{path}: the {what} is not a regular file (a FIFO, device or socket), not read"
+        if path and special_file(path):
+            return f"{path}: the {what} is {SPECIAL_FILE}; not read"
     return None
 
 
@@ -1530,14 +1516,14 @@ def _same_declaration_key(row, digests: dict[str, str | None]) -> tuple | None:
     files cannot be read get no key (they fail on their own); equal keys always give one declaration id,
     and the check where results arrive still catches the rest.
     """
-    import hashlib
+    from footprint._io import file_sha256
 
     def digest(path: str | None) -> str | None:
         if not path:
             return ""
         if path not in digests:
             try:  # a regular file only: a FIFO would block the run here
-                digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else None
+                digests[path] = file_sha256(Path(path)) if Path(path).is_file() else None
             except OSError:
                 digests[path] = None
         return digests[path]
@@ -1641,9 +1627,10 @@ def _verify_row(number: int, path: Path) -> Row:
     """
     from footprint.market import batch as _batch
 
-    if _special_file(path):  # never opened: a FIFO named *.json blocked the whole run, /dev/zero was read for ever
-        return _batch.Row(number, rule="(recorded)", output=str(path),
-                          problem=f"{path}: not a regular file (a FIFO, device or socket), not read")
+    from footprint._io import SPECIAL_FILE, special_file
+
+    if special_file(path):  # never opened: a FIFO named *.json blocked the whole run, /dev/zero was read for ever
+        return _batch.Row(number, rule="(recorded)", output=str(path), problem=f"{path}: {SPECIAL_FILE}; not read")
     try:
         document = _verifiable(path)
     except FootprintError as exc:
@@ -1674,12 +1661,8 @@ def publish_declaration(path: str | Path, *, to: list[str] | tuple[str, ...] = (
     """
     from footprint.server import publish as _publish
 
-    document = read_declaration(path)
-    if public_keys is not None:
-        from footprint.declaration.signing import load_public_keys, require
-
-        require(document, load_public_keys(public_keys), file=path, keys_file=public_keys)
-    return _publish.publish(document, to=list(to), public=public, database=database, replace=replace)
+    return _publish.publish(read_declaration(path, require_signature=public_keys), to=list(to), public=public,
+                            database=database, replace=replace)
 
 
 def add_client(client_id: str, *, database: str | Path | None = None) -> str:

@@ -131,7 +131,7 @@ def test_batch_verify_reports_a_fifo_or_device_named_json_without_reading_it(tmp
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert len(lines) == 2
-    assert all(" error " in line and "not a regular file (a FIFO, device or socket), not read" in line
+    assert all(" error " in line and "not a regular file (a FIFO, device or socket: reading it could wait or run for ever); not read" in line
                for line in lines)
     assert lines[0].startswith("1 ") and "a-pipe.json" in lines[0] and lines[1].startswith("2 ")
 
@@ -212,4 +212,4 @@ def test_batch_declare_refuses_a_fifo_named_as_activity_data_without_opening_it(
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("1 error ")
-    assert "the activity data is not a regular file (a FIFO, device or socket), not read" in done.stdout
+    assert "the activity data is not a regular file (a FIFO, device or socket: reading it could wait or run for ever); not read" in done.stdout

@@ -236,8 +236,9 @@ def _period_length_check(supplier: UpstreamDeclaration, library: Any, file: str 
     start, end = supplier.period
     problem = spans.length_problem(start, end)
     if problem:
-        raise _fail(f"supplier declaration does not cover its rule's period length: {problem}", supplier.path, file=Path(file) if file else None,
-                    field=field, value=f"period {start.isoformat()}..{end.isoformat()}",
+        raise _fail(f"supplier declaration does not cover its rule's period length: {problem}", supplier.path,
+                    file=Path(file) if file else None, field=field,
+                    value=f"period {start.isoformat()}..{end.isoformat()}",
                     expected=f"a supplier declaration of a {spans.length_months}-month reporting period, as rule "
                              f"{supplier.rule} asks")
 
@@ -322,14 +323,25 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document))
 
 
-def _created(document: dict) -> dt.date | None:
-    """The day provenance.created names (None where absent or not an ISO date-time: nothing to compare)."""
+def created_at(document: Mapping[str, Any]) -> dt.datetime | None:
+    """The moment ``provenance.created`` names (None where absent or not an ISO date-time: nothing to compare).
+
+    One reader for verify (which recomputes as of that moment) and the supplier checks (a period not
+    ended when the declaration was made).
+    """
     provenance = document.get("provenance")
     created = provenance.get("created") if isinstance(provenance, Mapping) else None
+    if not isinstance(created, str):
+        return None
     try:
-        return dt.date.fromisoformat(created[:10]) if isinstance(created, str) else None
+        return dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _created(document: dict) -> dt.date | None:
+    moment = created_at(document)
+    return moment.date() if moment is not None else None
 
 
 def _rule_hashes(document: dict) -> dict[str, str | None]:

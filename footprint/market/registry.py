@@ -243,6 +243,11 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  source=source)
 
 
+def _in_window(row: Mapping[str, Any], category: str, start: int, end: int) -> bool:
+    """A register row placed in [start, end] with a value for ``category`` (what a class scheme's window holds)."""
+    return start <= row["year"] <= end and category in row["values"]
+
+
 def _check_year_in_period(year: int, begins: dt.date, ends: dt.date, where: str) -> None:
     """Refuse a placement year before the reporting period began or after the declaration's validity ended."""
     if year < begins.year:
@@ -688,13 +693,9 @@ class Register:
         return out
 
     def placement_years(self, rule_id: str, category: str, start: int, end: int) -> list[int]:
-        """The years in [start, end] in which a declaration of ``rule_id`` with a ``category`` value was placed."""
-        with self._db.transaction(create=False) as cur:
-            rows = cur.all("SELECT DISTINCT p.year FROM placements p JOIN declarations d ON d.id = p.declaration_id "
-                           "JOIN category_values v ON v.declaration_id = d.id WHERE d.rule_id = :rule AND "
-                           "v.category = :category AND p.year BETWEEN :start AND :end ORDER BY p.year",
-                           {"rule": rule_id, "category": category, "start": start, "end": end})
-        return [int(row[0]) for row in rows]
+        """The years in [start, end] in which a declaration of ``rule_id`` with a ``category`` value was placed
+        (the placements ``points`` sums, by the same test)."""
+        return sorted({row["year"] for row in self.rows(rule_id=rule_id) if _in_window(row, category, start, end)})
 
     def points(self, rule_id: str, category: str, start: int, end: int) -> tuple[list[MarketPoint], str | None]:
         """The declarations of ``rule_id`` placed in [start, end] with a value for ``category``, and its unit.
@@ -704,7 +705,7 @@ class Register:
         by_id: dict[str, dict[str, Any]] = {}
         units: set[str] = set()
         for row in self.rows(rule_id=rule_id):
-            if not start <= row["year"] <= end or category not in row["values"]:
+            if not _in_window(row, category, start, end):
                 continue
             item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
             item["mass"] += row["mass_kg"]
