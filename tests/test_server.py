@@ -355,7 +355,7 @@ def test_a_pagination_cursor_that_is_forged_stale_or_of_another_listing_is_a_400
     assert "not issued by this server" in refused({**base, "x-footprint-cursor": forged.rstrip("=") + "." + mac})
     assert "not issued by this server" in refused({**base, "x-footprint-cursor": "garbage"})
     # non-ASCII made the MAC raise UnicodeEncodeError: HTTP 500 instead of the 400 below
-    assert "malformed" in refused({**base, "x-footprint-cursor": "\u00e9t\u00e9.x"})
+    assert "not issued by this server" in refused({**base, "x-footprint-cursor": "\u00e9t\u00e9.x"})
     assert "other filters" in refused({**base, "geography": "fr", "x-footprint-cursor": cursor})
     assert "other filters" in refused({"limit": 1, "offset": 1, "x-footprint-cursor": cursor})
     assert "another client" in refused({**base, "x-footprint-cursor": cursor}, beta)
@@ -722,6 +722,42 @@ def test_a_correction_is_published_only_in_place_of_the_record_it_corrects(host,
     next_year["period"] = {**next_year["period"], "start": "2026-01-01", "end": "2026-12-31"}
     next_year["content_sha256"] = content_hash(next_year)
     assert publish(next_year, public=True, database=host["db"]).deprecated == []
+
+
+def test_a_token_with_characters_no_token_has_is_refused_not_a_server_error():
+    """The token's HMAC encoded its text as ASCII: a made-up token 'é.a.b' raised UnicodeEncodeError, which the
+    app answered with HTTP 500; it is a bad signature (401), as the pagination cursor's is a 400."""
+    from footprint.server.security import TokenError, TokenSigner
+
+    with pytest.raises(TokenError, match="bad signature"):
+        TokenSigner().check("\u00e9.a.b")
+
+
+def test_a_correction_that_adds_or_drops_the_identifier_is_the_same_facility(host, example_declaration):
+    """The host told facilities by one key, 'identifier, else name' (the register's key before migration 0006):
+    a correction that dropped the declarant's identifier was another facility, published beside the record it
+    corrects, both Active, exit 0.  Now as the register tells them (FacilityKeys.same)."""
+    from footprint.server.store import PublishError
+
+    first = _declaration(example_declaration, "decl-delta-v1", "Delta Oxides Ltd", country="DE")
+    assert first["declarant"]["identifier"]  # _declaration gives each declarant one
+    publish(first, public=True, database=host["db"])
+    without = copy.deepcopy(first)
+    without["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'decl-delta-v2')}"
+    del without["declarant"]["identifier"]
+    without["results"][0]["value"] *= 0.9
+    without["content_sha256"] = content_hash(without)
+    with pytest.raises(PublishError, match="same declarant and facility"):
+        publish(without, public=True, database=host["db"])
+    # another company of the same name (another identifier) at the same facility name is another facility
+    other = copy.deepcopy(first)
+    other["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'decl-delta-other')}"
+    other["declarant"]["identifier"] = "urn:example:company:delta-oxides-2"
+    other["content_sha256"] = content_hash(other)
+    assert publish(other, public=True, database=host["db"]).deprecated == []
+    # now two companies of that name: a declaration stating no identifier cannot tell which it corrects
+    with pytest.raises(PublishError, match="different identifiers"):
+        publish(without, public=True, database=host["db"], replace=True)
 
 
 def test_concurrent_publishes_of_one_declaration_all_take_effect(database, example_declaration):

@@ -33,12 +33,22 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """URL-safe base64 without padding (JWT's and the pagination cursor's encoding)."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def mac(key: bytes, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under ``key``, base64url: the signature of tokens and pagination cursors.
+
+    UTF-8, not ASCII: what the host issues is ASCII either way, but a token or cursor a client made up
+    with other characters raised UnicodeEncodeError (HTTP 500); now it simply fails to match (a 401/400).
+    """
+    return b64(hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest())
 
 
 def hash_secret(secret: str, *, salt: bytes | None = None) -> str:
@@ -46,7 +56,7 @@ def hash_secret(secret: str, *, salt: bytes | None = None) -> str:
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
                             maxmem=64 * 1024 * 1024, dklen=SCRYPT_LEN)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(digest)}"
 
 
 def verify_secret(secret: str, stored: str | None) -> bool:
@@ -60,8 +70,8 @@ def verify_secret(secret: str, stored: str | None) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        expected = _unb64(digest)
-        actual = hashlib.scrypt(encoded, salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
+        expected = unb64(digest)
+        actual = hashlib.scrypt(encoded, salt=unb64(salt), n=int(n), r=int(r), p=int(p),
                                 maxmem=64 * 1024 * 1024, dklen=len(expected))
     except (ValueError, TypeError):
         return False
@@ -96,7 +106,7 @@ class TokenError(Exception):
         self.expired = expired
 
 
-_HEADER = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+_HEADER = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
 
 
 class TokenSigner:
@@ -108,14 +118,14 @@ class TokenSigner:
         self._clock = clock
 
     def _sign(self, text: str) -> str:
-        return _b64(hmac.new(self._key, text.encode("ascii"), hashlib.sha256).digest())
+        return mac(self._key, text)
 
     def issue(self, client_id: str, scopes: frozenset[str], credential: str = "") -> str:
         """A token for ``client_id``; ``credential`` is the credential_tag of the secret it authenticated with."""
         now = int(self._clock())
         payload = {"sub": client_id, "iat": now, "exp": now + self.ttl, "jti": secrets.token_hex(8),
                    "scope": " ".join(sorted(scopes)), "cred": credential}
-        body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+        body = b64(json.dumps(payload, separators=(",", ":")).encode())
         signed = f"{_HEADER}.{body}"
         return f"{signed}.{self._sign(signed)}"
 
@@ -127,7 +137,7 @@ class TokenSigner:
         if not hmac.compare_digest(self._sign(f"{header}.{body}"), signature) or header != _HEADER:
             raise TokenError("bad signature")
         try:
-            payload = json.loads(_unb64(body))
+            payload = json.loads(unb64(body))
             claims = Claims(str(payload["sub"]), frozenset(str(payload.get("scope", "")).split()),
                             int(payload["exp"]), str(payload.get("cred", "")))
         except (ValueError, KeyError, TypeError):

@@ -288,17 +288,30 @@ class Store:
         """
         from sqlalchemy import text
 
-        from footprint.market.registry import facility_key
+        from footprint.market.registry import facility_keys
 
-        facility = facility_key(document.get("declarant"))
-        if facility is None:
+        keys = facility_keys(document.get("declarant"))
+        if keys is None:
             return []
         start, end = str(document["period"]["start"])[:10], str(document["period"]["end"])[:10]
         rows = conn.execute(text(
             "SELECT pf_id, declaration_id, period_start, period_end, document FROM published WHERE rule_id = :rule "
             "AND pf_id <> :p AND LOWER(status) = 'active' AND period_start <= :end AND period_end >= :start "
             "ORDER BY seq"), {"rule": str(document["rule"]["id"]), "p": pf_id, "start": start, "end": end}).all()
-        same = [r for r in rows if facility_key(json.loads(r[4]).get("declarant")) == facility]
+        # the register's notion of one facility (FacilityKeys.same): by identifier, else by name when one of the
+        # two states none; one key of "identifier, else name" let a correction that added the identifier be
+        # published beside the record it corrects, both Active
+        same = []
+        for row in rows:
+            other = facility_keys(json.loads(row[4]).get("declarant"))
+            if other is not None and keys.same(other):
+                same.append((*row[:4], other.by_id))
+        if keys.by_id is None and len({r[4] for r in same if r[4] is not None}) > 1:
+            raise PublishError(f"records {', '.join(r[0] for r in same)} of declarants of this name with different "
+                               "identifiers are published for this facility, and this declaration states no "
+                               "identifier", field="declarant.identifier", value=None,
+                               expected="a declaration whose declarant states its identifier, so the host can tell "
+                                        "which company's record it corrects")
         if same and not replace:
             other = same[0]
             raise PublishError(f"declaration '{other[1]}' of the same declarant and facility for {other[2]}..{other[3]} "
