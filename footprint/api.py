@@ -276,7 +276,7 @@ def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:
     The first also on verify's recomputation: a declaration made under such a file is not one of that rule."""
     from footprint.errors import RuleError
 
-    twin = _rule.library_twin(loaded)
+    twin, successor = _rule.library_counterparts(loaded)
     problem = _rule.conflict_with(twin, loaded)
     if problem:
         raise RuleError(problem, file=loaded.path, field="version", value=loaded.rule.version,
@@ -284,10 +284,10 @@ def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:
                                  f"{_next_patch(loaded.rule.version)}) or another id")
     if not withdrawn_ok:
         _refuse_withdrawn(loaded, twin)
-        _refuse_superseded(loaded)
+        _refuse_superseded(loaded, successor)
 
 
-def _refuse_superseded(loaded) -> None:
+def _refuse_superseded(loaded, successor) -> None:
     """A copy of a version the library has moved past makes no new declaration (rule.library_successor).
 
     Why: the library's rules took a new version with the period length; the previous text, given as a path,
@@ -296,7 +296,6 @@ def _refuse_superseded(loaded) -> None:
     """
     from footprint.errors import RuleError
 
-    successor = _rule.library_successor(loaded)
     if successor is not None:
         raise RuleError(f"rule {loaded.rule.id} {loaded.rule.version} is superseded by the library's "
                         f"{successor.rule.id} {successor.rule.version} ({successor.path})", file=loaded.path,
@@ -593,8 +592,9 @@ def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = Non
     from footprint.authoring import template as _template
 
     loaded = _rule.load_rule(rule)
-    _refuse_withdrawn(loaded, _rule.library_twin(loaded))  # a template for a rule no declaration may use any more
-    _refuse_superseded(loaded)
+    twin, successor = _rule.library_counterparts(loaded)
+    _refuse_withdrawn(loaded, twin)  # a template for a rule no declaration may use any more
+    _refuse_superseded(loaded, successor)
     return _template.write_template(loaded, Path(output), fmt=fmt, catalogue=_inventory.load_catalogue(),
                                     force=force)
 
