@@ -199,8 +199,10 @@ def test_non_numeric_amount_is_refused(project, example_copy, tmp_path, value, s
                      "not a number", shown, "expected a number")
 
 
-@pytest.mark.parametrize("unit", ["ton", "tons"])
+@pytest.mark.parametrize("unit", ["ton", "tons", "mt", "kiloton"])
 def test_ambiguous_us_ton_is_refused(project, example_copy, tmp_path, unit):
+    """'mt' (a millitonne in pint, 1 kg) and 'kiloton' (a thousand short tons) were declared with exit 0:
+    the roasting's sulphuric acid 1000x low and 9 % low."""
     doc = yaml.safe_load(example_copy.read_text(encoding="utf-8"))
     index = input_index(doc, "roasting", "sulphuric-acid")
     mutate(example_copy, lambda d: process(d, "roasting")["inputs"][index].__setitem__("unit", unit))

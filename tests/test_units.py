@@ -96,6 +96,56 @@ def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
     assert units.convert(45, "kilotonne*km", "tkm") == pytest.approx(45e3)  # the spelling the message offers
 
 
+@pytest.mark.parametrize("unit, target, reason", [
+    # pint read each of these without a word, exit 0; the factor it used is in the comment
+    ("mt", "kg", "millitonne"),            # 1 mt = 1 kg: 'mt' for the metric ton came out 1000x low
+    ("mt*km", "tkm", "millitonne"),
+    ("millitonne", "kg", "millitonne"),
+    ("tons*km", "tkm", "short ton"),       # 0.90718 t*km per ton*km: 9 % low
+    ("ton km", "tkm", "short ton"),
+    ("kiloton", "t", "short ton"),         # 907.18 t
+    ("Mton", "t", "short ton"),            # 907,185 t
+    ("megaton", "t", "short ton"),
+    ("bbl", "L", "oil barrel"),            # 119.24 L, an oil barrel is 158.99 L: 25 % low
+    ("barrel", "L", "oil barrel"),
+    ("bbl/day", "L/day", "oil barrel"),
+    ("gal", "L", "imperial gallon"),       # 3.785 L, an imperial gallon 4.546 L
+    ("kgal", "L", "imperial gallon"),
+    ("oz", "g", "troy"),                   # 28.35 g, a troy ounce of platinum 31.10 g: 9 % low
+    ("ounce", "g", "troy"),
+    ("cwt", "kg", "long one"),
+    ("MBtu", "MJ", "thousand Btu"),        # 1,055 MJ for what the trade means as 1.055 MJ: 1000x high
+    ("quart", "L", "20 %"),
+    ("pint", "L", "20 %"),
+    ("floz", "L", "fluid ounces"),
+    ("bushel", "L", "bushels"),
+])
+def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, reason):
+    with pytest.raises(UnitError, match="ambiguous unit") as info:
+        units.convert(1, unit, target, file="a.yaml", field="x.unit")
+    assert reason in str(info.value) and "a.yaml" in str(info.value) and "x.unit" in str(info.value)
+    with pytest.raises(UnitError, match="ambiguous unit"):
+        units.check_unit(unit)
+
+
+@pytest.mark.parametrize("unit, target, expected", [
+    # the spellings the messages offer mean one thing each, and convert to it
+    ("oil_barrel", "L", 42 * 3.785411784),          # 42 US gal x 3.785411784 L = 158.987294928 L
+    ("oil_bbl", "L", 42 * 3.785411784),
+    ("US_liquid_gallon", "L", 3.785411784),         # 231 in**3 = 231 x 0.016387064 L
+    ("imperial_gallon", "L", 4.54609),
+    ("troy_ounce", "g", 31.1034768),                # 480 grains x 64.79891 mg
+    ("avoirdupois_ounce", "g", 28.349523125),       # 1/16 of 453.59237 g
+    ("short_ton", "kg", 907.18474),                 # 2000 x 0.45359237 kg
+    ("kBtu", "MJ", 1.055056),                       # 1000 x 1055.056 J (pint's Btu, the EC therm / 100,000)
+    ("Mt", "t", 1e6),
+    ("kilotonne", "t", 1e3),
+    ("ton kilometer", "tkm", 1.0),                  # Brightway's name: the metric tonne-kilometre
+])
+def test_the_spellings_offered_instead_convert_as_written(unit, target, expected):
+    assert units.convert(1, unit, target) == pytest.approx(expected, rel=1e-12)
+
+
 def test_a_changed_definitions_file_retires_the_table(monkeypatch):
     units._table.cache_clear()
     monkeypatch.setattr(units, "_definitions_sha256", lambda: "0" * 64)

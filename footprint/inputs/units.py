@@ -9,6 +9,7 @@ is 907 kg, which is never what a rare-earth producer means.
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,38 @@ AMBIGUOUS_UNITS: dict[str, str] = {
     "kt": "pint reads 'kt' as the knot (a speed); write 'kilotonne' or give the amount in 't'",
     "kt*km": "pint reads 'kt' as the knot (a speed); write 'kilotonne*km' or give the amount in 't*km'",
 }
+
+
+#: Units whose name means one amount in pint and another in the trade that writes it, by pint's base unit
+#: (so plurals, prefixes and products are caught too: 'tons*km', 'kiloton', 'Mton', 'kgal', 'bbl/d').  Each
+#: was read by pint without a word, exit 0: 'mt' (what many plants write for the metric ton) as a
+#: millitonne, 1 kg, so 1000x low; 'bbl' as the US liquid barrel, 25 % short of an oil barrel; 'MBtu'
+#: (a thousand Btu in the energy trade) as a million; 'oz' as the avoirdupois ounce, 9 % short of the troy
+#: ounce platinum-group metals are weighed in; 'megaton' as a mega short ton.
+AMBIGUOUS_BASES: dict[str, str] = {
+    "ton": "pint reads it as (a multiple of) the US short ton (907.18 kg); write 't' or 'tonne' for the metric tonne "
+           "('kilotonne', 'Mt' for a thousand or a million), or 'short_ton' if that is what the plant records",
+    "barrel": "pint's barrel ('bbl') is the US liquid barrel (31.5 US gal, 119.24 L), but oil and fuels are traded "
+              "in oil barrels (42 US gal, 158.99 L): write 'oil_barrel' or the amount in 'L'",
+    "gallon": "pint's gallon is the US gallon (3.785 L), the UK's is the imperial gallon (4.546 L): write 'L', "
+              "'US_liquid_gallon' or 'imperial_gallon'",
+    "ounce": "pint's ounce is the avoirdupois ounce (28.35 g), but precious and platinum-group metals are weighed in "
+             "troy ounces (31.10 g): write 'troy_ounce', 'avoirdupois_ounce' or the amount in 'g'",
+    "hundredweight": "pint's hundredweight is the US short one (45.36 kg), the UK's the long one (50.80 kg): "
+                     "write the amount in 'kg'",
+    "quart": "US and imperial quarts differ by 20 %: write the amount in 'L'",
+    "pint": "US and imperial pints differ by 20 %: write the amount in 'L'",
+    "fluid_ounce": "US and imperial fluid ounces differ by 4 %: write the amount in 'mL'",
+    "bushel": "US and imperial bushels differ by 3 %: write the amount in 'L' or 'kg'",
+}
+
+#: Prefixes a metric tonne takes in plant records; any other ('mt', a millitonne, is 1 kg) is refused.
+TONNE_PREFIXES = ("", "kilo", "mega", "giga")
+
+#: pint's explicit names for a unit whose short name is ambiguous: written out, they are meant.
+EXPLICIT_NAMES = frozenset({"short_ton", "US_liquid_gallon", "liquid_gallon", "avoirdupois_ounce",
+                            "short_hundredweight", "US_liquid_quart", "liquid_quart", "US_liquid_pint",
+                            "liquid_pint", "US_fluid_ounce", "US_liquid_ounce"})
 
 
 #: Why Nm3 does not convert into Sm3 or m**3 (units.txt gives Nm3 a dimension of its own; Sm3 is m**3).
@@ -133,10 +166,45 @@ def _parse_unit(unit: Any, *, file: str | Path | None, field: str | None) -> pin
     if token in AMBIGUOUS_UNITS and AMBIGUOUS_UNITS[token]:
         raise UnitError(f"ambiguous unit: {AMBIGUOUS_UNITS[token]}", file=file, field=field, value=unit)
     try:
-        return _unit(token)
+        parsed = _unit(token)
     except Exception as exc:  # noqa: BLE001 - pint raises ZeroDivisionError, TokenError, ... on odd strings
         raise UnitError("unknown unit", file=file, field=field, value=unit,
                         expected="a pint unit such as 'kg', 't', 'kWh', 'MJ', 'L', 'm**3', 'tkm'") from exc
+    trap = _ambiguity(pint_expression(token))
+    if trap is not None:
+        raise UnitError(f"ambiguous unit: {trap}", file=file, field=field, value=unit)
+    return parsed
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+
+
+@lru_cache(maxsize=512)
+def _ambiguity(expression: str) -> str | None:
+    """Why a name in ``expression`` (a unit pint accepts) is not what its writer most likely means, or None.
+
+    Each name is taken apart as pint takes it (prefix, base unit, plural 's'), so that the trap is
+    caught whatever prefix, plural or product it comes in (AMBIGUOUS_BASES, TONNE_PREFIXES).
+    """
+    ureg = registry()
+    for name in _NAME.findall(expression):
+        if name in EXPLICIT_NAMES:
+            continue
+        try:
+            readings = ureg.parse_unit_name(name)
+        except Exception:  # noqa: BLE001 - a name pint cannot take apart failed to parse above already
+            continue
+        for prefix, base, _suffix in readings:
+            base = ureg.get_name(base)
+            if base in AMBIGUOUS_BASES:
+                return f"'{name}': {AMBIGUOUS_BASES[base]}"
+            if base == "metric_ton" and prefix not in TONNE_PREFIXES:
+                return (f"'{name}' is read as a {prefix}tonne, which no plant records (SI's 'mt' is a millitonne, "
+                        "1 kg, not the metric tonne): write 't' or 'tonne'")
+            if base == "british_thermal_unit" and prefix == "mega":
+                return (f"'{name}': in the energy trade MBtu is a thousand Btu (MMBtu a million), but pint reads it "
+                        "as a million: write 'kBtu' for a thousand, or the amount in 'GJ' (1 MMBtu = 1.05506 GJ)")
+    return None
 
 
 @lru_cache(maxsize=512)
