@@ -211,6 +211,16 @@ def test_ambiguous_us_ton_is_refused(project, example_copy, tmp_path, unit):
                      "ambiguous unit", f"'{unit}'", "'t' or 'tonne'")
 
 
+def test_electricity_in_milliwatt_hours_is_refused_as_a_slip_for_mwh(project, example_copy, tmp_path):
+    """'mWh' for MWh (one capital letter): pint reads milliwatt hours, and the separation's electricity was
+    declared at a billionth of itself, exit 0."""
+    index = electricity_index(example_copy)
+    mutate(example_copy, lambda d: process(d, "separation")["inputs"][index].__setitem__("unit", "mWh"))
+    result = declare(example_copy, tmp_path / "out.json")
+    assert_bad_input(result, str(example_copy), f"field 'processes.separation.inputs[{index}].unit'",
+                     "ambiguous unit", "'mWh'", "capital M")
+
+
 def test_unknown_dataset_is_refused(project, example_copy, tmp_path):
     doc = yaml.safe_load(example_copy.read_text(encoding="utf-8"))
     index = len(process(doc, "separation")["inputs"])

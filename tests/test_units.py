@@ -115,6 +115,10 @@ def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
     ("ounce", "g", "troy"),
     ("cwt", "kg", "long one"),
     ("MBtu", "MJ", "thousand Btu"),        # 1,055 MJ for what the trade means as 1.055 MJ: 1000x high
+    ("mWh", "kWh", "capital M"),  # 1e-6 kWh: a typed 'mWh' for MWh, 1e9x low
+    ("mJ", "MJ", "capital M"),    # 1e-9 MJ
+    ("mW*h", "kWh", "no plant meters"),
+    ("mBtu", "MJ", "no plant meters"),     # pint: a milli-Btu; the trade's 'mBtu' is a thousand
     ("quart", "L", "20 %"),
     ("pint", "L", "20 %"),
     ("floz", "L", "fluid ounces"),

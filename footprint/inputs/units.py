@@ -81,6 +81,12 @@ AMBIGUOUS_BASES: dict[str, str] = {
 #: Prefixes a metric tonne takes in plant records; any other ('mt', a millitonne, is 1 kg) is refused.
 TONNE_PREFIXES = ("", "kilo", "mega", "giga")
 
+#: Energy and power in sub-unit prefixes: a plant's meters read MWh, MJ or GJ, never milli-; 'mWh' and 'mJ' are
+#: one capital letter from 'MWh' and 'MJ' and 1e9 times smaller (an electricity input 'mWh' was declared at
+#: a billionth, exit 0).
+ENERGY_BASES = frozenset({"joule", "watt_hour", "watt", "calorie", "british_thermal_unit"})
+SUB_UNIT_PREFIXES = frozenset({"deci", "centi", "milli", "micro", "nano", "pico", "femto", "atto"})
+
 #: pint's explicit names for a unit whose short name is ambiguous: written out, they are meant.
 EXPLICIT_NAMES = frozenset({"short_ton", "US_liquid_gallon", "liquid_gallon", "avoirdupois_ounce",
                             "short_hundredweight", "US_liquid_quart", "liquid_quart", "US_liquid_pint",
@@ -201,6 +207,9 @@ def _ambiguity(expression: str) -> str | None:
             if base == "metric_ton" and prefix not in TONNE_PREFIXES:
                 return (f"'{name}' is read as a {prefix}tonne, which no plant records (SI's 'mt' is a millitonne, "
                         "1 kg, not the metric tonne): write 't' or 'tonne'")
+            if base in ENERGY_BASES and prefix in SUB_UNIT_PREFIXES:
+                return (f"'{name}' is read as {prefix}-{base.replace('_', '-')}s, which no plant meters (a capital "
+                        "M, mega-, is one letter away): write the amount in 'MWh', 'kWh', 'MJ' or 'GJ'")
             if base == "british_thermal_unit" and prefix == "mega":
                 return (f"'{name}': in the energy trade MBtu is a thousand Btu (MMBtu a million), but pint reads it "
                         "as a million: write 'kBtu' for a thousand, or the amount in 'GJ' (1 MMBtu = 1.05506 GJ)")
