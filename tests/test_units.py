@@ -19,6 +19,9 @@ from footprint.inputs import units
     (1, "Sm3", "standard cubic meter", 1.0),
     (1, "Sm3", "m**3", 1.0),
     (1000, "L", "cubic meter", 1.0),
+    (1, "Nm³", "normal cubic meter", 1.0),  # pint: (number metre)**3, refused as [length]**3 before
+    (1, "Nm^3", "Nm3", 1.0),
+    (1, "Sm**3", "m**3", 1.0),
     (1, "kBq", "kilo Becquerel", 1.0),
 ])
 def test_conversions(amount, unit, target, expected):

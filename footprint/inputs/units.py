@@ -152,9 +152,16 @@ def build_cache() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+#: Gas volumes as metering reports write them.  pint read 'Nm³', 'Nm^3' and 'Nm**3' as (number metre)
+#: cubed, which converts to nothing, so a plant's own spelling was refused as 'wrong dimension [length]'.
+GAS_SPELLINGS: dict[str, str] = {f"{kind}m{power}": f"{kind}m3" for kind in ("N", "S")
+                                 for power in ("³", "^3", "**3")}
+
+
 def pint_expression(unit: str) -> str:
-    """Translate a Brightway unit name to a pint expression; other strings pass through."""
-    return BRIGHTWAY_UNITS.get(unit.strip(), unit.strip())
+    """Translate a Brightway unit name (or a gas volume's spelling) to a pint expression; others pass through."""
+    token = unit.strip()
+    return BRIGHTWAY_UNITS.get(token) or GAS_SPELLINGS.get(token, token)
 
 
 #: Longest unit string parsed (the longest real one, a Brightway name like 'kilowatt hour', is far shorter).
