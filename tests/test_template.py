@@ -167,6 +167,18 @@ def test_xlsx_template_lists_every_process_and_expected_input(xlsx_template):
     assert units["electricity"] == "kWh" and units["lorry"] == "t*km" and units["coal"] == "kg"
 
 
+def test_both_templates_say_fuel_combustion_is_in_the_fuel_datasets(xlsx_template, tmp_path):
+    """A plant's stack CO2 that also counts the fuels reported as inputs would be declared twice (the fuel
+    datasets are 'burned'); the producer is told where the template asks for emissions."""
+    yaml_path = tmp_path / "t.yaml"
+    footprint.make_template("ndpr-oxide", yaml_path)
+    assert "the combustion of fuels reported as inputs is in their datasets" in yaml_path.read_text(encoding="utf-8")
+    sheet = load_workbook(xlsx_template)["roasting"]
+    comment = [c.value for c in sheet[1]].index("comment")
+    comments = [r[comment] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "emission"]
+    assert any("the combustion of fuels reported as inputs is in their datasets" in str(c) for c in comments)
+
+
 def test_filled_xlsx_reads_as_the_yaml_does(filled):
     from_xlsx = load_activity(filled).data
     from_yaml = load_activity(EXAMPLE).data
