@@ -179,6 +179,17 @@ def test_both_templates_say_fuel_combustion_is_in_the_fuel_datasets(xlsx_templat
     assert any("the combustion of fuels reported as inputs is in their datasets" in str(c) for c in comments)
 
 
+def test_a_fuel_in_energy_units_says_net_calorific_value(tmp_path):
+    """natural gas is asked in MJ; the dataset is per MJ NCV, a European gas bill states kWh GCV (Hs): the
+    template line says which, as the diesel line's own description does."""
+    yaml_path = tmp_path / "t.yaml"
+    footprint.make_template("ndpr-oxide", yaml_path)
+    gas = [line for line in yaml_path.read_text(encoding="utf-8").splitlines() if "kind: natural-gas" in line]
+    assert gas and all("net calorific value (NCV)" in line and "GCV, Hs" in line for line in gas)
+    diesel = [line for line in yaml_path.read_text(encoding="utf-8").splitlines() if "kind: diesel" in line]
+    assert diesel and all("GCV" not in line and "NCV" in line for line in diesel)  # said once, by the rule
+
+
 def test_filled_xlsx_reads_as_the_yaml_does(filled):
     from_xlsx = load_activity(filled).data
     from_yaml = load_activity(EXAMPLE).data

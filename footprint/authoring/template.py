@@ -32,7 +32,8 @@ from typing import Any
 from footprint._io import write_atomic
 from footprint._text import xlsx_append
 from footprint.data.inventory import Catalogue
-from footprint.errors import FootprintError
+from footprint.errors import FootprintError, UnitError
+from footprint.inputs import units
 from footprint.inputs.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET, UNCERTAINTY_COLUMNS
 from footprint.inputs.rule import LoadedRule, Rule, RuleProcess
 
@@ -52,6 +53,21 @@ def kind_unit(rule: Rule, kind: str, catalogue: Catalogue | None) -> tuple[str, 
                 if prefix and code.startswith(prefix):
                     return dataset.unit, dataset.kind
     return "", ""
+
+
+#: Why a fuel's energy basis is said where the template asks for it.  The fuel datasets are per MJ of net
+#: calorific value (IPCC factors), while gas bills in Europe state kWh of gross calorific value (Hs), about
+#: a tenth more for natural gas (inventories/fuel/natural-gas.yaml): a bill copied as it reads overstates
+#: the gas burned, exit 0.
+GROSS_BILLS = "a bill or meter in gross calorific value (GCV, Hs) states more energy for the same fuel; convert it"
+
+
+def _is_energy(unit: str) -> bool:
+    try:
+        units.convert(1.0, unit, "MJ")
+    except UnitError:
+        return False
+    return True
 
 
 def _is_transport(rule: Rule, kind: str, catalogue: Catalogue | None) -> bool:
@@ -112,9 +128,11 @@ def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list
         rows.append({"section": "input", "item": f"from: {upstream}", "unit": rule.process(upstream).product.unit,
                      "comment": f"{rule.process(upstream).product.name} received from process '{upstream}'"})
     for kind in process.expected_inputs:
-        unit, _k = kind_unit(rule, kind, catalogue)
+        unit, dataset_kind = kind_unit(rule, kind, catalogue)
         section = "transport" if _is_transport(rule, kind, catalogue) else "input"
         comment = " ".join(rule.input_kinds[kind].description.split())
+        if dataset_kind == "fuel" and _is_energy(unit) and "NCV" not in comment:
+            comment += f"; {unit} of net calorific value (NCV): {GROSS_BILLS}"
         accepted = getattr(rule.input_kinds[kind], "upstream_products", None)
         if accepted:
             comment += (f"; or give a supplier's declaration JSON in 'declaration' (accepted products: "
