@@ -91,6 +91,25 @@ def _counted_once(contents: dict, distributions: dict, from_assay: set[str], pat
                              f"ore.distributions.{group})")
 
 
+def _assay_where_mined(rule_process, assay: OreComposition | None, path: Path, where: str) -> None:
+    """Refuse an assay on a process the rule gives no ``extraction`` for: no ore is mined there.
+
+    Why: the assay's contents were multiplied by that process's output as if it were ore mined, so an
+    ``ore`` block put under ndpr-oxide's separation (its output t of oxide) or an ``ore_content`` row added
+    to the beneficiation sheet took the elements from the ground a second time beside mining's (Nd, Fe,
+    crustal scarcity and resource use too high), exit 0.  The template offers the assay only where the
+    rule mines.
+    """
+    if assay is None or rule_process.extraction is not None:
+        return
+    raise ActivityDataError(
+        f"an ore assay on process '{rule_process.id}', which the rule does not model as mining (it gives no "
+        "extraction values for it): its contents would be taken from the ground a second time", file=path,
+        field=f"{where}.ore", value=", ".join(sorted({*assay.contents, *assay.distributions})) or "ore",
+        expected="the assay under the rule's extraction process (the one whose template sheet offers ore rows), "
+                 "or no ore here")
+
+
 def element_amounts(ore_kg: float, contents: dict, distributions: dict) -> dict[str, tuple[float, str]]:
     """element -> (kg extracted, how it was computed) for ``ore_kg`` of ore."""
     amounts: dict[str, tuple[float, str]] = {}
@@ -120,6 +139,7 @@ def element_flows(process_id: str, rule_process, data, output: float, share: flo
     assay = data.ore
     if rule_extraction is None and assay is None:
         return []
+    _assay_where_mined(rule_process, assay, path, where)
     contents, distributions, from_assay = composition(rule_extraction, assay)
     missing = [g for g in contents if g in GROUPS and g not in distributions]
     if missing:
