@@ -462,6 +462,24 @@ def _upstream_flow(item: Input, rp: RuleProcess, loaded: LoadedRule, activity: L
                 uncertainty=_uncertainty(item, float(item.amount), dqr, pedigree.input_class(False), path, where))
 
 
+def _no_unasked_element(spec, given, path: Path) -> None:
+    """Refuse a recycled share for an element the rule does not ask for (recycled_content.elements).
+
+    Why: by_element is declared as stated (Art. 28/29 recycled shares per element), so a share of B and Ni
+    under ndfeb-recycled-hydromet (an oxide route asking for Nd, Pr, Dy, Tb), or a recycled_share_Sm row
+    added to a workbook, was published as the product's recycled share of an element the rule does not
+    cover, exit 0.
+    """
+    unasked = [element for element in given.by_element if element not in spec.elements]
+    if unasked:
+        raise ActivityDataError(f"a recycled share for {', '.join(unasked)}, which the rule does not ask for",
+                                file=path, field=f"recycled_content.by_element.{unasked[0]}",
+                                value=given.by_element[unasked[0]],
+                                expected="recycled shares of the rule's elements only ("
+                                         + (", ".join(spec.elements) or "none: this rule asks for no element")
+                                         + ")")
+
+
 def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue) -> RecycledContent | None:
     """The rule's recycled-content method with the producer's R1; Ev's source resolved and checked."""
     spec = loaded.rule.recycled_content
@@ -482,6 +500,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
     if dqr is None:
         raise ActivityDataError("missing DQR scores", file=path, field="recycled_content.dqr",
                                 expected="dqr: {TeR, GeR, TiR, P} scored 1-5")
+    _no_unasked_element(spec, given, path)
     virgin = spec.virgin
     dataset = declaration = None
     if virgin is not None and virgin.dataset is not None:
