@@ -339,3 +339,21 @@ def test_a_supplier_declaration_of_a_quarter_is_refused(project, tmp_path):
         in message and caught.value.field.endswith(".declaration")
     supplier["period"] = {"start": "2025-01-04", "end": "2026-01-02"}  # a 52-week fiscal year: 1 day short, taken
     assert footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))["results"]
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "9.0.0"])
+def test_a_supplier_quarter_naming_another_version_of_the_rule_is_refused(project, tmp_path, version):
+    """The same quarter with its rule version edited to the superseded 1.0.0 (which stated no length) or to a
+    version the library does not hold, hashed again: old code compared the length only at the library's own
+    version, so it took the quarter with a 'not compared' warning and multiplied it into ndpr-metal's annual
+    result, exit 0."""
+    supplier = json.loads((REPO / "examples" / "suppliers" / "ndpr-oxide-2025.json").read_text(encoding="utf-8"))
+    supplier["period"] = {"start": "2025-01-01", "end": "2025-03-31"}
+    supplier["rule"] = {**supplier["rule"], "version": version}
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))
+    assert "does not cover its rule's period length" in caught.value.message
+    assert "library's rule ndpr-oxide 1.1.0" in caught.value.expected
+    supplier["period"] = {"start": "2025-01-01", "end": "2025-12-31"}  # a year under that version: a warning only
+    made = footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))
+    assert [w for w in made["data_quality"]["warnings"] if w.startswith(RULE_NOTE)]

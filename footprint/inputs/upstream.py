@@ -197,11 +197,13 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
         library = _rule.load_rule(library_path)
     except RuleError as exc:  # the library's own file is broken: say so, the buyer's declaration does not rest on it
         return f"{RULE_NOTE}the library's {library_path.name} cannot be read ({exc.message})"
+    # the period length first, whatever version the supplier names: naming the superseded 1.0.0 (which stated
+    # no length) or a version the library does not hold yet let a quarter through with a warning, exit 0
+    _period_length_check(supplier, library, file, field)
     if library.rule.version != version:
         return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}; the library holds "
                 f"{rule_id} {library.rule.version}, so the supplier's version is not compared with it")
     ours = _rule.content_sha256(library)
-    _period_length_check(supplier, library, file, field)
     if supplier.rule_content_sha256 is not None:
         if supplier.rule_content_sha256 != ours:
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
@@ -222,13 +224,15 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
 
 def _period_length_check(supplier: UpstreamDeclaration, library: Any, file: str | Path | None,
                          field: str | None) -> None:
-    """Refuse a supplier's declaration whose period is not as long as the library's rule of its id and version
-    asks (validity.reporting_periods.length_months).
+    """Refuse a supplier's declaration whose period is not as long as the library's rule of its id asks
+    (validity.reporting_periods.length_months).
 
     Why: the rule's own declare refuses a quarter, but a supplier's file covering its best quarter (written by
     another tool, or edited and re-hashed) was multiplied into the buyer's annual result as a declaration
-    under that rule, exit 0.  Checked only against the library's rule of the same version (rule_check says
-    when there is none).
+    under that rule, exit 0.  Checked against the library's rule of that id whatever version the supplier
+    names: checked only at the same version, the same quarter naming ndpr-oxide 1.0.0 (the text the library
+    superseded because it stated no length) or a version the library does not hold passed with a warning,
+    exit 0.
     """
     spans = library.rule.validity.reporting_periods
     if spans is None or supplier.period is None:
@@ -239,8 +243,8 @@ def _period_length_check(supplier: UpstreamDeclaration, library: Any, file: str 
         raise _fail(f"supplier declaration does not cover its rule's period length: {problem}", supplier.path,
                     file=Path(file) if file else None, field=field,
                     value=f"period {start.isoformat()}..{end.isoformat()}",
-                    expected=f"a supplier declaration of a {spans.length_months}-month reporting period, as rule "
-                             f"{supplier.rule} asks")
+                    expected=f"a supplier declaration of a {spans.length_months}-month reporting period, as the "
+                             f"library's rule {library.rule.id} {library.rule.version} asks")
 
 
 #: what a sensitivity run is, in its own record and in every refusal to use it as a declaration
