@@ -392,3 +392,34 @@ def test_a_csv_rows_identity_is_checked(tmp_path, cells, field, message):
     with pytest.raises(RegistryError, match=message) as caught:
         footprint.market_import(path, register=tmp_path / "r.sqlite")
     assert caught.value.field == field and f"{path}:2" in str(caught.value)
+
+
+@pytest.mark.parametrize("edit", [("facility: Baotou integrated mine, concentrator and separation plant", 'facility: " "'),
+                                  ("name: Example Rare Earths Co., Ltd. (fictional)", 'name: ""')])
+def test_a_blank_declarant_name_or_facility_is_refused_at_declare(project, tmp_path, edit):
+    """Old code declared a blank facility (or name) with exit 0: the register found no key for it, so the
+    declaration escaped the one-per-facility check (the next test)."""
+    with pytest.raises(footprint.errors.ActivityDataError) as err:
+        _declared(tmp_path, "blank", edit)
+    assert err.value.field in ("declarant.facility", "declarant.name") and "blank" in err.value.message
+
+
+def test_a_declaration_naming_no_facility_is_refused_by_the_register(pair, tmp_path):
+    """Two declarations of one production whose facility is blank (written by another tool or an old footprint):
+    old code registered both for 2026, exit 0, and the classes weighed that production twice."""
+    import json
+
+    from footprint.inputs.upstream import content_hash
+
+    register = tmp_path / "market.sqlite"
+    paths = []
+    for index, source in enumerate(pair):
+        document = json.loads(source.read_text(encoding="utf-8"))
+        document["declarant"] = {**document["declarant"], "facility": "  "}
+        document.pop("signatures", None)
+        document["content_sha256"] = content_hash(document)
+        paths.append(tmp_path / f"blank-{index}.json")
+        paths[-1].write_text(json.dumps(document), encoding="utf-8")
+    for path in paths:
+        result = _invoke("market", "add", path, "--mass", 1000, "--year", 2026, "--register", register)
+        assert result.exit_code == 2 and "states no facility" in result.output, result.output

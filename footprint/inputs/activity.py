@@ -166,6 +166,17 @@ class Declarant(_Strict):
     region: Optional[str] = None
     identifier: Optional[str] = None
 
+    @field_validator("name", "facility")
+    @classmethod
+    def _stated(cls, value: str) -> str:
+        # blank, the declaration named nobody and nowhere, and the market register, which holds one declaration
+        # per facility and period by name and facility (registry.FacilityKeys), could not tell it from another:
+        # two declarations of one blank facility's production were both registered and weighed twice, exit 0
+        if not value.strip():
+            raise ValueError("blank: the declarant's name and its facility are stated (the register tells one "
+                             "facility's declarations from another's by them)")
+        return value
+
     # the facility's country and region choose its grid and score every dataset's GeR: a code that names
     # no country or no subdivision of it took the world or national average grid, exit 0 (geography.py)
     @field_validator("country")

@@ -223,6 +223,15 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     if dates is not None:
         _check_year_in_period(year, *dates, source)
     _refuse_a_year_not_begun(year, source)
+    keys = facility_keys(document.get("declarant"))
+    if isinstance(document.get("declarant"), Mapping) and keys is None:
+        # a blank facility (or a blank name with no identifier) gave no key: the one-per-facility check was
+        # skipped, and two declarations of that production were both registered and weighed twice, exit 0
+        raise RegistryError("the declaration's declarant states no facility, or neither a name nor an identifier, "
+                            "so the register cannot hold it to one declaration per facility and period",
+                            file=source, field="declarant.facility", value=document["declarant"].get("facility"),
+                            expected="a declaration naming its declarant and facility, as 'footprint declare' "
+                                     "writes it")
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     units = {r["category"]: unit_basis(r.get("unit"), document, RegistryError, file=source) for r in declared}
@@ -238,7 +247,7 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
                  content_sha256=document.get("content_sha256"),
                  spreads={c: v for c, v in spreads.items() if c in {r["category"] for r in declared}},
                  coverage={r["category"]: r["coverage"] for r in declared if r.get("coverage") in COVERAGES},
-                 facility=facility_key(document.get("declarant")), keys=facility_keys(document.get("declarant")),
+                 facility=facility_key(document.get("declarant")), keys=keys,
                  period=(dates[0].isoformat(), dates[1].isoformat()) if dates is not None else None,
                  source=source)
 
