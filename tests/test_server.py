@@ -760,6 +760,18 @@ def test_a_correction_that_adds_or_drops_the_identifier_is_the_same_facility(hos
         publish(without, public=True, database=host["db"], replace=True)
 
 
+def test_a_declaration_naming_no_facility_is_not_published(host, example_declaration):
+    """A declaration whose facility is blank (another tool's, or an old footprint's): the host found no facility key
+    for it and published a second one of that production beside it, both Active, exit 0."""
+    from footprint.server.store import PublishError
+
+    first = _declaration(example_declaration, "decl-blank-v1", "Blank Site Oxides", country="DE")
+    first["declarant"]["facility"] = " "
+    first["content_sha256"] = content_hash(first)
+    with pytest.raises(PublishError, match="states no facility"):
+        publish(first, public=True, database=host["db"])
+
+
 def test_concurrent_publishes_of_one_declaration_all_take_effect(database, example_declaration):
     """Eight publishers of one new declaration at once, each to another client: publishing is idempotent, so
     every call succeeds and the record is visible to all eight, stored once."""
