@@ -79,10 +79,13 @@ class _Workbook:
     # ------------------------------------------------------------------ sheets
     def declarant(self, sheet) -> dict[str, Any]:
         values: dict[str, tuple[Any, int]] = {}
-        for row_index, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
+        for row_index, cells in enumerate(sheet.iter_rows(min_row=2), start=2):
+            row = tuple(cell.value for cell in cells)
             if not row or _clean(row[0]) is None:
                 continue
             key = str(_clean(row[0]))
+            if key in self.DECLARANT_QUANTITIES and len(cells) > 1:
+                self._no_percentage_cell(cells[1], key, (sheet.title, row_index, "value"))
             if key not in DECLARANT_KEYS:
                 raise self.error("unknown key", (sheet.title, row_index, "key"), value=key,
                                  expected="one of " + ", ".join(DECLARANT_KEYS))
@@ -407,6 +410,23 @@ class _Workbook:
                                  (sheet, 1, None), value=name,
                                  expected="each column once (delete or rename one of the two)")
             seen[name] = index
+
+    #: Declarant keys holding a quantity in their own unit (recycled_content_R1 and recycled_share_* are fractions,
+    #: where a cell shown as 95 % rightly holds 0.95).
+    DECLARANT_QUANTITIES = ("production_amount",)
+
+    def _no_percentage_cell(self, cell, name: str, location: Location) -> None:
+        """Refuse a declarant quantity typed as a percentage, as _no_percentage does on the process sheets.
+
+        Why: 2000 typed into a cell formatted as a percentage is stored as 20, so production_amount read 20 t
+        for 2,000 t and every value per kg came out 100 times too high, exit 0 (the process sheets refused it).
+        """
+        value = getattr(cell, "value", None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and "%" in str(getattr(cell, "number_format", "") or ""):
+            raise self.error(f"a percentage in '{name}': Excel stores {value:.4g} (shown as {100 * value:.4g} %), "
+                             f"which would be read as {value:.4g} in its unit", location, value=value,
+                             expected=f"{name} in its unit, in a cell not formatted as a percentage")
 
     #: Columns holding a quantity in the row's unit (a percentage there is not that quantity), and the
     #: sections whose 'amount' is a fraction 0..1 (where a cell shown as 3 % rightly holds 0.03).
