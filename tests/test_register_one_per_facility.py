@@ -423,3 +423,17 @@ def test_a_declaration_naming_no_facility_is_refused_by_the_register(pair, tmp_p
     for path in paths:
         result = _invoke("market", "add", path, "--mass", 1000, "--year", 2026, "--register", register)
         assert result.exit_code == 2 and "states no facility" in result.output, result.output
+
+
+def test_a_csv_row_stating_an_identifier_but_no_declarant_name_is_refused(pair, tmp_path):
+    """A CSV row of the example's plant and 2025 naming only the declarant's identifier: old code imported it, and
+    a correction of the example stating no identifier (told by its name, FacilityKeys.same) was then registered
+    beside it, both weighed in the classes, exit 0: the row had no name to be compared by."""
+    register = tmp_path / "r.sqlite"
+    path = tmp_path / "r.csv"
+    path.write_text(CSV_HEADER + f'x,ndpr-oxide,1.1.0,,2026,1000,"{SITE}",{URN},2025-01-01,2025-12-31,40\n',
+                    encoding="utf-8")
+    with pytest.raises(RegistryError, match="must name its declarant") as caught:
+        footprint.market_import(path, register=register)
+    assert caught.value.field == "declarant" and f"{path}:2" in str(caught.value)
+    assert not register.exists() or Register(register).rows() == []

@@ -470,9 +470,12 @@ def _row_identity(row: Mapping[str, Any], declarant: str | None, year: int,
                             value=cells["period_end"], expected=f"a date from {cells['period_start']} on")
     _check_year_in_period(year, dates[0], dates[1], where)
     keys = facility_keys({"name": declarant, "facility": cells["facility"], "identifier": cells["identifier"]})
-    if keys is None:
+    if keys is None or keys.by_name is None:
+        # an identifier alone gave the row no name key: a declaration of that facility stating no identifier (told
+        # by its name, FacilityKeys.same) was never compared with it, and both were registered, weighed twice
         raise RegistryError("a row that states its facility must name its declarant", file=where, field="declarant",
-                            expected="the declarant's name (or an identifier column)")
+                            expected="the declarant's name (with its identifier, if any): a declaration of this "
+                                     "facility without an identifier is told from the row by that name")
     return (dates[0].isoformat(), dates[1].isoformat()), keys
 
 
