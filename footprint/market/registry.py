@@ -456,8 +456,8 @@ def _row_identity(row: Mapping[str, Any], declarant: str | None, year: int,
     for name in ("facility", "period_start", "period_end"):
         if not cells[name]:
             raise RegistryError("a row that states its facility or period must state both", file=where, field=name,
-                                expected="facility, period_start and period_end together (and declarant or "
-                                         "identifier), or none of them")
+                                expected="facility, period_start and period_end together (and declarant, with "
+                                         "identifier if known), or none of them")
     dates = []
     for name in ("period_start", "period_end"):
         try:
