@@ -399,7 +399,8 @@ def test_the_early_coverage_refusal_names_what_the_finished_document_would(proje
 
 
 def test_the_provenance_path_is_pathlibs_relative_path(tmp_path, monkeypatch):
-    """declaration._relative on strings gives what path.resolve().relative_to(REPO_ROOT).as_posix() gave."""
+    """declaration._relative on strings gives what path.resolve().relative_to(REPO_ROOT).as_posix() gives, and
+    str(path.resolve()) outside the repository (one name per file: tests/test_batch_identity.py)."""
     from footprint.declaration.declaration import _relative
     from footprint.paths import REPO_ROOT
 
@@ -407,7 +408,7 @@ def test_the_provenance_path_is_pathlibs_relative_path(tmp_path, monkeypatch):
         try:
             return path.resolve().relative_to(REPO_ROOT).as_posix()
         except ValueError:
-            return str(path)
+            return str(path.resolve())
 
     (tmp_path / "link").symlink_to(REPO / "examples")
     (tmp_path / "outside.yaml").write_text("x")

@@ -70,20 +70,10 @@ def library_versions() -> dict[str, str]:
 
 
 def _relative(path: Path) -> str:
-    """``path.resolve().relative_to(REPO_ROOT).as_posix()``, or ``str(path)`` outside the repository.
+    """The name provenance gives an input file (footprint.paths.provenance_path: one name per file)."""
+    from footprint.paths import provenance_path
 
-    Written on the resolved string rather than with pathlib: three paths per declaration went
-    through pathlib's parsing of every part (about 0.1 ms of a 3 ms batch row); the text is
-    the same (tests/test_speed_paths.py compares both).
-    """
-    from footprint.paths import REPO_ROOT
-
-    real, root = os.path.realpath(path), str(REPO_ROOT)
-    if real == root:
-        return "."
-    if real.startswith(root.rstrip(os.sep) + os.sep):
-        return real[len(root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
-    return str(path)
+    return provenance_path(path)
 
 
 def _method_block(methods_sha256: str, extension: dict[str, Any]) -> dict[str, Any]:
