@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-import footprint
+sys.path.insert(0, str(Path(__file__).parent))
+from test_background import imported  # noqa: E402,F401  (the sample databases bg-es and bg-jl, imported once)
+
+import footprint  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -61,3 +65,19 @@ def test_a_batch_row_outside_the_repository_is_the_one_by_one_declaration(produc
     written = json.loads((producer / "out/b.json").read_text())
     assert written["content_sha256"] == alone["content_sha256"]
     assert footprint.verify_declaration(producer / "out/b.json").ok
+
+
+def test_a_mapping_column_records_what_declare_mapping_records(imported, tmp_path, monkeypatch):
+    """The mapping's path went into provenance as given (never made relative to the repository): a batch row
+    (its mapping made absolute from the manifest) and 'declare --mapping m.yaml' in that directory wrote two
+    content hashes for the same files, exit 0."""
+    (tmp_path / "m.yaml").write_text('database: bg-es\nmap:\n  electricity/CN-NM: '
+                                     '{name: "electricity production, test", location: CN}\n')
+    monkeypatch.chdir(tmp_path)
+    data = REPO / "examples/ndpr-oxide/activity-2025.yaml"
+    alone = footprint.declare("ndpr-oxide", data, mapping="m.yaml", created=CREATED)
+    assert alone["provenance"]["background"]["mapping"]["path"] == str((tmp_path / "m.yaml").resolve())
+    (tmp_path / "manifest.csv").write_text(f"rule,data,output,mapping\nndpr-oxide,{data},out/a.json,m.yaml\n")
+    summary = footprint.batch_declare(tmp_path / "manifest.csv", created=CREATED)
+    assert summary.ok, summary.errors_csv()
+    assert json.loads((tmp_path / "out/a.json").read_text())["content_sha256"] == alone["content_sha256"]
