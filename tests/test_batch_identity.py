@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -81,3 +82,56 @@ def test_a_mapping_column_records_what_declare_mapping_records(imported, tmp_pat
     summary = footprint.batch_declare(tmp_path / "manifest.csv", created=CREATED)
     assert summary.ok, summary.errors_csv()
     assert json.loads((tmp_path / "out/a.json").read_text())["content_sha256"] == alone["content_sha256"]
+
+
+# ----------------------------------------------------------------------------- Dask LocalCluster, 2 workers
+
+def waiting_task(rows, context):
+    """footprint.api._declare_chunk, except that row 1's chunk finishes only after row 2's (at most 20 s)."""
+    import os
+    import time
+
+    from footprint import api
+
+    marker = context["marker"]
+    if any(row.number == 1 for row in rows):
+        deadline = time.monotonic() + 20
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    outcomes = api._declare_chunk(rows, context)
+    if any(row.number == 2 for row in rows):
+        open(marker, "w").close()
+    return outcomes
+
+
+def test_on_dask_the_register_takes_the_rows_in_manifest_order_as_the_serial_run_does(project, tmp_path,
+                                                                                   monkeypatch):
+    """Two rows of one facility and reporting period (a second data set): the register keeps the first and
+    refuses the second (one declaration per facility and period).  Serially that is row 1.  On Dask outcomes
+    were written and registered as chunks completed, so when row 2 finished first the register kept row 2's
+    declaration and refused row 1's, exit 2 either way: which declaration entered the class thresholds
+    depended on timing.  Now Dask hands outcomes on in row order, as the serial run and the pool do."""
+    pytest.importorskip("distributed")
+    import cloudpickle
+
+    from footprint import api
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    data = REPO / "examples/ndpr-oxide/activity-2025.yaml"
+    text = data.read_text()
+    assert "{kind: diesel, amount: 611000," in text
+    (tmp_path / "v2.yaml").write_text(text.replace("{kind: diesel, amount: 611000,", "{kind: diesel, amount: 700000,"))
+    (tmp_path / "m.csv").write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{data},out/a.json,100,2025\n"
+                                    "ndpr-oxide,v2.yaml,out/b.json,100,2025\n")
+    marker = str(tmp_path / "row-2-done")
+    context = api._batch_context
+    monkeypatch.setattr(api, "_batch_context", lambda scheduler, **options: {**context(scheduler, **options),
+                                                                             "marker": marker})
+    monkeypatch.setattr(api, "_declare_chunk", waiting_task)
+    summary = footprint.batch_declare(tmp_path / "m.csv", register=tmp_path / "r.sqlite", scheduler="local",
+                                      workers=2, created=CREATED)
+    assert os.path.exists(marker)
+    assert [o.status for o in summary.outcomes] == ["ok", "error"], summary.errors_csv()
+    assert "not registered" in summary.outcomes[1].message
+    registered = [r["declaration_id"] for r in footprint.market_rows(register=tmp_path / "r.sqlite")]
+    assert registered == [json.loads((tmp_path / "out/a.json").read_text())["id"]]

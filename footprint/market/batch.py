@@ -13,9 +13,11 @@ Guarantees, whichever scheduler runs it:
   is reported for that row and never stops the others; a chunk whose worker died is
   retried by Dask on another worker (``retries``), and an outcome that arrives twice
   (a retried chunk whose first run did finish) is kept once;
-* the caller's ``on_outcome`` runs in this process, in arrival order, once per row: it
-  writes outputs and streams entries into the register, so a retried chunk never writes a
-  file twice and a worker never needs the register;
+* the caller's ``on_outcome`` runs in this process, once per row, in row order on every
+  scheduler (chunks are handed on in submission order, not as they complete): it writes
+  outputs and streams entries into the register, so a retried chunk never writes a file
+  twice, a worker never needs the register, and what the register keeps of two rows of one
+  facility and period is the serial run's;
 * every chunk carries the background identity of the submitting process, and a worker
   whose set-up differs refuses the rows instead of computing them on another background.
 """
@@ -307,9 +309,9 @@ def read_manifest(path: str | Path) -> list[Row]:
 def row_inputs(rows: Sequence[Row]) -> list[tuple[str, Path]]:
     """The files the rows read (activity data, mappings, rule files, trusted keys), each named by its row.
 
-    Outputs are written as results arrive, in any order on Dask: a row whose output is another
-    row's input could replace that input before the other row is computed (or after: the run
-    depended on timing), so such an output is refused, even with --force.
+    Outputs are written while other rows are still being computed (on workers, ahead of them): a
+    row whose output is another row's input could replace that input before the other row is
+    computed (or after: the run depended on timing), so such an output is refused, even with --force.
     """
     found: list[tuple[str, Path]] = []
     for row in rows:
@@ -459,17 +461,22 @@ def _client(scheduler: str, workers: int):
 
 def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers: int,
               accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
-    from distributed import as_completed
+    """The chunks on a Dask cluster, their outcomes handed on in submission (row) order, as the pool's are.
 
+    Why in order, not as chunks complete: what ``accept`` does with an outcome can depend on the
+    rows before it (the register keeps the first declaration of a facility and reporting period and
+    refuses a later one).  Handed on as completed, a later row that finished first was registered and
+    the earlier one refused: the register depended on timing and differed from the serial run.  The
+    chunks still run in parallel; a finished chunk's answer waits on the cluster until its turn.
+    """
     from footprint.market import pool
 
     client, cluster, label = _client(scheduler, workers)
     try:
         size = chunk_size or pool.chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
         pieces = chunks(rows, size)
-        futures = {client.submit(task, piece, context, pure=False, retries=3): piece for piece in pieces}
-        for future in as_completed(list(futures)):
-            piece = futures[future]
+        futures = [(client.submit(task, piece, context, pure=False, retries=3), piece) for piece in pieces]
+        for future, piece in futures:  # submission order: outcomes reach the caller as the serial run's do
             try:
                 outcomes = future.result()
             except Exception as exc:  # noqa: BLE001 - a chunk that failed on every retry: its rows, not the run
