@@ -117,3 +117,35 @@ def test_a_chunk_that_kills_every_worker_is_reported_and_the_others_run():
     assert failed == [7, 8, 9]  # the chunk holding row 7, nothing else
     assert all("worker process died" in o.message for o in summary.outcomes if not o.ok)
     assert summary.count("ok") == len(rows) - 3
+
+
+def _task_killed_after_a_later_chunk(rows, context):
+    """As _task_killed_once, but the worker holding row 3 dies only once row 5's chunk has been answered."""
+    import time
+
+    marker, later = Path(context["marker"]), Path(context["later"])
+    if any(row.number == 3 for row in rows) and not marker.exists():
+        deadline = time.monotonic() + 10
+        while not later.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # row 5's answer reaches the submitting process
+        marker.write_text(str(os.getpid()))
+        os._exit(1)
+    if any(row.number == 5 for row in rows):
+        later.write_text("")
+    return [batch.Outcome(row.number, "ok", "", row.output) for row in rows]
+
+
+def test_a_killed_worker_does_not_reorder_the_rows(tmp_path):
+    """The chunk that died was run again after every later chunk had been handed on: row 5 was written and
+    registered before row 3, so the register kept row 5's declaration of a facility and period where the
+    serial run keeps row 3's.  Now the rows reach the caller in order through a dead worker too."""
+    count = pool.POOL_FROM + 10
+    rows = [batch.Row(n, "r", "d", output=f"o{n}.json") for n in range(1, count + 1)]
+    arrived: list[int] = []
+    context = {"marker": str(tmp_path / "killed"), "later": str(tmp_path / "row-5-answered")}
+    summary = batch.run(rows, _task_killed_after_a_later_chunk, context, workers=2, chunk_size=2,
+                        on_outcome=lambda o: arrived.append(o.row))
+    assert (tmp_path / "killed").exists() and (tmp_path / "row-5-answered").exists()
+    assert arrived == list(range(1, count + 1))
+    assert summary.ok

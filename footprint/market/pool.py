@@ -11,9 +11,10 @@ Guarantees, the same as ``batch.run``'s on Dask:
 * each chunk's outcomes come back whole (the task never raises for a row's own error), and
   they are handed on in submission order, so a pooled run reports, writes and registers in the
   order of the serial run;
-* a worker that dies (killed, out of memory) breaks the pool; every chunk whose answer had not
-  arrived is run again on a fresh pool (``RETRIES`` times, then its rows are reported as
-  errors), and the caller keeps the first outcome of a row, so no row is lost or duplicated;
+* a worker that dies (killed, out of memory) breaks the pool; the first chunk whose answer had
+  not arrived runs again alone on a fresh pool (``RETRIES`` + 1 times, then its rows are reported
+  as errors), then the chunks after it, still in order (a killed worker never reorders rows), and
+  the caller keeps the first outcome of a row, so no row is lost or duplicated;
 * workers only compute: outputs are written by the submitting process (atomically, by the
   caller's ``accept``), so a killed worker never leaves a half-written file.
 
@@ -88,7 +89,7 @@ def run_pool(chunks: Sequence[Sequence[Any]], task: Callable, context: Any, work
 
 def _run_chunks(pending: list, task: Callable, context: Any, workers: int,
                 accept_chunk: Callable[[Sequence[Any], list | None, str | None], None]) -> None:
-    """run_pool's loop, with this process's collector paused.
+    """run_pool's loop, with this process's collector paused; chunks are handed on in submission order.
 
     Why paused: this process only unpickles the workers' answers (tens of thousands of
     containers per chunk) and hands them on.  With the collector running, those allocations
@@ -96,26 +97,54 @@ def _run_chunks(pending: list, task: Callable, context: Any, workers: int,
     in a 240-row batch that was a fifth of the wall time, taken from the cores the workers
     need.  The answers are plain trees (no reference cycles), so reference counting frees
     them at once either way; anything cyclic the caller makes is collected once it resumes.
+
+    Why in order even through a dead worker: the caller writes and registers as chunks are
+    handed on, and what the register keeps of two rows of one facility and period is the first
+    one's.  Chunks that died were run again after every later chunk had been handed on, so a
+    killed worker put row 3 after row 5 (the register kept row 5's declaration, unlike the
+    serial run).  Now the first chunk without an answer runs again alone, in a fresh pool
+    (alone, a death is its own: it is reported after ``RETRIES`` more, and a chunk that was
+    only caught in another's death is not), and the chunks after it run again after it: their
+    answers, if any came, are dropped rather than held, so a crash never piles documents up here.
     """
     context_fork = multiprocessing.get_context("fork")
-    for _attempt in range(RETRIES + 1):
-        broken: list[Sequence[Any]] = []
+    while pending:
+        broken_at = None
         with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context_fork,
                                  initializer=_worker_started) as executor:
             futures: list[tuple[Sequence[Any], Future]] = [(chunk, executor.submit(task, chunk, context))
                                                           for chunk in pending]
-            for chunk, future in futures:  # submission order: outcomes reach the caller as the serial run's do
+            for position, (chunk, future) in enumerate(futures):  # submission order, as the serial run's
                 try:
                     outcomes = future.result()
                 except BrokenProcessPool:
-                    broken.append(chunk)
-                    continue
+                    broken_at = position
+                    break
                 except Exception as exc:  # noqa: BLE001 - the task itself failed: this chunk's rows, not the run
-                    accept_chunk(chunk, None, f"{type(exc).__name__}: {exc}".strip()[:200])
+                    accept_chunk(chunk, None, _failure(exc))
                     continue
                 accept_chunk(chunk, outcomes, None)
-        if not broken:
+            if broken_at is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+        if broken_at is None:
             return
-        pending = broken
-    for chunk in pending:
-        accept_chunk(chunk, None, f"a worker process died computing this chunk ({RETRIES + 1} attempts)")
+        first = pending[broken_at]
+        accept_chunk(first, *_run_alone(first, task, context, context_fork))
+        pending = pending[broken_at + 1:]
+
+
+def _failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip()[:200]
+
+
+def _run_alone(chunk: Sequence[Any], task: Callable, context: Any, context_fork) -> tuple[list | None, str | None]:
+    """(outcomes, None) of ``chunk`` run in a pool of its own, or (None, why) after ``RETRIES`` + 1 deaths."""
+    for _attempt in range(RETRIES + 1):
+        with ProcessPoolExecutor(max_workers=1, mp_context=context_fork, initializer=_worker_started) as executor:
+            try:
+                return executor.submit(task, chunk, context).result(), None
+            except BrokenProcessPool:
+                continue
+            except Exception as exc:  # noqa: BLE001 - the task itself failed: this chunk's rows, not the run
+                return None, _failure(exc)
+    return None, f"a worker process died computing this chunk ({RETRIES + 1} attempts alone)"
