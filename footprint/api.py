@@ -1510,6 +1510,10 @@ def _not_a_regular_file(row) -> str | None:
 def _same_declaration_key(row, digests: dict[str, str | None]) -> tuple | None:
     """What a row's declaration id is made of, as far as the manifest tells it (file contents, not paths), and its year.
 
+    The rule by the content of its file, whether the row names it by id or by path: by the id's text, a
+    row naming the library's file by path got another key than a row naming its id, so the second was
+    computed and refused only where results arrive, with another message.
+
     Why before computing: two rows of one declaration and year give the register two masses for one
     entry, so the second is refused.  Refused where results arrive, the row refused was whichever came
     second: on Dask that is timing, and the register kept one run's mass or the other's.  Rows whose
@@ -1528,7 +1532,10 @@ def _same_declaration_key(row, digests: dict[str, str | None]) -> tuple | None:
                 digests[path] = None
         return digests[path]
 
-    rule = digest(row.rule) if row.rule.endswith((".yaml", ".yml")) else row.rule
+    try:  # a rule id by the library file it names: 'ndpr-oxide' and 'rules/ndpr-oxide.yaml' are one rule
+        rule = digest(str(_rule.resolve_rule_path(row.rule)))
+    except FootprintError:
+        rule = None  # an unknown rule fails on its own
     parts = (rule, digest(row.data), row.allocation or "", digest(row.mapping), row.background or "", row.year)
     return None if None in parts else parts
 

@@ -135,3 +135,17 @@ def test_on_dask_the_register_takes_the_rows_in_manifest_order_as_the_serial_run
     assert "not registered" in summary.outcomes[1].message
     registered = [r["declaration_id"] for r in footprint.market_rows(register=tmp_path / "r.sqlite")]
     assert registered == [json.loads((tmp_path / "out/a.json").read_text())["id"]]
+
+
+def test_a_rule_by_id_and_the_same_rule_by_path_are_one_declaration_for_the_register(project, tmp_path):
+    """Rows 1 and 2 are one declaration (the library's rule, once by id and once by its file) for one year: the
+    second is refused before anything is computed, as two rows naming the rule alike are; the id's text and
+    the file's content made two keys, so row 2 was computed and refused only as its result arrived."""
+    data = REPO / "examples/ndpr-oxide/activity-2025.yaml"
+    (tmp_path / "m.csv").write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{data},a.json,100,2025\n"
+                                    f"{REPO / 'rules/ndpr-oxide.yaml'},{data},b.json,100,2025\n")
+    summary = footprint.batch_declare(tmp_path / "m.csv", register=tmp_path / "r.sqlite", created=CREATED)
+    assert [o.status for o in summary.outcomes] == ["ok", "error"]
+    assert "the same declaration (the same rule, activity data and options) and year 2025 as row 1" in \
+        summary.outcomes[1].message
+    assert not (tmp_path / "b.json").exists()
