@@ -156,4 +156,5 @@ def _provenance(mapping: BackgroundMapping, inputs: dict[str, list[dict[str, str
             not_applied[key] = {**entry, "reason": UNUSED_KIND}
     from footprint.paths import provenance_path  # one name per file, as the activity data's (issue 14)
 
-    return {"path": provenance_path(mapping.path), "sha256": mapping.sha256, "applied": applied, "not_applied": not_applied}
+    return {"path": provenance_path(mapping.path), "sha256": mapping.sha256, "applied": applied,
+            "not_applied": not_applied}
