@@ -1498,9 +1498,10 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
 def _not_a_regular_file(row) -> str | None:
     """Why a row's input is refused before the run (a FIFO would block the whole batch), else None."""
     from footprint._io import SPECIAL_FILE, special_file
+    from footprint.market.batch import is_rule_path
 
     for what, path in (("activity data", row.data), ("background mapping", row.mapping),
-                       ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
+                       ("rule", row.rule if is_rule_path(row.rule) else None),
                        ("supplier keys", row.supplier_keys)):
         if path and special_file(path):
             return f"{path}: the {what} is {SPECIAL_FILE}; not read"

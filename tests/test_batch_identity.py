@@ -149,3 +149,17 @@ def test_a_rule_by_id_and_the_same_rule_by_path_are_one_declaration_for_the_regi
     assert "the same declaration (the same rule, activity data and options) and year 2025 as row 1" in \
         summary.outcomes[1].message
     assert not (tmp_path / "b.json").exists()
+
+
+def test_a_rule_file_with_an_upper_case_suffix_is_read_beside_the_manifest(producer, tmp_path, monkeypatch):
+    """'own-rules/ndpr-metal.YAML' was taken as a rule id (only '.yaml' made a path): looked for from the
+    current directory, not the manifest's, it was not found (or another file was read), while 'declare' run
+    beside the manifest reads the file it names."""
+    (producer / "own-rules/ndpr-metal.yaml").rename(producer / "own-rules/ndpr-metal.YAML")
+    monkeypatch.chdir(producer)
+    alone = footprint.declare("own-rules/ndpr-metal.YAML", "ndpr-metal/a.yaml", created=CREATED)
+    (producer / "m.csv").write_text("rule,data,output\nown-rules/ndpr-metal.YAML,ndpr-metal/a.yaml,out/b.json\n")
+    monkeypatch.chdir(tmp_path)  # the manifest names its files from its own directory
+    summary = footprint.batch_declare(producer / "m.csv", created=CREATED)
+    assert summary.ok, summary.errors_csv()
+    assert json.loads((producer / "out/b.json").read_text())["content_sha256"] == alone["content_sha256"]

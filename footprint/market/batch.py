@@ -197,6 +197,16 @@ class Summary:
 
 # ----------------------------------------------------------------------------- manifests
 
+def is_rule_path(rule: str) -> bool:
+    """Whether a row's rule names a file (relative to the manifest) rather than a rule id of the library.
+
+    A YAML suffix in any case, or a directory in it (an id has neither).  Why not '.yaml' alone: a
+    rule 'own/Rule.YAML' was taken as an id, so it was looked for from the current directory, not
+    the manifest's (another file, or none), while 'declare' takes it as the file it names.
+    """
+    return rule.lower().endswith((".yaml", ".yml")) or "/" in rule or os.sep in rule
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -211,7 +221,7 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
             values[key] = os.path.normpath(base / values[key]) if not Path(values[key]).is_absolute() \
                 else values[key]
     rule = values["rule"]
-    if rule.endswith((".yaml", ".yml")) and not Path(rule).is_absolute():
+    if is_rule_path(rule) and not Path(rule).is_absolute():
         rule = os.path.normpath(base / rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
     mass = year = None
     try:
@@ -316,7 +326,7 @@ def row_inputs(rows: Sequence[Row]) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     for row in rows:
         for what, path in (("activity data", row.data), ("background mapping", row.mapping),
-                           ("rule", row.rule if row.rule.endswith((".yaml", ".yml")) else None),
+                           ("rule", row.rule if is_rule_path(row.rule) else None),
                            ("supplier keys", row.supplier_keys)):
             if path:
                 found.append((f"{what} of row {row.number}", Path(path)))
