@@ -27,7 +27,7 @@ CREATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 @pytest.fixture()
 def producer(tmp_path) -> Path:
     """A producer's directory outside the repository: activity data (with a supplier's declaration) and a rule file."""
-    work = tmp_path / "work"
+    work = tmp_path / "wörk dir"  # a space and a non-ASCII letter: the manifest and provenance keep them as they are
     (work / "ndpr-metal").mkdir(parents=True)
     shutil.copy(REPO / "examples/ndpr-metal/activity-2025.yaml", work / "ndpr-metal/a.yaml")
     shutil.copytree(REPO / "examples/suppliers", work / "suppliers")
@@ -55,6 +55,10 @@ def test_a_batch_row_outside_the_repository_is_the_one_by_one_declaration(produc
     (producer / "sub").mkdir()
     monkeypatch.chdir(producer / "sub")  # the same files reached from another directory, spelt another way
     assert footprint.declare("../own-rules/ndpr-metal.yaml", "./../ndpr-metal/a.yaml",
+                             created=CREATED)["content_sha256"] == alone["content_sha256"]
+    (producer.parent / "link").symlink_to(producer)  # and through a symbolic link
+    link = producer.parent / "link"
+    assert footprint.declare(link / "own-rules/ndpr-metal.yaml", link / "ndpr-metal/a.yaml",
                              created=CREATED)["content_sha256"] == alone["content_sha256"]
     monkeypatch.chdir(producer)
     (outcome,) = footprint.declare_many([("own-rules/ndpr-metal.yaml", "ndpr-metal/a.yaml")], created=CREATED)
