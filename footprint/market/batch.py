@@ -207,6 +207,25 @@ def is_rule_path(rule: str) -> bool:
     return rule.lower().endswith((".yaml", ".yml")) or "/" in rule or os.sep in rule
 
 
+def from_manifest(base: Path, value: str) -> str:
+    """A manifest's path ``value`` as the file the system opens for it from the manifest's directory ``base``.
+
+    Absolute paths are kept; relative ones are joined to ``base`` and tidied ('./', '//').  A '..'
+    is resolved as the system resolves it, after the symbolic link before it: os.path.normpath
+    dropped 'link/..' as if 'link' were a plain directory, so a row read another file than
+    'declare' given the same path from the manifest's directory (other numbers, exit 0).  The
+    directory part is made real only then; the file itself is kept as named (a link's
+    suppliers, '../suppliers/...', are found from where the link lies, as 'declare' finds them).
+    """
+    if Path(value).is_absolute():
+        return value
+    joined = os.path.join(base, value)
+    if ".." not in Path(value).parts:
+        return os.path.normpath(joined)
+    head, name = os.path.split(joined)
+    return os.path.join(os.path.realpath(head), name) if name not in ("", ".", "..") else os.path.realpath(joined)
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -218,11 +237,10 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
         return Row(number, problem=f"empty {' and '.join(missing)} (every row needs a rule and a data file)")
     for key in PATH_COLUMNS:
         if values[key]:
-            values[key] = os.path.normpath(base / values[key]) if not Path(values[key]).is_absolute() \
-                else values[key]
+            values[key] = from_manifest(base, values[key])
     rule = values["rule"]
-    if is_rule_path(rule) and not Path(rule).is_absolute():
-        rule = os.path.normpath(base / rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
+    if is_rule_path(rule):
+        rule = from_manifest(base, rule)  # a rule file beside the manifest; a bare id names rules/ID.yaml
     mass = year = None
     try:
         mass = float(values["mass_kg"]) if values["mass_kg"] else None
