@@ -189,3 +189,55 @@ def test_a_manifest_path_through_a_link_and_up_reads_the_file_declare_reads(proj
     summary = footprint.batch_declare(tmp_path / "work/m.csv", created=CREATED)
     assert summary.ok, summary.errors_csv()
     assert json.loads((tmp_path / "work/out/a.json").read_text())["content_sha256"] == alone["content_sha256"]
+
+
+@pytest.fixture()
+def remote_cluster(tmp_path, project):
+    """A Dask scheduler and one worker started elsewhere (their own current directory), as on other machines."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import time
+
+    elsewhere = tmp_path / "worker-machine"
+    elsewhere.mkdir()
+    address_file = tmp_path / "scheduler.json"
+    dask = Path(sys.executable).parent / "dask"
+    started = [subprocess.Popen([str(dask), "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file",
+                                 str(address_file)], cwd=elsewhere, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not address_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started.append(subprocess.Popen([str(dask), "worker", "--scheduler-file", str(address_file), "--nthreads",
+                                         "1", "--no-dashboard"], cwd=elsewhere, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
+        address = json.loads(address_file.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address, elsewhere
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_relative_paths_on_a_cluster_are_the_submitter_s_files(remote_cluster, tmp_path, monkeypatch):
+    """declare_many(('ndpr-oxide', 'data/a.yaml'), scheduler='tcp://...'): the worker opened data/a.yaml from its
+    own current directory, and where the worker's machine had a file there (another producer's, an older
+    copy) it declared that one, other numbers, exit 0.  Now the rows go out with the submitter's files."""
+    address, elsewhere = remote_cluster
+    text = (REPO / "examples/ndpr-oxide/activity-2025.yaml").read_text()
+    assert "{kind: diesel, amount: 611000," in text
+    (elsewhere / "data").mkdir()
+    (elsewhere / "data/a.yaml").write_text(text.replace("{kind: diesel, amount: 611000,",
+                                                        "{kind: diesel, amount: 700000,"))
+    (tmp_path / "mine/data").mkdir(parents=True)
+    (tmp_path / "mine/data/a.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path / "mine")
+    alone = footprint.declare("ndpr-oxide", "data/a.yaml", created=CREATED)
+    (outcome,) = footprint.declare_many([("ndpr-oxide", "data/a.yaml")], created=CREATED, scheduler=address)
+    assert outcome.ok, outcome.message
+    assert outcome.document["content_sha256"] == alone["content_sha256"]

@@ -487,6 +487,25 @@ def _client(scheduler: str, workers: int):
     return client, None, f"Dask cluster at {scheduler}"
 
 
+def anchored(row: Row) -> Row:
+    """``row`` with its relative paths made absolute from this process's current directory.
+
+    Why: a Dask worker opens a row's files from its own current directory, which on a cluster is
+    wherever the worker was started.  declare_many(("ndpr-oxide", "data/a.yaml"), scheduler=
+    'tcp://...') read the worker's data/a.yaml (another file: other numbers, exit 0) or found none,
+    where the serial run reads the submitter's.  Joined, not normalised: the worker resolves '..'
+    as this process would.  A manifest's rows are absolute already (read_manifest).
+    """
+    from dataclasses import replace
+
+    here = os.getcwd()
+    changes = {key: os.path.join(here, value) for key in ("data", "output", "mapping", "supplier_keys")
+               if (value := getattr(row, key)) and not os.path.isabs(value)}
+    if row.rule and is_rule_path(row.rule) and not os.path.isabs(row.rule):
+        changes["rule"] = os.path.join(here, row.rule)
+    return replace(row, **changes) if changes else row
+
+
 def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers: int,
               accept: Callable[[Outcome], None], chunk_size: int | None) -> str:
     """The chunks on a Dask cluster, their outcomes handed on in submission (row) order, as the pool's are.
@@ -499,6 +518,7 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
     """
     from footprint.market import pool
 
+    rows = [anchored(row) for row in rows]  # a worker's current directory is not this one
     client, cluster, label = _client(scheduler, workers)
     try:
         size = chunk_size or pool.chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
