@@ -241,3 +241,33 @@ def test_relative_paths_on_a_cluster_are_the_submitter_s_files(remote_cluster, t
     (outcome,) = footprint.declare_many([("ndpr-oxide", "data/a.yaml")], created=CREATED, scheduler=address)
     assert outcome.ok, outcome.message
     assert outcome.document["content_sha256"] == alone["content_sha256"]
+
+
+def test_the_command_lines_write_one_document_and_refuse_alike(producer, monkeypatch):
+    """`footprint declare` and `footprint batch declare` on the same files outside the repository: the same
+    document but for its `created` time (and so its content hash), and a refused row exits 2 with the message
+    declare gives.  The provenance paths differed (as typed, and made absolute from the manifest)."""
+    from click.testing import CliRunner
+
+    import cli
+
+    text = (REPO / "examples/copper-cathode-sxew/activity-2025.yaml").read_text()
+    (producer / "sxew.yaml").write_text(text)  # refused: its declared water use has no data
+    monkeypatch.chdir(producer)
+    single = CliRunner().invoke(cli.main, ["declare", "own-rules/ndpr-metal.yaml", "ndpr-metal/a.yaml", "-o", "d.json"])
+    refused = CliRunner().invoke(cli.main, ["declare", "copper-cathode-sxew", "sxew.yaml", "-o", "s.json"])
+    assert single.exit_code == 0 and refused.exit_code == 2, single.output + refused.output
+    (producer / "m.csv").write_text("rule,data,output\nown-rules/ndpr-metal.yaml,ndpr-metal/a.yaml,out/d.json\n"
+                                    "copper-cathode-sxew,sxew.yaml,out/s.json\n")
+    batch = CliRunner().invoke(cli.main, ["batch", "declare", "m.csv"])
+    assert batch.exit_code == 2 and "2 rows: 1 declared, 1 failed" in batch.output, batch.output
+    reason = refused.output.split("sxew.yaml: ", 1)[1].strip()
+    assert reason.startswith("field 'impact_categories.declared'") and reason in batch.output
+    assert not (producer / "s.json").exists() and not (producer / "out/s.json").exists()
+
+    def comparable(path: Path) -> dict:
+        document = json.loads(path.read_text())
+        del document["provenance"]["created"], document["content_sha256"]
+        return document
+
+    assert comparable(producer / "out/d.json") == comparable(producer / "d.json")
