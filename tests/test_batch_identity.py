@@ -169,28 +169,6 @@ def test_a_rule_file_with_an_upper_case_suffix_is_read_beside_the_manifest(produ
     assert json.loads((producer / "out/b.json").read_text())["content_sha256"] == alone["content_sha256"]
 
 
-def test_a_manifest_path_through_a_link_and_up_reads_the_file_declare_reads(project, tmp_path, monkeypatch):
-    """'deep/../a.yaml' where 'deep' is a symbolic link: the system goes up from the link's target, and so does
-    'declare'.  The manifest's paths were tidied with os.path.normpath, which drops 'deep/..' as if 'deep' were a
-    plain directory: the row declared the a.yaml beside the manifest, another file with other numbers, exit 0."""
-    text = (REPO / "examples/ndpr-oxide/activity-2025.yaml").read_text()
-    assert "{kind: diesel, amount: 611000," in text
-    (tmp_path / "store/v2/deep").mkdir(parents=True)
-    (tmp_path / "store/v2/a.yaml").write_text(text.replace("{kind: diesel, amount: 611000,",
-                                                           "{kind: diesel, amount: 700000,"))
-    (tmp_path / "work").mkdir()
-    (tmp_path / "work/a.yaml").write_text(text)  # what normpath made of the path
-    (tmp_path / "work/deep").symlink_to(tmp_path / "store/v2/deep")
-    monkeypatch.chdir(tmp_path / "work")
-    alone = footprint.declare("ndpr-oxide", "deep/../a.yaml", created=CREATED)
-    assert alone["provenance"]["activity_data"]["path"] == str((tmp_path / "store/v2/a.yaml").resolve())
-    (tmp_path / "work/m.csv").write_text("rule,data,output\nndpr-oxide,deep/../a.yaml,out/a.json\n")
-    monkeypatch.chdir(tmp_path)
-    summary = footprint.batch_declare(tmp_path / "work/m.csv", created=CREATED)
-    assert summary.ok, summary.errors_csv()
-    assert json.loads((tmp_path / "work/out/a.json").read_text())["content_sha256"] == alone["content_sha256"]
-
-
 @pytest.fixture()
 def remote_cluster(tmp_path, project):
     """A Dask scheduler and one worker started elsewhere (their own current directory), as on other machines."""

@@ -208,22 +208,15 @@ def is_rule_path(rule: str) -> bool:
 
 
 def from_manifest(base: Path, value: str) -> str:
-    """A manifest's path ``value`` as the file the system opens for it from the manifest's directory ``base``.
+    """A manifest's path ``value`` from the manifest's directory ``base`` (absolute paths are kept).
 
-    Absolute paths are kept; relative ones are joined to ``base`` and tidied ('./', '//').  A '..'
-    is resolved as the system resolves it, after the symbolic link before it: os.path.normpath
-    dropped 'link/..' as if 'link' were a plain directory, so a row read another file than
-    'declare' given the same path from the manifest's directory (other numbers, exit 0).  The
-    directory part is made real only then; the file itself is kept as named (a link's
-    suppliers, '../suppliers/...', are found from where the link lies, as 'declare' finds them).
+    Tidied with os.path.normpath, so a '..' is taken from the path as written, not after following a
+    symbolic link before it: a manifest reached through a link names its files from there (a reader's
+    checkout whose examples/ is a link writes examples/batch/../../out into its own out/).  The
+    system (and 'declare' given 'link/../a.yaml') goes up from the link's target instead, so such a
+    path can name another file than the shell does (README: Many declarations).
     """
-    if Path(value).is_absolute():
-        return value
-    joined = os.path.join(base, value)
-    if ".." not in Path(value).parts:
-        return os.path.normpath(joined)
-    head, name = os.path.split(joined)
-    return os.path.join(os.path.realpath(head), name) if name not in ("", ".", "..") else os.path.realpath(joined)
+    return value if Path(value).is_absolute() else os.path.normpath(os.path.join(base, value))
 
 
 def _cell(value: Any) -> str:
