@@ -219,6 +219,13 @@ def test_relative_paths_on_a_cluster_are_the_submitter_s_files(remote_cluster, t
     (outcome,) = footprint.declare_many([("ndpr-oxide", "data/a.yaml")], created=CREATED, scheduler=address)
     assert outcome.ok, outcome.message
     assert outcome.document["content_sha256"] == alone["content_sha256"]
+    # batch verify of a directory named relatively: the cluster gives the serial run's verdicts, rows named alike
+    footprint.write_declaration(alone, "out/d.json")
+    (tmp_path / "mine/out/not-one.json").write_text("{}")
+    here = footprint.batch_verify("out")
+    there = footprint.batch_verify("out", scheduler=address)
+    assert [(o.status, o.output) for o in there.outcomes] == [(o.status, o.output) for o in here.outcomes] == [
+        ("ok", "out/d.json"), ("error", "out/not-one.json")], there.errors_csv()
 
 
 def test_the_command_lines_write_one_document_and_refuse_alike(producer, monkeypatch):

@@ -511,6 +511,7 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
     """
     from footprint.market import pool
 
+    named = {row.number: row.output for row in rows}  # outcomes name the output as the caller did
     rows = [anchored(row) for row in rows]  # a worker's current directory is not this one
     client, cluster, label = _client(scheduler, workers)
     try:
@@ -525,6 +526,7 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
                 outcomes = [Outcome(row.number, "error", f"the chunk failed on the cluster ({reason[:200]})",
                                     row.output) for row in piece]
             for outcome in outcomes:
+                outcome.output = named.get(outcome.row, outcome.output)
                 accept(outcome)
             future.release()
     finally:
