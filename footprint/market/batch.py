@@ -494,7 +494,8 @@ def anchored(row: Row) -> Row:
     here = os.getcwd()
     changes = {key: os.path.join(here, value) for key in ("data", "output", "mapping", "supplier_keys")
                if (value := getattr(row, key)) and not os.path.isabs(value)}
-    if row.rule and is_rule_path(row.rule) and not os.path.isabs(row.rule):
+    # a rule file here, as rule.resolve_rule_path takes it (a path, or a file named like an id in this directory)
+    if row.rule and not os.path.isabs(row.rule) and (is_rule_path(row.rule) or os.path.isfile(row.rule)):
         changes["rule"] = os.path.join(here, row.rule)
     return replace(row, **changes) if changes else row
 
