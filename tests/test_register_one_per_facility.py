@@ -31,7 +31,8 @@ def _declared(tmp_path: Path, name: str, *edits: tuple[str, str], rule: str | Pa
 
 def _without_period_length(tmp_path: Path) -> Path:
     """rules/ndpr-oxide.yaml without its 12-month period length, as a version of its own (1.1.1): the library's
-    rules refuse the half-year correction below, a rule without a length (or of another length) accepts it."""
+    rules refuse the half-year correction below, a rule without a length (or of another length) accepts it, and
+    the register takes it when it is the library's (FOOTPRINT_RULES), as refuse_rule_not_in_library asks."""
     text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
     assert "    length_months: 12\n" in text and "\nversion: 1.1.0\n" in text
     path = tmp_path / "rules" / "ndpr-oxide.yaml"
@@ -128,14 +129,16 @@ def test_replace_carries_the_first_ones_placements_of_other_years(pair, database
         (second_id, 2025, 1000.0), (second_id, 2026, 500.0)]
 
 
-def test_replace_refuses_to_carry_a_year_before_the_corrections_period(project, tmp_path):
+def test_replace_refuses_to_carry_a_year_before_the_corrections_period(project, tmp_path, monkeypatch):
     """A declaration of 2025-07-01..2026-06-30 placed in 2025, replaced by one of 2026-01-01..2026-06-30: the
     2025 placement would have been carried to a declaration whose period begins in 2026 (market add refuses
-    such a year for it), so the replacement is refused and the register left as it was."""
+    such a year for it), so the replacement is refused and the register left as it was.  The half year needs
+    a library whose rule states no period length (the register takes declarations under its library's rules)."""
     period = "period: {start: 2025-01-01, end: 2025-12-31}"
+    rule = _without_period_length(tmp_path)
+    monkeypatch.setenv("FOOTPRINT_RULES", str(rule.parent))
     first = _declared(tmp_path, "straddling", (period, "period: {start: 2025-07-01, end: 2026-06-30}"))
-    later = _declared(tmp_path, "later", (period, "period: {start: 2026-01-01, end: 2026-06-30}"),
-                      rule=_without_period_length(tmp_path))
+    later = _declared(tmp_path, "later", (period, "period: {start: 2026-01-01, end: 2026-06-30}"), rule=rule)
     register = tmp_path / "r.sqlite"
     footprint.market_add([first], mass_kg=1000, year=2025, register=register)
     with pytest.raises(RegistryError, match=r"placed on the market in 2025 \(1000 kg\), before this one's "

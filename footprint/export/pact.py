@@ -237,9 +237,10 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     dq = document.get("data_quality") or {}
     criteria = dq.get("criteria") or {}
     period = document.get("period") or {}
-    from footprint.inputs.upstream import refuse_sensitivity_run
+    from footprint.inputs.upstream import refuse_rule_not_in_library, refuse_sensitivity_run
 
     refuse_sensitivity_run(document, ExportError)  # every customer's system reads a PACT footprint as the product's
+    refuse_rule_not_in_library(document, ExportError)  # ... and under the rule it names, as the library holds it
     if unit.get("unit") != "kg":
         raise ExportError("PACT export supports declared units in kg only", field="declared_unit.unit",
                           value=unit.get("unit"), expected="kg (Annex V point 3: the declared unit is 1 kg)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -280,6 +281,66 @@ def refuse_sensitivity_run(document: Mapping[str, Any], error: type[FootprintErr
     if problem:
         raise error(problem, file=file, field="sensitivity", value=_sensitivity_method(document["sensitivity"]),
                     expected="a declaration made without --allocation (the rule's own methods)")
+
+
+def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[FootprintError], *,
+                               file: str | Path | None = None) -> None:
+    """Raise ``error`` when ``document`` claims a library rule's id under a text the library does not hold: a
+    version ahead of the library's, or the library's version with other content (what it says, prose aside).
+
+    Why: the register, the class schemes and the host read "rule ndpr-oxide 1.1.1" as the ndpr-oxide
+    rules of major version 1.  A producer's own copy of the library rule with ``length_months`` removed,
+    given a version of its own (1.1.1, as the twin refusal of ``declare`` advises for a changed rule),
+    declared its best quarter with exit 0, and ``market add`` placed it among the annual declarations
+    (weighed in the thresholds), ``classes assign`` gave it a class of the 1.x scheme and ``publish``
+    served it.  A past version (below the library's) is a declaration of its time and passes; a version
+    the library does not hold yet may be a newer library's: updating footprint tells.  A rule id the
+    library does not have is classed and served under that id alone, and passes.
+    """
+    from footprint.errors import RuleError
+    from footprint.inputs import rule as _rule
+    from footprint.paths import rules_dir
+
+    rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
+    rule_id, version = rule.get("id"), rule.get("version")
+    if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):  # no library file has another name
+        return
+    library_path = rules_dir() / f"{rule_id}.yaml"
+    if not library_path.is_file():
+        return
+    try:
+        library = _rule.load_rule(library_path)
+    except RuleError:  # the library's own file is broken: 'footprint rules validate' says why; nothing to hold to
+        return
+    held = library.rule.version
+    try:
+        ahead = _version_tuple(str(version)) > _version_tuple(held)
+    except ValueError:
+        raise error(f"rule version {version!r} is not a version number", file=file, field="rule.version",
+                    value=version, expected="N.N.N, as every rule of the library states it") from None
+    if ahead:
+        raise error(f"rule {rule_id} {version} is not a rule of this library, which holds {rule_id} {held} "
+                    f"({library_path}): a text of that id the library does not hold is no rule the market "
+                    "compares declarations under", file=file, field="rule.version", value=version,
+                    expected=f"a declaration under the library's rule {rule_id} {held} (or an earlier version); "
+                             "if a newer footprint holds this version, update footprint")
+    recorded = _rule_hashes(dict(document))["rule_content_sha256"]
+    if version == held and recorded is not None and recorded != _rule.content_sha256(library):
+        raise error(f"the declaration says it is under rule {rule_id} {version}, but what its rule said differs "
+                    f"from the library's {library_path.name} of that id and version", file=file,
+                    field="provenance.rule.content_sha256", value=recorded,
+                    expected=f"a declaration made under the library's rule {rule_id} {held} unchanged")
+
+
+#: The shape of a rule id (inputs.rule.Rule.id); the library's file of a rule is rules/<id>.yaml.
+_RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = version.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError(version)
+    return tuple(int(part) for part in parts)
 
 
 #: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input
