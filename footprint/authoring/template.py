@@ -32,7 +32,7 @@ from typing import Any
 from footprint._io import write_atomic
 from footprint._text import xlsx_append
 from footprint.data.inventory import Catalogue
-from footprint.errors import FootprintError, UnitError
+from footprint.errors import FootprintError
 from footprint.inputs import units
 from footprint.inputs.activity_xlsx import COLUMNS, DECLARANT_KEYS, DECLARANT_SHEET, UNCERTAINTY_COLUMNS
 from footprint.inputs.rule import LoadedRule, Rule, RuleProcess
@@ -60,14 +60,6 @@ def kind_unit(rule: Rule, kind: str, catalogue: Catalogue | None) -> tuple[str, 
 #: a tenth more for natural gas (inventories/fuel/natural-gas.yaml): a bill copied as it reads overstates
 #: the gas burned, exit 0.
 GROSS_BILLS = "a bill or meter in gross calorific value (GCV, Hs) states more energy for the same fuel; convert it"
-
-
-def _is_energy(unit: str) -> bool:
-    try:
-        units.convert(1.0, unit, "MJ")
-    except UnitError:
-        return False
-    return True
 
 
 def _is_transport(rule: Rule, kind: str, catalogue: Catalogue | None) -> bool:
@@ -131,7 +123,7 @@ def _rows(rule: Rule, process: RuleProcess, catalogue: Catalogue | None) -> list
         unit, dataset_kind = kind_unit(rule, kind, catalogue)
         section = "transport" if _is_transport(rule, kind, catalogue) else "input"
         comment = " ".join(rule.input_kinds[kind].description.split())
-        if dataset_kind == "fuel" and _is_energy(unit) and "NCV" not in comment:
+        if dataset_kind == "fuel" and units.convertible(unit, "MJ") and "NCV" not in comment:
             comment += f"; {unit} of net calorific value (NCV): {GROSS_BILLS}"
         accepted = getattr(rule.input_kinds[kind], "upstream_products", None)
         if accepted:

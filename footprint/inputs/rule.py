@@ -538,11 +538,7 @@ class Rule(_Strict):
 
 
 def _is_mass(unit: str) -> bool:
-    try:
-        units.convert(1.0, unit, "kg")
-    except UnitError:
-        return False
-    return True
+    return units.convertible(unit, "kg")
 
 
 def boundary_problems(rule: Rule) -> list[tuple[str, str]]:

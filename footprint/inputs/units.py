@@ -305,6 +305,15 @@ def convert(amount: float, unit: str, target: str, *, file: str | Path | None = 
     return converted
 
 
+def convertible(unit: str, target: str) -> bool:
+    """Whether ``unit`` converts to ``target`` (a unit of mass, of energy, ...); ``convert`` says why not."""
+    try:
+        convert(1.0, unit, target)
+    except UnitError:
+        return False
+    return True
+
+
 def _dimensionality_error() -> type[Exception]:
     import pint
 
