@@ -323,6 +323,27 @@ def _expected_inputs_accounted(rp: RuleProcess, pdata: ProcessData, loaded: Load
                      "row left blank says nothing)")
 
 
+def _upstream_inputs_reported(rp: RuleProcess, pdata: ProcessData, activity: LoadedActivity, where: str) -> None:
+    """Every process the rule says this one consumes (``inputs_from``) appears as a ``from`` input.
+
+    Why: the product of an upstream process reaches the declared unit only through that input.
+    ndpr-oxide's roasting without its ``{from: beneficiation, ...}`` line cut mining and
+    beneficiation off the declared product: 46.56 -> 24.81 kg CO2-Eq/kg, extraction and
+    concentration 0 %, exit 0 (the mass balance compared only the flows that were reported).
+    An upstream process given no data (an optional one, supplied by its default dataset) was
+    lost the same way: its dataset was never linked.  An amount of 0 says none was consumed.
+    """
+    reported = {item.from_ for item in pdata.inputs if item.from_ is not None}
+    missing = [upstream for upstream in rp.inputs_from if upstream not in reported]
+    if missing:
+        raise ActivityDataError(
+            f"process '{rp.id}' reports no input from '{missing[0]}', whose product the rule says it consumes "
+            f"(inputs_from): '{missing[0]}' and everything upstream of it would count as zero in the declared unit",
+            file=activity.path, field=f"{where}.inputs", value=", ".join(missing),
+            expected=f"an input {{from: {missing[0]}, amount, unit}} with the amount consumed in the period (0 if "
+                     "none was)")
+
+
 def _tkm(leg: Transport, path: Path, where: str) -> float:
     if leg.amount is not None:
         return units.convert(float(leg.amount), leg.unit, "tkm", file=path, field=f"{where}.unit")
@@ -421,7 +442,23 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
 
 def _mass_balance(system_flows: dict[str, float], outputs: dict[str, float], loaded: LoadedRule,
                   activity: LoadedActivity) -> None:
+    """Each reported process's product is consumed downstream as much as it was made, within the tolerance.
+
+    Every reported process but the reference one is checked, not only those some input names: a
+    process whose product no reported process consumes (its consumer given no data, so supplied by
+    a default dataset) fed nothing, and its burden counted zero, exit 0.
+    """
     tolerance = loaded.rule.mass_balance_tolerance
+    reference = loaded.rule.reference_process
+    for upstream in outputs:
+        if upstream != reference and upstream not in system_flows:
+            consumers = [rp.id for _stage, rp in loaded.rule.processes() if upstream in rp.inputs_from]
+            raise ActivityDataError(
+                f"process '{upstream}' reports its output but no process these data report consumes it (the rule's "
+                f"consumers: {', '.join(consumers) or 'none'}, given no data here): its burden would count zero in "
+                "the declared unit", file=activity.path, field=f"processes.{upstream}",
+                expected="data for the process that consumes its product, with an input from it, or no data for "
+                         f"'{upstream}' (its product is then supplied by the consumer's default dataset)")
     for upstream, consumed in system_flows.items():
         produced = outputs[upstream]
         if produced <= 0:
@@ -769,6 +806,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         process.flows.extend(ore.element_flows(rp.id, rp, pdata, output, share, flows_index, path=path,
                                                where=where))  # elements of the ore mined
         _expected_inputs_accounted(rp, pdata, loaded, activity, where)  # after each input is linked (sharper errors)
+        _upstream_inputs_reported(rp, pdata, activity, where)
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump(exclude={"kinds"} if not exclusion.kinds
                                                                          else None)})
