@@ -349,3 +349,38 @@ def test_a_virgin_declaration_out_of_date_for_the_period_is_refused(project, tmp
     with pytest.raises(ActivityDataError, match=r"out of date.*valid until 2022-12-31") as caught:
         footprint.declare(rule_path, data_path)
     assert caught.value.field == "recycled_content.virgin.declaration" and caught.value.file == str(rule_path)
+
+
+def _with_virgin_share(tmp_path: Path, *, r1: float, recycled_kg: float) -> tuple[Path, Path]:
+    """The case with ``recycled_kg`` of recycled alloy and 100 - ``recycled_kg`` of virgin alloy per 100 kg."""
+    rule_path, data_path = _write(tmp_path, r1=r1, virgin_kg=100 - recycled_kg)
+    data = yaml.safe_load(data_path.read_text())
+    data["processes"]["recycling"]["output"]["amount"] = recycled_kg
+    data["processes"]["blending"]["inputs"][0]["amount"] = recycled_kg
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return rule_path, data_path
+
+
+def test_r1_of_one_beside_virgin_material_is_refused(project, tmp_path):
+    """R1 = 1 stated, 98 kg recycled + 2 kg virgin alloy per 100 kg: the flows give 98/100 = 0.98.
+
+    |1 - 0.98| = 0.02 is within the tolerance (0.05), so the old code declared R1 = 1, 100 % recycled
+    content, exit 0, while the footprint itself counted the 2 kg of virgin alloy (0.02 x 40 = 0.8 kg
+    CO2e/kg of it).  "All recycled" is a claim the flows must bear out exactly: refused.
+    """
+    rule_path, data_path = _with_virgin_share(tmp_path, r1=1.0, recycled_kg=98)
+    with pytest.raises(ActivityDataError, match=r"R1 = 1 states that no virgin material was used, but the flows "
+                                                r"hold 0\.02 kg virgin") as caught:
+        footprint.declare(rule_path, data_path)
+    assert caught.value.field == "recycled_content.R1"
+    document = footprint.declare(*_with_virgin_share(tmp_path, r1=0.98, recycled_kg=98))  # the share it is
+    assert document["recycled_content"]["R1"] == 0.98
+
+
+def test_r1_of_zero_beside_recycled_material_is_refused(project, tmp_path):
+    """R1 = 0 stated, 2 kg recycled + 98 kg virgin alloy per 100 kg: the flows give 0.02, within the
+    tolerance of 0, so the old code declared 0 % recycled content while the recycling process delivered
+    2 kg per 100 kg (and its burden, 500/50 x 2 = 20 kg CO2, was counted), exit 0.  Refused."""
+    rule_path, data_path = _with_virgin_share(tmp_path, r1=0.0, recycled_kg=2)
+    with pytest.raises(ActivityDataError, match=r"R1 = 0 states that nothing recycled was used"):
+        footprint.declare(rule_path, data_path)

@@ -575,7 +575,33 @@ def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialF
             file=system.activity.path, field="recycled_content.R1", value=rc.R1,
             expected=f"R1 within {tolerance:g} of {flows.r1:.4f}, or the virgin material as inputs of the rule's "
                      f"virgin input kinds ({', '.join(rc.virgin_input_kinds) or 'none defined'})")
+    _r1_edges(rc.R1, flows, system.activity.path)
     return flows
+
+
+def _r1_edges(stated: float, flows: MaterialFlows, path) -> None:
+    """A stated R1 of exactly 1 or 0 is a claim the flows must bear out exactly, not within the tolerance.
+
+    Why: R1 is declared as the producer states it (the report, the PACT extension), checked against the
+    flows within the rule's mass-balance tolerance (0.05).  R1 = 1 ("all recycled") beside a virgin NdPr
+    top-up of 5 t in 124.7 t of feed (flows: 1.197 kg recycled and 0.05 kg virgin per kg, R1 = 0.960)
+    was declared as 100 % recycled content, exit 0, while the footprint counted the virgin metal; R1 = 0
+    ("nothing recycled") beside recycled material the Erec processes deliver, likewise.  A share between
+    the two may differ from the flows' within the tolerance (feed records and product masses differ).
+    """
+    from footprint.errors import ActivityDataError
+
+    if stated >= 1.0 and flows.virgin_kg > 0:
+        problem = (f"recycled content R1 = 1 states that no virgin material was used, but the flows hold "
+                   f"{flows.virgin_kg:.4g} kg virgin material per declared unit beside {flows.recycled_kg:.4g} kg "
+                   f"recycled (R1 = {flows.r1:.4f})")
+    elif stated <= 0.0:
+        problem = (f"recycled content R1 = 0 states that nothing recycled was used, but the recycling processes "
+                   f"deliver {flows.recycled_kg:.4g} kg recycled material per declared unit (R1 = {flows.r1:.4f})")
+    else:
+        return
+    raise ActivityDataError(problem, file=path, field="recycled_content.R1", value=stated,
+                            expected=f"the recycled share the feed records give (the flows: {flows.r1:.4f})")
 
 
 def _virgin_burden(system: ProductSystem, category: str, solver: "solvers.Solver") -> float | None:
