@@ -551,3 +551,19 @@ def _with_status(text: str, status: str) -> str:
     index = next(i for i, line in enumerate(lines) if line.startswith("status:"))
     lines[index] = f"status: {status}\n"
     return "".join(lines)
+
+
+def test_a_from_row_left_blank_is_refused_not_taken_as_nothing_consumed(project, filled, tmp_path):
+    """The roasting sheet's 'from: beneficiation' row with its amount left blank, as the template wrote it.
+
+    The reader skips a blank row (it says nothing), so the old code built roasting without its feed:
+    mining and beneficiation fed nothing the declared unit draws on, and the workbook declared 24.81
+    instead of 46.56 kg CO2-Eq/kg, exit 0.  Refused now, as a YAML file without the line is.
+    """
+    book = load_workbook(filled)
+    ws = book["roasting"]
+    row = _row_where(ws, 2, "from: beneficiation")
+    ws.cell(row=row, column=COLUMNS.index("amount") + 1).value = None  # (cell(..., value=None) sets nothing)
+    with pytest.raises(ActivityDataError, match="process 'roasting' reports no input from 'beneficiation'") as info:
+        footprint.declare("ndpr-oxide", _save(book, tmp_path))
+    assert "'from: beneficiation' row" in str(info.value)

@@ -341,7 +341,8 @@ def _upstream_inputs_reported(rp: RuleProcess, pdata: ProcessData, activity: Loa
             f"(inputs_from): '{missing[0]}' and everything upstream of it would count as zero in the declared unit",
             file=activity.path, field=f"{where}.inputs", value=", ".join(missing),
             expected=f"an input {{from: {missing[0]}, amount, unit}} with the amount consumed in the period (0 if "
-                     "none was)")
+                     f"none was; in the XLSX workbook: the amount in its 'from: {missing[0]}' row, which left blank "
+                     "says nothing)")
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:
