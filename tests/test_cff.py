@@ -384,3 +384,50 @@ def test_r1_of_zero_beside_recycled_material_is_refused(project, tmp_path):
     rule_path, data_path = _with_virgin_share(tmp_path, r1=0.0, recycled_kg=2)
     with pytest.raises(ActivityDataError, match=r"R1 = 0 states that nothing recycled was used"):
         footprint.declare(rule_path, data_path)
+
+
+def test_virgin_material_blended_in_an_erec_process_with_a_co_product_counts_whole(project, tmp_path):
+    """The recycling process (Erec) has a co-product, dross, and virgin alloy is blended in there.
+
+    Recycling: 50 kg scrap + 10 kg virgin alloy -> 60 kg alloy and 10 kg dross, 500 kg CO2; prices
+    alloy 9, dross 1, so the alloy's share is 60*9 / (60*9 + 10*1) = 540/550 = 0.981818.  Blending
+    takes the 60 kg and makes 60 kg of product.  Per kg of product:
+
+    * the virgin alloy in it: 10/60 = 0.166667 kg (all of it: blended into the alloy, none in the dross),
+      so Rm = 1 - 0.166667 = 0.833333 kg and R1 = 50/60 = 0.833333;
+    * Erec per declared unit = 500 x 0.981818 / 60 = 8.181818; virgin burden = 10 x 40 x 0.981818 / 60
+      = 6.545455 (the foreground allocates it like every input of the process);
+    * line = (1 - A)(Rm Ev - Erec) = 0.8 x (0.833333 x 40 - 8.181818) = 20.121212;
+    * total = 8.181818 + 6.545455 + 20.121212 = 34.848485.
+
+    The old code subtracted the allocated virgin mass, 0.166667 x 0.981818 = 0.163636 kg: Rm 0.836364,
+    R1 0.836364, line 0.8 x (0.836364 x 40 - 8.181818) = 20.218182, total 34.945455, exit 0.
+    """
+    rule_path, data_path = _write(tmp_path, r1=0.83, virgin_kg=0)
+    rule = yaml.safe_load(rule_path.read_text())
+    recycling = rule["stages"][0]["processes"][0]
+    recycling.update({"co_products": ["dross"], "expected_inputs": ["virgin-alloy"], "allocation": {
+        "method": "economic", "price_basis": "test",
+        "prices": {"recycled alloy": {"value": 9, "unit": "relative", "basis": "test"},
+                   "dross": {"value": 1, "unit": "relative", "basis": "test"}}}})
+    rule["stages"][0]["processes"][1]["expected_inputs"] = []
+    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    data = yaml.safe_load(data_path.read_text())
+    processes = data["processes"]
+    processes["recycling"]["output"]["amount"] = 60
+    processes["recycling"]["co_products"] = [{"name": "dross", "amount": 10, "unit": "kg"}]
+    processes["recycling"]["inputs"] = [{"kind": "virgin-alloy", "declaration": "virgin.json", "amount": 10,
+                                         "unit": "kg"}]
+    processes["blending"]["output"]["amount"] = 60
+    processes["blending"]["inputs"] = [{"from": "recycling", "amount": 60, "unit": "kg"}]
+    data["production"]["amount"] = 60
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    document = footprint.declare(rule_path, data_path)
+    block = document["recycled_content"]
+    assert block["recycled_material_kg"] == pytest.approx(50 / 60, rel=1e-9)
+    assert block["R1_from_flows"] == pytest.approx(50 / 60, rel=1e-9)
+    share = 540 / 550
+    line = 0.8 * (50 / 60 * 40 - 500 * share / 60)
+    assert block["by_category"]["climate_change"]["adjustment"] == pytest.approx(line, rel=REL)
+    assert _value(document) == pytest.approx(500 * share / 60 + 400 * share / 60 + line, rel=REL)
+    assert _value(document) == pytest.approx(34.848485, rel=1e-6)
