@@ -431,3 +431,6 @@ def test_virgin_material_blended_in_an_erec_process_with_a_co_product_counts_who
     assert block["by_category"]["climate_change"]["adjustment"] == pytest.approx(line, rel=REL)
     assert _value(document) == pytest.approx(500 * share / 60 + 400 * share / 60 + line, rel=REL)
     assert _value(document) == pytest.approx(34.848485, rel=1e-6)
+    # the Monte Carlo model computes Rm the same way (it refuses a model that drifts from the declared value)
+    sampled = footprint.declare(rule_path, data_path, uncertainty=20, seed=1)
+    assert _value(sampled) == pytest.approx(34.848485, rel=1e-6) and "uncertainty" in sampled
