@@ -115,3 +115,22 @@ def test_the_code_table_names_its_source_and_has_every_country():
     assert len(doc["countries"]) == 249  # officially assigned ISO 3166-1 alpha-2 codes
     assert doc["subdivisions"]["CN"]["CN-NM"].startswith("Nei Mongol")
     assert all(code.startswith(country + "-") for country, codes in doc["subdivisions"].items() for code in codes)
+
+
+def test_a_facility_stating_no_region_where_the_rule_prices_by_region_is_refused(project, tmp_path):
+    """ndpr-oxide takes electricity from electricity/{region}, and the library holds CN-JX and CN-NM grids:
+    the example without ``region: CN-NM`` took the national grid (45.74 instead of 46.56 kg CO2-Eq/kg),
+    exit 0, with no note, so leaving the optional field out chose the grid.  Now the region is asked for."""
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare("ndpr-oxide", _with_location(tmp_path, "CN", None))
+    message = str(caught.value)
+    assert caught.value.field == "declarant.region"
+    assert "electricity/CN-JX, electricity/CN-NM" in message and "e.g. CN-JX" in message
+
+
+def test_a_country_without_regional_datasets_needs_no_region(project, tmp_path):
+    """Germany: the library has no grid of a German region, so electricity/{region} falls back to DE as the
+    rule says, and nothing is asked (the hydromet example states no region)."""
+    document = footprint.declare("ndpr-oxide", _with_location(tmp_path, "DE", None))
+    datasets = {row.get("dataset") for row in document["contributions"] if row.get("kind") == "background"}
+    assert "electricity/DE" in datasets

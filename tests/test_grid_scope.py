@@ -61,7 +61,7 @@ def test_the_same_grid_is_used_as_published_under_a_direct_rule(project, tmp_pat
 def test_a_life_cycle_grid_is_refused_under_a_direct_rule(project, tmp_path):
     # Australia has no MEE factor: electricity/AU is Ember's life-cycle intensity, which cannot be cut to combustion
     with pytest.raises(LinkingError) as err:
-        footprint.declare(_rule(tmp_path, "direct"), _data(tmp_path, None, country="AU"))
+        footprint.declare(_rule(tmp_path, "direct"), _data(tmp_path, "AU-NSW", country="AU"))  # no grid of NSW
     message = str(err.value)
     assert "electricity/AU" in message and "'life-cycle'" in message and "requires 'direct'" in message
     assert "electricity.scope" in message

@@ -70,6 +70,11 @@ def region_problem(region: str, country: str) -> str | None:
             f"{'nearest' if close else 'codes'}: {listing}{more}")
 
 
+def subdivisions(country: str) -> dict[str, str]:
+    """The ISO 3166-2 subdivision codes of ``country`` with their names (empty for a country without any)."""
+    return dict(_codes()[1].get(country, {}))
+
+
 def within(location: str, country: str, region: str | None) -> bool:
     """Whether a dataset's location describes where the facility is: its country or region, a grid region
     of its country that is no ISO subdivision (ecoinvent's ``CN-NCGC``, whose extent the codes cannot
