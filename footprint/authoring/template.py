@@ -329,7 +329,8 @@ def xlsx_template(loaded: LoadedRule, catalogue: Catalogue | None = None) -> byt
     du = rule.declared_unit
     notes = {"rule": "rule id (do not change)", "name": "legal name of the producer (mandatory)",
              "facility": "facility or site (mandatory)", "country": "ISO 3166-1 alpha-2, e.g. CN (mandatory)",
-             "region": "ISO 3166-2, e.g. CN-NM; required where the library holds grids of regions of the country", "identifier": "optional, e.g. an LEI or URN",
+             "region": "ISO 3166-2, e.g. CN-NM; required where the library holds grids of regions of the country",
+             "identifier": "optional, e.g. an LEI or URN",
              "period_start": "YYYY-MM-DD (mandatory)", "period_end": f"YYYY-MM-DD (mandatory){period_length(rule)}",
              "production_amount": f"{du.product} sold or stocked in the period (mandatory)",
              "production_unit": "unit of production_amount", "production_source": "where the number comes from",
