@@ -483,6 +483,38 @@ def test_verify_refuses_a_performance_class_whose_thresholds_do_not_fit(example_
     assert result.exit_code == 2 and "performance_class.thresholds" in result.output
 
 
+def test_verify_refuses_a_performance_class_whose_labels_were_rewritten(example_declaration, example_scheme,
+                                                                         tmp_path):
+    """Labels rewritten to A, A, A (class and nearest threshold made to fit) and hashed again: a class-B
+    declaration read 'A' under its own labels, and verify recomputed 'A' from them: verified, exit 0.
+    No scheme 'classes derive' writes has other labels than A, B, C, ...: refused (exit 2), and a scheme
+    file with such labels is refused by classes assign too."""
+    from conftest import EXAMPLE
+
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    classed = footprint.assign_class(decl, example_scheme)
+    assert classed["performance_class"]["class"] == "B"
+
+    def relabel(d: dict) -> None:
+        pc = d["performance_class"]
+        pc["labels"] = ["A", "A", "A"]
+        pc["class"] = "A"
+        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
+
+    forged = footprint.write_declaration(_rehashed(classed, relabel), tmp_path / "relabelled.json")
+    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE)])
+    assert result.exit_code == 2, result.output
+    assert "performance_class.labels" in result.output and "Traceback" not in result.output
+
+    scheme = json.loads(example_scheme.read_text())
+    scheme["labels"] = ["A", "A", "A"]
+    scheme["classes"] = [{**row, "class": "A"} for row in scheme["classes"]]
+    edited = tmp_path / "relabelled-scheme.json"
+    edited.write_text(json.dumps(scheme))
+    with pytest.raises(ClassSchemeError, match="labels"):
+        footprint.assign_class(decl, edited)
+
+
 def test_class_probabilities_refuse_percentiles_out_of_order():
     """Percentiles reversed (a forged file hashed again) gave 'G 100 %' with exit 0; cdf() needs them ascending."""
     limits, names = [10.0, 20.0], ["A", "B", "C"]

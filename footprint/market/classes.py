@@ -110,6 +110,19 @@ def labels(n: int) -> list[str]:
     return list(string.ascii_uppercase[:n])
 
 
+def check_labels(names: list, source: str, field: str) -> None:
+    """Refuse labels other than the ones ``classes derive`` writes (A, B, C, ... in order, one per class).
+
+    Why: the class is read off the labels, so a record (or scheme) whose labels were rewritten, e.g.
+    A, B, B, B, B, B, B, put a declaration of class G into 'B', and verify recomputed that 'B' under
+    the rewritten labels and said verified, exit 0.  No scheme footprint writes has other labels.
+    """
+    if not 2 <= len(names) <= 26 or list(names) != labels(len(names)):
+        raise ClassSchemeError("the class labels are not those of a class scheme", file=source, field=field,
+                               value=names, expected="A, B, C, ... in order, one per class (as 'footprint "
+                                                     "classes derive' writes them)")
+
+
 def thresholds(values: Sequence[float], weights: Sequence[float], n: int, *, method: str = "quantile",
                head_room: bool = False, margin: float = DEFAULT_HEAD_ROOM_MARGIN,
                robust: tuple[float, float] = DEFAULT_ROBUST) -> list[float]:
@@ -506,6 +519,7 @@ def check_scheme(scheme: Any, source: str = "scheme") -> dict[str, Any]:
         raise ClassSchemeError("thresholds and labels do not fit", file=source, field="thresholds",
                                value=limits, expected="N-1 strictly ascending numbers for N labels (two equal "
                                                       "thresholds leave the class between them empty for good)")
+    check_labels(names, source, "labels")
     _check_agrees(scheme, source)
     return scheme
 
@@ -648,6 +662,7 @@ def reassign(declaration: Mapping[str, Any], recorded: Any, source: str = "decla
             or list(limits) != sorted(limits)):
         raise ClassSchemeError("the performance class's thresholds and labels do not fit", file=source,
                                field=f"{field}.thresholds", value=limits, expected="N-1 ascending numbers for N labels")
+    check_labels(names, source, f"{field}.labels")
     scheme = {"scheme_id": recorded.get("scheme_id"), "category": recorded.get("category"), "thresholds": limits,
               "labels": names, "next_review": recorded.get("next_review"),
               "basis": {"value": "median" if recorded.get("basis") == "median" else "value"}}
