@@ -349,7 +349,7 @@ def _refuse_withdrawn(loaded, twin) -> None:
 
 def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | None = None, strict: bool = False,
             refuse_gaps: bool = True, uncertainty: int | None = None, seed: int | None = None,
-            activity=None) -> dict[str, Any]:
+            activity=None, id_version: str | None = None) -> dict[str, Any]:
     from footprint.engine import quality as _quality
 
     quality = _quality.assess(result, run.catalogue)
@@ -371,7 +371,8 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
     if refuse_gaps:
         _refuse_coverage_gaps_early(result, quality, prepared.data)
     document = _declaration.build(result, quality, run.catalogue, snapshot=run.snapshot, background=BACKGROUND_DB,
-                                  created=created, background_info=prepared.background_info, uncertainty=block)
+                                  created=created, background_info=prepared.background_info, uncertainty=block,
+                                  id_version=id_version)
     _declaration.validate(document)
     if refuse_gaps:
         _refuse_coverage_gaps(document, prepared.data)
@@ -395,10 +396,11 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None,
              supplier_keys: str | Path | None = None, withdrawn_ok: bool = False,
-             analysis: bool = False) -> dict[str, Any]:
+             analysis: bool = False, id_version: str | None = None) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not);
     ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn);
-    ``analysis``: a hotspot analysis, which may screen a period that has not ended (it is never declared)."""
+    ``analysis``: a hotspot analysis, which may screen a period that has not ended (it is never declared);
+    ``id_version``: verify's recomputation of the id under the footprint version a declaration records."""
     from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
 
@@ -425,7 +427,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
             require_signed_suppliers(prepared.system.upstream_declarations(), supplier_keys)
         result = _calculate.calculate(prepared.system, background=_background_of(prepared))
         return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
-                       uncertainty=uncertainty, seed=seed, activity=activity)
+                       uncertainty=uncertainty, seed=seed, activity=activity, id_version=id_version)
 
 
 def _declare_rows(rows, created: dt.datetime | None) -> list[tuple[dict | None, Exception | None]]:
@@ -793,7 +795,8 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     monte_carlo = document.get("uncertainty") if isinstance(document.get("uncertainty"), dict) else {}
     recomputed = _declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
                           background=default_database, refuse_gaps=True, uncertainty=monte_carlo.get("iterations"),
-                          seed=monte_carlo.get("seed"), withdrawn_ok=True)  # declare(), under a rule withdrawn since
+                          seed=monte_carlo.get("seed"), withdrawn_ok=True,  # declare(), under a rule withdrawn since
+                          id_version=_verify.recorded_footprint_version(document))
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     outcome.allocation = override

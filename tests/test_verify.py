@@ -315,3 +315,31 @@ def test_verify_recomputes_from_the_declared_file_not_an_edited_copy_found_first
 
     monkeypatch.setattr(_verify, "recorded_candidates", lambda recorded, declaration=None: [Path(recorded)])
     assert not footprint.verify_declaration(declaration_file).ok
+
+
+def test_an_id_is_compared_exactly_under_the_footprint_version_the_declaration_records(fresh_declaration,
+                                                                                      tmp_path):
+    """Another declaration's id and any other footprint version, hashed again: the id difference was a
+    warning 'the id includes the footprint version, which differs', so verify said verified, exit 0.
+    Now the id is recomputed under the recorded version: a forged id fails, while a declaration really
+    made by another footprint version (its id made under that version) still verifies with a warning."""
+    from footprint.declaration.declaration import content_hash
+
+    def rehashed(document: dict, name: str) -> Path:
+        document["content_sha256"] = content_hash({k: v for k, v in document.items() if k != "content_sha256"})
+        path = tmp_path / name
+        path.write_text(json.dumps(document))
+        return path
+
+    forged = copy.deepcopy(fresh_declaration)
+    forged["id"] = "urn:uuid:81c099bc-a30b-5c8e-9b0b-1d2e3f405162"  # another producer's declaration, say
+    forged["provenance"]["libraries"]["footprint"] = "0.0.9"
+    result = CliRunner().invoke(cli.main, ["verify", str(rehashed(forged, "forged.json")), "--data", str(EXAMPLE)])
+    assert result.exit_code == 1 and "FAILURE  id" in result.output, result.output
+
+    older = footprint.api._declare("ndpr-oxide", EXAMPLE, id_version="0.0.9")  # as footprint 0.0.9 made it
+    older["provenance"]["libraries"]["footprint"] = "0.0.9"
+    older["provenance"]["created"] = fresh_declaration["provenance"]["created"]
+    outcome = footprint.verify_declaration(rehashed(older, "older.json"), EXAMPLE)
+    assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]
+    assert [d.item for d in outcome.warnings] == ["provenance.libraries.footprint"]

@@ -150,13 +150,17 @@ def legacy_mapping(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: Snapshot,
           background: str, created: dt.datetime | None = None,
-          background_info: dict | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
+          background_info: dict | None = None, uncertainty: dict | None = None,
+          id_version: str | None = None) -> dict[str, Any]:
     """The declaration document (a plain dict, valid against schemas/declaration.schema.json).
 
     ``snapshot`` is the background version the result was computed on (its id, and the
     content hashes of the datasets and methods the result used, go into the provenance).
     ``uncertainty`` is a Monte Carlo block (footprint.engine.uncertainty.MonteCarlo.block); its
     seed goes into ``provenance.seed``.  The declared values stay the deterministic ones.
+    ``id_version``: the footprint version the id mixes in, where not this one (verify recomputes the
+    id of a declaration that records another footprint version under that version, so its id is
+    compared exactly rather than let go as "explained by the version").
     """
     system = result.system
     loaded = system.rule
@@ -175,7 +179,8 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                     for c in result.categories}
     # the id names what the numbers rest on: the datasets and methods used, not the whole library
     identity = "|".join([loaded.sha256, activity.sha256, canonical_json(used_sha256), canonical_json(methods_used),
-                         methods_sha256, system.allocation_method_override or "", versions["footprint"]])
+                         methods_sha256, system.allocation_method_override or "",
+                         versions["footprint"] if id_version is None else id_version])
     if background_info:  # an imported background database changes the numbers, so the identity too
         # what was used, not where the mapping file lay or when a database was imported
         mapping = {k: v for k, v in legacy_mapping(background_info.get("mapping") or {}).items() if k != "path"}

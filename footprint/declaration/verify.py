@@ -17,8 +17,10 @@ What counts as a difference:
 * every other value (ids, hashes of rule, activity data, inventories and CF
   tables, units, labels): exact;
 * library versions differ: a warning, not a failure (results decide);
-  the declaration id mixes in the footprint version, so an id change that
-  the footprint version explains is a warning too;
+  the declaration id mixes in the footprint version, so the recomputation
+  (footprint.api) makes the id under the version the declaration records
+  and the id is compared exactly (an id that differed "because the version
+  differs" was a warning, so any id passed with any version string);
 * what describes the whole background rather than what the declaration used
   (the snapshot id, the hash and size of the whole dataset library, when an
   imported database was imported): a warning.  The content hash of every
@@ -188,6 +190,20 @@ def find_recorded(recorded: str, declaration: Path, sha256: str | None = None) -
             except OSError:  # unreadable: the recomputation reports it if nothing better is found
                 continue
     return existing[0] if existing else None
+
+
+def recorded_footprint_version(document: Mapping[str, Any]) -> str | None:
+    """The footprint version a declaration records (``provenance.libraries.footprint``), or None.
+
+    The recomputation mixes it into the id instead of its own: the id of a declaration that
+    records another version is then compared exactly.  Before, a differing version made an id
+    difference a warning, so a declaration given another declaration's id (and any other version
+    string) was "verified", exit 0.
+    """
+    provenance = document.get("provenance")
+    libraries = provenance.get("libraries") if isinstance(provenance, Mapping) else None
+    version = libraries.get("footprint") if isinstance(libraries, Mapping) else None
+    return version if isinstance(version, str) else None
 
 
 def recorded_sha256(document: Mapping[str, Any], key: str) -> str | None:
@@ -416,13 +432,11 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         outcome.differences.append(Difference(path, a, b, severity, note))
         if severity == "failure" and path != "id":
             results_differ = True
-    versions_differ = (declared.get("provenance", {}).get("libraries", {}).get("footprint")
-                       != recomputed.get("provenance", {}).get("libraries", {}).get("footprint"))
+    # No warning for an id where only the footprint version differs: the caller recomputes the id under
+    # the version the declaration records (recorded_footprint_version), so that id must match exactly.
     for diff in outcome.differences:
         if diff.item == "id" and not results_differ:
-            if versions_differ:
-                diff.severity, diff.note = "warning", "the id includes the footprint version, which differs"
-            elif old_format:
+            if old_format:
                 diff.severity, diff.note = "warning", ("the id now derives from the used datasets' and methods' "
                                                        "hashes, which this declaration predates")
     outcome.differences.sort(key=_priority)
