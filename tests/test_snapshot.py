@@ -152,13 +152,49 @@ def test_a_changed_used_dataset_fails_verification_even_where_no_number_moves(pr
     assert "results[climate_change].value" in failed
 
 
+def _earlier_recipe_id(document: dict) -> str:
+    """The id the footprint of the earlier provenance format gave (checked against a real one below)."""
+    import uuid
+
+    from footprint.declaration.declaration import ID_NAMESPACE
+
+    provenance = document["provenance"]
+    identity = "|".join([provenance["rule"]["sha256"], provenance["activity_data"]["sha256"],
+                         provenance["inventories"]["sha256"], document["method"]["cf_sha256"], "",
+                         provenance["libraries"]["footprint"]])
+    return f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, identity)}"
+
+
+def test_the_earlier_recipe_gives_the_id_of_a_real_declaration_of_that_format():
+    real = json.loads((Path(__file__).resolve().parent / "fixtures" / "ndpr-oxide-2025-schema-1.0.json").read_text())
+    assert "snapshot" not in real["provenance"]
+    assert _earlier_recipe_id(real) == real["id"]
+
+
+def test_a_declaration_stripped_to_the_earlier_format_is_not_verified_under_another_id(project, tmp_path):
+    """provenance.snapshot, methods and used hashes deleted, another declaration's id put in, hashed again:
+    the id difference was a warning ('predates'), so verify said verified, exit 0.  The id must be the one
+    the earlier recipe gives from the hashes the declaration records."""
+    document = footprint.declare("ndpr-oxide", EXAMPLE)
+    old = copy.deepcopy(document)
+    for key in ("snapshot", "methods"):
+        del old["provenance"][key]
+    del old["provenance"]["inventories"]["used_sha256"]
+    old["id"] = "urn:uuid:81c099bc-a30b-5c8e-9b0b-1d2e3f405162"  # another producer's declaration, say
+    old["content_sha256"] = content_hash({k: v for k, v in old.items() if k != "content_sha256"})
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    result = CliRunner().invoke(cli.main, ["verify", str(path), "--data", str(EXAMPLE)])
+    assert result.exit_code == 1 and "FAILURE  id" in result.output, result.output
+
+
 def test_a_declaration_of_the_earlier_provenance_format_still_verifies_with_warnings(project, tmp_path):
     document = footprint.declare("ndpr-oxide", EXAMPLE)
     old = copy.deepcopy(document)
     for key in ("snapshot", "methods"):
         del old["provenance"][key]
     del old["provenance"]["inventories"]["used_sha256"]
-    old["id"] = "urn:uuid:00000000-0000-5000-8000-000000000000"  # made with the earlier recipe
+    old["id"] = _earlier_recipe_id(old)  # made with the earlier recipe
     old["content_sha256"] = content_hash({k: v for k, v in old.items() if k != "content_sha256"})
     path = tmp_path / "old.json"
     path.write_text(json.dumps(old))

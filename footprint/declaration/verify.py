@@ -29,7 +29,9 @@ What counts as a difference:
   a verification and changing a used one does;
 * a declaration written before those hashes were recorded (no
   ``provenance.snapshot``): their absence is a warning, and so is an id that
-  differs only because the id's recipe now uses them (results decide).
+  differs only because the id's recipe now uses them (results decide), once
+  it is the id that earlier recipe gives from the hashes the declaration
+  records (earlier_recipe_ids); any other id is a failure.
 
 A declaration whose mapping provenance is in the older form (every entry of the
 mapping file under ``entries``, applied or not) is compared with the recomputation's
@@ -387,6 +389,48 @@ def _fold_rule_notes(declared: Mapping[str, Any], recomputed: Mapping[str, Any],
     return declared, recomputed
 
 
+def earlier_recipe_ids(document: Mapping[str, Any]) -> set[str]:
+    """The ids a declaration of the earlier provenance format (no ``provenance.snapshot``) can have.
+
+    That footprint made the id from the rule and activity-data hashes, the whole dataset library's
+    hash, the CF tables' hash, the ``--allocation`` given, its version, an imported background and the
+    suppliers' content hashes, all recorded in the document itself.  Why: the recomputation's id
+    now derives from other hashes, so an id difference of such a declaration was a warning whatever
+    the id, and a declaration stripped of ``provenance.snapshot`` (hashed again) passed, exit 0, under
+    another declaration's id.  The id must now be one these recorded fields give (the few
+    candidates cover an ``--allocation`` equal to the rule's method, an imported background, suppliers).
+    """
+    import uuid
+
+    from footprint.declaration.declaration import ID_NAMESPACE
+    from footprint.inputs.upstream import canonical_json
+
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), Mapping) else {}
+
+    def field(*keys: str) -> str:
+        value: Any = provenance if keys[0] != "method" else document
+        for key in keys:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        return value if isinstance(value, str) else ""
+
+    allocations = {""} | {str(a.get("method")) for a in document.get("allocation") or [] if isinstance(a, Mapping)}
+    background = provenance.get("background") if isinstance(provenance.get("background"), Mapping) else {}
+    info = {k: v for k, v in background.items() if k not in ("database", "sha256")}
+    suppliers = [s.get("content_sha256") for s in provenance.get("upstream_declarations") or []
+                 if isinstance(s, Mapping)]
+    tails = [""]
+    if info:
+        tails.append("|" + canonical_json(info))
+    if suppliers and all(isinstance(s, str) for s in suppliers):
+        tails += [tail + "|" + "|".join(suppliers) for tail in tails]
+    ids = set()
+    for allocation in allocations:
+        head = "|".join([field("rule", "sha256"), field("activity_data", "sha256"), field("inventories", "sha256"),
+                         field("method", "cf_sha256"), allocation, field("libraries", "footprint")])
+        ids |= {f"urn:uuid:{uuid.uuid5(ID_NAMESPACE, head + tail)}" for tail in tails}
+    return ids
+
+
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
             tolerance: float = 1e-6) -> Verification:
     """Compare a declaration with its recomputation (None: only the content hash is checked)."""
@@ -436,8 +480,11 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
     # the version the declaration records (recorded_footprint_version), so that id must match exactly.
     for diff in outcome.differences:
         if diff.item == "id" and not results_differ:
-            if old_format:
+            if old_format and declared.get("id") in earlier_recipe_ids(declared):
                 diff.severity, diff.note = "warning", ("the id now derives from the used datasets' and methods' "
                                                        "hashes, which this declaration predates")
+            elif old_format:
+                diff.note = ("not the id the earlier footprint made from the hashes this declaration records "
+                             "(rule, activity data, dataset library, CF tables, version)")
     outcome.differences.sort(key=_priority)
     return outcome
