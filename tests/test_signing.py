@@ -395,3 +395,26 @@ def test_batch_verify_with_public_key_holds_every_declaration_to_a_signature(sig
     bad.write_text("not a key\n")
     result = invoke("batch", "verify", directory, "--public-key", bad)
     assert result.exit_code == 2 and "bad.pub" in result.output and "Traceback" not in result.output
+
+
+def test_verify_without_keys_fails_a_signature_record_made_over_other_content(example_declaration, keys, tmp_path,
+                                                                             example_copy):
+    """A verifier's signature copied from the declaration it signed into one declared from changed data:
+    the numbers agree with the changed data, and verify (no --public-key) said verified, exit 0, with a
+    record claiming the verifier signed it.  What needs no key (signing.record_problems) now fails it, in
+    verify and batch verify alike; the honest signed file still verifies."""
+    signed = footprint.sign_document(example_declaration, keys["producer"], name="Example Verification GmbH",
+                                     role="verifier")
+    honest = footprint.write_declaration(signed, tmp_path / "honest" / "decl.json")
+    assert invoke("verify", honest, "--data", EXAMPLE).exit_code == 0
+
+    example_copy.write_text(example_copy.read_text(encoding="utf-8") + "\n# a copy\n",
+                            encoding="utf-8")  # another input file, another document
+    other = footprint.declare("ndpr-oxide", example_copy)
+    assert other["content_sha256"] != signed["content_sha256"]
+    other["signatures"] = signed["signatures"]
+    copied = footprint.write_declaration(other, tmp_path / "copied" / "decl.json")
+    result = invoke("verify", copied, "--data", example_copy)
+    assert result.exit_code == 1 and "signatures[1]" in result.output, result.output
+    summary = footprint.batch_verify(copied.parent)
+    assert [o.status for o in summary.outcomes] == ["differs"]

@@ -49,7 +49,8 @@ Not compared: ``provenance.created`` (the recomputation reuses it), every
 background mapping: files may be verified from another directory; their
 hashes are compared),
 and ``signatures`` (added after the calculation,
-outside the content hash; ``verify --public-key`` checks them).
+outside the content hash; ``verify --public-key`` checks them), but for what
+needs no key: a record that is malformed or made over other content is a failure.
 """
 from __future__ import annotations
 
@@ -114,6 +115,22 @@ def check_content_hash(document: Mapping[str, Any]) -> Difference | None:
         return Difference("content_sha256", recorded, actual, "failure",
                           "the file was edited after it was written")
     return None
+
+
+def signature_records(document: Mapping[str, Any]) -> list[Difference]:
+    """A failure per signature record that is malformed or made over other content than this document's.
+
+    Signatures are outside the content hash and their keys are checked only with ``--public-key``,
+    but what needs no key is checked always (signing.record_problems, as the PACT host does): a
+    verifier's signature record copied from another declaration into this one (its recorded content
+    hash not this content's) was carried through "verified", exit 0, as if the signer had signed these
+    numbers.
+    """
+    from footprint.declaration.signing import record_problems
+
+    return [Difference(f"signatures[{problem.number}]" if problem.number else "signatures",
+                       problem.kind, "a record over this content", "failure", problem.reason)
+            for problem in record_problems(document, content_hash(dict(document)))]
 
 
 def allocation_override(document: Mapping[str, Any], loaded: LoadedRule) -> str | None:
@@ -439,6 +456,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
     outcome.compared += 1
     if edited:
         outcome.differences.append(edited)
+    outcome.differences.extend(signature_records(declared))
     if recomputed is None:
         return outcome
     if str(declared.get("schema_version", "1.0")).startswith("1.") and not str(
