@@ -343,3 +343,20 @@ def test_an_id_is_compared_exactly_under_the_footprint_version_the_declaration_r
     outcome = footprint.verify_declaration(rehashed(older, "older.json"), EXAMPLE)
     assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]
     assert [d.item for d in outcome.warnings] == ["provenance.libraries.footprint"]
+
+
+def test_a_flag_written_as_a_number_is_a_difference(example_declaration):
+    """data_quality.by_process.<p>.most_relevant true written as 1 (the schema leaves it open), hashed again:
+    Python's True == 1 made the two agree, verified, exit 0; a flag and a number are different values."""
+    declared = copy.deepcopy(example_declaration)
+    process = next(iter(declared["data_quality"]["by_process"]))
+    flag = declared["data_quality"]["by_process"][process]["most_relevant"]
+    assert isinstance(flag, bool)
+    declared["data_quality"]["by_process"][process]["most_relevant"] = int(flag)
+    from footprint.declaration.declaration import content_hash
+
+    declared["content_sha256"] = content_hash({k: v for k, v in declared.items() if k != "content_sha256"})
+    outcome = compare(declared, example_declaration)
+    assert [d.item for d in outcome.failures] == [f"data_quality.by_process.{process}.most_relevant"]
+    assert f"data_quality.by_process.{process}.most_relevant" in _failed(outcome)
+    assert compare(example_declaration, copy.deepcopy(example_declaration)).ok

@@ -279,7 +279,9 @@ def recorded_mapping(document: Mapping[str, Any], declaration: Path,
 
 def _close(a: Any, b: Any, tolerance: float, scale: float = 0.0) -> bool:
     numeric = (int, float)
-    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+    if isinstance(a, bool) or isinstance(b, bool):  # Python's True == 1: a flag and a number never agree
+        return type(a) is type(b) and a == b
+    if isinstance(a, numeric) and isinstance(b, numeric):
         if a == b:
             return True
         return math.isclose(float(a), float(b), rel_tol=tolerance, abs_tol=tolerance * scale)
