@@ -799,6 +799,11 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
                           id_version=_verify.recorded_footprint_version(document))
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
+    if "performance_class" in document and scheme is None:  # say what "verified" did not cover
+        outcome.differences.append(_verify.Difference(
+            "performance_class.thresholds", "(the declaration's own)", "(not checked)", "warning",
+            "the class is recomputed under the thresholds, labels and basis the declaration records; edited "
+            "and hashed again they pass: --scheme FILE checks them against the class scheme"))
     outcome.allocation = override
     outcome.data = str(data)
     return outcome

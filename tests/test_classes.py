@@ -956,3 +956,19 @@ def test_nothing_placed_is_no_declaration_on_the_market(tmp_path, example_declar
                         "x,r,1.0.0,2024,0,5.0\n", encoding="utf-8")
     with pytest.raises(FootprintError, match="must be a number > 0"):
         footprint.market_import(csv_file, register=tmp_path / "third.sqlite")
+
+
+def test_verify_of_a_classed_declaration_without_the_scheme_says_its_thresholds_were_not_checked(
+        example_declaration, example_scheme, tmp_path):
+    """Thresholds moved (class and nearest threshold made to fit) and hashed again verify without --scheme
+    (test above): the output said 'verified' with 0 warnings, as if the class had been checked.  A warning
+    now names what was not checked; with --scheme there is none."""
+    from conftest import EXAMPLE
+
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    classed = footprint.write_declaration(footprint.assign_class(decl, example_scheme), tmp_path / "classed.json")
+    outcome = footprint.verify_declaration(classed, EXAMPLE)
+    assert outcome.ok and [d.item for d in outcome.warnings] == ["performance_class.thresholds"]
+    assert "--scheme" in outcome.warnings[0].note
+    assert footprint.verify_declaration(classed, EXAMPLE, scheme=example_scheme).warnings == []
+    assert footprint.verify_declaration(decl, EXAMPLE).warnings == []  # unclassed: nothing to say
