@@ -360,3 +360,20 @@ def test_a_flag_written_as_a_number_is_a_difference(example_declaration):
     assert [d.item for d in outcome.failures] == [f"data_quality.by_process.{process}.most_relevant"]
     assert f"data_quality.by_process.{process}.most_relevant" in _failed(outcome)
     assert compare(example_declaration, copy.deepcopy(example_declaration)).ok
+
+
+@pytest.mark.parametrize("created, says", [("2031-06-01T00:00:00Z", "after the moment it is verified"),
+                                           ("yesterday", "ISO 8601")])
+def test_a_created_time_in_the_future_or_no_date_is_not_verified(declaration_file, tmp_path, created, says):
+    """provenance.created is not compared (the recomputation reuses it): a declaration claiming to be made in
+    2031, or 'yesterday', hashed again, was verified, exit 0."""
+    from footprint.declaration.declaration import content_hash
+
+    document = json.loads(declaration_file.read_text())
+    document["provenance"]["created"] = created
+    document["content_sha256"] = content_hash({k: v for k, v in document.items() if k != "content_sha256"})
+    edited = tmp_path / "created.json"
+    edited.write_text(json.dumps(document))
+    result = CliRunner().invoke(cli.main, ["verify", str(edited), "--data", str(EXAMPLE)])
+    assert result.exit_code == 1 and "provenance.created" in result.output and says in result.output, result.output
+    assert CliRunner().invoke(cli.main, ["verify", str(declaration_file), "--data", str(EXAMPLE)]).exit_code == 0

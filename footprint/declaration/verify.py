@@ -44,7 +44,8 @@ blocks new in 2.0 left out), with a warning saying so.  Numbers that the newer
 engine computes differently (the DQR procedure, the recycled-content formula)
 then show as differences, which is what a verifier must see.
 
-Not compared: ``provenance.created`` (the recomputation reuses it), every
+Not compared: ``provenance.created`` (the recomputation reuses it; it must be an
+ISO date-time no later than the verification, created_problems), every
 ``path`` under ``provenance`` (activity data, rule, supplier declarations,
 background mapping: files may be verified from another directory; their
 hashes are compared),
@@ -54,6 +55,7 @@ needs no key: a record that is malformed or made over other content is a failure
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +117,30 @@ def check_content_hash(document: Mapping[str, Any]) -> Difference | None:
         return Difference("content_sha256", recorded, actual, "failure",
                           "the file was edited after it was written")
     return None
+
+
+def created_problems(document: Mapping[str, Any], now: dt.datetime | None = None) -> list[Difference]:
+    """A failure where ``provenance.created`` is no ISO date-time, or a moment after ``now`` (default: now, UTC).
+
+    ``created`` is not compared (the recomputation reuses it), so it was taken as stated: a declaration
+    claiming to be made in 2031, or 'yesterday', hashed again, was verified, exit 0 (the recomputation
+    checks the period against the earlier of ``created`` and today; the PACT export then failed on
+    the text).  A declaration cannot be made after the moment it is verified.
+    """
+    from footprint.inputs.upstream import created_at
+
+    provenance = document.get("provenance")
+    stated = provenance.get("created") if isinstance(provenance, Mapping) else None
+    moment = created_at(document)
+    if moment is None:
+        return [Difference("provenance.created", stated, "an ISO 8601 date-time", "failure",
+                           "when the declaration was made, as 'footprint declare' writes it")]
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if moment > now:
+        return [Difference("provenance.created", stated, f"no later than now ({now:%Y-%m-%dT%H:%M:%SZ})", "failure",
+                           "a declaration made after the moment it is verified")]
+    return []
 
 
 def signature_records(document: Mapping[str, Any]) -> list[Difference]:
@@ -459,6 +485,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
     if edited:
         outcome.differences.append(edited)
     outcome.differences.extend(signature_records(declared))
+    outcome.differences.extend(created_problems(declared))
     if recomputed is None:
         return outcome
     if str(declared.get("schema_version", "1.0")).startswith("1.") and not str(
