@@ -507,7 +507,7 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
     """
     outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping,
                                            scheme=scheme, hash_only=hash_only)
-    signed = _print_signatures(declaration, public_keys) if public_keys else True
+    signed = _print_signatures(declaration, public_keys, outcome.document) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"
         _echo(header)
@@ -530,9 +530,11 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
           "content hash consistent (the numbers are not verified: recompute them without --hash-only)")
 
 
-def _print_signatures(declaration: Path, public_keys: Path) -> bool:
-    """One line per signature checked against the given public keys; True when a valid one is there."""
-    check = footprint.check_signatures(declaration, public_keys)
+def _print_signatures(declaration: Path, public_keys: Path, document: dict | None = None) -> bool:
+    """One line per signature checked against the given public keys; True when a valid one is there.
+
+    ``document``: the declaration as verify parsed and compared it (the file is not read again)."""
+    check = footprint.check_signatures(document if document is not None else declaration, public_keys)
     describe = footprint.describe_signature
     for record in check.valid:
         _echo(f"signature valid:   {describe(record)}")

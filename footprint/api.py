@@ -784,7 +784,9 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
         if scheme is not None:
             raise DeclarationError("--scheme needs --data (only a recomputation checks the class)",
                                    field="--scheme", value=str(scheme), expected="--data ACTIVITY as well")
-        return _verify.compare(document, None, tolerance=tolerance)
+        outcome = _verify.compare(document, None, tolerance=tolerance)
+        outcome.document = document
+        return outcome
     _check_declaration(document, path)  # schema check, with located errors
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
@@ -806,6 +808,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
             "and hashed again they pass: --scheme FILE checks them against the class scheme"))
     outcome.allocation = override
     outcome.data = str(data)
+    outcome.document = document
     return outcome
 
 
@@ -1137,12 +1140,16 @@ def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | 
     return write_atomic(target, _declaration.to_json(signed), force=True if output is None else force)
 
 
-def check_signatures(path: str | Path, public_keys: str | Path):
-    """The signatures of a declaration file checked against the public keys in a file (a SignatureCheck)."""
+def check_signatures(path: str | Path | dict, public_keys: str | Path):
+    """The signatures of a declaration file checked against the public keys in a file (a SignatureCheck).
+
+    ``path`` may be the document already parsed (verify's outcome.document): verify --public-key read
+    the file a second time for its signatures, so a file replaced between the two reads had the
+    signatures of one content shown as valid beside the recomputation of another."""
     from footprint.declaration import signing
     from footprint.errors import DeclarationError
 
-    document = _load_json(Path(path))
+    document = path if isinstance(path, dict) else _load_json(Path(path))
     if not isinstance(document, dict):
         raise DeclarationError("not a footprint declaration", file=path,
                                expected="a file written by 'footprint declare'")

@@ -418,3 +418,22 @@ def test_verify_without_keys_fails_a_signature_record_made_over_other_content(ex
     assert result.exit_code == 1 and "signatures[1]" in result.output, result.output
     summary = footprint.batch_verify(copied.parent)
     assert [o.status for o in summary.outcomes] == ["differs"]
+
+
+def test_verify_public_key_checks_the_signatures_of_the_document_it_recomputed(example_declaration, keys, tmp_path,
+                                                                              monkeypatch):
+    """verify --public-key read the file a second time for its signatures: a file replaced by a signed one
+    after verify had parsed and recomputed an unsigned one printed 'signature valid' and verified, exit 0.
+    The signatures checked are now those of the document compared."""
+    unsigned = footprint.write_declaration(example_declaration, tmp_path / "decl.json")
+    signed = footprint.sign_document(example_declaration, keys["producer"], name="Example Co.")
+    verify = footprint.verify_declaration
+
+    def then_replaced(*args, **kwargs):  # a writer replacing the file between verify's reads
+        outcome = verify(*args, **kwargs)
+        unsigned.write_text(json.dumps(signed), encoding="utf-8")
+        return outcome
+
+    monkeypatch.setattr(footprint, "verify_declaration", then_replaced)
+    result = invoke("verify", unsigned, "--data", EXAMPLE, "--public-key", str(keys["producer"]) + ".pub")
+    assert result.exit_code == 1 and "signature valid" not in result.output, result.output

@@ -95,6 +95,8 @@ class Verification:
     recomputed: bool = True
     allocation: str | None = None
     data: str | None = None  # the activity data recomputed from (None: only the content hash was checked)
+    #: the document as parsed once and compared: its signatures are the ones to check (api.check_signatures)
+    document: dict | None = field(default=None, repr=False)
 
     @property
     def failures(self) -> list[Difference]:
