@@ -144,3 +144,18 @@ def test_a_sensitivity_record_that_is_no_mapping_is_refused_not_a_traceback(exam
     with pytest.raises(FootprintError) as caught:
         call({**example_declaration, "sensitivity": "mass"})
     assert type(caught.value).__name__ == error and caught.value.field == "sensitivity"
+
+
+def test_an_allocation_option_equal_to_the_rules_own_method_gives_the_plain_declaration(project, tmp_path,
+                                                                                       example_declaration):
+    """'--allocation economic' under a rule whose methods are economic moved no process, yet the override went
+    into the id: the document could never be verified (verify cannot know a no-op option was given: id
+    differs, exit 1).  It is now the plain declaration, same id, and verifies."""
+    path = tmp_path / "economic.json"
+    result = _invoke("declare", "ndpr-oxide", EXAMPLE, "-o", path, "--allocation", "economic")
+    assert result.exit_code == 0, result.output
+    document = footprint.read_declaration(path)
+    assert {a["method"] for a in document["allocation"]} == {"economic"} and "sensitivity" not in document
+    assert document["id"] == example_declaration["id"]
+    result = _invoke("verify", path, "--data", EXAMPLE)
+    assert result.exit_code == 0, result.output

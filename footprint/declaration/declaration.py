@@ -178,8 +178,11 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
     methods_used = {c.id: {"method": " | ".join(c.method), "sha256": snapshot.method_sha256(c.method)}
                     for c in result.categories}
     # the id names what the numbers rest on: the datasets and methods used, not the whole library
+    # an --allocation that moved no process off the rule's own method is no input (the same numbers, the same
+    # declaration): in the id it made a document verify, which cannot know it was given, never reproduced
+    override = system.allocation_method_override if _sensitivity_block(system, loaded) else ""
     identity = "|".join([loaded.sha256, activity.sha256, canonical_json(used_sha256), canonical_json(methods_used),
-                         methods_sha256, system.allocation_method_override or "",
+                         methods_sha256, override or "",
                          versions["footprint"] if id_version is None else id_version])
     if background_info:  # an imported background database changes the numbers, so the identity too
         # what was used, not where the mapping file lay or when a database was imported
