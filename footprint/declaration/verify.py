@@ -121,8 +121,13 @@ def check_content_hash(document: Mapping[str, Any]) -> Difference | None:
     return None
 
 
+#: how far ahead of the verifier's clock a declaring machine's clock may be (a declaration verified minutes after
+#: it was made on a machine whose clock is fast is no forgery; one dated next year is)
+CLOCK_SKEW = dt.timedelta(days=1)
+
+
 def created_problems(document: Mapping[str, Any], now: dt.datetime | None = None) -> list[Difference]:
-    """A failure where ``provenance.created`` is no ISO date-time, or a moment after ``now`` (default: now, UTC).
+    """A failure where ``provenance.created`` is no ISO date-time, or after ``now`` (default: now, UTC) + CLOCK_SKEW.
 
     ``created`` is not compared (the recomputation reuses it), so it was taken as stated: a declaration
     claiming to be made in 2031, or 'yesterday', hashed again, was verified, exit 0 (the recomputation
@@ -139,7 +144,7 @@ def created_problems(document: Mapping[str, Any], now: dt.datetime | None = None
                            "when the declaration was made, as 'footprint declare' writes it")]
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
     now = now or dt.datetime.now(dt.timezone.utc)
-    if moment > now:
+    if moment > now + CLOCK_SKEW:
         return [Difference("provenance.created", stated, f"no later than now ({now:%Y-%m-%dT%H:%M:%SZ})", "failure",
                            "a declaration made after the moment it is verified")]
     return []
