@@ -488,8 +488,12 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path),
               help="The class scheme of a classed declaration: its thresholds are checked too (default: the class "
                    "is recomputed under the thresholds the declaration records).")
+@click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recompute only with suppliers' declarations signed by a key in this file (as declare "
+                   "--supplier-keys): an unsigned or re-hashed supplier file is refused.")
 def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | None, tolerance: float,
-           mapping: Path | None, show_all: bool, public_keys: Path | None, scheme: Path | None) -> None:
+           mapping: Path | None, show_all: bool, public_keys: Path | None, scheme: Path | None,
+           supplier_keys: Path | None) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
@@ -504,9 +508,10 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
       footprint verify out/decl.json --public-key producer.key.pub
       footprint verify mapped.json --data data.yaml --mapping ../maps/ecoinvent.yaml
       footprint verify classed.json --data data.yaml --scheme scheme.json
+      footprint verify magnet.json --supplier-keys suppliers.pub
     """
     outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping,
-                                           scheme=scheme, hash_only=hash_only)
+                                           scheme=scheme, hash_only=hash_only, supplier_keys=supplier_keys)
     signed = _print_signatures(declaration, public_keys, outcome.document) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"

@@ -689,7 +689,7 @@ def _check_tolerance(tolerance: float) -> None:
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
                        tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None,
-                       hash_only: bool = False):
+                       hash_only: bool = False, supplier_keys: str | Path | None = None):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
     Without ``data`` the activity data the declaration records is used, found as batch verify
@@ -706,11 +706,21 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     A classed declaration's ``performance_class`` is recomputed from the recomputed results
     under the thresholds it records, or under ``scheme`` (the class scheme file) when given,
     which also checks the recorded thresholds themselves.
+
+    ``supplier_keys`` (a file of trusted public keys) holds the recomputation to what
+    ``declare(..., supplier_keys=...)`` requires: every supplier's declaration used signed by one of
+    them over exactly its content.  Why: a supplier's file edited and hashed again recomputes to the
+    same (forged) numbers, so verify said verified; a reviewer had no way to ask for the suppliers'
+    signatures that a producer can ask for when declaring.
     """
     from footprint.errors import DeclarationError
 
     path = Path(path)
     document = _verifiable(path)
+    if hash_only and supplier_keys is not None:
+        raise DeclarationError("--hash-only recomputes nothing, so it takes no --supplier-keys",
+                               field="--supplier-keys", value=str(supplier_keys),
+                               expected="either --supplier-keys (recompute with signed suppliers) or --hash-only")
     if hash_only:
         if data is not None:
             raise DeclarationError("--hash-only recomputes nothing, so it takes no --data", field="--hash-only",
@@ -726,7 +736,7 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
                                             "--hash-only to check only the content hash, which proves nothing "
                                             "about the numbers (anyone who edits a value can hash again)")
     return _verify_document(document, path, data, rule=rule, tolerance=tolerance, mapping=mapping,
-                            scheme=scheme)
+                            scheme=scheme, supplier_keys=supplier_keys)
 
 
 def _recorded_rule(document: dict, path: Path) -> str | Path:
@@ -771,7 +781,7 @@ def _verifiable(path: Path) -> dict:
 
 def _verify_document(document: dict, path: Path, data: str | Path | None, *, rule: str | Path | None = None,
                      tolerance: float = 1e-6, mapping: str | Path | None = None,
-                     scheme: str | Path | None = None):
+                     scheme: str | Path | None = None, supplier_keys: str | Path | None = None):
     """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path)."""
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
@@ -798,7 +808,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     recomputed = _declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
                           background=default_database, refuse_gaps=True, uncertainty=monte_carlo.get("iterations"),
                           seed=monte_carlo.get("seed"), withdrawn_ok=True,  # declare(), under a rule withdrawn since
-                          id_version=_verify.recorded_footprint_version(document))
+                          id_version=_verify.recorded_footprint_version(document), supplier_keys=supplier_keys)
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
     if "performance_class" in document and scheme is None:  # say what "verified" did not cover

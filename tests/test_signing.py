@@ -359,6 +359,32 @@ def test_declare_with_supplier_keys_requires_every_supplier_signed_by_a_trusted_
     assert invoke("declare", "ndfeb-magnet", data, "-o", out, "--force").exit_code == 0  # without keys: as before
 
 
+def test_verify_with_supplier_keys_recomputes_only_with_signed_suppliers(project, keys, tmp_path):
+    """A supplier's file edited and hashed again, then declared from: verify recomputes the same forged numbers
+    and says verified (exit 0, the gap a reviewer could not close).  ``verify --supplier-keys`` holds the
+    recomputation to what ``declare --supplier-keys`` requires: each supplier's declaration signed by a
+    trusted key over exactly its content."""
+    data = _magnet_with_suppliers(tmp_path)
+    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
+    trusted = str(keys["producer"]) + ".pub"
+    for supplier in suppliers:
+        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    out = tmp_path / "decl.json"
+    assert invoke("declare", "ndfeb-magnet", data, "-o", out).exit_code == 0
+    assert invoke("verify", out, "--supplier-keys", trusted).exit_code == 0  # signed suppliers: verified
+    document = json.loads(suppliers[0].read_text())  # now a supplier's value is edited and hashed again
+    document["results"][0]["value"] /= 10
+    document["content_sha256"] = content_hash(document)
+    suppliers[0].write_text(json.dumps(document))
+    forged = tmp_path / "forged.json"
+    assert invoke("declare", "ndfeb-magnet", data, "-o", forged).exit_code == 0
+    assert invoke("verify", forged).exit_code == 0  # without keys the forged supplier recomputes alike
+    refused = invoke("verify", forged, "--supplier-keys", trusted)
+    assert refused.exit_code == 2 and "is not valid" in refused.stderr and "Traceback" not in refused.stderr
+    both = invoke("verify", forged, "--hash-only", "--supplier-keys", trusted)
+    assert both.exit_code == 2 and "--hash-only recomputes nothing" in both.stderr
+
+
 def test_batch_verify_with_public_key_holds_every_declaration_to_a_signature(signed_file, keys, tmp_path):
     """batch verify recomputed the numbers only: a market directory of declarations could pass although some
     were never signed, or signed by someone else, where ``verify --public-key`` says NOT VERIFIED (exit 1).
