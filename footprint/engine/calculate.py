@@ -556,7 +556,7 @@ def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialF
         # virgin material blended in within an Erec process goes whole into its main product, the recycled
         # material counted in 'produced'; its flow amount is allocated (x the main share), so a co-product
         # (hydrogen processing's nickel scrap) took a part of its mass out of Rm's subtraction and of R1
-        whole = 1.0 / process.allocation.main_share if process.id in erec and process.allocation else 1.0
+        whole = process.unallocated if process.id in erec else 1.0
         for flow in process.flows:
             if flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
                 kg = scales[process.id] * whole * _kg(flow.amount, flow.unit, flow.input_kind,
@@ -599,7 +599,7 @@ def _r1_edges(stated: float, flows: MaterialFlows, path) -> None:
         problem = (f"recycled content R1 = 1 states that no virgin material was used, but the flows hold "
                    f"{flows.virgin_kg:.4g} kg virgin material per declared unit beside {flows.recycled_kg:.4g} kg "
                    f"recycled (R1 = {flows.r1:.4f})")
-    elif stated <= 0.0:
+    elif stated <= 0.0 and flows.recycled_kg > 0:
         problem = (f"recycled content R1 = 0 states that nothing recycled was used, but the recycling processes "
                    f"deliver {flows.recycled_kg:.4g} kg recycled material per declared unit (R1 = {flows.r1:.4f})")
     else:

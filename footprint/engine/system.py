@@ -120,6 +120,16 @@ class ForegroundProcess:
     allocation: AllocationRecord | None = None
     supplied_by: str | None = None  # dataset code when an optional process has no data
 
+    @property
+    def unallocated(self) -> float:
+        """The factor that takes an allocated flow amount back to the whole amount the process consumed
+        (1 / the main product's share; 1 without allocation; the share is above 0, _allocate refuses 0).
+
+        calculate.material_flows and the Monte Carlo's recycled line both need it for virgin material
+        blended in within an Erec process (it goes whole into the main product); written twice, the two
+        copies drifted and the Monte Carlo was refused as disagreeing with the declared value."""
+        return 1.0 / self.allocation.main_share if self.allocation else 1.0
+
 
 @dataclass
 class ProductSystem:

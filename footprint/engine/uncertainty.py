@@ -720,7 +720,7 @@ def _recycled_line(system: ProductSystem, fg: Foreground, amounts: np.ndarray, s
             recycled += scale[:, index[pid]] * system.process(pid).output * kg
     erec_mask = np.zeros(len(fg.amounts), dtype=bool)
     # virgin material blended in within an Erec process counts whole, as in calculate.material_flows
-    whole = {p.id: 1.0 / p.allocation.main_share for p in system.processes if p.id in erec and p.allocation}
+    whole = {p.id: p.unallocated for p in system.processes if p.id in erec}
     for e, (pid, flow) in enumerate(fg.index):
         if pid in erec and flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
             recycled -= scale[:, fg.process[e]] * amounts[:, e] * whole.get(pid, 1.0) * _kg(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ from footprint.inputs import units
 from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
 from footprint.inputs.extraction import Extraction
 from footprint.paths import rules_dir
+
+#: A rule's id (the model's pattern); the library's file of a rule is rules/<id>.yaml.
+RULE_ID = r"[a-z0-9][a-z0-9-]*"
 
 #: Annex V point 4: stages of the primary and the secondary route.
 PRIMARY_STAGES = ("extraction", "concentration", "refining")
@@ -472,7 +476,7 @@ class Rule(_Strict):
     """The whole calculation rule; see rules/README.md for each field."""
 
     _process_index: tuple | None = PrivateAttr(default=None)  # (the stages indexed, id -> process, path, stage)
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    id: str = Field(pattern=f"^{RULE_ID}$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     title: str
     status: Literal["draft", "adopted", "withdrawn"] = "draft"
@@ -836,12 +840,27 @@ def _twin_in(library: LoadedRule | None, loaded: LoadedRule) -> LoadedRule | Non
 
 
 def _successor_in(library: LoadedRule | None, loaded: LoadedRule) -> LoadedRule | None:
-    later = library is not None and _version_key(library.rule.version) > _version_key(loaded.rule.version)
+    later = library is not None and version_key(library.rule.version) > version_key(loaded.rule.version)
     return library if later else None
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))  # the model allows only N.N.N
+def library_rule(rule_id: str) -> LoadedRule | None:
+    """The library's rule of ``rule_id`` (rules/<id>.yaml), or None when the library has no rule of that id;
+    a RuleError when its file cannot be read.  One lookup for the readers of an id a document states
+    (a supplier's rule, the market's gate), which cannot name a file outside rules/."""
+    if not re.fullmatch(RULE_ID, rule_id):
+        return None
+    path = rules_dir() / f"{rule_id}.yaml"
+    return load_rule(path) if path.is_file() else None
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """A rule version N.N.N as numbers to compare (1.10.0 after 1.9.0); ValueError for any other text (a
+    version read from a declaration, which the rule model has not checked)."""
+    parts = version.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError(version)
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def library_conflict(loaded: LoadedRule) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -191,13 +190,13 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
     rule_id, _, version = supplier.rule.partition(" ")
     named = f"rule {supplier.rule}" if supplier.rule else "no rule"
     library_path = rules_dir() / f"{rule_id}.yaml"
-    if not rule_id or not library_path.is_file():
-        return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}, which this "
-                f"library ({rules_dir()}) does not hold, so what that rule says is the supplier's word alone")
     try:
-        library = _rule.load_rule(library_path)
+        library = _rule.library_rule(rule_id)
     except RuleError as exc:  # the library's own file is broken: say so, the buyer's declaration does not rest on it
         return f"{RULE_NOTE}the library's {library_path.name} cannot be read ({exc.message})"
+    if library is None:
+        return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}, which this "
+                f"library ({rules_dir()}) does not hold, so what that rule says is the supplier's word alone")
     # the period length first, whatever version the supplier names: naming the superseded 1.0.0 (which stated
     # no length) or a version the library does not hold yet let a quarter through with a warning, exit 0
     _period_length_check(supplier, library, file, field)
@@ -299,22 +298,20 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
     """
     from footprint.errors import RuleError
     from footprint.inputs import rule as _rule
-    from footprint.paths import rules_dir
 
     rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
     rule_id, version = rule.get("id"), rule.get("version")
-    if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):  # no library file has another name
-        return
-    library_path = rules_dir() / f"{rule_id}.yaml"
-    if not library_path.is_file():
+    if not isinstance(rule_id, str):
         return
     try:
-        library = _rule.load_rule(library_path)
+        library = _rule.library_rule(rule_id)
     except RuleError:  # the library's own file is broken: 'footprint rules validate' says why; nothing to hold to
         return
-    held = library.rule.version
+    if library is None:
+        return
+    library_path, held = library.path, library.rule.version
     try:
-        ahead = _version_tuple(str(version)) > _version_tuple(held)
+        ahead = _rule.version_key(str(version)) > _rule.version_key(held)
     except ValueError:
         raise error(f"rule version {version!r} is not a version number", file=file, field="rule.version",
                     value=version, expected="N.N.N, as every rule of the library states it") from None
@@ -330,17 +327,6 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
                     f"from the library's {library_path.name} of that id and version", file=file,
                     field="provenance.rule.content_sha256", value=recorded,
                     expected=f"a declaration made under the library's rule {rule_id} {held} unchanged")
-
-
-#: The shape of a rule id (inputs.rule.Rule.id); the library's file of a rule is rules/<id>.yaml.
-_RULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts = version.split(".")
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
-        raise ValueError(version)
-    return tuple(int(part) for part in parts)
 
 
 #: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input
