@@ -144,6 +144,23 @@ class FacilityKeys:
         return self.by_name is not None and self.by_name == other.by_name
 
 
+def stated_facility_keys(document: Mapping[str, Any], error: type[FootprintError], *, why: str,
+                         file: str | None = None) -> FacilityKeys | None:
+    """facility_keys of a declaration's declarant; ``error`` (saying ``why``) when its declarant block states no
+    facility, or neither a name nor an identifier (None only where there is no declarant block at all).
+
+    Why: with no key, the one-per-facility check of the register (and of the host's publish) was skipped,
+    and two declarations of that production were both registered and weighed twice (or both served
+    Active), exit 0.  One refusal for both."""
+    declarant = document.get("declarant")
+    keys = facility_keys(declarant)
+    if keys is None and isinstance(declarant, Mapping):
+        raise error(f"the declaration's declarant states no facility, or neither a name nor an identifier, so {why}",
+                    file=file, field="declarant.facility", value=declarant.get("facility"),
+                    expected="a declaration naming its declarant and facility, as 'footprint declare' writes it")
+    return keys
+
+
 def facility_keys(declarant: Any) -> FacilityKeys | None:
     """The FacilityKeys of a declaration's declarant block; None when it names no facility or no declarant."""
     if not isinstance(declarant, Mapping):
@@ -224,15 +241,8 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     if dates is not None:
         _check_year_in_period(year, *dates, source)
     _refuse_a_year_not_begun(year, source)
-    keys = facility_keys(document.get("declarant"))
-    if isinstance(document.get("declarant"), Mapping) and keys is None:
-        # a blank facility (or a blank name with no identifier) gave no key: the one-per-facility check was
-        # skipped, and two declarations of that production were both registered and weighed twice, exit 0
-        raise RegistryError("the declaration's declarant states no facility, or neither a name nor an identifier, "
-                            "so the register cannot hold it to one declaration per facility and period",
-                            file=source, field="declarant.facility", value=document["declarant"].get("facility"),
-                            expected="a declaration naming its declarant and facility, as 'footprint declare' "
-                                     "writes it")
+    keys = stated_facility_keys(document, RegistryError, file=source,
+                                why="the register cannot hold it to one declaration per facility and period")
 
     declared = declared_results(dict(document))  # schema 1.0 and 2.0 alike
     units = {r["category"]: unit_basis(r.get("unit"), document, RegistryError, file=source) for r in declared}

@@ -288,17 +288,11 @@ class Store:
         """
         from sqlalchemy import text
 
-        from footprint.market.registry import facility_keys
+        from footprint.market.registry import facility_keys, stated_facility_keys
 
-        keys = facility_keys(document.get("declarant"))
+        keys = stated_facility_keys(document, PublishError, why="the host cannot tell it from another record of "
+                                                               "that production (two would both be served Active)")
         if keys is None:
-            if isinstance(document.get("declarant"), Mapping):  # a blank facility: no record could be told from it
-                raise PublishError("the declaration's declarant states no facility, or neither a name nor an "
-                                   "identifier, so the host cannot tell it from another record of that production "
-                                   "(two would both be served Active)", field="declarant.facility",
-                                   value=document["declarant"].get("facility"),
-                                   expected="a declaration naming its declarant and facility, as 'footprint "
-                                            "declare' writes it")
             return []
         start, end = str(document["period"]["start"])[:10], str(document["period"]["end"])[:10]
         rows = conn.execute(text(
