@@ -692,9 +692,13 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 @click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Also require each declaration to carry a valid signature by one of the public keys in this file "
                    "(as 'verify --public-key'); one without it differs.")
+@click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recompute only with suppliers' declarations signed by a key in this file (as 'verify "
+                   "--supplier-keys'); a declaration made from an unsigned or re-hashed supplier file is an error.")
 @_batch_options
-def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None, scheduler: str | None,
-                 workers: int | None, progress: bool | None, errors_path: Path | None) -> None:
+def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None,
+                 supplier_keys: Path | None, scheduler: str | None, workers: int | None, progress: bool | None,
+                 errors_path: Path | None) -> None:
     """Recompute every declaration (*.json) in DIRECTORY from the activity data it records.
 
     Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
@@ -704,9 +708,11 @@ def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Pa
       footprint batch verify out/declarations
       footprint batch verify out/declarations --scheduler local --errors verify-errors.csv
       footprint batch verify out/declarations --public-key verifier.pub
+      footprint batch verify out/magnets --supplier-keys suppliers.pub
     """
     summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
-                                     tolerance=tolerance, errors=errors_path, force=force, public_keys=public_keys)
+                                     tolerance=tolerance, errors=errors_path, force=force, public_keys=public_keys,
+                                     supplier_keys=supplier_keys)
     _batch_report(summary, errors_path, "verified", force)
 
 

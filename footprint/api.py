@@ -21,7 +21,7 @@ from footprint.paths import REPO_ROOT, examples_dir
 
 if TYPE_CHECKING:
     from footprint.inputs.rule import LoadedRule
-    from footprint.market.batch import Row
+    from footprint.market.batch import Row, TrustedKeys
 
 
 class _Lazy:
@@ -395,7 +395,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
              created: dt.datetime | None = None, background: str | None = None,
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None,
-             supplier_keys: str | Path | None = None, withdrawn_ok: bool = False,
+             supplier_keys: str | Path | TrustedKeys | None = None, withdrawn_ok: bool = False,
              analysis: bool = False, id_version: str | None = None) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not);
     ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn);
@@ -422,12 +422,22 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
         if not analysis:  # a rule author's hotspot screening of a planned plant is no declaration of a period
             _period_ended(activity, created)  # after the rule's validity check in _prepare: that message is sharper
         if supplier_keys is not None:
-            from footprint.declaration.signing import require_signed_suppliers
-
-            require_signed_suppliers(prepared.system.upstream_declarations(), supplier_keys)
+            _require_signed_suppliers(prepared.system.upstream_declarations(), supplier_keys)
         result = _calculate.calculate(prepared.system, background=_background_of(prepared))
         return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
                        uncertainty=uncertainty, seed=seed, activity=activity, id_version=id_version)
+
+
+def _require_signed_suppliers(suppliers, supplier_keys: str | Path | TrustedKeys) -> None:
+    """declare's supplier-signature check, with a trusted-keys file or a batch's keys read once (TrustedKeys)."""
+    from footprint.market.batch import TrustedKeys
+
+    if isinstance(supplier_keys, TrustedKeys):
+        supplier_keys.require_signed(suppliers)
+    else:
+        from footprint.declaration.signing import require_signed_suppliers
+
+        require_signed_suppliers(suppliers, supplier_keys)
 
 
 def _declare_rows(rows, created: dt.datetime | None) -> list[tuple[dict | None, Exception | None]]:
@@ -781,7 +791,7 @@ def _verifiable(path: Path) -> dict:
 
 def _verify_document(document: dict, path: Path, data: str | Path | None, *, rule: str | Path | None = None,
                      tolerance: float = 1e-6, mapping: str | Path | None = None,
-                     scheme: str | Path | None = None, supplier_keys: str | Path | None = None):
+                     scheme: str | Path | None = None, supplier_keys: str | Path | TrustedKeys | None = None):
     """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path)."""
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
@@ -1349,7 +1359,8 @@ def _verify_chunk(rows, context: dict) -> list:
 
     def one(row):
         outcome = _verify_document(row.document, Path(row.output), row.data or None,
-                                   tolerance=context.get("tolerance", 1e-6))
+                                   tolerance=context.get("tolerance", 1e-6),
+                                   supplier_keys=context.get("supplier_keys"))
         if outcome.ok:
             return "ok", f"{outcome.compared} values agree", None
         first = outcome.failures[0]
@@ -1589,7 +1600,8 @@ def _refuse_a_supplier_written_by_the_run(document: dict, number: int, outputs: 
 
 def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,
                  progress: bool | None = None, tolerance: float = 1e-6, errors: str | Path | None = None,
-                 force: bool = False, public_keys: str | Path | None = None):
+                 force: bool = False, public_keys: str | Path | None = None,
+                 supplier_keys: str | Path | None = None):
     """Recompute every declaration (*.json) in ``directory`` from the activity data its provenance records.
 
     Each file is one row: 'ok' (verified), 'differs' (a difference beyond ``tolerance``) or
@@ -1599,6 +1611,11 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     ``public_keys`` holds every declaration to ``verify --public-key``: one whose numbers agree but
     that carries no valid signature by one of these keys 'differs' (single verify says NOT
     VERIFIED, exit 1); the file is read once, before any row runs, and a bad file raises.
+    ``supplier_keys`` holds every recomputation to ``verify --supplier-keys``: a declaration made
+    from a supplier's file that no trusted key signed over its content is that row's error (single
+    verify: exit 2).  Why: a supplier's file edited and hashed again recomputes to the same edited
+    numbers, so the batch said verified where a reviewer could not ask for the signatures.  Read
+    once before any row runs (TrustedKeys, as batch declare reads it); a bad file raises.
     """
     from footprint.errors import DeclarationError
     from footprint.market import batch as _batch
@@ -1609,6 +1626,11 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
         from footprint.declaration import signing as _signing
 
         keys = _signing.load_public_keys(public_keys)
+    trusted = None
+    if supplier_keys is not None:
+        from footprint.market.batch import TrustedKeys
+
+        trusted = TrustedKeys.read(supplier_keys)
     directory = Path(directory)
     if not directory.is_dir():
         raise DeclarationError("not a directory", file=directory, expected="a directory of declaration JSON files")
@@ -1619,8 +1641,9 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     if errors is not None:
         check_output(errors, force, inputs=[*(("declaration", row.output) for row in rows),
                                             *(("activity data", row.data) for row in rows if row.data),
-                                            *([("trusted public keys", public_keys)] if public_keys else [])])
-    context = _batch_context(scheduler, tolerance=tolerance)
+                                            *([("trusted public keys", public_keys)] if public_keys else []),
+                                            *([("supplier keys", supplier_keys)] if supplier_keys else [])])
+    context = _batch_context(scheduler, tolerance=tolerance, supplier_keys=trusted)
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)

@@ -385,6 +385,41 @@ def test_verify_with_supplier_keys_recomputes_only_with_signed_suppliers(project
     assert both.exit_code == 2 and "--hash-only recomputes nothing" in both.stderr
 
 
+def test_batch_verify_with_supplier_keys_recomputes_only_with_signed_suppliers(project, keys, tmp_path):
+    """``batch verify`` had no ``--supplier-keys``: a directory holding a magnet declared from a supplier's
+    file edited and hashed again recomputed to the same forged numbers and said verified (exit 0), where single
+    ``verify --supplier-keys`` refuses it.  Now the batch holds every row to the same check: the forged row is
+    that row's error (exit 2), the honest one still verifies, and a bad keys file stops the run before any row."""
+    data = _magnet_with_suppliers(tmp_path)
+    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
+    trusted = str(keys["producer"]) + ".pub"
+    for supplier in suppliers:
+        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    directory = tmp_path / "declarations"
+    directory.mkdir()
+    assert invoke("declare", "ndfeb-magnet", data, "-o", directory / "honest.json").exit_code == 0
+    document = json.loads(suppliers[0].read_text())  # a supplier's value edited and hashed again
+    document["results"][0]["value"] /= 10
+    document["content_sha256"] = content_hash(document)
+    forged_supplier = tmp_path / "examples" / "suppliers" / "forged-metal-2025.json"
+    forged_supplier.write_text(json.dumps(document))
+    forged_data = data.with_name("forged.yaml")
+    forged_data.write_text(data.read_text().replace(suppliers[0].name, forged_supplier.name))
+    assert forged_data.read_text() != data.read_text()
+    assert invoke("declare", "ndfeb-magnet", forged_data, "-o", directory / "forged.json").exit_code == 0
+
+    assert invoke("batch", "verify", directory).exit_code == 0  # without keys both recompute alike
+    outcomes = {Path(o.output).name: o for o in footprint.batch_verify(directory, supplier_keys=trusted).outcomes}
+    assert outcomes["honest.json"].status == "ok", outcomes["honest.json"].message
+    assert outcomes["forged.json"].status == "error" and "is not valid" in outcomes["forged.json"].message
+    result = invoke("batch", "verify", directory, "--supplier-keys", trusted)
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    bad = tmp_path / "bad.pub"
+    bad.write_text("not a key\n")
+    result = invoke("batch", "verify", directory, "--supplier-keys", bad)
+    assert result.exit_code == 2 and "bad.pub" in result.output and "Traceback" not in result.output
+
+
 def test_batch_verify_with_public_key_holds_every_declaration_to_a_signature(signed_file, keys, tmp_path):
     """batch verify recomputed the numbers only: a market directory of declarations could pass although some
     were never signed, or signed by someone else, where ``verify --public-key`` says NOT VERIFIED (exit 1).
