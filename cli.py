@@ -486,8 +486,8 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Also check the signature: a valid one by a key in this file (KEY.pub) is required.")
 @click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path),
-              help="The class scheme of a classed declaration: its thresholds are checked too (default: the class "
-                   "is recomputed under the thresholds the declaration records).")
+              help="The class scheme a classed declaration was classed under: its class, thresholds and labels "
+                   "are checked against it (required for a classed declaration).")
 @click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Recompute only with suppliers' declarations signed by a key in this file (as declare "
                    "--supplier-keys): an unsigned or re-hashed supplier file is refused.")
@@ -695,10 +695,13 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 @click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
               help="Recompute only with suppliers' declarations signed by a key in this file (as 'verify "
                    "--supplier-keys'); a declaration made from an unsigned or re-hashed supplier file is an error.")
+@click.option("--scheme", "schemes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A class scheme of the classed declarations (repeat for several; each declaration is checked "
+                   "against the one its class names). A classed declaration without its scheme is an error.")
 @_batch_options
 def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None,
-                 supplier_keys: Path | None, scheduler: str | None, workers: int | None, progress: bool | None,
-                 errors_path: Path | None) -> None:
+                 supplier_keys: Path | None, schemes: tuple[Path, ...], scheduler: str | None, workers: int | None,
+                 progress: bool | None, errors_path: Path | None) -> None:
     """Recompute every declaration (*.json) in DIRECTORY from the activity data it records.
 
     Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
@@ -709,10 +712,11 @@ def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Pa
       footprint batch verify out/declarations --scheduler local --errors verify-errors.csv
       footprint batch verify out/declarations --public-key verifier.pub
       footprint batch verify out/magnets --supplier-keys suppliers.pub
+      footprint batch verify out/classed --scheme scheme-2026.json --scheme scheme-2029.json
     """
     summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
                                      tolerance=tolerance, errors=errors_path, force=force, public_keys=public_keys,
-                                     supplier_keys=supplier_keys)
+                                     supplier_keys=supplier_keys, schemes=schemes)
     _batch_report(summary, errors_path, "verified", force)
 
 

@@ -20,6 +20,8 @@ from footprint.errors import FootprintError
 from footprint.paths import REPO_ROOT, examples_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from footprint.inputs.rule import LoadedRule
     from footprint.market.batch import Row, TrustedKeys
 
@@ -713,9 +715,11 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     not lead to it (another directory); a recorded mapping that cannot be found is an error,
     never a recomputation without it.
 
-    A classed declaration's ``performance_class`` is recomputed from the recomputed results
-    under the thresholds it records, or under ``scheme`` (the class scheme file) when given,
-    which also checks the recorded thresholds themselves.
+    A classed declaration needs ``scheme``, the class scheme file it was classed under: its
+    ``performance_class`` is recomputed from the recomputed results under that scheme and compared
+    (class, thresholds, labels, probabilities).  Without it the recomputation is refused (a
+    DeclarationError): under the thresholds the declaration copies, thresholds moved to fit a
+    better class and hashed again verified (exit 0, with a warning).
 
     ``supplier_keys`` (a file of trusted public keys) holds the recomputation to what
     ``declare(..., supplier_keys=...)`` requires: every supplier's declaration used signed by one of
@@ -810,6 +814,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     _check_declaration(document, path)  # schema check, with located errors
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
+    _refuse_classed_without_scheme(document, path, scheme)  # before the recomputation: nothing to wait for
     from footprint.inputs.upstream import created_at
 
     created = created_at(document)
@@ -821,21 +826,43 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
                           id_version=_verify.recorded_footprint_version(document), supplier_keys=supplier_keys)
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
-    if "performance_class" in document and scheme is None:  # say what "verified" did not cover
-        outcome.differences.append(_verify.Difference(
-            "performance_class.thresholds", "(the declaration's own)", "(not checked)", "warning",
-            "the class is recomputed under the thresholds, labels and basis the declaration records; edited "
-            "and hashed again they pass: --scheme FILE checks them against the class scheme"))
     outcome.allocation = override
     outcome.data = str(data)
     outcome.document = document
     return outcome
 
 
-def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path | None) -> dict:
-    """The recomputation with the performance class the declaration would get (none if it has none).
+def _refuse_classed_without_scheme(document: dict, path: Path, scheme) -> None:
+    """Refuse to verify a classed declaration without the class scheme it was classed under.
 
-    Without this, a class or class probabilities edited by hand and hashed again passed verify.
+    Why: the class rests on the scheme's thresholds and labels, which the declaration only
+    copies.  Recomputed under its own copy, a declaration whose thresholds were moved (class and
+    nearest threshold made to fit) and hashed again verified, exit 0, with a warning a script never
+    reads.  Nothing verifies a class but the scheme file, so without it nothing is recomputed.
+    """
+    from footprint.errors import DeclarationError
+
+    from footprint.inputs.upstream import refuse_sensitivity_run
+
+    record = document.get("performance_class")
+    if record is None or scheme is not None:
+        return
+    refuse_sensitivity_run(document, DeclarationError, file=path)  # no scheme classes a sensitivity run: say that
+    scheme_id = record.get("scheme_id") if isinstance(record, dict) else None
+    raise DeclarationError(
+        f"a classed declaration (class scheme {scheme_id!r}): its class rests on that scheme's thresholds, which "
+        "only the scheme file can confirm", file=path, field="--scheme",
+        expected="--scheme FILE, the class scheme it was classed under ('footprint classes derive' writes it; "
+                 "batch verify takes --scheme once per scheme), or --hash-only to check the content hash alone")
+
+
+def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path | dict | None) -> dict:
+    """The recomputation with the performance class the declaration gets under ``scheme`` (none if it has none).
+
+    ``scheme``: the scheme file, or a scheme already read (a batch reads each once; its
+    ``_source`` key names the file).  Without this, a class or class probabilities edited by hand
+    and hashed again passed verify; compare() then holds the recorded thresholds and labels to the
+    scheme's.
     """
     from footprint.errors import DeclarationError
     from footprint.market import classes as _classes
@@ -845,11 +872,12 @@ def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path 
             raise DeclarationError("the declaration has no performance class to check against --scheme",
                                    file=path, field="performance_class", expected="a file from 'classes assign'")
         return recomputed
-    if scheme is not None:
-        record = _classes.assign(recomputed, read_scheme(scheme), declaration_source=str(path),
-                                 scheme_source=str(scheme))
+    _refuse_classed_without_scheme(document, path, scheme)
+    if isinstance(scheme, dict):
+        source, read = str(scheme["_source"]), {k: v for k, v in scheme.items() if k != "_source"}
     else:
-        record = _classes.reassign(recomputed, document["performance_class"], str(path))
+        source, read = str(scheme), read_scheme(scheme)
+    record = _classes.assign(recomputed, read, declaration_source=str(path), scheme_source=source)
     return {**recomputed, "performance_class": record}
 
 
@@ -1360,7 +1388,8 @@ def _verify_chunk(rows, context: dict) -> list:
     def one(row):
         outcome = _verify_document(row.document, Path(row.output), row.data or None,
                                    tolerance=context.get("tolerance", 1e-6),
-                                   supplier_keys=context.get("supplier_keys"))
+                                   supplier_keys=context.get("supplier_keys"),
+                                   scheme=_scheme_of(row.document, Path(row.output), context.get("schemes") or {}))
         if outcome.ok:
             return "ok", f"{outcome.compared} values agree", None
         first = outcome.failures[0]
@@ -1368,6 +1397,44 @@ def _verify_chunk(rows, context: dict) -> list:
                            f"recomputed {first.recomputed}"), None
 
     return [_row_outcome(row, lambda row=row: one(row)) for row in rows]
+
+
+def _schemes_by_id(schemes: Sequence[str | Path]) -> dict[str, dict]:
+    """batch verify's class schemes, each read once, by scheme id (each with ``_source``: its file, for messages).
+
+    Two files of one id with other content are refused: which one a declaration is checked
+    against would depend on the order they were given in.
+    """
+    from footprint.errors import DeclarationError
+    from footprint.market.classes import scheme_sha256
+
+    by_id: dict[str, dict] = {}
+    for path in schemes:
+        scheme = read_scheme(path)
+        seen = by_id.get(scheme["scheme_id"])
+        if seen is not None and scheme_sha256(scheme) != scheme_sha256({k: v for k, v in seen.items()
+                                                                        if k != "_source"}):
+            raise DeclarationError(f"two class schemes with the id {scheme['scheme_id']!r} and other content",
+                                   file=path, field="--scheme", value=scheme["scheme_id"],
+                                   expected=f"one file per scheme id (the other: {seen['_source']})")
+        by_id[scheme["scheme_id"]] = {**scheme, "_source": str(path)}
+    return by_id
+
+
+def _scheme_of(document: dict, path: Path, by_id: dict[str, dict]) -> dict | None:
+    """The scheme (of batch verify's --scheme files) a classed declaration names; None if unclassed or none given."""
+    from footprint.errors import DeclarationError
+
+    record = document.get("performance_class")
+    if not isinstance(record, dict) or not by_id:
+        return None
+    scheme = by_id.get(record.get("scheme_id"))
+    if scheme is None:
+        raise DeclarationError(f"its class scheme {record.get('scheme_id')!r} is not among the --scheme files",
+                               file=path, field="performance_class.scheme_id", value=record.get("scheme_id"),
+                               expected="one of " + ", ".join(repr(k) for k in sorted(by_id))
+                                        + " (add --scheme FILE for it)")
+    return scheme
 
 
 def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | None = None,
@@ -1601,7 +1668,7 @@ def _refuse_a_supplier_written_by_the_run(document: dict, number: int, outputs: 
 def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,
                  progress: bool | None = None, tolerance: float = 1e-6, errors: str | Path | None = None,
                  force: bool = False, public_keys: str | Path | None = None,
-                 supplier_keys: str | Path | None = None):
+                 supplier_keys: str | Path | None = None, schemes: Sequence[str | Path] = ()):
     """Recompute every declaration (*.json) in ``directory`` from the activity data its provenance records.
 
     Each file is one row: 'ok' (verified), 'differs' (a difference beyond ``tolerance``) or
@@ -1616,6 +1683,10 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     verify: exit 2).  Why: a supplier's file edited and hashed again recomputes to the same edited
     numbers, so the batch said verified where a reviewer could not ask for the signatures.  Read
     once before any row runs (TrustedKeys, as batch declare reads it); a bad file raises.
+    ``schemes``: the class scheme files of the classed declarations (``verify --scheme``), each read
+    once before any row runs and chosen per declaration by the ``scheme_id`` its class records; a
+    classed declaration whose scheme is not among them is that row's error, as single verify
+    refuses a classed declaration without ``--scheme``.
     """
     from footprint.errors import DeclarationError
     from footprint.market import batch as _batch
@@ -1631,6 +1702,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
         from footprint.market.batch import TrustedKeys
 
         trusted = TrustedKeys.read(supplier_keys)
+    by_id = _schemes_by_id(schemes)
     directory = Path(directory)
     if not directory.is_dir():
         raise DeclarationError("not a directory", file=directory, expected="a directory of declaration JSON files")
@@ -1642,8 +1714,9 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
         check_output(errors, force, inputs=[*(("declaration", row.output) for row in rows),
                                             *(("activity data", row.data) for row in rows if row.data),
                                             *([("trusted public keys", public_keys)] if public_keys else []),
-                                            *([("supplier keys", supplier_keys)] if supplier_keys else [])])
-    context = _batch_context(scheduler, tolerance=tolerance, supplier_keys=trusted)
+                                            *([("supplier keys", supplier_keys)] if supplier_keys else []),
+                                            *(("class scheme", scheme) for scheme in schemes)])
+    context = _batch_context(scheduler, tolerance=tolerance, supplier_keys=trusted, schemes=by_id)
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)

@@ -372,10 +372,10 @@ def test_cli_assign_refuses_a_scheme_of_another_rule_and_verify_catches_an_edite
     classed["content_sha256"] = content_hash(classed)
     path = tmp_path / "classed.json"
     path.write_text(json.dumps(classed))
-    assert footprint.verify_declaration(path).ok
+    assert footprint.verify_declaration(path, hash_only=True).ok
     classed["performance_class"]["class"] = "A" if classed["performance_class"]["class"] != "A" else "B"
     path.write_text(json.dumps(classed))
-    assert not footprint.verify_declaration(path).ok
+    assert not footprint.verify_declaration(path, hash_only=True).ok
 
 
 @pytest.mark.parametrize("options, field", [
@@ -443,13 +443,12 @@ def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaratio
     classed = footprint.assign_class(decl, example_scheme)
     assert classed["performance_class"]["class"] == "B"
     honest = footprint.write_declaration(classed, tmp_path / "classed.json")
-    assert footprint.verify_declaration(honest, EXAMPLE).ok
     assert footprint.verify_declaration(honest, EXAMPLE, scheme=example_scheme).ok
 
     forged = footprint.write_declaration(
         _rehashed(classed, lambda d: d["performance_class"].update({"class": "A"})), tmp_path / "forged.json")
     assert check_content_hash(json.loads(forged.read_text())) is None      # the hash alone cannot tell
-    outcome = footprint.verify_declaration(forged, EXAMPLE)
+    outcome = footprint.verify_declaration(forged, EXAMPLE, scheme=example_scheme)
     assert not outcome.ok
     assert [(d.item, d.declared, d.recomputed) for d in outcome.failures] == [("performance_class.class", "A", "B")]
 
@@ -460,11 +459,11 @@ def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaratio
         pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
 
     moved = footprint.write_declaration(_rehashed(classed, move_threshold), tmp_path / "moved.json")
-    assert footprint.verify_declaration(moved, EXAMPLE).ok                  # self-consistent without the scheme
     outcome = footprint.verify_declaration(moved, EXAMPLE, scheme=example_scheme)
     assert {d.item for d in outcome.failures} >= {"performance_class.class", "performance_class.thresholds"}
 
-    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE)])
+    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE), "--scheme",
+                                           str(example_scheme)])
     assert result.exit_code == 1 and "performance_class.class" in result.output
     result = CliRunner().invoke(cli.main, ["verify", str(decl), "--data", str(EXAMPLE), "--scheme",
                                            str(example_scheme)])
@@ -479,8 +478,9 @@ def test_verify_refuses_a_performance_class_whose_thresholds_do_not_fit(example_
     classed = footprint.assign_class(decl, example_scheme)
     broken = footprint.write_declaration(
         _rehashed(classed, lambda d: d["performance_class"].update({"labels": ["A"]})), tmp_path / "broken.json")
-    result = CliRunner().invoke(cli.main, ["verify", str(broken), "--data", str(EXAMPLE)])
-    assert result.exit_code == 2 and "performance_class.thresholds" in result.output
+    result = CliRunner().invoke(cli.main, ["verify", str(broken), "--data", str(EXAMPLE), "--scheme",
+                                           str(example_scheme)])
+    assert result.exit_code == 1 and "performance_class.labels" in result.output, result.output
 
 
 def test_verify_refuses_a_performance_class_whose_labels_were_rewritten(example_declaration, example_scheme,
@@ -502,8 +502,9 @@ def test_verify_refuses_a_performance_class_whose_labels_were_rewritten(example_
         pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
 
     forged = footprint.write_declaration(_rehashed(classed, relabel), tmp_path / "relabelled.json")
-    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE)])
-    assert result.exit_code == 2, result.output
+    result = CliRunner().invoke(cli.main, ["verify", str(forged), "--data", str(EXAMPLE), "--scheme",
+                                           str(example_scheme)])
+    assert result.exit_code == 1, result.output
     assert "performance_class.labels" in result.output and "Traceback" not in result.output
 
     scheme = json.loads(example_scheme.read_text())
@@ -958,20 +959,52 @@ def test_nothing_placed_is_no_declaration_on_the_market(tmp_path, example_declar
         footprint.market_import(csv_file, register=tmp_path / "third.sqlite")
 
 
-def test_verify_of_a_classed_declaration_without_the_scheme_says_its_thresholds_were_not_checked(
-        example_declaration, example_scheme, tmp_path):
-    """Thresholds moved (class and nearest threshold made to fit) and hashed again verify without --scheme
-    (test above): the output said 'verified' with 0 warnings, as if the class had been checked.  A warning
-    now names what was not checked; with --scheme there is none."""
+def test_verify_of_a_classed_declaration_without_its_scheme_is_refused(example_declaration, example_scheme,
+                                                                       tmp_path):
+    """Thresholds moved (class and nearest threshold made to fit) and hashed again: recomputed under the
+    thresholds the declaration copies, the class agreed and verify said verified, exit 0, with a warning
+    ('not checked') a script never reads.  Only the scheme file confirms a class: without --scheme a classed
+    declaration is refused (exit 2, naming the scheme id and what to pass), with it the forgery is a failure.
+    batch verify holds every classed row to the same: each checked against the --scheme file its class names."""
     from conftest import EXAMPLE
 
     decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
-    classed = footprint.write_declaration(footprint.assign_class(decl, example_scheme), tmp_path / "classed.json")
-    def about_the_class(outcome) -> list:  # (other tests may have set the background up again: snapshot warnings)
-        return [d for d in outcome.warnings if d.item.startswith("performance_class")]
+    classed = footprint.assign_class(decl, example_scheme)
+    assert classed["performance_class"]["class"] == "B"
 
-    outcome = footprint.verify_declaration(classed, EXAMPLE)
-    assert outcome.ok and [d.item for d in about_the_class(outcome)] == ["performance_class.thresholds"]
-    assert "--scheme" in about_the_class(outcome)[0].note
-    assert about_the_class(footprint.verify_declaration(classed, EXAMPLE, scheme=example_scheme)) == []
-    assert about_the_class(footprint.verify_declaration(decl, EXAMPLE)) == []  # unclassed: nothing to say
+    def move_threshold(d: dict) -> None:  # B's lower threshold moved above the value: class A, consistently
+        pc = d["performance_class"]
+        pc["thresholds"][0] = pc["value"] * 1.01
+        pc["class"] = "A"
+        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
+
+    moved = footprint.write_declaration(_rehashed(classed, move_threshold), tmp_path / "moved.json")
+    result = CliRunner().invoke(cli.main, ["verify", str(moved), "--data", str(EXAMPLE)])
+    assert result.exit_code == 2 and "--scheme" in result.stderr and "Traceback" not in result.stderr, result.output
+    assert classed["performance_class"]["scheme_id"] in result.stderr
+    result = CliRunner().invoke(cli.main, ["verify", str(moved), "--data", str(EXAMPLE), "--scheme",
+                                           str(example_scheme)])
+    assert result.exit_code == 1 and "performance_class.thresholds" in result.output, result.output
+    assert footprint.verify_declaration(moved, hash_only=True).ok  # the hash alone says nothing of the class
+
+    # batch verify: the honest classed file and an unclassed one verify with the scheme; the moved one differs
+    directory = tmp_path / "market"
+    directory.mkdir()
+    footprint.write_declaration(classed, directory / "classed.json")
+    footprint.write_declaration(example_declaration, directory / "plain.json")
+    (directory / "moved.json").write_bytes(moved.read_bytes())
+    outcomes = {Path(o.output).name: o for o in footprint.batch_verify(directory).outcomes}
+    assert outcomes["plain.json"].status == "ok"
+    assert outcomes["classed.json"].status == "error" and "--scheme" in outcomes["classed.json"].message
+    outcomes = {Path(o.output).name: o for o in footprint.batch_verify(directory, schemes=[example_scheme]).outcomes}
+    assert [outcomes[n].status for n in ("classed.json", "moved.json", "plain.json")] == ["ok", "differs", "ok"]
+    other = json.loads(example_scheme.read_text())  # a scheme file of another id: the classed rows name none given
+    other["scheme_id"] = "ndpr-oxide:other"
+    other_file = tmp_path / "other-scheme.json"
+    other_file.write_text(json.dumps(other))
+    outcome = footprint.batch_verify(directory, schemes=[other_file]).outcomes
+    assert {Path(o.output).name: o.status for o in outcome} == {"classed.json": "error", "moved.json": "error",
+                                                               "plain.json": "ok"}
+    assert "not among the --scheme files" in next(o.message for o in outcome if o.status == "error")
+    result = CliRunner().invoke(cli.main, ["batch", "verify", str(directory), "--scheme", str(example_scheme)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output

@@ -110,7 +110,7 @@ def test_a_supplier_offering_its_sensitivity_run_is_refused(mass_run, tmp_path):
 
 def test_verify_refuses_a_class_recorded_on_it(mass_run, tmp_path):
     """classes assign refuses the run; a class written on it by hand, the hash recomputed, reached verify's
-    reclassing (classes.reassign), which recomputed the same class A and said 'verified', exit 0 (old code)."""
+    reclassing from the recorded thresholds (since removed), which recomputed the same class A and said 'verified', exit 0 (old code)."""
     import json
 
     from footprint.declaration.declaration import content_hash

@@ -282,9 +282,9 @@ def test_classes_assign_can_require_and_add_signatures(signed_file, keys, exampl
     assert result.exit_code == 0, result.stderr
     classed = json.loads(out.read_text(encoding="utf-8"))
     assert [s["signer"] for s in classed["signatures"]] == [{"role": "conformity-assessment body"}]
-    assert invoke("verify", out, "--public-key", str(keys["other"]) + ".pub").exit_code == 0
+    assert invoke("verify", out, "--public-key", str(keys["other"]) + ".pub", "--scheme", example_scheme).exit_code == 0
     # the producer's signature covered the content without the class: it is not carried over
-    assert invoke("verify", out, "--public-key", trusted).exit_code == 1
+    assert invoke("verify", out, "--public-key", trusted, "--scheme", example_scheme).exit_code == 1
 
 
 def test_the_api_reader_requires_a_signature_too(signed_file, keys, tmp_path):

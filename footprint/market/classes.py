@@ -643,32 +643,6 @@ def _scheme_date(scheme: Mapping[str, Any], key: str, source: str) -> dt.date:
                                expected="a date YYYY-MM-DD, as 'footprint classes derive' writes it") from None
 
 
-def reassign(declaration: Mapping[str, Any], recorded: Any, source: str = "declaration") -> dict[str, Any]:
-    """The ``performance_class`` record ``declaration`` gets under the scheme its ``recorded`` record names.
-
-    verify recomputes a classed declaration and must check its class too: the content hash
-    proves nothing against someone who edits the class (or its probabilities) and hashes again.
-    The scheme file is not at hand, so the recorded thresholds and labels stand for it (verify
-    --scheme compares them with the file); the class, value, nearest threshold and
-    probabilities are recomputed from the recomputed results.
-    """
-    field = "performance_class"
-    if not isinstance(recorded, Mapping):
-        raise ClassSchemeError("the performance class is not a record", file=source, field=field,
-                               value=recorded, expected="a record written by 'footprint classes assign'")
-    limits, names = recorded.get("thresholds"), recorded.get("labels")
-    if (not isinstance(limits, list) or not isinstance(names, list) or len(names) != len(limits) + 1
-            or any(isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) for t in limits)
-            or list(limits) != sorted(limits)):
-        raise ClassSchemeError("the performance class's thresholds and labels do not fit", file=source,
-                               field=f"{field}.thresholds", value=limits, expected="N-1 ascending numbers for N labels")
-    check_labels(names, source, f"{field}.labels")
-    scheme = {"scheme_id": recorded.get("scheme_id"), "category": recorded.get("category"), "thresholds": limits,
-              "labels": names, "next_review": recorded.get("next_review"),
-              "basis": {"value": "median" if recorded.get("basis") == "median" else "value"}}
-    return _record(declaration, category_result(declaration, str(scheme["category"]), source), scheme)
-
-
 def _record(declaration: Mapping[str, Any], result: Mapping[str, Any], scheme: Mapping[str, Any]) -> dict[str, Any]:
     """The record of ``result`` (the declared result of the scheme's category) under ``scheme``'s thresholds.
 
