@@ -702,7 +702,7 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None,
                  supplier_keys: Path | None, schemes: tuple[Path, ...], scheduler: str | None, workers: int | None,
                  progress: bool | None, errors_path: Path | None) -> None:
-    """Recompute every declaration (*.json) in DIRECTORY from the activity data it records.
+    """Recompute every declaration (*.json, any case) in DIRECTORY from the activity data it records.
 
     Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
 

@@ -1706,7 +1706,8 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     directory = Path(directory)
     if not directory.is_dir():
         raise DeclarationError("not a directory", file=directory, expected="a directory of declaration JSON files")
-    files = sorted(directory.glob("*.json"))
+    # any case: a reviewer's 'DECL.JSON' was skipped without a word and the run said all verified
+    files = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".json")
     if not files:
         raise DeclarationError("no declarations (*.json) in the directory", file=directory)
     rows = [_verify_row(number, path) for number, path in enumerate(files, start=1)]

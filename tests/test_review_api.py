@@ -112,6 +112,21 @@ def test_batch_verify_errors_file_never_replaces_a_declaration_it_verifies(examp
     assert decl.read_bytes() == before
 
 
+def test_batch_verify_reads_a_declaration_named_in_capitals(example_declaration, tmp_path):
+    """'DECL.JSON' was skipped without a word (the glob was '*.json'): a directory whose one declaration was
+    edited and saved in capitals said '1 rows: 1 verified', exit 0.  Every *.json of any case is a row."""
+    import json
+
+    directory = tmp_path / "decls"
+    directory.mkdir()
+    footprint.write_declaration(example_declaration, directory / "a.json")
+    forged = dict(example_declaration, results=[dict(r) for r in example_declaration["results"]])
+    forged["results"][0]["value"] /= 2  # its hash no longer agrees
+    (directory / "B.JSON").write_text(json.dumps(forged), encoding="utf-8")
+    outcomes = {Path(o.output).name: o.status for o in footprint.batch_verify(directory).outcomes}
+    assert outcomes == {"a.json": "ok", "B.JSON": "differs"}
+
+
 def test_batch_declare_refuses_a_row_whose_output_is_the_manifest(tmp_path):
     """A row with output batch.csv (the manifest itself) replaced the manifest with --force."""
     manifest = _manifest(tmp_path)
