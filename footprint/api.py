@@ -1301,12 +1301,17 @@ __all__ += ["list_inventories", "show_inventory", "import_inventory", "imported_
 # ---------------------------------------------------------------- many declarations: batch and Dask (issue 14)
 
 def background_identity() -> str:
-    """What the declarations of this process are computed from: the current background snapshot's id.
+    """What the declarations of this process are computed from: the current background snapshot's id and
+    the footprint code (``SNAPSHOT+CODE``, footprint.paths.code_digest).
 
-    A batch sends it with every chunk; a Dask worker bound to another set-up refuses the rows
-    (footprint.market.batch.guard) instead of computing them on another background.
+    A batch sends it with every chunk; a Dask worker bound to another set-up, or running another
+    footprint (an older checkout on a cluster machine), refuses the rows (footprint.market.batch.guard)
+    instead of computing them on another background or with other arithmetic: the declaration
+    records footprint's version, which a checkout does not change, so nothing else would tell.
     """
-    return ensure_setup().id
+    from footprint.paths import code_digest
+
+    return f"{ensure_setup().id}+{code_digest()}"
 
 
 def _batch_context(scheduler: str | None, **options) -> dict:

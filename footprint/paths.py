@@ -6,6 +6,8 @@ datasets under ``$FOOTPRINT_HOME/inventories`` without touching the repository.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -65,3 +67,20 @@ def examples_dir() -> Path:
 
 def schemas_dir() -> Path:
     return REPO_ROOT / "schemas"
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the footprint package as this process runs it (every file under footprint/, by relative path).
+
+    Why: a cluster worker started from another checkout computed a batch's rows with other code under
+    the same snapshot and the same recorded version (0.1.0), exit 0.  Read once per process (about
+    12 ms): the code a process imported does not change under it.
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()

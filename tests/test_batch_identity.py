@@ -6,6 +6,7 @@ run from other directories: the content hash must not depend on the route taken.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -169,15 +170,16 @@ def test_a_rule_file_with_an_upper_case_suffix_is_read_beside_the_manifest(produ
     assert json.loads((producer / "out/b.json").read_text())["content_sha256"] == alone["content_sha256"]
 
 
-@pytest.fixture()
-def remote_cluster(tmp_path, project):
-    """A Dask scheduler and one worker started elsewhere (their own current directory), as on other machines."""
+@contextlib.contextmanager
+def _cluster(tmp_path: Path, worker_env: dict[str, str] | None = None):
+    """A Dask scheduler and one worker started elsewhere (their own current directory), as on other machines;
+    ``worker_env``: what differs in the worker's environment (another machine's checkout or rules)."""
     pytest.importorskip("distributed")
     import subprocess
     import time
 
     elsewhere = tmp_path / "worker-machine"
-    elsewhere.mkdir()
+    elsewhere.mkdir(exist_ok=True)
     address_file = tmp_path / "scheduler.json"
     dask = Path(sys.executable).parent / "dask"
     started = [subprocess.Popen([str(dask), "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file",
@@ -189,7 +191,7 @@ def remote_cluster(tmp_path, project):
             time.sleep(0.1)
         started.append(subprocess.Popen([str(dask), "worker", "--scheduler-file", str(address_file), "--nthreads",
                                          "1", "--no-dashboard"], cwd=elsewhere, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL))
+                                        stderr=subprocess.DEVNULL, env={**os.environ, **(worker_env or {})}))
         address = json.loads(address_file.read_text())["address"]
         from distributed import Client
 
@@ -200,6 +202,55 @@ def remote_cluster(tmp_path, project):
         for process in reversed(started):
             process.terminate()
             process.wait(timeout=30)
+
+
+@pytest.fixture()
+def remote_cluster(tmp_path, project):
+    """A Dask scheduler and one worker started elsewhere (their own current directory), as on other machines."""
+    with _cluster(tmp_path) as started:
+        yield started
+
+
+def test_a_worker_with_another_copy_of_a_row_s_file_is_refused_for_that_row(project, tmp_path, monkeypatch):
+    """A cluster worker reads a row's files at their paths on its own machine: its own checkout's rules/ for a
+    rule id.  A worker whose ndpr-oxide.yaml differed (here: one description reworded, FOOTPRINT_RULES) declared
+    the row under its copy and the submitter wrote it, status ok, exit 0, where the serial run declares the
+    submitter's file.  The declaration records the sha256 of every file it parsed; the submitter compares."""
+    rules = tmp_path / "their-rules"
+    shutil.copytree(REPO / "rules", rules)
+    text = (rules / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    edited = text.replace("description:", "description: (worker's copy)", 1)
+    assert edited != text
+    (rules / "ndpr-oxide.yaml").write_text(edited, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with _cluster(tmp_path, {"FOOTPRINT_RULES": str(rules)}) as (address, _elsewhere):
+        rows = [("ndpr-oxide", str(REPO / "examples/ndpr-oxide/activity-2025.yaml")),
+                ("ndpr-metal", str(REPO / "examples/ndpr-metal/activity-2025.yaml"))]
+        oxide, metal = footprint.declare_many(rows, created=CREATED, scheduler=address)
+    assert oxide.status == "error" and oxide.document is None, oxide.message
+    assert "another rule than" in oxide.message and "ndpr-oxide.yaml" in oxide.message
+    assert metal.ok, metal.message  # the rule file both machines hold alike: declared as before (its path
+    # is the worker's FOOTPRINT_RULES, outside the repository, so only the provenance path differs)
+    alone = footprint.declare(rows[1][0], rows[1][1], created=CREATED)
+    assert metal.document["results"] == alone["results"]
+    assert metal.document["provenance"]["rule"]["sha256"] == alone["provenance"]["rule"]["sha256"]
+
+
+def test_a_worker_running_another_footprint_is_refused(project, tmp_path, monkeypatch):
+    """A worker started from another checkout (one line of the engine changed) computed the rows with its code
+    under the same snapshot and the same recorded version, exit 0.  The identity sent with each chunk now
+    carries the code's digest (footprint.paths.code_digest): the worker refuses, saying why."""
+    other = tmp_path / "other-checkout"
+    shutil.copytree(REPO / "footprint", other / "footprint", ignore=shutil.ignore_patterns("__pycache__"))
+    calculate = other / "footprint/engine/calculate.py"
+    calculate.write_text(calculate.read_text(encoding="utf-8") + "\n# another checkout\n", encoding="utf-8")
+    env = {"PYTHONPATH": str(other), "FOOTPRINT_RULES": str(REPO / "rules"),
+           "FOOTPRINT_INVENTORIES": str(REPO / "inventories")}
+    monkeypatch.chdir(tmp_path)
+    with _cluster(tmp_path, env) as (address, _elsewhere):
+        (outcome,) = footprint.declare_many([("ndpr-oxide", str(REPO / "examples/ndpr-oxide/activity-2025.yaml"))],
+                                            created=CREATED, scheduler=address)
+    assert outcome.status == "error" and "runs another footprint" in outcome.message, outcome.message
 
 
 def test_relative_paths_on_a_cluster_are_the_submitter_s_files(remote_cluster, tmp_path, monkeypatch):

@@ -514,6 +514,7 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
 
     named = {row.number: row.output for row in rows}  # outcomes name the output as the caller did
     rows = [anchored(row) for row in rows]  # a worker's current directory is not this one
+    seen_here = {row.number: submitted_files(row) for row in rows}
     client, cluster, label = _client(scheduler, workers)
     try:
         size = chunk_size or pool.chunk_size(len(rows), max(workers, len(client.scheduler_info().get("workers", {}))))
@@ -528,7 +529,7 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
                                     row.output) for row in piece]
             for outcome in outcomes:
                 outcome.output = named.get(outcome.row, outcome.output)
-                accept(outcome)
+                accept(same_files(outcome, seen_here.get(outcome.row, {})))
             future.release()
     finally:
         client.close()
@@ -537,11 +538,74 @@ def _run_dask(rows: list[Row], task: Task, context: Any, scheduler: str, workers
     return label
 
 
+#: (what the file is, the row's field, where the declaration records its sha256)
+_ROW_FILES = (("rule", "rule", ("rule",)), ("activity data", "data", ("activity_data",)),
+              ("background mapping", "mapping", ("background", "mapping")))
+
+
+def submitted_files(row: Row) -> dict[str, tuple[str, str]]:
+    """{row field: (path, sha256)} of the rule, activity data and mapping files as this process reads them.
+
+    A rule id is its file in this process's rules directory.  A file this process cannot read is
+    left out (the worker's reading decides, as before).
+    """
+    import hashlib
+
+    from footprint.paths import rules_dir
+
+    found: dict[str, tuple[str, str]] = {}
+    for _what, key, _where in _ROW_FILES:
+        value = getattr(row, key)
+        if not value:
+            continue
+        path = value if key != "rule" or is_rule_path(value) or os.path.isfile(value) \
+            else str(rules_dir() / f"{value}.yaml")
+        try:
+            with open(path, "rb") as handle:
+                found[key] = (path, hashlib.sha256(handle.read()).hexdigest())
+        except OSError:
+            continue
+    return found
+
+
+def same_files(outcome: Outcome, seen_here: dict[str, tuple[str, str]]) -> Outcome:
+    """``outcome``, or an error where its declaration was computed from other bytes than this process's files.
+
+    Why: a cluster worker reads a row's files at their paths on its own machine (a copy, a mount, its own
+    checkout's rules/).  Where its copy differed (an older activity file, a rule copy edited there), the row
+    came back as a declaration of other inputs, status ok, exit 0, where the serial run declares these
+    files.  The declaration records the sha256 of every file it parsed: compared here, no second read.
+    """
+    document = outcome.document
+    if not isinstance(document, dict) or outcome.status != "ok":
+        return outcome
+    for what, key, where in _ROW_FILES:
+        if key not in seen_here:
+            continue
+        record: Any = document.get("provenance") or {}
+        for name in where:
+            record = record.get(name) if isinstance(record, dict) else None
+        theirs = record.get("sha256") if isinstance(record, dict) else None
+        path, ours = seen_here[key]
+        if theirs != ours:
+            outcome.status, outcome.document = "error", None
+            outcome.message = (f"the worker computed this row from another {what} than {path} here (sha256 "
+                               f"{str(theirs)[:12]} there, {ours[:12]} here): give every worker the same files "
+                               "(see README)")
+            return outcome
+    return outcome
+
+
 def guard(context_identity: str, own_identity: Callable[[], str], rows: Iterable[Row]) -> list[Outcome] | None:
     """Outcomes refusing ``rows`` when this process's background is not the submitter's, else None."""
     mine = own_identity()
     if mine == context_identity:
         return None
-    return [Outcome(row.number, "error", f"this worker's background ({mine[:12]}) is not the submitter's "
-                                         f"({context_identity[:12]}): set FOOTPRINT_HOME on every worker to the same "
-                                         f"set-up (see README)", row.output) for row in rows]
+    (background, _, code), (theirs, _, their_code) = mine.partition("+"), context_identity.partition("+")
+    if background != theirs:
+        why = (f"this worker's background ({background[:12]}) is not the submitter's ({theirs[:12]}): set "
+               "FOOTPRINT_HOME on every worker to the same set-up (see README)")
+    else:
+        why = (f"this worker runs another footprint (code {code[:12]}) than the submitter ({their_code[:12]}): "
+               "install the same footprint on every worker (see README)")
+    return [Outcome(row.number, "error", why, row.output) for row in rows]
