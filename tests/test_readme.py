@@ -121,3 +121,23 @@ def test_the_draft_rule_of_the_readme_is_the_current_rule_with_its_three_edits()
     make = runpy.run_path(str(REPO / "examples" / "rules" / "make_draft.py"))
     shipped = (REPO / "examples" / "rules" / "ndpr-oxide-draft.yaml").read_text(encoding="utf-8")
     assert shipped == make["draft_text"](), "stale draft: run .venv/bin/python examples/rules/make_draft.py"
+
+
+def test_the_readme_coverage_example_is_what_coverage_prints(project, reader_checkout):
+    """The coverage listing's lines are cut at 150 characters in the README, so no runnable block can check
+    them: each shown line must begin a line the command prints, in the same order (a dataset's stated gap
+    that was reworded had stayed in the README as it was)."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("$ footprint inventories coverage "))
+    command = lines[start].split("#")[0]
+    shown = []
+    for line in lines[start + 1:]:
+        if line.startswith("```"):
+            break
+        shown.append(line.rstrip())
+    result = CliRunner().invoke(cli.main, _args(command[2:]))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    printed = result.stdout.splitlines()
+    assert len(shown) == len(printed), f"README.md:{start + 1}: {len(shown)} lines shown, {len(printed)} printed"
+    for number, (readme, real) in enumerate(zip(shown, printed), start=start + 2):
+        assert real.startswith(readme), f"README.md:{number}:\n  shown:   {readme}\n  printed: {real[:150]}"
