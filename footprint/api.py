@@ -1184,7 +1184,13 @@ def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | 
     if output is not None:
         check_writable(target, force)
     refuse_inputs(target, [("private key", Path(key))])  # -o KEY --force replaced the only copy of the key
-    signed = sign_document(read_declaration(path), key, name=name, role=role)
+    try:
+        signed = sign_document(read_declaration(path), key, name=name, role=role)
+    except FootprintError as exc:
+        if exc.file is not None:
+            raise
+        # the document's own refusals (edited, changed after signing) name the declaration file
+        raise type(exc)(exc.message, file=path, field=exc.field, value=exc.value, expected=exc.expected) from None
     return write_atomic(target, _declaration.to_json(signed), force=True if output is None else force)
 
 

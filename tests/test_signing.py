@@ -193,6 +193,23 @@ def test_sign_refuses_a_declaration_edited_after_it_was_written(example_declarat
     assert "signatures" not in json.loads(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("signer", ["producer", "other"])
+def test_sign_refuses_a_declaration_changed_after_it_was_signed(signed_file, keys, tmp_path, signer):
+    """A forged file (value halved, content hash recomputed) still carries the producer's signature record
+    over the old content: the evidence that it was changed after signing.  'footprint sign' signed it,
+    exit 0: with the producer's own key the stale record was replaced, so the forged value left with a
+    valid signature (verify --public-key: 'verified'); with another key it was written beside a record
+    every verify fails."""
+    forged = forge(signed_file, tmp_path / "forged.json")
+    before = forged.read_bytes()
+    result = invoke("sign", forged, "--key", keys[signer])
+    assert result.exit_code == 2, result.stdout
+    assert "signatures[1]" in result.stderr and "changed after it was signed" in result.stderr
+    assert "Traceback" not in result.stderr and forged.read_bytes() == before
+    assert invoke("sign", forged, "--key", keys[signer], "-o", tmp_path / "out.json").exit_code == 2
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_sign_to_another_file_leaves_the_input_untouched(example_declaration, keys, tmp_path):
     path = footprint.write_declaration(example_declaration, tmp_path / "d.json")
     before = path.read_bytes()

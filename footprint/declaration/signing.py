@@ -164,13 +164,27 @@ def sign(document: dict[str, Any], private_key, *, name: str | None = None, role
     """The document with one more signature (a key signing again replaces its earlier signature).
 
     The document's content hash is recomputed first: a document whose ``content_sha256`` does not
-    match its content is refused (signing it would vouch for content nobody wrote).
+    match its content is refused (signing it would vouch for content nobody wrote).  So is one that
+    carries a signature record no key could verify for this content (record_problems, the check every
+    verify makes): a record over other content shows the file was changed after it was signed and its
+    hash recomputed.  Signing it had replaced that evidence (same key) or written a file every verify
+    fails (another key), exit 0 both times.
     """
     digest = content_hash(document)
     if document.get("content_sha256") != digest:
         raise SignatureError("the declaration was edited after it was written (content_sha256 does not match); "
                              "it is not signed", field="content_sha256",
                              expected="the file as 'footprint declare' wrote it")
+    for problem in record_problems(document, digest):
+        where = f"signatures[{problem.number}]" if problem.number else "signatures"
+        if problem.kind == OTHER_CONTENT:
+            reason = ("the declaration was changed after it was signed (that signature is over other content, "
+                      "and its content hash was recomputed); it is not signed")
+        else:
+            reason = f"a signature record no key could verify ({problem.reason}); it is not signed"
+        raise SignatureError(reason, field=where,
+                             expected="the declaration as its signer signed it (or as 'footprint declare' "
+                                      "wrote it), its signature records over its content")
     identity = key_id(private_key.public_key())
     signer = {key: value for key, value in (("name", name), ("role", role)) if value}
     when = (signed_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
