@@ -1204,7 +1204,7 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
     \b
     Example:
       footprint serve --tls-cert cert.pem --tls-key key.pem
-      (after: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost,
+      (after: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 365 -subj /CN=localhost,
        footprint clients add acme-buyer, footprint publish out/decl.json --to acme-buyer)
     """
     footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
