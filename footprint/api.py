@@ -639,14 +639,16 @@ def read_declaration(path: str | Path, *, require_signature: str | Path | None =
     path = Path(path)
     document = _load_json(path)
     _check_declaration(document, path)
-    if _declaration.content_hash(document) != document["content_sha256"]:
+    digest = _declaration.content_hash(document)
+    if digest != document["content_sha256"]:
         raise DeclarationError("the declaration was edited after it was written (content_sha256 does not match)",
                                file=path, field="content_sha256",
                                expected="the file as 'footprint declare' wrote it; 'footprint verify' shows what "
                                         "differs")
-    if require_signature is not None:
-        from footprint.declaration import signing
+    from footprint.declaration import signing
 
+    signing.refuse_record_problems(document, digest, DeclarationError, file=path)
+    if require_signature is not None:
         signing.require(document, signing.load_public_keys(require_signature), file=path,
                         keys_file=require_signature)
     return document

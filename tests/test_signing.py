@@ -242,9 +242,19 @@ def test_a_forged_rehashed_declaration_is_refused_where_a_signature_is_required(
 
     result = run(forged, "--require-signature", trusted)
     assert result.exit_code == 2, result.stderr
-    assert "is not valid: the declaration's content differs from what was signed" in result.stderr
+    assert "changed after it was signed" in result.stderr and "signatures[1]" in result.stderr
+    # without the requirement too: the signature record it carries is over other content (it passed, exit 0,
+    # where verify and the host refused it: market add registered the halved value)
+    result = run(forged)
+    assert result.exit_code == 2 and "changed after it was signed" in result.stderr, result.stderr
+    stripped = json.loads(forged.read_text(encoding="utf-8"))  # the forger drops the record too: an unsigned file
+    stripped.pop("signatures")
+    stripped["content_sha256"] = content_hash(stripped)
+    (tmp_path / "stripped.json").write_text(json.dumps(stripped), encoding="utf-8")
+    result = run(tmp_path / "stripped.json", "--require-signature", trusted)
+    assert result.exit_code == 2 and "not signed" in result.stderr, result.stderr  # only a requirement tells
     if command[0] != "classes":  # (assign has no scheme here: it would fail after the signature check)
-        assert run(forged).exit_code == 0  # without the requirement the forgery passes: its hash matches
+        assert run(tmp_path / "stripped.json").exit_code == 0  # unsigned and consistent: nothing to refuse
         assert run(signed_file, "--require-signature", trusted).exit_code == 0
 
 

@@ -175,16 +175,7 @@ def sign(document: dict[str, Any], private_key, *, name: str | None = None, role
         raise SignatureError("the declaration was edited after it was written (content_sha256 does not match); "
                              "it is not signed", field="content_sha256",
                              expected="the file as 'footprint declare' wrote it")
-    for problem in record_problems(document, digest):
-        where = f"signatures[{problem.number}]" if problem.number else "signatures"
-        if problem.kind == OTHER_CONTENT:
-            reason = ("the declaration was changed after it was signed (that signature is over other content, "
-                      "and its content hash was recomputed); it is not signed")
-        else:
-            reason = f"a signature record no key could verify ({problem.reason}); it is not signed"
-        raise SignatureError(reason, field=where,
-                             expected="the declaration as its signer signed it (or as 'footprint declare' "
-                                      "wrote it), its signature records over its content")
+    refuse_record_problems(document, digest, SignatureError, suffix="; it is not signed")
     identity = key_id(private_key.public_key())
     signer = {key: value for key, value in (("name", name), ("role", role)) if value}
     when = (signed_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
@@ -230,6 +221,27 @@ class RecordProblem:
     number: int
     kind: str
     reason: str
+
+
+def refuse_record_problems(document: Mapping[str, Any], digest: str, error: type[FootprintError], *,
+                           file: str | Path | None = None, suffix: str = "") -> None:
+    """Raise ``error`` naming the first signature record record_problems finds (none: return).
+
+    One refusal for sign and every reader of a declaration (read_declaration: report, export,
+    market add, classes assign): a record over other content shows the file was changed after it
+    was signed and its hash recomputed, which verify and the host already refused while the
+    register took the changed value, exit 0.
+    """
+    for problem in record_problems(document, digest):
+        where = f"signatures[{problem.number}]" if problem.number else "signatures"
+        if problem.kind == OTHER_CONTENT:
+            reason = ("the declaration was changed after it was signed (that signature is over other content, "
+                      "and its content hash was recomputed)")
+        else:
+            reason = f"a signature record no key could verify ({problem.reason})"
+        raise error(reason + suffix, file=file, field=where,
+                    expected="the declaration as its signer signed it (or as 'footprint declare' "
+                             "wrote it), its signature records over its content")
 
 
 def record_problems(document: Mapping[str, Any], digest: str) -> list[RecordProblem]:
