@@ -363,6 +363,23 @@ def _magnet_with_suppliers(tmp_path: Path) -> Path:
     return tmp_path / "examples" / "ndfeb-magnet" / "activity-2025.yaml"
 
 
+def _magnet_with_signed_suppliers(tmp_path: Path, keys: dict[str, Path]) -> tuple[Path, list[Path], str]:
+    """_magnet_with_suppliers with both suppliers' files signed by the producer key: (data, suppliers, trusted keys)."""
+    data = _magnet_with_suppliers(tmp_path)
+    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
+    for supplier in suppliers:
+        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    return data, suppliers, str(keys["producer"]) + ".pub"
+
+
+def _forged_supplier(path: Path) -> dict:
+    """A supplier's declaration with its first value divided by 10 and its content hash recomputed."""
+    document = json.loads(path.read_text())
+    document["results"][0]["value"] /= 10
+    document["content_sha256"] = content_hash(document)
+    return document
+
+
 def test_declare_with_supplier_keys_requires_every_supplier_signed_by_a_trusted_key(project, keys, tmp_path):
     """Before --supplier-keys a supplier file edited and hashed again was used with exit 0 (its hash checks out)."""
     data = _magnet_with_suppliers(tmp_path)
@@ -391,18 +408,11 @@ def test_verify_with_supplier_keys_recomputes_only_with_signed_suppliers(project
     and says verified (exit 0, the gap a reviewer could not close).  ``verify --supplier-keys`` holds the
     recomputation to what ``declare --supplier-keys`` requires: each supplier's declaration signed by a
     trusted key over exactly its content."""
-    data = _magnet_with_suppliers(tmp_path)
-    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
-    trusted = str(keys["producer"]) + ".pub"
-    for supplier in suppliers:
-        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    data, suppliers, trusted = _magnet_with_signed_suppliers(tmp_path, keys)
     out = tmp_path / "decl.json"
     assert invoke("declare", "ndfeb-magnet", data, "-o", out).exit_code == 0
     assert invoke("verify", out, "--supplier-keys", trusted).exit_code == 0  # signed suppliers: verified
-    document = json.loads(suppliers[0].read_text())  # now a supplier's value is edited and hashed again
-    document["results"][0]["value"] /= 10
-    document["content_sha256"] = content_hash(document)
-    suppliers[0].write_text(json.dumps(document))
+    suppliers[0].write_text(json.dumps(_forged_supplier(suppliers[0])))  # now a supplier's value is edited
     forged = tmp_path / "forged.json"
     assert invoke("declare", "ndfeb-magnet", data, "-o", forged).exit_code == 0
     assert invoke("verify", forged).exit_code == 0  # without keys the forged supplier recomputes alike
@@ -417,19 +427,12 @@ def test_batch_verify_with_supplier_keys_recomputes_only_with_signed_suppliers(p
     file edited and hashed again recomputed to the same forged numbers and said verified (exit 0), where single
     ``verify --supplier-keys`` refuses it.  Now the batch holds every row to the same check: the forged row is
     that row's error (exit 2), the honest one still verifies, and a bad keys file stops the run before any row."""
-    data = _magnet_with_suppliers(tmp_path)
-    suppliers = sorted((tmp_path / "examples" / "suppliers").glob("*metal-2025.json"))
-    trusted = str(keys["producer"]) + ".pub"
-    for supplier in suppliers:
-        assert invoke("sign", supplier, "--key", keys["producer"]).exit_code == 0
+    data, suppliers, trusted = _magnet_with_signed_suppliers(tmp_path, keys)
     directory = tmp_path / "declarations"
     directory.mkdir()
     assert invoke("declare", "ndfeb-magnet", data, "-o", directory / "honest.json").exit_code == 0
-    document = json.loads(suppliers[0].read_text())  # a supplier's value edited and hashed again
-    document["results"][0]["value"] /= 10
-    document["content_sha256"] = content_hash(document)
     forged_supplier = tmp_path / "examples" / "suppliers" / "forged-metal-2025.json"
-    forged_supplier.write_text(json.dumps(document))
+    forged_supplier.write_text(json.dumps(_forged_supplier(suppliers[0])))
     forged_data = data.with_name("forged.yaml")
     forged_data.write_text(data.read_text().replace(suppliers[0].name, forged_supplier.name))
     assert forged_data.read_text() != data.read_text()
