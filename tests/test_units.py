@@ -126,6 +126,10 @@ def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
     ("pint", "L", "20 %"),
     ("floz", "L", "fluid ounces"),
     ("bushel", "L", "bushels"),
+    ("t*nm", "tkm", "nautical mile"),      # 1e-12 t*km: a sea leg in tonne-nautical-miles declared as nothing
+    ("nm", "km", "nautical mile"),         # a leg's distance in 'nm': 1e-12 km
+    ("kg*nm", "tkm", "nautical mile"),
+    ("t*um", "tkm", "nautical mile"),      # no plant records freight in micrometres either
 ])
 def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, reason):
     with pytest.raises(UnitError, match="ambiguous unit") as info:
@@ -148,6 +152,7 @@ def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, rea
     ("Mt", "t", 1e6),
     ("kilotonne", "t", 1e3),
     ("ton kilometer", "tkm", 1.0),                  # Brightway's name: the metric tonne-kilometre
+    ("t*nmi", "tkm", 1.852),                        # the nautical mile the 'nm' message offers
 ])
 def test_the_spellings_offered_instead_convert_as_written(unit, target, expected):
     assert units.convert(1, unit, target) == pytest.approx(expected, rel=1e-12)
@@ -195,3 +200,15 @@ def test_kept_factors_start_over_with_a_new_table(monkeypatch):
         monkeypatch.undo()
         units._table.cache_clear()
     assert units._kept_factor("t", "kg") == 1000.0  # the table back, its answers back
+
+
+@pytest.mark.parametrize("unit, target, expected", [
+    ("ft**3", "m**3", 0.028316846592),   # a US gas meter's cubic feet: refused as a "femtotonne" before
+    ("ft", "m", 0.3048),
+    ("t*ft", "kg*m", 1000 * 0.3048),
+])
+def test_a_name_is_judged_as_pint_reads_it_not_by_a_reading_pint_does_not_use(unit, target, expected):
+    """pint reads 'ft' as the foot (its first reading); the check of ambiguous units also judged the second,
+    'f' + 't' (a femtotonne), and refused a cubic foot with a message about a unit nobody wrote."""
+    assert units.convert(1, unit, target) == pytest.approx(expected, rel=1e-12)
+    assert units.check_unit(unit) == unit

@@ -87,6 +87,11 @@ TONNE_PREFIXES = ("", "kilo", "mega", "giga")
 ENERGY_BASES = frozenset({"joule", "watt_hour", "watt", "calorie", "british_thermal_unit"})
 SUB_UNIT_PREFIXES = frozenset({"deci", "centi", "milli", "micro", "nano", "pico", "femto", "atto"})
 
+#: Lengths below a millimetre: no plant records freight or a distance in them, and 'nm' (also 'NM') is what
+#: shipping writes for the nautical mile, so pint's nanometre made a sea leg of 1e6 't*nm' 1e-6 t*km, a
+#: tonne-nautical-mile figure declared as nothing, exit 0.
+TINY_LENGTH_PREFIXES = frozenset({"micro", "nano", "pico", "femto", "atto"})
+
 #: pint's explicit names for a unit whose short name is ambiguous: written out, they are meant.
 EXPLICIT_NAMES = frozenset({"short_ton", "US_liquid_gallon", "liquid_gallon", "avoirdupois_ounce",
                             "short_hundredweight", "US_liquid_quart", "liquid_quart", "US_liquid_pint",
@@ -207,7 +212,10 @@ def _ambiguity(expression: str) -> str | None:
             readings = ureg.parse_unit_name(name)
         except Exception:  # noqa: BLE001 - a name pint cannot take apart failed to parse above already
             continue
-        for prefix, base, _suffix in readings:
+        # pint reads a name that can be taken apart in several ways by the first reading (its get_name):
+        # judging the others refused what pint does not read ('ft' in 'ft**3', a cubic foot, was refused
+        # as a "femtotonne"), and named a unit that was not the one used ('ct' is read as the carat)
+        for prefix, base, _suffix in readings[:1]:
             base = ureg.get_name(base)
             if base in AMBIGUOUS_BASES:
                 return f"'{name}': {AMBIGUOUS_BASES[base]}"
@@ -217,6 +225,10 @@ def _ambiguity(expression: str) -> str | None:
             if base in ENERGY_BASES and prefix in SUB_UNIT_PREFIXES:
                 return (f"'{name}' is read as {prefix}-{base.replace('_', '-')}s, which no plant meters (a capital "
                         "M, mega-, is one letter away): write the amount in 'MWh', 'kWh', 'MJ' or 'GJ'")
+            if base == "meter" and prefix in TINY_LENGTH_PREFIXES:
+                return (f"'{name}' is read as {prefix}metres, which no plant records ('nm' is the nautical mile in "
+                        "shipping, pint's nanometre): write 'nmi' for the nautical mile (1.852 km) or the amount "
+                        "in 'km'")
             if base == "british_thermal_unit" and prefix == "mega":
                 return (f"'{name}': in the energy trade MBtu is a thousand Btu (MMBtu a million), but pint reads it "
                         "as a million: write 'kBtu' for a thousand, or the amount in 'GJ' (1 MMBtu = 1.05506 GJ)")
