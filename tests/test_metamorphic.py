@@ -1,0 +1,201 @@
+"""Metamorphic checks: the same facility written another way declares the same numbers per declared unit.
+
+A declaration that comes out wrong with exit 0 is the product's worst defect, and a hostile (or merely
+careless) producer finds it by writing the same data differently: the whole facility in other units or
+scaled, one line split into two, the lines in another order, a 0 instead of `not_used`, a transport leg
+as mass x distance, a supplier declaring per tonne.  None of these may move a declared value; each test
+below states such a transformation of the shipped example and compares every computed category (the
+declared ones and `additional_information`) with the example's, to 1e-9.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+import footprint
+from footprint._yaml import loads
+from footprint.errors import UnitError
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+def _load(name: str) -> dict:
+    data = loads((EXAMPLES / name / "activity-2025.yaml").read_text(encoding="utf-8"))
+    for process in data["processes"].values():  # suppliers' files are named relative to the example
+        for line in process.get("inputs") or []:
+            if "declaration" in line:
+                line["declaration"] = str((EXAMPLES / name / line["declaration"]).resolve())
+    return data
+
+
+def _write(data: dict, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _values(document: dict) -> dict[str, float]:
+    values = {r["category"]: r["value"] for r in document["results"]}
+    values.update({"+" + r["category"]: r["value"] for r in document["additional_information"]["results"]})
+    return values
+
+
+def _assert_same(expected: dict, got: dict, factor: float = 1.0) -> None:
+    a, b = _values(expected), _values(got)
+    assert a.keys() == b.keys()
+    for category, value in a.items():
+        assert b[category] == pytest.approx(value * factor, rel=1e-9, abs=1e-300), category
+
+
+@pytest.fixture(scope="module")
+def oxide(project) -> tuple[dict, dict]:
+    data = _load("ndpr-oxide")
+    return data, footprint.declare("ndpr-oxide", EXAMPLES / "ndpr-oxide" / "activity-2025.yaml")
+
+
+def _process(data: dict, pid: str) -> dict:
+    return data["processes"][pid]
+
+
+def _line(data: dict, pid: str, group: str, key: str, value: str) -> dict:
+    return next(line for line in _process(data, pid)[group] if line.get(key) == value)
+
+
+def _scaled(data: dict, factor: float) -> dict:
+    data = copy.deepcopy(data)
+    data["production"]["amount"] *= factor
+    for process in data["processes"].values():
+        lines = [process["output"], *(process.get("inputs") or []), *(process.get("co_products") or []),
+                 *(process.get("emissions") or [])]
+        lines += [leg.get("mass", leg) for leg in process.get("transport") or []]
+        for line in lines:
+            line["amount"] *= factor
+    return data
+
+
+def _reordered(data: dict) -> dict:
+    data = copy.deepcopy(data)
+    data["processes"] = dict(reversed(list(data["processes"].items())))
+    for pid, process in data["processes"].items():
+        for group in ("inputs", "co_products", "emissions", "transport", "not_used", "excluded"):
+            if process.get(group):
+                process[group] = list(reversed(process[group]))
+        data["processes"][pid] = dict(reversed(list(process.items())))
+    return dict(reversed(list(data.items())))
+
+
+def _split(data: dict) -> dict:
+    """Every purchased input, emission and leg in two lines, 60 % and 40 %, the second in the next smaller unit."""
+    smaller = {"t": ("kg", 1e3), "MWh": ("kWh", 1e3), "GJ": ("MJ", 1e3), "Mt*km": ("t*km", 1e6), "kBq": ("Bq", 1e3)}
+    data = copy.deepcopy(data)
+    for process in data["processes"].values():
+        for group in ("inputs", "emissions", "transport"):
+            lines = []
+            for line in process.get(group) or []:
+                if "from" in line or "amount" not in line or not line["amount"]:
+                    lines.append(line)
+                    continue
+                first, second = dict(line), dict(line)
+                first["amount"] = line["amount"] * 0.6
+                unit, factor = smaller.get(line["unit"], (line["unit"], 1.0))
+                second.update(amount=line["amount"] * 0.4 * factor, unit=unit)
+                lines += [first, second]
+            if lines:
+                process[group] = lines
+    return data
+
+
+@pytest.mark.parametrize("transform", [
+    pytest.param(lambda d: _scaled(d, 3.7), id="whole-facility-x3.7"),
+    pytest.param(lambda d: _scaled(d, 1e-3), id="whole-facility-x0.001"),
+    pytest.param(_reordered, id="processes-lines-and-keys-reversed"),
+    pytest.param(_split, id="every-line-split-60-40-in-two-units"),
+])
+def test_the_same_facility_written_otherwise_declares_the_same(oxide, tmp_path, transform):
+    data, expected = oxide
+    got = footprint.declare("ndpr-oxide", _write(transform(data), tmp_path / "activity.yaml"))
+    _assert_same(expected, got)
+
+
+def _set(line: dict, amount: float, unit: str) -> None:
+    line.update(amount=amount, unit=unit)
+
+
+def _as_mass_and_distance(data: dict) -> None:
+    leg = _line(data, "roasting", "transport", "kind", "lorry")  # 2.50 Mt*km
+    del leg["amount"], leg["unit"]
+    leg.update(mass={"amount": 2.5e7, "unit": "kg"}, distance={"amount": 1e5, "unit": "m"})
+
+
+def _zero_instead_of_not_used(data: dict) -> None:
+    separation = _process(data, "separation")
+    separation["not_used"].remove("oxalic-acid")
+    separation["inputs"].append({"kind": "oxalic-acid", "amount": 0, "unit": "t"})
+    separation["transport"].append({"kind": "sea", "amount": 0, "unit": "t*km"})  # a leg the rule lists nowhere
+    separation["emissions"].append({"flow": "Nitrogen oxides", "compartment": "air", "amount": 0, "unit": "t"})
+
+
+def _assay_as_the_rule(data: dict) -> None:
+    """The producer's assay, equal to the rule's values (TREO 4.1 %, Fe 30 %), in ppm."""
+    _process(data, "mining")["ore"] = {"contents": {"TREO": {"value": 41000, "unit": "ppm", "source": "assay"},
+                                                    "Fe": {"value": 0.30, "unit": "fraction", "source": "assay"}}}
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda d: _set(d["production"], 2e6, "kg"), id="production-in-kg"),
+    pytest.param(lambda d: _set(_process(d, "mining")["output"], 489, "kilotonne"), id="output-in-kilotonne"),
+    pytest.param(lambda d: _set(_line(d, "separation", "co_products", "name", "cerium oxide"), 4.05e6 / 0.45359237,
+                                "lb"), id="co-product-in-lb"),
+    pytest.param(lambda d: _set(_line(d, "beneficiation", "inputs", "from", "mining"), 489e6, "kg"),
+                 id="input-from-a-process-in-kg"),
+    pytest.param(lambda d: _set(_line(d, "mining", "inputs", "kind", "electricity"), 1200 * 3.6, "GJ"),
+                 id="electricity-in-GJ"),
+    pytest.param(lambda d: _set(_line(d, "mining", "inputs", "kind", "diesel"), 611, "TJ"), id="diesel-in-TJ"),
+    pytest.param(lambda d: _set(_line(d, "roasting", "transport", "kind", "rail"), 45e6 / 1.852, "t*nmi"),
+                 id="rail-in-tonne-nautical-miles"),
+    pytest.param(_as_mass_and_distance, id="leg-as-mass-times-distance"),
+    pytest.param(lambda d: _set(_line(d, "roasting", "emissions", "flow", "Carbon dioxide, fossil"),
+                                2.248e6 / 0.45359237, "lb"), id="emission-in-lb"),
+    pytest.param(lambda d: _set(_line(d, "mining", "emissions", "flow", "Radium-226"), 4.89e9 / 3.7e10, "Ci"),
+                 id="radionuclide-in-curie"),
+    pytest.param(_zero_instead_of_not_used, id="zero-lines-instead-of-not-used"),
+    pytest.param(_assay_as_the_rule, id="assay-equal-to-the-rule-in-ppm-and-fraction"),
+])
+def test_one_quantity_in_another_unit_or_form_declares_the_same(oxide, tmp_path, change):
+    data, expected = oxide
+    data = copy.deepcopy(data)
+    change(data)
+    _assert_same(expected, footprint.declare("ndpr-oxide", _write(data, tmp_path / "activity.yaml")))
+
+
+@pytest.mark.parametrize("unit", ["t*nm", "kg*nm"])
+def test_a_sea_leg_in_nm_is_refused_not_declared_as_nothing(oxide, tmp_path, unit):
+    """'nm' is the nautical mile in shipping and pint's nanometre: 1e6 t*nm had added 1e-6 t*km, exit 0."""
+    data = copy.deepcopy(oxide[0])
+    _process(data, "separation")["transport"].append({"kind": "sea", "amount": 1e6, "unit": unit})
+    with pytest.raises(UnitError, match=r"nautical mile.*'nmi'") as info:
+        footprint.declare("ndpr-oxide", _write(data, tmp_path / "activity.yaml"))
+    assert "processes.separation.transport[2].unit" in str(info.value)
+
+
+def test_a_supplier_declaring_per_tonne_gives_the_buyer_the_same_result(project, tmp_path):
+    """The NdPr-metal example with its oxide supplier's declaration made per 1000 kg instead of per kg."""
+    rule = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    per_tonne = rule.replace("id: ndpr-oxide\n", "id: ndpr-oxide-per-tonne\n", 1).replace(
+        "declared_unit:\n  amount: 1\n  unit: kg", "declared_unit:\n  amount: 1000\n  unit: kg")
+    assert per_tonne.count("ndpr-oxide-per-tonne") == 1 and "amount: 1000\n  unit: kg" in per_tonne
+    (tmp_path / "ndpr-oxide-per-tonne.yaml").write_text(per_tonne, encoding="utf-8")
+    oxide = {**_load("ndpr-oxide"), "rule": "ndpr-oxide-per-tonne"}
+    supplier = footprint.declare(tmp_path / "ndpr-oxide-per-tonne.yaml", _write(oxide, tmp_path / "oxide.yaml"))
+    assert supplier["results"][0]["value"] == pytest.approx(46.5555e3, rel=1e-5)  # kg CO2-Eq per 1000 kg
+    footprint.write_declaration(supplier, tmp_path / "oxide-per-tonne.json")
+    metal = _load("ndpr-metal")
+    expected = footprint.declare("ndpr-metal", _write(metal, tmp_path / "metal.yaml"))
+    for process in metal["processes"].values():
+        for line in process.get("inputs") or []:
+            if "declaration" in line:
+                line["declaration"] = str(tmp_path / "oxide-per-tonne.json")
+    _assert_same(expected, footprint.declare("ndpr-metal", _write(metal, tmp_path / "metal-2.yaml")))
