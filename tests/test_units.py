@@ -130,6 +130,7 @@ def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
     ("nm", "km", "nautical mile"),         # a leg's distance in 'nm': 1e-12 km
     ("kg*nm", "tkm", "nautical mile"),
     ("t*um", "tkm", "nautical mile"),      # no plant records freight in micrometres either
+    ("ct", "kg", "carat"),                 # pint: 0.2 g; also written for the centner (100 kg)
 ])
 def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, reason):
     with pytest.raises(UnitError, match="ambiguous unit") as info:

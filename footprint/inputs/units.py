@@ -76,6 +76,10 @@ AMBIGUOUS_BASES: dict[str, str] = {
     "pint": "US and imperial pints differ by 20 %: write the amount in 'L'",
     "fluid_ounce": "US and imperial fluid ounces differ by 4 %: write the amount in 'mL'",
     "bushel": "US and imperial bushels differ by 3 %: write the amount in 'L' or 'kg'",
+    # refused while the check judged every reading of 'ct' (as a centitonne); pint reads it as the carat, which
+    # no raw-material plant weighs in, and 'ct' is also written for the centner (100 kg)
+    "carat": "pint's 'ct' is the carat (0.2 g), but 'ct' is also written for the centner (100 kg) or a centitonne: "
+             "write the amount in 'g', 'kg' or 't'",
 }
 
 #: Prefixes a metric tonne takes in plant records; any other ('mt', a millitonne, is 1 kg) is refused.
