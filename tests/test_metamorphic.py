@@ -231,3 +231,82 @@ def test_the_data_quality_does_not_depend_on_how_the_lines_are_written(oxide, tm
     for pid, scores in expected["data_quality"]["by_process"].items():  # 'share' unrounded: summed in another order
         assert got["data_quality"]["by_process"][pid] == pytest.approx(scores, rel=1e-12), pid
     assert got["data_quality"]["dqr"] == 2.009
+
+
+def _sort_key(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.9g}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_sort_key(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_sort_key(v) for v in value) + "]"
+    return repr(value)
+
+
+def _canonical(value):
+    """Lists of records in one order: the bill of materials and the contributions follow the rows' order."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=_sort_key) if items and all(isinstance(v, dict) for v in items) else items
+    return value
+
+
+def _without_identity(document: dict) -> dict:
+    """The document without what names its input file (ids, hashes, provenance), its records in one order."""
+    document = copy.deepcopy(document)
+    for key in ("id", "content_sha256", "provenance"):
+        document.pop(key, None)
+    return _canonical(document)
+
+
+def test_the_xlsx_twin_with_its_rows_shuffled_declares_the_same_document(oxide, tmp_path):
+    """The filled template, its process sheets' rows in another order, states everything the YAML states: not only
+    the results (tests/test_template.py) but data quality, bill of materials, resources, allocation and cut-off."""
+    import random
+
+    from openpyxl import load_workbook
+
+    from tests.test_template import fill_from_yaml
+
+    template = tmp_path / "template.xlsx"
+    footprint.make_template("ndpr-oxide", template, fmt="xlsx")
+    filled = tmp_path / "activity.xlsx"
+    fill_from_yaml(template, EXAMPLES / "ndpr-oxide" / "activity-2025.yaml", filled)
+    book = load_workbook(filled)
+    shuffle = random.Random(3).shuffle
+    for sheet in book.worksheets[1:]:  # the declarant sheet first, then one sheet per process
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2, max_col=sheet.max_column)]
+        shuffle(rows)
+        sheet.delete_rows(2, sheet.max_row)
+        for row in rows:
+            sheet.append(row)
+    book._sheets[1:] = list(reversed(book._sheets[1:]))
+    book.save(tmp_path / "shuffled.xlsx")
+    expected = _without_identity(oxide[1])
+    got = _without_identity(footprint.declare("ndpr-oxide", tmp_path / "shuffled.xlsx"))
+    _assert_close(got, expected, "")
+
+
+def _assert_close(got, expected, where: str) -> None:
+    """Equal, floats to 1e-12 (by_process shares are unrounded sums whose terms come in another order)."""
+    if isinstance(expected, dict):
+        assert isinstance(got, dict) and got.keys() == expected.keys(), where
+        for key in expected:
+            _assert_close(got[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), where
+        for index, (a, b) in enumerate(zip(got, expected)):
+            _assert_close(a, b, f"{where}[{index}]")
+    elif isinstance(expected, float) and isinstance(got, float):
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-300), where
+    else:
+        assert got == expected, where
+
+
+def test_the_yaml_in_another_order_declares_the_same_document(oxide, tmp_path):
+    """Processes, lines and keys in reverse order: the whole document (records aside of their order) is the same."""
+    data, expected = oxide
+    got = footprint.declare("ndpr-oxide", _write(_reordered(data), tmp_path / "activity.yaml"))
+    _assert_close(_without_identity(got), _without_identity(expected), "")
