@@ -131,6 +131,10 @@ def test_kt_is_refused_as_the_knot_it_is_in_pint(unit, target):
     ("kg*nm", "tkm", "nautical mile"),
     ("t*um", "tkm", "nautical mile"),      # no plant records freight in micrometres either
     ("ct", "kg", "carat"),                 # pint: 0.2 g; also written for the centner (100 kg)
+    ("gr", "kg", "grain"),                 # 64.8 mg for what is written for a gram: 15x low
+    ("kgr", "kg", "kilogram"),             # 64.8 g, a kilograin, for a kilogram
+    ("grs", "g", "grain"),
+    ("mgr", "g", "grain"),
 ])
 def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, reason):
     with pytest.raises(UnitError, match="ambiguous unit") as info:
@@ -154,6 +158,7 @@ def test_units_pint_reads_otherwise_than_the_trade_are_refused(unit, target, rea
     ("kilotonne", "t", 1e3),
     ("ton kilometer", "tkm", 1.0),                  # Brightway's name: the metric tonne-kilometre
     ("t*nmi", "tkm", 1.852),                        # the nautical mile the 'nm' message offers
+    ("grain", "g", 0.06479891),                     # the grain, written out, is meant
 ])
 def test_the_spellings_offered_instead_convert_as_written(unit, target, expected):
     assert units.convert(1, unit, target) == pytest.approx(expected, rel=1e-12)

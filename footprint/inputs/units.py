@@ -76,6 +76,10 @@ AMBIGUOUS_BASES: dict[str, str] = {
     "pint": "US and imperial pints differ by 20 %: write the amount in 'L'",
     "fluid_ounce": "US and imperial fluid ounces differ by 4 %: write the amount in 'mL'",
     "bushel": "US and imperial bushels differ by 3 %: write the amount in 'L' or 'kg'",
+    # 'gr' is how the gram is written in much of Europe and Latin America, 'kgr' the kilogram: pint reads the
+    # grain (64.8 mg) and the kilograin (64.8 g), so 133,000 'kgr' of SO2 was declared as 8.6 t, 15x low, exit 0
+    "grain": "pint reads 'gr' as the grain (64.8 mg; 'kgr' a thousand grains, 64.8 g), but 'gr' and 'kgr' are "
+             "written for the gram and the kilogram: write 'g' or 'kg' (or 'grain' if grains are meant)",
     # refused while the check judged every reading of 'ct' (as a centitonne); pint reads it as the carat, which
     # no raw-material plant weighs in, and 'ct' is also written for the centner (100 kg)
     "carat": "pint's 'ct' is the carat (0.2 g), but 'ct' is also written for the centner (100 kg) or a centitonne: "
@@ -99,7 +103,7 @@ TINY_LENGTH_PREFIXES = frozenset({"micro", "nano", "pico", "femto", "atto"})
 #: pint's explicit names for a unit whose short name is ambiguous: written out, they are meant.
 EXPLICIT_NAMES = frozenset({"short_ton", "US_liquid_gallon", "liquid_gallon", "avoirdupois_ounce",
                             "short_hundredweight", "US_liquid_quart", "liquid_quart", "US_liquid_pint",
-                            "liquid_pint", "US_fluid_ounce", "US_liquid_ounce"})
+                            "liquid_pint", "US_fluid_ounce", "US_liquid_ounce", "grain"})
 
 
 #: Why Nm3 does not convert into Sm3 or m**3 (units.txt gives Nm3 a dimension of its own; Sm3 is m**3).
