@@ -310,3 +310,40 @@ def test_the_yaml_in_another_order_declares_the_same_document(oxide, tmp_path):
     data, expected = oxide
     got = footprint.declare("ndpr-oxide", _write(_reordered(data), tmp_path / "activity.yaml"))
     _assert_close(_without_identity(got), _without_identity(expected), "")
+
+
+def test_an_emission_without_a_compartment_is_refused_in_yaml_and_xlsx(tmp_path):
+    """An emission line without a compartment was a release to air: the example's radium-226 to surface water,
+    written without ``compartment``, was declared as radium to air (another ionising-radiation factor), exit 0,
+    and a blank XLSX compartment cell did the same.  The compartment decides the category factor: it is required."""
+    from openpyxl import load_workbook
+
+    from footprint.errors import FootprintError
+    from tests.test_template import fill_from_yaml
+
+    source = EXAMPLES / "ndpr-oxide" / "activity-2025.yaml"
+    text = source.read_text(encoding="utf-8")
+    written = 'compartment: "water::surface water", '
+    assert text.count(written) >= 1
+    data = tmp_path / "no-compartment.yaml"
+    data.write_text(text.replace(written, "", 1), encoding="utf-8")
+    with pytest.raises(FootprintError, match=r"emissions\[\d+\]\.compartment"):
+        footprint.declare("ndpr-oxide", data)
+
+    template = tmp_path / "template.xlsx"
+    footprint.make_template("ndpr-oxide", template, fmt="xlsx")
+    filled = tmp_path / "activity.xlsx"
+    fill_from_yaml(template, source, filled)
+    book = load_workbook(filled)
+    blanked = 0
+    for sheet in book.worksheets[1:]:
+        header = [cell.value for cell in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            cells = dict(zip(header, row))
+            if cells["section"].value == "emission" and str(cells["compartment"].value or "").startswith("water"):
+                cells["compartment"].value = None
+                blanked += 1
+    assert blanked >= 1
+    book.save(tmp_path / "blank.xlsx")
+    with pytest.raises(FootprintError, match="compartment"):
+        footprint.declare("ndpr-oxide", tmp_path / "blank.xlsx")

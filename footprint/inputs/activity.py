@@ -66,10 +66,23 @@ class Input(Amount):
 
 
 class Emission(Amount):
-    """A direct emission to air, water or soil, named as in biosphere3."""
+    """A direct emission to air, water or soil, named as in biosphere3.
+
+    ``compartment`` is required: it defaulted to air, so a release to water written without one
+    (phosphate, radium-226, ammonium) was declared as a release to air, where it has another factor or
+    none (freshwater eutrophication or ionising radiation too low), exit 0.
+    """
 
     flow: str
-    compartment: str = "air"
+    compartment: str
+
+    @field_validator("compartment")
+    @classmethod
+    def _compartment_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a blank compartment: name where the flow goes (air, water, soil, e.g. "
+                             "'water::surface water')")
+        return value
 
 
 #: Why a reference flow's own DQR or data type is refused: no score of the declaration reads it.

@@ -273,7 +273,9 @@ class _Workbook:
                 entry = {"kind": item, **entry}
                 columns["kind"] = "item"
             elif section == "emission":
-                entry = {"flow": item, "compartment": cells.get("compartment") or "air", **entry}
+                # no default: a blank cell declared a release to water as one to air, exit 0
+                entry = {"flow": item, **({"compartment": cells["compartment"]}
+                                          if cells.get("compartment") is not None else {}), **entry}
                 columns.update(flow="item", compartment="compartment")
             filled = filled or amount is not None
             self._append(data, base, groups[section], entry, sheet.title, row_index, columns)
@@ -473,7 +475,8 @@ class _Workbook:
 
     def _mark(self, loc: tuple, sheet: str, row: int, entry: dict, columns: dict | None = None) -> None:
         self.locations[loc] = (sheet, row, None)
-        for key in entry:
+        # the columns of fields left out too: a required one (an emission's blank compartment) is then named
+        for key in {**entry, **(columns or {})}:
             column = (columns or {}).get(key, key)
             self.locations[loc + (key,)] = (sheet, row, column)
         if "dqr" in entry and isinstance(entry["dqr"], dict):
