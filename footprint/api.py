@@ -602,10 +602,15 @@ def analyse_hotspots(rule: str | Path, data: str | Path, *, threshold: float = 0
 
 
 def make_template(rule: str | Path, output: str | Path, *, fmt: str | None = None, force: bool = False) -> Path:
-    """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule."""
+    """Write an activity-data template (YAML or XLSX; default: from the output's suffix) for a rule.
+
+    The rule's own file is never the output, even with ``force``: ``template r.yaml -o r.yaml --force``
+    (or ``template ndpr-oxide -o rules/ndpr-oxide.yaml --force``) replaced the rule with the template, exit 0.
+    """
     from footprint.authoring import template as _template
 
     loaded = _rule.load_rule(rule)
+    refuse_inputs(Path(output), [("rule", loaded.path)])
     twin, successor = _rule.library_counterparts(loaded)
     _refuse_withdrawn(loaded, twin)  # a template for a rule no declaration may use any more
     _refuse_superseded(loaded, successor)

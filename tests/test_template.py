@@ -567,3 +567,21 @@ def test_a_from_row_left_blank_is_refused_not_taken_as_nothing_consumed(project,
     with pytest.raises(ActivityDataError, match="process 'roasting' reports no input from 'beneficiation'") as info:
         footprint.declare("ndpr-oxide", _save(book, tmp_path))
     assert "'from: beneficiation' row" in str(info.value)
+
+
+@pytest.mark.parametrize("given", ["file", "id"])
+def test_template_never_writes_over_the_rule_it_is_made_from(tmp_path, monkeypatch, given):
+    """``template r.yaml -o r.yaml --force`` replaced the rule file with the template (exit 0); so did
+    ``template ndpr-oxide -o rules/ndpr-oxide.yaml --force`` for the library's rule."""
+    import footprint
+    from footprint.errors import OutputError
+
+    rule = tmp_path / "rules" / "ndpr-oxide.yaml"
+    rule.parent.mkdir()
+    rule.write_bytes((REPO / "rules" / "ndpr-oxide.yaml").read_bytes())
+    before = rule.read_bytes()
+    if given == "id":  # a library's rule, found by id
+        monkeypatch.setenv("FOOTPRINT_RULES", str(rule.parent))
+    with pytest.raises(OutputError, match=r"the output is an input \(rule\)"):
+        footprint.make_template(str(rule) if given == "file" else "ndpr-oxide", rule, force=True)
+    assert rule.read_bytes() == before
