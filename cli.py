@@ -26,15 +26,18 @@ class FootprintGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
+        from footprint._io import interrupt_on_termination
+
         try:
-            return super().invoke(ctx)
+            with interrupt_on_termination():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+                return super().invoke(ctx)
         except footprint.FootprintError as exc:
             click.secho(f"error: {footprint.terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # a batch says what it had finished (footprint.market.batch.BatchInterrupted)
             click.secho(footprint.terminal_safe(str(exc)) or "interrupted: nothing half-written was left behind",
                         err=True, fg="red")
-            sys.exit(130)
+            sys.exit(getattr(exc, "exit_code", 130))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (footprint.errors.Terminated)
 
 
 def _echo(message: object = "", **kwargs) -> None:

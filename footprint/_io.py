@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from footprint.errors import FootprintError, OutputError, OutputExistsError
+from footprint.errors import FootprintError, OutputError, OutputExistsError, Terminated
 
 #: Largest YAML or CSV input read (activity data and rules are a few kB; an inventory file ~50 kB).
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -213,6 +213,10 @@ def check_writable(path: Path, force: bool) -> None:
         info = path.stat()  # follows a symlink: a link to /dev/null is refused like /dev/null
     except FileNotFoundError:
         info = None
+        if path.is_symlink() and not force:  # a dangling link is an entry a write would replace: ask first
+            raise OutputExistsError(f"output path is a symbolic link (to '{os.readlink(path)}', which does not "
+                                    "exist); the write would replace the link", file=path,
+                                    expected="another path, or --force to replace the link")
     except OSError as exc:
         raise OutputError(f"cannot use the output path: {exc.strerror}", file=path) from None
     if info is not None:
@@ -250,11 +254,18 @@ def _write_error(exc: OSError, path: Path) -> OutputError:
                        expected="a writable location with free space")
 
 
+def _short_name(name: str, limit: int = 96) -> str:
+    """``name`` cut to at most ``limit`` bytes of UTF-8 (whole characters), for a temporary's prefix."""
+    return name.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
 def _write_temporary(path: Path, data: bytes, mode: int | None) -> str:
     """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # the name shortened: ".NAME.XXXXXXXX.tmp" of a legal 250-byte NAME passed the file system's 255-byte
+        # limit, and the output was refused as "File name too long"
+        fd, tmp = tempfile.mkstemp(prefix=f".{_short_name(path.name)}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _write_error(exc, path) from None
     try:
@@ -299,9 +310,47 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+@contextlib.contextmanager
+def interrupt_on_termination() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise ``Terminated`` (a KeyboardInterrupt) as Ctrl-C does.
+
+    Why: by default they end the process on the spot, so ``timeout -s TERM``, a closed terminal or
+    a job scheduler's kill during a write left ``.decl.json.XXXX.tmp`` beside the output (Ctrl-C
+    already cleaned up).  A signal the caller ignores (``nohup``) stays ignored.  A forked worker
+    (the batch pool) that gets the signal dies of it as before: its parent runs the clean-up.
+    Only the command line calls this; a program using footprint keeps its own signal handling.
+    """
+    owner = os.getpid()
+
+    def handler(signum: int, _frame) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) == signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, handler)
+    except (AttributeError, ValueError):  # not the main thread, or no such signal here
+        pass
+    try:
+        yield
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+
+
 def _same_file(a: Path, b: Path) -> bool:
-    """``a`` and ``b`` name one file: the same absolute path, or (both existing) the same inode (links)."""
-    if os.path.abspath(a) == os.path.abspath(b):
+    """``a`` and ``b`` name one file: the same absolute path, the same path once links are resolved, or
+    (both existing) the same inode (hard links).
+
+    Why resolved: ``-o real/d.json --report link/d.json`` (``link`` a symbolic link to ``real``) named one
+    file that did not exist yet, so no inode could tell; the JSON replaced the report, exit 0.
+    """
+    if os.path.abspath(a) == os.path.abspath(b) or os.path.realpath(a) == os.path.realpath(b):
         return True
     try:
         return os.path.samefile(a, b)
@@ -363,7 +412,8 @@ def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None)
     put back as they were (the old file when --force replaced one, else removed).
 
     Each output is ``(path, content)`` or ``(path, content, mode)`` (a private key: 0o600); the
-    default mode is that of an ordinary file under the umask.
+    default mode is that of the file replaced (with --force), else of an ordinary file under the umask.
+    Without ``force`` a file that appears at a target while this runs is never replaced (see _place).
     """
     paths = [Path(output[0]) for output in outputs]
     refuse_same_path(paths)
@@ -373,8 +423,9 @@ def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None)
     try:
         for path, content, *own_mode in outputs:
             data = content.encode("utf-8") if isinstance(content, str) else content
-            temporaries.append((Path(path), _write_temporary(Path(path), data, own_mode[0] if own_mode else mode)))
-        _rename_all(temporaries)
+            chosen = own_mode[0] if own_mode else mode if mode is not None else _mode_of(Path(path))
+            temporaries.append((Path(path), _write_temporary(Path(path), data, chosen)))
+        _rename_all(temporaries, force)
     except BaseException:
         for _path, tmp in temporaries:
             with contextlib.suppress(OSError):
@@ -383,12 +434,54 @@ def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None)
     return paths
 
 
-def _rename_all(temporaries: list[tuple[Path, str]]) -> None:
-    """Rename each temporary onto its target; on a failure undo the renames already done."""
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of the regular file at ``path`` (a --force replacement keeps them), else None.
+
+    Why: ``sign decl.json`` (in place) or ``declare ... -o decl.json --force`` over a declaration
+    the user had made private (chmod 600) wrote the new one 0644: readable by everyone, exit 0.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else None
+
+
+#: link() errors that mean "this file system has no hard links" (then the rename is used, after the check)
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+
+
+def _place(tmp: str, path: Path) -> bool:
+    """Put the temporary at ``path`` only if nothing is there (no --force); False if links are unsupported.
+
+    Why not a rename: a rename replaces whatever appeared at ``path`` since check_writable looked
+    (another run writing the same output, hours into a batch), with exit 0.  ``link`` fails if the
+    name exists, in one step; the temporary's name is then removed.
+    """
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputExistsError("output file exists (it appeared while this command ran); it was not replaced",
+                                file=path, expected="another path, or --force to overwrite") from None
+    except OSError as exc:
+        if exc.errno in _NO_HARD_LINKS:
+            return False
+        raise _write_error(exc, path) from None
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    return True
+
+
+def _rename_all(temporaries: list[tuple[Path, str]], force: bool = True) -> None:
+    """Rename each temporary onto its target (without ``force``, only where nothing is there); on a failure
+    undo the renames already done."""
     done: list[tuple[Path, str | None]] = []  # target, backup of the file it replaced (a hard link)
     with _signals_held():
         try:
             for path, tmp in temporaries:
+                if not force and _place(tmp, path):
+                    done.append((path, None))
+                    continue
                 backup = None
                 if len(temporaries) > 1 and path.exists():
                     backup = tmp + ".old"

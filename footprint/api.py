@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import importlib
+import os
 from typing import TYPE_CHECKING
 
 from footprint._io import check_writable, field_path, input_index, refuse_inputs, write_atomic, write_outputs
@@ -1186,8 +1187,13 @@ def sign_document(document: dict, key: str | Path, *, name: str | None = None, r
 
 def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | None = None,
                      name: str | None = None, role: str | None = None, force: bool = False) -> Path:
-    """Sign a declaration file: in place (default), or written to ``output``. An edited file is refused."""
-    target = Path(output) if output is not None else Path(path)
+    """Sign a declaration file: in place (default), or written to ``output``. An edited file is refused.
+
+    In place, a symbolic link is followed: the file it names is signed and the link stays (the
+    link was replaced by a signed copy, and the declaration it named stayed unsigned, exit 0).
+    """
+    target = Path(output) if output is not None else \
+        Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if output is not None:
         check_writable(target, force)
     refuse_inputs(target, [("private key", Path(key))])  # -o KEY --force replaced the only copy of the key
@@ -1545,7 +1551,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                 refuse_inputs(Path(row.output), inputs)
             except FootprintError as exc:
                 problem = str(exc)
-        if problem is None and Path(row.output).exists() and not force:
+        if problem is None and os.path.lexists(row.output) and not force:  # a dangling link is there too
             problem = f"output {row.output} exists (use --force to overwrite)"
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):
             problem = "a register is given, so the row needs mass_kg and year"
@@ -1590,7 +1596,9 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             # anyway, reported as failed, and the corrected re-run then refused it as "exists"
             entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
                                                      source=row.output)
-        write_declaration(outcome.document, row.output, force=True)  # existence was checked before computing
+        # checked before computing, and again here: a file that appeared at the output since (another run
+        # writing there) was replaced with exit 0; without --force it is now this row's error
+        write_declaration(outcome.document, row.output, force=force)
         written.append(row.number)
         if target is not None:
             try:
@@ -1604,14 +1612,16 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     try:
         summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers,
                              progress=progress, on_outcome=write, description="declarations", warm=_warm_for_workers)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # the rows written so far stay (each file whole, each registered with it): say so, instead of the
         # command line's "nothing half-written was left behind", which read as "nothing of the batch was done"
-        raise _batch.BatchInterrupted(
+        interrupted = _batch.BatchInterrupted(
             f"interrupted: {len(written)} of {len(checked)} rows were written"
             + (f" ({len(placed)} of them registered)" if target is not None else "")
             + ", each file whole; a re-run refuses them as existing (--force declares them again"
-            + (" and registers them in place" if target is not None else "") + ")") from None
+            + (" and registers them in place" if target is not None else "") + ")")
+        interrupted.exit_code = getattr(exc, "exit_code", 130)  # a SIGTERM stays 143 (footprint.errors.Terminated)
+        raise interrupted from None
     summary.source = str(manifest)
     return summary
 

@@ -93,6 +93,23 @@ class OutputExistsError(OutputError):
     """An output file exists and --force was not given."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C is (footprint._io.interrupt_on_termination).
+
+    Why: those signals killed the process at once by default, so a kill (``timeout``, a closed
+    terminal, a scheduler stopping a job) while an output was being written left its temporary
+    file behind; raised as an exception, every write cleans up as it does on Ctrl-C.
+    ``exit_code`` is the shell's 128 + the signal's number (143 for SIGTERM, 129 for SIGHUP).
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(f"terminated ({signal.Signals(signum).name}): nothing half-written was left behind")
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
 class DeclarationError(FootprintError):
     """A file given as a declaration is not one (not JSON, or not valid against the schema)."""
 

@@ -213,3 +213,28 @@ def test_batch_declare_refuses_a_fifo_named_as_activity_data_without_opening_it(
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("1 error ")
     assert "the activity data is not a regular file (a FIFO, device or socket: reading it could wait or run for ever); not read" in done.stdout
+
+
+def test_an_output_that_appears_during_the_batch_is_not_replaced_without_force(project, tmp_path, monkeypatch):
+    """Existence was checked before computing, then every row was written with force: a file another run
+    wrote at a row's output in between was replaced (exit 0).  Now it is that row's error, the file kept."""
+    import footprint.api as api
+
+    out = tmp_path / "out"
+    real_run = batch.run
+
+    def another_run_writes_first(rows, *args, **kwargs):
+        out.mkdir()
+        (out / "b.json").write_text("another run's declaration", encoding="utf-8")
+        return real_run(rows, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "run", another_run_writes_first)
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("rule,data,output\n"
+                        f"ndpr-oxide,{EXAMPLE['ndpr-oxide']},{out / 'a.json'}\n"
+                        f"ndpr-oxide,{EXAMPLE['ndpr-oxide']},{out / 'b.json'}\n", encoding="utf-8")
+    summary = api.batch_declare(manifest, created=CREATED)
+    assert [o.status for o in summary.outcomes] == ["ok", "error"], summary.outcomes
+    assert "output file exists" in summary.outcomes[1].message
+    assert (out / "b.json").read_text(encoding="utf-8") == "another run's declaration"
+    assert footprint.read_declaration(out / "a.json")["rule"]["id"] == "ndpr-oxide"

@@ -70,15 +70,24 @@ def test_a_failing_report_leaves_no_declaration_behind(project, tmp_path, monkey
 
 
 def test_a_failing_rename_of_the_json_takes_the_report_back(example_declaration, tmp_path, monkeypatch):
-    """The report is renamed first, the JSON last; if the JSON's rename fails, the report is removed."""
-    real_replace = os.replace
+    """The report is renamed first, the JSON last; if the JSON's rename fails, the report is removed.
+
+    (Without --force a temporary is put in place by a hard link, which fails if a file appeared there;
+    a rename where links are unsupported: both fail here.)"""
+    real_replace, real_link = os.replace, os.link
 
     def replace(source, target):
         if str(target).endswith(".json"):
             raise OSError(errno.EROFS, "Read-only file system")
         return real_replace(source, target)
 
+    def link(source, target):
+        if str(target).endswith(".json"):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_link(source, target)
+
     monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "link", link)
     with pytest.raises(OutputError, match="read-only"):
         footprint.write_declaration(example_declaration, tmp_path / "d.json", report=tmp_path / "d.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -343,3 +352,113 @@ def test_report_and_export_never_write_over_the_declaration_they_read(declaratio
     result = invoke(*args)
     assert result.exit_code == 2 and "the output is an input (declaration)" in result.output, result.output
     assert declaration_file.read_bytes() == before
+
+
+# ----------------------------------------------------------------------------- output audit: links, modes, races, kills
+
+def test_two_outputs_through_a_linked_folder_are_one_file_and_refused(tmp_path):
+    """``-o real/x --report link/x`` (link -> real), x not yet there: no inode could tell them apart, the
+    second rename replaced the first (the report lost, exit 0)."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to("real")
+    with pytest.raises(OutputError, match="two outputs of one command are the same file"):
+        _io.write_outputs([(tmp_path / "real" / "x", "report"), (tmp_path / "link" / "x", "json")], force=False)
+    assert list((tmp_path / "real").iterdir()) == []
+
+
+def test_a_dangling_link_at_the_output_is_replaced_only_with_force(tmp_path):
+    """A symbolic link to a missing file was replaced by the output without --force (the link lost, exit 0)."""
+    link = tmp_path / "out.json"
+    link.symlink_to("elsewhere.json")
+    with pytest.raises(OutputError, match="output path is a symbolic link"):
+        _io.write_atomic(link, "new", force=False)
+    assert link.is_symlink() and os.readlink(link) == "elsewhere.json" and leftovers(tmp_path) == []
+    _io.write_atomic(link, "new", force=True)
+    assert not link.is_symlink() and link.read_text() == "new"
+
+
+def test_a_forced_rewrite_keeps_the_files_permissions(tmp_path):
+    """A declaration made private (chmod 600) and written again with --force (or signed in place) came
+    back 0644: readable by everyone.  A new file still gets the umask's mode; a key its explicit 0600."""
+    private = tmp_path / "decl.json"
+    private.write_text("old")
+    private.chmod(0o600)
+    _io.write_atomic(private, "new", force=True)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_text() == "new"
+    umask = os.umask(0o022)
+    try:
+        fresh = _io.write_atomic(tmp_path / "fresh.json", "x", force=False)
+        key = _io.write_atomic(tmp_path / "key", "k", force=False, mode=0o600)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644 and stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_a_file_that_appears_while_writing_is_not_replaced_without_force(tmp_path, monkeypatch):
+    """The existence check and the rename were apart: a file another run wrote there in between was
+    replaced (exit 0).  Without --force the output is now placed only where nothing is."""
+    target = tmp_path / "d.json"
+    real_temporary = _io._write_temporary
+
+    def temporary_then_another_run_writes(path, data, mode):
+        tmp = real_temporary(path, data, mode)
+        target.write_text("another run's declaration")
+        return tmp
+
+    monkeypatch.setattr(_io, "_write_temporary", temporary_then_another_run_writes)
+    with pytest.raises(OutputError, match="output file exists"):
+        _io.write_atomic(target, "ours", force=False)
+    assert target.read_text() == "another run's declaration" and leftovers(tmp_path) == []
+    _io.write_atomic(target, "ours", force=True)  # --force replaces, as asked
+    assert target.read_text() == "ours"
+
+
+_KILLED_WHILE_WRITING = """
+import os, signal, sys
+sys.path.insert(0, {repo!r})
+real_fsync = os.fsync
+def fsync(fd):  # the signal arrives while the first temporary is being written
+    os.kill(os.getpid(), signal.{signal})
+    return real_fsync(fd)
+os.fsync = fsync
+import cli
+sys.argv = ["footprint", "keys", "new", "--out", {out!r}]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_kill_while_writing_leaves_no_temporary_and_no_traceback(tmp_path, name, code):
+    """SIGTERM (``timeout``, a scheduler) or SIGHUP (a closed terminal) while writing ended the process on the
+    spot: ``.key.XXXX.tmp`` stayed beside the output.  Now they clean up as Ctrl-C does."""
+    script = _KILLED_WHILE_WRITING.format(repo=str(REPO), signal=name, out=str(tmp_path / "key"))
+    done = subprocess.run([os.sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr and f"terminated ({name})" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_signing_in_place_through_a_link_signs_the_file_it_names(declaration_file, tmp_path):
+    """``sign latest.json`` (a link to decl.json) replaced the link by a signed copy: decl.json stayed
+    unsigned, the link was gone, exit 0.  Its private mode (0600) also became 0644."""
+    key = tmp_path / "k"
+    footprint.new_key(key)
+    declaration_file.chmod(0o600)
+    link = tmp_path / "latest.json"
+    link.symlink_to(declaration_file.name)
+    result = invoke("sign", link, "--key", key)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == declaration_file.name
+    assert len(json.loads(declaration_file.read_text())["signatures"]) == 1
+    assert stat.S_IMODE(declaration_file.stat().st_mode) == 0o600
+
+
+def test_an_output_with_a_long_legal_name_is_written(tmp_path):
+    """A 250-byte file name (the limit is 255) was refused as "File name too long": the temporary beside it
+    was named ".NAME.XXXXXXXX.tmp"."""
+    target = tmp_path / ("é" * 60 + "x" * 125 + ".json")  # 250 bytes of UTF-8
+    assert len(target.name.encode("utf-8")) == 250
+    _io.write_atomic(target, "{}", force=False)
+    assert target.read_text() == "{}" and leftovers(tmp_path) == []
+
