@@ -7,6 +7,7 @@ names from inputs cannot move the cursor or recolour the terminal.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,28 @@ class FootprintGroup(click.Group):
             sys.exit(getattr(exc, "exit_code", 130))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (footprint.errors.Terminated)
 
 
+class FilePath(click.Path):
+    """A file's path (``click.Path(dir_okay=False)``) that may not end as a folder's does (``out/``, ``out/.``).
+
+    Why: ``Path("out/")`` is ``out``, so ``-o out/`` (a folder meant, not there yet) wrote a file named
+    ``out``, exit 0; the slash never reached a check.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value and os.path.basename(value) in ("", ".", ".."):
+            folder = footprint.terminal_safe(value.rstrip("/") or "/")
+            self.fail(f"'{footprint.terminal_safe(value)}' names a folder, not a file; expected a file path "
+                      f"(e.g. {folder.rstrip('/')}/decl.json)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: every file argument and option (inputs and outputs): dir_okay=False, and not a path ending in '/'
+FILE = FilePath()
+
+
 def _echo(message: object = "", **kwargs) -> None:
     """click.echo with control characters removed (names come from inputs; see footprint/_text.py)."""
     click.echo(footprint.terminal_safe(str(message)), **kwargs)
@@ -48,7 +71,7 @@ def _echo(message: object = "", **kwargs) -> None:
 def _sign_options(func):
     """--sign KEY [--signer-name N] [--signer-role R]: sign the declaration before it is written."""
     for option in reversed([
-        click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--sign", "sign_key", type=FILE,
                      help="Sign the declaration with this private key (from 'footprint keys new')."),
         click.option("--signer-name", help="Signer's name recorded in the signature (e.g. the verifier's)."),
         click.option("--signer-role", help="Signer's role recorded in the signature (producer, verifier, ...)."),
@@ -57,7 +80,7 @@ def _sign_options(func):
     return func
 
 
-_REQUIRE_SIGNATURE = dict(type=click.Path(dir_okay=False, path_type=Path),
+_REQUIRE_SIGNATURE = dict(type=FILE,
                           help="Refuse declarations without a valid signature by one of the public keys in this "
                                "file (e.g. the conformity-assessment body's).")
 
@@ -173,16 +196,16 @@ def setup(force: bool) -> None:
 
 @main.command()
 @click.argument("rule")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("data", type=FILE)
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the declaration JSON.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", type=FILE,
               help="Also write an HTML report here.")
 @click.option("--allocation", type=click.Choice(["economic", "mass", "specified"]),
               help="Use another allocation method the rule allows (sensitivity).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--background", help="Imported database the --mapping entries point into by default.")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mapping", type=FILE,
               help="YAML file pointing input kinds at datasets of imported databases.")
 @click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached, a "
                                              "declared category is partial or an exclusion has no estimated share.")
@@ -190,7 +213,7 @@ def setup(force: bool) -> None:
 @click.option("--uncertainty", "iterations", type=int, metavar="N",
               help="Also run a Monte Carlo of N iterations (percentiles, class probabilities, what drives them).")
 @click.option("--seed", type=int, help="Seed of the Monte Carlo (default: a random one, recorded).")
-@click.option("--supplier-keys", "supplier_keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--supplier-keys", "supplier_keys", type=FILE,
               help="Refuse unless every supplier's declaration the data uses is signed by one of the public keys "
                    "in this file (its content hash alone shows no forgery: anyone can hash an edited file).")
 def declare(rule: str, data: Path, output: Path, report_path: Path | None, allocation: str | None,
@@ -242,10 +265,10 @@ def _signed(document: dict, key: Path | None, name: str | None, role: str | None
 
 
 @main.command()
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("declaration", type=FILE)
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the HTML report.")
-@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--pdf", "pdf_path", type=FILE,
               help="Also print the report to this PDF (needs headless Chromium).")
 @click.option("--lang", type=click.Choice(["en", "de"]), default="en", show_default=True,
               help="Language of the report's labels.")
@@ -343,7 +366,7 @@ def rules_show(rule: str) -> None:
 
 
 @rules.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=FILE)
 def rules_validate(paths: tuple[Path, ...]) -> None:
     """Check rule files against the schema, the Annex V boundary and the inventories.
 
@@ -400,7 +423,7 @@ def rules_diff(old: str, new: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("rule")
-@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("data", type=FILE)
 @click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0, 1, min_open=True),
               help="Cumulative share that selects the most relevant categories, stages and processes.")
 @click.option("--allocation", type=click.Choice(["economic", "mass", "specified"]),
@@ -425,7 +448,7 @@ def hotspots(rule: str, data: Path, threshold: float, allocation: str | None, as
 @click.argument("rule")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default=None,
               help="Template format (default: from the output file's suffix).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the template.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def template(rule: str, fmt: str | None, output: Path, force: bool) -> None:
@@ -473,8 +496,8 @@ def _short(value: object, width: int = 44) -> str:
 
 
 @main.command()
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("declaration", type=FILE)
+@click.option("--data", type=FILE,
               help="The activity data the declaration was computed from (default: the file it records, found from "
                    "here, beside the declaration or in footprint's repository; its hash is compared).")
 @click.option("--hash-only", is_flag=True,
@@ -483,15 +506,15 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--rule", help="Rule id or file (default: the declaration's rule id from rules/).")
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers (at most 0.01).")
-@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--mapping", type=FILE,
               help="The background mapping file the declaration was computed with (default: its recorded path).")
 @click.option("--all", "show_all", is_flag=True, help="List every difference (default: the first 40).")
-@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--public-key", "public_keys", type=FILE,
               help="Also check the signature: a valid one by a key in this file (KEY.pub) is required.")
-@click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--scheme", type=FILE,
               help="The class scheme a classed declaration was classed under: its class, thresholds and labels "
                    "are checked against it (required for a classed declaration).")
-@click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--supplier-keys", type=FILE,
               help="Recompute only with suppliers' declarations signed by a key in this file (as declare "
                    "--supplier-keys): an unsigned or re-hashed supplier file is refused.")
 def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | None, tolerance: float,
@@ -566,7 +589,7 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=FILE,
               help="Private key file (mode 0600); the public key is written beside it as OUT.pub.")
 @click.option("--force", is_flag=True, help="Overwrite existing key files (the old key is lost).")
 def keys_new(out: Path, force: bool) -> None:
@@ -583,12 +606,12 @@ def keys_new(out: Path, force: bool) -> None:
 
 
 @main.command("sign")
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--key", "key", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("declaration", type=FILE)
+@click.option("--key", "key", required=True, type=FILE,
               help="Private key file from 'footprint keys new'.")
 @click.option("--name", help="Signer's name recorded in the signature.")
 @click.option("--role", help="Signer's role recorded in the signature (producer, verifier, ...).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=FILE,
               help="Write the signed declaration here (default: sign DECLARATION in place).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --output.")
 def sign(declaration: Path, key: Path, name: str | None, role: str | None, output: Path | None,
@@ -637,7 +660,7 @@ def _batch_options(func):
                              "--scheduler local, the LocalCluster's (default 2).")(func)
     func = click.option("--progress/--no-progress", default=None,
                         help="Progress bar on stderr (default: on a terminal, for 20 rows or more).")(func)
-    func = click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path),
+    func = click.option("--errors", "errors_path", type=FILE,
                         help="Also write the per-row error report here (CSV: row, status, output, message).")(func)
     return func
 
@@ -661,7 +684,7 @@ def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> 
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @click.option("--register", default=None, help="Stream each declaration into this market register as it "
                                                 "arrives (rows need mass_kg and year). " + _REGISTER_HELP)
-@click.option("--supplier-keys", "supplier_keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--supplier-keys", "supplier_keys", type=FILE,
               help="Hold every row to 'declare --supplier-keys': refuse a row unless every supplier's declaration "
                    "it uses is signed by one of these public keys (a row's supplier_keys column overrides it). "
                    "Read once, before any row runs.")
@@ -692,13 +715,13 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 @click.option("--tolerance", type=float, default=1e-6, show_default=True,
               help="Relative tolerance for numbers (at most 0.01).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --errors file.")
-@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--public-key", "public_keys", type=FILE,
               help="Also require each declaration to carry a valid signature by one of the public keys in this file "
                    "(as 'verify --public-key'); one without it differs.")
-@click.option("--supplier-keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--supplier-keys", type=FILE,
               help="Recompute only with suppliers' declarations signed by a key in this file (as 'verify "
                    "--supplier-keys'); a declaration made from an unsigned or re-hashed supplier file is an error.")
-@click.option("--scheme", "schemes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--scheme", "schemes", multiple=True, type=FILE,
               help="A class scheme of the classed declarations (repeat for several; each declaration is checked "
                    "against the one its class names). A classed declaration without its scheme is an error.")
 @_batch_options
@@ -736,7 +759,7 @@ def market() -> None:
 
 
 @market.command("add")
-@click.argument("declarations", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("declarations", nargs=-1, required=True, type=FILE)
 @click.option("--mass", "mass_kg", type=float, required=True, help="Mass placed on the market in the year (kg).")
 @click.option("--year", type=int, required=True, help="Year the mass was placed on the market.")
 @click.option("--register", help=_REGISTER_HELP)
@@ -765,7 +788,7 @@ def market_add(declarations: tuple[Path, ...], mass_kg: float, year: int, regist
 
 
 @market.command("import")
-@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("csv_file", type=FILE)
 @click.option("--register", help=_REGISTER_HELP)
 def market_import(csv_file: Path, register: str | None) -> None:
     """Import a register CSV in one transaction (any bad row rejects the whole file).
@@ -881,7 +904,7 @@ def _scheme_options(func):
 @click.option("--category", help="Impact category id (default: the rule's class_scheme, else climate_change).")
 @click.option("--window", required=True, help="Placement years, e.g. 2023-2025.")
 @click.option("--classes", "n_classes", type=int, help="Number of classes (default: the rule's class_scheme, else 7).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the scheme JSON.")
 @_scheme_options
 def classes_derive(rule: str, category: str | None, window: str, n_classes: int | None, output: Path,
@@ -912,13 +935,13 @@ def classes_derive(rule: str, category: str | None, window: str, n_classes: int 
 
 
 @classes.command("assign")
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--scheme", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Class scheme JSON.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("declaration", type=FILE)
+@click.option("--scheme", required=True, type=FILE, help="Class scheme JSON.")
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the declaration with its performance_class.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", type=FILE,
               help="Also write the HTML report.")
-@click.option("--label", "label_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--label", "label_path", type=FILE,
               help="Also write the class label graphic (PNG).")
 @click.option("--force", is_flag=True, help="Overwrite existing outputs.")
 @click.option("--require-signature", "trusted_keys", **_REQUIRE_SIGNATURE)
@@ -969,7 +992,7 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
 
 
 @classes.command("revise")
-@click.option("--old", "old_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--old", "old_path", required=True, type=FILE,
               help="The scheme being revised.")
 @click.option("--window", required=True, help="Placement years of the new scheme, e.g. 2026-2028.")
 @click.option("--classes", "n_classes", type=int, help="Number of classes (default: as the old scheme).")
@@ -977,9 +1000,9 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
               help="Rescaling trigger: share in the top class.")
 @click.option("--trigger-top-two", type=float, default=0.50, show_default=True,
               help="Rescaling trigger: share in the top two classes.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the new scheme JSON.")
-@click.option("--report", "report_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_path", required=True, type=FILE,
               help="Where to write the revision report (HTML).")
 @_scheme_options
 def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_top: float, trigger_top_two: float,
@@ -1028,13 +1051,13 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
 
 
 @main.command("export")
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("declaration", type=FILE)
 @click.option("--format", "fmt", required=True, type=click.Choice(["pact", "csv", "xlsx"]),
               help="pact: PACT v3 ProductFootprint JSON; csv: the contributions table; "
                    "xlsx: the product system as a Brightway Excel workbook.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=FILE,
               help="Where to write the export.")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--data", type=FILE,
               help="xlsx only: the activity data the declaration was computed from.")
 @click.option("--rule", help="xlsx only: the rule id or file (default: the declaration's rule id).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
@@ -1189,12 +1212,12 @@ _DATABASE_HELP = ("Database: a file path (SQLite) or a URL such as postgresql://
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535), help="TLS port.")
-@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path), help="PEM certificate (required).")
-@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path), help="PEM private key (required).")
+@click.option("--tls-cert", type=FILE, help="PEM certificate (required).")
+@click.option("--tls-key", type=FILE, help="PEM private key (required).")
 @click.option("--db", "database", help=_DATABASE_HELP)
 @click.option("--token-ttl", default=3600, show_default=True, type=click.IntRange(60, 86400),
               help="Lifetime of access tokens (s).")
-@click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--access-log", type=FILE,
               help="Append the access log to this file (default: stderr).")
 def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, database: str | None, token_ttl: int,
           access_log: Path | None) -> None:
@@ -1217,13 +1240,13 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
 
 
 @main.command()
-@click.argument("declaration", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("declaration", type=FILE)
 @click.option("--to", "to", multiple=True, metavar="CLIENT", help="An API client that may fetch it (repeatable).")
 @click.option("--public", is_flag=True, help="Everyone may fetch it, and the web pages show it.")
 @click.option("--db", "database", help=_DATABASE_HELP)
 @click.option("--replace", is_flag=True, help="Publish a correction in place of the Active record(s) of the same "
                                               "declarant, facility and an overlapping period (marked Deprecated).")
-@click.option("--public-key", "public_keys", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--public-key", "public_keys", type=FILE,
               help="Refuse unless the declaration is signed by a key in this file of trusted public keys (its "
                    "content hash alone shows no forgery: anyone can hash an edited file).")
 def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str | None, replace: bool,

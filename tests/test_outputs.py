@@ -462,3 +462,11 @@ def test_an_output_with_a_long_legal_name_is_written(tmp_path):
     _io.write_atomic(target, "{}", force=False)
     assert target.read_text() == "{}" and leftovers(tmp_path) == []
 
+
+@pytest.mark.parametrize("suffix", ["/", "/."])
+def test_an_output_path_ending_as_a_folder_is_refused(tmp_path, suffix):
+    """``keys new --out keys/`` (or ``export ... -o out/``): Path("keys/") is "keys", so a file named keys
+    was written where a folder was meant, exit 0."""
+    result = invoke("keys", "new", "--out", f"{tmp_path / 'keys'}{suffix}")
+    assert result.exit_code == 2 and "names a folder, not a file" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
