@@ -149,3 +149,30 @@ def test_a_killed_worker_does_not_reorder_the_rows(tmp_path):
     assert (tmp_path / "killed").exists() and (tmp_path / "row-5-answered").exists()
     assert arrived == list(range(1, count + 1))
     assert summary.ok
+
+
+def _task_slow(rows, context):
+    import time
+
+    time.sleep(1.0)
+    return [batch.Outcome(row.number, "ok", "", row.output) for row in rows]
+
+
+def test_an_interrupted_pool_stops_its_workers_instead_of_computing_every_queued_chunk():
+    """Ctrl-C or a SIGTERM (raised as footprint.errors.Terminated) in the submitting process: leaving the pool
+    waited for every queued chunk to be computed (here 20 one-second chunks on 2 workers, ~10 s), answers no
+    one would write.  Now the queued chunks are cancelled and the workers ended."""
+    import time
+
+    import pytest
+
+    rows = [batch.Row(n, "r", "d") for n in range(1, 41)]
+    chunks = [rows[i:i + 2] for i in range(0, 40, 2)]
+
+    def interrupt(_chunk, _outcomes, _failure):
+        raise KeyboardInterrupt
+
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        pool.run_pool(chunks, _task_slow, {}, 2, interrupt)
+    assert time.perf_counter() - started < 5.0

@@ -24,6 +24,7 @@ fork is unavailable the batch runs in this process.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -114,16 +115,22 @@ def _run_chunks(pending: list, task: Callable, context: Any, workers: int,
                                  initializer=_worker_started) as executor:
             futures: list[tuple[Sequence[Any], Future]] = [(chunk, executor.submit(task, chunk, context))
                                                           for chunk in pending]
-            for position, (chunk, future) in enumerate(futures):  # submission order, as the serial run's
-                try:
-                    outcomes = future.result()
-                except BrokenProcessPool:
-                    broken_at = position
-                    break
-                except Exception as exc:  # noqa: BLE001 - the task itself failed: this chunk's rows, not the run
-                    accept_chunk(chunk, None, _failure(exc))
-                    continue
-                accept_chunk(chunk, outcomes, None)
+            try:
+                for position, (chunk, future) in enumerate(futures):  # submission order, as the serial run's
+                    try:
+                        outcomes = future.result()
+                    except BrokenProcessPool:
+                        broken_at = position
+                        break
+                    except Exception as exc:  # noqa: BLE001 - the task itself failed: this chunk's rows, not the run
+                        accept_chunk(chunk, None, _failure(exc))
+                        continue
+                    accept_chunk(chunk, outcomes, None)
+            except BaseException:
+                # Ctrl-C or a kill (SIGTERM, footprint.errors.Terminated): leaving the block waited for every
+                # queued chunk to be computed, answers no one would write; the workers are stopped instead
+                _stop(executor)
+                raise
             if broken_at is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
         if broken_at is None:
@@ -131,6 +138,18 @@ def _run_chunks(pending: list, task: Callable, context: Any, workers: int,
         first = pending[broken_at]
         accept_chunk(first, *_run_alone(first, task, context, context_fork))
         pending = pending[broken_at + 1:]
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Cancel the chunks not started and end the workers (SIGTERM: each dies of it, see _io.interrupt_on_termination).
+
+    ``_processes`` is the executor's own table of its workers (CPython 3.8 to 3.13); without it only
+    the cancelling is done and the chunks already queued are computed before the run ends.
+    """
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 def _failure(exc: BaseException) -> str:
