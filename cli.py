@@ -7,7 +7,6 @@ names from inputs cannot move the cursor or recolour the terminal.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -52,7 +51,9 @@ class FilePath(click.Path):
         super().__init__(dir_okay=False, path_type=Path)
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and value and os.path.basename(value) in ("", ".", ".."):
+        from footprint._io import names_a_folder
+
+        if isinstance(value, str) and names_a_folder(value):
             folder = footprint.terminal_safe(value.rstrip("/") or "/")
             self.fail(f"'{footprint.terminal_safe(value)}' names a folder, not a file; expected a file path "
                       f"(e.g. {folder.rstrip('/')}/decl.json)", param, ctx)

@@ -202,6 +202,15 @@ def quiet_stdout() -> Iterator[None]:
         raise
 
 
+def names_a_folder(value: str) -> bool:
+    """Whether a path as written ends as a folder's does (``out/``, ``out/.``, ``..``): never a file to write.
+
+    Why: ``Path("out/")`` and ``os.path.normpath("out/")`` are ``out``, so an output written ``out/`` (a
+    folder meant) became a file named ``out``, exit 0; the check must see the text before it is tidied.
+    """
+    return bool(value) and os.path.basename(value) in ("", ".", "..")
+
+
 def check_writable(path: Path, force: bool) -> None:
     """Refuse to overwrite an existing output unless asked, and refuse paths that cannot be written.
 

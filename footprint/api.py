@@ -1551,6 +1551,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                 refuse_inputs(Path(row.output), inputs)
             except FootprintError as exc:
                 problem = str(exc)
+        if problem is None and os.path.isdir(row.output):  # --force replaces files only: say so now
+            problem = f"output {row.output} is a directory (expected a file path)"
         if problem is None and os.path.lexists(row.output) and not force:  # a dangling link is there too
             problem = f"output {row.output} exists (use --force to overwrite)"
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):

@@ -238,3 +238,27 @@ def test_an_output_that_appears_during_the_batch_is_not_replaced_without_force(p
     assert "output file exists" in summary.outcomes[1].message
     assert (out / "b.json").read_text(encoding="utf-8") == "another run's declaration"
     assert footprint.read_declaration(out / "a.json")["rule"]["id"] == "ndpr-oxide"
+
+
+@pytest.mark.parametrize("output", ["out/", "out/.", "sub/out//"])
+def test_a_row_whose_output_names_a_folder_is_refused(tmp_path, output):
+    """A manifest row with output ``out/`` (a folder meant): the path was tidied to ``out`` and the row's
+    declaration written as a file named out, exit 0.  Now the row is refused, nothing read or written."""
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"rule,data,output\nndpr-oxide,{EXAMPLE['ndpr-oxide']},{output}\n", encoding="utf-8")
+    [row] = batch.read_manifest(manifest)
+    assert row.problem and "names a folder, not a file" in row.problem
+    summary = batch.run([row], lambda rows, context: [], {})
+    assert not summary.ok and list(tmp_path.iterdir()) == [manifest]
+
+
+def test_a_row_whose_output_is_a_directory_is_told_so_not_to_use_force(project, tmp_path):
+    """A row whose output is an existing directory was refused as "exists (use --force to overwrite)", and
+    --force then failed too: a directory is never replaced.  Now the message says it is a directory."""
+    import footprint.api as api
+
+    (tmp_path / "isdir").mkdir()
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(f"rule,data,output\nndpr-oxide,{EXAMPLE['ndpr-oxide']},isdir\n", encoding="utf-8")
+    [outcome] = api.batch_declare(manifest, created=CREATED).outcomes
+    assert outcome.status == "error" and "is a directory (expected a file path)" in outcome.message

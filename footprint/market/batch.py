@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from footprint._io import load_yaml, read_text
+from footprint._io import load_yaml, names_a_folder, read_text
 from footprint.errors import FootprintError
 
 MANIFEST_COLUMNS = ("rule", "data", "output")
@@ -228,6 +228,10 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
     missing = [key for key in ("rule", "data") if not values[key]]
     if missing:
         return Row(number, problem=f"empty {' and '.join(missing)} (every row needs a rule and a data file)")
+    if names_a_folder(values["output"]):  # 'out/' became a file named out once tidied (exit 0)
+        return Row(number, rule=values["rule"], data=values["data"],
+                   problem=f"output {values['output']!r} names a folder, not a file (expected a file path, e.g. "
+                           f"{values['output'].rstrip('/')}/decl.json)")
     for key in PATH_COLUMNS:
         if values[key]:
             values[key] = from_manifest(base, values[key])
