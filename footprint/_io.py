@@ -268,15 +268,32 @@ def _short_name(name: str, limit: int = 96) -> str:
     return name.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def _write_temporary(path: Path, data: bytes, mode: int | None) -> str:
-    """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name."""
+def _write_temporary(path: Path, data: bytes, mode: int | None, created: list[str] | None = None) -> str:
+    """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name.
+
+    The name is added to ``created`` with signals held, in the same step as the file is made: a
+    Ctrl-C or kill arriving just after mkstemp returned (before any clean-up could know the name)
+    left the temporary behind.
+    """
+    made: tuple[int, str] | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # the name shortened: ".NAME.XXXXXXXX.tmp" of a legal 250-byte NAME passed the file system's 255-byte
         # limit, and the output was refused as "File name too long"
-        fd, tmp = tempfile.mkstemp(prefix=f".{_short_name(path.name)}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _write_error(exc, path) from None
+        with _signals_held():
+            made = tempfile.mkstemp(prefix=f".{_short_name(path.name)}.", suffix=".tmp", dir=path.parent)
+            if created is not None:
+                created.append(made[1])
+    except BaseException as exc:  # a signal held above is raised as the block ends: close and remove what was made
+        if made is not None:
+            with contextlib.suppress(OSError):
+                os.close(made[0])
+            with contextlib.suppress(OSError):
+                os.unlink(made[1])
+        if isinstance(exc, OSError):
+            raise _write_error(exc, path) from None
+        raise
+    fd, tmp = made
     try:
         try:
             view = memoryview(data)
@@ -429,14 +446,15 @@ def write_outputs(outputs: list[tuple], *, force: bool, mode: int | None = None)
     for path in paths:
         check_writable(path, force)
     temporaries: list[tuple[Path, str]] = []
+    created: list[str] = []  # every temporary made, named as it is made (see _write_temporary)
     try:
         for path, content, *own_mode in outputs:
             data = content.encode("utf-8") if isinstance(content, str) else content
             chosen = own_mode[0] if own_mode else mode if mode is not None else _mode_of(Path(path))
-            temporaries.append((Path(path), _write_temporary(Path(path), data, chosen)))
+            temporaries.append((Path(path), _write_temporary(Path(path), data, chosen, created)))
         _rename_all(temporaries, force)
     except BaseException:
-        for _path, tmp in temporaries:
+        for tmp in created:  # those renamed into place are gone from here (undone by _rename_all if need be)
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise

@@ -400,8 +400,8 @@ def test_a_file_that_appears_while_writing_is_not_replaced_without_force(tmp_pat
     target = tmp_path / "d.json"
     real_temporary = _io._write_temporary
 
-    def temporary_then_another_run_writes(path, data, mode):
-        tmp = real_temporary(path, data, mode)
+    def temporary_then_another_run_writes(path, data, mode, *created):
+        tmp = real_temporary(path, data, mode, *created)
         target.write_text("another run's declaration")
         return tmp
 
@@ -469,4 +469,23 @@ def test_an_output_path_ending_as_a_folder_is_refused(tmp_path, suffix):
     was written where a folder was meant, exit 0."""
     result = invoke("keys", "new", "--out", f"{tmp_path / 'keys'}{suffix}")
     assert result.exit_code == 2 and "names a folder, not a file" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_just_after_the_temporary_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C delivered right after mkstemp returned, before the clean-up knew the temporary's name:
+    ``.d.json.XXXX.tmp`` stayed.  Now the name is recorded with signals held, as the file is made."""
+    import signal
+    import tempfile
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_ctrl_c(*args, **kwargs):
+        made = real_mkstemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # delivered at once, or as soon as signals are no longer held
+        return made
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        _io.write_atomic(tmp_path / "d.json", "{}", force=False)
     assert list(tmp_path.iterdir()) == []
