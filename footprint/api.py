@@ -524,6 +524,19 @@ def declaration_inputs(document: dict) -> list[tuple[str, Path]]:
             for where in recorded_candidates(path) if where.exists()]
 
 
+def write_from_declaration(document: dict, outputs: list[tuple], *, force: bool) -> list[Path]:
+    """``write_outputs`` for files made from a declaration, none of which may be a file it was computed from.
+
+    Why here, for every such file (declaration, report, PDF, label, export): ``export d.json --format csv
+    -o activity.yaml --force`` replaced the activity data the declaration records (exit 0), and
+    ``verify`` could no longer recompute it; only the declaration's own JSON was protected.
+    """
+    inputs = input_index(declaration_inputs(document))
+    for output in outputs:  # whatever the caller checked
+        refuse_inputs(output[0], inputs)
+    return write_outputs(outputs, force=force)
+
+
 def write_declaration(document: dict, path: str | Path, *, force: bool = False, report: str | Path | None = None,
                       label: str | Path | None = None, lang: str = "en") -> Path:
     """Write the declaration JSON, with its HTML report and class label if asked: all of them, or none.
@@ -539,10 +552,7 @@ def write_declaration(document: dict, path: str | Path, *, force: bool = False, 
 
         outputs.append((Path(report), render_html(document, lang)))
     outputs.append((Path(path), _declaration.to_json(document)))
-    inputs = declaration_inputs(document)
-    for output in outputs:  # whatever the caller checked: a declaration never replaces what it was computed from
-        refuse_inputs(output[0], inputs)
-    return write_outputs(outputs, force=force)[-1]
+    return write_from_declaration(document, outputs, force=force)[-1]
 
 
 def write_report(document: dict, path: str | Path, *, force: bool = False, lang: str = "en",
@@ -558,7 +568,7 @@ def write_report(document: dict, path: str | Path, *, force: bool = False, lang:
         check_writable(Path(path), force)
         outputs.append((Path(pdf), render_pdf(document, lang)))
     outputs.append((Path(path), render_html(document, lang)))
-    return write_outputs(outputs, force=force)[-1]
+    return write_from_declaration(document, outputs, force=force)[-1]
 
 
 @dataclass
@@ -1110,7 +1120,7 @@ def class_label_png(document: dict) -> bytes:
 
 
 def write_class_label(document: dict, path: str | Path, *, force: bool = False) -> Path:
-    return write_atomic(Path(path), class_label_png(document), force=force)
+    return write_from_declaration(document, [(Path(path), class_label_png(document))], force=force)[0]
 
 
 __all__ += ["verify_declaration", "market_register", "market_add", "market_import", "market_rows",
@@ -1126,7 +1136,7 @@ def write_report_pdf(document: dict, path: str | Path, *, force: bool = False, l
     from footprint.report import render_pdf
 
     check_writable(Path(path), force)
-    return write_atomic(Path(path), render_pdf(document, lang), force=force)
+    return write_from_declaration(document, [(Path(path), render_pdf(document, lang))], force=force)[0]
 
 
 
@@ -1162,7 +1172,7 @@ def export_declaration(document: dict, fmt: str, path: str | Path, *, force: boo
         flows = snapshot.biosphere_index()
         system, catalogue = _xlsx.rebuild_system(document, data, rule, flows, catalogue)
         content = _xlsx.to_xlsx(document, system, catalogue, flows)
-    return write_atomic(Path(path), content, force=force)
+    return write_from_declaration(document, [(Path(path), content)], force=force)[0]
 
 
 __all__ += ["write_report_pdf", "export_declaration"]
@@ -1204,7 +1214,8 @@ def sign_declaration(path: str | Path, key: str | Path, *, output: str | Path | 
             raise
         # the document's own refusals (edited, changed after signing) name the declaration file
         raise type(exc)(exc.message, file=path, field=exc.field, value=exc.value, expected=exc.expected) from None
-    return write_atomic(target, _declaration.to_json(signed), force=True if output is None else force)
+    return write_from_declaration(signed, [(target, _declaration.to_json(signed))],
+                                  force=True if output is None else force)[0]
 
 
 def check_signatures(path: str | Path | dict, public_keys: str | Path):

@@ -489,3 +489,19 @@ def test_a_signal_just_after_the_temporary_is_made_leaves_nothing(tmp_path, monk
     with pytest.raises(KeyboardInterrupt):
         _io.write_atomic(tmp_path / "d.json", "{}", force=False)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["export", "{decl}", "--format", "csv", "-o", "{data}"],
+                                     ["export", "{decl}", "--format", "pact", "-o", "{data}"],
+                                     ["report", "{decl}", "-o", "{data}"],
+                                     ["sign", "{decl}", "--key", "{key}", "-o", "{data}"]])
+def test_files_made_from_a_declaration_never_replace_what_it_was_computed_from(project, tmp_path, command):
+    """``export d.json --format csv -o activity.yaml --force`` replaced the activity data the declaration
+    records (exit 0), so it could no longer be verified; only declare's own JSON was protected."""
+    data = tmp_path / "activity.yaml"
+    data.write_bytes(EXAMPLE.read_bytes())
+    decl = footprint.write_declaration(footprint.declare("ndpr-oxide", data), tmp_path / "d.json")
+    footprint.new_key(tmp_path / "k")
+    result = invoke(*[a.format(decl=decl, data=data, key=tmp_path / "k") for a in command], "--force")
+    assert result.exit_code == 2 and "the output is an input (activity data)" in result.output, result.output
+    assert data.read_bytes() == EXAMPLE.read_bytes()
