@@ -65,8 +65,22 @@ FILE = FilePath()
 
 
 def _echo(message: object = "", **kwargs) -> None:
-    """click.echo with control characters removed (names come from inputs; see footprint/_text.py)."""
-    click.echo(footprint.terminal_safe(str(message)), **kwargs)
+    """click.echo with control characters removed (names come from inputs; see footprint/_text.py).
+
+    Standard output that cannot be written (``> /dev/full``, a full disk) is exit 2 with one line:
+    it was a traceback and exit 1, which reads as "verification found a difference".  A closed pipe
+    (``| head``) is left to click, which ends quietly.
+    """
+    import errno
+
+    try:
+        click.echo(footprint.terminal_safe(str(message)), **kwargs)
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        stream = "standard error" if kwargs.get("err") else "standard output"
+        raise footprint.FootprintError(f"cannot write to {stream}: {exc.strerror or exc}", file=f"<{stream}>",
+                                       expected="a writable terminal, pipe or file") from None
 
 
 def _sign_options(func):
@@ -669,11 +683,11 @@ def _batch_options(func):
 def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> None:
     for outcome in summary.problems():
         where = f" {outcome.output}" if outcome.output else ""
-        click.echo(f"row {outcome.row}{where}: {outcome.status}: {outcome.message}", err=True)
+        _echo(f"row {outcome.row}{where}: {outcome.status}: {outcome.message}", err=True)
     if errors_path is not None:
         summary.write_errors(errors_path, force=force)
-        click.echo(f"error report: {errors_path}")
-    click.echo(summary.text(verb))
+        _echo(f"error report: {errors_path}")
+    _echo(summary.text(verb))
     if summary.count("error"):
         sys.exit(2)
     if summary.count("differs"):

@@ -505,3 +505,16 @@ def test_files_made_from_a_declaration_never_replace_what_it_was_computed_from(p
     result = invoke(*[a.format(decl=decl, data=data, key=tmp_path / "k") for a in command], "--force")
     assert result.exit_code == 2 and "the output is an input (activity data)" in result.output, result.output
     assert data.read_bytes() == EXAMPLE.read_bytes()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_standard_output_that_cannot_be_written_is_exit_2_without_a_traceback(tmp_path):
+    """``footprint keys new --out k > /dev/full``: a traceback and exit 1 (read as "verification found a
+    difference"); now one line naming standard output, exit 2."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([os.sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import cli; "
+                               "sys.argv = ['footprint', 'keys', 'new', '--out', sys.argv[2]]; cli.main()",
+                               str(REPO), str(tmp_path / "k")], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "cannot write to standard output" in done.stderr
