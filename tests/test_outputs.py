@@ -518,3 +518,17 @@ def test_standard_output_that_cannot_be_written_is_exit_2_without_a_traceback(tm
                               timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "cannot write to standard output" in done.stderr
+
+
+@pytest.mark.parametrize("option", ["--db", "--register"])
+def test_a_database_path_ending_as_a_folder_is_refused(tmp_path, option):
+    """``clients add c --db reg/`` (or ``market list --register reg/``): Path("reg/") is "reg", so an SQLite
+    file named reg was made where a folder was meant, exit 0."""
+    from footprint.market import db
+
+    args = ["clients", "add", "c1", "--db"] if option == "--db" else ["market", "list", "--register"]
+    result = invoke(*args, f"{tmp_path / 'reg'}/")
+    assert result.exit_code == 2 and "names a folder, not a file" in result.output, result.output
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(db.DatabaseError, match="names a folder"):
+        db.url_for("reg/.")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from footprint._io import names_a_folder
 from footprint.errors import FootprintError
 from footprint.paths import home
 
@@ -56,6 +57,9 @@ def url_for(target: str | Path | None) -> str:
             # psycopg 3 is the driver we install; SQLAlchemy's bare postgresql:// means psycopg2
             text = "postgresql+psycopg://" + text.split("://", 1)[1]
         return text
+    if names_a_folder(text):  # Path('reg/') is 'reg': '--register reg/' made an SQLite file named reg, exit 0
+        raise DatabaseError("names a folder, not a file", file=text,
+                            expected=f"a file path (e.g. {text.rstrip('/') or '.'}/{DEFAULT_NAME}) or a database URL")
     return "sqlite:///" + str(Path(text).expanduser().resolve())
 
 
