@@ -15,7 +15,7 @@ import os
 import signal
 import stat
 import sys
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -268,32 +268,36 @@ def _short_name(name: str, limit: int = 96) -> str:
     return name.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def _write_temporary(path: Path, data: bytes, mode: int | None, created: list[str] | None = None) -> str:
-    """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name.
+def _new_temporary(path: Path, created: list[str]) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (mode 0600), its name put in ``created`` before the file exists.
 
-    The name is added to ``created`` with signals held, in the same step as the file is made: a
-    Ctrl-C or kill arriving just after mkstemp returned (before any clean-up could know the name)
-    left the temporary behind.
+    Why named first: a Ctrl-C or kill landing between making the file and recording its name left
+    ``.d.json.XXXX.tmp`` behind, and holding signals in this thread is no guard (a signal sent to the
+    process goes to any thread that does not hold it, and Python raises it here at once).  The
+    clean-up removes every name in ``created``; a name never made is simply not there.
     """
-    made: tuple[int, str] | None = None
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    # the name shortened: ".NAME.XXXXXXXX.tmp" of a legal 250-byte NAME passed the file system's 255-byte
+    # limit, and the output was refused as "File name too long"
+    prefix = os.path.join(path.parent, f".{_short_name(path.name)}.")
+    for _ in range(100):
+        name = f"{prefix}{secrets.token_hex(8)}.tmp"
+        created.append(name)
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            created.remove(name)  # another's file of that name (2**-64): never ours to remove
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(path.parent))
+
+
+def _write_temporary(path: Path, data: bytes, mode: int | None, created: list[str]) -> str:
+    """``data`` in a new temporary file beside ``path``, flushed to disk; returns its name (also in ``created``,
+    from before the file exists: the caller's clean-up removes it whatever interrupts, see _new_temporary)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # the name shortened: ".NAME.XXXXXXXX.tmp" of a legal 250-byte NAME passed the file system's 255-byte
-        # limit, and the output was refused as "File name too long"
-        with _signals_held():
-            made = tempfile.mkstemp(prefix=f".{_short_name(path.name)}.", suffix=".tmp", dir=path.parent)
-            if created is not None:
-                created.append(made[1])
-    except BaseException as exc:  # a signal held above is raised as the block ends: close and remove what was made
-        if made is not None:
-            with contextlib.suppress(OSError):
-                os.close(made[0])
-            with contextlib.suppress(OSError):
-                os.unlink(made[1])
-        if isinstance(exc, OSError):
-            raise _write_error(exc, path) from None
-        raise
-    fd, tmp = made
+        fd, tmp = _new_temporary(path, created)
+    except OSError as exc:
+        raise _write_error(exc, path) from None
     try:
         try:
             view = memoryview(data)
@@ -306,7 +310,7 @@ def _write_temporary(path: Path, data: bytes, mode: int | None, created: list[st
         if mode is None:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask  # mkstemp creates 0600; outputs are ordinary files
+            mode = 0o666 & ~umask  # made 0600; outputs are ordinary files
         os.chmod(tmp, mode)
     except BaseException as exc:
         with contextlib.suppress(OSError):
