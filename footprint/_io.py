@@ -323,21 +323,32 @@ def _write_temporary(path: Path, data: bytes, mode: int | None, created: list[st
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP for the few microseconds of a set of renames.
+    """Hold SIGINT, SIGTERM and SIGHUP for the few microseconds of a set of renames; deliver them right after.
 
     A Ctrl-C or a kill (other than SIGKILL) that arrives then is delivered right after, so it
-    can never split a declaration from its report.
+    can never split a declaration from its report.  Held by noting them in their Python handlers'
+    place, not by this thread's signal mask: Python runs a handler in the main thread whichever
+    thread the system delivered the signal to, so with other threads running the mask let it through.
+    Outside the main thread (no handlers can be set there) nothing is held.
     """
-    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    pending: list[int] = []
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # not the main thread, or no POSIX signals
-        yield
-        return
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            before = signal.getsignal(signum)
+            if before is not None:  # None: a handler set outside Python, which could not be put back
+                previous[signum] = signal.signal(signum, lambda number, _frame: pending.append(number))
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no such signal here
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+        previous = {}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+        for signum in dict.fromkeys(pending):
+            signal.raise_signal(signum)  # through the handler it was held from (Ctrl-C: KeyboardInterrupt)
 
 
 @contextlib.contextmanager

@@ -534,3 +534,45 @@ def test_a_database_path_ending_as_a_folder_is_refused(tmp_path, option):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(db.DatabaseError, match="names a folder"):
         db.url_for("reg/.")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_ctrl_c_sent_from_another_thread_during_the_renames_never_splits_the_outputs(tmp_path, monkeypatch, force):
+    """The renames of a declaration and its report held Ctrl-C by this thread's signal mask; a signal sent to the
+    process goes to a thread not holding it and Python raises it in the main thread at once: the report was in
+    place, the declaration not.  Now the signal is noted in the handler's place and delivered after both."""
+    import signal
+    import threading
+
+    if force:
+        (tmp_path / "d.json").write_text("old")
+        (tmp_path / "r.html").write_text("old")
+    sent = []
+    go = threading.Event()
+
+    def sender() -> None:  # started before the renames: a thread holds what its creator held when it started
+        go.wait(10)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+
+    def ctrl_c_from_another_thread() -> None:
+        if not sent:
+            sent.append(True)
+            go.set()
+            thread.join()
+
+    for name in ("link", "replace", "rename"):
+        real = getattr(os, name)
+
+        def wrapped(*args, _real=real, **kwargs):
+            ctrl_c_from_another_thread()
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, wrapped)
+    with pytest.raises(KeyboardInterrupt):
+        _io.write_outputs([(tmp_path / "d.json", "new"), (tmp_path / "r.html", "new")], force=force)
+    monkeypatch.undo()
+    assert sent
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"d.json": "new", "r.html": "new"}
