@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import footprint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,3 +36,42 @@ def test_a_users_own_grid_is_listed_under_own(project, tmp_path, example_declara
         target.unlink()
         footprint.api.ensure_setup()  # the library without the test dataset again
     assert "own" not in example_declaration["provenance"]["inventories"]  # library datasets only
+
+
+# ------------------------------------------------------------------ a user's own dataset file, checked as read
+
+CO2 = '    name: "Carbon dioxide, fossil"\n    categories: [air]\n    amount: 0.6849\n'
+
+
+def _own_grid(tmp_path: Path, edit=lambda text: text) -> Path:
+    """A user's inventories root holding electricity/CN-GZ (the Inner Mongolia grid's file, renamed), edited."""
+    source = (REPO / "inventories" / "electricity" / "CN-NM.yaml").read_text(encoding="utf-8")
+    assert CO2 in source
+    text = source.replace("code: electricity/CN-NM\n", "code: electricity/CN-GZ\n").replace(
+        "geography: CN-NM\n", "geography: CN-GZ\n")
+    root = tmp_path / "own"
+    (root / "electricity").mkdir(parents=True)
+    (root / "electricity" / "CN-GZ.yaml").write_text(edit(text), encoding="utf-8")
+    return root
+
+
+def _load(root: Path):
+    from footprint.data.inventory import load_catalogue
+
+    return load_catalogue([REPO / "inventories", root])
+
+
+@pytest.mark.parametrize("amount, said", [("-0.6849", "amount is negative"), (".nan", "not a finite number"),
+                                          (".inf", "not a finite number"), ("-.inf", "not a finite number")])
+def test_an_own_dataset_with_a_negative_or_non_finite_amount_is_refused(project, tmp_path, amount, said):
+    """Before: a negative CO2 emission in a user's own grid was loaded and subtracted (ndpr-oxide on it:
+    40.15 instead of 46.56 kg CO2-Eq/kg, exit 0); .nan and .inf passed the loader and set-up ended in a
+    bw2data traceback (exit 1).  Now the file is refused naming the field."""
+    from footprint.errors import InventoryError
+
+    root = _own_grid(tmp_path, lambda text: text.replace(CO2, CO2.replace("0.6849", amount)))
+    with pytest.raises(InventoryError) as caught:
+        _load(root)
+    message = str(caught.value)
+    assert "exchanges[0].amount" in message and said in message and "CN-GZ.yaml" in message
+    _load(_own_grid(tmp_path / "good"))  # the same file with the amount as published loads

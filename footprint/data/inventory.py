@@ -10,6 +10,7 @@ half-written background.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -57,6 +58,24 @@ class InventoryExchange(BaseModel):
     uncertainty: Optional[Uncertainty] = None
     comment: Optional[str] = None
 
+    @field_validator("amount")
+    @classmethod
+    def _finite_not_negative(cls, value: float) -> float:
+        """An exchange is a finite amount >= 0 per reference unit, as activity data amounts are.
+
+        Why: ``amount: -0.6849`` on a grid's 'Carbon dioxide, fossil' subtracted the emission (the
+        ndpr-oxide example on a user's own CN-GZ grid: 40.15 instead of 46.56 kg CO2-Eq/kg, exit 0), and
+        ``.nan`` or ``.inf`` passed the loader and made set-up end in a bw2data traceback (exit 1).
+        An uptake is its own flow ('Carbon dioxide, in air', a resource, positive), never a negative emission.
+        """
+        if not math.isfinite(value):
+            raise ValueError(f"amount is not a finite number ({value}); expected a number >= 0 per reference unit")
+        if value < 0:
+            raise ValueError(f"amount is negative ({value}); expected a number >= 0 per reference unit (an uptake "
+                             "is its own flow, e.g. 'Carbon dioxide, in air' from natural resource, with a "
+                             "positive amount; a negative emission or input would subtract it)")
+        return value
+
 
 #: A gap stated for resource use, minerals and metals holds for the crustal scarcity indicator too: both
 #: characterise the same flows (metals and minerals in ground), so a dataset missing them misses both.
@@ -89,7 +108,7 @@ class ScopeUpstream(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     dataset: str  # the upstream chain (e.g. fuel/coal-upstream), linked per kWh with ``amount``
-    amount: float = Field(gt=0)
+    amount: float = Field(gt=0, allow_inf_nan=False)
     unit: str
     source: str  # the arithmetic and its source (what the factor is, where it comes from)
 
