@@ -69,7 +69,8 @@ def test_a_life_cycle_grid_is_refused_under_a_direct_rule(project, tmp_path):
 
 def test_a_direct_grid_without_a_stated_upstream_is_refused_under_a_life_cycle_rule(project, tmp_path):
     source = (REPO / "inventories" / "electricity" / "CN-NM.yaml").read_text()
-    text = source.replace("code: electricity/CN-NM", "code: electricity/AU-QLD")
+    text = source.replace("code: electricity/CN-NM", "code: electricity/AU-QLD").replace("geography: CN-NM",
+                                                                                      "geography: AU-QLD")
     start, end = text.index("upstream:"), text.index("gaps:")
     user = Path(footprint.paths.home()) / "inventories" / "electricity"
     user.mkdir(parents=True, exist_ok=True)

@@ -75,3 +75,39 @@ def test_an_own_dataset_with_a_negative_or_non_finite_amount_is_refused(project,
     message = str(caught.value)
     assert "exchanges[0].amount" in message and said in message and "CN-GZ.yaml" in message
     _load(_own_grid(tmp_path / "good"))  # the same file with the amount as published loads
+
+
+@pytest.mark.parametrize("geography", ["Mars", "cn", "Inner Mongolia", "CN-IM", "EU"])
+def test_an_own_dataset_naming_no_place_is_refused(project, tmp_path, geography):
+    """Before: any string was a dataset's geography (``Mars``), and its GeR re-scored against it, exit 0."""
+    from footprint.errors import InventoryError
+
+    root = _own_grid(tmp_path, lambda text: text.replace("geography: CN-GZ\n", f"geography: {geography}\n"))
+    with pytest.raises(InventoryError) as caught:
+        _load(root)
+    assert "field 'geography'" in str(caught.value) and "unknown geography" in str(caught.value)
+
+
+def test_an_own_grid_found_for_a_region_but_stating_another_geography_is_refused(project, tmp_path):
+    """Before: FOOTPRINT_HOME/inventories/electricity/CN-GZ.yaml stating ``geography: DE`` was taken as the
+    grid of a CN-GZ facility through ``electricity/{region}``, exit 0.  Now declare refuses, naming the
+    user's file (not the snapshot's copy), the geography and the place it was found for."""
+    from footprint.errors import InventoryError
+
+    own = Path(footprint.paths.home()) / "inventories"
+    _own_grid(tmp_path, lambda text: text.replace("geography: CN-GZ\n", "geography: DE\n"))
+    import shutil
+
+    shutil.copytree(tmp_path / "own", own, dirs_exist_ok=True)
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    try:
+        footprint.api.ensure_setup()
+        with pytest.raises(InventoryError) as caught:
+            footprint.declare("ndpr-oxide", data)
+        message = str(caught.value)
+        assert str(own / "electricity" / "CN-GZ.yaml") in message
+        assert "field 'geography'" in message and "'DE'" in message and "CN-GZ" in message
+    finally:
+        (own / "electricity" / "CN-GZ.yaml").unlink()
+        footprint.api.ensure_setup()

@@ -231,6 +231,19 @@ class Catalogue:
                      if e.type == "technosphere" and e.dataset in self.datasets]
         return sorted(seen)
 
+    def origin(self, code: str) -> Path | None:
+        """The file a user edits for ``code``: for a snapshot's copy (``inventories/1/...``) the one under
+        ``inventories/`` or ``FOOTPRINT_HOME/inventories`` it was copied from, so that a refusal names it."""
+        path = self.files.get(code)
+        if path is None:
+            return None
+        sources = inventories_dirs()
+        for root in self.roots:
+            if root.name.isdigit() and root.parent.name == "inventories" and path.is_relative_to(root) \
+                    and int(root.name) < len(sources):
+                return sources[int(root.name)] / path.relative_to(root)
+        return path
+
     def get(self, code: str, *, file: str | Path | None = None, field: str | None = None) -> Dataset:
         try:
             return self.datasets[code]
@@ -283,6 +296,26 @@ def _library_sha256(roots: list[Path]) -> str:
     return digest.hexdigest()
 
 
+#: Geographies a dataset may state beside ISO 3166 codes (quality.geography_score scores them).
+DATASET_REGIONS = ("GLO", "EU-27", "RER")
+
+
+def geography_problem(geography: str) -> str | None:
+    """Why a dataset's ``geography`` names no place the engine can score (None when it names one).
+
+    Why: any string was taken (``geography: Mars``, ``cn``, ``Inner Mongolia``): the dataset was listed and
+    used with it, and its GeR re-scored against a place that does not exist, exit 0.
+    """
+    from footprint.inputs import geography as iso
+
+    if geography in DATASET_REGIONS:
+        return None
+    country = geography.split("-")[0]
+    if "-" in geography and iso.country_problem(country) is None:
+        return iso.region_problem(geography, country)
+    return iso.country_problem(geography)
+
+
 def load_dataset(path: Path, root: Path) -> Dataset:
     return _dataset(load_yaml(path, InventoryError), path, root)
 
@@ -299,6 +332,11 @@ def _dataset(raw: Any, path: Path, root: Path) -> Dataset:
     if dataset.code != expected_code:
         raise InventoryError("code does not match the file path", file=path, field="code", value=dataset.code,
                              expected=f"'{expected_code}'")
+    problem = geography_problem(dataset.geography)
+    if problem is not None:
+        raise InventoryError(f"unknown geography: {problem}", file=path, field="geography", value=dataset.geography,
+                             expected="an ISO 3166-1 alpha-2 code (CN), an ISO 3166-2 code (CN-NM) or one of "
+                                      + ", ".join(DATASET_REGIONS))
     units.check_unit(dataset.unit, file=path, field="unit")
     for index, exchange in enumerate(dataset.exchanges):
         where = f"exchanges[{index}]"

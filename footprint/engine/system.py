@@ -16,7 +16,7 @@ from typing import Literal
 from footprint.data import pedigree
 from footprint.data.inventory import Catalogue, resolve_flow, rule_dataset_problems
 from footprint.engine import allocation
-from footprint.errors import ActivityDataError, LinkingError, RuleError, UnitError
+from footprint.errors import ActivityDataError, InventoryError, LinkingError, RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs.extraction import GROUPS
 from footprint.inputs import upstream as _upstream
@@ -217,9 +217,11 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
     if declarant.region is None:
         _refuse_unstated_region(kind, spec.dataset, declarant.country, activity, catalogue)
     values = {"country": declarant.country, "region": declarant.region or declarant.country}
-    candidates = [template.format(**values) for template in (spec.dataset, *spec.fallback)]
+    templates = (spec.dataset, *spec.fallback)
+    candidates = [template.format(**values) for template in templates]
     for position, code in enumerate(candidates):
         if code in catalogue.datasets:
+            _refuse_other_place(kind, templates[position], code, values, catalogue)
             if position and notes is not None:
                 note = (f"input kind '{kind}': no dataset {candidates[0]} for this facility; used the rule's "
                         f"fallback {code}")
@@ -228,6 +230,23 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
             return code
     raise LinkingError(f"no dataset for input kind '{kind}'", file=loaded.path, field=f"input_kinds.{kind}",
                        value=", ".join(candidates), expected="a dataset code that exists in inventories/")
+
+
+def _refuse_other_place(kind: str, template: str, code: str, values: dict[str, str], catalogue: Catalogue) -> None:
+    """Refuse a dataset found for the facility's place (``electricity/{region}``) that states another geography.
+
+    Why: a user's own ``electricity/CN-GZ.yaml`` stating ``geography: DE`` (or a copied file whose
+    geography was left at the original's) was taken as Guizhou's grid for a CN-GZ facility, exit 0:
+    the code said one place, the dataset another, and nothing said which numbers were meant.
+    """
+    places = {values[name] for name in ("region", "country") if "{" + name + "}" in template}
+    dataset = catalogue.datasets[code]
+    if places and dataset.geography not in places:
+        raise InventoryError(
+            f"dataset {code}, found for input kind '{kind}' through the rule's '{template}', states another "
+            "geography", file=catalogue.origin(code), field="geography", value=dataset.geography,
+            expected=" or ".join(sorted(places)) + " (the place it is found for; correct the geography, or give "
+                     "a dataset of another place another code)")
 
 
 def _refuse_unstated_region(kind: str, template: str, country: str, activity: LoadedActivity,
