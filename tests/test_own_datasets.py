@@ -111,3 +111,35 @@ def test_an_own_grid_found_for_a_region_but_stating_another_geography_is_refused
     finally:
         (own / "electricity" / "CN-GZ.yaml").unlink()
         footprint.api.ensure_setup()
+
+
+def test_a_fifo_among_own_datasets_is_refused_not_waited_on(tmp_path):
+    """Before: a FIFO named electricity/CN-GZ.yaml under FOOTPRINT_HOME/inventories made every declare wait for
+    ever (the library's hash read it for a writer that never came).  Now it is refused naming the file."""
+    import os
+    import threading
+
+    from footprint.data import inventory
+    from footprint.errors import InventoryError
+
+    root = tmp_path / "own"
+    (root / "electricity").mkdir(parents=True)
+    fifo = root / "electricity" / "CN-GZ.yaml"
+    os.mkfifo(fifo)
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(inventory._library_sha256([root]))
+        except InventoryError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # the old code blocks opening the FIFO: give it an end of file, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=10)
+        pytest.fail("the library's hash waited on a FIFO among the dataset files")
+    assert isinstance(outcome[0], InventoryError), outcome
+    assert "CN-GZ.yaml" in str(outcome[0]) and "not a regular file" in str(outcome[0])

@@ -18,7 +18,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from footprint._io import load_yaml, load_yaml_bytes, pydantic_error, quiet_stdout
+from footprint._io import load_yaml, load_yaml_bytes, pydantic_error, quiet_stdout, read_input_bytes
 from footprint.errors import InventoryError, LinkingError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS
@@ -289,10 +289,16 @@ def library_sha256(roots: list[Path]) -> str:
 
 
 def _library_sha256(roots: list[Path]) -> str:
+    """The library's bytes hashed, each file read as an input is (a regular file, size-limited).
+
+    Why not ``read_bytes``: a FIFO named ``electricity/CN-GZ.yaml`` under FOOTPRINT_HOME/inventories made
+    every ``declare`` (which asks this before anything else) wait for ever for a writer, and a directory or
+    dangling link named ``*.yaml`` ended in a traceback; each is now an InventoryError naming the file.
+    """
     digest = hashlib.sha256()
     for root, path in _library_files(roots):
         digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+        digest.update(read_input_bytes(path, InventoryError, expected="a YAML dataset file"))
     return digest.hexdigest()
 
 
