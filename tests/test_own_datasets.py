@@ -143,3 +143,25 @@ def test_a_fifo_among_own_datasets_is_refused_not_waited_on(tmp_path):
         pytest.fail("the library's hash waited on a FIFO among the dataset files")
     assert isinstance(outcome[0], InventoryError), outcome
     assert "CN-GZ.yaml" in str(outcome[0]) and "not a regular file" in str(outcome[0])
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda t: t.replace('  citation: "MEE', '  citation: ""\n  #'), "source.citation"),
+    (lambda t: t.replace("year: 2022\n", "year: 3000\n"), "year"),
+    (lambda t: t.replace("year: 2022\n", "year: -5\n"), "year"),
+    (lambda t: t.replace('confidence: "V"', 'confidence: "L?"'), "screening"),
+    (lambda t: t.replace("screening: false", "screening: true"), "dqr.P"),
+])
+def test_an_own_dataset_whose_source_year_or_screening_flag_says_nothing_true_is_refused(project, tmp_path, edit,
+                                                                                          field):
+    """Before: an empty citation, a year 3000 (its TiR re-scored in context as 1, the best, for any period) or -5,
+    an 'L?' figure (an order of magnitude) not flagged as screening data, and screening data with a precision
+    score P 3 were all loaded and used, exit 0.  Now each is refused naming the field."""
+    from footprint.errors import InventoryError
+
+    root = _own_grid(tmp_path, edit)
+    assert (root / "electricity" / "CN-GZ.yaml").read_text() != _own_grid(tmp_path / "as-is").joinpath(
+        "electricity", "CN-GZ.yaml").read_text()
+    with pytest.raises(InventoryError) as caught:
+        _load(root)
+    assert f"field '{field}'" in str(caught.value)

@@ -46,6 +46,15 @@ class Source(BaseModel):
     url: Optional[str] = None
     licence: str = "unknown - check before redistribution"
 
+    @field_validator("citation")
+    @classmethod
+    def _cited(cls, value: str) -> str:
+        """Why: ``citation: ""`` was taken, so a dataset a declaration rested on named no source, exit 0."""
+        if not value.strip():
+            raise ValueError("the source is empty; expected the original source of the numbers (and where in the "
+                             "project's notes it was taken from)")
+        return value
+
 
 class InventoryExchange(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -322,6 +331,30 @@ def geography_problem(geography: str) -> str | None:
     return iso.country_problem(geography)
 
 
+def fact_problem(dataset: Dataset) -> tuple[str, str, Any, str] | None:
+    """Where a dataset's year or screening flag disagrees with what it describes (field, message, value, expected).
+
+    Why: quality scoring reads them.  ``year: 3000`` made the dataset's TiR re-scored in context 1 (the best)
+    for any period, and ``year: -5`` was taken as stated; ``confidence: "L?"`` (an order of magnitude only)
+    with ``screening: false`` and ``P: 1`` claimed a verified figure, exit 0.  The library's own rules
+    (inventories/README.md, "Confidence tags" and "DQR"): every L? dataset is screening data, and screening
+    data have a precision score P >= 4.
+    """
+    import datetime as dt
+
+    this_year = dt.datetime.now(dt.timezone.utc).year
+    if dataset.year is not None and not 1900 <= dataset.year <= this_year:
+        return ("year", "no reference year of data", dataset.year,
+                f"a year from 1900 to {this_year}, or null when the source gives none")
+    if dataset.confidence == "L?" and not dataset.screening:
+        return ("screening", "confidence 'L?' (an order of magnitude only) is screening data", dataset.screening,
+                "'screening: true'")
+    if dataset.screening and dataset.dqr.P < 4:
+        return ("dqr.P", "a screening dataset (an order of magnitude) has a poor precision score", dataset.dqr.P,
+                "P >= 4")
+    return None
+
+
 def load_dataset(path: Path, root: Path) -> Dataset:
     return _dataset(load_yaml(path, InventoryError), path, root)
 
@@ -338,6 +371,10 @@ def _dataset(raw: Any, path: Path, root: Path) -> Dataset:
     if dataset.code != expected_code:
         raise InventoryError("code does not match the file path", file=path, field="code", value=dataset.code,
                              expected=f"'{expected_code}'")
+    fact = fact_problem(dataset)
+    if fact is not None:
+        field, message, value, expected = fact
+        raise InventoryError(message, file=path, field=field, value=value, expected=expected)
     problem = geography_problem(dataset.geography)
     if problem is not None:
         raise InventoryError(f"unknown geography: {problem}", file=path, field="geography", value=dataset.geography,
