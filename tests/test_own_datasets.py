@@ -165,3 +165,14 @@ def test_an_own_dataset_whose_source_year_or_screening_flag_says_nothing_true_is
     with pytest.raises(InventoryError) as caught:
         _load(root)
     assert f"field '{field}'" in str(caught.value)
+
+
+def test_an_own_dataset_of_another_kind_than_its_folder_is_refused(project, tmp_path):
+    """Before: electricity/CN-GZ.yaml stating ``kind: fuel`` was found as the CN-GZ grid, but the life-cycle rule's
+    fuel chain is added to electricity datasets only, so the ndpr-oxide example declared 46.01 instead of 46.56
+    kg CO2-Eq/kg, exit 0.  Now the kind must be the folder's."""
+    from footprint.errors import InventoryError
+
+    with pytest.raises(InventoryError) as caught:
+        _load(_own_grid(tmp_path, lambda text: text.replace("kind: electricity\n", "kind: fuel\n")))
+    assert "field 'kind'" in str(caught.value) and "'electricity'" in str(caught.value)

@@ -119,9 +119,8 @@ def test_unrelated_datasets_added_to_the_library_do_not_break_verification(proje
                                                                            monkeypatch):
     declaration = _decl_file(tmp_path)
     for index in range(4):  # the issue added 4 unrelated datasets: every earlier declaration failed
-        text = (library_copy / "fuel" / "coal.yaml").read_text().replace("code: fuel/coal", f"code: extra/d{index}")
-        (library_copy / "extra").mkdir(exist_ok=True)
-        (library_copy / "extra" / f"d{index}.yaml").write_text(text)
+        text = (library_copy / "fuel" / "coal.yaml").read_text().replace("code: fuel/coal", f"code: fuel/extra-d{index}")
+        (library_copy / "fuel" / f"extra-d{index}.yaml").write_text(text)
     monkeypatch.setenv("FOOTPRINT_INVENTORIES", str(library_copy))
     outcome = footprint.verify_declaration(declaration, EXAMPLE)
     assert outcome.ok, [(d.item, d.declared, d.recomputed) for d in outcome.failures]

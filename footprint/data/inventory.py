@@ -371,6 +371,11 @@ def _dataset(raw: Any, path: Path, root: Path) -> Dataset:
     if dataset.code != expected_code:
         raise InventoryError("code does not match the file path", file=path, field="code", value=dataset.code,
                              expected=f"'{expected_code}'")
+    folder = expected_code.split("/")[0]
+    if dataset.kind != folder:  # a grid's scope, its fuel chain and mapping checks go by kind
+        raise InventoryError("kind does not match the folder", file=path, field="kind", value=dataset.kind,
+                             expected=f"'{folder}' (the folder {folder}/ the file is in: a dataset found as "
+                                      f"{expected_code} is used as one; move the file if it is of another kind)")
     fact = fact_problem(dataset)
     if fact is not None:
         field, message, value, expected = fact
