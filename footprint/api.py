@@ -833,6 +833,7 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
     _refuse_classed_without_scheme(document, path, scheme)  # before the recomputation: nothing to wait for
+    _refuse_missing_own_datasets(document, path)
     from footprint.inputs.upstream import created_at
 
     created = created_at(document)
@@ -848,6 +849,33 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     outcome.data = str(data)
     outcome.document = document
     return outcome
+
+
+def _refuse_missing_own_datasets(document: dict, path: Path) -> None:
+    """Refuse to recompute a declaration resting on a producer's own dataset this machine does not hold.
+
+    Why: a declaration on a user's own grid (``electricity/CN-GZ`` under FOOTPRINT_HOME/inventories) was
+    recomputed elsewhere on the rule's fallback grid, and verify listed 621 differing values (exit 1) with
+    the reason one line among them (``provenance.inventories.own ... (absent)``).  Nothing can be
+    recomputed without the dataset; said so, the reviewer asks the producer for the file (whose recorded
+    hash, ``provenance.inventories.used_sha256``, the recomputation then compares).
+    """
+    from footprint.errors import DeclarationError
+    from footprint.paths import home, inventories_dirs
+
+    inventories = (document.get("provenance") or {}).get("inventories") or {}
+    own = inventories.get("own") if isinstance(inventories, dict) else None
+    if not isinstance(own, list):
+        return
+    roots = inventories_dirs()
+    missing = [code for code in own if isinstance(code, str)
+               and not any((root / f"{code}.yaml").is_file() for root in roots)]
+    if missing:
+        raise DeclarationError(
+            "nothing to recompute from: the declaration rests on datasets of its producer's own inventories that "
+            "this machine does not hold: " + ", ".join(missing), file=path, field="provenance.inventories.own",
+            expected=f"the producer's files as {home() / 'inventories'}/<code>.yaml (their recorded hashes are "
+                     "compared), or --hash-only to check the content hash alone")
 
 
 def _refuse_classed_without_scheme(document: dict, path: Path, scheme) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shutil
+
 import pytest
 
 import footprint
@@ -27,14 +29,14 @@ def test_a_users_own_grid_is_listed_under_own(project, tmp_path, example_declara
     data = tmp_path / "activity.yaml"
     data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
     try:
-        footprint.api.ensure_setup()
+        footprint.ensure_setup()
         document = footprint.declare("ndpr-oxide", data)
         inventories = document["provenance"]["inventories"]
         assert "electricity/CN-GZ" in inventories["used"]
         assert inventories["own"] == ["electricity/CN-GZ"]
     finally:
         target.unlink()
-        footprint.api.ensure_setup()  # the library without the test dataset again
+        footprint.ensure_setup()  # the library without the test dataset again
     assert "own" not in example_declaration["provenance"]["inventories"]  # library datasets only
 
 
@@ -96,13 +98,13 @@ def test_an_own_grid_found_for_a_region_but_stating_another_geography_is_refused
 
     own = Path(footprint.paths.home()) / "inventories"
     _own_grid(tmp_path, lambda text: text.replace("geography: CN-GZ\n", "geography: DE\n"))
-    import shutil
+
 
     shutil.copytree(tmp_path / "own", own, dirs_exist_ok=True)
     data = tmp_path / "activity.yaml"
     data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
     try:
-        footprint.api.ensure_setup()
+        footprint.ensure_setup()
         with pytest.raises(InventoryError) as caught:
             footprint.declare("ndpr-oxide", data)
         message = str(caught.value)
@@ -110,7 +112,7 @@ def test_an_own_grid_found_for_a_region_but_stating_another_geography_is_refused
         assert "field 'geography'" in message and "'DE'" in message and "CN-GZ" in message
     finally:
         (own / "electricity" / "CN-GZ.yaml").unlink()
-        footprint.api.ensure_setup()
+        footprint.ensure_setup()
 
 
 def test_a_fifo_among_own_datasets_is_refused_not_waited_on(tmp_path):
@@ -176,3 +178,33 @@ def test_an_own_dataset_of_another_kind_than_its_folder_is_refused(project, tmp_
     with pytest.raises(InventoryError) as caught:
         _load(_own_grid(tmp_path, lambda text: text.replace("kind: electricity\n", "kind: fuel\n")))
     assert "field 'kind'" in str(caught.value) and "'electricity'" in str(caught.value)
+
+
+def test_verify_without_the_producers_own_dataset_says_so_and_recomputes_nothing(project, tmp_path):
+    """Before: on a machine without the producer's own grid, verify recomputed on the rule's fallback grid and
+    listed hundreds of differing values (exit 1), the reason one line among them.  Now it is refused as
+    nothing to recompute from (exit 2), naming the dataset; with the file back it verifies."""
+    from footprint.errors import DeclarationError
+
+    own = Path(footprint.paths.home()) / "inventories"
+    shutil.copytree(_own_grid(tmp_path), own, dirs_exist_ok=True)
+    target = own / "electricity" / "CN-GZ.yaml"
+    kept = target.read_bytes()
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    try:
+        footprint.ensure_setup()
+        declaration = footprint.write_declaration(footprint.declare("ndpr-oxide", data), tmp_path / "decl.json")
+        target.unlink()  # another machine: the rule's library, not the producer's own file
+        footprint.ensure_setup()
+        with pytest.raises(DeclarationError) as caught:
+            footprint.verify_declaration(declaration, data)
+        message = str(caught.value)
+        assert "provenance.inventories.own" in message and "electricity/CN-GZ" in message
+        assert "nothing to recompute from" in message
+        target.write_bytes(kept)  # the producer's file handed over
+        footprint.ensure_setup()
+        assert footprint.verify_declaration(declaration, data).ok
+    finally:
+        target.unlink(missing_ok=True)
+        footprint.ensure_setup()
