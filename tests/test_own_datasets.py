@@ -208,3 +208,25 @@ def test_verify_without_the_producers_own_dataset_says_so_and_recomputes_nothing
     finally:
         target.unlink(missing_ok=True)
         footprint.ensure_setup()
+
+
+@pytest.mark.parametrize("amount", [1.0, 2.0])
+def test_an_own_dataset_drawing_on_itself_once_or_more_per_unit_is_refused(scratch, tmp_path, amount):
+    """Before: an own grid drawing 2 kWh of itself per kWh was written and solved by Brightway to a negative
+    supply (the ndpr-oxide example on it: 39.00 instead of 46.56 kg CO2-Eq/kg, exit 0); 1 kWh ended in 'Factor
+    is exactly singular' naming no file.  Now writing the background refuses it naming the file; a loop of a few
+    percent (a grid's losses) is written."""
+    from footprint.data import inventory
+    from footprint.errors import InventoryError
+
+    loop = '  - type: technosphere\n    dataset: electricity/CN-GZ\n    amount: {}\n    unit: "kWh"\n'
+
+    def with_loop(share):
+        return lambda text: text.replace("exchanges:\n", "exchanges:\n" + loop.format(share), 1)
+
+    bd = scratch[0]
+    with pytest.raises(InventoryError) as caught:
+        inventory.write_background(_load(_own_grid(tmp_path, with_loop(amount))), bd, name="own-loop-test")
+    assert "electricity/CN-GZ" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)
+    assert inventory.write_background(_load(_own_grid(tmp_path / "losses", with_loop(0.05))), bd,
+                                      name="own-loop-test") == 72
