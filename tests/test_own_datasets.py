@@ -230,3 +230,25 @@ def test_an_own_dataset_drawing_on_itself_once_or_more_per_unit_is_refused(scrat
     assert "electricity/CN-GZ" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)
     assert inventory.write_background(_load(_own_grid(tmp_path / "losses", with_loop(0.05))), bd,
                                       name="own-loop-test") == 72
+
+
+def test_an_own_datasets_bad_uncertainty_range_names_the_users_file(project, tmp_path):
+    """Before: an own dataset's uncertainty range that missed its amount was refused naming the snapshot's copy
+    (FOOTPRINT_HOME/snapshots/<id>/inventories/1/...), a file the user never wrote.  Now the user's file."""
+    from footprint.errors import InventoryError
+
+    own = Path(footprint.paths.home()) / "inventories"
+    shutil.copytree(_own_grid(tmp_path, lambda text: text.replace(
+        CO2, CO2 + "    uncertainty: {type: uniform, minimum: 5.0, maximum: 9.0}\n")), own, dirs_exist_ok=True)
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    try:
+        footprint.ensure_setup()
+        with pytest.raises(InventoryError) as caught:
+            footprint.declare("ndpr-oxide", data, uncertainty=20, seed=1)
+        message = str(caught.value)
+        assert str(own / "electricity" / "CN-GZ.yaml") in message and "snapshots" not in message
+        assert "exchanges[0].uncertainty" in message
+    finally:
+        (own / "electricity" / "CN-GZ.yaml").unlink()
+        footprint.ensure_setup()

@@ -355,7 +355,7 @@ def background_model(used: set[str], catalogue: Catalogue, flows_index: dict) ->
             try:
                 spec = _relative_from_fields(exchange, amount)
             except ValueError as exc:
-                raise InventoryError(str(exc), file=catalogue.files[code], field=f"exchanges[{index}].uncertainty",
+                raise InventoryError(str(exc), file=catalogue.origin(code), field=f"exchanges[{index}].uncertainty",
                                      expected="a distribution whose range contains the amount") from None
             column = len(model.specs)
             model.columns[(code, k)] = column
