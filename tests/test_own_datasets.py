@@ -252,3 +252,29 @@ def test_an_own_datasets_bad_uncertainty_range_names_the_users_file(project, tmp
     finally:
         (own / "electricity" / "CN-GZ.yaml").unlink()
         footprint.ensure_setup()
+
+
+def test_an_own_dataset_drawn_on_by_an_own_grid_is_named_under_own(project, tmp_path):
+    """Before: ``own`` listed the own datasets used directly only; an own grid drawing on an own diesel chain
+    named the grid, while the diesel file (in used_sha256, moving the numbers) was not said to be the user's."""
+    own = Path(footprint.paths.home()) / "inventories"
+    diesel = (REPO / "inventories" / "fuel" / "diesel.yaml").read_text(encoding="utf-8")
+    assert "code: fuel/diesel\n" in diesel
+    root = _own_grid(tmp_path, lambda text: text.replace(
+        "exchanges:\n", 'exchanges:\n  - type: technosphere\n    dataset: fuel/my-diesel\n    amount: 0.01\n'
+                        '    unit: "MJ"\n', 1))
+    (root / "fuel").mkdir()
+    (root / "fuel" / "my-diesel.yaml").write_text(diesel.replace("code: fuel/diesel\n", "code: fuel/my-diesel\n"),
+                                                  encoding="utf-8")
+    shutil.copytree(root, own, dirs_exist_ok=True)
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    try:
+        footprint.ensure_setup()
+        inventories = footprint.declare("ndpr-oxide", data)["provenance"]["inventories"]
+        assert "fuel/my-diesel" in inventories["used_sha256"] and "fuel/my-diesel" not in inventories["used"]
+        assert inventories["own"] == ["electricity/CN-GZ", "fuel/my-diesel"]
+    finally:
+        (own / "electricity" / "CN-GZ.yaml").unlink()
+        (own / "fuel" / "my-diesel.yaml").unlink()
+        footprint.ensure_setup()

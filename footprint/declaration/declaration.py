@@ -98,7 +98,9 @@ def _output(amount: float, unit: str) -> dict[str, Any]:
         return {"output": amount, "output_unit": unit}
 
 def _own_datasets(catalogue: Catalogue, used) -> dict[str, Any]:
-    """``own``: the datasets used that come from the user's inventories, not the bundled library (else nothing).
+    """``own``: the datasets used, or drawn on by those used (``used_sha256``'s keys), that come from the user's
+    inventories, not the bundled library (else nothing).  An own grid drawing on an own fuel chain moves the
+    numbers through both, so both are named (only the one used directly was).
 
     Why: a dataset a user adds under FOOTPRINT_HOME/inventories (a province's grid the library lacks,
     found through the rule's ``electricity/{region}``) was listed among the used datasets exactly like
@@ -296,7 +298,7 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
                      "content_sha256": rule_content_sha256(loaded)},
             "snapshot": snapshot.describe(),
             "inventories": {"sha256": catalogue.sha256, "datasets": len(catalogue.datasets), "used": sorted(used),
-                            "used_sha256": used_sha256, **_own_datasets(catalogue, used)},
+                            "used_sha256": used_sha256, **_own_datasets(catalogue, used_sha256)},
             "methods": methods_used,
             "background": {"database": background, "sha256": catalogue.sha256, **(background_info or {})},
             "libraries": versions,
