@@ -278,3 +278,13 @@ def test_an_own_dataset_drawn_on_by_an_own_grid_is_named_under_own(project, tmp_
         (own / "electricity" / "CN-GZ.yaml").unlink()
         (own / "fuel" / "my-diesel.yaml").unlink()
         footprint.ensure_setup()
+
+
+def test_an_own_grid_not_per_unit_of_energy_is_refused_naming_its_file(project, tmp_path):
+    """Before: an own grid with ``unit: "kg"`` was loaded, and declare blamed the activity data ('MWh' cannot be
+    converted to 'kg' at processes.mining.inputs[1].unit), not the dataset file that was wrong."""
+    from footprint.errors import InventoryError
+
+    with pytest.raises(InventoryError) as caught:
+        _load(_own_grid(tmp_path, lambda text: text.replace('unit: "kWh"\n', 'unit: "kg"\n', 1)))
+    assert "field 'unit'" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)

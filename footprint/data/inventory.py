@@ -386,6 +386,11 @@ def _dataset(raw: Any, path: Path, root: Path) -> Dataset:
                              expected="an ISO 3166-1 alpha-2 code (CN), an ISO 3166-2 code (CN-NM) or one of "
                                       + ", ".join(DATASET_REGIONS))
     units.check_unit(dataset.unit, file=path, field="unit")
+    if dataset.kind == "electricity" and not units.convertible(dataset.unit, "kWh"):
+        # else a grid per kg was refused at the producer's meter reading ('MWh' cannot be converted to 'kg'),
+        # which blamed the activity data for a mistake in this file
+        raise InventoryError("an electricity dataset is per unit of energy", file=path, field="unit",
+                             value=dataset.unit, expected="an energy unit such as 'kWh' or 'MWh'")
     for index, exchange in enumerate(dataset.exchanges):
         where = f"exchanges[{index}]"
         units.check_unit(exchange.unit, file=path, field=f"{where}.unit")
