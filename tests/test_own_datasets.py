@@ -288,3 +288,17 @@ def test_an_own_grid_not_per_unit_of_energy_is_refused_naming_its_file(project, 
     with pytest.raises(InventoryError) as caught:
         _load(_own_grid(tmp_path, lambda text: text.replace('unit: "kWh"\n', 'unit: "kg"\n', 1)))
     assert "field 'unit'" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)
+
+
+def test_an_own_dataset_file_ending_in_yml_is_refused_not_passed_by(tmp_path):
+    """Before: FOOTPRINT_HOME/inventories/electricity/CN-GZ.yml was never read (the library is *.yaml), so a
+    CN-GZ facility was declared on the national fallback grid (ndpr-oxide: 45.74 instead of the user's grid's
+    46.56 kg CO2-Eq/kg), exit 0, with a note that no CN-GZ dataset exists.  Now the file is named."""
+    from footprint.data import inventory
+    from footprint.errors import InventoryError
+
+    root = _own_grid(tmp_path)
+    (root / "electricity" / "CN-GZ.yaml").rename(root / "electricity" / "CN-GZ.yml")
+    with pytest.raises(InventoryError) as caught:
+        inventory.library_sha256([REPO / "inventories", root])
+    assert "CN-GZ.yml" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)

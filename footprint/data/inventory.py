@@ -292,6 +292,10 @@ def library_sha256(roots: list[Path]) -> str:
     """
     from footprint.data import warm
 
+    stray = warm.files_under(roots, ".yml")  # the same cached walk: a folder changed, or nothing to list
+    if stray:  # rglob("*.yaml") passes it by: the facility's grid was the fallback, its file never read
+        raise InventoryError("a dataset file ending in .yml is never read", file=stray[0],
+                             expected=f"the file named {Path(stray[0]).stem}.yaml (dataset files end in .yaml)")
     paths = warm.files_under(roots, ".yaml")  # walked again only when a folder changed
     return warm.by_files(("library-sha256", tuple(map(str, roots))), warm.fingerprint(paths),
                          lambda: _library_sha256(roots))
