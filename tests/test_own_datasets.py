@@ -302,3 +302,25 @@ def test_an_own_dataset_file_ending_in_yml_is_refused_not_passed_by(tmp_path):
     with pytest.raises(InventoryError) as caught:
         inventory.library_sha256([REPO / "inventories", root])
     assert "CN-GZ.yml" in str(caught.value) and "CN-GZ.yaml" in str(caught.value)
+
+
+def test_an_own_grid_coded_in_other_case_is_refused_not_passed_by(project, tmp_path):
+    """Before: electricity/cn-gz.yaml (code electricity/cn-gz) was never found for a CN-GZ facility, which was
+    declared on the national fallback grid (ndpr-oxide 45.74 instead of 46.56), exit 0, with a note."""
+    from footprint.errors import InventoryError
+
+    own = Path(footprint.paths.home()) / "inventories" / "electricity"
+    own.mkdir(parents=True, exist_ok=True)
+    text = (_own_grid(tmp_path) / "electricity" / "CN-GZ.yaml").read_text(encoding="utf-8")
+    target = own / "cn-gz.yaml"
+    target.write_text(text.replace("code: electricity/CN-GZ\n", "code: electricity/cn-gz\n"), encoding="utf-8")
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    try:
+        footprint.ensure_setup()
+        with pytest.raises(InventoryError) as caught:
+            footprint.declare("ndpr-oxide", data)
+        assert str(target) in str(caught.value) and "electricity/CN-GZ" in str(caught.value)
+    finally:
+        target.unlink()
+        footprint.ensure_setup()

@@ -220,6 +220,8 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
     templates = (spec.dataset, *spec.fallback)
     candidates = [template.format(**values) for template in templates]
     for position, code in enumerate(candidates):
+        if code not in catalogue.datasets:
+            _refuse_other_spelling(kind, code, catalogue)
         if code in catalogue.datasets:
             _refuse_other_place(kind, templates[position], code, values, catalogue)
             if position and notes is not None:
@@ -230,6 +232,21 @@ def resolve_kind(kind: str, loaded: LoadedRule, activity: LoadedActivity, catalo
             return code
     raise LinkingError(f"no dataset for input kind '{kind}'", file=loaded.path, field=f"input_kinds.{kind}",
                        value=", ".join(candidates), expected="a dataset code that exists in inventories/")
+
+
+def _refuse_other_spelling(kind: str, code: str, catalogue: Catalogue) -> None:
+    """Refuse a dataset whose code is the one looked for but for upper and lower case.
+
+    Why: a user's ``electricity/cn-gz.yaml`` (code ``electricity/cn-gz``) was never found for a CN-GZ facility,
+    which was declared on the national fallback grid, exit 0, with a note that no CN-GZ dataset exists.
+    """
+    folded = code.casefold()
+    other = next((c for c in catalogue.datasets if c.casefold() == folded), None)
+    if other is not None:
+        raise InventoryError(
+            f"dataset {other} is not found as {code} for input kind '{kind}' (codes are case-sensitive), so the "
+            "rule's fallback would be taken", file=catalogue.origin(other), field="code", value=other,
+            expected=f"'{code}' (rename the file to {code.split('/')[-1]}.yaml and set its code)")
 
 
 def _refuse_other_place(kind: str, template: str, code: str, values: dict[str, str], catalogue: Catalogue) -> None:
