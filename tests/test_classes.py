@@ -430,6 +430,17 @@ def _rehashed(document: dict, edit) -> dict:
     return forged
 
 
+def _threshold_moved(index: int, factor: float, label: str):
+    """An edit moving threshold ``index`` to ``factor`` x the value, with the class and nearest threshold made to
+    fit (a forgery consistent in itself: only the scheme file shows it)."""
+    def move(d: dict) -> None:
+        pc = d["performance_class"]
+        pc["thresholds"][index] = pc["value"] * factor
+        pc["class"] = label
+        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
+    return move
+
+
 def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaration, example_scheme, tmp_path):
     """A class (or its distance to a threshold) edited and hashed again used to pass verify with --data.
 
@@ -452,13 +463,8 @@ def test_verify_recomputes_the_class_of_a_classed_declaration(example_declaratio
     assert not outcome.ok
     assert [(d.item, d.declared, d.recomputed) for d in outcome.failures] == [("performance_class.class", "A", "B")]
 
-    def move_threshold(d: dict) -> None:  # B's upper threshold moved below the value: class C, consistently
-        pc = d["performance_class"]
-        pc["thresholds"][1] = pc["value"] * 0.99
-        pc["class"] = "C"
-        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
-
-    moved = footprint.write_declaration(_rehashed(classed, move_threshold), tmp_path / "moved.json")
+    # B's upper threshold moved below the value: class C, consistently
+    moved = footprint.write_declaration(_rehashed(classed, _threshold_moved(1, 0.99, "C")), tmp_path / "moved.json")
     outcome = footprint.verify_declaration(moved, EXAMPLE, scheme=example_scheme)
     assert {d.item for d in outcome.failures} >= {"performance_class.class", "performance_class.thresholds"}
 
@@ -972,13 +978,8 @@ def test_verify_of_a_classed_declaration_without_its_scheme_is_refused(example_d
     classed = footprint.assign_class(decl, example_scheme)
     assert classed["performance_class"]["class"] == "B"
 
-    def move_threshold(d: dict) -> None:  # B's lower threshold moved above the value: class A, consistently
-        pc = d["performance_class"]
-        pc["thresholds"][0] = pc["value"] * 1.01
-        pc["class"] = "A"
-        pc["nearest_threshold"] = classes.nearest_threshold(pc["value"], pc["thresholds"], pc["labels"])
-
-    moved = footprint.write_declaration(_rehashed(classed, move_threshold), tmp_path / "moved.json")
+    # B's lower threshold moved above the value: class A, consistently
+    moved = footprint.write_declaration(_rehashed(classed, _threshold_moved(0, 1.01, "A")), tmp_path / "moved.json")
     result = CliRunner().invoke(cli.main, ["verify", str(moved), "--data", str(EXAMPLE)])
     assert result.exit_code == 2 and "--scheme" in result.stderr and "Traceback" not in result.stderr, result.output
     assert classed["performance_class"]["scheme_id"] in result.stderr

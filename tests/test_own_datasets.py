@@ -26,8 +26,7 @@ def test_a_users_own_grid_is_listed_under_own(project, tmp_path, example_declara
     target = own / "CN-GZ.yaml"
     target.write_text(source.replace("code: electricity/CN-NM\n", "code: electricity/CN-GZ\n")
                       .replace("geography: CN-NM\n", "geography: CN-GZ\n"), encoding="utf-8")
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         document = footprint.declare("ndpr-oxide", data)
@@ -43,6 +42,13 @@ def test_a_users_own_grid_is_listed_under_own(project, tmp_path, example_declara
 # ------------------------------------------------------------------ a user's own dataset file, checked as read
 
 CO2 = '    name: "Carbon dioxide, fossil"\n    categories: [air]\n    amount: 0.6849\n'
+
+
+def _guizhou_activity(tmp_path: Path) -> Path:
+    """The ndpr-oxide example moved to a facility in Guizhou (CN-GZ), a region the library has no grid of."""
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    return data
 
 
 def _own_grid(tmp_path: Path, edit=lambda text: text) -> Path:
@@ -101,8 +107,7 @@ def test_an_own_grid_found_for_a_region_but_stating_another_geography_is_refused
 
 
     shutil.copytree(tmp_path / "own", own, dirs_exist_ok=True)
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         with pytest.raises(InventoryError) as caught:
@@ -190,8 +195,7 @@ def test_verify_without_the_producers_own_dataset_says_so_and_recomputes_nothing
     shutil.copytree(_own_grid(tmp_path), own, dirs_exist_ok=True)
     target = own / "electricity" / "CN-GZ.yaml"
     kept = target.read_bytes()
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         declaration = footprint.write_declaration(footprint.declare("ndpr-oxide", data), tmp_path / "decl.json")
@@ -240,8 +244,7 @@ def test_an_own_datasets_bad_uncertainty_range_names_the_users_file(project, tmp
     own = Path(footprint.paths.home()) / "inventories"
     shutil.copytree(_own_grid(tmp_path, lambda text: text.replace(
         CO2, CO2 + "    uncertainty: {type: uniform, minimum: 5.0, maximum: 9.0}\n")), own, dirs_exist_ok=True)
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         with pytest.raises(InventoryError) as caught:
@@ -267,8 +270,7 @@ def test_an_own_dataset_drawn_on_by_an_own_grid_is_named_under_own(project, tmp_
     (root / "fuel" / "my-diesel.yaml").write_text(diesel.replace("code: fuel/diesel\n", "code: fuel/my-diesel\n"),
                                                   encoding="utf-8")
     shutil.copytree(root, own, dirs_exist_ok=True)
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         inventories = footprint.declare("ndpr-oxide", data)["provenance"]["inventories"]
@@ -314,8 +316,7 @@ def test_an_own_grid_coded_in_other_case_is_refused_not_passed_by(project, tmp_p
     text = (_own_grid(tmp_path) / "electricity" / "CN-GZ.yaml").read_text(encoding="utf-8")
     target = own / "cn-gz.yaml"
     target.write_text(text.replace("code: electricity/CN-GZ\n", "code: electricity/cn-gz\n"), encoding="utf-8")
-    data = tmp_path / "activity.yaml"
-    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("region: CN-NM", "region: CN-GZ"), encoding="utf-8")
+    data = _guizhou_activity(tmp_path)
     try:
         footprint.ensure_setup()
         with pytest.raises(InventoryError) as caught:
