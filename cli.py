@@ -261,7 +261,7 @@ def _declare_and_write(rule: str, data: Path, output: Path, report_path: Path | 
               ("supplier keys", options.get("supplier_keys"))]
     footprint.check_output(output, force, inputs=inputs)  # refuse early, before any computation
     if report_path:
-        footprint.check_output(report_path, force, inputs=inputs)
+        footprint.check_output(report_path, force, inputs=inputs, others=[output])
     document = footprint.declare(rule, data, **options)
     document = _signed(document, *sign)
     footprint.write_declaration(document, output, force=force, report=report_path)

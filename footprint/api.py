@@ -496,12 +496,18 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     return out
 
 
-def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[str, Any]] = ()) -> None:
+def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[str, Any]] = (),
+                 others: list[str | Path] = ()) -> None:
     """Raise OutputExistsError if ``path`` exists and ``force`` is not set, OutputError if it is one of ``inputs``.
 
     ``inputs`` are (what it is, path) pairs of the files the output is computed from (the
-    activity data, a mapping, a rule file): those are refused even with --force.
+    activity data, a mapping, a rule file): those are refused even with --force.  ``others`` are
+    the command's other outputs: one that is ``path`` is refused here, before any computation
+    (``declare -o x --report x`` was refused only after the declaration had been computed).
     """
+    from footprint._io import refuse_same_path
+
+    refuse_same_path([*(Path(p) for p in others), Path(path)])
     check_writable(Path(path), force)
     refuse_inputs(Path(path), [(what, Path(p)) for what, p in inputs if p is not None])
 

@@ -576,3 +576,22 @@ def test_a_ctrl_c_sent_from_another_thread_during_the_renames_never_splits_the_o
     monkeypatch.undo()
     assert sent
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"d.json": "new", "r.html": "new"}
+
+
+def test_declare_refuses_a_report_at_the_declarations_path_before_computing(tmp_path, monkeypatch):
+    """``declare -o d.json --report ./d.json`` was refused only after the declaration had been computed (seconds,
+    minutes with --uncertainty, wasted); now before."""
+    from click.testing import CliRunner
+
+    import cli
+
+    def computed(*_args, **_kwargs):
+        raise AssertionError("the declaration was computed before the outputs were checked")
+
+    monkeypatch.setattr(footprint, "declare", computed)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(EXAMPLE), "-o", "d.json", "--report",
+                                           "./d.json"])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "two outputs of one command are the same file" in result.stderr
+    assert leftovers(tmp_path) == []
