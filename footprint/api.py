@@ -819,8 +819,12 @@ def _verifiable(path: Path) -> dict:
 
 def _verify_document(document: dict, path: Path, data: str | Path | None, *, rule: str | Path | None = None,
                      tolerance: float = 1e-6, mapping: str | Path | None = None,
-                     scheme: str | Path | None = None, supplier_keys: str | Path | TrustedKeys | None = None):
-    """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path)."""
+                     scheme: str | Path | dict | None = None,
+                     supplier_keys: str | Path | TrustedKeys | None = None):
+    """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path).
+
+    ``scheme``: a class scheme file, or one batch verify read once (_schemes_by_id); ``supplier_keys``: a
+    trusted-keys file, or the keys a batch read once (TrustedKeys)."""
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
 
@@ -884,7 +888,7 @@ def _refuse_missing_own_datasets(document: dict, path: Path) -> None:
                      "compared), or --hash-only to check the content hash alone")
 
 
-def _refuse_classed_without_scheme(document: dict, path: Path, scheme) -> None:
+def _refuse_classed_without_scheme(document: dict, path: Path, scheme: str | Path | dict | None) -> None:
     """Refuse to verify a classed declaration without the class scheme it was classed under.
 
     Why: the class rests on the scheme's thresholds and labels, which the declaration only
