@@ -916,7 +916,7 @@ def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path 
     """The recomputation with the performance class the declaration gets under ``scheme`` (none if it has none).
 
     ``scheme``: the scheme file, or a scheme already read (a batch reads each once; its
-    ``_source`` key names the file).  Without this, a class or class probabilities edited by hand
+    ``_source`` key names the file); never None for a classed declaration (_verify_document refused it).  Without this, a class or class probabilities edited by hand
     and hashed again passed verify; compare() then holds the recorded thresholds and labels to the
     scheme's.
     """
@@ -928,7 +928,6 @@ def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path 
             raise DeclarationError("the declaration has no performance class to check against --scheme",
                                    file=path, field="performance_class", expected="a file from 'classes assign'")
         return recomputed
-    _refuse_classed_without_scheme(document, path, scheme)
     if isinstance(scheme, dict):
         source, read = str(scheme["_source"]), {k: v for k, v in scheme.items() if k != "_source"}
     else:

@@ -307,3 +307,26 @@ def test_the_command_lines_write_one_document_and_refuse_alike(producer, monkeyp
         return document
 
     assert comparable(producer / "out/d.json") == comparable(producer / "d.json")
+
+
+def test_the_submitters_file_hashes_never_open_a_fifo(tmp_path):
+    """The submitter hashes each row's files to compare them with what a Dask worker declared; it opened them
+    with open(): a FIFO named as a row's data file held the whole run waiting for a writer (the worker itself
+    refuses a FIFO).  Now a file that is no regular input is left to the worker to refuse; a rule id is hashed as
+    declare resolves it."""
+    import threading
+
+    from footprint.market import batch
+
+    fifo = tmp_path / "activity.yaml"
+    os.mkfifo(fifo)
+    found: list[dict] = []
+    reader = threading.Thread(target=lambda: found.append(batch.submitted_files(
+        batch.Row(1, rule="ndpr-oxide", data=str(fifo)))), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "submitted_files waited on the FIFO"
+    (files,) = found
+    assert "data" not in files
+    assert Path(files["rule"][0]) == REPO / "rules" / "ndpr-oxide.yaml"
+    assert files["rule"][1] == __import__("hashlib").sha256((REPO / "rules/ndpr-oxide.yaml").read_bytes()).hexdigest()

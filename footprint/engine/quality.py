@@ -306,9 +306,7 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     """
     groups: dict[object, list[int]] = {}
     for index, item in enumerate(items):
-        flow = item.flow
-        key = (flow.process, flow.kind, flow.target) if flow is not None else index
-        groups.setdefault(key, []).append(index)
+        groups.setdefault(_datum(index, item), []).append(index)
     members = list(groups.values())
     magnitudes = [sum(abs(items[index].value) for index in group) for group in members]
     total = sum(magnitudes)
@@ -323,9 +321,16 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     return chosen
 
 
+def _datum(index: int, item: Item) -> object:
+    """The datum an item belongs to: its process's draw on one target (dataset, elementary flow, supplier's
+    declaration), however many lines it was written in; an item without a flow is its own (by position)."""
+    flow = item.flow
+    return (flow.process, flow.kind, flow.target) if flow is not None else index
+
+
 def relevant_data(items: list[Item]) -> int:
     """How many data (a process's draw on one target, however many lines it was written in) ``items`` hold."""
-    return len({(i.flow.process, i.flow.kind, i.flow.target) if i.flow is not None else n for n, i in enumerate(items)})
+    return len({_datum(index, item) for index, item in enumerate(items)})
 
 
 def _mean(criteria: list[dict[str, float]]) -> dict[str, float] | None:

@@ -550,24 +550,25 @@ _ROW_FILES = (("rule", "rule", ("rule",)), ("activity data", "data", ("activity_
 def submitted_files(row: Row) -> dict[str, tuple[str, str]]:
     """{row field: (path, sha256)} of the rule, activity data and mapping files as this process reads them.
 
-    A rule id is its file in this process's rules directory.  A file this process cannot read is
-    left out (the worker's reading decides, as before).
+    A rule id is its file as ``declare`` resolves it (rule.resolve_rule_path).  A file this process
+    cannot read as an input (missing, a FIFO or device, too large) is left out: the worker's reading
+    refuses it, as the serial run does; opened here, a FIFO named as a row's data file held the whole
+    run waiting for a writer.
     """
     import hashlib
 
-    from footprint.paths import rules_dir
+    from footprint._io import read_input_bytes
+    from footprint.inputs.rule import resolve_rule_path
 
     found: dict[str, tuple[str, str]] = {}
     for _what, key, _where in _ROW_FILES:
         value = getattr(row, key)
         if not value:
             continue
-        path = value if key != "rule" or is_rule_path(value) or os.path.isfile(value) \
-            else str(rules_dir() / f"{value}.yaml")
         try:
-            with open(path, "rb") as handle:
-                found[key] = (path, hashlib.sha256(handle.read()).hexdigest())
-        except OSError:
+            path = resolve_rule_path(value) if key == "rule" else Path(value)
+            found[key] = (str(path), hashlib.sha256(read_input_bytes(path, FootprintError)).hexdigest())
+        except (FootprintError, OSError):
             continue
     return found
 
