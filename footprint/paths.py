@@ -69,6 +69,26 @@ def schemas_dir() -> Path:
     return REPO_ROOT / "schemas"
 
 
+#: what turns a snapshot's sources into its content: the data wing, the inputs wing it reads, and the
+#: top-level helpers (tests/test_layout.py keeps footprint.data from importing anything else).
+BUILDER_PARTS = ("data", "inputs")
+#: top-level modules outside the builder: the API reaches every wing, so it changes with any of them
+NOT_BUILDER = ("api.py",)
+
+
+def _package_digest(selected) -> str:
+    """SHA-256 over the package's files ``selected(relative path)`` keeps, by relative path and content."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                and selected(relative)):
+            digest.update(relative.as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """SHA-256 of the footprint package as this process runs it (every file under footprint/, by relative path).
@@ -77,10 +97,19 @@ def code_digest() -> str:
     the same snapshot and the same recorded version (0.1.0), exit 0.  Read once per process (about
     12 ms): the code a process imported does not change under it.
     """
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return _package_digest(lambda relative: True)
+
+
+@functools.lru_cache(maxsize=1)
+def builder_digest() -> str:
+    """SHA-256 of the code that builds a background snapshot (footprint/data, footprint/inputs, top-level helpers).
+
+    Why: a snapshot records the files it was built from, not the code that built them.  Another
+    footprint (an upgrade, another checkout) that converts the same dataset files differently (a
+    flow matched to another compartment, a unit read otherwise) found the old snapshot "up to date"
+    and declared its numbers, exit 0, under the same recorded version; a reviewer with the new code
+    got others.  The snapshot now records this digest and is rebuilt when it differs.  Engine,
+    declaration, report and CLI changes do not touch a snapshot, so they cost no rebuild.
+    """
+    return _package_digest(lambda relative: (relative.parts[0] in BUILDER_PARTS if len(relative.parts) > 1
+                                             else relative.name not in NOT_BUILDER))

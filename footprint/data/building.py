@@ -105,10 +105,15 @@ def _categories():
 
 def write_parts(bd: ModuleType, bi: ModuleType, state: dict[str, Any], live: dict[str, Any],
                 catalogue: inventory.Catalogue, extension, report: SetupReport) -> None:
-    """Write into the project being built whatever its copied state lacks (everything, for a fresh build)."""
+    """Write into the project being built whatever its copied state lacks (everything, for a fresh build).
+
+    Everything footprint writes is written again when the snapshot was built by other set-up code or
+    another bw2data (``builder``, ``bw2data``): the same files may convert to other content.
+    """
     from footprint.data.methods import write_extended_method, write_supplementary_methods
 
-    if BIOSPHERE_DB not in bd.databases or state.get("biosphere") != live["biosphere"]:
+    other_code = any(state.get(key) != live[key] for key in ("builder", "bw2data"))
+    if BIOSPHERE_DB not in bd.databases or state.get("biosphere") != live["biosphere"] or other_code:
         write_biosphere(bd, bi)
         report.biosphere_written = True
     missing = any(c.method not in bd.methods for c in _categories() if c.method[0] in METHOD_FAMILIES)

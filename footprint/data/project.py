@@ -45,7 +45,7 @@ from footprint._io import quiet_stdout
 from footprint.data import building, inventory
 from footprint.data import snapshot as _files
 from footprint.errors import SetupError
-from footprint.paths import home, inventories_dirs
+from footprint.paths import builder_digest, home, inventories_dirs
 
 PROJECT_NAME = "footprint"
 BIOSPHERE_VERSION = "ecoinvent 3.9 elementary flows (bw2io)"
@@ -59,6 +59,8 @@ _REASONS = {
     "extension_sha256": "footprint's CF extension file changed",
     "inventories_sha256": "the inventory datasets changed",
     "supplementary_sha256": "the supplementary indicators changed",
+    "builder": "the code that builds the set-up changed (another version of footprint)",
+    "bw2data": "bw2data was upgraded",
 }
 
 
@@ -422,6 +424,8 @@ def live_inputs(*, deep: bool) -> dict[str, Any]:
         "format": _files.FORMAT,
         "biosphere": BIOSPHERE_VERSION,
         "bw2io": _installed_version("bw2io"),
+        "bw2data": _installed_version("bw2data"),
+        "builder": builder_digest(),
         "extension_sha256": methods.kept_file_sha256(extension),
         "inventories_sha256": inventory.library_sha256(inventories_dirs()),
         "supplementary_sha256": methods.supplementary_sha256(),  # the Crustal Scarcity Indicator as written
