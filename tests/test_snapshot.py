@@ -87,6 +87,18 @@ def test_the_declaration_records_the_snapshot_and_the_hashes_of_what_it_used(pro
         ("EF v3.1", "climate change", "global warming potential (GWP100)"))
 
 
+def test_the_recorded_hashes_follow_the_upstream_chain_of_a_direct_grid_drawn_on(project):
+    """chemical/nitrogen-cryogenic-CN draws on electricity/CN, a direct-scope grid whose fuel chain
+    (fuel/coal-upstream) the built background links in beside it (inventory.to_brightway).  The closure
+    stopped at the grid: a declaration resting on that chain did not record its hash, so an edit there that
+    moved no declared number passed verify, and a user's own copy of it went unnamed."""
+    catalogue = fp_project.ensure_snapshot().catalogue()
+    assert catalogue.datasets["electricity/CN"].upstream.dataset == "fuel/coal-upstream"
+    drawn = catalogue.closure(["chemical/nitrogen-cryogenic-CN"])
+    assert "electricity/CN" in drawn and "fuel/coal-upstream" in drawn
+    assert set(drawn) >= catalogue.drawn_on(["chemical/nitrogen-cryogenic-CN"])  # the wider set, as documented
+
+
 def test_method_hashes_change_with_a_factor_and_not_with_node_ids(project):
     """The hash is over (flow code, CF) pairs: a rebuilt snapshot (new node ids) gives the same one."""
     from footprint.data.building import method_hashes

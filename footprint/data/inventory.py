@@ -227,7 +227,11 @@ class Catalogue:
         """``codes`` (those of this library) and every dataset they draw on, transitively, sorted.
 
         A declaration's numbers depend on exactly these datasets: changing another one
-        cannot change them, changing one of these can.
+        cannot change them, changing one of these can.  The links are those the built background
+        has (``to_brightway``): each technosphere exchange, and the upstream chain a direct-scope
+        supplier carries with it.  Without the chain, a dataset drawing on ``electricity/CN`` rested on
+        ``fuel/coal-upstream`` but did not record its hash: an edit there that moved no declared number
+        passed verify, and a user's own copy of it was not named in ``provenance.inventories.own``.
         """
         seen: set[str] = set()
         todo = [c for c in codes if c in self.datasets]
@@ -236,8 +240,12 @@ class Catalogue:
             if code in seen:
                 continue
             seen.add(code)
-            todo += [e.dataset for e in self.datasets[code].exchanges
-                     if e.type == "technosphere" and e.dataset in self.datasets]
+            for exchange in self.datasets[code].exchanges:
+                supplier = self.datasets.get(exchange.dataset) if exchange.type == "technosphere" else None
+                if supplier is not None:
+                    todo.append(supplier.code)
+                    if supplier.upstream is not None and supplier.upstream.dataset in self.datasets:
+                        todo.append(supplier.upstream.dataset)
         return sorted(seen)
 
     def origin(self, code: str) -> Path | None:
