@@ -347,3 +347,40 @@ def test_an_emission_without_a_compartment_is_refused_in_yaml_and_xlsx(tmp_path)
     book.save(tmp_path / "blank.xlsx")
     with pytest.raises(FootprintError, match="compartment"):
         footprint.declare("ndpr-oxide", tmp_path / "blank.xlsx")
+
+
+def _interval(document: dict, category: str = "climate_change") -> float:
+    (stats,) = [row for row in document["uncertainty"]["results"] if row["category"] == category]
+    return stats["p97_5"] - stats["p2_5"]
+
+
+def _coal_estimated(data: dict) -> dict:
+    """The example with its coal as an estimate (DQR 4/4/4/5): a wide pedigree spread on a third of climate change."""
+    data = copy.deepcopy(data)
+    for process in data["processes"].values():
+        for line in process.get("inputs") or []:
+            if line.get("kind") == "coal":
+                line["dqr"] = {"TeR": 4, "GeR": 4, "TiR": 4, "P": 5}
+    return data
+
+
+@pytest.mark.parametrize("transform", [
+    pytest.param(lambda d: _coal_in_lines(d, 50), id="coal-in-50-equal-lines"),
+    pytest.param(_split, id="every-line-split-60-40-in-two-units"),
+])
+def test_the_monte_carlo_interval_does_not_depend_on_how_the_lines_are_written(oxide, tmp_path, transform):
+    """Pedigree (DQR-derived) spreads were drawn line by line: the example's estimated coal written as 50 equal
+    lines summed 50 independent draws, and the 95 % interval of climate change came out 11 % narrower (19.13
+    -> 17.00 kg CO2e at N = 4000, seed 7), so class probabilities looked surer, exit 0.  Lines of one datum
+    now share their draws (18.58: the same interval within the sampling noise of two runs, a few %).
+
+    Why 11 %: 50 independent lognormals of one sigma scale the coal's own spread by 1/sqrt(50) = 0.14, and
+    the coal's part of the variance is what the interval loses; 6 % separates right from wrong here."""
+    data, _expected = oxide
+    estimated = _coal_estimated(data)
+    one = footprint.declare("ndpr-oxide", _write(estimated, tmp_path / "one-line.yaml"), uncertainty=4000, seed=7)
+    many = footprint.declare("ndpr-oxide", _write(transform(estimated), tmp_path / "lines.yaml"),
+                             uncertainty=4000, seed=7)
+    assert _interval(many) == pytest.approx(_interval(one), rel=0.06)
+    moved = [row for row in many["uncertainty"]["model"]["foreground"] if row.get("moves_with")]
+    assert moved and all(row["distribution"]["basis"] == "pedigree" for row in moved)

@@ -54,7 +54,7 @@ from footprint.inputs.categories import Category, coverage_category
 from footprint.inputs.distribution import TYPE_IDS, Relative
 from footprint.inputs.upstream import UpstreamDeclaration
 
-MODEL_VERSION = "footprint-uncertainty/1"
+MODEL_VERSION = "footprint-uncertainty/2"  # 2: lines of one datum share their pedigree draws
 PERCENTILES = tuple(float(p) for p in range(101))
 TOP_INPUTS = 10
 MAX_ITERATIONS = 1_000_000
@@ -397,11 +397,16 @@ class RandomInput:
     kind: str  # "amount" | "dataset exchange" | "supplier"
     spec: Relative | None  # None: a supplier known by its percentiles
     process: str | None = None
+    #: the id of the input whose random numbers this one shares: another line of the same datum, both
+    #: with pedigree (DQR-derived) uncertainty (_foreground_inputs says why)
+    moves_with: str | None = None
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"input": self.id, "label": self.label, "kind": self.kind}
         if self.process:
             out["process"] = self.process
+        if self.moves_with:
+            out["moves_with"] = self.moves_with
         out["distribution"] = self.spec.describe() if self.spec is not None else {
             "type": "percentiles", "basis": "supplier's Monte Carlo (its declaration's uncertainty block)"}
         return out
@@ -613,6 +618,7 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
         datasets=len(direct), background=len(model.codes), categories=len(categories),
         stages=len(set(fg.stages)), cyclic=cyclic))
     z = sampling.standard_normals(iterations, len(inputs), seed)
+    _shared_columns(inputs, z)
     fg_mult = sampling.multipliers([i.spec for i in fg_inputs], z[:, :n_fg])
     bg_mult = sampling.multipliers(model.specs, z[:, n_fg:n_fg + n_bg])
     _refuse_sign_flips(fg_inputs, fg_mult)
@@ -676,11 +682,20 @@ def _foreground_inputs(flows: list[Flow]) -> tuple[list[RandomInput], np.ndarray
 
     A flow that ``completes`` another (by field) takes that flow's column; ids are the
     activity-data fields, made unique by the flow's label where one field yields several flows.
+
+    Lines of one datum (a process's draw on one target: dataset, elementary flow, supplier's
+    declaration, as the DQR ranks them, quality._datum) whose uncertainty comes from the pedigree
+    table share one column of random numbers (``moves_with``), each with its own spread.  Why: a
+    pedigree spread says how well the data represent the process, which does not shrink by writing
+    the datum in more lines; drawn line by line, the demo's coal written as 50 equal lines gave a
+    95 % interval of climate change about a third as wide, and better class probabilities, exit 0.
+    A producer's own distributions stay independent: each line states its own measurement.
     """
     inputs: list[RandomInput] = []
     column_of: list[int] = []
     by_field: dict[str, int] = {}
     seen: dict[str, int] = {}
+    first_of_datum: dict[tuple[str, str, str], str] = {}
     for flow in flows:
         completes = getattr(flow, "completes", None)
         if completes and completes in by_field:
@@ -692,9 +707,21 @@ def _foreground_inputs(flows: list[Flow]) -> tuple[list[RandomInput], np.ndarray
             ident = f"{flow.field} [{flow.label}]"
         by_field.setdefault(flow.field, len(inputs))
         column_of.append(len(inputs))
-        inputs.append(RandomInput(ident, flow.label, "amount",
-                                  flow.uncertainty or Relative(TYPE_IDS["none"], basis="none"), process=flow.process))
+        spec = flow.uncertainty or Relative(TYPE_IDS["none"], basis="none")
+        leader = None
+        if spec.basis == "pedigree" and not spec.is_certain:
+            leader = first_of_datum.setdefault((flow.process, flow.kind, flow.target), ident)
+        inputs.append(RandomInput(ident, flow.label, "amount", spec, process=flow.process,
+                                  moves_with=leader if leader != ident else None))
     return inputs, np.array(column_of, dtype=np.int64)
+
+
+def _shared_columns(inputs: Sequence[RandomInput], z: np.ndarray) -> None:
+    """Give each input that moves with another (``moves_with``) that input's random numbers, in place."""
+    position = {item.id: k for k, item in enumerate(inputs)}
+    for k, item in enumerate(inputs):
+        if item.moves_with is not None:
+            z[:, k] = z[:, position[item.moves_with]]
 
 
 def _recycled_line(system: ProductSystem, fg: Foreground, amounts: np.ndarray, scale: np.ndarray,
@@ -775,7 +802,12 @@ def _sensitivity(inputs: list[RandomInput], z: np.ndarray, totals: np.ndarray, s
     A dataset counts as one input (its sampled score: its own exchanges and those
     of the datasets it rests on), because which dataset to improve is the question.
     """
-    fg = [k for k in range(n_fg) if not inputs[k].spec.is_certain]
+    # an input moving with another is that datum's: counted once, by the input whose numbers it shares
+    fg = [k for k in range(n_fg) if not inputs[k].spec.is_certain and inputs[k].moves_with is None]
+    lines_of: dict[str, int] = {}
+    for item in inputs[:n_fg]:
+        if item.moves_with is not None:
+            lines_of[item.moves_with] = lines_of.get(item.moves_with, 0) + 1
     suppliers = list(range(n_fg + n_bg, len(inputs)))
     sampled = [d for d, code in enumerate(direct) if code in model.codes]
     fixed_ranks = _ranks(z[:, fg + suppliers])  # the same for every category
@@ -795,7 +827,10 @@ def _sensitivity(inputs: list[RandomInput], z: np.ndarray, totals: np.ndarray, s
             if isinstance(item, tuple):
                 entry = {"input": f"dataset:{item[1]}", "label": f"secondary dataset {item[1]}", "kind": "dataset"}
             else:
-                entry = {"input": item.id, "label": item.label, "kind": item.kind}
+                label = item.label
+                if lines_of.get(item.id):
+                    label += f" (and {lines_of[item.id]} more line(s) of the same datum, drawn with it)"
+                entry = {"input": item.id, "label": label, "kind": item.kind}
             entry.update(spearman=float(r), share=float(w / total) if total > 0 else 0.0)
             rows.append(entry)
         rows.sort(key=lambda row: (-row["share"], row["input"]))
