@@ -313,6 +313,25 @@ def test_verify_reproduces_the_percentiles_and_catches_an_edited_one(mc_declarat
     assert any(d.item.startswith("uncertainty.results[climate_change].p97_5") for d in outcome.failures)
 
 
+def test_a_declaration_of_the_previous_model_verifies_where_no_line_shares_a_draw(mc_declaration, tmp_path):
+    """Model 2 lets lines of one datum share their pedigree draws; where no datum has two such lines (the
+    example), models 1 and 2 give the same percentiles bit for bit, so a declaration written by the previous
+    footprint is verified, the version named as a warning.  Where they would differ, the percentiles and the
+    model's inputs hash fail as before (test_metamorphic: the interval itself)."""
+    from footprint.declaration.declaration import content_hash
+
+    document = json.loads(mc_declaration.read_text(encoding="utf-8"))
+    assert document["uncertainty"]["model"]["version"] == "footprint-uncertainty/2"
+    assert not [row for row in document["uncertainty"]["model"]["foreground"] if row.get("moves_with")]
+    document["uncertainty"]["model"]["version"] = "footprint-uncertainty/1"
+    document["content_sha256"] = content_hash(document)
+    older = tmp_path / "older.json"
+    older.write_text(json.dumps(document), encoding="utf-8")
+    outcome = footprint.verify_declaration(older, EXAMPLE)
+    assert outcome.ok, outcome.failures
+    assert [d.item for d in outcome.warnings if d.item.startswith("uncertainty")] == ["uncertainty.model.version"]
+
+
 def test_cli_declares_with_uncertainty_and_refuses_bad_requests(project, tmp_path):
     out = tmp_path / "d.json"
     result = _invoke("declare", "ndpr-oxide", EXAMPLE, "-o", out, "--uncertainty", 500, "--seed", 3)

@@ -523,6 +523,9 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         elif a == "(absent)" and path == "provenance.rule.content_sha256":  # recorded since rule_check exists
             severity, note = "warning", ("what the rule says (prose aside), not recorded by the footprint that "
                                          "wrote this; the rule file's sha256 is compared")
+        elif path == "uncertainty.model.version":  # the percentiles and the inputs' hash decide
+            severity, note = ("warning", "the Monte Carlo model of the footprint that wrote this declaration; the "
+                              "percentiles and the model's inputs are compared")
         elif _background_wide(path):
             severity, note = "warning", "describes the whole background; the used datasets' hashes decide"
         else:
