@@ -80,3 +80,12 @@ def test_the_builder_digest_covers_the_data_and_inputs_wings_and_the_helpers():
     assert not [name for name in chosen if name.split("/")[0] in {"engine", "declaration", "market", "report",
                                                                   "export", "server", "authoring"}]
     assert "api.py" not in chosen
+
+
+def test_a_declaration_names_the_code_that_computed_it(example_declaration):
+    """Every checkout said footprint 0.1.0: a reviewer whose recomputation differed could not tell another engine
+    from another input.  The code's sha256 is recorded beside the version (verify: a warning, as a library's)."""
+    from footprint.paths import code_digest
+
+    libraries = example_declaration["provenance"]["libraries"]
+    assert libraries["footprint_code_sha256"] == code_digest() and len(code_digest()) == 64

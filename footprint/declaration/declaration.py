@@ -62,6 +62,11 @@ def _installed_versions() -> tuple[tuple[str, str], ...]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     versions["python"] = platform.python_version()
+    # the version number names a release, not the code: every checkout of this project says 0.1.0, so a
+    # reviewer whose recomputation differs could not tell another engine from another input
+    from footprint.paths import code_digest
+
+    versions["footprint_code_sha256"] = code_digest()
     return tuple(versions.items())
 
 
