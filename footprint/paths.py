@@ -76,16 +76,22 @@ BUILDER_PARTS = ("data", "inputs")
 NOT_BUILDER = ("api.py",)
 
 
+@functools.lru_cache(maxsize=1)
+def _package_files() -> tuple[tuple[Path, bytes], ...]:
+    """(relative path, sha256) of every file of the package, read once per process for both digests below."""
+    package = Path(__file__).resolve().parent
+    return tuple((path.relative_to(package), hashlib.sha256(path.read_bytes()).digest())
+                 for path in sorted(package.rglob("*"))
+                 if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
+
+
 def _package_digest(selected) -> str:
     """SHA-256 over the package's files ``selected(relative path)`` keeps, by relative path and content."""
-    package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        relative = path.relative_to(package)
-        if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-                and selected(relative)):
+    for relative, content in _package_files():
+        if selected(relative):
             digest.update(relative.as_posix().encode("utf-8") + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(content)
     return digest.hexdigest()
 
 
