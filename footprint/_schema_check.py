@@ -31,7 +31,6 @@ from footprint.paths import home, schemas_dir
 
 SCHEMA_FILE = "declaration.schema.json"
 FILENAME = "<declaration schema check>"
-REWRITE = 2  # version of _without_locals: part of the kept bytecode's key
 
 #: a double-quoted template whose only braces are ``{name}`` fields, then ``.format(**locals())``
 _TEMPLATE = re.compile(r'"((?:[^"\\{}\n]|\{[A-Za-z_][A-Za-z0-9_]*\})*)"\.format\(\*\*locals\(\)\)')
@@ -64,8 +63,10 @@ def _draft7() -> dict:
 def cache_path() -> Path:
     import fastjsonschema
 
-    key = hashlib.sha256((schemas_dir() / SCHEMA_FILE).read_bytes()
-                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}|{REWRITE}".encode()).hexdigest()[:24]
+    # this module's own text is part of the key: the rewrite of the generated code (_without_locals) is
+    # here, and a hand-bumped version number is forgotten once; a changed rewrite then kept the old check
+    key = hashlib.sha256((schemas_dir() / SCHEMA_FILE).read_bytes() + Path(__file__).read_bytes()
+                         + f"|{fastjsonschema.VERSION}|{sys.version}|{marshal.version}".encode()).hexdigest()[:24]
     return home() / "cache" / f"declaration-check-{key}.marshal"
 
 

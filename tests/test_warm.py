@@ -90,7 +90,7 @@ def test_the_compiled_schema_check_kept_by_set_up_is_the_schema(project):
 
 
 def test_a_setup_that_finds_nothing_to_build_still_keeps_this_versions_check_bytecode(project):
-    """An upgrade of footprint changes the schema check's cache key (REWRITE, fastjsonschema, Python): set-up
+    """An upgrade of footprint changes the schema check's cache key (its own code, fastjsonschema, Python): set-up
     returned early when the snapshot was current and never wrote the new key, so every cold start compiled
     the check (~50 ms) until the next rebuild.  Now the up-to-date path keeps it too (and writes no snapshot)."""
     import footprint
@@ -102,3 +102,18 @@ def test_a_setup_that_finds_nothing_to_build_still_keeps_this_versions_check_byt
     report = footprint.setup()
     assert report.snapshot_id == snapshot  # nothing rebuilt
     assert kept.exists()
+
+
+def test_the_schema_checks_kept_bytecode_is_keyed_on_the_code_that_rewrites_it(tmp_path, monkeypatch):
+    """The kept bytecode of the declaration check was keyed on a hand-bumped REWRITE number: a change to the
+    rewrite (_without_locals) that forgot it kept the old compiled check on every machine that had one."""
+    import shutil
+
+    from footprint import _schema_check
+
+    before = _schema_check.cache_path()
+    copy = tmp_path / "_schema_check.py"
+    shutil.copy(_schema_check.__file__, copy)
+    copy.write_text(copy.read_text() + "\n# the rewrite changed\n")
+    monkeypatch.setattr(_schema_check, "__file__", str(copy))
+    assert _schema_check.cache_path() != before
