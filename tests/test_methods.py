@@ -263,3 +263,68 @@ def test_an_extension_under_another_method_than_the_category_reads_is_refused(tm
                                           "resource_use_minerals_metals reads") as err:
         methods.load_extension(path)
     assert err.value.field == key
+
+
+@pytest.mark.parametrize("cf", [".nan", ".inf", "-.inf"])
+def test_a_factor_that_is_not_a_finite_number_is_refused(tmp_path, cf):
+    """Before: NaN passed 'cf <= 0' (a comparison with NaN is false) and so did .inf; set-up wrote the factor, and
+    declaring ndpr-oxide was refused as if the mining ore amount were of unrealistic size (blamed on the activity
+    data, not on the extension file)."""
+    body = f"  - {{element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: {cf}, source: x}}"
+    with pytest.raises(MethodError, match="positive finite number") as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert err.value.field == "factors[0].cf" and "ext.yaml" in str(err.value)
+
+
+@pytest.mark.parametrize("element, flow", [
+    ("Sc", "[Scandium, [water, ground-]]"),  # a real biosphere3 emission flow the bundled method leaves at zero
+    ("Sc", "[Scandium, [air, non-urban air or from high stacks]]"),
+    ("Nd", "[Neodymium, [natural resource]]"),
+])
+def test_a_factor_for_a_flow_not_taken_from_the_ground_is_refused(tmp_path, element, flow):
+    """Before: a factor for scandium emitted to ground water passed every check (the element is Sc, the bundled
+    method has no factor for that flow) and set-up wrote it: every scandium emission was declared as resource use,
+    minerals and metals, exit 0."""
+    body = f"  - {{element: {element}, flows: [{flow}], cf: 1.0e-7, source: x}}"
+    with pytest.raises(MethodError, match="not a resource taken from the ground") as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert err.value.field == "factors[0].flows[0]"
+
+
+def test_the_resource_compartment_is_the_one_every_bundled_factor_has():
+    """The compartment an extension flow must be in is the bundled ADP method's only one (bw2io's file)."""
+    compartments = {categories for _name, categories, _cf in methods.bundled_factors("resource_use_minerals_metals")}
+    assert compartments == {methods.RESOURCE_COMPARTMENT}
+
+
+@pytest.mark.parametrize("body, field", [
+    # a string of compartments was read character by character; None crashed with a TypeError (a traceback)
+    ("  - {element: Nd, flows: [[Neodymium, natural resource]], cf: 1.0e-7, source: x}", "factors[0].flows"),
+    ("  - {element: Nd, flows: [[Neodymium, null]], cf: 1.0e-7, source: x}", "factors[0].flows"),
+    ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: [a, b]}",
+     "factors[0].source"),
+])
+def test_a_malformed_factor_is_refused_not_crashed(tmp_path, body, field):
+    with pytest.raises(MethodError) as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert err.value.field == field
+
+
+def test_one_element_in_two_factors_is_refused(tmp_path):
+    """Before: Nd at 1e-7 on 'Neodymium' and at 9e-7 on its bastnasite variant loaded: a kg of neodymium scored
+    by how the dataset spelt its flow, both declared as one EF 3.1 resource category."""
+    body = ("  - {element: Nd, flows: [[Neodymium, [natural resource, in ground]]], cf: 1.0e-7, source: x}\n"
+            "  - {element: Nd, flows: [['Neodymium, 4% in bastnasite, 0.4% in crude ore', "
+            "[natural resource, in ground]]], cf: 9.0e-7, source: y}")
+    with pytest.raises(MethodError, match="element characterised by two factors") as err:
+        methods.load_extension(_extension_file(tmp_path, body))
+    assert err.value.field == "factors[1].element" and "factors[0]" in str(err.value)
+
+
+def test_a_malformed_searched_list_is_refused(tmp_path):
+    """Before: 'searched: [Nd]' loaded, and describing the extension (every declaration does) crashed."""
+    path = _extension_file(tmp_path, "  []")
+    path.write_text(path.read_text().replace("factors:\n  []", "factors: []\nsearched: [Nd]"))
+    with pytest.raises(MethodError) as err:
+        methods.load_extension(path)
+    assert err.value.field == "searched"

@@ -6,6 +6,7 @@ this module knows how those methods are written into and read from the project.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +69,9 @@ class CFExtension:
 #: the keys an extension file and each of its factors may give (any other would be read and ignored)
 EXTENSION_KEYS = ("id", "version", "base_method", "method", "unit", "factors", "searched")
 FACTOR_KEYS = ("element", "flows", "cf", "unit", "source", "note")
+#: The compartment of every factor the bundled ADP (elements, ultimate reserves) method has: it characterises
+#: extraction from the ground, never an emission (tests/test_methods.py checks this against bw2io's file).
+RESOURCE_COMPARTMENT = ("natural resource", "in ground")
 
 
 def load_extension(path: Path | None = None) -> CFExtension:
@@ -113,6 +117,7 @@ def _read_extension(path: Path) -> CFExtension:
     _same_method_as_the_category(raw, path)
     factors = []
     seen: dict[tuple, str] = {}  # flow -> the factor that characterises it
+    elements: dict[str, str] = {}  # element -> the factor that characterises it
     for index, item in enumerate(raw["factors"] or []):
         where = f"factors[{index}]"
         if not isinstance(item, dict):
@@ -121,19 +126,25 @@ def _read_extension(path: Path) -> CFExtension:
         refuse_unknown_keys(item, FACTOR_KEYS, MethodError, file=path, where=where,  # e.g. 'cf_per: t'
                             what="unknown key in a factor")
         cf = item.get("cf")
-        if not isinstance(cf, (int, float)) or isinstance(cf, bool) or cf <= 0:
-            raise MethodError("characterisation factor must be a positive number", file=path, field=f"{where}.cf",
-                              value=cf, expected=f"a number in {raw['unit']} per kg")
-        if not str(item.get("source", "")).strip():
-            raise MethodError("factor without a source", file=path, field=f"{where}.source",
+        # NaN passed 'cf <= 0' (every comparison with NaN is false), and so did .inf: set-up wrote them, and a
+        # declaration extracting the element was refused as if its ore amounts were of unrealistic size
+        if not isinstance(cf, (int, float)) or isinstance(cf, bool) or not math.isfinite(cf) or cf <= 0:
+            raise MethodError("characterisation factor must be a positive finite number", file=path,
+                              field=f"{where}.cf", value=cf, expected=f"a number in {raw['unit']} per kg")
+        source = item.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise MethodError("factor without a source", file=path, field=f"{where}.source", value=source,
                               expected="the publication and table the value is transcribed from")
         if item.get("unit", raw["unit"]) != raw["unit"]:
             raise MethodError("factor unit differs from the method unit", file=path, field=f"{where}.unit",
                               value=item.get("unit"), expected=raw["unit"])
         flows = item.get("flows") or []
-        if not flows or not all(isinstance(f, list) and len(f) == 2 for f in flows):
+        if not isinstance(flows, list) or not flows or not all(
+                isinstance(f, list) and len(f) == 2 and isinstance(f[0], str)
+                and isinstance(f[1], list) and all(isinstance(c, str) for c in f[1]) for f in flows):
             raise MethodError("flows must be a list of [name, [compartment, subcompartment]]", file=path,
                               field=f"{where}.flows", value=flows)
+        _in_the_ground(flows, path, where)
         element = _checked_element(item.get("element"), flows, path, where)
         for f_index, (name, categories) in enumerate(flows):  # two CFs for one flow: the last would win silently
             key = (str(name), tuple(categories))
@@ -142,13 +153,38 @@ def _read_extension(path: Path) -> CFExtension:
                                   value=f"{name} {list(categories)}",
                                   expected=f"each flow in one factor only (already in {seen[key]})")
             seen[key] = where
+        if element in elements:  # one element, two values: its kg would score by how the flow is spelt
+            raise MethodError("element characterised by two factors", file=path, field=f"{where}.element",
+                              value=element, expected=f"one factor per element (already in {elements[element]}); "
+                                                      f"list all its flows in that factor")
+        elements[element] = where
         factors.append(ExtensionFactor(element=element, cf=float(cf), unit=raw["unit"],
                                        source=str(item["source"]),
                                        flows=tuple((str(n), tuple(c)) for n, c in flows)))
+    searched = raw.get("searched") or []
+    if not isinstance(searched, list) or not all(isinstance(s, dict) and isinstance(s.get("element"), str)
+                                                 for s in searched):
+        raise MethodError("'searched' must be a list of mappings, each with the element searched for", file=path,
+                          field="searched", value=searched, expected="[{element: Nd, flows: [...], status: ...}]")
     return CFExtension(id=str(raw["id"]), version=str(raw["version"]), base_method=tuple(raw["base_method"]),
                        method=tuple(raw["method"]), unit=str(raw["unit"]), factors=tuple(factors),
                        sha256=sha256, path=path,
-                       searched=tuple(raw.get("searched") or ()))
+                       searched=tuple(searched))
+
+
+def _in_the_ground(flows: list, path: Path, where: str) -> None:
+    """Refuse a flow outside the compartment the resource method characterises (an emission, say).
+
+    Why: 'Scandium' emitted to ground water is a biosphere3 flow the bundled method leaves at zero, so
+    neither the element check nor the override check stopped a factor for it: set-up wrote it, and every
+    scandium emission was declared as resource use, minerals and metals (kg Sb-eq), exit 0.
+    """
+    for f_index, (name, categories) in enumerate(flows):
+        if tuple(categories) != RESOURCE_COMPARTMENT:
+            raise MethodError("the flow is not a resource taken from the ground", file=path,
+                              field=f"{where}.flows[{f_index}]", value=f"{name} {list(categories)}",
+                              expected=f"a flow in {list(RESOURCE_COMPARTMENT)} (the compartment of every factor of "
+                                       f"the bundled ADP method; an emission is not a resource use)")
 
 
 def _checked_element(element: object, flows: list, path: Path, where: str) -> str:
