@@ -254,3 +254,64 @@ def test_the_coverage_command_refuses_an_unknown_rule_cleanly(project):
 
     result = CliRunner().invoke(cli.main, ["inventories", "coverage", "no-such-rule"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+#: dy-metal's processes with no input at all (every expected input stated as not used): the producer's own
+#: emissions are the only data, and no dataset or supplier's declaration is used
+NO_INPUTS = """rule: dy-metal
+declarant: {{name: Trial Co, facility: trial, country: CN, region: CN-JX, identifier: "urn:example:trial"}}
+period: {{start: 2025-01-01, end: 2025-12-31}}
+production: {{amount: 80, unit: t, source: receipts, dqr: {{TeR: 1, GeR: 1, TiR: 1, P: 2}}}}
+processes:
+  electrolysis:
+    dqr: {{TeR: 2, GeR: 1, TiR: 1, P: 3}}
+    output: {{amount: 80, unit: t, source: tapped metal}}
+    not_used: [dy-oxide, electricity, fuel-oil, coal]
+    emissions:
+      - {{flow: "Carbon dioxide, fossil", compartment: air, amount: 22.6, unit: t, source: stack}}
+{extra}
+  casting:
+    dqr: {{TeR: 2, GeR: 1, TiR: 1, P: 3}}
+    output: {{amount: 80, unit: t, source: ingots}}
+    not_used: [electricity, argon, fuel-oil, coal]
+    inputs:
+      - {{from: electrolysis, amount: 80, unit: t, source: tapped metal}}
+"""
+
+
+def test_a_declared_category_nothing_gives_a_value_is_refused_when_no_dataset_is_used(project, tmp_path):
+    """Before: with no dataset used, 'no dataset is missing the category' held vacuously, and acidification,
+    particulate matter, ionising radiation and crustal scarcity were declared as 0 with coverage complete, exit 0
+    (while 'footprint inventories coverage' said none)."""
+    import footprint
+    from footprint.api import CoverageError
+
+    data = tmp_path / "activity.yaml"
+    data.write_text(NO_INPUTS.format(extra=""))
+    with pytest.raises(CoverageError) as err:
+        footprint.declare("dy-metal", data)
+    assert err.value.value == "acidification, particulate_matter, ionising_radiation, crustal_scarcity"
+    assert {c.category: c.status for c in footprint.inventory_coverage("dy-metal", data).categories} == {
+        "climate_change": "partial", "acidification": "none", "particulate_matter": "none",
+        "ionising_radiation": "none", "crustal_scarcity": "none"}
+
+
+def test_with_no_dataset_used_the_declaration_and_the_command_agree_on_coverage(project, tmp_path):
+    """The producer's own emissions alone give a value: partial in both (before: complete in the declaration)."""
+    import footprint
+
+    rule = tmp_path / "dy-metal.yaml"  # without the supplementary indicator nothing here gives a value to
+    text = (REPO / "rules" / "dy-metal.yaml").read_text()
+    rule.write_text(text.replace("  supplementary: [crustal_scarcity]\n", "").replace("version: 1.1.0",
+                                                                                      "version: 1.1.99"))
+    data = tmp_path / "activity.yaml"
+    data.write_text(NO_INPUTS.format(extra='      - {flow: "Sulfur dioxide", compartment: air, amount: 0.5, unit: t, '
+                                           'source: stack}\n      - {flow: "Particulate Matter, < 2.5 um", '
+                                           'compartment: air, amount: 0.1, unit: t, source: stack}\n'
+                                           '      - {flow: "Radon-222", compartment: air, amount: 1, unit: kBq, '
+                                           'source: stack}'))
+    document = footprint.declare(rule, data)
+    declared = {r["category"]: r["coverage"] for r in document["results"]}
+    assert declared == {c.category: c.status for c in footprint.inventory_coverage(rule, data).categories}
+    assert set(declared.values()) == {"partial"} and all(r["value"] > 0 for r in document["results"])
+    assert "only the producer's own emissions" in document["results"][0]["coverage_note"]

@@ -379,7 +379,9 @@ class Quality:
         listed = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
         if state == "none":
             return f"no data: none of the datasets used gives a value for this category ({listed})"
-        return f"partial: some inputs give no value or an incomplete one for this category ({listed or 'see warnings'})"
+        if not listed:  # no dataset or supplier's declaration is used at all (assess): direct emissions alone
+            return "partial: only the producer's own emissions give a value; no dataset or supplier's declaration is used"
+        return f"partial: some inputs give no value or an incomplete one for this category ({listed})"
 
     @property
     def level(self) -> str:
@@ -571,6 +573,9 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
                             f"the rule's limit {limits.secondary}")
     coverage: dict[str, str] = {}
     gaps: dict[str, list[str]] = {}
+    # complete needs something used that is complete for the category (a dataset, or a supplier's declaration,
+    # checked in _upstream_coverage); "no dataset is missing it" alone is vacuously true when no dataset is used
+    judged = bool(chain) or bool(system.upstream_declarations())
     for category in result.categories:
         covered_as = coverage_category(category.id)
         if covered_as not in COVERAGE_IDS:
@@ -578,11 +583,11 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
         missing = sorted(code for code in chain if covered_as not in catalogue.datasets[code].coverage)
         if missing:
             gaps[category.id] = missing
-        if not missing:
-            coverage[category.id] = "complete"
-        elif len(missing) == len(chain) and result.totals[category.id] == 0:
+        if len(missing) == len(chain) and result.totals[category.id] == 0:  # nothing used gives a value
             coverage[category.id] = "none"
-        else:
+        elif not missing and judged:
+            coverage[category.id] = "complete"
+        else:  # the producer's own emissions alone, or some dataset used is not complete for it
             coverage[category.id] = "partial"
     partial = [{"dataset": code, "covers": list(catalogue.datasets[code].coverage),
                 "screening": catalogue.datasets[code].screening, "missing": _missing(code, catalogue)}
