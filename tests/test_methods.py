@@ -328,3 +328,23 @@ def test_a_malformed_searched_list_is_refused(tmp_path):
     with pytest.raises(MethodError) as err:
         methods.load_extension(path)
     assert err.value.field == "searched"
+
+
+def test_every_category_is_declared_in_the_unit_bw2io_ships_its_method_in():
+    """The category table's units are those of bw2io's file (the extended minerals method through its base)."""
+    methods.check_category_units(methods._bundled_methods())
+
+
+@pytest.mark.parametrize("category_id, unit", [("acidification", "kmol H+-Eq"), ("crustal_scarcity", "g Si-Eq"),
+                                               ("resource_use_minerals_metals", "g Sb-Eq")])
+def test_a_bw2io_file_with_another_unit_for_a_category_is_refused(category_id, unit):
+    """Before: set-up wrote whatever bw2io shipped and declarations stated the table's unit beside it: a bw2io
+    release giving acidification in kmol H+-eq would have been declared as mol H+-eq, exit 0."""
+    method = categories.category(category_id).method
+    if method[0] == categories.EXTENDED_METHOD_NAME:
+        method = (categories.METHOD_NAME, *method[1:])
+    entries = [dict(entry, unit=unit) if tuple(entry["name"]) == method else entry
+               for entry in methods._bundled_methods()]
+    with pytest.raises(MethodError, match="in another unit than footprint declares it in") as err:
+        methods.check_category_units(entries)
+    assert err.value.field == category_id and err.value.value == unit

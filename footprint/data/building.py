@@ -74,8 +74,12 @@ def write_methods(bd: ModuleType, source_sha256: str) -> int:
     """Write the EF v3.1 methods from bw2io's bundled file (bw2io#277 workaround)."""
     with zipfile.ZipFile(lcia_zip()) as archive:
         data = json.load(archive.open("data.json"))
-    wanted = [m for m in data if m["name"][0] in METHOD_FAMILIES]
     from bw2data.backends import ActivityDataset as AD
+
+    from footprint.data.methods import check_category_units
+
+    check_category_units(data)  # before anything is written: a declared unit must be the factors' unit
+    wanted = [m for m in data if m["name"][0] in METHOD_FAMILIES]
 
     ids = {row.code: row.id for row in AD.select(AD.code, AD.id).where(AD.database == BIOSPHERE_DB)}
     written = 0

@@ -289,6 +289,32 @@ def _bundled_methods() -> list[dict]:
         return json.load(archive.open("data.json"))
 
 
+def check_category_units(entries: list[dict]) -> None:
+    """Refuse set-up when a method in bw2io's file is not in the unit the category table declares it in.
+
+    Why: a declaration states each result in ``Category.unit`` (footprint.inputs.categories), while the
+    number comes from the factors bw2io ships; bw2io is allowed to move within 0.9.x, and a release
+    that changed a method's unit (mol vs kmol, kg vs g) would be declared under the old unit, exit 0.
+    The extended minerals method is checked through its base (the bundled one it copies).
+    """
+    from footprint.inputs.categories import all_categories
+
+    units = {tuple(entry["name"]): entry.get("unit") for entry in entries}
+    for category in all_categories():
+        method = category.method
+        if method[0] == EXTENDED_METHOD_NAME:
+            method = (METHOD_NAME, *method[1:])  # its factors are the bundled method's plus the extension's
+        shipped = units.get(tuple(method))
+        if shipped is None:
+            raise MethodError("method not found in bw2io's bundled LCIA file", file=str(lcia_zip()),
+                              field=category.id, value=" | ".join(method), expected="a bw2io version that ships it")
+        if shipped != category.unit:
+            raise MethodError(f"bw2io's file gives the {category.id} method in another unit than footprint declares "
+                              f"it in", file=str(lcia_zip()), field=category.id, value=shipped,
+                              expected=f"{category.unit} (footprint.inputs.categories; a bw2io version whose "
+                                       f"{' | '.join(method)} is in it)")
+
+
 def supplementary_sha256() -> str:
     """Identity of the supplementary methods as written: the bundled file plus the category table.
 
