@@ -348,3 +348,16 @@ def test_a_bw2io_file_with_another_unit_for_a_category_is_refused(category_id, u
     with pytest.raises(MethodError, match="in another unit than footprint declares it in") as err:
         methods.check_category_units(entries)
     assert err.value.field == category_id and err.value.value == unit
+
+
+def test_the_characterised_flows_follow_the_method_each_category_reads(project, monkeypatch):
+    """Before: the table (kept in memory and as JSON under FOOTPRINT_HOME across upgrades) was keyed by the
+    category ids only; a category reading another method kept the flows of the old one, and coverage with them."""
+    water = ("Water", ("air", "non-urban air or from high stacks"))
+    assert "water_use" in methods.characterised_flows()[water]  # the table of the shipped mapping, now cached
+    ozone = categories.category("ozone_depletion")
+    monkeypatch.setitem(categories._BY_ID, "water_use",
+                        categories.Category("water_use", "Water use", "test", ozone.method, ozone.unit))
+    changed = methods.characterised_flows()
+    assert "water_use" not in changed.get(water, ())
+    assert "water_use" in changed[("Methane, tetrachloro-, R-10", ("air",))]

@@ -377,6 +377,8 @@ def write_supplementary_methods(bd, state: dict, *, force: bool = False) -> int:
 # ----------------------------------------------------------------------------- which flows each category sees
 
 CHARACTERISED_CACHE = "characterised-flows-{key}.json"
+#: how the table is built (part of its key): change it whenever _characterised computes something else
+CHARACTERISED_FORMAT = "2"
 
 
 def characterised_flows() -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
@@ -387,11 +389,14 @@ def characterised_flows() -> dict[tuple[str, tuple[str, ...]], frozenset[str]]:
     a dataset carries rather than from what its author wrote.  Parsing the file takes a
     second, so the table is kept as JSON under FOOTPRINT_HOME, keyed by the file's hash.
     """
-    from footprint.inputs.categories import COVERAGE_IDS
+    from footprint.inputs.categories import COVERAGE_IDS, category
 
     extension = load_extension()
+    # the key names everything the table is built from: the file, the extension, and which method each category
+    # reads (the ids alone kept a table built for another category -> method mapping, on disk across upgrades)
+    mapping = "\n".join(f"{cid}={' | '.join(category(cid).method)}" for cid in COVERAGE_IDS)
     key = hashlib.sha256(kept_file_sha256(lcia_zip()).encode() + extension.sha256.encode()
-                         + "|".join(COVERAGE_IDS).encode()).hexdigest()[:16]
+                         + f"{CHARACTERISED_FORMAT}\n{mapping}".encode()).hexdigest()[:16]
     return _characterised(key, extension.path)
 
 
