@@ -363,3 +363,17 @@ def test_a_supplier_declaration_is_aged_by_the_periods_between(supplier_period, 
         period=tuple(dt.date.fromisoformat(d) for d in supplier_period))
     context = Context(country="CN", region=None, year=start.year + (start.month > 1), start=start)
     assert supplier_time_score(supplier, context)[0] == score
+
+
+def test_a_supplier_crustal_scarcity_row_in_another_unit_is_refused(project, downstream, example_declaration):
+    """Before: the unit check knew the EF 3.1 categories only; a supplier giving crustal scarcity in g Si-Eq
+    (dy-oxide's 1.756e+05 kg as 1.756e+08 g) made dy-metal declare 2.075e+08 kg Si-Eq instead of 2.08e+05, exit 0."""
+    rule_path, data_path, supplier = downstream
+
+    def grams(document: dict) -> None:
+        for result in document["results"]:
+            if result["category"] == "crustal_scarcity":
+                result.update(unit="g Si-Eq", value=result["value"] * 1000)
+    _rewrite(supplier, example_declaration, grams)
+    with pytest.raises(ActivityDataError, match=r"states 'crustal_scarcity' in another unit.*'g Si-Eq'.*'kg Si-Eq'"):
+        footprint.declare(rule_path, data_path)

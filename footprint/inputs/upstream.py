@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from footprint import _canonical, _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
-from footprint.inputs.categories import CATEGORIES, METHOD_NAME
+from footprint.inputs.categories import METHOD_NAME, all_categories
 
 
 def canonical_json(document: dict) -> str:
@@ -551,7 +551,9 @@ def _results(document: dict, path: Path, where: Path | None,
     category must appear once: a second row for a category, a value as text or in another unit
     (g instead of kg CO2-Eq) would otherwise be read as a number it is not.
     """
-    known = {category.id: category.unit for category in CATEGORIES}
+    # every category this engine adds a supplier's value to, the supplementary ones too: crustal scarcity in
+    # g Si-Eq was read as kg Si-Eq (CATEGORIES holds the EF 3.1 ones only)
+    known = {category.id: category.unit for category in all_categories()}
     values: dict[str, float] = {}
     coverage: dict[str, str] = {}
     expected = "results [{category, value (a number), unit}] as 'footprint declare' writes them"
