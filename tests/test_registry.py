@@ -373,3 +373,12 @@ def test_a_register_csv_with_a_repeated_column_is_refused(tmp_path):
     with pytest.raises(RegistryError, match="a column appears more than once") as caught:
         read_csv(path)
     assert caught.value.field == "mass_kg"
+
+
+def test_the_standard_unit_of_every_category_the_engine_declares_is_its_unit():
+    """Before: crustal_scarcity (a supplementary indicator a rule declares) had none, so register rows without a
+    unit were left out of the one-unit check and mixed with rows in g Si-Eq."""
+    from footprint.inputs.categories import all_categories
+    from footprint.market.registry import standard_unit
+
+    assert {c.id: standard_unit(c.id) for c in all_categories()} == {c.id: c.unit for c in all_categories()}

@@ -322,9 +322,11 @@ def unit_basis(unit: str | None, document: Mapping[str, Any], error: type[Footpr
 
 def standard_unit(category: str) -> str | None:
     """The unit this engine declares ``category`` in, per 1 kg: what a register CSV row without a unit states."""
-    from footprint.inputs.categories import CATEGORIES
+    from footprint.inputs.categories import all_categories
 
-    return next((c.unit for c in CATEGORIES if c.id == category), None)
+    # the supplementary indicators too: a unitless crustal_scarcity row had no unit, so rows in g Si-Eq and
+    # rows without one (kg Si-Eq) passed the one-unit check together
+    return next((c.unit for c in all_categories() if c.id == category), None)
 
 
 def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = None, *,
