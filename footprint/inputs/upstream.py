@@ -369,7 +369,7 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         declarant=str((document.get("declarant") or {}).get("name", "")),
         rule=f"{(document.get('rule') or {}).get('id', '')} {(document.get('rule') or {}).get('version', '')}".strip(),
         values=values, coverage=coverage,
-        criteria={k: float(v) for k, v in (quality.get("criteria") or {}).items()},
+        criteria=_criteria(quality, path, where, field),
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
         signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document))
 
@@ -571,6 +571,36 @@ def _results(document: dict, path: Path, where: Path | None,
         values[category] = float(value)
         coverage[category] = str(row.get("coverage", "complete"))
     return values, coverage
+
+
+#: The PEF data-quality criteria a declaration rates itself on (footprint.engine.quality.CRITERIA).
+CRITERIA = ("TeR", "GeR", "TiR", "P")
+
+
+def _criteria(quality: Any, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
+    """The supplier's four DQR criteria (TeR, GeR, TiR, P), each a number from 1 to 5.
+
+    Why: a buyer's DQR rates a supplier's line on the datum and these criteria together
+    (quality.item_criteria).  A declaration without them had its line rated on the buyer's datum alone
+    (the NdFeB magnet example with an NdPr-metal declaration stripped of its criteria: DQR 1.46 -> 1.29,
+    exit 0), and criteria of 0 passed the read and ended in a schema traceback of the buyer's own
+    declaration; both are refused here, naming the supplier's file.
+    """
+    expected = ("data_quality.criteria {TeR, GeR, TiR, P}, each a number from 1 (best) to 5 (worst), as "
+                "'footprint declare' writes them")
+    block = quality.get("criteria") if isinstance(quality, dict) else None
+    if not isinstance(block, dict):
+        raise _fail("supplier declaration states no data-quality criteria, so its data cannot be rated", path,
+                    file=where, field=field, value=block if not isinstance(block, (list, dict)) else None,
+                    expected=expected)
+    criteria: dict[str, float] = {}
+    for key in CRITERIA:
+        value = block.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+            raise _fail(f"supplier declaration has an unusable data-quality criterion {key}: {value!r}", path,
+                        file=where, field=field, value=value, expected=expected)
+        criteria[key] = float(value)
+    return criteria
 
 
 def _elements(document: dict, kg: float, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
