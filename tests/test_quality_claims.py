@@ -12,6 +12,7 @@ import pytest
 import footprint
 from footprint.errors import ActivityDataError
 from footprint.inputs import upstream
+from tests.test_background import imported  # noqa: F401  (bg-es and bg-jl imported from test files)
 from tests.test_upstream import downstream  # noqa: F401  (the fixture: a metal rule buying the oxide example)
 
 
@@ -39,3 +40,36 @@ def test_a_supplier_declaration_without_usable_criteria_is_refused(project, down
     with pytest.raises(ActivityDataError, match=match) as caught:
         footprint.declare(rule_path, data_path)
     assert "processes.reduction.inputs[0].declaration" in str(caught.value)
+
+
+MAPPED_GRID = 'map:\n  electricity/CN-NM: {database: bg-es, name: "electricity production, test"%s}\n'
+
+
+@pytest.mark.parametrize("dqr, line", [
+    # DQR (5 + 5 + 5 + 5) / 4 = 5.0 > ndpr-oxide's secondary limit 4.0: before, no breach, and --strict wrote it
+    (", dqr: {TeR: 5, GeR: 5, TiR: 5, P: 5}",
+     "Data Needs Matrix: secondary dataset bg-es: 'electricity production, test' has DQR 5.00 (mapping), above "
+     "the rule's limit 4.0"),
+    # (4 + 4 + 4 + 5) / 4 = 4.25 > 4.0
+    (", dqr: {TeR: 4, GeR: 4, TiR: 4, P: 5}",
+     "Data Needs Matrix: secondary dataset bg-es: 'electricity production, test' has DQR 4.25 (mapping), above "
+     "the rule's limit 4.0"),
+    # no DQR: rated on the activity datum alone, the limit is not demonstrated (before: a note, --strict passed)
+    ("", "Data Needs Matrix: secondary dataset bg-es: 'electricity production, test' has no DQR in the mapping, so "
+         "staying within the rule's limit 4.0 is not demonstrated"),
+    # (4 + 4 + 4 + 4) / 4 = 4.0: at the limit is within it
+    (", dqr: {TeR: 4, GeR: 4, TiR: 4, P: 4}", None),
+])
+def test_an_imported_dataset_is_held_to_the_rules_secondary_limit(imported, tmp_path, dqr, line):
+    from footprint.api import StrictQualityError
+    from tests.test_background import EXAMPLE
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAPPED_GRID % dqr)
+    document = footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping)
+    secondary = [w for w in document["data_quality"]["warnings"] if w.startswith("Data Needs Matrix: secondary")]
+    assert secondary == ([line] if line else [])
+    if line:
+        with pytest.raises(StrictQualityError) as caught:
+            footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping, strict=True)
+        assert line in str(caught.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from footprint.data.background import BackgroundMapping, MappingError
+from footprint.data.background import BackgroundMapping, MappingError, Target
 from footprint.data.inventory import Catalogue
 from footprint.engine.system import ProductSystem
 from footprint.errors import FootprintError
@@ -94,6 +94,7 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
     check_keys(mapping, system, catalogue)
     # id(new flow) -> (entry key, kind, input replaced, the flow: held so that its id is not reused)
     applied: dict[int, tuple[str, str, dict[str, str], Any]] = {}
+    targets: dict[int, Target] = {}  # id(new flow) -> the imported dataset it points at
     for process in system.processes:
         flows = []
         for flow in process.flows:
@@ -123,12 +124,14 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
             mapped = replace(flow, target=target.key, amount=amount, unit=target.unit, dqr=dqr)
             replaced = {"process": process.id, "input": flow.field, "label": flow.label, "replaced": flow.target}
             applied[id(mapped)] = (str(key), _kind_of(flow) or "", replaced, mapped)
+            targets[id(mapped)] = target
             flows.append(mapped)
         remapped = {flow.field for flow in flows if flow.kind == "background" and flow.target not in catalogue.datasets}
         # a grid replaced by an imported dataset brings its own scope: drop the upstream chain added for the old one
         process.flows = [flow for flow in flows if flow.completes is None or flow.completes not in remapped]
     inputs: dict[str, list[dict[str, str]]] = {}
     taken_by: dict[str, set[str]] = {}  # input kind -> the dataset-code entries applied to inputs of it
+    imported: dict[str, tuple[str, DQR | None]] = {}
     for process in system.processes:  # only flows still in the system: a dropped one was not applied to
         for flow in process.flows:
             if id(flow) in applied:
@@ -136,6 +139,9 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                 inputs.setdefault(key, []).append(where)
                 if key in mapping.codes:
                     taken_by.setdefault(kind, set()).add(key)
+                target = targets[id(flow)]  # checked against the rule's secondary limit (quality.assess)
+                imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr)
+    system.imported = imported
     return system, _provenance(mapping, inputs, taken_by)
 
 

@@ -509,6 +509,26 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
     return rows
 
 
+def imported_dataset_breaches(system, limit: float) -> list[str]:
+    """Data Needs Matrix lines for the imported datasets the mapping points the foreground at.
+
+    Why: the library's datasets used are held to the rule's secondary limit, the imported ones were not:
+    a mapping entry rated ``dqr: {TeR: 5, GeR: 5, TiR: 5, P: 5}`` (DQR 5.0 against ndpr-oxide's 4.0) gave no
+    breach, and ``--strict`` wrote the declaration.  An entry without a DQR leaves the limit undemonstrated
+    (its contributions are rated on the activity datum alone), which ``--strict`` refuses as it refuses
+    exclusions without an estimate.
+    """
+    lines = []
+    for label, dqr in sorted(getattr(system, "imported", {}).values(), key=lambda entry: entry[0]):
+        if dqr is None:
+            lines.append(f"Data Needs Matrix: secondary dataset {label} has no DQR in the mapping, so staying "
+                         f"within the rule's limit {limit} is not demonstrated")
+        elif dqr.score > limit + 1e-9:
+            lines.append(f"Data Needs Matrix: secondary dataset {label} has DQR {dqr.score:.2f} (mapping), above "
+                         f"the rule's limit {limit}")
+    return lines
+
+
 def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = None) -> Quality:
     """DQR over the declared categories' most relevant contributions, coverage and Data Needs Matrix checks.
 
@@ -571,6 +591,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
         if dataset.dqr.score > limits.secondary + 1e-9:
             warnings.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {dataset.dqr.score:.2f}, above "
                             f"the rule's limit {limits.secondary}")
+    warnings.extend(imported_dataset_breaches(system, limits.secondary))
     coverage: dict[str, str] = {}
     gaps: dict[str, list[str]] = {}
     # complete needs something used that is complete for the category (a dataset, or a supplier's declaration,

@@ -143,6 +143,9 @@ class ProductSystem:
     notes: list[str] = field(default_factory=list)  # fallbacks and other choices a reader should know about
     recycled: RecycledContent | None = None
     reference_unit: str = "kg"  # the unit the rule counts the reference product in (its output is in it)
+    #: datasets of imported databases the foreground's flows point at (engine.mapping): key -> (label, the
+    #: mapping entry's DQR or None), so the Data Needs Matrix checks them as it checks the library's datasets
+    imported: dict[str, tuple[str, DQR | None]] = field(default_factory=dict)
 
     @property
     def demand(self) -> float:
