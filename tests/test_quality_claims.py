@@ -73,3 +73,17 @@ def test_an_imported_dataset_is_held_to_the_rules_secondary_limit(imported, tmp_
         with pytest.raises(StrictQualityError) as caught:
             footprint.declare("ndpr-oxide", EXAMPLE, mapping=mapping, strict=True)
         assert line in str(caught.value)
+
+
+@pytest.mark.parametrize("score, shown", [("true", "True"), ('"2"', "'2'")])
+def test_a_dqr_score_that_is_no_number_is_refused(project, example_copy, score, shown):
+    """Before: the mining default ``{TeR: true, GeR: true, TiR: true, P: true}`` was read as 1/1/1/1 (YAML ``true``,
+    an XLSX TRUE cell): the demo's DQR moved from 2.009 "good" to 1.941 "very good", exit 0."""
+    text = example_copy.read_text()
+    default = "    dqr: {TeR: 1, GeR: 1, TiR: 1, P: 2}   # default for items below: measured, internally verified"
+    assert default in text
+    example_copy.write_text(text.replace(default, f"    dqr: {{TeR: 1, GeR: 1, TiR: 1, P: {score}}}", 1))
+    with pytest.raises(ActivityDataError) as caught:
+        footprint.declare("ndpr-oxide", example_copy)
+    message = str(caught.value)
+    assert "processes.mining.dqr.P" in message and "valid number" in message and shown in message

@@ -5,17 +5,23 @@ of their activity data, and reading those must not need the background library.
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+#: A score is a number: ``true`` (YAML) or a TRUE cell (XLSX) was read as 1, the best score, and text as the
+#: number it spells; both are refused, as amounts written as text are (README "Strict input rules").
+Score = Annotated[float, Strict(), Field(ge=1, le=5, allow_inf_nan=False)]
 
 
 class DQR(BaseModel):
     """PEF data quality criteria, 1 (best) to 5 (worst)."""
 
     model_config = ConfigDict(extra="forbid")
-    TeR: float = Field(ge=1, le=5)
-    GeR: float = Field(ge=1, le=5)
-    TiR: float = Field(ge=1, le=5)
-    P: float = Field(ge=1, le=5)
+    TeR: Score
+    GeR: Score
+    TiR: Score
+    P: Score
 
     @property
     def score(self) -> float:
