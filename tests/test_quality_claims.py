@@ -87,3 +87,19 @@ def test_a_dqr_score_that_is_no_number_is_refused(project, example_copy, score, 
         footprint.declare("ndpr-oxide", example_copy)
     message = str(caught.value)
     assert "processes.mining.dqr.P" in message and "valid number" in message and shown in message
+
+
+def test_a_rules_dqr_limit_that_is_no_number_is_refused(tmp_path):
+    """Before: ``dqr_limits.secondary: true`` was read as 1.0 (every secondary dataset a breach), ``"4"`` as 4.0."""
+    import yaml
+
+    from footprint.errors import RuleError
+    from footprint.inputs.rule import load_rule
+
+    for value in (True, "4"):
+        rule = yaml.safe_load((Path(__file__).resolve().parents[1] / "rules" / "ndpr-oxide.yaml").read_text())
+        rule["dqr_limits"]["secondary"] = value
+        path = tmp_path / "ndpr-oxide.yaml"
+        path.write_text(yaml.safe_dump(rule, sort_keys=False))
+        with pytest.raises(RuleError, match=r"dqr_limits\.secondary.*valid number"):
+            load_rule(path)

@@ -34,6 +34,7 @@ from footprint.errors import RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
 from footprint.inputs.extraction import Extraction
+from footprint.inputs.dqr import Score
 from footprint.paths import rules_dir
 
 #: A rule's id (the model's pattern); the library's file of a rule is rules/<id>.yaml.
@@ -405,9 +406,11 @@ class CutOff(_Strict):
 
 
 class DQRLimits(_Strict):
-    most_relevant: float = Field(ge=1, le=5)
-    other: float = Field(ge=1, le=5)
-    secondary: float = Field(ge=1, le=5)
+    """The Data Needs Matrix ceilings: DQR scores, so numbers 1..5 as every score (a ``true`` read as 1)."""
+
+    most_relevant: Score
+    other: Score
+    secondary: Score
     source: str = ""
 
 
