@@ -103,3 +103,31 @@ def test_a_rules_dqr_limit_that_is_no_number_is_refused(tmp_path):
         path.write_text(yaml.safe_dump(rule, sort_keys=False))
         with pytest.raises(RuleError, match=r"dqr_limits\.secondary.*valid number"):
             load_rule(path)
+
+
+@pytest.mark.parametrize("stated", [None, "full"])
+def test_a_supplier_result_without_a_coverage_state_is_refused(project, downstream, example_declaration,  # noqa: F811
+                                                               stated):
+    """Trial: the oxide example's declaration with 'coverage' removed from its results (hash recomputed), bought by a
+    metal rule with no other input: acidification and particulate matter, partial in the supplier's file, were
+    declared complete, with no coverage warning, so --strict wrote the declaration."""
+    import yaml
+
+    rule_path, data_path, supplier = downstream
+    rule = yaml.safe_load(rule_path.read_text())
+    rule["stages"][0]["processes"][0]["expected_inputs"] = ["oxide"]
+    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    data = yaml.safe_load(data_path.read_text())
+    data["processes"]["reduction"]["inputs"] = data["processes"]["reduction"]["inputs"][:1]  # the oxide only
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    made = footprint.declare(rule_path, data_path)  # the supplier's own states: partial where it was partial
+    assert {r["category"]: r["coverage"] for r in made["results"]}["acidification"] == "partial"
+
+    def unstated(document: dict) -> None:
+        for row in upstream.all_results(document):
+            row.pop("coverage")
+            if stated is not None:
+                row["coverage"] = stated
+    _rewrite(supplier, example_declaration, unstated)
+    with pytest.raises(ActivityDataError, match=f"states no coverage for 'climate_change' \\(found {stated!r}\\)"):
+        footprint.declare(rule_path, data_path, strict=True)

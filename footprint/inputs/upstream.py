@@ -543,6 +543,10 @@ def _same_method(document: dict, path: Path, where: Path | None, field: str | No
                              "computed with the same method, or use a dataset for this input)")
 
 
+#: What a declaration's result row says of its coverage (schemas/declaration.schema.json).
+COVERAGE_STATES = ("complete", "partial", "none")
+
+
 def _results(document: dict, path: Path, where: Path | None,
              field: str | None) -> tuple[dict[str, float], dict[str, str]]:
     """Category -> value per declared unit, and -> coverage, of every computed category.
@@ -568,8 +572,14 @@ def _results(document: dict, path: Path, where: Path | None,
         if category in known and unit != known[category]:
             raise _fail(f"supplier declaration states '{category}' in another unit", path, file=where, field=field,
                         value=unit, expected=f"'{known[category]}', the unit this engine declares {category} in")
+        stated = row.get("coverage")
+        if stated not in COVERAGE_STATES:  # a row without it was taken as complete: no partial warning, --strict passed
+            raise _fail(f"supplier declaration states no coverage for '{category}' (found {stated!r})", path,
+                        file=where, field=field, value=stated,
+                        expected="coverage 'complete', 'partial' or 'none' on every result, as 'footprint declare' "
+                                 "writes it (since its first version)")
         values[category] = float(value)
-        coverage[category] = str(row.get("coverage", "complete"))
+        coverage[category] = stated
     return values, coverage
 
 
