@@ -128,7 +128,9 @@ def _summary(document: dict) -> str:
         flag = "" if result.get("coverage") == "complete" else " *"
         lines.append(f"{result['label'][:width]:<{width}} {_fmt(total):>11}  {result['unit'][:18]:<18}{shares}{flag}")
     dq = document["data_quality"]
-    lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {dq['primary_data_share']:.0%}"
+    from footprint.engine.quality import percent_text
+
+    lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {percent_text(dq['primary_data_share'])}"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
                                                           for r in declared_results(document)) else ""))
     for block in ("mineral_resources", "radionuclides"):  # EF 3.1 gaps (rare earths, Th-232): never a silent zero

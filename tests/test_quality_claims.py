@@ -131,3 +131,28 @@ def test_a_supplier_result_without_a_coverage_state_is_refused(project, downstre
     _rewrite(supplier, example_declaration, unstated)
     with pytest.raises(ActivityDataError, match=f"states no coverage for 'climate_change' \\(found {stated!r}\\)"):
         footprint.declare(rule_path, data_path, strict=True)
+
+
+def test_a_primary_data_share_below_a_whole_is_never_stated_as_one(project, example_copy):
+    """Trial: the demo with 10 kg of fossil methane estimated from an engine maker's factor (data_type secondary):
+    about 0.3 t CO2-Eq of the period's 93,000 t, a secondary share of 3e-6, rounded to 4 decimals stated 1.0,
+    printed "primary data share 100%" (PACT primaryDataShare 100), as if every datum were company-specific."""
+    text = example_copy.read_text()
+    anchor = '      - {flow: Uranium-238, compartment: air, amount: 65500, unit: kBq, source: "radiation monitoring 2025"}'
+    assert anchor in text
+    example_copy.write_text(text.replace(anchor, anchor + '\n      - {flow: "Methane, fossil", compartment: air, '
+                                         'amount: 0.01, unit: t, source: "engine maker", data_type: secondary}', 1))
+    document = footprint.declare("ndpr-oxide", example_copy)
+    climate = [c for c in document["contributions"] if c["category"] == "climate_change"]
+    methane = sum(abs(c["value"]) for c in climate if c["item"].startswith("Methane, fossil"))
+    total = sum(abs(c["value"]) for c in climate)
+    assert 0 < methane / total < 5e-5  # round(1 - methane / total, 4) == 1.0
+    assert document["data_quality"]["primary_data_share"] == 0.9999
+    from footprint.engine.quality import percent_text, share_of
+    from footprint.report._format import fmt_pct
+
+    assert percent_text(0.9999) == ">99%" and fmt_pct(0.9999, of_whole=True) == ">\u00a099.9\u00a0%"
+    # hand-computed: 1 - 3e-6 -> 0.9999 (not 1.0); 3e-6 -> 0.0001 (not 0.0); 0.92615 -> 0.9262 (plain rounding)
+    assert share_of(1 - 3e-6, 1) == 0.9999 and share_of(3e-6, 1) == 0.0001 and share_of(0.92615, 1) == 0.9262
+    assert share_of(1, 1) == 1.0 and share_of(0, 1) == 0.0 and share_of(0, 0) == 0.0
+    assert percent_text(1.0) == "100%" and percent_text(0.9262) == "93%" and percent_text(0.0001) == "<1%"

@@ -346,6 +346,34 @@ def _mean_rows(rows: list[list[float]]) -> dict[str, float] | None:
     return dict(zip(CRITERIA, [sum(column) / len(rows) for column in zip(*rows)]))
 
 
+def share_of(part: float, total: float, decimals: int = 4) -> float:
+    """``part / total`` rounded to ``decimals``, but never to a whole (1) or to nothing (0) that it is not.
+
+    Why: the primary data share is a claim.  Rounded plainly, a declaration with a secondary
+    contribution of 3e-6 of its climate result stated 1.0 ("primary data share 100%", PACT
+    ``primaryDataShare`` 100), as if every datum were company-specific.
+    """
+    if not total:
+        return 0.0
+    share = round(part / total, decimals)
+    step = 10.0 ** -decimals
+    if share >= 1.0 and part < total:
+        return round(1.0 - step, decimals)
+    if share <= 0.0 < part:
+        return step
+    return share
+
+
+def percent_text(share: float) -> str:
+    """A share as a whole percentage, never '100%' below a whole nor '0%' above nothing (see share_of)."""
+    shown = round(share * 100)
+    if shown >= 100 and share < 1.0:
+        return ">99%"
+    if shown <= 0 < share:
+        return "<1%"
+    return f"{shown:.0f}%"
+
+
 def _score(criteria: dict[str, float]) -> float:
     return sum(criteria[key] for key in CRITERIA) / 4
 
@@ -622,6 +650,6 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     # last, so that verify can set them apart: they follow the library's rules, not this declaration's inputs
     warnings.extend(supplier.rule_note for supplier in system.upstream_declarations() if supplier.rule_note)
     return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
-                   primary_data_share=round(primary / total, 4) if total else 0.0, by_process=by_process,
+                   primary_data_share=share_of(primary, total), by_process=by_process,
                    coverage=coverage, partial_coverage=partial, warnings=warnings, by_category=by_category,
                    rescored=rescored_datasets(result, catalogue, context), gaps=gaps)

@@ -96,12 +96,18 @@ def fmt_sig_list(values: Any) -> str:
     return ("; " if _NUMBER_LANGUAGE.get() == "de" else ", ").join(fmt_sig(v) for v in values)
 
 
-def fmt_pct(fraction: Any, decimals: int = 1) -> str:
-    """Format a fraction (0.64) as a percentage (``64.0 %``)."""
+def fmt_pct(fraction: Any, decimals: int = 1, *, of_whole: bool = False) -> str:
+    """Format a fraction (0.64) as a percentage (``64.0 %``).
+
+    ``of_whole``: a share of a whole (the primary data share) below 1 is never printed as 100 % (0.99996
+    as "100.0 %" claimed every datum company-specific).
+    """
     number = as_number(fraction)
     if number is None:
         return MISSING
     shown = f"{number * 100:.{decimals}f}"
+    if of_whole and number < 1 and float(shown) >= 100:
+        return f">{NBSP}" + localise(f"{100 - 10.0 ** -decimals:.{decimals}f}") + f"{NBSP}%"
     if number != 0 and float(shown) == 0:  # a share that is not zero is never printed as 0.0 %
         step = localise(f"{10.0 ** -decimals:.{decimals}f}")
         return f"<{NBSP}{step}{NBSP}%" if number > 0 else f">{NBSP}−{step}{NBSP}%"
