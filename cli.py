@@ -987,7 +987,9 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
                f"under {record['scheme_id']}")
     due = record.get("next_review")
-    if due and str(due) < time.strftime("%Y-%m-%d"):
+    from footprint._time import utc_today
+
+    if due and str(due) < utc_today().isoformat():  # the UTC day, as every other date check
         click.secho(f"warning: the scheme was due for review on {due}; the class is the one this scheme gives, "
                     "not the current one ('footprint classes revise' derives the next scheme)", fg="yellow", err=True)
     if record.get("probabilities"):

@@ -321,13 +321,10 @@ def _period_ended(activity, created: dt.datetime | None) -> None:
     """
     from footprint.engine.system import check_period_ended
 
-    today = dt.datetime.now(dt.timezone.utc).date()
-    check_period_ended(activity, today if created is None else min(_utc_day(created), today))
+    from footprint._time import utc_day, utc_today
 
-
-def _utc_day(moment: dt.datetime) -> dt.date:
-    """The UTC day of ``moment`` (a naive datetime is taken as UTC, as the declaration records it)."""
-    return (moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment).date()
+    today = utc_today()
+    check_period_ended(activity, today if created is None else min(utc_day(created), today))
 
 
 def _refuse_withdrawn(loaded, twin) -> None:

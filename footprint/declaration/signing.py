@@ -178,7 +178,9 @@ def sign(document: dict[str, Any], private_key, *, name: str | None = None, role
     refuse_record_problems(document, digest, SignatureError, suffix="; it is not signed")
     identity = key_id(private_key.public_key())
     signer = {key: value for key, value in (("name", name), ("role", role)) if value}
-    when = (signed_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    from footprint._time import as_utc, utc_now
+
+    when = as_utc(signed_at or utc_now()).replace(microsecond=0)  # a naive signed_at is UTC, not local time
     record: dict[str, Any] = {"key_id": identity, "algorithm": ALGORITHM, "signer": signer,
                               "signed_at": when.isoformat().replace("+00:00", "Z"), "content_sha256": digest}
     record["signature"] = base64.b64encode(private_key.sign(_payload(record))).decode("ascii")

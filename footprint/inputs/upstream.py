@@ -391,8 +391,10 @@ def created_at(document: Mapping[str, Any]) -> dt.datetime | None:
 
 
 def _created(document: dict) -> dt.date | None:
+    from footprint._time import utc_day
+
     moment = created_at(document)
-    return moment.date() if moment is not None else None
+    return utc_day(moment) if moment is not None else None  # '...+14:00' is counted on its UTC day
 
 
 def _rule_hashes(document: dict) -> dict[str, str | None]:
@@ -512,7 +514,10 @@ def check_period(supplier: UpstreamDeclaration, start: dt.date, end: dt.date, *,
                     f"({start.isoformat()}..{end.isoformat()}): it does not describe the material bought then",
                     supplier.path, file=where, field=field, value=covered,
                     expected="a supplier declaration of a period that began by the end of this reporting period")
-    made = min(supplier.created or dt.date.today(), dt.date.today())
+    from footprint._time import utc_today
+
+    today = utc_today()  # the UTC day its created is counted in, on any machine (footprint._time)
+    made = min(supplier.created or today, today)
     if last >= made:
         # our own declare refuses a period not ended (engine.system.check_period_ended): such a file is
         # another tool's or an edited one, and its numbers a forecast multiplied in as measured, exit 0

@@ -236,7 +236,9 @@ def derivation_date(start: int, end: int, date: dt.date | None = None, *,
     of a market it never saw), and the window must be the years just before the derivation (a
     scheme derived in 2031 from 2023-2025 describes a market five years old).
     """
-    today = today or dt.date.today()
+    from footprint._time import utc_today
+
+    today = today or utc_today()  # not the local day: the same window is over on every machine
     last = dt.date(end, 12, 31)
     window = f"{start}-{end}"
     if last >= today:

@@ -346,7 +346,9 @@ def _check_mass_year(mass_kg: float, year: int, source: str, line: int | None = 
 
 
 def _refuse_a_year_not_begun(year: int, where: str) -> None:
-    today = dt.date.today()
+    from footprint._time import utc_today
+
+    today = utc_today()  # not the local day (footprint._time)
     if year > today.year:  # the register records placements that happened; thresholds are derived from them
         raise RegistryError(f"placed on the market in {year}, a year that has not begun (today is "
                             f"{today.isoformat()})", file=where, field="year", value=year,

@@ -226,7 +226,9 @@ def default_window(years: list[int], today: "dt.date | None" = None) -> str:
     """
     import datetime as dt
 
-    last_complete = (today or dt.date.today()).year - 1
+    from footprint._time import utc_today
+
+    last_complete = (today or utc_today()).year - 1
     done = [year for year in years if year <= last_complete]
     if not done:
         raise FootprintError("the market register holds no declaration of this rule placed in a completed year"

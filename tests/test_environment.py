@@ -1,0 +1,102 @@
+"""The same inputs give the same declaration (or the same refusal) on any machine: time zone, locale, file names.
+
+Before:
+- with ``TZ=America/Adak`` (UTC-10, still yesterday there until 10:00 UTC) a supplier's declaration made
+  today (UTC) of a period that ended yesterday was refused as "made" on its period's last day, while the
+  same command in UTC declared it; ``verify`` of the buyer's declaration made in UTC exited 2 there.  Five
+  places read the machine's local day (``date.today()``, ``time.strftime``), and ``sign(signed_at=)`` took a
+  naive time as local time.
+
+``TZ=ABC+24`` is a POSIX zone 24 hours behind UTC: its date is yesterday's at every hour, so the
+tests do not depend on when they run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+import footprint
+
+REPO = Path(__file__).resolve().parents[1]
+PERIOD = "period: {start: 2025-01-01, end: 2025-12-31}"
+BEHIND = "ABC+24"  # local date = the UTC date minus one day, whatever the hour
+
+
+@pytest.fixture()
+def local_zone(monkeypatch):
+    """Switch this process's local time zone (TZ + time.tzset), and back afterwards."""
+    def use(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _year_to(end: dt.date) -> tuple[dt.date, dt.date]:
+    """The 12-month period ending on ``end``."""
+    try:
+        before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        before = dt.date(end.year - 1, 2, 28)
+    return before + dt.timedelta(days=1), end
+
+
+def _with_period(source: Path, target: Path, start: dt.date, end: dt.date) -> Path:
+    text = source.read_text(encoding="utf-8")
+    assert PERIOD in text
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text.replace(PERIOD, f"period: {{start: {start.isoformat()}, end: {end.isoformat()}}}"),
+                      encoding="utf-8")
+    return target
+
+
+def test_a_supplier_declaration_of_a_period_ended_yesterday_is_judged_on_the_utc_day(project, tmp_path, local_zone):
+    """Made today (UTC) for a period that ended yesterday (UTC): a complete period, in every time zone."""
+    today = dt.datetime.now(dt.timezone.utc).date()
+    start, end = _year_to(today - dt.timedelta(days=1))
+    if start < dt.date(2025, 1, 1) or end > dt.date(2028, 12, 31):  # the rules' accepted reporting periods
+        pytest.skip("the shipped rules accept no 12-month period ending yesterday")
+    oxide = _with_period(REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml", tmp_path / "oxide.yaml", start, end)
+    footprint.write_declaration(footprint.declare("ndpr-oxide", oxide), tmp_path / "suppliers" / "ndpr-oxide-2025.json")
+    metal = _with_period(REPO / "examples" / "ndpr-metal" / "activity-2025.yaml", tmp_path / "m" / "metal.yaml",
+                         start, end)  # names ../suppliers/ndpr-oxide-2025.json
+    in_utc = footprint.declare("ndpr-metal", metal)
+    made = footprint.write_declaration(in_utc, tmp_path / "metal.json")
+
+    local_zone(BEHIND)
+    assert dt.date.today() < today  # the machine's local day is yesterday
+    behind = footprint.declare("ndpr-metal", metal)  # old code: "had not ended when it was made (..., made <yesterday>)"
+    assert [r["value"] for r in behind["results"]] == [r["value"] for r in in_utc["results"]]
+    assert behind["provenance"]["created"].startswith(today.isoformat())
+    assert footprint.verify_declaration(made, metal).ok  # a reviewer in that zone recomputes it (old code: exit 2)
+
+
+def test_a_naive_signing_time_is_utc_not_the_machines_local_time(example_declaration, local_zone):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from footprint.declaration.signing import sign
+
+    local_zone("HST+10")  # UTC-10, as America/Adak in winter
+    signed = sign(example_declaration, Ed25519PrivateKey.generate(), signed_at=dt.datetime(2026, 1, 15, 9, 30))
+    assert signed["signatures"][-1]["signed_at"] == "2026-01-15T09:30:00Z"  # old code: 2026-01-15T19:30:00Z
+
+
+#: ways to read the machine's local date or time (the package reads the clock through footprint._time)
+LOCAL_CLOCK = re.compile(r"\bdate\.today\(\)|\bdatetime\.now\(\)|\bdatetime\.today\(\)|time\.strftime\(|"
+                         r"time\.localtime\(|\.astimezone\(\)|fromtimestamp\([^,()]*\)")
+
+
+def test_no_code_reads_the_machines_local_day():
+    """Every "today" is the UTC day a declaration records: no local clock anywhere in the package or the CLI."""
+    sources = [REPO / "cli.py", *(path for path in sorted((REPO / "footprint").rglob("*.py"))
+                                  if path.name != "_time.py")]  # the one clock, whose docstring names them
+    found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+             for path in sources for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if LOCAL_CLOCK.search(line.split("#", 1)[0])]
+    assert not found, "\n".join(found)
