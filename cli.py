@@ -25,6 +25,12 @@ class FootprintGroup(click.Group):
     found a difference", and a script must not read an interruption as a verdict.
     """
 
+    def main(self, *args, **kwargs):
+        from footprint._io import printable_standard_streams
+
+        printable_standard_streams()  # before anything is printed, --help and usage errors included
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context):
         from footprint._io import interrupt_on_termination
 

@@ -184,6 +184,22 @@ def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> F
     return error(pydantic_message(first) + more, file=path, field=field or None, value=value)
 
 
+def printable_standard_streams() -> None:
+    """Let standard output and error print any text on any locale: an unencodable character is escaped.
+
+    Why: with a locale whose charset is not UTF-8 (``LC_ALL=de_DE.ISO-8859-1``, ``PYTHONIOENCODING=latin-1``)
+    Python writes stdout in that charset with ``errors='strict'``, so ``rules diff`` (its '→'), ``inventories
+    show`` (an en dash in a citation) or a path that is not UTF-8 (a surrogate from the file system) ended in
+    a UnicodeEncodeError traceback, exit 1 ("verification found a difference"), half the output printed.
+    The stream keeps its charset (what the terminal shows); a character it has not is written as
+    ``\\u2192``, which a JSON reader also decodes.  A stream that is not a text file (closed: None) is left.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream keeps its settings
+                stream.reconfigure(errors="backslashreplace")
+
+
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
     """Hold back Brightway's prints and progress bars; show them on stderr only if something fails.

@@ -5,7 +5,9 @@ Before:
   today (UTC) of a period that ended yesterday was refused as "made" on its period's last day, while the
   same command in UTC declared it; ``verify`` of the buyer's declaration made in UTC exited 2 there.  Five
   places read the machine's local day (``date.today()``, ``time.strftime``), and ``sign(signed_at=)`` took a
-  naive time as local time.
+  naive time as local time;
+- with ``LC_ALL=de_DE.ISO-8859-1`` (or ``PYTHONIOENCODING=latin-1``) ``rules diff`` and ``inventories show``
+  ended in a UnicodeEncodeError traceback (their '→' and '–'), exit 1.
 
 ``TZ=ABC+24`` is a POSIX zone 24 hours behind UTC: its date is yesterday's at every hour, so the
 tests do not depend on when they run.
@@ -13,7 +15,10 @@ tests do not depend on when they run.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -100,3 +105,13 @@ def test_no_code_reads_the_machines_local_day():
              for path in sources for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if LOCAL_CLOCK.search(line.split("#", 1)[0])]
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "iso8859-9"])  # German, Turkish terminals
+def test_output_on_a_terminal_without_utf8_is_printed_not_a_traceback(encoding):
+    """A character the terminal's charset has not is escaped; everything else is printed as it is."""
+    env = dict(os.environ, PYTHONIOENCODING=encoding, PYTHONPATH=str(REPO))
+    run = subprocess.run([sys.executable, "cli.py", "rules", "diff", "rules/ndpr-oxide.yaml",
+                          "examples/rules/ndpr-oxide-draft.yaml"], cwd=REPO, env=env, capture_output=True)
+    assert run.returncode == 0 and b"Traceback" not in run.stderr, run.stderr.decode("utf-8", "replace")[-600:]
+    assert b"version: 1.1.0 \\u2192 1.2.0" in run.stdout  # old code: UnicodeEncodeError, exit 1
