@@ -31,12 +31,30 @@ def provenance_path(path: str | os.PathLike) -> str:
     what ``path.resolve().relative_to(REPO_ROOT).as_posix()`` gives (tests/test_speed_paths.py).
     """
     real, root = os.path.realpath(path), str(REPO_ROOT)
+    _refuse_undecodable(path, real)
     if real == root:
         return "."
     if real.startswith(root.rstrip(os.sep) + os.sep):
         return real[len(root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
     return real
 
+
+def _refuse_undecodable(path: str | os.PathLike, real: str) -> None:
+    """A path that is not valid UTF-8 cannot be recorded in a declaration: refused naming the file (exit 2).
+
+    Why: a file or folder named in another charset (a Latin-1 'Jahresbericht_M\\xfcller' on a UTF-8 system)
+    reaches Python as text with surrogates; a declaration is UTF-8 JSON, so its content hash failed with a
+    UnicodeEncodeError traceback after the whole calculation.  A reviewer could not type the name either.
+    """
+    try:
+        real.encode("utf-8")
+    except UnicodeEncodeError:
+        from footprint.errors import FootprintError
+
+        shown = os.fsdecode(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")  # bad\\xffdir
+        raise FootprintError("the file's path is not valid UTF-8 text, so a declaration cannot record it",
+                             file=shown, field="path", expected="file and folder names in UTF-8 (rename them, "
+                                                                "e.g. with 'convmv -f latin1 -t utf8')") from None
 
 def home() -> Path:
     """The project-owned data directory (``FOOTPRINT_HOME`` overrides the platform default)."""

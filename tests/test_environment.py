@@ -7,7 +7,9 @@ Before:
   places read the machine's local day (``date.today()``, ``time.strftime``), and ``sign(signed_at=)`` took a
   naive time as local time;
 - with ``LC_ALL=de_DE.ISO-8859-1`` (or ``PYTHONIOENCODING=latin-1``) ``rules diff`` and ``inventories show``
-  ended in a UnicodeEncodeError traceback (their '→' and '–'), exit 1.
+  ended in a UnicodeEncodeError traceback (their '→' and '–'), exit 1;
+- a data file in a folder whose name is not UTF-8 (``bad\\xffdir``) was computed, then the content hash
+  failed with a UnicodeEncodeError traceback.
 
 ``TZ=ABC+24`` is a POSIX zone 24 hours behind UTC: its date is yesterday's at every hour, so the
 tests do not depend on when they run.
@@ -23,7 +25,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import cli
 import footprint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,3 +119,19 @@ def test_output_on_a_terminal_without_utf8_is_printed_not_a_traceback(encoding):
                           "examples/rules/ndpr-oxide-draft.yaml"], cwd=REPO, env=env, capture_output=True)
     assert run.returncode == 0 and b"Traceback" not in run.stderr, run.stderr.decode("utf-8", "replace")[-600:]
     assert b"version: 1.1.0 \\u2192 1.2.0" in run.stdout  # old code: UnicodeEncodeError, exit 1
+
+
+def test_a_data_file_in_a_folder_not_named_in_utf8_is_refused_naming_it(project, tmp_path):
+    folder = tmp_path / os.fsdecode(b"bad\xffdir")
+    try:
+        folder.mkdir()
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system does not take a name that is not UTF-8")
+    data = folder / "activity.yaml"
+    data.write_bytes((REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml").read_bytes())
+    out = tmp_path / "d.json"
+    result = CliRunner().invoke(cli.main, ["declare", "ndpr-oxide", str(data), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output  # old code: UnicodeEncodeError in the content hash, after the calculation
+    assert "bad\\xffdir" in result.stderr and "field 'path': the file's path is not valid UTF-8" in result.stderr
+    assert not out.exists()
