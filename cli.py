@@ -7,6 +7,7 @@ names from inputs cannot move the cursor or recolour the terminal.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,8 @@ class FootprintGroup(click.Group):
         from footprint._io import printable_standard_streams
 
         printable_standard_streams()  # before anything is printed, --help and usage errors included
+        if os.environ.get("NO_COLOR"):  # no-color.org: set and not empty; click itself colours any terminal
+            kwargs["color"] = False
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):

@@ -135,3 +135,11 @@ def test_a_data_file_in_a_folder_not_named_in_utf8_is_refused_naming_it(project,
     assert "Traceback" not in result.output  # old code: UnicodeEncodeError in the content hash, after the calculation
     assert "bad\\xffdir" in result.stderr and "field 'path': the file's path is not valid UTF-8" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("no_color, coloured", [("1", False), ("", True)])  # no-color.org: set and not empty
+def test_no_color_turns_off_colour_on_a_terminal(no_color, coloured):
+    """click colours any terminal; NO_COLOR=1 is the user's word that this one must not be (old code: red)."""
+    result = CliRunner().invoke(cli.main, ["rules", "show", "no-such-rule"], color=True, env={"NO_COLOR": no_color})
+    assert result.exit_code == 2 and "error: unknown rule" in result.stderr
+    assert ("\x1b[" in result.stderr) is coloured
