@@ -57,13 +57,25 @@ def _refuse_undecodable(path: str | os.PathLike, real: str) -> None:
                                                                 "e.g. with 'convmv -f latin1 -t utf8')") from None
 
 def home() -> Path:
-    """The project-owned data directory (``FOOTPRINT_HOME`` overrides the platform default)."""
-    override = os.environ.get("FOOTPRINT_HOME")
-    if override:
-        return Path(override).expanduser().resolve()
-    import platformdirs
+    """The project-owned data directory (``FOOTPRINT_HOME`` overrides the platform default).
 
-    return Path(platformdirs.user_data_dir("footprint", appauthor=False))
+    A machine without a home directory (a container run as a user id that /etc/passwd does not know, with
+    HOME unset or relative) is told to set FOOTPRINT_HOME: platformdirs and ``~`` raised RuntimeError there,
+    a traceback from every command that reads data.
+    """
+    override = os.environ.get("FOOTPRINT_HOME")
+    try:
+        if override:
+            return Path(override).expanduser().resolve()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("footprint", appauthor=False))
+    except RuntimeError as exc:  # "Could not determine home directory" (pathlib), "... set an absolute HOME" (platformdirs)
+        from footprint.errors import SetupError
+
+        raise SetupError(f"no home directory to keep footprint's data in ({exc})", file=override or "~",
+                         field="FOOTPRINT_HOME", expected="FOOTPRINT_HOME set to an absolute directory, e.g. "
+                                                          "FOOTPRINT_HOME=/var/lib/footprint") from None
 
 
 def rules_dir() -> Path:

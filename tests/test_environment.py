@@ -143,3 +143,21 @@ def test_no_color_turns_off_colour_on_a_terminal(no_color, coloured):
     result = CliRunner().invoke(cli.main, ["rules", "show", "no-such-rule"], color=True, env={"NO_COLOR": no_color})
     assert result.exit_code == 2 and "error: unknown rule" in result.stderr
     assert ("\x1b[" in result.stderr) is coloured
+
+
+def test_a_machine_without_a_home_directory_is_told_to_set_footprint_home(tmp_path, monkeypatch):
+    """A container run as a user id /etc/passwd does not know, with HOME unset: old code, a RuntimeError
+    traceback from platformdirs (exit 1) out of every command that reads data."""
+    import pwd
+
+    def unknown_user(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("FOOTPRINT_HOME", "XDG_DATA_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", unknown_user)  # what a uid without a passwd entry gets
+    result = CliRunner().invoke(cli.main, ["setup"])
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "field 'FOOTPRINT_HOME': no home directory to keep footprint's data in" in result.stderr
+    assert not any(tmp_path.iterdir())  # nothing set up in the current directory
