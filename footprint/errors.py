@@ -85,6 +85,10 @@ class SetupError(FootprintError):
     """The Brightway project is missing or cannot be created."""
 
 
+class HomeNotReadable(SetupError):
+    """FOOTPRINT_HOME holds data this user may not read: not a set-up to renew (that would fail the same way)."""
+
+
 class OutputError(FootprintError):
     """An output cannot be written (not a regular file, disk full, read-only file system, permission)."""
 

@@ -86,9 +86,33 @@ def inventories_dirs() -> list[Path]:
     """The bundled library first, then the user's own datasets (if any)."""
     dirs = [Path(os.environ.get("FOOTPRINT_INVENTORIES", REPO_ROOT / "inventories"))]
     user = home() / "inventories"
-    if user.is_dir():
+    if readable_dir(user):
         dirs.append(user)
     return dirs
+
+
+def readable_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory; one this user may not look into is an error naming FOOTPRINT_HOME.
+
+    Why: a FOOTPRINT_HOME set up under ``umask 077`` by its owner (an administrator's shared home) is
+    closed to every other user: ``Path.is_dir`` raised PermissionError there, a traceback out of every
+    declaration, and a CURRENT pointer or snapshot that could not be read was taken for "no snapshot set
+    up" or "damaged", and a set-up tried (and failed: "cannot write").
+    """
+    try:
+        return path.is_dir()
+    except PermissionError as exc:
+        raise not_readable(path, exc) from None
+
+
+def not_readable(path: Path, exc: OSError | None = None):
+    """The error for footprint data under FOOTPRINT_HOME that this user may not read (errors.HomeNotReadable)."""
+    from footprint.errors import HomeNotReadable
+
+    return HomeNotReadable(f"this user may not read footprint's data: {(exc and exc.strerror) or 'permission denied'}",
+                           file=path, field="FOOTPRINT_HOME",
+                           expected="a FOOTPRINT_HOME this user may read (one set up under umask 077 is its owner's "
+                                    "alone: ask them to open it with 'chmod -R go+rX', or set up your own)")
 
 
 def examples_dir() -> Path:

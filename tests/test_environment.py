@@ -16,6 +16,7 @@ tests do not depend on when they run.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -161,3 +162,49 @@ def test_a_machine_without_a_home_directory_is_told_to_set_footprint_home(tmp_pa
     assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
     assert "field 'FOOTPRINT_HOME': no home directory to keep footprint's data in" in result.stderr
     assert not any(tmp_path.iterdir())  # nothing set up in the current directory
+
+
+def _as_another_user() -> list[str] | None:
+    """The command prefix that runs as a user who is not the data's owner (None: this machine cannot)."""
+    if os.geteuid() != 0:
+        return []  # a mode-0 directory is closed to its owner too
+    import shutil
+
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--reuid", "65534", "--regid", "65534", "--clear-groups"] if setpriv else None
+
+
+@pytest.mark.parametrize("closed", [".", "snapshots"])
+def test_a_footprint_home_this_user_may_not_read_is_refused_naming_it(closed):
+    """A shared FOOTPRINT_HOME set up under umask 077 by its owner, used by another user.  Old code: the home
+    closed, a PermissionError traceback (exit 1); its snapshots closed, CURRENT unread was "no snapshot set
+    up", a set-up was announced and failed ("cannot write")."""
+    import shutil
+    import tempfile
+
+    prefix = _as_another_user()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: no other user to be")
+    place = Path(tempfile.mkdtemp(prefix="footprint-umask-"))
+    try:
+        place.chmod(0o755)
+        home, out = place / "home", place / "out"
+        (home / "inventories").mkdir(parents=True)
+        (home / "snapshots").mkdir()
+        (home / "snapshots" / "CURRENT").write_text("0123456789abcdef\n", encoding="utf-8")
+        out.mkdir(mode=0o777)
+        out.chmod(0o777)
+        home.chmod(0o755)
+        (home / closed).chmod(0o000 if not prefix else 0o700)
+        env = dict(os.environ, FOOTPRINT_HOME=str(home), HOME=str(out), PYTHONPATH=str(REPO))
+        run = subprocess.run([*prefix, sys.executable, "cli.py", "declare", "ndpr-oxide",
+                              "examples/ndpr-oxide/activity-2025.yaml", "-o", str(out / "d.json")],
+                             cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, (run.returncode, run.stderr[-800:])
+        assert "field 'FOOTPRINT_HOME': this user may not read footprint's data" in run.stderr
+        assert "setting up" not in run.stderr and not (out / "d.json").exists()
+    finally:
+        for path in (place, *place.rglob("*")):
+            with contextlib.suppress(OSError):
+                path.chmod(0o755)
+        shutil.rmtree(place, ignore_errors=True)

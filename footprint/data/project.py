@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterator
 from footprint._io import quiet_stdout
 from footprint.data import building, inventory
 from footprint.data import snapshot as _files
-from footprint.errors import SetupError
+from footprint.errors import HomeNotReadable, SetupError
 from footprint.paths import builder_digest, home, inventories_dirs
 
 PROJECT_NAME = "footprint"
@@ -671,6 +671,8 @@ def ensure_snapshot() -> Snapshot:
         reason = outdated(current.inputs, live)
         if reason is None:
             return current
+    except HomeNotReadable:  # a set-up would fail the same way; the message says whose the data are
+        raise
     except SetupError as exc:
         reason = exc.message
     _files.announce(f"footprint: setting up the background first ({reason}); about 10 s")

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterator
 from footprint import _json
 from footprint._io import read_text_hashed, write_atomic
 from footprint.errors import OutputError, SetupError
-from footprint.paths import home
+from footprint.paths import home, not_readable
 
 FORMAT = 2  # the snapshot layout; bump when what a snapshot holds changes (older ones are rebuilt)
 MANIFEST = "manifest.json"
@@ -92,13 +92,15 @@ def check_files(root: Path, files: dict[str, dict[str, Any]], *, deep: bool) -> 
         path = root / relative
         try:
             size = path.stat().st_size
+            if size == record.get("size") and deep and file_sha256(path) != record.get("sha256"):
+                problems.append(f"{relative}: content differs from the manifest's sha256")
+        except PermissionError as exc:  # not "missing" or "damaged" (then a set-up attempt): not this user's
+            raise not_readable(path, exc) from None
         except OSError:
             problems.append(f"{relative}: missing")
             continue
         if size != record.get("size"):
             problems.append(f"{relative}: {size} bytes, the manifest says {record.get('size')}")
-        elif deep and file_sha256(path) != record.get("sha256"):
-            problems.append(f"{relative}: content differs from the manifest's sha256")
     extra = sorted({p.relative_to(root).as_posix() for p in _files(root)} - set(files))
     problems += [f"{relative}: not in the manifest" for relative in extra]
     return problems
@@ -221,8 +223,11 @@ class SnapshotMissing(Exception):
 
 def read_current() -> str | None:
     """The name the CURRENT pointer holds, or None."""
+    pointer = snapshots_dir() / CURRENT
     try:
-        name = (snapshots_dir() / CURRENT).read_text(encoding="utf-8").strip()
+        name = pointer.read_text(encoding="utf-8").strip()
+    except PermissionError as exc:  # a snapshot, but not this user's: not "none set up" (then a set-up attempt)
+        raise not_readable(pointer, exc) from None
     except (OSError, UnicodeDecodeError):
         return None
     if not name or "/" in name or name.startswith((".", STAGING_PREFIX)):
@@ -269,6 +274,11 @@ def open_current(*, attempts: int = 5) -> SnapshotFiles:
             if read_current() == name:
                 raise SnapshotMissing(f"the current snapshot {path} does not exist") from None
             continue  # switched and pruned meanwhile: read the pointer again
+        except PermissionError as exc:
+            raise not_readable(path, exc) from None
+        if not os.access(path / MANIFEST, os.R_OK) and (path / MANIFEST).exists():  # not "damaged": not this user's
+            os.close(fd)
+            raise not_readable(path / MANIFEST)
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
             if not path.exists() or os.stat(path).st_ino != os.fstat(fd).st_ino:
