@@ -208,3 +208,13 @@ def test_a_footprint_home_this_user_may_not_read_is_refused_naming_it(closed):
             with contextlib.suppress(OSError):
                 path.chmod(0o755)
         shutil.rmtree(place, ignore_errors=True)
+
+
+@pytest.mark.parametrize("created", [dt.datetime(2026, 1, 1, 5, 0, tzinfo=dt.timezone(dt.timedelta(hours=14))),
+                                     dt.datetime(2025, 12, 31, 15, 0)])  # the same moment; naive is UTC
+def test_created_is_recorded_in_utc_whatever_zone_it_was_given_in(project, created):
+    """Old code wrote '2026-01-01T05:00:00+14:00' (a reader sees 1 January; the period check counted 31
+    December, UTC) and '2025-12-31T15:00:00' (no zone at all)."""
+    document = footprint.declare("ndpr-oxide", REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml",
+                                 created=created + dt.timedelta(days=1))  # a day after, so the 2025 period ended
+    assert document["provenance"]["created"] == "2026-01-01T15:00:00Z"

@@ -177,7 +177,11 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
     declared = set(rule.impact_categories.declared)
     supplementary = set(rule.impact_categories.supplementary)  # beside EF 3.1, named as what they are
     declared |= supplementary
-    created = created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    from footprint._time import as_utc, utc_now
+
+    # recorded in UTC ('Z'), whatever zone a caller's created= is in: '2026-01-01T05:00:00+14:00' read as made on
+    # 1 January, while every check counts the UTC day (31 December); a naive one was written without a zone
+    created = as_utc(created) if created else utc_now().replace(microsecond=0)
     versions = library_versions()
     methods_sha256 = str(snapshot.inputs.get("methods_sha256", ""))
     used = system.datasets_used()
