@@ -47,6 +47,11 @@ class FootprintGroup(click.Group):
             click.secho(footprint.terminal_safe(str(exc)) or "interrupted: nothing half-written was left behind",
                         err=True, fg="red")
             sys.exit(getattr(exc, "exit_code", 130))  # 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP (footprint.errors.Terminated)
+        except BrokenPipeError:  # the reader went away (| head): click exits 1, which reads as "a difference found"
+            from footprint._io import BROKEN_PIPE_EXIT, silence_broken_pipe
+
+            silence_broken_pipe()
+            sys.exit(BROKEN_PIPE_EXIT)
 
 
 class FilePath(click.Path):

@@ -184,6 +184,23 @@ def pydantic_error(exc: Exception, path: Path, error: type[FootprintError]) -> F
     return error(pydantic_message(first) + more, file=path, field=field or None, value=value)
 
 
+#: exit status when the reader of standard output went away: 128 + SIGPIPE, what a shell reports for a
+#: program that SIGPIPE ended (Python ignores the signal and raises BrokenPipeError instead)
+BROKEN_PIPE_EXIT = 141
+
+
+def silence_broken_pipe() -> None:
+    """Point standard output at /dev/null, so that the final flush at exit does not fail a second time.
+
+    What the Python documentation advises for SIGPIPE: without it Python prints "Exception ignored ...
+    BrokenPipeError" on stderr as it exits.
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def printable_standard_streams() -> None:
     """Let standard output and error print any text on any locale: an unencodable character is escaped.
 

@@ -218,3 +218,16 @@ def test_created_is_recorded_in_utc_whatever_zone_it_was_given_in(project, creat
     document = footprint.declare("ndpr-oxide", REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml",
                                  created=created + dt.timedelta(days=1))  # a day after, so the 2025 period ended
     assert document["provenance"]["created"] == "2026-01-01T15:00:00Z"
+
+
+def test_a_reader_that_goes_away_is_not_a_verdict():
+    """``footprint ... | head -1``: click exited 1 ("verification found a difference") when the pipe closed;
+    now 141 (128 + SIGPIPE, what a shell reports for it), and nothing on stderr."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    run = subprocess.Popen([sys.executable, "cli.py", "rules", "schema"], cwd=REPO, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # the reader is gone before the first line
+    stderr = run.stderr.read().decode("utf-8", "replace")
+    run.stderr.close()
+    assert run.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
