@@ -56,6 +56,7 @@ def _refuse_undecodable(path: str | os.PathLike, real: str) -> None:
                              file=shown, field="path", expected="file and folder names in UTF-8 (rename them, "
                                                                 "e.g. with 'convmv -f latin1 -t utf8')") from None
 
+
 def home() -> Path:
     """The project-owned data directory (``FOOTPRINT_HOME`` overrides the platform default).
 
