@@ -52,6 +52,58 @@ def read_text_hashed(path: Path, error: type[FootprintError], *, max_bytes: int 
 SPECIAL_FILE = "not a regular file (a FIFO, device or socket: reading it could wait or run for ever)"
 
 
+#: write permission for the group or for every user: what a file that footprint runs as code may not have
+OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
+
+
+def ours_alone(info: os.stat_result) -> bool:
+    """Whether a file or folder is this user's and no one else may write it (the test ssh applies to its keys).
+
+    Why: footprint keeps compiled code under FOOTPRINT_HOME/cache (the declaration check's bytecode, pint's
+    pickled definitions) and runs it.  Set up under ``umask 000`` those files were writable by every user of
+    the machine, and another user could replace them: run code as this user, or pass any declaration as
+    valid.  A cache that is not ours alone is ignored (rebuilt in memory), never run.
+    """
+    return info.st_uid == os.geteuid() and not info.st_mode & OTHERS_WRITE
+
+
+def read_trusted_cache(path: Path) -> bytes | None:
+    """The bytes of a cache file footprint will run, or None when it is missing or not ``ours_alone``.
+
+    Checked on the open file (fstat), then read from it: a file swapped after the check is not read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            if not ours_alone(os.fstat(handle.fileno())) or not ours_alone(path.parent.stat()):
+                return None
+            return handle.read()
+    except OSError:
+        return None
+
+
+def trusted_folder(folder: Path, top: Path) -> bool:
+    """Whether ``folder``, everything in it and every folder from ``top`` down to it are ``ours_alone``.
+
+    For a cache another library opens by path (pint's pickles): a check of the files alone could be
+    undone by renaming a folder on the way after it, unless no one else may write any of them.
+    """
+    try:
+        chain = [folder, *folder.parents]
+        above = chain[: chain.index(top) + 1] if top in chain else chain[:1]
+        return all(ours_alone(p.lstat()) for p in [*above, *folder.rglob("*")])
+    except OSError:
+        return False
+
+
+def keep_private_to_writes(path: Path, *, inside: bool = True) -> None:
+    """Take group and world write away from ``path`` (and, for a folder, ``inside`` it): a cache run as code."""
+    targets = [path, *path.rglob("*")] if inside and path.is_dir() else [path]
+    for target in targets:
+        mode = stat.S_IMODE(target.lstat().st_mode)
+        if mode & OTHERS_WRITE and not target.is_symlink():
+            os.chmod(target, mode & ~OTHERS_WRITE)
+
+
 def special_file(path: str | Path) -> bool:
     """Whether ``path`` is a FIFO, device or socket (after links), which no input is read from.
 

@@ -80,13 +80,14 @@ def build_cache() -> Path | None:
         return None
     if target.exists():
         return target
-    from footprint._io import write_atomic
+    from footprint._io import keep_private_to_writes, write_atomic
     from footprint.errors import OutputError
 
     code, name = _source()
     try:  # the project's atomic write: a failed write or rename leaves no temporary file behind
         write_atomic(target, marshal.dumps((name, compile(code, FILENAME, "exec"))), force=True)
-    except OutputError:  # a cache only: a cold declaration compiles the check without it
+        keep_private_to_writes(target)  # it is run as code: nobody else may change it (umask 000)
+    except (OutputError, OSError):  # a cache only: a cold declaration compiles the check without it
         return None
     return target
 
@@ -97,8 +98,13 @@ def compiled() -> tuple[Callable[[Any], Any], type[Exception]] | None:
         import fastjsonschema
     except ImportError:  # pragma: no cover - a dependency; jsonschema alone is slower, not wrong
         return None
+    from footprint._io import read_trusted_cache
+
     try:
-        name, code = marshal.loads(cache_path().read_bytes())
+        kept = read_trusted_cache(cache_path())  # None: missing, or writable by another user (never run)
+        if kept is None:
+            raise FileNotFoundError(cache_path())
+        name, code = marshal.loads(kept)
         namespace: dict = {}
         exec(code, namespace)  # noqa: S102 - bytecode set-up compiled from the published schema
         return namespace[name], fastjsonschema.JsonSchemaException

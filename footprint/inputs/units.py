@@ -133,9 +133,13 @@ def registry() -> pint.UnitRegistry:
     """The engine's unit registry (built once; pint registries are expensive); reads pint's cache, never writes it."""
     import pint
 
+    from footprint._io import trusted_folder
+    from footprint.paths import home
+
     cache = _cache_dir()
     ureg = None
-    if cache.is_dir():
+    # pint unpickles what it finds there: a folder another user may write is not read (umask 000)
+    if cache.is_dir() and trusted_folder(cache, home()):
         try:
             ureg = pint.UnitRegistry(cache_folder=cache)  # parsed definitions cached: 0.2 s -> 0.03 s
         except Exception:  # noqa: BLE001 - a damaged cache only costs time
@@ -156,10 +160,14 @@ def build_cache() -> None:
     cache = _cache_dir()
     if cache.is_dir():
         return
+    from footprint._io import keep_private_to_writes
+
     cache.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".pint-", dir=cache.parent))
     try:
         pint.UnitRegistry(cache_folder=work).load_definitions(str(_DEFINITIONS))
+        keep_private_to_writes(work)  # pickles pint runs: nobody else may change them (umask 000)
+        keep_private_to_writes(cache.parent, inside=False)  # footprint's own cache folder, nor rename them
         work.rename(cache)
     except OSError:
         shutil.rmtree(work, ignore_errors=True)
