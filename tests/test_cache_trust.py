@@ -68,3 +68,22 @@ def test_pint_cache_under_a_folder_others_may_write_is_not_read(tmp_path):
     os.chmod(tmp_path / "cache", 0o755)
     os.chmod(folder / "a.pickle", 0o666)
     assert not _io.trusted_folder(folder, tmp_path)
+
+
+def test_the_characterised_flows_table_another_user_may_write_is_not_read(project, tmp_path, monkeypatch):
+    """Coverage claims ('complete') rest on which flows each category characterises, kept as JSON under the cache:
+    an emptied or doctored table another user could write is rebuilt from bw2io's file instead."""
+    from footprint.data import methods
+
+    monkeypatch.setenv("FOOTPRINT_HOME", str(tmp_path))
+    methods._characterised.cache_clear()  # held in memory per process: read from the file again
+    truth = methods.characterised_flows()
+    (kept,) = (tmp_path / "cache").glob("characterised-flows-*.json")
+    assert not stat.S_IMODE(kept.stat().st_mode) & 0o022
+    kept.write_text("[]")
+    os.chmod(kept, 0o666)
+    methods._characterised.cache_clear()
+    try:
+        assert methods.characterised_flows() == truth
+    finally:
+        methods._characterised.cache_clear()

@@ -420,10 +420,13 @@ def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str,
     ids = COVERAGE_IDS
     cache = home() / "cache" / CHARACTERISED_CACHE.format(key=key)
     rows = None
-    if cache.exists():
+    from footprint._io import keep_private_to_writes, read_trusted_cache
+
+    kept = read_trusted_cache(cache)  # coverage claims rest on it: one another user may write is not read
+    if kept is not None:
         try:
-            rows = json.loads(cache.read_text())
-        except (OSError, ValueError):
+            rows = json.loads(kept)
+        except ValueError:
             rows = None
     if rows is None:
         by_method = {category(cid).method: cid for cid in ids}
@@ -448,7 +451,8 @@ def _characterised(key: str, extension_path: Path) -> dict[tuple[str, tuple[str,
 
         try:  # set-up fills it first (under its lock); written whole, and no temporary left when that fails
             write_atomic(cache, json.dumps(rows), force=True)
-        except OutputError:  # a read-only home still works, only slower
+            keep_private_to_writes(cache)
+        except (OutputError, OSError):  # a read-only home still works, only slower
             pass
     return {(name, tuple(cats)): frozenset(cids) for name, cats, cids in rows}
 
