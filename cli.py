@@ -114,12 +114,25 @@ _REQUIRE_SIGNATURE = dict(type=FILE,
                                "file (e.g. the conformity-assessment body's).")
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, figures: int = 4) -> str:
     if value == 0:
         return "0"
     if 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4g}"
-    return f"{value:.3e}"
+        return f"{value:.{figures}g}"
+    return f"{value:.{figures - 1}e}"
+
+
+def _figures_apart(values: list) -> int:
+    """The fewest figures (at least 4) at which different numbers among ``values`` print differently in _fmt.
+
+    A class's value beside its thresholds: at 4 figures a value of 46.5555 classed C above the threshold
+    46.555 printed "46.56" and "nearest threshold: 46.56", as if it sat on it.
+    """
+    numbers = sorted({float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    for figures in range(4, 18):
+        if len({_fmt(v, figures) for v in numbers}) == len(numbers):
+            return figures
+    return 17
 
 
 def _summary(document: dict) -> str:
@@ -129,6 +142,7 @@ def _summary(document: dict) -> str:
              f"{document['declared_unit']['product']} | {document['declarant']['name']} | "
              f"{document['period']['start']}..{document['period']['end']} | rule {document['rule']['id']} "
              f"{document['rule']['version']}"]
+    from footprint._text import dqr_text, percent_digits
     from footprint.inputs.upstream import declared_results
 
     # The category column fits the longest declared label (EF names such as "Ionising radiation, human
@@ -138,13 +152,14 @@ def _summary(document: dict) -> str:
     lines += [header, "-" * len(header)]
     for result in declared_results(document):
         total = result["value"]
-        shares = "".join(f" {(result['by_stage'].get(s, 0.0) / total if total else 0.0):>13.1%}" for s in stages)
+        shares = "".join(f" {percent_digits(result['by_stage'].get(s, 0.0) / total if total else 0.0) + '%':>13}"
+                         for s in stages)
         flag = "" if result.get("coverage") == "complete" else " *"
         lines.append(f"{result['label'][:width]:<{width}} {_fmt(total):>11}  {result['unit'][:18]:<18}{shares}{flag}")
     dq = document["data_quality"]
-    from footprint.engine.quality import percent_text
-
-    lines.append(f"DQR {dq['dqr']:.2f} ({dq['level']}), primary data share {percent_text(dq['primary_data_share'])}"
+    # the DQR as declared (its level was decided on it) and a share that is not whole never "100%"
+    lines.append(f"DQR {dqr_text(dq['dqr'])} ({dq['level']}), primary data share "
+                 f"{percent_digits(dq['primary_data_share'], 0)}%"
                  + ("; * partial dataset coverage" if any(r.get('coverage') != 'complete'
                                                           for r in declared_results(document)) else ""))
     for block in ("mineral_resources", "radionuclides"):  # EF 3.1 gaps (rare earths, Th-232): never a silent zero
@@ -887,9 +902,10 @@ def _print_scheme(scheme: dict) -> None:
                    f"{', '.join(map(str, empty))}: the thresholds describe {scheme['window_years']['years'] - len(empty)}"
                    f" of the window's {scheme['window_years']['years']} years (register those years' placements, or "
                    "state a shorter window with --window-years)", err=True)
+    figures = _figures_apart(scheme["thresholds"])
     for row in scheme["classes"]:
-        low = "" if row["lower"] is None else f"> {_fmt(row['lower'])}"
-        high = "" if row["upper"] is None else f"<= {_fmt(row['upper'])}"
+        low = "" if row["lower"] is None else f"> {_fmt(row['lower'], figures)}"
+        high = "" if row["upper"] is None else f"<= {_fmt(row['upper'], figures)}"
         _echo(f"  {row['class']}: {' and '.join(x for x in (low, high) if x):<26} {row['declarations']:>5} decl. "
                    f"{_fmt(row['mass_kg'] / 1000):>10} t")
 
@@ -998,8 +1014,9 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     document = _signed(document, sign_key, signer_name, signer_role)
     footprint.write_declaration(document, output, force=force, report=report_path, label=label_path)  # all or none
     record = document["performance_class"]
-    _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'])} {record.get('unit') or ''}) "
-               f"under {record['scheme_id']}")
+    figures = _figures_apart([*(record.get("thresholds") or []), record["value"]])  # never reads as a threshold
+    _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'], figures)} "
+          f"{record.get('unit') or ''}) under {record['scheme_id']}")
     due = record.get("next_review")
     from footprint._time import utc_today
 
@@ -1007,11 +1024,14 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
         click.secho(f"warning: the scheme was due for review on {due}; the class is the one this scheme gives, "
                     "not the current one ('footprint classes revise' derives the next scheme)", fg="yellow", err=True)
     if record.get("probabilities"):
-        shown = ", ".join(f"{name} {p:.0%}" for name, p in record["probabilities"].items() if p >= 0.005)
+        from footprint._text import percent_digits  # 0.996 is not "100%": another class stays possible
+
+        shown = ", ".join(f"{name} {percent_digits(p, 0)}%" for name, p in record["probabilities"].items()
+                          if p >= 0.005)
         _echo(f"class probabilities: {shown}")
     nearest = record.get("nearest_threshold")
     if nearest:
-        _echo(f"nearest threshold: {_fmt(nearest['threshold'])} ({'/'.join(nearest['between'])}), "
+        _echo(f"nearest threshold: {_fmt(nearest['threshold'], figures)} ({'/'.join(nearest['between'])}), "
               f"distance {_fmt(nearest['distance'])}"
               + ("" if nearest.get("within_95_interval") is None else
                  "; within the 95 % interval" if nearest["within_95_interval"] else

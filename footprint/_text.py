@@ -90,3 +90,42 @@ def xlsx_append(sheet, row: list) -> None:
     for column, value in enumerate(row, start=1):
         if is_formula_text(value):
             xlsx_cell(sheet.cell(row=line, column=column), value)
+
+
+#: Decimals a declaration keeps of a DQR and of its criteria (footprint.engine.quality rounds to them).
+DQR_DECIMALS = 3
+
+
+def dqr_text(value: float) -> str:
+    """A DQR (or one criterion's rating) as the declaration holds it: '2.009', '1.46', '2.00'.
+
+    Why not one or two decimals: the PEF level is decided on the declared value (<= 1.5 excellent,
+    <= 2.0 very good, <= 3.0 good, ...), and a DQR of 2.009 shown as "2.0" (the report) or 2.004
+    shown as "2.00" (the summary) sits beside the word "good" while the number read says "very good".
+    At least two decimals, at most the three a declaration keeps; a value with more (a hand-made
+    file) is shown whole, so the number shown is always the declared one.
+    """
+    shown = f"{value:.{DQR_DECIMALS}f}"
+    if float(shown) != value:
+        return repr(float(value))
+    return shown[:-1] if shown.endswith("0") else shown
+
+
+def percent_digits(fraction: float, decimals: int = 1) -> str:
+    """A fraction (0.421) as the digits of a percentage ('42.1'), never rounded onto 0 or 100 when it is not.
+
+    A share that is not zero printed as "0.0" hides a contribution; a share that is not whole printed as
+    "100.0" (a primary data share of 0.99996, a class probability of 0.996) claims all of it.  Such
+    shares are written '< 0.1' / '> -0.1' and '> 99.9' / '< 100.1' (the nearest step that is true).
+    """
+    percent = fraction * 100
+    shown = f"{percent:.{decimals}f}"
+    step = 10.0 ** -decimals
+    step_text = f"{step:.{decimals}f}"
+    if fraction != 0 and float(shown) == 0:
+        return f"< {step_text}" if fraction > 0 else f"> \u2212{step_text}"
+    if fraction != 1 and float(shown) == 100:
+        return f"> {100 - step:.{decimals}f}" if fraction < 1 else f"< {100 + step:.{decimals}f}"
+    if fraction != -1 and float(shown) == -100:
+        return f"< \u2212{100 - step:.{decimals}f}" if fraction > -1 else f"> \u2212{100 + step:.{decimals}f}"
+    return shown

@@ -372,7 +372,7 @@ def test_german_report_writes_numbers_with_a_decimal_comma(declaration: dict[str
     0,340 and 2.000 (decimal comma, point for thousands); the English one is unchanged.
 
     Hand-derived from the fixture: climate change 31.2 -> "31,2"; particulate matter 2.1e-6 with three
-    significant figures -> "2,10e-06"; DQR 2.3 -> "2,3"; primary data share 0.64 -> "64,0 %"; a Monte
+    significant figures -> "2,10e-06"; DQR 2.3 -> "2,30" (as declared, at least two decimals); primary data share 0.64 -> "64,0 %"; a Monte
     Carlo of 2000 iterations -> "2.000"; its declared value 0.34 -> "0,340".
     """
     from footprint.report._format import fmt_pct, numbers_in
@@ -390,7 +390,7 @@ def test_german_report_writes_numbers_with_a_decimal_comma(declaration: dict[str
     assert "2.000" in mc and "0,340" in mc and "0,330 \u2013 0,370" in mc and "+0,71" in mc
     assert "50,0\u00a0%" in mc
     quality = _section_of(german, "data-quality")
-    assert "<strong>2,3</strong>" in quality and "64,0\u00a0%" in quality
+    assert "<strong>2,30</strong>" in quality and "64,0\u00a0%" in quality
     english = render_html(declaration, "en")
     assert "31.2" in _section_of(english, "results") and "2,000" in _section_of(english, "uncertainty")
     with numbers_in("de"):

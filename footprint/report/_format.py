@@ -11,6 +11,8 @@ import contextvars
 import math
 from typing import Any, Iterator
 
+from footprint._text import dqr_text, percent_digits
+
 #: Placeholder for values that are missing or not a finite number.
 MISSING = "\u2014"
 
@@ -87,31 +89,50 @@ def fmt_sig(value: Any, sig: int = _SIGNIFICANT) -> str:
     return localise(f"{rounded:.{decimals}f}")
 
 
-def fmt_sig_list(values: Any) -> str:
+def sig_apart(values: Any, sig: int = _SIGNIFICANT) -> int:
+    """The fewest significant figures (at least ``sig``) at which different numbers among ``values`` print differently.
+
+    Why: a class label or band table shows a declaration's value beside the scheme's thresholds.  At three
+    figures a value of 46.5555 classed C above a threshold of 46.55 read "C 46.6" next to the band "B
+    30.0 - 46.6", which says it belongs in B; a value and a threshold that differ must never print the
+    same.  Rounding is monotone, so numbers that print differently keep their order.
+    """
+    numbers = sorted({n for n in (as_number(v) for v in values) if n is not None})
+    for figures in range(sig, 18):
+        texts = [fmt_sig(n, figures) for n in numbers]
+        if len(set(texts)) == len(texts):
+            return figures
+    return 17
+
+
+def fmt_sig_list(values: Any, sig: int = _SIGNIFICANT) -> str:
     """fmt_sig of each value, separated as the rendering's convention reads: "10.0, 20.0" but "10,0; 20,0".
 
     German writes the decimal separator as a comma, so a comma between its numbers would run
     them together; the separator belongs to the number convention, not to each caller.
     """
-    return ("; " if _NUMBER_LANGUAGE.get() == "de" else ", ").join(fmt_sig(v) for v in values)
+    return ("; " if _NUMBER_LANGUAGE.get() == "de" else ", ").join(fmt_sig(v, sig) for v in values)
 
 
-def fmt_pct(fraction: Any, decimals: int = 1, *, of_whole: bool = False) -> str:
-    """Format a fraction (0.64) as a percentage (``64.0 %``).
+def fmt_pct(fraction: Any, decimals: int = 1) -> str:
+    """Format a fraction (0.64) as a percentage (``64.0 %``); never rounded onto 0 % or 100 % when it is not.
 
-    ``of_whole``: a share of a whole (the primary data share) below 1 is never printed as 100 % (0.99996
-    as "100.0 %" claimed every datum company-specific).
+    The digits are footprint._text.percent_digits's, which the terminal summary uses too.
     """
     number = as_number(fraction)
     if number is None:
         return MISSING
-    shown = f"{number * 100:.{decimals}f}"
-    if of_whole and number < 1 and float(shown) >= 100:
-        return f">{NBSP}" + localise(f"{100 - 10.0 ** -decimals:.{decimals}f}") + f"{NBSP}%"
-    if number != 0 and float(shown) == 0:  # a share that is not zero is never printed as 0.0 %
-        step = localise(f"{10.0 ** -decimals:.{decimals}f}")
-        return f"<{NBSP}{step}{NBSP}%" if number > 0 else f">{NBSP}−{step}{NBSP}%"
-    return localise(shown) + f"{NBSP}%"
+    return localise(percent_digits(number, decimals)).replace(" ", NBSP) + f"{NBSP}%"
+
+
+def fmt_dqr(value: Any) -> str:
+    """A DQR or criterion rating as the declaration holds it (footprint._text.dqr_text), in the reader's convention.
+
+    Shown with one decimal, the example's DQR 2.009 read "2.0" beside the level "good" (PEF: <= 2.0 is
+    "very good"), and a process at DQR 1.64 read "1.6" beside a warning that it is above the limit 1.6.
+    """
+    number = as_number(value)
+    return MISSING if number is None else localise(dqr_text(number))
 
 
 def fmt_share(part: Any, total: Any, decimals: int = 1) -> str:

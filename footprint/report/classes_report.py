@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from footprint.market.registry import MarketPoint
-from footprint.report._format import fmt_pct, fmt_sig
+from footprint.report._format import fmt_pct, fmt_sig, sig_apart
 from footprint.report.html import Html, _dl, _join, _section, _table, _tag, _void, esc
 from footprint.report.html import page as html_page
 from footprint.report.label import class_colours, png
@@ -93,13 +93,14 @@ def _img(data: bytes, alt: str) -> Html:
 
 def _threshold_rows(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[list[Any]]:
     rows = []
+    sig = sig_apart([*old["thresholds"], *new["thresholds"]])  # a threshold that moved never reads as unchanged
     for k in range(max(len(old["labels"]), len(new["labels"]))):
         def bounds(s: Mapping[str, Any]) -> tuple[str, str]:
             if k >= len(s["labels"]):
                 return "", ""
             t = s["thresholds"]
-            low = "" if k == 0 else f"> {fmt_sig(t[k - 1])}"
-            high = "" if k >= len(t) else f"\u2264 {fmt_sig(t[k])}"
+            low = "" if k == 0 else f"> {fmt_sig(t[k - 1], sig)}"
+            high = "" if k >= len(t) else f"\u2264 {fmt_sig(t[k], sig)}"
             return s["labels"][k], " and ".join(x for x in (low, high) if x) or "all"
         old_name, old_band = bounds(old)
         new_name, new_band = bounds(new)

@@ -22,12 +22,13 @@ from footprint.report._format import (
     MISSING,
     as_number,
     fmt_amount,
+    fmt_dqr,
     fmt_pct,
     fmt_share,
     fmt_sig,
     fmt_sig_list,
-    localise,
     numbers_in,
+    sig_apart,
 )
 from footprint.report.figures import (
     TOP_PROCESSES,
@@ -470,11 +471,12 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     img = _img(class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
     value = as_number(pc.get("value"))
-    thresholds = fmt_sig_list(_as_list(pc.get("thresholds")))
+    sig = sig_apart([*_as_list(pc.get("thresholds")), value])  # as the label: the value never reads as a threshold
+    thresholds = fmt_sig_list(_as_list(pc.get("thresholds")), sig)
     facts = _dl([(text("performance_class", lang), _tag("strong", pc["class"])),
                  (text("class_scheme", lang), pc.get("scheme_id")),
                  (text("class_category", lang), shown["category"]),
-                 (text("class_value", lang), f"{fmt_sig(value)} {unit}".strip() if value is not None else None),
+                 (text("class_value", lang), f"{fmt_sig(value, sig)} {unit}".strip() if value is not None else None),
                  (text("class_thresholds", lang), f"{thresholds} {unit}".strip() if thresholds else None)])
     figure = _tag("figure", img, class_="class-label")
     from footprint.report.uncertainty import probability_bar  # (imports this module)
@@ -524,9 +526,8 @@ def _contributions(d: Mapping[str, Any], lang: str) -> Html:
 
 
 def _dqr(value: Any) -> str:
-    """DQR values are conventionally shown with one decimal."""
-    number = as_number(value)
-    return MISSING if number is None else localise(f"{number:.1f}")
+    """A DQR as declared (fmt_dqr): the number beside a level word or a limit must be the one they were decided on."""
+    return fmt_dqr(value)
 
 
 def _criteria_table(criteria: Mapping[str, Any], lang: str) -> Html:

@@ -15,7 +15,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
-from footprint.report._format import as_number, fmt_sig, numbers_in
+from footprint.report._format import as_number, fmt_pct, fmt_sig, numbers_in, sig_apart
 from footprint.report.i18n import DEFAULT_LANGUAGE, text
 
 _DPI = 150
@@ -35,13 +35,16 @@ def class_colours(n: int) -> list[tuple[float, float, float, float]]:
     return [_RAMP(k / (n - 1) if n > 1 else 0.0) for k in range(n)]
 
 
-def _band_texts(thresholds: list, n: int) -> list[str]:
-    """"<= t1", "t1 - t2", ..., "> t_last" per class; empty when the thresholds do not fit the labels."""
+def _band_texts(thresholds: list, n: int, sig: int = 3) -> list[str]:
+    """"<= t1", "t1 - t2", ..., "> t_last" per class; empty when the thresholds do not fit the labels.
+
+    ``sig``: the significant figures at which the thresholds and the value tell apart (sig_apart).
+    """
     limits = [as_number(t) for t in thresholds]
     if len(limits) != n - 1 or any(t is None for t in limits) or not limits:
         return ["" for _ in range(n)]
-    middle = [f"{fmt_sig(limits[k - 1])} \u2013 {fmt_sig(limits[k])}" for k in range(1, n - 1)]
-    return [f"\u2264 {fmt_sig(limits[0])}", *middle, f"> {fmt_sig(limits[-1])}"]
+    middle = [f"{fmt_sig(limits[k - 1], sig)} \u2013 {fmt_sig(limits[k], sig)}" for k in range(1, n - 1)]
+    return [f"\u2264 {fmt_sig(limits[0], sig)}", *middle, f"> {fmt_sig(limits[-1], sig)}"]
 
 
 def build_label_figure(performance_class: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> Figure:
@@ -59,8 +62,10 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
     current = str(performance_class.get("class", ""))
     names = [str(x) for x in performance_class.get("labels") or []] or [current]
     n = len(names)
-    bands = _band_texts(list(performance_class.get("thresholds") or []), n)
     value = as_number(performance_class.get("value"))
+    thresholds = list(performance_class.get("thresholds") or [])
+    sig = sig_apart([*thresholds, value])  # the value never prints as a threshold it is not
+    bands = _band_texts(thresholds, n, sig)
     probabilities = _probabilities(performance_class, names)
     extra = 0.55 if probabilities else 0.0  # room for the class-probability bar
     height = 0.9 + 0.42 * n + extra
@@ -82,7 +87,7 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
         if chosen:
             ax.add_patch(Polygon([(9.9, y0), (7.6, y0), (7.2, (y0 + y1) / 2), (7.6, y1), (9.9, y1)], closed=True,
                                  facecolor="#1d2329"))
-            mark = f"{name}  {fmt_sig(value)}" if value is not None else name
+            mark = f"{name}  {fmt_sig(value, sig)}" if value is not None else name
             ax.text(8.75, k + 0.5, mark, va="center", ha="center", fontsize=9, fontweight="bold", color="white")
     unit = performance_class.get("unit") or ""
     category = performance_class.get("category") or ""
@@ -117,7 +122,7 @@ def _probability_bar(fig: Figure, probabilities: list[float], names: list[str], 
         ax.add_patch(Polygon([(left, 0), (left + share, 0), (left + share, 1), (left, 1)], closed=True,
                              facecolor=colour, edgecolor="white", linewidth=0.5))
         if share >= 0.08:
-            ax.text(left + share / 2, 0.5, f"{name} {share:.0%}", ha="center", va="center", fontsize=7.5,
+            ax.text(left + share / 2, 0.5, f"{name} {fmt_pct(share, 0)}", ha="center", va="center", fontsize=7.5,
                     fontweight="bold", color="#1d2329")
         left += share
     ax.text(0.0, 1.25, text("class_probabilities", lang), ha="left", va="bottom", fontsize=7, color="#1d2329")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from footprint.report._format import MISSING, as_number, fmt_pct, fmt_sig, localise
+from footprint.report._format import MISSING, as_number, fmt_pct, fmt_sig, localise, sig_apart
 from footprint.report.html import Html, _join, _section, _table, _tag, esc
 from footprint.report.i18n import category_label, text
 from footprint.report.label import class_colours
@@ -72,19 +72,20 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
             if share <= 0:
                 continue
             rgb = "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in colour[:3])
-            label = f"{esc(name)} {share:.0%}" if share >= 0.08 else ""
+            label = f"{esc(name)} {esc(fmt_pct(share, 0))}" if share >= 0.08 else ""  # 0.996 never "100%"
             cells.append(Html(f'<span style="display:inline-block;width:{100 * share:.2f}%;background:{rgb};'
                               f'text-align:center;font-size:12px;line-height:20px;overflow:hidden" '
                               f'title="{esc(name)}: {esc(fmt_pct(share))}">{label}</span>'))
         bar = Html('<div class="class-probabilities" style="width:100%;max-width:420px;border:1px solid #d5dbe0;'
                    'white-space:nowrap;font-weight:600">' + "".join(cells) + "</div>")
-        listed = ", ".join(f"{n} {(as_number(probabilities.get(n)) or 0.0):.0%}" for n in names
+        listed = ", ".join(f"{n} {fmt_pct(as_number(probabilities.get(n)) or 0.0, 0)}" for n in names
                            if (as_number(probabilities.get(n)) or 0.0) >= 0.005)
         parts.append(_tag("p", _join([_tag("strong", text("mc_probabilities", lang) + ": "), esc(listed)])))
         parts.append(bar)
     nearest = pc.get("nearest_threshold")
     if isinstance(nearest, Mapping):
-        line = text("mc_nearest_text", lang, t=fmt_sig(nearest.get("threshold")),
+        sig = sig_apart([*(pc.get("thresholds") or []), pc.get("value")])  # the threshold as the label shows it
+        line = text("mc_nearest_text", lang, t=fmt_sig(nearest.get("threshold"), sig),
                  between="/".join(str(x) for x in nearest.get("between") or []), d=fmt_sig(nearest.get("distance")))
         inside = nearest.get("within_95_interval")
         if inside is not None:

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from footprint.errors import FootprintError
-from footprint.report._format import fmt_sig
+from footprint.report._format import fmt_sig, sig_apart
 from footprint.report.html import Html, _dl, _join, _section, _table, _tag, _void, esc
 from footprint.report.html import page as html_page
 from footprint.server.store import Store
@@ -184,11 +184,12 @@ class Pages:
         points, _partial, _without = population(points, (scheme.get("basis") or {}).get("value", "value"))
         limits = [None, *scheme["thresholds"], None]
         unit = scheme.get("unit") or ""
+        sig = sig_apart(scheme["thresholds"])  # two thresholds that differ never print the same
         rows = []
         for k, (label, colour) in enumerate(zip(scheme["labels"], class_colours(len(scheme["labels"])))):
             low, high = limits[k], limits[k + 1]
-            band = ("\u2264 " + fmt_sig(high) if low is None else
-                    "> " + fmt_sig(low) if high is None else f"{fmt_sig(low)} \u2013 {fmt_sig(high)}")
+            band = ("\u2264 " + fmt_sig(high, sig) if low is None else
+                    "> " + fmt_sig(low, sig) if high is None else f"{fmt_sig(low, sig)} \u2013 {fmt_sig(high, sig)}")
             count = scheme["classes"][k]["declarations"]  # the scheme's own count (classes.class_counts)
             rows.append([Html(f'<span class="class-label" style="background:{esc(to_hex(colour))}">{esc(label)}</span>'),
                          f"{band} {unit}", str(count)])

@@ -1,0 +1,185 @@
+"""Every number a reader sees in a rendering equals the declaration's, and never says more than it.
+
+Trials a careless or hostile reader would make, each on a real declaration (the NdPr oxide example,
+declared by footprint.declare) and the real commands that render it:
+
+* the DQR and its PEF level word (<= 1.5 excellent, <= 2.0 very good, <= 3.0 good, ...) must agree as
+  printed: the example's DQR 2.009 "good" was printed "2.0 good" in the report;
+* a share that is not whole is never printed 100 % (nor one that is not zero 0 %): a primary data
+  share of 0.99996 read "100.0 %" in the report and "100%" on the terminal, a class probability of
+  0.996 "A 100%";
+* a class's value and the scheme's thresholds, when they differ, never print the same: a value classed
+  B just above the A/B threshold read "B 46.6" beside the band "> 46.6" and "<= 46.6" for A.
+"""
+from __future__ import annotations
+
+import copy
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+import footprint
+from footprint._text import dqr_text, percent_digits
+from footprint.report import render_html
+from footprint.declaration.declaration import content_hash
+from footprint.report._format import fmt_dqr, fmt_pct, numbers_in, sig_apart
+
+NBSP = "\u00a0"
+
+
+def _rehashed(document: dict) -> dict:
+    document = copy.deepcopy(document)
+    document["content_sha256"] = content_hash(document)
+    return document
+
+
+def _text(page: str) -> str:
+    """The page's visible text, tags stripped (what a reader reads)."""
+    page = re.sub(r"<style>.*?</style>", "", page, flags=re.S)
+    return html.unescape(re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", " ", page)))  # no-break spaces kept
+
+
+# ------------------------------------------------------------------ DQR beside its level word
+
+def test_dqr_text_is_the_declared_value_with_at_least_two_decimals():
+    """Hand-derived: the engine keeps 3 decimals; 2.009 -> '2.009', 1.46 -> '1.46', 2.0 -> '2.00' (the level's
+    boundary shown as itself); a hand-made 2.0004 keeps every digit, never '2.000' beside 'good'."""
+    assert [dqr_text(v) for v in (2.009, 1.46, 2.0, 1.5, 2.0004)] == ["2.009", "1.46", "2.00", "1.50", "2.0004"]
+    with numbers_in("de"):
+        assert fmt_dqr(2.009) == "2,009"
+
+
+def test_report_prints_the_example_dqr_that_its_level_was_decided_on(example_declaration):
+    """The example's DQR is 2.009, level "good" (PEF: 2.0 < DQR <= 3.0).  The report printed "2.0 good"
+    (one decimal), a number PEF rates "very good"; each process's DQR (mining 2.02 against the limit 1.6)
+    was "2.0" too.  Now the overall DQR, the criteria and the per-process DQRs are the declared ones."""
+    dq = example_declaration["data_quality"]
+    assert (dq["dqr"], dq["level"]) == (2.009, "good")  # the example as declared (unchanged by this fix)
+    page = _text(render_html(example_declaration))
+    overall = re.search(r"Overall DQR (\S+) (\S+ ?\S*?) Primary", page)
+    assert overall and overall.group(1) == "2.009" and overall.group(2) == "good", overall
+    for key in ("TeR", "GeR", "TiR", "P"):
+        assert f" {dqr_text(dq['criteria'][key])} " in page
+    for pid, entry in dq["by_process"].items():
+        assert f" {dqr_text(entry['dqr'])} " in page, pid
+
+
+def test_terminal_summary_prints_the_declared_dqr(example_declaration, tmp_path):
+    """`footprint declare` printed the DQR with two decimals: a DQR of 2.004 ("good") read "DQR 2.00 (good)"."""
+    document = copy.deepcopy(example_declaration)
+    document["data_quality"]["dqr"] = 2.004
+    assert cli._summary(document).count("DQR 2.004 (good)") == 1
+    assert "DQR 2.009 (good)" in cli._summary(example_declaration)
+
+
+# ------------------------------------------------------------------ shares never rounded onto 0 % or 100 %
+
+@pytest.mark.parametrize(("fraction", "decimals", "expected"), [
+    (0.99996, 1, "> 99.9"), (0.996, 0, "> 99"), (1.0, 1, "100.0"), (1.00004, 1, "< 100.1"),
+    (0.0004, 1, "< 0.1"), (-0.0004, 1, "> \u22120.1"), (0.0, 1, "0.0"), (0.421, 1, "42.1"),
+    (-0.99996, 1, "< \u221299.9")])
+def test_percent_digits_by_hand(fraction, decimals, expected):
+    """Hand-derived: 0.99996 x 100 = 99.996, which rounds to 100.0 at one decimal but is below 99.9 < x < 100:
+    the true nearest step is "> 99.9"; 0.996 at no decimals: 99.6 -> "100" -> "> 99"."""
+    assert percent_digits(fraction, decimals) == expected
+
+
+def test_report_and_summary_never_claim_all_primary_data_when_it_is_not(example_declaration):
+    """A declaration whose primary data share is 0.99996 (a secondary input of 0.004 % of climate change):
+    the report printed "100.0 %" and the terminal "primary data share 100%"."""
+    document = _rehashed({**example_declaration,
+                          "data_quality": {**example_declaration["data_quality"], "primary_data_share": 0.99996}})
+    page = _text(render_html(document))
+    assert f"Primary data share >{NBSP}99.9{NBSP}%" in page
+    assert "primary data share > 99%" in cli._summary(document)
+    assert fmt_pct(1.0) == f"100.0{NBSP}%"  # a share that is whole stays 100 %
+    assert "primary data share 100%" in cli._summary(example_declaration)  # the example's is 1.0
+
+
+def test_class_probabilities_never_read_certain_when_another_class_is_possible(example_declaration,
+                                                                               example_scheme, tmp_path):
+    """A Monte Carlo giving class B 0.996 and A 0.004 printed "B 100%" in the report, on the label and on
+    the terminal ('classes assign'); now "> 99 %"."""
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    classed = footprint.assign_class(decl, example_scheme)
+    pc = classed["performance_class"]
+    assert pc["class"] == "B"
+    pc["probabilities"] = {"A": 0.004, "B": 0.996, "C": 0.0}
+    page = render_html(_rehashed(classed))
+    listed = re.search(r"Class probabilities: </strong>([^<]*)<", page)
+    assert listed and html.unescape(listed.group(1)) == f"B >{NBSP}99{NBSP}%", listed
+    bar = re.search(r'class="class-probabilities".*?</div>', page, re.S).group(0)
+    assert f">B &gt;{NBSP}99{NBSP}%<" in bar and ">B 100%<" not in bar
+    from footprint.report.label import build_label_figure
+
+    figure = build_label_figure({**pc, "unit": "kg CO2-Eq"})
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert f"B >{NBSP}99{NBSP}%" in texts and "B 100%" not in texts
+
+
+# ------------------------------------------------------------------ a class's value beside its thresholds
+
+def test_sig_apart_by_hand():
+    """Hand-derived: 46.56 and 46.5555 are both "46.6" at 3 figures and "46.56" at 4; at 5 "46.560" and
+    "46.556".  Numbers already apart at 3 figures keep 3."""
+    assert sig_apart([46.56, 46.5555]) == 5
+    assert sig_apart([10.0, 20.0, 35.0]) == 3
+    assert sig_apart([46.5555, 46.5555, None]) == 3  # equal numbers print equal, as they should
+
+
+@pytest.fixture()
+def tight_scheme(example_declaration, tmp_path) -> Path:
+    """A 2-class count-weighted scheme whose A/B threshold lies 1e-5 of the value below the example's value.
+
+    Hand-derived (Hazen quantiles, classes.thresholds): two points a = v (1 - 2e-5) and b = v sit at 1/4 and
+    3/4; Q(1/2) is their midpoint v (1 - 1e-5), so the example (v = 46.5555) is B, above the threshold
+    46.5550 -- both "46.6" at three figures.
+    """
+    from footprint.market.registry import Entry, Register
+
+    register = tmp_path / "tight-register.sqlite"
+    value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
+    Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
+                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                            for i, v in enumerate([value * (1 - 2e-5), value])])
+    scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=2, weight="count",
+                                      head_room=False, register=register)
+    return footprint.write_scheme(scheme, tmp_path / "tight-scheme.json")
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"\d+\.\d+", text)]
+
+
+def test_class_value_never_prints_as_the_threshold_it_is_above(example_declaration, tight_scheme, tmp_path):
+    """Report facts, label, nearest-threshold line and the terminal: the value printed is above the
+    threshold printed, as the class says (the old code printed "46.6" for both, and "46.56" on the terminal)."""
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    out = tmp_path / "classed.json"
+    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(tight_scheme),
+                                           "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    classed = json.loads(out.read_text())
+    pc = classed["performance_class"]
+    assert pc["class"] == "B" and pc["value"] > pc["thresholds"][0]
+    line = next(x for x in result.output.splitlines() if x.startswith("class B"))
+    nearest = next(x for x in result.output.splitlines() if x.startswith("nearest threshold"))
+    assert _numbers(line)[0] > _numbers(nearest)[0], (line, nearest)
+
+    page = _text(render_html(classed))
+    value = re.search(r"Value classified (\S+) kg", page)
+    thresholds = re.search(r"Class thresholds (\S+) kg", page)
+    assert value and thresholds, page[:3000]
+    assert float(value.group(1)) > float(thresholds.group(1)), (value.group(1), thresholds.group(1))
+
+    from footprint.report.label import build_label_figure
+
+    texts = [t.get_text() for ax in build_label_figure(pc).axes for t in ax.texts]
+    mark = next(t for t in texts if t.startswith("B "))
+    band = next(t for t in texts if t.startswith("> "))
+    assert float(mark.split()[-1]) > float(band.split()[-1]), (mark, band)
