@@ -183,3 +183,48 @@ def test_class_value_never_prints_as_the_threshold_it_is_above(example_declarati
     mark = next(t for t in texts if t.startswith("B "))
     band = next(t for t in texts if t.startswith("> "))
     assert float(mark.split()[-1]) > float(band.split()[-1]), (mark, band)
+
+
+# ------------------------------------------------------------------ the declared unit, and small shares in the charts
+
+def test_report_prints_the_declared_unit_amount_as_the_rule_states_it(project, tmp_path):
+    """A rule declaring per 12345.6 kg (Annex V point 3 allows another declared unit): the report's header
+    and results note read "1.23e+04 kg" (three significant figures, as a result), while the bill of
+    materials and the CSV's ``per`` column said 12345.6 kg.  Every value is per that amount, exactly."""
+    from conftest import EXAMPLE, REPO
+
+    rule = tmp_path / "ndpr-oxide-lot.yaml"
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nid: ndpr-oxide\n", "\nid: ndpr-oxide-lot\n", 1)
+    text = text.replace("declared_unit:\n  amount: 1\n", "declared_unit:\n  amount: 12345.6\n", 1)
+    rule.write_text(text, encoding="utf-8")
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("\nrule: ndpr-oxide\n", "\nrule: ndpr-oxide-lot\n", 1),
+                    encoding="utf-8")
+    document = footprint.declare(rule, data)
+    assert document["declared_unit"]["amount"] == 12345.6
+    page = _text(render_html(document))
+    assert "Declared unit 12345.6 kg NdPr oxide" in page and "1.23e+04 kg NdPr" not in page
+    assert "Per declared unit: 12345.6 kg NdPr oxide" in page
+    from footprint.export.csv import to_csv
+
+    assert to_csv(document).splitlines()[1].endswith(",12345.6 kg")
+    with numbers_in("de"):
+        from footprint.report._format import fmt_amount
+
+        assert (fmt_amount(12345.6), fmt_amount(1.0), fmt_amount(1000.0)) == ("12345,6", "1", "1000")
+
+
+def test_process_chart_never_labels_a_process_that_counts_as_zero_percent(example_declaration):
+    """The example's ionising radiation: the leaching process gives 4.97e-04 of 0.668 kBq U235-Eq, 0.07 %.
+    Its bar in the top-processes chart was labelled "(0 %)", as if it added nothing; the tables say
+    "0.1 %".  Now "(< 1 %)": at no decimals the nearest true step."""
+    from footprint.report.figures import build_process_figure
+
+    result = next(r for r in example_declaration["results"] if r["category"] == "ionising_radiation")
+    leaching = result["by_process"]["leaching"]
+    assert 0 < leaching / result["value"] < 0.005  # 0.07 %: rounds to 0 at no decimals
+    texts = [t.get_text() for ax in build_process_figure(example_declaration, result).axes for t in ax.texts]
+    labels = [t for t in texts if "%" in t]
+    assert labels and not any("(0 %)" in t or f"(0{NBSP}%)" in t for t in labels), labels
+    assert any(f"(<{NBSP}1{NBSP}%)" in t for t in labels), labels

@@ -372,8 +372,8 @@ def test_german_report_writes_numbers_with_a_decimal_comma(declaration: dict[str
     0,340 and 2.000 (decimal comma, point for thousands); the English one is unchanged.
 
     Hand-derived from the fixture: climate change 31.2 -> "31,2"; particulate matter 2.1e-6 with three
-    significant figures -> "2,10e-06"; DQR 2.3 -> "2,30" (as declared, at least two decimals); primary data share 0.64 -> "64,0 %"; a Monte
-    Carlo of 2000 iterations -> "2.000"; its declared value 0.34 -> "0,340".
+    significant figures -> "2,10e-06"; DQR 2.3 -> "2,30" (as declared, at least two decimals); primary data
+    share 0.64 -> "64,0 %"; a Monte Carlo of 2000 iterations -> "2.000"; its declared value 0.34 -> "0,340".
     """
     from footprint.report._format import fmt_pct, numbers_in
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+from decimal import Decimal
 from typing import Any, Iterator
 
 from footprint._text import dqr_text, percent_digits
@@ -148,10 +149,16 @@ def fmt_share(part: Any, total: Any, decimals: int = 1) -> str:
 
 
 def fmt_amount(value: Any) -> str:
-    """Format a declared-unit amount: ``1`` rather than ``1.00``."""
+    """Format a declared-unit amount exactly as declared: ``1`` rather than ``1.00``, ``12345.6`` never ``1.23e+04``.
+
+    The amount is a definition (every value is per it), not a measured result: rounded to three
+    figures, a rule's 12345.6 kg read "1.23e+04 kg" in the report's header while the bill of
+    materials and the CSV said 12345.6 kg.
+    """
     number = as_number(value)
     if number is None:
         return MISSING if value is None else str(value)
-    if number.is_integer() and abs(number) < _FIXED_MAX:
-        return str(int(number))
-    return fmt_sig(number)
+    text = format(Decimal(repr(number)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return localise(text)

@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from footprint.report._format import as_number, fmt_sig, numbers_in
+from footprint.report._format import as_number, fmt_share, fmt_sig, numbers_in
 from footprint.report.i18n import DEFAULT_LANGUAGE, category_label, stage_label, text
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision
@@ -284,7 +284,8 @@ def _process_figure(declaration: Mapping[str, Any], result: Mapping[str, Any], t
             height=0.6, edgecolor="white")
     span = max([abs(b.value) for b in bars] or [1.0]) or 1.0
     for row, bar in enumerate(bars):
-        share = f" ({100 * bar.value / total:.0f} %)" if total else ""
+        # a process that is not zero never reads "(0 %)", one that is not all never "(100 %)" (fmt_share)
+        share = f" ({fmt_share(bar.value, total, 0)})" if total else ""
         ax.text(bar.value + (0.01 * span if bar.value >= 0 else -0.01 * span), row,
                 f"{fmt_sig(bar.value)}{share}", va="center", fontsize=8,
                 ha="left" if bar.value >= 0 else "right")
