@@ -228,3 +228,29 @@ def test_process_chart_never_labels_a_process_that_counts_as_zero_percent(exampl
     labels = [t for t in texts if "%" in t]
     assert labels and not any("(0 %)" in t or f"(0{NBSP}%)" in t for t in labels), labels
     assert any(f"(<{NBSP}1{NBSP}%)" in t for t in labels), labels
+
+
+# ------------------------------------------------------------------ PACT: the PCF's own data quality
+
+def test_pact_dqi_is_the_data_quality_of_the_pcf_not_of_every_declared_category(example_declaration, tmp_path):
+    """`footprint export --format pact` of the example: pcf.dqi carried data_quality.criteria, the mean over the
+    five declared categories (TeR 1.4, GeR 1.68, TiR 2.33), where climate change -- the only thing a PACT pcf
+    holds -- has TeR 1.651, GeR 1.922, TiR 2.765 (data_quality.by_category.climate_change): the record told
+    every customer's system the PCF's data were better than they are.  And a DQR went out at three figures
+    (2.009 -> "2.01"); now whole."""
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    out = tmp_path / "pf.json"
+    result = CliRunner().invoke(cli.main, ["export", str(decl), "--format", "pact", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(out.read_text())
+    climate = example_declaration["data_quality"]["by_category"]["climate_change"]
+    assert record["pcf"]["dqi"] == {"technologicalDQR": str(climate["TeR"]), "geographicalDQR": str(climate["GeR"]),
+                                    "temporalDQR": str(climate["TiR"])}
+    assert record["extensions"][0]["data"]["dqr"] == str(example_declaration["data_quality"]["dqr"]) == "2.009"
+
+    from footprint.export.pact import ExportError, to_pact
+
+    broken = copy.deepcopy(example_declaration)
+    del broken["data_quality"]["by_category"]["climate_change"]
+    with pytest.raises(ExportError, match="data quality of climate change"):
+        to_pact(broken)

@@ -123,6 +123,30 @@ def _exempted(cut_off: Mapping[str, Any]) -> tuple[str, str | None]:
     return decimal_string(100 * sum(known), 4), description
 
 
+#: Significant digits of a DQR in the record: a DQR is 1-5 with the three decimals a declaration keeps, so four
+#: digits carry it whole (three made the example's 2.009 "2.01" and its TeR 1.399 "1.4").
+DQR_DIGITS = 4
+
+
+def _dqi(dq: Mapping[str, Any]) -> dict[str, str]:
+    """PACT's dqi: the technological, geographical and temporal DQR of the PCF, i.e. of climate change.
+
+    Why not ``data_quality.criteria``: in a schema 2.0 declaration those are the mean over every declared
+    category (acidification, ionising radiation, ...), so the example's PCF went out with TeR 1.4 and TiR
+    2.33 where its climate change reads 1.651 and 2.765 (``data_quality.by_category.climate_change``).  A
+    schema 1.0 declaration's criteria were climate change's (its ``basis``).
+    """
+    basis = dq.get("basis")
+    criteria = (dq.get("by_category") or {}).get(CLIMATE) if basis != CLIMATE else dq.get("criteria")
+    if not isinstance(criteria, Mapping) or not all(_is_share(criteria.get(k)) for k in ("TeR", "GeR", "TiR")):
+        raise ExportError("the declaration has no data quality of climate change, which PACT's dqi describes",
+                          field=f"data_quality.by_category.{CLIMATE}",
+                          expected="TeR, GeR and TiR of climate change (declarations by 'footprint declare' have them)")
+    return {"technologicalDQR": decimal_string(criteria["TeR"], DQR_DIGITS),
+            "geographicalDQR": decimal_string(criteria["GeR"], DQR_DIGITS),
+            "temporalDQR": decimal_string(criteria["TiR"], DQR_DIGITS)}
+
+
 def _is_share(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -278,9 +302,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
             "version": str(((document.get("provenance") or {}).get("inventories") or {}).get("sha256", "?"))[:12],
         }],
         "primaryDataShare": decimal_string(100 * float(dq.get("primary_data_share", 0.0)), 4),
-        "dqi": {"technologicalDQR": decimal_string(criteria["TeR"], 3),
-                "geographicalDQR": decimal_string(criteria["GeR"], 3),
-                "temporalDQR": decimal_string(criteria["TiR"], 3)},
+        "dqi": _dqi(dq),
     }
     if exempted_text:
         pcf["exemptedEmissionsDescription"] = exempted_text
@@ -303,8 +325,8 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
         "efVersion": str(method.get("version", "")),
         "method": method.get("name"),
         "impactCategories": others,
-        "dqr": decimal_string(dq.get("dqr", 0), 3),
-        "precisionP": decimal_string(criteria["P"], 3),
+        "dqr": decimal_string(dq.get("dqr", 0), DQR_DIGITS),
+        "precisionP": decimal_string(criteria["P"], DQR_DIGITS),
         "performanceClass": _class_extension(document),
     }
     if climate.get("coverage") not in (None, "complete"):
