@@ -254,3 +254,42 @@ def test_pact_dqi_is_the_data_quality_of_the_pcf_not_of_every_declared_category(
     del broken["data_quality"]["by_category"]["climate_change"]
     with pytest.raises(ExportError, match="data quality of climate change"):
         to_pact(broken)
+
+
+# ------------------------------------------------------------------ "verified" only from a record that names who
+
+@pytest.mark.parametrize("block", [
+    {"comments": "verification planned for Q3"},                           # no provider, no status
+    {"status": "pending", "providerName": "Example Notified Body"},         # a provider, but not verified
+    {"status": "not verified", "providerName": "Example Notified Body"},
+    {"status": "verified", "providerName": "  "},                           # verified by nobody
+])
+def test_a_verification_block_that_names_no_verifier_is_not_shown_as_verified(example_declaration, tmp_path, block):
+    """The declaration schema has no ``verification`` field, so anyone can add one and hash again.  A block
+    with only a comment, a status 'pending' / 'not verified', or an empty provider was shown by
+    `footprint report` as "Verification status: verified" (header and section, while conformity_assessment
+    said "not verified") and written by `footprint export --format pact` as pcf.verification (coverage
+    "product level"), exit 0.  Now "not verified" with the block shown as given, and no PACT verification."""
+    document = _rehashed({**example_declaration, "verification": block})
+    decl = tmp_path / "d.json"
+    decl.write_text(json.dumps(document), encoding="utf-8")
+    out, pact = tmp_path / "r.html", tmp_path / "pf.json"
+    assert CliRunner().invoke(cli.main, ["report", str(decl), "-o", str(out)]).exit_code == 0
+    page = _text(out.read_text(encoding="utf-8"))
+    status = re.findall(r"Verification status ?:? (not verified|verified)", page)
+    assert status == ["not verified", "not verified"], status
+    assert "it is not a verification" in page
+    result = CliRunner().invoke(cli.main, ["export", str(decl), "--format", "pact", "-o", str(pact)])
+    assert result.exit_code == 0, result.output
+    assert "verification" not in json.loads(pact.read_text())["pcf"]
+
+
+def test_a_verification_naming_its_verifier_is_still_shown_and_exported(example_declaration):
+    """The documented record (provider, date, standard) keeps its "verified" in the report and in PACT."""
+    from footprint.export.pact import to_pact
+
+    document = _rehashed({**example_declaration, "verification": {
+        "providerName": "Example Notified Body", "completedAt": "2026-03-01", "standardName": "CRMA Art. 31 DA"}})
+    page = _text(render_html(document))
+    assert re.findall(r"Verification status ?:? (not verified|verified)", page) == ["verified", "verified"]
+    assert to_pact(document)["pcf"]["verification"]["providerName"] == "Example Notified Body"

@@ -216,9 +216,12 @@ def _allocation(document: Mapping[str, Any]) -> str | None:
 
 
 def _verification(document: Mapping[str, Any]) -> dict[str, str] | None:
-    block = document.get("verification")
-    ca = document.get("conformity_assessment")
-    if (not isinstance(block, Mapping) or not block) and isinstance(ca, Mapping) and ca.get("status") == "verified":
+    """PACT's verification record, only from a verification that names who verified (declaration.claims)."""
+    from footprint.declaration.claims import conformity_verified, verification_block
+
+    block = verification_block(document)
+    ca = conformity_verified(document)
+    if block is None and ca is not None:
         block = {"providerName": ca.get("body"), "completedAt": ca.get("date"),
                  "standardName": f"CRMA Art. 31, Annex V point 9 ({ca.get('module')})",
                  "comments": f"certificate or statement {ca.get('certificate_id')}"}

@@ -249,24 +249,30 @@ def _performance_class(d: Mapping[str, Any]) -> Any:
 
 def _conformity(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The conformity-assessment record once a verifier filled it (status verified, body named), else None."""
-    block = d.get("conformity_assessment")
-    if isinstance(block, Mapping) and block.get("status") == "verified" and block.get("body"):
+    from footprint.declaration.claims import conformity_verified
+
+    block = conformity_verified(d)
+    if block is not None:
         return {"status": "verified", "provider": block.get("body"), "certificate": block.get("certificate_id"),
                 "date": block.get("date")}
     return None
 
 
+def _claimed_verification(d: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The verification the declaration claims (footprint.declaration.claims), or None: then "not verified"."""
+    from footprint.declaration.claims import verification_block
+
+    return verification_block(d) or _conformity(d)
+
+
 def _verification_text(d: Mapping[str, Any], lang: str) -> Html:
-    """"verified (provider, date)" when a verification block is present, else "not verified"."""
-    block = d.get("verification") or _conformity(d)
+    """"verified (provider, date)" when the declaration claims a verification that names who, else "not verified"."""
+    block = _claimed_verification(d)
     if not block:
         return _badge(text("not_verified", lang), "warn")
-    if not isinstance(block, Mapping):
-        return esc(block)
-    status = block.get("status") or text("verified", lang)
     details = ", ".join(str(block[k]) for k in ("providerName", "provider", "completedAt", "date")
                         if block.get(k))
-    return _join([_badge(status, "level"), f" ({details})" if details else ""])
+    return _join([_badge(text("verified", lang), "level"), f" ({details})" if details else ""])
 
 
 def _route_text(route: Any, lang: str) -> Any:
@@ -704,22 +710,24 @@ def _allocation_cut_off(d: Mapping[str, Any], lang: str) -> Html:
 
 def _verification(d: Mapping[str, Any], lang: str) -> Html:
     """The verification record as given, or a plain statement that there is none (with the rule's module)."""
-    block = d.get("verification") or _conformity(d)
+    block = _claimed_verification(d)
+    given = d.get("verification")  # a block that is no verification is still shown, under "not verified"
     ca = _as_dict(d.get("conformity_assessment"))
     module = (_dl([(text("ca_module", lang), ca.get("module")),
                    (text("ca_body", lang), ca.get("body") or MISSING),
                    (text("ca_certificate", lang), ca.get("certificate_id") or MISSING),
                    (text("ca_date", lang), ca.get("date") or MISSING)]) if ca else Html(""))
     if not block:
+        shown = _dl((str(k), _provenance_value(v)) for k, v in given.items()) if isinstance(given, Mapping) else (
+            _tag("p", given) if given else Html(""))
+        note = text("not_a_verification_note" if given else "not_verified_note", lang)
         body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
                                        _badge(text("not_verified", lang), "warn")])),
-                      _tag("p", text("not_verified_note", lang), class_="note"), module])
-    elif isinstance(block, Mapping):
+                      _tag("p", note, class_="note"), shown, module])
+    else:
         body = _join([_tag("p", _join([_tag("strong", text("verification_status", lang)), ": ",
                                        _verification_text(d, lang)])),
                       _dl((str(k), _provenance_value(v)) for k, v in block.items()), module])
-    else:
-        body = _tag("p", block)
     return _section(text("verification", lang), body, "verification")
 
 

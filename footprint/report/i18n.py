@@ -243,6 +243,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "not_verified_note": {"en": "This declaration carries no verification record; it has not been verified "
                                 "by a third party.",
                           "de": "Diese Erklärung enthält keinen Prüfvermerk; sie wurde nicht von Dritten geprüft."},
+    "not_a_verification_note": {"en": "The verification record below names no verifier with the status "
+                                      "\u201cverified\u201d; it is not a verification.",
+                                "de": "Der folgende Prüfvermerk nennt keine Prüfstelle mit dem Status "
+                                      "\u201egeprüft\u201c; er ist keine Prüfung."},
     "sensitivity_run": {"en": "Sensitivity run, not a declaration: allocation '{method}' instead of the rule's own "
                               "method ({processes}). It may not be placed on the market, classed or exported.",
                         "de": "Sensitivitätsrechnung, keine Erklärung: Allokation '{method}' statt der Methode der "
