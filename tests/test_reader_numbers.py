@@ -293,3 +293,36 @@ def test_a_verification_naming_its_verifier_is_still_shown_and_exported(example_
     page = _text(render_html(document))
     assert re.findall(r"Verification status ?:? (not verified|verified)", page) == ["verified", "verified"]
     assert to_pact(document)["pcf"]["verification"]["providerName"] == "Example Notified Body"
+
+
+# ------------------------------------------------------------------ the web list: what a value is per
+
+def test_the_list_page_says_what_a_value_is_per_when_the_declared_unit_is_not_1_kg(example_declaration, tmp_path):
+    """The host's list of published declarations has one column "Climate change per declared unit" for every rule.
+    A declaration per 1000 kg (Annex V point 3 lets a rule set it) read "46.6 kg CO2-Eq" there like one per kg.
+    Now its unit says "kg CO2-Eq per 1000 kg", as the register and class schemes write it; per 1 kg stays plain."""
+    import uuid
+
+    from starlette.testclient import TestClient
+
+    from footprint.market import db
+    from footprint.server.app import create_app
+    from footprint.server.publish import publish
+    from footprint.server.store import Store
+
+    database = str(tmp_path / "footprint.sqlite")
+    Store(database).prepare()
+    for name, amount in (("Per Kilogram Oxides", 1.0), ("Per Tonne Oxides", 1000.0)):
+        document = copy.deepcopy(example_declaration)
+        document["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        document["declarant"]["name"] = name
+        document["declarant"]["identifier"] = f"urn:example:company:{name.split()[1].lower()}"
+        document["declared_unit"]["amount"] = amount
+        publish(_rehashed(document), public=True, database=database)
+    page = TestClient(create_app(database), base_url="https://pact.test").get("/")
+    assert page.status_code == 200
+    cells = dict(re.findall(r'>(Per Kilogram Oxides|Per Tonne Oxides)</a>.*?<span class="value">(.*?)</span>',
+                            page.text, re.S))
+    assert cells["Per Kilogram Oxides"] == "46.6 kg CO2-Eq"
+    assert cells["Per Tonne Oxides"] == "46.6 kg CO2-Eq per 1000 kg"
+    db.dispose(database)

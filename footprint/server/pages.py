@@ -109,7 +109,7 @@ class Pages:
         table_rows = []
         for row in rows:
             climate = row["climate_change"] or {}
-            value = f"{fmt_sig(climate['value'])} {climate.get('unit', '')}" if "value" in climate else ""
+            value = f"{fmt_sig(climate['value'])} {_per(climate.get('unit', ''), row)}" if "value" in climate else ""
             if value and climate.get("coverage") not in (None, "complete"):  # a lower bound, not the product's value
                 value = f"\u2265 {value} ({climate.get('coverage')}: a lower bound)"
             table_rows.append([
@@ -215,6 +215,21 @@ class Pages:
                 _tag("figcaption", "Declarations of the window, "
                                    + ("weighted by mass placed on the market" if scheme["weighting"] == "mass"
                                       else "counted") + "; coloured bands are the classes.")])), "distribution")]))
+
+
+def _per(unit: str, row: dict) -> str:
+    """A value's unit with its basis when the declared unit is not 1 kg: 'kg CO2-Eq per 1000 kg'.
+
+    Why: the list puts declarations of several rules in one column; a rule declaring per 1000 kg (Annex V
+    point 3) showed 4.66e+04 kg CO2-Eq beside another's 46.6 kg CO2-Eq with nothing to say they are per
+    different amounts (the column head says only "per declared unit").
+    """
+    from footprint.market.registry import per_declared_unit
+
+    try:
+        return per_declared_unit(unit, row.get("declared_unit")) or unit
+    except ValueError:  # a declared unit that states no mass: say so rather than guess 1 kg
+        return f"{unit} per declared unit (no mass stated)"
 
 
 def default_window(years: list[int], today: "dt.date | None" = None) -> str:

@@ -460,6 +460,7 @@ class Store:
                 document = json.loads(row[9])
                 item["climate_change"] = next((r for r in document.get("results") or []
                                                if r.get("category") == "climate_change"), None)
+                item["declared_unit"] = document.get("declared_unit")  # what the value is per
                 out.append(item)
         return out
 
