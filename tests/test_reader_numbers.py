@@ -326,3 +326,30 @@ def test_the_list_page_says_what_a_value_is_per_when_the_declared_unit_is_not_1_
     assert cells["Per Kilogram Oxides"] == "46.6 kg CO2-Eq"
     assert cells["Per Tonne Oxides"] == "46.6 kg CO2-Eq per 1000 kg"
     db.dispose(database)
+
+
+# ------------------------------------------------------------------ the cut-off: a share is a percentage
+
+def test_report_writes_an_excluded_item_s_estimated_share_as_a_percentage(project, example_copy):
+    """The example with its excluded blasting agents estimated at 0.02 (2 %, under the rule's 3 %): the
+    report's cut-off section read "Threshold 3.0 %" and under it "estimated_share: 0.02", i.e. 0.02 %
+    (in German too, with a decimal point); an exclusion without an estimate said nothing about it.
+    Now "estimated share 2.0 %" ("geschätzter Anteil 2,0 %") and "share not estimated"."""
+    text = example_copy.read_text(encoding="utf-8")
+    old = 'reason: "no open secondary dataset yet; 0.0005 kg per kg ore (Sprecher 2014), 0.05 % of the ore mass"}'
+    assert old in text
+    example_copy.write_text(text.replace(old, 'reason: "no open secondary dataset yet", estimated_share: 0.02}'),
+                            encoding="utf-8")
+    document = footprint.declare("ndpr-oxide", example_copy)
+    assert document["cut_off"]["excluded"][0]["estimated_share"] == 0.02
+    page = _text(render_html(document))
+    start = page.index("Cut-off Threshold")
+    cut = page[start:page.index("Verification status", start)]
+    assert f"Threshold 3.0{NBSP}% Excluded mining: blasting agents (about 245 t); estimated share 2.0{NBSP}%" in cut
+    assert "0.02" not in cut
+    assert f"geschätzter Anteil 2,0{NBSP}%" in _text(render_html(document, "de"))
+
+
+def test_report_says_an_exclusion_was_not_estimated(example_declaration):
+    page = _text(render_html(example_declaration))
+    assert "mining: blasting agents (about 245 t); share not estimated; no open secondary dataset yet" in page

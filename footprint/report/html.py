@@ -680,11 +680,26 @@ def _allocation_rows(d: Mapping[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def _excluded_text(item: Any) -> str:
-    """An excluded flow may be a name or a small record."""
-    if isinstance(item, Mapping):
-        return ", ".join(f"{k}: {v}" for k, v in item.items() if v is not None)
-    return str(item)
+def _excluded_text(item: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An excluded item: "process: item; estimated share 2.0 %; reason" (a name alone as given).
+
+    Why not the record's keys and values as they are: the share is a fraction, and "estimated_share:
+    0.02" printed under the threshold "3.0 %" read as 0.02 % where the producer estimated 2 %; a
+    missing estimate was left out, so an unestimated exclusion looked like one not worth a number.
+    """
+    if not isinstance(item, Mapping):
+        return str(item)
+    head = ": ".join(str(item[k]) for k in ("process", "item") if item.get(k) is not None)
+    share = item.get("estimated_share")
+    parts = [head, text("excluded_share", lang, share=fmt_pct(share)) if as_number(share) is not None
+             else text("excluded_share_unknown", lang)]
+    if item.get("kinds"):
+        parts.append(text("excluded_kinds", lang, kinds=", ".join(str(k) for k in _as_list(item["kinds"]))))
+    parts += [f"{k}: {v}" for k, v in item.items()
+              if k not in ("process", "item", "estimated_share", "kinds", "reason") and v is not None]
+    if item.get("reason"):
+        parts.append(str(item["reason"]))
+    return "; ".join(p for p in parts if p)
 
 
 def _allocation_cut_off(d: Mapping[str, Any], lang: str) -> Html:
@@ -698,7 +713,7 @@ def _allocation_cut_off(d: Mapping[str, Any], lang: str) -> Html:
     cut = d.get("cut_off")
     if isinstance(cut, Mapping):
         excluded = _as_list(cut.get("excluded"))
-        listing = (_tag("ul", _join(_tag("li", _excluded_text(e)) for e in excluded))
+        listing = (_tag("ul", _join(_tag("li", _excluded_text(e, lang)) for e in excluded))
                    if excluded else text("none_lower", lang))
         parts += [_tag("h3", text("cut_off", lang)),
                   _dl([(text("threshold", lang), fmt_pct(cut.get("threshold"))),

@@ -226,6 +226,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "threshold": {"en": "Threshold", "de": "Schwelle"},
     "excluded": {"en": "Excluded", "de": "Ausgeschlossen"},
     "none_lower": {"en": "none", "de": "keine"},
+    "excluded_share": {"en": "estimated share {share}", "de": "geschätzter Anteil {share}"},
+    "excluded_share_unknown": {"en": "share not estimated", "de": "Anteil nicht geschätzt"},
+    "excluded_kinds": {"en": "inputs {kinds}", "de": "Eingänge {kinds}"},
     # class label
     "class_label_title": {"en": "Performance class", "de": "Leistungsklasse"},
     "class_label_alt": {"en": "Class label: scale {first} to {last}, this declaration is in class {cls}",
