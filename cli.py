@@ -867,9 +867,12 @@ def market_list(rule: str | None, year: int | None, register: str | None) -> Non
     rows = footprint.market_rows(register=register, rule=rule, year=year)
     _echo(f"{'year':<5} {'rule':<22} {'declaration':<46} {'mass (t)':>10}  values")
     for row in rows:
+        # each value with its unit: the unit carries the basis ("kg CO2-Eq per 1000 kg"), and values of rules
+        # declared per another amount stood unitless beside per-kg ones
         partial = {c for c, state in row.get("coverage", {}).items() if state == "partial"}
-        values = ", ".join(f"{c}={_fmt(v)}" + (" (partial)" if c in partial else "")
-                           for c, v in sorted(row["values"].items()))
+        units = row.get("units") or {}
+        values = ", ".join(f"{c}={_fmt(v)}" + (f" {units[c]}" if units.get(c) else "")
+                           + (" (partial)" if c in partial else "") for c, v in sorted(row["values"].items()))
         _echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
                    f"{row['declaration_id'][:46]:<46} {_fmt(row['mass_kg'] / 1000):>10}  {values}")
     total = sum(row["mass_kg"] for row in rows)

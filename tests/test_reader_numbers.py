@@ -353,3 +353,20 @@ def test_report_writes_an_excluded_item_s_estimated_share_as_a_percentage(projec
 def test_report_says_an_exclusion_was_not_estimated(example_declaration):
     page = _text(render_html(example_declaration))
     assert "mining: blasting agents (about 245 t); share not estimated; no open secondary dataset yet" in page
+
+
+# ------------------------------------------------------------------ the register listing: values with their units
+
+def test_market_list_gives_each_value_its_unit(example_declaration, tmp_path):
+    """`footprint market list` printed 'climate_change=46.56, acidification=0.5607 (partial), ...' with no unit:
+    a row of a rule declaring per 1000 kg ('kg CO2-Eq per 1000 kg' in the register) read like a per-kg one."""
+    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
+    register = tmp_path / "m.sqlite"
+    runner = CliRunner()
+    added = runner.invoke(cli.main, ["market", "add", str(decl), "--mass", "1000", "--year", "2025",
+                                     "--register", str(register)])
+    assert added.exit_code == 0, added.output
+    listing = runner.invoke(cli.main, ["market", "list", "--register", str(register)])
+    assert listing.exit_code == 0, listing.output
+    assert "climate_change=46.56 kg CO2-Eq," in listing.output
+    assert "acidification=0.5607 mol H+-Eq (partial)" in listing.output
