@@ -370,3 +370,18 @@ def test_market_list_gives_each_value_its_unit(example_declaration, tmp_path):
     assert listing.exit_code == 0, listing.output
     assert "climate_change=46.56 kg CO2-Eq," in listing.output
     assert "acidification=0.5607 mol H+-Eq (partial)" in listing.output
+
+
+def test_report_scope_lists_every_category_of_the_declared_results(example_declaration):
+    """The example's declared results table has five rows (crustal scarcity, the rule's supplementary
+    indicator, among them) while "What this declaration covers" listed four declared categories and
+    nothing else: a reader counting the declaration's categories got two answers.  Now the supplementary
+    indicator is listed beside them, labelled as not EF 3.1."""
+    from footprint.report.i18n import category_label
+
+    results = [category_label(r, "en") for r in example_declaration["results"]]
+    assert len(results) == 5
+    page = _text(render_html(example_declaration))
+    scope = page[page.index("What this declaration covers"):page.index("Why these categories")]
+    assert "Supplementary indicators (declared beside them, not EF 3.1) Crustal scarcity" in scope
+    assert all(label in scope for label in results), (results, scope)

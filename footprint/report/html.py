@@ -370,6 +370,9 @@ def _scope(d: Mapping[str, Any], lang: str) -> Html:
     items = [(text("system_boundary", lang), boundary.get("statement")),
              (text("declared_categories", lang),
               ", ".join(labels.get(str(c), str(c)) for c in _as_list(categories.get("declared")))),
+             # the declared results table shows these too: listed here so the two lists agree
+             (text("supplementary_categories", lang),
+              ", ".join(labels.get(str(c), str(c)) for c in _as_list(categories.get("supplementary")))),
              (text("category_rationale", lang), categories.get("rationale")),
              (text("rule_validity", lang),
               text("rule_validity_text", lang, first=validity.get("from", MISSING), last=validity.get("until", MISSING),

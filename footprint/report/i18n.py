@@ -90,6 +90,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "scope": {"en": "What this declaration covers", "de": "Umfang der Erklärung"},
     "system_boundary": {"en": "System boundary", "de": "Systemgrenze"},
     "declared_categories": {"en": "Declared impact categories", "de": "Erklärte Wirkungskategorien"},
+    "supplementary_categories": {"en": "Supplementary indicators (declared beside them, not EF 3.1)",
+                                 "de": "Ergänzende Indikatoren (daneben erklärt, nicht EF 3.1)"},
     "category_rationale": {"en": "Why these categories", "de": "Begründung der Kategorienwahl"},
     "rule_validity": {"en": "Validity of the rule", "de": "Geltungsdauer der Berechnungsvorschrift"},
     "rule_validity_text": {"en": "{first} to {last}; reporting periods {start} to {end}",
