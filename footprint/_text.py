@@ -129,3 +129,15 @@ def percent_digits(fraction: float, decimals: int = 1) -> str:
     if fraction != -1 and float(shown) == -100:
         return f"< \u2212{100 - step:.{decimals}f}" if fraction > -1 else f"> \u2212{100 + step:.{decimals}f}"
     return shown
+
+
+def amount_text(value: float) -> str:
+    """A declared unit's amount exactly as declared, in fixed notation: '1', '1000', '12345.6', '1.23456789012345'.
+
+    The amount is a definition every value is per, not a result to round: the report's three figures
+    made a rule's 12345.6 kg '1.23e+04 kg', and the CSV's twelve cut 1.23456789012345 to 1.23456789012.
+    """
+    from decimal import Decimal
+
+    text = format(Decimal(repr(float(value))), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

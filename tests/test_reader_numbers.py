@@ -215,6 +215,15 @@ def test_report_prints_the_declared_unit_amount_as_the_rule_states_it(project, t
         assert (fmt_amount(12345.6), fmt_amount(1.0), fmt_amount(1000.0)) == ("12345,6", "1", "1000")
 
 
+def test_csv_per_column_keeps_every_digit_of_the_declared_unit():
+    """The CSV's per column wrote the amount with twelve significant figures: 1.23456789012345 kg became
+    '1.23456789012 kg', a basis no value is per."""
+    from footprint.export.csv import declared_unit_text
+
+    assert declared_unit_text({"declared_unit": {"amount": 1.23456789012345, "unit": "kg"}}) == "1.23456789012345 kg"
+    assert declared_unit_text({"declared_unit": {"amount": 1.0, "unit": "kg"}}) == "1 kg"
+
+
 def test_process_chart_never_labels_a_process_that_counts_as_zero_percent(example_declaration):
     """The example's ionising radiation: the leaching process gives 4.97e-04 of 0.668 kBq U235-Eq, 0.07 %.
     Its bar in the top-processes chart was labelled "(0 %)", as if it added nothing; the tables say

@@ -15,7 +15,7 @@ import csv
 import io
 from typing import Any, Mapping
 
-from footprint._text import csv_cell
+from footprint._text import amount_text, csv_cell
 from footprint.export._errors import ExportError
 
 COLUMNS = ("category", "stage", "process", "item", "kind", "dataset", "value", "unit", "declared", "coverage",
@@ -31,7 +31,7 @@ def declared_unit_text(document: Mapping[str, Any]) -> str:
     """
     unit = document.get("declared_unit") or {}
     amount = unit.get("amount", 1)
-    shown = f"{amount:.12g}" if isinstance(amount, (int, float)) else str(amount)
+    shown = amount_text(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) else str(amount)
     return f"{shown} {unit.get('unit', 'kg')}"
 
 

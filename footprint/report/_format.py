@@ -9,10 +9,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-from decimal import Decimal
 from typing import Any, Iterator
 
-from footprint._text import dqr_text, percent_digits
+from footprint._text import amount_text, dqr_text, percent_digits
 
 #: Placeholder for values that are missing or not a finite number.
 MISSING = "\u2014"
@@ -158,7 +157,4 @@ def fmt_amount(value: Any) -> str:
     number = as_number(value)
     if number is None:
         return MISSING if value is None else str(value)
-    text = format(Decimal(repr(number)), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return localise(text)
+    return localise(amount_text(number))
