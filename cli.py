@@ -1017,9 +1017,14 @@ def classes_assign(declaration: Path, scheme: Path, output: Path, report_path: P
     document = _signed(document, sign_key, signer_name, signer_role)
     footprint.write_declaration(document, output, force=force, report=report_path, label=label_path)  # all or none
     record = document["performance_class"]
-    figures = _figures_apart([*(record.get("thresholds") or []), record["value"]])  # never reads as a threshold
-    _echo(f"class {record['class']} ({record['category']} = {_fmt(record['value'], figures)} "
-          f"{record.get('unit') or ''}) under {record['scheme_id']}")
+    # the value the class was decided on: under a scheme of medians, the Monte Carlo median (said so)
+    median = record.get("basis") == "median" and record.get("classed_value") is not None
+    classed = record["classed_value"] if median else record["value"]
+    figures = _figures_apart([*(record.get("thresholds") or []), classed])  # never reads as a threshold
+    unit = record.get("unit") or ""
+    _echo(f"class {record['class']} ({record['category']} = {_fmt(classed, figures)} {unit}"
+          + (f", Monte Carlo median; declared value {_fmt(record['value'])} {unit}" if median else "")
+          + f") under {record['scheme_id']}")
     due = record.get("next_review")
     from footprint._time import utc_today
 

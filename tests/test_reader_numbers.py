@@ -394,3 +394,56 @@ def test_report_scope_lists_every_category_of_the_declared_results(example_decla
     scope = page[page.index("What this declaration covers"):page.index("Why these categories")]
     assert "Supplementary indicators (declared beside them, not EF 3.1) Crustal scarcity" in scope
     assert all(label in scope for label in results), (results, scope)
+
+
+# ------------------------------------------------------------------ a class decided on a Monte Carlo median
+
+def test_a_class_decided_on_the_median_shows_the_median_it_was_decided_on(project, tmp_path):
+    """A scheme of basis "median" (classes derive --basis median) over two market medians m - 2.2 and m + 1.8 (m:
+    the example's own Monte Carlo median, 46.91 with declare --uncertainty 200 --seed 1; 1 t each, 2 classes):
+    the threshold is their midpoint m - 0.2 = 46.71, so the example is class B at its median m, while its
+    declared value v = 46.5555 lies below the threshold.  The label marked it "B 46.6" (v) beside the band
+    "> 46.7", the report called v the "Value classified" and 'classes assign' printed "class B (climate_change
+    = 46.56 kg CO2-Eq)": each said the class was wrong.  Now each shows the median the class was decided on,
+    and says it is the median."""
+    from conftest import EXAMPLE
+
+    from footprint.market.registry import Entry, Register
+
+    document = footprint.declare("ndpr-oxide", EXAMPLE, uncertainty=200, seed=1)
+    value = next(r["value"] for r in document["results"] if r["category"] == "climate_change")
+    median = next(r["median"] for r in document["uncertainty"]["results"] if r["category"] == "climate_change")
+    assert value < median - 0.2, (value, median)  # the trial needs the declared value on the other side
+    register = tmp_path / "medians.sqlite"
+    Register(register).add([Entry(declaration_id=f"m{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
+                                  mass_kg=1000.0, values={"climate_change": value},
+                                  units={"climate_change": "kg CO2-Eq"},
+                                  spreads={"climate_change": (m, m - 5.0, m + 5.0)})
+                            for i, m in enumerate((median - 2.2, median + 1.8))])
+    scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=2, weight="mass",
+                                      head_room=False, register=register, basis="median")
+    assert scheme["thresholds"] == pytest.approx([median - 0.2])
+    scheme_path = footprint.write_scheme(scheme, tmp_path / "scheme.json")
+    decl = footprint.write_declaration(document, tmp_path / "d.json")
+    out = tmp_path / "classed.json"
+    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(scheme_path),
+                                           "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    classed = json.loads(out.read_text())
+    pc = classed["performance_class"]
+    assert (pc["class"], pc["basis"]) == ("B", "median") and pc["classed_value"] == median
+    line = next(x for x in result.output.splitlines() if x.startswith("class "))
+    figures = re.findall(r"= (\S+) kg CO2-Eq, Monte Carlo median; declared value (\S+) kg", line)
+    assert figures and float(figures[0][0]) == pytest.approx(median, rel=1e-3), line
+    assert float(figures[0][1]) == pytest.approx(value, rel=1e-3), line
+
+    page = _text(render_html(classed))
+    shown = re.search(r"Value classified (\S+) kg CO2-Eq \(Monte Carlo median; the declared value is (\S+) kg", page)
+    assert shown and float(shown.group(1)) == pytest.approx(median, rel=5e-3), page[:200]
+    assert float(shown.group(2)) == pytest.approx(value, rel=5e-3)
+    from footprint.report.label import build_label_figure
+
+    texts = [t.get_text() for ax in build_label_figure(pc).axes for t in ax.texts]
+    mark = next(t for t in texts if t.startswith("B "))
+    band = next(t for t in texts if t.startswith("> "))
+    assert mark.endswith(" (median)") and float(mark.split()[1]) > float(band.split()[1]), (mark, band)

@@ -479,13 +479,20 @@ def _class_section(d: Mapping[str, Any], lang: str) -> Html:
     shown = {**pc, "category": category_label(result, lang) if result else category}
     img = _img(class_label_png(shown, unit, lang),
                text("class_label_alt", lang, first=labels[0], last=labels[-1], cls=pc["class"]), "520")
-    value = as_number(pc.get("value"))
+    from footprint.report.label import classed_value
+
+    value, median = classed_value(pc)  # the value the class was decided on (a Monte Carlo median, said so)
     sig = sig_apart([*_as_list(pc.get("thresholds")), value])  # as the label: the value never reads as a threshold
     thresholds = fmt_sig_list(_as_list(pc.get("thresholds")), sig)
+    classed = f"{fmt_sig(value, sig)} {unit}".strip() if value is not None else None
+    if median and classed is not None:
+        declared = as_number(pc.get("value"))
+        classed = text("class_value_median", lang, classed=classed,
+                       value=f"{fmt_sig(declared)} {unit}".strip() if declared is not None else MISSING)
     facts = _dl([(text("performance_class", lang), _tag("strong", pc["class"])),
                  (text("class_scheme", lang), pc.get("scheme_id")),
                  (text("class_category", lang), shown["category"]),
-                 (text("class_value", lang), f"{fmt_sig(value, sig)} {unit}".strip() if value is not None else None),
+                 (text("class_value", lang), classed),
                  (text("class_thresholds", lang), f"{thresholds} {unit}".strip() if thresholds else None)])
     figure = _tag("figure", img, class_="class-label")
     from footprint.report.uncertainty import probability_bar  # (imports this module)

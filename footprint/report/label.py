@@ -62,7 +62,7 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
     current = str(performance_class.get("class", ""))
     names = [str(x) for x in performance_class.get("labels") or []] or [current]
     n = len(names)
-    value = as_number(performance_class.get("value"))
+    value, median = classed_value(performance_class)
     thresholds = list(performance_class.get("thresholds") or [])
     sig = sig_apart([*thresholds, value])  # the value never prints as a threshold it is not
     bands = _band_texts(thresholds, n, sig)
@@ -88,7 +88,10 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
             ax.add_patch(Polygon([(9.9, y0), (7.6, y0), (7.2, (y0 + y1) / 2), (7.6, y1), (9.9, y1)], closed=True,
                                  facecolor="#1d2329"))
             mark = f"{name}  {fmt_sig(value, sig)}" if value is not None else name
-            ax.text(8.75, k + 0.5, mark, va="center", ha="center", fontsize=9, fontweight="bold", color="white")
+            if median and value is not None:  # the value the class was decided on, said to be the median
+                mark += f" ({text('class_mark_median', lang)})"
+            ax.text(8.75, k + 0.5, mark, va="center", ha="center", fontsize=8 if median else 9, fontweight="bold",
+                    color="white")
     unit = performance_class.get("unit") or ""
     category = performance_class.get("category") or ""
     title = f"{text('class_label_title', lang)} {current}"
@@ -98,6 +101,19 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
     if probabilities:
         _probability_bar(fig, probabilities, names, (0.02, 0.03, 0.96, 0.45 * extra / height), lang)
     return fig
+
+
+def classed_value(performance_class: Mapping[str, Any]) -> tuple[float | None, bool]:
+    """The value the class was decided on, and whether it is the Monte Carlo median (a scheme of basis "median").
+
+    Why: under such a scheme ``value`` stays the declared value and ``classed_value`` is the median the
+    class comes from.  The label marked the declared value and the report called it "Value classified":
+    a declaration classed A at its median 45.1 read "A 46.6" beside the band "<= 45.6".
+    """
+    classed = as_number(performance_class.get("classed_value"))
+    if performance_class.get("basis") == "median" and classed is not None:
+        return classed, True
+    return as_number(performance_class.get("value")), False
 
 
 def _probabilities(performance_class: Mapping[str, Any], names: list[str]) -> list[float] | None:

@@ -84,7 +84,9 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
         parts.append(bar)
     nearest = pc.get("nearest_threshold")
     if isinstance(nearest, Mapping):
-        sig = sig_apart([*(pc.get("thresholds") or []), pc.get("value")])  # the threshold as the label shows it
+        from footprint.report.label import classed_value
+
+        sig = sig_apart([*(pc.get("thresholds") or []), classed_value(pc)[0]])  # the threshold as the label shows it
         line = text("mc_nearest_text", lang, t=fmt_sig(nearest.get("threshold"), sig),
                  between="/".join(str(x) for x in nearest.get("between") or []), d=fmt_sig(nearest.get("distance")))
         inside = nearest.get("within_95_interval")
