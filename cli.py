@@ -1094,10 +1094,17 @@ def classes_revise(old_path: Path, window: str, n_classes: int | None, trigger_t
     _echo(f"report: {report_path}")
     _print_scheme(revision.new)
     shares = revision.shares_old
-    _echo(f"under the old scheme: top class {shares['top']['mass']:.1%} of mass "
-               f"({shares['top']['declarations']:.1%} of declarations), top two {shares['top_two']['mass']:.1%} "
-               f"({shares['top_two']['declarations']:.1%}); rescaling "
-               + ("TRIGGERED" if shares["rescale"] else "not triggered") + f" (basis: {shares['basis']})")
+    from footprint._text import decimals_apart
+
+    def share(key: str, basis: str) -> str:  # a share below its trigger never prints as the trigger (30.0%)
+        trigger = (shares.get("triggers") or {}).get(key)
+        places = decimals_apart([shares[key][basis], *([trigger] if trigger is not None else [])])
+        return f"{100 * shares[key][basis]:.{places}f}%"
+
+    _echo(f"under the old scheme: top class {share('top', 'mass')} of mass "
+          f"({share('top', 'declarations')} of declarations), top two {share('top_two', 'mass')} "
+          f"({share('top_two', 'declarations')}); rescaling "
+          + ("TRIGGERED" if shares["rescale"] else "not triggered") + f" (basis: {shares['basis']})")
     near = revision.near
     if near.get("with_interval"):
         _echo(f"near a new threshold: {near['near']} of {near['with_interval']} declarations with a Monte Carlo "

@@ -13,6 +13,7 @@ Three ways input text can hurt the person reading an output, each with one fix h
 """
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 from typing import Any
@@ -141,3 +142,17 @@ def amount_text(value: float) -> str:
 
     text = format(Decimal(repr(float(value))), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def decimals_apart(fractions: list, decimals: int = 1) -> int:
+    """The fewest decimals (at least ``decimals``) at which different fractions print as different percentages.
+
+    Why: a share of the market in the top class is read against the rescaling trigger (30 %); a share of
+    0.2999 printed "30.0 %" beside the trigger "30.0 %" and "not triggered", which reads as a wrong decision.
+    """
+    numbers = sorted({float(f) for f in fractions
+                      if isinstance(f, (int, float)) and not isinstance(f, bool) and math.isfinite(f)})
+    for places in range(decimals, 16):
+        if len({f"{100 * f:.{places}f}" for f in numbers}) == len(numbers):
+            return places
+    return 15

@@ -447,3 +447,35 @@ def test_a_class_decided_on_the_median_shows_the_median_it_was_decided_on(projec
     mark = next(t for t in texts if t.startswith("B "))
     band = next(t for t in texts if t.startswith("> "))
     assert mark.endswith(" (median)") and float(mark.split()[1]) > float(band.split()[1]), (mark, band)
+
+
+# ------------------------------------------------------------------ a share read against the rescaling trigger
+
+def test_a_top_class_share_just_below_the_trigger_never_prints_as_the_trigger(tmp_path):
+    """Old scheme (2021, values 10, 20, 30, count-weighted, 3 classes): thresholds Q(1/3) = 15, Q(2/3) = 25.  In
+    2022-2024 two declarations: 12 (class A) with 2999 kg and 28 (class C) with 7001 kg: the top class holds
+    2999/10000 = 29.99 % of the mass, under the 30 % trigger (basis mass): not triggered.  'classes revise'
+    printed "top class 30.0% of mass ... not triggered" and the revision report "30.0 %" beside the trigger
+    "30.0 %", which reads as a wrong decision.  Now 29.99 %."""
+    from footprint.market.registry import Entry, Register
+
+    def entry(ident: str, value: float, mass: float, year: int) -> Entry:
+        return Entry(declaration_id=ident, rule_id="r", rule_version="1.0.0", year=year, mass_kg=mass,
+                     values={"climate_change": value}, units={"climate_change": "kg CO2-Eq"})
+
+    register = tmp_path / "market.sqlite"
+    Register(register).add([entry("d10", 10.0, 1000.0, 2021), entry("d20", 20.0, 1000.0, 2021),
+                            entry("d30", 30.0, 1000.0, 2021), entry("e12", 12.0, 2999.0, 2024),
+                            entry("e28", 28.0, 7001.0, 2024)])
+    old = footprint.derive_classes("r", "climate_change", "2019-2021", classes=3, weight="count", register=register)
+    assert old["thresholds"] == pytest.approx([15.0, 25.0])
+    old_path = footprint.write_scheme(old, tmp_path / "old.json")
+    result = CliRunner().invoke(cli.main, ["classes", "revise", "--old", str(old_path), "--window", "2022-2024",
+                                           "--classes", "2", "--register", str(register), "-o",
+                                           str(tmp_path / "new.json"), "--report", str(tmp_path / "rev.html")])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("under the old scheme"))
+    assert "top class 29.99% of mass" in line and "not triggered (basis: mass)" in line, line
+    report = _text((tmp_path / "rev.html").read_text(encoding="utf-8"))
+    # the row's shares and trigger at the decimals that tell them apart (two here)
+    assert f"class A 50.00{NBSP}% 29.99{NBSP}% 30.00{NBSP}%" in report, report[report.find("class A"):][:200]

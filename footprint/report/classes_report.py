@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from footprint.market.registry import MarketPoint
+from footprint._text import decimals_apart
 from footprint.report._format import fmt_pct, fmt_sig, sig_apart
 from footprint.report.html import Html, _dl, _join, _section, _table, _tag, _void, esc
 from footprint.report.html import page as html_page
@@ -124,12 +125,11 @@ def _shares(shares: Mapping[str, Any], names: Sequence[str]) -> Html:
     triggers = shares["triggers"]
     top_name = names[0]
     two_name = "+".join(names[:2])
-    rows = [
-        [f"class {top_name}", fmt_pct(shares["top"]["declarations"]), fmt_pct(shares["top"]["mass"]),
-         fmt_pct(triggers["top"])],
-        [f"classes {two_name}", fmt_pct(shares["top_two"]["declarations"]), fmt_pct(shares["top_two"]["mass"]),
-         fmt_pct(triggers["top_two"])],
-    ]
+    rows = []
+    for label, key in ((f"class {top_name}", "top"), (f"classes {two_name}", "top_two")):
+        row = [shares[key]["declarations"], shares[key]["mass"], triggers[key]]
+        places = decimals_apart(row)  # a share below its trigger never prints as the trigger
+        rows.append([label, *(fmt_pct(x, places) for x in row)])
     return _table(["", "share of declarations", "share of mass", "rescaling trigger"], rows, numeric=(1, 2, 3))
 
 
