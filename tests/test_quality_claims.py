@@ -148,11 +148,12 @@ def test_a_primary_data_share_below_a_whole_is_never_stated_as_one(project, exam
     total = sum(abs(c["value"]) for c in climate)
     assert 0 < methane / total < 5e-5  # round(1 - methane / total, 4) == 1.0
     assert document["data_quality"]["primary_data_share"] == 0.9999
-    from footprint.engine.quality import percent_text, share_of
+    from footprint._text import percent_digits
+    from footprint.engine.quality import share_of
     from footprint.report._format import fmt_pct
 
-    assert percent_text(0.9999) == ">99%" and fmt_pct(0.9999, of_whole=True) == ">\u00a099.9\u00a0%"
+    assert percent_digits(0.9999, 0) == "> 99" and fmt_pct(0.9999) == ">\u00a099.9\u00a0%"
     # hand-computed: 1 - 3e-6 -> 0.9999 (not 1.0); 3e-6 -> 0.0001 (not 0.0); 0.92615 -> 0.9262 (plain rounding)
     assert share_of(1 - 3e-6, 1) == 0.9999 and share_of(3e-6, 1) == 0.0001 and share_of(0.92615, 1) == 0.9262
     assert share_of(1, 1) == 1.0 and share_of(0, 1) == 0.0 and share_of(0, 0) == 0.0
-    assert percent_text(1.0) == "100%" and percent_text(0.9262) == "93%" and percent_text(0.0001) == "<1%"
+    assert percent_digits(1.0, 0) == "100" and percent_digits(0.9262, 0) == "93" and percent_digits(0.0001, 0) == "< 1"

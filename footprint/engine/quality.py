@@ -364,16 +364,6 @@ def share_of(part: float, total: float, decimals: int = 4) -> float:
     return share
 
 
-def percent_text(share: float) -> str:
-    """A share as a whole percentage, never '100%' below a whole nor '0%' above nothing (see share_of)."""
-    shown = round(share * 100)
-    if shown >= 100 and share < 1.0:
-        return ">99%"
-    if shown <= 0 < share:
-        return "<1%"
-    return f"{shown:.0f}%"
-
-
 def _score(criteria: dict[str, float]) -> float:
     return sum(criteria[key] for key in CRITERIA) / 4
 

@@ -665,7 +665,7 @@ def _data_quality(d: Mapping[str, Any], lang: str) -> Html:
     overall = _join([_tag("strong", _dqr(dq.get("dqr"))), " ",
                      _badge(level(dq.get("level"), lang) if dq.get("level") else text("unrated", lang), "level")])
     summary = _dl([(text("overall_dqr", lang), overall),
-                   (text("primary_data_share", lang), fmt_pct(dq.get("primary_data_share"), of_whole=True)),
+                   (text("primary_data_share", lang), fmt_pct(dq.get("primary_data_share"))),
                    (text("dqr_basis", lang), basis)])
     parts = [_warnings(dq, lang), summary,
              _tag("h3", text("rating_per_criterion", lang)), _criteria_table(_as_dict(dq.get("criteria")), lang),
