@@ -168,6 +168,26 @@ def test_pact_refuses_a_declaration_without_climate_change(example_declaration):
         to_pact(document)
 
 
+@pytest.mark.parametrize("category", ["climate_change", "climate_change_fossil"])
+def test_pact_refuses_a_partial_climate_change(example_declaration, tmp_path, category):
+    """A PACT pcf is a plain number: a partial climate change (a lower bound) went out as the product's footprint,
+    its coverage flag only in footprint's extension, which customers' systems do not read, exit 0."""
+    from footprint.declaration.declaration import content_hash
+    from footprint.inputs.upstream import all_results
+
+    document = copy.deepcopy(example_declaration)
+    (result,) = [r for r in all_results(document) if r["category"] == category]
+    result["coverage"] = "partial"
+    with pytest.raises(ExportError, match=f"{category} is partial"):
+        to_pact(document)
+    document["content_sha256"] = content_hash(document)
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    done = _invoke("export", path, "--format", "pact", "-o", tmp_path / "pf.json")
+    assert done.exit_code == 2 and "partial" in done.output and "Traceback" not in done.output, done.output
+    assert not (tmp_path / "pf.json").exists()
+
+
 # ----------------------------------------------------------------------------- CSV
 
 

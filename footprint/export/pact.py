@@ -256,6 +256,26 @@ def _class_extension(document: Mapping[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+def _refuse_partial_pcf(*results: Mapping[str, Any]) -> None:
+    """Refuse a PCF whose climate change (or its fossil part) is not completely characterised.
+
+    Why: a PACT record's ``pcfExcludingBiogenicUptake`` is a plain number; the coverage flag rode only in
+    footprint's extension and comment, which a customer's system does not read, so a lower bound (some
+    flows without a factor) went out as the product's carbon footprint, exit 0.  ``classes assign``
+    refuses a partial value for the same reason.
+    """
+    for result in results:
+        coverage = result.get("coverage")
+        if coverage not in (None, "complete"):
+            raise ExportError(f"{result.get('category')} is {coverage}: some flows of the datasets used have no "
+                              "characterisation factor, so the value is a lower bound, and a PACT record's pcf carries "
+                              "no coverage flag a customer's system reads", field=f"results[{result.get('category')}]"
+                              ".coverage", value=coverage,
+                              expected="a declaration whose climate change is complete (see 'footprint inventories "
+                                       "coverage RULE --data FILE'), or the declaration itself (JSON, report) "
+                                       "instead of a PACT record")
+
+
 def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     """The PACT v3 ProductFootprint record of a declaration (a plain dict, decimals as strings)."""
     declarant = document.get("declarant") or {}
@@ -273,6 +293,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
                           value=unit.get("unit"), expected="kg (Annex V point 3: the declared unit is 1 kg)")
     climate = _result(document, CLIMATE)
     fossil = _result(document, CLIMATE_FOSSIL)
+    _refuse_partial_pcf(climate, fossil)
     total = decimal_string(climate["value"])
     exempted, exempted_text = _exempted(document.get("cut_off") or {})
     stages = " \u2192 ".join(str(s.get("label")) for s in document.get("stages") or [])
@@ -332,9 +353,6 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
         "precisionP": decimal_string(criteria["P"], DQR_DIGITS),
         "performanceClass": _class_extension(document),
     }
-    if climate.get("coverage") not in (None, "complete"):
-        extension_data["climateChangeCoverage"] = climate.get("coverage")
-        extension_data["climateChangeCoverageWarning"] = climate.get("coverage_note") or "partial dataset coverage"
     rc = document.get("recycled_content") or {}
     if isinstance(rc, Mapping) and rc.get("method") not in (None, "not-applicable"):
         extension_data["recycledContent"] = {"method": rc.get("method"), "R1": rc.get("R1"),
