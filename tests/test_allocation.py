@@ -40,6 +40,13 @@ def test_specified_shares_must_close():
         allocation.specified_shares({"a": 0.7, "b": 0.2}, file="x.yaml", field="processes.p.co_products")
 
 
+def test_specified_share_of_a_product_not_produced_is_refused():
+    """A share above 0 for 0 kg made moves burden onto nothing; a share of 0 for it is fine."""
+    with pytest.raises(ActivityDataError, match="none of it was produced"):
+        allocation.specified_shares({"a": 0.7, "b": 0.3}, masses={"a": 10.0, "b": 0.0})
+    assert allocation.specified_shares({"a": 1.0, "b": 0.0}, masses={"a": 10.0, "b": 0.0}) == {"a": 1.0, "b": 0.0}
+
+
 def test_specified_shares_must_be_given_and_in_range():
     with pytest.raises(ActivityDataError, match="needs a 'share'"):
         allocation.specified_shares({"a": 0.7, "b": None})

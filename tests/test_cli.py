@@ -263,6 +263,37 @@ def test_specified_shares_that_close_are_used(project, example_copy, specified_r
     assert separation["main_share"] == pytest.approx(0.6)
 
 
+def test_specified_share_of_a_co_product_not_produced_is_refused(project, example_copy, specified_rule, tmp_path):
+    """A 'specified' share above 0 for a co-product of 0 t put the burden on a product that was not made: the
+    SEG concentrate at 0 t with share 0.3 (main product 0.5) declared about 26.5 instead of 46.56 kg CO2-Eq/kg
+    (the separation's burden x 0.5 instead of x 0.878), exit 0."""
+    def ghost(doc: dict) -> None:
+        give_shares(0.5, {**CO_SHARES, "SEG and heavy rare-earth concentrate": 0.3})(doc)  # 0.5+0.1+0.1+0.3 = 1
+        seg = next(c for c in process(doc, "separation")["co_products"]
+                   if c["name"] == "SEG and heavy rare-earth concentrate")
+        seg["amount"] = 0
+    mutate(example_copy, ghost)
+    result = declare(example_copy, tmp_path / "out.json", rule=specified_rule)
+    assert_bad_input(result, str(example_copy), "field 'processes.separation.co_products'",
+                     "'SEG and heavy rare-earth concentrate' is above 0", "none of it was produced")
+
+
+def test_specified_share_of_0_for_a_co_product_not_produced_is_used(project, example_copy, specified_rule,
+                                                                     tmp_path):
+    """A co-product of 0 t with share 0 is what the producer means by 'none made': its share stays 0."""
+    def none_made(doc: dict) -> None:
+        give_shares(0.8, {**CO_SHARES, "SEG and heavy rare-earth concentrate": 0.0})(doc)  # 0.8+0.1+0.1 = 1
+        seg = next(c for c in process(doc, "separation")["co_products"]
+                   if c["name"] == "SEG and heavy rare-earth concentrate")
+        seg["amount"] = 0
+    mutate(example_copy, none_made)
+    result = declare(example_copy, tmp_path / "out.json", rule=specified_rule)
+    assert_ok(result)
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    separation = next(a for a in document["allocation"] if a["process"] == "separation")
+    assert separation["main_share"] == pytest.approx(0.8)
+
+
 def test_missing_co_product_is_refused(project, example_copy, tmp_path):
     mutate(example_copy, lambda doc: process(doc, "separation").__setitem__(
         "co_products", [c for c in process(doc, "separation")["co_products"] if c["name"] != "cerium oxide"]))

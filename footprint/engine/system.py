@@ -511,7 +511,8 @@ def _allocate(rp: RuleProcess, data: ProcessData, output: float, activity: Loade
         basis = "mass of products in the reporting period"
     else:
         requested = {rp.product.name: data.allocation_share, **{n: given[n].share for n in rp.co_products}}
-        shares = allocation.specified_shares(requested, file=path, field=f"{where}.co_products")
+        shares = allocation.specified_shares(requested, masses=masses, file=path,
+                                             field=f"{where}.co_products")
         if shares[rp.product.name] <= 0:  # every exchange times 0: the product (and all it feeds) burden-free
             raise ActivityDataError(f"allocation share of the main product '{rp.product.name}' is 0", file=path,
                                     field=f"{where}.allocation_share", value=shares[rp.product.name],
