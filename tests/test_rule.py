@@ -101,6 +101,22 @@ def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("change, field", [
+    (lambda d: d["stages"][1]["processes"][0]["allocation"]["prices"]["iron ore concentrate"].update(
+        value=float("inf")), "allocation.prices.iron ore concentrate.value"),
+    (lambda d: d["stages"][2]["processes"][2]["allocation"]["prices"]["NdPr oxide"].update(value=float("nan")),
+     "allocation.prices.NdPr oxide.value"),
+    (lambda d: d["declared_unit"].update(amount=float("inf")), "declared_unit.amount"),
+])
+def test_a_rule_number_that_is_not_finite_is_refused(tmp_path, change, field):
+    """A price of .inf passed 'gt=0' and 'rules validate' said ok; economic allocation then gave the main
+    product 50·m/inf = 0 and the co-product inf/inf = nan, and declare ended in a traceback (exit 1)."""
+    path = _write(tmp_path, change)
+    with pytest.raises(RuleError, match="finite number") as info:
+        rule_module.load_rule(path)
+    assert field in str(info.value)
+
+
 def test_unknown_rule_id_lists_the_known_ones():
     with pytest.raises(RuleError, match="ndpr-oxide"):
         rule_module.load_rule("no-such-rule")

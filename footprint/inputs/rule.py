@@ -77,7 +77,14 @@ ANNEX_V_SECONDARY = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Every rule model: no unknown key, and no number that is not finite.
+
+    Why allow_inf_nan=False: a price of ``.inf`` passed ``gt=0`` (inf > 0), ``rules validate`` said ok, and
+    economic allocation gave the main product 50·m/inf = 0 and the co-product inf/inf = nan (declare then
+    ended in a traceback); the same held for a virgin ``amount`` (Ev x inf) or a declared-unit amount.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _check_order(span):
