@@ -434,3 +434,44 @@ def test_virgin_material_blended_in_an_erec_process_with_a_co_product_counts_who
     # the Monte Carlo model computes Rm the same way (it refuses a model that drifts from the declared value)
     sampled = footprint.declare(rule_path, data_path, uncertainty=20, seed=1)
     assert _value(sampled) == pytest.approx(34.848485, rel=1e-6) and "uncertainty" in sampled
+
+
+def _per_tonne_virgin(tmp_path: Path) -> None:
+    """virgin.json rewritten per tonne: declared unit 0.001 t, so the same values per kg (40 kg CO2e/kg)."""
+    document = _virgin_declaration(VIRGIN)
+    document["declared_unit"].update(amount=0.001, unit="t")
+    document["content_sha256"] = content_hash(document)
+    (tmp_path / "virgin.json").write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize("virgin, unit", [({"amount": 1}, "kg"), ({"amount": 0.001}, "t")])
+def test_an_ev_declaration_per_tonne_gives_the_same_37(project, tmp_path, virgin, unit):
+    """The issue-11 case (CFF 37.0, module docstring) with the Ev declaration written per tonne.
+
+    The rule's virgin amount was read in the declaration's unit: 1 became 1 t = 1000 kg of virgin alloy per
+    kg recycled, Ev 40,000 instead of 40, and the line 0.8·(0.5·40,000 − 5) instead of 0.8·(0.5·40 − 5),
+    exit 0.  With the amount's unit stated (1 kg, or 0.001 t) Ev is 40 again and the value 37.0.
+    """
+    rule_path, data_path = _write(tmp_path, virgin={"declaration": "virgin.json", **virgin, "unit": unit})
+    _per_tonne_virgin(tmp_path)
+    document = footprint.declare(rule_path, data_path)
+    assert _value(document) == pytest.approx(37.0, rel=REL)
+    assert document["recycled_content"]["by_category"]["climate_change"]["Ev"] == pytest.approx(40.0, rel=REL)
+
+
+def test_an_ev_source_not_per_kg_without_the_amount_s_unit_is_refused(project, tmp_path):
+    """Without ``virgin.unit`` the amount of a per-tonne source is ambiguous (kg as the README writes, or the
+    source's t as the code once read it): refused, naming the field, not guessed 1000x off either way."""
+    rule_path, data_path = _write(tmp_path, virgin={"declaration": "virgin.json", "amount": 1})
+    _per_tonne_virgin(tmp_path)
+    with pytest.raises(RuleError, match="does not say which unit") as info:
+        footprint.declare(rule_path, data_path)
+    assert "recycled_content.virgin.unit" in str(info.value)
+
+
+def test_a_virgin_unit_that_is_not_a_mass_is_refused(tmp_path):
+    rule_path, _data = _write(tmp_path, virgin={"declaration": "virgin.json", "amount": 1, "unit": "kWh"})
+    from footprint.inputs.rule import load_rule
+
+    with pytest.raises(RuleError, match="not a unit of mass"):
+        load_rule(rule_path)

@@ -335,14 +335,19 @@ class VirginBurden(_Strict):
 
     PEF's Ev is the acquisition and pre-processing of the virgin material at the
     point of substitution (for sintered NdFeB: the virgin alloy or its rare-earth
-    metal content, not the finished magnet).  ``amount`` is how much of the source
-    (in its unit) one kg of recycled material stands for, e.g. 0.27 kg Nd metal per
-    kg of alloy; ``basis`` says where that amount comes from.
+    metal content, not the finished magnet).  ``amount`` is how much of the source, in
+    ``unit`` (kg unless stated), one kg of recycled material stands for, e.g. 0.27 kg Nd
+    metal per kg of alloy; ``basis`` says where that amount comes from.  A source not
+    counted in kg needs ``unit`` stated.
     """
 
     dataset: Optional[str] = None  # a dataset code from inventories/
     declaration: Optional[str] = None  # a declaration JSON, path relative to the rule file
     amount: float = Field(default=1.0, gt=0)
+    # the unit of ``amount`` (a mass); None: kg, refused for a source not per kg (engine.system._virgin_amount).
+    # Why: the amount was read in the source's own unit, so the same Ev declaration written per tonne made
+    # 0.27 kg into 0.27 t and ndfeb-recycled-hpms declared 16,939 instead of 18.40 kg CO2-Eq/kg, exit 0
+    unit: Optional[str] = None
     basis: str = ""
     description: str = ""
 
@@ -350,6 +355,9 @@ class VirginBurden(_Strict):
     def _one_source(self) -> "VirginBurden":
         if (self.dataset is None) == (self.declaration is None):
             raise ValueError("virgin names exactly one of 'dataset' or 'declaration'")
+        if self.unit is not None and not _is_mass(self.unit):
+            raise ValueError(f"virgin unit {self.unit!r} is not a unit of mass; expected e.g. 'kg' or 't' (the "
+                             "unit of 'amount', the virgin source per kg of recycled material)")
         return self
 
 
