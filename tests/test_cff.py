@@ -475,3 +475,14 @@ def test_a_virgin_unit_that_is_not_a_mass_is_refused(tmp_path):
 
     with pytest.raises(RuleError, match="not a unit of mass"):
         load_rule(rule_path)
+
+
+def test_rules_validate_names_a_per_tonne_ev_source_without_the_amount_s_unit(tmp_path):
+    """'rules validate' said ok for the rule declare refuses (the per-tonne Ev without virgin.unit)."""
+    from footprint.authoring import lint
+
+    rule_path, _data = _write(tmp_path, virgin={"declaration": "virgin.json", "amount": 1})
+    _per_tonne_virgin(tmp_path)
+    problems = lint.referenced_file_problems(footprint.inputs.rule.load_rule(rule_path).rule, rule_path)
+    assert [field for field, *_ in problems] == ["recycled_content.virgin.unit"]
+    assert "does not say which unit" in problems[0][1]

@@ -642,7 +642,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
     else:
         a, q = 1.0, 1.0
     source_unit = dataset.unit if dataset else (declaration.unit if declaration else "kg")
-    virgin_amount = _virgin_amount(virgin, source_unit, loaded) if virgin is not None else 1.0
+    virgin_amount = virgin_amount_in(virgin, source_unit, loaded.path) if virgin is not None else 1.0
     return RecycledContent(method=spec.method, A=a, Qsin_Qp=q, R1=given.R1, dqr=dqr,
                            primary=given.data_type == "primary", source=given.source,
                            erec_processes=tuple(spec.erec_processes),
@@ -657,7 +657,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
                            virgin_basis=virgin.basis if virgin is not None else "")
 
 
-def _virgin_amount(virgin, source_unit: str, loaded: LoadedRule) -> float:
+def virgin_amount_in(virgin, source_unit: str, rule_path: Path) -> float:
     """The rule's virgin ``amount`` in the unit its source (dataset or declaration) counts in.
 
     Why: the amount was taken as written, in the source's unit, while the README and every shipped rule
@@ -672,11 +672,11 @@ def _virgin_amount(virgin, source_unit: str, loaded: LoadedRule) -> float:
         if units.convert(1.0, source_unit, "kg") != 1.0:
             raise RuleError(
                 f"the virgin source counts in '{source_unit}', and the rule does not say which unit "
-                f"recycled_content.virgin.amount ({virgin.amount:g}) is in", file=loaded.path,
+                f"recycled_content.virgin.amount ({virgin.amount:g}) is in", file=rule_path,
                 field="recycled_content.virgin.unit", value=None,
                 expected=f"unit: kg (or '{source_unit}'), the unit of the virgin source per kg of recycled material")
         unit = "kg"
-    return units.convert(float(virgin.amount), unit, source_unit, file=loaded.path,
+    return units.convert(float(virgin.amount), unit, source_unit, file=rule_path,
                          field="recycled_content.virgin.unit")
 
 

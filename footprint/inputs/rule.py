@@ -344,7 +344,7 @@ class VirginBurden(_Strict):
     dataset: Optional[str] = None  # a dataset code from inventories/
     declaration: Optional[str] = None  # a declaration JSON, path relative to the rule file
     amount: float = Field(default=1.0, gt=0)
-    # the unit of ``amount`` (a mass); None: kg, refused for a source not per kg (engine.system._virgin_amount).
+    # the unit of ``amount`` (a mass); None: kg, refused for a source not per kg (engine.system.virgin_amount_in).
     # Why: the amount was read in the source's own unit, so the same Ev declaration written per tonne made
     # 0.27 kg into 0.27 t and ndfeb-recycled-hpms declared 16,939 instead of 18.40 kg CO2-Eq/kg, exit 0
     unit: Optional[str] = None
