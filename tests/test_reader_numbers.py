@@ -156,15 +156,19 @@ def _numbers(text: str) -> list[float]:
     return [float(x) for x in re.findall(r"\d+\.\d+", text)]
 
 
+def _assign(document: dict, scheme: Path, tmp_path: Path):
+    """`footprint classes assign` of ``document`` under ``scheme``: the CLI result and the classed document."""
+    decl = footprint.write_declaration(document, tmp_path / "d.json")
+    out = tmp_path / "classed.json"
+    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(scheme), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return result, json.loads(out.read_text())
+
+
 def test_class_value_never_prints_as_the_threshold_it_is_above(example_declaration, tight_scheme, tmp_path):
     """Report facts, label, nearest-threshold line and the terminal: the value printed is above the
     threshold printed, as the class says (the old code printed "46.6" for both, and "46.56" on the terminal)."""
-    decl = footprint.write_declaration(example_declaration, tmp_path / "d.json")
-    out = tmp_path / "classed.json"
-    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(tight_scheme),
-                                           "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    classed = json.loads(out.read_text())
+    result, classed = _assign(example_declaration, tight_scheme, tmp_path)
     pc = classed["performance_class"]
     assert pc["class"] == "B" and pc["value"] > pc["thresholds"][0]
     line = next(x for x in result.output.splitlines() if x.startswith("class B"))
@@ -424,12 +428,7 @@ def test_a_class_decided_on_the_median_shows_the_median_it_was_decided_on(projec
                                       head_room=False, register=register, basis="median")
     assert scheme["thresholds"] == pytest.approx([median - 0.2])
     scheme_path = footprint.write_scheme(scheme, tmp_path / "scheme.json")
-    decl = footprint.write_declaration(document, tmp_path / "d.json")
-    out = tmp_path / "classed.json"
-    result = CliRunner().invoke(cli.main, ["classes", "assign", str(decl), "--scheme", str(scheme_path),
-                                           "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    classed = json.loads(out.read_text())
+    result, classed = _assign(document, scheme_path, tmp_path)
     pc = classed["performance_class"]
     assert (pc["class"], pc["basis"]) == ("B", "median") and pc["classed_value"] == median
     line = next(x for x in result.output.splitlines() if x.startswith("class "))
