@@ -150,6 +150,9 @@ def test_a_supplier_declaring_per_tonne_gives_the_same_per_kg_value(project, dow
     reference = footprint.declare(rule_path, data_path)
     document = json.loads(json.dumps(example_declaration))
     document["declared_unit"]["amount"], document["declared_unit"]["unit"] = 1, "t"
+    # under a rule of its own that declares per 1 t: the library's ndpr-oxide declares per 1 kg, and a declaration
+    # naming it with another declared unit is refused (test_declared_unit_vs_rule.py)
+    document["rule"]["id"] = "ndpr-oxide-per-tonne"
     for result in document["results"]:
         result["value"] *= 1000
     document["content_sha256"] = upstream.content_hash(document)

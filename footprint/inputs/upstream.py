@@ -203,6 +203,13 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
     if library.rule.version != version:
         return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}; the library holds "
                 f"{rule_id} {library.rule.version}, so the supplier's version is not compared with it")
+    problem = declared_unit_problem({"amount": supplier.amount, "unit": supplier.unit, "product": supplier.product},
+                                    library.rule, ("amount", "unit", "product"))
+    if problem is not None:  # the buyer divides the supplier's values by this unit: it must be the rule's
+        name, stated, want = problem
+        raise _fail(f"supplier declaration's {name} is not its rule's: rule {supplier.rule} declares per "
+                    f"{_unit_text(library.rule)}", supplier.path, file=Path(file) if file else None, field=field,
+                    value=f"{name} {stated!r}", expected=f"{want!r}, as the library's rule {supplier.rule} states it")
     ours = _rule.content_sha256(library)
     if supplier.rule_content_sha256 is not None:
         if supplier.rule_content_sha256 != ours:
@@ -282,6 +289,49 @@ def refuse_sensitivity_run(document: Mapping[str, Any], error: type[FootprintErr
                     expected="a declaration made without --allocation (the rule's own methods)")
 
 
+def _unit_text(rule: Any) -> str:
+    unit = rule.declared_unit
+    return f"{unit.amount:g} {unit.unit} {unit.product}"
+
+
+def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[FootprintError], *,
+                                   file: str | Path | None = None) -> None:
+    """Raise ``error`` naming the field when ``document``'s ``declared_unit`` is not what the library's rule of the
+    id and version it names declares (declared_unit_problem); nothing to compare otherwise.
+
+    Every reader of a declaration (footprint.api.read_declaration, and the market's gate
+    refuse_rule_not_in_library) calls this one check: the values are per the declared unit, so a unit
+    edited away from the rule's and re-hashed misstates every number.  A declaration recording that its
+    rule said something else than the library's text of that id and version (provenance.rule.content_sha256:
+    a producer's own copy) is not compared here: the market's gate refuses it on its own grounds, and a
+    report may show it.
+    """
+    from footprint.errors import RuleError
+    from footprint.inputs import rule as _rule
+
+    rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
+    rule_id, version = rule.get("id"), rule.get("version")
+    if not isinstance(rule_id, str):
+        return
+    try:
+        library = _rule.library_rule(rule_id)
+    except RuleError:  # the library's own file is broken: 'footprint rules validate' says why
+        return
+    if library is None or library.rule.version != version:
+        return  # the library does not hold that text: nothing to compare with
+    recorded = _rule_hashes(dict(document))["rule_content_sha256"]
+    if recorded is not None and recorded != _rule.content_sha256(library):
+        return
+    problem = declared_unit_problem(document.get("declared_unit"), library.rule)
+    if problem is not None:
+        name, stated, want = problem
+        raise error(f"the declaration's {name} is not its rule's: rule {rule_id} {version} "
+                    f"({library.path.name}) declares per {_unit_text(library.rule)}, so its values are not "
+                    "per the declared unit it states", file=file, field=name, value=stated,
+                    expected=f"{want!r}, as the rule states it (a declaration edited after it was written "
+                             "is no declaration under the rule; declare again)")
+
+
 def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[FootprintError], *,
                                file: str | Path | None = None) -> None:
     """Raise ``error`` when ``document`` claims a library rule's id under a text the library does not hold: a
@@ -327,6 +377,38 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
                     f"from the library's {library_path.name} of that id and version", file=file,
                     field="provenance.rule.content_sha256", value=recorded,
                     expected=f"a declaration made under the library's rule {rule_id} {held} unchanged")
+    refuse_declared_unit_not_rules(document, error, file=file)
+
+
+#: what a declaration's ``declared_unit`` repeats of its rule's (declaration.build copies them verbatim)
+DECLARED_UNIT_FIELDS = ("amount", "unit", "product", "chemical_form", "grade")
+
+
+def declared_unit_problem(stated: Any, rule: Any,
+                          fields: tuple[str, ...] = DECLARED_UNIT_FIELDS) -> tuple[str, Any, Any] | None:
+    """The first ``declared_unit`` field of a declaration that disagrees with its rule's: (field, stated, the
+    rule's); None when they agree.
+
+    Why: every reader takes a declaration's values as per its ``declared_unit``.  A declaration under the
+    library's ndpr-oxide 1.1.0 (1 kg) edited to ``amount: 1000`` and re-hashed was registered, classed and
+    exported to PACT as ``declaredUnitAmount`` 1000 with values per kg, exit 0: a footprint three orders of
+    magnitude off.  The rule states the unit, so where the library holds the rule of that id and version
+    the two must be equal (amounts compared as numbers: 1 and 1.0 are one amount).
+    """
+    block = stated if isinstance(stated, Mapping) else {}
+    ours = rule.declared_unit
+    for name in fields:
+        theirs, want = block.get(name), getattr(ours, name)
+        if name == "amount":
+            try:
+                same = math.isclose(float(theirs), float(want), rel_tol=1e-12, abs_tol=0.0)
+            except (TypeError, ValueError):
+                same = False
+        else:
+            same = theirs == want
+        if not same:
+            return f"declared_unit.{name}", theirs, want
+    return None
 
 
 #: (path, sha256 of its text) -> the declaration read from it.  A supplier's declaration is an input
