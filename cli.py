@@ -869,15 +869,22 @@ def market_list(rule: str | None, year: int | None, register: str | None) -> Non
     for row in rows:
         # each value with its unit: the unit carries the basis ("kg CO2-Eq per 1000 kg"), and values of rules
         # declared per another amount stood unitless beside per-kg ones
-        partial = {c for c, state in row.get("coverage", {}).items() if state == "partial"}
+        # a value is plain only when complete: partial is a lower bound, and one of unknown coverage (registered
+        # before every write stated it) is not known to be more (classes derive refuses it)
+        coverage = row.get("coverage") or {}
         units = row.get("units") or {}
         values = ", ".join(f"{c}={_fmt(v)}" + (f" {units[c]}" if units.get(c) else "")
-                           + (" (partial)" if c in partial else "") for c, v in sorted(row["values"].items()))
+                           + _coverage_mark(coverage.get(c)) for c, v in sorted(row["values"].items()))
         _echo(f"{row['year']:<5} {row['rule_id'] + ' ' + row['rule_version']:<22} "
                    f"{row['declaration_id'][:46]:<46} {_fmt(row['mass_kg'] / 1000):>10}  {values}")
     total = sum(row["mass_kg"] for row in rows)
     _echo(f"{len(rows)} row(s), {len({r['declaration_id'] for r in rows})} declaration(s), "
                f"{_fmt(total / 1000)} t")
+
+
+def _coverage_mark(state: str | None) -> str:
+    """What ``market list`` writes after a value: nothing when complete, else what it is instead."""
+    return "" if state == "complete" else " (partial)" if state == "partial" else " (coverage unknown)"
 
 
 def _date(value: str | None):

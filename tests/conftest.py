@@ -100,7 +100,8 @@ def example_scheme(example_declaration, tmp_path) -> Path:
     register = tmp_path / "scheme-register.sqlite"
     value = next(r["value"] for r in example_declaration["results"] if r["category"] == "climate_change")
     Register(register).add([Entry(declaration_id=f"p{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
-                                  mass_kg=1.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                                  mass_kg=1.0, values={"climate_change": v},
+                                               coverage={"climate_change": "complete"}, units={"climate_change": "kg CO2-Eq"})
                             for i, v in enumerate([value / 2, value, value * 2])])
     scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=3, weight="count",
                                       head_room=False, register=register)

@@ -22,7 +22,8 @@ from footprint.market.registry import Entry, Register
 
 def _entry(ident: str, value: float, year: int) -> Entry:
     return Entry(declaration_id=ident, rule_id="r", rule_version="1.0.0", year=year, mass_kg=1000.0,
-                 values={"climate_change": value}, units={"climate_change": "kg CO2-Eq"})
+                 values={"climate_change": value},
+                 coverage={"climate_change": "complete"}, units={"climate_change": "kg CO2-Eq"})
 
 
 @pytest.fixture()

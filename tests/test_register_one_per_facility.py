@@ -347,24 +347,24 @@ def test_a_register_at_revision_0005_is_upgraded_and_its_rows_matched(pair, data
 # ------------------------------------------------ register CSV rows that state their facility and period
 
 CSV_HEADER = ("declaration_id,rule_id,rule_version,declarant,year,mass_kg,facility,identifier,period_start,period_end,"
-              "value:climate_change\n")
+              "value:climate_change,coverage:climate_change\n")
 
 
 def test_csv_rows_of_one_facility_and_period_are_refused_like_declarations(pair, tmp_path):
     """Two rows (ids a, b) of one declarant's plant for 2025, the second without the identifier: old code had no
     such columns (an unknown column; without them both rows were imported, 2 declarations of one production)."""
     path = tmp_path / "r.csv"
-    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10\n"
-                                 "b,r,1.0.0,ACME,2026,1000,plant  1,,2025-01-01,2025-12-31,12\n", encoding="utf-8")
+    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10,complete\n"
+                                 "b,r,1.0.0,ACME,2026,1000,plant  1,,2025-01-01,2025-12-31,12,complete\n", encoding="utf-8")
     register = tmp_path / "r.sqlite"
     with pytest.raises(RegistryError, match="declaration 'a' of the same declarant and facility") as caught:
         footprint.market_import(path, register=register)
     assert str(caught.value).startswith(f"{path}:3: field 'period'")  # the line of the second row
     assert not register.exists() or Register(register).rows() == []
     # another period, or another company's identifier under that name: two declarations
-    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10\n"
-                                 "b,r,1.0.0,Acme,2026,1000,Plant 1,urn:other,2025-01-01,2025-12-31,12\n"
-                                 "c,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2026-01-01,2026-06-30,11\n", encoding="utf-8")
+    path.write_text(CSV_HEADER + "a,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2025-01-01,2025-12-31,10,complete\n"
+                                 "b,r,1.0.0,Acme,2026,1000,Plant 1,urn:other,2025-01-01,2025-12-31,12,complete\n"
+                                 "c,r,1.0.0,Acme,2026,1000,Plant 1,urn:acme,2026-01-01,2026-06-30,11,complete\n", encoding="utf-8")
     footprint.market_import(path, register=register)
     assert [r["declaration_id"] for r in Register(register).rows()] == ["a", "b", "c"]
 
@@ -376,7 +376,7 @@ def test_a_csv_row_of_a_registered_declarations_production_is_refused(pair, tmp_
     footprint.market_add([pair[0]], mass_kg=1000, year=2026, register=register)
     path = tmp_path / "r.csv"
     path.write_text(CSV_HEADER.replace(",value:", ",unit:climate_change,value:")
-                    + f'x,ndpr-oxide,1.0.0,"{NAME}",2026,1000,"{SITE.lower()}",,2025-01-01,2025-12-31,kg CO2-Eq,40\n',
+                    + f'x,ndpr-oxide,1.0.0,"{NAME}",2026,1000,"{SITE.lower()}",,2025-01-01,2025-12-31,kg CO2-Eq,40,complete\n',
                     encoding="utf-8")
     with pytest.raises(RegistryError, match="of the same declarant and facility"):
         footprint.market_import(path, register=register)
@@ -391,7 +391,7 @@ def test_a_csv_row_of_a_registered_declarations_production_is_refused(pair, tmp_
 ])
 def test_a_csv_rows_identity_is_checked(tmp_path, cells, field, message):
     path = tmp_path / "r.csv"
-    path.write_text(CSV_HEADER + f"a,r,1.0.0,Acme,2026,1000,{cells},10\n", encoding="utf-8")
+    path.write_text(CSV_HEADER + f"a,r,1.0.0,Acme,2026,1000,{cells},10,complete\n", encoding="utf-8")
     with pytest.raises(RegistryError, match=message) as caught:
         footprint.market_import(path, register=tmp_path / "r.sqlite")
     assert caught.value.field == field and f"{path}:2" in str(caught.value)
@@ -434,7 +434,7 @@ def test_a_csv_row_stating_an_identifier_but_no_declarant_name_is_refused(pair, 
     beside it, both weighed in the classes, exit 0: the row had no name to be compared by."""
     register = tmp_path / "r.sqlite"
     path = tmp_path / "r.csv"
-    path.write_text(CSV_HEADER + f'x,ndpr-oxide,1.1.0,,2026,1000,"{SITE}",{URN},2025-01-01,2025-12-31,40\n',
+    path.write_text(CSV_HEADER + f'x,ndpr-oxide,1.1.0,,2026,1000,"{SITE}",{URN},2025-01-01,2025-12-31,40,complete\n',
                     encoding="utf-8")
     with pytest.raises(RegistryError, match="must name its declarant") as caught:
         footprint.market_import(path, register=register)

@@ -19,12 +19,13 @@ from footprint.market.registry import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-HEADER = "declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,value:climate_change\n"
+HEADER = ("declaration_id,rule_id,rule_version,declarant,date,year,mass_kg,content_sha256,value:climate_change,"
+          "coverage:climate_change\n")
 
 
 def _entry(ident: str, value: float = 20.0, mass: float = 1000.0, year: int = 2024) -> Entry:
     return Entry(declaration_id=ident, rule_id="r", rule_version="1.0.0", year=year, mass_kg=mass,
-                 values={"climate_change": value})
+                 values={"climate_change": value}, coverage={"climate_change": "complete"})
 
 
 def _snapshot(path: Path) -> list:
@@ -53,9 +54,9 @@ def test_a_declaration_cannot_change_its_numbers(tmp_path):
 
 def test_csv_import_and_filters(tmp_path):
     csv_path = tmp_path / "r.csv"
-    csv_path.write_text(HEADER + "a,r,1.0.0,Acme,2024-01-31,2024,1000,,20\n"
-                                 "a,r,1.0.0,Acme,2024-01-31,2025,1200,,20\n"
-                                 "b,s,2.0.0,,,2025,5,,7.5\n")
+    csv_path.write_text(HEADER + "a,r,1.0.0,Acme,2024-01-31,2024,1000,,20,complete\n"
+                                 "a,r,1.0.0,Acme,2024-01-31,2025,1200,,20,complete\n"
+                                 "b,s,2.0.0,,,2025,5,,7.5,partial\n")
     result = footprint.market_import(csv_path, register=tmp_path / "m.sqlite")
     assert (result.added, result.updated) == (3, 0)
     again = footprint.market_import(csv_path, register=tmp_path / "m.sqlite")
@@ -90,7 +91,8 @@ def test_a_conflict_found_while_writing_rolls_back_the_whole_import(tmp_path):
     Register(register).add([_entry("x", value=3.0)])
     before = _snapshot(register)
     bad = tmp_path / "conflict.csv"
-    bad.write_text(HEADER + "new1,r,1.0.0,X,2024-01-31,2024,10,,20\nx,r,1.0.0,X,2024-01-31,2025,10,,4\n")
+    bad.write_text(HEADER + "new1,r,1.0.0,X,2024-01-31,2024,10,,20,complete\n"
+                   "x,r,1.0.0,X,2024-01-31,2025,10,,4,complete\n")
     with pytest.raises(RegistryError, match="registered with climate_change"):
         footprint.market_import(bad, register=register)
     assert _snapshot(register) == before
@@ -184,10 +186,11 @@ def test_reading_a_register_that_does_not_exist_says_so_and_creates_nothing(tmp_
 
 def test_a_declaration_cannot_change_its_units(tmp_path):
     register = Register(tmp_path / "m.sqlite")
-    register.add([Entry("a", "r", "1.0.0", 2024, 1000.0, {"climate_change": 20.0}, {"climate_change": "kg CO2-Eq"})])
+    register.add([Entry("a", "r", "1.0.0", 2024, 1000.0, {"climate_change": 20.0}, {"climate_change": "kg CO2-Eq"},
+                        coverage={"climate_change": "complete"})])
     with pytest.raises(RegistryError, match="field 'unit:climate_change'.*found: 't CO2-Eq'"):
         register.add([Entry("a", "r", "1.0.0", 2025, 1000.0, {"climate_change": 20.0},
-                            {"climate_change": "t CO2-Eq"})])
+                            {"climate_change": "t CO2-Eq"}, coverage={"climate_change": "complete"})])
     assert [r["year"] for r in register.rows()] == [2024]
 
 

@@ -17,7 +17,8 @@ def test_classes_assign_never_overwrites_the_declaration_it_reads(example_declar
     unit = next(r["unit"] for r in example_declaration["results"] if r["category"] == "climate_change")
     register = tmp_path / "m.sqlite"
     Register(register).add([Entry(declaration_id=f"d{i}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2024,
-                                  mass_kg=1000.0, values={"climate_change": v}, units={"climate_change": unit})
+                                  mass_kg=1000.0, values={"climate_change": v},
+                                                  coverage={"climate_change": "complete"}, units={"climate_change": unit})
                             for i, v in enumerate((10.0, 20.0, 30.0, 40.0))])
     scheme = footprint.write_scheme(footprint.derive_classes("ndpr-oxide", "climate_change", "2022-2024",
                                                              classes=3, register=register), tmp_path / "s.json")
@@ -37,7 +38,8 @@ def test_classes_assign_never_overwrites_the_declaration_it_reads(example_declar
 
 def _register(path: Path) -> Path:
     Register(path).add([Entry(declaration_id=f"d{i}", rule_id="r", rule_version="1.0.0", year=2024, mass_kg=1000.0,
-                              values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                              values={"climate_change": v},
+                              coverage={"climate_change": "complete"}, units={"climate_change": "kg CO2-Eq"})
                         for i, v in enumerate((10.0, 20.0, 30.0, 40.0))])
     return path
 

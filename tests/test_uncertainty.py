@@ -378,7 +378,8 @@ def _scheme(tmp_path, values: list[float]) -> Path:
     """A real scheme derived from a register of declarations of the example's rule."""
     register = tmp_path / "market.sqlite"
     Register(register).add([Entry(declaration_id=f"d{k}", rule_id="ndpr-oxide", rule_version="1.0.0", year=2025,
-                                  mass_kg=1000.0, values={"climate_change": v}, units={"climate_change": "kg CO2-Eq"})
+                                  mass_kg=1000.0, values={"climate_change": v},
+                                                  coverage={"climate_change": "complete"}, units={"climate_change": "kg CO2-Eq"})
                             for k, v in enumerate(values)])
     scheme = footprint.derive_classes("ndpr-oxide", "climate_change", "2023-2025", classes=3, weight="count",
                                       register=register)
@@ -413,7 +414,8 @@ def test_classes_assign_gives_probabilities_label_bar_and_report(mc_declaration,
 def _spread_entry(ident: str, value: float, median: float | None, low: float | None = None,
                   high: float | None = None) -> Entry:
     entry = Entry(declaration_id=ident, rule_id="r", rule_version="1.0.0", year=2024, mass_kg=1000.0,
-                  values={"climate_change": value}, units={"climate_change": "kg CO2-Eq"})
+                  values={"climate_change": value},
+                  coverage={"climate_change": "complete"}, units={"climate_change": "kg CO2-Eq"})
     if median is not None:
         entry.spreads["climate_change"] = (median, low, high)
     return entry

@@ -54,6 +54,9 @@ NAMESPACE = uuid.UUID("0b8c4d0e-5e3a-4f51-9a3c-6d61726b6574")
 MASS_MEDIAN_KG = 100_000.0  # assumption (see docstring); scale-free for mass-weighted quantiles
 MASS_SIGMA = 1.0            # assumption (see docstring)
 UNIT = "kg CO2-Eq"          # the unit footprint declarations give for climate_change (EF 3.1)
+# assumption: each synthetic value stands for a complete footprint (the spreads it is drawn from are of full
+# cradle-to-gate studies); the register refuses a value whose coverage is not stated
+COVERAGE = "complete"
 
 PRODUCTS = (
     # rule id, rule version, label, producers, p5, median, p95 (ree-data.md §5.2)
@@ -61,7 +64,7 @@ PRODUCTS = (
     ("ndfeb-magnet", "1.0.0", "sintered NdFeB magnet", 60, 15.0, 28.0, 54.0),
 )
 HEADER = ["declaration_id", "rule_id", "rule_version", "declarant", "date", "year", "mass_kg", "content_sha256",
-          "value:climate_change", "unit:climate_change"]
+          "value:climate_change", "unit:climate_change", "coverage:climate_change"]
 
 
 def rows(seed: int = SEED) -> list[list[str]]:
@@ -76,7 +79,7 @@ def rows(seed: int = SEED) -> list[list[str]]:
                 value = rng.lognormvariate(mu, sigma)
                 ident = uuid.uuid5(NAMESPACE, f"{rule_id}|{index + 1}|{year}")
                 out.append([f"urn:uuid:{ident}", rule_id, version, producer, f"{year}-01-31", str(year),
-                            f"{masses[index]:.0f}", "", f"{value:.4g}", UNIT])
+                            f"{masses[index]:.0f}", "", f"{value:.4g}", UNIT, COVERAGE])
     return out
 
 

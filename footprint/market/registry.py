@@ -58,7 +58,7 @@ class MarketPoint:
     median: float | None = None  # of the declaration's Monte Carlo, where it ran one
     p2_5: float | None = None
     p97_5: float | None = None
-    coverage: str | None = None  # "complete", "partial" (a lower bound), None: not known (an imported row)
+    coverage: str | None = None  # "complete", "partial" (a lower bound); None: not known (built in memory)
 
 
 class RegistryError(FootprintError):
@@ -80,7 +80,7 @@ class Entry:
     date: str | None = None
     content_sha256: str | None = None
     spreads: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # category -> median, p2.5, p97.5
-    coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (absent: not known)
+    coverage: dict[str, str] = field(default_factory=dict)  # category -> "complete" or "partial" (Register.add: each)
     facility: str | None = None  # facility_key() of the declarant and facility (None: not known, an imported row)
     keys: FacilityKeys | None = None  # facility_keys(): how the register tells this facility (None: not known)
     period: tuple[str, str] | None = None  # the reporting period, ISO dates (None: not known)
@@ -441,7 +441,7 @@ def _entry_from_row(row: dict, categories: Sequence[str], path: Path, line: int,
         text = (row.get(COVERAGE_PREFIX + category) or "").strip()
         if text and text not in COVERAGES:
             raise RegistryError("unknown coverage", file=where, field=COVERAGE_PREFIX + category, value=text,
-                                expected=" or ".join(COVERAGES) + " (empty: not known)")
+                                expected=" or ".join(COVERAGES))
         if text:
             coverage[category] = text
     seen[key] = line
@@ -494,6 +494,24 @@ def _row_identity(row: Mapping[str, Any], declarant: str | None, year: int,
     return (dates[0].isoformat(), dates[1].isoformat()), keys
 
 
+def _refuse_unknown_coverage(entry: Entry, where: str) -> None:
+    """Refuse an entry with a category value whose coverage (complete or partial) it does not state.
+
+    Why: a partial value is a lower bound, which ``classes`` leaves out of the thresholds; a value of
+    unknown coverage (a register CSV row without ``coverage:<category>``) was stored as such and then
+    listed plain and weighed in class derivation and revision as if complete, exit 0.  Every write
+    goes through here (CSV import, ``market add``, the API), so the register holds no unknown.
+    """
+    for category in entry.values:
+        if entry.coverage.get(category) not in COVERAGES:
+            raise RegistryError(f"the coverage of the '{category}' value of declaration '{entry.declaration_id}' is "
+                                "not stated: a partial value is a lower bound, which class derivation leaves out, "
+                                "so an unknown one cannot be weighed as complete", file=where,
+                                field=COVERAGE_PREFIX + category, value=entry.coverage.get(category),
+                                expected=" or ".join(COVERAGES) + " (the declaration's results[].coverage; in a "
+                                         f"register CSV the column {COVERAGE_PREFIX}{category})")
+
+
 # -------------------------------------------------------------------- the register
 
 class Register:
@@ -518,6 +536,7 @@ class Register:
                 cur.run("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE")
             for entry in entries:
                 where = entry.source or source or entry.declaration_id  # the file (and CSV line) the user gave
+                _refuse_unknown_coverage(entry, where)
                 existing = self._check_consistent(cur, entry, where)
                 carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
                 for other in self._same_production(cur, entry, where, replace):
@@ -734,6 +753,15 @@ class Register:
         for row in self.rows(rule_id=rule_id):
             if not _in_window(row, category, start, end):
                 continue
+            if row["coverage"].get(category) not in COVERAGES:
+                # registered before every write stated it (an import of a CSV without coverage:<category>)
+                raise RegistryError(f"declaration '{row['declaration_id']}' is registered with a '{category}' value "
+                                    "of unknown coverage: a partial value is a lower bound, which class derivation "
+                                    "leaves out, so it cannot be weighed as complete", file=self.target,
+                                    field=COVERAGE_PREFIX + category, value=row["coverage"].get(category),
+                                    expected=" or ".join(COVERAGES) + f": import its row again with a "
+                                             f"{COVERAGE_PREFIX}{category} column (footprint market import), or "
+                                             "add its declaration again (footprint market add)")
             item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
             item["mass"] += row["mass_kg"]
             unit = row["units"].get(category) or standard_unit(category)  # a CSV row without one: the engine's
