@@ -73,3 +73,20 @@ def test_a_suppliers_declaration_with_another_unit_than_its_rules_is_refused(exa
     with pytest.raises(ActivityDataError, match="declared_unit.amount is not its rule's") as caught:
         upstream.read(edited, file=tmp_path / "activity.yaml", field="inputs[0]")
     assert caught.value.field == "inputs[0]"
+
+
+@pytest.mark.parametrize("version", ["1.1.0", "1.0.0"])
+def test_the_market_gate_refuses_a_period_not_as_long_as_the_rule_asks(example_declaration, tmp_path, version):
+    """Old code: the example's period edited to its first quarter and re-hashed was registered with exit 0
+    beside the annual declarations of ndpr-oxide (12 months), so weighed in the thresholds; the PACT export
+    wrote it too.  Checked whatever version it names, as a supplier's declaration is."""
+    quarter = copy.deepcopy(example_declaration)
+    quarter["period"] = {"start": "2025-01-01", "end": "2025-03-31"}
+    quarter["rule"]["version"] = version
+    quarter["content_sha256"] = content_hash(quarter)
+    path = _write(quarter, tmp_path / "quarter.json")
+    with pytest.raises(RegistryError, match="reporting period is not its rule's length") as caught:
+        footprint.market_add([path], mass_kg=1000, year=2025, register=tmp_path / "r.sqlite")
+    assert caught.value.field == "period" and caught.value.value == "2025-01-01..2025-03-31"
+    with pytest.raises(ExportError, match="reporting period is not its rule's length"):
+        footprint.export_declaration(quarter, "pact", tmp_path / "quarter.pact.json")

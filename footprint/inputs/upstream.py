@@ -378,6 +378,35 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
                     field="provenance.rule.content_sha256", value=recorded,
                     expected=f"a declaration made under the library's rule {rule_id} {held} unchanged")
     refuse_declared_unit_not_rules(document, error, file=file)
+    _refuse_period_not_rules_length(document, library, error, file=file)
+
+
+def _refuse_period_not_rules_length(document: Mapping[str, Any], library: Any, error: type[FootprintError], *,
+                                    file: str | Path | None) -> None:
+    """Refuse a declaration whose reporting period is not as long as the library's rule of its id asks
+    (validity.reporting_periods.length_months), whatever version it names (as _period_length_check holds a
+    supplier's).
+
+    Why: ``declare`` refuses a quarter under ndpr-oxide 1.1.0 (12 months), but the example declaration's
+    period edited to 2025-01-01..2025-03-31 and re-hashed was registered with ``market add`` beside the
+    annual declarations (weighed in the thresholds), exit 0.  A period that cannot be read is left to the
+    callers' own date checks (declaration_period names it).
+    """
+    spans = library.rule.validity.reporting_periods
+    if spans is None:
+        return
+    try:
+        dates = period_dates(document)
+    except (TypeError, ValueError):
+        return
+    if dates is None:
+        return
+    problem = spans.length_problem(*dates)
+    if problem:
+        raise error(f"the declaration's reporting period is not its rule's length: {problem}", file=file,
+                    field="period", value=f"{dates[0].isoformat()}..{dates[1].isoformat()}",
+                    expected=f"a {spans.length_months}-month reporting period, as the library's rule "
+                             f"{library.rule.id} {library.rule.version} asks")
 
 
 #: what a declaration's ``declared_unit`` repeats of its rule's (declaration.build copies them verbatim)
