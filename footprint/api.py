@@ -667,9 +667,10 @@ def read_declaration(path: str | Path, *, require_signature: str | Path | None =
     from footprint.declaration import signing
 
     signing.refuse_record_problems(document, digest, DeclarationError, file=path)
-    from footprint.inputs.upstream import refuse_declared_unit_not_rules
+    from footprint.inputs.upstream import refuse_declared_unit_not_rules, refuse_units_not_the_tables
 
     refuse_declared_unit_not_rules(document, DeclarationError, file=path)  # its values are per that unit
+    refuse_units_not_the_tables(document, DeclarationError, file=path)  # ... and in the category's unit
     if require_signature is not None:
         signing.require(document, signing.load_public_keys(require_signature), file=path,
                         keys_file=require_signature)

@@ -16,7 +16,7 @@ import footprint
 from footprint.declaration.verify import check_content_hash
 from footprint.market import classes
 from footprint.market.classes import ClassSchemeError, weighted_quantile
-from footprint.market.registry import Entry, MarketPoint, Register
+from footprint.market.registry import Entry, MarketPoint, Register, standard_unit
 from footprint.report.label import class_label_png
 
 REPO = Path(__file__).resolve().parents[1]
@@ -146,7 +146,7 @@ def test_an_empty_window_and_bad_options_are_clear_errors(small_register):
 
 def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change") -> dict:
     return {"schema_version": "2.0", "rule": {"id": rule, "version": "1.0.0"},
-            "results": [{"category": category, "value": value, "unit": "kg CO2-Eq"}]}
+            "results": [{"category": category, "value": value, "unit": standard_unit(category) or "kg CO2-Eq"}]}
 
 
 def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register):

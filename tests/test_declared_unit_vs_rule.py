@@ -90,3 +90,17 @@ def test_the_market_gate_refuses_a_period_not_as_long_as_the_rule_asks(example_d
     assert caught.value.field == "period" and caught.value.value == "2025-01-01..2025-03-31"
     with pytest.raises(ExportError, match="reporting period is not its rule's length"):
         footprint.export_declaration(quarter, "pact", tmp_path / "quarter.pact.json")
+
+
+def test_a_result_in_another_unit_than_its_categorys_is_refused(example_declaration, tmp_path):
+    """Old code: climate change's unit edited to 'g CO2-Eq' (value unchanged) and re-hashed was registered with
+    exit 0 and listed as 46.56 g CO2-Eq, beside other declarations' kg."""
+    edited = copy.deepcopy(example_declaration)
+    next(r for r in edited["results"] if r["category"] == "climate_change")["unit"] = "g CO2-Eq"
+    edited["content_sha256"] = content_hash(edited)
+    path = _write(edited, tmp_path / "grams.json")
+    with pytest.raises(DeclarationError) as caught:
+        footprint.read_declaration(path)
+    assert caught.value.field == "results[climate_change].unit" and caught.value.value == "g CO2-Eq"
+    with pytest.raises(RegistryError, match="is not the category's"):
+        entry_from_declaration(edited, mass_kg=1000, year=2025, source="grams.json")

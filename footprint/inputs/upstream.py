@@ -332,6 +332,27 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
                              "is no declaration under the rule; declare again)")
 
 
+def refuse_units_not_the_tables(document: Mapping[str, Any], error: type[FootprintError], *,
+                                file: str | Path | None = None) -> None:
+    """Raise ``error`` naming ``results[<category>].unit`` when a result of a category this engine knows states
+    another unit than the category table's (footprint.inputs.categories).
+
+    Why: a category's value is only comparable in its table unit: the register, the class schemes and
+    the PACT export read it so.  The example declaration with climate change's unit edited to
+    'g CO2-Eq' and re-hashed was registered with exit 0 (46.56 'g' beside others' kg), and listed so.
+    A category the table does not know is left to the readers that use it.
+    """
+    table = {category.id: category.unit for category in all_categories()}
+    for result in all_results(dict(document)):
+        category = result.get("category")
+        want = table.get(category) if isinstance(category, str) else None
+        if want is not None and result.get("unit") != want:
+            raise error(f"the unit of the '{category}' result is not the category's", file=file,
+                        field=f"results[{category}].unit", value=result.get("unit"),
+                        expected=f"'{want}', the unit footprint declares {category} in (the value per the "
+                                 "declared unit)")
+
+
 def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[FootprintError], *,
                                file: str | Path | None = None) -> None:
     """Raise ``error`` when ``document`` claims a library rule's id under a text the library does not hold: a
@@ -349,6 +370,7 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
     from footprint.errors import RuleError
     from footprint.inputs import rule as _rule
 
+    refuse_units_not_the_tables(document, error, file=file)  # whatever rule it names
     rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
     rule_id, version = rule.get("id"), rule.get("version")
     if not isinstance(rule_id, str):
