@@ -15,8 +15,10 @@ Choices a reader of the record should know:
 * ``referencePeriodEnd`` is *exclusive* in PACT ("the end (excluding) of the
   time boundary"), so a period ending 2025-12-31 becomes 2026-01-01T00:00:00Z.
 * Decimals are JSON strings (PACT v3), written without exponent.
-* ``pcfIncludingBiogenicUptake`` equals ``pcfExcludingBiogenicUptake``: the
-  open inventories carry no biogenic CO2 uptake (stated in ``comment``).
+* ``pcfExcludingBiogenicUptake`` is the EF 3.1 climate change, which gives biogenic CO2 uptake no
+  factor; ``pcfIncludingBiogenicUptake`` subtracts the uptake the declaration records (its own
+  processes' direct flows), and the export is refused where a dataset, an imported database or a
+  supplier may bring uptake the declaration does not record (``_biogenic``).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Mapping
 
+from footprint.export._biogenic import foreground_uptake, refuse_unknown_uptake
 from footprint.export._errors import ExportError
 
 SPEC_VERSION = "3.0.0"
@@ -160,8 +163,7 @@ def _comment(document: Mapping[str, Any]) -> str:
         f"(content sha256 {document.get('content_sha256')}), rule {rule.get('id')} {rule.get('version')} "
         f"({rule.get('status', 'status not stated')}).",
         f"Climate change characterised with {method.get('name')} ({method.get('implementation')}); "
-        "pcfIncludingBiogenicUptake equals pcfExcludingBiogenicUptake because the inventories carry no "
-        "biogenic CO2 uptake.",
+        + _uptake_sentence(foreground_uptake(document)),
         f"PEF DQR {dq.get('dqr')} ({dq.get('level')}); precision P {((dq.get('criteria') or {}).get('P'))}.",
     ]
     from footprint.inputs.upstream import all_results, declared_results
@@ -194,6 +196,14 @@ def _comment(document: Mapping[str, Any]) -> str:
         lines.append("Datasets with partial coverage of the EF categories: " + ", ".join(map(str, partial)) + ".")
     lines += [f"Warning: {w}" for w in dq.get("warnings") or []]
     return "\n".join(lines)
+
+
+def _uptake_sentence(uptake: float) -> str:
+    if uptake == 0:
+        return ("pcfIncludingBiogenicUptake equals pcfExcludingBiogenicUptake because the inventories carry no "
+                "biogenic CO2 uptake.")  # checked by refuse_unknown_uptake, the wording as before
+    return (f"pcfIncludingBiogenicUptake subtracts the {decimal_string(uptake)} kg CO2 per declared unit the "
+            "declarant's processes take up from the air (biogenic CO2 uptake, which EF 3.1 does not characterise).")
 
 
 def _boundary(document: Mapping[str, Any]) -> str:
@@ -294,7 +304,10 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     climate = _result(document, CLIMATE)
     fossil = _result(document, CLIMATE_FOSSIL)
     _refuse_partial_pcf(climate, fossil)
+    refuse_unknown_uptake(document)  # a dataset, import or supplier with uptake made the two pcf values wrongly equal
     total = decimal_string(climate["value"])
+    uptake = foreground_uptake(document)
+    including = total if uptake == 0 else decimal_string(float(climate["value"]) - uptake)
     exempted, exempted_text = _exempted(document.get("cut_off") or {})
     stages = " \u2192 ".join(str(s.get("label")) for s in document.get("stages") or [])
     description = ", ".join(str(x) for x in (unit.get("product"), unit.get("grade")) if x)
@@ -308,7 +321,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
         **_geography(declarant),
         "boundaryProcessesDescription": _boundary(document),
         "pcfExcludingBiogenicUptake": total,
-        "pcfIncludingBiogenicUptake": total,
+        "pcfIncludingBiogenicUptake": including,
         "fossilGhgEmissions": decimal_string(fossil["value"]),
         "fossilCarbonContent": "0",
         "packagingEmissionsIncluded": False,

@@ -1,0 +1,101 @@
+"""PACT's ``biogenicCO2Uptake`` of a declaration: exactly zero, exactly the foreground's, or refused.
+
+Why this exists: EF 3.1 as bw2io ships it gives biogenic CO2 uptake no factor ('Carbon dioxide, in
+air' from natural resource is in none of the climate-change methods; 'Carbon dioxide, non-fossil' is
+not either, the PEF 0/0 convention), so the declared climate change is PACT's
+``pcfExcludingBiogenicUptake`` and says nothing of the uptake.  PACT's ``pcfIncludingBiogenicUptake``
+is that plus ``biogenicCO2Uptake`` (methodology.md 5.3).  The record wrote the two as equal because the
+bundled library carries no uptake flow; a user's own dataset, an imported database or a supplier's
+declaration may carry one, and the record then stated a wrong number with exit 0.
+
+What the declaration lets us know exactly:
+
+* its own processes' direct flows (``bill_of_materials.direct_emissions``, per declared unit,
+  allocated): their uptake is summed;
+* the datasets it used (``provenance.inventories.used_sha256``, with every dataset they draw on): each
+  is looked up in the library as it is now and, when its content hash is the recorded one, read for
+  uptake flows; none may carry one (its amount per declared unit is not recorded, so not known);
+* an imported background database (``--mapping``) or a supplier's declaration: the uptake of what they
+  bring is not recorded anywhere in the declaration, so the PACT export is refused.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from footprint.export._errors import ExportError
+
+#: What to do when the uptake cannot be known, said in every refusal.
+_EXPECTED = ("a declaration whose datasets carry no biogenic CO2 uptake flow, or the declaration itself (JSON, "
+             "report) instead of a PACT record: PACT's pcfIncludingBiogenicUptake needs the uptake, which EF 3.1 "
+             "does not characterise and the declaration does not record")
+
+
+def is_uptake(name: str | None, compartment: Iterable[str] | str | None) -> bool:
+    """Whether an elementary flow is biogenic CO2 taken up from the air (PACT's biogenicCO2Uptake).
+
+    biosphere3 names it 'Carbon dioxide, in air' under 'natural resource' ('in air'); any carbon flow
+    drawn from nature is counted, so a differently spelt import is caught rather than passed as zero.
+    """
+    parts = compartment.split("::") if isinstance(compartment, str) else list(compartment or [])
+    text = str(name or "").lower()
+    return bool(parts) and str(parts[0]).strip().lower() == "natural resource" and "carbon" in text
+
+
+def foreground_uptake(document: Mapping[str, Any]) -> float:
+    """kg CO2 taken up by the declarant's own processes per declared unit (>= 0), from the recorded direct flows."""
+    total = 0.0
+    rows = ((document.get("bill_of_materials") or {}).get("direct_emissions") or [])
+    for row in rows:
+        if not isinstance(row, Mapping) or not is_uptake(row.get("flow"), row.get("compartment")):
+            continue
+        amount, unit = row.get("amount"), row.get("unit")
+        if not isinstance(amount, (int, float)) or isinstance(amount, bool) or unit not in ("kilogram", "kg"):
+            raise ExportError("a direct biogenic CO2 uptake flow is not in kg, so PACT's biogenicCO2Uptake cannot be "
+                              "stated exactly", field="bill_of_materials.direct_emissions",
+                              value=f"{row.get('process')}: {row.get('flow')} {amount} {unit}", expected=_EXPECTED)
+        total += float(amount)
+    return total
+
+
+def refuse_unknown_uptake(document: Mapping[str, Any]) -> None:
+    """Refuse a declaration where some input may carry biogenic CO2 uptake the declaration does not record."""
+    provenance = document.get("provenance") or {}
+    suppliers = provenance.get("upstream_declarations") or []
+    if suppliers:
+        names = ", ".join(str(s.get("path") or s.get("id")) for s in suppliers if isinstance(s, Mapping))
+        raise ExportError("the declaration uses suppliers' declarations, whose biogenic CO2 uptake it does not "
+                          "record, so PACT's pcfIncludingBiogenicUptake cannot be stated",
+                          field="provenance.upstream_declarations", value=names, expected=_EXPECTED)
+    background = provenance.get("background") or {}
+    if isinstance(background, Mapping) and (background.get("mapping") or background.get("imported")):
+        raise ExportError("the declaration draws on an imported database (--mapping), whose biogenic CO2 uptake "
+                          "it does not record, so PACT's pcfIncludingBiogenicUptake cannot be stated",
+                          field="provenance.background", value=str(background.get("database")), expected=_EXPECTED)
+    inventories = provenance.get("inventories") or {}
+    used = inventories.get("used_sha256")
+    if not isinstance(used, Mapping):
+        raise ExportError("the declaration does not record the datasets it used with their hashes, so whether they "
+                          "carry biogenic CO2 uptake cannot be checked", field="provenance.inventories.used_sha256",
+                          expected=_EXPECTED)
+    _refuse_datasets_with_uptake(used)
+
+
+def _refuse_datasets_with_uptake(used: Mapping[str, Any]) -> None:
+    from footprint.data.inventory import dataset_sha256, load_catalogue
+
+    catalogue = load_catalogue()
+    for code, sha in sorted(used.items()):
+        dataset = catalogue.datasets.get(code)
+        if dataset is None or dataset_sha256(dataset) != sha:
+            raise ExportError(f"dataset {code} is not in the inventories as the declaration used it, so whether it "
+                              "carries biogenic CO2 uptake cannot be checked",
+                              field=f"provenance.inventories.used_sha256.{code}", value=sha,
+                              expected="the dataset as declared in the inventories (FOOTPRINT_HOME/inventories or "
+                                       "the library), or the declaration itself instead of a PACT record")
+        flows = [e for e in dataset.exchanges if e.type == "biosphere" and is_uptake(e.name, e.categories)]
+        if flows:
+            raise ExportError(f"dataset {code} carries biogenic CO2 uptake ({flows[0].name}), which EF 3.1 does not "
+                              "characterise and the declaration does not record per declared unit, so PACT's "
+                              "pcfIncludingBiogenicUptake cannot be stated", file=catalogue.files.get(code),
+                              field="exchanges", value=f"{flows[0].name} {flows[0].amount} {flows[0].unit}",
+                              expected=_EXPECTED)
