@@ -188,6 +188,109 @@ def test_pact_refuses_a_partial_climate_change(example_declaration, tmp_path, ca
     assert not (tmp_path / "pf.json").exists()
 
 
+# ----------------------------------------------------------------------------- PACT: biogenic CO2 uptake
+# EF 3.1 as bw2io ships it gives 'Carbon dioxide, in air' no factor, so the declared climate change is
+# pcfExcludingBiogenicUptake; pcfIncludingBiogenicUptake adds PACT's biogenicCO2Uptake (methodology.md 5.3).
+
+
+UPTAKE = {"type": "biosphere", "name": "Carbon dioxide, in air", "categories": ["natural resource", "in air"],
+          "amount": 0.3, "unit": "kg"}
+
+
+def test_pact_of_the_example_states_both_pcf_values_equal_its_datasets_carry_no_uptake(example_declaration):
+    pcf = to_pact(example_declaration)["pcf"]
+    assert pcf["pcfIncludingBiogenicUptake"] == pcf["pcfExcludingBiogenicUptake"]
+
+
+def test_pact_refuses_an_own_dataset_carrying_biogenic_uptake(project, tmp_path):
+    """An own grid under FOOTPRINT_HOME/inventories with 0.3 kg 'Carbon dioxide, in air' per kWh: both
+    pcf values went out as the EF climate change (46.5555), exit 0."""
+    import yaml
+
+    source = yaml.safe_load((REPO / "inventories" / "electricity" / "CN-NM.yaml").read_text())
+    source.update(code="electricity/CN-GZ", geography="CN-GZ")
+    source["exchanges"].append(dict(UPTAKE))
+    user = Path(footprint.paths.home()) / "inventories" / "electricity"
+    user.mkdir(parents=True, exist_ok=True)
+    target = user / "CN-GZ.yaml"
+    target.write_text(yaml.safe_dump(source, sort_keys=False))
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text().replace("region: CN-NM", "region: CN-GZ"))
+    try:
+        document = footprint.declare("ndpr-oxide", data)
+        assert "electricity/CN-GZ" in document["provenance"]["inventories"]["used_sha256"]
+        with pytest.raises(ExportError) as err:
+            to_pact(document)
+        message = str(err.value)
+        assert "electricity/CN-GZ" in message and "biogenic CO2 uptake" in message
+        assert "pcfIncludingBiogenicUptake" in message and "CN-GZ.yaml" in message
+    finally:
+        target.unlink()
+        footprint.api.ensure_setup()  # the library without the test dataset again
+
+
+def test_pact_refuses_a_dataset_changed_since_the_declaration(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["provenance"]["inventories"]["used_sha256"]["fuel/coal"] = "0" * 64
+    with pytest.raises(ExportError, match="fuel/coal is not in the inventories as the declaration used it"):
+        to_pact(document)
+
+
+def _with_own_uptake(tmp_path: Path) -> Path:
+    """The example with 500 t 'Carbon dioxide, in air' taken up at leaching (a direct flow of its own)."""
+    data = tmp_path / "activity-uptake.yaml"
+    text = EXAMPLE.read_text()
+    radium = '      - {flow: Radium-226, compartment: "water::surface water", amount: 150000, unit: kBq,'
+    assert radium in text
+    data.write_text(text.replace(radium, '      - {flow: "Carbon dioxide, in air", compartment: "natural resource::in '
+                                         'air", amount: 500, unit: t,\n         source: "biogenic uptake (test)", '
+                                         'dqr: {TeR: 1, GeR: 1, TiR: 1, P: 3}}\n' + radium))
+    return data
+
+
+def test_pact_subtracts_the_declarants_own_recorded_uptake(project, tmp_path):
+    """pcfIncludingBiogenicUptake was the total (46.5555 for both), exit 0; now 46.5555 - the recorded uptake."""
+    document = footprint.declare("ndpr-oxide", _with_own_uptake(tmp_path))
+    rows = [r for r in document["bill_of_materials"]["direct_emissions"] if r["flow"] == "Carbon dioxide, in air"]
+    assert len(rows) == 1 and rows[0]["unit"] == "kilogram" and rows[0]["amount"] > 0.1
+    record = to_pact(document)
+    pcf = record["pcf"]
+    climate = _result(document, "climate_change")["value"]
+    assert pcf["pcfExcludingBiogenicUptake"] == decimal_string(climate)
+    assert pcf["pcfIncludingBiogenicUptake"] == decimal_string(climate - rows[0]["amount"])
+    assert pact_problems(record) == []
+    assert "take up from the air" in record["comment"]
+
+
+def test_pact_follows_suppliers_declarations_and_refuses_one_with_uptake(project, tmp_path):
+    """A supplier's uptake per declared unit downstream is not recorded: refused; a supplier without any passes."""
+    document = footprint.declare("dy-metal", REPO / "examples" / "dy-metal" / "activity-2025.yaml")
+    assert to_pact(document)["pcf"]["pcfIncludingBiogenicUptake"] == to_pact(document)["pcf"][
+        "pcfExcludingBiogenicUptake"]  # its supplier's chain (dy-oxide on mixed-reo) carries no uptake
+    supplier = footprint.declare("ndpr-oxide", _with_own_uptake(tmp_path))
+    supplier_file = tmp_path / "ndpr-oxide-supplier.json"
+    footprint.write_declaration(supplier, supplier_file)
+    metal = REPO / "examples" / "ndpr-metal" / "activity-2025.yaml"
+    data = tmp_path / "ndpr-metal.yaml"
+    text = metal.read_text()
+    assert "../suppliers/ndpr-oxide-2025.json" in text
+    data.write_text(text.replace("../suppliers/ndpr-oxide-2025.json", str(supplier_file)))
+    document = footprint.declare("ndpr-metal", data)
+    with pytest.raises(ExportError) as err:
+        to_pact(document)
+    assert "supplier's declaration records biogenic CO2 uptake" in str(err.value)
+    supplier_file.unlink()  # a supplier's file that is gone cannot be checked
+    with pytest.raises(ExportError, match="supplier's declaration .* is not found"):
+        to_pact(document)
+
+
+def test_pact_refuses_a_declaration_on_an_imported_database(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    document["provenance"]["background"]["mapping"] = {"path": "mapping.yaml", "sha256": "0" * 64}
+    with pytest.raises(ExportError, match=r"imported database \(--mapping\)"):
+        to_pact(document)
+
+
 # ----------------------------------------------------------------------------- CSV
 
 

@@ -15,11 +15,13 @@ What the declaration lets us know exactly:
 * the datasets it used (``provenance.inventories.used_sha256``, with every dataset they draw on): each
   is looked up in the library as it is now and, when its content hash is the recorded one, read for
   uptake flows; none may carry one (its amount per declared unit is not recorded, so not known);
-* an imported background database (``--mapping``) or a supplier's declaration: the uptake of what they
-  bring is not recorded anywhere in the declaration, so the PACT export is refused.
+* a supplier's declaration: followed to its file and checked the same way (none may carry uptake);
+* an imported background database (``--mapping``): the uptake of what it brings is not recorded
+  anywhere in the declaration, so the PACT export is refused.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from footprint.export._errors import ExportError
@@ -57,15 +59,16 @@ def foreground_uptake(document: Mapping[str, Any]) -> float:
     return total
 
 
-def refuse_unknown_uptake(document: Mapping[str, Any]) -> None:
-    """Refuse a declaration where some input may carry biogenic CO2 uptake the declaration does not record."""
+def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> None:
+    """Refuse a declaration where some input may carry biogenic CO2 uptake the declaration does not record.
+
+    A supplier's declaration is followed to its file (as its provenance names it, content hash checked)
+    and must itself pass, with no uptake of its own: what share of a supplier's uptake reaches one
+    declared unit here is not recorded, so only none is exact.
+    """
     provenance = document.get("provenance") or {}
-    suppliers = provenance.get("upstream_declarations") or []
-    if suppliers:
-        names = ", ".join(str(s.get("path") or s.get("id")) for s in suppliers if isinstance(s, Mapping))
-        raise ExportError("the declaration uses suppliers' declarations, whose biogenic CO2 uptake it does not "
-                          "record, so PACT's pcfIncludingBiogenicUptake cannot be stated",
-                          field="provenance.upstream_declarations", value=names, expected=_EXPECTED)
+    for supplier in provenance.get("upstream_declarations") or []:
+        _refuse_supplier_with_uptake(supplier if isinstance(supplier, Mapping) else {}, seen)
     background = provenance.get("background") or {}
     if isinstance(background, Mapping) and (background.get("mapping") or background.get("imported")):
         raise ExportError("the declaration draws on an imported database (--mapping), whose biogenic CO2 uptake "
@@ -78,6 +81,35 @@ def refuse_unknown_uptake(document: Mapping[str, Any]) -> None:
                           "carry biogenic CO2 uptake cannot be checked", field="provenance.inventories.used_sha256",
                           expected=_EXPECTED)
     _refuse_datasets_with_uptake(used)
+
+
+def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[str]) -> None:
+    import json
+
+    from footprint.inputs import upstream
+    from footprint.paths import REPO_ROOT
+
+    recorded, sha = str(supplier.get("path") or ""), supplier.get("content_sha256")
+    field = "provenance.upstream_declarations"
+    path = Path(recorded) if Path(recorded).is_absolute() else REPO_ROOT / recorded
+    if not recorded or not path.is_file() or sha in seen:
+        raise ExportError("a supplier's declaration this declaration rests on is not found, so whether it carries "
+                          "biogenic CO2 uptake cannot be checked", field=field, value=recorded or supplier.get("id"),
+                          expected="the supplier's declaration JSON at the path its provenance records (relative to "
+                                   "footprint's repository or absolute), or the declaration itself instead of a PACT "
+                                   "record")
+    read = upstream.read(path)  # refuses a file whose content hash does not match its content
+    if read.content_sha256 != sha:
+        raise ExportError("the supplier's declaration at the recorded path is not the one declared on, so whether it "
+                          "carries biogenic CO2 uptake cannot be checked", file=path, field=f"{field}.content_sha256",
+                          value=read.content_sha256, expected=str(sha))
+    document = json.loads(path.read_text(encoding="utf-8"))
+    refuse_unknown_uptake(document, seen | {str(sha)})
+    if foreground_uptake(document) > 0:
+        raise ExportError("a supplier's declaration records biogenic CO2 uptake of its own processes, whose share per "
+                          "declared unit of this product is not recorded, so PACT's pcfIncludingBiogenicUptake "
+                          "cannot be stated", file=path, field="bill_of_materials.direct_emissions",
+                          expected=_EXPECTED)
 
 
 def _refuse_datasets_with_uptake(used: Mapping[str, Any]) -> None:
