@@ -284,6 +284,13 @@ def test_pact_follows_suppliers_declarations_and_refuses_one_with_uptake(project
         to_pact(document)
 
 
+def test_pact_refuses_a_declaration_that_does_not_record_its_direct_flows(example_declaration):
+    document = copy.deepcopy(example_declaration)
+    del document["bill_of_materials"]["direct_emissions"]
+    with pytest.raises(ExportError, match="direct flows"):
+        to_pact(document)
+
+
 def test_pact_refuses_a_declaration_on_an_imported_database(example_declaration):
     document = copy.deepcopy(example_declaration)
     document["provenance"]["background"]["mapping"] = {"path": "mapping.yaml", "sha256": "0" * 64}

@@ -46,7 +46,13 @@ def is_uptake(name: str | None, compartment: Iterable[str] | str | None) -> bool
 def foreground_uptake(document: Mapping[str, Any]) -> float:
     """kg CO2 taken up by the declarant's own processes per declared unit (>= 0), from the recorded direct flows."""
     total = 0.0
-    rows = ((document.get("bill_of_materials") or {}).get("direct_emissions") or [])
+    bill = document.get("bill_of_materials") or {}
+    if not isinstance(bill, Mapping) or not isinstance(bill.get("direct_emissions"), list):
+        raise ExportError("the declaration does not record its processes' direct flows, so whether they take up "
+                          "biogenic CO2 cannot be checked", field="bill_of_materials.direct_emissions",
+                          expected="a declaration made by today's 'footprint declare' (schema 2.0), or the "
+                                   "declaration itself instead of a PACT record")
+    rows = bill["direct_emissions"]
     for row in rows:
         if not isinstance(row, Mapping) or not is_uptake(row.get("flow"), row.get("compartment")):
             continue
@@ -79,7 +85,8 @@ def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = fr
     if not isinstance(used, Mapping):
         raise ExportError("the declaration does not record the datasets it used with their hashes, so whether they "
                           "carry biogenic CO2 uptake cannot be checked", field="provenance.inventories.used_sha256",
-                          expected=_EXPECTED)
+                          expected="a declaration made by today's 'footprint declare' (schema 2.0), or the "
+                                   "declaration itself instead of a PACT record")
     _refuse_datasets_with_uptake(used)
 
 
