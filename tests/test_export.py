@@ -522,3 +522,14 @@ def test_csv_rows_state_a_declared_unit_other_than_1_kg(example_declaration):
     per_tonne["declared_unit"]["amount"] = 1000.0
     rows = list(csv.DictReader(io.StringIO(to_csv(per_tonne))))
     assert rows and {r["per"] for r in rows} == {"1000 kg"}
+
+
+def test_pact_refuses_a_direct_carbon_flow_from_nature_that_is_not_co2_uptake(example_declaration):
+    """Only 'Carbon dioxide, in air' (kg CO2) is summed as uptake: a direct 'Carbon, organic, in soil or biomass
+    stock' (kg C, land transformation) would have been subtracted as if it were kg CO2 taken up."""
+    document = copy.deepcopy(example_declaration)
+    rows = document["bill_of_materials"]["direct_emissions"]
+    rows.append({**rows[0], "flow": "Carbon, organic, in soil or biomass stock",
+                 "compartment": "natural resource::in ground", "amount": 1.0, "unit": "kilogram"})
+    with pytest.raises(ExportError, match="not biogenic CO2 uptake"):
+        to_pact(document)

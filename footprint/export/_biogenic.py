@@ -32,6 +32,10 @@ _EXPECTED = ("a declaration whose datasets carry no biogenic CO2 uptake flow, or
              "does not characterise and the declaration does not record")
 
 
+#: the biosphere3 flow that is biogenic CO2 taken up from the air, in kg CO2: only it is summed as uptake
+CO2_UPTAKE_FLOWS = ("Carbon dioxide, in air",)
+
+
 def is_uptake(name: str | None, compartment: Iterable[str] | str | None) -> bool:
     """Whether an elementary flow is biogenic CO2 taken up from the air (PACT's biogenicCO2Uptake).
 
@@ -57,6 +61,11 @@ def foreground_uptake(document: Mapping[str, Any]) -> float:
         if not isinstance(row, Mapping) or not is_uptake(row.get("flow"), row.get("compartment")):
             continue
         amount, unit = row.get("amount"), row.get("unit")
+        if str(row.get("flow")) not in CO2_UPTAKE_FLOWS:  # e.g. carbon in soil or biomass stock, in kg C: not CO2
+            raise ExportError("a direct flow of carbon from nature is not biogenic CO2 uptake as biosphere3 names it, "
+                              "so PACT's biogenicCO2Uptake cannot be stated exactly",
+                              field="bill_of_materials.direct_emissions",
+                              value=f"{row.get('process')}: {row.get('flow')} {amount} {unit}", expected=_EXPECTED)
         if not isinstance(amount, (int, float)) or isinstance(amount, bool) or unit not in ("kilogram", "kg"):
             raise ExportError("a direct biogenic CO2 uptake flow is not in kg, so PACT's biogenicCO2Uptake cannot be "
                               "stated exactly", field="bill_of_materials.direct_emissions",
