@@ -88,8 +88,11 @@ def test_a_suppliers_elements_are_per_kg_whatever_its_declared_unit(example_decl
 
     block = example_declaration.get("mineral_resources") or {}
     assert block.get("elements"), "the example declares elements taken from the ground"
-    per_kg = upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": 1, "unit": "kg"}))
-    per_t = upstream.read(_supplier_file(tmp_path, example_declaration, {"amount": 1, "unit": "t"}))
+    # under the library's ndpr-oxide 1.1.0 (per 1 kg) a supplier's declaration per t is refused now; named under the
+    # past 1.0.0, whose text the library no longer holds, its declared unit is its own (tests/test_declared_unit_vs_rule)
+    past = {**example_declaration, "rule": {**example_declaration["rule"], "version": "1.0.0"}}
+    per_kg = upstream.read(_supplier_file(tmp_path, past, {"amount": 1, "unit": "kg"}))
+    per_t = upstream.read(_supplier_file(tmp_path, past, {"amount": 1, "unit": "t"}))
     for row in block["elements"]:
         assert per_kg.elements[row["element"]] == pytest.approx(row["kg"], rel=1e-15)
         assert per_t.elements[row["element"]] == pytest.approx(row["kg"] / 1000.0, rel=1e-15)

@@ -215,7 +215,6 @@ def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any
     virgin = rule.recycled_content.virgin
     if virgin is None or not virgin.declaration:
         return []
-    from footprint.engine.system import virgin_amount_in
 
     try:
         declaration = read_upstream(path.parent / virgin.declaration, file=path,
@@ -224,7 +223,7 @@ def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any
         return [("recycled_content.virgin.declaration", exc.message, virgin.declaration,
                  "a declaration JSON written by 'footprint declare', its path relative to the rule file")]
     try:  # the amount's unit: declare refuses a per-tonne source without virgin.unit, so lint says so first
-        virgin_amount_in(virgin, declaration.unit, path)
+        virgin.amount_in(declaration.unit, path)
     except FootprintError as exc:
         return [(exc.field or "recycled_content.virgin.unit", exc.message, exc.value, exc.expected or "")]
     return []

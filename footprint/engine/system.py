@@ -642,7 +642,7 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
     else:
         a, q = 1.0, 1.0
     source_unit = dataset.unit if dataset else (declaration.unit if declaration else "kg")
-    virgin_amount = virgin_amount_in(virgin, source_unit, loaded.path) if virgin is not None else 1.0
+    virgin_amount = virgin.amount_in(source_unit, loaded.path) if virgin is not None else 1.0
     return RecycledContent(method=spec.method, A=a, Qsin_Qp=q, R1=given.R1, dqr=dqr,
                            primary=given.data_type == "primary", source=given.source,
                            erec_processes=tuple(spec.erec_processes),
@@ -655,29 +655,6 @@ def _recycled_content(loaded: LoadedRule, activity: LoadedActivity, catalogue: C
                            else (),
                            virgin_unit=source_unit, virgin_amount=virgin_amount,
                            virgin_basis=virgin.basis if virgin is not None else "")
-
-
-def virgin_amount_in(virgin, source_unit: str, rule_path: Path) -> float:
-    """The rule's virgin ``amount`` in the unit its source (dataset or declaration) counts in.
-
-    Why: the amount was taken as written, in the source's unit, while the README and every shipped rule
-    write kg per kg of recycled material: the same Ev declaration written per tonne (declared unit
-    0.001 t, the same values per kg) made 0.27 kg into 0.27 t and ndfeb-recycled-hpms declared 16,939
-    instead of 18.40 kg CO2-Eq/kg, exit 0.  The amount is in ``virgin.unit``; left out, it is kg, and a
-    source not counted in kg is refused rather than guessed (an author who wrote the amount in the
-    source's unit would otherwise be read 1000x off the other way).
-    """
-    unit = virgin.unit
-    if unit is None:
-        if units.convert(1.0, source_unit, "kg") != 1.0:
-            raise RuleError(
-                f"the virgin source counts in '{source_unit}', and the rule does not say which unit "
-                f"recycled_content.virgin.amount ({virgin.amount:g}) is in", file=rule_path,
-                field="recycled_content.virgin.unit", value=None,
-                expected=f"unit: kg (or '{source_unit}'), the unit of the virgin source per kg of recycled material")
-        unit = "kg"
-    return units.convert(float(virgin.amount), unit, source_unit, file=rule_path,
-                         field="recycled_content.virgin.unit")
 
 
 def check_validity(loaded: LoadedRule, activity: LoadedActivity) -> None:

@@ -344,12 +344,35 @@ class VirginBurden(_Strict):
     dataset: Optional[str] = None  # a dataset code from inventories/
     declaration: Optional[str] = None  # a declaration JSON, path relative to the rule file
     amount: float = Field(default=1.0, gt=0)
-    # the unit of ``amount`` (a mass); None: kg, refused for a source not per kg (engine.system.virgin_amount_in).
+    # the unit of ``amount`` (a mass); None: kg, refused for a source not per kg (amount_in).
     # Why: the amount was read in the source's own unit, so the same Ev declaration written per tonne made
     # 0.27 kg into 0.27 t and ndfeb-recycled-hpms declared 16,939 instead of 18.40 kg CO2-Eq/kg, exit 0
     unit: Optional[str] = None
     basis: str = ""
     description: str = ""
+
+    def amount_in(self, source_unit: str, rule_path: Path | str | None) -> float:
+        """``amount`` in the unit its source (dataset or declaration) counts in.
+
+        Why: the amount was taken as written, in the source's unit, while the README and every shipped rule
+        write kg per kg of recycled material: the same Ev declaration written per tonne (declared unit
+        0.001 t, the same values per kg) made 0.27 kg into 0.27 t and ndfeb-recycled-hpms declared 16,939
+        instead of 18.40 kg CO2-Eq/kg, exit 0.  The amount is in ``unit``; left out, it is kg, and a
+        source not counted in kg is refused rather than guessed (an author who wrote the amount in the
+        source's unit would otherwise be read 1000x off the other way).  declare and rules validate ask here.
+        """
+        unit = self.unit
+        if unit is None:
+            if units.convert(1.0, source_unit, "kg") != 1.0:
+                raise RuleError(
+                    f"the virgin source counts in '{source_unit}', and the rule does not say which unit "
+                    f"recycled_content.virgin.amount ({self.amount:g}) is in", file=rule_path,
+                    field="recycled_content.virgin.unit", value=None,
+                    expected=f"unit: kg (or '{source_unit}'), the unit of the virgin source per kg of recycled "
+                             "material")
+            unit = "kg"
+        return units.convert(float(self.amount), unit, source_unit, file=rule_path,
+                             field="recycled_content.virgin.unit")
 
     @model_validator(mode="after")
     def _one_source(self) -> "VirginBurden":
