@@ -294,6 +294,24 @@ def _unit_text(rule: Any) -> str:
     return f"{unit.amount:g} {unit.unit} {unit.product}"
 
 
+def _named_library_rule(document: Mapping[str, Any]) -> tuple[str, Any, Any] | None:
+    """(rule id, version as written, the library's rule of that id) a declaration names; None when it names no
+    rule id, the library has none of that id, or the library's own file is broken ('footprint rules validate'
+    says why): then there is nothing to hold the declaration to."""
+    from footprint.errors import RuleError
+    from footprint.inputs import rule as _rule
+
+    rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
+    rule_id, version = rule.get("id"), rule.get("version")
+    if not isinstance(rule_id, str):
+        return None
+    try:
+        library = _rule.library_rule(rule_id)
+    except RuleError:
+        return None
+    return (rule_id, version, library) if library is not None else None
+
+
 def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[FootprintError], *,
                                    file: str | Path | None = None) -> None:
     """Raise ``error`` naming the field when ``document``'s ``declared_unit`` is not what the library's rule of the
@@ -306,19 +324,12 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
     a producer's own copy) is not compared here: the market's gate refuses it on its own grounds, and a
     report may show it.
     """
-    from footprint.errors import RuleError
     from footprint.inputs import rule as _rule
 
-    rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
-    rule_id, version = rule.get("id"), rule.get("version")
-    if not isinstance(rule_id, str):
-        return
-    try:
-        library = _rule.library_rule(rule_id)
-    except RuleError:  # the library's own file is broken: 'footprint rules validate' says why
-        return
-    if library is None or library.rule.version != version:
+    named = _named_library_rule(document)
+    if named is None or named[2].rule.version != named[1]:
         return  # the library does not hold that text: nothing to compare with
+    rule_id, version, library = named
     recorded = _rule_hashes(dict(document))["rule_content_sha256"]
     if recorded is not None and recorded != _rule.content_sha256(library):
         return
@@ -367,20 +378,13 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
     the library does not hold yet may be a newer library's: updating footprint tells.  A rule id the
     library does not have is classed and served under that id alone, and passes.
     """
-    from footprint.errors import RuleError
     from footprint.inputs import rule as _rule
 
     refuse_units_not_the_tables(document, error, file=file)  # whatever rule it names
-    rule = document.get("rule") if isinstance(document.get("rule"), Mapping) else {}
-    rule_id, version = rule.get("id"), rule.get("version")
-    if not isinstance(rule_id, str):
+    named = _named_library_rule(document)
+    if named is None:
         return
-    try:
-        library = _rule.library_rule(rule_id)
-    except RuleError:  # the library's own file is broken: 'footprint rules validate' says why; nothing to hold to
-        return
-    if library is None:
-        return
+    rule_id, version, library = named
     library_path, held = library.path, library.rule.version
     try:
         ahead = _rule.version_key(str(version)) > _rule.version_key(held)
