@@ -74,16 +74,20 @@ def foreground_uptake(document: Mapping[str, Any]) -> float:
     return total
 
 
-def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> None:
+def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = frozenset(),
+                          catalogue: Any = None) -> None:
     """Refuse a declaration where some input may carry biogenic CO2 uptake the declaration does not record.
 
     A supplier's declaration is followed to its file (as its provenance names it, content hash checked)
     and must itself pass, with no uptake of its own: what share of a supplier's uptake reaches one
     declared unit here is not recorded, so only none is exact.
     """
+    from footprint.data.inventory import load_catalogue
+
+    catalogue = catalogue or load_catalogue()  # read once for the whole chain of suppliers (about a second)
     provenance = document.get("provenance") or {}
     for supplier in provenance.get("upstream_declarations") or []:
-        _refuse_supplier_with_uptake(supplier if isinstance(supplier, Mapping) else {}, seen)
+        _refuse_supplier_with_uptake(supplier if isinstance(supplier, Mapping) else {}, seen, catalogue)
     background = provenance.get("background") or {}
     if isinstance(background, Mapping) and (background.get("mapping") or background.get("imported")):
         raise ExportError("the declaration draws on an imported database (--mapping), whose biogenic CO2 uptake "
@@ -96,10 +100,10 @@ def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = fr
                           "carry biogenic CO2 uptake cannot be checked", field="provenance.inventories.used_sha256",
                           expected="a declaration made by today's 'footprint declare' (schema 2.0), or the "
                                    "declaration itself instead of a PACT record")
-    _refuse_datasets_with_uptake(used)
+    _refuse_datasets_with_uptake(used, catalogue)
 
 
-def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[str]) -> None:
+def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[str], catalogue: Any) -> None:
     import json
 
     from footprint.inputs import upstream
@@ -120,7 +124,10 @@ def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[st
                           "carries biogenic CO2 uptake cannot be checked", file=path, field=f"{field}.content_sha256",
                           value=read.content_sha256, expected=str(sha))
     document = json.loads(path.read_text(encoding="utf-8"))
-    refuse_unknown_uptake(document, seen | {str(sha)})
+    if upstream.content_hash(document) != sha:  # changed between the two reads: never check a file not verified
+        raise ExportError("the supplier's declaration changed while it was read", file=path,
+                          field=f"{field}.content_sha256", expected=str(sha))
+    refuse_unknown_uptake(document, seen | {str(sha)}, catalogue)
     if foreground_uptake(document) > 0:
         raise ExportError("a supplier's declaration records biogenic CO2 uptake of its own processes, whose share per "
                           "declared unit of this product is not recorded, so PACT's pcfIncludingBiogenicUptake "
@@ -128,10 +135,9 @@ def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[st
                           expected=_EXPECTED)
 
 
-def _refuse_datasets_with_uptake(used: Mapping[str, Any]) -> None:
-    from footprint.data.inventory import dataset_sha256, load_catalogue
+def _refuse_datasets_with_uptake(used: Mapping[str, Any], catalogue: Any) -> None:
+    from footprint.data.inventory import dataset_sha256
 
-    catalogue = load_catalogue()
     for code, sha in sorted(used.items()):
         dataset = catalogue.datasets.get(code)
         if dataset is None or dataset_sha256(dataset) != sha:
