@@ -269,7 +269,36 @@ def _prepare(run: _Run, rule: str | Path, data: str | Path, *, allocation: str |
         databases += resolved.databases
         background_info = {"imported": [database_info(name) for name in resolved.databases],
                            "mapping": {**used, **({"default_database": background} if background else {})}}
+    _refuse_suppliers_of_other_factors(run.snapshot, product_system)
     return _Prepared(data=data, system=product_system, databases=databases, background_info=background_info)
+
+
+def _refuse_suppliers_of_other_factors(snapshot, system) -> None:
+    """Every supplier's declaration the system adds (inputs and Ev) was characterised with this snapshot's factors.
+
+    Here because it is where the suppliers meet the snapshot whose factors the calculation reads: declare,
+    verify's recomputation and every batch row prepare through _prepare (footprint.inputs.upstream.check_methods
+    says why).
+    """
+    from footprint.inputs.categories import all_categories
+    from footprint.inputs.upstream import check_methods
+
+    suppliers = [(flow.upstream, system.activity.path, f"{flow.field}.declaration")
+                 for process in system.processes for flow in process.flows
+                 if flow.kind == "upstream" and flow.upstream is not None]
+    if system.recycled is not None and system.recycled.virgin_declaration is not None:
+        suppliers.append((system.recycled.virgin_declaration, system.rule.path, "recycled_content.virgin.declaration"))
+    if not suppliers:
+        return
+    ours = {category.id: snapshot.method_sha256(category.method) for category in all_categories()}
+    extension = snapshot.manifest.get("extension") or snapshot.extension().describe()
+    checked: set[tuple[str, str]] = set()
+    for supplier, file, field_name in suppliers:
+        if (supplier.content_sha256, field_name) in checked:
+            continue
+        checked.add((supplier.content_sha256, field_name))
+        check_methods(supplier, ours, cf_sha256=str(snapshot.inputs.get("methods_sha256", "")),
+                      extension_sha256={str(extension["id"]): str(extension["sha256"])}, file=file, field=field_name)
 
 
 def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:

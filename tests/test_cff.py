@@ -23,7 +23,7 @@ import yaml
 import footprint
 from footprint.engine import allocation
 from footprint.errors import ActivityDataError, RuleError
-from footprint.inputs.categories import CATEGORIES
+from footprint.inputs.categories import CATEGORIES, category
 from footprint.inputs.upstream import content_hash
 
 REL = 1e-6  # Brightway stores processed characterisation factors in float32
@@ -96,6 +96,10 @@ def _virgin_declaration(values: dict[str, float], schema: str = "2.0") -> dict:
                 "declared_unit": {"amount": 1, "unit": "kg", "product": "virgin metal"},
                 "declarant": {"name": "Virgin Metal Co."}, "period": {"start": "2025-01-01", "end": "2025-12-31"},
                 "data_quality": {"criteria": {"TeR": 2, "GeR": 2, "TiR": 2, "P": 2}, "dqr": 2.0}}
+    # what footprint declare records of its factors: the supplier declared with this set-up's (upstream.check_methods)
+    snapshot = footprint.api.ensure_setup()
+    document["provenance"] = {"methods": {c: {"method": " | ".join(category(c).method),
+                                              "sha256": snapshot.method_sha256(category(c).method)} for c in values}}
     if schema == "1.0":  # every computed category in results, flagged
         document["results"] = [dict(r, declared=True) for r in results]
     else:  # declared categories in results; nothing additional here

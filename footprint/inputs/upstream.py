@@ -104,6 +104,12 @@ class UpstreamDeclaration:
     rule_note: str | None = None
     # the day the supplier's declaration was made (provenance.created; None where absent or unreadable)
     created: dt.date | None = None
+    # the supplier's method identity: category -> content hash of the factors it was characterised with
+    # (provenance.methods[category].sha256), and the files all of them were written from (method.cf_sha256,
+    # bw2io's LCIA file; the CF extensions' sha256 by id); check_methods compares them with the buyer's
+    method_hashes: dict[str, str] = field(default_factory=dict)
+    cf_sha256: str | None = None
+    extension_sha256: dict[str, str] = field(default_factory=dict)
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -508,7 +514,8 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         values=values, coverage=coverage,
         criteria=_criteria(quality, path, where, field),
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
-        signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document))
+        signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document),
+        **_method_identity(document))
 
 
 def created_at(document: Mapping[str, Any]) -> dt.datetime | None:
@@ -683,6 +690,71 @@ def _same_method(document: dict, path: Path, where: Path | None, field: str | No
                     field=field, value=name if name is not None else method,
                     expected=f"a declaration whose method.name is '{METHOD_NAME}' (ask the supplier for one "
                              "computed with the same method, or use a dataset for this input)")
+
+
+def _method_identity(document: dict) -> dict[str, Any]:
+    """What the supplier's declaration records of the factors behind its numbers (check_methods compares them).
+
+    Read as recorded, never refused here: a field that is absent or not a string records nothing, and
+    check_methods refuses a category whose factors nothing recorded shows to be the buyer's.
+    """
+    provenance = document.get("provenance") if isinstance(document.get("provenance"), dict) else {}
+    methods = provenance.get("methods") if isinstance(provenance.get("methods"), dict) else {}
+    hashes = {category: entry["sha256"] for category, entry in methods.items()
+              if isinstance(category, str) and isinstance(entry, dict) and isinstance(entry.get("sha256"), str)}
+    method = document.get("method") if isinstance(document.get("method"), dict) else {}
+    cf = method.get("cf_sha256")
+    extensions = method.get("extensions") if isinstance(method.get("extensions"), list) else []
+    by_id = {e["id"]: e["sha256"] for e in extensions
+             if isinstance(e, dict) and isinstance(e.get("id"), str) and isinstance(e.get("sha256"), str)}
+    return {"method_hashes": hashes, "cf_sha256": cf if isinstance(cf, str) else None, "extension_sha256": by_id}
+
+
+def check_methods(supplier: UpstreamDeclaration, ours: Mapping[str, str], *, cf_sha256: str,
+                  extension_sha256: Mapping[str, str], file: str | Path | None = None,
+                  field: str | None = None) -> None:
+    """Refuse a supplier's declaration whose factors for a category the buyer adds it to are not the buyer's.
+
+    ``ours``: category -> content hash of the factors this declaration uses (Snapshot.method_sha256), for
+    every category the calculation adds the supplier's value to.
+
+    Why: _same_method compares ``method.name`` only, and every footprint declaration says "EF v3.1".  A
+    supplier computed under another CF extension (other ADP factors for the rare earths in
+    footprint/data/adp-ree-extension.yaml) or another bw2io LCIA file wrote other numbers under the same
+    name, and they were summed with ours: a mixed number, exit 0.  The declaration records the content hash
+    of each category's factors (``provenance.methods``): where it records one, it must be ours.  A
+    declaration that records none for a category (written before footprint recorded them) is taken only
+    when the files every category's factors are written from are ours, byte for byte (``method.cf_sha256``,
+    bw2io's file, and each CF extension's sha256); anything else is refused, since a category whose factors
+    cannot be shown to be ours would be summed blind.
+    """
+    where = Path(file) if file is not None else None
+    for category, sha in ours.items():
+        if supplier.per_kg(category) is None:
+            continue  # the supplier gives no value there: nothing of its factors enters the sum
+        theirs = supplier.method_hashes.get(category)
+        if theirs is not None:
+            if theirs != sha:
+                raise _fail(f"supplier declaration characterised '{category}' with other factors (its "
+                            f"provenance.methods.{category}.sha256 {theirs[:16]}...) than this declaration uses "
+                            f"({sha[:16]}...): another CF extension or LCIA file under the same method name",
+                            supplier.path, file=where, field=field, value=theirs,
+                            expected=f"a supplier declaration whose '{category}' factors are this engine's (the same "
+                                     "bw2io LCIA file and CF extension: ask the supplier to declare again with them)")
+            continue
+        same_files = supplier.cf_sha256 == cf_sha256 and all(
+            supplier.extension_sha256.get(ext_id) == ext_sha for ext_id, ext_sha in extension_sha256.items())
+        if not same_files:
+            differ = [f"method.cf_sha256 {str(supplier.cf_sha256)[:12]}..., ours {cf_sha256[:12]}..."] \
+                if supplier.cf_sha256 != cf_sha256 else []
+            differ += [f"CF extension {i} {str(supplier.extension_sha256.get(i))[:12]}..., ours {h[:12]}..."
+                       for i, h in extension_sha256.items() if supplier.extension_sha256.get(i) != h]
+            raise _fail(f"supplier declaration records no hash of its '{category}' factors and was not computed from "
+                        "the same LCIA file and CF extension as this declaration, so its value cannot be shown to be "
+                        f"of the same factors ({'; '.join(differ)})", supplier.path, file=where, field=field,
+                        value=f"no provenance.methods.{category}.sha256",
+                        expected="a supplier declaration that records provenance.methods (footprint declare writes "
+                                 "it) with this engine's factors, or one computed from the same files")
 
 
 #: What a declaration's result row says of its coverage (schemas/declaration.schema.json).
