@@ -153,7 +153,8 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
                                             *extraction_problems(model), *period_length_problems(model)]:
         report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
-        for where, message, value, expected in dataset_problems(model, catalogue):
+        for where, message, value, expected in [*dataset_problems(model, catalogue),
+                                                *class_scheme_coverage_problems(model, path, catalogue)]:
             report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     report.problems.sort(key=lambda p: (p.line or 0))
     if not report.problems:
@@ -182,6 +183,35 @@ def class_scheme_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
         problems.append(("class_scheme.number_of_classes", "head-room keeps class A empty, so it needs at least "
                          "3 classes", scheme.number_of_classes, "3 or more, or head_room: false"))
     return problems
+
+
+def class_scheme_coverage_problems(rule: Rule, path: Path, catalogue: Catalogue) -> list[tuple[str, str, Any, str]]:
+    """A class scheme on a category the rule's default datasets do not characterise completely.
+
+    Why: 'classes derive' leaves a partial value out (a lower bound) and 'classes assign' refuses one, so
+    a scheme on such a category ranks no declaration made on those datasets.  A scheme on crustal scarcity
+    (partial over every rare-earth rule's defaults: some chemicals carry no element flows) linted clean.
+    Coverage is computed as 'footprint inventories coverage RULE' computes it, EF and supplementary alike.
+    """
+    from footprint.engine import coverage
+
+    category = rule.class_scheme.category
+    if category not in [*rule.impact_categories.declared, *rule.impact_categories.supplementary]:
+        return []  # class_scheme_problems says so
+    loaded = LoadedRule(rule=rule, path=path, sha256="")
+    try:
+        report = coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
+                                  basis="the rule's default datasets")
+    except FootprintError:
+        return []  # a default dataset that does not exist: dataset_problems names it
+    status = next((c.status for c in report.categories if c.category == category), "complete")
+    if status == "complete":
+        return []
+    return [("class_scheme.category", f"the class scheme's category is {status} over the datasets the rule names "
+             "by default: a partial value is a lower bound, which the classes leave out, so the scheme would rank "
+             "no declaration made on them", category,
+             "a category the default datasets characterise completely ('footprint inventories coverage "
+             f"{rule.id}' shows which), e.g. climate_change")]
 
 
 def period_length_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:

@@ -633,10 +633,15 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
                for code in sorted(chain) if set(HEADLINE_IDS) - set(catalogue.datasets[code].coverage)]
     _upstream_coverage(result, coverage, partial, warnings, gaps)
     quality_gaps = {"coverage": coverage, "gaps": gaps}
-    for category in declared:
+    # the supplementary indicators too (crustal scarcity): declared beside EF 3.1, they were marked partial in
+    # results but gave no warning, so '--strict' passed a partial one (the demo's crustal scarcity)
+    supplementary = [c for c in system.rule.rule.impact_categories.supplementary
+                     if c in result.items and c not in declared]
+    for category in [*declared, *supplementary]:
         if coverage.get(category) == "partial":
             note = Quality.coverage_note_for(category, quality_gaps)
-            warnings.append(f"coverage: declared category {category} is {note}")
+            kind = "declared supplementary indicator" if category in supplementary else "declared category"
+            warnings.append(f"coverage: {kind} {category} is {note}")
     # last, so that verify can set them apart: they follow the library's rules, not this declaration's inputs
     warnings.extend(supplier.rule_note for supplier in system.upstream_declarations() if supplier.rule_note)
     return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
