@@ -413,6 +413,48 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
     _refuse_period_not_rules_length(document, library, error, file=file)
 
 
+def refuse_other_factors(document: Mapping[str, Any], error: type[FootprintError], *,
+                         file: str | Path | None = None) -> None:
+    """Raise ``error`` when ``document`` was not characterised with this engine's factors for a declared category:
+    another method by name, or a recorded factor hash (``provenance.methods[category].sha256``) other than the
+    current set-up's.
+
+    Why: the register weighs declarations' values against each other and ``classes assign`` places one among
+    the thresholds they gave, so every value must come from the same factors.  A declaration under
+    'EF v3.0' (or computed under another CF extension, recorded in its hashes) was registered with exit 0
+    and entered the class thresholds beside EF 3.1 values.  Where no set-up exists or the declaration
+    records no hash for a category (written before footprint recorded them), the hash is not compared.
+    """
+    from footprint.data.project import current_method_hashes
+    from footprint.inputs.categories import category as _category
+
+    method = document.get("method") if isinstance(document.get("method"), Mapping) else {}
+    # a document without a method block is left to the readers' schema check (read_declaration), which requires it
+    if "method" in document and method.get("name") != METHOD_NAME:
+        raise error("the declaration was characterised with another impact assessment method than this engine's, "
+                    "so its values are not comparable with the others'", file=file, field="method.name",
+                    value=method.get("name"), expected=f"'{METHOD_NAME}'")
+    ours = current_method_hashes()
+    if not ours:
+        return
+    recorded = _method_identity(dict(document))["method_hashes"]
+    for result in declared_results(dict(document)):
+        name = result.get("category")
+        theirs = recorded.get(name) if isinstance(name, str) else None
+        if theirs is None:
+            continue
+        try:
+            key = " | ".join(_category(name).method)
+        except FootprintError:
+            continue  # a category this engine does not know: refuse_units_not_the_tables leaves it to readers
+        if key in ours and ours[key] != theirs:
+            raise error(f"the declaration's '{name}' was characterised with other factors (sha256 {theirs[:16]}...) "
+                        f"than this engine's set-up ({ours[key][:16]}...): another CF extension or LCIA file "
+                        "under the same method name, so its value is not comparable with the others'", file=file,
+                        field=f"provenance.methods.{name}.sha256", value=theirs,
+                        expected="a declaration made with this engine's factors (declare it again with them)")
+
+
 def _refuse_period_not_rules_length(document: Mapping[str, Any], library: Any, error: type[FootprintError], *,
                                     file: str | Path | None) -> None:
     """Refuse a declaration whose reporting period is not as long as the library's rule of its id asks
