@@ -563,9 +563,13 @@ def _short(value: object, width: int = 44) -> str:
 @click.option("--supplier-keys", type=FILE,
               help="Recompute only with suppliers' declarations signed by a key in this file (as declare "
                    "--supplier-keys): an unsigned or re-hashed supplier file is refused.")
+@click.option("--reference/--fast", default=True, show_default=True,
+              help="Recompute the results by the reference path (foreground and background in one Brightway LCA), "
+                   "not by the cached background scores declare uses, so a fault of that path cannot confirm "
+                   "itself; --fast takes declare's own path (milliseconds instead of a fraction of a second).")
 def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | None, tolerance: float,
            mapping: Path | None, show_all: bool, public_keys: Path | None, scheme: Path | None,
-           supplier_keys: Path | None) -> None:
+           supplier_keys: Path | None, reference: bool) -> None:
     """Recompute a declaration from its inputs and compare every value, hash and version.
 
     Exit 0 when everything matches, 1 on any difference (library versions that differ
@@ -581,9 +585,11 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
       footprint verify mapped.json --data data.yaml --mapping ../maps/ecoinvent.yaml
       footprint verify classed.json --data data.yaml --scheme scheme.json
       footprint verify magnet.json --supplier-keys suppliers.pub
+      footprint verify out/decl.json --fast   # declare's own path, not the reference path
     """
     outcome = footprint.verify_declaration(declaration, data, rule=rule, tolerance=tolerance, mapping=mapping,
-                                           scheme=scheme, hash_only=hash_only, supplier_keys=supplier_keys)
+                                           scheme=scheme, hash_only=hash_only, supplier_keys=supplier_keys,
+                                           reference=reference)
     signed = _print_signatures(declaration, public_keys, outcome.document) if public_keys else True
     if outcome.differences:
         header = f"{'':<8} {'item':<60} {'declared':>24} {'recomputed':>24}"
@@ -596,7 +602,8 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
                        f"{_short(diff.recomputed, 24):>24}{note}")
         if len(shown) < len(outcome.differences):
             _echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
-    scope = (f"recomputed from {outcome.data} and compared" if outcome.recomputed
+    path = "the reference path" if outcome.reference else "declare's fast path (--fast)"
+    scope = (f"recomputed from {outcome.data} by {path} and compared" if outcome.recomputed
              else "content hash checked only (--hash-only: nothing recomputed)")
     _echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
                f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")
@@ -770,10 +777,13 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
 @click.option("--scheme", "schemes", multiple=True, type=FILE,
               help="A class scheme of the classed declarations (repeat for several; each declaration is checked "
                    "against the one its class names). A classed declaration without its scheme is an error.")
+@click.option("--reference/--fast", default=False, show_default=True,
+              help="Recompute by the reference path (one Brightway LCA of foreground and background per row, as "
+                   "single verify does by default) instead of declare's fast path.")
 @_batch_options
 def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Path | None,
-                 supplier_keys: Path | None, schemes: tuple[Path, ...], scheduler: str | None, workers: int | None,
-                 progress: bool | None, errors_path: Path | None) -> None:
+                 supplier_keys: Path | None, schemes: tuple[Path, ...], reference: bool, scheduler: str | None,
+                 workers: int | None, progress: bool | None, errors_path: Path | None) -> None:
     """Recompute every declaration (*.json, any case) in DIRECTORY from the activity data it records.
 
     Exit 0 when all verify, 1 if any differs, 2 if any could not be recomputed.
@@ -785,10 +795,11 @@ def batch_verify(directory: Path, tolerance: float, force: bool, public_keys: Pa
       footprint batch verify out/declarations --public-key verifier.pub
       footprint batch verify out/magnets --supplier-keys suppliers.pub
       footprint batch verify out/classed --scheme scheme-2026.json --scheme scheme-2029.json
+      footprint batch verify out/declarations --reference   # each row by the reference path
     """
     summary = footprint.batch_verify(directory, scheduler=scheduler, workers=workers, progress=progress,
                                      tolerance=tolerance, errors=errors_path, force=force, public_keys=public_keys,
-                                     supplier_keys=supplier_keys, schemes=schemes)
+                                     supplier_keys=supplier_keys, schemes=schemes, reference=reference)
     _batch_report(summary, errors_path, "verified", force)
 
 

@@ -425,11 +425,12 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
              mapping: str | Path | None = None, strict: bool = False, refuse_gaps: bool = True,
              uncertainty: int | None = None, seed: int | None = None,
              supplier_keys: str | Path | TrustedKeys | None = None, withdrawn_ok: bool = False,
-             analysis: bool = False, id_version: str | None = None) -> dict[str, Any]:
+             analysis: bool = False, id_version: str | None = None, reference: bool = False) -> dict[str, Any]:
     """declare() with the coverage refusal optional (a hotspot analysis ranks all categories, declared or not);
     ``withdrawn_ok``: verify's recomputation under a rule withdrawn since (see _refuse_withdrawn);
     ``analysis``: a hotspot analysis, which may screen a period that has not ended (it is never declared);
-    ``id_version``: verify's recomputation of the id under the footprint version a declaration records."""
+    ``id_version``: verify's recomputation of the id under the footprint version a declaration records;
+    ``reference``: verify's recomputation by the reference path (footprint.engine.calculate.calculate)."""
     from footprint.engine import calculate as _calculate
     from footprint.errors import ActivityDataError
 
@@ -452,7 +453,7 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
             _period_ended(activity, created)  # after the rule's validity check in _prepare: that message is sharper
         if supplier_keys is not None:
             _require_signed_suppliers(prepared.system.upstream_declarations(), supplier_keys)
-        result = _calculate.calculate(prepared.system, background=_background_of(prepared))
+        result = _calculate.calculate(prepared.system, background=_background_of(prepared), reference=reference)
         return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
                        uncertainty=uncertainty, seed=seed, activity=activity, id_version=id_version)
 
@@ -755,7 +756,7 @@ def _check_tolerance(tolerance: float) -> None:
 
 def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule: str | Path | None = None,
                        tolerance: float = 1e-6, mapping: str | Path | None = None, scheme: str | Path | None = None,
-                       hash_only: bool = False, supplier_keys: str | Path | None = None):
+                       hash_only: bool = False, supplier_keys: str | Path | None = None, reference: bool = True):
     """Recompute a declaration from its inputs and compare (a footprint.declaration.verify.Verification).
 
     Without ``data`` the activity data the declaration records is used, found as batch verify
@@ -780,6 +781,14 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
     them over exactly its content.  Why: a supplier's file edited and hashed again recomputes to the
     same (forged) numbers, so verify said verified; a reviewer had no way to ask for the suppliers'
     signatures that a producer can ask for when declaring.
+
+    ``reference`` (the default) recomputes the results by the reference path: foreground and
+    background solved together in one bw2calc LCA, the items checked against Brightway's score,
+    instead of the cached background scores and the array solver that ``declare`` uses.  Why:
+    recomputed by the code that made it, a fault of that path (a score table, an index, a
+    solver) is reproduced and confirmed; by the other path, it differs.  It costs a fraction of
+    a second on the built-in library (seconds on a large imported one); ``reference=False``
+    takes the fast path, as batch verify does unless asked.
     """
     from footprint.errors import DeclarationError
 
@@ -804,7 +813,7 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
                                             "--hash-only to check only the content hash, which proves nothing "
                                             "about the numbers (anyone who edits a value can hash again)")
     return _verify_document(document, path, data, rule=rule, tolerance=tolerance, mapping=mapping,
-                            scheme=scheme, supplier_keys=supplier_keys)
+                            scheme=scheme, supplier_keys=supplier_keys, reference=reference)
 
 
 def _recorded_rule(document: dict, path: Path) -> str | Path:
@@ -850,11 +859,12 @@ def _verifiable(path: Path) -> dict:
 def _verify_document(document: dict, path: Path, data: str | Path | None, *, rule: str | Path | None = None,
                      tolerance: float = 1e-6, mapping: str | Path | None = None,
                      scheme: str | Path | dict | None = None,
-                     supplier_keys: str | Path | TrustedKeys | None = None):
+                     supplier_keys: str | Path | TrustedKeys | None = None, reference: bool = False):
     """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path).
 
     ``scheme``: a class scheme file, or one batch verify read once (_schemes_by_id); ``supplier_keys``: a
-    trusted-keys file, or the keys a batch read once (TrustedKeys)."""
+    trusted-keys file, or the keys a batch read once (TrustedKeys); ``reference``: recompute the results
+    by the reference path (see verify_declaration)."""
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
 
@@ -882,9 +892,11 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     recomputed = _declare(loaded.path, data, allocation=override, created=created, mapping=mapping_path,
                           background=default_database, refuse_gaps=True, uncertainty=monte_carlo.get("iterations"),
                           seed=monte_carlo.get("seed"), withdrawn_ok=True,  # declare(), under a rule withdrawn since
-                          id_version=_verify.recorded_footprint_version(document), supplier_keys=supplier_keys)
+                          id_version=_verify.recorded_footprint_version(document), supplier_keys=supplier_keys,
+                          reference=reference)
     recomputed = _reclassed(document, recomputed, path, scheme)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
+    outcome.reference = reference
     outcome.allocation = override
     outcome.data = str(data)
     outcome.document = document
@@ -1491,7 +1503,8 @@ def _verify_chunk(rows, context: dict) -> list:
         outcome = _verify_document(row.document, Path(row.output), row.data or None,
                                    tolerance=context.get("tolerance", 1e-6),
                                    supplier_keys=context.get("supplier_keys"),
-                                   scheme=_scheme_of(row.document, Path(row.output), context.get("schemes") or {}))
+                                   scheme=_scheme_of(row.document, Path(row.output), context.get("schemes") or {}),
+                                   reference=bool(context.get("reference")))
         if outcome.ok:
             return "ok", f"{outcome.compared} values agree", None
         first = outcome.failures[0]
@@ -1776,7 +1789,8 @@ def _refuse_a_supplier_written_by_the_run(document: dict, number: int, outputs: 
 def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers: int | None = None,
                  progress: bool | None = None, tolerance: float = 1e-6, errors: str | Path | None = None,
                  force: bool = False, public_keys: str | Path | None = None,
-                 supplier_keys: str | Path | None = None, schemes: Sequence[str | Path] = ()):
+                 supplier_keys: str | Path | None = None, schemes: Sequence[str | Path] = (),
+                 reference: bool = False):
     """Recompute every declaration (*.json) in ``directory`` from the activity data its provenance records.
 
     Each file is one row: 'ok' (verified), 'differs' (a difference beyond ``tolerance``) or
@@ -1795,6 +1809,8 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
     once before any row runs and chosen per declaration by the ``scheme_id`` its class records; a
     classed declaration whose scheme is not among them is that row's error, as single verify
     refuses a classed declaration without ``--scheme``.
+    ``reference``: recompute by the reference path, as single verify does by default (seconds a row
+    on a large imported background instead of milliseconds, so a market-wide run asks for it).
     """
     from footprint.errors import DeclarationError
     from footprint.market import batch as _batch
@@ -1825,7 +1841,7 @@ def batch_verify(directory: str | Path, *, scheduler: str | None = None, workers
                                             *([("trusted public keys", public_keys)] if public_keys else []),
                                             *([("supplier keys", supplier_keys)] if supplier_keys else []),
                                             *(("class scheme", scheme) for scheme in schemes)])
-    context = _batch_context(scheduler, tolerance=tolerance, supplier_keys=trusted, schemes=by_id)
+    context = _batch_context(scheduler, tolerance=tolerance, supplier_keys=trusted, schemes=by_id, reference=reference)
     summary = _batch.run(rows, _verify_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          description="declarations", warm=_warm_for_workers)
     summary.source = str(directory)

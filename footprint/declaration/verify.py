@@ -95,6 +95,8 @@ class Verification:
     recomputed: bool = True
     allocation: str | None = None
     data: str | None = None  # the activity data recomputed from (None: only the content hash was checked)
+    #: recomputed by the reference path (one bw2calc LCA of foreground and background), not declare's fast path
+    reference: bool = False
     #: the document as parsed once and compared: its signatures are the ones to check (api.check_signatures)
     document: dict | None = field(default=None, repr=False)
 
@@ -368,6 +370,8 @@ def _scale_of(path: str, scales: Mapping[str, float]) -> float:
         if path.startswith(prefix):
             category = path[len(prefix):].split("]", 1)[0].split("/", 1)[0]
             return scales.get(category, 0.0)
+    if path.startswith("recycled_content.by_category."):  # the CFF line's terms of one category
+        return scales.get(path[len("recycled_content.by_category."):].split(".", 1)[0], 0.0)
     return 0.0
 
 
