@@ -58,3 +58,26 @@ def test_classes_refuse_a_value_of_other_factors(project, example_declaration):
 def test_a_declaration_of_this_engines_factors_is_registered(project, example_declaration, tmp_path):
     path = _write(tmp_path, _copy(example_declaration), "ours.json")
     footprint.api.market_add([path], mass_kg=1000, year=2025, register=tmp_path / "register.csv")
+
+
+def test_a_machine_never_set_up_refuses_rather_than_skipping_the_factor_check(project, example_declaration,
+                                                                               tmp_path):
+    """A register kept on a machine never set up has no factors to compare a declaration's with: the check was
+    skipped there, so a declaration recording other factors for climate change was registered, exit 0."""
+    import os
+    import subprocess
+    import sys
+
+    document = _copy(example_declaration)
+    document["provenance"]["methods"]["climate_change"]["sha256"] = "f" * 64
+    path = _write(tmp_path, document, "other-factors.json")
+    register = tmp_path / "register.csv"
+    fresh = tmp_path / "never-set-up"
+    fresh.mkdir()
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "FOOTPRINT_HOME": str(fresh), "PYTHONPATH": str(repo)}
+    ran = subprocess.run([sys.executable, str(repo / "cli.py"), "market", "add", str(path), "--mass", "1000",
+                          "--year", "2025", "--register", str(register)], env=env, capture_output=True, text=True)
+    assert ran.returncode == 2, ran.stdout + ran.stderr
+    assert "not set up" in ran.stderr and "footprint setup" in ran.stderr and "Traceback" not in ran.stderr
+    assert not register.exists()

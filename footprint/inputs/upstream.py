@@ -422,8 +422,10 @@ def refuse_other_factors(document: Mapping[str, Any], error: type[FootprintError
     Why: the register weighs declarations' values against each other and ``classes assign`` places one among
     the thresholds they gave, so every value must come from the same factors.  A declaration under
     'EF v3.0' (or computed under another CF extension, recorded in its hashes) was registered with exit 0
-    and entered the class thresholds beside EF 3.1 values.  Where no set-up exists or the declaration
-    records no hash for a category (written before footprint recorded them), the hash is not compared.
+    and entered the class thresholds beside EF 3.1 values.  Where the declaration records no hash for a
+    category (written before footprint recorded them), the hash is not compared.  Where this machine has no
+    set-up there is nothing to compare with, and that is refused: skipped, a register kept on a machine
+    never set up took declarations of any factors (a CF extension of one's own under 'EF v3.1') with exit 0.
     """
     from footprint.data.project import current_method_hashes
     from footprint.inputs.categories import category as _category
@@ -435,8 +437,12 @@ def refuse_other_factors(document: Mapping[str, Any], error: type[FootprintError
                     "so its values are not comparable with the others'", file=file, field="method.name",
                     value=method.get("name"), expected=f"'{METHOD_NAME}'")
     ours = current_method_hashes()
-    if not ours:
-        return
+    if ours is None:
+        from footprint.paths import home
+
+        raise error("the declaration's factors are compared with this machine's set-up, and this machine is not "
+                    "set up", file=file, field="provenance.methods", value=f"FOOTPRINT_HOME={home()}",
+                    expected="a set-up to compare with: run 'footprint setup' (offline, about 10 s) first")
     recorded = _method_identity(dict(document))["method_hashes"]
     for result in declared_results(dict(document)):
         name = result.get("category")
