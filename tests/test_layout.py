@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "inputs": set(),
     "data": {"inputs"},
     "engine": {"inputs", "data"},
-    "authoring": {"inputs", "data"},
+    "authoring": {"inputs", "data", "engine"},  # lint computes a class scheme category's coverage (engine.coverage)
     "declaration": {"inputs", "data", "engine"},
     "market": {"inputs", "declaration"},  # classes come from declarations, never from a recalculation
     "report": {"inputs", "declaration", "market"},

@@ -466,7 +466,7 @@ def current_method_hashes() -> dict[str, str] | None:
     """Method name (' | '-joined) -> content hash of its factors in the current snapshot; None when not set up.
 
     Read from the manifest alone (no binding, no set-up): the market's gate compares a declaration's recorded
-    factors with these (footprint.inputs.upstream.refuse_other_factors).
+    factors with these (footprint.declaration.factors.refuse_other_factors).
     """
     manifest = _current_manifest()
     return {str(k): str(v) for k, v in (manifest.get("methods") or {}).items()} if manifest is not None else None

@@ -560,8 +560,8 @@ def category_result(declaration: Mapping[str, Any], category: str, source: str =
     sensitivity run (``declare --allocation``): its value is not the product's under the rule's methods,
     and a class recorded on it by hand (hash recomputed) passed verify's reclassing with exit 0.
     """
-    from footprint.inputs.upstream import (declared_results, refuse_other_factors, refuse_rule_not_in_library,
-                                           refuse_sensitivity_run)
+    from footprint.declaration.factors import refuse_other_factors
+    from footprint.inputs.upstream import declared_results, refuse_rule_not_in_library, refuse_sensitivity_run
 
     refuse_sensitivity_run(declaration, ClassSchemeError, file=source)
     refuse_rule_not_in_library(declaration, ClassSchemeError, file=source)  # a producer's own text of the rule

@@ -230,7 +230,8 @@ def entry_from_declaration(document: Mapping[str, Any], *, mass_kg: float, year:
     its validity (footprint.inputs.upstream.VALIDITY_YEARS after the period ends, as for a supplier's
     declaration used as an input): the thresholds would rest on performance of long ago.
     """
-    from footprint.inputs.upstream import refuse_other_factors, refuse_rule_not_in_library, refuse_sensitivity_run
+    from footprint.declaration.factors import refuse_other_factors
+    from footprint.inputs.upstream import refuse_rule_not_in_library, refuse_sensitivity_run
 
     refuse_sensitivity_run(document, RegistryError, file=source)  # its value would enter the class thresholds
     refuse_rule_not_in_library(document, RegistryError, file=source)  # so would a producer's own text of the rule
