@@ -104,6 +104,48 @@ def keep_private_to_writes(path: Path, *, inside: bool = True) -> None:
             os.chmod(target, mode & ~OTHERS_WRITE)
 
 
+def written_by_others(info: os.stat_result, owners: set[int]) -> str | None:
+    """Why someone other than a trusted owner may write the file or folder ``info`` describes (None: nobody may).
+
+    The rule of ``ours_alone`` for data several users may read but only its owner may write (a shared
+    FOOTPRINT_HOME set up by an administrator): the owner is one of ``owners``, and neither the group nor
+    every user has write permission.  A symbolic link's own mode means nothing (always 0777): its owner counts.
+    """
+    if info.st_uid not in owners:
+        return f"owned by user id {info.st_uid}, who may change it"
+    if not stat.S_ISLNK(info.st_mode) and info.st_mode & OTHERS_WRITE:
+        who = " and ".join(name for bit, name in ((stat.S_IWGRP, "its group"), (stat.S_IWOTH, "every user"))
+                           if info.st_mode & bit)
+        return f"writable by {who} (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+def make_folder(path: Path) -> None:
+    """``path.mkdir(parents=True, exist_ok=True)``, each folder it creates without group or world write.
+
+    Why: footprint's data folders were created under the umask, so under ``umask 000`` every user of the
+    machine could add, rename or replace what footprint reads from them.  Folders that exist are left as
+    they are (their owner chose); readers refuse those others may write (footprint.data.snapshot).
+    """
+    missing = []
+    for folder in [path, *path.parents]:
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        with contextlib.suppress(OSError):  # made by another process meanwhile (not ours to chmod): readers check
+            if folder.stat().st_uid == os.geteuid():
+                os.chmod(folder, stat.S_IMODE(folder.stat().st_mode) & ~OTHERS_WRITE)
+
+
+def data_mode() -> int:
+    """The mode for a data file others may read but only its owner write: the umask's, without group/world write."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask & ~OTHERS_WRITE
+
+
 def special_file(path: str | Path) -> bool:
     """Whether ``path`` is a FIFO, device or socket (after links), which no input is read from.
 

@@ -89,6 +89,11 @@ class HomeNotReadable(SetupError):
     """FOOTPRINT_HOME holds data this user may not read: not a set-up to renew (that would fail the same way)."""
 
 
+class HomeNotTrusted(SetupError):
+    """FOOTPRINT_HOME holds data another user may write: not used (they would decide this user's numbers),
+    and not a set-up to renew in place (others could change the new one the same way)."""
+
+
 class OutputError(FootprintError):
     """An output cannot be written (not a regular file, disk full, read-only file system, permission)."""
 

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterator
 from footprint._io import quiet_stdout
 from footprint.data import building, inventory
 from footprint.data import snapshot as _files
-from footprint.errors import HomeNotReadable, SetupError
+from footprint.errors import HomeNotReadable, HomeNotTrusted, SetupError
 from footprint.paths import builder_digest, home, inventories_dirs
 
 PROJECT_NAME = "footprint"
@@ -681,7 +681,7 @@ def ensure_snapshot() -> Snapshot:
         reason = outdated(current.inputs, live)
         if reason is None:
             return current
-    except HomeNotReadable:  # a set-up would fail the same way; the message says whose the data are
+    except (HomeNotReadable, HomeNotTrusted):  # a set-up would fail the same way; the message says whose the data are
         raise
     except SetupError as exc:
         reason = exc.message

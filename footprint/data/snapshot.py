@@ -20,6 +20,14 @@ FOOTPRINT_HOME::
 The snapshot id is the sha256 of its ``manifest.json``: it names one background
 version exactly, so a declaration records it and in-memory caches can key on it.
 
+Only its owner may write a snapshot: set-up writes every file and folder without group or world
+write whatever the umask, and a reader refuses a snapshot (or the home, the snapshots folder, the
+CURRENT pointer) that another user may write (HomeNotTrusted, naming the path and the fix).  Why:
+under ``umask 000`` another user of the machine rewrote a snapshot consistently (a background score
+halved, its manifest re-hashed, the folder renamed to the new hash and CURRENT switched to it) and
+every declaration of this user declared that user's numbers, exit 0.  Who counts as the owner: this
+user, root, and the owner of FOOTPRINT_HOME (an administrator's shared home, read by others).
+
 Readers hold a shared ``flock`` on the snapshot directory they use (a lock, not a
 file: it works on a read-only home); the pruner takes it exclusively without waiting
 and deletes only snapshots nobody holds.  This module knows files and locks only; the
@@ -35,6 +43,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,8 +51,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from footprint import _json
-from footprint._io import read_text_hashed, write_atomic
-from footprint.errors import OutputError, SetupError
+from footprint._io import (OTHERS_WRITE, data_mode, keep_private_to_writes, make_folder, read_text_hashed,
+                           write_atomic, written_by_others)
+from footprint.errors import HomeNotTrusted, OutputError, SetupError
 from footprint.paths import home, not_readable
 
 FORMAT = 2  # the snapshot layout; bump when what a snapshot holds changes (older ones are rebuilt)
@@ -58,6 +68,69 @@ WAIT_MESSAGE_AFTER = 3.0
 
 def snapshots_dir() -> Path:
     return home() / "snapshots"
+
+
+# ----------------------------------------------------------------------------- who may write it
+
+
+def owners() -> set[int]:
+    """Who may write a snapshot: this user, root, and the owner of FOOTPRINT_HOME (a shared home's administrator)."""
+    found = {os.geteuid(), 0}
+    with contextlib.suppress(OSError):
+        found.add(home().stat().st_uid)
+    return found
+
+
+def untrusted(path: Path, why: str) -> HomeNotTrusted:
+    """The error for footprint data another user may write (they would decide the numbers declared on it)."""
+    where = home()
+    return HomeNotTrusted(f"another user may change footprint's background data, and so the numbers declared on "
+                          f"it: {why}", file=path, field="FOOTPRINT_HOME", value=str(where),
+                          expected=f"data only its owner may write: as the owner of {where} run 'chmod -R go-w "
+                                   f"{where}' (and take back what others own: 'chown -R'), then 'footprint setup "
+                                   f"--force' (a background others could write is rebuilt, not trusted)")
+
+
+def refuse_written_by_others(paths, trusted: set[int] | None = None) -> None:
+    """Raise HomeNotTrusted for the first of ``paths`` another user may write (a missing one is not checked)."""
+    trusted = owners() if trusted is None else trusted
+    for path in paths:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:
+            raise not_readable(Path(path), exc) from None
+        why = written_by_others(info, trusted)
+        if why:
+            raise untrusted(Path(path), why)
+
+
+def _checked_files(root: Path) -> set[str]:
+    """The relative paths of the files under ``root`` (as ``_files``), refusing any entry another user may write.
+
+    One walk serves both: the manifest check lists the files anyway, so the trust check costs one
+    ``lstat`` per entry (a few hundred for footprint's own background).
+    """
+    trusted = owners()
+    refuse_written_by_others([root], trusted)
+    found = set()
+    for folder, dirs, names in os.walk(root):
+        for name in [*dirs, *names]:
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            except PermissionError as exc:
+                raise not_readable(Path(path), exc) from None
+            why = written_by_others(info, trusted)
+            if why:
+                raise untrusted(Path(path), why)
+            regular = stat.S_ISREG(info.st_mode) or (stat.S_ISLNK(info.st_mode) and os.path.isfile(path))
+            if regular and name != MANIFEST:
+                found.add(Path(path).relative_to(root).as_posix())
+    return found
 
 
 # ----------------------------------------------------------------------------- hashing
@@ -86,7 +159,9 @@ def check_files(root: Path, files: dict[str, dict[str, Any]], *, deep: bool) -> 
 
     ``deep`` compares content hashes (what ``footprint setup`` does); otherwise only that
     every file is there with its size and no file was added (cheap enough for every declaration).
+    A file or folder another user may write is HomeNotTrusted (refuse_written_by_others), not a difference.
     """
+    present = _checked_files(root)
     problems = []
     for relative, record in sorted(files.items()):
         path = root / relative
@@ -101,7 +176,7 @@ def check_files(root: Path, files: dict[str, dict[str, Any]], *, deep: bool) -> 
             continue
         if size != record.get("size"):
             problems.append(f"{relative}: {size} bytes, the manifest says {record.get('size')}")
-    extra = sorted({p.relative_to(root).as_posix() for p in _files(root)} - set(files))
+    extra = sorted(present - set(files))
     problems += [f"{relative}: not in the manifest" for relative in extra]
     return problems
 
@@ -127,9 +202,15 @@ def _fingerprints(root: Path, files: dict[str, Any]) -> list[tuple]:
 
 
 def _marker_holds(opened: SnapshotFiles, fingerprints: list[tuple]) -> bool:
-    """The marker names this snapshot and every file still has the fingerprint it had when hashed."""
+    """The marker names this snapshot and every file still has the fingerprint it had when hashed.
+
+    A marker another user may write is not read: it would let a file they changed (same size) pass unhashed.
+    """
     try:
-        marker = _json.loads(verified_path(opened.name).read_text(encoding="utf-8"))
+        with open(verified_path(opened.name), "rb") as handle:
+            if written_by_others(os.fstat(handle.fileno()), owners()):
+                return False
+            marker = _json.loads(handle.read().decode("utf-8"))
         return marker["id"] == opened.id and [tuple(entry) for entry in marker["files"]] == fingerprints
     except (OSError, ValueError, KeyError, TypeError):  # no marker or an unusable one: hash again (slower, safe)
         return False
@@ -151,7 +232,7 @@ def _record_verified(opened: SnapshotFiles, before: list[tuple], taken_ns: int) 
         return
     record = json.dumps({"id": opened.id, "files": [list(entry) for entry in after]}, separators=(",", ":"))
     with contextlib.suppress(OutputError):
-        write_atomic(verified_path(opened.name), record, force=True)
+        write_atomic(verified_path(opened.name), record, force=True, mode=data_mode())
 
 
 def check_once(opened: SnapshotFiles, *, deep: bool) -> list[str]:
@@ -284,10 +365,15 @@ def open_current(*, attempts: int = 5) -> SnapshotFiles:
             if not path.exists() or os.stat(path).st_ino != os.fstat(fd).st_ino:
                 os.close(fd)
                 continue
+            directory = snapshots_dir()
+            refuse_written_by_others([home(), directory, directory / CURRENT, path, path / MANIFEST])
             manifest, digest = read_manifest(path)
         except OSError as exc:
             os.close(fd)
             raise SnapshotMissing(f"the manifest of {path} cannot be read: {exc}") from None
+        except HomeNotTrusted:
+            os.close(fd)
+            raise
         except SetupError as exc:
             os.close(fd)
             raise SnapshotMissing(f"the manifest of {path} cannot be read: {exc.message}") from None
@@ -318,7 +404,7 @@ def writer_lock(*, wait: bool = True, say: Callable[[str], None] | None = None) 
         fd = os.open(path, os.O_RDONLY)  # an existing lock file: no write needed, works on a read-only home
     except OSError:
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            make_folder(directory)
         except OSError as exc:
             raise SetupError(f"cannot create the data directory: {exc.strerror or exc}", file=directory,
                              field="FOOTPRINT_HOME", value=str(home()),
@@ -373,11 +459,12 @@ def new_staging() -> Path:
 
     directory = snapshots_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_folder(directory)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=directory))
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a snapshot is read like any data directory
+        # mkdtemp makes it private; a snapshot is read like any data directory, but written by its owner alone
+        os.chmod(staging, 0o777 & ~umask & ~OTHERS_WRITE)
         return staging
     except OSError as exc:
         raise write_error(exc, directory) from None
@@ -386,13 +473,15 @@ def new_staging() -> Path:
 def finish(staging: Path, manifest: dict[str, Any], checkpoint: Callable[[str], None]) -> str:
     """Hash every file of ``staging``, write its manifest, move it to its final name; return that name.
 
-    The CURRENT pointer is not touched: ``switch`` does that, as the last step.
+    The CURRENT pointer is not touched: ``switch`` does that, as the last step.  Every file and folder
+    loses group and world write first (Brightway wrote them under the umask; readers refuse them otherwise).
     """
     manifest = {**manifest, "format": FORMAT,
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
                 "files": hash_tree(staging)}
     raw = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
     (staging / MANIFEST).write_bytes(raw)
+    keep_private_to_writes(staging)
     _fsync_tree(staging)
     name = hashlib.sha256(raw).hexdigest()[:16]
     checkpoint("before-rename")
@@ -404,7 +493,7 @@ def finish(staging: Path, manifest: dict[str, Any], checkpoint: Callable[[str], 
 def switch(name: str) -> None:
     """Point CURRENT at ``name`` atomically (a reader sees the old name or the new, never a mix)."""
     directory = snapshots_dir()
-    write_atomic(directory / CURRENT, name + "\n", force=True)  # temporary, fsync, rename; no temporary left on failure
+    write_atomic(directory / CURRENT, name + "\n", force=True, mode=data_mode())  # temporary, fsync, rename; no temporary left on failure
     _fsync_dir(directory)
 
 

@@ -13,16 +13,23 @@ change a file that is not a register.  A register written before the
 migrations existed (the tables created by the older ``CREATE TABLE IF NOT
 EXISTS`` code, and no ``alembic_version`` table) is recognised and stamped at
 the first revision, then upgraded like any other.
+
+Who may write it: its owner alone, as footprint's background snapshots (footprint.data.snapshot).
+The register decides performance classes and the host's store decides what is published and to
+whom, so an SQLite file, its journals or its folder that another user may write (``umask 000``, a
+group-writable folder) is refused at open, naming the path; footprint creates the folder without
+group or world write (SQLite creates the file 0644).  A database server is its operator's: not checked.
 """
 from __future__ import annotations
 
+import os
 import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from footprint._io import names_a_folder
+from footprint._io import make_folder, names_a_folder, written_by_others
 from footprint.errors import FootprintError
 from footprint.paths import home
 
@@ -87,6 +94,7 @@ def engine(target: str | Path | None):
         import sqlalchemy
         from sqlalchemy import event
 
+        refuse_written_by_others(sqlite_path(url))
         try:
             if url.startswith("sqlite"):
                 made = sqlalchemy.create_engine(url, connect_args={"timeout": 30})
@@ -108,6 +116,39 @@ def engine(target: str | Path | None):
                                          "postgresql://user@host/dbname") from None
         _ENGINES[url] = made
         return made
+
+
+#: the files SQLite keeps beside a database (a journal another user planted is rolled back into it)
+SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def refuse_written_by_others(path: Path | None) -> None:
+    """Refuse an SQLite register whose folder, file or journals someone other than its owner may write.
+
+    The owner: this user, root, or the owner of the folder (a register an administrator keeps for
+    several users to read).  Why: under ``umask 000`` FOOTPRINT_HOME (the default register's folder)
+    was writable by every user of the machine, who could put their own register in its place and so
+    decide the classes derived from it and the records the host serves, exit 0.  A missing file or
+    folder is not checked: footprint creates them (make_folder; SQLite writes 0644).
+    """
+    if path is None:
+        return
+    folder = path.parent
+    trusted = {os.geteuid(), 0}
+    try:
+        trusted.add(folder.stat().st_uid)
+    except OSError:
+        return
+    for entry in (folder, path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        try:
+            why = written_by_others(os.lstat(entry), trusted)
+        except OSError:
+            continue
+        if why:
+            raise DatabaseError(f"another user may change this database, and so the classes derived from it and the "
+                                f"records served from it: {entry} is {why}", file=entry,
+                                expected=f"a register file and folder only its owner may write (as their owner: "
+                                         f"'chmod go-w {folder} {path}'), or a register in another place")
 
 
 def safe_url(url: str) -> str:
@@ -244,7 +285,7 @@ def upgrade(target: str | Path | None, revision: str = "head") -> None:
     path = sqlite_path(url)
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(path.parent)  # without group or world write, whatever the umask
         except OSError as exc:
             raise DatabaseError(f"cannot create the register's directory: {exc.strerror}", file=path) from None
     made = engine(target)

@@ -91,8 +91,8 @@ def prepare_database(database: Any) -> Store:
         store.prepare()
     except DatabaseError as exc:
         raise ServeError(exc.message, file=exc.file,
-                         expected="a reachable database: a file path, or a URL such as postgresql://user@host/db") \
-            from None
+                         expected=exc.expected or "a reachable database: a file path, or a URL such as "
+                                                  "postgresql://user@host/db") from None
     return store
 
 
