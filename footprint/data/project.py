@@ -45,7 +45,7 @@ from footprint._io import quiet_stdout
 from footprint.data import building, inventory
 from footprint.data import snapshot as _files
 from footprint.errors import HomeNotReadable, HomeNotTrusted, SetupError
-from footprint.paths import builder_digest, home, inventories_dirs
+from footprint.paths import builder_digest, home, installed_code_changed, inventories_dirs, stale_code_error
 
 PROJECT_NAME = "footprint"
 BIOSPHERE_VERSION = "ecoinvent 3.9 elementary flows (bw2io)"
@@ -517,6 +517,8 @@ def _build(report: SetupReport, *, previous: Snapshot | None, reason: str,
     and returns manifest entries it sets.  Call with the writer lock held.
     """
     global _OPEN
+    if installed_code_changed():  # a long-lived process after an upgrade: its build would claim code it mixes
+        raise stale_code_error()
     bd, bc, bi = _modules()
     checkpoint = _files.checkpoint_hook
     staging = _files.new_staging()

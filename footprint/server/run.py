@@ -113,6 +113,11 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     from footprint.server.app import create_app
 
     check_tls(options.tls_cert, options.tls_key)
+    # the code this host runs, named now: an upgrade before the first request would otherwise be named as the
+    # code it runs (the digests are taken on first use), and a later build refused (paths.installed_code_changed)
+    from footprint.paths import builder_digest, code_digest
+
+    code_digest(), builder_digest()
     prepare_database(options.database)
     sock = bind(options.host, options.port)
     configure_access_log(options.access_log)
