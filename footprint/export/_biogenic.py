@@ -82,9 +82,7 @@ def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = fr
     and must itself pass, with no uptake of its own: what share of a supplier's uptake reaches one
     declared unit here is not recorded, so only none is exact.
     """
-    from footprint.data.inventory import load_catalogue
-
-    catalogue = catalogue or load_catalogue()  # read once for the whole chain of suppliers (about a second)
+    catalogue = catalogue or library_catalogue()  # once for the whole chain of suppliers
     provenance = document.get("provenance") or {}
     for supplier in provenance.get("upstream_declarations") or []:
         _refuse_supplier_with_uptake(supplier if isinstance(supplier, Mapping) else {}, seen, catalogue)
@@ -101,6 +99,26 @@ def refuse_unknown_uptake(document: Mapping[str, Any], seen: frozenset[str] = fr
                           expected="a declaration made by today's 'footprint declare' (schema 2.0), or the "
                                    "declaration itself instead of a PACT record")
     _refuse_datasets_with_uptake(used, catalogue)
+
+
+def library_catalogue() -> Any:
+    """The dataset library as it is now, parsed once while none of its files changed (footprint.data.warm).
+
+    Why: every PACT export (``export --format pact``, ``publish``, the host) read and checked the whole
+    library again, the largest part of an export, though it changes rarely.  Kept under the fingerprint of
+    every dataset file (size, times, inode; the listing kept while no folder changed), as the library's hash
+    is (inventory.library_sha256): a file written, replaced, added or removed is read again, and one that
+    changed within the clock tick is not kept.  The check stays on the parsed datasets themselves: each one
+    used is hashed (``dataset_sha256``) and compared with the declaration's record before its flows are read.
+    """
+    from footprint.data import warm
+    from footprint.data.inventory import load_catalogue
+    from footprint.paths import inventories_dirs
+
+    roots = inventories_dirs()
+    paths = warm.files_under(roots, ".yaml")
+    return warm.by_files(("pact-uptake-catalogue", tuple(map(str, roots))), warm.fingerprint(paths),
+                         lambda: load_catalogue(roots))
 
 
 def _refuse_supplier_with_uptake(supplier: Mapping[str, Any], seen: frozenset[str], catalogue: Any) -> None:
