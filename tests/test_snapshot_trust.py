@@ -116,3 +116,20 @@ def test_set_up_under_umask_000_writes_nothing_others_may_write(tmp_path, monkey
         (home / "snapshots" / name / "brightway" / "db").chmod(0o777)
     with pytest.raises(HomeNotTrusted):
         _files.check_files(home / "snapshots" / name, opened.manifest["files"], deep=False)
+
+
+def test_an_own_dataset_others_may_write_is_refused_before_a_set_up_copies_it(home_copy, tmp_path):
+    """FOOTPRINT_HOME/inventories is copied into the next background: a dataset there another user may write
+    (old code: read, set up and declared on, exit 0) is refused like a snapshot they may write."""
+    import yaml
+
+    source = yaml.safe_load((REPO / "inventories" / "electricity" / "CN-NM.yaml").read_text(encoding="utf-8"))
+    source.update(code="electricity/CN-GZ", geography="CN-GZ")
+    target = home_copy / "inventories" / "electricity" / "CN-GZ.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(yaml.safe_dump(source, sort_keys=False), encoding="utf-8")
+    target.chmod(0o666)
+    run = _declare(home_copy, tmp_path / "d.json")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, (run.returncode, run.stderr[-800:])
+    assert f"{target}: field 'FOOTPRINT_HOME': another user may change footprint's background data" in run.stderr
+    assert "setting up" not in run.stderr and not (tmp_path / "d.json").exists()

@@ -287,7 +287,23 @@ def dataset_sha256(dataset: Dataset) -> str:
 
 
 def _library_files(roots: list[Path]) -> list[tuple[Path, Path]]:
-    return [(root, path) for root in roots for path in sorted(root.rglob("*.yaml"))]
+    """Every dataset file under ``roots``; the user's own (FOOTPRINT_HOME/inventories) only if others may not write them.
+
+    Why: a set-up copies the user's datasets into the background, so one another user may write (created
+    under ``umask 000``) let them decide this user's numbers, as a snapshot they may write did
+    (footprint.data.snapshot.refuse_written_by_others: refused naming the file and the fix).
+    """
+    from footprint.paths import home
+
+    found = []
+    for root in roots:
+        files = sorted(root.rglob("*.yaml"))
+        if root == home() / "inventories":
+            from footprint.data.snapshot import refuse_written_by_others
+
+            refuse_written_by_others([root, *sorted(root.rglob("*"))])
+        found += [(root, path) for path in files]
+    return found
 
 
 def library_sha256(roots: list[Path]) -> str:
