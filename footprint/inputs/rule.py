@@ -35,6 +35,7 @@ from footprint.inputs import units
 from footprint.inputs.categories import HEADLINE_IDS, SUPPLEMENTARY_IDS
 from footprint.inputs.extraction import Extraction
 from footprint.inputs.dqr import Score
+from footprint import paths
 from footprint.paths import rules_dir
 
 #: A rule's id (the model's pattern); the library's file of a rule is rules/<id>.yaml.
@@ -829,13 +830,14 @@ def _parse_rule(path: Path) -> LoadedRule:
     return LoadedRule(rule=model, path=path, sha256=digest)
 
 
-def _library_rule(loaded: LoadedRule) -> LoadedRule | None:
-    """The library's rule of ``loaded``'s id, when ``loaded`` is another file (None: the library has none).
+def _library_rule(loaded: LoadedRule, directory: Path | None = None) -> LoadedRule | None:
+    """The rule of ``loaded``'s id in the library ``directory`` (default: rules_dir()), when ``loaded`` is
+    another file (None: the library has none).
 
     The same file is told by device and inode (two stat calls), not by resolving both paths: every
     declaration and batch row asks this, and two ``Path.resolve`` calls took ~100 us of a ~3 ms batch row.
     """
-    library_path = rules_dir() / f"{loaded.rule.id}.yaml"
+    library_path = (rules_dir() if directory is None else directory) / f"{loaded.rule.id}.yaml"
     try:
         library_stat = os.stat(library_path)
     except OSError:
@@ -852,16 +854,45 @@ def _same_file(library_stat: os.stat_result, path: Path) -> bool:
         return False
 
 
+def _shipped_rule(loaded: LoadedRule) -> LoadedRule | None:
+    """footprint's own rule of ``loaded``'s id when ``FOOTPRINT_RULES`` overrides the library (None otherwise).
+
+    Why: a declaration names its rule by id and version, which every other machine reads as footprint's
+    own rule of that id.  A rule of an overriding library was the library itself, so nothing compared it:
+    a copy of rules/ndpr-oxide.yaml with one price edited (REO concentrate 50 -> 5), put in a directory
+    named by FOOTPRINT_RULES, declared 32.58 instead of 46.56 kg CO2-Eq/kg as "rule ndpr-oxide 1.1.0" and
+    verified on that machine, exit 0.  The shipped library's rule is compared as a library twin (and
+    successor) too; an overriding library may still add rules of ids footprint does not ship.
+    """
+    shipped = paths.shipped_rules_dir()
+    try:
+        if os.path.samefile(rules_dir(), shipped):
+            return None
+    except OSError:  # the overriding directory (or the shipped one) is missing: compare with what is there
+        pass
+    return _library_rule(loaded, shipped)
+
+
 def library_counterparts(loaded: LoadedRule) -> tuple[LoadedRule | None, LoadedRule | None]:
     """(library_twin, library_successor) of ``loaded`` with the library looked up once (both are asked of
-    every new declaration)."""
-    library = _library_rule(loaded)
-    return _twin_in(library, loaded), _successor_in(library, loaded)
+    every new declaration).
+
+    Under ``FOOTPRINT_RULES`` footprint's own library is asked too (_shipped_rule): of two twins the one
+    ``loaded`` conflicts with (else the withdrawn one, else the overriding library's) is returned, of two
+    successors the later.
+    """
+    libraries = [_library_rule(loaded), _shipped_rule(loaded)]
+    twins = [twin for twin in (_twin_in(library, loaded) for library in libraries) if twin is not None]
+    successors = [later for later in (_successor_in(library, loaded) for library in libraries) if later is not None]
+    twin = next((t for t in twins if conflict_with(t, loaded)), None) \
+        or next((t for t in twins if t.rule.status == "withdrawn"), None) or (twins[0] if twins else None)
+    successor = max(successors, key=lambda later: version_key(later.rule.version)) if successors else None
+    return twin, successor
 
 
 def library_twin(loaded: LoadedRule) -> LoadedRule | None:
     """The library's rule of the same id and version when ``loaded`` is another file (None: there is none)."""
-    return _twin_in(_library_rule(loaded), loaded)
+    return library_counterparts(loaded)[0]
 
 
 def library_successor(loaded: LoadedRule) -> LoadedRule | None:
@@ -871,7 +902,7 @@ def library_successor(loaded: LoadedRule) -> LoadedRule | None:
     are made under the library's version, so that a producer cannot pick the older text to escape what the
     newer one adds (a quarter declared under 1.0.0, which stated no period length).
     """
-    return _successor_in(_library_rule(loaded), loaded)
+    return library_counterparts(loaded)[1]
 
 
 def _twin_in(library: LoadedRule | None, loaded: LoadedRule) -> LoadedRule | None:
@@ -923,7 +954,7 @@ def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
     if library is None:
         return None
     claim = (f"this file says it is rule {loaded.rule.id} {loaded.rule.version}, but the library's "
-             f"{library.path.name} of that id and version differs from it")
+             f"{_library_name(library)} of that id and version differs from it")
     if library.sha256 != loaded.sha256:
         # 'status' is the rule's life cycle, not its content: the library withdraws a version in place
         where = _first_difference(library.rule.model_dump(mode="json", by_alias=True, exclude={"status"}),
@@ -937,6 +968,15 @@ def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
         return (f"{claim} (first at 'recycled_content.virgin.declaration': the file it points to holds "
                 f"{theirs}, the library's {ours})")
     return None
+
+
+def _library_name(library: LoadedRule) -> str:
+    """How a refusal names a library's rule file: its name, or, when FOOTPRINT_RULES overrides the library and
+    the file is footprint's own, which library it is (a file of the overriding library has the same name)."""
+    shipped = paths.shipped_rules_dir()
+    if library.path.parent == shipped and rules_dir() != shipped:
+        return f"{library.path} (footprint's own library; FOOTPRINT_RULES={rules_dir()} does not replace it)"
+    return library.path.name
 
 
 def virgin_declaration_summary(loaded: LoadedRule, *, full: bool = False) -> str | None:
