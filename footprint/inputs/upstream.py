@@ -347,6 +347,14 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
                     "per the declared unit it states", file=file, field=name, value=stated,
                     expected=f"{want!r}, as the rule states it (a declaration edited after it was written "
                              "is no declaration under the rule; declare again)")
+    problem = boundary_problem(document, library.rule)
+    if problem is not None:
+        name, stated, want = problem
+        raise error(f"the declaration's {name} is not its rule's: rule {rule_id} {version} ({library.path.name}) "
+                    "has other stages or processes there, so its split by stage and process is not the rule's",
+                    file=file, field=name, value=stated,
+                    expected=f"{want}, as the rule states it (a declaration edited after it was written is no "
+                             "declaration under the rule; declare again)")
 
 
 def refuse_units_not_the_tables(document: Mapping[str, Any], error: type[FootprintError], *,
@@ -439,6 +447,59 @@ def _refuse_period_not_rules_length(document: Mapping[str, Any], library: Any, e
                     field="period", value=f"{dates[0].isoformat()}..{dates[1].isoformat()}",
                     expected=f"a {spans.length_months}-month reporting period, as the library's rule "
                              f"{library.rule.id} {library.rule.version} asks")
+
+
+#: a by_process entry that is no rule process: the recycled-content (CFF) line (declaration.RECYCLED_CONTENT_ID)
+_CFF_LINE = "recycled-content"
+
+
+def boundary_problem(document: Mapping[str, Any], rule: Any) -> tuple[str, Any, str] | None:
+    """The first place a declaration's stages or processes disagree with its rule's: (field, stated, what the
+    rule has); None when they agree.
+
+    Why: ``declare`` copies the rule's stage ids and each process's id and stage into the declaration
+    (``stages``, ``system_boundary.stages``, ``processes``, every result's ``by_stage`` and ``by_process``,
+    ``allocation``), and the report, the register and the PACT export show the split by them.  The declared
+    unit was compared with the rule on read, these were not: the example declaration with its 'separation'
+    process moved to the concentration stage (its share moved with it), or renamed, and re-hashed, passed
+    ``report`` and ``market add``, exit 0, as a declaration under the library's rule.  A process without
+    data may be left out of ``processes`` (an optional one supplied by its default dataset), so only what is
+    stated is held to the rule.  Labels and names are prose and not compared.
+    """
+    stage_ids = [stage.id for stage in rule.stages]
+    stage_of = {process.id: stage.id for stage, process in rule.processes()}
+    stated_stages = document.get("stages")
+    if stated_stages is not None:
+        ids = [entry.get("id") if isinstance(entry, Mapping) else entry for entry in stated_stages] \
+            if isinstance(stated_stages, list) else stated_stages
+        if ids != stage_ids:
+            return "stages", ids, f"stages {stage_ids}"
+    boundary = document.get("system_boundary")
+    if isinstance(boundary, Mapping) and "stages" in boundary and boundary["stages"] != stage_ids:
+        return "system_boundary.stages", boundary["stages"], f"stages {stage_ids}"
+    seen: set[str] = set()
+    for index, entry in enumerate(document.get("processes") or []):
+        pid = entry.get("id") if isinstance(entry, Mapping) else entry
+        if pid not in stage_of or pid in seen:
+            return (f"processes[{index}].id", pid, f"each of the rule's processes once ({', '.join(stage_of)})")
+        seen.add(pid)
+        if entry.get("stage") != stage_of[pid]:
+            return f"processes[{index}].stage", entry.get("stage"), f"'{stage_of[pid]}', the stage of '{pid}'"
+    for result in all_results(dict(document)):
+        category = result.get("category")
+        by_stage, by_process = result.get("by_stage"), result.get("by_process")
+        if isinstance(by_stage, Mapping) and sorted(by_stage) != sorted(stage_ids):
+            return f"results[{category}].by_stage", sorted(by_stage), f"stages {stage_ids}"
+        if isinstance(by_process, Mapping):
+            stray = [pid for pid in by_process if pid not in stage_of and pid != _CFF_LINE]
+            if stray or (seen and not set(by_process) - {_CFF_LINE} <= seen):
+                return (f"results[{category}].by_process", (stray or sorted(set(by_process) - seen))[0],
+                        f"processes of the rule ({', '.join(stage_of)}) stated under 'processes'")
+    for index, entry in enumerate(document.get("allocation") or []):
+        pid = entry.get("process") if isinstance(entry, Mapping) else entry
+        if pid not in stage_of:
+            return f"allocation[{index}].process", pid, f"a process of the rule ({', '.join(stage_of)})"
+    return None
 
 
 #: what a declaration's ``declared_unit`` repeats of its rule's (declaration.build copies them verbatim)
