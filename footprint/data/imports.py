@@ -394,7 +394,8 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
 
 
 def database_info(name: str) -> dict:
-    """Name, format, version and sha256 of an imported database (for the declaration)."""
+    """Name, format, version and sha256 of an imported database, and the hash of what it holds (for the
+    declaration)."""
     from footprint.data.project import brightway
 
     bd, _bc, _bi = brightway()
@@ -404,4 +405,45 @@ def database_info(name: str) -> dict:
                                     + ", ".join(sorted(n for n in bd.databases if n not in RESERVED)) + ")")
     meta = bd.databases[name].get(METADATA_KEY) or {}
     return {"database": name, "format": meta.get("format", "unknown"), "version": meta.get("version", "unknown"),
-            "sha256": meta.get("sha256", ""), "imported": meta.get("imported", "")}
+            "sha256": meta.get("sha256", ""), "content_sha256": content_sha256(name),
+            "imported": meta.get("imported", "")}
+
+
+_CONTENT: dict[tuple[str, str], str] = {}  # (background version, database) -> content_sha256
+
+
+def content_sha256(name: str) -> str:
+    """SHA-256 of what the imported database ``name`` holds as written: every dataset and every exchange, read
+    from the database itself (by code, in sorted order), not from its import metadata.
+
+    Why: ``sha256`` is the hash of the source file as the import metadata states it, and nothing held the
+    datasets to it.  An imported acid dataset edited after import (0.1 -> 0.102 kg CO2 per kg) with its
+    metadata still naming the clean source declared 44.886 instead of 44.877 kg CO2-Eq/kg, and ``verify
+    --tolerance 0.01`` on a machine holding the clean import said verified, exit 0, where a built-in
+    dataset so edited fails on ``provenance.inventories.used_sha256`` whatever the tolerance.  This hash is
+    recorded beside ``sha256`` and compared exactly.  Read once per background version and database (a
+    snapshot never changes); it is not part of the declaration's id (the source hash and the numbers are).
+    """
+    import json
+
+    from bw2data.backends import ActivityDataset as AD
+    from bw2data.backends import ExchangeDataset as ED
+
+    from footprint.data.project import background_version
+
+    key = (background_version(), name)
+    if key in _CONTENT:
+        return _CONTENT[key]
+
+    def text(data) -> str:
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+    digest = hashlib.sha256()
+    for code, data in sorted(AD.select(AD.code, AD.data).where(AD.database == name).tuples()):
+        digest.update(f"A|{code}|{text(data)}\n".encode("utf-8"))
+    for line in sorted(text(data) for (data,) in ED.select(ED.data).where(ED.output_database == name).tuples()):
+        digest.update(f"E|{line}\n".encode("utf-8"))
+    if len(_CONTENT) > 64:
+        _CONTENT.clear()
+    _CONTENT[key] = digest.hexdigest()
+    return _CONTENT[key]

@@ -198,7 +198,10 @@ def build(result: Result, quality: Quality, catalogue: Catalogue, *, snapshot: S
     if background_info:  # an imported background database changes the numbers, so the identity too
         # what was used, not where the mapping file lay or when a database was imported
         mapping = {k: v for k, v in legacy_mapping(background_info.get("mapping") or {}).items() if k != "path"}
-        imported = [{k: v for k, v in db.items() if k != "imported"} for db in background_info.get("imported") or []]
+        # ... nor what an imported database holds (its content_sha256, recorded since and compared by verify): the
+        # ids of declarations made before it stay what they were, the source hash and the numbers name them
+        imported = [{k: v for k, v in db.items() if k not in ("imported", "content_sha256")}
+                    for db in background_info.get("imported") or []]
         identity += "|" + canonical_json({**background_info, "mapping": mapping, "imported": imported})
     suppliers = system.upstream_declarations()
     if suppliers:  # a supplier's declaration is an input too: a different one gives a different id

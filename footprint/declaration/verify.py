@@ -524,6 +524,10 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
             severity, note = "warning", "not recorded by the footprint that wrote this declaration"
         elif a == "(absent)" and path.startswith("provenance.inventories.own"):  # recorded since the fifth sitting
             severity, note = "warning", "the user's own datasets, not marked by the footprint that wrote this"
+        elif a == "(absent)" and path.startswith("provenance.background.imported[") \
+                and path.endswith("].content_sha256"):  # recorded since imports.content_sha256 exists
+            severity, note = "warning", ("what the imported database holds, not recorded by the footprint that "
+                                         "wrote this; its source's sha256 and the numbers are compared")
         elif a == "(absent)" and path == "provenance.rule.content_sha256":  # recorded since rule_check exists
             severity, note = "warning", ("what the rule says (prose aside), not recorded by the footprint that "
                                          "wrote this; the rule file's sha256 is compared")
