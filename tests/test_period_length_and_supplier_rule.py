@@ -241,26 +241,26 @@ def test_a_supplier_declaration_older_than_the_rule_content_hash_is_taken_with_a
     assert other["results"] == same["results"]
 
 
-def test_a_supplier_rule_version_the_library_moved_past_is_named_in_a_warning(project, tmp_path):
-    supplier = footprint.declare("ndpr-oxide", EXAMPLE)
-    supplier["rule"] = {**supplier["rule"], "id": "ndpr-oxide", "version": "1.0.0"}
-    made = footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))
-    notes = [w for w in made["data_quality"]["warnings"] if w.startswith(RULE_NOTE)]
-    assert len(notes) == 1 and "the library holds ndpr-oxide 1.1.0" in notes[0] and "ndpr-oxide 1.0.0" in notes[0]
-
-
 @pytest.mark.parametrize("rule_id, version, says", [
     ("someone-elses-oxide-rule", "1.0.0", "which this library"),
-    ("ndpr-oxide", "1.1.1", "a version this library does not hold (it holds ndpr-oxide 1.1.0)"),
+    ("ndpr-oxide", "1.0.0", "the library holds ndpr-oxide 1.1.0"),
 ])
-def test_a_supplier_rule_the_library_does_not_hold_is_refused(project, tmp_path, rule_id, version, says):
-    """Old code: taken with a warning, exit 0 (tests/test_supplier_rule_not_in_library.py: what that let through)."""
+def test_a_supplier_rule_the_library_does_not_hold_is_named_in_a_warning(project, tmp_path, rule_id, version, says):
     supplier = footprint.declare("ndpr-oxide", EXAMPLE)
     supplier["rule"] = {**supplier["rule"], "id": rule_id, "version": version}
+    made = footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))
+    notes = [w for w in made["data_quality"]["warnings"] if w.startswith(RULE_NOTE)]
+    assert len(notes) == 1 and says in notes[0] and f"{rule_id} {version}" in notes[0]
+
+
+def test_a_supplier_rule_version_ahead_of_the_library_is_refused(project, tmp_path):
+    """Old code: taken with a warning, exit 0 (tests/test_supplier_rule_not_in_library.py: what that let through)."""
+    supplier = footprint.declare("ndpr-oxide", EXAMPLE)
+    supplier["rule"] = {**supplier["rule"], "version": "1.1.1"}
     with pytest.raises(ActivityDataError) as caught:
         footprint.declare("ndpr-metal", _place_supplier(tmp_path, _rehashed(supplier)))
-    assert says in caught.value.message and caught.value.value == f"{rule_id} {version}"
-    assert caught.value.field.endswith(".declaration")
+    assert "a version this library does not hold (it holds ndpr-oxide 1.1.0)" in caught.value.message
+    assert caught.value.value == "ndpr-oxide 1.1.1" and caught.value.field.endswith(".declaration")
 
 
 def test_verify_warns_where_a_declaration_predates_the_rule_content_hash(project, example_declaration):

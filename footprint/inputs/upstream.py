@@ -187,14 +187,15 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
     (``provenance.rule.content_sha256``, prose aside): when the library holds that id and version, the two
     must be equal.  What cannot be compared is said, not hidden: a declaration made before that hash was
     recorded (compared by its rule file's bytes only: equal bytes pass, other bytes may be a mended wording or
-    a changed number), a version the library no longer holds (a declaration of its time).
+    a changed number), a version the library no longer holds (a declaration of its time), a rule id the
+    library does not have (the supplier's word alone).
 
-    Refused: a rule id the library does not have, and a version ahead of the library's (as the market's gate,
-    refuse_rule_not_in_library, refuses the latter).  Both were taken with a warning, so the changed copy refused
-    under the library's id and version passed under an id or version of its own (ndpr-metal on an NdPr oxide
-    declared under 'ndpr-oxide-own' with the REO concentrate price at 5: 48.74 instead of 65.51 kg CO2-Eq/kg,
-    exit 0).  The market's gate lets a rule id it does not have pass because such a declaration is classed
-    under that id alone; a supplier's number enters the buyer's declaration under the buyer's library rule.
+    A rule id the library does not have is taken with that warning too (as the market's gate lets it pass).
+
+    Refused: a version ahead of the library's, as the market's gate (refuse_rule_not_in_library) refuses it.
+    It was taken with a warning, so the changed copy refused under the library's id and version passed under
+    a version of its own (ndpr-metal on an NdPr oxide declared under 'ndpr-oxide 1.1.1' with the REO
+    concentrate price at 5: 48.74 instead of 65.51 kg CO2-Eq/kg, exit 0).
     """
     from footprint.errors import RuleError
     from footprint.inputs import rule as _rule
@@ -208,17 +209,9 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
     except RuleError as exc:  # the library's own file is broken: say so, the buyer's declaration does not rest on it
         return f"{RULE_NOTE}the library's {library_path.name} cannot be read ({exc.message})"
     where = Path(file) if file else None
-    if library is None:
-        # refused, not warned: a supplier's copy of ndpr-oxide with the REO concentrate price at 5, declared
-        # under an id of its own (ndpr-oxide-own), made ndpr-metal declare 48.74 instead of 65.51 kg
-        # CO2-Eq/kg with a warning, exit 0; the same copy under ndpr-oxide 1.1.0 is refused above the line
-        known = ", ".join(sorted(path.stem for path in rules_dir().glob("*.yaml")))
-        raise _fail(f"supplier declaration was made under {named}, which this library ({rules_dir()}) does not "
-                    "hold: what that rule counts (its boundary, allocation, cut-off) cannot be compared with "
-                    "anything, and its number would enter this declaration as one under a library rule",
-                    supplier.path, file=where, field=field, value=supplier.rule or None,
-                    expected=f"a supplier declaration under a rule of this library ({known}), or a dataset for "
-                             "this input")
+    if library is None:  # a policy question left open: the market's gate lets such a rule id pass too
+        return (f"{RULE_NOTE}supplier declaration {supplier.path.name} was made under {named}, which this "
+                f"library ({rules_dir()}) does not hold, so what that rule says is the supplier's word alone")
     # the period length first, whatever version the supplier names: naming the superseded 1.0.0 (which stated
     # no length) or a version the library does not hold yet let a quarter through with a warning, exit 0
     _period_length_check(supplier, library, file, field)
