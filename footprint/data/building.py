@@ -131,9 +131,28 @@ def write_parts(bd: ModuleType, bi: ModuleType, state: dict[str, Any], live: dic
     if (state.get("inventories_sha256") != catalogue.sha256 or BACKGROUND_DB not in bd.databases
             or report.biosphere_written):
         report.inventories_written = inventory.write_background(catalogue, bd)
+    if report.biosphere_written or report.inventories_written:
+        _reprocess_imported(bd)
     state.update(live)
     state["extension_sha256"] = extension.sha256
     state["inventories_sha256"] = catalogue.sha256
+
+
+def _reprocess_imported(bd: ModuleType) -> None:
+    """Process every imported database carried over again, after biosphere3 (or footprint's own datasets) were
+    written anew.
+
+    Why: a database's processed arrays name the nodes it links to by their integer ids, and writing biosphere3
+    again gives its flows new ids.  A set-up rebuilt after a footprint upgrade (other set-up code: everything
+    written again) kept each imported database's arrays as imported, pointing at ids no flow has any more: the
+    NdPr oxide example with its hydrochloric acid mapped to an imported dataset (0.1 kg CO2 per kg) declared
+    the acid's contribution as 0.0, 44.468 instead of 44.877 kg CO2-Eq/kg with coverage 'complete', exit 0,
+    on every declaration until the database was imported again.  The exchanges themselves name their inputs by
+    database and code, so processing them again links them to the new ids.
+    """
+    for name in sorted(bd.databases):
+        if name not in (BIOSPHERE_DB, BACKGROUND_DB):
+            bd.Database(name).process()
 
 
 def method_hashes(bd: ModuleType) -> dict[str, str]:
