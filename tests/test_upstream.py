@@ -11,47 +11,16 @@ import footprint
 from footprint.errors import ActivityDataError
 from footprint.inputs import upstream
 
-REL = 1e-6
-DQR = {"TeR": 1, "GeR": 1, "TiR": 1, "P": 1}
+import downstream as downstream_rule  # tests/downstream.py (conftest puts tests/ on the path)
 
-RULE = {
-    "id": "test-downstream", "version": "1.0.0", "title": "test metal from a declared oxide", "status": "draft",
-    "legal_basis": "test", "crm": "test", "validity": {"from": "2025-01-01", "until": "2028-12-31"},
-    "declared_unit": {"amount": 1, "unit": "kg", "product": "test metal", "chemical_form": "metal", "grade": "test"},
-    "route": "primary", "reference_process": "reduction",
-    "stages": [{"id": "refining", "label": "Refining", "processes": [
-        {"id": "reduction", "name": "reduction", "annex_v": ["4(k)"], "company_specific": "required",
-         "product": {"name": "test metal", "unit": "kg"}, "expected_inputs": ["oxide", "electricity"]}]}],
-    "input_kinds": {"oxide": {"dataset": "chemical/magnesium-oxide", "upstream_products": ["NdPr oxide"]},
-                    "electricity": {"dataset": "electricity/GLO"}},
-    "electricity": {"model": "location-based"},
-    "recycled_content": {"method": "not-applicable"},
-    "cut_off": {"threshold": 0.01, "basis": "test"},
-    "dqr_limits": {"most_relevant": 5, "other": 5, "secondary": 5},
-    "impact_categories": {"declared": ["climate_change", "acidification", "particulate_matter"], "rationale": "t"},
-    "sampling": {"allowed": False}, "conformity_assessment": {"module": "test"},
-    "class_scheme": {"number_of_classes": 3},
-}
+REL = 1e-6
+RULE = downstream_rule.rule("test-downstream")
 
 
 @pytest.fixture()
 def downstream(tmp_path, example_declaration) -> tuple[Path, Path, Path]:
     """A rule consuming 1.2 t of the NdPr oxide example's declaration per t of metal (Sprecher: 1.2 kg/kg)."""
-    supplier = tmp_path / "suppliers" / "ndpr-oxide.json"
-    supplier.parent.mkdir()
-    supplier.write_text(footprint.api._declaration.to_json(example_declaration))
-    rule_path = tmp_path / "test-downstream.yaml"
-    rule_path.write_text(yaml.safe_dump(RULE, sort_keys=False))
-    data = {"rule": "test-downstream",
-            "declarant": {"name": "Test Metals", "facility": "cell house", "country": "CN"},
-            "period": {"start": "2025-01-01", "end": "2025-12-31"},
-            "production": {"amount": 10, "unit": "t", "dqr": DQR},
-            "processes": {"reduction": {"dqr": DQR, "output": {"amount": 10, "unit": "t"}, "inputs": [
-                {"kind": "oxide", "declaration": "suppliers/ndpr-oxide.json", "amount": 12, "unit": "t"},
-                {"kind": "electricity", "amount": 86, "unit": "MWh"}]}}}
-    data_path = tmp_path / "activity.yaml"
-    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return rule_path, data_path, supplier
+    return downstream_rule.write(tmp_path, example_declaration, RULE)
 
 
 def _value(document: dict, category: str) -> float:

@@ -95,15 +95,21 @@ def refuse_written_by_others(paths, trusted: set[int] | None = None) -> None:
     """Raise HomeNotTrusted for the first of ``paths`` another user may write (a missing one is not checked)."""
     trusted = owners() if trusted is None else trusted
     for path in paths:
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        except PermissionError as exc:
-            raise not_readable(Path(path), exc) from None
-        why = written_by_others(info, trusted)
-        if why:
-            raise untrusted(Path(path), why)
+        _trusted_entry(path, trusted)
+
+
+def _trusted_entry(path: str | Path, trusted: set[int]) -> os.stat_result | None:
+    """``os.lstat(path)``, refused (HomeNotTrusted) when another user may write it; None when it is gone."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        raise not_readable(Path(path), exc) from None
+    why = written_by_others(info, trusted)
+    if why:
+        raise untrusted(Path(path), why)
+    return info
 
 
 def _checked_files(root: Path) -> set[str]:
@@ -118,15 +124,9 @@ def _checked_files(root: Path) -> set[str]:
     for folder, dirs, names in os.walk(root):
         for name in [*dirs, *names]:
             path = os.path.join(folder, name)
-            try:
-                info = os.lstat(path)
-            except FileNotFoundError:
+            info = _trusted_entry(path, trusted)
+            if info is None:
                 continue
-            except PermissionError as exc:
-                raise not_readable(Path(path), exc) from None
-            why = written_by_others(info, trusted)
-            if why:
-                raise untrusted(Path(path), why)
             regular = stat.S_ISREG(info.st_mode) or (stat.S_ISLNK(info.st_mode) and os.path.isfile(path))
             if regular and name != MANIFEST:
                 found.add(Path(path).relative_to(root).as_posix())
