@@ -405,11 +405,20 @@ def database_info(name: str) -> dict:
                                     + ", ".join(sorted(n for n in bd.databases if n not in RESERVED)) + ")")
     meta = bd.databases[name].get(METADATA_KEY) or {}
     return {"database": name, "format": meta.get("format", "unknown"), "version": meta.get("version", "unknown"),
-            "sha256": meta.get("sha256", ""), "content_sha256": content_sha256(name),
+            "sha256": meta.get("sha256", ""), "content_sha256": _recorded_content(name),
             "imported": meta.get("imported", "")}
 
 
-_CONTENT: dict[tuple[str, str], str] = {}  # (background version, database) -> content_sha256
+def _recorded_content(name: str) -> str:
+    """The content hash the bound snapshot's manifest records for ``name`` (building.imported_databases took it
+    when the snapshot was built: a snapshot never changes, so neither does the hash); taken from the database
+    itself where nothing recorded it (a scratch copy for tests and benchmarks, which is written in place)."""
+    from footprint.data.project import bound_snapshot, brightway
+
+    brightway()  # bound (database_info's caller reads the metadata from the same one)
+    snapshot = bound_snapshot()
+    recorded = ((snapshot.manifest.get("databases") or {}).get(name) or {}).get("content_sha256")
+    return recorded if isinstance(recorded, str) and not snapshot.scratch else content_sha256(name)
 
 
 def content_sha256(name: str) -> str:
@@ -421,19 +430,14 @@ def content_sha256(name: str) -> str:
     metadata still naming the clean source declared 44.886 instead of 44.877 kg CO2-Eq/kg, and ``verify
     --tolerance 0.01`` on a machine holding the clean import said verified, exit 0, where a built-in
     dataset so edited fails on ``provenance.inventories.used_sha256`` whatever the tolerance.  This hash is
-    recorded beside ``sha256`` and compared exactly.  Read once per background version and database (a
-    snapshot never changes); it is not part of the declaration's id (the source hash and the numbers are).
+    recorded beside ``sha256`` and compared exactly.  Taken when a snapshot is built, from the database it
+    writes (building.imported_databases), and read from its manifest (a snapshot never changes); it is not
+    part of the declaration's id (the source hash and the numbers are).
     """
     import json
 
     from bw2data.backends import ActivityDataset as AD
     from bw2data.backends import ExchangeDataset as ED
-
-    from footprint.data.project import background_version
-
-    key = (background_version(), name)
-    if key in _CONTENT:
-        return _CONTENT[key]
 
     def text(data) -> str:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -443,7 +447,4 @@ def content_sha256(name: str) -> str:
         digest.update(f"A|{code}|{text(data)}\n".encode("utf-8"))
     for line in sorted(text(data) for (data,) in ED.select(ED.data).where(ED.output_database == name).tuples()):
         digest.update(f"E|{line}\n".encode("utf-8"))
-    if len(_CONTENT) > 64:
-        _CONTENT.clear()
-    _CONTENT[key] = digest.hexdigest()
-    return _CONTENT[key]
+    return digest.hexdigest()
