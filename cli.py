@@ -254,7 +254,8 @@ def setup(force: bool) -> None:
 @click.option("--mapping", type=FILE,
               help="YAML file pointing input kinds at datasets of imported databases.")
 @click.option("--strict", is_flag=True, help="Exit 2, writing nothing, if the Data Needs Matrix is breached, a "
-                                             "declared category is partial or an exclusion has no estimated share.")
+                                             "declared category is partial, an exclusion has no estimated share or "
+                                             "secondary data are scored P 1 or 2.")
 @_sign_options
 @click.option("--uncertainty", "iterations", type=int, metavar="N",
               help="Also run a Monte Carlo of N iterations (percentiles, class probabilities, what drives them).")

@@ -112,6 +112,22 @@ def dqr_text(value: float) -> str:
     return shown[:-1] if shown.endswith("0") else shown
 
 
+def dqr_beside(value: float, limit: float, decimals: int = 2) -> str:
+    """A DQR as text beside the limit it is judged against: at least ``decimals`` decimals, more until the two
+    print differently (when they differ).
+
+    Why: the Data Needs Matrix warned a process at DQR 1.6004 as "has DQR 1.60, above the rule's limit 1.6",
+    a number that reads as within the limit next to the word "above".  Rounding is monotone, so a value
+    printed apart from the limit keeps its side of it: 1.6004 prints "1.6004", 2.0167 still "2.02".
+    """
+    value, limit = float(value), float(limit)
+    for places in range(decimals, 16):
+        shown = f"{value:.{places}f}"
+        if abs(value - limit) <= 1e-9 or shown != f"{limit:.{places}f}":  # on the limit: no more digits
+            return shown
+    return repr(value)
+
+
 def percent_digits(fraction: float, decimals: int = 1) -> str:
     """A fraction (0.421) as the digits of a percentage ('42.1'), never rounded onto 0 or 100 when it is not.
 

@@ -379,9 +379,13 @@ def _refuse_withdrawn(loaded, twin) -> None:
 def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | None = None, strict: bool = False,
             refuse_gaps: bool = True, uncertainty: int | None = None, seed: int | None = None,
             activity=None, id_version: str | None = None) -> dict[str, Any]:
+    from footprint._time import utc_day, utc_now
     from footprint.engine import quality as _quality
 
-    quality = _quality.assess(result, run.catalogue)
+    # one moment for the record and for the data quality: the activity data's TiR is aged against the day the
+    # declaration is made (quality.activity_time_score), and verify recomputes with the recorded one
+    created = created if created is not None else utc_now().replace(microsecond=0)
+    quality = _quality.assess(result, run.catalogue, made=utc_day(created))
     block = None
     if uncertainty is not None:
         from footprint.engine import uncertainty as _uncertainty
@@ -406,13 +410,15 @@ def _finish(run: _Run, prepared: _Prepared, result, *, created: dt.datetime | No
     if refuse_gaps:
         _refuse_coverage_gaps(document, prepared.data)
     if strict:  # what is not demonstrated: matrix breaches, partial categories, exclusions without an estimate
-        breaches = [w for w in quality.warnings if w.startswith(("Data Needs Matrix", "coverage:", "cut-off:"))]
+        breaches = [w for w in quality.warnings
+                    if w.startswith(("Data Needs Matrix", "coverage:", "cut-off:", "data quality:"))]
         if breaches:
             raise StrictQualityError(f"{len(breaches)} Data Needs Matrix breach(es), partially covered declared "
-                                     "categories or exclusions without an estimated share, nothing written: "
-                                     + "; ".join(breaches), file=prepared.data,
+                                     "categories, exclusions without an estimated share or DQR scores not "
+                                     "demonstrated, nothing written: " + "; ".join(breaches), file=prepared.data,
                                      expected="better data for these processes/datasets, an estimated_share for "
-                                              "each exclusion, or run without --strict")
+                                              "each exclusion, P 3 or worse on secondary data, or run without "
+                                              "--strict")
     return document
 
 

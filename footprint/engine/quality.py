@@ -11,7 +11,9 @@ DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
    against the dataset's reference year), never better than the dataset's own
    score; the activity datum and the dataset then count half each per criterion
    (PEF Annex I, company-specific datasets: activity data and secondary data
-   are both rated, [M] recalled, see README).  Direct emissions: the datum alone.
+   are both rated, [M] recalled, see README).  Direct emissions: the datum alone.  The activity
+   data's TiR is aged against the day the declaration is made (activity_time_score: PEF's TiR for
+   company-specific data counts annual periods back from the report's publication).
 3. Per category, the criteria are the |contribution|-weighted means of step 2
    over that category's most relevant contributions; the declaration's criteria
    are the mean over the declared categories with a non-zero result (equal
@@ -23,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from footprint._text import dqr_beside
 from footprint.data.inventory import Catalogue
 from footprint.engine.calculate import Item, Result
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
@@ -37,6 +40,8 @@ HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
 #: value is 0: a dataset with no flow in the category), and where it was a process's only weight in a
 #: category it alone decided that process's DQR (verify by the reference path: 1.858 vs 2.114).
 NOISE_SHARE = 1e-12
+#: A DQR this close to a Data Needs Matrix limit is on it (the means' floating-point noise is not a breach).
+LIMIT_TOLERANCE = 1e-9
 BASIS = ("declared categories: most relevant contributions (80 % cumulative) per category, equal weight per "
          "category; secondary datasets' GeR and TiR re-scored where used")
 
@@ -67,12 +72,14 @@ class Context:
     region: str | None
     year: int
     start: dt.date | None = None  # the reporting period's first day (a supplier's declaration is aged against it)
+    end: dt.date | None = None  # the reporting period's last day (the activity data are aged from it)
+    made: dt.date | None = None  # the day the declaration is made (its report publication, PEF's TiR reference)
 
 
-def context_of(result: Result) -> Context:
+def context_of(result: Result, made: dt.date | None = None) -> Context:
     data = result.system.activity.data
     return Context(country=data.declarant.country.upper(), region=(data.declarant.region or None),
-                   year=data.period.end.year, start=data.period.start)
+                   year=data.period.end.year, start=data.period.start, end=data.period.end, made=made)
 
 
 def geography_score(geography: str, context: Context) -> tuple[int, str]:
@@ -137,6 +144,27 @@ def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tupl
                               f"before the reporting period")
 
 
+def activity_time_score(context: Context | None) -> tuple[int, str]:
+    """The best TiR the producer's own activity data can have when declared on ``context.made``.
+
+    PEF scores company-specific data's TiR against the report's publication (methodology.md section 2.4,
+    company-specific datasets): 1 for the most recent annual administration period, 2 / 3 / 4 for data at
+    most 2 / 3 / 4 periods old, 5 older.  The activity data all describe the reporting period, so they are
+    as old as the whole years between its end and the day the declaration is made: a 2021 period declared on
+    2026-12-01 is 4 periods back (TiR 5), whatever TiR the producer wrote beside each amount (before, the
+    stated TiR 1 was declared as given, exit 0).  A period that ended less than a year before is the most
+    recent one (1).  Without a day (a context built by hand) nothing is aged.
+    """
+    if context is None or context.made is None or context.end is None:
+        return 1, "no declaration day"
+    back = _whole_years(context.end + dt.timedelta(days=1), context.made) if context.made > context.end else 0
+    if back == 0:
+        return 1, (f"the reporting period ends {context.end.isoformat()}, the most recent annual period before the "
+                   f"declaration ({context.made.isoformat()})")
+    return min(5, back + 1), (f"the reporting period ends {context.end.isoformat()}, {back} annual "
+                              f"period{'s' if back > 1 else ''} before the declaration ({context.made.isoformat()})")
+
+
 def _whole_years(first: dt.date, day: dt.date) -> int:
     """How many whole years lie from ``first`` up to ``day`` (0 if less than one)."""
     from footprint.inputs.upstream import add_years
@@ -171,6 +199,8 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     keeps each dataset's criteria in ``context`` for one assessment (many flows use one dataset).
     """
     own = _criteria(item.flow.dqr) if item.flow.dqr else None
+    if own is not None and context is not None and context.made is not None:  # this period's data, aged
+        own["TiR"] = max(own["TiR"], activity_time_score(context)[0])
     other = None
     if item.flow.kind == "background" and item.flow.target in catalogue.datasets:
         other = datasets.get(item.flow.target) if datasets is not None else None
@@ -369,6 +399,20 @@ def share_of(part: float, total: float, decimals: int = 4) -> float:
     return share
 
 
+def rounded_apart(score: float, limit: float, decimals: int = 3) -> float:
+    """``score`` to ``decimals`` decimals as a declaration keeps it, with more where fewer would land it on the
+    limit it is judged against (a process at 1.6004 against 1.6 was declared 1.6 beside a warning that it is
+    above 1.6).  Rounding is monotone, so the declared number keeps its side of the limit; a score within
+    LIMIT_TOLERANCE of the limit is judged on it (not above) and declared as usual."""
+    if abs(score - limit) <= LIMIT_TOLERANCE:  # on the limit (floating-point noise of the means): as it is judged
+        return round(score, decimals)
+    for places in range(decimals, 16):
+        rounded = round(score, places)
+        if rounded != limit:
+            return rounded
+    return score
+
+
 def _score(criteria: dict[str, float]) -> float:
     return sum(criteria[key] for key in CRITERIA) / 4
 
@@ -506,7 +550,8 @@ def _missing(code: str, catalogue: Catalogue) -> list[dict]:
 
 
 def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) -> list[dict]:
-    """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason."""
+    """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason; the
+    activity data when the declaration is made periods after the reporting period (their TiR aged)."""
     rows = []
     used = sorted({f.target for p in result.system.processes for f in p.flows if f.kind == "background"})
     for code in used:
@@ -521,6 +566,10 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
                          "own": {"GeR": own.GeR, "TiR": own.TiR},
                          "in_context": {"GeR": max(own.GeR, ger), "TiR": max(own.TiR, tir)},
                          "reason": f"GeR: {ger_reason}; TiR: {tir_reason}"})
+    tir, tir_reason = activity_time_score(context)
+    if tir > 1:  # every activity datum of the period: its stated TiR counts at least this (item_criteria)
+        rows.append({"activity_data": f"{context.start.isoformat()}..{context.end.isoformat()}",
+                     "in_context": {"TiR": tir}, "reason": f"TiR at least {tir}: {tir_reason}"})
     suppliers = {f.upstream.content_sha256: f.upstream for p in result.system.processes for f in p.flows
                  if f.kind == "upstream" and f.upstream is not None}  # inputs; Ev is taken as published
     for supplier in suppliers.values():  # a supplier's declaration of an earlier period
@@ -530,6 +579,72 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
             rows.append({"declaration": supplier.id, "product": supplier.product, "own": {"TiR": own_tir},
                          "in_context": {"TiR": tir}, "reason": f"TiR: {tir_reason}"})
     return rows
+
+
+def secondary_breaches(used, chain: set[str], catalogue: Catalogue, limit: float) -> list[str]:
+    """Data Needs Matrix lines for the library's datasets above the rule's secondary limit: those the foreground
+    uses and those they draw on (``chain``, Catalogue.drawn_on).
+
+    Why the chain: the library's datasets are not aggregated; a dataset drawing on another (fuel/coal on
+    fuel/coal-upstream, chemical/nitric-acid on chemical/ammonia) passes that dataset's burden into the result
+    under its own DQR, and coverage is judged along the same chain.  Only the directly used ones were held to
+    the limit, so a rule with secondary limit 3.9 declared a result resting on chemical/ammonia (DQR 4.00)
+    without a breach, and ``--strict`` wrote it.  A drawn-on dataset's line names the dataset(s) it is drawn on
+    through.
+    """
+    direct = set(used)
+    lines = []
+    for code in sorted(chain | direct):
+        dataset = catalogue.datasets.get(code)
+        if dataset is None:  # a dataset of an imported background database (footprint.data.background)
+            continue
+        if dataset.dqr.score <= limit + LIMIT_TOLERANCE:
+            continue
+        shown = dqr_beside(dataset.dqr.score, limit)
+        if code in direct:
+            lines.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {shown}, above the rule's limit "
+                         f"{limit}")
+        else:
+            through = sorted(parent for parent in chain if code in catalogue.inputs_of(parent))
+            lines.append(f"Data Needs Matrix: secondary dataset '{code}' (drawn on through "
+                         f"{listing(through)}) has DQR {shown}, above the rule's limit {limit}")
+    return lines
+
+
+#: The best precision (P) PEF gives data that are not the company's own measured or calculated data.
+SECONDARY_BEST_P = 3
+
+
+def secondary_precision_warnings(system) -> list[str]:
+    """A warning for the amounts written ``data_type: secondary`` yet scored P 1 or 2.
+
+    Why: PEF's precision scale for company-specific data (methodology.md section 2.4) keeps 1 and 2 for data
+    "measured/calculated" and verified (externally; internally with the plausibility checked by a reviewer);
+    literature appears first at 3 ("measured/calculated/literature, plausibility not checked by reviewer"),
+    qualified estimates at 3 or 4, rough estimates at 5.  ``secondary`` is literature or an estimate (README
+    "Activity data"), so P 1 or 2 on it states a precision the source does not give such data, and the DQR
+    built on it is not demonstrated: it was declared with exit 0 and no word.  The score is kept as written
+    (capping or refusing it would change the shipped ndfeb-magnet example's DQR: a decision for the rule
+    authors, see the report of this change); ``--strict`` refuses it.
+    """
+    fields: dict[str, float] = {}
+    for process in system.processes:
+        for flow in process.flows:
+            # the elements of the ore mined (ore.element_flows) are secondary where the rule's default grade gives
+            # them, under the process's scores: not an amount the producer wrote as secondary (see the report)
+            if flow.completes is None and not flow.primary and flow.dqr is not None \
+                    and flow.dqr.P < SECONDARY_BEST_P and not flow.field.endswith(".ore"):
+                fields.setdefault(flow.field, flow.dqr.P)
+    recycled = getattr(system, "recycled", None)
+    if recycled is not None and not recycled.primary and recycled.dqr is not None \
+            and recycled.dqr.P < SECONDARY_BEST_P:
+        fields.setdefault("recycled_content", recycled.dqr.P)
+    if not fields:
+        return []
+    named = [f"{where} (P {score:g})" for where, score in fields.items()]
+    return [f"data quality: {len(named)} amount(s) of data_type secondary (literature or an estimate) scored P "
+            f"better than {SECONDARY_BEST_P}, which PEF keeps for measured or calculated, verified data: their DQR "
+            f"is not demonstrated: " + listing(named)]
 
 
 def imported_dataset_breaches(system, limit: float) -> list[str]:
@@ -546,20 +661,23 @@ def imported_dataset_breaches(system, limit: float) -> list[str]:
         if dqr is None:
             lines.append(f"Data Needs Matrix: secondary dataset {label} has no DQR in the mapping, so staying "
                          f"within the rule's limit {limit} is not demonstrated")
-        elif dqr.score > limit + 1e-9:
-            lines.append(f"Data Needs Matrix: secondary dataset {label} has DQR {dqr.score:.2f} (mapping), above "
+        elif dqr.score > limit + LIMIT_TOLERANCE:
+            lines.append(f"Data Needs Matrix: secondary dataset {label} has DQR {dqr_beside(dqr.score, limit)} "
+                         f"(mapping), above "
                          f"the rule's limit {limit}")
     return lines
 
 
-def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = None) -> Quality:
+def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = None,
+           made: dt.date | None = None) -> Quality:
     """DQR over the declared categories' most relevant contributions, coverage and Data Needs Matrix checks.
 
-    ``categories`` defaults to the rule's declared categories (those with results).
+    ``categories`` defaults to the rule's declared categories (those with results); ``made``: the day the
+    declaration is made, against which the activity data's TiR is aged (activity_time_score; None: not aged).
     """
     system = result.system
     declared = [c for c in (categories or system.rule.rule.impact_categories.declared) if c in result.items]
-    context = context_of(result)
+    context = context_of(result, made)
     memo: dict[int, dict[str, float]] = {}  # flow -> its criteria, for every category (the result holds the flows)
     datasets: dict[str, dict[str, float]] = {}  # dataset code -> its criteria in this context
     limits = system.rule.rule.dqr_limits
@@ -599,22 +717,18 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
             continue
         score = _score(own_criteria)
         limit = limits.most_relevant if process.id in relevant else limits.other
-        by_process[process.id] = {"dqr": round(score, 3), "share": share, "most_relevant": process.id in relevant,
+        by_process[process.id] = {"dqr": rounded_apart(score, limit), "share": share,
+                                  "most_relevant": process.id in relevant,
                                   "limit": limit, **{k: round(v, 3) for k, v in own_criteria.items()}}
-        if score > limit + 1e-9:
+        if score > limit + LIMIT_TOLERANCE:
             kind = "most relevant" if process.id in relevant else "other"
-            warnings.append(f"Data Needs Matrix: process '{process.id}' has DQR {score:.2f}, above the rule's "
-                            f"limit {limit} for {kind} processes")
+            warnings.append(f"Data Needs Matrix: process '{process.id}' has DQR {dqr_beside(score, limit)}, above "
+                            f"the rule's limit {limit} for {kind} processes")
     used = system.datasets_used()
     chain = catalogue.drawn_on(used)
-    for code in sorted(used):
-        dataset = catalogue.datasets.get(code)
-        if dataset is None:  # a dataset of an imported background database (footprint.data.background)
-            continue
-        if dataset.dqr.score > limits.secondary + 1e-9:
-            warnings.append(f"Data Needs Matrix: secondary dataset '{code}' has DQR {dataset.dqr.score:.2f}, above "
-                            f"the rule's limit {limits.secondary}")
+    warnings.extend(secondary_breaches(used, chain, catalogue, limits.secondary))
     warnings.extend(imported_dataset_breaches(system, limits.secondary))
+    warnings.extend(secondary_precision_warnings(system))
     coverage: dict[str, str] = {}
     gaps: dict[str, list[str]] = {}
     # complete needs something used that is complete for the category (a dataset, or a supplier's declaration,
