@@ -16,6 +16,7 @@ import importlib
 import os
 from typing import TYPE_CHECKING
 
+from footprint import _time
 from footprint._io import check_writable, field_path, input_index, refuse_inputs, write_atomic, write_outputs
 from footprint.errors import FootprintError
 from footprint.paths import REPO_ROOT, examples_dir
@@ -1598,7 +1599,7 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
             prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
     prepared = _batch.with_trusted_keys(prepared, supplier_keys)
     kept: dict[int, dict] = {}
-    context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
                          on_outcome=lambda o: kept.__setitem__(o.row, o.document) if o.document else None,
                          description="declarations", warm=_warm_for_workers)
@@ -1707,7 +1708,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                 raise
             placed[key] = row.number
 
-    context = _batch_context(scheduler, created=created or dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     try:
         summary = _batch.run(checked, _declare_chunk, context, scheduler=scheduler, workers=workers,
                              progress=progress, on_outcome=write, description="declarations", warm=_warm_for_workers)

@@ -368,9 +368,9 @@ def fact_problem(dataset: Dataset) -> tuple[str, str, Any, str] | None:
     (inventories/README.md, "Confidence tags" and "DQR"): every L? dataset is screening data, and screening
     data have a precision score P >= 4.
     """
-    import datetime as dt
+    from footprint._time import utc_today
 
-    this_year = dt.datetime.now(dt.timezone.utc).year
+    this_year = utc_today().year  # the one clock (footprint._time), as every other date judgement
     if dataset.year is not None and not 1900 <= dataset.year <= this_year:
         return ("year", "no reference year of data", dataset.year,
                 f"a year from 1900 to {this_year}, or null when the source gives none")

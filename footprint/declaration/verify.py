@@ -145,7 +145,9 @@ def created_problems(document: Mapping[str, Any], now: dt.datetime | None = None
         return [Difference("provenance.created", stated, "an ISO 8601 date-time", "failure",
                            "when the declaration was made, as 'footprint declare' writes it")]
     moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    from footprint._time import utc_now
+
+    now = now or utc_now()  # the clock the declaration's created was read from (footprint._time)
     if moment > now + CLOCK_SKEW:
         return [Difference("provenance.created", stated, f"no later than now ({now:%Y-%m-%dT%H:%M:%SZ})", "failure",
                            "a declaration made after the moment it is verified")]

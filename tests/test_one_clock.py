@@ -1,0 +1,48 @@
+"""Every date judgement reads the product's one clock (footprint._time), never the real date on its own.
+
+Before: three places read ``datetime.now`` themselves: a batch's ``created`` (declare_many, batch_declare),
+``verify``'s "made after the moment it is verified" check and the inventory library's "a year from 1900 to
+this year".  Moved to 2031 (a clock the suite moves, as it fixes it: conftest), ``declare_many`` recorded the
+real day as the batch's ``created``, and a declaration made at that clock failed its own ``verify``
+("no later than now").
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import footprint
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
+LATER = dt.datetime(2031, 3, 1, 9, 30, tzinfo=dt.timezone.utc)  # a day the real clock is not on
+
+
+@pytest.fixture()
+def clock_at_later(monkeypatch):
+    import footprint._time as product_time
+
+    monkeypatch.setattr(product_time, "utc_now", lambda: LATER)
+
+
+def test_a_batch_is_created_on_the_products_clock(project, clock_at_later):
+    (outcome,) = footprint.declare_many([("ndpr-oxide", EXAMPLE)])
+    assert outcome.status == "ok", outcome.message
+    assert outcome.document["provenance"]["created"] == "2031-03-01T09:30:00Z"  # old code: the real moment
+
+
+def test_verify_judges_now_on_the_products_clock(project, clock_at_later, tmp_path):
+    made = footprint.write_declaration(footprint.declare("ndpr-oxide", EXAMPLE), tmp_path / "d.json")
+    result = footprint.verify_declaration(made, EXAMPLE)
+    assert result.ok, result  # old code: provenance.created 2031-03-01 'no later than now (<the real moment>)'
+
+
+def test_the_library_takes_a_year_up_to_the_products_year(clock_at_later):
+    from footprint.data.inventory import fact_problem, load_catalogue
+
+    dataset = next(iter(load_catalogue().datasets.values()))
+    assert fact_problem(dataset.model_copy(update={"year": 2031})) is None  # old code: 'a year from 1900 to 2026'
+    problem = fact_problem(dataset.model_copy(update={"year": 2032}))
+    assert problem is not None and problem[0] == "year" and "1900 to 2031" in problem[3]
