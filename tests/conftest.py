@@ -6,11 +6,13 @@ so tests never touch a user's own Brightway projects, and the ~8 s set-up
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,46 @@ _HOME = Path(tempfile.mkdtemp(prefix="footprint-test-home-"))
 os.environ["FOOTPRINT_HOME"] = str(_HOME)
 
 REPO = Path(__file__).resolve().parents[1]
+
+# ------------------------------------------------------------------ one fixed clock for the whole suite
+#
+# The product judges inputs against "today" (footprint._time, its one clock): the examples' activity data
+# (reporting period 2025) are aged against the day a declaration is made (the TiR of the DQR: declared on or
+# after 2027-01-01 they score TiR >= 2, and every test pinning an example's DQR, 2.009 etc., and the README's
+# demo output would fail from that day on, with no change to the code); a reporting period must have ended,
+# a class window must be over, a placement's year must have begun, and the tests that build "next year's"
+# period are skipped once it lies beyond the rules' accepted periods (2026..2028).  So the suite runs on a
+# clock that starts at FIXED_MOMENT and advances with real elapsed time (durations and orderings still work):
+# the same results whatever the real date.  Only this process (and what it runs in-process) reads it: a CLI
+# subprocess, a Dask worker or a `dask worker` process reads the real clock (the product has no way to move
+# its clock from outside, on purpose: that would let anyone backdate a declaration); the tests that use them
+# compare nothing that depends on the day (a batch's rows get their `created` from the submitter).
+# To check that nothing reads the real date, change FIXED_MOMENT (e.g. to 2027-06-01) for a trial run.
+FIXED_MOMENT = dt.datetime(2026, 12, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+
+
+def _install_fixed_clock() -> None:
+    import footprint._time as product_time
+
+    started = time.monotonic()
+    product_time.real_utc_now = product_time.utc_now  # for the tests of the real clock (the ``real_clock`` fixture)
+
+    def fixed_utc_now() -> dt.datetime:
+        """FIXED_MOMENT plus the real time elapsed since the session started."""
+        return FIXED_MOMENT + dt.timedelta(seconds=time.monotonic() - started)
+
+    product_time.utc_now = fixed_utc_now  # utc_today() and every caller read utc_now at call time
+
+
+_install_fixed_clock()
+
+
+@pytest.fixture()
+def real_clock(monkeypatch):
+    """The real clock for one test: for the tests of the machine's time zone, which compare with the real date."""
+    import footprint._time as product_time
+
+    monkeypatch.setattr(product_time, "utc_now", product_time.real_utc_now)
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers (pgcluster)
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 

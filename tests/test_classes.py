@@ -667,7 +667,9 @@ def test_the_register_refuses_a_year_that_has_not_begun(example_declaration, tmp
 
     from footprint.market.registry import RegistryError, entry_from_declaration, read_csv
 
-    next_year = dt.date.today().year + 1
+    from footprint._time import utc_today
+
+    next_year = utc_today().year + 1  # the product's clock (the suite's fixed clock, conftest)
     with pytest.raises(RegistryError, match=f"placed on the market in {next_year}, a year that has not begun"):
         entry_from_declaration(example_declaration, mass_kg=1000.0, year=next_year)
     register = tmp_path / "register.csv"

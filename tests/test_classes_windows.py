@@ -85,7 +85,9 @@ def test_an_early_revision_may_overlap_the_old_window(register, old):
 def test_a_window_not_over_is_refused(register):
     """Old code: a window ending this year (or later) was derived from the placements registered so far and dated
     on its last day, still to come, exit 0."""
-    year = dt.date.today().year
+    from footprint._time import utc_today
+
+    year = utc_today().year  # the product's clock (the suite's fixed clock, conftest)
     window = f"{year - 2}-{year}"
     with pytest.raises(ClassSchemeError, match=f"the window {window} is not over") as caught:
         footprint.derive_classes("r", "climate_change", window, classes=3, register=register)

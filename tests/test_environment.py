@@ -66,8 +66,12 @@ def _with_period(source: Path, target: Path, start: dt.date, end: dt.date) -> Pa
     return target
 
 
-def test_a_supplier_declaration_of_a_period_ended_yesterday_is_judged_on_the_utc_day(project, tmp_path, local_zone):
-    """Made today (UTC) for a period that ended yesterday (UTC): a complete period, in every time zone."""
+def test_a_supplier_declaration_of_a_period_ended_yesterday_is_judged_on_the_utc_day(project, tmp_path, local_zone,
+                                                                                    real_clock):
+    """Made today (UTC) for a period that ended yesterday (UTC): a complete period, in every time zone.
+
+    On the real clock (not the suite's fixed one, conftest): the machine's local day, which the old code read,
+    is the real one, so the product's UTC day must be the real one too for the comparison to mean anything."""
     today = dt.datetime.now(dt.timezone.utc).date()
     start, end = _year_to(today - dt.timedelta(days=1))
     if start < dt.date(2025, 1, 1) or end > dt.date(2028, 12, 31):  # the rules' accepted reporting periods

@@ -153,7 +153,9 @@ def test_the_class_page_serves_a_scheme_while_this_year_is_being_registered(tmp_
     database = str(tmp_path / "footprint.sqlite")
     Store(database).prepare()
     footprint.market_import(REPO / "examples" / "market" / "register.csv", register=database)
-    this_year = dt.date.today().year
+    from footprint._time import utc_today
+
+    this_year = utc_today().year  # the product's clock (the suite's fixed clock, conftest)
     current = tmp_path / "current.csv"
     current.write_text(PARTIAL_HEADER + f"urn:uuid:00000000-0000-4000-8000-000000000099,ndpr-oxide,1.0.0,Early "
                        f"producer,{this_year}-01-31,{this_year},1000,,40.0,kg CO2-Eq,complete\n", encoding="utf-8")
