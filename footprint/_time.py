@@ -8,6 +8,10 @@ inputs give a declaration on one machine and a refusal on another.  ``datetime.d
 declaration made today (UTC) of a period that ended yesterday was refused as "made" on its period's last
 day; with ``TZ=Pacific/Kiritimati`` (UTC+14) a class window ending today (UTC) was already "over".
 A naive date-time is taken as UTC, as the declaration records it (``astimezone`` would take it as local).
+
+Callers look ``utc_now`` up when they ask for the time (``_time.utc_now()``, or ``from footprint._time import
+utc_now`` inside the function): the test suite replaces it by a fixed clock (tests/conftest.py), and a name
+bound at import would keep the real one.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ real day as the batch's ``created``, and a declaration made at that clock failed
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,15 @@ def test_the_library_takes_a_year_up_to_the_products_year(clock_at_later):
     assert fact_problem(dataset.model_copy(update={"year": 2031})) is None  # old code: 'a year from 1900 to 2026'
     problem = fact_problem(dataset.model_copy(update={"year": 2032}))
     assert problem is not None and problem[0] == "year" and "1900 to 2031" in problem[3]
+
+
+#: a module-level import of the clock's functions binds them at import: the suite's fixed clock would not reach them
+BOUND_AT_IMPORT = re.compile(r"^from footprint\._time import .*\butc_(now|today)\b")
+
+
+def test_no_module_binds_the_clock_at_import():
+    sources = [REPO / "cli.py", *sorted((REPO / "footprint").rglob("*.py"))]
+    found = [f"{path.relative_to(REPO)}:{number}: {line}" for path in sources
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if BOUND_AT_IMPORT.match(line)]
+    assert not found, "\n".join(found)
