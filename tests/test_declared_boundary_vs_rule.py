@@ -93,3 +93,20 @@ def test_report_refuses_a_moved_process_with_exit_2(example_declaration, tmp_pat
 def test_the_declaration_as_written_is_read(example_declaration, tmp_path):
     path = _write(example_declaration, tmp_path / "as-written.json")
     assert footprint.read_declaration(path)["id"] == example_declaration["id"]
+
+
+def test_a_process_entry_of_another_shape_is_named_not_a_traceback(example_declaration):
+    """`processes` entries written as bare ids or with an id that is a list: the comparison called
+    ``entry.get("stage")`` on a string (AttributeError) and looked a list up in a dict (TypeError), a
+    traceback from any reader that holds the declaration to its rule instead of the field named."""
+    from footprint.inputs.rule import load_rule
+    from footprint.inputs.upstream import boundary_problem
+
+    rule = load_rule("ndpr-oxide").rule
+    as_ids = copy.deepcopy(example_declaration)
+    as_ids["processes"] = [entry["id"] for entry in as_ids["processes"]]
+    assert boundary_problem(as_ids, rule)[:2] == ("processes[0].stage", None)
+    listed = copy.deepcopy(example_declaration)
+    listed["processes"][0]["id"] = ["mining"]
+    assert boundary_problem(listed, rule)[:2] == ("processes[0].id", ["mining"])
+    assert boundary_problem(example_declaration, rule) is None

@@ -30,6 +30,7 @@ from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
 from footprint.errors import UnitError
 from footprint.inputs import units
+from footprint.inputs.categories import RECYCLED_CONTENT_ID
 from footprint.inputs.rule import content_sha256 as rule_content_sha256
 from footprint.inputs.upstream import SENSITIVITY_NOTE
 from footprint.inputs.upstream import (  # one hash for writing and for reading back
@@ -46,7 +47,6 @@ if TYPE_CHECKING:  # reading, hashing and checking a declaration needs no engine
 
 SCHEMA_VERSION = "2.0"
 READ_VERSIONS = ("1.0", "2.0")  # declarations of these versions are read (reports, exports, market, inputs)
-RECYCLED_CONTENT_ID = "recycled-content"  # footprint.engine.calculate.RECYCLED_CONTENT_ID (a test checks)
 ID_NAMESPACE = uuid.UUID("6f1d8a52-31c1-4b7e-9a55-6f6f74707269")
 LIBRARIES = ("footprint", "bw2data", "bw2calc", "bw2io", "bw_processing", "numpy", "scipy", "pint", "pandas",
              "pydantic")

@@ -32,7 +32,7 @@ from footprint.engine.solvers import node_ids
 from footprint.engine.system import Flow, ProductSystem
 from footprint.errors import ActivityDataError
 from footprint.inputs import units
-from footprint.inputs.categories import Category, all_categories, coverage_category
+from footprint.inputs.categories import RECYCLED_CONTENT_ID, Category, all_categories, coverage_category
 
 RESULT_COLUMNS = ["category", "stage", "process", "item", "kind", "target", "value", "unit"]
 
@@ -194,8 +194,6 @@ class Result:
         return cache[column]
 
 
-#: The process id and label of the recycled-content line (CFF adjustment) in the result table.
-RECYCLED_CONTENT_ID = "recycled-content"
 
 
 @dataclass

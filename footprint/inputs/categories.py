@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from footprint.errors import MethodError
 
 METHOD_NAME = "EF v3.1"
+#: The process id and label of the recycled-content (CFF) line in a result: the engine's result table, the
+#: declaration's by_process, and the readers that hold a declaration's processes to its rule (one spelling).
+RECYCLED_CONTENT_ID = "recycled-content"
 #: footprint's method that adds sourced CFs (rare-earth ADP) to the bundled EF 3.1 minerals and metals.
 EXTENDED_METHOD_NAME = "EF v3.1 + footprint-adp-ree"
 

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from footprint import _canonical, _io, _json
 from footprint.errors import ActivityDataError, FootprintError, UnitError
 from footprint.inputs import units
-from footprint.inputs.categories import METHOD_NAME, all_categories
+from footprint.inputs.categories import METHOD_NAME, RECYCLED_CONTENT_ID, all_categories
 
 
 def canonical_json(document: dict) -> str:
@@ -475,8 +475,6 @@ def _refuse_period_not_rules_length(document: Mapping[str, Any], library: Any, e
                              f"{library.rule.id} {library.rule.version} asks")
 
 
-#: a by_process entry that is no rule process: the recycled-content (CFF) line (declaration.RECYCLED_CONTENT_ID)
-_CFF_LINE = "recycled-content"
 
 
 def boundary_problem(document: Mapping[str, Any], rule: Any) -> tuple[str, Any, str] | None:
@@ -506,19 +504,20 @@ def boundary_problem(document: Mapping[str, Any], rule: Any) -> tuple[str, Any, 
     seen: set[str] = set()
     for index, entry in enumerate(document.get("processes") or []):
         pid = entry.get("id") if isinstance(entry, Mapping) else entry
-        if pid not in stage_of or pid in seen:
+        if not isinstance(pid, str) or pid not in stage_of or pid in seen:  # a list or mapping is no id either
             return (f"processes[{index}].id", pid, f"each of the rule's processes once ({', '.join(stage_of)})")
         seen.add(pid)
-        if entry.get("stage") != stage_of[pid]:
-            return f"processes[{index}].stage", entry.get("stage"), f"'{stage_of[pid]}', the stage of '{pid}'"
+        stage = entry.get("stage") if isinstance(entry, Mapping) else None
+        if stage != stage_of[pid]:
+            return f"processes[{index}].stage", stage, f"'{stage_of[pid]}', the stage of '{pid}'"
     for result in all_results(dict(document)):
         category = result.get("category")
         by_stage, by_process = result.get("by_stage"), result.get("by_process")
         if isinstance(by_stage, Mapping) and sorted(by_stage) != sorted(stage_ids):
             return f"results[{category}].by_stage", sorted(by_stage), f"stages {stage_ids}"
         if isinstance(by_process, Mapping):
-            stray = [pid for pid in by_process if pid not in stage_of and pid != _CFF_LINE]
-            if stray or (seen and not set(by_process) - {_CFF_LINE} <= seen):
+            stray = [pid for pid in by_process if pid not in stage_of and pid != RECYCLED_CONTENT_ID]
+            if stray or (seen and not set(by_process) - {RECYCLED_CONTENT_ID} <= seen):
                 return (f"results[{category}].by_process", (stray or sorted(set(by_process) - seen))[0],
                         f"processes of the rule ({', '.join(stage_of)}) stated under 'processes'")
     for index, entry in enumerate(document.get("allocation") or []):
