@@ -5,6 +5,12 @@ Before: three places read ``datetime.now`` themselves: a batch's ``created`` (de
 this year".  Moved to 2031 (a clock the suite moves, as it fixes it: conftest), ``declare_many`` recorded the
 real day as the batch's ``created``, and a declaration made at that clock failed its own ``verify``
 ("no later than now").
+
+Then three records still read the real clock: a server's stored times (a client's creation, a record's
+``published_at``, an event's receipt), an imported database's ``imported`` and a snapshot's ``created``: with
+the suite's clock (or LATER) in place they said the real day.  A reading of the clock in footprint/ outside
+footprint/_time.py is now refused by a static check; durations and timeouts (``time.monotonic``, ``perf_counter``,
+a token's ``time.time`` lifetime) and file mtimes (``time.time_ns``) are not dates of a record and stay.
 """
 from __future__ import annotations
 
@@ -59,3 +65,22 @@ def test_no_module_binds_the_clock_at_import():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if BOUND_AT_IMPORT.match(line)]
     assert not found, "\n".join(found)
+
+
+def test_a_server_stores_its_times_on_the_products_clock(clock_at_later):
+    from footprint.server import store
+
+    assert store._now() == "2031-03-01T09:30:00Z"  # old code: the real moment
+
+
+#: a date read from the machine's clock, not from footprint._time (the one clock the suite, and a trial, can move)
+READS_THE_DATE = re.compile(r"\b(datetime\.(now|utcnow|today)|date\.today)\(")
+
+
+def test_no_module_reads_the_date_itself():
+    sources = [REPO / "cli.py", *sorted((REPO / "footprint").rglob("*.py"))]
+    found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}" for path in sources
+             if path != REPO / "footprint" / "_time.py"
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if READS_THE_DATE.search(line)]
+    assert not found, "\n".join(found)  # old code: server/store.py, data/imports.py, data/snapshot.py

@@ -18,7 +18,6 @@ them; this module adds what a declaration needs around it:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import difflib
 import hashlib
 import io
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from footprint import _time  # looked up at call time: the suite replaces _time.utc_now
 from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.errors import FootprintError
 
@@ -371,7 +371,7 @@ def import_database(path: str | Path, fmt: str, name: str | None = None, *, vers
                 exchange.pop("footprint_unit_mismatch", None)
         metadata = {"format": fmt, "source": str(path.resolve()), "sha256": report.sha256,
                     "version": report.version, "activities": report.activities,
-                    "imported": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+                    "imported": _time.utc_now().replace(microsecond=0).isoformat()}  # the one clock
 
         def write(bd) -> None:
             if name in bd.databases:  # --force replaces, in the new snapshot only

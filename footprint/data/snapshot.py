@@ -36,7 +36,6 @@ Brightway side is footprint.data.project.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import fcntl
 import hashlib
@@ -50,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from footprint import _json
+from footprint import _json, _time
 from footprint._io import (OTHERS_WRITE, data_mode, keep_private_to_writes, make_folder, read_text_hashed,
                            write_atomic, written_by_others)
 from footprint.errors import HomeNotTrusted, OutputError, SetupError
@@ -477,7 +476,7 @@ def finish(staging: Path, manifest: dict[str, Any], checkpoint: Callable[[str], 
     loses group and world write first (Brightway wrote them under the umask; readers refuse them otherwise).
     """
     manifest = {**manifest, "format": FORMAT,
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+                "created": _time.utc_now().isoformat(timespec="microseconds").replace("+00:00", "Z"),  # one clock
                 "files": hash_tree(staging)}
     raw = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
     (staging / MANIFEST).write_bytes(raw)

@@ -104,7 +104,10 @@ def _signatures(record: Mapping[str, Any]) -> list[Any]:
 
 
 def _now() -> str:
-    return utc_text(dt.datetime.now(dt.timezone.utc))
+    """When a client, record or event was stored: the product's one clock (footprint._time), as every record."""
+    from footprint._time import utc_now
+
+    return utc_text(utc_now())
 
 
 def _tick(conn: Any) -> int:
