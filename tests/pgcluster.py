@@ -9,14 +9,17 @@ reason says why and how to get it (``make test`` installs Debian's postgresql pa
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
 
+WATCHDOG = Path(__file__).resolve().with_name("pgwatchdog.py")
 INSTALL_HINT = "run 'make test' as root on Debian/Ubuntu (it installs the postgresql package)"
 
 
@@ -51,6 +54,33 @@ class Cluster:
         if self.owner is not None:
             os.chown(self.dir, self.owner.pw_uid, self.owner.pw_gid)
         self.data = self.dir / "data"
+        self._lifeline: int | None = None
+        self.watchdog: subprocess.Popen | None = None
+        try:
+            self._start_watchdog()
+            self._start()
+        except BaseException:
+            self.stop(quiet=True)  # a failed start left no postmaster and no directory behind either
+            raise
+
+    def _start_watchdog(self) -> None:
+        """The process that stops this cluster when this process dies (tests/pgwatchdog.py says why and how).
+
+        It holds the read end of a pipe whose write end (``_lifeline``, not inheritable: no CLI subprocess
+        keeps it open) only this process holds; its own session keeps it out of a kill of our process group.
+        """
+        read_end, self._lifeline = os.pipe()
+        spec = {"fd": read_end, "pid": os.getpid(), "dir": str(self.dir), "data": str(self.data),
+                "prefix": self.prefix, "pg_ctl": self.pg_ctl}
+        try:
+            self.watchdog = subprocess.Popen([sys.executable, "-I", "-S", str(WATCHDOG), json.dumps(spec)],
+                                             pass_fds=(read_end,), start_new_session=True, cwd="/",
+                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL)
+        finally:
+            os.close(read_end)
+
+    def _start(self) -> None:
         self._run([self.initdb, "-D", str(self.data), "--auth=trust", "--username=footprint", "--no-sync",
                    "--encoding=UTF8", "--locale=C"])
         options = f"-k {self.dir} -c listen_addresses='' -F -c fsync=off -c max_connections=60"
@@ -76,8 +106,22 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
+    def stop(self, quiet: bool = False) -> None:
+        """Stop the postmaster, remove the directory, then release the watchdog (it finds nothing left to do)."""
         try:
-            self._run([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+            if self.data.is_dir():
+                self._run([self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop"])
+        except (RuntimeError, OSError, subprocess.TimeoutExpired):
+            if not quiet:
+                raise
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self._lifeline is not None:
+                os.close(self._lifeline)
+                self._lifeline = None
+            if self.watchdog is not None:
+                try:
+                    self.watchdog.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.watchdog.kill()
+                    self.watchdog.wait()
