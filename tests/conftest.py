@@ -32,18 +32,22 @@ REPO = Path(__file__).resolve().parents[1]
 # a class window must be over, a placement's year must have begun, and the tests that build "next year's"
 # period are skipped once it lies beyond the rules' accepted periods (2026..2028).  So the suite runs on a
 # clock that starts at FIXED_MOMENT and advances with real elapsed time (durations and orderings still work):
-# the same results whatever the real date.  Only this process (and what it runs in-process) reads it: a CLI
-# subprocess, a Dask worker or a `dask worker` process reads the real clock (the product has no way to move
-# its clock from outside, on purpose: that would let anyone backdate a declaration); the tests that use them
-# compare nothing that depends on the day (a batch's rows get their `created` from the submitter).
+# the same results whatever the real date.  The Python processes a test starts (a CLI run, a server, a
+# `dask worker`) read it too: the product has no way to move its clock from outside (on purpose: that would
+# let anyone backdate a declaration), so the suite carries it in a test-only `sitecustomize` on the
+# subprocesses' PYTHONPATH (tests/clock_site, tests/testenv.py; a test that sets PYTHONPATH itself writes
+# `python_path(REPO)`).  A process started with `python -I` or `-E` ignores PYTHONPATH and reads the real
+# clock: compare nothing there that depends on the day.
 # To check that nothing reads the real date, change FIXED_MOMENT (e.g. to 2027-06-01) for a trial run.
 FIXED_MOMENT = dt.datetime(2026, 12, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
 
 
 def _install_fixed_clock() -> None:
     import footprint._time as product_time
+    from testenv import carry_clock
 
     started = time.monotonic()
+    carry_clock(FIXED_MOMENT.isoformat(), started)  # the same clock in the session's subprocesses
     product_time.real_utc_now = product_time.utc_now  # for the tests of the real clock (the ``real_clock`` fixture)
 
     def fixed_utc_now() -> dt.datetime:
@@ -53,6 +57,7 @@ def _install_fixed_clock() -> None:
     product_time.utc_now = fixed_utc_now  # utc_today() and every caller read utc_now at call time
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers (pgcluster, testenv)
 _install_fixed_clock()
 
 
@@ -62,7 +67,8 @@ def real_clock(monkeypatch):
     import footprint._time as product_time
 
     monkeypatch.setattr(product_time, "utc_now", product_time.real_utc_now)
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers (pgcluster)
+
+
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 
 

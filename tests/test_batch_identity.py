@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 sys.path.insert(0, str(Path(__file__).parent))
 from test_background import imported  # noqa: E402,F401  (the sample databases bg-es and bg-jl, imported once)
 
@@ -244,7 +246,7 @@ def test_a_worker_running_another_footprint_is_refused(project, tmp_path, monkey
     shutil.copytree(REPO / "footprint", other / "footprint", ignore=shutil.ignore_patterns("__pycache__"))
     calculate = other / "footprint/engine/calculate.py"
     calculate.write_text(calculate.read_text(encoding="utf-8") + "\n# another checkout\n", encoding="utf-8")
-    env = {"PYTHONPATH": str(other), "FOOTPRINT_RULES": str(REPO / "rules"),
+    env = {"PYTHONPATH": python_path(other), "FOOTPRINT_RULES": str(REPO / "rules"),
            "FOOTPRINT_INVENTORIES": str(REPO / "inventories")}
     monkeypatch.chdir(tmp_path)
     with _cluster(tmp_path, env) as (address, _elsewhere):

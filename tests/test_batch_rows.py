@@ -14,6 +14,8 @@ from click.testing import CliRunner
 import footprint
 from footprint.market import batch
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = {path.parent.name: path for path in (REPO / "examples").glob("*/activity-2025.yaml")}
 CREATED = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
@@ -127,7 +129,7 @@ def test_batch_verify_reports_a_fifo_or_device_named_json_without_reading_it(tmp
               f"summary = footprint.batch_verify({str(directory)!r})\n"
               "for o in summary.outcomes: print(o.row, o.status, o.message)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+                          env={**os.environ, "PYTHONPATH": python_path(REPO)})
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert len(lines) == 2
@@ -209,7 +211,7 @@ def test_batch_declare_refuses_a_fifo_named_as_activity_data_without_opening_it(
               f"summary = footprint.batch_declare({str(manifest)!r})\n"
               "for o in summary.outcomes: print(o.row, o.status, o.message)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+                          env={**os.environ, "PYTHONPATH": python_path(REPO)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("1 error ")
     assert "the activity data is not a regular file (a FIFO, device or socket: reading it could wait or run for ever); not read" in done.stdout

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("bw2data", "bw2calc", "bw2io", "bw_processing", "matplotlib", "pandas")
 
@@ -29,7 +31,7 @@ cli.main()
 
 def _loaded(argv: list[str], home: Path) -> tuple[int, list[str], str]:
     code = RUNNER.format(heavy=HEAVY, argv=argv)
-    env = {**os.environ, "FOOTPRINT_HOME": str(home), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "FOOTPRINT_HOME": str(home), "PYTHONPATH": python_path(REPO)}
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=120)
     line = [x for x in run.stderr.splitlines() if x.startswith("LOADED=")]
@@ -83,7 +85,7 @@ def test_the_check_would_see_a_heavy_import(tmp_path):
     """The runner reports a heavy module that was loaded (so an empty list above means something)."""
     probe = RUNNER.format(heavy=HEAVY, argv=["--help"]).replace("import cli", "import pandas, cli")
     run = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "FOOTPRINT_HOME": str(tmp_path), "PYTHONPATH": str(REPO)})
+                         env={**os.environ, "FOOTPRINT_HOME": str(tmp_path), "PYTHONPATH": python_path(REPO)})
     assert 'LOADED=["pandas"]' in run.stderr
 
 

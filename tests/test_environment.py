@@ -31,6 +31,8 @@ from click.testing import CliRunner
 import cli
 import footprint
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 PERIOD = "period: {start: 2025-01-01, end: 2025-12-31}"
 BEHIND = "ABC+24"  # local date = the UTC date minus one day, whatever the hour
@@ -119,7 +121,7 @@ def test_no_code_reads_the_machines_local_day():
 @pytest.mark.parametrize("encoding", ["latin-1", "iso8859-9"])  # German, Turkish terminals
 def test_output_on_a_terminal_without_utf8_is_printed_not_a_traceback(encoding):
     """A character the terminal's charset has not is escaped; everything else is printed as it is."""
-    env = dict(os.environ, PYTHONIOENCODING=encoding, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONIOENCODING=encoding, PYTHONPATH=python_path(REPO))
     run = subprocess.run([sys.executable, "cli.py", "rules", "diff", "rules/ndpr-oxide.yaml",
                           "examples/rules/ndpr-oxide-draft.yaml"], cwd=REPO, env=env, capture_output=True)
     assert run.returncode == 0 and b"Traceback" not in run.stderr, run.stderr.decode("utf-8", "replace")[-600:]
@@ -200,7 +202,7 @@ def test_a_footprint_home_this_user_may_not_read_is_refused_naming_it(closed):
         out.chmod(0o777)
         home.chmod(0o755)
         (home / closed).chmod(0o000 if not prefix else 0o700)
-        env = dict(os.environ, FOOTPRINT_HOME=str(home), HOME=str(out), PYTHONPATH=str(REPO))
+        env = dict(os.environ, FOOTPRINT_HOME=str(home), HOME=str(out), PYTHONPATH=python_path(REPO))
         run = subprocess.run([*prefix, sys.executable, "cli.py", "declare", "ndpr-oxide",
                               "examples/ndpr-oxide/activity-2025.yaml", "-o", str(out / "d.json")],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -227,7 +229,7 @@ def test_created_is_recorded_in_utc_whatever_zone_it_was_given_in(project, creat
 def test_a_reader_that_goes_away_is_not_a_verdict():
     """``footprint ... | head -1``: click exited 1 ("verification found a difference") when the pipe closed;
     now 141 (128 + SIGPIPE, what a shell reports for it), and nothing on stderr."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=python_path(REPO))
     run = subprocess.Popen([sys.executable, "cli.py", "rules", "schema"], cwd=REPO, env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     run.stdout.close()  # the reader is gone before the first line

@@ -16,6 +16,8 @@ from footprint.errors import FootprintError
 from footprint.inputs.upstream import content_hash
 from footprint.market.classes import category_result
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 
 def _write(tmp_path: Path, document: dict, name: str) -> Path:
     document["content_sha256"] = content_hash(document)
@@ -75,7 +77,7 @@ def test_a_machine_never_set_up_refuses_rather_than_skipping_the_factor_check(pr
     fresh = tmp_path / "never-set-up"
     fresh.mkdir()
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "FOOTPRINT_HOME": str(fresh), "PYTHONPATH": str(repo)}
+    env = {**os.environ, "FOOTPRINT_HOME": str(fresh), "PYTHONPATH": python_path(repo)}
     ran = subprocess.run([sys.executable, str(repo / "cli.py"), "market", "add", str(path), "--mass", "1000",
                           "--year", "2025", "--register", str(register)], env=env, capture_output=True, text=True)
     assert ran.returncode == 2, ran.stdout + ran.stderr

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from conftest import REPO, copy_setup_home
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 
 def _other_checkout(tmp_path: Path) -> Path:
     """A copy of the package beside links to the repository's data folders (what another checkout is)."""
@@ -27,7 +29,7 @@ def _other_checkout(tmp_path: Path) -> Path:
 
 
 def _setup(checkout: Path, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FOOTPRINT_HOME": str(home), "PYTHONPATH": str(checkout)}
+    env = {**os.environ, "FOOTPRINT_HOME": str(home), "PYTHONPATH": python_path(checkout)}
     return subprocess.run([sys.executable, str(checkout / "cli.py"), "setup"], env=env, capture_output=True,
                           text=True, timeout=600)
 

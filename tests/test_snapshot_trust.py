@@ -23,6 +23,8 @@ import pytest
 from footprint.data import snapshot as _files
 from footprint.errors import HomeNotTrusted
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -38,7 +40,7 @@ def home_copy(project, footprint_home, tmp_path) -> Path:
 
 
 def _declare(home: Path, out: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, FOOTPRINT_HOME=str(home), PYTHONPATH=str(REPO))
+    env = dict(os.environ, FOOTPRINT_HOME=str(home), PYTHONPATH=python_path(REPO))
     return subprocess.run([sys.executable, "cli.py", "declare", "dy-oxide", "examples/dy-oxide/activity-2025.yaml",
                            "-o", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
 

@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 
 HOST = r"""
@@ -53,7 +55,7 @@ def test_a_host_upgraded_under_it_refuses_to_rebuild_the_background(project, foo
     for path in [home, *home.rglob("*")]:
         path.chmod(stat.S_IMODE(path.stat().st_mode) & ~0o022)
     (tmp_path / "host.py").write_text(HOST, encoding="utf-8")
-    env = dict(os.environ, FOOTPRINT_HOME=str(home), PYTHONPATH=str(code))
+    env = dict(os.environ, FOOTPRINT_HOME=str(home), PYTHONPATH=python_path(code))
     run = subprocess.run([sys.executable, str(tmp_path / "host.py")], cwd=code, env=env, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]

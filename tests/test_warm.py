@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from testenv import python_path  # the suite's clock goes with PYTHONPATH (tests/clock_site)
+
 REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
@@ -52,7 +54,7 @@ def test_a_changed_dataset_is_never_answered_from_memory(tmp_path):
     inventories = tmp_path / "inventories"
     shutil.copytree(REPO / "inventories", inventories)
     env = {**os.environ, "FOOTPRINT_HOME": str(tmp_path / "home"), "FOOTPRINT_INVENTORIES": str(inventories),
-           "PYTHONPATH": str(REPO)}
+           "PYTHONPATH": python_path(REPO)}
     run = subprocess.run([sys.executable, "-c", CHILD, str(inventories)], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
