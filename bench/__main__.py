@@ -13,7 +13,7 @@ footprint and plain Brightway alternate call by call (``--repeat`` rounds), so a
 slows down slows both; each line reports the median with min/max and the ratio of the medians.
 Figures are from one machine; the ratios are what to compare.  Run: ``python -m bench``
 (``make bench``), ``--quick`` for a smoke run, ``--sizes 1000,10000`` for the synthetic backgrounds,
-``--only single,scaling`` for some sections (single, mapping, scaling, cold).
+``--only single,scaling`` for some sections (single, verify, mapping, scaling, cold).
 """
 from __future__ import annotations
 
@@ -326,6 +326,47 @@ def section_single(rounds: int, report: list) -> None:
                Target(f"declare_many 12 x 20, {workers} workers / the same in this process", t_pool, t_many20, None)]
 
 
+def section_verify(rounds: int, report: list, work: Path) -> None:
+    """A market-wide recomputation (issue 14 item 5): ``batch verify`` of the shipped examples' declarations.
+
+    By the reference path (``--reference``: foreground and background in one bw2calc LCA per
+    declaration) and by declare's path, each per declaration, against plain A per demand of the
+    12 examples (a fresh LCA scored in every method: what a reference recomputation does by hand).
+    The 3 examples refused for coverage declare nothing, so the folder holds 9 declarations.
+    """
+    import footprint
+    from footprint.inputs.categories import all_categories
+
+    methods = [tuple(c.method) for c in all_categories()]
+    demands = write_plain(product_systems(), "footprint-inventories")
+    folder = work / "verify"
+    folder.mkdir()
+    for name, path in examples():
+        try:
+            footprint.write_declaration(footprint.declare(name, path), folder / f"{name}.json")
+        except footprint.FootprintError:
+            continue  # refused for coverage: nothing to verify
+    files = len(list(folder.glob("*.json")))
+
+    def batch(reference: bool):
+        def call():
+            summary = footprint.batch_verify(folder, reference=reference, progress=False)
+            failed = [(o.row, o.status, o.message) for o in summary.outcomes if o.status != "ok"]
+            if failed:  # a bench of a verification that fails would time an error path
+                raise RuntimeError(f"batch verify (reference={reference}) failed: {failed}")
+        return call
+    t_a12 = Timing("plain A over the 12 examples' demands, per demand", per=len(demands))
+    t_reference = Timing(f"footprint.batch_verify --reference ({files} declarations), per declaration", per=files)
+    t_fast = Timing(f"footprint.batch_verify, declare's path ({files} declarations), per declaration", per=files)
+    interleave(rounds, (t_a12, lambda: [plain_a(d, methods) for d in demands.values()]),
+               (t_reference, batch(True)), (t_fast, batch(False)))
+    for timing in (t_a12, t_reference, t_fast):
+        print(f"  {timing.label:<70} {timing.text()}")
+    report += [Target("batch verify --reference per declaration / plain A per demand", t_reference, t_a12, None),
+               Target("batch verify (declare's path) per declaration / plain A per demand", t_fast, t_a12, None),
+               Target("batch verify --reference / batch verify (declare's path)", t_reference, t_fast, None)]
+
+
 def write_synthetic(size: int, seed: int = 42) -> None:
     """A hub-structured background of ``size`` processes (3 inputs and 5 emissions each).
 
@@ -521,7 +562,7 @@ def breakdown(rule, data, rounds: int) -> dict[str, float]:
     return {name: statistics.median(values[1:]) * 1000 for name, values in seconds.items()}
 
 
-SECTIONS = ("single", "mapping", "scaling", "cold")
+SECTIONS = ("single", "verify", "mapping", "scaling", "cold")
 
 PLAIN_SCRIPT = """
 import os, warnings
@@ -610,6 +651,9 @@ def main() -> None:
         if "single" in only:
             print("\n== single declarations, batches and plain Brightway")
             section_single(rounds, report)
+        if "verify" in only:
+            print("\n== market-wide recomputation: batch verify")
+            section_verify(rounds, report, work)
         if "mapping" in only:
             print("\n== imported backgrounds through --mapping")
             section_mapping(sizes, rounds, report, work)
