@@ -298,7 +298,8 @@ def calculate(system: ProductSystem, categories: list[Category] | None = None,
     biosphere_ids = node_ids(BIOSPHERE_DB, emitted, version)
     if reference:
         package, fg_ids = foreground_datapackage(system, background_ids, biosphere_ids, _max_node_id() + 1)
-        solver = solvers.FullLCA(system, categories, databases, background_ids, biosphere_ids, package, fg_ids)
+        solver = solvers.FullLCA(system, categories, databases, background_ids, biosphere_ids, package, fg_ids,
+                                 version)
         return _calculate_loop(system, categories, solver)
     cached = solvers.CachedBackground(system, categories, databases, background_ids, biosphere_ids, version)
     if loop:

@@ -6,8 +6,10 @@ is the same for every declaration, so ``CachedBackground`` takes the cradle-to-g
 score of every background product from footprint.data.scores (solved once per
 background snapshot: set-up stores them in the snapshot) and solves only the small
 foreground per declaration.  ``FullLCA`` lays the foreground over the background
-and solves the whole system with bw2calc every time: the reference path, kept
-so a test can prove both give the same numbers.
+and solves the whole system with bw2calc every time: the reference path, which
+verify recomputes by.  What it reads of the background (the datapackages, bw2calc's
+characterisation matrices) is kept by footprint.engine.reference_inputs, apart from
+anything the fast path keeps.
 """
 from __future__ import annotations
 
@@ -59,28 +61,30 @@ def adjoint_solve(technosphere, rhs: np.ndarray) -> np.ndarray:
     return _scores.adjoint_solve(brightway()[1], technosphere, rhs)
 
 
-def _method_package(category: Category):
-    return _scores.method_package(brightway()[0], category.method)
-
-
 class FullLCA:
     """The reference path: foreground + background in one bw2calc LCA, solved per declaration."""
 
     def __init__(self, system: ProductSystem, categories: list[Category], databases: list[str],
-                 background_ids: dict[str, int], biosphere_ids: dict[str, int], package, fg_ids: dict[str, int]):
-        bd, bc, _bi = brightway()
+                 background_ids: dict[str, int], biosphere_ids: dict[str, int], package, fg_ids: dict[str, int],
+                 version: str | None = None):
+        from footprint.engine import reference_inputs as kept
+
+        _bd, bc, _bi = brightway()
+        version = version or background_version()
         self.background_ids, self.biosphere_ids, self.fg_ids = background_ids, biosphere_ids, fg_ids
         with quiet_stdout(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "all values in characterization matrix are zero"
-            packages = [*(bd.Database(name).datapackage() for name in databases), package,
-                        _method_package(categories[0])]
+            # the background's and the methods' datapackages read once per snapshot while their files stay
+            # the same (reference_inputs); the foreground's is this declaration's own
+            packages = [*(kept.database_package(name, version) for name in databases), package,
+                        kept.method_package(categories[0].method, version)]
             self.lca = bc.LCA({fg_ids[system.reference]: system.demand}, data_objs=packages)
             self.lca.lci()
             self.scores: dict[str, float] = {}
             self.cfs: dict[str, np.ndarray] = {}
             direct = []
             for category in categories:  # each method once: its score, its CFs, its direct emissions
-                self.lca.switch_method([_method_package(category)])
+                kept.characterise(self.lca, category.method, version)  # bw2calc's matrix for this biosphere index
                 self.lca.lcia_calculation()
                 self.scores[category.id] = float(self.lca.score)
                 self.cfs[category.id] = self.lca.characterization_matrix.diagonal()
