@@ -377,3 +377,19 @@ def test_a_created_time_in_the_future_or_no_date_is_not_verified(declaration_fil
     result = CliRunner().invoke(cli.main, ["verify", str(edited), "--data", str(EXAMPLE)])
     assert result.exit_code == 1 and "provenance.created" in result.output and says in result.output, result.output
     assert CliRunner().invoke(cli.main, ["verify", str(declaration_file), "--data", str(EXAMPLE)]).exit_code == 0
+
+
+def test_ignored_paths_are_the_items_of_ignored_and_what_lies_under_them():
+    """_ignored takes one startswith over prefixes (speed); the rule is the spelled-out one it replaced."""
+    from footprint.declaration import verify as _verify
+
+    def spelled_out(path: str) -> bool:
+        if path.startswith("provenance") and path.endswith(".path"):
+            return True
+        return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in _verify.IGNORED)
+
+    paths = ["content_sha256", "content_sha256x", "content_sha256.a", "signatures", "signatures[0].key",
+             "signaturesX", "provenance.created", "provenance.created_by", "provenance.created.x",
+             "provenance.rule.path", "provenance.rule.sha256", "results[climate_change].value", "", "id",
+             "provenance.activity_data.path", "provenance.pathology"]
+    assert [_verify._ignored(p) for p in paths] == [spelled_out(p) for p in paths]

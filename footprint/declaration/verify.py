@@ -59,6 +59,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping as _AbcMapping
 from typing import Any, Iterator, Mapping
 
 from footprint.declaration.declaration import content_hash, legacy_mapping
@@ -75,6 +76,7 @@ BACKGROUND_WIDE = ("provenance.snapshot", "provenance.inventories.sha256", "prov
 #: recorded since provenance format 2; absent from older declarations
 USED_HASHES = ("provenance.snapshot", "provenance.methods", "provenance.inventories.used_sha256")
 _KEYS = ("category", "stage", "process", "item", "id", "name")
+_UNDER_IGNORED = tuple(p + end for p in IGNORED for end in ".[")  # what lies under an item of IGNORED
 
 
 @dataclass
@@ -181,11 +183,15 @@ def allocation_override(document: Mapping[str, Any], loaded: LoadedRule) -> str 
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, leaf) pairs; list items of dicts are keyed by their category/stage/process/item/id."""
-    if isinstance(value, Mapping) and value:  # an empty mapping is a leaf: {} vs absent is a difference
+    """(path, leaf) pairs; list items of dicts are keyed by their category/stage/process/item/id.
+
+    ``collections.abc.Mapping``, not ``typing.Mapping``: the same test, without typing's
+    ``__instancecheck__`` (a fifth of a verification's comparison, ~20,000 calls a declaration).
+    """
+    if isinstance(value, _AbcMapping) and value:  # an empty mapping is a leaf: {} vs absent is a difference
         for key in sorted(value):
             yield from flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+    elif isinstance(value, list) and value and all(isinstance(v, _AbcMapping) for v in value):
         seen: dict[str, int] = {}
         for index, item in enumerate(value):
             parts = [str(item[k]) for k in _KEYS if k in item and not isinstance(item[k], (Mapping, list))]
@@ -201,7 +207,8 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _ignored(path: str) -> bool:
     if path.startswith("provenance") and path.endswith(".path"):  # where a file was, not what it held
         return True
-    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in IGNORED)
+    # an item of IGNORED, or anything under one (one startswith over every prefix: called per leaf)
+    return path in IGNORED or path.startswith(_UNDER_IGNORED)
 
 
 def _background_wide(path: str) -> bool:
