@@ -110,6 +110,8 @@ class UpstreamDeclaration:
     method_hashes: dict[str, str] = field(default_factory=dict)
     cf_sha256: str | None = None
     extension_sha256: dict[str, str] = field(default_factory=dict)
+    # the declaration as read: rule_check holds its stages and process ids to the library's rule on every read
+    document: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -232,6 +234,15 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
                     f"{_unit_text(library.rule)}", supplier.path, file=Path(file) if file else None, field=field,
                     value=f"{name} {stated!r}", expected=f"{want!r}, as the library's rule {supplier.rule} states it")
     ours = _rule.content_sha256(library)
+    the_library_text = supplier.rule_content_sha256 == ours or (supplier.rule_content_sha256 is None
+                                                                and supplier.rule_sha256 == library.sha256)
+    split = boundary_problem(supplier.document, library.rule) \
+        if supplier.document is not None and the_library_text else None
+    if split is not None:  # as every reader of a declaration holds it (refuse_declared_unit_not_rules)
+        name, stated, want = split
+        raise _fail(f"supplier declaration's {name} is not its rule's: rule {supplier.rule} has other stages or "
+                    "processes there", supplier.path, file=Path(file) if file else None, field=field,
+                    value=f"{name} {stated!r}", expected=f"{want}, as the library's rule {supplier.rule} states it")
     if supplier.rule_content_sha256 is not None:
         if supplier.rule_content_sha256 != ours:
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
@@ -377,7 +388,7 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
     if problem is not None:
         name, stated, want = problem
         raise error(f"the declaration's {name} is not its rule's: rule {rule_id} {version} ({library.path.name}) "
-                    "has other stages or processes there, so its split by stage and process is not the rule's",
+                    "has other stages or processes there, so what it shows by stage and process is not the rule's",
                     file=file, field=name, value=stated,
                     expected=f"{want}, as the rule states it (a declaration edited after it was written is no "
                              "declaration under the rule; declare again)")
@@ -524,6 +535,81 @@ def boundary_problem(document: Mapping[str, Any], rule: Any) -> tuple[str, Any, 
         pid = entry.get("process") if isinstance(entry, Mapping) else entry
         if pid not in stage_of:
             return f"allocation[{index}].process", pid, f"a process of the rule ({', '.join(stage_of)})"
+    return _rule_process_fields_problem(document, rule, stage_of, seen) or _process_refs_problem(document, stage_of,
+                                                                                               seen)
+
+
+def _rule_process_fields_problem(document: Mapping[str, Any], rule: Any, stage_of: Mapping[str, str],
+                                 seen: set[str]) -> tuple[str, Any, str] | None:
+    """The first ``processes[i]`` entry whose ``annex_v`` points or ``company_specific`` are not its rule
+    process's (declaration.build copies both from the rule): a process re-labelled as covering other Annex V
+    points, or primary data made optional, is shown so by the report and the PACT export."""
+    held = {process.id: process for _stage, process in rule.processes()}
+    for index, entry in enumerate(document.get("processes") or []):
+        if not isinstance(entry, Mapping) or entry.get("id") not in seen:
+            continue
+        process = held[entry["id"]]
+        if "annex_v" in entry and entry["annex_v"] != list(process.annex_v):
+            return f"processes[{index}].annex_v", entry["annex_v"], f"{list(process.annex_v)}, the Annex V points of " \
+                                                                   f"'{process.id}'"
+        want = process.company_specific == "required"
+        if "company_specific" in entry and entry["company_specific"] is not want:
+            return (f"processes[{index}].company_specific", entry["company_specific"],
+                    f"{want} ('{process.id}' is company_specific: {process.company_specific} in the rule)")
+    return None
+
+
+def _process_refs_problem(document: Mapping[str, Any], stage_of: Mapping[str, str],
+                          seen: set[str]) -> tuple[str, Any, str] | None:
+    """The first process id named outside ``processes`` and the results (the contribution rows, the DQR per
+    process, the bill of materials, the cut-off's exclusions) that is not a process of the rule stated under
+    ``processes``, or a contribution row whose stage is not its process's.
+
+    Why: the report's contribution table and process chart, the DQR per process and the PACT export read
+    these; the example declaration with its separation rows moved to a 'solvent-extraction' the rule does not
+    have, re-hashed, was reported, registered and exported with exit 0 (only ``verify``'s recomputation
+    told, as 1,200 values that differ)."""
+    rule_ids = ", ".join(stage_of)
+
+    def stray(pid: Any, recycled_ok: bool = False) -> bool:
+        if recycled_ok and pid == RECYCLED_CONTENT_ID:  # the CFF line: its own id, in a stage of the rule
+            return False
+        return not isinstance(pid, str) or pid not in stage_of or bool(seen) and pid not in seen
+
+    expected = f"a process of the rule ({rule_ids}) stated under 'processes'"
+    stages = set(stage_of.values())
+    contributions = document.get("contributions")
+    for index, row in enumerate(contributions if isinstance(contributions, list) else []):
+        pid = row.get("process") if isinstance(row, Mapping) else row
+        if stray(pid, recycled_ok=True):
+            return f"contributions[{index}].process", pid, expected
+        stage = row.get("stage")
+        if pid == RECYCLED_CONTENT_ID and stage not in stages:
+            return f"contributions[{index}].stage", stage, f"a stage of the rule ({', '.join(sorted(stages))})"
+        if pid != RECYCLED_CONTENT_ID and stage != stage_of[pid]:
+            return f"contributions[{index}].stage", stage, f"'{stage_of[pid]}', the stage of '{pid}'"
+    quality = document.get("data_quality")
+    by_process = quality.get("by_process") if isinstance(quality, Mapping) else None
+    for pid in by_process if isinstance(by_process, Mapping) else []:
+        if stray(pid, recycled_ok=True):
+            return f"data_quality.by_process.{pid}", pid, expected
+    materials = document.get("bill_of_materials")
+    materials = materials if isinstance(materials, Mapping) else {}
+    for index, item in enumerate(materials.get("inputs") or []):
+        named = item.get("processes") if isinstance(item, Mapping) else item
+        for position, pid in enumerate(named if isinstance(named, list) else [named]):
+            if stray(pid):
+                return f"bill_of_materials.inputs[{index}].processes[{position}]", pid, expected
+    for index, item in enumerate(materials.get("direct_emissions") or []):
+        pid = item.get("process") if isinstance(item, Mapping) else item
+        if stray(pid):
+            return f"bill_of_materials.direct_emissions[{index}].process", pid, expected
+    cut_off = document.get("cut_off")
+    excluded = cut_off.get("excluded") if isinstance(cut_off, Mapping) else None
+    for index, item in enumerate(excluded if isinstance(excluded, list) else []):
+        pid = item.get("process") if isinstance(item, Mapping) else item
+        if stray(pid):
+            return f"cut_off.excluded[{index}].process", pid, expected
     return None
 
 
@@ -601,7 +687,7 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         criteria=_criteria(quality, path, where, field),
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
         signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document),
-        **method_identity(document))
+        **method_identity(document), document=document)
 
 
 def created_at(document: Mapping[str, Any]) -> dt.datetime | None:
