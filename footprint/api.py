@@ -1070,11 +1070,11 @@ def derive_classes(rule: str, category: str | None, window: str, *, classes: int
 
 
 def _class_scheme_defaults(rule_id: str) -> dict:
-    """The rule's class-scheme parameters, or the built-in defaults for a rule id with no file here."""
-    from footprint.paths import rules_dir
-
-    if (rules_dir() / f"{rule_id}.yaml").exists():
-        scheme = _rule.load_rule(rule_id).rule.class_scheme
+    """The rule's class-scheme parameters (rule.class_scheme_rule: an overriding library's held to footprint's
+    own), or the built-in defaults for a rule id with no file here."""
+    loaded = _rule.class_scheme_rule(rule_id)
+    if loaded is not None:
+        scheme = loaded.rule.class_scheme
         return {"category": scheme.category, "classes": scheme.number_of_classes, "weight": scheme.weighting,
                 "method": scheme.method, "head_room": scheme.head_room, "window_years": scheme.window_years,
                 "review_years": scheme.review_years, "trigger_basis": scheme.trigger_basis, "source": "rule"}

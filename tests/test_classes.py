@@ -269,10 +269,15 @@ def test_window_and_review_come_from_the_rule(tmp_path, monkeypatch):
     rules.mkdir()
     text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
     assert text.count("  review_years: 3\n") == 1 and text.count("  trigger_basis: mass\n") == 1
-    (rules / "ndpr-oxide.yaml").write_text(text.replace("  review_years: 3\n", "  review_years: 5\n")
-                                           .replace("  trigger_basis: mass\n", "  trigger_basis: count\n"))
+    assert text.count("\nid: ndpr-oxide\n") == 1
+    changed = text.replace("  review_years: 3\n", "  review_years: 5\n").replace("  trigger_basis: mass\n",
+                                                                                "  trigger_basis: count\n")
+    # a rule of an id footprint does not ship: its own class scheme (footprint's own ids keep footprint's:
+    # tests/test_class_scheme_library_override.py)
+    (rules / "own-oxide.yaml").write_text(changed.replace("\nid: ndpr-oxide\n", "\nid: own-oxide\n"))
+    Register(register).add([_entry(f"q{i}", 10.0 + i, 1000.0, 2025, rule="own-oxide") for i in range(4)])
     monkeypatch.setenv("FOOTPRINT_RULES", str(rules))
-    later = footprint.derive_classes("ndpr-oxide", None, "2023-2025", classes=3, register=register)
+    later = footprint.derive_classes("own-oxide", None, "2023-2025", classes=3, register=register)
     assert (later["next_review"], later["review_years"], later["trigger_basis"]) == ("2030-12-31", 5, "count")
 
 

@@ -926,6 +926,53 @@ def library_rule(rule_id: str) -> LoadedRule | None:
     return load_rule(path) if path.is_file() else None
 
 
+def class_scheme_rule(rule_id: str) -> LoadedRule | None:
+    """The rule whose ``class_scheme`` a class scheme of ``rule_id`` follows: the library's rule of that id,
+    held to footprint's own when ``FOOTPRINT_RULES`` overrides the library; footprint's own when the
+    overriding library has no rule of that id; None when neither has one (the built-in defaults apply).
+
+    Why: a class scheme is derived per rule id (every version's declarations together), and ``classes
+    derive`` and ``revise`` took the window, review period, trigger basis, head-room and number of classes
+    from whatever rule the library held.  A copy of rules/ndpr-oxide.yaml with ``review_years: 10`` and
+    ``trigger_basis: count``, in a directory named by FOOTPRINT_RULES, derived a scheme for ndpr-oxide
+    reviewed in 2035 instead of 2028, exit 0; an overriding library without ndpr-oxide derived it under
+    the built-in defaults (no head-room).  As a rule of an overriding library is held to footprint's own
+    for declarations (library_counterparts), its class scheme is held to footprint's own for the
+    classes: a RuleError names the first field that differs.
+    """
+    library = library_rule(rule_id)
+    if not re.fullmatch(RULE_ID, rule_id):
+        return library
+    shipped_path = paths.shipped_rules_dir() / f"{rule_id}.yaml"
+    try:
+        overridden = not os.path.samefile(rules_dir(), paths.shipped_rules_dir())
+    except OSError:  # the overriding directory is missing: footprint's own is what there is
+        overridden = True
+    if not overridden or not shipped_path.is_file():
+        return library
+    own = load_rule(shipped_path)
+    if library is None:
+        return own
+    where = _first_difference(own.rule.class_scheme.model_dump(mode="json", by_alias=True),
+                              library.rule.class_scheme.model_dump(mode="json", by_alias=True))
+    if where is not None:
+        raise RuleError(f"the class scheme of rule {rule_id} in the rule library {rules_dir()} (FOOTPRINT_RULES) is "
+                        f"not footprint's own ({_library_name(own)}): classes of a rule id footprint ships are "
+                        "derived as its own rule says", file=library.path, field=f"class_scheme.{where}",
+                        value=_at(library.rule.class_scheme.model_dump(mode="json", by_alias=True), where),
+                        expected=f"{_at(own.rule.class_scheme.model_dump(mode='json', by_alias=True), where)!r}, as "
+                                 f"footprint's own rule {own.rule.id} {own.rule.version} states it (or a rule of "
+                                 "another id)")
+    return library
+
+
+def _at(block: dict, where: str) -> Any:
+    """The value at a dotted ``where`` of _first_difference inside ``block`` (None where one side lacks it)."""
+    for key in where.split("."):
+        block = block.get(key) if isinstance(block, dict) else None
+    return block
+
+
 def version_key(version: str) -> tuple[int, int, int]:
     """A rule version N.N.N as numbers to compare (1.10.0 after 1.9.0); ValueError for any other text (a
     version read from a declaration, which the rule model has not checked)."""
