@@ -1366,16 +1366,12 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
         return coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
                                 basis="the datasets the rule names by default; {region}/{country} grids through "
                                       "their fallbacks")
-    from footprint.inputs.activity import located
-
-    activity = _activity.load_activity(data)
-    from footprint.engine import system as _system
-
-    snapshot = ensure_setup()  # what a declaration of these data would read
-    catalogue = snapshot.catalogue()
-    with located(activity):
-        system = _system.build(loaded, activity, catalogue, snapshot.biosphere_index())
-    return coverage.analyse(loaded, catalogue, system.datasets_used(), system.upstream_declarations(),
+    # built as declare builds it (_prepare): the same set-up read, and the same refusals of its inputs (a
+    # supplier's declaration characterised with other factors was listed as covering, exit 0, where declare
+    # refuses it)
+    run = _Run.open()
+    system = _prepare(run, loaded.path, data, loaded=loaded).system
+    return coverage.analyse(loaded, run.catalogue, system.datasets_used(), system.upstream_declarations(),
                             basis=f"the inventory of {Path(data).as_posix()}", direct=_direct_categories(system))
 
 

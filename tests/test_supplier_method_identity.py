@@ -118,3 +118,22 @@ def test_verify_and_batch_refuse_it_too(project, downstream, example_declaration
         footprint.api.verify_declaration(written, data_path, rule=rule_path)
     outcomes = footprint.api.declare_many([(rule_path, data_path)])
     assert outcomes[0].status == "error" and "other factors" in outcomes[0].message
+
+
+def test_coverage_of_the_data_refuses_the_supplier_as_declare_does(project, downstream, example_declaration):
+    """Old code: 'inventories coverage --data' built the system apart from declare's _prepare and listed the
+    supplier characterised with other factors as covering climate change, exit 0."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    rule_path, data_path, supplier = downstream
+    listed = footprint.inventory_coverage(rule_path, data_path)  # the supplier as written: listed
+    assert listed is not None
+    _other_factors(supplier, example_declaration, "climate_change")
+    with pytest.raises(FootprintError) as caught:
+        footprint.inventory_coverage(rule_path, data_path)
+    assert caught.value.field == "processes.reduction.inputs[0].declaration" and "'climate_change'" in str(caught.value)
+    result = CliRunner().invoke(main, ["inventories", "coverage", str(rule_path), "--data", str(data_path)])
+    assert result.exit_code == 2, result.output
+    assert "other factors" in result.stderr and "Traceback" not in result.output
