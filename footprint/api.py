@@ -278,28 +278,15 @@ def _refuse_suppliers_of_other_factors(snapshot, system) -> None:
     """Every supplier's declaration the system adds (inputs and Ev) was characterised with this snapshot's factors.
 
     Here because it is where the suppliers meet the snapshot whose factors the calculation reads: declare,
-    verify's recomputation and every batch row prepare through _prepare (footprint.inputs.upstream.check_methods
-    says why).
+    verify's recomputation, every batch row and 'inventories coverage --data' prepare through _prepare
+    (Snapshot.refuse_suppliers_of_other_factors, footprint.inputs.upstream.check_methods says why).
     """
-    from footprint.inputs.categories import all_categories
-    from footprint.inputs.upstream import check_methods
-
     suppliers = [(flow.upstream, system.activity.path, f"{flow.field}.declaration")
                  for process in system.processes for flow in process.flows
                  if flow.kind == "upstream" and flow.upstream is not None]
     if system.recycled is not None and system.recycled.virgin_declaration is not None:
         suppliers.append((system.recycled.virgin_declaration, system.rule.path, "recycled_content.virgin.declaration"))
-    if not suppliers:
-        return
-    ours = {category.id: snapshot.method_sha256(category.method) for category in all_categories()}
-    extension = snapshot.manifest.get("extension") or snapshot.extension().describe()
-    checked: set[tuple[str, str]] = set()
-    for supplier, file, field_name in suppliers:
-        if (supplier.content_sha256, field_name) in checked:
-            continue
-        checked.add((supplier.content_sha256, field_name))
-        check_methods(supplier, ours, cf_sha256=str(snapshot.inputs.get("methods_sha256", "")),
-                      extension_sha256={str(extension["id"]): str(extension["sha256"])}, file=file, field=field_name)
+    snapshot.refuse_suppliers_of_other_factors(suppliers)
 
 
 def _refuse_rule(loaded, *, withdrawn_ok: bool = False) -> None:
@@ -626,7 +613,7 @@ def validate_rules(paths: list[str | Path]) -> list[RuleCheck]:
     catalogue = _inventory.load_catalogue()
     checks = []
     for path in paths:
-        report = lint.lint_rule(path, catalogue)
+        report = lint.lint_rule(path, catalogue, snapshot=ensure_setup)  # set up only for a rule's Ev declaration
         error = report.problems[0].to_error() if report.problems else None
         checks.append(RuleCheck(path=report.path, error=error, rule=report.rule, problems=report.problems))
     return checks

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import ValidationError
@@ -112,8 +112,12 @@ def _scalar(value: Any) -> Any:
     return None if isinstance(value, (dict, list)) else value
 
 
-def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintReport:
-    """Every problem of one rule file; ``report.rule`` is set when the file is valid."""
+def lint_rule(rule: str | Path, catalogue: Catalogue | None = None,
+              snapshot: Callable[[], Any] | None = None) -> LintReport:
+    """Every problem of one rule file; ``report.rule`` is set when the file is valid.
+
+    ``snapshot`` (footprint.ensure_setup, asked only for a rule whose Ev is a declaration) gives the set-up
+    whose factors the rule's Ev declaration must have been characterised with (referenced_file_problems)."""
     try:
         path = resolve_rule_path(rule)
     except FootprintError as exc:
@@ -149,7 +153,7 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None) -> LintRepor
                 report.problems.append(Problem(path, line_of(root, parse_field(where)), where,
                                                "process id too long to name a sheet of the XLSX template",
                                                process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
-    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path),
+    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path, snapshot),
                                             *extraction_problems(model), *period_length_problems(model)]:
         report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
@@ -234,11 +238,18 @@ def period_length_problems(rule: Rule) -> list[tuple[str, str, Any, str]]:
              "a length that fits between validity.reporting_periods.from and until (12 for an annual period)")]
 
 
-def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any, str]]:
-    """Files the rule points to must be readable declarations (paths relative to the rule file).
+def referenced_file_problems(rule: Rule, path: Path,
+                             snapshot: Callable[[], Any] | None = None) -> list[tuple[str, str, Any, str]]:
+    """Files the rule points to must be readable declarations (paths relative to the rule file), characterised
+    with the set-up's factors (where ``snapshot`` gives it) and giving a value for every category the rule
+    declares.
 
     Why: ``recycled_content.virgin.declaration`` is read by every declaration under the rule; a
-    missing or edited file linted clean and every producer's declare then failed.
+    missing or edited file linted clean and every producer's declare then failed.  So did an Ev
+    declaration whose climate change was characterised with other factors (recorded in its
+    provenance.methods, re-hashed): declare refuses it (Snapshot.refuse_suppliers_of_other_factors, the one
+    check), 'rules validate' said the rule was valid.  A declared category the Ev declaration gives no value
+    for leaves the recycled-content line out of it in every declaration under the rule (partial).
     """
     from footprint.inputs.upstream import read as read_upstream
 
@@ -256,6 +267,19 @@ def referenced_file_problems(rule: Rule, path: Path) -> list[tuple[str, str, Any
         virgin.amount_in(declaration.unit, path)
     except FootprintError as exc:
         return [(exc.field or "recycled_content.virgin.unit", exc.message, exc.value, exc.expected or "")]
+    if snapshot is not None:
+        try:
+            snapshot().refuse_suppliers_of_other_factors([(declaration, path, "recycled_content.virgin.declaration")])
+        except FootprintError as exc:
+            return [("recycled_content.virgin.declaration", exc.message, exc.value if exc.value is not None
+                     else virgin.declaration, exc.expected or "")]
+    declared = [*rule.impact_categories.declared, *rule.impact_categories.supplementary]
+    missing = [category for category in declared if declaration.per_kg(category) is None]
+    if missing:
+        return [("recycled_content.virgin.declaration", f"the Ev declaration {virgin.declaration} gives no value "
+                 f"for {', '.join(missing)}, which the rule declares: every declaration under the rule would "
+                 "leave the recycled-content line out there (partial)", ", ".join(missing),
+                 "an Ev declaration with a value for every declared category")]
     return []
 
 

@@ -262,6 +262,30 @@ class Snapshot:
             raise SetupError("method not in the set-up", field="method", value=key,
                              expected="an EF v3.1 method footprint sets up (run 'footprint setup')") from None
 
+    def refuse_suppliers_of_other_factors(self, suppliers: list[tuple[Any, Path | str | None, str]]) -> None:
+        """Refuse any supplier's declaration of ``suppliers`` ((UpstreamDeclaration, file, field) each) not
+        characterised with this snapshot's factors (footprint.inputs.upstream.check_methods says why).
+
+        One check for every reader that adds a supplier's values to this snapshot's: declare, verify and batch
+        (for a product system's inputs and its rule's Ev declaration), 'inventories coverage --data', and
+        'rules validate' for a rule's Ev declaration (``recycled_content.virgin.declaration``).
+        """
+        from footprint.inputs.categories import all_categories
+        from footprint.inputs.upstream import check_methods
+
+        if not suppliers:
+            return
+        ours = {category.id: self.method_sha256(category.method) for category in all_categories()}
+        extension = self.manifest.get("extension") or self.extension().describe()
+        checked: set[tuple[str, str]] = set()
+        for supplier, file, field_name in suppliers:
+            if (supplier.content_sha256, field_name) in checked:
+                continue
+            checked.add((supplier.content_sha256, field_name))
+            check_methods(supplier, ours, cf_sha256=str(self.inputs.get("methods_sha256", "")),
+                          extension_sha256={str(extension["id"]): str(extension["sha256"])}, file=file,
+                          field=field_name)
+
     def datasets_sha256(self, codes) -> dict[str, str]:
         """Content hash of each dataset in ``codes`` and of every dataset they draw on (transitively).
 
