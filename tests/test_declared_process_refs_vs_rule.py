@@ -146,3 +146,33 @@ def test_the_example_and_the_shipped_suppliers_read_as_before(example_declaratio
     footprint.read_declaration(_write(example_declaration, tmp_path / "as-written.json"))
     for supplier in sorted((REPO / "examples" / "suppliers").glob("*.json")):
         footprint.read_declaration(supplier)
+
+
+def test_an_overriding_library_that_renamed_the_process_does_not_make_the_renamed_declaration_read(
+        example_declaration, tmp_path, monkeypatch):
+    """Old code: report exit 0 under FOOTPRINT_RULES naming a library whose ndpr-oxide 1.1.0 renamed 'separation'
+    (declare refuses that file as not footprint's own rule; the readers compared with it, or with nothing)."""
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    assert text.count("\n      - id: separation\n") == 1 and text.count("\nreference_process: separation\n") == 1
+    library = tmp_path / "their-rules"
+    library.mkdir()
+    (library / "ndpr-oxide.yaml").write_text(
+        text.replace("\n      - id: separation\n", f"\n      - id: {STRAY}\n")
+        .replace("\nreference_process: separation\n", f"\nreference_process: {STRAY}\n"), encoding="utf-8")
+
+    def rename(value):
+        if isinstance(value, dict):
+            return {(STRAY if key == "separation" else key): rename(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        return STRAY if value == "separation" else value
+
+    renamed = _rehashed({key: (value if key == "provenance" else rename(value))
+                         for key, value in copy.deepcopy(example_declaration).items()})
+    edited = _write(renamed, tmp_path / "renamed.json")
+    genuine = _write(example_declaration, tmp_path / "genuine.json")
+    monkeypatch.setenv("FOOTPRINT_RULES", str(library))
+    report = CliRunner().invoke(cli.main, ["report", str(edited), "-o", str(tmp_path / "r.html")])
+    assert report.exit_code == 2, report.output
+    assert "field 'processes[4].id'" in report.stderr and "'solvent-extraction'" in report.stderr
+    assert footprint.read_declaration(genuine)["id"] == example_declaration["id"]  # footprint's own rule's

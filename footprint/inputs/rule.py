@@ -919,7 +919,23 @@ def _successor_in(library: LoadedRule | None, loaded: LoadedRule) -> LoadedRule 
 def library_rule(rule_id: str) -> LoadedRule | None:
     """The library's rule of ``rule_id`` (rules/<id>.yaml), or None when the library has no rule of that id;
     a RuleError when its file cannot be read.  One lookup for the readers of an id a document states
-    (a supplier's rule, the market's gate), which cannot name a file outside rules/."""
+    (a supplier's rule, the market's gate), which cannot name a file outside rules/.
+
+    Under ``FOOTPRINT_RULES``, footprint's own rule of that id and version where the overriding library's
+    says something else (library_counterparts): declare refuses that file, and every other machine reads
+    the id and version as footprint's.  Why: the readers compared a declaration with the overriding file,
+    so the example declaration with 'separation' renamed 'solvent-extraction' everywhere and re-hashed was
+    reported with exit 0 on a machine whose library renamed the process the same way.
+    """
+    loaded = _library_file_rule(rule_id)
+    own = _shipped_rule(loaded) if loaded is not None else None
+    if own is not None and own.rule.version == loaded.rule.version and conflict_with(own, loaded):
+        return own
+    return loaded
+
+
+def _library_file_rule(rule_id: str) -> LoadedRule | None:
+    """The rule file rules/<id>.yaml of the library this process reads (FOOTPRINT_RULES or footprint's), as it is."""
     if not re.fullmatch(RULE_ID, rule_id):
         return None
     path = rules_dir() / f"{rule_id}.yaml"
@@ -940,7 +956,7 @@ def class_scheme_rule(rule_id: str) -> LoadedRule | None:
     for declarations (library_counterparts), its class scheme is held to footprint's own for the
     classes: a RuleError names the first field that differs.
     """
-    library = library_rule(rule_id)
+    library = _library_file_rule(rule_id)  # as it is: its class scheme is compared with footprint's below
     if not re.fullmatch(RULE_ID, rule_id):
         return library
     shipped_path = paths.shipped_rules_dir() / f"{rule_id}.yaml"
