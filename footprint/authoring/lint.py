@@ -153,7 +153,8 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None,
                 report.problems.append(Problem(path, line_of(root, parse_field(where)), where,
                                                "process id too long to name a sheet of the XLSX template",
                                                process.id, f"at most {XLSX_SHEET_NAME_LIMIT} characters"))
-    for where, message, value, expected in [*class_scheme_problems(model), *referenced_file_problems(model, path, snapshot),
+    for where, message, value, expected in [*class_scheme_problems(model),
+                                            *referenced_file_problems(model, path, snapshot),
                                             *extraction_problems(model), *period_length_problems(model)]:
         report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message, value, expected))
     if catalogue is not None:
