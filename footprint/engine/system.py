@@ -914,6 +914,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         raise ActivityDataError(
             f"production ({production:,.0f} kg) differs from the output of '{reference}' ({ref_output:,.0f} kg)",
             file=path, field="production", expected="the same amount of declared product")
+    ore.check_element_balance(loaded, activity, outputs, production)  # the product holds no more than was mined
     declared = units.convert(rule.declared_unit.amount, rule.declared_unit.unit, "kg")
     recycled = _recycled_content(loaded, activity, catalogue)
     return ProductSystem(rule=loaded, activity=activity, processes=processes, reference=reference,
