@@ -69,6 +69,21 @@ def test_a_mine_stating_its_inputs_not_used_is_refused_when_loaded(tmp_path):
     assert caught.value.value == "not_used: diesel, electricity"
 
 
+def test_a_workbook_with_every_input_row_of_a_process_at_zero_is_refused_naming_its_sheet(tmp_path):
+    import footprint
+    from test_template import fill_from_yaml
+
+    data = _edited(tmp_path, (DIESEL, "      - {kind: diesel, amount: 0, unit: GJ,"),
+                   (ELECTRICITY, "      - {kind: electricity, amount: 0, unit: MWh,"))
+    template, book = tmp_path / "template.xlsx", tmp_path / "activity.xlsx"
+    footprint.make_template("ndpr-oxide", template, fmt="xlsx")
+    fill_from_yaml(template, data, book)  # a 0 in an input's row reads as 'not used'
+    with pytest.raises(ActivityDataError) as caught:
+        load_activity(book)
+    assert caught.value.file == f"{book}: sheet 'mining'" and caught.value.field == "processes.mining.inputs"
+    assert "made with nothing going in" in caught.value.message
+
+
 def test_an_input_of_a_rule_kind_left_out_under_the_cut_off_is_something_going_in(tmp_path):
     # the cut-off checks judge an exclusion (its estimated share, --strict); it is not "nothing"
     data = _edited(tmp_path, (DIESEL, "      - {kind: diesel, amount: 0, unit: GJ,"),

@@ -21,7 +21,9 @@ from footprint.data import pedigree
 from footprint.engine.system import Flow
 from footprint.errors import ActivityDataError
 from footprint.inputs import units
+from footprint.inputs.activity import LoadedActivity
 from footprint.inputs.extraction import ELEMENTS, GROUPS, OreComposition, oxide_element_fraction
+from footprint.inputs.rule import LoadedRule
 
 RESOURCE_COMPARTMENT = ("natural resource", "in ground")
 
@@ -182,14 +184,15 @@ def stated_grade(grade: str) -> tuple[str, float] | None:
     return found.group(2), float(found.group(1)) / 100.0
 
 
-def check_element_balance(loaded, activity, outputs: dict[str, float], production_kg: float) -> None:
+def check_element_balance(loaded: LoadedRule, activity: LoadedActivity, outputs: dict[str, float],
+                          production_kg: float) -> None:
     """Refuse data in which the declared product holds more of an element than the ore mined contains.
 
     Why: the ore's contents (the rule's, or the producer's assay) and the ore mass are the resource
     flows of the declaration, and a lower assay or ore mass lowers them with exit 0.  ndpr-oxide's
     mining with an assay of 0.01 % TREO declared 2,858 instead of 70,600 kg Si-Eq of crustal scarcity
     though its 489,000 t of ore then held 48.9 t of rare-earth oxides for 2,000 t of product at
-    >= 99.0 % TREO (a yield of 4,000 %); an ore mass reported as the concentrate's (16,300 t at 4.1 %
+    >= 99.0 % TREO (a yield of 4,049 %); an ore mass reported as the concentrate's (16,300 t at 4.1 %
     TREO, 668 t) did the same (4,692 kg Si-Eq).  Only the element's grade that the rule's declared
     unit states ('>= 99.0 % TREO') and a content the extraction gives under the same key are compared,
     and only where no input can bring the element in (no supplier's product accepted): co-products and
