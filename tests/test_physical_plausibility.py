@@ -86,11 +86,37 @@ def test_a_workbook_with_every_input_row_of_a_process_at_zero_is_refused_naming_
 
 def test_an_input_of_a_rule_kind_left_out_under_the_cut_off_is_something_going_in(tmp_path):
     # the cut-off checks judge an exclusion (its estimated share, --strict); it is not "nothing"
-    data = _edited(tmp_path, (DIESEL, "      - {kind: diesel, amount: 0, unit: GJ,"),
-                   (ELECTRICITY, "      - {kind: electricity, amount: 0, unit: MWh,"),
-                   (BLASTING, """      - {kinds: [diesel, electricity], item: "fuel and power", reason: "small",
-         estimated_share: 0.01}\n""" + BLASTING))
-    assert load_activity(data).data.processes["mining"].inputs[0].amount == 0
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("    inputs:\n" + DIESEL)
+    data = tmp_path / "activity.yaml"
+    data.write_text(text[:start] + text[text.index("    emissions:", start):].replace(
+        BLASTING, """      - {kinds: [diesel, electricity], item: "fuel and power", reason: "small",
+         estimated_share: 0.01}\n""" + BLASTING, 1), encoding="utf-8")
+    assert load_activity(data).data.processes["mining"].inputs == []
+
+
+@pytest.mark.parametrize("unused", ["zero", "not_used"])
+def test_an_input_stated_unused_and_left_out_under_the_cut_off_is_refused(tmp_path, unused):
+    # diesel 0 GJ (or not_used) and "diesel left out, too little to model": before, the exclusion let mining
+    # pass with nothing going in, 26.95 instead of 46.56 kg CO2-Eq/kg, exit 0
+    left_out = """      - {kinds: [diesel, electricity], item: "fuel and power", reason: "small"}\n"""
+    if unused == "zero":
+        data = _edited(tmp_path, (DIESEL, "      - {kind: diesel, amount: 0, unit: GJ,"),
+                       (ELECTRICITY, "      - {kind: electricity, amount: 0, unit: MWh,"),
+                       (BLASTING, left_out + BLASTING))
+        where = "processes.mining.inputs[0].amount"
+    else:
+        text = EXAMPLE.read_text(encoding="utf-8")
+        start = text.index("    inputs:\n" + DIESEL)
+        data = tmp_path / "activity.yaml"
+        rest = text[text.index("    emissions:", start):].replace(BLASTING, left_out + BLASTING, 1)
+        data.write_text(text[:start] + "    not_used: [diesel, electricity]\n" + rest, encoding="utf-8")
+        where = "processes.mining.not_used"
+    with pytest.raises(ActivityDataError) as caught:
+        load_activity(data)
+    assert caught.value.field == "processes.mining.excluded[0].kinds[0]" and caught.value.value == "diesel"
+    assert f"input kind 'diesel' of process 'mining' is stated as not used ({where}) and as left out under the " \
+           "cut-off" in caught.value.message
 
 
 @pytest.mark.parametrize("example", sorted((REPO / "examples").glob("*/activity-2025.yaml")),

@@ -402,6 +402,33 @@ def _check_made_from_something(data: ActivityData, path: Path) -> None:
                      "under 'excluded' naming its kind in 'kinds' with its estimated share")
 
 
+def _check_not_both_unused_and_left_out(data: ActivityData, path: Path) -> None:
+    """Refuse an input kind stated as not used (``not_used``, or an amount of 0) and as left out under the cut-off.
+
+    Why: the two say opposite things (none was consumed; some was, too little to model), and the exclusion
+    let a process pass as taking something in: ndpr-oxide's mining with diesel and electricity at 0 and
+    an exclusion naming both declared 26.95 instead of 46.56 kg CO2-Eq/kg with exit 0.  Which one is
+    true is the producer's to say; an exclusion is then judged by the cut-off checks.
+    """
+    for pid, process in data.processes.items():
+        unused = {kind: f"processes.{pid}.not_used" for kind in process.not_used}
+        for index, item in enumerate(process.inputs):
+            if item.kind is not None and not _positive(item.amount):
+                unused.setdefault(item.kind, f"processes.{pid}.inputs[{index}].amount")
+        for index, leg in enumerate(process.transport):
+            if not _leg_positive(leg):
+                unused.setdefault(leg.kind, f"processes.{pid}.transport[{index}]")
+        for index, exclusion in enumerate(process.excluded):
+            for k_index, kind in enumerate(exclusion.kinds):
+                if kind in unused:
+                    raise ActivityDataError(
+                        f"input kind '{kind}' of process '{pid}' is stated as not used ({unused[kind]}) and as left "
+                        "out under the cut-off (consumed, but too little to model): it cannot be both", file=path,
+                        field=f"processes.{pid}.excluded[{index}].kinds[{k_index}]", value=kind,
+                        expected=f"'{kind}' either not used (an amount of 0, or under not_used) or left out under "
+                                 "the cut-off with its estimated share (and not reported as 0)")
+
+
 def _load_xlsx(path: Path) -> LoadedActivity:
     """A filled 'footprint template --format xlsx' workbook, checked by the same model as YAML.
 
@@ -432,6 +459,7 @@ def _load_xlsx(path: Path) -> LoadedActivity:
     loaded = LoadedActivity(data=data, path=path, sha256=book.sha256, cells=cells)
     with located(loaded):  # a bad amount or unit is named by its cell, like every later error
         _check_amounts(data, path)
+        _check_not_both_unused_and_left_out(data, path)
         _check_made_from_something(data, path)
     return loaded
 
@@ -452,5 +480,6 @@ def load_activity(path: str | Path) -> LoadedActivity:
     except ValidationError as exc:
         raise pydantic_error(exc, path, ActivityDataError) from None
     _check_amounts(data, path)
+    _check_not_both_unused_and_left_out(data, path)
     _check_made_from_something(data, path)
     return LoadedActivity(data=data, path=path, sha256=sha256)
