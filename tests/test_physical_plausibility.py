@@ -51,25 +51,28 @@ def test_a_mine_reporting_every_input_as_zero_is_refused(project, tmp_path):
                    (ELECTRICITY, "      - {kind: electricity, amount: 0, unit: MWh,"))
     result, out = _declare(data, tmp_path)
     assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "field 'processes.mining.inputs': process 'mining' reports 489,000 t of output made with nothing going " \
-           "in" in result.stderr
+    assert "field 'processes.mining.inputs': process 'mining' reports 489,000 t of run-of-mine ore made with " \
+           "nothing going in" in result.stderr
     assert "(found: 'diesel 0 GJ; electricity 0 MWh')" in result.stderr
     assert "Traceback" not in result.output and not out.exists()
 
 
-def test_a_mine_stating_its_inputs_not_used_is_refused_when_loaded(tmp_path):
+def test_a_mine_stating_its_inputs_not_used_is_refused(project, tmp_path):
+    import footprint
+
     text = EXAMPLE.read_text(encoding="utf-8")
     start = text.index("    inputs:\n" + DIESEL)
     end = text.index("    emissions:", start)
     data = tmp_path / "activity.yaml"
     data.write_text(text[:start] + "    not_used: [diesel, electricity]\n" + text[end:], encoding="utf-8")
     with pytest.raises(ActivityDataError) as caught:
-        load_activity(data)  # the reading layer: declare, batch, verify and coverage --data all go through it
+        footprint.declare("ndpr-oxide", data)  # system.build: declare, batch, verify and coverage --data
     assert caught.value.field == "processes.mining.inputs"
     assert caught.value.value == "not_used: diesel, electricity"
+    assert "though the rule says it takes diesel, electricity" in caught.value.message
 
 
-def test_a_workbook_with_every_input_row_of_a_process_at_zero_is_refused_naming_its_sheet(tmp_path):
+def test_a_workbook_with_every_input_row_of_a_process_at_zero_is_refused_naming_its_sheet(project, tmp_path):
     import footprint
     from test_template import fill_from_yaml
 
@@ -79,7 +82,7 @@ def test_a_workbook_with_every_input_row_of_a_process_at_zero_is_refused_naming_
     footprint.make_template("ndpr-oxide", template, fmt="xlsx")
     fill_from_yaml(template, data, book)  # a 0 in an input's row reads as 'not used'
     with pytest.raises(ActivityDataError) as caught:
-        load_activity(book)
+        footprint.declare("ndpr-oxide", book)
     assert caught.value.file == f"{book}: sheet 'mining'" and caught.value.field == "processes.mining.inputs"
     assert "made with nothing going in" in caught.value.message
 
@@ -93,6 +96,23 @@ def test_an_input_of_a_rule_kind_left_out_under_the_cut_off_is_something_going_i
         BLASTING, """      - {kinds: [diesel, electricity], item: "fuel and power", reason: "small",
          estimated_share: 0.01}\n""" + BLASTING, 1), encoding="utf-8")
     assert load_activity(data).data.processes["mining"].inputs == []
+
+
+def test_a_step_the_rule_gives_no_inputs_may_report_none(tmp_path):
+    """A recycling process's scrap enters unreported, like a mine's ore: a rule's step with neither
+    expected_inputs nor inputs_from is not held to 'something goes in' (tests/test_cff.py declares one)."""
+    from footprint.engine.system import _something_goes_in
+    from footprint.inputs.rule import load_rule
+
+    rule = load_rule("ndpr-oxide").rule
+    mining = rule.process("mining").model_copy(update={"expected_inputs": [], "inputs_from": []})
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("    inputs:\n" + DIESEL)
+    data = tmp_path / "activity.yaml"
+    data.write_text(text[:start] + "    not_used: [diesel, electricity]\n" + text[text.index("    emissions:", start):],
+                    encoding="utf-8")
+    activity = load_activity(data)
+    _something_goes_in(mining, activity.data.processes["mining"], 489e6, activity, "processes.mining")
 
 
 @pytest.mark.parametrize("unused", ["zero", "not_used"])
@@ -122,7 +142,12 @@ def test_an_input_stated_unused_and_left_out_under_the_cut_off_is_refused(tmp_pa
 @pytest.mark.parametrize("example", sorted((REPO / "examples").glob("*/activity-2025.yaml")),
                          ids=lambda path: path.parent.name)
 def test_every_shipped_example_takes_something_into_each_process(example):
-    load_activity(example)
+    from footprint.engine.system import _something_goes_in
+
+    activity = load_activity(example)
+    rule = load_rule(activity.data.rule).rule
+    for pid, pdata in activity.data.processes.items():
+        _something_goes_in(rule.process(pid), pdata, float(pdata.output.amount), activity, f"processes.{pid}")
 
 
 # ----------------------------------------------------------------------------- more element out than mined

@@ -20,7 +20,7 @@ from footprint.errors import ActivityDataError, InventoryError, LinkingError, Ru
 from footprint.inputs import units
 from footprint.inputs.extraction import GROUPS
 from footprint.inputs import upstream as _upstream
-from footprint.inputs.activity import Input, LoadedActivity, ProcessData, Transport
+from footprint.inputs.activity import Input, LoadedActivity, ProcessData, Transport, leg_positive, positive
 from footprint.inputs.distribution import Relative, relative_or_error
 from footprint.inputs.dqr import DQR
 from footprint.inputs.rule import InputKind, LoadedRule, RuleProcess
@@ -423,6 +423,40 @@ def _upstream_inputs_reported(rp: RuleProcess, pdata: ProcessData, activity: Loa
             expected=f"an input {{from: {missing[0]}, amount, unit}} with the amount consumed in the period (0 if "
                      f"none was; in the XLSX workbook: the amount in its 'from: {missing[0]}' row, which left blank "
                      "says nothing)")
+
+
+def _something_goes_in(rp: RuleProcess, pdata: ProcessData, output: float, activity: LoadedActivity,
+                       where: str) -> None:
+    """Refuse a process the rule says takes something in that reports its product made with nothing going in.
+
+    Why: a product is not made from nothing.  ndpr-oxide's mining with its diesel and electricity reported
+    as 0 (or under not_used) made 489,000 t of ore with no input at all, and the declaration fell from 46.56
+    to 26.95 kg CO2-Eq/kg with exit 0 (an amount of 0 says "not used", which is right for one expected input,
+    not for every one).  Something goes in when an input (purchased, a supplier's product, another process's
+    product) or a transport leg is above 0, or when an input of one of the rule's kinds is left out under the
+    cut-off (the cut-off checks judge it).  Emissions do not count: they leave a process.  Only processes the
+    rule gives inputs (expected_inputs or inputs_from) are held to it: a recycling process's scrap, like a
+    mine's ore, enters unreported, and a rule may model a step that needs nothing else.  Whether a low input
+    is plausible is a judgement this check does not make; none at all is not.
+    """
+    if output <= 0 or not (rp.expected_inputs or rp.inputs_from):
+        return
+    if any(positive(item.amount) for item in pdata.inputs) or any(leg_positive(leg) for leg in pdata.transport) \
+            or any(exclusion.kinds for exclusion in pdata.excluded):
+        return
+    stated = [f"{item.kind or 'from ' + str(item.from_)} {float(item.amount):g} {item.unit}" for item in pdata.inputs]
+    stated += [f"transport {leg.kind} 0" for leg in pdata.transport]
+    if pdata.not_used:
+        stated.append("not_used: " + ", ".join(pdata.not_used))
+    takes = ", ".join([*rp.expected_inputs, *(f"from {upstream}" for upstream in rp.inputs_from)])
+    raise ActivityDataError(
+        f"process '{rp.id}' reports {float(pdata.output.amount):,.6g} {pdata.output.unit} of {rp.product.name} made "
+        f"with nothing going in: no input or transport leg above 0 and no input of the rule's kinds left out under "
+        f"the cut-off, though the rule says it takes {takes}; a product is not made from nothing, and the "
+        "process's burden would count as zero", file=activity.path, field=f"{where}.inputs",
+        value="; ".join(stated) or "no inputs",
+        expected="the amounts the process consumed in the period (as meters and invoices say), or an input too "
+                 "small to model listed under 'excluded' naming its kind in 'kinds' with its estimated share")
 
 
 def _tkm(leg: Transport, path: Path, where: str) -> float:
@@ -890,6 +924,7 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
                                                where=where))  # elements of the ore mined
         _expected_inputs_accounted(rp, pdata, loaded, activity, where)  # after each input is linked (sharper errors)
         _upstream_inputs_reported(rp, pdata, activity, where)
+        _something_goes_in(rp, pdata, output, activity, where)  # after the sharper refusals of missing inputs
         for exclusion in pdata.excluded:
             exclusions.append({"process": rp.id, **exclusion.model_dump(exclude={"kinds"} if not exclusion.kinds
                                                                          else None)})

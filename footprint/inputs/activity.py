@@ -357,49 +357,16 @@ def _check_amounts(data: ActivityData, path: Path) -> None:
                                         file=path, field=where)
 
 
-def _positive(amount: Any) -> bool:
-    return float(amount) > 0  # checked finite and non-negative before (_check_amounts)
+def positive(amount: Any) -> bool:
+    """An amount above 0 (read after _check_amounts has found it finite and non-negative)."""
+    return float(amount) > 0
 
 
-def _leg_positive(leg: Transport) -> bool:
+def leg_positive(leg: Transport) -> bool:
+    """A transport leg of more than 0 t*km, given as its amount or as mass and distance."""
     if leg.amount is not None:
-        return _positive(leg.amount)
-    return _positive(leg.mass.amount) and _positive(leg.distance.amount)
-
-
-def _check_made_from_something(data: ActivityData, path: Path) -> None:
-    """Refuse a process that reports a product made with nothing going in.
-
-    Why: a product is not made from nothing.  ndpr-oxide's mining with its diesel and electricity
-    reported as 0 (or listed under not_used, or left out) made 489,000 t of ore with no input at all,
-    and the declaration fell from 46.56 to 26.95 kg CO2-Eq/kg with exit 0 (the expected-inputs check
-    takes an amount of 0 as "not used", which is right for one input, not for every one).  Something
-    goes in when an input (a purchased one, a supplier's declaration, or another process's product)
-    or a transport leg is above 0, or when an input of one of the rule's kinds is left out under the
-    cut-off ('excluded' naming it in 'kinds': the cut-off checks then judge it).  Emissions do not
-    count: they leave a process, they make nothing.  Whether a low input is plausible is a
-    judgement this check does not make; none at all is not.
-    """
-    for pid, process in data.processes.items():
-        if not _positive(process.output.amount):
-            continue  # an output of 0 is refused where the rule is known (system.build)
-        if any(_positive(item.amount) for item in process.inputs) or any(
-                _leg_positive(leg) for leg in process.transport) or any(ex.kinds for ex in process.excluded):
-            continue
-        reported = [f"{item.kind or 'from ' + str(item.from_)} {float(item.amount):g} {item.unit}"
-                    for item in process.inputs]
-        reported += [f"transport {leg.kind} 0" for leg in process.transport]
-        if process.not_used:
-            reported.append("not_used: " + ", ".join(process.not_used))
-        raise ActivityDataError(
-            f"process '{pid}' reports {float(process.output.amount):,.6g} {process.output.unit} of output made with "
-            "nothing going in: no input, transport leg or supplier's product above 0, and no input of the rule's "
-            "kinds left out under the cut-off; a product is not made from nothing, and the process's burden would "
-            "count as zero", file=path, field=f"processes.{pid}.inputs",
-            value="; ".join(reported) or "no inputs",
-            expected="the amounts the process consumed in the period (fuel, electricity, materials, another "
-                     "process's product, as meters and invoices say), or an input too small to model listed "
-                     "under 'excluded' naming its kind in 'kinds' with its estimated share")
+        return positive(leg.amount)
+    return positive(leg.mass.amount) and positive(leg.distance.amount)
 
 
 def _check_not_both_unused_and_left_out(data: ActivityData, path: Path) -> None:
@@ -413,10 +380,10 @@ def _check_not_both_unused_and_left_out(data: ActivityData, path: Path) -> None:
     for pid, process in data.processes.items():
         unused = {kind: f"processes.{pid}.not_used" for kind in process.not_used}
         for index, item in enumerate(process.inputs):
-            if item.kind is not None and not _positive(item.amount):
+            if item.kind is not None and not positive(item.amount):
                 unused.setdefault(item.kind, f"processes.{pid}.inputs[{index}].amount")
         for index, leg in enumerate(process.transport):
-            if not _leg_positive(leg):
+            if not leg_positive(leg):
                 unused.setdefault(leg.kind, f"processes.{pid}.transport[{index}]")
         for index, exclusion in enumerate(process.excluded):
             for k_index, kind in enumerate(exclusion.kinds):
@@ -460,7 +427,6 @@ def _load_xlsx(path: Path) -> LoadedActivity:
     with located(loaded):  # a bad amount or unit is named by its cell, like every later error
         _check_amounts(data, path)
         _check_not_both_unused_and_left_out(data, path)
-        _check_made_from_something(data, path)
     return loaded
 
 
@@ -481,5 +447,4 @@ def load_activity(path: str | Path) -> LoadedActivity:
         raise pydantic_error(exc, path, ActivityDataError) from None
     _check_amounts(data, path)
     _check_not_both_unused_and_left_out(data, path)
-    _check_made_from_something(data, path)
     return LoadedActivity(data=data, path=path, sha256=sha256)
