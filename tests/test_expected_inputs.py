@@ -101,6 +101,9 @@ def test_an_xlsx_row_with_0_is_not_used_and_an_exclusion_names_its_kinds(tmp_pat
     sheet = book["separation"]
     sheet.cell(row=1, column=sheet.max_column + 1, value="kinds")
     header = {cell.value: cell.column for cell in sheet[1]}
+    # the row's 0 ("not used") is taken back: a kind stated both not used and left out is refused (a contradiction)
+    oxalic = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=2).value == "oxalic-acid")
+    sheet.cell(row=oxalic, column=header["amount"]).value = None  # cell(value=None) would leave the 0
     row = sheet.max_row + 1
     for name, value in (("section", "excluded"), ("item", "oxalic acid for one campaign"),
                         ("comment", "below the cut-off"), ("kinds", "oxalic-acid")):
