@@ -23,6 +23,7 @@ from footprint.errors import InventoryError, LinkingError, UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS
 from footprint.inputs.dqr import DQR
+from footprint.inputs.regions import DATASET_REGIONS
 from footprint.paths import inventories_dirs
 
 BACKGROUND_DB = "footprint-inventories"
@@ -339,8 +340,8 @@ def _library_sha256(roots: list[Path]) -> str:
     return digest.hexdigest()
 
 
-#: Geographies a dataset may state beside ISO 3166 codes (quality.geography_score scores them).
-DATASET_REGIONS = ("GLO", "EU-27", "RER")
+#: Geographies a dataset may state beside ISO 3166 codes: footprint.inputs.regions.DATASET_REGIONS (GLO, RoW,
+#: EU-27, RER, 'Europe without Switzerland'), the one table quality.geography_score scores them by.
 
 
 def geography_problem(geography: str) -> str | None:

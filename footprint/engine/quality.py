@@ -7,8 +7,9 @@ DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
    80 % of the sum of |contributions| (PEF hotspot rule, methodology.md §2.10).
 2. Each contribution's criteria: a secondary dataset's GeR and TiR are re-scored
    for where and when it is used (methodology.md §2.4 table: the facility's
-   country/region against the dataset's geography; the reporting period's end
-   against the dataset's reference year), never better than the dataset's own
+   country/region against the dataset's geography, footprint.inputs.regions for
+   RER, EU-27, GLO, RoW; the declaration's publication day against the dataset's
+   reference year), never better than the dataset's own
    score; the activity datum and the dataset then count half each per criterion
    (PEF Annex I, company-specific datasets: activity data and secondary data
    are both rated, [M] recalled, see README).  Direct emissions: the datum alone.  The activity
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from footprint._text import dqr_beside
 from footprint.data.inventory import Catalogue
 from footprint.engine.calculate import Item, Result
+from footprint.inputs import regions as _regions
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
 
 if TYPE_CHECKING:
@@ -59,9 +61,11 @@ def level(dqr: float) -> str:
     return "poor"
 
 
-EU27 = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR EL HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
-#: Geographies that stand for several countries: the region -> its member test.
-REGIONS = {"EU-27": lambda country: country in EU27, "GLO": lambda country: True}
+#: The multi-country geographies and their members (footprint.inputs.regions: RER, EU-27, GLO, RoW, ...).
+EU27 = _regions.EU27
+REGIONS = {**{code: (lambda country, members=members: country in members)
+              for code, members in _regions.CONTINENTAL.items()},
+           **{code: (lambda country: True) for code in _regions.WORLD}}
 
 
 @dataclass(frozen=True)
@@ -86,47 +90,81 @@ def geography_score(geography: str, context: Context) -> tuple[int, str]:
     """GeR of a dataset used at the facility (methodology.md §2.4, secondary datasets in context).
 
     1: the dataset is valid for the facility's country (or exactly its region); 2: for a
-    continental region containing the country (EU-27); 3: global (GLO) or another region
-    of the same country; 5: another country (4 needs an expert's judgement of similarity,
-    which the engine cannot make).
+    continental region containing the country (EU-27, RER, Europe without Switzerland:
+    footprint.inputs.regions lists their members); 3: global (GLO; RoW counted as GLO, never
+    better: it excludes the countries with their own dataset, which the engine cannot see) or
+    another region of the same country; 5: another country, or a continental region the country
+    is not listed in (4 needs an expert's judgement of similarity, which the engine cannot make).
+    A code the engine does not know scores 5 and says so (the library refuses such a dataset;
+    this is for one built by hand).
     """
+    from footprint.inputs import geography as iso
+
     geography = geography.strip()
     country_of = geography.split("-")[0].upper() if "-" in geography and len(geography.split("-")[0]) == 2 else None
     if geography.upper() == context.country or (context.region and geography.upper() == context.region.upper()):
         return 1, "valid for the facility's country"
-    if geography in REGIONS:
-        if geography == "GLO":
-            return 3, "global average used in one country"
+    if geography in _regions.WORLD:
+        if geography == "RoW":
+            return 3, ("rest of the world (RoW) scored as a global average: it leaves out the countries with their "
+                       "own dataset, which the engine cannot see (the facility's country may be one)")
+        return 3, "global average used in one country"
+    if geography in _regions.CONTINENTAL:
         if REGIONS[geography](context.country):
             return 2, f"valid for the region ({geography}) the facility is in"
-        return 5, f"valid for {geography}, the facility is in {context.country}"
+        return 5, f"valid for {geography}, which does not include the facility's country ({context.country})"
     if country_of == context.country:
         return 3, f"valid for another region ({geography}) of the facility's country"
+    known = iso.country_problem(geography) is None or (
+        country_of is not None and iso.country_problem(country_of) is None
+        and iso.region_problem(geography, country_of) is None)
+    if not known:
+        return 5, (f"geography code {geography!r} is unknown (no ISO 3166 code, nor a region in "
+                   f"footprint.inputs.regions): its validity for {context.country} is not shown")
     return 5, f"valid for {geography}, the facility is in {context.country}"
 
 
 def time_score(year: int | None, context: Context) -> tuple[int, str]:
-    """TiR of a dataset against the reporting period (methodology.md §2.4: years after its validity).
+    """TiR of a secondary dataset against the declaration's publication (methodology.md §2.4, secondary datasets).
 
-    A dataset states one reference year, taken as its time validity: 1 within it; then
-    2 / 3 / 4 / 5 for at most 2 / 4 / 6 / more years after; no year: 5.
+    PEF's table scores "EF report publication date" against the dataset's time validity: 1 within it,
+    2 / 3 / 4 for a publication at most 2 / 4 / 6 years after its end, 5 later.  A dataset states one
+    reference year, taken as its validity (ending 31 December), so a publication in year P is P - year
+    years after it at most.  The publication is the day the declaration is made (``context.made``: the
+    ``created`` day api._finish records and verify recomputes with), the same moment the activity data and
+    a supplier's declaration are aged against.  Before, the reporting period's year stood for it: a 2023
+    dataset in a 2025 period declared on 2026-12-01 scored 2 (2025 - 2023) instead of 3 (2026 - 2023).
+    Without a day (a context built by hand) the reporting period's end stands for it, and the reason says
+    so.  No year: 5.
     """
     if year is None:
         return 5, "no reference year"
-    after = context.year - year
-    for limit, score in ((0, 1), (2, 2), (4, 3), (6, 4)):
+    if context.made is not None:
+        against, label = context.made.year, f"the declaration's publication ({context.made.isoformat()})"
+    else:
+        against, label = context.year, f"the reporting period's end ({context.year}; no declaration day)"
+    after = against - year
+    if after <= 0:
+        return 1, f"reference year {year}, scored against {label}: within it"
+    for limit, score in ((2, 2), (4, 3), (6, 4)):
         if after <= limit:
-            return score, f"reference year {year}, reporting period {context.year}"
-    return 5, f"reference year {year}, {after} years before the reporting period {context.year}"
+            return score, f"reference year {year}, scored against {label}: {after} calendar years after it, at most {limit}"
+    return 5, f"reference year {year}, scored against {label}: {after} calendar years after it, more than 6"
 
 
 def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tuple[int, str]:
-    """TiR of a supplier's declaration used in the reporting period (company-specific data, methodology.md §2.4).
+    """TiR of a supplier's declaration used in this declaration (company-specific data, methodology.md §2.4).
 
-    The supplier's criteria describe its data against its own period; used for the producer's
-    period they are as old as the years between the two: 1 for the same (most recent annual)
-    period, 2 / 3 / 4 for at most 2 / 3 / 4 periods back, 5 older.  A supplier's declaration
-    older than its 3-year validity is refused before this (footprint.inputs.upstream.check_period).
+    PEF scores company-specific data's TiR against the report's publication: 1 for the most recent annual
+    administration period, 2 / 3 / 4 for at most 2 / 3 / 4 periods back, 5 older.  The supplier's data are of
+    its own period, so they are aged like the producer's activity data (activity_time_score, one code path:
+    _periods_before): by the whole years from the day after the supplier's period ends to the day this
+    declaration is made (``context.made``).  Before, they were aged against the reporting period only, so a
+    2024 supplier's declaration used for 2025 counted one period back (TiR 2) whether the producer declared
+    on 2026-06-01 or on 2027-06-01 (2 back, TiR 3; the producer's own 2025 data then count 1 back).  The
+    periods between the two reporting periods stay a floor (the same period 1, each whole year between adds
+    one): never better than before, for a period shorter than a year.  A supplier's declaration older than
+    its 3-year validity is refused before this (footprint.inputs.upstream.check_period).
     """
     period = getattr(supplier, "period", None)
     if period is None:  # a declaration built by hand (tests): its own score stands
@@ -138,10 +176,25 @@ def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tupl
         back = 0
     else:  # one period back, plus each whole year between the supplier's period and the reporting period
         back = 1 + _whole_years(end + dt.timedelta(days=1), context.start)
+    published = _periods_before(end, context.made) if context.made is not None else None
+    if published is not None and published >= back:
+        if published == 0:
+            return 1, (f"supplier's period ends {end.isoformat()}, the most recent annual period before the "
+                       f"declaration ({context.made.isoformat()})")
+        return min(5, published + 1), (f"supplier's period ends {end.isoformat()}, {published} annual "
+                                       f"period{'s' if published > 1 else ''} before the declaration "
+                                       f"({context.made.isoformat()})")
     if back == 0:
         return 1, f"supplier's period ends {end.isoformat()}, within the reporting period"
     return min(5, back + 1), (f"supplier's period ends {end.isoformat()}, {back} period{'s' if back > 1 else ''} "
                               f"before the reporting period")
+
+
+def _periods_before(end: dt.date, made: dt.date) -> int:
+    """How many annual periods data of a period ending on ``end`` are before a publication on ``made``: the whole
+    years from the day after ``end`` to ``made`` (0: the most recent annual period).  The one count both the
+    activity data and a supplier's declaration are aged by (PEF, company-specific datasets' TiR)."""
+    return _whole_years(end + dt.timedelta(days=1), made) if made > end else 0
 
 
 def activity_time_score(context: Context | None) -> tuple[int, str]:
@@ -157,7 +210,7 @@ def activity_time_score(context: Context | None) -> tuple[int, str]:
     """
     if context is None or context.made is None or context.end is None:
         return 1, "no declaration day"
-    back = _whole_years(context.end + dt.timedelta(days=1), context.made) if context.made > context.end else 0
+    back = _periods_before(context.end, context.made)
     if back == 0:
         return 1, (f"the reporting period ends {context.end.isoformat()}, the most recent annual period before the "
                    f"declaration ({context.made.isoformat()})")
