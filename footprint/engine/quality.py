@@ -148,7 +148,8 @@ def time_score(year: int | None, context: Context) -> tuple[int, str]:
         return 1, f"reference year {year}, scored against {label}: within it"
     for limit, score in ((2, 2), (4, 3), (6, 4)):
         if after <= limit:
-            return score, f"reference year {year}, scored against {label}: {after} calendar years after it, at most {limit}"
+            return score, (f"reference year {year}, scored against {label}: {after} calendar years after it, "
+                           f"at most {limit}")
     return 5, f"reference year {year}, scored against {label}: {after} calendar years after it, more than 6"
 
 
@@ -176,18 +177,19 @@ def supplier_time_score(supplier: UpstreamDeclaration, context: Context) -> tupl
         back = 0
     else:  # one period back, plus each whole year between the supplier's period and the reporting period
         back = 1 + _whole_years(end + dt.timedelta(days=1), context.start)
-    published = _periods_before(end, context.made) if context.made is not None else None
-    if published is not None and published >= back:
-        if published == 0:
-            return 1, (f"supplier's period ends {end.isoformat()}, the most recent annual period before the "
-                       f"declaration ({context.made.isoformat()})")
-        return min(5, published + 1), (f"supplier's period ends {end.isoformat()}, {published} annual "
-                                       f"period{'s' if published > 1 else ''} before the declaration "
-                                       f"({context.made.isoformat()})")
     if back == 0:
-        return 1, f"supplier's period ends {end.isoformat()}, within the reporting period"
-    return min(5, back + 1), (f"supplier's period ends {end.isoformat()}, {back} period{'s' if back > 1 else ''} "
-                              f"before the reporting period")
+        by_period = f"supplier's period ends {end.isoformat()}, within the reporting period"
+    else:
+        by_period = f"supplier's period ends {end.isoformat()}, {back} period{'s' if back > 1 else ''} before the " \
+                    f"reporting period"
+    if context.made is None:
+        return min(5, back + 1), by_period
+    published = _periods_before(end, context.made)
+    by_publication = (f"the most recent annual period before the declaration ({context.made.isoformat()})"
+                      if published == 0 else
+                      f"{published} annual period{'s' if published > 1 else ''} before the declaration "
+                      f"({context.made.isoformat()})")
+    return min(5, max(back, published) + 1), f"{by_period}; {by_publication}"
 
 
 def _periods_before(end: dt.date, made: dt.date) -> int:
