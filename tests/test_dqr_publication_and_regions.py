@@ -161,3 +161,25 @@ def test_a_rer_dataset_at_a_german_facility_is_not_another_country(project):
     assert dataset.geography == "RER" and dataset.dqr.GeR == 3
     assert dataset_in_context(dataset, _context(country="DE"))["GeR"] == 3
     assert dataset_in_context(dataset, _context(country="CN"))["GeR"] == 5
+
+
+def test_one_contributions_dqr_by_hand_a_rer_2019_dataset_at_a_german_plant(project):
+    """One contribution: the producer's datum (TeR 1, GeR 1, TiR 1, P 2) on fuel/natural-gas-upstream (RER, 2019,
+    own 2/3/2/2), a German plant, a 2025 period declared on 2026-12-01 (the suite's FIXED_MOMENT day).
+
+    In context: GeR max(3, 2 [RER contains DE]) = 3, TiR max(2, 5 [2026 - 2019 = 7 > 6]) = 5; averaged with
+    the datum: TeR (1+2)/2 = 1.5, GeR (1+3)/2 = 2, TiR (1+5)/2 = 3, P (2+2)/2 = 2 -> DQR 8.5/4 = 2.125.
+    Old code: GeR max(3, 5 ['another country']) = 5, TiR max(2, 4 [2025 - 2019 = 6 <= 6]) = 4 ->
+    TeR 1.5, GeR 3, TiR 2.5, P 2 -> DQR 9/4 = 2.25."""
+    from footprint.data import inventory
+    from footprint.engine.calculate import Item
+    from footprint.engine.quality import _score, item_criteria
+    from footprint.engine.system import Flow
+    from footprint.inputs.dqr import DQR
+
+    catalogue = inventory.load_catalogue()
+    flow = Flow("boiler", "background", "fuel/natural-gas-upstream", 1.0, "MJ", "natural gas",
+                "processes.boiler.inputs[0]", DQR(TeR=1, GeR=1, TiR=1, P=2), True)
+    criteria = item_criteria(Item(flow, "boiler", 1.0), catalogue, _context(country="DE"))
+    assert criteria == {"TeR": 1.5, "GeR": 2.0, "TiR": 3.0, "P": 2.0}
+    assert _score(criteria) == pytest.approx(2.125)
