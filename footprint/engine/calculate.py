@@ -632,10 +632,7 @@ def _recycled_item(system: ProductSystem, category: str, category_items: list[It
     partial (Ev = 0 would be a false credit).
     """
     rc = system.recycled
-    erec = set(rc.erec_processes)
-    virgin_kinds = set(rc.virgin_input_kinds)
-    e_rec_total = math.fsum(item.value for item in category_items
-                            if item.flow.process in erec and item.flow.input_kind not in virgin_kinds)
+    e_rec_total = math.fsum(item.value for item in category_items if rc.in_erec(item.flow))
     summary: dict = {"Erec": e_rec_total / material.recycled_kg, "Erec_per_declared_unit": e_rec_total,
                      "recycled_kg": material.recycled_kg}
     if rc.method != "cff":

@@ -723,6 +723,56 @@ def imported_dataset_breaches(system, limit: float) -> list[str]:
     return lines
 
 
+#: The category the primary data share is computed on (PACT: "share of primary data in pcfExcludingBiogenicUptake").
+SHARE_BASIS = "climate_change"  # declaration.py records it as primary_data_share_basis
+
+
+def primary_and_total(result: Result, category: str) -> tuple[float, float, list[str]]:
+    """The primary part and the whole of ``category``'s contributions (each counted by its size), and notes.
+
+    Each contribution counts as primary in the proportion its number is the producer's own data:
+
+    * an exchange the producer wrote with ``data_type: primary``: wholly; ``secondary``: not at all;
+    * a supplier's declaration bought with ``data_type: primary``: in the proportion the supplier's own
+      declaration states for the same category (its primary data share); one that states none counts as
+      secondary, and a note says so.  Why: the supplier's number is itself partly secondary data; counted
+      whole, dy-metal (on a Dy oxide declaring 0.82) claimed more primary data than its supplier had;
+    * the Circular Footprint Formula's line (1-A)·(Rm·Ev·Qsin/Qp - Erec) by its parts: (1-A)·Rm·Ev·Qsin/Qp
+      comes from the rule's virgin source (a default dataset or the declaration the rule names), secondary;
+      -(1-A)·Erec is taken from the recycling processes' own items, so it is netted into them (each Erec
+      item counts A times its value, as its own data).  Why: the line counted as one primary item, so the
+      virgin dataset's number, most of the line, was claimed as the producer's primary data.
+    """
+    items = result.items.get(category, [])
+    line = result.extra.get(category)
+    rc = result.system.recycled
+    unstated: dict[str, str] = {}
+    total = primary = 0.0
+    for item in items:
+        if item.flow.kind == "recycled-content":  # by its parts, below and in the Erec items
+            continue
+        value = item.value * rc.A if line is not None and rc.in_erec(item.flow) else item.value
+        size = abs(value)
+        total += size
+        if not item.flow.primary:
+            continue
+        supplier = item.flow.upstream if item.flow.kind == "upstream" else None
+        if supplier is None:
+            primary += size
+            continue
+        stated = supplier.primary_share_for(category)
+        if stated is None:
+            unstated.setdefault(supplier.path.name, supplier.product)
+        else:
+            primary += size * stated
+    if line is not None:
+        summary = result.recycled[category]
+        total += abs((1.0 - rc.A) * summary["recycled_kg"] * summary["Ev"] * rc.Qsin_Qp)  # the virgin source's
+    notes = [f"primary data share: supplier declaration {name} ({product}) states no primary data share for "
+             f"{category}, so its contribution counts as secondary data" for name, product in sorted(unstated.items())]
+    return primary, total, notes
+
+
 def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = None,
            made: dt.date | None = None) -> Quality:
     """DQR over the declared categories' most relevant contributions, coverage and Data Needs Matrix checks.
@@ -746,9 +796,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
                                  **{k: round(v, 3) for k, v in criteria.items()}}
     criteria = _mean([{k: v for k, v in c.items() if k in CRITERIA} for c in by_category.values()]) \
         or {key: 5.0 for key in CRITERIA}
-    climate = result.items.get("climate_change", [])
-    total = sum(abs(item.value) for item in climate)
-    primary = sum(abs(item.value) for item in climate if item.flow.primary)
+    primary, total, share_notes = primary_and_total(result, SHARE_BASIS)
     relevant = {pid for category in declared for pid in most_relevant_processes(result, category)}
     by_process: dict[str, dict] = {}
     warnings: list[str] = list(system.notes) + cut_off_warnings(result)
@@ -816,6 +864,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
             note = Quality.coverage_note_for(category, quality_gaps)
             kind = "declared supplementary indicator" if category in supplementary else "declared category"
             warnings.append(f"coverage: {kind} {category} is {note}")
+    warnings.extend(share_notes)
     # last, so that verify can set them apart: they follow the library's rules, not this declaration's inputs
     warnings.extend(supplier.rule_note for supplier in system.upstream_declarations() if supplier.rule_note)
     return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),

@@ -79,6 +79,13 @@ class RecycledContent:
     virgin_amount: float = 1.0  # units of the virgin source per kg of recycled material
     virgin_basis: str = ""
 
+    def in_erec(self, flow: "Flow") -> bool:
+        """Whether ``flow`` is part of Erec: an exchange of a recycling process other than virgin material.
+
+        One test for the CFF line (calculate) and the primary data share (quality), which nets the line's
+        -(1-A)·Erec into the very items it is taken from."""
+        return flow.process in self.erec_processes and flow.input_kind not in self.virgin_input_kinds
+
     @property
     def has_virgin(self) -> bool:
         return self.virgin_dataset is not None or self.virgin_declaration is not None

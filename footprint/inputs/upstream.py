@@ -112,6 +112,19 @@ class UpstreamDeclaration:
     extension_sha256: dict[str, str] = field(default_factory=dict)
     # the declaration as read: rule_check holds its stages and process ids to the library's rule on every read
     document: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    # the supplier's own primary data share (0..1) and the category it was computed on (primary_share_for);
+    # None where the declaration records none
+    primary_share: float | None = None
+    primary_share_basis: str | None = None
+
+    def primary_share_for(self, category: str) -> float | None:
+        """The share of primary data the supplier states for ``category``, or None where it states none for it.
+
+        Why: a buyer's primary data share counted a supplier's number as wholly primary, though that number is
+        itself partly secondary data (ndpr-metal on an NdPr oxide declaration, dy-metal on a Dy oxide one with
+        a share of 0.82): the buyer claimed more primary data than its suppliers' own declarations state.
+        """
+        return self.primary_share if self.primary_share_basis == category else None
 
     def per_kg(self, category: str) -> float | None:
         """The supplier's value per kg of its product, or None when it did not compute the category.
@@ -687,7 +700,7 @@ def _parse(document: Any, path: Path, where: Path | None, field: str | None) -> 
         criteria=_criteria(quality, path, where, field),
         dqr=quality.get("dqr"), quantiles=quantiles, elements=_elements(document, kg, path, where, field),
         signatures=document.get("signatures"), period=period, created=_created(document), **_rule_hashes(document),
-        **method_identity(document), document=document)
+        **method_identity(document), document=document, **_primary_share(quality, path, where, field))
 
 
 def created_at(document: Mapping[str, Any]) -> dt.datetime | None:
@@ -997,6 +1010,25 @@ def _criteria(quality: Any, path: Path, where: Path | None, field: str | None) -
                         file=where, field=field, value=value, expected=expected)
         criteria[key] = float(value)
     return criteria
+
+
+def _primary_share(quality: Any, path: Path, where: Path | None, field: str | None) -> dict[str, Any]:
+    """The supplier's recorded primary data share and its category (``primary_share``, ``primary_share_basis``).
+
+    Schema 2.0 records the category as ``primary_data_share_basis``; schema 1.0 computed the share on
+    ``data_quality.basis`` (a category id).  A share that is recorded but is no number from 0 to 1 is refused:
+    read as "none" it would silently count the supplier as secondary, read as it stands it would make the
+    buyer's share more than a whole or negative.
+    """
+    if not isinstance(quality, dict) or quality.get("primary_data_share") is None:
+        return {"primary_share": None, "primary_share_basis": None}
+    share = quality["primary_data_share"]
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 <= share <= 1.0:
+        raise _fail(f"supplier declaration has an unusable primary data share: {share!r}", path, file=where,
+                    field=field, value=share,
+                    expected="data_quality.primary_data_share, a number from 0 to 1, as 'footprint declare' writes it")
+    basis = quality.get("primary_data_share_basis", quality.get("basis"))
+    return {"primary_share": float(share), "primary_share_basis": basis if isinstance(basis, str) else None}
 
 
 def _elements(document: dict, kg: float, path: Path, where: Path | None, field: str | None) -> dict[str, float]:
