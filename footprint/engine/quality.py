@@ -746,7 +746,7 @@ def primary_and_total(result: Result, category: str) -> tuple[float, float, list
     items = result.items.get(category, [])
     line = result.extra.get(category)
     rc = result.system.recycled
-    unstated: dict[str, str] = {}
+    unstated: dict[str, tuple[str, str]] = {}  # content hash -> (file name, product): one note per declaration
     total = primary = 0.0
     for item in items:
         if item.flow.kind == "recycled-content":  # by its parts, below and in the Erec items
@@ -762,14 +762,14 @@ def primary_and_total(result: Result, category: str) -> tuple[float, float, list
             continue
         stated = supplier.primary_share_for(category)
         if stated is None:
-            unstated.setdefault(supplier.path.name, supplier.product)
+            unstated.setdefault(supplier.content_sha256, (supplier.path.name, supplier.product))
         else:
             primary += size * stated
     if line is not None:
         summary = result.recycled[category]
         total += abs((1.0 - rc.A) * summary["recycled_kg"] * summary["Ev"] * rc.Qsin_Qp)  # the virgin source's
     notes = [f"primary data share: supplier declaration {name} ({product}) states no primary data share for "
-             f"{category}, so its contribution counts as secondary data" for name, product in sorted(unstated.items())]
+             f"{category}, so its contribution counts as secondary data" for name, product in sorted(unstated.values())]
     return primary, total, notes
 
 
