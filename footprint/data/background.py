@@ -16,7 +16,9 @@ footprint's screening ones.  A mapping file says, per input kind of the rule
 
 An entry's optional ``dqr`` rates the imported dataset (PEF criteria); each mapped
 contribution is then rated, per criterion, as the mean of the activity datum and
-the dataset, as for footprint's own datasets.  Without it the contribution rests on
+the dataset, as for footprint's own datasets (its GeR re-scored where it is used from
+the dataset's location, never better than the entry's: engine.quality.imported_in_context).
+Without it the contribution rests on
 the activity datum alone, and the declaration says so.
 
 Everything not mapped keeps footprint's open datasets.  This module only resolves

@@ -3,7 +3,8 @@
 The mapping file is resolved in the background wing (input kind or dataset code ->
 imported dataset); here the flows of one product system are retargeted to those
 datasets, with amounts converted to the dataset's unit and the DQR combined the way
-engine.quality combines a datum's and a dataset's scores.
+engine.quality combines a datum's and a dataset's scores (the dataset's GeR re-scored for the
+facility from its location first, as a library dataset's is).
 """
 from __future__ import annotations
 
@@ -91,7 +92,10 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
     declaration listing those as applied would tell a reviewer an input came from the
     imported database when it did not).
     """
+    from footprint.engine.quality import facility_context, imported_in_context
+
     check_keys(mapping, system, catalogue)
+    context = facility_context(system)  # where the imported datasets are used: their GeR re-scored for it
     # id(new flow) -> (entry key, kind, input replaced, the flow: held so that its id is not reused)
     applied: dict[int, tuple[str, str, dict[str, str], Any]] = {}
     targets: dict[int, Target] = {}  # id(new flow) -> the imported dataset it points at
@@ -114,8 +118,10 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                                    expected=f"a dataset whose unit converts from {flow.unit}") from None
             dqr = flow.dqr
             if target.dqr is not None:  # the same rule as quality.item_criteria: datum and dataset averaged
-                own = flow.dqr.model_dump() if flow.dqr else target.dqr.model_dump()
-                dqr = DQR(**{k: (own[k] + getattr(target.dqr, k)) / 2 for k in ("TeR", "GeR", "TiR", "P")})
+                # the dataset's criteria where it is used (GeR by its location, never better than the entry's)
+                dataset = imported_in_context(target.dqr, target.location, context)[0]
+                own = flow.dqr.model_dump() if flow.dqr else dataset
+                dqr = DQR(**{k: (own[k] + dataset[k]) / 2 for k in ("TeR", "GeR", "TiR", "P")})
             else:
                 note = (f"background dataset {target.database}: '{target.name}' has no DQR in the mapping "
                         f"{mapping.path.name}; its contributions are rated on the activity datum alone")
@@ -131,7 +137,7 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
         process.flows = [flow for flow in flows if flow.completes is None or flow.completes not in remapped]
     inputs: dict[str, list[dict[str, str]]] = {}
     taken_by: dict[str, set[str]] = {}  # input kind -> the dataset-code entries applied to inputs of it
-    imported: dict[str, tuple[str, DQR | None]] = {}
+    imported: dict[str, tuple[str, DQR | None, str]] = {}  # key -> label, the entry's dqr, the location
     for process in system.processes:  # only flows still in the system: a dropped one was not applied to
         for flow in process.flows:
             if id(flow) in applied:
@@ -140,7 +146,7 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                 if key in mapping.codes:
                     taken_by.setdefault(kind, set()).add(key)
                 target = targets[id(flow)]  # checked against the rule's secondary limit (quality.assess)
-                imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr)
+                imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
     system.imported = imported
     return system, _provenance(mapping, inputs, taken_by)
 

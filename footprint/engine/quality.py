@@ -10,7 +10,7 @@ DQR = (TeR + GeR + TiR + P) / 4.  The procedure (README "Data quality (DQR)"):
    country/region against the dataset's geography, footprint.inputs.regions for
    RER, EU-27, GLO, RoW; the declaration's publication day against the dataset's
    reference year), never better than the dataset's own
-   score; the activity datum and the dataset then count half each per criterion
+   score (an imported dataset a mapping points at: its GeR from its location, its TiR as its entry states); the activity datum and the dataset then count half each per criterion
    (PEF Annex I, company-specific datasets: activity data and secondary data
    are both rated, [M] recalled, see README).  Direct emissions: the datum alone.  The activity
    data's TiR is aged against the day the declaration is made (activity_time_score: PEF's TiR for
@@ -81,7 +81,13 @@ class Context:
 
 
 def context_of(result: Result, made: dt.date | None = None) -> Context:
-    data = result.system.activity.data
+    return facility_context(result.system, made)
+
+
+def facility_context(system, made: dt.date | None = None) -> Context:
+    """The context of a product system's facility and reporting period (before it is solved: the background
+    mapping re-scores the imported datasets' GeR with it, footprint.engine.mapping)."""
+    data = system.activity.data
     return Context(country=data.declarant.country.upper(), region=(data.declarant.region or None),
                    year=data.period.end.year, start=data.period.start, end=data.period.end, made=made)
 
@@ -241,8 +247,32 @@ def dataset_in_context(dataset, context: Context | None) -> dict[str, float]:
     own = _criteria(dataset.dqr)
     if context is None:
         return own
-    return {**own, "GeR": max(own["GeR"], geography_score(dataset.geography, context)[0]),
-            "TiR": max(own["TiR"], time_score(dataset.year, context)[0])}
+    return in_context(own, dataset.geography, dataset.year, context)[0]
+
+
+#: Why an imported dataset's TiR stays as its mapping entry states (README "Imported backgrounds").
+IMPORTED_TIR = ("as the mapping entry states: the imported dataset carries no reference year footprint reads "
+                "(Brightway's activity has no such field), so it is not re-scored")
+
+
+def in_context(own: dict[str, float], geography: str, year: int | None, context: Context,
+               time: bool = True) -> tuple[dict[str, float], str]:
+    """A secondary dataset's criteria where it is used and the reason: GeR by ``geography`` (geography_score),
+    TiR by ``year`` (time_score; ``time`` False: kept, an imported dataset states no year), never better
+    than ``own``.  The one path for the library's datasets and the imported ones a mapping points at: an
+    imported dataset's GeR was the mapping entry's as written, so an entry rating a Chinese dataset GeR 1 at
+    a German facility declared it, exit 0."""
+    ger, ger_reason = geography_score(geography, context)
+    tir, tir_reason = time_score(year, context) if time else (own["TiR"], IMPORTED_TIR)
+    return ({**own, "GeR": max(own["GeR"], ger), "TiR": max(own["TiR"], tir)},
+            f"GeR: {ger_reason}; TiR: {tir_reason}")
+
+
+def imported_in_context(dqr, location: str, context: Context) -> tuple[dict[str, float], str]:
+    """An imported dataset's criteria where it is used: its mapping entry's ``dqr`` with the GeR re-scored by
+    the dataset's ``location`` (the Brightway activity's, recorded in the mapping provenance and held by the
+    snapshot's content hash); TiR as the entry states."""
+    return in_context(_criteria(dqr), location, None, context, time=False)
 
 
 def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = None,
@@ -605,7 +635,8 @@ def _missing(code: str, catalogue: Catalogue) -> list[dict]:
 
 
 def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) -> list[dict]:
-    """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason; the
+    """Every library dataset the foreground uses whose GeR or TiR the context made worse, with the reason (and
+    every imported dataset a mapping entry with a ``dqr`` points it at whose GeR its location made worse); the
     activity data when the declaration is made periods after the reporting period (their TiR aged)."""
     rows = []
     used = sorted({f.target for p in result.system.processes for f in p.flows if f.kind == "background"})
@@ -613,14 +644,22 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
         dataset = catalogue.datasets.get(code)
         if dataset is None:
             continue
-        ger, ger_reason = geography_score(dataset.geography, context)
-        tir, tir_reason = time_score(dataset.year, context)
         own = dataset.dqr
-        if ger > own.GeR or tir > own.TiR:
+        criteria, reason = in_context(_criteria(own), dataset.geography, dataset.year, context)
+        if criteria["GeR"] > own.GeR or criteria["TiR"] > own.TiR:
             rows.append({"dataset": code, "geography": dataset.geography, "year": dataset.year,
                          "own": {"GeR": own.GeR, "TiR": own.TiR},
-                         "in_context": {"GeR": max(own.GeR, ger), "TiR": max(own.TiR, tir)},
-                         "reason": f"GeR: {ger_reason}; TiR: {tir_reason}"})
+                         "in_context": {"GeR": criteria["GeR"], "TiR": criteria["TiR"]}, "reason": reason})
+    imported = getattr(result.system, "imported", {})
+    for key in sorted(imported):  # the imported datasets a mapping entry with a dqr points the foreground at
+        label, own, location = imported[key]
+        if own is None:  # rated on the activity datum alone (the declaration says so)
+            continue
+        criteria, reason = imported_in_context(own, location, context)
+        if criteria["GeR"] > own.GeR:
+            rows.append({"dataset": key, "imported": label, "geography": location, "year": None,
+                         "own": {"GeR": own.GeR, "TiR": own.TiR},
+                         "in_context": {"GeR": criteria["GeR"], "TiR": criteria["TiR"]}, "reason": reason})
     tir, tir_reason = activity_time_score(context)
     if tir > 1:  # every activity datum of the period: its stated TiR counts at least this (item_criteria)
         rows.append({"activity_data": f"{context.start.isoformat()}..{context.end.isoformat()}",
@@ -712,7 +751,7 @@ def imported_dataset_breaches(system, limit: float) -> list[str]:
     exclusions without an estimate.
     """
     lines = []
-    for label, dqr in sorted(getattr(system, "imported", {}).values(), key=lambda entry: entry[0]):
+    for label, dqr, _location in sorted(getattr(system, "imported", {}).values(), key=lambda entry: entry[0]):
         if dqr is None:
             lines.append(f"Data Needs Matrix: secondary dataset {label} has no DQR in the mapping, so staying "
                          f"within the rule's limit {limit} is not demonstrated")
