@@ -132,6 +132,17 @@ def test_row_is_no_better_than_glo_and_a_region_of_the_country_keeps_the_regions
     assert geography_score("RER", _context(region="DE-BY"))[0] == 2
 
 
+@pytest.mark.parametrize("written, country, expected", [
+    ("China", "CN", 1),  # old: 5, "geography code 'China' is unknown" (the grid check read it as CN all along)
+    ("china ", "CN", 1),
+    ("Germany", "CN", 5),  # written out, another country: "valid for DE, the facility is in CN"
+    ("Peoples Republic of China", "CN", 5),  # not the ISO name: stays unknown, never better
+])
+def test_a_country_written_out_as_openlca_does_is_scored_as_its_code(written, country, expected):
+    """A JSON-LD import keeps openLCA's location names; the ISO name counts as its code, nothing looser."""
+    assert geography_score(written, _context(country=country))[0] == expected
+
+
 def test_the_region_lists_are_explicit():
     """RER counts EU-27 (27 states; EL is the EU's code for Greece, GR its ISO code), EFTA and GB, nothing else."""
     from footprint.inputs import regions

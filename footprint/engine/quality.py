@@ -107,6 +107,7 @@ def geography_score(geography: str, context: Context) -> tuple[int, str]:
     from footprint.inputs import geography as iso
 
     geography = geography.strip()
+    geography = iso.country_code_of_name(geography) or geography  # openLCA's "China": CN, as the grid check reads it
     country_of = geography.split("-")[0].upper() if "-" in geography and len(geography.split("-")[0]) == 2 else None
     if geography.upper() == context.country or (context.region and geography.upper() == context.region.upper()):
         return 1, "valid for the facility's country"

@@ -75,6 +75,20 @@ def subdivisions(country: str) -> dict[str, str]:
     return dict(_codes()[1].get(country, {}))
 
 
+def country_code_of_name(location: str) -> str | None:
+    """The ISO 3166-1 code of a country written out as its ISO name (openLCA's ``China``), else None.
+
+    Why: a JSON-LD import keeps the location as openLCA writes it; ``within`` already took ``China`` for CN,
+    but the DQR's GeR scored the same dataset as an unknown code (5).  Only the exact ISO name matches
+    (case aside): a name written otherwise stays unknown, which never scores better.
+    """
+    wanted = location.strip().lower()
+    for code, name in _codes()[0].items():
+        if name.lower() == wanted:
+            return code
+    return None
+
+
 def within(location: str, country: str, region: str | None) -> bool:
     """Whether a dataset's location describes where the facility is: its country or region, a grid region
     of its country that is no ISO subdivision (ecoinvent's ``CN-NCGC``, whose extent the codes cannot
