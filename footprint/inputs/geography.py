@@ -82,11 +82,13 @@ def country_code_of_name(location: str) -> str | None:
     but the DQR's GeR scored the same dataset as an unknown code (5).  Only the exact ISO name matches
     (case aside): a name written otherwise stays unknown, which never scores better.
     """
-    wanted = location.strip().lower()
-    for code, name in _codes()[0].items():
-        if name.lower() == wanted:
-            return code
-    return None
+    return _country_names().get(location.strip().lower())
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """ISO 3166-1 country names, lower-cased, to their codes (read once: GeR scores every dataset of every row)."""
+    return {name.lower(): code for code, name in _codes()[0].items()}
 
 
 def within(location: str, country: str, region: str | None) -> bool:
