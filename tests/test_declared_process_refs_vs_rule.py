@@ -194,7 +194,6 @@ def test_a_suppliers_boundary_is_checked_once_per_content_and_an_edited_copy_sti
     (tmp_path / "edited").mkdir()
     genuine = _write(example_declaration, tmp_path / "genuine" / "ndpr-oxide-2025.json")
     edited = _write(_edited(example_declaration, _contribution_renamed), tmp_path / "edited" / "ndpr-oxide-2025.json")
-    rule = footprint.load_rule("ndpr-oxide")
     for _ in range(3):
         upstream.rule_check(upstream.read(genuine))
     assert calls == [example_declaration["content_sha256"]]  # checked once, then kept
@@ -202,4 +201,4 @@ def test_a_suppliers_boundary_is_checked_once_per_content_and_an_edited_copy_sti
         upstream.rule_check(upstream.read(edited))
     with pytest.raises(FootprintError, match="is not its rule's"):  # a refusal is kept as a refusal
         upstream.rule_check(upstream.read(edited))
-    assert len(calls) == 2 and rule.rule.id == "ndpr-oxide"
+    assert len(calls) == 2

@@ -864,13 +864,21 @@ def _shipped_rule(loaded: LoadedRule) -> LoadedRule | None:
     verified on that machine, exit 0.  The shipped library's rule is compared as a library twin (and
     successor) too; an overriding library may still add rules of ids footprint does not ship.
     """
-    shipped = paths.shipped_rules_dir()
+    if not library_overridden():
+        return None
+    return _library_rule(loaded, paths.shipped_rules_dir())
+
+
+def library_overridden() -> bool:
+    """Whether the rule library read here is not footprint's own (``FOOTPRINT_RULES`` names another directory).
+
+    A missing directory (the overriding one or the shipped one) counts as overridden: what is there is then
+    compared with footprint's own rather than taken as it.
+    """
     try:
-        if os.path.samefile(rules_dir(), shipped):
-            return None
-    except OSError:  # the overriding directory (or the shipped one) is missing: compare with what is there
-        pass
-    return _library_rule(loaded, shipped)
+        return not os.path.samefile(rules_dir(), paths.shipped_rules_dir())
+    except OSError:
+        return True
 
 
 def library_counterparts(loaded: LoadedRule) -> tuple[LoadedRule | None, LoadedRule | None]:
@@ -960,11 +968,7 @@ def class_scheme_rule(rule_id: str) -> LoadedRule | None:
     if not re.fullmatch(RULE_ID, rule_id):
         return library
     shipped_path = paths.shipped_rules_dir() / f"{rule_id}.yaml"
-    try:
-        overridden = not os.path.samefile(rules_dir(), paths.shipped_rules_dir())
-    except OSError:  # the overriding directory is missing: footprint's own is what there is
-        overridden = True
-    if not overridden or not shipped_path.is_file():
+    if not library_overridden() or not shipped_path.is_file():
         return library
     own = load_rule(shipped_path)
     if library is None:
