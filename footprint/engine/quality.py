@@ -61,13 +61,6 @@ def level(dqr: float) -> str:
     return "poor"
 
 
-#: The multi-country geographies and their members (footprint.inputs.regions: RER, EU-27, GLO, RoW, ...).
-EU27 = _regions.EU27
-REGIONS = {**{code: (lambda country, members=members: country in members)
-              for code, members in _regions.CONTINENTAL.items()},
-           **{code: (lambda country: True) for code in _regions.WORLD}}
-
-
 @dataclass(frozen=True)
 class Context:
     """Where and when the declared processes run: the facility and the reporting period."""
@@ -117,7 +110,7 @@ def geography_score(geography: str, context: Context) -> tuple[int, str]:
                        "own dataset, which the engine cannot see (the facility's country may be one)")
         return 3, "global average used in one country"
     if geography in _regions.CONTINENTAL:
-        if REGIONS[geography](context.country):
+        if context.country in _regions.CONTINENTAL[geography]:
             return 2, f"valid for the region ({geography}) the facility is in"
         return 5, f"valid for {geography}, which does not include the facility's country ({context.country})"
     if country_of == context.country:
