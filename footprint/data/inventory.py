@@ -16,7 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from footprint._io import load_yaml, load_yaml_bytes, pydantic_error, quiet_stdout, read_input_bytes
 from footprint.errors import InventoryError, LinkingError, UnitError
@@ -85,6 +86,29 @@ class InventoryExchange(BaseModel):
                              "is its own flow, e.g. 'Carbon dioxide, in air' from natural resource, with a "
                              "positive amount; a negative emission or input would subtract it)")
         return value
+
+    @field_validator("uncertainty")
+    @classmethod
+    def _distribution_fits(cls, u: Optional[Uncertainty], info: ValidationInfo) -> Optional[Uncertainty]:
+        """The stated distribution is checked as a producer's is (footprint.inputs.distribution), in the file's numbers.
+
+        Why: the file's ``uncertainty`` was first looked at by the Monte Carlo, so ``{type: lognormal}``
+        or ``{type: normal}`` without ``scale`` was sampled as certain, ``minimum: 0.9, maximum: 0.5`` was
+        swapped, a uniform without ``minimum`` ended in a KeyError, all with the file's owner told nothing;
+        and the range was checked against the amount as Brightway stores it (float32), so a triangular
+        whose minimum is the amount (0.6849) was refused as "outside its range".
+        """
+        if u is None or "amount" not in info.data:  # an amount refused already is named by its own check
+            return u
+        from footprint.inputs.distribution import Distribution
+
+        try:
+            stated = Distribution(type=u.type, scale=u.scale, minimum=u.minimum, maximum=u.maximum)
+            stated.relative(info.data["amount"])
+        except ValidationError as exc:
+            raise ValueError("; ".join(str(e.get("msg", "")).removeprefix("Value error, ")
+                                       for e in exc.errors())) from None
+        return u
 
 
 #: A gap stated for resource use, minerals and metals holds for the crustal scarcity indicator too: both

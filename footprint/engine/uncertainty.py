@@ -300,6 +300,10 @@ def _dependency_order(size: int, edges: list[tuple[int, int]]) -> list[int] | No
     return order if len(order) == size else None
 
 
+#: Relative slack of a range's end against a float32 amount (float32 keeps 24 bits: 6e-8 relative).
+FLOAT32_SLACK = 1e-6
+
+
 def _relative_from_fields(fields: dict, amount: float) -> Relative | None:
     """A Brightway exchange's stats_arrays fields as a multiplier distribution (None: none stated)."""
     kind = fields.get("uncertainty type")
@@ -312,11 +316,16 @@ def _relative_from_fields(fields: dict, amount: float) -> Relative | None:
     if kind == TYPE_IDS["normal"]:
         return Relative(kind, scale=float(fields.get("scale") or 0.0) / abs(amount), basis="dataset")
     low, high = sorted((float(fields["minimum"]) / amount, float(fields["maximum"]) / amount))
-    if not low - 1e-12 <= 1.0 <= high + 1e-12:
+    # ``amount`` is Brightway's float32 copy of the file's number, which the file's range contains (checked as
+    # the file is read, inventory.InventoryExchange): a minimum or maximum equal to the amount is off by the
+    # float32 rounding here (6e-8 relative; 0.6849 as a triangular's minimum was refused as outside its range)
+    if not low - FLOAT32_SLACK <= 1.0 <= high + FLOAT32_SLACK:
         raise ValueError(f"amount {amount:g} outside its range [{fields['minimum']:g}, {fields['maximum']:g}]")
+    low, high = min(low, 1.0), max(high, 1.0)
     if kind == TYPE_IDS["uniform"]:
         return Relative(kind, minimum=low, maximum=high, basis="dataset")
-    return Relative(kind, loc=float(fields.get("loc", amount)) / amount, minimum=low, maximum=high, basis="dataset")
+    mode = min(high, max(low, float(fields.get("loc", amount)) / amount))
+    return Relative(kind, loc=mode, minimum=low, maximum=high, basis="dataset")
 
 
 def background_model(used: set[str], catalogue: Catalogue, flows_index: dict) -> BackgroundModel:

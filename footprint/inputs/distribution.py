@@ -92,6 +92,13 @@ class Distribution(BaseModel):
             sd = self.sd if self.sd is not None else self.scale
             return Relative(TYPE_IDS["normal"], scale=sd / abs(amount))
         low, high = sorted((self.minimum / amount, self.maximum / amount))
+        if self.minimum < 0 <= amount:
+            # Why: amounts are >= 0, so a range reaching below 0 says the amount may change sign (a negative
+            # fuel use or emission).  Left to the draws, whether a run was refused depended on N and the seed
+            # (uniform -1..1300 around 1200 MWh: refused in some runs, declared with exit 0 in others).
+            raise ValueError(f"the {self.type} range [{self.minimum:g}, {self.maximum:g}] reaches below 0: the "
+                             f"amount {amount:g} could change sign; an amount is >= 0, so its range starts at 0 "
+                             "or above")
         if not (self.minimum <= amount <= self.maximum):
             raise ValueError(f"the amount {amount:g} lies outside its {self.type} range [{self.minimum:g}, "
                              f"{self.maximum:g}]; the amount is the declared (deterministic) value and must lie "
