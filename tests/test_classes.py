@@ -534,7 +534,8 @@ def test_class_probabilities_refuse_percentiles_out_of_order():
     limits, names = [10.0, 20.0], ["A", "B", "C"]
     ascending = [float(v) for v in range(101)]                 # uniform on 0..100: P(A) = 0.10, P(B) = 0.10
     declaration = {"uncertainty": {"iterations": 100, "seed": 1,
-                                   "results": [{"category": "climate_change", "quantiles": ascending}]}}
+                                   "results": [{"category": "climate_change", "quantiles": ascending, "mean": 50.0,
+                                                "median": 50.0, "sd": 29.0, "p2_5": 2.5, "p97_5": 97.5}]}}
     spread = classes.uncertainty_result(declaration, "climate_change")
     assert classes.class_probabilities(spread["quantiles"], limits, names) == pytest.approx(
         {"A": 0.10, "B": 0.10, "C": 0.80})

@@ -1072,14 +1072,18 @@ def _quantiles(document: dict, path: Path, where: Path | None, field: str | None
     block = document.get("uncertainty")
     if block is None:
         return {}
+    from footprint.inputs.spread import expected_text, result_problem
+
     found: dict[str, tuple[float, ...]] = {}
     try:
         for entry in block["results"]:
-            values = tuple(float(v) for v in entry["quantiles"])
-            if len(values) < 2 or any(b < a for a, b in zip(values, values[1:])):
-                raise ValueError("quantiles must be at least two ascending numbers")
-            found[str(entry["category"])] = values
-    except (KeyError, TypeError, ValueError) as exc:
+            problem = result_problem(entry)  # the percentiles sampled here must agree with the block's statistics
+            if problem is not None:
+                key, what, value = problem
+                raise _fail(f"supplier declaration's Monte Carlo of {entry.get('category')}: {key} {what}", path,
+                            file=where, field=field, value=value, expected=expected_text())
+            found[str(entry["category"])] = tuple(float(v) for v in entry["quantiles"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise _fail(f"supplier declaration has an unusable uncertainty block ({exc})", path, file=where,
                     field=field, expected="uncertainty.results [{category, quantiles: percentiles 0..100}] as "
                                           "'footprint declare --uncertainty' writes it") from None

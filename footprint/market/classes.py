@@ -683,16 +683,16 @@ def uncertainty_result(declaration: Mapping[str, Any], category: str) -> dict | 
         return None
     for entry in block.get("results") or []:
         if isinstance(entry, Mapping) and entry.get("category") == category:
-            quantiles = entry.get("quantiles")
-            if (not isinstance(quantiles, list) or len(quantiles) < 2
-                    or any(isinstance(q, bool) or not isinstance(q, (int, float)) or not math.isfinite(q)
-                           for q in quantiles)
-                    or any(b < a for a, b in zip(quantiles, quantiles[1:]))):
-                # cdf() bisects them: percentiles out of order gave class probabilities with no meaning
-                raise ClassSchemeError("the Monte Carlo percentiles are not ascending numbers",
-                                       field=f"uncertainty.results[{category}].quantiles", value=quantiles,
-                                       expected="percentiles 0..100 in ascending order, as 'footprint declare "
-                                                "--uncertainty' writes them")
+            # cdf() bisects the percentiles: out of order they gave class probabilities with no meaning; and
+            # the median (classed under a scheme of basis median), the 95 % interval (within_95_interval) and
+            # sd (distance_in_sd) must be those of the same samples (footprint.inputs.spread)
+            from footprint.inputs.spread import expected_text, result_problem
+
+            problem = result_problem(entry)
+            if problem is not None:
+                key, what, value = problem
+                raise ClassSchemeError(f"the Monte Carlo {key} {what}", field=f"uncertainty.results[{category}].{key}",
+                                       value=value, expected=expected_text())
             return {**entry, "iterations": block.get("iterations"), "seed": block.get("seed")}
     return None
 
