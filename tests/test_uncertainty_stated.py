@@ -129,3 +129,24 @@ def test_declare_refuses_a_range_below_zero_before_computing(tmp_path):
     assert outcome.exit_code == 2, outcome.output
     assert "reaches below 0" in outcome.output and "processes.mining.inputs[1].uncertainty" in outcome.output
     assert not (tmp_path / "d.json").exists()
+
+
+# ------------------------------------------------------------------ the pedigree table's basic classes
+
+@pytest.mark.parametrize("name", ["Lead-210", "Cobalt-60", "Antimony-125", "Zinc-65"])
+def test_an_air_radionuclide_named_after_a_heavy_metal_takes_the_radionuclides_basic_uncertainty(name):
+    """Before: 'Lead-210' (air; in the coal and grid datasets) matched the heavy metals' pattern
+    '^(...|Lead|...)\\b' first (\\b matches before '-') and took U_b 5.00 instead of the radionuclides' 3.00.
+
+    With every DQR score 1 only the basic factor counts: sigma = ln(U_b) / 2 = ln(3) / 2 = 1.098612 / 2 = 0.549306
+    (5.00 gave ln(5) / 2 = 1.609438 / 2 = 0.804719).
+    """
+    from footprint.data import pedigree
+    from footprint.inputs.dqr import DQR
+
+    label, basic = pedigree.emission_class(name, ["air", "non-urban air or from high stacks"])
+    assert basic == 3.00 and "radionuclides" in label
+    spread = pedigree.lognormal(label, basic, DQR(TeR=1, GeR=1, TiR=1, P=1))
+    assert spread.scale == pytest.approx(0.549306, abs=1e-6)
+    assert pedigree.emission_class("Lead", ["air"])[1] == 5.00  # the metal itself stays a heavy metal
+    assert pedigree.emission_class("Carbon monoxide, fossil", ["air"])[1] == 5.00
