@@ -321,7 +321,9 @@ def test_a_declaration_of_the_previous_model_verifies_where_no_line_shares_a_dra
     from footprint.declaration.declaration import content_hash
 
     document = json.loads(mc_declaration.read_text(encoding="utf-8"))
-    assert document["uncertainty"]["model"]["version"] == "footprint-uncertainty/2"
+    from footprint.engine.uncertainty import MODEL_VERSION
+
+    assert document["uncertainty"]["model"]["version"] == MODEL_VERSION
     assert not [row for row in document["uncertainty"]["model"]["foreground"] if row.get("moves_with")]
     document["uncertainty"]["model"]["version"] = "footprint-uncertainty/1"
     document["content_sha256"] = content_hash(document)

@@ -6,6 +6,7 @@ A supplier's percentiles are sampled into a buyer's Monte Carlo, the register ke
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -112,3 +113,38 @@ def test_a_supplier_whose_percentiles_contradict_its_statistics_is_refused_as_an
         footprint.declare("ndfeb-magnet", magnet, uncertainty=300, seed=4)
     message = str(caught.value)
     assert "median" in message and "ndpr-metal-2025.json" in message and "50th percentile" in message
+
+
+# ------------------------------------------------------------------ what drives it: only inputs that can
+
+def test_contribution_to_variance_names_only_inputs_that_can_move_the_category(with_monte_carlo):
+    """Before: every input was ranked against every category, so an emission without a factor in it (Radium-226
+    to water, Hydrogen fluoride for particulate matter; Sulfur dioxide for ionising radiation) got a squared
+    Spearman of about 1/N from sampling noise alone and was listed among what drives the category (N = 300
+    here)."""
+    flows = {row["input"]: row["label"] for row in with_monte_carlo["uncertainty"]["model"]["foreground"]}
+    cannot = {"particulate_matter": ("Radium-226", "Thorium-232", "Uranium-2", "Hydrogen fluoride", "Chloride",
+                                     "Carbon dioxide"),
+              "ionising_radiation": ("Sulfur dioxide", "Hydrogen fluoride", "Particulate Matter", "Carbon dioxide"),
+              "climate_change": ("Radium-226", "Thorium-232", "Uranium-2", "Particulate Matter", "Sulfur dioxide")}
+    for entry in with_monte_carlo["uncertainty"]["results"]:
+        named = [flows.get(row["input"], row["label"]) for row in entry["contribution_to_variance"]]
+        for flow in cannot.get(entry["category"], ()):
+            assert not [label for label in named if label.startswith(flow)], (entry["category"], named)
+        assert math.fsum(row["share"] for row in entry["contribution_to_variance"]) <= 1.0 + 1e-12
+
+
+def test_the_stated_quantile_method_is_the_one_used_by_hand():
+    """'percentiles ... (numpy linear interpolation)': the p-th percentile of n sorted samples x_0..x_(n-1) is
+    x_i + f (x_(i+1) - x_i) at position p/100 (n - 1) = i + f.  Samples 1, 2, 3, 4, 10 (n - 1 = 4):
+    2.5 %: position 0.1 -> 1 + 0.1 x 1 = 1.1;   median: position 2 -> 3;   97.5 %: position 3.9 -> 4 + 0.9 x 6 = 9.4;
+    percentile 30: position 1.2 -> 2 + 0.2 x 1 = 2.2;  mean 20 / 5 = 4;  sd (n - 1): sqrt((9+4+1+0+36)/4) = sqrt(12.5)."""
+    from footprint.engine.uncertainty import PERCENTILES, Statistics
+
+    samples = np.array([10.0, 2.0, 4.0, 1.0, 3.0])
+    stats = Statistics.of(samples)
+    assert (stats.p2_5, stats.median, stats.p97_5, stats.mean) == pytest.approx((1.1, 3.0, 9.4, 4.0), abs=1e-12)
+    assert stats.sd == pytest.approx(math.sqrt(12.5), abs=1e-12)
+    assert np.percentile(samples, PERCENTILES)[30] == pytest.approx(2.2, abs=1e-12)
+    q = [float(v) for v in np.percentile(samples, PERCENTILES)]
+    assert classes.cdf(q, 2.2) == pytest.approx(0.30, abs=1e-12)  # the class probabilities invert the same line
