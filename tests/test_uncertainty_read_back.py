@@ -138,7 +138,8 @@ def test_the_stated_quantile_method_is_the_one_used_by_hand():
     """'percentiles ... (numpy linear interpolation)': the p-th percentile of n sorted samples x_0..x_(n-1) is
     x_i + f (x_(i+1) - x_i) at position p/100 (n - 1) = i + f.  Samples 1, 2, 3, 4, 10 (n - 1 = 4):
     2.5 %: position 0.1 -> 1 + 0.1 x 1 = 1.1;   median: position 2 -> 3;   97.5 %: position 3.9 -> 4 + 0.9 x 6 = 9.4;
-    percentile 30: position 1.2 -> 2 + 0.2 x 1 = 2.2;  mean 20 / 5 = 4;  sd (n - 1): sqrt((9+4+1+0+36)/4) = sqrt(12.5)."""
+    percentile 30: position 1.2 -> 2 + 0.2 x 1 = 2.2;  mean 20 / 5 = 4;
+    sd (n - 1): sqrt((9 + 4 + 1 + 0 + 36) / 4) = sqrt(12.5)."""
     from footprint.engine.uncertainty import PERCENTILES, Statistics
 
     samples = np.array([10.0, 2.0, 4.0, 1.0, 3.0])
