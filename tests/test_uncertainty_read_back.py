@@ -149,3 +149,56 @@ def test_the_stated_quantile_method_is_the_one_used_by_hand():
     assert np.percentile(samples, PERCENTILES)[30] == pytest.approx(2.2, abs=1e-12)
     q = [float(v) for v in np.percentile(samples, PERCENTILES)]
     assert classes.cdf(q, 2.2) == pytest.approx(0.30, abs=1e-12)  # the class probabilities invert the same line
+
+
+# ------------------------------------------------------------------ a supplier's category its Monte Carlo lacks
+
+def test_a_category_a_suppliers_monte_carlo_does_not_cover_takes_its_pedigree_spread(project, tmp_path, monkeypatch):
+    """The recycled magnet (CFF) declares photochemical ozone formation; its Ev comes from an NdPr-metal
+    declaration whose Monte Carlo covers the metal rule's declared categories only (POF is additional
+    information there).  Before: that category of the supplier was sampled as certain, so with everything
+    else certain POF had sd 0 while the supplier's line is 92 % of the value (16.9 of 18.4 kg CO2-Eq for
+    climate change); now it takes the supplier's pedigree lognormal, drawn with its percentiles."""
+    from dataclasses import replace
+
+    from footprint.data import inventory, project as fp_project
+    from footprint.engine import calculate, system, uncertainty
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.distribution import TYPE_IDS, Relative
+    from footprint.inputs.rule import load_rule
+
+    metal = footprint.declare("ndpr-metal", REPO / "examples" / "ndpr-metal" / "activity-2025.yaml",
+                              uncertainty=300, seed=4)
+    assert "photochemical_ozone_formation" not in [r["category"] for r in metal["uncertainty"]["results"]]
+    supplier = tmp_path / "ndpr-metal-2025.json"
+    supplier.write_text(json.dumps(metal), encoding="utf-8")
+    text = (REPO / "rules" / "ndfeb-recycled-hpms.yaml").read_text(encoding="utf-8")
+    assert "declaration: ../examples/suppliers/ndpr-metal-2025.json" in text
+    rule = tmp_path / "ndfeb-recycled-hpms.yaml"
+    rule.write_text(text.replace("declaration: ../examples/suppliers/ndpr-metal-2025.json",
+                                 f"declaration: {supplier}").replace("../schemas/", str(REPO / "schemas") + "/"),
+                    encoding="utf-8")
+
+    catalogue = inventory.load_catalogue()
+    flows = inventory.biosphere_index(fp_project.brightway()[0])
+    built = system.build(load_rule(rule), load_activity(REPO / "examples" / "ndfeb-recycled-hpms" /
+                                                        "activity-2025.yaml"), catalogue, flows)
+    result = calculate.calculate(built)
+    for process in built.processes:  # only the supplier is uncertain
+        process.flows = [replace(f, uncertainty=Relative(TYPE_IDS["none"])) for f in process.flows]
+    real = uncertainty.background_model
+
+    def certain(*args, **kwargs):
+        model = real(*args, **kwargs)
+        model.specs = [Relative(TYPE_IDS["none"]) for _ in model.specs]
+        return model
+
+    monkeypatch.setattr(uncertainty, "background_model", certain)
+    mc = uncertainty.monte_carlo(result, catalogue, flows, iterations=400, seed=3)
+    (row,) = mc.model["suppliers"]
+    assert row["distribution"]["type"] == "percentiles"
+    assert row["distribution"]["categories_without_percentiles"]["type"] == "lognormal"
+    block = {r["category"]: r for r in mc.block()["results"]}
+    assert block["climate_change"]["sd"] > 0  # from the supplier's percentiles
+    pof = block["photochemical_ozone_formation"]
+    assert pof["sd"] > 0.01 * pof["value"], pof  # was 0: the supplier's POF taken as certain

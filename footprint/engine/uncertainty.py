@@ -410,6 +410,8 @@ class RandomInput:
     #: the id of the input whose random numbers this one shares: another line of the same datum, both
     #: with pedigree (DQR-derived) uncertainty (_foreground_inputs says why)
     moves_with: str | None = None
+    #: a supplier known by its percentiles: the distribution of a category they do not cover
+    otherwise: Relative | None = None
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"input": self.id, "label": self.label, "kind": self.kind}
@@ -419,19 +421,29 @@ class RandomInput:
             out["moves_with"] = self.moves_with
         out["distribution"] = self.spec.describe() if self.spec is not None else {
             "type": "percentiles", "basis": "supplier's Monte Carlo (its declaration's uncertainty block)"}
+        if self.otherwise is not None:
+            out["distribution"]["categories_without_percentiles"] = self.otherwise.describe()
         return out
 
 
 def supplier_input(supplier: UpstreamDeclaration) -> RandomInput:
+    """A supplier's values as one random input: its Monte Carlo's percentiles, else its DQR's pedigree lognormal.
+
+    A supplier's Monte Carlo covers the categories its rule declares; the buyer may declare one the supplier
+    only computed (additional information: photochemical ozone formation of an NdPr-metal declaration in
+    the recycled magnet's CFF line).  Such a category was sampled as certain, so the buyer's interval
+    left out its largest contributor's spread; it takes the pedigree lognormal, drawn with the percentiles.
+    """
     label = f"supplier declaration {supplier.id} ({supplier.product}, {supplier.declarant})"
-    if supplier.quantiles:
-        return RandomInput(f"supplier:{supplier.id}", label, "supplier", None)
     from footprint.inputs.dqr import DQR
 
     criteria = supplier.criteria
     dqr = DQR(**{k: min(5.0, max(1.0, float(criteria[k]))) for k in ("TeR", "GeR", "TiR", "P")}) \
         if all(k in criteria for k in ("TeR", "GeR", "TiR", "P")) else None
     spec = pedigree.lognormal(*pedigree.input_class(False), dqr)
+    if supplier.quantiles:
+        uncovered = [c for c in supplier.values if c not in supplier.quantiles]
+        return RandomInput(f"supplier:{supplier.id}", label, "supplier", None, otherwise=spec if uncovered else None)
     return RandomInput(f"supplier:{supplier.id}", label, "supplier", spec)
 
 
@@ -608,8 +620,8 @@ def monte_carlo(result: Result, catalogue: Catalogue, flows_index: dict, *, iter
                     column = z[:, n_fg + n_bg + s]
                     out[:, s, k] = sampling.from_quantiles(column, np.asarray(supplier.quantiles[category.id])) \
                         / supplier_kg[s]
-                else:
-                    spec = item.spec or Relative(TYPE_IDS["none"])
+                else:  # no percentiles: the supplier's pedigree lognormal (for a category its Monte Carlo lacks too)
+                    spec = item.spec or item.otherwise or Relative(TYPE_IDS["none"])
                     out[:, s, k] = value * sampling.multipliers([spec], z[:, [n_fg + n_bg + s]])[:, 0]
         return out
 
