@@ -202,6 +202,7 @@ class _Workbook:
                     data["dqr"] = dqr
                     filled = True
                     self._mark(base + ("dqr",), sheet.title, row_index, dqr)
+                    self._mark_dqr(base + ("dqr",), sheet.title, row_index)
                 continue
             if section == "allocation_share":
                 data["allocation_share"] = amount
@@ -339,9 +340,9 @@ class _Workbook:
                                  (sheet, row, next(iter(dqr))), value=dqr,
                                  expected="one DQR for the assay (the same scores, or blank on the other ore rows)")
             ore["dqr"] = dqr
-            self.locations.setdefault(base + ("ore", "dqr"), (sheet, row, None))
-            for criterion in dqr:
-                self.locations.setdefault(base + ("ore", "dqr", criterion), (sheet, row, criterion))
+            if base + ("ore", "dqr") not in self.locations:
+                self.locations[base + ("ore", "dqr")] = (sheet, row, None)
+                self._mark_dqr(base + ("ore", "dqr"), sheet, row)
 
     def _not_twice(self, loc: tuple, what: str, sheet: str, row: int) -> None:
         """Refuse a second row for one key of the assay (the later one would replace the earlier)."""
@@ -480,11 +481,19 @@ class _Workbook:
             column = (columns or {}).get(key, key)
             self.locations[loc + (key,)] = (sheet, row, column)
         if "dqr" in entry and isinstance(entry["dqr"], dict):
-            for criterion in entry["dqr"]:
-                self.locations[loc + ("dqr", criterion)] = (sheet, row, criterion)
+            self._mark_dqr(loc + ("dqr",), sheet, row)
         if isinstance(entry.get("uncertainty"), dict):
             for key in entry["uncertainty"]:
                 self.locations[loc + ("uncertainty", key)] = (sheet, row, "distribution" if key == "type" else key)
+
+    def _mark_dqr(self, loc: tuple, sheet: str, row: int) -> None:
+        """Each DQR criterion of a row at its own column, the blank ones too.
+
+        A row with TeR filled and GeR left blank was refused as "column 'dqr': Field required", naming
+        a column the workbook does not have and not the criterion missing.
+        """
+        for criterion in DQR_KEYS:
+            self.locations[loc + (criterion,)] = (sheet, row, criterion)
 
     def _append(self, data: dict, base: tuple, group: str, entry: dict, sheet: str, row: int,
                 columns: dict) -> None:
@@ -548,6 +557,7 @@ def _checked_read(path: Path, data: bytes) -> tuple[dict[str, Any], _Workbook]:
     try:
         _check_formulas(path, formulas, values)
         _check_hidden(path, values)
+        _check_merged(path, values)
         return _read(path, values)
     finally:
         formulas.close()
@@ -563,14 +573,23 @@ def _check_formulas(path: Path, formulas, values) -> None:
     books, so their rows are the same cells in the same order).
     """
     for name in formulas.sheetnames:
-        for cells, cached in zip(formulas[name].iter_rows(), values[name].iter_rows(values_only=True)):
+        for cells, cached in zip(formulas[name].iter_rows(), values[name].iter_rows()):
             for cell, value in zip(cells, cached):
-                if getattr(cell, "data_type", None) == "f" and value is None:
+                if getattr(cell, "data_type", None) == "f" and value.value is None:
                     raise ActivityDataError(
                         f"formula without a computed value: {excerpt(str(cell.value), 60)}",
                         file=f"{path}: sheet '{name}' cell {cell.coordinate}",
                         expected="a number: open the workbook in a spreadsheet program, let it calculate and "
                                  "save it, or type the value")
+                if getattr(value, "data_type", None) == "e":
+                    # an error value (#N/A, #REF!, #DIV/0!) reads as its text: a lookup that failed in the
+                    # 'source' column was declared as the source "#N/A", exit 0
+                    formula = f" of {excerpt(str(cell.value), 60)}" if cell.data_type == "f" else ""
+                    raise ActivityDataError(
+                        f"the cell holds the spreadsheet error {excerpt(str(value.value), 20)}{formula}",
+                        file=f"{path}: sheet '{name}' cell {cell.coordinate}", value=value.value,
+                        expected="a value: correct the formula (or what it refers to) and recalculate, or type "
+                                 "the value")
 
 
 def _check_hidden(path: Path, book) -> None:
@@ -599,12 +618,98 @@ def _check_hidden(path: Path, book) -> None:
                                         file=f"{path}: sheet '{sheet.title}' row {filled[0].row}",
                                         expected="data in visible rows only: unhide the row to check it, "
                                                  "or delete it")
+            blank = next((cell for cell in filled if _format_hides(cell)), None)
+            if blank is not None:
+                raise ActivityDataError(f"the cell's number format ({excerpt(str(blank.number_format), 30)}) shows it "
+                                        "blank but it holds data", file=f"{path}: sheet '{sheet.title}' cell "
+                                        f"{blank.coordinate}", value=blank.value,
+                                        expected="data shown as it is read: give the cell a format that shows its "
+                                                 "value (General), or delete the value")
             below_header = [cell for cell in filled if cell.row > 1 and cell.column in hidden_columns]
             if below_header:  # a hidden column's header alone sets nothing aside; its values would count
                 raise ActivityDataError("the column is hidden (or in a collapsed group) but holds data",
                                         file=f"{path}: sheet '{sheet.title}' cell {below_header[0].coordinate}",
                                         expected="data in visible columns only: unhide the column to check "
                                                  "it, or delete its values")
+
+
+def _format_sections(number_format: str) -> list[str]:
+    """A number format's sections (positive;negative;zero;text), a ';' inside quotes or after '\\' not counted."""
+    sections, current, quoted, escaped = [], "", False, False
+    for char in number_format:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            current, escaped = current + char, True
+        elif char == '"':
+            current, quoted = current + char, not quoted
+        elif char == ";" and not quoted:
+            sections.append(current)
+            current = ""
+        else:
+            current += char
+    return [*sections, current]
+
+
+def _format_hides(cell) -> bool:
+    """Whether the cell's number format shows its value as nothing (';;;', or '0;;' for a zero or a negative).
+
+    Such a format is how a spreadsheet user hides a figure while keeping it; read as values it would
+    count all the same, as a hidden row's (see _check_hidden).
+    """
+    number_format = str(getattr(cell, "number_format", "") or "")
+    if ";" not in number_format:
+        return False
+    sections = _format_sections(number_format)
+    value = cell.value
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        if value > 0 or len(sections) == 1:
+            section = sections[0]
+        elif value < 0:
+            section = sections[1]
+        else:
+            section = sections[2] if len(sections) > 2 else sections[0]
+    elif isinstance(value, str):
+        if len(sections) < 4:
+            return False
+        section = sections[3]
+    else:
+        return False
+    return not re.sub(r'\[[^\]]*\]|""', "", section).strip()  # a colour ([Red]) or "" shows nothing
+
+
+def _check_merged(path: Path, book) -> None:
+    """Refuse a merged range whose one value is shown in cells that are read, each on its own, as empty.
+
+    A spreadsheet keeps a merged range's value in its top-left cell alone: the amount of two emission
+    rows merged into one cell was declared for the first row and the second row, its amount read as
+    blank, was skipped as not reported (exit 0, one emission less); a DQR merged down two rows gave the
+    second the process default.  A range within one row that covers only columns nobody reads (a comment
+    spread to the right) hides nothing.  ``book``: the full book of values.
+    """
+    from openpyxl.utils import get_column_letter
+
+    read_columns = set(COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS + EXCLUSION_COLUMNS)
+    for sheet in book.worksheets:
+        if sheet.title == DECLARANT_SHEET:
+            read = {1, 2}  # key, value
+        else:
+            read = {cell.column for cell in next(sheet.iter_rows(max_row=1), ()) if _clean(cell.value) in read_columns}
+        for merged in sheet.merged_cells.ranges:
+            anchor = sheet.cell(row=merged.min_row, column=merged.min_col)
+            if _clean(anchor.value) is None:
+                continue
+            covered_read = [column for column in range(merged.min_col + 1, merged.max_col + 1) if column in read]
+            if merged.max_row == merged.min_row and not covered_read:
+                continue
+            cells = f"{anchor.coordinate}:{get_column_letter(merged.max_col)}{merged.max_row}"
+            raise ActivityDataError(
+                f"merged cells: the value shown in all of them ({excerpt(str(anchor.value), 40)}) is held by "
+                f"{anchor.coordinate} alone, and the other cells are read as empty",
+                file=f"{path}: sheet '{sheet.title}' cells {cells}", value=anchor.value,
+                expected="the cells unmerged, with the value typed in each row and column it belongs to")
 
 
 def _read(path: Path, workbook) -> tuple[dict[str, Any], _Workbook]:

@@ -26,13 +26,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Strict, model_validator
 
 #: stats_arrays uncertainty type ids (stats_arrays.distributions: 0 undefined, 1 no uncertainty, ...).
 TYPE_IDS = {"none": 1, "lognormal": 2, "normal": 3, "uniform": 4, "triangular": 5}
 TYPE_NAMES = {number: name for name, number in TYPE_IDS.items()}
+
+#: A parameter is a number as written: a boolean or text is refused, as for amounts and DQR scores.  Read
+#: leniently, 'gsd: true' (an XLSX TRUE cell) was a gsd of 1, no uncertainty at all on that amount, and
+#: 'sd: "30"' a number, exit 0.
+Parameter = Optional[Annotated[float, Strict()]]
 
 
 class Distribution(BaseModel):
@@ -40,12 +45,12 @@ class Distribution(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["lognormal", "normal", "triangular", "uniform"]
-    gsd: Optional[float] = None  # lognormal: geometric standard deviation exp(sigma), >= 1
-    scale: Optional[float] = None  # stats_arrays: sigma of ln(x) (lognormal) or standard deviation (normal)
-    sd: Optional[float] = None  # normal: standard deviation in the amount's unit
-    minimum: Optional[float] = None
-    maximum: Optional[float] = None
-    mode: Optional[float] = None  # triangular: most likely value (default: the amount)
+    gsd: Parameter = None  # lognormal: geometric standard deviation exp(sigma), >= 1
+    scale: Parameter = None  # stats_arrays: sigma of ln(x) (lognormal) or standard deviation (normal)
+    sd: Parameter = None  # normal: standard deviation in the amount's unit
+    minimum: Parameter = None
+    maximum: Parameter = None
+    mode: Parameter = None  # triangular: most likely value (default: the amount)
 
     @model_validator(mode="after")
     def _parameters(self) -> "Distribution":
