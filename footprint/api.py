@@ -337,11 +337,13 @@ def _period_ended(activity, created: dt.datetime | None) -> None:
     caller's future date (declare(..., created=2030-01-01)) made a 2027 forecast pass as ended, exit 0.
     """
     from footprint.engine.system import check_period_ended
+    from footprint.inputs.activity import located
 
     from footprint._time import utc_day, utc_today
 
     today = utc_today()
-    check_period_ended(activity, today if created is None else min(utc_day(created), today))
+    with located(activity):  # a workbook's period_end is named by its cell, as every other check's field
+        check_period_ended(activity, today if created is None else min(utc_day(created), today))
 
 
 def _refuse_withdrawn(loaded, twin) -> None:

@@ -155,6 +155,13 @@ class _Workbook:
             raw["recycled_content"] = recycled
         if values.get("comment", (None,))[0] is not None:
             put(raw, (), "comment", "comment")
+        # a check of a whole part (period end before start or of another length, production against the
+        # reference process's output, recycled content missing under a CFF rule) names the row it reads last,
+        # rather than a field path into a dict the producer never saw
+        for part, key in (("period", "period_end"), ("production", "production_amount"),
+                          ("recycled_content", "recycled_content_R1")):
+            if key in values:
+                self.locations[(part,)] = (sheet.title, values[key][1], "value")
         return raw
 
     def process(self, sheet) -> dict[str, Any] | None:
