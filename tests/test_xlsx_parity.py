@@ -177,3 +177,26 @@ def test_the_xlsx_twin_is_read_into_the_same_activity_data(templates, example, v
     source, twin = _twins(templates, example, data, "activity" if variant == "as shipped" else "enriched")
     differences = _differences(_model(source), _model(twin))
     assert not differences, "\n".join(differences[:20])
+
+
+#: What YAML can say and the workbook has no cell for (a product decision, listed so that closing a gap updates
+#: this list): a transport leg as mass x distance (the workbook takes its t*km), a lognormal's 'scale' (the
+#: workbook takes gsd = exp(scale)), and a comment on the recycled content or on a whole process.
+GAPS = [
+    ("transport leg as mass and distance", lambda data: data["processes"]["roasting"]["transport"].__setitem__(
+        0, {"kind": "lorry", "mass": {"amount": 25000, "unit": "t"}, "distance": {"amount": 100, "unit": "km"}})),
+    ("lognormal scale", lambda data: data["processes"]["mining"]["inputs"][1].__setitem__(
+        "uncertainty", {"type": "lognormal", "scale": 0.1})),
+    ("process comment", lambda data: data["processes"]["mining"].__setitem__("comment", "two pits")),
+]
+
+
+@pytest.mark.parametrize("name, edit", GAPS, ids=[name for name, _edit in GAPS])
+def test_what_the_workbook_cannot_say_is_known(project, tmp_path, name, edit):
+    from xlsx_twin import NoPlaceInWorkbook
+
+    data = loads((REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    footprint.make_template("ndpr-oxide", tmp_path / "template.xlsx", fmt="xlsx")
+    with pytest.raises(NoPlaceInWorkbook):
+        fill(tmp_path / "template.xlsx", data, tmp_path / "twin.xlsx")

@@ -238,8 +238,12 @@ class _Workbook:
                 continue
             item = cells.get("item")
             if (section in ("input", "transport") and amount == 0 and not isinstance(amount, bool)
-                    and isinstance(item, str) and not item.lower().startswith(FROM_PREFIX)):
-                zero.setdefault(item, row_index)  # 0 written in the row: stated not used (as YAML's not_used)
+                    and isinstance(item, str) and not item.lower().startswith(FROM_PREFIX)
+                    and not any(cells.get(name) is not None for name in self._ABOUT_AMOUNT)):
+                # 0 written in the row: stated not used (as YAML's not_used).  A 0 with a DQR, data type,
+                # distribution, dataset or declaration is kept as the input of 0 YAML makes of it, held to the
+                # same checks: taken as not used, another country's grid or a range around 0 passed, exit 0
+                zero.setdefault(item, row_index)
                 continue
             entry: dict[str, Any] = {"amount": amount, "unit": cells.get("unit")}
             columns = {"amount": "amount", "unit": "unit", "source": "source", "data_type": "data_type",
