@@ -138,3 +138,17 @@ def test_a_distribution_parameter_that_is_no_number_is_refused_in_yaml(tmp_path,
     key = next(k for k in parameters if k != "type")
     with pytest.raises(ActivityDataError, match=rf"uncertainty\.{key}': Input should be a valid number"):
         load_activity(path)
+
+
+def test_an_exclusion_naming_kinds_but_no_item_is_refused_not_skipped(twin, tmp_path):
+    """The row was skipped whole, so the kinds it names were not stated as left out under the cut-off."""
+    def exclusion(ws):
+        columns, row = _header(ws), ws.max_row + 1
+        ws.cell(row=1, column=ws.max_column + 1, value="kinds")
+        ws.cell(row=row, column=columns["section"], value="excluded")
+        ws.cell(row=row, column=columns["comment"], value="lubricants, a few kg")
+        ws.cell(row=row, column=ws.max_column, value="kerosene")
+
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining' row \d+ column 'item': input kinds left out with "
+                                                r"no item"):
+        load_activity(_edited(twin, tmp_path, exclusion))

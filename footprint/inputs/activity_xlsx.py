@@ -409,6 +409,10 @@ class _Workbook:
             raise self.error("an estimated share with no item (the row would be skipped, its share left out of "
                              "the cut-off check)", (sheet, row, "item"), value=cells["amount"],
                              expected="the excluded item's name in column 'item'")
+        if section == "excluded" and cells.get("item") is None and cells.get("kinds") is not None:
+            raise self.error("input kinds left out with no item (the row would be skipped, the kinds not "
+                             "stated as left out)", (sheet, row, "item"), value=cells["kinds"],
+                             expected="the excluded item's name in column 'item'")
 
     def _no_repeated_column(self, sheet: str, header: list[str]) -> None:
         """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
