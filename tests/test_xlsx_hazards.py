@@ -152,3 +152,16 @@ def test_an_exclusion_naming_kinds_but_no_item_is_refused_not_skipped(twin, tmp_
     with pytest.raises(ActivityDataError, match=r"sheet 'mining' row \d+ column 'item': input kinds left out with "
                                                 r"no item"):
         load_activity(_edited(twin, tmp_path, exclusion))
+
+
+def test_a_blank_sheet_a_spreadsheet_adds_is_taken_and_a_sheet_of_notes_is_refused(twin, tmp_path):
+    """A blank 'Sheet1' was refused as a process sheet missing its columns; it says nothing, as a deleted sheet."""
+    book = load_workbook(twin)
+    book.create_sheet("Sheet1")
+    book.save(tmp_path / "blank.xlsx")
+    assert load_activity(tmp_path / "blank.xlsx").data == load_activity(twin).data
+    book["Sheet1"]["A1"] = "electricity from meter 7 and 8"
+    book.save(tmp_path / "notes.xlsx")
+    with pytest.raises(ActivityDataError, match=r"sheet 'Sheet1' row 1: missing column 'section' \(every sheet but "
+                                                r"'declarant' is read as the sheet of the process"):
+        load_activity(tmp_path / "notes.xlsx")

@@ -166,12 +166,16 @@ class _Workbook:
 
     def process(self, sheet) -> dict[str, Any] | None:
         """One process sheet; None when no amount or DQR on it is filled (the process is not reported)."""
+        if not any(_clean(cell.value) is not None for row in sheet.iter_rows() for cell in row):
+            return None  # a blank sheet (a spreadsheet's 'Sheet1') says nothing, as a deleted one
         rows = sheet.iter_rows()
         header = [str(_clean(h.value)) if _clean(h.value) is not None else "" for h in next(rows, ())]
         for column in REQUIRED_COLUMNS:
             if column not in header:
-                raise self.error(f"missing column '{column}'", (sheet.title, 1, None),
-                                 expected="the header row of 'footprint template': " + ", ".join(COLUMNS))
+                raise self.error(f"missing column '{column}' (every sheet but '{DECLARANT_SHEET}' is read as the "
+                                 "sheet of the process it is named after)", (sheet.title, 1, None),
+                                 expected="the header row of 'footprint template': " + ", ".join(COLUMNS)
+                                          + "; or notes moved out of the workbook")
         known = COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS + EXCLUSION_COLUMNS
         unknown = [h for h in header if h and h not in known]
         if unknown:
