@@ -165,3 +165,34 @@ def test_a_blank_sheet_a_spreadsheet_adds_is_taken_and_a_sheet_of_notes_is_refus
     with pytest.raises(ActivityDataError, match=r"sheet 'Sheet1' row 1: missing column 'section' \(every sheet but "
                                                 r"'declarant' is read as the sheet of the process"):
         load_activity(tmp_path / "notes.xlsx")
+
+
+@pytest.mark.parametrize("number_format", ["#,##0,", '0.0,,"M"'])
+def test_an_amount_shown_in_thousands_is_refused(twin, tmp_path, number_format):
+    """1200000 formatted '#,##0,' shows 1,200 beside the unit MWh: the sheet and the declaration disagreed by a
+    factor of 1000, exit 0 (the value held was declared, 1000 times what the sheet showed)."""
+    def scaled(ws):
+        cell = ws.cell(row=_row(ws, "electricity"), column=_header(ws)["amount"], value=1200000)
+        cell.number_format = number_format
+
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining' row \d+ column 'amount': a number format that "
+                                                r"shows column 'amount' scaled"):
+        load_activity(_edited(twin, tmp_path, scaled))
+
+
+def test_production_shown_in_thousands_is_refused(twin, tmp_path):
+    book = load_workbook(twin)
+    ws = book["declarant"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "production_amount")
+    ws.cell(row=row, column=2).number_format = "#,##0,"
+    book.save(tmp_path / "edited.xlsx")
+    with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': a number format that "
+                                                r"shows production_amount scaled"):
+        load_activity(tmp_path / "edited.xlsx")
+
+
+def test_thousands_separators_are_no_scaling(twin, tmp_path):
+    def separated(ws):
+        ws.cell(row=_row(ws, "electricity"), column=_header(ws)["amount"]).number_format = "#,##0.00"
+
+    assert load_activity(_edited(twin, tmp_path, separated)).data == load_activity(twin).data

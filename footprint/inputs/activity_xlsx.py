@@ -86,6 +86,7 @@ class _Workbook:
             key = str(_clean(row[0]))
             if key in self.DECLARANT_QUANTITIES and len(cells) > 1:
                 self._no_percentage_cell(cells[1], key, (sheet.title, row_index, "value"))
+                self._no_scaled_format(cells[1], key, (sheet.title, row_index, "value"))
             if key not in DECLARANT_KEYS:
                 raise self.error("unknown key", (sheet.title, row_index, "key"), value=key,
                                  expected="one of " + ", ".join(DECLARANT_KEYS))
@@ -463,6 +464,8 @@ class _Workbook:
         (allocation share, an exclusion's estimated share) may be shown as percentages.
         """
         for name, cell in zip(header, row):
+            if name in self.QUANTITY_COLUMNS:
+                self._no_scaled_format(cell, f"column '{name}'", (sheet, row_index, name))
             if name not in self.QUANTITY_COLUMNS or (name == "amount" and section in self.FRACTION_SECTIONS):
                 continue
             value = getattr(cell, "value", None)
@@ -475,6 +478,28 @@ class _Workbook:
                                            "or gsd as a factor (about +-10 % is 1.1)") if name != "amount"
                                           else "the amount in the row's unit, in a cell not formatted as a "
                                                "percentage")
+
+    def _no_scaled_format(self, cell, name: str, location: Location) -> None:
+        """Refuse a quantity whose number format shows it scaled (in thousands: '#,##0,'; millions: '0.0,,').
+
+        The cell shows 1,200 beside the unit MWh while it holds 1200000: a reader of the sheet and the
+        declaration would disagree by a factor of 1000.  Which one the producer meant only the producer knows.
+        """
+        value = getattr(cell, "value", None)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return
+        number_format = str(getattr(cell, "number_format", "") or "")
+        if "," not in number_format:
+            return
+        sections = _format_sections(number_format)
+        section = sections[1] if value < 0 and len(sections) > 1 else sections[0]
+        digits = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", section)
+        if re.search(r"[0#?],+(?![0#?,])", digits):
+            raise self.error(f"a number format that shows {name} scaled ({excerpt(number_format, 30)}): the cell "
+                             f"shows another number than the {value:.6g} it holds and that would be read",
+                             location, value=value,
+                             expected="the quantity in the row's unit, in a cell whose format shows it unscaled "
+                                      "(General, or #,##0.00)")
 
     #: Sections a process has at most one of (each stored under its own name): a second row would replace the first.
     SINGLE = ("output", "dqr", "allocation_share")
