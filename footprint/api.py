@@ -442,7 +442,9 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
         _refuse_rule(loaded, withdrawn_ok=withdrawn_ok)
         activity = _activity.load_activity(data)
     run = _Run.open()
-    with _gc_paused():
+    # a workbook's errors name sheet, row and column wherever they are found (an R1 the material flows contradict
+    # is found while calculating): located() re-raises an error about the activity file's field at its cell
+    with _gc_paused(), _activity.located(activity):
         prepared = _prepare(run, rule, data, allocation=allocation, background=background, mapping=mapping,
                             loaded=loaded, activity=activity)
         if not analysis:  # a rule author's hotspot screening of a planned plant is no declaration of a period

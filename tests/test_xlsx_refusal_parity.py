@@ -138,6 +138,12 @@ EDITS = [
     ("ndfeb-recycled-hpms", "recycled share of an element the rule does not ask for",
      _set(("recycled_content", "by_element", "Sm"), 0.5)),
     ("ndfeb-recycled-hpms", "recycled content left out of a CFF rule", lambda data: data.pop("recycled_content")),
+    ("ndfeb-recycled-hpms", "R1 of 0 beside recycled material", _set(("recycled_content", "R1"), 0.0)),
+    ("ndpr-oxide", "recycled content under a rule without a method for it",
+     _set(("recycled_content",), {"R1": 0.1, "source": "feed records"})),
+    ("ndpr-oxide", "recycled content's DQR as text",
+     _set(("recycled_content",), {"R1": 0.1, "source": "feed records", "dqr": {"TeR": "1", "GeR": 1, "TiR": 1,
+                                                                                "P": 1}})),
 ]
 
 
