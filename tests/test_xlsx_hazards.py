@@ -59,12 +59,12 @@ def test_two_emission_amounts_merged_into_one_cell_are_refused(twin, tmp_path):
 
 
 def test_a_comment_merged_across_columns_nobody_reads_is_taken(twin, tmp_path):
-    def merge(ws):
-        row, last = _row(ws, "electricity"), ws.max_column
-        ws.cell(row=row, column=last + 1, value=ws.cell(row=row, column=_header(ws)["comment"]).value)
-        ws.merge_cells(start_row=row, start_column=last + 1, end_row=row, end_column=last + 3)  # beside the table
-
-    assert load_activity(_edited(twin, tmp_path, merge)).data == load_activity(twin).data
+    book = load_workbook(twin)
+    ws = book["declarant"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "region")
+    ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)  # the comment spread to the right
+    book.save(tmp_path / "edited.xlsx")
+    assert load_activity(tmp_path / "edited.xlsx").data == load_activity(twin).data
 
 
 @pytest.mark.parametrize("column", ["source", "amount", "item"])
@@ -196,3 +196,22 @@ def test_thousands_separators_are_no_scaling(twin, tmp_path):
         ws.cell(row=_row(ws, "electricity"), column=_header(ws)["amount"]).number_format = "#,##0.00"
 
     assert load_activity(_edited(twin, tmp_path, separated)).data == load_activity(twin).data
+
+
+def test_a_value_in_a_column_without_a_header_is_refused(twin, tmp_path):
+    """A dataset typed in a column added without its name was dropped: the default grid declared, exit 0."""
+    def headless(ws):
+        ws.cell(row=_row(ws, "electricity"), column=ws.max_column + 2, value="electricity/CN-NM")
+
+    with pytest.raises(ActivityDataError, match=r"sheet 'mining' row \d+: a value in column [A-Z]+, which has no "
+                                                r"header"):
+        load_activity(_edited(twin, tmp_path, headless))
+
+
+def test_a_declarant_value_with_no_key_is_refused(twin, tmp_path):
+    book = load_workbook(twin)
+    ws = book["declarant"]
+    ws.cell(row=ws.max_row + 2, column=2, value="CN-NM")
+    book.save(tmp_path / "edited.xlsx")
+    with pytest.raises(ActivityDataError, match=r"sheet 'declarant' row \d+ column 'key': a value with no key"):
+        load_activity(tmp_path / "edited.xlsx")

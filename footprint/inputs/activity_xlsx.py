@@ -82,6 +82,10 @@ class _Workbook:
         for row_index, cells in enumerate(sheet.iter_rows(min_row=2), start=2):
             row = tuple(cell.value for cell in cells)
             if not row or _clean(row[0]) is None:
+                if len(row) > 1 and _clean(row[1]) is not None:  # a value typed on a line with no key: read nowhere
+                    raise self.error("a value with no key (it would be read nowhere)", (sheet.title, row_index, "key"),
+                                     value=_clean(row[1]), expected="the key in column A (" + ", ".join(DECLARANT_KEYS)
+                                     + "), or the value deleted")
                 continue
             key = str(_clean(row[0]))
             if key in self.DECLARANT_QUANTITIES and len(cells) > 1:
@@ -183,6 +187,7 @@ class _Workbook:
             raise self.error("unknown column", (sheet.title, 1, unknown[0]), value=unknown[0],
                              expected="columns " + ", ".join(known))
         self._no_repeated_column(sheet.title, header)
+        self._no_value_without_header(sheet, header)
         pid = sheet.title
         base = ("processes", pid)
         self.locations[base] = (sheet.title, None, None)
@@ -418,6 +423,24 @@ class _Workbook:
             raise self.error("input kinds left out with no item (the row would be skipped, the kinds not "
                              "stated as left out)", (sheet, row, "item"), value=cells["kinds"],
                              expected="the excluded item's name in column 'item'")
+
+    def _no_value_without_header(self, sheet, header: list[str]) -> None:
+        """Refuse a value in a column whose header is blank: no row reads it.
+
+        A supplier's declaration or a dataset typed in a column added without its header name was
+        dropped without a word, the default dataset declared in its place, exit 0.
+        """
+        from openpyxl.utils import get_column_letter
+
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                index = cell.column - 1
+                if (index >= len(header) or not header[index]) and _clean(cell.value) is not None:
+                    raise self.error(f"a value in column {get_column_letter(cell.column)}, which has no header (it "
+                                     "would be read nowhere)", (sheet.title, cell.row, None), value=_clean(cell.value),
+                                     expected="the column's name in row 1 (" + ", ".join(
+                                         COLUMNS + OPTIONAL_COLUMNS + UNCERTAINTY_COLUMNS + EXCLUSION_COLUMNS)
+                                              + "), or the value moved out of the sheet")
 
     def _no_repeated_column(self, sheet: str, header: list[str]) -> None:
         """Refuse a header naming a column twice: each row would be read from the rightmost one only."""
