@@ -35,6 +35,7 @@ from footprint.report.figures import (
     class_label_png,
     declared_results,
     process_chart_png,
+    process_names_and_stages,
     stage_chart_png,
     stage_order,
 )
@@ -181,14 +182,14 @@ def _additional_results(d: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _process_order(d: Mapping[str, Any], by_process: Mapping[str, Any]) -> list[str]:
-    """Processes grouped by stage order, then declaration order; extras last."""
+    """Processes grouped by stage order, then declaration order; extras (the recycled-content line) last in their stage."""
     stage_rank = {sid: i for i, sid in enumerate(_stage_labels(d))}
     known = list(_processes(d))
     ids = known + [pid for pid in by_process if pid not in known]
-    procs = _processes(d)
+    facts = process_names_and_stages(d)
 
     def key(pid: str) -> tuple[int, int]:
-        stage = str(procs.get(pid, {}).get("stage"))
+        stage = facts.get(pid, ("", ""))[1]
         return stage_rank.get(stage, len(stage_rank)), ids.index(pid)
 
     return sorted((p for p in ids if p in by_process), key=key)
@@ -515,12 +516,11 @@ def _stage_table(d: Mapping[str, Any], result: Mapping[str, Any], lang: str) -> 
 def _process_table(d: Mapping[str, Any], result: Mapping[str, Any], lang: str) -> Html:
     """One category's contributions by process, grouped by stage."""
     by_process, total = _as_dict(result.get("by_process")), result.get("value")
-    procs, stages = _processes(d), _stage_labels(d, lang)
+    facts, stages = process_names_and_stages(d, lang), _stage_labels(d, lang)
     rows = []
     for pid in _process_order(d, by_process):
-        proc = procs.get(pid, {})
-        stage = stages.get(str(proc.get("stage")), proc.get("stage"))
-        rows.append([proc.get("name") or pid, stage, fmt_sig(by_process.get(pid)),
+        name, stage = facts.get(pid, (pid, None))
+        rows.append([name, stages.get(str(stage), stage), fmt_sig(by_process.get(pid)),
                      fmt_share(by_process.get(pid), total)])
     return _table([text("process", lang), text("stage", lang),
                    text("value_unit", lang, unit=result.get("unit", "")), text("pct_total", lang)],
@@ -592,8 +592,12 @@ def _mineral_resources(d: Mapping[str, Any], lang: str) -> Html:
         parts.append(_tag("p", _tag("strong", gap["statement"]), class_="warnings"))
     csi = _as_dict(block.get("crustal_scarcity"))
     if csi.get("value") is not None:
-        parts.append(_dl([(text("crustal_scarcity", lang), f"{fmt_sig(csi['value'])} {csi.get('unit', '')}"),
-                          ("", csi.get("citation", ""))]))
+        # the same value as the crustal_scarcity result, so with its coverage flag: without it a partial
+        # value (a lower bound, flagged in the results table) read here as the whole
+        result = next((r for r in _all_results(d) if r.get("category") == "crustal_scarcity"), {})
+        flag = _coverage_cell(result, lang) if result else Html("")
+        shown = _join([f"{fmt_sig(csi['value'])} {csi.get('unit', '')}", " " if flag else "", flag])
+        parts.append(_dl([(text("crustal_scarcity", lang), shown), ("", csi.get("citation", ""))]))
     return _section(text("mineral_resources", lang), _join(parts), "mineral-resources")
 
 
