@@ -207,7 +207,14 @@ def _mineral_rows(document: Mapping[str, Any]) -> list[list[Any]]:
         rows.append(["EF 3.1 minerals and metals gap", statement])
     csi = block.get("crustal_scarcity") or {}
     if csi.get("value") is not None:
-        rows.append(["crustal scarcity (supplementary, not EF 3.1)", f"{csi['value']} {csi.get('unit', '')}",
+        # with the result's coverage: a partial value is a lower bound, and this row is read without the declaration
+        from footprint.inputs.upstream import all_results
+
+        result = next((r for r in all_results(dict(document)) if r.get("category") == "crustal_scarcity"), {})
+        coverage = result.get("coverage")
+        flag = f" ({coverage}: {result.get('coverage_note') or 'a lower bound'})" if coverage not in (
+            None, "complete") else ""
+        rows.append(["crustal scarcity (supplementary, not EF 3.1)", f"{csi['value']} {csi.get('unit', '')}{flag}",
                      csi.get("citation", "")])
     nuclides = document.get("radionuclides") or {}
     statement = (nuclides.get("ef31_gap") or {}).get("statement")
