@@ -52,6 +52,50 @@ def decimal_string(value: Any, significant: int = 6) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def percent_string(fraction: Any, significant: int = 4) -> str:
+    """A share (0.99996) as a PACT percentage decimal ("99.996"): never "100" when it is not whole, never "0"
+    when it is not nothing.
+
+    Why: at four significant figures a primary data share of 0.99996 went out as primaryDataShare "100", a
+    claim that every datum of the PCF is primary, which the declaration does not make.  More figures are
+    written until the rounded text is not the claim (the report's percent_digits, footprint._text, says
+    "> 99.9 %" for the same reason).
+    """
+    percent = 100 * float(fraction)
+    for figures in range(significant, 18):
+        text = decimal_string(percent, figures)
+        if Decimal(text) not in (Decimal(0), Decimal(100)) or Decimal(repr(percent)) == Decimal(text):
+            return text
+    return decimal_string(percent, 17)
+
+
+def decimal_strings_apart(values: list[Any], significant: int = 6) -> list[str]:
+    """decimal_string of each value with the fewest figures (at least ``significant``) at which values that
+    differ are written differently.
+
+    Why: a performance class record carries the classed value beside the scheme's thresholds; at six figures a
+    value of 46.5554938 classed B above the threshold 46.5554937 was written "46.5555" beside the threshold
+    "46.5555", which reads as a value on the threshold (and so in A).  Rounding is monotone, so values written
+    differently keep their order.
+    """
+    numbers = [float(v) for v in values]
+    for figures in range(significant, 18):
+        texts = [decimal_string(v, figures) for v in numbers]
+        if len({Decimal(t) for t in texts}) == len(set(numbers)):
+            return texts
+    return [decimal_string(v, 17) for v in numbers]
+
+
+def _amount(value: Any) -> str:
+    """A declared unit's amount exactly as declared, as a PACT decimal ("1", "1000", "12345.67")."""
+    from footprint._text import amount_text
+
+    if not _is_share(value):
+        raise ExportError("the declared unit's amount is not a number", field="declared_unit.amount", value=value,
+                          expected="a positive number (1 for 1 kg)")
+    return amount_text(value)
+
+
 def _slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "unnamed"
 
@@ -257,10 +301,14 @@ def _class_extension(document: Mapping[str, Any]) -> dict[str, Any] | None:
         out["schemeId"] = str(pc["scheme_id"])
     if pc.get("category") is not None:
         out["category"] = str(pc["category"])
-    if isinstance(pc.get("value"), (int, float)):
-        out["value"] = decimal_string(pc["value"])
+    value = pc.get("value") if _is_share(pc.get("value")) else None
+    thresholds = [t for t in pc.get("thresholds") or [] if _is_share(t)]
+    texts = decimal_strings_apart([*([value] if value is not None else []), *thresholds])  # never equal when not
+    if value is not None:
+        out["value"], texts = texts[0], texts[1:]
     if pc.get("thresholds"):
-        out["thresholds"] = [decimal_string(t) for t in pc["thresholds"]]
+        out["thresholds"] = texts if len(thresholds) == len(pc["thresholds"]) else [
+            decimal_string(t) for t in pc["thresholds"]]
     if pc.get("labels"):
         out["labels"] = [str(x) for x in pc["labels"]]
     return out
@@ -314,8 +362,10 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     description += f"; {document.get('route', '')} route: {stages}".rstrip()
     pcf: dict[str, Any] = {
         "declaredUnitOfMeasurement": "kilogram",
-        "declaredUnitAmount": decimal_string(unit.get("amount", 1)),
-        "productMassPerDeclaredUnit": decimal_string(unit.get("amount", 1)),
+        # the amount is a definition every value is per, never rounded (amount_text): at six figures a declared
+        # unit of 12345.67 kg went out as 12345.7 kg
+        "declaredUnitAmount": _amount(unit.get("amount", 1)),
+        "productMassPerDeclaredUnit": _amount(unit.get("amount", 1)),
         "referencePeriodStart": _datetime(period.get("start")),
         "referencePeriodEnd": _datetime(period.get("end"), next_day=True),
         **_geography(declarant),
@@ -338,7 +388,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
             "name": "footprint open inventories (inventories/)",
             "version": str(((document.get("provenance") or {}).get("inventories") or {}).get("sha256", "?"))[:12],
         }],
-        "primaryDataShare": decimal_string(100 * float(dq.get("primary_data_share", 0.0)), 4),
+        "primaryDataShare": percent_string(dq.get("primary_data_share", 0.0)),
         "dqi": _dqi(dq),
     }
     if exempted_text:
