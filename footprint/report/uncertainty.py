@@ -78,8 +78,10 @@ def probability_bar(pc: Mapping[str, Any], lang: str) -> Html:
                               f'title="{esc(name)}: {esc(fmt_pct(share))}">{label}</span>'))
         bar = Html('<div class="class-probabilities" style="width:100%;max-width:420px;border:1px solid #d5dbe0;'
                    'white-space:nowrap;font-weight:600">' + "".join(cells) + "</div>")
-        listed = ", ".join(f"{n} {fmt_pct(as_number(probabilities.get(n)) or 0.0, 0)}" for n in names
-                           if (as_number(probabilities.get(n)) or 0.0) >= 0.005)
+        # every class with a probability, however small ("C < 1 %"): a class left out made the list read
+        # "A 50 %, B 50 %" beside a declaration with a 0.4 % chance of C
+        listed = ", ".join([f"{n} {fmt_pct(as_number(probabilities.get(n)) or 0.0, 0)}" for n in names
+                           if (as_number(probabilities.get(n)) or 0.0) > 0])
         parts.append(_tag("p", _join([_tag("strong", text("mc_probabilities", lang) + ": "), esc(listed)])))
         parts.append(bar)
     nearest = pc.get("nearest_threshold")
