@@ -341,10 +341,11 @@ def _contribution_disagreements(document: Mapping[str, Any], read: Page, lang: s
         category = result.get("category")
         heading = headings[index]
         label = category_label(result, lang)
-        if not heading.startswith(f"{label} \u2014 ") or not heading.endswith(f" {result.get('unit')}"):
-            found.append(f"{lang} report, contributions: heading {heading!r} for {label} in {result.get('unit')}")
+        ending = f" {result.get('unit')}{_flag(result, lang)}"
+        if not heading.startswith(f"{label} \u2014 ") or not heading.endswith(ending):
+            found.append(f"{lang} report, contributions: heading {heading!r} for {label} in{ending}")
         else:
-            why = rounds_to(heading[len(label) + 3:-len(str(result.get('unit'))) - 1], result.get("value"), lang)
+            why = rounds_to(heading[len(label) + 3:-len(ending)], result.get("value"), lang)
             if why:
                 found.append(f"{lang} report, contributions heading of {category}: {why}")
         stage_table, process_table = tables[2 * index], tables[2 * index + 1]
@@ -387,6 +388,14 @@ def _contribution_disagreements(document: Mapping[str, Any], read: Page, lang: s
                 if why:
                     found.append(f"{lang} report, {category} process {pid}: {why}")
     return found
+
+
+def _flag(result: Mapping[str, Any], lang: str) -> str:
+    """" (partial)" after a total printed away from the results table, when the result is not complete."""
+    from footprint.report.i18n import text
+
+    coverage = result.get("coverage")
+    return "" if coverage in (None, "complete") else f" ({text(f'coverage_{coverage}', lang)})"
 
 
 def _process_name(document: Mapping[str, Any], pid: str, lang: str) -> str:
@@ -606,6 +615,13 @@ def pact_disagreements(document: Mapping[str, Any], record: Mapping[str, Any]) -
     if not pact_number_agrees(pcf.get("exemptedEmissionsPercent"), 100 * estimated, 4):
         found.append(f"pact exemptedEmissionsPercent {pcf.get('exemptedEmissionsPercent')!r}, declared "
                      f"{100 * estimated!r} %")
+    description = str(pcf.get("allocationRulesDescription") or "")
+    for entry in document.get("allocation") or []:
+        match = re.search(re.escape(f"{entry.get('process')}: {entry.get('method')} allocation, ") + r"([^%]+%)",
+                          description)
+        why = share_agrees(match.group(1), entry.get("main_share")) if match else "not described"
+        if why:
+            found.append(f"pact allocationRulesDescription, {entry.get('process')}: {why}")
     rule = document.get("rule") or {}
     names = [n for r in pcf.get("productOrSectorSpecificRules") or [] for n in r.get("ruleNames") or []]
     if names != [f"{rule.get('id')} {rule.get('version')}"]:
@@ -653,6 +669,7 @@ def figure_texts(figure) -> list[str]:
 def chart_disagreements(document: Mapping[str, Any], lang: str = "en") -> list[str]:
     """The stage chart and the top-process charts: totals, in-bar shares, process values and their stages."""
     from footprint.report.figures import build_process_figure, build_stage_figure, top_processes
+    from footprint.report.i18n import category_label
 
     found: list[str] = []
     stage_ids = list(_stage_labels(document, lang))
@@ -692,6 +709,10 @@ def chart_disagreements(document: Mapping[str, Any], lang: str = "en") -> list[s
                             abs_tol=1e-12):
             found.append(f"{lang} process chart {result.get('category')}: bars sum to "
                          f"{sum(b.value for b in bars)!r}, declared {result.get('value')!r}")
+        titles = [t for t in process_texts if category_label(result, lang) in t]
+        if not any(t.rstrip().endswith(category_label(result, lang) + _flag(result, lang)) for t in titles):
+            found.append(f"{lang} process chart {result.get('category')}: title {titles} lacks "
+                         f"{category_label(result, lang) + _flag(result, lang)!r}")
         for bar in bars:
             if not any(t.replace("\n", " ").startswith(bar.label[:20]) for t in process_texts):
                 found.append(f"{lang} process chart {result.get('category')}: bar {bar.label!r} not labelled")
@@ -702,7 +723,7 @@ def _total_text(result: Mapping[str, Any], lang: str) -> str:
     from footprint.report._format import fmt_sig, numbers_in
 
     with numbers_in(lang):
-        return f"{fmt_sig(result.get('value'))} {result.get('unit', '')}".strip()
+        return f"{fmt_sig(result.get('value'))} {result.get('unit', '')}".strip() + _flag(result, lang)
 
 
 def label_disagreements(document: Mapping[str, Any], lang: str = "en") -> list[str]:

@@ -21,7 +21,10 @@ Regression trials of this audit (each failed on the code before its fix):
 * a primary data share of 0.99996 went into PACT as primaryDataShare "100";
 * a class value 1e-7 above its threshold went into PACT's class extension as the same "46.5555" as the
   threshold; a class with probability 0.4 % was left out of the report's list "A 50 %, B 50 %";
-* a declared unit of 12345.67 kg went into PACT as declaredUnitAmount "12345.7".
+* a declared unit of 12345.67 kg went into PACT as declaredUnitAmount "12345.7"; an allocation share of
+  0.9996 into its allocationRulesDescription as "100.0 %";
+* a partial category's total in the contributions heading, the stage chart and the process chart's title
+  was printed without its flag.
 """
 from __future__ import annotations
 
@@ -183,6 +186,23 @@ def test_primary_data_share_never_reads_all_or_nothing_when_it_is_not(declaratio
     document = copy.deepcopy(declarations["ndpr-oxide/activity-2025.yaml"])
     document["data_quality"]["primary_data_share"] = share
     assert every_output_disagreement(_rehashed(document)) == []
+
+
+def test_an_allocation_share_short_of_whole_never_reads_100_percent(declarations):
+    """PACT's allocationRulesDescription wrote a main share of 0.9996 as "100.0 % to NdPr oxide"."""
+    document = copy.deepcopy(declarations["ndpr-oxide/activity-2025.yaml"])
+    document["allocation"][0]["main_share"] = 0.9996
+    assert check.pact_disagreements(document, to_pact(_rehashed(document))) == []
+
+
+def test_a_partial_total_printed_away_from_the_results_table_keeps_its_flag(declarations):
+    """The contributions heading, the stage chart's total and the process chart's title of the example's
+    acidification (partial) read "... (partial)"; they printed the bare value."""
+    document = declarations["ndpr-oxide/activity-2025.yaml"]
+    read = check.Page(_pages(document, ("en",))["en"])
+    assert "Acidification \u2014 0.561 mol H+-Eq (partial)" in [h for _s, h in read.headings]
+    assert "Climate change \u2014 46.6 kg CO2-Eq" in [h for _s, h in read.headings]
+    assert check.chart_disagreements(document, "de") == []
 
 
 def test_pact_percentages_and_class_values_keep_what_tells_them_apart():

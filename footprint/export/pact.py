@@ -28,6 +28,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Mapping
 
+from footprint._text import percent_digits
 from footprint.export._biogenic import foreground_uptake, refuse_unknown_uptake
 from footprint.export._errors import ExportError
 
@@ -264,7 +265,8 @@ def _allocation(document: Mapping[str, Any]) -> str | None:
     items = []
     for a in document.get("allocation") or []:
         share = a.get("main_share")
-        share_text = f"{100 * share:.1f} %" if isinstance(share, (int, float)) else "?"
+        # percent_digits: a main share of 0.9996 read "100.0 %", as if the co-products carried nothing
+        share_text = f"{percent_digits(share)} %" if _is_share(share) else "?"
         items.append(f"{a.get('process')}: {a.get('method')} allocation, {share_text} to {a.get('main_product')}")
     return "; ".join(items) or None
 

@@ -170,7 +170,7 @@ def _near(near: Mapping[str, Any]) -> Any:
     return _join([
         _tag("p", f"{near['near']} of the {near['with_interval']} declarations with a Monte Carlo "
                   f"({near['declarations']} in the window) have a new threshold within their own 95 % interval "
-                  f"({near['near_mass_share']:.1%} of the mass placed on the market): their class could change by "
+                  f"({fmt_pct(near['near_mass_share'])} of the mass placed on the market): their class could change by "
                   "chance alone."),
         _tag("p", "Declarations: " + ", ".join(ids[:20]) + (" ..." if len(ids) > 20 else ""), class_="note")
         if ids else ""])

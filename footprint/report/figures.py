@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 
 from footprint._text import percent_digits
 from footprint.report._format import as_number, fmt_share, fmt_sig, localise, numbers_in
-from footprint.report.i18n import DEFAULT_LANGUAGE, category_label, stage_label, text
+from footprint.report.i18n import DEFAULT_LANGUAGE, category_label, coverage_suffix, stage_label, text
 
 #: Okabe-Ito palette: distinguishable with the common colour-vision
 #: deficiencies and in greyscale print.
@@ -120,7 +120,7 @@ def _category_bars(declaration: Mapping[str, Any], lang: str,
     for result in declared_results(declaration):
         shares, gross = stage_shares(result.get("by_stage") or {}, stage_ids)
         label = category_label(result, lang)
-        total = f"{fmt_sig(result.get('value'))} {result.get('unit', '')}".strip()
+        total = f"{fmt_sig(result.get('value'))} {result.get('unit', '')}".strip() + coverage_suffix(result, lang)
         bars.append(CategoryShares(label, total, shares, not any(shares), gross))
     return bars
 
@@ -328,7 +328,7 @@ def _process_figure(declaration: Mapping[str, Any], result: Mapping[str, Any], t
     if handles:
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
                    ncols=min(len(handles), 5), fontsize=8)
-    category = category_label(result, lang)
+    category = category_label(result, lang) + coverage_suffix(result, lang)  # a partial total is a lower bound
     fig.suptitle(text("process_chart_title", lang, category=category), fontsize=10)
     return fig
 

@@ -44,6 +44,7 @@ from footprint.report.i18n import (
     STRINGS,
     category_label,
     check_language,
+    coverage_suffix,
     level,
     text,
 )
@@ -532,7 +533,7 @@ def _contributions(d: Mapping[str, Any], lang: str) -> Html:
     blocks = []
     for result in declared_results(d):
         title = (f"{category_label(result, lang)} \u2014 "
-                 f"{fmt_sig(result.get('value'))} {result.get('unit', '')}")
+                 f"{fmt_sig(result.get('value'))} {result.get('unit', '')}{coverage_suffix(result, lang)}")
         pair = _tag("div", _join([_stage_table(d, result, lang), _process_table(d, result, lang)]),
                     class_="pair")
         blocks.append(_tag("div", _join([_tag("h3", title), pair]), class_="category"))

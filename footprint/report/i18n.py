@@ -366,6 +366,19 @@ def category_label(result: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -
     return english
 
 
+def coverage_suffix(result: Mapping[str, object], lang: str = DEFAULT_LANGUAGE) -> str:
+    """" (partial)" / " (teilweise)" for a result whose coverage is not complete, "" for a complete one.
+
+    Why: the contributions block and the charts print a category's total away from the results table; a
+    partial total (a lower bound) printed there bare read as the whole value.
+    """
+    coverage = result.get("coverage")
+    if coverage in (None, "complete"):
+        return ""
+    key = f"coverage_{coverage}"
+    return f" ({text(key, lang) if key in STRINGS else coverage})"
+
+
 def stage_label(stage_id: str, label: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """An Annex V stage label in ``lang`` when the rule uses the standard English one, else as written."""
     entry = STRINGS.get(f"stage_{stage_id}")
