@@ -615,6 +615,15 @@ def pact_disagreements(document: Mapping[str, Any], record: Mapping[str, Any]) -
     if not pact_number_agrees(pcf.get("exemptedEmissionsPercent"), 100 * estimated, 4):
         found.append(f"pact exemptedEmissionsPercent {pcf.get('exemptedEmissionsPercent')!r}, declared "
                      f"{100 * estimated!r} %")
+    csi = next((r for r in _declared(document) + _additional(document) if r.get("category") == "crustal_scarcity"),
+               None)
+    lines = [line for line in str(record.get("comment") or "").splitlines() if line.startswith("Crustal scarcity")]
+    if csi is not None and lines:
+        declared = any(r.get("category") == "crustal_scarcity" for r in _declared(document))
+        if ("not declared" in lines[0]) == declared or (
+                csi.get("coverage") not in (None, "complete") and str(csi.get("coverage")) not in lines[0]):
+            found.append(f"pact comment {lines[0][:120]!r}: crustal scarcity is {'' if declared else 'not '}declared, "
+                         f"coverage {csi.get('coverage')}")
     description = str(pcf.get("allocationRulesDescription") or "")
     for entry in document.get("allocation") or []:
         match = re.search(re.escape(f"{entry.get('process')}: {entry.get('method')} allocation, ") + r"([^%]+%)",

@@ -23,6 +23,8 @@ Regression trials of this audit (each failed on the code before its fix):
   threshold; a class with probability 0.4 % was left out of the report's list "A 50 %, B 50 %";
 * a declared unit of 12345.67 kg went into PACT as declaredUnitAmount "12345.7"; an allocation share of
   0.9996 into its allocationRulesDescription as "100.0 %";
+* the PACT comment stated the lithium brine example's crustal scarcity (additional information, partial) like a
+  declared, complete value;
 * a partial category's total in the contributions heading, the stage chart and the process chart's title
   was printed without its flag.
 """

@@ -231,8 +231,16 @@ def _comment(document: Mapping[str, Any]) -> str:
         lines.append(statement)
     csi = minerals.get("crustal_scarcity") or {}
     if isinstance(csi.get("value"), (int, float)):
-        lines.append(f"Crustal scarcity (supplementary indicator, not EF 3.1): {decimal_string(csi['value'])} "
-                     f"{csi.get('unit')} per declared unit ({csi.get('citation')}).")
+        # whether it is declared and how complete, as the declaration says: the lithium brine example's
+        # (additional information, partial) read here like a declared, complete value
+        result = next((r for r in all_results(dict(document)) if r.get("category") == "crustal_scarcity"), {})
+        declared = any(r.get("category") == "crustal_scarcity" for r in declared_results(dict(document)))
+        status = "declared" if declared else "additional information, not declared"
+        coverage = result.get("coverage")
+        if coverage not in (None, "complete"):
+            status += f"; coverage {coverage}: a lower bound"
+        lines.append(f"Crustal scarcity (supplementary indicator, not EF 3.1; {status}): "
+                     f"{decimal_string(csi['value'])} {csi.get('unit')} per declared unit ({csi.get('citation')}).")
     for result in declared_results(dict(document)):
         if result.get("coverage") not in (None, "complete"):
             lines.append(f"Coverage warning, {result.get('category')}: {result.get('coverage_note') or result.get('coverage')}.")
