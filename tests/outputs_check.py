@@ -319,6 +319,7 @@ def html_disagreements(document: Mapping[str, Any], page: str, lang: str = "en")
     found += _contribution_disagreements(document, read, lang)
     found += _quality_disagreements(document, read, lang)
     found += _mineral_disagreements(document, read, lang)
+    found += _bill_and_recycled_disagreements(document, read, lang)
     found += _class_disagreements(document, read, lang)
     found += _uncertainty_disagreements(document, read, lang)
     return found
@@ -431,6 +432,61 @@ def _quality_disagreements(document: Mapping[str, Any], read: Page, lang: str) -
     for key, value in (dq.get("criteria") or {}).items():
         if parse_number(rows.get(key, ""), lang) != value:
             found.append(f"{lang} report, data quality criterion {key}: reads {rows.get(key)!r}, declared {value!r}")
+    return found
+
+
+def _bill_and_recycled_disagreements(document: Mapping[str, Any], read: Page, lang: str) -> list[str]:
+    """The bill of materials (inputs, electricity), the DQR per process and the recycled-content table."""
+    from footprint.report.i18n import category_label, text
+
+    found: list[str] = []
+    bom = document.get("bill_of_materials") or {}
+    tables = {tuple(t["head"]): t for t in read.tables_in("bill-of-materials")}
+    inputs = tables.get(tuple(text(k, lang) for k in ("input_kind", "dataset", "amount", "unit")), {"rows": []})
+    expected = [i for i in bom.get("inputs") or []]
+    if len(inputs["rows"]) != len(expected):
+        found.append(f"{lang} report, bill of materials: {len(inputs['rows'])} inputs for {len(expected)} declared")
+    for row, item in zip(inputs["rows"], expected):
+        why = rounds_to(row[2], item.get("amount"), lang)
+        if why or row[0] != str(item.get("kind")) or row[3] != str(item.get("unit")):
+            found.append(f"{lang} report, bill of materials input {item.get('kind')}: {row}, declared "
+                         f"{item.get('amount')!r} {item.get('unit')} ({why})")
+    power = tables.get(tuple(text(k, lang) for k in ("dataset", "geography", "amount", "unit", "share",
+                                                     "renewable_share")), {"rows": []})
+    for row, item in zip(power["rows"], bom.get("electricity") or []):
+        for why in (rounds_to(row[2], item.get("amount"), lang), share_agrees(row[4], item.get("share"), lang)):
+            if why or row[3] != str(item.get("unit")):
+                found.append(f"{lang} report, electricity {item.get('dataset')}: {row} ({why})")
+    dq = document.get("data_quality") or {}
+    by_process = dq.get("by_process") or {}
+    dq_tables = [t for t in read.tables_in("data-quality") if "DQR" in t["head"]]
+    names = {str(p.get("name") or p.get("id")): str(p.get("id")) for p in document.get("processes") or []}
+    for row in (dq_tables[0]["rows"] if dq_tables else []):
+        entry = by_process.get(names.get(row[0], row[0]))
+        if entry is None:
+            found.append(f"{lang} report, DQR by process: row {row[0]!r} names no process of the declaration")
+            continue
+        if parse_number(row[4], lang) != entry.get("dqr") or share_agrees(row[5], entry.get("share"), lang):
+            found.append(f"{lang} report, DQR by process {row[0]}: {row[4:]} declared {entry.get('dqr')!r} "
+                         f"{entry.get('share')!r}")
+    rc = document.get("recycled_content") or {}
+    by_category = rc.get("by_category") or {}
+    rc_tables = [t for t in read.tables_in("recycled-content") if t["head"][:1] == [text("impact_category", lang)]]
+    if by_category:
+        labels = {r.get("category"): category_label(r, lang) for r in _declared(document) + _additional(document)}
+        rows = {row[0]: row for row in (rc_tables[0]["rows"] if rc_tables else [])}
+        for category, entry in by_category.items():
+            row = rows.get(labels.get(category, category))
+            if row is None:
+                found.append(f"{lang} report, recycled content: no row for {category}")
+                continue
+            for index, key in ((1, "Erec"), (2, "Ev"), (3, "adjustment")):
+                why = rounds_to(row[index], entry.get(key), lang)
+                if why:
+                    found.append(f"{lang} report, recycled content {category} {key}: {why}")
+            if row[4] != text("yes" if entry.get("applied") else "no", lang):
+                found.append(f"{lang} report, recycled content {category}: applied {row[4]!r}, declared "
+                             f"{entry.get('applied')!r}")
     return found
 
 
