@@ -657,6 +657,8 @@ def pact_disagreements(document: Mapping[str, Any], record: Mapping[str, Any]) -
         found.append(f"pact geography {geography}, declared country {country!r} region {region!r}")
     dq = document.get("data_quality") or {}
     share = dq.get("primary_data_share")
+    if dq.get("primary_data_share_basis", "climate_change") != "climate_change":  # PACT: the share in the PCF
+        found.append(f"pact primaryDataShare from a share of {dq.get('primary_data_share_basis')!r}, not of the PCF")
     shown_share = float(_decimal(pcf.get("primaryDataShare")))
     if not pact_number_agrees(pcf.get("primaryDataShare"), 100 * share, 4) or (
             shown_share in (0.0, 100.0) and shown_share != 100 * share):
