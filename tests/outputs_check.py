@@ -305,6 +305,8 @@ def html_disagreements(document: Mapping[str, Any], page: str, lang: str = "en")
             label, indicator, value, unit_text, coverage = (row + [""] * 5)[:5]
             if label != category_label(result, lang):
                 found.append(f"{lang} report, {where}: label {label!r}, declared {category_label(result, lang)!r}")
+            if indicator != str(result.get("indicator") or "\u2014"):
+                found.append(f"{lang} report, {where}: indicator {indicator!r}, declared {result.get('indicator')!r}")
             if unit_text != result.get("unit"):
                 found.append(f"{lang} report, {where}: unit {unit_text!r}, declared {result.get('unit')!r}")
             expect(where, rounds_to(value, result.get("value"), lang))
@@ -590,6 +592,9 @@ def csv_disagreements(document: Mapping[str, Any], text_: str) -> list[str]:
         if result is not None:
             if row["coverage"] != str(result.get("coverage") or ""):
                 found.append(f"csv row {number + 2}: coverage {row['coverage']!r}, declared {result.get('coverage')!r}")
+            if row["coverage_warning"] != str(result.get("coverage_note") or ""):
+                found.append(f"csv row {number + 2}: coverage_warning {row['coverage_warning'][:60]!r}, declared "
+                             f"{str(result.get('coverage_note'))[:60]!r}")
             if row["unit"] != result.get("unit"):
                 found.append(f"csv row {number + 2}: unit {row['unit']!r}, the result's {result.get('unit')!r}")
         if row["per"] != per:
