@@ -810,6 +810,9 @@ def label_disagreements(document: Mapping[str, Any], lang: str = "en") -> list[s
     marks = [t for t in texts if t.startswith(f"{pc['class']}  ")]
     if len(marks) != 1:
         return [f"{lang} label: {len(marks)} marks of class {pc['class']!r} in {texts}"]
+    titles = [t for t in texts if t.startswith(("Performance class", "Leistungsklasse"))]
+    if any(str(pc.get("category")) in t for t in titles if "_" in str(pc.get("category"))):
+        found.append(f"{lang} label: title {titles} names the category by its id {pc.get('category')!r}")
     value_text = marks[0].split("  ", 1)[1].split(" (", 1)[0]
     classed = pc.get("classed_value") if pc.get("basis") == "median" else pc.get("value")
     why = rounds_to(value_text, classed, lang)

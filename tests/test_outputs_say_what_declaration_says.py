@@ -25,6 +25,7 @@ Regression trials of this audit (each failed on the code before its fix):
   0.9996 into its allocationRulesDescription as "100.0 %";
 * the PACT comment stated the lithium brine example's crustal scarcity (additional information, partial) like a
   declared, complete value;
+* the class label 'classes assign --label' writes named its category "climate_change" (the record's id);
 * a partial category's total in the contributions heading, the stage chart and the process chart's title
   was printed without its flag.
 """
@@ -257,3 +258,8 @@ def test_a_monte_carlo_and_its_class_print_as_declared(project, tmp_path):
     classed = footprint.assign_class(source, scheme)
     assert isinstance(classed["performance_class"].get("probabilities"), dict)
     assert every_output_disagreement(classed) == []
+    from footprint.report.label import build_label_figure  # what 'classes assign --label' draws
+
+    titles = [t for t in check.figure_texts(build_label_figure(classed["performance_class"]))
+              if t.startswith("Performance class")]
+    assert titles == [f"Performance class {classed['performance_class']['class']} \u2014 Climate change (kg CO2-Eq)"]

@@ -93,7 +93,7 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
             ax.text(8.75, k + 0.5, mark, va="center", ha="center", fontsize=8 if median else 9, fontweight="bold",
                     color="white")
     unit = performance_class.get("unit") or ""
-    category = performance_class.get("category") or ""
+    category = category_name(performance_class.get("category"), lang)
     title = f"{text('class_label_title', lang)} {current}"
     if category:
         title += f" \u2014 {category}" + (f" ({unit})" if unit else "")
@@ -101,6 +101,22 @@ def _label_figure(performance_class: Mapping[str, Any], lang: str) -> Figure:
     if probabilities:
         _probability_bar(fig, probabilities, names, (0.02, 0.03, 0.96, 0.45 * extra / height), lang)
     return fig
+
+
+def category_name(category: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A category as a reader names it: the record's id ("climate_change") as its EF label ("Climate change",
+    German "Klimawandel"); a label already given (the report passes one) as it is.
+
+    Why: ``classes assign --label`` draws the declaration's ``performance_class``, which holds the id, so the
+    label a producer hands out read "Performance class B — climate_change (kg CO2-Eq)".
+    """
+    from footprint.inputs.categories import all_categories
+    from footprint.report.i18n import category_label
+
+    labels = {c.id: c.label for c in all_categories()}
+    if isinstance(category, str) and category in labels:
+        return category_label({"category": category, "label": labels[category]}, lang)
+    return str(category or "")
 
 
 def classed_value(performance_class: Mapping[str, Any]) -> tuple[float | None, bool]:
