@@ -497,6 +497,20 @@ def _mineral_disagreements(document: Mapping[str, Any], read: Page, lang: str) -
     from footprint.report.i18n import text
 
     found: list[str] = []
+    for section, entries, keys in (
+            ("mineral-resources", (document.get("mineral_resources") or {}).get("elements") or [], ("element",)),
+            ("radionuclides", (document.get("radionuclides") or {}).get("releases") or [], ("nuclide", "compartment"))):
+        tables = read.tables_in(section)
+        rows = tables[0]["rows"] if tables else []
+        if len(rows) != len(entries):
+            found.append(f"{lang} report, {section}: {len(rows)} rows for {len(entries)} declared")
+        for row, entry in zip(rows, entries):
+            amount = entry.get("kg", entry.get("kBq"))
+            counted = row[-1] == text("counted", lang)
+            why = rounds_to(row[len(keys)], amount, lang)
+            if why or row[:len(keys)] != [str(entry.get(k)) for k in keys] or counted != bool(
+                    entry.get("ef31_characterised")):
+                found.append(f"{lang} report, {section}: row {row}, declared {entry} ({why})")
     csi = (document.get("mineral_resources") or {}).get("crustal_scarcity") or {}
     if csi.get("value") is None:
         return found
@@ -600,6 +614,19 @@ def csv_disagreements(document: Mapping[str, Any], text_: str) -> list[str]:
         if row["per"] != per:
             found.append(f"csv row {number + 2}: per {row['per']!r}, declared {per!r}")
         sums[given["category"]] = sums.get(given["category"], 0.0) + float(row["value"])
+    extra = rows[len(contributions):]
+    elements = (document.get("mineral_resources") or {}).get("elements") or []
+    releases = (document.get("radionuclides") or {}).get("releases") or []
+    expected = ([("resource_extraction", e.get("element"), e.get("kg"), "kg", e.get("ef31_characterised"))
+                 for e in elements]
+                + [("radionuclide_release", f"{r.get('nuclide')} ({r.get('compartment')})", r.get("kBq"), "kBq",
+                    r.get("ef31_characterised")) for r in releases])
+    if len(extra) != len(expected):
+        found.append(f"csv: {len(extra)} element and release rows for {len(expected)} declared")
+    for row, (category, item, value, unit_, counted) in zip(extra, expected):
+        if (row["category"], row["item"], float(row["value"]), row["unit"], row["declared"]) != (
+                category, item, float(value), unit_, "false") or (("NOT" not in row["kind"]) != bool(counted)):
+            found.append(f"csv: row {dict(row)} for {category} {item} {value!r} {unit_} counted={counted}")
     for category, result in declared.items():
         total = float(result["value"])
         if not math.isclose(sums.get(category, 0.0), total, rel_tol=1e-9, abs_tol=1e-12 * max(1.0, abs(total))):
