@@ -744,6 +744,12 @@ def pact_disagreements(document: Mapping[str, Any], record: Mapping[str, Any]) -
         else:
             value = float(_decimal(shown_pc.get("value")))
             thresholds = [float(_decimal(t)) for t in shown_pc.get("thresholds") or []]
+            classed = float(_decimal(shown_pc["classedValue"])) if "classedValue" in shown_pc else value
+            labels = shown_pc.get("labels") or []
+            band = sum(1 for t in thresholds if classed > t)  # upper bounds inclusive (market.classes)
+            if labels and (band >= len(labels) or labels[band] != pc["class"]):
+                found.append(f"pact performanceClass: class {pc['class']!r} beside a classed value {classed} in "
+                             f"band {labels[band] if band < len(labels) else band} of thresholds {thresholds}")
             for threshold, printed in zip(pc.get("thresholds") or [], thresholds):
                 if (threshold == pc.get("value")) != (printed == value):
                     found.append(f"pact performanceClass: value {shown_pc.get('value')} and threshold "

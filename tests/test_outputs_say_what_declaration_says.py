@@ -25,6 +25,8 @@ Regression trials of this audit (each failed on the code before its fix):
   0.9996 into its allocationRulesDescription as "100.0 %";
 * the PACT comment stated the lithium brine example's crustal scarcity (additional information, partial) like a
   declared, complete value;
+* a class from a Monte Carlo median went into PACT beside the declared value only, a value in another class's
+  band;
 * the class label 'classes assign --label' writes named its category "climate_change" (the record's id);
 * a partial category's total in the contributions heading, the stage chart and the process chart's title
   was printed without its flag.
@@ -225,6 +227,19 @@ def test_a_class_a_hair_above_its_threshold_with_probabilities_prints_as_declare
                                      "thresholds": [value - 1e-7, value + 10.0], "labels": ["A", "B", "C"],
                                      "probabilities": {"A": 0.496, "B": 0.5, "C": 0.004}}
     assert every_output_disagreement(_rehashed(document)) == []
+
+
+def test_a_class_from_a_monte_carlo_median_says_so_in_pact(declarations):
+    """Classed A at its median 45.1 under the threshold 45.6 while the declared value is 46.6: the record said
+    class A beside value 46.6555 and thresholds [45.6, ...], a class its own numbers contradict."""
+    document = copy.deepcopy(declarations["ndpr-oxide/activity-2025.yaml"])
+    value = document["results"][0]["value"]
+    document["performance_class"] = {"class": "A", "scheme_id": "trial", "category": "climate_change", "value": value,
+                                     "basis": "median", "classed_value": value - 1.5,
+                                     "thresholds": [value - 1.0, value + 10.0], "labels": ["A", "B", "C"]}
+    assert every_output_disagreement(_rehashed(document), ("en",)) == []
+    extension = to_pact(_rehashed(document))["extensions"][0]["data"]["performanceClass"]
+    assert (extension["basis"], float(extension["classedValue"])) == ("median", round(value - 1.5, 4))
 
 
 def test_declared_unit_amount_goes_into_pact_exactly(declarations, monkeypatch):

@@ -312,10 +312,17 @@ def _class_extension(document: Mapping[str, Any]) -> dict[str, Any] | None:
     if pc.get("category") is not None:
         out["category"] = str(pc["category"])
     value = pc.get("value") if _is_share(pc.get("value")) else None
+    # under a scheme of basis "median" the class comes from the Monte Carlo median, not the declared value: the
+    # record said class A beside a value above A's threshold, with nothing to say why (the report and label
+    # show the classed value, label.classed_value); now the median goes out as classedValue, with the basis
+    classed = pc.get("classed_value") if pc.get("basis") == "median" and _is_share(pc.get("classed_value")) else None
     thresholds = [t for t in pc.get("thresholds") or [] if _is_share(t)]
-    texts = decimal_strings_apart([*([value] if value is not None else []), *thresholds])  # never equal when not
+    texts = decimal_strings_apart([*([value] if value is not None else []), *([classed] if classed is not None else []),
+                                   *thresholds])  # never equal when not
     if value is not None:
         out["value"], texts = texts[0], texts[1:]
+    if classed is not None:
+        out["basis"], out["classedValue"], texts = "median", texts[0], texts[1:]
     if pc.get("thresholds"):
         out["thresholds"] = texts if len(thresholds) == len(pc["thresholds"]) else [
             decimal_string(t) for t in pc["thresholds"]]
