@@ -575,6 +575,17 @@ def _uncertainty_disagreements(document: Mapping[str, Any], read: Page, lang: st
         if row[6] != entry.get("unit", ""):
             found.append(f"{lang} report, uncertainty {entry.get('category')}: unit {row[6]!r}, declared "
                          f"{entry.get('unit')!r}")
+    driver_tables = [t for t in tables[1:] if len(t["head"]) == 4]
+    with_drivers = [e for e in entries if any(isinstance(r, Mapping) for r in e.get("contribution_to_variance") or [])]
+    if len(driver_tables) != len(with_drivers):
+        found.append(f"{lang} report, uncertainty: {len(driver_tables)} driver tables for {len(with_drivers)} categories")
+    for table, entry in zip(driver_tables, with_drivers):
+        drivers = [r for r in entry["contribution_to_variance"] if isinstance(r, Mapping)]
+        for row, driver in zip(table["rows"], drivers):
+            why = share_agrees(row[2], driver.get("share"), lang)
+            if why or row[0] != str(driver.get("label") or driver.get("input")):
+                found.append(f"{lang} report, uncertainty drivers of {entry.get('category')}: {row}, declared "
+                             f"{driver.get('label')} {driver.get('share')!r} ({why})")
     return found
 
 
