@@ -149,7 +149,9 @@ def _decl(rule: str = "r", value: float = 15.0, category: str = "climate_change"
             "results": [{"category": category, "value": value, "unit": standard_unit(category) or "kg CO2-Eq"}]}
 
 
-def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register):
+def test_assign_uses_the_boundary_convention_and_refuses_other_rules(small_register, project):
+    """`project`: assign compares a declaration's factors with the set-up (declaration/factors.py); run alone, with
+    no earlier test having set the shared home up, it failed as "this machine is not set up"."""
     scheme = footprint.derive_classes("r", "climate_change", "2022-2024", classes=3, weight="count",
                                       register=small_register)
     assert classes.assign(_decl(value=15.0), scheme)["class"] == "A"
