@@ -466,3 +466,69 @@ def test_most_relevant_items_by_index_equal_sorting_the_items_by_minus_magnitude
             if running / total >= share - 1e-12:
                 break
     assert [i.stage for i in most_relevant_items(items, share)] == [i.stage for i in expected]
+
+
+def _most_relevant_items_by_generators(items, share):
+    """most_relevant_items as it was written before grouping in one pass (the definition it replaced)."""
+    from footprint.engine.quality import _datum
+
+    groups: dict = {}
+    for index, item in enumerate(items):
+        groups.setdefault(_datum(index, item), []).append(index)
+    members = list(groups.values())
+    magnitudes = [sum(abs(items[index].value) for index in group) for group in members]
+    total = sum(magnitudes)
+    if total == 0:
+        return []
+    chosen, running = [], 0.0
+    for position in sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True):
+        chosen.extend(items[index] for index in members[position])
+        running += magnitudes[position]
+        if running / total >= share - 1e-12:
+            break
+    return chosen
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.sampled_from([None, ("p1", "background", "d1"), ("p1", "background", "d2"),
+                                           ("p2", "background", "d1"), ("p2", "biosphere", "co2")]),
+                          st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 1e-300, 3.0, 0.1, 0.2, 0.7, 1e16])),
+                max_size=30),
+       st.sampled_from([0.5, 0.8, 1.0]))
+def test_most_relevant_items_grouped_in_one_pass_equal_the_generator_definition(rows, share):
+    """Each datum's |values| gathered in the first pass and summed per group: the same groups, the same sums
+    (same values, same order) and so the same pick as a generator re-reading the items per group."""
+    from types import SimpleNamespace
+
+    from footprint.engine.calculate import Item
+    from footprint.engine.quality import most_relevant_items
+
+    flows = {key: SimpleNamespace(process=key[0], kind=key[1], target=key[2]) for key, _ in rows if key}
+    items = [Item(flows[key] if key else None, f"s{i}", value) for i, (key, value) in enumerate(rows)]
+    assert [i.stage for i in most_relevant_items(items, share)] == \
+        [i.stage for i in _most_relevant_items_by_generators(items, share)]
+
+
+def test_the_activity_tir_kept_on_the_context_is_activity_time_score():
+    """Context.activity_tir (worked out once per assessment) is activity_time_score's score, for periods ending
+    a day to eleven years before the declaration, on leap days too."""
+    import datetime as dt
+
+    from footprint.engine.quality import Context, activity_time_score
+
+    for end in (dt.date(2020, 2, 29), dt.date(2024, 12, 31), dt.date(2025, 6, 30), dt.date(2015, 1, 1)):
+        for made in (end, end + dt.timedelta(days=1), dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2028, 2, 29)):
+            if made < end:
+                continue
+            context = Context(country="CN", region=None, year=end.year, start=end.replace(day=1), end=end, made=made)
+            assert context.activity_tir == activity_time_score(context)[0]
+            assert context.activity_tir == activity_time_score(context)[0]  # kept, the same
+
+
+@pytest.mark.parametrize("folder", ["/", "/a", "/a/b", "a", "a/b", ".", "/a/bc"])
+@pytest.mark.parametrize("path", ["/", "/a", "/a/b", "/a/b/c.yaml", "/a/bc/d", "a", "a/b/c", "b/a", "x.yaml"])
+def test_a_dataset_file_is_under_the_library_exactly_when_pathlib_says_so(folder, path):
+    """declaration._is_under (parts compared) answers what Path.is_relative_to answers."""
+    from footprint.declaration.declaration import _is_under
+
+    assert _is_under(Path(path), Path(folder)) == Path(path).is_relative_to(Path(folder))

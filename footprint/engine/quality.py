@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from footprint._text import dqr_beside
@@ -71,6 +72,16 @@ class Context:
     start: dt.date | None = None  # the reporting period's first day (a supplier's declaration is aged against it)
     end: dt.date | None = None  # the reporting period's last day (the activity data are aged from it)
     made: dt.date | None = None  # the day the declaration is made (its report publication, PEF's TiR reference)
+
+    @cached_property
+    def activity_tir(self) -> int:
+        """``activity_time_score(self)[0]``, worked out once per context (one assessment).
+
+        Why: item_criteria ages every activity datum by it, and computing it per item (the whole
+        years between two dates, and a reason text nobody read there) was a tenth of the
+        data-quality phase.  The fields are frozen, so the score cannot go stale.
+        """
+        return activity_time_score(self)[0]
 
 
 def context_of(result: Result, made: dt.date | None = None) -> Context:
@@ -279,7 +290,7 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     """
     own = _criteria(item.flow.dqr) if item.flow.dqr else None
     if own is not None and context is not None and context.made is not None:  # this period's data, aged
-        own["TiR"] = max(own["TiR"], activity_time_score(context)[0])
+        own["TiR"] = max(own["TiR"], context.activity_tir)  # = activity_time_score(context)[0]
     other = None
     if item.flow.kind == "background" and item.flow.target in catalogue.datasets:
         other = datasets.get(item.flow.target) if datasets is not None else None
@@ -418,11 +429,19 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     their own datum.  The groups are sorted by magnitude, largest first and stable, so ties keep the order of
     their first item; the items come out group by group, each group's in their order.
     """
-    groups: dict[object, list[int]] = {}
+    # one pass: each datum's item positions and their |values| in item order (what _datum keys by, inline;
+    # a generator per group re-reading the items was most of this function)
+    groups: dict[object, tuple[list[int], list[float]]] = {}
     for index, item in enumerate(items):
-        groups.setdefault(_datum(index, item), []).append(index)
-    members = list(groups.values())
-    magnitudes = [sum(abs(items[index].value) for index in group) for group in members]
+        flow = item.flow
+        key = (flow.process, flow.kind, flow.target) if flow is not None else index
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = ([], [])
+        group[0].append(index)
+        group[1].append(abs(item.value))
+    members = [positions for positions, _sizes in groups.values()]
+    magnitudes = [sum(sizes) for _positions, sizes in groups.values()]  # the same sums, in the same order
     total = sum(magnitudes)
     if total == 0:
         return []
