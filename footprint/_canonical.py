@@ -52,8 +52,8 @@ def canonical_json(document: Any) -> str:
 def _value(value: Any, escaped: dict[str, str], top: bool = False) -> str:
     """Walk the document and the dicts that hold a table; json.dumps writes every other part in one call."""
     kind = type(value)
-    if (kind is dict and (top or any(map(_is_table, value.values()))) and len(value) <= _MAX_KEYS
-            and all(type(key) is str for key in value)):
+    if (kind is dict and (any(map(_is_table, value.values())) or top and any(map(_holds_table, value.values())))
+            and len(value) <= _MAX_KEYS and all(type(key) is str for key in value)):
         return "{" + ",".join(_string(key, escaped) + ":" + _value(value[key], escaped)
                               for key in sorted(value)) + "}"
     if _is_table(value):
@@ -64,6 +64,16 @@ def _value(value: Any, escaped: dict[str, str], top: bool = False) -> str:
     if kind is str:
         return _string(value, escaped)
     return _encode(value)
+
+
+def _holds_table(value: Any) -> bool:
+    """A dict ``_value`` walks below the top: one with a table among its values.
+
+    The top is walked only when a value is a table or holds one: below the top a dict without a
+    table is written by one json.dumps call, so a document with neither (the id's dataset and
+    method hashes, twenty small dicts) is written by one call too, not one per key.
+    """
+    return type(value) is dict and any(map(_is_table, value.values()))
 
 
 def _is_table(value: Any) -> bool:

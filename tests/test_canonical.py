@@ -132,3 +132,17 @@ def test_shipped_suppliers_declarations_still_verify_their_hash():
     for path in paths:
         document = json.loads(path.read_text())
         assert content_hash(document) == document["content_sha256"], path.name
+
+
+@pytest.mark.parametrize("value", [
+    {f"k{i}": {"method": f"m | {i}", "sha256": "ab" * 32} for i in range(20)},  # the id's method hashes
+    {"a": {"b": _rows(lambda k: {"x": k})}},                                    # a table one level down only
+    {"a": {"b": {"c": _rows(lambda k: {"x": k})}}},                             # two levels down: written whole
+    {"a": {"b": _rows(lambda k: {"x": k}), **{f"k{i}": i for i in range(45)}}},  # holder with too many keys
+    {"a": {1: _rows(lambda k: {"x": k})}},                                      # holder with a key not a string
+    {"z": [_rows(lambda k: {"x": k})], "y": {"s": "é"}},                         # a table inside a list
+])
+def test_a_top_level_without_tables_is_written_by_one_call_with_the_same_text(value):
+    """The top is walked only when it holds a table directly or one level down (_holds_table): the same text
+    as json.dumps either way (would fail if a walk were skipped that changed the text, or taken wrongly)."""
+    _same(value)
