@@ -889,11 +889,13 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     # complete needs something used that is complete for the category (a dataset, or a supplier's declaration,
     # checked in _upstream_coverage); "no dataset is missing it" alone is vacuously true when no dataset is used
     judged = bool(chain) or bool(system.upstream_declarations())
+    # the chain sorted and each dataset's coverage looked up once, not per category (twenty of them)
+    chain_coverage = [(code, catalogue.datasets[code].coverage) for code in sorted(chain)]
     for category in result.categories:
         covered_as = coverage_category(category.id)
         if covered_as not in COVERAGE_IDS:
             continue
-        missing = sorted(code for code in chain if covered_as not in catalogue.datasets[code].coverage)
+        missing = [code for code, covers in chain_coverage if covered_as not in covers]  # sorted, as the chain
         if missing:
             gaps[category.id] = missing
         if len(missing) == len(chain) and result.totals[category.id] == 0:  # nothing used gives a value
@@ -902,9 +904,10 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
             coverage[category.id] = "complete"
         else:  # the producer's own emissions alone, or some dataset used is not complete for it
             coverage[category.id] = "partial"
-    partial = [{"dataset": code, "covers": list(catalogue.datasets[code].coverage),
+    headline = set(HEADLINE_IDS)
+    partial = [{"dataset": code, "covers": list(covers),
                 "screening": catalogue.datasets[code].screening, "missing": _missing(code, catalogue)}
-               for code in sorted(chain) if set(HEADLINE_IDS) - set(catalogue.datasets[code].coverage)]
+               for code, covers in chain_coverage if not headline.issubset(covers)]
     _upstream_coverage(result, coverage, partial, warnings, gaps)
     quality_gaps = {"coverage": coverage, "gaps": gaps}
     # the supplementary indicators too (crustal scarcity): declared beside EF 3.1, they were marked partial in
