@@ -533,3 +533,37 @@ def test_pact_refuses_a_direct_carbon_flow_from_nature_that_is_not_co2_uptake(ex
                  "compartment": "natural resource::in ground", "amount": 1.0, "unit": "kilogram"})
     with pytest.raises(ExportError, match="not biogenic CO2 uptake"):
         to_pact(document)
+
+
+def test_pact_refuses_a_declaration_of_a_rule_declaring_per_1000_kg(project, tmp_path, monkeypatch):
+    """A rule of its own id may declare per 1000 kg (Annex V point 3); PACT v3 says of declaredUnitAmount for a
+    product in bulk in kg: 'the value MUST be 1'.  Before: exit 0 with declaredUnitAmount "1000" beside
+    pcfExcludingBiogenicUptake "46555.5" (46.5555 kg CO2e/kg x 1000), which a system holding to the spec reads
+    as 46,555 kg CO2e per kg.  Now exit 2 naming declared_unit.amount, and no file written."""
+    from click.testing import CliRunner
+
+    import cli
+
+    library = tmp_path / "our-rules"
+    library.mkdir()
+    text = (REPO / "rules" / "ndpr-oxide.yaml").read_text(encoding="utf-8")
+    head, unit, tail = text.partition("declared_unit:\n")
+    assert unit and "\nid: ndpr-oxide\n" in head and tail.count("  amount: 1\n", 0, 200) == 1
+    (library / "our-ndpr-oxide.yaml").write_text(
+        head.replace("\nid: ndpr-oxide\n", "\nid: our-ndpr-oxide\n") + unit + tail.replace("  amount: 1\n",
+                                                                                            "  amount: 1000\n", 1),
+        encoding="utf-8")
+    data = tmp_path / "activity.yaml"
+    data.write_text(EXAMPLE.read_text(encoding="utf-8").replace("\nrule: ndpr-oxide\n", "\nrule: our-ndpr-oxide\n"),
+                    encoding="utf-8")
+    monkeypatch.setenv("FOOTPRINT_RULES", str(library))
+    runner = CliRunner()
+    declared = runner.invoke(cli.main, ["declare", "our-ndpr-oxide", str(data), "-o", str(tmp_path / "d.json")])
+    assert declared.exit_code == 0, declared.output
+    document = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert document["declared_unit"]["amount"] == 1000
+    out = tmp_path / "p.json"
+    result = runner.invoke(cli.main, ["export", str(tmp_path / "d.json"), "--format", "pact", "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "declared_unit.amount" in result.output and "MUST be 1" in result.output
+    assert "Traceback" not in result.output and not out.exists()

@@ -21,7 +21,7 @@ Regression trials of this audit (each failed on the code before its fix):
 * a primary data share of 0.99996 went into PACT as primaryDataShare "100";
 * a class value 1e-7 above its threshold went into PACT's class extension as the same "46.5555" as the
   threshold; a class with probability 0.4 % was left out of the report's list "A 50 %, B 50 %";
-* a declared unit of 12345.67 kg went into PACT as declaredUnitAmount "12345.7"; an allocation share of
+* a declared unit of 12345.67 kg went into PACT as declaredUnitAmount "12345.7" (now refused: PACT wants 1 kg); an allocation share of
   0.9996 into its allocationRulesDescription as "100.0 %";
 * the PACT comment stated the lithium brine example's crustal scarcity (additional information, partial) like a
   declared, complete value;
@@ -42,6 +42,7 @@ import pytest
 import footprint
 from footprint.declaration.declaration import content_hash
 from footprint.errors import FootprintError
+from footprint.export._errors import ExportError
 from footprint.export.csv import to_csv
 from footprint.export.pact import to_pact
 from footprint.report import render_html
@@ -242,15 +243,20 @@ def test_a_class_from_a_monte_carlo_median_says_so_in_pact(declarations):
     assert (extension["basis"], float(extension["classedValue"])) == ("median", round(value - 1.5, 4))
 
 
-def test_declared_unit_amount_goes_into_pact_exactly(declarations, monkeypatch):
-    """The rule check is the library's (footprint.inputs.upstream); the amount's text is the export's own."""
+def test_a_declared_unit_other_than_1_kg_is_refused_by_pact(declarations, monkeypatch):
+    """PACT v3: for a product in bulk in kg 'the value MUST be 1'.  The rule check is the library's
+    (footprint.inputs.upstream), set aside here to reach the export's own; tests/test_export.py has the case of a
+    rule of its own id declaring per 1000 kg.  Before: "12345.7", then "12345.67", beside values per that amount."""
     import footprint.inputs.upstream as upstream
 
     monkeypatch.setattr(upstream, "refuse_rule_not_in_library", lambda document, error: None)
     document = copy.deepcopy(declarations["ndpr-oxide/activity-2025.yaml"])
     document["declared_unit"]["amount"] = 12345.67
-    pcf = to_pact(_rehashed(document))["pcf"]
-    assert (pcf["declaredUnitAmount"], pcf["productMassPerDeclaredUnit"]) == ("12345.67", "12345.67")
+    with pytest.raises(ExportError, match="MUST be 1") as caught:
+        to_pact(_rehashed(document))
+    assert caught.value.field == "declared_unit.amount" and caught.value.value == 12345.67
+    document["declared_unit"]["amount"] = 1.0  # 1.0 is 1
+    assert to_pact(_rehashed(document))["pcf"]["declaredUnitAmount"] == "1"
 
 
 def test_a_monte_carlo_and_its_class_print_as_declared(project, tmp_path):

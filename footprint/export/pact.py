@@ -351,6 +351,28 @@ def _refuse_partial_pcf(*results: Mapping[str, Any]) -> None:
                                        "instead of a PACT record")
 
 
+def _refuse_bulk_amount_other_than_1(unit: Mapping[str, Any]) -> None:
+    """Refuse a declared unit of other than 1 kg: PACT v3 says of ``declaredUnitAmount`` that for a product
+    supplied in bulk in kg "the value MUST be 1" (shared/domain/methodology.md, PACT data model).
+
+    Why: a rule of its own id may declare per 1000 kg (Annex V point 3 allows it); its declaration went out as
+    ``declaredUnitAmount`` "1000" beside ``pcfExcludingBiogenicUptake`` "46555.5", exit 0, which a customer's
+    system holding to the spec reads as 46,555 kg CO2e per kg.  footprint does not rescale a declaration's
+    values (its class, thresholds and comment are per the declared unit too): a refusal says what to do.
+    """
+    amount = unit.get("amount", 1)
+    try:
+        one = not isinstance(amount, bool) and float(amount) == 1.0
+    except (TypeError, ValueError):
+        one = False
+    if not one:
+        raise ExportError("PACT v3 requires a product supplied in bulk in kg to be declared per 1 kg "
+                          "('declaredUnitAmount ... MUST be 1'); this declaration is per another amount",
+                          field="declared_unit.amount", value=amount,
+                          expected="1 (declare under a rule whose declared unit is 1 kg, as Annex V point 3 "
+                                   "sets by default; footprint does not rescale a declaration)")
+
+
 def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     """The PACT v3 ProductFootprint record of a declaration (a plain dict, decimals as strings)."""
     declarant = document.get("declarant") or {}
@@ -366,6 +388,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
     if unit.get("unit") != "kg":
         raise ExportError("PACT export supports declared units in kg only", field="declared_unit.unit",
                           value=unit.get("unit"), expected="kg (Annex V point 3: the declared unit is 1 kg)")
+    _refuse_bulk_amount_other_than_1(unit)
     climate = _result(document, CLIMATE)
     fossil = _result(document, CLIMATE_FOSSIL)
     _refuse_partial_pcf(climate, fossil)
