@@ -202,7 +202,8 @@ def _uncertainty(point, given: float, dqr: DQR | None, basic: tuple[str, float],
                  where: str) -> Relative:
     """The producer's distribution of an amount, else the pedigree lognormal of its DQR scores."""
     if getattr(point, "uncertainty", None) is not None:
-        return relative_or_error(point.uncertainty, given, error=ActivityDataError, file=path, field=where)
+        return relative_or_error(point.uncertainty, given, error=ActivityDataError, file=path, field=where,
+                                 dqr_spread=pedigree.lognormal(*basic, dqr))
     return pedigree.lognormal(*basic, dqr)
 
 

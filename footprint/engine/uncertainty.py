@@ -96,6 +96,36 @@ def wide_distribution_warnings(block: dict[str, Any]) -> list[str]:
                 f"95 % the amount may be {gsd ** 1.96:.3g} times larger or smaller, wider than the worst data-quality "
                 f"scores give (GSD {widest:.3g}); gsd is the geometric standard deviation exp(sigma), not a "
                 "percentage (about +-10 % is gsd 1.1)")
+    warnings.extend(narrow_distribution_warnings(block))
+    return warnings
+
+
+def narrow_distribution_warnings(block: dict[str, Any]) -> list[str]:
+    """Warnings for producer-stated distributions narrower than the pedigree spread of the input's own DQR scores.
+
+    The rule (distribution.Relative.narrower_than_dqr): the stated spread, sigma of ln x for a
+    lognormal and sd/amount for a normal, uniform or triangular, below the sigma of the pedigree
+    lognormal the same amount's DQR scores give.  Why: a stated distribution replaces the DQR-derived
+    one, so ``gsd: 1`` on an amount scored P 4 narrowed the 95 % interval and improved its class
+    probabilities with no word said.  Declared, not refused (a measured amount can be known better
+    than its scores say), but named with both spreads; the "data quality:" prefix makes ``--strict``
+    refuse it, as it refuses DQR scores not demonstrated.  Read from the block's record, so a
+    verification recomputes the same warning.
+    """
+    warnings = []
+    for entry in (block.get("model") or {}).get("foreground") or []:
+        spec = entry.get("distribution") or {}
+        narrower = spec.get("narrower_than_its_dqr")
+        if spec.get("basis") != "producer" or not isinstance(narrower, dict):
+            continue
+        stated = ("gsd {:.4g}, sigma {:.3g}".format(math.exp(narrower["stated_spread"]), narrower["stated_spread"])
+                  if spec.get("type") == "lognormal" else f"sd {narrower['stated_spread']:.3g} of the amount")
+        warnings.append(
+            f"data quality: {entry.get('label')} ({entry.get('input')}) states a {spec.get('type')} distribution "
+            f"({stated}) narrower than the pedigree spread of its own DQR scores (GSD {narrower['gsd']:.4g}, sigma "
+            f"{narrower['scale']:.3g}; {narrower.get('note', '')}): the stated distribution replaces that spread, "
+            "so the 95 % interval and class probabilities are better than its data quality supports; state a "
+            "spread at least as wide, better DQR scores if the amount is measured, or leave 'uncertainty' out")
     return warnings
 
 
