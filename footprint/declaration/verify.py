@@ -496,6 +496,44 @@ def earlier_recipe_ids(document: Mapping[str, Any]) -> set[str]:
     return ids
 
 
+def _monte_carlo_model(document: Mapping[str, Any]) -> tuple[Any, Any] | None:
+    """(model version, pedigree table sha256) the ``uncertainty`` block records, or None without a block."""
+    block = document.get("uncertainty")
+    if not isinstance(block, Mapping):
+        return None
+    model = block.get("model") if isinstance(block.get("model"), Mapping) else {}
+    table = model.get("pedigree") if isinstance(model.get("pedigree"), Mapping) else {}
+    return model.get("version"), table.get("sha256")
+
+
+def _fold_model_change(declared: Mapping[str, Any], recomputed: Mapping[str, Any], outcome: Verification) -> None:
+    """One plain failure where a Monte Carlo made under another model or pedigree table cannot be reproduced.
+
+    Why: after the model changed (a version, a pedigree table), verifying a declaration an earlier
+    footprint wrote listed hundreds of percentiles, an inputs hash and a table hash that "differ",
+    which reads as a forgery or a bug; the cause is that this footprint no longer computes that
+    model.  Where the block's numbers still agree, a version that differs stays a warning (compare).
+    Not a pass: the percentiles are not reproduced, so they are not verified.
+    """
+    made, here = _monte_carlo_model(declared), _monte_carlo_model(recomputed)
+    if made is None or here is None or made == here:
+        return
+    differing = [d for d in outcome.differences if d.item == "uncertainty" or d.item.startswith("uncertainty.")]
+    if not any(d.severity == "failure" for d in differing):
+        return
+
+    def said(model: tuple[Any, Any]) -> str:
+        return f"{model[0]} / pedigree table {str(model[1])[:12]}"
+
+    outcome.differences = [d for d in outcome.differences if d not in differing]
+    failed = sum(1 for d in differing if d.severity == "failure")
+    outcome.differences.append(Difference(
+        "uncertainty.model", said(made), said(here), "failure",
+        f"made under Monte Carlo model version {made[0]} / pedigree table {made[1]}; this footprint computes "
+        f"version {here[0]} / {here[1]}; its percentiles cannot be reproduced here ({failed} value(s) of the "
+        "uncertainty block differ); declare again"))
+
+
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
             tolerance: float = 1e-6) -> Verification:
     """Compare a declaration with its recomputation (None: only the content hash is checked)."""
@@ -550,6 +588,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         outcome.differences.append(Difference(path, a, b, severity, note))
         if severity == "failure" and path != "id":
             results_differ = True
+    _fold_model_change(declared, recomputed, outcome)
     # No warning for an id where only the footprint version differs: the caller recomputes the id under
     # the version the declaration records (recorded_footprint_version), so that id must match exactly.
     for diff in outcome.differences:
