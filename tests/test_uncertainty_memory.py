@@ -80,3 +80,36 @@ def test_fewer_than_a_thousand_iterations_are_declared_with_a_warning(project):
     enough = footprint.declare(rule, data, uncertainty=1000, seed=3)
     assert any(w.startswith("uncertainty: 100 Monte Carlo iterations") for w in few["data_quality"]["warnings"])
     assert not any(w.startswith("uncertainty:") for w in enough["data_quality"]["warnings"])
+
+
+# ------------------------------------------------------------------ memory: shared by a batch's workers
+
+def _check_memory_in_worker(chunk, _context):
+    """A pool task: each row is a number of iterations of 1 MiB each against 1 GiB free."""
+    out = []
+    for iterations in chunk:
+        try:
+            uncertainty.check_memory(iterations, 2 ** 20, available=2 ** 30)
+            out.append("fits")
+        except uncertainty.UncertaintyError as exc:
+            out.append(str(exc))
+    return out
+
+
+def test_each_batch_worker_counts_on_its_share_of_the_free_memory():
+    """Before: each of ``--workers N`` checked its Monte Carlo against all of MemAvailable, so two workers of
+    600 MiB each passed against 1 GiB free (1.2 GiB together).  Now each counts on MemAvailable / N."""
+    from footprint.market import pool
+
+    if not pool.available():
+        pytest.skip("no fork on this system")
+    uncertainty.check_memory(600, 2 ** 20, available=2 ** 30)  # alone: 600 MiB of 1,024 fit
+    answers: list = []
+    pool.run_pool([[600], [600], [500]], _check_memory_in_worker, None, 2,
+                  lambda chunk, outcomes, failure: answers.append((chunk, outcomes, failure)))
+    assert [failure for _c, _o, failure in answers] == [None, None, None]
+    refused, _again, fits = (outcomes[0] for _c, outcomes, _f in answers)
+    assert "shared by 2 worker processes running at once (0.5 GiB each)" in refused, refused
+    assert "at most about 512 iterations per worker" in refused and "fewer --workers" in refused
+    assert fits == "fits"  # 500 MiB of a 512 MiB share
+    assert pool.running_at_once() == 1  # the submitting process keeps its whole view

@@ -178,19 +178,32 @@ def check_memory(iterations: int, per_iteration: int, available: int | None = No
     Without this check a large N is killed by the kernel's out-of-memory killer half-way (no
     declaration and no message) or drives the machine into swap for minutes.  The refusal names
     the largest N that fits, so the producer can choose.
+
+    ``available`` (MemAvailable, the machine's) is shared by the processes of a batch that run at
+    once (``batch declare/verify --workers N``: footprint.market.pool.running_at_once): each counts
+    on available / N.  Why: each worker read the same free memory and took it as its own, so four
+    workers could together ask for four times what is there.
     """
+    from footprint.market.pool import running_at_once
+
     available = available_memory() if available is None else available
     if available is None:
         return
+    sharing = running_at_once()
+    share = available // sharing
     need = iterations * per_iteration
-    if need > available:
-        fits = max(2, available // max(per_iteration, 1))
+    if need > share:
+        fits = max(2, share // max(per_iteration, 1))
+        among = (f", shared by {sharing} worker processes running at once ({share / 2**30:.1f} GiB each)"
+                 if sharing > 1 else "")
         raise UncertaintyError(
             f"a Monte Carlo of {iterations:,} iterations needs about {need / 2**30:.1f} GiB of memory for this "
-            f"declaration ({per_iteration / 1024:.1f} kB per iteration) and {available / 2**30:.1f} GiB are available",
+            f"declaration ({per_iteration / 1024:.1f} kB per iteration) and {available / 2**30:.1f} GiB are "
+            f"available{among}",
             field="--uncertainty", value=iterations,
-            expected=f"at most about {int(fits):,} iterations on this machine (10,000 is usually enough for "
-                     "stable 2.5/97.5 % percentiles)")
+            expected=f"at most about {int(fits):,} iterations{' per worker' if sharing > 1 else ''} on this "
+                     "machine (10,000 is usually enough for stable 2.5/97.5 % percentiles"
+                     f"{'; or fewer --workers' if sharing > 1 else ''})")
 
 
 # ----------------------------------------------------------------------------- the foreground as arrays

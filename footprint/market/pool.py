@@ -53,7 +53,22 @@ def chunk_size(rows: int, workers: int) -> int:
     return max(1, min(50, -(-rows // (workers * 4))))
 
 
-def _worker_started() -> None:
+#: How many forked workers of this pool run at once; 1 outside a worker.  Set in each worker as it starts.
+_RUNNING_AT_ONCE = 1
+
+
+def running_at_once() -> int:
+    """How many processes of this batch compute at the same time as this one (1 outside a pool's worker).
+
+    Why: a worker's Monte Carlo checks its memory need against MemAvailable before it starts
+    (engine.uncertainty.check_memory); every worker of ``batch verify --workers 4`` read the same
+    free memory and each took it as its own, so together they could ask for four times what is
+    there and be killed by the kernel half-way.  Each counts on its share instead.
+    """
+    return _RUNNING_AT_ONCE
+
+
+def _worker_started(running: int = 1) -> None:
     """In each new worker: move the inherited heap out of the garbage collector's sight (gc.freeze).
 
     Why: the worker inherits the submitting process's heap (Brightway, numpy, the snapshot's
@@ -66,6 +81,8 @@ def _worker_started() -> None:
     """
     import gc
 
+    global _RUNNING_AT_ONCE
+    _RUNNING_AT_ONCE = max(1, int(running))  # this worker's own copy (forked): see running_at_once
     gc.freeze()
     gc.enable()
 
@@ -111,8 +128,9 @@ def _run_chunks(pending: list, task: Callable, context: Any, workers: int,
     context_fork = multiprocessing.get_context("fork")
     while pending:
         broken_at = None
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context_fork,
-                                 initializer=_worker_started) as executor:
+        running = min(workers, len(pending))
+        with ProcessPoolExecutor(max_workers=running, mp_context=context_fork,
+                                 initializer=_worker_started, initargs=(running,)) as executor:
             futures: list[tuple[Sequence[Any], Future]] = [(chunk, executor.submit(task, chunk, context))
                                                           for chunk in pending]
             try:
