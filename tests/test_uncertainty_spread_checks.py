@@ -173,3 +173,42 @@ def test_strict_refuses_a_spread_narrower_than_its_dqr(example_copy):
         footprint.declare("ndpr-oxide", _narrowed(example_copy, {"type": "lognormal", "gsd": 1}),
                           uncertainty=300, seed=1, strict=True)
     assert "narrower than the pedigree spread" in caught.value.message
+
+
+def test_a_normal_under_the_bound_is_never_refused_by_its_draws(parts_of_the_example):
+    """Before: sd = amount / 4.76 (P(X < 0) = 9.7e-7, under the bound) was refused by the Monte Carlo when a
+    draw fell below 0: at N 100,000 seed 16 (a z of -4.81) exit 2, at seed 1 exit 0.  Now such a draw is
+    taken as 0 (recorded in the block's notes, only then), so the answer no longer depends on N and seed."""
+    from footprint.engine import uncertainty
+    from footprint.inputs.distribution import TYPE_IDS, Relative
+    from test_uncertainty import _one_input_result
+
+    catalogue, flows, _result = parts_of_the_example
+    result = _one_input_result(parts_of_the_example, Relative(TYPE_IDS["normal"], scale=1 / 4.76), amount=2.0)
+    blocks = {seed: uncertainty.monte_carlo(result, catalogue, flows, iterations=100_000, seed=seed).block()
+              for seed in (1, 16)}
+    climate = {seed: next(r for r in block["results"] if r["category"] == "climate_change")
+               for seed, block in blocks.items()}
+    assert climate[16]["quantiles"][0] == 0.0  # the draw below 0, taken as 0
+    assert any("taken as 0" in note for note in blocks[16]["model"]["notes"])
+    assert not any("taken as 0" in note for note in blocks[1]["model"]["notes"])
+    assert climate[1]["median"] == pytest.approx(climate[16]["median"], rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def parts_of_the_example(project):
+    """Catalogue, biosphere index and a calculated result of the example (as test_uncertainty's ``parts``)."""
+    return _parts(project)
+
+
+def _parts(project):
+    from footprint.data import inventory, project as fp_project
+    from footprint.engine import calculate, system
+    from footprint.inputs.activity import load_activity
+    from footprint.inputs.rule import load_rule
+
+    bd = fp_project.brightway()[0]
+    catalogue = inventory.load_catalogue()
+    flows = inventory.biosphere_index(bd)
+    built = system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, flows)
+    return catalogue, flows, calculate.calculate(built)
