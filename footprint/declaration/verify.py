@@ -527,8 +527,8 @@ def _fold_model_change(declared: Mapping[str, Any], recomputed: Mapping[str, Any
     outcome.differences = [d for d in outcome.differences if d not in differing]
     failed = sum(1 for d in differing if d.severity == "failure")
     outcome.differences.append(Difference(
-        "uncertainty.model", f"{version} / pedigree table {table[:12]}", f"{here[0]} / pedigree table {str(here[1])[:12]}",
-        "failure",
+        "uncertainty.model", f"{version} / pedigree table {table[:12]}",
+        f"{here[0]} / pedigree table {str(here[1])[:12]}", "failure",
         f"made under Monte Carlo model version {version} / pedigree table {table}; this footprint computes "
         f"version {here[0]} / {here[1]}; its percentiles cannot be reproduced here ({failed} value(s) of the "
         "uncertainty block differ); declare again"))
