@@ -113,3 +113,34 @@ def test_each_batch_worker_counts_on_its_share_of_the_free_memory():
     assert "at most about 512 iterations per worker" in refused and "fewer --workers" in refused
     assert fits == "fits"  # 500 MiB of a 512 MiB share
     assert pool.running_at_once() == 1  # the submitting process keeps its whole view
+
+
+def _check_memory_on_dask(rows, _context):
+    """A batch task: each row's number is a count of iterations of 1 MiB each against 1 GiB free."""
+    from footprint.market.batch import Outcome
+
+    outcomes = []
+    for row in rows:
+        try:
+            uncertainty.check_memory(row.number * 100, 2 ** 20, available=2 ** 30)
+            outcomes.append(Outcome(row.number, "ok", "fits", None))
+        except uncertainty.UncertaintyError as exc:
+            outcomes.append(Outcome(row.number, "error", str(exc), None))
+    return outcomes
+
+
+def test_a_dask_local_clusters_workers_share_the_free_memory_too():
+    """Before: ``--scheduler local --workers 2`` started two processes that each took all of MemAvailable."""
+    pytest.importorskip("distributed")
+    import sys
+
+    import cloudpickle
+
+    from footprint.market import batch
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need not import the test module
+    seen: dict[int, str] = {}
+    batch.run([batch.Row(6, rule="r", data="d"), batch.Row(5, rule="r", data="d")], _check_memory_on_dask, None,
+              scheduler="local", workers=2, chunk_size=1, on_outcome=lambda o: seen.__setitem__(o.row, o.message))
+    assert "shared by 2 worker processes" in seen[6], seen  # 600 MiB of a 512 MiB share
+    assert seen[5] == "fits"

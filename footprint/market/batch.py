@@ -470,7 +470,11 @@ def _client(scheduler: str, workers: int):
         raise BatchError("Dask distributed is not installed", field="--scheduler", value=scheduler,
                          expected="pip install 'dask[distributed]' (make install does)") from None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        from footprint.market.pool import AT_ONCE_ENV
+
+        # the workers share this machine's free memory: each Monte Carlo counts on its share (pool.running_at_once)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               env={AT_ONCE_ENV: str(workers)})
         return Client(cluster), cluster, f"Dask LocalCluster, {workers} worker processes"
     if not scheduler.startswith(("tcp://", "tls://", "ucx://")):
         raise BatchError("unknown scheduler", field="--scheduler", value=scheduler,

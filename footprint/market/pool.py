@@ -55,6 +55,9 @@ def chunk_size(rows: int, workers: int) -> int:
 
 #: How many forked workers of this pool run at once; 1 outside a worker.  Set in each worker as it starts.
 _RUNNING_AT_ONCE = 1
+#: The same for processes this pool did not fork: a Dask LocalCluster's workers get it in their environment
+#: (batch._client), which a worker the nanny restarts keeps.
+AT_ONCE_ENV = "FOOTPRINT_WORKERS_AT_ONCE"
 
 
 def running_at_once() -> int:
@@ -65,7 +68,11 @@ def running_at_once() -> int:
     free memory and each took it as its own, so together they could ask for four times what is
     there and be killed by the kernel half-way.  Each counts on its share instead.
     """
-    return _RUNNING_AT_ONCE
+    try:
+        stated = int(os.environ.get(AT_ONCE_ENV, "1"))
+    except ValueError:
+        stated = 1
+    return max(1, _RUNNING_AT_ONCE, stated)
 
 
 def _worker_started(running: int = 1) -> None:
