@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "footprint"
-TOP = {"errors", "paths", "_io", "_yaml", "_json", "_canonical", "_text", "_schema_check", "_time"}  # below every wing
+TOP = {"errors", "paths", "_io", "_yaml", "_json", "_canonical", "_text", "_schema_check", "_time", "_at_once"}  # below every wing
 
 #: which wings each wing may import (besides itself and TOP).
 ALLOWED: dict[str, set[str]] = {

@@ -180,11 +180,11 @@ def check_memory(iterations: int, per_iteration: int, available: int | None = No
     the largest N that fits, so the producer can choose.
 
     ``available`` (MemAvailable, the machine's) is shared by the processes of a batch that run at
-    once (``batch declare/verify --workers N``: footprint.market.pool.running_at_once): each counts
+    once (``batch declare/verify --workers N``: footprint._at_once.running_at_once): each counts
     on available / N.  Why: each worker read the same free memory and took it as its own, so four
     workers could together ask for four times what is there.
     """
-    from footprint.market.pool import running_at_once
+    from footprint._at_once import running_at_once
 
     available = available_memory() if available is None else available
     if available is None:

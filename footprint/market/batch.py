@@ -470,7 +470,7 @@ def _client(scheduler: str, workers: int):
         raise BatchError("Dask distributed is not installed", field="--scheduler", value=scheduler,
                          expected="pip install 'dask[distributed]' (make install does)") from None
     if scheduler == "local":
-        from footprint.market.pool import AT_ONCE_ENV
+        from footprint._at_once import AT_ONCE_ENV
 
         # the workers share this machine's free memory: each Monte Carlo counts on its share (pool.running_at_once)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,

@@ -31,6 +31,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence
 
+from footprint._at_once import AT_ONCE_ENV, running_at_once  # noqa: F401  (set per worker below)
+
 RETRIES = 2  # fresh pools after a worker died; a chunk that kills its worker every time is reported
 POOL_FROM = 40  # rows: below this, starting and feeding workers costs more than the second core gains (see README)
 
@@ -53,28 +55,6 @@ def chunk_size(rows: int, workers: int) -> int:
     return max(1, min(50, -(-rows // (workers * 4))))
 
 
-#: How many forked workers of this pool run at once; 1 outside a worker.  Set in each worker as it starts.
-_RUNNING_AT_ONCE = 1
-#: The same for processes this pool did not fork: a Dask LocalCluster's workers get it in their environment
-#: (batch._client), which a worker the nanny restarts keeps.
-AT_ONCE_ENV = "FOOTPRINT_WORKERS_AT_ONCE"
-
-
-def running_at_once() -> int:
-    """How many processes of this batch compute at the same time as this one (1 outside a pool's worker).
-
-    Why: a worker's Monte Carlo checks its memory need against MemAvailable before it starts
-    (engine.uncertainty.check_memory); every worker of ``batch verify --workers 4`` read the same
-    free memory and each took it as its own, so together they could ask for four times what is
-    there and be killed by the kernel half-way.  Each counts on its share instead.
-    """
-    try:
-        stated = int(os.environ.get(AT_ONCE_ENV, "1"))
-    except ValueError:
-        stated = 1
-    return max(1, _RUNNING_AT_ONCE, stated)
-
-
 def _worker_started(running: int = 1) -> None:
     """In each new worker: move the inherited heap out of the garbage collector's sight (gc.freeze).
 
@@ -88,8 +68,9 @@ def _worker_started(running: int = 1) -> None:
     """
     import gc
 
-    global _RUNNING_AT_ONCE
-    _RUNNING_AT_ONCE = max(1, int(running))  # this worker's own copy (forked): see running_at_once
+    from footprint._at_once import set_running_at_once
+
+    set_running_at_once(running)  # this worker's own copy (forked): see footprint._at_once
     gc.freeze()
     gc.enable()
 
