@@ -4,8 +4,9 @@ tests/test_metamorphic.py holds these invariances for the NdPr-oxide example; he
 example that declares (examples/<rule>/activity-2025.yaml; copper-cathode-sxew, lithium-carbonate-spodumene
 and ndfeb-recycled-hydromet are refused for coverage and left out), of the rules themselves (a copy under a
 fresh id with its prices per tonne, its lists in another order), of the magnet chain's suppliers' declarations
-(declared again, signed, per tonne, with a Monte Carlo) and of the recycled rule's Ev.  Every computed category
-(declared and ``additional_information``) is compared to 1e-9, the data quality rating exactly.
+(declared again, signed, per tonne, with a Monte Carlo) and of the recycled rule's Circular Footprint Formula
+(a virgin top-up split, moved, R1 stated within the tolerance).  Every computed category (declared and
+``additional_information``) is compared to 1e-9, the data quality rating exactly.
 
 What may differ, and why (checked here as differing, so that a change of it is seen):
 * an input moved across an allocation point (the magnet's coating electricity into machining, which shares
@@ -335,6 +336,65 @@ def test_the_recycled_magnet_with_its_ev_declared_otherwise_declares_the_same(de
     rule = _rule_copy("ndfeb-recycled-hpms", "hpms-ev", ev, tmp_path)
     data = {**_load("ndfeb-recycled-hpms"), "rule": "hpms-ev"}
     _assert_same(declared("ndfeb-recycled-hpms"), footprint.declare(rule, _write(data, tmp_path / "a.yaml")))
+
+
+# ------------------------------------------------------------------ the recycled rule: a virgin top-up
+
+NDPR_METAL = str((EXAMPLES / "suppliers" / "ndpr-metal-2025.json").resolve())
+
+
+def _top_up(where: str, tonnes: float = 5.0, *, split: bool = False, r1_offset: float = 0.0) -> dict:
+    """The HPMS example with a virgin NdPr top-up of ``tonnes`` blended in re-manufacture or hydrogen processing.
+
+    Hydrogen is 0 in both (its burden is shared by economic shares that the 5 t of extra powder would move);
+    R1 = 119.7 / 124.7 from the flows, plus ``r1_offset``."""
+    data = _load("ndfeb-recycled-hpms")
+    processes = data["processes"]
+    line = {"kind": "ndpr-metal", "declaration": NDPR_METAL, "amount": tonnes, "unit": "t"}
+    lines = [{**line, "amount": tonnes * 0.6}, {**line, "amount": tonnes * 400, "unit": "kg"}] if split else [line]
+    processes["hydrogen-processing"]["inputs"][0]["amount"] = 0  # hydrogen
+    processes["remanufacture"]["not_used"] = []
+    if where == "remanufacture":
+        processes["remanufacture"]["inputs"] += lines
+    else:
+        processes["remanufacture"]["inputs"].append({"kind": "ndpr-metal", "amount": 0, "unit": "t"})
+        processes["hydrogen-processing"]["inputs"] += lines
+        processes["hydrogen-processing"]["output"]["amount"] += tonnes
+        for item in processes["remanufacture"]["inputs"]:
+            if item.get("from") == "hydrogen-processing":
+                item["amount"] += tonnes
+    data["recycled_content"]["R1"] = 119.7 / (119.7 + tonnes) + r1_offset
+    return data
+
+
+@pytest.fixture(scope="module")
+def topped_up(project, tmp_path_factory) -> dict:
+    path = tmp_path_factory.mktemp("top-up") / "activity.yaml"
+    return footprint.declare("ndfeb-recycled-hpms", _write(_top_up("remanufacture"), path))
+
+
+@pytest.mark.parametrize("change", [
+    pytest.param(lambda: _top_up("remanufacture", split=True), id="top-up-in-two-lines-t-and-kg"),
+    pytest.param(lambda: _top_up("remanufacture", r1_offset=0.03), id="R1-stated-0.03-above-the-flows"),
+    pytest.param(lambda: _top_up("hydrogen-processing"), id="top-up-blended-in-hydrogen-processing"),
+])
+def test_a_virgin_top_up_written_otherwise_declares_the_same(topped_up, tmp_path, change):
+    """The same 5 t of virgin NdPr metal in 124.7 t of feed: R1 = 0.960 from the flows whichever way it is written.
+
+    Blended in hydrogen processing (the recycling process, which sells nickel scrap) instead of re-manufacture,
+    its burden was allocated like the process's own inputs: 5.5 % of the virgin metal passed to the nickel
+    scrap, 21.50 instead of 21.68 kg CO2-Eq/kg, exit 0, while R1 counted the same metal whole in the powder.
+    The virgin material goes whole into the recycled product now, as R1 says (and the allocation record says so).
+    """
+    got = footprint.declare("ndfeb-recycled-hpms", _write(change(), tmp_path / "activity.yaml"))
+    _assert_same(topped_up, got)
+    assert got["recycled_content"]["R1_from_flows"] == pytest.approx(119.7 / 124.7, rel=1e-12)
+
+
+def test_the_allocation_record_says_the_blended_virgin_metal_is_not_allocated(project, tmp_path):
+    got = footprint.declare("ndfeb-recycled-hpms", _write(_top_up("hydrogen-processing"), tmp_path / "a.yaml"))
+    (record,) = [row for row in got["allocation"] if row["process"] == "hydrogen-processing"]
+    assert "virgin material (ndpr-metal) blended in goes whole to the main product" in record["basis"]
 
 
 # ------------------------------------------------------------------ verify: the same passes, an edit fails

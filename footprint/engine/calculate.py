@@ -553,12 +553,11 @@ def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialF
     virgin_in_erec = virgin_total = 0.0
     for process in system.processes:
         # virgin material blended in within an Erec process goes whole into its main product, the recycled
-        # material counted in 'produced'; its flow amount is allocated (x the main share), so a co-product
-        # (hydrogen processing's nickel scrap) took a part of its mass out of Rm's subtraction and of R1
-        whole = process.unallocated if process.id in erec else 1.0
+        # material counted in 'produced': its flow is not allocated (system.build), so a co-product (hydrogen
+        # processing's nickel scrap) takes no part of its mass out of Rm's subtraction and of R1
         for flow in process.flows:
             if flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
-                kg = scales[process.id] * whole * _kg(flow.amount, flow.unit, flow.input_kind,
+                kg = scales[process.id] * _kg(flow.amount, flow.unit, flow.input_kind,
                                                       "recycled_content.virgin_input_kinds")
                 virgin_total += kg
                 if process.id in erec:

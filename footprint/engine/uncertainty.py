@@ -839,11 +839,10 @@ def _recycled_line(system: ProductSystem, fg: Foreground, amounts: np.ndarray, s
             kg = units.convert(1.0, loaded.rule.process(pid).product.unit, "kg")
             recycled += scale[:, index[pid]] * system.process(pid).output * kg
     erec_mask = np.zeros(len(fg.amounts), dtype=bool)
-    # virgin material blended in within an Erec process counts whole, as in calculate.material_flows
-    whole = {p.id: p.unallocated for p in system.processes if p.id in erec}
+    # virgin material blended in within an Erec process counts whole (its flow is not allocated, system.build)
     for e, (pid, flow) in enumerate(fg.index):
         if pid in erec and flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
-            recycled -= scale[:, fg.process[e]] * amounts[:, e] * whole.get(pid, 1.0) * _kg(
+            recycled -= scale[:, fg.process[e]] * amounts[:, e] * _kg(
                 1.0, flow.unit, flow.input_kind, "recycled_content.virgin_input_kinds")
         if pid in erec and flow.input_kind not in virgin_kinds:
             erec_mask[e] = True
