@@ -4,9 +4,11 @@ tests/test_metamorphic.py holds these invariances for the NdPr-oxide example; he
 example that declares (examples/<rule>/activity-2025.yaml; copper-cathode-sxew, lithium-carbonate-spodumene
 and ndfeb-recycled-hydromet are refused for coverage and left out), of the rules themselves (a copy under a
 fresh id with its prices per tonne, its lists in another order), of the magnet chain's suppliers' declarations
-(declared again, signed, per tonne, with a Monte Carlo) and of the recycled rule's Circular Footprint Formula
-(a virgin top-up split, moved, R1 stated within the tolerance).  Every computed category (declared and
-``additional_information``) is compared to 1e-9, the data quality rating exactly.
+(declared again, signed, per tonne, with a Monte Carlo; every other link of the chain declared again and per
+tonne), of the filled XLSX template of each example, and of the recycled rule's Circular Footprint Formula
+(A = 1 is the cut-off; Ev's amount in t or g; a virgin top-up split, moved, R1 stated within the tolerance).
+Every computed category (declared and ``additional_information``) is compared to 1e-9, the data quality
+rating and level exactly, its criteria to their last declared place.
 
 What may differ, and why (checked here as differing, so that a change of it is seen):
 * an input moved across an allocation point (the magnet's coating electricity into machining, which shares
@@ -77,8 +79,16 @@ def _assert_same(expected: dict, got: dict, rel: float = 1e-9) -> None:
     assert a.keys() == b.keys()
     for category, value in a.items():
         assert b[category] == pytest.approx(value, rel=rel, abs=1e-300), category
-    assert got["data_quality"]["dqr"] == expected["data_quality"]["dqr"]
-    assert got["data_quality"]["level"] == expected["data_quality"]["level"]
+    quality, expected_quality = got["data_quality"], expected["data_quality"]
+    for key in ("dqr", "level", "primary_data_share"):
+        assert quality.get(key) == expected_quality.get(key), key
+    # the criteria to their last declared place: a weighted mean of integer scores often lands on a half of it
+    # (dy-oxide's GeR 1.4185), and its float, summed in another order, rounds either way (a known limit, left
+    # open: a rounding independent of the order moves the DQRs that shipped examples and suppliers' files declare)
+    assert quality["criteria"] == pytest.approx(expected_quality["criteria"], abs=1.001e-3)
+    assert quality["by_category"].keys() == expected_quality["by_category"].keys()
+    for category, row in expected_quality["by_category"].items():
+        assert quality["by_category"][category] == pytest.approx(row, abs=1.001e-3), category
 
 
 def _lines(process: dict) -> list[dict]:
@@ -395,6 +405,89 @@ def test_the_allocation_record_says_the_blended_virgin_metal_is_not_allocated(pr
     got = footprint.declare("ndfeb-recycled-hpms", _write(_top_up("hydrogen-processing"), tmp_path / "a.yaml"))
     (record,) = [row for row in got["allocation"] if row["process"] == "hydrogen-processing"]
     assert "virgin material (ndpr-metal) blended in goes whole to the main product" in record["basis"]
+
+
+# ------------------------------------------------------------------ every supplier of the chain, made again
+
+def _supplier_links() -> list[tuple[str, str]]:
+    """(buyer example, supplier rule) for every supplier's declaration an example names."""
+    import json
+
+    links = []
+    for buyer in DECLARING:
+        for path in sorted({line["declaration"] for p in _load(buyer)["processes"].values()
+                            for line in p.get("inputs") or [] if "declaration" in line}):
+            links.append((buyer, json.loads(Path(path).read_text(encoding="utf-8"))["rule"]["id"]))
+    return links
+
+
+@pytest.mark.parametrize("buyer, supplier", _supplier_links())
+@pytest.mark.parametrize("form", ["again", "per-tonne"])
+def test_every_buyer_with_its_supplier_declared_again_or_per_tonne_declares_the_same(declared, tmp_path, buyer,
+                                                                                      supplier, form):
+    """The supplier's example declared today (its committed file was made on 2026-01-15), or under a copy of its
+    rule per 1000 kg: the buyer's numbers and data quality are the same."""
+    if form == "again":
+        made = _declared(supplier)
+    else:
+        def per_tonne(rule: dict) -> None:
+            rule["declared_unit"]["amount"] = 1000
+
+        rule = _rule_copy(supplier, f"{supplier}-per-tonne", per_tonne, tmp_path)
+        made = footprint.declare(rule, _write({**_load(supplier), "rule": f"{supplier}-per-tonne"},
+                                              tmp_path / "supplier.yaml"))
+    path = footprint.write_declaration(made, tmp_path / "supplier.json")
+    data = _load(buyer)
+    lines = [line for process in data["processes"].values() for line in process.get("inputs") or []
+             if "declaration" in line and f"/{supplier}-" in line["declaration"]]
+    assert lines
+    for line in lines:
+        line["declaration"] = str(path)
+    _assert_same(declared(buyer), footprint.declare(buyer, _write(data, tmp_path / "activity.yaml")))
+
+
+@pytest.mark.parametrize("name", DECLARING)
+def test_every_example_as_a_filled_workbook_declares_the_same_document(declared, tmp_path, name):
+    """The rule's template filled with the example (tests/test_template.py): every record of the document, not
+    only the results (recycled content and its per-element shares, suppliers' declarations, allocation)."""
+    from tests.test_metamorphic import _assert_close, _without_identity
+    from tests.test_template import fill_from_yaml
+
+    source = _write(_load(name), tmp_path / "activity.yaml")  # suppliers' files by absolute path
+    footprint.make_template(name, tmp_path / "template.xlsx", fmt="xlsx")
+    fill_from_yaml(tmp_path / "template.xlsx", source, tmp_path / "activity.xlsx")
+    got = footprint.declare(name, tmp_path / "activity.xlsx")
+    _assert_close(_without_identity(got), _without_identity(footprint.declare(name, source)), "")
+
+
+# ------------------------------------------------------------------ the recycled rule's formula
+
+def _hpms(change: Callable[[dict], None], tmp_path: Path, new_id: str) -> dict:
+    rule = _rule_copy("ndfeb-recycled-hpms", new_id, change, tmp_path)
+    return footprint.declare(rule, _write({**_load("ndfeb-recycled-hpms"), "rule": new_id}, tmp_path / "a.yaml"))
+
+
+def test_the_cff_with_a_of_1_is_the_cut_off_whatever_qsin_qp(project, tmp_path):
+    """(1-R1)Ev + R1(A Erec + (1-A) Ev Qsin/Qp) with A = 1 is (1-R1)Ev + R1 Erec, the cut-off: Qsin/Qp drops out."""
+    def a_one(rule: dict) -> None:
+        rule["recycled_content"].update(A=1.0, Qsin_Qp=0.5)
+
+    def cut_off(rule: dict) -> None:
+        recycled = rule["recycled_content"]
+        recycled["method"] = "cut-off"
+        for key in ("A", "Qsin_Qp", "virgin"):
+            recycled.pop(key, None)
+
+    _assert_same(_hpms(cut_off, tmp_path, "hpms-cut-off"), _hpms(a_one, tmp_path, "hpms-a-one"))
+
+
+@pytest.mark.parametrize("amount, unit", [(0.00027, "t"), (270, "g")])
+def test_the_virgin_amount_in_another_unit_declares_the_same(declared, tmp_path, amount, unit):
+    """Ev's 0.27 kg of NdPr metal per kg of recycled alloy, stated in t or g."""
+    def virgin(rule: dict) -> None:
+        rule["recycled_content"]["virgin"].update(amount=amount, unit=unit)
+
+    _assert_same(declared("ndfeb-recycled-hpms"), _hpms(virgin, tmp_path, "hpms-virgin-unit"))
 
 
 # ------------------------------------------------------------------ verify: the same passes, an edit fails
