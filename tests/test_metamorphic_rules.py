@@ -239,6 +239,41 @@ def test_the_rule_written_otherwise_under_a_fresh_id_declares_the_same(declared,
     _assert_same(declared(name), footprint.declare(rule, _write(data, tmp_path / "activity.yaml")))
 
 
+def _allocated_otherwise(rule: dict, method: str) -> None:
+    for process in _rule_processes(rule):
+        allocation = process.get("allocation")
+        if allocation:
+            allocation.update(method=method, options=sorted({allocation["method"], *allocation.get("options", [])}
+                                                            - {method}) if method == "mass" else
+                              sorted({*allocation.get("options", []), "specified"}))
+
+
+@pytest.mark.parametrize("name", ECONOMIC)
+def test_shares_stated_as_the_prices_give_them_declare_what_the_prices_do(declared, tmp_path, name):
+    """Allocation 'specified' (allowed in a copy of the rule) with the shares economic allocation gives."""
+    rule = _rule_copy(name, f"{name}-specified", lambda r: _allocated_otherwise(r, "specified"), tmp_path)
+    data = {**_load(name), "rule": f"{name}-specified"}
+    for record in declared(name)["allocation"]:
+        shares = {product["name"]: product["share"] for product in record["products"]}
+        process = data["processes"][record["process"]]
+        process["allocation_share"] = shares[record["main_product"]]
+        for co_product in process.get("co_products") or []:
+            co_product["share"] = shares[co_product["name"]]
+    got = footprint.declare(rule, _write(data, tmp_path / "activity.yaml"), allocation="specified")
+    a, b = _values(declared(name)), _values(got)
+    for category, value in a.items():
+        assert b[category] == pytest.approx(value, rel=1e-9, abs=1e-300), category
+
+
+@pytest.mark.parametrize("name", ECONOMIC)
+def test_mass_allocation_as_a_sensitivity_run_is_a_rule_that_allocates_by_mass(declared, tmp_path, name):
+    """``--allocation mass`` under the shipped rule and the rule's copy whose own method is mass: the same."""
+    sensitivity = footprint.declare(name, EXAMPLES / name / "activity-2025.yaml", allocation="mass")
+    rule = _rule_copy(name, f"{name}-by-mass", lambda r: _allocated_otherwise(r, "mass"), tmp_path)
+    got = footprint.declare(rule, _write({**_load(name), "rule": f"{name}-by-mass"}, tmp_path / "activity.yaml"))
+    _assert_same(sensitivity, got)
+
+
 def test_a_rule_with_its_processes_out_of_order_is_refused(project, tmp_path):
     """Intended: a process's inputs_from must name an earlier process, so reversing them is refused, not reordered."""
     def reverse(rule: dict) -> None:
