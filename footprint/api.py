@@ -483,18 +483,22 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     from footprint.engine import calculate as _calculate
 
     prepared: list[_Prepared | Exception] = []
+    activities: list[Any] = []  # each row's activity data once read (None: not read), to locate its errors
     for row in rows:
+        activity = None
         try:
             loaded = _rule.load_rule(row.rule)  # parsed once per rule file content (kept)
             _refuse_rule(loaded)  # as declare(): a batch row is a new declaration
+            activity = _activity.load_activity(row.data)
             entry = _prepare(run, row.rule, row.data, allocation=row.allocation, background=row.background,
-                             mapping=row.mapping, loaded=loaded)
+                             mapping=row.mapping, loaded=loaded, activity=activity)
             _period_ended(entry.system.activity, created)
             if row.trusted is not None:  # where declare(..., supplier_keys=) checks: after preparing, before scoring
                 row.trusted.require_signed(entry.system.upstream_declarations())
             prepared.append(entry)
         except Exception as exc:  # noqa: BLE001 - reported for this row only
             prepared.append(exc)
+        activities.append(activity)
     results: dict[int, Any] = {}
     groups: dict[tuple, list[int]] = {}
     for index, entry in enumerate(prepared):
@@ -508,17 +512,33 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
     out: list[tuple[dict | None, Exception | None]] = []
     for index, entry in enumerate(prepared):
         if isinstance(entry, Exception):
-            out.append((None, entry))
+            out.append((None, _located_error(activities[index], entry)))
             continue
         result = results[index]
         if isinstance(result, Exception):
-            out.append((None, result))
+            out.append((None, _located_error(activities[index], result)))
             continue
         try:
             out.append((_finish(run, entry, result, created=created), None))
         except Exception as exc:  # noqa: BLE001
-            out.append((None, exc))
+            out.append((None, _located_error(activities[index], exc)))
     return out
+
+
+def _located_error(activity, error: Exception) -> Exception:
+    """A batch row's error as declare() raises it: about a workbook's field, named by its sheet and cell.
+
+    Why: declare() runs everything after loading inside located(activity); a batch row's errors found
+    while calculating or finishing (an R1 the material flows contradict) named the YAML field path
+    'recycled_content.R1' in a workbook that has none, where declare of the same file named the cell.
+    """
+    if activity is None or not isinstance(error, FootprintError):
+        return error
+    try:
+        with _activity.located(activity):
+            raise error
+    except FootprintError as found:
+        return found
 
 
 def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[str, Any]] = (),
