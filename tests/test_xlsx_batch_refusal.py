@@ -22,8 +22,9 @@ from xlsx_twin import fill
 REPO = Path(__file__).resolve().parents[1]
 
 #: One refusal of each phase of a declaration: loading, building, the period check, finishing (found while
-#: calculating).
-PHASES = ("unknown unit", "expected input left out", "period not ended", "R1 of 0 beside recycled material")
+#: calculating), and the cut-off and required-process refusals of engine/system.py.
+PHASES = ("unknown unit", "expected input left out", "period not ended", "R1 of 0 beside recycled material",
+          "exclusions past the cut-off", "required process missing")
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +69,38 @@ def test_batch_declare_of_a_manifest_names_the_cell_of_an_error_found_while_calc
     assert outcome.message == _single(rule, path)
     assert "sheet 'declarant' row" in outcome.message and "recycled_content.R1" not in outcome.message
     assert not (tmp_path / "out.json").exists()
+
+
+def _yaml_twin(rule: str, name: str, tmp_path: Path) -> Path:
+    import yaml
+
+    edit = next(e for r, n, e in EDITS if n == name)
+    data = loads((REPO / "examples" / rule / "activity-2025.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_cut_off_refusal_names_each_estimate_by_its_sheet_and_row_in_a_workbook(workbooks, tmp_path):
+    """Before: "...xlsx: field 'processes.*.excluded[].estimated_share': ...: processes.mining.excluded[1]
+    'explosives' 5.0%", YAML places in a workbook; a YAML file's refusal is unchanged."""
+    rule, name, path = next(w for w in workbooks if w[1] == "exclusions past the cut-off")
+    message = _single(rule, path)
+    assert message.startswith(f"{path}: sheet 'mining' column 'amount': the items left out are estimated"), message
+    assert "sheet 'mining' row " in message.split("allows: ")[1] and "'explosives' 5.0%" in message, message
+    assert "processes." not in message and "excluded[" not in message, message
+    from_yaml = _single(rule, _yaml_twin(rule, name, tmp_path))
+    assert "field 'processes.*.excluded[].estimated_share'" in from_yaml
+    assert "allows: processes.mining.excluded[1] 'explosives' 5.0%" in from_yaml
+
+
+def test_a_required_process_missing_from_a_workbook_names_its_sheet(workbooks, tmp_path):
+    """Before: "...xlsx: field 'processes.separation': ...; expected a 'separation' entry under processes"."""
+    rule, name, path = next(w for w in workbooks if w[1] == "required process missing")
+    message = _single(rule, path)
+    assert message.startswith(f"{path}: sheet 'separation': "), message
+    assert "expected sheet 'separation' filled in (rule ndpr-oxide requires" in message, message
+    assert "entry under processes" not in message, message
+    from_yaml = _single(rule, _yaml_twin(rule, name, tmp_path))
+    assert "expected a 'separation' entry under processes (rule ndpr-oxide requires" in from_yaml

@@ -147,13 +147,6 @@ EDITS = [
 ]
 
 
-#: Refusals that name a field rather than a cell of the workbook, and why (engine/system.py words them):
-#: the cut-off sum lists every estimate as processes.<id>.excluded[i] 'item'; a required process missing has
-#: no sheet to name.
-FIELD_ONLY = {"exclusions past the cut-off": "processes.*.excluded[].estimated_share",
-              "required process missing": "processes.separation"}
-
-
 @pytest.fixture(scope="module")
 def folder(project, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("refusals")
@@ -176,7 +169,4 @@ def test_an_edit_refused_in_yaml_is_refused_in_the_workbook_naming_its_place(fol
         footprint.declare(rule, twin, created=CREATED)
     message = str(from_xlsx.value)
     assert type(from_xlsx.value) is type(from_yaml.value), (str(from_yaml.value), message)
-    if name in FIELD_ONLY:
-        assert f"field '{FIELD_ONLY[name]}'" in message, message
-    else:
-        assert "sheet '" in message, f"the workbook's place is not named: {message} (YAML: {from_yaml.value})"
+    assert "sheet '" in message, f"the workbook's place is not named: {message} (YAML: {from_yaml.value})"

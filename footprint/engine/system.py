@@ -753,8 +753,10 @@ def check_cut_off(loaded: LoadedRule, activity: LoadedActivity) -> None:
     total = sum(float(exclusion.estimated_share) for _pid, _index, exclusion in estimates)
     if total <= threshold + 1e-12:  # at the threshold is within it; the tolerance absorbs float sums (0.01+0.02)
         return
-    listed = [f"processes.{pid}.excluded[{index}] {exclusion.item!r} {float(exclusion.estimated_share):.1%}"
-              for pid, index, exclusion in estimates]
+    from footprint.inputs.activity_xlsx import place  # a workbook's estimates by sheet and row, YAML's by field
+
+    listed = [f"{place(activity, f'processes.{pid}.excluded[{index}]')} {exclusion.item!r} "
+              f"{float(exclusion.estimated_share):.1%}" for pid, index, exclusion in estimates]
     raise ActivityDataError(
         f"the items left out are estimated at {total:.1%} of the result together, above the rule's "
         f"{threshold:.0%} cut-off, so the declared value would leave out more than rule {loaded.rule.id} allows: "
@@ -820,10 +822,14 @@ def build(loaded: LoadedRule, activity: LoadedActivity, catalogue: Catalogue, fl
         pdata = data.processes.get(rp.id)
         if pdata is None:
             if rp.company_specific == "required":
+                from footprint.inputs.activity_xlsx import place
+
+                named = place(activity, where)  # a workbook's sheet: it has no 'processes'
                 raise ActivityDataError(f"missing mandatory company-specific data for process '{rp.id}' "
                                         f"({rp.name})", file=path, field=where,
-                                        expected=f"a '{rp.id}' entry under processes (rule {rule.id} requires "
-                                                 "company-specific data for it)")
+                                        expected=(f"a '{rp.id}' entry under processes" if named == where
+                                                  else f"{named} filled in")
+                                                 + f" (rule {rule.id} requires company-specific data for it)")
             supplied[rp.id] = catalogue.get(rp.default_dataset, file=loaded.path,
                                             field=f"{rule.process_path(rp.id)}.default_dataset").code
             continue

@@ -65,12 +65,33 @@ class _Workbook:
         self.sha256 = ""  # of the bytes read (set by read_xlsx)
 
     def where(self, loc: tuple) -> Location | None:
-        """The cell (or row) of the longest recorded prefix of a field location."""
+        """The cell (or row) of the longest recorded prefix of a field location.
+
+        A pattern (``processes.*.excluded[].estimated_share``: every exclusion's estimate, as the cut-off
+        refusal names the sum) is the place its matches share: one sheet, and the row and column when they
+        share them; recorded once found, so it is named as exactly as a cell.  A process with no sheet read
+        (a required one deleted or left blank) is named by the sheet its id would be, as the template writes
+        it: that refusal named 'processes.separation', a place in a YAML file the producer never saw.
+        """
+        if ANY in loc:
+            return self._pattern(loc)
         for end in range(len(loc), 0, -1):
             found = self.locations.get(tuple(loc[:end]))
             if found:
                 return found
+        if len(loc) >= 2 and loc[0] == "processes" and isinstance(loc[1], str):
+            return (loc[1], None, None)
         return None
+
+    def _pattern(self, loc: tuple) -> Location | None:
+        matches = [found for key, found in self.locations.items() if len(key) == len(loc)
+                   and all(part == ANY or part == given for part, given in zip(loc, key))]
+        if not matches or len({sheet for sheet, _row, _column in matches}) > 1:
+            return None
+        rows, columns = {row for _s, row, _c in matches}, {column for _s, _r, column in matches}
+        found = (matches[0][0], rows.pop() if len(rows) == 1 else None, columns.pop() if len(columns) == 1 else None)
+        self.locations[loc] = found
+        return found
 
     def error(self, message: str, location: Location | None, *, value: Any = None,
               expected: str | None = None) -> ActivityDataError:
@@ -578,12 +599,29 @@ def describe(path: Path, location: Location | None) -> str:
     return text + (f" column '{column}'" if column else "")
 
 
-_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+_PART = re.compile(r"\[(\d*)\]|\.?([^.\[\]]+)")
+#: A part of a field pattern that any key or index matches ('*' for a key, '[]' for an index).
+ANY = "*"
 
 
 def field_loc(field: str) -> tuple:
-    """'processes.a.inputs[2].unit' -> ('processes', 'a', 'inputs', 2, 'unit')."""
-    return tuple(int(index) if index else key for index, key in _PART.findall(field))
+    """'processes.a.inputs[2].unit' -> ('processes', 'a', 'inputs', 2, 'unit'); '*' and '[]' match any part."""
+    return tuple(int(index) if index else key or ANY for index, key in _PART.findall(field))
+
+
+def place(activity: Any, field: str) -> str:
+    """Where the producer finds ``field`` in the file they wrote: a workbook's sheet and row, else the field path.
+
+    For a message that lists several places (the cut-off refusal's estimates): the error's own field is
+    re-raised at its cell by located(), the places in its text are named here by the same mapping.
+    ``activity``: a footprint.inputs.activity.LoadedActivity (its ``cells`` is None for YAML).
+    """
+    cells = getattr(activity, "cells", None)
+    found = cells(field) if cells is not None else None
+    prefix = f"{activity.path}: "
+    if found is None or not found[0].startswith(prefix):
+        return field
+    return found[0][len(prefix):]
 
 
 def read_xlsx(path: Path) -> tuple[dict[str, Any], _Workbook]:
