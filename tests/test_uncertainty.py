@@ -533,7 +533,7 @@ def test_sampling_from_percentiles_by_hand():
 
     # percentiles 0..100 of a uniform distribution on [0, 100]: Phi(z) mapped linearly, so the samples are
     # uniform: mean 50, sd 100/sqrt(12) = 28.87 (N = 200,000: standard error of the mean 0.065)
-    z = sampling.standard_normals(200_000, 1, seed=4)[:, 0]
+    z = sampling.standard_normals(200_000, ["one input"], seed=4)[:, 0]
     samples = sampling.from_quantiles(z, np.linspace(0.0, 100.0, 101))
     assert samples.mean() == pytest.approx(50.0, abs=0.3)
     assert samples.std() == pytest.approx(100 / math.sqrt(12), rel=0.01)
