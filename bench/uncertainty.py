@@ -17,12 +17,24 @@ Run: ``python -m bench.uncertainty [--iterations 10000] [--bw-iterations 300] [-
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 import warnings
 
 import numpy as np
 
-from bench.__main__ import EXAMPLE, _median_seconds
+from bench.__main__ import DEMO as EXAMPLE
+
+
+def _median_seconds(func, repeat: int) -> float:
+    """The median wall time of ``repeat`` calls of ``func``."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
 
 BG_DB = "bench-mc-background"
 FG_DB = "bench-mc-foreground"
