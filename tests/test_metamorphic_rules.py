@@ -30,6 +30,7 @@ import footprint
 from footprint._yaml import loads
 from footprint.errors import RuleError
 from footprint.inputs import units
+from test_metamorphic import _load, _write  # the examples read with their suppliers by absolute path
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -41,21 +42,6 @@ ECONOMIC = ["dy-oxide", "ndfeb-magnet", "ndfeb-recycled-hpms", "ndpr-oxide", "tb
 
 
 # ------------------------------------------------------------------ helpers
-
-def _load(name: str) -> dict:
-    """An example's activity data, its suppliers' files named by absolute path (the copy is written elsewhere)."""
-    data = loads((EXAMPLES / name / "activity-2025.yaml").read_text(encoding="utf-8"))
-    for process in data["processes"].values():
-        for line in process.get("inputs") or []:
-            if "declaration" in line:
-                line["declaration"] = str((EXAMPLES / name / line["declaration"]).resolve())
-    return data
-
-
-def _write(data: dict, path: Path) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
 
 @functools.cache
 def _declared(name: str) -> dict:

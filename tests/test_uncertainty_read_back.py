@@ -19,6 +19,7 @@ from footprint.inputs.upstream import content_hash
 from footprint.market import classes
 from footprint.market.classes import ClassSchemeError
 from footprint.market.registry import RegistryError
+from test_uncertainty import _background_certain  # every secondary dataset certain
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -186,14 +187,7 @@ def test_a_category_a_suppliers_monte_carlo_does_not_cover_takes_its_pedigree_sp
     result = calculate.calculate(built)
     for process in built.processes:  # only the supplier is uncertain
         process.flows = [replace(f, uncertainty=Relative(TYPE_IDS["none"])) for f in process.flows]
-    real = uncertainty.background_model
-
-    def certain(*args, **kwargs):
-        model = real(*args, **kwargs)
-        model.specs = [Relative(TYPE_IDS["none"]) for _ in model.specs]
-        return model
-
-    monkeypatch.setattr(uncertainty, "background_model", certain)
+    _background_certain(monkeypatch)
     mc = uncertainty.monte_carlo(result, catalogue, flows, iterations=400, seed=3)
     (row,) = mc.model["suppliers"]
     assert row["distribution"]["type"] == "percentiles"

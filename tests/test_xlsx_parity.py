@@ -25,6 +25,7 @@ import yaml
 
 import footprint
 from footprint._yaml import loads
+from test_metamorphic import _sort_key  # lists compared as multisets
 from xlsx_twin import fill
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,16 +103,6 @@ def _differences(a, b, where: str = "") -> list[str]:
 #: A warning names an amount by its field path, whose index counts the process's rows in the file's order (the
 #: YAML's lines, the workbook's rows): the same amount has another index in the twin.
 FIELD_INDEX = re.compile(r"\[\d+\]")
-
-
-def _sort_key(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.9g}"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k}:{_sort_key(v)}" for k, v in sorted(value.items())) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_sort_key(v) for v in value) + "]"
-    return repr(value)
 
 
 @pytest.fixture(scope="module")

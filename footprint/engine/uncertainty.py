@@ -753,11 +753,16 @@ def _normal_draws_below_zero(inputs: Sequence[RandomInput], multipliers: np.ndar
     sd = amount / 4.76, about once in 100 runs of N 10,000.  Refused by the draws (as before), whether
     such a run was declared depended on N and the seed, which the bound exists to end; taken as 0,
     the percentiles move by at most that 1e-6 of probability.  Not for ranges (checked to start at 0
-    or above, so they draw nothing below it) nor lognormals (never below 0).
+    or above, so they draw nothing below it) nor lognormals (never below 0); nor for a normal past the
+    bound that reached the engine without the read's check (a Relative built in code): its draws below
+    0 are left for _refuse_sign_flips to refuse, as before the bound.
     """
+    from footprint.inputs.distribution import NEGATIVE_PROBABILITY, negative_probability
+
     count = 0
     for j, item in enumerate(inputs):
-        if item.spec is not None and item.spec.type == TYPE_IDS["normal"]:
+        if (item.spec is not None and item.spec.type == TYPE_IDS["normal"]
+                and negative_probability(1.0, float(item.spec.scale or 0.0)) <= NEGATIVE_PROBABILITY):
             below = multipliers[:, j] < 0
             if below.any():
                 count += int(below.sum())
