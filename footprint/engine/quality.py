@@ -429,12 +429,11 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     their own datum.  The groups are sorted by magnitude, largest first and stable, so ties keep the order of
     their first item; the items come out group by group, each group's in their order.
     """
-    # one pass: each datum's item positions and their |values| in item order (what _datum keys by, inline;
-    # a generator per group re-reading the items was most of this function)
+    # one pass: each datum's item positions and their |values| in item order (a generator per group
+    # re-reading the items was most of this function)
     groups: dict[object, tuple[list[int], list[float]]] = {}
     for index, item in enumerate(items):
-        flow = item.flow
-        key = (flow.process, flow.kind, flow.target) if flow is not None else index
+        key = _datum(index, item)  # the one definition of a datum (relevant_data and the DQR count by it too)
         group = groups.get(key)
         if group is None:
             group = groups[key] = ([], [])
