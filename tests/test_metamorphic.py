@@ -87,9 +87,12 @@ def _reordered(data: dict) -> dict:
     return dict(reversed(list(data.items())))
 
 
-def _split(data: dict) -> dict:
+#: the next smaller unit of a split line's second part, and its factor
+SMALLER = {"t": ("kg", 1e3), "MWh": ("kWh", 1e3), "GJ": ("MJ", 1e3), "Mt*km": ("t*km", 1e6), "kBq": ("Bq", 1e3)}
+
+
+def _split(data: dict, smaller: dict[str, tuple[str, float]] = SMALLER) -> dict:
     """Every purchased input, emission and leg in two lines, 60 % and 40 %, the second in the next smaller unit."""
-    smaller = {"t": ("kg", 1e3), "MWh": ("kWh", 1e3), "GJ": ("MJ", 1e3), "Mt*km": ("t*km", 1e6), "kBq": ("Bq", 1e3)}
     data = copy.deepcopy(data)
     for process in data["processes"].values():
         for group in ("inputs", "emissions", "transport"):

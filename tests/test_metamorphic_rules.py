@@ -30,7 +30,8 @@ import footprint
 from footprint._yaml import loads
 from footprint.errors import RuleError
 from footprint.inputs import units
-from test_metamorphic import _load, _write  # the examples read with their suppliers by absolute path
+from test_metamorphic import SMALLER, _load, _write  # the examples read with their suppliers by absolute path
+from test_metamorphic import _split as split_lines
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -119,23 +120,10 @@ def _legs_as_mass_and_distance(data: dict) -> None:
 
 
 def _split(data: dict) -> None:
-    """Every purchased input (suppliers' declarations too), emission and leg in two lines, 60 % and 40 %."""
-    smaller = {"t": ("kg", 1e3), "MWh": ("kWh", 1e3), "GJ": ("MJ", 1e3), "TJ": ("GJ", 1e3), "Mt*km": ("t*km", 1e6),
-               "t*km": ("kg*km", 1e3), "kBq": ("Bq", 1e3), "m**3": ("l", 1e3)}
-    for process in data["processes"].values():
-        for group in ("inputs", "emissions", "transport"):
-            lines = []
-            for line in process.get(group) or []:
-                if "from" in line or not line.get("amount"):
-                    lines.append(line)
-                    continue
-                first, second = dict(line), dict(line)
-                first["amount"] = line["amount"] * 0.6
-                unit, factor = smaller.get(line["unit"], (line["unit"], 1.0))
-                second.update(amount=line["amount"] * 0.4 * factor, unit=unit)
-                lines += [first, second]
-            if lines:
-                process[group] = lines
+    """Every purchased input (suppliers' declarations too), emission and leg in two lines, 60 % and 40 %
+    (test_metamorphic's split, with the units of every rule's examples)."""
+    smaller = {**SMALLER, "TJ": ("GJ", 1e3), "t*km": ("kg*km", 1e3), "m**3": ("l", 1e3)}
+    data["processes"] = split_lines(data, smaller)["processes"]
 
 
 def _reordered(data: dict) -> None:

@@ -23,6 +23,7 @@ import cli
 import footprint
 from footprint.errors import ActivityDataError, InventoryError
 from footprint.inputs.distribution import NEGATIVE_PROBABILITY, NORMAL_RATIO, Distribution, negative_probability
+from test_uncertainty import parts  # noqa: F401 - fixture: the example's catalogue, flows and result
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
@@ -175,7 +176,7 @@ def test_strict_refuses_a_spread_narrower_than_its_dqr(example_copy):
     assert "narrower than the pedigree spread" in caught.value.message
 
 
-def test_a_normal_under_the_bound_is_never_refused_by_its_draws(parts_of_the_example):
+def test_a_normal_under_the_bound_is_never_refused_by_its_draws(parts):
     """Before: sd = amount / 4.76 (P(X < 0) = 9.7e-7, under the bound) was refused by the Monte Carlo when a
     draw fell below 0: at N 100,000 one seed (a z below -4.76) exit 2, another exit 0.  Now such a draw is
     taken as 0 (recorded in the block's notes, only then), so the answer no longer depends on N and seed.
@@ -184,8 +185,8 @@ def test_a_normal_under_the_bound_is_never_refused_by_its_draws(parts_of_the_exa
     from footprint.inputs.distribution import TYPE_IDS, Relative
     from test_uncertainty import _one_input_result
 
-    catalogue, flows, _result = parts_of_the_example
-    result = _one_input_result(parts_of_the_example, Relative(TYPE_IDS["normal"], scale=1 / 4.76), amount=2.0)
+    catalogue, flows, _result = parts
+    result = _one_input_result(parts, Relative(TYPE_IDS["normal"], scale=1 / 4.76), amount=2.0)
     (item,), _columns = uncertainty._foreground_inputs(result.system.processes[0].flows)
     lowest = {seed: float(sampling.standard_normals(100_000, [item.stream], seed).min()) for seed in range(300)}
     below = next(seed for seed, z in lowest.items() if z < -4.76)
@@ -198,22 +199,3 @@ def test_a_normal_under_the_bound_is_never_refused_by_its_draws(parts_of_the_exa
     assert any("taken as 0" in note for note in blocks[below]["model"]["notes"])
     assert not any("taken as 0" in note for note in blocks[clear]["model"]["notes"])
     assert climate[clear]["median"] == pytest.approx(climate[below]["median"], rel=0.01)
-
-
-@pytest.fixture(scope="module")
-def parts_of_the_example(project):
-    """Catalogue, biosphere index and a calculated result of the example (as test_uncertainty's ``parts``)."""
-    return _parts(project)
-
-
-def _parts(project):
-    from footprint.data import inventory, project as fp_project
-    from footprint.engine import calculate, system
-    from footprint.inputs.activity import load_activity
-    from footprint.inputs.rule import load_rule
-
-    bd = fp_project.brightway()[0]
-    catalogue = inventory.load_catalogue()
-    flows = inventory.biosphere_index(bd)
-    built = system.build(load_rule("ndpr-oxide"), load_activity(EXAMPLE), catalogue, flows)
-    return catalogue, flows, calculate.calculate(built)
