@@ -41,7 +41,7 @@ from starlette.routing import Route
 from footprint.server import pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.cursor import CursorError, CursorSigner
-from footprint.server.store import KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
+from footprint.server.store import CLIENT_ID, KEY_KINDS, EventClash, Filters, StaleSnapshot, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
 SCOPES = frozenset({"footprint:list", "footprint:read"})
@@ -55,8 +55,16 @@ ERROR_CODES = {"BadRequest", "AccessDenied", "TokenExpired", "NotFound", "Intern
 PF_REQUIRED = ("id", "specVersion", "created", "status", "companyName", "companyIds", "productDescription",
                "productIds", "productNameCompany", "pcf")
 LIST_PARAMS = {"limit", "offset", "x-footprint-cursor", "validOn", "validAfter", "validBefore", "status", *KEY_KINDS}
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SECRET_WORDS = re.compile(r"token|secret|password|passwd|key|auth|code|credential", re.I)
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+#: The longest query string served (bytes, as sent).  Why: ListFootprints repeats the query in four Link URLs, so
+#: a 60 kB productId made a 240 kB header that clients refuse to read (httpx: "Receive buffer too long"); 8 KiB
+#: is what common servers and proxies accept in a request line, and holds some hundred product ids.
+MAX_QUERY_BYTES = 8192
+#: Characters no query value may carry (C0 controls and DEL).  Why: PostgreSQL refuses a NUL in a text
+#: parameter, so ``?geography=%00`` (or a NUL in a page's filter) was HTTP 500 there and 200 on SQLite.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000"),
     (b"x-content-type-options", b"nosniff"),
@@ -144,7 +152,9 @@ class Host:
         if form["grant_type"] != "client_credentials":
             raise OAuthError(400, "unsupported_grant_type", "only grant_type=client_credentials is supported")
         client_id, secret = self._credentials(request, form)
-        stored = await run_in_threadpool(self.store.secret_hash, client_id) if len(client_id) <= 64 else None
+        # an id no client can have is not looked up (it is checked against the dummy hash, as an unknown one): a NUL
+        # in it was an HTTP 500 on PostgreSQL, which refuses NUL in a text parameter
+        stored = await run_in_threadpool(self.store.secret_hash, client_id) if CLIENT_ID.match(client_id) else None
         if not await run_in_threadpool(verify_secret, secret, stored):
             self.limiter.fail(address)
             raise OAuthError(401, "invalid_client", "Authentication failed",
@@ -266,7 +276,8 @@ class Host:
             text = single(name)
             if text is None:
                 return None
-            if not text.isdigit() or len(text) > 12:
+            # ASCII digits only: str.isdigit() also takes '²', which int() refuses (HTTP 500)
+            if not re.fullmatch(r"[0-9]{1,12}", text):
                 raise ApiError(400, "BadRequest", f"'{name}' must be an integer >= 0")
             return int(text)
 
@@ -288,6 +299,10 @@ class Host:
         for name, kind in KEY_KINDS.items():
             if name in values:
                 filters.keys[kind] = [v.strip().lower() for v in values[name] if v.strip()]
+                if not filters.keys[kind]:
+                    # PACT: "If present, MUST be 1 or more"; an empty list matched nothing on SQLite (200, an
+                    # empty listing) and was an SQL syntax error on PostgreSQL (HTTP 500)
+                    raise ApiError(400, "BadRequest", f"'{name}' must name at least one value (PACT v3: 1 or more)")
         return {"limit": count("limit"), "offset": count("offset") or 0, "cursor": single("x-footprint-cursor"),
                 "filters": filters}
 
@@ -342,7 +357,10 @@ class Host:
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
         validate_event(event)
-        await run_in_threadpool(self.store.store_event, event, client_id)
+        try:
+            await run_in_threadpool(self.store.store_event, event, client_id)
+        except EventClash as exc:
+            raise ApiError(400, "BadRequest", f"{exc.message}; send the event with an id of your own") from None
         return Response(status_code=200)
 
     # ------------------------------------------------------------------ discovery
@@ -360,6 +378,32 @@ class Host:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+#: What a CloudEvents 1.0 String may not hold (its 'Type System'): C0 and C1 controls, and surrogates (in decoded
+#: text a surrogate is always unpaired).
+CE_DISALLOWED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unpaired_surrogate(value: Any, where: str = "the event") -> str | None:
+    """Where in a decoded JSON value a string (or a key) holds an unpaired surrogate, or None.
+
+    Why: json.loads turns "\\ud800" into a lone surrogate, which no database stores as UTF-8 text (HTTP 500).
+    """
+    if isinstance(value, str):
+        return where if SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unpaired_surrogate(key, f"{where}, a key,") or _unpaired_surrogate(item, f"{where}.{key[:40]}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for k, item in enumerate(value):
+            found = _unpaired_surrogate(item, f"{where}[{k}]")
+            if found:
+                return found
+    return None
 
 
 def _fail(message: str) -> ApiError:
@@ -394,6 +438,15 @@ def validate_event(event: Any) -> str:
     for name in ("type", "specversion", "id", "source"):
         if not isinstance(event[name], str) or not event[name]:
             raise _fail(f"'{name}' must be a non-empty string")
+    for name in ("type", "specversion", "id", "source", "time"):
+        if isinstance(event[name], str) and CE_DISALLOWED.search(event[name]):
+            # CloudEvents 1.0 'String': no control characters, no unpaired surrogates; a NUL in 'id' was HTTP 500 on
+            # PostgreSQL (which refuses NUL in text), a lone surrogate HTTP 500 on both databases
+            raise _fail(f"'{name}' holds a character a CloudEvents String may not (a control character or an "
+                        "unpaired surrogate)")
+    where = _unpaired_surrogate(event)
+    if where is not None:
+        raise _fail(f"{where} holds an unpaired surrogate (\\ud800-\\udfff), which is not Unicode text")
     if event["specversion"] != "1.0":
         raise _fail("'specversion' must be \"1.0\" (CloudEvents 1.0)")
     kind = EVENT_TYPES.get(event["type"])
@@ -407,6 +460,8 @@ def validate_event(event: Any) -> str:
         for name in KEY_KINDS:
             if name in data:
                 _strings(data[name], f"data.{name}")
+                if not [v for v in data[name] if v.strip()]:  # the same rule as ListFootprints' parameters
+                    raise _fail(f"data.{name} must name at least one value (PACT v3: 1 or more)")
         for name in ("validOn", "validAfter", "validBefore"):
             if name in data:
                 _datetime(data[name], f"data.{name}")
@@ -438,6 +493,9 @@ def validate_event(event: Any) -> str:
                         + ") and message")
     else:  # Published
         _strings(data.get("pfIds"), "data.pfIds")
+        for k, pf_id in enumerate(data["pfIds"]):
+            if not UUID_TEXT.fullmatch(pf_id):  # PACT v3: items of format uuid; ["x"] was accepted and stored
+                raise _fail(f"data.pfIds[{k}] must be a ProductFootprint id (a UUID)")
     return kind
 
 
@@ -452,6 +510,16 @@ def redact_query(query: str) -> str:
     """A query string for the access log: values of credential-like parameters replaced by ***."""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(n, "***" if SECRET_WORDS.search(n) else v) for n, v in pairs], safe=":/*")
+
+
+def query_refusal(query: bytes) -> str | None:
+    """Why a raw query string is refused before any route reads it (too long, or a control character), or None."""
+    if len(query) > MAX_QUERY_BYTES:
+        return f"the query string is longer than {MAX_QUERY_BYTES} bytes"
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if CONTROL.search(name) or CONTROL.search(value):
+            return f"query parameter '{CONTROL.sub('?', name)[:40]}' holds a control character"
+    return None
 
 
 class Guard:
@@ -478,8 +546,13 @@ class Guard:
             await send(message)
 
         try:
+            refusal = None if scope.get("scheme") != "https" else query_refusal(scope.get("query_string", b""))
             if scope.get("scheme") != "https":
                 response = JSONResponse({"code": "BadRequest", "message": "HTTPS required"}, status_code=400)
+                await response(scope, receive, send_with_headers)
+            elif refusal:
+                response = pages.error_page(400, refusal) if html else \
+                    JSONResponse({"code": "BadRequest", "message": refusal}, status_code=400)
                 await response(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)

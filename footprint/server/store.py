@@ -21,11 +21,15 @@ from footprint.server import security
 PUBLIC = "*"
 KEY_KINDS = {"productId": "product", "companyId": "company", "classification": "classification",
              "geography": "geography"}
-CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: '$' let "acme\n" through
 
 
 class PublishError(FootprintError):
     """A declaration cannot be published, or a client cannot be added or removed, as asked."""
+
+
+class EventClash(FootprintError):
+    """A received event's (source, id) was received from another client before."""
 
 
 class StaleSnapshot(FootprintError):
@@ -367,13 +371,25 @@ class Store:
                    f"EXISTS (SELECT 1 FROM audiences a WHERE a.pf_id = p.pf_id AND a.audience IN ({', '.join(names)}) "
                    "AND a.granted_tick <= :snap)"]
         for kind, values in sorted(filters.keys.items()):
+            if not values:  # no value matches nothing (and "IN ()" is an SQL syntax error on PostgreSQL)
+                clauses.append("1 = 0")
+                continue
             slots = []
             for k, value in enumerate(values):
                 params[f"{kind}{k}"] = value
                 slots.append(f":{kind}{k}")
             params[f"kind_{kind}"] = kind
+            within = ""
+            if kind == "geography":
+                # PACT v3: geography "will return all footprints within the specified geography(s)": a country
+                # (ISO 3166-1 alpha-2) holds its subdivisions (ISO 3166-2 'CN-NM'), so geography=CN listed no
+                # footprint of Inner Mongolia, HTTP 200 as a complete result
+                countries = [value for value in values if re.fullmatch(r"[a-z]{2}", value)]
+                for k, country in enumerate(countries):
+                    params[f"{kind}_within{k}"] = f"{country}-%"
+                within = "".join(f" OR k.value LIKE :{kind}_within{k}" for k in range(len(countries)))
             clauses.append(f"EXISTS (SELECT 1 FROM pf_keys k WHERE k.pf_id = p.pf_id AND k.kind = :kind_{kind} "
-                           f"AND k.value IN ({', '.join(slots)}))")
+                           f"AND (k.value IN ({', '.join(slots)}){within}))")
         if filters.valid_on:
             params["valid_on"] = filters.valid_on
             clauses.append("p.valid_from <= :valid_on AND :valid_on <= p.valid_to")
@@ -493,22 +509,41 @@ class Store:
     # ------------------------------------------------------------------ events
 
     def store_event(self, event: Mapping[str, Any], client_id: str) -> bool:
-        """Store a received CloudEvent; False if (source, id) was received before (a duplicate)."""
+        """Store a received CloudEvent; False if this client sent (source, id) before (a duplicate).
+
+        (source, id) sent before by *another* client is EventClash, not a duplicate: a client that sent an
+        event under another's source and id had the other's own event (a RequestCreated) answered 200 and
+        dropped, the stored one being the first sender's.  The database keeps (source, id) unique.
+        """
         from sqlalchemy import text
 
         params = {"e": str(event["id"]), "s": str(event["source"]), "t": str(event["type"]), "c": client_id,
                   "time": str(event["time"]), "r": _now(), "d": json.dumps(event.get("data"), ensure_ascii=False)}
         try:
             with self._tx(True) as conn:
-                if conn.execute(text("SELECT 1 FROM events WHERE source = :s AND event_id = :e"), params).first():
+                if self._seen_event(conn, params):
                     return False
                 conn.execute(text("INSERT INTO events (event_id, source, type, client_id, time, received_at, data) "
                                   "VALUES (:e, :s, :t, :c, :time, :r, :d)"), params)
         except _db.DatabaseError:
             with self._tx(False) as conn:  # a concurrent duplicate won the race: still a duplicate
-                if conn.execute(text("SELECT 1 FROM events WHERE source = :s AND event_id = :e"), params).first():
+                if self._seen_event(conn, params):
                     return False
             raise
+        return True
+
+    @staticmethod
+    def _seen_event(conn: Any, params: Mapping[str, Any]) -> bool:
+        """True if the client sent (source, id) before; EventClash if another client did."""
+        from sqlalchemy import text
+
+        row = conn.execute(text("SELECT client_id FROM events WHERE source = :s AND event_id = :e"), params).first()
+        if row is None:
+            return False
+        if row[0] != params["c"]:
+            raise EventClash("an event of this source and id was received from another client", field="id",
+                             value=params["e"], expected="an event id of the sender's own (CloudEvents: source and "
+                                                         "id identify an event)")
         return True
 
     def events(self) -> list[dict[str, Any]]:

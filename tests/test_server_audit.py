@@ -1,0 +1,197 @@
+"""A hostile client against the PACT v3 host: odd query values, filters, events, on SQLite and PostgreSQL.
+
+Each test is a request that was answered wrongly (HTTP 500, a 200 that hid or dropped something); the
+fixtures and helpers are tests/test_server.py's (two clients, records for each and for everyone).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from footprint.server.publish import publish
+from footprint.server.store import PublishError, Store
+from test_server import _bearer, _declaration, _event, _pf_id, _post_event, _token, host  # noqa: F401 (fixture)
+
+
+def _get(host, path: str, name: str = "alpha", **params):
+    return host["client"].get(path, params=params or None, headers=_bearer(_token(host, name)))
+
+
+# ------------------------------------------------------------------ ListFootprints' parameters
+
+
+@pytest.mark.parametrize("name", ["limit", "offset"])
+def test_a_count_in_digits_that_are_not_ascii_is_a_bad_request(host, name):
+    """'²'.isdigit() is True and int('²') a ValueError: ?limit=² was HTTP 500 (and uvicorn's traceback)."""
+    response = _get(host, "/3/footprints", **{name: "\u00b2"})
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
+    assert name in response.json()["message"]
+
+
+@pytest.mark.parametrize("name", ["productId", "companyId", "geography", "classification"])
+def test_a_filter_without_a_value_is_a_bad_request(host, name):
+    """PACT v3: a filter, if present, names 1 or more values.  ?productId= made 'IN ()': an empty listing,
+    HTTP 200, on SQLite (a complete result of a filter that said nothing), an SQL syntax error (500) on PostgreSQL."""
+    response = _get(host, "/3/footprints", **{name: " "})
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
+    assert name in response.json()["message"] and "at least one" in response.json()["message"]
+
+
+@pytest.mark.parametrize("params", [{"geography": "D\x00E"}, {"status": "Act\x00ive"}, {"productId": "a\x01b"}])
+def test_a_control_character_in_a_query_value_is_a_bad_request(host, params):
+    """PostgreSQL refuses a NUL in a text parameter: HTTP 500 there, a 200 on SQLite; now 400 on both."""
+    response = _get(host, "/3/footprints", **params)
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
+    assert "control character" in response.json()["message"]
+
+
+def test_a_control_character_in_a_web_page_filter_is_a_bad_request(host):
+    response = host["client"].get("/", params={"declarant": "Open\x00"})
+    assert response.status_code == 400 and "control character" in response.text
+    assert "text/html" in response.headers["content-type"]
+
+
+def test_a_query_too_long_for_the_link_header_is_refused_and_a_long_one_served(host):
+    """The Link header repeats the query four times: ?productId=<60 kB> made a header of 240 kB that httpx refuses
+    to read ("Receive buffer too long"), after a 200.  Past 8 KiB the query is a 400; 100 product ids still pass."""
+    response = _get(host, "/3/footprints", productId="urn:x:" + "a" * 9000)
+    assert response.status_code == 400 and "longer than 8192 bytes" in response.json()["message"]
+    product = to_product_id(host["docs"]["alpha"])
+    many = [f"urn:example:product:{k:03d}" for k in range(99)] + [product]
+    response = host["client"].get("/3/footprints", params=[("productId", p) for p in many] + [("limit", "1")],
+                                  headers=_bearer(_token(host, "alpha")))
+    assert response.status_code == 200 and [pf["id"] for pf in response.json()["data"]] == \
+        [_pf_id(host["docs"]["alpha"])]
+    assert len(response.headers["link"]) < 64 * 1024
+
+
+def to_product_id(document: dict) -> str:
+    from footprint.export.pact import to_pact
+
+    return to_pact(document)["productIds"][0]
+
+
+# ------------------------------------------------------------------ geography: "within" the geography asked for
+
+
+def test_a_country_lists_the_footprints_of_its_subdivisions(host, example_declaration):
+    """PACT v3: geography "will return all footprints within the specified geography(s)".  A record of Inner
+    Mongolia (geographyCountrySubdivision CN-NM) was missing from geography=CN, HTTP 200 as a complete result."""
+    inner_mongolia = _declaration(example_declaration, "decl-baotou", "Baotou Separation Co")
+    assert to_pact_geography(inner_mongolia) == {"geographyCountrySubdivision": "CN-NM"}
+    publish(inner_mongolia, to=["alpha"], database=host["db"])
+    baotou = _pf_id(inner_mongolia)
+    for value in ("CN", "cn", "CN-NM", " cn-nm "):
+        listed = [pf["id"] for pf in _get(host, "/3/footprints", geography=value).json()["data"]]
+        assert listed == [baotou], value
+    for value in ("CN-XZ", "C", "CN-", "DE"):  # another subdivision, no country, a country it is not in
+        listed = [pf["id"] for pf in _get(host, "/3/footprints", geography=value).json()["data"]]
+        assert baotou not in listed, value
+    # a record of the country itself (alpha's, DE) with DE and a subdivision of CN at once (any value matches)
+    listed = {pf["id"] for pf in host["client"].get("/3/footprints", params=[("geography", "de"), ("geography", "CN")],
+                                                     headers=_bearer(_token(host, "alpha"))).json()["data"]}
+    assert listed == {baotou, _pf_id(host["docs"]["alpha"]), _pf_id(host["docs"]["public"])}
+    # beta does not see alpha's record through a wider geography
+    assert baotou not in [pf["id"] for pf in _get(host, "/3/footprints", "beta", geography="CN").json()["data"]]
+
+
+def to_pact_geography(document: dict) -> dict:
+    from footprint.export.pact import to_pact
+
+    return {k: v for k, v in to_pact(document)["pcf"].items() if k.startswith("geography")}
+
+
+# ------------------------------------------------------------------ the token endpoint
+
+
+@pytest.mark.parametrize("client_id", ["al\x00pha", "alpha\n", "\u00e9" * 10])
+def test_a_client_id_no_client_can_have_is_an_invalid_client(host, client_id):
+    """A NUL in the client id reached the database (HTTP 500 on PostgreSQL); such an id is never looked up."""
+    response = host["client"].post("/auth/token", data={"grant_type": "client_credentials", "client_id": client_id,
+                                                        "client_secret": host["secrets"]["alpha"]})
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client", response.text
+
+
+def test_a_client_id_with_a_trailing_newline_is_not_added(database):
+    """CLIENT_ID ended in '$', which matches before a final newline: 'acme\\n' was added as a client id."""
+    store = Store(database)
+    store.prepare()
+    with pytest.raises(PublishError, match="not a valid client id"):
+        store.add_client("acme\n")
+
+
+# ------------------------------------------------------------------ events
+
+
+def test_an_event_of_another_clients_source_and_id_is_refused_not_dropped(host):
+    """(source, id) is unique among stored events.  beta sent an event under alpha's source and id first; alpha's
+    own RequestCreated was then a "duplicate": answered 200 (accepted, so a response is due) and never stored."""
+    source = "//alpha-buyer.example/3/events"
+    squatter = dict(_event("RequestCreated", {"productId": ["urn:example:decoy"]}, "req-7"), source=source)
+    assert _post_event(host, squatter, _token(host, "beta")).status_code == 200
+    mine = dict(_event("RequestCreated", {"productId": ["urn:example:wanted"]}, "req-7"), source=source)
+    response = _post_event(host, mine, _token(host, "alpha"))
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
+    assert "another client" in response.json()["message"]
+    assert _post_event(host, dict(mine, id="req-7b"), _token(host, "alpha")).status_code == 200
+    assert _post_event(host, squatter, _token(host, "beta")).status_code == 200  # beta's own resend: a duplicate
+    stored = [(e["client_id"], e["id"], e["data"]) for e in host["store"].events()]
+    assert stored == [("beta", "req-7", {"productId": ["urn:example:decoy"]}),
+                      ("alpha", "req-7b", {"productId": ["urn:example:wanted"]})]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e: e.update(id="evt\x00-1"), "'id' holds a character"),
+    (lambda e: e.update(source="//buyer.example/\n"), "'source' holds a character"),
+    (lambda e: e.update(id="\ud800"), "'id' holds a character"),
+    (lambda e: e["data"].update(comment="please \udc00"), "data.comment holds an unpaired surrogate"),
+    (lambda e: e["data"].update({"\ud83d": "x"}), "a key, holds an unpaired surrogate"),
+    (lambda e: e["data"].update(productId=[]), "data.productId must name at least one value"),
+    (lambda e: e["data"].update(geography=["  "]), "data.geography must name at least one value"),
+])
+def test_request_created_events_a_database_cannot_store_or_the_spec_refuses_are_bad_requests(host, change, message):
+    """A NUL in 'id' was HTTP 500 on PostgreSQL, an unpaired surrogate (JSON "\\ud800") HTTP 500 on both databases;
+    an empty criteria list (PACT: 1 or more) was stored and answered 200."""
+    event = _event("RequestCreated", {"productId": ["urn:example:p"]}, "evt-x")
+    change(event)
+    body = json.dumps(event).encode()  # ensure_ascii: surrogates travel as \\udXXX escapes, as a client sends them
+    response = host["client"].post("/3/events", content=body, headers={
+        **_bearer(_token(host, "alpha")), "content-type": "application/cloudevents+json"})
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
+    assert message in response.json()["message"]
+    assert host["store"].events() == []
+
+
+@pytest.mark.parametrize("pf_ids", [["x"], ["079e425a-464f-528d-341d-4a944a1dfd70", "not-a-uuid"],
+                                    ["079e425a464f528d341d4a944a1dfd70"]])
+def test_a_published_event_names_footprints_by_uuid(host, pf_ids):
+    """PACT v3: PublishedEvent data.pfIds are uuids; {"pfIds": ["x"]} was stored and answered 200."""
+    response = _post_event(host, _event("Published", {"pfIds": pf_ids}), _token(host, "alpha"))
+    assert response.status_code == 400 and "must be a ProductFootprint id (a UUID)" in response.json()["message"]
+    assert host["store"].events() == []
+
+
+def test_an_event_with_a_well_formed_unicode_text_is_still_accepted(host):
+    event = _event("RequestCreated", {"productId": ["urn:example:\u00e9\U0001f600"], "comment": "\u00fcber \u2192"})
+    assert _post_event(host, event, _token(host, "alpha")).status_code == 200
+    assert host["store"].events()[0]["data"] == event["data"]
+
+
+def test_links_of_a_country_listing_page_through_each_record_once(host, example_declaration):
+    """The widened geography filter is still a pinned listing: pages of 1 hold each CN record once."""
+    for k in range(3):
+        document = _declaration(example_declaration, f"decl-cn-{k}", f"Baotou {k} Co")
+        publish(document, to=["alpha"], database=host["db"])
+    headers = _bearer(_token(host, "alpha"))
+    response = host["client"].get("/3/footprints", params={"geography": "CN", "limit": 1}, headers=headers)
+    seen = [pf["id"] for pf in response.json()["data"]]
+    while True:
+        found = re.search(r'<([^>]+)>; rel="next"', response.headers.get("link", ""))
+        if not found:
+            break
+        response = host["client"].get(found.group(1), headers=headers)
+        assert response.status_code == 200, response.text
+        seen += [pf["id"] for pf in response.json()["data"]]
+    assert len(seen) == 3 and len(set(seen)) == 3
