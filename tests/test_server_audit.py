@@ -195,3 +195,86 @@ def test_links_of_a_country_listing_page_through_each_record_once(host, example_
         assert response.status_code == 200, response.text
         seen += [pf["id"] for pf in response.json()["data"]]
     assert len(seen) == 3 and len(set(seen)) == 3
+
+
+# ------------------------------------------------------------------ the real server: slow and long requests
+
+
+@pytest.fixture()
+def live_app(tmp_path):
+    """uvicorn over TLS on a loopback port, in a thread, with a body deadline of 1 s (the default is 30 s)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from footprint.server.app import create_app
+    from liveserver import make_certificate
+
+    try:
+        cert, key = make_certificate(tmp_path)
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"cannot make a test certificate: {exc}")
+    database = str(tmp_path / "live.sqlite")
+    store = Store(database)
+    store.prepare()
+    secret = store.add_client("buyer")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(database, body_seconds=1.0), ssl_certfile=str(cert), ssl_keyfile=str(key),
+                            log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield {"port": sock.getsockname()[1], "cert": cert, "secret": secret}
+    server.should_exit = True
+    thread.join(timeout=20)
+    sock.close()
+
+
+def test_a_body_that_does_not_arrive_is_refused_after_the_deadline(live_app):
+    """A client sent the headers of POST /3/events (Content-Length 100) and one byte, then nothing: the request was
+    held open for as long as the client liked (90 s waited out on the real server).  Now 400 after the deadline."""
+    import socket
+    import ssl
+    import time
+
+    import httpx
+
+    context = ssl.create_default_context(cafile=str(live_app["cert"]))
+    url = f"https://127.0.0.1:{live_app['port']}"
+    with httpx.Client(base_url=url, verify=context) as client:
+        token = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                            auth=("buyer", live_app["secret"])).json()["access_token"]
+    for path, header in (("/3/events", f"Authorization: Bearer {token}\r\n"
+                                       "Content-Type: application/cloudevents+json\r\n"),
+                         ("/auth/token", "Content-Type: application/x-www-form-urlencoded\r\n")):
+        with socket.create_connection(("127.0.0.1", live_app["port"]), timeout=15) as raw, \
+                context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            tls.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{header}Content-Length: 100\r\n\r\n{{".encode())
+            started = time.monotonic()
+            answer = b""
+            while b"did not arrive" not in answer and (chunk := tls.recv(65536)):
+                answer += chunk
+            assert time.monotonic() - started < 10, path
+        assert answer.startswith(b"HTTP/1.1 400"), (path, answer[:200])
+        assert b"did not arrive" in answer, answer
+
+
+def test_a_long_query_gets_an_answer_a_client_reads(live_app):
+    """Over the real server: a 60 kB productId got a 200 whose 240 kB Link header httpx refused to read."""
+    import ssl
+
+    import httpx
+
+    context = ssl.create_default_context(cafile=str(live_app["cert"]))
+    with httpx.Client(base_url=f"https://127.0.0.1:{live_app['port']}", verify=context) as client:
+        token = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                            auth=("buyer", live_app["secret"])).json()["access_token"]
+        response = client.get("/3/footprints", params={"productId": "urn:x:" + "a" * 60000},
+                              headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 400 and response.json()["code"] == "BadRequest"

@@ -20,6 +20,7 @@ address, security headers, and one access-log line without credentials.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
@@ -99,13 +100,28 @@ def _oauth_error(exc: OAuthError) -> JSONResponse:
                         headers={"cache-control": "no-store", "pragma": "no-cache", **exc.headers})
 
 
-async def read_body(request: Request, limit: int, too_large: Exception) -> bytes:
-    """The request body, refused past ``limit`` bytes whatever Content-Length claims."""
+#: Seconds a request body may take to arrive.  Why: a client that sent the headers and part of a body held its
+#: request (and a connection, a file descriptor) open for as long as it liked: 90 s of silence were waited out.
+BODY_SECONDS = 30.0
+
+
+async def read_body(request: Request, limit: int, too_large: Exception, *, seconds: float = BODY_SECONDS,
+                    too_slow: Exception | None = None) -> bytes:
+    """The request body, refused past ``limit`` bytes whatever Content-Length claims, or after ``seconds``."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    if declared is not None and (not re.fullmatch(r"[0-9]{1,19}", declared) or int(declared) > limit):
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
+    deadline = asyncio.get_running_loop().time() + seconds
+    stream = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(stream.__anext__(), max(0.0, deadline - asyncio.get_running_loop().time()))
+        except StopAsyncIteration:
+            break
+        except asyncio.TimeoutError:
+            raise too_slow or ApiError(400, "BadRequest", f"the request body did not arrive within {seconds:g} s") \
+                from None
         size += len(chunk)
         if size > limit:
             raise too_large
@@ -121,10 +137,11 @@ class Host:
     """The application's state: the store, the token signer, the failure limiter, the limits."""
 
     def __init__(self, store: Store, signer: TokenSigner, limiter: FailureLimiter, *, max_body: int,
-                 page_size: int, max_page: int):
+                 page_size: int, max_page: int, body_seconds: float = BODY_SECONDS):
         self.store, self.signer, self.limiter = store, signer, limiter
         self.cursors = CursorSigner()
         self.max_body, self.page_size, self.max_page = max_body, page_size, max_page
+        self.body_seconds = body_seconds
 
     # ------------------------------------------------------------------ authentication
 
@@ -137,7 +154,9 @@ class Host:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/x-www-form-urlencoded":
             raise OAuthError(400, "invalid_request", "the body must be application/x-www-form-urlencoded")
-        body = await read_body(request, 4096, OAuthError(400, "invalid_request", "request body too large"))
+        body = await read_body(request, 4096, OAuthError(400, "invalid_request", "request body too large"),
+                               seconds=self.body_seconds,
+                               too_slow=OAuthError(400, "invalid_request", "the request body did not arrive in time"))
         try:
             pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, strict_parsing=bool(body))
         except (UnicodeDecodeError, ValueError):
@@ -350,7 +369,7 @@ class Host:
         if media != "application/cloudevents+json":
             raise ApiError(400, "BadRequest", "events must be sent as application/cloudevents+json "
                                               "(CloudEvents structured content mode)")
-        body = await read_body(request, self.max_body,
+        body = await read_body(request, self.max_body, seconds=self.body_seconds, too_large=
                                ApiError(400, "BadRequest", f"request body larger than {self.max_body} bytes"))
         try:
             event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
@@ -566,11 +585,11 @@ class Guard:
 
 def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: int = 5,
                failure_window: float = 60.0, max_body: int = 1024 * 1024, page_size: int = 100,
-               max_page: int = 1000, signer: TokenSigner | None = None) -> Any:
+               max_page: int = 1000, signer: TokenSigner | None = None, body_seconds: float = BODY_SECONDS) -> Any:
     """The ASGI app over a prepared database (``Store(database).prepare()`` first)."""
     store = Store(database)
     host = Host(store, signer or TokenSigner(token_ttl), FailureLimiter(failure_limit, failure_window),
-                max_body=max_body, page_size=page_size, max_page=max_page)
+                max_body=max_body, page_size=page_size, max_page=max_page, body_seconds=body_seconds)
     web = pages.Pages(store, database)
     routes = [
         Route("/auth/token", host.token, methods=["POST"]),
