@@ -553,8 +553,19 @@ def check_output(path: str | Path, force: bool = False, *, inputs: list[tuple[st
     from footprint._io import refuse_same_path
 
     refuse_same_path([*(Path(p) for p in others), Path(path)])
-    check_writable(Path(path), force)
-    refuse_inputs(Path(path), [(what, Path(p)) for what, p in inputs if p is not None])
+    _refuse_output(Path(path), force, input_index([(what, Path(p)) for what, p in inputs if p is not None]))
+
+
+def _refuse_output(path: Path, force: bool, inputs: dict) -> None:
+    """The output checks of ``declare`` and of every batch row, in one order, with one message each.
+
+    ``inputs`` is an input_index.  Why one function: a batch row whose output existed was refused as
+    "output X exists (use --force to overwrite)" where ``declare`` says "X: output file exists; expected
+    another path, or --force to overwrite", and a row's output whose parent folder is a file or cannot
+    be written was only refused when its declaration had been computed (check_writable says so first).
+    """
+    check_writable(path, force)
+    refuse_inputs(path, inputs)
 
 
 def declaration_inputs(document: dict) -> list[tuple[str, Path]]:
@@ -1651,15 +1662,13 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             problem = _not_a_regular_file(row)
         if problem is None and str(Path(row.output).resolve()) in outputs:
             problem = f"output {row.output} is written by an earlier row (row {outputs[str(Path(row.output).resolve())]})"
-        if problem is None:
-            try:
-                refuse_inputs(Path(row.output), inputs)
-            except FootprintError as exc:
-                problem = str(exc)
         if problem is None and os.path.isdir(row.output):  # --force replaces files only: say so now
             problem = f"output {row.output} is a directory (expected a file path)"
-        if problem is None and os.path.lexists(row.output) and not force:  # a dangling link is there too
-            problem = f"output {row.output} exists (use --force to overwrite)"
+        if problem is None:
+            try:  # declare's own checks (an existing file or dangling link without --force, an input)
+                _refuse_output(Path(row.output), force, inputs)
+            except FootprintError as exc:
+                problem = str(exc)
         if problem is None and register is not None and (row.mass_kg is None or row.year is None):
             problem = "a register is given, so the row needs mass_kg and year"
         if problem is None and register is not None:
