@@ -835,12 +835,7 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
             raise DeclarationError("--hash-only recomputes nothing, so it takes no --rule", field="--rule",
                                    value=str(rule), expected="either --rule (recompute under it) or --hash-only")
     elif data is None:
-        data, problem = _recorded_data(document, path)
-        if data is None:
-            raise DeclarationError(f"nothing to recompute from: {problem}", file=path, field="--data",
-                                   expected="--data ACTIVITY (the activity data it was computed from), or "
-                                            "--hash-only to check only the content hash, which proves nothing "
-                                            "about the numbers (anyone who edits a value can hash again)")
+        data = _recorded_data_or_refuse(document, path)
     return _verify_document(document, path, data, rule=rule, tolerance=tolerance, mapping=mapping,
                             scheme=scheme, supplier_keys=supplier_keys, reference=reference)
 
@@ -868,6 +863,24 @@ def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]
         return None, "the declaration records no activity data path"
     found = _verify.find_recorded(recorded, path, _verify.recorded_sha256(document, "activity_data"))
     return (found, None) if found is not None else (None, f"the activity data it records ({recorded}) is not found")
+
+
+def _recorded_data_or_refuse(document: dict, path: Path) -> Path:
+    """The activity data a declaration records (_recorded_data), or the DeclarationError both verifies give.
+
+    Why one function: batch verify reported a row whose recorded data was not found as "the activity
+    data it records (X) is not found", without the file, the field or the way out that single verify
+    gives (--data, or --hash-only and what it does not prove) for the same file.
+    """
+    from footprint.errors import DeclarationError
+
+    data, problem = _recorded_data(document, path)
+    if data is None:
+        raise DeclarationError(f"nothing to recompute from: {problem}", file=path, field="--data",
+                               expected="--data ACTIVITY (the activity data it was computed from), or "
+                                        "--hash-only to check only the content hash, which proves nothing "
+                                        "about the numbers (anyone who edits a value can hash again)")
+    return data
 
 
 def _verifiable(path: Path) -> dict:
@@ -1910,11 +1923,10 @@ def _verify_row(number: int, path: Path) -> Row:
         return _batch.Row(number, rule="(recorded)", output=str(path), problem=f"{path}: {SPECIAL_FILE}; not read")
     try:
         document = _verifiable(path)
+        data = _recorded_data_or_refuse(document, path)  # single verify's refusal, word for word
     except FootprintError as exc:
         return _batch.Row(number, rule="(recorded)", output=str(path), problem=str(exc))
-    data, problem = _recorded_data(document, path)
-    return _batch.Row(number, rule="(recorded)", data=str(data) if data else "", output=str(path), problem=problem,
-                      document=document if problem is None else None)
+    return _batch.Row(number, rule="(recorded)", data=str(data), output=str(path), document=document)
 
 
 __all__ += ["register_input", "declare_many", "batch_declare", "batch_verify", "background_identity", "warm_up"]
