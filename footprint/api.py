@@ -925,6 +925,12 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
     _refuse_classed_without_scheme(document, path, scheme)  # before the recomputation: nothing to wait for
+    if scheme is not None and not isinstance(scheme, dict):
+        # the scheme chosen as batch verify chooses it: by the scheme id the class records.  A scheme file of
+        # another id was compared field by field (exit 1, "scheme_id differs", NOT VERIFIED) where batch verify
+        # refuses the row (not the declaration's scheme: nothing checks its class); an unclassed declaration
+        # keeps its file, which _reclassed refuses ("no performance class to check against --scheme")
+        scheme = _scheme_of(document, path, _schemes_by_id([scheme])) or scheme
     _refuse_missing_own_datasets(document, path)
     from footprint.inputs.upstream import created_at
 
