@@ -424,3 +424,20 @@ def test_a_dask_local_cluster_says_what_this_process_says_for_each_kind_of_row(i
     expected = [alone[i] for i in picked] + [_alone("ndpr-oxide", REPO / "examples/absent.yaml")]
     outcomes = footprint.declare_many(rows, created=CREATED, scheduler="local", workers=1)
     assert [_said(o) for o in outcomes] == expected
+
+
+def test_batch_verify_on_a_dask_local_cluster_gives_each_file_the_serial_verdict(review, tmp_path):
+    """A subset of the review (one that verifies, a supplier's file, one tampered, one whose data is not found,
+    which is refused before any worker sees it) on a LocalCluster of one worker: each file's status and message
+    are the serial run's, which test_verify_and_batch_verify_give_every_file_the_same_verdict holds to single
+    verify.  A subset for the reason given above (the cluster's start, not the rows, is what costs)."""
+    pytest.importorskip("distributed")
+    folder, _extra = review
+    subset = tmp_path / "subset"
+    subset.mkdir()
+    for name in ("ndpr-oxide.json", "supplier-ndpr-metal-2025.json", "tampered-number.json", "data-not-found.json"):
+        shutil.copy(folder / name, subset / name)
+    serial = footprint.batch_verify(subset)
+    on_dask = footprint.batch_verify(subset, scheduler="local", workers=1)
+    assert [(o.status, o.message) for o in on_dask.outcomes] == [(o.status, o.message) for o in serial.outcomes]
+    assert sorted(o.status for o in serial.outcomes) == ["differs", "error", "ok", "ok"]
