@@ -106,6 +106,29 @@ def configure_access_log(path: str | Path | None) -> None:
     logger.handlers[:] = [handler]
 
 
+#: The most of a request's head (request line and headers) the HTTP layer buffers.  h11's default, 16 KiB, made
+#: a long query's answer depend on how the bytes arrived: a 60 kB query read in one piece reached the app (its PACT
+#: error, "longer than MAX_QUERY_BYTES"), read in TLS records of 16 kB it was cut off by h11 with a plain-text 400
+#: ("Invalid HTTP request received.") that a PACT client cannot parse.  Above this, h11's plain 400 stays.
+MAX_HEAD_BYTES = 64 * 1024
+
+
+def uvicorn_config(app, tls_cert: Path | str, tls_key: Path | str, **overrides):
+    """The uvicorn configuration of the host (serve, and the tests that run a real server: one set of limits)."""
+    import uvicorn
+
+    settings = dict(ssl_certfile=str(tls_cert), ssl_keyfile=str(tls_key),
+                    access_log=False, log_level="warning", server_header=False,
+                    # no X-Forwarded-For/-Proto trust: a local client could otherwise pick the address
+                    # the failed-authentication limit counts against
+                    proxy_headers=False,
+                    # the pure-Python h11 parser, whose head limit is set here (httptools, where installed, has
+                    # its own); Python's default server context refuses SSLv3/TLS 1.0/1.1
+                    http="h11", h11_max_incomplete_event_size=MAX_HEAD_BYTES)
+    settings.update(overrides)
+    return uvicorn.Config(app, **settings)
+
+
 def serve(options: ServeOptions, *, ready=None) -> None:
     """Run until interrupted.  ``ready(url)`` is called once the socket listens (tests, the CLI's banner)."""
     import uvicorn
@@ -122,13 +145,7 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     sock = bind(options.host, options.port)
     configure_access_log(options.access_log)
     app = create_app(options.database, token_ttl=options.token_ttl)
-    # Python's default server context refuses SSLv3/TLS 1.0/1.1 (OpenSSL's default security level)
-    config = uvicorn.Config(app, ssl_certfile=str(options.tls_cert), ssl_keyfile=str(options.tls_key),
-                            access_log=False, log_level="warning", server_header=False,
-                            # no X-Forwarded-For/-Proto trust: a local client could otherwise pick the address
-                            # the failed-authentication limit counts against
-                            proxy_headers=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, options.tls_cert, options.tls_key))
     port = sock.getsockname()[1]
     if ready is not None:
         ready(f"https://{options.host}:{port}")
