@@ -23,8 +23,9 @@ recycled-content method), with the method written out below from methodology.md:
 * primary data share: the company-specific part of the climate-change result, by |contribution| (README).
 
 Sums are exact (fractions of the declared floats), so a boundary is judged where the method puts it, not where
-a floating-point sum lands (the 80 % threshold allows for the solve's rounding, 1e-12: ROUNDING); a declared number is compared with its last place (3 decimals: half a unit either
-way, as an exact half may round either way with the summation order, a known and accepted property).
+a floating-point sum lands (the 80 % threshold allows only for the solve's rounding, 1e-12: ROUNDING); a declared
+number is compared with its last place (3 decimals: half a unit either way, as an exact half may round either way
+with the summation order, a known and accepted property).
 """
 from __future__ import annotations
 
@@ -462,7 +463,7 @@ def _near(declared: float, exact: Fraction, within: float = HALF_LAST_PLACE) -> 
 
 
 def _dnm_lines(warnings: list[str]) -> tuple[dict[str, str], set[str], set[str]]:
-    """(process -> 'most relevant' | 'other', secondary datasets, secondary fields scored P < 3) a declaration warns of."""
+    """(process -> 'most relevant' | 'other', secondary datasets, secondary fields scored P < 3): the warnings."""
     processes, datasets, fields = {}, set(), set()
     for line in warnings:
         if line.startswith("Data Needs Matrix: process '"):
@@ -659,3 +660,102 @@ def test_a_process_reaching_exactly_80_percent_closes_the_most_relevant_set(proj
     assert document["data_quality"]["by_process"]["c"]["most_relevant"] is True
     line = ("Data Needs Matrix: process 'c' has DQR 2.00, above the rule's limit 1.6 for most relevant processes")
     assert line in document["data_quality"]["warnings"]
+
+
+@pytest.mark.parametrize("lines, dqr, word", [
+    # one datum per flow, scored (TeR, GeR, TiR, P): DQR = their sum / 4, on each boundary of 2.4's levels
+    ([((1, 1, 1, 3), 1000)], 1.5, "excellent"),  # 6 / 4 = 1.5: "DQR <= 1.5 excellent"
+    ([((2, 2, 2, 2), 1000)], 2.0, "very good"),  # 8 / 4: "1.5 < DQR <= 2.0 very good"
+    ([((3, 3, 3, 3), 1000)], 3.0, "good"),
+    ([((4, 4, 4, 4), 1000)], 4.0, "fair"),
+    ([((4, 4, 4, 5), 1000)], 4.25, "poor"),
+    # 998.8 t scored P 3 and 1.2 t of the same flow scored P 4 (one datum, each line weighted by its amount):
+    # P = 3 + 1.2 / 1000 = 3.0012, declared 3.001 per category; DQR (1 + 1 + 1 + 3.001) / 4 = 1.50025 from the
+    # declared criteria (1.5003 exactly): above 1.5, "very good".  Before: rounded to 1.5 first, "excellent".
+    ([((1, 1, 1, 3), 998.8), ((1, 1, 1, 4), 1.2)], 1.50025, "very good"),
+])
+def test_the_rating_word_is_the_band_of_the_dqr_and_one_process_can_be_everything(project, tmp_path, lines, dqr, word):
+    """Process a makes every contribution of every category (CO2, SO2, PM2.5, the same lines each); b and c make
+    none (a process with zero contribution: no DQR, no share, not most relevant).  Each category's criteria are
+    a's, the declaration's their mean (equal in each category), its word 2.4's band of the DQR it states."""
+    rule = _small_rule(tmp_path)
+    emissions = [_emission(flow, tonnes, scores_) for flow in (CO2, SO2, PM) for scores_, tonnes in lines]
+    data = _small_activity(tmp_path, {"a": emissions}, tonnes=1000)
+    document = footprint.declare(rule, data, created=MADE)
+    expected = oracle(document, data, rule)
+    assert_claims(document, expected)
+    quality = document["data_quality"]
+    assert quality["level"] == word
+    assert quality["dqr"] == pytest.approx(dqr, abs=1e-4) and (quality["dqr"] > 1.5) == (dqr > 1.5)
+    assert expected.most_relevant_processes == {"a"}
+    assert {p: (row["dqr"], row["share"], row["most_relevant"]) for p, row in quality["by_process"].items()
+            if p != "a"} == {"b": (None, 0.0, False), "c": (None, 0.0, False)}
+    assert quality["by_process"]["a"]["share"] == 1.0
+    assert {category: row["contributions"] for category, row in quality["by_category"].items()} == {
+        "climate_change": 1, "acidification": 1, "particulate_matter": 1}
+
+
+LAST_MOMENT_OF_2026 = dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+FIRST_MOMENT_OF_2027 = dt.datetime(2027, 1, 1, 0, 0, 0, tzinfo=dt.timezone.utc)
+
+
+def test_ageing_across_the_year_boundary_on_the_declaration_day(project):
+    """The NdPr-oxide example (2025 data, a Chinese plant) declared one second before and at 2027-01-01 (UTC).
+
+    * its activity data: on 2026-12-31 the 2025 period is the most recent annual one (TiR 1); on 2027-01-01 the
+      period 2026 has ended, 2025 is one back (TiR 2; 2.4 "<= 2 periods"), and the declaration says so;
+    * ionising radiation's one most relevant datum is beneficiation's U-234 (0.564 of 0.668 kBq U235-Eq per kg,
+      84 %), a direct emission scored (1, 1, 1, 3): DQR 6/4 = 1.5, then (1, 1, 2, 3): 7/4 = 1.75;
+    * transport/lorry (GB, reference year 2024, own TiR 2): 2026 - 2024 = 2 years after its validity (TiR 2,
+      "<= 2"), 2027 - 2024 = 3 (TiR 3, "<= 4"), the re-scored row says 3; GeR 5 (GB for a CN plant) both days."""
+    activity = EXAMPLES / "ndpr-oxide" / "activity-2025.yaml"
+    before = footprint.declare("ndpr-oxide", activity, created=LAST_MOMENT_OF_2026)
+    after = footprint.declare("ndpr-oxide", activity, created=FIRST_MOMENT_OF_2027)
+    for document in (before, after):
+        assert_claims(document, oracle(document, activity, REPO / "rules" / "ndpr-oxide.yaml"))
+    ionising = [row["dqr"] for row in (before["data_quality"]["by_category"]["ionising_radiation"],
+                                       after["data_quality"]["by_category"]["ionising_radiation"])]
+    assert ionising == [1.5, 1.75]
+    aged = [[row for row in document["data_quality"]["rescored_datasets"] if "activity_data" in row]
+            for document in (before, after)]
+    assert aged[0] == [] and [row["in_context"] for row in aged[1]] == [{"TiR": 2}]
+    lorry = [next(row for row in document["data_quality"]["rescored_datasets"] if row.get("dataset") ==
+                  "transport/lorry")["in_context"] for document in (before, after)]
+    assert lorry == [{"GeR": 5, "TiR": 2.0}, {"GeR": 5, "TiR": 3}]
+
+
+def test_a_suppliers_declaration_ages_across_the_year_boundary_on_the_declaration_day(project):
+    """The NdFeB-magnet example buys the NdPr-metal and Dy-metal declarations (2025 periods, criteria TiR 1.666 and
+    1.412).  Acidification's one most relevant datum is the NdPr metal bought, scored (1, 1, 1, 2) by the magnet
+    maker and (1.2, 1.338, 1.666, 2.316) by its supplier: half each, (1.1, 1.169, 1.333, 2.158), DQR 5.76/4 =
+    1.44 on 2026-12-31.  On 2027-01-01 both are a period back (company-specific data, 2.4: TiR 2): the datum's TiR
+    2, the supplier's max(1.666, 2) = 2, so TiR 2.0 and DQR (1.1 + 1.169 + 2 + 2.158) / 4 = 1.60675 -> 1.607."""
+    activity = EXAMPLES / "ndfeb-magnet" / "activity-2025.yaml"
+    before = footprint.declare("ndfeb-magnet", activity, created=LAST_MOMENT_OF_2026)
+    after = footprint.declare("ndfeb-magnet", activity, created=FIRST_MOMENT_OF_2027)
+    for document in (before, after):
+        assert_claims(document, oracle(document, activity, REPO / "rules" / "ndfeb-magnet.yaml"))
+    rows = [document["data_quality"]["by_category"]["acidification"] for document in (before, after)]
+    assert rows[0] == {"dqr": 1.44, "contributions": 1, "TeR": 1.1, "GeR": 1.169, "TiR": 1.333, "P": 2.158}
+    assert rows[1] == {"dqr": 1.607, "contributions": 1, "TeR": 1.1, "GeR": 1.169, "TiR": 2.0, "P": 2.158}
+    suppliers = [{row["product"]: row["in_context"]["TiR"] for row in document["data_quality"]["rescored_datasets"]
+                  if "declaration" in row} for document in (before, after)]
+    assert suppliers == [{}, {"NdPr metal": 2, "Dy metal": 2}]
+
+
+@pytest.mark.xfail(strict=True, reason="reported, not fixed: the declaration's criteria are the mean of its categories' "
+                   "criteria rounded to 3 places (double rounding); computed from the exact ones, shipped examples' "
+                   "declared criteria move in their last place (dy-oxide TiR 1.754 -> 1.753, ndpr-oxide P 2.631 -> "
+                   "2.63, ...) and so would the suppliers' files the chain buys (BRIEF: report, do not change)")
+def test_the_overall_criteria_are_the_mean_of_the_exact_category_criteria(project):
+    """The NdFeB-magnet example declared on 2027-01-01: its categories' P are 2.2084032 (climate change) and
+    2.158 (the three others), mean 2.1706008 -> 2.171, DQR (1.1419866 + 1.1863342 + 2.0272874 + 2.1706008) / 4 =
+    1.6315522 -> 1.632.  Declared: P 2.17 and DQR 1.631, the means of 2.208 and 2.158 (2.1705) and of the other
+    rounded criteria (1.6313125)."""
+    activity = EXAMPLES / "ndfeb-magnet" / "activity-2025.yaml"
+    document = footprint.declare("ndfeb-magnet", activity, created=FIRST_MOMENT_OF_2027)
+    expected = oracle(document, activity, REPO / "rules" / "ndfeb-magnet.yaml")
+    assert float(expected.criteria["P"]) == pytest.approx(2.1706008, abs=1e-7)
+    assert float(expected.dqr) == pytest.approx(1.6315522, abs=1e-7)
+    quality = document["data_quality"]
+    assert (quality["criteria"]["P"], quality["dqr"]) == (2.171, 1.632)

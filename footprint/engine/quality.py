@@ -52,17 +52,28 @@ BASIS = ("declared categories: most relevant contributions (80 % cumulative) per
          "category; secondary datasets' GeR and TiR re-scored where used")
 
 
+#: PEF's overall data-quality levels, each with the highest DQR it allows (methodology.md 2.4).
+LEVELS = ((1.5, "excellent"), (2.0, "very good"), (3.0, "good"), (4.0, "fair"))
+
+
 def level(dqr: float) -> str:
-    """PEF overall data-quality level for a DQR value."""
-    if dqr <= 1.5:
-        return "excellent"
-    if dqr <= 2.0:
-        return "very good"
-    if dqr <= 3.0:
-        return "good"
-    if dqr <= 4.0:
-        return "fair"
+    """PEF overall data-quality level for a DQR value (one within LIMIT_TOLERANCE of a band's limit is on it)."""
+    for limit, word in LEVELS:
+        if dqr <= limit + LIMIT_TOLERANCE:
+            return word
     return "poor"
+
+
+def declared_dqr(score: float) -> float:
+    """The DQR as the declaration states it: 3 decimals, with more where 3 would land it on the limit of a level.
+
+    Why: the level was read off the rounded number, so criteria (1, 1, 1, 3.001) (DQR 1.50025) were declared
+    "DQR 1.5, excellent" although PEF's "excellent" ends at 1.5 and the declaration's own criteria give more
+    (exactly 1.5003: 1.2 t of 1,000 scored P 4, the rest P 3).  Rounded apart from the nearest level limit
+    (rounded_apart, as a process's DQR is from its Data Needs Matrix limit), the number keeps its side of the
+    limit, so the level of the stated number is the level of the DQR: "1.5003, very good"."""
+    nearest = min((limit for limit, _word in LEVELS), key=lambda limit: abs(score - limit))
+    return rounded_apart(score, nearest)
 
 
 @dataclass(frozen=True)
@@ -933,7 +944,8 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     warnings.extend(share_notes)
     # last, so that verify can set them apart: they follow the library's rules, not this declaration's inputs
     warnings.extend(supplier.rule_note for supplier in system.upstream_declarations() if supplier.rule_note)
-    return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()}, dqr=round(_score(criteria), 3),
+    return Quality(basis=BASIS, criteria={k: round(v, 3) for k, v in criteria.items()},
+                   dqr=declared_dqr(_score(criteria)),
                    primary_data_share=share_of(primary, total), by_process=by_process,
                    coverage=coverage, partial_coverage=partial, warnings=warnings, by_category=by_category,
                    rescored=rescored_datasets(result, catalogue, context), gaps=gaps)
