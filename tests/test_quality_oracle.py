@@ -695,6 +695,19 @@ def test_the_rating_word_is_the_band_of_the_dqr_and_one_process_can_be_everythin
         "climate_change": 1, "acidification": 1, "particulate_matter": 1}
 
 
+
+@pytest.mark.parametrize("declared, exported", [(2.009, "2.009"), (1.46, "1.46"), (2.0, "2"), (1.5002, "1.5002"),
+                                                (1.5003, "1.5003")])
+def test_the_pact_record_carries_the_dqr_as_declared(project, declared, exported):
+    """A DQR declared apart from a level's limit (1.5002: "very good") went out in the PACT extension at 4
+    significant digits as "1.5", a DQR PEF calls "excellent"; the usual 3 decimals are unchanged."""
+    from footprint.export import to_pact
+
+    document = footprint.declare("dy-oxide", EXAMPLES / "dy-oxide" / "activity-2025.yaml", created=MADE)
+    document["data_quality"]["dqr"] = declared
+    assert to_pact(document)["extensions"][0]["data"]["dqr"] == exported
+
+
 LAST_MOMENT_OF_2026 = dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
 FIRST_MOMENT_OF_2027 = dt.datetime(2027, 1, 1, 0, 0, 0, tzinfo=dt.timezone.utc)
 

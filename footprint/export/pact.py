@@ -176,6 +176,19 @@ def _exempted(cut_off: Mapping[str, Any]) -> tuple[str, str | None]:
 DQR_DIGITS = 4
 
 
+def dqr_string(value: Any) -> str:
+    """A DQR as the declaration holds it: DQR_DIGITS significant digits, more where the declaration keeps more.
+
+    Why: a DQR beside a PEF level's limit is declared with the digits that set it apart (1.5003, "very good",
+    footprint.engine.quality.declared_dqr); at four digits it went out as "1.5", a DQR PEF calls "excellent"."""
+    number = float(value)
+    for figures in range(DQR_DIGITS, 18):
+        text = decimal_string(number, figures)
+        if float(text) == number:
+            return text
+    return decimal_string(number, 17)
+
+
 def _dqi(dq: Mapping[str, Any]) -> dict[str, str]:
     """PACT's dqi: the technological, geographical and temporal DQR of the PCF, i.e. of climate change.
 
@@ -452,7 +465,7 @@ def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
         "efVersion": str(method.get("version", "")),
         "method": method.get("name"),
         "impactCategories": others,
-        "dqr": decimal_string(dq.get("dqr", 0), DQR_DIGITS),
+        "dqr": dqr_string(dq.get("dqr", 0)),
         "precisionP": decimal_string(criteria["P"], DQR_DIGITS),
         "performanceClass": _class_extension(document),
     }
