@@ -772,3 +772,27 @@ def test_the_overall_criteria_are_the_mean_of_the_exact_category_criteria(projec
     assert float(expected.dqr) == pytest.approx(1.6315522, abs=1e-7)
     quality = document["data_quality"]
     assert (quality["criteria"]["P"], quality["dqr"]) == (2.171, 1.632)
+
+
+@pytest.mark.parametrize("limit, breach", [(2.75, False), (2.74, True)])
+def test_a_transport_datum_in_context_and_its_dataset_at_the_secondary_limit(project, tmp_path, limit, breach):
+    """Process a's only data: a lorry leg of 50,000 t*km, scored (1, 1, 1, 2) by the producer, on transport/lorry
+    (GB, reference year 2024, own TeR 3, GeR 2, TiR 2, P 4: DQR 11/4 = 2.75).  At a Chinese plant declared on
+    2026-12-01: GeR max(2, 5 [another country]) = 5, TiR max(2, 2 [2026 - 2024 = 2 <= 2]) = 2, so in context
+    (3, 5, 2, 4); half each with the datum: (2, 3, 1.5, 3), DQR 9.5/4 = 2.375 in every category it is all of.
+    The rule's secondary limit is held against the dataset's own DQR 2.75 (README; in context it would be 14/4 =
+    3.5, a policy question left open): 2.75 is within a limit of 2.75 ("DQR <= limit"), above one of 2.74."""
+    rule = _small_rule(tmp_path)
+    text = rule.read_text().replace("secondary: 4.0", f"secondary: {limit}")
+    assert text != rule.read_text()
+    rule.write_text(text)
+    data = _small_activity(tmp_path, {"a": [{"transport": {"kind": "lorry", "amount": 50000, "unit": "t*km"}}]},
+                           tonnes=1000)
+    document = footprint.declare(rule, data, created=MADE)
+    assert_claims(document, oracle(document, data, rule))
+    quality = document["data_quality"]
+    for category, row in quality["by_category"].items():
+        assert row == {"dqr": 2.375, "contributions": 1, "TeR": 2.0, "GeR": 3.0, "TiR": 1.5, "P": 3.0}, category
+    lines = [w for w in quality["warnings"] if w.startswith("Data Needs Matrix: secondary")]
+    assert lines == ([f"Data Needs Matrix: secondary dataset 'transport/lorry' has DQR 2.75, above the rule's limit "
+                      f"{limit}"] if breach else [])
