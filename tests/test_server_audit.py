@@ -125,23 +125,6 @@ def test_a_client_id_with_a_trailing_newline_is_not_added(database):
 # ------------------------------------------------------------------ events
 
 
-def test_an_event_of_another_clients_source_and_id_is_refused_not_dropped(host):
-    """(source, id) is unique among stored events.  beta sent an event under alpha's source and id first; alpha's
-    own RequestCreated was then a "duplicate": answered 200 (accepted, so a response is due) and never stored."""
-    source = "//alpha-buyer.example/3/events"
-    squatter = dict(_event("RequestCreated", {"productId": ["urn:example:decoy"]}, "req-7"), source=source)
-    assert _post_event(host, squatter, _token(host, "beta")).status_code == 200
-    mine = dict(_event("RequestCreated", {"productId": ["urn:example:wanted"]}, "req-7"), source=source)
-    response = _post_event(host, mine, _token(host, "alpha"))
-    assert response.status_code == 400 and response.json()["code"] == "BadRequest", response.text
-    assert "another client" in response.json()["message"]
-    assert _post_event(host, dict(mine, id="req-7b"), _token(host, "alpha")).status_code == 200
-    assert _post_event(host, squatter, _token(host, "beta")).status_code == 200  # beta's own resend: a duplicate
-    stored = [(e["client_id"], e["id"], e["data"]) for e in host["store"].events()]
-    assert stored == [("beta", "req-7", {"productId": ["urn:example:decoy"]}),
-                      ("alpha", "req-7b", {"productId": ["urn:example:wanted"]})]
-
-
 @pytest.mark.parametrize("change, message", [
     (lambda e: e.update(id="evt\x00-1"), "'id' holds a character"),
     (lambda e: e.update(source="//buyer.example/\n"), "'source' holds a character"),

@@ -42,7 +42,7 @@ from starlette.routing import Route
 from footprint.server import pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.cursor import CursorError, CursorSigner
-from footprint.server.store import CLIENT_ID, KEY_KINDS, EventClash, Filters, StaleSnapshot, Store, utc_text
+from footprint.server.store import CLIENT_ID, KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
 SCOPES = frozenset({"footprint:list", "footprint:read"})
@@ -376,10 +376,7 @@ class Host:
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
         validate_event(event)
-        try:
-            await run_in_threadpool(self.store.store_event, event, client_id)
-        except EventClash as exc:
-            raise ApiError(400, "BadRequest", f"{exc.message}; send the event with an id of your own") from None
+        await run_in_threadpool(self.store.store_event, event, client_id)
         return Response(status_code=200)
 
     # ------------------------------------------------------------------ discovery
