@@ -90,3 +90,74 @@ def test_events_stored_at_0007_survive_the_upgrade_and_the_scope_is_per_client_a
         command.downgrade(db._alembic_config(conn), "0007")
     db.dispose(database)
     assert db.current_revision(database) == "0008"                  # the refused downgrade changed nothing
+
+
+# ------------------------------------------------------------------ publish --replace: the same readers
+
+
+def _correction(first: dict, ident: str) -> dict:
+    corrected = copy.deepcopy(first)
+    corrected["id"] = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, ident)}"
+    corrected["results"][0]["value"] *= 0.9
+    corrected["content_sha256"] = content_hash(corrected)
+    return corrected
+
+
+def _status(host, name: str, pf_id: str) -> tuple[int, str | None]:
+    response = host["client"].get(f"/3/footprints/{pf_id}", headers=_bearer(_token(host, name)))
+    return response.status_code, (response.json()["data"]["status"] if response.status_code == 200 else None)
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ({"to": ["alpha"]}, {"to": ["beta"]}, ("client alpha", "client beta", "--to alpha")),
+    ({"to": ["alpha"]}, {"public": True}, ("client alpha", "everyone", "--to alpha")),
+    ({"public": True}, {"to": ["alpha"]}, ("everyone", "client alpha", "--public")),
+    ({"to": ["alpha"]}, {"to": ["alpha", "beta"]}, ("client alpha", "clients alpha, beta", "--to alpha")),
+    ({"to": ["alpha", "beta"]}, {"to": ["alpha"]}, ("clients alpha, beta", "client alpha", "--to alpha --to beta")),
+])
+def test_a_correction_for_other_readers_is_refused_and_changes_nothing(host, example_declaration, old, new, words):
+    """alpha's record, corrected with --replace for beta: alpha saw its footprint turn Deprecated and never its
+    replacement, and beta's record named in precedingPfIds a record beta could not open (exit 0)."""
+    first = _declaration(example_declaration, "decl-eps-v1", "Epsilon Metals AG", country="DE")
+    publish(first, database=host["db"], **old)
+    corrected = _correction(first, "decl-eps-v2")
+    with pytest.raises(PublishError) as refused:
+        publish(corrected, database=host["db"], replace=True, **new)
+    message = str(refused.value)
+    assert _pf_id(first) in message and "without --replace" in message
+    theirs, mine, flags = words
+    assert f"visible to {theirs}," in message and f"visible to {mine}:" in message and f"({flags})" in message
+    assert _status(host, "alpha", _pf_id(first)) == (200, "Active")        # nothing deprecated
+    assert _status(host, "alpha", _pf_id(corrected))[0] == 404             # nothing published
+
+
+@pytest.mark.parametrize("old, new", [
+    ({"to": ["alpha"]}, {"to": ["alpha"]}),
+    ({"public": True}, {"public": True}),
+    ({"to": ["alpha", "beta"]}, {"to": ["beta", "alpha"]}),
+    ({"to": ["alpha"], "public": True}, {"public": True}),   # public: everyone reads both, alpha included
+])
+def test_a_correction_for_the_same_readers_replaces_the_record(host, example_declaration, old, new):
+    first = _declaration(example_declaration, "decl-zeta-v1", "Zeta Oxides SA", country="FR")
+    publish(first, database=host["db"], **old)
+    corrected = _correction(first, "decl-zeta-v2")
+    assert publish(corrected, database=host["db"], replace=True, **new).deprecated == [_pf_id(first)]
+    assert _status(host, "alpha", _pf_id(first)) == (200, "Deprecated")
+    response = host["client"].get(f"/3/footprints/{_pf_id(corrected)}", headers=_bearer(_token(host, "alpha")))
+    assert response.json()["data"]["precedingPfIds"] == [_pf_id(first)]
+
+
+def test_the_cli_refuses_a_correction_for_other_readers_with_exit_2(host, example_declaration, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    first = _declaration(example_declaration, "decl-eta-v1", "Eta Magnets GmbH", country="DE")
+    publish(first, to=["alpha"], database=host["db"])
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps(_correction(first, "decl-eta-v2")), encoding="utf-8")
+    done = CliRunner().invoke(main, ["publish", str(path), "--to", "beta", "--replace", "--db", host["db"]])
+    assert done.exit_code == 2, done.output
+    assert "Traceback" not in done.output and "visible to client alpha" in done.output
+    assert "visible to client beta" in done.output and "--to alpha" in done.output
+    assert _status(host, "alpha", _pf_id(first)) == (200, "Active")

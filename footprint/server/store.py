@@ -103,6 +103,28 @@ def _signatures(record: Mapping[str, Any]) -> list[Any]:
     return list((data or {}).get("signatures") or []) if isinstance(data, Mapping) else []
 
 
+def _readers(audiences: Iterable[str]) -> frozenset[str]:
+    """Who can open a record published to ``audiences``: {PUBLIC} (everyone) if it is public, else its clients."""
+    names = frozenset(audiences)
+    return frozenset({PUBLIC}) if PUBLIC in names else names
+
+
+def _named(readers: frozenset[str]) -> str:
+    """Readers in words, for messages: 'everyone', 'client(s) a, b' or 'no client' (its clients were removed)."""
+    if PUBLIC in readers:
+        return "everyone"
+    if not readers:
+        return "no client (its clients were removed)"
+    return ("client " if len(readers) == 1 else "clients ") + ", ".join(sorted(readers))
+
+
+def _flags(readers: frozenset[str]) -> str:
+    """The publish options that reach ``readers``: '--public' or '--to a --to b'."""
+    if PUBLIC in readers:
+        return "--public"
+    return " ".join(f"--to {name}" for name in sorted(readers)) or "no client left"
+
+
 def _now() -> str:
     """When a client, record or event was stored: the product's one clock (footprint._time), as every record."""
     from footprint._time import utc_now
@@ -238,6 +260,7 @@ class Store:
             tick = _tick(conn) if added or not existing else None
             if not existing:
                 replaced = self._same_production(conn, document, pf_id, replace)
+                self._refuse_other_readers(conn, replaced, added)
                 if replaced:
                     record["precedingPfIds"] = replaced
                     for other in replaced:
@@ -324,6 +347,29 @@ class Store:
                                expected="one declaration per facility and reporting period: to publish a correction "
                                         "in its place, publish it with --replace (the other is marked Deprecated)")
         return [r[0] for r in same]
+
+    @staticmethod
+    def _refuse_other_readers(conn: Any, replaced: Sequence[str], audiences: Sequence[str]) -> None:
+        """Refuse a replacement (--replace) whose readers are not those of each record it replaces.
+
+        Why: a correction published to another audience deprecated a record its readers kept seeing,
+        without the record that replaces it (client A saw its footprint turn Deprecated, with no
+        successor), and the new record's ``precedingPfIds`` named a record its readers cannot open.
+        Readers are compared as the host serves them: everyone for a public record, else its clients.
+        """
+        from sqlalchemy import text
+
+        mine = _readers(audiences)
+        for other in replaced:
+            theirs = _readers(r[0] for r in conn.execute(
+                text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": other}))
+            if theirs != mine:
+                raise PublishError(
+                    f"--replace would deprecate PACT id {other}, visible to {_named(theirs)}, with a record visible "
+                    f"to {_named(mine)}: its readers would see it Deprecated without its replacement, or the "
+                    "replacement's readers would find a preceding record they cannot open", field="--to",
+                    value=_named(mine), expected=f"the replaced record's audience ({_flags(theirs)}) with --replace; "
+                                                 "or publish the declaration anew, without --replace")
 
     def deprecate(self, pf_id: str) -> None:
         """Mark a record Deprecated (the one change PACT allows after creation)."""
