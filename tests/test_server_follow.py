@@ -124,7 +124,7 @@ def test_a_correction_for_other_readers_is_refused_and_changes_nothing(host, exa
     with pytest.raises(PublishError) as refused:
         publish(corrected, database=host["db"], replace=True, **new)
     message = str(refused.value)
-    assert _pf_id(first) in message and "without --replace" in message
+    assert _pf_id(first) in message and "goes to the readers of the record it corrects" in message
     theirs, mine, flags = words
     assert f"visible to {theirs}," in message and f"visible to {mine}:" in message and f"({flags})" in message
     assert _status(host, "alpha", _pf_id(first)) == (200, "Active")        # nothing deprecated

@@ -368,8 +368,8 @@ class Store:
                     f"--replace would deprecate PACT id {other}, visible to {_named(theirs)}, with a record visible "
                     f"to {_named(mine)}: its readers would see it Deprecated without its replacement, or the "
                     "replacement's readers would find a preceding record they cannot open", field="--to",
-                    value=_named(mine), expected=f"the replaced record's audience ({_flags(theirs)}) with --replace; "
-                                                 "or publish the declaration anew, without --replace")
+                    value=_named(mine), expected=f"the replaced record's audience ({_flags(theirs)}) with --replace: a "
+                                                 "correction goes to the readers of the record it corrects")
 
     def deprecate(self, pf_id: str) -> None:
         """Mark a record Deprecated (the one change PACT allows after creation)."""
