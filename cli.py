@@ -742,14 +742,23 @@ def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> 
               help="Hold every row to 'declare --supplier-keys': refuse a row unless every supplier's declaration "
                    "it uses is signed by one of these public keys (a row's supplier_keys column overrides it). "
                    "Read once, before any row runs.")
+@click.option("--strict", is_flag=True, help="Hold every row to 'declare --strict' (a row's strict column, true or "
+                                             "false, overrides it): a row that breaches it is that row's error.")
+@click.option("--uncertainty", "iterations", type=int, metavar="N",
+              help="Run 'declare --uncertainty N' for every row (a row's uncertainty column overrides it).")
+@click.option("--seed", type=int, help="Seed of every row's Monte Carlo, as 'declare --seed' (a row's seed column "
+                                       "overrides it; a row without a Monte Carlo refuses a seed).")
 @_batch_options
-def batch_declare(manifest: Path, force: bool, register: str | None, supplier_keys: Path | None,
-                  scheduler: str | None, workers: int | None, progress: bool | None, errors_path: Path | None) -> None:
+def batch_declare(manifest: Path, force: bool, register: str | None, supplier_keys: Path | None, strict: bool,
+                  iterations: int | None, seed: int | None, scheduler: str | None, workers: int | None,
+                  progress: bool | None, errors_path: Path | None) -> None:
     """Declare every row of MANIFEST (CSV or YAML: rule, data, output per row).
 
-    Optional columns: allocation, mapping, background, mass_kg, year, supplier_keys. Paths are
-    relative to the manifest. A row's error is reported for that row and never stops the others.
-    Exit 0 when every row was declared, 2 if any row failed.
+    Optional columns: allocation, mapping, background, mass_kg, year, supplier_keys, strict
+    (true/false), uncertainty (N), seed. Paths are relative to the manifest. Each row's
+    declaration is 'footprint declare' of its rule and data with its options. A row's error is
+    reported for that row and never stops the others. Exit 0 when every row was declared, 2 if
+    any row failed.
 
     \b
     Example:
@@ -757,10 +766,11 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
       footprint batch declare market.csv --workers 2
       footprint batch declare manifest.yaml --scheduler local --workers 2 --errors errors.csv
       footprint batch declare market.csv --supplier-keys suppliers.pub
+      footprint batch declare market.csv --strict --uncertainty 1000 --seed 1 --workers 2
     """
     summary = footprint.batch_declare(manifest, force=force, register=register, scheduler=scheduler,
                                       workers=workers, progress=progress, errors=errors_path,
-                                      supplier_keys=supplier_keys)
+                                      supplier_keys=supplier_keys, strict=strict, uncertainty=iterations, seed=seed)
     _batch_report(summary, errors_path, "declared", force)
 
 

@@ -428,15 +428,8 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
     ``id_version``: verify's recomputation of the id under the footprint version a declaration records;
     ``reference``: verify's recomputation by the reference path (footprint.engine.calculate.calculate)."""
     from footprint.engine import calculate as _calculate
-    from footprint.errors import ActivityDataError
 
-    if uncertainty is not None:  # refuse a bad request before any computation
-        from footprint.engine.uncertainty import check_request
-
-        check_request(uncertainty, seed)
-    elif seed is not None:
-        raise ActivityDataError("--seed needs --uncertainty", field="--seed", value=seed,
-                                expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
+    _check_monte_carlo(uncertainty, seed)  # refuse a bad request before any computation
     with _gc_paused():  # not around _Run.open: a first use may run the set-up, which is not a declaration
         loaded = _rule.load_rule(rule)  # bad inputs are reported before any set-up
         _refuse_rule(loaded, withdrawn_ok=withdrawn_ok)
@@ -454,6 +447,58 @@ def _declare(rule: str | Path, data: str | Path, *, allocation: str | None = Non
         result = _calculate.calculate(prepared.system, background=_background_of(prepared), reference=reference)
         return _finish(run, prepared, result, created=created, strict=strict, refuse_gaps=refuse_gaps,
                        uncertainty=uncertainty, seed=seed, activity=activity, id_version=id_version)
+
+
+def _check_monte_carlo(uncertainty: int | None, seed: int | None) -> None:
+    """declare's check of ``uncertainty`` and ``seed``, before any computation: the one check every path makes.
+
+    An out-of-range N or seed is an UncertaintyError; a seed without a Monte Carlo is refused (it
+    would be recorded nowhere and the reader would believe the declaration reproducible by it).
+    """
+    from footprint.errors import ActivityDataError
+
+    if uncertainty is not None:
+        from footprint.engine.uncertainty import check_request
+
+        check_request(uncertainty, seed)
+    elif seed is not None:
+        raise ActivityDataError("--seed needs --uncertainty", field="--seed", value=seed,
+                                expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
+
+
+def _with_run_options(rows, *, strict: bool = False, uncertainty: int | None = None,
+                      seed: int | None = None) -> list:
+    """The batch rows, each with the declare options it runs with: its own strict, uncertainty and seed, else the run's.
+
+    Why here, before any row runs: each row is then held to exactly what ``declare(rule, data,
+    strict=, uncertainty=, seed=)`` would be given, checked by declare's own _check_monte_carlo; a
+    row whose options declare refuses is that row's error with declare's message, the others run.
+    The run's own ``uncertainty`` (with its ``seed``) is checked first and raised: it would fail
+    every row.  A row's ``strict`` (a dict given to declare_many) must be a bool: a string 'false'
+    would be true.
+    """
+    from dataclasses import replace
+
+    if uncertainty is not None:
+        _check_monte_carlo(uncertainty, seed)
+    out = []
+    for row in rows:
+        if row.problem:
+            out.append(row)
+            continue
+        if row.strict is not None and not isinstance(row.strict, bool):
+            out.append(replace(row, problem=f"column strict: got {row.strict!r:.40}, expected true or false"))
+            continue
+        effective = {"strict": bool(strict) if row.strict is None else row.strict,
+                     "uncertainty": uncertainty if row.uncertainty is None else row.uncertainty,
+                     "seed": seed if row.seed is None else row.seed}
+        try:
+            _check_monte_carlo(effective["uncertainty"], effective["seed"])
+        except FootprintError as exc:
+            out.append(replace(row, problem=str(exc)))
+            continue
+        out.append(replace(row, **effective))
+    return out
 
 
 def _require_signed_suppliers(suppliers, supplier_keys: str | Path | TrustedKeys) -> None:
@@ -519,7 +564,9 @@ def _declare_prepared_rows(run: _Run, rows, created: dt.datetime | None) -> list
             out.append((None, _located_error(activities[index], result)))
             continue
         try:
-            out.append((_finish(run, entry, result, created=created), None))
+            out.append((_finish(run, entry, result, created=created, strict=bool(rows[index].strict),
+                                uncertainty=rows[index].uncertainty, seed=rows[index].seed,
+                                activity=activities[index]), None))
         except Exception as exc:  # noqa: BLE001
             out.append((None, _located_error(activities[index], exc)))
     return out
@@ -1598,7 +1645,8 @@ def _scheme_of(document: dict, path: Path, by_id: dict[str, dict]) -> dict | Non
 
 def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | None = None,
                  workers: int | None = None, progress: bool | None = False,
-                 supplier_keys: str | Path | None = None) -> list:
+                 supplier_keys: str | Path | None = None, strict: bool = False, uncertainty: int | None = None,
+                 seed: int | None = None) -> list:
     """Declare many (rule, data) pairs in one run; one footprint.market.batch.Outcome per row, in order.
 
     ``rows`` are (rule, data) pairs, dicts with the manifest's keys (rule, data, allocation,
@@ -1614,6 +1662,12 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
     ``declare(..., supplier_keys=...)`` requires; a row's own ``supplier_keys`` key overrides it.
     Each file is read once, before any row runs (a SignatureError for this one; a row's own
     file that cannot be used is that row's error).
+
+    ``strict``, ``uncertainty`` and ``seed`` are declare's, for every row; a row's own ``strict``,
+    ``uncertainty`` or ``seed`` key overrides the option for that row (_with_run_options).  Each
+    row's declaration is then ``declare(rule, data, strict=, uncertainty=, seed=)``'s, byte for
+    byte on every scheduler; a refusal (StrictQualityError, a seed without a Monte Carlo) is that
+    row's error with declare's message.
     """
     from footprint.market import batch as _batch
 
@@ -1634,7 +1688,8 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
         else:
             rule, data = row
             prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
-    prepared = _batch.with_trusted_keys(prepared, supplier_keys)
+    prepared = _with_run_options(_batch.with_trusted_keys(prepared, supplier_keys), strict=strict,
+                                uncertainty=uncertainty, seed=seed)
     kept: dict[int, dict] = {}
     context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
@@ -1648,7 +1703,8 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
 def batch_declare(manifest: str | Path, *, force: bool = False, register: str | Path | None = None,
                   scheduler: str | None = None, workers: int | None = None, progress: bool | None = None,
                   created: dt.datetime | None = None, errors: str | Path | None = None,
-                  supplier_keys: str | Path | None = None):
+                  supplier_keys: str | Path | None = None, strict: bool = False, uncertainty: int | None = None,
+                  seed: int | None = None):
     """Declare every row of a manifest, write each output, stream entries into the register; a Summary.
 
     Outputs are written here (never by a worker) as results arrive; with ``register``, rows that
@@ -1658,13 +1714,15 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     here, before computing, when it exists (without ``force``) or is the manifest, a row's input
     or output, or the register.
     ``supplier_keys``: as declare_many's (a row's column overrides it); its problem is raised
-    before any row runs.
+    before any row runs.  ``strict``, ``uncertainty``, ``seed``: as declare_many's (a row's
+    strict, uncertainty or seed column overrides them).
     """
     from dataclasses import replace as _replace
 
     from footprint.market import batch as _batch
 
-    rows = _batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys)
+    rows = _with_run_options(_batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys),
+                             strict=strict, uncertainty=uncertainty, seed=seed)
     outputs: dict[str, int] = {}  # resolved output path -> the row that writes it
     inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
                       *([("supplier keys", Path(supplier_keys))] if supplier_keys is not None else []),

@@ -35,7 +35,8 @@ from footprint._io import load_yaml, names_a_folder, read_text
 from footprint.errors import FootprintError
 
 MANIFEST_COLUMNS = ("rule", "data", "output")
-OPTIONAL_COLUMNS = ("allocation", "mapping", "background", "mass_kg", "year", "supplier_keys")
+OPTIONAL_COLUMNS = ("allocation", "mapping", "background", "mass_kg", "year", "supplier_keys", "strict", "uncertainty",
+                    "seed")
 PATH_COLUMNS = ("data", "output", "mapping", "supplier_keys")
 DEFAULT_WORKERS = 2
 PROGRESS_FROM = 20  # rows: shorter runs print no progress bar
@@ -63,6 +64,10 @@ class Row:
     mass_kg: float | None = None
     year: int | None = None
     supplier_keys: str | None = None  # the row's own trusted-keys file (overrides the run's --supplier-keys)
+    # declare's --strict, --uncertainty N and --seed S for this row; None: the run's option (api._with_run_options)
+    strict: bool | None = None
+    uncertainty: int | None = None
+    seed: int | None = None
     problem: str | None = None  # what is wrong with the row itself (reported without computing it)
     # the trusted keys this row's suppliers must be signed with, read once before the run (TrustedKeys.read)
     trusted: TrustedKeys | None = field(default=None, compare=False, repr=False)
@@ -248,10 +253,43 @@ def _row(number: int, raw: dict[str, Any], base: Path) -> Row:
                            f"{values['year']!r})")
     if mass is not None and not (math.isfinite(mass) and mass > 0):
         return Row(number, rule=rule, data=values["data"], problem=f"mass_kg must be > 0 (got {values['mass_kg']})")
+    options: dict[str, Any] = {}
+    for column in DECLARE_OPTION_COLUMNS:
+        try:
+            options[column] = _option_cell(column, values[column])
+        except ValueError as exc:
+            return Row(number, rule=rule, data=values["data"], output=values["output"] or None, problem=str(exc))
     return Row(number, rule=rule, data=values["data"], output=values["output"] or None,
                allocation=values["allocation"] or None, mapping=values["mapping"] or None,
                background=values["background"] or None, mass_kg=mass, year=year,
-               supplier_keys=values["supplier_keys"] or None)
+               supplier_keys=values["supplier_keys"] or None, **options)
+
+
+#: the columns that set one of declare's options for their row (empty: the run's option)
+DECLARE_OPTION_COLUMNS = ("strict", "uncertainty", "seed")
+_OPTION_EXPECTED = {"strict": "true or false (empty: the run's --strict)",
+                    "uncertainty": "a whole number of Monte Carlo iterations, e.g. 1000 (empty: the run's --uncertainty)",
+                    "seed": "a whole number, e.g. 7 (empty: the run's --seed)"}
+
+
+def _option_cell(column: str, value: str) -> bool | int | None:
+    """A strict, uncertainty or seed cell as declare's option, None where empty; anything else a ValueError naming it.
+
+    Read strictly, as the other columns: 'yes', '1', '20.0' or '1_000' are refused rather than
+    guessed (a 'yes' read as not strict would declare what --strict refuses, exit 0).  The range of
+    a number (iterations from 2, a seed from 0) is declare's own check, made on the row's values
+    with the run's options (api._with_run_options), so its message is declare's.
+    """
+    import re
+
+    if not value:
+        return None
+    if column == "strict":
+        if value.lower() in ("true", "false"):  # 'True' is how a YAML manifest's true reaches here
+            return value.lower() == "true"
+    elif re.fullmatch(r"-?[0-9]+" if column == "seed" else r"[0-9]+", value):
+        return int(value)
+    raise ValueError(f"column {column}: got {value[:40]!r}, expected {_OPTION_EXPECTED[column]}")
 
 
 def _csv_row(number: int, header: list[str], cells: list[str], base: Path) -> Row:
@@ -264,8 +302,8 @@ def _csv_row(number: int, header: list[str], cells: list[str], base: Path) -> Ro
 
 
 def read_manifest(path: str | Path) -> list[Row]:
-    """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year,supplier_keys]) or
-    YAML manifest.
+    """The rows of a CSV (header: rule,data,output[,allocation,mapping,background,mass_kg,year,supplier_keys,strict,
+    uncertainty,seed]) or YAML manifest.
 
     A YAML manifest is a list of mappings with the same keys, or ``{rows: [...]}``.  Relative
     paths are relative to the manifest's directory.  A file that cannot be read as a manifest
@@ -316,7 +354,7 @@ def read_manifest(path: str | Path) -> list[Row]:
                 raise BatchError(f"the manifest's header lacks {', '.join(absent)}", file=path, field="header",
                                  value=",".join(header)[:80],
                                  expected="a CSV header rule,data,output[,allocation,mapping,background,mass_kg,year,"
-                                          "supplier_keys]")
+                                          "supplier_keys,strict,uncertainty,seed]")
             unknown = [h for h in header if h not in (*MANIFEST_COLUMNS, *OPTIONAL_COLUMNS)]
             if unknown:
                 raise BatchError(f"unknown column(s) {', '.join(unknown)}", file=path, field="header",
