@@ -244,9 +244,9 @@ def test_an_existing_output_is_refused_by_batch_declare_with_declare_s_message(p
     assert outcome.status == "error" and "the output is an input (activity data of row 1)" in outcome.message
 
 
-def test_options_batch_cannot_take_give_the_api_s_document_on_the_command_line(project, tmp_path):
-    """--strict, --uncertainty/--seed and --sign exist on declare only (a policy question, see the report):
-    the command line and the api must still agree, document for document and refusal for refusal."""
+def test_declare_s_options_give_the_api_s_document_on_the_command_line(project, tmp_path):
+    """--strict and --uncertainty/--seed (which batch declare takes too: tests/test_batch_options.py) and --sign
+    (declare only): the command line and the api must agree, document for document and refusal for refusal."""
     for rule in ("ndpr-oxide", "ndfeb-magnet"):
         data = REPO / "examples" / rule / "activity-2025.yaml"
         strict = _alone(rule, data, strict=True)
