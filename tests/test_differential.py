@@ -64,6 +64,9 @@ KINDS = {
     "lorry": ("transport/lorry", "tkm", 1.0),
     "rail": ("transport/rail-freight", "tkm", 1.0),
 }
+#: default datasets of an optional process: code -> (dimension, the dataset's unit in the base unit)
+SUPPLIED = {"chemical/sulphuric-acid": ("mass", 1.0), "material/steel-crude-worldsteel": ("mass", 1.0),
+            "fuel/natural-gas": ("energy", 1.0), "electricity/GLO": ("energy", 3.6)}
 PURCHASED = [k for k, (_d, dim, _f) in KINDS.items() if dim != "tkm"]
 TRANSPORT = ["lorry", "rail"]
 VIRGIN_KIND = "virgin-nickel"
@@ -123,7 +126,7 @@ class Proc:
 
     @property
     def output_in_product_unit(self) -> float:
-        return self.output.base / FACTORS["mass"][self.product_unit]
+        return self.output.base / FACTORS[self.output.dim][self.product_unit]
 
 
 @dataclass
@@ -137,6 +140,15 @@ class System:
     ev_dataset: str = EV_DATASETS[0]
     ev_amount: float = 1.0
     ev_unit: str | None = None  # None: kg
+    declared: tuple[float, str] = (1.0, "kg")  # the rule's declared unit
+    price_unit: str = "USD/kg"  # one unit for every price of the rule (shares compare the values as written)
+    override: str | None = None  # declare(..., allocation=...): a sensitivity run
+    supplied: dict[str, str] = field(default_factory=dict)  # optional process given no data -> default dataset
+
+    @property
+    def declared_kg(self) -> float:
+        amount, unit = self.declared
+        return amount * FACTORS["mass"][unit]
 
     @property
     def reference(self) -> Proc:
@@ -147,9 +159,10 @@ class System:
         if not p.co_products:
             return 1.0
         masses = {p.product: p.output.base, **{name: line.base for name, line in p.co_products}}
-        if p.method == "mass":
+        method = self.override or p.method
+        if method == "mass":
             return masses[p.product] / sum(masses.values())
-        if p.method == "economic":
+        if method == "economic":
             revenue = {name: masses[name] * p.prices[name] for name in masses}
             return revenue[p.product] / sum(revenue.values())
         return p.shares[p.product]
@@ -223,13 +236,39 @@ def primary_systems(draw) -> System:
         pid = f"p{i}"
         product = "declared product" if i == n - 1 else f"product of {pid}"
         p = draw(process_data(pid, stages[min(2, i * 3 // n)], product, outputs[i], co_products=True))
+        if i < n - 1 and not p.co_products and draw(st.booleans()):  # an intermediate product counted in energy
+            p.product_unit = draw(st.sampled_from(["MJ", "kWh"]))
+            p.output = _line(draw, "energy", outputs[i])
         if i:
             upstream = processes[-1]
             p.inputs_from = [upstream.id]
             gap = draw(st.sampled_from([0.0, 0.01, -0.02, 0.04]))
-            p.consumed[upstream.id] = _line(draw, "mass", upstream.output.base * (1 + gap))
+            p.consumed[upstream.id] = _line(draw, upstream.output.dim, upstream.output.base * (1 + gap))
         processes.append(p)
-    return System(processes, "primary")
+    for i in range(2, n):  # a branch: p(i) takes part of p(i-2)'s product that p(i-1) took before
+        if draw(st.booleans()):
+            upstream, between, p = processes[i - 2], processes[i - 1], processes[i]
+            whole = between.consumed[upstream.id].base
+            part = _amount(draw, 0.1, 0.9)
+            between.consumed[upstream.id] = _line(draw, upstream.output.dim, whole * (1 - part))
+            p.inputs_from.append(upstream.id)
+            p.consumed[upstream.id] = _line(draw, upstream.output.dim, whole * part)
+    system = System(processes, "primary")
+    _common(draw, system)
+    if draw(st.booleans()):  # the first process optional in the rule, and given no data: its default dataset
+        system.supplied["p0"] = draw(st.sampled_from([code for code, (dim, _f) in SUPPLIED.items()
+                                                      if dim == processes[0].output.dim]))
+    allocated = [p for p in processes if p.co_products]
+    if allocated and all(p.method != "specified" for p in allocated) and draw(st.booleans()):
+        system.override = draw(st.sampled_from(["economic", "mass"]))
+        if all(p.method == system.override for p in allocated):
+            system.override = None  # moves no process: the plain declaration
+    return system
+
+
+def _common(draw, system: System) -> None:
+    system.declared = draw(st.sampled_from([(1.0, "kg"), (1.0, "t"), (500.0, "g")]))
+    system.price_unit = draw(st.sampled_from(["USD/kg", "USD/t", "relative"]))
 
 
 @st.composite
@@ -245,7 +284,7 @@ def secondary_systems(draw) -> System:
         pid = f"r{i}"
         last = i == erec_count - 1
         made = recycled_kg + (virgin_kg if last and virgin_in_erec else 0.0)
-        p = draw(process_data(pid, "recycling", f"product of {pid}", made, co_products=last))
+        p = draw(process_data(pid, "recycling", f"product of {pid}", made, co_products=True))
         if i:
             p.inputs_from = [processes[-1].id]
             p.consumed[processes[-1].id] = Line(processes[-1].output.base, "kg", "mass")
@@ -256,7 +295,7 @@ def secondary_systems(draw) -> System:
     names = ["blending", *(["remanufacture"] if remanufacture else [])]
     for j, pid in enumerate(names):
         product = "declared product" if j == len(names) - 1 else "blended material"
-        p = draw(process_data(pid, "recycling", product, blend_kg, co_products=False))
+        p = draw(process_data(pid, "recycling", product, blend_kg, co_products=True))
         p.inputs_from = [processes[-1].id]
         p.consumed[processes[-1].id] = Line(processes[-1].output.base, "kg", "mass")
         if pid == "blending" and virgin_kg and not virgin_in_erec:
@@ -264,6 +303,7 @@ def secondary_systems(draw) -> System:
         processes.append(p)
     method = draw(st.sampled_from(["cff", "cut-off"]))
     system = System(processes, "secondary", recycled=method, erec=[f"r{i}" for i in range(erec_count)])
+    _common(draw, system)
     if method == "cff":
         system.A = draw(st.sampled_from([0.2, 0.5, 0.8, 1.0]))
         system.Q = draw(st.sampled_from([1.0, 0.75]))
@@ -282,6 +322,8 @@ def _rule(system: System) -> dict:
     for p in system.processes:
         entry = {"id": p.id, "name": f"process {p.id}", "annex_v": ["4(a)"], "company_specific": "required",
                  "product": {"name": p.product, "unit": p.product_unit}}
+        if p.id in system.supplied:
+            entry.update(company_specific="optional", default_dataset=system.supplied[p.id])
         if p.inputs_from:
             entry["inputs_from"] = list(p.inputs_from)
         entry["expected_inputs"] = sorted({kind for kind, _line in p.inputs if kind != VIRGIN_KIND})
@@ -292,7 +334,7 @@ def _rule(system: System) -> dict:
             allocation = {"method": p.method}
             options = sorted({"economic", "mass", "specified"} - {p.method})
             allocation["options"] = options
-            allocation["prices"] = {name: {"value": value, "unit": "USD/kg", "basis": "test"}
+            allocation["prices"] = {name: {"value": value, "unit": system.price_unit, "basis": "test"}
                                     for name, value in p.prices.items()}
             allocation["price_basis"] = "test prices"
             entry["allocation"] = allocation
@@ -311,7 +353,8 @@ def _rule(system: System) -> dict:
     return {
         "id": "differential-test", "version": "1.0.0", "title": "differential test", "status": "draft",
         "legal_basis": "test", "crm": "test", "validity": {"from": "2025-01-01", "until": "2028-12-31"},
-        "declared_unit": {"amount": 1, "unit": "kg", "product": "declared product", "chemical_form": "test",
+        "declared_unit": {"amount": system.declared[0], "unit": system.declared[1], "product": "declared product",
+                          "chemical_form": "test",
                           "grade": "test"},
         "route": system.route, "reference_process": system.reference.id,
         "stages": [{"id": stage, "label": stage, "processes": entries} for stage, entries in stages.items()],
@@ -331,6 +374,8 @@ def _amount_of(line: Line) -> dict:
 def _activity(system: System) -> dict:
     processes = {}
     for p in system.processes:
+        if p.id in system.supplied:
+            continue
         data: dict = {"dqr": DQR, "output": _amount_of(p.output)}
         inputs = [{"from": upstream, **_amount_of(line)} for upstream, line in p.consumed.items()]
         inputs += [{"kind": kind, **_amount_of(line)} for kind, line in p.inputs]
@@ -423,13 +468,19 @@ def recompute(system: System) -> Expected:
         bio_index = {(flow["name"], tuple(flow["categories"])): flow["code"] for flow in bd.Database("biosphere3")}
         name = f"differential-foreground-{next(_COUNTER)}"
         data: dict = {}
-        for p in system.processes:
+        modelled = [p for p in system.processes if p.id not in system.supplied]
+        for p in modelled:
             share = system.main_share(p)
             exchanges = [{"input": (name, p.id), "amount": p.output_in_product_unit, "type": "production"}]
             for upstream, line in p.consumed.items():
+                if upstream in system.supplied:  # an optional process given no data: its default dataset, per kg
+                    code = system.supplied[upstream]
+                    exchanges.append({"input": ("footprint-inventories", code),
+                                      "type": "technosphere", "amount": line.base / SUPPLIED[code][1] * share})
+                    continue
                 unit = next(q for q in system.processes if q.id == upstream).product_unit
                 exchanges.append({"input": (name, upstream), "type": "technosphere",
-                                  "amount": line.base / FACTORS["mass"][unit] * share})
+                                  "amount": line.base / FACTORS[line.dim][unit] * share})
             for kind, line in p.inputs:
                 if kind == VIRGIN_KIND:  # virgin material within a recycling process goes whole to its product
                     whole = 1.0 if p.id in system.erec else share
@@ -448,9 +499,9 @@ def recompute(system: System) -> Expected:
             data[(name, p.id)] = {"name": p.id, "unit": p.product_unit, "location": "DE", "exchanges": exchanges}
         database = bd.Database(name)
         database.write(data)
-        nodes = {p.id: database.get(p.id) for p in system.processes}
+        nodes = {p.id: database.get(p.id) for p in modelled}
         reference = system.reference
-        demand = {nodes[reference.id]: 1.0 / FACTORS["mass"][reference.product_unit]}  # 1 kg declared
+        demand = {nodes[reference.id]: system.declared_kg / FACTORS["mass"][reference.product_unit]}
         totals, by_process, by_stage, applied = {}, {}, {}, {}
         background = bd.Database("footprint-inventories")
         for category, method in METHODS.items():
@@ -470,7 +521,7 @@ def recompute(system: System) -> Expected:
             scores: dict[str, float] = {}
             split: dict[str, float] = {}
             erec_total = 0.0
-            for p in system.processes:
+            for p in modelled:
                 value = 0.0
                 for exchange in nodes[p.id].exchanges():
                     if exchange["type"] == "biosphere":
@@ -512,7 +563,7 @@ def recompute(system: System) -> Expected:
             totals[category] = total
             by_process[category] = split
             stages: dict[str, float] = {}
-            for p in system.processes:
+            for p in modelled:
                 stages[p.stage] = stages.get(p.stage, 0.0) + split[p.id]
             if "recycled-content" in split:
                 stages["recycling"] += split["recycled-content"]
@@ -567,7 +618,7 @@ def compare(document: dict, expected: Expected) -> list[str]:
 def check(system: System, directory: Path) -> None:
     rule_path, data_path = write(system, directory)
     try:
-        document = footprint.declare(rule_path, data_path)
+        document = footprint.declare(rule_path, data_path, allocation=system.override)
     except FootprintError as exc:  # a refusal is never a wrong number; say which, so a generator bug shows
         pytest.fail(f"refused: {exc}\n{data_path.read_text()}")
     problems = compare(document, recompute(system))
