@@ -37,6 +37,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import footprint
+
+REPO = Path(__file__).resolve().parents[1]
 from footprint.errors import FootprintError
 
 #: bw2data keeps a database's processed amounts in float32 (bw_processing.create_array), so the foreground
@@ -144,6 +146,7 @@ class System:
     price_unit: str = "USD/kg"  # one unit for every price of the rule (shares compare the values as written)
     override: str | None = None  # declare(..., allocation=...): a sensitivity run
     supplied: dict[str, str] = field(default_factory=dict)  # optional process given no data -> default dataset
+    region: str | None = None  # None: a facility in DE (a life-cycle grid); "CN-NM": a direct-scope grid
 
     @property
     def declared_kg(self) -> float:
@@ -267,6 +270,7 @@ def primary_systems(draw) -> System:
 
 
 def _common(draw, system: System) -> None:
+    system.region = draw(st.sampled_from([None, "CN-NM"]))
     system.declared = draw(st.sampled_from([(1.0, "kg"), (1.0, "t"), (500.0, "g")]))
     system.price_unit = draw(st.sampled_from(["USD/kg", "USD/t", "relative"]))
 
@@ -319,6 +323,8 @@ def secondary_systems(draw) -> System:
 def _rule(system: System) -> dict:
     stages: dict[str, list] = {}
     kinds = {kind: {"dataset": dataset} for kind, (dataset, _dim, _f) in KINDS.items()}
+    if system.region:
+        kinds["electricity"] = {"dataset": "electricity/{region}", "fallback": ["electricity/{country}"]}
     for p in system.processes:
         entry = {"id": p.id, "name": f"process {p.id}", "annex_v": ["4(a)"], "company_specific": "required",
                  "product": {"name": p.product, "unit": p.product_unit}}
@@ -406,7 +412,8 @@ def _activity(system: System) -> dict:
         processes[p.id] = data
     document = {
         "rule": "differential-test",
-        "declarant": {"name": "Test Co.", "facility": "plant", "country": "DE"},
+        "declarant": {"name": "Test Co.", "facility": "plant", "country": "DE"} if not system.region else
+                     {"name": "Test Co.", "facility": "plant", "country": system.region[:2], "region": system.region},
         "period": {"start": "2025-01-01", "end": "2025-12-31"},
         "production": {"amount": system.reference.output.base, "unit": "kg"},
         "processes": processes,
@@ -457,6 +464,16 @@ def _biosphere_code(bio_index: dict, flow: str, compartment: str, default_air: b
 _COUNTER = itertools.count()
 
 
+def _grid_upstream(code: str) -> tuple[str, float] | None:
+    """The upstream fuel chain a direct-scope grid dataset states (dataset, kg per kWh), read from its file."""
+    document = yaml.safe_load((REPO / "inventories" / f"{code}.yaml").read_text())
+    if document.get("scope") != "direct":
+        return None
+    upstream = document["upstream"]
+    assert upstream["unit"] == "kg" and document["unit"] == "kWh", upstream  # the only case written here
+    return upstream["dataset"], float(upstream["amount"])
+
+
 def recompute(system: System) -> Expected:
     """The declaration's numbers from the generated data alone: a bw2data foreground, bw2calc.LCA."""
     from footprint.data import project as fp_project
@@ -488,6 +505,13 @@ def recompute(system: System) -> Expected:
                                       "amount": line.base * whole})
                     continue
                 dataset, _dim, per_unit = KINDS[kind]
+                if kind == "electricity" and system.region:
+                    dataset = f"electricity/{system.region}"
+                    # a direct-scope grid under a life-cycle rule: the fuel chain its file states, per kWh
+                    chain = _grid_upstream(dataset)
+                    if chain is not None:
+                        exchanges.append({"input": ("footprint-inventories", chain[0]), "type": "technosphere",
+                                          "amount": line.base / per_unit * chain[1] * share})
                 exchanges.append({"input": ("footprint-inventories", dataset), "type": "technosphere",
                                   "amount": line.base / per_unit * share})
             for kind, line, _form in p.legs:
