@@ -37,6 +37,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import footprint
+import footprint.api  # noqa: F401 - test_cff._virgin_declaration reads footprint.api.ensure_setup
+from test_cff import _virgin_declaration  # a supplier's declaration of 1 kg "virgin metal", hashed
+
+#: the virgin metal's declared values per kg (a supplier's declaration: outside Brightway on both sides)
+VIRGIN_VALUES = {"climate_change": 40.0, "acidification": 0.1, "particulate_matter": 1e-6}
 
 REPO = Path(__file__).resolve().parents[1]
 from footprint.errors import FootprintError
@@ -147,6 +152,8 @@ class System:
     override: str | None = None  # declare(..., allocation=...): a sensitivity run
     supplied: dict[str, str] = field(default_factory=dict)  # optional process given no data -> default dataset
     region: str | None = None  # None: a facility in DE (a life-cycle grid); "CN-NM": a direct-scope grid
+    virgin_declared: bool = False  # the virgin material blended in bought with a supplier's declaration
+    ev_declared: bool = False  # Ev from a supplier's declaration (else the dataset ev_dataset)
 
     @property
     def declared_kg(self) -> float:
@@ -308,10 +315,12 @@ def secondary_systems(draw) -> System:
     method = draw(st.sampled_from(["cff", "cut-off"]))
     system = System(processes, "secondary", recycled=method, erec=[f"r{i}" for i in range(erec_count)])
     _common(draw, system)
+    system.virgin_declared = draw(st.booleans())
     if method == "cff":
         system.A = draw(st.sampled_from([0.2, 0.5, 0.8, 1.0]))
         system.Q = draw(st.sampled_from([1.0, 0.75]))
         system.ev_dataset = draw(st.sampled_from(EV_DATASETS))
+        system.ev_declared = draw(st.booleans())
         system.ev_unit = draw(st.sampled_from([None, "kg", "g", "t"]))
         kg = draw(st.sampled_from([1.0, 0.27, 0.8]))
         system.ev_amount = kg / FACTORS["mass"][system.ev_unit or "kg"]
@@ -346,11 +355,13 @@ def _rule(system: System) -> dict:
             entry["allocation"] = allocation
         stages.setdefault(p.stage, []).append(entry)
     if system.route == "secondary":
-        kinds[VIRGIN_KIND] = {"dataset": VIRGIN_DATASET}
+        kinds[VIRGIN_KIND] = {"dataset": VIRGIN_DATASET, "upstream_products": ["virgin metal"]}
         recycled = {"method": system.recycled, "erec_processes": list(system.erec),
                     "virgin_input_kinds": [VIRGIN_KIND], "elements": ["Ni"]}
         if system.recycled == "cff":
             virgin = {"dataset": system.ev_dataset, "amount": system.ev_amount, "basis": "test"}
+            if system.ev_declared:
+                virgin = {"declaration": "virgin.json", "amount": system.ev_amount, "basis": "test"}
             if system.ev_unit is not None:
                 virgin["unit"] = system.ev_unit
             recycled.update(A=system.A, Qsin_Qp=system.Q, virgin=virgin)
@@ -384,7 +395,9 @@ def _activity(system: System) -> dict:
             continue
         data: dict = {"dqr": DQR, "output": _amount_of(p.output)}
         inputs = [{"from": upstream, **_amount_of(line)} for upstream, line in p.consumed.items()]
-        inputs += [{"kind": kind, **_amount_of(line)} for kind, line in p.inputs]
+        inputs += [{"kind": kind, **_amount_of(line),
+                    **({"declaration": "virgin.json"} if kind == VIRGIN_KIND and system.virgin_declared else {})}
+                   for kind, line in p.inputs]
         data["inputs"] = inputs
         legs = []
         for kind, line, form in p.legs:
@@ -435,6 +448,8 @@ def _material(system: System) -> tuple[float, float]:
 
 def write(system: System, directory: Path) -> tuple[Path, Path]:
     rule_path, data_path = directory / "differential-test.yaml", directory / "activity.yaml"
+    if system.route == "secondary":
+        (directory / "virgin.json").write_text(json.dumps(_virgin_declaration(VIRGIN_VALUES)))
     rule_path.write_text(yaml.safe_dump(_rule(system), sort_keys=False))
     data_path.write_text(yaml.safe_dump(_activity(system), sort_keys=False))
     return rule_path, data_path
@@ -486,6 +501,7 @@ def recompute(system: System) -> Expected:
         name = f"differential-foreground-{next(_COUNTER)}"
         data: dict = {}
         modelled = [p for p in system.processes if p.id not in system.supplied]
+        declared_inputs: list[tuple[str, float]] = []  # (process, kg of virgin metal bought by declaration)
         for p in modelled:
             share = system.main_share(p)
             exchanges = [{"input": (name, p.id), "amount": p.output_in_product_unit, "type": "production"}]
@@ -501,6 +517,9 @@ def recompute(system: System) -> Expected:
             for kind, line in p.inputs:
                 if kind == VIRGIN_KIND:  # virgin material within a recycling process goes whole to its product
                     whole = 1.0 if p.id in system.erec else share
+                    if system.virgin_declared:  # the supplier's value per kg times the kg, added after the LCA
+                        declared_inputs.append((p.id, line.base * whole))
+                        continue
                     exchanges.append({"input": ("footprint-inventories", VIRGIN_DATASET), "type": "technosphere",
                                       "amount": line.base * whole})
                     continue
@@ -566,10 +585,15 @@ def recompute(system: System) -> Expected:
                     if p.id in system.erec:
                         erec_total += supply[p.id] * part
                 split[p.id] = split.get(p.id, 0.0) + value
+            for pid, kg in declared_inputs:
+                part = supply[pid] * kg * VIRGIN_VALUES.get(category, 0.0)
+                split[pid] += part
+                total += part
             if system.recycled == "cff":
                 if VIRGIN_DATASET not in scores:
                     scores[VIRGIN_DATASET] = score_of(VIRGIN_DATASET)
-                ev_per_unit = score_of(system.ev_dataset)
+                ev_per_unit = (VIRGIN_VALUES.get(category, 0.0) if system.ev_declared
+                               else score_of(system.ev_dataset))
                 ev = ev_per_unit * system.ev_amount * FACTORS["mass"][system.ev_unit or "kg"]  # per kg recycled
                 rm_period, _vm = _material(system)
                 outlet = system.processes[len(system.erec) - 1]
