@@ -130,6 +130,9 @@ class Proc:
     shares: dict[str, float] = field(default_factory=dict)  # specified: product -> share
     default_air: bool = False  # the rule's emission_subcompartments {air: non-urban}
     excluded_share: float | None = None
+    not_used: list[str] = field(default_factory=list)  # expected kinds stated as not used
+    excluded_kind: str | None = None  # an expected kind left out under the cut-off, named in the exclusion
+    split_from: bool = False  # each 'from' line written as two lines, 60 % in kg and 40 % in t
 
     @property
     def output_in_product_unit(self) -> float:
@@ -233,6 +236,14 @@ def process_data(draw, pid: str, stage: str, product: str, output_kg: float, *, 
             p.shares[product] = 1.0 - math.fsum(v for n, v in p.shares.items() if n != product)
     if draw(st.booleans()):
         p.excluded_share = draw(st.sampled_from([None, 0.001, 0.004]))
+    others = [kind for kind in PURCHASED if kind not in kinds]
+    if others and draw(st.booleans()):
+        p.not_used = [others[0]]
+    if len(others) > 1 and draw(st.booleans()):
+        p.excluded_kind = others[-1]
+    p.split_from = draw(st.booleans())
+    form = draw(st.sampled_from(["amount", "mass-distance", "kg-over-m"]))
+    p.legs = [(kind, line, form if i == 0 else leg_form) for i, (kind, line, leg_form) in enumerate(p.legs)]
     return p
 
 
@@ -341,7 +352,8 @@ def _rule(system: System) -> dict:
             entry.update(company_specific="optional", default_dataset=system.supplied[p.id])
         if p.inputs_from:
             entry["inputs_from"] = list(p.inputs_from)
-        entry["expected_inputs"] = sorted({kind for kind, _line in p.inputs if kind != VIRGIN_KIND})
+        entry["expected_inputs"] = sorted({kind for kind, _line in p.inputs if kind != VIRGIN_KIND}
+                                          | set(p.not_used) | ({p.excluded_kind} if p.excluded_kind else set()))
         if p.default_air:
             entry["emission_subcompartments"] = {"air": NON_URBAN}
         if p.co_products:
@@ -394,7 +406,13 @@ def _activity(system: System) -> dict:
         if p.id in system.supplied:
             continue
         data: dict = {"dqr": DQR, "output": _amount_of(p.output)}
-        inputs = [{"from": upstream, **_amount_of(line)} for upstream, line in p.consumed.items()]
+        inputs = []
+        for upstream, line in p.consumed.items():
+            if p.split_from and line.dim == "mass":  # the same amount in two lines: they add up
+                inputs += [{"from": upstream, "amount": line.base * 0.6, "unit": "kg"},
+                           {"from": upstream, "amount": line.base * 0.4 / 1000, "unit": "t"}]
+            else:
+                inputs.append({"from": upstream, **_amount_of(line)})
         inputs += [{"kind": kind, **_amount_of(line),
                     **({"declaration": "virgin.json"} if kind == VIRGIN_KIND and system.virgin_declared else {})}
                    for kind, line in p.inputs]
@@ -403,9 +421,12 @@ def _activity(system: System) -> dict:
         for kind, line, form in p.legs:
             if form == "amount":
                 legs.append({"kind": kind, **_amount_of(line)})
-            else:  # the same t*km as a mass in t over 250 km
+            elif form == "mass-distance":  # the same t*km as a mass in t over 250 km
                 legs.append({"kind": kind, "mass": {"amount": line.base / 250.0, "unit": "t"},
                              "distance": {"amount": 250.0, "unit": "km"}})
+            else:  # in kg over 40,000 m
+                legs.append({"kind": kind, "mass": {"amount": line.base * 1000 / 40.0, "unit": "kg"},
+                             "distance": {"amount": 40_000.0, "unit": "m"}})
         if legs:
             data["transport"] = legs
         data["emissions"] = [{"flow": flow, "compartment": compartment, **_amount_of(line)}
@@ -419,9 +440,17 @@ def _activity(system: System) -> dict:
                 data["co_products"].append(entry)
             if p.method == "specified":
                 data["allocation_share"] = p.shares[p.product]
+        if p.not_used:
+            data["not_used"] = list(p.not_used)
+        excluded = []
         if p.excluded_share is not None:
-            data["excluded"] = [{"item": "small auxiliaries", "estimated_share": p.excluded_share,
-                                 "reason": "below cut-off"}]
+            excluded.append({"item": "small auxiliaries", "estimated_share": p.excluded_share,
+                             "reason": "below cut-off"})
+        if p.excluded_kind:
+            excluded.append({"item": f"a little {p.excluded_kind}", "estimated_share": 0.002, "reason": "below cut-off",
+                             "kinds": [p.excluded_kind]})
+        if excluded:
+            data["excluded"] = excluded
         processes[p.id] = data
     document = {
         "rule": "differential-test",
