@@ -300,7 +300,9 @@ def secondary_systems(draw) -> System:
     recycled_kg = _amount(draw, 100.0, 1e4)
     virgin_kg = draw(st.sampled_from([0.0, _amount(draw, 0.1, 2.0) * recycled_kg]))
     remanufacture = draw(st.booleans())
-    virgin_in_erec = virgin_kg > 0 and draw(st.booleans())  # blended in within the last recycling process
+    # where the virgin material is blended in: within the last recycling process, in blending, or after it
+    where = draw(st.sampled_from(["erec", "blending", *(["remanufacture"] if remanufacture else [])]))
+    virgin_in_erec = virgin_kg > 0 and where == "erec"
     processes: list[Proc] = []
     for i in range(erec_count):
         pid = f"r{i}"
@@ -313,15 +315,19 @@ def secondary_systems(draw) -> System:
         if last and virgin_in_erec:
             p.inputs.append((VIRGIN_KIND, _line(draw, "mass", virgin_kg)))
         processes.append(p)
-    blend_kg = processes[-1].output.base + (0.0 if virgin_in_erec else virgin_kg)
     names = ["blending", *(["remanufacture"] if remanufacture else [])]
     for j, pid in enumerate(names):
         product = "declared product" if j == len(names) - 1 else "blended material"
-        p = draw(process_data(pid, "recycling", product, blend_kg, co_products=True))
+        made = processes[-1].output.base + (virgin_kg if where == pid else 0.0)
+        p = draw(process_data(pid, "recycling", product, made, co_products=True))
         p.inputs_from = [processes[-1].id]
         p.consumed[processes[-1].id] = Line(processes[-1].output.base, "kg", "mass")
-        if pid == "blending" and virgin_kg and not virgin_in_erec:
+        if pid == where and virgin_kg:
             p.inputs.append((VIRGIN_KIND, _line(draw, "mass", virgin_kg)))
+        if pid == "blending" and where == "remanufacture":
+            # not allocated: R1's recycled material would be the allocated share of blending's, the virgin
+            # material after it whole, and a physical R1 is refused (a policy question: see the report)
+            p.co_products, p.method = [], None
         processes.append(p)
     method = draw(st.sampled_from(["cff", "cut-off"]))
     system = System(processes, "secondary", recycled=method, erec=[f"r{i}" for i in range(erec_count)])
