@@ -58,6 +58,7 @@ FACTORS = {
     "mass": {"kg": 1.0, "g": 1e-3, "t": 1e3},
     "energy": {"MJ": 1.0, "GJ": 1e3, "kWh": 3.6, "MWh": 3600.0},
     "tkm": {"t*km": 1.0, "kg*km": 1e-3},
+    "volume": {"m**3": 1.0, "l": 1e-3},
 }
 #: input kind -> (library dataset, its unit's dimension, the dataset's unit expressed in the base unit)
 KINDS = {
@@ -70,7 +71,11 @@ KINDS = {
     "nitric-acid": ("chemical/nitric-acid", "mass", 1.0),  # draws on chemical/ammonia in the background
     "lorry": ("transport/lorry", "tkm", 1.0),
     "rail": ("transport/rail-freight", "tkm", 1.0),
+    # natural gas by the meter: the rule's alternative dataset of kind natural-gas, named with 'dataset:'
+    "natural-gas-m3": ("fuel/natural-gas-m3", "volume", 1.0),
 }
+#: the rule's kind of each generated kind (natural-gas-m3 is natural-gas with an explicit dataset)
+RULE_KIND = {kind: kind for kind in KINDS} | {"natural-gas-m3": "natural-gas"}
 #: default datasets of an optional process: code -> (dimension, the dataset's unit in the base unit)
 SUPPLIED = {"chemical/sulphuric-acid": ("mass", 1.0), "material/steel-crude-worldsteel": ("mass", 1.0),
             "fuel/natural-gas": ("energy", 1.0), "electricity/GLO": ("energy", 3.6)}
@@ -95,6 +100,8 @@ METHODS = {
 }
 DECLARED = ["climate_change", "acidification", "particulate_matter"]
 NON_URBAN = "non-urban air or from high stacks"
+#: a process's default sub-compartments when the rule states them (emission_subcompartments)
+DEFAULT_SUB = {"air": NON_URBAN, "water": "surface water"}
 
 
 # ------------------------------------------------------------------ the generated product system (the truth)
@@ -211,10 +218,12 @@ def process_data(draw, pid: str, stage: str, product: str, output_kg: float, *, 
     p.default_air = draw(st.booleans())
     # SO2 and PM2.5 always: a declared category no datum gives a value in is refused (coverage none)
     flows = ["Sulfur dioxide", "Particulate Matter, < 2.5 um"]
-    flows += draw(st.lists(st.sampled_from(["Carbon dioxide, fossil", "Methane, fossil"]), max_size=2, unique=True))
+    flows += draw(st.lists(st.sampled_from(["Carbon dioxide, fossil", "Methane, fossil", "Nitrate"]), max_size=2,
+                           unique=True))
     for flow in draw(st.permutations(flows)):
         compartment = draw(st.sampled_from(["air", "air::urban air close to ground", "air::unspecified",
-                                            f"air::{NON_URBAN}"]))
+                                            f"air::{NON_URBAN}"] if flow != "Nitrate" else
+                                           ["water", "water::surface water", "water::unspecified", "water::ocean"]))
         scale = 1.0 if flow == "Carbon dioxide, fossil" else 1e-3
         p.emissions.append((flow, compartment, _line(draw, "mass", _amount(draw, 0.01, 2.0) * scale * output_kg)))
     if co_products and draw(st.booleans()):
@@ -236,7 +245,8 @@ def process_data(draw, pid: str, stage: str, product: str, output_kg: float, *, 
             p.shares[product] = 1.0 - math.fsum(v for n, v in p.shares.items() if n != product)
     if draw(st.booleans()):
         p.excluded_share = draw(st.sampled_from([None, 0.001, 0.004]))
-    others = [kind for kind in PURCHASED if kind not in kinds]
+    taken = {RULE_KIND[kind] for kind in kinds}
+    others = [kind for kind in PURCHASED if RULE_KIND[kind] not in taken and kind == RULE_KIND[kind]]
     if others and draw(st.booleans()):
         p.not_used = [others[0]]
     if len(others) > 1 and draw(st.booleans()):
@@ -279,7 +289,7 @@ def primary_systems(draw) -> System:
     if draw(st.booleans()):  # the first process optional in the rule, and given no data: its default dataset
         system.supplied["p0"] = draw(st.sampled_from([code for code, (dim, _f) in SUPPLIED.items()
                                                       if dim == processes[0].output.dim]))
-    allocated = [p for p in processes if p.co_products]
+    allocated = [p for p in processes if p.co_products and p.id not in system.supplied]
     if allocated and all(p.method != "specified" for p in allocated) and draw(st.booleans()):
         system.override = draw(st.sampled_from(["economic", "mass"]))
         if all(p.method == system.override for p in allocated):
@@ -348,7 +358,8 @@ def secondary_systems(draw) -> System:
 
 def _rule(system: System) -> dict:
     stages: dict[str, list] = {}
-    kinds = {kind: {"dataset": dataset} for kind, (dataset, _dim, _f) in KINDS.items()}
+    kinds = {kind: {"dataset": dataset} for kind, (dataset, _dim, _f) in KINDS.items() if RULE_KIND[kind] == kind}
+    kinds["natural-gas"]["alternatives"] = [KINDS["natural-gas-m3"][0]]
     if system.region:
         kinds["electricity"] = {"dataset": "electricity/{region}", "fallback": ["electricity/{country}"]}
     for p in system.processes:
@@ -358,10 +369,10 @@ def _rule(system: System) -> dict:
             entry.update(company_specific="optional", default_dataset=system.supplied[p.id])
         if p.inputs_from:
             entry["inputs_from"] = list(p.inputs_from)
-        entry["expected_inputs"] = sorted({kind for kind, _line in p.inputs if kind != VIRGIN_KIND}
+        entry["expected_inputs"] = sorted({RULE_KIND[kind] for kind, _line in p.inputs if kind != VIRGIN_KIND}
                                           | set(p.not_used) | ({p.excluded_kind} if p.excluded_kind else set()))
         if p.default_air:
-            entry["emission_subcompartments"] = {"air": NON_URBAN}
+            entry["emission_subcompartments"] = dict(DEFAULT_SUB)
         if p.co_products:
             entry["co_products"] = [name for name, _line in p.co_products]
             allocation = {"method": p.method}
@@ -419,9 +430,13 @@ def _activity(system: System) -> dict:
                            {"from": upstream, "amount": line.base * 0.4 / 1000, "unit": "t"}]
             else:
                 inputs.append({"from": upstream, **_amount_of(line)})
-        inputs += [{"kind": kind, **_amount_of(line),
-                    **({"declaration": "virgin.json"} if kind == VIRGIN_KIND and system.virgin_declared else {})}
-                   for kind, line in p.inputs]
+        for kind, line in p.inputs:
+            item = {"kind": RULE_KIND.get(kind, kind), **_amount_of(line)}
+            if kind == VIRGIN_KIND and system.virgin_declared:
+                item["declaration"] = "virgin.json"
+            elif RULE_KIND.get(kind, kind) != kind:
+                item["dataset"] = KINDS[kind][0]
+            inputs.append(item)
         data["inputs"] = inputs
         legs = []
         for kind, line, form in p.legs:
@@ -504,8 +519,8 @@ def _biosphere_code(bio_index: dict, flow: str, compartment: str, default_air: b
     parts = [part.strip() for part in compartment.split("::")]
     if len(parts) == 2 and parts[1] == "unspecified":
         categories: tuple = (parts[0],)
-    elif len(parts) == 1 and default_air and (flow, (parts[0], NON_URBAN)) in bio_index:
-        categories = (parts[0], NON_URBAN)  # the rule's default sub-compartment for the process
+    elif len(parts) == 1 and default_air and (flow, (parts[0], DEFAULT_SUB[parts[0]])) in bio_index:
+        categories = (parts[0], DEFAULT_SUB[parts[0]])  # the rule's default sub-compartment for the process
     else:
         categories = tuple(parts)
     return bio_index[(flow, categories)], categories
