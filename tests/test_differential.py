@@ -734,7 +734,8 @@ def check(system: System, directory: Path) -> None:
     assert not problems, "\n".join(problems) + "\n" + rule_path.read_text() + data_path.read_text()
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", "25")), deadline=None, derandomize=not os.environ.get("DIFF_RANDOM"),
+SETTINGS = settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", "25")), deadline=None,
+                    derandomize=not os.environ.get("DIFF_RANDOM"),
                     # a failure is reported as found: shrinking a case costs minutes of declarations and LCAs
                     phases=[Phase.explicit, Phase.reuse, Phase.generate],
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
