@@ -20,27 +20,13 @@ from conftest import FIXED_MOMENT
 import cli
 import footprint
 from footprint.market import pool
+from test_path_parity import _alone, _bytes, _said  # one way to compare a row with declare alone
 
 REPO = Path(__file__).resolve().parents[1]
 CREATED = FIXED_MOMENT
 NDPR = REPO / "examples" / "ndpr-oxide" / "activity-2025.yaml"
 DY = REPO / "examples" / "dy-oxide" / "activity-2025.yaml"
 COPPER = REPO / "examples" / "copper-cathode-sxew" / "activity-2025.yaml"  # refused for coverage
-
-
-def _bytes(document: dict) -> str:
-    return json.dumps(document, sort_keys=True, ensure_ascii=False)
-
-
-def _said(outcome) -> str:
-    return _bytes(outcome.document) if outcome.document else f"error: {outcome.message}"
-
-
-def _alone(rule: str, data: Path, **options) -> str:
-    try:
-        return _bytes(footprint.declare(rule, data, created=CREATED, **options))
-    except footprint.FootprintError as exc:
-        return f"error: {exc}"
 
 
 #: (row for declare_many, the options declare is given for it) under the run's strict=False, uncertainty=20, seed=7
