@@ -550,9 +550,27 @@ def _grid_upstream(code: str) -> tuple[str, float] | None:
     return upstream["dataset"], float(upstream["amount"])
 
 
-def recompute(system: System) -> Expected:
-    """The declaration's numbers from the generated data alone: a bw2data foreground, bw2calc.LCA."""
+def recompute(system: System, mapped: dict[str, tuple[tuple[str, str], float]] | None = None,
+              mapped_defaults: dict[str, tuple[tuple[str, str], float]] | None = None) -> Expected:
+    """The declaration's numbers from the generated data alone: a bw2data foreground, bw2calc.LCA.
+
+    ``mapped`` (tests/test_differential_more.py): a library dataset code -> the imported dataset's node key
+    that replaces it in the inputs and how many of that dataset's units one unit of the library's is; a
+    replaced grid brings its own scope (no upstream fuel chain is added for it).  ``mapped_defaults``: the
+    same for the default datasets of optional processes (a mapping's kind entry takes only inputs of its
+    kind, a dataset-code entry every use of the dataset).
+    """
     from footprint.data import project as fp_project
+
+    mapped = mapped or {}
+    mapped_defaults = mapped if mapped_defaults is None else mapped_defaults
+
+    def link(code: str, amount: float, default: bool = False) -> dict:
+        table = mapped_defaults if default else mapped
+        if code in table:
+            key, factor = table[code]
+            return {"input": key, "type": "technosphere", "amount": amount * factor}
+        return {"input": ("footprint-inventories", code), "type": "technosphere", "amount": amount}
 
     with fp_project.scratch_project():
         import bw2calc as bc
@@ -569,8 +587,7 @@ def recompute(system: System) -> Expected:
             for upstream, line in p.consumed.items():
                 if upstream in system.supplied:  # an optional process given no data: its default dataset, per kg
                     code = system.supplied[upstream]
-                    exchanges.append({"input": ("footprint-inventories", code),
-                                      "type": "technosphere", "amount": line.base / SUPPLIED[code][1] * share})
+                    exchanges.append(link(code, line.base / SUPPLIED[code][1] * share, default=True))
                     continue
                 unit = next(q for q in system.processes if q.id == upstream).product_unit
                 exchanges.append({"input": (name, upstream), "type": "technosphere",
@@ -589,14 +606,12 @@ def recompute(system: System) -> Expected:
                     dataset = f"electricity/{system.region}"
                     # a direct-scope grid under a life-cycle rule: the fuel chain its file states, per kWh
                     chain = _grid_upstream(dataset)
-                    if chain is not None:
+                    if chain is not None and dataset not in mapped:
                         exchanges.append({"input": ("footprint-inventories", chain[0]), "type": "technosphere",
                                           "amount": line.base / per_unit * chain[1] * share})
-                exchanges.append({"input": ("footprint-inventories", dataset), "type": "technosphere",
-                                  "amount": line.base / per_unit * share})
+                exchanges.append(link(dataset, line.base / per_unit * share))
             for kind, line, _form in p.legs:
-                exchanges.append({"input": ("footprint-inventories", KINDS[kind][0]), "type": "technosphere",
-                                  "amount": line.base * share})
+                exchanges.append(link(KINDS[kind][0], line.base * share))
             for flow, compartment, line in p.emissions:
                 code, _categories = _biosphere_code(bio_index, flow, compartment, p.default_air)
                 exchanges.append({"input": ("biosphere3", code), "type": "biosphere", "amount": line.base * share})
@@ -617,8 +632,9 @@ def recompute(system: System) -> Expected:
             supply = {pid: float(lca.supply_array[lca.dicts.activity[node.id]]) for pid, node in nodes.items()}
             cf = lca.characterization_matrix.diagonal()
 
-            def score_of(code: str) -> float:
-                lca.redo_lci({background.get(code).id: 1.0})
+            def score_of(code: str, database: str = "footprint-inventories") -> float:
+                lca.redo_lci({(background if database == "footprint-inventories" else bd.Database(database))
+                              .get(code).id: 1.0})
                 lca.redo_lcia()
                 return float(lca.score)
 
@@ -630,10 +646,12 @@ def recompute(system: System) -> Expected:
                 for exchange in nodes[p.id].exchanges():
                     if exchange["type"] == "biosphere":
                         part = exchange["amount"] * cf[lca.dicts.biosphere[exchange.input.id]]
-                    elif exchange["type"] == "technosphere" and exchange.input["database"] == "footprint-inventories":
-                        code = exchange.input["code"]
+                    elif exchange["type"] == "technosphere" and exchange.input["database"] != name:
+                        database, code = exchange.input["database"], exchange.input["code"]
+                        if database != "footprint-inventories":
+                            code = f"{database}::{code}"  # an imported dataset (a mapping)
                         if code not in scores:
-                            scores[code] = score_of(code)
+                            scores[code] = score_of(exchange.input["code"], database)
                         part = exchange["amount"] * scores[code]
                         if code == VIRGIN_DATASET and p.id in system.erec and any(
                                 kind == VIRGIN_KIND for kind, _l in p.inputs):
