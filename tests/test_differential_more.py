@@ -15,13 +15,17 @@ bw2data/bw2calc recomputation and the comparison) are imported, not copied; this
   Indicator 2020 as bw2io bundles them;
 * **an imported database and a mapping** (footprint/data/background.py, footprint/engine/mapping.py): a
   small Brightway Excel database is imported (datasets in MJ, t, GJ and kWh, of reference amounts other
-  than 1, one drawing on another) and a mapping points input kinds (electricity, sulphuric-acid) and
+  than 1, one drawing on another) and a mapping points input kinds (electricity, sulphuric-acid, lorry) and
   dataset codes (fuel/natural-gas, fuel/diesel) at them (natural gas by its code: a kind entry would take
-  the gas bought by the m3 too, which footprint refuses as a unit that does not fit); the recomputation links the plain foreground to
-  the imported activities with this file's unit factors (and adds no fuel chain for a replaced grid);
+  the gas bought by the m3 too, which footprint refuses as a unit that does not fit); the recomputation
+  links the plain foreground to the imported activities with this file's unit factors (and adds no fuel
+  chain for a replaced grid);
 * **supplier declarations whose declared unit is not 1 kg** (footprint/inputs/upstream.py): the virgin
   material blended in, and Ev, bought by the kg, g or t from a declaration per 1 t, 1000 kg, 500 g, 0.5 t
-  or 2 kg; the declaration states its values per its declared unit, the recomputation takes them per kg.
+  or 2 kg; the declaration states its values (and the elements its product took from the ground) per its
+  declared unit, the recomputation takes them per kg.  The elements the buyer lists (mineral_resources)
+  are the kg of virgin material bought per declared unit, recomputed as the change of the plain
+  recomputation's climate change when the supplier's value rises by 1 per kg, times the element's kg/kg.
 
 Tolerance 1e-6 relative as in test_differential (bw2data keeps the written foreground in float32).
 DIFF_EXAMPLES=N and DIFF_RANDOM=1 run more or other examples.
@@ -47,7 +51,7 @@ from test_differential import Line, System, compare, primary_systems, recompute,
 
 REPO = Path(__file__).resolve().parents[1]
 #: fewer examples than test_differential: three properties here, under two minutes on a loaded machine
-SETTINGS = settings(td.SETTINGS, max_examples=int(os.environ.get("DIFF_EXAMPLES", "12")))
+SETTINGS = settings(td.SETTINGS, max_examples=int(os.environ.get("DIFF_EXAMPLES", "10")))
 
 #: the resource categories compared here, by the Brightway keys bw2io ships
 RESOURCE_METHODS = {
@@ -118,6 +122,9 @@ def ore_systems(draw) -> tuple[System, dict, dict | None]:
                 assay["contents"][key] = _content(draw, extraction["contents"][key]["value"]
                                                   * CONTENT_UNITS[extraction["contents"][key]["unit"]]
                                                   * td._amount(draw, 0.5, 1.5))
+        others = sorted(set(METALS) - set(extraction["contents"]))
+        if others and draw(st.booleans()):  # a content the rule does not give: the assay adds it
+            assay["contents"][draw(st.sampled_from(others))] = _content(draw, td._amount(draw, 1e-4, 0.2))
         if "TREO" in extraction["contents"] and draw(st.booleans()):
             # the same elements (every one the rule's distribution holds, as the engine requires), other shares
             assay["distributions"]["TREO"] = _distribution(draw, sorted(extraction["distributions"]["TREO"]["shares"]))
@@ -201,6 +208,7 @@ def test_ore_mined_declares_the_resource_flows_plain_brightway_computes(project,
 # ------------------------------------------------------------------ a supplier's declared unit other than 1 kg
 
 #: a supplier's declared unit: (amount, unit)
+NICKEL = 0.9  # kg of nickel taken from the ground per kg of the supplier's virgin metal
 SUPPLIER_UNITS = [(1.0, "t"), (1000.0, "kg"), (500.0, "g"), (0.5, "t"), (2.0, "kg")]
 
 
@@ -211,6 +219,8 @@ def _per_unit_declaration(amount: float, unit: str) -> dict:
     kg = amount * td.FACTORS["mass"][unit]
     document = _virgin_declaration({c: v * kg for c, v in td.VIRGIN_VALUES.items()})
     document["declared_unit"] = dict(document["declared_unit"], amount=amount, unit=unit)
+    document["mineral_resources"] = {"elements": [{"element": "Nickel", "symbol": None, "kg": NICKEL * kg,
+                                                   "ef31_characterised": True}]}
     document["content_sha256"] = content_hash(document)
     return document
 
@@ -223,7 +233,29 @@ def supplier_systems(draw) -> tuple[System, tuple[float, str]]:
         system.ev_declared = draw(st.booleans())
     bought = any(kind == td.VIRGIN_KIND for p in system.processes for kind, _l in p.inputs)
     assume(bought or system.ev_declared)  # a declaration is read
-    return system, draw(st.sampled_from(SUPPLIER_UNITS))
+    amount, unit = draw(st.sampled_from(SUPPLIER_UNITS))
+    if system.ev_declared and system.ev_unit is None and unit != "kg":
+        system.ev_unit = "kg"  # Ev's amount of a source not counted in kg needs its unit (rule.VirginBurden.amount_in)
+    return system, (amount, unit)
+
+
+def _declared_virgin_kg(system: System) -> float:
+    """kg of virgin metal bought by declaration per declared unit: the plain recomputation's climate change
+    with the supplier's value raised by 1 kg CO2-eq per kg, less the one without (Ev from its dataset)."""
+    probe = copy.deepcopy(system)
+    probe.ev_declared = False  # Ev from a declaration is no input bought: it lists no element
+    methods, values = dict(td.METHODS), dict(td.VIRGIN_VALUES)
+    try:
+        td.METHODS.clear()
+        td.METHODS["climate_change"] = methods["climate_change"]
+        base = recompute(probe).totals["climate_change"]
+        td.VIRGIN_VALUES["climate_change"] = values["climate_change"] + 1.0
+        return recompute(probe).totals["climate_change"] - base
+    finally:
+        td.METHODS.clear()
+        td.METHODS.update(methods)
+        td.VIRGIN_VALUES.clear()
+        td.VIRGIN_VALUES.update(values)
 
 
 @SETTINGS
@@ -238,6 +270,10 @@ def test_a_supplier_declared_per_t_or_g_is_read_per_kg(project, tmp_path_factory
     except FootprintError as exc:
         pytest.fail(f"refused: {exc}\n{data_path.read_text()}")
     problems = compare(document, recompute(system))
+    bought = _declared_virgin_kg(system)
+    listed = {row["element"]: row["kg"] for row in (document.get("mineral_resources") or {}).get("elements", [])}
+    if not math.isclose(listed.get("Nickel", 0.0), NICKEL * bought, rel_tol=1e-5, abs_tol=1e-12):
+        problems.append(f"mineral_resources Nickel: declared {listed.get('Nickel')!r}, recomputed {NICKEL * bought!r}")
     assert not problems, (f"supplier per {amount:g} {unit}\n" + "\n".join(problems) + "\n" + rule_path.read_text()
                           + data_path.read_text())
 
@@ -253,6 +289,7 @@ REPLACED = {
     "chemical/sulphuric-acid": ("acid, diff", "ton", 1e-3),  # kg -> t
     "fuel/natural-gas": ("gas, diff", "gigajoule", 1e-3),  # MJ -> GJ
     "fuel/diesel": ("diesel, diff", "kilowatt hour", 1 / 3.6),  # MJ -> kWh
+    "transport/lorry": ("lorry, diff", "kilogram kilometer", 1e3),  # t*km -> kg*km
 }
 #: the mapping's dataset-code entries (they take a default dataset of an optional process too; a kind entry does not)
 CODE_ENTRIES = {"fuel/natural-gas", "fuel/diesel"}
@@ -262,6 +299,7 @@ map:
   sulphuric-acid: {name: "acid, diff"}
   fuel/natural-gas: {name: "gas, diff"}
   fuel/diesel: {name: "diesel, diff"}
+  lorry: {name: "lorry, diff"}
 """
 
 
@@ -291,6 +329,7 @@ def _workbook(path: Path) -> Path:
     rows += _activity_rows("acid, diff", "ton", "GLO", 1.0, _emissions(150.0, 2.0, 0.1))
     rows += _activity_rows("gas, diff", "gigajoule", "GLO", 0.5, _emissions(28.0, 1e-3, 1e-4))
     rows += _activity_rows("diesel, diff", "kilowatt hour", "GLO", 3.0, _emissions(0.8, 2e-3, 3e-4))
+    rows += _activity_rows("lorry, diff", "kilogram kilometer", "GLO", 1.0, _emissions(1e-4, 2e-7, 1e-8))
     for row in rows:
         sheet.append(row)
     book.save(path)
@@ -327,6 +366,7 @@ def _entries_used(system: System) -> set[str]:
         kinds = {kind for kind, _line in p.inputs}
         used |= {"electricity", "sulphuric-acid"} & kinds
         used |= {f"fuel/{kind}" for kind in ("natural-gas", "diesel") if kind in kinds}
+        used |= {"lorry"} & {kind for kind, _line, _form in p.legs}
     return used
 
 
