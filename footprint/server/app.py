@@ -369,8 +369,9 @@ class Host:
         if media != "application/cloudevents+json":
             raise ApiError(400, "BadRequest", "events must be sent as application/cloudevents+json "
                                               "(CloudEvents structured content mode)")
-        body = await read_body(request, self.max_body, seconds=self.body_seconds, too_large=
-                               ApiError(400, "BadRequest", f"request body larger than {self.max_body} bytes"))
+        body = await read_body(request, self.max_body,
+                               ApiError(400, "BadRequest", f"request body larger than {self.max_body} bytes"),
+                               seconds=self.body_seconds)
         try:
             event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
