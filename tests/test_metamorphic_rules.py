@@ -31,6 +31,7 @@ from footprint._yaml import loads
 from footprint.errors import RuleError
 from footprint.inputs import units
 from test_metamorphic import SMALLER, _load, _write  # the examples read with their suppliers by absolute path
+from test_metamorphic import _reordered as reorder
 from test_metamorphic import _split as split_lines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,13 +128,11 @@ def _split(data: dict) -> None:
 
 
 def _reordered(data: dict) -> None:
-    """Processes, their lines and keys, the per-element recycled shares: all in reverse order."""
-    data["processes"] = dict(reversed(list(data["processes"].items())))
-    for pid, process in data["processes"].items():
-        for group in ("inputs", "co_products", "emissions", "transport", "not_used", "excluded"):
-            if process.get(group):
-                process[group] = list(reversed(process[group]))
-        data["processes"][pid] = dict(reversed(list(process.items())))
+    """Processes, their lines and keys, the file's keys (test_metamorphic's reversal), and the per-element
+    recycled shares: all in reverse order."""
+    reversed_data = reorder(data)
+    data.clear()
+    data.update(reversed_data)
     recycled = data.get("recycled_content") or {}
     if recycled.get("by_element"):
         recycled["by_element"] = dict(reversed(list(recycled["by_element"].items())))
