@@ -33,8 +33,10 @@ def _header(ws) -> dict[str, int]:
     return {cell.value: cell.column for cell in ws[1] if cell.value}
 
 
-def _row(ws, item: str) -> int:
-    return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=2).value == item)
+def _row(ws, item: str, column: int = 2) -> int:
+    """The first row below the header whose ``column`` (2: a process sheet's item; 1: the declarant's field or a
+    section name) holds ``item``."""
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=column).value == item)
 
 
 def _edited(twin: Path, tmp_path: Path, edit) -> Path:
@@ -61,7 +63,7 @@ def test_two_emission_amounts_merged_into_one_cell_are_refused(twin, tmp_path):
 def test_a_comment_merged_across_columns_nobody_reads_is_taken(twin, tmp_path):
     book = load_workbook(twin)
     ws = book["declarant"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "region")
+    row = _row(ws, "region", column=1)
     ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=6)  # the comment spread to the right
     book.save(tmp_path / "edited.xlsx")
     assert load_activity(tmp_path / "edited.xlsx").data == load_activity(twin).data
@@ -103,8 +105,7 @@ def test_a_dqr_left_half_filled_names_the_blank_criterion(twin, tmp_path, row_of
     """A row with TeR filled and GeR blank was refused at "column 'dqr'", a column the workbook does not have."""
     def half(ws):
         columns = _header(ws)
-        row = _row(ws, row_of) if row_of != "dqr" else next(
-            r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "dqr")
+        row = _row(ws, row_of) if row_of != "dqr" else _row(ws, "dqr", column=1)
         for criterion, value in {"TeR": 2, "GeR": None, "TiR": 1, "P": 2}.items():
             ws.cell(row=row, column=columns[criterion]).value = value
         if row_of == "TREO":  # the assay's DQR, on a row with its value
@@ -183,7 +184,7 @@ def test_an_amount_shown_in_thousands_is_refused(twin, tmp_path, number_format):
 def test_production_shown_in_thousands_is_refused(twin, tmp_path):
     book = load_workbook(twin)
     ws = book["declarant"]
-    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "production_amount")
+    row = _row(ws, "production_amount", column=1)
     ws.cell(row=row, column=2).number_format = "#,##0,"
     book.save(tmp_path / "edited.xlsx")
     with pytest.raises(ActivityDataError, match=rf"sheet 'declarant' row {row} column 'value': a number format that "
