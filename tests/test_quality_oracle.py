@@ -18,6 +18,8 @@ recycled-content method), with the method written out below from methodology.md:
 * the activity datum and the dataset (or supplier's declaration) it multiplies count half each (README 2.);
 * most relevant: ranked by |contribution|, largest first, until they reach 80 % cumulatively (2.10), a datum
   (one process's draw on one dataset, flow or declaration) for the DQR, a process for the Data Needs Matrix;
+  one equal in size to the one that reaches 80 % is most relevant too (of two equal contributors, both or
+  neither: the file's order decides nothing; the rule authors' hotspot analysis has always kept ties);
 * the overall level: <= 1.5 excellent, <= 2.0 very good, <= 3.0 good, <= 4.0 fair, else poor (2.4);
 * the Data Needs Matrix limits per process and per secondary dataset (2.5, the rule's ``dqr_limits``);
 * primary data share: the company-specific part of the climate-change result, by |contribution| (README).
@@ -131,20 +133,27 @@ def dqr_of(criteria: dict[str, Fraction]) -> Fraction:
 #: exactly, yet its contribution and the others' come out of the solve as 1.54, 1.26 and 0.7000000000000001 kg
 #: per kg, whose exact sum is not 2.80 / 0.80.  A cumulative share this close below the threshold reaches it.
 ROUNDING = Fraction(1, 10 ** 12)
+#: Two contributions equal in the producer's numbers come out of the solve equal to about 1e-16 of their size.
+TIE = Fraction(1, 10 ** 9)
 
 
 def reaching(ranked: list[tuple[object, Fraction]], share: Fraction = Fraction(4, 5)) -> list[object]:
     """The keys of ``ranked`` (key, |contribution|), largest first (ties in their order), up to and including
-    the one with which they reach ``share`` of the whole (2.10: "cumulatively contribute >= 80 %")."""
+    the one with which they reach ``share`` of the whole (2.10: "cumulatively contribute >= 80 %"), and those
+    after it of its size."""
     total = sum((size for _key, size in ranked), Fraction(0))
     if total == 0:
         return []
-    chosen, running = [], Fraction(0)
+    chosen, running, last = [], Fraction(0), None
     for key, size in sorted(ranked, key=lambda pair: -pair[1]):  # sorted() is stable: ties keep their order
+        if last is not None:
+            if abs(size - last) > TIE * last:  # past the one that reached the share, only its equals follow
+                break
+        else:
+            running += size
+            if running >= (share - ROUNDING) * total:
+                last = size
         chosen.append(key)
-        running += size
-        if running >= (share - ROUNDING) * total:
-            break
     return chosen
 
 
@@ -660,6 +669,55 @@ def test_a_process_reaching_exactly_80_percent_closes_the_most_relevant_set(proj
     assert document["data_quality"]["by_process"]["c"]["most_relevant"] is True
     line = ("Data Needs Matrix: process 'c' has DQR 2.00, above the rule's limit 1.6 for most relevant processes")
     assert line in document["data_quality"]["warnings"]
+
+
+def test_a_process_tied_with_the_one_reaching_80_percent_is_most_relevant_too(project, tmp_path):
+    """Climate change per kg: a 0.60, b 0.20, c 0.20 kg CO2 (60, 20, 20 t for 100 t), of 1.00 in all.
+    Ranked: a 60 %, a + b 80 %: reached with b; c is as large as b (0.20 = 0.20), so c is most relevant too
+    (of two equal contributors, both or neither; the rule authors' hotspot analysis already kept ties).
+    Climate change's criteria, weighted by |contribution| over a, b, c with a, b (1, 1, 1, 2) and c (2, 2, 2, 2):
+    TeR = GeR = TiR = (0.6 + 0.2 + 0.2 * 2) / 1.0 = 1.2, P = (0.6 * 2 + 0.2 * 2 + 0.2 * 2) / 1.0 = 2.0,
+    DQR (1.2 * 3 + 2.0) / 4 = 1.4, 3 data; c's DQR 2.0 is above the 1.6 for most relevant processes: warned.
+    (Acidification and particulate matter: 1 t of SO2 and PM2.5 at a, so no declared category is empty.)
+
+    Before: the tie went to whichever process came first, b, so c was neither counted in the DQR (1.25 from a
+    and b alone, "excellent") nor held to the most-relevant limit; had the processes come in the other order,
+    c would have been counted and b not: the same data, another declared DQR, exit 0."""
+    rule = _small_rule(tmp_path)
+    data = _small_activity(tmp_path, {"a": [_emission(CO2, 60), _emission(SO2, 1), _emission(PM, 1)],
+                                      "b": [_emission(CO2, 20)],
+                                      "c": [_emission(CO2, 20)]}, dqr={"c": (2, 2, 2, 2)})
+    document = footprint.declare(rule, data, created=MADE)
+    climate = {c["process"]: c["value"] for c in document["contributions"]
+               if c["category"] == "climate_change" and c["value"]}
+    assert climate == pytest.approx({"a": 0.60, "b": 0.20, "c": 0.20}, rel=1e-12)
+    expected = oracle(document, data, rule)
+    assert expected.most_relevant_processes == {"a", "b", "c"}
+    assert_claims(document, expected)
+    quality = document["data_quality"]
+    assert {p: row["most_relevant"] for p, row in quality["by_process"].items()} == {"a": True, "b": True, "c": True}
+    assert quality["by_category"]["climate_change"] == {"dqr": 1.4, "contributions": 3, "TeR": 1.2, "GeR": 1.2,
+                                                         "TiR": 1.2, "P": 2.0}
+    line = "Data Needs Matrix: process 'c' has DQR 2.00, above the rule's limit 1.6 for most relevant processes"
+    assert line in quality["warnings"]
+
+
+def test_the_cut_keeps_ties_whatever_their_order():
+    """The one definition of the cut (footprint.engine.cumulative.reaching) on plain numbers: of 6, 2, 2 (total
+    10) the 80 % is reached with the first 2 and the second 2 is kept with it, in either order, while a 1.9
+    after the 2 that reached the share is not kept (6 + 2 = 8 = 80 %; 1.9 is not 2).  Items without a flow are
+    each their own datum, so most_relevant_items keeps the same three of four whichever way they are listed."""
+    from footprint.engine.calculate import Item
+    from footprint.engine.cumulative import reaching
+    from footprint.engine.quality import most_relevant_items
+
+    assert reaching([6.0, 2.0, 2.0], abs, 10.0) == [6.0, 2.0, 2.0]
+    assert reaching([6.0, 2.0, 1.9], abs, 9.9) == [6.0, 2.0]  # 8 / 9.9 = 80.8 %: reached with 2; 1.9 is not 2
+    assert reaching([6.0, 2.0, 1.9, 0.1], abs, 10.0) == [6.0, 2.0]
+    assert reaching([6.0, -2.0, 2.0, 0.5], abs, 10.5) == [6.0, -2.0, 2.0]
+    for values in ([2.0, 6.0, 2.0, 0.5], [2.0, 2.0, 0.5, 6.0], [0.5, 2.0, 6.0, 2.0]):
+        items = [Item(None, f"v{value}-{i}", value) for i, value in enumerate(values)]
+        assert sorted(item.value for item in most_relevant_items(items)) == [2.0, 2.0, 6.0]
 
 
 @pytest.mark.parametrize("lines, dqr, word", [

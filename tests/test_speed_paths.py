@@ -458,13 +458,15 @@ def test_most_relevant_items_by_index_equal_sorting_the_items_by_minus_magnitude
 
     items = [Item(None, f"s{i}", value) for i, value in enumerate(values)]
     total = sum(abs(item.value) for item in items)
-    expected, running = [], 0.0
+    expected, running, last = [], 0.0, None
     if total != 0:
-        for item in sorted(items, key=lambda i: -abs(i.value)):  # the definition it replaced
+        for item in sorted(items, key=lambda i: -abs(i.value)):  # the definition it replaced (ties kept since)
+            if last is not None and not _equal_sizes(item.value, last):
+                break
             expected.append(item)
             running += abs(item.value)
-            if running / total >= share - 1e-12:
-                break
+            if last is None and running / total >= share - 1e-12:
+                last = item.value
     assert [i.stage for i in most_relevant_items(items, share)] == [i.stage for i in expected]
 
 
@@ -480,13 +482,21 @@ def _most_relevant_items_by_generators(items, share):
     total = sum(magnitudes)
     if total == 0:
         return []
-    chosen, running = [], 0.0
+    chosen, running, last = [], 0.0, None
     for position in sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True):
+        if last is not None and not _equal_sizes(magnitudes[position], last):
+            break
         chosen.extend(items[index] for index in members[position])
         running += magnitudes[position]
-        if running / total >= share - 1e-12:
-            break
+        if last is None and running / total >= share - 1e-12:
+            last = magnitudes[position]
     return chosen
+
+
+def _equal_sizes(a: float, b: float) -> bool:
+    """Ties at the 80 % cut are kept (test_quality_oracle): sizes within 1e-9 of the larger, not both zero."""
+    size = max(abs(a), abs(b))
+    return size > 0 and abs(abs(a) - abs(b)) <= 1e-9 * size
 
 
 @PROPERTY

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from footprint._io import load_yaml
+from footprint.engine.cumulative import REACH_TOLERANCE, SHARE, tied
 from footprint.errors import FootprintError
 
 FACTORS_FILE = Path(__file__).resolve().parents[1] / "data" / "ef31-normalisation-weighting.yaml"
-DEFAULT_THRESHOLD = 0.80  # PEF: most relevant = cumulative 80 %
+DEFAULT_THRESHOLD = SHARE  # PEF: most relevant = cumulative 80 %
 ALWAYS = ("climate_change",)  # CRMA Art. 31: climate change is always declared
 MINIMUM_CATEGORIES = 3  # CRMA Art. 31 / rule schema: at least three declared categories
 
@@ -206,9 +207,9 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
         score.cumulative = running
         if last is None:
             score.selected, score.reason = True, f"within the cumulative {threshold:.0%}"
-            if running >= threshold - 1e-12:
+            if running >= threshold - REACH_TOLERANCE:
                 last = score
-        elif _tied(score.weighted, last.weighted):  # a tie is not broken by the category's name
+        elif tied(score.weighted, last.weighted):  # a tie is not broken by the category's name
             score.selected, score.reason = True, f"tied with {last.category} at the cumulative {threshold:.0%}"
     for score in scores:
         if score.category in ALWAYS and not score.selected:
@@ -231,23 +232,13 @@ def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT
     running = 0.0
     last: float | None = None  # the value that reached the threshold; equal ones after it are kept
     for key, value in sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
-        if last is not None and not _tied(value, last):
+        if last is not None and not tied(value, last):
             break
         running += abs(value) / total
         chosen.append(Contributor(id=key, value=float(value), share=abs(value) / total, cumulative=running))
-        if last is None and running >= threshold - 1e-12:
+        if last is None and running >= threshold - REACH_TOLERANCE:
             last = value
     return chosen
-
-
-def _tied(a: float, b: float) -> bool:
-    """Equal in absolute value (to rounding): two processes of the same size are both relevant or neither.
-
-    Why: the ranking breaks a tie by name, so of two equal contributors at the threshold the one whose
-    id sorts first was "most relevant" and the other not, and renaming a process moved it in or out.
-    """
-    size = max(abs(a), abs(b))
-    return size > 0 and abs(abs(a) - abs(b)) <= 1e-9 * size
 
 
 def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_THRESHOLD,

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 from footprint._text import dqr_beside
 from footprint.data.inventory import Catalogue
 from footprint.engine.calculate import Item, Result
+from footprint.engine.cumulative import SHARE as HOTSPOT_SHARE
+from footprint.engine.cumulative import reaching
 from footprint.inputs import regions as _regions
 from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
 
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
     from footprint.inputs.upstream import UpstreamDeclaration
 
 CRITERIA = ("TeR", "GeR", "TiR", "P")
-HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
 #: A contribution below this share of its category's sum of |contributions| weighs nothing in a
 #: process's criteria: it is the solve's rounding (measured 1e-16..1e-15 of the total where the exact
 #: value is 0: a dataset with no flow in the category), and where it was a process's only weight in a
@@ -45,9 +46,6 @@ HOTSPOT_SHARE = 0.80  # PEF: most relevant processes reach 80 % cumulatively
 NOISE_SHARE = 1e-12
 #: A DQR this close to a Data Needs Matrix limit is on it (the means' floating-point noise is not a breach).
 LIMIT_TOLERANCE = 1e-9
-#: A cumulative share this close below HOTSPOT_SHARE reaches it: the contributions come out of the solve in floating
-#: point, so a share that is 80 % in the producer's numbers (154 + 126 of 350 t) sums to 0.7999999999999999.
-REACH_TOLERANCE = 1e-12
 BASIS = ("declared categories: most relevant contributions (80 % cumulative) per category, equal weight per "
          "category; secondary datasets' GeR and TiR re-scored where used")
 
@@ -441,7 +439,9 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     and moved the declaration from DQR 2.009 "good" to 1.999 "very good", exit 0 (PEF ranks processes and
     elementary flows, not the rows of an invoice ledger).  Items without a flow (a synthetic list) are each
     their own datum.  The groups are sorted by magnitude, largest first and stable, so ties keep the order of
-    their first item; the items come out group by group, each group's in their order.
+    their first item; a datum tied with the one that reaches the share is chosen too (``cumulative.reaching``:
+    of two equal data at the cut, both or neither, whatever order the producer wrote them in); the items come
+    out group by group, each group's in their order.
     """
     # one pass: each datum's item positions and their |values| in item order (a generator per group
     # re-reading the items was most of this function)
@@ -458,22 +458,11 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
     total = sum(magnitudes)
     if total == 0:
         return []
-    chosen, running = [], 0.0
-    for position in sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True):
+    order = sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True)
+    chosen: list[Item] = []
+    for position in reaching(order, magnitudes.__getitem__, total, share):
         chosen.extend(items[index] for index in members[position])
-        running += magnitudes[position]
-        if reaches(running, total, share):
-            break
     return chosen
-
-
-def reaches(running: float, total: float, share: float = HOTSPOT_SHARE) -> bool:
-    """Whether ``running`` of ``total`` reaches ``share`` (PEF: "cumulatively contribute >= 80 %"), allowing for the
-    solve's rounding (REACH_TOLERANCE).  The one test of the threshold for data (the DQR) and processes (the Data
-    Needs Matrix): the processes were tested without the allowance, so of a 1.54 / 1.26 / 0.70 kg CO2 split
-    (a + b exactly 80 %) the DQR counted a and b while c too was declared most relevant, held to the limit 1.6
-    instead of 3.0 and warned of (``--strict`` refused the declaration)."""
-    return running / total >= share - REACH_TOLERANCE
 
 
 def _datum(index: int, item: Item) -> object:
@@ -610,7 +599,8 @@ def most_relevant_processes(result: Result, category: str) -> list[str]:
     """Processes that together reach 80 % of a category (largest first; PEF hotspot rule).
 
     The recycled-content line is not a process (it has no activity data of its own), so
-    it takes no part: the Data Needs Matrix ranks the processes that produce the result.
+    it takes no part: the Data Needs Matrix ranks the processes that produce the result.  A process tied
+    with the one that reaches 80 % is most relevant too (``cumulative.reaching``).
     """
     from footprint.engine.calculate import RECYCLED_CONTENT_ID
 
@@ -618,13 +608,8 @@ def most_relevant_processes(result: Result, category: str) -> list[str]:
     total = sum(abs(v) for v in by_process.values())
     if total == 0:
         return []
-    chosen, running = [], 0.0
-    for process, value in sorted(by_process.items(), key=lambda kv: -abs(kv[1])):
-        chosen.append(process)
-        running += abs(value)
-        if reaches(running, total):
-            break
-    return chosen
+    ranked = sorted(by_process.items(), key=lambda kv: -abs(kv[1]))
+    return [process for process, _value in reaching(ranked, lambda kv: kv[1], total)]
 
 
 def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[dict], warnings: list[str],
