@@ -28,7 +28,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, unquote_plus, urlencode
 
@@ -39,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from footprint.server import pages
+from footprint.server import formats, pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.cursor import CursorError, CursorSigner
 from footprint.server.store import CLIENT_ID, KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
@@ -56,13 +55,14 @@ ERROR_CODES = {"BadRequest", "AccessDenied", "TokenExpired", "NotFound", "Intern
 PF_REQUIRED = ("id", "specVersion", "created", "status", "companyName", "companyIds", "productDescription",
                "productIds", "productNameCompany", "pcf")
 LIST_PARAMS = {"limit", "offset", "x-footprint-cursor", "validOn", "validAfter", "validBefore", "status", *KEY_KINDS}
-UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SECRET_WORDS = re.compile(r"token|secret|password|passwd|key|auth|code|credential", re.I)
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 #: The longest query string served (bytes, as sent).  Why: ListFootprints repeats the query in four Link URLs, so
 #: a 60 kB productId made a 240 kB header that clients refuse to read (httpx: "Receive buffer too long"); 8 KiB
 #: is what common servers and proxies accept in a request line, and holds some hundred product ids.
 MAX_QUERY_BYTES = 8192
+#: The largest ``limit`` or ``offset`` read (12 decimal digits): far below PostgreSQL's 2^63 - 1 for LIMIT/OFFSET.
+MAX_COUNT = 999_999_999_999
 #: Characters no query value may carry (C0 controls and DEL).  Why: PostgreSQL refuses a NUL in a text
 #: parameter, so ``?geography=%00`` (or a NUL in a page's filter) was HTTP 500 there and 200 on SQLite.
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -216,6 +216,9 @@ class Host:
         address = _address(request)
         wait = self.limiter.retry_after(address)
         if wait:
+            # PACT v3's Error codes (BadRequest 400, TokenExpired 401, AccessDenied 403, NotFound 404, InternalError
+            # 500, NotImplemented 501) name none for 429, and its enum is closed: the status stays 429 (with
+            # Retry-After) and the code is BadRequest, the spec's code for a request refused as sent
             raise ApiError(429, "BadRequest", f"too many failed authentications; retry after {wait} s",
                            {"retry-after": str(wait)})
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -291,26 +294,27 @@ class Host:
                 raise ApiError(400, "BadRequest", f"query parameter '{name}' given more than once")
             return values[name][0]
 
-        def count(name: str) -> int | None:
+        def count(name: str, least: int) -> int | None:
             text = single(name)
             if text is None:
                 return None
-            # ASCII digits only: str.isdigit() also takes '²', which int() refuses (HTTP 500)
-            if not re.fullmatch(r"[0-9]{1,12}", text):
-                raise ApiError(400, "BadRequest", f"'{name}' must be an integer >= 0")
+            # ASCII digits only: str.isdigit() also takes '²', which int() refuses (HTTP 500); at most 12 digits,
+            # so a huge value (past 2^63, which PostgreSQL's LIMIT/OFFSET refuse) is a 400, never a 500
+            if not re.fullmatch(r"[0-9]{1,12}", text) or int(text) < least:
+                raise ApiError(400, "BadRequest", f"'{name}' must be an integer from {least} to {MAX_COUNT} "
+                                                  f"(in decimal digits), not '{text[:40]}'")
             return int(text)
 
         def moment(name: str) -> str | None:
-            import datetime as dt
-
             text = single(name)
             if text is None:
                 return None
-            try:
-                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            except ValueError:
-                raise ApiError(400, "BadRequest", f"'{name}' must be an RFC 3339 date-time, "
-                                                  "e.g. 2025-01-01T00:00:00Z") from None
+            parsed = formats.date_time(text)
+            if parsed is None:
+                # PACT v3: validOn/validAfter/validBefore are 'format: date-time'; '2025-06-01' (no time, no zone)
+                # had been read as UTC midnight and '20250601T000000' as a local time: filters the client never sent
+                raise ApiError(400, "BadRequest", f"'{name}' must be an RFC 3339 date-time with a time zone, e.g. "
+                                                  f"{formats.DATE_TIME_EXAMPLE}, not '{text[:40]}'")
             return utc_text(parsed)
 
         filters = Filters(valid_on=moment("validOn"), valid_after=moment("validAfter"),
@@ -322,7 +326,10 @@ class Host:
                     # PACT: "If present, MUST be 1 or more"; an empty list matched nothing on SQLite (200, an
                     # empty listing) and was an SQL syntax error on PostgreSQL (HTTP 500)
                     raise ApiError(400, "BadRequest", f"'{name}' must name at least one value (PACT v3: 1 or more)")
-        return {"limit": count("limit"), "offset": count("offset") or 0, "cursor": single("x-footprint-cursor"),
+        # limit >= 1: a page of nothing is never useful, and limit=0 answered an empty page with a "next" link to the
+        # same place (a client following it never advanced).  PACT v3's schema says 'minimum: 0' (openapi.yaml,
+        # ListFootprints 'limit'; methodology.md §5 does not speak of it): refusing 0 is this host's choice
+        return {"limit": count("limit", 1), "offset": count("offset", 0) or 0, "cursor": single("x-footprint-cursor"),
                 "filters": filters}
 
     def _links(self, request: Request, offset: int, size: int, total: int, cursor: str) -> str:
@@ -350,10 +357,13 @@ class Host:
     async def get_footprint(self, request: Request) -> Response:
         client_id = await self.authenticate(request, "footprint:read")
         raw = request.path_params["id"]
-        try:
-            pf_id = str(uuid.UUID(raw))
-        except ValueError:
-            raise ApiError(404, "NotFound", "The requested footprint could not be found.") from None
+        pf_id = formats.footprint_id(raw)
+        if pf_id is None:
+            # PACT v3: 'id' is 'format: uuid'.  uuid.UUID() also read '{...}', 'urn:uuid:...' and 32 bare hex digits
+            # and served the record under an id it does not have.  404, not 400: WBCSD's v3 conformance test case
+            # #8 (mandatory) asks GET /3/footprints/non-existent-id and expects 404 NotFound
+            raise ApiError(404, "NotFound", f"The requested footprint could not be found: path parameter 'id' must "
+                                            f"be a ProductFootprint id, a UUID such as {formats.UUID_EXAMPLE}")
         record, allowed = await run_in_threadpool(self.store.get_footprint, pf_id, client_id)
         if not allowed:
             raise ApiError(403, "AccessDenied", "Access denied to the requested footprint.")
@@ -433,16 +443,10 @@ def _strings(value: Any, where: str) -> None:
 
 
 def _datetime(value: Any, where: str) -> None:
-    import datetime as dt
-
     if not isinstance(value, str):
         raise _fail(f"{where} must be an RFC 3339 date-time string")
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail(f"{where} must be an RFC 3339 date-time, e.g. 2025-03-05T17:31:00Z") from None
-    if parsed.tzinfo is None:
-        raise _fail(f"{where} must carry a time zone (RFC 3339), e.g. 2025-03-05T17:31:00Z")
+    if formats.date_time(value) is None:  # the same reading as ListFootprints' filters (formats.py)
+        raise _fail(f"{where} must be an RFC 3339 date-time with a time zone, e.g. {formats.DATE_TIME_EXAMPLE}")
 
 
 def validate_event(event: Any) -> str:
@@ -511,7 +515,7 @@ def validate_event(event: Any) -> str:
     else:  # Published
         _strings(data.get("pfIds"), "data.pfIds")
         for k, pf_id in enumerate(data["pfIds"]):
-            if not UUID_TEXT.fullmatch(pf_id):  # PACT v3: items of format uuid; ["x"] was accepted and stored
+            if formats.footprint_id(pf_id) is None:  # PACT v3: items of format uuid; ["x"] was accepted and stored
                 raise _fail(f"data.pfIds[{k}] must be a ProductFootprint id (a UUID)")
     return kind
 
@@ -606,11 +610,20 @@ def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: in
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
+        # the router's headers are kept: a 405 names the methods the path has in 'Allow' (RFC 9110 §15.5.6: MUST)
+        headers = dict(getattr(exc, "headers", None) or {})
         if request.url.path.startswith(("/3/", "/auth/", "/.well-known/")):
-            code = {404: "NotFound", 405: "BadRequest"}.get(status, "BadRequest")
-            return JSONResponse({"code": code, "message": "Not found" if status == 404 else "Method not allowed"},
-                                status_code=status)
-        return pages.error_page(status)
+            # PACT v3's Error codes name none for 405 (BadRequest 400, TokenExpired 401, AccessDenied 403, NotFound
+            # 404, InternalError 500, NotImplemented 501; the enum is closed): the status stays 405 and the code is
+            # BadRequest, the spec's code for a request refused as sent
+            code = "NotFound" if status == 404 else "BadRequest"
+            allow = next((v for k, v in headers.items() if k.lower() == "allow"), None)
+            message = "Not found" if status == 404 else (
+                f"Method not allowed; this path allows {allow}" if status == 405 and allow else "Method not allowed")
+            return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+        response = pages.error_page(status)
+        response.headers.update(headers)
+        return response
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         logging.getLogger("footprint.server").error("internal error on %s %s: %s", request.method,
