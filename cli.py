@@ -1367,7 +1367,9 @@ def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str 
     _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")
     for other in result.deprecated:
-        _echo(f"replaced: PACT id {other} is now Deprecated")
+        unread = other in result.unreadable
+        _echo(f"replaced: PACT id {other} is now Deprecated" + (" (no client could open it any more: not named in "
+                                                                 "precedingPfIds)" if unread else ""))
 
 
 @main.group()

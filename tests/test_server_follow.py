@@ -161,3 +161,89 @@ def test_the_cli_refuses_a_correction_for_other_readers_with_exit_2(host, exampl
     assert "Traceback" not in done.output and "visible to client alpha" in done.output
     assert "visible to client beta" in done.output and "--to alpha" in done.output
     assert _status(host, "alpha", _pf_id(first)) == (200, "Active")
+
+
+# ------------------------------------------------------------------ a record no client can open any more
+
+
+def _status_in_database(host, pf_id: str) -> str:
+    from sqlalchemy import text
+
+    with db.transaction(host["db"], write=False) as conn:
+        return conn.execute(text("SELECT status FROM published WHERE pf_id = :p"), {"p": pf_id}).scalar_one()
+
+
+def test_a_record_whose_clients_were_all_removed_can_still_be_corrected(host, example_declaration):
+    """alpha's record, then 'clients remove alpha': no client reads it, and every correction was refused, exit 2:
+    without --replace (the same facility and period), with --replace to anyone (other readers than 'no client'),
+    and nobody can be named as 'no client'.  Now --replace deprecates it and the correction does not name it in
+    precedingPfIds (its readers could not open it); without --replace it is still refused."""
+    first = _declaration(example_declaration, "decl-theta-v1", "Theta Metals AG", country="DE")
+    publish(first, to=["alpha"], database=host["db"])
+    host["store"].remove_client("alpha")
+    corrected = _correction(first, "decl-theta-v2")
+    with pytest.raises(PublishError, match="publish it with --replace"):
+        publish(corrected, to=["beta"], database=host["db"])
+    done = publish(corrected, to=["beta"], database=host["db"], replace=True)
+    assert done.deprecated == [_pf_id(first)] and done.unreadable == [_pf_id(first)]
+    response = host["client"].get(f"/3/footprints/{_pf_id(corrected)}", headers=_bearer(_token(host, "beta")))
+    assert response.status_code == 200 and "precedingPfIds" not in response.json()["data"]
+    assert _status(host, "beta", _pf_id(first))[0] == 403                  # beta still cannot open the old one
+    assert _status_in_database(host, _pf_id(first)) == "Deprecated"        # never two Active for one production
+
+
+def test_the_cli_publishes_a_correction_of_a_record_nobody_reads(host, example_declaration, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    first = _declaration(example_declaration, "decl-iota-v1", "Iota Oxides SA", country="FR")
+    publish(first, to=["alpha"], database=host["db"])
+    host["store"].remove_client("alpha")
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps(_correction(first, "decl-iota-v2")), encoding="utf-8")
+    done = CliRunner().invoke(main, ["publish", str(path), "--to", "beta", "--replace", "--db", host["db"]])
+    assert done.exit_code == 0, done.output
+    assert f"replaced: PACT id {_pf_id(first)} is now Deprecated (no client could open it" in done.output
+
+
+# ------------------------------------------------------------------ a replacement's audience stays its original's
+
+
+def test_a_replacement_is_not_widened_past_the_readers_of_the_record_it_replaced(host, example_declaration):
+    """--replace keeps a correction to the replaced record's readers, but publishing the correction again --to beta
+    passed (exit 0): beta got a record whose precedingPfIds names one beta cannot open.  Now refused, unless the
+    replaced record is published to beta first."""
+    first = _declaration(example_declaration, "decl-kappa-v1", "Kappa Magnets GmbH", country="DE")
+    publish(first, to=["alpha"], database=host["db"])
+    corrected = _correction(first, "decl-kappa-v2")
+    publish(corrected, to=["alpha"], database=host["db"], replace=True)
+    for wider in ({"to": ["beta"]}, {"public": True}):
+        with pytest.raises(PublishError) as refused:
+            publish(corrected, database=host["db"], **wider)
+        message = str(refused.value)
+        assert f"replaced PACT id {_pf_id(first)}, which is visible to client alpha" in message
+        assert f"publish the replaced record (PACT id {_pf_id(first)}) to the new audience first" in message
+        assert _status(host, "beta", _pf_id(corrected))[0] == 403          # nothing granted
+    assert publish(first, to=["beta"], database=host["db"]).audiences == ["beta"]     # the original first ...
+    assert publish(corrected, to=["beta"], database=host["db"]).audiences == ["beta"]  # ... then its replacement
+    response = host["client"].get(f"/3/footprints/{_pf_id(corrected)}", headers=_bearer(_token(host, "beta")))
+    assert response.json()["data"]["precedingPfIds"] == [_pf_id(first)]
+    assert _status(host, "beta", _pf_id(first)) == (200, "Deprecated")
+
+
+def test_the_cli_refuses_widening_a_replacement_with_exit_2(host, example_declaration, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    first = _declaration(example_declaration, "decl-lambda-v1", "Lambda Oxides SA", country="FR")
+    publish(first, to=["alpha"], database=host["db"])
+    corrected = _correction(first, "decl-lambda-v2")
+    publish(corrected, to=["alpha"], database=host["db"], replace=True)
+    path = tmp_path / "corrected.json"
+    path.write_text(json.dumps(corrected), encoding="utf-8")
+    done = CliRunner().invoke(main, ["publish", str(path), "--public", "--db", host["db"]])
+    assert done.exit_code == 2, done.output
+    assert "Traceback" not in done.output and "visible to client alpha" in done.output
+    assert "--to alpha" in done.output and _status(host, "beta", _pf_id(corrected))[0] == 403

@@ -50,6 +50,9 @@ class Published:
     audiences: list[str]
     new: bool
     deprecated: list[str] = field(default_factory=list)  # pf ids this record replaced (--replace), now Deprecated
+    #: of ``deprecated``, those no client could open any more (their clients were removed): not named in the new
+    #: record's precedingPfIds, which its readers could not open
+    unreadable: list[str] = field(default_factory=list)
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -255,16 +258,21 @@ class Store:
                                    expected="the file as it was published (to widen its audience); give customers "
                                             "the signed declaration file to check its signatures")
             replaced: list[str] = []
+            unreadable: list[str] = []
             have = {r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": pf_id})}
             added = [a for a in dict.fromkeys(audiences) if a not in have]
+            if existing and added:
+                self._refuse_wider_than_preceding(conn, json.loads(existing[2]), have | set(added))
             tick = _tick(conn) if added or not existing else None
             if not existing:
                 replaced = self._same_production(conn, document, pf_id, replace)
-                self._refuse_other_readers(conn, replaced, added)
-                if replaced:
-                    record["precedingPfIds"] = replaced
-                    for other in replaced:
-                        self._set_deprecated(conn, other, tick)
+                unreadable = [other for other in replaced if not self._readers_of(conn, other)]
+                preceding = [other for other in replaced if other not in unreadable]
+                self._refuse_other_readers(conn, preceding, added)
+                if preceding:
+                    record["precedingPfIds"] = preceding
+                for other in replaced:
+                    self._set_deprecated(conn, other, tick)
                 conn.execute(text(
                     "INSERT INTO published (pf_id, declaration_id, rule_id, rule_version, declarant, period_start, "
                     "period_end, class_label, status, created, valid_from, valid_to, content_sha256, record, "
@@ -287,7 +295,7 @@ class Store:
             for audience in added:
                 conn.execute(text("INSERT INTO audiences (pf_id, audience, granted_tick) VALUES (:p, :a, :t)"),
                              {"p": pf_id, "a": audience, "t": tick})
-        return Published(pf_id, str(document["id"]), added, not existing, replaced)
+        return Published(pf_id, str(document["id"]), added, not existing, replaced, unreadable)
 
     @staticmethod
     def _one_writer(conn: Any) -> None:
@@ -349,20 +357,27 @@ class Store:
         return [r[0] for r in same]
 
     @staticmethod
-    def _refuse_other_readers(conn: Any, replaced: Sequence[str], audiences: Sequence[str]) -> None:
+    def _readers_of(conn: Any, pf_id: str) -> frozenset[str]:
+        """Who can open a published record now (_readers of its audiences; empty once its clients were removed)."""
+        from sqlalchemy import text
+
+        return _readers(r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"),
+                                                   {"p": pf_id}))
+
+    @classmethod
+    def _refuse_other_readers(cls, conn: Any, replaced: Sequence[str], audiences: Sequence[str]) -> None:
         """Refuse a replacement (--replace) whose readers are not those of each record it replaces.
 
         Why: a correction published to another audience deprecated a record its readers kept seeing,
         without the record that replaces it (client A saw its footprint turn Deprecated, with no
         successor), and the new record's ``precedingPfIds`` named a record its readers cannot open.
         Readers are compared as the host serves them: everyone for a public record, else its clients.
+        A record no one can open any more (its clients were all removed) is not passed here (see
+        _publish): it has no readers to keep, and the correction does not name it.
         """
-        from sqlalchemy import text
-
         mine = _readers(audiences)
         for other in replaced:
-            theirs = _readers(r[0] for r in conn.execute(
-                text("SELECT audience FROM audiences WHERE pf_id = :p"), {"p": other}))
+            theirs = cls._readers_of(conn, other)
             if theirs != mine:
                 raise PublishError(
                     f"--replace would deprecate PACT id {other}, visible to {_named(theirs)}, with a record visible "
@@ -370,6 +385,27 @@ class Store:
                     "replacement's readers would find a preceding record they cannot open", field="--to",
                     value=_named(mine), expected=f"the replaced record's audience ({_flags(theirs)}) with --replace: a "
                                                  "correction goes to the readers of the record it corrects")
+
+    @classmethod
+    def _refuse_wider_than_preceding(cls, conn: Any, record: Mapping[str, Any], audiences: Iterable[str]) -> None:
+        """Refuse widening a replacement's audience past the readers of a record it replaced.
+
+        Why: ``--replace`` requires the readers of the record replaced, but publishing the replacement
+        again to another client then passed (only the audience grows, exit 0): that client got a record
+        whose ``precedingPfIds`` names a record it cannot open, the very case ``--replace`` refuses.
+        Widen the replaced record first (publishing it again to the same audience), then the replacement.
+        """
+        wanted = _readers(audiences)
+        for other in record.get("precedingPfIds") or []:
+            theirs = cls._readers_of(conn, str(other))
+            if PUBLIC in theirs or (PUBLIC not in wanted and wanted <= theirs):
+                continue
+            raise PublishError(
+                f"PACT id {record.get('id')} replaced PACT id {other}, which is visible to {_named(theirs)}; "
+                f"publishing it to {_named(wanted)} would show its readers a preceding record they cannot open",
+                field="--to", value=_named(wanted),
+                expected=f"the audience of the record it replaced ({_flags(theirs)}), or publish the replaced "
+                         f"record (PACT id {other}) to the new audience first")
 
     def deprecate(self, pf_id: str) -> None:
         """Mark a record Deprecated (the one change PACT allows after creation)."""
