@@ -726,7 +726,36 @@ class Register:
                 raise RegistryError(f"declaration '{entry.declaration_id}' is registered with {category} in {unit}",
                                     file=where, field=UNIT_PREFIX + category, value=new_unit,
                                     expected=f"'{unit}' (a declaration id cannot change its units)")
+        Register._refuse_another_monte_carlo(cur, entry, where)
         return bool(rows)
+
+    @staticmethod
+    def _refuse_another_monte_carlo(cur: _Cursor, entry: Entry, where: str) -> None:
+        """Refuse an entry whose Monte Carlo (median, 95 % interval) differs from the registered one of its id.
+
+        Why: the id names what the numbers rest on (rule, data, datasets, methods), not the Monte
+        Carlo's seed or iterations, so declaring the same production again with another seed gives
+        the same declaration id with other medians.  The register took such a second file as a
+        re-add of the first and replaced the registered median and interval with its own, exit 0:
+        ``classes derive --basis median`` and the revision's declarations near a threshold then rested
+        on whichever seed was added last.  It is the same declaration (one per facility, product,
+        rule and period on the market), so the second is a duplicate, refused like other numbers.
+        """
+        for category, median, low, high in cur.all(
+                "SELECT category, median, p2_5, p97_5 FROM category_values WHERE declaration_id = :id "
+                "AND median IS NOT NULL ORDER BY category", {"id": entry.declaration_id}):
+            new = entry.spreads.get(category)
+            if new is None or all(math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+                                  for a, b in zip(new, (median, low, high))):
+                continue
+            raise RegistryError(f"declaration '{entry.declaration_id}' is registered with another Monte Carlo of "
+                                f"{category} (median {median!r}, 95 % interval {low!r} to {high!r}; this file's "
+                                f"median {new[0]!r}): the same declaration made again with another seed or number "
+                                "of iterations is a duplicate, not another entry", file=where,
+                                field=f"uncertainty.results[{category}].median", value=new[0],
+                                expected="the registered declaration's own file (one declaration per facility, "
+                                         "product, rule and year on the market; re-adding it for a year keeps "
+                                         "its numbers)")
 
     def rows(self, *, rule_id: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
         """One dict per (declaration, year), with its category values, ordered by year and id."""
