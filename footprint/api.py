@@ -475,11 +475,16 @@ def _with_run_options(rows, *, strict: bool = False, uncertainty: int | None = N
     row whose options declare refuses is that row's error with declare's message, the others run.
     The run's own ``uncertainty`` (with its ``seed``) is checked first and raised: it would fail
     every row.  A row's ``strict`` (a dict given to declare_many) must be a bool: a string 'false'
-    would be true.
+    would be true.  So is a run's ``seed`` without ``uncertainty`` that no row can take (no row sets
+    its own uncertainty and leaves the seed to the run): declare's refusal, raised before any row
+    runs.  It failed row by row, each with the same message, where ``declare --seed`` alone refuses
+    at once (exit 2).  Where some rows set an uncertainty the seed is theirs, and only the rows
+    without one are refused, each with declare's message.
     """
     from dataclasses import replace
 
-    if uncertainty is not None:
+    if uncertainty is not None or (seed is not None and not any(
+            not row.problem and row.seed is None and row.uncertainty is not None for row in rows)):
         _check_monte_carlo(uncertainty, seed)
     out = []
     for row in rows:
