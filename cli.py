@@ -608,6 +608,8 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
              else "content hash checked only (--hash-only: nothing recomputed)")
     _echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
                f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")
+    if outcome.note:
+        _echo(f"{declaration}: {outcome.note}")
     if not outcome.ok or not signed:
         click.secho("NOT VERIFIED", fg="red", err=True)
         sys.exit(1)
@@ -720,9 +722,12 @@ def _batch_options(func):
 
 
 def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> None:
-    for outcome in summary.problems():
+    for outcome in summary.outcomes:
         where = f" {outcome.output}" if outcome.output else ""
-        _echo(f"row {outcome.row}{where}: {outcome.status}: {outcome.message}", err=True)
+        if not outcome.ok:
+            _echo(f"row {outcome.row}{where}: {outcome.status}: {outcome.message}", err=True)
+        if outcome.note:
+            _echo(f"row {outcome.row}{where}: {outcome.note}")
     if errors_path is not None:
         summary.write_errors(errors_path, force=force)
         _echo(f"error report: {errors_path}")

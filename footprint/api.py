@@ -956,9 +956,10 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
                      supplier_keys: str | Path | TrustedKeys | None = None, reference: bool = False):
     """verify_declaration on a declaration already parsed from ``path`` (single and batch verify, one code path).
 
-    ``scheme``: a class scheme file, or one batch verify read once (_schemes_by_id); ``supplier_keys``: a
-    trusted-keys file, or the keys a batch read once (TrustedKeys); ``reference``: recompute the results
-    by the reference path (see verify_declaration)."""
+    ``scheme``: a class scheme file, or the schemes batch verify read once, by id (_schemes_by_id); which
+    one applies is _scheme_to_apply's decision; ``supplier_keys``: a trusted-keys file, or the keys a
+    batch read once (TrustedKeys); ``reference``: recompute the results by the reference path (see
+    verify_declaration)."""
     from footprint.declaration import verify as _verify
     from footprint.errors import DeclarationError
 
@@ -967,22 +968,18 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
         if mapping is not None:
             raise DeclarationError("--mapping needs --data (only a recomputation uses the mapping)",
                                    field="--mapping", value=str(mapping), expected="--data ACTIVITY as well")
-        if scheme is not None:
+        if scheme:
+            given = ", ".join(s["_source"] for s in scheme.values()) if isinstance(scheme, dict) else str(scheme)
             raise DeclarationError("--scheme needs --data (only a recomputation checks the class)",
-                                   field="--scheme", value=str(scheme), expected="--data ACTIVITY as well")
+                                   field="--scheme", value=given, expected="--data ACTIVITY as well")
         outcome = _verify.compare(document, None, tolerance=tolerance)
         outcome.document = document
         return outcome
     _check_declaration(document, path)  # schema check, with located errors
     loaded = _rule.load_rule(rule if rule is not None else _recorded_rule(document, path))
     override = _verify.allocation_override(document, loaded)
-    _refuse_classed_without_scheme(document, path, scheme)  # before the recomputation: nothing to wait for
-    if scheme is not None and not isinstance(scheme, dict):
-        # the scheme chosen as batch verify chooses it: by the scheme id the class records.  A scheme file of
-        # another id was compared field by field (exit 1, "scheme_id differs", NOT VERIFIED) where batch verify
-        # refuses the row (not the declaration's scheme: nothing checks its class); an unclassed declaration
-        # keeps its file, which _reclassed refuses ("no performance class to check against --scheme")
-        scheme = _scheme_of(document, path, _schemes_by_id([scheme])) or scheme
+    schemes = scheme if isinstance(scheme, dict) else _schemes_by_id([scheme]) if scheme is not None else {}
+    applied = _scheme_to_apply(document, path, schemes)  # before the recomputation: a refusal waits for nothing
     _refuse_missing_own_datasets(document, path)
     from footprint.inputs.upstream import created_at
 
@@ -994,8 +991,9 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
                           seed=monte_carlo.get("seed"), withdrawn_ok=True,  # declare(), under a rule withdrawn since
                           id_version=_verify.recorded_footprint_version(document), supplier_keys=supplier_keys,
                           reference=reference)
-    recomputed = _reclassed(document, recomputed, path, scheme)
+    recomputed = _reclassed(document, recomputed, path, applied)
     outcome = _verify.compare(document, recomputed, tolerance=tolerance)
+    outcome.scheme_not_applied = bool(schemes) and applied is None
     outcome.reference = reference
     outcome.allocation = override
     outcome.data = str(data)
@@ -1054,27 +1052,37 @@ def _refuse_classed_without_scheme(document: dict, path: Path, scheme: str | Pat
                  "batch verify takes --scheme once per scheme), or --hash-only to check the content hash alone")
 
 
-def _reclassed(document: dict, recomputed: dict, path: Path, scheme: str | Path | dict | None) -> dict:
+def _scheme_to_apply(document: dict, path: Path, schemes: dict[str, dict]) -> dict | None:
+    """The class scheme a declaration's class is recomputed under; None for a declaration that records no class.
+
+    One decision for ``verify --scheme FILE`` and ``batch verify --scheme FILE``, given the schemes read
+    (by id, _schemes_by_id).  Why: single verify refused an unclassed declaration given a scheme (exit 2)
+    while batch verify verified the same file; a declaration without ``performance_class`` claims no
+    class, so both now verify its numbers, apply no scheme and say so (NO_CLASS_RECORDED).  A classed
+    declaration needs the scheme its class names (by ``scheme_id``): without any scheme it is refused
+    (_refuse_classed_without_scheme), with others only it is refused (_scheme_of): a scheme file of
+    another id was compared field by field where batch verify refused the row.
+    """
+    if document.get("performance_class") is None:
+        return None
+    _refuse_classed_without_scheme(document, path, schemes or None)
+    return _scheme_of(document, path, schemes)
+
+
+def _reclassed(document: dict, recomputed: dict, path: Path, scheme: dict | None) -> dict:
     """The recomputation with the performance class the declaration gets under ``scheme`` (none if it has none).
 
-    ``scheme``: the scheme file, or a scheme already read (a batch reads each once; its
-    ``_source`` key names the file); never None for a classed declaration (_verify_document refused it).  Without this, a class or class probabilities edited by hand
-    and hashed again passed verify; compare() then holds the recorded thresholds and labels to the
-    scheme's.
+    ``scheme``: the scheme _scheme_to_apply chose, as read once (its ``_source`` key names the file);
+    None for a declaration that records no class.  Without this, a class or class probabilities edited
+    by hand and hashed again passed verify; compare() then holds the recorded thresholds and labels to
+    the scheme's.
     """
-    from footprint.errors import DeclarationError
     from footprint.market import classes as _classes
 
-    if "performance_class" not in document:
-        if scheme is not None:
-            raise DeclarationError("the declaration has no performance class to check against --scheme",
-                                   file=path, field="performance_class", expected="a file from 'classes assign'")
+    if scheme is None:
         return recomputed
-    if isinstance(scheme, dict):
-        source, read = str(scheme["_source"]), {k: v for k, v in scheme.items() if k != "_source"}
-    else:
-        source, read = str(scheme), read_scheme(scheme)
-    record = _classes.assign(recomputed, read, declaration_source=str(path), scheme_source=source)
+    read = {k: v for k, v in scheme.items() if k != "_source"}
+    record = _classes.assign(recomputed, read, declaration_source=str(path), scheme_source=str(scheme["_source"]))
     return {**recomputed, "performance_class": record}
 
 
@@ -1532,19 +1540,20 @@ def _internal_error(exc: BaseException) -> str:
 
 
 def _row_outcome(row, run) -> Any:
-    """One row's outcome: ``run()``'s (status, message, document), or the error it raised, never raised."""
+    """One row's outcome: ``run()``'s (status, message, document, note), or the error it raised, never raised."""
     import time
 
     from footprint.market.batch import Outcome
 
     started = time.perf_counter()
+    note = ""
     try:
-        status, message, document = run()
+        status, message, document, note = run()
     except FootprintError as exc:
         status, message, document = "error", str(exc), None
     except Exception as exc:  # noqa: BLE001 - a bug in one row must not stop the others; it is reported
         status, message, document = "error", _internal_error(exc), None
-    return Outcome(row.number, status, message, row.output, document, time.perf_counter() - started)
+    return Outcome(row.number, status, message, row.output, document, time.perf_counter() - started, note)
 
 
 def _warm_for_workers() -> None:
@@ -1599,13 +1608,13 @@ def _verify_chunk(rows, context: dict) -> list:
         outcome = _verify_document(row.document, Path(row.output), row.data or None,
                                    tolerance=context.get("tolerance", 1e-6),
                                    supplier_keys=context.get("supplier_keys"),
-                                   scheme=_scheme_of(row.document, Path(row.output), context.get("schemes") or {}),
+                                   scheme=context.get("schemes") or {},
                                    reference=bool(context.get("reference")))
         if outcome.ok:
-            return "ok", f"{outcome.compared} values agree", None
+            return "ok", f"{outcome.compared} values agree", None, outcome.note
         first = outcome.failures[0]
         return "differs", (f"{len(outcome.failures)} difference(s), first: {first.item}: declared {first.declared}, "
-                           f"recomputed {first.recomputed}"), None
+                           f"recomputed {first.recomputed}"), None, outcome.note
 
     return [_row_outcome(row, lambda row=row: one(row)) for row in rows]
 

@@ -88,6 +88,10 @@ class Difference:
     note: str = ""
 
 
+#: what single and batch verify say of a declaration verified with a class scheme that records no class
+NO_CLASS_RECORDED = "no performance class was recorded, so the class scheme was not applied"
+
+
 @dataclass
 class Verification:
     """The outcome: what was compared and what differs."""
@@ -101,6 +105,9 @@ class Verification:
     reference: bool = False
     #: the document as parsed once and compared: its signatures are the ones to check (api.check_signatures)
     document: dict | None = field(default=None, repr=False)
+    #: a class scheme was given but the declaration records no performance class, so none was applied
+    #: (footprint.api._scheme_to_apply); what the reader is told is NO_CLASS_RECORDED, never that a class verified
+    scheme_not_applied: bool = False
 
     @property
     def failures(self) -> list[Difference]:
@@ -113,6 +120,11 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def note(self) -> str:
+        """What a reader must be told beside the verdict (single and batch verify print it); "" for nothing."""
+        return NO_CLASS_RECORDED if self.scheme_not_applied else ""
 
 
 def check_content_hash(document: Mapping[str, Any]) -> Difference | None:

@@ -149,6 +149,7 @@ class Outcome:
     output: str | None = None
     document: dict | None = field(default=None, repr=False)  # the declaration (kept only until written)
     seconds: float = 0.0
+    note: str = ""  # what a reader must be told of the row whatever its status (verify: no class, no scheme applied)
 
     @property
     def ok(self) -> bool:
