@@ -753,9 +753,11 @@ def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> 
               help="Run 'declare --uncertainty N' for every row (a row's uncertainty column overrides it).")
 @click.option("--seed", type=int, help="Seed of every row's Monte Carlo, as 'declare --seed' (a row's seed column "
                                        "overrides it; a row without a Monte Carlo refuses a seed).")
+@_sign_options
 @_batch_options
 def batch_declare(manifest: Path, force: bool, register: str | None, supplier_keys: Path | None, strict: bool,
-                  iterations: int | None, seed: int | None, scheduler: str | None, workers: int | None,
+                  iterations: int | None, seed: int | None, sign_key: Path | None, signer_name: str | None,
+                  signer_role: str | None, scheduler: str | None, workers: int | None,
                   progress: bool | None, errors_path: Path | None) -> None:
     """Declare every row of MANIFEST (CSV or YAML: rule, data, output per row).
 
@@ -772,10 +774,14 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
       footprint batch declare manifest.yaml --scheduler local --workers 2 --errors errors.csv
       footprint batch declare market.csv --supplier-keys suppliers.pub
       footprint batch declare market.csv --strict --uncertainty 1000 --seed 1 --workers 2
+      footprint batch declare market.csv --sign producer.key --signer-name "Example Co."
     """
     summary = footprint.batch_declare(manifest, force=force, register=register, scheduler=scheduler,
                                       workers=workers, progress=progress, errors=errors_path,
-                                      supplier_keys=supplier_keys, strict=strict, uncertainty=iterations, seed=seed)
+                                      supplier_keys=supplier_keys, strict=strict, uncertainty=iterations, seed=seed,
+                                      sign_key=sign_key, signer_name=signer_name, signer_role=signer_role)
+    if summary.signed_by:
+        _echo(f"signed:      key {summary.signed_by[:16]} (every declaration written)")
     _batch_report(summary, errors_path, "declared", force)
 
 

@@ -1718,7 +1718,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
                   scheduler: str | None = None, workers: int | None = None, progress: bool | None = None,
                   created: dt.datetime | None = None, errors: str | Path | None = None,
                   supplier_keys: str | Path | None = None, strict: bool = False, uncertainty: int | None = None,
-                  seed: int | None = None):
+                  seed: int | None = None, sign_key: str | Path | None = None, signer_name: str | None = None,
+                  signer_role: str | None = None):
     """Declare every row of a manifest, write each output, stream entries into the register; a Summary.
 
     Outputs are written here (never by a worker) as results arrive; with ``register``, rows that
@@ -1730,16 +1731,28 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     ``supplier_keys``: as declare_many's (a row's column overrides it); its problem is raised
     before any row runs.  ``strict``, ``uncertainty``, ``seed``: as declare_many's (a row's
     strict, uncertainty or seed column overrides them).
+    ``sign_key`` (with ``signer_name``, ``signer_role``): every declaration written is signed as
+    ``declare --sign KEY`` signs it (sign_document's record, made here as it is written, where the
+    key stays: it never travels to a worker).  The key file is read once, before any row runs, and a
+    problem with it is raised (the messages of ``declare --sign``); no row's output (nor ``errors``)
+    may be the key, even with ``force``.  There is no manifest column for it: one key signs the run.
+    ``Summary.signed_by`` is its key id.
     """
     from dataclasses import replace as _replace
 
     from footprint.market import batch as _batch
 
+    private_key = None
+    if sign_key is not None:  # before anything runs: a bad key file refused the run only after every row computed
+        from footprint.declaration import signing as _signing
+
+        private_key = _signing.load_private_key(sign_key)
     rows = _with_run_options(_batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys),
                              strict=strict, uncertainty=uncertainty, seed=seed)
     outputs: dict[str, int] = {}  # resolved output path -> the row that writes it
     inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
                       *([("supplier keys", Path(supplier_keys))] if supplier_keys is not None else []),
+                      *([("private key", Path(sign_key))] if sign_key is not None else []),
                       *([register_input(register)] if register is not None else [])]
     inputs = input_index(inputs_of_rows)  # every row's, and the register: an output never replaces them
     checked = []
@@ -1787,6 +1800,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             return
         row = by_number[outcome.row]
         _refuse_a_supplier_written_by_the_run(outcome.document, row.number, outputs)
+        if private_key is not None:  # declare --sign's record (sign_document), with the key read once
+            outcome.document = _signing.sign(outcome.document, private_key, name=signer_name, role=signer_role)
         entry = key = None
         if target is not None:
             from footprint.market import registry as _registry
@@ -1830,6 +1845,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         interrupted.exit_code = getattr(exc, "exit_code", 130)  # a SIGTERM stays 143 (footprint.errors.Terminated)
         raise interrupted from None
     summary.source = str(manifest)
+    if private_key is not None:
+        summary.signed_by = _signing.key_id(private_key.public_key())
     return summary
 
 

@@ -164,6 +164,7 @@ class Summary:
     seconds: float
     scheduler: str
     source: str = ""
+    signed_by: str | None = None  # batch declare --sign: the key id every written declaration is signed with
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
