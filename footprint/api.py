@@ -1642,7 +1642,9 @@ def _schemes_by_id(schemes: Sequence[str | Path]) -> dict[str, dict]:
 
 
 def _scheme_of(document: dict, path: Path, by_id: dict[str, dict]) -> dict | None:
-    """The scheme (of batch verify's --scheme files) a classed declaration names; None if unclassed or none given."""
+    """The scheme (of the --scheme files read, by id) a classed declaration names; None if unclassed or none given.
+
+    Called by _scheme_to_apply, which decides for single and batch verify alike."""
     from footprint.errors import DeclarationError
 
     record = document.get("performance_class")
@@ -1681,7 +1683,8 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
     ``uncertainty`` or ``seed`` key overrides the option for that row (_with_run_options).  Each
     row's declaration is then ``declare(rule, data, strict=, uncertainty=, seed=)``'s, byte for
     byte on every scheduler; a refusal (StrictQualityError, a seed without a Monte Carlo) is that
-    row's error with declare's message.
+    row's error with declare's message.  A run's ``seed`` without ``uncertainty`` that no row can
+    take (no row sets its own uncertainty) is declare's refusal, raised before any row runs.
     """
     from footprint.market import batch as _batch
 
