@@ -450,6 +450,8 @@ def _recycled_block(result: Result, declared: set[str]) -> dict[str, Any]:
         virgin: dict[str, Any] = ({"dataset": recycled.virgin_dataset} if recycled.virgin_dataset else
                                   {"declaration": recycled.virgin_declaration.id,
                                    "content_sha256": recycled.virgin_declaration.content_sha256})
+        if recycled.virgin_imported is not None:  # a mapping entry replaced the rule's Ev dataset: Ev is read there
+            virgin["imported"] = dict(recycled.virgin_imported)
         virgin.update({"amount_per_kg_recycled": recycled.virgin_amount, "unit": recycled.virgin_unit,
                        "basis": recycled.virgin_basis})
         block["virgin"] = virgin

@@ -16,6 +16,7 @@ from footprint.data.inventory import Catalogue
 from footprint.engine.system import ProductSystem
 from footprint.errors import FootprintError
 from footprint.inputs import units
+from footprint.inputs.categories import RECYCLED_CONTENT_ID, all_categories, coverage_category
 from footprint.inputs.dqr import DQR
 
 
@@ -147,8 +148,110 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                     taken_by.setdefault(kind, set()).add(key)
                 target = targets[id(flow)]  # checked against the rule's secondary limit (quality.assess)
                 imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
+    virgin = _map_virgin(system, mapping, catalogue, applied, targets)
+    if virgin is not None:  # Ev of the CFF now reads the imported dataset: recorded as one more use of its entry
+        key, target, use = virgin
+        inputs.setdefault(key, []).append(use)
+        imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
     system.imported = imported
     return system, _provenance(mapping, inputs, taken_by)
+
+
+#: the field an entry's use as the CFF's Ev names in ``applied`` (the rule's field: Ev is no activity datum)
+VIRGIN_FIELD = "recycled_content.virgin.dataset"
+
+
+def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Catalogue,
+                applied: dict[int, tuple[str, str, dict[str, str], Any]], targets: dict[int, Target]
+                ) -> tuple[str, Target, dict[str, str]] | None:
+    """Point the CFF's Ev at the imported dataset that replaces the rule's virgin-material dataset, if one does.
+
+    Why: Ev is the burden of the virgin material the declaration uses.  A mapping entry that replaced
+    the rule's Ev dataset (``recycled_content.virgin.dataset``) retargeted the virgin material bought, but
+    the CFF's Ev still read the library dataset, so one declaration mixed two virgin burdens (the top-up
+    from the imported database, Ev from the library), exit 0.  The Ev dataset is replaced
+
+    * by a dataset-code entry naming it (such an entry replaces that dataset wherever it is used), or
+    * by the one imported dataset that replaced it on every input of the rule's virgin input kinds that
+      drew on it (a kind entry for the virgin material bought).
+
+    Two entries putting different imported datasets in its place, or virgin inputs drawing on it partly
+    from the library and partly from an import, leave no single virgin burden: refused, never a pick.
+    Ev is then scored from the imported dataset in the same snapshot and by the same solver as every
+    other flow (calculate reads ``virgin_dataset``); its amount is converted to the dataset's unit, which
+    must be a unit of mass (refused otherwise, naming the entry).  Returns (entry key, target, the use
+    recorded under the entry's ``inputs``) or None where the mapping leaves Ev as it was.
+    """
+    rc = system.recycled
+    if rc is None or rc.virgin_dataset is None or rc.virgin_dataset not in catalogue.datasets:
+        return None
+    replaced = rc.virgin_dataset
+    virgin_kinds = set(rc.virgin_input_kinds)
+    if replaced in mapping.codes:
+        key, target = replaced, mapping.codes[replaced]
+    else:
+        found: dict[str, tuple[str, Target]] = {}  # target key -> (entry key, target)
+        unmapped: list[str] = []  # virgin inputs still drawing on the library's Ev dataset
+        for process in system.processes:
+            for flow in process.flows:
+                if flow.kind != "background" or flow.input_kind not in virgin_kinds:
+                    continue
+                if id(flow) in applied and applied[id(flow)][2]["replaced"] == replaced:
+                    target = targets[id(flow)]
+                    found.setdefault(target.key, (applied[id(flow)][0], target))
+                elif flow.target == replaced:
+                    unmapped.append(flow.field)
+        if not found:
+            return None
+        entries = sorted({entry for entry, _target in found.values()})
+        if len(found) > 1 or unmapped:
+            problem = ("the virgin material the rule's Ev stands for would come from "
+                       + (f"{len(found)} different imported datasets" if len(found) > 1 else
+                          f"an imported dataset for some inputs and from {replaced} for others ({', '.join(unmapped)})"))
+            raise MappingError(problem + ", so the Circular Footprint Formula would have no single virgin burden",
+                               file=mapping.path, field=f"map.{entries[0]}", value=", ".join(entries),
+                               expected=f"one entry replacing {replaced} (the rule's recycled_content.virgin.dataset) "
+                                        "for every virgin input, e.g. a dataset-code entry for it")
+        key, target = next(iter(found.values()))
+    try:
+        amount = units.convert(rc.virgin_amount, rc.virgin_unit, units.pint_expression(target.unit))
+        units.convert(1.0, units.pint_expression(target.unit), "kg")
+    except FootprintError:
+        raise MappingError(f"the imported dataset replacing the rule's virgin-material dataset {replaced} (Ev of the "
+                           f"Circular Footprint Formula) is not counted in a unit of mass", file=mapping.path,
+                           field=f"map.{key}", value=f"{target.name}: {target.unit}",
+                           expected=f"a dataset per unit of mass (Ev is {rc.virgin_amount:g} {rc.virgin_unit} of "
+                                    "virgin material per kg of recycled material)") from None
+    system.recycled = replace(rc, virgin_dataset=target.key, virgin_unit=target.unit, virgin_amount=amount,
+                              virgin_coverage=_covered(target, mapping),
+                              virgin_imported={**BackgroundMapping.entry(target), "replaced": replaced,
+                                               "mapping_entry": str(key)})
+    use = {"process": RECYCLED_CONTENT_ID, "input": VIRGIN_FIELD, "label": "Ev (Circular Footprint Formula)",
+           "replaced": replaced}
+    return str(key), target, use
+
+
+def _covered(target: Target, mapping: BackgroundMapping) -> tuple[str, ...]:
+    """The coverage categories an imported Ev gives a value for: those its cradle-to-gate score is not zero in.
+
+    Why: a library dataset's Ev is applied only in the categories its flows have a factor in (the catalogue's
+    ``characterises``): Ev = 0 would credit the recycled material with its Erec.  An imported dataset has no
+    catalogue entry, so its own scores (the snapshot's, one solve for the background with its imports) say it.
+    Read here, once, from the same scores on every path (declare, batch, verify by either solver), so whether
+    the line is applied never depends on the path's floating-point noise.
+    """
+    from footprint.data.inventory import BACKGROUND_DB
+    from footprint.data.project import background_version
+    from footprint.engine.calculate import background_node_ids
+    from footprint.engine.solvers import background_scores
+
+    version = background_version()
+    databases = [BACKGROUND_DB, *mapping.databases]
+    node = background_node_ids(databases, {target.key}, version)[target.key]
+    categories = list(all_categories())
+    rows, scores = background_scores(databases, categories)
+    values = scores[rows[node]]
+    return tuple(sorted({coverage_category(c.id) for c, value in zip(categories, values) if value != 0.0}))
 
 
 def _provenance(mapping: BackgroundMapping, inputs: dict[str, list[dict[str, str]]],

@@ -78,6 +78,10 @@ class RecycledContent:
     virgin_unit: str = "kg"
     virgin_amount: float = 1.0  # units of the virgin source per kg of recycled material
     virgin_basis: str = ""
+    #: where a background mapping replaced the rule's Ev dataset (engine.mapping): the imported dataset (database,
+    #: code, name, location, unit), the library dataset it replaced and the mapping entry; ``virgin_dataset`` is
+    #: then the imported dataset's key and ``virgin_amount`` is in its unit
+    virgin_imported: dict[str, str] | None = None
 
     def in_erec(self, flow: "Flow") -> bool:
         """Whether ``flow`` is part of Erec: an exchange of a recycling process other than virgin material.
@@ -92,7 +96,10 @@ class RecycledContent:
 
     @property
     def virgin_label(self) -> str:
-        if self.virgin_dataset:
+        if self.virgin_imported is not None:
+            source = (f"imported dataset {self.virgin_imported['database']}: '{self.virgin_imported['name']}' "
+                      f"(in place of {self.virgin_imported['replaced']})")
+        elif self.virgin_dataset:
             source = f"dataset {self.virgin_dataset}"
         elif self.virgin_declaration is not None:
             source = f"declaration {self.virgin_declaration.id} ({self.virgin_declaration.product})"

@@ -427,7 +427,11 @@ def _recycled_content(d: Mapping[str, Any], lang: str) -> Html:
         items += [("A", fmt_sig(rc.get("A"))), ("Qsin/Qp", fmt_sig(rc.get("Qsin_Qp")))]
     virgin = _as_dict(rc.get("virgin"))
     if virgin:
-        items.append(("Ev", _join([esc(virgin.get("dataset") or virgin.get("declaration")), " × ",
+        imported = _as_dict(virgin.get("imported"))  # a mapping entry replaced the rule's Ev dataset: say by what
+        source = (f"{imported.get('database')}: '{imported.get('name')}' [{imported.get('location')}] "
+                  f"({virgin.get('dataset')}, in place of {imported.get('replaced')})" if imported
+                  else virgin.get("dataset") or virgin.get("declaration"))
+        items.append(("Ev", _join([esc(source), " × ",
                                   esc(fmt_sig(virgin.get("amount_per_kg_recycled", 1.0))), " ",
                                   esc(virgin.get("unit", "")), _tag("br"), esc(virgin.get("basis", ""))])))
     labels = _category_labels(d, lang)
