@@ -233,3 +233,30 @@ def test_a_supplier_declaration_as_ev_is_not_touched_by_a_mapping(imported, tmp_
     assert _value(document) == pytest.approx(5.0 + 50 * ACID / 100 + 0.8 * (0.5 * 40 - 5), rel=REL)
     assert "declaration" in document["recycled_content"]["virgin"]
     assert "imported" not in document["recycled_content"]["virgin"]
+
+
+def test_an_imported_ev_is_rated_by_its_entry_as_published_and_held_to_the_limit(imported, tmp_path):
+    """R1 = 1 (Erec 10 per kg, the line 0.8 x (0.20596 - 10) = -7.835232), producer's DQR 1 throughout.
+
+    Entry with dqr 3/3/3/3: the line is rated (1 + 3)/2 = 2 per criterion (as a library Ev dataset's DQR is
+    averaged in), not re-scored for the German facility (Ev stands for the market's virgin material), so no
+    re-scored dataset is listed.  Climate change weights |10| at 1 and |-7.835232| at 2:
+    (10 + 2 x 7.835232) / 17.835232 = 1.439311.  Without a dqr the entry leaves the rule's secondary limit
+    undemonstrated (a Data Needs Matrix warning, as for any imported dataset) and the line is rated on the
+    producer's data alone (1.0).
+    """
+    rule_path, data_path = _case(tmp_path, r1=1.0)
+    rated = footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, f"""database: bg-jl
+map:
+  {EV_LIBRARY}: {{name: "acid production, test", dqr: {{TeR: 3, GeR: 3, TiR: 3, P: 3}}}}
+"""))
+    quality = rated["data_quality"]
+    line = 0.8 * (ACID - 10.0)
+    expected = (10.0 * 1 + abs(line) * 2) / (10.0 + abs(line))
+    assert quality["by_category"]["climate_change"]["GeR"] == round(expected, 3)  # stated to four figures: 1.439
+    assert quality["rescored_datasets"] == []
+    assert not [w for w in quality["warnings"] if "Data Needs Matrix" in w]
+    unrated = footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, CODE_ENTRY, "code.yaml"))
+    assert unrated["data_quality"]["by_category"]["climate_change"]["GeR"] == 1.0
+    assert any("Data Needs Matrix: secondary dataset bg-jl: 'acid production, test' has no DQR" in w
+               for w in unrated["data_quality"]["warnings"])

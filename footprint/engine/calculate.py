@@ -647,6 +647,21 @@ def _recycled_item(system: ProductSystem, category: str, category_items: list[It
     label = (f"recycled content: Circular Footprint Formula (A={rc.A:g}, Qsin/Qp={rc.Qsin_Qp:g}, "
              f"{material.recycled_kg:.4g} kg recycled material; Ev from {rc.virgin_label})")
     flow = Flow(RECYCLED_CONTENT_ID, "recycled-content", rc.virgin_dataset or rc.virgin_declaration.id,
-                material.recycled_kg, "kg", label, "recycled_content", rc.dqr, rc.primary, rc.source,
+                material.recycled_kg, "kg", label, "recycled_content", _line_dqr(rc), rc.primary, rc.source,
                 upstream=rc.virgin_declaration)
     return Item(flow=flow, stage=material.stage, value=value), summary
+
+
+def _line_dqr(rc) -> "DQR":
+    """The recycled-content line's DQR: the producer's, averaged with an imported Ev dataset's as its entry states it.
+
+    Why: a library Ev dataset's DQR is averaged in by quality.item_criteria (which knows the library only); an
+    imported one (a mapping replaced the rule's Ev dataset) is averaged here the way engine.mapping averages a
+    mapped input's, taken as published (not re-scored: Ev stands for the market's virgin material).
+    """
+    from footprint.inputs.dqr import DQR
+
+    if rc.virgin_imported is None or rc.virgin_dqr is None:
+        return rc.dqr
+    return DQR(**{k: (getattr(rc.dqr, k) + getattr(rc.virgin_dqr, k)) / 2 for k in ("TeR", "GeR", "TiR", "P")})
+

@@ -223,9 +223,15 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
                            expected=f"a dataset per unit of mass (Ev is {rc.virgin_amount:g} {rc.virgin_unit} of "
                                     "virgin material per kg of recycled material)") from None
     system.recycled = replace(rc, virgin_dataset=target.key, virgin_unit=target.unit, virgin_amount=amount,
-                              virgin_coverage=_covered(target, mapping),
+                              virgin_coverage=_covered(target, mapping), virgin_dqr=target.dqr,
                               virgin_imported={**BackgroundMapping.entry(target), "replaced": replaced,
                                                "mapping_entry": str(key)})
+    if target.dqr is None:
+        note = (f"background dataset {target.database}: '{target.name}' has no DQR in the mapping "
+                f"{mapping.path.name}; the recycled-content line (Ev) is rated on the producer's recycled-content "
+                "data alone")
+        if note not in system.notes:
+            system.notes.append(note)
     use = {"process": RECYCLED_CONTENT_ID, "input": VIRGIN_FIELD, "label": "Ev (Circular Footprint Formula)",
            "replaced": replaced}
     return str(key), target, use

@@ -675,6 +675,8 @@ def rescored_datasets(result: Result, catalogue: Catalogue, context: Context) ->
         label, own, location = imported[key]
         if own is None:  # rated on the activity datum alone (the declaration says so)
             continue
+        if key not in used:  # the CFF's Ev only (a mapping replaced the rule's Ev dataset): taken as published
+            continue
         criteria, reason = imported_in_context(own, location, context)
         if criteria["GeR"] > own.GeR:
             rows.append({"dataset": key, "imported": label, "geography": location, "year": None,

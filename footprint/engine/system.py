@@ -82,6 +82,9 @@ class RecycledContent:
     #: code, name, location, unit), the library dataset it replaced and the mapping entry; ``virgin_dataset`` is
     #: then the imported dataset's key and ``virgin_amount`` is in its unit
     virgin_imported: dict[str, str] | None = None
+    #: that imported dataset's DQR as its mapping entry states it (None: the entry gives none); taken as published,
+    #: as a library Ev dataset's is (quality.item_criteria)
+    virgin_dqr: DQR | None = None
 
     def in_erec(self, flow: "Flow") -> bool:
         """Whether ``flow`` is part of Erec: an exchange of a recycling process other than virgin material.
