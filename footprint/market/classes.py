@@ -340,7 +340,8 @@ def population(points: Sequence[MarketPoint], basis: str = "value") -> tuple[lis
 
     A partial value is a lower bound (some of its flows have no factor): among complete values it
     would pull the thresholds down and get a class better than its product's, so it is left out
-    (and counted).  Under basis "median" each declaration stands at its Monte Carlo median where it
+    (and counted).  A declaration with no mass placed in the window is left out too (not counted
+    here: ``unplaced``).  Under basis "median" each declaration stands at its Monte Carlo median where it
     has one.  Derivation and revision use this one population: a revision that counted partial
     values, or declared values against thresholds derived from medians, reported migrations and a
     rescaling trigger for a market other than the one the new thresholds describe.
@@ -348,7 +349,10 @@ def population(points: Sequence[MarketPoint], basis: str = "value") -> tuple[lis
     if basis not in BASES:
         raise ClassSchemeError("unknown basis", field="basis", value=basis, expected=" or ".join(BASES))
     partial = sum(1 for p in points if p.coverage == "partial")
-    kept = [p for p in points if p.coverage != "partial"]
+    # nothing placed in the window (a 0 kg row of an older register): no declaration placed on the market, so
+    # none of the market's declarations (derive counts them as counts.without_weight).  Counted in the class
+    # rows and counts.declarations, one sat in head-room's "empty" class A as "1 decl." of the market, exit 0
+    kept = [p for p in points if p.coverage != "partial" and p.mass_kg > 0]
     without_median = 0
     if basis == "median":
         without_median = sum(1 for p in kept if p.median is None)
@@ -408,6 +412,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     start, end = _window(window)
     day = derivation_date(start, end, date)  # first: a window not over is refused whatever it holds
     empty_years = years_without_placements(years_placed, window) if years_placed is not None else []
+    unplaced = sum(1 for p in points if p.coverage != "partial" and not p.mass_kg > 0)
     points, partial, without_median = population(points, basis)
     names = labels(classes)
     if trigger_basis not in WEIGHTS:
@@ -423,6 +428,9 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         raise ClassSchemeError("head-room margin out of range", field="margin", value=margin,
                                expected="a number >= 0, e.g. 0.10")
     if not points:
+        if unplaced:
+            raise ClassSchemeError("the declarations in the window have no mass placed on the market",
+                                   field="weight", value=weight, expected="masses > 0 in the register")
         if partial:
             raise ClassSchemeError(f"every declaration of rule '{rule_id}' placed on the market in {start}-{end} "
                                    f"declares '{category}' as partial ({partial}): a lower bound, no basis for "
@@ -472,7 +480,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
         **({"basis": {"value": "median", "without_median": without_median}} if basis == "median" else {}),
         "counts": {"declarations": len(points), "mass_kg": math.fsum(p.mass_kg for p in points),
                    "min": min(values), "max": max(values),
-                   "without_weight": sum(1 for w in weights if w <= 0),
+                   "without_weight": unplaced,
                    **({"excluded_partial": partial} if partial else {}),
                    **({"years_without_placements": empty_years} if empty_years else {})},
         "window_years": dict(window_record or {"years": end - start + 1, "rule": end - start + 1,

@@ -794,8 +794,10 @@ class Register:
 
     def placement_years(self, rule_id: str, category: str, start: int, end: int) -> list[int]:
         """The years in [start, end] in which a declaration of ``rule_id`` with a ``category`` value was placed
-        (the placements ``points`` sums, by the same test)."""
-        return sorted({row["year"] for row in self.rows(rule_id=rule_id) if _in_window(row, category, start, end)})
+        (the placements ``points`` sums, by the same test), something placed: a 0 kg row of an older register
+        placed nothing, and its year was not warned of as a year without placements."""
+        return sorted({row["year"] for row in self.rows(rule_id=rule_id)
+                       if _in_window(row, category, start, end) and row["mass_kg"] > 0})
 
     def points(self, rule_id: str, category: str, start: int, end: int) -> tuple[list[MarketPoint], str | None]:
         """The declarations of ``rule_id`` placed in [start, end] with a value for ``category``, and its unit.
