@@ -156,11 +156,11 @@ YEAR = st.sampled_from([WINDOW[0] - 1, WINDOW[0], WINDOW[0] + 1, WINDOW[0] + 1, 
 
 
 @st.composite
-def markets(draw, rule: str = "r") -> dict:
+def markets(draw, rule: str = "r", size: tuple[int, int] = (1, 12)) -> dict:
     """Declarations (values with ties, units, rule versions, coverage, noise of another rule or category) and
     their placements (year, mass), some of a year twice (an update: the last mass counts), some 0 kg."""
     declarations, placements, entries = {}, {}, []
-    for k in range(draw(st.integers(1, 12))):
+    for k in range(draw(st.integers(*size))):
         ident = f"d{k}"
         value = draw(VALUE)
         decl = {
@@ -565,3 +565,25 @@ def test_revise_agrees_with_the_oracle_on_the_next_window(market, options):
             assert got[key]["declarations"] == pytest.approx(want[key]["declarations"], abs=1e-12)
             assert got[key]["mass"] == pytest.approx(want[key]["mass"], abs=1e-12)
         assert got["basis"] == "mass" and got["rescale"] == want["rescale"]
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(market=markets(rule="ndpr-oxide", size=(10, 20)))
+def test_options_left_out_are_the_rules_class_scheme_as_the_oracle_reads_it(market):
+    """rules/ndpr-oxide.yaml's class_scheme: climate change, 7 classes, mass-weighted quantiles, head-room
+    (margin 0.10 by default), a 3-year window reviewed every 3 years; a 2-year window only when stated."""
+    options = {"n": 7, "method": "quantile", "weight": "mass", "head_room": True, "margin": 0.1}
+    expected = oracle(market, rule="ndpr-oxide", **options)
+    with tempfile.TemporaryDirectory() as directory:
+        register = _register(market, directory)
+        with pytest.raises(FootprintError, match="spans 2 year"):
+            footprint.derive_classes("ndpr-oxide", None, f"{WINDOW[0] + 1}-{WINDOW[1]}", register=register)
+        if expected["refusals"]:
+            with pytest.raises(FootprintError):
+                footprint.derive_classes("ndpr-oxide", None, f"{WINDOW[0]}-{WINDOW[1]}", register=register)
+            return
+        scheme = footprint.derive_classes("ndpr-oxide", None, f"{WINDOW[0]}-{WINDOW[1]}", register=register)
+    event("derived")
+    assert scheme["head_room"] == {"enabled": True, "margin": 0.1} and scheme["review_years"] == 3
+    assert scheme["window_years"] == {"years": 3, "rule": 3, "override": False}
+    _compare(scheme, expected, options)
