@@ -220,6 +220,33 @@ def test_identical_rules_have_no_differences(tmp_path):
     assert result.changes == [] and "no differences" in result.text()
 
 
+def test_diff_reports_reordered_declared_categories_and_sources_as_a_reordering(tmp_path):
+    """Old code: the declared categories or the sources in reverse order printed "no differences", exit 0,
+    though the declaration then lists its results in the other order."""
+    def change(rule: dict) -> None:
+        rule["impact_categories"]["declared"].reverse()
+        rule["sources"].reverse()
+
+    result = compare(load_rule(NDPR), load_rule(_variant(tmp_path, change, "new.yaml")))
+    got = {(c.section, c.kind, c.path) for c in result.changes}
+    assert got == {("categories", "reordered", "impact_categories.declared"), ("sources", "reordered", "sources")}
+    assert "↕ impact_categories.declared: reordered, the same elements: [climate_change, " in result.text()
+
+
+def test_diff_reports_a_list_in_another_order_as_a_reordering_unless_the_engine_reads_the_order(tmp_path):
+    """Old code: mining's Annex V points in reverse order were "~ process mining.annex_v: [4(a), 4(b), 4(c)] →
+    [4(c), 4(b), 4(a)]", a change of content to a reviewer (no number moves: the points are a set).  The
+    fallback datasets are tried in order, so their reordering stays a change."""
+    def change(rule: dict) -> None:
+        rule["stages"][0]["processes"][0]["annex_v"].reverse()
+        rule["input_kinds"]["electricity"]["fallback"].reverse()
+
+    result = compare(load_rule(NDPR), load_rule(_variant(tmp_path, change, "new.yaml")))
+    got = {(c.section, c.kind, c.path) for c in result.changes}
+    assert got == {("boundary", "reordered", "process mining.annex_v"),
+                   ("datasets", "changed", "input_kinds.electricity.fallback")}
+
+
 def test_diff_reports_a_supplementary_indicator_and_the_crm_list_version(tmp_path):
     """Old code: removing ``impact_categories.supplementary: [crustal_scarcity]`` (the declaration then
     states one indicator fewer) or changing ``crm_list_version`` printed "no differences", exit 0: the

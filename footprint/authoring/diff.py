@@ -5,8 +5,10 @@ default dataset, a different price basis for economic allocation.  Reviewers
 (and producers re-declaring under a new version) need that list grouped the way
 they think about a rule: identity, boundary, datasets, allocation, categories,
 parameters, sources.  Processes, stages, input kinds and sources are matched by
-id, so a reordering is not a change and a process moving to another stage is
-reported as a move.
+id and a process moving to another stage is reported as a move.  A list in another
+order is reported as ``reordered`` (never as nothing: the file moved, and the
+declaration lists its results in the declared categories' order), except where the
+engine reads the order (ORDER_MATTERS, the order of processes): that is a change.
 
 Every field of the rule model is compared: the sections above take the fields they
 know, and any other top-level field (one added to the model later) is compared as
@@ -37,13 +39,22 @@ _IDENTITY = ("id", "version", "title", "status", "legal_basis", "crm", "crm_list
 _PARAMETERS = ("electricity", "recycled_content", "cut_off", "dqr_limits", "mass_balance_tolerance", "sampling",
                "conformity_assessment", "class_scheme")
 #: top-level fields a section compares by name; every other field of the model is compared as a parameter
+#: lists whose order the engine reads: the fallback datasets are tried in order, the first that exists is used, so
+#: their reordering changes what a declaration computes; every other list's order is a reordering (below)
+ORDER_MATTERS = ("fallback",)
 SHOW_WIDTH = 90  # characters of a value on one line of the text diff
 _HANDLED = (*_IDENTITY, "stages", "input_kinds", "impact_categories", *_PARAMETERS, "sources")
 
 
 @dataclass
 class Change:
-    """One difference: ``kind`` is added, removed, changed or moved; ``path`` names the field."""
+    """One difference: ``kind`` is added, removed, changed, moved or reordered; ``path`` names the field.
+
+    ``reordered``: the same elements in another order, in a list whose order the engine does not compute with
+    (the Annex V points, co-products, options, declared categories, sources...); it changes the order a
+    declaration lists them in, never a number.  A list whose order the engine reads (ORDER_MATTERS) is
+    ``changed``.
+    """
 
     section: str
     kind: str
@@ -56,9 +67,32 @@ def _dump(rule: Rule) -> dict[str, Any]:
     return rule.model_dump(mode="json", by_alias=True)
 
 
+def _same_elements(old: list, new: list) -> bool:
+    """The same elements (with their repeats), whatever the order."""
+    import json
+
+    def key(value: Any) -> str:
+        return json.dumps(value, sort_keys=True)
+
+    return sorted(map(key, old)) == sorted(map(key, new))
+
+
+def _reordering(section: str, path: str, old: list, new: list) -> Change:
+    """A list in another order: ``reordered``, or ``changed`` where the engine reads the order (ORDER_MATTERS).
+
+    Why: reported as ``changed`` with its whole old and new value, a reordering read as a change of content
+    (which Annex V points? which co-products?); left out, a file that moved read as "no differences"."""
+    leaf = path.rsplit(".", 1)[-1]
+    return Change(section, "changed" if leaf in ORDER_MATTERS else "reordered", path, old=old, new=new)
+
+
 def _compare(section: str, path: str, old: Any, new: Any, out: list[Change]) -> None:
-    """Recursive comparison of plain JSON values; dicts by key, everything else as a whole."""
+    """Recursive comparison of plain JSON values; dicts by key, lists in another order as a reordering,
+    everything else as a whole."""
     if old == new:
+        return
+    if isinstance(old, list) and isinstance(new, list) and _same_elements(old, new):
+        out.append(_reordering(section, path, old, new))
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(old) + [k for k in new if k not in old]:
@@ -127,6 +161,9 @@ def diff(old: Rule, new: Rule) -> list[Change]:
                 if cid not in ids_b]
         out += [Change("categories", "added", f"impact_categories.{key}", new=cid) for cid in ids_b
                 if cid not in ids_a]
+        kept_a, kept_b = [c for c in ids_a if c in ids_b], [c for c in ids_b if c in ids_a]
+        if kept_a != kept_b:  # the order of the declaration's results
+            out.append(_reordering("categories", f"impact_categories.{key}", kept_a, kept_b))
     rest_a = {k: v for k, v in a["impact_categories"].items() if k not in ("declared", "supplementary")}
     rest_b = {k: v for k, v in b["impact_categories"].items() if k not in ("declared", "supplementary")}
     _compare("categories", "impact_categories", rest_a, rest_b, out)
@@ -136,6 +173,10 @@ def diff(old: Rule, new: Rule) -> list[Change]:
     for key in [k for k in list(a) + [k for k in b if k not in a] if k not in _HANDLED]:
         _compare("parameters", key, a.get(key), b.get(key), out)
     _compare("sources", "sources", _keyed(a["sources"]), _keyed(b["sources"]), out)
+    kept_a = [s["id"] for s in a["sources"] if s["id"] in _keyed(b["sources"])]
+    kept_b = [s["id"] for s in b["sources"] if s["id"] in _keyed(a["sources"])]
+    if kept_a != kept_b:
+        out.append(_reordering("sources", "sources", kept_a, kept_b))
     rank = {name: index for index, name in enumerate(SECTIONS)}
     return sorted(out, key=lambda c: rank[c.section])  # stable: file order within a section
 
@@ -207,6 +248,8 @@ def render(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> str:
                 lines.append(f"  - {c.path}: {_show(c.old)}")
             elif c.kind == "moved":
                 lines.append(f"  > {c.path}: {c.old} → {c.new}")
+            elif c.kind == "reordered":
+                lines.append(f"  ↕ {c.path}: reordered, the same elements: {_show(c.old)} → {_show(c.new)}")
             elif len(_text(c.old)) + len(_text(c.new)) > 70:
                 was, now = _show_pair(c.old, c.new)
                 lines += [f"  ~ {c.path}:{_list_delta(c.old, c.new)}", f"      was: {was}", f"      now: {now}"]
