@@ -12,6 +12,7 @@ import cli
 from footprint.authoring import lint
 from footprint.authoring.diff import compare, diff
 from footprint.data import inventory
+from footprint.errors import RuleError
 from footprint.inputs.rule import load_rule
 
 REPO = Path(__file__).resolve().parents[1]
@@ -245,6 +246,19 @@ def test_diff_reports_a_list_in_another_order_as_a_reordering_unless_the_engine_
     got = {(c.section, c.kind, c.path) for c in result.changes}
     assert got == {("boundary", "reordered", "process mining.annex_v"),
                    ("datasets", "changed", "input_kinds.electricity.fallback")}
+
+
+def test_a_source_id_listed_twice_is_refused_by_validate_and_load(tmp_path, catalogue):
+    """Old code: a second source under an existing id (``{id: usgs2025, citation: <another text>}``) loaded,
+    validated and 'rules diff' printed "no differences", exit 0: sources are compared by id, the second hid."""
+    def change(rule: dict) -> None:
+        rule["sources"].append({"id": rule["sources"][0]["id"], "citation": "another publication, 2031"})
+
+    path = _variant(tmp_path, change)
+    with pytest.raises(RuleError, match=r"source id '.+' is listed twice"):
+        load_rule(path)
+    problems = lint.lint_rule(path, catalogue).problems
+    assert [p.field for p in problems] == [f"sources[{len(yaml.safe_load(NDPR.read_text())['sources'])}].id"]
 
 
 def test_diff_reports_a_supplementary_indicator_and_the_crm_list_version(tmp_path):

@@ -3,7 +3,8 @@
 Every shipped rule's YAML tree is walked (every leaf, every list element, nested ones too: stages and their
 processes, input kinds, recycled content, cut-off, DQR limits, impact categories, class scheme, allocation,
 extraction contents and distributions, validity, declared unit, sources) and for each node one change is made:
-a leaf's value changed, a list element removed, an element added, a list reversed.  The rule is a copy under a
+a leaf's value changed, a list element removed, an element added, the first element repeated, a list
+reversed.  The rule is a copy under a
 fresh id (a shipped id with another content is refused by ``declare``), so the only difference between the
 old and the new file is the change itself.  Then:
 
@@ -73,7 +74,7 @@ Path_ = tuple  # a path in the YAML tree: keys and list indices
 
 
 def _walk(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
-    """Every node of the tree with the changes it takes: (path, kind), kind change|remove|append|reverse."""
+    """Every node of the tree with the changes it takes: (path, kind), kind change|remove|append|repeat|reverse."""
     if isinstance(node, dict):
         for key, value in node.items():
             yield from _walk(value, (*path, key))
@@ -84,6 +85,8 @@ def _walk(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
             yield (*path, index), "remove"
             yield from _walk(value, (*path, index))
         yield path, "append"
+        if node:
+            yield path, "repeat"  # the first element once more, unchanged
     else:
         yield path, "change"
 
@@ -123,9 +126,9 @@ def _new_element(items: list) -> Any:
 
 def _apply(rule: dict, path: Path_, kind: str) -> dict:
     new = copy.deepcopy(rule)
-    if kind == "append":
+    if kind in ("append", "repeat"):
         items = _at(new, path)
-        items.append(_new_element(items))
+        items.append(_new_element(items) if kind == "append" else copy.deepcopy(items[0]))
         return new
     parent, last = _at(new, path[:-1]), path[-1]
     if kind == "change":

@@ -689,6 +689,9 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
     for s_index, stage_id in _repeats([stage.id for stage in rule.stages]):
         problems.append((f"stages[{s_index}].id", f"stage '{stage_id}' is listed twice; put its processes under "
                                                   "one entry"))
+    for r_index, source_id in _repeats([source.id for source in rule.sources]):  # cited by id, compared by id
+        problems.append((f"sources[{r_index}].id", f"source id '{source_id}' is listed twice; give each source "
+                                                   "an id of its own"))
     problems.extend(_recycled_problems(rule, ids))
     if rule.reference_process not in ids:
         problems.append(("reference_process",
