@@ -125,6 +125,29 @@ def test_failed_authentications_are_rate_limited_per_address(host):
     assert client.post("/auth/token", data={"grant_type": "client_credentials"}, headers=right).status_code == 200
 
 
+def test_a_limited_address_keeps_using_a_valid_token(host):
+    """The limit stops guesses: tokens this process did not sign.  A valid token was refused (429) as well, so
+    WBCSD's conformance run (five failed authentications, #2 #6 #7 #16 #19, then #20-#40) got 429 for every listing;
+    and a client whose token had expired was counted as a guess."""
+    now = {"t": 10_000.0}
+    app = create_app(host["db"], failure_limit=3, failure_window=60.0, signer=TokenSigner(60, clock=lambda: now["t"]))
+    client = TestClient(app, base_url=BASE)
+    token = client.post("/auth/token", data={"grant_type": "client_credentials"},
+                        headers=_basic("alpha", host["secrets"]["alpha"])).json()["access_token"]
+    now["t"] += 60                                                     # expired: answered as such, not counted
+    for _ in range(4):
+        expired = client.get("/3/footprints", headers=_bearer(token))
+        assert expired.status_code == 401 and expired.json()["code"] == "TokenExpired"
+    now["t"] -= 30
+    for _ in range(3):
+        assert client.get("/3/footprints", headers=_bearer("forged")).status_code == 400
+    assert client.get("/3/footprints", headers=_bearer("forged")).status_code == 429          # limited
+    assert client.post("/auth/token", data={"grant_type": "client_credentials"},
+                       headers=_basic("alpha", host["secrets"]["alpha"])).status_code == 429  # even the right secret
+    served = client.get("/3/footprints", headers=_bearer(token))                              # a valid token: served
+    assert served.status_code == 200 and len(served.json()["data"]) == 2
+
+
 def test_secrets_are_stored_as_scrypt_hashes_only(host):
     import sqlalchemy
 
