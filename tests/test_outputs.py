@@ -416,6 +416,7 @@ def test_a_file_that_appears_while_writing_is_not_replaced_without_force(tmp_pat
 _KILLED_WHILE_WRITING = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
+signal.signal(signal.{signal}, signal.{disposition})  # whatever the test run's own caller set (nohup ignores SIGHUP)
 real_fsync = os.fsync
 def fsync(fd):  # the signal arrives while the first temporary is being written
     os.kill(os.getpid(), signal.{signal})
@@ -431,12 +432,26 @@ cli.main()
 def test_a_kill_while_writing_leaves_no_temporary_and_no_traceback(tmp_path, name, code):
     """SIGTERM (``timeout``, a scheduler) or SIGHUP (a closed terminal) while writing ended the process on the
     spot: ``.key.XXXX.tmp`` stayed beside the output.  Now they clean up as Ctrl-C does."""
-    script = _KILLED_WHILE_WRITING.format(repo=str(REPO), signal=name, out=str(tmp_path / "key"))
+    script = _KILLED_WHILE_WRITING.format(repo=str(REPO), signal=name, disposition="SIG_DFL",
+                                          out=str(tmp_path / "key"))
     done = subprocess.run([os.sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr and f"terminated ({name})" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_signal_the_caller_ignores_stays_ignored_while_writing(tmp_path):
+    """Under ``nohup`` (SIGHUP ignored) a closed terminal does not stop a run: the key is written whole, exit 0.
+
+    Why a test: the test above had inherited the suite's own SIGHUP disposition, so run under ``nohup make
+    test`` it saw exit 0 and failed; it now sets the default itself, and this one holds the other side."""
+    script = _KILLED_WHILE_WRITING.format(repo=str(REPO), signal="SIGHUP", disposition="SIG_IGN",
+                                          out=str(tmp_path / "key"))
+    done = subprocess.run([os.sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key", "key.pub"]
 
 
 def test_signing_in_place_through_a_link_signs_the_file_it_names(declaration_file, tmp_path):
