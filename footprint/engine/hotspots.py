@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from footprint._io import load_yaml
-from footprint.engine.cumulative import REACH_TOLERANCE, SHARE, tied
+from footprint.engine.cumulative import REACH_TOLERANCE, SHARE, reaching, tied
 from footprint.errors import FootprintError
 
 FACTORS_FILE = Path(__file__).resolve().parents[1] / "data" / "ef31-normalisation-weighting.yaml"
@@ -229,15 +229,11 @@ def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT
     chosen: list[Contributor] = []
     if total == 0:
         return chosen
+    ranked = sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
     running = 0.0
-    last: float | None = None  # the value that reached the threshold; equal ones after it are kept
-    for key, value in sorted(contributions.items(), key=lambda kv: (-abs(kv[1]), kv[0])):
-        if last is not None and not tied(value, last):
-            break
+    for key, value in reaching(ranked, lambda kv: kv[1], total, threshold):  # the DQR's cut, ties kept
         running += abs(value) / total
         chosen.append(Contributor(id=key, value=float(value), share=abs(value) / total, cumulative=running))
-        if last is None and running >= threshold - REACH_TOLERANCE:
-            last = value
     return chosen
 
 
