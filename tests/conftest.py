@@ -57,8 +57,26 @@ def _install_fixed_clock() -> None:
     product_time.utc_now = fixed_utc_now  # utc_today() and every caller read utc_now at call time
 
 
+def _restore_ctrl_c() -> None:
+    """Give the suite Python's own Ctrl-C handler when its caller left SIGINT ignored.
+
+    Why: a shell starts a background job (``make test &``, a ``( ... & )`` launch) with SIGINT ignored, and a
+    Python process that starts with SIGINT ignored installs no KeyboardInterrupt handler, nor do the CLI
+    processes it starts (an ignored disposition survives exec).  The tests that send Ctrl-C (to this process
+    or to a CLI child) then saw no interruption and failed while the product was right: an ignored signal
+    stays ignored.  A handled signal is reset to its default at exec, so with the handler installed here the
+    children start as from a terminal.  SIGHUP and SIGTERM are left as the caller set them (``nohup`` means
+    it); the tests that send those set the child's disposition themselves.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers (pgcluster, testenv)
 _install_fixed_clock()
+_restore_ctrl_c()
 
 
 @pytest.fixture()
