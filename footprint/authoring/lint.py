@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from footprint._io import file_sha256, load_yaml, pydantic_message
 from footprint.data.inventory import Catalogue, rule_dataset_problems as dataset_problems
 from footprint.errors import FootprintError, RuleError
-from footprint.inputs.rule import LoadedRule, Rule, resolve_rule_path
+from footprint.inputs.rule import BoundaryProblem, LoadedRule, Rule, resolve_rule_path
 
 XLSX_SHEET_NAME_LIMIT = 31  # Excel's limit; the XLSX template names one sheet per process id
 #: the methods 'footprint classes derive' knows (footprint.market.classes.METHODS; a test keeps them equal:
@@ -134,7 +134,7 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None,
         report.problems.append(Problem(path, 1, None, "a rule file must be a mapping", None,
                                        "keys id, version, stages, ..."))
         return report
-    collected: list[tuple[str, str]] = []
+    collected: list[BoundaryProblem] = []
     try:
         model = Rule.model_validate(raw, context={"problems": collected})
     except ValidationError as exc:
@@ -144,8 +144,9 @@ def lint_rule(rule: str | Path, catalogue: Catalogue | None = None,
             report.problems.append(Problem(path, line_of(root, loc), format_loc(loc) or None, message,
                                            _scalar(error.get("input"))))
         return report  # the boundary checks need a structurally valid rule
-    for where, message in collected:
-        report.problems.append(Problem(path, line_of(root, parse_field(where)), where, message))
+    for found in collected:
+        report.problems.append(Problem(path, line_of(root, parse_field(found.field)), found.field, found.message,
+                                       found.value, found.expected))
     for s_index, stage in enumerate(model.stages):
         for p_index, process in enumerate(stage.processes):
             if len(process.id) > XLSX_SHEET_NAME_LIMIT:

@@ -16,7 +16,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal, NamedTuple, Optional
 
 from pydantic import (
     BaseModel,
@@ -552,7 +552,7 @@ class Rule(_Strict):
         if collector is not None:
             collector.extend(problems)
         elif problems:
-            raise ValueError(problems[0][1])
+            raise ValueError(problems[0].message)
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -587,14 +587,30 @@ def _is_mass(unit: str) -> bool:
     return units.convertible(unit, "kg")
 
 
-def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
-    """Every Annex V boundary problem of a rule as (field path, message), in file order.
+class BoundaryProblem(NamedTuple):
+    """One boundary problem: the field path (with list indices), what is wrong, and, where one value is at
+    fault, that value and what was expected (the loader's RuleError and the linter's line both carry them)."""
+
+    field: str
+    message: str
+    value: Any = None
+    expected: str | None = None
+
+
+def annex_v_point(ref: str) -> str:
+    """The Annex V point-4 letter a rule's ``annex_v`` entry names: '4(a)', ' 4(a) ' and 'a' all name point 4(a)
+    (the vocabulary check reads them so, and so does the check that each point is listed once)."""
+    return ref.strip().removeprefix("4(").rstrip(")")
+
+
+def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
+    """Every Annex V boundary problem of a rule, in file order.
 
     The model validator raises the first; ``footprint rules validate`` reports them all.
     """
     allowed = PRIMARY_STAGES if rule.route == "primary" else SECONDARY_STAGES
     vocabulary = ANNEX_V_PRIMARY if rule.route == "primary" else ANNEX_V_SECONDARY
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple] = []  # (field, message[, value, expected]), made BoundaryProblems on return
     ids: set[str] = set()
     for s_index, stage in enumerate(rule.stages):
         if stage.id not in allowed:
@@ -615,11 +631,12 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                                  f"process '{process.id}' names input from '{upstream}' twice"))
             ids.add(process.id)
             for a_index, ref in enumerate(process.annex_v):
-                letter = ref.strip().removeprefix("4(").rstrip(")")
+                letter = annex_v_point(ref)
                 if letter not in vocabulary:
                     problems.append((f"{where}.annex_v[{a_index}]",
                                      f"process '{process.id}': Annex V reference '{ref}' is not in point 4 of "
                                      f"the {rule.route} route; expected 4(a)..4({sorted(vocabulary)[-1]})"))
+            problems.extend(_listed_twice(process, where))
             if process.company_specific == "optional" and not process.default_dataset:
                 problems.append((f"{where}.default_dataset",
                                  f"optional process '{process.id}' needs a default_dataset to use when the "
@@ -706,6 +723,39 @@ def boundary_problems(rule: Rule) -> list[tuple[str, str]]:
                          f"must be counted in a unit of mass (kg, t), not '{unit}'"))
     else:  # a reference process that makes the declared product: everything else must feed it
         problems.extend(_unreached(rule))
+    return [BoundaryProblem(*problem) for problem in problems]
+
+
+#: The lists of a process that name each thing once, with what makes two entries the same thing (identity)
+#: and how a refusal names it.  Why: a repeated entry loaded silently (and 'rules diff' called it a change):
+#: at best noise (the template offered the input twice), at worst two statements of one thing, of which the
+#: reader keeps whichever its code happens to read last.
+#:   annex_v: the Annex V point, read as the vocabulary check reads it ('4(a)' and 'a' are point 4(a));
+#:   expected_inputs: the input kind, a key of input_kinds (exact text, as input_kinds is keyed);
+#:   allocation.options: the method, exact (a closed vocabulary; the method itself may be among its options,
+#:   as every shipped rule writes it).
+REPEAT_CHECKED = {
+    "annex_v": ("Annex V point", lambda process: process.annex_v, annex_v_point),
+    "expected_inputs": ("input kind", lambda process: process.expected_inputs, str),
+    "allocation.options": ("allocation option",
+                           lambda process: process.allocation.options if process.allocation else [], str),
+}
+
+
+def _listed_twice(process: RuleProcess, where: str) -> list[tuple[str, str, str, str]]:
+    """An entry of annex_v, expected_inputs or allocation.options that names what an earlier entry named,
+    at the second entry's index (REPEAT_CHECKED says what 'the same' is per list)."""
+    problems = []
+    for field, (what, entries, identity) in REPEAT_CHECKED.items():
+        items = entries(process)
+        keys = [identity(item) for item in items]
+        for index, key in _repeats(keys):
+            first = keys.index(key)
+            same = "" if items[first] == items[index] else f" ('{items[first]}' and '{items[index]}' name the same)"
+            problems.append((f"{where}.{field}[{index}]",
+                             f"process '{process.id}' lists {what} '{items[index]}' twice, at {field}[{first}] "
+                             f"and {field}[{index}]{same}",
+                             items[index], f"each {what} once in {field}"))
     return problems
 
 
@@ -826,10 +876,11 @@ def _parse_rule(path: Path) -> LoadedRule:
     except ValidationError as exc:
         raise pydantic_error(exc, path, RuleError) from None
     if problems:
-        field, message = problems[0]
+        first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s); 'footprint rules validate' lists them)" \
             if len(problems) > 1 else ""
-        raise RuleError(message + more, file=path, field=field)
+        raise RuleError(first.message + more, file=path, field=first.field, value=first.value,
+                        expected=first.expected)
     return LoadedRule(rule=model, path=path, sha256=digest)
 
 
