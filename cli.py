@@ -458,7 +458,9 @@ def rules_schema() -> None:
 def rules_diff(old: str, new: str, as_json: bool) -> None:
     """Show what changed between two versions of a rule (boundary, datasets, categories, parameters).
 
-    OLD and NEW are rule ids or paths. Always exits 0 when both rules load.
+    OLD and NEW are rule ids or paths. Each change is marked [affects results] or
+    [documentation only] (free text: titles, descriptions, notes, sources); the last
+    line counts both. Always exits 0 when both rules load.
 
     \b
     Example:

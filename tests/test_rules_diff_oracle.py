@@ -11,14 +11,16 @@ old and the new file is the change itself.  Then:
 1. ``rules diff`` reports it, naming the field (the process, the stage, the dotted path), never "no
    differences", never a change elsewhere; a list in another order is ``reordered`` (the same elements),
    except where the engine reads the order (the fallback datasets, tried in order; the order of processes);
-   any other change is never called a reordering;
+   any other change is never called a reordering; every change lies in a field of the rule model that
+   footprint/authoring/effects.py classifies;
 2. declaring the rule's shipped example with the changed rule: when a declared number or the data quality
    moved, diff reported a change that is not a mere reordering (a reordering the diff calls meaningless
    moves nothing);
 3. ``rules validate`` (lint) and ``declare`` agree: no traceback from ``declare`` on a rule lint accepts, no
    refusal by ``declare`` that names the rule file when lint accepted it, and no rule lint refuses that
    ``declare`` accepts, except the checks lint makes for what ``declare`` of this example never reads
-   (LINT_BEYOND_DECLARE, each with its reason).
+   (LINT_BEYOND_DECLARE, each with its reason);
+4. a change diff marks "documentation only" declares the example to the same values (a random sample).
 
 The diff is asked of every change (milliseconds each); lint and declare, a fixed sample (about half a
 second each) so the file stays near a minute; ``FOOTPRINT_ORACLE_FULL=1`` runs every change.
@@ -40,6 +42,7 @@ import footprint
 from footprint.authoring import lint
 from footprint.authoring import diff as diff_module
 from footprint.authoring.diff import compare
+from footprint.authoring.effects import EFFECTS
 from footprint.data import inventory
 from footprint.errors import FootprintError
 from footprint.inputs.rule import load_rule
@@ -229,6 +232,9 @@ def test_diff_names_every_change_of_every_field(tmp_path, name):
         stray = [c.path for c in changes if not c.path.startswith(allowed)]
         if stray:
             problems.append(f"{label}: changes that did not happen: {stray}")
+        unclassified = [c.path for c in changes if c.field not in EFFECTS]
+        if unclassified:  # marked "affects results" for want of a field, not by the table
+            problems.append(f"{label}: changes in no classified field of the rule model: {unclassified}")
         reordered = [c for c in changes if c.kind == "reordered"]
         if kind == "reverse":
             meaningful = path[-1] in ORDER_MATTERS or expected == "process order"
@@ -318,4 +324,52 @@ def test_lint_and_declare_agree_and_numbers_move_only_with_a_diff(tmp_path, cata
                 problems.append(f"{label}: the declared numbers moved and diff says no differences")
             elif all(c.kind == "reordered" for c in changes) and not _same_but_rounding(before, after):
                 problems.append(f"{label}: the declared numbers moved and diff calls it a reordering")
+            elif not any(c.affects_results for c in changes):
+                problems.append(f"{label}: the declared numbers moved and diff marks each change documentation only")
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------------------ "documentation only" moves no declared value
+
+#: the rules whose documentation-only changes are declared by default: a primary route with allocation and
+#: ore extraction, and a secondary route with the CFF and an Ev declaration (FULL: every declaring rule)
+DOCUMENTATION_RULES = DECLARING if FULL else ["ndpr-oxide", "ndfeb-recycled-hpms"]
+DOCUMENTATION_SAMPLE = 6  # per rule: about half a second of declare each
+
+
+def _documentation_only(name: str, old: Path, directory: Path) -> list[tuple[Path_, str]]:
+    """Every change of the rule that diff reports and marks documentation only, all of its differences."""
+    found = []
+    for path, kind in _changes(name):
+        new = _write(_apply(_base(name), path, kind), directory / "probe.yaml")
+        try:
+            changes = _diff(old, new)
+        except FootprintError:
+            continue
+        if changes and not any(c.affects_results for c in changes):
+            found.append((path, kind))
+    return found
+
+
+@pytest.mark.parametrize("name", DOCUMENTATION_RULES)
+def test_a_change_diff_calls_documentation_only_leaves_the_declared_value(tmp_path, project, name):
+    """A change of the rule marked "documentation only" by 'rules diff' (a title, a description, a price's basis,
+    a source...) declares the rule's example to the same values and data quality.  The changes are drawn at
+    random from every single change of the rule (the walk above) that diff marks so, with a seed of the rule's
+    name (the same sample on every run; FOOTPRINT_ORACLE_FULL=1 declares them all)."""
+    import random
+
+    old = _written(name, tmp_path)
+    candidates = _documentation_only(name, old, tmp_path)
+    assert len(candidates) >= 10, candidates  # titles, descriptions, notes, sources: every rule has them
+    picked = candidates if FULL else random.Random(f"documentation only {name}").sample(
+        candidates, DOCUMENTATION_SAMPLE)
+    activity = _write({**_load(name), "rule": _base(name)["id"]}, tmp_path / "activity.yaml")
+    before = _values(footprint.declare(old, activity))
+    moved = []
+    for index, (path, kind) in enumerate(picked):
+        new = _write(_apply(_base(name), path, kind), tmp_path / f"new-{index}.yaml")
+        after = _values(footprint.declare(new, activity))
+        if after != before:
+            moved.append(f"{_label(path, kind)}: {[(c.path, c.effect) for c in _diff(old, new)]}")
+    assert not moved, "documentation-only changes that moved the declared values:\n" + "\n".join(moved)

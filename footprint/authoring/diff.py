@@ -16,12 +16,17 @@ a parameter, so a new field can never move declared numbers unseen.  A file the
 rule points to (the virgin-material declaration of the CFF) is compared by its
 content, not only by its path: the same relative path can name two different
 declarations when the two rule files lie in different directories.
+
+Each change is marked "affects results" or "documentation only" by the field of the
+rule model it lies in (footprint/authoring/effects.py, one table), so a reviewer sees
+which differences can move a declared result; the summary counts both.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field as dataclass_field
 from typing import Any
 
+from footprint.authoring.effects import DOCUMENTATION, RESULTS, affects_results, model_field
 from footprint.inputs.rule import LoadedRule, Rule, virgin_declaration_summary
 
 SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
@@ -54,6 +59,10 @@ class Change:
     (the Annex V points, co-products, options, declared categories, sources...); it changes the order a
     declaration lists them in, never a number.  A list whose order the engine reads (ORDER_MATTERS) is
     ``changed``.
+
+    ``loc`` is the change's place in the rule (keys; one part per list element) and gives ``field``, the rule
+    model's field it lies in (effects.model_field; None: a key the model does not have), and
+    ``affects_results`` (effects.EFFECTS; False only for documentation: titles, descriptions, notes, sources).
     """
 
     section: str
@@ -61,6 +70,18 @@ class Change:
     path: str
     old: Any = None
     new: Any = None
+    loc: tuple[str, ...] = dataclass_field(default=(), repr=False)
+    field: str | None = dataclass_field(init=False)
+    affects_results: bool = dataclass_field(init=False)
+
+    def __post_init__(self) -> None:
+        self.field = model_field(self.loc)
+        self.affects_results = affects_results(self.loc)
+
+    @property
+    def effect(self) -> str:
+        """'affects results' or 'documentation only', as the text marks the change."""
+        return RESULTS if self.affects_results else DOCUMENTATION
 
 
 def _dump(rule: Rule) -> dict[str, Any]:
@@ -77,34 +98,34 @@ def _same_elements(old: list, new: list) -> bool:
     return sorted(map(key, old)) == sorted(map(key, new))
 
 
-def _reordering(section: str, path: str, old: list, new: list) -> Change:
+def _reordering(section: str, path: str, old: list, new: list, loc: tuple[str, ...]) -> Change:
     """A list in another order: ``reordered``, or ``changed`` where the engine reads the order (ORDER_MATTERS).
 
     Why: reported as ``changed`` with its whole old and new value, a reordering read as a change of content
     (which Annex V points? which co-products?); left out, a file that moved read as "no differences"."""
     leaf = path.rsplit(".", 1)[-1]
-    return Change(section, "changed" if leaf in ORDER_MATTERS else "reordered", path, old=old, new=new)
+    return Change(section, "changed" if leaf in ORDER_MATTERS else "reordered", path, old=old, new=new, loc=loc)
 
 
-def _compare(section: str, path: str, old: Any, new: Any, out: list[Change]) -> None:
+def _compare(section: str, path: str, old: Any, new: Any, out: list[Change], loc: tuple[str, ...]) -> None:
     """Recursive comparison of plain JSON values; dicts by key, lists in another order as a reordering,
-    everything else as a whole."""
+    everything else as a whole.  ``loc`` is ``path``'s place in the rule (Change.loc)."""
     if old == new:
         return
     if isinstance(old, list) and isinstance(new, list) and _same_elements(old, new):
-        out.append(_reordering(section, path, old, new))
+        out.append(_reordering(section, path, old, new, loc))
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in list(old) + [k for k in new if k not in old]:
             where = f"{path}.{key}" if path else str(key)
             if key not in new:
-                out.append(Change(section, "removed", where, old=old[key]))
+                out.append(Change(section, "removed", where, old=old[key], loc=(*loc, str(key))))
             elif key not in old:
-                out.append(Change(section, "added", where, new=new[key]))
+                out.append(Change(section, "added", where, new=new[key], loc=(*loc, str(key))))
             else:
-                _compare(section, where, old[key], new[key], out)
+                _compare(section, where, old[key], new[key], out, (*loc, str(key)))
         return
-    out.append(Change(section, "changed", path, old=old, new=new))
+    out.append(Change(section, "changed", path, old=old, new=new, loc=loc))
 
 
 def _keyed(items: list[dict], key: str = "id") -> dict[str, dict]:
@@ -120,63 +141,68 @@ def diff(old: Rule, new: Rule) -> list[Change]:
     a, b = _dump(old), _dump(new)
     out: list[Change] = []
     for key in _IDENTITY:
-        _compare("identity", key, a.get(key), b.get(key), out)
+        _compare("identity", key, a.get(key), b.get(key), out, (key,))
     # boundary: stages by id, processes by id (allocation reported in its own section)
     stages_a, stages_b = _keyed(a["stages"]), _keyed(b["stages"])
     # lists in file order, never set operations: set order of strings changes from run to run
     for sid in [s for s in stages_a if s not in stages_b]:
-        out.append(Change("boundary", "removed", f"stage {sid}", old=stages_a[sid]["label"]))
+        out.append(Change("boundary", "removed", f"stage {sid}", old=stages_a[sid]["label"], loc=("stages", sid)))
     for sid in [s for s in stages_b if s not in stages_a]:
-        out.append(Change("boundary", "added", f"stage {sid}", new=stages_b[sid]["label"]))
+        out.append(Change("boundary", "added", f"stage {sid}", new=stages_b[sid]["label"], loc=("stages", sid)))
     for sid in [s for s in stages_a if s in stages_b]:
-        _compare("boundary", f"stage {sid}.label", stages_a[sid]["label"], stages_b[sid]["label"], out)
+        _compare("boundary", f"stage {sid}.label", stages_a[sid]["label"], stages_b[sid]["label"], out,
+                 ("stages", sid, "label"))
     procs_a, procs_b = _processes(a), _processes(b)
     for pid, (stage, process) in procs_a.items():
         if pid not in procs_b:
-            out.append(Change("boundary", "removed", f"process {pid}", old=f"{process['name']} (stage {stage})"))
+            out.append(Change("boundary", "removed", f"process {pid}", old=f"{process['name']} (stage {stage})",
+                              loc=("stages", stage, "processes", pid)))
     for pid, (stage, process) in procs_b.items():
+        where = ("stages", stage, "processes", pid)
         if pid not in procs_a:
             out.append(Change("boundary", "added", f"process {pid}",
                               new=f"{process['name']} (stage {stage}; Annex V {', '.join(process['annex_v'])}; "
-                                  f"company-specific data {process['company_specific']})"))
+                                  f"company-specific data {process['company_specific']})", loc=where))
             continue
         old_stage, old_process = procs_a[pid]
-        if old_stage != stage:
-            out.append(Change("boundary", "moved", f"process {pid}.stage", old=old_stage, new=stage))
+        if old_stage != stage:  # in the rule model a process's stage is where it is listed: stages[].processes
+            out.append(Change("boundary", "moved", f"process {pid}.stage", old=old_stage, new=stage, loc=where))
         old_body = {k: v for k, v in old_process.items() if k != "allocation"}
         new_body = {k: v for k, v in process.items() if k != "allocation"}
-        _compare("boundary", f"process {pid}", old_body, new_body, out)
+        _compare("boundary", f"process {pid}", old_body, new_body, out, where)
         _compare("allocation", f"process {pid}.allocation", old_process.get("allocation"),
-                 process.get("allocation"), out)
+                 process.get("allocation"), out, (*where, "allocation"))
     order_a = [p for p in procs_a if p in procs_b]
     order_b = [p for p in procs_b if p in procs_a]
     if order_a != order_b:
-        out.append(Change("boundary", "changed", "process order", old=order_a, new=order_b))
+        out.append(Change("boundary", "changed", "process order", old=order_a, new=order_b,
+                          loc=("stages", "", "processes")))
     # datasets
-    _compare("datasets", "input_kinds", a["input_kinds"], b["input_kinds"], out)
+    _compare("datasets", "input_kinds", a["input_kinds"], b["input_kinds"], out, ("input_kinds",))
     # categories
     for key in ("declared", "supplementary"):  # lists of ids: each added or removed id is one change
         ids_a, ids_b = a["impact_categories"].get(key) or [], b["impact_categories"].get(key) or []
-        out += [Change("categories", "removed", f"impact_categories.{key}", old=cid) for cid in ids_a
+        where = ("impact_categories", key)
+        out += [Change("categories", "removed", f"impact_categories.{key}", old=cid, loc=where) for cid in ids_a
                 if cid not in ids_b]
-        out += [Change("categories", "added", f"impact_categories.{key}", new=cid) for cid in ids_b
+        out += [Change("categories", "added", f"impact_categories.{key}", new=cid, loc=where) for cid in ids_b
                 if cid not in ids_a]
         kept_a, kept_b = [c for c in ids_a if c in ids_b], [c for c in ids_b if c in ids_a]
         if kept_a != kept_b:  # the order of the declaration's results
-            out.append(_reordering("categories", f"impact_categories.{key}", kept_a, kept_b))
+            out.append(_reordering("categories", f"impact_categories.{key}", kept_a, kept_b, where))
     rest_a = {k: v for k, v in a["impact_categories"].items() if k not in ("declared", "supplementary")}
     rest_b = {k: v for k, v in b["impact_categories"].items() if k not in ("declared", "supplementary")}
-    _compare("categories", "impact_categories", rest_a, rest_b, out)
+    _compare("categories", "impact_categories", rest_a, rest_b, out, ("impact_categories",))
     for key in _PARAMETERS:
-        _compare("parameters", key, a.get(key), b.get(key), out)
+        _compare("parameters", key, a.get(key), b.get(key), out, (key,))
     # any field no section above knows (a field added to the model later) is still compared
     for key in [k for k in list(a) + [k for k in b if k not in a] if k not in _HANDLED]:
-        _compare("parameters", key, a.get(key), b.get(key), out)
-    _compare("sources", "sources", _keyed(a["sources"]), _keyed(b["sources"]), out)
+        _compare("parameters", key, a.get(key), b.get(key), out, (key,))
+    _compare("sources", "sources", _keyed(a["sources"]), _keyed(b["sources"]), out, ("sources",))
     kept_a = [s["id"] for s in a["sources"] if s["id"] in _keyed(b["sources"])]
     kept_b = [s["id"] for s in b["sources"] if s["id"] in _keyed(a["sources"])]
     if kept_a != kept_b:
-        out.append(_reordering("sources", "sources", kept_a, kept_b))
+        out.append(_reordering("sources", "sources", kept_a, kept_b, ("sources",)))
     rank = {name: index for index, name in enumerate(SECTIONS)}
     return sorted(out, key=lambda c: rank[c.section])  # stable: file order within a section
 
@@ -242,21 +268,28 @@ def render(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> str:
             continue
         lines += ["", f"{SECTION_TITLES[section]}:"]
         for c in group:
+            mark = f"  [{c.effect}]"
             if c.kind == "added":
-                lines.append(f"  + {c.path}: {_show(c.new)}")
+                lines.append(f"  + {c.path}: {_show(c.new)}{mark}")
             elif c.kind == "removed":
-                lines.append(f"  - {c.path}: {_show(c.old)}")
+                lines.append(f"  - {c.path}: {_show(c.old)}{mark}")
             elif c.kind == "moved":
-                lines.append(f"  > {c.path}: {c.old} → {c.new}")
+                lines.append(f"  > {c.path}: {c.old} → {c.new}{mark}")
             elif c.kind == "reordered":
-                lines.append(f"  ↕ {c.path}: reordered, the same elements: {_show(c.old)} → {_show(c.new)}")
+                lines.append(f"  ↕ {c.path}: reordered, the same elements: {_show(c.old)} → {_show(c.new)}{mark}")
             elif len(_text(c.old)) + len(_text(c.new)) > 70:
                 was, now = _show_pair(c.old, c.new)
-                lines += [f"  ~ {c.path}:{_list_delta(c.old, c.new)}", f"      was: {was}", f"      now: {now}"]
+                lines += [f"  ~ {c.path}:{_list_delta(c.old, c.new)}{mark}", f"      was: {was}", f"      now: {now}"]
             else:
-                lines.append(f"  ~ {c.path}: {_show(c.old)} → {_show(c.new)}{_list_delta(c.old, c.new)}")
-    lines += ["", f"{len(changes)} change(s)"]
+                lines.append(f"  ~ {c.path}: {_show(c.old)} → {_show(c.new)}{_list_delta(c.old, c.new)}{mark}")
+    lines += ["", summary(changes)]
     return "\n".join(lines)
+
+
+def summary(changes: list[Change]) -> str:
+    """The last line of the text: how many changes, and how many of them can move a declared result."""
+    moving = sum(1 for c in changes if c.affects_results)
+    return f"{len(changes)} change(s): {moving} affecting results, {len(changes) - moving} documentation only"
 
 
 def to_dict(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> dict[str, Any]:
@@ -265,7 +298,15 @@ def to_dict(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> dict[str
         return {"id": loaded.rule.id, "version": loaded.rule.version, "path": str(loaded.path),
                 "sha256": loaded.sha256}
 
-    return {"old": ident(old), "new": ident(new), "changes": [asdict(c) for c in changes]}
+    def entry(change: Change) -> dict[str, Any]:
+        out = asdict(change)
+        del out["loc"]  # the place is ``path`` (for people) and ``field`` (the rule model's)
+        return out
+
+    moving = sum(1 for c in changes if c.affects_results)
+    return {"old": ident(old), "new": ident(new), "changes": [entry(c) for c in changes],
+            "summary": {"changes": len(changes), "affecting_results": moving,
+                        "documentation_only": len(changes) - moving}}
 
 
 @dataclass
@@ -294,7 +335,7 @@ def referenced_changes(old: LoadedRule, new: LoadedRule) -> list[Change]:
     if before == after:
         return []
     return [Change("parameters", "changed", "recycled_content.virgin.declaration (the file's content)",
-                   old=before, new=after)]
+                   old=before, new=after, loc=("recycled_content", "virgin", "declaration"))]
 
 
 def compare(old: LoadedRule, new: LoadedRule) -> RuleDiff:
