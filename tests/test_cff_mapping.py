@@ -163,22 +163,78 @@ def test_a_batch_row_with_a_mapping_column_declares_what_declare_does(imported, 
         assert outcome.document["content_sha256"] == alone["content_sha256"]
 
 
-def test_all_recycled_a_dataset_code_entry_still_replaces_ev(imported, tmp_path):
-    """R1 = 1, no virgin input: 50 kg recycled alloy, 500 kg CO2; per kg: Erec = 10, Rm = 1.
+ALL_RECYCLED = 2.0 + 0.8 * ACID  # R1 = 1 with Ev the imported acid: test_all_recycled_..._replace_ev
 
-    Dataset-code entry (it replaces the dataset wherever used, Ev included): 10 + 0.8 x (0.20596 - 10)
-    = 2 + 0.8 x 0.20596 = 2.164768.  A kind entry for the virgin alloy replaces no input here (none is
-    bought): it is listed as not applied and Ev stays the rule's library dataset, 2 + 0.8 x 0.55 = 2.44.
+
+@pytest.mark.parametrize("entry", [CODE_ENTRY, KIND_ENTRY], ids=["dataset-code entry", "virgin kind entry"])
+def test_all_recycled_a_dataset_code_entry_and_a_virgin_kind_entry_both_replace_ev(imported, tmp_path, entry):
+    """R1 = 1, no virgin input: 50 kg recycled alloy, 500 kg CO2; per kg: Erec = 500/50 = 10, Rm = 1.
+
+    Ev still stands in the formula's R1 term: (1 - R1)·Ev + R1·(A·Erec + (1 - A)·Ev·Qsin/Qp) with R1 = 1,
+    A = 0.2, Qsin/Qp = 1 gives 0.2 x 10 + 0.8 x Ev.  With Ev the imported acid (0.20596 kg CO2e/kg):
+    2 + 0.8 x 0.20596 = 2.164768.  A dataset-code entry replaces the dataset wherever used, Ev included; a kind
+    entry for the virgin alloy (whose rule default is the Ev dataset) says the user's virgin material is the
+    imported acid although none is bought, so it replaces Ev too.  The old code kept the library's Ev for the
+    kind entry (listing it as not applied): 2 + 0.8 x 0.55 = 2.44, exit 0.
     """
     rule_path, data_path = _case(tmp_path, r1=1.0)
-    by_code = footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, CODE_ENTRY))
-    assert _value(by_code) == pytest.approx(2.0 + 0.8 * ACID, rel=REL)
-    applied = by_code["provenance"]["background"]["mapping"]["applied"]
-    assert [u["input"] for u in applied[EV_LIBRARY]["inputs"]] == ["recycled_content.virgin.dataset"]
-    by_kind = footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, KIND_ENTRY, "k.yaml"))
-    assert _value(by_kind) == pytest.approx(2.0 + 0.8 * 0.55, rel=REL)
-    assert by_kind["recycled_content"]["virgin"]["dataset"] == EV_LIBRARY
-    assert set(by_kind["provenance"]["background"]["mapping"]["not_applied"]) == {"virgin-alloy"}
+    mapping = _mapping(tmp_path, entry)
+    document = footprint.declare(rule_path, data_path, mapping=mapping)
+    assert _value(document) == pytest.approx(ALL_RECYCLED, rel=REL)  # 2.164768; the old code's kind entry: 2.44
+    assert _value(document) != pytest.approx(2.0 + 0.8 * 0.55, rel=1e-3)
+    key = next(iter(yaml.safe_load(entry)["map"]))
+    virgin = document["recycled_content"]["virgin"]
+    assert virgin["dataset"].startswith("bg-jl::") and virgin["imported"]["mapping_entry"] == key
+    assert virgin["imported"]["replaced"] == EV_LIBRARY
+    background = document["provenance"]["background"]["mapping"]
+    assert [u["input"] for u in background["applied"][key]["inputs"]] == ["recycled_content.virgin.dataset"]
+    assert background["not_applied"] == {}
+    assert EV_LIBRARY not in document["provenance"]["inventories"]["used"]
+    path = tmp_path / "decl.json"
+    footprint.write_declaration(document, path)
+    for reference in (True, False):  # verify recomputes the same number by the reference path and declare's own
+        outcome = footprint.verify_declaration(path, data_path, rule=rule_path, mapping=mapping, reference=reference)
+        assert outcome.ok, [vars(d) for d in outcome.failures][:5]
+
+
+def test_all_recycled_two_virgin_kind_entries_naming_different_imports_are_refused(imported, tmp_path):
+    """R1 = 1 and two virgin kinds whose rule default is the Ev dataset, mapped to two different imported
+    datasets, none bought: two virgin burdens for one Ev, refused as when the inputs are bought."""
+    rule_path, data_path = _case(tmp_path, r1=1.0, second_kind=True)
+    two = _mapping(tmp_path, """database: bg-jl
+map:
+  virgin-alloy: {name: "acid production, test"}
+  virgin-alloy-2: {database: bg-es, name: "acid production, test"}
+""", "two.yaml")
+    with pytest.raises(MappingError, match="from 2 different imported datasets") as caught:
+        footprint.declare(rule_path, data_path, mapping=two)
+    assert caught.value.value == "virgin-alloy, virgin-alloy-2" and caught.value.field == "map.virgin-alloy"
+    same = _mapping(tmp_path, """database: bg-jl
+map:
+  virgin-alloy: {name: "acid production, test"}
+  virgin-alloy-2: {name: "acid production, test"}
+""", "same.yaml")  # both naming the same imported dataset: one virgin burden
+    assert _value(footprint.declare(rule_path, data_path, mapping=same)) == pytest.approx(ALL_RECYCLED, rel=REL)
+
+
+def test_a_virgin_kind_entry_beside_virgin_material_bought_from_the_library_is_refused(imported, tmp_path):
+    """R1 = 0.5, two virgin kinds on the Ev dataset: 50 kg of the first bought from the library, none of the
+    second, whose kind entry says the virgin material is the imported acid.  Ev would have two sources (the
+    library's for the material bought, the import for the entry): refused, never a pick.  (The old code read
+    Ev from the library and listed the entry as not applied.)"""
+    rule_path, data_path = _case(tmp_path, second_kind=True)
+    data = yaml.safe_load(data_path.read_text())
+    blending = data["processes"]["blending"]
+    blending["inputs"] = [blending["inputs"][0], {"kind": "virgin-alloy", "amount": 50, "unit": "kg"}]
+    data_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    second = _mapping(tmp_path, """database: bg-jl
+map:
+  virgin-alloy-2: {name: "acid production, test"}
+""", "second.yaml")
+    with pytest.raises(MappingError, match=r"from chemical/ammonium-sulphate for others "
+                                           r"\(processes\.blending\.inputs\[1\]\)") as caught:
+        footprint.declare(rule_path, data_path, mapping=second)
+    assert caught.value.field == "map.virgin-alloy-2"
 
 
 def test_an_imported_ev_not_per_unit_of_mass_is_refused(imported, tmp_path):

@@ -173,7 +173,12 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
 
     * by a dataset-code entry naming it (such an entry replaces that dataset wherever it is used), or
     * by the one imported dataset that replaced it on every input of the rule's virgin input kinds that
-      drew on it (a kind entry for the virgin material bought).
+      drew on it (a kind entry for the virgin material bought), or
+    * by a kind entry for a virgin input kind whose rule default dataset is the Ev dataset, whether or not
+      an input of that kind is bought: the entry says what the user's virgin material is.  With recycled
+      content R1 = 1 nothing virgin is bought, yet Ev stays in the formula's R1 term ((1-A)·Ev·Qsin/Qp);
+      such an entry used to be listed as not applied and Ev read the library dataset the user had mapped
+      away (2.44 instead of 2.164768 kg CO2e/kg in tests/test_cff_mapping.py, exit 0).
 
     Two entries putting different imported datasets in its place, or virgin inputs drawing on it partly
     from the library and partly from an import, leave no single virgin burden: refused, never a pick.
@@ -201,6 +206,11 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
                     found.setdefault(target.key, (applied[id(flow)][0], target))
                 elif flow.target == replaced:
                     unmapped.append(flow.field)
+        kinds = system.rule.rule.input_kinds
+        for kind in sorted(virgin_kinds & set(mapping.kinds)):  # the user's word for the virgin material
+            spec = kinds.get(kind)
+            if spec is not None and spec.dataset == replaced:
+                found.setdefault(mapping.kinds[kind].key, (kind, mapping.kinds[kind]))
         if not found:
             return None
         entries = sorted({entry for entry, _target in found.values()})
