@@ -154,6 +154,10 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
         inputs.setdefault(key, []).append(use)
         imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
     system.imported = imported
+    # what each imported dataset used gives a value for: read once here, for Ev's line and every category's coverage
+    system.imported_coverage = imported_coverage(set(imported), mapping)
+    if virgin is not None:
+        system.recycled = replace(system.recycled, virgin_coverage=system.imported_coverage[virgin[1].key])
     return system, _provenance(mapping, inputs, taken_by)
 
 
@@ -232,8 +236,9 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
                            field=f"map.{key}", value=f"{target.name}: {target.unit}",
                            expected=f"a dataset per unit of mass (Ev is {rc.virgin_amount:g} {rc.virgin_unit} of "
                                     "virgin material per kg of recycled material)") from None
+    # virgin_coverage: set by map_system from imported_coverage, the one reading of what an imported dataset covers
     system.recycled = replace(rc, virgin_dataset=target.key, virgin_unit=target.unit, virgin_amount=amount,
-                              virgin_coverage=_covered(target, mapping), virgin_dqr=target.dqr,
+                              virgin_coverage=(), virgin_dqr=target.dqr,
                               virgin_imported={**BackgroundMapping.entry(target), "replaced": replaced,
                                                "mapping_entry": str(key)})
     if target.dqr is None:
@@ -247,15 +252,21 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
     return str(key), target, use
 
 
-def _covered(target: Target, mapping: BackgroundMapping) -> tuple[str, ...]:
-    """The coverage categories an imported Ev gives a value for: those its cradle-to-gate score is not zero in.
+def imported_coverage(keys: set[str], mapping: BackgroundMapping) -> dict[str, tuple[str, ...]]:
+    """The coverage categories each imported dataset gives a value for: those its cradle-to-gate score is not zero in.
 
-    Why: a library dataset's Ev is applied only in the categories its flows have a factor in (the catalogue's
-    ``characterises``): Ev = 0 would credit the recycled material with its Erec.  An imported dataset has no
-    catalogue entry, so its own scores (the snapshot's, one solve for the background with its imports) say it.
-    Read here, once, from the same scores on every path (declare, batch, verify by either solver), so whether
-    the line is applied never depends on the path's floating-point noise.
+    Why: a library dataset's coverage is the catalogue's (the flows it and its chain carry a factor for, and the
+    gaps its file states); an imported dataset has no catalogue entry, so its own scores (the snapshot's, one
+    solve for the background with its imports) say it.  Two uses read this one answer: the CFF's Ev line is
+    applied only where an imported Ev gives a value (Ev = 0 would credit the recycled material with its Erec),
+    and a declared category's coverage counts an imported dataset as covering it where its score is not zero
+    (quality.assess; before, no imported dataset counted, and a declaration characterised wholly through
+    imported datasets read "partial: only the producer's own emissions give a value", exit 0).  Read here,
+    once per mapped product system, from the same scores on every path (declare, batch, verify by either
+    solver), so what is covered never depends on the path's floating-point noise.
     """
+    if not keys:
+        return {}
     from footprint.data.inventory import BACKGROUND_DB
     from footprint.data.project import background_version
     from footprint.engine.calculate import background_node_ids
@@ -263,11 +274,14 @@ def _covered(target: Target, mapping: BackgroundMapping) -> tuple[str, ...]:
 
     version = background_version()
     databases = [BACKGROUND_DB, *mapping.databases]
-    node = background_node_ids(databases, {target.key}, version)[target.key]
+    nodes = background_node_ids(databases, set(keys), version)
     categories = list(all_categories())
     rows, scores = background_scores(databases, categories)
-    values = scores[rows[node]]
-    return tuple(sorted({coverage_category(c.id) for c, value in zip(categories, values) if value != 0.0}))
+    found = {}
+    for key in sorted(keys):
+        values = scores[rows[nodes[key]]]
+        found[key] = tuple(sorted({coverage_category(c.id) for c, value in zip(categories, values) if value != 0.0}))
+    return found
 
 
 def _provenance(mapping: BackgroundMapping, inputs: dict[str, list[dict[str, str]]],

@@ -642,6 +642,24 @@ def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[d
                                 f"{system.recycled.method} adjustment is not applied to it (coverage partial)")
 
 
+#: what an imported dataset is missing in a category it does not cover (partial_coverage's ``flows``)
+IMPORTED_ZERO = "its cradle-to-gate score is zero in these categories"
+
+
+def imported_sources(system, used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, coverage categories) of each imported dataset the declaration uses, as category coverage reads them.
+
+    Why: coverage was judged over the library's datasets only, so a declaration whose climate change came
+    wholly from imported datasets (every background input mapped) read "partial: only the producer's own
+    emissions give a value; no dataset or supplier's declaration is used", exit 0, and ``--strict`` refused it.
+    An imported dataset covers a category where its score is not zero (engine.mapping.imported_coverage, the
+    one reading the CFF's Ev line uses too); one whose score is zero there is listed as not covering it.
+    """
+    found = getattr(system, "imported_coverage", {})
+    labels = getattr(system, "imported", {})
+    return sorted((f"imported dataset {labels[key][0]}", found[key]) for key in found if key in used)
+
+
 def _missing(code: str, catalogue: Catalogue) -> list[dict]:
     """A dataset's stated missing flows (with the reason), and the categories it is silent on."""
     dataset = catalogue.datasets[code]
@@ -895,19 +913,21 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     warnings.extend(secondary_precision_warnings(system))
     coverage: dict[str, str] = {}
     gaps: dict[str, list[str]] = {}
-    # complete needs something used that is complete for the category (a dataset, or a supplier's declaration,
-    # checked in _upstream_coverage); "no dataset is missing it" alone is vacuously true when no dataset is used
-    judged = bool(chain) or bool(system.upstream_declarations())
     # the chain sorted and each dataset's coverage looked up once, not per category (twenty of them)
     chain_coverage = [(code, catalogue.datasets[code].coverage) for code in sorted(chain)]
+    imported = imported_sources(system, used)  # a mapping's imported datasets count as the library's do
+    sources = chain_coverage + imported
+    # complete needs something used that is complete for the category (a dataset, imported or not, or a supplier's
+    # declaration, checked in _upstream_coverage); "no dataset is missing it" alone is vacuously true when none is
+    judged = bool(sources) or bool(system.upstream_declarations())
     for category in result.categories:
         covered_as = coverage_category(category.id)
         if covered_as not in COVERAGE_IDS:
             continue
-        missing = [code for code, covers in chain_coverage if covered_as not in covers]  # sorted, as the chain
+        missing = [code for code, covers in sources if covered_as not in covers]  # sorted, as the chain
         if missing:
             gaps[category.id] = missing
-        if len(missing) == len(chain) and result.totals[category.id] == 0:  # nothing used gives a value
+        if len(missing) == len(sources) and result.totals[category.id] == 0:  # nothing used gives a value
             coverage[category.id] = "none"
         elif not missing and judged:
             coverage[category.id] = "complete"
@@ -917,6 +937,10 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     partial = [{"dataset": code, "covers": list(covers),
                 "screening": catalogue.datasets[code].screening, "missing": _missing(code, catalogue)}
                for code, covers in chain_coverage if not headline.issubset(covers)]
+    partial += [{"dataset": label, "covers": list(covers), "screening": False,
+                 "missing": [{"categories": [c for c in HEADLINE_IDS if c not in covers], "flows": IMPORTED_ZERO,
+                              "reason": "read from the imported dataset's own score (it has no stated gaps)"}]}
+                for label, covers in imported if not headline.issubset(covers)]
     _upstream_coverage(result, coverage, partial, warnings, gaps)
     quality_gaps = {"coverage": coverage, "gaps": gaps}
     # the supplementary indicators too (crustal scarcity): declared beside EF 3.1, they were marked partial in

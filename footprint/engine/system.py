@@ -150,9 +150,13 @@ class ProductSystem:
     notes: list[str] = field(default_factory=list)  # fallbacks and other choices a reader should know about
     recycled: RecycledContent | None = None
     reference_unit: str = "kg"  # the unit the rule counts the reference product in (its output is in it)
-    #: datasets of imported databases the foreground's flows point at (engine.mapping): key -> (label, the
-    #: mapping entry's DQR or None), so the Data Needs Matrix checks them as it checks the library's datasets
-    imported: dict[str, tuple[str, DQR | None]] = field(default_factory=dict)
+    #: datasets of imported databases the foreground's flows (or the CFF's Ev) point at (engine.mapping): key ->
+    #: (label, the mapping entry's DQR or None, location), so the Data Needs Matrix checks them as it checks the
+    #: library's datasets
+    imported: dict[str, tuple[str, DQR | None, str]] = field(default_factory=dict)
+    #: those imported datasets' coverage categories (engine.mapping.imported_coverage: where their score is not
+    #: zero), so a category's coverage counts them as it counts the library's datasets (quality.assess)
+    imported_coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def demand(self) -> float:
