@@ -1867,17 +1867,15 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             # anyway, reported as failed, and the corrected re-run then refused it as "exists"
             entry = _registry.entry_from_declaration(outcome.document, mass_kg=row.mass_kg, year=row.year,
                                                      source=row.output)
-        # checked before computing, and again here: a file that appeared at the output since (another run
-        # writing there) was replaced with exit 0; without --force it is now this row's error
-        write_declaration(outcome.document, row.output, force=force)
+        if target is None:
+            # checked before computing, and again here: a file that appeared at the output since (another run
+            # writing there) was replaced with exit 0; without --force it is now this row's error
+            write_declaration(outcome.document, row.output, force=force)
+            written.append(row.number)
+            return
+        _write_registered(target, entry, outcome.document, row.output, force=force)
         written.append(row.number)
-        if target is not None:
-            try:
-                target.add([entry])
-            except FootprintError as exc:  # the file stays (a valid declaration): say so, or a re-run is puzzled
-                exc.message = f"declaration written to {row.output} but not registered: {exc.message}"
-                raise
-            placed[key] = row.number
+        placed[key] = row.number
 
     context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     try:
@@ -1897,6 +1895,52 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     if private_key is not None:
         summary.signed_by = _signing.key_id(private_key.public_key())
     return summary
+
+
+def _write_registered(target, entry, document: dict, output: str, *, force: bool) -> None:
+    """Register ``entry`` and write ``document`` to ``output``: both, or neither.
+
+    The register's every check and write is made first (Register.adding), so a row it refuses writes
+    no file; the file is written while the register's transaction is open, and the entry committed
+    after it.  Why: the file was written first and the entry added after, so a row the register
+    refused (the same declaration made with another Monte Carlo seed, placed in another year) was
+    counted as failed while its declaration sat in the output directory, ready to be published or
+    verified as if it were on the market.  Should the commit itself fail once the file is in place
+    (a full disk, a lost database server, Ctrl-C), the file is taken back before the error is raised:
+    removed, or the file it replaced with ``force`` put back.
+    """
+    import contextlib
+    import uuid
+
+    path = Path(output)
+    backup = None
+    if force and path.is_file():  # a hard link keeps the replaced file's content for an undo (none: not kept)
+        backup = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.kept")
+        try:
+            os.link(path, backup)
+        except OSError:
+            backup = None
+    placed_file = False
+    try:
+        with target.adding([entry]):
+            write_declaration(document, output, force=force)
+            placed_file = True
+    except BaseException as exc:
+        if placed_file:  # else the register refused it, or the file was not written: nothing of the row is left
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, path)
+                    backup = None
+                else:
+                    os.unlink(path)
+            if isinstance(exc, FootprintError):
+                exc.message = (f"the register did not keep the declaration ({exc.message}), so it was not written "
+                               f"to {output}")
+        raise
+    finally:
+        if backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(backup)
 
 
 def _not_a_regular_file(row) -> str | None:

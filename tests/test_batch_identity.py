@@ -139,7 +139,8 @@ def test_on_dask_the_register_takes_the_rows_in_manifest_order_as_the_serial_run
                                       workers=2, created=CREATED)
     assert os.path.exists(marker)
     assert [o.status for o in summary.outcomes] == ["ok", "error"], summary.errors_csv()
-    assert "not registered" in summary.outcomes[1].message
+    assert "of the same declarant and facility" in summary.outcomes[1].message
+    assert not (tmp_path / "out/b.json").exists()  # refused by the register: not written (test_batch_register_before_write)
     registered = [r["declaration_id"] for r in footprint.market_rows(register=tmp_path / "r.sqlite")]
     assert registered == [json.loads((tmp_path / "out/a.json").read_text())["id"]]
 

@@ -185,6 +185,7 @@ def test_batch_register_refuses_a_second_row_of_one_declaration_with_another_see
     assert said[2].status == "error" and "the same declaration" in said[2].message and "as row 1" in said[2].message
     assert not (tmp_path / "out" / "2.json").exists()  # refused before computing
     assert said[3].status == "error" and "another Monte Carlo" in said[3].message
+    assert not (tmp_path / "out" / "3.json").exists()  # refused by the register before its file was written
     rows = footprint.market_rows(register=register)
     assert [(r["year"], r["mass_kg"]) for r in rows] == [(2025, 1000.0)]
     first = json.loads((tmp_path / "out" / "1.json").read_text(encoding="utf-8"))

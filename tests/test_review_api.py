@@ -140,25 +140,24 @@ def test_batch_declare_refuses_a_row_whose_output_is_the_manifest(tmp_path):
     assert manifest.read_bytes() == before
 
 
-def test_a_row_written_but_not_registered_says_so(project, tmp_path, monkeypatch):
-    """batch declare --register writes a row's declaration, then adds it to the register; a refused add
-    leaves a valid file behind, so the row's error must say it was written (a re-run would otherwise
-    meet 'exists' without knowing why)."""
+def test_a_row_the_register_refuses_is_not_written_and_says_why(project, tmp_path, monkeypatch):
+    """batch declare --register wrote a row's declaration, then added it to the register; a refused add left a
+    valid file behind (the row failed, its declaration on disk).  The register's checks now come first: a
+    refused row writes nothing, and its error is the register's (test_batch_register_before_write)."""
     import footprint
     from footprint.market import registry
 
-    def refuse(self, entries, **kwargs):
+    def refuse(cur, entry, where):
         raise registry.RegistryError("the register refuses this entry", field="mass_kg")
 
-    monkeypatch.setattr(registry.Register, "add", refuse)
+    monkeypatch.setattr(registry.Register, "_check_consistent", staticmethod(refuse))
     example = Path(__file__).resolve().parents[1] / "examples" / "ndpr-oxide" / "activity-2025.yaml"
     manifest = tmp_path / "m.csv"
     manifest.write_text(f"rule,data,output,mass_kg,year\nndpr-oxide,{example},{tmp_path / 'a.json'},1000,2025\n")
     summary = footprint.batch_declare(manifest, register=tmp_path / "market.sqlite")
     (outcome,) = [o for o in summary.outcomes if o.status != "ok"]
-    assert f"declaration written to {tmp_path / 'a.json'} but not registered" in outcome.message
     assert "the register refuses this entry" in outcome.message
-    assert (tmp_path / "a.json").exists()
+    assert not (tmp_path / "a.json").exists()
 
 
 def test_a_written_declaration_never_replaces_a_recorded_input_at_either_place_it_may_mean(example_declaration,

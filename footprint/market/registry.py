@@ -552,69 +552,92 @@ class Register:
         ``replace``: an entry may take the place of registered declarations of the same facility and
         an overlapping reporting period (a correction); without it such an entry is refused.
         """
+        with self.adding(entries, source=source, replace=replace) as result:
+            return result
+
+    @contextmanager
+    def adding(self, entries: Sequence[Entry], *, source: str | None = None,
+               replace: bool = False) -> Iterator[AddResult]:
+        """``add``, with the caller's own step (writing the declaration file) run before the entries are committed.
+
+        Every check and write of ``add`` is made first, in the open transaction, so whatever the
+        register refuses is refused before the body runs; the body raising rolls the entries back;
+        the commit follows the body.  Why: ``batch declare --register`` wrote a row's declaration and
+        only then added it, so a row the register refused (the same declaration with another Monte
+        Carlo seed, placed in another year) was reported failed while its file sat among the outputs,
+        ready to be published or verified.  A commit that fails after the body (a full disk, a lost
+        server) raises RegistryError from the ``with`` statement: the caller undoes its step then.
+        The register stays locked for writing while the body runs (SQLite: BEGIN IMMEDIATE), so no
+        other writer can change what was checked in between.
+        """
         result = AddResult()
         with self._db.transaction() as cur:
-            if cur.dialect == "postgresql" and any(entry.keys for entry in entries):
-                # one writer at a time: under READ COMMITTED two adds of one facility's production could each
-                # find no other and both be registered (weighed twice, exit 0); SQLite's writes begin
-                # IMMEDIATE already.  Readers (ACCESS SHARE) are not blocked.
-                cur.run("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE")
-            for entry in entries:
-                where = entry.source or source or entry.declaration_id  # the file (and CSV line) the user gave
-                _refuse_unknown_coverage(entry, where)
-                existing = self._check_consistent(cur, entry, where)
-                carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
-                for other in self._same_production(cur, entry, where, replace):
-                    for year, mass in cur.all("SELECT year, mass_kg FROM placements WHERE declaration_id = :id",
-                                              {"id": other}):
-                        carried[int(year)] = carried.get(int(year), 0.0) + float(mass)
-                    for table, column in (("placements", "declaration_id"), ("category_values", "declaration_id"),
-                                          ("declarations", "id")):
-                        cur.run(f"DELETE FROM {table} WHERE {column} = :id", {"id": other})
-                    result.replaced.append(other)
-                params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
-                          "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256,
-                          "facility": entry.facility, "period_start": entry.period[0] if entry.period else None,
-                          "period_end": entry.period[1] if entry.period else None,
-                          "by_name": entry.keys.by_name if entry.keys else None,
-                          "by_id": entry.keys.by_id if entry.keys else None}
-                if existing:
-                    cur.run("UPDATE declarations SET declarant = :declarant, date = :date, "
-                            "content_sha256 = :content_sha256, facility = COALESCE(:facility, facility), "
-                            "period_start = COALESCE(:period_start, period_start), "
-                            "period_end = COALESCE(:period_end, period_end), "
-                            "facility_by_name = COALESCE(:by_name, facility_by_name), "
-                            "facility_by_id = COALESCE(:by_id, facility_by_id) WHERE id = :id", params)
-                else:
-                    cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256, "
-                            "facility, period_start, period_end, facility_by_name, facility_by_id) VALUES (:id, "
-                            ":rule_id, :rule_version, :declarant, :date, :content_sha256, :facility, :period_start, "
-                            ":period_end, :by_name, :by_id)", params)
-                for category, value in entry.values.items():
-                    kept = cur.all("SELECT median, p2_5, p97_5, coverage FROM category_values WHERE declaration_id = :id "
-                                   "AND category = :category", {"id": entry.declaration_id, "category": category})
-                    spread = entry.spreads.get(category) or (tuple(kept[0][:3]) if kept else (None, None, None))
-                    coverage = entry.coverage.get(category) or (kept[0][3] if kept else None)
-                    cur.run("DELETE FROM category_values WHERE declaration_id = :id AND category = :category",
-                            {"id": entry.declaration_id, "category": category})
-                    cur.run("INSERT INTO category_values (declaration_id, category, value, unit, median, p2_5, "
-                            "p97_5, coverage) VALUES (:id, :category, :value, :unit, :median, :p2_5, :p97_5, "
-                            ":coverage)",
-                            {"id": entry.declaration_id, "category": category, "value": value,
-                             "unit": entry.units.get(category), "median": spread[0], "p2_5": spread[1],
-                             "p97_5": spread[2], "coverage": coverage})
-                placed = cur.all("SELECT mass_kg FROM placements WHERE declaration_id = :id AND year = :year",
-                                 {"id": entry.declaration_id, "year": entry.year})
-                if placed:
-                    cur.run("UPDATE placements SET mass_kg = :mass WHERE declaration_id = :id AND year = :year",
-                            {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
-                    result.updated += 1
-                else:
-                    cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
-                            {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
-                    result.added += 1
-                self._carry(cur, entry, carried, result, where)
-        return result
+            self._add_all(cur, entries, source, replace, result)
+            yield result
+
+    def _add_all(self, cur: _Cursor, entries: Sequence[Entry], source: str | None, replace: bool,
+                 result: AddResult) -> None:
+        """add's checks and writes, in ``cur``'s transaction (one for all the entries)."""
+        if cur.dialect == "postgresql" and any(entry.keys for entry in entries):
+            # one writer at a time: under READ COMMITTED two adds of one facility's production could each
+            # find no other and both be registered (weighed twice, exit 0); SQLite's writes begin
+            # IMMEDIATE already.  Readers (ACCESS SHARE) are not blocked.
+            cur.run("LOCK TABLE declarations IN SHARE ROW EXCLUSIVE MODE")
+        for entry in entries:
+            where = entry.source or source or entry.declaration_id  # the file (and CSV line) the user gave
+            _refuse_unknown_coverage(entry, where)
+            existing = self._check_consistent(cur, entry, where)
+            carried: dict[int, float] = {}  # year -> mass the replaced declarations were placed with
+            for other in self._same_production(cur, entry, where, replace):
+                for year, mass in cur.all("SELECT year, mass_kg FROM placements WHERE declaration_id = :id",
+                                          {"id": other}):
+                    carried[int(year)] = carried.get(int(year), 0.0) + float(mass)
+                for table, column in (("placements", "declaration_id"), ("category_values", "declaration_id"),
+                                      ("declarations", "id")):
+                    cur.run(f"DELETE FROM {table} WHERE {column} = :id", {"id": other})
+                result.replaced.append(other)
+            params = {"id": entry.declaration_id, "rule_id": entry.rule_id, "rule_version": entry.rule_version,
+                      "declarant": entry.declarant, "date": entry.date, "content_sha256": entry.content_sha256,
+                      "facility": entry.facility, "period_start": entry.period[0] if entry.period else None,
+                      "period_end": entry.period[1] if entry.period else None,
+                      "by_name": entry.keys.by_name if entry.keys else None,
+                      "by_id": entry.keys.by_id if entry.keys else None}
+            if existing:
+                cur.run("UPDATE declarations SET declarant = :declarant, date = :date, "
+                        "content_sha256 = :content_sha256, facility = COALESCE(:facility, facility), "
+                        "period_start = COALESCE(:period_start, period_start), "
+                        "period_end = COALESCE(:period_end, period_end), "
+                        "facility_by_name = COALESCE(:by_name, facility_by_name), "
+                        "facility_by_id = COALESCE(:by_id, facility_by_id) WHERE id = :id", params)
+            else:
+                cur.run("INSERT INTO declarations (id, rule_id, rule_version, declarant, date, content_sha256, "
+                        "facility, period_start, period_end, facility_by_name, facility_by_id) VALUES (:id, "
+                        ":rule_id, :rule_version, :declarant, :date, :content_sha256, :facility, :period_start, "
+                        ":period_end, :by_name, :by_id)", params)
+            for category, value in entry.values.items():
+                kept = cur.all("SELECT median, p2_5, p97_5, coverage FROM category_values WHERE declaration_id = :id "
+                               "AND category = :category", {"id": entry.declaration_id, "category": category})
+                spread = entry.spreads.get(category) or (tuple(kept[0][:3]) if kept else (None, None, None))
+                coverage = entry.coverage.get(category) or (kept[0][3] if kept else None)
+                cur.run("DELETE FROM category_values WHERE declaration_id = :id AND category = :category",
+                        {"id": entry.declaration_id, "category": category})
+                cur.run("INSERT INTO category_values (declaration_id, category, value, unit, median, p2_5, "
+                        "p97_5, coverage) VALUES (:id, :category, :value, :unit, :median, :p2_5, :p97_5, "
+                        ":coverage)",
+                        {"id": entry.declaration_id, "category": category, "value": value,
+                         "unit": entry.units.get(category), "median": spread[0], "p2_5": spread[1],
+                         "p97_5": spread[2], "coverage": coverage})
+            placed = cur.all("SELECT mass_kg FROM placements WHERE declaration_id = :id AND year = :year",
+                             {"id": entry.declaration_id, "year": entry.year})
+            if placed:
+                cur.run("UPDATE placements SET mass_kg = :mass WHERE declaration_id = :id AND year = :year",
+                        {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
+                result.updated += 1
+            else:
+                cur.run("INSERT INTO placements (declaration_id, year, mass_kg) VALUES (:id, :year, :mass)",
+                        {"id": entry.declaration_id, "year": entry.year, "mass": entry.mass_kg})
+                result.added += 1
+            self._carry(cur, entry, carried, result, where)
 
     @staticmethod
     def _carry(cur: _Cursor, entry: Entry, carried: dict[int, float], result: AddResult, where: str) -> None:
