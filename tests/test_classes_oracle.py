@@ -11,7 +11,8 @@ The oracle below is written from README "Class schemes" and "Classes" (uncertain
   (p_k, x_k), x_1 below p_1 and x_n above p_n; t_j = Q(j/N); equal width: lo + j (hi - lo)/N between
   Q(0.05) and Q(0.95); head-room: N-1 classes for B..N, t_1 = x_min - margin |x_min|;
 * boundaries: class k holds t_{k-1} < v <= t_k (a value on a threshold takes the better class);
-* refusals: values in two units, two major versions of the rule, no declaration (or only partial ones),
+* refusals: values in two units or two major versions of the rule among the declarations ranked (a 0 kg
+  row or a partial value is none of them), no declaration (or only partial ones),
   no mass, two equal thresholds (a class no value can reach), more quantile classes than declarations;
 * assignment: the class of the declared value (of its Monte Carlo median under a scheme of medians),
   P(class k) = F(t_k) - F(t_{k-1}) with F linear between the percentiles 0..100, the nearest threshold.
@@ -94,18 +95,14 @@ def oracle(market: dict, *, n: int, method: str, weight: str, head_room: bool, m
     start, end = window
     mass: dict[str, Fraction] = {}
     years_placed: set[int] = set()
-    units = set()
     for (ident, year), kg in market["placements"].items():
         decl = market["declarations"][ident]
         if decl["rule"] != rule or CATEGORY not in decl["values"] or not start <= year <= end:
             continue
-        units.add(decl["unit"])
         mass[ident] = mass.get(ident, Fraction(0)) + Fraction(kg)
         if kg > 0:
             years_placed.add(year)
     refusals = {"head-room"} if head_room and n < 3 else set()
-    if len(units) > 1:
-        refusals.add("units")
     population = {i: m for i, m in mass.items() if market["declarations"][i]["coverage"] == "complete"}
     partial = len(mass) - len(population)
 
@@ -117,6 +114,8 @@ def oracle(market: dict, *, n: int, method: str, weight: str, head_room: bool, m
     placed = {i: w for i, w in weights.items() if w > 0}  # a declaration with nothing placed is not on the market
     if not population:
         refusals.add("empty")
+    if len({market["declarations"][i]["unit"] for i in placed}) > 1:  # the declarations ranked, as the versions
+        refusals.add("units")
     if len({_major(market["declarations"][i]["version"]) for i in placed}) > 1:
         refusals.add("major")
     if population and not placed:

@@ -352,7 +352,7 @@ def population(points: Sequence[MarketPoint], basis: str = "value") -> tuple[lis
     # nothing placed in the window (a 0 kg row of an older register): no declaration placed on the market, so
     # none of the market's declarations (derive counts them as counts.without_weight).  Counted in the class
     # rows and counts.declarations, one sat in head-room's "empty" class A as "1 decl." of the market, exit 0
-    kept = [p for p in points if p.coverage != "partial" and p.mass_kg > 0]
+    kept = [p for p in points if p.counts]  # the one definition (MarketPoint.counts) the checks share
     without_median = 0
     if basis == "median":
         without_median = sum(1 for p in kept if p.median is None)
@@ -412,7 +412,7 @@ def derive(points: Sequence[MarketPoint], *, rule_id: str, category: str, unit: 
     start, end = _window(window)
     day = derivation_date(start, end, date)  # first: a window not over is refused whatever it holds
     empty_years = years_without_placements(years_placed, window) if years_placed is not None else []
-    unplaced = sum(1 for p in points if p.coverage != "partial" and not p.mass_kg > 0)
+    unplaced = sum(1 for p in points if p.coverage != "partial" and not p.placed)
     points, partial, without_median = population(points, basis)
     names = labels(classes)
     if trigger_basis not in WEIGHTS:

@@ -60,6 +60,24 @@ class MarketPoint:
     p97_5: float | None = None
     coverage: str | None = None  # "complete", "partial" (a lower bound); None: not known (built in memory)
 
+    @property
+    def placed(self) -> bool:
+        """Whether anything of it was placed on the market in the window (a 0 kg row of an older register: not)."""
+        return self.mass_kg > 0
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is one of the declarations classes are derived from: placed, and its value complete.
+
+        The one definition: the distribution (classes.population) and every check made of the market it
+        describes (one unit, Register.points; one major version of the rule, classes.derive) see these
+        declarations and no others.  Why: the unit check saw a 0 kg row of an older register, which is no
+        declaration on the market and takes no part in the thresholds, and refused the whole market for it.
+        A partial value is a lower bound, left out of the thresholds (and counted as such), so it is not
+        one of them either.
+        """
+        return self.coverage != "partial" and self.placed
+
 
 class RegistryError(FootprintError):
     """The market register or an entry for it is malformed or conflicting."""
@@ -825,33 +843,39 @@ class Register:
     def points(self, rule_id: str, category: str, start: int, end: int) -> tuple[list[MarketPoint], str | None]:
         """The declarations of ``rule_id`` placed in [start, end] with a value for ``category``, and its unit.
 
-        Each declaration appears once; its mass is the sum over the years of the window.
+        Each declaration appears once; its mass is the sum over the years of the window.  The unit is
+        that of the declarations that count (MarketPoint.counts), which must state one; a declaration
+        with nothing placed in the window needs no known coverage (it counts whatever its coverage).
         """
         by_id: dict[str, dict[str, Any]] = {}
-        units: set[str] = set()
         for row in self.rows(rule_id=rule_id):
             if not _in_window(row, category, start, end):
                 continue
-            if row["coverage"].get(category) not in COVERAGES:
+            item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
+            item["mass"] += row["mass_kg"]
+        points, units = [], {}
+        for ident, item in sorted(by_id.items()):
+            row = item["row"]
+            point = MarketPoint(declaration_id=ident, value=row["values"][category], mass_kg=item["mass"],
+                                content_sha256=row["content_sha256"], rule_version=row["rule_version"],
+                                coverage=row["coverage"].get(category),
+                                **dict(zip(("median", "p2_5", "p97_5"), row["spreads"].get(category, ()))))
+            if point.placed and point.coverage not in COVERAGES:
                 # registered before every write stated it (an import of a CSV without coverage:<category>)
-                raise RegistryError(f"declaration '{row['declaration_id']}' is registered with a '{category}' value "
+                raise RegistryError(f"declaration '{ident}' is registered with a '{category}' value "
                                     "of unknown coverage: a partial value is a lower bound, which class derivation "
                                     "leaves out, so it cannot be weighed as complete", file=self.target,
-                                    field=COVERAGE_PREFIX + category, value=row["coverage"].get(category),
+                                    field=COVERAGE_PREFIX + category, value=point.coverage,
                                     expected=" or ".join(COVERAGES) + f": import its row again with a "
                                              f"{COVERAGE_PREFIX}{category} column (footprint market import), or "
                                              "add its declaration again (footprint market add)")
-            item = by_id.setdefault(row["declaration_id"], {"row": row, "mass": 0.0})
-            item["mass"] += row["mass_kg"]
             unit = row["units"].get(category) or standard_unit(category)  # a CSV row without one: the engine's
-            if unit:
-                units.add(unit)
+            if unit and point.counts:
+                units.setdefault(unit, ident)
+            points.append(point)
         if len(units) > 1:
-            raise RegistryError(f"the register holds '{category}' values in several units", file=self.target,
-                                field=UNIT_PREFIX + category, value=sorted(units), expected="one unit per category")
-        points = [MarketPoint(declaration_id=i, value=item["row"]["values"][category], mass_kg=item["mass"],
-                              content_sha256=item["row"]["content_sha256"], rule_version=item["row"]["rule_version"],
-                              coverage=item["row"]["coverage"].get(category),
-                              **dict(zip(("median", "p2_5", "p97_5"), item["row"]["spreads"].get(category, ()))))
-                  for i, item in sorted(by_id.items())]
-        return points, (units.pop() if units else None)
+            raise RegistryError(f"the register holds '{category}' values in several units among the declarations "
+                                f"placed in {start}-{end} ({', '.join(f'{u}: {i}' for u, i in sorted(units.items()))})",
+                                file=self.target, field=UNIT_PREFIX + category, value=sorted(units),
+                                expected="one unit per category")
+        return points, (next(iter(units)) if units else None)
