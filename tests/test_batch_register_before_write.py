@@ -40,7 +40,7 @@ def _placed(register: Path) -> list[tuple]:
     return sorted((r["declaration_id"], r["year"], r["mass_kg"]) for r in footprint.market_rows(register=register))
 
 
-def _check_the_refused_row_left_nothing(folder: Path, summary) -> None:
+def _check_the_refused_row_left_nothing(folder: Path, summary, register=None) -> None:
     said = {o.row: o for o in summary.outcomes}
     assert [said[n].status for n in (1, 2, 3, 4)] == ["ok", "ok", "error", "ok"], summary.errors_csv()
     assert "another Monte Carlo" in said[3].message
@@ -48,7 +48,7 @@ def _check_the_refused_row_left_nothing(folder: Path, summary) -> None:
     assert not (folder / "out" / "3.json").exists()  # before: written, though the register refused it
     assert sorted(p.name for p in (folder / "out").iterdir()) == ["1.json", "2.json", "4.json"]  # no temporaries
     first, second = (json.loads((folder / "out" / f"{n}.json").read_text(encoding="utf-8")) for n in (1, 2))
-    assert _placed(folder / "r.sqlite") == sorted([(first["id"], 2025, 1000.0), (second["id"], 2025, 500.0),
+    assert _placed(register or folder / "r.sqlite") == sorted([(first["id"], 2025, 1000.0), (second["id"], 2025, 500.0),
                                                    (second["id"], 2026, 700.0)])
 
 
@@ -58,6 +58,12 @@ def test_a_row_the_register_refuses_writes_no_file_and_the_others_are_untouched(
     # the declarations written are the ones a single declare writes, byte for byte
     alone = footprint.declare("ndpr-oxide", EXAMPLE, created=FIXED_MOMENT, uncertainty=20, seed=1)
     assert json.loads((tmp_path / "out" / "1.json").read_text(encoding="utf-8")) == alone
+
+
+def test_the_same_on_either_database(project, tmp_path, database):
+    """SQLite and PostgreSQL (by URL): the register's refusal comes before the file, in one transaction."""
+    summary = footprint.batch_declare(_manifest(tmp_path), register=database, created=FIXED_MOMENT)
+    _check_the_refused_row_left_nothing(tmp_path, summary, database)
 
 
 def test_the_command_line_says_the_row_failed_and_its_error_report_names_it(project, tmp_path):
