@@ -1270,16 +1270,21 @@ def inventories_show(code: str) -> None:
 @click.argument("rule")
 @click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A producer's activity data: check exactly the datasets its inventory uses.")
+@click.option("--background", help="Imported database the --mapping entries point into by default (as declare).")
+@click.option("--mapping", type=FILE, help="The mapping declare will be given (needs --data): its imported datasets "
+                                           "in place of the library's, their coverage read from their scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
-def inventories_coverage(rule: str, data: Path | None, as_json: bool) -> None:
+def inventories_coverage(rule: str, data: Path | None, background: str | None, mapping: Path | None,
+                         as_json: bool) -> None:
     """Per declared category of RULE: which datasets characterise it, which do not, and why.
 
     \b
     Example:
       footprint inventories coverage ndpr-oxide
       footprint inventories coverage ndpr-oxide --data examples/ndpr-oxide/activity-2025.yaml
+      footprint inventories coverage ndpr-oxide --data data.yaml --background ecoinvent --mapping map.yaml
     """
-    _echo_result(footprint.inventory_coverage(rule, data), as_json)
+    _echo_result(footprint.inventory_coverage(rule, data, background=background, mapping=mapping), as_json)
 
 
 @inventories.command("import")

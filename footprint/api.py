@@ -1498,16 +1498,28 @@ def show_inventory(code: str) -> tuple[_inventory.Dataset, Path]:
     return dataset, catalogue.files[dataset.code]
 
 
-def inventory_coverage(rule: str | Path, data: str | Path | None = None):
+def inventory_coverage(rule: str | Path, data: str | Path | None = None, *, background: str | None = None,
+                       mapping: str | Path | None = None):
     """Per declared category: the datasets that characterise it, and those that do not with the reason.
 
     Without ``data`` the datasets are the rule's defaults (templates such as electricity/{region}
     count through the fallbacks that exist); with ``data`` they are exactly what that producer's
     inventory draws on, including the grids' upstream chains and suppliers' declarations.
+
+    ``mapping`` (with ``background`` as its default database, as declare takes them): the inventory
+    as that mapping retargets it, read by declare's own code path (_prepare: map_system, the imported
+    datasets' coverage from engine.mapping.imported_coverage as quality.imported_sources reads it for the
+    declaration).  Why: without it the command showed the library's datasets the mapping replaces, so a
+    producer declaring with ``--mapping`` could not see the declaration's coverage beforehand.
     """
     from footprint.engine import coverage
+    from footprint.errors import ActivityDataError
 
     loaded = _rule.load_rule(rule)
+    if (mapping or background) and data is None:  # a mapping retargets one producer's inventory, not the rule
+        raise ActivityDataError(f"{'--mapping' if mapping else '--background'} needs --data", field="--data",
+                                value=str(mapping or background),
+                                expected="the producer's activity data whose inventory the mapping retargets")
     if data is None:
         catalogue = _inventory.load_catalogue()
         return coverage.analyse(loaded, catalogue, coverage.default_datasets(loaded, catalogue),
@@ -1517,9 +1529,13 @@ def inventory_coverage(rule: str | Path, data: str | Path | None = None):
     # supplier's declaration characterised with other factors was listed as covering, exit 0, where declare
     # refuses it)
     run = _Run.open()
-    system = _prepare(run, loaded.path, data, loaded=loaded).system
+    system = _prepare(run, loaded.path, data, loaded=loaded, background=background, mapping=mapping).system
+    basis = f"the inventory of {Path(data).as_posix()}"
+    if mapping:
+        basis += f" with the mapping {Path(mapping).as_posix()}"
     return coverage.analyse(loaded, run.catalogue, system.datasets_used(), system.upstream_declarations(),
-                            basis=f"the inventory of {Path(data).as_posix()}", direct=_direct_categories(system))
+                            basis=basis, direct=_direct_categories(system),
+                            imported=coverage.imported_of(system))
 
 
 def _direct_categories(system) -> set[str]:

@@ -64,6 +64,7 @@ def _commands(tmp: Path, register: Path) -> list[list[str]]:
          "-o", str(tmp / "scheme.json")],
         ["inventories", "list"],
         ["inventories", "show", "electricity/CN-NM"],
+        ["inventories", "coverage", "ndpr-oxide"],  # the rule's defaults; --data (and --mapping) calculate
     ]
 
 

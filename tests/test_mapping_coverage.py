@@ -121,3 +121,75 @@ def test_strict_still_refuses_a_category_an_import_gives_no_value(imported, tmp_
     with pytest.raises(StrictQualityError, match=r"acidification is partial: some inputs give no value .*"
                                                  r"imported dataset bg-jl: 'acid production, test'"):
         footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, RATED), strict=True)
+
+
+# ----------------------------------------------------------------------------- before declaring: the coverage command
+
+
+def _command(rule_path: Path, data_path: Path, mapping: Path | None) -> dict[str, str]:
+    report = footprint.inventory_coverage(rule_path, data_path, mapping=mapping)
+    return {c.category: c.status for c in report.categories}
+
+
+@pytest.mark.parametrize("declared", [None, COVERED], ids=["the rule's categories", "the three the import covers"])
+def test_the_coverage_command_with_the_mapping_shows_what_the_declaration_will_say(imported, tmp_path, declared):
+    """'inventories coverage --data --mapping' reads the mapping as declare does (the same _prepare, map_system and
+    imported_coverage): per category, the coverage the declaration made with the same mapping records.
+
+    Without --mapping the command reads the library's ammonium sulphate the mapping replaces (climate change only):
+    with the three categories the import covers declared, photochemical ozone formation and freshwater
+    ecotoxicity read "none" (declare without the mapping would refuse them) where the declaration with the
+    mapping says complete.  The old command had no --mapping at all."""
+    rule_path, data_path = _case(tmp_path)
+    if declared:
+        _declared(rule_path, declared)
+    for text in (CODE_ENTRY, RATED):
+        mapping = _mapping(tmp_path, text, f"map-{len(text)}.yaml")
+        document = footprint.declare(rule_path, data_path, mapping=mapping)
+        made = {c: r["coverage"] for c, r in _results(document).items()}
+        assert _command(rule_path, data_path, mapping) == made
+    if declared:
+        assert made == dict.fromkeys(COVERED, "complete")
+        assert _command(rule_path, data_path, None) != made  # the library's dataset: what the mapping replaces
+    else:  # the imported acid is complete where its score is not zero, and named where it is zero
+        assert made["climate_change"] == "complete" and made["acidification"] == "partial"
+    report = footprint.inventory_coverage(rule_path, data_path, mapping=mapping)
+    climate = next(c for c in report.categories if c.category == "climate_change")
+    assert [(d.code, d.status) for d in climate.imported] == [(ACID, "complete")]
+    assert "chemical/ammonium-sulphate" not in [d.code for d in climate.datasets]  # mapped away
+
+
+def test_the_coverage_command_says_imported_coverage_is_read_from_scores(imported, tmp_path):
+    from click.testing import CliRunner
+
+    import cli
+
+    rule_path, data_path = _case(tmp_path)
+    mapping = _mapping(tmp_path, CODE_ENTRY)
+    argv = ["inventories", "coverage", str(rule_path), "--data", str(data_path), "--mapping", str(mapping)]
+    run = CliRunner().invoke(cli.main, argv)
+    assert run.exit_code == 0, run.output
+    assert f"with the mapping {mapping.as_posix()}" in run.output.splitlines()[0]
+    assert f"complete {ACID}: its cradle-to-gate score is not zero in this category (read from its score" in run.output
+    assert f"none     {ACID}: its cradle-to-gate score is zero in this category" in run.output
+    assert "coverage read from their cradle-to-gate scores" in run.output and "they state no gaps" in run.output
+    as_json = CliRunner().invoke(cli.main, [*argv, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    import json
+
+    categories = {c["category"]: c for c in json.loads(as_json.output)["categories"]}
+    assert categories["acidification"]["imported"] == [
+        {"code": ACID, "status": "none", "explanation": "its cradle-to-gate score is zero in this category (read "
+                                                        "from its score: an imported dataset states no gaps)"}]
+
+
+def test_the_coverage_command_refuses_a_mapping_without_data(imported, tmp_path):
+    """A mapping retargets one producer's inventory; the rule's defaults are not one: refused, naming --data."""
+    from click.testing import CliRunner
+
+    import cli
+
+    rule_path, _data_path = _case(tmp_path)
+    run = CliRunner().invoke(cli.main, ["inventories", "coverage", str(rule_path), "--mapping",
+                                        str(_mapping(tmp_path, CODE_ENTRY))])
+    assert run.exit_code == 2 and "--mapping needs --data" in run.output and "Traceback" not in run.output

@@ -28,6 +28,8 @@ class CategoryCoverage:
     status: str  # complete | partial | none
     datasets: list[DatasetCoverage] = field(default_factory=list)
     suppliers: list[dict[str, str]] = field(default_factory=list)  # declaration, product, coverage
+    # the imported datasets a --mapping puts in the library's place: complete where their score is not zero
+    imported: list[DatasetCoverage] = field(default_factory=list)
 
     @property
     def incomplete(self) -> list[DatasetCoverage]:
@@ -43,7 +45,8 @@ class CoverageReport:
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "basis": self.basis,
                 "categories": [{"category": c.category, "status": c.status,
-                                "datasets": [vars(d) for d in c.datasets], "suppliers": c.suppliers}
+                                "datasets": [vars(d) for d in c.datasets], "suppliers": c.suppliers,
+                                **({"imported": [vars(d) for d in c.imported]} if c.imported else {})}
                                for c in self.categories]}
 
     def text(self) -> str:
@@ -57,6 +60,10 @@ class CoverageReport:
                 lines.append(f"  {d.status:<8} {d.code}: {d.explanation}")
             for s in c.suppliers:
                 lines.append(f"  {s['coverage']:<8} supplier declaration {s['declaration']} ({s['product']})")
+            for d in c.imported:
+                lines.append(f"  {d.status:<8} {d.code}: {d.explanation}")
+        if any(c.imported for c in self.categories):
+            lines.append(IMPORTED_BASIS)
         return "\n".join(lines)
 
 
@@ -82,12 +89,39 @@ def default_datasets(loaded: LoadedRule, catalogue: Catalogue) -> set[str]:
     return codes
 
 
+#: how the command reads an imported dataset's coverage (said in its output: there is no file stating gaps)
+IMPORTED_BASIS = ("imported datasets (--mapping): coverage read from their cradle-to-gate scores in this background, "
+                  "complete where the score is not zero, none where it is zero; they state no gaps")
+
+
+def imported_of(system) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, coverage categories) of each imported dataset a mapped product system uses.
+
+    The declaration's own reading (quality.imported_sources over the system's datasets used, from
+    engine.mapping.imported_coverage), so the command and the declaration cannot disagree on it.
+    """
+    from footprint.engine.quality import imported_sources
+
+    return imported_sources(system, system.datasets_used())
+
+
+def _imported_rows(imported: list[tuple[str, tuple[str, ...]]], covered_as: str) -> list[DatasetCoverage]:
+    return [DatasetCoverage(code=label, status="complete" if covered_as in covers else "none",
+                            explanation=f"its cradle-to-gate score is {'not ' if covered_as in covers else ''}zero "
+                                        "in this category (read from its score: an imported dataset states no gaps)")
+            for label, covers in imported]
+
+
 def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers: list | None = None, *,
-            basis: str, direct: set[str] | frozenset[str] = frozenset()) -> CoverageReport:
+            basis: str, direct: set[str] | frozenset[str] = frozenset(),
+            imported: list[tuple[str, tuple[str, ...]]] | None = None) -> CoverageReport:
     """Coverage of each declared category over ``used`` (and everything those datasets draw on).
 
     ``direct``: categories the producer's own reported emissions have a factor in.  They give the
     category a value, so it is at least "partial" (as the declaration computes it), never "none".
+    ``imported``: (label, categories covered) of the imported datasets a mapping points the inventory
+    at (imported_of); each counts as a dataset complete where it covers the category and giving no
+    value where it does not, as quality.assess counts them for the declaration.
     """
     rule = loaded.rule
     chain = sorted(catalogue.drawn_on(used))
@@ -101,14 +135,17 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
             rows.append(DatasetCoverage(code=code, status=entry.status, explanation=entry.explanation()))
         declared = [{"declaration": s.path.name, "product": s.product,
                      "coverage": s.coverage.get(category, "none")} for s in suppliers or []]
-        statuses = [r.status for r in rows] + [s["coverage"] for s in declared]
+        foreign = _imported_rows(imported or [], covered_as)
+        statuses = [r.status for r in rows] + [s["coverage"] for s in declared] + [r.status for r in foreign]
         characterised = any(covered_as in catalogue.characterises.get(code, ()) for code in chain) or any(
-            s["coverage"] != "none" for s in declared) or covered_as in direct
+            s["coverage"] != "none" for s in declared) or covered_as in direct or any(
+            r.status == "complete" for r in foreign)
         if statuses and all(s == "complete" for s in statuses):
             status = "complete"
         elif not characterised:  # stated gaps explain it, but nothing gives a value: a declaration is refused
             status = "none"
         else:
             status = "partial"
-        categories.append(CategoryCoverage(category=category, status=status, datasets=rows, suppliers=declared))
+        categories.append(CategoryCoverage(category=category, status=status, datasets=rows, suppliers=declared,
+                                           imported=foreign))
     return CoverageReport(rule=rule.id, basis=basis, categories=categories)
