@@ -291,6 +291,50 @@ def test_a_supplier_declaration_as_ev_is_not_touched_by_a_mapping(imported, tmp_
     assert "imported" not in document["recycled_content"]["virgin"]
 
 
+#: the note a declaration carries when the virgin material bought is imported while Ev stays the rule's declaration
+DECLARED_EV_NOTE = ("recycled content: the virgin material bought (processes.blending.inputs[1]) comes from imported "
+                    "dataset bg-jl: 'acid production, test' (mapping entry {key}), while Ev of the Circular Footprint "
+                    "Formula stays the rule's declaration urn:uuid:00000000-0000-0000-0000-000000000040 (virgin metal, "
+                    "Virgin Metal Co.; recycled_content.virgin.declaration): the formula's parameters are the rule's, "
+                    "a mapping does not change them")
+
+
+@pytest.mark.parametrize("entry", [CODE_ENTRY, KIND_ENTRY], ids=["dataset-code entry", "virgin kind entry"])
+def test_a_declaration_as_ev_beside_imported_virgin_material_is_said_on_every_path(imported, tmp_path, entry):
+    """Ev stays the rule's supplier declaration (methodology.md 2.6: the CFF's parameters are the rule-set's, a
+    producer's mapping does not lower (1-A)·Ev·Qsin/Qp), while the virgin alloy bought comes from the imported acid.
+    The declaration named neither source beside the other; now one note names both, the same on declare, a batch
+    row and verify by either solver (verify compares data_quality.warnings).  Without the mapping: no note."""
+    rule_path, data_path = _case(tmp_path)
+    rule = yaml.safe_load(rule_path.read_text())
+    rule["recycled_content"]["virgin"] = {"declaration": "virgin.json"}
+    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
+    mapping = _mapping(tmp_path, entry)
+    note = DECLARED_EV_NOTE.format(key=next(iter(yaml.safe_load(entry)["map"])))
+    created = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    document = footprint.declare(rule_path, data_path, mapping=mapping, created=created)
+    assert _value(document) == pytest.approx(5.0 + 50 * ACID / 100 + 0.8 * (0.5 * 40 - 5), rel=REL)  # unchanged
+    assert document["data_quality"]["warnings"].count(note) == 1
+    (outcome,) = footprint.declare_many([{"rule": str(rule_path), "data": str(data_path), "mapping": str(mapping)}],
+                                        created=created)
+    assert outcome.status == "ok" and note in outcome.document["data_quality"]["warnings"]
+    assert outcome.document["content_sha256"] == document["content_sha256"]
+    path = tmp_path / "decl.json"
+    footprint.write_declaration(document, path)
+    for reference in (True, False):
+        checked = footprint.verify_declaration(path, data_path, rule=rule_path, mapping=mapping, reference=reference)
+        assert checked.ok, [vars(d) for d in checked.failures][:5]
+    # a verify that recomputes without the note (the old code's declaration) finds the warnings different
+    old = json.loads(path.read_text())
+    old["data_quality"]["warnings"].remove(note)
+    old["content_sha256"] = content_hash(old)
+    path.write_text(json.dumps(old, indent=2))
+    checked = footprint.verify_declaration(path, data_path, rule=rule_path, mapping=mapping)
+    assert not checked.ok and any(d.item.startswith("data_quality.warnings") for d in checked.failures)
+    unmapped = footprint.declare(rule_path, data_path)
+    assert not [w for w in unmapped["data_quality"]["warnings"] if "comes from imported dataset" in w]
+
+
 def test_an_imported_ev_is_rated_by_its_entry_as_published_and_held_to_the_limit(imported, tmp_path):
     """R1 = 1 (Erec 10 per kg, the line 0.8 x (0.20596 - 10) = -7.835232), producer's DQR 1 throughout.
 

@@ -149,6 +149,7 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
                 target = targets[id(flow)]  # checked against the rule's secondary limit (quality.assess)
                 imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
     virgin = _map_virgin(system, mapping, catalogue, applied, targets)
+    _note_declared_ev(system, applied, targets)
     if virgin is not None:  # Ev of the CFF now reads the imported dataset: recorded as one more use of its entry
         key, target, use = virgin
         inputs.setdefault(key, []).append(use)
@@ -250,6 +251,40 @@ def _map_virgin(system: ProductSystem, mapping: BackgroundMapping, catalogue: Ca
     use = {"process": RECYCLED_CONTENT_ID, "input": VIRGIN_FIELD, "label": "Ev (Circular Footprint Formula)",
            "replaced": replaced}
     return str(key), target, use
+
+
+def _note_declared_ev(system: ProductSystem, applied: dict[int, tuple[str, str, dict[str, str], Any]],
+                      targets: dict[int, Target]) -> None:
+    """Say so when the virgin material bought comes from an imported dataset while Ev stays the rule's declaration.
+
+    Why: a rule may name a supplier's declaration as the CFF's Ev (``recycled_content.virgin.declaration``);
+    a mapping retargets datasets only, so Ev stays that declaration by design (methodology.md 2.6: the
+    CFF's parameters are the rule-set's choice, and a producer's mapping must not lower the
+    (1-A)·Ev·Qsin/Qp term by their own choice).  The declaration then had two sources of virgin burden,
+    the imported dataset for the virgin material bought and the rule's declaration for Ev, and said
+    nothing of it.  One note per imported dataset (with its entry and the inputs it took), in the
+    system's notes (data_quality.warnings): built here, on the one path declare, batch and verify share.
+    """
+    rc = system.recycled
+    if rc is None or rc.virgin_declaration is None:
+        return
+    virgin_kinds = set(rc.virgin_input_kinds)
+    bought: dict[tuple[str, str], list[str]] = {}  # (entry key, imported dataset) -> the inputs it took
+    for process in system.processes:
+        for flow in process.flows:
+            if id(flow) in applied and flow.input_kind in virgin_kinds:
+                target = targets[id(flow)]
+                label = f"{target.database}: '{target.name}'"
+                bought.setdefault((applied[id(flow)][0], label), []).append(flow.field)
+    declaration = rc.virgin_declaration
+    for (key, label), fields in sorted(bought.items()):
+        note = (f"recycled content: the virgin material bought ({', '.join(fields)}) comes from imported dataset "
+                f"{label} (mapping entry {key}), while Ev of the Circular Footprint Formula stays the rule's "
+                f"declaration {declaration.id} ({declaration.product}, {declaration.declarant}; "
+                "recycled_content.virgin.declaration): the formula's parameters are the rule's, a mapping does "
+                "not change them")
+        if note not in system.notes:
+            system.notes.append(note)
 
 
 def imported_coverage(keys: set[str], mapping: BackgroundMapping) -> dict[str, tuple[str, ...]]:
