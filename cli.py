@@ -1334,13 +1334,19 @@ _DATABASE_HELP = ("Database: a file path (SQLite) or a URL such as postgresql://
               help="Lifetime of access tokens (s).")
 @click.option("--access-log", type=FILE,
               help="Append the access log to this file (default: stderr).")
+@click.option("--event-attempts", default=8, show_default=True, type=click.IntRange(1, 100),
+              help="Tries to send the answer to a RequestCreated event, then it is marked failed.")
+@click.option("--event-backoff", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds before the second try; the wait doubles (at most an hour).")
 def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, database: str | None, token_ttl: int,
-          access_log: Path | None) -> None:
+          access_log: Path | None, event_attempts: int, event_backoff: float) -> None:
     """Serve published declarations: the PACT v3 API and web pages, over TLS only.
 
     PACT v3 actions: POST /auth/token (OAuth2 client credentials), GET /3/footprints,
     GET /3/footprints/{id}, POST /3/events. Web pages: / (declarations), /declarations/{id}
     (report), /rules/{rule}/classes (class scheme). There is no plain-HTTP listener.
+    A RequestCreated event of a client with an event endpoint ('footprint clients endpoint') is
+    answered there with a RequestFulfilled or RequestRejected event (log lines 'events' on stderr).
 
     \b
     Example:
@@ -1349,7 +1355,8 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
        footprint clients add acme-buyer, footprint publish out/decl.json --to acme-buyer)
     """
     footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
-                    token_ttl=token_ttl, access_log=access_log,
+                    token_ttl=token_ttl, access_log=access_log, event_attempts=event_attempts,
+                    event_backoff=event_backoff,
                     ready=lambda url: _echo(f"footprint serve: {url} (PACT v3 at {url}/3/footprints, "
                                                  f"web pages at {url}/); Ctrl-C stops", err=True))
 
@@ -1398,6 +1405,9 @@ def clients() -> None:
     Example:
       footprint clients add acme-buyer
       footprint clients list
+      footprint clients endpoint acme-buyer https://pact.acme.example --remote-client-id our-host \\
+          --remote-secret-file acme-secret.txt
+      footprint clients show acme-buyer
       footprint clients remove acme-buyer
     """
 
@@ -1444,6 +1454,72 @@ def clients_remove(client_id: str, database: str | None) -> None:
     """
     footprint.remove_client(client_id, database=database)
     _echo(f"client {client_id} removed")
+
+
+@clients.command("endpoint")
+@click.argument("client_id")
+@click.argument("url")
+@click.option("--remote-client-id", required=True, help="The client id this host has at the client's token endpoint.")
+@click.option("--remote-secret-file", required=True, type=FILE,
+              help="A file holding the secret that goes with --remote-client-id (never given on the command line).")
+@click.option("--token-url", help="The client's token endpoint (default: URL/auth/token).")
+@click.option("--ca-file", type=FILE, help="PEM CA certificates to verify the client's TLS certificate with "
+                                           "(default: the system's).")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_endpoint(client_id: str, url: str, remote_client_id: str, remote_secret_file: Path,
+                     token_url: str | None, ca_file: Path | None, database: str | None) -> None:
+    """Set where the host answers a client's RequestCreated events (its PACT base URL, https only).
+
+    The answer (RequestFulfilled with the matching footprints the client may see, else RequestRejected)
+    goes to URL/3/events with a token from the client's token endpoint. The secret is stored in the
+    database as given (the host must send it). A client without an endpoint gets no answer.
+
+    \b
+    Example:
+      footprint clients endpoint acme-buyer https://pact.acme.example --remote-client-id our-host \\
+          --remote-secret-file acme-secret.txt
+    """
+    footprint.set_client_endpoint(client_id, url, secret_file=remote_secret_file, remote_client_id=remote_client_id,
+                                  token_url=token_url, ca_file=ca_file, database=database)
+    _echo(f"client {client_id}: RequestCreated events are answered at {url.rstrip('/')}/3/events")
+
+
+@clients.command("endpoint-remove")
+@click.argument("client_id")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_endpoint_remove(client_id: str, database: str | None) -> None:
+    """Forget a client's event endpoint and its credentials (its requests are no longer answered)."""
+    footprint.remove_client_endpoint(client_id, database=database)
+    _echo(f"client {client_id}: no event endpoint")
+
+
+@clients.command("show")
+@click.argument("client_id")
+@click.option("--db", "database", help=_DATABASE_HELP)
+def clients_show(client_id: str, database: str | None) -> None:
+    """Show a client: its event endpoint (never a secret) and the answers to its requests, failed ones named.
+
+    \b
+    Example:
+      footprint clients show acme-buyer
+    """
+    report = footprint.client_report(client_id, database=database)
+    _echo(f"client {client_id}: created {report['created']}, {report['published']} declaration(s) published to it")
+    endpoint = report["endpoint"]
+    if endpoint is None:
+        _echo("event endpoint: none (RequestCreated events are stored, not answered)")
+    else:
+        _echo(f"event endpoint: {endpoint['base_url']}/3/events (token {endpoint['token_url']}, as "
+              f"{endpoint['remote_client_id']}" + (f", CA file {endpoint['ca_file']}" if endpoint["ca_file"] else "")
+              + ")")
+    counts: dict[str, int] = {}
+    for answer in report["answers"]:
+        counts[answer["state"]] = counts.get(answer["state"], 0) + 1
+    _echo("answers: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"))
+    for answer in report["answers"]:
+        if answer["state"] != "delivered":
+            _echo(f"  {answer['state']}: {answer['kind']} for request {answer['request_id']!r} "
+                  f"({answer['attempts']} attempt(s)): {answer['last_error'] or 'not tried yet'}")
 
 if __name__ == "__main__":
     main()

@@ -27,7 +27,8 @@ _API += ("verify_declaration", "market_register", "market_add", "market_import",
 _API += ("write_report_pdf", "export_declaration")
 _API += ("list_inventories", "show_inventory", "inventory_coverage", "import_inventory", "imported_databases")
 _API += ("declare_many", "batch_declare", "batch_verify", "background_identity", "warm_up")
-_API += ("publish_declaration", "add_client", "remove_client", "list_clients", "serve")
+_API += ("publish_declaration", "add_client", "remove_client", "list_clients", "serve", "set_client_endpoint",
+         "remove_client_endpoint", "client_report")
 _API += ("new_key", "sign_document", "sign_declaration", "check_signatures", "describe_signature")
 
 

@@ -2179,9 +2179,56 @@ def list_clients(*, database: str | Path | None = None) -> list[dict]:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8443, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None, database: str | Path | None = None, token_ttl: int = 3600,
-          access_log: str | Path | None = None, ready=None) -> None:
+          access_log: str | Path | None = None, ready=None, event_attempts: int = 8,
+          event_backoff: float = 5.0) -> None:
     """Run the PACT v3 host and the web pages over TLS until interrupted (footprint/server/run.py)."""
     from footprint.server import run as _run
 
     _run.serve(_run.ServeOptions(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
-                                 token_ttl=token_ttl, access_log=access_log), ready=ready)
+                                 token_ttl=token_ttl, access_log=access_log, event_attempts=event_attempts,
+                                 event_backoff=event_backoff), ready=ready)
+
+
+def set_client_endpoint(client_id: str, url: str, *, secret_file: str | Path, remote_client_id: str,
+                        token_url: str | None = None, ca_file: str | Path | None = None,
+                        database: str | Path | None = None) -> None:
+    """Give a client the event endpoint the host answers its RequestCreated events at (PACT v3 Action Events).
+
+    ``url`` is the client's base URL (https; events go to ``{url}/3/events``), ``token_url`` its token endpoint
+    (default ``{url}/auth/token``), ``remote_client_id`` and the secret in ``secret_file`` what the host
+    authenticates with there.  The secret is read from a file, never from the command line (which other users
+    of the machine can see); it is kept in the database as given, since the host has to send it.
+    """
+    from footprint.server.store import PublishError, Store
+
+    secret_path = Path(secret_file)
+    try:
+        secret = secret_path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PublishError(f"cannot read the secret file: {getattr(exc, 'strerror', None) or exc}",
+                           file=secret_path, field="--remote-secret-file",
+                           expected="a UTF-8 text file holding the secret") from None
+    if "\n" in secret or not secret:
+        raise PublishError("the secret file must hold one secret on one line", file=secret_path,
+                           field="--remote-secret-file")
+    ca = None
+    if ca_file is not None:
+        ca_path = Path(ca_file).expanduser().resolve()
+        if not ca_path.is_file():
+            raise PublishError("file not found", file=ca_file, field="--ca-file", expected="a PEM file of CA certificates")
+        ca = str(ca_path)
+    base = url.rstrip("/")
+    Store(database).set_endpoint(client_id, base, token_url or base + "/auth/token", remote_client_id, secret, ca)
+
+
+def remove_client_endpoint(client_id: str, *, database: str | Path | None = None) -> None:
+    from footprint.server.store import Store
+
+    Store(database).remove_endpoint(client_id)
+
+
+def client_report(client_id: str, *, database: str | Path | None = None) -> dict:
+    """A client, its event endpoint (never the secret) and the answers to its requests, failed ones named."""
+    from footprint.server.store import Store
+
+    return Store(database).client_report(client_id)

@@ -298,12 +298,12 @@ def test_migrations_build_every_table_from_an_empty_database(database):
     from footprint.market import db
 
     db.upgrade(database)
-    assert db.current_revision(database) == db.head_revision() == "0008"
+    assert db.current_revision(database) == db.head_revision() == "0009"
     assert {"declarations", "category_values", "placements", "published", "audiences", "pf_keys", "clients",
             "events", "alembic_version"} <= _tables(database)
     db.dispose(database)
     db.upgrade(database, "0001")                      # idempotent: already past 0001, nothing changes
-    assert db.current_revision(database) == "0008"
+    assert db.current_revision(database) == "0009"
 
 
 def test_a_register_from_before_the_migrations_is_stamped_and_keeps_its_rows(database):

@@ -9,7 +9,9 @@ PACT Technical Specifications v3 (wbcsd/data-exchange-protocol, spec/v3/openapi.
 * ``GET /3/footprints/{id}``: GetFootprint (404 NotFound, 403 AccessDenied).
 * ``POST /3/events``: CloudEvents 1.0 in structured mode (``application/cloudevents+json``);
   RequestCreated, RequestFulfilled, RequestRejected and Published events are validated, stored and
-  answered 200 with an empty body.
+  answered 200 with an empty body.  A new RequestCreated of a client with an event endpoint is then
+  answered to that endpoint, asynchronously, with a RequestFulfilled or RequestRejected event
+  (footprint/server/answers.py decides, footprint/server/delivery.py sends).
 * Errors: a JSON ``{"code", "message"}`` Error object; an invalid token is 400 BadRequest ("Invalid
   token provided", as the PACT conformance tests expect), an expired one 401 TokenExpired.
 * ``GET /.well-known/openid-configuration``: the optional OpenID discovery document.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hmac
 import json
 import logging
@@ -41,6 +44,7 @@ from starlette.routing import Route
 from footprint.server import formats, pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.cursor import CursorError, CursorSigner
+from footprint.server.delivery import LOG as EVENTS_LOG, DeliveryPolicy, Outbox
 from footprint.server.store import CLIENT_ID, KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
@@ -137,8 +141,8 @@ class Host:
     """The application's state: the store, the token signer, the failure limiter, the limits."""
 
     def __init__(self, store: Store, signer: TokenSigner, limiter: FailureLimiter, *, max_body: int,
-                 page_size: int, max_page: int, body_seconds: float = BODY_SECONDS):
-        self.store, self.signer, self.limiter = store, signer, limiter
+                 page_size: int, max_page: int, body_seconds: float = BODY_SECONDS, outbox: Outbox | None = None):
+        self.store, self.signer, self.limiter, self.outbox = store, signer, limiter, outbox
         self.cursors = CursorSigner()
         self.max_body, self.page_size, self.max_page = max_body, page_size, max_page
         self.body_seconds = body_seconds
@@ -397,9 +401,25 @@ class Host:
             event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
-        validate_event(event)
-        await run_in_threadpool(self.store.store_event, event, client_id)
+        kind = validate_event(event)
+        received = await run_in_threadpool(self.store.receive, event, client_id,
+                                           answer_source=self._source(request))
+        if received.new and kind == "RequestCreated":
+            if received.answer is None:
+                EVENTS_LOG.info("RequestCreated %r of client %s stored; not answered: the client has no event "
+                                "endpoint (footprint clients endpoint)", str(event["id"])[:200], client_id)
+            else:
+                EVENTS_LOG.info("RequestCreated %r of client %s: %s queued", str(event["id"])[:200], client_id,
+                                received.answer)
+                if self.outbox is not None:
+                    self.outbox.wake()
         return Response(status_code=200)
+
+    @staticmethod
+    def _source(request: Request) -> str:
+        """The CloudEvents ``source`` of this host's answers: its base URL as the request named it (as discovery)."""
+        host = request.headers.get("host", "")
+        return f"https://{host}" if HOST.match(host) else "urn:footprint:pact-host"
 
     # ------------------------------------------------------------------ discovery
 
@@ -598,11 +618,17 @@ class Guard:
 
 def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: int = 5,
                failure_window: float = 60.0, max_body: int = 1024 * 1024, page_size: int = 100,
-               max_page: int = 1000, signer: TokenSigner | None = None, body_seconds: float = BODY_SECONDS) -> Any:
-    """The ASGI app over a prepared database (``Store(database).prepare()`` first)."""
+               max_page: int = 1000, signer: TokenSigner | None = None, body_seconds: float = BODY_SECONDS,
+               delivery: DeliveryPolicy | None = None) -> Any:
+    """The ASGI app over a prepared database (``Store(database).prepare()`` first).
+
+    Its lifespan runs the outbox worker that sends the answers to RequestCreated events (delivery.Outbox); a
+    server that runs the app (uvicorn) starts it, and a restart resumes the answers not yet sent.
+    """
     store = Store(database)
+    outbox = Outbox(store, delivery)
     host = Host(store, signer or TokenSigner(token_ttl), FailureLimiter(failure_limit, failure_window),
-                max_body=max_body, page_size=page_size, max_page=max_page, body_seconds=body_seconds)
+                max_body=max_body, page_size=page_size, max_page=max_page, body_seconds=body_seconds, outbox=outbox)
     web = pages.Pages(store, database)
     routes = [
         Route("/auth/token", host.token, methods=["POST"]),
@@ -643,7 +669,20 @@ def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: in
             return JSONResponse({"code": "InternalError", "message": "Internal error"}, status_code=500)
         return pages.error_page(500)
 
-    app = Starlette(routes=routes, exception_handlers={ApiError: api_error, OAuthError: oauth_error,
-                                                       HTTPException: http_error, Exception: internal_error})
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any):
+        worker = asyncio.create_task(outbox.run())
+        try:
+            yield
+        finally:
+            worker.cancel()
+            try:
+                await worker
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={ApiError: api_error, OAuthError: oauth_error,
+                                        HTTPException: http_error, Exception: internal_error})
     app.state.host = host
     return Guard(app)

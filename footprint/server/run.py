@@ -24,6 +24,7 @@ from typing import Any
 from footprint.errors import FootprintError
 from footprint.market import db as _db
 from footprint.market.db import DatabaseError
+from footprint.server.delivery import DeliveryPolicy
 from footprint.server.store import Store
 
 
@@ -40,6 +41,8 @@ class ServeOptions:
     database: Any = None
     token_ttl: int = 3600
     access_log: str | Path | None = None
+    event_attempts: int = 8       # tries to send an answer to a RequestCreated, then failed (delivery.py)
+    event_backoff: float = 5.0    # seconds before the second try; doubles
 
 
 def check_tls(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
@@ -96,6 +99,16 @@ def prepare_database(database: Any) -> Store:
     return store
 
 
+def configure_event_log() -> None:
+    """The log of answers to RequestCreated events (queued, delivered, retried, failed): one line each, on stderr."""
+    logger = logging.getLogger("footprint.server.events")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s events %(levelname)s %(message)s"))
+    logger.handlers[:] = [handler]
+
+
 def configure_access_log(path: str | Path | None) -> None:
     logger = logging.getLogger("footprint.server.access")
     logger.setLevel(logging.INFO)
@@ -144,7 +157,12 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     prepare_database(options.database)
     sock = bind(options.host, options.port)
     configure_access_log(options.access_log)
-    app = create_app(options.database, token_ttl=options.token_ttl)
+    configure_event_log()
+    if options.event_attempts < 1 or not options.event_backoff > 0:
+        raise ServeError("event delivery needs at least 1 attempt and a wait above 0 s", field="--event-attempts",
+                         value=f"{options.event_attempts}, {options.event_backoff}")
+    app = create_app(options.database, token_ttl=options.token_ttl,
+                     delivery=DeliveryPolicy(attempts=options.event_attempts, backoff=options.event_backoff))
     server = uvicorn.Server(uvicorn_config(app, options.tls_cert, options.tls_key))
     port = sock.getsockname()[1]
     if ready is not None:

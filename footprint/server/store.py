@@ -16,7 +16,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from footprint.errors import FootprintError
 from footprint.inputs.upstream import VALIDITY_YEARS, add_years
 from footprint.market import db as _db
-from footprint.server import security
+from footprint.server import answers, security
+from footprint.server.answers import REQUEST_CREATED
 
 PUBLIC = "*"
 KEY_KINDS = {"productId": "product", "companyId": "company", "classification": "classification",
@@ -26,6 +27,15 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: '$' let "ac
 
 class PublishError(FootprintError):
     """A declaration cannot be published, or a client cannot be added or removed, as asked."""
+
+
+@dataclass
+class Received:
+    """What ``Store.receive`` did: ``new`` (False: a duplicate, nothing stored) and the answer queued for a new
+    RequestCreated ('RequestFulfilled' or 'RequestRejected'; None: not a request, or the client has no endpoint)."""
+
+    new: bool
+    answer: str | None = None
 
 
 class StaleSnapshot(FootprintError):
@@ -190,6 +200,10 @@ class Store:
                 raise PublishError(f"no client '{client_id}'", field="client", value=client_id,
                                    expected="a client id from 'footprint clients list'")
             conn.execute(text("DELETE FROM audiences WHERE audience = :c"), {"c": client_id})
+            # its event endpoint and its unsent answers go with it: the host never sends on behalf of a client
+            # it no longer knows, nor keeps the credentials of its endpoint
+            conn.execute(text("DELETE FROM client_endpoints WHERE client_id = :c"), {"c": client_id})
+            conn.execute(text("DELETE FROM outbox WHERE client_id = :c"), {"c": client_id})
 
     def clients(self) -> list[dict[str, Any]]:
         from sqlalchemy import text
@@ -587,7 +601,18 @@ class Store:
     # ------------------------------------------------------------------ events
 
     def store_event(self, event: Mapping[str, Any], client_id: str) -> bool:
-        """Store a received CloudEvent; False if this client sent (source, id) before (a duplicate).
+        """Store a received CloudEvent; False if this client sent (source, id) before (a duplicate)."""
+        return self.receive(event, client_id).new
+
+    def receive(self, event: Mapping[str, Any], client_id: str, *, answer_source: str | None = None) -> Received:
+        """Store a received CloudEvent and, for a new RequestCreated, queue its answer (outbox), in one transaction.
+
+        The answer is decided here, as the request is accepted: RequestFulfilled with every footprint
+        the client may see that matches the request's criteria (Store._where, the filter of
+        ListFootprints), else RequestRejected.  Deciding and queuing in the transaction that stores the
+        request means a request is answered once: a duplicate is never queued again, and a crash stores
+        neither (the requester's resend is then new).  A client without an event endpoint gets no answer
+        queued (Received.answer is None): there is nowhere to send it.
 
         An event is identified by its sender, source and id (migration 0008): CloudEvents ids are unique
         per source, and the source is whatever the sender writes, so a (source, id) unique across clients
@@ -601,15 +626,156 @@ class Store:
         try:
             with self._tx(True) as conn:
                 if self._seen_event(conn, params):
-                    return False
+                    return Received(False)
                 conn.execute(text("INSERT INTO events (event_id, source, type, client_id, time, received_at, data) "
                                   "VALUES (:e, :s, :t, :c, :time, :r, :d)"), params)
+                answer = None
+                if str(event["type"]) == REQUEST_CREATED:
+                    answer = self._queue_answer(conn, event, client_id, answer_source)
         except _db.DatabaseError:
             with self._tx(False) as conn:  # a concurrent duplicate won the race: still a duplicate
                 if self._seen_event(conn, params):
-                    return False
+                    return Received(False)
             raise
-        return True
+        return Received(True, answer)
+
+    def _queue_answer(self, conn: Any, event: Mapping[str, Any], client_id: str, source: str | None) -> str | None:
+        """Decide a new RequestCreated's answer and put it in the outbox; its kind, or None (no endpoint).
+
+        The footprints are those ``client_id`` may see now (its own and the public ones, at the current tick of
+        the listing clock), filtered as ListFootprints filters: never one published only to another client.
+        """
+        from sqlalchemy import text
+
+        if not conn.execute(text("SELECT 1 FROM client_endpoints WHERE client_id = :c"), {"c": client_id}).first():
+            return None
+        criteria = answers.request_criteria(event.get("data") or {})
+        filters = Filters(keys=criteria["keys"], valid_on=criteria["valid_on"], valid_after=criteria["valid_after"],
+                          valid_before=criteria["valid_before"], status=criteria["status"])
+        params: dict[str, Any] = {}
+        where = self._where([client_id, PUBLIC], filters, params)
+        params["snap"] = int(conn.execute(text("SELECT tick FROM listing_clock WHERE id = 1")).scalar_one())
+        rows = conn.execute(text(f"SELECT p.record, {self.STATUS_AT} FROM published p WHERE {where} ORDER BY p.seq"),
+                            params).all()
+        pfs = [self._record(r[0], r[1]) for r in rows]
+        kind = "RequestFulfilled" if pfs else "RequestRejected"
+        answer = answers.answer_event(kind, str(event["id"]), source or "urn:footprint:host", _now(), pfs)
+        conn.execute(text(
+            "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, next_attempt, "
+            "created) VALUES (:c, :s, :r, :k, :e, 'pending', 0, 0, :t)"),
+            {"c": client_id, "s": str(event["source"]), "r": str(event["id"]), "k": kind,
+             "e": json.dumps(answer, ensure_ascii=False), "t": _now()})
+        return kind
+
+    # ------------------------------------------------------------------ event endpoints and the outbox
+
+    def set_endpoint(self, client_id: str, base_url: str, token_url: str, remote_client_id: str,
+                     remote_secret: str, ca_file: str | None = None) -> None:
+        """Where the host sends ``client_id``'s events (replacing what was set); checked, never half-stored."""
+        from sqlalchemy import text
+
+        for value, what in ((base_url, "--url"), (token_url, "--token-url")):
+            problem = answers.https_url(value, what)
+            if problem:
+                raise PublishError(problem, field=what, value=value, expected="https://host[:port][/path]")
+        if not remote_client_id or any(ord(c) < 32 or ord(c) == 127 for c in remote_client_id) \
+                or ":" in remote_client_id:
+            # RFC 7617: a Basic user-id holds no ':'; the host sends it form-urlencoded (RFC 6749 §2.3.1) anyway
+            raise PublishError("not a usable client id at the recipient's token endpoint", field="--remote-client-id",
+                               value=remote_client_id, expected="a non-empty id without ':' or control characters")
+        if not remote_secret:
+            raise PublishError("the recipient's client secret is empty", field="--remote-secret-file",
+                               expected="a file holding the secret the recipient issued to this host")
+        with self._tx(True) as conn:
+            if not conn.execute(text("SELECT 1 FROM clients WHERE client_id = :c"), {"c": client_id}).first():
+                raise PublishError(f"no client '{client_id}'", field="client", value=client_id,
+                                   expected="a client id from 'footprint clients list'")
+            conn.execute(text("DELETE FROM client_endpoints WHERE client_id = :c"), {"c": client_id})
+            conn.execute(text("INSERT INTO client_endpoints (client_id, base_url, token_url, remote_client_id, "
+                              "remote_secret, ca_file, created) VALUES (:c, :b, :t, :i, :s, :a, :n)"),
+                         {"c": client_id, "b": base_url.rstrip("/"), "t": token_url, "i": remote_client_id,
+                          "s": remote_secret, "a": ca_file, "n": _now()})
+
+    def remove_endpoint(self, client_id: str) -> None:
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            if not conn.execute(text("DELETE FROM client_endpoints WHERE client_id = :c"), {"c": client_id}).rowcount:
+                raise PublishError(f"client '{client_id}' has no event endpoint", field="client", value=client_id)
+
+    def endpoint(self, client_id: str) -> dict[str, Any] | None:
+        """The client's event endpoint with its secret (for the delivery only; never shown), or None."""
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            row = conn.execute(text("SELECT base_url, token_url, remote_client_id, remote_secret, ca_file FROM "
+                                    "client_endpoints WHERE client_id = :c"), {"c": client_id}).first()
+        if row is None:
+            return None
+        return {"base_url": row[0], "token_url": row[1], "remote_client_id": row[2], "remote_secret": row[3],
+                "ca_file": row[4]}
+
+    def client_report(self, client_id: str) -> dict[str, Any]:
+        """A client for ``footprint clients show``: its endpoint (no secret) and its answers by state, failures named."""
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            client = conn.execute(text("SELECT created, (SELECT COUNT(*) FROM audiences a WHERE a.audience = "
+                                       "c.client_id) FROM clients c WHERE c.client_id = :c"), {"c": client_id}).first()
+            if client is None:
+                raise PublishError(f"no client '{client_id}'", field="client", value=client_id,
+                                   expected="a client id from 'footprint clients list'")
+            endpoint = conn.execute(text("SELECT base_url, token_url, remote_client_id, ca_file FROM client_endpoints "
+                                         "WHERE client_id = :c"), {"c": client_id}).first()
+            rows = conn.execute(text("SELECT request_source, request_id, kind, state, attempts, last_error, created, "
+                                     "delivered_at FROM outbox WHERE client_id = :c ORDER BY seq"),
+                                {"c": client_id}).all()
+        answers_ = [dict(zip(("request_source", "request_id", "kind", "state", "attempts", "last_error", "created",
+                              "delivered_at"), r)) for r in rows]
+        return {"client_id": client_id, "created": client[0], "published": int(client[1]),
+                "endpoint": dict(zip(("base_url", "token_url", "remote_client_id", "ca_file"), endpoint))
+                if endpoint else None, "answers": answers_}
+
+    def due_answers(self, now: float, lease: float) -> list[dict[str, Any]]:
+        """Claim the pending answers due by ``now`` (epoch seconds) for ``lease`` seconds; the claimed ones.
+
+        A claim is a lease, not a lock: a process that dies while sending leaves the row to be claimed again when
+        the lease ends (a restart resumes it).  Read first, so an idle host does not take SQLite's write lock.
+        """
+        from sqlalchemy import text
+
+        with self._tx(False) as conn:
+            seqs = [r[0] for r in conn.execute(text(
+                "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= :n AND (lease_until IS NULL OR "
+                "lease_until <= :n) ORDER BY seq"), {"n": now}).all()]
+        claimed = []
+        for seq in seqs:
+            with self._tx(True) as conn:
+                got = conn.execute(text("UPDATE outbox SET lease_until = :l WHERE seq = :s AND state = 'pending' AND "
+                                        "(lease_until IS NULL OR lease_until <= :n)"),
+                                   {"l": now + lease, "s": seq, "n": now}).rowcount
+                if got:
+                    row = conn.execute(text("SELECT seq, client_id, request_id, kind, event, attempts FROM outbox "
+                                            "WHERE seq = :s"), {"s": seq}).first()
+                    claimed.append(dict(zip(("seq", "client_id", "request_id", "kind", "event", "attempts"), row)))
+        return claimed
+
+    def answer_delivered(self, seq: int) -> None:
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            conn.execute(text("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lease_until = NULL, "
+                              "last_error = NULL, delivered_at = :t WHERE seq = :s"), {"s": seq, "t": _now()})
+
+    def answer_failed_attempt(self, seq: int, error: str, next_attempt: float | None) -> None:
+        """One failed attempt: try again at ``next_attempt`` (epoch seconds), or None: no more tries (failed)."""
+        from sqlalchemy import text
+
+        with self._tx(True) as conn:
+            conn.execute(text("UPDATE outbox SET attempts = attempts + 1, lease_until = NULL, last_error = :e, "
+                              "state = :st, next_attempt = :n WHERE seq = :s"),
+                         {"s": seq, "e": error[:500], "st": "pending" if next_attempt is not None else "failed",
+                          "n": next_attempt if next_attempt is not None else 0})
 
     @staticmethod
     def _seen_event(conn: Any, params: Mapping[str, Any]) -> bool:

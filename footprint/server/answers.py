@@ -1,0 +1,92 @@
+"""What the host answers a RequestCreated event with: PACT v3 RequestFulfilled or RequestRejected CloudEvents.
+
+PACT Technical Specifications v3 (Action Events; WBCSD's conformance cases #13 and #14.B wait for it): a data
+owner answers a requester's ``org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3`` by sending, to the
+requester's own ``POST /3/events``, either a ``RequestFulfilledEvent.3`` whose ``data.pfs`` holds the matching
+ProductFootprints, or a ``RequestRejectedEvent.3`` whose ``data.error`` is an Error object (``code``,
+``message``); both name the request in ``data.requestEventId``.  CloudEvents 1.0, structured mode: every
+answer has a fresh ``id``, this host's ``source``, ``time``, ``specversion`` "1.0".
+
+The request's criteria are read exactly as ListFootprints reads its query parameters (lists of product,
+company, classification and geography values, any of which matches; validOn/validAfter/validBefore; status),
+so a request matches what the same client's ListFootprints with those filters would list.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from footprint.server import formats
+
+REQUEST_CREATED = "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3"
+FULFILLED = "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3"
+REJECTED = "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
+#: the request's data members that are ListFootprints' key filters (PACT v3 names them alike)
+KEY_MEMBERS = {"productId": "product", "companyId": "company", "classification": "classification",
+               "geography": "geography"}
+#: PACT v3's Error code for "nothing of what was asked can be given" (the conformance suite's #14 example uses it);
+#: the same words whether no footprint matches or only footprints another client may see do (no leak)
+REJECTED_CODE = "NotFound"
+REJECTED_MESSAGE = "No footprint available to this client matches the request's criteria."
+
+
+def request_criteria(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The request's criteria as ListFootprints' filters: {'keys': {kind: [lower-cased values]}, 'valid_on', ...}.
+
+    The event was validated first (app.validate_event): lists of strings, RFC 3339 date-times.
+    """
+    from footprint.server.store import utc_text
+
+    keys: dict[str, list[str]] = {}
+    for member, kind in KEY_MEMBERS.items():
+        values = [str(v).strip().lower() for v in data.get(member) or [] if str(v).strip()]
+        if values:
+            keys[kind] = values
+    moments: dict[str, str | None] = {}
+    for member, name in (("validOn", "valid_on"), ("validAfter", "valid_after"), ("validBefore", "valid_before")):
+        parsed = formats.date_time(data[member]) if isinstance(data.get(member), str) else None
+        moments[name] = utc_text(parsed) if parsed is not None else None
+    status = data.get("status") if isinstance(data.get("status"), str) else None
+    return {"keys": keys, **moments, "status": status}
+
+
+def answer_event(kind: str, request_id: str, source: str, time: str,
+                 pfs: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The CloudEvent answering request ``request_id``: kind 'RequestFulfilled' (with ``pfs``) or 'RequestRejected'."""
+    event: dict[str, Any] = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": time}
+    if kind == "RequestFulfilled":
+        if not pfs:
+            raise ValueError("a RequestFulfilled event names at least one footprint")
+        event["type"] = FULFILLED
+        event["data"] = {"requestEventId": request_id, "pfs": list(pfs)}
+    else:
+        event["type"] = REJECTED
+        event["data"] = {"requestEventId": request_id,
+                         "error": {"code": REJECTED_CODE, "message": REJECTED_MESSAGE}}
+    return event
+
+
+def https_url(text: str, what: str) -> str | None:
+    """Why ``text`` is not an https URL the host may send credentials or data to, or None.
+
+    https only (the events carry footprints, the token request the secret), a host name, no user
+    information (it would be sent as credentials), no query or fragment (the path is appended to).
+    """
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # reads the port: ValueError if it is not a number in range
+    except ValueError:
+        return f"{what} is not a URL"
+    del port
+    if parts.scheme != "https":
+        return f"{what} must be an https:// URL (events carry footprints, token requests the secret)"
+    if not parts.hostname:
+        return f"{what} names no host"
+    if parts.username is not None or parts.password is not None:
+        return f"{what} must not carry user information (user:password@)"
+    if parts.query or parts.fragment:
+        return f"{what} must not carry a query or fragment"
+    if any(ord(c) < 33 or ord(c) == 127 for c in text):
+        return f"{what} holds a space or control character"
+    return None

@@ -1,0 +1,198 @@
+"""Sending the host's answers (RequestFulfilled/RequestRejected) to the requesters' event endpoints: the outbox.
+
+How a PACT solution sends an event to another (PACT v3, Action Events and Authenticate): it obtains an access
+token from the recipient's token endpoint (OAuth 2.0 client credentials, RFC 6749 §4.4, the id and secret by
+HTTP Basic, form-urlencoded first as §2.3.1 says), then ``POST {base}/3/events`` with the CloudEvent in
+structured mode (``application/cloudevents+json``) and ``Authorization: Bearer <token>``; a 2xx answer is
+receipt.  The recipient's endpoint, token URL and credentials are the client's (``footprint clients
+endpoint``), since PACT leaves them to the solutions.
+
+Durable and bounded: the answers wait in the database (Store.receive queued them with the request), a worker of
+the server process sends the due ones, and a restart resumes what was not sent.  A failed attempt (recipient
+down, token refused, a non-2xx answer) is tried again after a wait that doubles, up to ``attempts`` tries; then
+the answer is marked failed, logged, and shown by ``footprint clients show``.  Delivered once: the row is marked
+delivered when the recipient answered 2xx.  If that answer is lost (the connection drops after the recipient
+stored the event, or this process dies right then) the same event, with the same ``id``, is sent again, which a
+CloudEvents recipient recognises as a duplicate by ``source`` and ``id``.
+
+TLS: the recipient's certificate is verified (Python's default context, the system's CAs, TLS 1.2 or newer); a
+client's endpoint may name a CA file instead (a recipient with a private CA).  Redirects are not followed (a
+redirect could take the secret or the footprints elsewhere, or to plain http).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import re
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+LOG = logging.getLogger("footprint.server.events")
+EVENT_MEDIA = "application/cloudevents+json; charset=UTF-8"
+
+
+@dataclass
+class DeliveryPolicy:
+    """How often and how long the host tries to send an answer."""
+
+    attempts: int = 8         # tries in all, then failed
+    backoff: float = 5.0      # seconds before the 2nd try; doubles each time
+    max_wait: float = 3600.0  # the longest wait between two tries
+    poll: float = 5.0         # how often the worker looks for due answers (a new request wakes it at once)
+    timeout: float = 15.0     # seconds for each HTTP request to the recipient
+    lease: float = 120.0      # how long a claimed answer is this process's to send
+
+    def wait(self, attempts_made: int) -> float:
+        return min(self.backoff * 2 ** max(0, attempts_made - 1), self.max_wait)
+
+
+class DeliveryError(Exception):
+    """One attempt failed; the message names the step and the recipient's answer (never a secret or token)."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises HTTPError for the 3xx: an attempt failed, reported as such
+
+
+def _shown(body: bytes) -> str:
+    """A recipient's answer body for a log line: 200 characters, no control characters."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", body[:400].decode("utf-8", "replace"))[:200].strip()
+
+
+def _context(ca_file: str | None) -> ssl.SSLContext:
+    try:
+        context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"cannot read the CA file {ca_file}: {getattr(exc, 'strerror', None) or exc}") from None
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContext, timeout: float,
+          what: str) -> tuple[int, bytes]:
+    """(status, first 64 KiB of the body) of a POST; DeliveryError if no HTTP answer came."""
+    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.status, response.read(65536)
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, exc.read(65536)
+        finally:
+            exc.close()
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        raise DeliveryError(f"{what} {url} not reached: {getattr(reason, 'strerror', None) or reason}") from None
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise DeliveryError(f"{what} {url} not reached: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+class Sender:
+    """Sends one answer: a token from the recipient (kept until shortly before it expires), then the event."""
+
+    def __init__(self, store: Any, policy: DeliveryPolicy):
+        self.store, self.policy = store, policy
+        self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+
+    def deliver(self, client_id: str, event_json: str) -> None:
+        endpoint = self.store.endpoint(client_id)
+        if endpoint is None:
+            raise DeliveryError(f"client '{client_id}' has no event endpoint any more")
+        context = _context(endpoint["ca_file"])
+        key = (endpoint["token_url"], endpoint["remote_client_id"], endpoint["remote_secret"])
+        token = self._token(key, context)
+        url = endpoint["base_url"] + "/3/events"
+        status, body = _post(url, event_json.encode("utf-8"),
+                             {"Content-Type": EVENT_MEDIA, "Authorization": f"Bearer {token}",
+                              "Accept": "application/json"}, context, self.policy.timeout, "the event endpoint")
+        if 200 <= status < 300:
+            return
+        if status in (400, 401, 403):
+            self._tokens.pop(key, None)  # a token refused (expired, revoked): the next try fetches a new one
+        raise DeliveryError(f"the event endpoint {url} answered HTTP {status}: {_shown(body)}")
+
+    def _token(self, key: tuple[str, str, str], context: ssl.SSLContext) -> str:
+        cached = self._tokens.get(key)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        token_url, client_id, secret = key
+        basic = base64.b64encode(f"{quote_plus(client_id)}:{quote_plus(secret)}".encode("utf-8")).decode("ascii")
+        status, body = _post(token_url, b"grant_type=client_credentials",
+                             {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {basic}",
+                              "Accept": "application/json"}, context, self.policy.timeout, "the token endpoint")
+        if status != 200:
+            raise DeliveryError(f"the token endpoint {token_url} answered HTTP {status}: {_shown(body)}")
+        try:
+            answer = json.loads(body.decode("utf-8"))
+            token = answer["access_token"]
+            lifetime = float(answer.get("expires_in") or 300)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise DeliveryError(f"the token endpoint {token_url} answered 200 without an access_token") from None
+        if not isinstance(token, str) or not token or re.search(r"[\x00-\x20\x7f]", token):
+            raise DeliveryError(f"the token endpoint {token_url} answered an unusable access_token")
+        self._tokens[key] = (token, time.monotonic() + max(0.0, min(lifetime, 3600.0) - 30.0))
+        return token
+
+
+class Outbox:
+    """The server's worker that sends due answers; ``wake()`` after a request queued one."""
+
+    def __init__(self, store: Any, policy: DeliveryPolicy | None = None):
+        self.store, self.policy = store, policy or DeliveryPolicy()
+        self.sender = Sender(store, self.policy)
+        self._wake: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self) -> None:
+        """Send due answers until cancelled (the server's lifespan starts and cancels it)."""
+        from starlette.concurrency import run_in_threadpool
+
+        self._wake = asyncio.Event()
+        while True:
+            self._wake.clear()
+            try:
+                await run_in_threadpool(self.deliver_due)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database unreachable for a moment: log, try again at the next round
+                LOG.error("event outbox: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.policy.poll)
+            except asyncio.TimeoutError:
+                pass
+
+    def deliver_due(self) -> int:
+        """Send every answer due now; how many were delivered."""
+        delivered = 0
+        for row in self.store.due_answers(time.time(), self.policy.lease):
+            made = int(row["attempts"]) + 1
+            what = f"{row['kind']} answering request {row['request_id']!r} of client {row['client_id']}"
+            try:
+                self.sender.deliver(row["client_id"], row["event"])
+            except DeliveryError as exc:
+                if made >= self.policy.attempts:
+                    self.store.answer_failed_attempt(row["seq"], str(exc), None)
+                    LOG.warning("%s: FAILED after %d attempts, not tried again (footprint clients show %s): %s",
+                                what, made, row["client_id"], exc)
+                else:
+                    wait = self.policy.wait(made)
+                    self.store.answer_failed_attempt(row["seq"], str(exc), time.time() + wait)
+                    LOG.warning("%s: attempt %d of %d failed, next in %g s: %s", what, made, self.policy.attempts,
+                                wait, exc)
+                continue
+            self.store.answer_delivered(row["seq"])
+            delivered += 1
+            LOG.info("%s: delivered (attempt %d)", what, made)
+        return delivered
