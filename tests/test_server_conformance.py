@@ -68,6 +68,12 @@ def conformance(request, tmp_path_factory, example_declaration):
         publish(document, to=[CLIENT], database=database)
     hidden = _declaration(example_declaration, "conf-hidden", "Hidden Co", country="DE")
     publish(hidden, to=["someone-else"], database=database)
+    # the conformance service's own event endpoint (its webhook): cases #13 and #14.B wait there for the host's
+    # answers to #12 and #14.A; the host authenticates at its token endpoint with what the service issued it
+    from pactrecipient import CLIENT_ID as REMOTE_ID, SECRET as REMOTE_SECRET, Recipient
+
+    recipient = Recipient(cert, key)
+    store.set_endpoint(CLIENT, recipient.url, recipient.url + "/auth/token", REMOTE_ID, REMOTE_SECRET, str(cert))
     key_bytes = b"k" * 32
     app = create_app(database, signer=TokenSigner(3600, key=key_bytes))
     sock = socket.socket()
@@ -82,7 +88,7 @@ def conformance(request, tmp_path_factory, example_declaration):
     context = ssl.create_default_context(cafile=str(cert))
     base = f"https://127.0.0.1:{port}"
     state = {"base": base, "port": port, "secret": secret, "verify": context, "db": database, "store": store,
-             "key": key_bytes, "hidden": to_pact(hidden)["id"]}
+             "key": key_bytes, "hidden": to_pact(hidden)["id"], "recipient": recipient}
     with httpx.Client(verify=context, timeout=30) as client:
         state["http"] = client
         _initialize(state)
@@ -90,6 +96,7 @@ def conformance(request, tmp_path_factory, example_declaration):
     server.should_exit = True
     thread.join(timeout=20)
     sock.close()
+    recipient.stop()
     db.dispose(database)
 
 
@@ -281,6 +288,28 @@ def test_case_12_request_created(conformance):
                 "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3", "data": data}
         response = _post_event(conformance, body)
         assert response.status_code == 200, response.text
+        conformance.setdefault("requests_13", []).append(body["id"])
+
+
+def test_case_13_request_fulfilled_sent_back(conformance):
+    """#13 (mandatory): the service waits at its webhook's /3/events for a RequestFulfilledEvent answering #12
+    (data.requestEventId = #12's id) that holds the requested footprint in data.pfs, sent with a Bearer token and
+    application/cloudevents+json (schema events.fulfilled).  Both variants of #12 are answered: the current one
+    (data.productId) with the footprints of those product ids; the older one names its product ids in data.pf, which
+    v3 does not define, so it names no criterion and is answered, as ListFootprints without filters, with every
+    footprint the client may see."""
+    assert len(conformance.get("requests_13") or []) == 2, "test_case_12 did not run first"
+    for k, request_id in enumerate(conformance["requests_13"]):
+        answer = conformance["recipient"].wait_for(request_id)
+        assert answer["type"] == "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3", answer
+        assert answer["specversion"] == "1.0" and answer["id"] and answer["source"] and answer["time"]
+        pfs = answer["data"]["pfs"]
+        assert conformance["filter"]["id"] in [pf["id"] for pf in pfs]
+        if k == 0:
+            assert all(set(pf["productIds"]) & set(conformance["filter"]["productIds"]) for pf in pfs)
+        else:
+            assert sorted(pf["id"] for pf in pfs) == sorted(pf["id"] for pf in conformance["footprints"])
+        assert conformance["hidden"] not in json.dumps(answer)
 
 
 def test_case_14a_request_created_to_be_rejected(conformance):
@@ -289,6 +318,17 @@ def test_case_14a_request_created_to_be_rejected(conformance):
             "type": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
             "data": {"productId": ["urn:pact:null"], "comment": "Please send PCF data for this year."}}
     assert _post_event(conformance, body).status_code == 200
+    conformance["request_14b"] = body["id"]
+
+
+def test_case_14b_request_rejected_sent_back(conformance):
+    """#14.B (mandatory): the service waits for a RequestRejectedEvent answering #14.A: data.requestEventId =
+    #14.A's id, data.error an Error object (code, message) (schema events.rejected)."""
+    assert conformance.get("request_14b"), "test_case_14a did not run first"
+    answer = conformance["recipient"].wait_for(conformance["request_14b"])
+    assert answer["type"] == "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3", answer
+    assert answer["data"]["error"]["code"] == "NotFound" and answer["data"]["error"]["message"]
+    assert "pfs" not in answer["data"]
 
 
 def test_docs_13_14_request_fulfilled_and_rejected_are_received(conformance, example_declaration):
