@@ -1391,6 +1391,8 @@ def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str 
     who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
     _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")
+    for other in result.successors:
+        _echo(f"this record is Deprecated: its replacement PACT id {other} is now also visible to: {who}")
     for other in result.deprecated:
         unread = other in result.unreadable
         _echo(f"replaced: PACT id {other} is now Deprecated" + (" (no client could open it any more: not named in "

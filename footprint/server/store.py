@@ -63,6 +63,8 @@ class Published:
     #: of ``deprecated``, those no client could open any more (their clients were removed): not named in the new
     #: record's precedingPfIds, which its readers could not open
     unreadable: list[str] = field(default_factory=list)
+    #: records replacing this one (Deprecated), granted to the same new audience with it (Store._grant_successors)
+    successors: list[str] = field(default_factory=list)
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -309,7 +311,47 @@ class Store:
             for audience in added:
                 conn.execute(text("INSERT INTO audiences (pf_id, audience, granted_tick) VALUES (:p, :a, :t)"),
                              {"p": pf_id, "a": audience, "t": tick})
-        return Published(pf_id, str(document["id"]), added, not existing, replaced, unreadable)
+            successors = self._grant_successors(conn, pf_id, added, tick) if existing and added else []
+        return Published(pf_id, str(document["id"]), added, not existing, replaced, unreadable, successors)
+
+    @classmethod
+    def _grant_successors(cls, conn: Any, pf_id: str, added: Sequence[str], tick: int | None) -> list[str]:
+        """Grant ``added`` the records that replace ``pf_id`` (those naming it in precedingPfIds), and theirs in turn.
+
+        Why: a replaced, Deprecated record published to a new client showed that client a Deprecated record with
+        no successor it could open, exit 0.  Refusing it instead would leave no way at all to give a new client
+        a corrected record: the correction itself is refused to readers who cannot open the record it replaces
+        (_refuse_wider_than_preceding), which asks for the replaced record first.  So the replaced record goes
+        with its replacements, in one transaction (the command names them); a replacement that also replaced a
+        record the new audience cannot open is refused as before, and nothing is granted.
+        """
+        from sqlalchemy import text
+
+        granted: list[str] = []
+        queue, seen = [pf_id], {pf_id}
+        while queue:
+            current = queue.pop(0)
+            rows = conn.execute(text("SELECT pf_id, record FROM published WHERE record LIKE :pattern ORDER BY seq"),
+                                {"pattern": f'%"{current}"%'}).all()
+            for other, record_text in rows:
+                record = json.loads(record_text)
+                if other in seen or current not in (record.get("precedingPfIds") or []):
+                    continue
+                seen.add(other)
+                queue.append(other)
+                have = {r[0] for r in conn.execute(text("SELECT audience FROM audiences WHERE pf_id = :p"),
+                                                   {"p": other})}
+                if PUBLIC in have:
+                    continue  # everyone opens it already
+                need = [audience for audience in added if audience not in have]
+                if not need:
+                    continue
+                cls._refuse_wider_than_preceding(conn, record, have | set(need))
+                for audience in need:
+                    conn.execute(text("INSERT INTO audiences (pf_id, audience, granted_tick) VALUES (:p, :a, :t)"),
+                                 {"p": other, "a": audience, "t": tick})
+                granted.append(other)
+        return granted
 
     @staticmethod
     def _one_writer(conn: Any) -> None:
