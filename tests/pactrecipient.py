@@ -69,7 +69,8 @@ class Recipient:
                     if not (self.headers.get("Content-Type") or "").startswith("application/cloudevents+json"):
                         return self._answer(400, {"code": "BadRequest", "message": "not a structured CloudEvent"})
                     with recipient.lock:
-                        recipient.events.append({"event": json.loads(body), "content_type": self.headers["Content-Type"]})
+                        recipient.events.append({"event": json.loads(body),
+                                                 "content_type": self.headers["Content-Type"]})
                     return self._answer(200)
                 return self._answer(404, {"code": "NotFound", "message": "Not found"})
 

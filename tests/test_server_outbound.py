@@ -189,7 +189,7 @@ def test_request_matching_nothing_or_only_another_clients_footprint_is_rejected_
     assert recipient.wait_for(nothing)["data"]["error"] == recipient.wait_for(theirs)["data"]["error"]
     everything = json.dumps(recipient.received())
     assert hidden["id"] not in everything and hidden["productIds"][0] not in everything
-    # a request by company id that matches the buyer's record and another client's: only the buyer's is sent
+    # by geography: the buyer's and the public record match, and another client's (FR): only the first two are sent
     both = _request(world, host, "buyer", {"geography": ["DE", "FR"]})
     sent = [pf["id"] for pf in recipient.wait_for(both)["data"]["pfs"]]
     assert sorted(sent) == sorted([world["records"]["buyer"]["id"], world["records"]["public"]["id"]])
@@ -308,7 +308,8 @@ def test_store_queues_one_answer_per_request_in_the_transaction_that_stores_it(d
     try:
         store.set_endpoint("buyer", recipient.url, recipient.url + "/auth/token", REMOTE_ID, REMOTE_SECRET, str(cert))
         event = {"specversion": "1.0", "id": "r-1", "source": "urn:x", "time": "2026-12-01T12:00:00Z",
-                 "type": CREATED, "data": {"companyId": [to_pact(mine)["companyIds"][0], to_pact(theirs)["companyIds"][0]]}}
+                 "type": CREATED,
+                 "data": {"companyId": [to_pact(mine)["companyIds"][0], to_pact(theirs)["companyIds"][0]]}}
         first = store.receive(event, "buyer", answer_source="https://host.example")
         again = store.receive(event, "buyer", answer_source="https://host.example")
         assert (first.new, first.answer) == (True, "RequestFulfilled") and (again.new, again.answer) == (False, None)

@@ -167,7 +167,8 @@ class Outbox:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database unreachable for a moment: log, try again at the next round
-                LOG.error("event outbox: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300] if str(exc) else "")
+                first_line = str(exc).splitlines()[0][:300] if str(exc) else ""
+                LOG.error("event outbox: %s: %s", type(exc).__name__, first_line)
             try:
                 await asyncio.wait_for(self._wake.wait(), self.policy.poll)
             except asyncio.TimeoutError:

@@ -758,7 +758,7 @@ class Store:
                 "ca_file": row[4]}
 
     def client_report(self, client_id: str) -> dict[str, Any]:
-        """A client for ``footprint clients show``: its endpoint (no secret) and its answers by state, failures named."""
+        """A client for ``footprint clients show``: its endpoint (no secret) and the answers to its requests."""
         from sqlalchemy import text
 
         with self._tx(False) as conn:
