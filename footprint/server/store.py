@@ -716,7 +716,7 @@ class Store:
         """Where the host sends ``client_id``'s events (replacing what was set); checked, never half-stored."""
         from sqlalchemy import text
 
-        for value, what in ((base_url, "--url"), (token_url, "--token-url")):
+        for value, what in ((base_url, "URL"), (token_url, "--token-url")):
             problem = answers.https_url(value, what)
             if problem:
                 raise PublishError(problem, field=what, value=value, expected="https://host[:port][/path]")
