@@ -675,6 +675,7 @@ def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: in
         try:
             yield
         finally:
+            outbox.stopping.set()
             worker.cancel()
             try:
                 await worker

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
 import json
 import logging
 import re
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -86,13 +88,16 @@ def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContex
             return response.status, response.read(65536)
     except urllib.error.HTTPError as exc:
         try:
-            return exc.code, exc.read(65536)
+            body = exc.read(65536)
+        except (OSError, http.client.HTTPException):
+            body = b""  # the status is the answer; a body cut short is not a reason to lose it
         finally:
             exc.close()
+        return exc.code, body
     except urllib.error.URLError as exc:
         reason = exc.reason
         raise DeliveryError(f"{what} {url} not reached: {getattr(reason, 'strerror', None) or reason}") from None
-    except (OSError, ssl.SSLError, ValueError) as exc:
+    except (OSError, ssl.SSLError, ValueError, http.client.HTTPException) as exc:  # reset, cut short, malformed
         raise DeliveryError(f"{what} {url} not reached: {getattr(exc, 'strerror', None) or exc}") from None
 
 
@@ -150,6 +155,7 @@ class Outbox:
         self.store, self.policy = store, policy or DeliveryPolicy()
         self.sender = Sender(store, self.policy)
         self._wake: asyncio.Event | None = None
+        self.stopping = threading.Event()  # set at shutdown: the worker sends no further answer after the current one
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -175,9 +181,17 @@ class Outbox:
                 pass
 
     def deliver_due(self) -> int:
-        """Send every answer due now; how many were delivered."""
+        """Send the answers due now, one claimed at a time (until shutdown); how many were delivered.
+
+        One at a time: a shutdown waits for the answer being sent only (its outcome is recorded), and no answer
+        stays leased to a process that is gone (a restart would wait out the lease).
+        """
         delivered = 0
-        for row in self.store.due_answers(time.time(), self.policy.lease):
+        while not self.stopping.is_set():
+            claimed = self.store.due_answers(time.time(), self.policy.lease)
+            if not claimed:
+                break
+            row = claimed[0]
             made = int(row["attempts"]) + 1
             what = f"{row['kind']} answering request {row['request_id']!r} of client {row['client_id']}"
             try:

@@ -778,8 +778,8 @@ class Store:
                 "endpoint": dict(zip(("base_url", "token_url", "remote_client_id", "ca_file"), endpoint))
                 if endpoint else None, "answers": answers_}
 
-    def due_answers(self, now: float, lease: float) -> list[dict[str, Any]]:
-        """Claim the pending answers due by ``now`` (epoch seconds) for ``lease`` seconds; the claimed ones.
+    def due_answers(self, now: float, lease: float, limit: int = 1) -> list[dict[str, Any]]:
+        """Claim up to ``limit`` pending answers due by ``now`` (epoch seconds) for ``lease`` seconds; the claimed ones.
 
         A claim is a lease, not a lock: a process that dies while sending leaves the row to be claimed again when
         the lease ends (a restart resumes it).  Read first, so an idle host does not take SQLite's write lock.
@@ -789,7 +789,7 @@ class Store:
         with self._tx(False) as conn:
             seqs = [r[0] for r in conn.execute(text(
                 "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= :n AND (lease_until IS NULL OR "
-                "lease_until <= :n) ORDER BY seq"), {"n": now}).all()]
+                "lease_until <= :n) ORDER BY seq LIMIT :k"), {"n": now, "k": limit}).all()]
         claimed = []
         for seq in seqs:
             with self._tx(True) as conn:
