@@ -128,3 +128,77 @@ def test_a_copy_of_a_version_the_library_withdrew_is_withdrawn_with_it(project, 
     with pytest.raises(RuleError, match=r"rule ndpr-oxide 1\.1\.0 is withdrawn \(the library's ") as caught:
         footprint.declare(copy, EXAMPLE)
     assert caught.value.field == "status" and caught.value.value == "draft"
+
+
+# --------------------------------------------------------------------------- names that are keys, not prose
+# Before: PROSE_KEYS left out every key named like prose wherever it stood, so a process's product.name (the
+# key of its co-products, prices and the declared product) and conformity_assessment.module (restated in every
+# declaration) were prose: a copy of rules/ndpr-oxide.yaml with another module declared that claim as "rule
+# ndpr-oxide 1.1.0" with the library's content_sha256, and verify said verified (exit 0).
+MODULE = 'module: "D1 or G (notified body), Decision 768/2008/EC Annex II"'
+SELF_DECLARED = 'module: "A (internal production control, no notified body)"'
+
+
+def test_a_copy_with_another_conformity_assessment_module_is_refused(project, tmp_path):
+    out = tmp_path / "d.json"
+    result = _invoke("declare", _copy(tmp_path, MODULE, SELF_DECLARED), EXAMPLE, "-o", out)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "says it is rule ndpr-oxide 1.1.0" in result.stderr
+    assert "first at 'conformity_assessment.module'" in result.stderr and not out.exists()
+
+
+def test_verify_refuses_a_declaration_whose_copy_then_changed_its_module(project, tmp_path):
+    path = _copy(tmp_path)
+    made = footprint.write_declaration(footprint.declare(path, EXAMPLE), tmp_path / "d.json")
+    path.write_text(path.read_text(encoding="utf-8").replace(MODULE, SELF_DECLARED), encoding="utf-8")
+    result = _invoke("verify", made, "--data", EXAMPLE)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "verified" not in result.stdout and "first at 'conformity_assessment.module'" in result.stderr
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("product: {name: run-of-mine ore", "product: {name: NdPr oxide", "stages[0].processes[0].product.name"),
+    ("product: {name: rare-earth sulphate", "product: {name: rare-earth chloride solution",
+     "stages[2].processes[0].product.name"),
+])
+def test_a_copy_renaming_a_product_is_another_rule(tmp_path, old, new, where):
+    from footprint.inputs import rule
+
+    copy = rule.load_rule(_copy(tmp_path, old, new))
+    library = rule.load_rule(RULE)
+    assert rule.library_conflict(copy) == (
+        f"this file says it is rule ndpr-oxide 1.1.0, but the library's ndpr-oxide.yaml of that id and version "
+        f"differs from it (first at '{where}')")
+    assert rule.content_sha256(copy) != rule.content_sha256(library)
+
+
+def test_a_copy_renaming_a_process_or_rewording_prose_is_the_same_rule(tmp_path):
+    """A process's name is free text (prose): renamed, the rule is the same rule and hashes the same."""
+    from footprint.inputs import rule
+
+    copy = rule.load_rule(_copy(tmp_path, "name: Ore mining (open pit), owned haulage and ore storage",
+                                "name: Open-pit mining"))
+    library = rule.load_rule(RULE)
+    assert rule.library_conflict(copy) is None
+    assert rule.content_sha256(copy) == rule.content_sha256(library)
+    note = rule.load_rule(_copy(tmp_path, "note: draft, following", "note: a draft, following"))
+    assert rule.library_conflict(note) is None and rule.content_sha256(note) == rule.content_sha256(library)
+
+
+@pytest.mark.parametrize("supplier", sorted((REPO / "examples" / "suppliers").glob("*.json")), ids=lambda p: p.name)
+def test_declarations_made_before_record_the_earlier_hash_and_still_pass(project, supplier):
+    """The shipped suppliers' declarations were made before product names and the module counted: they record
+    content_sha256(earlier=True) of the library's unchanged rule, which the readers take as they took it."""
+    import json
+
+    from footprint.inputs import rule, upstream
+
+    document = json.loads(supplier.read_text(encoding="utf-8"))
+    rule_id, version = document["rule"]["id"], document["rule"]["version"]
+    library = rule.library_rule(rule_id)
+    assert library.rule.version == version
+    recorded = document["provenance"]["rule"]["content_sha256"]
+    assert recorded == rule.content_sha256(library, earlier=True) != rule.content_sha256(library)
+    assert rule.recorded_content_agrees(recorded, library) is None
+    assert upstream.rule_check(upstream.read(supplier)) is None  # the library's very file: nothing to say
+    upstream.refuse_rule_not_in_library(document, RuleError)  # the market's gate lets it in

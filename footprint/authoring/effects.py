@@ -6,9 +6,10 @@ table below classifies every field of the rule model (footprint/inputs/rule.py),
 writes it (``a.b``, list items ``a[].b``, mapping entries ``a.*.b``); a test holds it to the model, so a field
 added later cannot go unclassified.
 
-"documentation only" is kept for free text that no code reads to compute, check, match or refuse anything
-(titles, descriptions, labels, notes, bases, sources and their citations); each is prose to
-``conflict_with`` and ``content_sha256`` too (PROSE_KEYS), except ``sources[].id``, a key the text cites.
+"documentation only" is kept for free text that no code reads to compute, check, match, restate or refuse
+anything (titles, descriptions, labels, a process's name, notes, bases, sources and their citations); exactly
+these fields are prose to ``conflict_with`` and ``content_sha256`` too (footprint.inputs.rule.PROSE_FIELDS; a
+test holds the two lists equal), except ``sources[].id``, a key the text cites, and the ``sources`` block.
 Everything else, and every field not sure to be prose, "affects results": numbers, units, datasets, names
 used as keys (a product's name, process and stage ids), the boundary, allocation, recycled content, cut-off,
 declared categories, the class scheme, the rule's id, version and status (a declaration names its rule by

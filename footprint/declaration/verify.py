@@ -546,6 +546,25 @@ def _fold_model_change(declared: Mapping[str, Any], recomputed: Mapping[str, Any
         "uncertainty block differ); declare again"))
 
 
+def _earlier_rule_content(recomputed: Mapping[str, Any]) -> str | None:
+    """rule.content_sha256(earlier=True) of the rule file the recomputation read (None: it cannot be read).
+
+    Why: a declaration made before product names and the module counted as what a rule says records the
+    earlier hash; recomputed, the same rule file hashes otherwise, and the shipped suppliers' declarations
+    failed verify on that alone (their rule file's bytes, compared beside it, agree)."""
+    from footprint.errors import FootprintError
+    from footprint.inputs.rule import content_sha256, load_rule
+
+    record = (recomputed.get("provenance") or {}).get("rule") if isinstance(recomputed, Mapping) else None
+    path = record.get("path") if isinstance(record, Mapping) else None
+    if not isinstance(path, str):
+        return None
+    try:
+        return content_sha256(load_rule(Path(path)), earlier=True)
+    except (FootprintError, OSError):
+        return None
+
+
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
             tolerance: float = 1e-6) -> Verification:
     """Compare a declaration with its recomputation (None: only the content hash is checked)."""
@@ -590,6 +609,10 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         elif a == "(absent)" and path == "provenance.rule.content_sha256":  # recorded since rule_check exists
             severity, note = "warning", ("what the rule says (prose aside), not recorded by the footprint that "
                                          "wrote this; the rule file's sha256 is compared")
+        elif path == "provenance.rule.content_sha256" and a == _earlier_rule_content(recomputed):
+            severity, note = "warning", ("footprint's earlier hash of what the rule says, which took product names "
+                                         "and the conformity-assessment module for prose; the rule file's sha256 "
+                                         "is compared")
         elif path == "uncertainty.model.version":  # the percentiles and the inputs' hash decide
             severity, note = ("warning", "the Monte Carlo model of the footprint that wrote this declaration; the "
                               "percentiles and the model's inputs are compared")

@@ -1028,7 +1028,7 @@ def class_scheme_rule(rule_id: str) -> LoadedRule | None:
     if library is None:
         return own
     where = _first_difference(own.rule.class_scheme.model_dump(mode="json", by_alias=True),
-                              library.rule.class_scheme.model_dump(mode="json", by_alias=True))
+                              library.rule.class_scheme.model_dump(mode="json", by_alias=True), node=ClassScheme)
     if where is not None:
         raise RuleError(f"the class scheme of rule {rule_id} in the rule library {rules_dir()} (FOOTPRINT_RULES) is "
                         f"not footprint's own ({_library_name(own)}): classes of a rule id footprint ships are "
@@ -1068,7 +1068,7 @@ def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
     schemes and every reader compare declarations by them.  A copy of rules/ndpr-oxide.yaml with
     one price edited (REO concentrate 50 -> 5) declared 32.58 instead of 46.56 kg CO2-Eq/kg as
     "rule ndpr-oxide 1.0.0", and ``verify`` recomputed it with the same copy and said verified.
-    A changed rule is another version.  Differences of layout, comments or prose only (PROSE_KEYS)
+    A changed rule is another version.  Differences of layout, comments or prose only (PROSE_FIELDS)
     and of ``status`` (a version withdrawn in place) are not a conflict.  ``library`` is
     library_twin(loaded), looked up once by a caller that also asks whether it is withdrawn.
     """
@@ -1121,15 +1121,76 @@ def virgin_declaration_summary(loaded: LoadedRule, *, full: bool = False) -> str
     return f"declaration {found.id} ({found.product}), content sha256 {found.content_sha256[:None if full else 12]}"
 
 
-#: a rule's prose: what it says about its numbers, not the numbers (a wording mended at the same version,
-#: as the transcription audit mended several, leaves every declaration under it as it was)
-PROSE_KEYS = frozenset({"description", "rationale", "note", "reason", "basis", "price_basis", "source", "citation",
-                        "legal_basis", "model", "module", "title", "label", "name"})
+#: a rule's prose, by field (written as footprint/authoring/effects.py names fields: ``a.b``, list items
+#: ``a[].b``, mapping entries ``a.*.b``): what it says about its numbers, not the numbers (a wording mended at
+#: the same version, as the transcription audit mended several, leaves every declaration under it as it was).
+#: Only free text no code reads to compute, match, check or restate is prose; effects.py classifies exactly
+#: these fields as documentation only (and ``sources``, whose ids are compared here as keys the text cites).
+#: Why by field and not by key name: the key names of prose ('name', 'module', ...) were prose wherever they
+#: stood, so a process's ``product.name`` (the key of its co-products, prices and the declared product) and
+#: ``conformity_assessment.module`` (restated in every declaration as the assessment it is subject to) were
+#: prose too: a copy of rules/ndpr-oxide.yaml with ``module: "A (internal production control, no notified
+#: body)"`` declared that claim as "rule ndpr-oxide 1.1.0" with the library's content_sha256, and ``verify``
+#: said verified, exit 0.
+PROSE_FIELDS = frozenset({
+    "title", "legal_basis", "validity.reporting_periods.reason",
+    "stages[].label", "stages[].processes[].name", "stages[].processes[].description",
+    "stages[].processes[].extraction.description", "stages[].processes[].extraction.contents.*.source",
+    "stages[].processes[].extraction.distributions.*.source",
+    "stages[].processes[].allocation.price_basis", "stages[].processes[].allocation.prices.*.basis",
+    "input_kinds.*.description", "electricity.model",
+    "recycled_content.virgin.basis", "recycled_content.virgin.description", "recycled_content.note",
+    "cut_off.basis", "dqr_limits.source", "impact_categories.rationale", "sampling.note",
+    "conformity_assessment.note", "sources[].citation",
+})
 
 
-def content_sha256(loaded: LoadedRule) -> str:
+def unwrap_optional(annotation: Any) -> Any:
+    """``Optional[X]`` -> X (any other annotation as it is)."""
+    import types
+    import typing
+
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kept = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
+
+
+_FIELDS_BY_ALIAS: dict[type, dict[str, Any]] = {}
+
+
+def fields_by_alias(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields as its dump names them (alias, e.g. 'from') -> annotation; computed once per model."""
+    found = _FIELDS_BY_ALIAS.get(model)
+    if found is None:
+        found = _FIELDS_BY_ALIAS[model] = {info.alias or name: info.annotation
+                                           for name, info in model.model_fields.items()}
+    return found
+
+
+def field_step(node: Any, pattern: str, key: Any) -> tuple[Any, str, bool]:
+    """One step down a dumped rule: (the annotation below ``node`` at ``key``, its field pattern as PROSE_FIELDS
+    and effects.py write it, whether ``key`` is a field of a model).  A key the model does not have, or a
+    place inside a value that is no model, list or mapping, keeps the pattern and has no annotation."""
+    import typing
+
+    node = unwrap_optional(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        fields = fields_by_alias(node)
+        if key in fields:
+            return fields[key], f"{pattern}.{key}" if pattern else str(key), True
+        return None, pattern, False
+    origin = typing.get_origin(node)
+    if origin is list:
+        return typing.get_args(node)[0], pattern + "[]", False
+    if origin is dict:
+        return typing.get_args(node)[1], pattern + ".*", False
+    return None, pattern, False
+
+
+def content_sha256(loaded: LoadedRule, *, earlier: bool = False) -> str:
     """SHA-256 of what a rule says, as conflict_with compares two rules: the parsed rule without its prose
-    (PROSE_KEYS), ``status`` and fields at their default value, with the Ev declaration it names
+    (PROSE_FIELDS), ``status`` and fields at their default value, with the Ev declaration it names
     (``recycled_content.virgin.declaration``) taken by that file's content hash instead of its path.
 
     Why: a declaration records its rule file's sha256, which a mended wording changes, so a reader of a
@@ -1137,19 +1198,26 @@ def content_sha256(loaded: LoadedRule) -> str:
     This hash stays with the prose and moves with every number, dataset or structure, so the library's rule
     of that id and version can be compared with the one a supplier's declaration was made under
     (footprint.inputs.upstream.rule_check).
+
+    ``earlier``: the hash as footprint computed it before PROSE_FIELDS, leaving out every key named like prose
+    (EARLIER_PROSE_KEYS) wherever it stood, so also each process's ``product.name`` and
+    ``conformity_assessment.module``.  Declarations made before record that hash; a reader compares such a
+    record with this one (earlier_content_note says what it cannot tell).  Why both: the hash of every rule
+    changed with the two fields (every rule names products and a module), and a supplier's declaration of last
+    month under the unchanged library rule was refused as "made under a rule that differs from the library's".
     """
     import hashlib
 
     virgin = loaded.rule.recycled_content.virgin
     names_a_file = virgin is not None and bool(virgin.declaration)
-    key = (str(loaded.path), loaded.sha256)
+    key = (str(loaded.path), loaded.sha256, earlier)
     if not names_a_file and key in _CONTENT:  # a rule is hashed per supplier read: once per file content
         return _CONTENT[key]
     # fields at their default are left out: a later footprint that adds a rule field with a default (as
     # length_tolerance_days was added) must hash an unchanged rule as before, or every supplier's declaration
     # recorded under it would be refused as made under another rule
-    content = _without_prose(loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"},
-                                                    exclude_defaults=True))
+    dumped = loaded.rule.model_dump(mode="json", by_alias=True, exclude={"status"}, exclude_defaults=True)
+    content = _without_earlier_prose(dumped) if earlier else _without_prose(dumped)
     if names_a_file:  # the Ev file may change under the same rule text: hashed each time
         content["recycled_content"]["virgin"]["declaration"] = virgin_declaration_summary(loaded, full=True)
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -1161,32 +1229,77 @@ def content_sha256(loaded: LoadedRule) -> str:
     return digest
 
 
-_CONTENT: dict[tuple[str, str], str] = {}  # (path, sha256 of its bytes) -> content_sha256, rules without an Ev file
+_CONTENT: dict[tuple[str, str, bool], str] = {}  # (path, sha256 of its bytes, earlier) -> content_sha256, rules
+# without an Ev file
+
+#: the keys content_sha256 left out wherever they stood, before PROSE_FIELDS (content_sha256(earlier=True))
+EARLIER_PROSE_KEYS = frozenset({"description", "rationale", "note", "reason", "basis", "price_basis", "source",
+                                "citation", "legal_basis", "model", "module", "title", "label", "name"})
 
 
-def _without_prose(value: Any) -> Any:
-    """``value`` with every PROSE_KEYS entry whose value is text (or empty) left out, as _first_difference skips it."""
+def _without_earlier_prose(value: Any) -> Any:
+    """``value`` without any EARLIER_PROSE_KEYS entry whose value is text (or empty): the earlier hash's content."""
     if isinstance(value, dict):
-        return {key: _without_prose(item) for key, item in value.items()
-                if not (key in PROSE_KEYS and (item is None or isinstance(item, str)))}
+        return {key: _without_earlier_prose(item) for key, item in value.items()
+                if not (key in EARLIER_PROSE_KEYS and (item is None or isinstance(item, str)))}
     if isinstance(value, list):
-        return [_without_prose(item) for item in value]
+        return [_without_earlier_prose(item) for item in value]
     return value
 
 
-def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
-    """The path of the first place two parsed rules differ, prose aside (None: equal)."""
+def recorded_content_agrees(recorded: str | None, library: LoadedRule) -> bool | None:
+    """Whether a declaration's recorded ``provenance.rule.content_sha256`` is ``library``'s: True (this
+    footprint's hash), None (the earlier hash, content_sha256(earlier=True): the same rule except perhaps in its
+    products' names or its conformity-assessment module, which that hash took for prose), False (neither, or
+    nothing recorded)."""
+    if recorded is None:
+        return False
+    if recorded == content_sha256(library):
+        return True
+    return None if recorded == content_sha256(library, earlier=True) else False
+
+
+#: what a record of the earlier content hash cannot tell (readers say it where the rule file's bytes differ too)
+EARLIER_CONTENT_NOTE = ("its provenance.rule.content_sha256 is footprint's earlier hash of what the rule says, "
+                        "which took each process's product.name and conformity_assessment.module for prose: it "
+                        "agrees with the library's rule except perhaps there")
+
+
+def _without_prose(value: Any, node: Any = None, pattern: str = "") -> Any:
+    """``value`` (a dumped ``node``, the Rule by default) with every PROSE_FIELDS field left out, as
+    _first_difference skips it."""
+    node = Rule if node is None else node
+    if isinstance(value, dict):
+        kept = {}
+        for key, item in value.items():
+            below, below_pattern, is_field = field_step(node, pattern, key)
+            if not (is_field and below_pattern in PROSE_FIELDS):
+                kept[key] = _without_prose(item, below, below_pattern)
+        return kept
+    if isinstance(value, list):
+        below, below_pattern, _is_field = field_step(node, pattern, 0)
+        return [_without_prose(item, below, below_pattern) for item in value]
+    return value
+
+
+def _first_difference(a: Any, b: Any, path: str = "", node: Any = None, pattern: str = "") -> str | None:
+    """The path of the first place two parsed rules (dumps of ``node``, the Rule by default) differ, prose
+    (PROSE_FIELDS) aside (None: equal)."""
+    node = Rule if node is None else node
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b), key=str):
-            if key in PROSE_KEYS and all(v is None or isinstance(v, str) for v in (a.get(key), b.get(key))):
+            below, below_pattern, is_field = field_step(node, pattern, key)
+            if is_field and below_pattern in PROSE_FIELDS:
                 continue
-            found = _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+            found = _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else str(key), below,
+                                      below_pattern)
             if found is not None:
                 return found
         return None
     if isinstance(a, list) and isinstance(b, list):
+        below, below_pattern, _is_field = field_step(node, pattern, 0)
         for index, (x, y) in enumerate(zip(a, b)):
-            found = _first_difference(x, y, f"{path}[{index}]")
+            found = _first_difference(x, y, f"{path}[{index}]", below, below_pattern)
             if found is not None:
                 return found
         return None if len(a) == len(b) else f"{path}[{min(len(a), len(b))}]"

@@ -247,8 +247,10 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
                     f"{_unit_text(library.rule)}", supplier.path, file=Path(file) if file else None, field=field,
                     value=f"{name} {stated!r}", expected=f"{want!r}, as the library's rule {supplier.rule} states it")
     ours = _rule.content_sha256(library)
-    the_library_text = supplier.rule_content_sha256 == ours or (supplier.rule_content_sha256 is None
-                                                                and supplier.rule_sha256 == library.sha256)
+    agrees = _rule.recorded_content_agrees(supplier.rule_content_sha256, library)
+    earlier = agrees is None  # recorded by a footprint before product names and the module counted (rule.py)
+    unhashed = supplier.rule_content_sha256 is None or earlier
+    the_library_text = agrees is True or (unhashed and supplier.rule_sha256 == library.sha256)
     split = _supplier_boundary_problem(supplier, library.rule, library.sha256) \
         if supplier.document is not None and the_library_text else None
     if split is not None:  # as every reader of a declaration holds it (refuse_declared_unit_not_rules)
@@ -256,8 +258,8 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
         raise _fail(f"supplier declaration's {name} is not its rule's: rule {supplier.rule} has other stages or "
                     "processes there", supplier.path, file=Path(file) if file else None, field=field,
                     value=f"{name} {stated!r}", expected=f"{want}, as the library's rule {supplier.rule} states it")
-    if supplier.rule_content_sha256 is not None:
-        if supplier.rule_content_sha256 != ours:
+    if not unhashed:
+        if not agrees:
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
                         f"from the library's {library_path.name} of that id and version (what the rule says, prose "
                         "aside, hashes otherwise)", supplier.path, file=Path(file) if file else None, field=field,
@@ -268,6 +270,10 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
         return None
     if supplier.rule_sha256 == library.sha256:
         return None  # the very file of the library: nothing to compare beyond its bytes
+    if earlier:
+        return (f"{RULE_NOTE}supplier declaration {supplier.path.name}: {_rule.EARLIER_CONTENT_NOTE}, and its rule "
+                f"file's sha256 {str(supplier.rule_sha256)[:12]}... is not the library's {library_path.name} "
+                f"({library.sha256[:12]}...); ask the supplier for a declaration made with a current footprint")
     return (f"{RULE_NOTE}supplier declaration {supplier.path.name} records no provenance.rule.content_sha256 "
             f"(written before footprint recorded it) and its rule file's sha256 {str(supplier.rule_sha256)[:12]}... "
             f"is not the library's {library_path.name} ({library.sha256[:12]}...): a mended wording or a changed "
@@ -387,7 +393,7 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
         return  # the library does not hold that text: nothing to compare with
     rule_id, version, library = named
     recorded = _rule_hashes(dict(document))["rule_content_sha256"]
-    if recorded is not None and recorded != _rule.content_sha256(library):
+    if recorded is not None and _rule.recorded_content_agrees(recorded, library) is False:
         return
     problem = declared_unit_problem(document.get("declared_unit"), library.rule)
     if problem is not None:
@@ -462,7 +468,8 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
                     expected=f"a declaration under the library's rule {rule_id} {held} (or an earlier version); "
                              "if a newer footprint holds this version, update footprint")
     recorded = _rule_hashes(dict(document))["rule_content_sha256"]
-    if version == held and recorded is not None and recorded != _rule.content_sha256(library):
+    # a record of the earlier hash (rule.content_sha256(earlier=True)) passes as a declaration recording none does
+    if version == held and recorded is not None and _rule.recorded_content_agrees(recorded, library) is False:
         raise error(f"the declaration says it is under rule {rule_id} {version}, but what its rule said differs "
                     f"from the library's {library_path.name} of that id and version", file=file,
                     field="provenance.rule.content_sha256", value=recorded,
