@@ -289,8 +289,8 @@ def test_recycled_content_is_required_by_a_cff_rule(project, tmp_path):
     ({"virgin_input_kinds": ["scrap"]}, "virgin input kind 'scrap'"),
     # Qsin/Qp = 5 was accepted: the credit became (1-A)*Rm*Ev*5, i.e. 0.8*0.5*40*5 = 80 instead of 16 here
     ({"Qsin_Qp": 5.0}, r"Qsin_Qp.*less than or equal to 1"),
-    ({"erec_processes": ["recycling", "recycling"]}, "'recycling' is named twice in erec_processes"),
-    ({"elements": ["Nd", "Dy", "Nd"]}, "'Nd' is named twice in elements"),
+    ({"erec_processes": ["recycling", "recycling"]}, "lists Erec process 'recycling' twice"),
+    ({"elements": ["Nd", "Dy", "Nd"]}, "lists element 'Nd' twice"),
 ])
 def test_cff_rules_without_what_the_formula_needs_are_refused(tmp_path, change, match):
     rule = json.loads(json.dumps(RULE))

@@ -52,7 +52,7 @@ def test_a_rule_can_be_given_by_path():
     (lambda d: d.update(surprise=1), "Extra inputs are not permitted"),
     # a co-product named twice, or the product named as its own co-product: one mass would stand for two
     (lambda d: d["stages"][2]["processes"][2]["co_products"].append("cerium oxide"),
-     "names co-product 'cerium oxide' twice"),
+     "lists co-product 'cerium oxide' twice"),
     (lambda d: d["stages"][2]["processes"][2]["co_products"].append("NdPr oxide"),
      "its product 'NdPr oxide' is also listed as a co-product"),
     # an allocation on a one-product process was ignored without a word
@@ -63,7 +63,7 @@ def test_a_rule_can_be_given_by_path():
         {"id": "packing", "name": "packing", "annex_v": ["4(l)"], "company_specific": "required",
          "product": {"name": "packed oxide", "unit": "kg"}, "inputs_from": ["separation"]}),
      "process 'packing' does not feed the reference process 'separation'"),
-    (lambda d: d["stages"][1].update(id="refining"), "stage 'refining' is listed twice"),
+    (lambda d: d["stages"][1].update(id="refining"), "lists stage 'refining' twice"),
     # was refused only when declaring, as a problem of the activity data's output
     (lambda d: d["stages"][0]["processes"][0]["product"].update(unit="MJ"),
      "takes elements from the ground .extraction., so its product .the ore. must be counted in a unit of mass"),
@@ -71,14 +71,14 @@ def test_a_rule_can_be_given_by_path():
     (lambda d: d["validity"].update({"from": "2029-01-01"}), r"'from' \(2029-01-01\) is after 'until'"),
     (lambda d: d["validity"]["reporting_periods"].update({"until": "2024-12-31"}), "is after 'until'"),
     # a category declared twice was listed twice in the declaration's impact_categories
-    (lambda d: d["impact_categories"]["declared"].append("acidification"), "'acidification' is declared twice"),
+    (lambda d: d["impact_categories"]["declared"].append("acidification"), "lists impact category 'acidification' twice"),
     # revenue = mass x price: a price per piece weighed the products by a count nobody measured
     (lambda d: d["stages"][2]["processes"][2]["allocation"]["prices"]["cerium oxide"].update(unit="USD/piece"),
      "price unit 'USD/piece' is not per unit of mass"),
     (lambda d: d["impact_categories"]["supplementary"].append("crustal_scarcity"),
-     "'crustal_scarcity' is named twice"),
+     "lists supplementary indicator 'crustal_scarcity' twice"),
     (lambda d: d["stages"][2]["processes"][2].update(inputs_from=["leaching", "leaching"]),
-     "names input from 'leaching' twice"),
+     "lists upstream process 'leaching' twice"),
     # prices on a process allocated by mass only were read and never used (exit 0, mass shares declared)
     (lambda d: d["stages"][2]["processes"][2]["allocation"].update(method="mass", options=[]),
      "gives prices but allocates by \\['mass'\\]: prices are used only by economic allocation"),
@@ -92,7 +92,8 @@ def test_a_rule_can_be_given_by_path():
      "requires company-specific data, so its default_dataset 'fuel/diesel' would never be used"),
     # a fallback equal to the first choice can never be reached (the author meant another dataset)
     (lambda d: d["input_kinds"]["electricity"].update(fallback=["electricity/{region}"]),
-     "fallback 'electricity/{region}' repeats an earlier choice"),
+     "lists dataset 'electricity/{region}' twice, at dataset and fallback\\[0\\]: the fallback repeats an "
+     "earlier choice"),
 ])
 def test_invalid_rules_are_refused_with_the_reason(tmp_path, change, message):
     path = _write(tmp_path, change)
@@ -152,8 +153,8 @@ def test_a_boundary_problem_names_its_field_when_declaring(tmp_path):
 
 
 def test_a_field_problem_is_told_without_pydantic_s_prefix(tmp_path):
-    path = _write(tmp_path, lambda d: d["impact_categories"]["declared"].append("acidification"))
-    with pytest.raises(RuleError, match="declared twice") as info:
+    path = _write(tmp_path, lambda d: d["impact_categories"]["declared"].append("acidity"))
+    with pytest.raises(RuleError, match="unknown impact categories") as info:
         rule_module.load_rule(path)
     assert "Value error" not in str(info.value)
 

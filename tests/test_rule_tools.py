@@ -255,7 +255,7 @@ def test_a_source_id_listed_twice_is_refused_by_validate_and_load(tmp_path, cata
         rule["sources"].append({"id": rule["sources"][0]["id"], "citation": "another publication, 2031"})
 
     path = _variant(tmp_path, change)
-    with pytest.raises(RuleError, match=r"source id '.+' is listed twice"):
+    with pytest.raises(RuleError, match=r"lists source id '.+' twice"):
         load_rule(path)
     problems = lint.lint_rule(path, catalogue).problems
     assert [p.field for p in problems] == [f"sources[{len(yaml.safe_load(NDPR.read_text())['sources'])}].id"]

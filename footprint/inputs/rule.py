@@ -465,10 +465,7 @@ class ImpactCategories(_Strict):
         unknown = [v for v in value if v not in SUPPLEMENTARY_IDS]
         if unknown:
             raise ValueError(f"unknown supplementary indicators {unknown}; expected ids from {list(SUPPLEMENTARY_IDS)}")
-        repeated = [item for _index, item in _repeats(value)]
-        if repeated:
-            raise ValueError(f"supplementary indicator {repeated[0]!r} is named twice; name each indicator once")
-        return value
+        return value  # a repeat: boundary_problems (REPEATS), naming the second entry
 
     @field_validator("declared")
     @classmethod
@@ -478,10 +475,7 @@ class ImpactCategories(_Strict):
             raise ValueError(f"unknown impact categories {unknown}; expected ids from {list(HEADLINE_IDS)}")
         if "climate_change" not in value:
             raise ValueError("climate_change must be declared (CRMA Art. 31: climate change is always included)")
-        repeated = [item for _index, item in _repeats(value)]
-        if repeated:
-            raise ValueError(f"impact category {repeated[0]!r} is declared twice; name each category once")
-        if len(set(value)) < 3:
+        if len(set(value)) < 3 and not _repeats(value):  # a repeat: boundary_problems (REPEATS) names it
             raise ValueError("at least three impact categories must be declared (CRMA Art. 31)")
         return value
 
@@ -612,6 +606,7 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
     vocabulary = ANNEX_V_PRIMARY if rule.route == "primary" else ANNEX_V_SECONDARY
     problems: list[tuple] = []  # (field, message[, value, expected]), made BoundaryProblems on return
     ids: set[str] = set()
+    first_at: dict[str, str] = {}  # process id -> where it first stands
     for s_index, stage in enumerate(rule.stages):
         if stage.id not in allowed:
             problems.append((f"stages[{s_index}].id",
@@ -619,24 +614,23 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
                              f"expected one of {list(allowed)}"))
         for p_index, process in enumerate(stage.processes):
             where = f"stages[{s_index}].processes[{p_index}]"
-            if process.id in ids:
-                problems.append((f"{where}.id", f"process id '{process.id}' is used twice"))
+            if process.id in ids:  # across stages: REPEATS checks each list, process ids are the rule's
+                first = first_at[process.id]
+                problems.append((f"{where}.id", f"process id '{process.id}' is used twice, at {first}.id and "
+                                                f"{where}.id", process.id, "each process id once in the rule"))
             for u_index, upstream in enumerate(process.inputs_from):
                 if upstream not in ids:
                     problems.append((f"{where}.inputs_from[{u_index}]",
                                      f"process '{process.id}' takes input from '{upstream}', which is not an "
                                      "earlier process of this rule"))
-            for u_index, upstream in _repeats(process.inputs_from):
-                problems.append((f"{where}.inputs_from[{u_index}]",
-                                 f"process '{process.id}' names input from '{upstream}' twice"))
             ids.add(process.id)
+            first_at.setdefault(process.id, where)
             for a_index, ref in enumerate(process.annex_v):
                 letter = annex_v_point(ref)
                 if letter not in vocabulary:
                     problems.append((f"{where}.annex_v[{a_index}]",
                                      f"process '{process.id}': Annex V reference '{ref}' is not in point 4 of "
                                      f"the {rule.route} route; expected 4(a)..4({sorted(vocabulary)[-1]})"))
-            problems.extend(_listed_twice(process, where))
             if process.company_specific == "optional" and not process.default_dataset:
                 problems.append((f"{where}.default_dataset",
                                  f"optional process '{process.id}' needs a default_dataset to use when the "
@@ -646,9 +640,6 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
                                  f"process '{process.id}' requires company-specific data, so its default_dataset "
                                  f"'{process.default_dataset}' would never be used (make the process optional, or "
                                  "remove the default_dataset)"))
-            for c_index, name in _repeats(process.co_products):
-                problems.append((f"{where}.co_products[{c_index}]",
-                                 f"process '{process.id}' names co-product '{name}' twice"))
             if process.product.name in process.co_products:  # its mass would stand for two products
                 problems.append((f"{where}.co_products[{process.co_products.index(process.product.name)}]",
                                  f"process '{process.id}': its product '{process.product.name}' is also listed "
@@ -699,16 +690,15 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
                                      f"process '{process.id}' expects input kind '{kind}', which input_kinds "
                                      "does not define"))
     for kind, spec in rule.input_kinds.items():  # a fallback equal to an earlier choice is never reached
-        for f_index, template in _repeats([spec.dataset, *spec.fallback]):
+        choices = [spec.dataset, *spec.fallback]
+        for f_index, template in _repeats(choices):
+            first = choices.index(template)
             problems.append((f"input_kinds.{kind}.fallback[{f_index - 1}]",
-                             f"input kind '{kind}': fallback '{template}' repeats an earlier choice and would "
-                             "never be used; name each dataset once"))
-    for s_index, stage_id in _repeats([stage.id for stage in rule.stages]):
-        problems.append((f"stages[{s_index}].id", f"stage '{stage_id}' is listed twice; put its processes under "
-                                                  "one entry"))
-    for r_index, source_id in _repeats([source.id for source in rule.sources]):  # cited by id, compared by id
-        problems.append((f"sources[{r_index}].id", f"source id '{source_id}' is listed twice; give each source "
-                                                   "an id of its own"))
+                             f"input kind '{kind}' lists dataset '{template}' twice, at "
+                             f"{'dataset' if first == 0 else f'fallback[{first - 1}]'} and fallback[{f_index - 1}]: "
+                             "the fallback repeats an earlier choice and would never be used", template,
+                             f"each dataset once in input_kinds.{kind}.dataset and fallback"))
+    problems.extend(_listed_twice(rule))
     problems.extend(_recycled_problems(rule, ids))
     if rule.reference_process not in ids:
         problems.append(("reference_process",
@@ -726,36 +716,81 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
     return [BoundaryProblem(*problem) for problem in problems]
 
 
-#: The lists of a process that name each thing once, with what makes two entries the same thing (identity)
-#: and how a refusal names it.  Why: a repeated entry loaded silently (and 'rules diff' called it a change):
-#: at best noise (the template offered the input twice), at worst two statements of one thing, of which the
-#: reader keeps whichever its code happens to read last.
-#:   annex_v: the Annex V point, read as the vocabulary check reads it ('4(a)' and 'a' are point 4(a));
-#:   expected_inputs: the input kind, a key of input_kinds (exact text, as input_kinds is keyed);
-#:   allocation.options: the method, exact (a closed vocabulary; the method itself may be among its options,
-#:   as every shipped rule writes it).
-REPEAT_CHECKED = {
-    "annex_v": ("Annex V point", lambda process: process.annex_v, annex_v_point),
-    "expected_inputs": ("input kind", lambda process: process.expected_inputs, str),
-    "allocation.options": ("allocation option",
-                           lambda process: process.allocation.options if process.allocation else [], str),
+#: Every list of the rule model whose entries name a thing (an identity), with what makes two entries the same
+#: thing, how a refusal names it, and the lists of a rule it checks: field pattern (as effects.py writes fields)
+#: -> (what an entry is, its identity, (field path, owner, entries) of each such list in a rule).
+#: Why: a repeated entry loaded silently ('rules diff' called it a change): at best noise (the template offered
+#: an input twice), at worst two statements of one thing, of which the reader keeps whichever its code happens
+#: to read last (a source id repeated under another citation hid the second).  Identities: an Annex V entry is
+#: its point ('4(a)' and 'a' are point 4(a)); a list of objects (stages, sources) names each by its id; every
+#: other entry by its exact text (process ids, input kinds, products, datasets, methods, categories, elements
+#: are matched as written).  REPEATS_ELSEWHERE and REPEATS_EXEMPT hold the other lists: a test requires every
+#: list field of the model in one of the three.
+REPEATS: dict[str, tuple[str, Any, Any]] = {
+    "stages": ("stage", lambda stage: stage.id, lambda rule: [("stages", "", rule.stages)]),
+    "stages[].processes[].annex_v": ("Annex V point", annex_v_point, lambda rule: [
+        (f"{where}.annex_v", f"process '{p.id}' ", p.annex_v) for where, p in _process_paths(rule)]),
+    "stages[].processes[].inputs_from": ("upstream process", str, lambda rule: [
+        (f"{where}.inputs_from", f"process '{p.id}' ", p.inputs_from) for where, p in _process_paths(rule)]),
+    "stages[].processes[].co_products": ("co-product", str, lambda rule: [
+        (f"{where}.co_products", f"process '{p.id}' ", p.co_products) for where, p in _process_paths(rule)]),
+    # the method itself may be among its options (every shipped rule writes it so): only the options are read
+    "stages[].processes[].allocation.options": ("allocation option", str, lambda rule: [
+        (f"{where}.allocation.options", f"process '{p.id}' ", p.allocation.options)
+        for where, p in _process_paths(rule) if p.allocation is not None]),
+    "stages[].processes[].expected_inputs": ("input kind", str, lambda rule: [
+        (f"{where}.expected_inputs", f"process '{p.id}' ", p.expected_inputs) for where, p in _process_paths(rule)]),
+    "input_kinds.*.upstream_products": ("upstream product", str, lambda rule: [
+        (f"input_kinds.{kind}.upstream_products", f"input kind '{kind}' ", spec.upstream_products)
+        for kind, spec in rule.input_kinds.items()]),
+    "input_kinds.*.alternatives": ("alternative dataset", str, lambda rule: [
+        (f"input_kinds.{kind}.alternatives", f"input kind '{kind}' ", spec.alternatives)
+        for kind, spec in rule.input_kinds.items()]),
+    "recycled_content.erec_processes": ("Erec process", str, lambda rule: [
+        ("recycled_content.erec_processes", "", rule.recycled_content.erec_processes)]),
+    "recycled_content.virgin_input_kinds": ("virgin input kind", str, lambda rule: [
+        ("recycled_content.virgin_input_kinds", "", rule.recycled_content.virgin_input_kinds)]),
+    "recycled_content.elements": ("element", str, lambda rule: [
+        ("recycled_content.elements", "", rule.recycled_content.elements)]),
+    "impact_categories.declared": ("impact category", str, lambda rule: [
+        ("impact_categories.declared", "", rule.impact_categories.declared)]),
+    "impact_categories.supplementary": ("supplementary indicator", str, lambda rule: [
+        ("impact_categories.supplementary", "", rule.impact_categories.supplementary)]),
+    "sources": ("source id", lambda source: source.id, lambda rule: [("sources", "", rule.sources)]),
 }
+#: list fields whose repeats boundary_problems refuses by a check of their own (same style), and why
+REPEATS_ELSEWHERE = {
+    "stages[].processes": "a process id is the rule's: the same id in two stages is a repeat too",
+    "input_kinds.*.fallback": "a fallback equal to the dataset or an earlier fallback is never reached",
+}
+#: list fields where a repeated entry is no repeat of an identity, and why (none yet)
+REPEATS_EXEMPT: dict[str, str] = {}
 
 
-def _listed_twice(process: RuleProcess, where: str) -> list[tuple[str, str, str, str]]:
-    """An entry of annex_v, expected_inputs or allocation.options that names what an earlier entry named,
-    at the second entry's index (REPEAT_CHECKED says what 'the same' is per list)."""
+def _process_paths(rule: Rule) -> list[tuple[str, RuleProcess]]:
+    return [(f"stages[{i}].processes[{j}]", process) for i, stage in enumerate(rule.stages)
+            for j, process in enumerate(stage.processes)]
+
+
+def _listed_twice(rule: Rule) -> list[tuple[str, str, str, str]]:
+    """An entry of a REPEATS list that names what an earlier entry of that list named, at the second entry's
+    index (an entry of a list of objects at its ``id``)."""
     problems = []
-    for field, (what, entries, identity) in REPEAT_CHECKED.items():
-        items = entries(process)
-        keys = [identity(item) for item in items]
-        for index, key in _repeats(keys):
-            first = keys.index(key)
-            same = "" if items[first] == items[index] else f" ('{items[first]}' and '{items[index]}' name the same)"
-            problems.append((f"{where}.{field}[{index}]",
-                             f"process '{process.id}' lists {what} '{items[index]}' twice, at {field}[{first}] "
-                             f"and {field}[{index}]{same}",
-                             items[index], f"each {what} once in {field}"))
+    for what, identity, lists in REPEATS.values():
+        for field, owner, items in lists(rule):
+            keys = [identity(item) for item in items]
+            for index, key in _repeats(keys):
+                first = keys.index(key)
+                name = field.rsplit(".", 1)[-1]
+                if isinstance(items[index], str):
+                    at, shown, same = "", items[index], ""
+                    if items[first] != items[index]:
+                        same = f" ('{items[first]}' and '{items[index]}' name the same)"
+                else:  # an object named by its id
+                    at, shown, same = ".id", key, ""
+                problems.append((f"{field}[{index}]{at}",
+                                 f"{owner or field + ' '}lists {what} '{shown}' twice, at {name}[{first}]{at} "
+                                 f"and {name}[{index}]{at}{same}", shown, f"each {what} once in {field}"))
     return problems
 
 
@@ -795,9 +830,6 @@ def _recycled_problems(rule: Rule, ids: set[str]) -> list[tuple[str, str]]:
     if spec.method != "not-applicable" and rule.route != "secondary":
         problems.append(("recycled_content.method", f"recycled-content method '{spec.method}' belongs to a "
                                                     "secondary-route rule (the recycling stage)"))
-    for name in ("erec_processes", "virgin_input_kinds", "elements"):
-        for index, item in _repeats(getattr(spec, name)):
-            problems.append((f"recycled_content.{name}[{index}]", f"'{item}' is named twice in {name}"))
     erec = set(spec.erec_processes)
     for index, pid in enumerate(spec.erec_processes):
         where = f"recycled_content.erec_processes[{index}]"
