@@ -202,3 +202,12 @@ def test_declarations_made_before_record_the_earlier_hash_and_still_pass(project
     assert rule.recorded_content_agrees(recorded, library) is None
     assert upstream.rule_check(upstream.read(supplier)) is None  # the library's very file: nothing to say
     upstream.refuse_rule_not_in_library(document, RuleError)  # the market's gate lets it in
+
+
+def test_verify_takes_the_earlier_hash_of_a_declaration_made_before_as_a_warning(project):
+    """The shipped NdPr-oxide supplier declaration records the earlier rule hash: recomputed, the same rule file
+    hashes otherwise, which failed verify (NOT VERIFIED, exit 1) while every number and the rule file's bytes
+    agreed; now a warning names the earlier hash and the rule file's sha256 decides."""
+    result = _invoke("verify", REPO / "examples" / "suppliers" / "ndpr-oxide-2025.json")
+    assert result.exit_code == 0, (result.exit_code, result.output)
+    assert "provenance.rule.content_sha256" in result.output and "earlier hash" in result.output
