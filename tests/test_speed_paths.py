@@ -9,6 +9,7 @@ through what the plain one refuses, or worded a refusal differently.
 from __future__ import annotations
 
 import gc
+import math
 from pathlib import Path
 
 import pytest
@@ -320,7 +321,8 @@ def test_a_suppliers_elements_come_from_the_checked_read_and_a_broken_block_is_r
 
 @pytest.mark.parametrize("example", ["ndpr-oxide", "ndfeb-recycled-hydromet", "lithium-carbonate-brine", "ndfeb-magnet"])
 def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process(project, example):
-    """_by_process against weighted_criteria on each process's own items: the same numbers, to the bit."""
+    """_by_process against weighted_criteria on each process's own items: the same numbers, to the bit (both
+    sum exactly, footprint.engine.exact)."""
     from footprint import api
     from footprint.engine import calculate, quality
 
@@ -333,11 +335,11 @@ def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process
     for category in result.system.rule.rule.impact_categories.declared:
         items = result.items[category]
         (total, own, sums), = quality._by_process(result, [category], columns, run.catalogue, context, {})
-        assert total == sum(abs(i.value) for i in items)
+        assert total == math.fsum(abs(i.value) for i in items)
         for process, column in columns.items():
             mine = [i for i in items if i.flow.process == process]
             expected = quality.weighted_criteria(mine, run.catalogue, context)
-            assert own[column] == sum(abs(i.value) for i in mine)
+            assert own[column] == math.fsum(abs(i.value) for i in mine)
             if expected is None:
                 assert own[column] == 0
             else:
@@ -457,7 +459,7 @@ def test_most_relevant_items_by_index_equal_sorting_the_items_by_minus_magnitude
     from footprint.engine.quality import most_relevant_items
 
     items = [Item(None, f"s{i}", value) for i, value in enumerate(values)]
-    total = sum(abs(item.value) for item in items)
+    total = math.fsum(abs(item.value) for item in items)  # exact, as most_relevant_items sums
     expected, running, last = [], 0.0, None
     if total != 0:
         for item in sorted(items, key=lambda i: -abs(i.value)):  # the definition it replaced (ties kept since)
@@ -478,8 +480,8 @@ def _most_relevant_items_by_generators(items, share):
     for index, item in enumerate(items):
         groups.setdefault(_datum(index, item), []).append(index)
     members = list(groups.values())
-    magnitudes = [sum(abs(items[index].value) for index in group) for group in members]
-    total = sum(magnitudes)
+    magnitudes = [math.fsum(abs(items[index].value) for index in group) for group in members]  # exact sums
+    total = math.fsum(abs(item.value) for item in items)
     if total == 0:
         return []
     chosen, running, last = [], 0.0, None
@@ -507,7 +509,7 @@ def _equal_sizes(a: float, b: float) -> bool:
        st.sampled_from([0.5, 0.8, 1.0]))
 def test_most_relevant_items_grouped_in_one_pass_equal_the_generator_definition(rows, share):
     """Each datum's |values| gathered in the first pass and summed per group: the same groups, the same sums
-    (same values, same order) and so the same pick as a generator re-reading the items per group."""
+    (exact: math.fsum) and so the same pick as a generator re-reading the items per group."""
     from types import SimpleNamespace
 
     from footprint.engine.calculate import Item

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from footprint.declaration import resources
 from footprint.data.methods import METHOD_IMPLEMENTATION, METHOD_NAME, METHOD_VERSION
+from footprint.engine import exact
 from footprint.errors import UnitError
 from footprint.inputs import units
 from footprint.inputs.categories import RECYCLED_CONTENT_ID
@@ -385,6 +386,9 @@ def bill_of_materials(result: Result, catalogue: Catalogue) -> dict[str, Any]:
     inputs: dict[tuple, dict] = {}
     listed: dict[tuple, set[str]] = {}  # per input row: the processes in its list (a list scan grew as the square)
     electricity: dict[str, dict] = {}
+    # each row's amounts, summed exactly at the end (exact.total): added in file order, the same inputs listed in
+    # another order declared another last bit
+    terms: dict[int, list[float]] = {}
     emissions: list[dict] = []
     for process in system.processes:
         scale = scales.get(process.id, 0.0)
@@ -403,7 +407,7 @@ def bill_of_materials(result: Result, catalogue: Catalogue) -> dict[str, Any]:
                     "dataset": flow.target, "name": dataset.name, "geography": dataset.geography,
                     "year": dataset.year, "amount": 0.0, "unit": flow.unit, "renewable_share": None,
                     "renewable_share_note": "not stated by the dataset"})
-                row["amount"] += amount
+                terms.setdefault(id(row), []).append(amount)
                 continue
             key = (flow.input_kind or flow.label, flow.target)
             row = inputs.setdefault(key, {
@@ -411,19 +415,21 @@ def bill_of_materials(result: Result, catalogue: Catalogue) -> dict[str, Any]:
                 **({"dataset": flow.target} if flow.kind == "background" else
                    {"declaration": flow.target, "supplier": flow.upstream.declarant if flow.upstream else None}),
                 "amount": 0.0, "unit": flow.unit, "processes": []})
-            row["amount"] += amount
+            terms.setdefault(id(row), []).append(amount)
             seen = listed.setdefault(key, set())
             if process.id not in seen:
                 seen.add(process.id)
                 row["processes"].append(process.id)
-    total_kwh = sum(row["amount"] for row in electricity.values())
+    for row in [*inputs.values(), *electricity.values()]:
+        row["amount"] = exact.total(terms.get(id(row), []))
+    total_kwh = exact.total([amount for row in electricity.values() for amount in terms.get(id(row), [])])
     for row in electricity.values():
         row["share"] = row["amount"] / total_kwh if total_kwh else 0.0
     declared = system.rule.rule.declared_unit
     return {"per": f"{declared.amount:g} {declared.unit} {declared.product}",
             "allocated": "amounts allocated to the declared product where a process has co-products",
             "inputs": sorted(inputs.values(), key=lambda r: (r["kind"], r.get("dataset") or r.get("declaration"))),
-            "electricity": sorted(electricity.values(), key=lambda r: -r["amount"]),
+            "electricity": sorted(electricity.values(), key=lambda r: (-r["amount"], r["dataset"])),
             "direct_emissions": emissions}
 
 

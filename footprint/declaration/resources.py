@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from footprint.engine import exact
 from footprint.inputs.categories import CRUSTAL_SCARCITY_CITATION, category
 
 if TYPE_CHECKING:  # a declaration is read without the engine
@@ -36,17 +37,18 @@ def _element(flow_name: str) -> str:
 
 
 def _foreground_flows(result: Result, keep) -> dict[tuple[str, tuple[str, ...]], float]:
-    """Amount per declared unit of each foreground biosphere flow that ``keep(name, categories, unit)`` selects."""
+    """Amount per declared unit of each foreground biosphere flow that ``keep(name, categories, unit)`` selects,
+    summed exactly (exact.total: the same in any order the producer listed its emissions)."""
     names = _biosphere_names(result)
-    amounts: dict[tuple[str, tuple[str, ...]], float] = {}
+    terms: dict[tuple[str, tuple[str, ...]], list[float]] = {}
     for process in result.system.processes:
         scale = result.scales.get(process.id, 0.0)
         for flow in process.flows:
             if flow.kind == "biosphere" and flow.target in names:
                 name, categories, unit = names[flow.target]
                 if keep(name, categories, unit):
-                    amounts[(name, categories)] = amounts.get((name, categories), 0.0) + scale * flow.amount
-    return amounts
+                    terms.setdefault((name, categories), []).append(scale * flow.amount)
+    return {key: exact.total(values) for key, values in terms.items()}
 
 
 def extracted_elements(result: Result) -> dict[str, float]:
@@ -59,11 +61,11 @@ def extracted_elements(result: Result) -> dict[str, float]:
     from footprint.data.methods import characterised_flows
 
     characterised = characterised_flows()
-    amounts: dict[str, float] = {}
+    terms: dict[str, list[float]] = {}  # summed exactly at the end (exact.total)
     flows = _foreground_flows(result, lambda name, categories, _unit: categories == RESOURCE and
                               "resource_use_fossils" not in characterised.get((name, categories), ()))
     for (name, _categories), kg in flows.items():
-        amounts[_element(name)] = amounts.get(_element(name), 0.0) + kg
+        terms.setdefault(_element(name), []).append(kg)
     for process in result.system.processes:
         scale = result.scales.get(process.id, 0.0)
         for flow in process.flows:
@@ -72,7 +74,8 @@ def extracted_elements(result: Result) -> dict[str, float]:
                     from footprint.inputs import units
 
                     kg = scale * flow.amount * units.convert(1.0, flow.unit, "kg") * per_kg
-                    amounts[element] = amounts.get(element, 0.0) + kg
+                    terms.setdefault(element, []).append(kg)
+    amounts = {element: exact.total(values) for element, values in terms.items()}
     return {element: kg for element, kg in sorted(amounts.items()) if kg}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from footprint.engine import exact
 from footprint.errors import ActivityDataError
 
 SHARE_TOLERANCE = 1e-6
@@ -20,7 +21,7 @@ SHARE_TOLERANCE = 1e-6
 
 def mass_shares(masses: dict[str, float]) -> dict[str, float]:
     """Share of each product in the total output mass."""
-    total = sum(masses.values())
+    total = exact.total(list(masses.values()))  # exact: the co-products' order does not move a share
     if total <= 0:
         raise ValueError("total output mass must be positive")
     return {name: mass / total for name, mass in masses.items()}
@@ -29,7 +30,7 @@ def mass_shares(masses: dict[str, float]) -> dict[str, float]:
 def economic_shares(masses: dict[str, float], prices: dict[str, float]) -> dict[str, float]:
     """Share of each product in the total revenue (mass x price)."""
     revenue = {name: masses[name] * prices[name] for name in masses}
-    total = sum(revenue.values())
+    total = exact.total(list(revenue.values()))  # exact: the co-products' order does not move a share
     if total <= 0:
         raise ValueError("total revenue must be positive")
     return {name: value / total for name, value in revenue.items()}
@@ -58,7 +59,7 @@ def specified_shares(shares: dict[str, float | None], *, masses: dict[str, float
                                 "period", file=file, field=field, value=f"{ghosts[0]}: share {shares[ghosts[0]]}, "
                                 "amount 0", expected="a share of 0 for a product not produced (its burden stays with "
                                                      "the products that were), or the amount produced")
-    total = sum(shares.values())
+    total = exact.total(list(shares.values()))
     if abs(total - 1.0) > SHARE_TOLERANCE:
         raise ActivityDataError("co-product allocation shares do not add up to 1", file=file, field=field,
                                 value=round(total, 9), expected="shares of all products summing to 1")

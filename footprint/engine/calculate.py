@@ -27,7 +27,7 @@ import numpy as np
 
 from footprint.data.inventory import BACKGROUND_DB, BIOSPHERE_DB
 from footprint.data.project import background_version, brightway
-from footprint.engine import allocation, solvers
+from footprint.engine import allocation, exact, solvers
 from footprint.engine.solvers import node_ids
 from footprint.engine.system import Flow, ProductSystem
 from footprint.errors import ActivityDataError
@@ -149,7 +149,7 @@ class Result:
         return cached
 
     def by(self, category_id: str, column: str) -> dict[str, float]:
-        """Sum of contributions per stage or per process, summed in row order (every category's at first use)."""
+        """Sum of contributions per stage or per process, exactly (every category's at first use)."""
         cache = self.__dict__.setdefault("_by_cache", {})
         key = (category_id, column)
         if key not in cache:
@@ -159,28 +159,35 @@ class Result:
         return dict(cache[key])
 
     def _sum_by(self, column: str, cache: dict) -> None:
-        """Fill ``cache`` with every category's sums per group of ``column``: one bincount for all categories.
+        """Fill ``cache`` with every category's sums per group of ``column``: one grouped sum for all categories.
 
-        Bin (k, g) = k * groups + g gathers category k's rows of group g; bincount adds each bin's
-        terms one after another in row order, as one bincount per category did (the same bits),
-        without two numpy calls per category and column (a declaration asks for 40).
+        Bin (k, g) = k * groups + g gathers category k's rows of group g, and the recycled-content line of
+        category k in its group; each bin is summed exactly (exact.by_group), so a stage's or a process's
+        sum is the same whatever order the producer wrote its inputs in (np.bincount, before, added them
+        in row order: another order moved the last bits).
         """
         names, codes = self._groups(column)
-        size, count = len(names), len(self.categories)
-        if len(codes):
-            bins = (np.arange(count, dtype=np.int64)[:, None] * size + codes[None, :]).ravel()
-            sums = np.bincount(bins, weights=np.asarray(self.matrix, dtype=float).T.ravel(),
-                               minlength=count * size).reshape(count, size).tolist()
-            present = np.bincount(codes, minlength=size).tolist()
-        else:
-            sums, present = [[0.0] * size for _ in range(count)], [0] * size
+        names, index = list(names), {name: position for position, name in enumerate(names)}
+        lines = []  # (category column, group of the recycled-content line, its value)
         for k, category in enumerate(self.categories):
-            table = {name: total for name, total, found in zip(names, sums[k], present) if found}
             item = self.extra.get(category.id)
             if item is not None:
                 group = item.stage if column == "stage" else item.flow.process
-                table[group] = table.get(group, 0.0) + item.value
-            cache[(category.id, column)] = table
+                lines.append((k, index.setdefault(group, len(names)), item.value))
+                if len(index) > len(names):
+                    names.append(group)
+        size, count = len(names), len(self.categories)
+        bins = (np.arange(count, dtype=np.int64)[:, None] * size + codes[None, :]).ravel()
+        values = np.asarray(self.matrix, dtype=float).T.ravel()
+        if lines:
+            bins = np.concatenate([bins, np.array([k * size + g for k, g, _v in lines], dtype=np.int64)])
+            values = np.concatenate([values, np.array([v for _k, _g, v in lines], dtype=float)])
+        sums, = exact.by_group(bins, count * size, values)
+        present = exact.counts(bins, count * size)
+        for k, category in enumerate(self.categories):
+            row = slice(k * size, (k + 1) * size)
+            cache[(category.id, column)] = {name: total for name, total, found in zip(names, sums[row], present[row])
+                                            if found}
 
     def _groups(self, column: str) -> tuple[list[str], np.ndarray]:
         cache = self.__dict__.setdefault("_group_cache", {})
@@ -456,48 +463,40 @@ def _result(system: ProductSystem, categories: list[Category], flows: list[Flow]
     """Totals, the CFF line and the identity checks, whichever way the contributions were computed.
 
     Per category: the items inside Brightway's matrices must add up to the LCA score (reference
-    path), and all items (suppliers' values and the recycled-content line included) to the total.
+    path); the total is the exact sum of all items (suppliers' values and the recycled-content line included).
     """
     material = material_flows(system, scales) if system.recycled is not None and categories else None
     upstream_rows = np.array([flow.kind == "upstream" for flow in flows], dtype=bool)
     totals: dict[str, float] = {}
     extra: dict[str, Item] = {}
     recycled: dict[str, dict] = {}
-    # category by category as rows, each contiguous: row k's .sum() adds exactly as column k's did
-    # (the same pairwise sum over the same values); one gather for all categories instead of two each
+    # category by category as rows, each contiguous: one gather for all categories instead of two each
     by_category = np.ascontiguousarray(matrix.T)
-    inside, outside = by_category[:, ~upstream_rows], by_category[:, upstream_rows]
+    inside = by_category[:, ~upstream_rows]
     finite = np.isfinite(by_category).all(axis=1).tolist()
     rows = by_category.tolist()
     for k, category in enumerate(categories):
-        in_matrices = float(inside[k].sum())
-        upstream = float(outside[k].sum())
         score = scores[category.id]
-        if score is not None and not math.isclose(in_matrices, score, rel_tol=1e-8,
-                                                   abs_tol=1e-12 * max(1.0, abs(score))):
-            raise RuntimeError(f"contributions of {category.id} ({in_matrices}) do not add up to the LCA score "
-                               f"({score})")
-        total = in_matrices + upstream
-        try:
-            summed = math.fsum(rows[k]) if finite[k] else math.nan
-        except OverflowError:  # finite contributions whose sum exceeds any float
-            summed = math.inf
+        if score is not None:  # the reference path: the items inside Brightway's matrices against its LCA score
+            in_matrices = float(inside[k].sum())
+            if not math.isclose(in_matrices, score, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(score))):
+                raise RuntimeError(f"contributions of {category.id} ({in_matrices}) do not add up to the LCA score "
+                                   f"({score})")
+        values = rows[k]
         if system.recycled is not None:
             solver.select(category)
             category_items = list(map(Item._make, zip(flows, stages, rows[k])))
             item, recycled[category.id] = _recycled_item(system, category.id, category_items, material, solver)
             if item is not None:
                 extra[category.id] = item
-                total += item.value
-                summed += item.value
-        if not (math.isfinite(summed) and math.isfinite(total)):  # finite items can still overflow when summed
-            values = rows[k] + ([extra[category.id].value] if category.id in extra else [])
+                values = values + [item.value]
+        # the total is the exact sum of its items (exact.total): the same bits whatever order the producer wrote
+        # the inputs in (a pairwise sum in row order moved the last bits), and the items add up to it by definition
+        total = exact.total(values) if finite[k] else math.nan
+        if not math.isfinite(total):  # finite items can still overflow when summed
             everyone = flows + ([extra[category.id].flow] if category.id in extra else [])
             largest = max(range(len(values)), key=lambda i: abs(values[i]) if math.isfinite(values[i]) else math.inf)
-            raise _not_finite(system, category.id, summed if not math.isfinite(summed) else total, everyone[largest],
-                              None, None)
-        if not math.isclose(summed, total, rel_tol=1e-8, abs_tol=1e-12 * max(1.0, abs(total))):
-            raise RuntimeError(f"contributions of {category.id} ({summed}) do not add up to the total ({total})")
+            raise _not_finite(system, category.id, total, everyone[largest], None, None)
         totals[category.id] = total
     return Result(system=system, categories=categories, totals=totals, flows=flows, stages=stages, matrix=matrix,
                   extra=extra, recycled=recycled, scales=scales, material=material)
@@ -546,11 +545,12 @@ def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialF
     virgin_kinds = set(rc.virgin_input_kinds)
     fed = {flow.target for pid in erec for flow in present[pid].flows if flow.kind == "intermediate"}
     outlets = [pid for pid in rc.erec_processes if pid not in fed]
-    produced = 0.0
-    for pid in outlets:
-        rp = loaded.rule.process(pid)
-        produced += scales[pid] * units.convert(present[pid].output, rp.product.unit, "kg")
-    virgin_in_erec = virgin_total = 0.0
+    # each sum exact (exact.total): the virgin lines summed in file order moved R1's flows and the CFF line's
+    # Rm in their last bits when the producer listed the same inputs in another order
+    produced = exact.total([scales[pid] * units.convert(present[pid].output, loaded.rule.process(pid).product.unit,
+                                                        "kg") for pid in outlets])
+    virgin_in_erec_terms: list[float] = []
+    virgin_terms: list[float] = []
     for process in system.processes:
         # virgin material blended in within an Erec process goes whole into its main product, the recycled
         # material counted in 'produced': its flow is not allocated (system.build), so a co-product (hydrogen
@@ -559,9 +559,10 @@ def material_flows(system: ProductSystem, scales: dict[str, float]) -> MaterialF
             if flow.input_kind in virgin_kinds and flow.kind in ("background", "upstream"):
                 kg = scales[process.id] * _kg(flow.amount, flow.unit, flow.input_kind,
                                                       "recycled_content.virgin_input_kinds")
-                virgin_total += kg
+                virgin_terms.append(kg)
                 if process.id in erec:
-                    virgin_in_erec += kg
+                    virgin_in_erec_terms.append(kg)
+    virgin_in_erec, virgin_total = exact.total(virgin_in_erec_terms), exact.total(virgin_terms)
     recycled_kg = produced - virgin_in_erec
     if recycled_kg <= 0:
         raise RuleError("the recycling processes (Erec) deliver no recycled material", file=loaded.path,

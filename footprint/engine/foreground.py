@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from footprint.engine import exact
 from footprint.engine.system import Flow, ProductSystem
 from footprint.inputs import units
 
@@ -102,11 +103,12 @@ def build(system: ProductSystem) -> Foreground:
     targets: tuple[dict, dict, dict] = ({}, {}, {})
     declarations: list = []
     for column, fg in enumerate(system.processes):
-        entries = {column: fg.output}  # row -> value; a row given twice is summed, as Brightway does
+        # row -> its terms; a row given twice is summed, as Brightway does, exactly (exact.total): two 'from' lines
+        # of one process summed in file order moved the scaling, so every result, in its last bits
+        entries: dict[int, list[float]] = {column: [fg.output]}
         for flow in fg.flows:
             if flow.kind == "intermediate":
-                row = order[flow.target]
-                entries[row] = entries[row] - flow.amount if row in entries else -flow.amount
+                entries.setdefault(order[flow.target], []).append(-flow.amount)
                 continue
             code = BLOCKS.index(flow.kind)
             key = flow.target if code != 2 else flow.upstream.content_sha256  # one target per declaration
@@ -123,7 +125,7 @@ def build(system: ProductSystem) -> Foreground:
             kg.append(units.convert(1.0, flow.unit, "kg") if code == 2 else 1.0)
         for row in sorted(entries):
             indices.append(row)
-            values.append(entries[row])
+            values.append(exact.total(entries[row]))
         indptr.append(len(indices))
     technosphere = sparse.csc_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int32),
                                       np.array(indptr, dtype=np.int32)), shape=(n, n))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from footprint._io import load_yaml
+from footprint.engine import exact
 from footprint.engine.cumulative import REACH_TOLERANCE, SHARE, reaching, tied
 from footprint.errors import FootprintError
 
@@ -192,7 +193,7 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
                                     unit=(units or {}).get(cid, factor.unit), normalised=normalised,
                                     weighted=normalised * factor.weighting, share=0.0, cumulative=0.0, rank=0))
     scores.sort(key=lambda s: (-abs(s.weighted), s.category))
-    total = sum(abs(s.weighted) for s in scores)
+    total = exact.total([abs(s.weighted) for s in scores])
     if not total:  # every category would be "most relevant" by the order of its name
         raise FootprintError("every normalised and weighted result is zero: there is nothing to rank",
                              field="results", value="16 categories, all 0",
@@ -225,7 +226,7 @@ def rank_categories(totals: Mapping[str, float], factors: FactorSet, *, threshol
 def most_relevant(contributions: Mapping[str, float], threshold: float = DEFAULT_THRESHOLD) -> list[Contributor]:
     """The largest contributors (by absolute value) that together reach ``threshold`` of the category."""
     check_threshold(threshold)
-    total = sum(abs(v) for v in contributions.values())
+    total = exact.total([abs(v) for v in contributions.values()])  # the same in any order of the contributors
     chosen: list[Contributor] = []
     if total == 0:
         return chosen
@@ -258,7 +259,7 @@ def from_declaration(document: Mapping[str, Any], *, threshold: float = DEFAULT_
                              labels={cid: r["label"] for cid, r in results.items()},
                              units={cid: r["unit"] for cid, r in results.items()})
     hotspots = Hotspots(threshold=threshold, source=factors.source,
-                        single_score=sum(s.weighted for s in scores), categories=scores,
+                        single_score=exact.total([s.weighted for s in scores]), categories=scores,
                         declared=[r["category"] for r in declared_results(document)])
     hotspots.not_ranked = [cid for cid in hotspots.declared if cid not in factors.factors]
     hotspots.caveats = {cid: text for cid, text in factors.caveats.items()

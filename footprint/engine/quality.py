@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING
 
 from footprint._text import dqr_beside
 from footprint.data.inventory import Catalogue
+from footprint.engine import exact
 from footprint.engine.calculate import Item, Result
 from footprint.engine.cumulative import SHARE as HOTSPOT_SHARE
 from footprint.engine.cumulative import reaching
 from footprint.inputs import regions as _regions
-from footprint.inputs.categories import COVERAGE_IDS, HEADLINE_IDS, coverage_category
+from footprint.inputs.categories import CATEGORIES, COVERAGE_IDS, HEADLINE_IDS, SUPPLEMENTARY, coverage_category
 
 if TYPE_CHECKING:
     from footprint.inputs.upstream import UpstreamDeclaration
@@ -326,12 +327,13 @@ def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context 
                       memo: dict[int, dict[str, float]] | None = None,
                       datasets: dict[str, dict[str, float]] | None = None) -> dict[str, float] | None:
     """The |value|-weighted criteria of ``items``; ``memo`` keeps each flow's criteria across categories
-    (they depend on the flow, the catalogue and the context only, not on the category)."""
+    (they depend on the flow, the catalogue and the context only, not on the category).  The weights and the
+    weighted criteria are summed exactly (exact.total), so the items' order does not move the result."""
     weights = [abs(item.value) for item in items]
-    total = sum(weights)
+    total = exact.total(weights)
     if total == 0:
         return None
-    sums = {key: 0.0 for key in CRITERIA}
+    terms: dict[str, list[float]] = {key: [] for key in CRITERIA}
     for item, weight in zip(items, weights):
         if memo is None:
             criteria = item_criteria(item, catalogue, context)
@@ -340,8 +342,8 @@ def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context 
             if criteria is None:
                 criteria = memo[id(item.flow)] = item_criteria(item, catalogue, context, datasets)
         for key in CRITERIA:
-            sums[key] += weight * criteria[key]
-    return {key: value / total for key, value in sums.items()}
+            terms[key].append(weight * criteria[key])
+    return {key: exact.total(values) / total for key, values in terms.items()}
 
 
 def _by_process(result: Result, categories: list[str], columns: dict[str, int], catalogue: Catalogue,
@@ -352,11 +354,11 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     |value| of its items, and of |value| * criterion).
 
     Exactly what ``weighted_criteria`` computes for each process's items, for every process and
-    category at once: bin (category d, column p) = d * processes + p, and ``np.bincount`` adds each
-    bin's terms one after another in item order, as the loop did (the same products and
-    additions in the same order; tests/test_speed_paths.py compares the two), in five calls
-    instead of one per process and category (4,000 on a 1,000-process foreground).  Items of no
-    process (the recycled-content line) count in their category's total only.
+    category at once: bin (category d, column p) = d * processes + p, and each bin's terms (the same
+    products) are summed exactly (exact.by_group), as weighted_criteria sums them (the same bits, in any
+    order of the items; tests/test_speed_paths.py compares the two), in one grouped sum instead of one
+    per process and category (4,000 on a 1,000-process foreground).  Items of no process (the
+    recycled-content line) count in their category's total only.
 
     The items of every category are the result's flows (one matrix column each) plus the
     category's recycled-content line, so a flow's column and criteria are looked up once for all
@@ -379,7 +381,7 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
         values = np.abs(result.values_of(category))
         line = extra.get(category)
         listed = values.tolist() + ([abs(line.value)] if line is not None else [])
-        totals.append(sum(listed))  # Python's sum in item order, as before: the same bits
+        totals.append(exact.total(listed))  # exact: the same bits in any order of the items
         bins.append(flow_bins + d * size)
         weights.append(np.where(values[kept] > NOISE_SHARE * totals[-1], values[kept], 0.0))
         table.append(flow_rows)
@@ -391,9 +393,8 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     bins_array = np.concatenate(bins) if bins else np.zeros(0, dtype=np.int64)
     weight = np.concatenate(weights) if weights else np.zeros(0)
     criteria = np.concatenate(table) if table else np.zeros((0, len(CRITERIA)))
-    own = np.bincount(bins_array, weights=weight, minlength=length).tolist()
-    sums = {key: np.bincount(bins_array, weights=weight * criteria[:, k], minlength=length).tolist()
-            for k, key in enumerate(CRITERIA)}
+    own, *by_key = exact.by_group(bins_array, length, weight, *(weight * criteria[:, k] for k in range(len(CRITERIA))))
+    sums = dict(zip(CRITERIA, by_key))
     return [(totals[d], own[d * size:(d + 1) * size], {key: sums[key][d * size:(d + 1) * size] for key in CRITERIA})
             for d in range(len(categories))]
 
@@ -454,8 +455,9 @@ def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list
         group[0].append(index)
         group[1].append(abs(item.value))
     members = [positions for positions, _sizes in groups.values()]
-    magnitudes = [sum(sizes) for _positions, sizes in groups.values()]  # the same sums, in the same order
-    total = sum(magnitudes)
+    # exact sums (exact.total): a datum's size and the whole are the same whatever order the lines came in
+    magnitudes = [exact.total(sizes) for _positions, sizes in groups.values()]
+    total = exact.total([size for _positions, sizes in groups.values() for size in sizes])
     if total == 0:
         return []
     order = sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True)
@@ -477,17 +479,42 @@ def relevant_data(items: list[Item]) -> int:
     return len({_datum(index, item) for index, item in enumerate(items)})
 
 
-def _mean(criteria: list[dict[str, float]]) -> dict[str, float] | None:
-    if not criteria:
+#: The one order categories are summed in wherever an order cannot be avoided (footprint.inputs.categories':
+#: EF 3.1, then the supplementary indicators), whatever order a rule lists them in.
+CANONICAL_ORDER = {cid: position for position, cid in enumerate(c.id for c in (*CATEGORIES, *SUPPLEMENTARY))}
+
+
+def canonical(category_ids) -> list[str]:
+    """``category_ids`` in CANONICAL_ORDER (an id it does not know after the known ones, by id)."""
+    return sorted(category_ids, key=lambda cid: (CANONICAL_ORDER.get(cid, len(CANONICAL_ORDER)), cid))
+
+
+def declared_mean(by_category: dict[str, dict]) -> dict[str, float] | None:
+    """The mean per criterion of the declared categories' criteria (as declared, to 3 decimals), summed in
+    the canonical order of the categories (CANONICAL_ORDER), not in the order the rule lists them.
+
+    Why: a mean of 3-decimal numbers often lands on half of the last place (ndfeb-magnet's P:
+    (2.208 + 3 x 2.158) / 4 = 2.1705), where the float sum's last bit decides the rounding.  Summed in the
+    rule's order of its declared categories it was 2.1704999999999997 (declared 2.17), with the same
+    categories listed in reverse 2.1705 (a float a hair above the half: declared 2.171): the same data, two
+    criteria.  Summed in one fixed order of the categories, the mean is the same whatever order the rule
+    author wrote them in.
+    The canonical order (not math.fsum, nor an exact decimal mean rounded half to even) is chosen because it
+    keeps every shipped example's declared criteria: fsum moves dy-metal's TeR 1.705 and ndfeb-magnet's P
+    2.17, a half-even decimal mean dy-metal's TeR, lithium-carbonate-brine's P 3.595 and ndpr-oxide's P 2.631,
+    each by 0.001.
+    """
+    if not by_category:
         return None
-    return {key: sum(c[key] for c in criteria) / len(criteria) for key in CRITERIA}
+    ids = canonical(by_category)
+    return {key: sum(by_category[cid][key] for cid in ids) / len(ids) for key in CRITERIA}
 
 
 def _mean_rows(rows: list[list[float]]) -> dict[str, float] | None:
-    """``_mean`` of rows given in CRITERIA order: the same sums, in the same order, by the same count."""
+    """The mean per criterion of rows given in CRITERIA order, each column summed exactly (exact.total)."""
     if not rows:
         return None
-    return dict(zip(CRITERIA, [sum(column) / len(rows) for column in zip(*rows)]))
+    return dict(zip(CRITERIA, [exact.total(list(column)) / len(rows) for column in zip(*rows)]))
 
 
 def share_of(part: float, total: float, decimals: int = 4) -> float:
@@ -605,7 +632,7 @@ def most_relevant_processes(result: Result, category: str) -> list[str]:
     from footprint.engine.calculate import RECYCLED_CONTENT_ID
 
     by_process = {key: value for key, value in result.by(category, "process").items() if key != RECYCLED_CONTENT_ID}
-    total = sum(abs(v) for v in by_process.values())
+    total = exact.total([abs(v) for v in by_process.values()])
     if total == 0:
         return []
     ranked = sorted(by_process.items(), key=lambda kv: -abs(kv[1]))
@@ -826,27 +853,29 @@ def primary_and_total(result: Result, category: str) -> tuple[float, float, list
     line = result.extra.get(category)
     rc = result.system.recycled
     unstated: dict[str, tuple[str, str]] = {}  # content hash -> (file name, product): one note per declaration
-    total = primary = 0.0
+    sizes: list[float] = []  # every part, and the primary parts: summed exactly (exact.total), in any order the same
+    primaries: list[float] = []
     for item in items:
         if item.flow.kind == "recycled-content":  # by its parts, below and in the Erec items
             continue
         value = item.value * rc.A if line is not None and rc.in_erec(item.flow) else item.value
         size = abs(value)
-        total += size
+        sizes.append(size)
         if not item.flow.primary:
             continue
         supplier = item.flow.upstream if item.flow.kind == "upstream" else None
         if supplier is None:
-            primary += size
+            primaries.append(size)
             continue
         stated = supplier.primary_share_for(category)
         if stated is None:
             unstated.setdefault(supplier.content_sha256, (supplier.path.name, supplier.product))
         else:
-            primary += size * stated
+            primaries.append(size * stated)
     if line is not None:
         summary = result.recycled[category]
-        total += abs((1.0 - rc.A) * summary["recycled_kg"] * summary["Ev"] * rc.Qsin_Qp)  # the virgin source's
+        sizes.append(abs((1.0 - rc.A) * summary["recycled_kg"] * summary["Ev"] * rc.Qsin_Qp))  # the virgin source's
+    primary, total = exact.total(primaries), exact.total(sizes)
     notes = [f"primary data share: supplier declaration {name} ({product}) states no primary data share for "
              f"{category}, so its contribution counts as secondary data" for name, product in sorted(unstated.values())]
     return primary, total, notes
@@ -873,8 +902,7 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
             continue
         by_category[category] = {"dqr": round(_score(criteria), 3), "contributions": relevant_data(chosen),
                                  **{k: round(v, 3) for k, v in criteria.items()}}
-    criteria = _mean([{k: v for k, v in c.items() if k in CRITERIA} for c in by_category.values()]) \
-        or {key: 5.0 for key in CRITERIA}
+    criteria = declared_mean(by_category) or {key: 5.0 for key in CRITERIA}
     primary, total, share_notes = primary_and_total(result, SHARE_BASIS)
     relevant = {pid for category in declared for pid in most_relevant_processes(result, category)}
     by_process: dict[str, dict] = {}

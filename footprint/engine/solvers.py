@@ -21,6 +21,7 @@ import numpy as np
 from footprint._io import quiet_stdout
 from footprint.data import scores as _scores
 from footprint.data.project import background_version, brightway
+from footprint.engine import exact
 from footprint.engine.system import ProductSystem
 from footprint.inputs.categories import Category
 
@@ -153,12 +154,15 @@ class CachedBackground:
         if "_supply" not in self.__dict__:
             order = {process.id: index for index, process in enumerate(self.system.processes)}
             matrix = np.zeros((len(order), len(order)))
+            terms: dict[tuple[int, int], list[float]] = {}  # each entry summed exactly, as foreground.build does
             for process in self.system.processes:
                 column = order[process.id]
-                matrix[column, column] += process.output
+                terms.setdefault((column, column), []).append(process.output)
                 for flow in process.flows:
                     if flow.kind == "intermediate":
-                        matrix[order[flow.target], column] -= flow.amount
+                        terms.setdefault((order[flow.target], column), []).append(-flow.amount)
+            for (row, column), values in terms.items():
+                matrix[row, column] = exact.total(values)
             demand = np.zeros(len(order))
             demand[order[self.system.reference]] = self.system.demand
             supply = np.linalg.solve(matrix, demand)

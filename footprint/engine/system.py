@@ -15,7 +15,7 @@ from typing import Literal
 
 from footprint.data import pedigree
 from footprint.data.inventory import Catalogue, resolve_flow, rule_dataset_problems
-from footprint.engine import allocation
+from footprint.engine import allocation, exact
 from footprint.errors import ActivityDataError, InventoryError, LinkingError, RuleError, UnitError
 from footprint.inputs import units
 from footprint.inputs.extraction import GROUPS
@@ -764,7 +764,7 @@ def check_cut_off(loaded: LoadedRule, activity: LoadedActivity) -> None:
     threshold = loaded.rule.cut_off.threshold
     estimates = [(pid, index, exclusion) for pid, pdata in activity.data.processes.items()
                  for index, exclusion in enumerate(pdata.excluded) if exclusion.estimated_share is not None]
-    total = sum(float(exclusion.estimated_share) for _pid, _index, exclusion in estimates)
+    total = exact.total([float(exclusion.estimated_share) for _pid, _index, exclusion in estimates])  # any order
     if total <= threshold + 1e-12:  # at the threshold is within it; the tolerance absorbs float sums (0.01+0.02)
         return
     from footprint.inputs.activity_xlsx import place  # a workbook's estimates by sheet and row, YAML's by field
