@@ -71,8 +71,9 @@ def _assert_same(expected: dict, got: dict, rel: float = 1e-9) -> None:
     for key in ("dqr", "level", "primary_data_share"):
         assert quality.get(key) == expected_quality.get(key), key
     # the criteria to their last declared place: a weighted mean of integer scores often lands on a half of it
-    # (dy-oxide's GeR 1.4185), and its float, summed in another order, rounds either way (a known limit, left
-    # open: a rounding independent of the order moves the DQRs that shipped examples and suppliers' files declare)
+    # (dy-oxide's GeR 1.4185), and its float, moved in its last bits by another form of the same data (scaled,
+    # split, in other units), rounds either way.  Another order alone moves no bit (exact sums, the categories
+    # in one fixed order: tests/test_order_independence.py asks for the same bits)
     assert quality["criteria"] == pytest.approx(expected_quality["criteria"], abs=1.001e-3)
     assert quality["by_category"].keys() == expected_quality["by_category"].keys()
     for category, row in expected_quality["by_category"].items():

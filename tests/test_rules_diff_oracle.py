@@ -260,10 +260,10 @@ def _values(document: dict) -> dict:
 def _same_but_rounding(before: dict, after: dict) -> bool:
     """The same values, the data quality criteria to their last declared place.
 
-    Why: a known limit left open (tests/test_metamorphic_rules.py, _assert_same): a criterion's weighted mean of
-    integer scores often lands on half of its last place and, summed in another order, rounds either way; the
-    declared categories in reverse order move ndfeb-magnet's P from 2.17 to 2.171.  A rounding independent of
-    the order would move the DQRs shipped examples and suppliers' files declare (a policy question)."""
+    Why: a criterion's weighted mean of integer scores often lands on half of its last place, and a change of
+    the rule that moves its float in the last bits may round it either way.  A reordering alone moves no bit
+    (the declared categories in reverse order moved ndfeb-magnet's P from 2.17 to 2.171 before every declared
+    sum was made exact or taken in one fixed order: tests/test_order_independence.py)."""
     if after["values"] != before["values"]:
         return False
     quality, expected = after["quality"], before["quality"]
