@@ -50,12 +50,17 @@ class LiveServer:
         self.port = int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_server(self.process)
         if self.process.stderr:
             self.process.stderr.close()
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a ``footprint serve`` child by SIGTERM (its orderly shutdown); kill it if it hangs 20 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

@@ -24,7 +24,7 @@ import pytest
 from footprint.export.pact import to_pact
 from footprint.server.publish import publish
 from footprint.server.store import Store
-from liveserver import make_certificate
+from liveserver import make_certificate, stop_server
 from pactrecipient import CLIENT_ID as REMOTE_ID, SECRET as REMOTE_SECRET, Recipient, free_port
 from test_server import _declaration
 
@@ -64,13 +64,7 @@ class Host:
             raise RuntimeError("footprint serve did not start: " + log.read_text(encoding="utf-8")[-800:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_server(self.process)
         self.stderr.close()
 
     def wait_log(self, text: str, seconds: float = 30.0) -> str:
