@@ -55,6 +55,12 @@ CODE_ENTRY = f"""database: bg-jl
 map:
   {EV_LIBRARY}: {{name: "acid production, test"}}
 """
+#: the two virgin kinds mapped to two different imported datasets: no single virgin burden for Ev
+TWO_VIRGIN_IMPORTS = """database: bg-jl
+map:
+  virgin-alloy: {name: "acid production, test"}
+  virgin-alloy-2: {database: bg-es, name: "acid production, test"}
+"""
 KIND_ENTRY = """database: bg-jl
 map:
   virgin-alloy: {name: "acid production, test"}
@@ -201,11 +207,7 @@ def test_all_recycled_two_virgin_kind_entries_naming_different_imports_are_refus
     """R1 = 1 and two virgin kinds whose rule default is the Ev dataset, mapped to two different imported
     datasets, none bought: two virgin burdens for one Ev, refused as when the inputs are bought."""
     rule_path, data_path = _case(tmp_path, r1=1.0, second_kind=True)
-    two = _mapping(tmp_path, """database: bg-jl
-map:
-  virgin-alloy: {name: "acid production, test"}
-  virgin-alloy-2: {database: bg-es, name: "acid production, test"}
-""", "two.yaml")
+    two = _mapping(tmp_path, TWO_VIRGIN_IMPORTS, "two.yaml")
     with pytest.raises(MappingError, match="from 2 different imported datasets") as caught:
         footprint.declare(rule_path, data_path, mapping=two)
     assert caught.value.value == "virgin-alloy, virgin-alloy-2" and caught.value.field == "map.virgin-alloy"
@@ -264,11 +266,7 @@ def test_virgin_material_from_the_library_and_an_import_at_once_is_refused(impor
                                            r"\(processes\.blending\.inputs\[2\]\)") as caught:
         footprint.declare(rule_path, data_path, mapping=_mapping(tmp_path, KIND_ENTRY))
     assert caught.value.field == "map.virgin-alloy" and "one entry replacing" in caught.value.expected
-    two = _mapping(tmp_path, """database: bg-jl
-map:
-  virgin-alloy: {name: "acid production, test"}
-  virgin-alloy-2: {database: bg-es, name: "acid production, test"}
-""", "two.yaml")
+    two = _mapping(tmp_path, TWO_VIRGIN_IMPORTS, "two.yaml")
     with pytest.raises(MappingError, match="from 2 different imported datasets") as caught:
         footprint.declare(rule_path, data_path, mapping=two)
     assert caught.value.value == "virgin-alloy, virgin-alloy-2"
