@@ -387,7 +387,17 @@ def _refuse_bulk_amount_other_than_1(unit: Mapping[str, Any]) -> None:
 
 
 def to_pact(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The PACT v3 ProductFootprint record of a declaration (a plain dict, decimals as strings)."""
+    """The PACT v3 ProductFootprint record of a declaration (a plain dict, decimals as strings), checked
+    against the stored v3 field rules: a record that breaks one is refused, never written or published."""
+    from footprint.export.pact_schema import check_record
+
+    record = build_record(document)
+    check_record(record, document.get("id"))
+    return record
+
+
+def build_record(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The record field by field (to_pact checks it whole before anyone gets it)."""
     declarant = document.get("declarant") or {}
     unit = document.get("declared_unit") or {}
     rule = document.get("rule") or {}
