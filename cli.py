@@ -1490,7 +1490,12 @@ def clients_endpoint(client_id: str, url: str, remote_client_id: str, remote_sec
 @click.argument("client_id")
 @click.option("--db", "database", help=_DATABASE_HELP)
 def clients_endpoint_remove(client_id: str, database: str | None) -> None:
-    """Forget a client's event endpoint and its credentials (its requests are no longer answered)."""
+    """Forget a client's event endpoint and its credentials (its requests are no longer answered).
+
+    \b
+    Example:
+      footprint clients endpoint-remove acme-buyer
+    """
     footprint.remove_client_endpoint(client_id, database=database)
     _echo(f"client {client_id}: no event endpoint")
 
