@@ -1391,6 +1391,9 @@ def publish(declaration: Path, to: tuple[str, ...], public: bool, database: str 
     who = ", ".join("everyone" if a == "*" else a for a in result.audiences) or "nobody new (already published)"
     _echo(f"{result.declaration_id}: PACT id {result.pf_id}, {'published' if result.new else 'already published'};"
                f" now also visible to: {who}")
+    if result.pushed:
+        _echo(f"PublishedEvent queued for {len(result.pushed)} client(s) with an event endpoint "
+              f"({', '.join(sorted(result.pushed))}); a running 'footprint serve' sends it")
     for other in result.successors:
         _echo(f"this record is Deprecated: its replacement PACT id {other} is now also visible to: {who}")
     for other in result.deprecated:
@@ -1504,7 +1507,8 @@ def clients_endpoint_remove(client_id: str, database: str | None) -> None:
 @click.argument("client_id")
 @click.option("--db", "database", help=_DATABASE_HELP)
 def clients_show(client_id: str, database: str | None) -> None:
-    """Show a client: its event endpoint (never a secret) and the answers to its requests, failed ones named.
+    """Show a client: its event endpoint (never a secret) and the events queued for it (answers to its requests,
+    PublishedEvents), those not delivered named.
 
     \b
     Example:
@@ -1524,7 +1528,10 @@ def clients_show(client_id: str, database: str | None) -> None:
         counts[answer["state"]] = counts.get(answer["state"], 0) + 1
     _echo("answers: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"))
     for answer in report["answers"]:
-        if answer["state"] != "delivered":
+        if answer["state"] != "delivered" and answer["kind"] == "Published":
+            _echo(f"  {answer['state']}: PublishedEvent of PACT id(s) {', '.join(answer['pf_ids'])} "
+                  f"({answer['attempts']} attempt(s)): {answer['last_error'] or 'not tried yet'}")
+        elif answer["state"] != "delivered":
             _echo(f"  {answer['state']}: {answer['kind']} for request {answer['request_id']!r} "
                   f"({answer['attempts']} attempt(s)): {answer['last_error'] or 'not tried yet'}")
 

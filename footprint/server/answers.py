@@ -22,6 +22,11 @@ from footprint.server import formats
 REQUEST_CREATED = "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3"
 FULFILLED = "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3"
 REJECTED = "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
+#: PACT v3: a data owner tells a recipient which footprints were published (made available) to it, by id only; the
+#: recipient then fetches them (GetFootprint), as that client, so the event carries no footprint data
+PUBLISHED = "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
+#: the ``source`` of a PublishedEvent: ``footprint publish`` runs without the server and knows no host name
+PUBLISH_SOURCE = "urn:footprint:pact-host"
 #: the request's data members that are ListFootprints' key filters (PACT v3 names them alike)
 KEY_MEMBERS = {"productId": "product", "companyId": "company", "classification": "classification",
                "geography": "geography"}
@@ -65,6 +70,14 @@ def answer_event(kind: str, request_id: str, source: str, time: str,
         event["data"] = {"requestEventId": request_id,
                          "error": {"code": REJECTED_CODE, "message": REJECTED_MESSAGE}}
     return event
+
+
+def published_event(pf_ids: Sequence[str], source: str, time: str) -> dict[str, Any]:
+    """The PublishedEvent CloudEvent telling one client of the footprints ``pf_ids`` newly visible to it."""
+    if not pf_ids:
+        raise ValueError("a PublishedEvent names at least one footprint")
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": time, "type": PUBLISHED,
+            "data": {"pfIds": list(pf_ids)}}
 
 
 def https_url(text: str, what: str) -> str | None:

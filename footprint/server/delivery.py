@@ -1,4 +1,7 @@
-"""Sending the host's answers (RequestFulfilled/RequestRejected) to the requesters' event endpoints: the outbox.
+"""Sending the host's events to the clients' event endpoints: the outbox.
+
+Two kinds wait in it: the answers to RequestCreated events (RequestFulfilled/RequestRejected, queued by
+Store.receive) and the PublishedEvents ``footprint publish`` queues (Store._queue_published), sent alike.
 
 How a PACT solution sends an event to another (PACT v3, Action Events and Authenticate): it obtains an access
 token from the recipient's token endpoint (OAuth 2.0 client credentials, RFC 6749 §4.4, the id and secret by
@@ -193,7 +196,8 @@ class Outbox:
                 break
             row = claimed[0]
             made = int(row["attempts"]) + 1
-            what = f"{row['kind']} answering request {row['request_id']!r} of client {row['client_id']}"
+            what = (f"PublishedEvent {row['request_id']!r} to client {row['client_id']}" if row["kind"] == "Published"
+                    else f"{row['kind']} answering request {row['request_id']!r} of client {row['client_id']}")
             try:
                 self.sender.deliver(row["client_id"], row["event"])
             except DeliveryError as exc:

@@ -65,6 +65,9 @@ class Published:
     unreadable: list[str] = field(default_factory=list)
     #: records replacing this one (Deprecated), granted to the same new audience with it (Store._grant_successors)
     successors: list[str] = field(default_factory=list)
+    #: client -> the PACT ids this publication made newly visible to it, told in a PublishedEvent queued in the
+    #: outbox (clients with an event endpoint only); sent by a running ``footprint serve``
+    pushed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def utc_text(moment: dt.datetime) -> str:
@@ -312,7 +315,44 @@ class Store:
                 conn.execute(text("INSERT INTO audiences (pf_id, audience, granted_tick) VALUES (:p, :a, :t)"),
                              {"p": pf_id, "a": audience, "t": tick})
             successors = self._grant_successors(conn, pf_id, added, tick) if existing and added else []
-        return Published(pf_id, str(document["id"]), added, not existing, replaced, unreadable, successors)
+            pushed = self._queue_published(conn, [pf_id, *successors], tick) if tick is not None else {}
+        return Published(pf_id, str(document["id"]), added, not existing, replaced, unreadable, successors, pushed)
+
+    @staticmethod
+    def _queue_published(conn: Any, pf_ids: Sequence[str], tick: int) -> dict[str, list[str]]:
+        """Queue, for each client with an event endpoint, one PublishedEvent naming the ``pf_ids`` it may see now and
+        could not see before this publication (granted at ``tick``, to it or to everyone); client -> those ids.
+
+        In the publication's transaction: a publication that fails queues nothing, and one that commits is told.
+        A client is never told of an id it may not open (another client's record); a publication that makes
+        nothing new visible to it (published again to an audience that had it) tells it nothing.
+        """
+        from sqlalchemy import text
+
+        clients = [r[0] for r in conn.execute(text("SELECT client_id FROM client_endpoints ORDER BY client_id"))]
+        if not clients:
+            return {}
+        now: dict[str, set[str]] = {}
+        before: dict[str, set[str]] = {}
+        for pf_id in pf_ids:
+            for audience, granted in conn.execute(text("SELECT audience, granted_tick FROM audiences WHERE "
+                                                       "pf_id = :p"), {"p": pf_id}):
+                target = now if granted is not None and int(granted) == tick else before
+                target.setdefault(pf_id, set()).add(audience)
+        pushed: dict[str, list[str]] = {}
+        for client in clients:
+            new = [pf_id for pf_id in pf_ids if now.get(pf_id, set()) & {client, PUBLIC}
+                   and not before.get(pf_id, set()) & {client, PUBLIC}]
+            if not new:
+                continue
+            event = answers.published_event(new, answers.PUBLISH_SOURCE, _now())
+            conn.execute(text(
+                "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, "
+                "next_attempt, created) VALUES (:c, :s, :r, 'Published', :e, 'pending', 0, 0, :t)"),
+                {"c": client, "s": event["source"], "r": event["id"], "e": json.dumps(event, ensure_ascii=False),
+                 "t": _now()})
+            pushed[client] = new
+        return pushed
 
     @classmethod
     def _grant_successors(cls, conn: Any, pf_id: str, added: Sequence[str], tick: int | None) -> list[str]:
@@ -770,10 +810,11 @@ class Store:
             endpoint = conn.execute(text("SELECT base_url, token_url, remote_client_id, ca_file FROM client_endpoints "
                                          "WHERE client_id = :c"), {"c": client_id}).first()
             rows = conn.execute(text("SELECT request_source, request_id, kind, state, attempts, last_error, created, "
-                                     "delivered_at FROM outbox WHERE client_id = :c ORDER BY seq"),
+                                     "delivered_at, event FROM outbox WHERE client_id = :c ORDER BY seq"),
                                 {"c": client_id}).all()
         answers_ = [dict(zip(("request_source", "request_id", "kind", "state", "attempts", "last_error", "created",
-                              "delivered_at"), r)) for r in rows]
+                              "delivered_at"), r[:8]),
+                         pf_ids=json.loads(r[8])["data"]["pfIds"] if r[2] == "Published" else None) for r in rows]
         return {"client_id": client_id, "created": client[0], "published": int(client[1]),
                 "endpoint": dict(zip(("base_url", "token_url", "remote_client_id", "ca_file"), endpoint))
                 if endpoint else None, "answers": answers_}
