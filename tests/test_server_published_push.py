@@ -165,3 +165,39 @@ def test_publish_command_queues_and_a_server_started_later_sends_it_once_even_ac
         from footprint.market import db
 
         db.dispose(database)
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_replacement_whose_preceding_ids_break_the_pact_schema_is_refused_and_nothing_is_queued(
+        database, example_declaration):
+    """precedingPfIds is added by the store after to_pact's schema check: the record served is now checked whole.
+
+    Trial: a replaced record's id in the database that is not a UUID (a database written by hand or by another
+    tool); before, the replacement was served with ``precedingPfIds: ["not-a-uuid"]``, exit 0.
+    """
+    from sqlalchemy import text
+
+    from footprint.errors import FootprintError
+    from footprint.market import db
+
+    store = Store(database)
+    store.prepare()
+    store.add_client("alpha")
+    store.set_endpoint("alpha", "https://recipient.example", "https://recipient.example/auth/token", REMOTE_ID,
+                       REMOTE_SECRET)
+    old = _declaration(example_declaration, "check-old", "Alpha Magnets GmbH", country="DE")
+    new = _declaration(example_declaration, "check-new", "Alpha Magnets GmbH", country="DE")
+    publish(old, to=["alpha"], database=database)
+    with db.transaction(database, write=True) as conn:
+        for table in ("published", "audiences", "pf_keys"):
+            conn.execute(text(f"UPDATE {table} SET pf_id = 'not-a-uuid' WHERE pf_id = :p"), {"p": to_pact(old)["id"]})
+        conn.execute(text("DELETE FROM outbox"))
+    try:
+        with pytest.raises(FootprintError, match="precedingPfIds"):
+            publish(new, to=["alpha"], database=database, replace=True)
+        assert store.client_report("alpha")["answers"] == []
+        with db.transaction(database, write=False) as conn:
+            rows = conn.execute(text("SELECT pf_id, status FROM published")).all()
+        assert [tuple(r) for r in rows] == [("not-a-uuid", "Active")]
+    finally:
+        db.dispose(database)

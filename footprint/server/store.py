@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from footprint.errors import FootprintError
+from footprint.export.pact_schema import check_record
 from footprint.inputs.upstream import VALIDITY_YEARS, add_years
 from footprint.market import db as _db
 from footprint.server import answers, security
@@ -290,6 +291,9 @@ class Store:
                 self._refuse_other_readers(conn, preceding, added)
                 if preceding:
                     record["precedingPfIds"] = preceding
+                    # to_pact checked the record without this field (and the one served has it): check it whole,
+                    # so a record the host serves has passed the PACT v3 schema as served
+                    check_record(record, document.get("id"))
                 for other in replaced:
                     self._set_deprecated(conn, other, tick)
                 conn.execute(text(
