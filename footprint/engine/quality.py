@@ -31,6 +31,7 @@ from footprint._text import dqr_beside
 from footprint.data.inventory import Catalogue
 from footprint.engine import exact
 from footprint.engine.calculate import Item, Result
+from footprint.engine.system import ProductSystem
 from footprint.engine.cumulative import SHARE as HOTSPOT_SHARE
 from footprint.engine.cumulative import reaching
 from footprint.inputs import regions as _regions
@@ -673,7 +674,7 @@ def _upstream_coverage(result: Result, coverage: dict[str, str], partial: list[d
 IMPORTED_ZERO = "its cradle-to-gate score is zero in these categories"
 
 
-def imported_sources(system, used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+def imported_sources(system: ProductSystem, used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
     """(label, coverage categories) of each imported dataset the declaration uses, as category coverage reads them.
 
     Why: coverage was judged over the library's datasets only, so a declaration whose climate change came
@@ -682,9 +683,8 @@ def imported_sources(system, used: set[str]) -> list[tuple[str, tuple[str, ...]]
     An imported dataset covers a category where its score is not zero (engine.mapping.imported_coverage, the
     one reading the CFF's Ev line uses too); one whose score is zero there is listed as not covering it.
     """
-    found = getattr(system, "imported_coverage", {})
-    labels = getattr(system, "imported", {})
-    return sorted((f"imported dataset {labels[key][0]}", found[key]) for key in found if key in used)
+    return sorted((f"imported dataset {system.imported[key][0]}", covers)
+                  for key, covers in system.imported_coverage.items() if key in used)
 
 
 def _missing(code: str, catalogue: Catalogue) -> list[dict]:

@@ -11,7 +11,8 @@ path, its value and what the schema expects.
 The rules are ``schemas/pact-v3-subset.schema.json`` (a hand-written subset of spec/v3/openapi.yaml's
 ProductFootprint; the OpenAPI document itself is not stored in the project).  The validator is built
 once per process (jsonschema's Draft 2020-12 validator, the schema's own dialect); checking one record
-costs well under a millisecond (tests/test_pact_schema.py measures it).
+costs 1-3 ms (jsonschema, for its error paths; export and publish are no hot path;
+tests/test_pact_schema.py measures it).
 """
 from __future__ import annotations
 
