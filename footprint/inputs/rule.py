@@ -698,6 +698,14 @@ def boundary_problems(rule: Rule) -> list[BoundaryProblem]:
                              f"{'dataset' if first == 0 else f'fallback[{first - 1}]'} and fallback[{f_index - 1}]: "
                              "the fallback repeats an earlier choice and would never be used", template,
                              f"each dataset once in input_kinds.{kind}.dataset and fallback"))
+        for a_index, alternative in enumerate(spec.alternatives):  # the default is no alternative to itself
+            if alternative == spec.dataset:
+                problems.append((f"input_kinds.{kind}.alternatives[{a_index}]",
+                                 f"input kind '{kind}' lists its own dataset '{alternative}' among its "
+                                 "alternatives: an alternative is another dataset of the same product a producer "
+                                 "may name instead of the default, and the default needs no listing",
+                                 alternative, f"other datasets than input_kinds.{kind}.dataset in "
+                                              f"input_kinds.{kind}.alternatives (remove this entry)"))
     problems.extend(_listed_twice(rule))
     problems.extend(_recycled_problems(rule, ids))
     if rule.reference_process not in ids:
@@ -763,6 +771,8 @@ REPEATS_ELSEWHERE = {
     "stages[].processes": "a process id is the rule's: the same id in two stages is a repeat too",
     "input_kinds.*.fallback": "a fallback equal to the dataset or an earlier fallback is never reached",
 }
+#: beside REPEATS, an alternative equal to its kind's own dataset is refused by boundary_problems (the default
+#: listed as an alternative to itself: "input_kinds.*.alternatives")
 #: list fields where a repeated entry is no repeat of an identity, and why (none yet)
 REPEATS_EXEMPT: dict[str, str] = {}
 
