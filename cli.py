@@ -458,9 +458,10 @@ def rules_schema() -> None:
 def rules_diff(old: str, new: str, as_json: bool) -> None:
     """Show what changed between two versions of a rule (boundary, datasets, categories, parameters).
 
-    OLD and NEW are rule ids or paths. Each change is marked [affects results] or
+    OLD and NEW are rule ids or paths. Each change is marked [affects results],
+    [identity] (the rule's id and version: they name it, they move no number) or
     [documentation only] (free text: titles, descriptions, notes, sources); the last
-    line counts both. Always exits 0 when both rules load.
+    line counts the three. Always exits 0 when both rules load.
 
     \b
     Example:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import cli
 from footprint.authoring import diff as diff_module
-from footprint.authoring.effects import DOCUMENTATION, EFFECTS, RESULTS, model_field
+from footprint.authoring.effects import DOCUMENTATION, EFFECTS, IDENTITY, RESULTS, model_field
 from footprint.inputs.rule import PROSE_FIELDS, Rule, load_rule
 from test_rule_tools import _field_paths
 
@@ -32,7 +32,8 @@ def test_every_field_of_the_rule_model_is_classified():
     unclassified = [field for field in fields if field not in EFFECTS]
     assert not unclassified, f"classify these rule fields in footprint/authoring/effects.py EFFECTS: {unclassified}"
     assert sorted(set(EFFECTS) - set(fields)) == [], "EFFECTS names fields the rule model does not have"
-    assert set(EFFECTS.values()) == {RESULTS, DOCUMENTATION}
+    assert set(EFFECTS.values()) == {RESULTS, IDENTITY, DOCUMENTATION}
+    assert {field for field, effect in EFFECTS.items() if effect == IDENTITY} == {"id", "version"}
 
 
 def test_a_documentation_block_holds_documentation_only():
@@ -95,23 +96,41 @@ def _rewording_and_a_price(rule: dict) -> None:
 
 
 EXPECTED = {  # path -> affects results
-    "version": True,
+    "version": False,  # identity: it names the rule, it moves no number
     "title": False,
     "process mining.description": False,
     "process separation.allocation.prices.NdPr oxide.value": True,
     "process separation.allocation.prices.NdPr oxide.basis": False,
     "sources": False,
 }
+MARKS = {path: RESULTS if moving else DOCUMENTATION for path, moving in EXPECTED.items()} | {"version": IDENTITY}
 
 
 def test_each_change_is_marked_and_counted(tmp_path):
     result = diff_module.compare(load_rule(NDPR), load_rule(_variant(tmp_path, _rewording_and_a_price)))
     assert {c.path: c.affects_results for c in result.changes} == EXPECTED
+    assert {c.path: c.effect for c in result.changes} == MARKS
     lines = result.text().splitlines()
-    for path, moving in EXPECTED.items():
+    for path, mark in MARKS.items():
         [line] = [line for line in lines if line.lstrip().startswith(("~", "↕")) and f" {path}:" in line]
-        assert line.endswith("[affects results]" if moving else "[documentation only]"), line
-    assert lines[-1] == "6 change(s): 2 affecting results, 4 documentation only"
+        assert line.endswith(f"[{mark}]"), line
+    assert lines[-1] == "6 change(s): 1 affecting results, 1 identity, 4 documentation only"
+
+
+def test_a_changed_id_or_version_is_marked_identity_not_results(tmp_path):
+    """Old code: the rule's id and version were marked "affects results", so a bare version bump (the same
+    rule, declaring the same values) read as a change that moves declared numbers, and was counted so."""
+    def bump(rule: dict) -> None:
+        rule["id"], rule["version"] = "ndpr-oxide-own", "1.2.0"
+
+    result = diff_module.compare(load_rule(NDPR), load_rule(_variant(tmp_path, bump)))
+    assert {c.path: c.effect for c in result.changes} == {"id": IDENTITY, "version": IDENTITY}
+    assert not any(c.affects_results for c in result.changes)
+    text = result.text()
+    assert "~ version: 1.1.0 → 1.2.0  [identity]" in text and "[affects results]" not in text
+    assert text.splitlines()[-1] == "2 change(s): 0 affecting results, 2 identity, 0 documentation only"
+    assert diff_module.to_dict(result.old, result.new, result.changes)["summary"] == {
+        "changes": 2, "affecting_results": 0, "identity": 2, "documentation_only": 0}
 
 
 def test_cli_diff_marks_each_change_in_text_and_json(project, tmp_path):
@@ -121,16 +140,19 @@ def test_cli_diff_marks_each_change_in_text_and_json(project, tmp_path):
     assert text.exit_code == 0, text.output
     assert "~ title:  [documentation only]" in text.stdout
     assert "~ process separation.allocation.prices.NdPr oxide.value: 83.0 → 90.0  [affects results]" in text.stdout
-    assert text.stdout.rstrip().endswith("6 change(s): 2 affecting results, 4 documentation only")
+    assert text.stdout.rstrip().endswith("6 change(s): 1 affecting results, 1 identity, 4 documentation only")
+    assert "~ version: 1.1.0 → 1.2.0  [identity]" in text.stdout
     machine = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(new), "--json"])
     assert machine.exit_code == 0, machine.output
     data = json.loads(machine.stdout)
     assert {c["path"]: c["affects_results"] for c in data["changes"]} == EXPECTED
     assert {c["path"]: c["field"] for c in data["changes"]}["process mining.description"] == \
         "stages[].processes[].description"
-    assert data["summary"] == {"changes": 6, "affecting_results": 2, "documentation_only": 4}
+    assert {c["path"]: c["effect"] for c in data["changes"]} == MARKS
+    assert data["summary"] == {"changes": 6, "affecting_results": 1, "identity": 1, "documentation_only": 4}
     same = runner.invoke(cli.main, ["rules", "diff", str(NDPR), str(NDPR), "--json"])
-    assert json.loads(same.stdout)["summary"] == {"changes": 0, "affecting_results": 0, "documentation_only": 0}
+    assert json.loads(same.stdout)["summary"] == {"changes": 0, "affecting_results": 0, "identity": 0,
+                                                  "documentation_only": 0}
 
 
 def test_a_change_in_no_field_of_the_model_affects_results(monkeypatch):

@@ -346,7 +346,7 @@ def _documentation_only(name: str, old: Path, directory: Path) -> list[tuple[Pat
             changes = _diff(old, new)
         except FootprintError:
             continue
-        if changes and not any(c.affects_results for c in changes):
+        if changes and all(c.effect == "documentation only" for c in changes):  # not identity (id, version)
             found.append((path, kind))
     return found
 

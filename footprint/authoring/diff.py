@@ -17,16 +17,17 @@ rule points to (the virgin-material declaration of the CFF) is compared by its
 content, not only by its path: the same relative path can name two different
 declarations when the two rule files lie in different directories.
 
-Each change is marked "affects results" or "documentation only" by the field of the
-rule model it lies in (footprint/authoring/effects.py, one table), so a reviewer sees
-which differences can move a declared result; the summary counts both.
+Each change is marked "affects results", "identity" (the rule's id and version) or
+"documentation only" by the field of the rule model it lies in
+(footprint/authoring/effects.py, one table), so a reviewer sees which differences can
+move a declared result; the summary counts the three.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field as dataclass_field
 from typing import Any
 
-from footprint.authoring.effects import DOCUMENTATION, RESULTS, affects_results, model_field
+from footprint.authoring.effects import DOCUMENTATION, IDENTITY, RESULTS, effect_of, model_field
 from footprint.inputs.rule import LoadedRule, Rule, virgin_declaration_summary
 
 SECTIONS = ("identity", "boundary", "datasets", "allocation", "categories", "parameters", "sources")
@@ -62,7 +63,8 @@ class Change:
 
     ``loc`` is the change's place in the rule (keys; one part per list element) and gives ``field``, the rule
     model's field it lies in (effects.model_field; None: a key the model does not have), and
-    ``affects_results`` (effects.EFFECTS; False only for documentation: titles, descriptions, notes, sources).
+    ``effect`` (effects.EFFECTS: 'affects results', 'identity' for the id and version, 'documentation only'
+    for titles, descriptions, notes, sources) and ``affects_results`` (the effect is 'affects results').
     """
 
     section: str
@@ -72,16 +74,13 @@ class Change:
     new: Any = None
     loc: tuple[str, ...] = dataclass_field(default=(), repr=False)
     field: str | None = dataclass_field(init=False)
+    effect: str = dataclass_field(init=False)
     affects_results: bool = dataclass_field(init=False)
 
     def __post_init__(self) -> None:
         self.field = model_field(self.loc)
-        self.affects_results = affects_results(self.loc)
-
-    @property
-    def effect(self) -> str:
-        """'affects results' or 'documentation only', as the text marks the change."""
-        return RESULTS if self.affects_results else DOCUMENTATION
+        self.effect = effect_of(self.loc)
+        self.affects_results = self.effect == RESULTS
 
 
 def _dump(rule: Rule) -> dict[str, Any]:
@@ -287,9 +286,16 @@ def render(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> str:
 
 
 def summary(changes: list[Change]) -> str:
-    """The last line of the text: how many changes, and how many of them can move a declared result."""
-    moving = sum(1 for c in changes if c.affects_results)
-    return f"{len(changes)} change(s): {moving} affecting results, {len(changes) - moving} documentation only"
+    """The last line of the text: how many changes, and how many of them can move a declared result, name the
+    rule otherwise (identity) or only document it."""
+    counts = _counts(changes)
+    return (f"{len(changes)} change(s): {counts[RESULTS]} affecting results, {counts[IDENTITY]} identity, "
+            f"{counts[DOCUMENTATION]} documentation only")
+
+
+def _counts(changes: list[Change]) -> dict[str, int]:
+    """Changes per effect (RESULTS, IDENTITY, DOCUMENTATION)."""
+    return {effect: sum(1 for c in changes if c.effect == effect) for effect in (RESULTS, IDENTITY, DOCUMENTATION)}
 
 
 def to_dict(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> dict[str, Any]:
@@ -303,10 +309,10 @@ def to_dict(old: LoadedRule, new: LoadedRule, changes: list[Change]) -> dict[str
         del out["loc"]  # the place is ``path`` (for people) and ``field`` (the rule model's)
         return out
 
-    moving = sum(1 for c in changes if c.affects_results)
+    counts = _counts(changes)
     return {"old": ident(old), "new": ident(new), "changes": [entry(c) for c in changes],
-            "summary": {"changes": len(changes), "affecting_results": moving,
-                        "documentation_only": len(changes) - moving}}
+            "summary": {"changes": len(changes), "affecting_results": counts[RESULTS],
+                        "identity": counts[IDENTITY], "documentation_only": counts[DOCUMENTATION]}}
 
 
 @dataclass

@@ -12,10 +12,10 @@ these fields are prose to ``conflict_with`` and ``content_sha256`` too (footprin
 test holds the two lists equal), except ``sources[].id``, a key the text cites, and the ``sources`` block.
 Everything else, and every field not sure to be prose, "affects results": numbers, units, datasets, names
 used as keys (a product's name, process and stage ids), the boundary, allocation, recycled content, cut-off,
-declared categories, the class scheme, the rule's id, version and status (a declaration names its rule by
-them, and a withdrawn rule declares nothing), and the claims a declaration restates (the CRM, its list
-version, sampling, the conformity-assessment module).  A change whose field cannot be named (a key the model
-does not have) affects results.
+declared categories, the class scheme, the rule's status (a withdrawn rule declares nothing), and the claims a
+declaration restates (the CRM, its list version, sampling, the conformity-assessment module).  A change whose
+field cannot be named (a key the model does not have) affects results.  The rule's id and version are marked
+"identity": a declaration names its rule by them, but a change of them alone moves nothing it states.
 """
 from __future__ import annotations
 
@@ -29,13 +29,18 @@ from footprint.inputs.rule import Rule
 
 RESULTS = "affects results"
 DOCUMENTATION = "documentation only"
+#: the rule's id and version: what a declaration names its rule by.  A change of them alone moves no number and
+#: no claim computed under the rule (a version bump with nothing else changed declares the same values), yet it
+#: is no wording either: declarations under the new text name another rule.  Marked "affects results", a bare
+#: version bump read as if it moved declared numbers, and the summary counted it among them.
+IDENTITY = "identity"
 
 #: every field of the rule model -> what a change of it can do; a whole block (``validity``, a process) is
 #: classified as its most consequential part
 EFFECTS: dict[str, str] = {
     # identity: what a declaration names its rule by, and whether the rule may declare at all
-    "id": RESULTS,
-    "version": RESULTS,
+    "id": IDENTITY,
+    "version": IDENTITY,
     "title": DOCUMENTATION,
     "status": RESULTS,  # a withdrawn rule declares nothing
     "legal_basis": DOCUMENTATION,
@@ -202,8 +207,13 @@ def model_field(loc: tuple[str, ...]) -> str | None:
     return field
 
 
-def affects_results(loc: tuple[str, ...]) -> bool:
-    """Whether a change at ``loc`` can change what a declaration under the rule states (EFFECTS; a field the
-    table does not classify, or no field at all, counts as affecting results)."""
+def effect_of(loc: tuple[str, ...]) -> str:
+    """What a change at ``loc`` can do: RESULTS, IDENTITY or DOCUMENTATION (EFFECTS; a field the table does not
+    classify, or no field at all, counts as affecting results)."""
     field = model_field(loc)
-    return field is None or EFFECTS.get(field, RESULTS) != DOCUMENTATION
+    return RESULTS if field is None else EFFECTS.get(field, RESULTS)
+
+
+def affects_results(loc: tuple[str, ...]) -> bool:
+    """Whether a change at ``loc`` can change what a declaration under the rule states (effect_of is RESULTS)."""
+    return effect_of(loc) == RESULTS
