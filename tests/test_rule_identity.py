@@ -199,7 +199,7 @@ def test_declarations_made_before_record_the_earlier_hash_and_still_pass(project
     assert library.rule.version == version
     recorded = document["provenance"]["rule"]["content_sha256"]
     assert recorded == rule.content_sha256(library, earlier=True) != rule.content_sha256(library)
-    assert rule.recorded_content_agrees(recorded, library) is None
+    assert rule.recorded_content_agrees(recorded, library, document) is None
     assert upstream.rule_check(upstream.read(supplier)) is None  # the library's very file: nothing to say
     upstream.refuse_rule_not_in_library(document, RuleError)  # the market's gate lets it in
 

@@ -546,23 +546,26 @@ def _fold_model_change(declared: Mapping[str, Any], recomputed: Mapping[str, Any
         "uncertainty block differ); declare again"))
 
 
-def _earlier_rule_content(recomputed: Mapping[str, Any]) -> str | None:
-    """rule.content_sha256(earlier=True) of the rule file the recomputation read (None: it cannot be read).
+def _earlier_rule_content(declared: Mapping[str, Any], recomputed: Mapping[str, Any]) -> str | None:
+    """rule.content_sha256(earlier=True) of the rule file the recomputation read (None: it cannot be read, or
+    what ``declared`` records of the fields that hash left out contradicts that rule: earlier_record_problem).
 
     Why: a declaration made before product names and the module counted as what a rule says records the
     earlier hash; recomputed, the same rule file hashes otherwise, and the shipped suppliers' declarations
-    failed verify on that alone (their rule file's bytes, compared beside it, agree)."""
+    failed verify on that alone (their rule file's bytes, compared beside it, agree).  The earlier hash is no
+    warning where the declaration's own module or allocation product names are not the rule's."""
     from footprint.errors import FootprintError
-    from footprint.inputs.rule import content_sha256, load_rule
+    from footprint.inputs.rule import content_sha256, earlier_record_problem, load_rule
 
     record = (recomputed.get("provenance") or {}).get("rule") if isinstance(recomputed, Mapping) else None
     path = record.get("path") if isinstance(record, Mapping) else None
     if not isinstance(path, str):
         return None
     try:
-        return content_sha256(load_rule(Path(path)), earlier=True)
+        loaded = load_rule(Path(path))
     except (FootprintError, OSError):
         return None
+    return content_sha256(loaded, earlier=True) if earlier_record_problem(declared, loaded) is None else None
 
 
 def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *,
@@ -609,7 +612,7 @@ def compare(declared: Mapping[str, Any], recomputed: Mapping[str, Any] | None, *
         elif a == "(absent)" and path == "provenance.rule.content_sha256":  # recorded since rule_check exists
             severity, note = "warning", ("what the rule says (prose aside), not recorded by the footprint that "
                                          "wrote this; the rule file's sha256 is compared")
-        elif path == "provenance.rule.content_sha256" and a == _earlier_rule_content(recomputed):
+        elif path == "provenance.rule.content_sha256" and a == _earlier_rule_content(declared, recomputed):
             severity, note = "warning", ("footprint's earlier hash of what the rule says, which took product names "
                                          "and the conformity-assessment module for prose; the rule file's sha256 "
                                          "is compared")

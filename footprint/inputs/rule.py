@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Optional
 
@@ -1289,16 +1290,86 @@ def _without_earlier_prose(value: Any) -> Any:
     return value
 
 
-def recorded_content_agrees(recorded: str | None, library: LoadedRule) -> bool | None:
+def recorded_content_agrees(recorded: str | None, library: LoadedRule,
+                            document: Mapping[str, Any]) -> bool | None:
     """Whether a declaration's recorded ``provenance.rule.content_sha256`` is ``library``'s: True (this
-    footprint's hash), None (the earlier hash, content_sha256(earlier=True): the same rule except perhaps in its
-    products' names or its conformity-assessment module, which that hash took for prose), False (neither, or
-    nothing recorded)."""
+    footprint's hash), None (the earlier hash, content_sha256(earlier=True), and nothing ``document`` records
+    of what that hash left out disagrees with the library: earlier_record_problem), False (neither, a record
+    of the earlier hash that the declaration itself contradicts, or nothing recorded).
+
+    ``document`` is required: the earlier hash alone let a copy of the library rule with another module pass
+    as the library's rule (earlier_record_problem says how)."""
     if recorded is None:
         return False
     if recorded == content_sha256(library):
         return True
-    return None if recorded == content_sha256(library, earlier=True) else False
+    if recorded != content_sha256(library, earlier=True):
+        return False
+    return None if earlier_record_problem(document, library) is None else False
+
+
+#: when content_sha256 began to hash each process's product.name and conformity_assessment.module (commit
+#: 91c91dd): a footprint of that time or later records the current hash, so a declaration recording the earlier
+#: hash and created at or after this moment was written by an older footprint run since, or backdated
+EARLIER_HASH_UNTIL = dt.datetime(2026, 12, 2, 3, 55, 58, tzinfo=dt.timezone.utc)
+
+
+def earlier_record_problem(document: Mapping[str, Any], library: LoadedRule) -> str | None:
+    """Why a declaration recording ``library``'s earlier content hash (content_sha256(earlier=True)) is not
+    taken as made under ``library`` (None: it is).
+
+    Why: the earlier hash left out each process's ``product.name`` and ``conformity_assessment.module``, so a
+    declaration made by an older footprint under a copy of the library rule with another module (e.g. "A
+    (internal production control, no notified body)" for "D1 or G (notified body)") recorded exactly the
+    library's earlier hash, and ``market add`` registered it, exit 0.  What the declaration itself records of
+    those fields is compared with the library: ``conformity_assessment.module``, and each ``allocation``
+    entry's ``main_product`` and ``products[].name`` (the product names of the processes with co-products).
+    A product name the declaration does not record (a process without co-products) cannot be compared; for
+    it the narrowest safe rule: a declaration whose rule file's bytes (``provenance.rule.sha256``) are not the
+    library's must have been created (``provenance.created``) before EARLIER_HASH_UNTIL, when footprint still
+    wrote the earlier hash.  ``created`` is the declarant's word (under its content hash and any signature),
+    so this narrows, and does not prove, what an older footprint may still have written.
+    """
+    rule = library.rule
+    assessment = document.get("conformity_assessment")
+    stated = assessment.get("module") if isinstance(assessment, Mapping) else None
+    if stated is not None and stated != rule.conformity_assessment.module:
+        return (f"its conformity_assessment.module is {stated!r} where the library's rule {rule.id} "
+                f"{rule.version} states {rule.conformity_assessment.module!r}")
+    processes = {process.id: process for _stage, process in rule.processes()}
+    allocations = document.get("allocation")
+    for index, entry in enumerate(allocations if isinstance(allocations, list) else []):
+        process = processes.get(entry.get("process")) if isinstance(entry, Mapping) else None
+        if process is None:
+            continue  # a process the library's rule does not have: the boundary checks name it
+        main = entry.get("main_product")
+        if main is not None and main != process.product.name:
+            return (f"its allocation[{index}].main_product is {main!r} where the library's rule {rule.id} "
+                    f"{rule.version} names process '{process.id}''s product {process.product.name!r}")
+        named = {process.product.name, *process.co_products}
+        products = entry.get("products")
+        for product in products if isinstance(products, list) else []:
+            name = product.get("name") if isinstance(product, Mapping) else product
+            if name not in named:
+                return (f"its allocation[{index}].products names {name!r}, which is no product of process "
+                        f"'{process.id}' in the library's rule {rule.id} {rule.version} ({sorted(named)})")
+    provenance = document.get("provenance")
+    record = provenance.get("rule") if isinstance(provenance, Mapping) else None
+    if isinstance(record, Mapping) and record.get("sha256") == library.sha256:
+        return None  # the library's very file: its product names are the library's
+    created = provenance.get("created") if isinstance(provenance, Mapping) else None
+    try:
+        moment = dt.datetime.fromisoformat(created.replace("Z", "+00:00")) if isinstance(created, str) else None
+    except ValueError:
+        moment = None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    if moment is None or moment >= EARLIER_HASH_UNTIL:
+        return (f"it was made under a rule file other than the library's (provenance.rule.sha256) and created "
+                f"{created if isinstance(created, str) else '(not recorded)'}, not before "
+                f"{EARLIER_HASH_UNTIL:%Y-%m-%dT%H:%M:%SZ}, when footprint began to hash product names and the "
+                "module: the product names that hash left out cannot be compared")
+    return None
 
 
 #: what a record of the earlier content hash cannot tell (readers say it where the rule file's bytes differ too)

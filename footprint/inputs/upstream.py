@@ -247,7 +247,7 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
                     f"{_unit_text(library.rule)}", supplier.path, file=Path(file) if file else None, field=field,
                     value=f"{name} {stated!r}", expected=f"{want!r}, as the library's rule {supplier.rule} states it")
     ours = _rule.content_sha256(library)
-    agrees = _rule.recorded_content_agrees(supplier.rule_content_sha256, library)
+    agrees = _rule.recorded_content_agrees(supplier.rule_content_sha256, library, supplier.document or {})
     earlier = agrees is None  # recorded by a footprint before product names and the module counted (rule.py)
     unhashed = supplier.rule_content_sha256 is None or earlier
     the_library_text = agrees is True or (unhashed and supplier.rule_sha256 == library.sha256)
@@ -260,9 +260,11 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
                     value=f"{name} {stated!r}", expected=f"{want}, as the library's rule {supplier.rule} states it")
     if not unhashed:
         if not agrees:
+            earlier_problem = _earlier_problem(supplier.rule_content_sha256, library, supplier.document or {})
+            why = f" (it records footprint's earlier hash of the rule, and {earlier_problem})" if earlier_problem \
+                else " (what the rule says, prose aside, hashes otherwise)"
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
-                        f"from the library's {library_path.name} of that id and version (what the rule says, prose "
-                        "aside, hashes otherwise)", supplier.path, file=Path(file) if file else None, field=field,
+                        f"from the library's {library_path.name} of that id and version{why}", supplier.path, file=Path(file) if file else None, field=field,
                         value=f"provenance.rule.content_sha256 {supplier.rule_content_sha256[:12]}..., the "
                               f"library's {ours[:12]}...",
                         expected=f"a supplier declaration made under the library's rule {supplier.rule} unchanged "
@@ -278,6 +280,16 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
             f"(written before footprint recorded it) and its rule file's sha256 {str(supplier.rule_sha256)[:12]}... "
             f"is not the library's {library_path.name} ({library.sha256[:12]}...): a mended wording or a changed "
             "number, which cannot be told apart; ask the supplier for a declaration made with a current footprint")
+
+
+def _earlier_problem(recorded: str | None, library: Any, document: Mapping[str, Any]) -> str | None:
+    """rule.earlier_record_problem where ``recorded`` is ``library``'s earlier content hash (None otherwise):
+    the refusals name the field the declaration contradicts the library in, not only two hashes."""
+    from footprint.inputs import rule as _rule
+
+    if recorded is None or recorded != _rule.content_sha256(library, earlier=True):
+        return None
+    return _rule.earlier_record_problem(document, library)
 
 
 def _version_ahead(version: str, held: str) -> bool:
@@ -393,7 +405,10 @@ def refuse_declared_unit_not_rules(document: Mapping[str, Any], error: type[Foot
         return  # the library does not hold that text: nothing to compare with
     rule_id, version, library = named
     recorded = _rule_hashes(dict(document))["rule_content_sha256"]
-    if recorded is not None and _rule.recorded_content_agrees(recorded, library) is False:
+    # a producer's own copy by its hash alone: a record of the earlier hash that the declaration contradicts
+    # elsewhere (rule.earlier_record_problem) is still held to the library's unit and boundary here
+    if recorded is not None and recorded not in (_rule.content_sha256(library),
+                                                 _rule.content_sha256(library, earlier=True)):
         return
     problem = declared_unit_problem(document.get("declared_unit"), library.rule)
     if problem is not None:
@@ -468,12 +483,17 @@ def refuse_rule_not_in_library(document: Mapping[str, Any], error: type[Footprin
                     expected=f"a declaration under the library's rule {rule_id} {held} (or an earlier version); "
                              "if a newer footprint holds this version, update footprint")
     recorded = _rule_hashes(dict(document))["rule_content_sha256"]
-    # a record of the earlier hash (rule.content_sha256(earlier=True)) passes as a declaration recording none does
-    if version == held and recorded is not None and _rule.recorded_content_agrees(recorded, library) is False:
+    # a record of the earlier hash (rule.content_sha256(earlier=True)) passes as a declaration recording none
+    # does, unless what the declaration records of the fields that hash left out is not the library's
+    if version == held and recorded is not None \
+            and _rule.recorded_content_agrees(recorded, library, document) is False:
+        earlier_problem = _earlier_problem(recorded, library, document)
+        why = f" (it records footprint's earlier hash of the rule, and {earlier_problem})" if earlier_problem else ""
         raise error(f"the declaration says it is under rule {rule_id} {version}, but what its rule said differs "
-                    f"from the library's {library_path.name} of that id and version", file=file,
+                    f"from the library's {library_path.name} of that id and version{why}", file=file,
                     field="provenance.rule.content_sha256", value=recorded,
-                    expected=f"a declaration made under the library's rule {rule_id} {held} unchanged")
+                    expected=f"a declaration made under the library's rule {rule_id} {held} unchanged (one made "
+                             "with an older footprint: declare again with this one)")
     refuse_declared_unit_not_rules(document, error, file=file)
     _refuse_period_not_rules_length(document, library, error, file=file)
 
