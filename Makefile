@@ -27,8 +27,14 @@ setup: install
 demo: install
 	$(BIN)/footprint demo --force
 
+# The suite runs its files on one worker process per core, at most 4 (pytest-xdist; --dist loadfile keeps each
+# file whole, in its own order, on one worker; every worker sets up its own Brightway project, PostgreSQL
+# cluster and clock). Why: run in one process it took about 27 of CI's 30 minutes on 2 cores.
+# `make test TEST_WORKERS=0` runs it in this one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); if [ "$$n" -gt 4 ]; then n=4; elif [ "$$n" -lt 2 ]; then n=0; fi; echo $$n)
+
 test: install chromium postgresql
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # Headless Chromium prints PDF reports and runs the browser test. Installed from Debian's
 # chromium package where missing and we are root with apt-get; otherwise the PDF option
