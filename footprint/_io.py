@@ -17,7 +17,7 @@ import stat
 import sys
 import secrets
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import yaml
 
@@ -683,3 +683,89 @@ def _rename_all(temporaries: list[tuple[Path, str]], force: bool = True) -> None
 def write_atomic(path: Path, content: str | bytes, *, force: bool, mode: int | None = None) -> Path:
     """Write via a temporary file in the same directory and rename, so no reader sees half a file."""
     return write_outputs([(Path(path), content)], force=force, mode=mode)[0]
+
+
+def write_with_transaction(path: Path, write: Callable[[], Any], transaction: ContextManager[Any], *, force: bool,
+                           on_commit: Callable[[], Any] | None = None,
+                           on_undo: Callable[[BaseException], Any] | None = None) -> None:
+    """Run ``write`` (which puts one file at ``path``) inside ``transaction``: the file stays if, and only if,
+    the transaction commits.
+
+    ``transaction`` is a context manager whose exit commits (footprint.market.registry.Register.adding);
+    the object it yields says whether it did by a ``committed`` attribute set right after the commit, so
+    an exception raised after that (a Ctrl-C, a connection that fails to close) never takes back the file
+    of a committed record.  A commit that fails takes the file back: removed, or (with ``force``) the file
+    it replaced put back, from a hard link made before the write; then ``on_undo(exc)`` (to say so) and the
+    exception goes on.  ``on_commit`` (the caller's bookkeeping: "this row is written and registered") runs
+    once the commit is known to have happened, even when an exception follows it.
+
+    Why: the file was taken back on any exception after the write, and a Ctrl-C or SIGTERM that arrived
+    after the register's commit but before its ``with`` block had fully exited removed the file of a row
+    the register kept (data lost, exit 130).  And the rename's own hold (_rename_all) delivered a Ctrl-C
+    right after it, before the caller knew the file was there: the register rolled back and the file
+    stayed, unregistered.  So SIGINT, SIGTERM and SIGHUP are held (_signals_held) from just before the
+    write to the end of the bookkeeping or the undo, and delivered then: the interruption still ends the
+    run, with file and record both there or both absent.  Not held before: the transaction's start may
+    wait for a lock (SQLite up to 30 s, a PostgreSQL table lock without limit), and Ctrl-C works there.
+    """
+    path = Path(path)
+    state = None
+    with contextlib.ExitStack() as held:
+        kept: str | None = None
+        placed = False
+        try:
+            with transaction as state:
+                held.enter_context(_signals_held())
+                kept = _hard_link_copy(path) if force else None
+                write()
+                placed = True
+        except BaseException as exc:
+            if getattr(state, "committed", False):
+                if on_commit is not None:
+                    on_commit()
+            elif placed:
+                _take_back(path, kept)
+                kept = None
+                if on_undo is not None:
+                    on_undo(exc)
+            raise
+        finally:
+            if kept is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(kept)
+        if on_commit is not None:
+            on_commit()
+
+
+def _hard_link_copy(path: Path) -> str | None:
+    """A hidden copy beside the regular file at ``path`` (a hard link), so a write that replaces it can be undone.
+
+    A link, not a copy: instant, and the same bytes whatever the size.  Where the file system has no
+    hard links, a copy: without one, the undo of a --force write could only remove the new file, and
+    the older file it replaced (perhaps a registered declaration's) was lost with it.  None where there
+    is no file, or no copy could be made.
+    """
+    if not path.is_file():
+        return None
+    copy = os.path.join(path.parent, f".{_short_name(path.name)}.{secrets.token_hex(4)}.kept")
+    try:
+        os.link(path, copy)
+    except OSError:
+        import shutil
+
+        try:
+            shutil.copy2(path, copy)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(copy)
+            return None
+    return copy
+
+
+def _take_back(path: Path, kept: str | None) -> None:
+    """Undo a write at ``path``: the file it replaced put back from ``kept``, else the written file removed."""
+    with contextlib.suppress(OSError):
+        if kept is not None:
+            os.replace(kept, path)
+        else:
+            os.unlink(path)

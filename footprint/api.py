@@ -10,14 +10,15 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import importlib
 import os
 from typing import TYPE_CHECKING
 
 from footprint import _time
-from footprint._io import check_writable, field_path, input_index, refuse_inputs, write_atomic, write_outputs
+from footprint._io import (check_writable, field_path, input_index, refuse_inputs, write_atomic, write_outputs,
+                           write_with_transaction)
 from footprint.errors import FootprintError
 from footprint.paths import REPO_ROOT, examples_dir
 
@@ -1889,9 +1890,11 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             write_declaration(outcome.document, row.output, force=force)
             written.append(row.number)
             return
-        _write_registered(target, entry, outcome.document, row.output, force=force)
-        written.append(row.number)
-        placed[key] = row.number
+        def registered() -> None:  # once the register committed, even if a Ctrl-C follows: counted as written
+            written.append(row.number)
+            placed[key] = row.number
+
+        _write_registered(target, entry, outcome.document, row.output, force=force, on_commit=registered)
 
     context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     try:
@@ -1913,7 +1916,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     return summary
 
 
-def _write_registered(target, entry, document: dict, output: str, *, force: bool) -> None:
+def _write_registered(target, entry, document: dict, output: str, *, force: bool,
+                      on_commit: Callable[[], Any] | None = None) -> None:
     """Register ``entry`` and write ``document`` to ``output``: both, or neither.
 
     The register's every check and write is made first (Register.adding), so a row it refuses writes
@@ -1921,42 +1925,18 @@ def _write_registered(target, entry, document: dict, output: str, *, force: bool
     after it.  Why: the file was written first and the entry added after, so a row the register
     refused (the same declaration made with another Monte Carlo seed, placed in another year) was
     counted as failed while its declaration sat in the output directory, ready to be published or
-    verified as if it were on the market.  Should the commit itself fail once the file is in place
-    (a full disk, a lost database server, Ctrl-C), the file is taken back before the error is raised:
-    removed, or the file it replaced with ``force`` put back.
+    verified as if it were on the market.  A commit that fails once the file is in place (a full
+    disk, a lost database server) takes the file back; a Ctrl-C or SIGTERM once the register has
+    committed never does, and is delivered after ``on_commit`` (the run's count of what is written)
+    has run: footprint._io.write_with_transaction, which says why.
     """
-    import contextlib
-    import uuid
+    def not_kept(exc: BaseException) -> None:
+        if isinstance(exc, FootprintError):
+            exc.message = (f"the register did not keep the declaration ({exc.message}), so it was not written "
+                           f"to {output}")
 
-    path = Path(output)
-    backup = None
-    if force and path.is_file():  # a hard link keeps the replaced file's content for an undo (none: not kept)
-        backup = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.kept")
-        try:
-            os.link(path, backup)
-        except OSError:
-            backup = None
-    placed_file = False
-    try:
-        with target.adding([entry]):
-            write_declaration(document, output, force=force)
-            placed_file = True
-    except BaseException as exc:
-        if placed_file:  # else the register refused it, or the file was not written: nothing of the row is left
-            with contextlib.suppress(OSError):
-                if backup is not None:
-                    os.replace(backup, path)
-                    backup = None
-                else:
-                    os.unlink(path)
-            if isinstance(exc, FootprintError):
-                exc.message = (f"the register did not keep the declaration ({exc.message}), so it was not written "
-                               f"to {output}")
-        raise
-    finally:
-        if backup is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(backup)
+    write_with_transaction(Path(output), lambda: write_declaration(document, output, force=force),
+                           target.adding([entry]), force=force, on_commit=on_commit, on_undo=not_kept)
 
 
 def _not_a_regular_file(row) -> str | None:

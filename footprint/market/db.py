@@ -27,7 +27,7 @@ import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from footprint._io import make_folder, names_a_folder, written_by_others
 from footprint.errors import FootprintError
@@ -169,11 +169,15 @@ def dispose(target: str | Path | None = None) -> None:
 
 
 @contextmanager
-def transaction(target: str | Path | None, *, write: bool) -> Iterator[Any]:
+def transaction(target: str | Path | None, *, write: bool,
+                on_commit: Callable[[], Any] | None = None) -> Iterator[Any]:
     """A connection in one transaction; writes bring the schema to the newest revision first.
 
     Errors from the database (unreachable server, not a database, missing table) become one
     DatabaseError line; the transaction is rolled back and the database keeps its content.
+    ``on_commit`` runs right after the commit, before the connection is closed: whatever is raised
+    later (a close that fails, a Ctrl-C) does not undo the commit, and a caller that takes back its
+    own step on an error must know it happened (footprint._io.write_with_transaction).
     """
     import sqlalchemy
 
@@ -188,6 +192,8 @@ def transaction(target: str | Path | None, *, write: bool) -> Iterator[Any]:
                 if not write:
                     refuse_unknown_revision(connection, url)
                 yield connection
+            if on_commit is not None:
+                on_commit()
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise DatabaseError(f"cannot use the database: {one_line(exc)}", file=safe_url(url),
                             expected=_locked_hint(exc)) from None

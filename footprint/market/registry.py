@@ -28,7 +28,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from footprint._io import read_text
 from footprint.errors import FootprintError
@@ -111,6 +111,7 @@ class AddResult:
     updated: int = 0
     replaced: list[str] = field(default_factory=list)  # declaration ids a correction took the place of
     carried: dict[int, float] = field(default_factory=dict)  # year -> kg of the replaced placed under the correction
+    committed: bool = False  # set right after the commit (Register.adding): an error after it undoes nothing
 
 
 def _normal(text: Any) -> str | None:
@@ -203,13 +204,13 @@ class _Connection:
         return path is None or path.is_file()
 
     @contextmanager
-    def transaction(self, *, create: bool = True) -> Iterator["_Cursor"]:
+    def transaction(self, *, create: bool = True, on_commit: Callable[[], Any] | None = None) -> Iterator["_Cursor"]:
         if not create and not self.exists():  # reading must not create an empty SQLite file
             raise RegistryError("the market register does not exist yet", file=self.target,
                                 expected="'footprint market add' or 'footprint market import' first, "
                                          "or --register PATH of an existing register")
         try:
-            with _db.transaction(self._raw, write=create) as conn:
+            with _db.transaction(self._raw, write=create, on_commit=on_commit) as conn:
                 from sqlalchemy import text
 
                 yield _Cursor(lambda sql, params: conn.execute(text(sql), params), conn.dialect.name)
@@ -586,10 +587,17 @@ class Register:
         ready to be published or verified.  A commit that fails after the body (a full disk, a lost
         server) raises RegistryError from the ``with`` statement: the caller undoes its step then.
         The register stays locked for writing while the body runs (SQLite: BEGIN IMMEDIATE), so no
-        other writer can change what was checked in between.
+        other writer can change what was checked in between.  ``committed`` of the result is set
+        right after the commit: an exception raised once it is true (a Ctrl-C before the ``with``
+        statement has fully exited) must not make the caller undo its step, for the entries are kept
+        (footprint._io.write_with_transaction).
         """
         result = AddResult()
-        with self._db.transaction() as cur:
+
+        def committed() -> None:
+            result.committed = True
+
+        with self._db.transaction(on_commit=committed) as cur:
             self._add_all(cur, entries, source, replace, result)
             yield result
 
