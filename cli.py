@@ -755,7 +755,8 @@ def _batch_report(summary, errors_path: Path | None, verb: str, force: bool) -> 
 @click.option("--uncertainty", "iterations", type=int, metavar="N",
               help="Run 'declare --uncertainty N' for every row (a row's uncertainty column overrides it).")
 @click.option("--seed", type=int, help="Seed of every row's Monte Carlo, as 'declare --seed' (a row's seed column "
-                                       "overrides it; a row without a Monte Carlo refuses a seed).")
+                                       "overrides it; a row without a Monte Carlo refuses a seed). Without it, "
+                                       "one seed is drawn for the run and printed.")
 @_sign_options
 @_batch_options
 def batch_declare(manifest: Path, force: bool, register: str | None, supplier_keys: Path | None, strict: bool,
@@ -785,6 +786,8 @@ def batch_declare(manifest: Path, force: bool, register: str | None, supplier_ke
                                       sign_key=sign_key, signer_name=signer_name, signer_role=signer_role)
     if summary.signed_by:
         _echo(f"signed:      key {summary.signed_by[:16]} (every declaration written)")
+    if summary.seed is not None:
+        _echo(f"seed:        {summary.seed} (drawn for the run: every Monte Carlo without a seed of its own)")
     _batch_report(summary, errors_path, "declared", force)
 
 

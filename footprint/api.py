@@ -467,8 +467,29 @@ def _check_monte_carlo(uncertainty: int | None, seed: int | None) -> None:
                                 expected="--uncertainty N (the number of Monte Carlo iterations) with --seed")
 
 
+def _seed_drawn_for_the_run(rows, *, uncertainty: int | None, seed: int | None) -> int | None:
+    """One seed for every row's Monte Carlo that has no seed of its own, when the run gives none; else None.
+
+    Why one for the run, not one per row: the Monte Carlo's seed is not part of a declaration's id,
+    and the register keeps one Monte Carlo per id (Register._refuse_another_monte_carlo).  A batch
+    placing one declaration in two years (two rows of the same rule and data, each its year) drew a
+    seed per row, so the second row's medians differed from the first's and the register refused it
+    ("another Monte Carlo"), exit 2, and without a register the run wrote two files of one id with two
+    Monte Carlos.  Drawn once, here in the process that submits the rows, every such row is what
+    ``declare --uncertainty N --seed S`` gives with the drawn S, on every scheduler; each declaration
+    records it (as declare records the seed it draws), and so does the run's Summary.seed.
+    """
+    if seed is not None:
+        return None
+    import secrets
+
+    needs = any(not row.problem and row.seed is None
+                and (row.uncertainty if row.uncertainty is not None else uncertainty) is not None for row in rows)
+    return secrets.randbits(32) if needs else None
+
+
 def _with_run_options(rows, *, strict: bool = False, uncertainty: int | None = None,
-                      seed: int | None = None) -> list:
+                      seed: int | None = None, drawn_seed: int | None = None) -> list:
     """The batch rows, each with the declare options it runs with: its own strict, uncertainty and seed, else the run's.
 
     Why here, before any row runs: each row is then held to exactly what ``declare(rule, data,
@@ -480,7 +501,8 @@ def _with_run_options(rows, *, strict: bool = False, uncertainty: int | None = N
     its own uncertainty and leaves the seed to the run): declare's refusal, raised before any row
     runs.  It failed row by row, each with the same message, where ``declare --seed`` alone refuses
     at once (exit 2).  Where some rows set an uncertainty the seed is theirs, and only the rows
-    without one are refused, each with declare's message.
+    without one are refused, each with declare's message.  ``drawn_seed`` (_seed_drawn_for_the_run) is
+    the seed of every row that runs a Monte Carlo with no seed of its own or of the run.
     """
     from dataclasses import replace
 
@@ -498,6 +520,8 @@ def _with_run_options(rows, *, strict: bool = False, uncertainty: int | None = N
         effective = {"strict": bool(strict) if row.strict is None else row.strict,
                      "uncertainty": uncertainty if row.uncertainty is None else row.uncertainty,
                      "seed": seed if row.seed is None else row.seed}
+        if effective["seed"] is None and effective["uncertainty"] is not None:
+            effective["seed"] = drawn_seed
         try:
             _check_monte_carlo(effective["uncertainty"], effective["seed"])
         except FootprintError as exc:
@@ -1747,7 +1771,9 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
     row's declaration is then ``declare(rule, data, strict=, uncertainty=, seed=)``'s, byte for
     byte on every scheduler; a refusal (StrictQualityError, a seed without a Monte Carlo) is that
     row's error with declare's message.  A run's ``seed`` without ``uncertainty`` that no row can
-    take (no row sets its own uncertainty) is declare's refusal, raised before any row runs.
+    take (no row sets its own uncertainty) is declare's refusal, raised before any row runs.  Rows
+    with a Monte Carlo and no seed (theirs or the run's) share one seed drawn for the run
+    (_seed_drawn_for_the_run), recorded in each declaration.
     """
     from footprint.market import batch as _batch
 
@@ -1769,7 +1795,8 @@ def declare_many(rows, *, created: dt.datetime | None = None, scheduler: str | N
             rule, data = row
             prepared.append(_batch.Row(number, rule=str(rule), data=str(data)))
     prepared = _with_run_options(_batch.with_trusted_keys(prepared, supplier_keys), strict=strict,
-                                uncertainty=uncertainty, seed=seed)
+                                 uncertainty=uncertainty, seed=seed,
+                                 drawn_seed=_seed_drawn_for_the_run(prepared, uncertainty=uncertainty, seed=seed))
     kept: dict[int, dict] = {}
     context = _batch_context(scheduler, created=created or _time.utc_now().replace(microsecond=0))
     summary = _batch.run(prepared, _declare_chunk, context, scheduler=scheduler, workers=workers, progress=progress,
@@ -1796,7 +1823,8 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
     or output, or the register.
     ``supplier_keys``: as declare_many's (a row's column overrides it); its problem is raised
     before any row runs.  ``strict``, ``uncertainty``, ``seed``: as declare_many's (a row's
-    strict, uncertainty or seed column overrides them).
+    strict, uncertainty or seed column overrides them); without a seed, one is drawn for the run
+    (_seed_drawn_for_the_run), given to every row without its own, and is ``Summary.seed``.
     ``sign_key`` (with ``signer_name``, ``signer_role``): every declaration written is signed as
     ``declare --sign KEY`` signs it (sign_document's record, made here as it is written, where the
     key stays: it never travels to a worker).  The key file is read once, before any row runs, and a
@@ -1813,8 +1841,9 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         from footprint.declaration import signing as _signing
 
         private_key = _signing.load_private_key(sign_key)
-    rows = _with_run_options(_batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys),
-                             strict=strict, uncertainty=uncertainty, seed=seed)
+    rows = _batch.with_trusted_keys(_batch.read_manifest(manifest), supplier_keys)
+    drawn_seed = _seed_drawn_for_the_run(rows, uncertainty=uncertainty, seed=seed)
+    rows = _with_run_options(rows, strict=strict, uncertainty=uncertainty, seed=seed, drawn_seed=drawn_seed)
     outputs: dict[str, int] = {}  # resolved output path -> the row that writes it
     inputs_of_rows = [("manifest", Path(manifest)), *_batch.row_inputs(rows),
                       *([("supplier keys", Path(supplier_keys))] if supplier_keys is not None else []),
@@ -1890,6 +1919,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
             write_declaration(outcome.document, row.output, force=force)
             written.append(row.number)
             return
+
         def registered() -> None:  # once the register committed, even if a Ctrl-C follows: counted as written
             written.append(row.number)
             placed[key] = row.number
@@ -1911,6 +1941,7 @@ def batch_declare(manifest: str | Path, *, force: bool = False, register: str | 
         interrupted.exit_code = getattr(exc, "exit_code", 130)  # a SIGTERM stays 143 (footprint.errors.Terminated)
         raise interrupted from None
     summary.source = str(manifest)
+    summary.seed = drawn_seed
     if private_key is not None:
         summary.signed_by = _signing.key_id(private_key.public_key())
     return summary

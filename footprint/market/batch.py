@@ -165,6 +165,7 @@ class Summary:
     scheduler: str
     source: str = ""
     signed_by: str | None = None  # batch declare --sign: the key id every written declaration is signed with
+    seed: int | None = None  # batch declare --uncertainty without --seed: the one seed drawn for the run's rows
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
