@@ -741,16 +741,18 @@ def _hard_link_copy(path: Path) -> str | None:
     """A hidden copy beside the regular file at ``path`` (a hard link), so a write that replaces it can be undone.
 
     A link, not a copy: instant, and the same bytes whatever the size.  Where the file system has no
-    hard links, a copy: without one, the undo of a --force write could only remove the new file, and
-    the older file it replaced (perhaps a registered declaration's) was lost with it.  None where there
-    is no file, or no copy could be made.
+    hard links (_NO_HARD_LINKS), a copy: without one, the undo of a --force write could only remove
+    the new file, and the older file it replaced (perhaps a registered declaration's) was lost with
+    it.  None where there is no file, or no copy could be made.
     """
     if not path.is_file():
         return None
     copy = os.path.join(path.parent, f".{_short_name(path.name)}.{secrets.token_hex(4)}.kept")
     try:
         os.link(path, copy)
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            return None
         import shutil
 
         try:

@@ -204,5 +204,27 @@ def test_write_with_transaction_keeps_a_committed_file_and_takes_back_an_uncommi
     assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
 
 
+def test_without_hard_links_a_failed_commit_still_puts_the_older_file_back(tmp_path, monkeypatch):
+    """A file system without hard links (link: EPERM): the older file is kept by a copy, not lost with the new one."""
+    import errno
+    import os
+
+    path = tmp_path / "d.json"
+    path.write_text("older", encoding="utf-8")
+
+    def write() -> None:
+        _io.write_atomic(path, "new", force=True)
+
+    def no_link(*_args, **_kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    with pytest.raises(OSError, match="disk I/O error"):
+        _io.write_with_transaction(path, write, _Transaction(commits=False, raises=OSError("disk I/O error")),
+                                   force=True)
+    assert path.read_text(encoding="utf-8") == "older"  # before (api's own undo): the new file removed, nothing left
+    assert [p.name for p in tmp_path.iterdir()] == ["d.json"]
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
