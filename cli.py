@@ -1342,8 +1342,14 @@ _DATABASE_HELP = ("Database: a file path (SQLite) or a URL such as postgresql://
               help="Tries to send the answer to a RequestCreated event, then it is marked failed.")
 @click.option("--event-backoff", default=5.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds before the second try; the wait doubles (at most an hour).")
+@click.option("--public-url", help="The https URL clients reach this host at: the CloudEvents 'source' of every "
+                                   "event it sends (default: https://HOST:PORT it listens on).")
+@click.option("--max-answer-footprints", default=100, show_default=True, type=click.IntRange(1, 10000),
+              help="The most footprints one answer to a RequestCreated carries; a request matching more is refused "
+                   "(400) and one event received with more is too.")
 def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, database: str | None, token_ttl: int,
-          access_log: Path | None, event_attempts: int, event_backoff: float) -> None:
+          access_log: Path | None, event_attempts: int, event_backoff: float, public_url: str | None,
+          max_answer_footprints: int) -> None:
     """Serve published declarations: the PACT v3 API and web pages, over TLS only.
 
     PACT v3 actions: POST /auth/token (OAuth2 client credentials), GET /3/footprints,
@@ -1360,7 +1366,8 @@ def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, dat
     """
     footprint.serve(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
                     token_ttl=token_ttl, access_log=access_log, event_attempts=event_attempts,
-                    event_backoff=event_backoff,
+                    event_backoff=event_backoff, public_url=public_url,
+                    max_answer_footprints=max_answer_footprints,
                     ready=lambda url: _echo(f"footprint serve: {url} (PACT v3 at {url}/3/footprints, "
                                                  f"web pages at {url}/); Ctrl-C stops", err=True))
 

@@ -42,14 +42,14 @@ class Host:
     """``footprint serve`` as a child process, its stderr (banner, event log) in a file."""
 
     def __init__(self, database: str, cert: Path, key: Path, home: Path, log: Path, *, attempts: int = 6,
-                 backoff: float = 0.3):
+                 backoff: float = 0.3, extra: tuple[str, ...] = ()):
         self.log = log
         self.stderr = open(log, "a", encoding="utf-8")
         start = log.stat().st_size
         command = [sys.executable, "-c", "from cli import main; main()", "serve", "--port", "0",
                    "--tls-cert", str(cert), "--tls-key", str(key), "--db", database,
                    "--access-log", str(log.with_suffix(".access")), "--event-attempts", str(attempts),
-                   "--event-backoff", str(backoff)]
+                   "--event-backoff", str(backoff), *extra]
         self.process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=self.stderr, env={**os.environ, "FOOTPRINT_HOME": str(home)})
         deadline = time.monotonic() + 60
@@ -304,11 +304,11 @@ def test_store_queues_one_answer_per_request_in_the_transaction_that_stores_it(d
         event = {"specversion": "1.0", "id": "r-1", "source": "urn:x", "time": "2026-12-01T12:00:00Z",
                  "type": CREATED,
                  "data": {"companyId": [to_pact(mine)["companyIds"][0], to_pact(theirs)["companyIds"][0]]}}
-        first = store.receive(event, "buyer", answer_source="https://host.example")
-        again = store.receive(event, "buyer", answer_source="https://host.example")
+        first = store.receive(event, "buyer")
+        again = store.receive(event, "buyer")
         assert (first.new, first.answer) == (True, "RequestFulfilled") and (again.new, again.answer) == (False, None)
         assert store.receive({**event, "id": "r-2"}, "other").answer is None  # no endpoint: nothing queued
-        outbox = Outbox(store, DeliveryPolicy(attempts=2, backoff=0.1))
+        outbox = Outbox(store, DeliveryPolicy(attempts=2, backoff=0.1), "https://host.example")
         assert outbox.deliver_due() == 1 and outbox.deliver_due() == 0
         [answer] = recipient.received()
         assert answer["source"] == "https://host.example" and answer["data"]["requestEventId"] == "r-1"

@@ -7,12 +7,29 @@ ProductFootprints, or a ``RequestRejectedEvent.3`` whose ``data.error`` is an Er
 ``message``); both name the request in ``data.requestEventId``.  CloudEvents 1.0, structured mode: every
 answer has a fresh ``id``, this host's ``source``, ``time``, ``specversion`` "1.0".
 
+One ``source`` for everything this host sends (answers and PublishedEvents): the host's public URL, which
+``footprint serve`` is given (``--public-url``) or derives from the address it listens on, stamped on each event
+when the outbox sends it (``stamped``).  PACT v3's BaseEvent: "The domain and endpoint of the application from
+which the event originates".  Why at sending: ``footprint publish`` queues PublishedEvents without a server and
+knows no host name (they said ``urn:footprint:pact-host``), and the answers took the request's ``Host`` header,
+which the requesting client writes (``Host: attacker.example`` made the answer claim to come from
+``https://attacker.example``).  Only the server sends, so the server's one identity goes on every event.
+
+One answer, bounded: PACT v3 says the data owner "MUST send a single RequestFulfilled event" with the matching
+footprints, and "if the data owner can immediately determine that it will not be able to handle this request it
+MUST respond with an appropriate 4xx".  A request matching more footprints than one event carries
+(``max_footprints``, default MAX_ANSWER_FOOTPRINTS; MAX_ANSWER_BYTES) is refused at once (400 BadRequest, nothing
+stored or queued): a request with no criteria made a 2.8 MB answer of 300 footprints, stored in the outbox for
+every such request, and no footprint host accepts an event body over 1 MiB.  Truncating the list instead would
+send an incomplete answer as a complete one.
+
 The request's criteria are read exactly as ListFootprints reads its query parameters (lists of product,
 company, classification and geography values, any of which matches; validOn/validAfter/validBefore; status),
 so a request matches what the same client's ListFootprints with those filters would list.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
@@ -25,8 +42,19 @@ REJECTED = "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3"
 #: PACT v3: a data owner tells a recipient which footprints were published (made available) to it, by id only; the
 #: recipient then fetches them (GetFootprint), as that client, so the event carries no footprint data
 PUBLISHED = "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
-#: the ``source`` of a PublishedEvent: ``footprint publish`` runs without the server and knows no host name
-PUBLISH_SOURCE = "urn:footprint:pact-host"
+#: the ``source`` of a host whose public URL was not given (create_app without one; ``footprint serve`` always
+#: gives one: --public-url, or the address it listens on)
+DEFAULT_SOURCE = "urn:footprint:pact-host"
+#: the most footprints one RequestFulfilled event carries (PACT v3: one event per request); ListFootprints' default
+#: page.  A records' size is some 9 kB, so 100 stay near MAX_ANSWER_BYTES.  ``footprint serve --max-answer-footprints``
+MAX_ANSWER_FOOTPRINTS = 100
+#: the largest answer event sent (bytes of JSON): what a footprint host accepts as an event body (create_app's
+#: max_body), so an answer is never one its recipient refuses on every try
+MAX_ANSWER_BYTES = 1024 * 1024
+#: the most values one criterion (productId, companyId, classification, geography) of a RequestCreated may list.
+#: Why: 200 000 product ids in a 1 MiB event became 200 000 SQL parameters and held the host 14 s (and on a
+#: database with a lower parameter limit, an error); ListFootprints' 8 KiB query holds some hundreds at most
+MAX_CRITERION_VALUES = 1000
 #: the request's data members that are ListFootprints' key filters (PACT v3 names them alike)
 KEY_MEMBERS = {"productId": "product", "companyId": "company", "classification": "classification",
                "geography": "geography"}
@@ -56,10 +84,12 @@ def request_criteria(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"keys": keys, **moments, "status": status}
 
 
-def answer_event(kind: str, request_id: str, source: str, time: str,
-                 pfs: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """The CloudEvent answering request ``request_id``: kind 'RequestFulfilled' (with ``pfs``) or 'RequestRejected'."""
-    event: dict[str, Any] = {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": time}
+def answer_event(kind: str, request_id: str, time: str, pfs: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The CloudEvent answering request ``request_id``: kind 'RequestFulfilled' (with ``pfs``) or 'RequestRejected'.
+
+    Without ``source``: the outbox stamps the host's at sending (``stamped``).
+    """
+    event: dict[str, Any] = {"specversion": "1.0", "id": str(uuid.uuid4()), "time": time}
     if kind == "RequestFulfilled":
         if not pfs:
             raise ValueError("a RequestFulfilled event names at least one footprint")
@@ -72,12 +102,34 @@ def answer_event(kind: str, request_id: str, source: str, time: str,
     return event
 
 
-def published_event(pf_ids: Sequence[str], source: str, time: str) -> dict[str, Any]:
-    """The PublishedEvent CloudEvent telling one client of the footprints ``pf_ids`` newly visible to it."""
+def published_event(pf_ids: Sequence[str], time: str) -> dict[str, Any]:
+    """The PublishedEvent CloudEvent telling one client of the footprints ``pf_ids`` newly visible to it (without
+    ``source``: stamped at sending)."""
     if not pf_ids:
         raise ValueError("a PublishedEvent names at least one footprint")
-    return {"specversion": "1.0", "id": str(uuid.uuid4()), "source": source, "time": time, "type": PUBLISHED,
+    return {"specversion": "1.0", "id": str(uuid.uuid4()), "time": time, "type": PUBLISHED,
             "data": {"pfIds": list(pf_ids)}}
+
+
+def stamped(event_json: str, source: str) -> bytes:
+    """A queued event as sent: with this host's ``source`` (the same for every event and every attempt)."""
+    event = json.loads(event_json)
+    event["source"] = source
+    return json.dumps(event, ensure_ascii=False).encode("utf-8")
+
+
+def host_source(url: str) -> str:
+    """The ``source`` of a host whose public URL is ``url`` (https, a host, no query), or ValueError saying why not."""
+    problem = https_url(url, "the public URL")
+    if problem:
+        raise ValueError(problem)
+    return url.rstrip("/")
+
+
+def answer_bytes(kind: str, pfs: Sequence[Mapping[str, Any]]) -> int:
+    """The size of an answer event as sent (its JSON, with a long source), for MAX_ANSWER_BYTES."""
+    return len(json.dumps(answer_event(kind, "r" * 200, "2000-01-01T00:00:00Z", pfs), ensure_ascii=False)
+               .encode("utf-8")) + 300
 
 
 def https_url(text: str, what: str) -> str | None:

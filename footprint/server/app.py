@@ -41,11 +41,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from footprint.server import formats, pages
+from footprint.server import answers, formats, pages
 from footprint.server.security import FailureLimiter, TokenError, TokenSigner, credential_tag, verify_secret
 from footprint.server.cursor import CursorError, CursorSigner
 from footprint.server.delivery import LOG as EVENTS_LOG, DeliveryPolicy, Outbox
-from footprint.server.store import CLIENT_ID, KEY_KINDS, Filters, StaleSnapshot, Store, utc_text
+from footprint.server.store import CLIENT_ID, KEY_KINDS, Filters, RequestRefused, StaleSnapshot, Store, utc_text
 
 ACCESS_LOG = logging.getLogger("footprint.server.access")
 SCOPES = frozenset({"footprint:list", "footprint:read"})
@@ -141,11 +141,13 @@ class Host:
     """The application's state: the store, the token signer, the failure limiter, the limits."""
 
     def __init__(self, store: Store, signer: TokenSigner, limiter: FailureLimiter, *, max_body: int,
-                 page_size: int, max_page: int, body_seconds: float = BODY_SECONDS, outbox: Outbox | None = None):
+                 page_size: int, max_page: int, body_seconds: float = BODY_SECONDS, outbox: Outbox | None = None,
+                 max_footprints: int = answers.MAX_ANSWER_FOOTPRINTS):
         self.store, self.signer, self.limiter, self.outbox = store, signer, limiter, outbox
         self.cursors = CursorSigner()
         self.max_body, self.page_size, self.max_page = max_body, page_size, max_page
         self.body_seconds = body_seconds
+        self.max_footprints = max_footprints
 
     # ------------------------------------------------------------------ authentication
 
@@ -401,9 +403,13 @@ class Host:
             event = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise ApiError(400, "BadRequest", "the body is not valid JSON") from None
-        kind = validate_event(event)
-        received = await run_in_threadpool(self.store.receive, event, client_id,
-                                           answer_source=self._source(request))
+        kind = validate_event(event, self.max_footprints)
+        try:
+            received = await run_in_threadpool(self.store.receive, event, client_id,
+                                               max_footprints=self.max_footprints,
+                                               max_bytes=answers.MAX_ANSWER_BYTES)
+        except RequestRefused as exc:
+            raise ApiError(400, "BadRequest", str(exc)) from None
         if received.new and kind == "RequestCreated":
             if received.answer is None:
                 EVENTS_LOG.info("RequestCreated %r of client %s stored; not answered: the client has no event "
@@ -414,12 +420,6 @@ class Host:
                 if self.outbox is not None:
                     self.outbox.wake()
         return Response(status_code=200)
-
-    @staticmethod
-    def _source(request: Request) -> str:
-        """The CloudEvents ``source`` of this host's answers: its base URL as the request named it (as discovery)."""
-        host = request.headers.get("host", "")
-        return f"https://{host}" if HOST.match(host) else "urn:footprint:pact-host"
 
     # ------------------------------------------------------------------ discovery
 
@@ -480,8 +480,14 @@ def _datetime(value: Any, where: str) -> None:
         raise _fail(f"{where} must be an RFC 3339 date-time with a time zone, e.g. {formats.DATE_TIME_EXAMPLE}")
 
 
-def validate_event(event: Any) -> str:
-    """Check a CloudEvent against the PACT v3 event schemas; its kind, or ApiError 400 naming the field."""
+def validate_event(event: Any, max_footprints: int = answers.MAX_ANSWER_FOOTPRINTS) -> str:
+    """Check a CloudEvent against the PACT v3 event schemas; its kind, or ApiError 400 naming the field.
+
+    Bounded as this host's own events are: a criterion of a RequestCreated lists at most
+    answers.MAX_CRITERION_VALUES values, a RequestFulfilled carries at most ``max_footprints`` footprints (what this
+    host sends in one answer; PACT v3 sets no number, and its Error codes name BadRequest for a request refused as
+    sent).
+    """
     if not isinstance(event, dict):
         raise _fail("the event must be a JSON object")
     for name in ("type", "specversion", "id", "source", "time", "data"):
@@ -514,6 +520,9 @@ def validate_event(event: Any) -> str:
                 _strings(data[name], f"data.{name}")
                 if not [v for v in data[name] if v.strip()]:  # the same rule as ListFootprints' parameters
                     raise _fail(f"data.{name} must name at least one value (PACT v3: 1 or more)")
+                if len(data[name]) > answers.MAX_CRITERION_VALUES:
+                    raise _fail(f"data.{name} lists {len(data[name])} values; this host reads at most "
+                                f"{answers.MAX_CRITERION_VALUES} per criterion (send several requests)")
         for name in ("validOn", "validAfter", "validBefore"):
             if name in data:
                 _datetime(data[name], f"data.{name}")
@@ -526,6 +535,9 @@ def validate_event(event: Any) -> str:
         pfs = data.get("pfs")
         if not isinstance(pfs, list) or not pfs:
             raise _fail("data.pfs must be a non-empty array of ProductFootprints")
+        if len(pfs) > max_footprints:
+            raise _fail(f"data.pfs holds {len(pfs)} ProductFootprints; this host takes at most {max_footprints} in "
+                        "one event (as many as it sends in one answer)")
         for k, pf in enumerate(pfs):
             if not isinstance(pf, dict):
                 raise _fail(f"data.pfs[{k}] must be a ProductFootprint object")
@@ -619,16 +631,21 @@ class Guard:
 def create_app(database: Any = None, *, token_ttl: int = 3600, failure_limit: int = 5,
                failure_window: float = 60.0, max_body: int = 1024 * 1024, page_size: int = 100,
                max_page: int = 1000, signer: TokenSigner | None = None, body_seconds: float = BODY_SECONDS,
-               delivery: DeliveryPolicy | None = None) -> Any:
+               delivery: DeliveryPolicy | None = None, source: str = answers.DEFAULT_SOURCE,
+               max_footprints: int = answers.MAX_ANSWER_FOOTPRINTS) -> Any:
     """The ASGI app over a prepared database (``Store(database).prepare()`` first).
+
+    ``source``: the CloudEvents source of every event this host sends (its public URL; answers.py), never taken
+    from a request.  ``max_footprints``: the most footprints one answer to a RequestCreated carries.
 
     Its lifespan runs the outbox worker that sends the answers to RequestCreated events (delivery.Outbox); a
     server that runs the app (uvicorn) starts it, and a restart resumes the answers not yet sent.
     """
     store = Store(database)
-    outbox = Outbox(store, delivery)
+    outbox = Outbox(store, delivery, source)
     host = Host(store, signer or TokenSigner(token_ttl), FailureLimiter(failure_limit, failure_window),
-                max_body=max_body, page_size=page_size, max_page=max_page, body_seconds=body_seconds, outbox=outbox)
+                max_body=max_body, page_size=page_size, max_page=max_page, body_seconds=body_seconds, outbox=outbox,
+                max_footprints=max_footprints)
     web = pages.Pages(store, database)
     routes = [
         Route("/auth/token", host.token, methods=["POST"]),

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from footprint.server.answers import DEFAULT_SOURCE, stamped
+
 LOG = logging.getLogger("footprint.server.events")
 EVENT_MEDIA = "application/cloudevents+json; charset=UTF-8"
 
@@ -105,10 +107,11 @@ def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContex
 
 
 class Sender:
-    """Sends one answer: a token from the recipient (kept until shortly before it expires), then the event."""
+    """Sends one answer: a token from the recipient (kept until shortly before it expires), then the event, with
+    this host's ``source`` (answers.stamped: one identity for every event the host sends)."""
 
-    def __init__(self, store: Any, policy: DeliveryPolicy):
-        self.store, self.policy = store, policy
+    def __init__(self, store: Any, policy: DeliveryPolicy, source: str = DEFAULT_SOURCE):
+        self.store, self.policy, self.source = store, policy, source
         self._tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 
     def deliver(self, client_id: str, event_json: str) -> None:
@@ -119,7 +122,7 @@ class Sender:
         key = (endpoint["token_url"], endpoint["remote_client_id"], endpoint["remote_secret"])
         token = self._token(key, context)
         url = endpoint["base_url"] + "/3/events"
-        status, body = _post(url, event_json.encode("utf-8"),
+        status, body = _post(url, stamped(event_json, self.source),
                              {"Content-Type": EVENT_MEDIA, "Authorization": f"Bearer {token}",
                               "Accept": "application/json"}, context, self.policy.timeout, "the event endpoint")
         if 200 <= status < 300:
@@ -154,9 +157,9 @@ class Sender:
 class Outbox:
     """The server's worker that sends due answers; ``wake()`` after a request queued one."""
 
-    def __init__(self, store: Any, policy: DeliveryPolicy | None = None):
+    def __init__(self, store: Any, policy: DeliveryPolicy | None = None, source: str = DEFAULT_SOURCE):
         self.store, self.policy = store, policy or DeliveryPolicy()
-        self.sender = Sender(store, self.policy)
+        self.sender = Sender(store, self.policy, source)
         self._wake: asyncio.Event | None = None
         self.stopping = threading.Event()  # set at shutdown: the worker sends no further answer after the current one
 

@@ -43,6 +43,27 @@ class ServeOptions:
     access_log: str | Path | None = None
     event_attempts: int = 8       # tries to send an answer to a RequestCreated, then failed (delivery.py)
     event_backoff: float = 5.0    # seconds before the second try; doubles
+    public_url: str | None = None  # the URL clients reach the host at: the ``source`` of every event it sends
+    max_answer_footprints: int = 100  # the most footprints one answer to a RequestCreated carries (answers.py)
+
+
+def event_source(public_url: str | None, host: str, port: int) -> str:
+    """The CloudEvents ``source`` of every event this host sends: ``public_url``, else the address it listens on.
+
+    One identity for the answers to requests and the PublishedEvents (answers.py).  A wildcard address (0.0.0.0,
+    ::) names no host a client reaches: the machine's fully qualified name stands for it.
+    """
+    from footprint.server.answers import host_source
+
+    if public_url is not None:
+        try:
+            return host_source(public_url)
+        except ValueError as exc:
+            raise ServeError(str(exc), field="--public-url", value=public_url,
+                             expected="the https URL clients reach this host at, e.g. https://pact.example.com") \
+                from None
+    name = socket.getfqdn() if host in ("", "0.0.0.0", "::") else host
+    return f"https://[{name}]:{port}" if ":" in name else f"https://{name}:{port}"
 
 
 def check_tls(cert: str | Path | None, key: str | Path | None) -> ssl.SSLContext:
@@ -161,10 +182,15 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     if options.event_attempts < 1 or not options.event_backoff > 0:
         raise ServeError("event delivery needs at least 1 attempt and a wait above 0 s", field="--event-attempts",
                          value=f"{options.event_attempts}, {options.event_backoff}")
-    app = create_app(options.database, token_ttl=options.token_ttl,
-                     delivery=DeliveryPolicy(attempts=options.event_attempts, backoff=options.event_backoff))
-    server = uvicorn.Server(uvicorn_config(app, options.tls_cert, options.tls_key))
+    if options.max_answer_footprints < 1:
+        raise ServeError("an answer carries at least 1 footprint", field="--max-answer-footprints",
+                         value=options.max_answer_footprints)
     port = sock.getsockname()[1]
+    app = create_app(options.database, token_ttl=options.token_ttl,
+                     delivery=DeliveryPolicy(attempts=options.event_attempts, backoff=options.event_backoff),
+                     source=event_source(options.public_url, options.host, port),
+                     max_footprints=options.max_answer_footprints)
+    server = uvicorn.Server(uvicorn_config(app, options.tls_cert, options.tls_key))
     if ready is not None:
         ready(f"https://{options.host}:{port}")
     try:

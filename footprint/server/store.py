@@ -21,6 +21,9 @@ from footprint.server import answers, security
 from footprint.server.answers import REQUEST_CREATED
 
 PUBLIC = "*"
+#: the outbox's request_source of a PublishedEvent's row (it answers no request; the event's own source is stamped
+#: when the server sends it, answers.stamped)
+PUBLISHED_ROW = "urn:footprint:published"
 KEY_KINDS = {"productId": "product", "companyId": "company", "classification": "classification",
              "geography": "geography"}
 CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: '$' let "acme\n" through
@@ -37,6 +40,10 @@ class Received:
 
     new: bool
     answer: str | None = None
+
+
+class RequestRefused(FootprintError):
+    """A received event the host will not take as sent (PACT v3: an immediate 4xx; nothing stored or queued)."""
 
 
 class StaleSnapshot(FootprintError):
@@ -349,11 +356,11 @@ class Store:
                    and not before.get(pf_id, set()) & {client, PUBLIC}]
             if not new:
                 continue
-            event = answers.published_event(new, answers.PUBLISH_SOURCE, _now())
+            event = answers.published_event(new, _now())
             conn.execute(text(
                 "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, "
                 "next_attempt, created) VALUES (:c, :s, :r, 'Published', :e, 'pending', 0, 0, :t)"),
-                {"c": client, "s": event["source"], "r": event["id"], "e": json.dumps(event, ensure_ascii=False),
+                {"c": client, "s": PUBLISHED_ROW, "r": event["id"], "e": json.dumps(event, ensure_ascii=False),
                  "t": _now()})
             pushed[client] = new
         return pushed
@@ -690,7 +697,9 @@ class Store:
         """Store a received CloudEvent; False if this client sent (source, id) before (a duplicate)."""
         return self.receive(event, client_id).new
 
-    def receive(self, event: Mapping[str, Any], client_id: str, *, answer_source: str | None = None) -> Received:
+    def receive(self, event: Mapping[str, Any], client_id: str, *,
+                max_footprints: int = answers.MAX_ANSWER_FOOTPRINTS,
+                max_bytes: int = answers.MAX_ANSWER_BYTES) -> Received:
         """Store a received CloudEvent and, for a new RequestCreated, queue its answer (outbox), in one transaction.
 
         The answer is decided here, as the request is accepted: RequestFulfilled with every footprint
@@ -704,6 +713,11 @@ class Store:
         per source, and the source is whatever the sender writes, so a (source, id) unique across clients
         let client B, sending an event under client A's source and id first, have A's own event refused
         (before that, answered 200 and dropped).  Each client's events are its own.
+
+        A duplicate is the same event sent again (CloudEvents: same source and id); one whose type or data differ
+        is refused (RequestRefused): a second request under a used id was answered 200 and never answered, its
+        sender waiting for an answer that would not come.  A request matching more than ``max_footprints``
+        footprints (or ``max_bytes`` of answer) is refused too (answers.py: one answer event, bounded).
         """
         from sqlalchemy import text
 
@@ -717,7 +731,7 @@ class Store:
                                   "VALUES (:e, :s, :t, :c, :time, :r, :d)"), params)
                 answer = None
                 if str(event["type"]) == REQUEST_CREATED:
-                    answer = self._queue_answer(conn, event, client_id, answer_source)
+                    answer = self._queue_answer(conn, event, client_id, max_footprints, max_bytes)
         except _db.DatabaseError:
             with self._tx(False) as conn:  # a concurrent duplicate won the race: still a duplicate
                 if self._seen_event(conn, params):
@@ -725,11 +739,13 @@ class Store:
             raise
         return Received(True, answer)
 
-    def _queue_answer(self, conn: Any, event: Mapping[str, Any], client_id: str, source: str | None) -> str | None:
+    def _queue_answer(self, conn: Any, event: Mapping[str, Any], client_id: str, max_footprints: int,
+                      max_bytes: int) -> str | None:
         """Decide a new RequestCreated's answer and put it in the outbox; its kind, or None (no endpoint).
 
         The footprints are those ``client_id`` may see now (its own and the public ones, at the current tick of
         the listing clock), filtered as ListFootprints filters: never one published only to another client.
+        Counted first: a request matching more than ``max_footprints`` is refused before any record is read.
         """
         from sqlalchemy import text
 
@@ -741,17 +757,31 @@ class Store:
         params: dict[str, Any] = {}
         where = self._where([client_id, PUBLIC], filters, params)
         params["snap"] = int(conn.execute(text("SELECT tick FROM listing_clock WHERE id = 1")).scalar_one())
+        matching = int(conn.execute(text(f"SELECT COUNT(*) FROM published p WHERE {where}"), params).scalar_one())
+        if matching > max_footprints:
+            raise self._too_many(f"{matching} footprints", max_footprints, max_bytes)
         rows = conn.execute(text(f"SELECT p.record, {self.STATUS_AT} FROM published p WHERE {where} ORDER BY p.seq"),
                             params).all()
         pfs = [self._record(r[0], r[1]) for r in rows]
         kind = "RequestFulfilled" if pfs else "RequestRejected"
-        answer = answers.answer_event(kind, str(event["id"]), source or "urn:footprint:host", _now(), pfs)
+        size = answers.answer_bytes(kind, pfs)
+        if size > max_bytes:
+            raise self._too_many(f"{len(pfs)} footprints, {size} bytes of answer", max_footprints, max_bytes)
+        answer = answers.answer_event(kind, str(event["id"]), _now(), pfs)
         conn.execute(text(
             "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, next_attempt, "
             "created) VALUES (:c, :s, :r, :k, :e, 'pending', 0, 0, :t)"),
             {"c": client_id, "s": str(event["source"]), "r": str(event["id"]), "k": kind,
              "e": json.dumps(answer, ensure_ascii=False), "t": _now()})
         return kind
+
+    @staticmethod
+    def _too_many(found: str, max_footprints: int, max_bytes: int) -> RequestRefused:
+        return RequestRefused(f"the request matches {found}: more than this host sends in its one answer event",
+                              field="data", value=found,
+                              expected=f"criteria matching at most {max_footprints} footprints ({max_bytes} bytes): "
+                                       "narrow them (productId, companyId, geography, validOn, status), or page "
+                                       "through ListFootprints (GET /3/footprints)")
 
     # ------------------------------------------------------------------ event endpoints and the outbox
 
@@ -866,11 +896,19 @@ class Store:
 
     @staticmethod
     def _seen_event(conn: Any, params: Mapping[str, Any]) -> bool:
-        """True if this client sent an event of this source and id before."""
+        """True if this client sent this event (source and id) before; RequestRefused if that was another event."""
         from sqlalchemy import text
 
-        return conn.execute(text("SELECT 1 FROM events WHERE client_id = :c AND source = :s AND event_id = :e"),
-                            params).first() is not None
+        row = conn.execute(text("SELECT type, data FROM events WHERE client_id = :c AND source = :s AND "
+                                "event_id = :e"), params).first()
+        if row is None:
+            return False
+        if row[0] != params["t"] or json.loads(row[1]) != json.loads(params["d"]):
+            raise RequestRefused("this client sent another event (other type or data) with this source and id "
+                                 "before; it was not answered again", field="id", value=params["e"],
+                                 expected="a new id for each new event (CloudEvents: source and id identify an "
+                                          "event; the same id again is the same event, sent again)")
+        return True
 
     def events(self) -> list[dict[str, Any]]:
         from sqlalchemy import text
