@@ -168,3 +168,81 @@ def test_an_answer_over_the_byte_limit_is_refused_in_the_store(served):
         served["store"].receive(event, "buyer", max_footprints=MAX, max_bytes=4096)
     assert event["id"] not in [e["id"] for e in served["store"].events()]
     assert served["store"].receive(event, "buyer", max_footprints=MAX).answer == "RequestFulfilled"
+
+
+# ---------------------------------------------------------------------- the outbox against an endpoint that never answers
+
+@pytest.fixture()
+def silent_world(tmp_path):
+    """A database whose client 'silent' has an endpoint that accepts connections and never answers, and whose client
+    'buyer' has a working one; no server runs (the outbox's code is driven here)."""
+    import socket
+    import threading
+
+    try:
+        cert, key = make_certificate(tmp_path)
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"cannot make a test certificate: {exc}")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held: list[socket.socket] = []
+
+    def hold() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])  # accepted, never answered (not even the TLS handshake)
+            except OSError:
+                return
+
+    threading.Thread(target=hold, daemon=True).start()
+    database = str(tmp_path / "outbox.sqlite")
+    store = Store(database)
+    store.prepare()
+    recipient = Recipient(cert, key)
+    silent = f"https://127.0.0.1:{listener.getsockname()[1]}"
+    for client, url in (("silent", silent), ("buyer", recipient.url)):
+        store.add_client(client)
+        store.set_endpoint(client, url, url + "/auth/token", REMOTE_ID, REMOTE_SECRET, str(cert))
+    yield store, recipient
+    recipient.stop()
+    listener.close()
+    for sock in held:
+        sock.close()
+    from footprint.market import db
+
+    db.dispose(database)
+
+
+def _request(store: Store, client: str, event_id: str):
+    return store.receive({"specversion": "1.0", "id": event_id, "source": "urn:r", "time": "2026-12-01T12:00:00Z",
+                          "type": CE + "RequestCreatedEvent.3", "data": {"productId": ["urn:none"]}}, client)
+
+
+def test_an_endpoint_that_never_answers_holds_the_other_clients_answers_one_timeout_not_one_per_request(silent_world):
+    from footprint.server.delivery import DeliveryPolicy, Outbox
+
+    store, recipient = silent_world
+    for k in range(4):
+        _request(store, "silent", f"s-{k}")
+    _request(store, "buyer", "b-1")
+    started = time.monotonic()
+    delivered = Outbox(store, DeliveryPolicy(attempts=5, backoff=60, timeout=1.5)).deliver_due()
+    elapsed = time.monotonic() - started
+    assert delivered == 1 and recipient.wait_for("b-1", 1)["type"] == CE + "RequestRejectedEvent.3"
+    assert elapsed < 4.0, f"the round took {elapsed:.1f} s: one timeout per request of the silent client"
+    tried = {a["request_id"]: a["attempts"] for a in store.client_report("silent")["answers"]}
+    assert sorted(tried.values()) == [0, 0, 0, 1]  # one attempt this round; the others wait for the next
+
+
+def test_a_client_with_too_many_answers_waiting_gets_its_further_requests_refused(silent_world):
+    from footprint.server.answers import MAX_PENDING_ANSWERS
+    from footprint.server.store import RequestRefused
+
+    store, _recipient = silent_world
+    for k in range(MAX_PENDING_ANSWERS):
+        assert _request(store, "silent", f"p-{k}").answer == "RequestRejected"
+    with pytest.raises(RequestRefused, match="wait to be delivered"):
+        _request(store, "silent", "p-over")
+    assert "p-over" not in [e["id"] for e in store.events()]
+    assert _request(store, "buyer", "b-ok").answer == "RequestRejected"  # another client is not held by it

@@ -51,6 +51,10 @@ MAX_ANSWER_FOOTPRINTS = 100
 #: the largest answer event sent (bytes of JSON): what a footprint host accepts as an event body (create_app's
 #: max_body), so an answer is never one its recipient refuses on every try
 MAX_ANSWER_BYTES = 1024 * 1024
+#: the most answers to one client's requests waiting in the outbox (pending); a further request is refused (400)
+#: until they are delivered or failed.  Why: each request queued one answer whatever became of the others, so a
+#: client whose endpoint never answers grew the outbox without end
+MAX_PENDING_ANSWERS = 100
 #: the most values one criterion (productId, companyId, classification, geography) of a RequestCreated may list.
 #: Why: 200 000 product ids in a 1 MiB event became 200 000 SQL parameters and held the host 14 s (and on a
 #: database with a lower parameter limit, an error); ListFootprints' 8 KiB query holds some hundreds at most

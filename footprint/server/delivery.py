@@ -191,10 +191,17 @@ class Outbox:
 
         One at a time: a shutdown waits for the answer being sent only (its outcome is recorded), and no answer
         stays leased to a process that is gone (a restart would wait out the lease).
+
+        A client whose endpoint failed an attempt gets no further one in this round: its other answers wait for the
+        next round (``poll`` seconds).  Why: the worker sends one answer at a time, and an endpoint that never
+        answers holds each attempt for ``timeout`` seconds; a client that queued 3 requests to such an endpoint held
+        every other client's answers 3 x 15 s (a hundred requests: 25 minutes, again at each retry).  Now an
+        unreachable endpoint costs the others one timeout a round.
         """
         delivered = 0
+        failing: set[str] = set()
         while not self.stopping.is_set():
-            claimed = self.store.due_answers(time.time(), self.policy.lease)
+            claimed = self.store.due_answers(time.time(), self.policy.lease, skip=failing)
             if not claimed:
                 break
             row = claimed[0]
@@ -204,6 +211,7 @@ class Outbox:
             try:
                 self.sender.deliver(row["client_id"], row["event"])
             except DeliveryError as exc:
+                failing.add(row["client_id"])
                 if made >= self.policy.attempts:
                     self.store.answer_failed_attempt(row["seq"], str(exc), None)
                     LOG.warning("%s: FAILED after %d attempts, not tried again (footprint clients show %s): %s",

@@ -751,6 +751,16 @@ class Store:
 
         if not conn.execute(text("SELECT 1 FROM client_endpoints WHERE client_id = :c"), {"c": client_id}).first():
             return None
+        waiting = int(conn.execute(text("SELECT COUNT(*) FROM outbox WHERE client_id = :c AND state = 'pending' AND "
+                                        "kind <> 'Published'"), {"c": client_id}).scalar_one())
+        if waiting >= answers.MAX_PENDING_ANSWERS:
+            # the outbox grew by one answer per request, whatever the endpoint did: a client whose endpoint never
+            # answers could queue without end (each answer up to MAX_ANSWER_BYTES, tried 8 times)
+            raise RequestRefused(f"{waiting} answers to this client's requests wait to be delivered to its event "
+                                 "endpoint; no further request is taken until they are delivered or failed",
+                                 field="type", value=waiting,
+                                 expected=f"at most {answers.MAX_PENDING_ANSWERS} requests waiting for an answer: "
+                                          "check the event endpoint ('footprint clients show'), then send again")
         criteria = answers.request_criteria(event.get("data") or {})
         filters = Filters(keys=criteria["keys"], valid_on=criteria["valid_on"], valid_after=criteria["valid_after"],
                           valid_before=criteria["valid_before"], status=criteria["status"])
@@ -853,18 +863,25 @@ class Store:
                 "endpoint": dict(zip(("base_url", "token_url", "remote_client_id", "ca_file"), endpoint))
                 if endpoint else None, "answers": answers_}
 
-    def due_answers(self, now: float, lease: float, limit: int = 1) -> list[dict[str, Any]]:
+    def due_answers(self, now: float, lease: float, limit: int = 1, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
         """Claim up to ``limit`` pending answers due by ``now`` (epoch seconds) for ``lease`` seconds; the claimed ones.
+
+        ``skip``: clients whose answers are not claimed now (their endpoint just failed, Outbox.deliver_due).
 
         A claim is a lease, not a lock: a process that dies while sending leaves the row to be claimed again when
         the lease ends (a restart resumes it).  Read first, so an idle host does not take SQLite's write lock.
         """
         from sqlalchemy import text
 
+        params: dict[str, Any] = {"n": now, "k": limit}
+        skipped = ""
+        for k, client in enumerate(sorted(set(skip))):
+            params[f"skip{k}"] = client
+            skipped += f" AND client_id <> :skip{k}"
         with self._tx(False) as conn:
             seqs = [r[0] for r in conn.execute(text(
                 "SELECT seq FROM outbox WHERE state = 'pending' AND next_attempt <= :n AND (lease_until IS NULL OR "
-                "lease_until <= :n) ORDER BY seq LIMIT :k"), {"n": now, "k": limit}).all()]
+                f"lease_until <= :n){skipped} ORDER BY seq LIMIT :k"), params).all()]
         claimed = []
         for seq in seqs:
             with self._tx(True) as conn:
