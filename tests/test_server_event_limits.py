@@ -170,7 +170,7 @@ def test_an_answer_over_the_byte_limit_is_refused_in_the_store(served):
     assert served["store"].receive(event, "buyer", max_footprints=MAX).answer == "RequestFulfilled"
 
 
-# ---------------------------------------------------------------------- the outbox against an endpoint that never answers
+# ------------------------------------------------------------------ the outbox against an endpoint that never answers
 
 @pytest.fixture()
 def silent_world(tmp_path):

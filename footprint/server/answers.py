@@ -46,11 +46,13 @@ PUBLISHED = "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
 #: gives one: --public-url, or the address it listens on)
 DEFAULT_SOURCE = "urn:footprint:pact-host"
 #: the most footprints one RequestFulfilled event carries (PACT v3: one event per request); ListFootprints' default
-#: page.  A records' size is some 9 kB, so 100 stay near MAX_ANSWER_BYTES.  ``footprint serve --max-answer-footprints``
+#: page.  A record's size is some 9 kB, so 100 stay near MAX_ANSWER_BYTES (``footprint serve --max-answer-footprints``)
 MAX_ANSWER_FOOTPRINTS = 100
 #: the largest answer event sent (bytes of JSON): what a footprint host accepts as an event body (create_app's
 #: max_body), so an answer is never one its recipient refuses on every try
 MAX_ANSWER_BYTES = 1024 * 1024
+#: room kept in MAX_ANSWER_BYTES for the ``source`` stamped at sending (a URL)
+SOURCE_ROOM = 2048
 #: the most answers to one client's requests waiting in the outbox (pending); a further request is refused (400)
 #: until they are delivered or failed.  Why: each request queued one answer whatever became of the others, so a
 #: client whose endpoint never answers grew the outbox without end
@@ -128,12 +130,6 @@ def host_source(url: str) -> str:
     if problem:
         raise ValueError(problem)
     return url.rstrip("/")
-
-
-def answer_bytes(kind: str, pfs: Sequence[Mapping[str, Any]]) -> int:
-    """The size of an answer event as sent (its JSON, with a long source), for MAX_ANSWER_BYTES."""
-    return len(json.dumps(answer_event(kind, "r" * 200, "2000-01-01T00:00:00Z", pfs), ensure_ascii=False)
-               .encode("utf-8")) + 300
 
 
 def https_url(text: str, what: str) -> str | None:

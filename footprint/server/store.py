@@ -774,15 +774,15 @@ class Store:
                             params).all()
         pfs = [self._record(r[0], r[1]) for r in rows]
         kind = "RequestFulfilled" if pfs else "RequestRejected"
-        size = answers.answer_bytes(kind, pfs)
+        answer = json.dumps(answers.answer_event(kind, str(event["id"]), _now(), pfs), ensure_ascii=False)
+        size = len(answer.encode("utf-8")) + answers.SOURCE_ROOM
         if size > max_bytes:
             raise self._too_many(f"{len(pfs)} footprints, {size} bytes of answer", max_footprints, max_bytes)
-        answer = answers.answer_event(kind, str(event["id"]), _now(), pfs)
         conn.execute(text(
             "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, next_attempt, "
             "created) VALUES (:c, :s, :r, :k, :e, 'pending', 0, 0, :t)"),
             {"c": client_id, "s": str(event["source"]), "r": str(event["id"]), "k": kind,
-             "e": json.dumps(answer, ensure_ascii=False), "t": _now()})
+             "e": answer, "t": _now()})
         return kind
 
     @staticmethod
