@@ -39,13 +39,19 @@ def test_another_clients_event_under_the_same_source_and_id_does_not_block_the_s
                       ("alpha", source, "req-7", {"productId": ["urn:example:wanted"]})]
 
 
-def test_a_replay_with_other_content_from_the_same_client_is_still_a_duplicate(host):
-    """The same client's (source, id) again is the event it sent before, whatever it now carries."""
+def test_a_replay_with_other_content_from_the_same_client_is_refused_and_the_same_content_is_a_duplicate(host):
+    """The same client's (source, id) again is the event it sent before: the same content is a duplicate (200,
+    stored once); other content under it is 400, since that request would be answered 200 and never answered
+    (PACT v3: a request the data owner can tell at once it will not handle gets a 4xx).  This reverses the earlier
+    "whatever it now carries" (200)."""
     token = _token(host, "alpha")
     first = _event("RequestCreated", {"productId": ["urn:example:first"]}, "req-9")
     assert _post_event(host, first, token).status_code == 200
+    assert _post_event(host, first, token).status_code == 200
     again = _event("RequestCreated", {"productId": ["urn:example:second"]}, "req-9")
-    assert _post_event(host, again, token).status_code == 200
+    refused = _post_event(host, again, token)
+    assert refused.status_code == 400 and refused.json()["code"] == "BadRequest"
+    assert "a new id for each new event" in refused.json()["message"]
     assert [e["data"] for e in host["store"].events()] == [{"productId": ["urn:example:first"]}]
 
 
