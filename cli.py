@@ -1345,8 +1345,8 @@ _DATABASE_HELP = ("Database: a file path (SQLite) or a URL such as postgresql://
 @click.option("--public-url", help="The https URL clients reach this host at: the CloudEvents 'source' of every "
                                    "event it sends (default: https://HOST:PORT it listens on).")
 @click.option("--max-answer-footprints", default=100, show_default=True, type=click.IntRange(1, 10000),
-              help="The most footprints one answer to a RequestCreated carries; a request matching more is refused "
-                   "(400) and one event received with more is too.")
+              help="The most footprints one answer to a RequestCreated carries (and at most 1 MiB); a request "
+                   "matching more is refused (400), and so is an event received with more.")
 def serve(host: str, port: int, tls_cert: Path | None, tls_key: Path | None, database: str | None, token_ttl: int,
           access_log: Path | None, event_attempts: int, event_backoff: float, public_url: str | None,
           max_answer_footprints: int) -> None:
