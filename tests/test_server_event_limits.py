@@ -246,3 +246,47 @@ def test_a_client_with_too_many_answers_waiting_gets_its_further_requests_refuse
         _request(store, "silent", "p-over")
     assert "p-over" not in [e["id"] for e in store.events()]
     assert _request(store, "buyer", "b-ok").answer == "RequestRejected"  # another client is not held by it
+
+
+def test_an_endpoint_that_answers_a_byte_at_a_time_holds_an_attempt_no_longer_than_the_timeout(tmp_path):
+    """urllib's timeout bounds each read: a recipient dripping its answer held the worker (all events) forever."""
+    import socket
+    import ssl
+    import threading
+
+    from footprint.server.delivery import DeliveryError, _context, _post
+
+    try:
+        cert, key = make_certificate(tmp_path)
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"cannot make a test certificate: {exc}")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(str(cert), str(key))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        try:
+            conn = server.wrap_socket(listener.accept()[0], server_side=True)
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:
+                if stop.is_set():
+                    break
+                conn.sendall(bytes([byte]))
+                time.sleep(0.3)
+            conn.close()
+        except OSError:
+            pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/3/events"
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeliveryError, match="did not answer within 1.5 s"):
+            _post(url, b"{}", {"Content-Type": "application/json"}, _context(str(cert)), 1.5, "the event endpoint")
+        assert time.monotonic() - started < 4.0
+    finally:
+        stop.set()
+        listener.close()

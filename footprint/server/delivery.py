@@ -30,6 +30,7 @@ import http.client
 import json
 import logging
 import re
+import socket
 import ssl
 import threading
 import time
@@ -53,7 +54,7 @@ class DeliveryPolicy:
     backoff: float = 5.0      # seconds before the 2nd try; doubles each time
     max_wait: float = 3600.0  # the longest wait between two tries
     poll: float = 5.0         # how often the worker looks for due answers (a new request wakes it at once)
-    timeout: float = 15.0     # seconds for each HTTP request to the recipient
+    timeout: float = 15.0     # seconds for each HTTP request to the recipient, in all (delivery._post)
     lease: float = 120.0      # how long a claimed answer is this process's to send
 
     def wait(self, attempts_made: int) -> float:
@@ -83,14 +84,57 @@ def _context(ca_file: str | None) -> ssl.SSLContext:
     return context
 
 
+class _Watched(urllib.request.HTTPSHandler):
+    """urllib's HTTPS handler, keeping the connections it opens so a deadline can cut them (``_post``)."""
+
+    def __init__(self, context: ssl.SSLContext):
+        super().__init__(context=context)
+        self.connections: list[http.client.HTTPSConnection] = []
+        self._context_ = context
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        def connection(host: str, **kwargs: Any) -> http.client.HTTPSConnection:
+            made = http.client.HTTPSConnection(host, **kwargs)
+            self.connections.append(made)
+            return made
+
+        return self.do_open(connection, req, context=self._context_)
+
+    def cut(self) -> None:
+        for made in self.connections:
+            if made.sock is not None:
+                try:
+                    made.sock.shutdown(socket.SHUT_RDWR)  # a blocked recv returns at once
+                except OSError:
+                    pass
+
+
 def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContext, timeout: float,
           what: str) -> tuple[int, bytes]:
-    """(status, first 64 KiB of the body) of a POST; DeliveryError if no HTTP answer came."""
-    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
+    """(status, first 64 KiB of the body) of a POST within ``timeout`` seconds in all; DeliveryError if no HTTP
+    answer came in that time.
+
+    In all: urllib's timeout bounds each read, so a recipient sending a byte every few seconds held an attempt (and
+    the outbox worker, which sends one event at a time, so every client's events) for as long as it liked.
+    """
+    handler = _Watched(context)
+    opener = urllib.request.build_opener(_NoRedirect, handler)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    expired = threading.Event()
+
+    def cut() -> None:
+        expired.set()
+        handler.cut()
+
+    timer = threading.Timer(timeout, cut)
+    timer.daemon = True
+    timer.start()
     try:
         with opener.open(request, timeout=timeout) as response:
-            return response.status, response.read(65536)
+            try:
+                return response.status, response.read(65536)
+            except (OSError, http.client.HTTPException):
+                return response.status, b""  # the status is the answer (the body was cut short, or at the deadline)
     except urllib.error.HTTPError as exc:
         try:
             body = exc.read(65536)
@@ -99,11 +143,13 @@ def _post(url: str, body: bytes, headers: dict[str, str], context: ssl.SSLContex
         finally:
             exc.close()
         return exc.code, body
-    except urllib.error.URLError as exc:
-        reason = exc.reason
+    except (urllib.error.URLError, OSError, ssl.SSLError, ValueError, http.client.HTTPException) as exc:
+        if expired.is_set():
+            raise DeliveryError(f"{what} {url} did not answer within {timeout:g} s") from None
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc  # reset, cut short, malformed
         raise DeliveryError(f"{what} {url} not reached: {getattr(reason, 'strerror', None) or reason}") from None
-    except (OSError, ssl.SSLError, ValueError, http.client.HTTPException) as exc:  # reset, cut short, malformed
-        raise DeliveryError(f"{what} {url} not reached: {getattr(exc, 'strerror', None) or exc}") from None
+    finally:
+        timer.cancel()
 
 
 class Sender:
