@@ -3,6 +3,8 @@
 by_group sums most groups with array operations (groups of one or two nonzero terms, and groups whose terms
 are multiples of one power of two an int64 can hold) and leaves the others to math.fsum; these tests hold
 it to math.fsum's bits group by group, in any order of the terms, and to ``total``'s rules for ±inf and nan.
+Calls with fewer than exact._FEW_GROUPS groups take math.fsum group by group: ``MANY`` groups (most of them
+empty) send the same terms through the array operations.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from footprint.engine import exact
+
+
+MANY = exact._FEW_GROUPS  # this many groups or more: the array operations
 
 
 def bits(value: float) -> bytes:
@@ -50,8 +55,8 @@ def test_four_terms_whose_plain_sum_rounds_three_times_are_summed_as_integers_to
     # 2**-60, so this group takes the integer way, not math.fsum:
     monkeypatch.setattr(exact.math, "fsum", lambda terms: pytest.fail("math.fsum called"))
     for order in ([0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2]):
-        assert exact.by_group(np.zeros(4, dtype=np.int64), 1, np.array([terms[i] for i in order])) == [
-            [1.7500000000000002]]
+        got, = exact.by_group(np.zeros(4, dtype=np.int64), MANY, np.array([terms[i] for i in order]))
+        assert got == [1.7500000000000002] + [0.0] * (MANY - 1)
 
 
 def test_two_terms_are_the_ieee_sum_and_a_zero_sum_is_positive_zero():
@@ -59,15 +64,17 @@ def test_two_terms_are_the_ieee_sum_and_a_zero_sum_is_positive_zero():
     # (0.1 = 0x1.999999999999ap-4, 0.2 = 0x1.999999999999ap-3); nearest float 0.30000000000000004.
     codes = np.array([0, 0, 1, 1, 2, 2, 3])
     values = np.array([0.1, 0.2, 5.0, -5.0, -0.0, -0.0, -0.0])
-    got, = exact.by_group(codes, 5, values)
-    assert got == [0.30000000000000004, 0.0, 0.0, 0.0, 0.0]
-    assert [math.copysign(1.0, g) for g in got] == [1.0] * 5  # no -0.0: math.fsum gives 0.0
+    for size in (5, MANY):
+        got, = exact.by_group(codes, size, values)
+        assert got == [0.30000000000000004, 0.0, 0.0, 0.0] + [0.0] * (size - 4)
+        assert [math.copysign(1.0, g) for g in got] == [1.0] * size  # no -0.0: math.fsum gives 0.0
 
 
 def test_terms_far_apart_are_left_to_fsum_and_summed_exactly():
     # 1, 1e100, 1, -1e100: exact sum 2.  The plain sum is 0.0 (1 + 1e100 is 1e100).
-    got, = exact.by_group(np.array([0, 0, 0, 0]), 1, np.array([1.0, 1e100, 1.0, -1e100]))
-    assert got == [2.0]
+    for size in (1, MANY):
+        got, = exact.by_group(np.array([0, 0, 0, 0]), size, np.array([1.0, 1e100, 1.0, -1e100]))
+        assert got[0] == 2.0
 
 
 def test_the_int64_to_float_conversion_rounds_to_nearest_ties_to_even():
@@ -89,10 +96,10 @@ def test_the_int64_to_float_conversion_rounds_to_nearest_ties_to_even():
     ([1e308, 1e308, -1e308], math.inf),  # total's rule: math.fsum overflows, the plain sum's sign
 ])
 def test_infinities_and_nan_keep_totals_rules(terms, expected):
-    got, = exact.by_group(np.zeros(len(terms), dtype=np.int64), 1, np.array(terms))
-    want = exact.total(terms)
-    assert same(got, [want])
-    assert same(got, [expected])
+    for size in (1, MANY):
+        got, = exact.by_group(np.zeros(len(terms), dtype=np.int64), size, np.array(terms))
+        assert same(got[:1], [exact.total(terms)])
+        assert same(got[:1], [expected])
 
 
 def test_subnormal_terms_sum_exactly():
@@ -100,8 +107,8 @@ def test_subnormal_terms_sum_exactly():
     cases = [[tiny, tiny, tiny], [2.0 ** -1022, -tiny, -tiny], [2.0 ** -1022 - tiny, tiny, tiny, -2.0 ** -1030],
              [3 * tiny, 7 * tiny, -2 * tiny, 2.0 ** -1070]]
     for terms in cases:
-        got, = exact.by_group(np.zeros(len(terms), dtype=np.int64), 1, np.array(terms))
-        assert same(got, [math.fsum(terms)])
+        got, = exact.by_group(np.zeros(len(terms), dtype=np.int64), MANY, np.array(terms))
+        assert same(got[:1], [math.fsum(terms)])
 
 
 def clustered(draw_exponent):
@@ -123,19 +130,21 @@ terms_strategy = st.lists(st.tuples(
 def test_each_group_is_math_fsum_of_its_terms_in_any_order(pairs, random):
     codes = np.array([c for c, _v in pairs], dtype=np.int64)
     values = np.array([v for _c, v in pairs], dtype=float)
-    got, = exact.by_group(codes, 8, values)
-    assert same(got, per_group(codes, 8, values))
     shuffled = list(range(len(pairs)))
     random.shuffle(shuffled)
-    again, = exact.by_group(codes[shuffled], 8, values[shuffled])
-    assert [bits(v) for v in again] == [bits(v) for v in got]
+    for size in (8, MANY):
+        got, = exact.by_group(codes, size, values)
+        assert same(got, per_group(codes, size, values))
+        again, = exact.by_group(codes[shuffled], size, values[shuffled])
+        assert [bits(v) for v in again] == [bits(v) for v in got]
 
 
 def test_random_groups_of_every_kind_match_math_fsum():
     rng = np.random.default_rng(20261202)
     for trial in range(600):
-        size, count = int(rng.integers(1, 30)), int(rng.integers(0, 120))
-        codes = rng.integers(0, size, count)
+        used, count = int(rng.integers(1, 30)), int(rng.integers(0, 120))
+        codes = rng.integers(0, used, count)
+        size = used + (MANY if trial % 8 < 4 else 0)
         kind = trial % 4
         if kind == 0:  # nearby magnitudes, with zeros: the integer way
             values = np.ldexp(rng.integers(-(2 ** 53) + 1, 2 ** 53, count).astype(float), rng.integers(-58, -52, count))
@@ -153,5 +162,6 @@ def test_random_groups_of_every_kind_match_math_fsum():
 
 
 def test_no_terms_and_empty_groups_are_zero():
-    assert exact.by_group(np.zeros(0, dtype=np.int64), 3, np.zeros(0), np.zeros(0)) == [[0.0] * 3, [0.0] * 3]
-    assert exact.by_group(np.array([2]), 4, np.array([1.5])) == [[0.0, 0.0, 1.5, 0.0]]
+    for size in (3, MANY):
+        assert exact.by_group(np.zeros(0, dtype=np.int64), size, np.zeros(0), np.zeros(0)) == [[0.0] * size] * 2
+        assert exact.by_group(np.array([2]), size, np.array([1.5])) == [[0.0, 0.0, 1.5] + [0.0] * (size - 3)]

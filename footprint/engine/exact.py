@@ -45,6 +45,8 @@ def by_group(codes: np.ndarray, size: int, *columns: np.ndarray) -> list[list[fl
     are summed with array operations, exactly (``_few_terms`` says why), and only the others one by one.
     """
     codes = np.asarray(codes, dtype=np.int64)
+    if size < _FEW_GROUPS:
+        return [_group_by_group(codes, size, column) for column in columns]
     out = []
     for column in columns:
         values = np.asarray(column, dtype=float)
@@ -66,6 +68,22 @@ def by_group(codes: np.ndarray, size: int, *columns: np.ndarray) -> list[list[fl
             sums_listed[group] = total(listed[begin:begin + int(count[group])])
         out.append(sums_listed)
     return out
+
+
+#: Below this many groups a call of math.fsum per group costs less than the fixed cost of the array operations
+#: (a few dozen numpy calls of some microseconds each, per column): a small foreground's sums take that way.
+_FEW_GROUPS = 256
+
+
+def _group_by_group(codes: np.ndarray, size: int, column: np.ndarray) -> list[float]:
+    """Each group's ``total``, one group after another (the terms gathered by a stable sort of the codes)."""
+    counts = np.bincount(codes, minlength=size).tolist() if len(codes) else [0] * size
+    values = np.asarray(column, dtype=float)[np.argsort(codes, kind="stable")].tolist()
+    sums, start = [], 0
+    for count in counts:
+        sums.append(total(values[start:start + count]) if count else 0.0)
+        start += count
+    return sums
 
 
 def _few_terms(terms: np.ndarray, first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
