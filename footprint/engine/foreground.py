@@ -124,8 +124,10 @@ def build(system: ProductSystem) -> Foreground:
             index.append((fg.id, flow))
             kg.append(units.convert(1.0, flow.unit, "kg") if code == 2 else 1.0)
         for row in sorted(entries):
+            terms = entries[row]
             indices.append(row)
-            values.append(exact.total(entries[row]))
+            # one term is its own exact sum (math.fsum([x]) is x, -0.0 as 0.0 as x + 0.0 gives): no call per row
+            values.append(terms[0] + 0.0 if len(terms) == 1 else exact.total(terms))
         indptr.append(len(indices))
     technosphere = sparse.csc_matrix((np.array(values, dtype=float), np.array(indices, dtype=np.int32),
                                       np.array(indptr, dtype=np.int32)), shape=(n, n))
