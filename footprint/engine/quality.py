@@ -583,10 +583,10 @@ def _process_means(grouped: list[tuple[float, list[float], dict[str, list[float]
     for key in CRITERIA:
         sums = np.array([own_sums[key] for _total, _own, own_sums in grouped], dtype=float).reshape(len(grouped), size)
         columns.append(sums[where] / own[where])
-    by_key = exact.by_group(processes, size, *columns)
-    means: list[dict[str, float] | None] = [
-        dict(zip(CRITERIA, [by_key[k][p] / counts[p] for k in range(len(CRITERIA))])) if counts[p] else None
-        for p in range(size)]
+    by_key = np.array(exact.by_group(processes, size, *columns), dtype=float).reshape(len(CRITERIA), size)
+    rows = (by_key / np.maximum(np.array(counts, dtype=float), 1.0)).T.tolist()  # IEEE divisions, as sum / count
+    means: list[dict[str, float] | None] = [dict(zip(CRITERIA, row)) if count else None
+                                            for row, count in zip(rows, counts)]
     return share, means
 
 
