@@ -607,7 +607,7 @@ def verify(declaration: Path, data: Path | None, hash_only: bool, rule: str | No
         if len(shown) < len(outcome.differences):
             _echo(f"... and {len(outcome.differences) - len(shown)} more (--all lists them)")
     path = "the reference path" if outcome.reference else "declare's fast path (--fast)"
-    scope = (f"recomputed from {outcome.data} by {path} and compared" if outcome.recomputed
+    scope = (f"recomputed from {outcome.data} under rule {outcome.rule} by {path} and compared" if outcome.recomputed
              else "content hash checked only (--hash-only: nothing recomputed)")
     _echo(f"{declaration}: {scope}; {outcome.compared} values, {len(outcome.failures)} differ, "
                f"{len(outcome.warnings)} warning(s), relative tolerance {tolerance:g}")

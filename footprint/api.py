@@ -917,18 +917,46 @@ def verify_declaration(path: str | Path, data: str | Path | None = None, *, rule
                             scheme=scheme, supplier_keys=supplier_keys, reference=reference)
 
 
-def _recorded_rule(document: dict, path: Path) -> str | Path:
-    """The rule file a declaration records, found as its activity data is found; else the rule id (rules/).
+def _recorded_rule(document: dict, path: Path) -> Path:
+    """The rule file to recompute a declaration under when no --rule is given: the one whose bytes hash to the
+    recorded ``provenance.rule.sha256``, looked for where the recorded file may lie (find_recorded), then in
+    the rule library by the declaration's rule id (FOOTPRINT_RULES, then footprint's own: _library_rule_files).
 
     A declaration made with a rule file of one's own records that file: recomputing with the
-    shipped rule of the same id instead failed on the rule's hash (or found no rule at all).
-    Whatever is found, its hash is compared with the recorded one.
+    shipped rule of the same id instead failed on the rule's hash (or found no rule at all).  The
+    recorded path is where the file was on the declaring machine, the hash what it held: a rule file
+    of an id the library does not hold, handed over beside the declaration, was "unknown rule"
+    (exit 2, naming neither the declaration nor the file it records), and a library id found only
+    in footprint's own library under a FOOTPRINT_RULES without it was "unknown rule" too.  Where no
+    candidate has the recorded content, the first that exists is taken and its hash comparison
+    fails, naming the file (Verification.rule); where none exists, a DeclarationError asks for --rule.
     """
     from footprint.declaration import verify as _verify
+    from footprint.errors import DeclarationError
+    from footprint.paths import rules_dir
 
     recorded = _verify.recorded_path(document, "rule")
-    found = _verify.find_recorded(recorded, path, _verify.recorded_sha256(document, "rule")) if recorded else None
-    return found if found is not None else document["rule"]["id"]
+    rule_id = document["rule"].get("id") if isinstance(document.get("rule"), dict) else None
+    candidates = [*(_verify.recorded_candidates(recorded, path) if recorded else []),
+                  *_library_rule_files(rule_id)]
+    found = _verify.first_with_content(candidates, _verify.recorded_sha256(document, "rule"))
+    if found is not None:
+        return found
+    where = f"the rule file it records ({recorded}) is not found" if recorded else "it records no rule file"
+    raise DeclarationError(f"nothing to recompute under: {where}, and the rule library "
+                           f"({rules_dir().resolve()}) has no rule {rule_id!r}", file=path, field="--rule",
+                           expected="--rule FILE (the rule file the declaration was computed under)")
+
+
+def _library_rule_files(rule_id: Any) -> list[Path]:
+    """rules/<id>.yaml of the library this process reads and of footprint's own, absolute (a rule id only)."""
+    import re
+
+    from footprint.paths import rules_dir, shipped_rules_dir
+
+    if not isinstance(rule_id, str) or not re.fullmatch(_rule.RULE_ID, rule_id):
+        return []
+    return [Path(os.path.abspath(directory / f"{rule_id}.yaml")) for directory in (rules_dir(), shipped_rules_dir())]
 
 
 def _recorded_data(document: dict, path: Path) -> tuple[Path | None, str | None]:
@@ -1022,6 +1050,8 @@ def _verify_document(document: dict, path: Path, data: str | Path | None, *, rul
     outcome.reference = reference
     outcome.allocation = override
     outcome.data = str(data)
+    outcome.rule = os.path.abspath(loaded.path)
+    _verify.name_input_files(outcome)
     outcome.document = document
     return outcome
 

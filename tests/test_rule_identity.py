@@ -39,7 +39,7 @@ def test_a_changed_copy_under_the_librarys_id_and_version_is_refused(project, tm
     out = tmp_path / "d.json"
     result = _invoke("declare", _copy(tmp_path, PRICE, "REO concentrate: {value: 5,"), EXAMPLE, "-o", out)
     assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "says it is rule ndpr-oxide 1.1.0, but the library's ndpr-oxide.yaml" in result.stderr
+    assert f"says it is rule ndpr-oxide 1.1.0, but the library's {RULE} " in result.stderr  # the whole path
     assert "stages[1].processes[0].allocation.prices.REO concentrate.value" in result.stderr
     assert "a version of its own (e.g. 1.1.1)" in result.stderr and not out.exists()
 
@@ -66,13 +66,17 @@ def test_a_changed_copy_under_a_version_of_its_own_is_declared(project, tmp_path
 
 
 def test_verify_refuses_a_declaration_whose_recorded_rule_file_no_longer_is_the_librarys(project, tmp_path):
-    """Made with an unchanged copy, then the copy edited: verify recomputes with the recorded file and refuses."""
+    """Made with an unchanged copy, then the copy edited: the edited copy, given to verify, is refused.  Without
+    --rule, the rule file with the recorded bytes (the library's) is recomputed under, and named: the declaration
+    was made from exactly those bytes (tests/test_verify_elsewhere.py)."""
     path = _copy(tmp_path)
     made = footprint.write_declaration(footprint.declare(path, EXAMPLE), tmp_path / "d.json")
     path.write_text(path.read_text(encoding="utf-8").replace(PRICE, "REO concentrate: {value: 5,"), encoding="utf-8")
-    result = _invoke("verify", made, "--data", EXAMPLE)
+    result = _invoke("verify", made, "--data", EXAMPLE, "--rule", path)
     assert result.exit_code == 2, (result.exit_code, result.output)
     assert "verified" not in result.stdout and "says it is rule ndpr-oxide 1.1.0" in result.stderr
+    result = _invoke("verify", made, "--data", EXAMPLE, "--fast")
+    assert result.exit_code == 0 and f"under rule {RULE} " in result.stdout, (result.exit_code, result.output)
 
 
 def test_a_batch_row_under_such_a_copy_is_refused_alone(project, tmp_path):
@@ -151,7 +155,7 @@ def test_verify_refuses_a_declaration_whose_copy_then_changed_its_module(project
     path = _copy(tmp_path)
     made = footprint.write_declaration(footprint.declare(path, EXAMPLE), tmp_path / "d.json")
     path.write_text(path.read_text(encoding="utf-8").replace(MODULE, SELF_DECLARED), encoding="utf-8")
-    result = _invoke("verify", made, "--data", EXAMPLE)
+    result = _invoke("verify", made, "--data", EXAMPLE, "--rule", path)
     assert result.exit_code == 2, (result.exit_code, result.output)
     assert "verified" not in result.stdout and "first at 'conformity_assessment.module'" in result.stderr
 
@@ -167,7 +171,7 @@ def test_a_copy_renaming_a_product_is_another_rule(tmp_path, old, new, where):
     copy = rule.load_rule(_copy(tmp_path, old, new))
     library = rule.load_rule(RULE)
     assert rule.library_conflict(copy) == (
-        f"this file says it is rule ndpr-oxide 1.1.0, but the library's ndpr-oxide.yaml of that id and version "
+        f"this file says it is rule ndpr-oxide 1.1.0, but the library's {RULE} of that id and version "
         f"differs from it (first at '{where}')")
     assert rule.content_sha256(copy) != rule.content_sha256(library)
 

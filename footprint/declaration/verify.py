@@ -101,6 +101,7 @@ class Verification:
     recomputed: bool = True
     allocation: str | None = None
     data: str | None = None  # the activity data recomputed from (None: only the content hash was checked)
+    rule: str | None = None  # the rule file recomputed under, absolute (None: only the content hash was checked)
     #: recomputed by the reference path (one bw2calc LCA of foreground and background), not declare's fast path
     reference: bool = False
     #: the document as parsed once and compared: its signatures are the ones to check (api.check_signatures)
@@ -240,21 +241,29 @@ def recorded_path(document: Mapping[str, Any], key: str) -> str | None:
 def find_recorded(recorded: str, declaration: Path, sha256: str | None = None) -> Path | None:
     """The file a declaration records by path, looked for the one way every verification looks for it.
 
-    As written first (absolute, or relative to the current directory, as ``--data`` and
-    ``--mapping`` are read), then beside the declaration, then under footprint's repository
-    root (declare records a file inside the repository relative to that root, so the
-    repository's examples are found from any directory).  Single verify (the mapping) and
-    batch verify (the activity data and the mapping) both call this, so a declaration is
-    recomputed from the same file alone or in a batch; batch verify once tried the repository
-    root before the current directory.
+    In recorded_candidates' order: as written (absolute, or relative to the current directory, as
+    ``--data`` and ``--mapping`` are read), then beside the declaration (by the recorded relative
+    path, then by the file's name), then under footprint's repository root (declare records a file
+    inside the repository relative to that root, so the repository's examples are found from any
+    directory).  Single verify (the activity data, the rule, the mapping) and batch verify both
+    call this, so a declaration is recomputed from the same file alone or in a batch; batch verify
+    once tried the repository root before the current directory.
 
-    With the recorded ``sha256``, the first candidate with that content is taken: a stale or
-    edited copy at an earlier place no longer hides the very file that was declared (verify
-    failed, naming the copy, while the declared file lay in the repository).  When none has it,
-    the first that exists is returned, and the recomputation's hash comparison fails it: a file
-    found here that is not the one declared is never a pass.
+    With the recorded ``sha256``, the first candidate with that content is taken (first_with_content).
     """
-    existing = [candidate for candidate in recorded_candidates(recorded, declaration) if candidate.is_file()]
+    return first_with_content(recorded_candidates(recorded, declaration), sha256)
+
+
+def first_with_content(candidates: list[Path], sha256: str | None) -> Path | None:
+    """The first of ``candidates`` whose bytes hash to ``sha256``; where none does, the first that exists.
+
+    Why by content: a recorded path says where a file was on the machine that made the declaration,
+    its hash what it held.  A stale or edited copy at an earlier place no longer hides the very file
+    that was declared (verify failed, naming the copy, while the declared file lay in the repository).
+    When none has the content, the first that exists is returned, and the recomputation's hash
+    comparison fails it: a file found here that is not the one declared is never a pass.
+    """
+    existing = list(dict.fromkeys(candidate for candidate in candidates if candidate.is_file()))
     if sha256 and len(existing) > 1:
         from footprint._io import file_sha256
 
@@ -265,6 +274,26 @@ def find_recorded(recorded: str, declaration: Path, sha256: str | None = None) -
             except OSError:  # unreadable: the recomputation reports it if nothing better is found
                 continue
     return existing[0] if existing else None
+
+
+#: the recorded hashes of an input file, and which file of the recomputation a difference in one is about
+_INPUT_HASHES = {"rule.sha256": "rule", "provenance.rule.sha256": "rule", "provenance.rule.content_sha256": "rule",
+                 "provenance.activity_data.sha256": "data"}
+
+
+def name_input_files(outcome: Verification) -> None:
+    """Say, on a failed hash of the rule or activity data, which file the recomputation read.
+
+    Why: a recorded path is where the file was on the declaring machine, not necessarily what was read
+    here (find_recorded, the rule library, --rule, --data); a failure "provenance.rule.sha256 differs"
+    did not say which file differs from the declared one, so a reviewer could not tell a stale copy
+    from an edited rule.
+    """
+    for diff in outcome.failures:
+        which = _INPUT_HASHES.get(diff.item)
+        read = outcome.rule if which == "rule" else outcome.data if which == "data" else None
+        if read and not diff.note:
+            diff.note = f"recomputed {'under' if which == 'rule' else 'from'} {read}, whose content differs"
 
 
 def recorded_footprint_version(document: Mapping[str, Any]) -> str | None:
@@ -292,15 +321,36 @@ def recorded_sha256(document: Mapping[str, Any], key: str) -> str | None:
 def recorded_candidates(recorded: str, declaration: Path | None = None) -> list[Path]:
     """Where a file recorded by path may lie, in find_recorded's order (beside ``declaration`` when given).
 
+    Beside the declaration both by the recorded relative path and by the file's name alone: declare
+    records a file outside the repository by its absolute path on the declaring machine
+    (paths.provenance_path), so a reviewer handed the declaration with its activity data and rule
+    file in one folder, on another machine or after the folder moved, was refused "nothing to
+    recompute from" (exit 2) for a file lying beside it.  Which candidate is taken is decided by the
+    recorded content hash (first_with_content), and the hash is compared in any case.
+
     Also what a written declaration must never replace (api.declaration_inputs protects every
     candidate that exists: a recorded relative path may mean the current directory or the repository).
     """
     from footprint.paths import REPO_ROOT
 
     path = Path(recorded)
+    beside = [declaration.parent / path, declaration.parent / path.name] if declaration is not None else []
     if path.is_absolute():
-        return [path]
-    return [path, *([declaration.parent / path] if declaration is not None else []), REPO_ROOT / path]
+        return [path, *beside[1:]]
+    return [path, *beside, REPO_ROOT / path]
+
+
+def provenance_file(recorded: str) -> Path:
+    """The file a path written by paths.provenance_path names on this machine: a relative one is relative to
+    footprint's repository root, whatever the current directory.
+
+    For the recomputation's own provenance (made here, by this footprint); a declaration's recorded
+    paths are looked for by find_recorded, since they name places on the machine that made it.
+    """
+    from footprint.paths import REPO_ROOT
+
+    path = Path(recorded)
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def recorded_mapping(document: Mapping[str, Any], declaration: Path,
@@ -561,8 +611,9 @@ def _earlier_rule_content(declared: Mapping[str, Any], recomputed: Mapping[str, 
     path = record.get("path") if isinstance(record, Mapping) else None
     if not isinstance(path, str):
         return None
-    try:
-        loaded = load_rule(Path(path))
+    try:  # relative to the repository root, as declare recorded it: read from the current directory, the
+        # shipped suppliers' declarations failed verify from any directory but the repository's (exit 1)
+        loaded = load_rule(provenance_file(path))
     except (FootprintError, OSError):
         return None
     return content_sha256(loaded, earlier=True) if earlier_record_problem(declared, loaded) is None else None

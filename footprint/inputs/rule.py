@@ -1135,12 +1135,16 @@ def conflict_with(library: LoadedRule | None, loaded: LoadedRule) -> str | None:
 
 
 def _library_name(library: LoadedRule) -> str:
-    """How a refusal names a library's rule file: its name, or, when FOOTPRINT_RULES overrides the library and
-    the file is footprint's own, which library it is (a file of the overriding library has the same name)."""
+    """How a refusal names a library's rule file: its absolute path, and, when FOOTPRINT_RULES overrides the library
+    and the file is footprint's own, which library it is.
+
+    Why the whole path: under FOOTPRINT_RULES two libraries hold a file of each id's name, so "the library's
+    ndpr-oxide.yaml" did not say which of them differs (footprint's own or the overriding one)."""
     shipped = paths.shipped_rules_dir()
+    where = os.path.abspath(library.path)
     if library.path.parent == shipped and rules_dir() != shipped:
-        return f"{library.path} (footprint's own library; FOOTPRINT_RULES={rules_dir()} does not replace it)"
-    return library.path.name
+        return f"{where} (footprint's own library; FOOTPRINT_RULES={rules_dir()} does not replace it)"
+    return where
 
 
 def virgin_declaration_summary(loaded: LoadedRule, *, full: bool = False) -> str | None:
