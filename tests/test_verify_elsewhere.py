@@ -185,3 +185,14 @@ def test_a_recorded_relative_path_is_still_found_beside_the_declaration_by_its_n
     (declaration.parent / "a.yaml").write_text("x")
     assert find_recorded("/elsewhere/a.yaml", declaration) == declaration.parent / "a.yaml"
     assert json.loads(declaration.read_text()) == {}
+
+
+def test_batch_verify_finds_the_moved_files_as_single_verify_does(moved):
+    """batch verify recomputes each row by single verify's code: the moved folder verifies from elsewhere (it was
+    that row's error, 'nothing to recompute from'); the edited rule beside it is that row's difference."""
+    summary = footprint.batch_verify(moved)
+    assert [o.status for o in summary.outcomes] == ["ok"], summary.outcomes
+    rule = moved / "acme-ndpr.yaml"
+    rule.write_text(rule.read_text().replace("REO concentrate: {value: 50,", "REO concentrate: {value: 5,"))
+    summary = footprint.batch_verify(moved)
+    assert [o.status for o in summary.outcomes] == ["differs"], summary.outcomes
