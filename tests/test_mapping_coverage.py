@@ -172,7 +172,7 @@ def test_the_coverage_command_says_imported_coverage_is_read_from_scores(importe
     assert f"with the mapping {mapping.as_posix()}" in run.output.splitlines()[0]
     assert f"complete {ACID}: its cradle-to-gate score is not zero in this category (read from its score" in run.output
     assert f"none     {ACID}: its cradle-to-gate score is zero in this category" in run.output
-    assert "coverage read from their cradle-to-gate scores" in run.output and "they state no gaps" in run.output
+    assert "coverage read from their cradle-to-gate scores" in run.output and "its mapping entry states no gaps" in run.output
     as_json = CliRunner().invoke(cli.main, [*argv, "--json"])
     assert as_json.exit_code == 0, as_json.output
     import json
@@ -180,7 +180,7 @@ def test_the_coverage_command_says_imported_coverage_is_read_from_scores(importe
     categories = {c["category"]: c for c in json.loads(as_json.output)["categories"]}
     assert categories["acidification"]["imported"] == [
         {"code": ACID, "status": "none", "explanation": "its cradle-to-gate score is zero in this category (read "
-                                                        "from its score: an imported dataset states no gaps)"}]
+                                                        "from its score: its mapping entry states no gaps)"}]
 
 
 def test_the_coverage_command_refuses_a_mapping_without_data(imported, tmp_path):

@@ -13,6 +13,17 @@ footprint's screening ones.  A mapping file says, per input kind of the rule
         location: RoW
         unit: kilogram
       chemical/sulphuric-acid: {database: other-db, code: ..., dqr: {TeR: 2, GeR: 3, TiR: 2, P: 2}}
+      electricity/CN-NM:
+        code: 9f8e7d...
+        gaps:                                               # what the dataset is known to miss
+          - categories: [climate_change]
+            flows: CH4 and N2O of the coal burned
+            reason: only the fossil CO2 was inventoried
+
+An entry's optional ``gaps`` states what the imported dataset misses, in the shape a library
+dataset states it (inventories/README.md: categories, flows, reason): the dataset is then
+"partial" in those categories, with the reason, wherever its score gives a value there (a
+zero score stays "none" whatever is stated: a statement only narrows the score reading).
 
 An entry's optional ``dqr`` rates the imported dataset (PEF criteria); each mapped
 contribution is then rated, per criterion, as the mean of the activity datum and
@@ -33,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from footprint._io import load_yaml_hashed, refuse_unknown_keys
-from footprint.data.inventory import BACKGROUND_DB
+from footprint.data.inventory import BACKGROUND_DB, Gap
 from footprint.errors import FootprintError
 from footprint.inputs.dqr import DQR
 
@@ -66,6 +77,13 @@ class BackgroundMapping:
     sha256: str
     kinds: dict[str, Target] = field(default_factory=dict)
     codes: dict[str, Target] = field(default_factory=dict)
+    #: target key -> the gaps its entries state (``gaps``): every entry pointing at the dataset counts, so a
+    #: gap stated on one of two entries naming the same dataset is never read away by the other
+    gaps: dict[str, list[Gap]] = field(default_factory=dict)
+
+    def entries_of(self, key: str) -> list[str]:
+        """The entry keys (input kinds, dataset codes) that point at the imported dataset ``key``."""
+        return sorted(name for name, target in {**self.kinds, **self.codes}.items() if target.key == key)
 
     @property
     def databases(self) -> list[str]:
@@ -87,7 +105,56 @@ PROCESS_TYPES = ("process", "processwithreferenceproduct", None, "")
 #: the keys a mapping file and each of its entries may give; any other key (``locaton: RoW``, ``geography``,
 #: ``amount``) would be read and ignored, so the entry would pick a dataset the user did not describe
 FILE_KEYS = ("database", "map", "description")
-ENTRY_KEYS = ("code", "name", "location", "unit", "reference product", "database", "dqr", "note")
+ENTRY_KEYS = ("code", "name", "location", "unit", "reference product", "database", "dqr", "note", "gaps")
+#: the keys of one stated gap: those of a library dataset's ``gaps`` (footprint.data.inventory.Gap)
+GAP_KEYS = ("categories", "flows", "reason")
+GAPS_EXPECTED = ("a list of {categories: [category ids], flows: the flows it misses, reason: why}, as a library "
+                 "dataset states its gaps (inventories/README.md)")
+
+
+def stated_gaps(raw, path: Path, where: str) -> list[Gap]:
+    """An entry's ``gaps``: what the imported dataset is known to miss, in a library dataset's shape.
+
+    Why: an imported dataset counted as complete in every category its score is not zero in, so a
+    user-built import with only fossil CO2 read "complete" for climate change, exit 0, and the entry
+    had no way to say otherwise.  Each gap names the categories (coverage ids), the flows missing and
+    the reason, all three required: a gap without a reason or with an unknown category would narrow
+    nothing the reader can check, so it is refused naming the field (exit 2), never read half.
+    """
+    from footprint.inputs.categories import COVERAGE_IDS
+
+    if not isinstance(raw, list) or not raw:
+        raise MappingError("'gaps' must be a non-empty list (leave it out where the dataset states no gap)",
+                           file=path, field=where, value=raw, expected=GAPS_EXPECTED)
+    gaps = []
+    for index, item in enumerate(raw):
+        at = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            raise MappingError("a stated gap must be a mapping", file=path, field=at, value=item,
+                               expected=GAPS_EXPECTED)
+        refuse_unknown_keys(item, GAP_KEYS, MappingError, file=path, where=at, what="unknown key in a stated gap")
+        categories = item.get("categories")
+        if isinstance(categories, str):
+            categories = [categories]
+        if not isinstance(categories, list) or not categories:
+            raise MappingError("a stated gap needs the categories it holds for", file=path, field=f"{at}.categories",
+                               value=item.get("categories"), expected=f"a list of ids from {list(COVERAGE_IDS)}")
+        for position, category in enumerate(categories):
+            if category not in COVERAGE_IDS:
+                import difflib
+
+                close = difflib.get_close_matches(str(category), COVERAGE_IDS, n=3, cutoff=0.5)
+                raise MappingError("unknown impact category", file=path, field=f"{at}.categories[{position}]",
+                                   value=category, expected=(f"nearest: {', '.join(close)}; " if close else "")
+                                                            + f"one of {list(COVERAGE_IDS)}")
+        for key, what in (("flows", "the flows the dataset misses (names or a group: 'CH4 and N2O')"),
+                          ("reason", "why they are missing (what the import holds, what was searched)")):
+            value = item.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise MappingError(f"a stated gap needs its {key}", file=path, field=f"{at}.{key}", value=value,
+                                   expected=f"a non-empty text: {what}")
+        gaps.append(Gap(categories=list(categories), flows=item["flows"].strip(), reason=item["reason"].strip()))
+    return gaps
 
 
 @dataclass
@@ -256,5 +323,8 @@ def load_mapping(path: str | Path, background: str | None = None) -> BackgroundM
             except ValidationError:
                 raise MappingError("dqr must give TeR, GeR, TiR and P between 1 and 5", file=path,
                                    field=f"{where}.dqr", value=entry["dqr"]) from None
+        if "gaps" in entry:
+            stated = mapping.gaps.setdefault(target.key, [])
+            stated.extend(gap for gap in stated_gaps(entry["gaps"], path, f"{where}.gaps") if gap not in stated)
         (mapping.codes if "/" in str(key) else mapping.kinds)[str(key)] = target
     return mapping

@@ -28,7 +28,8 @@ class CategoryCoverage:
     status: str  # complete | partial | none
     datasets: list[DatasetCoverage] = field(default_factory=list)
     suppliers: list[dict[str, str]] = field(default_factory=list)  # declaration, product, coverage
-    # the imported datasets a --mapping puts in the library's place: complete where their score is not zero
+    # the imported datasets a --mapping puts in the library's place: complete where their score is not zero and
+    # their mapping entry states no gap, partial where it states one
     imported: list[DatasetCoverage] = field(default_factory=list)
 
     @property
@@ -41,13 +42,16 @@ class CoverageReport:
     rule: str
     basis: str  # what the dataset list stands for (the rule's defaults, or one producer's inventory)
     categories: list[CategoryCoverage]
+    #: the imported datasets whose coverage rests on their score alone (their entries state no gaps), or None
+    score_only: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "basis": self.basis,
                 "categories": [{"category": c.category, "status": c.status,
                                 "datasets": [vars(d) for d in c.datasets], "suppliers": c.suppliers,
                                 **({"imported": [vars(d) for d in c.imported]} if c.imported else {})}
-                               for c in self.categories]}
+                               for c in self.categories],
+                **({"score_only": self.score_only} if self.score_only else {})}
 
     def text(self) -> str:
         lines = [f"{self.rule}: coverage of the declared categories ({self.basis})"]
@@ -64,6 +68,8 @@ class CoverageReport:
                 lines.append(f"  {d.status:<8} {d.code}: {d.explanation}")
         if any(c.imported for c in self.categories):
             lines.append(IMPORTED_BASIS)
+            if self.score_only:
+                lines.append(self.score_only)
         return "\n".join(lines)
 
 
@@ -89,39 +95,49 @@ def default_datasets(loaded: LoadedRule, catalogue: Catalogue) -> set[str]:
     return codes
 
 
-#: how the command reads an imported dataset's coverage (said in its output: there is no file stating gaps)
+#: how the command reads an imported dataset's coverage (said in its output: no library file states its gaps)
 IMPORTED_BASIS = ("imported datasets (--mapping): coverage read from their cradle-to-gate scores in this background, "
-                  "complete where the score is not zero, none where it is zero; they state no gaps")
+                  "complete where the score is not zero, none where it is zero, partial where their mapping entry "
+                  "states a gap ('gaps')")
 
 
-def imported_of(system) -> list[tuple[str, tuple[str, ...]]]:
-    """(label, coverage categories) of each imported dataset a mapped product system uses.
+def imported_of(system) -> list:
+    """The imported datasets a mapped product system uses, each with its score reading and stated gaps.
 
-    The declaration's own reading (quality.imported_sources over the system's datasets used, from
-    engine.mapping.imported_coverage), so the command and the declaration cannot disagree on it.
+    The declaration's own reading (engine.mapping.imported_coverage, over the system's datasets used, as
+    quality.assess reads it), so the command and the declaration cannot disagree on it.
     """
-    from footprint.engine.quality import imported_sources
+    from footprint.engine.mapping import readings_of
 
-    return imported_sources(system, system.datasets_used())
+    return readings_of(system, system.datasets_used())
 
 
-def _imported_rows(imported: list[tuple[str, tuple[str, ...]]], covered_as: str) -> list[DatasetCoverage]:
-    return [DatasetCoverage(code=label, status="complete" if covered_as in covers else "none",
-                            explanation=f"its cradle-to-gate score is {'not ' if covered_as in covers else ''}zero "
-                                        "in this category (read from its score: an imported dataset states no gaps)")
-            for label, covers in imported]
+def _imported_rows(imported: list, covered_as: str) -> list[DatasetCoverage]:
+    return [DatasetCoverage(code=reading.label, status=reading.status(covered_as),
+                            explanation=reading.explanation(covered_as)) for reading in imported]
+
+
+def _score_only(imported: list) -> str | None:
+    """The line naming the imported datasets whose coverage rests on their score alone (no stated gaps)."""
+    from footprint.engine.mapping import SCORE_ONLY
+
+    alone = [reading.label for reading in imported if not reading.gaps]
+    if not alone:
+        return None
+    return f"coverage of {'; '.join(alone)} rests on the cradle-to-gate score alone: {SCORE_ONLY}"
 
 
 def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers: list | None = None, *,
             basis: str, direct: set[str] | frozenset[str] = frozenset(),
-            imported: list[tuple[str, tuple[str, ...]]] | None = None) -> CoverageReport:
+            imported: list | None = None) -> CoverageReport:
     """Coverage of each declared category over ``used`` (and everything those datasets draw on).
 
     ``direct``: categories the producer's own reported emissions have a factor in.  They give the
     category a value, so it is at least "partial" (as the declaration computes it), never "none".
-    ``imported``: (label, categories covered) of the imported datasets a mapping points the inventory
-    at (imported_of); each counts as a dataset complete where it covers the category and giving no
-    value where it does not, as quality.assess counts them for the declaration.
+    ``imported``: the imported datasets a mapping points the inventory at (imported_of:
+    engine.mapping.ImportedCoverage); each counts as a dataset complete where its score is not zero and
+    its mapping entry states no gap, partial (with the stated reason) where one is stated, giving no value
+    where its score is zero, as quality.assess counts them for the declaration.
     """
     rule = loaded.rule
     chain = sorted(catalogue.drawn_on(used))
@@ -139,7 +155,7 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
         statuses = [r.status for r in rows] + [s["coverage"] for s in declared] + [r.status for r in foreign]
         characterised = any(covered_as in catalogue.characterises.get(code, ()) for code in chain) or any(
             s["coverage"] != "none" for s in declared) or covered_as in direct or any(
-            r.status == "complete" for r in foreign)
+            r.status != "none" for r in foreign)
         if statuses and all(s == "complete" for s in statuses):
             status = "complete"
         elif not characterised:  # stated gaps explain it, but nothing gives a value: a declaration is refused
@@ -148,4 +164,4 @@ def analyse(loaded: LoadedRule, catalogue: Catalogue, used: set[str], suppliers:
             status = "partial"
         categories.append(CategoryCoverage(category=category, status=status, datasets=rows, suppliers=declared,
                                            imported=foreign))
-    return CoverageReport(rule=rule.id, basis=basis, categories=categories)
+    return CoverageReport(rule=rule.id, basis=basis, categories=categories, score_only=_score_only(imported or []))

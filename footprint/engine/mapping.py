@@ -8,10 +8,11 @@ facility from its location first, as a library dataset's is).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from footprint.data.background import BackgroundMapping, MappingError, Target
+from footprint.data.inventory import Gap
 from footprint.data.inventory import Catalogue
 from footprint.engine.system import ProductSystem
 from footprint.errors import FootprintError
@@ -155,10 +156,15 @@ def map_system(system: ProductSystem, mapping: BackgroundMapping,
         inputs.setdefault(key, []).append(use)
         imported[target.key] = (f"{target.database}: '{target.name}'", target.dqr, target.location)
     system.imported = imported
-    # what each imported dataset used gives a value for: read once here, for Ev's line and every category's coverage
-    system.imported_coverage = imported_coverage(set(imported), mapping)
-    if virgin is not None:
-        system.recycled = replace(system.recycled, virgin_coverage=system.imported_coverage[virgin[1].key])
+    # what each imported dataset used gives a value for (its score) and what its entries state it misses: read once
+    # here; Ev's line is applied where the score gives a value, a category counts it complete only where nothing
+    # is stated missing
+    readings = imported_coverage(imported, mapping)
+    system.imported_coverage = {key: reading.complete for key, reading in readings.items()}
+    system.imported_readings = readings  # quality.assess and the coverage command read the stated gaps here
+    _note_score_reading(system, readings, mapping)
+    if virgin is not None:  # as a library Ev: applied where it gives a value, stated gaps or not (numbers unchanged)
+        system.recycled = replace(system.recycled, virgin_coverage=readings[virgin[1].key].scored)
     return system, _provenance(mapping, inputs, taken_by)
 
 
@@ -287,20 +293,78 @@ def _note_declared_ev(system: ProductSystem, applied: dict[int, tuple[str, str, 
             system.notes.append(note)
 
 
-def imported_coverage(keys: set[str], mapping: BackgroundMapping) -> dict[str, tuple[str, ...]]:
-    """The coverage categories each imported dataset gives a value for: those its cradle-to-gate score is not zero in.
+@dataclass(frozen=True)
+class ImportedCoverage:
+    """What one imported dataset gives a value for (its score) and what its mapping entries state it misses.
 
-    Why: a library dataset's coverage is the catalogue's (the flows it and its chain carry a factor for, and the
-    gaps its file states); an imported dataset has no catalogue entry, so its own scores (the snapshot's, one
-    solve for the background with its imports) say it.  Two uses read this one answer: the CFF's Ev line is
-    applied only where an imported Ev gives a value (Ev = 0 would credit the recycled material with its Erec),
-    and a declared category's coverage counts an imported dataset as covering it where its score is not zero
-    (quality.assess; before, no imported dataset counted, and a declaration characterised wholly through
-    imported datasets read "partial: only the producer's own emissions give a value", exit 0).  Read here,
-    once per mapped product system, from the same scores on every path (declare, batch, verify by either
-    solver), so what is covered never depends on the path's floating-point noise.
+    Why two parts: a library dataset's coverage is the catalogue's (the flows it carries a factor for, narrowed
+    by the gaps its file states); an imported dataset has no catalogue entry, so its own scores say where it
+    gives a value, and its mapping entries' ``gaps`` say where that value is known to be incomplete.  A
+    statement only narrows the score reading: a zero score is "none" whatever is stated.
     """
-    if not keys:
+
+    key: str
+    label: str  # "imported dataset DATABASE: 'NAME'", as the declaration names it
+    scored: tuple[str, ...]  # coverage categories its cradle-to-gate score is not zero in
+    gaps: tuple[Gap, ...] = ()  # stated by its mapping entries
+    entries: tuple[str, ...] = ()  # the mapping entries pointing at it
+
+    def gaps_for(self, category: str) -> list[Gap]:
+        return [gap for gap in self.gaps if gap.applies_to(category)]
+
+    def status(self, category: str) -> str:
+        if category not in self.scored:
+            return "none"
+        return "partial" if self.gaps_for(category) else "complete"
+
+    @property
+    def complete(self) -> tuple[str, ...]:
+        """The categories a declared category's coverage counts it complete in (quality.assess)."""
+        return tuple(c for c in self.scored if not self.gaps_for(c))
+
+    def explanation(self, category: str) -> str:
+        """Why it is complete, partial or none in ``category`` (the coverage command's line)."""
+        stated = "; ".join(f"missing {gap.flows} ({gap.reason})" for gap in self.gaps_for(category))
+        if category not in self.scored:
+            return ("its cradle-to-gate score is zero in this category" +
+                    (f"; its mapping entry states: {stated}" if stated else
+                     f" (read from its score: {SCORE_ONLY})"))
+        if stated:
+            return f"its mapping entry states: {stated} (its cradle-to-gate score is not zero in this category)"
+        return f"its cradle-to-gate score is not zero in this category (read from its score: {SCORE_ONLY})"
+
+    def missing(self, categories) -> list[dict]:
+        """data_quality.partial_coverage's ``missing`` over ``categories``: the stated gaps (as a library dataset's
+        are listed), then the categories its score is zero in that no gap names."""
+        found = [{"categories": [c for c in categories if gap.applies_to(c)] or list(gap.categories),
+                  "flows": gap.flows, "reason": gap.reason} for gap in self.gaps]
+        zero = [c for c in categories if c not in self.scored and not self.gaps_for(c)]
+        if zero:
+            found.append({"categories": zero, "flows": IMPORTED_ZERO_FLOWS,
+                          "reason": "read from the imported dataset's own score (it has no stated gaps)"
+                          if not self.gaps else "read from the imported dataset's own score (no gap states them)"})
+        return found
+
+
+#: an imported dataset whose mapping entries state no ``gaps``: its coverage is its score's alone
+SCORE_ONLY = "its mapping entry states no gaps"
+#: what an imported dataset is missing in a category its score is zero in (quality.IMPORTED_ZERO)
+IMPORTED_ZERO_FLOWS = "its cradle-to-gate score is zero in these categories"
+
+
+def imported_coverage(imported: dict[str, tuple], mapping: BackgroundMapping) -> dict[str, ImportedCoverage]:
+    """Per imported dataset used (``system.imported``: key -> (label, dqr, location)): where its cradle-to-gate
+    score is not zero, and the gaps its mapping entries state.
+
+    Why: two uses read this one answer: the CFF's Ev line is applied only where an imported Ev gives a value
+    (``scored``: Ev = 0 would credit the recycled material with its Erec), and a declared category's coverage
+    counts an imported dataset complete where it gives a value and no entry states a gap (``complete``;
+    quality.assess; before, a user-built import with only fossil CO2 read "complete" for climate change, exit 0,
+    and its entry could not say otherwise).  Read here, once per mapped product system, from the same scores on
+    every path (declare, batch, verify by either solver), so what is covered never depends on the path's
+    floating-point noise.
+    """
+    if not imported:
         return {}
     from footprint.data.inventory import BACKGROUND_DB
     from footprint.data.project import background_version
@@ -309,14 +373,51 @@ def imported_coverage(keys: set[str], mapping: BackgroundMapping) -> dict[str, t
 
     version = background_version()
     databases = [BACKGROUND_DB, *mapping.databases]
-    nodes = background_node_ids(databases, set(keys), version)
+    nodes = background_node_ids(databases, set(imported), version)
     categories = list(all_categories())
     rows, scores = background_scores(databases, categories)
     found = {}
-    for key in sorted(keys):
+    for key in sorted(imported):
         values = scores[rows[nodes[key]]]
-        found[key] = tuple(sorted({coverage_category(c.id) for c, value in zip(categories, values) if value != 0.0}))
+        scored = tuple(sorted({coverage_category(c.id) for c, value in zip(categories, values) if value != 0.0}))
+        found[key] = ImportedCoverage(key=key, label=f"imported dataset {imported[key][0]}", scored=scored,
+                                      gaps=tuple(mapping.gaps.get(key, ())), entries=tuple(mapping.entries_of(key)))
     return found
+
+
+def readings_of(system: ProductSystem, used: set[str]) -> list[ImportedCoverage]:
+    """The imported datasets ``used`` of a mapped product system, sorted by label (as quality.imported_sources)."""
+    readings = getattr(system, "imported_readings", {})
+    return sorted((reading for key, reading in readings.items() if key in used), key=lambda r: (r.label, r.key))
+
+
+def imported_partial(system: ProductSystem, used: set[str], categories) -> list[dict]:
+    """data_quality.partial_coverage's rows for the imported datasets used that are not complete in every one of
+    ``categories`` (the headline ones): covers, and what is missing, stated (with its reason) or read from a zero
+    score."""
+    headline = set(categories)
+    return [{"dataset": reading.label, "covers": list(reading.complete), "screening": False,
+             "missing": reading.missing(categories)}
+            for reading in readings_of(system, used) if not headline.issubset(reading.complete)]
+
+
+def _note_score_reading(system: ProductSystem, readings: dict[str, ImportedCoverage],
+                        mapping: BackgroundMapping) -> None:
+    """Say, per imported dataset whose entries state no gaps, that its coverage rests on its score alone.
+
+    Why: such a dataset counts as complete in every category its score is not zero in; a user-built partial
+    import (fossil CO2 only) then reads "complete" for climate change.  The declaration named the imported
+    datasets only where their score was zero; where it counted them complete, nothing said on what ground.
+    """
+    for key, reading in sorted(readings.items()):
+        if reading.gaps or not reading.scored:
+            continue
+        entries = ", ".join(f"map.{entry}" for entry in reading.entries) or "its entry"
+        note = (f"coverage of {reading.label} rests on its cradle-to-gate score alone: counted complete in every "
+                f"category its score is not zero in ({', '.join(reading.scored)}); {SCORE_ONLY} "
+                f"({mapping.path.name}: {entries}; state what it misses under 'gaps')")
+        if note not in system.notes:
+            system.notes.append(note)
 
 
 def _provenance(mapping: BackgroundMapping, inputs: dict[str, list[dict[str, str]]],

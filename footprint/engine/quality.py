@@ -1081,10 +1081,9 @@ def assess(result: Result, catalogue: Catalogue, categories: list[str] | None = 
     partial = [{"dataset": code, "covers": list(covers),
                 "screening": catalogue.datasets[code].screening, "missing": _missing(code, catalogue)}
                for code, covers in chain_coverage if not headline.issubset(covers)]
-    partial += [{"dataset": label, "covers": list(covers), "screening": False,
-                 "missing": [{"categories": [c for c in HEADLINE_IDS if c not in covers], "flows": IMPORTED_ZERO,
-                              "reason": "read from the imported dataset's own score (it has no stated gaps)"}]}
-                for label, covers in imported if not headline.issubset(covers)]
+    from footprint.engine.mapping import imported_partial  # the gaps a mapping entry states, with their reason
+
+    partial += imported_partial(system, used, HEADLINE_IDS)
     _upstream_coverage(result, coverage, partial, warnings, gaps)
     quality_gaps = {"coverage": coverage, "gaps": gaps}
     # the supplementary indicators too (crustal scarcity): declared beside EF 3.1, they were marked partial in
