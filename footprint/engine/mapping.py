@@ -387,7 +387,7 @@ def imported_coverage(imported: dict[str, tuple], mapping: BackgroundMapping) ->
 
 def readings_of(system: ProductSystem, used: set[str]) -> list[ImportedCoverage]:
     """The imported datasets ``used`` of a mapped product system, sorted by label (as quality.imported_sources)."""
-    readings = getattr(system, "imported_readings", {})
+    readings = system.imported_readings
     return sorted((reading for key, reading in readings.items() if key in used), key=lambda r: (r.label, r.key))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from footprint.data import pedigree
 from footprint.data.inventory import Catalogue, resolve_flow, rule_dataset_problems
@@ -25,6 +25,9 @@ from footprint.inputs.distribution import Relative, relative_or_error
 from footprint.inputs.dqr import DQR
 from footprint.inputs.rule import InputKind, LoadedRule, RuleProcess
 from footprint.inputs.upstream import UpstreamDeclaration
+
+if TYPE_CHECKING:  # engine.mapping imports this module
+    from footprint.engine.mapping import ImportedCoverage
 
 
 @dataclass
@@ -154,9 +157,13 @@ class ProductSystem:
     #: (label, the mapping entry's DQR or None, location), so the Data Needs Matrix checks them as it checks the
     #: library's datasets
     imported: dict[str, tuple[str, DQR | None, str]] = field(default_factory=dict)
-    #: those imported datasets' coverage categories (engine.mapping.imported_coverage: where their score is not
-    #: zero), so a category's coverage counts them as it counts the library's datasets (quality.assess)
+    #: those imported datasets' complete categories (engine.mapping.imported_coverage: where their score is not
+    #: zero and no mapping entry states a gap), so a category's coverage counts them as it counts the library's
+    #: datasets (quality.assess)
     imported_coverage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the whole reading per imported dataset (engine.mapping.ImportedCoverage: scored categories and stated
+    #: gaps), for the partial-coverage rows and notes that name what is missing and why
+    imported_readings: dict[str, "ImportedCoverage"] = field(default_factory=dict)
 
     @property
     def demand(self) -> float:
