@@ -61,6 +61,18 @@ MAX_PENDING_ANSWERS = 100
 #: Why: 200 000 product ids in a 1 MiB event became 200 000 SQL parameters and held the host 14 s (and on a
 #: database with a lower parameter limit, an error); ListFootprints' 8 KiB query holds some hundreds at most
 MAX_CRITERION_VALUES = 1000
+#: The most events one client has stored at a time (RequestCreated and Published; answers are not stored, see
+#: Store.receive), and their most characters of ``data`` in all.  Why: each event may be 1 MiB, and a client could
+#: send them without end until the register's disk was full.  The server's worker forgets events after
+#: RETENTION_DAYS (Store.prune), so this is a rolling window, not a life-long quota.
+MAX_STORED_EVENTS = 1000
+MAX_STORED_EVENT_CHARS = 16 * 1024 * 1024
+#: How long received events and delivered answers are kept (days), and how many failed answers per client at most.
+#: Why: the outbox and the events table grew by one row per request for ever.  A failed answer stays (for
+#: ``footprint clients show``) until a later answer to that client was delivered and RETENTION_DAYS passed, or
+#: until MAX_FAILED_KEPT newer failed ones replace it.
+RETENTION_DAYS = 30
+MAX_FAILED_KEPT = 100
 #: the request's data members that are ListFootprints' key filters (PACT v3 names them alike)
 KEY_MEMBERS = {"productId": "product", "companyId": "company", "classification": "classification",
                "geography": "geography"}

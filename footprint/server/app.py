@@ -8,8 +8,9 @@ PACT Technical Specifications v3 (wbcsd/data-exchange-protocol, spec/v3/openapi.
   geography, classification, validOn, validAfter, validBefore, status) and ``Link`` pagination.
 * ``GET /3/footprints/{id}``: GetFootprint (404 NotFound, 403 AccessDenied).
 * ``POST /3/events``: CloudEvents 1.0 in structured mode (``application/cloudevents+json``);
-  RequestCreated, RequestFulfilled, RequestRejected and Published events are validated, stored and
-  answered 200 with an empty body.  A new RequestCreated of a client with an event endpoint is then
+  RequestCreated, RequestFulfilled, RequestRejected and Published events are validated and answered 200
+  with an empty body; RequestCreated and Published are stored (bounded per client, forgotten after
+  answers.RETENTION_DAYS), RequestFulfilled and RequestRejected are not (this host sends no requests).  A new RequestCreated of a client with an event endpoint is then
   answered to that endpoint, asynchronously, with a RequestFulfilled or RequestRejected event
   (footprint/server/answers.py decides, footprint/server/delivery.py sends).
 * Errors: a JSON ``{"code", "message"}`` Error object; an invalid token is 400 BadRequest ("Invalid
@@ -410,6 +411,9 @@ class Host:
                                                max_bytes=answers.MAX_ANSWER_BYTES)
         except RequestRefused as exc:
             raise ApiError(400, "BadRequest", str(exc)) from None
+        if not received.stored:
+            EVENTS_LOG.info("%s %r of client %s acknowledged, not stored: this host sends no requests, so it has "
+                            "none for it to answer", kind, str(event["id"])[:200], client_id)
         if received.new and kind == "RequestCreated":
             if received.answer is None:
                 EVENTS_LOG.info("RequestCreated %r of client %s stored; not answered: the client has no event "

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from footprint.server.answers import DEFAULT_SOURCE, stamped
+from footprint.server.answers import DEFAULT_SOURCE, RETENTION_DAYS, stamped
 
 LOG = logging.getLogger("footprint.server.events")
 EVENT_MEDIA = "application/cloudevents+json; charset=UTF-8"
@@ -56,6 +56,7 @@ class DeliveryPolicy:
     poll: float = 5.0         # how often the worker looks for due answers (a new request wakes it at once)
     timeout: float = 15.0     # seconds for each HTTP request to the recipient, in all (delivery._post)
     lease: float = 120.0      # how long a claimed answer is this process's to send
+    prune_every: float = 3600.0  # seconds between two prunings of old events and outbox rows (Store.prune)
 
     def wait(self, attempts_made: int) -> float:
         return min(self.backoff * 2 ** max(0, attempts_made - 1), self.max_wait)
@@ -218,9 +219,17 @@ class Outbox:
         from starlette.concurrency import run_in_threadpool
 
         self._wake = asyncio.Event()
+        pruned_at: float | None = None
         while True:
             self._wake.clear()
             try:
+                if pruned_at is None or time.monotonic() - pruned_at >= self.policy.prune_every:
+                    pruned_at = time.monotonic()
+                    gone = await run_in_threadpool(self.store.prune)
+                    if any(gone.values()):
+                        LOG.info("pruned %d event(s), %d delivered and %d failed outbox row(s) (kept: pending ones, "
+                                 "the last %d days)", gone["events"], gone["delivered"], gone["failed"],
+                                 RETENTION_DAYS)
                 await run_in_threadpool(self.deliver_due)
             except asyncio.CancelledError:
                 raise

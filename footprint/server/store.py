@@ -18,7 +18,7 @@ from footprint.export.pact_schema import check_record
 from footprint.inputs.upstream import VALIDITY_YEARS, add_years
 from footprint.market import db as _db
 from footprint.server import answers, security
-from footprint.server.answers import REQUEST_CREATED
+from footprint.server.answers import FULFILLED, REJECTED, REQUEST_CREATED
 
 PUBLIC = "*"
 #: the outbox's request_source of a PublishedEvent's row (it answers no request; the event's own source is stamped
@@ -40,6 +40,7 @@ class Received:
 
     new: bool
     answer: str | None = None
+    stored: bool = True
 
 
 class RequestRefused(FootprintError):
@@ -718,15 +719,28 @@ class Store:
         is refused (RequestRefused): a second request under a used id was answered 200 and never answered, its
         sender waiting for an answer that would not come.  A request matching more than ``max_footprints``
         footprints (or ``max_bytes`` of answer) is refused too (answers.py: one answer event, bounded).
+
+        What is kept, per type (each event may be 1 MiB, and a client could send them without end):
+
+        * RequestFulfilled and RequestRejected answer a request of the receiver; this host sends no request, so
+          there is nothing they could answer and nothing reads them: acknowledged (200, as WBCSD's conformance
+          docs #13/#14 expect) and not stored (``Received.stored`` False).  They filled the events table at 1 MiB
+          each before.
+        * RequestCreated and Published are stored (a request is answered once: its row makes a resend a duplicate),
+          at most ``answers.MAX_STORED_EVENTS`` per client and ``answers.MAX_STORED_EVENT_CHARS`` of data in all;
+          beyond, RequestRefused (400).  ``prune`` forgets them after ``answers.RETENTION_DAYS``.
         """
         from sqlalchemy import text
 
+        if str(event["type"]) in (FULFILLED, REJECTED):
+            return Received(False, None, stored=False)
         params = {"e": str(event["id"]), "s": str(event["source"]), "t": str(event["type"]), "c": client_id,
                   "time": str(event["time"]), "r": _now(), "d": json.dumps(event.get("data"), ensure_ascii=False)}
         try:
             with self._tx(True) as conn:
                 if self._seen_event(conn, params):
                     return Received(False)
+                self._refuse_beyond_stored_events(conn, client_id, len(params["d"]))
                 conn.execute(text("INSERT INTO events (event_id, source, type, client_id, time, received_at, data) "
                                   "VALUES (:e, :s, :t, :c, :time, :r, :d)"), params)
                 answer = None
@@ -738,6 +752,21 @@ class Store:
                     return Received(False)
             raise
         return Received(True, answer)
+
+    @staticmethod
+    def _refuse_beyond_stored_events(conn: Any, client_id: str, size: int) -> None:
+        """RequestRefused if storing one more event of ``size`` characters passes the client's stored-event limits."""
+        from sqlalchemy import text
+
+        count, chars = conn.execute(text("SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM events WHERE "
+                                         "client_id = :c"), {"c": client_id}).one()
+        if int(count) >= answers.MAX_STORED_EVENTS or int(chars) + size > answers.MAX_STORED_EVENT_CHARS:
+            raise RequestRefused(f"this client has {int(count)} events ({int(chars)} characters of data) stored on "
+                                 "this host; no further event is stored until older ones are forgotten",
+                                 field="id", value=int(count),
+                                 expected=f"at most {answers.MAX_STORED_EVENTS} events and "
+                                          f"{answers.MAX_STORED_EVENT_CHARS} characters of data stored per client; "
+                                          f"events are kept {answers.RETENTION_DAYS} days: send again later")
 
     def _queue_answer(self, conn: Any, event: Mapping[str, Any], client_id: str, max_footprints: int,
                       max_bytes: int) -> str | None:
@@ -778,6 +807,9 @@ class Store:
         size = len(answer.encode("utf-8")) + answers.SOURCE_ROOM
         if size > max_bytes:
             raise self._too_many(f"{len(pfs)} footprints, {size} bytes of answer", max_footprints, max_bytes)
+        # a request forgotten (prune) and sent again is new; its earlier finished answer, if still kept, gives way
+        conn.execute(text("DELETE FROM outbox WHERE client_id = :c AND request_source = :s AND request_id = :r AND "
+                          "state <> 'pending'"), {"c": client_id, "s": str(event["source"]), "r": str(event["id"])})
         conn.execute(text(
             "INSERT INTO outbox (client_id, request_source, request_id, kind, event, state, attempts, next_attempt, "
             "created) VALUES (:c, :s, :r, :k, :e, 'pending', 0, 0, :t)"),
@@ -910,6 +942,37 @@ class Store:
                               "state = :st, next_attempt = :n WHERE seq = :s"),
                          {"s": seq, "e": error[:500], "st": "pending" if next_attempt is not None else "failed",
                           "n": next_attempt if next_attempt is not None else 0})
+
+    def prune(self, now: dt.datetime | None = None, days: float = answers.RETENTION_DAYS,
+              failed_kept: int = answers.MAX_FAILED_KEPT) -> dict[str, int]:
+        """Forget what is no longer needed; how many events and outbox rows went.  The server's worker runs it.
+
+        * events received more than ``days`` ago, unless their answer is still pending (a request is answered
+          once while its row is kept; one sent again after that is new, and answered again);
+        * delivered outbox rows (answers and PublishedEvents) delivered more than ``days`` ago;
+        * failed outbox rows more than ``days`` old once a later row of the same client was delivered (its endpoint
+          works again), and any beyond the client's ``failed_kept`` newest failed ones.
+        Pending rows are never pruned: they are the work still to do.  ``footprint clients show`` therefore lists
+        every pending and (within these bounds) failed answer, and counts the delivered ones of the last ``days``.
+        """
+        from sqlalchemy import text
+
+        from footprint._time import utc_now
+
+        cut = utc_text((now or utc_now()) - dt.timedelta(days=days))
+        with self._tx(True) as conn:
+            events = conn.execute(text(
+                "DELETE FROM events WHERE received_at < :cut AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+                "o.client_id = events.client_id AND o.request_source = events.source AND o.request_id = "
+                "events.event_id AND o.state = 'pending')"), {"cut": cut}).rowcount
+            delivered = conn.execute(text("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < :cut"),
+                                     {"cut": cut}).rowcount
+            failed = conn.execute(text(
+                "DELETE FROM outbox WHERE state = 'failed' AND ((created < :cut AND EXISTS (SELECT 1 FROM outbox l "
+                "WHERE l.client_id = outbox.client_id AND l.state = 'delivered' AND l.seq > outbox.seq)) OR "
+                "(SELECT COUNT(*) FROM outbox n WHERE n.client_id = outbox.client_id AND n.state = 'failed' AND "
+                "n.seq > outbox.seq) >= :k)"), {"cut": cut, "k": failed_kept}).rowcount
+        return {"events": int(events), "delivered": int(delivered), "failed": int(failed)}
 
     @staticmethod
     def _seen_event(conn: Any, params: Mapping[str, Any]) -> bool:
