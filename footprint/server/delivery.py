@@ -18,6 +18,10 @@ delivered when the recipient answered 2xx.  If that answer is lost (the connecti
 stored the event, or this process dies right then) the same event, with the same ``id``, is sent again, which a
 CloudEvents recipient recognises as a duplicate by ``source`` and ``id``.
 
+Kept bounded: the worker also runs Store.prune, at start and every ``prune_every`` seconds, so delivered rows
+and received events go after answers.RETENTION_DAYS and failed rows once replaced (pending rows never); before,
+both tables grew by one row per request for ever.
+
 TLS: the recipient's certificate is verified (Python's default context, the system's CAs, TLS 1.2 or newer); a
 client's endpoint may name a CA file instead (a recipient with a private CA).  Redirects are not followed (a
 redirect could take the secret or the footprints elsewhere, or to plain http).
