@@ -1537,7 +1537,8 @@ def clients_show(client_id: str, database: str | None) -> None:
     counts: dict[str, int] = {}
     for answer in report["answers"]:
         counts[answer["state"]] = counts.get(answer["state"], 0) + 1
-    _echo("answers: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none"))
+    _echo("answers: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "none")
+          + f" (delivered ones are kept {report['kept_days']} days)")
     for answer in report["answers"]:
         if answer["state"] != "delivered" and answer["kind"] == "Published":
             _echo(f"  {answer['state']}: PublishedEvent of PACT id(s) {', '.join(answer['pf_ids'])} "

@@ -149,6 +149,7 @@ def test_the_running_server_prunes_old_rows_and_clients_show_still_reports_what_
                            env={**os.environ, "FOOTPRINT_HOME": str(served["home"])})
     assert shown.returncode == 0, shown.stderr
     assert "answers: 1 delivered, 1 failed, 1 pending" in shown.stdout, shown.stdout
+    assert "(delivered ones are kept 30 days)" in shown.stdout, shown.stdout  # the count is of the last 30 days
     assert "failed: RequestRejected for request 'old-failed-last' (1 attempt(s)): HTTP 503" in shown.stdout
     assert "pending: RequestRejected for request 'old-pending'" in shown.stdout
     served["host"].wait_log("pruned 1 event(s), 1 delivered and 1 failed outbox row(s)")

@@ -893,7 +893,8 @@ class Store:
                          pf_ids=json.loads(r[8])["data"]["pfIds"] if r[2] == "Published" else None) for r in rows]
         return {"client_id": client_id, "created": client[0], "published": int(client[1]),
                 "endpoint": dict(zip(("base_url", "token_url", "remote_client_id", "ca_file"), endpoint))
-                if endpoint else None, "answers": answers_}
+                if endpoint else None, "answers": answers_,
+                "kept_days": answers.RETENTION_DAYS}  # delivered rows older than this are pruned (Store.prune)
 
     def due_answers(self, now: float, lease: float, limit: int = 1, skip: Iterable[str] = ()) -> list[dict[str, Any]]:
         """Claim up to ``limit`` pending answers due by ``now`` (epoch seconds) for ``lease`` seconds; the claimed ones.
