@@ -6,6 +6,7 @@ so tests never touch a user's own Brightway projects, and the ~8 s set-up
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import subprocess
@@ -20,6 +21,9 @@ import pytest
 # Before any footprint or bw2data import: the whole session uses its own data directory.
 _HOME = Path(tempfile.mkdtemp(prefix="footprint-test-home-"))
 os.environ["FOOTPRINT_HOME"] = str(_HOME)
+# removed at exit too: under pytest-xdist the controlling process imports this file but runs no test, so the
+# session fixture below, which removes it, never runs there
+atexit.register(shutil.rmtree, _HOME, True)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,7 +52,10 @@ def _install_fixed_clock() -> None:
 
     started = time.monotonic()
     carry_clock(FIXED_MOMENT.isoformat(), started)  # the same clock in the session's subprocesses
-    product_time.real_utc_now = product_time.utc_now  # for the tests of the real clock (the ``real_clock`` fixture)
+    # for the tests of the real clock (the ``real_clock`` fixture).  A pytest-xdist worker is itself a subprocess
+    # of the session: tests/clock_site has already put the fixed clock in place there and kept the real one as
+    # real_utc_now, which must not be overwritten by the fixed clock (the real-clock tests read the fixed day)
+    product_time.real_utc_now = getattr(product_time, "real_utc_now", product_time.utc_now)
 
     def fixed_utc_now() -> dt.datetime:
         """FIXED_MOMENT plus the real time elapsed since the session started."""
