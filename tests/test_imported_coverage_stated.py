@@ -21,13 +21,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_background import EXAMPLE, imported  # noqa: E402,F401  (the sample databases bg-es and bg-jl)
 from test_cff import _value  # noqa: E402
 from test_cff_mapping import EV_LIBRARY, MAPPED, REL, _case, _mapping  # noqa: E402
+from test_mapping_coverage import _declared, _results  # noqa: E402  (the same edits and reading)
 
 import cli  # noqa: E402
 import footprint  # noqa: E402
@@ -65,16 +65,6 @@ ACIDIFICATION_GAP = """      - categories: [acidification]
         reason: not inventoried in our import
 """
 RATED = "    dqr: {TeR: 2, GeR: 2, TiR: 2, P: 2}\n"
-
-
-def _results(document: dict) -> dict[str, dict]:
-    return {r["category"]: r for r in document["results"]}
-
-
-def _declared(rule_path: Path, categories: list[str]) -> None:
-    rule = yaml.safe_load(rule_path.read_text())
-    rule["impact_categories"]["declared"] = categories
-    rule_path.write_text(yaml.safe_dump(rule, sort_keys=False))
 
 
 def _acid_row(document: dict) -> dict:
