@@ -15,7 +15,6 @@ imported), and the example producer with the sample electricity of bg-es (tests/
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_background import EXAMPLE, imported  # noqa: E402,F401  (the sample databases bg-es and bg-jl)
 from test_cff import _value  # noqa: E402
 from test_cff_mapping import EV_LIBRARY, MAPPED, REL, _case, _mapping  # noqa: E402
-from test_mapping_coverage import _declared, _results  # noqa: E402  (the same edits and reading)
+from test_mapping_coverage import _declared, _results, assert_paths_agree  # noqa: E402  (the same edits and checks)
 
 import cli  # noqa: E402
 import footprint  # noqa: E402
@@ -139,17 +138,7 @@ def test_strict_refuses_a_declared_category_an_import_states_a_gap_in(imported, 
 
 def test_declare_batch_and_verify_by_both_solvers_agree_on_a_stated_gap(imported, tmp_path):
     rule_path, data_path = _case(tmp_path)
-    mapping = _mapping(tmp_path, _entry(CLIMATE_GAP))
-    created = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
-    document = footprint.declare(rule_path, data_path, mapping=mapping, created=created)
-    (outcome,) = footprint.declare_many([{"rule": str(rule_path), "data": str(data_path), "mapping": str(mapping)}],
-                                        created=created)
-    assert outcome.status == "ok" and outcome.document["content_sha256"] == document["content_sha256"]
-    path = tmp_path / "decl.json"
-    footprint.write_declaration(document, path)
-    for reference in (True, False):
-        checked = footprint.verify_declaration(path, data_path, rule=rule_path, mapping=mapping, reference=reference)
-        assert checked.ok, [vars(d) for d in checked.failures][:5]
+    assert_paths_agree(rule_path, data_path, _mapping(tmp_path, _entry(CLIMATE_GAP)), tmp_path)
 
 
 def test_a_gap_stated_on_one_of_two_entries_naming_the_dataset_holds(imported, tmp_path):

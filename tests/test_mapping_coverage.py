@@ -101,7 +101,12 @@ def test_strict_declares_a_category_fully_characterised_through_an_import(import
 
 def test_declare_batch_and_verify_by_both_solvers_agree_on_the_imported_coverage(imported, tmp_path):
     rule_path, data_path = _case(tmp_path)
-    mapping = _mapping(tmp_path, CODE_ENTRY)
+    assert_paths_agree(rule_path, data_path, _mapping(tmp_path, CODE_ENTRY), tmp_path)
+
+
+def assert_paths_agree(rule_path: Path, data_path: Path, mapping: Path, tmp_path: Path) -> None:
+    """declare, declare_many and verify by both solvers give one document under ``mapping`` (coverage and notes
+    are compared too)."""
     created = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
     document = footprint.declare(rule_path, data_path, mapping=mapping, created=created)
     (outcome,) = footprint.declare_many([{"rule": str(rule_path), "data": str(data_path), "mapping": str(mapping)}],
