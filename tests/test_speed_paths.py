@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from footprint import _schema_check, _yaml
+import quality_reference as reference  # noqa: E402  (tests/: the item-by-item definitions)
 
 REPO = Path(__file__).resolve().parents[1]
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -338,7 +339,7 @@ def test_per_process_criteria_at_once_equal_weighted_criteria_process_by_process
         assert total == math.fsum(abs(i.value) for i in items)
         for process, column in columns.items():
             mine = [i for i in items if i.flow.process == process]
-            expected = quality.weighted_criteria(mine, run.catalogue, context)
+            expected = reference.weighted_criteria(mine, run.catalogue, context)
             assert own[column] == math.fsum(abs(i.value) for i in mine)
             if expected is None:
                 assert own[column] == 0
@@ -456,7 +457,7 @@ def test_most_relevant_items_by_index_equal_sorting_the_items_by_minus_magnitude
     in the same order, ties (1.0 and -1.0, 0.0 and -0.0) in their original order. Would fail if the order or the
     stopping point moved."""
     from footprint.engine.calculate import Item
-    from footprint.engine.quality import most_relevant_items
+    from quality_reference import most_relevant_items
 
     items = [Item(None, f"s{i}", value) for i, value in enumerate(values)]
     total = math.fsum(abs(item.value) for item in items)  # exact, as most_relevant_items sums
@@ -513,7 +514,7 @@ def test_most_relevant_items_grouped_in_one_pass_equal_the_generator_definition(
     from types import SimpleNamespace
 
     from footprint.engine.calculate import Item
-    from footprint.engine.quality import most_relevant_items
+    from quality_reference import most_relevant_items
 
     flows = {key: SimpleNamespace(process=key[0], kind=key[1], target=key[2]) for key, _ in rows if key}
     items = [Item(flows[key] if key else None, f"s{i}", value) for i, (key, value) in enumerate(rows)]
@@ -561,7 +562,7 @@ def _plain_process_means(grouped, size):
             if own_total != 0:
                 per_category.append([sums[key][column] / own_total for key in quality.CRITERIA])
         shares_out.append(max(shares, default=0.0))
-        means.append(quality._mean_rows(per_category))
+        means.append(reference.mean_rows(per_category))
     return shares_out, means
 
 
@@ -583,11 +584,11 @@ def test_declared_categories_by_arrays_equal_the_item_by_item_definitions(projec
     for category in result.categories:
         items = result.items[category.id]
         for share in (quality.HOTSPOT_SHARE, 0.5, 0.999):
-            plain = quality.most_relevant_items(items, share)
+            plain = reference.most_relevant_items(items, share)
             chosen, data_count = quality._most_relevant_of(result, category.id, share)
             assert [id(i) for i in chosen] == [id(i) for i in plain]
-            assert data_count == quality.relevant_data(plain)
-        expected = quality.weighted_criteria(plain, run.catalogue, context, {}, {})
+            assert data_count == reference.relevant_data(plain)
+        expected = reference.weighted_criteria(plain, run.catalogue, context, {}, {})
         assert quality._weighted_of(chosen, run.catalogue, context, memo, {}, rows) == expected
     columns = {p.id: c for c, p in enumerate(result.system.processes)}
     grouped = quality._by_process(result, declared, columns, run.catalogue, context, {})

@@ -326,29 +326,6 @@ def item_criteria(item: Item, catalogue: Catalogue, context: Context | None = No
     return own or other or {key: 5.0 for key in CRITERIA}
 
 
-def weighted_criteria(items: list[Item], catalogue: Catalogue, context: Context | None = None,
-                      memo: dict[int, dict[str, float]] | None = None,
-                      datasets: dict[str, dict[str, float]] | None = None) -> dict[str, float] | None:
-    """The |value|-weighted criteria of ``items``; ``memo`` keeps each flow's criteria across categories
-    (they depend on the flow, the catalogue and the context only, not on the category).  The weights and the
-    weighted criteria are summed exactly (exact.total), so the items' order does not move the result."""
-    weights = [abs(item.value) for item in items]
-    total = exact.total(weights)
-    if total == 0:
-        return None
-    terms: dict[str, list[float]] = {key: [] for key in CRITERIA}
-    for item, weight in zip(items, weights):
-        if memo is None:
-            criteria = item_criteria(item, catalogue, context)
-        else:
-            criteria = memo.get(id(item.flow))
-            if criteria is None:
-                criteria = memo[id(item.flow)] = item_criteria(item, catalogue, context, datasets)
-        for key in CRITERIA:
-            terms[key].append(weight * criteria[key])
-    return {key: exact.total(values) / total for key, values in terms.items()}
-
-
 def _by_process(result: Result, categories: list[str], columns: dict[str, int], catalogue: Catalogue,
                 context: Context | None, memo: dict[int, dict[str, float]],
                 datasets: dict[str, dict[str, float]] | None = None
@@ -356,10 +333,10 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     """Per category of ``categories``: (sum of |value| of all its items; per process column: sum of
     |value| of its items, and of |value| * criterion).
 
-    Exactly what ``weighted_criteria`` computes for each process's items, for every process and
-    category at once: bin (category d, column p) = d * processes + p, and each bin's terms (the same
-    products) are summed exactly (exact.by_group), as weighted_criteria sums them (the same bits, in any
-    order of the items; tests/test_speed_paths.py compares the two), in one grouped sum instead of one
+    Exactly what the item-by-item weighting (tests/quality_reference.py ``weighted_criteria``) computes for
+    each process's items, for every process and category at once: bin (category d, column p) =
+    d * processes + p, and each bin's terms (the same products) are summed exactly (exact.by_group), as
+    that definition sums them (the same bits, in any order of the items; tests/test_speed_paths.py compares the two), in one grouped sum instead of one
     per process and category (4,000 on a 1,000-process foreground).  Items of no process (the
     recycled-content line) count in their category's total only.
 
@@ -404,7 +381,7 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
 
 def _row(item: Item, catalogue: Catalogue, context: Context | None, memo: dict[int, dict[str, float]],
          datasets: dict[str, dict[str, float]] | None = None) -> tuple[float, ...]:
-    """An item's criteria in CRITERIA order, through ``memo`` (keyed by its flow, as weighted_criteria's)."""
+    """An item's criteria in CRITERIA order, through ``memo`` (keyed by its flow, as _weighted_of's)."""
     found = memo.get(id(item.flow))
     if found is None:
         found = memo[id(item.flow)] = item_criteria(item, catalogue, context, datasets)
@@ -433,46 +410,9 @@ def _flow_row(flow, catalogue: Catalogue, context: Context | None, memo: dict[in
     return row
 
 
-def most_relevant_items(items: list[Item], share: float = HOTSPOT_SHARE) -> list[Item]:
-    """Contributions that together reach ``share`` of the sum of |contributions| (largest first).
-
-    Ranked per datum, not per line: the items of one process drawing on one target (a dataset, an
-    elementary flow, a supplier's declaration) count as one contribution, their |values| added, and are
-    chosen or left together.  Ranked per line, the DQR depended on how the producer wrote the same data:
-    the NdPr-oxide example's coal written as 50 equal lines of the same DQR pushed each below the 80 % cut
-    and moved the declaration from DQR 2.009 "good" to 1.999 "very good", exit 0 (PEF ranks processes and
-    elementary flows, not the rows of an invoice ledger).  Items without a flow (a synthetic list) are each
-    their own datum.  The groups are sorted by magnitude, largest first and stable, so ties keep the order of
-    their first item; a datum tied with the one that reaches the share is chosen too (``cumulative.reaching``:
-    of two equal data at the cut, both or neither, whatever order the producer wrote them in); the items come
-    out group by group, each group's in their order.
-    """
-    # one pass: each datum's item positions and their |values| in item order (a generator per group
-    # re-reading the items was most of this function)
-    groups: dict[object, tuple[list[int], list[float]]] = {}
-    for index, item in enumerate(items):
-        key = _datum(index, item)  # the one definition of a datum (relevant_data and the DQR count by it too)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = ([], [])
-        group[0].append(index)
-        group[1].append(abs(item.value))
-    members = [positions for positions, _sizes in groups.values()]
-    # exact sums (exact.total): a datum's size and the whole are the same whatever order the lines came in
-    magnitudes = [exact.total(sizes) for _positions, sizes in groups.values()]
-    total = exact.total([size for _positions, sizes in groups.values() for size in sizes])
-    if total == 0:
-        return []
-    order = sorted(range(len(members)), key=magnitudes.__getitem__, reverse=True)
-    chosen: list[Item] = []
-    for position in reaching(order, magnitudes.__getitem__, total, share):
-        chosen.extend(items[index] for index in members[position])
-    return chosen
-
-
 def _data_of(result: Result) -> tuple[np.ndarray, list[list[int]], dict[object, int]]:
     """The data (``_datum``) of the result's flows, kept on the result: each flow's datum code (numbered in
-    order of first appearance, as most_relevant_items numbers its groups), each datum's flow positions in
+    order of first appearance, as the item-by-item ranking numbers its groups), each datum's flow positions in
     flow order, and datum -> code.  Every category's items are these flows (plus its recycled-content
     line), so they are grouped once, not once per category and item."""
     cache = result.__dict__.setdefault("_quality_cache", {})
@@ -493,8 +433,20 @@ def _data_of(result: Result) -> tuple[np.ndarray, list[list[int]], dict[object, 
 
 
 def _most_relevant_of(result: Result, category: str, share: float = HOTSPOT_SHARE) -> tuple[list[Item], int]:
-    """(most_relevant_items(result.items[category], share), relevant_data of them): the same items in the same
-    order, from the result's arrays.
+    """The items of ``category`` that together reach ``share`` of the sum of |contributions| (largest first), and
+    how many data they hold.
+
+    Ranked per datum, not per line: the items of one process drawing on one target (a dataset, an
+    elementary flow, a supplier's declaration) count as one contribution, their |values| added, and are
+    chosen or left together.  Ranked per line, the DQR depended on how the producer wrote the same data:
+    the NdPr-oxide example's coal written as 50 equal lines of the same DQR pushed each below the 80 % cut
+    and moved the declaration from DQR 2.009 "good" to 1.999 "very good", exit 0 (PEF ranks processes and
+    elementary flows, not the rows of an invoice ledger).  The groups are sorted by magnitude, largest first
+    and stable, so ties keep the order of their first item; a datum tied with the one that reaches the share
+    is chosen too (``cumulative.reaching``: of two equal data at the cut, both or neither, whatever order the
+    producer wrote them in); the items come out group by group, each group's in their order.
+    The item-by-item definition this computes with arrays (tests/quality_reference.py, which the tests hold
+    it to bit for bit) is kept with the tests: declare runs only this form.
 
     The same definition: data numbered in order of first appearance among the items (the flows, then the
     recycled-content line), each datum's size the exact sum of its |values| (exact.by_group: the correctly
@@ -535,11 +487,11 @@ def _most_relevant_of(result: Result, category: str, share: float = HOTSPOT_SHAR
 def _weighted_of(items: list[Item], catalogue: Catalogue, context: Context | None,
                  memo: dict[int, dict[str, float]], datasets: dict[str, dict[str, float]],
                  rows: dict[int, tuple[float, ...]]) -> dict[str, float] | None:
-    """weighted_criteria(items, catalogue, context, memo, datasets), the same bits, with arrays.
+    """The |value|-weighted criteria of ``items`` (None for a zero total), with arrays.
 
     The same products (|value| * criterion, IEEE multiplications either way) and exact sums (exact.by_group
     gives the correctly rounded sum, the bits exact.total gives); each flow's criteria come from ``memo``
-    (filled by item_criteria as weighted_criteria fills it) and are kept as a row in ``rows``.
+    (filled by item_criteria) and are kept as a row in ``rows``.
     """
     weights = np.abs(np.array([item.value for item in items], dtype=float))
     total = exact.total(weights.tolist())
@@ -562,7 +514,7 @@ def _weighted_of(items: list[Item], catalogue: Catalogue, context: Context | Non
 def _process_means(grouped: list[tuple[float, list[float], dict[str, list[float]]]], size: int
                    ) -> tuple[list[float], list[dict[str, float] | None]]:
     """Per process column: its largest share of a category's total, and the mean over the categories where
-    it contributes of its weighted criteria (``_mean_rows`` of the rows ``sums / own total``), or None.
+    it contributes of its weighted criteria (the exact mean of the rows ``sums / own total``), or None.
 
     The same numbers as the loop per process and category it replaced: the same IEEE divisions, each
     criterion's terms summed exactly (exact.by_group, the bits exact.total gives) and divided by their count.
@@ -597,11 +549,6 @@ def _datum(index: int, item: Item) -> object:
     return (flow.process, flow.kind, flow.target) if flow is not None else index
 
 
-def relevant_data(items: list[Item]) -> int:
-    """How many data (a process's draw on one target, however many lines it was written in) ``items`` hold."""
-    return len({_datum(index, item) for index, item in enumerate(items)})
-
-
 #: The one order categories are summed in wherever an order cannot be avoided (footprint.inputs.categories':
 #: EF 3.1, then the supplementary indicators), whatever order a rule lists them in.
 CANONICAL_ORDER = {cid: position for position, cid in enumerate(c.id for c in (*CATEGORIES, *SUPPLEMENTARY))}
@@ -631,13 +578,6 @@ def declared_mean(by_category: dict[str, dict]) -> dict[str, float] | None:
         return None
     ids = canonical(by_category)
     return {key: sum(by_category[cid][key] for cid in ids) / len(ids) for key in CRITERIA}
-
-
-def _mean_rows(rows: list[list[float]]) -> dict[str, float] | None:
-    """The mean per criterion of rows given in CRITERIA order, each column summed exactly (exact.total)."""
-    if not rows:
-        return None
-    return dict(zip(CRITERIA, [exact.total(list(column)) / len(rows) for column in zip(*rows)]))
 
 
 def share_of(part: float, total: float, decimals: int = 4) -> float:
