@@ -26,6 +26,16 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+
+def certificate_or_skip(directory: Path) -> tuple[Path, Path]:
+    """make_certificate, or the test skipped saying why none can be made (no openssl, a failing one)."""
+    import pytest
+
+    try:
+        return make_certificate(directory)
+    except (RuntimeError, OSError) as exc:
+        pytest.skip(f"cannot make a test certificate: {exc}")
+
 class LiveServer:
     def __init__(self, database: str, cert: Path, key: Path, home: Path, access_log: Path):
         self.access_log = access_log

@@ -205,12 +205,9 @@ def live_app(tmp_path):
 
     from footprint.server.app import create_app
     from footprint.server.run import uvicorn_config
-    from liveserver import make_certificate
+    from liveserver import certificate_or_skip
 
-    try:
-        cert, key = make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(tmp_path)
     database = str(tmp_path / "live.sqlite")
     store = Store(database)
     store.prepare()

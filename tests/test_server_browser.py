@@ -17,7 +17,7 @@ import pytest
 
 from footprint.report._format import fmt_sig
 from footprint.report.pdf import find_browser, run_headless
-from liveserver import REPO, LiveServer, make_certificate
+from liveserver import REPO, LiveServer, certificate_or_skip
 
 pytestmark = pytest.mark.skipif(
     find_browser() is None,
@@ -59,10 +59,7 @@ def site(example_declaration, tmp_path_factory):
     hidden = _declaration(example_declaration, "Hidden Client-Only Producer")
     Store(database).add_client("buyer")
     publish(hidden, to=["buyer"], database=database)
-    try:
-        cert, key = make_certificate(work)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(work)
     server = LiveServer(database, cert, key, work, work / "access.log")
     yield {"url": server.url, "docs": docs, "db": database, "work": work}
     server.stop()

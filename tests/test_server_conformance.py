@@ -46,13 +46,10 @@ def conformance(request, tmp_path_factory, example_declaration):
     from footprint.server.app import create_app
     from footprint.server.publish import publish
     from footprint.server.run import uvicorn_config
-    from liveserver import make_certificate
+    from liveserver import certificate_or_skip
 
     directory = tmp_path_factory.mktemp(f"conformance-{request.param}")
-    try:
-        cert, key = make_certificate(directory)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(directory)
     if request.param == "sqlite":
         database = str(directory / "host.sqlite")
     else:

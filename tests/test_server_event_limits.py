@@ -25,7 +25,7 @@ import pytest
 from footprint.export.pact import to_pact
 from footprint.server.publish import publish
 from footprint.server.store import Store
-from liveserver import make_certificate
+from liveserver import certificate_or_skip
 from pactrecipient import CLIENT_ID as REMOTE_ID, SECRET as REMOTE_SECRET, Recipient
 from test_server import _declaration
 from test_server_outbound import Host
@@ -41,10 +41,7 @@ def served(tmp_path_factory, example_declaration):
     """A host with client 'buyer' (an event endpoint at a running recipient) seeing 3 footprints (its own, 2 public),
     serving with --max-answer-footprints 2 and --public-url."""
     home = tmp_path_factory.mktemp("limits")
-    try:
-        cert, key = make_certificate(home)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(home)
     database = str(home / "host.sqlite")
     store = Store(database)
     store.prepare()
@@ -179,10 +176,7 @@ def silent_world(tmp_path):
     import socket
     import threading
 
-    try:
-        cert, key = make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(tmp_path)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -256,10 +250,7 @@ def test_an_endpoint_that_answers_a_byte_at_a_time_holds_an_attempt_no_longer_th
 
     from footprint.server.delivery import DeliveryError, _context, _post
 
-    try:
-        cert, key = make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(tmp_path)
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(str(cert), str(key))
     listener = socket.socket()

@@ -24,7 +24,7 @@ import pytest
 from footprint.export.pact import to_pact
 from footprint.server.publish import publish
 from footprint.server.store import Store
-from liveserver import make_certificate, stop_server
+from liveserver import certificate_or_skip, stop_server
 from pactrecipient import CLIENT_ID as REMOTE_ID, SECRET as REMOTE_SECRET, Recipient, free_port
 from test_server import _declaration
 
@@ -80,10 +80,7 @@ class Host:
 @pytest.fixture()
 def world(tmp_path, example_declaration):
     """A database with clients 'buyer' (records: its own, and a public one) and 'other' (a record only for it)."""
-    try:
-        cert, key = make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(tmp_path)
     database = str(tmp_path / "host.sqlite")
     store = Store(database)
     store.prepare()
@@ -286,10 +283,7 @@ def test_store_queues_one_answer_per_request_in_the_transaction_that_stores_it(d
     """The decision and the outbox on both databases (SQLite, PostgreSQL), sent by the server's worker code."""
     from footprint.server.delivery import DeliveryPolicy, Outbox
 
-    try:
-        cert, key = make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(tmp_path)
     store = Store(database)
     store.prepare()
     store.add_client("buyer")

@@ -20,7 +20,7 @@ from footprint.export.pact import to_pact
 from footprint.server.delivery import DeliveryPolicy, Outbox
 from footprint.server.publish import publish
 from footprint.server.store import PublishError, Store
-from liveserver import make_certificate
+from liveserver import certificate_or_skip
 from pactrecipient import CLIENT_ID as REMOTE_ID, SECRET as REMOTE_SECRET, Recipient, free_port
 from test_server import _declaration
 from test_server_outbound import Host, _cli
@@ -30,10 +30,7 @@ PUBLISHED = "org.wbcsd.pact.ProductFootprint.PublishedEvent.3"
 
 @pytest.fixture()
 def certificate(tmp_path):
-    try:
-        return make_certificate(tmp_path)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    return certificate_or_skip(tmp_path)
 
 
 @pytest.fixture()

@@ -25,7 +25,7 @@ import pytest
 
 from footprint.server.answers import MAX_STORED_EVENTS, RETENTION_DAYS
 from footprint.server.store import Store, utc_text
-from liveserver import make_certificate
+from liveserver import certificate_or_skip
 from test_server_outbound import REPO, Host
 
 CE = "org.wbcsd.pact.ProductFootprint."
@@ -55,10 +55,7 @@ def served(tmp_path_factory):
     """A host with 'filler' (MAX_STORED_EVENTS - 1 events stored), 'keeper' (old and recent outbox rows and
     events, written before the server starts: its worker prunes at once) and 'sender', none with an endpoint."""
     home = tmp_path_factory.mktemp("storage")
-    try:
-        cert, key = make_certificate(home)
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    cert, key = certificate_or_skip(home)
     database = str(home / "host.sqlite")
     store = Store(database)
     store.prepare()

@@ -9,15 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from liveserver import LiveServer, make_certificate
+from liveserver import LiveServer, certificate_or_skip
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    try:
-        return make_certificate(tmp_path_factory.mktemp("tls"))
-    except (RuntimeError, OSError) as exc:
-        pytest.skip(f"cannot make a test certificate: {exc}")
+    return certificate_or_skip(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture()
