@@ -2221,18 +2221,20 @@ def list_clients(*, database: str | Path | None = None) -> list[dict]:
 def serve(*, host: str = "127.0.0.1", port: int = 8443, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None, database: str | Path | None = None, token_ttl: int = 3600,
           access_log: str | Path | None = None, ready=None, event_attempts: int = 8,
-          event_backoff: float = 5.0, public_url: str | None = None, max_answer_footprints: int = 100) -> None:
+          event_backoff: float = 5.0, public_url: str | None = None, max_answer_footprints: int | None = None) -> None:
     """Run the PACT v3 host and the web pages over TLS until interrupted (footprint/server/run.py).
 
     ``public_url``: the https URL clients reach the host at, the CloudEvents ``source`` of every event it sends
-    (default: the address it listens on); ``max_answer_footprints``: the most footprints one answer carries.
+    (default: the address it listens on); ``max_answer_footprints``: the most footprints one answer carries
+    (default: server.answers.MAX_ANSWER_FOOTPRINTS).
     """
     from footprint.server import run as _run
 
     _run.serve(_run.ServeOptions(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, database=database,
                                  token_ttl=token_ttl, access_log=access_log, event_attempts=event_attempts,
                                  event_backoff=event_backoff, public_url=public_url,
-                                 max_answer_footprints=max_answer_footprints), ready=ready)
+                                 **({} if max_answer_footprints is None
+                                    else {"max_answer_footprints": max_answer_footprints})), ready=ready)
 
 
 def set_client_endpoint(client_id: str, url: str, *, secret_file: str | Path, remote_client_id: str,

@@ -281,3 +281,14 @@ def test_an_endpoint_that_answers_a_byte_at_a_time_holds_an_attempt_no_longer_th
     finally:
         stop.set()
         listener.close()
+
+
+def test_the_command_lines_default_answer_size_is_the_hosts():
+    """`serve --max-answer-footprints` shows its default without importing the server (a cold CLI): it must be
+    the number the host uses when none is given (server.answers.MAX_ANSWER_FOOTPRINTS, ServeOptions)."""
+    import cli
+    from footprint.server.answers import MAX_ANSWER_FOOTPRINTS
+    from footprint.server.run import ServeOptions
+
+    option = next(p for p in cli.main.commands["serve"].params if p.name == "max_answer_footprints")
+    assert option.default == MAX_ANSWER_FOOTPRINTS == ServeOptions().max_answer_footprints

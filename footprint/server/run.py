@@ -24,6 +24,7 @@ from typing import Any
 from footprint.errors import FootprintError
 from footprint.market import db as _db
 from footprint.market.db import DatabaseError
+from footprint.server.answers import MAX_ANSWER_FOOTPRINTS
 from footprint.server.delivery import DeliveryPolicy
 from footprint.server.store import Store
 
@@ -44,7 +45,7 @@ class ServeOptions:
     event_attempts: int = 8       # tries to send an answer to a RequestCreated, then failed (delivery.py)
     event_backoff: float = 5.0    # seconds before the second try; doubles
     public_url: str | None = None  # the URL clients reach the host at: the ``source`` of every event it sends
-    max_answer_footprints: int = 100  # the most footprints one answer to a RequestCreated carries (answers.py)
+    max_answer_footprints: int = MAX_ANSWER_FOOTPRINTS  # the most footprints one answer to a RequestCreated carries
 
 
 def event_source(public_url: str | None, host: str, port: int) -> str:
@@ -181,10 +182,11 @@ def serve(options: ServeOptions, *, ready=None) -> None:
     configure_event_log()
     if options.event_attempts < 1 or not options.event_backoff > 0:
         raise ServeError("event delivery needs at least 1 attempt and a wait above 0 s", field="--event-attempts",
-                         value=f"{options.event_attempts}, {options.event_backoff}")
+                         value=f"{options.event_attempts}, {options.event_backoff}",
+                         expected="--event-attempts at least 1 and --event-backoff above 0 seconds")
     if options.max_answer_footprints < 1:
         raise ServeError("an answer carries at least 1 footprint", field="--max-answer-footprints",
-                         value=options.max_answer_footprints)
+                         value=options.max_answer_footprints, expected="a whole number of footprints, at least 1")
     port = sock.getsockname()[1]
     app = create_app(options.database, token_ttl=options.token_ttl,
                      delivery=DeliveryPolicy(attempts=options.event_attempts, backoff=options.event_backoff),
