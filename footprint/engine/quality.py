@@ -336,8 +336,9 @@ def _by_process(result: Result, categories: list[str], columns: dict[str, int], 
     Exactly what the item-by-item weighting (tests/quality_reference.py ``weighted_criteria``) computes for
     each process's items, for every process and category at once: bin (category d, column p) =
     d * processes + p, and each bin's terms (the same products) are summed exactly (exact.by_group), as
-    that definition sums them (the same bits, in any order of the items; tests/test_speed_paths.py compares the two), in one grouped sum instead of one
-    per process and category (4,000 on a 1,000-process foreground).  Items of no process (the
+    that definition sums them (the same bits, in any order of the items; tests/test_speed_paths.py compares
+    the two), in one grouped sum instead of one per process and category (4,000 on a 1,000-process
+    foreground).  Items of no process (the
     recycled-content line) count in their category's total only.
 
     The items of every category are the result's flows (one matrix column each) plus the

@@ -10,9 +10,10 @@ PACT Technical Specifications v3 (wbcsd/data-exchange-protocol, spec/v3/openapi.
 * ``POST /3/events``: CloudEvents 1.0 in structured mode (``application/cloudevents+json``);
   RequestCreated, RequestFulfilled, RequestRejected and Published events are validated and answered 200
   with an empty body; RequestCreated and Published are stored (bounded per client, forgotten after
-  answers.RETENTION_DAYS), RequestFulfilled and RequestRejected are not (this host sends no requests).  A new RequestCreated of a client with an event endpoint is then
-  answered to that endpoint, asynchronously, with a RequestFulfilled or RequestRejected event
-  (footprint/server/answers.py decides, footprint/server/delivery.py sends).
+  answers.RETENTION_DAYS), RequestFulfilled and RequestRejected are not (this host sends no requests).
+  A new RequestCreated of a client with an event endpoint is then answered to that endpoint,
+  asynchronously, with a RequestFulfilled or RequestRejected event (footprint/server/answers.py decides,
+  footprint/server/delivery.py sends).
 * Errors: a JSON ``{"code", "message"}`` Error object; an invalid token is 400 BadRequest ("Invalid
   token provided", as the PACT conformance tests expect), an expired one 401 TokenExpired.
 * ``GET /.well-known/openid-configuration``: the optional OpenID discovery document.
