@@ -264,7 +264,8 @@ def rule_check(supplier: UpstreamDeclaration, *, file: str | Path | None = None,
             why = f" (it records footprint's earlier hash of the rule, and {earlier_problem})" if earlier_problem \
                 else " (what the rule says, prose aside, hashes otherwise)"
             raise _fail(f"supplier declaration was made under a rule that says it is {supplier.rule} but differs "
-                        f"from the library's {library_path.name} of that id and version{why}", supplier.path, file=Path(file) if file else None, field=field,
+                        f"from the library's {library_path.name} of that id and version{why}", supplier.path,
+                        file=Path(file) if file else None, field=field,
                         value=f"provenance.rule.content_sha256 {supplier.rule_content_sha256[:12]}..., the "
                               f"library's {ours[:12]}...",
                         expected=f"a supplier declaration made under the library's rule {supplier.rule} unchanged "
